@@ -1,0 +1,50 @@
+"""Fixtures shared by every test package: a test CA (trustme) and its certificates on disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import trustme
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files of a trustme CA and certificates it issued, for servers and clients under test."""
+
+    ca: Path  # CA certificate
+    server: Path  # server cert + key (one PEM) for 127.0.0.1 / localhost
+    server_cert: Path
+    server_key: Path
+    client: Path  # client cert + key (one PEM)
+    client_cert: Path
+    client_key: Path
+    other_ca: Path  # a CA that signed nothing here: verification against it must fail
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    d = tmp_path_factory.mktemp("tls")
+    ca = trustme.CA()
+    other = trustme.CA()
+    server = ca.issue_cert("127.0.0.1", "localhost", "::1")
+    client = ca.issue_cert("client.wafproxy.test")
+    ca.cert_pem.write_to_path(str(d / "ca.pem"))
+    other.cert_pem.write_to_path(str(d / "other-ca.pem"))
+    server.private_key_and_cert_chain_pem.write_to_path(str(d / "server.pem"))
+    server.cert_chain_pems[0].write_to_path(str(d / "server.crt"))
+    server.private_key_pem.write_to_path(str(d / "server.key"))
+    client.private_key_and_cert_chain_pem.write_to_path(str(d / "client.pem"))
+    client.cert_chain_pems[0].write_to_path(str(d / "client.crt"))
+    client.private_key_pem.write_to_path(str(d / "client.key"))
+    return TlsFiles(
+        ca=d / "ca.pem",
+        server=d / "server.pem",
+        server_cert=d / "server.crt",
+        server_key=d / "server.key",
+        client=d / "client.pem",
+        client_cert=d / "client.crt",
+        client_key=d / "client.key",
+        other_ca=d / "other-ca.pem",
+    )

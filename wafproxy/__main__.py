@@ -1,0 +1,5 @@
+"""``python -m wafproxy`` == the ``wafproxy`` console script."""
+
+from wafproxy.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""Side-by-side proxy benchmark: wafproxy vs nginx (plain reverse proxy) vs nginx + ModSecurity + CRS.
+
+    .venv/bin/python load_tests/bench_proxy.py                  # 2 rounds x 10 s per target
+    .venv/bin/python load_tests/bench_proxy.py --rounds 3 --duration 15 --workers 2
+
+Every target proxies to the same upstream (an nginx answering a 1 KB body; a built-in asyncio
+server when nginx is not installed), rounds are interleaved in time so the machine's noise hits all
+targets alike, and the ratios are computed from numbers measured in this one run. Load comes from
+``wrk`` (one thread, 50 connections) when installed, else from a built-in asyncio keep-alive load
+generator. CPU per request is the server processes' user+system CPU time (from /proc) divided by
+the requests they answered.
+
+The anchors (nginx and nginx + ModSecurity + OWASP CRS 3.3.4) are started with
+``../shared/tools/anchors/start_nginx_anchor.sh`` when that directory exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ANCHORS = REPO.parent / "shared" / "tools" / "anchors"
+GET_PATH = "/search?q=running+shoes&category=sport&page=2&sort=price_asc&lang=en"
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+_UPSTREAM_CONF = """
+worker_processes 1;
+pid {run}/nginx.pid;
+error_log {run}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {run}/tmp; proxy_temp_path {run}/tmp; fastcgi_temp_path {run}/tmp;
+    uwsgi_temp_path {run}/tmp; scgi_temp_path {run}/tmp;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port} default_server;
+        location / {{ default_type text/plain; return 200 "{body}"; }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"port {port} not listening")
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError):
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def cpu_seconds(root_pids: list[int]) -> float:
+    """User+system CPU of these processes and all their descendants."""
+    tree = _children()
+    total = 0.0
+    stack = list(root_pids)
+    seen: set[int] = set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+        stack.extend(tree.get(pid, []))
+    return total
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    pids: list[int]
+    results: list[dict[str, float]] = field(default_factory=list)
+
+
+# --- load generators -------------------------------------------------------------------------
+
+
+def _to_ms(value: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", value)
+    if not m:
+        return float("nan")
+    n, unit = float(m.group(1)), m.group(2)
+    return {"us": n / 1000, "ms": n, "s": n * 1000, "m": n * 60000}[unit]
+
+
+def run_wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+    script.write(
+        f'wrk.method = "GET"\nwrk.path = "{GET_PATH}"\nwrk.headers["Host"] = "localhost"\n'
+        f'wrk.headers["User-Agent"] = "{UA}"\nwrk.headers["Accept"] = "text/html,*/*;q=0.8"\n'
+    )
+    script.close()
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(script.name)
+    res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    for p in ("50", "99"):
+        m = re.search(rf"^\s+{p}%\s+(\S+)", out, re.M)
+        res[f"p{p}"] = _to_ms(m.group(1)) if m else float("nan")
+    m = re.search(r"(\d+) requests in", out)
+    res["requests"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    res["non2xx"] = float(m.group(1)) if m else 0.0
+    return res
+
+
+async def _async_load(host: str, port: int, duration: float, connections: int) -> dict[str, float]:
+    request = (
+        f"GET {GET_PATH} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {UA}\r\nAccept: */*\r\n\r\n"
+    ).encode()
+    latencies: list[float] = []
+    non2xx = 0
+    stop = time.monotonic() + duration
+
+    async def one() -> None:
+        nonlocal non2xx
+        reader, writer = await asyncio.open_connection(host, port)
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            m = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            await reader.readexactly(int(m.group(1)) if m else 0)
+            latencies.append(time.perf_counter() - t0)
+            if not 200 <= status < 400:
+                non2xx += 1
+        writer.close()
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(one() for _ in range(connections)))
+    elapsed = time.monotonic() - t0
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 100 else [float("nan")] * 99
+    return {"rps": len(latencies) / elapsed, "p50": q[49] * 1000, "p99": q[98] * 1000,
+            "requests": float(len(latencies)), "non2xx": float(non2xx)}
+
+
+def run_load(url: str, duration: int, connections: int) -> dict[str, float]:
+    if shutil.which("wrk"):
+        return run_wrk(url, duration, connections)
+    host, port = url.split("//", 1)[1].split(":")
+    return asyncio.run(_async_load(host, int(port), duration, connections))
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def nginx_upstream(run: Path, body_size: int) -> Iterator[Target]:
+    port = free_port()
+    (run / "upstream" / "tmp").mkdir(parents=True, exist_ok=True)
+    conf = run / "upstream" / "nginx.conf"
+    conf.write_text(_UPSTREAM_CONF.format(run=run / "upstream", port=port, body="x" * body_size))
+    if os.getuid() == 0:
+        conf.write_text("user nobody;\n" + conf.read_text())
+    subprocess.run(["nginx", "-p", str(run / "upstream"), "-c", str(conf), "-e", str(run / "upstream/error.log")],
+                   check=True)
+    wait_port(port)
+    pid = int((run / "upstream" / "nginx.pid").read_text())
+    try:
+        yield Target("upstream (direct)", f"http://127.0.0.1:{port}", [pid])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGQUIT)
+
+
+@contextlib.contextmanager
+def python_upstream(body_size: int) -> Iterator[Target]:
+    port = free_port()
+    code = (
+        "import uvicorn\n"
+        f"BODY=b'x'*{body_size}\n"
+        "async def app(s,r,send):\n"
+        "    if s['type']!='http': return\n"
+        "    await send({'type':'http.response.start','status':200,'headers':[(b'content-type',b'text/plain')]})\n"
+        "    await send({'type':'http.response.body','body':BODY})\n"
+        f"uvicorn.run(app,host='127.0.0.1',port={port},log_level='warning',access_log=False,"
+        "loop='uvloop',http='httptools')\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    wait_port(port)
+    try:
+        yield Target("upstream (direct)", f"http://127.0.0.1:{port}", [proc.pid])
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def anchors(run: Path, upstream_port: int) -> Iterator[list[Target]]:
+    script = ANCHORS / "start_nginx_anchor.sh"
+    if not script.exists() or not shutil.which("nginx"):
+        print("anchors not available: nginx rows skipped", file=sys.stderr)
+        yield []
+        return
+    env = {**os.environ, "ANCHOR_RUN": str(run / "anchors"), "ANCHOR_UPSTREAM_PORT": str(upstream_port)}
+    subprocess.run(["bash", str(script), "proxy", "crs-pl1"], check=True, env=env, stdout=subprocess.DEVNULL)
+    targets = []
+    for name, inst, port in (("nginx proxy", "proxy", 18081), ("nginx+ModSecurity+CRS PL1", "crs-pl1", 18082)):
+        wait_port(port)
+        pid = int((run / "anchors" / inst / "nginx.pid").read_text())
+        targets.append(Target(name, f"http://127.0.0.1:{port}", [pid]))
+    try:
+        yield targets
+    finally:
+        subprocess.run(["bash", str(ANCHORS / "stop_nginx_anchor.sh")], env=env, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def wafproxy(upstream: str, workers: int, acl: str | None) -> Iterator[Target]:
+    port, admin = free_port(), free_port()
+    cmd = [sys.executable, "-m", "wafproxy", "serve", "--upstream", upstream,
+           "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
+           "--workers", str(workers), "--log-level", "warning"]
+    if acl:
+        cmd += ["--acl", acl]
+    proc = subprocess.Popen(cmd, cwd=REPO)
+    try:
+        wait_port(port)
+        yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, default ACL)",
+                     f"http://127.0.0.1:{port}", [proc.pid])
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--acl", default=None, help="web ACL file (default: wafproxy's default web ACL)")
+    ap.add_argument("--body-size", type=int, default=1024)
+    args = ap.parse_args()
+
+    with contextlib.ExitStack() as stack:
+        run = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wafbench-")))
+        os.chmod(run, 0o755)
+        upstream = stack.enter_context(
+            nginx_upstream(run, args.body_size) if shutil.which("nginx") else python_upstream(args.body_size)
+        )
+        upstream_port = int(upstream.url.rsplit(":", 1)[1])
+        targets = [upstream, *stack.enter_context(anchors(run, upstream_port))]
+        targets.append(stack.enter_context(wafproxy(upstream.url, args.workers, args.acl)))
+        loadgen = "wrk -t1" if shutil.which("wrk") else "built-in asyncio client"
+        print(f"load: {loadgen} -c{args.connections} -d{args.duration}s, GET {GET_PATH}, "
+              f"{args.body_size} B response, {args.rounds} interleaved rounds, nproc={os.cpu_count()}")
+        for _ in range(2):  # warm-up: connection pools, caches
+            for t in targets:
+                run_load(t.url, 1, args.connections)
+        for rnd in range(1, args.rounds + 1):
+            for t in targets:
+                cpu0 = cpu_seconds(t.pids)
+                res = run_load(t.url, args.duration, args.connections)
+                cpu = cpu_seconds(t.pids) - cpu0
+                res["cpu_us"] = cpu / res["requests"] * 1e6 if res["requests"] else float("nan")
+                t.results.append(res)
+                print(f"round {rnd}  {t.name:42s} {res['rps']:9.0f} req/s  p50 {res['p50']:7.2f} ms  "
+                      f"p99 {res['p99']:7.2f} ms  cpu/req {res['cpu_us']:7.1f} us  non-2xx {res['non2xx']:.0f}",
+                      flush=True)
+                time.sleep(0.5)
+
+    med = {t.name: {k: statistics.median(r[k] for r in t.results) for k in t.results[0]} for t in targets}
+    print("\n| target | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, m in med.items():
+        print(f"| {name} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | {m['cpu_us']:.0f} | {m['non2xx']:.0f} |")
+    waf = med[targets[-1].name]["rps"]
+    print()
+    for name, m in med.items():
+        if name != targets[-1].name:
+            print(f"wafproxy / {name}: {waf / m['rps']:.3f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,343 @@
+"""Settings of ``wafproxy serve`` / ``demo``: one frozen object, validated once, from four sources.
+
+Precedence is flags > ``WAFPROXY_*`` environment variables > ``--config FILE`` (YAML) > defaults,
+as uvicorn does it: every flag ``--upstream-ca`` is also ``WAFPROXY_UPSTREAM_CA`` and the config key
+``upstream_ca`` (or ``upstream-ca``). Repeatable flags read comma-separated env vars, except
+``WAFPROXY_UPSTREAM`` which is whitespace-separated because a routed upstream spec contains commas.
+A bad value raises ``SettingsError`` naming where it came from (flag, env var or config key); the
+CLI prints it and exits 2. Values are parsed here, never later, so the servers only see valid ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+
+ENV_PREFIX = "WAFPROXY_"
+DEFAULT_ACL = Path(__file__).resolve().parent.parent / "rules" / "default-web-acl.json"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; ``source`` is the flag, env var or config key it came from."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamRoute:
+    """One upstream and what it serves: ``host`` (exact, case-insensitive) and/or ``path`` prefix."""
+
+    url: str
+    host: str | None = None
+    path_prefix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    upstreams: tuple[UpstreamRoute, ...] = ()
+    acl: Path = DEFAULT_ACL
+    listen: HostPort = HostPort("127.0.0.1", 8080)
+    admin_listen: HostPort = HostPort("127.0.0.1", 9090)
+    workers: int = 1
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    upstream_ca: Path | None = None
+    upstream_client_cert: Path | None = None
+    upstream_client_key: Path | None = None
+    upstream_insecure_skip_verify: bool = False
+    client_ca: Path | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    preserve_host: bool = True
+    waf_log: str | None = None
+    log_level: str = "info"
+    fail_mode: Literal["open", "closed"] = "closed"
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+    def to_json(self) -> str:
+        """Serialized for worker processes (``--workers N`` passes settings through the env)."""
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        raw = json.loads(text)
+        return _validate(
+            {
+                **raw,
+                "upstreams": tuple(UpstreamRoute(**u) for u in raw["upstreams"]),
+                "listen": HostPort(**raw["listen"]),
+                "admin_listen": HostPort(**raw["admin_listen"]),
+                "trusted_proxies": tuple(raw["trusted_proxies"]),
+                **{k: (Path(raw[k]) if raw[k] is not None else None) for k in _PATH_FIELDS},
+            }
+        )
+
+
+# ---- value parsers: str (or YAML scalar) -> typed value; ValueError carries the message ----------
+
+
+def _path(value: Any) -> Path:
+    p = Path(str(value)).expanduser()
+    if not p.is_file():
+        raise ValueError(f"no such file: {p}")
+    return p.resolve()
+
+
+def _host_port(value: Any) -> HostPort:
+    text = str(value).strip()
+    host, sep, port = text.rpartition(":")
+    if not sep or not host:
+        raise ValueError(f"expected HOST:PORT, got {text!r}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"port must be 0-65535, got {port!r}")
+    return HostPort(host, int(port))
+
+
+def _upstream(value: Any) -> UpstreamRoute:
+    """``URL`` or ``url=URL,host=HOST,path=/PREFIX`` (host/path select the routed requests)."""
+    text = str(value).strip()
+    parts: dict[str, str] = {}
+    if "=" in text.split("://", 1)[0]:
+        for item in text.split(","):
+            key, sep, val = item.partition("=")
+            if not sep or key.strip() not in ("url", "host", "path"):
+                raise ValueError(f"expected URL or url=...,host=...,path=..., got {item!r}")
+            parts[key.strip()] = val.strip()
+    else:
+        parts["url"] = text
+    url = parts.get("url", "")
+    split = urlsplit(url)
+    if split.scheme not in ("http", "https") or not split.hostname:
+        raise ValueError(f"upstream must be an http:// or https:// URL, got {url!r}")
+    path = parts.get("path")
+    if path is not None and not path.startswith("/"):
+        raise ValueError(f"path prefix must start with '/', got {path!r}")
+    host = parts.get("host")
+    return UpstreamRoute(url=url.rstrip("/"), host=host.lower() if host else None, path_prefix=path)
+
+
+def _cidr(value: Any) -> str:
+    import ipaddress
+
+    text = str(value).strip()
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        raise ValueError(f"not an IP address or CIDR: {text!r}") from None
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true/false, got {value!r}")
+
+
+def _int_min1(value: Any) -> int:
+    try:
+        n = int(str(value))
+    except ValueError:
+        raise ValueError(f"expected an integer, got {value!r}") from None
+    if n < 1:
+        raise ValueError(f"must be >= 1, got {n}")
+    return n
+
+
+def _seconds(value: Any) -> float:
+    try:
+        f = float(str(value))
+    except ValueError:
+        raise ValueError(f"expected seconds, got {value!r}") from None
+    if not f > 0:
+        raise ValueError(f"must be > 0, got {f}")
+    return f
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return text
+
+    return parse
+
+
+def _waf_log(value: Any) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError("expected a file path or '-'")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    field: str
+    parse: Callable[[Any], Any]
+    help: str
+    metavar: str | None = None
+    repeatable: bool = False
+
+
+_OPTIONS: tuple[_Option, ...] = (
+    _Option("upstream", _upstream, "upstream URL, or url=URL,host=H,path=/P to route (repeatable)",
+            "URL", repeatable=True),
+    _Option("acl", _path, "web ACL file, JSON or YAML (default: the shipped default ACL)", "PATH"),
+    _Option("listen", _host_port, "data-path listen address (default 127.0.0.1:8080)", "HOST:PORT"),
+    _Option("admin_listen", _host_port, "admin /healthz /readyz /metrics (default 127.0.0.1:9090)",
+            "HOST:PORT"),
+    _Option("workers", _int_min1, "worker processes (default 1)", "N"),
+    _Option("tls_cert", _path, "terminate TLS with this certificate (PEM)", "PATH"),
+    _Option("tls_key", _path, "private key of --tls-cert (PEM)", "PATH"),
+    _Option("upstream_ca", _path, "verify the upstream against this CA (default: system CAs)", "PATH"),
+    _Option("upstream_client_cert", _path, "client certificate for mTLS to the upstream", "PATH"),
+    _Option("upstream_client_key", _path, "key of --upstream-client-cert", "PATH"),
+    _Option("upstream_insecure_skip_verify", _bool, "DANGEROUS: do not verify the upstream certificate"),
+    _Option("client_ca", _path, "require client certificates issued by this CA", "PATH"),
+    _Option("trusted_proxy", _cidr, "peer CIDR allowed to set X-Forwarded-For (repeatable)", "CIDR",
+            repeatable=True),
+    _Option("preserve_host", _bool, "forward the client's Host (default) or --rewrite-host"),
+    _Option("waf_log", _waf_log, "write AWS WAF log records to PATH, or - for stdout", "PATH"),
+    _Option("log_level", _choice(*LOG_LEVELS), "log level (default info)", "LEVEL"),
+    _Option("fail_mode", _choice("open", "closed"), "on engine errors: block (closed) or pass (open)",
+            "MODE"),
+    _Option("connect_timeout", _seconds, "upstream connect timeout, seconds (default 5)", "S"),
+    _Option("read_timeout", _seconds, "upstream read timeout, seconds (default 30)", "S"),
+)
+_BY_FIELD = {o.field: o for o in _OPTIONS}
+_TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
+_PATH_FIELDS = ("acl", "tls_cert", "tls_key", "upstream_ca", "upstream_client_cert",
+                "upstream_client_key", "client_ca")
+
+
+def flag_of(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def env_of(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, exclude: Sequence[str] = ()) -> None:
+    """Add every setting as a flag. Values stay raw strings here; ``resolve`` parses them."""
+    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help=f"YAML settings file (env {ENV_PREFIX}CONFIG)")
+    for opt in _OPTIONS:
+        if opt.field in exclude:
+            continue
+        help_text = f"{opt.help} (env {env_of(opt.field)})"
+        if opt.field == "preserve_host":
+            parser.add_argument("--preserve-host", dest="preserve_host", action="store_const",
+                                const="true", default=argparse.SUPPRESS, help=help_text)
+            parser.add_argument("--rewrite-host", dest="preserve_host", action="store_const",
+                                const="false", default=argparse.SUPPRESS,
+                                help="send the upstream's own host as Host")
+        elif opt.parse is _bool:
+            parser.add_argument(flag_of(opt.field), dest=opt.field, action="store_const", const="true",
+                                default=argparse.SUPPRESS, help=help_text)
+        else:
+            parser.add_argument(flag_of(opt.field), dest=opt.field, metavar=opt.metavar,
+                                action="append" if opt.repeatable else "store",
+                                default=argparse.SUPPRESS, help=help_text)
+
+
+def _load_config(path_text: str, source: str) -> dict[str, Any]:
+    path = Path(path_text).expanduser()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(source, f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(source, f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SettingsError(source, f"{path} must hold a mapping of settings")
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).replace("-", "_")
+        name = {"upstreams": "upstream", "trusted_proxies": "trusted_proxy"}.get(name, name)
+        if name not in _BY_FIELD:
+            raise SettingsError(f"{path}: {key}", "unknown setting")
+        out[name] = value
+    return out
+
+
+def resolve(ns: argparse.Namespace | None, environ: Mapping[str, str] | None = None,
+            *, exclude: Sequence[str] = ()) -> Settings:
+    """Merge flags > env > config file > defaults into one validated ``Settings``."""
+    env = os.environ if environ is None else environ
+    given = vars(ns) if ns is not None else {}
+    config: dict[str, Any] = {}
+    if "config" in given:
+        config = _load_config(given["config"], "--config")
+    elif env.get(ENV_PREFIX + "CONFIG"):
+        config = _load_config(env[ENV_PREFIX + "CONFIG"], ENV_PREFIX + "CONFIG")
+    values: dict[str, Any] = {}
+    for opt in _OPTIONS:
+        if opt.field in exclude:
+            continue
+        raw: Any
+        if opt.field in given:
+            source, raw = flag_of(opt.field), given[opt.field]
+        elif env.get(env_of(opt.field), "").strip():
+            source, raw = env_of(opt.field), env[env_of(opt.field)]
+            if opt.repeatable:
+                raw = raw.split() if opt.field == "upstream" else [p for p in raw.split(",") if p.strip()]
+        elif opt.field in config:
+            source, raw = f"config {opt.field}", config[opt.field]
+            if opt.repeatable and not isinstance(raw, list):
+                raw = [raw]
+        else:
+            continue
+        try:
+            parsed = tuple(opt.parse(v) for v in raw) if opt.repeatable else opt.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(source, str(exc)) from None
+        values[_TARGET.get(opt.field, opt.field)] = parsed
+    return _validate(values)
+
+
+def _validate(values: dict[str, Any]) -> Settings:
+    """Cross-field rules, each naming the flag that has to change."""
+    s = Settings(**{f.name: values[f.name] for f in fields(Settings) if f.name in values})
+    if s.tls_key is not None and s.tls_cert is None:
+        raise SettingsError("--tls-key", "needs --tls-cert")
+    if s.client_ca is not None and s.tls_cert is None:
+        raise SettingsError("--client-ca", "client certificates need TLS: set --tls-cert")
+    if s.upstream_client_key is not None and s.upstream_client_cert is None:
+        raise SettingsError("--upstream-client-key", "needs --upstream-client-cert")
+    if s.upstream_insecure_skip_verify and s.upstream_ca is not None:
+        raise SettingsError("--upstream-insecure-skip-verify", "contradicts --upstream-ca")
+    catch_all = [u for u in s.upstreams if u.host is None and u.path_prefix is None]
+    if len(catch_all) > 1:
+        raise SettingsError("--upstream", "only one upstream may be unrouted (no host=/path=)")
+    if s.listen == s.admin_listen and s.listen.port != 0:
+        raise SettingsError("--admin-listen", f"same address as --listen ({s.listen})")
+    return s

@@ -1,0 +1,139 @@
+"""Typed access to a JSON request body, with AWS ``ValidationException`` naming the bad field.
+
+Handlers never index raw dicts: ``Params(body).str("KeyId")`` returns a ``str`` or raises an
+``AwsError`` whose ``path`` is the field, so every service validates the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from wafproxy.awsapi.errors import AwsError, validation
+
+
+class Params:
+    """A parsed JSON 1.1 request body; accessors validate type and presence."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+
+    def has(self, name: str) -> bool:
+        return self._raw.get(name) is not None
+
+    def keys(self) -> set[str]:
+        return {k for k, v in self._raw.items() if v is not None}
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self._raw.get(name)
+        if value is None and required:
+            raise validation(
+                f"1 validation error detected: Value null at '{_camel(name)}' failed to satisfy "
+                "constraint: Member must not be null",
+                path=name,
+            )
+        return value
+
+    def str(
+        self, name: str, *, required: bool = True, default: str | None = None, max_len: int = 8192
+    ) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value or len(value) > max_len:
+            raise validation(f"Value at '{_camel(name)}' must be a string of length 1..{max_len}", path=name)
+        return value
+
+    def int(
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        default: int | None = None,
+        lo: int | None = None,
+        hi: int | None = None,
+    ) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise validation(f"Value at '{_camel(name)}' must be an integer", path=name)
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise validation(
+                f"1 validation error detected: Value '{value}' at '{_camel(name)}' failed to satisfy "
+                f"constraint: Member must have value between {lo} and {hi}",
+                path=name,
+            )
+        return value
+
+    def bool(self, name: str, *, default: bool = False) -> bool:
+        value = self._get(name, False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise validation(f"Value at '{_camel(name)}' must be a boolean", path=name)
+        return value
+
+    def blob(self, name: str, *, required: bool = True, max_len: int = 6144) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise validation(f"Value at '{_camel(name)}' must be base64 text", path=name)
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise AwsError("SerializationException", f"{name} is not valid base64", path=name) from None
+        if not 1 <= len(data) <= max_len:
+            raise validation(
+                f"1 validation error detected: Value at '{_camel(name)}' failed to satisfy constraint: "
+                f"Member must have length between 1 and {max_len}",
+                path=name,
+            )
+        return data
+
+    def str_map(self, name: str, *, max_items: int = 64) -> dict[str, str]:
+        value = self._get(name, False)
+        if value is None:
+            return {}
+        if (
+            not isinstance(value, dict)
+            or len(value) > max_items
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
+            raise validation(f"Value at '{_camel(name)}' must map strings to strings", path=name)
+        return dict(value)
+
+    def str_list(self, name: str, *, required: bool = False, max_items: int = 64) -> list[str]:
+        value = self._get(name, required)
+        if value is None:
+            return []
+        if (
+            not isinstance(value, list)
+            or len(value) > max_items
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            raise validation(f"Value at '{_camel(name)}' must be a list of strings", path=name)
+        return list(value)
+
+    def list_of_dicts(self, name: str, *, max_items: int = 64) -> list[dict[str, Any]]:
+        value = self._get(name, False)
+        if value is None:
+            return []
+        if (
+            not isinstance(value, list)
+            or len(value) > max_items
+            or not all(isinstance(v, dict) for v in value)
+        ):
+            raise validation(f"Value at '{_camel(name)}' must be a list of objects", path=name)
+        return list(value)
+
+    def raw(self, name: str) -> Any:
+        return self._raw.get(name)
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]

@@ -1,0 +1,49 @@
+"""Base64: BASE64_DECODE (strict prefix), BASE64_DECODE_EXT (forgiving).
+
+BASE64_DECODE decodes the leading run of base64 characters (``A-Z a-z 0-9 + /`` and ``=``
+padding) and stops at the first other character, as ModSecurity's ``base64Decode`` (which AWS
+follows) does; missing padding is tolerated. ``"not base64!"`` therefore decodes its prefix
+``"not"`` -> 2 bytes; a value with no base64 prefix decodes to ``""``.
+
+BASE64_DECODE_EXT "ignores characters that aren't valid" (AWS): every non-alphabet character is
+dropped first, and the URL-safe alphabet (``-`` ``_``) is accepted too.
+Output bytes map to ``str`` by the package rule (``_bytes``).
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+
+from ._bytes import from_bytes
+from ._registry import register
+
+_PREFIX = re.compile(r"[A-Za-z0-9+/]*")
+_NOT_ALPHABET = re.compile(r"[^A-Za-z0-9+/]+")
+_URLSAFE = str.maketrans("-_", "+/")
+
+
+def _decode_clean(chars: str) -> str:
+    """Decode a run of alphabet characters (no padding), dropping an impossible last char."""
+    usable = len(chars) - (len(chars) % 4 == 1)
+    chars = chars[:usable]
+    if not chars:
+        return ""
+    padded = chars + "=" * (-len(chars) % 4)
+    try:
+        return from_bytes(binascii.a2b_base64(padded.encode("ascii")))
+    except binascii.Error:  # pragma: no cover - the alphabet check above makes this unreachable
+        return ""
+
+
+@register("BASE64_DECODE")
+def base64_decode(value: str) -> str:
+    """``"PHNjcmlwdD4="`` -> ``"<script>"``; ``"PHNjcmlwdD4=garbage"`` -> ``"<script>"``."""
+    match = _PREFIX.match(value)
+    return _decode_clean(match.group(0) if match else "")
+
+
+@register("BASE64_DECODE_EXT")
+def base64_decode_ext(value: str) -> str:
+    """``"PHN.jc-ml*wd\\nD4"`` -> ``"<script>"`` (junk dropped, URL-safe ok)."""
+    return _decode_clean(_NOT_ALPHABET.sub("", value.translate(_URLSAFE)))

@@ -1,0 +1,47 @@
+"""Percent-decoding: URL_DECODE, URL_DECODE_UNI.
+
+Both decode ``%HH`` to the byte 0xHH and ``+`` to a space (as HTML forms encode it); an invalid or
+truncated escape (``%zz``, ``%4``) is kept as it is. The resulting bytes map to ``str`` by the
+package rule (``_bytes``): ``URL_DECODE("%ff")`` is the lone byte 0xff, ``"%c3%a9"`` is ``"é"``.
+
+URL_DECODE_UNI adds Microsoft's ``%uHHHH`` (AWS doc): for the full-width ASCII range FF01-FF5E the
+high byte is used to adjust the low byte (``%uFF41`` -> ``a``); otherwise only the low byte is kept
+and the high byte is zeroed (``%u0041`` -> ``A``, ``%u2215`` -> 0x15).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_to_bytes
+
+from ._bytes import from_bytes, to_bytes
+from ._registry import register
+
+# Fixed-width token: linear, no backtracking.
+_PCT_U = re.compile(rb"%[uU]([0-9a-fA-F]{4})")
+
+
+def _unicode_low_byte(match: re.Match[bytes]) -> bytes:
+    code = int(match.group(1), 16)
+    low = (code & 0xFF) + 0x20 if 0xFF01 <= code <= 0xFF5E else code & 0xFF
+    # The byte may itself be '%': escape it so the %HH pass keeps it literal (no double decode).
+    return b"%25" if low == 0x25 else bytes((low,))
+
+
+@register("URL_DECODE")
+def url_decode(value: str) -> str:
+    """``"a%20b+c%3Cx%zz"`` -> ``"a b c<x%zz"``."""
+    if "%" not in value and "+" not in value:
+        return value
+    return from_bytes(unquote_to_bytes(to_bytes(value).replace(b"+", b" ")))
+
+
+@register("URL_DECODE_UNI")
+def url_decode_uni(value: str) -> str:
+    """``"%u0053ELECT%uFF0A"`` -> ``"SELECT*"``; plain ``%HH`` as URL_DECODE."""
+    if "%" not in value and "+" not in value:
+        return value
+    raw = to_bytes(value).replace(b"+", b" ")
+    # %u first: its output is a single byte (``%`` re-escaped), so the %HH pass cannot re-read it.
+    raw = _PCT_U.sub(_unicode_low_byte, raw)
+    return from_bytes(unquote_to_bytes(raw))

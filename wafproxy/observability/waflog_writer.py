@@ -1,0 +1,143 @@
+"""The WAF log as an ``EventSink``: never blocks the request, drops and counts when it must.
+
+``emit`` runs on the request path (the event loop). It only applies the logging filter (a few
+comparisons) and does ``put_nowait`` on a bounded queue; when the queue is full the event is
+dropped and counted — waiting would turn a slow disk into slow responses for every client.
+A daemon thread drains the queue in batches, builds records (redaction included), serialises
+them as one JSON line each and hands them to the sink (stdout or a rotating file).
+
+JSON escaping guarantees one record per line: attacker-supplied CR/LF in headers or URIs become
+``\\r``/``\\n`` inside strings and cannot forge log lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from wafproxy.events import RequestEvent
+from wafproxy.observability.logging_filter import KEEP_ALL, LoggingFilter
+from wafproxy.observability.redaction import DEFAULT_REDACTION, Redaction
+from wafproxy.observability.sinks import LineSink, open_sink
+from wafproxy.observability.waflog import to_log_record
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+_BATCH_MAX = 512
+_POLL_SECONDS = 0.2
+
+
+class WafLogWriter:
+    """Writes one AWS WAF log record per emitted event to ``target`` (``-`` for stdout).
+
+    ``on_drop(reason, n)`` is told about dropped records (``WafMetrics.waf_log_dropped``);
+    ``dropped``, ``filtered`` and ``written`` count them locally too.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        max_bytes: int = 100 * MiB,
+        backups: int = 5,
+        queue_size: int = 10000,
+        redacted_fields: Redaction = DEFAULT_REDACTION,
+        logging_filter: LoggingFilter = KEEP_ALL,
+        web_acl_id: str | None = None,
+        http_source_id: str = "wafproxy",
+        on_drop: Callable[[str, int], None] | None = None,
+    ) -> None:
+        if queue_size <= 0:
+            raise ValueError("queue_size must be positive")
+        self._sink: LineSink = open_sink(target, max_bytes=max_bytes, backups=backups)
+        self._queue: queue.Queue[RequestEvent] = queue.Queue(maxsize=queue_size)
+        self._redaction = redacted_fields
+        self._filter = logging_filter
+        self._web_acl_id = web_acl_id
+        self._http_source_id = http_source_id
+        self._on_drop = on_drop
+        self.dropped = 0
+        self._drop_lock = threading.Lock()
+        self.filtered = 0
+        self.written = 0
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="waf-log-writer", daemon=True)
+        self._thread.start()
+
+    def emit(self, event: RequestEvent) -> None:
+        if not self._filter.keep(event.decision):
+            self.filtered += 1
+            return
+        if self._closing.is_set():
+            self._drop("closed")
+            return
+        try:
+            self._queue.put_nowait(event)
+        except queue.Full:
+            self._drop("queue_full")
+
+    def _drop(self, reason: str, n: int = 1) -> None:
+        # Called from the request path and from the writer thread.
+        with self._drop_lock:
+            self.dropped += n
+        if self._on_drop is not None:
+            try:
+                self._on_drop(reason, n)
+            except Exception:  # noqa: BLE001 — counting must never fail the request
+                log.debug("waf log drop hook failed", exc_info=True)
+
+    def _line(self, event: RequestEvent) -> bytes:
+        record = to_log_record(
+            event,
+            redacted_fields=self._redaction,
+            web_acl_id=self._web_acl_id,
+            http_source_id=self._http_source_id,
+        )
+        return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if self._closing.is_set():
+                    return
+                continue
+            batch = [first]
+            while len(batch) < _BATCH_MAX:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._write(batch)
+
+    def _write(self, batch: list[RequestEvent]) -> None:
+        lines: list[bytes] = []
+        for event in batch:
+            try:
+                lines.append(self._line(event))
+            except Exception:  # noqa: BLE001 — one odd event must not stop the log
+                log.warning("could not build a WAF log record", exc_info=False)
+                self._drop("record_error")
+        try:
+            self._sink.write_lines(lines)
+            self.written += len(lines)
+        except OSError as exc:
+            log.warning("WAF log write failed: %s", type(exc).__name__)
+            self._drop("write_error", len(lines))
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop accepting events, write what is queued, close the sink."""
+        self._closing.set()
+        self._thread.join(timeout)
+        self._sink.close()
+
+    def __enter__(self) -> WafLogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,393 @@
+"""A small keep-alive connection pool to one upstream, built on asyncio Protocols and httptools.
+
+The proxy's data path and ``PoolTransport`` (httpx) both send through this pool. It is bounded
+(``max_connections`` open at once, at most ``max_waiters`` queued behind them, then
+``UpstreamPoolFull``), verifies TLS by default (system CAs or ``ca_file``; turning verification off
+takes ``insecure_skip_verify=True`` and logs a WARNING), and reuses a connection only when the
+previous response was read to its end and both sides kept the connection alive.
+
+Usage::
+
+    pool = UpstreamPool(UpstreamConfig("https://app.internal:8443", ca_file="ca.pem"))
+    resp = await pool.request("GET", "/items?a=1", [(b"accept", b"*/*")], b"")
+    async for chunk in resp:            # streamed; the connection returns to the pool at the end
+        ...
+    await pool.aclose()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from wafproxy.asgi.upstream_conn import UpstreamConnection
+from wafproxy.asgi.upstream_errors import (
+    UpstreamConnectError,
+    UpstreamError,
+    UpstreamPoolFull,
+    UpstreamProtocolError,
+    UpstreamTimeout,
+    UpstreamTLSError,
+)
+
+__all__ = [
+    "UpstreamConfig",
+    "UpstreamConnectError",
+    "UpstreamError",
+    "UpstreamPool",
+    "UpstreamPoolFull",
+    "UpstreamProtocolError",
+    "UpstreamResponse",
+    "UpstreamTLSError",
+    "UpstreamTimeout",
+]
+
+logger = logging.getLogger("wafproxy.upstream")
+
+Body = bytes | AsyncIterable[bytes]
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_TARGET_FORBIDDEN = bytes(range(0x21)) + b"\x7f"
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamConfig:
+    """Where and how to reach one upstream. Validated at construction, never later.
+
+    ``url`` is ``http://`` or ``https://host[:port][/base]``; a base path is prepended to every
+    request target. ``keepalive_expiry`` stays below common server idle timeouts (uvicorn: 5 s)
+    so we rarely pick a connection the server is closing.
+    """
+
+    url: str
+    ca_file: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    insecure_skip_verify: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    total_timeout: float | None = None
+    max_connections: int = 256
+    max_waiters: int = 1024
+    keepalive_expiry: float = 4.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"UpstreamConfig.url: scheme must be http or https, got {parts.scheme!r}")
+        if not parts.hostname:
+            raise ValueError("UpstreamConfig.url: no host")
+        if parts.query or parts.fragment or parts.username:
+            raise ValueError("UpstreamConfig.url: no query, fragment or userinfo allowed")
+        for name in ("connect_timeout", "read_timeout", "keepalive_expiry"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"UpstreamConfig.{name}: must be > 0")
+        if self.total_timeout is not None and self.total_timeout <= 0:
+            raise ValueError("UpstreamConfig.total_timeout: must be > 0 or None")
+        if self.max_connections < 1 or self.max_waiters < 0:
+            raise ValueError("UpstreamConfig.max_connections must be >= 1, max_waiters >= 0")
+        if self.client_key and not self.client_cert:
+            raise ValueError("UpstreamConfig.client_key: given without client_cert")
+        if parts.scheme == "http" and (self.ca_file or self.client_cert or self.insecure_skip_verify):
+            raise ValueError("UpstreamConfig: TLS options given for an http:// upstream")
+
+    @property
+    def tls(self) -> bool:
+        return self.url.startswith("https:")
+
+
+def _ssl_context(config: UpstreamConfig) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=config.ca_file)
+    if config.client_cert:
+        ctx.load_cert_chain(config.client_cert, config.client_key)
+    if config.insecure_skip_verify:
+        logger.warning(
+            "TLS verification of upstream %s is DISABLED (insecure_skip_verify): "
+            "anyone on the path can impersonate it",
+            config.url,
+        )
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+class UpstreamResponse:
+    """Status and headers of an upstream response; the body is read with ``read_chunk``/``async for``.
+
+    Read it to the end (the connection goes back to the pool) or call ``release()`` (an unread
+    connection is closed, never reused: its stream is mid-message).
+    """
+
+    __slots__ = ("status", "headers", "_conn", "_pool")
+
+    def __init__(self, pool: UpstreamPool, conn: UpstreamConnection) -> None:
+        self.status = conn.status
+        self.headers = conn.headers
+        self._conn: UpstreamConnection | None = conn
+        self._pool = pool
+
+    @property
+    def finished(self) -> bool:
+        """True once the whole body was handed out (or the response was released)."""
+        return self._conn is None
+
+    async def read_chunk(self) -> bytes:
+        """The next body chunk; b"" at the end. Raises ``UpstreamError`` if the upstream fails."""
+        conn = self._conn
+        if conn is None:
+            return b""
+        try:
+            chunk = await conn.read_chunk()
+        except BaseException:
+            self.release()
+            raise
+        if conn.body_done:
+            self.release()
+        return chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while chunk := await self.read_chunk():
+            yield chunk
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self])
+
+    def release(self) -> None:
+        """Give the connection back: reused if the body was fully read, else closed."""
+        conn = self._conn
+        if conn is not None:
+            self._conn = None
+            self._pool._release(conn, conn.reusable)
+
+    async def aclose(self) -> None:
+        self.release()
+
+
+class UpstreamPool:
+    """Keep-alive connections to one upstream. Create and use inside one event loop."""
+
+    def __init__(self, config: UpstreamConfig) -> None:
+        self.config = config
+        parts = urlsplit(config.url)
+        self._host = parts.hostname or ""
+        self._port = parts.port or (443 if config.tls else 80)
+        self._base = parts.path.rstrip("/").encode("ascii")
+        self._ssl = _ssl_context(config) if config.tls else None
+        bracketed = f"[{self._host}]" if ":" in self._host else self._host
+        default_port = 443 if config.tls else 80
+        host_header = bracketed if self._port == default_port else f"{bracketed}:{self._port}"
+        self.host_header = host_header.encode("ascii")
+        self.origin = f"{parts.scheme}://{host_header}"
+        self._idle: list[UpstreamConnection] = []
+        self._waiters: deque[asyncio.Future[UpstreamConnection | None]] = deque()
+        self._count = 0
+        self._closed = False
+
+    @property
+    def open_connections(self) -> int:
+        return self._count
+
+    async def request(
+        self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]], body: Body = b""
+    ) -> UpstreamResponse:
+        """Send one request; return once the response headers arrived (the body streams after)."""
+        loop = asyncio.get_running_loop()
+        head, chunked = self._serialize(method, target, headers, body)
+        total = self.config.total_timeout
+        deadline = loop.time() + total if total is not None else None
+        retried = False
+        while True:
+            conn = await self._acquire(loop, deadline)
+            reused = conn.exchanges > 0
+            conn.begin(method == "HEAD")
+            conn.deadline = deadline
+            try:
+                await self._send(conn, head, body, chunked)
+                await conn.wait_head()
+            except UpstreamError as exc:
+                self._release(conn, False)
+                # A kept-alive connection the server closed just as we sent: nothing was processed
+                # (no byte came back), so an idempotent request with a replayable body may go again.
+                stale = reused and not conn.got_bytes and isinstance(exc, UpstreamProtocolError)
+                if stale and not retried and isinstance(body, bytes) and method in _IDEMPOTENT:
+                    retried = True
+                    continue
+                raise
+            except BaseException:
+                self._release(conn, False)
+                raise
+            return UpstreamResponse(self, conn)
+
+    def _serialize(
+        self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]], body: Body
+    ) -> tuple[bytes, bool]:
+        raw = target.encode("latin-1") if isinstance(target, str) else target
+        if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
+            raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
+        parts = [method.encode("ascii"), b" ", self._base, raw, b" HTTP/1.1\r\n"]
+        has_host = has_length = False
+        chunked = False
+        for name, value in headers:
+            if b"\n" in value or b"\r" in value or b"\n" in name or b"\r" in name:
+                raise ValueError("CR/LF in a header")  # response splitting / request smuggling
+            lname = name.lower()
+            if lname == b"host":
+                has_host = True
+            elif lname == b"content-length":
+                has_length = True
+            elif lname == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+                has_length = True
+            parts += (name, b": ", value, b"\r\n")
+        if not has_host:
+            parts += (b"host: ", self.host_header, b"\r\n")
+        if not has_length:
+            if isinstance(body, bytes):
+                if body or method in _BODY_METHODS:
+                    parts += (b"content-length: ", str(len(body)).encode(), b"\r\n")
+            else:
+                parts.append(b"transfer-encoding: chunked\r\n")
+                chunked = True
+        parts.append(b"\r\n")
+        return b"".join(parts), chunked
+
+    async def _send(self, conn: UpstreamConnection, head: bytes, body: Body, chunked: bool) -> None:
+        if isinstance(body, bytes):
+            if chunked:
+                framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
+                conn.write(head + framed)
+            else:
+                conn.write(head + body if body else head)
+            conn.request_sent = True
+            return
+        conn.write(head)
+        async for chunk in body:
+            if conn.closed or conn.headers_done or conn.error is not None:
+                return  # answered or failed early: request_sent stays False, never reused
+            if not chunk:
+                continue
+            if chunked:
+                conn.write(b"%x\r\n" % len(chunk))
+                conn.write(chunk)
+                conn.write(b"\r\n")
+            else:
+                conn.write(chunk)
+            await conn.drain()
+        if chunked:
+            conn.write(b"0\r\n\r\n")
+        conn.request_sent = True
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> UpstreamConnection:
+        if self._closed:
+            raise UpstreamError("pool closed", self.config.url)
+        idle = self._idle
+        if idle:
+            now = loop.time()
+            expiry = self.config.keepalive_expiry
+            while idle:
+                conn = idle.pop()
+                if not conn.closed and now - conn.idle_since < expiry:
+                    return conn
+                conn.abort()
+                self._count -= 1
+        if self._count < self.config.max_connections:
+            self._count += 1
+            return await self._open(loop, deadline)
+        if len(self._waiters) >= self.config.max_waiters:
+            raise UpstreamPoolFull("all connections busy and the wait queue is full", self.config.url)
+        fut: asyncio.Future[UpstreamConnection | None] = loop.create_future()
+        self._waiters.append(fut)
+        timer = loop.call_later(self._connect_budget(loop, deadline), _expire_waiter, fut, self.config.url)
+        try:
+            conn = await fut
+        except BaseException:
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                got = fut.result()  # handed to us just as we were cancelled: pass it on
+                if got is None:
+                    self._release_slot()
+                else:
+                    self._release(got, True)
+            raise
+        finally:
+            timer.cancel()
+        if conn is None:  # a slot was freed for us: open a fresh connection in it
+            return await self._open(loop, deadline)
+        return conn
+
+    def _connect_budget(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> float:
+        budget = self.config.connect_timeout
+        if deadline is not None:
+            budget = max(0.0, min(budget, deadline - loop.time()))
+        return budget
+
+    async def _open(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> UpstreamConnection:
+        """Open a connection in a slot already counted in ``_count``; free the slot on failure."""
+        url = self.config.url
+        try:
+            async with asyncio.timeout(self._connect_budget(loop, deadline)):
+                _, conn = await loop.create_connection(
+                    lambda: UpstreamConnection(loop, url, self.config.read_timeout),
+                    self._host,
+                    self._port,
+                    ssl=self._ssl,
+                    server_hostname=self._host if self._ssl is not None else None,
+                )
+        except BaseException as exc:
+            self._release_slot()
+            if isinstance(exc, TimeoutError):
+                raise UpstreamTimeout("connect timeout", url, phase="connect") from None
+            if isinstance(exc, ssl.SSLCertVerificationError):
+                raise UpstreamTLSError(f"certificate verify failed: {exc.verify_message}", url) from None
+            if isinstance(exc, ssl.SSLError):
+                raise UpstreamTLSError(f"TLS handshake failed: {exc.reason or exc}", url) from None
+            if isinstance(exc, OSError):
+                raise UpstreamConnectError(f"connect failed: {exc.strerror or exc}", url) from None
+            raise
+        return conn
+
+    def _release(self, conn: UpstreamConnection, reusable: bool) -> None:
+        conn.in_use = False
+        conn.deadline = None
+        if reusable and not conn.closed and not self._closed:
+            conn.exchanges += 1
+            conn.idle_since = asyncio.get_running_loop().time()
+            while self._waiters:
+                fut = self._waiters.popleft()
+                if not fut.done():
+                    fut.set_result(conn)
+                    return
+            self._idle.append(conn)
+            return
+        conn.abort()
+        self._release_slot()
+
+    def _release_slot(self) -> None:
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)  # the slot passes to the oldest waiter
+                return
+        self._count -= 1
+
+    async def aclose(self) -> None:
+        """Close idle connections and refuse new requests; in-flight ones finish or fail."""
+        self._closed = True
+        for conn in self._idle:
+            conn.abort()
+        self._count -= len(self._idle)
+        self._idle.clear()
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_exception(UpstreamError("pool closed", self.config.url))
+
+
+def _expire_waiter(fut: asyncio.Future[UpstreamConnection | None], url: str) -> None:
+    if not fut.done():
+        fut.set_exception(UpstreamTimeout("no free upstream connection in time", url, phase="pool"))

@@ -1,0 +1,247 @@
+"""One keep-alive HTTP/1.1 connection to an upstream: an asyncio Protocol fed to httptools.
+
+Why not httpx/httpcore: their per-request machinery costs milliseconds of CPU (encode/httpx#3215),
+more than the whole WAF. A Protocol receives bytes in a callback, httptools (llhttp, C) parses them,
+and the body is handed out chunk by chunk. Flow control runs both ways: when the consumer falls
+behind by more than ``HIGH_WATER`` bytes we ``pause_reading()`` so a 50 MB response is never held in
+memory; when the upstream socket's send buffer fills, request-body writes wait for ``resume_writing``.
+
+Timeouts are one ``call_later`` per wait (no ``wait_for`` task per read): the read timeout bounds
+each silence of the upstream, the optional total deadline bounds the whole exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import cast
+
+import httptools
+
+from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
+
+HIGH_WATER = 256 * 1024  # buffered, unconsumed response bytes before we stop reading the socket
+LOW_WATER = 64 * 1024
+
+
+class UpstreamConnection(asyncio.Protocol):
+    """A connection carrying one exchange at a time. Owned by ``UpstreamPool``."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, upstream: str, read_timeout: float) -> None:
+        self._loop = loop
+        self.upstream = upstream
+        self.read_timeout = read_timeout
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.exchanges = 0  # completed exchanges, so the pool knows whether a failure was "stale reuse"
+        self.idle_since = 0.0
+        self.deadline: float | None = None  # loop.time() by which the current exchange must end
+        self._parser = httptools.HttpResponseParser(self)
+        self._waiter: asyncio.Future[None] | None = None
+        self._drain: asyncio.Future[None] | None = None
+        self._write_paused = False
+        self._reading_paused = False
+        self.in_use = False
+        self._reset(head=False)
+
+    def _reset(self, head: bool) -> None:
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers_done = False
+        self.complete = False
+        self.keep_alive = False
+        self.error: UpstreamError | None = None
+        self.got_bytes = False
+        self.request_sent = False  # the whole request went out: required before reuse
+        self._head = head
+        self._eof_framed = False
+        self._chunks: deque[bytes] = deque()
+        self._buffered = 0
+
+    # -- exchange API (used by the pool and UpstreamResponse) -------------------------------
+
+    def begin(self, head_request: bool) -> None:
+        """Prepare for a new request/response on this connection."""
+        if self._head:
+            # After a HEAD response llhttp still expects Content-Length bytes of body; a fresh
+            # parser is the only way to tell it the message ended (httptools cannot skip a body).
+            self._parser = httptools.HttpResponseParser(self)
+        self._reset(head_request)
+        self.in_use = True
+        if self.closed:
+            self.error = UpstreamProtocolError("upstream closed the connection", self.upstream)
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.write(data)
+
+    async def drain(self) -> None:
+        """Wait until the socket accepts more request body (``resume_writing``) or the exchange fails."""
+        if not self._write_paused or self.closed:
+            return
+        fut = self._loop.create_future()
+        self._drain = fut
+        timer = self._loop.call_later(self._timeout(), self._on_timeout)
+        try:
+            await fut
+        finally:
+            timer.cancel()
+            self._drain = None
+
+    async def wait_head(self) -> None:
+        """Wait for the response status line and headers; raise the exchange's error if any."""
+        while not self.headers_done:
+            if self.error is not None:
+                raise self.error
+            await self._wait()
+        if self.error is not None and not self._chunks:
+            raise self.error
+
+    async def read_chunk(self) -> bytes:
+        """The next body chunk, or b"" when the body is complete. Raises on a broken exchange."""
+        while True:
+            chunks = self._chunks
+            if chunks:
+                chunk = chunks.popleft()
+                self._buffered -= len(chunk)
+                if self._reading_paused and self._buffered <= LOW_WATER and self.transport is not None:
+                    self._reading_paused = False
+                    self.transport.resume_reading()
+                return chunk
+            if self.complete:
+                return b""
+            if self.error is not None:
+                raise self.error
+            await self._wait()
+
+    @property
+    def body_done(self) -> bool:
+        """True once every body byte was parsed and handed out."""
+        return self.complete and not self._chunks
+
+    @property
+    def reusable(self) -> bool:
+        """Both messages ended cleanly and both sides keep the connection alive."""
+        return self.complete and not self._chunks and self.keep_alive and self.request_sent
+
+    def abort(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _timeout(self) -> float:
+        if self.deadline is None:
+            return self.read_timeout
+        return max(0.0, min(self.read_timeout, self.deadline - self._loop.time()))
+
+    async def _wait(self) -> None:
+        fut = self._loop.create_future()
+        self._waiter = fut
+        timer = self._loop.call_later(self._timeout(), self._on_timeout)
+        try:
+            await fut
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    def _on_timeout(self) -> None:
+        total = self.deadline is not None and self._loop.time() >= self.deadline - 1e-3
+        phase = "total" if total else "read"
+        self._fail(UpstreamTimeout(f"{phase} timeout", self.upstream, phase=phase))
+        self.abort()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _fail(self, error: UpstreamError) -> None:
+        if self.error is None and not self.complete:
+            self.error = error
+        self._wake()
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    # -- asyncio.Protocol ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not asyncio subclasses
+
+    def data_received(self, data: bytes) -> None:
+        if not self.in_use:
+            self.abort()  # bytes on an idle connection: the stream is out of sync, never reuse it
+            return
+        self.got_bytes = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(UpstreamProtocolError("upstream switched protocols", self.upstream))
+            self.abort()
+        except httptools.HttpParserError as exc:
+            self._fail(UpstreamProtocolError(f"malformed response: {exc}", self.upstream))
+            self.abort()
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too; connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.headers_done and not self.complete and self._eof_framed and self.error is None:
+            # RFC 9112 §6.3 item 8: no Content-Length, not chunked -> the body ends at close.
+            self.complete = True
+            self.keep_alive = False
+            self._wake()
+        else:
+            self._fail(UpstreamProtocolError("upstream closed the connection", self.upstream))
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    # -- httptools callbacks --------------------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes | None) -> None:
+        self.headers.append((name, value or b""))
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        if status < 200:
+            return  # interim (100 Continue, 103 Early Hints): skipped in on_message_complete
+        self.status = status
+        self.headers_done = True
+        if self._head or status in (204, 304):
+            self.complete = True
+            self.keep_alive = self._parser.should_keep_alive()
+        else:
+            framed = False
+            for name, _ in self.headers:
+                lname = name.lower()
+                if lname == b"content-length" or lname == b"transfer-encoding":
+                    framed = True
+                    break
+            self._eof_framed = not framed
+        self._wake()
+
+    def on_body(self, body: bytes) -> None:
+        self._chunks.append(body)
+        self._buffered += len(body)
+        if self._buffered > HIGH_WATER and not self._reading_paused and self.transport is not None:
+            self._reading_paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def on_message_complete(self) -> None:
+        if not self.headers_done:
+            self.headers = []  # end of an interim 1xx response; the real one follows
+            return
+        if self._head:
+            return  # already complete at headers
+        self.complete = True
+        self.keep_alive = self._parser.should_keep_alive()
+        self._wake()

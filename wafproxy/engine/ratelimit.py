@@ -15,9 +15,10 @@ with measured numbers; the outcome is this hybrid:
   (independent of L), which is what keeps a tracked key under ~200 bytes.
 
 Per-key state is a fixed-size record in a per-rule ``array`` slab (no object per key: every
-byte is per key); the policy objects below are created once per rule and hold the parameters. Times are integer milliseconds; the
-log stores them modulo 2**32 and compares ages modulo 2**32, which is sound because a store
-drops keys idle for longer than their window (``is_idle``) long before 49 days pass.
+byte is per key); the policy objects below are created once per rule and hold the parameters.
+Times are integer milliseconds; records keep them modulo 2**32 and compare ages modulo 2**32,
+which is sound because a store drops keys idle for longer than their window long before the
+49 days a wrap takes.
 """
 
 from __future__ import annotations
@@ -68,10 +69,14 @@ class Limiter(Protocol):
     window_ms: int
 
     @property
-    def typecode(self) -> str: ...
+    def typecode(self) -> str:
+        """The ``array`` typecode of the slab holding this limiter's records."""
+        ...
 
     @property
-    def record_size(self) -> int: ...
+    def record_size(self) -> int:
+        """Items per key in the slab."""
+        ...
 
     def init(self, buf: array[int], base: int, now_ms: int) -> None: ...
 

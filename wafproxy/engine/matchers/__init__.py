@@ -1,0 +1,142 @@
+"""Multi-pattern matching: every pattern of one (field, transformation chain) group in one database.
+
+One ``PatternSet`` answers "which of these N patterns match this value?" with one linear-time scan,
+so the cost of a request does not grow with the number of ByteMatch / Regex rules on a field.
+
+Engines (chosen once per set, ``engine="auto"`` prefers hyperscan):
+
+* **hyperscan** — all patterns compiled into one block-mode database, ``HS_FLAG_SINGLEMATCH``
+  (each id reported once) and ``HS_FLAG_ALLOWEMPTY``.
+* **re2** — google-re2 ``Set`` (the portable fallback; also selectable for tests). Large sets are
+  split into chunks so no RE2 DFA runs out of memory (RE2 then reports *no* match, silently).
+
+Both are automata: no backtracking, linear in the value whatever the pattern or the input.
+
+Bytes and text. A value is scanned as ``to_bytes(value)`` (the lossless mapping of
+``transforms._bytes``). Attacker input may be invalid UTF-8, and hyperscan's UTF-8 mode is
+undefined behaviour on invalid UTF-8, so every set has a *byte-mode* database (no UTF-8 flag; RE2
+in Latin-1 mode) that is always safe. Literal patterns (the positional constraints) are matched
+there, as bytes, as AWS matches them. Regexes are also compiled into a *UTF-8-mode* database
+(``HS_FLAG_UTF8``; RE2 UTF-8), scanned instead when the value is valid non-ASCII UTF-8, so that
+``.`` and classes see characters as PCRE in UTF mode would; on ASCII both modes agree, and on
+invalid UTF-8 a regex sees bytes (``.`` matches one byte). A regex that only makes sense on
+characters (``\\x{4e2d}``) is left out of the byte-mode database.
+
+Positional constraints (AWS ByteMatchStatement) become anchored, escaped literals:
+EXACTLY ``\\A lit \\z``, STARTS_WITH ``\\A lit``, ENDS_WITH ``lit \\z``, CONTAINS ``lit``, and
+CONTAINS_WORD ``(\\A|[^A-Za-z0-9_]) lit ([^A-Za-z0-9_]|\\z)`` — AWS: the string must be preceded and
+followed by a character other than an alphanumeric or underscore, or by the value's boundary.
+
+Regex semantics: PCRE syntax without the constructs AWS WAF rejects and no automaton can run in
+linear time (backreferences, lookaround, atomic groups, possessive quantifiers, recursion,
+conditionals, ``\\C`` ``\\R`` ``\\K``, backtracking verbs) — ``validate_regex`` names the construct.
+One known difference between the engines: hyperscan's ``$`` also matches before a final newline
+(PCRE), RE2's only at the very end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from wafproxy.engine.transforms import to_bytes
+
+from ._engines import COMPILE_ERRORS, HAVE_HYPERSCAN, Backend, HyperscanBackend, Re2Backend
+from ._pattern import KINDS, Engine, Kind, Pattern, PatternError, expression
+from ._regex import validate_regex
+
+__all__ = [
+    "HAVE_HYPERSCAN",
+    "KINDS",
+    "Engine",
+    "Kind",
+    "Pattern",
+    "PatternError",
+    "PatternSet",
+    "validate_regex",
+]
+
+
+class PatternSet:
+    """Immutable, compiled set of patterns; ``scan`` returns the ids of all that match."""
+
+    __slots__ = ("_bytes", "_ids", "_literal", "_utf8", "engine", "patterns")
+
+    def __init__(self, patterns: tuple[Pattern, ...], engine: Literal["hyperscan", "re2"]) -> None:
+        self.patterns = patterns
+        self.engine = engine
+        self._ids = tuple(p.id for p in patterns)
+        backend = HyperscanBackend if engine == "hyperscan" else Re2Backend
+        # Byte mode holds everything; UTF-8 mode holds only the regexes (literals are bytes, as
+        # AWS matches them) and is consulted for valid non-ASCII values.
+        self._bytes: Backend | None = _build(backend, patterns, utf8=False)
+        self._literal = frozenset(i for i, p in enumerate(patterns) if p.kind != "regex")
+        self._utf8: Backend | None = _build(backend, patterns, utf8=True)
+
+    @classmethod
+    def build(cls, patterns: Sequence[Pattern], engine: Engine = "auto") -> PatternSet:
+        """Validate and compile ``patterns``; raises ``PatternError`` naming the bad one."""
+        for p in patterns:
+            if p.kind not in KINDS:
+                raise PatternError(f"unknown pattern kind {p.kind!r}")
+            if p.kind == "regex":
+                validate_regex(p.text)
+        if engine == "auto":
+            engine = "hyperscan" if HAVE_HYPERSCAN else "re2"
+        if engine == "hyperscan" and not HAVE_HYPERSCAN:
+            raise PatternError("hyperscan is not installed on this platform")
+        return cls(tuple(patterns), engine)
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+    def scan(self, value: str) -> frozenset[int]:
+        """Ids of every pattern matching ``value``; linear time, never raises on any ``str``."""
+        if not self._ids:
+            return frozenset()
+        if value.isascii():
+            hits = self._bytes.scan(value.encode("ascii")) if self._bytes is not None else set()
+        elif self._utf8 is None or not _valid_utf8(value):
+            hits = self._bytes.scan(to_bytes(value)) if self._bytes is not None else set()
+        else:
+            data = value.encode("utf-8")
+            hits = self._utf8.scan(data)
+            if self._literal and self._bytes is not None:
+                hits |= self._bytes.scan(data) & self._literal
+        return frozenset(self._ids[i] for i in hits)
+
+
+def _valid_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _build(backend: type, patterns: Iterable[Pattern], utf8: bool) -> Backend | None:
+    entries: list[tuple[int, bytes, bool]] = []
+    for index, pattern in enumerate(patterns):
+        expr = expression(pattern, utf8)
+        if expr is not None:
+            entries.append((index, expr, pattern.caseless))
+    if not entries:
+        return None
+    try:
+        return backend(entries, utf8)
+    except COMPILE_ERRORS:
+        if utf8:
+            raise  # validate_regex compiled every regex in UTF-8 mode: this is a bug, not input
+    # Byte mode: a regex valid in UTF-8 mode may still not compile on bytes (``\x{4e2d}``); such a
+    # regex can only match characters, so it is left out of the byte-mode database and matches
+    # valid-UTF-8 values only (the UTF-8-mode database has it).
+    kept = [entry for entry in entries if _compiles(backend, entry)]
+    return backend(kept, utf8) if kept else None
+
+
+def _compiles(backend: type, entry: tuple[int, bytes, bool]) -> bool:
+    try:
+        backend([entry], False)
+    except COMPILE_ERRORS:
+        return False
+    return True

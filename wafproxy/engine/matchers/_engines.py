@@ -1,0 +1,100 @@
+"""The two linear-time engines behind a PatternSet: hyperscan and google-re2 ``Set``.
+
+A backend is built from ``(index, expression bytes, caseless)`` entries in one mode (byte or
+UTF-8) and answers ``scan(data) -> set of indexes``. Both are automata: no backtracking.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+import re2
+
+try:  # hyperscan is a Linux/x86-64 wheel; everywhere else the RE2 fallback is used
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover - depends on the platform
+    _hs = None
+
+HAVE_HYPERSCAN = _hs is not None
+COMPILE_ERRORS: tuple[type[Exception], ...] = (re2.error,) + ((_hs.error,) if _hs is not None else ())
+
+# RE2 DFA memory budget per Set, and patterns per Set: when a Set's DFA runs out of memory RE2
+# reports *no match* (silently), so large groups are split into chunks that stay well inside it.
+_RE2_MAX_MEM = 64 << 20
+_RE2_CHUNK = 200
+
+
+def re2_options(utf8: bool) -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = _RE2_MAX_MEM
+    options.encoding = re2.Options.Encoding.UTF8 if utf8 else re2.Options.Encoding.LATIN1
+    return options
+
+
+HS_BASE = (_hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_ALLOWEMPTY) if _hs is not None else 0
+
+
+def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None = None) -> object:
+    assert _hs is not None
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    db.compile(
+        expressions=expressions,
+        ids=ids if ids is not None else list(range(len(expressions))),
+        elements=len(expressions),
+        flags=flags,
+    )
+    return db
+
+
+class Backend(Protocol):
+    def scan(self, data: bytes) -> set[int]: ...
+
+
+class HyperscanBackend:
+    """One database; a scratch space per thread (hyperscan scratch must not be shared)."""
+
+    __slots__ = ("_db", "_local", "_prototype")
+
+    def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool) -> None:
+        assert _hs is not None
+        extra = _hs.HS_FLAG_UTF8 if utf8 else 0
+        flags = [HS_BASE | extra | (_hs.HS_FLAG_CASELESS if caseless else 0) for _, _, caseless in entries]
+        self._db = hs_compile([expr for _, expr, _ in entries], flags, [index for index, _, _ in entries])
+        self._prototype = _hs.Scratch(self._db)
+        self._local = threading.local()
+
+    def scan(self, data: bytes) -> set[int]:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._prototype.clone()
+        hits: set[int] = set()
+        self._db.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
+        return hits
+
+
+def _collect(index: int, _start: int, _end: int, _flags: int, hits: set[int]) -> None:
+    hits.add(index)
+
+
+class Re2Backend:
+    """RE2 ``Set``s of at most ``_RE2_CHUNK`` patterns each (DFA memory stays bounded)."""
+
+    __slots__ = ("_sets",)
+
+    def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool) -> None:
+        self._sets: list[tuple[re2.Set, list[int]]] = []
+        for start in range(0, len(entries), _RE2_CHUNK):
+            chunk = entries[start : start + _RE2_CHUNK]
+            rset = re2.Set.SearchSet(re2_options(utf8))
+            for _, expr, caseless in chunk:
+                rset.Add((b"(?i)" if caseless else b"") + expr)
+            rset.Compile()
+            self._sets.append((rset, [index for index, _, _ in chunk]))
+
+    def scan(self, data: bytes) -> set[int]:
+        hits: set[int] = set()
+        for rset, indexes in self._sets:
+            hits.update(indexes[i] for i in rset.Match(data) or ())  # None: no match
+        return hits

@@ -1,0 +1,80 @@
+"""A pattern, its compile error, and its expression for the engines.
+
+Positional constraints (AWS ByteMatchStatement) become anchored, escaped byte literals:
+EXACTLY ``\\A lit \\z``, STARTS_WITH ``\\A lit``, ENDS_WITH ``lit \\z``, CONTAINS ``lit``, and
+CONTAINS_WORD ``(\\A|[^A-Za-z0-9_]) lit ([^A-Za-z0-9_]|\\z)`` — AWS: the string must be preceded
+and followed by a character other than an alphanumeric or underscore, or by the value's boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from wafproxy.engine.transforms import to_bytes
+
+Kind = Literal["regex", "exactly", "starts_with", "ends_with", "contains", "contains_word"]
+Engine = Literal["auto", "hyperscan", "re2"]
+KINDS: frozenset[str] = frozenset(
+    ("regex", "exactly", "starts_with", "ends_with", "contains", "contains_word")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One pattern of a set; ``id`` is the caller's (e.g. the index of its rule); ids may repeat."""
+
+    id: int
+    kind: Kind
+    text: str
+    caseless: bool = False
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be compiled, with the reason (and the pattern, for the message).
+
+    The compiler re-raises it with the path of the offending field
+    (``...RegexMatchStatement.RegexString``); ``path`` is empty until then.
+    """
+
+    def __init__(self, reason: str, pattern: str = "", path: str = "") -> None:
+        self.reason = reason
+        self.pattern = pattern
+        self.path = path
+        where = f"{path}: " if path else ""
+        super().__init__(f"{where}{reason}" + (f" in regex {pattern!r}" if pattern else ""))
+
+
+# --------------------------------------------------------------------------------
+
+_WORD_BEFORE = rb"(?:\A|[^A-Za-z0-9_])"
+_WORD_AFTER = rb"(?:[^A-Za-z0-9_]|\z)"
+
+
+def encode_regex(text: str) -> bytes:
+    return to_bytes(text)
+
+
+def _escape_literal(text: str) -> bytes:
+    """Escape the UTF-8 bytes of ``text`` (``\\xHH`` for all but ASCII alphanumerics)."""
+    out = bytearray()
+    for byte in to_bytes(text):
+        out += bytes((byte,)) if byte < 0x80 and chr(byte).isalnum() else b"\\x%02x" % byte
+    return bytes(out)
+
+
+def expression(pattern: Pattern, utf8: bool) -> bytes | None:
+    if pattern.kind == "regex":
+        return encode_regex(pattern.text)
+    if utf8:
+        return None  # literals live in the byte-mode database only
+    lit = b"(?:" + _escape_literal(pattern.text) + b")"
+    if pattern.kind == "exactly":
+        return rb"\A" + lit + rb"\z"
+    if pattern.kind == "starts_with":
+        return rb"\A" + lit
+    if pattern.kind == "ends_with":
+        return lit + rb"\z"
+    if pattern.kind == "contains_word":
+        return _WORD_BEFORE + lit + _WORD_AFTER
+    return lit

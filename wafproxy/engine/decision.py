@@ -84,6 +84,9 @@ class Decision:
     inserted_headers: tuple[tuple[str, str], ...] = ()
     # True when the inspected body was truncated at the limit (logged as requestBodySizeInspectedByWAF).
     oversize: bool = False
+    # The rule inside ``terminating_rule_group`` that terminated (AWS log ``ruleGroupList[].terminatingRule``);
+    # ``terminating_rule_id`` is then the web ACL rule that references the group, as AWS logs it.
+    terminating_group_rule_id: str | None = None
 
     @property
     def blocked(self) -> bool:

@@ -1,0 +1,148 @@
+"""``compile_web_acl``: a WebACL document in, an immutable ``CompiledWebACL`` out.
+
+Compile once, evaluate many (STYLE principle 2): validation, reference resolution, IP tries and
+pattern groups all happen here, so ``evaluate`` only walks prepared nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wafproxy.engine.actions import RuleAction, ResponseBody, parse_action, parse_bodies
+from wafproxy.engine.doc import Node
+from wafproxy.engine.errors import WebAclError
+from wafproxy.engine.geo import GeoDatabase
+from wafproxy.engine.model import classify
+from wafproxy.engine.patterngroups import PatternGroup
+from wafproxy.engine.resolve import EMPTY, Resolver
+from wafproxy.engine.rules import CompiledRule, RuleScope, _visibility, compile_rules
+from wafproxy.engine.statements import CompileContext
+
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_BODY_LIMIT = 16 * 1024  # AWS default for CloudFront, API Gateway, Cognito, App Runner, ...
+_SIZE_LIMITS = {"KB_8": 8 * 1024, "KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024,
+                "KB_64": 64 * 1024}
+_RESOURCE_TYPES = ("CLOUDFRONT", "API_GATEWAY", "COGNITO_USER_POOL", "APP_RUNNER_SERVICE",
+                   "VERIFIED_ACCESS_INSTANCE", "AGENTCORE_GATEWAY", "APPLICATION_LOAD_BALANCER")
+MAX_CAPACITY = 5000  # AWS's maximum web ACL capacity (WCUs); over it AWS refuses the ACL
+_WEBACL_KEYS = (
+    "Id", "ARN", "Description", "Rules", "Capacity", "PreProcessFirewallManagerRuleGroups",
+    "PostProcessFirewallManagerRuleGroups", "ManagedByFirewallManager", "LabelNamespace",
+    "CustomResponseBodies", "CaptchaConfig", "ChallengeConfig", "TokenDomains", "AssociationConfig",
+    "RetrofittedByFirewallManager", "Scope", "Tags",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledWebACL:
+    """An immutable evaluation plan. Swap the whole object on reload."""
+
+    name: str
+    default_action: RuleAction
+    rules: tuple[CompiledRule, ...]
+    groups: tuple[PatternGroup, ...]
+    body_inspection_limit: int
+    capacity: int
+    label_namespace: str
+    token_domains: tuple[str, ...] = ()
+    source: str = ""
+    _ip_set_sizes: tuple[tuple[str, int], ...] = ()
+    response_bodies: tuple[tuple[str, ResponseBody], ...] = ()
+
+    @property
+    def rule_names(self) -> list[str]:
+        return [r.name for r in self.rules]
+
+    def ip_set_sizes(self) -> dict[str, int]:
+        return dict(self._ip_set_sizes)
+
+
+def compile_web_acl(
+    document: object,
+    *,
+    resolver: Resolver | None = None,
+    source: str = "",
+    account: str = DEFAULT_ACCOUNT,
+    geo: GeoDatabase | None = None,
+    asn: GeoDatabase | None = None,
+    ipv6_rate_prefix: int = 64,
+) -> CompiledWebACL:
+    """Validate and compile a ``WebACL`` (bare or wrapped as ``get-web-acl`` prints it)."""
+    try:
+        return _compile(document, resolver or EMPTY, account, geo, asn, ipv6_rate_prefix, source)
+    except WebAclError as exc:
+        raise exc.with_source(source) from None
+
+
+def _compile(
+    document: object, resolver: Resolver, account: str, geo: GeoDatabase | None, asn: GeoDatabase | None,
+    ipv6_prefix: int, source: str,
+) -> CompiledWebACL:
+    kind, node = classify(document)
+    if kind != "WebACL":
+        node.fail(f"expected a WebACL document, found a {kind}")
+    node.obj(required=("Name", "DefaultAction", "VisibilityConfig"), optional=_WEBACL_KEYS)
+    name = node.at("Name").name()
+    _visibility(node.at("VisibilityConfig"))
+    for key in ("PreProcessFirewallManagerRuleGroups", "PostProcessFirewallManagerRuleGroups"):
+        fm = node.opt(key)
+        if fm is not None and fm.items():
+            fm.fail("Firewall Manager rule groups are not supported")
+    for key in ("ManagedByFirewallManager", "RetrofittedByFirewallManager"):
+        if (flag := node.opt(key)) is not None:
+            flag.bool_()
+    for key in ("CaptchaConfig", "ChallengeConfig"):
+        if (cfg := node.opt(key)) is not None:
+            _immunity(cfg)
+    bodies = parse_bodies(node.opt("CustomResponseBodies"))
+    default = parse_action(node.at("DefaultAction"), bodies, default=True)
+    namespace = f"awswaf:{account}:webacl:{name}:"
+    cc = CompileContext(resolver=resolver, geo=geo, asn=asn)
+    scope = RuleScope(namespace, bodies, f"{name}/", account, ipv6_prefix)
+    rules_node = node.opt("Rules") or Node([], f"{node.path}.Rules")
+    rules = compile_rules(rules_node, cc, scope)
+    capacity = sum(r.capacity for r in rules)
+    if capacity > MAX_CAPACITY:
+        rules_node.fail(f"estimated capacity {capacity} WCUs exceeds the maximum of {MAX_CAPACITY}")
+    domains_node = node.opt("TokenDomains")
+    domains = tuple(d.str_(1, 253) for d in domains_node.items()) if domains_node else ()
+    return CompiledWebACL(
+        name=name,
+        default_action=default,
+        rules=rules,
+        groups=cc.patterns.build(),
+        body_inspection_limit=_body_limit(node.opt("AssociationConfig")),
+        capacity=capacity,
+        label_namespace=namespace,
+        token_domains=domains,
+        source=source,
+        _ip_set_sizes=tuple(sorted((k, len(v)) for k, v in cc.ip_tries.items())),
+        response_bodies=tuple(sorted(bodies.items())),
+    )
+
+
+def _body_limit(node: Node | None) -> int:
+    """``AssociationConfig.RequestBody``: we are one resource, so the largest limit given applies."""
+    if node is None:
+        return DEFAULT_BODY_LIMIT
+    node.obj(optional=("RequestBody", "ChallengeJavascriptSdkInjection"))
+    body = node.opt("RequestBody")
+    if node.opt("ChallengeJavascriptSdkInjection") is not None:
+        node.at("ChallengeJavascriptSdkInjection").fail("not supported")
+    if body is None:
+        return DEFAULT_BODY_LIMIT
+    body.obj(optional=_RESOURCE_TYPES)
+    limits = []
+    for rtype in body.value:  # type: ignore[union-attr]
+        cfg = body.at(rtype)
+        cfg.obj(required=("DefaultSizeInspectionLimit",))
+        limits.append(_SIZE_LIMITS[cfg.at("DefaultSizeInspectionLimit").enum(tuple(_SIZE_LIMITS))])
+    return max(limits, default=DEFAULT_BODY_LIMIT)
+
+
+def _immunity(node: Node) -> None:
+    node.obj(optional=("ImmunityTimeProperty",))
+    prop = node.opt("ImmunityTimeProperty")
+    if prop is not None:
+        prop.obj(required=("ImmunityTime",))
+        prop.at("ImmunityTime").int_(60, 259200)

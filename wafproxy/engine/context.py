@@ -1,0 +1,94 @@
+"""Per-request evaluation state: caches, labels, evidence.
+
+Each (field, transformation chain) is extracted and transformed at most once per request, each
+pattern group scanned at most once, each detector run at most once per (field, chain) — however
+many rules ask. Labels added by earlier rules are visible to later ``LabelMatchStatement``s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from wafproxy.engine.decision import MatchDetail
+from wafproxy.engine.extract import FieldValues, extract
+from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.patterngroups import Chain, PatternGroup
+from wafproxy.engine.request import WafRequest
+from wafproxy.engine.transforms import apply_chain
+
+T = TypeVar("T")
+EXCERPT = 64  # characters of a transformed value kept as evidence
+
+
+@dataclass(frozen=True, slots=True)
+class GroupHits:
+    forced: bool | None
+    hits: dict[int, tuple[str, str]]  # pattern id -> (field name, transformed value) of first hit
+
+
+class EvalContext:
+    __slots__ = ("request", "groups", "labels", "_label_set", "details", "_raw", "_values", "_scans", "_memo")
+
+    def __init__(self, request: WafRequest, groups: tuple[PatternGroup, ...]) -> None:
+        self.request = request
+        self.groups = groups
+        self.labels: list[str] = []
+        self._label_set: set[str] = set()
+        self.details: list[MatchDetail] = []
+        self._raw: dict[FieldSpec, FieldValues] = {}
+        self._values: dict[tuple[FieldSpec, Chain], FieldValues] = {}
+        self._scans: dict[int, GroupHits] = {}
+        self._memo: dict[object, object] = {}
+
+    def add_label(self, label: str) -> None:
+        if label not in self._label_set:
+            self._label_set.add(label)
+            self.labels.append(label)
+
+    def values(self, spec: FieldSpec, chain: Chain) -> FieldValues:
+        """The field's values after the chain, computed once per request."""
+        key = (spec, chain)
+        found = self._values.get(key)
+        if found is None:
+            raw = self._raw.get(spec)
+            if raw is None:
+                raw = extract(spec, self.request)
+                self._raw[spec] = raw
+            if chain and raw.values:
+                found = FieldValues(tuple((n, apply_chain(chain, v)) for n, v in raw.values), raw.forced)
+            else:
+                found = raw
+            self._values[key] = found
+        return found
+
+    def scan(self, gidx: int) -> GroupHits:
+        """Run a pattern group over its field's values once; which pattern ids hit."""
+        found = self._scans.get(gidx)
+        if found is None:
+            group = self.groups[gidx]
+            fv = self.values(group.field, group.chain)
+            hits: dict[int, tuple[str, str]] = {}
+            if fv.forced is None:
+                scan = group.pattern_set.scan
+                for name, value in fv.values:
+                    for pid in scan(value):
+                        if pid not in hits:
+                            hits[pid] = (name, value)
+            found = GroupHits(fv.forced, hits)
+            self._scans[gidx] = found
+        return found
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """A per-request cache for detector results and other derived values."""
+        try:
+            return self._memo[key]  # type: ignore[return-value]
+        except KeyError:
+            value = compute()
+            self._memo[key] = value
+            return value
+
+    def evidence(self, condition: str, spec: FieldSpec, name: str, value: str, pattern: str = "") -> None:
+        data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
+        self.details.append(MatchDetail(condition, spec.location, data, name))

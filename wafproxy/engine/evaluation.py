@@ -1,0 +1,137 @@
+"""Evaluating a compiled web ACL against one request.
+
+AWS semantics (WAF developer guide, "How AWS WAF processes a web ACL"): rules in priority order;
+a matching Count rule adds its labels and continues; the first terminating action (Allow, Block,
+Captcha, Challenge) ends evaluation; else the default action. Labels from earlier rules are
+visible to later rules. A rule group is evaluated in place; OverrideAction Count turns the group's
+terminating result into a Count.
+
+``evaluate_steps`` is a generator so the same pure code serves a sync driver (``evaluate``, an
+in-memory ``RateStore``) and an async one (awaiting Redis between steps): it yields a
+``RateCheck`` for each rate-based rule whose scope-down matches and expects ``True`` back when the
+key is over its limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+from wafproxy.engine.actions import RuleAction
+from wafproxy.engine.compiler import CompiledWebACL
+from wafproxy.engine.context import EvalContext
+from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID, Action, Decision, RuleMatch, RuleType
+from wafproxy.engine.ratebased import rate_key
+from wafproxy.engine.ratecheck import RateCheck
+from wafproxy.engine.request import WafRequest
+from wafproxy.engine.rules import CompiledRule
+from wafproxy.ports import RateStore
+
+Steps = Generator[RateCheck, bool, Decision]
+
+
+@dataclass(slots=True)
+class _Trail:
+    matches: list[RuleMatch] = field(default_factory=list)
+    counted: list[RuleMatch] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
+    ctx = EvalContext(request, compiled.groups)
+    trail = _Trail()
+    for rule in compiled.rules:
+        if rule.group is None:
+            hit = yield from _rule(rule, ctx, trail, None)
+            if hit is not None:
+                return _decide(ctx, trail, hit.action, rule.name, rule.rule_type, None, hit, rule.action)
+            continue
+        group = rule.group
+        if group.scope_down is not None and not group.scope_down.match(ctx):
+            ctx.details.clear()
+            continue
+        for inner in group.rules:
+            hit = yield from _rule(inner, ctx, trail, group.name)
+            if hit is None:
+                continue
+            if group.count_override:
+                counted = RuleMatch(rule.name, Action.COUNT, group.name, group.rule_type, hit.details)
+                trail.matches.append(counted)
+                trail.counted.append(counted)
+                break
+            return _decide(ctx, trail, hit.action, rule.name, group.rule_type, group.name, hit, inner.action)
+    default = compiled.default_action
+    trail.headers.extend(default.inserted_headers)
+    return _decide(ctx, trail, default.action, DEFAULT_ACTION_RULE_ID, RuleType.REGULAR, None, None, default)
+
+
+def _rule(
+    rule: CompiledRule, ctx: EvalContext, trail: _Trail, group: str | None
+) -> Generator[RateCheck, bool, RuleMatch | None]:
+    """Evaluate one rule; a terminating match is returned, a Count match recorded and None returned."""
+    mark = len(ctx.details)
+    matched: bool
+    if rule.rate is not None:
+        spec = rule.rate
+        matched = False
+        if spec.scope_down is None or spec.scope_down.match(ctx):
+            key = rate_key(spec, ctx)
+            if isinstance(key, str):
+                matched = bool((yield RateCheck(rule.rate_id, key, spec.limit, spec.window_seconds)))
+            else:
+                matched = key
+    else:
+        assert rule.statement is not None
+        matched = rule.statement.match(ctx)
+    if not matched:
+        del ctx.details[mark:]
+        return None
+    details = tuple(ctx.details[mark:])
+    del ctx.details[mark:]
+    for label in rule.labels:
+        ctx.add_label(label)
+    hit = RuleMatch(rule.name, rule.action.action, group, rule.rule_type, details)
+    trail.matches.append(hit)
+    if rule.action.terminates:
+        return hit
+    trail.counted.append(hit)
+    trail.headers.extend(rule.action.inserted_headers)
+    return None
+
+
+def _decide(
+    ctx: EvalContext, trail: _Trail, action: Action, rule_id: str, rule_type: RuleType, group: str | None,
+    hit: RuleMatch | None, rule_action: RuleAction,
+) -> Decision:
+    headers: tuple[tuple[str, str], ...] = ()
+    if action is not Action.BLOCK:
+        extra = rule_action.inserted_headers if hit is not None else ()
+        headers = tuple(trail.headers) + tuple(extra)
+    return Decision(
+        action=action,
+        terminating_rule_id=rule_id,
+        terminating_rule_type=rule_type,
+        terminating_rule_group=group,
+        terminating_group_rule_id=hit.rule_name if (hit is not None and group is not None) else None,
+        terminating_details=hit.details if hit is not None else (),
+        labels=tuple(ctx.labels),
+        non_terminating=tuple(trail.counted),
+        matches=tuple(trail.matches),
+        custom_response=rule_action.custom_response if action is Action.BLOCK else None,
+        inserted_headers=headers,
+        oversize=ctx.request.body_truncated,
+    )
+
+
+def evaluate(
+    compiled: CompiledWebACL, request: WafRequest, rate_store: RateStore | None = None, now: float = 0.0
+) -> Decision:
+    """Drive ``evaluate_steps`` synchronously. Without a store, no key is ever over its limit."""
+    steps = evaluate_steps(compiled, request)
+    try:
+        check = next(steps)
+        while True:
+            over = rate_store.hit(check, now) if rate_store is not None else False
+            check = steps.send(over)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]

@@ -1,0 +1,195 @@
+"""Extracting a ``FieldToMatch`` from a ``WafRequest``: the raw values a statement inspects.
+
+Each field yields (name, value) pairs — name is the header/argument/cookie name or JSON pointer,
+for evidence — plus ``forced``: True/False when ``OversizeHandling`` or a fallback behaviour decides
+the match without inspection, None when the values are to be inspected. AWS inspection limits
+(WAF developer guide, "Oversize web request components"): the first 8 KB or 200 headers, the first
+8 KB or 200 cookies; the body up to the web ACL's inspection limit (the adapter truncates it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.request import WafRequest
+from wafproxy.engine.transforms import from_bytes
+
+MAX_HEADERS = 200
+MAX_HEADER_BYTES = 8 * 1024
+MAX_COOKIES = 200
+MAX_COOKIE_BYTES = 8 * 1024
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValues:
+    values: Pairs
+    forced: bool | None = None  # True: matches, False: does not, None: inspect ``values``
+
+
+NO_VALUES = FieldValues(())
+FORCED_MATCH = FieldValues((), True)
+FORCED_NO_MATCH = FieldValues((), False)
+
+Extractor = Callable[[FieldSpec, WafRequest], FieldValues]
+EXTRACTORS: dict[str, Extractor] = {}
+
+
+def extractor(kind: str) -> Callable[[Extractor], Extractor]:
+    def register(func: Extractor) -> Extractor:
+        EXTRACTORS[kind] = func
+        return func
+
+    return register
+
+
+def extract(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    return EXTRACTORS[spec.kind](spec, request)
+
+
+def body_text(body: bytes) -> str:
+    """Bodies are bytes; values are text. The lossless mapping (``transforms.from_bytes``) keeps
+    every byte, so a pattern scan sees exactly what was sent."""
+    return from_bytes(body)
+
+
+def _oversize(spec: FieldSpec) -> FieldValues | None:
+    if spec.oversize == "MATCH":
+        return FORCED_MATCH
+    if spec.oversize == "NO_MATCH":
+        return FORCED_NO_MATCH
+    return None
+
+
+@extractor("UriPath")
+def _uri_path(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    return FieldValues((("", request.uri_path),))
+
+
+@extractor("QueryString")
+def _query_string(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    return FieldValues((("", request.query_string),))
+
+
+@extractor("Method")
+def _method(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    return FieldValues((("", request.method),))
+
+
+@extractor("SingleHeader")
+def _single_header(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    return FieldValues(tuple((spec.name, v) for v in request.header_values(spec.name)))
+
+
+@extractor("UriFragment")
+def _uri_fragment(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    if not request.uri_fragment and spec.fallback:
+        return FieldValues((), spec.fallback == "MATCH")
+    return FieldValues((("", request.uri_fragment),))
+
+
+def _fingerprint(value: str | None, spec: FieldSpec) -> FieldValues:
+    if not value:
+        return FieldValues((), spec.fallback == "MATCH")
+    return FieldValues((("", value),))
+
+
+@extractor("JA3Fingerprint")
+def _ja3(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    return _fingerprint(request.ja3_fingerprint, spec)
+
+
+@extractor("JA4Fingerprint")
+def _ja4(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    return _fingerprint(request.ja4_fingerprint, spec)
+
+
+def _limited_headers(request: WafRequest) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """Headers within AWS's inspection limits, and whether some were left out."""
+    out = []
+    size = 0
+    for name, value in request.headers:
+        size += len(name) + len(value) + 4
+        if len(out) >= MAX_HEADERS or size > MAX_HEADER_BYTES:
+            return tuple(out), True
+        out.append((name, value))
+    return tuple(out), False
+
+
+def _select(spec: FieldSpec, pairs: Pairs) -> Pairs:
+    """Apply MatchPattern (All / Included / Excluded, names lowercased) and MatchScope."""
+    out: list[tuple[str, str]] = []
+    for name, value in pairs:
+        low = name.lower()
+        if spec.included is not None and low not in spec.included:
+            continue
+        if low in spec.excluded:
+            continue
+        if spec.scope in ("KEY", "ALL"):
+            out.append((name, name))
+        if spec.scope in ("VALUE", "ALL"):
+            out.append((name, value))
+    return tuple(out)
+
+
+@extractor("Headers")
+def _headers(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    pairs, over = _limited_headers(request)
+    if over and (forced := _oversize(spec)) is not None:
+        return forced
+    return FieldValues(_select(spec, pairs))
+
+
+@extractor("HeaderOrder")
+def _header_order(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    # AWS: the header names in arrival order, separated by colons.
+    pairs, over = _limited_headers(request)
+    if over and (forced := _oversize(spec)) is not None:
+        return forced
+    return FieldValues((("", ":".join(name.lower() for name, _ in pairs)),))
+
+
+@extractor("Cookies")
+def _cookies(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    from wafproxy.engine.parsing import parse_cookies
+
+    cookies = parse_cookies(request.header_values("cookie"))
+    size = sum(len(k) + len(v) + 2 for k, v in cookies)
+    if len(cookies) > MAX_COOKIES or size > MAX_COOKIE_BYTES:
+        if (forced := _oversize(spec)) is not None:
+            return forced
+        cookies = cookies[:MAX_COOKIES]
+    return FieldValues(_select(spec, tuple(cookies)))
+
+
+@extractor("SingleQueryArgument")
+def _single_arg(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    from wafproxy.engine.parsing import parse_query
+
+    return FieldValues(tuple((k, v) for k, v in parse_query(request.query_string) if k.lower() == spec.name))
+
+
+@extractor("AllQueryArguments")
+def _all_args(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    from wafproxy.engine.parsing import parse_query
+
+    return FieldValues(tuple(parse_query(request.query_string)))
+
+
+@extractor("Body")
+def _body(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    if request.body_truncated and (forced := _oversize(spec)) is not None:
+        return forced
+    return FieldValues((("", body_text(request.body)),))
+
+
+@extractor("JsonBody")
+def _json_body(spec: FieldSpec, request: WafRequest) -> FieldValues:
+    from wafproxy.engine.jsonfield import extract_json
+
+    if request.body_truncated and (forced := _oversize(spec)) is not None:
+        return forced
+    return extract_json(spec, request.body)

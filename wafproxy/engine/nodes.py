@@ -1,0 +1,203 @@
+"""Compiled statements: immutable nodes whose ``match(ctx)`` decides one request.
+
+Leaf nodes record evidence (``ctx.evidence``) when they match; the rule evaluator keeps the
+evidence of a matching rule and drops the rest (``Not`` drops its child's evidence).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wafproxy.engine.context import EvalContext
+from wafproxy.engine.decision import MatchDetail
+from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.ipsets import IpTrie
+from wafproxy.engine.patterngroups import Chain
+from wafproxy.engine.transforms import to_bytes
+from wafproxy.engine.sourceip import ForwardedIP, source_ips
+
+
+class Stmt:
+    """Base of compiled statements."""
+
+    __slots__ = ()
+
+    def match(self, ctx: EvalContext) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class PatternMatch(Stmt):
+    """ByteMatch, RegexMatch and RegexPatternSetReference: ids in one pattern group."""
+
+    group: int
+    ids: frozenset[int]
+    condition: str  # BYTE_MATCH / REGEX / REGEX_PATTERN_SET
+    pattern: str  # for evidence (first pattern, or the set's name)
+
+    def match(self, ctx: EvalContext) -> bool:
+        result = ctx.scan(self.group)
+        if result.forced is not None:
+            return result.forced
+        for pid in self.ids:
+            hit = result.hits.get(pid)
+            if hit is not None:
+                ctx.evidence(self.condition, ctx.groups[self.group].field, hit[0], hit[1], self.pattern)
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorMatch(Stmt):
+    """SqliMatch / XssMatch over every value of the field."""
+
+    condition: str  # SQL_INJECTION / XSS
+    field: FieldSpec
+    chain: Chain
+    detect: Callable[[str], bool]
+    level: str = ""
+
+    def match(self, ctx: EvalContext) -> bool:
+        def run() -> tuple[str, str] | None:
+            fv = ctx.values(self.field, self.chain)
+            for name, value in fv.values:
+                if self.detect(value):
+                    return name, value
+            return None
+
+        fv = ctx.values(self.field, self.chain)
+        if fv.forced is not None:
+            return fv.forced
+        hit = ctx.memo((self.condition, self.level, self.field, self.chain), run)
+        if hit is None:
+            return False
+        ctx.evidence(self.condition, self.field, hit[0], hit[1])
+        return True
+
+
+_OPS: dict[str, Callable[[int, int], bool]] = {
+    "EQ": operator.eq, "NE": operator.ne, "LE": operator.le, "LT": operator.lt,
+    "GE": operator.ge, "GT": operator.gt,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SizeMatch(Stmt):
+    """SizeConstraint: the length (bytes, as AWS counts) of any value compared with ``size``."""
+
+    field: FieldSpec
+    chain: Chain
+    op: str
+    size: int
+
+    def match(self, ctx: EvalContext) -> bool:
+        fv = ctx.values(self.field, self.chain)
+        if fv.forced is not None:
+            return fv.forced
+        compare = _OPS[self.op]
+        for name, value in fv.values:
+            n = len(to_bytes(value))
+            if compare(n, self.size):
+                ctx.evidence("SIZE_CONSTRAINT", self.field, name, str(n))
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class IPSetMatch(Stmt):
+    trie: IpTrie
+    name: str
+    forwarded: ForwardedIP | None = None
+
+    def match(self, ctx: EvalContext) -> bool:
+        ips = source_ips(ctx.request, self.forwarded)
+        if isinstance(ips, bool):
+            return ips
+        for ip in ips:
+            if self.trie.contains(ip):
+                ctx.details.append(_ip_detail("IP_SET", ip, self.name))
+                return True
+        return False
+
+
+def _ip_detail(condition: str, ip: str, what: str) -> MatchDetail:
+    return MatchDetail(condition, "IP", (ip,), what)
+
+
+@dataclass(frozen=True, slots=True)
+class LookupMatch(Stmt):
+    """GeoMatch / AsnMatch: the source IP looked up in a MaxMind-format database."""
+
+    condition: str  # GEO / ASN
+    lookup: Callable[[str], str | None]
+    wanted: frozenset[str]
+    forwarded: ForwardedIP | None = None
+    label_prefix: str = ""  # awswaf:clientip:geo:country: (AWS adds it on evaluation)
+
+    def match(self, ctx: EvalContext) -> bool:
+        ips = source_ips(ctx.request, self.forwarded)
+        if isinstance(ips, bool):
+            return ips
+        for ip in ips:
+            found = self.lookup(ip)
+            if found is None:
+                continue
+            if self.label_prefix:
+                ctx.add_label(self.label_prefix + found)
+            if found in self.wanted:
+                ctx.details.append(_ip_detail(self.condition, ip, found))
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMatch(Stmt):
+    """LABEL: a label equal to the key, or ending in ``:key`` (namespaces may be left off on the
+    left). NAMESPACE: a label whose namespace is the key or ends with ``:key``."""
+
+    scope: str
+    key: str
+
+    def match(self, ctx: EvalContext) -> bool:
+        key = self.key
+        for label in ctx.labels:
+            if self.scope == "LABEL":
+                if label == key or label.endswith(":" + key):
+                    return True
+            else:
+                namespace = label[: label.rfind(":") + 1]
+                if namespace == key or namespace.endswith(":" + key):
+                    return True
+                # a key naming an outer namespace (``awswaf:managed:``) also matches
+                if (":" + namespace).find(":" + key) >= 0:
+                    return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class AndMatch(Stmt):
+    children: tuple[Stmt, ...]
+
+    def match(self, ctx: EvalContext) -> bool:
+        return all(child.match(ctx) for child in self.children)
+
+
+@dataclass(frozen=True, slots=True)
+class OrMatch(Stmt):
+    children: tuple[Stmt, ...]
+
+    def match(self, ctx: EvalContext) -> bool:
+        return any(child.match(ctx) for child in self.children)
+
+
+@dataclass(frozen=True, slots=True)
+class NotMatch(Stmt):
+    child: Stmt
+
+    def match(self, ctx: EvalContext) -> bool:
+        mark = len(ctx.details)
+        matched = self.child.match(ctx)
+        del ctx.details[mark:]
+        return not matched

@@ -1,0 +1,82 @@
+"""Statements over text fields: regex, regex pattern sets, SQLi, XSS, size constraints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from wafproxy.engine.doc import Node
+from wafproxy.engine.fields import parse_field
+from wafproxy.engine.nodes import DetectorMatch, PatternMatch, SizeMatch, Stmt
+from wafproxy.engine.statements import CompileContext, parse_chain, statement
+
+MAX_SIZE = 21_474_836_480
+
+
+def _regex(node: Node, text: str) -> None:
+    """Refuse what a linear-time engine cannot run (backreferences, lookaround), as AWS does."""
+    from wafproxy.engine.matchers import PatternError, validate_regex
+
+    try:
+        validate_regex(text)
+    except PatternError as exc:
+        node.fail(f"regex {text!r} is not supported: {exc.reason}")
+
+
+@statement("RegexMatchStatement")
+def _regex_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
+    node.obj(required=("RegexString", "FieldToMatch", "TextTransformations"))
+    text_node = node.at("RegexString")
+    text = text_node.str_(1, 512)
+    _regex(text_node, text)
+    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    gidx, pid = cc.patterns.add(spec, chain, "regex", text)
+    return PatternMatch(gidx, frozenset({pid}), "REGEX", text), 3 + 10 * len(chain)
+
+
+@statement("RegexPatternSetReferenceStatement")
+def _regex_set(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
+    node.obj(required=("ARN", "FieldToMatch", "TextTransformations"))
+    ref_node = node.at("ARN")
+    ref = ref_node.str_(1, 2048)
+    regex_set = cc.resolver.regex_pattern_set(ref)
+    if regex_set is None:
+        ref_node.fail(f"no RegexPatternSet named or with ARN {ref!r} was found")
+    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    ids = set()
+    for text in regex_set.patterns:
+        _regex(ref_node, text)
+        ids.add(cc.patterns.add(spec, chain, "regex", text)[1])
+    gidx = cc.patterns.add(spec, chain, "regex", regex_set.patterns[0])[0]
+    return PatternMatch(gidx, frozenset(ids), "REGEX_PATTERN_SET", regex_set.name), 25 + 10 * len(chain)
+
+
+@statement("SqliMatchStatement")
+def _sqli(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
+    from wafproxy.engine.detectors import is_sqli
+
+    node.obj(required=("FieldToMatch", "TextTransformations"), optional=("SensitivityLevel",))
+    level_node = node.opt("SensitivityLevel")
+    level = level_node.enum(("LOW", "HIGH")) if level_node else "LOW"
+    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    detect: Callable[[str], bool] = partial(is_sqli, sensitivity=level)
+    cost = (20 if level == "LOW" else 30) + 10 * len(chain)
+    return DetectorMatch("SQL_INJECTION", spec, chain, detect, level), cost
+
+
+@statement("XssMatchStatement")
+def _xss(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
+    from wafproxy.engine.detectors import is_xss
+
+    node.obj(required=("FieldToMatch", "TextTransformations"))
+    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    return DetectorMatch("XSS", spec, chain, is_xss), 40 + 10 * len(chain)
+
+
+@statement("SizeConstraintStatement")
+def _size(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
+    node.obj(required=("FieldToMatch", "ComparisonOperator", "Size", "TextTransformations"))
+    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    op = node.at("ComparisonOperator").enum(("EQ", "NE", "LE", "LT", "GE", "GT"))
+    size = node.at("Size").int_(0, MAX_SIZE)
+    return SizeMatch(spec, chain, op, size), 1 + 10 * len(chain)

@@ -19,7 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from wafproxy.engine.decision import Action, Decision, MatchDetail, RuleMatch, RuleType
+from wafproxy.engine.decision import (
+    DEFAULT_ACTION_RULE_ID,
+    Action,
+    Decision,
+    MatchDetail,
+    RuleMatch,
+    RuleType,
+)
 from wafproxy.events import RequestEvent
 from wafproxy.observability.redaction import DEFAULT_REDACTION, REDACTED, Redaction
 
@@ -58,7 +65,7 @@ def _rule_entry(match: RuleMatch, redaction: Redaction) -> dict[str, Any]:
 def _terminating_match(decision: Decision) -> RuleMatch | None:
     """The rule that ended evaluation: evaluation stops there, so it is the last match whose action
     is the decision's (COUNT never terminates). None for the default action."""
-    if decision.terminating_rule_id == "Default_Action" and decision.terminating_rule_group is None:
+    if decision.terminating_rule_id == DEFAULT_ACTION_RULE_ID and decision.terminating_rule_group is None:
         return None
     for match in reversed(decision.matches):
         if match.action is decision.action and match.action is not Action.COUNT:

@@ -56,7 +56,9 @@ def test_allow_deny_and_wildcards() -> None:
 
 
 def test_not_action_and_resource_mismatch() -> None:
-    policy = parse_policy({"Statement": {"Effect": "Allow", "NotAction": "kms:Decrypt", "Resource": "arn:*:other"}})
+    policy = parse_policy(
+        {"Statement": {"Effect": "Allow", "NotAction": "kms:Decrypt", "Resource": "arn:*:other"}}
+    )
     assert not policy.evaluate(_ctx("kms:Encrypt")).allowed
     policy = parse_policy({"Statement": {"Effect": "Allow", "NotAction": "kms:Decrypt", "Resource": "*"}})
     assert policy.evaluate(_ctx("kms:Encrypt")).allowed
@@ -85,8 +87,12 @@ def test_conditions_on_encryption_context() -> None:
     assert policy.evaluate(_ctx("kms:Decrypt", **{"kms:EncryptionContext:app": "billing"})).allowed
     assert not policy.evaluate(_ctx("kms:Decrypt", **{"kms:EncryptionContext:app": "hr"})).allowed
     assert not policy.evaluate(_ctx("kms:Decrypt")).allowed  # key absent: StringEquals fails
-    r = policy.evaluate(_ctx("kms:Decrypt", **{"kms:EncryptionContext:app": "billing",
-                                                "kms:EncryptionContext:tenant": "evil-corp"}))
+    r = policy.evaluate(
+        _ctx(
+            "kms:Decrypt",
+            **{"kms:EncryptionContext:app": "billing", "kms:EncryptionContext:tenant": "evil-corp"},
+        )
+    )
     assert r.denied and r.allowed
 
 
@@ -132,8 +138,12 @@ def test_resource_policy_principals() -> None:
     policy = parse_policy(
         {
             "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*",
-                 "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
                 {"Effect": "Allow", "Principal": {"AWS": [ALICE]}, "Action": "kms:Encrypt", "Resource": "*"},
                 {"Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"},
             ]
@@ -156,13 +166,23 @@ def test_resource_policy_principals() -> None:
         ({"Statement": [{"Effect": "Allow", "Resource": "*"}]}, "$.Statement[0]"),
         ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Foo": 1}]}, "$.Statement[0]"),
         (
-            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
-                            "Condition": {"NumericLessThan": {"a": "1"}}}]},
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "*",
+                        "Resource": "*",
+                        "Condition": {"NumericLessThan": {"a": "1"}},
+                    }
+                ]
+            },
             "$.Statement[0].Condition.NumericLessThan",
         ),
         ({"Statement": []}, "$.Statement"),
-        ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]},
-         "$.Statement[0].Principal"),
+        (
+            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]},
+            "$.Statement[0].Principal",
+        ),
     ],
 )
 def test_unsupported_is_an_error_with_a_path(doc: dict[str, object], path: str) -> None:

@@ -44,8 +44,14 @@ def served() -> Iterator[tuple[str, list[CallRecord]]]:
 
 
 def _client(url: str, key: str = "AKIAALICE", secret: str = "s3cr3t") -> Any:
-    return boto3.client("kms", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
-                        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
+    return boto3.client(
+        "kms",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 def test_dispatch_and_blob_encoding(served: tuple[str, list[CallRecord]]) -> None:

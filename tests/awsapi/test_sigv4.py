@@ -37,9 +37,12 @@ def _signed(
     url: str = "https://kms.local:8443/",
     when: float | None = None,
 ) -> HttpRequestView:
-    req = AWSRequest(method="POST", url=url, data=body,
-                     headers={"X-Amz-Target": "TrentService.Encrypt",
-                              "Content-Type": "application/x-amz-json-1.1"})
+    req = AWSRequest(
+        method="POST",
+        url=url,
+        data=body,
+        headers={"X-Amz-Target": "TrentService.Encrypt", "Content-Type": "application/x-amz-json-1.1"},
+    )
     auth = SigV4Auth(Credentials(key, secret), service, "us-east-1")
     if when is not None:
         # botocore reads the clock via datetime; sign "in the past" by patching its timestamp.

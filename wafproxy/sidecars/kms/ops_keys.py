@@ -1,0 +1,265 @@
+"""Key lifecycle operations: create, describe, list, enable/disable, deletion, rotation, key policy."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from wafproxy.awsapi.errors import AwsError, validation
+from wafproxy.awsapi.jsonproto import CallContext
+from wafproxy.awsapi.params import Params
+from wafproxy.awsapi.policy import PolicyError, RequestContext, parse_policy
+from wafproxy.sidecars.kms.core import KmsCore, default_key_policy
+from wafproxy.sidecars.kms.material import new_material
+from wafproxy.sidecars.kms.model import SPECS, KeyRecord, KeyState, KeyUsage
+from wafproxy.sidecars.kms.tags import parse_tags
+
+Op = Callable[[KmsCore, CallContext, Params], Mapping[str, Any]]
+DAY = 86400.0
+
+
+def _unsupported(p: Params, *names: str) -> None:
+    for name in names:
+        if p.has(name):
+            raise AwsError("UnsupportedOperationException", f"{name} is not supported by this KMS", path=name)
+
+
+def _check_policy(kms: KmsCore, ctx: CallContext, text: str, key_arn: str, bypass: bool) -> str:
+    try:
+        policy = parse_policy(text, resource_policy=True)
+    except PolicyError as exc:
+        raise AwsError(
+            "MalformedPolicyDocumentException", exc.message, path=f"Policy{exc.path[1:]}"
+        ) from None
+    if not bypass:
+        # AWS's lockout safety check: the caller must still be able to PutKeyPolicy afterwards.
+        req = RequestContext("kms:PutKeyPolicy", key_arn, ctx.principal.arn, ctx.principal.account)
+        r = policy.evaluate(req)
+        if r.denied or not (r.allowed or r.allowed_account):
+            raise AwsError(
+                "MalformedPolicyDocumentException",
+                "The new key policy will not allow you to update the key policy in the future.",
+            )
+    return text
+
+
+def create_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    _unsupported(p, "CustomKeyStoreId", "XksKeyId")
+    if p.str("Origin", required=False, default="AWS_KMS") != "AWS_KMS":
+        raise AwsError("UnsupportedOperationException", "Only Origin AWS_KMS is supported", path="Origin")
+    if p.bool("MultiRegion"):
+        raise AwsError(
+            "UnsupportedOperationException", "Multi-Region keys are not supported", path="MultiRegion"
+        )
+    spec = (
+        p.str("KeySpec", required=False)
+        or p.str("CustomerMasterKeySpec", required=False)
+        or "SYMMETRIC_DEFAULT"
+    )
+    info = SPECS.get(spec)
+    if info is None:
+        raise validation(f"KeySpec {spec[:64]!r} is not supported", path="KeySpec")
+    default_usage = info.usages[0].value
+    try:
+        usage = KeyUsage(p.str("KeyUsage", required=False, default=default_usage))
+    except ValueError:
+        raise validation("KeyUsage is not a valid value", path="KeyUsage") from None
+    if usage not in info.usages:
+        raise validation(f"KeyUsage {usage.value} is not compatible with KeySpec {spec}", path="KeyUsage")
+    tags = parse_tags(p)
+    kms.authorize(ctx, "CreateKey", None)
+    key_id = str(uuid.uuid4())
+    arn = kms.key_arn(key_id)
+    policy = p.str("Policy", required=False, max_len=32768)
+    policy = (
+        _check_policy(kms, ctx, policy, arn, p.bool("BypassPolicyLockoutSafetyCheck"))
+        if policy
+        else default_key_policy(kms.config.account)
+    )
+    now = kms.clock.now()
+    rec = KeyRecord(
+        key_id=key_id,
+        arn=arn,
+        account=kms.config.account,
+        spec=spec,
+        usage=usage,
+        state=KeyState.ENABLED,
+        created=now,
+        policy=policy,
+        description=p.str("Description", required=False, default="", max_len=8192),
+        tags=tuple(sorted(tags.items())),
+    )
+    kms.save(rec, new_material(spec), 1)
+    ctx.resources.append(arn)
+    return {"KeyMetadata": rec.metadata()}
+
+
+def _key(kms: KmsCore, ctx: CallContext, p: Params, op: str, *, alias: bool = False) -> KeyRecord:
+    rec = kms.resolve(p.str("KeyId"), kms.clock.now(), allow_alias=alias)
+    ctx.resources.append(rec.arn)
+    kms.authorize(ctx, op, rec)
+    return rec
+
+
+def describe_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    return {"KeyMetadata": _key(kms, ctx, p, "DescribeKey", alias=True).metadata()}
+
+
+def list_keys(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    limit = p.int("Limit", required=False, default=100, lo=1, hi=1000)
+    marker = p.str("Marker", required=False, default="")
+    kms.authorize(ctx, "ListKeys", None)
+    kms.purge_expired(kms.clock.now())
+    ids = sorted(k for k in kms.records if k > marker)
+    page = ids[:limit]
+    out: dict[str, Any] = {
+        "Keys": [{"KeyId": k, "KeyArn": kms.key_arn(k)} for k in page],
+        "Truncated": len(ids) > limit,
+    }
+    if len(ids) > limit:
+        out["NextMarker"] = page[-1]
+    return out
+
+
+def _set_state(kms: KmsCore, rec: KeyRecord, state: KeyState) -> None:
+    if rec.state is KeyState.PENDING_DELETION:
+        raise AwsError("KMSInvalidStateException", f"{rec.arn} is pending deletion.")
+    kms.save(rec.with_(state=state))
+
+
+def enable_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    _set_state(kms, _key(kms, ctx, p, "EnableKey"), KeyState.ENABLED)
+    return {}
+
+
+def disable_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    _set_state(kms, _key(kms, ctx, p, "DisableKey"), KeyState.DISABLED)
+    return {}
+
+
+def schedule_key_deletion(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    days = p.int("PendingWindowInDays", required=False, default=30, lo=7, hi=30)
+    rec = _key(kms, ctx, p, "ScheduleKeyDeletion")
+    if rec.state is KeyState.PENDING_DELETION:
+        raise AwsError("KMSInvalidStateException", f"{rec.arn} is pending deletion.")
+    when = kms.clock.now() + days * DAY
+    kms.save(
+        rec.with_(
+            state=KeyState.PENDING_DELETION,
+            deletion_date=when,
+            enabled_before_deletion=rec.state is KeyState.ENABLED,
+        )
+    )
+    return {
+        "KeyId": rec.arn,
+        "DeletionDate": when,
+        "KeyState": "PendingDeletion",
+        "PendingWindowInDays": days,
+    }
+
+
+def cancel_key_deletion(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    rec = _key(kms, ctx, p, "CancelKeyDeletion")
+    if rec.state is not KeyState.PENDING_DELETION:
+        raise AwsError("KMSInvalidStateException", f"{rec.arn} is not pending deletion.")
+    # AWS leaves a key whose deletion was cancelled in the Disabled state.
+    kms.save(rec.with_(state=KeyState.DISABLED, deletion_date=None))
+    return {"KeyId": rec.arn}
+
+
+def update_key_description(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    description = p.str("Description", max_len=8192) if p.raw("Description") != "" else ""
+    rec = _key(kms, ctx, p, "UpdateKeyDescription")
+    kms.save(rec.with_(description=description))
+    return {}
+
+
+def _rotatable(kms: KmsCore, rec: KeyRecord) -> None:
+    if not SPECS[rec.spec].rotatable:
+        raise AwsError(
+            "UnsupportedOperationException", f"{rec.arn} key spec {rec.spec} does not support rotation"
+        )
+    kms.require_enabled(rec)
+
+
+def enable_key_rotation(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    period = p.int("RotationPeriodInDays", required=False, default=365, lo=90, hi=2560)
+    rec = _key(kms, ctx, p, "EnableKeyRotation")
+    _rotatable(kms, rec)
+    kms.save(
+        rec.with_(
+            rotation_enabled=True, rotation_period_days=period, next_rotation=kms.clock.now() + period * DAY
+        )
+    )
+    return {}
+
+
+def disable_key_rotation(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    rec = _key(kms, ctx, p, "DisableKeyRotation")
+    _rotatable(kms, rec)
+    kms.save(rec.with_(rotation_enabled=False, next_rotation=None))
+    return {}
+
+
+def get_key_rotation_status(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    rec = _key(kms, ctx, p, "GetKeyRotationStatus")
+    out: dict[str, Any] = {"KeyRotationEnabled": rec.rotation_enabled, "KeyId": rec.arn}
+    if rec.rotation_enabled:
+        out["RotationPeriodInDays"] = rec.rotation_period_days
+        out["NextRotationDate"] = rec.next_rotation
+    return out
+
+
+def rotate_key_on_demand(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    rec = _key(kms, ctx, p, "RotateKeyOnDemand")
+    _rotatable(kms, rec)
+    with kms.lock:
+        kms.rotate(kms.records[rec.key_id], kms.clock.now())
+    return {"KeyId": rec.arn}
+
+
+def _policy_name(p: Params) -> str:
+    name = p.str("PolicyName", required=False, default="default")
+    if name != "default":
+        raise AwsError("NotFoundException", "Only the key policy named 'default' exists", path="PolicyName")
+    return name
+
+
+def put_key_policy(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    _policy_name(p)
+    text = p.str("Policy", max_len=32768)
+    rec = _key(kms, ctx, p, "PutKeyPolicy")
+    kms.save(
+        rec.with_(policy=_check_policy(kms, ctx, text, rec.arn, p.bool("BypassPolicyLockoutSafetyCheck")))
+    )
+    return {}
+
+
+def get_key_policy(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    name = _policy_name(p)
+    return {"Policy": _key(kms, ctx, p, "GetKeyPolicy").policy, "PolicyName": name}
+
+
+def list_key_policies(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    _key(kms, ctx, p, "ListKeyPolicies")
+    return {"PolicyNames": ["default"], "Truncated": False}
+
+
+OPERATIONS: dict[str, Op] = {
+    "CreateKey": create_key,
+    "DescribeKey": describe_key,
+    "ListKeys": list_keys,
+    "EnableKey": enable_key,
+    "DisableKey": disable_key,
+    "ScheduleKeyDeletion": schedule_key_deletion,
+    "CancelKeyDeletion": cancel_key_deletion,
+    "UpdateKeyDescription": update_key_description,
+    "EnableKeyRotation": enable_key_rotation,
+    "DisableKeyRotation": disable_key_rotation,
+    "GetKeyRotationStatus": get_key_rotation_status,
+    "RotateKeyOnDemand": rotate_key_on_demand,
+    "PutKeyPolicy": put_key_policy,
+    "GetKeyPolicy": get_key_policy,
+    "ListKeyPolicies": list_key_policies,
+}

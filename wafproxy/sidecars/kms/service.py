@@ -1,0 +1,103 @@
+"""Assemble the KMS: keystore + state + operations + audit behind the JSON 1.1 dispatcher.
+
+``KmsService.open(...)`` gives an ASGI app (``.app``) that can be served on its own port
+(``wafproxy kms serve``) or mounted in-process, and ``close()`` to release the files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from wafproxy.awsapi.credentials import CredentialStore
+from wafproxy.awsapi.jsonproto import CallContext, JsonService
+from wafproxy.awsapi.params import Params
+from wafproxy.awsapi.policy import Policy
+from wafproxy.ports import Clock
+from wafproxy.sidecars.kms import aliases, ops_crypto, ops_keys, tags
+from wafproxy.sidecars.kms.audit import AuditLog
+from wafproxy.sidecars.kms.core import KmsConfig, KmsCore
+from wafproxy.sidecars.kms.keystore import KeyStore
+
+TARGET_PREFIX = "TrentService"
+SIGNING_NAME = "kms"
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+def _operation_modules() -> list[Mapping[str, Any]]:
+    mods: list[Mapping[str, Any]] = [
+        ops_keys.OPERATIONS,
+        ops_crypto.OPERATIONS,
+        aliases.OPERATIONS,
+        tags.OPERATIONS,
+    ]
+    try:  # later additions register the same way
+        from wafproxy.sidecars.kms import ops_grants
+
+        mods.append(ops_grants.OPERATIONS)
+    except ImportError:
+        pass
+    try:
+        from wafproxy.sidecars.kms import ops_asym
+
+        mods.append(ops_asym.OPERATIONS)
+    except ImportError:
+        pass
+    return mods
+
+
+@dataclass
+class KmsService:
+    core: KmsCore
+    audit: AuditLog
+    app: JsonService
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        data_dir: str | Path,
+        root_key: bytes,
+        credentials: CredentialStore,
+        identity_policies: Mapping[str, Policy] | None = None,
+        config: KmsConfig | None = None,
+        clock: Clock | None = None,
+        auth_clock: Clock | None = None,
+    ) -> KmsService:
+        """``clock`` drives key state (deletion, rotation dates); ``auth_clock`` the SigV4 skew check."""
+        config = config or KmsConfig()
+        clock = clock or SystemClock()
+        store = KeyStore(data_dir, root_key)
+        core = KmsCore(store, config=config, identity_policies=identity_policies, clock=clock)
+        audit = AuditLog(data_dir, region=config.region)
+        operations: dict[str, Any] = {}
+        for table in _operation_modules():
+            for name, fn in table.items():
+                operations[name] = partial(_bound, fn, core)
+        app = JsonService(
+            target_prefix=TARGET_PREFIX,
+            signing_name=SIGNING_NAME,
+            credentials=credentials,
+            operations=operations,
+            on_call=audit.record,
+            clock=auth_clock or SystemClock(),
+            default_region=config.region,
+        )
+        return cls(core, audit, app)
+
+    def close(self) -> None:
+        self.audit.close()
+        self.core.store.close()
+
+
+def _bound(fn: Any, core: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    result: Mapping[str, Any] = fn(core, ctx, p)
+    return result

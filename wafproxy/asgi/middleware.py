@@ -1,0 +1,285 @@
+"""``WafMiddleware``: the engine in front of any ASGI app, as a pure ASGI middleware.
+
+Two lines protect a Starlette/FastAPI app with the same engine and the same decisions as the proxy::
+
+    app.add_middleware(WafMiddleware, acl="rules/default-web-acl.json")
+
+Per HTTP request: resolve the client IP once (``client_ip.py``), buffer the body up to the ACL's
+inspection limit, build a ``WafRequest``, drive ``evaluate_steps`` (answering rate checks from the
+rate store), then either answer (BLOCK/CAPTCHA/CHALLENGE, the app never sees the request) or call
+the app with the inserted headers added and the buffered body replayed message by message,
+untouched, before the rest streams from the original ``receive``. Websocket handshakes are
+inspected as GET requests without a body. Lifespan and other scopes pass straight through.
+Nothing here logs per request: one ``RequestEvent`` per request goes to ``event_sink``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from wafproxy.asgi.client_ip import TrustedProxies
+from wafproxy.asgi.responses import ENGINE_ERROR, response_for, send_response
+from wafproxy.engine import evaluate_steps
+from wafproxy.engine.decision import Action, Decision
+from wafproxy.engine.request import WafRequest
+from wafproxy.events import RequestEvent
+from wafproxy.ports import EventSink
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("wafproxy.middleware")
+
+CLIENT_IP_KEY = "wafproxy.client_ip"
+DECISION_KEY = "wafproxy.decision"
+FAIL_OPEN_RULE_ID = "wafproxy_FailOpen"
+ENGINE_ERROR_RULE_ID = "wafproxy_EngineError"
+# RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
+WS_POLICY_VIOLATION = 1008
+
+_ids = itertools.count(1)
+_ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}-"
+
+
+def _compile(acl: Any) -> Any:
+    if isinstance(acl, str | Path):
+        from wafproxy.aclfiles import load_web_acl
+
+        return load_web_acl(Path(acl))
+    if not hasattr(acl, "body_inspection_limit"):
+        raise TypeError(f"acl must be a path or a CompiledWebACL, got {type(acl).__name__}")
+    return acl
+
+
+class WafMiddleware:
+    """Inspect every HTTP request and websocket handshake before ``app`` sees it."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        acl: str | Path | Any,
+        trusted_proxies: Sequence[str] = (),
+        event_sink: EventSink | None = None,
+        rate_store: Any = None,
+        fail_mode: Literal["open", "closed"] = "closed",
+        source: str = "MIDDLEWARE",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if fail_mode not in ("open", "closed"):
+            raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
+        self.app = app
+        self._acl = _compile(acl)
+        self._trusted = TrustedProxies(list(trusted_proxies))
+        self._sink = event_sink
+        self._rate_store = rate_store
+        self._fail_open = fail_mode == "open"
+        self._source = source
+        self._clock = clock
+        # Counted, never silent (STYLE principle 5); the metrics module reads them through events.
+        self.engine_errors = 0
+        self.fail_opens = 0
+
+    @property
+    def acl(self) -> Any:
+        return self._acl
+
+    def swap_acl(self, compiled: Any) -> None:
+        """Install a newly compiled ACL; in-flight requests finish on the one they started with."""
+        self._acl = _compile(compiled)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    # ---- HTTP ------------------------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = self._clock()
+        t0 = time.perf_counter()
+        acl = self._acl
+        limit: int = acl.body_inspection_limit
+        buffered: list[Message] = []
+        body = b""
+        more = True
+        while more and len(body) < limit:
+            message = await receive()
+            buffered.append(message)
+            if message["type"] != "http.request":  # http.disconnect: the client is gone
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        request = self._request(scope, body[:limit], len(body), more)
+        decision, eval_seconds = await self._decide(acl, request)
+
+        if decision.action in (Action.ALLOW, Action.COUNT):
+            try:
+                status = await self._forward(scope, receive, send, request, decision, buffered)
+            except BaseException:
+                if self._sink is not None:  # the server answers 500 (or nothing); still one event
+                    self._emit(started, acl, request, decision, 500, eval_seconds, time.perf_counter() - t0)
+                raise
+        else:
+            failed = decision.terminating_rule_id == ENGINE_ERROR_RULE_ID
+            resp = ENGINE_ERROR if failed else response_for(decision)
+            status = await send_response(send, resp, head_only=request.method == "HEAD")
+        if self._sink is not None:
+            forwarded = decision.action in (Action.ALLOW, Action.COUNT)
+            self._emit(started, acl, request, decision, status, eval_seconds,
+                       time.perf_counter() - t0 - eval_seconds if forwarded else None)
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, request: WafRequest,
+                       decision: Decision, buffered: list[Message]) -> int:
+        scope = dict(scope)
+        if decision.inserted_headers:
+            scope["headers"] = [
+                *scope["headers"],
+                *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in decision.inserted_headers),
+            ]
+        state = scope.get("state")
+        state = scope["state"] = dict(state) if state is not None else {}
+        state[CLIENT_IP_KEY] = request.client_ip
+        state[DECISION_KEY] = decision
+
+        pending = iter(buffered)
+
+        async def replay() -> Message:
+            # The buffered messages first, exactly as received, then the live stream.
+            for message in pending:
+                return message
+            return await receive()
+
+        status = 500
+        if self._sink is None:
+            await self.app(scope, replay, send)
+            return status
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, replay, capture)
+        return status
+
+    # ---- websocket ------------------------------------------------------------------------------
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = self._clock()
+        acl = self._acl
+        request = self._request(scope, b"", 0, False)
+        decision, eval_seconds = await self._decide(acl, request)
+        status = 101
+        if decision.action in (Action.ALLOW, Action.COUNT):
+            scope = dict(scope)
+            state = scope.get("state")
+            state = scope["state"] = dict(state) if state is not None else {}
+            state[CLIENT_IP_KEY] = request.client_ip
+            state[DECISION_KEY] = decision
+
+            status = 500  # the app ended without accepting or closing: uvicorn answers 500
+
+            async def capture(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "websocket.accept" and status != 101:
+                    status = 101
+                elif message["type"] == "websocket.close" and status == 500:
+                    status = 403  # closed before accept: the server refuses the handshake
+                await send(message)
+
+            await self.app(scope, receive, capture)
+        else:
+            # Closing before accepting makes the server refuse the handshake (uvicorn: HTTP 403).
+            await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
+            status = 403
+        if self._sink is not None:
+            self._emit(started, acl, request, decision, status, eval_seconds, None)
+
+    # ---- shared ---------------------------------------------------------------------------------
+
+    def _request(self, scope: Scope, body: bytes, seen: int, more: bool) -> WafRequest:
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        client = scope.get("client")
+        peer = client[0] if client else ""
+        client_ip = self._trusted.resolve_scope(scope)
+        body_size = seen
+        if more:
+            # Cut at the limit: the declared size tells OversizeHandling how much was not seen.
+            for k, v in headers:
+                if k.lower() == "content-length" and v.isdigit():
+                    body_size = max(seen, int(v))
+                    break
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1").partition("?")[0] if raw_path else scope["path"]
+        kind = scope["type"]
+        return WafRequest(
+            client_ip=client_ip,
+            method=scope.get("method", "GET") if kind == "http" else "GET",
+            uri_path=path,
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            body_size=body_size,
+            http_version=scope.get("http_version", "1.1"),
+            scheme=scope.get("scheme", "http"),
+            request_id=f"{_ID_PREFIX}{next(_ids):x}",
+            peer_ip=peer,
+        )
+
+    async def _decide(self, acl: Any, request: WafRequest) -> tuple[Decision, float]:
+        t0 = time.perf_counter()
+        try:
+            steps = evaluate_steps(acl, request)
+            store = self._rate_store
+            now = self._clock()
+            try:
+                check = next(steps)
+                while True:
+                    limited = False
+                    if store is not None:
+                        answer = store.hit(check, now)
+                        limited = bool(await answer if inspect.isawaitable(answer) else answer)
+                    check = steps.send(limited)
+            except StopIteration as done:
+                decision: Decision = done.value
+        except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
+            self.engine_errors += 1
+            # Type and ACL only: the request may carry secrets, and attackers choose its content.
+            logger.error("engine error on web ACL %r: %s; failing %s", getattr(acl, "name", "?"),
+                         type(exc).__name__, "open" if self._fail_open else "closed")
+            if self._fail_open:
+                self.fail_opens += 1
+                decision = Decision(Action.ALLOW, terminating_rule_id=FAIL_OPEN_RULE_ID)
+            else:
+                decision = Decision(Action.BLOCK, terminating_rule_id=ENGINE_ERROR_RULE_ID)
+        return decision, time.perf_counter() - t0
+
+    def _emit(self, started: float, acl: Any, request: WafRequest, decision: Decision, status: int,
+              eval_seconds: float, total: float | None) -> None:
+        assert self._sink is not None
+        self._sink.emit(RequestEvent(
+            timestamp=started,
+            web_acl=getattr(acl, "name", ""),
+            request=request,
+            decision=decision,
+            response_status=status,
+            evaluation_seconds=eval_seconds,
+            upstream_seconds=total,
+            source=self._source,
+        ))

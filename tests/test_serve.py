@@ -1,0 +1,286 @@
+"""``wafproxy serve`` as a real process in front of a real uvicorn upstream."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.asgi.test_middleware import acl_document
+from tests.conftest import TlsFiles
+from tests.support.servers import REPO, RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+
+
+class Upstream:
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
+
+    def app(self) -> Starlette:
+        async def anything(request: Request) -> Response:
+            self.paths.append(request.url.path)
+            self.headers.append(dict(request.headers))
+            body = await request.body()
+            return Response(b"upstream:" + body, headers={"x-upstream": "yes"})
+
+        return Starlette(routes=[Route("/{p:path}", anything, methods=["GET", "POST", "HEAD"])])
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[tuple[RunningServer, Upstream]]:
+    up = Upstream()
+    with uvicorn_in_thread(up.app(), http="httptools") as server:
+        yield server, up
+
+
+@pytest.fixture(scope="module")
+def acl_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("acl") / "acl.json"
+    path.write_text(json.dumps(acl_document()))
+    return path
+
+
+@contextmanager
+def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[int, int]]:
+    port, admin = free_port(), free_port()
+    with wafproxy_process(
+        "serve",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--admin-listen",
+        f"127.0.0.1:{admin}",
+        *args,
+        env=env,
+        wait_ports=(port, admin),
+    ):
+        yield port, admin
+
+
+@pytest.fixture(scope="module")
+def proxy(upstream: tuple[RunningServer, Upstream], acl_path: Path) -> Iterator[tuple[str, str]]:
+    server, _ = upstream
+    with serve("--upstream", server.url, "--acl", str(acl_path)) as (port, admin):
+        yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin}"
+
+
+def test_forwards_allowed_and_blocks_attacks(
+    proxy: tuple[str, str], upstream: tuple[RunningServer, Upstream]
+) -> None:
+    url, _ = proxy
+    _, up = upstream
+    before = len(up.paths)
+    ok = httpx.post(f"{url}/items", content=b"hello")
+    assert (ok.status_code, ok.text, ok.headers["x-upstream"]) == (200, "upstream:hello", "yes")
+    blocked = httpx.get(f"{url}/search", params={"q": "<script>alert(1)</script>"})
+    assert blocked.status_code == 403
+    assert httpx.get(f"{url}/admin").status_code == 429
+    assert up.paths[before:] == ["/items"]
+    assert up.headers[-1]["x-forwarded-for"] == "127.0.0.1"
+
+
+def test_admin_endpoints(proxy: tuple[str, str]) -> None:
+    url, admin = proxy
+    httpx.get(f"{url}/search", params={"q": "<script>"})
+    assert httpx.get(f"{admin}/healthz").status_code == 200
+    ready = httpx.get(f"{admin}/readyz")
+    assert ready.status_code == 200 and ready.json()["acl"] == "test-acl"
+    metrics = httpx.get(f"{admin}/metrics")
+    assert metrics.status_code == 200
+    assert "BLOCK" in metrics.text and "test-acl" in metrics.text
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        out = b""
+        try:
+            while chunk := sock.recv(65536):
+                out += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+    return out
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(b"GET /bad-name HTTP/1.1\r\nHost: x\r\nBad\x01Name: v\r\n\r\n", id="bad-header-name"),
+        pytest.param(b"GET /bad-value HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", id="nul-in-value"),
+        pytest.param(
+            b"POST /smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+            id="cl-and-te",
+        ),
+        pytest.param(
+            b"POST /two-cl HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+            id="two-content-lengths",
+        ),
+        pytest.param(
+            b"GET /huge HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", id="oversized-header"
+        ),
+        pytest.param(
+            b"GET /many HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(300)) + b"\r\n",
+            id="too-many-headers",
+        ),
+    ],
+)
+def test_malformed_requests_get_400_and_never_reach_upstream(
+    proxy: tuple[str, str], upstream: tuple[RunningServer, Upstream], request_bytes: bytes
+) -> None:
+    url, _ = proxy
+    _, up = upstream
+    before = len(up.paths)
+    port = int(url.rsplit(":", 1)[1])
+    answer = _raw(port, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+    assert up.paths[before:] == []
+
+
+def test_env_vars_equal_flags(upstream: tuple[RunningServer, Upstream], acl_path: Path) -> None:
+    server, up = upstream
+    port, admin = free_port(), free_port()
+    env = {
+        "WAFPROXY_UPSTREAM": server.url,
+        "WAFPROXY_ACL": str(acl_path),
+        "WAFPROXY_LISTEN": f"127.0.0.1:{port}",
+        "WAFPROXY_ADMIN_LISTEN": f"127.0.0.1:{admin}",
+        "WAFPROXY_REWRITE_HOST": "",
+        "WAFPROXY_PRESERVE_HOST": "false",
+    }
+    with wafproxy_process("serve", env=env, wait_ports=(port, admin)):
+        assert httpx.get(f"http://127.0.0.1:{port}/env").text == "upstream:"
+        assert up.headers[-1]["host"] == f"127.0.0.1:{server.port}"  # --rewrite-host via env
+        assert httpx.get(f"http://127.0.0.1:{port}/", params={"q": "<script>"}).status_code == 403
+        assert httpx.get(f"http://127.0.0.1:{admin}/readyz").json()["acl"] == "test-acl"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wafproxy", *args], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_malformed_acl_exits_2_naming_the_json_path(tmp_path: Path) -> None:
+    doc = acl_document()
+    doc["Rules"][1]["Statement"]["ByteMatchStatement"]["PositionalConstraint"] = "BEGINS"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    result = _run(
+        "serve",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--acl",
+        str(bad),
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--admin-listen",
+        f"127.0.0.1:{free_port()}",
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Rules[1]" in result.stderr and "PositionalConstraint" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--upstream", "ftp://x"], "--upstream"),
+        (["--upstream", "http://x", "--workers", "0"], "--workers"),
+        ([], "--upstream"),
+        (["--upstream", "http://x", "--tls-cert", "/no/such.pem"], "--tls-cert"),
+    ],
+)
+def test_bad_flags_exit_2_naming_the_flag(args: list[str], named: str) -> None:
+    result = _run("serve", *args)
+    assert result.returncode == 2
+    assert named in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tls_termination_and_client_certificates(
+    upstream: tuple[RunningServer, Upstream], acl_path: Path, tls_files: TlsFiles
+) -> None:
+    server, _ = upstream
+    with serve(
+        "--upstream",
+        server.url,
+        "--acl",
+        str(acl_path),
+        "--tls-cert",
+        str(tls_files.server_cert),
+        "--tls-key",
+        str(tls_files.server_key),
+    ) as (port, _):
+        resp = httpx.get(
+            f"https://127.0.0.1:{port}/tls", verify=ssl.create_default_context(cafile=str(tls_files.ca))
+        )
+        assert resp.text == "upstream:"
+    with serve(
+        "--upstream",
+        server.url,
+        "--acl",
+        str(acl_path),
+        "--tls-cert",
+        str(tls_files.server),
+        "--client-ca",
+        str(tls_files.ca),
+    ) as (port, _):
+        with_cert = ssl.create_default_context(cafile=str(tls_files.ca))
+        with_cert.load_cert_chain(str(tls_files.client))
+        assert httpx.get(f"https://127.0.0.1:{port}/mtls", verify=with_cert).text == "upstream:"
+        without = ssl.create_default_context(cafile=str(tls_files.ca))
+        with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
+            httpx.get(f"https://127.0.0.1:{port}/mtls", verify=without)
+
+
+def test_upstream_over_tls_verified_against_upstream_ca(acl_path: Path, tls_files: TlsFiles) -> None:
+    up = Upstream()
+    with uvicorn_in_thread(
+        up.app(), ssl_certfile=str(tls_files.server_cert), ssl_keyfile=str(tls_files.server_key)
+    ) as server:
+        with serve("--upstream", server.url, "--acl", str(acl_path), "--upstream-ca", str(tls_files.ca)) as (
+            port,
+            _,
+        ):
+            assert httpx.get(f"http://127.0.0.1:{port}/x").text == "upstream:"
+        with serve(
+            "--upstream", server.url, "--acl", str(acl_path), "--upstream-ca", str(tls_files.other_ca)
+        ) as (port, _):
+            assert httpx.get(f"http://127.0.0.1:{port}/x").status_code == 502
+    assert up.paths == ["/x"]
+
+
+def test_two_workers_serve_and_metrics_aggregate(
+    upstream: tuple[RunningServer, Upstream], acl_path: Path
+) -> None:
+    server, _ = upstream
+    with serve("--upstream", server.url, "--acl", str(acl_path), "--workers", "2") as (port, admin):
+        with httpx.Client() as client:
+            for _ in range(3):
+                r = client.get(
+                    f"http://127.0.0.1:{port}/", params={"q": "<script>"}, headers={"connection": "close"}
+                )
+                assert r.status_code == 403
+            assert client.get(f"http://127.0.0.1:{port}/w").text == "upstream:"
+        assert httpx.get(f"http://127.0.0.1:{admin}/readyz").status_code == 200
+        text = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
+        blocked = [
+            line
+            for line in text.splitlines()
+            if line.startswith("wafproxy_")
+            and 'action="BLOCK"' in line
+            and "_total" in line
+            and "rule" not in line
+        ]
+        assert blocked and float(blocked[0].rsplit(" ", 1)[1]) == 3.0, blocked

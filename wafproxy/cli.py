@@ -1,0 +1,283 @@
+"""``wafproxy`` (and ``python -m wafproxy``): ``serve``, ``demo``, ``version`` and the sidecars.
+
+This module only wires: settings come from ``settings.resolve`` (flags > env > file > defaults),
+the data path from ``asgi.app``, the admin endpoints from ``asgi.admin``. Sidecars add their own
+subcommands through ``register(subparsers)`` in the modules listed in ``SUBCOMMAND_MODULES``.
+Exit status 2 means "fix your configuration": a bad flag, env var, config key or web ACL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import importlib
+import logging
+import logging.config
+import os
+import shutil
+import signal
+import ssl
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.supervisors import Multiprocess
+
+from wafproxy import __version__
+from wafproxy.engine.errors import WebAclError
+from wafproxy.settings import Settings, SettingsError, UpstreamRoute, add_arguments, resolve
+
+SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli",)
+EXIT_CONFIG = 2
+logger = logging.getLogger("wafproxy.cli")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to us: several servers share one loop and one Ctrl-C."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["wafproxy"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return config
+
+
+def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
+    """The data-path server: uvloop + httptools (with our head limits), no access log.
+
+    ``proxy_headers=False``: uvicorn would otherwise rewrite the client address from
+    X-Forwarded-For for 127.0.0.1 peers; client IP resolution is ours alone (``client_ip.py``).
+    """
+    from wafproxy.asgi.app import BoundedHttpToolsProtocol
+
+    tls: dict[str, Any] = {}
+    if settings.tls_cert is not None:
+        tls = {"ssl_certfile": str(settings.tls_cert),
+               "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None}
+    if settings.client_ca is not None:
+        tls.update(ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(settings.client_ca))
+    return uvicorn.Config(
+        app, host=settings.listen.host, port=settings.listen.port, loop="uvloop",
+        http=BoundedHttpToolsProtocol, access_log=False, proxy_headers=False, server_header=False,
+        log_config=_log_config(settings.log_level), log_level=settings.log_level, **tls, **extra,
+    )
+
+
+def admin_config(settings: Settings, app: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, host=settings.admin_listen.host, port=settings.admin_listen.port, loop="uvloop",
+        http="httptools", access_log=False, lifespan="off", proxy_headers=False,
+        log_config=_log_config(settings.log_level), log_level=settings.log_level,
+    )
+
+
+async def run_servers(servers: Sequence[uvicorn.Server],
+                      on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
+                      sockets: dict[int, list[Any]] | None = None) -> None:
+    """Serve all ``servers`` in this loop until SIGINT/SIGTERM (twice: force)."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            if server.should_exit:
+                server.force_exit = True
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    tasks = [asyncio.create_task(s.serve(sockets=(sockets or {}).get(i))) for i, s in enumerate(servers)]
+    if on_started is not None:
+        while not all(s.started for s in servers):
+            if any(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            on_started(servers)
+    try:
+        # One server failing to start (port taken) stops them all.
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                stop()
+        await asyncio.gather(*tasks)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _load_acl(settings: Settings) -> Any:
+    from wafproxy.aclfiles import load_web_acl
+
+    return load_web_acl(settings.acl)
+
+
+async def _serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
+                            on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None) -> None:
+    from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
+    from wafproxy.asgi.app import build_data_path, build_event_sink
+
+    acl = _load_acl(settings)
+    sink, metrics, closeables = build_event_sink(settings)
+    data = build_data_path(settings, event_sink=sink, acl=acl)
+    data.closeables.extend(closeables)
+    readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
+    admin = create_admin_app(readiness, metrics.render if metrics else None)
+    servers: list[uvicorn.Server] = [_Server(data_config(settings, data.app, lifespan="on")),
+                                     _Server(admin_config(settings, admin))]
+    sockets: dict[int, list[Any]] = {}
+    for server, sock in extra:
+        sockets[len(servers)] = [sock]
+        servers.append(server)
+    await run_servers(servers, on_started, sockets)
+
+
+def _serve_workers(settings: Settings) -> int:
+    """``--workers N``: uvicorn's supervisor forks N data-path workers; admin runs in this process."""
+    from wafproxy.asgi.app import SETTINGS_ENV
+    from wafproxy.observability.metrics import MULTIPROC_ENV
+
+    own_dir = None
+    if not os.environ.get(MULTIPROC_ENV):
+        # Before prometheus_client is imported anywhere: it picks its value class at import time.
+        own_dir = tempfile.mkdtemp(prefix="wafproxy-metrics-")
+        os.environ[MULTIPROC_ENV] = own_dir
+    os.environ[SETTINGS_ENV] = settings.to_json()
+    try:
+        from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
+        from wafproxy.observability.metrics import WafMetrics
+
+        acl = _load_acl(settings)  # fail here, once, rather than in every worker
+        readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
+        admin = uvicorn.Server(admin_config(settings, create_admin_app(readiness, WafMetrics().render)))
+        thread = threading.Thread(target=admin.run, name="wafproxy-admin", daemon=True)
+        thread.start()
+        config = data_config(settings, "wafproxy.asgi.app:create_app", factory=True,
+                             workers=settings.workers, lifespan="on")
+        sock = config.bind_socket()
+        try:
+            Multiprocess(config, sockets=[sock]).run()
+        finally:
+            sock.close()
+            admin.should_exit = True
+            thread.join(timeout=10)
+    finally:
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    settings = resolve(args, os.environ)
+    if not settings.upstreams:
+        raise SettingsError("--upstream", "required (or set WAFPROXY_UPSTREAM)")
+    logging.config.dictConfig(_log_config(settings.log_level))
+    if settings.workers > 1:
+        return _serve_workers(settings)
+    import uvloop
+
+    uvloop.run(_serve_in_process(settings))
+    return 0
+
+
+def _bound(server: uvicorn.Server) -> str:
+    """HOST:PORT a started server actually listens on (the port may have been 0)."""
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """The proxy + default ACL in front of ``demo_app`` on its own loopback port, until Ctrl-C."""
+    import dataclasses
+    import socket
+
+    import uvloop
+
+    from wafproxy.demo_app import create_demo_app
+
+    base = resolve(args, os.environ, exclude=("upstream",))
+    logging.config.dictConfig(_log_config(base.log_level))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # its own ephemeral loopback port: never reachable from outside
+    demo_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = dataclasses.replace(base, upstreams=(UpstreamRoute(demo_url),), workers=1)
+    demo = _Server(uvicorn.Config(create_demo_app(), loop="uvloop", http="httptools", access_log=False,
+                                  lifespan="off", log_config=_log_config(settings.log_level),
+                                  log_level=settings.log_level))
+    scheme = "https" if settings.tls_cert else "http"
+
+    def banner(servers: Sequence[uvicorn.Server]) -> None:
+        waf = f"{scheme}://{_bound(servers[0])}"
+        admin = f"http://{_bound(servers[1])}"
+        print(
+            f"wafproxy {__version__} demo: web ACL {settings.acl.name} in front of a demo shop.\n"
+            f"  (Ctrl-C stops)\n"
+            f"  demo app, unprotected:   {demo_url}/\n"
+            f"  the same, through WAF:   {waf}/\n"
+            f"  a benign request:        curl -i '{waf}/search?q=teapot'\n"
+            f"  an attack (blocked 403): curl -i '{waf}/search?q=<script>alert(1)</script>'\n"
+            f"  another (blocked 403):   curl -i '{waf}/search?q=1%27%20OR%20%271%27=%271'\n"
+            f"  JSON API:                curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'\n"
+            f"  admin:                   {admin}/healthz  {admin}/readyz  {admin}/metrics",
+            flush=True,
+        )
+
+    try:
+        uvloop.run(_serve_in_process(settings, extra=[(demo, sock)], on_started=banner))
+    finally:
+        sock.close()
+    return 0
+
+
+def _cmd_version(args: argparse.Namespace) -> int:
+    print(f"wafproxy {__version__}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wafproxy",
+                                     description="Web application firewall (AWS WAFv2 rules).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the WAF reverse proxy in front of --upstream")
+    add_arguments(serve)
+    serve.set_defaults(func=_cmd_serve)
+    demo = sub.add_parser("demo", help="run the proxy with the default web ACL in front of a demo app")
+    add_arguments(demo, exclude=("upstream",))
+    demo.set_defaults(func=_cmd_demo)
+    version = sub.add_parser("version", help="print the version")
+    version.set_defaults(func=_cmd_version)
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but is broken: say so
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"wafproxy: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except WebAclError as exc:
+        # The engine's error names the file and the JSON path of the offending field.
+        print(f"wafproxy: error: invalid web ACL: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+

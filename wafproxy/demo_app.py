@@ -1,0 +1,115 @@
+"""The demo upstream behind ``wafproxy demo``: a small shop API with the routes attacks aim at.
+
+A search page that reflects its query (XSS bait), JSON CRUD on ``/api/items`` (PUT/PATCH/DELETE),
+a form login, static files. It is deliberately naive — it trusts its input — so that what the WAF
+stops is visible. It keeps its state in memory, capped, and is never meant for real traffic.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+MAX_ITEMS = 1000  # every per-key table capped (STYLE): the demo is reachable by anyone on loopback
+
+_STATIC = {
+    "style.css": ("text/css", b"body { font-family: sans-serif; margin: 2em; }\n"),
+    "app.js": ("application/javascript", b"console.log('wafproxy demo');\n"),
+    "robots.txt": ("text/plain", b"User-agent: *\nDisallow: /api/\n"),
+}
+
+
+def create_demo_app() -> Starlette:
+    items: dict[int, dict[str, Any]] = {1: {"id": 1, "name": "teapot", "price": 18.0}}
+    next_id = [2]
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(
+            "<!doctype html><title>wafproxy demo shop</title><link rel=stylesheet href=/static/style.css>"
+            "<h1>wafproxy demo shop</h1><form action=/search><input name=q><button>Search</button></form>"
+            "<p><a href=/api/items>/api/items</a></p>"
+        )
+
+    async def search(request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        hits = [i for i in items.values() if q.lower() in str(i["name"]).lower()] if q else []
+        # Escaped here; the WAF is the second line of defence, not the only one.
+        return HTMLResponse(f"<h1>Results for {html.escape(q)}</h1><p>{len(hits)} item(s)</p>")
+
+    async def list_items(request: Request) -> Response:
+        return JSONResponse(list(items.values()))
+
+    async def create_item(request: Request) -> Response:
+        data = await _json_object(request)
+        if isinstance(data, Response):
+            return data
+        if len(items) >= MAX_ITEMS:
+            return JSONResponse({"error": "too many items"}, status_code=507)
+        item = {"id": next_id[0], "name": str(data.get("name", "")), "price": data.get("price", 0)}
+        items[next_id[0]] = item
+        next_id[0] += 1
+        return JSONResponse(item, status_code=201)
+
+    async def item(request: Request) -> Response:
+        item_id = request.path_params["item_id"]
+        if item_id not in items:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        if request.method == "GET":
+            return JSONResponse(items[item_id])
+        if request.method == "DELETE":
+            del items[item_id]
+            return Response(status_code=204)
+        data = await _json_object(request)
+        if isinstance(data, Response):
+            return data
+        if request.method == "PUT":
+            items[item_id] = {"id": item_id, "name": str(data.get("name", "")), "price": data.get("price", 0)}
+        else:  # PATCH
+            items[item_id].update({k: v for k, v in data.items() if k in ("name", "price")})
+        return JSONResponse(items[item_id])
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        user, password = str(form.get("username", "")), str(form.get("password", ""))
+        if user == "demo" and password == "demo":  # noqa: S105 - a demo credential, printed by `demo`
+            return JSONResponse({"ok": True, "user": user})
+        return JSONResponse({"ok": False}, status_code=401)
+
+    async def static(request: Request) -> Response:
+        entry = _STATIC.get(request.path_params["name"])
+        if entry is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        return Response(entry[1], media_type=entry[0])
+
+    async def echo(request: Request) -> Response:
+        """Echo the body back (size and bytes): lets tests and users see the body arrive intact."""
+        body = await request.body()
+        return Response(body, media_type="application/octet-stream", headers={"x-body-size": str(len(body))})
+
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/search", search),
+            Route("/api/items", list_items, methods=["GET"]),
+            Route("/api/items", create_item, methods=["POST"]),
+            Route("/api/items/{item_id:int}", item, methods=["GET", "PUT", "PATCH", "DELETE"]),
+            Route("/login", login, methods=["POST"]),
+            Route("/static/{name:str}", static),
+            Route("/echo", echo, methods=["POST", "PUT"]),
+        ]
+    )
+
+
+async def _json_object(request: Request) -> dict[str, Any] | Response:
+    try:
+        data = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "body must be JSON"}, status_code=400)
+    if not isinstance(data, dict):
+        return JSONResponse({"error": "body must be a JSON object"}, status_code=400)
+    return data

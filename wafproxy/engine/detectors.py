@@ -1,0 +1,86 @@
+"""SQL injection and XSS detection: what ``SqliMatchStatement`` and ``XssMatchStatement`` do.
+
+Both run on a value *after* the rule's text transformations (the evaluator applies them), so a rule
+decides itself whether ``%27`` counts as a quote (URL_DECODE) — exactly as on AWS.
+
+* ``is_sqli(value, "LOW")`` is libinjection's SQLi tokenizer/fingerprint check alone: precise,
+  few false positives (``O'Brien``, ``select the union of``, ``drop me a line`` pass).
+* ``is_sqli(value, "HIGH")`` adds the checks AWS describes for HIGH sensitivity ("detects more
+  attacks ... but generates more false positives"): one multi-pattern set (hyperscan / RE2, linear
+  time) of SQL shapes libinjection lets through on purpose — stacked statements, ``UNION ...
+  SELECT`` with comments in between, time-based blind functions, catalog probing, file I/O,
+  quote-then-boolean tautologies, inline/version comments.
+* ``is_xss(value)`` is libinjection's HTML5-tokenizer XSS check (AWS has no sensitivity level).
+
+libinjection takes ``str`` and encodes it as strict UTF-8; a value holding raw invalid bytes
+(``U+DC80..U+DCFF`` escapes, see ``transforms._bytes``) has each such byte replaced by U+FFFD
+first — still a non-ASCII "word" character to the tokenizer, so detection is unchanged.
+Managed rule groups with wider coverage are a separate module; these stay AWS-sized.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import libinjection
+
+from wafproxy.engine.matchers import Pattern, PatternSet
+from wafproxy.engine.transforms import to_bytes
+
+Sensitivity = Literal["LOW", "HIGH"]
+
+# HIGH-sensitivity extras: (name, regex). Case-insensitive; only bounded repetitions, so the
+# automaton stays small. Each has a should-match / should-pass pair in the tests.
+HIGH_CHECKS: tuple[tuple[str, str], ...] = (
+    ("union_select", r"\bunion(?:\s|\(|/\*[^*]*\*/)+(?:(?:all|distinct)(?:\s|\(|/\*[^*]*\*/)+)?select\b"),
+    (
+        "stacked_statement",
+        r";\s*(?:(?:drop|alter|create|truncate)\s+(?:table|database|schema|index|view|user|procedure)\b"
+        r"|delete\s+from\b|insert\s+into\b|update\s+[\w.`\"\[\]]+\s+set\b|shutdown\b|exec(?:ute)?\s|declare\s+@)",
+    ),
+    ("time_blind", r"\b(?:sleep|pg_sleep|benchmark)\s*\(|\bwaitfor\s+delay\b|\bdbms_lock\.sleep\b"),
+    (
+        "catalog_probe",
+        r"\binformation_schema\b|\bsys(?:objects|columns|databases)\b|\bpg_catalog\b|\bsqlite_master\b",
+    ),
+    ("file_io", r"\binto\s+(?:out|dump)file\b|\bload_file\s*\(|\bxp_cmdshell\b"),
+    (
+        "quote_boolean",
+        r"['\"`]\s*\)*\s*(?:or|and|\|\||&&)\s*\(*\s*['\"`]?\w*['\"`]?\s*(?:=|<>|!=|<|>|\blike\b|\bis\b)",
+    ),
+    ("quote_comment", r"['\"`]\s*\)*\s*(?:--|#|/\*)"),
+    ("version_comment", r"/\*!\d{0,5}"),
+    ("select_from", r"\bselect\s+(?:\*|[\w.`\"\[\]()*]+(?:\s*,\s*[\w.`\"\[\]()*]+)*)\s+from\s+[\w.`\"\[\]]+"),
+)
+
+_HIGH = PatternSet.build([Pattern(i, "regex", rx, caseless=True) for i, (_, rx) in enumerate(HIGH_CHECKS)])
+
+
+def _for_libinjection(value: str) -> str:
+    """A str libinjection can encode: raw invalid bytes become U+FFFD (see module docstring)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return to_bytes(value).decode("utf-8", "replace")
+    return value
+
+
+def is_sqli(value: str, sensitivity: Sensitivity = "LOW") -> bool:
+    """SqliMatchStatement: ``is_sqli("1' OR '1'='1") is True``; ``is_sqli("O'Brien") is False``."""
+    if not value:
+        return False
+    if libinjection.is_sql_injection(_for_libinjection(value))["is_sqli"]:
+        return True
+    return sensitivity == "HIGH" and bool(_HIGH.scan(value))
+
+
+def high_checks_matching(value: str) -> tuple[str, ...]:
+    """Names of the HIGH-sensitivity checks ``value`` trips (for logs and ``wafproxy explain``)."""
+    return tuple(HIGH_CHECKS[i][0] for i in sorted(_HIGH.scan(value)))
+
+
+def is_xss(value: str) -> bool:
+    """XssMatchStatement: ``is_xss("<img src=x onerror=alert(1)>") is True``; ``is_xss("a < b")`` False."""
+    if not value:
+        return False
+    return bool(libinjection.is_xss(_for_libinjection(value))["is_xss"])

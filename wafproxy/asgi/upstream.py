@@ -386,6 +386,9 @@ class UpstreamPool:
             fut = self._waiters.popleft()
             if not fut.done():
                 fut.set_exception(UpstreamError("pool closed", self.config.url))
+        # abort() closes the socket in a loop callback: let it run, so a caller that stops the
+        # loop (or blocks it) right after aclose() leaves no half-open connection behind.
+        await asyncio.sleep(0)
 
 
 def _expire_waiter(fut: asyncio.Future[UpstreamConnection | None], url: str) -> None:

@@ -8,12 +8,9 @@ looks up its pattern ids in the scan result. Identical patterns share one id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from wafproxy.engine.fields import FieldSpec
-
-if TYPE_CHECKING:
-    from wafproxy.engine.matchers import Pattern, PatternSet
+from wafproxy.engine.matchers import Pattern, PatternSet
 
 Chain = tuple[str, ...]
 
@@ -49,8 +46,6 @@ class PatternGroupBuilder:
         pkey = (kind, text, caseless)
         pattern = table.get(pkey)
         if pattern is None:
-            from wafproxy.engine.matchers import Pattern
-
             pattern = Pattern(id=len(table), kind=kind, text=text, caseless=caseless)  # type: ignore[arg-type]
             table[pkey] = pattern
         return gidx, pattern.id
@@ -58,8 +53,6 @@ class PatternGroupBuilder:
     def build(self) -> tuple[PatternGroup, ...]:
         if not self._keys:
             return ()
-        from wafproxy.engine.matchers import PatternSet
-
         groups = []
         for (spec, chain), table in zip(self._keys, self._patterns, strict=True):
             patterns = tuple(sorted(table.values(), key=lambda p: p.id))

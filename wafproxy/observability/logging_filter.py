@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import TypeVar
 
 from wafproxy.engine.decision import Action, Decision
 from wafproxy.observability.errors import LoggingConfigError
@@ -90,11 +91,14 @@ class LoggingFilter:
 KEEP_ALL = LoggingFilter()
 
 
-def _enum(cls: type[Enum], value: object, path: str) -> Enum:
+_E = TypeVar("_E", bound=Enum)
+
+
+def _enum(cls: type[_E], value: object, path: str) -> _E:
     try:
         return cls(value)
     except ValueError:
-        allowed = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
+        allowed = ", ".join(str(m.value) for m in cls)
         raise LoggingConfigError(path, f"{value!r} is not one of {allowed}") from None
 
 
@@ -117,9 +121,7 @@ def _condition(raw: object, path: str) -> Condition:
             raise LoggingConfigError(
                 f"{path}.ActionCondition.Action", f"{value} is not supported by wafproxy"
             )
-        action = _enum(Action, value, f"{path}.ActionCondition.Action")
-        assert isinstance(action, Action)
-        return ActionCondition(action)
+        return ActionCondition(_enum(Action, value, f"{path}.ActionCondition.Action"))
     if kind == "LabelNameCondition":
         _known_keys(spec, {"LabelName"}, f"{path}.LabelNameCondition")
         label = spec.get("LabelName")
@@ -162,7 +164,6 @@ def parse_logging_filter(raw: Mapping[str, object] | None, *, path: str = "Loggi
             raise LoggingConfigError(f"{where}.Conditions", f"at most {_MAX_CONDITIONS} conditions")
         behavior = _enum(Behavior, f["Behavior"], f"{where}.Behavior")
         requirement = _enum(Requirement, f["Requirement"], f"{where}.Requirement")
-        assert isinstance(behavior, Behavior) and isinstance(requirement, Requirement)
         filters.append(
             Filter(
                 behavior,
@@ -170,5 +171,4 @@ def parse_logging_filter(raw: Mapping[str, object] | None, *, path: str = "Loggi
                 tuple(_condition(c, f"{where}.Conditions[{j}]") for j, c in enumerate(conds)),
             )
         )
-    assert isinstance(default, Behavior)
     return LoggingFilter(tuple(filters), default)

@@ -103,7 +103,7 @@ def multiprocess_enabled() -> bool:
 def mark_process_dead(pid: int) -> None:
     """Drop a dead worker's ``live*`` gauge files (call from the worker supervisor)."""
     if multiprocess_enabled():
-        _mp.mark_process_dead(pid)
+        _mp.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 class WafMetrics:
@@ -296,6 +296,6 @@ class WafMetrics:
         """The text exposition and its content type; merges all workers in multiprocess mode."""
         if multiprocess_enabled():
             merged = CollectorRegistry()
-            _mp.MultiProcessCollector(merged)
+            _mp.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
             return generate_latest(merged), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 
 from wafproxy.events import RequestEvent
+from wafproxy.observability.logconfig import LoggingSettings
 from wafproxy.observability.logging_filter import KEEP_ALL, LoggingFilter
 from wafproxy.observability.redaction import DEFAULT_REDACTION, Redaction
 from wafproxy.observability.sinks import LineSink, open_sink
@@ -67,6 +68,15 @@ class WafLogWriter:
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="waf-log-writer", daemon=True)
         self._thread.start()
+
+    def reconfigure(self, settings: LoggingSettings) -> None:
+        """Apply a new ``PutLoggingConfiguration`` live. Each is one reference swap, so a record is
+        built with the old or the new redaction, never a mix; events already queued passed the
+        old filter and are written with the new redaction."""
+        self._redaction = settings.redaction
+        self._filter = settings.logging_filter
+        if settings.resource_arn:
+            self._web_acl_id = settings.resource_arn
 
     def emit(self, event: RequestEvent) -> None:
         if not self._filter.keep(event.decision):

@@ -69,6 +69,8 @@ def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
     return uvicorn.Config(
         app, host=settings.listen.host, port=settings.listen.port, loop="uvloop",
         http=BoundedHttpToolsProtocol, access_log=False, proxy_headers=False, server_header=False,
+        # The upstream's Date is forwarded; uvicorn would prepend a second one.
+        date_header=False,
         log_config=_log_config(settings.log_level), log_level=settings.log_level, **tls, **extra,
     )
 
@@ -122,11 +124,12 @@ def _load_acl(settings: Settings) -> Any:
 
 
 async def _serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
-                            on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None) -> None:
+                            on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
+                            acl: Any = None) -> None:
     from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
     from wafproxy.asgi.app import build_data_path, build_event_sink
 
-    acl = _load_acl(settings)
+    acl = acl if acl is not None else _load_acl(settings)
     sink, metrics, closeables = build_event_sink(settings)
     data = build_data_path(settings, event_sink=sink, acl=acl)
     data.closeables.extend(closeables)
@@ -195,6 +198,28 @@ def _bound(server: uvicorn.Server) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+DEMO_ATTACKS = (
+    "/search?q=<script>alert(1)</script>",
+    "/search?q=1%27%20OR%20%271%27=%271",
+    "/.git/config",
+    "/.env",
+)
+
+
+def _blocked_examples(acl: Any) -> list[str]:
+    """The demo attacks this ACL really blocks: the banner never promises a block that won't come."""
+    from wafproxy.engine import evaluate
+    from wafproxy.engine.request import WafRequest
+
+    found = []
+    for target in DEMO_ATTACKS:
+        path, _, query = target.partition("?")
+        request = WafRequest("203.0.113.10", "GET", path, query, (("host", "demo"), ("user-agent", "curl/8")))
+        if evaluate(acl, request).blocked:
+            found.append(target)
+    return found
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     """The proxy + default ACL in front of ``demo_app`` on its own loopback port, until Ctrl-C."""
     import dataclasses
@@ -215,25 +240,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                                   lifespan="off", log_config=_log_config(settings.log_level),
                                   log_level=settings.log_level))
     scheme = "https" if settings.tls_cert else "http"
+    acl = _load_acl(settings)
+    attacks = _blocked_examples(acl)
 
     def banner(servers: Sequence[uvicorn.Server]) -> None:
         waf = f"{scheme}://{_bound(servers[0])}"
         admin = f"http://{_bound(servers[1])}"
-        print(
-            f"wafproxy {__version__} demo: web ACL {settings.acl.name} in front of a demo shop.\n"
-            f"  (Ctrl-C stops)\n"
-            f"  demo app, unprotected:   {demo_url}/\n"
-            f"  the same, through WAF:   {waf}/\n"
-            f"  a benign request:        curl -i '{waf}/search?q=teapot'\n"
-            f"  an attack (blocked 403): curl -i '{waf}/search?q=<script>alert(1)</script>'\n"
-            f"  another (blocked 403):   curl -i '{waf}/search?q=1%27%20OR%20%271%27=%271'\n"
-            f"  JSON API:                curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'\n"
-            f"  admin:                   {admin}/healthz  {admin}/readyz  {admin}/metrics",
-            flush=True,
-        )
+        lines = [
+            f"wafproxy {__version__} demo: web ACL {acl.name!r} in front of a demo shop (Ctrl-C stops).",
+            f"  demo app, unprotected:  {demo_url}/",
+            f"  the same, through WAF:  {waf}/",
+            f"  a benign request:       curl -i '{waf}/search?q=teapot'",
+            *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
+            f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
+            f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
+        ]
+        print("\n".join(lines), flush=True)
 
     try:
-        uvloop.run(_serve_in_process(settings, extra=[(demo, sock)], on_started=banner))
+        uvloop.run(_serve_in_process(settings, extra=[(demo, sock)], on_started=banner, acl=acl))
     finally:
         sock.close()
     return 0

@@ -1,0 +1,76 @@
+"""The ``wafproxy`` command line: subcommands, version, exit statuses, graceful stop."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tests.support.servers import REPO, free_port, uvicorn_in_thread, wafproxy_process
+from wafproxy import __version__
+from wafproxy.cli import SUBCOMMAND_MODULES, build_parser, main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wafproxy", *args], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_version_as_module_and_function(capsys: pytest.CaptureFixture[str]) -> None:
+    result = _run("version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"wafproxy {__version__}")
+    assert main(["version"]) == 0
+    assert capsys.readouterr().out.strip() == f"wafproxy {__version__}"
+
+
+def test_subcommands_include_registered_modules() -> None:
+    parser = build_parser()
+    choices = next(a for a in parser._actions if a.dest == "command").choices  # noqa: SLF001
+    assert {"serve", "demo", "version"} <= set(choices)
+    for module in SUBCOMMAND_MODULES:
+        try:
+            __import__(module)
+        except ModuleNotFoundError:
+            continue
+        assert module.split(".")[-2] in choices  # e.g. wafproxy.sidecars.kms.cli -> "kms"
+
+
+def test_no_command_is_a_usage_error() -> None:
+    result = _run()
+    assert result.returncode == 2 and "usage: wafproxy" in result.stderr
+
+
+def test_config_file_error_exits_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    cfg = tmp_path / "wafproxy.yaml"
+    cfg.write_text("upstream: http://127.0.0.1:9\nlisten: nowhere\n")
+    result = _run("serve", "--config", str(cfg))
+    assert result.returncode == 2
+    assert "config listen" in result.stderr and "HOST:PORT" in result.stderr
+
+
+def test_sigterm_stops_serve_cleanly() -> None:
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    with uvicorn_in_thread(app) as up:
+        port, admin = free_port(), free_port()
+        with wafproxy_process(
+            "serve",
+            "--upstream",
+            up.url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--admin-listen",
+            f"127.0.0.1:{admin}",
+            wait_ports=(port, admin),
+        ) as proc:
+            assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 204
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0
+            output = proc.stdout.read().decode() if proc.stdout else ""
+            assert "Traceback" not in output

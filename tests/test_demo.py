@@ -1,0 +1,47 @@
+"""``wafproxy demo`` as a real process: the banner's URLs do what it says."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.support.servers import free_port, wafproxy_process
+
+
+def test_demo_serves_the_shop_and_blocks_the_printed_attacks() -> None:
+    port, admin = free_port(), free_port()
+    with wafproxy_process(
+        "demo",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--admin-listen",
+        f"127.0.0.1:{admin}",
+        "--log-level",
+        "warning",
+        wait_ports=(port, admin),
+    ) as proc:
+        assert proc.stdout is not None
+        banner = []
+        while not (line := proc.stdout.readline().decode()).lstrip().startswith("admin:"):
+            assert line, "demo exited before printing its banner"
+            banner.append(line)
+        benign = [b for b in banner if b.lstrip().startswith("a benign request")]
+        assert httpx.get(re.findall(r"'(http[^']+)'", benign[0])[0]).status_code == 200
+        attack_lines = [b for b in banner if b.lstrip().startswith("an attack")]
+        assert attack_lines, banner
+        for line in attack_lines:
+            url = re.findall(r"'(http[^']+)'", line)[0]
+            assert httpx.get(url).status_code == 403, url
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base) as client:
+            created = client.post("/api/items", json={"name": "mug", "price": 4})
+            assert created.status_code == 201
+            item = f"/api/items/{created.json()['id']}"
+            assert client.patch(item, json={"price": 5}).json()["price"] == 5
+            assert client.put(item, json={"name": "cup", "price": 6}).json()["name"] == "cup"
+            assert client.delete(item).status_code == 204
+            assert client.get(item).status_code == 404
+            assert client.post("/login", data={"username": "demo", "password": "demo"}).json()["ok"] is True
+            assert client.get("/static/style.css").headers["content-type"].startswith("text/css")
+        assert httpx.get(f"http://127.0.0.1:{admin}/readyz").status_code == 200

@@ -8,8 +8,8 @@ stops is visible. It keeps its state in memory, capped, and is never meant for r
 from __future__ import annotations
 
 import html
-from urllib.parse import parse_qs
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request

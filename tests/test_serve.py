@@ -284,3 +284,46 @@ def test_two_workers_serve_and_metrics_aggregate(
             and "rule" not in line
         ]
         assert blocked and float(blocked[0].rsplit(" ", 1)[1]) == 3.0, blocked
+
+
+def test_default_acl_ip_set_uses_the_resolved_client_ip(upstream: tuple[RunningServer, Upstream]) -> None:
+    """The shipped ACL blocks 192.0.2.0/24; X-Forwarded-For counts only from a trusted peer."""
+    server, up = upstream
+    blocked_ip = {"x-forwarded-for": "192.0.2.5"}
+    with serve("--upstream", server.url) as (port, _):  # default ACL, no trusted proxies
+        assert httpx.get(f"http://127.0.0.1:{port}/xff", headers=blocked_ip).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/.env").status_code == 403
+    before = len(up.paths)
+    with serve("--upstream", server.url, "--trusted-proxy", "127.0.0.0/8") as (port, _):
+        assert httpx.get(f"http://127.0.0.1:{port}/xff", headers=blocked_ip).status_code == 403
+        assert (
+            httpx.get(f"http://127.0.0.1:{port}/xff", headers={"x-forwarded-for": "203.0.113.9"}).status_code
+            == 200
+        )
+    assert up.paths[before:] == ["/xff"]
+    assert up.headers[-1]["x-real-ip"] == "203.0.113.9"
+
+
+PARITY_REQUESTS = [
+    ("GET", "/", b""),
+    ("GET", "/search?q=%3Cscript%3Ealert(1)", b""),
+    ("GET", "/search?q=%253Cscript%253E", b""),
+    ("GET", "/admin/x", b""),
+    ("POST", "/form", b"a=1&b=drop table x"),
+    ("POST", "/form", b"a=1&b=harmless"),
+    ("GET", "/tagged/y", b""),
+    ("HEAD", "/search?q=<script>", b""),
+]
+
+
+def test_middleware_makes_the_same_decisions_as_the_proxy(proxy: tuple[str, str], acl_path: Path) -> None:
+    from tests.asgi.test_middleware import Seen, protected_app
+
+    url, _ = proxy
+    with uvicorn_in_thread(protected_app(str(acl_path), Seen()), http="httptools") as mounted:
+        for method, target, body in PARITY_REQUESTS:
+            via_proxy = httpx.request(method, url + target, content=body)
+            via_middleware = httpx.request(method, mounted.url + target, content=body)
+            assert via_proxy.status_code == via_middleware.status_code, (method, target)
+            if via_proxy.status_code != 200:
+                assert via_proxy.content == via_middleware.content

@@ -90,8 +90,14 @@ class KeyStore:
         if row is None:
             with self._tx() as db:
                 db.execute("INSERT INTO meta VALUES ('canary', ?)", (self._wrap(b"canary", _CANARY),))
-        elif self._unwrap(b"canary", row[0]) != _CANARY:
-            raise KeyStoreError(str(self.path), "root key does not match this keystore")
+        else:
+            try:
+                ok = self._unwrap(b"canary", row[0]) == _CANARY
+            except KeyStoreError:
+                ok = False
+            if not ok:
+                self._db.close()
+                raise KeyStoreError(str(self.path), "root key does not match this keystore")
 
     def _tx(self) -> _Tx:
         return _Tx(self._db, self._lock)

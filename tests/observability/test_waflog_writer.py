@@ -131,3 +131,16 @@ def test_stdout_target_in_a_real_process() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=60, check=True)
     records = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert len(records) == 3 and all(r["formatVersion"] == 1 for r in records)
+
+
+def test_failed_rotation_keeps_writing_instead_of_losing_records(tmp_path: Path) -> None:
+    path = tmp_path / "waf.log"
+    (tmp_path / "waf.log.1").mkdir()  # a directory in the way: os.replace fails
+    (tmp_path / "waf.log.1" / "keep").write_text("x")
+    with WafLogWriter(str(path), max_bytes=4096, backups=1) as w:
+        for i in range(40):
+            w.emit(f.event(request=f.request(request_id=f"r{i}")))
+    assert w.dropped == 0 and w.written == 40
+    assert [r["httpRequest"]["requestId"] for r in read_lines(path)] == [f"r{i}" for i in range(40)]  # type: ignore[index]
+    sink = w._sink
+    assert sink.rotation_errors >= 1 and sink.rotations == 0  # type: ignore[attr-defined]

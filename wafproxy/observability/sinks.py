@@ -8,11 +8,14 @@ happens before a line is written, never in the middle of one.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import sys
 from pathlib import Path
 from typing import BinaryIO, Protocol
+
+log = logging.getLogger(__name__)
 
 
 class LineSink(Protocol):
@@ -51,11 +54,13 @@ class RotatingFileSink:
         self.max_bytes = max_bytes
         self.backups = backups
         self.rotations = 0
+        self.rotation_errors = 0
         self._file = self._open()
         st = os.fstat(self._file.fileno())
         # A FIFO or character device (a log shipper's pipe, /dev/null) is never rotated.
         self._rotatable = stat.S_ISREG(st.st_mode)
         self._size = st.st_size if self._rotatable else 0
+        self._limit = max_bytes
 
     def _open(self) -> BinaryIO:
         # 0o600: the log holds client addresses and request lines.
@@ -63,23 +68,32 @@ class RotatingFileSink:
         return os.fdopen(fd, "ab")
 
     def _rotate(self) -> None:
+        """Shift the backups and start a new file. When a rename fails (permissions, a directory
+        in the way) keep appending to the current file and retry after another ``max_bytes``:
+        an oversized file is better than lost records. Failures are counted and logged once."""
         self._file.close()
-        if self.backups == 0:
-            os.unlink(self.path)
-        else:
-            for i in range(self.backups - 1, 0, -1):
-                older = self.path.with_name(f"{self.path.name}.{i}")
-                if older.exists():
-                    os.replace(older, self.path.with_name(f"{self.path.name}.{i + 1}"))
-            os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
-        self.rotations += 1
+        try:
+            if self.backups == 0:
+                os.unlink(self.path)
+            else:
+                for i in range(self.backups - 1, 0, -1):
+                    older = self.path.with_name(f"{self.path.name}.{i}")
+                    if older.exists():
+                        os.replace(older, self.path.with_name(f"{self.path.name}.{i + 1}"))
+                os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+            self.rotations += 1
+        except OSError as exc:
+            if not self.rotation_errors:
+                log.warning("WAF log rotation failed, appending past max_bytes: %s", type(exc).__name__)
+            self.rotation_errors += 1
         self._file = self._open()
-        self._size = 0
+        self._size = os.fstat(self._file.fileno()).st_size
+        self._limit = self._size + self.max_bytes if self._size else self.max_bytes
 
     def write_lines(self, lines: list[bytes]) -> None:
         pending: list[bytes] = []
         for line in lines:
-            if self._rotatable and self._size > 0 and self._size + len(line) > self.max_bytes:
+            if self._rotatable and self._size > 0 and self._size + len(line) > self._limit:
                 if pending:
                     self._file.write(b"".join(pending))
                     pending = []

@@ -136,7 +136,7 @@ class WafLogWriter:
         try:
             self._sink.write_lines(lines)
             self.written += len(lines)
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 — the writer thread must outlive a bad disk
             log.warning("WAF log write failed: %s", type(exc).__name__)
             self._drop("write_error", len(lines))
 
@@ -144,7 +144,8 @@ class WafLogWriter:
         """Stop accepting events, write what is queued, close the sink."""
         self._closing.set()
         self._thread.join(timeout)
-        self._sink.close()
+        if not self._thread.is_alive():  # else the thread is stuck in a write: leave it the file
+            self._sink.close()
 
     def __enter__(self) -> WafLogWriter:
         return self

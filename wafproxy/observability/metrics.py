@@ -107,7 +107,11 @@ def mark_process_dead(pid: int) -> None:
 
 
 class WafMetrics:
-    """The metric registry of one wafproxy process, and an ``EventSink``."""
+    """The metric registry of one wafproxy process, and an ``EventSink``.
+
+    One per process: in multiprocess mode two instances would share (and clobber) the same
+    memory-mapped series.
+    """
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()

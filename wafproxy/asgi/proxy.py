@@ -143,6 +143,11 @@ class ReverseProxy:
             else TrustedProxies(trusted_proxies)
         )
 
+    @property
+    def pools(self) -> tuple[UpstreamPool, ...]:
+        """One pool per distinct upstream (for metrics and tests; use them only on the serving loop)."""
+        return tuple(self._pools)
+
     async def aclose(self) -> None:
         for pool in self._pools:
             await pool.aclose()

@@ -131,7 +131,7 @@ async def _serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Se
 
     acl = acl if acl is not None else _load_acl(settings)
     sink, metrics, closeables = build_event_sink(settings)
-    data = build_data_path(settings, event_sink=sink, acl=acl)
+    data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics)
     data.closeables.extend(closeables)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
     admin = create_admin_app(readiness, metrics.render if metrics else None)

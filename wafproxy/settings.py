@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 ENV_PREFIX = "WAFPROXY_"
 DEFAULT_ACL = Path(__file__).resolve().parent.parent / "rules" / "default-web-acl.json"

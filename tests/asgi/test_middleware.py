@@ -283,11 +283,13 @@ def test_engine_failure_takes_the_fail_mode(tmp_path: Path, mode: str, status: i
     acl = tmp_path / "rate.json"
     acl.write_text(json.dumps(acl_document([RATE_RULE])))
     seen = Seen()
-    app = protected_app(str(acl), seen, rate_store=BrokenStore(), fail_mode=mode)
+    reasons: list[str] = []
+    app = protected_app(str(acl), seen, rate_store=BrokenStore(), fail_mode=mode, on_fail_open=reasons.append)
     with uvicorn_in_thread(app) as server:
         assert httpx.get(f"{server.url}/api/x").status_code == status
         assert httpx.get(f"{server.url}/fine").status_code == 200  # no rate check: no failure
     assert seen.paths == (["/api/x", "/fine"] if mode == "open" else ["/fine"])
+    assert reasons == (["ConnectionError"] if mode == "open" else [])
 
 
 def test_bad_arguments_fail_at_construction(acl_file: Path) -> None:

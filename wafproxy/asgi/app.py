@@ -68,7 +68,7 @@ class DataPath:
 
 
 def build_data_path(settings: Settings, *, event_sink: EventSink | None = None,
-                    acl: Any = None) -> DataPath:
+                    acl: Any = None, metrics: Any = None) -> DataPath:
     """Compile the ACL (``WebAclError`` propagates) and wire middleware → router → proxies."""
     from wafproxy.asgi.middleware import WafMiddleware
     from wafproxy.stores.memory import MemoryRateStore
@@ -86,6 +86,7 @@ def build_data_path(settings: Settings, *, event_sink: EventSink | None = None,
         rate_store=MemoryRateStore(),
         fail_mode=settings.fail_mode,
         source="PROXY",
+        on_fail_open=metrics.fail_open if metrics is not None else None,
     )
     data = DataPath(app=middleware, middleware=middleware, proxies=[proxy])
     data.app = _with_lifespan(middleware, data.aclose)
@@ -141,8 +142,8 @@ def build_event_sink(settings: Settings, *,
 def create_app() -> ASGIApp:
     """uvicorn factory for ``--workers N``: settings come from the parent through the environment."""
     settings = Settings.from_json(os.environ[SETTINGS_ENV])
-    sink, _, closeables = build_event_sink(settings)
-    data = build_data_path(settings, event_sink=sink)
+    sink, metrics, closeables = build_event_sink(settings)
+    data = build_data_path(settings, event_sink=sink, metrics=metrics)
     data.closeables.extend(closeables)
     return data.app
 

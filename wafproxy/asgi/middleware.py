@@ -75,6 +75,7 @@ class WafMiddleware:
         fail_mode: Literal["open", "closed"] = "closed",
         source: str = "MIDDLEWARE",
         clock: Callable[[], float] = time.time,
+        on_fail_open: Callable[[str], None] | None = None,
     ) -> None:
         if fail_mode not in ("open", "closed"):
             raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
@@ -89,6 +90,8 @@ class WafMiddleware:
         # Counted, never silent (STYLE principle 5); the metrics module reads them through events.
         self.engine_errors = 0
         self.fail_opens = 0
+        self._on_fail_open = on_fail_open  # e.g. WafMetrics.fail_open
+        self._last_error_log = float("-inf")
 
     @property
     def acl(self) -> Any:
@@ -261,10 +264,17 @@ class WafMiddleware:
         except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
             self.engine_errors += 1
             # Type and ACL only: the request may carry secrets, and attackers choose its content.
-            logger.error("engine error on web ACL %r: %s; failing %s", getattr(acl, "name", "?"),
-                         type(exc).__name__, "open" if self._fail_open else "closed")
+            # At most one line a minute: a failing store must not turn into a log flood.
+            mono = time.monotonic()
+            if mono - self._last_error_log >= 60.0:
+                self._last_error_log = mono
+                logger.error("engine error on web ACL %r: %s; failing %s (%d errors so far)",
+                             getattr(acl, "name", "?"), type(exc).__name__,
+                             "open" if self._fail_open else "closed", self.engine_errors)
             if self._fail_open:
                 self.fail_opens += 1
+                if self._on_fail_open is not None:
+                    self._on_fail_open(type(exc).__name__)
                 decision = Decision(Action.ALLOW, terminating_rule_id=FAIL_OPEN_RULE_ID)
             else:
                 decision = Decision(Action.BLOCK, terminating_rule_id=ENGINE_ERROR_RULE_ID)

@@ -327,3 +327,72 @@ def test_middleware_makes_the_same_decisions_as_the_proxy(proxy: tuple[str, str]
             assert via_proxy.status_code == via_middleware.status_code, (method, target)
             if via_proxy.status_code != 200:
                 assert via_proxy.content == via_middleware.content
+
+
+def test_waf_log_file_gets_one_record_per_request(
+    upstream: tuple[RunningServer, Upstream], acl_path: Path, tmp_path: Path
+) -> None:
+    server, _ = upstream
+    log = tmp_path / "waf.log"
+    with serve("--upstream", server.url, "--acl", str(acl_path), "--waf-log", str(log)) as (port, _):
+        assert httpx.get(f"http://127.0.0.1:{port}/logged").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/logged", params={"q": "<script>"}).status_code == 403
+    # The process has exited (SIGTERM): the writer flushed on shutdown.
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["action"], r["terminatingRuleId"]) for r in records] == [
+        ("ALLOW", "Default_Action"),
+        ("BLOCK", "BlockScriptInQuery"),
+    ]
+
+
+def test_routed_upstreams_by_path_prefix(upstream: tuple[RunningServer, Upstream], acl_path: Path) -> None:
+    server, main_up = upstream
+    api = Upstream()
+    with uvicorn_in_thread(api.app()) as api_server:
+        with serve(
+            "--upstream", server.url, "--upstream", f"url={api_server.url},path=/api", "--acl", str(acl_path)
+        ) as (port, admin):
+            assert httpx.get(f"http://127.0.0.1:{port}/api/v1").status_code == 200
+            assert httpx.get(f"http://127.0.0.1:{port}/apiary").status_code == 200
+            ready = httpx.get(f"http://127.0.0.1:{admin}/readyz").json()
+            assert len(ready["upstreams"]) == 2 and all(ready["upstreams"].values())
+    assert api.paths == ["/api/v1"]
+    assert main_up.paths[-1] == "/apiary"
+
+
+def test_readyz_reports_a_down_upstream(acl_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    with serve("--upstream", f"http://127.0.0.1:{port}", "--acl", str(acl_path)) as (proxy_port, admin):
+        ready = httpx.get(f"http://127.0.0.1:{admin}/readyz")
+        assert ready.status_code == 503 and ready.json()["upstreams"] == {f"127.0.0.1:{port}": False}
+        assert httpx.get(f"http://127.0.0.1:{proxy_port}/").status_code == 502
+
+
+def test_mtls_to_the_upstream(acl_path: Path, tls_files: TlsFiles) -> None:
+    up = Upstream()
+    with uvicorn_in_thread(
+        up.app(),
+        ssl_certfile=str(tls_files.server_cert),
+        ssl_keyfile=str(tls_files.server_key),
+        ssl_ca_certs=str(tls_files.ca),
+        ssl_cert_reqs=ssl.CERT_REQUIRED,
+    ) as server:
+        with serve(
+            "--upstream",
+            server.url,
+            "--acl",
+            str(acl_path),
+            "--upstream-ca",
+            str(tls_files.ca),
+            "--upstream-client-cert",
+            str(tls_files.client_cert),
+            "--upstream-client-key",
+            str(tls_files.client_key),
+        ) as (port, _):
+            assert httpx.get(f"http://127.0.0.1:{port}/m").text == "upstream:"
+        with serve("--upstream", server.url, "--acl", str(acl_path), "--upstream-ca", str(tls_files.ca)) as (
+            port,
+            _,
+        ):
+            assert httpx.get(f"http://127.0.0.1:{port}/no-cert").status_code == 502
+    assert up.paths == ["/m"]

@@ -208,3 +208,16 @@ def test_mixed_set_scans_literals_as_bytes_and_regexes_as_characters(engine: str
     assert pset.scan("中") == {4}
     assert pset.scan("a\udcffc") == {1}  # invalid UTF-8: byte mode, '.' is one byte
     assert pset.scan("中\udcff") == frozenset()  # invalid UTF-8: the character-only regex is not there
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_set_scanned_from_many_threads(engine: str) -> None:
+    # hyperscan scratch space must not be shared between concurrent scans: one per thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pset = PatternSet.build([Pattern(1, "contains", "needle"), Pattern(2, "regex", r"x[0-9]+y")], engine=engine)
+    values = ["hay needle hay", "x123y", "nothing", "needle x9y"] * 200
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(pset.scan, values))
+    expected = {"hay needle hay": {1}, "x123y": {2}, "nothing": set(), "needle x9y": {1, 2}}
+    assert all(r == expected[v] for v, r in zip(values, results, strict=True))

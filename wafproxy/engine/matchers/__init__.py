@@ -114,7 +114,7 @@ def _valid_utf8(value: str) -> bool:
     return True
 
 
-def _build(backend: type, patterns: Iterable[Pattern], utf8: bool) -> Backend | None:
+def _build(backend: type[Backend], patterns: Iterable[Pattern], utf8: bool) -> Backend | None:
     entries: list[tuple[int, bytes, bool]] = []
     for index, pattern in enumerate(patterns):
         expr = expression(pattern, utf8)
@@ -134,7 +134,7 @@ def _build(backend: type, patterns: Iterable[Pattern], utf8: bool) -> Backend | 
     return backend(kept, utf8) if kept else None
 
 
-def _compiles(backend: type, entry: tuple[int, bytes, bool]) -> bool:
+def _compiles(backend: type[Backend], entry: tuple[int, bytes, bool]) -> bool:
     try:
         backend([entry], False)
     except COMPILE_ERRORS:

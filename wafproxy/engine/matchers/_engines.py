@@ -7,17 +7,22 @@ UTF-8) and answers ``scan(data) -> set of indexes``. Both are automata: no backt
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from types import ModuleType
+from typing import Any, Protocol
 
 import re2
 
+hyperscan: ModuleType | None
 try:  # hyperscan is a Linux/x86-64 wheel; everywhere else the RE2 fallback is used
-    import hyperscan as _hs
+    import hyperscan
 except ImportError:  # pragma: no cover - depends on the platform
-    _hs = None
+    hyperscan = None
 
-HAVE_HYPERSCAN = _hs is not None
-COMPILE_ERRORS: tuple[type[Exception], ...] = (re2.error,) + ((_hs.error,) if _hs is not None else ())
+
+HAVE_HYPERSCAN = hyperscan is not None
+COMPILE_ERRORS: tuple[type[Exception], ...] = (re2.error,) + (
+    (hyperscan.error,) if hyperscan is not None else ()
+)
 
 # RE2 DFA memory budget per Set, and patterns per Set: when a Set's DFA runs out of memory RE2
 # reports *no match* (silently), so large groups are split into chunks that stay well inside it.
@@ -33,12 +38,12 @@ def re2_options(utf8: bool) -> re2.Options:
     return options
 
 
-HS_BASE = (_hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_ALLOWEMPTY) if _hs is not None else 0
+HS_BASE = (hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY) if hyperscan is not None else 0
 
 
-def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None = None) -> object:
-    assert _hs is not None
-    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None = None) -> Any:
+    assert hyperscan is not None
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     db.compile(
         expressions=expressions,
         ids=ids if ids is not None else list(range(len(expressions))),
@@ -49,6 +54,8 @@ def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None
 
 
 class Backend(Protocol):
+    def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool) -> None: ...
+
     def scan(self, data: bytes) -> set[int]: ...
 
 
@@ -58,11 +65,13 @@ class HyperscanBackend:
     __slots__ = ("_db", "_local", "_prototype")
 
     def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool) -> None:
-        assert _hs is not None
-        extra = _hs.HS_FLAG_UTF8 if utf8 else 0
-        flags = [HS_BASE | extra | (_hs.HS_FLAG_CASELESS if caseless else 0) for _, _, caseless in entries]
+        assert hyperscan is not None
+        extra = hyperscan.HS_FLAG_UTF8 if utf8 else 0
+        flags = [
+            HS_BASE | extra | (hyperscan.HS_FLAG_CASELESS if caseless else 0) for _, _, caseless in entries
+        ]
         self._db = hs_compile([expr for _, expr, _ in entries], flags, [index for index, _, _ in entries])
-        self._prototype = _hs.Scratch(self._db)
+        self._prototype = hyperscan.Scratch(self._db)
         self._local = threading.local()
 
     def scan(self, data: bytes) -> set[int]:

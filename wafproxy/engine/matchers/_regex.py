@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re2
 
-from ._engines import HS_BASE, _hs, hs_compile, re2_options
+from ._engines import HS_BASE, hs_compile, hyperscan, re2_options
 from ._pattern import PatternError, encode_regex
 
 # (prefix after "(", reason) — checked in order, so "(?<=" wins over "(?<name>".
@@ -110,10 +110,10 @@ def validate_regex(text: str) -> None:
         re2.compile(encode_regex(text), re2_options(utf8=True))
     except re2.error as exc:
         raise PatternError(f"invalid regex ({_message(exc)})", text) from None
-    if _hs is not None:
+    if hyperscan is not None:
         try:
-            hs_compile([encode_regex(text)], [HS_BASE | _hs.HS_FLAG_UTF8])
-        except _hs.error as exc:
+            hs_compile([encode_regex(text)], [HS_BASE | hyperscan.HS_FLAG_UTF8])
+        except hyperscan.error as exc:
             raise PatternError(f"not supported by hyperscan ({_message(exc)})", text) from None
 
 

@@ -204,8 +204,8 @@ def _parse_slow(text: str, body: bytes, max_depth: int, max_items: int) -> JsonD
             pos = _WS.match(text, match.end()).end()  # type: ignore[union-attr]
             if text[pos : pos + 1] != ":":
                 return fail(pos, "expected ':'")
-            pointer = f"{frames[-1][1]}/{_escape(key)}"  # type: ignore[arg-type]
-            out.key(pointer, key)  # type: ignore[arg-type]
+            pointer = f"{frames[-1][1]}/{_escape(key)}"
+            out.key(pointer, key)
             pos, state = pos + 1, "value"
         else:  # after a value
             if not frames:

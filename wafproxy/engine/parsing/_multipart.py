@@ -79,10 +79,12 @@ def _part(raw: bytes, complete: bool) -> Part:
     head, content = (raw, b"") if head_end < 0 else (raw[:head_end], raw[head_end + sep_len :])
     headers: list[tuple[str, str]] = []
     for line in head.split(b"\n", _MAX_HEADERS)[:_MAX_HEADERS]:
-        name, sep, value = from_bytes(line.rstrip(b"\r")).partition(":")
+        header, sep, value = from_bytes(line.rstrip(b"\r")).partition(":")
         if sep:
-            headers.append((name.strip(), value.strip()))
-    name = filename = content_type = None
+            headers.append((header.strip(), value.strip()))
+    name: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
     for key, value in headers:
         lowered = key.lower()
         if lowered == "content-disposition" and name is None:

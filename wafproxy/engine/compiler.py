@@ -14,6 +14,7 @@ from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.geo import GeoDatabase
 from wafproxy.engine.model import classify
 from wafproxy.engine.patterngroups import PatternGroup
+from wafproxy.engine.plan import Step, plan
 from wafproxy.engine.resolve import EMPTY, Resolver
 from wafproxy.engine.rules import CompiledRule, RuleScope, _visibility, compile_rules
 from wafproxy.engine.statements import CompileContext
@@ -24,7 +25,7 @@ _SIZE_LIMITS = {"KB_8": 8 * 1024, "KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48
                 "KB_64": 64 * 1024}
 _RESOURCE_TYPES = ("CLOUDFRONT", "API_GATEWAY", "COGNITO_USER_POOL", "APP_RUNNER_SERVICE",
                    "VERIFIED_ACCESS_INSTANCE", "AGENTCORE_GATEWAY", "APPLICATION_LOAD_BALANCER")
-MAX_CAPACITY = 5000  # AWS's maximum web ACL capacity (WCUs); over it AWS refuses the ACL
+AWS_MAX_CAPACITY = 5000  # AWS's maximum web ACL capacity (WCUs); pass it as ``max_capacity`` to enforce
 _WEBACL_KEYS = (
     "Id", "ARN", "Description", "Rules", "Capacity", "PreProcessFirewallManagerRuleGroups",
     "PostProcessFirewallManagerRuleGroups", "ManagedByFirewallManager", "LabelNamespace",
@@ -40,6 +41,7 @@ class CompiledWebACL:
     name: str
     default_action: RuleAction
     rules: tuple[CompiledRule, ...]
+    steps: tuple[Step, ...]  # the rules as the evaluator walks them (see ``plan``)
     groups: tuple[PatternGroup, ...]
     body_inspection_limit: int
     capacity: int
@@ -66,17 +68,23 @@ def compile_web_acl(
     geo: GeoDatabase | None = None,
     asn: GeoDatabase | None = None,
     ipv6_rate_prefix: int = 64,
+    max_capacity: int | None = None,
 ) -> CompiledWebACL:
-    """Validate and compile a ``WebACL`` (bare or wrapped as ``get-web-acl`` prints it)."""
+    """Validate and compile a ``WebACL`` (bare or wrapped as ``get-web-acl`` prints it).
+
+    The capacity (an estimate of AWS WCUs) is always computed and reported; it is only a limit
+    when ``max_capacity`` is given (``AWS_MAX_CAPACITY`` to refuse what AWS would refuse): the
+    engine's cost does not grow with WCUs the way AWS prices them.
+    """
     try:
-        return _compile(document, resolver or EMPTY, account, geo, asn, ipv6_rate_prefix, source)
+        return _compile(document, resolver or EMPTY, account, geo, asn, ipv6_rate_prefix, source, max_capacity)
     except WebAclError as exc:
         raise exc.with_source(source) from None
 
 
 def _compile(
     document: object, resolver: Resolver, account: str, geo: GeoDatabase | None, asn: GeoDatabase | None,
-    ipv6_prefix: int, source: str,
+    ipv6_prefix: int, source: str, max_capacity: int | None,
 ) -> CompiledWebACL:
     kind, node = classify(document)
     if kind != "WebACL":
@@ -102,14 +110,15 @@ def _compile(
     rules_node = node.opt("Rules") or Node([], f"{node.path}.Rules")
     rules = compile_rules(rules_node, cc, scope)
     capacity = sum(r.capacity for r in rules)
-    if capacity > MAX_CAPACITY:
-        rules_node.fail(f"estimated capacity {capacity} WCUs exceeds the maximum of {MAX_CAPACITY}")
+    if max_capacity is not None and capacity > max_capacity:
+        rules_node.fail(f"estimated capacity {capacity} WCUs exceeds the maximum of {max_capacity}")
     domains_node = node.opt("TokenDomains")
     domains = tuple(d.str_(1, 253) for d in domains_node.items()) if domains_node else ()
     return CompiledWebACL(
         name=name,
         default_action=default,
         rules=rules,
+        steps=plan(rules),
         groups=cc.patterns.build(),
         body_inspection_limit=_body_limit(node.opt("AssociationConfig")),
         capacity=capacity,

@@ -14,7 +14,8 @@ from typing import TypeVar
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.extract import FieldValues, extract
 from wafproxy.engine.fields import FieldSpec
-from wafproxy.engine.patterngroups import Chain, PatternGroup
+from wafproxy.engine.patterngroups import PatternGroup
+from wafproxy.engine.slots import RawSlot, Slot
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.transforms import apply_chain
 
@@ -37,8 +38,8 @@ class EvalContext:
         self.labels: list[str] = []
         self._label_set: set[str] = set()
         self.details: list[MatchDetail] = []
-        self._raw: dict[FieldSpec, FieldValues] = {}
-        self._values: dict[tuple[FieldSpec, Chain], FieldValues] = {}
+        self._raw: dict[RawSlot, FieldValues] = {}
+        self._values: dict[Slot, FieldValues] = {}
         self._scans: dict[int, GroupHits] = {}
         self._memo: dict[object, object] = {}
 
@@ -47,20 +48,20 @@ class EvalContext:
             self._label_set.add(label)
             self.labels.append(label)
 
-    def values(self, spec: FieldSpec, chain: Chain) -> FieldValues:
+    def values(self, slot: Slot) -> FieldValues:
         """The field's values after the chain, computed once per request."""
-        key = (spec, chain)
-        found = self._values.get(key)
+        found = self._values.get(slot)
         if found is None:
-            raw = self._raw.get(spec)
+            raw = self._raw.get(slot.raw)
             if raw is None:
-                raw = extract(spec, self.request)
-                self._raw[spec] = raw
+                raw = extract(slot.field, self.request)
+                self._raw[slot.raw] = raw
+            chain = slot.chain
             if chain and raw.values:
                 found = FieldValues(tuple((n, apply_chain(chain, v)) for n, v in raw.values), raw.forced)
             else:
                 found = raw
-            self._values[key] = found
+            self._values[slot] = found
         return found
 
     def scan(self, gidx: int) -> GroupHits:
@@ -68,7 +69,7 @@ class EvalContext:
         found = self._scans.get(gidx)
         if found is None:
             group = self.groups[gidx]
-            fv = self.values(group.field, group.chain)
+            fv = self.values(group.slot)
             hits: dict[int, tuple[str, str]] = {}
             if fv.forced is None:
                 scan = group.pattern_set.scan

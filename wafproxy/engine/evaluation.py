@@ -14,12 +14,13 @@ key is over its limit.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from wafproxy.engine.actions import RuleAction
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.context import EvalContext
+from wafproxy.engine.plan import PatternBlock, Step
 from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID, Action, Decision, RuleMatch, RuleType
 from wafproxy.engine.ratebased import rate_key
 from wafproxy.engine.ratecheck import RateCheck
@@ -40,7 +41,7 @@ class _Trail:
 def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
     ctx = EvalContext(request, compiled.groups)
     trail = _Trail()
-    for rule in compiled.rules:
+    for rule in _walk(compiled.steps, ctx):
         if rule.group is None:
             hit = yield from _rule(rule, ctx, trail, None)
             if hit is not None:
@@ -50,7 +51,7 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
         if group.scope_down is not None and not group.scope_down.match(ctx):
             ctx.details.clear()
             continue
-        for inner in group.rules:
+        for inner in _walk(group.steps, ctx):
             hit = yield from _rule(inner, ctx, trail, group.name)
             if hit is None:
                 continue
@@ -63,6 +64,26 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
     default = compiled.default_action
     trail.headers.extend(default.inserted_headers)
     return _decide(ctx, trail, default.action, DEFAULT_ACTION_RULE_ID, RuleType.REGULAR, None, None, default)
+
+
+def _walk(steps: tuple[Step, ...], ctx: EvalContext) -> Iterator[CompiledRule]:
+    """The rules to evaluate, in order; a ``PatternBlock`` yields only the rules its scans gate in."""
+    for step in steps:
+        if not isinstance(step, PatternBlock):
+            yield step
+            continue
+        positions: set[int] = set()
+        by_hit = step.by_hit
+        for gidx, gated in step.by_group.items():
+            result = ctx.scan(gidx)
+            if result.forced is None:
+                for pid in result.hits:
+                    positions.update(by_hit.get((gidx, pid), ()))
+            elif result.forced:
+                positions.update(gated)
+        rules = step.rules
+        for pos in sorted(positions):
+            yield rules[pos]
 
 
 def _rule(

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from wafproxy.engine.context import EvalContext
 from wafproxy.engine.decision import MatchDetail
-from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.ipsets import IpTrie
-from wafproxy.engine.patterngroups import Chain
+from wafproxy.engine.slots import Slot
 from wafproxy.engine.transforms import to_bytes
 from wafproxy.engine.sourceip import ForwardedIP, source_ips
 
@@ -44,7 +43,7 @@ class PatternMatch(Stmt):
         for pid in self.ids:
             hit = result.hits.get(pid)
             if hit is not None:
-                ctx.evidence(self.condition, ctx.groups[self.group].field, hit[0], hit[1], self.pattern)
+                ctx.evidence(self.condition, ctx.groups[self.group].slot.field, hit[0], hit[1], self.pattern)
                 return True
         return False
 
@@ -54,26 +53,25 @@ class DetectorMatch(Stmt):
     """SqliMatch / XssMatch over every value of the field."""
 
     condition: str  # SQL_INJECTION / XSS
-    field: FieldSpec
-    chain: Chain
+    slot: Slot
     detect: Callable[[str], bool]
     level: str = ""
 
     def match(self, ctx: EvalContext) -> bool:
+        fv = ctx.values(self.slot)
+        if fv.forced is not None:
+            return fv.forced
+
         def run() -> tuple[str, str] | None:
-            fv = ctx.values(self.field, self.chain)
             for name, value in fv.values:
                 if self.detect(value):
                     return name, value
             return None
 
-        fv = ctx.values(self.field, self.chain)
-        if fv.forced is not None:
-            return fv.forced
-        hit = ctx.memo((self.condition, self.level, self.field, self.chain), run)
+        hit = ctx.memo((self.condition, self.level, self.slot), run)
         if hit is None:
             return False
-        ctx.evidence(self.condition, self.field, hit[0], hit[1])
+        ctx.evidence(self.condition, self.slot.field, hit[0], hit[1])
         return True
 
 
@@ -87,20 +85,19 @@ _OPS: dict[str, Callable[[int, int], bool]] = {
 class SizeMatch(Stmt):
     """SizeConstraint: the length (bytes, as AWS counts) of any value compared with ``size``."""
 
-    field: FieldSpec
-    chain: Chain
+    slot: Slot
     op: str
     size: int
 
     def match(self, ctx: EvalContext) -> bool:
-        fv = ctx.values(self.field, self.chain)
+        fv = ctx.values(self.slot)
         if fv.forced is not None:
             return fv.forced
         compare = _OPS[self.op]
         for name, value in fv.values:
             n = len(to_bytes(value))
             if compare(n, self.size):
-                ctx.evidence("SIZE_CONSTRAINT", self.field, name, str(n))
+                ctx.evidence("SIZE_CONSTRAINT", self.slot.field, name, str(n))
                 return True
         return False
 

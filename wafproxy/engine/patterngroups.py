@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.matchers import Pattern, PatternSet
+from wafproxy.engine.slots import Chain, Slot
 
-Chain = tuple[str, ...]
+__all__ = ["Chain", "PatternGroup", "PatternGroupBuilder"]
 
 
 @dataclass(frozen=True, slots=True)
 class PatternGroup:
     """All patterns inspecting one (field, chain), matched together."""
 
-    field: FieldSpec
-    chain: Chain
+    slot: Slot
     patterns: tuple[Pattern, ...]  # index == Pattern.id
     pattern_set: PatternSet
 
@@ -29,13 +28,13 @@ class PatternGroupBuilder:
     """Collects patterns during compilation; ``build`` compiles each group once."""
 
     def __init__(self) -> None:
-        self._groups: dict[tuple[FieldSpec, Chain], int] = {}
+        self._groups: dict[Slot, int] = {}
         self._patterns: list[dict[tuple[str, str, bool], Pattern]] = []
-        self._keys: list[tuple[FieldSpec, Chain]] = []
+        self._keys: list[Slot] = []
 
-    def add(self, spec: FieldSpec, chain: Chain, kind: str, text: str, caseless: bool = False) -> tuple[int, int]:
+    def add(self, slot: Slot, kind: str, text: str, caseless: bool = False) -> tuple[int, int]:
         """Register a pattern; returns (group index, pattern id)."""
-        key = (spec, chain)
+        key = slot
         gidx = self._groups.get(key)
         if gidx is None:
             gidx = len(self._keys)
@@ -54,7 +53,7 @@ class PatternGroupBuilder:
         if not self._keys:
             return ()
         groups = []
-        for (spec, chain), table in zip(self._keys, self._patterns, strict=True):
+        for slot, table in zip(self._keys, self._patterns, strict=True):
             patterns = tuple(sorted(table.values(), key=lambda p: p.id))
-            groups.append(PatternGroup(spec, chain, patterns, PatternSet.build(patterns)))
+            groups.append(PatternGroup(slot, patterns, PatternSet.build(patterns)))
         return tuple(groups)

@@ -16,7 +16,7 @@ from wafproxy.engine.context import EvalContext
 from wafproxy.engine.doc import Node
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.nodes import Stmt
-from wafproxy.engine.patterngroups import Chain
+from wafproxy.engine.slots import Slot
 from wafproxy.engine.sourceip import ForwardedIP, parse_forwarded, source_ips
 from wafproxy.engine.statements import CompileContext, compile_statement, parse_chain
 
@@ -28,9 +28,8 @@ _SEP = "\x1f"
 
 @dataclass(frozen=True, slots=True)
 class CustomKey:
-    kind: str  # IP, ForwardedIP, HTTPMethod, LabelNamespace, or a field read through ``field``
-    field: FieldSpec | None = None
-    chain: Chain = ()
+    kind: str  # IP, ForwardedIP, LabelNamespace, or a field read through ``slot``
+    slot: Slot | None = None
     namespace: str = ""
 
 
@@ -70,7 +69,7 @@ def parse_rate_based(node: Node, cc: CompileContext, ipv6_prefix: int) -> tuple[
         node.fail("AggregateKeyType CUSTOM_KEYS requires CustomKeys")
     if key_type != "CUSTOM_KEYS" and keys_node is not None:
         keys_node.fail(f"CustomKeys is only valid with AggregateKeyType CUSTOM_KEYS, not {key_type}")
-    keys = tuple(_custom_key(k) for k in keys_node.items(1, 5)) if keys_node else ()
+    keys = tuple(_custom_key(k, cc) for k in keys_node.items(1, 5)) if keys_node else ()
     if any(k.kind == "ForwardedIP" for k in keys) and forwarded is None:
         node.fail("a ForwardedIP custom key requires ForwardedIPConfig")
     if forwarded is not None and key_type in ("IP", "CONSTANT"):
@@ -87,7 +86,7 @@ _FIELD_KEYS = {
 }
 
 
-def _custom_key(node: Node) -> CustomKey:
+def _custom_key(node: Node, cc: CompileContext) -> CustomKey:
     kind, inner = node.one_of(
         ("Header", "Cookie", "QueryArgument", "QueryString", "HTTPMethod", "ForwardedIP", "IP",
          "LabelNamespace", "UriPath", "JA3Fingerprint", "JA4Fingerprint")
@@ -95,14 +94,14 @@ def _custom_key(node: Node) -> CustomKey:
     if kind in _FIELD_KEYS:
         inner.obj(required=("Name", "TextTransformations"))
         name = inner.at("Name").str_(1, 64).lower()
-        return CustomKey(kind, _FIELD_KEYS[kind](name), parse_chain(inner.at("TextTransformations")))
+        return CustomKey(kind, cc.slots.get(_FIELD_KEYS[kind](name), parse_chain(inner.at("TextTransformations"))))
     if kind in ("QueryString", "UriPath"):
         inner.obj(required=("TextTransformations",))
-        return CustomKey(kind, FieldSpec(kind), parse_chain(inner.at("TextTransformations")))
+        return CustomKey(kind, cc.slots.get(FieldSpec(kind), parse_chain(inner.at("TextTransformations"))))
     if kind in ("JA3Fingerprint", "JA4Fingerprint"):
         inner.obj(required=("FallbackBehavior",))
         fb = inner.at("FallbackBehavior").enum(("MATCH", "NO_MATCH"))
-        return CustomKey(kind, FieldSpec(kind, fallback=fb))
+        return CustomKey(kind, cc.slots.get(FieldSpec(kind, fallback=fb), ()))
     if kind == "LabelNamespace":
         inner.obj(required=("Namespace",))
         ns = inner.at("Namespace").str_(1, 1024)
@@ -110,7 +109,7 @@ def _custom_key(node: Node) -> CustomKey:
             inner.at("Namespace").fail(f"a label namespace must end with ':', got {ns!r}")
         return CustomKey(kind, namespace=ns)
     inner.empty_obj()
-    return CustomKey(kind, FieldSpec("Method") if kind == "HTTPMethod" else None)
+    return CustomKey(kind, cc.slots.get(FieldSpec("Method"), ()) if kind == "HTTPMethod" else None)
 
 
 def _ip_key(ip: str, prefix: int) -> str:
@@ -140,8 +139,8 @@ def rate_key(spec: RateSpec, ctx: EvalContext) -> str | bool:
                 return False
             parts.append(",".join(names))
         else:
-            assert key.field is not None
-            fv = ctx.values(key.field, key.chain)
+            assert key.slot is not None
+            fv = ctx.values(key.slot)
             if not fv.values:
                 return False  # AWS: a request missing any key component is not rate-limited
             parts.append(fv.values[0][1])

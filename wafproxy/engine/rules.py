@@ -34,6 +34,7 @@ class GroupRef:
     scope_down: Stmt | None
     rules: tuple[CompiledRule, ...]
     count_override: bool  # OverrideAction Count: the group's terminating result becomes Count
+    steps: tuple[object, ...] = ()  # ``plan.plan(rules)``: what the evaluator walks
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,9 @@ def _compile_group(
         overrides[_known(item.at("Name"), by_name, group.name)] = parse_action(item.at("ActionToUse"), scope.bodies)
     rules = tuple(replace(r, action=overrides[r.name]) if r.name in overrides else r for r in rules)
     cost = group.capacity if group.capacity is not None else sum(r.capacity for r in rules)
-    return GroupRef(group.name, rule_type, scope_down, rules, count_override), cost
+    from wafproxy.engine.plan import plan
+
+    return GroupRef(group.name, rule_type, scope_down, rules, count_override, plan(rules)), cost
 
 
 def _known(node: Node, by_name: Mapping[str, CompiledRule], group: str) -> str:

@@ -30,6 +30,7 @@ from wafproxy.engine.nodes import (
 )
 from wafproxy.engine.patterngroups import Chain, PatternGroupBuilder
 from wafproxy.engine.resolve import EMPTY, Resolver
+from wafproxy.engine.slots import SlotTable
 from wafproxy.engine.sourceip import parse_forwarded
 
 MAX_DEPTH = 20  # nesting of And/Or/Not; AWS has no documented limit, ours keeps recursion bounded
@@ -51,6 +52,7 @@ class CompileContext:
 
     resolver: Resolver = field(default_factory=lambda: EMPTY)
     patterns: PatternGroupBuilder = field(default_factory=PatternGroupBuilder)
+    slots: SlotTable = field(default_factory=SlotTable)
     geo: GeoDatabase | None = None
     asn: GeoDatabase | None = None
     ip_tries: dict[str, IpTrie] = field(default_factory=dict)
@@ -103,11 +105,6 @@ def parse_chain(node: Node) -> Chain:
     return tuple(seen[p] for p in sorted(seen) if seen[p] != "NONE")
 
 
-def _field_and_chain(node: Node, extra: tuple[str, ...]) -> tuple[FieldSpec, Chain]:
-    node.obj(required=("FieldToMatch", "TextTransformations", *extra[:1]), optional=extra[1:])
-    return parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
-
-
 def _transform_cost(chain: Chain) -> int:
     return 10 * len(chain)
 
@@ -133,7 +130,7 @@ def _byte_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
             b64.fail("not valid base64 of UTF-8 text")
         if not text or len(text) > 200:
             b64.fail("the decoded search string must be 1 to 200 characters")
-    gidx, pid = cc.patterns.add(spec, chain, POSITIONS[position], text)
+    gidx, pid = cc.patterns.add(cc.slots.get(spec, chain), POSITIONS[position], text)
     cost = 2 if position in ("EXACTLY", "STARTS_WITH", "ENDS_WITH") else 3
     return PatternMatch(gidx, frozenset({pid}), "BYTE_MATCH", text), cost + _transform_cost(chain)
 

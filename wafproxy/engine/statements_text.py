@@ -30,7 +30,7 @@ def _regex_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     text = text_node.str_(1, 512)
     _regex(text_node, text)
     spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
-    gidx, pid = cc.patterns.add(spec, chain, "regex", text)
+    gidx, pid = cc.patterns.add(cc.slots.get(spec, chain), "regex", text)
     return PatternMatch(gidx, frozenset({pid}), "REGEX", text), 3 + 10 * len(chain)
 
 
@@ -46,8 +46,8 @@ def _regex_set(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     ids = set()
     for text in regex_set.patterns:
         _regex(ref_node, text)
-        ids.add(cc.patterns.add(spec, chain, "regex", text)[1])
-    gidx = cc.patterns.add(spec, chain, "regex", regex_set.patterns[0])[0]
+        ids.add(cc.patterns.add(cc.slots.get(spec, chain), "regex", text)[1])
+    gidx = cc.patterns.add(cc.slots.get(spec, chain), "regex", regex_set.patterns[0])[0]
     return PatternMatch(gidx, frozenset(ids), "REGEX_PATTERN_SET", regex_set.name), 25 + 10 * len(chain)
 
 
@@ -61,7 +61,7 @@ def _sqli(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
     detect: Callable[[str], bool] = partial(is_sqli, sensitivity=level)
     cost = (20 if level == "LOW" else 30) + 10 * len(chain)
-    return DetectorMatch("SQL_INJECTION", spec, chain, detect, level), cost
+    return DetectorMatch("SQL_INJECTION", cc.slots.get(spec, chain), detect, level), cost
 
 
 @statement("XssMatchStatement")
@@ -70,7 +70,7 @@ def _xss(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
 
     node.obj(required=("FieldToMatch", "TextTransformations"))
     spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
-    return DetectorMatch("XSS", spec, chain, is_xss), 40 + 10 * len(chain)
+    return DetectorMatch("XSS", cc.slots.get(spec, chain), is_xss), 40 + 10 * len(chain)
 
 
 @statement("SizeConstraintStatement")
@@ -79,4 +79,4 @@ def _size(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
     op = node.at("ComparisonOperator").enum(("EQ", "NE", "LE", "LT", "GE", "GT"))
     size = node.at("Size").int_(0, MAX_SIZE)
-    return SizeMatch(spec, chain, op, size), 1 + 10 * len(chain)
+    return SizeMatch(cc.slots.get(spec, chain), op, size), 1 + 10 * len(chain)

@@ -377,3 +377,21 @@ async def test_stale_keepalive_connection_is_retried_for_idempotent_requests(
             with pytest.raises(UpstreamProtocolError):
                 await pool.request(method, "/", [], b"")
             assert connections == 1
+
+
+@pytest.mark.parametrize(
+    ("target", "headers"),
+    [
+        ("/a b", []),
+        ("/a\r\nX-Injected: 1", []),
+        ("relative", []),
+        ("/", [(b"x-a", b"v\r\nX-Injected: 1")]),
+        ("/", [(b"x-a", b"v\nX-Injected: 1")]),
+        ("/", [(b"x-a\r", b"v")]),
+    ],
+    ids=["space", "crlf-target", "not-origin-form", "crlf-value", "lf-value", "cr-name"],
+)
+async def test_request_smuggling_attempts_are_refused(pool: UpstreamPool, target: str, headers: Any) -> None:
+    with pytest.raises(ValueError):
+        await pool.request("GET", target, headers, b"")
+    assert pool.open_connections == 0  # refused before any connection was taken

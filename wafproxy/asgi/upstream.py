@@ -52,6 +52,7 @@ logger = logging.getLogger("wafproxy.upstream")
 Body = bytes | AsyncIterable[bytes]
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_FRAMING = frozenset({b"host", b"content-length", b"transfer-encoding"})
 _TARGET_FORBIDDEN = bytes(range(0x21)) + b"\x7f"
 
 
@@ -231,31 +232,37 @@ class UpstreamPool:
         if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
             raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
         parts = [method.encode("ascii"), b" ", self._base, raw, b" HTTP/1.1\r\n"]
-        has_host = has_length = False
-        chunked = False
+        has_host = has_length = chunked = False
         for name, value in headers:
-            if b"\n" in value or b"\r" in value or b"\n" in name or b"\r" in name:
-                raise ValueError("CR/LF in a header")  # response splitting / request smuggling
             lname = name.lower()
-            if lname == b"host":
-                has_host = True
-            elif lname == b"content-length":
-                has_length = True
-            elif lname == b"transfer-encoding":
-                chunked = b"chunked" in value.lower()
-                has_length = True
+            if lname in _FRAMING:
+                if lname == b"host":
+                    has_host = True
+                else:
+                    has_length = True
+                    if lname == b"transfer-encoding":
+                        chunked = b"chunked" in value.lower()
             parts += (name, b": ", value, b"\r\n")
+        lines = len(headers) + 2  # request line + headers + the blank line
         if not has_host:
             parts += (b"host: ", self.host_header, b"\r\n")
+            lines += 1
         if not has_length:
             if isinstance(body, bytes):
                 if body or method in _BODY_METHODS:
                     parts += (b"content-length: ", str(len(body)).encode(), b"\r\n")
+                    lines += 1
             else:
                 parts.append(b"transfer-encoding: chunked\r\n")
                 chunked = True
+                lines += 1
         parts.append(b"\r\n")
-        return b"".join(parts), chunked
+        head = b"".join(parts)
+        # One pass over the whole head instead of four per header: any CR or LF inside a method,
+        # name or value shows up as an extra one (request smuggling / header injection).
+        if head.count(b"\n") != lines or head.count(b"\r") != lines:
+            raise ValueError("CR/LF in the method or a header")
+        return head, chunked
 
     async def _send(self, conn: UpstreamConnection, head: bytes, body: Body, chunked: bool) -> None:
         if isinstance(body, bytes):

@@ -40,6 +40,11 @@ def test_parse_query(qs: str, expected: list[tuple[str, str]]) -> None:
     assert parse_query(qs) == expected
 
 
+def test_padding_cannot_hide_an_argument() -> None:
+    assert parse_query("&" * 5000 + "a=<x>") == [("a", "<x>")]
+    assert parse_cookies([";" * 5000 + "a=<x>"]) == [("a", "<x>")]
+
+
 def test_parse_query_is_bounded() -> None:
     assert len(parse_query("a=1&" * 5000)) == 1000
     assert len(parse_query("a=1&" * 50, max_items=10)) == 10

@@ -7,8 +7,10 @@ Principles shared by every parser here:
   its own ``TextTransformation``s (URL_DECODE, ...). Decoding here would double-decode.
 * **Bytes -> str** by the package rule of ``transforms._bytes`` (UTF-8, invalid bytes kept as
   ``U+DC80..U+DCFF``), so nothing an attacker sends is lost or raises.
-* **Bounded.** Every parser takes a count limit; past it, the rest is not returned (and JSON says
-  so with ``truncated``). Input is itself bounded by the body inspection limit.
+* **Bounded.** Every parser takes a count limit; past it, the rest is not returned. JSON says so
+  with ``truncated``; for the pair lists a result of exactly ``max_items`` means the cap was hit,
+  and the caller applies its oversize policy (AWS ``OversizeHandling``) — never silently "clean".
+  Input is itself bounded by the request-line and body inspection limits.
 * **Never raises on attacker input.** Invalid JSON is a value (``InvalidJson``), not an exception.
 """
 
@@ -41,8 +43,10 @@ MAX_ARGS = 1000
 
 
 def _pairs(text: str, separator: str, max_items: int, strip: bool) -> list[tuple[str, str]]:
+    """Split fully (no ``maxsplit``): with one, ``"&" * 5000 + "a=<x>"`` would hide argument ``a``
+    inside an unsplit remainder. The text is bounded by the request line / inspection limits."""
     out: list[tuple[str, str]] = []
-    for item in text.split(separator, max_items * 2):
+    for item in text.split(separator):
         if strip:
             item = item.strip(" \t")
         if not item:

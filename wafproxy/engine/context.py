@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from wafproxy.engine.decision import MatchDetail
-from wafproxy.engine.extract import FieldValues, extract
+from wafproxy.engine.extract import FieldValues, extract, oversize_verdict
+from wafproxy.engine.jsonfield import select_json
+from wafproxy.engine.parsing import parse_json
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.slots import RawSlot, Slot
@@ -54,7 +56,7 @@ class EvalContext:
         if found is None:
             raw = self._raw.get(slot.raw)
             if raw is None:
-                raw = extract(slot.field, self.request)
+                raw = self._json(slot.field) if slot.field.kind == "JsonBody" else extract(slot.field, self.request)
                 self._raw[slot.raw] = raw
             chain = slot.chain
             if chain and raw.values:
@@ -63,6 +65,13 @@ class EvalContext:
                 found = raw
             self._values[slot] = found
         return found
+
+    def _json(self, spec: FieldSpec) -> FieldValues:
+        forced = oversize_verdict(spec, self.request)
+        if forced is not None:
+            return forced
+        body = self.request.body
+        return select_json(spec, self.memo("json-body", lambda: parse_json(body)), body)
 
     def scan(self, gidx: int) -> GroupHits:
         """Run a pattern group over its field's values once; which pattern ids hit."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.parsing import parse_cookies, parse_json, parse_query
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.transforms import from_bytes
 
@@ -154,8 +155,6 @@ def _header_order(spec: FieldSpec, request: WafRequest) -> FieldValues:
 
 @extractor("Cookies")
 def _cookies(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    from wafproxy.engine.parsing import parse_cookies
-
     cookies = parse_cookies(request.header_values("cookie"))
     size = sum(len(k) + len(v) + 2 for k, v in cookies)
     if len(cookies) > MAX_COOKIES or size > MAX_COOKIE_BYTES:
@@ -167,15 +166,11 @@ def _cookies(spec: FieldSpec, request: WafRequest) -> FieldValues:
 
 @extractor("SingleQueryArgument")
 def _single_arg(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    from wafproxy.engine.parsing import parse_query
-
     return FieldValues(tuple((k, v) for k, v in parse_query(request.query_string) if k.lower() == spec.name))
 
 
 @extractor("AllQueryArguments")
 def _all_args(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    from wafproxy.engine.parsing import parse_query
-
     return FieldValues(tuple(parse_query(request.query_string)))
 
 
@@ -188,8 +183,14 @@ def _body(spec: FieldSpec, request: WafRequest) -> FieldValues:
 
 @extractor("JsonBody")
 def _json_body(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    from wafproxy.engine.jsonfield import extract_json
-
+    """Standalone path (tests, tools); the evaluator memoises the parse across JsonBody fields."""
     if request.body_truncated and (forced := _oversize(spec)) is not None:
         return forced
-    return extract_json(spec, request.body)
+    from wafproxy.engine.jsonfield import select_json  # jsonfield imports this module
+
+    return select_json(spec, parse_json(request.body), request.body)
+
+
+def oversize_verdict(spec: FieldSpec, request: WafRequest) -> FieldValues | None:
+    """The forced result of a truncated body under ``spec.OversizeHandling``, if any."""
+    return _oversize(spec) if request.body_truncated else None

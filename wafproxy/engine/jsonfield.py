@@ -1,0 +1,40 @@
+"""``JsonBody``: selecting keys and values of the parsed body by MatchPattern and MatchScope.
+
+AWS semantics (WAF developer guide, "JSON body"): ``IncludedPaths`` are RFC 6901 pointers (a
+path includes what lies below it); ``MatchScope`` KEY / VALUE / ALL; invalid JSON follows
+``InvalidFallbackBehavior`` — MATCH, NO_MATCH, or EVALUATE_AS_STRING (the whole body as text);
+without one, what parsed before the first error is inspected. The body is parsed once per request
+(the evaluator memoises ``parse_json``) however many JsonBody fields the ACL uses.
+"""
+
+from __future__ import annotations
+
+from wafproxy.engine.extract import FORCED_MATCH, FORCED_NO_MATCH, FieldValues, body_text
+from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.parsing import InvalidJson, JsonDocument
+
+
+def _included(pointer: str, paths: tuple[str, ...] | None) -> bool:
+    if paths is None:
+        return True
+    return any(pointer == p or pointer.startswith(p.rstrip("/") + "/") for p in paths)
+
+
+def select_json(spec: FieldSpec, parsed: JsonDocument | InvalidJson, body: bytes) -> FieldValues:
+    if isinstance(parsed, InvalidJson):
+        if spec.fallback == "MATCH":
+            return FORCED_MATCH
+        if spec.fallback == "NO_MATCH":
+            return FORCED_NO_MATCH
+        if spec.fallback == "EVALUATE_AS_STRING":
+            return FieldValues((("", body_text(body)),))
+        doc = parsed.partial
+    else:
+        doc = parsed
+    out: list[tuple[str, str]] = []
+    paths = spec.included
+    if spec.scope in ("KEY", "ALL"):
+        out.extend((k.pointer, k.key) for k in doc.keys if _included(k.pointer, paths))
+    if spec.scope in ("VALUE", "ALL"):
+        out.extend((leaf.pointer, leaf.value) for leaf in doc.leaves if _included(leaf.pointer, paths))
+    return FieldValues(tuple(out))

@@ -138,7 +138,13 @@ def _request_time(req: HttpRequestView) -> tuple[str, datetime]:
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         )
     try:
-        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        # Fixed layout YYYYMMDDTHHMMSSZ; int slices are ~20x cheaper than strptime on the hot path.
+        if len(amz_date) != 16 or amz_date[8] != "T" or amz_date[15] != "Z" or not amz_date[:8].isdigit():
+            raise ValueError(amz_date)
+        d = amz_date
+        when = datetime(
+            int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[9:11]), int(d[11:13]), int(d[13:15]), tzinfo=UTC
+        )
     except ValueError:
         raise errors.incomplete_signature("X-Amz-Date must be in ISO8601 basic format") from None
     return amz_date, when

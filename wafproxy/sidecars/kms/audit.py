@@ -3,7 +3,9 @@
 Each record carries ``prevHash`` and ``hash`` = SHA-256(prevHash ‖ canonical JSON of the record
 without ``hash``), so editing, inserting, reordering or deleting any line breaks the chain from that
 point; ``verify_audit`` names the first bad line. The count and head hash are also kept next to the
-log (``audit.head``, replaced atomically) so a truncated tail is detected too. Records never hold
+log (``audit.head``: one fixed-width line rewritten in place with ``pwrite``, cheap on the hot path)
+so a truncated tail is detected too. The head is written after the record, so after a crash the log
+may be one record ahead of the head — accepted; the log being *behind* the head is truncation. Records never hold
 plaintext, key material, signatures' secrets or the caller's secret key — only names and ARNs.
 """
 
@@ -48,6 +50,8 @@ class AuditLog:
             self._prev, self._count = result.head, result.count
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._fh = os.fdopen(fd, "a", encoding="utf-8")
+        self._head_fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.pwrite(self._head_fd, _head_line(self._count, self._prev), 0)
 
     def record(self, call: CallRecord, service_event: dict[str, Any] | None = None) -> None:
         body: dict[str, Any] = {
@@ -80,17 +84,16 @@ class AuditLog:
             self._fh.flush()
             self._prev = digest
             self._count += 1
-            _write_head(self.head_path, self._count, digest)
+            os.pwrite(self._head_fd, _head_line(self._count, digest), 0)
 
     def close(self) -> None:
         with self._lock:
             self._fh.close()
+            os.close(self._head_fd)
 
 
-def _write_head(path: Path, count: int, digest: str) -> None:
-    tmp = path.with_suffix(".head.tmp")
-    tmp.write_text(f"{count} {digest}\n", encoding="ascii")
-    os.replace(tmp, path)
+def _head_line(count: int, digest: str) -> bytes:
+    return f"{count:020d} {digest}\n".encode("ascii")  # fixed width: in-place rewrites never leave debris
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,12 @@ def verify_audit(data_dir: str | Path) -> AuditCheck:
     """Walk the chain; the first line whose hash or link is wrong is reported (1-based)."""
     path = Path(data_dir) / "audit.jsonl"
     prev, count = GENESIS, 0
+    head = Path(data_dir) / "audit.head"
+    want_count, want_hash = 0, GENESIS
+    if head.exists():
+        raw_count, _, want_hash = head.read_text(encoding="ascii").strip().partition(" ")
+        want_count = int(raw_count or 0)
+    hash_at_head = GENESIS
     if path.exists():
         with path.open(encoding="utf-8") as fh:
             for count, line in enumerate(fh, start=1):  # noqa: B007 (count is used after the loop)

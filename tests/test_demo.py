@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import boto3
+import botocore.session
 import httpx
 
 from tests.support.servers import free_port, wafproxy_process
@@ -23,9 +25,10 @@ def test_demo_serves_the_shop_and_blocks_the_printed_attacks() -> None:
     ) as proc:
         assert proc.stdout is not None
         banner = []
-        while not (line := proc.stdout.readline().decode()).lstrip().startswith("admin:"):
+        while not (line := proc.stdout.readline().decode()).lstrip().startswith("KMS"):
             assert line, "demo exited before printing its banner"
             banner.append(line)
+        kms_line = line
         benign = [b for b in banner if b.lstrip().startswith("a benign request")]
         assert httpx.get(re.findall(r"'(http[^']+)'", benign[0])[0]).status_code == 200
         attack_lines = [b for b in banner if b.lstrip().startswith("an attack")]
@@ -45,3 +48,19 @@ def test_demo_serves_the_shop_and_blocks_the_printed_attacks() -> None:
             assert client.post("/login", data={"username": "demo", "password": "demo"}).json()["ok"] is True
             assert client.get("/static/style.css").headers["content-type"].startswith("text/css")
         assert httpx.get(f"http://127.0.0.1:{admin}/readyz").status_code == 200
+        # The in-process KMS answers boto3 with the credentials file the banner names.
+        creds_file = re.search(r"AWS_SHARED_CREDENTIALS_FILE=(\S+)", kms_line)
+        endpoint = re.search(r"--endpoint-url (\S+)", kms_line)
+        assert creds_file and endpoint, kms_line
+        kms = boto3.Session(
+            botocore_session=_session_with(creds_file.group(1)), region_name="us-east-1"
+        ).client("kms", endpoint_url=endpoint.group(1))
+        key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+        blob = kms.encrypt(KeyId=key_id, Plaintext=b"demo secret")["CiphertextBlob"]
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"demo secret"
+
+
+def _session_with(credentials_file: str) -> botocore.session.Session:
+    session = botocore.session.Session(profile="demo")
+    session.set_config_variable("credentials_file", credentials_file)
+    return session

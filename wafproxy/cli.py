@@ -18,11 +18,13 @@ import logging.config
 import os
 import shutil
 import signal
+import socket
 import ssl
 import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -198,70 +200,64 @@ def _bound(server: uvicorn.Server) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-DEMO_ATTACKS = (
-    "/search?q=<script>alert(1)</script>",
-    "/search?q=1%27%20OR%20%271%27=%271",
-    "/.git/config",
-    "/.env",
-)
-
-
-def _blocked_examples(acl: Any) -> list[str]:
-    """The demo attacks this ACL really blocks: the banner never promises a block that won't come."""
-    from wafproxy.engine import evaluate
-    from wafproxy.engine.request import WafRequest
-
-    found = []
-    for target in DEMO_ATTACKS:
-        path, _, query = target.partition("?")
-        request = WafRequest("203.0.113.10", "GET", path, query, (("host", "demo"), ("user-agent", "curl/8")))
-        if evaluate(acl, request).blocked:
-            found.append(target)
-    return found
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """The proxy + default ACL in front of ``demo_app`` on its own loopback port, until Ctrl-C."""
+    """The proxy + default ACL in front of ``demo_app`` (and the KMS) on loopback, until Ctrl-C."""
     import dataclasses
-    import socket
 
     import uvloop
 
-    from wafproxy.demo_app import create_demo_app
+    from wafproxy.demo_app import blocked_examples, create_demo_app, start_kms
 
     base = resolve(args, os.environ, exclude=("upstream",))
     logging.config.dictConfig(_log_config(base.log_level))
+    demo_sock, kms_sock = _loopback_socket(), _loopback_socket()
+    demo_url = f"http://127.0.0.1:{demo_sock.getsockname()[1]}"
+    settings = dataclasses.replace(base, upstreams=(UpstreamRoute(demo_url),), workers=1)
+    acl = _load_acl(settings)
+    attacks = blocked_examples(acl)
+    scheme = "https" if settings.tls_cert else "http"
+    with tempfile.TemporaryDirectory(prefix="wafproxy-demo-") as tmp:
+        kms = start_kms(Path(tmp))
+        side = [(_Server(_side_config(settings, app)), sock)
+                for app, sock in ((create_demo_app(), demo_sock), (kms.app, kms_sock))]
+
+        def banner(servers: Sequence[uvicorn.Server]) -> None:
+            waf = f"{scheme}://{_bound(servers[0])}"
+            admin = f"http://{_bound(servers[1])}"
+            kms_url = f"http://{_bound(servers[3])}"
+            lines = [
+                f"wafproxy {__version__} demo: web ACL {acl.name!r} in front of a demo shop (Ctrl-C stops).",
+                f"  demo app, unprotected:  {demo_url}/",
+                f"  the same, through WAF:  {waf}/",
+                f"  a benign request:       curl -i '{waf}/search?q=teapot'",
+                *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
+                f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
+                f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
+                f"  KMS (AWS API):          AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} "
+                f"aws --region us-east-1 kms create-key --endpoint-url {kms_url}",
+            ]
+            print("\n".join(lines), flush=True)
+
+        try:
+            uvloop.run(_serve_in_process(settings, extra=side, on_started=banner, acl=acl))
+        finally:
+            kms.close()
+            demo_sock.close()
+            kms_sock.close()
+    return 0
+
+
+def _loopback_socket() -> socket.socket:
+    """An ephemeral loopback port for an in-process side server (never reachable from outside)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # its own ephemeral loopback port: never reachable from outside
-    demo_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = dataclasses.replace(base, upstreams=(UpstreamRoute(demo_url),), workers=1)
-    demo = _Server(uvicorn.Config(create_demo_app(), loop="uvloop", http="httptools", access_log=False,
-                                  lifespan="off", log_config=_log_config(settings.log_level),
-                                  log_level=settings.log_level))
-    scheme = "https" if settings.tls_cert else "http"
-    acl = _load_acl(settings)
-    attacks = _blocked_examples(acl)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
-    def banner(servers: Sequence[uvicorn.Server]) -> None:
-        waf = f"{scheme}://{_bound(servers[0])}"
-        admin = f"http://{_bound(servers[1])}"
-        lines = [
-            f"wafproxy {__version__} demo: web ACL {acl.name!r} in front of a demo shop (Ctrl-C stops).",
-            f"  demo app, unprotected:  {demo_url}/",
-            f"  the same, through WAF:  {waf}/",
-            f"  a benign request:       curl -i '{waf}/search?q=teapot'",
-            *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
-            f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
-            f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
-        ]
-        print("\n".join(lines), flush=True)
 
-    try:
-        uvloop.run(_serve_in_process(settings, extra=[(demo, sock)], on_started=banner, acl=acl))
-    finally:
-        sock.close()
-    return 0
+def _side_config(settings: Settings, app: Any) -> uvicorn.Config:
+    return uvicorn.Config(app, loop="uvloop", http="httptools", access_log=False, lifespan="off",
+                          log_config=_log_config(settings.log_level), log_level=settings.log_level)
 
 
 def _cmd_version(args: argparse.Namespace) -> int:

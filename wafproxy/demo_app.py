@@ -8,6 +8,11 @@ stops is visible. It keeps its state in memory, capped, and is never meant for r
 from __future__ import annotations
 
 import html
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -115,3 +120,55 @@ async def _json_object(request: Request) -> dict[str, Any] | Response:
     if not isinstance(data, dict):
         return JSONResponse({"error": "body must be a JSON object"}, status_code=400)
     return data
+
+
+DEMO_ATTACKS = (
+    "/search?q=<script>alert(1)</script>",
+    "/search?q=1%27%20OR%20%271%27=%271",
+    "/.git/config",
+    "/.env",
+)
+
+
+def blocked_examples(acl: Any) -> list[str]:
+    """The demo attacks this ACL really blocks: the banner never promises a block that won't come."""
+    from wafproxy.engine import evaluate
+    from wafproxy.engine.request import WafRequest
+
+    found = []
+    for target in DEMO_ATTACKS:
+        path, _, query = target.partition("?")
+        request = WafRequest("203.0.113.10", "GET", path, query, (("host", "demo"), ("user-agent", "curl/8")))
+        if evaluate(acl, request).blocked:
+            found.append(target)
+    return found
+
+
+@dataclass
+class DemoKms:
+    """The KMS sidecar in-process for the demo: throwaway root key, keystore and credentials."""
+
+    app: Any
+    credentials_file: Path
+    close: Callable[[], None]
+
+
+def start_kms(data_dir: Path) -> DemoKms:
+    """Open a KMS over ``data_dir`` with a random root key and one random principal, ``demo``.
+
+    The credentials are written as an AWS shared-credentials file (0600) so ``aws``/boto3 can use
+    it as ``AWS_SHARED_CREDENTIALS_FILE``; the secret is never printed. Everything dies with the
+    demo: the root key exists only in this process.
+    """
+    from wafproxy.awsapi.credentials import CredentialStore
+    from wafproxy.sidecars.kms.service import KmsService
+
+    creds = data_dir / "credentials"
+    access_key = "AKIADEMO" + secrets.token_hex(6).upper()
+    fd = os.open(creds, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        secret = secrets.token_hex(20)
+        fh.write(f"[demo]\naws_access_key_id = {access_key}\naws_secret_access_key = {secret}\n")
+    service = KmsService.open(data_dir=data_dir / "kms", root_key=secrets.token_bytes(32),
+                              credentials=CredentialStore.load(creds))
+    return DemoKms(service.app, creds, service.close)

@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ def check(key: str = "198.51.100.7", limit: int = 5, window: int = 10, rule: str
 
 @pytest.mark.parametrize("limit", [1, 3, 16, 40])
 async def test_never_more_than_limit_in_any_window(redis_server: RedisServer, limit: int) -> None:
-    store = RedisRateStore(redis_server.url, timeout=1.0)
+    store = RedisRateStore(redis_server.url, clock="caller", timeout=1.0)
     rng = random.Random(limit)
     t, allowed = T0, []
     for _ in range(600):
@@ -43,7 +44,7 @@ async def test_never_more_than_limit_in_any_window(redis_server: RedisServer, li
 
 @pytest.mark.parametrize("limit", [3, 40])
 async def test_limit_plus_one_refused_at_once_and_keys_expire(redis_server: RedisServer, limit: int) -> None:
-    store = RedisRateStore(redis_server.url, timeout=1.0)
+    store = RedisRateStore(redis_server.url, clock="caller", timeout=1.0)
     verdicts = [await store.decide(check(limit=limit, window=30), T0) for _ in range(limit + 1)]
     assert [v.refused for v in verdicts] == [False] * limit + [True]
     assert 1 <= verdicts[-1].retry_after_seconds <= 31
@@ -56,7 +57,7 @@ async def test_limit_plus_one_refused_at_once_and_keys_expire(redis_server: Redi
 
 @pytest.mark.parametrize("limit", [7, 30])
 async def test_concurrent_clients_share_one_exact_limit(redis_server: RedisServer, limit: int) -> None:
-    stores = [RedisRateStore(redis_server.url, timeout=2.0) for _ in range(5)]
+    stores = [RedisRateStore(redis_server.url, clock="caller", timeout=2.0) for _ in range(5)]
     c = check(limit=limit, window=60)
     results = await asyncio.gather(*(stores[i % 5].hit(c, T0 + i * 1e-4) for i in range(10 * limit)))
     assert results.count(False) == limit
@@ -64,44 +65,49 @@ async def test_concurrent_clients_share_one_exact_limit(redis_server: RedisServe
         await store.aclose()
 
 
-def test_three_processes_share_one_limit(redis_server: RedisServer) -> None:
-    limit, window, duration = 10, 1, 3.0
+def run_processes(url: str, limit: int, window: int, duration: float, clock: str) -> tuple[list[float], int]:
+    """3 processes x 4 concurrent clients on one key; times of the requests let through."""
     start_at = time.time() + 1.5  # after every interpreter has imported
+    args = [url, str(limit), str(window), str(start_at), str(duration), "4", clock]
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.stores.redis_worker",
-                redis_server.url,
-                str(limit),
-                str(window),
-                str(start_at),
-                str(duration),
-                "4",
-            ],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
+            [sys.executable, "-m", "tests.stores.redis_worker", *args], cwd=REPO, stdout=subprocess.PIPE
         )
         for _ in range(3)
     ]
     outputs = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
-    allowed = sorted(t for out in outputs for t in out["allowed"])
-    refused = sum(out["refused"] for out in outputs)
-    worst = max_in_window(allowed, float(window))
-    print(f"\n3 processes: allowed {len(allowed)}, refused {refused}, worst window {worst} (L={limit})")
     assert all(out["fallbacks"] == 0 for out in outputs)
+    return sorted(t for out in outputs for t in out["allowed"]), sum(out["refused"] for out in outputs)
+
+
+@pytest.mark.parametrize("limit", [10, 40])
+def test_three_processes_share_one_exact_limit(redis_server: RedisServer, limit: int) -> None:
+    allowed, refused = run_processes(redis_server.url, limit, 1, 2.0, "redis")
+    worst = max_in_window(allowed, 1.0)
+    print(f"\n3 processes, Redis clock: allowed {len(allowed)}, refused {refused}, worst {worst} (L={limit})")
     assert refused > len(allowed)  # they really competed
-    assert worst <= limit  # exact (issue: <= 1.05 L)
-    assert len(allowed) >= limit * duration / window * 0.5
+    assert worst <= limit  # exact (the issue asks <= 1.05 L)
+    assert len(allowed) >= limit
+
+
+def test_three_processes_with_their_own_clocks(redis_server: RedisServer) -> None:
+    # Each client's own time.time(): a client delayed between reading its clock and its script
+    # running can be counted against entries already purged. Measured, loosely bounded.
+    allowed, refused = run_processes(redis_server.url, 10, 1, 2.0, "caller")
+    worst = max_in_window(allowed, 1.0)
+    print(f"\n3 processes, caller clocks: allowed {len(allowed)}, refused {refused}, worst {worst} (L=10)")
+    assert refused > len(allowed)
+    assert worst <= 20
 
 
 async def test_redis_killed_falls_back_to_local_share_then_reconverges(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     changes: list[bool] = []
-    store = RedisRateStore(redis_server.url, processes=2, retry_interval=1.0, on_state_change=changes.append)
-    other = RedisRateStore(redis_server.url, processes=2)
+    store = RedisRateStore(
+        redis_server.url, clock="caller", processes=2, retry_interval=1.0, on_state_change=changes.append
+    )
+    other = RedisRateStore(redis_server.url, clock="caller", processes=2)
     assert not await store.hit(check("a", limit=10), T0)
     redis_server.kill()
 
@@ -132,7 +138,7 @@ async def test_redis_killed_falls_back_to_local_share_then_reconverges(
 
 @pytest.mark.parametrize(("mode", "refused"), [("open", False), ("closed", True)])
 async def test_fail_open_or_closed_is_a_setting(redis_server: RedisServer, mode: str, refused: bool) -> None:
-    store = RedisRateStore(redis_server.url, on_failure=mode)  # type: ignore[arg-type]
+    store = RedisRateStore(redis_server.url, clock="caller", on_failure=mode)  # type: ignore[arg-type]
     redis_server.kill()
     assert [await store.hit(check(limit=1), T0) for _ in range(3)] == [refused] * 3
     assert store.fallback_hits == 3
@@ -142,9 +148,28 @@ async def test_fail_open_or_closed_is_a_setting(redis_server: RedisServer, mode:
 def test_invalid_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="on_failure"):
         RedisRateStore("redis://127.0.0.1:1/0", on_failure="maybe")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="clock"):
+        RedisRateStore("redis://127.0.0.1:1/0", clock="wall")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="processes"):
         RedisRateStore("redis://127.0.0.1:1/0", processes=0)
 
 
 def test_redis_server_fixture_is_real(redis_server: RedisServer) -> None:
     assert redis.Redis.from_url(redis_server.url).ping()
+
+
+async def test_redis_hanging_falls_back_after_the_timeout(redis_server: RedisServer) -> None:
+    store = RedisRateStore(redis_server.url, clock="caller", timeout=0.05, processes=4)
+    assert not await store.hit(check("h", limit=8), T0)
+    assert redis_server.proc is not None
+    redis_server.proc.send_signal(signal.SIGSTOP)  # alive, accepting, never answering
+    try:
+        started = time.perf_counter()
+        assert not await store.hit(check("h", limit=8), T0 + 1)
+        elapsed = time.perf_counter() - started
+        print(f"\nfallback from a hanging redis answered in {elapsed * 1000:.1f} ms (timeout 50 ms)")
+        assert not store.available and store.fallbacks == 1
+        assert [await store.hit(check("h", limit=8), T0 + 1) for _ in range(2)] == [False, True]  # 8 // 4
+    finally:
+        redis_server.proc.send_signal(signal.SIGCONT)
+    await store.aclose()

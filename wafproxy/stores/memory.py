@@ -37,6 +37,9 @@ class RateVerdict:
 
     refused: bool
     retry_after_seconds: int = 0
+    counted_at: float | None = None
+    """Epoch seconds the store counted the request at, when that is not the caller's ``now``
+    (``RedisRateStore`` with the Redis clock)."""
 
 
 class _RuleTable:

@@ -15,8 +15,13 @@ the change once, counts it (``fallbacks``, ``fallback_hits``, and the ``on_state
 callback for metrics), retries Redis at most once per ``retry_interval`` seconds and, when an
 attempt succeeds, goes back to the shared counts (re-converges) and drops the local ones.
 
-Times are the ``now`` the caller passes (epoch seconds); hosts sharing a Redis need synchronised
-clocks (NTP): skew makes the limit stricter, never looser (entries ahead of ``now`` count).
+Time: with ``clock="redis"`` (the default) the scripts read Redis' own clock (TIME), so every
+process and host counts on one clock, in the order the scripts run: exact across processes.
+With ``clock="caller"`` they use the ``now`` the caller passes (deterministic tests, or one
+process): across processes that is exact only up to the delay between a client reading its
+clock and its script running, because a later client may already have purged entries the
+delayed one still has to count (measured in docs/ratelimit.md). Skew never loosens the limit
+(entries ahead of ``now`` keep counting).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from wafproxy.stores.memory import MemoryRateStore, RateVerdict
 log = logging.getLogger(__name__)
 
 OnFailure = Literal["local", "open", "closed"]
+ClockSource = Literal["redis", "caller"]
 _HERE = Path(__file__).parent
 _LOG_LUA = (_HERE / "ratelimit_log.lua").read_text()
 _RING_LUA = (_HERE / "ratelimit_ring.lua").read_text()
@@ -62,6 +68,7 @@ class RedisRateStore:
         *,
         processes: int = 1,
         on_failure: OnFailure = "local",
+        clock: ClockSource = "redis",
         timeout: float = 0.05,
         retry_interval: float = 1.0,
         prefix: str = "wafproxy:rate:",
@@ -74,6 +81,9 @@ class RedisRateStore:
             raise ValueError(f"processes: must be >= 1, got {processes}")
         if on_failure not in ("local", "open", "closed"):
             raise ValueError(f"on_failure: must be local, open or closed, got {on_failure!r}")
+        if clock not in ("redis", "caller"):
+            raise ValueError(f"clock: must be redis or caller, got {clock!r}")
+        self.clock: ClockSource = clock
         self.processes = processes
         self.on_failure: OnFailure = on_failure
         self.retry_interval = retry_interval
@@ -107,35 +117,47 @@ class RedisRateStore:
             return self._fallback(check, now)
         self._last_attempt = now
         try:
-            wait_ms = await self._run(check, to_ms(now))
+            wait_ms, at_ms = await self._run(check, to_ms(now) if self.clock == "caller" else "")
         except _UNAVAILABLE as exc:
             self._went_down(exc)
             return self._fallback(check, now)
         if not self.available:
             self._came_back()
+        at = at_ms / 1000 if self.clock == "redis" else None
         if wait_ms == 0:
-            return RateVerdict(False)
-        return RateVerdict(True, max(1, -(-wait_ms // 1000)))
+            return RateVerdict(False, counted_at=at)
+        return RateVerdict(True, max(1, -(-wait_ms // 1000)), at)
 
     async def hit(self, check: RateCheck, now: float) -> bool:
         """``ports.AsyncRateStore``: True when ``check.key`` is over its limit (refuse)."""
         return (await self.decide(check, now)).refused
 
-    async def _run(self, check: RateCheck, now_ms: int) -> int:
+    async def _run(self, check: RateCheck, now_ms: int | str) -> tuple[int, int]:
         limiter = _limiter(check.limit, check.window_seconds, self.exact_max, self.buckets)
         if len(self._rules) < 10_000:
             self._rules[check.rule_id] = (check.limit, check.window_seconds)
-        key = self._key(check.rule_id, check.key)
+        key = self.redis_key(check)
         if isinstance(limiter, BucketRing):
             args = [now_ms, limiter.window_ms, limiter.limit, limiter.width_ms, limiter.buckets]
-            return int(await self._ring_script(keys=[key], args=args))
-        member = f"{self._member_prefix}{next(self._members)}"
-        return int(
-            await self._log_script(keys=[key], args=[now_ms, limiter.window_ms, limiter.limit, member])
-        )
+            wait_ms, at_ms = await self._ring_script(keys=[key], args=args)
+        else:
+            member = f"{self._member_prefix}{next(self._members)}"
+            args = [now_ms, limiter.window_ms, limiter.limit, member]
+            wait_ms, at_ms = await self._log_script(keys=[key], args=args)
+        return int(wait_ms), int(at_ms)
 
-    def _key(self, rule_id: str, key: str) -> str:
-        return f"{self.prefix}{rule_id}\x00{key}"
+    def redis_key(self, check: RateCheck) -> str:
+        """``PREFIX + log|ring + ":" + rule_id + NUL + key``: the kind is part of the name, so a
+        reload moving a rule's Limit across ``exact_max`` starts afresh instead of hitting a key
+        of the other type (WRONGTYPE); NUL cannot occur in a rule id."""
+        return self._key(self._kind(check.limit, check.window_seconds), check.rule_id, check.key)
+
+    def _kind(self, limit: int, window_seconds: int) -> str:
+        limiter = _limiter(limit, window_seconds, self.exact_max, self.buckets)
+        return "ring" if isinstance(limiter, BucketRing) else "log"
+
+    def _key(self, kind: str, rule_id: str, key: str) -> str:
+        return f"{self.prefix}{kind}:{rule_id}\x00{key}"
 
     def _fallback(self, check: RateCheck, now: float) -> RateVerdict:
         self.fallback_hits += 1
@@ -184,7 +206,7 @@ class RedisRateStore:
         limit, window = self._rules[rule_id]
         limiter = _limiter(limit, window, self.exact_max, self.buckets)
         now_ms = to_ms(now)
-        head = self._key(rule_id, "")
+        head = self._key(self._kind(limit, window), rule_id, "")
         out = []
         async for raw in self.redis.scan_iter(match=_glob_escape(head) + "*", count=500):
             name = raw.decode() if isinstance(raw, bytes) else str(raw)

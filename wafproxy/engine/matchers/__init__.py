@@ -39,10 +39,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+import re2
+
 from wafproxy.engine.transforms import to_bytes
 
-from ._engines import COMPILE_ERRORS, HAVE_HYPERSCAN, Backend, HyperscanBackend, Re2Backend
-from ._pattern import KINDS, Engine, Kind, Pattern, PatternError, expression
+from ._engines import COMPILE_ERRORS, HAVE_HYPERSCAN, Backend, HyperscanBackend, Re2Backend, re2_options
+from ._pattern import KINDS, Engine, Kind, Pattern, PatternError, expression, word_expression
 from ._regex import validate_regex
 
 __all__ = [
@@ -60,7 +62,7 @@ __all__ = [
 class PatternSet:
     """Immutable, compiled set of patterns; ``scan`` returns the ids of all that match."""
 
-    __slots__ = ("_bytes", "_ids", "_literal", "_utf8", "engine", "patterns")
+    __slots__ = ("_bytes", "_ids", "_literal", "_utf8", "_words", "engine", "patterns")
 
     def __init__(self, patterns: tuple[Pattern, ...], engine: Literal["hyperscan", "re2"]) -> None:
         self.patterns = patterns
@@ -72,6 +74,12 @@ class PatternSet:
         self._bytes: Backend | None = _build(backend, patterns, utf8=False)
         self._literal = frozenset(i for i, p in enumerate(patterns) if p.kind != "regex")
         self._utf8: Backend | None = _build(backend, patterns, utf8=True)
+        # CONTAINS_WORD candidates (the literal occurs) are confirmed by one RE2 search each.
+        self._words = {
+            i: re2.compile(word_expression(p), re2_options(utf8=False))
+            for i, p in enumerate(patterns)
+            if p.kind == "contains_word"
+        }
 
     @classmethod
     def build(cls, patterns: Sequence[Pattern], engine: Engine = "auto") -> PatternSet:
@@ -94,15 +102,16 @@ class PatternSet:
         """Ids of every pattern matching ``value``; linear time, never raises on any ``str``."""
         if not self._ids:
             return frozenset()
-        if value.isascii():
-            hits = self._bytes.scan(value.encode("ascii")) if self._bytes is not None else set()
-        elif self._utf8 is None or not _valid_utf8(value):
-            hits = self._bytes.scan(to_bytes(value)) if self._bytes is not None else set()
+        data = value.encode("ascii") if value.isascii() else to_bytes(value)
+        if self._utf8 is None or value.isascii() or not _valid_utf8(value):
+            hits = self._bytes.scan(data) if self._bytes is not None else set()
         else:
-            data = value.encode("utf-8")
             hits = self._utf8.scan(data)
             if self._literal and self._bytes is not None:
                 hits |= self._bytes.scan(data) & self._literal
+        words = self._words
+        if words and not hits.isdisjoint(words):
+            hits = {i for i in hits if i not in words or words[i].search(data) is not None}
         return frozenset(self._ids[i] for i in hits)
 
 

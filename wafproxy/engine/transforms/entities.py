@@ -4,6 +4,9 @@ AWS lists those entities; we use the stdlib's C-accelerated HTML5 decoder (``htm
 which decodes them and every other named entity a browser would, plus numeric references without
 the trailing ``;`` (``&#60`` -> ``<``) as browsers do. Decoding *more* than AWS can only reveal
 more of what a browser would execute; invalid references are left as they are (``&bogus;``).
+Numeric references follow the browser too (HTML5 §13.2.5.80): ``&#0;`` and out-of-range values
+become U+FFFD and ``&#x80;``-``&#x9f;`` the Windows-1252 characters, where ModSecurity would keep
+the low byte — we decode to what the browser will actually render.
 """
 
 from __future__ import annotations

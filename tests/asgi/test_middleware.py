@@ -131,6 +131,8 @@ def protected_app(acl: Any, seen: Seen, **kwargs: Any) -> Starlette:
 
     async def ws(websocket: WebSocket) -> None:
         seen.paths.append(websocket.url.path)
+        seen.headers = dict(websocket.headers)
+        seen.client_ip = websocket.scope["state"].get(CLIENT_IP_KEY)
         await websocket.accept()
         await websocket.send_text("hello " + await websocket.receive_text())
         await websocket.close()
@@ -138,6 +140,7 @@ def protected_app(acl: Any, seen: Seen, **kwargs: Any) -> Starlette:
     return Starlette(
         routes=[
             WebSocketRoute("/ws", ws),
+            WebSocketRoute("/tagged/ws", ws),
             Route("/{path:path}", anything, methods=["GET", "POST", "PUT", "HEAD"]),
         ],
         middleware=[Middleware(WafMiddleware, acl=acl, **kwargs)],
@@ -241,6 +244,11 @@ def test_websocket_handshake_is_inspected(served: tuple[RunningServer, Seen, lis
     assert seen.paths == ["/ws"]
     assert [e.response_status for e in events] == [101, 403]
     assert events[1].decision.terminating_rule_id == "BlockScriptInQuery"
+    assert seen.client_ip == "127.0.0.1"
+    with ws_client.connect(f"ws://127.0.0.1:{server.port}/tagged/ws") as conn:
+        conn.send("again")
+        assert conn.recv() == "hello again"
+    assert seen.headers.get("x-amzn-waf-checked") == "yes"
 
 
 class CountingStore:

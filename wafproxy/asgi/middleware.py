@@ -61,6 +61,24 @@ def _compile(acl: Any) -> Any:
     return acl
 
 
+def _downstream_scope(scope: Scope, request: WafRequest, decision: Decision) -> Scope:
+    """The scope the app sees: inserted headers appended (AWS names them ``x-amzn-waf-*``), the
+    client IP and decision in ``state``. A copy, so a middleware outside ours keeps its own headers;
+    ``state`` is shared on purpose (uvicorn copies it per request; apps write into it)."""
+    scope = dict(scope)
+    if decision.inserted_headers:
+        scope["headers"] = [
+            *scope["headers"],
+            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in decision.inserted_headers),
+        ]
+    state = scope.get("state")
+    if state is None:
+        state = scope["state"] = {}
+    state[CLIENT_IP_KEY] = request.client_ip
+    state[DECISION_KEY] = decision
+    return scope
+
+
 class WafMiddleware:
     """Inspect every HTTP request and websocket handshake before ``app`` sees it."""
 
@@ -143,22 +161,26 @@ class WafMiddleware:
             status = await send_response(send, resp, head_only=request.method == "HEAD")
         if self._sink is not None:
             forwarded = decision.action in (Action.ALLOW, Action.COUNT)
-            self._emit(started, acl, request, decision, status, eval_seconds,
-                       time.perf_counter() - t0 - eval_seconds if forwarded else None)
+            self._emit(
+                started,
+                acl,
+                request,
+                decision,
+                status,
+                eval_seconds,
+                time.perf_counter() - t0 - eval_seconds if forwarded else None,
+            )
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, request: WafRequest,
-                       decision: Decision, buffered: list[Message]) -> int:
-        scope = dict(scope)
-        if decision.inserted_headers:
-            scope["headers"] = [
-                *scope["headers"],
-                *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in decision.inserted_headers),
-            ]
-        state = scope.get("state")
-        state = scope["state"] = dict(state) if state is not None else {}
-        state[CLIENT_IP_KEY] = request.client_ip
-        state[DECISION_KEY] = decision
-
+    async def _forward(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request: WafRequest,
+        decision: Decision,
+        buffered: list[Message],
+    ) -> int:
+        scope = _downstream_scope(scope, request, decision)
         pending = iter(buffered)
 
         async def replay() -> Message:
@@ -190,12 +212,7 @@ class WafMiddleware:
         decision, eval_seconds = await self._decide(acl, request)
         status = 101
         if decision.action in (Action.ALLOW, Action.COUNT):
-            scope = dict(scope)
-            state = scope.get("state")
-            state = scope["state"] = dict(state) if state is not None else {}
-            state[CLIENT_IP_KEY] = request.client_ip
-            state[DECISION_KEY] = decision
-
+            scope = _downstream_scope(scope, request, decision)
             status = 500  # the app ended without accepting or closing: uvicorn answers 500
 
             async def capture(message: Message) -> None:
@@ -268,9 +285,13 @@ class WafMiddleware:
             mono = time.monotonic()
             if mono - self._last_error_log >= 60.0:
                 self._last_error_log = mono
-                logger.error("engine error on web ACL %r: %s; failing %s (%d errors so far)",
-                             getattr(acl, "name", "?"), type(exc).__name__,
-                             "open" if self._fail_open else "closed", self.engine_errors)
+                logger.error(
+                    "engine error on web ACL %r: %s; failing %s (%d errors so far)",
+                    getattr(acl, "name", "?"),
+                    type(exc).__name__,
+                    "open" if self._fail_open else "closed",
+                    self.engine_errors,
+                )
             if self._fail_open:
                 self.fail_opens += 1
                 if self._on_fail_open is not None:
@@ -280,16 +301,26 @@ class WafMiddleware:
                 decision = Decision(Action.BLOCK, terminating_rule_id=ENGINE_ERROR_RULE_ID)
         return decision, time.perf_counter() - t0
 
-    def _emit(self, started: float, acl: Any, request: WafRequest, decision: Decision, status: int,
-              eval_seconds: float, total: float | None) -> None:
+    def _emit(
+        self,
+        started: float,
+        acl: Any,
+        request: WafRequest,
+        decision: Decision,
+        status: int,
+        eval_seconds: float,
+        total: float | None,
+    ) -> None:
         assert self._sink is not None
-        self._sink.emit(RequestEvent(
-            timestamp=started,
-            web_acl=getattr(acl, "name", ""),
-            request=request,
-            decision=decision,
-            response_status=status,
-            evaluation_seconds=eval_seconds,
-            upstream_seconds=total,
-            source=self._source,
-        ))
+        self._sink.emit(
+            RequestEvent(
+                timestamp=started,
+                web_acl=getattr(acl, "name", ""),
+                request=request,
+                decision=decision,
+                response_status=status,
+                evaluation_seconds=eval_seconds,
+                upstream_seconds=total,
+                source=self._source,
+            )
+        )

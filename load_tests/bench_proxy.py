@@ -58,6 +58,16 @@ http {{
 """
 
 
+def _user_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 def free_port() -> int:
     with contextlib.closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))
@@ -193,8 +203,10 @@ def nginx_upstream(run: Path, body_size: int) -> Iterator[Target]:
     (run / "upstream" / "tmp").mkdir(parents=True, exist_ok=True)
     conf = run / "upstream" / "nginx.conf"
     conf.write_text(_UPSTREAM_CONF.format(run=run / "upstream", port=port, body="x" * body_size))
-    if os.getuid() == 0:
-        conf.write_text("user nobody;\n" + conf.read_text())
+    if os.getuid() == 0:  # nginx workers drop privileges; name a user that exists here
+        user = "www-data" if _user_exists("www-data") else "nobody nogroup"
+        conf.write_text(f"user {user};\n" + conf.read_text())
+        shutil.chown(run / "upstream" / "tmp", user.split()[0])
     subprocess.run(["nginx", "-p", str(run / "upstream"), "-c", str(conf), "-e", str(run / "upstream/error.log")],
                    check=True)
     wait_port(port)

@@ -54,6 +54,11 @@ ROWS = [
     ("regex", r"\x{4e2d}", False, "中文", True),
     ("regex", r"\bfoo\b", False, "a foo b", True),
     ("regex", r"\bfoo\b", False, "afoob", False),
+    # PCRE '$' (outside multiline) also matches before a final newline; RE2 is rewritten to agree
+    ("regex", r"abc$", False, "abc\n", True),
+    ("regex", r"abc$", False, "abc\nx", False),
+    ("regex", r"a[$]b\$", False, "a$b$", True),
+    ("regex", r"(?m)^abc$", False, "x\nabc\ny", True),
 ]
 
 
@@ -215,7 +220,9 @@ def test_one_set_scanned_from_many_threads(engine: str) -> None:
     # hyperscan scratch space must not be shared between concurrent scans: one per thread.
     from concurrent.futures import ThreadPoolExecutor
 
-    pset = PatternSet.build([Pattern(1, "contains", "needle"), Pattern(2, "regex", r"x[0-9]+y")], engine=engine)
+    pset = PatternSet.build(
+        [Pattern(1, "contains", "needle"), Pattern(2, "regex", r"x[0-9]+y")], engine=engine
+    )
     values = ["hay needle hay", "x123y", "nothing", "needle x9y"] * 200
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(pset.scan, values))

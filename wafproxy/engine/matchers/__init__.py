@@ -30,8 +30,8 @@ followed by a character other than an alphanumeric or underscore, or by the valu
 Regex semantics: PCRE syntax without the constructs AWS WAF rejects and no automaton can run in
 linear time (backreferences, lookaround, atomic groups, possessive quantifiers, recursion,
 conditionals, ``\\C`` ``\\R`` ``\\K``, backtracking verbs) — ``validate_regex`` names the construct.
-One known difference between the engines: hyperscan's ``$`` also matches before a final newline
-(PCRE), RE2's only at the very end.
+``$`` keeps its PCRE meaning (end, or before a final newline) on both engines: for RE2 it is
+rewritten (``_pattern.pcre_dollar``), so the fallback gives the same decisions.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def _valid_utf8(value: str) -> bool:
 def _build(backend: type[Backend], patterns: Iterable[Pattern], utf8: bool) -> Backend | None:
     entries: list[tuple[int, bytes, bool]] = []
     for index, pattern in enumerate(patterns):
-        expr = expression(pattern, utf8)
+        expr = expression(pattern, utf8, for_re2=backend is Re2Backend)
         if expr is not None:
             entries.append((index, expr, pattern.caseless))
     if not entries:

@@ -8,6 +8,7 @@ and followed by a character other than an alphanumeric or underscore, or by the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,8 +52,46 @@ _WORD_BEFORE = rb"(?:\A|[^A-Za-z0-9_])"
 _WORD_AFTER = rb"(?:[^A-Za-z0-9_]|\z)"
 
 
-def encode_regex(text: str) -> bytes:
-    return to_bytes(text)
+def encode_regex(text: str, for_re2: bool = False) -> bytes:
+    """The regex as the engine compiles it; for RE2, ``$`` gets its PCRE meaning (``pcre_dollar``)."""
+    return to_bytes(pcre_dollar(text) if for_re2 else text)
+
+
+_MULTILINE = re.compile(r"\(\?[a-zA-Z-]*m")
+
+
+def pcre_dollar(text: str) -> str:
+    """Rewrite ``$`` for RE2 so both engines agree: ``a$`` -> ``a(?:\\n?\\z)``.
+
+    Outside multiline mode, PCRE (and hyperscan) let ``$`` match at the end *or before a final
+    newline*; RE2's ``$`` only matches at the very end. Escaped ``\\$`` and ``$`` inside a class
+    are literal and left alone; a pattern that turns on ``(?m)`` is left alone (there RE2 and PCRE
+    agree).
+    """
+    if "$" not in text or _MULTILINE.search(text):
+        return text
+    out: list[str] = []
+    i, n, in_class = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":  # copy the class opener, with a leading '^' and/or literal ']'
+            in_class, j = True, i + 1
+            j += text.startswith("^", j)
+            j += text.startswith("]", j)
+            out.append(text[i:j])
+            i = j
+            continue
+        elif c == "$":
+            c = "(?:\\n?\\z)"
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _escape_literal(text: str) -> bytes:
@@ -63,9 +102,9 @@ def _escape_literal(text: str) -> bytes:
     return bytes(out)
 
 
-def expression(pattern: Pattern, utf8: bool) -> bytes | None:
+def expression(pattern: Pattern, utf8: bool, for_re2: bool = False) -> bytes | None:
     if pattern.kind == "regex":
-        return encode_regex(pattern.text)
+        return encode_regex(pattern.text, for_re2)
     if utf8:
         return None  # literals live in the byte-mode database only
     lit = b"(?:" + _escape_literal(pattern.text) + b")"

@@ -107,7 +107,7 @@ def validate_regex(text: str) -> None:
     if reason is not None:
         raise PatternError(reason, text)
     try:
-        re2.compile(encode_regex(text), re2_options(utf8=True))
+        re2.compile(encode_regex(text, for_re2=True), re2_options(utf8=True))
     except re2.error as exc:
         raise PatternError(f"invalid regex ({_message(exc)})", text) from None
     if hyperscan is not None:

@@ -24,7 +24,7 @@ def max_in_window(allowed: list[float], window: float) -> int:
 def ideal_greedy(arrivals_ms: list[int], limit: int, window_ms: int) -> list[int]:
     """Reference: let a request through iff fewer than ``limit`` allowed ones are < window_ms old."""
     kept: deque[int] = deque()
-    out = []
+    out: list[int] = []
     for t in arrivals_ms:
         while kept and t - kept[0] >= window_ms:
             kept.popleft()
@@ -42,7 +42,7 @@ def run(limiter: ExactLog | BucketRing, arrivals: list[float]) -> list[float]:
 def random_arrivals(rng: random.Random, window: float, n: int, start: float = 1_764_000_000.0) -> list[float]:
     """Bursty arrivals: clusters of near-simultaneous requests separated by random gaps."""
     t = start
-    out = []
+    out: list[float] = []
     while len(out) < n:
         t += rng.expovariate(1.0) * window / rng.choice((1, 5, 50))
         for _ in range(rng.choice((1, 1, 3, 20))):

@@ -55,7 +55,7 @@ class SlidingWindowCounter:
 def arrivals(seed: int, window_ms: int, n: int) -> list[int]:
     rng = random.Random(seed)
     t = 0
-    out = []
+    out: list[int] = []
     while len(out) < n:
         t += int(rng.expovariate(1.0) * window_ms / rng.choice((1, 5, 50)))
         for _ in range(rng.choice((1, 3, 20))):

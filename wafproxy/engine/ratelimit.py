@@ -65,8 +65,11 @@ class Limiter(Protocol):
     plus a slot number, not an object of its own (see docs/ratelimit.md for the bytes).
     """
 
-    limit: int
-    window_ms: int
+    @property
+    def limit(self) -> int: ...
+
+    @property
+    def window_ms(self) -> int: ...
 
     @property
     def typecode(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 GRANT_OPERATIONS = frozenset(
@@ -72,6 +72,10 @@ class Grant:
                 context.get(k) == v for k, v in self.context_subset
             )
         return True
+
+    def with_id(self, grant_id: str, created: float) -> Grant:
+        """The same grant under another id and date (to compare parameters for idempotency)."""
+        return replace(self, grant_id=grant_id, created=created)
 
     def to_wire(self, key_arn: str) -> dict[str, Any]:
         out: dict[str, Any] = {

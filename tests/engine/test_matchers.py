@@ -59,6 +59,8 @@ ROWS = [
     ("regex", r"abc$", False, "abc\nx", False),
     ("regex", r"a[$]b\$", False, "a$b$", True),
     ("regex", r"(?m)^abc$", False, "x\nabc\ny", True),
+    ("regex", r"abc\Z", False, "abc\n", True),
+    ("regex", r"abc\Z", False, "abc\nx", False),
 ]
 
 

@@ -64,18 +64,19 @@ def pcre_dollar(text: str) -> str:
     """Rewrite ``$`` for RE2 so both engines agree: ``a$`` -> ``a(?:\\n?\\z)``.
 
     Outside multiline mode, PCRE (and hyperscan) let ``$`` match at the end *or before a final
-    newline*; RE2's ``$`` only matches at the very end. Escaped ``\\$`` and ``$`` inside a class
-    are literal and left alone; a pattern that turns on ``(?m)`` is left alone (there RE2 and PCRE
-    agree).
+    newline*; RE2's ``$`` only matches at the very end, and RE2 has no ``\\Z`` (rewritten alike).
+    Escaped ``\\$`` and ``$`` inside a class are literal and left alone; a pattern that turns on
+    ``(?m)`` is left alone (there RE2 and PCRE agree).
     """
-    if "$" not in text or _MULTILINE.search(text):
+    if ("$" not in text and "\\Z" not in text) or _MULTILINE.search(text):
         return text
     out: list[str] = []
     i, n, in_class = 0, len(text), False
     while i < n:
         c = text[i]
         if c == "\\" and i + 1 < n:
-            out.append(text[i : i + 2])
+            # PCRE \\Z (end or before a final newline) does not exist in RE2: same rewrite.
+            out.append("(?:\\n?\\z)" if text[i + 1] == "Z" and not in_class else text[i : i + 2])
             i += 2
             continue
         if in_class:

@@ -44,7 +44,9 @@ def read_document(path: str | Path) -> object:
             return json.loads(text)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except json.JSONDecodeError as exc:
-        raise WebAclError("$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", str(path)) from None
+        raise WebAclError(
+            "$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", str(path)
+        ) from None
     except yaml.YAMLError as exc:
         raise WebAclError("$", f"invalid YAML: {exc}", str(path)) from None
 
@@ -87,7 +89,9 @@ def build_index(acl_path: Path, managed_dir: Path | None = MANAGED_DIR) -> Docum
             if isinstance(name, str):
                 if (kind, name) in seen:
                     raise WebAclError(
-                        f"{node.path}.Name", f"{kind} {name!r} is also defined in {seen[(kind, name)]}", str(path)
+                        f"{node.path}.Name",
+                        f"{kind} {name!r} is also defined in {seen[(kind, name)]}",
+                        str(path),
                     )
                 seen[(kind, name)] = str(path)
             index.add_document(document, str(path), managed=is_managed)

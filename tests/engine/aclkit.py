@@ -9,9 +9,20 @@ from wafproxy.engine import CompiledWebACL, DocumentIndex, WafRequest, compile_w
 VIS = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}
 
 
-def rule(name: str, priority: int, statement: dict[str, Any], action: str | dict[str, Any] = "Block",
-         labels: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"Name": name, "Priority": priority, "Statement": statement, "VisibilityConfig": VIS}
+def rule(
+    name: str,
+    priority: int,
+    statement: dict[str, Any],
+    action: str | dict[str, Any] = "Block",
+    labels: tuple[str, ...] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Name": name,
+        "Priority": priority,
+        "Statement": statement,
+        "VisibilityConfig": VIS,
+    }
     if "OverrideAction" not in extra:
         out["Action"] = {action: {}} if isinstance(action, str) else action
     if labels:
@@ -34,11 +45,20 @@ def tt(*types: str) -> list[dict[str, Any]]:
     return [{"Priority": i, "Type": t} for i, t in enumerate(types or ("NONE",))]
 
 
-def byte_match(search: str, field: dict[str, Any] | None = None, position: str = "CONTAINS",
-               transforms: tuple[str, ...] = ("NONE",)) -> dict[str, Any]:
-    return {"ByteMatchStatement": {
-        "SearchString": search, "FieldToMatch": field or {"UriPath": {}},
-        "TextTransformations": tt(*transforms), "PositionalConstraint": position}}
+def byte_match(
+    search: str,
+    field: dict[str, Any] | None = None,
+    position: str = "CONTAINS",
+    transforms: tuple[str, ...] = ("NONE",),
+) -> dict[str, Any]:
+    return {
+        "ByteMatchStatement": {
+            "SearchString": search,
+            "FieldToMatch": field or {"UriPath": {}},
+            "TextTransformations": tt(*transforms),
+            "PositionalConstraint": position,
+        }
+    }
 
 
 def compile_with(document: dict[str, Any], *docs: dict[str, Any], **kwargs: Any) -> CompiledWebACL:
@@ -48,10 +68,24 @@ def compile_with(document: dict[str, Any], *docs: dict[str, Any], **kwargs: Any)
     return compile_web_acl(document, resolver=index, **kwargs)
 
 
-def req(path: str = "/", *, ip: str = "203.0.113.9", method: str = "GET", query: str = "",
-        headers: tuple[tuple[str, str], ...] = (), body: bytes = b"", body_size: int | None = None,
-        **kwargs: Any) -> WafRequest:
+def req(
+    path: str = "/",
+    *,
+    ip: str = "203.0.113.9",
+    method: str = "GET",
+    query: str = "",
+    headers: tuple[tuple[str, str], ...] = (),
+    body: bytes = b"",
+    body_size: int | None = None,
+    **kwargs: Any,
+) -> WafRequest:
     return WafRequest(
-        client_ip=ip, method=method, uri_path=path, query_string=query, headers=headers, body=body,
-        body_size=len(body) if body_size is None else body_size, **kwargs,
+        client_ip=ip,
+        method=method,
+        uri_path=path,
+        query_string=query,
+        headers=headers,
+        body=body,
+        body_size=len(body) if body_size is None else body_size,
+        **kwargs,
     )

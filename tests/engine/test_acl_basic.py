@@ -12,9 +12,16 @@ from wafproxy.aclfiles import load_web_acl
 from wafproxy.engine import Action, RateCheck, WebAclError, evaluate, evaluate_steps
 
 REPO = Path(__file__).resolve().parents[2]
-IPSET = {"IPSet": {"Name": "bad", "Id": "1", "ARN": "arn:aws:wafv2:us-east-1:111122223333:regional/ipset/bad/1",
-                   "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8", "192.0.2.1/32"]},
-         "LockToken": "abc"}
+IPSET = {
+    "IPSet": {
+        "Name": "bad",
+        "Id": "1",
+        "ARN": "arn:aws:wafv2:us-east-1:111122223333:regional/ipset/bad/1",
+        "IPAddressVersion": "IPV4",
+        "Addresses": ["10.0.0.0/8", "192.0.2.1/32"],
+    },
+    "LockToken": "abc",
+}
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,13 @@ def export():
 
 def test_export_compiles_with_its_settings(export):
     assert export.name == "prod-web-acl"
-    assert export.rule_names == ["BlockListedIPs", "AWS-AWSManagedRulesKnownBadInputsRuleSet", "app-rules",
-                                 "LoginRateLimit", "BadBots"]
+    assert export.rule_names == [
+        "BlockListedIPs",
+        "AWS-AWSManagedRulesKnownBadInputsRuleSet",
+        "app-rules",
+        "LoginRateLimit",
+        "BadBots",
+    ]
     assert export.body_inspection_limit == 32 * 1024
     assert export.ip_set_sizes() == {"blocklist": 2}
     assert export.token_domains == ("example.com",)
@@ -32,15 +37,38 @@ def test_export_compiles_with_its_settings(export):
 @pytest.mark.parametrize(
     ("request_", "action", "rule_id", "group_rule"),
     [
-        (req(headers=(("X-Forwarded-For", "192.0.2.9"), ("Host", "shop"))), Action.BLOCK, "BlockListedIPs", None),
-        (req(query="x=${jndi:ldap://e/a}", headers=(("Host", "shop"),)), Action.BLOCK,
-         "AWS-AWSManagedRulesKnownBadInputsRuleSet", "Log4JRCE_QUERYSTRING"),
+        (
+            req(headers=(("X-Forwarded-For", "192.0.2.9"), ("Host", "shop"))),
+            Action.BLOCK,
+            "BlockListedIPs",
+            None,
+        ),
+        (
+            req(query="x=${jndi:ldap://e/a}", headers=(("Host", "shop"),)),
+            Action.BLOCK,
+            "AWS-AWSManagedRulesKnownBadInputsRuleSet",
+            "Log4JRCE_QUERYSTRING",
+        ),
         (req("/Admin/users", headers=(("Host", "shop"),)), Action.BLOCK, "app-rules", "NoAdminFromOutside"),
-        (req(query="id=1%27%20or%20%271%27=%271", headers=(("Host", "shop"),)), Action.BLOCK, "app-rules",
-         "SQLiQuery"),
+        (
+            req(query="id=1%27%20or%20%271%27=%271", headers=(("Host", "shop"),)),
+            Action.BLOCK,
+            "app-rules",
+            "SQLiQuery",
+        ),
         (req(headers=(("Host", "shop"), ("User-Agent", "sqlmap/1.7"))), Action.BLOCK, "BadBots", None),
-        (req(headers=(("Host", "localhost"), ("User-Agent", "Mozilla"))), Action.ALLOW, "Default_Action", None),
-        (req("/shop", headers=(("Host", "shop"), ("User-Agent", "Mozilla"))), Action.ALLOW, "Default_Action", None),
+        (
+            req(headers=(("Host", "localhost"), ("User-Agent", "Mozilla"))),
+            Action.ALLOW,
+            "Default_Action",
+            None,
+        ),
+        (
+            req("/shop", headers=(("Host", "shop"), ("User-Agent", "Mozilla"))),
+            Action.ALLOW,
+            "Default_Action",
+            None,
+        ),
     ],
 )
 def test_export_decisions(export, request_, action, rule_id, group_rule):
@@ -73,10 +101,13 @@ def test_yaml_web_acl_and_name_references(tmp_path):
     import yaml
 
     (tmp_path / "sets").mkdir()
-    (tmp_path / "sets" / "ips.yaml").write_text(yaml.safe_dump(
-        {"Name": "office", "IPAddressVersion": "IPV6", "Addresses": ["2001:db8:aa::/48"]}))
-    acl = web_acl(rule("office", 0, {"IPSetReferenceStatement": {"ARN": "office"}}, "Allow"),
-                  rule("rest", 1, byte_match("/")))
+    (tmp_path / "sets" / "ips.yaml").write_text(
+        yaml.safe_dump({"Name": "office", "IPAddressVersion": "IPV6", "Addresses": ["2001:db8:aa::/48"]})
+    )
+    acl = web_acl(
+        rule("office", 0, {"IPSetReferenceStatement": {"ARN": "office"}}, "Allow"),
+        rule("rest", 1, byte_match("/")),
+    )
     (tmp_path / "acl.yml").write_text(yaml.safe_dump(acl))
     compiled = load_web_acl(tmp_path / "acl.yml", managed_dir=None)
     assert evaluate(compiled, req(ip="2001:db8:aa::1")).action is Action.ALLOW
@@ -95,8 +126,11 @@ def test_non_waf_files_are_skipped_but_broken_ones_are_errors(tmp_path):
 
 def test_invalid_referenced_document_names_its_file(tmp_path):
     (tmp_path / "acl.json").write_text(json.dumps(web_acl()))
-    (tmp_path / "set.json").write_text(json.dumps(
-        {"IPSet": {"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8", "not-an-ip"]}}))
+    (tmp_path / "set.json").write_text(
+        json.dumps(
+            {"IPSet": {"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8", "not-an-ip"]}}
+        )
+    )
     with pytest.raises(WebAclError) as err:
         load_web_acl(tmp_path / "acl.json", managed_dir=None)
     assert err.value.source.endswith("set.json")

@@ -21,12 +21,26 @@ FIELDS = [
     ({"Method": {}}, ("NONE",)),
     ({"Body": {"OversizeHandling": "CONTINUE"}}, ("URL_DECODE", "HTML_ENTITY_DECODE")),
 ]
-GET = req("/products/view", query="id=42&color=blue",
-          headers=(("Host", "shop.example"), ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"),
-                   ("Accept", "text/html"), ("Cookie", "session=abc")))
-POST = req("/cart/add", method="POST", body=("item=1&note=" + "lorem ipsum dolor sit amet " * 75)[:2048].encode(),
-           headers=(("Host", "shop.example"), ("User-Agent", "Mozilla/5.0"),
-                    ("Content-Type", "application/x-www-form-urlencoded")))
+GET = req(
+    "/products/view",
+    query="id=42&color=blue",
+    headers=(
+        ("Host", "shop.example"),
+        ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"),
+        ("Accept", "text/html"),
+        ("Cookie", "session=abc"),
+    ),
+)
+POST = req(
+    "/cart/add",
+    method="POST",
+    body=("item=1&note=" + "lorem ipsum dolor sit amet " * 75)[:2048].encode(),
+    headers=(
+        ("Host", "shop.example"),
+        ("User-Agent", "Mozilla/5.0"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ),
+)
 
 
 def _acl(count: int):

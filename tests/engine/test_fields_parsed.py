@@ -34,9 +34,17 @@ def cookies(pattern, scope="VALUE", over="CONTINUE"):
         (byte_match("evil", ALL_ARGS), req(query="evil=1"), False),  # values only
         (byte_match("abc", cookies({"All": {}})), req(headers=(("Cookie", "a=1; s=abc"),)), True),
         (byte_match("abc", cookies({"All": {}}, "KEY")), req(headers=(("Cookie", "a=1; s=abc"),)), False),
-        (byte_match("s", cookies({"All": {}}, "KEY"), "EXACTLY"), req(headers=(("Cookie", "a=1; s=abc"),)), True),
+        (
+            byte_match("s", cookies({"All": {}}, "KEY"), "EXACTLY"),
+            req(headers=(("Cookie", "a=1; s=abc"),)),
+            True,
+        ),
         (byte_match("abc", cookies({"IncludedCookies": ["a"]})), req(headers=(("Cookie", "s=abc"),)), False),
-        (byte_match("abc", cookies({"ExcludedCookies": ["a"]})), req(headers=(("Cookie", "a=abc; b=abc"),)), True),
+        (
+            byte_match("abc", cookies({"ExcludedCookies": ["a"]})),
+            req(headers=(("Cookie", "a=abc; b=abc"),)),
+            True,
+        ),
         (byte_match("abc", cookies({"ExcludedCookies": ["a"]})), req(headers=(("Cookie", "a=abc"),)), False),
     ],
 )
@@ -75,8 +83,13 @@ DOC = json.dumps({"user": {"name": "alice", "role": "admin"}, "tags": ["x", "evi
     ],
 )
 def test_json_body(field, search, body, expected):
-    assert _blocks(byte_match(search, field, "EXACTLY" if search != '"a"' else "CONTAINS"),
-                   req(method="POST", body=body)) is expected
+    assert (
+        _blocks(
+            byte_match(search, field, "EXACTLY" if search != '"a"' else "CONTAINS"),
+            req(method="POST", body=body),
+        )
+        is expected
+    )
 
 
 def test_json_body_oversize_handling():
@@ -84,23 +97,36 @@ def test_json_body_oversize_handling():
     for over, expected in (("MATCH", True), ("NO_MATCH", False), ("CONTINUE", False)):
         field = json_field("VALUE", over=over)
         # 10 bytes inspected out of a larger body: the part inspected holds no "evil"
-        assert _blocks(byte_match("evil", field), req(method="POST", body=body[:10], body_size=len(body))) is expected
+        assert (
+            _blocks(byte_match("evil", field), req(method="POST", body=body[:10], body_size=len(body)))
+            is expected
+        )
 
 
 def test_json_parsed_once_for_several_fields():
-    acl = compile_with(web_acl(
-        rule("k", 0, byte_match("role", json_field("KEY"), "EXACTLY"), "Count"),
-        rule("v", 1, byte_match("admin", json_field("VALUE"), "EXACTLY")),
-    ))
+    acl = compile_with(
+        web_acl(
+            rule("k", 0, byte_match("role", json_field("KEY"), "EXACTLY"), "Count"),
+            rule("v", 1, byte_match("admin", json_field("VALUE"), "EXACTLY")),
+        )
+    )
     d = evaluate(acl, req(method="POST", body=DOC))
     assert d.action is Action.BLOCK and [m.rule_name for m in d.matches] == ["k", "v"]
     assert d.terminating_details[0].field_name == "/user/role"
 
 
-SQLI = lambda field, level="LOW", chain=("URL_DECODE",): {"SqliMatchStatement": {  # noqa: E731
-    "FieldToMatch": field, "TextTransformations": tt(*chain), "SensitivityLevel": level}}
-XSS = lambda field, chain=("URL_DECODE", "HTML_ENTITY_DECODE"): {"XssMatchStatement": {  # noqa: E731
-    "FieldToMatch": field, "TextTransformations": tt(*chain)}}
+def SQLI(field, level="LOW", chain=("URL_DECODE",)):  # noqa: N802
+    return {
+        "SqliMatchStatement": {
+            "FieldToMatch": field,
+            "TextTransformations": tt(*chain),
+            "SensitivityLevel": level,
+        }
+    }
+
+
+def XSS(field, chain=("URL_DECODE", "HTML_ENTITY_DECODE")):  # noqa: N802
+    return {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": tt(*chain)}}
 
 
 @pytest.mark.parametrize(
@@ -108,7 +134,11 @@ XSS = lambda field, chain=("URL_DECODE", "HTML_ENTITY_DECODE"): {"XssMatchStatem
     [
         (SQLI(ALL_ARGS), req(query="id=1%27%20OR%20%271%27%3D%271"), True),
         (SQLI(ALL_ARGS), req(query="id=42&name=o%27brien"), False),
-        (SQLI({"QueryString": {}}, chain=("NONE",)), req(query="id=1' UNION SELECT password FROM users--"), True),
+        (
+            SQLI({"QueryString": {}}, chain=("NONE",)),
+            req(query="id=1' UNION SELECT password FROM users--"),
+            True,
+        ),
         (SQLI({"Body": {}}), req(method="POST", body=b"q=1;DROP TABLE users--"), True),
         (SQLI({"Body": {}}), req(method="POST", body=b"q=hello world"), False),
         (XSS(ALL_ARGS), req(query="q=%3Cscript%3Ealert(1)%3C/script%3E"), True),
@@ -124,7 +154,11 @@ def test_sqli_evidence_names_the_argument():
     acl = compile_with(web_acl(rule("r", 0, SQLI(ALL_ARGS))))
     d = evaluate(acl, req(query="ok=1&id=1%27%20OR%201%3D1--"))
     (detail,) = d.terminating_details
-    assert (detail.condition_type, detail.location, detail.field_name) == ("SQL_INJECTION", "ALL_QUERY_ARGS", "id")
+    assert (detail.condition_type, detail.location, detail.field_name) == (
+        "SQL_INJECTION",
+        "ALL_QUERY_ARGS",
+        "id",
+    )
     assert detail.matched_data[0].startswith("1' OR 1=1")
 
 

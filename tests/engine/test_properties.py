@@ -19,64 +19,167 @@ WORDS = ["admin", "select", "<script>", "evil", "..", "%27", "a", "=", "&", "{",
 def _fields():
     h = {"MatchPattern": {"All": {}}, "MatchScope": "ALL", "OversizeHandling": "MATCH"}
     return [
-        {"UriPath": {}}, {"QueryString": {}}, {"SingleQueryArgument": {"Name": "a"}}, {"AllQueryArguments": {}},
-        {"Method": {}}, {"SingleHeader": {"Name": "x-a"}}, {"Headers": h},
-        {"Cookies": {"MatchPattern": {"IncludedCookies": ["s"]}, "MatchScope": "VALUE", "OversizeHandling": "NO_MATCH"}},
-        {"HeaderOrder": {"OversizeHandling": "CONTINUE"}}, {"Body": {"OversizeHandling": "CONTINUE"}},
-        {"JsonBody": {"MatchPattern": {"All": {}}, "MatchScope": "ALL", "InvalidFallbackBehavior": "EVALUATE_AS_STRING"}},
+        {"UriPath": {}},
+        {"QueryString": {}},
+        {"SingleQueryArgument": {"Name": "a"}},
+        {"AllQueryArguments": {}},
+        {"Method": {}},
+        {"SingleHeader": {"Name": "x-a"}},
+        {"Headers": h},
+        {
+            "Cookies": {
+                "MatchPattern": {"IncludedCookies": ["s"]},
+                "MatchScope": "VALUE",
+                "OversizeHandling": "NO_MATCH",
+            }
+        },
+        {"HeaderOrder": {"OversizeHandling": "CONTINUE"}},
+        {"Body": {"OversizeHandling": "CONTINUE"}},
+        {
+            "JsonBody": {
+                "MatchPattern": {"All": {}},
+                "MatchScope": "ALL",
+                "InvalidFallbackBehavior": "EVALUATE_AS_STRING",
+            }
+        },
         {"JsonBody": {"MatchPattern": {"IncludedPaths": ["/a"]}, "MatchScope": "VALUE"}},
-        {"UriFragment": {"FallbackBehavior": "NO_MATCH"}}, {"JA3Fingerprint": {"FallbackBehavior": "MATCH"}},
+        {"UriFragment": {"FallbackBehavior": "NO_MATCH"}},
+        {"JA3Fingerprint": {"FallbackBehavior": "MATCH"}},
     ]
 
 
 def _broad_acl():
     rules = []
-    chains = [("NONE",), ("URL_DECODE", "LOWERCASE"), ("HTML_ENTITY_DECODE", "COMPRESS_WHITE_SPACE"),
-              ("BASE64_DECODE",), ("NORMALIZE_PATH", "REMOVE_NULLS")]
+    chains = [
+        ("NONE",),
+        ("URL_DECODE", "LOWERCASE"),
+        ("HTML_ENTITY_DECODE", "COMPRESS_WHITE_SPACE"),
+        ("BASE64_DECODE",),
+        ("NORMALIZE_PATH", "REMOVE_NULLS"),
+    ]
     i = 0
     for f, field in enumerate(_fields()):
         chain = chains[f % len(chains)]
         for position in ("CONTAINS", "EXACTLY", "CONTAINS_WORD"):
-            rules.append(rule(f"b{i}", i, byte_match(WORDS[i % len(WORDS)], field, position, chain), "Count",
-                              labels=(f"l:{i % 3}",)))
+            rules.append(
+                rule(
+                    f"b{i}",
+                    i,
+                    byte_match(WORDS[i % len(WORDS)], field, position, chain),
+                    "Count",
+                    labels=(f"l:{i % 3}",),
+                )
+            )
             i += 1
-        rules.append(rule(f"s{i}", i, {"SqliMatchStatement": {"FieldToMatch": field, "TextTransformations": tt(*chain),
-                                                                "SensitivityLevel": "HIGH"}}, "Count"))
+        rules.append(
+            rule(
+                f"s{i}",
+                i,
+                {
+                    "SqliMatchStatement": {
+                        "FieldToMatch": field,
+                        "TextTransformations": tt(*chain),
+                        "SensitivityLevel": "HIGH",
+                    }
+                },
+                "Count",
+            )
+        )
         i += 1
-        rules.append(rule(f"x{i}", i, {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": tt(*chain)}},
-                          "Count"))
+        rules.append(
+            rule(
+                f"x{i}",
+                i,
+                {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": tt(*chain)}},
+                "Count",
+            )
+        )
         i += 1
-        rules.append(rule(f"z{i}", i, {"SizeConstraintStatement": {"FieldToMatch": field, "ComparisonOperator": "GT",
-                                                                     "Size": 10, "TextTransformations": tt(*chain)}},
-                          "Count"))
+        rules.append(
+            rule(
+                f"z{i}",
+                i,
+                {
+                    "SizeConstraintStatement": {
+                        "FieldToMatch": field,
+                        "ComparisonOperator": "GT",
+                        "Size": 10,
+                        "TextTransformations": tt(*chain),
+                    }
+                },
+                "Count",
+            )
+        )
         i += 1
-        rules.append(rule(f"r{i}", i, {"RegexMatchStatement": {"RegexString": "a.{0,3}b|^/x[0-9]+",
-                                                                "FieldToMatch": field, "TextTransformations": tt(*chain)}},
-                          "Count"))
+        rules.append(
+            rule(
+                f"r{i}",
+                i,
+                {
+                    "RegexMatchStatement": {
+                        "RegexString": "a.{0,3}b|^/x[0-9]+",
+                        "FieldToMatch": field,
+                        "TextTransformations": tt(*chain),
+                    }
+                },
+                "Count",
+            )
+        )
         i += 1
-    rules.append(rule("lbl", i, {"AndStatement": {"Statements": [
-        {"LabelMatchStatement": {"Scope": "NAMESPACE", "Key": "l:"}},
-        {"NotStatement": {"Statement": byte_match("zz")}}]}}, "Block"))
-    rules.append(rule("rate", i + 1, {"RateBasedStatement": {"Limit": 10, "AggregateKeyType": "CUSTOM_KEYS",
-                                                               "CustomKeys": [{"Cookie": {"Name": "s", "TextTransformations": tt()}},
-                                                                              {"IP": {}}]}}))
+    rules.append(
+        rule(
+            "lbl",
+            i,
+            {
+                "AndStatement": {
+                    "Statements": [
+                        {"LabelMatchStatement": {"Scope": "NAMESPACE", "Key": "l:"}},
+                        {"NotStatement": {"Statement": byte_match("zz")}},
+                    ]
+                }
+            },
+            "Block",
+        )
+    )
+    rules.append(
+        rule(
+            "rate",
+            i + 1,
+            {
+                "RateBasedStatement": {
+                    "Limit": 10,
+                    "AggregateKeyType": "CUSTOM_KEYS",
+                    "CustomKeys": [{"Cookie": {"Name": "s", "TextTransformations": tt()}}, {"IP": {}}],
+                }
+            },
+        )
+    )
     return compile_with(web_acl(*rules))
 
 
 BROAD = _broad_acl()
 EXPORT = load_web_acl(DATA / "export" / "web-acl.json", managed_dir=DATA / "managed")
 
-text = st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=6) | st.sampled_from(WORDS),
-                max_size=8).map("".join)
+text = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=6) | st.sampled_from(WORDS), max_size=8
+).map("".join)
 raw_text = st.one_of(text, st.binary(max_size=30).map(lambda b: b.decode("utf-8", "surrogateescape")))
-header_name = st.sampled_from(["Host", "User-Agent", "x-a", "Cookie", "X-Forwarded-For", "Content-Type"]) | text
+header_name = (
+    st.sampled_from(["Host", "User-Agent", "x-a", "Cookie", "X-Forwarded-For", "Content-Type"]) | text
+)
 ips = st.one_of(st.ip_addresses().map(str), text)
 
 
 @st.composite
 def requests(draw):
-    body = draw(st.one_of(st.binary(max_size=200), st.sampled_from(
-        [b'{"a": "evil", "b": [1, {"c": null}]}', b'{"a": ', b"a=1&s=select+1", b"<script>x</script>"])))
+    body = draw(
+        st.one_of(
+            st.binary(max_size=200),
+            st.sampled_from(
+                [b'{"a": "evil", "b": [1, {"c": null}]}', b'{"a": ', b"a=1&s=select+1", b"<script>x</script>"]
+            ),
+        )
+    )
     return WafRequest(
         client_ip=draw(ips),
         method=draw(st.sampled_from(["GET", "POST", "PUT"]) | text),

@@ -36,15 +36,37 @@ XFF = {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH"}
     [
         ({"Limit": 10, "AggregateKeyType": "IP"}, req(ip="198.51.100.1"), "198.51.100.1"),
         ({"Limit": 10, "AggregateKeyType": "IP"}, req(ip="2001:db8:1:2:3::4"), "2001:db8:1:2::/64"),
-        ({"Limit": 10, "AggregateKeyType": "FORWARDED_IP", "ForwardedIPConfig": XFF},
-         req(headers=(("X-Forwarded-For", "192.0.2.8, 10.0.0.1"),)), "192.0.2.8"),
-        ({"Limit": 10, "AggregateKeyType": "CONSTANT", "ScopeDownStatement": byte_match("/login")},
-         req("/login"), "CONSTANT"),
-        ({"Limit": 10, "AggregateKeyType": "CUSTOM_KEYS", "CustomKeys": [
-            {"Header": {"Name": "X-Api-Key", "TextTransformations": tt("LOWERCASE")}}, {"HTTPMethod": {}}]},
-         req(method="POST", headers=(("x-api-key", "ABC"),)), "abc\x1fPOST"),
-        ({"Limit": 10, "AggregateKeyType": "CUSTOM_KEYS", "CustomKeys": [{"IP": {}}, {"UriPath": {
-            "TextTransformations": tt()}}]}, req("/p", ip="198.51.100.2"), "198.51.100.2\x1f/p"),
+        (
+            {"Limit": 10, "AggregateKeyType": "FORWARDED_IP", "ForwardedIPConfig": XFF},
+            req(headers=(("X-Forwarded-For", "192.0.2.8, 10.0.0.1"),)),
+            "192.0.2.8",
+        ),
+        (
+            {"Limit": 10, "AggregateKeyType": "CONSTANT", "ScopeDownStatement": byte_match("/login")},
+            req("/login"),
+            "CONSTANT",
+        ),
+        (
+            {
+                "Limit": 10,
+                "AggregateKeyType": "CUSTOM_KEYS",
+                "CustomKeys": [
+                    {"Header": {"Name": "X-Api-Key", "TextTransformations": tt("LOWERCASE")}},
+                    {"HTTPMethod": {}},
+                ],
+            },
+            req(method="POST", headers=(("x-api-key", "ABC"),)),
+            "abc\x1fPOST",
+        ),
+        (
+            {
+                "Limit": 10,
+                "AggregateKeyType": "CUSTOM_KEYS",
+                "CustomKeys": [{"IP": {}}, {"UriPath": {"TextTransformations": tt()}}],
+            },
+            req("/p", ip="198.51.100.2"),
+            "198.51.100.2\x1f/p",
+        ),
     ],
 )
 def test_rate_keys(statement, request_, key):
@@ -58,10 +80,19 @@ def test_rate_keys(statement, request_, key):
     ("statement", "request_"),
     [
         # scope-down does not match: no check, no match
-        ({"Limit": 10, "AggregateKeyType": "CONSTANT", "ScopeDownStatement": byte_match("/login")}, req("/x")),
+        (
+            {"Limit": 10, "AggregateKeyType": "CONSTANT", "ScopeDownStatement": byte_match("/login")},
+            req("/x"),
+        ),
         # a custom key component is missing: AWS does not count the request
-        ({"Limit": 10, "AggregateKeyType": "CUSTOM_KEYS", "CustomKeys": [
-            {"Header": {"Name": "X-Api-Key", "TextTransformations": tt()}}]}, req()),
+        (
+            {
+                "Limit": 10,
+                "AggregateKeyType": "CUSTOM_KEYS",
+                "CustomKeys": [{"Header": {"Name": "X-Api-Key", "TextTransformations": tt()}}],
+            },
+            req(),
+        ),
         # forwarded header missing, FallbackBehavior NO_MATCH
         ({"Limit": 10, "AggregateKeyType": "FORWARDED_IP", "ForwardedIPConfig": XFF}, req()),
     ],
@@ -80,8 +111,15 @@ def test_rate_ids_are_stable_and_the_sync_driver_uses_the_store():
             self.seen.append(check)
             return len(self.seen) > 2
 
-    acl = compile_with(web_acl(rule("rate", 0, {"RateBasedStatement": {
-        "Limit": 10, "EvaluationWindowSec": 60, "AggregateKeyType": "IP"}})))
+    acl = compile_with(
+        web_acl(
+            rule(
+                "rate",
+                0,
+                {"RateBasedStatement": {"Limit": 10, "EvaluationWindowSec": 60, "AggregateKeyType": "IP"}},
+            )
+        )
+    )
     store = Store()
     actions = [evaluate(acl, req(ip="192.0.2.1"), store, now=float(i)).action for i in range(4)]
     assert actions == [Action.ALLOW, Action.ALLOW, Action.BLOCK, Action.BLOCK]
@@ -92,8 +130,12 @@ def test_rate_ids_are_stable_and_the_sync_driver_uses_the_store():
 def mmdb(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("geo") / "test.mmdb"
     writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-Country")
-    writer.insert_network(IPSet(["203.0.113.0/24"]), {"country": {"iso_code": "NZ"}, "autonomous_system_number": 64500})
-    writer.insert_network(IPSet(["2001:db8:1::/48"]), {"country": {"iso_code": "DE"}, "autonomous_system_number": 64501})
+    writer.insert_network(
+        IPSet(["203.0.113.0/24"]), {"country": {"iso_code": "NZ"}, "autonomous_system_number": 64500}
+    )
+    writer.insert_network(
+        IPSet(["2001:db8:1::/48"]), {"country": {"iso_code": "DE"}, "autonomous_system_number": 64501}
+    )
     writer.to_db_file(str(path))
     return path
 

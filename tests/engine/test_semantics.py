@@ -13,10 +13,12 @@ LABEL = lambda scope, key: {"LabelMatchStatement": {"Scope": scope, "Key": key}}
 
 
 def test_priority_order_not_document_order():
-    acl = compile_with(web_acl(
-        rule("later", 5, byte_match("/"), "Block"),
-        rule("first", 1, byte_match("/"), "Allow"),
-    ))
+    acl = compile_with(
+        web_acl(
+            rule("later", 5, byte_match("/"), "Block"),
+            rule("first", 1, byte_match("/"), "Allow"),
+        )
+    )
     assert acl.rule_names == ["first", "later"]
     assert evaluate(acl, req("/x")).terminating_rule_id == "first"
 
@@ -24,10 +26,12 @@ def test_priority_order_not_document_order():
 def test_count_continues_adds_labels_and_inserted_headers():
     count = {"Count": {"CustomRequestHandling": {"InsertHeaders": [{"Name": "Suspect", "Value": "1"}]}}}
     allow = {"Allow": {"CustomRequestHandling": {"InsertHeaders": [{"Name": "ok", "Value": "yes"}]}}}
-    acl = compile_with(web_acl(
-        rule("count", 0, byte_match("/"), count, labels=("suspect:path",)),
-        rule("allow", 1, LABEL("LABEL", "suspect:path"), allow),
-    ))
+    acl = compile_with(
+        web_acl(
+            rule("count", 0, byte_match("/"), count, labels=("suspect:path",)),
+            rule("allow", 1, LABEL("LABEL", "suspect:path"), allow),
+        )
+    )
     d = evaluate(acl, req("/x"))
     assert d.action is Action.ALLOW and d.terminating_rule_id == "allow"
     assert d.labels == (NS + "suspect:path",)
@@ -53,32 +57,47 @@ def test_count_continues_adds_labels_and_inserted_headers():
     ],
 )
 def test_label_match(scope, key, expected):
-    acl = compile_with(web_acl(
-        rule("tag", 0, byte_match("/"), "Count", labels=("a:b:c",)),
-        rule("match", 1, LABEL(scope, key)),
-    ))
+    acl = compile_with(
+        web_acl(
+            rule("tag", 0, byte_match("/"), "Count", labels=("a:b:c",)),
+            rule("match", 1, LABEL(scope, key)),
+        )
+    )
     assert (evaluate(acl, req()).action is Action.BLOCK) is expected
 
 
 def test_label_from_a_later_rule_is_not_visible_earlier():
-    acl = compile_with(web_acl(
-        rule("match", 0, LABEL("LABEL", "late")),
-        rule("tag", 1, byte_match("/"), "Count", labels=("late",)),
-    ))
+    acl = compile_with(
+        web_acl(
+            rule("match", 0, LABEL("LABEL", "late")),
+            rule("tag", 1, byte_match("/"), "Count", labels=("late",)),
+        )
+    )
     assert evaluate(acl, req()).action is Action.ALLOW
 
 
 def test_custom_response_and_default_block():
     bodies = {"denied": {"ContentType": "TEXT_HTML", "Content": "<h1>no</h1>"}}
-    block = {"Block": {"CustomResponse": {"ResponseCode": 429, "CustomResponseBodyKey": "denied",
-                                          "ResponseHeaders": [{"Name": "Retry-After", "Value": "5"}]}}}
+    block = {
+        "Block": {
+            "CustomResponse": {
+                "ResponseCode": 429,
+                "CustomResponseBodyKey": "denied",
+                "ResponseHeaders": [{"Name": "Retry-After", "Value": "5"}],
+            }
+        }
+    }
     default = {"Block": {"CustomResponse": {"ResponseCode": 418}}}
-    acl = compile_with(web_acl(rule("r", 0, byte_match("/deny"), block), default=default,
-                               CustomResponseBodies=bodies))
+    acl = compile_with(
+        web_acl(rule("r", 0, byte_match("/deny"), block), default=default, CustomResponseBodies=bodies)
+    )
     d = evaluate(acl, req("/deny"))
     assert d.custom_response is not None
     assert (d.custom_response.status_code, d.custom_response.body, d.custom_response.content_type) == (
-        429, b"<h1>no</h1>", "text/html")
+        429,
+        b"<h1>no</h1>",
+        "text/html",
+    )
     assert d.custom_response.headers == (("Retry-After", "5"),)
     d = evaluate(acl, req("/other"))
     assert d.action is Action.BLOCK and d.terminating_rule_id == "Default_Action"
@@ -93,14 +112,21 @@ def test_captcha_and_challenge_terminate(action):
 
 GROUP = {
     "RuleGroup": {
-        "Name": "my-group", "Id": "g", "Capacity": 50,
+        "Name": "my-group",
+        "Id": "g",
+        "Capacity": 50,
         "ARN": "arn:aws:wafv2:us-east-1:111122223333:regional/rulegroup/my-group/g",
-        "VisibilityConfig": VIS, "LabelNamespace": "awswaf:111122223333:rulegroup:my-group:",
+        "VisibilityConfig": VIS,
+        "LabelNamespace": "awswaf:111122223333:rulegroup:my-group:",
         "CustomResponseBodies": {"g": {"ContentType": "TEXT_PLAIN", "Content": "group says no"}},
         "Rules": [
             rule("tag", 0, byte_match("/"), "Count", labels=("seen",)),
-            rule("bad", 1, byte_match("/bad"), {"Block": {"CustomResponse": {
-                "ResponseCode": 403, "CustomResponseBodyKey": "g"}}}),
+            rule(
+                "bad",
+                1,
+                byte_match("/bad"),
+                {"Block": {"CustomResponse": {"ResponseCode": 403, "CustomResponseBodyKey": "g"}}},
+            ),
             rule("worse", 2, byte_match("/worse"), "Block"),
         ],
     },
@@ -110,16 +136,23 @@ GROUP = {
 
 def _group_acl(override: str = "None", **stmt_extra):
     stmt = {"RuleGroupReferenceStatement": {"ARN": GROUP["RuleGroup"]["ARN"], **stmt_extra}}
-    return compile_with(web_acl(
-        rule("grp", 0, stmt, OverrideAction={override: {}}),
-        rule("after", 1, LABEL("LABEL", "seen"), "Count"),
-    ), GROUP)
+    return compile_with(
+        web_acl(
+            rule("grp", 0, stmt, OverrideAction={override: {}}),
+            rule("after", 1, LABEL("LABEL", "seen"), "Count"),
+        ),
+        GROUP,
+    )
 
 
 def test_rule_group_terminates_with_its_rule_and_body():
     d = evaluate(_group_acl(), req("/bad"))
     assert d.action is Action.BLOCK
-    assert (d.terminating_rule_id, d.terminating_rule_group, d.terminating_group_rule_id) == ("grp", "my-group", "bad")
+    assert (d.terminating_rule_id, d.terminating_rule_group, d.terminating_group_rule_id) == (
+        "grp",
+        "my-group",
+        "bad",
+    )
     assert d.terminating_rule_type is RuleType.GROUP
     assert d.custom_response is not None and d.custom_response.body == b"group says no"
     assert d.labels == ("awswaf:111122223333:rulegroup:my-group:seen",)
@@ -138,8 +171,10 @@ def test_override_action_count_turns_group_result_into_count():
 
 
 def test_excluded_rules_and_rule_action_overrides():
-    acl = _group_acl(ExcludedRules=[{"Name": "bad"}],
-                     RuleActionOverrides=[{"Name": "worse", "ActionToUse": {"Captcha": {}}}])
+    acl = _group_acl(
+        ExcludedRules=[{"Name": "bad"}],
+        RuleActionOverrides=[{"Name": "worse", "ActionToUse": {"Captcha": {}}}],
+    )
     assert evaluate(acl, req("/bad")).action is Action.ALLOW
     d = evaluate(acl, req("/worse"))
     assert d.action is Action.CAPTCHA and d.terminating_group_rule_id == "worse"
@@ -151,8 +186,13 @@ def test_managed_group_scope_down_and_namespace():
     managed.pop("ARN")
     index = DocumentIndex()
     index.add_document(managed, "managed.json", managed=True)
-    stmt = {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesTest",
-                                          "ScopeDownStatement": byte_match("/app", position="STARTS_WITH")}}
+    stmt = {
+        "ManagedRuleGroupStatement": {
+            "VendorName": "AWS",
+            "Name": "AWSManagedRulesTest",
+            "ScopeDownStatement": byte_match("/app", position="STARTS_WITH"),
+        }
+    }
     acl = compile_web_acl(web_acl(rule("m", 0, stmt, OverrideAction={"None": {}})), resolver=index)
     d = evaluate(acl, req("/app/bad"))
     assert d.action is Action.BLOCK and d.terminating_rule_type is RuleType.MANAGED_RULE_GROUP

@@ -10,8 +10,11 @@ import pytest
 from tests.engine.aclkit import byte_match, compile_with, req, rule, tt, web_acl
 from wafproxy.engine import Action, WafRequest, evaluate
 
-REGEX_SET = {"Name": "bad-agents", "ARN": "arn:aws:wafv2:us-east-1:1:regional/regexpatternset/bad-agents/x",
-             "RegularExpressionList": [{"RegexString": "^sqlmap/"}, {"RegexString": "nikto|nessus"}]}
+REGEX_SET = {
+    "Name": "bad-agents",
+    "ARN": "arn:aws:wafv2:us-east-1:1:regional/regexpatternset/bad-agents/x",
+    "RegularExpressionList": [{"RegexString": "^sqlmap/"}, {"RegexString": "nikto|nessus"}],
+}
 IPSET_V4 = {"Name": "v4", "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8"]}
 IPSET_V6 = {"Name": "v6", "IPAddressVersion": "IPV6", "Addresses": ["2001:db8::/32"]}
 UA = {"SingleHeader": {"Name": "User-Agent"}}
@@ -43,49 +46,223 @@ CASES: list[tuple[str, dict[str, Any], WafRequest, bool]] = [
     ("case-sensitive", byte_match("/Admin"), req("/admin"), False),
     ("lowercase", byte_match("/admin", transforms=("LOWERCASE",)), req("/ADMIN"), True),
     ("chain-order", byte_match("/admin", transforms=("URL_DECODE", "LOWERCASE")), req("/%41DMIN"), True),
-    ("b64", {"ByteMatchStatement": {"SearchStringBase64": base64.b64encode(b"/secret").decode(),
-                                    "FieldToMatch": {"UriPath": {}}, "TextTransformations": tt(),
-                                    "PositionalConstraint": "CONTAINS"}}, req("/secret"), True),
+    (
+        "b64",
+        {
+            "ByteMatchStatement": {
+                "SearchStringBase64": base64.b64encode(b"/secret").decode(),
+                "FieldToMatch": {"UriPath": {}},
+                "TextTransformations": tt(),
+                "PositionalConstraint": "CONTAINS",
+            }
+        },
+        req("/secret"),
+        True,
+    ),
     # RegexMatch / RegexPatternSetReference
-    ("regex+", {"RegexMatchStatement": {"RegexString": r"^/user/\d+$", "FieldToMatch": {"UriPath": {}},
-                                        "TextTransformations": tt()}}, req("/user/42"), True),
-    ("regex-", {"RegexMatchStatement": {"RegexString": r"^/user/\d+$", "FieldToMatch": {"UriPath": {}},
-                                        "TextTransformations": tt()}}, req("/user/x"), False),
-    ("regexset+1", {"RegexPatternSetReferenceStatement": {"ARN": REGEX_SET["ARN"], "FieldToMatch": UA,
-                                                          "TextTransformations": tt()}}, _ua("sqlmap/1.0"), True),
-    ("regexset+2", {"RegexPatternSetReferenceStatement": {"ARN": "bad-agents", "FieldToMatch": UA,
-                                                          "TextTransformations": tt()}}, _ua("x nikto"), True),
-    ("regexset-", {"RegexPatternSetReferenceStatement": {"ARN": "bad-agents", "FieldToMatch": UA,
-                                                         "TextTransformations": tt()}}, _ua("curl/8"), False),
-    ("regexset-missing-header", {"RegexPatternSetReferenceStatement": {
-        "ARN": "bad-agents", "FieldToMatch": UA, "TextTransformations": tt()}}, req(), False),
+    (
+        "regex+",
+        {
+            "RegexMatchStatement": {
+                "RegexString": r"^/user/\d+$",
+                "FieldToMatch": {"UriPath": {}},
+                "TextTransformations": tt(),
+            }
+        },
+        req("/user/42"),
+        True,
+    ),
+    (
+        "regex-",
+        {
+            "RegexMatchStatement": {
+                "RegexString": r"^/user/\d+$",
+                "FieldToMatch": {"UriPath": {}},
+                "TextTransformations": tt(),
+            }
+        },
+        req("/user/x"),
+        False,
+    ),
+    (
+        "regexset+1",
+        {
+            "RegexPatternSetReferenceStatement": {
+                "ARN": REGEX_SET["ARN"],
+                "FieldToMatch": UA,
+                "TextTransformations": tt(),
+            }
+        },
+        _ua("sqlmap/1.0"),
+        True,
+    ),
+    (
+        "regexset+2",
+        {
+            "RegexPatternSetReferenceStatement": {
+                "ARN": "bad-agents",
+                "FieldToMatch": UA,
+                "TextTransformations": tt(),
+            }
+        },
+        _ua("x nikto"),
+        True,
+    ),
+    (
+        "regexset-",
+        {
+            "RegexPatternSetReferenceStatement": {
+                "ARN": "bad-agents",
+                "FieldToMatch": UA,
+                "TextTransformations": tt(),
+            }
+        },
+        _ua("curl/8"),
+        False,
+    ),
+    (
+        "regexset-missing-header",
+        {
+            "RegexPatternSetReferenceStatement": {
+                "ARN": "bad-agents",
+                "FieldToMatch": UA,
+                "TextTransformations": tt(),
+            }
+        },
+        req(),
+        False,
+    ),
     # SizeConstraint
-    ("size-gt+", {"SizeConstraintStatement": {"FieldToMatch": {"UriPath": {}}, "ComparisonOperator": "GT",
-                                              "Size": 5, "TextTransformations": tt()}}, req("/123456"), True),
-    ("size-gt-", {"SizeConstraintStatement": {"FieldToMatch": {"UriPath": {}}, "ComparisonOperator": "GT",
-                                              "Size": 5, "TextTransformations": tt()}}, req("/1234"), False),
-    ("size-eq-bytes", {"SizeConstraintStatement": {"FieldToMatch": {"UriPath": {}}, "ComparisonOperator": "EQ",
-                                                   "Size": 3, "TextTransformations": tt()}}, req("/é"), True),
-    ("size-after-transform", {"SizeConstraintStatement": {
-        "FieldToMatch": {"UriPath": {}}, "ComparisonOperator": "LE", "Size": 2,
-        "TextTransformations": tt("URL_DECODE")}}, req("/%41"), True),
+    (
+        "size-gt+",
+        {
+            "SizeConstraintStatement": {
+                "FieldToMatch": {"UriPath": {}},
+                "ComparisonOperator": "GT",
+                "Size": 5,
+                "TextTransformations": tt(),
+            }
+        },
+        req("/123456"),
+        True,
+    ),
+    (
+        "size-gt-",
+        {
+            "SizeConstraintStatement": {
+                "FieldToMatch": {"UriPath": {}},
+                "ComparisonOperator": "GT",
+                "Size": 5,
+                "TextTransformations": tt(),
+            }
+        },
+        req("/1234"),
+        False,
+    ),
+    (
+        "size-eq-bytes",
+        {
+            "SizeConstraintStatement": {
+                "FieldToMatch": {"UriPath": {}},
+                "ComparisonOperator": "EQ",
+                "Size": 3,
+                "TextTransformations": tt(),
+            }
+        },
+        req("/é"),
+        True,
+    ),
+    (
+        "size-after-transform",
+        {
+            "SizeConstraintStatement": {
+                "FieldToMatch": {"UriPath": {}},
+                "ComparisonOperator": "LE",
+                "Size": 2,
+                "TextTransformations": tt("URL_DECODE"),
+            }
+        },
+        req("/%41"),
+        True,
+    ),
     # IPSetReference with forwarded IP configuration
     ("ip6+", {"IPSetReferenceStatement": {"ARN": "v6"}}, req(ip="2001:db8::9"), True),
     ("ip6-", {"IPSetReferenceStatement": {"ARN": "v6"}}, req(ip="2001:db9::9"), False),
-    ("xff-first+", {"IPSetReferenceStatement": {"ARN": "v4", "IPSetForwardedIPConfig": {
-        "HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH", "Position": "FIRST"}}},
-     req(headers=(("X-Forwarded-For", "10.1.1.1, 8.8.8.8"),)), True),
-    ("xff-last-", {"IPSetReferenceStatement": {"ARN": "v4", "IPSetForwardedIPConfig": {
-        "HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH", "Position": "LAST"}}},
-     req(headers=(("X-Forwarded-For", "10.1.1.1, 8.8.8.8"),)), False),
-    ("xff-any+", {"IPSetReferenceStatement": {"ARN": "v4", "IPSetForwardedIPConfig": {
-        "HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH", "Position": "ANY"}}},
-     req(headers=(("X-Forwarded-For", "8.8.8.8, 10.1.1.1, 9.9.9.9"),)), True),
-    ("xff-missing-fallback-match", {"IPSetReferenceStatement": {"ARN": "v4", "IPSetForwardedIPConfig": {
-        "HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH", "Position": "FIRST"}}}, req(), True),
-    ("xff-invalid-fallback-nomatch", {"IPSetReferenceStatement": {"ARN": "v4", "IPSetForwardedIPConfig": {
-        "HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH", "Position": "FIRST"}}},
-     req(ip="10.0.0.1", headers=(("X-Forwarded-For", "garbage"),)), False),
+    (
+        "xff-first+",
+        {
+            "IPSetReferenceStatement": {
+                "ARN": "v4",
+                "IPSetForwardedIPConfig": {
+                    "HeaderName": "X-Forwarded-For",
+                    "FallbackBehavior": "NO_MATCH",
+                    "Position": "FIRST",
+                },
+            }
+        },
+        req(headers=(("X-Forwarded-For", "10.1.1.1, 8.8.8.8"),)),
+        True,
+    ),
+    (
+        "xff-last-",
+        {
+            "IPSetReferenceStatement": {
+                "ARN": "v4",
+                "IPSetForwardedIPConfig": {
+                    "HeaderName": "X-Forwarded-For",
+                    "FallbackBehavior": "NO_MATCH",
+                    "Position": "LAST",
+                },
+            }
+        },
+        req(headers=(("X-Forwarded-For", "10.1.1.1, 8.8.8.8"),)),
+        False,
+    ),
+    (
+        "xff-any+",
+        {
+            "IPSetReferenceStatement": {
+                "ARN": "v4",
+                "IPSetForwardedIPConfig": {
+                    "HeaderName": "X-Forwarded-For",
+                    "FallbackBehavior": "NO_MATCH",
+                    "Position": "ANY",
+                },
+            }
+        },
+        req(headers=(("X-Forwarded-For", "8.8.8.8, 10.1.1.1, 9.9.9.9"),)),
+        True,
+    ),
+    (
+        "xff-missing-fallback-match",
+        {
+            "IPSetReferenceStatement": {
+                "ARN": "v4",
+                "IPSetForwardedIPConfig": {
+                    "HeaderName": "X-Forwarded-For",
+                    "FallbackBehavior": "MATCH",
+                    "Position": "FIRST",
+                },
+            }
+        },
+        req(),
+        True,
+    ),
+    (
+        "xff-invalid-fallback-nomatch",
+        {
+            "IPSetReferenceStatement": {
+                "ARN": "v4",
+                "IPSetForwardedIPConfig": {
+                    "HeaderName": "X-Forwarded-For",
+                    "FallbackBehavior": "NO_MATCH",
+                    "Position": "FIRST",
+                },
+            }
+        },
+        req(ip="10.0.0.1", headers=(("X-Forwarded-For", "garbage"),)),
+        False,
+    ),
     # And / Or / Not, nested
     ("and+", {"AndStatement": {"Statements": [byte_match("/a"), byte_match("b")]}}, req("/ab"), True),
     ("and-", {"AndStatement": {"Statements": [byte_match("/a"), byte_match("c")]}}, req("/ab"), False),
@@ -93,9 +270,23 @@ CASES: list[tuple[str, dict[str, Any], WafRequest, bool]] = [
     ("or-", {"OrStatement": {"Statements": [byte_match("x"), byte_match("y")]}}, req("/ab"), False),
     ("not+", {"NotStatement": {"Statement": byte_match("x")}}, req("/ab"), True),
     ("not-", {"NotStatement": {"Statement": byte_match("a")}}, req("/ab"), False),
-    ("nested", {"AndStatement": {"Statements": [
-        {"NotStatement": {"Statement": {"OrStatement": {"Statements": [byte_match("x"), byte_match("y")]}}}},
-        {"NotStatement": {"Statement": {"NotStatement": {"Statement": byte_match("/a")}}}}]}}, req("/ab"), True),
+    (
+        "nested",
+        {
+            "AndStatement": {
+                "Statements": [
+                    {
+                        "NotStatement": {
+                            "Statement": {"OrStatement": {"Statements": [byte_match("x"), byte_match("y")]}}
+                        }
+                    },
+                    {"NotStatement": {"Statement": {"NotStatement": {"Statement": byte_match("/a")}}}},
+                ]
+            }
+        },
+        req("/ab"),
+        True,
+    ),
     # Method, QueryString, SingleHeader, UriFragment, HeaderOrder, JA3
     ("method+", byte_match("DELETE", {"Method": {}}, "EXACTLY"), req(method="DELETE"), True),
     ("method-", byte_match("DELETE", {"Method": {}}, "EXACTLY"), req(method="GET"), False),
@@ -104,20 +295,42 @@ CASES: list[tuple[str, dict[str, Any], WafRequest, bool]] = [
     ("header-case-insensitive-name", byte_match("evil", UA), _ua("very evil bot"), True),
     ("fragment+", byte_match("token", {"UriFragment": {}}), req(uri_fragment="token=1"), True),
     ("fragment-fallback", byte_match("token", {"UriFragment": {"FallbackBehavior": "MATCH"}}), req(), True),
-    ("header-order+", byte_match("host:user-agent:accept", {"HeaderOrder": {"OversizeHandling": "CONTINUE"}},
-                                 "EXACTLY"),
-     req(headers=(("Host", "a"), ("User-Agent", "b"), ("Accept", "c"))), True),
-    ("header-order-", byte_match("host:user-agent:accept", {"HeaderOrder": {"OversizeHandling": "CONTINUE"}},
-                                 "EXACTLY"),
-     req(headers=(("User-Agent", "b"), ("Host", "a"), ("Accept", "c"))), False),
-    ("ja3+", byte_match("abc123", {"JA3Fingerprint": {"FallbackBehavior": "NO_MATCH"}}, "EXACTLY"),
-     req(ja3_fingerprint="abc123"), True),
-    ("ja3-absent-fallback", byte_match("abc123", {"JA3Fingerprint": {"FallbackBehavior": "MATCH"}}), req(), True),
-    ("ja4-absent-nomatch", byte_match("t13d", {"JA4Fingerprint": {"FallbackBehavior": "NO_MATCH"}}), req(), False),
+    (
+        "header-order+",
+        byte_match("host:user-agent:accept", {"HeaderOrder": {"OversizeHandling": "CONTINUE"}}, "EXACTLY"),
+        req(headers=(("Host", "a"), ("User-Agent", "b"), ("Accept", "c"))),
+        True,
+    ),
+    (
+        "header-order-",
+        byte_match("host:user-agent:accept", {"HeaderOrder": {"OversizeHandling": "CONTINUE"}}, "EXACTLY"),
+        req(headers=(("User-Agent", "b"), ("Host", "a"), ("Accept", "c"))),
+        False,
+    ),
+    (
+        "ja3+",
+        byte_match("abc123", {"JA3Fingerprint": {"FallbackBehavior": "NO_MATCH"}}, "EXACTLY"),
+        req(ja3_fingerprint="abc123"),
+        True,
+    ),
+    (
+        "ja3-absent-fallback",
+        byte_match("abc123", {"JA3Fingerprint": {"FallbackBehavior": "MATCH"}}),
+        req(),
+        True,
+    ),
+    (
+        "ja4-absent-nomatch",
+        byte_match("t13d", {"JA4Fingerprint": {"FallbackBehavior": "NO_MATCH"}}),
+        req(),
+        False,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("statement", "request_", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("statement", "request_", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_statement(statement, request_, expected):
     assert _matches(statement, request_) is expected
 
@@ -134,14 +347,19 @@ HEADERS_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("pattern", "scope", "headers", "expected"), [c[1:] for c in HEADERS_CASES],
-                         ids=[c[0] for c in HEADERS_CASES])
+@pytest.mark.parametrize(
+    ("pattern", "scope", "headers", "expected"),
+    [c[1:] for c in HEADERS_CASES],
+    ids=[c[0] for c in HEADERS_CASES],
+)
 def test_headers_field(pattern, scope, headers, expected):
     field = {"Headers": {"MatchPattern": pattern, "MatchScope": scope, "OversizeHandling": "CONTINUE"}}
     assert _matches(byte_match("evil", field), req(headers=headers)) is expected
 
 
-@pytest.mark.parametrize(("handling", "expected"), [("CONTINUE", False), ("MATCH", True), ("NO_MATCH", False)])
+@pytest.mark.parametrize(
+    ("handling", "expected"), [("CONTINUE", False), ("MATCH", True), ("NO_MATCH", False)]
+)
 def test_headers_oversize_handling(handling, expected):
     many = tuple((f"X-{i}", "v") for i in range(250))
     field = {"Headers": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": handling}}
@@ -165,7 +383,13 @@ def test_body_oversize_handling(handling, body, size, expected):
 
 
 def test_body_bytes_are_matched_exactly():
-    stmt = {"ByteMatchStatement": {"SearchString": "café", "FieldToMatch": {"Body": {}},
-                                   "TextTransformations": tt(), "PositionalConstraint": "CONTAINS"}}
+    stmt = {
+        "ByteMatchStatement": {
+            "SearchString": "café",
+            "FieldToMatch": {"Body": {}},
+            "TextTransformations": tt(),
+            "PositionalConstraint": "CONTAINS",
+        }
+    }
     assert _matches(stmt, req(method="POST", body="un café".encode()))
     assert not _matches(stmt, req(method="POST", body=b"un caf\xe9"))  # latin-1 bytes are not UTF-8 é

@@ -20,12 +20,29 @@ if TYPE_CHECKING:
     from wafproxy.engine.resolve import DocumentIndex
 
 _EXPORTS = {
-    "CompiledWebACL": "compiler", "compile_web_acl": "compiler", "Action": "decision",
-    "Decision": "decision", "WebAclError": "errors", "evaluate": "evaluation",
-    "evaluate_steps": "evaluation", "RateCheck": "ratecheck", "WafRequest": "request",
+    "CompiledWebACL": "compiler",
+    "compile_web_acl": "compiler",
+    "Action": "decision",
+    "Decision": "decision",
+    "WebAclError": "errors",
+    "evaluate": "evaluation",
+    "evaluate_steps": "evaluation",
+    "RateCheck": "ratecheck",
+    "WafRequest": "request",
     "DocumentIndex": "resolve",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Action",
+    "CompiledWebACL",
+    "Decision",
+    "DocumentIndex",
+    "RateCheck",
+    "WafRequest",
+    "WebAclError",
+    "compile_web_acl",
+    "evaluate",
+    "evaluate_steps",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -21,10 +21,18 @@ except ImportError:  # pragma: no cover
 
 INSERTED_HEADER_PREFIX = "x-amzn-waf-"
 _HEADER_NAME = _re.compile(r"^[a-zA-Z0-9._$-]+$")
-_ACTION_KEYS = {"Allow": Action.ALLOW, "Block": Action.BLOCK, "Count": Action.COUNT,
-                "Captcha": Action.CAPTCHA, "Challenge": Action.CHALLENGE}
-_CONTENT_TYPES = {"TEXT_PLAIN": "text/plain", "TEXT_HTML": "text/html",
-                  "APPLICATION_JSON": "application/json"}
+_ACTION_KEYS = {
+    "Allow": Action.ALLOW,
+    "Block": Action.BLOCK,
+    "Count": Action.COUNT,
+    "Captcha": Action.CAPTCHA,
+    "Challenge": Action.CHALLENGE,
+}
+_CONTENT_TYPES = {
+    "TEXT_PLAIN": "text/plain",
+    "TEXT_HTML": "text/html",
+    "APPLICATION_JSON": "application/json",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wafproxy.engine.actions import RuleAction, ResponseBody, parse_action, parse_bodies
+from wafproxy.engine.actions import ResponseBody, RuleAction, parse_action, parse_bodies
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.geo import GeoDatabase
@@ -21,16 +21,41 @@ from wafproxy.engine.statements import CompileContext
 
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_BODY_LIMIT = 16 * 1024  # AWS default for CloudFront, API Gateway, Cognito, App Runner, ...
-_SIZE_LIMITS = {"KB_8": 8 * 1024, "KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024,
-                "KB_64": 64 * 1024}
-_RESOURCE_TYPES = ("CLOUDFRONT", "API_GATEWAY", "COGNITO_USER_POOL", "APP_RUNNER_SERVICE",
-                   "VERIFIED_ACCESS_INSTANCE", "AGENTCORE_GATEWAY", "APPLICATION_LOAD_BALANCER")
+_SIZE_LIMITS = {
+    "KB_8": 8 * 1024,
+    "KB_16": 16 * 1024,
+    "KB_32": 32 * 1024,
+    "KB_48": 48 * 1024,
+    "KB_64": 64 * 1024,
+}
+_RESOURCE_TYPES = (
+    "CLOUDFRONT",
+    "API_GATEWAY",
+    "COGNITO_USER_POOL",
+    "APP_RUNNER_SERVICE",
+    "VERIFIED_ACCESS_INSTANCE",
+    "AGENTCORE_GATEWAY",
+    "APPLICATION_LOAD_BALANCER",
+)
 AWS_MAX_CAPACITY = 5000  # AWS's maximum web ACL capacity (WCUs); pass it as ``max_capacity`` to enforce
 _WEBACL_KEYS = (
-    "Id", "ARN", "Description", "Rules", "Capacity", "PreProcessFirewallManagerRuleGroups",
-    "PostProcessFirewallManagerRuleGroups", "ManagedByFirewallManager", "LabelNamespace",
-    "CustomResponseBodies", "CaptchaConfig", "ChallengeConfig", "TokenDomains", "AssociationConfig",
-    "RetrofittedByFirewallManager", "Scope", "Tags",
+    "Id",
+    "ARN",
+    "Description",
+    "Rules",
+    "Capacity",
+    "PreProcessFirewallManagerRuleGroups",
+    "PostProcessFirewallManagerRuleGroups",
+    "ManagedByFirewallManager",
+    "LabelNamespace",
+    "CustomResponseBodies",
+    "CaptchaConfig",
+    "ChallengeConfig",
+    "TokenDomains",
+    "AssociationConfig",
+    "RetrofittedByFirewallManager",
+    "Scope",
+    "Tags",
 )
 
 
@@ -77,14 +102,22 @@ def compile_web_acl(
     engine's cost does not grow with WCUs the way AWS prices them.
     """
     try:
-        return _compile(document, resolver or EMPTY, account, geo, asn, ipv6_rate_prefix, source, max_capacity)
+        return _compile(
+            document, resolver or EMPTY, account, geo, asn, ipv6_rate_prefix, source, max_capacity
+        )
     except WebAclError as exc:
         raise exc.with_source(source) from None
 
 
 def _compile(
-    document: object, resolver: Resolver, account: str, geo: GeoDatabase | None, asn: GeoDatabase | None,
-    ipv6_prefix: int, source: str, max_capacity: int | None,
+    document: object,
+    resolver: Resolver,
+    account: str,
+    geo: GeoDatabase | None,
+    asn: GeoDatabase | None,
+    ipv6_prefix: int,
+    source: str,
+    max_capacity: int | None,
 ) -> CompiledWebACL:
     kind, node = classify(document)
     if kind != "WebACL":

@@ -13,12 +13,12 @@ from typing import TypeVar
 
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.extract import FieldValues, extract, oversize_verdict
+from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
 from wafproxy.engine.parsing import parse_json
-from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.patterngroups import PatternGroup
-from wafproxy.engine.slots import RawSlot, Slot
 from wafproxy.engine.request import WafRequest
+from wafproxy.engine.slots import RawSlot, Slot
 from wafproxy.engine.transforms import apply_chain
 
 T = TypeVar("T")
@@ -56,7 +56,11 @@ class EvalContext:
         if found is None:
             raw = self._raw.get(slot.raw)
             if raw is None:
-                raw = self._json(slot.field) if slot.field.kind == "JsonBody" else extract(slot.field, self.request)
+                raw = (
+                    self._json(slot.field)
+                    if slot.field.kind == "JsonBody"
+                    else extract(slot.field, self.request)
+                )
                 self._raw[slot.raw] = raw
             chain = slot.chain
             if chain and raw.values:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from wafproxy.engine.actions import RuleAction
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.context import EvalContext
-from wafproxy.engine.plan import PatternBlock, Step
 from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID, Action, Decision, RuleMatch, RuleType
+from wafproxy.engine.plan import PatternBlock, Step
 from wafproxy.engine.ratebased import rate_key
 from wafproxy.engine.ratecheck import RateCheck
 from wafproxy.engine.request import WafRequest
@@ -121,8 +121,14 @@ def _rule(
 
 
 def _decide(
-    ctx: EvalContext, trail: _Trail, action: Action, rule_id: str, rule_type: RuleType, group: str | None,
-    hit: RuleMatch | None, rule_action: RuleAction,
+    ctx: EvalContext,
+    trail: _Trail,
+    action: Action,
+    rule_id: str,
+    rule_type: RuleType,
+    group: str | None,
+    hit: RuleMatch | None,
+    rule_action: RuleAction,
 ) -> Decision:
     headers: tuple[tuple[str, str], ...] = ()
     if action is not Action.BLOCK:

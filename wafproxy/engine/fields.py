@@ -14,16 +14,36 @@ from wafproxy.engine.doc import Node
 OVERSIZE = ("CONTINUE", "MATCH", "NO_MATCH")
 SCOPES = ("ALL", "KEY", "VALUE")
 FIELD_KINDS = (
-    "UriPath", "QueryString", "SingleQueryArgument", "AllQueryArguments", "Method", "SingleHeader",
-    "Headers", "Cookies", "HeaderOrder", "Body", "JsonBody", "UriFragment", "JA3Fingerprint",
+    "UriPath",
+    "QueryString",
+    "SingleQueryArgument",
+    "AllQueryArguments",
+    "Method",
+    "SingleHeader",
+    "Headers",
+    "Cookies",
+    "HeaderOrder",
+    "Body",
+    "JsonBody",
+    "UriFragment",
+    "JA3Fingerprint",
     "JA4Fingerprint",
 )
 # AWS log ``location`` of the match details, per field kind.
 LOCATIONS = {
-    "UriPath": "URI", "QueryString": "QUERY_STRING", "SingleQueryArgument": "SINGLE_QUERY_ARG",
-    "AllQueryArguments": "ALL_QUERY_ARGS", "Method": "METHOD", "SingleHeader": "HEADER",
-    "Headers": "HEADERS", "Cookies": "COOKIES", "HeaderOrder": "HEADER_ORDER", "Body": "BODY",
-    "JsonBody": "BODY", "UriFragment": "URI_FRAGMENT", "JA3Fingerprint": "JA3_FINGERPRINT",
+    "UriPath": "URI",
+    "QueryString": "QUERY_STRING",
+    "SingleQueryArgument": "SINGLE_QUERY_ARG",
+    "AllQueryArguments": "ALL_QUERY_ARGS",
+    "Method": "METHOD",
+    "SingleHeader": "HEADER",
+    "Headers": "HEADERS",
+    "Cookies": "COOKIES",
+    "HeaderOrder": "HEADER_ORDER",
+    "Body": "BODY",
+    "JsonBody": "BODY",
+    "UriFragment": "URI_FRAGMENT",
+    "JA3Fingerprint": "JA3_FINGERPRINT",
     "JA4Fingerprint": "JA4_FINGERPRINT",
 }
 

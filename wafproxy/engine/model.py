@@ -104,9 +104,20 @@ def parse_rule_group(node: Node) -> RuleGroup:
     d = node.obj(
         required=("Name",),
         optional=(
-            "Id", "ARN", "Capacity", "Description", "Rules", "VisibilityConfig", "LabelNamespace",
-            "CustomResponseBodies", "AvailableLabels", "ConsumedLabels", "Scope", "Tags",
-            "VendorName", "Version",
+            "Id",
+            "ARN",
+            "Capacity",
+            "Description",
+            "Rules",
+            "VisibilityConfig",
+            "LabelNamespace",
+            "CustomResponseBodies",
+            "AvailableLabels",
+            "ConsumedLabels",
+            "Scope",
+            "Tags",
+            "VendorName",
+            "Version",
         ),
     )
     name = node.at("Name").name()

@@ -14,8 +14,8 @@ from wafproxy.engine.context import EvalContext
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.ipsets import IpTrie
 from wafproxy.engine.slots import Slot
-from wafproxy.engine.transforms import to_bytes
 from wafproxy.engine.sourceip import ForwardedIP, source_ips
+from wafproxy.engine.transforms import to_bytes
 
 
 class Stmt:
@@ -76,8 +76,12 @@ class DetectorMatch(Stmt):
 
 
 _OPS: dict[str, Callable[[int, int], bool]] = {
-    "EQ": operator.eq, "NE": operator.ne, "LE": operator.le, "LT": operator.lt,
-    "GE": operator.ge, "GT": operator.gt,
+    "EQ": operator.eq,
+    "NE": operator.ne,
+    "LE": operator.le,
+    "LT": operator.lt,
+    "GE": operator.ge,
+    "GT": operator.gt,
 }
 
 

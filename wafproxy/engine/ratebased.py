@@ -88,13 +88,26 @@ _FIELD_KEYS = {
 
 def _custom_key(node: Node, cc: CompileContext) -> CustomKey:
     kind, inner = node.one_of(
-        ("Header", "Cookie", "QueryArgument", "QueryString", "HTTPMethod", "ForwardedIP", "IP",
-         "LabelNamespace", "UriPath", "JA3Fingerprint", "JA4Fingerprint")
+        (
+            "Header",
+            "Cookie",
+            "QueryArgument",
+            "QueryString",
+            "HTTPMethod",
+            "ForwardedIP",
+            "IP",
+            "LabelNamespace",
+            "UriPath",
+            "JA3Fingerprint",
+            "JA4Fingerprint",
+        )
     )
     if kind in _FIELD_KEYS:
         inner.obj(required=("Name", "TextTransformations"))
         name = inner.at("Name").str_(1, 64).lower()
-        return CustomKey(kind, cc.slots.get(_FIELD_KEYS[kind](name), parse_chain(inner.at("TextTransformations"))))
+        return CustomKey(
+            kind, cc.slots.get(_FIELD_KEYS[kind](name), parse_chain(inner.at("TextTransformations")))
+        )
     if kind in ("QueryString", "UriPath"):
         inner.obj(required=("TextTransformations",))
         return CustomKey(kind, cc.slots.get(FieldSpec(kind), parse_chain(inner.at("TextTransformations"))))

@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from wafproxy.engine.actions import COUNT, ResponseBody, RuleAction, parse_action, parse_bodies, parse_override
+from wafproxy.engine.actions import (
+    COUNT,
+    ResponseBody,
+    RuleAction,
+    parse_action,
+    parse_bodies,
+    parse_override,
+)
 from wafproxy.engine.decision import RuleType
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
@@ -106,7 +113,9 @@ def _compile_rule(item: Node, name: str, prio: int, cc: CompileContext, scope: R
     action = parse_action(item.at("Action"), scope.bodies)
     if kind == "RateBasedStatement":
         rate, cost = parse_rate_based(inner, cc, scope.ipv6_prefix)
-        return CompiledRule(name, prio, action, labels, rate=rate, rate_id=scope.rate_prefix + name, capacity=cost)
+        return CompiledRule(
+            name, prio, action, labels, rate=rate, rate_id=scope.rate_prefix + name, capacity=cost
+        )
     stmt, cost = compile_statement(item.at("Statement"), cc)
     return CompiledRule(name, prio, action, labels, statement=stmt, capacity=cost)
 
@@ -127,8 +136,13 @@ def _group_ref(
     else:
         node.obj(
             required=("VendorName", "Name"),
-            optional=("Version", "ExcludedRules", "ScopeDownStatement", "RuleActionOverrides",
-                      "ManagedRuleGroupConfigs"),
+            optional=(
+                "Version",
+                "ExcludedRules",
+                "ScopeDownStatement",
+                "RuleActionOverrides",
+                "ManagedRuleGroupConfigs",
+            ),
         )
         vendor = node.at("VendorName").str_(1, 128)
         gname = node.at("Name").name()
@@ -149,8 +163,15 @@ def _group_ref(
 
 
 def _compile_group(
-    group: RuleGroup, node: Node, cc: CompileContext, scope: RuleScope, rule_name: str, namespace: str,
-    rule_type: RuleType, scope_down: Stmt | None, count_override: bool,
+    group: RuleGroup,
+    node: Node,
+    cc: CompileContext,
+    scope: RuleScope,
+    rule_name: str,
+    namespace: str,
+    rule_type: RuleType,
+    scope_down: Stmt | None,
+    count_override: bool,
 ) -> tuple[GroupRef, int]:
     bodies = parse_bodies(group.custom_response_bodies)
     inner_scope = RuleScope(
@@ -170,7 +191,9 @@ def _compile_group(
     ovr = node.opt("RuleActionOverrides")
     for item in ovr.items(max_len=100) if ovr else ():
         item.obj(required=("Name", "ActionToUse"))
-        overrides[_known(item.at("Name"), by_name, group.name)] = parse_action(item.at("ActionToUse"), scope.bodies)
+        overrides[_known(item.at("Name"), by_name, group.name)] = parse_action(
+            item.at("ActionToUse"), scope.bodies
+        )
     rules = tuple(replace(r, action=overrides[r.name]) if r.name in overrides else r for r in rules)
     cost = group.capacity if group.capacity is not None else sum(r.capacity for r in rules)
     from wafproxy.engine.plan import plan

@@ -24,7 +24,11 @@ class ForwardedIP:
 
 
 def parse_forwarded(node: Node, *, with_position: bool) -> ForwardedIP:
-    keys = ("HeaderName", "FallbackBehavior", "Position") if with_position else ("HeaderName", "FallbackBehavior")
+    keys = (
+        ("HeaderName", "FallbackBehavior", "Position")
+        if with_position
+        else ("HeaderName", "FallbackBehavior")
+    )
     node.obj(required=keys)
     header = node.at("HeaderName").str_(1, 255)
     if not all(c.isalnum() or c == "-" for c in header) or not header.isascii():

@@ -13,19 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wafproxy.engine.doc import Node
-from wafproxy.engine.fields import FieldSpec, parse_field
+from wafproxy.engine.fields import parse_field
 from wafproxy.engine.geo import GeoDatabase
 from wafproxy.engine.ipsets import IpTrie
 from wafproxy.engine.nodes import (
     AndMatch,
-    DetectorMatch,
     IPSetMatch,
     LabelMatch,
-    LookupMatch,
     NotMatch,
     OrMatch,
     PatternMatch,
-    SizeMatch,
     Stmt,
 )
 from wafproxy.engine.patterngroups import Chain, PatternGroupBuilder
@@ -34,14 +31,30 @@ from wafproxy.engine.slots import SlotTable
 from wafproxy.engine.sourceip import parse_forwarded
 
 MAX_DEPTH = 20  # nesting of And/Or/Not; AWS has no documented limit, ours keeps recursion bounded
-POSITIONS = {"EXACTLY": "exactly", "STARTS_WITH": "starts_with", "ENDS_WITH": "ends_with",
-             "CONTAINS": "contains", "CONTAINS_WORD": "contains_word"}
+POSITIONS = {
+    "EXACTLY": "exactly",
+    "STARTS_WITH": "starts_with",
+    "ENDS_WITH": "ends_with",
+    "CONTAINS": "contains",
+    "CONTAINS_WORD": "contains_word",
+}
 TOP_LEVEL_ONLY = ("RateBasedStatement", "RuleGroupReferenceStatement", "ManagedRuleGroupStatement")
 ALL_STATEMENTS = (
-    "ByteMatchStatement", "SqliMatchStatement", "XssMatchStatement", "SizeConstraintStatement",
-    "GeoMatchStatement", "RuleGroupReferenceStatement", "IPSetReferenceStatement",
-    "RegexPatternSetReferenceStatement", "RateBasedStatement", "AndStatement", "OrStatement",
-    "NotStatement", "ManagedRuleGroupStatement", "LabelMatchStatement", "RegexMatchStatement",
+    "ByteMatchStatement",
+    "SqliMatchStatement",
+    "XssMatchStatement",
+    "SizeConstraintStatement",
+    "GeoMatchStatement",
+    "RuleGroupReferenceStatement",
+    "IPSetReferenceStatement",
+    "RegexPatternSetReferenceStatement",
+    "RateBasedStatement",
+    "AndStatement",
+    "OrStatement",
+    "NotStatement",
+    "ManagedRuleGroupStatement",
+    "LabelMatchStatement",
+    "RegexMatchStatement",
     "AsnMatchStatement",
 )
 
@@ -188,5 +201,5 @@ def _label(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
 
 
 # Families that need the colleague's matchers/detectors register from their own modules.
-from wafproxy.engine import statements_text as _text  # noqa: E402,F401
 from wafproxy.engine import statements_geo as _geo  # noqa: E402,F401
+from wafproxy.engine import statements_text as _text  # noqa: E402,F401

@@ -148,6 +148,7 @@ def test_credentials_file_errors() -> None:
         CredentialStore.parse("[a]\naws_access_key_id = X\naws_secret_access_key = s\nregion = x\n")
     with pytest.raises(CredentialsError):
         CredentialStore.parse(
-            "[a]\naws_access_key_id = X\naws_secret_access_key = s\n[b]\naws_access_key_id = X\naws_secret_access_key = t\n"
+            "[a]\naws_access_key_id = X\naws_secret_access_key = s\n"
+            "[b]\naws_access_key_id = X\naws_secret_access_key = t\n"
         )
     assert "alice-secret" not in repr(STORE.lookup("AKIAALICE"))

@@ -245,5 +245,6 @@ class KmsCore:
         if denied or not allowed:
             why = "with an explicit deny" if denied else "because no policy or grant allows it"
             raise access_denied(
-                f"User: {ctx.principal.arn} is not authorized to perform: {action} on resource: {resource} {why}"
+                f"User: {ctx.principal.arn} is not authorized to perform: {action} "
+                f"on resource: {resource} {why}"
             )

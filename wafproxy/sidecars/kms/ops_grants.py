@@ -17,7 +17,7 @@ from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.kms.core import MAX_GRANTS_PER_KEY, KmsCore
 from wafproxy.sidecars.kms.grants import GRANT_OPERATIONS, Grant
 
-_TOKEN_PREFIX = "wafproxy-grant-token:"
+_TOKEN_PREFIX = "wafproxy-grant-token:"  # noqa: S105 (a label, not a secret)
 
 
 def _principal(p: Params, name: str, *, required: bool) -> str | None:

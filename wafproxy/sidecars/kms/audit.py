@@ -5,8 +5,8 @@ without ``hash``), so editing, inserting, reordering or deleting any line breaks
 point; ``verify_audit`` names the first bad line. The count and head hash are also kept next to the
 log (``audit.head``: one fixed-width line rewritten in place with ``pwrite``, cheap per call)
 so a truncated tail is detected too. The head is written after the record, so after a crash the log
-may be one record ahead of the head — accepted; the log being *behind* the head is truncation. Records never hold
-plaintext, key material, signatures' secrets or the caller's secret key — only names and ARNs.
+may be one record ahead of the head — accepted; the log being *behind* the head is truncation.
+Records never hold plaintext, key material or the caller's secret key — only names and ARNs.
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def verify_audit(data_dir: str | Path) -> AuditCheck:
                 if count == want_count:
                     hash_at_head = claimed
     if count < want_count:
-        return AuditCheck(False, count, prev, count + 1, f"log ends at record {count}, head says {want_count}")
+        reason = f"log ends at record {count}, head says {want_count}"
+        return AuditCheck(False, count, prev, count + 1, reason)
     if want_count and hash_at_head != want_hash:
         return AuditCheck(False, count, prev, want_count, "record does not match the head hash")
     return AuditCheck(True, count, prev)

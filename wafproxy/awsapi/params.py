@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, Literal, overload
 
 from wafproxy.awsapi.errors import AwsError, validation
+
+# The accessor methods are named after the JSON types they return; aliases keep annotations clear.
+_Str = str
+_Int = int
+_Bool = bool
 
 
 class Params:
@@ -18,16 +23,16 @@ class Params:
 
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[_Str, Any]) -> None:
         self._raw = raw
 
-    def has(self, name: str) -> bool:
+    def has(self, name: _Str) -> _Bool:
         return self._raw.get(name) is not None
 
-    def keys(self) -> set[str]:
+    def keys(self) -> set[_Str]:
         return {k for k, v in self._raw.items() if v is not None}
 
-    def _get(self, name: str, required: bool) -> Any:
+    def _get(self, name: _Str, required: _Bool) -> Any:
         value = self._raw.get(name)
         if value is None and required:
             raise validation(
@@ -37,29 +42,39 @@ class Params:
             )
         return value
 
+    @overload
     def str(
-        self, name: str, *, required: bool = True, default: str | None = None, max_len: int = 8192
-    ) -> Any:
+        self, name: _Str, *, required: Literal[True] = ..., default: None = ..., max_len: _Int = ...
+    ) -> _Str: ...
+    @overload
+    def str(self, name: _Str, *, required: _Bool = ..., default: _Str, max_len: _Int = ...) -> _Str: ...
+    @overload
+    def str(
+        self, name: _Str, *, required: Literal[False], default: None = ..., max_len: _Int = ...
+    ) -> _Str | None: ...
+    def str(
+        self, name: _Str, *, required: _Bool = True, default: _Str | None = None, max_len: _Int = 8192
+    ) -> _Str | None:
         value = self._get(name, required)
         if value is None:
             return default
-        if not isinstance(value, str) or not value or len(value) > max_len:
+        if not isinstance(value, _Str) or not value or len(value) > max_len:
             raise validation(f"Value at '{_camel(name)}' must be a string of length 1..{max_len}", path=name)
         return value
 
     def int(
         self,
-        name: str,
+        name: _Str,
         *,
-        required: bool = True,
-        default: int | None = None,
-        lo: int | None = None,
-        hi: int | None = None,
+        required: _Bool = True,
+        default: _Int | None = None,
+        lo: _Int | None = None,
+        hi: _Int | None = None,
     ) -> Any:
         value = self._get(name, required)
         if value is None:
             return default
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not isinstance(value, _Int) or isinstance(value, _Bool):
             raise validation(f"Value at '{_camel(name)}' must be an integer", path=name)
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise validation(
@@ -69,19 +84,19 @@ class Params:
             )
         return value
 
-    def bool(self, name: str, *, default: bool = False) -> bool:
+    def bool(self, name: _Str, *, default: _Bool = False) -> _Bool:
         value = self._get(name, False)
         if value is None:
             return default
-        if not isinstance(value, bool):
+        if not isinstance(value, _Bool):
             raise validation(f"Value at '{_camel(name)}' must be a boolean", path=name)
         return value
 
-    def blob(self, name: str, *, required: bool = True, max_len: int = 6144) -> Any:
+    def blob(self, name: _Str, *, required: _Bool = True, max_len: _Int = 6144) -> Any:
         value = self._get(name, required)
         if value is None:
             return None
-        if not isinstance(value, str):
+        if not isinstance(value, _Str):
             raise validation(f"Value at '{_camel(name)}' must be base64 text", path=name)
         try:
             data = base64.b64decode(value, validate=True)
@@ -95,31 +110,31 @@ class Params:
             )
         return data
 
-    def str_map(self, name: str, *, max_items: int = 64) -> dict[str, str]:
+    def str_map(self, name: _Str, *, max_items: _Int = 64) -> dict[_Str, _Str]:
         value = self._get(name, False)
         if value is None:
             return {}
         if (
             not isinstance(value, dict)
             or len(value) > max_items
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+            or not all(isinstance(k, _Str) and isinstance(v, _Str) for k, v in value.items())
         ):
             raise validation(f"Value at '{_camel(name)}' must map strings to strings", path=name)
         return dict(value)
 
-    def str_list(self, name: str, *, required: bool = False, max_items: int = 64) -> list[str]:
+    def str_list(self, name: _Str, *, required: _Bool = False, max_items: _Int = 64) -> list[_Str]:
         value = self._get(name, required)
         if value is None:
             return []
         if (
             not isinstance(value, list)
             or len(value) > max_items
-            or not all(isinstance(v, str) and v for v in value)
+            or not all(isinstance(v, _Str) and v for v in value)
         ):
             raise validation(f"Value at '{_camel(name)}' must be a list of strings", path=name)
         return list(value)
 
-    def list_of_dicts(self, name: str, *, max_items: int = 64) -> list[dict[str, Any]]:
+    def list_of_dicts(self, name: _Str, *, max_items: _Int = 64) -> list[dict[_Str, Any]]:
         value = self._get(name, False)
         if value is None:
             return []
@@ -131,7 +146,7 @@ class Params:
             raise validation(f"Value at '{_camel(name)}' must be a list of objects", path=name)
         return list(value)
 
-    def raw(self, name: str) -> Any:
+    def raw(self, name: _Str) -> Any:
         return self._raw.get(name)
 
 

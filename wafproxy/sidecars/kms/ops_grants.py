@@ -21,7 +21,7 @@ _TOKEN_PREFIX = "wafproxy-grant-token:"  # noqa: S105 (a label, not a secret)
 
 
 def _principal(p: Params, name: str, *, required: bool) -> str | None:
-    value = p.str(name, required=required, max_len=256)
+    value = p.str(name, max_len=256) if required else p.str(name, required=False, max_len=256)
     if value is not None and not value.startswith("arn:aws:") and not (value.isdigit() and len(value) == 12):
         raise validation(f"{name} must be an IAM principal ARN or an account id", path=name)
     return value

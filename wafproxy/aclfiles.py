@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from wafproxy.engine.compiler import CompiledWebACL, compile_web_acl
 from wafproxy.engine.errors import WebAclError

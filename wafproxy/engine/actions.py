@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import re2 as _re  # type: ignore[import-untyped]
+
 from wafproxy.engine.decision import Action, CustomResponse
 from wafproxy.engine.doc import Node
-
-try:
-    import re2 as _re
-except ImportError:  # pragma: no cover
-    import re as _re  # type: ignore[no-redef]
 
 INSERTED_HEADER_PREFIX = "x-amzn-waf-"
 _HEADER_NAME = _re.compile(r"^[a-zA-Z0-9._$-]+$")

@@ -173,9 +173,8 @@ def _body_limit(node: Node | None) -> int:
         node.at("ChallengeJavascriptSdkInjection").fail("not supported")
     if body is None:
         return DEFAULT_BODY_LIMIT
-    body.obj(optional=_RESOURCE_TYPES)
     limits = []
-    for rtype in body.value:  # type: ignore[union-attr]
+    for rtype in body.obj(optional=_RESOURCE_TYPES):
         cfg = body.at(rtype)
         cfg.obj(required=("DefaultSizeInspectionLimit",))
         limits.append(_SIZE_LIMITS[cfg.at("DefaultSizeInspectionLimit").enum(tuple(_SIZE_LIMITS))])

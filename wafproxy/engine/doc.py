@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import NoReturn
 
-from wafproxy.engine.errors import WebAclError
+import re2 as _re  # type: ignore[import-untyped]
 
-try:  # linear-time validation of names; ``re`` is fine too (our own constant patterns)
-    import re2 as _re
-except ImportError:  # pragma: no cover
-    import re as _re  # type: ignore[no-redef]
+from wafproxy.engine.errors import WebAclError
 
 _NAME = _re.compile(r"^[\w\-]+$")
 

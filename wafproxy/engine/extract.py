@@ -110,7 +110,7 @@ def _ja4(spec: FieldSpec, request: WafRequest) -> FieldValues:
 
 def _limited_headers(request: WafRequest) -> tuple[tuple[tuple[str, str], ...], bool]:
     """Headers within AWS's inspection limits, and whether some were left out."""
-    out = []
+    out: list[tuple[str, str]] = []
     size = 0
     for name, value in request.headers:
         size += len(name) + len(value) + 4

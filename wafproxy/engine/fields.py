@@ -108,17 +108,17 @@ def parse_field(node: Node) -> FieldSpec:
         )
         pattern = inner.at("MatchPattern")
         key, pnode = pattern.one_of(("All", "IncludedPaths"))
-        included: tuple[str, ...] | None = None
+        paths: tuple[str, ...] | None = None
         if key == "All":
             pnode.empty_obj()
         else:
-            included = tuple(_json_pointer(p) for p in pnode.items(min_len=1))
+            paths = tuple(_json_pointer(p) for p in pnode.items(min_len=1))
         fb = inner.opt("InvalidFallbackBehavior")
         over = inner.opt("OversizeHandling")
         return FieldSpec(
             kind,
             scope=inner.at("MatchScope").enum(SCOPES),
-            included=included,
+            included=paths,
             oversize=over.enum(OVERSIZE) if over else "CONTINUE",
             fallback=fb.enum(("MATCH", "NO_MATCH", "EVALUATE_AS_STRING")) if fb else "",
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-import pytricia
+import pytricia  # type: ignore[import-not-found]
 
 
 class IpTrie:

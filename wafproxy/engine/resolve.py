@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
@@ -72,7 +72,7 @@ class DocumentIndex:
             raise exc.with_source(source) from None
 
     @staticmethod
-    def _put(table: dict[str, object], doc: IPSet | RegexPatternSet | RuleGroup) -> None:
+    def _put(table: dict[str, Any], doc: IPSet | RegexPatternSet | RuleGroup) -> None:
         table.setdefault(doc.name, doc)
         if doc.arn:
             table[doc.arn] = doc

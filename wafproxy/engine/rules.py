@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from wafproxy.engine.actions import (
     COUNT,
@@ -41,7 +42,9 @@ class GroupRef:
     scope_down: Stmt | None
     rules: tuple[CompiledRule, ...]
     count_override: bool  # OverrideAction Count: the group's terminating result becomes Count
-    steps: tuple[object, ...] = ()  # ``plan.plan(rules)``: what the evaluator walks
+    steps: tuple[
+        Any, ...
+    ] = ()  # ``plan.plan(rules)`` (CompiledRule | PatternBlock): what the evaluator walks
 
 
 @dataclass(frozen=True, slots=True)

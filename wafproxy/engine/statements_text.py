@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Literal
 
 from wafproxy.engine.doc import Node
 from wafproxy.engine.fields import parse_field
@@ -57,7 +58,9 @@ def _sqli(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
 
     node.obj(required=("FieldToMatch", "TextTransformations"), optional=("SensitivityLevel",))
     level_node = node.opt("SensitivityLevel")
-    level = level_node.enum(("LOW", "HIGH")) if level_node else "LOW"
+    level: Literal["LOW", "HIGH"] = (
+        "HIGH" if level_node and level_node.enum(("LOW", "HIGH")) == "HIGH" else "LOW"
+    )
     spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
     detect: Callable[[str], bool] = partial(is_sqli, sensitivity=level)
     cost = (20 if level == "LOW" else 30) + 10 * len(chain)

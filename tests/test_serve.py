@@ -262,10 +262,12 @@ def test_upstream_over_tls_verified_against_upstream_ca(acl_path: Path, tls_file
 
 
 def test_two_workers_serve_and_metrics_aggregate(
-    upstream: tuple[RunningServer, Upstream], acl_path: Path
+    upstream: tuple[RunningServer, Upstream], acl_path: Path, tmp_path: Path
 ) -> None:
     server, _ = upstream
-    with serve("--upstream", server.url, "--acl", str(acl_path), "--workers", "2") as (port, admin):
+    log = tmp_path / "waf.log"
+    args = ("--upstream", server.url, "--acl", str(acl_path), "--workers", "2", "--waf-log", str(log))
+    with serve(*args) as (port, admin):
         with httpx.Client() as client:
             for _ in range(3):
                 r = client.get(
@@ -284,6 +286,9 @@ def test_two_workers_serve_and_metrics_aggregate(
             and "rule" not in line
         ]
         assert blocked and float(blocked[0].rsplit(" ", 1)[1]) == 3.0, blocked
+    # One WAF log file per worker (PATH.<pid>), four records in all.
+    records = [json.loads(line) for f in tmp_path.glob("waf.log.*") for line in f.read_text().splitlines()]
+    assert sorted(r["action"] for r in records) == ["ALLOW", "BLOCK", "BLOCK", "BLOCK"]
 
 
 def test_default_acl_ip_set_uses_the_resolved_client_ip(upstream: tuple[RunningServer, Upstream]) -> None:

@@ -8,6 +8,7 @@ before any socket accepts traffic, so a malformed ACL stops startup instead of f
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -142,6 +143,11 @@ def build_event_sink(settings: Settings, *,
 def create_app() -> ASGIApp:
     """uvicorn factory for ``--workers N``: settings come from the parent through the environment."""
     settings = Settings.from_json(os.environ[SETTINGS_ENV])
+    if settings.waf_log and settings.waf_log != "-":
+        # One file per worker: rotation in several processes sharing one file would interleave
+        # and misnumber backups. Ship ``PATH.*``.
+        settings = dataclasses.replace(settings, waf_log=f"{settings.waf_log}.{os.getpid()}")
+        logger.info("worker %d writes the WAF log to %s", os.getpid(), settings.waf_log)
     sink, metrics, closeables = build_event_sink(settings)
     data = build_data_path(settings, event_sink=sink, metrics=metrics)
     data.closeables.extend(closeables)

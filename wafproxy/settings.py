@@ -22,7 +22,16 @@ from urllib.parse import urlsplit
 import yaml  # type: ignore[import-untyped]
 
 ENV_PREFIX = "WAFPROXY_"
-DEFAULT_ACL = Path(__file__).resolve().parent.parent / "rules" / "default-web-acl.json"
+
+def _default_acl() -> Path:
+    """The shipped default ACL: inside the package when a wheel carries ``rules/`` there, else the
+    repository's ``rules/`` (editable installs and checkouts)."""
+    here = Path(__file__).resolve().parent
+    candidates = (here / "rules" / "default-web-acl.json", here.parent / "rules" / "default-web-acl.json")
+    return next((c for c in candidates if c.is_file()), candidates[-1])
+
+
+DEFAULT_ACL = _default_acl()
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 

@@ -209,3 +209,41 @@ def test_oversize_flag_on_decision():
     acl = compile_with(web_acl())
     assert evaluate(acl, req(method="POST", body=b"x", body_size=10)).oversize
     assert not evaluate(acl, req(method="POST", body=b"x")).oversize
+
+
+def test_match_details_explain_field_transformations_and_pattern():
+    regex_set = {"Name": "rs", "RegularExpressionList": [{"RegexString": "^zz"}, {"RegexString": "bad[0-9]"}]}
+    stmt = {
+        "RegexPatternSetReferenceStatement": {
+            "ARN": "rs",
+            "FieldToMatch": {"SingleHeader": {"Name": "User-Agent"}},
+            "TextTransformations": [
+                {"Priority": 0, "Type": "URL_DECODE"},
+                {"Priority": 1, "Type": "LOWERCASE"},
+            ],
+        }
+    }
+    acl = compile_with(web_acl(rule("r", 0, stmt)), regex_set)
+    d = evaluate(acl, req(headers=(("User-Agent", "A%20BAD7%20agent"),)))
+    (detail,) = d.terminating_details
+    assert detail.condition_type == "REGEX_PATTERN_SET" and detail.location == "HEADER"
+    assert (detail.field, detail.field_name) == ("SingleHeader:user-agent", "user-agent")
+    assert detail.transformations == ("URL_DECODE", "LOWERCASE")
+    assert detail.pattern == "bad[0-9]" and detail.matched_data[0] == "a bad7 agent"
+
+
+def test_ja3_is_a_compile_error_when_tls_is_not_ours():
+    from wafproxy.engine import WebAclError
+
+    doc = web_acl(rule("r", 0, byte_match("x", {"JA3Fingerprint": {"FallbackBehavior": "NO_MATCH"}})))
+    assert compile_with(doc).rule_names == ["r"]
+    with pytest.raises(WebAclError) as err:
+        compile_with(doc, tls_fingerprints=False)
+    assert err.value.path == "$.Rules[0].Statement.ByteMatchStatement.FieldToMatch.JA3Fingerprint"
+
+
+def test_label_namespace_of_the_document_is_used():
+    doc = web_acl(
+        rule("r", 0, byte_match("/"), "Count", labels=("x",)), LabelNamespace="awswaf:111:webacl:prod:"
+    )
+    assert evaluate(compile_with(doc), req()).labels == ("awswaf:111:webacl:prod:x",)

@@ -94,27 +94,28 @@ def compile_web_acl(
     asn: GeoDatabase | None = None,
     ipv6_rate_prefix: int = 64,
     max_capacity: int | None = None,
+    tls_fingerprints: bool = True,
 ) -> CompiledWebACL:
     """Validate and compile a ``WebACL`` (bare or wrapped as ``get-web-acl`` prints it).
 
     The capacity (an estimate of AWS WCUs) is always computed and reported; it is only a limit
     when ``max_capacity`` is given (``AWS_MAX_CAPACITY`` to refuse what AWS would refuse): the
-    engine's cost does not grow with WCUs the way AWS prices them.
+    engine's cost does not grow with WCUs the way AWS prices them. ``tls_fingerprints=False``
+    (TLS terminated in front of us) makes JA3/JA4 fields a compile error instead of a fallback.
+    Labels are namespaced by the document's ``LabelNamespace`` when it has one (exports do), else
+    ``awswaf:<account>:webacl:<name>:``.
     """
     try:
-        return _compile(
-            document, resolver or EMPTY, account, geo, asn, ipv6_rate_prefix, source, max_capacity
-        )
+        cc = CompileContext(resolver=resolver or EMPTY, geo=geo, asn=asn, fingerprints=tls_fingerprints)
+        return _compile(document, cc, account, ipv6_rate_prefix, source, max_capacity)
     except WebAclError as exc:
         raise exc.with_source(source) from None
 
 
 def _compile(
     document: object,
-    resolver: Resolver,
+    cc: CompileContext,
     account: str,
-    geo: GeoDatabase | None,
-    asn: GeoDatabase | None,
     ipv6_prefix: int,
     source: str,
     max_capacity: int | None,
@@ -137,8 +138,10 @@ def _compile(
             _immunity(cfg)
     bodies = parse_bodies(node.opt("CustomResponseBodies"))
     default = parse_action(node.at("DefaultAction"), bodies, default=True)
-    namespace = f"awswaf:{account}:webacl:{name}:"
-    cc = CompileContext(resolver=resolver, geo=geo, asn=asn)
+    ns_node = node.opt("LabelNamespace")
+    namespace = ns_node.str_(1, 1024) if ns_node else f"awswaf:{account}:webacl:{name}:"
+    if not namespace.endswith(":"):
+        namespace += ":"
     scope = RuleScope(namespace, bodies, f"{name}/", account, ipv6_prefix)
     rules_node = node.opt("Rules") or Node([], f"{node.path}.Rules")
     rules = compile_rules(rules_node, cc, scope)

@@ -103,6 +103,9 @@ class EvalContext:
             self._memo[key] = value
             return value
 
-    def evidence(self, condition: str, spec: FieldSpec, name: str, value: str, pattern: str = "") -> None:
+    def evidence(self, condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> None:
         data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
-        self.details.append(MatchDetail(condition, spec.location, data, name))
+        spec = slot.field
+        self.details.append(
+            MatchDetail(condition, spec.location, data, name, spec.describe(), slot.chain, pattern)
+        )

@@ -40,6 +40,11 @@ class MatchDetail:
     location: str  # e.g. "QUERY_STRING", "HEADER", "BODY", "URI"
     matched_data: tuple[str, ...] = ()
     field_name: str = ""  # header / argument / cookie name, JSON pointer, when there is one
+    # For explaining a match: the FieldToMatch (``SingleHeader:user-agent``), the transformations
+    # applied in order (``matched_data[0]`` is the transformed value excerpt), and the pattern.
+    field: str = ""
+    transformations: tuple[str, ...] = ()
+    pattern: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ class PatternMatch(Stmt):
     group: int
     ids: frozenset[int]
     condition: str  # BYTE_MATCH / REGEX / REGEX_PATTERN_SET
-    pattern: str  # for evidence (first pattern, or the set's name)
+    source: str  # what the rule names: the search string or regex, or the regex pattern set
 
     def match(self, ctx: EvalContext) -> bool:
         result = ctx.scan(self.group)
@@ -43,7 +43,8 @@ class PatternMatch(Stmt):
         for pid in self.ids:
             hit = result.hits.get(pid)
             if hit is not None:
-                ctx.evidence(self.condition, ctx.groups[self.group].slot.field, hit[0], hit[1], self.pattern)
+                group = ctx.groups[self.group]
+                ctx.evidence(self.condition, group.slot, hit[0], hit[1], group.patterns[pid].text)
                 return True
         return False
 
@@ -71,7 +72,7 @@ class DetectorMatch(Stmt):
         hit = ctx.memo((self.condition, self.level, self.slot), run)
         if hit is None:
             return False
-        ctx.evidence(self.condition, self.slot.field, hit[0], hit[1])
+        ctx.evidence(self.condition, self.slot, hit[0], hit[1])
         return True
 
 
@@ -101,7 +102,7 @@ class SizeMatch(Stmt):
         for name, value in fv.values:
             n = len(to_bytes(value))
             if compare(n, self.size):
-                ctx.evidence("SIZE_CONSTRAINT", self.slot.field, name, str(n))
+                ctx.evidence("SIZE_CONSTRAINT", self.slot, name, str(n))
                 return True
         return False
 

@@ -154,6 +154,11 @@ def _group_ref(
         found = cc.resolver.managed_rule_group(vendor, gname, version)
         if found is None:
             node.at("Name").fail(f"managed rule group {vendor}/{gname} is not available (rules/managed/)")
+        if version and found.version and version != found.version:
+            assert version_node is not None
+            version_node.fail(
+                f"version {version!r} is not available; the shipped version is {found.version!r}"
+            )
         group = found
         configs = node.opt("ManagedRuleGroupConfigs")
         if configs is not None and configs.items():

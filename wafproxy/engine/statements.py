@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wafproxy.engine.doc import Node
-from wafproxy.engine.fields import parse_field
+from wafproxy.engine.fields import FieldSpec, parse_field
 from wafproxy.engine.geo import GeoDatabase
 from wafproxy.engine.ipsets import IpTrie
 from wafproxy.engine.nodes import (
@@ -70,6 +70,7 @@ class CompileContext:
     asn: GeoDatabase | None = None
     ip_tries: dict[str, IpTrie] = field(default_factory=dict)
     depth: int = 0
+    fingerprints: bool = True  # JA3/JA4 are only known when the TLS handshake is ours
 
 
 Compiler = Callable[[Node, CompileContext], tuple[Stmt, int]]  # (node, capacity units)
@@ -96,6 +97,16 @@ def compile_statement(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
         return STATEMENTS[kind](inner, cc)
     finally:
         cc.depth -= 1
+
+
+def field_and_chain(node: Node, cc: CompileContext) -> tuple[FieldSpec, Chain]:
+    """``FieldToMatch`` and ``TextTransformations`` of a statement."""
+    spec = parse_field(node.at("FieldToMatch"))
+    if spec.kind in ("JA3Fingerprint", "JA4Fingerprint") and not cc.fingerprints:
+        node.at("FieldToMatch").at(spec.kind).fail(
+            f"{spec.kind} needs the TLS handshake, which this deployment does not terminate"
+        )
+    return spec, parse_chain(node.at("TextTransformations"))
 
 
 def parse_chain(node: Node) -> Chain:
@@ -128,7 +139,7 @@ def _byte_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
         required=("FieldToMatch", "TextTransformations", "PositionalConstraint"),
         optional=("SearchString", "SearchStringBase64"),
     )
-    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    spec, chain = field_and_chain(node, cc)
     position = node.at("PositionalConstraint").enum(tuple(POSITIONS))
     has_plain, b64 = node.opt("SearchString"), node.opt("SearchStringBase64")
     if (has_plain is None) == (b64 is None):

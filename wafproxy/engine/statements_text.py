@@ -7,9 +7,8 @@ from functools import partial
 from typing import Literal
 
 from wafproxy.engine.doc import Node
-from wafproxy.engine.fields import parse_field
 from wafproxy.engine.nodes import DetectorMatch, PatternMatch, SizeMatch, Stmt
-from wafproxy.engine.statements import CompileContext, parse_chain, statement
+from wafproxy.engine.statements import CompileContext, field_and_chain, statement
 
 MAX_SIZE = 21_474_836_480
 
@@ -30,7 +29,7 @@ def _regex_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     text_node = node.at("RegexString")
     text = text_node.str_(1, 512)
     _regex(text_node, text)
-    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    spec, chain = field_and_chain(node, cc)
     gidx, pid = cc.patterns.add(cc.slots.get(spec, chain), "regex", text)
     return PatternMatch(gidx, frozenset({pid}), "REGEX", text), 3 + 10 * len(chain)
 
@@ -43,7 +42,7 @@ def _regex_set(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     regex_set = cc.resolver.regex_pattern_set(ref)
     if regex_set is None:
         ref_node.fail(f"no RegexPatternSet named or with ARN {ref!r} was found")
-    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    spec, chain = field_and_chain(node, cc)
     ids = set()
     for text in regex_set.patterns:
         _regex(ref_node, text)
@@ -61,7 +60,7 @@ def _sqli(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     level: Literal["LOW", "HIGH"] = (
         "HIGH" if level_node and level_node.enum(("LOW", "HIGH")) == "HIGH" else "LOW"
     )
-    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    spec, chain = field_and_chain(node, cc)
     detect: Callable[[str], bool] = partial(is_sqli, sensitivity=level)
     cost = (20 if level == "LOW" else 30) + 10 * len(chain)
     return DetectorMatch("SQL_INJECTION", cc.slots.get(spec, chain), detect, level), cost
@@ -72,14 +71,14 @@ def _xss(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     from wafproxy.engine.detectors import is_xss
 
     node.obj(required=("FieldToMatch", "TextTransformations"))
-    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    spec, chain = field_and_chain(node, cc)
     return DetectorMatch("XSS", cc.slots.get(spec, chain), is_xss), 40 + 10 * len(chain)
 
 
 @statement("SizeConstraintStatement")
 def _size(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     node.obj(required=("FieldToMatch", "ComparisonOperator", "Size", "TextTransformations"))
-    spec, chain = parse_field(node.at("FieldToMatch")), parse_chain(node.at("TextTransformations"))
+    spec, chain = field_and_chain(node, cc)
     op = node.at("ComparisonOperator").enum(("EQ", "NE", "LE", "LT", "GE", "GT"))
     size = node.at("Size").int_(0, MAX_SIZE)
     return SizeMatch(cc.slots.get(spec, chain), op, size), 1 + 10 * len(chain)

@@ -74,3 +74,24 @@ def test_sigterm_stops_serve_cleanly() -> None:
             assert proc.wait(timeout=15) == 0
             output = proc.stdout.read().decode() if proc.stdout else ""
             assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_taken_port_is_one_clear_line(workers: str) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = _run(
+            "serve",
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            f"127.0.0.1:{port}",
+            "--workers",
+            workers,
+        )
+    assert result.returncode == 1
+    assert f"--admin-listen 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr

@@ -33,11 +33,30 @@ from uvicorn.supervisors import Multiprocess
 
 from wafproxy import __version__
 from wafproxy.engine.errors import WebAclError
-from wafproxy.settings import Settings, SettingsError, UpstreamRoute, add_arguments, resolve
+from wafproxy.settings import HostPort, Settings, SettingsError, UpstreamRoute, add_arguments, resolve
 
 SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli",)
 EXIT_CONFIG = 2
 logger = logging.getLogger("wafproxy.cli")
+
+
+class ListenError(OSError):
+    """A listen address that cannot be bound; ``flag`` names the setting to change."""
+
+    def __init__(self, flag: str, address: HostPort, reason: str) -> None:
+        super().__init__(f"{flag} {address}: {reason}")
+        self.flag = flag
+
+
+def listen_socket(address: HostPort, flag: str) -> socket.socket:
+    """Bind before serving, so a taken port is one clear line (not a traceback from a task)."""
+    family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
+    try:
+        sock = socket.create_server((address.host, address.port), family=family, backlog=2048)
+    except OSError as exc:
+        raise ListenError(flag, address, exc.strerror or str(exc)) from None
+    sock.set_inheritable(True)  # --workers: the supervisor hands it to the worker processes
+    return sock
 
 
 class _Server(uvicorn.Server):
@@ -139,7 +158,8 @@ async def _serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Se
     admin = create_admin_app(readiness, metrics.render if metrics else None)
     servers: list[uvicorn.Server] = [_Server(data_config(settings, data.app, lifespan="on")),
                                      _Server(admin_config(settings, admin))]
-    sockets: dict[int, list[Any]] = {}
+    sockets: dict[int, list[Any]] = {0: [listen_socket(settings.listen, "--listen")],
+                                     1: [listen_socket(settings.admin_listen, "--admin-listen")]}
     for server, sock in extra:
         sockets[len(servers)] = [sock]
         servers.append(server)
@@ -163,18 +183,21 @@ def _serve_workers(settings: Settings) -> int:
 
         acl = _load_acl(settings)  # fail here, once, rather than in every worker
         readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
+        sock = listen_socket(settings.listen, "--listen")
+        admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
         admin = uvicorn.Server(admin_config(settings, create_admin_app(readiness, WafMetrics().render)))
-        thread = threading.Thread(target=admin.run, name="wafproxy-admin", daemon=True)
+        thread = threading.Thread(target=admin.run, kwargs={"sockets": [admin_sock]}, name="wafproxy-admin",
+                                  daemon=True)
         thread.start()
         config = data_config(settings, "wafproxy.asgi.app:create_app", factory=True,
                              workers=settings.workers, lifespan="on")
-        sock = config.bind_socket()
         try:
             Multiprocess(config, sockets=[sock]).run()
         finally:
             sock.close()
             admin.should_exit = True
             thread.join(timeout=10)
+            admin_sock.close()
     finally:
         if own_dir is not None:
             shutil.rmtree(own_dir, ignore_errors=True)
@@ -295,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"wafproxy: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except ListenError as exc:
+        print(f"wafproxy: error: cannot listen: {exc}", file=sys.stderr)
+        return 1
     except WebAclError as exc:
         # The engine's error names the file and the JSON path of the offending field.
         print(f"wafproxy: error: invalid web ACL: {exc}", file=sys.stderr)

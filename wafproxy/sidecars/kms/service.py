@@ -7,14 +7,16 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from wafproxy.awsapi.credentials import CredentialStore
-from wafproxy.awsapi.jsonproto import CallContext, JsonService
+from wafproxy.awsapi.credentials import CredentialStore, Principal
+from wafproxy.awsapi.errors import AwsError
+from wafproxy.awsapi.jsonproto import CallContext, CallRecord, JsonService
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.ports import Clock
@@ -59,6 +61,38 @@ class KmsService:
     core: KmsCore
     audit: AuditLog
     app: JsonService
+    operations: Mapping[str, Any]
+
+    def invoke(self, principal: Principal, operation: str, body: dict[str, Any]) -> Mapping[str, Any]:
+        """Call an operation in-process: same authorization and audit as over HTTP, no SigV4.
+
+        ``body`` is the JSON request (blobs base64); raises ``AwsError`` as the wire would report it.
+        """
+        request_id = str(uuid.uuid4())
+        ctx = CallContext(principal, operation, request_id, "in-process", self.core.config.region)
+        try:
+            handler = self.operations.get(operation)
+            if handler is None:
+                raise AwsError("UnknownOperationException", f"Unknown operation {operation[:64]}")
+            result: Mapping[str, Any] = handler(ctx, Params(body))
+        except AwsError as exc:
+            self.audit.record(self._record(ctx, exc))
+            raise
+        self.audit.record(self._record(ctx, None))
+        return result
+
+    def _record(self, ctx: CallContext, exc: AwsError | None) -> CallRecord:
+        return CallRecord(
+            time=time.time(),
+            operation=ctx.operation,
+            request_id=ctx.request_id,
+            source_ip=ctx.source_ip,
+            principal_arn=ctx.principal.arn,
+            access_key_id=ctx.principal.access_key_id,
+            resources=tuple(ctx.resources),
+            error_code=exc.code if exc else None,
+            error_message=exc.message if exc else None,
+        )
 
     @classmethod
     def open(
@@ -91,7 +125,7 @@ class KmsService:
             clock=auth_clock or SystemClock(),
             default_region=config.region,
         )
-        return cls(core, audit, app)
+        return cls(core, audit, app, operations)
 
     def close(self) -> None:
         self.audit.close()

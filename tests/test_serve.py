@@ -401,3 +401,57 @@ def test_mtls_to_the_upstream(acl_path: Path, tls_files: TlsFiles) -> None:
         ):
             assert httpx.get(f"http://127.0.0.1:{port}/no-cert").status_code == 502
     assert up.paths == ["/m"]
+
+
+def test_sighup_reloads_the_acl_and_keeps_it_when_the_new_one_is_broken(
+    upstream: tuple[RunningServer, Upstream], tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import time
+
+    server, _ = upstream
+    acl = tmp_path / "acl.json"
+    acl.write_text(json.dumps(acl_document()))
+    port, admin = free_port(), free_port()
+    args = (
+        "serve",
+        "--upstream",
+        server.url,
+        "--acl",
+        str(acl),
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--admin-listen",
+        f"127.0.0.1:{admin}",
+    )
+    with wafproxy_process(*args, wait_ports=(port, admin)) as proc:
+        attack = f"http://127.0.0.1:{port}/?q=%3Cscript%3E"
+        assert httpx.get(attack).status_code == 403
+        acl.write_text("{not json")
+        os.kill(proc.pid, signal.SIGHUP)
+        relaxed = acl_document()
+        relaxed["Name"] = "relaxed"
+        relaxed["Rules"] = relaxed["Rules"][1:]  # no more BlockScriptInQuery
+
+        def reloads(result: str) -> float:
+            text = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
+            lines = [
+                ln
+                for ln in text.splitlines()
+                if ln.startswith("wafproxy_config_reload") and "_total" in ln and f'result="{result}"' in ln
+            ]
+            return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
+
+        deadline = time.monotonic() + 20
+        while reloads("error") < 1:  # waiting for the signal to be handled, not timing it
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert httpx.get(attack).status_code == 403  # the broken file changed nothing
+        acl.write_text(json.dumps(relaxed))
+        os.kill(proc.pid, signal.SIGHUP)
+        while reloads("success") < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert httpx.get(attack).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{admin}/readyz").json()["acl"] == "relaxed"

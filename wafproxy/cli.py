@@ -23,6 +23,7 @@ import ssl
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,9 @@ def admin_config(settings: Settings, app: Any) -> uvicorn.Config:
 
 async def run_servers(servers: Sequence[uvicorn.Server],
                       on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
-                      sockets: dict[int, list[Any]] | None = None) -> None:
-    """Serve all ``servers`` in this loop until SIGINT/SIGTERM (twice: force)."""
+                      sockets: dict[int, list[Any]] | None = None,
+                      on_hangup: Callable[[], None] | None = None) -> None:
+    """Serve all ``servers`` in this loop until SIGINT/SIGTERM (twice: force); SIGHUP reloads."""
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -118,6 +120,8 @@ async def run_servers(servers: Sequence[uvicorn.Server],
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
+    if on_hangup is not None:
+        loop.add_signal_handler(signal.SIGHUP, on_hangup)
     tasks = [asyncio.create_task(s.serve(sockets=(sockets or {}).get(i))) for i, s in enumerate(servers)]
     if on_started is not None:
         while not all(s.started for s in servers):
@@ -134,7 +138,7 @@ async def run_servers(servers: Sequence[uvicorn.Server],
                 stop()
         await asyncio.gather(*tasks)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
 
 
@@ -163,7 +167,24 @@ async def _serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Se
     for server, sock in extra:
         sockets[len(servers)] = [sock]
         servers.append(server)
-    await run_servers(servers, on_started, sockets)
+
+    def reload() -> None:
+        # Compile the new ACL fully, then swap one reference (in-flight requests keep the old one).
+        # A broken file keeps the running ACL: better the last good rules than none.
+        try:
+            fresh = _load_acl(settings)
+        except WebAclError as exc:
+            logger.error("web ACL reload failed, keeping %r: %s", data.middleware.acl.name, exc)
+            if metrics is not None:
+                metrics.config_reload("error")
+            return
+        data.middleware.swap_acl(fresh)
+        readiness.acl_name = fresh.name
+        logger.info("web ACL reloaded: %r from %s", fresh.name, settings.acl)
+        if metrics is not None:
+            metrics.config_reload("success", time.time())
+
+    await run_servers(servers, on_started, sockets, on_hangup=reload)
 
 
 def _serve_workers(settings: Settings) -> int:

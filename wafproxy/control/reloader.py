@@ -1,0 +1,254 @@
+"""Hot reload: compile the new ACL, swap it atomically, keep the old one when compilation fails.
+
+Triggers: a control-plane change (``apply``), a changed file (an mtime/inode/size poll of every
+file the store reads), ``SIGHUP``, an expired temporary IP-set entry, and — with ``redis_url`` — a
+change published by another worker or host. Each is the same path: build the candidate documents,
+compile them off the event loop, then call every ``swap`` callback with the new ``CompiledWebACL``
+(``WafMiddleware.swap_acl``: one reference assignment, so in-flight requests finish on the old
+ACL). A failure counts ``config_reload("failure")``, logs the file and JSON path, and changes
+nothing; the API turns it into ``WAFInvalidParameterException``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from wafproxy.control.compiling import Compiler
+from wafproxy.control.resources import Names, Resource
+from wafproxy.control.store import ResourceStore, StoreError
+from wafproxy.control.ttl import TempEntries
+from wafproxy.engine.compiler import CompiledWebACL
+from wafproxy.engine.errors import WebAclError
+
+log = logging.getLogger("wafproxy.control")
+
+DEFAULT_CHANNEL = "wafproxy:control"
+MAX_MESSAGE_BYTES = 64 << 20  # a snapshot with every IP set full is ~ a few MB; refuse absurd ones
+
+
+class ReloadFailed(Exception):
+    """The candidate ACL did not compile; ``error`` has the file and JSON path."""
+
+    def __init__(self, error: WebAclError | StoreError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class Reloader:
+    """Owns the store and the currently serving ``CompiledWebACL`` of one process."""
+
+    def __init__(
+        self,
+        acl_path: str | Path,
+        *,
+        swap: Callable[[CompiledWebACL], None] | Iterable[Callable[[CompiledWebACL], None]] = (),
+        state_dir: str | Path | None = None,
+        names: Names = Names(),
+        compiler: Compiler | None = None,
+        metrics: Any = None,
+        redis_url: str | None = None,
+        channel: str = DEFAULT_CHANNEL,
+        poll_interval: float = 1.0,
+        persist: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.acl_path = Path(acl_path)
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.names = names
+        self.compiler = compiler or Compiler(account=names.account)
+        self._swaps = [swap] if callable(swap) else list(swap)
+        self.metrics = metrics
+        self.redis_url = redis_url
+        self.channel = channel
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.instance = uuid.uuid4().hex
+        self.lock = asyncio.Lock()  # serializes every change: API calls and background reloads
+        self.store = ResourceStore.open(self.acl_path, state_dir=self.state_dir, names=names, persist=persist)
+        self.current: CompiledWebACL = self.compiler.compile(
+            self.store.web_acl, self.store.all(), self.store.temp, clock())
+        self.last_error: str | None = None
+        self.reloads = 0
+        self.failures = 0
+        self._signature = self.store.signature()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._redis: Any = None
+        self._subscribed = asyncio.Event()
+
+    def add_swap(self, swap: Callable[[CompiledWebACL], None]) -> None:
+        self._swaps.append(swap)
+
+    # ---- the one reload path ----------------------------------------------------------------------
+
+    async def compile(self, acl: Resource, resources: list[Resource], temp: TempEntries) -> CompiledWebACL:
+        """Compile a candidate off the event loop (hyperscan compiles can take a while)."""
+        now = self.clock()
+        try:
+            return await asyncio.to_thread(self.compiler.compile, acl, resources, temp, now)
+        except WebAclError as exc:
+            self._failed(exc, "compile")
+            raise ReloadFailed(exc) from None
+
+    def install(self, compiled: CompiledWebACL, reason: str) -> None:
+        """Swap ``compiled`` in everywhere, count it, remember the file signature."""
+        self.current = compiled
+        for swap in self._swaps:
+            swap(compiled)
+        self.reloads += 1
+        self.last_error = None
+        self._signature = self.store.signature()
+        if self.metrics is not None:
+            self.metrics.config_reload("success", self.clock())
+            for name, n in compiled.ip_set_sizes().items():
+                self.metrics.ip_set_entries(name, n)
+        log.info("web ACL %s reloaded (%s), capacity %d", compiled.name, reason, compiled.capacity)
+
+    def _failed(self, exc: Exception, reason: str) -> None:
+        self.failures += 1
+        self.last_error = str(exc)
+        if self.metrics is not None:
+            self.metrics.config_reload("failure")
+        log.warning("reload (%s) failed, the previous web ACL keeps serving: %s", reason, exc)
+
+    async def recompile(self, reason: str) -> CompiledWebACL:
+        """Compile the store as it is now and swap it in (TTL expiry, SIGHUP after a re-read)."""
+        compiled = await self.compile(self.store.web_acl, self.store.all(), self.store.temp)
+        self.install(compiled, reason)
+        return compiled
+
+    async def reload_from_disk(self, reason: str = "file") -> bool:
+        """Re-read every file; on success replace the store and swap. False: old ACL kept."""
+        async with self.lock:
+            try:
+                store = await asyncio.to_thread(
+                    ResourceStore.open, self.acl_path, state_dir=self.state_dir, names=self.names,
+                    persist=self.store.persist)
+            except (StoreError, WebAclError, OSError) as exc:
+                self._failed(exc, reason)
+                self._signature = self.store.signature()  # do not retry the same broken files forever
+                return False
+            try:
+                compiled = await self.compile(store.web_acl, store.all(), store.temp)
+            except ReloadFailed:
+                self._signature = self.store.signature()
+                return False
+            self.store = store
+            self.install(compiled, reason)
+            return True
+
+    # ---- background triggers ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the file watch / TTL tick and, with ``redis_url``, the pub/sub subscriber."""
+        self._tasks.append(asyncio.create_task(self._poll(), name="wafproxy-reload-poll"))
+        if self.redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.from_url(self.redis_url)
+            self._tasks.append(asyncio.create_task(self._subscribe(), name="wafproxy-reload-redis"))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._subscribed.wait(), 5.0)
+
+    def install_sighup(self) -> bool:
+        """SIGHUP → re-read the files. Only possible on the main thread's loop; False otherwise."""
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload_from_disk("sighup")))
+        except (RuntimeError, ValueError, NotImplementedError):
+            return False
+        return True
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a watcher that dies silently is worse than a logged error
+                log.exception("reload watcher error")
+
+    async def _tick(self) -> None:
+        signature = await asyncio.to_thread(self.store.signature)
+        if signature != self._signature:
+            await self.reload_from_disk("file")
+            return
+        nxt = self.store.temp.next_expiry()
+        if nxt is not None and nxt <= self.clock():
+            async with self.lock:
+                if self.store.temp.expire(self.clock()):
+                    await asyncio.to_thread(self.store.save_temp)
+                    with contextlib.suppress(ReloadFailed):
+                        await self.recompile("ttl-expiry")
+
+    # ---- Redis pub/sub ----------------------------------------------------------------------------
+
+    async def publish(self) -> None:
+        """Tell every other worker and host: here is the state that now serves."""
+        if self._redis is None:
+            return
+        message = json.dumps({"Origin": self.instance, "Snapshot": self.store.snapshot()})
+        try:
+            await self._redis.publish(self.channel, message)
+        except Exception as exc:  # the change is persisted; file watchers still pick it up
+            log.warning("could not publish the change to redis: %s", type(exc).__name__)
+
+    async def _subscribe(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                pubsub = self._redis.pubsub()
+                await pubsub.subscribe(self.channel)
+                self._subscribed.set()
+                backoff = 0.1
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        await self._on_message(message.get("data") or b"")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("redis subscription lost (%s), retrying", type(exc).__name__)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _on_message(self, data: bytes) -> None:
+        if len(data) > MAX_MESSAGE_BYTES:
+            log.warning("ignoring an oversized control message (%d bytes)", len(data))
+            return
+        try:
+            message = json.loads(data)
+            if message.get("Origin") == self.instance:
+                return
+            snapshot = message["Snapshot"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("ignoring a malformed control message")
+            return
+        async with self.lock:
+            try:
+                changed = await asyncio.to_thread(self.store.apply_snapshot, snapshot)
+            except (KeyError, TypeError, ValueError, OSError) as exc:
+                self._failed(exc, "redis")
+                return
+            if changed:
+                with contextlib.suppress(ReloadFailed):
+                    await self.recompile("redis")

@@ -136,7 +136,11 @@ class KmsCore:
             if rec.deletion_date is not None:
                 self._next_purge = min(self._next_purge, rec.deletion_date)
             if material is not None and version is not None:
-                self._materials.setdefault(rec.key_id, {})[version] = material
+                cached = self._materials.get(rec.key_id)
+                if cached is not None:
+                    cached[version] = material
+                elif version == 1:  # a new key: its only version. Otherwise load all versions lazily.
+                    self._materials[rec.key_id] = {1: material}
             return rec
 
     def rotate(self, rec: KeyRecord, now: float) -> KeyRecord:

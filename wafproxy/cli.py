@@ -25,7 +25,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -34,7 +33,7 @@ from uvicorn.supervisors import Multiprocess
 
 from wafproxy import __version__
 from wafproxy.engine.errors import WebAclError
-from wafproxy.settings import HostPort, Settings, SettingsError, UpstreamRoute, add_arguments, resolve
+from wafproxy.settings import HostPort, Settings, SettingsError, add_arguments, resolve
 
 SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli",)
 EXIT_CONFIG = 2
@@ -60,7 +59,7 @@ def listen_socket(address: HostPort, flag: str) -> socket.socket:
     return sock
 
 
-class _Server(uvicorn.Server):
+class QuietServer(uvicorn.Server):
     """A uvicorn server that leaves signals to us: several servers share one loop and one Ctrl-C."""
 
     @contextlib.contextmanager
@@ -68,7 +67,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _log_config(level: str) -> dict[str, Any]:
+def log_config(level: str) -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["wafproxy"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
     return config
@@ -93,7 +92,7 @@ def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
         http=BoundedHttpToolsProtocol, access_log=False, proxy_headers=False, server_header=False,
         # The upstream's Date is forwarded; uvicorn would prepend a second one.
         date_header=False,
-        log_config=_log_config(settings.log_level), log_level=settings.log_level, **tls, **extra,
+        log_config=log_config(settings.log_level), log_level=settings.log_level, **tls, **extra,
     )
 
 
@@ -101,7 +100,7 @@ def admin_config(settings: Settings, app: Any) -> uvicorn.Config:
     return uvicorn.Config(
         app, host=settings.admin_listen.host, port=settings.admin_listen.port, loop="uvloop",
         http="httptools", access_log=False, lifespan="off", proxy_headers=False,
-        log_config=_log_config(settings.log_level), log_level=settings.log_level,
+        log_config=log_config(settings.log_level), log_level=settings.log_level,
     )
 
 
@@ -142,26 +141,26 @@ async def run_servers(servers: Sequence[uvicorn.Server],
             loop.remove_signal_handler(sig)
 
 
-def _load_acl(settings: Settings) -> Any:
+def load_acl(settings: Settings) -> Any:
     from wafproxy.aclfiles import load_web_acl
 
     return load_web_acl(settings.acl)
 
 
-async def _serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
+async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
                             on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
                             acl: Any = None) -> None:
     from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
     from wafproxy.asgi.app import build_data_path, build_event_sink
 
-    acl = acl if acl is not None else _load_acl(settings)
+    acl = acl if acl is not None else load_acl(settings)
     sink, metrics, closeables = build_event_sink(settings)
     data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics)
     data.closeables.extend(closeables)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
     admin = create_admin_app(readiness, metrics.render if metrics else None)
-    servers: list[uvicorn.Server] = [_Server(data_config(settings, data.app, lifespan="on")),
-                                     _Server(admin_config(settings, admin))]
+    servers: list[uvicorn.Server] = [QuietServer(data_config(settings, data.app, lifespan="on")),
+                                     QuietServer(admin_config(settings, admin))]
     sockets: dict[int, list[Any]] = {0: [listen_socket(settings.listen, "--listen")],
                                      1: [listen_socket(settings.admin_listen, "--admin-listen")]}
     for server, sock in extra:
@@ -172,7 +171,7 @@ async def _serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Se
         # Compile the new ACL fully, then swap one reference (in-flight requests keep the old one).
         # A broken file keeps the running ACL: better the last good rules than none.
         try:
-            fresh = _load_acl(settings)
+            fresh = load_acl(settings)
         except WebAclError as exc:
             logger.error("web ACL reload failed, keeping %r: %s", data.middleware.acl.name, exc)
             if metrics is not None:
@@ -202,7 +201,7 @@ def _serve_workers(settings: Settings) -> int:
         from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
         from wafproxy.observability.metrics import WafMetrics
 
-        acl = _load_acl(settings)  # fail here, once, rather than in every worker
+        acl = load_acl(settings)  # fail here, once, rather than in every worker
         readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
         sock = listen_socket(settings.listen, "--listen")
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
@@ -229,79 +228,21 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = resolve(args, os.environ)
     if not settings.upstreams:
         raise SettingsError("--upstream", "required (or set WAFPROXY_UPSTREAM)")
-    logging.config.dictConfig(_log_config(settings.log_level))
+    logging.config.dictConfig(log_config(settings.log_level))
     if settings.workers > 1:
         return _serve_workers(settings)
     import uvloop
 
-    uvloop.run(_serve_in_process(settings))
+    uvloop.run(serve_in_process(settings))
     return 0
-
-
-def _bound(server: uvicorn.Server) -> str:
-    """HOST:PORT a started server actually listens on (the port may have been 0)."""
-    host, port = server.servers[0].sockets[0].getsockname()[:2]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """The proxy + default ACL in front of ``demo_app`` (and the KMS) on loopback, until Ctrl-C."""
-    import dataclasses
+    from wafproxy.demo_app import run_demo
 
-    import uvloop
-
-    from wafproxy.demo_app import blocked_examples, create_demo_app, start_kms
-
-    base = resolve(args, os.environ, exclude=("upstream",))
-    logging.config.dictConfig(_log_config(base.log_level))
-    demo_sock, kms_sock = _loopback_socket(), _loopback_socket()
-    demo_url = f"http://127.0.0.1:{demo_sock.getsockname()[1]}"
-    settings = dataclasses.replace(base, upstreams=(UpstreamRoute(demo_url),), workers=1)
-    acl = _load_acl(settings)
-    attacks = blocked_examples(acl)
-    scheme = "https" if settings.tls_cert else "http"
-    with tempfile.TemporaryDirectory(prefix="wafproxy-demo-") as tmp:
-        kms = start_kms(Path(tmp))
-        side = [(_Server(_side_config(settings, app)), sock)
-                for app, sock in ((create_demo_app(), demo_sock), (kms.app, kms_sock))]
-
-        def banner(servers: Sequence[uvicorn.Server]) -> None:
-            waf = f"{scheme}://{_bound(servers[0])}"
-            admin = f"http://{_bound(servers[1])}"
-            kms_url = f"http://{_bound(servers[3])}"
-            lines = [
-                f"wafproxy {__version__} demo: web ACL {acl.name!r} in front of a demo shop (Ctrl-C stops).",
-                f"  demo app, unprotected:  {demo_url}/",
-                f"  the same, through WAF:  {waf}/",
-                f"  a benign request:       curl -i '{waf}/search?q=teapot'",
-                *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
-                f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
-                f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
-                f"  KMS (AWS API):          AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} "
-                f"aws --region us-east-1 kms create-key --endpoint-url {kms_url}",
-            ]
-            print("\n".join(lines), flush=True)
-
-        try:
-            uvloop.run(_serve_in_process(settings, extra=side, on_started=banner, acl=acl))
-        finally:
-            kms.close()
-            demo_sock.close()
-            kms_sock.close()
-    return 0
-
-
-def _loopback_socket() -> socket.socket:
-    """An ephemeral loopback port for an in-process side server (never reachable from outside)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-def _side_config(settings: Settings, app: Any) -> uvicorn.Config:
-    return uvicorn.Config(app, loop="uvloop", http="httptools", access_log=False, lifespan="off",
-                          log_config=_log_config(settings.log_level), log_level=settings.log_level)
+    settings = resolve(args, os.environ, exclude=("upstream",))
+    logging.config.dictConfig(log_config(settings.log_level))
+    return run_demo(settings)
 
 
 def _cmd_version(args: argparse.Namespace) -> int:

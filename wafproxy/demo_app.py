@@ -1,4 +1,5 @@
-"""The demo upstream behind ``wafproxy demo``: a small shop API with the routes attacks aim at.
+"""``wafproxy demo``: a small shop API with the routes attacks aim at, and the runner that puts the
+proxy (default web ACL), the admin endpoints and the KMS sidecar around it.
 
 A search page that reflects its query (XSS bait), JSON CRUD on ``/api/items`` (PUT/PATCH/DELETE),
 a form login, static files. It is deliberately naive — it trusts its input — so that what the WAF
@@ -7,10 +8,13 @@ stops is visible. It keeps its state in memory, capped, and is never meant for r
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import secrets
-from collections.abc import Callable
+import socket
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from wafproxy import __version__
+from wafproxy.settings import Settings, UpstreamRoute
 
 MAX_ITEMS = 1000  # every per-key table capped (STYLE): the demo is reachable by anyone on loopback
 
@@ -172,3 +179,66 @@ def start_kms(data_dir: Path) -> DemoKms:
     service = KmsService.open(data_dir=data_dir / "kms", root_key=secrets.token_bytes(32),
                               credentials=CredentialStore.load(creds))
     return DemoKms(service.app, creds, service.close)
+
+
+def _bound(server: Any) -> str:
+    """HOST:PORT a started server actually listens on (the port may have been 0)."""
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _loopback_socket() -> socket.socket:
+    """An ephemeral loopback port for an in-process side server (never reachable from outside)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def run_demo(base: Settings) -> int:
+    """``wafproxy demo``: the proxy + ``base.acl`` in front of the demo shop, with the KMS, on
+    loopback ports of their own, all in this process and loop, until Ctrl-C."""
+    import uvicorn
+    import uvloop
+
+    from wafproxy.cli import QuietServer, load_acl, log_config, serve_in_process
+
+    demo_sock, kms_sock = _loopback_socket(), _loopback_socket()
+    demo_url = f"http://127.0.0.1:{demo_sock.getsockname()[1]}"
+    settings = dataclasses.replace(base, upstreams=(UpstreamRoute(demo_url),), workers=1)
+    acl = load_acl(settings)
+    attacks = blocked_examples(acl)
+    scheme = "https" if settings.tls_cert else "http"
+
+    def side(app: Any) -> Any:
+        return QuietServer(uvicorn.Config(app, loop="uvloop", http="httptools", access_log=False,
+                                          lifespan="off", log_config=log_config(settings.log_level),
+                                          log_level=settings.log_level))
+
+    with tempfile.TemporaryDirectory(prefix="wafproxy-demo-") as tmp:
+        kms = start_kms(Path(tmp))
+
+        def banner(servers: Sequence[Any]) -> None:
+            waf = f"{scheme}://{_bound(servers[0])}"
+            admin = f"http://{_bound(servers[1])}"
+            lines = [
+                f"wafproxy {__version__} demo: web ACL {acl.name!r} in front of a demo shop (Ctrl-C stops).",
+                f"  demo app, unprotected:  {demo_url}/",
+                f"  the same, through WAF:  {waf}/",
+                f"  a benign request:       curl -i '{waf}/search?q=teapot'",
+                *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
+                f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
+                f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
+                f"  KMS (AWS API):          AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} "
+                f"aws --region us-east-1 kms create-key --endpoint-url http://{_bound(servers[3])}",
+            ]
+            print("\n".join(lines), flush=True)
+
+        extra = [(side(create_demo_app()), demo_sock), (side(kms.app), kms_sock)]
+        try:
+            uvloop.run(serve_in_process(settings, extra=extra, on_started=banner, acl=acl))
+        finally:
+            kms.close()
+            demo_sock.close()
+            kms_sock.close()
+    return 0

@@ -133,3 +133,18 @@ def running_stack(tmp: Path, *, policies: bool = True, redis_url: str | None = N
     admin = mount(plane, create_admin_app(Readiness(acl_name=reloader.current.name), metrics.render))
     with uvicorn_in_thread(middleware) as data, uvicorn_in_thread(admin, lifespan="on") as adm:
         yield Stack(data.url, adm.url, plane, reloader, middleware, metrics, acl_path)
+
+
+def signed_call(admin_url: str, operation: str, body: dict[str, Any], who: str = "admin") -> tuple[int, Any]:
+    """A raw SigV4-signed JSON 1.1 call (our extension operations are not in botocore's model)."""
+    import httpx
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    data = json.dumps(body).encode()
+    req = AWSRequest(method="POST", url=admin_url + "/", data=data, headers={
+        "X-Amz-Target": f"AWSWAF_20190729.{operation}", "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials(*KEYS[who]), "wafv2", "us-east-1").add_auth(req)
+    resp = httpx.post(admin_url + "/", content=data, headers=dict(req.headers.items()))
+    return resp.status_code, resp.json()

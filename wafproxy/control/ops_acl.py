@@ -19,7 +19,7 @@ from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.control import errors
 from wafproxy.control.plane_util import paginate, synthetic_acl
-from wafproxy.control.wireforms import from_wire, to_wire
+from wafproxy.control.wireforms import from_wire, qualify_refs, to_wire
 from wafproxy.engine.errors import WebAclError
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     def acl_shape() -> dict[str, Any]:
         res = plane.store.web_acl
         compiled = plane.reloader.current
-        return {**to_wire(dict(res.document)), "Capacity": compiled.capacity, "LabelNamespace": compiled.label_namespace}
+        return {**qualify_refs(to_wire(dict(res.document)), plane.arn_of), "Capacity": compiled.capacity, "LabelNamespace": compiled.label_namespace}
 
     async def list_web_acls(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)

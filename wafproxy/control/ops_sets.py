@@ -18,7 +18,7 @@ from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.control import errors
 from wafproxy.control.plane_util import paginate, synthetic_acl
-from wafproxy.control.wireforms import from_wire, to_wire
+from wafproxy.control.wireforms import from_wire, qualify_refs, to_wire
 from wafproxy.control.resources import FIELD, SUBDIR, WRAPPER, Kind, Resource, content_token
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
@@ -99,7 +99,7 @@ def _vis(name: str) -> dict[str, Any]:
 
 
 def _get_shape(plane: ControlPlane, res: Resource) -> dict[str, Any]:
-    doc = to_wire(dict(res.document))
+    doc = qualify_refs(to_wire(dict(res.document)), plane.arn_of)
     if res.kind == "rulegroup":
         doc.setdefault("LabelNamespace", f"awswaf:{plane.reloader.names.account}:rulegroup:{res.name}:")
     return doc

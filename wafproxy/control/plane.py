@@ -119,6 +119,10 @@ class ControlPlane:
             raise errors.nonexistent(f"{FIELD[kind]} {name}")
         return res
 
+    def arn_of(self, kind: Kind, name: str) -> str | None:
+        res = self.store.get(kind, name)
+        return res.arn if res is not None else None
+
     @staticmethod
     def check_token(res: Resource, params: Params) -> None:
         token = params.str("LockToken", max_len=36)

@@ -46,3 +46,25 @@ def from_wire(value: Any) -> Any:
     if isinstance(value, list):
         return [from_wire(v) for v in value]
     return value
+
+
+_REF_KINDS = {"IPSetReferenceStatement": "ipset", "RegexPatternSetReferenceStatement": "regexpatternset",
+              "RuleGroupReferenceStatement": "rulegroup"}
+
+
+def qualify_refs(value: Any, arn_of: Any) -> Any:
+    """Rule files may reference documents by bare name; the API shows full ARNs (the model requires
+    ARNs of at least 20 characters, so a GetWebACL → UpdateWebACL round trip must carry them).
+    ``arn_of(kind, name)`` returns the ARN or None (left as it is)."""
+    if isinstance(value, dict):
+        out = {k: qualify_refs(v, arn_of) for k, v in value.items()}
+        for key, kind in _REF_KINDS.items():
+            ref = out.get(key)
+            if isinstance(ref, dict) and isinstance(ref.get("ARN"), str) and not ref["ARN"].startswith("arn:"):
+                arn = arn_of(kind, ref["ARN"])
+                if arn is not None:
+                    out[key] = {**ref, "ARN": arn}
+        return out
+    if isinstance(value, list):
+        return [qualify_refs(v, arn_of) for v in value]
+    return value

@@ -8,12 +8,13 @@ the context of the web ACL that references the group (labels, bodies, limits).
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 from dataclasses import dataclass
 from typing import Literal
 
 from wafproxy.engine.doc import Node
 
+MAX_ADDRESSES = 10_000_000
 DocKind = Literal["WebACL", "RuleGroup", "IPSet", "RegexPatternSet"]
 _WRAPPERS: tuple[DocKind, ...] = ("WebACL", "RuleGroup", "IPSet", "RegexPatternSet")
 # Output-only members of the get-* responses besides the document itself.
@@ -75,18 +76,42 @@ def parse_ip_set(node: Node) -> IPSet:
     )
     name = node.at("Name").name()
     version = node.at("IPAddressVersion").enum(("IPV4", "IPV6"))
-    want = 4 if version == "IPV4" else 6
+    addresses = node.at("Addresses")
+    if not isinstance(addresses.value, list):
+        addresses.fail("expected a list of CIDRs")
+    if len(addresses.value) > MAX_ADDRESSES:
+        addresses.fail(f"more than {MAX_ADDRESSES} addresses")
+    family = socket.AF_INET if version == "IPV4" else socket.AF_INET6
     cidrs: list[str] = []
-    for item in node.at("Addresses").items(max_len=10_000_000):
-        text = item.str_(1, 50)
-        try:
-            net = ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            item.fail(f"{text!r} is not an IP address or CIDR")
-        if net.version != want:
-            item.fail(f"{text!r} is not an {version} address")
-        cidrs.append(str(net))
+    for i, text in enumerate(addresses.value):
+        # The fast path (inet_pton, no objects per entry) keeps a million-entry set loading in seconds.
+        cidr = normalize_cidr(text, family) if isinstance(text, str) else None
+        if cidr is None:
+            item = Node(text, f"{addresses.path}[{i}]")
+            item.str_(1, 50)
+            item.fail(f"{text!r} is not an {version} address or CIDR")
+        cidrs.append(cidr)
     return IPSet(name, _str(d.get("ARN")), version, tuple(cidrs))  # type: ignore[arg-type]
+
+
+def normalize_cidr(text: str, family: int) -> str | None:
+    """``10.1.2.3/8`` -> ``10.0.0.0/8`` (host bits cleared, as AWS stores it); None when invalid."""
+    addr, slash, plen = text.partition("/")
+    bits = 32 if family == socket.AF_INET else 128
+    if slash:
+        if not plen.isdigit() or len(plen) > 3 or int(plen) > bits:
+            return None
+        prefix = int(plen)
+    else:
+        prefix = bits
+    try:
+        packed = socket.inet_pton(family, addr)
+    except (OSError, ValueError):
+        return None
+    if prefix < bits:
+        value = int.from_bytes(packed, "big") & ~((1 << (bits - prefix)) - 1)
+        packed = value.to_bytes(bits // 8, "big")
+    return f"{socket.inet_ntop(family, packed)}/{prefix}"
 
 
 def parse_regex_pattern_set(node: Node) -> RegexPatternSet:

@@ -455,3 +455,29 @@ def test_sighup_reloads_the_acl_and_keeps_it_when_the_new_one_is_broken(
             time.sleep(0.05)
         assert httpx.get(attack).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{admin}/readyz").json()["acl"] == "relaxed"
+
+
+def test_malformed_requests_are_logged(upstream: tuple[RunningServer, Upstream], acl_path: Path) -> None:
+    server, _ = upstream
+    port, admin = free_port(), free_port()
+    args = (
+        "serve",
+        "--upstream",
+        server.url,
+        "--acl",
+        str(acl_path),
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--admin-listen",
+        f"127.0.0.1:{admin}",
+    )
+    with wafproxy_process(*args, wait_ports=(port, admin)) as proc:
+        assert _raw(port, b"GET / HTTP/1.1\r\nHost: x\r\nBad\x01: v\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+        assert _raw(port, b"GET / HTTP/1.1\r\nX: " + b"a" * 100_000 + b"\r\n\r\n").startswith(
+            b"HTTP/1.1 400 "
+        )
+        proc.terminate()
+        proc.wait(timeout=15)
+        output = proc.stdout.read().decode() if proc.stdout else ""
+    assert "Invalid HTTP request received" in output
+    assert "Request head over 65536 bytes refused" in output

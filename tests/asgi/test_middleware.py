@@ -324,3 +324,33 @@ def test_lifespan_passes_through(acl_file: Path) -> None:
     with uvicorn_in_thread(WafMiddleware(inner, acl=str(acl_file)), lifespan="on"):
         pass
     assert started == ["lifespan.startup", "lifespan.shutdown"]
+
+
+def test_captcha_and_challenge_answer_like_aws(tmp_path: Path) -> None:
+    """AWS answers CAPTCHA with 405 and CHALLENGE with 202 (interstitials; ours are text for now)."""
+    rules = [
+        {
+            "Name": "Cap",
+            "Priority": 20,
+            "Action": {"Captcha": {}},
+            "VisibilityConfig": _VIS,
+            "Statement": _byte_match({"UriPath": {}}, "/captcha", "STARTS_WITH"),
+        },
+        {
+            "Name": "Chal",
+            "Priority": 21,
+            "Action": {"Challenge": {}},
+            "VisibilityConfig": _VIS,
+            "Statement": _byte_match({"UriPath": {}}, "/challenge", "STARTS_WITH"),
+        },
+    ]
+    acl = tmp_path / "acl.json"
+    acl.write_text(json.dumps(acl_document(rules)))
+    seen = Seen()
+    with uvicorn_in_thread(protected_app(str(acl), seen)) as server:
+        captcha = httpx.get(f"{server.url}/captcha/x")
+        challenge = httpx.get(f"{server.url}/challenge/x")
+    assert (captcha.status_code, challenge.status_code) == (405, 202)
+    assert "captcha" in captcha.text.lower() and "challenge" in challenge.text.lower()
+    assert captcha.headers["cache-control"] == "no-store"
+    assert seen.paths == []

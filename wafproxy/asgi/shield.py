@@ -428,6 +428,21 @@ def header_signature(scope: Scope) -> str:
     return digest.hexdigest()
 
 
+HISTORY_KEYS = 1000
+"""Heaviest keys kept per baseline second for replaying candidate rules (Count mode on history)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Second:
+    """One baseline second: its total, the busiest key of each kind, and the heavy keys."""
+
+    second: int
+    total: int
+    ceiling_ip: int
+    ceiling_signature: int
+    heavy: dict[tuple[str, str], int]
+
+
 class FloodGuard:
     """Learns a per-second baseline; in a flood, derives ``FloodRule``s for offending keys,
     checks each against the recent benign traffic (it must refuse at most ``max_collateral``
@@ -442,9 +457,7 @@ class FloodGuard:
         self.events: Counter[str] = Counter()
         self._second: int | None = None
         self._counts: Counter[tuple[str, str]] = Counter()
-        self._history: deque[tuple[int, dict[tuple[str, str], int]]] = deque(
-            maxlen=self.settings.baseline_seconds
-        )
+        self._history: deque[_Second] = deque(maxlen=self.settings.baseline_seconds)
         self._baseline: float | None = None
         self._known: dict[str, int] = {}  # client keys seen outside floods (capped)
 
@@ -485,26 +498,34 @@ class FloodGuard:
             self.events["flood_seconds"] += 1
             self._derive(counts, total - (baseline or 0.0), now)
             return
-        self._learn(closing, dict(counts), total)
+        self._learn(closing, counts, total)
         for empty in range(max(closing + 1, second - s.baseline_seconds), second):
-            self._learn(empty, {}, 0)  # quiet seconds are part of the baseline too
+            self._learn(empty, Counter(), 0)  # quiet seconds are part of the baseline too
 
-    def _learn(self, second: int, counts: dict[tuple[str, str], int], total: int) -> None:
-        self._history.append((second, counts))
-        self._baseline = total if self._baseline is None else 0.9 * self._baseline + 0.1 * total
-        for kind, key in counts:
+    def _learn(self, second: int, counts: Counter[tuple[str, str]], total: int) -> None:
+        s = self.settings
+        ceiling = {"ip": 0, "signature": 0}
+        for (kind, key), c in counts.items():
+            ceiling[kind] = max(ceiling[kind], c)
             if kind == "ip":
                 self._known.pop(key, None)
                 self._known[key] = second
-        while len(self._known) > self.settings.max_keys_per_second:
+        while len(self._known) > s.max_keys_per_second:
             del self._known[next(iter(self._known))]
+        # Keep only keys a derived rule could ever refuse (a rule's limit is >= min_source_rps per
+        # window), and at most the heaviest HISTORY_KEYS: the history stays bounded.
+        floor = math.ceil(s.min_source_rps / s.window_seconds)
+        heavy = dict(counts.most_common(HISTORY_KEYS))
+        heavy = {k: c for k, c in heavy.items() if c >= floor}
+        self._history.append(_Second(second, total, ceiling["ip"], ceiling["signature"], heavy))
+        self._baseline = total if self._baseline is None else 0.9 * self._baseline + 0.1 * total
 
     def _derive(self, counts: Counter[tuple[str, str]], excess: float, now: float) -> None:
         s = self.settings
-        ceiling = {"ip": 1, "signature": 1}
-        for _, past in self._history:
-            for (kind, _), c in past.items():
-                ceiling[kind] = max(ceiling[kind], c)
+        ceiling = {
+            "ip": max([1, *(past.ceiling_ip for past in self._history)]),
+            "signature": max([1, *(past.ceiling_signature for past in self._history)]),
+        }
         explained = 0.0
         for kind in ("ip", "signature"):
             if kind == "signature" and explained >= excess / 2:
@@ -549,11 +570,12 @@ class FloodGuard:
         """Share of the recent benign requests the rule would have refused (Count mode on history)."""
         window: deque[tuple[int, int]] = deque()
         in_window = refused = total = 0
-        for second, counts in self._history:
-            total += sum(c for (k, _), c in counts.items() if k == "ip")
+        for past in self._history:
+            total += past.total
+            second = past.second
             while window and window[0][0] <= second - self.settings.window_seconds:
                 in_window -= window.popleft()[1]
-            x = counts.get((kind, key), 0)
+            x = past.heavy.get((kind, key), 0)
             refused += max(0, min(x, in_window + x - limit))
             in_window += x
             window.append((second, x))

@@ -354,3 +354,16 @@ def test_captcha_and_challenge_answer_like_aws(tmp_path: Path) -> None:
     assert "captcha" in captcha.text.lower() and "challenge" in challenge.text.lower()
     assert captcha.headers["cache-control"] == "no-store"
     assert seen.paths == []
+
+
+def test_rate_rule_without_a_store_never_limits_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    acl = tmp_path / "rate.json"
+    acl.write_text(json.dumps(acl_document([RATE_RULE])))
+    with uvicorn_in_thread(protected_app(str(acl), Seen())) as server:
+        with caplog.at_level("WARNING", logger="wafproxy.middleware"):
+            codes = {httpx.get(f"{server.url}/api/x").status_code for _ in range(3)}
+    assert codes == {200}
+    assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
+    assert "without a rate_store" in caplog.records[0].message

@@ -110,6 +110,7 @@ class WafMiddleware:
         self.fail_opens = 0
         self._on_fail_open = on_fail_open  # e.g. WafMetrics.fail_open
         self._last_error_log = float("-inf")
+        self._warned_no_store = False
 
     @property
     def acl(self) -> Any:
@@ -275,6 +276,11 @@ class WafMiddleware:
                     if store is not None:
                         answer = store.hit(check, now)
                         limited = bool(await answer if inspect.isawaitable(answer) else answer)
+                    elif not self._warned_no_store:
+                        self._warned_no_store = True
+                        logger.warning("rate-based rule %s evaluated without a rate_store: it never "
+                                       "limits (pass rate_store=MemoryRateStore() to WafMiddleware)",
+                                       check.rule_id)
                     check = steps.send(limited)
             except StopIteration as done:
                 decision: Decision = done.value

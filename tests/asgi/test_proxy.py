@@ -24,7 +24,8 @@ UNTRUSTED_PEER = "127.0.0.3"
 @contextlib.contextmanager
 def serve_proxy(proxy: Any) -> Iterator[RunningServer]:
     # The upstream's Date/Server are forwarded; uvicorn must not add its own a second time.
-    with uvicorn_in_thread(proxy, server_header=False, date_header=False) as server:
+    # lifespan="on": the proxy closes its upstream connections at shutdown.
+    with uvicorn_in_thread(proxy, server_header=False, date_header=False, lifespan="on") as server:
         yield server
 
 

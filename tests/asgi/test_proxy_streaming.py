@@ -23,7 +23,7 @@ SIZE = 50 * 1024 * 1024
 
 async def test_50mb_response_streams_with_bounded_memory() -> None:
     echo = EchoApp()
-    with uvicorn_in_thread(echo) as up, uvicorn_in_thread(ReverseProxy(UpstreamConfig(up.url))) as px:
+    with uvicorn_in_thread(echo) as up, uvicorn_in_thread(ReverseProxy(UpstreamConfig(up.url)), lifespan="on") as px:
         async with httpx.AsyncClient(timeout=60) as client:
             tracemalloc.start()
             try:
@@ -50,7 +50,7 @@ async def test_client_leaving_mid_stream_stops_the_upstream_read() -> None:
     with uvicorn_in_thread(EchoApp()) as up:
         proxy = ReverseProxy(UpstreamConfig(up.url))
         [pool] = proxy.pools
-        with uvicorn_in_thread(proxy) as px:
+        with uvicorn_in_thread(proxy, lifespan="on") as px:
             async with httpx.AsyncClient(timeout=60) as client:
                 async with client.stream("GET", f"{px.url}/stream?size={SIZE}") as r:
                     async for _ in r.aiter_raw():

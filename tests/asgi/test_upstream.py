@@ -4,9 +4,12 @@ for the misbehaving-server cases uvicorn would never produce."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import ssl
 import threading
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
@@ -208,6 +211,7 @@ async def test_pool_is_bounded(upstream: RunningServer) -> None:
         await pool.request("GET", "/", [], b"")
     held.release()
     await (await pool.request("GET", "/", [], b"")).aread()
+    await pool.aclose()
 
 
 async def test_waiter_gets_the_released_connection(upstream: RunningServer) -> None:
@@ -219,6 +223,7 @@ async def test_waiter_gets_the_released_connection(upstream: RunningServer) -> N
     one = json.loads(await first.aread())
     two = json.loads(await (await waiting).aread())
     assert one["client"] == two["client"] and pool.open_connections == 1
+    await pool.aclose()
 
 
 async def test_tls_verified_against_ca(tls_files: TlsFiles, echo: EchoApp) -> None:
@@ -289,9 +294,27 @@ def test_config_rejects_tls_options_on_http() -> None:
 RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-async def raw_server(handler: RawHandler) -> tuple[asyncio.Server, str]:
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
-    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+@contextlib.asynccontextmanager
+async def raw_server(handler: RawHandler) -> AsyncIterator[str]:
+    """A plain TCP server running ``handler`` per connection; every connection is closed on exit."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            await handler(reader, writer)
+
+    server = await asyncio.start_server(run, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        for writer in writers:
+            writer.close()
+        for writer in writers:
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        await server.wait_closed()
 
 
 async def answer(
@@ -322,11 +345,11 @@ async def test_response_framing(wire: bytes, close: bool, status: int, body: byt
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await answer(writer, reader, wire, close)
 
-    server, url = await raw_server(handler)
-    async with server:
+    async with raw_server(handler) as url:
         pool = UpstreamPool(UpstreamConfig(url, read_timeout=5))
         resp = await pool.request("GET", "/", [], b"")
         assert (resp.status, await resp.aread()) == (status, body)
+        await pool.aclose()
 
 
 @pytest.mark.parametrize(
@@ -338,8 +361,7 @@ async def test_broken_responses_are_protocol_errors(wire: bytes) -> None:
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await answer(writer, reader, wire, True)
 
-    server, url = await raw_server(handler)
-    async with server:
+    async with raw_server(handler) as url:
         pool = UpstreamPool(UpstreamConfig(url, read_timeout=5))
         with pytest.raises(UpstreamProtocolError):
             resp = await pool.request("GET", "/", [], b"")
@@ -366,13 +388,13 @@ async def test_stale_keepalive_connection_is_retried_for_idempotent_requests(
         await reader.readuntil(b"\r\n\r\n")
         writer.transport.abort()
 
-    server, url = await raw_server(handler)
-    async with server:
+    async with raw_server(handler) as url:
         pool = UpstreamPool(UpstreamConfig(url, read_timeout=5))
         assert await (await pool.request(method, "/", [], b"")).aread() == b"ok"
         if retried:
             assert await (await pool.request(method, "/", [], b"")).aread() == b"ok"
             assert connections == 2
+            await pool.aclose()
         else:
             with pytest.raises(UpstreamProtocolError):
                 await pool.request(method, "/", [], b"")
@@ -395,3 +417,37 @@ async def test_request_smuggling_attempts_are_refused(pool: UpstreamPool, target
     with pytest.raises(ValueError):
         await pool.request("GET", target, headers, b"")
     assert pool.open_connections == 0  # refused before any connection was taken
+
+
+async def test_oversized_response_head_is_refused() -> None:
+    """llhttp would buffer a never-ending header forever; we stop at 64 KiB."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await answer(writer, reader, b"HTTP/1.1 200 OK\r\nx-big: " + b"a" * 100_000, False)
+        await reader.read()  # until the client gives up on us
+
+    async with raw_server(handler) as url:
+        pool = UpstreamPool(UpstreamConfig(url, read_timeout=3))
+        with pytest.raises(UpstreamProtocolError, match="64 KiB"):
+            await pool.request("GET", "/", [], b"")
+
+
+def test_pool_survives_a_new_event_loop(upstream: RunningServer) -> None:
+    """A pool kept across event loops (a restarted server) drops the old loop's idle connections.
+
+    Their sockets can only be freed by the GC (the old loop is closed): that ResourceWarning is
+    the expected cost of the misuse, not a leak of the normal path."""
+    pool = UpstreamPool(UpstreamConfig(upstream.url))
+
+    async def one(close: bool) -> tuple[str, int]:
+        echo = json.loads(await (await pool.request("GET", "/", [], b"")).aread())
+        if close:
+            await pool.aclose()
+        return tuple(echo["client"])  # type: ignore[return-value]
+
+    first = asyncio.run(one(close=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        second = asyncio.run(one(close=True))
+        gc.collect()
+    assert first != second

@@ -189,6 +189,7 @@ class UpstreamPool:
         self._waiters: deque[asyncio.Future[UpstreamConnection | None]] = deque()
         self._count = 0
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def open_connections(self) -> int:
@@ -274,18 +275,23 @@ class UpstreamPool:
             conn.request_sent = True
             return
         conn.write(head)
-        async for chunk in body:
-            if conn.closed or conn.headers_done or conn.error is not None:
-                return  # answered or failed early: request_sent stays False, never reused
-            if not chunk:
-                continue
-            if chunked:
-                conn.write(b"%x\r\n" % len(chunk))
-                conn.write(chunk)
-                conn.write(b"\r\n")
-            else:
-                conn.write(chunk)
-            await conn.drain()
+        try:
+            async for chunk in body:
+                if conn.closed or conn.headers_done or conn.error is not None:
+                    return  # answered or failed early: request_sent stays False, never reused
+                if not chunk:
+                    continue
+                if chunked:
+                    conn.write(b"%x\r\n" % len(chunk))
+                    conn.write(chunk)
+                    conn.write(b"\r\n")
+                else:
+                    conn.write(chunk)
+                await conn.drain()
+        finally:
+            aclose = getattr(body, "aclose", None)
+            if aclose is not None:
+                await aclose()  # finalize a generator we stopped early, here rather than in the GC
         if chunked:
             conn.write(b"0\r\n\r\n")
         conn.request_sent = True
@@ -293,6 +299,14 @@ class UpstreamPool:
     async def _acquire(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> UpstreamConnection:
         if self._closed:
             raise UpstreamError("pool closed", self.config.url)
+        if loop is not self._loop:
+            # Connections belong to the loop that opened them; a pool reused under a new loop
+            # (a restarted server, another test) starts over instead of touching dead transports.
+            for conn in self._idle:
+                conn.abort()
+            self._count -= len(self._idle)
+            self._idle.clear()
+            self._loop = loop
         idle = self._idle
         if idle:
             now = loop.time()

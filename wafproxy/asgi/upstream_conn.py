@@ -20,6 +20,9 @@ import httptools
 
 from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
 
+# llhttp puts no bound on a response head; a broken or hostile upstream must not make us buffer
+# one without limit (nginx's proxy_buffer_size is 4-8 KiB; we allow generous cookies).
+MAX_HEAD_BYTES = 64 * 1024
 HIGH_WATER = 256 * 1024  # buffered, unconsumed response bytes before we stop reading the socket
 LOW_WATER = 64 * 1024
 
@@ -57,6 +60,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._eof_framed = False
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
+        self._head_bytes = 0
 
     # -- exchange API (used by the pool and UpstreamResponse) -------------------------------
 
@@ -127,7 +131,10 @@ class UpstreamConnection(asyncio.Protocol):
     def abort(self) -> None:
         self.closed = True
         if self.transport is not None:
-            self.transport.abort()
+            try:
+                self.transport.abort()
+            except RuntimeError:
+                pass  # its event loop is closed already: the socket goes with the transport
 
     def _timeout(self) -> float:
         if self.deadline is None:
@@ -181,6 +188,12 @@ class UpstreamConnection(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             self._fail(UpstreamProtocolError(f"malformed response: {exc}", self.upstream))
             self.abort()
+        else:
+            if not self.headers_done:  # still inside the head after this read: bound it
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    self._fail(UpstreamProtocolError("response head larger than 64 KiB", self.upstream))
+                    self.abort()
 
     def eof_received(self) -> bool | None:
         return None  # close our side too; connection_lost follows

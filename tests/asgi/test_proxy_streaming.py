@@ -23,7 +23,10 @@ SIZE = 50 * 1024 * 1024
 
 async def test_50mb_response_streams_with_bounded_memory() -> None:
     echo = EchoApp()
-    with uvicorn_in_thread(echo) as up, uvicorn_in_thread(ReverseProxy(UpstreamConfig(up.url)), lifespan="on") as px:
+    with (
+        uvicorn_in_thread(echo) as up,
+        uvicorn_in_thread(ReverseProxy(UpstreamConfig(up.url)), lifespan="on") as px,
+    ):
         async with httpx.AsyncClient(timeout=60) as client:
             tracemalloc.start()
             try:

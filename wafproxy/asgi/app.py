@@ -13,14 +13,16 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-if TYPE_CHECKING:
-    from wafproxy.asgi.middleware import WafMiddleware
+from wafproxy.asgi.middleware import WafMiddleware
+from wafproxy.asgi.proxy import ReverseProxy, Route
+from wafproxy.asgi.upstream import UpstreamConfig
 from wafproxy.ports import EventSink
 from wafproxy.settings import Settings
+from wafproxy.stores.memory import MemoryRateStore
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -31,10 +33,8 @@ MAX_HEADERS = 256  # nginx and Apache default to 100; AWS WAF inspects the first
 logger = logging.getLogger("wafproxy.app")
 
 
-def _proxy_for(settings: Settings) -> Any:
+def _proxy_for(settings: Settings) -> ReverseProxy:
     """One ``ReverseProxy`` over every ``--upstream`` (it routes by host / path prefix itself)."""
-    from wafproxy.asgi.proxy import ReverseProxy, Route
-    from wafproxy.asgi.upstream import UpstreamConfig
 
     def config(url: str) -> UpstreamConfig:
         return UpstreamConfig(
@@ -48,8 +48,9 @@ def _proxy_for(settings: Settings) -> Any:
         )
 
     routes = [Route(config(u.url), host=u.host, path_prefix=u.path_prefix or "/") for u in settings.upstreams]
-    return ReverseProxy(routes=routes, preserve_host=settings.preserve_host,
-                        trusted_proxies=settings.trusted_proxies)
+    return ReverseProxy(
+        routes=routes, preserve_host=settings.preserve_host, trusted_proxies=settings.trusted_proxies
+    )
 
 
 @dataclass
@@ -58,7 +59,7 @@ class DataPath:
 
     app: ASGIApp
     middleware: WafMiddleware
-    proxies: list[Any] = field(default_factory=list)
+    proxies: list[ReverseProxy] = field(default_factory=list)
     closeables: list[Any] = field(default_factory=list)  # sync .close(): WAF log writers
 
     async def aclose(self) -> None:
@@ -68,15 +69,15 @@ class DataPath:
             item.close()
 
 
-def build_data_path(settings: Settings, *, event_sink: EventSink | None = None,
-                    acl: Any = None, metrics: Any = None) -> DataPath:
-    """Compile the ACL (``WebAclError`` propagates) and wire middleware → router → proxies."""
-    from wafproxy.asgi.middleware import WafMiddleware
-    from wafproxy.stores.memory import MemoryRateStore
-
+def build_data_path(
+    settings: Settings, *, event_sink: EventSink | None = None, acl: Any = None, metrics: Any = None
+) -> DataPath:
+    """Compile the ACL (``WebAclError`` propagates) and wire middleware → proxy (which routes)."""
     if settings.upstream_insecure_skip_verify:
-        logger.warning("UPSTREAM TLS VERIFICATION IS OFF (--upstream-insecure-skip-verify): "
-                       "any certificate is accepted, traffic to the upstream can be intercepted")
+        logger.warning(
+            "UPSTREAM TLS VERIFICATION IS OFF (--upstream-insecure-skip-verify): "
+            "any certificate is accepted, traffic to the upstream can be intercepted"
+        )
     proxy = _proxy_for(settings)
     middleware = WafMiddleware(
         proxy,
@@ -113,8 +114,9 @@ def _with_lifespan(app: ASGIApp, on_shutdown: Callable[[], Awaitable[None]]) -> 
     return lifespan_app
 
 
-def build_event_sink(settings: Settings, *,
-                     with_metrics: bool = True) -> tuple[EventSink | None, Any, list[Any]]:
+def build_event_sink(
+    settings: Settings, *, with_metrics: bool = True
+) -> tuple[EventSink | None, Any, list[Any]]:
     """Metrics and the WAF log behind one non-blocking dispatcher: (sink, metrics, closeables)."""
     from wafproxy import __version__
     from wafproxy.observability.dispatch import EventDispatcher
@@ -202,7 +204,6 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False
         self._pending = 0
         super().on_headers_complete()
-
 
     def data_received(self, data: bytes) -> None:
         events_before = self._events

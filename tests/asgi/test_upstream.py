@@ -254,7 +254,7 @@ async def test_insecure_skip_verify_logs_a_warning(
 
 
 async def test_mutual_tls(tls_files: TlsFiles, echo: EchoApp) -> None:
-    server_tls = {
+    server_tls: dict[str, Any] = {
         "ssl_certfile": str(tls_files.server_cert),
         "ssl_keyfile": str(tls_files.server_key),
         "ssl_ca_certs": str(tls_files.ca),
@@ -443,7 +443,8 @@ def test_pool_survives_a_new_event_loop(upstream: RunningServer) -> None:
         echo = json.loads(await (await pool.request("GET", "/", [], b"")).aread())
         if close:
             await pool.aclose()
-        return tuple(echo["client"])  # type: ignore[return-value]
+        host, port = echo["client"]
+        return host, port
 
     first = asyncio.run(one(close=False))
     with warnings.catch_warnings():

@@ -203,9 +203,8 @@ class ReverseProxy:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
-            body = message.get("body", b"")
-            if message.get("more_body", False):
-                body = _stream_body(body, receive)
+            first: bytes = message.get("body", b"")
+            body = _stream_body(first, receive) if message.get("more_body", False) else first
         method: str = scope["method"]
         try:
             resp = await pool.request(method, target, headers, body)

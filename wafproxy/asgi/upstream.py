@@ -326,7 +326,7 @@ class UpstreamPool:
         self._waiters.append(fut)
         timer = loop.call_later(self._connect_budget(loop, deadline), _expire_waiter, fut, self.config.url)
         try:
-            conn = await fut
+            handed = await fut
         except BaseException:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
                 got = fut.result()  # handed to us just as we were cancelled: pass it on
@@ -337,9 +337,9 @@ class UpstreamPool:
             raise
         finally:
             timer.cancel()
-        if conn is None:  # a slot was freed for us: open a fresh connection in it
+        if handed is None:  # a slot was freed for us: open a fresh connection in it
             return await self._open(loop, deadline)
-        return conn
+        return handed
 
     def _connect_budget(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> float:
         budget = self.config.connect_timeout

@@ -198,3 +198,25 @@ def test_policy_file() -> None:
     assert policies["alice"].evaluate(_ctx("kms:DescribeKey")).allowed
     with pytest.raises(PolicyError):
         load_principal_policies("[]")
+
+
+def test_identity_authorizer(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from wafproxy.awsapi.authz import IdentityAuthorizer
+    from wafproxy.awsapi.credentials import Principal
+    from wafproxy.awsapi.errors import AwsError
+
+    alice = Principal("alice", "AK1", ACCOUNT)
+    carol = Principal("carol", "AK3", ACCOUNT)
+    IdentityAuthorizer.from_file(None).check(carol, "wafv2:DeleteIPSet")  # no policy file: allow-all
+    path = Path(str(tmp_path)) / "policies.json"
+    path.write_text(
+        '{"alice": {"Statement": [{"Effect": "Allow", "Action": "wafv2:Get*", "Resource": "*"}]}}'
+    )
+    authz = IdentityAuthorizer.from_file(path)
+    authz.check(alice, "wafv2:GetWebACL", "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/1")
+    for who, action in ((alice, "wafv2:UpdateWebACL"), (carol, "wafv2:GetWebACL")):
+        with pytest.raises(AwsError) as err:
+            authz.check(who, action)
+        assert err.value.code == "AccessDeniedException"

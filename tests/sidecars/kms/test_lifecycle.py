@@ -124,6 +124,10 @@ def test_automatic_rotation(kms: Kms, alice: Any) -> None:
     alice.encrypt(KeyId=key, Plaintext=b"after")
     assert kms.service.core.records[key].current_version == 2
     assert alice.decrypt(CiphertextBlob=old)["Plaintext"] == b"before"
+    alice.rotate_key_on_demand(KeyId=key)
+    rotations = alice.list_key_rotations(KeyId=key)["Rotations"]
+    assert [r["RotationType"] for r in rotations] == ["AUTOMATIC", "ON_DEMAND"]
+    assert rotations[0]["RotationDate"].timestamp() >= kms.clock.now() - 60  # dated when it happened
     alice.disable_key_rotation(KeyId=key)
     assert alice.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is False
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.errors import AwsError, access_denied
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.policy import Policy, RequestContext, parse_policy
@@ -59,7 +60,7 @@ class KmsCore:
         self.store = store
         self.clock = clock
         self.config = config
-        self.identity_policies = identity_policies
+        self.identity = IdentityAuthorizer(identity_policies)
         self.lock = threading.RLock()
         self.records: dict[str, KeyRecord] = {r.key_id: r for r in store.load_records()}
         self.aliases: dict[str, str] = store.load_aliases()
@@ -126,11 +127,13 @@ class KmsCore:
         with self.lock:
             self._next_purge = self._earliest_deletion()
 
-    def save(self, rec: KeyRecord, material: bytes | None = None, version: int | None = None) -> KeyRecord:
+    def save(
+        self, rec: KeyRecord, material: bytes | None = None, version: int | None = None, *, kind: str = ""
+    ) -> KeyRecord:
         with self.lock:
             if rec.key_id not in self.records and len(self.records) >= MAX_KEYS:
                 raise AwsError("LimitExceededException", f"Too many keys (limit {MAX_KEYS})")
-            self.store.put_key(rec, material, version)
+            self.store.put_key(rec, material, version, created=self.clock.now(), kind=kind)
             self.records[rec.key_id] = rec
             self._policies.pop(rec.key_id, None)
             if rec.deletion_date is not None:
@@ -143,12 +146,12 @@ class KmsCore:
                     self._materials[rec.key_id] = {1: material}
             return rec
 
-    def rotate(self, rec: KeyRecord, now: float) -> KeyRecord:
+    def rotate(self, rec: KeyRecord, now: float, kind: str = "AUTOMATIC") -> KeyRecord:
         """New key material as a new version; old versions stay for decrypting old ciphertexts."""
         version = rec.current_version + 1
         nxt = now + rec.rotation_period_days * 86400 if rec.rotation_enabled else None
         return self.save(
-            rec.with_(current_version=version, next_rotation=nxt), new_material(rec.spec), version
+            rec.with_(current_version=version, next_rotation=nxt), new_material(rec.spec), version, kind=kind
         )
 
     def maybe_rotate(self, rec: KeyRecord, now: float) -> KeyRecord:
@@ -198,13 +201,8 @@ class KmsCore:
 
     def _identity_allows(self, ctx: CallContext, req: RequestContext) -> tuple[bool, bool]:
         """(denied, allowed) by the caller's identity policy; no policy file means allow-all."""
-        if self.identity_policies is None:
-            return False, True
-        policy = self.identity_policies.get(ctx.principal.name)
-        if policy is None:
-            return False, False
-        r = policy.evaluate(req)
-        return r.denied, r.allowed
+        d = self.identity.decide(ctx.principal, req)
+        return d.denied, d.allowed
 
     def authorize(
         self,

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS keys (key_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS materials (
     key_id TEXT NOT NULL, version INTEGER NOT NULL, wrapped BLOB NOT NULL, created REAL NOT NULL,
-    PRIMARY KEY (key_id, version));
+    kind TEXT NOT NULL DEFAULT '', PRIMARY KEY (key_id, version));
 CREATE TABLE IF NOT EXISTS aliases (name TEXT PRIMARY KEY, key_id TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS grants (grant_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, record TEXT NOT NULL);
 """
@@ -127,13 +127,36 @@ class KeyStore:
         return {v: self._unwrap(self._aad(key_id, v), w) for v, w in rows}
 
     # -- writes: one transaction each ------------------------------------------------------------
-    def put_key(self, rec: KeyRecord, material: bytes | None = None, version: int | None = None) -> None:
+    def rotations(self, key_id: str) -> list[tuple[int, float, str]]:
+        """(version, date, AUTOMATIC|ON_DEMAND) of every rotation — material versions after the first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT version, created, kind FROM materials WHERE key_id=? AND version>1 ORDER BY version",
+                (key_id,),
+            ).fetchall()
+        return [(int(v), float(c), str(k)) for v, c, k in rows]
+
+    def put_key(
+        self,
+        rec: KeyRecord,
+        material: bytes | None = None,
+        version: int | None = None,
+        *,
+        created: float | None = None,
+        kind: str = "",
+    ) -> None:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO keys VALUES (?, ?)", (rec.key_id, record_to_json(rec)))
             if material is not None and version is not None:
                 db.execute(
-                    "INSERT INTO materials VALUES (?, ?, ?, ?)",
-                    (rec.key_id, version, self._wrap(self._aad(rec.key_id, version), material), rec.created),
+                    "INSERT INTO materials VALUES (?, ?, ?, ?, ?)",
+                    (
+                        rec.key_id,
+                        version,
+                        self._wrap(self._aad(rec.key_id, version), material),
+                        rec.created if created is None else created,
+                        kind,
+                    ),
                 )
 
     def delete_key(self, key_id: str) -> None:

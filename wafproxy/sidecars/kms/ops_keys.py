@@ -215,8 +215,30 @@ def rotate_key_on_demand(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[s
     rec = _key(kms, ctx, p, "RotateKeyOnDemand")
     _rotatable(kms, rec)
     with kms.lock:
-        kms.rotate(kms.records[rec.key_id], kms.clock.now())
+        kms.rotate(kms.records[rec.key_id], kms.clock.now(), "ON_DEMAND")
     return {"KeyId": rec.arn}
+
+
+def list_key_rotations(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    limit = p.int("Limit", required=False, default=100, lo=1, hi=1000)
+    raw_marker = p.str("Marker", required=False, default="0", max_len=10)
+    if not raw_marker.isdigit():
+        raise validation("Marker is not valid", path="Marker")
+    marker = int(raw_marker)
+    rec = _key(kms, ctx, p, "ListKeyRotations")
+    if not SPECS[rec.spec].rotatable:
+        raise AwsError(
+            "UnsupportedOperationException", f"{rec.arn} key spec {rec.spec} does not support rotation"
+        )
+    found = [r for r in kms.store.rotations(rec.key_id) if r[0] > marker]
+    page = found[:limit]
+    out: dict[str, Any] = {
+        "Rotations": [{"KeyId": rec.arn, "RotationDate": d, "RotationType": k} for _, d, k in page],
+        "Truncated": len(found) > limit,
+    }
+    if len(found) > limit:
+        out["NextMarker"] = str(page[-1][0])
+    return out
 
 
 def _policy_name(p: Params) -> str:
@@ -258,6 +280,7 @@ OPERATIONS: dict[str, Op] = {
     "EnableKeyRotation": enable_key_rotation,
     "DisableKeyRotation": disable_key_rotation,
     "GetKeyRotationStatus": get_key_rotation_status,
+    "ListKeyRotations": list_key_rotations,
     "RotateKeyOnDemand": rotate_key_on_demand,
     "PutKeyPolicy": put_key_policy,
     "GetKeyPolicy": get_key_policy,

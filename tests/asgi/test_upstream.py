@@ -284,9 +284,13 @@ def test_config_rejects_bad_urls(url: str) -> None:
         UpstreamConfig(url)
 
 
-def test_config_rejects_tls_options_on_http() -> None:
-    with pytest.raises(ValueError, match="TLS options"):
-        UpstreamConfig("http://h", ca_file="ca.pem")
+def test_config_validates_numbers_and_key_pairs() -> None:
+    with pytest.raises(ValueError, match="read_timeout"):
+        UpstreamConfig("http://h", read_timeout=0)
+    with pytest.raises(ValueError, match="client_key"):
+        UpstreamConfig("https://h", client_key="k.pem")
+    with pytest.raises(ValueError, match="max_connections"):
+        UpstreamConfig("http://h", max_connections=0)
 
 
 # ---- raw servers: what uvicorn never sends --------------------------------------------------------

@@ -61,8 +61,11 @@ class UpstreamConfig:
     """Where and how to reach one upstream. Validated at construction, never later.
 
     ``url`` is ``http://`` or ``https://host[:port][/base]``; a base path is prepended to every
-    request target. ``keepalive_expiry`` stays below common server idle timeouts (uvicorn: 5 s)
-    so we rarely pick a connection the server is closing.
+    request target. The TLS options apply to ``https://`` only: the CLI's ``--upstream-ca`` and
+    friends are global, so a plain-http route next to a TLS one legitimately carries them (the
+    settings layer is where "TLS flags but no https upstream" is refused). ``keepalive_expiry``
+    stays below common server idle timeouts (uvicorn: 5 s) so we rarely pick a connection the
+    server is closing.
     """
 
     url: str
@@ -94,8 +97,6 @@ class UpstreamConfig:
             raise ValueError("UpstreamConfig.max_connections must be >= 1, max_waiters >= 0")
         if self.client_key and not self.client_cert:
             raise ValueError("UpstreamConfig.client_key: given without client_cert")
-        if parts.scheme == "http" and (self.ca_file or self.client_cert or self.insecure_skip_verify):
-            raise ValueError("UpstreamConfig: TLS options given for an http:// upstream")
 
     @property
     def tls(self) -> bool:

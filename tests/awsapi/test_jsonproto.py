@@ -29,6 +29,18 @@ def _describe(ctx: CallContext, p: Params) -> Mapping[str, Any]:
     raise AwsError("NotFoundException", f"Key '{p.str('KeyId')}' does not exist")
 
 
+async def _list_keys(ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    # An async handler (the control plane's are), with a validation error mapped by the service.
+    p.int("Limit", required=False, lo=1, hi=10)
+    return {"Keys": [{"KeyId": "k1", "KeyArn": "arn:k1"}], "Truncated": False}
+
+
+def _map(exc: AwsError) -> AwsError:
+    if exc.code == "ValidationException":
+        return AwsError("InvalidArnException", "mapped: " + exc.message, path=exc.path)
+    return exc
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, list[CallRecord]]]:
     records: list[CallRecord] = []
@@ -36,8 +48,9 @@ def served() -> Iterator[tuple[str, list[CallRecord]]]:
         target_prefix="TrentService",
         signing_name="kms",
         credentials=STORE,
-        operations={"GenerateRandom": _random, "DescribeKey": _describe},
+        operations={"GenerateRandom": _random, "DescribeKey": _describe, "ListKeys": _list_keys},
         on_call=records.append,
+        map_error=_map,
     )
     with uvicorn_in_thread(app) as server:
         yield server.url, records
@@ -74,18 +87,24 @@ def test_aws_error_shape_reaches_boto3(served: tuple[str, list[CallRecord]]) -> 
     assert records[-1].error_code == "NotFoundException"
 
 
-def test_validation_names_the_field(served: tuple[str, list[CallRecord]]) -> None:
-    url, _ = served
+def test_validation_names_the_field_and_errors_can_be_mapped(served: tuple[str, list[CallRecord]]) -> None:
+    url, records = served
     with pytest.raises(ClientError) as err:
         _client(url).generate_random(NumberOfBytes=5000)
-    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert err.value.response["Error"]["Code"] == "InvalidArnException"  # via map_error
     assert "numberOfBytes" in err.value.response["Error"]["Message"]
+    assert records[-1].error_code == "InvalidArnException"
+
+
+def test_async_handler(served: tuple[str, list[CallRecord]]) -> None:
+    url, _ = served
+    assert _client(url).list_keys(Limit=5)["Keys"] == [{"KeyId": "k1", "KeyArn": "arn:k1"}]
 
 
 def test_unknown_operation(served: tuple[str, list[CallRecord]]) -> None:
     url, _ = served
     with pytest.raises(ClientError) as err:
-        _client(url).list_keys()
+        _client(url).list_aliases()
     assert err.value.response["Error"]["Code"] == "UnknownOperationException"
 
 

@@ -9,6 +9,7 @@ the error code when it failed. Raw ASGI rather than a framework: this is the hot
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import time
 import uuid
@@ -57,7 +58,9 @@ class CallRecord:
     error_message: str | None
 
 
-Handler = Callable[[CallContext, Params], Mapping[str, Any]]
+# Handlers may be plain functions (KMS: microseconds of CPU, no I/O worth yielding for) or
+# coroutines (the control plane persists with fsync and compiles off the event loop).
+Handler = Callable[[CallContext, Params], Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
 
 
 class _Clock:
@@ -94,6 +97,7 @@ class JsonService:
         clock: Any | None = None,
         default_region: str = "us-east-1",
         max_body: int = MAX_BODY_BYTES,
+        map_error: Callable[[AwsError], AwsError] | None = None,
     ) -> None:
         self._prefix = target_prefix + "."
         self._signing_name = signing_name
@@ -103,6 +107,7 @@ class JsonService:
         self._clock = clock or _Clock()
         self._default_region = default_region
         self._max_body = max_body
+        self._map_error = map_error  # e.g. WAFv2 reports ValidationException as WAFInvalidParameterException
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -160,11 +165,13 @@ class JsonService:
             ctx = CallContext(
                 principal, operation, request_id, source_ip, sigv4.region_of(view) or self._default_region
             )
-            result = handler(ctx, Params(raw))
+            answer = handler(ctx, Params(raw))
+            result = await answer if inspect.isawaitable(answer) else answer
             payload = json.dumps(result, default=_json_default, separators=(",", ":")).encode()
             self._record(operation, request_id, source_ip, principal, view, ctx, None)
             return 200, payload, None
-        except AwsError as exc:
+        except AwsError as raised:
+            exc = self._map_error(raised) if self._map_error else raised
             self._record(operation, request_id, source_ip, principal, view, ctx, exc)
             return exc.status, json.dumps(exc.to_body()).encode(), exc.code
 

@@ -281,3 +281,27 @@ def test_constructor_needs_exactly_one_of_upstream_or_routes() -> None:
         ReverseProxy()
     with pytest.raises(ValueError, match="path_prefix"):
         Route(UpstreamConfig("http://h"), path_prefix="api")
+
+
+async def test_saturated_pool_is_503(client: httpx.AsyncClient, upstream: RunningServer) -> None:
+    """One connection, no queue: while a slow request holds it, the next one is shed at once."""
+    config = UpstreamConfig(upstream.url, max_connections=1, max_waiters=0)
+    with serve_proxy(ReverseProxy(config)) as px:
+        slow = asyncio.ensure_future(client.get(f"{px.url}/slow?delay=1"))
+        await asyncio.sleep(0.3)
+        shed = await client.get(f"{px.url}/")
+        assert shed.status_code == 503 and "saturated" in shed.text
+        assert (await slow).status_code == 200
+
+
+async def test_logged_path_cannot_forge_log_lines(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        bound_socket() as sock,
+        serve_proxy(ReverseProxy(UpstreamConfig(f"http://127.0.0.1:{sock.getsockname()[1]}"))) as px,
+    ):
+        r = await client.get(f"{px.url}/a%0D%0Aforged%20line")
+    assert r.status_code == 502
+    [record] = [rec for rec in caplog.records if rec.name == "wafproxy.proxy"]
+    assert "/a%0D%0Aforged%20line" in record.getMessage() and "\n" not in record.getMessage()

@@ -25,6 +25,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens
@@ -58,6 +59,7 @@ _REWRITTEN = frozenset(
         b"expect",
     }
 )
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar, when a server gives no raw_path
 _SPECIAL = HOP_BY_HOP | _REWRITTEN | {b"content-length"}
 
 
@@ -96,6 +98,14 @@ def _failure(exc: UpstreamError) -> tuple[int, str]:
     if isinstance(exc, UpstreamTLSError):
         return 502, "Bad Gateway: the upstream's TLS certificate could not be verified"
     return 502, "Bad Gateway: the upstream is unreachable or sent an invalid response"
+
+
+def _log_path(scope: Scope) -> str:
+    """The path for a log line: raw (still percent-encoded, so a decoded %0A cannot forge a log
+    line), without the query string (it may carry tokens), and bounded."""
+    raw: bytes | None = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else quote(scope["path"], safe=_PATH_SAFE)
+    return path if len(path) <= 200 else path[:200] + "..."
 
 
 def _host_of(value: bytes) -> str:
@@ -194,7 +204,7 @@ class ReverseProxy:
             await send(body_msg)
             return
         headers, has_body = self._request_headers(scope, pool)
-        target: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        target: bytes = scope.get("raw_path") or quote(scope["path"], safe=_PATH_SAFE).encode("ascii")
         query: bytes = scope.get("query_string", b"")
         if query:
             target = target + b"?" + query
@@ -325,7 +335,7 @@ class ReverseProxy:
                 logger.warning(
                     "%s %s: upstream %s failed mid-response: %s",
                     scope["method"],
-                    scope["path"],
+                    _log_path(scope),
                     exc.upstream,
                     exc.reason,
                 )
@@ -337,7 +347,12 @@ class ReverseProxy:
     async def _fail(self, scope: Scope, send: Send, exc: UpstreamError) -> None:
         status, text = _failure(exc)
         logger.warning(
-            "%s %s -> %d: upstream %s: %s", scope["method"], scope["path"], status, exc.upstream, exc.reason
+            "%s %s -> %d: upstream %s: %s",
+            scope["method"],
+            _log_path(scope),
+            status,
+            exc.upstream,
+            exc.reason,
         )
         start, body = _text(status, text)
         await send(start)

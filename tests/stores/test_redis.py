@@ -173,3 +173,17 @@ async def test_redis_hanging_falls_back_after_the_timeout(redis_server: RedisSer
     finally:
         redis_server.proc.send_signal(signal.SIGCONT)
     await store.aclose()
+
+
+async def test_a_refused_key_is_refused_locally_until_it_could_pass(redis_server: RedisServer) -> None:
+    store = RedisRateStore(redis_server.url, clock="caller")
+    for _ in range(3):
+        assert not await store.hit(check("r", limit=3, window=10), T0)
+    assert await store.hit(check("r", limit=3, window=10), T0 + 1)  # Redis: wait 9.001 s
+    redis_server.kill()  # from here on, only the local cache can answer without a fallback
+    verdict = await store.decide(check("r", limit=3, window=10), T0 + 5)
+    assert verdict.refused and verdict.retry_after_seconds == 6  # 5.001 s, rounded up
+    assert store.cached_refusals == 1 and store.fallbacks == 0
+    assert not await store.hit(check("r", limit=3, window=10), T0 + 10.002)  # due: asks Redis
+    assert store.fallbacks == 1  # ...which is gone: local share of the limit answers
+    await store.aclose()

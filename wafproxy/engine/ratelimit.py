@@ -83,8 +83,9 @@ class Limiter(Protocol):
 
     def init(self, buf: array[int], base: int, now_ms: int) -> None: ...
 
-    def hit(self, buf: array[int], base: int, now_ms: int) -> int:
-        """Record one request at ``now_ms``; 0 when let through, else ms until one would be."""
+    def hit(self, buf: array[int], base: int, now_ms: int, wait: bool = True) -> int:
+        """Record one request at ``now_ms``; 0 when let through, else ms until one would be
+        (just 1 when ``wait`` is False: a refused request under a flood need not pay for it)."""
         ...
 
     def count(self, buf: array[int], base: int, now_ms: int) -> int:
@@ -129,7 +130,7 @@ class ExactLog:
     def new_state(self, now_ms: int) -> array[int]:
         return array("I", bytes(4 * self.record_size))
 
-    def hit(self, buf: array[int], base: int, now_ms: int) -> int:
+    def hit(self, buf: array[int], base: int, now_ms: int, wait: bool = True) -> int:
         n = buf[base]
         first = base + 1
         # Oldest first; an entry counts while its age is <= W ms (ms quantisation errs on the
@@ -219,7 +220,7 @@ class BucketRing:
             self._set_index(buf, base, current)
         return current
 
-    def hit(self, buf: array[int], base: int, now_ms: int) -> int:
+    def hit(self, buf: array[int], base: int, now_ms: int, wait: bool = True) -> int:
         current = self._advance(buf, base, now_ms)
         ring = self.buckets + 1
         slots = base + 2
@@ -227,6 +228,8 @@ class BucketRing:
         if total < self.limit:
             buf[slots + current % ring] += 1
             return 0
+        if not wait:
+            return 1
         # Refused: walk from the oldest bucket until enough of them have left the window.
         width = self.width_ms
         for back in range(self.buckets, -1, -1):

@@ -86,9 +86,9 @@ class _RuleTable:
         self.new[key] = slot
         return slot
 
-    def hit(self, key: str, now_ms: int) -> int:
+    def hit(self, key: str, now_ms: int, wait: bool = True) -> int:
         slot = self._slot_for(key, now_ms)
-        return self.limiter.hit(self.buf, slot * self.size, now_ms)
+        return self.limiter.hit(self.buf, slot * self.size, now_ms, wait)
 
     def limited(self, now_ms: int) -> list[str]:
         limiter, buf, size = self.limiter, self.buf, self.size
@@ -143,7 +143,7 @@ class MemoryRateStore:
     def hit(self, check: RateCheck, now: float) -> bool:
         """``ports.RateStore``: True when ``check.key`` is over its limit (refuse the request)."""
         now_ms = to_ms(now)
-        return self._table(check, now_ms).hit(check.key, now_ms) != 0
+        return self._table(check, now_ms).hit(check.key, now_ms, wait=False) != 0
 
     def limited_keys(self, rule_id: str, now: float) -> list[str]:
         """Keys the next request of which would be refused (like GetRateBasedStatementManagedKeys)."""

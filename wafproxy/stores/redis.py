@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import math
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -110,9 +111,26 @@ class RedisRateStore:
         """Times Redis became unavailable (each logged once)."""
         self.fallback_hits = 0
         """Hits answered without Redis (locally, open or closed)."""
+        self._refused_until: dict[tuple[str, str, int, int], float] = {}
+        self._max_refusals = max_local_keys
+        self.cached_refusals = 0
+        """Hits refused from the local refusal cache, without a Redis round trip."""
 
     async def decide(self, check: RateCheck, now: float) -> RateVerdict:
-        """Record one request; whether to refuse it and the ``Retry-After`` (whole seconds)."""
+        """Record one request; whether to refuse it and the ``Retry-After`` (whole seconds).
+
+        A refusal from Redis says when the key could next pass; until then every request would
+        be refused too (other processes can only add entries, and refused requests are not
+        counted), so they are refused here without a round trip. The deadline is taken from
+        the caller's clock read before the script ran, so it is never later than Redis' own.
+        """
+        cache_key = (check.rule_id, check.key, check.limit, check.window_seconds)
+        until = self._refused_until.get(cache_key)
+        if until is not None:
+            if now < until:
+                self.cached_refusals += 1
+                return RateVerdict(True, max(1, math.ceil(until - now)))
+            del self._refused_until[cache_key]
         if not self.available and now - self._last_attempt < self.retry_interval:
             return self._fallback(check, now)
         self._last_attempt = now
@@ -126,7 +144,17 @@ class RedisRateStore:
         at = at_ms / 1000 if self.clock == "redis" else None
         if wait_ms == 0:
             return RateVerdict(False, counted_at=at)
+        self._remember_refusal(cache_key, now + wait_ms / 1000, now)
         return RateVerdict(True, max(1, -(-wait_ms // 1000)), at)
+
+    def _remember_refusal(self, cache_key: tuple[str, str, int, int], until: float, now: float) -> None:
+        table = self._refused_until
+        if len(table) >= self._max_refusals:
+            for stale in [k for k, t in table.items() if t <= now]:
+                del table[stale]
+            if len(table) >= self._max_refusals:
+                table.clear()  # bounded: forgetting a refusal only costs a round trip
+        table[cache_key] = until
 
     async def hit(self, check: RateCheck, now: float) -> bool:
         """``ports.AsyncRateStore``: True when ``check.key`` is over its limit (refuse)."""

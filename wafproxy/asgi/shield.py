@@ -187,7 +187,8 @@ class ShieldMiddleware:
             if body_done or refused is not None:
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), limits.body_timeout)
+                async with asyncio.timeout(limits.body_timeout):  # no extra task, unlike wait_for
+                    message = await receive()
             except TimeoutError:
                 refused = "body_timeout"
                 raise _Refused(refused) from None

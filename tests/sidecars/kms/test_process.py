@@ -230,3 +230,15 @@ def test_kill_9_during_a_stream_of_writes(tmp_path: Path) -> None:
         for key in acknowledged[-3:]:
             client.encrypt(KeyId=key, Plaintext=b"alive")
     assert verify_audit(tmp_path / "data").ok
+
+
+def test_one_process_per_data_dir(tmp_path: Path) -> None:
+    from wafproxy.sidecars.kms.keystore import KeyStore, KeyStoreError
+
+    first = KeyStore(tmp_path, ROOT_KEY)
+    try:
+        with pytest.raises(KeyStoreError, match="another KMS process"):
+            KeyStore(tmp_path, ROOT_KEY)
+    finally:
+        first.close()
+    KeyStore(tmp_path, ROOT_KEY).close()  # released on close

@@ -9,6 +9,7 @@ startup instead of failing later on every decrypt. Plaintext material never reac
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -62,6 +63,14 @@ class KeyStore:
     def __init__(self, data_dir: str | Path, root_key: bytes) -> None:
         self.path = Path(data_dir) / "keys.sqlite3"
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # One process per data dir: state is held in memory and written through, so a second
+        # writer would serve stale keys. The kernel drops the lock when the process dies (kill -9).
+        self._lock_fd = os.open(self.path.parent / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise KeyStoreError(str(self.path.parent), "another KMS process is using this data dir") from None
         fresh = not self.path.exists()
         self._root = AESGCM(root_key)
         self._lock = threading.Lock()
@@ -97,6 +106,7 @@ class KeyStore:
                 ok = False
             if not ok:
                 self._db.close()
+                os.close(self._lock_fd)
                 raise KeyStoreError(str(self.path), "root key does not match this keystore")
 
     def _tx(self) -> _Tx:
@@ -192,6 +202,7 @@ class KeyStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            os.close(self._lock_fd)  # releases the flock
 
 
 class _Tx:

@@ -128,6 +128,8 @@ class Reloader:
     async def reload_from_disk(self, reason: str = "file") -> bool:
         """Re-read every file; on success replace the store and swap. False: old ACL kept."""
         async with self.lock:
+            if reason == "file" and await asyncio.to_thread(self.store.signature) == self._signature:
+                return False  # our own write, seen by the watcher while the change was being applied
             try:
                 store = await asyncio.to_thread(
                     ResourceStore.open, self.acl_path, state_dir=self.state_dir, names=self.names,

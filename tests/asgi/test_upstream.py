@@ -456,3 +456,25 @@ def test_pool_survives_a_new_event_loop(upstream: RunningServer) -> None:
         second = asyncio.run(one(close=True))
         gc.collect()
     assert first != second
+
+
+async def test_extra_response_poisons_the_connection() -> None:
+    """Two responses to one request: the first is the answer, the stream is never reused (the
+    second would otherwise be served as the answer to the next request: response splitting)."""
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while True:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nAHTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nB"
+            )
+
+    async with raw_server(handler) as url:
+        pool = UpstreamPool(UpstreamConfig(url, read_timeout=5))
+        assert await (await pool.request("GET", "/", [], b"")).aread() == b"A"
+        assert await (await pool.request("GET", "/", [], b"")).aread() == b"A"
+        assert connections == 2
+        await pool.aclose()

@@ -219,6 +219,13 @@ class UpstreamConnection(asyncio.Protocol):
 
     # -- httptools callbacks --------------------------------------------------------------
 
+    def on_message_begin(self) -> None:
+        if self.complete or not self.in_use:
+            # A second response to one request: the upstream and we disagree on framing (or it
+            # pipelines garbage). Raising stops llhttp mid-buffer, before the extra message's
+            # head or body can touch the finished one; data_received then drops the connection.
+            raise UpstreamProtocolError("unexpected extra response", self.upstream)
+
     def on_header(self, name: bytes, value: bytes | None) -> None:
         self.headers.append((name, value or b""))
 

@@ -146,7 +146,8 @@ class JsonService:
                 body,
             )
             target = view.header("x-amz-target") or ""
-            operation = target[len(self._prefix) :] if target.startswith(self._prefix) else ""
+            # Bounded: the name goes into audit records before we know it is a real operation.
+            operation = target[len(self._prefix) :][:64] if target.startswith(self._prefix) else ""
             principal = sigv4.verify(
                 view, self._credentials, now=self._clock.now(), service=self._signing_name
             )

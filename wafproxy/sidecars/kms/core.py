@@ -111,20 +111,21 @@ class KmsCore:
         """Delete keys whose deletion window has passed (AWS deletes them at the deadline)."""
         if now < self._next_purge:
             return
-        expired = [
-            r.key_id
-            for r in self.records.values()
-            if r.state is KeyState.PENDING_DELETION and r.deletion_date is not None and r.deletion_date <= now
-        ]
-        for key_id in expired:
-            with self.lock:
+        with self.lock:  # in-process callers (envelope) may run on other threads
+            expired = [
+                r.key_id
+                for r in self.records.values()
+                if r.state is KeyState.PENDING_DELETION
+                and r.deletion_date is not None
+                and r.deletion_date <= now
+            ]
+            for key_id in expired:
                 self.store.delete_key(key_id)
                 self.records.pop(key_id, None)
                 self._materials.pop(key_id, None)
                 self._policies.pop(key_id, None)
                 self.aliases = {a: k for a, k in self.aliases.items() if k != key_id}
                 self.grants = {g: v for g, v in self.grants.items() if v.key_id != key_id}
-        with self.lock:
             self._next_purge = self._earliest_deletion()
 
     def save(

@@ -19,15 +19,25 @@ def _code(exc: pytest.ExceptionInfo[ClientError]) -> str:
 
 def test_signatures_policies_and_audit(tmp_path: Path) -> None:
     with running_stack(tmp_path) as s:
-        wrong = boto3.client("wafv2", endpoint_url=s.admin_url, region_name="us-east-1",
-                             aws_access_key_id=KEYS["admin"][0], aws_secret_access_key="not-the-secret",
-                             config=Config(retries={"max_attempts": 1}))
+        wrong = boto3.client(
+            "wafv2",
+            endpoint_url=s.admin_url,
+            region_name="us-east-1",
+            aws_access_key_id=KEYS["admin"][0],
+            aws_secret_access_key="not-the-secret",
+            config=Config(retries={"max_attempts": 1}),
+        )
         with pytest.raises(ClientError) as exc:
             wrong.list_web_acls(Scope="REGIONAL")
         assert _code(exc) == "InvalidSignatureException"
-        unknown = boto3.client("wafv2", endpoint_url=s.admin_url, region_name="us-east-1",
-                               aws_access_key_id="AKIAUNKNOWN00000000", aws_secret_access_key="x",
-                               config=Config(retries={"max_attempts": 1}))
+        unknown = boto3.client(
+            "wafv2",
+            endpoint_url=s.admin_url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIAUNKNOWN00000000",
+            aws_secret_access_key="x",
+            config=Config(retries={"max_attempts": 1}),
+        )
         with pytest.raises(ClientError) as exc:
             unknown.list_web_acls(Scope="REGIONAL")
         assert _code(exc) == "UnrecognizedClientException"
@@ -36,21 +46,29 @@ def test_signatures_policies_and_audit(tmp_path: Path) -> None:
         blocked = {i["Name"]: i for i in reader.list_ip_sets(Scope="REGIONAL")["IPSets"]}["blocked"]
         got = reader.get_ip_set(Name="blocked", Scope="REGIONAL", Id=blocked["Id"])
         with pytest.raises(ClientError) as exc:
-            reader.update_ip_set(Name="blocked", Scope="REGIONAL", Id=blocked["Id"], LockToken=got["LockToken"],
-                                 Addresses=[])
+            reader.update_ip_set(
+                Name="blocked", Scope="REGIONAL", Id=blocked["Id"], LockToken=got["LockToken"], Addresses=[]
+            )
         assert _code(exc) == "AccessDeniedException"
         with pytest.raises(ClientError) as exc:  # a principal without a policy may do nothing
             s.client("nobody").list_web_acls(Scope="REGIONAL")
         assert _code(exc) == "AccessDeniedException"
 
         ops = s.client("ops")
-        made = ops.create_ip_set(Name="tmp", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[])["Summary"]
+        made = ops.create_ip_set(Name="tmp", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[])[
+            "Summary"
+        ]
         with pytest.raises(ClientError) as exc:  # Allow wafv2:* but Deny Delete* on IP sets: deny wins
             ops.delete_ip_set(Name="tmp", Scope="REGIONAL", Id=made["Id"], LockToken=made["LockToken"])
         assert _code(exc) == "AccessDeniedException"
-        s.client("admin").delete_ip_set(Name="tmp", Scope="REGIONAL", Id=made["Id"], LockToken=made["LockToken"])
+        s.client("admin").delete_ip_set(
+            Name="tmp", Scope="REGIONAL", Id=made["Id"], LockToken=made["LockToken"]
+        )
 
-        audit = [json.loads(line) for line in (s.acl_path.parent / ".wafproxy" / "audit.log").read_text().splitlines()]
+        audit = [
+            json.loads(line)
+            for line in (s.acl_path.parent / ".wafproxy" / "audit.log").read_text().splitlines()
+        ]
         ops_rows = [(a["who"], a["operation"], a["outcome"]) for a in audit]
         assert ("arn:aws:iam::123456789012:user/reader", "UpdateIPSet", "AccessDeniedException") in ops_rows
         assert ("arn:aws:iam::123456789012:user/ops", "CreateIPSet", "ok") in ops_rows

@@ -27,28 +27,49 @@ def test_ip_set_lifecycle(tmp_path: Path) -> None:
         listed = {i["Name"]: i for i in c.list_ip_sets(Scope="REGIONAL")["IPSets"]}
         blocked = listed["blocked"]
         got = c.get_ip_set(Name="blocked", Scope="REGIONAL", Id=blocked["Id"])
-        assert got["IPSet"] == {"Name": "blocked", "Id": blocked["Id"], "ARN": blocked["ARN"],
-                                "IPAddressVersion": "IPV4", "Addresses": ["192.0.2.0/24"]}
+        assert got["IPSet"] == {
+            "Name": "blocked",
+            "Id": blocked["Id"],
+            "ARN": blocked["ARN"],
+            "IPAddressVersion": "IPV4",
+            "Addresses": ["192.0.2.0/24"],
+        }
         assert httpx.get(s.data_url + "/", headers=_from("203.0.113.5")).status_code == 200
 
-        token = c.update_ip_set(Name="blocked", Scope="REGIONAL", Id=blocked["Id"], LockToken=got["LockToken"],
-                                Addresses=["192.0.2.0/24", "203.0.113.5/32"])["NextLockToken"]
+        token = c.update_ip_set(
+            Name="blocked",
+            Scope="REGIONAL",
+            Id=blocked["Id"],
+            LockToken=got["LockToken"],
+            Addresses=["192.0.2.0/24", "203.0.113.5/32"],
+        )["NextLockToken"]
         assert httpx.get(s.data_url + "/", headers=_from("203.0.113.5")).status_code == 403
         with pytest.raises(ClientError) as exc:  # stale token
-            c.update_ip_set(Name="blocked", Scope="REGIONAL", Id=blocked["Id"], LockToken=got["LockToken"],
-                            Addresses=[])
+            c.update_ip_set(
+                Name="blocked", Scope="REGIONAL", Id=blocked["Id"], LockToken=got["LockToken"], Addresses=[]
+            )
         assert _code(exc) == "WAFOptimisticLockException"
         with pytest.raises(ClientError) as exc:  # a bad address names the member
-            c.update_ip_set(Name="blocked", Scope="REGIONAL", Id=blocked["Id"], LockToken=token,
-                            Addresses=["192.0.2.0/24", "not-an-ip"])
+            c.update_ip_set(
+                Name="blocked",
+                Scope="REGIONAL",
+                Id=blocked["Id"],
+                LockToken=token,
+                Addresses=["192.0.2.0/24", "not-an-ip"],
+            )
         assert _code(exc) == "WAFInvalidParameterException"
         assert exc.value.response["Parameter"] == "$.Addresses[1]"
         with pytest.raises(ClientError) as exc:  # in use by the web ACL
             c.delete_ip_set(Name="blocked", Scope="REGIONAL", Id=blocked["Id"], LockToken=token)
         assert _code(exc) == "WAFAssociatedItemException"
 
-        created = c.create_ip_set(Name="spare", Scope="REGIONAL", IPAddressVersion="IPV6",
-                                  Addresses=["2001:db8::/32"], Description="for later")["Summary"]
+        created = c.create_ip_set(
+            Name="spare",
+            Scope="REGIONAL",
+            IPAddressVersion="IPV6",
+            Addresses=["2001:db8::/32"],
+            Description="for later",
+        )["Summary"]
         assert created["ARN"].startswith("arn:aws:wafv2:us-east-1:123456789012:regional/ipset/spare/")
         assert (s.acl_path.parent / "ipsets" / "spare.json").exists()
         with pytest.raises(ClientError) as exc:
@@ -76,29 +97,53 @@ def test_regex_pattern_set_update_is_live(tmp_path: Path) -> None:
         assert got["RegexPatternSet"]["RegularExpressionList"] == [{"RegexString": "forbidden[0-9]+"}]
         assert httpx.get(s.data_url + "/forbidden42").status_code == 403
         assert httpx.get(s.data_url + "/secret-plans").status_code == 200
-        c.update_regex_pattern_set(Name="bad-words", Scope="REGIONAL", Id=summary["Id"], LockToken=got["LockToken"],
-                                   RegularExpressionList=[{"RegexString": "secret-[a-z]+"}])
+        c.update_regex_pattern_set(
+            Name="bad-words",
+            Scope="REGIONAL",
+            Id=summary["Id"],
+            LockToken=got["LockToken"],
+            RegularExpressionList=[{"RegexString": "secret-[a-z]+"}],
+        )
         assert httpx.get(s.data_url + "/forbidden42").status_code == 200
         assert httpx.get(s.data_url + "/secret-plans").status_code == 403
-        made = c.create_regex_pattern_set(Name="other", Scope="REGIONAL",
-                                          RegularExpressionList=[{"RegexString": "a+b"}])["Summary"]
+        made = c.create_regex_pattern_set(
+            Name="other", Scope="REGIONAL", RegularExpressionList=[{"RegexString": "a+b"}]
+        )["Summary"]
         c.delete_regex_pattern_set(Name="other", Scope="REGIONAL", Id=made["Id"], LockToken=made["LockToken"])
-        assert [r["Name"] for r in c.list_regex_pattern_sets(Scope="REGIONAL")["RegexPatternSets"]] == ["bad-words"]
+        assert [r["Name"] for r in c.list_regex_pattern_sets(Scope="REGIONAL")["RegexPatternSets"]] == [
+            "bad-words"
+        ]
 
 
 def _group_rules(path: str) -> list[dict[str, Any]]:
-    return [{"Name": "NoPath", "Priority": 0, "Action": {"Block": {}},
-             "VisibilityConfig": {**VIS, "MetricName": "NoPath"},
-             "Statement": {"ByteMatchStatement": {"SearchString": path.encode(), "FieldToMatch": {"UriPath": {}},
-                                                  "PositionalConstraint": "STARTS_WITH",
-                                                  "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}}]
+    return [
+        {
+            "Name": "NoPath",
+            "Priority": 0,
+            "Action": {"Block": {}},
+            "VisibilityConfig": {**VIS, "MetricName": "NoPath"},
+            "Statement": {
+                "ByteMatchStatement": {
+                    "SearchString": path.encode(),
+                    "FieldToMatch": {"UriPath": {}},
+                    "PositionalConstraint": "STARTS_WITH",
+                    "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+                }
+            },
+        }
+    ]
 
 
 def test_rule_group_created_referenced_updated(tmp_path: Path) -> None:
     with running_stack(tmp_path) as s:
         c = s.client()
-        made = c.create_rule_group(Name="group1", Scope="REGIONAL", Capacity=50, Rules=_group_rules("/grp"),
-                                   VisibilityConfig={**VIS, "MetricName": "group1"})["Summary"]
+        made = c.create_rule_group(
+            Name="group1",
+            Scope="REGIONAL",
+            Capacity=50,
+            Rules=_group_rules("/grp"),
+            VisibilityConfig={**VIS, "MetricName": "group1"},
+        )["Summary"]
         got = c.get_rule_group(Name="group1", Scope="REGIONAL", Id=made["Id"])
         assert got["RuleGroup"]["Capacity"] == 50
         assert got["RuleGroup"]["LabelNamespace"] == "awswaf:123456789012:rulegroup:group1:"
@@ -106,21 +151,41 @@ def test_rule_group_created_referenced_updated(tmp_path: Path) -> None:
         with pytest.raises(ClientError) as exc:  # the group's own rules are validated at create time
             bad = _group_rules("/x")
             bad[0]["Statement"]["ByteMatchStatement"]["PositionalConstraint"] = "NOWHERE"
-            c.create_rule_group(Name="group2", Scope="REGIONAL", Capacity=5, Rules=bad,
-                                VisibilityConfig={**VIS, "MetricName": "g2"})
+            c.create_rule_group(
+                Name="group2",
+                Scope="REGIONAL",
+                Capacity=5,
+                Rules=bad,
+                VisibilityConfig={**VIS, "MetricName": "g2"},
+            )
         assert _code(exc) == "WAFInvalidParameterException"
         assert "PositionalConstraint" in exc.value.response["Parameter"]
 
         acl_sum = c.list_web_acls(Scope="REGIONAL")["WebACLs"][0]
         acl = c.get_web_acl(Name="test-acl", Scope="REGIONAL", Id=acl_sum["Id"])["WebACL"]
-        acl["Rules"].append({"Name": "UseGroup", "Priority": 9, "OverrideAction": {"None": {}},
-                             "Statement": {"RuleGroupReferenceStatement": {"ARN": made["ARN"]}},
-                             "VisibilityConfig": {**VIS, "MetricName": "UseGroup"}})
-        c.update_web_acl(Scope="REGIONAL", LockToken=acl_sum["LockToken"],
-                         **{k: acl[k] for k in ("Name", "Id", "DefaultAction", "Rules", "VisibilityConfig")})
+        acl["Rules"].append(
+            {
+                "Name": "UseGroup",
+                "Priority": 9,
+                "OverrideAction": {"None": {}},
+                "Statement": {"RuleGroupReferenceStatement": {"ARN": made["ARN"]}},
+                "VisibilityConfig": {**VIS, "MetricName": "UseGroup"},
+            }
+        )
+        c.update_web_acl(
+            Scope="REGIONAL",
+            LockToken=acl_sum["LockToken"],
+            **{k: acl[k] for k in ("Name", "Id", "DefaultAction", "Rules", "VisibilityConfig")},
+        )
         assert httpx.get(s.data_url + "/grp/1").status_code == 403
-        c.update_rule_group(Name="group1", Scope="REGIONAL", Id=made["Id"], LockToken=got["LockToken"],
-                            Rules=_group_rules("/other"), VisibilityConfig={**VIS, "MetricName": "group1"})
+        c.update_rule_group(
+            Name="group1",
+            Scope="REGIONAL",
+            Id=made["Id"],
+            LockToken=got["LockToken"],
+            Rules=_group_rules("/other"),
+            VisibilityConfig={**VIS, "MetricName": "group1"},
+        )
         assert httpx.get(s.data_url + "/grp/1").status_code == 200
         assert httpx.get(s.data_url + "/other").status_code == 403
         fresh = c.get_rule_group(Name="group1", Scope="REGIONAL", Id=made["Id"])

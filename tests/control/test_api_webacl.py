@@ -22,7 +22,9 @@ def test_get_web_acl_has_aws_shape_and_update_swaps_live(tmp_path: Path) -> None
     with running_stack(tmp_path) as s:
         c = s.client()
         summary = c.list_web_acls(Scope="REGIONAL")["WebACLs"][0]
-        assert summary["ARN"] == f"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/test-acl/{summary['Id']}"
+        assert (
+            summary["ARN"] == f"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/test-acl/{summary['Id']}"
+        )
         got = c.get_web_acl(Name="test-acl", Scope="REGIONAL", Id=summary["Id"])
         acl = got["WebACL"]
         assert got["LockToken"] == summary["LockToken"]
@@ -90,16 +92,43 @@ def test_check_capacity_prices_rules_without_changing_anything(tmp_path: Path) -
     with running_stack(tmp_path) as s:
         c = s.client()
         vis = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}
-        one = [{"Name": "a", "Priority": 0, "Action": {"Block": {}}, "VisibilityConfig": vis,
-                "Statement": {"ByteMatchStatement": {"SearchString": b"x", "FieldToMatch": {"UriPath": {}},
-                              "PositionalConstraint": "CONTAINS",
-                              "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}}]
-        two = one + [{**one[0], "Name": "b", "Priority": 1,
-                      "Statement": {"IPSetReferenceStatement": {"ARN": s.plane.arn_of("ipset", "blocked")}}}]
+        one = [
+            {
+                "Name": "a",
+                "Priority": 0,
+                "Action": {"Block": {}},
+                "VisibilityConfig": vis,
+                "Statement": {
+                    "ByteMatchStatement": {
+                        "SearchString": b"x",
+                        "FieldToMatch": {"UriPath": {}},
+                        "PositionalConstraint": "CONTAINS",
+                        "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+                    }
+                },
+            }
+        ]
+        two = one + [
+            {
+                **one[0],
+                "Name": "b",
+                "Priority": 1,
+                "Statement": {"IPSetReferenceStatement": {"ARN": s.plane.arn_of("ipset", "blocked")}},
+            }
+        ]
         cap1 = c.check_capacity(Scope="REGIONAL", Rules=one)["Capacity"]
         cap2 = c.check_capacity(Scope="REGIONAL", Rules=two)["Capacity"]
         assert 0 < cap1 < cap2
-        bad = [{**one[0], "Statement": {"IPSetReferenceStatement": {"ARN": "arn:aws:wafv2:us-east-1:123456789012:regional/ipset/nope/x"}}}]
+        bad = [
+            {
+                **one[0],
+                "Statement": {
+                    "IPSetReferenceStatement": {
+                        "ARN": "arn:aws:wafv2:us-east-1:123456789012:regional/ipset/nope/x"
+                    }
+                },
+            }
+        ]
         with pytest.raises(ClientError) as exc:
             c.check_capacity(Scope="REGIONAL", Rules=bad)
         assert _code(exc) == "WAFInvalidParameterException"

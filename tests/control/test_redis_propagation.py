@@ -9,8 +9,10 @@ from pathlib import Path
 import httpx
 
 from tests.control.stack import running_stack, write_acl_dir
-from tests.stores.conftest import redis_server  # noqa: F401  (a real redis-server per test)
-from tests.stores.conftest import RedisServer
+from tests.stores.conftest import (
+    RedisServer,
+    redis_server,  # noqa: F401  (a real redis-server per test)
+)
 
 
 def _wait_for(predicate: object, timeout: float = 15.0) -> bool:
@@ -27,22 +29,30 @@ def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server
     acl_a = write_acl_dir(a_dir / "acl")
     acl_b = write_acl_dir(b_dir / "acl")
     # poll_interval: a long one, so only pub/sub can carry the change within the test.
-    with running_stack(a_dir, acl_path=acl_a, redis_url=redis_server.url, poll_interval=3600) as a, \
-            running_stack(b_dir, acl_path=acl_b, redis_url=redis_server.url, poll_interval=3600) as b:
+    with (
+        running_stack(a_dir, acl_path=acl_a, redis_url=redis_server.url, poll_interval=3600) as a,
+        running_stack(b_dir, acl_path=acl_b, redis_url=redis_server.url, poll_interval=3600) as b,
+    ):
         xff = {"X-Forwarded-For": "203.0.113.70"}
         assert httpx.get(b.data_url + "/", headers=xff).status_code == 200
         c = a.client()
         ip = {i["Name"]: i for i in c.list_ip_sets(Scope="REGIONAL")["IPSets"]}["blocked"]
-        token = c.update_ip_set(Name="blocked", Scope="REGIONAL", Id=ip["Id"], LockToken=ip["LockToken"],
-                                Addresses=["203.0.113.70/32"])["NextLockToken"]
+        token = c.update_ip_set(
+            Name="blocked",
+            Scope="REGIONAL",
+            Id=ip["Id"],
+            LockToken=ip["LockToken"],
+            Addresses=["203.0.113.70/32"],
+        )["NextLockToken"]
         assert _wait_for(lambda: httpx.get(b.data_url + "/", headers=xff).status_code == 403)
         # Host B persisted it and serves the same lock token, so a client may switch hosts.
         on_b = json.loads((acl_b.parent / "ipsets" / "blocked.json").read_text())
         assert on_b["LockToken"] == token and on_b["IPSet"]["Addresses"] == ["203.0.113.70/32"]
         assert b.client().get_ip_set(Name="blocked", Scope="REGIONAL", Id=ip["Id"])["LockToken"] == token
 
-        made = b.client().create_ip_set(Name="from-b", Scope="REGIONAL", IPAddressVersion="IPV4",
-                                        Addresses=[])["Summary"]
+        made = b.client().create_ip_set(
+            Name="from-b", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[]
+        )["Summary"]
         assert _wait_for(lambda: a.reloader.store.get("ipset", "from-b") is not None)
         assert a.reloader.store.get("ipset", "from-b").lock_token == made["LockToken"]
         assert (acl_a.parent / "ipsets" / "from-b.json").exists()

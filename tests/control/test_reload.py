@@ -31,8 +31,15 @@ def test_file_watch_reloads_and_a_broken_file_keeps_the_old_acl(tmp_path: Path) 
         xff = {"X-Forwarded-For": "203.0.113.60"}
         assert httpx.get(s.data_url + "/", headers=xff).status_code == 200
         ipset = s.acl_path.parent / "ipsets" / "blocked.json"
-        ipset.write_text(json.dumps({"Name": "blocked", "IPAddressVersion": "IPV4",
-                                     "Addresses": ["192.0.2.0/24", "203.0.113.60/32"]}))
+        ipset.write_text(
+            json.dumps(
+                {
+                    "Name": "blocked",
+                    "IPAddressVersion": "IPV4",
+                    "Addresses": ["192.0.2.0/24", "203.0.113.60/32"],
+                }
+            )
+        )
         assert _wait_for(lambda: httpx.get(s.data_url + "/", headers=xff).status_code == 403)
 
         before = s.reloader.failures
@@ -50,8 +57,12 @@ def test_file_watch_reloads_and_a_broken_file_keeps_the_old_acl(tmp_path: Path) 
         assert _wait_for(lambda: httpx.get(s.data_url + "/admin").status_code == 200)
         assert s.reloader.last_error is None
         # The API sees what the file says.
-        names = [r["Name"] for r in s.client().get_web_acl(Name="test-acl", Scope="REGIONAL",
-                                                          Id=s.reloader.store.web_acl.id)["WebACL"]["Rules"]]
+        names = [
+            r["Name"]
+            for r in s.client().get_web_acl(
+                Name="test-acl", Scope="REGIONAL", Id=s.reloader.store.web_acl.id
+            )["WebACL"]["Rules"]
+        ]
         assert names == ["BlockedIPs", "BadWords", "RateLimit"]
 
 
@@ -61,8 +72,13 @@ def test_state_dir_is_seeded_once_and_survives_restart(tmp_path: Path) -> None:
     with running_stack(tmp_path, acl_path=acl, state_dir=state) as s:
         c = s.client()
         ip = {i["Name"]: i for i in c.list_ip_sets(Scope="REGIONAL")["IPSets"]}["blocked"]
-        c.update_ip_set(Name="blocked", Scope="REGIONAL", Id=ip["Id"], LockToken=ip["LockToken"],
-                        Addresses=["10.9.9.9/32"])
+        c.update_ip_set(
+            Name="blocked",
+            Scope="REGIONAL",
+            Id=ip["Id"],
+            LockToken=ip["LockToken"],
+            Addresses=["10.9.9.9/32"],
+        )
     assert json.loads((acl.parent / "ipsets" / "blocked.json").read_text())["Addresses"] == ["192.0.2.0/24"]
     assert (state / STATE_ACL_NAME).exists()
     again = Reloader(acl, state_dir=state)
@@ -88,8 +104,13 @@ asyncio.run(main())
 
 def test_sighup_rereads_the_files(tmp_path: Path) -> None:
     acl = write_acl_dir(tmp_path / "acl")
-    proc = subprocess.Popen([sys.executable, "-c", _SIGHUP_SCRIPT, str(acl)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SIGHUP_SCRIPT, str(acl)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

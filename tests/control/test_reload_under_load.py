@@ -26,11 +26,20 @@ EXPECTED = {"/admin": {403}, "/ok": {200}, "/toggle": {200, 403}}
 
 
 def _toggle_rule() -> dict[str, Any]:
-    return {"Name": "Toggle", "Priority": 5, "Action": {"Block": {}},
-            "VisibilityConfig": {**VIS, "MetricName": "Toggle"},
-            "Statement": {"ByteMatchStatement": {"SearchString": b"/toggle", "FieldToMatch": {"UriPath": {}},
-                                                 "PositionalConstraint": "STARTS_WITH",
-                                                 "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}}
+    return {
+        "Name": "Toggle",
+        "Priority": 5,
+        "Action": {"Block": {}},
+        "VisibilityConfig": {**VIS, "MetricName": "Toggle"},
+        "Statement": {
+            "ByteMatchStatement": {
+                "SearchString": b"/toggle",
+                "FieldToMatch": {"UriPath": {}},
+                "PositionalConstraint": "STARTS_WITH",
+                "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+            }
+        },
+    }
 
 
 async def _load(url: str) -> list[tuple[str, int | str]]:
@@ -41,6 +50,7 @@ async def _load(url: str) -> list[tuple[str, int | str]]:
     results: list[tuple[str, int | str]] = []
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
         async def worker() -> None:
             while not queue.empty():
                 path = queue.get_nowait()
@@ -62,7 +72,9 @@ def test_twenty_reloads_under_load_drop_nothing(tmp_path: Path) -> None:
         # The rate-based rule would (rightly) block the generator itself: leave it out of every version.
         base["Rules"] = [r for r in base["Rules"] if r["Name"] != "RateLimit"]
         versions = [base, {**copy.deepcopy(base), "Rules": [*base["Rules"], _toggle_rule()]}]
-        token = c.update_web_acl(Scope="REGIONAL", LockToken=summary["LockToken"], **versions[0])["NextLockToken"]
+        token = c.update_web_acl(Scope="REGIONAL", LockToken=summary["LockToken"], **versions[0])[
+            "NextLockToken"
+        ]
         reloads_before = s.reloader.reloads
         errors: list[BaseException] = []
         started = threading.Event()
@@ -72,8 +84,9 @@ def test_twenty_reloads_under_load_drop_nothing(tmp_path: Path) -> None:
             started.wait(30)
             try:
                 for i in range(RELOADS):
-                    token = c.update_web_acl(Scope="REGIONAL", LockToken=token,
-                                             **versions[(i + 1) % 2])["NextLockToken"]
+                    token = c.update_web_acl(Scope="REGIONAL", LockToken=token, **versions[(i + 1) % 2])[
+                        "NextLockToken"
+                    ]
             except BaseException as exc:  # surfaced below
                 errors.append(exc)
 

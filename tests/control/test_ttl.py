@@ -33,8 +33,9 @@ def test_temporary_entry_blocks_then_expires(tmp_path: Path) -> None:
         ref = {"Name": "blocked", "Scope": "REGIONAL", "Id": ip_set["Id"]}
         xff = {"X-Forwarded-For": "203.0.113.50"}
         assert httpx.get(s.data_url + "/", headers=xff).status_code == 200
-        status, body = signed_call(s.admin_url, "AddIPSetAddresses",
-                                   {**ref, "Addresses": ["203.0.113.50"], "TtlSeconds": 2})
+        status, body = signed_call(
+            s.admin_url, "AddIPSetAddresses", {**ref, "Addresses": ["203.0.113.50"], "TtlSeconds": 2}
+        )
         assert status == 200, body
         assert httpx.get(s.data_url + "/", headers=xff).status_code == 403
         status, listed = signed_call(s.admin_url, "ListIPSetTemporaryAddresses", ref)
@@ -49,8 +50,9 @@ def test_temporary_entry_blocks_then_expires(tmp_path: Path) -> None:
         status, body = signed_call(s.admin_url, "AddIPSetAddresses", {**ref, "Addresses": ["2001:db8::1"]})
         assert status == 400 and body["__type"] == "WAFInvalidParameterException"
         assert body["Field"] == "IP_ADDRESS" and body["Parameter"] == "Addresses[0]"
-        status, body = signed_call(s.admin_url, "AddIPSetAddresses", {**ref, "Addresses": ["198.51.100.9"]},
-                                   who="reader")
+        status, body = signed_call(
+            s.admin_url, "AddIPSetAddresses", {**ref, "Addresses": ["198.51.100.9"]}, who="reader"
+        )
         assert status == 400 and body["__type"] == "AccessDeniedException"
 
         # Without TtlSeconds the address joins Addresses for good; Remove takes it out again.
@@ -58,7 +60,9 @@ def test_temporary_entry_blocks_then_expires(tmp_path: Path) -> None:
         assert status == 200 and body["NextLockToken"] != ip_set["LockToken"]
         assert httpx.get(s.data_url + "/", headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 403
         assert "198.51.100.9/32" in c.get_ip_set(**ref)["IPSet"]["Addresses"]
-        status, body = signed_call(s.admin_url, "RemoveIPSetAddresses", {**ref, "Addresses": ["198.51.100.9/32"]})
+        status, body = signed_call(
+            s.admin_url, "RemoveIPSetAddresses", {**ref, "Addresses": ["198.51.100.9/32"]}
+        )
         assert status == 200
         assert httpx.get(s.data_url + "/", headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 200
 
@@ -79,6 +83,7 @@ def test_ip_set_writer_port_in_process(tmp_path: Path) -> None:
         transport = httpx.ASGITransport(app=mw, client=("127.0.0.1", 1234))
         codes = []
         async with httpx.AsyncClient(transport=transport, base_url="http://waf") as client:
+
             async def status() -> int:
                 return (await client.get("/", headers={"X-Forwarded-For": "203.0.113.99"})).status_code
 

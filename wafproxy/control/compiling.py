@@ -50,8 +50,11 @@ def load_managed(managed_dir: Path | None) -> tuple[ManagedGroup, ...]:
             group = parse_rule_group(node)
         except WebAclError as exc:
             raise exc.with_source(str(path)) from None
-        out.append(ManagedGroup(group.vendor or "AWS", group.name, str(node.value.get("Description", "")),
-                                group, node.value))
+        out.append(
+            ManagedGroup(
+                group.vendor or "AWS", group.name, str(node.value.get("Description", "")), group, node.value
+            )
+        )
     return tuple(sorted(out, key=lambda g: (g.vendor, g.name)))
 
 
@@ -98,9 +101,23 @@ class Compiler:
             index.add_document(doc, res.path)
         return index
 
-    def compile(self, acl: Resource, resources: Iterable[Resource], temp: TempEntries, now: float,
-                *, max_capacity: int | None = None) -> CompiledWebACL:
+    def compile(
+        self,
+        acl: Resource,
+        resources: Iterable[Resource],
+        temp: TempEntries,
+        now: float,
+        *,
+        max_capacity: int | None = None,
+    ) -> CompiledWebACL:
         """Raises ``WebAclError`` naming the file and JSON path of the first problem."""
         geo, asn = self._databases()
-        return compile_web_acl(dict(acl.document), resolver=self.index(resources, temp, now), source=acl.path,
-                               account=self.account, geo=geo, asn=asn, max_capacity=max_capacity)
+        return compile_web_acl(
+            dict(acl.document),
+            resolver=self.index(resources, temp, now),
+            source=acl.path,
+            account=self.account,
+            geo=geo,
+            asn=asn,
+            max_capacity=max_capacity,
+        )

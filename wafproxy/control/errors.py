@@ -14,8 +14,15 @@ from wafproxy.awsapi.errors import AwsError
 class WafError(AwsError):
     """An ``AwsError`` with the extra members the wafv2 error shapes define."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None, parameter: str | None = None,
-                 status: int = 400) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        parameter: str | None = None,
+        status: int = 400,
+    ) -> None:
         super().__init__(code, message, status=status, path=parameter)
         self.field = field
         self.parameter = parameter
@@ -32,32 +39,43 @@ class WafError(AwsError):
 
 def invalid(field: str, parameter: str, reason: str) -> WafError:
     """Bad input: ``field`` is a ParameterExceptionField, ``parameter`` names the request member."""
-    return WafError("WAFInvalidParameterException",
-                    f"Error reason: {reason}, field: {field}, parameter: {parameter}",
-                    field=field, parameter=parameter)
+    return WafError(
+        "WAFInvalidParameterException",
+        f"Error reason: {reason}, field: {field}, parameter: {parameter}",
+        field=field,
+        parameter=parameter,
+    )
 
 
 def nonexistent(what: str) -> WafError:
-    return WafError("WAFNonexistentItemException",
-                    f"AWS WAF couldn't perform the operation because your resource doesn't exist: {what}")
+    return WafError(
+        "WAFNonexistentItemException",
+        f"AWS WAF couldn't perform the operation because your resource doesn't exist: {what}",
+    )
 
 
 def optimistic_lock() -> WafError:
-    return WafError("WAFOptimisticLockException",
-                    "AWS WAF couldn't save your changes because someone changed the resource after you "
-                    "started to edit it. Reapply your changes.")
+    return WafError(
+        "WAFOptimisticLockException",
+        "AWS WAF couldn't save your changes because someone changed the resource after you "
+        "started to edit it. Reapply your changes.",
+    )
 
 
 def duplicate(what: str) -> WafError:
-    return WafError("WAFDuplicateItemException",
-                    f"AWS WAF couldn't perform the operation because some resource in your request is a "
-                    f"duplicate of an existing one: {what}")
+    return WafError(
+        "WAFDuplicateItemException",
+        f"AWS WAF couldn't perform the operation because some resource in your request is a "
+        f"duplicate of an existing one: {what}",
+    )
 
 
 def associated(what: str) -> WafError:
-    return WafError("WAFAssociatedItemException",
-                    f"AWS WAF couldn't perform the operation because your resource is being used by "
-                    f"another resource or it's associated with another resource: {what}")
+    return WafError(
+        "WAFAssociatedItemException",
+        f"AWS WAF couldn't perform the operation because your resource is being used by "
+        f"another resource or it's associated with another resource: {what}",
+    )
 
 
 def limits(message: str) -> WafError:

@@ -27,9 +27,22 @@ if TYPE_CHECKING:
     from wafproxy.control.wire import AsyncHandler
 
 # The members UpdateWebACL replaces (AWS: the request is the complete new configuration).
-UPDATABLE = ("DefaultAction", "Description", "Rules", "VisibilityConfig", "DataProtectionConfig",
-             "CustomResponseBodies", "CaptchaConfig", "ChallengeConfig", "TokenDomains", "AssociationConfig",
-             "OnSourceDDoSProtectionConfig", "ApplicationConfig", "MonetizationConfig", "AnalyticsConfig")
+UPDATABLE = (
+    "DefaultAction",
+    "Description",
+    "Rules",
+    "VisibilityConfig",
+    "DataProtectionConfig",
+    "CustomResponseBodies",
+    "CaptchaConfig",
+    "ChallengeConfig",
+    "TokenDomains",
+    "AssociationConfig",
+    "OnSourceDDoSProtectionConfig",
+    "ApplicationConfig",
+    "MonetizationConfig",
+    "AnalyticsConfig",
+)
 MAX_SAMPLES = 500  # AWS: MaxItems 1..500
 MAX_WINDOW_SECONDS = 3 * 3600  # AWS: the time window must be within the previous three hours
 
@@ -39,7 +52,11 @@ def _time(value: Any, member: str) -> float:
         return float(value)
     if isinstance(value, str):
         try:
-            return float(value) if value.replace(".", "", 1).isdigit() else datetime.fromisoformat(value).timestamp()
+            return (
+                float(value)
+                if value.replace(".", "", 1).isdigit()
+                else datetime.fromisoformat(value).timestamp()
+            )
         except ValueError:
             pass
     raise errors.invalid("ENTITY_LIMIT", member, "must be a timestamp")
@@ -51,7 +68,11 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     def acl_shape() -> dict[str, Any]:
         res = plane.store.web_acl
         compiled = plane.reloader.current
-        return {**qualify_refs(to_wire(dict(res.document)), plane.arn_of), "Capacity": compiled.capacity, "LabelNamespace": compiled.label_namespace}
+        return {
+            **qualify_refs(to_wire(dict(res.document)), plane.arn_of),
+            "Capacity": compiled.capacity,
+            "LabelNamespace": compiled.label_namespace,
+        }
 
     async def list_web_acls(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
@@ -83,8 +104,13 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             raise errors.invalid("RULE", "Rules", "must be a list of rules")
         acl = synthetic_acl(plane, from_wire(rules))
         try:
-            compiled = await asyncio.to_thread(plane.reloader.compiler.compile, acl, plane.store.all(),
-                                               plane.store.temp, plane.reloader.clock())
+            compiled = await asyncio.to_thread(
+                plane.reloader.compiler.compile,
+                acl,
+                plane.store.all(),
+                plane.store.temp,
+                plane.reloader.clock(),
+            )
         except WebAclError as exc:
             raise errors.invalid("RULE", exc.path, exc.reason) from None
         return {"Capacity": compiled.capacity}
@@ -112,8 +138,11 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
         if key is None:
             raise errors.invalid("METRIC_NAME", "RuleMetricName", f"no rule with metric name {metric}")
         samples, population = plane.sampler.samples(key, start, end, max_items)
-        return {"SampledRequests": [s.to_shape() for s in samples], "PopulationSize": population,
-                "TimeWindow": {"StartTime": start, "EndTime": end}}
+        return {
+            "SampledRequests": [s.to_shape() for s in samples],
+            "PopulationSize": population,
+            "TimeWindow": {"StartTime": start, "EndTime": end},
+        }
 
     async def rate_keys(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
@@ -143,26 +172,41 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             except ValueError:
                 continue  # custom aggregate keys are not addresses; AWS lists only IP keys here
             (v4 if net.version == 4 else v6).append(str(net))
-        return {"ManagedKeysIPV4": {"IPAddressVersion": "IPV4", "Addresses": sorted(v4)},
-                "ManagedKeysIPV6": {"IPAddressVersion": "IPV6", "Addresses": sorted(v6)}}
+        return {
+            "ManagedKeysIPV4": {"IPAddressVersion": "IPV4", "Addresses": sorted(v4)},
+            "ManagedKeysIPV6": {"IPAddressVersion": "IPV6", "Addresses": sorted(v6)},
+        }
 
     async def list_managed(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
         plane.authorize(ctx, "*")
         items, marker = paginate(
-            [{"VendorName": g.vendor, "Name": g.name, "VersioningSupported": False, "Description": g.description}
-             for g in plane.reloader.compiler.managed], p)
+            [
+                {
+                    "VendorName": g.vendor,
+                    "Name": g.name,
+                    "VersioningSupported": False,
+                    "Description": g.description,
+                }
+                for g in plane.reloader.compiler.managed
+            ],
+            p,
+        )
         return {**({"NextMarker": marker} if marker else {}), "ManagedRuleGroups": items}
 
     async def describe_managed(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
         plane.authorize(ctx, "*")
         vendor, name = p.str("VendorName", max_len=128), p.str("Name", max_len=128)
-        group = next((g for g in plane.reloader.compiler.managed if (g.vendor, g.name) == (vendor, name)), None)
+        group = next(
+            (g for g in plane.reloader.compiler.managed if (g.vendor, g.name) == (vendor, name)), None
+        )
         if group is None:
             raise errors.nonexistent(f"managed rule group {vendor}/{name}")
         rules = group.document.get("Rules") or []
-        labels = sorted({lbl.get("Name") for r in rules for lbl in (r.get("RuleLabels") or []) if lbl.get("Name")})
+        labels = sorted(
+            {lbl.get("Name") for r in rules for lbl in (r.get("RuleLabels") or []) if lbl.get("Name")}
+        )
         namespace = group.group.label_namespace or f"awswaf:managed:{vendor.lower()}:{name.lower()}:"
         out: dict[str, Any] = {
             "Rules": [{"Name": r.get("Name"), "Action": r.get("Action") or {}} for r in rules],
@@ -176,8 +220,12 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
         return out
 
     return {
-        "ListWebACLs": list_web_acls, "GetWebACL": get_web_acl, "UpdateWebACL": update_web_acl,
-        "CheckCapacity": check_capacity, "GetSampledRequests": get_sampled_requests,
-        "GetRateBasedStatementManagedKeys": rate_keys, "ListAvailableManagedRuleGroups": list_managed,
+        "ListWebACLs": list_web_acls,
+        "GetWebACL": get_web_acl,
+        "UpdateWebACL": update_web_acl,
+        "CheckCapacity": check_capacity,
+        "GetSampledRequests": get_sampled_requests,
+        "GetRateBasedStatementManagedKeys": rate_keys,
+        "ListAvailableManagedRuleGroups": list_managed,
         "DescribeManagedRuleGroup": describe_managed,
     }

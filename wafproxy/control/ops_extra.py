@@ -47,7 +47,9 @@ def _cidrs(res: Resource, addresses: list[str], member: str = "Addresses") -> li
         try:
             out.append(normalize_cidr(a, version))
         except ValueError:
-            raise errors.invalid("IP_ADDRESS", f"{member}[{i}]", f"not an {version} address or CIDR") from None
+            raise errors.invalid(
+                "IP_ADDRESS", f"{member}[{i}]", f"not an {version} address or CIDR"
+            ) from None
     return out
 
 
@@ -78,8 +80,11 @@ async def remove_addresses(plane: ControlPlane, res: Resource, cidrs: list[str])
     if len(kept) == len(current) and not removed_temp:
         return res
     new = plane.new_version(res, {**res.document, "Addresses": kept}) if len(kept) != len(current) else res
-    await plane.change(put=[new] if new is not res else [], temp=temp if removed_temp else None,
-                       reason="RemoveIPSetAddresses")
+    await plane.change(
+        put=[new] if new is not res else [],
+        temp=temp if removed_temp else None,
+        reason="RemoveIPSetAddresses",
+    )
     return new
 
 
@@ -100,8 +105,9 @@ class ControlPlaneIPSetWriter:
         async with self.plane.reloader.lock:
             res = self._res(ip_set)
             await add_addresses(self.plane, res, _cidrs(res, cidrs), ttl_seconds)
-        self.plane.audit.record(self.who, "AddIPSetAddresses", res.arn, "ok",
-                                f"{len(cidrs)} addresses, ttl {ttl_seconds}")
+        self.plane.audit.record(
+            self.who, "AddIPSetAddresses", res.arn, "ok", f"{len(cidrs)} addresses, ttl {ttl_seconds}"
+        )
 
     async def remove_addresses(self, ip_set: str, cidrs: list[str]) -> None:
         async with self.plane.reloader.lock:
@@ -123,8 +129,13 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
         try:
             settings = parse_logging_configuration(raw)
         except LoggingConfigError as exc:
-            field = "LOGGING_FILTER" if "LoggingFilter" in exc.path else "LOG_DESTINATION" \
-                if "Destination" in exc.path else "FILTER_CONDITION"
+            field = (
+                "LOGGING_FILTER"
+                if "LoggingFilter" in exc.path
+                else "LOG_DESTINATION"
+                if "Destination" in exc.path
+                else "FILTER_CONDITION"
+            )
             raise errors.invalid(field, exc.path, exc.message) from None
         stored = {"LogType": "WAF_LOGS", "LogScope": "CUSTOMER", **raw}
         async with plane.reloader.lock:
@@ -161,9 +172,17 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
         res = plane.lookup("ipset", p)
         plane.authorize(ctx, res.arn)
         now = plane.reloader.clock()
-        entries = [{"Address": c, "ExpiresAt": t} for c, t in sorted(plane.store.temp.entries(res.name).items())
-                   if t > now]
+        entries = [
+            {"Address": c, "ExpiresAt": t}
+            for c, t in sorted(plane.store.temp.entries(res.name).items())
+            if t > now
+        ]
         return {"Entries": entries}
 
-    return {"PutLoggingConfiguration": put_logging, "GetLoggingConfiguration": get_logging,
-            "AddIPSetAddresses": add, "RemoveIPSetAddresses": remove, "ListIPSetTemporaryAddresses": list_temp}
+    return {
+        "PutLoggingConfiguration": put_logging,
+        "GetLoggingConfiguration": get_logging,
+        "AddIPSetAddresses": add,
+        "RemoveIPSetAddresses": remove,
+        "ListIPSetTemporaryAddresses": list_temp,
+    }

@@ -18,8 +18,8 @@ from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.control import errors
 from wafproxy.control.plane_util import paginate, synthetic_acl
-from wafproxy.control.wireforms import from_wire, qualify_refs, to_wire
 from wafproxy.control.resources import FIELD, SUBDIR, WRAPPER, Kind, Resource, content_token
+from wafproxy.control.wireforms import from_wire, qualify_refs, to_wire
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.model import parse_ip_set, parse_regex_pattern_set, parse_rule_group
@@ -40,16 +40,36 @@ class KindSpec:
 
 
 SPECS: tuple[KindSpec, ...] = (
-    KindSpec("ipset", "IPSet", "IPSets", ("Description", "IPAddressVersion", "Addresses"),
-             ("Description", "Addresses"), parse_ip_set),
-    KindSpec("regexpatternset", "RegexPatternSet", "RegexPatternSets", ("Description", "RegularExpressionList"),
-             ("Description", "RegularExpressionList"), parse_regex_pattern_set),
-    KindSpec("rulegroup", "RuleGroup", "RuleGroups",
-             ("Capacity", "Description", "Rules", "VisibilityConfig", "CustomResponseBodies"),
-             ("Description", "Rules", "VisibilityConfig", "CustomResponseBodies"), parse_rule_group),
+    KindSpec(
+        "ipset",
+        "IPSet",
+        "IPSets",
+        ("Description", "IPAddressVersion", "Addresses"),
+        ("Description", "Addresses"),
+        parse_ip_set,
+    ),
+    KindSpec(
+        "regexpatternset",
+        "RegexPatternSet",
+        "RegexPatternSets",
+        ("Description", "RegularExpressionList"),
+        ("Description", "RegularExpressionList"),
+        parse_regex_pattern_set,
+    ),
+    KindSpec(
+        "rulegroup",
+        "RuleGroup",
+        "RuleGroups",
+        ("Capacity", "Description", "Rules", "VisibilityConfig", "CustomResponseBodies"),
+        ("Description", "Rules", "VisibilityConfig", "CustomResponseBodies"),
+        parse_rule_group,
+    ),
 )
-_REF_KEYS = {"ipset": "IPSetReferenceStatement", "regexpatternset": "RegexPatternSetReferenceStatement",
-             "rulegroup": "RuleGroupReferenceStatement"}
+_REF_KEYS = {
+    "ipset": "IPSetReferenceStatement",
+    "regexpatternset": "RegexPatternSetReferenceStatement",
+    "rulegroup": "RuleGroupReferenceStatement",
+}
 
 
 def _validate(spec: KindSpec, doc: Mapping[str, Any]) -> None:
@@ -84,11 +104,22 @@ def referenced_by(plane: ControlPlane, res: Resource) -> str | None:
 async def _check_group(plane: ControlPlane, res: Resource) -> None:
     """Compile a rule group inside a one-rule web ACL, so its rules are validated now, not later."""
     others = [r for r in plane.store.all() if (r.kind, r.name) != ("rulegroup", res.name)] + [res]
-    acl = synthetic_acl(plane, [{"Name": "check", "Priority": 0, "OverrideAction": {"None": {}},
-                                 "Statement": {"RuleGroupReferenceStatement": {"ARN": res.arn}},
-                                 "VisibilityConfig": _vis("check")}])
+    acl = synthetic_acl(
+        plane,
+        [
+            {
+                "Name": "check",
+                "Priority": 0,
+                "OverrideAction": {"None": {}},
+                "Statement": {"RuleGroupReferenceStatement": {"ARN": res.arn}},
+                "VisibilityConfig": _vis("check"),
+            }
+        ],
+    )
     try:
-        await asyncio.to_thread(plane.reloader.compiler.compile, acl, others, plane.store.temp, plane.reloader.clock())
+        await asyncio.to_thread(
+            plane.reloader.compiler.compile, acl, others, plane.store.temp, plane.reloader.clock()
+        )
     except WebAclError as exc:
         path = exc.path.replace("$.Rules[0].Statement.RuleGroupReferenceStatement", "$")
         raise errors.invalid("RULE_GROUP", path, exc.reason) from None
@@ -99,7 +130,7 @@ def _vis(name: str) -> dict[str, Any]:
 
 
 def _get_shape(plane: ControlPlane, res: Resource) -> dict[str, Any]:
-    doc = qualify_refs(to_wire(dict(res.document)), plane.arn_of)
+    doc: dict[str, Any] = qualify_refs(to_wire(dict(res.document)), plane.arn_of)
     if res.kind == "rulegroup":
         doc.setdefault("LabelNamespace", f"awswaf:{plane.reloader.names.account}:rulegroup:{res.name}:")
     return doc
@@ -126,8 +157,9 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
                     doc: dict[str, Any] = {"Name": name, "Id": rid, "ARN": arn}
                     doc.update({k: from_wire(p.raw(k)) for k in spec.create if p.raw(k) is not None})
                     _validate(spec, doc)
-                    res = Resource(kind, name, rid, arn, content_token(doc), doc,
-                                   str(plane.store.path_for(kind, name)))
+                    res = Resource(
+                        kind, name, rid, arn, content_token(doc), doc, str(plane.store.path_for(kind, name))
+                    )
                     if kind == "rulegroup":
                         await _check_group(plane, res)
                     await plane.change(put=[res], reason=f"Create{spec.suffix}")
@@ -170,8 +202,13 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
                 items, marker = paginate([r.summary() for r in plane.store.all(kind)], p)
                 return {**({"NextMarker": marker} if marker else {}), spec.list_key: items}
 
-            return {f"Create{spec.suffix}": create, f"Get{spec.suffix}": get, f"Update{spec.suffix}": update,
-                    f"Delete{spec.suffix}": delete, f"List{spec.list_key}": list_}
+            return {
+                f"Create{spec.suffix}": create,
+                f"Get{spec.suffix}": get,
+                f"Update{spec.suffix}": update,
+                f"Delete{spec.suffix}": delete,
+                f"List{spec.list_key}": list_,
+            }
 
         out.update(make())
     assert SUBDIR  # new documents go to ``SUBDIR[kind]`` (see ResourceStore.path_for)

@@ -27,7 +27,7 @@ from wafproxy.control.persist import AuditLog
 from wafproxy.control.reloader import Reloader, ReloadFailed
 from wafproxy.control.resources import FIELD, Kind, Resource, content_token, new_token
 from wafproxy.control.sampler import RequestSampler
-from wafproxy.control.store import META_DIR
+from wafproxy.control.store import META_DIR, ResourceStore
 from wafproxy.control.ttl import TempEntries
 from wafproxy.control.wire import AsyncHandler, WafJsonService
 
@@ -62,21 +62,34 @@ class ControlPlane:
         for module in (ops_acl, ops_sets, ops_extra):
             for name, fn in module.operations(self).items():
                 operations[name] = fn
-        self.app = WafJsonService(credentials=credentials, operations=operations, on_call=self._on_call,
-                                  default_region=reloader.names.region, clock=reloader.clock)
+        self.app = WafJsonService(
+            credentials=credentials,
+            operations=operations,
+            on_call=self._on_call,
+            default_region=reloader.names.region,
+            clock=reloader.clock,
+        )
 
     @classmethod
-    def from_files(cls, reloader: Reloader, *, credentials: str | Path, policy_file: str | Path | None = None,
-                   **kwargs: Any) -> ControlPlane:
+    def from_files(
+        cls,
+        reloader: Reloader,
+        *,
+        credentials: str | Path,
+        policy_file: str | Path | None = None,
+        **kwargs: Any,
+    ) -> ControlPlane:
         """Build from ``--credentials`` and ``--policy-file`` (errors name the file)."""
         store = CredentialStore.load(credentials, account=reloader.names.account)
         policies = None
         if policy_file is not None:
-            policies = load_principal_policies(Path(policy_file).read_text(encoding="utf-8"), source=str(policy_file))
+            policies = load_principal_policies(
+                Path(policy_file).read_text(encoding="utf-8"), source=str(policy_file)
+            )
         return cls(reloader, credentials=store, policies=policies, **kwargs)
 
     @property
-    def store(self) -> Any:
+    def store(self) -> ResourceStore:
         return self.reloader.store
 
     # ---- authorization and audit ------------------------------------------------------------------
@@ -87,19 +100,31 @@ class ControlPlane:
             return
         policy = self.policies.get(ctx.principal.name)
         if policy is not None:
-            result = policy.evaluate(RequestContext(
-                action=f"wafv2:{ctx.operation}", resource=resource, principal_arn=ctx.principal.arn,
-                account=ctx.principal.account, condition_keys={"aws:sourceip": (ctx.source_ip,)}))
+            result = policy.evaluate(
+                RequestContext(
+                    action=f"wafv2:{ctx.operation}",
+                    resource=resource,
+                    principal_arn=ctx.principal.arn,
+                    account=ctx.principal.account,
+                    condition_keys={"aws:sourceip": (ctx.source_ip,)},
+                )
+            )
             if result.allowed and not result.denied:
                 return
-        raise access_denied(f"User: {ctx.principal.arn} is not authorized to perform: wafv2:{ctx.operation} "
-                            f"on resource: {resource}")
+        raise access_denied(
+            f"User: {ctx.principal.arn} is not authorized to perform: wafv2:{ctx.operation} "
+            f"on resource: {resource}"
+        )
 
     def _on_call(self, record: CallRecord) -> None:
         if record.operation.startswith(_READ_PREFIXES):
             return  # the audit log is for changes; reads would drown them
-        self.audit.record(record.principal_arn or f"unauthenticated:{record.access_key_id or '-'}",
-                          record.operation, ",".join(record.resources) or "-", record.error_code or "ok")
+        self.audit.record(
+            record.principal_arn or f"unauthenticated:{record.access_key_id or '-'}",
+            record.operation,
+            ",".join(record.resources) or "-",
+            record.error_code or "ok",
+        )
 
     # ---- lookups ----------------------------------------------------------------------------------
 
@@ -131,8 +156,14 @@ class ControlPlane:
 
     # ---- the one change path ----------------------------------------------------------------------
 
-    async def change(self, *, put: Iterable[Resource] = (), delete: Iterable[Resource] = (),
-                     temp: TempEntries | None = None, reason: str = "api") -> None:
+    async def change(
+        self,
+        *,
+        put: Iterable[Resource] = (),
+        delete: Iterable[Resource] = (),
+        temp: TempEntries | None = None,
+        reason: str = "api",
+    ) -> None:
         """Compile the candidate, then persist, swap and publish. Caller holds ``reloader.lock``."""
         put, delete = list(put), list(delete)
         store = self.store
@@ -145,9 +176,12 @@ class ControlPlane:
         try:
             compiled = await self.reloader.compile(acl, list(candidate.values()), temp or store.temp)
         except ReloadFailed as exc:
-            kind = next((r.kind for r in put), "webacl")
-            raise errors.invalid(FIELD[kind], exc.error.path if hasattr(exc.error, "path") else "",
-                                 getattr(exc.error, "reason", str(exc.error))) from None
+            kind: Kind = next((r.kind for r in put), "webacl")
+            raise errors.invalid(
+                FIELD[kind],
+                exc.error.path if hasattr(exc.error, "path") else "",
+                getattr(exc.error, "reason", str(exc.error)),
+            ) from None
 
         def persist() -> None:
             for r in delete:
@@ -194,8 +228,11 @@ def mount(plane: ControlPlane, admin_app: ASGIApp) -> ASGIApp:
     watch, TTL expiry, SIGHUP handler and Redis subscriber start with the server and stop with it.
     """
 
-    async def app(scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]) -> None:
+    async def app(
+        scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]
+    ) -> None:
         if scope["type"] == "lifespan":
+
             async def lifespan_receive() -> Any:
                 message = await receive()
                 if message["type"] == "lifespan.startup":

@@ -27,8 +27,16 @@ def paginate(items: list[dict[str, Any]], p: Params) -> tuple[list[dict[str, Any
 def synthetic_acl(plane: ControlPlane, rules: list[Any]) -> Resource:
     """A throwaway web ACL around ``rules`` (CheckCapacity, rule group validation)."""
     names = plane.reloader.names
-    doc = {"Name": "wafproxy-check", "Id": "check", "ARN": names.arn("webacl", "wafproxy-check", "check"),
-           "DefaultAction": {"Allow": {}}, "Rules": rules,
-           "VisibilityConfig": {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False,
-                                "MetricName": "wafproxy-check"}}
+    doc = {
+        "Name": "wafproxy-check",
+        "Id": "check",
+        "ARN": names.arn("webacl", "wafproxy-check", "check"),
+        "DefaultAction": {"Allow": {}},
+        "Rules": rules,
+        "VisibilityConfig": {
+            "SampledRequestsEnabled": False,
+            "CloudWatchMetricsEnabled": False,
+            "MetricName": "wafproxy-check",
+        },
+    }
     return Resource("webacl", "wafproxy-check", "check", str(doc["ARN"]), "", doc, "<CheckCapacity>")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wafproxy.control.compiling import Compiler
-from wafproxy.control.resources import Names, Resource
+from wafproxy.control.resources import DEFAULT_NAMES, Names, Resource
 from wafproxy.control.store import ResourceStore, StoreError
 from wafproxy.control.ttl import TempEntries
 from wafproxy.engine.compiler import CompiledWebACL
@@ -52,7 +52,7 @@ class Reloader:
         *,
         swap: Callable[[CompiledWebACL], None] | Iterable[Callable[[CompiledWebACL], None]] = (),
         state_dir: str | Path | None = None,
-        names: Names = Names(),
+        names: Names = DEFAULT_NAMES,
         compiler: Compiler | None = None,
         metrics: Any = None,
         redis_url: str | None = None,
@@ -75,7 +75,8 @@ class Reloader:
         self.lock = asyncio.Lock()  # serializes every change: API calls and background reloads
         self.store = ResourceStore.open(self.acl_path, state_dir=self.state_dir, names=names, persist=persist)
         self.current: CompiledWebACL = self.compiler.compile(
-            self.store.web_acl, self.store.all(), self.store.temp, clock())
+            self.store.web_acl, self.store.all(), self.store.temp, clock()
+        )
         self.last_error: str | None = None
         self.reloads = 0
         self.failures = 0
@@ -132,8 +133,12 @@ class Reloader:
                 return False  # our own write, seen by the watcher while the change was being applied
             try:
                 store = await asyncio.to_thread(
-                    ResourceStore.open, self.acl_path, state_dir=self.state_dir, names=self.names,
-                    persist=self.store.persist)
+                    ResourceStore.open,
+                    self.acl_path,
+                    state_dir=self.state_dir,
+                    names=self.names,
+                    persist=self.store.persist,
+                )
             except (StoreError, WebAclError, OSError) as exc:
                 self._failed(exc, reason)
                 self._signature = self.store.signature()  # do not retry the same broken files forever

@@ -20,13 +20,25 @@ KINDS: tuple[Kind, ...] = ("webacl", "ipset", "regexpatternset", "rulegroup")
 
 # The document wrapper key (``aws wafv2 get-ip-set`` prints ``{"IPSet": …, "LockToken": …}``),
 # the ParameterExceptionField of the kind, and the subdirectory new documents are written to.
-WRAPPER: dict[Kind, str] = {"webacl": "WebACL", "ipset": "IPSet", "regexpatternset": "RegexPatternSet",
-                            "rulegroup": "RuleGroup"}
+WRAPPER: dict[Kind, str] = {
+    "webacl": "WebACL",
+    "ipset": "IPSet",
+    "regexpatternset": "RegexPatternSet",
+    "rulegroup": "RuleGroup",
+}
 KIND_OF_WRAPPER: dict[str, Kind] = {v: k for k, v in WRAPPER.items()}
-FIELD: dict[Kind, str] = {"webacl": "WEB_ACL", "ipset": "IP_SET", "regexpatternset": "REGEX_PATTERN_SET",
-                          "rulegroup": "RULE_GROUP"}
-SUBDIR: dict[Kind, str] = {"webacl": ".", "ipset": "ipsets", "regexpatternset": "regexsets",
-                           "rulegroup": "rulegroups"}
+FIELD: dict[Kind, str] = {
+    "webacl": "WEB_ACL",
+    "ipset": "IP_SET",
+    "regexpatternset": "REGEX_PATTERN_SET",
+    "rulegroup": "RULE_GROUP",
+}
+SUBDIR: dict[Kind, str] = {
+    "webacl": ".",
+    "ipset": "ipsets",
+    "regexpatternset": "regexsets",
+    "rulegroup": "rulegroups",
+}
 SCOPE = "REGIONAL"
 _ID_NAMESPACE = uuid.UUID("6f1c2a52-9a7e-4f0e-9c52-8d1f0b6a7a11")
 
@@ -44,6 +56,9 @@ class Names:
     def arn_pattern(self, kind: Kind, name: str = "*") -> str:
         """The resource a Create/List call is authorized against (the Id is not known yet)."""
         return f"arn:aws:wafv2:{self.region}:{self.account}:regional/{kind}/{name}/*"
+
+
+DEFAULT_NAMES = Names()
 
 
 def default_id(kind: Kind, name: str) -> str:

@@ -76,13 +76,26 @@ class RequestSampler:
     def emit(self, event: RequestEvent) -> None:
         d = event.decision
         req = event.request
-        headers = tuple((n, "<redacted>" if n.lower() in REDACTED_HEADERS else v[:MAX_VALUE])
-                        for n, v in req.headers[:MAX_HEADERS])
+        headers = tuple(
+            (n, "<redacted>" if n.lower() in REDACTED_HEADERS else v[:MAX_VALUE])
+            for n, v in req.headers[:MAX_HEADERS]
+        )
         uri = req.uri_path + (f"?{req.query_string}" if req.query_string else "")
 
         def sample(action: str, within: str | None) -> Sample:
-            return Sample(event.timestamp, req.client_ip, uri[:MAX_VALUE * 8], req.method, req.http_version,
-                          headers, action, within, event.response_status, d.labels, d.inserted_headers)
+            return Sample(
+                event.timestamp,
+                req.client_ip,
+                uri[: MAX_VALUE * 8],
+                req.method,
+                req.http_version,
+                headers,
+                action,
+                within,
+                event.response_status,
+                d.labels,
+                d.inserted_headers,
+            )
 
         keyed: list[tuple[str, Sample]] = [(ALL_REQUESTS, sample(d.action.value, None))]
         if d.terminating_rule_id == DEFAULT_ACTION_RULE_ID:
@@ -119,6 +132,8 @@ def rule_key(metric_name: str, web_acl: Mapping[str, Any]) -> str | None:
     if metric_name == DEFAULT_ACTION_RULE_ID:
         return DEFAULT_ACTION_RULE_ID
     for rule in web_acl.get("Rules") or []:
-        if (rule.get("VisibilityConfig") or {}).get("MetricName") == metric_name or rule.get("Name") == metric_name:
+        if (rule.get("VisibilityConfig") or {}).get("MetricName") == metric_name or rule.get(
+            "Name"
+        ) == metric_name:
             return str(rule.get("Name"))
     return None

@@ -21,6 +21,7 @@ from typing import Any
 from wafproxy.aclfiles import SUFFIXES, read_document
 from wafproxy.control.persist import atomic_remove, atomic_write, dump_json
 from wafproxy.control.resources import (
+    DEFAULT_NAMES,
     KIND_OF_WRAPPER,
     SUBDIR,
     WRAPPER,
@@ -73,7 +74,8 @@ def _resource_of(path: Path, names: Names, want: Kind | None = None) -> Resource
     if not isinstance(bare, dict) or not isinstance(bare.get("Name"), str):
         raise StoreError(str(path), f"{node.path}.Name: missing")
     name = bare["Name"]
-    rid = bare.get("Id") if isinstance(bare.get("Id"), str) else default_id(kind, name)
+    given = bare.get("Id")
+    rid: str = given if isinstance(given, str) else default_id(kind, name)
     doc = dict(bare)
     doc["Id"] = rid
     doc["ARN"] = names.arn(kind, name, rid)
@@ -81,14 +83,22 @@ def _resource_of(path: Path, names: Names, want: Kind | None = None) -> Resource
     token = raw.get("LockToken") if isinstance(raw, dict) and kind_name in raw else None
     if not isinstance(token, str):
         token = content_token(doc)
-    return Resource(kind, name, rid, doc["ARN"], token, doc, str(path))
+    return Resource(kind, name, rid, names.arn(kind, name, rid), token, doc, str(path))
 
 
 class ResourceStore:
     """Thread-safe table (kind, name) → ``Resource`` plus temporary IP-set entries, persisted."""
 
-    def __init__(self, root: Path, acl_file: Path, names: Names, resources: dict[tuple[Kind, str], Resource],
-                 temp: TempEntries, *, persist: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        acl_file: Path,
+        names: Names,
+        resources: dict[tuple[Kind, str], Resource],
+        temp: TempEntries,
+        *,
+        persist: bool = True,
+    ) -> None:
         self.root = root
         self.acl_file = acl_file
         self.names = names
@@ -100,8 +110,14 @@ class ResourceStore:
     # ---- loading --------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, acl_path: str | Path, *, state_dir: str | Path | None = None, names: Names = Names(),
-             persist: bool = True) -> ResourceStore:
+    def open(
+        cls,
+        acl_path: str | Path,
+        *,
+        state_dir: str | Path | None = None,
+        names: Names = DEFAULT_NAMES,
+        persist: bool = True,
+    ) -> ResourceStore:
         """Load the store; with ``state_dir`` seed it from ``acl_path``'s files on first start."""
         acl_path = Path(acl_path)
         if state_dir is None:
@@ -140,8 +156,10 @@ class ResourceStore:
             if res is None or res.kind == "webacl":
                 continue  # other web ACLs in the directory are not this proxy's (aclfiles agrees)
             if (res.kind, res.name) in table:
-                raise StoreError(str(path), f"{WRAPPER[res.kind]} {res.name!r} is also defined in "
-                                            f"{table[(res.kind, res.name)].path}")
+                raise StoreError(
+                    str(path),
+                    f"{WRAPPER[res.kind]} {res.name!r} is also defined in {table[(res.kind, res.name)].path}",
+                )
             table[(res.kind, res.name)] = res
         temp = TempEntries.load(root / META_DIR / "ip-ttl.json")
         return cls(root, acl_file, names, table, temp, persist=persist)
@@ -212,8 +230,10 @@ class ResourceStore:
     def snapshot(self) -> dict[str, Any]:
         """Everything another host needs to serve the same ACL: documents, tokens, temp entries."""
         with self._lock:
-            docs = [{"Kind": r.kind, "Path": os.path.relpath(r.path, self.root), **r.wrapped()}
-                    for r in self._resources.values()]
+            docs = [
+                {"Kind": r.kind, "Path": os.path.relpath(r.path, self.root), **r.wrapped()}
+                for r in self._resources.values()
+            ]
         return {"Resources": docs, "Temporary": json.loads(self.temp.dump())}
 
     def apply_snapshot(self, snap: Mapping[str, Any]) -> bool:
@@ -223,8 +243,9 @@ class ResourceStore:
             kind: Kind = item["Kind"]
             doc = dict(item[WRAPPER[kind]])
             path = self.acl_file if kind == "webacl" else self.root / item["Path"]
-            incoming[(kind, doc["Name"])] = Resource(kind, doc["Name"], doc["Id"], doc["ARN"], item["LockToken"],
-                                                     doc, str(path))
+            incoming[(kind, doc["Name"])] = Resource(
+                kind, doc["Name"], doc["Id"], doc["ARN"], item["LockToken"], doc, str(path)
+            )
         temp = TempEntries.from_json(snap.get("Temporary") or {})
         with self._lock:
             current = dict(self._resources)

@@ -58,8 +58,9 @@ class TempEntries:
         return cls.from_json(raw) if isinstance(raw, dict) else cls()
 
     def dump(self) -> bytes:
-        return json.dumps({k: dict(sorted(v.items())) for k, v in sorted(self._sets.items()) if v},
-                          sort_keys=True).encode()
+        return json.dumps(
+            {k: dict(sorted(v.items())) for k, v in sorted(self._sets.items()) if v}, sort_keys=True
+        ).encode()
 
     def add(self, ip_set: str, cidrs: Iterable[str], expires_at: float) -> int:
         """Add or extend entries; returns how many were new. Refuses to grow past the cap."""

@@ -46,17 +46,28 @@ def _json_default(value: Any) -> Any:
 
 def _as_waf(exc: AwsError) -> AwsError:
     if exc.code == "ValidationException" and not isinstance(exc, WafError):
-        return WafError("WAFInvalidParameterException", exc.message, field="ENTITY_LIMIT"
-                        if "length" in exc.message else None, parameter=exc.path)
+        return WafError(
+            "WAFInvalidParameterException",
+            exc.message,
+            field="ENTITY_LIMIT" if "length" in exc.message else None,
+            parameter=exc.path,
+        )
     return exc
 
 
 class WafJsonService:
     """ASGI app: verify SigV4, dispatch to an async handler, answer JSON or an AWS error."""
 
-    def __init__(self, *, credentials: CredentialStore, operations: Mapping[str, AsyncHandler],
-                 on_call: Callable[[CallRecord], None] | None = None, default_region: str = "us-east-1",
-                 clock: Callable[[], float] = time.time, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        credentials: CredentialStore,
+        operations: Mapping[str, AsyncHandler],
+        on_call: Callable[[CallRecord], None] | None = None,
+        default_region: str = "us-east-1",
+        clock: Callable[[], float] = time.time,
+        max_body: int = MAX_BODY_BYTES,
+    ) -> None:
         self._credentials = credentials
         self._operations = dict(operations)
         self._on_call = on_call
@@ -70,8 +81,11 @@ class WafJsonService:
             return
         request_id = str(uuid.uuid4())
         status, payload, error_type = await self._handle(scope, receive, request_id)
-        headers = [(b"content-type", CONTENT_TYPE), (b"content-length", str(len(payload)).encode()),
-                   (b"x-amzn-requestid", request_id.encode())]
+        headers = [
+            (b"content-type", CONTENT_TYPE),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-amzn-requestid", request_id.encode()),
+        ]
         if error_type:
             headers.append((b"x-amzn-errortype", error_type.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -86,10 +100,15 @@ class WafJsonService:
             body = await _read_body(receive, self._max_body)
             headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
             raw_path = scope.get("raw_path") or scope["path"].encode()
-            view = sigv4.HttpRequestView(scope["method"], raw_path.decode("latin-1"),
-                                         scope.get("query_string", b"").decode("latin-1"), headers, body)
+            view = sigv4.HttpRequestView(
+                scope["method"],
+                raw_path.decode("latin-1"),
+                scope.get("query_string", b"").decode("latin-1"),
+                headers,
+                body,
+            )
             target = view.header("x-amz-target") or ""
-            operation = target[len(self._prefix):][:64] if target.startswith(self._prefix) else ""
+            operation = target[len(self._prefix) :][:64] if target.startswith(self._prefix) else ""
             principal = sigv4.verify(view, self._credentials, now=self._clock(), service=SIGNING_NAME)
             handler = self._operations.get(operation)
             if scope["method"] != "POST" or handler is None:
@@ -100,8 +119,9 @@ class WafJsonService:
                 raise AwsError("SerializationException", "Request body is not valid JSON") from None
             if not isinstance(raw, dict):
                 raise AwsError("SerializationException", "Request body must be a JSON object")
-            ctx = CallContext(principal, operation, request_id, source_ip,
-                              sigv4.region_of(view) or self._default_region)
+            ctx = CallContext(
+                principal, operation, request_id, source_ip, sigv4.region_of(view) or self._default_region
+            )
             result = await handler(ctx, Params(raw))
             payload = json.dumps(result, default=_json_default, separators=(",", ":")).encode()
             self._record(operation, request_id, source_ip, principal, ctx, None)
@@ -111,16 +131,30 @@ class WafJsonService:
             self._record(operation, request_id, source_ip, principal, ctx, exc)
             return exc.status, json.dumps(exc.to_body()).encode(), exc.code
 
-    def _record(self, operation: str, request_id: str, source_ip: str, principal: Principal | None,
-                ctx: CallContext | None, exc: AwsError | None) -> None:
+    def _record(
+        self,
+        operation: str,
+        request_id: str,
+        source_ip: str,
+        principal: Principal | None,
+        ctx: CallContext | None,
+        exc: AwsError | None,
+    ) -> None:
         if self._on_call is None:
             return
-        self._on_call(CallRecord(
-            time=self._clock(), operation=operation or "(unknown)", request_id=request_id, source_ip=source_ip,
-            principal_arn=principal.arn if principal else None,
-            access_key_id=principal.access_key_id if principal else None,
-            resources=tuple(ctx.resources) if ctx else (), error_code=exc.code if exc else None,
-            error_message=exc.message if exc else None))
+        self._on_call(
+            CallRecord(
+                time=self._clock(),
+                operation=operation or "(unknown)",
+                request_id=request_id,
+                source_ip=source_ip,
+                principal_arn=principal.arn if principal else None,
+                access_key_id=principal.access_key_id if principal else None,
+                resources=tuple(ctx.resources) if ctx else (),
+                error_code=exc.code if exc else None,
+                error_message=exc.message if exc else None,
+            )
+        )
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

@@ -48,8 +48,11 @@ def from_wire(value: Any) -> Any:
     return value
 
 
-_REF_KINDS = {"IPSetReferenceStatement": "ipset", "RegexPatternSetReferenceStatement": "regexpatternset",
-              "RuleGroupReferenceStatement": "rulegroup"}
+_REF_KINDS = {
+    "IPSetReferenceStatement": "ipset",
+    "RegexPatternSetReferenceStatement": "regexpatternset",
+    "RuleGroupReferenceStatement": "rulegroup",
+}
 
 
 def qualify_refs(value: Any, arn_of: Any) -> Any:
@@ -60,7 +63,11 @@ def qualify_refs(value: Any, arn_of: Any) -> Any:
         out = {k: qualify_refs(v, arn_of) for k, v in value.items()}
         for key, kind in _REF_KINDS.items():
             ref = out.get(key)
-            if isinstance(ref, dict) and isinstance(ref.get("ARN"), str) and not ref["ARN"].startswith("arn:"):
+            if (
+                isinstance(ref, dict)
+                and isinstance(ref.get("ARN"), str)
+                and not ref["ARN"].startswith("arn:")
+            ):
                 arn = arn_of(kind, ref["ARN"])
                 if arn is not None:
                     out[key] = {**ref, "ARN": arn}

@@ -37,7 +37,7 @@ async def _list_keys(ctx: CallContext, p: Params) -> Mapping[str, Any]:
 
 def _map(exc: AwsError) -> AwsError:
     if exc.code == "ValidationException":
-        return AwsError("InvalidArnException", "mapped: " + exc.message, path=exc.path)
+        return AwsError("InvalidArnException", "mapped: " + exc.message, path=exc.path, status=exc.status)
     return exc
 
 
@@ -119,3 +119,27 @@ def test_bad_credentials_are_refused_and_recorded(served: tuple[str, list[CallRe
     with pytest.raises(ClientError) as err:
         _client(url, key="AKIAWHO").generate_random(NumberOfBytes=5)
     assert err.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_raw_http_unsigned_and_oversized(served: tuple[str, list[CallRecord]]) -> None:
+    import httpx
+
+    url, records = served
+    headers = {"X-Amz-Target": "TrentService.GenerateRandom", "Content-Type": "application/x-amz-json-1.1"}
+    r = httpx.post(url + "/", content=b'{"NumberOfBytes": 4}', headers=headers)
+    assert r.status_code == 400
+    assert r.json()["__type"] == "MissingAuthenticationTokenException"
+    assert r.headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    assert (
+        records[-1].error_code == "MissingAuthenticationTokenException" and records[-1].principal_arn is None
+    )
+    r = httpx.post(url + "/", content=b"x" * (1 << 20 | 1), headers=headers)
+    assert r.status_code == 413
+    forged = {
+        **headers,
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAALICE/20260101/us-east-1/kms/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+        "X-Amz-Date": "20260101T000000Z",
+    }
+    r = httpx.post(url + "/", content=b"{}", headers=forged)
+    assert r.json()["__type"] == "InvalidSignatureException"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import statistics
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -79,14 +81,17 @@ def test_twenty_reloads_under_load_drop_nothing(tmp_path: Path) -> None:
         errors: list[BaseException] = []
         started = threading.Event()
 
+        update_seconds: list[float] = []
+
         def flip() -> None:
             nonlocal token
             started.wait(30)
             try:
                 for i in range(RELOADS):
-                    token = c.update_web_acl(Scope="REGIONAL", LockToken=token, **versions[(i + 1) % 2])[
-                        "NextLockToken"
-                    ]
+                    t0 = time.perf_counter()
+                    version = versions[(i + 1) % 2]
+                    token = c.update_web_acl(Scope="REGIONAL", LockToken=token, **version)["NextLockToken"]
+                    update_seconds.append(time.perf_counter() - t0)
             except BaseException as exc:  # surfaced below
                 errors.append(exc)
 
@@ -97,7 +102,9 @@ def test_twenty_reloads_under_load_drop_nothing(tmp_path: Path) -> None:
             started.set()
             return await _load(s.data_url)
 
+        t_load = time.perf_counter()
         results = asyncio.run(run())
+        load_seconds = time.perf_counter() - t_load
         flipper.join(60)
         assert not errors, errors
         assert s.reloader.reloads - reloads_before == RELOADS
@@ -105,6 +112,10 @@ def test_twenty_reloads_under_load_drop_nothing(tmp_path: Path) -> None:
         wrong = [(p, st) for p, st in results if st not in EXPECTED[p]]
         assert wrong == []
         seen = Counter(st for p, st in results if p == "/toggle")
-        print(f"/toggle answers during the reloads: {dict(seen)}")
+        print(
+            f"\n{REQUESTS} requests in {load_seconds:.2f}s ({REQUESTS / load_seconds:.0f}/s), "
+            f"{RELOADS} UpdateWebACL round trips median {statistics.median(update_seconds) * 1000:.1f} ms, "
+            f"/toggle answers during the reloads: {dict(seen)}"
+        )
         # After the last flip (version 0: no Toggle rule) the new ACL serves.
         assert httpx.get(s.data_url + "/toggle").status_code == 200

@@ -63,12 +63,12 @@ class CallRecord:
 Handler = Callable[[CallContext, Params], Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
 
 
-class _Clock:
+class WallClock:
     def now(self) -> float:
         return time.time()
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(value).decode()
     if isinstance(value, datetime):
@@ -104,14 +104,14 @@ class JsonService:
         self._credentials = credentials
         self._operations = dict(operations)
         self._on_call = on_call
-        self._clock = clock or _Clock()
+        self._clock = clock or WallClock()
         self._default_region = default_region
         self._max_body = max_body
         self._map_error = map_error  # e.g. WAFv2 reports ValidationException as WAFInvalidParameterException
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -135,7 +135,7 @@ class JsonService:
         ctx: CallContext | None = None
         view: sigv4.HttpRequestView | None = None
         try:
-            body = await _read_body(receive, self._max_body)
+            body = await read_body(receive, self._max_body)
             headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
             raw_path = scope.get("raw_path") or scope["path"].encode()
             view = sigv4.HttpRequestView(
@@ -168,7 +168,7 @@ class JsonService:
             )
             answer = handler(ctx, Params(raw))
             result = await answer if inspect.isawaitable(answer) else answer
-            payload = json.dumps(result, default=_json_default, separators=(",", ":")).encode()
+            payload = json.dumps(result, default=json_default, separators=(",", ":")).encode()
             self._record(operation, request_id, source_ip, principal, view, ctx, None)
             return 200, payload, None
         except AwsError as raised:
@@ -205,7 +205,7 @@ class JsonService:
         )
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
+async def read_body(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -221,7 +221,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

@@ -1,0 +1,196 @@
+"""The AWS rest-json protocol as a raw ASGI app (GuardDuty, Inspector2, Security Hub use it).
+
+Operations are routed by method and URI template (``GET /detector/{DetectorId}``), exactly as the
+botocore service model's ``http.requestUri`` writes them; ``{Name}`` captures one path segment and
+``{Name+}`` the rest. The handler gets one ``Params`` merging the JSON body, the captured path
+members (by member name) and the query string (by wire name, as strings — the handler knows the
+model). SigV4, ``CallContext``/``CallRecord``, audit hook and error shapes are shared with
+``jsonproto``; rest-json errors carry their own HTTP status (``AwsError.status``). Matching is
+segment by segment — no regex on the request path.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from wafproxy.awsapi import sigv4
+from wafproxy.awsapi.credentials import CredentialStore, Principal
+from wafproxy.awsapi.errors import AwsError
+from wafproxy.awsapi.jsonproto import (
+    MAX_BODY_BYTES,
+    CallContext,
+    CallRecord,
+    Handler,
+    Receive,
+    Scope,
+    Send,
+    WallClock,
+    json_default,
+    lifespan,
+    read_body,
+)
+from wafproxy.awsapi.params import Params
+
+
+@dataclass(frozen=True, slots=True)
+class RestRoute:
+    """``RestRoute("GetDetector", "GET", "/detector/{DetectorId}", handler)``."""
+
+    operation: str
+    method: str
+    template: str
+    handler: Handler
+    status: int = 200
+
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.template.split("?", 1)[0].strip("/").split("/"))
+
+    def fixed_query(self) -> dict[str, str]:
+        _, _, q = self.template.partition("?")
+        return dict(parse_qsl(q, keep_blank_values=True))
+
+
+def _match(route: RestRoute, parts: list[str]) -> dict[str, str] | None:
+    captured: dict[str, str] = {}
+    segs = route.segments()
+    for i, seg in enumerate(segs):
+        if seg.startswith("{") and seg.endswith("+}"):
+            if i >= len(parts):
+                return None
+            captured[seg[1:-2]] = "/".join(parts[i:])
+            return captured
+        if i >= len(parts):
+            return None
+        if seg.startswith("{") and seg.endswith("}"):
+            if not parts[i]:
+                return None
+            captured[seg[1:-1]] = parts[i]
+        elif seg != parts[i]:
+            return None
+    return captured if len(parts) == len(segs) else None
+
+
+class RestJsonService:
+    """ASGI app for one rest-json service: verify SigV4, route, call the handler, answer JSON."""
+
+    def __init__(
+        self,
+        *,
+        signing_name: str,
+        credentials: CredentialStore,
+        routes: list[RestRoute],
+        on_call: Callable[[CallRecord], None] | None = None,
+        clock: Any | None = None,
+        default_region: str = "us-east-1",
+        max_body: int = MAX_BODY_BYTES,
+    ) -> None:
+        self._signing_name = signing_name
+        self._credentials = credentials
+        self._routes = list(routes)
+        self._on_call = on_call
+        self._clock = clock or WallClock()
+        self._default_region = default_region
+        self._max_body = max_body
+
+    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[RestRoute, dict[str, str]]:
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        for route in self._routes:
+            if route.method != method:
+                continue
+            captured = _match(route, parts)
+            if captured is not None and all(query.get(k) == v for k, v in route.fixed_query().items()):
+                return route, captured
+        raise AwsError("UnknownOperationException", f"No operation for {method} {path[:128]}", status=404)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request_id = str(uuid.uuid4())
+        status, payload, error_type = await self._handle(scope, receive, request_id)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-amzn-requestid", request_id.encode()),
+        ]
+        if error_type:
+            headers.append((b"x-amzn-errortype", error_type.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _handle(self, scope: Scope, receive: Receive, request_id: str) -> tuple[int, bytes, str | None]:
+        source_ip = str((scope.get("client") or ("", 0))[0])
+        operation, principal, ctx = "", None, None
+        try:
+            body = await read_body(receive, self._max_body)
+            headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
+            raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+            query_string = scope.get("query_string", b"").decode("latin-1")
+            view = sigv4.HttpRequestView(scope["method"], raw_path, query_string, headers, body)
+            query = dict(parse_qsl(query_string, keep_blank_values=True))
+            # Route on the path below any mount prefix; SigV4 signs the full raw path.
+            route, captured = self._route(
+                scope["method"], scope["path"][len(scope.get("root_path", "")) :], query
+            )
+            operation = route.operation
+            principal = sigv4.verify(
+                view, self._credentials, now=self._clock.now(), service=self._signing_name
+            )
+            try:
+                raw = json.loads(body) if body else {}
+            except (ValueError, UnicodeDecodeError):
+                raise AwsError("SerializationException", "Request body is not valid JSON") from None
+            if not isinstance(raw, dict):
+                raise AwsError("SerializationException", "Request body must be a JSON object")
+            merged = {**query, **raw, **captured}  # path members win: they name the resource
+            ctx = CallContext(
+                principal, operation, request_id, source_ip, sigv4.region_of(view) or self._default_region
+            )
+            answer = route.handler(ctx, Params(merged))
+            result = await answer if inspect.isawaitable(answer) else answer
+            payload = json.dumps(result, default=json_default, separators=(",", ":")).encode()
+            self._record(operation, request_id, source_ip, principal, ctx, None)
+            return route.status, payload, None
+        except AwsError as exc:
+            self._record(operation, request_id, source_ip, principal, ctx, exc)
+            return exc.status, json.dumps(exc.to_body()).encode(), exc.code
+
+    def _record(
+        self,
+        operation: str,
+        request_id: str,
+        source_ip: str,
+        principal: Principal | None,
+        ctx: CallContext | None,
+        exc: AwsError | None,
+    ) -> None:
+        if self._on_call is None:
+            return
+        self._on_call(
+            CallRecord(
+                time=self._clock.now(),
+                operation=operation or "(unknown)",
+                request_id=request_id,
+                source_ip=source_ip,
+                principal_arn=principal.arn if principal else None,
+                access_key_id=principal.access_key_id if principal else None,
+                resources=tuple(ctx.resources) if ctx else (),
+                error_code=exc.code if exc else None,
+                error_message=exc.message if exc else None,
+            )
+        )
+
+
+def routes_from(table: Mapping[str, tuple[str, str, Handler]]) -> list[RestRoute]:
+    """``{"GetDetector": ("GET", "/detector/{DetectorId}", handler)}`` → routes, literal paths first."""
+    routes = [RestRoute(op, method, template, handler) for op, (method, template, handler) in table.items()]
+    # A literal segment must beat a capture at the same position (/detector/list vs /detector/{Id}).
+    return sorted(routes, key=lambda r: tuple(s.startswith("{") for s in r.segments()))

@@ -30,6 +30,9 @@ def test_signatures_policies_and_audit(tmp_path: Path) -> None:
         with pytest.raises(ClientError) as exc:
             wrong.list_web_acls(Scope="REGIONAL")
         assert _code(exc) == "InvalidSignatureException"
+        with pytest.raises(ClientError) as exc:  # a refused anonymous change is counted, not audited
+            wrong.create_ip_set(Name="anon", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[])
+        assert _code(exc) == "InvalidSignatureException" and s.plane.unauthenticated == 1
         unknown = boto3.client(
             "wafv2",
             endpoint_url=s.admin_url,

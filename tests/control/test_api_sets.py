@@ -82,6 +82,15 @@ def test_ip_set_lifecycle(tmp_path: Path) -> None:
         page = c.list_ip_sets(Scope="REGIONAL", Limit=1)
         assert c.list_ip_sets(Scope="REGIONAL", NextMarker=page["NextMarker"])["IPSets"][0]["Name"] == "spare"
 
+        with pytest.raises(ClientError) as exc:  # AWS's cap of 10,000 addresses per set
+            c.update_ip_set(
+                Name="spare",
+                Scope="REGIONAL",
+                Id=created["Id"],
+                LockToken=created["LockToken"],
+                Addresses=[f"2001:db8::{i:x}/128" for i in range(10_001)],
+            )
+        assert _code(exc) == "WAFLimitsExceededException"
         c.delete_ip_set(Name="spare", Scope="REGIONAL", Id=created["Id"], LockToken=created["LockToken"])
         assert not (s.acl_path.parent / "ipsets" / "spare.json").exists()
         with pytest.raises(ClientError) as exc:

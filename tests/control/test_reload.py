@@ -56,6 +56,14 @@ def test_file_watch_reloads_and_a_broken_file_keeps_the_old_acl(tmp_path: Path) 
         s.acl_path.write_text(json.dumps(fixed))
         assert _wait_for(lambda: httpx.get(s.data_url + "/admin").status_code == 200)
         assert s.reloader.last_error is None
+        audit = [
+            json.loads(x) for x in (s.acl_path.parent / ".wafproxy" / "audit.log").read_text().splitlines()
+        ]
+        assert [(a["who"], a["operation"], a["outcome"]) for a in audit] == [
+            ("file", "Reload", "ok"),
+            ("file", "Reload", "ReloadFailed"),
+            ("file", "Reload", "ok"),
+        ]
         # The API sees what the file says.
         names = [
             r["Name"]

@@ -65,6 +65,9 @@ SPECS: tuple[KindSpec, ...] = (
         parse_rule_group,
     ),
 )
+# AWS's default quotas per account and region; here they bound the files and the compile cost.
+MAX_PER_KIND = 100
+MAX_ADDRESSES = 10_000
 _REF_KEYS = {
     "ipset": "IPSetReferenceStatement",
     "regexpatternset": "RegexPatternSetReferenceStatement",
@@ -73,6 +76,9 @@ _REF_KEYS = {
 
 
 def _validate(spec: KindSpec, doc: Mapping[str, Any]) -> None:
+    addresses = doc.get("Addresses")
+    if isinstance(addresses, list) and len(addresses) > MAX_ADDRESSES:
+        raise errors.limits(f"an IP set holds at most {MAX_ADDRESSES} addresses")
     try:
         spec.parse(Node(dict(doc), "$"))
     except WebAclError as exc:
@@ -153,6 +159,8 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
                 async with plane.reloader.lock:
                     if plane.store.get(kind, name) is not None:
                         raise errors.duplicate(f"{WRAPPER[kind]} {name}")
+                    if len(plane.store.all(kind)) >= MAX_PER_KIND:
+                        raise errors.limits(f"at most {MAX_PER_KIND} {spec.list_key}")
                     arn = plane.reloader.names.arn(kind, name, rid)
                     doc: dict[str, Any] = {"Name": name, "Id": rid, "ARN": arn}
                     doc.update({k: from_wire(p.raw(k)) for k in spec.create if p.raw(k) is not None})

@@ -58,6 +58,8 @@ class ControlPlane:
         root = reloader.store.root
         self.audit = AuditLog(Path(audit_path) if audit_path else root / META_DIR / "audit.log")
         self.logging_path = root / META_DIR / "logging.json"
+        self.unauthenticated = 0
+        reloader.audit = self.audit
         operations: dict[str, AsyncHandler] = {}
         for module in (ops_acl, ops_sets, ops_extra):
             for name, fn in module.operations(self).items():
@@ -119,8 +121,13 @@ class ControlPlane:
     def _on_call(self, record: CallRecord) -> None:
         if record.operation.startswith(_READ_PREFIXES):
             return  # the audit log is for changes; reads would drown them
+        if record.principal_arn is None:
+            # Changed nothing, and an fsync'd line per anonymous request would let anyone fill the
+            # disk: counted only (the metric/log of the authentication layer says why).
+            self.unauthenticated += 1
+            return
         self.audit.record(
-            record.principal_arn or f"unauthenticated:{record.access_key_id or '-'}",
+            record.principal_arn,
             record.operation,
             ",".join(record.resources) or "-",
             record.error_code or "ok",

@@ -32,6 +32,7 @@ from wafproxy.engine.errors import WebAclError
 log = logging.getLogger("wafproxy.control")
 
 DEFAULT_CHANNEL = "wafproxy:control"
+BACKGROUND_REASONS = frozenset({"file", "sighup", "redis", "ttl-expiry"})
 MAX_MESSAGE_BYTES = 64 << 20  # a snapshot with every IP set full is ~ a few MB; refuse absurd ones
 
 
@@ -84,19 +85,24 @@ class Reloader:
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: Any = None
         self._subscribed = asyncio.Event()
+        # ``persist.AuditLog`` (the control plane sets it): reloads not made through the API — a file
+        # edit, SIGHUP, a change from another host, an expiry — get an audit line too.
+        self.audit: Any = None
 
     def add_swap(self, swap: Callable[[CompiledWebACL], None]) -> None:
         self._swaps.append(swap)
 
     # ---- the one reload path ----------------------------------------------------------------------
 
-    async def compile(self, acl: Resource, resources: list[Resource], temp: TempEntries) -> CompiledWebACL:
+    async def compile(
+        self, acl: Resource, resources: list[Resource], temp: TempEntries, reason: str = "api"
+    ) -> CompiledWebACL:
         """Compile a candidate off the event loop (hyperscan compiles can take a while)."""
         now = self.clock()
         try:
             return await asyncio.to_thread(self.compiler.compile, acl, resources, temp, now)
         except WebAclError as exc:
-            self._failed(exc, "compile")
+            self._failed(exc, reason)
             raise ReloadFailed(exc) from None
 
     def install(self, compiled: CompiledWebACL, reason: str) -> None:
@@ -112,6 +118,7 @@ class Reloader:
             for name, n in compiled.ip_set_sizes().items():
                 self.metrics.ip_set_entries(name, n)
         log.info("web ACL %s reloaded (%s), capacity %d", compiled.name, reason, compiled.capacity)
+        self._audit(reason, "ok")
 
     def _failed(self, exc: Exception, reason: str) -> None:
         self.failures += 1
@@ -119,10 +126,15 @@ class Reloader:
         if self.metrics is not None:
             self.metrics.config_reload("failure")
         log.warning("reload (%s) failed, the previous web ACL keeps serving: %s", reason, exc)
+        self._audit(reason, "ReloadFailed")
+
+    def _audit(self, reason: str, outcome: str) -> None:
+        if self.audit is not None and reason in BACKGROUND_REASONS:
+            self.audit.record(reason, "Reload", self.store.web_acl.arn, outcome)
 
     async def recompile(self, reason: str) -> CompiledWebACL:
         """Compile the store as it is now and swap it in (TTL expiry, SIGHUP after a re-read)."""
-        compiled = await self.compile(self.store.web_acl, self.store.all(), self.store.temp)
+        compiled = await self.compile(self.store.web_acl, self.store.all(), self.store.temp, reason)
         self.install(compiled, reason)
         return compiled
 
@@ -144,7 +156,7 @@ class Reloader:
                 self._signature = self.store.signature()  # do not retry the same broken files forever
                 return False
             try:
-                compiled = await self.compile(store.web_acl, store.all(), store.temp)
+                compiled = await self.compile(store.web_acl, store.all(), store.temp, reason)
             except ReloadFailed:
                 self._signature = self.store.signature()
                 return False

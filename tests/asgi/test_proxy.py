@@ -305,3 +305,12 @@ async def test_logged_path_cannot_forge_log_lines(
     assert r.status_code == 502
     [record] = [rec for rec in caplog.records if rec.name == "wafproxy.proxy"]
     assert "/a%0D%0Aforged%20line" in record.getMessage() and "\n" not in record.getMessage()
+
+
+async def test_large_upload_with_content_length(client: httpx.AsyncClient, proxy_url: str) -> None:
+    """8 MB with Content-Length: streamed through with write flow control, framing preserved."""
+    payload = bytes(range(256)) * (8 * 4096)
+    r = await client.post(f"{proxy_url}/", content=payload)
+    echo = r.json()
+    assert header_values(echo, "content-length") == [str(len(payload))]
+    assert echo["body"].encode("latin-1") == payload

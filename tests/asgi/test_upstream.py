@@ -478,3 +478,22 @@ async def test_extra_response_poisons_the_connection() -> None:
         assert await (await pool.request("GET", "/", [], b"")).aread() == b"A"
         assert connections == 2
         await pool.aclose()
+
+
+async def test_connection_close_response_is_not_reused() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await answer(
+            writer, reader, b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok", False
+        )
+        await reader.read()
+
+    async with raw_server(handler) as url:
+        pool = UpstreamPool(UpstreamConfig(url, read_timeout=5))
+        for _ in range(2):
+            assert await (await pool.request("GET", "/", [], b"")).aread() == b"ok"
+        assert connections == 2 and pool.open_connections == 0
+        await pool.aclose()

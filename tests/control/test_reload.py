@@ -133,3 +133,46 @@ def test_sighup_rereads_the_files(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+async def _lifespan_ok(scope: dict[str, object], receive: object, send: object) -> None:
+    """An ASGI app that answers lifespan and 200 (what a worker's data path wraps)."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()  # type: ignore[operator]
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})  # type: ignore[operator]
+            else:
+                await send({"type": "lifespan.shutdown.complete"})  # type: ignore[operator]
+                return
+    await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+    await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+
+def test_a_worker_follows_the_control_planes_writes_through_the_files(tmp_path: Path) -> None:
+    from tests.support.servers import uvicorn_in_thread
+    from wafproxy.asgi.middleware import WafMiddleware
+    from wafproxy.control.plane import with_reloader
+
+    with running_stack(tmp_path) as s:
+        # A second process's view (--workers N without Redis): a read-only follower of the same files.
+        follower = Reloader(s.acl_path, persist=False, poll_interval=0.1)
+        worker_mw = WafMiddleware(_lifespan_ok, acl=follower.current, trusted_proxies=["127.0.0.1/32"])
+        follower.add_swap(worker_mw.swap_acl)
+        with uvicorn_in_thread(with_reloader(follower, worker_mw, sighup=False), lifespan="on") as worker:
+            xff = {"X-Forwarded-For": "203.0.113.80"}
+            assert httpx.get(worker.url + "/", headers=xff).status_code == 200
+            c = s.client()
+            ip = {i["Name"]: i for i in c.list_ip_sets(Scope="REGIONAL")["IPSets"]}["blocked"]
+            c.update_ip_set(
+                Name="blocked",
+                Scope="REGIONAL",
+                Id=ip["Id"],
+                LockToken=ip["LockToken"],
+                Addresses=["203.0.113.80/32"],
+            )
+            assert _wait_for(lambda: httpx.get(worker.url + "/", headers=xff).status_code == 403)
+            assert (
+                follower.store.get("ipset", "blocked").lock_token
+                == s.reloader.store.get("ipset", "blocked").lock_token
+            )

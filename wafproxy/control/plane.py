@@ -228,6 +228,33 @@ def check_name(params: Params, field: str, member: str = "Name") -> str:
 ASGIApp = Callable[[dict[str, Any], Callable[[], Any], Callable[[dict[str, Any]], Any]], Any]
 
 
+def with_reloader(reloader: Reloader, app: ASGIApp, *, sighup: bool = True) -> ASGIApp:
+    """``app`` with ``reloader`` started and stopped by its lifespan (file watch, TTL expiry, Redis,
+    SIGHUP). A ``--workers N`` worker wraps its data-path app with a follower
+    (``Reloader(..., persist=False)``) this way; ``mount`` uses it for the admin app."""
+
+    async def wrapped(
+        scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def lifespan_receive() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await reloader.start()
+                if sighup:
+                    reloader.install_sighup()
+            elif message["type"] == "lifespan.shutdown":
+                await reloader.stop()
+            return message
+
+        await app(scope, lifespan_receive, send)
+
+    return wrapped
+
+
 def mount(plane: ControlPlane, admin_app: ASGIApp) -> ASGIApp:
     """The admin app with the WAFv2 API at ``POST /`` and the reloader tied to the lifespan.
 
@@ -238,21 +265,9 @@ def mount(plane: ControlPlane, admin_app: ASGIApp) -> ASGIApp:
     async def app(
         scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]
     ) -> None:
-        if scope["type"] == "lifespan":
-
-            async def lifespan_receive() -> Any:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await plane.reloader.start()
-                    plane.reloader.install_sighup()
-                elif message["type"] == "lifespan.shutdown":
-                    await plane.reloader.stop()
-                return message
-
-            await admin_app(scope, lifespan_receive, send)
-        elif scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":
             await plane.app(scope, receive, send)
         else:
             await admin_app(scope, receive, send)
 
-    return app
+    return with_reloader(plane.reloader, app)

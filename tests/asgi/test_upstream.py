@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import TlsFiles
 from tests.support.servers import RunningServer, bound_socket, uvicorn_in_thread
 from wafproxy.asgi.upstream import (
+    PoolStats,
     UpstreamConfig,
     UpstreamConnectError,
     UpstreamPool,
@@ -209,6 +210,7 @@ async def test_pool_is_bounded(upstream: RunningServer) -> None:
     held = await pool.request("GET", "/stream?size=1000000", [], b"")
     with pytest.raises(UpstreamPoolFull):
         await pool.request("GET", "/", [], b"")
+    assert pool.stats() == PoolStats(open=1, idle=0, waiting=0)
     held.release()
     await (await pool.request("GET", "/", [], b"")).aread()
     await pool.aclose()
@@ -220,6 +222,7 @@ async def test_waiter_gets_the_released_connection(upstream: RunningServer) -> N
     waiting = asyncio.ensure_future(pool.request("GET", "/", [], b""))
     await asyncio.sleep(0.05)
     assert not waiting.done()
+    assert pool.stats() == PoolStats(open=1, idle=0, waiting=1)
     one = json.loads(await first.aread())
     two = json.loads(await (await waiting).aread())
     assert one["client"] == two["client"] and pool.open_connections == 1

@@ -36,6 +36,7 @@ from wafproxy.asgi.upstream_errors import (
 )
 
 __all__ = [
+    "PoolStats",
     "UpstreamConfig",
     "UpstreamConnectError",
     "UpstreamError",
@@ -101,6 +102,15 @@ class UpstreamConfig:
     @property
     def tls(self) -> bool:
         return self.url.startswith("https:")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """Connections open (idle + in use + being opened), idle, and requests queued for one."""
+
+    open: int
+    idle: int
+    waiting: int
 
 
 def _ssl_context(config: UpstreamConfig) -> ssl.SSLContext:
@@ -195,6 +205,10 @@ class UpstreamPool:
     @property
     def open_connections(self) -> int:
         return self._count
+
+    def stats(self) -> PoolStats:
+        """A snapshot for metrics and readiness probes (read it on the pool's own event loop)."""
+        return PoolStats(open=self._count, idle=len(self._idle), waiting=len(self._waiters))
 
     async def request(
         self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]], body: Body = b""

@@ -25,7 +25,8 @@ from wafproxy.sidecars.kms.model import KeyRecord, KeyState
 
 MAX_KEYS = 10_000  # per data dir; AWS's default quota is 100k per account/region
 MAX_CACHED_KEYS = 4_096  # unwrapped material kept in memory
-MAX_GRANTS_PER_KEY = 50_000 // 10  # AWS: 50k per key; far lower here keeps memory bounded
+MAX_GRANTS_PER_KEY = 5_000  # AWS allows 50k per key; lower here keeps memory and checks bounded
+MAX_GRANTS = 50_000  # all keys together
 
 
 def default_key_policy(account: str) -> str:
@@ -64,10 +65,10 @@ class KmsCore:
         self.lock = threading.RLock()
         self.records: dict[str, KeyRecord] = {r.key_id: r for r in store.load_records()}
         self.aliases: dict[str, str] = store.load_aliases()
-        self.grants: dict[str, Grant] = {}
+        self.grants: dict[str, Grant] = {}  # grant id → grant
+        self._grants_by_key: dict[str, dict[str, Grant]] = {}  # so a check scans one key's grants
         for text in store.load_grants():
-            g = Grant.from_json(text)
-            self.grants[g.grant_id] = g
+            self._index_grant(Grant.from_json(text))
         self._policies: dict[str, Policy] = {}
         self._materials: dict[str, dict[int, bytes]] = {}
         self._next_purge = self._earliest_deletion()
@@ -125,7 +126,8 @@ class KmsCore:
                 self._materials.pop(key_id, None)
                 self._policies.pop(key_id, None)
                 self.aliases = {a: k for a, k in self.aliases.items() if k != key_id}
-                self.grants = {g: v for g, v in self.grants.items() if v.key_id != key_id}
+                for g in list(self._grants_by_key.pop(key_id, {}).values()):
+                    self.grants.pop(g.grant_id, None)
             self._next_purge = self._earliest_deletion()
 
     def save(
@@ -179,6 +181,31 @@ class KmsCore:
                 "InvalidCiphertextException", "The ciphertext refers to key material that does not exist"
             )
         return got
+
+    # -- grants ----------------------------------------------------------------------------------
+    def _index_grant(self, grant: Grant) -> None:
+        self.grants[grant.grant_id] = grant
+        self._grants_by_key.setdefault(grant.key_id, {})[grant.grant_id] = grant
+
+    def grants_for(self, key_id: str) -> list[Grant]:
+        return list(self._grants_by_key.get(key_id, {}).values())
+
+    def add_grant(self, grant: Grant) -> None:
+        with self.lock:
+            if len(self._grants_by_key.get(grant.key_id, {})) >= MAX_GRANTS_PER_KEY:
+                raise AwsError(
+                    "LimitExceededException", f"A key can have at most {MAX_GRANTS_PER_KEY} grants"
+                )
+            if len(self.grants) >= MAX_GRANTS:
+                raise AwsError("LimitExceededException", f"Too many grants (limit {MAX_GRANTS})")
+            self.store.put_grant(grant.grant_id, grant.key_id, grant.to_json())
+            self._index_grant(grant)
+
+    def remove_grant(self, grant: Grant) -> None:
+        with self.lock:
+            self.store.delete_grant(grant.grant_id)
+            self.grants.pop(grant.grant_id, None)
+            self._grants_by_key.get(grant.key_id, {}).pop(grant.grant_id, None)
 
     # -- state checks and authorization ----------------------------------------------------------
     @staticmethod
@@ -240,9 +267,7 @@ class KmsCore:
                 kp.allowed
                 or (kp.allowed_account and id_allowed)
                 or any(
-                    g.allows(ctx.principal.arn, operation, context or {})
-                    for g in self.grants.values()
-                    if g.key_id == rec.key_id
+                    g.allows(ctx.principal.arn, operation, context or {}) for g in self.grants_for(rec.key_id)
                 )
             )
         if denied or not allowed:

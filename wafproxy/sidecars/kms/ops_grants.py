@@ -14,7 +14,7 @@ from typing import Any
 from wafproxy.awsapi.errors import AwsError, access_denied, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
-from wafproxy.sidecars.kms.core import MAX_GRANTS_PER_KEY, KmsCore
+from wafproxy.sidecars.kms.core import KmsCore
 from wafproxy.sidecars.kms.grants import GRANT_OPERATIONS, Grant
 
 _TOKEN_PREFIX = "wafproxy-grant-token:"  # noqa: S105 (a label, not a secret)
@@ -77,14 +77,10 @@ def create_grant(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]
         context_subset=subset,
     )
     with kms.lock:
-        on_key = [g for g in kms.grants.values() if g.key_id == rec.key_id]
-        for g in on_key:
+        for g in kms.grants_for(rec.key_id):
             if name and g.name == name and g.with_id(grant.grant_id, grant.created) == grant:
                 return {"GrantToken": _TOKEN_PREFIX + g.grant_id, "GrantId": g.grant_id}
-        if len(on_key) >= MAX_GRANTS_PER_KEY:
-            raise AwsError("LimitExceededException", f"A key can have at most {MAX_GRANTS_PER_KEY} grants")
-        kms.store.put_grant(grant.grant_id, rec.key_id, grant.to_json())
-        kms.grants[grant.grant_id] = grant
+        kms.add_grant(grant)
     return {"GrantToken": _TOKEN_PREFIX + grant.grant_id, "GrantId": grant.grant_id}
 
 
@@ -99,11 +95,8 @@ def list_grants(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     found = sorted(
         (
             g
-            for g in kms.grants.values()
-            if g.key_id == rec.key_id
-            and g.grant_id > marker
-            and only_id in (None, g.grant_id)
-            and only_grantee in (None, g.grantee)
+            for g in kms.grants_for(rec.key_id)
+            if g.grant_id > marker and only_id in (None, g.grant_id) and only_grantee in (None, g.grantee)
         ),
         key=lambda g: g.grant_id,
     )
@@ -122,9 +115,7 @@ def list_retirable_grants(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[
 
 
 def _drop(kms: KmsCore, grant: Grant) -> None:
-    with kms.lock:
-        kms.store.delete_grant(grant.grant_id)
-        kms.grants.pop(grant.grant_id, None)
+    kms.remove_grant(grant)
 
 
 def retire_grant(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:

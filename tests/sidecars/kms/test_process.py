@@ -242,3 +242,39 @@ def test_one_process_per_data_dir(tmp_path: Path) -> None:
     finally:
         first.close()
     KeyStore(tmp_path, ROOT_KEY).close()  # released on close
+
+
+def test_policies_grants_aliases_tags_survive_restart(tmp_path: Path) -> None:
+    import json
+
+    bob = "arn:aws:iam::123456789012:user/bob"
+    only_alice = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "kms:*",
+                    "Resource": "*",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:user/alice"},
+                }
+            ]
+        }
+    )
+    kms, stop = start_kms(tmp_path)
+    try:
+        alice = kms.client("alice")
+        key = alice.create_key(Policy=only_alice, Tags=[{"TagKey": "t", "TagValue": "v"}])["KeyMetadata"][
+            "KeyId"
+        ]
+        alice.create_alias(AliasName="alias/kept", TargetKeyId=key)
+        alice.create_grant(KeyId=key, GranteePrincipal=bob, Operations=["Encrypt"])
+    finally:
+        stop()
+    kms, stop = start_kms(tmp_path)
+    try:
+        alice, bob_client = kms.client("alice"), kms.client("bob")
+        assert bob_client.encrypt(KeyId="alias/kept", Plaintext=b"x")["KeyId"].endswith(key)  # via the grant
+        assert json.loads(alice.get_key_policy(KeyId=key)["Policy"]) == json.loads(only_alice)
+        assert alice.list_resource_tags(KeyId=key)["Tags"] == [{"TagKey": "t", "TagValue": "v"}]
+    finally:
+        stop()

@@ -203,3 +203,20 @@ def test_rule_group_created_referenced_updated(tmp_path: Path) -> None:
         assert _code(exc) == "WAFAssociatedItemException"
         stored = json.loads((s.acl_path.parent / "rulegroups" / "group1.json").read_text())
         assert stored["LockToken"] == fresh["LockToken"] and stored["RuleGroup"]["Name"] == "group1"
+
+
+def test_a_change_that_cannot_be_persisted_is_not_applied(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as s:
+        # The file the new set would be written to cannot be replaced (a non-empty directory is in the way).
+        blocker = s.acl_path.parent / "ipsets" / "stuck.json"
+        blocker.mkdir()
+        (blocker / "keep.txt").write_text("x")
+        c = s.client()
+        with pytest.raises(ClientError) as exc:
+            c.create_ip_set(
+                Name="stuck", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=["10.1.1.1/32"]
+            )
+        assert _code(exc) == "WAFInternalErrorException"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert [i["Name"] for i in c.list_ip_sets(Scope="REGIONAL")["IPSets"]] == ["blocked"]
+        assert s.reloader.store.get("ipset", "stuck") is None

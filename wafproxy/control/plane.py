@@ -199,7 +199,14 @@ class ControlPlane:
                 store.temp = temp
                 store.save_temp()
 
-        await asyncio.to_thread(persist)
+        try:
+            await asyncio.to_thread(persist)
+        except OSError as exc:
+            # Disk full, read-only mount…: nothing is swapped; the client is told and may retry.
+            log.error("could not persist %s: %s", reason, exc)
+            raise errors.WafError(
+                "WAFInternalErrorException", "The change could not be persisted.", status=500
+            ) from None
         self.reloader.install(compiled, reason)
         await self.reloader.publish()
 

@@ -201,16 +201,16 @@ class ResourceStore:
     # ---- changing (callers serialize changes; the lock only guards readers) -----------------------
 
     def put(self, res: Resource) -> None:
-        """Insert or replace ``res`` and persist it."""
+        """Persist ``res``, then make it visible (a failed write leaves memory matching the disk)."""
+        self._write(res)
         with self._lock:
             self._resources[(res.kind, res.name)] = res
-        self._write(res)
 
     def delete(self, res: Resource) -> None:
-        with self._lock:
-            self._resources.pop((res.kind, res.name), None)
         if self.persist:
             atomic_remove(Path(res.path))
+        with self._lock:
+            self._resources.pop((res.kind, res.name), None)
         if res.kind == "ipset" and self.temp.drop_set(res.name):
             self._write_temp()
 

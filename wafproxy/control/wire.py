@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,6 +30,8 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 AsyncHandler = Callable[[CallContext, Params], Awaitable[Mapping[str, Any]]]
+
+log = logging.getLogger("wafproxy.control")
 
 TARGET_PREFIX = "AWSWAF_20190729"
 SIGNING_NAME = "wafv2"
@@ -130,6 +133,15 @@ class WafJsonService:
             exc = _as_waf(exc)
             self._record(operation, request_id, source_ip, principal, ctx, exc)
             return exc.status, json.dumps(exc.to_body()).encode(), exc.code
+        except Exception:  # a bug must not become a stack trace or a silent 500 without an AWS shape
+            log.exception("%s failed", operation or "request")
+            err = WafError(
+                "WAFInternalErrorException",
+                "Your request is valid, but WAF couldn't perform the operation because of a system problem.",
+                status=500,
+            )
+            self._record(operation, request_id, source_ip, principal, ctx, err)
+            return err.status, json.dumps(err.to_body()).encode(), err.code
 
     def _record(
         self,

@@ -500,3 +500,10 @@ async def test_connection_close_response_is_not_reused() -> None:
             assert await (await pool.request("GET", "/", [], b"")).aread() == b"ok"
         assert connections == 2 and pool.open_connections == 0
         await pool.aclose()
+
+
+def test_unloadable_tls_files_name_the_setting(tmp_path: Any, tls_files: TlsFiles) -> None:
+    with pytest.raises(ValueError, match="UpstreamConfig.ca_file"):
+        UpstreamPool(UpstreamConfig("https://h", ca_file=str(tmp_path / "missing.pem")))
+    with pytest.raises(ValueError, match="UpstreamConfig.client_cert"):
+        UpstreamPool(UpstreamConfig("https://h", client_cert=str(tls_files.ca)))  # a cert without its key

@@ -18,13 +18,12 @@ Usage::
 from __future__ import annotations
 
 import asyncio
-import logging
 import ssl
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, Sequence
 from urllib.parse import urlsplit
 
+from wafproxy.asgi.upstream_config import PoolStats, UpstreamConfig, ssl_context
 from wafproxy.asgi.upstream_conn import UpstreamConnection
 from wafproxy.asgi.upstream_errors import (
     UpstreamConnectError,
@@ -34,6 +33,7 @@ from wafproxy.asgi.upstream_errors import (
     UpstreamTimeout,
     UpstreamTLSError,
 )
+from wafproxy.asgi.upstream_response import UpstreamResponse
 
 __all__ = [
     "PoolStats",
@@ -48,137 +48,11 @@ __all__ = [
     "UpstreamTimeout",
 ]
 
-logger = logging.getLogger("wafproxy.upstream")
-
 Body = bytes | AsyncIterable[bytes]
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _FRAMING = frozenset({b"host", b"content-length", b"transfer-encoding"})
 _TARGET_FORBIDDEN = bytes(range(0x21)) + b"\x7f"
-
-
-@dataclass(frozen=True, slots=True)
-class UpstreamConfig:
-    """Where and how to reach one upstream. Validated at construction, never later.
-
-    ``url`` is ``http://`` or ``https://host[:port][/base]``; a base path is prepended to every
-    request target. The TLS options apply to ``https://`` only: the CLI's ``--upstream-ca`` and
-    friends are global, so a plain-http route next to a TLS one legitimately carries them (the
-    settings layer is where "TLS flags but no https upstream" is refused). ``keepalive_expiry``
-    stays below common server idle timeouts (uvicorn: 5 s) so we rarely pick a connection the
-    server is closing.
-    """
-
-    url: str
-    ca_file: str | None = None
-    client_cert: str | None = None
-    client_key: str | None = None
-    insecure_skip_verify: bool = False
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    total_timeout: float | None = None
-    max_connections: int = 256
-    max_waiters: int = 1024
-    keepalive_expiry: float = 4.0
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https"):
-            raise ValueError(f"UpstreamConfig.url: scheme must be http or https, got {parts.scheme!r}")
-        if not parts.hostname:
-            raise ValueError("UpstreamConfig.url: no host")
-        if parts.query or parts.fragment or parts.username:
-            raise ValueError("UpstreamConfig.url: no query, fragment or userinfo allowed")
-        for name in ("connect_timeout", "read_timeout", "keepalive_expiry"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"UpstreamConfig.{name}: must be > 0")
-        if self.total_timeout is not None and self.total_timeout <= 0:
-            raise ValueError("UpstreamConfig.total_timeout: must be > 0 or None")
-        if self.max_connections < 1 or self.max_waiters < 0:
-            raise ValueError("UpstreamConfig.max_connections must be >= 1, max_waiters >= 0")
-        if self.client_key and not self.client_cert:
-            raise ValueError("UpstreamConfig.client_key: given without client_cert")
-
-    @property
-    def tls(self) -> bool:
-        return self.url.startswith("https:")
-
-
-@dataclass(frozen=True, slots=True)
-class PoolStats:
-    """Connections open (idle + in use + being opened), idle, and requests queued for one."""
-
-    open: int
-    idle: int
-    waiting: int
-
-
-def _ssl_context(config: UpstreamConfig) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=config.ca_file)
-    if config.client_cert:
-        ctx.load_cert_chain(config.client_cert, config.client_key)
-    if config.insecure_skip_verify:
-        logger.warning(
-            "TLS verification of upstream %s is DISABLED (insecure_skip_verify): "
-            "anyone on the path can impersonate it",
-            config.url,
-        )
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_alpn_protocols(["http/1.1"])
-    return ctx
-
-
-class UpstreamResponse:
-    """Status and headers of an upstream response; the body is read with ``read_chunk``/``async for``.
-
-    Read it to the end (the connection goes back to the pool) or call ``release()`` (an unread
-    connection is closed, never reused: its stream is mid-message).
-    """
-
-    __slots__ = ("status", "headers", "_conn", "_pool")
-
-    def __init__(self, pool: UpstreamPool, conn: UpstreamConnection) -> None:
-        self.status = conn.status
-        self.headers = conn.headers
-        self._conn: UpstreamConnection | None = conn
-        self._pool = pool
-
-    @property
-    def finished(self) -> bool:
-        """True once the whole body was handed out (or the response was released)."""
-        return self._conn is None
-
-    async def read_chunk(self) -> bytes:
-        """The next body chunk; b"" at the end. Raises ``UpstreamError`` if the upstream fails."""
-        conn = self._conn
-        if conn is None:
-            return b""
-        try:
-            chunk = await conn.read_chunk()
-        except BaseException:
-            self.release()
-            raise
-        if conn.body_done:
-            self.release()
-        return chunk
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        while chunk := await self.read_chunk():
-            yield chunk
-
-    async def aread(self) -> bytes:
-        return b"".join([chunk async for chunk in self])
-
-    def release(self) -> None:
-        """Give the connection back: reused if the body was fully read, else closed."""
-        conn = self._conn
-        if conn is not None:
-            self._conn = None
-            self._pool._release(conn, conn.reusable)
-
-    async def aclose(self) -> None:
-        self.release()
 
 
 class UpstreamPool:
@@ -190,7 +64,7 @@ class UpstreamPool:
         self._host = parts.hostname or ""
         self._port = parts.port or (443 if config.tls else 80)
         self._base = parts.path.rstrip("/").encode("ascii")
-        self._ssl = _ssl_context(config) if config.tls else None
+        self._ssl = ssl_context(config) if config.tls else None
         bracketed = f"[{self._host}]" if ":" in self._host else self._host
         default_port = 443 if config.tls else 80
         host_header = bracketed if self._port == default_port else f"{bracketed}:{self._port}"

@@ -110,6 +110,13 @@ def test_logging_configuration_round_trip(tmp_path: Path) -> None:
         assert "LoggingFilter" in exc.value.response["Parameter"]
         assert len(applied) == 1
 
+    # A restart applies the saved configuration again.
+    from wafproxy.control.plane import ControlPlane
+
+    restored: list[object] = []
+    ControlPlane.from_files(s.reloader, credentials=tmp_path / "credentials", on_logging=restored.append)
+    assert len(restored) == 1 and getattr(restored[0], "resource_arn", None) == arn
+
 
 def test_managed_rule_groups_listed_and_described(tmp_path: Path) -> None:
     managed = tmp_path / "managed"

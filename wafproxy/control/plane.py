@@ -11,6 +11,7 @@ swap the new ACL in, write an audit line and publish to the other workers/hosts.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -60,6 +61,7 @@ class ControlPlane:
         self.logging_path = root / META_DIR / "logging.json"
         self.unauthenticated = 0
         reloader.audit = self.audit
+        self._restore_logging()
         operations: dict[str, AsyncHandler] = {}
         for module in (ops_acl, ops_sets, ops_extra):
             for name, fn in module.operations(self).items():
@@ -89,6 +91,19 @@ class ControlPlane:
                 Path(policy_file).read_text(encoding="utf-8"), source=str(policy_file)
             )
         return cls(reloader, credentials=store, policies=policies, **kwargs)
+
+    def _restore_logging(self) -> None:
+        """A restart applies the last ``PutLoggingConfiguration`` again (it was persisted)."""
+        if self.on_logging is None or not self.logging_path.exists():
+            return
+        from wafproxy.observability.errors import LoggingConfigError
+        from wafproxy.observability.logconfig import parse_logging_configuration
+
+        try:
+            raw = json.loads(self.logging_path.read_text(encoding="utf-8"))
+            self.on_logging(parse_logging_configuration(raw))
+        except (OSError, ValueError, LoggingConfigError) as exc:
+            log.warning("ignoring the saved logging configuration %s: %s", self.logging_path, exc)
 
     @property
     def store(self) -> ResourceStore:

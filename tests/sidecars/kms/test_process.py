@@ -22,7 +22,9 @@ from wafproxy.sidecars.kms.audit import verify_audit
 
 
 @contextmanager
-def kms_process(tmp: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def kms_process(
+    tmp: Path, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     creds = tmp / "credentials"
     creds.write_text(CREDENTIALS)
@@ -45,6 +47,7 @@ def kms_process(tmp: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[bytes
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     try:
         wait_for_port("127.0.0.1", port, proc=proc)
@@ -162,6 +165,15 @@ def test_verify_audit_command_detects_an_edit(tmp_path: Path) -> None:
     # Deleting the last line is caught by the head record.
     log.write_text("\n".join(lines[:1]) + "\n")
     assert subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=30).returncode != 0
+    missing = [
+        sys.executable,
+        "-m",
+        "wafproxy.sidecars.kms",
+        "verify-audit",
+        "--data-dir",
+        str(tmp_path / "none"),
+    ]
+    assert subprocess.run(missing, cwd=REPO, capture_output=True, timeout=30).returncode == 1
     # And init-root-key makes a 0600 file once, never overwriting.
     rk = tmp_path / "new.key"
     init = [sys.executable, "-m", "wafproxy.sidecars.kms", "init-root-key", str(rk)]
@@ -278,3 +290,16 @@ def test_policies_grants_aliases_tags_survive_restart(tmp_path: Path) -> None:
         assert alice.list_resource_tags(KeyId=key)["Tags"] == [{"TagKey": "t", "TagValue": "v"}]
     finally:
         stop()
+
+
+def test_flags_are_mirrored_by_environment(tmp_path: Path) -> None:
+    from botocore.exceptions import ClientError
+
+    policies = tmp_path / "policies.json"
+    policies.write_text(
+        '{"alice": {"Statement": [{"Effect": "Allow", "Action": "kms:Describe*", "Resource": "*"}]}}'
+    )
+    with kms_process(tmp_path, env={"WAFPROXY_KMS_POLICY_FILE": str(policies)}) as (_, url):
+        with pytest.raises(ClientError) as err:
+            _client(url).create_key()
+        assert err.value.response["Error"]["Code"] == "AccessDeniedException"

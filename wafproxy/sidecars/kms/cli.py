@@ -8,8 +8,10 @@ runs the same commands standalone. Settings come from flags (``WAFPROXY_KMS_ROOT
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from wafproxy.awsapi.credentials import CredentialsError, CredentialStore
 from wafproxy.awsapi.policy import PolicyError, load_principal_policies
@@ -27,26 +29,39 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def _flag(
+    parser: argparse.ArgumentParser, flag: str, *, required: bool = False, default: Any = None, **kw: Any
+) -> None:
+    """A flag mirrored by ``WAFPROXY_KMS_<FLAG>``: flag > environment > default (as uvicorn does)."""
+    env = "WAFPROXY_KMS_" + flag.lstrip("-").upper().replace("-", "_")
+    value = os.environ.get(env, default)  # a string default is converted by argparse, errors reported by it
+    parser.add_argument(flag, required=required and value is None, default=value, **kw)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     kms = subparsers.add_parser("kms", help="the KMS sidecar (AWS KMS API, boto3-compatible)")
     sub = kms.add_subparsers(dest="kms_command", required=True)
 
-    serve = sub.add_parser("serve", help="serve the KMS API on its own port")
-    serve.add_argument("--listen", type=parse_listen, default=("127.0.0.1", 8700), metavar="HOST:PORT")
-    serve.add_argument("--data-dir", type=Path, required=True, help="keystore (SQLite) and audit log")
-    serve.add_argument(
+    serve = sub.add_parser(
+        "serve",
+        help="serve the KMS API on its own port",
+        epilog="Every flag FOO-BAR can also be set as $WAFPROXY_KMS_FOO_BAR.",
+    )
+    _flag(serve, "--listen", type=parse_listen, default="127.0.0.1:8700", metavar="HOST:PORT")
+    _flag(serve, "--data-dir", type=Path, required=True, help="keystore (SQLite) and audit log")
+    _flag(
+        serve,
         "--root-key-file",
         type=Path,
-        default=None,
         help="64 hex chars, mode 0600; created if missing (else $WAFPROXY_KMS_ROOT_KEY)",
     )
-    serve.add_argument("--credentials", type=Path, required=True, help="AWS shared-credentials INI file")
-    serve.add_argument("--policy-file", type=Path, default=None, help="principal name → IAM policy JSON")
-    serve.add_argument("--region", default="us-east-1")
-    serve.add_argument("--account", default="123456789012")
-    serve.add_argument("--ssl-certfile", default=None)
-    serve.add_argument("--ssl-keyfile", default=None)
-    serve.add_argument("--log-level", default="warning")
+    _flag(serve, "--credentials", type=Path, required=True, help="AWS shared-credentials INI file")
+    _flag(serve, "--policy-file", type=Path, help="principal name → IAM policy JSON")
+    _flag(serve, "--region", default="us-east-1")
+    _flag(serve, "--account", default="123456789012")
+    _flag(serve, "--ssl-certfile")
+    _flag(serve, "--ssl-keyfile")
+    _flag(serve, "--log-level", default="warning")
     serve.set_defaults(func=_serve)
 
     init = sub.add_parser("init-root-key", help="write a new root key file (0600)")
@@ -120,6 +135,9 @@ def _init_root_key(args: argparse.Namespace) -> int:
 
 
 def _verify_audit(args: argparse.Namespace) -> int:
+    if not (args.data_dir / "audit.jsonl").exists():
+        print(f"wafproxy kms: no audit log in {args.data_dir}", file=sys.stderr)
+        return 1
     result = verify_audit(args.data_dir)
     if result.ok:
         print(f"audit log intact: {result.count} records, head {result.head}")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +37,9 @@ from wafproxy.asgi.upstream import (
     UpstreamTimeout,
     UpstreamTLSError,
 )
+from wafproxy.asgi.upstream_routes import Route, RouteTable
+
+__all__ = ["ReverseProxy", "Route"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,20 +63,6 @@ _REWRITTEN = frozenset(
 )
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar, when a server gives no raw_path
 _SPECIAL = HOP_BY_HOP | _REWRITTEN | {b"content-length"}
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """Requests for ``host`` (exact, case-insensitive, port ignored; None = any) whose path starts
-    with ``path_prefix`` (whole segments: ``/api`` matches ``/api`` and ``/api/x``, not ``/apix``)."""
-
-    upstream: UpstreamConfig
-    host: str | None = None
-    path_prefix: str = "/"
-
-    def __post_init__(self) -> None:
-        if not self.path_prefix.startswith("/"):
-            raise ValueError(f"Route.path_prefix: must start with '/', got {self.path_prefix!r}")
 
 
 class _ClientGone(Exception):
@@ -108,13 +96,6 @@ def _log_path(scope: Scope) -> str:
     return path if len(path) <= 200 else path[:200] + "..."
 
 
-def _host_of(value: bytes) -> str:
-    text = value.decode("latin-1").lower()
-    if text.startswith("["):
-        return text[1 : text.find("]")]
-    return text.rsplit(":", 1)[0]
-
-
 class ReverseProxy:
     """``ReverseProxy(UpstreamConfig(url))`` or ``ReverseProxy(routes=[Route(...), ...])``."""
 
@@ -128,24 +109,8 @@ class ReverseProxy:
     ) -> None:
         if (upstream is None) == (not routes):
             raise ValueError("ReverseProxy: give exactly one of upstream or routes")
-        all_routes = list(routes) if routes else [Route(upstream)]  # type: ignore[arg-type]
-        pools: dict[UpstreamConfig, UpstreamPool] = {}
-        for route in all_routes:
-            if route.upstream not in pools:
-                pools[route.upstream] = UpstreamPool(route.upstream)
-        self._pools = list(pools.values())
-        # Most specific first: a host-specific route, then the longest path prefix.
-        ordered = sorted(all_routes, key=lambda r: (r.host is None, -len(r.path_prefix)))
-        self._routes = [
-            (r.host.lower() if r.host else None, r.path_prefix.rstrip("/"), pools[r.upstream])
-            for r in ordered
-        ]
-        only = ordered[0]
-        self._single = (
-            pools[only.upstream]
-            if len(ordered) == 1 and only.host is None and only.path_prefix == "/"
-            else None
-        )
+        self._table = RouteTable(list(routes) if routes else [Route(upstream)])  # type: ignore[arg-type]
+        self._single = self._table.single
         self._preserve_host = preserve_host
         self._trusted = (
             trusted_proxies
@@ -156,10 +121,10 @@ class ReverseProxy:
     @property
     def pools(self) -> tuple[UpstreamPool, ...]:
         """One pool per distinct upstream (for metrics and tests; use them only on the serving loop)."""
-        return tuple(self._pools)
+        return self._table.pools
 
     async def aclose(self) -> None:
-        for pool in self._pools:
+        for pool in self._table.pools:
             await pool.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -182,22 +147,8 @@ class ReverseProxy:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _route(self, scope: Scope) -> UpstreamPool | None:
-        host = ""
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = _host_of(value)
-                break
-        path: str = scope["path"]
-        for route_host, prefix, pool in self._routes:
-            if route_host is not None and route_host != host:
-                continue
-            if not prefix or path == prefix or path.startswith(prefix + "/"):
-                return pool
-        return None
-
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        pool = self._single or self._route(scope)
+        pool = self._single or self._table.match(scope)
         if pool is None:
             start, body_msg = _text(404, "Not Found: no upstream serves this host and path")
             await send(start)

@@ -55,3 +55,33 @@ async def test_boto_provider_interoperates(kms: Kms, alice: Any) -> None:
     env = await envelope_encrypt(over_http, key, b"sampled request", {"kind": "sample"})
     local = LocalKeyProvider(kms.service, WAFPROXY)
     assert await envelope_decrypt(local, env, {"kind": "sample"}) == b"sampled request"
+
+
+async def test_in_process_callers_on_threads_are_safe(kms: Kms, alice: Any) -> None:
+    """Log-writer threads use the KMS in-process while HTTP clients change the same key."""
+    import asyncio
+    import threading
+
+    key = alice.create_key()["KeyMetadata"]["Arn"]
+    provider = LocalKeyProvider(kms.service, WAFPROXY)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for i in range(30):
+                env = asyncio.run(envelope_encrypt(provider, key, b"%d" % i, {"t": "x"}))
+                assert asyncio.run(envelope_decrypt(provider, env, {"t": "x"})) == b"%d" % i
+        except BaseException as exc:  # noqa: BLE001 (collected and re-raised in the test thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(10):
+        alice.tag_resource(KeyId=key, Tags=[{"TagKey": f"k{i}", "TagValue": "v"}])
+        alice.rotate_key_on_demand(KeyId=key)
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    assert kms.service.core.records[key.split("/")[-1]].current_version == 11
+    assert len(alice.list_resource_tags(KeyId=key)["Tags"]) == 10

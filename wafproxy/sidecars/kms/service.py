@@ -133,5 +133,10 @@ class KmsService:
 
 
 def _bound(fn: Any, core: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-    result: Mapping[str, Any] = fn(core, ctx, p)
+    """Run one operation with the state lock held: handlers read-modify-write key records, and
+    in-process callers (``invoke`` from log-writer threads) may run beside the event loop. Handlers
+    are CPU-only and short (microseconds; asymmetric key generation is the slow exception), so one
+    lock costs nothing measurable and makes every operation atomic."""
+    with core.lock:
+        result: Mapping[str, Any] = fn(core, ctx, p)
     return result

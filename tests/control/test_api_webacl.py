@@ -28,6 +28,7 @@ def test_get_web_acl_has_aws_shape_and_update_swaps_live(tmp_path: Path) -> None
         got = c.get_web_acl(Name="test-acl", Scope="REGIONAL", Id=summary["Id"])
         acl = got["WebACL"]
         assert got["LockToken"] == summary["LockToken"]
+        assert c.get_web_acl(ARN=summary["ARN"])["WebACL"]["Id"] == summary["Id"]  # by ARN as well
         assert acl["Capacity"] > 0 and acl["LabelNamespace"] == "awswaf:123456789012:webacl:test-acl:"
         admin_rule = next(r for r in acl["Rules"] if r["Name"] == "Admin")
         assert admin_rule["Statement"]["ByteMatchStatement"]["SearchString"] == b"/admin"  # blob round trip

@@ -152,8 +152,9 @@ class ControlPlane:
 
     def lookup(self, kind: Kind, params: Params) -> Resource:
         """By ``Name`` + ``Id`` (or ``ARN`` where the operation allows it); WAFNonexistentItem else."""
-        check_scope(params)
         arn = params.raw("ARN")
+        if params.has("Scope") or not arn:  # an ARN names its scope; GetWebACL may omit Scope then
+            check_scope(params)
         if isinstance(arn, str) and arn:
             res = self.store.by_arn(arn)
             if res is None or res.kind != kind:

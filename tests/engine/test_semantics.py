@@ -247,3 +247,31 @@ def test_label_namespace_of_the_document_is_used():
         rule("r", 0, byte_match("/"), "Count", labels=("x",)), LabelNamespace="awswaf:111:webacl:prod:"
     )
     assert evaluate(compile_with(doc), req()).labels == ("awswaf:111:webacl:prod:x",)
+
+
+def test_user_limits_do_not_bind_shipped_managed_groups():
+    from wafproxy.engine import WebAclError
+
+    long_regex = "(?:" + "|".join(f"word{i:03d}" for i in range(80)) + ")"
+    assert len(long_regex) > 512
+    stmt = {
+        "RegexMatchStatement": {
+            "RegexString": long_regex,
+            "FieldToMatch": {"UriPath": {}},
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
+    }
+    group = {
+        "Name": "G",
+        "VendorName": "wafproxy",
+        "Capacity": 10,
+        "VisibilityConfig": VIS,
+        "Rules": [rule("long", 0, stmt)],
+    }
+    index = DocumentIndex()
+    index.add_document(group, "managed/g.json", managed=True)
+    managed = {"ManagedRuleGroupStatement": {"VendorName": "wafproxy", "Name": "G"}}
+    acl = compile_web_acl(web_acl(rule("m", 0, managed, OverrideAction={"None": {}})), resolver=index)
+    assert evaluate(acl, req("/x/word042")).action is Action.BLOCK
+    with pytest.raises(WebAclError, match="at most 512"):
+        compile_with(web_acl(rule("r", 0, stmt)))

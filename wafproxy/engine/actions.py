@@ -132,3 +132,18 @@ def _headers(node: Node) -> tuple[tuple[str, str], ...]:
             item.at("Name").fail(f"{name!r} is not a valid header name")
         out.append((name, item.at("Value").str_(1, 255)))
     return tuple(out)
+
+
+DEFAULT_IMMUNITY_SECONDS = 300  # AWS default for CAPTCHA and challenge tokens
+
+
+def parse_immunity(node: Node | None) -> int:
+    """``CaptchaConfig`` / ``ChallengeConfig``: how long a solved token is honoured (60 s - 3 days)."""
+    if node is None:
+        return DEFAULT_IMMUNITY_SECONDS
+    node.obj(optional=("ImmunityTimeProperty",))
+    prop = node.opt("ImmunityTimeProperty")
+    if prop is None:
+        return DEFAULT_IMMUNITY_SECONDS
+    prop.obj(required=("ImmunityTime",))
+    return prop.at("ImmunityTime").int_(60, 259200)

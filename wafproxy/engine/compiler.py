@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wafproxy.engine.actions import ResponseBody, RuleAction, parse_action, parse_bodies
+from wafproxy.engine.actions import ResponseBody, RuleAction, parse_action, parse_bodies, parse_immunity
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.geo import GeoDatabase
@@ -75,6 +75,8 @@ class CompiledWebACL:
     source: str = ""
     _ip_set_sizes: tuple[tuple[str, int], ...] = ()
     response_bodies: tuple[tuple[str, ResponseBody], ...] = ()
+    captcha_immunity_seconds: int = 300  # CaptchaConfig / ChallengeConfig (for the adapter's tokens)
+    challenge_immunity_seconds: int = 300
 
     @property
     def rule_names(self) -> list[str]:
@@ -133,9 +135,8 @@ def _compile(
     for key in ("ManagedByFirewallManager", "RetrofittedByFirewallManager"):
         if (flag := node.opt(key)) is not None:
             flag.bool_()
-    for key in ("CaptchaConfig", "ChallengeConfig"):
-        if (cfg := node.opt(key)) is not None:
-            _immunity(cfg)
+    captcha = parse_immunity(node.opt("CaptchaConfig"))
+    challenge = parse_immunity(node.opt("ChallengeConfig"))
     bodies = parse_bodies(node.opt("CustomResponseBodies"))
     default = parse_action(node.at("DefaultAction"), bodies, default=True)
     ns_node = node.opt("LabelNamespace")
@@ -163,6 +164,8 @@ def _compile(
         source=source,
         _ip_set_sizes=tuple(sorted((k, len(v)) for k, v in cc.ip_tries.items())),
         response_bodies=tuple(sorted(bodies.items())),
+        captcha_immunity_seconds=captcha,
+        challenge_immunity_seconds=challenge,
     )
 
 
@@ -182,11 +185,3 @@ def _body_limit(node: Node | None) -> int:
         cfg.obj(required=("DefaultSizeInspectionLimit",))
         limits.append(_SIZE_LIMITS[cfg.at("DefaultSizeInspectionLimit").enum(tuple(_SIZE_LIMITS))])
     return max(limits, default=DEFAULT_BODY_LIMIT)
-
-
-def _immunity(node: Node) -> None:
-    node.obj(optional=("ImmunityTimeProperty",))
-    prop = node.opt("ImmunityTimeProperty")
-    if prop is not None:
-        prop.obj(required=("ImmunityTime",))
-        prop.at("ImmunityTime").int_(60, 259200)

@@ -20,6 +20,7 @@ from wafproxy.engine.actions import (
     RuleAction,
     parse_action,
     parse_bodies,
+    parse_immunity,
     parse_override,
 )
 from wafproxy.engine.decision import RuleType
@@ -99,6 +100,8 @@ def compile_rules(node: Node, cc: CompileContext, scope: RuleScope) -> tuple[Com
 
 def _compile_rule(item: Node, name: str, prio: int, cc: CompileContext, scope: RuleScope) -> CompiledRule:
     labels = _labels(item.opt("RuleLabels"), scope.namespace)
+    for key in ("CaptchaConfig", "ChallengeConfig"):
+        parse_immunity(item.opt(key))
     kind, inner = item.at("Statement").one_of(ALL_STATEMENTS)
     is_group = kind in ("RuleGroupReferenceStatement", "ManagedRuleGroupStatement")
     if is_group:
@@ -167,7 +170,14 @@ def _group_ref(
         namespace = group.label_namespace or f"awswaf:managed:{vendor.lower()}:{group.name}:"
         sd = node.opt("ScopeDownStatement")
         scope_down = compile_statement(sd, cc)[0] if sd else None
-    return _compile_group(group, node, cc, scope, rule_name, namespace, rule_type, scope_down, count_override)
+    was_managed = cc.managed
+    cc.managed = rule_type is RuleType.MANAGED_RULE_GROUP
+    try:
+        return _compile_group(
+            group, node, cc, scope, rule_name, namespace, rule_type, scope_down, count_override
+        )
+    finally:
+        cc.managed = was_managed
 
 
 def _compile_group(

@@ -30,6 +30,7 @@ from wafproxy.engine.resolve import EMPTY, Resolver
 from wafproxy.engine.slots import SlotTable
 from wafproxy.engine.sourceip import parse_forwarded
 
+MANAGED_TEXT_MAX = 8192
 MAX_DEPTH = 20  # nesting of And/Or/Not; AWS has no documented limit, ours keeps recursion bounded
 POSITIONS = {
     "EXACTLY": "exactly",
@@ -71,6 +72,13 @@ class CompileContext:
     ip_tries: dict[str, IpTrie] = field(default_factory=dict)
     depth: int = 0
     fingerprints: bool = True  # JA3/JA4 are only known when the TLS handshake is ours
+    # Compiling a shipped managed group (rules/managed/): AWS's size limits on *user* documents
+    # (512-character regexes, 200-byte search strings) do not bind the vendor's own rules.
+    managed: bool = False
+    valid_regexes: set[str] = field(default_factory=set)
+
+    def limit(self, user: int) -> int:
+        return MANAGED_TEXT_MAX if self.managed else user
 
 
 Compiler = Callable[[Node, CompileContext], tuple[Stmt, int]]  # (node, capacity units)
@@ -145,15 +153,15 @@ def _byte_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     if (has_plain is None) == (b64 is None):
         node.fail("exactly one of SearchString (plain text) or SearchStringBase64 is required")
     if has_plain is not None:
-        text = has_plain.str_(1, 200)
+        text = has_plain.str_(1, cc.limit(200))
     else:
         assert b64 is not None
         try:
-            text = base64.b64decode(b64.str_(1, 300), validate=True).decode("utf-8")
+            text = base64.b64decode(b64.str_(1, cc.limit(200) * 2), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             b64.fail("not valid base64 of UTF-8 text")
-        if not text or len(text) > 200:
-            b64.fail("the decoded search string must be 1 to 200 characters")
+        if not text or len(text) > cc.limit(200):
+            b64.fail(f"the decoded search string must be 1 to {cc.limit(200)} characters")
     gidx, pid = cc.patterns.add(cc.slots.get(spec, chain), POSITIONS[position], text)
     cost = 2 if position in ("EXACTLY", "STARTS_WITH", "ENDS_WITH") else 3
     return PatternMatch(gidx, frozenset({pid}), "BYTE_MATCH", text), cost + _transform_cost(chain)

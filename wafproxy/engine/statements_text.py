@@ -7,28 +7,35 @@ from functools import partial
 from typing import Literal
 
 from wafproxy.engine.doc import Node
+from wafproxy.engine.matchers import PatternError, validate_regex
 from wafproxy.engine.nodes import DetectorMatch, PatternMatch, SizeMatch, Stmt
 from wafproxy.engine.statements import CompileContext, field_and_chain, statement
 
 MAX_SIZE = 21_474_836_480
 
 
-def _regex(node: Node, text: str) -> None:
-    """Refuse what a linear-time engine cannot run (backreferences, lookaround), as AWS does."""
-    from wafproxy.engine.matchers import PatternError, validate_regex
+def _regex(node: Node, text: str, cc: CompileContext) -> None:
+    """Refuse what a linear-time engine cannot run (backreferences, lookaround), as AWS does.
 
+    Each distinct regex is validated once per compile. Shipped managed groups are not validated one
+    by one here: their own tests do that, the group's ``PatternSet`` build still refuses a bad one,
+    and per-regex engine compiles of a few hundred large managed regexes cost minutes.
+    """
+    if cc.managed or text in cc.valid_regexes:
+        return
     try:
         validate_regex(text)
     except PatternError as exc:
         node.fail(f"regex {text!r} is not supported: {exc.reason}")
+    cc.valid_regexes.add(text)
 
 
 @statement("RegexMatchStatement")
 def _regex_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     node.obj(required=("RegexString", "FieldToMatch", "TextTransformations"))
     text_node = node.at("RegexString")
-    text = text_node.str_(1, 512)
-    _regex(text_node, text)
+    text = text_node.str_(1, cc.limit(512))
+    _regex(text_node, text, cc)
     spec, chain = field_and_chain(node, cc)
     gidx, pid = cc.patterns.add(cc.slots.get(spec, chain), "regex", text)
     return PatternMatch(gidx, frozenset({pid}), "REGEX", text), 3 + 10 * len(chain)
@@ -45,7 +52,7 @@ def _regex_set(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     spec, chain = field_and_chain(node, cc)
     ids = set()
     for text in regex_set.patterns:
-        _regex(ref_node, text)
+        _regex(ref_node, text, cc)
         ids.add(cc.patterns.add(cc.slots.get(spec, chain), "regex", text)[1])
     gidx = cc.patterns.add(cc.slots.get(spec, chain), "regex", regex_set.patterns[0])[0]
     return PatternMatch(gidx, frozenset(ids), "REGEX_PATTERN_SET", regex_set.name), 25 + 10 * len(chain)

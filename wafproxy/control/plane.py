@@ -278,11 +278,12 @@ def with_reloader(reloader: Reloader, app: ASGIApp, *, sighup: bool = True) -> A
     return wrapped
 
 
-def mount(plane: ControlPlane, admin_app: ASGIApp) -> ASGIApp:
+def mount(plane: ControlPlane, admin_app: ASGIApp, *, sighup: bool = True) -> ASGIApp:
     """The admin app with the WAFv2 API at ``POST /`` and the reloader tied to the lifespan.
 
     ``admin = mount(plane, create_admin_app(...))``; run it with ``lifespan="on"`` so the file
     watch, TTL expiry, SIGHUP handler and Redis subscriber start with the server and stop with it.
+    ``sighup=False`` when the caller already routes SIGHUP (to ``reloader.reload_from_disk``).
     """
 
     async def app(
@@ -293,4 +294,4 @@ def mount(plane: ControlPlane, admin_app: ASGIApp) -> ASGIApp:
         else:
             await admin_app(scope, receive, send)
 
-    return with_reloader(plane.reloader, app)
+    return with_reloader(plane.reloader, app, sighup=sighup)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -314,3 +315,33 @@ async def test_large_upload_with_content_length(client: httpx.AsyncClient, proxy
     echo = r.json()
     assert header_values(echo, "content-length") == [str(len(payload))]
     assert echo["body"].encode("latin-1") == payload
+
+
+async def test_no_socket_peer_sends_no_client_address(upstream: RunningServer) -> None:
+    """A unix-socket listener has no peer address: nothing to vouch for, so no X-Forwarded-For /
+    X-Real-IP (an empty value would read as 'the client is nobody'), and ``for=unknown``."""
+    proxy = ReverseProxy(UpstreamConfig(upstream.url))
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "headers": [(b"host", b"local")],
+        "client": None,
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await proxy(scope, receive, send)
+    await proxy.aclose()
+    assert sent[0]["status"] == 200
+    echo = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert header_values(echo, "x-forwarded-for") == [] and header_values(echo, "x-real-ip") == []
+    assert header_values(echo, "forwarded") == ['for=unknown;proto=http;host="local"']

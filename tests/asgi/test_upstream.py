@@ -507,3 +507,18 @@ def test_unloadable_tls_files_name_the_setting(tmp_path: Any, tls_files: TlsFile
         UpstreamPool(UpstreamConfig("https://h", ca_file=str(tmp_path / "missing.pem")))
     with pytest.raises(ValueError, match="UpstreamConfig.client_cert"):
         UpstreamPool(UpstreamConfig("https://h", client_cert=str(tls_files.ca)))  # a cert without its key
+
+
+async def test_trailers_are_dropped() -> None:
+    wire = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nx-checksum: 1\r\n\r\n"
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await answer(writer, reader, wire, False)
+        await reader.read()
+
+    async with raw_server(handler) as url:
+        pool = UpstreamPool(UpstreamConfig(url, read_timeout=5))
+        resp = await pool.request("GET", "/", [], b"")
+        assert await resp.aread() == b"ok"
+        assert [name for name, _ in resp.headers] == [b"transfer-encoding"]
+        await pool.aclose()

@@ -218,7 +218,7 @@ class ReverseProxy:
         out.append((b"host", host if self._preserve_host and host is not None else pool.host_header))
         if trusted and xff is not None:
             out.append((b"x-forwarded-for", xff + b", " + peer_b))
-        else:
+        elif peer:  # no socket peer (unix socket): no address to vouch for, send none
             out.append((b"x-forwarded-for", peer_b))
         out.append((b"x-forwarded-proto", proto if trusted and proto is not None else scheme.encode()))
         forwarded_host = fhost if trusted and fhost is not None else host
@@ -229,7 +229,9 @@ class ReverseProxy:
         if host is not None:
             ours += b';host="' + host.replace(b"\\", b"").replace(b'"', b"") + b'"'
         out.append((b"forwarded", fwd + b", " + ours if trusted and fwd is not None else ours))
-        out.append((b"x-real-ip", self._client_ip(scope, peer, trusted, xff).encode("latin-1")))
+        client_ip = self._client_ip(scope, peer, trusted, xff)
+        if client_ip:
+            out.append((b"x-real-ip", client_ip.encode("latin-1")))
         return out, has_body
 
     def _client_ip(self, scope: Scope, peer: str, trusted: bool, xff: bytes | None) -> str:

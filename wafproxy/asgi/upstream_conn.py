@@ -227,7 +227,8 @@ class UpstreamConnection(asyncio.Protocol):
             raise UpstreamProtocolError("unexpected extra response", self.upstream)
 
     def on_header(self, name: bytes, value: bytes | None) -> None:
-        self.headers.append((name, value or b""))
+        if not self.headers_done:  # trailers (after a chunked body) are dropped, never forwarded
+            self.headers.append((name, value or b""))
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()

@@ -20,6 +20,7 @@ import yaml  # type: ignore[import-untyped]
 from wafproxy.engine.compiler import CompiledWebACL, compile_web_acl
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.model import classify
+from wafproxy.engine.patterngroups import PatternSetCache
 from wafproxy.engine.resolve import DocumentIndex
 
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -105,6 +106,7 @@ def load_web_acl(
     asn_database: str | Path | None = None,
     managed_dir: str | Path | None = MANAGED_DIR,
     account: str = "000000000000",
+    pattern_cache: PatternSetCache | None = None,
 ) -> CompiledWebACL:
     """Read, resolve and compile the web ACL at ``path``. Raises ``WebAclError`` (file + JSON path)."""
     path = Path(path)
@@ -112,7 +114,15 @@ def load_web_acl(
     index = build_index(path, Path(managed_dir) if managed_dir is not None else None)
     geo = _open_mmdb(geo_database)
     asn = _open_mmdb(asn_database) if asn_database is not None else None
-    return compile_web_acl(document, resolver=index, source=str(path), account=account, geo=geo, asn=asn)
+    return compile_web_acl(
+        document,
+        resolver=index,
+        source=str(path),
+        account=account,
+        geo=geo,
+        asn=asn,
+        pattern_cache=pattern_cache,
+    )
 
 
 def _open_mmdb(path: str | Path | None) -> Any:

@@ -109,3 +109,17 @@ def test_load_web_acl_names_file_and_path(tmp_path):
     assert err.value.source == str(path)
     assert err.value.path == "$.Rules[0].Statement.ByteMatchStatement.PositionalConstraint"
     assert "'BEGINS' is not one of EXACTLY, STARTS_WITH" in str(err.value)
+
+
+def test_pattern_cache_reuses_databases_across_compiles():
+    from wafproxy.engine.patterngroups import PatternSetCache
+
+    cache = PatternSetCache(max_entries=2)
+    doc = web_acl(rule("a", 0, byte_match("/a")), rule("q", 1, byte_match("x", {"QueryString": {}})))
+    first = compile_with(doc, pattern_cache=cache)
+    second = compile_with(doc, pattern_cache=cache)
+    assert (cache.misses, cache.hits) == (2, 2)
+    assert first.groups[0].pattern_set is second.groups[0].pattern_set
+    assert evaluate(second, req("/a")).action is Action.BLOCK
+    compile_with(web_acl(rule("b", 0, byte_match("/b"))), pattern_cache=cache)
+    assert len(cache) == 2  # capped: the least recently used database went

@@ -13,7 +13,7 @@ from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.geo import GeoDatabase
 from wafproxy.engine.model import classify
-from wafproxy.engine.patterngroups import PatternGroup
+from wafproxy.engine.patterngroups import PatternGroup, PatternSetCache
 from wafproxy.engine.plan import Step, plan
 from wafproxy.engine.resolve import EMPTY, Resolver
 from wafproxy.engine.rules import CompiledRule, RuleScope, _visibility, compile_rules
@@ -97,6 +97,7 @@ def compile_web_acl(
     ipv6_rate_prefix: int = 64,
     max_capacity: int | None = None,
     tls_fingerprints: bool = True,
+    pattern_cache: PatternSetCache | None = None,
 ) -> CompiledWebACL:
     """Validate and compile a ``WebACL`` (bare or wrapped as ``get-web-acl`` prints it).
 
@@ -104,12 +105,13 @@ def compile_web_acl(
     when ``max_capacity`` is given (``AWS_MAX_CAPACITY`` to refuse what AWS would refuse): the
     engine's cost does not grow with WCUs the way AWS prices them. ``tls_fingerprints=False``
     (TLS terminated in front of us) makes JA3/JA4 fields a compile error instead of a fallback.
+    ``pattern_cache`` (kept by the caller across reloads) reuses compiled pattern databases.
     Labels are namespaced by the document's ``LabelNamespace`` when it has one (exports do), else
     ``awswaf:<account>:webacl:<name>:``.
     """
     try:
         cc = CompileContext(resolver=resolver or EMPTY, geo=geo, asn=asn, fingerprints=tls_fingerprints)
-        return _compile(document, cc, account, ipv6_rate_prefix, source, max_capacity)
+        return _compile(document, cc, account, ipv6_rate_prefix, source, max_capacity, pattern_cache)
     except WebAclError as exc:
         raise exc.with_source(source) from None
 
@@ -121,6 +123,7 @@ def _compile(
     ipv6_prefix: int,
     source: str,
     max_capacity: int | None,
+    pattern_cache: PatternSetCache | None,
 ) -> CompiledWebACL:
     kind, node = classify(document)
     if kind != "WebACL":
@@ -156,7 +159,7 @@ def _compile(
         default_action=default,
         rules=rules,
         steps=plan(rules),
-        groups=cc.patterns.build(),
+        groups=cc.patterns.build(pattern_cache),
         body_inspection_limit=_body_limit(node.opt("AssociationConfig")),
         capacity=capacity,
         label_namespace=namespace,

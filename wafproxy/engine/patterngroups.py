@@ -7,12 +7,13 @@ looks up its pattern ids in the scan result. Identical patterns share one id.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from wafproxy.engine.matchers import Pattern, PatternSet
 from wafproxy.engine.slots import Chain, Slot
 
-__all__ = ["Chain", "PatternGroup", "PatternGroupBuilder"]
+__all__ = ["Chain", "PatternGroup", "PatternGroupBuilder", "PatternSetCache"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,38 @@ class PatternGroup:
     slot: Slot
     patterns: tuple[Pattern, ...]  # index == Pattern.id
     pattern_set: PatternSet
+
+
+class PatternSetCache:
+    """Compiled ``PatternSet``s kept across compilations, owned by the caller (e.g. the reloader).
+
+    Building a multi-regex database can take seconds per group (large managed regexes); a reload
+    that only changed an IP set must not pay that again. Keyed by the exact pattern tuple, so a
+    hit is always the same automaton; least-recently-used entries beyond ``max_entries`` go.
+    Not thread-safe: one compilation at a time per cache.
+    """
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self.max_entries = max_entries
+        self._sets: OrderedDict[tuple[Pattern, ...], PatternSet] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._sets)
+
+    def get(self, patterns: tuple[Pattern, ...]) -> PatternSet:
+        found = self._sets.get(patterns)
+        if found is not None:
+            self._sets.move_to_end(patterns)
+            self.hits += 1
+            return found
+        self.misses += 1
+        built = PatternSet.build(patterns)
+        self._sets[patterns] = built
+        while len(self._sets) > self.max_entries:
+            self._sets.popitem(last=False)
+        return built
 
 
 class PatternGroupBuilder:
@@ -49,11 +82,12 @@ class PatternGroupBuilder:
             table[pkey] = pattern
         return gidx, pattern.id
 
-    def build(self) -> tuple[PatternGroup, ...]:
+    def build(self, cache: PatternSetCache | None = None) -> tuple[PatternGroup, ...]:
         if not self._keys:
             return ()
         groups = []
         for slot, table in zip(self._keys, self._patterns, strict=True):
             patterns = tuple(sorted(table.values(), key=lambda p: p.id))
-            groups.append(PatternGroup(slot, patterns, PatternSet.build(patterns)))
+            pattern_set = cache.get(patterns) if cache is not None else PatternSet.build(patterns)
+            groups.append(PatternGroup(slot, patterns, pattern_set))
         return tuple(groups)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.asgi.test_upstream import EchoApp, header_values
+from tests.asgi.test_upstream import EchoApp, answer, header_values, raw_server
 from tests.conftest import TlsFiles
 from tests.support.servers import RunningServer, bound_socket, uvicorn_in_thread
 from wafproxy.asgi.proxy import ReverseProxy, Route
@@ -345,3 +345,26 @@ async def test_no_socket_peer_sends_no_client_address(upstream: RunningServer) -
     echo = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
     assert header_values(echo, "x-forwarded-for") == [] and header_values(echo, "x-real-ip") == []
     assert header_values(echo, "forwarded") == ['for=unknown;proto=http;host="local"']
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+    ],
+    ids=["content-length", "chunked"],
+)
+async def test_upstream_dying_mid_body_is_never_a_silent_truncation(
+    client: httpx.AsyncClient, head: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b"x" * 5000 if b"content-length" in head else b"1388\r\n" + b"x" * 5000 + b"\r\n"
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await answer(writer, reader, head + body, True)
+
+    async with raw_server(handler) as url, contextlib.AsyncExitStack() as stack:
+        px = stack.enter_context(serve_proxy(ReverseProxy(UpstreamConfig(url, read_timeout=5))))
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get(f"{px.url}/")
+    assert "failed mid-response" in caplog.text

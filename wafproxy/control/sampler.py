@@ -4,7 +4,10 @@ An ``EventSink`` (subscribe it to the ``EventDispatcher``): ``emit`` copies the 
 ``SampledHTTPRequest`` shows into a compact ``Sample`` (never the body; ``Authorization`` and
 ``Cookie`` values redacted, like the WAF log) and appends it to the ring of every rule that matched,
 to the ring of the web ACL (every request) and, when no rule terminated, to ``Default_Action``.
-Bounded everywhere: ``per_rule`` samples per ring, ``max_rules`` rings, 64 headers of 1 KiB each.
+Bounded everywhere: ``per_rule`` samples per ring, ``max_rules`` rings, and per sample at most 64
+headers within a 4 KiB budget and a 2 KiB URI, so the worst case is ~``per_rule × max_rules × 6 KiB``
+(150 MiB at the defaults; a few MiB in practice, since the rings of one event share its headers and
+there is one ring per rule that actually matches).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from wafproxy.events import RequestEvent
 ALL_REQUESTS = "*"
 REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 MAX_HEADERS = 64
-MAX_VALUE = 1024
+HEADER_BUDGET = 4096  # bytes of names + values kept per sample
+MAX_URI = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ class Sample:
 class RequestSampler:
     """Implements ``ports.EventSink``; O(rules matched) per request, no I/O, never blocks."""
 
-    def __init__(self, *, per_rule: int = 500, max_rules: int = 1000) -> None:
+    def __init__(self, *, per_rule: int = 200, max_rules: int = 128) -> None:
         self.per_rule = per_rule
         self.max_rules = max_rules
         self._rings: dict[str, deque[Sample]] = {}
@@ -76,17 +80,14 @@ class RequestSampler:
     def emit(self, event: RequestEvent) -> None:
         d = event.decision
         req = event.request
-        headers = tuple(
-            (n, "<redacted>" if n.lower() in REDACTED_HEADERS else v[:MAX_VALUE])
-            for n, v in req.headers[:MAX_HEADERS]
-        )
+        headers = _bounded_headers(req.headers)
         uri = req.uri_path + (f"?{req.query_string}" if req.query_string else "")
 
         def sample(action: str, within: str | None) -> Sample:
             return Sample(
                 event.timestamp,
                 req.client_ip,
-                uri[: MAX_VALUE * 8],
+                uri[:MAX_URI],
                 req.method,
                 req.http_version,
                 headers,
@@ -121,6 +122,20 @@ class RequestSampler:
             ring = list(self._rings.get(key, ()))
         inside = [s for s in ring if start <= s.timestamp <= end]
         return inside[-max_items:], len(inside)
+
+
+def _bounded_headers(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    budget = HEADER_BUDGET
+    for name, value in raw[:MAX_HEADERS]:
+        if name.lower() in REDACTED_HEADERS:
+            value = "<redacted>"
+        name, value = name[:budget], value[: max(0, budget - len(name))]
+        budget -= len(name) + len(value)
+        out.append((name, value))
+        if budget <= 0:
+            break
+    return tuple(out)
 
 
 def rule_key(metric_name: str, web_acl: Mapping[str, Any]) -> str | None:

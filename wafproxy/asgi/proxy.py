@@ -97,7 +97,17 @@ def _log_path(scope: Scope) -> str:
 
 
 class ReverseProxy:
-    """``ReverseProxy(UpstreamConfig(url))`` or ``ReverseProxy(routes=[Route(...), ...])``."""
+    """The data-path ASGI app. Serve it with uvicorn (uvloop + httptools), ideally with
+    ``server_header=False, date_header=False`` (the upstream's own headers are forwarded) and
+    ``proxy_headers=False`` (client addresses are resolved here, from ``trusted_proxies``)::
+
+        app = ReverseProxy(UpstreamConfig("http://127.0.0.1:8000"), trusted_proxies=["10.0.0.0/8"])
+        app = ReverseProxy(routes=[Route(UpstreamConfig(a), path_prefix="/api"),
+                                   Route(UpstreamConfig(b), host="static.example")])
+
+    ``preserve_host`` keeps the client's Host (default) or sends the upstream's. Lifespan
+    shutdown (or ``aclose()``) closes the upstream connections.
+    """
 
     def __init__(
         self,

@@ -522,3 +522,20 @@ async def test_trailers_are_dropped() -> None:
         assert await resp.aread() == b"ok"
         assert [name for name, _ in resp.headers] == [b"transfer-encoding"]
         await pool.aclose()
+
+
+async def test_concurrent_requests_share_a_small_pool(upstream: RunningServer) -> None:
+    """100 concurrent requests over 4 connections: each waits its turn, all succeed, the bound holds."""
+    pool = UpstreamPool(UpstreamConfig(upstream.url, max_connections=4, max_waiters=200))
+    peak = 0
+
+    async def one(i: int) -> str:
+        nonlocal peak
+        resp = await pool.request("POST", f"/n{i}", [], str(i).encode())
+        peak = max(peak, pool.open_connections)
+        return str(json.loads(await resp.aread())["body"])
+
+    bodies = await asyncio.gather(*(one(i) for i in range(100)))
+    assert bodies == [str(i) for i in range(100)]
+    assert peak <= 4 and pool.stats() == PoolStats(open=4, idle=4, waiting=0)
+    await pool.aclose()

@@ -166,3 +166,12 @@ def test_sqli_evidence_names_the_argument():
 def test_sqli_sensitivity_levels_differ(level, expected):
     statement = SQLI(ALL_ARGS, level=level)
     assert _blocks(statement, req(query="q=select%20name%20from%20users")) is expected
+
+
+@pytest.mark.parametrize(("handling", "expected"), [("CONTINUE", True), ("MATCH", True), ("NO_MATCH", False)])
+def test_cookies_oversize_handling(handling, expected):
+    jar = "; ".join(f"c{i}=v" for i in range(250)) + "; c0=abc"
+    statement = byte_match("abc", cookies({"All": {}}, over=handling))
+    # CONTINUE inspects the first 200 cookies only: put the match among them
+    jar = "c0=abc; " + jar if handling == "CONTINUE" else jar
+    assert _blocks(statement, req(headers=(("Cookie", jar),))) is expected

@@ -170,3 +170,28 @@ def test_geo_without_database_is_a_compile_error():
 
     with pytest.raises(WebAclError, match="MaxMind"):
         compile_with(web_acl(rule("geo", 0, {"GeoMatchStatement": {"CountryCodes": ["NZ"]}})))
+
+
+def test_rate_rule_inside_a_rule_group_has_a_stable_nested_id():
+    from tests.engine.aclkit import VIS
+
+    group = {
+        "Name": "g",
+        "Capacity": 10,
+        "VisibilityConfig": VIS,
+        "Rules": [
+            rule("inner", 0, {"RateBasedStatement": {"Limit": 20, "AggregateKeyType": "IP"}}, "Challenge")
+        ],
+    }
+    acl = compile_with(
+        web_acl(rule("grp", 0, {"RuleGroupReferenceStatement": {"ARN": "g"}}, OverrideAction={"None": {}})),
+        group,
+    )
+    steps = evaluate_steps(acl, req(ip="192.0.2.3"))
+    check = next(steps)
+    assert check.rule_id == "test-acl/grp/inner" and check.limit == 20
+    with pytest.raises(StopIteration) as done:
+        steps.send(True)
+    decision = done.value.value
+    assert decision.action is Action.CHALLENGE
+    assert (decision.terminating_rule_id, decision.terminating_group_rule_id) == ("grp", "inner")

@@ -27,9 +27,13 @@ GENESIS = "0" * 64
 _READ_ONLY = ("Describe", "List", "Get")
 
 
-def _digest(prev: str, body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256((prev + canonical).encode()).hexdigest()
+def _canonical(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _digest(prev: str, body: dict[str, Any], canonical: str | None = None) -> str:
+    text = _canonical(body) if canonical is None else canonical
+    return hashlib.sha256((prev + text).encode()).hexdigest()
 
 
 class AuditLog:
@@ -78,9 +82,11 @@ class AuditLog:
             body["errorMessage"] = call.error_message
         with self._lock:
             body["prevHash"] = self._prev
-            digest = _digest(self._prev, body)
-            body["hash"] = digest
-            self._fh.write(json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n")
+            canonical = _canonical(body)
+            digest = _digest(self._prev, body, canonical)
+            # The line is the canonical body plus "hash" as the last member (one dumps per record;
+            # verification re-canonicalizes, so member order in the file does not matter).
+            self._fh.write(canonical[:-1] + ',"hash":"' + digest + '"}\n')
             self._fh.flush()
             self._prev = digest
             self._count += 1

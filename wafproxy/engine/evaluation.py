@@ -48,9 +48,11 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                 return _decide(ctx, trail, hit.action, rule.name, rule.rule_type, None, hit, rule.action)
             continue
         group = rule.group
-        if group.scope_down is not None and not group.scope_down.match(ctx):
-            ctx.details.clear()
-            continue
+        if group.scope_down is not None:
+            in_scope = group.scope_down.match(ctx)
+            ctx.details.clear()  # the scope-down's evidence explains no rule
+            if not in_scope:
+                continue
         for inner in _walk(group.steps, ctx):
             hit = yield from _rule(inner, ctx, trail, group.name)
             if hit is None:

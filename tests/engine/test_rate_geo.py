@@ -195,3 +195,27 @@ def test_rate_rule_inside_a_rule_group_has_a_stable_nested_id():
     decision = done.value.value
     assert decision.action is Action.CHALLENGE
     assert (decision.terminating_rule_id, decision.terminating_group_rule_id) == ("grp", "inner")
+
+
+def test_rate_key_by_label_namespace():
+    acl = compile_with(
+        web_acl(
+            rule("tag", 0, byte_match("/api"), "Count", labels=("tier:gold",)),
+            rule(
+                "rate",
+                1,
+                {
+                    "RateBasedStatement": {
+                        "Limit": 10,
+                        "AggregateKeyType": "CUSTOM_KEYS",
+                        "CustomKeys": [{"LabelNamespace": {"Namespace": "tier:"}}],
+                    }
+                },
+            ),
+        )
+    )
+    steps = evaluate_steps(acl, req("/api/x"))
+    assert next(steps).key == "awswaf:000000000000:webacl:test-acl:tier:gold"
+    steps = evaluate_steps(acl, req("/web"))
+    with pytest.raises(StopIteration):  # no label in the namespace: not counted
+        next(steps)

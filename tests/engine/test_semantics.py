@@ -45,8 +45,10 @@ def test_count_continues_adds_labels_and_inserted_headers():
     [
         ("LABEL", NS + "a:b:c", True),
         ("LABEL", "a:b:c", True),
-        ("LABEL", "b:c", True),
-        ("LABEL", "c", True),
+        # not fully qualified: relative to the statement's context (AWS LabelMatchStatement.Key)
+        ("LABEL", "b:c", False),
+        ("LABEL", "c", False),
+        ("LABEL", "awswaf:other:webacl:x:a:b:c", False),
         ("LABEL", "a:b", False),
         ("LABEL", "x:c", False),
         ("NAMESPACE", "a:b:", True),
@@ -139,7 +141,8 @@ def _group_acl(override: str = "None", **stmt_extra):
     return compile_with(
         web_acl(
             rule("grp", 0, stmt, OverrideAction={override: {}}),
-            rule("after", 1, LABEL("LABEL", "seen"), "Count"),
+            rule("after", 1, LABEL("LABEL", "awswaf:111122223333:rulegroup:my-group:seen"), "Count"),
+            rule("relative", 2, LABEL("LABEL", "seen"), "Count"),  # web ACL context: no such label
         ),
         GROUP,
     )
@@ -158,10 +161,29 @@ def test_rule_group_terminates_with_its_rule_and_body():
     assert d.labels == ("awswaf:111122223333:rulegroup:my-group:seen",)
 
 
-def test_rule_group_labels_visible_to_later_rules():
+def test_rule_group_labels_visible_to_later_rules_by_their_full_name():
     d = evaluate(_group_acl(), req("/fine"))
     assert d.action is Action.ALLOW
-    assert [m.rule_name for m in d.non_terminating] == ["tag", "after"]
+    assert [m.rule_name for m in d.non_terminating] == ["tag", "after"]  # not "relative"
+
+
+def test_relative_label_key_inside_a_group_is_the_group_namespace():
+    group = {
+        "Name": "g2",
+        "Capacity": 10,
+        "VisibilityConfig": VIS,
+        "LabelNamespace": "awswaf:1:rulegroup:g2:",
+        "Rules": [
+            rule("tag", 0, byte_match("/"), "Count", labels=("x:y",)),
+            rule("use", 1, LABEL("NAMESPACE", "x:")),
+        ],
+    }
+    acl = compile_with(
+        web_acl(rule("g", 0, {"RuleGroupReferenceStatement": {"ARN": "g2"}}, OverrideAction={"None": {}})),
+        group,
+    )
+    d = evaluate(acl, req())
+    assert d.action is Action.BLOCK and d.terminating_group_rule_id == "use"
 
 
 def test_override_action_count_turns_group_result_into_count():

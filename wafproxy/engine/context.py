@@ -50,6 +50,9 @@ class EvalContext:
             self._label_set.add(label)
             self.labels.append(label)
 
+    def has_label(self, label: str) -> bool:
+        return label in self._label_set
+
     def values(self, slot: Slot) -> FieldValues:
         """The field's values after the chain, computed once per request."""
         found = self._values.get(slot)

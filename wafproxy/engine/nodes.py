@@ -156,26 +156,20 @@ class LookupMatch(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class LabelMatch(Stmt):
-    """LABEL: a label equal to the key, or ending in ``:key`` (namespaces may be left off on the
-    left). NAMESPACE: a label whose namespace is the key or ends with ``:key``."""
+    """``key`` is fully qualified at compile time (see ``statements._label``).
+
+    LABEL: a label equal to the key. NAMESPACE: a label inside the namespace the key names (the
+    key ends with ``:``, so a prefix test respects segment boundaries).
+    """
 
     scope: str
     key: str
 
     def match(self, ctx: EvalContext) -> bool:
         key = self.key
-        for label in ctx.labels:
-            if self.scope == "LABEL":
-                if label == key or label.endswith(":" + key):
-                    return True
-            else:
-                namespace = label[: label.rfind(":") + 1]
-                if namespace == key or namespace.endswith(":" + key):
-                    return True
-                # a key naming an outer namespace (``awswaf:managed:``) also matches
-                if (":" + namespace).find(":" + key) >= 0:
-                    return True
-        return False
+        if self.scope == "LABEL":
+            return ctx.has_label(key)
+        return any(label.startswith(key) for label in ctx.labels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,8 @@ def _custom_key(node: Node, cc: CompileContext) -> CustomKey:
         ns = inner.at("Namespace").str_(1, 1024)
         if not ns.endswith(":"):
             inner.at("Namespace").fail(f"a label namespace must end with ':', got {ns!r}")
-        return CustomKey(kind, namespace=ns)
+        # like LabelMatchStatement keys: relative to the rule's context unless fully qualified
+        return CustomKey(kind, namespace=ns if ns.startswith("awswaf:") else cc.namespace + ns)
     inner.empty_obj()
     return CustomKey(kind, cc.slots.get(FieldSpec("Method"), ()) if kind == "HTTPMethod" else None)
 

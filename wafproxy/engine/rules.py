@@ -80,6 +80,15 @@ class RuleScope:
 
 
 def compile_rules(node: Node, cc: CompileContext, scope: RuleScope) -> tuple[CompiledRule, ...]:
+    outer = cc.namespace
+    cc.namespace = scope.namespace
+    try:
+        return _compile_rules(node, cc, scope)
+    finally:
+        cc.namespace = outer
+
+
+def _compile_rules(node: Node, cc: CompileContext, scope: RuleScope) -> tuple[CompiledRule, ...]:
     names: dict[str, str] = {}
     priorities: dict[int, str] = {}
     rules = []

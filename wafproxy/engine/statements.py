@@ -30,6 +30,7 @@ from wafproxy.engine.resolve import EMPTY, Resolver
 from wafproxy.engine.slots import SlotTable
 from wafproxy.engine.sourceip import parse_forwarded
 
+LABEL_PREFIX = "awswaf:"
 MANAGED_TEXT_MAX = 8192
 MAX_DEPTH = 20  # nesting of And/Or/Not; AWS has no documented limit, ours keeps recursion bounded
 POSITIONS = {
@@ -76,6 +77,7 @@ class CompileContext:
     # (512-character regexes, 200-byte search strings) do not bind the vendor's own rules.
     managed: bool = False
     valid_regexes: set[str] = field(default_factory=set)
+    namespace: str = ""  # label namespace of the rules being compiled (web ACL or rule group)
 
     def limit(self, user: int) -> int:
         return MANAGED_TEXT_MAX if self.managed else user
@@ -216,6 +218,10 @@ def _label(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
         key_node.fail(f"a NAMESPACE key must end with ':', got {key!r}")
     if scope == "LABEL" and key.endswith(":"):
         key_node.fail(f"a LABEL key must not end with ':', got {key!r}")
+    # AWS: a key that is not fully qualified searches the labels added in the same context (the
+    # web ACL's or the rule group's namespace) as the statement; ``awswaf:…`` keys are absolute.
+    if not key.startswith(LABEL_PREFIX):
+        key = cc.namespace + key
     return LabelMatch(scope, key), 1
 
 

@@ -7,7 +7,7 @@ proxy-authentication pair: a reverse proxy that does not authenticate proxy user
 ``Proxy-Authorization`` credentials to the origin (RFC 9110 §11.7.2), nor relay an origin's
 ``Proxy-Authenticate`` challenge to clients as if it were ours.
 
-Header names here are lower-case bytes, as ASGI delivers them.
+Header names here are lower-case bytes, as ASGI delivers and expects them.
 """
 
 from __future__ import annotations
@@ -39,18 +39,18 @@ def connection_tokens(values: Iterable[bytes]) -> frozenset[bytes]:
 
 
 def strip_hop_by_hop(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """``headers`` without hop-by-hop fields; names may be in any case, they are kept as given."""
+    """``headers`` (names in any case) without hop-by-hop fields, names lower-cased for ASGI."""
     kept: list[tuple[bytes, bytes]] = []
-    named: list[bytes] = []
+    named: list[bytes] | None = None
     for name, value in headers:
         lname = name.lower()
         if lname in HOP_BY_HOP:
             if lname == b"connection":
-                named.append(value)
+                named = [value] if named is None else [*named, value]
             continue
-        kept.append((name, value))
-    if named:
+        kept.append((lname, value))
+    if named is not None:
         extra = connection_tokens(named)
         if extra:
-            kept = [(name, value) for name, value in kept if name.lower() not in extra]
+            kept = [(name, value) for name, value in kept if name not in extra]
     return kept

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wafproxy.asgi.client_ip import TrustedProxies
-from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens
+from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by_hop
 from wafproxy.asgi.upstream import (
     UpstreamConfig,
     UpstreamError,
@@ -255,19 +255,7 @@ class ReverseProxy:
         return peer
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send, resp: UpstreamResponse) -> None:
-        headers: list[tuple[bytes, bytes]] = []
-        named: list[bytes] | None = None
-        for name, value in resp.headers:
-            lname = name.lower()
-            if lname in HOP_BY_HOP:
-                if lname == b"connection":
-                    named = [value] if named is None else [*named, value]
-                continue
-            headers.append((lname, value))
-        if named is not None:
-            extra = connection_tokens(named)
-            if extra:
-                headers = [(n, v) for n, v in headers if n not in extra]
+        headers = strip_hop_by_hop(resp.headers)
         gone = False
         watcher: asyncio.Task[None] | None = None
 

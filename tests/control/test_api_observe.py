@@ -112,9 +112,12 @@ def test_logging_configuration_round_trip(tmp_path: Path) -> None:
 
     # A restart applies the saved configuration again.
     from wafproxy.control.plane import ControlPlane
+    from wafproxy.control.reloader import Reloader
 
     restored: list[object] = []
-    ControlPlane.from_files(s.reloader, credentials=tmp_path / "credentials", on_logging=restored.append)
+    ControlPlane.from_files(
+        Reloader(s.acl_path), credentials=tmp_path / "credentials", on_logging=restored.append
+    )
     assert len(restored) == 1 and getattr(restored[0], "resource_arn", None) == arn
 
 

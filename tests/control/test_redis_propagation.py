@@ -56,3 +56,17 @@ def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server
         assert _wait_for(lambda: a.reloader.store.get("ipset", "from-b") is not None)
         assert a.reloader.store.get("ipset", "from-b").lock_token == made["LockToken"]
         assert (acl_a.parent / "ipsets" / "from-b.json").exists()
+
+        # The logging configuration is replicated and applied (WafLogWriter.reconfigure) on every host.
+        applied_on_b: list[object] = []
+        b.plane.on_logging = applied_on_b.append
+        arn = c.list_web_acls(Scope="REGIONAL")["WebACLs"][0]["ARN"]
+        config = {
+            "ResourceArn": arn,
+            "LogDestinationConfigs": ["arn:aws:logs:us-east-1:123456789012:log-group:x"],
+            "RedactedFields": [{"SingleHeader": {"Name": "x-api-key"}}],
+        }
+        c.put_logging_configuration(LoggingConfiguration=config)
+        assert _wait_for(lambda: len(applied_on_b) == 1)
+        got = b.client().get_logging_configuration(ResourceArn=arn)["LoggingConfiguration"]
+        assert got["RedactedFields"] == config["RedactedFields"]

@@ -1,8 +1,9 @@
 """Logging configuration, and our IP-set TTL extension (for automatic remediation).
 
 ``PutLoggingConfiguration``/``GetLoggingConfiguration`` are the AWS operations; the configuration is
-parsed by ``observability.logconfig`` (errors name the field), applied live through ``on_logging``
-(``WafLogWriter.reconfigure``) and persisted in ``.wafproxy/logging.json``.
+parsed by ``observability.logconfig`` (errors name the field), persisted in ``.wafproxy/logging.json``,
+replicated like the documents, and applied live by every process's reloader through ``on_logging``
+(``WafLogWriter.reconfigure``).
 
 The extension (documented in docs/control-plane.md; not in botocore's model, so callers sign raw
 JSON 1.1 requests, or use ``IPSetWriter`` in-process):
@@ -16,6 +17,7 @@ need to retry; each still changes the IP set's lock token when it changes ``Addr
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.control import errors
-from wafproxy.control.persist import atomic_write, dump_json
 from wafproxy.control.resources import Resource
 from wafproxy.control.ttl import MAX_TTL_SECONDS, TempEntries, TempEntriesFull, normalize_cidr
 from wafproxy.observability.errors import LoggingConfigError
@@ -127,7 +128,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             raise errors.nonexistent(f"RESOURCE_ARN {arn}")
         plane.authorize(ctx, acl.arn)
         try:
-            settings = parse_logging_configuration(raw)
+            parse_logging_configuration(raw)  # validate before anything is stored
         except LoggingConfigError as exc:
             field = (
                 "LOGGING_FILTER"
@@ -139,17 +140,19 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             raise errors.invalid(field, exc.path, exc.message) from None
         stored = {"LogType": "WAF_LOGS", "LogScope": "CUSTOMER", **raw}
         async with plane.reloader.lock:
-            atomic_write(plane.logging_path, dump_json(stored))
-            if plane.on_logging is not None:
-                plane.on_logging(settings)
+            await asyncio.to_thread(plane.store.set_logging, stored)
+            plane.reloader.apply_logging()
+            plane.reloader.remember_files()
+            await plane.reloader.publish()
         return {"LoggingConfiguration": stored}
 
     async def get_logging(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         arn = p.str("ResourceArn", max_len=2048)
         plane.authorize(ctx, arn)
-        if arn != plane.store.web_acl.arn or not plane.logging_path.exists():
+        config = plane.store.logging_config
+        if arn != plane.store.web_acl.arn or config is None:
             raise errors.nonexistent(f"logging configuration for {arn}")
-        return {"LoggingConfiguration": json.loads(plane.logging_path.read_text(encoding="utf-8"))}
+        return {"LoggingConfiguration": config}
 
     async def add(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         ttl = p.int("TtlSeconds", required=False, lo=1, hi=MAX_TTL_SECONDS)

@@ -11,7 +11,6 @@ swap the new ACL in, write an audit line and publish to the other workers/hosts.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -55,13 +54,13 @@ class ControlPlane:
         self.policies = dict(policies) if policies is not None else None
         self.sampler = sampler or RequestSampler()
         self.rate_store = rate_store
-        self.on_logging = on_logging
         root = reloader.store.root
         self.audit = AuditLog(Path(audit_path) if audit_path else root / META_DIR / "audit.log")
-        self.logging_path = root / META_DIR / "logging.json"
         self.unauthenticated = 0
         reloader.audit = self.audit
-        self._restore_logging()
+        if on_logging is not None:
+            reloader.on_logging = on_logging
+        reloader.apply_logging()  # a restart applies the persisted configuration again
         operations: dict[str, AsyncHandler] = {}
         for module in (ops_acl, ops_sets, ops_extra):
             for name, fn in module.operations(self).items():
@@ -92,18 +91,14 @@ class ControlPlane:
             )
         return cls(reloader, credentials=store, policies=policies, **kwargs)
 
-    def _restore_logging(self) -> None:
-        """A restart applies the last ``PutLoggingConfiguration`` again (it was persisted)."""
-        if self.on_logging is None or not self.logging_path.exists():
-            return
-        from wafproxy.observability.errors import LoggingConfigError
-        from wafproxy.observability.logconfig import parse_logging_configuration
+    @property
+    def on_logging(self) -> Callable[[Any], None] | None:
+        """Where a logging configuration goes (``WafLogWriter.reconfigure``); the reloader applies it."""
+        return self.reloader.on_logging
 
-        try:
-            raw = json.loads(self.logging_path.read_text(encoding="utf-8"))
-            self.on_logging(parse_logging_configuration(raw))
-        except (OSError, ValueError, LoggingConfigError) as exc:
-            log.warning("ignoring the saved logging configuration %s: %s", self.logging_path, exc)
+    @on_logging.setter
+    def on_logging(self, fn: Callable[[Any], None] | None) -> None:
+        self.reloader.on_logging = fn
 
     @property
     def store(self) -> ResourceStore:

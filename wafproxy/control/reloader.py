@@ -88,6 +88,9 @@ class Reloader:
         # ``persist.AuditLog`` (the control plane sets it): reloads not made through the API — a file
         # edit, SIGHUP, a change from another host, an expiry — get an audit line too.
         self.audit: Any = None
+        # ``WafLogWriter.reconfigure``: every process applies the replicated logging configuration.
+        self.on_logging: Callable[[Any], None] | None = None
+        self._applied_logging: dict[str, Any] | None = None
 
     def add_swap(self, swap: Callable[[CompiledWebACL], None]) -> None:
         self._swaps.append(swap)
@@ -119,6 +122,25 @@ class Reloader:
                 self.metrics.ip_set_entries(name, n)
         log.info("web ACL %s reloaded (%s), capacity %d", compiled.name, reason, compiled.capacity)
         self._audit(reason, "ok")
+        self.apply_logging()
+
+    def remember_files(self) -> None:
+        """Our own write is not an external edit: the file watch must not reload for it."""
+        self._signature = self.store.signature()
+
+    def apply_logging(self) -> None:
+        """Hand the store's logging configuration to ``on_logging`` when it changed."""
+        config = self.store.logging_config
+        if self.on_logging is None or config is None or config == self._applied_logging:
+            return
+        from wafproxy.observability.errors import LoggingConfigError
+        from wafproxy.observability.logconfig import parse_logging_configuration
+
+        try:
+            self.on_logging(parse_logging_configuration(config))
+        except LoggingConfigError as exc:
+            log.warning("ignoring an invalid logging configuration: %s", exc)
+        self._applied_logging = config
 
     def _failed(self, exc: Exception, reason: str) -> None:
         self.failures += 1

@@ -86,6 +86,14 @@ def _resource_of(path: Path, names: Names, want: Kind | None = None) -> Resource
     return Resource(kind, name, rid, names.arn(kind, name, rid), token, doc, str(path))
 
 
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return raw if isinstance(raw, dict) else None
+
+
 class ResourceStore:
     """Thread-safe table (kind, name) → ``Resource`` plus temporary IP-set entries, persisted."""
 
@@ -106,6 +114,8 @@ class ResourceStore:
         self.persist = persist
         self._resources = resources
         self._lock = threading.RLock()
+        # The last PutLoggingConfiguration (AWS shape), replicated like the documents.
+        self.logging_config: dict[str, Any] | None = _read_json(root / META_DIR / "logging.json")
 
     # ---- loading --------------------------------------------------------------------------------
 
@@ -134,6 +144,8 @@ class ResourceStore:
             store._write(store._resources[(res.kind, res.name)])
         store.temp = seed.temp
         store._write_temp()
+        if seed.logging_config is not None:
+            store.set_logging(seed.logging_config)
         return store
 
     @classmethod
@@ -189,7 +201,8 @@ class ResourceStore:
     def signature(self) -> tuple[tuple[str, int, int, int], ...]:
         """(path, inode, mtime_ns, size) of every file the store reads: the file watch compares it."""
         out = []
-        paths = [self.acl_file, *(_walk(self.root)), self.root / META_DIR / "ip-ttl.json"]
+        meta = self.root / META_DIR
+        paths = [self.acl_file, *(_walk(self.root)), meta / "ip-ttl.json", meta / "logging.json"]
         for path in paths:
             try:
                 st = path.stat()
@@ -214,6 +227,11 @@ class ResourceStore:
         if res.kind == "ipset" and self.temp.drop_set(res.name):
             self._write_temp()
 
+    def set_logging(self, config: dict[str, Any]) -> None:
+        if self.persist:
+            atomic_write(self.root / META_DIR / "logging.json", dump_json(config))
+        self.logging_config = config
+
     def save_temp(self) -> None:
         self._write_temp()
 
@@ -234,7 +252,7 @@ class ResourceStore:
                 {"Kind": r.kind, "Path": os.path.relpath(r.path, self.root), **r.wrapped()}
                 for r in self._resources.values()
             ]
-        return {"Resources": docs, "Temporary": json.loads(self.temp.dump())}
+        return {"Resources": docs, "Temporary": json.loads(self.temp.dump()), "Logging": self.logging_config}
 
     def apply_snapshot(self, snap: Mapping[str, Any]) -> bool:
         """Replace the contents with ``snap``; persist what differs. True when anything changed."""
@@ -264,5 +282,9 @@ class ResourceStore:
         if temp.dump() != self.temp.dump():
             self.temp = temp
             self._write_temp()
+            changed = True
+        logging_config = snap.get("Logging")
+        if isinstance(logging_config, dict) and logging_config != self.logging_config:
+            self.set_logging(logging_config)
             changed = True
         return changed

@@ -104,3 +104,51 @@ def test_symmetric_key_has_no_public_key(alice: Any) -> None:
     with pytest.raises(ClientError) as err:
         alice.sign(KeyId=key, Message=b"x", SigningAlgorithm="ECDSA_SHA_256")
     assert error_code(err) == "InvalidKeyUsageException"
+
+
+def test_slow_keygen_does_not_block_other_calls(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RSA generation runs off the event loop: other calls are answered while it is in progress."""
+    import threading
+
+    import boto3
+    from botocore.config import Config
+
+    from tests.sidecars.kms.conftest import KEYS, start_kms
+    from wafproxy.sidecars.kms import ops_create
+
+    release, entered = threading.Event(), threading.Event()
+    real = ops_create.new_material
+
+    def gated(spec: str) -> bytes:
+        entered.set()
+        release.wait(timeout=60)  # held until the test has been served meanwhile
+        return real(spec)
+
+    monkeypatch.setattr(ops_create, "new_material", gated)
+    kms, stop = start_kms(tmp_path)
+    try:
+        results: list[Any] = []
+        creator = threading.Thread(
+            target=lambda: results.append(
+                kms.client("alice").create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+            )
+        )
+        creator.start()
+        assert entered.wait(timeout=30)
+        key, secret = KEYS["alice"]
+        quick = boto3.client(  # a blocked event loop would time out here, failing the test
+            "kms",
+            endpoint_url=kms.url,
+            region_name="us-east-1",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(read_timeout=10, retries={"max_attempts": 1}),
+        )
+        assert len(quick.generate_random(NumberOfBytes=8)["Plaintext"]) == 8
+        assert not results  # CreateKey is still waiting on its keygen
+        release.set()
+        creator.join(timeout=30)
+        assert results and results[0]["KeyMetadata"]["KeySpec"] == "ECC_NIST_P256"
+    finally:
+        release.set()
+        stop()

@@ -40,19 +40,18 @@ class LocalKeyProvider:
         self._service = service
         self._principal = principal
 
-    def _call(self, op: str, body: dict[str, Any]) -> Mapping[str, Any]:
-        result: Mapping[str, Any] = self._service.invoke(self._principal, op, body)
+    async def _call(self, op: str, body: dict[str, Any]) -> Mapping[str, Any]:
+        result: Mapping[str, Any] = await self._service.invoke(self._principal, op, body)
         return result
 
     async def generate_data_key(self, key_id: str, context: dict[str, str]) -> tuple[bytes, bytes]:
-        out = self._call(
-            "GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "EncryptionContext": context}
-        )
+        body = {"KeyId": key_id, "KeySpec": "AES_256", "EncryptionContext": context}
+        out = await self._call("GenerateDataKey", body)
         return bytes(out["Plaintext"]), bytes(out["CiphertextBlob"])
 
     async def decrypt_data_key(self, wrapped: bytes, context: dict[str, str]) -> bytes:
         body = {"CiphertextBlob": base64.b64encode(wrapped).decode(), "EncryptionContext": context}
-        return bytes(self._call("Decrypt", body)["Plaintext"])
+        return bytes((await self._call("Decrypt", body))["Plaintext"])
 
 
 class BotoKeyProvider:

@@ -8,6 +8,7 @@ MACs are compared in constant time. Invalid signatures/MACs are errors, as in AW
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Mapping
 from typing import Any
@@ -150,9 +151,7 @@ def verify_mac(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     return {"KeyId": rec.arn, "MacValid": True, "MacAlgorithm": alg}
 
 
-def _data_key_pair(
-    kms: KmsCore, ctx: CallContext, p: Params, op: str
-) -> tuple[KeyRecord, dict[str, Any], bytes]:
+def _pair_checks(kms: KmsCore, ctx: CallContext, p: Params, op: str) -> tuple[KeyRecord, str, dict[str, str]]:
     spec = p.str("KeyPairSpec", max_len=32)
     if spec not in _PAIR_SPECS:
         raise validation(f"KeyPairSpec must be one of {', '.join(_PAIR_SPECS)}", path="KeyPairSpec")
@@ -163,23 +162,40 @@ def _data_key_pair(
     if rec.spec != "SYMMETRIC_DEFAULT":
         raise AwsError("InvalidKeyUsageException", f"{rec.arn} is not a symmetric encryption key")
     ops_crypto._dry_run(p)
-    private = private_to_der(new_private_key(spec))
+    return rec, spec, context
+
+
+def _new_pair(spec: str) -> bytes:
+    return private_to_der(new_private_key(spec))
+
+
+async def _data_key_pair(kms: KmsCore, ctx: CallContext, p: Params, op: str) -> tuple[dict[str, Any], bytes]:
+    """Checks under the state lock; the key pair is generated in a worker thread (RSA is slow)."""
+    with kms.lock:
+        rec, spec, context = _pair_checks(kms, ctx, p, op)
+    private = await asyncio.to_thread(_new_pair, spec)
+    with kms.lock:
+        sealed = ops_crypto._seal(
+            kms, kms.records.get(rec.key_id, rec), "SYMMETRIC_DEFAULT", private, context
+        )
     out = {
-        "PrivateKeyCiphertextBlob": ops_crypto._seal(kms, rec, "SYMMETRIC_DEFAULT", private, context),
+        "PrivateKeyCiphertextBlob": sealed,
         "PublicKey": public_der(private),
         "KeyId": rec.arn,
         "KeyPairSpec": spec,
     }
-    return rec, out, private
+    return out, private
 
 
-def generate_data_key_pair(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-    _, out, private = _data_key_pair(kms, ctx, p, "GenerateDataKeyPair")
+async def generate_data_key_pair(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    out, private = await _data_key_pair(kms, ctx, p, "GenerateDataKeyPair")
     return {**out, "PrivateKeyPlaintext": private}
 
 
-def generate_data_key_pair_without_plaintext(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-    return _data_key_pair(kms, ctx, p, "GenerateDataKeyPairWithoutPlaintext")[1]
+async def generate_data_key_pair_without_plaintext(
+    kms: KmsCore, ctx: CallContext, p: Params
+) -> Mapping[str, Any]:
+    return (await _data_key_pair(kms, ctx, p, "GenerateDataKeyPairWithoutPlaintext"))[0]
 
 
 OPERATIONS = {

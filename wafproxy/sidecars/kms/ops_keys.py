@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
-from wafproxy.awsapi.policy import PolicyError, RequestContext, parse_policy
-from wafproxy.sidecars.kms.core import KmsCore, default_key_policy
-from wafproxy.sidecars.kms.material import new_material
-from wafproxy.sidecars.kms.model import SPECS, KeyRecord, KeyState, KeyUsage
-from wafproxy.sidecars.kms.tags import parse_tags
+from wafproxy.sidecars.kms.core import KmsCore
+from wafproxy.sidecars.kms.keypolicy import check_key_policy
+from wafproxy.sidecars.kms.model import SPECS, KeyRecord, KeyState
+from wafproxy.sidecars.kms.ops_create import create_key_async
 
-Op = Callable[[KmsCore, CallContext, Params], Mapping[str, Any]]
+Op = Callable[[KmsCore, CallContext, Params], Any]  # returns a mapping, or a coroutine of one
 DAY = 86400.0
 
 
@@ -23,76 +21,6 @@ def _unsupported(p: Params, *names: str) -> None:
     for name in names:
         if p.has(name):
             raise AwsError("UnsupportedOperationException", f"{name} is not supported by this KMS", path=name)
-
-
-def _check_policy(kms: KmsCore, ctx: CallContext, text: str, key_arn: str, bypass: bool) -> str:
-    try:
-        policy = parse_policy(text, resource_policy=True)
-    except PolicyError as exc:
-        raise AwsError(
-            "MalformedPolicyDocumentException", exc.message, path=f"Policy{exc.path[1:]}"
-        ) from None
-    if not bypass:
-        # AWS's lockout safety check: the caller must still be able to PutKeyPolicy afterwards.
-        req = RequestContext("kms:PutKeyPolicy", key_arn, ctx.principal.arn, ctx.principal.account)
-        r = policy.evaluate(req)
-        if r.denied or not (r.allowed or r.allowed_account):
-            raise AwsError(
-                "MalformedPolicyDocumentException",
-                "The new key policy will not allow you to update the key policy in the future.",
-            )
-    return text
-
-
-def create_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-    _unsupported(p, "CustomKeyStoreId", "XksKeyId")
-    if p.str("Origin", required=False, default="AWS_KMS") != "AWS_KMS":
-        raise AwsError("UnsupportedOperationException", "Only Origin AWS_KMS is supported", path="Origin")
-    if p.bool("MultiRegion"):
-        raise AwsError(
-            "UnsupportedOperationException", "Multi-Region keys are not supported", path="MultiRegion"
-        )
-    spec = (
-        p.str("KeySpec", required=False)
-        or p.str("CustomerMasterKeySpec", required=False)
-        or "SYMMETRIC_DEFAULT"
-    )
-    info = SPECS.get(spec)
-    if info is None:
-        raise validation(f"KeySpec {spec[:64]!r} is not supported", path="KeySpec")
-    default_usage = info.usages[0].value
-    try:
-        usage = KeyUsage(p.str("KeyUsage", required=False, default=default_usage))
-    except ValueError:
-        raise validation("KeyUsage is not a valid value", path="KeyUsage") from None
-    if usage not in info.usages:
-        raise validation(f"KeyUsage {usage.value} is not compatible with KeySpec {spec}", path="KeyUsage")
-    tags = parse_tags(p)
-    kms.authorize(ctx, "CreateKey", None)
-    key_id = str(uuid.uuid4())
-    arn = kms.key_arn(key_id)
-    policy = p.str("Policy", required=False, max_len=32768)
-    policy = (
-        _check_policy(kms, ctx, policy, arn, p.bool("BypassPolicyLockoutSafetyCheck"))
-        if policy
-        else default_key_policy(kms.config.account)
-    )
-    now = kms.clock.now()
-    rec = KeyRecord(
-        key_id=key_id,
-        arn=arn,
-        account=kms.config.account,
-        spec=spec,
-        usage=usage,
-        state=KeyState.ENABLED,
-        created=now,
-        policy=policy,
-        description=p.str("Description", required=False, default="", max_len=8192),
-        tags=tuple(sorted(tags.items())),
-    )
-    kms.save(rec, new_material(spec), 1)
-    ctx.resources.append(arn)
-    return {"KeyMetadata": rec.metadata()}
 
 
 def _key(kms: KmsCore, ctx: CallContext, p: Params, op: str, *, alias: bool = False) -> KeyRecord:
@@ -253,7 +181,7 @@ def put_key_policy(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, An
     text = p.str("Policy", max_len=32768)
     rec = _key(kms, ctx, p, "PutKeyPolicy")
     kms.save(
-        rec.with_(policy=_check_policy(kms, ctx, text, rec.arn, p.bool("BypassPolicyLockoutSafetyCheck")))
+        rec.with_(policy=check_key_policy(kms, ctx, text, rec.arn, p.bool("BypassPolicyLockoutSafetyCheck")))
     )
     return {}
 
@@ -269,7 +197,7 @@ def list_key_policies(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str,
 
 
 OPERATIONS: dict[str, Op] = {
-    "CreateKey": create_key,
+    "CreateKey": create_key_async,
     "DescribeKey": describe_key,
     "ListKeys": list_keys,
     "EnableKey": enable_key,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 import uuid
 from collections.abc import Mapping
@@ -63,7 +64,7 @@ class KmsService:
     app: JsonService
     operations: Mapping[str, Any]
 
-    def invoke(self, principal: Principal, operation: str, body: dict[str, Any]) -> Mapping[str, Any]:
+    async def invoke(self, principal: Principal, operation: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """Call an operation in-process: same authorization and audit as over HTTP, no SigV4.
 
         ``body`` is the JSON request (blobs base64); raises ``AwsError`` as the wire would report it.
@@ -74,7 +75,8 @@ class KmsService:
             handler = self.operations.get(operation)
             if handler is None:
                 raise AwsError("UnknownOperationException", f"Unknown operation {operation[:64]}")
-            result: Mapping[str, Any] = handler(ctx, Params(body))
+            answer = handler(ctx, Params(body))
+            result: Mapping[str, Any] = await answer if inspect.isawaitable(answer) else answer
         except AwsError as exc:
             self.audit.record(self._record(ctx, exc))
             raise
@@ -115,7 +117,7 @@ class KmsService:
         operations: dict[str, Any] = {}
         for table in _operation_modules():
             for name, fn in table.items():
-                operations[name] = partial(_bound, fn, core)
+                operations[name] = _bind(fn, core)
         app = JsonService(
             target_prefix=TARGET_PREFIX,
             signing_name=SIGNING_NAME,
@@ -130,6 +132,14 @@ class KmsService:
     def close(self) -> None:
         self.audit.close()
         self.core.store.close()
+
+
+def _bind(fn: Any, core: KmsCore) -> Any:
+    """Sync handlers run whole under the state lock; async ones (slow keygen) lock around their
+    own checks and saves, so the lock is never held across an ``await``."""
+    if inspect.iscoroutinefunction(fn):
+        return partial(fn, core)
+    return partial(_bound, fn, core)
 
 
 def _bound(fn: Any, core: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:

@@ -100,6 +100,7 @@ class WafMiddleware:
         self.app = app
         self._acl = _compile(acl)
         self._trusted = TrustedProxies(list(trusted_proxies))
+        self._any_trusted = bool(self._trusted)  # no trusted proxy: the peer is the client, skip XFF
         self._sink = event_sink
         self._rate_store = rate_store
         self._fail_open = fail_mode == "open"
@@ -235,10 +236,10 @@ class WafMiddleware:
     # ---- shared ---------------------------------------------------------------------------------
 
     def _request(self, scope: Scope, body: bytes, seen: int, more: bool) -> WafRequest:
-        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        headers = tuple([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
         client = scope.get("client")
         peer = client[0] if client else ""
-        client_ip = self._trusted.resolve_scope(scope)
+        client_ip = self._trusted.resolve_scope(scope) if self._any_trusted else peer
         body_size = seen
         if more:
             # Cut at the limit: the declared size tells OversizeHandling how much was not seen.

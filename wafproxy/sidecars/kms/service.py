@@ -21,7 +21,7 @@ from wafproxy.awsapi.jsonproto import CallContext, CallRecord, JsonService
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.ports import Clock
-from wafproxy.sidecars.kms import aliases, ops_crypto, ops_keys, tags
+from wafproxy.sidecars.kms import aliases, ops_asym, ops_crypto, ops_grants, ops_keys, tags
 from wafproxy.sidecars.kms.audit import AuditLog
 from wafproxy.sidecars.kms.core import KmsConfig, KmsCore
 from wafproxy.sidecars.kms.keystore import KeyStore
@@ -36,25 +36,15 @@ class SystemClock:
 
 
 def _operation_modules() -> list[Mapping[str, Any]]:
-    mods: list[Mapping[str, Any]] = [
+    """The registry: each module contributes ``OPERATIONS`` (AWS operation name → handler)."""
+    return [
         ops_keys.OPERATIONS,
         ops_crypto.OPERATIONS,
         aliases.OPERATIONS,
         tags.OPERATIONS,
+        ops_grants.OPERATIONS,
+        ops_asym.OPERATIONS,
     ]
-    try:  # later additions register the same way
-        from wafproxy.sidecars.kms import ops_grants
-
-        mods.append(ops_grants.OPERATIONS)
-    except ImportError:
-        pass
-    try:
-        from wafproxy.sidecars.kms import ops_asym
-
-        mods.append(ops_asym.OPERATIONS)
-    except ImportError:
-        pass
-    return mods
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Encrypt+Decrypt pairs per second from boto3: wafproxy KMS (own process) vs ``moto_server``, one run.
 
-Run: ``.venv/bin/python -m tests.sidecars.kms.bench_encrypt_decrypt [seconds] [threads...]``.
+Run: ``.venv/bin/python -m load_tests.bench_kms [seconds] [threads...]`` (from the repo root).
 Reports pairs/s and each server's CPU time per operation (from /proc). Not a pass/fail test; the
 machine is shared, so only the ratio measured in the same run means anything.
 """

@@ -37,6 +37,7 @@ from wafproxy.settings import HostPort, Settings, SettingsError, add_arguments, 
 
 SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli",)
 EXIT_CONFIG = 2
+GRACEFUL_SHUTDOWN_SECONDS = 25
 logger = logging.getLogger("wafproxy.cli")
 
 
@@ -92,6 +93,9 @@ def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
         http=BoundedHttpToolsProtocol, access_log=False, proxy_headers=False, server_header=False,
         # The upstream's Date is forwarded; uvicorn would prepend a second one.
         date_header=False,
+        # SIGTERM lets in-flight requests finish, but a 50 MB stream must not outlive Kubernetes'
+        # default 30 s grace period and end in SIGKILL mid-write.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_config=log_config(settings.log_level), log_level=settings.log_level, **tls, **extra,
     )
 

@@ -16,11 +16,21 @@ libinjection takes ``str`` and encodes it as strict UTF-8; a value holding raw i
 (``U+DC80..U+DCFF`` escapes, see ``transforms._bytes``) has each such byte replaced by U+FFFD
 first — still a non-ASCII "word" character to the tokenizer, so detection is unchanged.
 Managed rule groups with wider coverage are a separate module; these stay AWS-sized.
+
+Form-encoded values (a raw query string or ``application/x-www-form-urlencoded`` body, as the
+``QueryString`` and ``Body`` fields deliver them) are also inspected one argument at a time:
+libinjection's HTML contexts read ``q=a <= b`` as an attribute assignment (a false positive on
+``a <= b``), and its SQL tokenizer folds the ``name=`` into the first token. ``_arguments``
+yields each ``&``-separated value without its ``name=`` prefix (at most ``MAX_ARGUMENTS``).
+SQLi is checked on the whole value *and* each argument (an injection may contain ``&&``); XSS
+on the arguments only when the value is form-shaped.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+import re
 
 import libinjection
 
@@ -56,6 +66,23 @@ HIGH_CHECKS: tuple[tuple[str, str], ...] = (
 _HIGH = PatternSet.build([Pattern(i, "regex", rx, caseless=True) for i, (_, rx) in enumerate(HIGH_CHECKS)])
 
 
+MAX_ARGUMENTS = 256
+# "name=" at the start of a form argument: a short run without spaces or markup. One class, linear.
+_KEY = re.compile(r"[\w.\[\]$-]{1,64}=")
+
+
+def _arguments(value: str) -> list[str] | None:
+    """The argument values of a form-shaped ``value`` (``a=1&b=2`` -> ``["1", "2"]``), else None."""
+    key = _KEY.match(value)
+    if key is None and "&" not in value:
+        return None
+    out: list[str] = []
+    for part in value.split("&", MAX_ARGUMENTS)[:MAX_ARGUMENTS]:
+        match = _KEY.match(part)
+        out.append(part[match.end() :] if match else part)
+    return out
+
+
 def _for_libinjection(value: str) -> str:
     """A str libinjection can encode: raw invalid bytes become U+FFFD (see module docstring)."""
     try:
@@ -69,9 +96,20 @@ def is_sqli(value: str, sensitivity: Sensitivity = "LOW") -> bool:
     """SqliMatchStatement: ``is_sqli("1' OR '1'='1") is True``; ``is_sqli("O'Brien") is False``."""
     if not value:
         return False
-    if libinjection.is_sql_injection(_for_libinjection(value))["is_sqli"]:
+    if _libinjection_sqli(value):
+        return True
+    args = _arguments(value)
+    if args is not None and any(_libinjection_sqli(arg) for arg in args if arg):
         return True
     return sensitivity == "HIGH" and bool(_HIGH.scan(value))
+
+
+def _libinjection_sqli(value: str) -> bool:
+    return bool(libinjection.is_sql_injection(_for_libinjection(value))["is_sqli"])
+
+
+def _libinjection_xss(value: str) -> bool:
+    return bool(libinjection.is_xss(_for_libinjection(value))["is_xss"])
 
 
 def high_checks_matching(value: str) -> tuple[str, ...]:
@@ -83,4 +121,7 @@ def is_xss(value: str) -> bool:
     """XssMatchStatement: ``is_xss("<img src=x onerror=alert(1)>") is True``; ``is_xss("a < b")`` False."""
     if not value:
         return False
-    return bool(libinjection.is_xss(_for_libinjection(value))["is_xss"])
+    args = _arguments(value)
+    if args is None:
+        return _libinjection_xss(value)
+    return any(_libinjection_xss(arg) for arg in args if arg)

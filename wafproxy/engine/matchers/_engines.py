@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import re2
 
+from ._cache import cache_key, cached
+
 hyperscan: ModuleType | None
 try:  # hyperscan is a Linux/x86-64 wheel; everywhere else the RE2 fallback is used
     import hyperscan
@@ -20,6 +22,9 @@ except ImportError:  # pragma: no cover - depends on the platform
 
 
 HAVE_HYPERSCAN = hyperscan is not None
+_HS_VERSION = str(getattr(hyperscan, "__version__", "")) + ":" + str(
+    getattr(hyperscan, "HS_VERSION", b"") if hyperscan is not None else ""
+)
 COMPILE_ERRORS: tuple[type[Exception], ...] = (re2.error,) + (
     (hyperscan.error,) if hyperscan is not None else ()
 )
@@ -42,15 +47,19 @@ HS_BASE = (hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY) if hype
 
 
 def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None = None) -> Any:
+    """Compile a block-mode database, through the cache of ``_cache`` (same inputs, same db)."""
     assert hyperscan is not None
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(
-        expressions=expressions,
-        ids=ids if ids is not None else list(range(len(expressions))),
-        elements=len(expressions),
-        flags=flags,
-    )
-    return db
+    hs = hyperscan
+    idents = ids if ids is not None else list(range(len(expressions)))
+    mode = hs.HS_MODE_BLOCK
+
+    def build() -> Any:
+        db = hs.Database(mode=mode)
+        db.compile(expressions=expressions, ids=idents, elements=len(expressions), flags=flags)
+        return db
+
+    key = cache_key(_HS_VERSION, mode, expressions, flags, idents)
+    return cached(key, mode, hs, build)
 
 
 class Backend(Protocol):

@@ -8,6 +8,8 @@ RE2 and (where installed) hyperscan, in UTF-8 mode, or the engine's own message 
 
 from __future__ import annotations
 
+import functools
+
 import re2
 
 from ._engines import HS_BASE, hs_compile, hyperscan, re2_options
@@ -100,7 +102,26 @@ def _unsupported_construct(text: str) -> str | None:
 
 
 def validate_regex(text: str) -> None:
-    """Raise ``PatternError`` unless ``text`` runs on every engine we may use, in linear time."""
+    """Raise ``PatternError`` unless ``text`` runs on every engine we may use, in linear time.
+
+    Memoised: a managed rule group repeats each regex once per (field, chain) statement, and a
+    hyperscan test compile costs milliseconds; a regex's validity never changes within a process.
+    """
+    error = _validity(text)
+    if error is not None:
+        raise PatternError(*error)
+
+
+@functools.lru_cache(maxsize=4096)
+def _validity(text: str) -> tuple[str, str] | None:
+    try:
+        _validate(text)
+    except PatternError as exc:
+        return (exc.reason, text)
+    return None
+
+
+def _validate(text: str) -> None:
     if not text:
         raise PatternError("an empty regex matches everything", text)
     reason = _unsupported_construct(text)

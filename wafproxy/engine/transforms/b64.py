@@ -51,3 +51,34 @@ def base64_decode_ext(value: str) -> str:
     # Non-ASCII is never base64: dropped by the ASCII encode, the rest by the translate.
     ascii_only = value.encode("ascii", "ignore").translate(_URLSAFE, _NOT_ALPHABET)
     return _decode_clean(ascii_only.decode("ascii"))
+
+
+# A base64 token inside text: 16+ alphabet characters (12+ decoded bytes), optional padding.
+# One character class under a bounded-start repetition: linear, no nested quantifiers.
+_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_MAX_TOKENS = 64
+
+
+def _printable_ratio(text: str) -> float:
+    good = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+    return good / len(text) if text else 0.0
+
+
+@register("BASE64_DECODE_EMBEDDED")
+def base64_decode_embedded(value: str) -> str:
+    """wafproxy extension: decode every base64 token found *inside* a value; keep only text.
+
+    ``"id=JHtqbmRpOmxkYXA6Ly94fQ==&x=1"`` -> ``"${jndi:ldap://x}"``. Attackers hide payloads
+    in one base64 parameter of a form, query or cookie; BASE64_DECODE_EXT would merge the whole
+    value into noise. Tokens of 16+ characters are decoded (standard or URL-safe alphabet) and kept
+    when the result is mostly printable text (binary such as images is dropped); the decoded
+    texts are joined with newlines. At most 64 tokens per value. No token: ``""``.
+    """
+    out: list[str] = []
+    for match in _TOKEN.finditer(value):
+        decoded = base64_decode_ext(match.group(0))
+        if decoded and _printable_ratio(decoded) >= 0.9:
+            out.append(decoded)
+        if len(out) >= _MAX_TOKENS:
+            break
+    return "\n".join(out)

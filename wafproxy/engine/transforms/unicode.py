@@ -10,6 +10,7 @@ package rule in ``_bytes``). Output grows at most 6x; ``apply_chain`` bounds it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ._registry import register
 
@@ -23,3 +24,16 @@ def utf8_to_unicode(value: str) -> str:
     if value.isascii():
         return value
     return _NON_ASCII.sub(lambda m: f"%u{ord(m.group(0)):04x}", value)
+
+
+@register("NFKC_NORMALIZE")
+def nfkc_normalize(value: str) -> str:
+    """wafproxy extension: Unicode NFKC, so look-alike forms become the ASCII a parser acts on.
+
+    ``"＜ｓｃｒｉｐｔ＞"`` -> ``"<script>"``; ``"ﬁle"`` -> ``"file"``. Fullwidth and compatibility
+    forms are an evasion (IIS and some frameworks fold them to ASCII after the WAF looked).
+    Surrogate escapes (invalid bytes, see ``_bytes``) are left as they are.
+    """
+    if value.isascii():
+        return value
+    return unicodedata.normalize("NFKC", value)

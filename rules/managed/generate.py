@@ -1,0 +1,170 @@
+"""Source of the wafproxy managed rule groups: ``python rules/managed/generate.py`` writes one
+WAFv2 ``RuleGroup`` JSON file per group next to this script.
+
+Why a generator: each attack class is inspected in every placement (URI path, query, body, JSON,
+cookies, headers) and under a few decoding chains; written by hand that is hundreds of near-equal
+statements. Here each class is one list of patterns, and the files stay plain AWS JSON that users
+can read, diff and override rule by rule (``RuleActionOverrides``). ``tests/rules`` checks that
+the committed files equal what this script produces.
+
+Cost: every regex of one (field, chain) pair lands in one multi-pattern scan (the engine's
+``PatternBlock`` plan), so a benign request costs one scan per pair, not one per rule. Only three
+chains are used: ``DEC`` (decode everything an app would decode), ``CMD`` (``DEC`` + shell
+unquoting) and ``B64`` (base64 tokens hidden inside a value).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from patterns import CLASSES, GROUPS, RuleClass
+
+HERE = Path(__file__).resolve().parent
+VIS_OFF = False
+
+CHAINS: dict[str, tuple[str, ...]] = {
+    # URL-decode twice (double encoding, %uHHHH), then HTML entities, JS/JSON escapes, fullwidth
+    # and compatibility forms, NULs: what a browser, framework or shell may undo after the WAF.
+    "DEC": (
+        "URL_DECODE_UNI",
+        "URL_DECODE_UNI",
+        "HTML_ENTITY_DECODE",
+        "JS_DECODE",
+        "NFKC_NORMALIZE",
+        "REMOVE_NULLS",
+    ),
+    "CMD": (
+        "URL_DECODE_UNI",
+        "URL_DECODE_UNI",
+        "HTML_ENTITY_DECODE",
+        "JS_DECODE",
+        "NFKC_NORMALIZE",
+        "REMOVE_NULLS",
+        "CMD_LINE",
+    ),
+    "B64": ("URL_DECODE_UNI", "BASE64_DECODE_EMBEDDED", "URL_DECODE_UNI", "JS_DECODE"),
+}
+
+# Placement -> FieldToMatch per statement kind. Regexes scan whole raw parts (keys and values in
+# one pass); the libinjection detectors want one argument at a time.
+_ALL_HEADERS = {"Headers": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}}
+_HEADERS = {
+    "Headers": {
+        "MatchPattern": {"ExcludedHeaders": ["cookie"]},
+        "MatchScope": "VALUE",
+        "OversizeHandling": "CONTINUE",
+    }
+}
+_COOKIES = {"Cookies": {"MatchPattern": {"All": {}}, "MatchScope": "ALL", "OversizeHandling": "CONTINUE"}}
+_JSON = {
+    "JsonBody": {
+        "MatchPattern": {"All": {}},
+        "MatchScope": "ALL",
+        "InvalidFallbackBehavior": "EVALUATE_AS_STRING",
+        "OversizeHandling": "CONTINUE",
+    }
+}
+_BODY = {"Body": {"OversizeHandling": "CONTINUE"}}
+# Regexes scan whole raw parts: the query string (keys and values), the body (form, multipart,
+# JSON, XML alike), every header with its name (the Cookie header included, so cookies need no
+# pattern group of their own). The libinjection detectors want one argument at a time.
+FIELDS: dict[str, dict[str, list[dict[str, Any]]]] = {
+    "URIPATH": {"regex": [{"UriPath": {}}], "detector": [{"UriPath": {}}]},
+    "QUERYARGUMENTS": {"regex": [{"QueryString": {}}], "detector": [{"AllQueryArguments": {}}]},
+    "BODY": {"regex": [_BODY], "detector": [_BODY, _JSON]},
+    "COOKIE": {"regex": [], "detector": [_COOKIES]},
+    "HEADER": {"regex": [_ALL_HEADERS], "detector": [_HEADERS]},
+}
+# Base64 payloads hide in arguments, bodies and headers, not in path segments.
+NO_B64 = ("URIPATH",)
+
+
+def _tt(chain: str) -> list[dict[str, Any]]:
+    return [{"Priority": i, "Type": t} for i, t in enumerate(CHAINS[chain])]
+
+
+def _vis(name: str) -> dict[str, Any]:
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+
+
+def _statements(cls: RuleClass, placement: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    kind = "detector" if cls.detector else "regex"
+    for field in FIELDS[placement][kind]:
+        for chain in cls.chains:
+            if chain == "B64" and placement in NO_B64:
+                continue
+            if cls.detector == "sqli":
+                out.append({"SqliMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain), "SensitivityLevel": cls.sensitivity}})
+            elif cls.detector == "xss":
+                if "JsonBody" in field:
+                    field = {"JsonBody": {**field["JsonBody"], "InvalidFallbackBehavior": "NO_MATCH"}}
+                out.append({"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain)}})
+            else:
+                for regex in cls.patterns:
+                    out.append({"RegexMatchStatement": {"RegexString": regex, "FieldToMatch": field, "TextTransformations": _tt(chain)}})
+    return out
+
+
+def _size_rule(name: str, field: dict[str, Any], size: int) -> dict[str, Any]:
+    return {
+        "SizeConstraintStatement": {
+            "FieldToMatch": field,
+            "ComparisonOperator": "GT",
+            "Size": size,
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
+    }
+
+
+def build_group(group: str) -> dict[str, Any]:
+    meta = GROUPS[group]
+    rules: list[dict[str, Any]] = []
+    for cls in CLASSES:
+        if cls.group != group:
+            continue
+        for placement in cls.placements:
+            if not cls.detector and cls.size is None and not FIELDS[placement]["regex"]:
+                continue
+            name = f"{cls.name}_{placement}"
+            if cls.size is not None:
+                stmts = [_size_rule(name, f, cls.size) for f in FIELDS[placement]["detector"]]
+            else:
+                stmts = _statements(cls, placement)
+            statement = stmts[0] if len(stmts) == 1 else {"OrStatement": {"Statements": stmts}}
+            rules.append(
+                {
+                    "Name": name,
+                    "Priority": len(rules),
+                    "Statement": statement,
+                    "Action": {"Block": {}},
+                    "RuleLabels": [{"Name": name}],
+                    "VisibilityConfig": _vis(name),
+                }
+            )
+    return {
+        "Name": meta["Name"],
+        "VendorName": "wafproxy",
+        "Description": meta["Description"],
+        "Capacity": 1500,
+        "LabelNamespace": f"wafproxy:managed:{group}:",
+        "VisibilityConfig": _vis(meta["Name"]),
+        "Rules": rules,
+    }
+
+
+def render(group: str) -> str:
+    return json.dumps(build_group(group), indent=1, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    for group in GROUPS:
+        (HERE / f"{group}.json").write_text(render(group), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

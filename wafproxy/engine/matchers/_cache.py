@@ -1,0 +1,94 @@
+"""A cache of compiled hyperscan databases: in the process, and (optionally) on disk.
+
+Why: the managed rule groups put ~100 grammar regexes into each (field, chain) pattern group, and
+hyperscan spends about a second of CPU per group compiling them. ``wafproxy serve``, every worker,
+every reload and every test process would pay that again for the same expressions. A database is a
+pure function of (hyperscan version, mode, expressions, flags, ids), so it is cached under the
+SHA-256 of exactly that:
+
+* in memory, for the life of the process (bounded: ``_MAX_MEMORY`` entries);
+* on disk, in ``$WAFPROXY_HS_CACHE`` (default ``$XDG_CACHE_HOME/wafproxy/hyperscan`` or
+  ``~/.cache/wafproxy/hyperscan``; ``off`` disables it). This is compile-time I/O at the edge of
+  the engine, never request-time. A database that is unreadable or was built by another hyperscan
+  build fails ``loadb`` and is simply compiled again. The directory must belong to the current user
+  and not be group/world-writable (a planted database could match nothing); otherwise it is not
+  used. Files are written to a temporary name and renamed, so concurrent workers never read a
+  partial file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "WAFPROXY_HS_CACHE"
+_MAX_MEMORY = 512
+_memory: dict[str, Any] = {}
+
+
+def cache_dir() -> Path | None:
+    """The on-disk cache directory, or None when disabled or unsafe."""
+    configured = os.environ.get(CACHE_ENV, "")
+    if configured.lower() in ("off", "0", "none", "false"):
+        return None
+    if configured:
+        path = Path(configured)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        path = Path(base) / "wafproxy" / "hyperscan"
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = path.stat()
+    except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    return path
+
+
+def cache_key(version: str, mode: int, expressions: list[bytes], flags: list[int], ids: list[int]) -> str:
+    digest = hashlib.sha256(f"{version}\0{mode}\0{len(expressions)}\0".encode())
+    for expr, flag, ident in zip(expressions, flags, ids, strict=True):
+        digest.update(b"%d\0%d\0%d\0" % (ident, flag, len(expr)))
+        digest.update(expr)
+    return digest.hexdigest()
+
+
+def cached(key: str, mode: int, hs: Any, build: Callable[[], Any]) -> Any:
+    """The database for ``key``: from memory, from disk, or ``build()`` (then stored in both)."""
+    db = _memory.get(key)
+    if db is not None:
+        return db
+    directory = cache_dir()
+    path = directory / f"{key}.hsdb" if directory is not None else None
+    if path is not None:
+        try:
+            db = hs.loadb(path.read_bytes(), mode)
+        except (OSError, hs.error, TypeError, ValueError):
+            db = None
+    if db is None:
+        db = build()
+        if path is not None:
+            _store(path, hs.dumpb(db))
+    if len(_memory) >= _MAX_MEMORY:
+        _memory.pop(next(iter(_memory)))
+    _memory[key] = db
+    return db
+
+
+def _store(path: Path, data: bytes) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".hsdb")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except (OSError, UnboundLocalError):
+            pass

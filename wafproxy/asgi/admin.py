@@ -68,7 +68,8 @@ class Readiness:
             now = time.monotonic()
             if now - self._checked_at >= self.probe_interval:
                 results = await asyncio.gather(*(self._probe(u) for u in self.upstreams))
-                self._reachable = {f"{u.host}:{u.port}": ok for u, ok in zip(self.upstreams, results, strict=True)}
+                pairs = zip(self.upstreams, results, strict=True)
+                self._reachable = {f"{u.host}:{u.port}": ok for u, ok in pairs}
                 self._checked_at = now
         ready = self.acl_name is not None and all(self._reachable.values())
         return ready, {"acl": self.acl_name, "upstreams": dict(self._reachable), "ready": ready}

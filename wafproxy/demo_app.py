@@ -9,6 +9,7 @@ stops is visible. It keeps its state in memory, capped, and is never meant for r
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import html
 import os
 import secrets
@@ -90,7 +91,8 @@ def create_demo_app() -> Starlette:
         # urlencoded by hand: Starlette's form parser needs python-multipart, one dependency more.
         form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=20)
         user, password = form.get("username", [""])[0], form.get("password", [""])[0]
-        if user == "demo" and password == "demo":  # noqa: S105 - a demo credential, printed by `demo`
+        # Constant-time even in a demo: code gets copied.
+        if hmac.compare_digest(user.encode(), b"demo") and hmac.compare_digest(password.encode(), b"demo"):
             return JSONResponse({"ok": True, "user": user})
         return JSONResponse({"ok": False}, status_code=401)
 

@@ -24,13 +24,15 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.responses import ENGINE_ERROR, response_for, send_response
 from wafproxy.engine import evaluate_steps
+from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.events import RequestEvent
-from wafproxy.ports import EventSink
+from wafproxy.ports import AsyncRateStore, EventSink, RateStore
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -51,12 +53,10 @@ _ids = itertools.count(1)
 _ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}-"
 
 
-def _compile(acl: Any) -> Any:
+def _compile(acl: str | Path | CompiledWebACL) -> CompiledWebACL:
     if isinstance(acl, str | Path):
-        from wafproxy.aclfiles import load_web_acl
-
         return load_web_acl(Path(acl))
-    if not hasattr(acl, "body_inspection_limit"):
+    if not isinstance(acl, CompiledWebACL):
         raise TypeError(f"acl must be a path or a CompiledWebACL, got {type(acl).__name__}")
     return acl
 
@@ -86,10 +86,10 @@ class WafMiddleware:
         self,
         app: ASGIApp,
         *,
-        acl: str | Path | Any,
+        acl: str | Path | CompiledWebACL,
         trusted_proxies: Sequence[str] = (),
         event_sink: EventSink | None = None,
-        rate_store: Any = None,
+        rate_store: RateStore | AsyncRateStore | None = None,
         fail_mode: Literal["open", "closed"] = "closed",
         source: str = "MIDDLEWARE",
         clock: Callable[[], float] = time.time,
@@ -114,10 +114,10 @@ class WafMiddleware:
         self._warned_no_store = False
 
     @property
-    def acl(self) -> Any:
+    def acl(self) -> CompiledWebACL:
         return self._acl
 
-    def swap_acl(self, compiled: Any) -> None:
+    def swap_acl(self, compiled: CompiledWebACL) -> None:
         """Install a newly compiled ACL; in-flight requests finish on the one they started with."""
         self._acl = _compile(compiled)
 
@@ -264,7 +264,7 @@ class WafMiddleware:
             peer_ip=peer,
         )
 
-    async def _decide(self, acl: Any, request: WafRequest) -> tuple[Decision, float]:
+    async def _decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float]:
         t0 = time.perf_counter()
         try:
             steps = evaluate_steps(acl, request)
@@ -294,7 +294,7 @@ class WafMiddleware:
                 self._last_error_log = mono
                 logger.error(
                     "engine error on web ACL %r: %s; failing %s (%d errors so far)",
-                    getattr(acl, "name", "?"),
+                    acl.name,
                     type(exc).__name__,
                     "open" if self._fail_open else "closed",
                     self.engine_errors,
@@ -311,7 +311,7 @@ class WafMiddleware:
     def _emit(
         self,
         started: float,
-        acl: Any,
+        acl: CompiledWebACL,
         request: WafRequest,
         decision: Decision,
         status: int,
@@ -322,7 +322,7 @@ class WafMiddleware:
         self._sink.emit(
             RequestEvent(
                 timestamp=started,
-                web_acl=getattr(acl, "name", ""),
+                web_acl=acl.name,
                 request=request,
                 decision=decision,
                 response_status=status,

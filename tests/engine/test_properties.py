@@ -211,3 +211,60 @@ def test_evaluate_never_raises(request):
 def test_pattern_blocks_never_change_a_decision(request):
     unplanned = replace(BROAD, steps=BROAD.rules)
     assert evaluate(BROAD, request) == evaluate(unplanned, request)
+
+
+def _prefix_acl():
+    chains = [
+        ("URL_DECODE",),
+        ("URL_DECODE", "LOWERCASE"),
+        ("URL_DECODE", "LOWERCASE", "COMPRESS_WHITE_SPACE"),
+        ("URL_DECODE", "HTML_ENTITY_DECODE", "LOWERCASE"),
+        ("HTML_ENTITY_DECODE",),
+        ("HTML_ENTITY_DECODE", "URL_DECODE", "REMOVE_NULLS", "LOWERCASE"),
+    ]
+    rules = []
+    for f, field in enumerate(
+        [
+            {"UriPath": {}},
+            {"QueryString": {}},
+            {"Headers": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}},
+        ]
+    ):
+        for c, chain in enumerate(chains):
+            rules.append(rule(f"r{f}-{c}", len(rules), byte_match("zz", field, "CONTAINS", chain), "Count"))
+    return compile_with(web_acl(*rules))
+
+
+PREFIXED = _prefix_acl()
+
+
+def test_slots_are_linked_to_existing_prefixes():
+    linked = {
+        g.slot.chain: (g.slot.parent.chain if g.slot.parent else None, g.slot.step)
+        for g in PREFIXED.groups
+        if g.slot.field.kind == "UriPath"
+    }
+    assert linked[("URL_DECODE", "LOWERCASE", "COMPRESS_WHITE_SPACE")] == (
+        ("URL_DECODE", "LOWERCASE"),
+        ("COMPRESS_WHITE_SPACE",),
+    )
+    assert linked[("URL_DECODE", "HTML_ENTITY_DECODE", "LOWERCASE")] == (
+        ("URL_DECODE",),
+        ("HTML_ENTITY_DECODE", "LOWERCASE"),
+    )
+    assert linked[("URL_DECODE",)] == (None, ("URL_DECODE",))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_linked_slots_equal_the_whole_chain(request):
+    from wafproxy.engine.context import EvalContext
+    from wafproxy.engine.extract import extract
+    from wafproxy.engine.transforms import apply_chain
+
+    ctx = EvalContext(request, PREFIXED.groups)
+    for group in PREFIXED.groups:
+        slot = group.slot
+        raw = extract(slot.field, request)
+        expected = tuple((n, apply_chain(slot.chain, v)) for n, v in raw.values)
+        assert ctx.values(slot).values == expected

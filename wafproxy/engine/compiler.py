@@ -158,7 +158,7 @@ def _compile(
         name=name,
         default_action=default,
         rules=rules,
-        steps=plan(rules),
+        steps=_link(cc, plan(rules)),
         groups=cc.patterns.build(pattern_cache),
         body_inspection_limit=_body_limit(node.opt("AssociationConfig")),
         capacity=capacity,
@@ -170,6 +170,11 @@ def _compile(
         captcha_immunity_seconds=captcha,
         challenge_immunity_seconds=challenge,
     )
+
+
+def _link(cc: CompileContext, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    cc.slots.link()  # every statement is compiled: share chain prefixes between slots
+    return steps
 
 
 def _body_limit(node: Node | None) -> int:

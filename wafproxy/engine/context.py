@@ -57,19 +57,23 @@ class EvalContext:
         """The field's values after the chain, computed once per request."""
         found = self._values.get(slot)
         if found is None:
-            raw = self._raw.get(slot.raw)
-            if raw is None:
-                raw = (
-                    self._json(slot.field)
-                    if slot.field.kind == "JsonBody"
-                    else extract(slot.field, self.request)
-                )
-                self._raw[slot.raw] = raw
-            chain = slot.chain
-            if chain and raw.values:
-                found = FieldValues(tuple((n, apply_chain(chain, v)) for n, v in raw.values), raw.forced)
+            parent = slot.parent
+            if parent is not None:
+                base = self.values(parent)  # a shared chain prefix, computed once
             else:
-                found = raw
+                base = self._raw.get(slot.raw)  # type: ignore[assignment]
+                if base is None:
+                    base = (
+                        self._json(slot.field)
+                        if slot.field.kind == "JsonBody"
+                        else extract(slot.field, self.request)
+                    )
+                    self._raw[slot.raw] = base
+            step = slot.step
+            if step and base.values:
+                found = FieldValues(tuple([(n, apply_chain(step, v)) for n, v in base.values]), base.forced)
+            else:
+                found = base
             self._values[slot] = found
         return found
 

@@ -43,7 +43,10 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
     trail = _Trail()
     for rule in _walk(compiled.steps, ctx):
         if rule.group is None:
-            hit = yield from _rule(rule, ctx, trail, None)
+            if rule.rate is None:
+                hit = _record(rule, ctx, trail, None, rule.statement.match(ctx))  # type: ignore[union-attr]
+            else:
+                hit = yield from _rate_rule(rule, ctx, trail, None)
             if hit is not None:
                 return _decide(ctx, trail, hit.action, rule.name, rule.rule_type, None, hit, rule.action)
             continue
@@ -54,7 +57,10 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
             if not in_scope:
                 continue
         for inner in _walk(group.steps, ctx):
-            hit = yield from _rule(inner, ctx, trail, group.name)
+            if inner.rate is None:
+                hit = _record(inner, ctx, trail, group.name, inner.statement.match(ctx))  # type: ignore[union-attr]
+            else:
+                hit = yield from _rate_rule(inner, ctx, trail, group.name)
             if hit is None:
                 continue
             if group.count_override:
@@ -88,29 +94,36 @@ def _walk(steps: tuple[Step, ...], ctx: EvalContext) -> Iterator[CompiledRule]:
             yield rules[pos]
 
 
-def _rule(
+def _rate_rule(
     rule: CompiledRule, ctx: EvalContext, trail: _Trail, group: str | None
 ) -> Generator[RateCheck, bool, RuleMatch | None]:
-    """Evaluate one rule; a terminating match is returned, a Count match recorded and None returned."""
-    mark = len(ctx.details)
-    matched: bool
-    if rule.rate is not None:
-        spec = rule.rate
-        matched = False
-        if spec.scope_down is None or spec.scope_down.match(ctx):
-            key = rate_key(spec, ctx)
-            if isinstance(key, str):
-                matched = bool((yield RateCheck(rule.rate_id, key, spec.limit, spec.window_seconds)))
-            else:
-                matched = key
-    else:
-        assert rule.statement is not None
-        matched = rule.statement.match(ctx)
+    """A rate-based rule: scope-down, aggregate key, then ask the driver whether it is over."""
+    spec = rule.rate
+    assert spec is not None
+    matched = False
+    if spec.scope_down is None or spec.scope_down.match(ctx):
+        key = rate_key(spec, ctx)
+        if isinstance(key, str):
+            matched = bool((yield RateCheck(rule.rate_id, key, spec.limit, spec.window_seconds)))
+        else:
+            matched = key
+    return _record(rule, ctx, trail, group, matched)
+
+
+def _record(
+    rule: CompiledRule, ctx: EvalContext, trail: _Trail, group: str | None, matched: bool
+) -> RuleMatch | None:
+    """After a rule ran: keep its evidence and labels if it matched. A terminating match is
+    returned; a Count match is recorded on the trail and None returned.
+
+    Evidence is what leaves appended to ``ctx.details`` while the rule ran (the list is empty
+    between rules), so it is taken whole and cleared.
+    """
     if not matched:
-        del ctx.details[mark:]
+        ctx.details.clear()
         return None
-    details = tuple(ctx.details[mark:])
-    del ctx.details[mark:]
+    details = tuple(ctx.details)
+    ctx.details.clear()
     for label in rule.labels:
         ctx.add_label(label)
     hit = RuleMatch(rule.name, rule.action.action, group, rule.rule_type, details)

@@ -25,14 +25,24 @@ class RawSlot:
 
 
 class Slot:
-    """One distinct (field, chain): its transformed values are computed once per request."""
+    """One distinct (field, chain): its transformed values are computed once per request.
 
-    __slots__ = ("field", "chain", "raw")
+    Chains share prefixes (managed rules apply ``URL_DECODE_UNI, HTML_ENTITY_DECODE, …`` and then
+    one more step for some rules). After compilation ``SlotTable.link`` points each slot at its
+    ``parent``: the slot of the same field whose chain is the longest proper prefix of this one
+    *that some statement uses anyway*; the slot then applies only the remaining ``step``. Only
+    existing slots are linked: materialising every intermediate prefix costs more per request
+    than the transformations it saves (measured on the shipped managed groups).
+    """
+
+    __slots__ = ("field", "chain", "raw", "parent", "step")
 
     def __init__(self, field: FieldSpec, chain: Chain, raw: RawSlot) -> None:
         self.field = field
         self.chain = chain
         self.raw = raw
+        self.parent: Slot | None = None
+        self.step: Chain = chain
 
     def __repr__(self) -> str:
         return f"Slot({self.field.describe()}, {'>'.join(self.chain) or 'NONE'})"
@@ -51,6 +61,15 @@ class SlotTable:
                 raw = self._raw[field] = RawSlot(field)
             slot = self._slots[(field, chain)] = Slot(field, chain, raw)
         return slot
+
+    def link(self) -> None:
+        """Point every slot at the longest existing prefix of its chain (see ``Slot``)."""
+        for (field, chain), slot in self._slots.items():
+            for k in range(len(chain) - 1, 0, -1):
+                parent = self._slots.get((field, chain[:k]))
+                if parent is not None:
+                    slot.parent, slot.step = parent, chain[k:]
+                    break
 
     def __len__(self) -> int:
         return len(self._slots)

@@ -6,6 +6,7 @@ What they show: grouping by (field, chain) into one PatternSet keeps a 500-rule 
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -73,3 +74,34 @@ def test_bench_ip_lookup(benchmark, size):
     benchmark.group = "IpTrie.contains: 10 vs 200k CIDRs"
     benchmark.extra_info["cidrs"] = len(trie)
     assert benchmark(trie.contains, "10.1.2.3") is False
+
+
+@pytest.fixture(scope="module")
+def default_acl():
+    from pathlib import Path
+
+    from wafproxy.aclfiles import load_web_acl
+
+    return load_web_acl(Path(__file__).resolve().parents[2] / "rules" / "default-web-acl.json")
+
+
+_JSON_FULL = json.dumps(
+    {"items": [{"sku": f"SKU-{i}", "qty": i, "note": "lorem ipsum dolor"} for i in range(400)]}
+).encode()[:20480]
+_JSON_FULL = _JSON_FULL[: _JSON_FULL.rindex(b"},") + 1] + b"]}"  # still valid JSON, ~20 KB
+# As the adapter hands it over: cut at the 16 KiB inspection limit (so invalid JSON), full size declared.
+JSON20 = req(
+    "/api/orders",
+    method="POST",
+    body=_JSON_FULL[: 16 * 1024],
+    body_size=len(_JSON_FULL),
+    headers=(("Host", "shop.example"), ("User-Agent", "curl/8"), ("Content-Type", "application/json")),
+)
+
+
+@pytest.mark.parametrize("request_name", ["GET", "POST2KB", "JSON20KB"])
+def test_bench_default_managed_acl(benchmark, default_acl, request_name):
+    request = {"GET": GET, "POST2KB": POST, "JSON20KB": JSON20}[request_name]
+    benchmark.group = "evaluate: shipped default web ACL (managed groups)"
+    decision = benchmark(evaluate, default_acl, request)
+    assert decision.action is Action.ALLOW, decision.terminating_rule_id

@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
@@ -34,6 +34,9 @@ from uvicorn.supervisors import Multiprocess
 from wafproxy import __version__
 from wafproxy.engine.errors import WebAclError
 from wafproxy.settings import HostPort, Settings, SettingsError, add_arguments, resolve
+
+if TYPE_CHECKING:  # the compiler is imported when serving, not for `wafproxy version`
+    from wafproxy.engine.compiler import CompiledWebACL
 
 SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli",)
 EXIT_CONFIG = 2
@@ -145,7 +148,7 @@ async def run_servers(servers: Sequence[uvicorn.Server],
             loop.remove_signal_handler(sig)
 
 
-def load_acl(settings: Settings) -> Any:
+def load_acl(settings: Settings) -> CompiledWebACL:
     from wafproxy.aclfiles import load_web_acl
 
     return load_web_acl(settings.acl)
@@ -153,7 +156,7 @@ def load_acl(settings: Settings) -> Any:
 
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
                             on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
-                            acl: Any = None) -> None:
+                            acl: CompiledWebACL | None = None) -> None:
     from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
     from wafproxy.asgi.app import build_data_path, build_event_sink
 

@@ -13,16 +13,21 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
 from wafproxy.asgi.upstream import UpstreamConfig
+from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.ports import EventSink
 from wafproxy.settings import Settings
 from wafproxy.stores.memory import MemoryRateStore
+
+if TYPE_CHECKING:  # imported lazily: prometheus_client must see PROMETHEUS_MULTIPROC_DIR first
+    from wafproxy.observability.metrics import WafMetrics
+    from wafproxy.observability.waflog_writer import WafLogWriter
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -60,7 +65,7 @@ class DataPath:
     app: ASGIApp
     middleware: WafMiddleware
     proxies: list[ReverseProxy] = field(default_factory=list)
-    closeables: list[Any] = field(default_factory=list)  # sync .close(): WAF log writers
+    closeables: list[WafLogWriter] = field(default_factory=list)
 
     async def aclose(self) -> None:
         for proxy in self.proxies:
@@ -70,7 +75,11 @@ class DataPath:
 
 
 def build_data_path(
-    settings: Settings, *, event_sink: EventSink | None = None, acl: Any = None, metrics: Any = None
+    settings: Settings,
+    *,
+    event_sink: EventSink | None = None,
+    acl: CompiledWebACL | None = None,
+    metrics: WafMetrics | None = None,
 ) -> DataPath:
     """Compile the ACL (``WebAclError`` propagates) and wire middleware → proxy (which routes)."""
     if settings.upstream_insecure_skip_verify:
@@ -116,13 +125,13 @@ def _with_lifespan(app: ASGIApp, on_shutdown: Callable[[], Awaitable[None]]) -> 
 
 def build_event_sink(
     settings: Settings, *, with_metrics: bool = True
-) -> tuple[EventSink | None, Any, list[Any]]:
+) -> tuple[EventSink | None, WafMetrics | None, list[WafLogWriter]]:
     """Metrics and the WAF log behind one non-blocking dispatcher: (sink, metrics, closeables)."""
     from wafproxy import __version__
     from wafproxy.observability.dispatch import EventDispatcher
 
-    sinks: list[Any] = []
-    closeables: list[Any] = []
+    sinks: list[EventSink] = []
+    closeables: list[WafLogWriter] = []
     metrics = None
     if with_metrics:
         from wafproxy.observability.metrics import WafMetrics

@@ -175,3 +175,23 @@ def test_cookies_oversize_handling(handling, expected):
     # CONTINUE inspects the first 200 cookies only: put the match among them
     jar = "c0=abc; " + jar if handling == "CONTINUE" else jar
     assert _blocks(statement, req(headers=(("Cookie", jar),))) is expected
+
+
+@pytest.mark.parametrize(
+    ("fallback", "body", "expected"),
+    [
+        # cut by the inspection limit only: inspect what parsed, whatever the fallback
+        ("MATCH", b'{"a": "benign", "b": "tail-cut-her', False),
+        ("NO_MATCH", b'{"a": "evil", "b": [1, 2', True),
+        ("MATCH", b'{"a": "benign", "b": [1, 2', False),
+        # invalid before the cut: the fallback applies
+        ("MATCH", b'{"a": "benign",, "b": 1', True),
+        ("NO_MATCH", b'{"a": "evil",, "b": 1', False),
+        # EVALUATE_AS_STRING keeps the text
+        ("EVALUATE_AS_STRING", b'{"a": "benign", "b": "evil-cut-her', True),
+    ],
+)
+def test_json_cut_at_the_inspection_limit(fallback, body, expected):
+    field = json_field("VALUE", fallback=fallback, over="CONTINUE")
+    stmt = byte_match("evil", field)
+    assert _blocks(stmt, req(method="POST", body=body, body_size=len(body) + 5000)) is expected

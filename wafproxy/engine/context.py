@@ -82,7 +82,8 @@ class EvalContext:
         if forced is not None:
             return forced
         body = self.request.body
-        return select_json(spec, self.memo("json-body", lambda: parse_json(body)), body)
+        parsed = self.memo("json-body", lambda: parse_json(body))
+        return select_json(spec, parsed, body, self.request.body_truncated)
 
     def scan(self, gidx: int) -> GroupHits:
         """Run a pattern group over its field's values once; which pattern ids hit."""

@@ -188,7 +188,7 @@ def _json_body(spec: FieldSpec, request: WafRequest) -> FieldValues:
         return forced
     from wafproxy.engine.jsonfield import select_json  # jsonfield imports this module
 
-    return select_json(spec, parse_json(request.body), request.body)
+    return select_json(spec, parse_json(request.body), request.body, request.body_truncated)
 
 
 def oversize_verdict(spec: FieldSpec, request: WafRequest) -> FieldValues | None:

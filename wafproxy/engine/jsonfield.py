@@ -20,14 +20,36 @@ def _included(pointer: str, paths: tuple[str, ...] | None) -> bool:
     return any(pointer == p or pointer.startswith(p.rstrip("/") + "/") for p in paths)
 
 
-def select_json(spec: FieldSpec, parsed: JsonDocument | InvalidJson, body: bytes) -> FieldValues:
-    if isinstance(parsed, InvalidJson):
+def cut_by_truncation(parsed: InvalidJson, body: bytes) -> bool:
+    """Whether a parse failure is only the inspection limit cutting the document short.
+
+    The parser stops at the end of input, or at a string that never closes before the cut.
+    Invalid JSON *before* the cut is still invalid and gets ``InvalidFallbackBehavior``.
+    """
+    if parsed.offset >= len(body) or "end of input" in parsed.reason:
+        return True
+    return body[parsed.offset : parsed.offset + 1] == b'"' and body.find(b'"', parsed.offset + 1) < 0
+
+
+def select_json(
+    spec: FieldSpec, parsed: JsonDocument | InvalidJson, body: bytes, truncated: bool = False
+) -> FieldValues:
+    """The values ``spec`` selects.
+
+    A body cut at the inspection limit (``truncated``; OversizeHandling CONTINUE got us here) whose
+    only flaw is the cut is inspected as far as it parsed, as CONTINUE promises: a MATCH fallback
+    would block every large JSON request, a NO_MATCH one would let padding past the limit hide
+    the whole body. EVALUATE_AS_STRING still inspects the text, which loses nothing.
+    """
+    cut = truncated and spec.fallback != "EVALUATE_AS_STRING"
+    if isinstance(parsed, InvalidJson) and not (cut and cut_by_truncation(parsed, body)):
         if spec.fallback == "MATCH":
             return FORCED_MATCH
         if spec.fallback == "NO_MATCH":
             return FORCED_NO_MATCH
         if spec.fallback == "EVALUATE_AS_STRING":
             return FieldValues((("", body_text(body)),))
+    if isinstance(parsed, InvalidJson):
         doc = parsed.partial
     else:
         doc = parsed

@@ -225,6 +225,6 @@ def _label(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     return LabelMatch(scope, key), 1
 
 
-# Families that need the colleague's matchers/detectors register from their own modules.
+# The other statement families register from their own modules (text matching, geography).
 from wafproxy.engine import statements_geo as _geo  # noqa: E402,F401
 from wafproxy.engine import statements_text as _text  # noqa: E402,F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,33 @@ def _open_mmdb(path: str | Path | None) -> Any:
         return maxminddb.open_database(str(path))
     except (OSError, ValueError) as exc:
         raise WebAclError("$", f"cannot open MaxMind database: {exc}", str(path)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One file checked by ``wafproxy check``: what it holds, its capacity, or the error."""
+
+    path: str
+    kind: str = ""  # WebACL, RuleGroup, IPSet, RegexPatternSet; "" when unreadable
+    capacity: int | None = None  # web ACLs: the WCU estimate
+    error: WebAclError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def check_file(path: str | Path, *, managed_dir: str | Path | None = MANAGED_DIR) -> CheckResult:
+    """Validate one file: a web ACL is fully compiled (references resolved as ``load_web_acl``
+    does); any other document is parsed and validated on its own."""
+    path = Path(path)
+    try:
+        document = read_document(path)
+        kind, _ = classify(document)
+        if kind == "WebACL":
+            compiled = load_web_acl(path, managed_dir=managed_dir)
+            return CheckResult(str(path), kind, compiled.capacity)
+        DocumentIndex().add_document(document, str(path))
+        return CheckResult(str(path), kind)
+    except WebAclError as exc:
+        return CheckResult(str(path), error=exc.with_source(str(path)))

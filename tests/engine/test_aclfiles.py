@@ -152,3 +152,18 @@ def test_unknown_field_in_group_file_is_an_error(tmp_path):
     with pytest.raises(WebAclError) as err:
         load_web_acl(tmp_path / "acl.json", managed_dir=None)
     assert err.value.path == "$.Shiny" and err.value.source.endswith("g.json")
+
+
+def test_check_file_reports_kind_capacity_and_errors(tmp_path):
+    from wafproxy.aclfiles import check_file
+
+    good = check_file(DATA / "export" / "web-acl.json", managed_dir=DATA / "managed")
+    assert good.ok and good.kind == "WebACL" and good.capacity and good.capacity > 0
+    ipset = check_file(DATA / "export" / "ipsets" / "blocklist.json")
+    assert ipset.ok and ipset.kind == "IPSet" and ipset.capacity is None
+    (tmp_path / "bad.json").write_text(json.dumps({"Name": "s", "IPAddressVersion": "IPV5", "Addresses": []}))
+    bad = check_file(tmp_path / "bad.json")
+    assert not bad.ok and bad.error is not None
+    assert str(bad.error).startswith(f"{tmp_path / 'bad.json'}: $.IPAddressVersion: 'IPV5' is not one of")
+    (tmp_path / "notes.yaml").write_text("just: text\n")
+    assert not check_file(tmp_path / "notes.yaml").ok

@@ -255,6 +255,20 @@ CASES = [
         "must be >= 0",
     ),
     (
+        "labels-on-group-ref",
+        web_acl(
+            rule(
+                "g",
+                0,
+                {"RuleGroupReferenceStatement": {"ARN": "x"}},
+                labels=("a",),
+                OverrideAction={"None": {}},
+            )
+        ),
+        "$.Rules[0].RuleLabels",
+        "not supported on a rule group reference",
+    ),
+    (
         "fm-rulegroups",
         web_acl(PreProcessFirewallManagerRuleGroups=[{"Name": "x"}]),
         "$.PreProcessFirewallManagerRuleGroups",

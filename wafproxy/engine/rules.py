@@ -118,6 +118,10 @@ def _compile_rule(item: Node, name: str, prio: int, cc: CompileContext, scope: R
             inner.fail("a rule group cannot reference another rule group")
         if item.has("Action"):
             item.at("Action").fail("a rule group reference takes OverrideAction, not Action")
+        if labels:
+            item.at("RuleLabels").fail(
+                "not supported on a rule group reference: the group's rules add labels"
+            )
         override_node = item.opt("OverrideAction")
         if override_node is None:
             item.fail("a rule group reference requires OverrideAction (None or Count)")

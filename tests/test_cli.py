@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.asgi.test_middleware import acl_document
 from tests.support.servers import REPO, free_port, uvicorn_in_thread, wafproxy_process
 from wafproxy import __version__
 from wafproxy.cli import SUBCOMMAND_MODULES, build_parser, main
@@ -52,7 +55,17 @@ def test_config_file_error_exits_2(tmp_path) -> None:  # type: ignore[no-untyped
     assert "config listen" in result.stderr and "HOST:PORT" in result.stderr
 
 
-def test_sigterm_stops_serve_cleanly() -> None:
+@pytest.fixture
+def small_acl(tmp_path: Path) -> Path:
+    """A one-rule ACL in a directory of its own: compiles in milliseconds, unlike the shipped one
+    with its managed groups, so these process tests stay fast on a loaded machine."""
+    path = tmp_path / "acl" / "small.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(acl_document()))
+    return path
+
+
+def test_sigterm_stops_serve_cleanly(small_acl: Path) -> None:
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -63,6 +76,8 @@ def test_sigterm_stops_serve_cleanly() -> None:
             "serve",
             "--upstream",
             up.url,
+            "--acl",
+            str(small_acl),
             "--listen",
             f"127.0.0.1:{port}",
             "--admin-listen",
@@ -77,7 +92,7 @@ def test_sigterm_stops_serve_cleanly() -> None:
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_taken_port_is_one_clear_line(workers: str) -> None:
+def test_taken_port_is_one_clear_line(workers: str, small_acl: Path) -> None:
     import socket
 
     with socket.create_server(("127.0.0.1", 0)) as taken:
@@ -92,6 +107,8 @@ def test_taken_port_is_one_clear_line(workers: str) -> None:
             f"127.0.0.1:{port}",
             "--workers",
             workers,
+            "--acl",
+            str(small_acl),
         )
     assert result.returncode == 1
     assert f"--admin-listen 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr

@@ -297,3 +297,22 @@ def test_user_limits_do_not_bind_shipped_managed_groups():
     assert evaluate(acl, req("/x/word042")).action is Action.BLOCK
     with pytest.raises(WebAclError, match="at most 512"):
         compile_with(web_acl(rule("r", 0, stmt)))
+
+
+def test_token_immunity_on_captcha_and_challenge():
+    acl = compile_with(
+        web_acl(
+            rule(
+                "c",
+                0,
+                byte_match("/c"),
+                "Captcha",
+                CaptchaConfig={"ImmunityTimeProperty": {"ImmunityTime": 900}},
+            ),
+            rule("h", 1, byte_match("/h"), "Challenge"),
+            ChallengeConfig={"ImmunityTimeProperty": {"ImmunityTime": 120}},
+        )
+    )
+    assert evaluate(acl, req("/c")).token_immunity_seconds == 900  # the rule's own
+    assert evaluate(acl, req("/h")).token_immunity_seconds == 120  # the web ACL's
+    assert evaluate(acl, req("/x")).token_immunity_seconds is None

@@ -92,6 +92,9 @@ class Decision:
     # The rule inside ``terminating_rule_group`` that terminated (AWS log ``ruleGroupList[].terminatingRule``);
     # ``terminating_rule_id`` is then the web ACL rule that references the group, as AWS logs it.
     terminating_group_rule_id: str | None = None
+    # CAPTCHA / CHALLENGE: how long a solved token stays valid (the rule's CaptchaConfig /
+    # ChallengeConfig, else the web ACL's, else AWS's 300 s default).
+    token_immunity_seconds: int | None = None
 
     @property
     def blocked(self) -> bool:

@@ -48,7 +48,17 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
             else:
                 hit = yield from _rate_rule(rule, ctx, trail, None)
             if hit is not None:
-                return _decide(ctx, trail, hit.action, rule.name, rule.rule_type, None, hit, rule.action)
+                return _decide(
+                    ctx,
+                    trail,
+                    hit.action,
+                    rule.name,
+                    rule.rule_type,
+                    None,
+                    hit,
+                    rule.action,
+                    _immunity(compiled, rule, hit.action),
+                )
             continue
         group = rule.group
         if group.scope_down is not None:
@@ -68,7 +78,17 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                 trail.matches.append(counted)
                 trail.counted.append(counted)
                 break
-            return _decide(ctx, trail, hit.action, rule.name, group.rule_type, group.name, hit, inner.action)
+            return _decide(
+                ctx,
+                trail,
+                hit.action,
+                rule.name,
+                group.rule_type,
+                group.name,
+                hit,
+                inner.action,
+                _immunity(compiled, inner, hit.action),
+            )
     default = compiled.default_action
     trail.headers.extend(default.inserted_headers)
     return _decide(ctx, trail, default.action, DEFAULT_ACTION_RULE_ID, RuleType.REGULAR, None, None, default)
@@ -135,6 +155,14 @@ def _record(
     return None
 
 
+def _immunity(compiled: CompiledWebACL, rule: CompiledRule, action: Action) -> int | None:
+    if action is Action.CAPTCHA:
+        return rule.captcha_immunity or compiled.captcha_immunity_seconds
+    if action is Action.CHALLENGE:
+        return rule.challenge_immunity or compiled.challenge_immunity_seconds
+    return None
+
+
 def _decide(
     ctx: EvalContext,
     trail: _Trail,
@@ -144,6 +172,7 @@ def _decide(
     group: str | None,
     hit: RuleMatch | None,
     rule_action: RuleAction,
+    immunity: int | None = None,
 ) -> Decision:
     headers: tuple[tuple[str, str], ...] = ()
     if action is not Action.BLOCK:
@@ -162,6 +191,7 @@ def _decide(
         custom_response=rule_action.custom_response if action is Action.BLOCK else None,
         inserted_headers=headers,
         oversize=ctx.request.body_truncated,
+        token_immunity_seconds=immunity,
     )
 
 

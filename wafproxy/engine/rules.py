@@ -59,6 +59,9 @@ class CompiledRule:
     group: GroupRef | None = None
     rate_id: str = ""
     capacity: int = 0
+    # The rule's own CaptchaConfig / ChallengeConfig immunity time, when it sets one.
+    captcha_immunity: int | None = None
+    challenge_immunity: int | None = None
 
     @property
     def rule_type(self) -> RuleType:
@@ -109,8 +112,9 @@ def _compile_rules(node: Node, cc: CompileContext, scope: RuleScope) -> tuple[Co
 
 def _compile_rule(item: Node, name: str, prio: int, cc: CompileContext, scope: RuleScope) -> CompiledRule:
     labels = _labels(item.opt("RuleLabels"), scope.namespace)
-    for key in ("CaptchaConfig", "ChallengeConfig"):
-        parse_immunity(item.opt(key))
+    captcha_node, challenge_node = item.opt("CaptchaConfig"), item.opt("ChallengeConfig")
+    captcha = parse_immunity(captcha_node) if captcha_node else None
+    challenge = parse_immunity(challenge_node) if challenge_node else None
     kind, inner = item.at("Statement").one_of(ALL_STATEMENTS)
     is_group = kind in ("RuleGroupReferenceStatement", "ManagedRuleGroupStatement")
     if is_group:
@@ -133,10 +137,27 @@ def _compile_rule(item: Node, name: str, prio: int, cc: CompileContext, scope: R
     if kind == "RateBasedStatement":
         rate, cost = parse_rate_based(inner, cc, scope.ipv6_prefix)
         return CompiledRule(
-            name, prio, action, labels, rate=rate, rate_id=scope.rate_prefix + name, capacity=cost
+            name,
+            prio,
+            action,
+            labels,
+            rate=rate,
+            rate_id=scope.rate_prefix + name,
+            capacity=cost,
+            captcha_immunity=captcha,
+            challenge_immunity=challenge,
         )
     stmt, cost = compile_statement(item.at("Statement"), cc)
-    return CompiledRule(name, prio, action, labels, statement=stmt, capacity=cost)
+    return CompiledRule(
+        name,
+        prio,
+        action,
+        labels,
+        statement=stmt,
+        capacity=cost,
+        captcha_immunity=captcha,
+        challenge_immunity=challenge,
+    )
 
 
 def _group_ref(

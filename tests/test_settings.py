@@ -75,6 +75,7 @@ def test_precedence_flag_over_env_over_config(tmp_path: Path) -> None:
         ([], {"WAFPROXY_LISTEN": "127.0.0.1:99999"}, "WAFPROXY_LISTEN"),
         (["--workers", "0"], {}, "--workers"),
         ([], {"WAFPROXY_UPSTREAM": "ftp://x"}, "WAFPROXY_UPSTREAM"),
+        (["--upstream", "http://user:secret@127.0.0.1:9000"], {}, "--upstream"),
         (["--trusted-proxy", "10.0.0.0/33"], {}, "--trusted-proxy"),
         (["--acl", "/nonexistent/acl.json"], {}, "--acl"),
         ([], {"WAFPROXY_UPSTREAM_INSECURE_SKIP_VERIFY": "maybe"}, "WAFPROXY_UPSTREAM_INSECURE_SKIP_VERIFY"),

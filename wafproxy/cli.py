@@ -218,6 +218,7 @@ def _serve_workers(settings: Settings) -> int:
         thread.start()
         config = data_config(settings, "wafproxy.asgi.app:create_app", factory=True,
                              workers=settings.workers, lifespan="on")
+        _log_serving(settings)
         try:
             Multiprocess(config, sockets=[sock]).run()
         finally:
@@ -240,8 +241,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return _serve_workers(settings)
     import uvloop
 
-    uvloop.run(serve_in_process(settings))
+    uvloop.run(serve_in_process(settings, on_started=lambda _: _log_serving(settings)))
     return 0
+
+
+def _log_serving(settings: Settings) -> None:
+    """One line saying what runs where (upstream URLs only: they carry no secrets)."""
+    scheme = "https" if settings.tls_cert else "http"
+    mtls = " requiring client certificates" if settings.client_ca else ""
+    logger.info("wafproxy %s: %s://%s%s -> %s, web ACL %s, admin http://%s, %d worker(s)", __version__,
+                scheme, settings.listen, mtls, ", ".join(u.url for u in settings.upstreams), settings.acl,
+                settings.admin_listen, settings.workers)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -140,6 +140,9 @@ def _upstream(value: Any) -> UpstreamRoute:
     split = urlsplit(url)
     if split.scheme not in ("http", "https") or not split.hostname:
         raise ValueError(f"upstream must be an http:// or https:// URL, got {url!r}")
+    if split.username is not None or split.password is not None:
+        # Not supported (and it would end up in logs): never accept an option and ignore it.
+        raise ValueError("credentials in the upstream URL are not supported")
     path = parts.get("path")
     if path is not None and not path.startswith("/"):
         raise ValueError(f"path prefix must start with '/', got {path!r}")

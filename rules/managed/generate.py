@@ -26,13 +26,14 @@ HERE = Path(__file__).resolve().parent
 VIS_OFF = False
 
 CHAINS: dict[str, tuple[str, ...]] = {
-    # URL-decode twice (double encoding, %uHHHH), then HTML entities, JS/JSON escapes, fullwidth
-    # and compatibility forms, NULs: what a browser, framework or shell may undo after the WAF.
+    # URL-decode twice (double encoding, %uHHHH), then HTML entities, \u/\x escapes (JSON, JS;
+    # other backslashes are kept for Windows paths), fullwidth and compatibility forms, NULs:
+    # what a browser, framework or shell may undo after the WAF looked.
     "DEC": (
         "URL_DECODE_UNI",
         "URL_DECODE_UNI",
         "HTML_ENTITY_DECODE",
-        "JS_DECODE",
+        "UNICODE_ESCAPE_DECODE",
         "NFKC_NORMALIZE",
         "REMOVE_NULLS",
     ),
@@ -40,12 +41,12 @@ CHAINS: dict[str, tuple[str, ...]] = {
         "URL_DECODE_UNI",
         "URL_DECODE_UNI",
         "HTML_ENTITY_DECODE",
-        "JS_DECODE",
+        "UNICODE_ESCAPE_DECODE",
         "NFKC_NORMALIZE",
         "REMOVE_NULLS",
         "CMD_LINE",
     ),
-    "B64": ("URL_DECODE_UNI", "BASE64_DECODE_EMBEDDED", "URL_DECODE_UNI", "JS_DECODE"),
+    "B64": ("URL_DECODE_UNI", "BASE64_DECODE_EMBEDDED", "URL_DECODE_UNI", "UNICODE_ESCAPE_DECODE"),
 }
 
 # Placement -> FieldToMatch per statement kind. Regexes scan whole raw parts (keys and values in

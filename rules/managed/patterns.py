@@ -109,11 +109,12 @@ _SCANNERS = (
 )
 
 # ---- sql-database -----------------------------------------------------------------------------
-_SQL_CMT = r"(?:\s|/\*[^*]*\*/|/\*!\d{0,5}|\*/|\(|\+)"
+# SQL token separators: whitespace (incl. VT and the 0xA0 byte MySQL also skips), comments, "(".
+_SQL_CMT = r"(?:[\s\xa0]|/\*[^*]*\*/|/\*!\d{0,5}|\*/|\(|\+)"
 _SQLI = (
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"+select\b",
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"*\(?\s*select\b",
-    I + r"[\"'`)]\s*(?:\)\s*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]?\s*[\w@.]+[\"'`)]?\s*(?:=|<>|!=|<=>|>=|<=|>|<|\blike\b|\bis\b|\bregexp\b|\bbetween\b|\bin\s*\()",
+    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<|\blike\b|\bis\b|\bregexp\b|\bbetween\b|\bin\s*\()",
     I + r"(?:^|[\s\"'`(])(?:or|and|xor)" + _SQL_CMT + r"+(\d+)\s*(?:=|<>|!=|>|<)\s*\d+\s*(?:--|#|/\*|;|$|[\"'`)])",
     # A string literal closed and the rest of the query commented out: admin'-- / 1')# / x"/*.
     I + r"\w[\"'`]\s*\)*\s*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
@@ -125,6 +126,11 @@ _SQLI = (
     I + r"\b(?:and|or|&&|\|\|)\s+(?:ascii|ord|substr(?:ing)?|mid|length|char|if|case)\s*\(|\bcase\s+when\s.*\bthen\b|\bif\s*\(\s*\d+\s*[=<>]",
     I + r"\border\s+by\s+\d+\s*(?:--|#|/\*|$)|\bgroup\s+by\s+\S+\s+having\b",
     I + r"/\*!\d{0,5}\s*(?:union|select|and|or|from|where)",
+    # Function calls only SQL makes (no English word): concat(, substring(, pg_sleep(, strcmp(...
+    I + r"\b(?:concat|concat_ws|group_concat|substring|substr|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
+    # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...].
+    I + r"['\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|varchar|regclass|bytea|xml|numeric)\b|['\"]\s*(?:@>|<@|\?\||\?&|#>>?|->>?)\s*['\"a-z]",
+    I + r"\b(?:having|where)\s+\d+\s*[=<>]|\bselect\s+(?:pg_sleep|sleep|benchmark|version|user|database|current_user|@@)\b",
 )
 
 # ---- known-bad-inputs -------------------------------------------------------------------------
@@ -137,16 +143,24 @@ _LOG4J = (
 )
 _SSTI = (
     # Template expressions that reach Python/Java internals or evaluate arithmetic.
-    I + r"(?:\{\{|\{%|\$\{|#\{|\*\{|@\{|<%=?)[^}%>]*(?:__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|code|self)__|\bconfig\b|\brequest\s*\.\s*(?:application|environ)|\bself\s*\.|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\bos\s*\.\s*(?:popen|system)|\bgetruntime\b|\bruntime\b|\bprocessbuilder\b|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bpopen\b|\bsubprocess\b|\bclass\.forname|\bnew\s+java|\bt\s*\(\s*java\.)",
+    *(I + opener + r"[^}%>]*(?:__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|code|self)__|\bconfig\b|\brequest\s*\.\s*(?:application|environ)|\bself\s*\.|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\bos\s*\.\s*(?:popen|system)|\bgetruntime\b|\bruntime\b|\bprocessbuilder\b|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bpopen\b|\bsubprocess\b|\bclass\.forname|\bnew\s+java|\bt\s*\(\s*java\.)" for opener in (r"\{\{", r"\{%", r"(?:\$|#|\*|@)\{", r"<%=?")),
     I + r"(?:\{\{|\$\{|#\{|\*\{|<%=?|\{%|\[\[|\{#)\s*[\d\s'\"]+[*+/%-]\s*[\d\s'\"]+(?:\}\}|\}|%>|%\}|\]\]|#\})",
-    I + r"\{%\s*(?:import|include|extends|set|for|if|macro|call|filter|raw|debug|load|block)\b[^%]*%\}",
+    # Tags that reach the loader or the environment ({% raw %} / {% if %} are ordinary text).
+    I + r"\{%\s*(?:import|include|extends|from|debug|load)\b[^%]*%\}",
     I + r"<#\s*(?:assign|import|include|list|if|macro)\b|freemarker\.template\.utility|\?new\s*\(\s*\)|#set\s*\(\s*\$|\$class\.inspect|#\{\s*[a-z_]+\s*\(",
     I + r"\{\{\s*[a-z_]+\s*\|\s*(?:attr|safe|e|join|format|tojson)\b|\|\s*attr\s*\(|\{\{\s*\[\]\s*\.|\{\{\s*['\"]\s*['\"]\s*\.",
 )
 _CRLF = (
     # A decoded line break followed by an HTTP header name and a colon (response splitting).
-    I + r"[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition|security-policy)|x-[a-z0-9-]+|access-control-[a-z-]+|refresh|host|cache-control|transfer-encoding|connection|link|server|status|www-authenticate|http/\d)\s*:",
+    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|location|content-(?:type|length|disposition|security-policy)|x-[a-z0-9-]+|access-control-[a-z-]+|refresh|host|cache-control|transfer-encoding|connection|link|server|status|www-authenticate|http/\d)\s*:",
     I + r"[\r\n]+\s*http/\d(?:\.\d)?\s+\d{3}\b|[\r\n]{2}\s*<(?:html|script)",
+    # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit.
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+)
+# In bodies line breaks are ordinary (textareas): only response-splitting header names count.
+_CRLF_BODY = (
+    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)",
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
 )
 _JAVA = (
     # Serialized Java objects (raw magic or base64 "rO0AB"), gadget classes, expression languages.
@@ -154,7 +168,24 @@ _JAVA = (
     I + r"\bjava\.(?:lang\.(?:runtime|processbuilder|reflect|class|system)|io\.(?:objectinputstream|file)|net\.url|beans\.xmldecoder|util\.scanner)\b|\bjavax\.(?:naming|script|management)\.|\borg\.apache\.commons\.collections\d*\.|\bcom\.sun\.(?:rowset|org\.apache\.xalan|jndi)\.|\bysoserial\b|\bjdbcrowsetimpl\b|\btemplatesimpl\b|\bbeanutils\.beancomparator\b",
     I + r"\bclass\s*\.\s*(?:module|classloader|protectiondomain)\s*\.|\bgetclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod)|\b(?:runtime|system)\s*\.\s*(?:getruntime|exec)\s*\(|\.\s*getruntime\s*\(\s*\)\s*\.\s*exec\s*\(",
     I + r"[\"']@type[\"']\s*:\s*[\"'][a-z]+\.[a-z]+\.|<\s*java\s+version\s*=|<\s*(?:object|void)\s+class\s*=\s*[\"']java\.",
+    # Fully qualified JDK / gadget classes in user input (deserialization, expression injection).
+    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt)\.[a-z_$][\w$]*|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core)\.",
+    I + r"\b(?:processbuilder|invokertransformer|instantiatetransformer|chainedtransformer|constanttransformer|prototypeclonefactory|prototypeserializationfactory|instantiatefactory|whileclosure|forclosure|clonetransformer|annotationinvocationhandler|badattributevalueexpexception|priorityqueue|lazymap|transformedmap|jdbcrowsetimpl|templatesimpl|xmldecoder|objectinputstream|classloader\.(?:loadclass|definclass))\b",
     I + r"%\{\s*[#(@]|\$\{\s*#|#_memberaccess|@ognl|ognlcontext|#context\s*\[|\.getwriter\s*\(|@java\.lang\.",
+)
+
+_NODE = (
+    # Server-side JavaScript: node-serialize IIFE marker, child_process, prototype pollution,
+    # busy loops (event-loop DoS).
+    I + r"_\$\$nd_func\$\$_|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen)\b|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b",
+    I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
+    I + r"(?:__proto__|constructor\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=]|\[\s*[\"']__proto__[\"']\s*\]",
+    I + r"\bconsole\s*(?:\.\s*\w+|\[\s*[\"']\w+[\"']\s*\])\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
+)
+# Shell globbing and parameter expansion used to spell a path or command without its letters.
+_SHELL_EXPANSION = (
+    I + r"[a-z]\$(?:\{[a-z_]{0,10}\}|@|\*|[a-z_]{0,10}\$)[a-z/]|[a-z/]\$\{?ifs",
+    I + r"/[a-z?*]*\[[a-z!^\-]{1,20}\][a-z?*]*/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?\$?[\"']?[a-z]+[\"']?,[^}]*\}",
 )
 
 # ---- linux-posix / windows ---------------------------------------------------------------------
@@ -167,9 +198,10 @@ _CMD_WORDS = (
     "mkfifo|socat|tftp|base64|xxd|hexdump|getent|systemctl|killall|pkill|passwd|id|ls|pwd|ps|cat|tac",
     "nl|head|tail|rm|cp|mv|awk|gawk|sed|find|grep|dd|env|printenv|echo|printf|sleep|ping|kill|touch",
     "more|less|uptime|hostname|w|who|last|lsof|df|mount|tar|zip|unzip|gzip|openssl|ssh|scp|ftp|dig",
-    "host|traceroute|iptables|export|set|eval|exec|source|xargs|tee",
+    "host|traceroute|iptables|export|set|eval|exec|source|xargs|tee|trap|cd|column|base32|rev|time",
+    "nohup|strace|ltrace|gdb|chroot|setsid|shred|truncate|chmod|ln|diff|cmp|cut|sort|uniq|tr|od|strings",
 )
-_CMD_ARG = r"(?:\s*$|\s*[;|&)\n]|" + SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z]))"
+_CMD_ARG = r"(?:\s*$|\s*[;|&)\n]|\s*[\"']\s*(?:[,}\]]|$)|" + SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z]))"
 _UNIX = (
     *(I + _SEP + "(?:" + words + ")" + _CMD_ARG for words in _CMD_WORDS),
     # Command substitution. Backticks also delimit markdown inline code, so only recon words there.
@@ -181,12 +213,15 @@ _UNIX = (
     I + r"(?:^|[;|&`\s(])(?:/usr)?/bin/(?:ba|z|k|da|c|tc)?sh\b|/bin/(?:cat|ls|id|nc|busybox|echo|uname)\b",
 )
 _UNIX_CMDLINE = (
-    # The same grammar after CMD_LINE removed quoting tricks (w'h'o'am'i, c\at, c^at).
-    I + r"(?:[|&`\n]|\$\(|^\s)\s*(?:whoami|uname|ifconfig|netstat|nslookup|wget|curl|ncat|netcat|passwd|crontab|mkfifo|socat|printenv|getent)\b",
-    I + r"(?:[|&`\n]|\$\(|^\s)\s*(?:cat|tac|more|less|head|tail|nl|grep|awk|sed)(?:\s|\$\{?ifs\}?|<)*/etc/(?:passwd|shadow|group|hosts)\b",
+    # The same grammar after CMD_LINE removed quoting tricks (w'h'o'am'i, c\at, c^at; ";" is a
+    # space there): recon commands, and a file reader aimed at a system file.
+    I + r"(?:^|[\s|&`(=])(?:whoami|uname\s*-[a-z]|ifconfig|netstat\s*-|nslookup\s|wget\s*(?:https?|ftp|-)|curl\s*(?:-|https?)|ncat\s|netcat\s|printenv|getent\s|crontab\s*-|mkfifo\s)",
+    I + r"\b(?:cat|tac|more|less|head|tail|nl|grep|awk|sed|base64|base32|xxd|strings|od|column|rev|cut|sort|uniq|diff)(?:\s|\$\{?ifs\}?|<)*[^\s]*/etc/(?:passwd|shadow|group|hosts|sudoers)\b",
+    I + r"(?:^|[\s|&`(])(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+)*-[a-z]*[ec]\s",
 )
 _WINDOWS = (
     I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|whoami\b|ipconfig\b|systeminfo\b|tasklist\b|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
+    I + r"(?:^|[\s&|(=/])for\s+(?:/[dflr]\s+(?:\"[^\"]*\"\s+)?)?%%?~?[a-z]\s+in\s*\(|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
     I + r"%(?:comspec|systemroot|windir|userprofile|appdata|temp|programfiles|computername|username|path)%|\^%|%[a-z_]+:~-?\d+,\d*%",
     I + r"\b(?:invoke-(?:expression|webrequest|restmethod|command|mimikatz|shellcode)|iex\s*\(|new-object\s+(?:system\.)?net\.webclient|downloadstring\s*\(|downloadfile\s*\(|start-process\b|set-mppreference|add-mppreference|-encodedcommand\b|-enc\s+[a-z0-9+/=]{16,}|frombase64string\s*\(|get-(?:content|childitem|process|wmiobject|itemproperty)\s|\[system\.(?:convert|text\.encoding|reflection)\]|-(?:nop|noprofile|windowstyle\s+hidden|executionpolicy\s+bypass|exec\s+bypass)\b)",
     I + r"\b(?:cmd|command)\.(?:exe|com)\b|\bpowershell\.exe\b|\\\\(?:localhost|127\.0\.0\.1|[a-z0-9.-]+)\\(?:c|admin|ipc)\$",
@@ -199,6 +234,12 @@ _PHP = (
     I + r"\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|input|ogg|rar|ssh2)://",
     I + r"\$_(?:get|post|request|cookie|server|files|env|session)\s*\[|\$globals\s*\[|\$\{\s*[\"']?_(?:get|post|request)",
     I + r"\b[oc]:\d+:\"[a-z_\\][a-z0-9_\\]*\":\d+:\{|\ba:\d+:\{(?:[is]:\d+[:;])",
+    # Variable functions and dynamic calls: $a(1), ${'a'}(11), $$b(2), $_[0](…), @$x(…).
+    I + r"\$+(?:\{[^}]*\}|[a-z_][\w]*)\s*(?:\[[^\]]*\]\s*|/\*[^*]*\*/\s*)*\(\s*[\d\"'$]",
+    I + r"[\[{]php[\]}]|<\?php\b|\bphp://",
+    # Uploading a server-side script: multipart file names and X-Filename-style header values,
+    # including the "name.php." / "name. php" forms some servers normalise back to ".php".
+    I + r"filename\*?\s*=\s*[\"']?[^\"'\r\n;]*\.(?:php\d?|phtml|phar|phps|pht|pgif|shtml|aspx?|jspx?|cgi)\b|\.\s+(?:php\d?|phtml|phar|phps|pht)\b|\.(?:php\d?|phtml|phar|phps|pht)\.+\s*$|\.(?:phtml|phar|phps|pht|php[3-7])\s*$",
     I + r"\bauto_(?:prepend|append)_file\b|\ballow_url_include\b|\bdisable_functions\b|\bopen_basedir\b|\bsafe_mode\b",
 )
 
@@ -217,9 +258,9 @@ _XXE = (
 )
 
 CLASSES: tuple[RuleClass, ...] = (
-    RuleClass("core", "SizeRestrictions_QUERYSTRING", placements=("QUERYARGUMENTS",), size=4096),
-    RuleClass("core", "SizeRestrictions_URIPATH", placements=("URIPATH",), size=2048),
-    RuleClass("core", "SizeRestrictions_Cookie", placements=("COOKIE",), size=10240),
+    RuleClass("core", "SizeRestrictions", placements=("QUERYARGUMENTS",), size=4096),
+    RuleClass("core", "SizeRestrictions", placements=("URIPATH",), size=2048),
+    RuleClass("core", "SizeRestrictions", placements=("COOKIE",), size=10240),
     RuleClass("core", "UserAgent_Scanner", _SCANNERS, placements=("HEADER",)),
     RuleClass("core", "CrossSiteScripting", detector="xss"),
     RuleClass("core", "CrossSiteScriptingGrammar", _XSS, chains=("DEC", "B64")),
@@ -231,9 +272,12 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("known-bad-inputs", "Log4JRCE", _LOG4J, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "TemplateInjection", _SSTI, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "CRLFInjection", _CRLF, placements=NO_BODY, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "CRLFInjectionBody", _CRLF_BODY, placements=("BODY",), chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "JavaDeserializationRCE", _JAVA, chains=("DEC", "B64")),
-    RuleClass("linux-posix", "UNIXShellCommands", _UNIX, chains=("DEC", "B64")),
+    RuleClass("linux-posix", "UNIXShellCommands", _UNIX, chains=("DEC", "B64", "CMD")),
     RuleClass("linux-posix", "UNIXShellCommandsUnquoted", _UNIX_CMDLINE, chains=("CMD",)),
+    RuleClass("linux-posix", "UNIXShellExpansion", _SHELL_EXPANSION, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER")),
     RuleClass("windows", "WindowsShellCommands", _WINDOWS, chains=("DEC", "B64")),
     RuleClass("php", "PHPHighRiskMethods", _PHP, chains=("DEC", "B64")),
     RuleClass("nosql", "NoSQLOperators", _NOSQL, chains=("DEC", "B64")),

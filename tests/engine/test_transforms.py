@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from wafproxy.engine.transforms import (
+    EXTENSIONS,
     MAX_VALUE_CHARS,
     TRANSFORMS,
     UNSUPPORTED,
@@ -69,8 +70,9 @@ def test_case(case: dict[str, str]) -> None:
 def test_every_aws_type_is_registered_or_explicitly_unsupported() -> None:
     aws = _botocore_types()
     assert ORIGINAL_21 <= set(TRANSFORMS)
-    assert aws == set(TRANSFORMS) | set(UNSUPPORTED)
+    assert aws == (set(TRANSFORMS) - EXTENSIONS) | set(UNSUPPORTED)
     assert not set(TRANSFORMS) & set(UNSUPPORTED)
+    assert not aws & EXTENSIONS  # an extension must never shadow an AWS type
 
 
 def test_every_registered_type_has_a_positive_and_a_negative_case() -> None:

@@ -83,6 +83,17 @@ def _arguments(value: str) -> list[str] | None:
     return out
 
 
+# libinjection reads "<?" as an HTML bogus comment (an old-IE vector) and flags every XML document;
+# the declaration itself cannot run script, so it is skipped. Bounded: one short, fixed-shape prefix.
+_XML_DECL = re.compile(r"<\?xml[^<>?]{0,200}\?>")
+
+
+def _without_xml_declaration(value: str) -> str:
+    if "<?" not in value:
+        return value
+    return _XML_DECL.sub("", value, count=1)
+
+
 def _for_libinjection(value: str) -> str:
     """A str libinjection can encode: raw invalid bytes become U+FFFD (see module docstring)."""
     try:
@@ -121,6 +132,7 @@ def is_xss(value: str) -> bool:
     """XssMatchStatement: ``is_xss("<img src=x onerror=alert(1)>") is True``; ``is_xss("a < b")`` False."""
     if not value:
         return False
+    value = _without_xml_declaration(value)
     args = _arguments(value)
     if args is None:
         return _libinjection_xss(value)

@@ -25,6 +25,7 @@ from ._bytes import from_bytes, to_bytes
 from ._registry import TRANSFORMS, Transform
 
 __all__ = [
+    "EXTENSIONS",
     "MAX_VALUE_CHARS",
     "TRANSFORMS",
     "UNSUPPORTED",
@@ -62,6 +63,11 @@ UNSUPPORTED = MappingProxyType(
         "JS_DECODE_EXT": "AWS does not document its exact steps; use JS_DECODE",
     }
 )
+
+
+#: wafproxy's own types (not in AWS's enum), used by the managed rule groups; documented in
+#: docs/managed-rules.md. Valid-looking WAFv2 names, so rule files stay AWS-shaped.
+EXTENSIONS = frozenset({"NFKC_NORMALIZE", "BASE64_DECODE_EMBEDDED", "UNICODE_ESCAPE_DECODE"})
 
 
 def apply_chain(chain: tuple[str, ...], value: str) -> str:

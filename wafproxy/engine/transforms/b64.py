@@ -53,9 +53,9 @@ def base64_decode_ext(value: str) -> str:
     return _decode_clean(ascii_only.decode("ascii"))
 
 
-# A base64 token inside text: 16+ alphabet characters (12+ decoded bytes), optional padding.
+# A base64 token inside text: 12+ alphabet characters (9+ decoded bytes), optional padding.
 # One character class under a bounded-start repetition: linear, no nested quantifiers.
-_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
 _MAX_TOKENS = 64
 
 
@@ -70,7 +70,7 @@ def base64_decode_embedded(value: str) -> str:
 
     ``"id=JHtqbmRpOmxkYXA6Ly94fQ==&x=1"`` -> ``"${jndi:ldap://x}"``. Attackers hide payloads
     in one base64 parameter of a form, query or cookie; BASE64_DECODE_EXT would merge the whole
-    value into noise. Tokens of 16+ characters are decoded (standard or URL-safe alphabet) and kept
+    value into noise. Tokens of 12+ characters are decoded (standard or URL-safe alphabet) and kept
     when the result is mostly printable text (binary such as images is dropped); the decoded
     texts are joined with newlines. At most 64 tokens per value. No token: ``""``.
     """

@@ -100,3 +100,32 @@ def css_decode(value: str) -> str:
     if "\\" not in value:
         return value
     return from_bytes(_CSS.sub(_css, to_bytes(value)))
+
+
+_UNICODE_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|x([0-9a-fA-F]{2}))")
+
+
+def _unicode_char(match: re.Match[str]) -> str:
+    digits = match.group(1) or match.group(2) or match.group(3)
+    code = int(digits, 16)
+    if code > 0x10FFFF:
+        return match.group(0)
+    return chr(code)
+
+
+@register("UNICODE_ESCAPE_DECODE")
+def unicode_escape_decode(value: str) -> str:
+    """wafproxy extension: ``\\uHHHH``, ``\\u{H..}``, ``\\xHH`` -> the character; nothing else.
+
+    ``"\\u003cscript\\u003e"`` -> ``"<script>"``; ``"..\\\\..\\\\boot.ini"`` is unchanged. JSON and
+    JavaScript escapes hide markup and line breaks, but JS_DECODE also eats every other backslash,
+    which erases Windows paths (``..\\..\\``) and shell escapes other rules look for. A JSON
+    surrogate pair (``\\ud83d\\ude00``) becomes the one character it encodes.
+    """
+    if "\\" not in value:
+        return value
+    out = _UNICODE_ESCAPE.sub(_unicode_char, value)
+    if any("\ud800" <= ch <= "\udbff" for ch in out):
+        # Join surrogate pairs; lone surrogates (and the U+DC80.. byte escapes) stay as they are.
+        out = out.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+    return out

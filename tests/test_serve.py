@@ -481,3 +481,48 @@ def test_malformed_requests_are_logged(upstream: tuple[RunningServer, Upstream],
         output = proc.stdout.read().decode() if proc.stdout else ""
     assert "Invalid HTTP request received" in output
     assert "Request head over 65536 bytes refused" in output
+
+
+def test_sighup_with_workers_replaces_them_and_keeps_them_on_a_broken_acl(
+    upstream: tuple[RunningServer, Upstream], tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import time
+
+    server, _ = upstream
+    acl = tmp_path / "acl.json"
+    acl.write_text(json.dumps(acl_document()))
+    port, admin = free_port(), free_port()
+    args = (
+        "serve",
+        "--upstream",
+        server.url,
+        "--acl",
+        str(acl),
+        "--workers",
+        "2",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--admin-listen",
+        f"127.0.0.1:{admin}",
+    )
+    attack = f"http://127.0.0.1:{port}/?q=%3Cscript%3E"
+    with wafproxy_process(*args, wait_ports=(port, admin)) as proc:
+        assert httpx.get(attack).status_code == 403
+        acl.write_text("{broken")
+        os.kill(proc.pid, signal.SIGHUP)
+        time.sleep(1)  # let uvicorn try (and fail) to start a replacement: not a timing assert
+        assert httpx.get(attack, headers={"connection": "close"}).status_code == 403
+        relaxed = acl_document()
+        relaxed["Rules"] = relaxed["Rules"][1:]
+        acl.write_text(json.dumps(relaxed))
+        deadline = time.monotonic() + 40
+        os.kill(proc.pid, signal.SIGHUP)
+        while httpx.get(attack, headers={"connection": "close"}).status_code != 200:
+            assert time.monotonic() < deadline, "workers never picked up the new ACL"
+            time.sleep(0.2)
+        proc.terminate()
+        proc.wait(timeout=20)
+        output = proc.stdout.read().decode() if proc.stdout else ""
+    assert "web ACL invalid, this worker does not start" in output

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
 from wafproxy.asgi.upstream import UpstreamConfig
 from wafproxy.engine.compiler import CompiledWebACL
+from wafproxy.engine.errors import WebAclError
 from wafproxy.ports import EventSink
 from wafproxy.settings import Settings
 from wafproxy.stores.memory import MemoryRateStore
@@ -159,8 +161,15 @@ def create_app() -> ASGIApp:
         # and misnumber backups. Ship ``PATH.*``.
         settings = dataclasses.replace(settings, waf_log=f"{settings.waf_log}.{os.getpid()}")
         logger.info("worker %d writes the WAF log to %s", os.getpid(), settings.waf_log)
+    try:
+        acl = load_web_acl(settings.acl)
+    except WebAclError as exc:
+        # On SIGHUP uvicorn replaces workers one by one; a worker that cannot start leaves the old
+        # one serving. One clear line rather than a traceback.
+        logger.error("web ACL invalid, this worker does not start (running workers keep theirs): %s", exc)
+        raise SystemExit(2) from None
     sink, metrics, closeables = build_event_sink(settings)
-    data = build_data_path(settings, event_sink=sink, metrics=metrics)
+    data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics)
     data.closeables.extend(closeables)
     return data.app
 

@@ -80,7 +80,7 @@ def uvicorn_in_thread(app: Any, *, host: str = "127.0.0.1", **config: Any) -> It
         sock.close()
 
 
-def wait_for_port(host: str, port: int, timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(host: str, port: int, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:

@@ -6,11 +6,22 @@ embedded default (memory, SQLite, in-process) and the scale-out one (Redis, HTTP
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from wafproxy.engine.ratecheck import RateCheck
     from wafproxy.events import RequestEvent
+
+
+class RateVerdictLike(Protocol):
+    """What ``decide`` answers (``stores.memory.RateVerdict``): refuse, and when to retry."""
+
+    @property
+    def refused(self) -> bool: ...
+
+    @property
+    def retry_after_seconds(self) -> int: ...
 
 
 @runtime_checkable
@@ -21,17 +32,35 @@ class Clock(Protocol):
 
 
 class RateStore(Protocol):
-    """Synchronous rate counting (in-process memory)."""
+    """Synchronous rate counting (in-process memory: ``stores.memory.MemoryRateStore``)."""
 
     def hit(self, check: RateCheck, now: float) -> bool:
         """Record one request for ``check.key``; True when it is over the limit (refuse it)."""
         ...
 
+    def decide(self, check: RateCheck, now: float) -> RateVerdictLike:
+        """``hit`` plus when the key may send again: the 429's ``Retry-After`` (issue 5)."""
+        ...
+
+    def limited_keys(self, rule_id: str, now: float) -> list[str]:
+        """Keys whose next request would be refused (GetRateBasedStatementManagedKeys)."""
+        ...
+
+    def forget_rules(self, keep: Iterable[str]) -> None:
+        """After a reload: drop the counters of every rule id not in ``keep``."""
+        ...
+
 
 class AsyncRateStore(Protocol):
-    """Rate counting shared across processes or hosts (Redis)."""
+    """Rate counting shared across processes or hosts (``stores.redis.RedisRateStore``)."""
 
     async def hit(self, check: RateCheck, now: float) -> bool: ...
+
+    async def decide(self, check: RateCheck, now: float) -> RateVerdictLike: ...
+
+    async def limited_keys(self, rule_id: str, now: float) -> list[str]: ...
+
+    def forget_rules(self, keep: Iterable[str]) -> None: ...
 
 
 class EventSink(Protocol):

@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.client_ip import TrustedProxies
-from wafproxy.asgi.responses import ENGINE_ERROR, response_for, send_response
+from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for, send_response
 from wafproxy.engine import evaluate_steps
 from wafproxy.engine.compiler import CompiledWebACL
-from wafproxy.engine.decision import Action, Decision
+from wafproxy.engine.decision import Action, Decision, RuleType
 from wafproxy.engine.request import WafRequest
 from wafproxy.events import RequestEvent
 from wafproxy.ports import AsyncRateStore, EventSink, RateStore
@@ -59,6 +59,20 @@ def _compile(acl: str | Path | CompiledWebACL) -> CompiledWebACL:
     if not isinstance(acl, CompiledWebACL):
         raise TypeError(f"acl must be a path or a CompiledWebACL, got {type(acl).__name__}")
     return acl
+
+
+def rate_rule_ids(acl: CompiledWebACL) -> set[str]:
+    """The ``RateCheck.rule_id`` of every rate-based rule in ``acl`` (groups included): what a
+    rate store keeps on reload (``forget_rules``)."""
+    out: set[str] = set()
+    stack = list(acl.rules)
+    while stack:
+        rule = stack.pop()
+        if rule.rate is not None:
+            out.add(rule.rate_id)
+        if rule.group is not None:
+            stack.extend(rule.group.rules)
+    return out
 
 
 def _downstream_scope(scope: Scope, request: WafRequest, decision: Decision) -> Scope:
@@ -103,6 +117,8 @@ class WafMiddleware:
         self._any_trusted = bool(self._trusted)  # no trusted proxy: the peer is the client, skip XFF
         self._sink = event_sink
         self._rate_store = rate_store
+        # ``decide`` (RateVerdict: refusal + Retry-After) when the store has it, else bare ``hit``.
+        self._store_decides = rate_store is not None and hasattr(rate_store, "decide")
         self._fail_open = fail_mode == "open"
         self._source = source
         self._clock = clock
@@ -117,9 +133,18 @@ class WafMiddleware:
     def acl(self) -> CompiledWebACL:
         return self._acl
 
+    @property
+    def rate_store(self) -> RateStore | AsyncRateStore | None:
+        return self._rate_store
+
     def swap_acl(self, compiled: CompiledWebACL) -> None:
-        """Install a newly compiled ACL; in-flight requests finish on the one they started with."""
+        """Install a newly compiled ACL; in-flight requests finish on the one they started with.
+
+        The rate store forgets the rules the new ACL dropped (kept rules keep counting)."""
         self._acl = _compile(compiled)
+        forget = getattr(self._rate_store, "forget_rules", None)
+        if forget is not None:
+            forget(rate_rule_ids(self._acl))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -148,7 +173,7 @@ class WafMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         request = self._request(scope, body[:limit], len(body), more)
-        decision, eval_seconds = await self._decide(acl, request)
+        decision, eval_seconds, retry_after = await self._decide(acl, request)
 
         if decision.action in (Action.ALLOW, Action.COUNT):
             try:
@@ -159,7 +184,13 @@ class WafMiddleware:
                 raise
         else:
             failed = decision.terminating_rule_id == ENGINE_ERROR_RULE_ID
-            resp = ENGINE_ERROR if failed else response_for(decision)
+            if failed:
+                resp = ENGINE_ERROR
+            elif (retry_after and decision.custom_response is None
+                  and decision.terminating_rule_type is RuleType.RATE_BASED):
+                resp = rate_limited(retry_after)  # issue 5: a rate refusal is a 429 with Retry-After
+            else:
+                resp = response_for(decision)
             status = await send_response(send, resp, head_only=request.method == "HEAD")
         if self._sink is not None:
             forwarded = decision.action in (Action.ALLOW, Action.COUNT)
@@ -211,7 +242,7 @@ class WafMiddleware:
         started = self._clock()
         acl = self._acl
         request = self._request(scope, b"", 0, False)
-        decision, eval_seconds = await self._decide(acl, request)
+        decision, eval_seconds, _ = await self._decide(acl, request)
         status = 101
         if decision.action in (Action.ALLOW, Action.COUNT):
             scope = _downstream_scope(scope, request, decision)
@@ -264,8 +295,10 @@ class WafMiddleware:
             peer_ip=peer,
         )
 
-    async def _decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float]:
+    async def _decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
+        """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
         t0 = time.perf_counter()
+        retry_after = 0
         try:
             steps = evaluate_steps(acl, request)
             store = self._rate_store
@@ -274,7 +307,14 @@ class WafMiddleware:
                 check = next(steps)
                 while True:
                     limited = False
-                    if store is not None:
+                    if store is not None and self._store_decides:
+                        verdict = store.decide(check, now)  # type: ignore[union-attr]
+                        if inspect.isawaitable(verdict):
+                            verdict = await verdict
+                        limited = verdict.refused
+                        if limited and verdict.retry_after_seconds > retry_after:
+                            retry_after = verdict.retry_after_seconds
+                    elif store is not None:
                         answer = store.hit(check, now)
                         limited = bool(await answer if inspect.isawaitable(answer) else answer)
                     elif not self._warned_no_store:
@@ -306,7 +346,7 @@ class WafMiddleware:
                 decision = Decision(Action.ALLOW, terminating_rule_id=FAIL_OPEN_RULE_ID)
             else:
                 decision = Decision(Action.BLOCK, terminating_rule_id=ENGINE_ERROR_RULE_ID)
-        return decision, time.perf_counter() - t0
+        return decision, time.perf_counter() - t0, retry_after
 
     def _emit(
         self,

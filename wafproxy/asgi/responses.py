@@ -21,6 +21,15 @@ CAPTCHA = CustomResponse(405, body=b"CAPTCHA required: this client has not solve
 CHALLENGE = CustomResponse(202, body=b"Challenge required: this client has not passed a challenge yet.\n")
 ENGINE_ERROR = CustomResponse(500, body=b"Internal error: the request could not be inspected.\n")
 
+RATE_LIMITED_BODY = b"Too many requests: slow down and retry later.\n"
+
+
+def rate_limited(retry_after_seconds: int) -> CustomResponse:
+    """A rate-based rule's Block without a custom response: 429 and when to come back (issue 5).
+    AWS answers 403 there; clients and SDKs back off properly only on 429 + Retry-After."""
+    return CustomResponse(429, headers=(("Retry-After", str(retry_after_seconds)),), body=RATE_LIMITED_BODY)
+
+
 _DEFAULTS = {Action.BLOCK: BLOCKED, Action.CAPTCHA: CAPTCHA, Action.CHALLENGE: CHALLENGE}
 
 

@@ -20,6 +20,7 @@ from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.slots import RawSlot, Slot
 from wafproxy.engine.transforms import apply_chain
+from wafproxy.engine.transforms.identity import Guard
 
 T = TypeVar("T")
 EXCERPT = 64  # characters of a transformed value kept as evidence
@@ -32,7 +33,7 @@ class GroupHits:
 
 
 class EvalContext:
-    __slots__ = ("request", "groups", "labels", "_label_set", "details", "_raw", "_values", "_scans", "_memo")
+    __slots__ = ("request", "groups", "labels", "_label_set", "details", "_raw", "_values", "_scans", "_memo", "_detected")
 
     def __init__(self, request: WafRequest, groups: tuple[PatternGroup, ...]) -> None:
         self.request = request
@@ -44,6 +45,7 @@ class EvalContext:
         self._values: dict[Slot, FieldValues] = {}
         self._scans: dict[int, GroupHits] = {}
         self._memo: dict[object, object] = {}
+        self._detected: dict[tuple[tuple[str, str], str], bool] = {}
 
     def add_label(self, label: str) -> None:
         if label not in self._label_set:
@@ -71,7 +73,7 @@ class EvalContext:
                     self._raw[slot.raw] = base
             step = slot.step
             if step and base.values:
-                found = FieldValues(tuple([(n, apply_chain(step, v)) for n, v in base.values]), base.forced)
+                found = _transformed(base, step, slot.unchanged)
             else:
                 found = base
             self._values[slot] = found
@@ -94,7 +96,11 @@ class EvalContext:
             hits: dict[int, tuple[str, str]] = {}
             if fv.forced is None:
                 scan = group.pattern_set.scan
+                seen: set[str] = set()
                 for name, value in fv.values:
+                    if value in seen:
+                        continue  # an identical value scans identically (e.g. several "")
+                    seen.add(value)
                     for pid in scan(value):
                         if pid not in hits:
                             hits[pid] = (name, value)
@@ -111,9 +117,37 @@ class EvalContext:
             self._memo[key] = value
             return value
 
+    def detected(self, key: tuple[str, str], detect: Callable[[str], bool], value: str) -> bool:
+        """``detect(value)`` once per request per (detector, level, value): slots whose chains
+        leave a value unchanged, and fields holding the same value, share one detector run."""
+        k = (key, value)
+        found = self._detected.get(k)
+        if found is None:
+            found = self._detected[k] = detect(value)
+        return found
+
     def evidence(self, condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> None:
         data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
         spec = slot.field
         self.details.append(
             MatchDetail(condition, spec.location, data, name, spec.describe(), slot.chain, pattern)
         )
+
+
+def _transformed(base: FieldValues, step: tuple[str, ...], unchanged: Guard | None) -> FieldValues:
+    """``base`` after ``step``; values the step cannot change are kept without calling it, and
+    when none changes, ``base`` itself is returned (no allocation)."""
+    if unchanged is None:
+        return FieldValues(tuple([(n, apply_chain(step, v)) for n, v in base.values]), base.forced)
+    out: list[tuple[str, str]] | None = None
+    for i, (name, value) in enumerate(base.values):
+        if unchanged(value):
+            if out is not None:
+                out.append((name, value))
+            continue
+        if out is None:
+            out = list(base.values[:i])
+        out.append((name, apply_chain(step, value)))
+    if out is None:
+        return base
+    return FieldValues(tuple(out), base.forced)

@@ -64,8 +64,10 @@ class DetectorMatch(Stmt):
             return fv.forced
 
         def run() -> tuple[str, str] | None:
+            detected = ctx.detected
+            key = (self.condition, self.level)
             for name, value in fv.values:
-                if self.detect(value):
+                if detected(key, self.detect, value):
                     return name, value
             return None
 

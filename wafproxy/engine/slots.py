@@ -8,6 +8,7 @@ of re-hashing a seven-field spec on every lookup.
 from __future__ import annotations
 
 from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.transforms.identity import Guard, unchanged_guard
 
 Chain = tuple[str, ...]
 
@@ -35,7 +36,7 @@ class Slot:
     than the transformations it saves (measured on the shipped managed groups).
     """
 
-    __slots__ = ("field", "chain", "raw", "parent", "step")
+    __slots__ = ("field", "chain", "raw", "parent", "step", "unchanged")
 
     def __init__(self, field: FieldSpec, chain: Chain, raw: RawSlot) -> None:
         self.field = field
@@ -43,6 +44,8 @@ class Slot:
         self.raw = raw
         self.parent: Slot | None = None
         self.step: Chain = chain
+        # True for a value ``step`` cannot change (transforms/identity.py): kept without work.
+        self.unchanged: Guard | None = unchanged_guard(chain)
 
     def __repr__(self) -> str:
         return f"Slot({self.field.describe()}, {'>'.join(self.chain) or 'NONE'})"
@@ -69,6 +72,7 @@ class SlotTable:
                 parent = self._slots.get((field, chain[:k]))
                 if parent is not None:
                     slot.parent, slot.step = parent, chain[k:]
+                    slot.unchanged = unchanged_guard(slot.step)
                     break
 
     def __len__(self) -> int:

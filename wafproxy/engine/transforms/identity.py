@@ -1,0 +1,75 @@
+"""Which transformation chains cannot change a given value: the per-request fast path.
+
+Most benign values carry none of the characters a decoder acts on (``%`` for URL_DECODE, ``&``
+for HTML_ENTITY_DECODE, ``\\`` for UNICODE_ESCAPE_DECODE, NUL for REMOVE_NULLS, non-ASCII for
+NFKC_NORMALIZE, …). For such a value the whole chain is the identity, so the evaluator keeps the
+value as it is instead of calling each step: if no step's trigger occurs in the value, the first
+step returns it unchanged, so the second sees the same value, and so on.
+
+A transformation is listed here only with its trigger characters; one not listed (CMD_LINE,
+BASE64_DECODE_EMBEDDED, …) makes the chain unguarded and it always runs. The property test in
+``tests/engine/test_identity.py`` checks every entry against the registered function, so a
+change to a transformation that breaks its entry fails a test instead of a decision.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+
+__all__ = ["UNCHANGED_UNLESS", "unchanged_guard"]
+
+_UPPER = string.ascii_uppercase
+_WS = " \t\n\r\x0b\x0c"
+
+#: name -> (characters whose presence may make it change the value, changes any non-ASCII value)
+UNCHANGED_UNLESS: dict[str, tuple[str, bool]] = {
+    "NONE": ("", False),
+    "URL_DECODE": ("%+", False),
+    "URL_DECODE_UNI": ("%+", False),
+    "HTML_ENTITY_DECODE": ("&", False),
+    "UNICODE_ESCAPE_DECODE": ("\\", False),
+    "NFKC_NORMALIZE": ("", True),
+    "UTF8_TO_UNICODE": ("", True),
+    "REMOVE_NULLS": ("\x00", False),
+    "REPLACE_NULLS": ("\x00", False),
+    "LOWERCASE": (_UPPER, False),
+    "REMOVE_WHITESPACE": (_WS, True),
+    "COMPRESS_WHITE_SPACE": (_WS, True),
+    "TRIM": (_WS, True),
+    "TRIM_LEFT": (_WS, True),
+    "TRIM_RIGHT": (_WS, True),
+}
+
+Guard = Callable[[str], bool]
+
+
+def unchanged_guard(chain: tuple[str, ...]) -> Guard | None:
+    """A predicate true only for values ``chain`` returns unchanged; None when no step is known.
+
+    The character test is one regex character class (no quantifier, no alternation: a linear
+    scan that cannot backtrack), or ``str.isascii`` alone, both in C.
+    """
+    if not chain:
+        return None
+    triggers: set[str] = set()
+    ascii_only = False
+    for name in chain:
+        known = UNCHANGED_UNLESS.get(name)
+        if known is None:
+            return None
+        triggers.update(known[0])
+        ascii_only = ascii_only or known[1]
+    if not triggers:
+        if ascii_only:
+            return str.isascii
+        return _always
+    search = re.compile("[" + "".join(re.escape(c) for c in sorted(triggers)) + "]").search
+    if ascii_only:
+        return lambda value: value.isascii() and search(value) is None
+    return lambda value: search(value) is None
+
+
+def _always(value: str) -> bool:
+    return True

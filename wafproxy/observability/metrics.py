@@ -22,6 +22,9 @@ from __future__ import annotations
 import os
 import platform
 import threading
+from bisect import bisect_left
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from prometheus_client import (
@@ -66,6 +69,7 @@ _CAP_RESULT = 8
 _CAP_SINK = 32
 # Cached label children (saves the labels() lookup on the hot path); beyond this, no caching.
 _CHILD_CACHE_MAX = 20000
+_CAP_STATUS = 1024
 
 
 class _Cap:
@@ -106,6 +110,58 @@ def mark_process_dead(pid: int) -> None:
         _mp.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
+class _Bound:
+    """The series one request of a (web ACL, action) touches, as ready-to-call functions."""
+
+    __slots__ = ("requests", "evaluation", "body", "oversize")
+
+    def __init__(
+        self,
+        requests: Callable[[], None],
+        evaluation: Callable[[float], None],
+        body: Callable[[float], None],
+        oversize: Callable[[], None],
+    ) -> None:
+        self.requests = requests
+        self.evaluation = evaluation
+        self.body = body
+        self.oversize = oversize
+
+
+def _incrementer(child: Any) -> Callable[[], None]:
+    """``child.inc()`` without its per-call checks: the value's own ``inc(1)`` (thread-safe in
+    both value classes). Falls back to ``child.inc`` if prometheus-client's layout changes."""
+    value = getattr(child, "_value", None)
+    if value is None or not hasattr(value, "inc"):
+        return child.inc  # type: ignore[no-any-return]
+    return partial(value.inc, 1)
+
+
+def _observer(child: Any) -> Callable[[float], None]:
+    """``child.observe`` with a binary search over the bucket bounds instead of a linear scan
+    and per-call checks: the same sum and the same bucket (the first bound >= amount, as
+    ``Histogram.observe``). Falls back to ``child.observe`` if the layout is not the known one."""
+    bounds = getattr(child, "_upper_bounds", None)
+    buckets = getattr(child, "_buckets", None)
+    total = getattr(child, "_sum", None)
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        return child.observe  # type: ignore[no-any-return]
+    bounds = list(bounds)
+    n = len(bounds)
+    add_sum = total.inc
+    slow = child.observe
+
+    def observe(amount: float) -> None:
+        i = bisect_left(bounds, amount)
+        if i >= n or amount != amount:  # NaN (or no +Inf bound): prometheus-client decides
+            slow(amount)
+            return
+        add_sum(amount)
+        buckets[i].inc(1)
+
+    return observe
+
+
 class WafMetrics:
     """The metric registry of one wafproxy process, and an ``EventSink``.
 
@@ -125,6 +181,9 @@ class WafMetrics:
         self._cap_result = _Cap(_CAP_RESULT)
         self._cap_sink = _Cap(_CAP_SINK)
         self._children: dict[tuple[object, ...], Any] = {}
+        # Per (web ACL, action): the bound series one request touches (see ``_bind``).
+        self._bound: dict[tuple[str, object], _Bound] = {}
+        self._upstream_bound: dict[object, Callable[[], None]] = {}
 
         self.requests = Counter(
             "wafproxy_requests",
@@ -227,6 +286,7 @@ class WafMetrics:
             registry=r,
         )
         self.build_info(__version__)
+        self._upstream_observe = _observer(self.upstream_duration)
 
     # -- per request -------------------------------------------------------------------------
 
@@ -239,25 +299,54 @@ class WafMetrics:
                 self._children[key] = child
         return child
 
+    def _bind(self, web_acl: str, action: Any) -> _Bound:
+        acl = self._cap_acl(web_acl)
+        bound = _Bound(
+            _incrementer(self._child(self.requests, acl, action.value)),
+            _observer(self._child(self.evaluation_duration, acl)),
+            _observer(self._child(self.request_body_bytes, acl)),
+            _incrementer(self._child(self.oversize_requests, acl)),
+        )
+        if len(self._bound) < _CHILD_CACHE_MAX:
+            self._bound[(web_acl, action)] = bound
+        return bound
+
     def observe(self, event: RequestEvent) -> None:
         """Count one request. Upstream series are recorded here when the request was forwarded
-        (``event.upstream_seconds`` set); do not also call ``upstream_request`` for it."""
-        acl = self._cap_acl(event.web_acl)
+        (``event.upstream_seconds`` set); do not also call ``upstream_request`` for it.
+
+        Hot path (once per request): the series a (web ACL, action) touches are bound once and
+        kept (``_Bound``), so a benign request costs two counter increments and three histogram
+        bucket increments, with no label lookups.
+        """
         decision = event.decision
-        self._child(self.requests, acl, decision.action.value).inc()
-        for match in decision.matches or decision.non_terminating:
-            group = self._cap_group(match.rule_group) if match.rule_group else ""
-            self._child(
-                self.rule_matches, acl, group, self._cap_rule(match.rule_name), match.action.value
-            ).inc()
-        for label in decision.labels:
-            self._child(self.label_matches, acl, self._cap_label(label)).inc()
-        self._child(self.evaluation_duration, acl).observe(event.evaluation_seconds)
-        self._child(self.request_body_bytes, acl).observe(event.request.body_size)
+        bound = self._bound.get((event.web_acl, decision.action))
+        if bound is None:
+            bound = self._bind(event.web_acl, decision.action)
+        bound.requests()
+        bound.evaluation(event.evaluation_seconds)
+        bound.body(event.request.body_size)
         if decision.oversize:
-            self._child(self.oversize_requests, acl).inc()
+            bound.oversize()
+        matches = decision.matches or decision.non_terminating
+        if matches or decision.labels:
+            acl = self._cap_acl(event.web_acl)
+            for match in matches:
+                group = self._cap_group(match.rule_group) if match.rule_group else ""
+                self._child(
+                    self.rule_matches, acl, group, self._cap_rule(match.rule_name), match.action.value
+                ).inc()
+            for label in decision.labels:
+                self._child(self.label_matches, acl, self._cap_label(label)).inc()
         if event.upstream_seconds is not None:
-            self.upstream_request(event.response_status, event.upstream_seconds)
+            status = event.response_status
+            inc = self._upstream_bound.get(status)
+            if inc is None:
+                inc = _incrementer(self._child(self.upstream_requests, _status_code(status)))
+                if len(self._upstream_bound) < _CAP_STATUS:
+                    self._upstream_bound[status] = inc
+            inc()
+            self._upstream_observe(event.upstream_seconds)
 
     emit = observe
 

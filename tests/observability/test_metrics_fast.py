@@ -1,0 +1,46 @@
+"""The metrics hot path (pre-bound series, binary-searched buckets) records exactly what
+prometheus-client's own ``inc``/``observe`` record."""
+
+from __future__ import annotations
+
+import math
+
+from prometheus_client import CollectorRegistry, Histogram
+
+from wafproxy.observability.metrics import EVALUATION_BUCKETS, _observer
+
+
+def _samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for metric in registry.collect():
+        for s in metric.samples:
+            if s.name.endswith("_created"):
+                continue
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_observer_matches_histogram_observe() -> None:
+    amounts = [0.0, 5e-6, 5.1e-6, 1e-5, 3e-4, 0.25, 0.2500001, 7.0, math.inf, -1.0]
+    amounts += [b for b in EVALUATION_BUCKETS] + [b * 1.0000001 for b in EVALUATION_BUCKETS]
+    ref_reg, fast_reg = CollectorRegistry(), CollectorRegistry()
+    ref = Histogram("h", "h", ["a"], buckets=EVALUATION_BUCKETS, registry=ref_reg).labels("x")
+    fast_child = Histogram("h", "h", ["a"], buckets=EVALUATION_BUCKETS, registry=fast_reg).labels("x")
+    fast = _observer(fast_child)
+    assert fast is not fast_child.observe  # the fast path is in use
+    for amount in amounts:
+        ref.observe(amount)
+        fast(amount)
+    assert _samples(fast_reg) == _samples(ref_reg)
+
+
+def test_observer_nan_goes_where_prometheus_puts_it() -> None:
+    ref_reg, fast_reg = CollectorRegistry(), CollectorRegistry()
+    ref = Histogram("h", "h", buckets=(1.0, 2.0), registry=ref_reg)
+    fast = _observer(Histogram("h", "h", buckets=(1.0, 2.0), registry=fast_reg))
+    ref.observe(math.nan)
+    fast(math.nan)
+    a, b = _samples(ref_reg), _samples(fast_reg)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert (math.isnan(a[key]) and math.isnan(b[key])) or a[key] == b[key], key

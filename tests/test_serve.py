@@ -444,7 +444,7 @@ def test_sighup_reloads_the_acl_and_keeps_it_when_the_new_one_is_broken(
             return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
 
         deadline = time.monotonic() + 20
-        while reloads("error") < 1:  # waiting for the signal to be handled, not timing it
+        while reloads("failure") < 1:  # waiting for the signal to be handled, not timing it
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert httpx.get(attack).status_code == 403  # the broken file changed nothing

@@ -23,7 +23,6 @@ import ssl
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +39,8 @@ if TYPE_CHECKING:  # the compiler is imported when serving, not for `wafproxy ve
 
 SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli",)
 EXIT_CONFIG = 2
+# By name: importing their modules here would slow ``wafproxy version`` down.
+_CONFIG_ERRORS = frozenset({"StoreError", "CredentialsError", "PolicyError", "RootKeyError", "KeyStoreError"})
 GRACEFUL_SHUTDOWN_SECONDS = 25
 logger = logging.getLogger("wafproxy.cli")
 
@@ -78,12 +79,14 @@ def log_config(level: str) -> dict[str, Any]:
 
 
 def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
-    """The data-path server: uvloop + httptools (with our head limits), no access log.
+    """The data-path server: uvloop + httptools (with our head limits), no access log, and the
+    shield's server half (``server_limits``: header timeout, connections per client, keep-alive,
+    concurrency). ``extra`` overrides (``http=`` a protocol class bound to this process's limits).
 
     ``proxy_headers=False``: uvicorn would otherwise rewrite the client address from
     X-Forwarded-For for 127.0.0.1 peers; client IP resolution is ours alone (``client_ip.py``).
     """
-    from wafproxy.asgi.app import BoundedHttpToolsProtocol
+    from wafproxy.asgi.shield import ShieldHttpToolsProtocol, server_limits
 
     tls: dict[str, Any] = {}
     if settings.tls_cert is not None:
@@ -91,22 +94,25 @@ def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
                "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None}
     if settings.client_ca is not None:
         tls.update(ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(settings.client_ca))
+    # The base protocol class by default: a class made at run time cannot be pickled to workers.
+    options: dict[str, Any] = {**server_limits(), "http": ShieldHttpToolsProtocol, **tls, **extra}
     return uvicorn.Config(
         app, host=settings.listen.host, port=settings.listen.port, loop="uvloop",
-        http=BoundedHttpToolsProtocol, access_log=False, proxy_headers=False, server_header=False,
+        access_log=False, proxy_headers=False, server_header=False,
         # The upstream's Date is forwarded; uvicorn would prepend a second one.
         date_header=False,
         # SIGTERM lets in-flight requests finish, but a 50 MB stream must not outlive Kubernetes'
         # default 30 s grace period and end in SIGKILL mid-write.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        log_config=log_config(settings.log_level), log_level=settings.log_level, **tls, **extra,
+        log_config=log_config(settings.log_level), log_level=settings.log_level, **options,
     )
 
 
 def admin_config(settings: Settings, app: Any) -> uvicorn.Config:
+    """The admin server; its lifespan starts the control plane's reloader (file watch, Redis)."""
     return uvicorn.Config(
         app, host=settings.admin_listen.host, port=settings.admin_listen.port, loop="uvloop",
-        http="httptools", access_log=False, lifespan="off", proxy_headers=False,
+        http="httptools", access_log=False, lifespan="on", proxy_headers=False,
         log_config=log_config(settings.log_level), log_level=settings.log_level,
     )
 
@@ -151,50 +157,128 @@ async def run_servers(servers: Sequence[uvicorn.Server],
 def load_acl(settings: Settings) -> CompiledWebACL:
     from wafproxy.aclfiles import load_web_acl
 
-    return load_web_acl(settings.acl)
+    return load_web_acl(settings.acl, account=settings.account_id)
+
+
+def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any, *,
+                rate_store: Any = None, dispatcher: Any = None, waf_log: Any = None) -> Any:
+    """The admin app: /healthz /readyz /metrics, plus the WAFv2 API at ``POST /`` with
+    ``--credentials``; the reloader starts and stops with its lifespan either way."""
+    from wafproxy.asgi.admin import create_admin_app
+    from wafproxy.control.plane import ControlPlane, mount, with_reloader
+
+    base = create_admin_app(readiness, metrics.render if metrics is not None else None)
+    reloader.add_swap(lambda compiled: setattr(readiness, "acl_name", compiled.name))
+    on_logging = waf_log.reconfigure if waf_log is not None else None
+    if settings.credentials is None:
+        reloader.on_logging = on_logging
+        return with_reloader(reloader, base, sighup=False)
+    plane = ControlPlane.from_files(reloader, credentials=settings.credentials,
+                                    policy_file=settings.policy_file, rate_store=rate_store,
+                                    on_logging=on_logging)
+    if dispatcher is not None and hasattr(dispatcher, "subscribe"):
+        dispatcher.subscribe(plane.sampler)
+    return mount(plane, base, sighup=False)
 
 
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
-                            on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
-                            acl: CompiledWebACL | None = None) -> None:
-    from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
-    from wafproxy.asgi.app import build_data_path, build_event_sink
+                            on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None) -> None:
+    from wafproxy.asgi.admin import Readiness, UpstreamProbe
+    from wafproxy.asgi.app import (
+        build_data_path,
+        build_event_sink,
+        build_reloader,
+        count_connections,
+        limits_for,
+    )
+    from wafproxy.asgi.shield import server_limits
 
-    acl = acl if acl is not None else load_acl(settings)
     sink, metrics, closeables = build_event_sink(settings)
-    data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics)
+    reloader = build_reloader(settings, metrics=metrics)  # compiles the ACL the data path serves
+    acl = reloader.current
+    data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics, limits=limits_for(metrics))
     data.closeables.extend(closeables)
+    reloader.add_swap(data.middleware.swap_acl)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
-    admin = create_admin_app(readiness, metrics.render if metrics else None)
-    servers: list[uvicorn.Server] = [QuietServer(data_config(settings, data.app, lifespan="on")),
-                                     QuietServer(admin_config(settings, admin))]
+    admin = build_admin(settings, reloader, readiness, metrics, rate_store=data.rate_store, dispatcher=sink,
+                        waf_log=closeables[0] if closeables else None)
+    protocol = server_limits()["http"]  # this process's connection table and refusal counts
+    count_connections(protocol, metrics)
+    data.connection_refusals = protocol.shield_refusals
+    data_server = QuietServer(data_config(settings, data.app, lifespan="on", http=protocol))
+    servers: list[uvicorn.Server] = [data_server, QuietServer(admin_config(settings, admin))]
     sockets: dict[int, list[Any]] = {0: [listen_socket(settings.listen, "--listen")],
                                      1: [listen_socket(settings.admin_listen, "--admin-listen")]}
-    for server, sock in extra:
+    for server, sock in [*kms_servers(settings), *extra]:
         sockets[len(servers)] = [sock]
         servers.append(server)
+    loop = asyncio.get_running_loop()
 
     def reload() -> None:
-        # Compile the new ACL fully, then swap one reference (in-flight requests keep the old one).
-        # A broken file keeps the running ACL: better the last good rules than none.
-        try:
-            fresh = load_acl(settings)
-        except WebAclError as exc:
-            logger.error("web ACL reload failed, keeping %r: %s", data.middleware.acl.name, exc)
-            if metrics is not None:
-                metrics.config_reload("error")
-            return
-        data.middleware.swap_acl(fresh)
-        readiness.acl_name = fresh.name
-        logger.info("web ACL reloaded: %r from %s", fresh.name, settings.acl)
-        if metrics is not None:
-            metrics.config_reload("success", time.time())
+        # Compiled fully off the loop, then one reference swap (in-flight requests keep the old
+        # ACL); a broken file keeps the running ACL and counts config_reloads{result="failure"}.
+        loop.create_task(reloader.reload_from_disk("sighup"))
 
     await run_servers(servers, on_started, sockets, on_hangup=reload)
 
 
+def kms_servers(settings: Settings) -> list[tuple[uvicorn.Server, socket.socket]]:
+    """``--kms-listen``: the KMS API in this process, on its own listener (own credentials check)."""
+    if settings.kms_listen is None:
+        return []
+    from wafproxy.awsapi.credentials import CredentialStore
+    from wafproxy.sidecars.kms.core import KmsConfig
+    from wafproxy.sidecars.kms.rootkey import load_root_key
+    from wafproxy.sidecars.kms.service import KmsService
+
+    if settings.credentials is None:
+        raise SettingsError("--kms-listen", "needs --credentials (the KMS API authenticates every call)")
+    if settings.kms_data_dir is None:
+        raise SettingsError("--kms-listen", "needs --kms-data-dir (the key store)")
+    service = KmsService.open(
+        data_dir=settings.kms_data_dir, root_key=load_root_key(settings.kms_root_key_file),
+        credentials=CredentialStore.load(settings.credentials, account=settings.account_id),
+        config=KmsConfig(settings.region, settings.account_id),
+    )
+    app = service.app
+    sock = listen_socket(settings.kms_listen, "--kms-listen")
+    config = uvicorn.Config(app, loop="uvloop", http="httptools", access_log=False, lifespan="off",
+                            log_config=log_config(settings.log_level), log_level=settings.log_level)
+    return [(QuietServer(config), sock)]
+
+
+class _Supervisor(Multiprocess):
+    """uvicorn's worker supervisor that also drops a gone worker's live gauge files
+    (``mark_process_dead``), so /metrics does not keep summing dead workers' connections."""
+
+    def _reap(self, before: set[int | None]) -> None:
+        from wafproxy.observability.metrics import mark_process_dead
+
+        alive = {p.pid for p in self.processes}
+        for pid in before - alive:
+            if pid is not None:
+                mark_process_dead(pid)
+
+    def restart_all(self) -> None:
+        before = {p.pid for p in self.processes}
+        super().restart_all()
+        self._reap(before)
+
+    def keep_subprocess_alive(self) -> None:
+        before = {p.pid for p in self.processes}
+        super().keep_subprocess_alive()
+        self._reap(before)
+
+    def join_all(self) -> None:
+        before = {p.pid for p in self.processes}
+        super().join_all()
+        self.processes = []
+        self._reap(before)
+
+
 def _serve_workers(settings: Settings) -> int:
-    """``--workers N``: uvicorn's supervisor forks N data-path workers; admin runs in this process."""
+    """``--workers N``: uvicorn's supervisor forks N data-path workers; admin (and the control
+    plane, which alone writes) runs in this process."""
     from wafproxy.asgi.app import SETTINGS_ENV
     from wafproxy.observability.metrics import MULTIPROC_ENV
 
@@ -205,14 +289,18 @@ def _serve_workers(settings: Settings) -> int:
         os.environ[MULTIPROC_ENV] = own_dir
     os.environ[SETTINGS_ENV] = settings.to_json()
     try:
-        from wafproxy.asgi.admin import Readiness, UpstreamProbe, create_admin_app
+        from wafproxy.asgi.admin import Readiness, UpstreamProbe
+        from wafproxy.asgi.app import build_reloader
         from wafproxy.observability.metrics import WafMetrics
 
-        acl = load_acl(settings)  # fail here, once, rather than in every worker
-        readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
+        metrics = WafMetrics()
+        reloader = build_reloader(settings, metrics=metrics)  # fail here, once, rather than in every worker
+        readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams],
+                              acl_name=reloader.current.name)
+        admin_app = build_admin(settings, reloader, readiness, metrics)
         sock = listen_socket(settings.listen, "--listen")
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
-        admin = uvicorn.Server(admin_config(settings, create_admin_app(readiness, WafMetrics().render)))
+        admin = uvicorn.Server(admin_config(settings, admin_app))
         thread = threading.Thread(target=admin.run, kwargs={"sockets": [admin_sock]}, name="wafproxy-admin",
                                   daemon=True)
         thread.start()
@@ -220,7 +308,7 @@ def _serve_workers(settings: Settings) -> int:
                              workers=settings.workers, lifespan="on")
         _log_serving(settings)
         try:
-            Multiprocess(config, sockets=[sock]).run()
+            _Supervisor(config, sockets=[sock]).run()
         finally:
             sock.close()
             admin.should_exit = True
@@ -303,6 +391,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WebAclError as exc:
         # The engine's error names the file and the JSON path of the offending field.
         print(f"wafproxy: error: invalid web ACL: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception as exc:
+        # The control plane's and the sidecars' configuration errors name their file; anything
+        # else is a bug and keeps its traceback.
+        if type(exc).__name__ not in _CONFIG_ERRORS:
+            raise
+        print(f"wafproxy: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

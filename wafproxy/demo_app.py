@@ -219,6 +219,11 @@ def run_demo(base: Settings) -> int:
 
     with tempfile.TemporaryDirectory(prefix="wafproxy-demo-") as tmp:
         kms = start_kms(Path(tmp))
+        # The same generated principal may call the WAFv2 API on the admin port; API changes
+        # persist in the temporary state directory, never in the shipped rules.
+        settings = dataclasses.replace(settings, credentials=kms.credentials_file, state_dir=Path(tmp) / "state",
+                                       kms_listen=None, kms_data_dir=None, kms_root_key_file=None)
+        profile = f"AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} AWS_PROFILE=demo"
 
         def banner(servers: Sequence[Any]) -> None:
             waf = f"{scheme}://{_bound(servers[0])}"
@@ -231,14 +236,17 @@ def run_demo(base: Settings) -> int:
                 *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
                 f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
                 f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
-                f"  KMS (AWS API):          AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} "
-                f"aws --region us-east-1 kms create-key --endpoint-url http://{_bound(servers[3])}",
+                f"  credentials (demo):     {kms.credentials_file} (0600; the secret is not printed)",
+                f"  WAFv2 API:              {profile} "
+                f"aws --region us-east-1 --endpoint-url {admin} wafv2 list-web-acls --scope REGIONAL",
+                f"  KMS (AWS API):          {profile} "
+                f"aws --region us-east-1 --endpoint-url http://{_bound(servers[3])} kms create-key",
             ]
             print("\n".join(lines), flush=True)
 
         extra = [(side(create_demo_app()), demo_sock), (side(kms.app), kms_sock)]
         try:
-            uvloop.run(serve_in_process(settings, extra=extra, on_started=banner, acl=acl))
+            uvloop.run(serve_in_process(settings, extra=extra, on_started=banner))
         finally:
             kms.close()
             demo_sock.close()

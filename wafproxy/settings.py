@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import yaml  # type: ignore[import-untyped]
 
 ENV_PREFIX = "WAFPROXY_"
+DEFAULT_ACCOUNT = "000000000000"  # the engine's: label namespaces awswaf:000000000000:webacl:...
 
 def _default_acl() -> Path:
     """The shipped default ACL: inside the package when a wheel carries ``rules/`` there, else the
@@ -83,6 +84,21 @@ class Settings:
     fail_mode: Literal["open", "closed"] = "closed"
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    # Rate limits shared through Redis (issue 5); None: per-process memory.
+    redis: str | None = None
+    hosts: int = 1
+    rate_limit_on_redis_failure: Literal["local", "open", "closed"] = "local"
+    flood_mitigation: bool = False
+    # Control plane (the WAFv2 API on the admin listener) and the names in its ARNs / labels.
+    credentials: Path | None = None
+    policy_file: Path | None = None
+    state_dir: Path | None = None
+    account_id: str = DEFAULT_ACCOUNT
+    region: str = "us-east-1"
+    # The KMS sidecar in-process, beside the proxy.
+    kms_listen: HostPort | None = None
+    kms_data_dir: Path | None = None
+    kms_root_key_file: Path | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -98,7 +114,8 @@ class Settings:
                 "listen": HostPort(**raw["listen"]),
                 "admin_listen": HostPort(**raw["admin_listen"]),
                 "trusted_proxies": tuple(raw["trusted_proxies"]),
-                **{k: (Path(raw[k]) if raw[k] is not None else None) for k in _PATH_FIELDS},
+                "kms_listen": HostPort(**raw["kms_listen"]) if raw.get("kms_listen") else None,
+                **{k: (Path(raw[k]) if raw.get(k) is not None else None) for k in _PATH_FIELDS},
             }
         )
 
@@ -111,6 +128,48 @@ def _path(value: Any) -> Path:
     if not p.is_file():
         raise ValueError(f"no such file: {p}")
     return p.resolve()
+
+
+def _directory(value: Any) -> Path:
+    """A directory we may create (state, KMS data): refused only when a file is in the way."""
+    p = Path(str(value)).expanduser()
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"not a directory: {p}")
+    return p.resolve()
+
+
+def _new_file(value: Any) -> Path:
+    """A file that is created when missing (the KMS root key): its directory must exist."""
+    p = Path(str(value)).expanduser().resolve()
+    if p.exists() and not p.is_file():
+        raise ValueError(f"not a file: {p}")
+    if not p.parent.is_dir():
+        raise ValueError(f"no such directory: {p.parent}")
+    return p
+
+
+def _redis_url(value: Any) -> str:
+    text = str(value).strip()
+    if urlsplit(text).scheme not in ("redis", "rediss", "unix"):
+        # Never echo the value: a Redis URL may carry a password.
+        raise ValueError("expected a redis://, rediss:// or unix:// URL")
+    return text
+
+
+def _account(value: Any) -> str:
+    text = str(value).strip()
+    if len(text) != 12 or not text.isdigit():
+        raise ValueError(f"expected a 12-digit AWS account id, got {text!r}")
+    return text
+
+
+def _region(value: Any) -> str:
+    import re2
+
+    text = str(value).strip()
+    if not re2.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", text):
+        raise ValueError(f"expected a region like us-east-1, got {text!r}")
+    return text
 
 
 def _host_port(value: Any) -> HostPort:
@@ -241,11 +300,28 @@ _OPTIONS: tuple[_Option, ...] = (
             "MODE"),
     _Option("connect_timeout", _seconds, "upstream connect timeout, seconds (default 5)", "S"),
     _Option("read_timeout", _seconds, "upstream read timeout, seconds (default 30)", "S"),
+    _Option("redis", _redis_url, "share rate-based limits through this Redis (default: per process)", "URL"),
+    _Option("hosts", _int_min1, "proxy hosts sharing --redis (the per-process share while it is down)",
+            "N"),
+    _Option("rate_limit_on_redis_failure", _choice("local", "open", "closed"),
+            "while --redis is down: limit/processes locally (default), open or closed", "MODE"),
+    _Option("flood_mitigation", _bool, "derive temporary rate rules against request floods (asgi/flood.py)"),
+    _Option("credentials", _path, "INI of access keys allowed to call the WAFv2 API on --admin-listen",
+            "PATH"),
+    _Option("policy_file", _path, "IAM-style policies per principal for the WAFv2 API", "PATH"),
+    _Option("state_dir", _directory, "where API changes persist (default: beside the ACL file)", "DIR"),
+    _Option("account_id", _account, "account id in ARNs and label namespaces (default 000000000000)",
+            "ID"),
+    _Option("region", _region, "region in ARNs (default us-east-1)", "REGION"),
+    _Option("kms_listen", _host_port, "also serve the KMS API in-process on this address", "HOST:PORT"),
+    _Option("kms_data_dir", _directory, "KMS key store directory (with --kms-listen)", "DIR"),
+    _Option("kms_root_key_file", _new_file, "KMS root key file (with --kms-listen)", "PATH"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
 _PATH_FIELDS = ("acl", "tls_cert", "tls_key", "upstream_ca", "upstream_client_cert",
-                "upstream_client_key", "client_ca")
+                "upstream_client_key", "client_ca", "credentials", "policy_file", "state_dir",
+                "kms_data_dir", "kms_root_key_file")
 
 
 def flag_of(field: str) -> str:
@@ -352,4 +428,13 @@ def _validate(values: dict[str, Any]) -> Settings:
         raise SettingsError("--upstream", "only one upstream may be unrouted (no host=/path=)")
     if s.listen == s.admin_listen and s.listen.port != 0:
         raise SettingsError("--admin-listen", f"same address as --listen ({s.listen})")
+    if s.policy_file is not None and s.credentials is None:
+        raise SettingsError("--policy-file", "needs --credentials (the API is off without them)")
+    if s.hosts > 1 and s.redis is None:
+        raise SettingsError("--hosts", "needs --redis (hosts share limits only through Redis)")
+    if s.kms_listen is None and (s.kms_data_dir is not None or s.kms_root_key_file is not None):
+        flag = "--kms-data-dir" if s.kms_data_dir else "--kms-root-key-file"
+        raise SettingsError(flag, "needs --kms-listen")
+    if s.kms_listen is not None and s.kms_listen.port != 0 and s.kms_listen in (s.listen, s.admin_listen):
+        raise SettingsError("--kms-listen", "same address as --listen or --admin-listen")
     return s

@@ -8,6 +8,8 @@ before any socket accepts traffic, so a malformed ACL stops startup instead of f
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -17,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
 from wafproxy.asgi.upstream import UpstreamConfig
@@ -28,8 +29,11 @@ from wafproxy.settings import Settings
 from wafproxy.stores.memory import MemoryRateStore
 
 if TYPE_CHECKING:  # imported lazily: prometheus_client must see PROMETHEUS_MULTIPROC_DIR first
+    from wafproxy.asgi.flood import FloodGuard
+    from wafproxy.observability.limits_metrics import LimitsMetrics
     from wafproxy.observability.metrics import WafMetrics
     from wafproxy.observability.waflog_writer import WafLogWriter
+    from wafproxy.ports import AsyncRateStore, RateStore
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -37,6 +41,7 @@ ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 SETTINGS_ENV = "WAFPROXY_SETTINGS_JSON"
 MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 256  # nginx and Apache default to 100; AWS WAF inspects the first 200
+METRICS_SYNC_SECONDS = 2.0
 logger = logging.getLogger("wafproxy.app")
 
 
@@ -60,6 +65,20 @@ def _proxy_for(settings: Settings) -> ReverseProxy:
     )
 
 
+def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) -> RateStore | AsyncRateStore:
+    """Memory per process, or Redis shared by ``workers`` x ``hosts`` processes (``--redis``)."""
+    if settings.redis is None:
+        return MemoryRateStore()
+    from wafproxy.stores.redis import RedisRateStore
+
+    return RedisRateStore(
+        settings.redis,
+        processes=settings.workers * settings.hosts,
+        on_failure=settings.rate_limit_on_redis_failure,
+        on_state_change=limits.rate_store_state if limits is not None else None,
+    )
+
+
 @dataclass
 class DataPath:
     """The app uvicorn serves, plus what must be closed at shutdown."""
@@ -68,10 +87,38 @@ class DataPath:
     middleware: WafMiddleware
     proxies: list[ReverseProxy] = field(default_factory=list)
     closeables: list[WafLogWriter] = field(default_factory=list)
+    rate_store: Any = None
+    flood: FloodGuard | None = None
+    limits: LimitsMetrics | None = None
+    connection_refusals: Any = None  # the protocol class's ``shield_refusals`` Counter
+    _sync: asyncio.Task[None] | None = None
+
+    def sync_metrics(self) -> None:
+        if self.limits is not None:
+            self.limits.sync(rate_store=self.rate_store,
+                             flood_events=self.flood.events if self.flood is not None else None,
+                             connection_refusals=self.connection_refusals)
+
+    async def _sync_loop(self) -> None:
+        while True:
+            await asyncio.sleep(METRICS_SYNC_SECONDS)
+            self.sync_metrics()
+
+    async def astart(self) -> None:
+        if self.limits is not None:
+            self._sync = asyncio.create_task(self._sync_loop(), name="wafproxy-limits-metrics")
 
     async def aclose(self) -> None:
+        if self._sync is not None:
+            self._sync.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync
+        self.sync_metrics()
         for proxy in self.proxies:
             await proxy.aclose()
+        closer = getattr(self.rate_store, "aclose", None)
+        if closer is not None:
+            await closer()
         for item in self.closeables:
             item.close()
 
@@ -82,31 +129,52 @@ def build_data_path(
     event_sink: EventSink | None = None,
     acl: CompiledWebACL | None = None,
     metrics: WafMetrics | None = None,
+    limits: LimitsMetrics | None = None,
 ) -> DataPath:
-    """Compile the ACL (``WebAclError`` propagates) and wire middleware → proxy (which routes)."""
+    """Compile the ACL (``WebAclError`` propagates) and wire shield → middleware → proxy (which
+    routes). The shield goes first: a refused request costs no evaluation, reaches no upstream."""
+    from wafproxy.asgi.client_ip import TrustedProxies
+    from wafproxy.asgi.shield import ShieldMiddleware
+
     if settings.upstream_insecure_skip_verify:
         logger.warning(
             "UPSTREAM TLS VERIFICATION IS OFF (--upstream-insecure-skip-verify): "
             "any certificate is accepted, traffic to the upstream can be intercepted"
         )
     proxy = _proxy_for(settings)
+    rate_store = build_rate_store(settings, limits)
     middleware = WafMiddleware(
         proxy,
         acl=acl if acl is not None else settings.acl,
         trusted_proxies=settings.trusted_proxies,
         event_sink=event_sink,
-        # Per process: with --workers N each worker counts alone (a shared store is Redis's job).
-        rate_store=MemoryRateStore(),
+        # Memory: per process (each worker counts alone); --redis: one limit for all of them.
+        rate_store=rate_store,
         fail_mode=settings.fail_mode,
         source="PROXY",
         on_fail_open=metrics.fail_open if metrics is not None else None,
     )
-    data = DataPath(app=middleware, middleware=middleware, proxies=[proxy])
-    data.app = _with_lifespan(middleware, data.aclose)
+    flood = None
+    if settings.flood_mitigation:
+        from wafproxy.asgi.flood import FloodGuard
+
+        flood = FloodGuard()
+    # The same client address the WAF sees (X-Forwarded-For only from --trusted-proxy peers).
+    trusted = TrustedProxies(list(settings.trusted_proxies))
+    shield = ShieldMiddleware(
+        middleware,
+        client_ip=trusted.resolve_scope if settings.trusted_proxies else None,
+        on_reject=limits.shield_reject if limits is not None else None,
+        flood=flood,
+    )
+    data = DataPath(app=shield, middleware=middleware, proxies=[proxy], rate_store=rate_store, flood=flood,
+                    limits=limits)
+    data.app = _with_lifespan(shield, data.aclose, data.astart)
     return data
 
 
-def _with_lifespan(app: ASGIApp, on_shutdown: Callable[[], Awaitable[None]]) -> ASGIApp:
+def _with_lifespan(app: ASGIApp, on_shutdown: Callable[[], Awaitable[None]],
+                   on_startup: Callable[[], Awaitable[None]] | None = None) -> ASGIApp:
     """Answer the lifespan protocol ourselves: the proxy has no lifespan, its pools need closing."""
 
     async def lifespan_app(scope: Scope, receive: Any, send: Any) -> None:
@@ -116,6 +184,8 @@ def _with_lifespan(app: ASGIApp, on_shutdown: Callable[[], Awaitable[None]]) -> 
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if on_startup is not None:
+                    await on_startup()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await on_shutdown()
@@ -153,8 +223,42 @@ def build_event_sink(
     return dispatcher, metrics, closeables
 
 
+def limits_for(metrics: WafMetrics | None) -> LimitsMetrics | None:
+    """The rate-limit / shield series, in ``metrics``' registry (one per process, like it)."""
+    if metrics is None:
+        return None
+    from wafproxy.observability.limits_metrics import LimitsMetrics
+
+    return LimitsMetrics(metrics.registry)
+
+
+def build_reloader(settings: Settings, *, metrics: WafMetrics | None = None, persist: bool = True) -> Any:
+    """The control plane's ``Reloader`` over ``--acl`` / ``--state-dir``: it compiles the ACL the
+    data path serves (one account id everywhere: ``--account-id``) and swaps it on every change.
+    Raises ``WebAclError`` or ``control.store.StoreError`` (both name the file)."""
+    from wafproxy.control.reloader import Reloader
+    from wafproxy.control.resources import Names
+
+    names = Names(settings.account_id, settings.region)
+    return Reloader(settings.acl, state_dir=settings.state_dir, names=names, metrics=metrics,
+                    redis_url=settings.redis, persist=persist)
+
+
+def count_connections(protocol: type[HttpToolsProtocol], metrics: WafMetrics | None) -> None:
+    """``wafproxy_open_connections`` from the server protocol class (one inc/dec per connection)."""
+    if metrics is not None and issubclass(protocol, BoundedHttpToolsProtocol):
+        protocol.connection_gauge = metrics.open_connections
+
+
 def create_app() -> ASGIApp:
-    """uvicorn factory for ``--workers N``: settings come from the parent through the environment."""
+    """uvicorn factory for ``--workers N``: settings come from the parent through the environment.
+
+    Each worker follows the control plane's state (files, or Redis with ``--redis``) with its own
+    non-persisting ``Reloader``; the admin process owns the API and writes."""
+    from wafproxy.asgi.shield import ShieldHttpToolsProtocol
+    from wafproxy.control.plane import with_reloader
+    from wafproxy.control.store import StoreError
+
     settings = Settings.from_json(os.environ[SETTINGS_ENV])
     if settings.waf_log and settings.waf_log != "-":
         # One file per worker: rotation in several processes sharing one file would interleave
@@ -162,16 +266,25 @@ def create_app() -> ASGIApp:
         settings = dataclasses.replace(settings, waf_log=f"{settings.waf_log}.{os.getpid()}")
         logger.info("worker %d writes the WAF log to %s", os.getpid(), settings.waf_log)
     try:
-        acl = load_web_acl(settings.acl)
-    except WebAclError as exc:
+        # No metrics here: the admin process's reloader counts reloads once, not once per worker.
+        follower = build_reloader(settings, persist=False)
+    except (WebAclError, StoreError) as exc:
         # On SIGHUP uvicorn replaces workers one by one; a worker that cannot start leaves the old
         # one serving. One clear line rather than a traceback.
         logger.error("web ACL invalid, this worker does not start (running workers keep theirs): %s", exc)
         raise SystemExit(2) from None
     sink, metrics, closeables = build_event_sink(settings)
-    data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics)
+    data = build_data_path(settings, event_sink=sink, acl=follower.current, metrics=metrics,
+                           limits=limits_for(metrics))
     data.closeables.extend(closeables)
-    return data.app
+    follower.add_swap(data.middleware.swap_acl)
+    if closeables:
+        follower.on_logging = closeables[0].reconfigure
+    # The parent's Config names the base protocol class (a class made at run time cannot be
+    # pickled to the worker): bind this worker's gauge and refusal counts to it.
+    count_connections(ShieldHttpToolsProtocol, metrics)
+    data.connection_refusals = ShieldHttpToolsProtocol.shield_refusals
+    return with_reloader(follower, data.app, sighup=False)
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -185,11 +298,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """
 
     max_head_bytes = MAX_HEAD_BYTES
+    connection_gauge: Any = None  # WafMetrics.open_connections, set by ``count_connections``
     _head_bytes = 0
     _pending = 0
     _in_head = False
     _events = 0
     _header_count = 0
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        if self.connection_gauge is not None:
+            self.connection_gauge.inc()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.connection_gauge is not None:
+            self.connection_gauge.dec()
+        super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

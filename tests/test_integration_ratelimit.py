@@ -1,0 +1,126 @@
+"""Issue 5 end to end: three ``wafproxy serve`` processes share one rate limit through a real
+redis-server; refusals are 429 with Retry-After; metrics carry the limits' series."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.asgi.test_middleware import RATE_RULE, acl_document
+from tests.stores.conftest import REDIS_SERVER, RedisServer
+from tests.support.servers import RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+
+LIMIT = 20
+WINDOW = 60  # longer than the whole test: every request falls in one window
+PER_PROCESS = 30
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def upstream() -> Iterator[tuple[RunningServer, list[str]]]:
+    seen: list[str] = []
+
+    async def anything(request: Request) -> Response:
+        seen.append(request.url.path)
+        return Response(b"ok")
+
+    app = Starlette(routes=[Route("/{p:path}", anything, methods=["GET"])])
+    with uvicorn_in_thread(app, http="httptools") as server:
+        yield server, seen
+
+
+@pytest.fixture
+def rate_acl(tmp_path: Path) -> Path:
+    rule = copy.deepcopy(RATE_RULE)
+    rule["Statement"]["RateBasedStatement"].update(Limit=LIMIT, EvaluationWindowSec=WINDOW)
+    path = tmp_path / "rate.json"
+    path.write_text(json.dumps(acl_document([rule])))
+    return path
+
+
+@contextlib.contextmanager
+def proxies(n: int, *args: str) -> Iterator[list[tuple[int, int]]]:
+    with contextlib.ExitStack() as stack:
+        out = []
+        for _ in range(n):
+            port, admin = free_port(), free_port()
+            stack.enter_context(wafproxy_process(
+                "serve", "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}", *args,
+                wait_ports=(port, admin),
+            ))
+            out.append((port, admin))
+        yield out
+
+
+def _hammer(ports: list[int]) -> dict[int, list[httpx.Response]]:
+    """One thread per proxy, ``PER_PROCESS`` requests each, all at once."""
+    results: dict[int, list[httpx.Response]] = {p: [] for p in ports}
+    start = threading.Barrier(len(ports))
+
+    def run(port: int) -> None:
+        with httpx.Client(timeout=10) as client:
+            start.wait()
+            for _ in range(PER_PROCESS):
+                results[port].append(client.get(f"http://127.0.0.1:{port}/api/x"))
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in ports]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_three_processes_share_one_limit_through_redis(
+    redis_server: RedisServer, upstream: tuple[RunningServer, list[str]], rate_acl: Path
+) -> None:
+    server, seen = upstream
+    args = ("--upstream", server.url, "--acl", str(rate_acl), "--redis", redis_server.url, "--hosts", "3")
+    with proxies(3, *args) as running:
+        results = _hammer([port for port, _ in running])
+        metrics = httpx.get(f"http://127.0.0.1:{running[0][1]}/metrics").text
+    codes = [r.status_code for rs in results.values() for r in rs]
+    assert set(codes) <= {200, 429}
+    allowed = codes.count(200)
+    # The whole run lies in one window: allowed in any window == allowed in all. The issue asks
+    # <= 1.05 L; the Redis scripts are exact, so exactly L get through (refusals are not counted).
+    assert allowed <= 1.05 * LIMIT
+    assert allowed == LIMIT
+    assert len([p for p in seen if p == "/api/x"]) == LIMIT  # refused ones never reached the upstream
+    refused = [r for rs in results.values() for r in rs if r.status_code == 429]
+    waits = sorted({int(r.headers["retry-after"]) for r in refused})
+    assert refused and 1 <= waits[0] and waits[-1] <= WINDOW + 2, waits  # ring: up to one bucket (2 s) late
+    assert "wafproxy_rate_store_fallbacks_total 0.0" in metrics  # Redis answered every time
+
+
+def test_without_redis_each_process_counts_alone(
+    upstream: tuple[RunningServer, list[str]], rate_acl: Path
+) -> None:
+    """The control: the same run with per-process memory lets L through per process."""
+    server, _ = upstream
+    with proxies(3, "--upstream", server.url, "--acl", str(rate_acl)) as running:
+        results = _hammer([port for port, _ in running])
+    for responses in results.values():
+        assert [r.status_code for r in responses].count(200) == LIMIT

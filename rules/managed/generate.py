@@ -51,10 +51,34 @@ CHAINS: dict[str, tuple[str, ...]] = {
 
 # Placement -> FieldToMatch per statement kind. Regexes scan whole raw parts (keys and values in
 # one pass); the libinjection detectors want one argument at a time.
-_ALL_HEADERS = {"Headers": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}}
+# Standard browser headers with a fixed grammar, sent on every request: scanning them costs more
+# than it finds (an attacker controls them, but the app rarely parses them beyond the grammar).
+SKIPPED_HEADERS = [
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+    "cache-control",
+    "pragma",
+    "upgrade-insecure-requests",
+    "content-length",
+    "sec-fetch-site",
+    "sec-fetch-mode",
+    "sec-fetch-dest",
+    "sec-fetch-user",
+    "sec-ch-ua",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+    "priority",
+    "dnt",
+    "te",
+]
+_ALL_HEADERS = {
+    "Headers": {"MatchPattern": {"ExcludedHeaders": SKIPPED_HEADERS}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}
+}
 _HEADERS = {
     "Headers": {
-        "MatchPattern": {"ExcludedHeaders": ["cookie"]},
+        "MatchPattern": {"ExcludedHeaders": ["cookie", *SKIPPED_HEADERS]},
         "MatchScope": "VALUE",
         "OversizeHandling": "CONTINUE",
     }
@@ -79,8 +103,38 @@ FIELDS: dict[str, dict[str, list[dict[str, Any]]]] = {
     "COOKIE": {"regex": [], "detector": [_COOKIES]},
     "HEADER": {"regex": [_ALL_HEADERS], "detector": [_HEADERS]},
 }
-# Base64 payloads hide in arguments, bodies and headers, not in path segments.
+# Base64 payloads hide in arguments, bodies and headers, not in path segments; shell-unquoting
+# (CMD_LINE) matters where commands are passed as arguments.
 NO_B64 = ("URIPATH",)
+NO_CMD = ("URIPATH", "HEADER")
+
+# Cheap gates in front of libinjection (one more pattern in the field's scan): a value without a
+# quote, a "--" comment, a stacked statement or an SQL keyword is not SQL injection libinjection
+# reports (a bare "/*" is left out: every browser's "Accept: */*" has one; so is the double quote,
+# structural in every JSON body — a double-quoted injection still needs an SQL keyword), and one without markup, an event handler or a script URL cannot be its XSS. A benign
+# request then skips the detectors entirely (plan.PatternBlock); AndStatement keeps it AWS JSON.
+SQLI_PREFILTER = (
+    r"(?i)['`]|--|;\s*(?:drop|delete|insert|update|shutdown|exec|declare|select)"
+    r"|\b(?:union|select|sleep|benchmark|waitfor|or|and|xor|having)\b"
+)
+XSS_PREFILTER = r"(?i)<|\bon[a-z]{3,}\s*=|(?:java|vb|live)script|\b(?:style|src|href|data)\s*[=:]|expression\s*\("
+
+
+def _gate_field(placement: str) -> dict[str, Any]:
+    """The prefilter reads the placement's *regex* field (query string, body, all headers), which
+    the regex rules scan anyway: the gate adds a pattern to an existing scan, not a new scan."""
+    return FIELDS["HEADER" if placement == "COOKIE" else placement]["regex"][0]
+
+
+def _gated(prefilter: str, placement: str, chain: str, detector: dict[str, Any]) -> dict[str, Any]:
+    gate = {
+        "RegexMatchStatement": {
+            "RegexString": prefilter,
+            "FieldToMatch": _gate_field(placement),
+            "TextTransformations": _tt(chain),
+        }
+    }
+    return {"AndStatement": {"Statements": [gate, detector]}}
 
 
 def _tt(chain: str) -> list[dict[str, Any]]:
@@ -98,12 +152,14 @@ def _statements(cls: RuleClass, placement: str) -> list[dict[str, Any]]:
         for chain in cls.chains:
             if chain == "B64" and placement in NO_B64:
                 continue
+            if chain == "CMD" and placement in NO_CMD:
+                continue
             if cls.detector == "sqli":
-                out.append({"SqliMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain), "SensitivityLevel": cls.sensitivity}})
+                out.append(_gated(SQLI_PREFILTER, placement, chain, {"SqliMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain), "SensitivityLevel": cls.sensitivity}}))
             elif cls.detector == "xss":
                 if "JsonBody" in field:
                     field = {"JsonBody": {**field["JsonBody"], "InvalidFallbackBehavior": "NO_MATCH"}}
-                out.append({"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain)}})
+                out.append(_gated(XSS_PREFILTER, placement, chain, {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain)}}))
             else:
                 for regex in cls.patterns:
                     out.append({"RegexMatchStatement": {"RegexString": regex, "FieldToMatch": field, "TextTransformations": _tt(chain)}})
@@ -135,6 +191,8 @@ def build_group(group: str) -> dict[str, Any]:
                 stmts = [_size_rule(name, f, cls.size) for f in FIELDS[placement]["detector"]]
             else:
                 stmts = _statements(cls, placement)
+            if not stmts:
+                continue  # e.g. a CMD-only class has nothing to inspect in a path or header
             statement = stmts[0] if len(stmts) == 1 else {"OrStatement": {"Statements": stmts}}
             rules.append(
                 {

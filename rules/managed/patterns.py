@@ -101,6 +101,8 @@ _SSRF = (
     I + r"\b(?:https?|ftp|gopher|dict|ldap|tftp|ws|wss)\s*:\s*/+(?:[^/@\s?#]*@)?(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|0\.0\.0\.0|0+(?:[:/?#]|$)|10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|169\.254\.\d{1,3}\.\d{1,3}|127\.\d{1,3}(?:\.\d{1,3})?(?:[:/?#]|$)|\[[0:]*(?:1|ffff:[0-9a-f.:]+)?\]|\[(?:fc|fd|fe[89ab])[0-9a-f]{0,2}:[0-9a-f:]*\]|[a-z0-9.-]*\.(?:internal|local|localdomain|nip\.io|sslip\.io|xip\.io)\b)",
     # Odd IP notations: decimal (2130706433), octal (0177.0.0.1), hex (0x7f000001 / 0x7f.0x0.0.1).
     I + r"\b(?:https?|ftp|gopher|dict|ldap|tftp)\s*:\s*/+(?:[^/@\s?#]*@)?" + _IPV4_ODD + r"(?:[:/?#]|$)",
+    # Internal host names, even without a scheme (the app may prepend one).
+    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway)\.docker\.internal|kubernetes\.default(?:\.svc)?|localhost\.localdomain)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
     # Schemes only SSRF uses against internal services.
     I + r"\b(?:gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp)\s*:\s*//",
 )
@@ -120,7 +122,7 @@ _SQLI = (
     I + r"\w[\"'`]\s*\)*\s*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
     I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*[\d(]|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.",
     I + r";\s*(?:drop|truncate|alter|create|rename)\s+(?:table|database|schema|user|view|procedure|function)\b|;\s*(?:delete\s+from|insert\s+into|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
-    I + r"\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|make_set|elt|name_const|json_keys|sys_eval|sys_exec|lo_import|lo_export|pg_read_file|current_setting|version)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsp_executesql\b|\bsp_oacreate\b|@@(?:version|datadir|hostname|basedir|servername)\b",
+    I + r"\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|make_set|elt|name_const|json_keys|sys_eval|sys_exec|lo_import|lo_export|pg_read_file|current_setting)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsp_executesql\b|\bsp_oacreate\b|@@(?:version|datadir|hostname|basedir|servername)\b",
     I + r"\binformation_schema\b|\bsys(?:objects|columns|databases|users)\b|\bpg_(?:catalog|shadow|user|tables)\b|\bsqlite_master\b|\bmysql\.user\b|\ball_tables\b|\buser_tables\b",
     I + r"\bselect" + _SQL_CMT + r"+(?:\*|@@\w+|[\w.`\"\[\]]+\s*,\s*[\w.`\"\[\]]+|(?:count|char|concat|substr(?:ing)?|ascii|user|database|version|null)\s*\()[^;]*\bfrom\b",
     I + r"\b(?:and|or|&&|\|\|)\s+(?:ascii|ord|substr(?:ing)?|mid|length|char|if|case)\s*\(|\bcase\s+when\s.*\bthen\b|\bif\s*\(\s*\d+\s*[=<>]",
@@ -185,7 +187,21 @@ _NODE = (
 # Shell globbing and parameter expansion used to spell a path or command without its letters.
 _SHELL_EXPANSION = (
     I + r"[a-z]\$(?:\{[a-z_]{0,10}\}|@|\*|[a-z_]{0,10}\$)[a-z/]|[a-z/]\$\{?ifs",
-    I + r"/[a-z?*]*\[[a-z!^\-]{1,20}\][a-z?*]*/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?\$?[\"']?[a-z]+[\"']?,[^}]*\}",
+    I + r"[<>]\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
+    I + r"/[a-z?*]*\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?\$?[\"']?[a-z]+[\"']?,[^}]*\}",
+)
+
+# LDAP filter injection: a closed filter followed by a new one, "admin)(|(password=*".
+_LDAP = (
+    I + r"\)\s*[|&!]?\s*\(\s*[|&!]?\s*\(?\s*[a-z][\w-]*\s*[~<>]?=|\*\s*\)\s*\(\s*[|&]|\(\s*[|&]\s*\(\s*[a-z][\w-]*\s*=\s*\*",
+)
+# Hidden files and directories in the path (/.git, /.ssh, /.aws, agent configs), but /.well-known.
+_HIDDEN_PATH = (
+    I + r"/\.(?:[a-vx-z0-9_]|w[a-df-z0-9_])",
+)
+# Multipart field names with quoting tricks that split parsers (CRS 920120 / 922).
+_MULTIPART = (
+    I + r"content-disposition\s*:[^\r\n]*\bname\s*=\s*\"[^\"\r\n]*[\\;][^\"\r\n]*\"|content-disposition\s*:[^\r\n]*\bfilename\s*=\s*[^\r\n]*(?:\\\"|&#|%[0-9a-f]{2}[^\r\n]*\.(?:php|phtml|jsp|aspx?)\b)",
 )
 
 # ---- linux-posix / windows ---------------------------------------------------------------------
@@ -221,7 +237,8 @@ _UNIX_CMDLINE = (
 )
 _WINDOWS = (
     I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|whoami\b|ipconfig\b|systeminfo\b|tasklist\b|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
-    I + r"(?:^|[\s&|(=/])for\s+(?:/[dflr]\s+(?:\"[^\"]*\"\s+)?)?%%?~?[a-z]\s+in\s*\(|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
+    I + r"(?:^|[\s&|(=/])for\s+(?:/[dflr]\s+(?:\"[^\"]*\"\s+|[^\s%]+\s+)?)?%%?~?[a-z]\w*\s+in\s*\(|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
+    I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|\bgoto\s+:?[a-z_]\w*\s*$",
     I + r"%(?:comspec|systemroot|windir|userprofile|appdata|temp|programfiles|computername|username|path)%|\^%|%[a-z_]+:~-?\d+,\d*%",
     I + r"\b(?:invoke-(?:expression|webrequest|restmethod|command|mimikatz|shellcode)|iex\s*\(|new-object\s+(?:system\.)?net\.webclient|downloadstring\s*\(|downloadfile\s*\(|start-process\b|set-mppreference|add-mppreference|-encodedcommand\b|-enc\s+[a-z0-9+/=]{16,}|frombase64string\s*\(|get-(?:content|childitem|process|wmiobject|itemproperty)\s|\[system\.(?:convert|text\.encoding|reflection)\]|-(?:nop|noprofile|windowstyle\s+hidden|executionpolicy\s+bypass|exec\s+bypass)\b)",
     I + r"\b(?:cmd|command)\.(?:exe|com)\b|\bpowershell\.exe\b|\\\\(?:localhost|127\.0\.0\.1|[a-z0-9.-]+)\\(?:c|admin|ipc)\$",
@@ -232,6 +249,8 @@ _PHP = (
     I + r"<\?(?:php|=)|<\?\s+(?:echo|system|eval|phpinfo)|\?>\s*$",
     I + r"\b(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fwrite|fopen|readfile|highlight_file|show_source|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|include(?:_once)?|require(?:_once)?|move_uploaded_file|ini_set|putenv|mail|curl_exec|array_map|usort|ob_start|extract|parse_str|var_dump|print_r|chr)\s*\(\s*(?:\$|[\"'`]|\w+\s*\(|\d|\)|@)",
     I + r"\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|input|ogg|rar|ssh2)://",
+    I + r"(?:shell_exec|passthru|proc_open|pcntl_exec|fsockopen|pfsockopen|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|base64_decode|assert_options|create_function|call_user_func|preg_replace|file_get_contents|file_put_contents|fputs|readfile|show_source|highlight_file|phpinfo|posix_[a-z]+|escapeshell(?:cmd|arg)|curl_exec|move_uploaded_file|unserialize|get_defined_vars|ini_[gs]et|symlink|popen|fopen|fwrite)(?:\s|/\*[^*]*\*/|//[^\n]*\n|#[^\n]*\n)*\(",
+    I + r"\b(?:exec|system|eval|assert|include|require)(?:\s|/\*[^*]*\*/|//[^\n]*\n)*(?:/\*[^*]*\*/|//[^\n]*\n)(?:\s)*\(|[)\]]\s*(?:\[[^\]]*\]\s*)*\(\s*[\"'][a-z]|[\"'][a-z_]+[\"']\s*\.\s*[\"'][a-z_]+[\"']",
     I + r"\$_(?:get|post|request|cookie|server|files|env|session)\s*\[|\$globals\s*\[|\$\{\s*[\"']?_(?:get|post|request)",
     I + r"\b[oc]:\d+:\"[a-z_\\][a-z0-9_\\]*\":\d+:\{|\ba:\d+:\{(?:[is]:\d+[:;])",
     # Variable functions and dynamic calls: $a(1), ${'a'}(11), $$b(2), $_[0](…), @$x(…).
@@ -267,6 +286,8 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("core", "PathTraversal", _TRAVERSAL, chains=("DEC", "B64")),
     RuleClass("core", "RemoteFileInclusion", _RFI, placements=("QUERYARGUMENTS", "BODY")),
     RuleClass("core", "SSRF", _SSRF, chains=("DEC", "B64")),
+    RuleClass("core", "HiddenPath", _HIDDEN_PATH, placements=("URIPATH",)),
+    RuleClass("core", "MultipartEvasion", _MULTIPART, placements=("BODY",)),
     RuleClass("sql-database", "SQLi", detector="sqli"),
     RuleClass("sql-database", "SQLiGrammar", _SQLI, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "Log4JRCE", _LOG4J, chains=("DEC", "B64")),
@@ -274,6 +295,7 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("known-bad-inputs", "CRLFInjection", _CRLF, placements=NO_BODY, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "CRLFInjectionBody", _CRLF_BODY, placements=("BODY",), chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "LDAPInjection", _LDAP, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "JavaDeserializationRCE", _JAVA, chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellCommands", _UNIX, chains=("DEC", "B64", "CMD")),
     RuleClass("linux-posix", "UNIXShellCommandsUnquoted", _UNIX_CMDLINE, chains=("CMD",)),

@@ -58,6 +58,21 @@ CASES: tuple[Case, ...] = (
         ("https://example.com/callback", "http://cdn.example.org/1.2.3.4/x.png", "v1.0.0.1 release"),
     ),
     Case(
+        "HiddenPath",
+        (".aws/credentials", ".ssh/id_rsa", ".claude/settings.json"),
+        (".well-known/security.txt", "static/app.64db6ee7.js", "v1.2/notes"),
+    ),
+    Case(
+        "MultipartEvasion",
+        ('--b\r\nContent-Disposition: form-data; name="a;b"; filename="x"\r\n\r\nx\r\n--b--\r\n',),
+        ('--b\r\nContent-Disposition: form-data; name="cv"; filename="cv.pdf"\r\n\r\nx\r\n--b--\r\n',),
+    ),
+    Case(
+        "LDAPInjection",
+        ("admin)(|(password=*", "*)(uid=*))(|(uid=*", "john)(sn~=smith"),
+        ("(see above)", "Smith (née Jones)", "see chapter (2) notes"),
+    ),
+    Case(
         "SQLi",
         ("1' OR '1'='1", "-1' UNION SELECT password FROM users--"),
         ("O'Brien", "select the union of two sets", "drop me a line"),

@@ -79,9 +79,9 @@ def request_with(payload: str, placement: str, rule_class: str) -> WafRequest:
     elif placement == "QUERYARGUMENTS":
         base["query_string"] = "q=" + enc
     elif placement == "BODY":
-        raw = payload.startswith(("<?xml", "{"))
+        raw = payload.startswith(("<?xml", "{", "--"))
         body = payload.encode() if raw else ("q=" + enc).encode()
-        kind = "application/xml" if payload.startswith("<") else "application/json"
+        kind = {"<": "application/xml", "{": "application/json"}.get(payload[0], "multipart/form-data; boundary=b")
         headers.append(("Content-Type", kind if raw else "application/x-www-form-urlencoded"))
         base.update(method="POST", body=body, body_size=len(body))
     elif placement == "COOKIE":
@@ -121,6 +121,7 @@ PASS_PARAMS = [
     for case in CASES
     for i, payload in enumerate(case.allow)
     for placement in PLACEMENTS
+    if placement == "BODY" or not payload.startswith("--")  # a multipart body is only a body
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import boto3
 import botocore.session
@@ -58,6 +59,18 @@ def test_demo_serves_the_shop_and_blocks_the_printed_attacks() -> None:
         key_id = kms.create_key()["KeyMetadata"]["KeyId"]
         blob = kms.encrypt(KeyId=key_id, Plaintext=b"demo secret")["CiphertextBlob"]
         assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"demo secret"
+        assert "AWS_PROFILE=demo" in kms_line
+        # The same generated principal calls the WAFv2 API on the admin port, as the banner says.
+        (waf_line,) = [b for b in banner if b.lstrip().startswith("WAFv2 API")]
+        assert "AWS_PROFILE=demo" in waf_line and "list-web-acls --scope REGIONAL" in waf_line
+        waf_endpoint = re.search(r"--endpoint-url (\S+)", waf_line)
+        assert waf_endpoint and creds_file.group(1) in waf_line
+        wafv2 = boto3.Session(
+            botocore_session=_session_with(creds_file.group(1)), region_name="us-east-1"
+        ).client("wafv2", endpoint_url=waf_endpoint.group(1))
+        names = [acl["Name"] for acl in wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]]
+        assert len(names) == 1, names
+        assert oct(Path(creds_file.group(1)).stat().st_mode & 0o777) == "0o600"
 
 
 def _session_with(credentials_file: str) -> botocore.session.Session:

@@ -7,6 +7,7 @@ import contextlib
 import copy
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,27 @@ def test_without_redis_each_process_counts_alone(
         results = _hammer([port for port, _ in running])
     for responses in results.values():
         assert [r.status_code for r in responses].count(200) == LIMIT
+
+
+def test_redis_down_falls_back_to_a_local_share_and_says_so(
+    redis_server: RedisServer, upstream: tuple[RunningServer, list[str]], rate_acl: Path
+) -> None:
+    """Redis killed mid-run: the proxy keeps serving with limit // (workers x hosts) locally, and
+    the metrics show the fallback (``on_state_change`` and ``fallback_hits`` wired)."""
+    server, _ = upstream
+    args = ("--upstream", server.url, "--acl", str(rate_acl), "--redis", redis_server.url, "--hosts", "4")
+    with proxies(1, *args) as [(port, admin)]:
+        with httpx.Client(timeout=10) as client:
+            assert client.get(f"http://127.0.0.1:{port}/api/x").status_code == 200
+            redis_server.kill()
+            codes = [client.get(f"http://127.0.0.1:{port}/api/x").status_code for _ in range(10)]
+            assert codes == [200] * (LIMIT // 4) + [429] * (10 - LIMIT // 4)
+            deadline = time.monotonic() + 30
+            while True:  # the hit counts are synced every 2 s; waiting, not timing
+                text = client.get(f"http://127.0.0.1:{admin}/metrics").text
+                if "wafproxy_rate_store_fallback_hits_total 10.0" in text:
+                    break
+                assert time.monotonic() < deadline, text
+                time.sleep(0.1)
+    assert "wafproxy_rate_store_fallbacks_total 1.0" in text
+    assert "wafproxy_rate_store_available 0.0" in text

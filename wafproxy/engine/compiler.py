@@ -6,9 +6,10 @@ pattern groups all happen here, so ``evaluate`` only walks prepared nodes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wafproxy.engine.actions import ResponseBody, RuleAction, parse_action, parse_bodies, parse_immunity
+from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID, Action, Decision, RuleType
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.geo import GeoDatabase
@@ -77,6 +78,26 @@ class CompiledWebACL:
     response_bodies: tuple[tuple[str, ResponseBody], ...] = ()
     captcha_immunity_seconds: int = 300  # CaptchaConfig / ChallengeConfig (for the adapter's tokens)
     challenge_immunity_seconds: int = 300
+    # The decision of a request no rule matched and nothing labelled, indexed by ``oversize``:
+    # the common case, built once here instead of once per request (``Decision`` is immutable).
+    default_decisions: tuple[Decision, Decision] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        default = self.default_action
+        action = default.action
+        blocks = action is Action.BLOCK
+        made = tuple(
+            Decision(
+                action=action,
+                terminating_rule_id=DEFAULT_ACTION_RULE_ID,
+                terminating_rule_type=RuleType.REGULAR,
+                custom_response=default.custom_response if blocks else None,
+                inserted_headers=() if blocks else tuple(default.inserted_headers),
+                oversize=oversize,
+            )
+            for oversize in (False, True)
+        )
+        object.__setattr__(self, "default_decisions", made)
 
     @property
     def rule_names(self) -> list[str]:

@@ -32,8 +32,12 @@ class GroupHits:
     hits: dict[int, tuple[str, str]]  # pattern id -> (field name, transformed value) of first hit
 
 
+#: The scan result of a group that matched nothing (shared: tested by identity in hot loops).
+NOTHING = GroupHits(None, {})
+
+
 class EvalContext:
-    __slots__ = ("request", "groups", "labels", "_label_set", "details", "_raw", "_values", "_scans", "_memo", "_detected")
+    __slots__ = ("request", "groups", "labels", "_label_set", "details", "_raw", "_values", "scans", "_memo", "_detected")
 
     def __init__(self, request: WafRequest, groups: tuple[PatternGroup, ...]) -> None:
         self.request = request
@@ -43,7 +47,7 @@ class EvalContext:
         self.details: list[MatchDetail] = []
         self._raw: dict[RawSlot, FieldValues] = {}
         self._values: dict[Slot, FieldValues] = {}
-        self._scans: dict[int, GroupHits] = {}
+        self.scans: dict[int, GroupHits] = {}  # read directly by the evaluator's hot loop
         self._memo: dict[object, object] = {}
         self._detected: dict[tuple[tuple[str, str], str], bool] = {}
 
@@ -89,7 +93,7 @@ class EvalContext:
 
     def scan(self, gidx: int) -> GroupHits:
         """Run a pattern group over its field's values once; which pattern ids hit."""
-        found = self._scans.get(gidx)
+        found = self.scans.get(gidx)
         if found is None:
             group = self.groups[gidx]
             fv = self.values(group.slot)
@@ -104,8 +108,8 @@ class EvalContext:
                     for pid in scan(value):
                         if pid not in hits:
                             hits[pid] = (name, value)
-            found = GroupHits(fv.forced, hits)
-            self._scans[gidx] = found
+            found = GroupHits(fv.forced, hits) if (hits or fv.forced is not None) else NOTHING
+            self.scans[gidx] = found
         return found
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 
 import pytricia  # type: ignore[import-not-found]
 
@@ -45,8 +46,14 @@ class IpTrie:
             return False
 
 
+@lru_cache(maxsize=4096)
 def parse_ip(text: str) -> str | None:
-    """The canonical form of an IP literal (headers are attacker input), or None when invalid."""
+    """The canonical form of an IP literal (headers are attacker input), or None when invalid.
+
+    Cached (bounded LRU, C-implemented): the same few client addresses arrive again and again,
+    and ``ipaddress`` parsing costs several microseconds; an attacker cycling addresses only
+    evicts entries.
+    """
     text = text.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]

@@ -179,7 +179,10 @@ class AndMatch(Stmt):
     children: tuple[Stmt, ...]
 
     def match(self, ctx: EvalContext) -> bool:
-        return all(child.match(ctx) for child in self.children)
+        for child in self.children:  # a loop, not all(genexpr): no generator per call
+            if not child.match(ctx):
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +190,10 @@ class OrMatch(Stmt):
     children: tuple[Stmt, ...]
 
     def match(self, ctx: EvalContext) -> bool:
-        return any(child.match(ctx) for child in self.children)
+        for child in self.children:
+            if child.match(ctx):
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)

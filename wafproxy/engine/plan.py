@@ -26,6 +26,10 @@ class PatternBlock:
     rules: tuple[CompiledRule, ...]
     by_hit: dict[tuple[int, int], tuple[int, ...]]  # (group, pattern id) -> rule positions
     by_group: dict[int, tuple[int, ...]]  # group -> positions gated on it (forced MATCH fields)
+    group_items: tuple[tuple[int, tuple[int, ...]], ...] = ()  # by_group's items, for the hot loop
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "group_items", tuple(self.by_group.items()))
 
 
 Step = CompiledRule | PatternBlock

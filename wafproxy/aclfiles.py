@@ -3,26 +3,32 @@
 Resolution contract (issue 3): references resolve against the documents found in the web ACL
 file's own directory and its subdirectories, plus the managed rule groups shipped in
 ``rules/managed/``. Each file holds one document, bare or wrapped as ``aws wafv2 get-…`` prints
-it; JSON or YAML. Files that are not WAF documents (e.g. test-case tables) are skipped; a file
-that is malformed, or a WAF document that does not validate, is an error naming the file.
+it; JSON or YAML. Files are read only when a reference needs them (``FileResolver``); files that
+are not WAF documents (e.g. test-case tables) are skipped; a malformed file, or a WAF document
+that does not validate, is skipped with a warning unless a reference needs it, and then it is an
+error naming the file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml  # type: ignore[import-untyped]
 
 from wafproxy.engine.compiler import CompiledWebACL, compile_web_acl
 from wafproxy.engine.errors import WebAclError
-from wafproxy.engine.model import classify
+from wafproxy.engine.model import IPSet, RegexPatternSet, RuleGroup, classify
 from wafproxy.engine.patterngroups import PatternSetCache
-from wafproxy.engine.resolve import DocumentIndex
+from wafproxy.engine.resolve import DocumentIndex, arn_name
+
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 SUFFIXES = (".json", ".yaml", ".yml")
 MANAGED_DIR = Path(__file__).resolve().parent.parent / "rules" / "managed"
@@ -53,51 +59,136 @@ def read_document(path: str | Path) -> object:
         raise WebAclError("$", f"invalid YAML: {exc}", str(path)) from None
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path, skip: Path | None = None) -> Iterator[Path]:
+    """Candidate document files under ``root`` (sorted, hidden ones skipped), at most
+    ``MAX_FILES``: past that the walk stops with a warning (an ACL placed in a big directory
+    such as /tmp must not read the whole tree)."""
     count = 0
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and (skip is None or (here / d).resolve() != skip)
+        )
         for name in sorted(filenames):
             if name.endswith(SUFFIXES) and not name.startswith("."):
                 count += 1
                 if count > MAX_FILES:
-                    raise WebAclError("$", f"more than {MAX_FILES} files under {root}", str(root))
-                yield Path(dirpath) / name
+                    _log.warning("more than %d files under %s: the rest are not searched", MAX_FILES, root)
+                    return
+                yield here / name
 
 
-def build_index(acl_path: Path, managed_dir: Path | None = MANAGED_DIR) -> DocumentIndex:
-    """Index every IPSet, RegexPatternSet and RuleGroup next to (and below) the web ACL file."""
-    index = DocumentIndex()
-    seen: dict[tuple[str, str], str] = {}
-    done: set[Path] = set()
-    roots: list[tuple[Path, bool]] = [(acl_path.parent, False)]
-    if managed_dir is not None and managed_dir.is_dir():
-        roots.insert(0, (managed_dir, True))
-    for root, managed in roots:
-        for path in _walk(root):
+class FileResolver:
+    """Resolves a web ACL's references against files, reading only what a lookup needs.
+
+    Nothing is read until the compiler asks for a reference: an ACL that references nothing
+    reads no other file. A managed rule group lookup reads only ``managed_dir``; other lookups
+    also read the ACL's own directory tree (once, capped). A file that cannot be parsed, or a
+    WAF document that does not validate, is skipped with a warning — unless a lookup needs it:
+    a reference to a name whose document is invalid, defined twice, or whose file (by its stem)
+    does not parse is an error naming that file. So a broken YAML file elsewhere under /tmp
+    cannot break ``--acl /tmp/x.json``, and a broken referenced document is never silently
+    ignored.
+    """
+
+    def __init__(self, acl_path: Path, managed_dir: Path | None = MANAGED_DIR) -> None:
+        self._acl = acl_path.resolve()
+        self._managed_dir = managed_dir.resolve() if managed_dir is not None and managed_dir.is_dir() else None
+        self._index = DocumentIndex()
+        self._seen: dict[tuple[str, str], str] = {}  # (kind, name) -> file
+        self._problems: dict[tuple[str, str], WebAclError] = {}  # (kind, name) -> why it is unusable
+        self._unparsable: dict[str, WebAclError] = {}  # file stem -> syntax/read error
+        self._done: set[Path] = {self._acl}
+        self._managed_read = False
+        self._local_read = False
+
+    # -- Resolver --------------------------------------------------------------------------
+
+    def ip_set(self, ref: str) -> IPSet | None:
+        self._read_local()
+        return self._checked("IPSet", ref, self._index.ip_set(ref))
+
+    def regex_pattern_set(self, ref: str) -> RegexPatternSet | None:
+        self._read_local()
+        return self._checked("RegexPatternSet", ref, self._index.regex_pattern_set(ref))
+
+    def rule_group(self, ref: str) -> RuleGroup | None:
+        self._read_local()
+        return self._checked("RuleGroup", ref, self._index.rule_group(ref))
+
+    def managed_rule_group(self, vendor: str, name: str, version: str) -> RuleGroup | None:
+        self._read_managed()
+        return self._checked("RuleGroup", name, self._index.managed_rule_group(vendor, name, version))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _checked(self, kind: str, ref: str, found: T | None) -> T | None:
+        name = arn_name(ref)
+        problem = self._problems.get((kind, name))
+        if problem is not None:
+            raise problem
+        if found is None:
+            broken = self._unparsable.get(name)
+            if broken is not None:
+                raise broken
+        return found
+
+    def _read_managed(self) -> None:
+        if not self._managed_read:
+            self._managed_read = True
+            if self._managed_dir is not None:
+                self._read_tree(self._managed_dir, managed=True)
+
+    def _read_local(self) -> None:
+        self._read_managed()  # managed groups are also referable by name/ARN, as before
+        if not self._local_read:
+            self._local_read = True
+            self._read_tree(self._acl.parent, managed=False)
+
+    def _read_tree(self, root: Path, *, managed: bool) -> None:
+        for path in _walk(root, skip=None if managed else self._managed_dir):
             real = path.resolve()
-            if real == acl_path.resolve() or real in done:
+            if real in self._done:
                 continue
-            done.add(real)
-            is_managed = managed or (managed_dir is not None and managed_dir.resolve() in real.parents)
+            self._done.add(real)
+            self._read_file(path, managed)
+
+    def _read_file(self, path: Path, managed: bool) -> None:
+        try:
             document = read_document(path)
-            try:
-                kind, node = classify(document)
-            except WebAclError:
-                continue  # not a WAF document
-            if kind == "WebACL":
-                continue
-            name = node.value.get("Name") if isinstance(node.value, dict) else None
-            if isinstance(name, str):
-                if (kind, name) in seen:
-                    raise WebAclError(
-                        f"{node.path}.Name",
-                        f"{kind} {name!r} is also defined in {seen[(kind, name)]}",
-                        str(path),
-                    )
-                seen[(kind, name)] = str(path)
-            index.add_document(document, str(path), managed=is_managed)
-    return index
+        except WebAclError as exc:
+            _log.warning("skipping %s: %s", path, exc.reason)
+            self._unparsable.setdefault(path.stem, exc)
+            return
+        try:
+            kind, node = classify(document)
+        except WebAclError:
+            return  # not a WAF document (e.g. a test-case table)
+        if kind == "WebACL":
+            return
+        name = node.value.get("Name") if isinstance(node.value, dict) else None
+        key = (kind, name) if isinstance(name, str) else None
+        if key is not None and key in self._seen:
+            self._problems.setdefault(
+                key,
+                WebAclError(f"{node.path}.Name", f"{kind} {name!r} is also defined in {self._seen[key]}", str(path)),
+            )
+            return
+        try:
+            self._index.add_document(document, str(path), managed=managed)
+        except WebAclError as exc:
+            _log.warning("skipping %s: %s at %s", path, exc.reason, exc.path)
+            if key is not None:
+                self._problems.setdefault(key, exc)
+            self._unparsable.setdefault(path.stem, exc)
+            return
+        if key is not None:
+            self._seen[key] = str(path)
+
+
+def build_index(acl_path: Path, managed_dir: Path | None = MANAGED_DIR) -> FileResolver:
+    """The resolver ``load_web_acl`` uses (kept for callers of the former eager index)."""
+    return FileResolver(acl_path, managed_dir)
 
 
 def load_web_acl(
@@ -112,12 +203,12 @@ def load_web_acl(
     """Read, resolve and compile the web ACL at ``path``. Raises ``WebAclError`` (file + JSON path)."""
     path = Path(path)
     document = read_document(path)
-    index = build_index(path, Path(managed_dir) if managed_dir is not None else None)
-    geo = _open_mmdb(geo_database)
-    asn = _open_mmdb(asn_database) if asn_database is not None else None
+    resolver = FileResolver(path, Path(managed_dir) if managed_dir is not None else None)
+    geo = open_mmdb(geo_database)
+    asn = open_mmdb(asn_database) if asn_database is not None else None
     return compile_web_acl(
         document,
-        resolver=index,
+        resolver=resolver,
         source=str(path),
         account=account,
         geo=geo,
@@ -126,7 +217,8 @@ def load_web_acl(
     )
 
 
-def _open_mmdb(path: str | Path | None) -> Any:
+def open_mmdb(path: str | Path | None) -> Any:
+    """Open a MaxMind-format (GeoIP / ASN) database, or None without a path; errors name the file."""
     if path is None:
         return None
     import maxminddb

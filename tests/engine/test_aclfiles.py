@@ -114,18 +114,51 @@ def test_yaml_web_acl_and_name_references(tmp_path):
     assert evaluate(compiled, req(ip="2001:db8:bb::1")).action is Action.BLOCK
 
 
-def test_non_waf_files_are_skipped_but_broken_ones_are_errors(tmp_path):
+def _ip_ref_acl(name: str) -> dict:
+    return web_acl(rule("ips", 0, {"IPSetReferenceStatement": {"ARN": name}}))
+
+
+def test_non_waf_and_unrelated_broken_files_are_skipped(tmp_path, caplog):
+    """An ACL in a shared directory (/tmp) must not fail on someone else's broken YAML."""
     (tmp_path / "acl.json").write_text(json.dumps(web_acl()))
     (tmp_path / "cases.yaml").write_text("- request: {path: /}\n  expect: ALLOW\n")
     assert load_web_acl(tmp_path / "acl.json", managed_dir=None).name == "test-acl"
     (tmp_path / "broken.json").write_text('{"Name": ')
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "bad.yaml").write_text("a: [unclosed\n")
+    assert load_web_acl(tmp_path / "acl.json", managed_dir=None).name == "test-acl"
+    # With a reference, the tree is read: the broken files are skipped with a warning.
+    (tmp_path / "acl.json").write_text(json.dumps(_ip_ref_acl("s")))
+    (tmp_path / "s.json").write_text(json.dumps({"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8"]}))
+    with caplog.at_level("WARNING", logger="wafproxy.aclfiles"):
+        compiled = load_web_acl(tmp_path / "acl.json", managed_dir=None)
+    assert evaluate(compiled, req(ip="10.1.2.3")).action is Action.BLOCK
+    assert any("broken.json" in r.getMessage() for r in caplog.records)
+    assert any("bad.yaml" in r.getMessage() for r in caplog.records)
+
+
+def test_acl_without_references_reads_no_other_file(tmp_path, monkeypatch):
+    import wafproxy.aclfiles as aclfiles
+
+    (tmp_path / "acl.json").write_text(json.dumps(web_acl(rule("r", 0, byte_match("/admin")))))
+    (tmp_path / "s.json").write_text(json.dumps({"Name": "s", "IPAddressVersion": "IPV4", "Addresses": []}))
+    read: list[str] = []
+    real = aclfiles.read_document
+    monkeypatch.setattr(aclfiles, "read_document", lambda p: read.append(str(p)) or real(p))
+    load_web_acl(tmp_path / "acl.json", managed_dir=None)
+    assert read == [str(tmp_path / "acl.json")]
+
+
+def test_broken_referenced_file_is_an_error_naming_it(tmp_path):
+    (tmp_path / "acl.json").write_text(json.dumps(_ip_ref_acl("blocked")))
+    (tmp_path / "blocked.json").write_text('{"Name": ')
     with pytest.raises(WebAclError) as err:
         load_web_acl(tmp_path / "acl.json", managed_dir=None)
-    assert err.value.source.endswith("broken.json") and "invalid JSON" in err.value.reason
+    assert err.value.source.endswith("blocked.json") and "invalid JSON" in err.value.reason
 
 
 def test_invalid_referenced_document_names_its_file(tmp_path):
-    (tmp_path / "acl.json").write_text(json.dumps(web_acl()))
+    (tmp_path / "acl.json").write_text(json.dumps(_ip_ref_acl("s")))
     (tmp_path / "set.json").write_text(
         json.dumps(
             {"IPSet": {"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8", "not-an-ip"]}}
@@ -137,18 +170,28 @@ def test_invalid_referenced_document_names_its_file(tmp_path):
     assert err.value.path == "$.IPSet.Addresses[1]"
 
 
+def test_invalid_unreferenced_document_is_skipped(tmp_path):
+    (tmp_path / "acl.json").write_text(json.dumps(_ip_ref_acl("good")))
+    (tmp_path / "good.json").write_text(json.dumps({"Name": "good", "IPAddressVersion": "IPV4", "Addresses": []}))
+    (tmp_path / "set.json").write_text(
+        json.dumps({"IPSet": {"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["not-an-ip"]}})
+    )
+    assert load_web_acl(tmp_path / "acl.json", managed_dir=None).name == "test-acl"
+
+
 def test_duplicate_names_across_files_are_refused(tmp_path):
-    (tmp_path / "acl.json").write_text(json.dumps(web_acl()))
+    (tmp_path / "acl.json").write_text(json.dumps(_ip_ref_acl("s")))
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text(json.dumps({"Name": "s", "IPAddressVersion": "IPV4", "Addresses": []}))
     with pytest.raises(WebAclError, match="also defined in"):
         load_web_acl(tmp_path / "acl.json", managed_dir=None)
 
 
-def test_unknown_field_in_group_file_is_an_error(tmp_path):
+def test_unknown_field_in_referenced_group_file_is_an_error(tmp_path):
     group = {"Name": "g", "Capacity": 5, "VisibilityConfig": VIS, "Shiny": 1, "Rules": []}
     (tmp_path / "g.json").write_text(json.dumps(group))
-    (tmp_path / "acl.json").write_text(json.dumps(web_acl()))
+    ref = {"RuleGroupReferenceStatement": {"ARN": "g"}}
+    (tmp_path / "acl.json").write_text(json.dumps(web_acl(rule("g", 0, ref, OverrideAction={"None": {}}))))
     with pytest.raises(WebAclError) as err:
         load_web_acl(tmp_path / "acl.json", managed_dir=None)
     assert err.value.path == "$.Shiny" and err.value.source.endswith("g.json")

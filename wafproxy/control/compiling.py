@@ -18,6 +18,7 @@ from wafproxy.control.resources import Resource
 from wafproxy.control.store import _walk
 from wafproxy.control.ttl import TempEntries
 from wafproxy.engine.compiler import CompiledWebACL, compile_web_acl
+from wafproxy.engine.patterngroups import PatternSetCache
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.model import RuleGroup, classify, parse_rule_group
 from wafproxy.engine.resolve import DocumentIndex
@@ -70,6 +71,8 @@ class Compiler:
     _geo: Any = field(default=None, repr=False)
     _asn: Any = field(default=None, repr=False)
     _opened: bool = field(default=False, repr=False)
+    # Reloads reuse compiled pattern sets (a changed IP set must not rebuild every automaton).
+    _patterns: PatternSetCache = field(default_factory=PatternSetCache, repr=False)
 
     @property
     def managed(self) -> tuple[ManagedGroup, ...]:
@@ -79,10 +82,10 @@ class Compiler:
 
     def _databases(self) -> tuple[Any, Any]:
         if not self._opened:
-            from wafproxy.aclfiles import _open_mmdb
+            from wafproxy.aclfiles import open_mmdb
 
-            self._geo = _open_mmdb(self.geo_database)
-            self._asn = _open_mmdb(self.asn_database) if self.asn_database is not None else None
+            self._geo = open_mmdb(self.geo_database)
+            self._asn = open_mmdb(self.asn_database) if self.asn_database is not None else None
             self._opened = True
         return self._geo, self._asn
 
@@ -120,4 +123,5 @@ class Compiler:
             geo=geo,
             asn=asn,
             max_capacity=max_capacity,
+            pattern_cache=self._patterns,
         )

@@ -102,7 +102,7 @@ class SizeMatch(Stmt):
             return fv.forced
         compare = _OPS[self.op]
         for name, value in fv.values:
-            n = len(to_bytes(value))
+            n = len(value) if value.isascii() else len(to_bytes(value))  # ASCII: one byte a char
             if compare(n, self.size):
                 ctx.evidence("SIZE_CONSTRAINT", self.slot, name, str(n))
                 return True

@@ -35,7 +35,7 @@ class Resolver(Protocol):
     def managed_rule_group(self, vendor: str, name: str, version: str) -> RuleGroup | None: ...
 
 
-def _arn_name(ref: str) -> str:
+def arn_name(ref: str) -> str:
     """``arn:aws:wafv2:us-east-1:123:regional/ipset/blocked/abc-123`` -> ``blocked``."""
     if ref.startswith("arn:"):
         parts = ref.split(":", 5)[-1].split("/")
@@ -43,6 +43,9 @@ def _arn_name(ref: str) -> str:
             return parts[2]
         return parts[-1]
     return ref
+
+
+_arn_name = arn_name
 
 
 @dataclass(slots=True)
@@ -99,4 +102,4 @@ def index_of(documents: Iterable[tuple[str, object]]) -> DocumentIndex:
 
 
 EMPTY = DocumentIndex()
-__all__ = ["DocumentIndex", "Node", "Resolver", "index_of", "EMPTY"]
+__all__ = ["DocumentIndex", "Node", "Resolver", "arn_name", "index_of", "EMPTY"]

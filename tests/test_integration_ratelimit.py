@@ -149,3 +149,21 @@ def test_redis_down_falls_back_to_a_local_share_and_says_so(
                 time.sleep(0.1)
     assert "wafproxy_rate_store_fallbacks_total 1.0" in text
     assert "wafproxy_rate_store_available 0.0" in text
+
+
+def test_workers_of_one_process_share_the_limit_through_redis(
+    redis_server: RedisServer, upstream: tuple[RunningServer, list[str]], rate_acl: Path
+) -> None:
+    """--workers 3 --redis: one limit for every worker (and the shield + flood guard wired)."""
+    server, seen = upstream
+    args = ("--upstream", server.url, "--acl", str(rate_acl), "--redis", redis_server.url, "--workers", "3",
+            "--flood-mitigation")
+    with proxies(1, *args) as [(port, admin)]:
+        codes = []
+        for _ in range(2 * LIMIT):  # a new connection each time: the kernel spreads them over workers
+            with httpx.Client(timeout=10) as client:
+                codes.append(client.get(f"http://127.0.0.1:{port}/api/x").status_code)
+        metrics = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
+    assert codes == [200] * LIMIT + [429] * LIMIT
+    assert len([p for p in seen if p == "/api/x"]) == LIMIT
+    assert "wafproxy_open_connections" in metrics

@@ -59,7 +59,8 @@ def test_round_trip_for_workers(tmp_path: Path) -> None:
     creds = tmp_path / "credentials"
     creds.write_text("[a]\n")
     s = _parse("--redis", "redis://127.0.0.1:1/0", "--credentials", str(creds), "--state-dir",
-               str(tmp_path / "state"), "--kms-listen", "127.0.0.1:0", "--kms-data-dir", str(tmp_path / "kms"),
+               str(tmp_path / "state"), "--kms-listen", "127.0.0.1:0",
+               "--kms-data-dir", str(tmp_path / "kms"),
                "--kms-root-key-file", str(tmp_path / "root.key"), "--flood-mitigation", "--account-id",
                "123456789012", "--region", "eu-west-3")
     assert Settings.from_json(s.to_json()) == s

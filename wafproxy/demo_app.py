@@ -221,8 +221,9 @@ def run_demo(base: Settings) -> int:
         kms = start_kms(Path(tmp))
         # The same generated principal may call the WAFv2 API on the admin port; API changes
         # persist in the temporary state directory, never in the shipped rules.
-        settings = dataclasses.replace(settings, credentials=kms.credentials_file, state_dir=Path(tmp) / "state",
-                                       kms_listen=None, kms_data_dir=None, kms_root_key_file=None)
+        settings = dataclasses.replace(settings, credentials=kms.credentials_file,
+                                       state_dir=Path(tmp) / "state", kms_listen=None,
+                                       kms_data_dir=None, kms_root_key_file=None)
         profile = f"AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} AWS_PROFILE=demo"
 
         def banner(servers: Sequence[Any]) -> None:

@@ -66,6 +66,8 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
             ctx.details.clear()  # the scope-down's evidence explains no rule
             if not in_scope:
                 continue
+        if group.gates is not None and _all_quiet(group.gates, ctx):
+            continue  # every rule is gated on a pattern and no pattern hit: nothing can match
         for inner in _walk(group.steps, ctx):
             if inner.rate is None:
                 hit = _record(inner, ctx, trail, group.name, inner.statement.match(ctx))  # type: ignore[union-attr]
@@ -126,6 +128,18 @@ def _walk(steps: tuple[Step, ...], ctx: EvalContext) -> Iterator[CompiledRule]:
             rules = step.rules  # type: ignore[union-attr]
             for pos in sorted(positions):
                 yield rules[pos]
+
+
+def _all_quiet(gates: tuple[int, ...], ctx: EvalContext) -> bool:
+    """True when none of the pattern groups ``gates`` hit (or forced a verdict) on this request."""
+    scans = ctx.scans
+    for gidx in gates:
+        result = scans.get(gidx)
+        if result is None:
+            result = ctx.scan(gidx)
+        if result is not NOTHING:
+            return False
+    return True
 
 
 def _rate_rule(

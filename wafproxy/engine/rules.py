@@ -46,6 +46,15 @@ class GroupRef:
     steps: tuple[
         Any, ...
     ] = ()  # ``plan.plan(rules)`` (CompiledRule | PatternBlock): what the evaluator walks
+    # When every step is a PatternBlock: all pattern groups gating its rules. A request on which
+    # none of them hit skips the whole group at once (the managed groups, on benign traffic).
+    gates: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        items = [getattr(step, "group_items", None) for step in self.steps]
+        if items and all(i is not None for i in items):
+            gates = sorted({gidx for block in items for gidx, _ in block})  # type: ignore[union-attr]
+            object.__setattr__(self, "gates", tuple(gates))
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,7 +167,7 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
     from wafproxy.asgi.admin import create_admin_app
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
 
-    base = create_admin_app(readiness, metrics.render if metrics is not None else None)
+    base: Any = create_admin_app(readiness, metrics.render if metrics is not None else None)
     reloader.add_swap(lambda compiled: setattr(readiness, "acl_name", compiled.name))
     on_logging = waf_log.reconfigure if waf_log is not None else None
     if settings.credentials is None:

@@ -164,7 +164,7 @@ def _account(value: Any) -> str:
 
 
 def _region(value: Any) -> str:
-    import re2
+    import re2  # type: ignore[import-untyped]
 
     text = str(value).strip()
     if not re2.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", text):

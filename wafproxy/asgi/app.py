@@ -284,7 +284,8 @@ def create_app() -> ASGIApp:
     # pickled to the worker): bind this worker's gauge and refusal counts to it.
     count_connections(ShieldHttpToolsProtocol, metrics)
     data.connection_refusals = ShieldHttpToolsProtocol.shield_refusals
-    return with_reloader(follower, data.app, sighup=False)
+    wrapped: Any = with_reloader(follower, data.app, sighup=False)  # type: ignore[arg-type]
+    return wrapped
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):

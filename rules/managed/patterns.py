@@ -75,6 +75,7 @@ _XSS = (
     I + r"(?:javascript|vbscript|livescript)\s*:[^\s]",
     I + r"\bdata\s*:\s*(?:text/html|image/svg\+xml|application/(?:x-)?javascript)[;,]",
     I + r"[\"'`;)]\s*(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*location|alert\s*\(|prompt\s*\(|confirm\s*\(|eval\s*\(|fetch\s*\(|settimeout\s*\(|\bfunction\s*\()",
+    I + r"[\"'/`]\s*on[a-z]{3,}\s*=",
     I + r"\b(?:alert|prompt|confirm)\s*(?:\(|`)\s*(?:document|window|\d|[\"'`]|/)",
     I + r"\bstring\s*\.\s*fromcharcode\s*\(|\batob\s*\(\s*[\"'`]|\bexpression\s*\(",
 )
@@ -171,7 +172,7 @@ _JAVA = (
     I + r"\bclass\s*\.\s*(?:module|classloader|protectiondomain)\s*\.|\bgetclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod)|\b(?:runtime|system)\s*\.\s*(?:getruntime|exec)\s*\(|\.\s*getruntime\s*\(\s*\)\s*\.\s*exec\s*\(",
     I + r"[\"']@type[\"']\s*:\s*[\"'][a-z]+\.[a-z]+\.|<\s*java\s+version\s*=|<\s*(?:object|void)\s+class\s*=\s*[\"']java\.",
     # Fully qualified JDK / gadget classes in user input (deserialization, expression injection).
-    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt)\.[a-z_$][\w$]*|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core)\.",
+    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt)\.[a-z_$][\w$]*|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core|omg\.corba)\b",
     I + r"\b(?:processbuilder|invokertransformer|instantiatetransformer|chainedtransformer|constanttransformer|prototypeclonefactory|prototypeserializationfactory|instantiatefactory|whileclosure|forclosure|clonetransformer|annotationinvocationhandler|badattributevalueexpexception|priorityqueue|lazymap|transformedmap|jdbcrowsetimpl|templatesimpl|xmldecoder|objectinputstream|classloader\.(?:loadclass|definclass))\b",
     I + r"%\{\s*[#(@]|\$\{\s*#|#_memberaccess|@ognl|ognlcontext|#context\s*\[|\.getwriter\s*\(|@java\.lang\.",
 )
@@ -182,7 +183,7 @@ _NODE = (
     I + r"_\$\$nd_func\$\$_|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen)\b|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b",
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
     I + r"(?:__proto__|constructor\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=]|\[\s*[\"']__proto__[\"']\s*\]",
-    I + r"\bconsole\s*(?:\.\s*\w+|\[\s*[\"']\w+[\"']\s*\])\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
+    I + r"\bnew\s+function\s*\(|\bprocess\s*\[|\beval\s*\(\s*[a-z\"'`\[(]|\bconsole\s*(?:\.\s*\w+|\[\s*[\"']\w+[\"']\s*\])\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
 )
 # Shell globbing and parameter expansion used to spell a path or command without its letters.
 _SHELL_EXPANSION = (
@@ -202,6 +203,12 @@ _HIDDEN_PATH = (
 # Multipart field names with quoting tricks that split parsers (CRS 920120 / 922).
 _MULTIPART = (
     I + r"content-disposition\s*:[^\r\n]*\bname\s*=\s*\"[^\"\r\n]*[\\;][^\"\r\n]*\"|content-disposition\s*:[^\r\n]*\bfilename\s*=\s*[^\r\n]*(?:\\\"|&#|%[0-9a-f]{2}[^\r\n]*\.(?:php|phtml|jsp|aspx?)\b)",
+)
+
+# Request-body charsets that re-encode every byte (EBCDIC code pages, UTF-7/16/32), or two
+# charsets at once: the WAF and the app would decode the body differently.
+_CHARSET = (
+    I + r"\bcharset\s*=\s*[\"']?(?:ibm\d|cp\d|ebcdic|utf-?7|utf-?16|utf-?32|x-[a-z]|csibm|garbage)|\bcharset\s*=[^;]*;\s*charset\s*=",
 )
 
 # ---- linux-posix / windows ---------------------------------------------------------------------
@@ -259,6 +266,8 @@ _PHP = (
     # Uploading a server-side script: multipart file names and X-Filename-style header values,
     # including the "name.php." / "name. php" forms some servers normalise back to ".php".
     I + r"filename\*?\s*=\s*[\"']?[^\"'\r\n;]*\.(?:php\d?|phtml|phar|phps|pht|pgif|shtml|aspx?|jspx?|cgi)\b|\.\s+(?:php\d?|phtml|phar|phps|pht)\b|\.(?:php\d?|phtml|phar|phps|pht)\.+\s*$|\.(?:phtml|phar|phps|pht|php[3-7])\s*$",
+    # php.ini directives set from a request (ini_set / .user.ini / CGI -d injection).
+    I + r"\b(?:session\.[a-z_]{3,}|memory_limit|allow_url_fopen|allow_url_include|auto_prepend_file|auto_append_file|disable_functions|open_basedir|register_globals|upload_tmp_dir|max_execution_time|display_errors|error_log|include_path|short_open_tag|file_uploads|cgi\.force_redirect)\s*=",
     I + r"\bauto_(?:prepend|append)_file\b|\ballow_url_include\b|\bdisable_functions\b|\bopen_basedir\b|\bsafe_mode\b",
 )
 
@@ -287,6 +296,7 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("core", "RemoteFileInclusion", _RFI, placements=("QUERYARGUMENTS", "BODY")),
     RuleClass("core", "SSRF", _SSRF, chains=("DEC", "B64")),
     RuleClass("core", "HiddenPath", _HIDDEN_PATH, placements=("URIPATH",)),
+    RuleClass("core", "BodyCharsetEvasion", _CHARSET, placements=("HEADER",)),
     RuleClass("core", "MultipartEvasion", _MULTIPART, placements=("BODY",)),
     RuleClass("sql-database", "SQLi", detector="sqli"),
     RuleClass("sql-database", "SQLiGrammar", _SQLI, chains=("DEC", "B64")),

@@ -63,6 +63,11 @@ CASES: tuple[Case, ...] = (
         (".well-known/security.txt", "static/app.64db6ee7.js", "v1.2/notes"),
     ),
     Case(
+        "BodyCharsetEvasion",
+        ("application/x-www-form-urlencoded; charset=ibm037", "text/plain; charset=utf-8; charset=utf-7"),
+        ("application/json; charset=utf-8", "text/html; charset=ISO-8859-1"),
+    ),
+    Case(
         "MultipartEvasion",
         ('--b\r\nContent-Disposition: form-data; name="a;b"; filename="x"\r\n\r\nx\r\n--b--\r\n',),
         ('--b\r\nContent-Disposition: form-data; name="cv"; filename="cv.pdf"\r\n\r\nx\r\n--b--\r\n',),
@@ -109,7 +114,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "NodeJSInjection",
-        ("require('child_process').exec('id')", "_$$ND_FUNC$$_function(){}()", "while(true);"),
+        ("require('child_process').exec('id')", "_$$ND_FUNC$$_function(){}()", "while(true);", "new Function ("),
         ("While you wait, read this", "the child process of adoption", "console log is noisy"),
     ),
     Case(
@@ -139,7 +144,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "PHPHighRiskMethods",
-        ("<?php system($_GET['c']); ?>", "php://filter/convert.base64-encode/resource=index.php", "$a(1)"),
+        ("<?php system($_GET['c']); ?>", "php://filter/convert.base64-encode/resource=index.php", "$a(1)", "allow_url_include=1"),
         ("PHP developer wanted", "the system works", "$100 (approx)"),
     ),
     Case(

@@ -134,3 +134,21 @@ def test_workers_follow_api_changes(tmp_path: Path, upstream: RunningServer) -> 
         assert (tmp_path / "state").is_dir()
         # --state-dir: the shipped files are left as they were.
         assert ATTACKER not in (acl.parent / "ipsets" / "blocked.json").read_text()
+
+
+def test_without_control_plane_only_referenced_files_are_read(tmp_path: Path, upstream: RunningServer) -> None:
+    """No --credentials / --state-dir: the engine's lazy resolver serves the ACL, so unrelated
+    documents beside it (here: one IP set defined twice) cannot stop startup, as before."""
+    from tests.test_serve import acl_document
+
+    acl = tmp_path / "acl.json"
+    acl.write_text(json.dumps(acl_document()))
+    dup = {"Name": "dup", "IPAddressVersion": "IPV4", "Addresses": []}
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps(dup))
+    port, admin_port = free_port(), free_port()
+    args = ("serve", "--upstream", upstream.url, "--acl", str(acl), "--listen", f"127.0.0.1:{port}",
+            "--admin-listen", f"127.0.0.1:{admin_port}")
+    with wafproxy_process(*args, wait_ports=(port, admin_port)):
+        assert get(f"http://127.0.0.1:{port}/page") == 200
+        assert get(f"http://127.0.0.1:{port}/?q=%3Cscript%3E") == 403

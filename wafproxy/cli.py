@@ -165,13 +165,17 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
     """The admin app: /healthz /readyz /metrics, plus the WAFv2 API at ``POST /`` with
     ``--credentials``; the reloader starts and stops with its lifespan either way."""
     from wafproxy.asgi.admin import create_admin_app
+    from wafproxy.asgi.app import FileAcl
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
 
     base: Any = create_admin_app(readiness, metrics.render if metrics is not None else None)
     reloader.add_swap(lambda compiled: setattr(readiness, "acl_name", compiled.name))
+    if isinstance(reloader, FileAcl):
+        return base
     on_logging = waf_log.reconfigure if waf_log is not None else None
     if settings.credentials is None:
         reloader.on_logging = on_logging
+        reloader.apply_logging()  # the persisted configuration, as ControlPlane does on start
         return with_reloader(reloader, base, sighup=False)
     plane = ControlPlane.from_files(reloader, credentials=settings.credentials,
                                     policy_file=settings.policy_file, rate_store=rate_store,

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -232,10 +233,58 @@ def limits_for(metrics: WafMetrics | None) -> LimitsMetrics | None:
     return LimitsMetrics(metrics.registry)
 
 
+def control_enabled(settings: Settings) -> bool:
+    """The control plane's store serves the ACL only when asked for (``--credentials`` or
+    ``--state-dir``): it reads the ACL's whole directory eagerly, where the engine's resolver
+    reads only what the ACL references (an ACL in a crowded directory must keep working)."""
+    return settings.credentials is not None or settings.state_dir is not None
+
+
+class FileAcl:
+    """The web ACL from ``--acl`` alone, without a control plane: the same surface the wiring uses
+    from a ``Reloader`` (``current``, ``add_swap``, ``reload_from_disk``). SIGHUP compiles the file
+    off the event loop and swaps it; a broken file keeps the running ACL."""
+
+    def __init__(self, settings: Settings, *, metrics: WafMetrics | None = None) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.current: CompiledWebACL = self._load()
+        self._swaps: list[Callable[[CompiledWebACL], None]] = []
+
+    def _load(self) -> CompiledWebACL:
+        from wafproxy.aclfiles import load_web_acl
+
+        return load_web_acl(self.settings.acl, account=self.settings.account_id)
+
+    def add_swap(self, swap: Callable[[CompiledWebACL], None]) -> None:
+        self._swaps.append(swap)
+
+    async def reload_from_disk(self, reason: str = "sighup") -> bool:
+        try:
+            fresh = await asyncio.to_thread(self._load)
+        except WebAclError as exc:
+            logger.error("web ACL reload (%s) failed, keeping %r: %s", reason, self.current.name, exc)
+            if self.metrics is not None:
+                self.metrics.config_reload("failure")
+            return False
+        self.current = fresh
+        for swap in self._swaps:
+            swap(fresh)
+        logger.info("web ACL reloaded (%s): %r from %s", reason, fresh.name, self.settings.acl)
+        if self.metrics is not None:
+            self.metrics.config_reload("success", time.time())
+            for name, n in fresh.ip_set_sizes().items():
+                self.metrics.ip_set_entries(name, n)
+        return True
+
+
 def build_reloader(settings: Settings, *, metrics: WafMetrics | None = None, persist: bool = True) -> Any:
-    """The control plane's ``Reloader`` over ``--acl`` / ``--state-dir``: it compiles the ACL the
-    data path serves (one account id everywhere: ``--account-id``) and swaps it on every change.
-    Raises ``WebAclError`` or ``control.store.StoreError`` (both name the file)."""
+    """What compiles the ACL the data path serves and swaps it on every change: the control
+    plane's ``Reloader`` over ``--acl`` / ``--state-dir`` (one account id everywhere:
+    ``--account-id``), or ``FileAcl`` without a control plane. Raises ``WebAclError`` or
+    ``control.store.StoreError`` (both name the file)."""
+    if not control_enabled(settings):
+        return FileAcl(settings, metrics=metrics)
     from wafproxy.control.reloader import Reloader
     from wafproxy.control.resources import Names
 
@@ -278,12 +327,14 @@ def create_app() -> ASGIApp:
                            limits=limits_for(metrics))
     data.closeables.extend(closeables)
     follower.add_swap(data.middleware.swap_acl)
-    if closeables:
+    if closeables and not isinstance(follower, FileAcl):
         follower.on_logging = closeables[0].reconfigure
     # The parent's Config names the base protocol class (a class made at run time cannot be
     # pickled to the worker): bind this worker's gauge and refusal counts to it.
     count_connections(ShieldHttpToolsProtocol, metrics)
     data.connection_refusals = ShieldHttpToolsProtocol.shield_refusals
+    if isinstance(follower, FileAcl):
+        return data.app  # SIGHUP: uvicorn's supervisor replaces the workers, which load the file
     wrapped: Any = with_reloader(follower, data.app, sighup=False)  # type: ignore[arg-type]
     return wrapped
 

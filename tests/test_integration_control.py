@@ -136,7 +136,9 @@ def test_workers_follow_api_changes(tmp_path: Path, upstream: RunningServer) -> 
         assert ATTACKER not in (acl.parent / "ipsets" / "blocked.json").read_text()
 
 
-def test_without_control_plane_only_referenced_files_are_read(tmp_path: Path, upstream: RunningServer) -> None:
+def test_without_control_plane_only_referenced_files_are_read(
+    tmp_path: Path, upstream: RunningServer
+) -> None:
     """No --credentials / --state-dir: the engine's lazy resolver serves the ACL, so unrelated
     documents beside it (here: one IP set defined twice) cannot stop startup, as before."""
     from tests.test_serve import acl_document

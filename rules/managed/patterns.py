@@ -183,7 +183,7 @@ _NODE = (
     I + r"_\$\$nd_func\$\$_|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen)\b|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b",
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
     I + r"(?:__proto__|constructor\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=]|\[\s*[\"']__proto__[\"']\s*\]",
-    I + r"\bnew\s+function\s*\(|\bprocess\s*\[|\beval\s*\(\s*[a-z\"'`\[(]|\bconsole\s*(?:\.\s*\w+|\[\s*[\"']\w+[\"']\s*\])\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
+    I + r"\bnew\s+function\s*\(|\bprocess\s*\[|\beval\s*\(\s*[a-z\"'`\[(]|\bconsole\s*\[\s*[\"']\w+[\"']\s*\]\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
 )
 # Shell globbing and parameter expansion used to spell a path or command without its letters.
 _SHELL_EXPANSION = (

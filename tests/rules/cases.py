@@ -115,7 +115,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "NodeJSInjection",
         ("require('child_process').exec('id')", "_$$ND_FUNC$$_function(){}()", "while(true);", "new Function ("),
-        ("While you wait, read this", "the child process of adoption", "console log is noisy"),
+        ("While you wait, read this", "the child process of adoption", "Use `console.log(x)` to debug"),
     ),
     Case(
         "JavaDeserializationRCE",

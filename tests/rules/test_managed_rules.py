@@ -158,3 +158,15 @@ def test_default_acl_blocks_with_the_managed_rule_and_label(default_acl: Compile
     assert decision.blocked
     assert decision.terminating_group_rule_id == "Log4JRCE_HEADER"
     assert "wafproxy:managed:known-bad-inputs:Log4JRCE_HEADER" in decision.labels
+
+
+@pytest.mark.parametrize("placement", ("QUERYARGUMENTS", "BODY", "HEADER", "COOKIE"))
+def test_own_benign_inputs_pass(placement: str, default_acl: CompiledWebACL) -> None:
+    from tests.rules.benign import BENIGN
+
+    blocked = []
+    for text in BENIGN:
+        decision = evaluate(default_acl, request_with(text, placement, "benign"))
+        if decision.blocked:
+            blocked.append((text, decision.terminating_group_rule_id))
+    assert not blocked, blocked

@@ -1,0 +1,61 @@
+"""Our own benign inputs (issue 4: "build your own benign corpus too"), from what real apps receive.
+
+Each must pass the default web ACL in a query argument, a form body, a JSON body and a custom
+header. They are deliberately close to attack grammars: SQL words in prose, shell words in
+searches, code in markdown, URLs, JSON with operators-like text, non-English text.
+"""
+
+from __future__ import annotations
+
+BENIGN: tuple[str, ...] = (
+    "O'Brien",
+    "D'Angelo & Sons",
+    "select the union of two sets",
+    "drop me a line",
+    "a <= b and c >= d",
+    "bash guitar pedal",
+    "cat toys; dog toys",
+    "I'd like to order 2 -- no, 3 -- boxes",
+    "Is 1=1 always true? (asking for a math class)",
+    "Where do I update my shipping address?",
+    "Use `git pull --rebase` then `npm run build`.",
+    "Run `ls -la` to list files, then `cat README.md`.",
+    "```python\nprint('hello world')\n```",
+    "Call `console.log(value)` before the `return` statement.",
+    "The `<div>` tag wraps the `<span>` element.",
+    "Price: $19.99 (was $29.99) -- save 33%!",
+    "5 < 6 > 4",
+    "https://example.com/search?q=shoes&page=2",
+    "https://accounts.example.org/oauth/authorize?client_id=web&scope=openid%20email",
+    "/orders/1234?tab=tracking",
+    "mailto:support@example.com",
+    "user.name+tag@example.co.uk",
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    '{"query": "query GetUser($id: ID!) { user(id: $id) { name email } }", "variables": {"id": "42"}}',
+    '{"filter": {"status": "open", "sort": "-created"}, "limit": 20}',
+    '{"title": "Re: your order", "body": "Thanks!\\nWe\'ll ship tomorrow."}',
+    "Zażółć gęślą jaźń",
+    "東京都渋谷区 1-2-3",
+    "مرحبا بالعالم",
+    "Привет, как дела?",
+    "C:\\Users\\Public\\Documents",
+    "Windows 11 type cover for Surface Pro",
+    "for each item in the cart do checkout",
+    "if not exists, create a new account",
+    "echo dot 5th gen",
+    "python for beginners pdf",
+    "Java developer, 5 years, Spring Boot",
+    "My script broke after the update",
+    "Location: Berlin, Germany",
+    "Set-top box remote",
+    "100% cotton, machine wash <40°C",
+    "rate: 4/5 -- would buy again :)",
+    "1/2 cup sugar + 3/4 cup flour",
+    "Version 2.3.1 (build 847)",
+    "#hashtag #summer2024",
+    "@channel standup in 5",
+    "~/projects/app is my folder",
+    "ORDER-2024-001",
+    "and/or",
+)

@@ -77,7 +77,7 @@ class EvalContext:
                     self._raw[slot.raw] = base
             step = slot.step
             if step and base.values:
-                found = _transformed(base, step, slot.unchanged)
+                found = _transformed(base, step, slot.unchanged, slot.on_empty)
             else:
                 found = base
             self._values[slot] = found
@@ -105,7 +105,7 @@ class EvalContext:
                     if value in seen:
                         continue  # an identical value scans identically (e.g. several "")
                     seen.add(value)
-                    for pid in scan(value):
+                    for pid in scan(value) if value else group.empty_hits:
                         if pid not in hits:
                             hits[pid] = (name, value)
             found = GroupHits(fv.forced, hits) if (hits or fv.forced is not None) else NOTHING
@@ -138,14 +138,18 @@ class EvalContext:
         )
 
 
-def _transformed(base: FieldValues, step: tuple[str, ...], unchanged: Guard | None) -> FieldValues:
+def _transformed(
+    base: FieldValues, step: tuple[str, ...], unchanged: Guard | None, on_empty: str
+) -> FieldValues:
     """``base`` after ``step``; values the step cannot change are kept without calling it, and
     when none changes, ``base`` itself is returned (no allocation)."""
     if unchanged is None:
-        return FieldValues(tuple([(n, apply_chain(step, v)) for n, v in base.values]), base.forced)
+        return FieldValues(
+            tuple([(n, apply_chain(step, v) if v else on_empty) for n, v in base.values]), base.forced
+        )
     out: list[tuple[str, str]] | None = None
     for i, (name, value) in enumerate(base.values):
-        if unchanged(value):
+        if unchanged(value):  # also every "" (no guarded step turns "" into something else)
             if out is not None:
                 out.append((name, value))
             continue

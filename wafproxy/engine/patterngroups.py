@@ -23,6 +23,12 @@ class PatternGroup:
     slot: Slot
     patterns: tuple[Pattern, ...]  # index == Pattern.id
     pattern_set: PatternSet
+    # The scan of "" (a missing body, a header without a base64 token after BASE64_DECODE_EMBEDDED
+    # …), done once here: a scan is a pure function of the value, so requests look it up.
+    empty_hits: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "empty_hits", frozenset(self.pattern_set.scan("")))
 
 
 class PatternSetCache:

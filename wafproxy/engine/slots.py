@@ -8,6 +8,7 @@ of re-hashing a seven-field spec on every lookup.
 from __future__ import annotations
 
 from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.transforms import apply_chain
 from wafproxy.engine.transforms.identity import Guard, unchanged_guard
 
 Chain = tuple[str, ...]
@@ -36,7 +37,7 @@ class Slot:
     than the transformations it saves (measured on the shipped managed groups).
     """
 
-    __slots__ = ("field", "chain", "raw", "parent", "step", "unchanged")
+    __slots__ = ("field", "chain", "raw", "parent", "step", "unchanged", "on_empty")
 
     def __init__(self, field: FieldSpec, chain: Chain, raw: RawSlot) -> None:
         self.field = field
@@ -46,6 +47,8 @@ class Slot:
         self.step: Chain = chain
         # True for a value ``step`` cannot change (transforms/identity.py): kept without work.
         self.unchanged: Guard | None = unchanged_guard(chain)
+        # ``step`` applied to "" (computed once: absent bodies and emptied values are common).
+        self.on_empty: str = apply_chain(chain, "")
 
     def __repr__(self) -> str:
         return f"Slot({self.field.describe()}, {'>'.join(self.chain) or 'NONE'})"
@@ -73,6 +76,7 @@ class SlotTable:
                 if parent is not None:
                     slot.parent, slot.step = parent, chain[k:]
                     slot.unchanged = unchanged_guard(slot.step)
+                    slot.on_empty = apply_chain(slot.step, "")
                     break
 
     def __len__(self) -> int:

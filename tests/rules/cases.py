@@ -89,8 +89,9 @@ CASES: tuple[Case, ...] = (
             "1) /*!50000UNION*/ /*!50000SELECT*/ 1,2#",
             "1 AND SLEEP(5)",
             "'::jsonb @> '{}'",
+            "1 or true",
         ),
-        ("She said \"it's fine\" -- but it wasn't.", "We need a 1=1 mapping", "Cancel the union dues"),
+        ("She said \"it's fine\" -- but it wasn't.", "We need a 1=1 mapping", "Cancel the union dues", "Size 10 or true to size?"),
     ),
     Case(
         "Log4JRCE",
@@ -114,8 +115,8 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "NodeJSInjection",
-        ("require('child_process').exec('id')", "_$$ND_FUNC$$_function(){}()", "while(true);", "new Function ("),
-        ("While you wait, read this", "the child process of adoption", "Use `console.log(x)` to debug"),
+        ('{"__proto__": {"isAdmin": true}}', "require('child_process').exec('id')", "_$$ND_FUNC$$_function(){}()", "while(true);", "new Function ("),
+        ("While you wait, read this", "The __proto__ property is deprecated", "the child process of adoption", "Use `console.log(x)` to debug"),
     ),
     Case(
         "JavaDeserializationRCE",

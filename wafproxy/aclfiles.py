@@ -93,7 +93,8 @@ class FileResolver:
 
     def __init__(self, acl_path: Path, managed_dir: Path | None = MANAGED_DIR) -> None:
         self._acl = acl_path.resolve()
-        self._managed_dir = managed_dir.resolve() if managed_dir is not None and managed_dir.is_dir() else None
+        has_managed = managed_dir is not None and managed_dir.is_dir()
+        self._managed_dir = managed_dir.resolve() if has_managed else None  # type: ignore[union-attr]
         self._index = DocumentIndex()
         self._seen: dict[tuple[str, str], str] = {}  # (kind, name) -> file
         self._problems: dict[tuple[str, str], WebAclError] = {}  # (kind, name) -> why it is unusable
@@ -169,10 +170,8 @@ class FileResolver:
         name = node.value.get("Name") if isinstance(node.value, dict) else None
         key = (kind, name) if isinstance(name, str) else None
         if key is not None and key in self._seen:
-            self._problems.setdefault(
-                key,
-                WebAclError(f"{node.path}.Name", f"{kind} {name!r} is also defined in {self._seen[key]}", str(path)),
-            )
+            reason = f"{kind} {name!r} is also defined in {self._seen[key]}"
+            self._problems.setdefault(key, WebAclError(f"{node.path}.Name", reason, str(path)))
             return
         try:
             self._index.add_document(document, str(path), managed=managed)

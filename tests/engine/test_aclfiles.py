@@ -129,7 +129,8 @@ def test_non_waf_and_unrelated_broken_files_are_skipped(tmp_path, caplog):
     assert load_web_acl(tmp_path / "acl.json", managed_dir=None).name == "test-acl"
     # With a reference, the tree is read: the broken files are skipped with a warning.
     (tmp_path / "acl.json").write_text(json.dumps(_ip_ref_acl("s")))
-    (tmp_path / "s.json").write_text(json.dumps({"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8"]}))
+    ips = {"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["10.0.0.0/8"]}
+    (tmp_path / "s.json").write_text(json.dumps(ips))
     with caplog.at_level("WARNING", logger="wafproxy.aclfiles"):
         compiled = load_web_acl(tmp_path / "acl.json", managed_dir=None)
     assert evaluate(compiled, req(ip="10.1.2.3")).action is Action.BLOCK
@@ -172,7 +173,8 @@ def test_invalid_referenced_document_names_its_file(tmp_path):
 
 def test_invalid_unreferenced_document_is_skipped(tmp_path):
     (tmp_path / "acl.json").write_text(json.dumps(_ip_ref_acl("good")))
-    (tmp_path / "good.json").write_text(json.dumps({"Name": "good", "IPAddressVersion": "IPV4", "Addresses": []}))
+    good = {"Name": "good", "IPAddressVersion": "IPV4", "Addresses": []}
+    (tmp_path / "good.json").write_text(json.dumps(good))
     (tmp_path / "set.json").write_text(
         json.dumps({"IPSet": {"Name": "s", "IPAddressVersion": "IPV4", "Addresses": ["not-an-ip"]}})
     )

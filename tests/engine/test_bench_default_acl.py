@@ -16,7 +16,10 @@ import pytest
 from wafproxy.engine import Action, evaluate
 from wafproxy.engine.request import WafRequest
 
-_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36"
+_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/122.0 Safari/537.36"
+)
 _BROWSER = (
     ("Host", "shop.example"),
     ("User-Agent", _UA),
@@ -34,7 +37,7 @@ SIMPLE_GET = WafRequest(
     headers=_BROWSER,
 )
 
-_FORM = "name=Jane+Doe&email=jane%40example.com&address=12+Main+Street&note=" + "please+leave+at+the+door+" * 80
+_FORM = "name=Jane+Doe&email=jane%40example.com&address=12+Main+Street&note=" + "leave+at+the+door+" * 120
 FORM_POST_2KB = WafRequest(
     client_ip="203.0.113.7",
     method="POST",

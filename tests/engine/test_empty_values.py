@@ -10,7 +10,9 @@ from wafproxy.engine import Action, evaluate
 
 
 def _regex(text: str, field: dict, *types: str) -> dict:
-    return {"RegexMatchStatement": {"RegexString": text, "FieldToMatch": field, "TextTransformations": tt(*types)}}
+    return {
+        "RegexMatchStatement": {"RegexString": text, "FieldToMatch": field, "TextTransformations": tt(*types)}
+    }
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,9 @@ from wafproxy.control.resources import Resource
 from wafproxy.control.store import _walk
 from wafproxy.control.ttl import TempEntries
 from wafproxy.engine.compiler import CompiledWebACL, compile_web_acl
-from wafproxy.engine.patterngroups import PatternSetCache
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.model import RuleGroup, classify, parse_rule_group
+from wafproxy.engine.patterngroups import PatternSetCache
 from wafproxy.engine.resolve import DocumentIndex
 
 

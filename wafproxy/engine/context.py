@@ -37,7 +37,10 @@ NOTHING = GroupHits(None, {})
 
 
 class EvalContext:
-    __slots__ = ("request", "groups", "labels", "_label_set", "details", "_raw", "_values", "scans", "_memo", "_detected")
+    __slots__ = (
+        "request", "groups", "labels", "_label_set", "details",
+        "_raw", "_values", "scans", "_memo", "_detected",
+    )  # fmt: skip
 
     def __init__(self, request: WafRequest, groups: tuple[PatternGroup, ...]) -> None:
         self.request = request

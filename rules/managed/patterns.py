@@ -77,13 +77,15 @@ _XSS = (
     I + r"[\"'`;)]\s*(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*location|alert\s*\(|prompt\s*\(|confirm\s*\(|eval\s*\(|fetch\s*\(|settimeout\s*\(|\bfunction\s*\()",
     I + r"[\"'/`]\s*on[a-z]{3,}\s*=",
     I + r"\b(?:alert|prompt|confirm)\s*(?:\(|`)\s*(?:document|window|\d|[\"'`]|/)",
+    I + r"\(!\[\]\+\[\]\)|\[!\[\]\]|!!\[\]\+|\burl\s*\(\s*[\"']?\s*(?:java|vb)script|@import\s*(?:url\s*\()?\s*[\"']?\s*(?:https?:|//|javascript:)",
     I + r"\bstring\s*\.\s*fromcharcode\s*\(|\batob\s*\(\s*[\"'`]|\bexpression\s*\(",
 )
 _TRAVERSAL = (
     # Two or more parent steps ("../../", "..\\..\\", "....//"), or one step to a sensitive root.
     I + r"(?:\.{2,}[\\/]+){2,}",
     I + r"(?:^|[\\/=\s])\.{2,}[\\/]+(?:etc|proc|root|var|usr|home|boot|windows|winnt|inetpub|system32)\b",
-    I + r"(?:^|[^a-z0-9])/?(?:etc/(?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|ssh/|mysql/|nginx/|apache2?/|httpd/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|cwd|exe|root|mem)|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|\.aws/credentials|\.kube/config|\.docker/config\.json)",
+    I + r"(?:^|[^a-z0-9])/?(?:etc/(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/)|proc/(?:(?:self|\d+)/(?:environ|cmdline|fd|maps|status|cwd|exe|root|mem)|interrupts|cpuinfo|meminfo|mounts|version|net/)|sys/(?:class|kernel|devices|firmware|power)/|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|\.aws/credentials|\.kube/config)",
+    I + r"(?:^|[^a-z0-9])/?(?:\.docker/(?:config\.json|secrets)|\.(?:bash_|zsh_|mysql_|psql_|python_)?history\b)",
     I + r"(?:[a-z]:)?[\\/](?:windows|winnt)[\\/](?:win\.ini|system\.ini|system32[\\/])|\bboot\.ini\b|[\\/](?:inetpub|wwwroot)[\\/]|\bweb\.config\b|[\\/]\.htaccess\b|[\\/]\.htpasswd\b",
     I + r"\bfile\s*:\s*/{2,3}\s*(?:[a-z]:|/?(?:etc|proc|root|var|home|usr|windows|c:))",
 )
@@ -103,7 +105,7 @@ _SSRF = (
     # Odd IP notations: decimal (2130706433), octal (0177.0.0.1), hex (0x7f000001 / 0x7f.0x0.0.1).
     I + r"\b(?:https?|ftp|gopher|dict|ldap|tftp)\s*:\s*/+(?:[^/@\s?#]*@)?" + _IPV4_ODD + r"(?:[:/?#]|$)",
     # Internal host names, even without a scheme (the app may prepend one).
-    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway)\.docker\.internal|kubernetes\.default(?:\.svc)?|localhost\.localdomain)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
+    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway)\.docker\.internal|kubernetes\.default(?:\.svc)?|localhost\.localdomain|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
     # Schemes only SSRF uses against internal services.
     I + r"\b(?:gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp)\s*:\s*//",
 )
@@ -135,6 +137,7 @@ _SQLI = (
     I + r"\b(?:concat|concat_ws|group_concat|substring|substr|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
     # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...].
     I + r"['\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|varchar|regclass|bytea|xml|numeric)\b|['\"]\s*(?:@>|<@|\?\||\?&|#>>?|->>?)\s*['\"a-z]",
+    I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--|#|/\*)",
     I + r"\b(?:having|where)\s+\d+\s*[=<>]|\bselect\s+(?:pg_sleep|sleep|benchmark|version|user|database|current_user|@@)\b",
 )
 
@@ -255,10 +258,11 @@ _WINDOWS = (
 
 # ---- php --------------------------------------------------------------------------------------
 _PHP = (
-    I + r"<\?(?:php|=)|<\?\s+(?:echo|system|eval|phpinfo)|\?>\s*$",
+    I + r"<\?(?:php|=)|<\?\s+(?:echo|system|eval|phpinfo)|\?>\s*$|<\?\s*$|[\"'][a-z_]{3,}[\"']\s*\(",
     I + r"\b(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fwrite|fopen|readfile|highlight_file|show_source|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|include(?:_once)?|require(?:_once)?|move_uploaded_file|ini_set|putenv|mail|curl_exec|array_map|usort|ob_start|extract|parse_str|var_dump|print_r|chr)\s*\(\s*(?:\$|[\"'`]|\w+\s*\(|\d|\)|@)",
     I + r"\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|input|ogg|rar|ssh2)://",
     I + r"(?:shell_exec|passthru|proc_open|pcntl_exec|fsockopen|pfsockopen|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|base64_decode|assert_options|create_function|call_user_func|preg_replace|file_get_contents|file_put_contents|fputs|readfile|show_source|highlight_file|phpinfo|posix_[a-z]+|escapeshell(?:cmd|arg)|curl_exec|move_uploaded_file|unserialize|get_defined_vars|ini_[gs]et|symlink|popen|fopen|fwrite)(?:\s|/\*[^*]*\*/|//[^\n]*\n|#[^\n]*\n)*\(",
+    I + r"(?:file_exists|is_file|is_dir|scandir|opendir|readdir|unlink|rmdir|tempnam|tmpfile|parse_ini_file|simplexml_load_file|get_cfg_var|getmypid|php_uname|phpversion)(?:\s|/\*[^*]*\*/|//[^\n]*\n|#[^\n]*\n)*\(",
     I + r"\b(?:exec|system|eval|assert|include|require)(?:\s|/\*[^*]*\*/|//[^\n]*\n)*(?:/\*[^*]*\*/|//[^\n]*\n)(?:\s)*\(|[)\]]\s*(?:\[[^\]]*\]\s*)*\(\s*[\"'][a-z]|[\"'][a-z_]+[\"']\s*\.\s*[\"'][a-z_]+[\"']",
     I + r"\$_(?:get|post|request|cookie|server|files|env|session)\s*\[|\$globals\s*\[|\$\{\s*[\"']?_(?:get|post|request)",
     I + r"\b[oc]:\d+:\"[a-z_\\][a-z0-9_\\]*\":\d+:\{|\ba:\d+:\{(?:[is]:\d+[:;])",

@@ -100,3 +100,29 @@ def test_raw_invalid_bytes_do_not_raise_or_hide_an_attack() -> None:
     assert is_xss("\udcff<script>alert(1)</script>") is True
     assert is_sqli("\udcff\ud800", "HIGH") is False
     assert is_xss("\udcff") is False
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("filter=a <= b", False),  # raw form body: libinjection alone reads an attribute context
+        ("q=<script>alert(1)</script>&x=1", True),
+        ("a=1&b=<img src=x onerror=alert(1)>", True),
+        ('<?xml version="1.0"?><order><id>42</id></order>', False),
+        ('<?xml version="1.0"?><r><script>alert(1)</script></r>', True),
+    ],
+)
+def test_xss_per_form_argument_and_xml_declaration(value: str, expected: bool) -> None:
+    assert is_xss(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("id=1' OR '1'='1", True),
+        ("a=x&id=1' OR '1'='1&b=2", True),
+        ("name=O'Brien&city=L'Aquila", False),
+    ],
+)
+def test_sqli_per_form_argument(value: str, expected: bool) -> None:
+    assert is_sqli(value) is expected

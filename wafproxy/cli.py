@@ -37,7 +37,7 @@ from wafproxy.settings import HostPort, Settings, SettingsError, add_arguments, 
 if TYPE_CHECKING:  # the compiler is imported when serving, not for `wafproxy version`
     from wafproxy.engine.compiler import CompiledWebACL
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli",)
+SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli", "wafproxy.sidecars.kms.logs_cli")
 EXIT_CONFIG = 2
 # By name: importing their modules here would slow ``wafproxy version`` down.
 _CONFIG_ERRORS = frozenset({"StoreError", "CredentialsError", "PolicyError", "RootKeyError", "KeyStoreError"})
@@ -197,7 +197,8 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     )
     from wafproxy.asgi.shield import server_limits
 
-    sink, metrics, closeables = build_event_sink(settings)
+    kms = open_kms_service(settings)  # before the WAF log: an encrypted log takes its data keys here
+    sink, metrics, closeables = build_event_sink(settings, kms_service=kms)
     reloader = build_reloader(settings, metrics=metrics)  # compiles the ACL the data path serves
     acl = reloader.current
     data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics, limits=limits_for(metrics))
@@ -213,7 +214,7 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     servers: list[uvicorn.Server] = [data_server, QuietServer(admin_config(settings, admin))]
     sockets: dict[int, list[Any]] = {0: [listen_socket(settings.listen, "--listen")],
                                      1: [listen_socket(settings.admin_listen, "--admin-listen")]}
-    for server, sock in [*kms_servers(settings), *extra]:
+    for server, sock in [*kms_servers(settings, kms), *extra]:
         sockets[len(servers)] = [sock]
         servers.append(server)
     loop = asyncio.get_running_loop()
@@ -226,10 +227,10 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     await run_servers(servers, on_started, sockets, on_hangup=reload)
 
 
-def kms_servers(settings: Settings) -> list[tuple[uvicorn.Server, socket.socket]]:
-    """``--kms-listen``: the KMS API in this process, on its own listener (own credentials check)."""
+def open_kms_service(settings: Settings) -> Any:
+    """``--kms-listen``: the in-process ``KmsService`` (``None`` without the flag)."""
     if settings.kms_listen is None:
-        return []
+        return None
     from wafproxy.awsapi.credentials import CredentialStore
     from wafproxy.sidecars.kms.core import KmsConfig
     from wafproxy.sidecars.kms.rootkey import load_root_key
@@ -239,11 +240,19 @@ def kms_servers(settings: Settings) -> list[tuple[uvicorn.Server, socket.socket]
         raise SettingsError("--kms-listen", "needs --credentials (the KMS API authenticates every call)")
     if settings.kms_data_dir is None:
         raise SettingsError("--kms-listen", "needs --kms-data-dir (the key store)")
-    service = KmsService.open(
+    return KmsService.open(
         data_dir=settings.kms_data_dir, root_key=load_root_key(settings.kms_root_key_file),
         credentials=CredentialStore.load(settings.credentials, account=settings.account_id),
         config=KmsConfig(settings.region, settings.account_id),
     )
+
+
+def kms_servers(settings: Settings, service: Any = None) -> list[tuple[uvicorn.Server, socket.socket]]:
+    """``--kms-listen``: the KMS API in this process, on its own listener (own credentials check)."""
+    if settings.kms_listen is None:
+        return []
+    if service is None:
+        service = open_kms_service(settings)
     app = service.app
     sock = listen_socket(settings.kms_listen, "--kms-listen")
     config = uvicorn.Config(app, loop="uvloop", http="httptools", access_log=False, lifespan="off",

@@ -99,6 +99,9 @@ class Settings:
     kms_listen: HostPort | None = None
     kms_data_dir: Path | None = None
     kms_root_key_file: Path | None = None
+    # Encrypted WAF log (issue 7): data keys under this KMS key, from --kms-listen or --kms-endpoint.
+    waf_log_kms_key: str | None = None
+    kms_endpoint: str | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -153,6 +156,24 @@ def _redis_url(value: Any) -> str:
     if urlsplit(text).scheme not in ("redis", "rediss", "unix"):
         # Never echo the value: a Redis URL may carry a password.
         raise ValueError("expected a redis://, rediss:// or unix:// URL")
+    return text
+
+
+def kms_endpoint_url(value: Any) -> str:
+    """An http(s) URL without user info (credentials come from the AWS env/profile, never a URL)."""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL")
+    if "@" in parts.netloc:
+        raise ValueError("credentials do not belong in the URL (use AWS_ACCESS_KEY_ID/… or a profile)")
+    return text
+
+
+def _kms_key(value: Any) -> str:
+    text = str(value).strip()
+    if not text or len(text) > 2048 or any(c.isspace() for c in text):
+        raise ValueError("expected a key id, key ARN, alias/NAME or alias ARN")
     return text
 
 
@@ -316,6 +337,10 @@ _OPTIONS: tuple[_Option, ...] = (
     _Option("kms_listen", _host_port, "also serve the KMS API in-process on this address", "HOST:PORT"),
     _Option("kms_data_dir", _directory, "KMS key store directory (with --kms-listen)", "DIR"),
     _Option("kms_root_key_file", _new_file, "KMS root key file (with --kms-listen)", "PATH"),
+    _Option("waf_log_kms_key", _kms_key, "encrypt --waf-log files with data keys under this KMS key "
+            "(from --kms-listen or --kms-endpoint)", "KEY_ID"),
+    _Option("kms_endpoint", kms_endpoint_url, "KMS for --waf-log-kms-key (credentials: AWS env/profile)",
+            "URL"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
@@ -437,4 +462,19 @@ def _validate(values: dict[str, Any]) -> Settings:
         raise SettingsError(flag, "needs --kms-listen")
     if s.kms_listen is not None and s.kms_listen.port != 0 and s.kms_listen in (s.listen, s.admin_listen):
         raise SettingsError("--kms-listen", "same address as --listen or --admin-listen")
+    _validate_waf_log_kms(s)
     return s
+
+
+def _validate_waf_log_kms(s: Settings) -> None:
+    if s.kms_endpoint is not None and s.waf_log_kms_key is None:
+        raise SettingsError("--kms-endpoint", "only used by --waf-log-kms-key")
+    if s.waf_log_kms_key is None:
+        return
+    if not s.waf_log or s.waf_log == "-":
+        raise SettingsError("--waf-log-kms-key", "needs --waf-log PATH (a file, not stdout)")
+    if s.kms_endpoint is None and s.kms_listen is None:
+        raise SettingsError("--waf-log-kms-key", "needs --kms-listen (in-process KMS) or --kms-endpoint")
+    if s.kms_endpoint is None and s.workers > 1:
+        # Workers are separate processes; the in-process KMS lives in the supervisor.
+        raise SettingsError("--waf-log-kms-key", "with --workers > 1 needs --kms-endpoint")

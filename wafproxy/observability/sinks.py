@@ -12,6 +12,8 @@ import logging
 import os
 import stat
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -90,10 +92,25 @@ class RotatingFileSink:
         self._size = os.fstat(self._file.fileno()).st_size
         self._limit = self._size + self.max_bytes if self._size else self.max_bytes
 
+    def would_pass(self, n: int) -> bool:
+        """Whether ``n`` more bytes would take a non-empty file past ``max_bytes`` (rotate first)."""
+        return self._rotatable and self._size > 0 and self._size + n > self._limit
+
+    def rotate(self) -> None:
+        self._rotate()
+
+    def append(self, data: bytes) -> None:
+        """Write as is, no size check (``EncryptedFileSink`` decides where files end)."""
+        self._file.write(data)
+        self._size += len(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
     def write_lines(self, lines: list[bytes]) -> None:
         pending: list[bytes] = []
         for line in lines:
-            if self._rotatable and self._size > 0 and self._size + len(line) > self._limit:
+            if self.would_pass(len(line)):
                 if pending:
                     self._file.write(b"".join(pending))
                     pending = []
@@ -108,8 +125,112 @@ class RotatingFileSink:
         self._file.close()
 
 
-def open_sink(target: str, *, max_bytes: int, backups: int) -> LineSink:
-    """``-`` → stdout, anything else → a rotating file at that path."""
+class Framing(Protocol):
+    """One file's encryption (``sidecars.kms.logcrypt.LineSealer``): a header, records, an end."""
+
+    def header(self) -> bytes: ...
+
+    def seal(self, line: bytes) -> bytes: ...
+
+    def end(self) -> bytes: ...
+
+
+class FramingSource(Protocol):
+    """Gives each new file its own ``Framing`` (a fresh data key). Injected, so this module never
+    imports the KMS (observability sits below the sidecars)."""
+
+    def open_file(self) -> Framing:
+        """Blocking (one KMS call), run on the writer thread; raises when no key can be had."""
+        ...
+
+    def sealed_size(self, n: int) -> int: ...
+
+
+class KeysUnavailable(Exception):
+    """No data key for the file: ``lost`` records were dropped (never written in plaintext)."""
+
+    def __init__(self, lost: int, cause: str) -> None:
+        super().__init__(f"{lost} WAF log records dropped: no data key ({cause})")
+        self.lost = lost
+        self.cause = cause
+
+
+_END_RESERVE = 128  # room kept for the end record, so a file ends within max_bytes
+
+
+class EncryptedFileSink:
+    """A ``RotatingFileSink`` whose every file is header + sealed records + end record.
+
+    The data key is fetched lazily, on the first write after start or rotation (on the writer
+    thread, never on the request path; at start the in-process KMS may not be serving yet). When
+    that fails the batch is dropped (``KeysUnavailable``) and no new key is asked for during
+    ``retry_seconds``: a down KMS costs one failed call per interval, not one per batch. A process
+    restart appends a new segment (header … end) to an existing file, as the plaintext log appends.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, framing: FramingSource, max_bytes: int,
+                 backups: int, retry_seconds: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._files = RotatingFileSink(path, max_bytes=max_bytes, backups=backups)
+        self._source = framing
+        self._current: Framing | None = None
+        self._retry_seconds = retry_seconds
+        self._retry_at: float | None = None
+        self._clock = clock
+        self.key_failures = 0
+
+    @property
+    def rotations(self) -> int:
+        return self._files.rotations
+
+    def _framing(self, lost: int) -> Framing:
+        if self._current is not None:
+            return self._current
+        now = self._clock()
+        if self._retry_at is not None and now < self._retry_at:
+            raise KeysUnavailable(lost, "retrying later")
+        try:
+            framing = self._source.open_file()
+        except Exception as exc:  # noqa: BLE001 — any KMS failure: drop and count, never plaintext
+            self.key_failures += 1
+            self._retry_at = now + self._retry_seconds
+            raise KeysUnavailable(lost, type(exc).__name__) from None
+        self._retry_at = None
+        self._files.append(framing.header())
+        self._current = framing
+        return framing
+
+    def _end_file(self) -> None:
+        if self._current is not None:
+            self._files.append(self._current.end())
+            self._current = None
+
+    def write_lines(self, lines: list[bytes]) -> None:
+        try:
+            for i, line in enumerate(lines):
+                framing = self._framing(len(lines) - i)
+                body = line[:-1] if line.endswith(b"\n") else line
+                if self._files.would_pass(self._source.sealed_size(len(body)) + _END_RESERVE):
+                    self._end_file()
+                    self._files.rotate()
+                    framing = self._framing(len(lines) - i)
+                self._files.append(framing.seal(body))  # buffered: one write(2) per batch or so
+        finally:
+            self._files.flush()
+
+    def close(self) -> None:
+        """Seal the file with its end record: ``wafproxy logs decrypt`` tells a closed file from a
+        truncated one."""
+        self._end_file()
+        self._files.close()
+
+
+def open_sink(target: str, *, max_bytes: int, backups: int, framing: FramingSource | None = None) -> LineSink:
+    """``-`` → stdout, anything else → a rotating file at that path (encrypted with ``framing``)."""
+    if framing is not None:
+        if target == "-":
+            raise ValueError("an encrypted WAF log needs a file path, not stdout")
+        return EncryptedFileSink(target, framing=framing, max_bytes=max_bytes, backups=backups)
     if target == "-":
         return StdoutSink()
     return RotatingFileSink(target, max_bytes=max_bytes, backups=backups)

@@ -8,6 +8,10 @@ them as one JSON line each and hands them to the sink (stdout or a rotating file
 
 JSON escaping guarantees one record per line: attacker-supplied CR/LF in headers or URIs become
 ``\\r``/``\\n`` inside strings and cannot forge log lines.
+
+With ``framing`` (``--waf-log-kms-key``) the file is encrypted on this same writer thread, one
+data key per file (``sinks.EncryptedFileSink``). When no data key can be had (KMS unreachable,
+key disabled) records are dropped and counted as ``kms_unavailable`` — never written in plaintext.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from wafproxy.events import RequestEvent
 from wafproxy.observability.logconfig import LoggingSettings
 from wafproxy.observability.logging_filter import KEEP_ALL, LoggingFilter
 from wafproxy.observability.redaction import DEFAULT_REDACTION, Redaction
-from wafproxy.observability.sinks import LineSink, open_sink
+from wafproxy.observability.sinks import FramingSource, KeysUnavailable, LineSink, open_sink
 from wafproxy.observability.waflog import to_log_record
 
 log = logging.getLogger(__name__)
@@ -51,10 +55,11 @@ class WafLogWriter:
         web_acl_id: str | None = None,
         http_source_id: str = "wafproxy",
         on_drop: Callable[[str, int], None] | None = None,
+        framing: FramingSource | None = None,
     ) -> None:
         if queue_size <= 0:
             raise ValueError("queue_size must be positive")
-        self._sink: LineSink = open_sink(target, max_bytes=max_bytes, backups=backups)
+        self._sink: LineSink = open_sink(target, max_bytes=max_bytes, backups=backups, framing=framing)
         self._queue: queue.Queue[RequestEvent] = queue.Queue(maxsize=queue_size)
         self._redaction = redacted_fields
         self._filter = logging_filter
@@ -136,6 +141,11 @@ class WafLogWriter:
         try:
             self._sink.write_lines(lines)
             self.written += len(lines)
+        except KeysUnavailable as exc:
+            if exc.cause != "retrying later":  # at most once per retry interval
+                log.warning("WAF log: %s", exc)  # the cause is an exception type name, no secrets
+            self.written += len(lines) - exc.lost
+            self._drop("kms_unavailable", exc.lost)
         except Exception as exc:  # noqa: BLE001 — the writer thread must outlive a bad disk
             log.warning("WAF log write failed: %s", type(exc).__name__)
             self._drop("write_error", len(lines))

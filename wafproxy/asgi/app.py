@@ -210,8 +210,8 @@ def waf_log_framing(settings: Settings, kms_service: Any = None) -> Any:
 
     provider: Any
     if settings.kms_endpoint is not None:
-        import boto3
-        from botocore.config import Config
+        import boto3  # type: ignore[import-untyped]
+        from botocore.config import Config  # type: ignore[import-untyped]
 
         session = boto3.session.Session()
         if session.get_credentials() is None:

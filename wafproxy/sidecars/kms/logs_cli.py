@@ -37,8 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _client(args: argparse.Namespace) -> Any:
-    import boto3
-    from botocore.config import Config
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     from wafproxy.settings import SettingsError, kms_endpoint_url
 
@@ -85,7 +85,7 @@ async def decrypt_file(provider: Any, path: Path, *, allow_open: bool = False) -
 
 
 def _decrypt(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     from wafproxy.awsapi.errors import AwsError
     from wafproxy.sidecars.kms.envelope import BotoKeyProvider

@@ -58,4 +58,10 @@ BENIGN: tuple[str, ...] = (
     "~/projects/app is my folder",
     "ORDER-2024-001",
     "and/or",
+    "best sellers & top 10",
+    "if a == b then c",
+    "Please create table reservations for 4",
+    "std::string vs char*",
+    "Is it 2 or true to size?",
+    "size: 10 (EU 44) - fits true",
 )

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,30 @@ def test_serve_writes_an_encrypted_log_that_decrypts_to_the_plaintext_records(tm
         swapped = tmp_path / "swapped.log"
         swapped.write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")
         assert _decrypt(swapped, kms_port).returncode == 1
+
+
+def test_unreachable_kms_endpoint_drops_and_counts_never_plaintext(tmp_path: Path) -> None:
+    (tmp_path / "acl.json").write_text(json.dumps(acl_document()))
+    write_credentials(tmp_path / "credentials")
+    log = tmp_path / "enc.log"
+    port, admin = free_port(), free_port()
+    env = {"AWS_ACCESS_KEY_ID": "AKIAWAFLOG000000001", "AWS_SECRET_ACCESS_KEY": "not-used-no-kms-answers"}
+    with uvicorn_in_thread(upstream_app) as upstream:
+        assert isinstance(upstream, RunningServer)
+        args = ("serve", "--upstream", upstream.url, "--acl", str(tmp_path / "acl.json"),
+                "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
+                "--waf-log", str(log), "--waf-log-kms-key", "alias/waf-log",
+                "--kms-endpoint", f"http://127.0.0.1:{free_port()}")
+        with wafproxy_process(*args, env=env, wait_ports=(port, admin)):
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                statuses = [client.get(MARKER).status_code for _ in range(3)]
+                assert statuses == [200, 200, 200]  # the request path does not wait for the KMS
+                metric = 'wafproxy_waf_log_records_dropped_total{reason="kms_unavailable"}'
+                for _ in range(100):  # the writer thread drops asynchronously: poll, no timing assert
+                    text = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
+                    if metric in text:
+                        break
+                    time.sleep(0.1)
+                dropped = [ln for ln in text.splitlines() if ln.startswith(metric)]
+                assert dropped and float(dropped[0].split()[-1]) >= 1
+    assert b"enc-marker" not in log.read_bytes()

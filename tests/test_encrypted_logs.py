@@ -146,3 +146,36 @@ def test_unreachable_kms_endpoint_drops_and_counts_never_plaintext(tmp_path: Pat
                 dropped = [ln for ln in text.splitlines() if ln.startswith(metric)]
                 assert dropped and float(dropped[0].split()[-1]) >= 1
     assert b"enc-marker" not in log.read_bytes()
+
+
+def test_workers_encrypt_their_own_files_through_kms_endpoint(tmp_path: Path) -> None:
+    """``--workers 2``: each worker writes ``PATH.<pid>`` with its own data keys from the KMS sidecar."""
+    (tmp_path / "acl.json").write_text(json.dumps(acl_document()))
+    write_credentials(tmp_path / "credentials")
+    kms_port, port, admin = free_port(), free_port(), free_port()
+    key, secret = KEYS["ops"]
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+    kms_args = ("kms", "serve", "--listen", f"127.0.0.1:{kms_port}", "--data-dir", str(tmp_path / "kms"),
+                "--root-key-file", str(tmp_path / "root.key"), "--credentials", str(tmp_path / "credentials"))
+    log = tmp_path / "waf.log"
+    with wafproxy_process(*kms_args, wait_ports=(kms_port,)), uvicorn_in_thread(upstream_app) as upstream:
+        assert isinstance(upstream, RunningServer)
+        kms = _kms_client(kms_port)
+        kms.create_alias(AliasName="alias/waf-log", TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+        args = ("serve", "--upstream", upstream.url, "--acl", str(tmp_path / "acl.json"), "--workers", "2",
+                "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
+                "--waf-log", str(log), "--waf-log-kms-key", "alias/waf-log",
+                "--kms-endpoint", f"http://127.0.0.1:{kms_port}")
+        with wafproxy_process(*args, env=env, wait_ports=(port, admin)) as proc:
+            for i in range(20):
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:  # new connection each
+                    assert client.get(f"{MARKER}/{i}").status_code == 200
+        assert proc.returncode == 0
+        files = sorted(tmp_path.glob("waf.log.*"))
+        assert files and all(b"enc-marker" not in p.read_bytes() for p in files)
+        uris: list[str] = []
+        for p in files:
+            out = _decrypt(p, kms_port)
+            assert out.returncode == 0, out.stderr
+            uris += [json.loads(r)["httpRequest"]["uri"] for r in out.stdout.splitlines()]
+        assert sorted(uris) == sorted(f"{MARKER}/{i}" for i in range(20))

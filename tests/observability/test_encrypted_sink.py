@@ -147,3 +147,18 @@ def test_unreachable_kms_drops_and_counts_never_plaintext(tmp_path: Path) -> Non
 def test_unknown_key_drops_too(tmp_path: Path, provider: Any) -> None:
     w = _write(tmp_path / "enc.log", _events(3), KmsFraming(provider, "alias/missing", CONTEXT))
     assert w.dropped == 3 and (tmp_path / "enc.log").read_bytes() == b""
+
+
+def test_header_edits_fail(tmp_path: Path, provider: Any, key: str) -> None:
+    """Downgrading to format 1 (no end record required) or editing the context both fail."""
+    from wafproxy.awsapi.errors import AwsError
+
+    path = tmp_path / "enc.log"
+    _write(path, _events(3), KmsFraming(provider, key, CONTEXT))
+    text = path.read_text()
+    path.write_text(text.replace('"wafproxyEncryptedLog":2', '"wafproxyEncryptedLog":1', 1))
+    with pytest.raises(LogCryptError):
+        _decrypt(provider, path)
+    path.write_text(text.replace('"wafproxy:purpose":"waf-log"', '"wafproxy:purpose":"other"', 1))
+    with pytest.raises(AwsError):
+        _decrypt(provider, path)

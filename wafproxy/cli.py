@@ -37,7 +37,11 @@ from wafproxy.settings import HostPort, Settings, SettingsError, add_arguments, 
 if TYPE_CHECKING:  # the compiler is imported when serving, not for `wafproxy version`
     from wafproxy.engine.compiler import CompiledWebACL
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("wafproxy.sidecars.kms.cli", "wafproxy.sidecars.kms.logs_cli")
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "wafproxy.rules_cli",
+    "wafproxy.sidecars.kms.cli",
+    "wafproxy.sidecars.kms.logs_cli",
+)
 EXIT_CONFIG = 2
 # By name: importing their modules here would slow ``wafproxy version`` down.
 _CONFIG_ERRORS = frozenset({"StoreError", "CredentialsError", "PolicyError", "RootKeyError", "KeyStoreError"})

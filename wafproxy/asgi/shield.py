@@ -180,17 +180,26 @@ class ShieldMiddleware:
         body_done = False
         refused: str | None = None
         started = answered = False
+        # A request without a body (no Transfer-Encoding, no or zero Content-Length) has its one
+        # http.request message queued already: a body-read timeout cannot fire, so skip its cost.
+        expects_body = any(
+            name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0")
+            for name, value in scope.get("headers", ())
+        )
 
         async def guarded_receive() -> Message:
             nonlocal received, body_done, refused
             if body_done or refused is not None:
                 return await receive()
-            try:
-                async with asyncio.timeout(limits.body_timeout):  # no extra task, unlike wait_for
-                    message = await receive()
-            except TimeoutError:
-                refused = "body_timeout"
-                raise _Refused(refused) from None
+            if not expects_body:
+                message = await receive()
+            else:
+                try:
+                    async with asyncio.timeout(limits.body_timeout):  # no extra task, unlike wait_for
+                        message = await receive()
+                except TimeoutError:
+                    refused = "body_timeout"
+                    raise _Refused(refused) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limits.max_body_bytes:

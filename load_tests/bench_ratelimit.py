@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -158,9 +159,28 @@ def redis_dbsize(port: int) -> int:
     return int(_redis_cmd(port, "DBSIZE").strip()[1:])
 
 
+RATE_TARGETS = ("rate rule, memory", "rate rule, --redis")
+ADMIN: dict[int, int] = {}  # data port -> admin port of the serve processes started here
+
+
+def redis_fallbacks(port: int) -> str:
+    """The store's own account of Redis trouble (/metrics): outages and hits answered locally."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN[port]}/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    found = {}
+    for line in text.splitlines():
+        for name in ("wafproxy_rate_store_fallbacks_total", "wafproxy_rate_store_fallback_hits_total"):
+            if line.startswith(name + " "):
+                found[name.split("_")[-2]] = int(float(line.split()[1]))
+    return f"outages {found.get('fallbacks', '?')}, hits answered locally {found.get('hits', '?')}"
+
+
 @contextlib.contextmanager
 def serve(upstream: str, acl: str, *extra: str) -> Iterator[int]:
     port, admin = free_port(), free_port()
+    ADMIN[port] = admin
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -392,7 +412,7 @@ def most_certainly_in_window(spans: list[tuple[float, float]], window: float) ->
 # --- in-process cost per hit -----------------------------------------------------------------
 
 
-def memory_hit_us(keys: int, limit: int, window: int, hits: int = 200_000) -> float:
+def memory_hit_us(keys: int, limit: int, window: int, hits: int = 100_000) -> float:
     from wafproxy.engine.ratecheck import RateCheck
     from wafproxy.stores.memory import MemoryRateStore
 
@@ -440,12 +460,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--keys", type=int, default=100_000, help="tracked keys (default 100,000)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--duration", type=float, default=5, help="seconds per measured round")
+    ap.add_argument("--duration", type=float, default=4, help="seconds per measured round (c1: half)")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--limit", type=int, default=50, help="over-admission test: L of the ring rule")
     ap.add_argument("--small-limit", type=int, default=10, help="over-admission test: L of the log rule")
     ap.add_argument("--window", type=int, default=60, help="over-admission test: W, one of 60/120/300/600 s")
-    ap.add_argument("--windows", type=float, default=1.5, help="over-admission test: run length in W")
+    ap.add_argument("--windows", type=float, default=1.25, help="over-admission test: run length in W")
     ap.add_argument("--per-port", type=int, default=4, help="over-admission test: connections per process")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanups on `timeout`/kill
@@ -467,7 +487,7 @@ def main() -> int:
         rurl = f"redis://127.0.0.1:{rport}"
 
         # 2. in-process first, on an empty redis db 1 (the proxies use db 0)
-        print("\n## per hit, in process (median of 5 x 200,000 hits; Redis: 2,000 sequential round trips)")
+        print("\n## per hit, in process (median of 5 x 100,000 hits; Redis: 2,000 sequential round trips)")
         print(f"| store | 100 keys | {keys:,} keys |")
         print("|---|---:|---:|")
         for limit in (10, 100):
@@ -491,39 +511,59 @@ def main() -> int:
             "rate rule, --redis": stack.enter_context(serve(upstream.url, rate_acl, "--redis", f"{rurl}/0")),
         }
         print(f"\n## through wafproxy serve (1 worker), {keys:,} tracked keys", flush=True)
-        for name, port in targets.items():
-            start = time.monotonic()
-            if name == "no rate rule":  # nothing to track: a short warm-up instead
-                res = load(port, keys, 1, 1, args.connections)
-                print(f"warm-up {name}: {res['requests']:.0f} requests", flush=True)
-                continue
-            res = load(port, keys, 1, 600, args.connections, stop=True)
-            print(
-                f"pre-populate {name}: {res['requests']:.0f} requests, distinct keys, "
-                f"non-2xx {res['non2xx']:.0f}, {time.monotonic() - start:.0f} s",
-                flush=True,
-            )
-        print(f"redis keys after pre-population: {redis_dbsize(rport):,} (db 0)")
-        results: dict[str, list[dict[str, float]]] = {n: [] for n in targets}
-        for rnd in range(1, args.rounds + 1):
-            for name, port in targets.items():
-                res = load(port, keys, stride, args.duration, args.connections)
-                results[name].append(res)
-                print(
-                    f"round {rnd} {name:20s} {res['rps']:7.0f} req/s p50 {res['p50']:6.2f} ms "
-                    f"p99 {res['p99']:6.2f} ms non-2xx {res['non2xx']:.0f}",
-                    flush=True,
+        start = time.monotonic()
+        warm = load(targets["no rate rule"], keys, 1, 1, args.connections)  # nothing to track: warm-up only
+        with ThreadPoolExecutor(2) as pool:  # both rate targets at once: two single-process proxies
+            filled = dict(
+                zip(
+                    RATE_TARGETS,
+                    pool.map(
+                        lambda n: load(targets[n], keys, 1, 600, args.connections, stop=True), RATE_TARGETS
+                    ),
                 )
-        live = {n: enforces(p, 100) for n, p in targets.items() if n != "no rate rule"}
+            )
+        print(
+            f"warm-up no rate rule: {warm['requests']:.0f} requests; pre-populated with distinct keys "
+            f"(both at once, {time.monotonic() - start:.0f} s): "
+            + ", ".join(
+                f"{n} {r['requests']:.0f} requests, non-2xx {r['non2xx']:.0f}" for n, r in filled.items()
+            ),
+            flush=True,
+        )
+        print(f"redis keys after pre-population: {redis_dbsize(rport):,} (db 0)")
+        results: dict[tuple[str, int], list[dict[str, float]]] = {}
+        loads = ((args.connections, args.duration), (1, max(1.0, args.duration / 2)))
+        for rnd in range(1, args.rounds + 1):
+            for conns, seconds in loads:
+                for name, port in targets.items():
+                    res = load(port, keys, stride, seconds, conns)
+                    results.setdefault((name, conns), []).append(res)
+                    print(
+                        f"round {rnd} c{conns:<3d} {name:20s} {res['rps']:7.0f} req/s "
+                        f"p50 {res['p50']:6.2f} ms "
+                        f"p99 {res['p99']:6.2f} ms non-2xx {res['non2xx']:.0f}",
+                        flush=True,
+                    )
+        live = {n: enforces(targets[n], 100) for n in RATE_TARGETS}
         print(f"rule enforced after the run (101st request on a fresh key is 429): {live}")
+        time.sleep(2.5)  # the hit counts reach /metrics every 2 s
+        print(f"redis target: {redis_fallbacks(targets['rate rule, --redis'])}")
 
-        print("\n| target | req/s | p50 ms | p99 ms | Δp50 vs no rule | non-2xx |")
-        print("|---|---:|---:|---:|---:|---:|")
-        med = {n: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for n, rs in results.items()}
-        for name, m in med.items():
+        med = {k: {f: statistics.median(r[f] for r in rs) for f in rs[0]} for k, rs in results.items()}
+        c = args.connections
+        print(
+            f"\n| target | req/s (c{c}) | p50 / p99 ms (c{c}) | p50 / p99 ms (c1) | "
+            f"added p50 (c1) | added p50 (c{c}) | non-2xx |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name in targets:
+            hi, lo = med[(name, c)], med[(name, 1)]
+            base_hi, base_lo = med[("no rate rule", c)], med[("no rate rule", 1)]
             print(
-                f"| {name} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | "
-                f"{m['p50'] - med['no rate rule']['p50']:+.2f} | {m['non2xx']:.0f} |"
+                f"| {name} | {hi['rps']:.0f} | {hi['p50']:.2f} / {hi['p99']:.2f} | "
+                f"{lo['p50']:.2f} / {lo['p99']:.2f} | "
+                f"{(lo['p50'] - base_lo['p50']) * 1000:+.0f} µs | {hi['p50'] - base_hi['p50']:+.2f} ms | "
+                f"{hi['non2xx'] + lo['non2xx']:.0f} |"
             )
 
     with contextlib.ExitStack() as stack:
@@ -551,6 +591,9 @@ def main() -> int:
             flush=True,
         )
         stamps = asyncio.run(hammer(ports, list(limits), "shared", duration, args.per_port))
+        time.sleep(2.5)
+        for i, port in enumerate(ports):
+            print(f"process {i + 1}: {redis_fallbacks(port)}")
         print(
             "| rule | L | requests | allowed | statuses | bound L·⌈D/W⌉ | most in any W: by answer | "
             "by send | certain | max / L |"

@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from wafproxy.asgi.http_cycle import CoalescingCycle
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
 from wafproxy.asgi.upstream import UpstreamConfig
@@ -432,6 +433,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False
         self._pending = 0
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.__class__ is RequestResponseCycle:
+            # Same layout, one write per small response (http_cycle.py); the task not started yet.
+            cycle.__class__ = CoalescingCycle
 
     def data_received(self, data: bytes) -> None:
         events_before = self._events

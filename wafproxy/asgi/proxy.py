@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by_hop
+from wafproxy.asgi.http_cycle import BODY_FOLLOWS
 from wafproxy.asgi.upstream import (
     UpstreamConfig,
     UpstreamError,
@@ -256,6 +257,14 @@ class ReverseProxy:
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send, resp: UpstreamResponse) -> None:
         headers = strip_hop_by_hop(resp.headers)
+        whole = resp.take_body()
+        if whole is not None:
+            # All of it is here (the common small response): one start, one body, and the server
+            # writes both at once (BODY_FOLLOWS, http_cycle.py); no chunk loop, no watcher.
+            await send({"type": "http.response.start", "status": resp.status, "headers": headers,
+                        BODY_FOLLOWS: True})
+            await send({"type": "http.response.body", "body": whole, "more_body": False})
+            return
         gone = False
         watcher: asyncio.Task[None] | None = None
 

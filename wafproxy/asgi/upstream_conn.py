@@ -118,6 +118,18 @@ class UpstreamConnection(asyncio.Protocol):
                 raise self.error
             await self._wait()
 
+    def take_body(self) -> bytes | None:
+        """The whole body when it is all parsed already (then handed out), else None."""
+        if not self.complete or self.error is not None or self._reading_paused:
+            return None
+        chunks = self._chunks
+        if not chunks:
+            return b""
+        body = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        self._buffered = 0
+        return body
+
     @property
     def body_done(self) -> bool:
         """True once every body byte was parsed and handed out."""

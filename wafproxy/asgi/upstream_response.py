@@ -49,6 +49,17 @@ class UpstreamResponse:
             self.release()
         return chunk
 
+    def take_body(self) -> bytes | None:
+        """The whole body if the upstream already sent all of it (the connection is then
+        released), else None and nothing changes: read it with ``read_chunk``."""
+        conn = self._conn
+        if conn is None:
+            return None
+        body = conn.take_body()
+        if body is not None:
+            self.release()
+        return body
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while chunk := await self.read_chunk():
             yield chunk

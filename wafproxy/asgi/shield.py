@@ -95,6 +95,9 @@ def client_key(host: str | None, ipv6_prefix: int = 64) -> str:
         return host
 
 
+_BODY = "body"  # ``_check_head``: no refusal, but the request may carry a body
+
+
 class _Refused(Exception):  # noqa: N818 - a signal, not an error
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -131,7 +134,7 @@ class ShieldMiddleware:
             await self.app(scope, receive, send)
             return
         reason = self._check_head(scope)
-        if reason is not None:
+        if reason is not None and reason is not _BODY:
             await self._refuse(send, reason, scope)
             return
         key = client_key(self._client_ip(scope), self.limits.ipv6_prefix)
@@ -147,7 +150,12 @@ class ShieldMiddleware:
             return
         self._in_flight[key] = (count or 0) + 1
         try:
-            await self._guarded(scope, receive, send)
+            if reason is _BODY:
+                await self._guarded(scope, receive, send)
+            else:
+                # No Transfer-Encoding and no (or a zero) Content-Length: no body can arrive, so no
+                # body limit or timeout can fire and the wrappers would only cost (issue 2).
+                await self.app(scope, receive, send)
         finally:
             left = self._in_flight[key] - 1
             if left:
@@ -156,23 +164,39 @@ class ShieldMiddleware:
                 del self._in_flight[key]
 
     def _check_head(self, scope: Scope) -> str | None:
+        """A refusal reason, ``_BODY`` when the request may carry a body (its message stream must
+        be guarded), or None. One pass over the headers: this runs on every request."""
         limits = self.limits
         raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
         if len(raw_path) + 1 + len(scope.get("query_string", b"")) > limits.max_url_bytes:
             return "url_too_long"
         headers = scope.get("headers", ())
-        if len(headers) > limits.max_header_count:
+        count = len(headers)
+        if count > limits.max_header_count:
             return "too_many_headers"
-        if sum(len(name) + len(value) + 4 for name, value in headers) > limits.max_header_bytes:
+        size = 4 * count
+        lengths: set[bytes] | None = None
+        expects_body = False
+        for name, value in headers:
+            size += len(name) + len(value)
+            if len(name) == 14 and name.lower() == b"content-length":
+                if lengths is None:
+                    lengths = set()
+                stripped = value.strip()
+                lengths.add(stripped)
+                if stripped != b"0":
+                    expects_body = True
+            elif name == b"transfer-encoding":
+                expects_body = True
+        if size > limits.max_header_bytes:
             return "headers_too_large"
-        lengths = {value.strip() for name, value in headers if name.lower() == b"content-length"}
         if lengths:
             # RFC 9110 8.6: one value, digits only; differing duplicates are a smuggling attempt.
             if len(lengths) != 1 or not next(iter(lengths)).isdigit():
                 return "bad_content_length"
             if int(next(iter(lengths))) > limits.max_body_bytes:
                 return "body_too_large"
-        return None
+        return _BODY if expects_body else None
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         limits = self.limits
@@ -180,26 +204,18 @@ class ShieldMiddleware:
         body_done = False
         refused: str | None = None
         started = answered = False
-        # A request without a body (no Transfer-Encoding, no or zero Content-Length) has its one
-        # http.request message queued already: a body-read timeout cannot fire, so skip its cost.
-        expects_body = any(
-            name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0")
-            for name, value in scope.get("headers", ())
-        )
 
         async def guarded_receive() -> Message:
+            # Only requests that may carry a body get here (``__call__``).
             nonlocal received, body_done, refused
             if body_done or refused is not None:
                 return await receive()
-            if not expects_body:
-                message = await receive()
-            else:
-                try:
-                    async with asyncio.timeout(limits.body_timeout):  # no extra task, unlike wait_for
-                        message = await receive()
-                except TimeoutError:
-                    refused = "body_timeout"
-                    raise _Refused(refused) from None
+            try:
+                async with asyncio.timeout(limits.body_timeout):  # no extra task, unlike wait_for
+                    message = await receive()
+            except TimeoutError:
+                refused = "body_timeout"
+                raise _Refused(refused) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limits.max_body_bytes:

@@ -596,6 +596,9 @@ def main() -> int:
             f"{duration:.0f} s, {args.per_port} connections per process",
             flush=True,
         )
+        # Warm every process (upstream and Redis connections) on other keys of the same rules, so cold
+        # starts do not stretch the first answers: a long answer blurs when the request was admitted.
+        asyncio.run(hammer(ports, list(limits), "warm-up", 1.0, args.per_port))
         stamps = asyncio.run(hammer(ports, list(limits), "shared", duration, args.per_port))
         time.sleep(2.5)
         for i, port in enumerate(ports):

@@ -162,6 +162,21 @@ def test_keep_alive_requests_are_not_cut_by_the_head_timer(
             assert client.get("/").status_code == 200
 
 
+def test_a_slow_head_after_a_keep_alive_request_times_out(
+    served: tuple[RunningServer, EchoApp, ShieldMiddleware],
+) -> None:
+    # The head timer outlives a request (one timer per connection): the next head's wait still ends.
+    server, app, _ = served
+    sock, answer = raw(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200")
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert sock.recv(100) == b""
+    sock.close()
+    assert app.calls == 1
+
+
 def test_concurrent_requests_per_client(served: tuple[RunningServer, EchoApp, ShieldMiddleware]) -> None:
     server, app, shield = served
     app.hold = True

@@ -198,6 +198,20 @@ async def test_read_timeout(upstream: RunningServer) -> None:
     assert info.value.phase == "read" and pool.open_connections == 0
 
 
+async def test_read_timeout_on_a_reused_connection(upstream: RunningServer) -> None:
+    # The read timer outlives an exchange (one per connection): the next exchange's wait,
+    # started later than the pending timer's, must still end at its own read timeout.
+    pool = UpstreamPool(UpstreamConfig(upstream.url, read_timeout=0.3))
+    resp = await pool.request("GET", "/slow?delay=0.1", [], b"")
+    assert resp.status == 200
+    await resp.aread()
+    assert pool.open_connections == 1
+    with pytest.raises(UpstreamTimeout) as info:
+        await pool.request("GET", "/slow?delay=2", [], b"")
+    assert info.value.phase == "read" and pool.open_connections == 0
+    await pool.aclose()
+
+
 async def test_total_timeout(upstream: RunningServer) -> None:
     pool = UpstreamPool(UpstreamConfig(upstream.url, read_timeout=5, total_timeout=0.2))
     with pytest.raises(UpstreamTimeout) as info:

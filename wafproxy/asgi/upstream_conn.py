@@ -41,6 +41,10 @@ class UpstreamConnection(asyncio.Protocol):
         self.deadline: float | None = None  # loop.time() by which the current exchange must end
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[None] | None = None
+        # One read timer per connection, re-armed lazily (see ``_wait``).
+        self._read_timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
+        self._wait_until = 0.0
         self._drain: asyncio.Future[None] | None = None
         self._write_paused = False
         self._reading_paused = False
@@ -142,6 +146,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def abort(self) -> None:
         self.closed = True
+        self._stop_read_timer()
         if self.transport is not None:
             try:
                 self.transport.abort()
@@ -154,14 +159,44 @@ class UpstreamConnection(asyncio.Protocol):
         return max(0.0, min(self.read_timeout, self.deadline - self._loop.time()))
 
     async def _wait(self) -> None:
-        fut = self._loop.create_future()
+        # No call_later + cancel per wait (~2 µs each, issue 2): a wait only records when it
+        # times out; the connection's one pending timer is replaced only when it would fire too
+        # late, and when it fires early (an older wait's time) it re-arms for the current one.
+        loop = self._loop
+        fut = loop.create_future()
         self._waiter = fut
-        timer = self._loop.call_later(self._timeout(), self._on_timeout)
+        until = loop.time() + self._timeout()
+        self._wait_until = until
+        timer = self._read_timer
+        if timer is None or self._timer_at > until:
+            if timer is not None:
+                timer.cancel()
+            self._timer_at = until
+            self._read_timer = loop.call_at(until, self._read_check)
         try:
             await fut
         finally:
-            timer.cancel()
             self._waiter = None
+
+    def _read_check(self) -> None:
+        self._read_timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # no wait in progress: the next one arms a timer
+        until = self._wait_until
+        if self._loop.time() < until:
+            self._timer_at = until
+            self._read_timer = self._loop.call_at(until, self._read_check)
+            return
+        self._on_timeout()
+
+    def _stop_read_timer(self) -> None:
+        timer, self._read_timer = self._read_timer, None
+        if timer is not None:
+            try:
+                timer.cancel()
+            except RuntimeError:
+                pass  # its event loop is closed already: the timer went with it
 
     def _on_timeout(self) -> None:
         total = self.deadline is not None and self._loop.time() >= self.deadline - 1e-3
@@ -212,6 +247,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._stop_read_timer()
         if self.headers_done and not self.complete and self._eof_framed and self.error is None:
             # RFC 9112 §6.3 item 8: no Content-Length, not chunked -> the body ends at close.
             self.complete = True

@@ -170,9 +170,9 @@ CASES = [
     ),
     (
         "rate-limit",
-        web_acl(rule("r", 0, {"RateBasedStatement": {"Limit": 5, "AggregateKeyType": "IP"}})),
+        web_acl(rule("r", 0, {"RateBasedStatement": {"Limit": 0, "AggregateKeyType": "IP"}})),
         f"{S}.RateBasedStatement.Limit",
-        "must be >= 10",
+        "must be >= 1",
     ),
     (
         "rate-window",
@@ -180,11 +180,11 @@ CASES = [
             rule(
                 "r",
                 0,
-                {"RateBasedStatement": {"Limit": 50, "AggregateKeyType": "IP", "EvaluationWindowSec": 30}},
+                {"RateBasedStatement": {"Limit": 50, "AggregateKeyType": "IP", "EvaluationWindowSec": 3601}},
             )
         ),
         f"{S}.RateBasedStatement.EvaluationWindowSec",
-        "not one of 60, 120, 300, 600",
+        "must be <= 3600",
     ),
     (
         "rate-constant-scope",

@@ -219,3 +219,27 @@ def test_rate_key_by_label_namespace():
     steps = evaluate_steps(acl, req("/web"))
     with pytest.raises(StopIteration):  # no label in the namespace: not counted
         next(steps)
+
+
+def test_limits_below_aws_minimum_and_any_window_up_to_an_hour_are_exact():
+    """Our extension (issue 5): L from 1 and windows of 1..3600 s; request L+1 is refused at once."""
+    from wafproxy.stores.memory import MemoryRateStore
+
+    acl = compile_with(
+        web_acl(
+            rule(
+                "rate",
+                0,
+                {"RateBasedStatement": {"Limit": 1, "AggregateKeyType": "IP", "EvaluationWindowSec": 2}},
+            )
+        )
+    )
+    store = MemoryRateStore()
+    first = evaluate(acl, req(ip="198.51.100.7"), store, now=1000.0)
+    second = evaluate(acl, req(ip="198.51.100.7"), store, now=1000.5)
+    later = evaluate(acl, req(ip="198.51.100.7"), store, now=1002.6)
+    assert (first.action, second.action, later.action) == (Action.ALLOW, Action.BLOCK, Action.ALLOW)
+    checks, _ = _checks(
+        {"Limit": 1, "AggregateKeyType": "IP", "EvaluationWindowSec": 3600}, req(ip="192.0.2.1")
+    )
+    assert checks[0].limit == 1 and checks[0].window_seconds == 3600

@@ -20,7 +20,11 @@ from wafproxy.engine.slots import Slot
 from wafproxy.engine.sourceip import ForwardedIP, parse_forwarded, source_ips
 from wafproxy.engine.statements import CompileContext, compile_statement, parse_chain
 
-WINDOWS = (60, 120, 300, 600)
+# AWS accepts Limit >= 10 and windows of 60/120/300/600 s because its counting is approximate.
+# Ours is exact from L = 1 (docs/ratelimit.md), so any limit >= 1 and any window of 1..3600 s is
+# accepted as a documented extension (issue 5); AWS's values keep their meaning.
+AWS_WINDOWS = (60, 120, 300, 600)
+MIN_LIMIT, MAX_WINDOW = 1, 3600
 KEY_TYPES = ("IP", "FORWARDED_IP", "CUSTOM_KEYS", "CONSTANT")
 MAX_KEY_CHARS = 256  # longer composite keys are hashed: attacker-chosen header values stay bounded
 _SEP = "\x1f"
@@ -49,12 +53,9 @@ def parse_rate_based(node: Node, cc: CompileContext, ipv6_prefix: int) -> tuple[
         required=("Limit", "AggregateKeyType"),
         optional=("EvaluationWindowSec", "ScopeDownStatement", "ForwardedIPConfig", "CustomKeys"),
     )
-    limit = node.at("Limit").int_(10, 2_000_000_000)
+    limit = node.at("Limit").int_(MIN_LIMIT, 2_000_000_000)
     win = node.opt("EvaluationWindowSec")
-    window = win.int_() if win else 300
-    if window not in WINDOWS:
-        assert win is not None
-        win.fail(f"{window} is not one of {', '.join(map(str, WINDOWS))}")
+    window = win.int_(1, MAX_WINDOW) if win else 300
     key_type = node.at("AggregateKeyType").enum(KEY_TYPES)
     scope_node = node.opt("ScopeDownStatement")
     scope_down, cost = compile_statement(scope_node, cc) if scope_node else (None, 0)

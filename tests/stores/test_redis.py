@@ -187,3 +187,14 @@ async def test_a_refused_key_is_refused_locally_until_it_could_pass(redis_server
     assert not await store.hit(check("r", limit=3, window=10), T0 + 10.002)  # due: asks Redis
     assert store.fallbacks == 1  # ...which is gone: local share of the limit answers
     await store.aclose()
+
+
+async def test_more_hits_in_flight_than_connections_wait_not_fall_back(redis_server: RedisServer) -> None:
+    """500 concurrent hits over a 16-connection pool: all answered by Redis, none counted locally."""
+    store = RedisRateStore(redis_server.url, clock="caller", timeout=2.0, max_connections=16)
+    results = await asyncio.gather(*(store.hit(check(key=f"k{i}", limit=1), T0) for i in range(500)))
+    again = await store.hit(check(key="k7", limit=1), T0 + 0.5)
+    await store.aclose()
+    assert store.fallbacks == 0 and store.available
+    assert not any(results)  # the first hit of each key is within its limit
+    assert again  # and Redis (not a local table) remembers it: the second is refused

@@ -209,6 +209,13 @@ _LDAP = (
 _HIDDEN_PATH = (
     I + r"/\.(?:[a-vx-z0-9_]|w[a-df-z0-9_])",
 )
+# Session fixation (CRS 943): a framework's session cookie handed over as a URL parameter, so a
+# victim following the link logs in under an id the attacker already knows. Names are the
+# session-cookie conventions of the common frameworks (``*sess*``, ``*.sid``, ColdFusion
+# ``cfid``/``cftoken``); bare ``sid`` and words merely containing "sess" (assessment) pass.
+_SESSION_FIXATION = (
+    I + r"(?:^|[&;?=/])(?:(?:[\w.:-]*[._:-])?(?:j|php|asp|jserv|jw|weblogic)?sess(?:ion)?(?:[._-]?(?:id|token))?[a-z0-9]*|[\w.:-]*[._:-]sid|cf(?:id|token|sid)|[\w.:-]*[._-]login[._-]token)=",
+)
 # Multipart field names with quoting tricks that split parsers (CRS 920120 / 922).
 _MULTIPART = (
     I + r"content-disposition\s*:[^\r\n]*\bname\s*=\s*\"[^\"\r\n]*[\\;][^\"\r\n]*\"|content-disposition\s*:[^\r\n]*\bfilename\s*=\s*[^\r\n]*(?:\\\"|&#|%[0-9a-f]{2}[^\r\n]*\.(?:php|phtml|jsp|aspx?)\b)",
@@ -306,6 +313,7 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("core", "PathTraversal", _TRAVERSAL, chains=("DEC", "B64")),
     RuleClass("core", "RemoteFileInclusion", _RFI, placements=("QUERYARGUMENTS", "BODY")),
     RuleClass("core", "SSRF", _SSRF, chains=("DEC", "B64")),
+    RuleClass("core", "SessionFixation", _SESSION_FIXATION, placements=("QUERYARGUMENTS",)),
     RuleClass("core", "HiddenPath", _HIDDEN_PATH, placements=("URIPATH",)),
     RuleClass("core", "BodyCharsetEvasion", _CHARSET, placements=("HEADER",)),
     RuleClass("core", "MultipartEvasion", _MULTIPART, placements=("BODY",)),

@@ -63,6 +63,11 @@ CASES: tuple[Case, ...] = (
         (".well-known/security.txt", "static/app.64db6ee7.js", "v1.2/notes"),
     ),
     Case(
+        "SessionFixation",
+        ("jsessionid=74B0CB41", "rack.session=BAh7CEki", "shop_login_token=x9", "cftoken=6789"),
+        ("assessment=final", "sid=3", "q=session times", "possession of the ball", "obsession=none"),
+    ),
+    Case(
         "BodyCharsetEvasion",
         ("application/x-www-form-urlencoded; charset=ibm037", "text/plain; charset=utf-8; charset=utf-7"),
         ("application/json; charset=utf-8", "text/html; charset=ISO-8859-1"),

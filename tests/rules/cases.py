@@ -95,8 +95,12 @@ CASES: tuple[Case, ...] = (
             "1 AND SLEEP(5)",
             "'::jsonb @> '{}'",
             "1 or true",
+            "MSysObjects",
+            "x' union select name from master..sysdatabases",
+            "current_database()",
         ),
-        ("She said \"it's fine\" -- but it wasn't.", "We need a 1=1 mapping", "Cancel the union dues", "Size 10 or true to size?"),
+        ("Back up the database (nightly)", "Microsoft Access sample databases", "our sys admins",
+         "She said \"it's fine\" -- but it wasn't.", "We need a 1=1 mapping", "Cancel the union dues", "Size 10 or true to size?"),
     ),
     Case(
         "Log4JRCE",

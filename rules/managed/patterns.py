@@ -77,6 +77,10 @@ _XSS = (
     I + r"[\"'`;)]\s*(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*location|alert\s*\(|prompt\s*\(|confirm\s*\(|eval\s*\(|fetch\s*\(|settimeout\s*\(|\bfunction\s*\()",
     I + r"[\"'/`]\s*on[a-z]{3,}\s*=|\bdocument\s*\.\s*(?:cookie|domain)\b|\bwindow\s*\[\s*[\"'`]|\breflect\s*\.\s*\w+\s*\.\s*call\s*`|<\s*v:[a-z]+",
     I + r"\b(?:alert|prompt|confirm)\s*(?:\(|`)\s*(?:document|window|\d|[\"'`]|/)",
+    # DOM access split by JS comments or bracket notation (document/**/.cookie, self["alert"],
+    # (document)["cookie"]), and sink calls with no argument or a timer with a code string/name.
+    I + r"\bdocument[\s\"'`)\]]*(?:/\*[^*]{0,64}\*/[\s\"'`\]]*)*(?:\.|\[)\s*(?:/\*[^*]{0,64}\*/\s*)*[\"'`]?\s*(?:cookie|domain|write|location)\b|\b(?:self|top|parent|frames|globalthis)\s*\[\s*(?:/\*[^*]{0,64}\*/\s*)*[\"'`]",
+    I + r"\b(?:alert|prompt|confirm|atob|btoa)\s*\(\s*\)|\bset(?:interval|timeout)\s*\(\s*(?:[a-z_$][\w$]*|[\"'`][^\"'`]*[\"'`])\s*,\s*\d",
     I + r"\(!\[\]\+\[\]\)|\[!\[\]\]|!!\[\]\+|\burl\s*\(\s*[\"']?\s*(?:java|vb)script|@import\s*(?:url\s*\()?\s*[\"']?\s*(?:https?:|//|javascript:)",
     I + r"\bstring\s*\.\s*fromcharcode\s*\(|\batob\s*\(\s*[\"'`]|\bexpression\s*\(",
 )

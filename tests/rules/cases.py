@@ -33,8 +33,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "CrossSiteScriptingGrammar",
-        ("<svg/onload=alert(1)>", "<a href=javascript:alert(1)>x</a>", "<details open ontoggle=confirm(1)>"),
-        ("Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun"),
+        ("<svg/onload=alert(1)>", "<a href=javascript:alert(1)>x</a>", "<details open ontoggle=confirm(1)>",
+         "document/*x*/./*y*/cookie", "top[/*a*/'al'+'ert'](1)", "(document)['cookie']", "prompt()"),
+        ("Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun",
+         "the document (signed) cookie policy", "top [10] picks", "confirm (yes/no)"),
     ),
     Case(
         "PathTraversal",

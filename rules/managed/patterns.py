@@ -223,6 +223,11 @@ _HIDDEN_PATH = (
 _SESSION_FIXATION = (
     I + r"(?:^|[&;?=/])(?:(?:[\w.:-]*[._:-])?(?:j|php|asp|jserv|jw|weblogic)?sess(?:ion)?(?:[._-]?(?:id|token))?[a-z0-9]*|[\w.:-]*[._:-]sid|cf(?:id|token|sid)|[\w.:-]*[._-]login[._-]token)=",
 )
+# HTTP request smuggling / splitting (CRS 921110): a second request line glued to a value or after
+# a raw CR/LF, which a proxy that re-frames the body may forward as a request of its own.
+_SMUGGLING = (
+    I + r"(?:[\r\n]\s*|[a-z0-9])(?:get|post|head|put|delete|options|trace|connect|patch|propfind)\s+(?:/|https?://|\*)\S*\s+http/\d(?:\.\d)?\b",
+)
 # Multipart field names with quoting tricks that split parsers (CRS 920120 / 922).
 _MULTIPART = (
     I + r"content-disposition\s*:[^\r\n]*\bname\s*=\s*\"[^\"\r\n]*[\\;][^\"\r\n]*\"|content-disposition\s*:[^\r\n]*\bfilename\s*=\s*[^\r\n]*(?:\\\"|&#|%[0-9a-f]{2}[^\r\n]*\.(?:php|phtml|jsp|aspx?)\b)",
@@ -336,6 +341,7 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("known-bad-inputs", "TemplateInjection", _SSTI, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "CRLFInjection", _CRLF, placements=NO_BODY, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "CRLFInjectionBody", _CRLF_BODY, placements=("BODY",), chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "RequestSmuggling", _SMUGGLING, chains=("DEC",)),
     RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "LDAPInjection", _LDAP, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "JavaDeserializationRCE", _JAVA, chains=("DEC", "B64")),

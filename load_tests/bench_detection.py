@@ -11,7 +11,8 @@ scorer ``../shared/tools/waf_eval.py`` (raw sockets, 403 or reset = blocked) run
 + ``benign-dev`` and ``crs-attacks`` against each target; per-case results are joined back to the
 corpus lines so one run yields TPR per corpus / category / ``crs_pl``, FP and the balanced score.
 Anchors come from ``../shared/tools/anchors/start_nginx_anchor.sh`` (own run dir, our upstream
-port) when nginx is installed; they are stopped again at the end. Exits 0 with a "skipped" line
+port) when nginx is installed and stopped again at the end; anchors already listening on 18082/18083
+(a colleague's run) are scored as they are and left alone. Exits 0 with a "skipped" line
 when ``../shared`` is absent.
 """
 
@@ -24,6 +25,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -86,6 +88,12 @@ def _rate(cases: list[Case]) -> str:
     return f"{100.0 * sum(c.blocked for c in cases) / len(cases):.1f}%"
 
 
+def _listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
+
+
 @contextlib.contextmanager
 def _anchors(run: Path, upstream_port: int) -> Iterator[list[tuple[str, str]]]:
     script = ANCHORS / "start_nginx_anchor.sh"
@@ -95,13 +103,18 @@ def _anchors(run: Path, upstream_port: int) -> Iterator[list[tuple[str, str]]]:
         return
     from bench_proxy import wait_port
 
+    urls = [("CRS 3.3.4 PL1", "http://127.0.0.1:18082"), ("CRS 3.3.4 PL2", "http://127.0.0.1:18083")]
+    if all(_listening(p) for p in (18082, 18083)):  # a colleague's anchor run: score it, leave it alone
+        print("anchors already running on 18082/18083: reusing them", file=sys.stderr)
+        yield urls
+        return
     env = {**os.environ, "ANCHOR_RUN": str(run / "anchors"), "ANCHOR_UPSTREAM_PORT": str(upstream_port)}
     try:
         subprocess.run(["bash", str(script), "crs-pl1", "crs-pl2"], check=True, env=env,
                        stdout=subprocess.DEVNULL)
         wait_port(18082)
         wait_port(18083)
-        yield [("CRS 3.3.4 PL1", "http://127.0.0.1:18082"), ("CRS 3.3.4 PL2", "http://127.0.0.1:18083")]
+        yield urls
     finally:
         subprocess.run(["bash", str(ANCHORS / "stop_nginx_anchor.sh"), "crs-pl2", "crs-pl1"], env=env,
                        check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 
-class Action(str, Enum):
+class Action(str, Enum):  # noqa: UP042 - value semantics relied on in logs and tests
     """A rule or default action. COUNT never terminates evaluation."""
 
     ALLOW = "ALLOW"
@@ -20,7 +20,7 @@ class Action(str, Enum):
     CHALLENGE = "CHALLENGE"
 
 
-class RuleType(str, Enum):
+class RuleType(str, Enum):  # noqa: UP042
     """``terminatingRuleType`` of the AWS WAF log record."""
 
     REGULAR = "REGULAR"
@@ -89,7 +89,8 @@ class Decision:
     inserted_headers: tuple[tuple[str, str], ...] = ()
     # True when the inspected body was truncated at the limit (logged as requestBodySizeInspectedByWAF).
     oversize: bool = False
-    # The rule inside ``terminating_rule_group`` that terminated (AWS log ``ruleGroupList[].terminatingRule``);
+    # The rule inside ``terminating_rule_group`` that terminated (AWS log
+    # ``ruleGroupList[].terminatingRule``);
     # ``terminating_rule_id`` is then the web ACL rule that references the group, as AWS logs it.
     terminating_group_rule_id: str | None = None
     # CAPTCHA / CHALLENGE: how long a solved token stays valid (the rule's CaptchaConfig /

@@ -28,9 +28,8 @@ on the arguments only when the value is form-shaped.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import re
+from typing import Literal
 
 import libinjection
 

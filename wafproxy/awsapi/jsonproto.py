@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,6 +27,8 @@ from wafproxy.awsapi.params import Params
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+log = logging.getLogger("wafproxy.awsapi")
 
 MAX_BODY_BYTES = 1 << 20  # AWS JSON APIs cap requests far lower; 1 MiB leaves room, bounds memory.
 CONTENT_TYPE = b"application/x-amz-json-1.1"
@@ -98,6 +101,7 @@ class JsonService:
         default_region: str = "us-east-1",
         max_body: int = MAX_BODY_BYTES,
         map_error: Callable[[AwsError], AwsError] | None = None,
+        internal_error: Callable[[], AwsError] | None = None,
     ) -> None:
         self._prefix = target_prefix + "."
         self._signing_name = signing_name
@@ -108,6 +112,9 @@ class JsonService:
         self._default_region = default_region
         self._max_body = max_body
         self._map_error = map_error  # e.g. WAFv2 reports ValidationException as WAFInvalidParameterException
+        # With ``internal_error``, a handler bug is logged and answered in the service's own error
+        # shape (e.g. WAFInternalErrorException, 500) instead of escaping as a bare 500.
+        self._internal_error = internal_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -173,8 +180,13 @@ class JsonService:
             return 200, payload, None
         except AwsError as raised:
             exc = self._map_error(raised) if self._map_error else raised
-            self._record(operation, request_id, source_ip, principal, view, ctx, exc)
-            return exc.status, json.dumps(exc.to_body()).encode(), exc.code
+        except Exception:
+            if self._internal_error is None:
+                raise
+            log.exception("%s failed", operation or "request")
+            exc = self._internal_error()
+        self._record(operation, request_id, source_ip, principal, view, ctx, exc)
+        return exc.status, json.dumps(exc.to_body()).encode(), exc.code
 
     def _record(
         self,

@@ -29,7 +29,7 @@ from wafproxy.control.resources import FIELD, Kind, Resource, content_token, new
 from wafproxy.control.sampler import RequestSampler
 from wafproxy.control.store import META_DIR, ResourceStore
 from wafproxy.control.ttl import TempEntries
-from wafproxy.control.wire import AsyncHandler, WafJsonService
+from wafproxy.control.wire import AsyncHandler, waf_json_service
 
 log = logging.getLogger("wafproxy.control")
 _READ_PREFIXES = ("Get", "List", "Describe", "Check")
@@ -65,7 +65,7 @@ class ControlPlane:
         for module in (ops_acl, ops_sets, ops_extra):
             for name, fn in module.operations(self).items():
                 operations[name] = fn
-        self.app = WafJsonService(
+        self.app = waf_json_service(
             credentials=credentials,
             operations=operations,
             on_call=self._on_call,

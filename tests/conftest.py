@@ -1,12 +1,16 @@
-"""Fixtures shared by every test package: a test CA (trustme) and its certificates on disk."""
+"""Fixtures shared by every test package: a test CA (trustme) and its certificates on disk, and a
+real redis-server per test."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import trustme
+
+from tests.support.redis import REDIS_SERVER, RedisServer
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,16 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
         client_key=d / "client.key",
         other_ca=d / "other-ca.pem",
     )
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server on an ephemeral loopback port, killed after the test."""
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -19,24 +19,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.asgi.test_middleware import RATE_RULE, acl_document
-from tests.stores.conftest import REDIS_SERVER, RedisServer
+from tests.support.redis import RedisServer
 from tests.support.servers import RunningServer, free_port, uvicorn_in_thread, wafproxy_process
 
 LIMIT = 20
 WINDOW = 60  # longer than the whole test: every request falls in one window
 PER_PROCESS = 30
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if not Path(REDIS_SERVER).exists():
-        pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 @pytest.fixture

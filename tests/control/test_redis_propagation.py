@@ -9,10 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.control.stack import running_stack, write_acl_dir
-from tests.stores.conftest import (
-    RedisServer,
-    redis_server,  # noqa: F401  (a real redis-server per test)
-)
+from tests.support.redis import RedisServer
 
 
 def _wait_for(predicate: object, timeout: float = 15.0) -> bool:
@@ -24,7 +21,7 @@ def _wait_for(predicate: object, timeout: float = 15.0) -> bool:
     return False
 
 
-def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server: RedisServer) -> None:
     a_dir, b_dir = tmp_path / "a", tmp_path / "b"
     acl_a = write_acl_dir(a_dir / "acl")
     acl_b = write_acl_dir(b_dir / "acl")

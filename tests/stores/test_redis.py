@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from tests.engine.test_ratelimit import max_in_window
-from tests.stores.conftest import RedisServer
+from tests.support.redis import RedisServer
 from tests.support.servers import REPO
 from wafproxy.engine.ratecheck import RateCheck
 from wafproxy.stores.redis import RedisRateStore

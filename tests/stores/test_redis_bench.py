@@ -9,7 +9,7 @@ import itertools
 import pytest
 import redis
 
-from tests.stores.conftest import RedisServer
+from tests.support.redis import RedisServer
 from wafproxy.engine.ratecheck import RateCheck
 from wafproxy.stores.redis import RedisRateStore
 

@@ -1,4 +1,5 @@
-"""A real redis-server per test, on an ephemeral loopback port, that a test can kill and restart."""
+"""A real redis-server on an ephemeral loopback port, that a test can kill and restart
+(the ``redis_server`` fixture in ``tests/conftest.py`` gives one per test)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.support.servers import free_port, wait_for_port
 
@@ -70,15 +68,3 @@ class RedisServer:
         if self.proc is not None and self.proc.stdout:
             self.proc.stdout.close()
         self.proc = None
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if not Path(REDIS_SERVER).exists():
-        pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()

@@ -200,21 +200,34 @@ class JsonService:
     ) -> None:
         if self._on_call is None:
             return
+        claimed = _access_key_of(view) if view is not None and principal is None else None
         self._on_call(
-            CallRecord(
-                time=self._clock.now(),
-                operation=operation or "(unknown)",
-                request_id=request_id,
-                source_ip=source_ip,
-                principal_arn=principal.arn if principal else None,
-                access_key_id=principal.access_key_id
-                if principal
-                else (_access_key_of(view) if view else None),
-                resources=tuple(ctx.resources) if ctx else (),
-                error_code=exc.code if exc else None,
-                error_message=exc.message if exc else None,
-            )
+            call_record(self._clock.now(), operation, request_id, source_ip, principal, ctx, exc, claimed)
         )
+
+
+def call_record(
+    now: float,
+    operation: str,
+    request_id: str,
+    source_ip: str,
+    principal: Principal | None,
+    ctx: CallContext | None,
+    exc: AwsError | None,
+    claimed_access_key: str | None = None,
+) -> CallRecord:
+    """The audit record of one call, for every AWS protocol we serve (JSON 1.1, rest-json)."""
+    return CallRecord(
+        time=now,
+        operation=operation or "(unknown)",
+        request_id=request_id,
+        source_ip=source_ip,
+        principal_arn=principal.arn if principal else None,
+        access_key_id=principal.access_key_id if principal else claimed_access_key,
+        resources=tuple(ctx.resources) if ctx else (),
+        error_code=exc.code if exc else None,
+        error_message=exc.message if exc else None,
+    )
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

@@ -31,6 +31,7 @@ from wafproxy.awsapi.jsonproto import (
     Scope,
     Send,
     WallClock,
+    call_record,
     json_default,
     lifespan,
     read_body,
@@ -174,19 +175,7 @@ class RestJsonService:
     ) -> None:
         if self._on_call is None:
             return
-        self._on_call(
-            CallRecord(
-                time=self._clock.now(),
-                operation=operation or "(unknown)",
-                request_id=request_id,
-                source_ip=source_ip,
-                principal_arn=principal.arn if principal else None,
-                access_key_id=principal.access_key_id if principal else None,
-                resources=tuple(ctx.resources) if ctx else (),
-                error_code=exc.code if exc else None,
-                error_message=exc.message if exc else None,
-            )
-        )
+        self._on_call(call_record(self._clock.now(), operation, request_id, source_ip, principal, ctx, exc))
 
 
 def routes_from(table: Mapping[str, tuple[str, str, Handler]]) -> list[RestRoute]:

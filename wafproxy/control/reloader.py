@@ -108,14 +108,21 @@ class Reloader:
             self._failed(exc, reason)
             raise ReloadFailed(exc) from None
 
-    def install(self, compiled: CompiledWebACL, reason: str) -> None:
-        """Swap ``compiled`` in everywhere, count it, remember the file signature."""
+    def install(
+        self,
+        compiled: CompiledWebACL,
+        reason: str,
+        *,
+        signature: tuple[tuple[str, int, int, int], ...] | None = None,
+    ) -> None:
+        """Swap ``compiled`` in everywhere, count it, remember the file signature (``signature``:
+        the one read before the files were, when reloading from disk)."""
         self.current = compiled
         for swap in self._swaps:
             swap(compiled)
         self.reloads += 1
         self.last_error = None
-        self._signature = self.store.signature()
+        self._signature = signature if signature is not None else self.store.signature()
         if self.metrics is not None:
             self.metrics.config_reload("success", self.clock())
             for name, n in compiled.ip_set_sizes().items():
@@ -163,7 +170,11 @@ class Reloader:
     async def reload_from_disk(self, reason: str = "file") -> bool:
         """Re-read every file; on success replace the store and swap. False: old ACL kept."""
         async with self.lock:
-            if reason == "file" and await asyncio.to_thread(self.store.signature) == self._signature:
+            # The signature is read BEFORE the files: a write that lands while we read them (the API
+            # writes several files) then differs from what we remember, and the next tick reloads
+            # again. Taking it afterwards marked such a half-seen change as seen, for good.
+            seen = await asyncio.to_thread(self.store.signature)
+            if reason == "file" and seen == self._signature:
                 return False  # our own write, seen by the watcher while the change was being applied
             try:
                 store = await asyncio.to_thread(
@@ -175,15 +186,15 @@ class Reloader:
                 )
             except (StoreError, WebAclError, OSError) as exc:
                 self._failed(exc, reason)
-                self._signature = self.store.signature()  # do not retry the same broken files forever
+                self._signature = seen  # do not retry the same broken files forever
                 return False
             try:
                 compiled = await self.compile(store.web_acl, store.all(), store.temp, reason)
             except ReloadFailed:
-                self._signature = self.store.signature()
+                self._signature = seen
                 return False
             self.store = store
-            self.install(compiled, reason)
+            self.install(compiled, reason, signature=seen)
             return True
 
     # ---- background triggers ----------------------------------------------------------------------

@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from attacks_sql import SQLI_PREFILTER
+from attacks_web import XSS_PREFILTER
 from patterns import CLASSES, GROUPS, RuleClass
 
 HERE = Path(__file__).resolve().parent
@@ -107,18 +109,6 @@ FIELDS: dict[str, dict[str, list[dict[str, Any]]]] = {
 # (CMD_LINE) matters where commands are passed as arguments.
 NO_B64 = ("URIPATH",)
 NO_CMD = ("URIPATH", "HEADER")
-
-# Cheap gates in front of libinjection (one more pattern in the field's scan): a value without a
-# quote, a "--" comment, a stacked statement or an SQL keyword is not SQL injection libinjection
-# reports (a bare "/*" is left out: every browser's "Accept: */*" has one; so is the double quote,
-# structural in every JSON body — a double-quoted injection still needs an SQL keyword), and one without markup, an event handler or a script URL cannot be its XSS. A benign
-# request then skips the detectors entirely (plan.PatternBlock); AndStatement keeps it AWS JSON.
-SQLI_PREFILTER = (
-    r"(?i)['`]|--|;\s*(?:drop|delete|insert|update|shutdown|exec|declare|select)"
-    r"|\b(?:union|select|sleep|benchmark|waitfor|or|and|xor|having)\b"
-)
-XSS_PREFILTER = r"(?i)<|\bon[a-z]{3,}\s*=|(?:java|vb|live)script|\b(?:style|src|href|data)\s*[=:]|expression\s*\("
-
 
 def _gate_field(placement: str) -> dict[str, Any]:
     """The prefilter reads the placement's *regex* field (query string, body, all headers), which

@@ -1,0 +1,26 @@
+"""Attack classes of the nosql/xxe managed rule group(s): what each matches, and why.
+
+See ``ruleclass.py`` for the conventions every regex here follows."""
+
+from __future__ import annotations
+
+from ruleclass import I, RuleClass
+
+# ---- nosql ------------------------------------------------------------------------------------
+_NOSQL = (
+    # A MongoDB query operator as a JSON key ("$ne":) or a bracketed form key (a[$ne]=).
+    I + r"[\"'\[{,]\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and|elemmatch|size|all|type|mod|text|function|accumulator|jsonschema|options|lookup|merge|out)\b\s*[\"'\]]",
+    I + r"\[\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and)\s*\]",
+    I + r"\$where\b\s*[\"']?\s*[:=]|\bdb\.(?:\w+\.)?(?:find|insert|update|remove|drop|getcollection)\w*\s*\(|\bthis\.\w+\s*(?:==|!=|\.match\s*\()|\bmapreduce\b\s*\(",
+)
+
+# ---- xxe ----------------------------------------------------------------------------------------
+_XXE = (
+    I + r"<!\s*entity\b|<!\s*doctype\s+[a-z0-9_:.-]+\s*(?:\[|system\b|public\b)|<!\s*element\b|<!\s*attlist\b",
+    I + r"\bsystem\s+[\"'](?:file|https?|ftp|php|expect|jar|netdoc|gopher|data|dict|ldap)\s*:|\bxmlns:xi\s*=|<\s*xi:include\b|<\s*xsl:(?:value-of|copy-of|include|import)\b.*(?:document|system-property|unparsed-text)",
+)
+
+CLASSES: tuple[RuleClass, ...] = (
+    RuleClass("nosql", "NoSQLOperators", _NOSQL, chains=("DEC", "B64")),
+    RuleClass("xxe", "XMLExternalEntity", _XXE, placements=("QUERYARGUMENTS", "BODY", "COOKIE", "HEADER"), chains=("DEC", "B64")),
+)

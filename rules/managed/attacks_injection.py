@@ -1,0 +1,78 @@
+"""Attack classes of the known-bad-inputs managed rule group(s): what each matches, and why.
+
+See ``ruleclass.py`` for the conventions every regex here follows."""
+
+from __future__ import annotations
+
+from ruleclass import NO_BODY, I, RuleClass
+
+# ---- known-bad-inputs -------------------------------------------------------------------------
+_LOG4J = (
+    # ${jndi:...} and every lookup that can rebuild it: ${lower:j}, ${::-j}, ${env:X:-j}, nesting.
+    I + r"\$\{\s*(?:\$\{[^}]*\}\s*)*(?:jndi|j\$|[a-z]{0,10}:[^}]*-j)",
+    I + r"\$\{\s*(?:lower|upper|env|sys|java|date|ctx|main|base64|bundle|k8s|docker|web|spring|log4j|marker|sd|map|event|jvmrunargs|::-)\s*:",
+    I + r"\$\{[^}]*\$\{",
+    I + r"\bjndi\s*:\s*(?:ldaps?|rmi|dns|iiop|nis|nds|corba|https?)\s*:",
+)
+
+_SSTI = (
+    # Template expressions that reach Python/Java internals or evaluate arithmetic.
+    *(I + opener + r"[^}%>]*(?:__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|code|self)__|\bconfig\b|\brequest\s*\.\s*(?:application|environ)|\bself\s*\.|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\bos\s*\.\s*(?:popen|system)|\bgetruntime\b|\bruntime\b|\bprocessbuilder\b|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bpopen\b|\bsubprocess\b|\bclass\.forname|\bnew\s+java|\bt\s*\(\s*java\.)" for opener in (r"\{\{", r"\{%", r"(?:\$|#|\*|@)\{", r"<%=?")),
+    I + r"(?:\{\{|\$\{|#\{|\*\{|<%=?|\{%|\[\[|\{#)\s*[\d\s'\"]+[*+/%-]\s*[\d\s'\"]+(?:\}\}|\}|%>|%\}|\]\]|#\})",
+    # Tags that reach the loader or the environment ({% raw %} / {% if %} are ordinary text).
+    I + r"\{%\s*(?:import|include|extends|from|debug|load)\b[^%]*%\}",
+    I + r"<#\s*(?:assign|import|include|list|if|macro)\b|freemarker\.template\.utility|\?new\s*\(\s*\)|#set\s*\(\s*\$|\$class\.inspect|#\{\s*[a-z_]+\s*\(",
+    I + r"\{\{\s*[a-z_]+\s*\|\s*(?:attr|safe|e|join|format|tojson)\b|\|\s*attr\s*\(|\{\{\s*\[\]\s*\.|\{\{\s*['\"]\s*['\"]\s*\.",
+)
+
+_CRLF = (
+    # A decoded line break followed by an HTTP header name and a colon (response splitting).
+    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|location|content-(?:type|length|disposition|security-policy)|x-[a-z0-9-]+|access-control-[a-z-]+|refresh|host|cache-control|transfer-encoding|connection|link|server|status|www-authenticate|http/\d)\s*:",
+    I + r"[\r\n]+\s*http/\d(?:\.\d)?\s+\d{3}\b|[\r\n]{2}\s*<(?:html|script)",
+    # A whole request line inside a value (smuggling / request splitting).
+    I + r"\b(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
+    # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit.
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+)
+
+# In bodies line breaks are ordinary (textareas): only response-splitting header names count.
+_CRLF_BODY = (
+    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)",
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+)
+
+_JAVA = (
+    # Serialized Java objects (raw magic or base64 "rO0AB"), gadget classes, expression languages.
+    r"\brO0AB[A-Za-z0-9+/]",
+    I + r"\bjava\.(?:lang\.(?:runtime|processbuilder|reflect|class|system)|io\.(?:objectinputstream|file)|net\.url|beans\.xmldecoder|util\.scanner)\b|\bjavax\.(?:naming|script|management)\.|\borg\.apache\.commons\.collections\d*\.|\bcom\.sun\.(?:rowset|org\.apache\.xalan|jndi)\.|\bysoserial\b|\bjdbcrowsetimpl\b|\btemplatesimpl\b|\bbeanutils\.beancomparator\b",
+    I + r"\bclass\s*\.\s*(?:module|classloader|protectiondomain)\s*\.|\bgetclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod)|\b(?:runtime|system)\s*\.\s*(?:getruntime|exec)\s*\(|\.\s*getruntime\s*\(\s*\)\s*\.\s*exec\s*\(",
+    I + r"[\"']@type[\"']\s*:\s*[\"'][a-z]+\.[a-z]+\.|<\s*java\s+version\s*=|<\s*(?:object|void)\s+class\s*=\s*[\"']java\.",
+    # Fully qualified JDK / gadget classes in user input (deserialization, expression injection).
+    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt)\.[a-z_$][\w$]*|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core|omg\.corba)\b",
+    I + r"\b(?:processbuilder|invokertransformer|instantiatetransformer|chainedtransformer|constanttransformer|prototypeclonefactory|prototypeserializationfactory|instantiatefactory|whileclosure|forclosure|clonetransformer|annotationinvocationhandler|badattributevalueexpexception|priorityqueue|lazymap|transformedmap|jdbcrowsetimpl|templatesimpl|xmldecoder|objectinputstream|classloader\.(?:loadclass|definclass))\b",
+    I + r"%\{\s*[#(@]|\$\{\s*#|#_memberaccess|@ognl|ognlcontext|#context\s*\[|\.getwriter\s*\(|@java\.lang\.",
+)
+
+_NODE = (
+    # Server-side JavaScript: node-serialize IIFE marker, child_process, prototype pollution,
+    # busy loops (event-loop DoS).
+    I + r"_\$\$nd_func\$\$_|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen)\b|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
+    I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
+    I + r"(?:__proto__|constructor\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=:]|\[\s*[\"']__proto__[\"']\s*\]",
+    I + r"\bnew\s+function\s*\(|\bprocess\s*\[|\beval\s*\(\s*[a-z\"'`\[(]|\bconsole\s*\[\s*[\"']\w+[\"']\s*\]\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
+)
+
+# LDAP filter injection: a closed filter followed by a new one, "admin)(|(password=*".
+_LDAP = (
+    I + r"\)\s*\(\s*[|&!]\s*(?:\)|$)|\)\s*[|&!]?\s*\(\s*[|&!]?\s*\(?\s*[a-z][\w-]*\s*[~<>]?=|\*\s*\)\s*\(\s*[|&]|\(\s*[|&]\s*\(\s*[a-z][\w-]*\s*=\s*\*",
+)
+
+CLASSES: tuple[RuleClass, ...] = (
+    RuleClass("known-bad-inputs", "Log4JRCE", _LOG4J, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "TemplateInjection", _SSTI, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "CRLFInjection", _CRLF, placements=NO_BODY, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "CRLFInjectionBody", _CRLF_BODY, placements=("BODY",), chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "LDAPInjection", _LDAP, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "JavaDeserializationRCE", _JAVA, chains=("DEC", "B64")),
+)

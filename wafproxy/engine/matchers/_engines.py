@@ -84,11 +84,15 @@ class HyperscanBackend:
         self._local = threading.local()
 
     def scan(self, data: bytes) -> set[int]:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
+        try:
+            scratch = self._local.scratch
+        except AttributeError:
             scratch = self._local.scratch = self._prototype.clone()
         hits: set[int] = set()
-        self._db.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
+        # Positional arguments: the binding parses keywords with PyArg_ParseTupleAndKeywords,
+        # which costs more than a small database's whole scan (~0.85 µs of ~1.4 µs measured).
+        # Order: data, match_event_handler, flags, context, scratch.
+        self._db.scan(data, _collect, 0, hits, scratch)
         return hits
 
 

@@ -41,3 +41,105 @@ def test_cmd_line_examples() -> None:
     assert f("É\udcff\ud83d\ude00 A;;(") == "É\udcff\ud83d\ude00 a("
     assert f("İK ,/") == "İk/"  # non-ASCII letters are not folded (AWS: A-Z only)
     assert f("") == ""
+
+
+def base64_embedded_reference(value: str) -> str:
+    """BASE64_DECODE_EMBEDDED as documented: every token through BASE64_DECODE_EXT, kept when at
+    least 90% of its characters are printable (or CR, LF, TAB), at most 64 kept, joined by LF."""
+    out: list[str] = []
+    for match in re.finditer(r"[A-Za-z0-9+/_-]{12,}={0,2}", value):
+        decoded = TRANSFORMS["BASE64_DECODE_EXT"](match.group(0))
+        good = sum(1 for ch in decoded if ch.isprintable() or ch in "\r\n\t")
+        if decoded and good / len(decoded) >= 0.9:
+            out.append(decoded)
+        if len(out) >= 64:
+            break
+    return "\n".join(out)
+
+
+_B64_PIECES = st.sampled_from(
+    [
+        "JHtqbmRpOmxkYXA6Ly94fQ==",  # ${jndi:ldap://x}
+        "PHNjcmlwdD4=",
+        "YWxlcnQoMSk7CgkN",  # text with LF TAB CR
+        "AAAAAAAAAAAAAAAA",  # NULs: binary
+        "/////////////w==",  # 0xff bytes: surrogate escapes
+        "w6nDqcOpw6nDqcOp",  # é * 6: non-ASCII text
+        "4oCL4oCL4oCL4oCL",  # U+200B zero-width spaces: non-printable, non-ASCII
+        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo",
+        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoKAA",  # 90% boundary region
+        "aGVsbG8gd29ybGQ_-_-",
+        "AppleWebKit/537",
+        "7f3a9c2e41b84d0f",
+        "=",
+        "==",
+        " ",
+        "&",
+        "é",
+        "\udcff",
+    ]
+)
+B64_TEXT = st.one_of(st.lists(_B64_PIECES, max_size=8).map("".join), st.text(alphabet="AQgw+/_-=9a \n", max_size=60))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=B64_TEXT)
+def test_base64_embedded_equals_its_definition(value: str) -> None:
+    assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
+
+
+def test_base64_embedded_keeps_at_most_64_tokens() -> None:
+    value = " ".join(["JHtqbmRpOmxkYXA6Ly94fQ=="] * 70)
+    assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
+    assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value).count("\n") == 63
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.one_of(st.text(max_size=30), st.binary(max_size=30).map(lambda b: b.decode("utf-8", "surrogateescape"))))
+def test_mostly_printable_equals_the_ratio(text: str) -> None:
+    from wafproxy.engine.transforms.b64 import _mostly_printable, _printable_ratio
+
+    assert _mostly_printable(text) == (bool(text) and _printable_ratio(text) >= 0.9)
+
+
+_ENTITY_PIECES = st.sampled_from(
+    ["&", "&amp", "&amp;", "&lt", "&copy", "&notit;", "&notin;", "&not", "&page=2", "&#", "&#60", "&#x3c;",
+     "&#xZ", "&bogus;", "&AElig", "&region=", "&lang=en", "&lang;", ";", "=", "a", " ", "\t", "é", "#", "x", "3"]
+)
+ENTITY_TEXT = st.one_of(st.lists(_ENTITY_PIECES, max_size=12).map("".join), st.text(alphabet="&#;xX0aAmpltg; =", max_size=40))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(value=ENTITY_TEXT)
+def test_html_entity_decode_equals_unescape(value: str) -> None:
+    import html
+
+    assert TRANSFORMS["HTML_ENTITY_DECODE"](value) == html.unescape(value)
+
+
+def test_html_entity_decode_long_names() -> None:
+    import html
+
+    for value in ("&" + "a" * 40 + ";", "&" + "a" * 31 + ";", "&" + "a" * 32 + ";", "&notx" + "y" * 40):
+        assert TRANSFORMS["HTML_ENTITY_DECODE"](value) == html.unescape(value)
+
+
+def url_decode_reference(value: str, uni: bool) -> str:
+    from urllib.parse import unquote_to_bytes
+
+    from wafproxy.engine.transforms import from_bytes, to_bytes
+    from wafproxy.engine.transforms.url import _PCT_U, _unicode_low_byte
+
+    if "%" not in value and "+" not in value:
+        return value  # documented: nothing to decode, the value is returned as it is
+    raw = to_bytes(value).replace(b"+", b" ")
+    if uni:
+        raw = _PCT_U.sub(_unicode_low_byte, raw)
+    return from_bytes(unquote_to_bytes(raw))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.one_of(TEXT, st.text(alphabet="a+%2B4u0 \udcc3\udca9é", max_size=20)))
+def test_url_decoders_equal_the_byte_path(value: str) -> None:
+    assert TRANSFORMS["URL_DECODE"](value) == url_decode_reference(value, uni=False)
+    assert TRANSFORMS["URL_DECODE_UNI"](value) == url_decode_reference(value, uni=True)

@@ -57,11 +57,33 @@ def base64_decode_ext(value: str) -> str:
 # One character class under a bounded-start repetition: linear, no nested quantifiers.
 _TOKEN = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
 _MAX_TOKENS = 64
+# What counts as printable text in a decoded token: str.isprintable() or one of CR LF TAB.
+# For ASCII that is exactly the bytes 0x20-0x7e plus those three.
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\r\n\t"
 
 
 def _printable_ratio(text: str) -> float:
     good = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
     return good / len(text) if text else 0.0
+
+
+def _mostly_printable(text: str) -> bool:
+    """``_printable_ratio(text) >= 0.9``, counted in C (``tests/engine/test_fast_transforms.py``)."""
+    n = len(text)
+    if not n:
+        return False
+    if text.isprintable():
+        return True
+    if text.isascii():
+        good = n - len(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
+    else:
+        good = sum(map(str.isprintable, text)) + text.count("\r") + text.count("\n") + text.count("\t")
+    return good / n >= 0.9
+
+
+def _decode_token(token: str) -> str:
+    """``base64_decode_ext(token)`` for a ``_TOKEN`` match (ASCII alphabet and ``=`` only)."""
+    return _decode_clean(token.encode("ascii").translate(_URLSAFE, b"=").decode("ascii"))
 
 
 @register("BASE64_DECODE_EMBEDDED")
@@ -75,10 +97,10 @@ def base64_decode_embedded(value: str) -> str:
     texts are joined with newlines. At most 64 tokens per value. No token: ``""``.
     """
     out: list[str] = []
-    for match in _TOKEN.finditer(value):
-        decoded = base64_decode_ext(match.group(0))
-        if decoded and _printable_ratio(decoded) >= 0.9:
+    for token in _TOKEN.findall(value):
+        decoded = _decode_token(token)
+        if _mostly_printable(decoded):
             out.append(decoded)
-        if len(out) >= _MAX_TOKENS:
-            break
+            if len(out) >= _MAX_TOKENS:
+                break
     return "\n".join(out)

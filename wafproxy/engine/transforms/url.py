@@ -31,16 +31,22 @@ def _unicode_low_byte(match: re.Match[bytes]) -> bytes:
 @register("URL_DECODE")
 def url_decode(value: str) -> str:
     """``"a%20b+c%3Cx%zz"`` -> ``"a b c<x%zz"``."""
-    if "%" not in value and "+" not in value:
-        return value
+    if "%" not in value:
+        if "+" not in value:
+            return value
+        if value.isascii():  # the byte round trip is the identity on ASCII
+            return value.replace("+", " ")
     return from_bytes(unquote_to_bytes(to_bytes(value).replace(b"+", b" ")))
 
 
 @register("URL_DECODE_UNI")
 def url_decode_uni(value: str) -> str:
     """``"%u0053ELECT%uFF0A"`` -> ``"SELECT*"``; plain ``%HH`` as URL_DECODE."""
-    if "%" not in value and "+" not in value:
-        return value
+    if "%" not in value:
+        if "+" not in value:
+            return value
+        if value.isascii():  # the byte round trip is the identity on ASCII
+            return value.replace("+", " ")
     raw = to_bytes(value).replace(b"+", b" ")
     # %u first: its output is a single byte (``%`` re-escaped), so the %HH pass cannot re-read it.
     raw = _PCT_U.sub(_unicode_low_byte, raw)

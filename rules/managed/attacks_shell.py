@@ -1,48 +1,120 @@
 """Attack classes of the linux-posix/windows managed rule group(s): what each matches, and why.
 
-See ``ruleclass.py`` for the conventions every regex here follows."""
+See ``ruleclass.py`` for the conventions every regex here follows.
+
+Three shapes of command injection, from the most to the least context:
+
+1. *After a shell separator* (``; | && $( `` newline): the value was appended to a command line.
+   A command word then an argument shape (option, path, host, end) is enough.
+2. *A whole value that is a command line* (``cat /etc/passwd``, ``ls -la``, ``curl x.example``):
+   the app runs the field as a command. Here the word alone proves nothing ("cat food", "time to
+   go", "find a store"), so the *arguments* decide: options (``-la``, ``--version``), paths into
+   system directories, pipes and redirections, hosts and IPs for network tools. A value starts
+   at the start of a field, after ``=`` / ``&`` (query and form), ``"`` (JSON, XML attribute),
+   ``>`` (XML text) or a newline.
+3. *Shell syntax with no command word needed*: expansions and globbing that spell a path or a
+   command without its letters (``/e??/p[a]sswd``, ``c$@at``, ``$IFS``), tilde and history
+   expansion as a whole value (``~+``, ``!-2``), function definitions (Shellshock, fork bombs).
+"""
 
 from __future__ import annotations
 
 from ruleclass import SP, I, RuleClass
 
+# Where a value starts once the chain decoded it (see 2. above), and where it ends.
+VS = r"(?:^|[=&\n>\"])\s*"
+VE = r"\s*(?:$|[&\"<])"
+# The same in a URL path too (shell syntax classes inspect path segments).
+VSX = r"(?:^|[=&\n>\"/])\s*"
+VEX = r"\s*(?:$|[&\"</])"
+# An optional quote around a command word (the CMD chain removes them, but it also turns ";"
+# into a space, so separator-led rules quote-tolerate in DEC instead).
+Q = r"[\"']?"
+
 # Shell globbing and parameter expansion used to spell a path or command without its letters.
 _SHELL_EXPANSION = (
     I + r"[a-z]\$(?:\{[a-z_]{0,10}\}|@|\*|[a-z_]{0,10}\$)[a-z/]|[a-z/]\$\{?ifs",
     I + r"[<>]\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
-    I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]*\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?\$?[\"']?[a-z]+[\"']?,[^}]*\}",
+    I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]+\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/\[[a-z!^?*\-]{1,20}\][a-z?*]+/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?(?:/[a-z?*]*[?*][a-z?*]*)+,|\{,?\$?[\"']?[a-z]+[\"']?,[^}]*\}",
+    # A bracket glob inside a path segment, letters on both sides: /etc/pa[s]swd, /etc/[!q]asswd,
+    # /etc/[m-z]asswd, /[e//]tc (slashes inside the class are ignored by the shell). Next.js
+    # routes (/pages/[id]/edit, /[slug].tsx) pass: a "/" or "." follows their bracket.
+    I + r"/[a-z0-9_.-]*\[[!^]?[a-z0-9](?:-[a-z0-9]|[a-z0-9]{0,4})/*\][a-z0-9_]",
+    # Command substitution as a whole value ($(cmd), "$(cmd)") or with an argument shape inside;
+    # jQuery's $(document).ready / $(this); pass (a "." or ";" follows, no argument inside).
+    I + VSX + r"\$\(\s*[a-z][\w.-]*\s*\)" + VEX + r"|\$\(\s*[a-z][\w.-]*" + SP + r"+(?:-{1,2}[a-z]|/[a-z]|~/|https?://)",
+    # Arithmetic expansion $((...)) and the old $[...] form, empty or with an operator ($[2+2];
+    # the double URL decode may turn "+" into a space). JSONPath $[0] / $['a'] passes.
+    I + r"\$\(\(|\$\[\s*\]|\$\[\s*\d+\s*[-+*/%\s]\s*\d+\s*\]",
+    # Empty expansions glued inside a word to split it: pi$()ng, ping``, pi<()ng, c$!at, c$_at.
+    I + r"[a-z]``(?:[a-z]|\s+\d)|[a-z](?:\$\(\)|[<>]\(\))[a-z0-9\s]|[a-z]\$[!?_-][a-z]",
+    # Tilde expansion (~+ is $PWD, ~- $OLDPWD, ~+2 the directory stack) and history expansion
+    # (!-1 is the previous command) as a whole value. "~5 minutes" and "wow!!" pass.
+    I + VSX + r"(?:~[+-]\d*|~\s|!-\d+(?:\s*!-?\d+)*)" + VEX + r"|(?:^|[\s=])~[+-]/",
+    # Shellshock: a value that starts as a bash function definition "() {". JavaScript's
+    # "function () {" passes (the value does not start there).
+    I + r"(?:^|[=&\"'>:/])\s*\(\s*\)\s*\{",
+    # Fork bomb: f(){ f|f& }; :(){ :|:& }; f(){ f & f; } -- a function whose body runs itself
+    # twice, piped or backgrounded.
+    I + r"[\w:.]+\s*\(\)\s*\{\s*[\w:.]+(?:\(\))?\s*[|&]\s*[\w:.]+(?:\(\))?\s*(?:&\s*;?|;)\s*\}",
+    # A command name spread over variables: $c1$c2$c3$c4 (bare variables glued, no text between).
+    I + r"(?:\$[a-z_][a-z0-9_]{0,10}){4,}",
 )
 
 
 # A shell separator (incl. newline, backtick, $(...)), then a command word used for recon or
 # payload delivery, then an argument shape (option, path, variable, end, another separator).
-_SEP = r"(?:[;|&\n\r]|\$\()\s*(?:(?:sudo|busybox|nohup|timeout\s+\d+)\s+)?(?:/(?:usr/)?s?bin/)?"
+_SEP = r"(?:[;|&\n\r]|\$\()\s*(?:(?:sudo|busybox|nohup|timeout\s+\d+|time|strace|env)\s+)?(?:\\|[\"'])?(?:/(?:usr/)?s?bin/)?"
 _CMD_WORDS = (
-    "whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|nc|ncat|netcat|telnet|bash|zsh|ksh",
+    "whoami|uname|ifconfig|netstat|nslookup|wget|curl|nc|ncat|netcat|telnet|bash|zsh|ksh",
     "dash|csh|tcsh|sh|python[23]?|perl|ruby|php|lua|node|chmod|chown|chattr|useradd|usermod|crontab",
     "mkfifo|socat|tftp|base64|xxd|hexdump|getent|systemctl|killall|pkill|passwd|id|ls|pwd|ps|cat|tac",
     "nl|head|tail|rm|cp|mv|awk|gawk|sed|find|grep|dd|env|printenv|echo|printf|sleep|ping|kill|touch",
     "more|less|uptime|hostname|w|who|last|lsof|df|mount|tar|zip|unzip|gzip|openssl|ssh|scp|ftp|dig",
     "host|traceroute|iptables|export|set|eval|exec|source|xargs|tee|trap|cd|column|base32|rev|time",
     "nohup|strace|ltrace|gdb|chroot|setsid|shred|truncate|chmod|ln|diff|cmp|cut|sort|uniq|tr|od|strings",
-    "lastlog|htop|vmstat|dmesg|lsblk|lscpu|lsmod|arp|finger|pinky",
+    "lastlog|htop|vmstat|dmesg|lsblk|lscpu|lsmod|arp|finger|pinky|uconv|ll|vim|rmt",
+    # Package managers an intruder installs tools with.
+    "apt|apt-get|aptitude|dpkg|yum|dnf|rpm|apk|pip[23x]?|gem|npm|ssh-copy-id|ssh-keygen|shutdown",
     # Configuration-management, log and recon CLIs an intruder drives; interpreters with a version.
     "ansible(?:-[a-z]+)?|chef-[a-z]+|salt-[a-z]+|visudo|sudoedit|bpftrace|busybox|bsdtar|cpio",
-    "lastlogin|lastb|journalctl|cscli|nmap|masscan|zcat|bzcat|xzcat|jrunscript|jjs|tclsh",
-    r"python[23]?\.\d+|(?:php|perl|ruby|node)\d(?:\.\d+)?",
+    "lastlogin|lastb|journalctl|cscli|nmap|masscan|zcat|bzcat|xzcat|jrunscript|jjs|tclsh|irb|gcc|perf",
+    r"python[23]?\.\d+|(?:php|perl|ruby|node)\d(?:\.\d+)?|gcc\d+(?:\.\d+)?",
 )
-_CMD_ARG = r"(?:\s*$|\s*[;|&)\n]|\s*[\"']\s*(?:[,}\]]|$)|" + SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z]))"
+_CMD_ARG = r"(?:\s*$|\s*[;|&)\n<]|\s*[\"']\s*(?:[,}\]:>/]|$)|" + SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z]))"
 _UNIX = (
-    *(I + _SEP + "(?:" + words + ")" + _CMD_ARG for words in _CMD_WORDS),
+    *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
     # Command substitution. Backticks also delimit markdown inline code, so only recon words there.
     I + r"\$\(\s*(?:/(?:usr/)?s?bin/)?(?:whoami|id|uname|hostname|ifconfig|nslookup|sleep|cat|ls|echo|curl|wget|nc|bash|sh|pwd|env|printenv|base64|ping|dig|host|ps|expr|printf|head|tail|rm)\b[^)]*\)",
     I + r"`\s*(?:/(?:usr/)?s?bin/)?(?:whoami|id|uname|hostname|ifconfig|nslookup|sleep\s+\d+|nc\s+-|cat\s+/etc/|curl\s+[^`]*\|\s*sh)\s*`",
     I + r"\b(?:cat|tac|more|less|head|tail|nl|strings|xxd|od|base64|curl|wget|grep|awk|sed|cp|vi|vim|nano|file|stat)" + SP + r"+(?:-[a-z]+" + SP + r"+)*[^\s;|&]*/etc/(?:passwd|shadow|group|hosts|sudoers|issue|crontab)\b",
     I + r"\b(?:bash|sh|zsh|ksh|dash)" + SP + r"+-[a-z]*c\b|\$\{?shell\}?" + SP + r"+-[a-z]*c\b|\b(?:bash|sh)" + SP + r"+-i\b|/dev/(?:tcp|udp)/|\b(?:nc|ncat|netcat)" + SP + r"+(?:-[a-z]+" + SP + r"+)*(?:-e|-c)\b|\bmkfifo\s|\b(?:curl|wget)" + SP + r"+[^\s]*\|\s*(?:ba)?sh\b",
-    I + r"\$\{?ifs\}?|\$\{[a-z_]+:\d+:\d+\}|\b(?:cat|ls|id|cp|rm)\$\{?[a-z_@*]{0,10}\}?(?:\s|/|-)|\{(?:cat|ls|id|wget|curl|nc|bash|sh|echo|rm),",
-    I + r"(?:^|[;|&`\s(])(?:/usr)?/bin/(?:ba|z|k|da|c|tc)?sh\b|/bin/(?:cat|ls|id|nc|busybox|echo|uname)\b",
-    # A bash here-string feeding a command, and "cd" to the root or up, chained to the next command.
-    I + r"[a-z]\s*<<<\s*[\"'$]?[a-z]|(?:^|[;|&`(=])\s*cd\s+(?:/|\.\.)[^;|&\s]*\s*[;|&]+\s*(?:cd\b|[a-z]+\s)",
+    I + r"\$\{?ifs\}?|\$\{[a-z_]+:\d+:\d+\}|\b(?:cat|ls|id|cp|rm)\$\{?[a-z_@*]{0,10}\}?(?:\s|/|-)|\{(?:cat|ls|id|wget|curl|nc|bash|sh|echo|rm),|\{[\w$\\./-]+,-[a-z]",
+    # A variable glued to a command word to split it, then an option: uname$u -a, cat${x} -n.
+    I + r"[a-z]{2,}\$\{?[a-z_]\w{0,10}\}?" + SP + r"+-{1,2}[a-z]",
+    I + r"(?:^|[;|&`\s(])(?:/usr)?/bin/(?:ba|z|k|da|c)?sh\b|/bin/(?:cat|ls|id|nc|busybox|echo|uname)\b",
+    # A here-string feeding a command (tr a b <<< 'x', ;irb<<<1+2, ;gcc10.1<<<'...'), and "cd" to
+    # the root or up, chained to the next command.
+    I + r"[a-z]\s*<<<\s*[\"'$]?[a-z]|(?:^|[;|&`(=\n])\s*[a-z][\w.-]*\s*<<<\s*[\"'$]?[\w(]|(?:^|[;|&`(=])\s*cd\s+(?:/|\.\.)[^;|&\s]*\s*[;|&]+\s*(?:cd\b|[a-z]+\s)",
+    # Any word after ";", "&&", "||" or "$(" taking a GNU long option (;rmt --version,
+    # ;'perf' --version): a command line whatever the command. Prose dashes ("a -- b") pass, and
+    # "|" is left out because markdown tables use it ("| Use --force |").
+    I + r"(?:;|&&|\|\||\$\()\s*" + Q + r"[a-z][\w.+-]{1,30}" + Q + SP + r"+--[a-z][a-z-]{2,}(?:=|\s*$|\s*[;|&]|" + SP + r"+(?:-|/|\.|~|\d|[\w.-]+\.[a-z]{2,}\b))",
+    # A variable used as the command: ;$a cat x, a=nc&&$a -nlvp 555, |$u wget x. PHP's
+    # "$a = 1; $b = 2;" passes (an "=" follows the variable, not an argument).
+    I + r"(?:[;|`]|&&)\s*\$\{?[a-z_][a-z0-9_]*\}?" + SP + r"+[a-z$/~-]",
+    # Output piped into a shell, a subshell "(sh)", a reverse shell to /dev/tcp spelled through a
+    # variable ((sh)0>$d/tcp/1.2.3.4/777), stderr merged into stdout, output thrown away.
+    I + r"\|\s*(?:ba|z|k|da)?sh\b\s*(?:$|[;&#\"'`)]|\s+-)|[;&|]\s*\(\s*(?:ba|z|k|da|c)?sh\s*\)|/(?:tcp|udp)/\d{1,3}(?:\.\d{1,3}){3}/\d+|\b[12]\s*>\s*&\s*[12]\b|>\s*/dev/null\b",
+    # chmod with a mode: chmod +x x.php, chmod 777 /tmp/x, chmod u+s.
+    I + r"\bchmod\s+(?:-[a-z]+\s+)*(?:[ugoa]*[+=-][rwxst]+|[0-7]{3,4}|[rwxst]{1,3})\s+\S",
+    # alias / unalias: redefining a command name (alias ls='rm -rf ~', alias -p x=id).
+    I + r"(?:^|[=;&|\n\"'>`(/])\s*alias\s+(?:[-+]?[a-z]{1,4}\+?\s+)?[\"']?[\w.-]+[\"']?=|(?:^|[=;&|\n\"'>`(/])\s*unalias\s+(?:-a\b|[\w.-]+\s*(?:$|[;&|\"<]))",
+    # sqlite3's shell dot-commands after a newline (literal "\n" too): .shell / .system run
+    # programs.
+    I + r"(?:[;\n]|\\n)\s*\.(?:(?:shell|system)\s+\S|(?:databases|tables|dump|schema)\s*$)",
+    # vi/vim/ex escaping to a shell: "-c:!pwd", "silent\ \!whoami" (":!cmd" runs cmd).
+    I + r"\\!\s*(?:whoami|pwd|id|sh|bash|ls|cat|uname|nc|curl|wget|ps|env)\b|(?:^|[;|&\s])(?:vi|vim|nvim|ex|view)\s+(?:\S+\s+)?-c\s*:\s*\\?!",
 )
 _UNIX_CMDLINE = (
     # The same grammar after CMD_LINE removed quoting tricks (w'h'o'am'i, c\at, c^at; ";" is a
@@ -50,20 +122,87 @@ _UNIX_CMDLINE = (
     I + r"(?:^|[\s|&`(=])(?:whoami|uname\s*-[a-z]|ifconfig|netstat\s*-|nslookup\s|wget\s*(?:https?|ftp|-)|curl\s*(?:-|https?)|ncat\s|netcat\s|printenv|getent\s|crontab\s*-|mkfifo\s)",
     I + r"\b(?:cat|tac|more|less|head|tail|nl|grep|awk|sed|base64|base32|xxd|strings|od|column|rev|cut|sort|uniq|diff)(?:\s|\$\{?ifs\}?|<)*[^\s]*/etc/(?:passwd|shadow|group|hosts|sudoers)\b",
     I + r"(?:^|[\s|&`(])(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+)*-[a-z]*[ec]\s",
+    # A command prefix (time, nohup, strace...) quoted apart, then a network or recon tool:
+    # ti''me curl x, "time" who am... (after unquoting).
+    I + r"(?:^|[=&\n>])\s*(?:time|nohup|strace|ltrace|sudo|doas|nice|timeout\s+\d+)\s+(?:curl|wget|ncat|netcat|ifconfig|ipconfig|whoami|uname|bsdtar|busybox|nmap|netstat|nslookup)\b",
 )
+
+# --- A whole value that is a command line (shape 2). -----------------------------------------
+# Commands that are also English words or common abbreviations: only options, system paths,
+# pipes or redirections make them a command ("cat /etc/passwd", "ls -la", "find / -name x",
+# "tail -f x | grep y"), never a plain word after them ("cat food", "find a store").
+_BARE_WORDS = (
+    r"cat|tac|more|less|head|tail|nl|sort|uniq|cut|tr|od|rev|find|grep|egrep|fgrep|awk|gawk|sed|ls|ll|ps|id|who|w|last|env|set|export|source|time|touch|kill|ping|sleep|echo|printf|mount|umount|tar|zip|unzip|gzip|gunzip|dig|host|file|stat|strings|diff|tee|cp|mv|rm|mkdir|rmdir|ln|df|du|free|top|uptime|date|cd|pwd|which|whereis|locate|stat|column|xargs|nohup|watch|crontab|passwd|hostname|su|sudo|doas|vi|vim|nano|ex|ed"
+)
+# A system directory (or the home, parent or current one) as a path argument.
+_SYSPATH = r"[\"']?(?:~|\.{1,2})?/(?:etc|bin|sbin|usr|var|tmp|dev|proc|sys|home|root|opt|boot|lib|lib64|srv|mnt|run|media)\b|[\"']?(?:~|\.\.)/"
+_ADMIN = r"(?:ansible-(?:config|console|doc|galaxy|inventory|playbook|pull|vault|test|lint|connection|runner)|chef-(?:client|solo|shell|run|vault|apply|zero|server-ctl)|salt-(?:call|minion|master|key|run|cp|ssh|cloud|api|syndic)|aa-(?:disable|complain|enforce|exec|status|teardown|remove-unknown|genprof|logprof|autodep|audit)|cscli|visudo|sudoedit|bsdtar|rmt(?:-[a-z]+)?)"
+_OPTION = r"(?:-[a-z]{1,4}|--[a-z][a-z-]{1,30})(?:" + SP + r"|=|$)"
+_BARE = (
+    # An English-word command with an option, a system path, or a globbed absolute path, possibly
+    # after one path-like operand (find / -name x, find . -type f): ls -la, cat /etc/passwd,
+    # cat /path/file.gz, tail -f x, cat /et*/*wd.
+    I + VS + Q + r"(?:" + _BARE_WORDS + r")" + Q + r"(?:" + SP + r"+[./~][^\s&\"<]*)?" + SP + r"+(?:" + _OPTION + r"|" + _SYSPATH + r"|/[\w.*?-]{2,}/)",
+    # The same words with a pipe into another command or a redirection.
+    I + VS + Q + r"(?:" + _BARE_WORDS + r")" + Q + SP + r"+[^\s&\"<|>]+(?:" + SP + r"+[^\s&\"<|>]+)?\s*(?:\|\s*(?:grep|egrep|awk|sed|sh|bash|base64|xxd|nc|xargs)\b|[12]?>{1,2}\s*[/&~]|<\s*/)",
+    # Tools that are not words: the value starts with the tool and goes on with an argument shape
+    # (option, system path, IP, URL, a file with a script extension). Language and shell names
+    # ("Ruby", "php", "NC" as a US state, "dash") need that argument; recon tools may stand alone.
+    I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|ncat|netcat|nc|socat|telnet|chmod|chown|chgrp|chattr|useradd|usermod|userdel|adduser|groupadd|chpasswd|mkfifo|mknod|base64|xxd|hexdump|getent|systemctl|journalctl|pkill|killall|printenv|lsof|iptables|ip6tables|nft|traceroute|tcpdump|nmap|masscan|busybox|bsdtar|strace|ltrace|chroot|setsid|shred|dmesg|lsblk|lscpu|lsmod|insmod|rmmod|modprobe|sysctl|perf|rmt|bash|zsh|ksh|dash|csh|tcsh|sh|tclsh|python[23]?(?:\.\d+)?|perl|ruby|php|lua|node|irb|gcc|apt-get|aptitude|dpkg|yum|dnf|ssh|scp|sftp|rsync|tftp|openssl|ssh-copy-id|ssh-keygen)" + Q
+    + SP + r"+(?:" + _OPTION + r"|" + _SYSPATH + r"|\d{1,3}(?:\.\d{1,3}){3}\b|(?:https?|ftp)://|[\w.-]+\.(?:sh|py|pl|rb|php|js|lua|elf|bin)\b)",
+    I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|printenv|getent|lsof|dmesg|lsblk|lscpu|lsmod|busybox|bsdtar|visudo|sudoedit|systeminfo|tasklist)" + Q + VE,
+    # Network tools with a host name: curl example.com, wget evil.example/x.sh (not ping, dig or
+    # ssh: "ping john.doe about it").
+    I + VS + Q + r"(?:wget|curl|ncat|netcat|nc|telnet|nslookup|traceroute|tftp)" + Q + SP + r"+(?:-[a-z]+" + SP + r"+)*[a-z0-9][\w-]*\.[a-z][\w.-]*",
+    # Configuration-management and admin CLIs an intruder drives (ansible all -m ping,
+    # ansible-vault decrypt x, chef-client -t, salt-call, cscli alerts list, visudo, aa-disable x):
+    # hyphenated tool names that are no English words, as a whole value, with anything after.
+    I + r"(?:" + VS + r"|(?:[;|&`]|\$\()\s*)" + Q + _ADMIN + Q + r"(?:\s|$|[&\"<;|])",
+    I + r"(?:" + VS + r"|(?:[;|&`]|\$\()\s*)" + Q + r"ansible" + Q + SP + r"+[\w.*:!-]+" + SP + r"+-[a-z]\b",
+    # A command prefix in front of a tool: time bsdtar, nohup ifconfig, strace curl x, sudo -u x id.
+    I + VS + r"(?:time|nohup|strace|ltrace|sudo|doas|nice|ionice|stdbuf|timeout\s+\d+)" + SP + r"+(?:-[a-z]+" + SP + r"+)*(?:whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|ncat|netcat|socat|busybox|bsdtar|chmod|chown|useradd|nmap|ansible[\w-]*|chef-(?:client|solo|shell|run|vault|apply)|cscli|visudo)\b",
+    # An executable in a bin directory as the whole value or with arguments (/usr/bin/perl -e x,
+    # /usr/bin/python3 -m http.server, /bin/ab, bin/visudo).
+    I + VS + r"(?:/usr(?:/local)?)?/s?bin/[a-z][\w.+-]*(?:" + VE + r"|" + SP + r"+(?:-{1,2}[a-z]|/|[\"']))|(?:^|[=&\s\"/])s?bin/(?:ansible[\w-]*|chef[\w-]*|salt-[a-z]+|cscli|visudo|sudoedit|useradd|usermod|passwd|chpasswd|iptables|systemctl)\b",
+    # A backslash in front of a command word skips aliases: \ls, \cat /etc/passwd.
+    I + r"(?:^|[=;&|\n\"])\s*\\(?:ls|cat|id|whoami|uname|ps|rm|cp|mv|wget|curl|nc|bash|sh|env|find)(?:\s|$|[;&|\"<])",
+)
+
+# --- Uploading a file the shell or the web server reads as configuration. ---------------------
+# A dotfile a shell, SSH or the web server loads (.bashrc, .profile, .htaccess, authorized_keys,
+# .boto), or a PHP application's configuration (wp-config.php, settings.php), as a multipart file
+# name or as a whole header value (X-Filename). Generic names (config.yml, data.json) pass.
+_UPLOAD_NAMES = (
+    r"\.(?:htaccess|htpasswd|htdigest|bashrc|bash_profile|bash_login|bash_logout|bash_history|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|login|logout|boto|netrc|npmrc|pgpass|my\.cnf|user\.ini|gitconfig|git-credentials|viminfo|forward|rhosts|shosts)"
+    r"|authorized_keys2?|id_(?:rsa|dsa|ecdsa|ed25519)|web\.config|wp-config[\w.-]*|settings(?:\.local)?\.php|\.env(?:\.[a-z]+)?"
+)
+_UPLOAD = (
+    I + r"filename\*?\s*=\s*[\"']?(?:[^\"'\r\n;]*[/\\])?(?:" + _UPLOAD_NAMES + r")[\"'\s;]",
+    I + r"^\s*(?:[^\s\"'/\\]*[/\\])?(?:" + _UPLOAD_NAMES + r")\s*$",
+)
+
 _WINDOWS = (
     I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|whoami\b|ipconfig\b|systeminfo\b|tasklist\b|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
-    I + r"(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
+    # FOR loops: for [/d /r /l /f ["opts"] [path]] %var|%%var in (set) do command.
+    I + r"(?:^|[\s&|(=/;\"'>])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|\\\"[^\"]*\\\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{0,20}\s+in\s*\([^\n]*\)\s*do\b|(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
     I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\(?\s*\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\"[^\"]*\"\s*==\s*\"|\bgoto\s+:?[a-z_]\w*\s*$",
     I + r"%(?:comspec|systemroot|windir|userprofile|appdata|temp|programfiles|computername|username|path)%|\^%|%[a-z_]+:~-?\d+,\d*%",
     I + r"\b(?:invoke-(?:expression|webrequest|restmethod|command|mimikatz|shellcode)|iex\s*\(|new-object\s+(?:system\.)?net\.webclient|downloadstring\s*\(|downloadfile\s*\(|start-process\b|set-mppreference|add-mppreference|-encodedcommand\b|-enc\s+[a-z0-9+/=]{16,}|frombase64string\s*\(|get-(?:content|childitem|process|wmiobject|itemproperty)\s|\[system\.(?:convert|text\.encoding|reflection)\]|-(?:nop|noprofile|windowstyle\s+hidden|executionpolicy\s+bypass|exec\s+bypass)\b)",
     I + r"\b(?:cmd|command)\.(?:exe|com)\b|\bpowershell\.exe\b|\\\\(?:localhost|127\.0\.0\.1|[a-z0-9.-]+)\\(?:c|admin|ipc)\$",
+    # PowerShell aliases after a separator or as the value: iwr/irm (web requests), iex, iwmi/gwmi
+    # (WMI), icm, saps, with a URL, an option, a variable or a script block.
+    I + r"(?:[;|&\n\r`]|^|=)\s*(?:iwr|irm|iex|iwmi|gwmi|gcim|icm|saps|sajb)\s+(?:https?://|-[a-z]|\$|\(|\{|[\"'])",
+    # Windows system tools with a "/x" switch or a redirection, after a separator (or glued:
+    # &bcdboot/r x): regedit /E, bcdedit /set, icacls x /grant, vssadmin delete shadows /all.
+    I + r"(?:[;|&\n\r`]|^|=)\s*(?:regedit|regedt32|bcdboot|bcdedit|icacls|cacls|takeown|attrib|wevtutil|fsutil|diskpart|vssadmin|wbadmin|cipher|forfiles|robocopy|xcopy|schtasks|taskkill|tasklist|systeminfo|msiexec|mountvol|nbtstat|sdelete|reagentc|bootrec|powercfg|auditpol|secedit|gpupdate|klist|cmdkey|runas|wmic|netsh)(?:\.exe)?\s*(?:/[a-z?]|[<>]|\s+[a-z]:\\|\s+\w+\s+/[a-z])",
 )
 
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("linux-posix", "UNIXShellCommands", _UNIX, chains=("DEC", "B64", "CMD")),
     RuleClass("linux-posix", "UNIXShellCommandsUnquoted", _UNIX_CMDLINE, chains=("CMD",)),
+    RuleClass("linux-posix", "UNIXCommandLineValue", _BARE, placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellExpansion", _SHELL_EXPANSION, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER")),
+    RuleClass("linux-posix", "UNIXConfigFileUpload", _UPLOAD, placements=("BODY", "HEADER")),
     RuleClass("windows", "WindowsShellCommands", _WINDOWS, chains=("DEC", "B64")),
 )

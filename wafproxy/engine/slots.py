@@ -8,7 +8,7 @@ of re-hashing a seven-field spec on every lookup.
 from __future__ import annotations
 
 from wafproxy.engine.fields import FieldSpec
-from wafproxy.engine.transforms import apply_chain
+from wafproxy.engine.transforms import Transform, apply_chain, compile_chain
 from wafproxy.engine.transforms.identity import Guard, unchanged_guard
 
 Chain = tuple[str, ...]
@@ -37,7 +37,7 @@ class Slot:
     than the transformations it saves (measured on the shipped managed groups).
     """
 
-    __slots__ = ("field", "chain", "raw", "parent", "step", "unchanged", "on_empty")
+    __slots__ = ("field", "chain", "raw", "parent", "step", "unchanged", "on_empty", "apply", "label")
 
     def __init__(self, field: FieldSpec, chain: Chain, raw: RawSlot) -> None:
         self.field = field
@@ -49,6 +49,9 @@ class Slot:
         self.unchanged: Guard | None = unchanged_guard(chain)
         # ``step`` applied to "" (computed once: absent bodies and emptied values are common).
         self.on_empty: str = apply_chain(chain, "")
+        # ``step`` as one function (``transforms.compile_chain``): no per-value name lookups.
+        self.apply: Transform = compile_chain(chain)
+        self.label: str = field.describe()  # for evidence, built once
 
     def __repr__(self) -> str:
         return f"Slot({self.field.describe()}, {'>'.join(self.chain) or 'NONE'})"
@@ -77,6 +80,7 @@ class SlotTable:
                     slot.parent, slot.step = parent, chain[k:]
                     slot.unchanged = unchanged_guard(slot.step)
                     slot.on_empty = apply_chain(slot.step, "")
+                    slot.apply = compile_chain(slot.step)
                     break
 
     def __len__(self) -> int:

@@ -31,6 +31,7 @@ __all__ = [
     "UNSUPPORTED",
     "Transform",
     "apply_chain",
+    "compile_chain",
     "from_bytes",
     "to_bytes",
 ]
@@ -80,4 +81,40 @@ def apply_chain(chain: tuple[str, ...], value: str) -> str:
         value = TRANSFORMS[name](value)
         if len(value) > MAX_VALUE_CHARS:
             value = value[:MAX_VALUE_CHARS]
+    return value
+
+
+def compile_chain(chain: tuple[str, ...]) -> Transform:
+    """``lambda value: apply_chain(chain, value)``, with the functions looked up once.
+
+    A step that empties the value ends the run: the rest of the chain applied to ``""`` is
+    computed here once (decoders such as BASE64_DECODE_EMBEDDED empty most benign values).
+    """
+    funcs = tuple(TRANSFORMS[name] for name in chain)
+    if not funcs:
+        return _identity
+    tails = tuple(apply_chain(chain[i + 1 :], "") for i in range(len(chain)))
+    if len(funcs) == 1:
+        (only,) = funcs
+
+        def run_one(value: str) -> str:
+            value = only(value)
+            return value[:MAX_VALUE_CHARS] if len(value) > MAX_VALUE_CHARS else value
+
+        return run_one
+    steps = tuple(zip(funcs, tails, strict=True))
+
+    def run(value: str) -> str:
+        for func, tail in steps:
+            value = func(value)
+            if not value:
+                return tail
+            if len(value) > MAX_VALUE_CHARS:
+                value = value[:MAX_VALUE_CHARS]
+        return value
+
+    return run
+
+
+def _identity(value: str) -> str:
     return value

@@ -4,7 +4,22 @@ See ``ruleclass.py`` for the conventions every regex here follows."""
 
 from __future__ import annotations
 
+import base64
+
 from ruleclass import NO_BODY, I, RuleClass
+
+
+def _b64_inside(word: str) -> tuple[str, ...]:
+    """The base64 text ``word`` becomes at each of the three byte alignments inside a longer
+    base64 blob (a serialized object, a gadget chain), minus the characters that depend on the
+    neighbouring bytes. Case-sensitive: base64 is."""
+    out = []
+    raw = word.encode()
+    for pad, skip in ((0, 0), (1, 2), (2, 3)):
+        enc = base64.b64encode(b"\0" * pad + raw).decode()
+        enc = enc[skip : (pad + len(raw)) * 8 // 6]
+        out.append(enc.replace("+", "[+ ]"))  # URL decoding may have turned "+" into " "
+    return tuple(out)
 
 # ---- known-bad-inputs -------------------------------------------------------------------------
 _LOG4J = (
@@ -41,9 +56,21 @@ _CRLF_BODY = (
     I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
 )
 
+# Gadget classes of the public deserialization chains (commons-collections, xalan, JDK), as they
+# appear inside a base64 blob at any offset (CamelCase as in the stream, lowercase as in probes).
+_GADGETS = (
+    "ProcessBuilder", "InvokerTransformer", "ChainedTransformer", "ConstantTransformer",
+    "InstantiateTransformer", "InstantiateFactory", "CloneTransformer", "ForClosure", "WhileClosure",
+    "PrototypeCloneFactory", "PrototypeSerializationFactory", "TemplatesImpl", "JdbcRowSetImpl",
+    "AnnotationInvocationHandler", "BadAttributeValueExpException", "java.lang.Runtime", "getRuntime",
+)
+_GADGETS_B64 = sorted({frag for g in _GADGETS for w in (g, g.lower()) for frag in _b64_inside(w)})
+
 _JAVA = (
-    # Serialized Java objects (raw magic or base64 "rO0AB"), gadget classes, expression languages.
-    r"\brO0AB[A-Za-z0-9+/]",
+    # Serialized Java objects: the stream magic AC ED 00 05 in base64 at each byte alignment
+    # ("rO0AB", "?ztAA?", "?s7QAF", with the prefix-dependent characters spelled out), raw.
+    r"\brO0AB[A-Za-z0-9+/]|[Kaq6]ztAA[U-X]|[CGKOSWaeimquy26/]s7QAF|\xac\xed\x00?\x05",
+    "(?:" + "|".join(_GADGETS_B64) + ")",
     I + r"\bjava\.(?:lang\.(?:runtime|processbuilder|reflect|class|system)|io\.(?:objectinputstream|file)|net\.url|beans\.xmldecoder|util\.scanner)\b|\bjavax\.(?:naming|script|management)\.|\borg\.apache\.commons\.collections\d*\.|\bcom\.sun\.(?:rowset|org\.apache\.xalan|jndi)\.|\bysoserial\b|\bjdbcrowsetimpl\b|\btemplatesimpl\b|\bbeanutils\.beancomparator\b",
     I + r"\bclass\s*\.\s*(?:module|classloader|protectiondomain)\s*\.|\bgetclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod)|\b(?:runtime|system)\s*\.\s*(?:getruntime|exec)\s*\(|\.\s*getruntime\s*\(\s*\)\s*\.\s*exec\s*\(",
     I + r"[\"']@type[\"']\s*:\s*[\"'][a-z]+\.[a-z]+\.|<\s*java\s+version\s*=|<\s*(?:object|void)\s+class\s*=\s*[\"']java\.",
@@ -51,15 +78,32 @@ _JAVA = (
     I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt)\.[a-z_$][\w$]*|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core|omg\.corba)\b",
     I + r"\b(?:processbuilder|invokertransformer|instantiatetransformer|chainedtransformer|constanttransformer|prototypeclonefactory|prototypeserializationfactory|instantiatefactory|whileclosure|forclosure|clonetransformer|annotationinvocationhandler|badattributevalueexpexception|priorityqueue|lazymap|transformedmap|jdbcrowsetimpl|templatesimpl|xmldecoder|objectinputstream|classloader\.(?:loadclass|definclass))\b",
     I + r"%\{\s*[#(@]|\$\{\s*#|#_memberaccess|@ognl|ognlcontext|#context\s*\[|\.getwriter\s*\(|@java\.lang\.",
+    # Runtime / ProcessBuilder named through a java.* package path (java.Runtime,
+    # java.evil.runtime); the system property "java.runtime.version" is not a class and passes.
+    I + r"\bjava(?:\.[\w$]+)*\.[\w$]+\.(?:runtime|processbuilder)\b|\bjava\.(?:runtime|processbuilder)(?:[^\w.]|$)",
 )
 
 _NODE = (
     # Server-side JavaScript: node-serialize IIFE marker, child_process, prototype pollution,
     # busy loops (event-loop DoS).
-    I + r"_\$\$nd_func\$\$_|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen)\b|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
+    I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen)\b|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
-    I + r"(?:__proto__|constructor\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=:]|\[\s*[\"']__proto__[\"']\s*\]",
-    I + r"\bnew\s+function\s*\(|\bprocess\s*\[|\beval\s*\(\s*[a-z\"'`\[(]|\bconsole\s*\[\s*[\"']\w+[\"']\s*\]\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
+    I + r"(?:__proto__|constructor[\"'\]]*\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=:]|\[\s*[\"']__proto__[\"']\s*\]",
+    # The module loader reached from an expression: require.main, module._load, constructor._load.
+    I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)\b",
+    # React Server Components (Flight) references that walk into a constructor or prototype:
+    # "$3:constructor:constructor", "$7:Module:prototype:_compile" (CVE-2025-55182 style).
+    I + r"[\"']\$[a-z@]?[0-9a-f]{0,8}:(?:[\w$]+:)*(?:constructor|__proto__|prototype)\b",
+    # Busy loops on a value that never becomes false: while(this);, while(new Date);, while(!``).
+    I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:``|this|new\s+[a-z_$][\w$]*(?:\s*\(\s*\))?|string|object|array|number|boolean|symbol|date|math|json|function|regexp|globalthis|window)\s*\)*\s*\)\s*(?:;|\{|$)",
+    I + r"\bnew\s+function\s*\(|\bprocess\s*\[|\beval\(\s*[a-z\"'`\[(]|\beval\s+\(\s*[\"'`\[(]|\bconsole\s*\[\s*[\"']\w+[\"']\s*\]\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
+)
+
+# Perl and Ruby code evaluated from a string: Perl's "@{[ expr ]}" interpolation (code run inside
+# a double-quoted string), Ruby's Process.spawn / Kernel.exec / IO.popen / Open3.
+_PERL_RUBY = (
+    I + r"@+\s*\{\s*\[",
+    I + r"\b(?:process|kernel|io|open3|pty)\s*\.\s*(?:spawn|exec|system|popen\d?|fork|capture(?:2e|2|3)?|pipeline\w*)\s*\(",
 )
 
 # LDAP filter injection: a closed filter followed by a new one, "admin)(|(password=*".
@@ -74,5 +118,6 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("known-bad-inputs", "CRLFInjectionBody", _CRLF_BODY, placements=("BODY",), chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "LDAPInjection", _LDAP, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "PerlRubyInjection", _PERL_RUBY, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "JavaDeserializationRCE", _JAVA, chains=("DEC", "B64")),
 )

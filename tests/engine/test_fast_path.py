@@ -43,7 +43,13 @@ def _size_acl():
         {"AllQueryArguments": {}},
         {"SingleQueryArgument": {"Name": "a"}},
         {"Cookies": {"MatchPattern": {"All": {}}, "MatchScope": "ALL", "OversizeHandling": "CONTINUE"}},
-        {"Cookies": {"MatchPattern": {"IncludedCookies": ["s"]}, "MatchScope": "KEY", "OversizeHandling": "CONTINUE"}},
+        {
+            "Cookies": {
+                "MatchPattern": {"IncludedCookies": ["s"]},
+                "MatchScope": "KEY",
+                "OversizeHandling": "CONTINUE",
+            }
+        },
         {"Cookies": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "MATCH"}},
     ]
     rules = []
@@ -63,7 +69,9 @@ def _size_acl():
 
 
 SIZE_ACL = _size_acl()
-_TEXT = st.lists(st.sampled_from(["a", "s", "=", "&", ";", " ", "é", "\udcff", "\ud800", "ab=cd", "xyz"]), max_size=14)
+_TEXT = st.lists(
+    st.sampled_from(["a", "s", "=", "&", ";", " ", "é", "\udcff", "\ud800", "ab=cd", "xyz"]), max_size=14
+)
 
 
 @st.composite

@@ -79,7 +79,9 @@ _B64_PIECES = st.sampled_from(
         "\udcff",
     ]
 )
-B64_TEXT = st.one_of(st.lists(_B64_PIECES, max_size=8).map("".join), st.text(alphabet="AQgw+/_-=9a \n", max_size=60))
+B64_TEXT = st.one_of(
+    st.lists(_B64_PIECES, max_size=8).map("".join), st.text(alphabet="AQgw+/_-=9a \n", max_size=60)
+)
 
 
 @settings(max_examples=2000, deadline=None)
@@ -95,7 +97,11 @@ def test_base64_embedded_keeps_at_most_64_tokens() -> None:
 
 
 @settings(max_examples=3000, deadline=None)
-@given(text=st.one_of(st.text(max_size=30), st.binary(max_size=30).map(lambda b: b.decode("utf-8", "surrogateescape"))))
+@given(
+    text=st.one_of(
+        st.text(max_size=30), st.binary(max_size=30).map(lambda b: b.decode("utf-8", "surrogateescape"))
+    )
+)
 def test_mostly_printable_equals_the_ratio(text: str) -> None:
     from wafproxy.engine.transforms.b64 import _mostly_printable, _printable_ratio
 
@@ -103,10 +109,39 @@ def test_mostly_printable_equals_the_ratio(text: str) -> None:
 
 
 _ENTITY_PIECES = st.sampled_from(
-    ["&", "&amp", "&amp;", "&lt", "&copy", "&notit;", "&notin;", "&not", "&page=2", "&#", "&#60", "&#x3c;",
-     "&#xZ", "&bogus;", "&AElig", "&region=", "&lang=en", "&lang;", ";", "=", "a", " ", "\t", "é", "#", "x", "3"]
+    [
+        "&",
+        "&amp",
+        "&amp;",
+        "&lt",
+        "&copy",
+        "&notit;",
+        "&notin;",
+        "&not",
+        "&page=2",
+        "&#",
+        "&#60",
+        "&#x3c;",
+        "&#xZ",
+        "&bogus;",
+        "&AElig",
+        "&region=",
+        "&lang=en",
+        "&lang;",
+        ";",
+        "=",
+        "a",
+        " ",
+        "\t",
+        "é",
+        "#",
+        "x",
+        "3",
+    ]
 )
-ENTITY_TEXT = st.one_of(st.lists(_ENTITY_PIECES, max_size=12).map("".join), st.text(alphabet="&#;xX0aAmpltg; =", max_size=40))
+ENTITY_TEXT = st.one_of(
+    st.lists(_ENTITY_PIECES, max_size=12).map("".join), st.text(alphabet="&#;xX0aAmpltg; =", max_size=40)
+)
 
 
 @settings(max_examples=3000, deadline=None)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wafproxy.engine.matchers import HAVE_HYPERSCAN, Pattern, PatternSet
-from wafproxy.engine.matchers import _cache
+from wafproxy.engine.matchers import HAVE_HYPERSCAN, Pattern, PatternSet, _cache
 
 pytestmark = pytest.mark.skipif(not HAVE_HYPERSCAN, reason="hyperscan not installed")
 

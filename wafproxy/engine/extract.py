@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.parsing import parse_cookies, parse_json, parse_query
@@ -110,6 +111,11 @@ def _ja4(spec: FieldSpec, request: WafRequest) -> FieldValues:
 
 def _limited_headers(request: WafRequest) -> tuple[tuple[tuple[str, str], ...], bool]:
     """Headers within AWS's inspection limits, and whether some were left out."""
+    headers = request.headers
+    if len(headers) <= MAX_HEADERS and (
+        sum(map(len, chain.from_iterable(headers))) + 4 * len(headers) <= MAX_HEADER_BYTES
+    ):
+        return tuple(headers), False  # all within the limits (the loop below would keep every one)
     out: list[tuple[str, str]] = []
     size = 0
     for name, value in request.headers:

@@ -22,8 +22,10 @@ except ImportError:  # pragma: no cover - depends on the platform
 
 
 HAVE_HYPERSCAN = hyperscan is not None
-_HS_VERSION = str(getattr(hyperscan, "__version__", "")) + ":" + str(
-    getattr(hyperscan, "HS_VERSION", b"") if hyperscan is not None else ""
+_HS_VERSION = (
+    str(getattr(hyperscan, "__version__", ""))
+    + ":"
+    + str(getattr(hyperscan, "HS_VERSION", b"") if hyperscan is not None else "")
 )
 COMPILE_ERRORS: tuple[type[Exception], ...] = (re2.error,) + (
     (hyperscan.error,) if hyperscan is not None else ()

@@ -76,7 +76,7 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                 ctx.details.clear()  # the scope-down's evidence explains no rule
                 if not in_scope:
                     continue
-            if group.gates is not None and _all_quiet(group.gates, ctx):
+            if group.gates is not None and _all_quiet(group.gate_set, ctx):
                 continue  # every rule is gated on a pattern and no pattern hit: nothing can match
             for inner in _walk(group.steps, ctx):
                 if inner.rate is None:
@@ -123,20 +123,24 @@ _NO_RULES: tuple[CompiledRule, ...] = ()
 def _fired(block: PatternBlock, ctx: EvalContext) -> tuple[CompiledRule, ...]:
     """The rules of ``block`` whose gate fired on this request, in order.
 
-    Hot loop (every block of every request): a group that hit nothing (the benign case) costs
-    one dict lookup and one identity test.
+    Hot path (every block of every request): the block's groups are scanned (each once per
+    request), and when none of them is loud (the benign case) that is one set test.
     """
+    groups = block.group_set
     scans = ctx.scans
-    positions: set[int] | None = None
+    if not scans.keys() >= groups:
+        scan = ctx.scan
+        for gidx in groups - scans.keys():
+            scan(gidx)
+    loud = ctx.loud
+    if not loud or loud.isdisjoint(groups):
+        return _NO_RULES
+    positions: set[int] = set()
     by_hit = block.by_hit
     for gidx, gated in block.group_items:
-        result = scans.get(gidx)
-        if result is None:
-            result = ctx.scan(gidx)
+        result = scans[gidx]
         if result is NOTHING:
             continue
-        if positions is None:
-            positions = set()
         if result.forced is None:
             for pid in result.hits:
                 positions.update(by_hit.get((gidx, pid), ()))
@@ -148,23 +152,19 @@ def _fired(block: PatternBlock, ctx: EvalContext) -> tuple[CompiledRule, ...]:
     return tuple([rules[pos] for pos in sorted(positions)])
 
 
-def _all_quiet(gates: tuple[int, ...], ctx: EvalContext) -> bool:
+def _all_quiet(gates: frozenset[int], ctx: EvalContext) -> bool:
     """True when none of the pattern groups ``gates`` hit (or forced a verdict) on this request.
 
-    Once every group of the ACL has been scanned (after the first managed group, on a benign
-    request), this is one set test instead of one lookup per gate.
+    Every gate group is scanned (once per request; a benign request needs all of them anyway),
+    then the answer is one set test against the loud groups.
     """
     scans = ctx.scans
-    if len(scans) == len(ctx.groups):
-        loud = ctx.loud
-        return not loud or loud.isdisjoint(gates)
-    for gidx in gates:
-        result = scans.get(gidx)
-        if result is None:
-            result = ctx.scan(gidx)
-        if result is not NOTHING:
-            return False
-    return True
+    if not scans.keys() >= gates:
+        scan = ctx.scan
+        for gidx in gates - scans.keys():
+            scan(gidx)
+    loud = ctx.loud
+    return not loud or loud.isdisjoint(gates)
 
 
 def _rate_rule(

@@ -27,9 +27,11 @@ class PatternBlock:
     by_hit: dict[tuple[int, int], tuple[int, ...]]  # (group, pattern id) -> rule positions
     by_group: dict[int, tuple[int, ...]]  # group -> positions gated on it (forced MATCH fields)
     group_items: tuple[tuple[int, tuple[int, ...]], ...] = ()  # by_group's items, for the hot loop
+    group_set: frozenset[int] = frozenset()  # by_group's keys: "did any of them hit" is one set test
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "group_items", tuple(self.by_group.items()))
+        object.__setattr__(self, "group_set", frozenset(self.by_group))
 
 
 Step = CompiledRule | PatternBlock

@@ -49,12 +49,14 @@ class GroupRef:
     # When every step is a PatternBlock: all pattern groups gating its rules. A request on which
     # none of them hit skips the whole group at once (the managed groups, on benign traffic).
     gates: tuple[int, ...] | None = None
+    gate_set: frozenset[int] = frozenset()  # ``gates`` as a set (the evaluator's set tests)
 
     def __post_init__(self) -> None:
         items = [getattr(step, "group_items", None) for step in self.steps]
         if items and all(i is not None for i in items):
             gates = sorted({gidx for block in items for gidx, _ in block})  # type: ignore[union-attr]
             object.__setattr__(self, "gates", tuple(gates))
+            object.__setattr__(self, "gate_set", frozenset(gates))
 
 
 @dataclass(frozen=True, slots=True)

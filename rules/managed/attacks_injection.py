@@ -75,7 +75,7 @@ _JAVA = (
     I + r"\bclass\s*\.\s*(?:module|classloader|protectiondomain)\s*\.|\bgetclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod)|\b(?:runtime|system)\s*\.\s*(?:getruntime|exec)\s*\(|\.\s*getruntime\s*\(\s*\)\s*\.\s*exec\s*\(",
     I + r"[\"']@type[\"']\s*:\s*[\"'][a-z]+\.[a-z]+\.|<\s*java\s+version\s*=|<\s*(?:object|void)\s+class\s*=\s*[\"']java\.",
     # Fully qualified JDK / gadget classes in user input (deserialization, expression injection).
-    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt)\.[a-z_$][\w$]*|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core|omg\.corba)\b",
+    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt|el)\.[a-z_$][\w$]*|\bjava/lang/(?:runtime|processbuilder|reflect)\b|\bch\.qos\.logback\.|\bbsh\.interpreter\b|\bgroovy\.lang\.|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core|omg\.corba)\b",
     I + r"\b(?:processbuilder|invokertransformer|instantiatetransformer|chainedtransformer|constanttransformer|prototypeclonefactory|prototypeserializationfactory|instantiatefactory|whileclosure|forclosure|clonetransformer|annotationinvocationhandler|badattributevalueexpexception|priorityqueue|lazymap|transformedmap|jdbcrowsetimpl|templatesimpl|xmldecoder|objectinputstream|classloader\.(?:loadclass|definclass))\b",
     I + r"%\{\s*[#(@]|\$\{\s*#|#_memberaccess|@ognl|ognlcontext|#context\s*\[|\.getwriter\s*\(|@java\.lang\.",
     # Runtime / ProcessBuilder named through a java.* package path (java.Runtime,
@@ -90,6 +90,7 @@ _NODE = (
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
     I + r"(?:__proto__|constructor[\"'\]]*\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=:]|\[\s*[\"']__proto__[\"']\s*\]",
     # The module loader reached from an expression: require.main, module._load, constructor._load.
+    I + r"\bconstructor[\"']?\s*:\s*\{\s*[\"']?prototype[\"']?\s*:|\bfunction\s*\(\s*[\"'`]\s*return\b",
     I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)\b",
     # React Server Components (Flight) references that walk into a constructor or prototype:
     # "$3:constructor:constructor", "$7:Module:prototype:_compile" (CVE-2025-55182 style).
@@ -104,6 +105,17 @@ _NODE = (
 _PERL_RUBY = (
     I + r"@+\s*\{\s*\[",
     I + r"\b(?:process|kernel|io|open3|pty)\s*\.\s*(?:spawn|exec|system|popen\d?|fork|capture(?:2e|2|3)?|pipeline\w*)\s*\(",
+    # Ruby's dynamic dispatch to a command runner (obj.send(:system, "id")) and Perl/Ruby pipe
+    # opens (open("|id")).
+    I + r"\.\s*(?:send|public_send|__send__|method)\s*\(\s*[:\"'](?:system|exec|spawn|syscall|eval|instance_eval|class_eval|popen|`)\b|\bopen\s*\(\s*(?:(?:my\s+)?\$?\w+\s*,\s*)?[\"']\s*\|",
+)
+
+# Deserializers that build arbitrary objects from text: YAML tags naming a class (Ruby Psych
+# "!ruby/object:", PyYAML "!!python/object/apply:", SnakeYAML "!!javax.script…") and the pickle
+# GLOBAL opcode importing a command runner ("cos\nsystem\n").
+_UNSAFE_DESER = (
+    I + r"!ruby/(?:object|hash|struct|class|module|marshalable|sym|regexp|array|string)\b|!!python/(?:object|name|module)\b|!!(?:javax?|com|org|sun|jdk)\.[a-z]",
+    I + r"\bc(?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty)\s*\n\s*(?:system|popen\w*|check_output|check_call|call|run|eval|exec|execfile|getoutput|spawn\w*|getattr)\b",
 )
 
 # LDAP filter injection: a closed filter followed by a new one, "admin)(|(password=*".
@@ -119,5 +131,6 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "LDAPInjection", _LDAP, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "PerlRubyInjection", _PERL_RUBY, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "UnsafeDeserialization", _UNSAFE_DESER, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "JavaDeserializationRCE", _JAVA, chains=("DEC", "B64")),
 )

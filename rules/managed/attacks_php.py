@@ -83,6 +83,11 @@ _PHP = (
     # Superglobals, indexed or assigned ($_GET[, $_COOKIE=), and their long-form names.
     I + r"\$_(?:get|post|request|cookie|server|files|env|session)\s*(?:\[|=|;|\)|\.|,|$)|\$globals\s*\[|\$\{\s*[\"']?_(?:get|post|request)|\$(?:http_raw_post_data|http_(?:get|post|cookie|server|env|post_files|session)_vars)\b",
     I + r"\b[oc]:\d+:\"[a-z_\\][a-z0-9_\\]*\":\d+:\{|\ba:\d+:\{(?:[is]:\d+[:;])",
+    # Function names built by XOR-ing short strings of symbols ("{"^"<"), the signature of
+    # letterless webshells; "hi" ^ "bye" in prose passes.
+    I + r"[\"'][^\"'\s\w]{1,4}[\"']\s*\^\s*[\"'][^\"'\s]{1,4}[\"']",
+    # .htaccess / .user.ini payloads that make the server run PHP from another extension.
+    I + r"\bx-httpd-php\d*\b|\bphp_(?:value|flag|admin_value|admin_flag)\s+[a-z_.]+",
     # Variable functions and dynamic calls: $a(1), ${'a'}(11), $$b(2), $_[0](…), @$x(…),
     # $__[$_[1]](7), $x{0}(15), $a/*c*/(), $a //x\n(), $obj->$name(), Foo::$name().
     I + r"(?:^|[^\w.])\$+(?:\s*\{[^}]*\}|[a-z_\x7f-\xff][\w\x7f-\xff]*)(?:\s|" + _CMT + r"|\[[^\]]*\]+|\{[^}]*\})*\(\s*(?:[\d\"'$@)]|\s*\))",

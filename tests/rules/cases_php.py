@@ -45,6 +45,9 @@ CASES: tuple[Case, ...] = (
             "x=extension=evil.so",
             "ssh2.exec://user:pw@host:22/usr/bin/id",
             'filename="shell. php.jpg"',
+            '$_=("{"^"<").("{"^">");',
+            "AddType application/x-httpd-php .jpg",
+            "php_value auto_prepend_file /tmp/x",
         ),
         (
             "PHP developer wanted",
@@ -70,6 +73,9 @@ CASES: tuple[Case, ...] = (
             "Quicksort (in place) beats mergesort",
             "Watch it explode (literally)",
             '{"type": "com.example.Order", "extension": "pdf"}',
+            "2^3 = 8 and x ^ y",
+            'He said "hi" ^ "bye"',
+            "php value for money",
         ),
     ),
     Case(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wafproxy.engine.matchers import Pattern, PatternSet
+from wafproxy.engine.memo import memo_for, memoized
 from wafproxy.engine.slots import Chain, Slot
 
 __all__ = ["Chain", "PatternGroup", "PatternGroupBuilder", "PatternSetCache"]
@@ -27,12 +28,17 @@ class PatternGroup:
     # The scan of "" (a missing body, a header without a base64 token after BASE64_DECODE_EMBEDDED
     # …), done once here: a scan is a pure function of the value, so requests look it up.
     empty_hits: frozenset[int] = frozenset()
-    # ``pattern_set.scan``, bound once (the evaluator calls it per value).
+    # ``pattern_set.scan``, bound once (the evaluator calls it per value); for header fields
+    # through a bounded memo of recent values (``engine.memo``), kept in ``memo``.
     scan_value: Callable[[str], frozenset[int]] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    memo: dict[str, frozenset[int]] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "empty_hits", frozenset(self.pattern_set.scan("")))
-        object.__setattr__(self, "scan_value", self.pattern_set.scan)
+        memo = memo_for(self.slot.field.kind)
+        object.__setattr__(self, "memo", memo)
+        scan = self.pattern_set.scan
+        object.__setattr__(self, "scan_value", memoized(scan, memo) if memo is not None else scan)
 
 
 class PatternSetCache:

@@ -8,6 +8,7 @@ of re-hashing a seven-field spec on every lookup.
 from __future__ import annotations
 
 from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.memo import memo_for, memoized
 from wafproxy.engine.transforms import Transform, apply_chain, compile_chain
 from wafproxy.engine.transforms.identity import Guard, unchanged_guard
 
@@ -37,7 +38,9 @@ class Slot:
     than the transformations it saves (measured on the shipped managed groups).
     """
 
-    __slots__ = ("field", "chain", "raw", "parent", "step", "unchanged", "on_empty", "apply", "label")
+    __slots__ = (
+        "field", "chain", "raw", "parent", "step", "unchanged", "on_empty", "apply", "label", "memo",
+    )  # fmt: skip
 
     def __init__(self, field: FieldSpec, chain: Chain, raw: RawSlot) -> None:
         self.field = field
@@ -49,9 +52,15 @@ class Slot:
         self.unchanged: Guard | None = unchanged_guard(chain)
         # ``step`` applied to "" (computed once: absent bodies and emptied values are common).
         self.on_empty: str = apply_chain(chain, "")
+        # Header values repeat across requests: their transformed values are memoised (``memo``).
+        self.memo: dict[str, str] | None = memo_for(field.kind)  # type: ignore[assignment]
         # ``step`` as one function (``transforms.compile_chain``): no per-value name lookups.
-        self.apply: Transform = compile_chain(chain)
+        self.apply: Transform = self._compiled(chain)
         self.label: str = field.describe()  # for evidence, built once
+
+    def _compiled(self, step: Chain) -> Transform:
+        run = compile_chain(step)
+        return memoized(run, self.memo) if (self.memo is not None and step) else run
 
     def __repr__(self) -> str:
         return f"Slot({self.field.describe()}, {'>'.join(self.chain) or 'NONE'})"
@@ -80,7 +89,7 @@ class SlotTable:
                     slot.parent, slot.step = parent, chain[k:]
                     slot.unchanged = unchanged_guard(slot.step)
                     slot.on_empty = apply_chain(slot.step, "")
-                    slot.apply = compile_chain(slot.step)
+                    slot.apply = slot._compiled(slot.step)
                     break
 
     def __len__(self) -> int:

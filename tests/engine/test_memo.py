@@ -1,0 +1,115 @@
+"""Cross-request memos of header values (``engine.memo``): same decisions, bounded size."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.engine.aclkit import compile_with, rule, tt, web_acl
+from wafproxy.engine import WafRequest, evaluate
+from wafproxy.engine import memo as memo_module
+from wafproxy.engine.memo import memoized
+
+HEADERS = {"MatchPattern": {"All": {}}, "MatchScope": "ALL", "OversizeHandling": "CONTINUE"}
+COOKIES = {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}
+
+
+def _acl():
+    stmts = []
+    for field in ({"Headers": HEADERS}, {"Cookies": COOKIES}, {"SingleHeader": {"Name": "user-agent"}}):
+        for chain in ((), ("URL_DECODE", "LOWERCASE"), ("BASE64_DECODE_EMBEDDED",), ("CMD_LINE",)):
+            stmts.append(
+                {
+                    "RegexMatchStatement": {
+                        "RegexString": "(?i)sel.{0,3}ect|<scr|jndi|^x$",
+                        "FieldToMatch": field,
+                        "TextTransformations": tt(*chain),
+                    }
+                }
+            )
+    rules = [rule(f"r{i}", i, s, "Count", labels=(f"l:{i}",)) for i, s in enumerate(stmts)]
+    return compile_with(web_acl(*rules))
+
+
+def _memos(acl):
+    for group in acl.groups:
+        if group.memo is not None:
+            yield group.memo
+        slot = group.slot
+        while slot is not None:
+            if slot.memo is not None:
+                yield slot.memo
+            slot = slot.parent
+
+
+_VALUE = st.lists(
+    st.sampled_from(
+        ["a", "SEL", "ect", "%3Cscr", "x", "<scr", "JHtqbmRpOmxkYXA6Ly94fQ==", ";", " ", "é", "\udcff"]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@st.composite
+def requests(draw):
+    names = st.sampled_from(["User-Agent", "Cookie", "X-A", "Host"])
+    return WafRequest(
+        client_ip="203.0.113.7",
+        method="GET",
+        uri_path="/",
+        headers=tuple(draw(st.lists(st.tuples(names, _VALUE), max_size=5))),
+    )
+
+
+ACL = _acl()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=requests(), second=requests())
+def test_warm_memos_decide_as_cold_ones(first: WafRequest, second: WafRequest) -> None:
+    for memo in _memos(ACL):
+        memo.clear()
+    cold = [evaluate(ACL, first), evaluate(ACL, second)]
+    warm = [evaluate(ACL, first), evaluate(ACL, second)]  # now answered from the memos
+    assert cold == warm
+    assert cold[0] == evaluate(ACL, first)
+
+
+def test_header_fields_are_memoised_and_others_are_not() -> None:
+    kinds = {g.slot.field.kind: g.memo is not None for g in ACL.groups}
+    assert kinds == {"Headers": True, "Cookies": True, "SingleHeader": True}
+    acl = compile_with(
+        web_acl(
+            rule(
+                "q",
+                0,
+                {
+                    "RegexMatchStatement": {
+                        "RegexString": "a",
+                        "FieldToMatch": {"QueryString": {}},
+                        "TextTransformations": tt(),
+                    }
+                },
+            )
+        )
+    )
+    assert all(g.memo is None and g.slot.memo is None for g in acl.groups)
+
+
+def test_memo_is_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(memo_module, "MAX_ENTRIES", 4)
+    monkeypatch.setattr(memo_module, "MAX_CHARS", 8)
+    store: dict[str, str] = {}
+    calls: list[str] = []
+
+    def upper(value: str) -> str:
+        calls.append(value)
+        return value.upper()
+
+    f = memoized(upper, store)
+    for i in range(20):
+        assert f(f"v{i}") == f"V{i}"
+        assert len(store) <= 4
+    assert f("v19") == "V19" and calls.count("v19") == 1  # still memoised
+    assert f("x" * 9) == "X" * 9 and "x" * 9 not in store  # too long to keep
+    assert f("x" * 9) == "X" * 9 and calls.count("x" * 9) == 2

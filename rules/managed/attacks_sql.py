@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from ruleclass import I, RuleClass
 
+# Placements with value boundaries ("=", "&", quotes): every one but the URI path.
+NO_PATH = ("QUERYARGUMENTS", "BODY", "COOKIE", "HEADER")
+
 # SQL token separators: whitespace (incl. VT and the 0xA0 byte MySQL also skips), comments, "(".
 _SQL_CMT = r"(?:[\s\xa0]|/\*[^*]*\*/|/\*!\d{0,5}|\*/|\(|\+)"
 _SQLI = (
@@ -37,6 +40,140 @@ _SQLI = (
 )
 
 
+# ---------------------------------------------------------------------------------------------
+# Where a value starts and ends inside a whole raw field (query string, form / JSON / XML body,
+# header): after "=", "&", a JSON/XML quote or ">" / before "&", a quote, "<" or the end. Grammar
+# anchored to a whole value is far stricter than the same words inside prose.
+_VS = r"(?:^|[=&\"'>])\s*"
+_VE = r"\s*(?:$|[&<\r\n]|[\"']\s*(?:$|[,}\]>&]))"
+# SQL built-in functions (MySQL, PostgreSQL, MSSQL, Oracle, SQLite): names a probe calls.
+_SQL_FN = (
+    r"(?:abs|acos|asin|atan2?|ascii|avg|benchmark|bin|bit_(?:and|or|xor|length)|cast|ceil(?:ing)?|"
+    r"char(?:acter)?(?:_length)?|chr|coalesce|collation|compress|concat(?:_ws)?|conv|convert|cos|cot|"
+    r"count|crc32|cur(?:date|time)|current_(?:date|time|timestamp|user|setting)|database|datalength|"
+    r"date(?:_format|_add|_sub|diff)?|day(?:name|of(?:month|week|year))?|db_name|decode|default|degrees|"
+    r"elt|encode|encrypt|exp|export_set|extractvalue|field|find_in_set|floor|format|found_rows|"
+    r"from_(?:base64|unixtime)|get_lock|greatest|group_concat|hex|host_name|hour|if|ifnull|in|"
+    r"inet6?_(?:aton|ntoa)|insert|instr|is_(?:free|used)_lock|isnull|json_\w+|last_insert_id|lcase|"
+    r"least|left|len|length|ln|load_file|locate|log(?:10|2)?|lower|lpad|ltrim|make_set|max|md5|mid|min|"
+    r"minute|mod|month(?:name)?|name_const|now|nullif|nvl2?|object_(?:id|name)|oct|octet_length|ord|"
+    r"password|pg_\w+|pi|position|pow(?:er)?|quarter|quote|radians|rand|rawtohex|release_lock|repeat|"
+    r"replace|reverse|right|round|row_count|rpad|rtrim|schema(?:_name)?|sec_to_time|second|"
+    r"session_user|sha[12]?|sign|sin|sleep|soundex|space|sqrt|stddev|str_to_date|strcmp|subdate|"
+    r"substr(?:ing(?:_index)?)?|sum|suser_s?name|sysdate|system_user|tan|time(?:stamp|diff)?|"
+    r"time_to_sec|to_(?:base64|char|days|number)|trim|truncate|ucase|uncompress|unhex|unix_timestamp|"
+    r"updatexml|upper|user(?:_name)?|utc_(?:date|time|timestamp)|uuid|values|variance|version|"
+    r"week(?:day|ofyear)?|year(?:week)?)"
+)
+# Structural SQL the older list missed: each names an SQL-only construct (an operator word after
+# a closed string, an alias before FROM, a stacked statement glued to ";", a server procedure).
+_SQLI_MORE = (
+    # A stacked statement glued to the ";" (";drop", ";update users", ";truncate[", ";SET @x",
+    # "mod(1,2);INSERT /*x*/INTO"): prose puts a space after a semicolon, and names no table.
+    I + r";(?:drop|truncate|alter|shutdown)\b|;update\s+[\w.`\[\]\"]+" + _VE + r"|;set\s+@"
+    r"|;\s*insert(?:\s|/\*[^*]*\*/)+into\b|;\s*set\s+@@?\w+\s*:?=",
+    # A statement ended and the rest commented out at the end of a value: "DROP t;--", "';#".
+    I + r";\s*(?:--|#)[\s-]*(?:$|[&\"'<\r\n])",
+    # A string closed, an SQL tail, then "--" glued to it ends the value: "x'-email--",
+    # "id'not glob-id--", "' is not?--", "user'collate nocase--". Prose dashes are spaced.
+    I + r"['\"`][^'\"`\r\n&]{0,30}(?:[|^+*/%<>=!~?(]|[|^+*/%<>=!~?(\s-][^'\"`\r\n&]{0,30}[^\s'\"`&-])--[\s-]*(?:$|[&\"<\r\n])",
+    # A string closed, then a boolean on a function call, then the statement ended:
+    # "' or json_valid (id);", "' or glob (id,id);".
+    I + r"['\"`]\s*(?:or|and|xor)\s+\w+\s*\(\s*[\w@.]+(?:\s*,\s*[\w@.]+)*\s*\)\s*(?:;|--|#)",
+    # Two short string literals compared: "'1'='1", "'x'!='y", "'3085'='30".
+    I + r"'\w{0,20}'\s*(?:=|==|!=|<>|<=>|\s(?:not\s+)?(?:like|regexp|rlike|glob)\s)\s*'",
+    # A column alias then FROM: ") AS cc FROM", "` AS `OXTIMESTAMP` from", "1234 AS \"foobar\" FROM".
+    # A quoted alias is SQL; a bare alias needs FROM to end the value or name one table.
+    I + r"[)`'\"\d]\s*as\s*[`'\"\[]\w*[`'\"\]]\s*from\b",
+    I + r"[)`'\"\d]\s*as\s+\w+\s+from\s*(?:$|[&\"<]|[\w.`\[\]\"]+\s*(?:[;#)]|--|where\b|limit\b|order\b|group\b|union\b))",
+    # SELECT of an SQL function or CASE ("select Char(", "SELECT (CASE", "select if(x").
+    I + r"\bselect(?:\s|/\*[^*]*\*/|\()+(?:char|chr|concat\w*|count|cast|convert|ascii|substr\w*|if|ifnull|"
+    r"case|user|current_user|database|version|md5|hex|unhex|load_file|sleep|benchmark|group_concat)\b\s*(?:\(|when\b)",
+    r"(?i)\bselect\s*(?:\*/|/\*)|\bselect\s+0x[0-9a-f]{2,}|\bselect\s*\(\s*case\b|\(\s*select" + _VE,
+    # Comparison / CASE fragments glued to a closing parenthesis: ") like (", ") when 234 then".
+    I + r"\)\s*(?:not\s+)?like\s*\(|\)\s*when\s+[\w'\"]+\s+then\b",
+    # Keywords glued to inline comments instead of spaces ("DROP/*x*/t", "/**/FROM/**/").
+    I + r"\b(?:select|union|insert|update|delete|drop|alter|truncate|exec|declare|from|where|into|having)/\*[^*]+\*/"
+    r"|/\*\*/(?:select|union|from|where|into|values|and|or|order|group|having|limit)/\*\*/",
+    # Dynamic SQL and server procedures: EXEC master., EXECUTE IMMEDIATE, PROCEDURE ANALYSE(,
+    # DECLARE/**/@x, PREPARE s FROM @a, PostgreSQL large objects, MSSQL xp_/sp_ procedures and
+    # OLE DB providers (names that mean nothing outside SQL Server).
+    I + r"\bexec(?:ute)?\s+master\.|\bexecute\s+immediate\b|\bprocedure\s+analyse\s*\(|\bdeclare(?:\s|/\*[^*]*\*/)+@\w"
+    r"|\bprepare\s+\w+\s+from\s+@|\blo_(?:get|put|import|export|open|creat|create|unlink|from_bytea)\s*\(",
+    I + r"\bxp_(?:dirtree|regread|regwrite|fileexist|subdirs|servicecontrol|availablemedia|ntsec\w*|terminate\w*|"
+    r"loginconfig|enum\w+|makecab|msver|getnetname|cmdshell|reg\w+)\b|\bsp_(?:password|oa\w+|executesql|makewebtask|"
+    r"addlogin|addsrvrolemember|configure|addextendedproc|dropextendedproc|start_job)\b"
+    r"|\b(?:openrowset|opendatasource|openquery|msdasql|sqloledb|utl_(?:http|file|smtp|tcp))\b",
+    # PostgreSQL casts of a call or literal to more types: "function(foo)::bigint".
+    I + r"[\w'\"\)]\s*::\s*(?:bigint|smallint|oid|regproc|regtype|name|timestamp\w*|inet|char|cstring)\b",
+    # Time-based blind sleep with comments in the argument: "sleep(/*x*/12)".
+    I + r"\b(?:sleep|pg_sleep)\s*\(\s*(?:/\*[^*]*\*/\s*)+\d",
+    # Hex / bit string literals assigned to a variable: "SET @a = X'5345...'", "@a=b'0111...'".
+    I + r"@\w+\s*:?=\s*(?:x'[0-9a-f]{8,}'|b'[01]{8,}'|0x[0-9a-f]{8,})",
+    # INSERT ... VALUES with a quoted literal: "VALUES ('192.168.0.1', 'test')".
+    I + r"\bvalues\s*\(\s*'[^']{0,80}'\s*,|\binsert\s+into\s+[\w.`\"\[\]]+\s*(?:\([^)]{0,200}\)\s*)?(?:values|select)\b",
+    # JSON path comparisons (MySQL/SQLite JSON SQL): "'{...}' < '$.c[2].f'".
+    I + r"['\"]\s*(?:[<>=]|->>?)\s*['\"]\$[.\[]",
+    # GROUP / ORDER BY after a FROM clause, LIMIT after a quoted table name.
+    I + r"\bfrom\s+[\w.`\[\]\"]+\s+(?:group|order)\s+by\s+[\w.`\[\]\"]+\s*(?:$|[&\"<,;)#]|--|having\b|limit\b|asc\b|desc\b)|`\w+`\s+limit\b",
+    # DDL with a column list or a change clause: "CREATE TABLE t (", "ALTER TABLE `t` ADD ...".
+    I + r"\bcreate\s+table\s+(?:if\s+not\s+exists\s+)?[\w.`\"\[\]]+\s*\(|\balter\s+table\s+[\w.`\"\[\]]+\s+(?:add|drop|change|modify|rename|alter)\b",
+    # MySQL scientific-notation keyword splitting: "1.e(ascii)".
+    I + r"\b\d+\.e\s*\(",
+    # A string closed, a conjunction, then an SQL-only comparison word, and the statement ended:
+    # "' and password glob password;", "x' or email notnull--".
+    I + r"['\"`]\s*\)*\s*(?:or|and|xor|&&|\|\|)\s*\(?\s*[\w@.]+\s+(?:not\s+)?(?:glob|like|rlike|regexp|ilike|"
+    r"similar\s+to|sounds\s+like|notnull|isnull|between|collate)\b[^;&]{0,40}(?:;|--|#)\s*(?:$|&)",
+    # An escaped quote (\' or \`) straight into a conjunction: "\'or'1", "\' and 1" (a JSON \" is not).
+    I + r"\\['`]\s*(?:or|and|xor)\b",
+    # Typographic quotes an app may fold to ASCII: "1’ OR ’1’=’x’", "‘ OR ‘1‘=‘x‘".
+    I + r"[’‘´]\s*\)*\s*(?:or|and|xor|\|\||&&)\s+[’‘´]?\w+[’‘´]?\s*(?:=|<>|!=|\blike\b)",
+    # A variable assigned a subquery ("@.= ( SELECT"), an unfinished LIKE pattern ("x LIKE '"),
+    # EXCEPT VALUES.
+    I + r"@[\w.]*\s*[:.]?=\s*\(\s*select\b|\w\s+like\s+['\"]\s*(?:$|&)|\bexcept\s+values\s*\(",
+    # PostgreSQL div()/mod() on numbers: "div(23,-2)", "div (23.23 , 2)".
+    I + r"\b(?:div|mod)\s*\(\s*-?[\d.]+\s*,\s*-?[\d.]+\s*\)",
+    # HAVING on an aggregate: "HAVING COUNT(id) > 5".
+    I + r"\bhaving\s+(?:count|sum|avg|min|max)\s*\(",
+    # A string closed, then a complete comment and the statement ended: "x'/* c */;".
+    I + r"\w['\"`]\s*\)*\s*/\*[^*]*\*/\s*(?:;|--|#)|\w['`]\s*\)*\s*;\s*\"\s*(?:$|[,}\]>/])",
+)
+
+# SQL fragments anchored to a whole value (see _VS/_VE): the pieces scanners and chained
+# injections send into one parameter ("AND 2771=1709)", "database(", "1=1", "';"). Words that
+# are harmless inside prose are only matched where a value starts or ends, so a path segment
+# (no value boundary there) is not inspected: its own class, so it can be excluded on its own.
+_SQLI_FRAGMENT = (
+    # A value that is only an SQL built-in opened for a call and cut off there ("database(",
+    # "rtrim (", "md5\\("): the probe a scanner sends to see whether the call reaches a query.
+    # Whole-value only: "round(" inside prose or code is not matched.
+    I + _VS + _SQL_FN + r"(?:[\s\\/?|&!$\].']|/\*[^*]*\*/){0,4}\(" + _VE,
+    # A value that *starts* with a boolean conjunction and a comparison ("AND 2771=1709)",
+    # "or 1='", "xor 'b' >", "OR (7319=8742)"): the tail of a condition appended to a number.
+    # Prose never starts a field that way ("a <= b and c >= d" is not at the start).
+    I + r"(?:^|[=&\"])\s*(?:\)\s*)*(?:and|or|xor)\b\s*\(*\s*(?:[\w@.$`]+|'[^'&]{0,40}')\s*"
+    r"(?:==|=|!=|<>|<=>|>=|<=|<|>|\bis\s|\blike\s|\bregexp\s|\bin\s*\()"
+    r"\s*(?:$|[&\"'(]|[\w.'\"]+\s*(?:$|[&)'\"=#;]|--))",
+    I + r"(?:^|[=&\"])\s*(?:or|and|xor)\s+\d+\s*(?:#|--)",
+    # ... or with a symbolic conjunction glued to a comparison ("||(null!=", "&&(e===", "&& 1==(").
+    I + r"(?:^|[=&\"])\s*(?:&&|\|\|)\s*(?:\(\s*[\w@.$]+\s*[=!<>]|[\w@.$]+\s*(?:==|!=|<>|<=|>=|<|>|=\s*['\"(]))",
+    # A value that starts by closing a string and ending the statement or commenting: "';",
+    # "'--", "\"#", "'); --".
+    I + r"(?:^|[=&])\"?['\"`]\s*\)*\s*(?:;|--|#\s*(?:$|[&\"]))",
+    # A whole value that is a numeric tautology or contradiction: "1=1", "b,1=1", "42<=>42",
+    # "11!=1", "42 like 42", "1 is not 2".
+    I + r"(?:^|[=,(\">])\s*\d+\s*(?:=|==|!=|<>|<=>|\s(?:not\s+)?like\s|\sis\s+(?:not\s+)?|\s(?:r|not\s+)?like\s)\s*\d+" + r"\s*(?:$|[&\"'<)#;]|--)",
+    # Integer-overflow and float-parsing magic numbers, as a whole value: 2^31, 2^32, 2^63, 2^64
+    # (and -1 of them), and the 2.2250738585072011e-308 double that hangs PHP and Java parsers.
+    I + _VS + r"-?(?:2147483648|4294967296|9223372036854775808|18446744073709551616)" + _VE
+    + r"|\b2\.225073858507201\d*e-0*308\b",
+    # IN-lists that are a whole value (" IN (815914, 815913)", "in (select ...").
+    I + _VS + r"(?:not\s+)?in\s*\(\s*(?:select\b|-?\d+(?:\s*,\s*-?\d+)+\s*\)" + _VE + r")",
+    # A value that opens with a closed string and a boolean on a bare word: "' or xyz!", "'  xor  abcdefg!".
+    I + r"(?:^|[=&])\s*['\"`]\s*(?:or|xor|and)\s+[\w,@]+\s*(?:[!<>=-]|$|&)|(?:^|[=&\"])\s*xor\s+\d",
+)
+
+
 # Cheap gates in front of libinjection (one more pattern in the field's scan): a value without a
 # quote, a "--" comment, a stacked statement or an SQL keyword is not SQL injection libinjection
 # reports (a bare "/*" is left out: every browser's "Accept: */*" has one; so is the double quote,
@@ -49,5 +186,6 @@ SQLI_PREFILTER = (
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("sql-database", "SQLi", detector="sqli"),
-    RuleClass("sql-database", "SQLiGrammar", _SQLI, chains=("DEC", "B64")),
+    RuleClass("sql-database", "SQLiGrammar", (*_SQLI, *_SQLI_MORE), chains=("DEC", "B64")),
+    RuleClass("sql-database", "SQLiFragment", _SQLI_FRAGMENT, placements=NO_PATH, chains=("DEC", "B64")),
 )

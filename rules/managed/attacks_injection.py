@@ -105,6 +105,8 @@ _NODE = (
 _PERL_RUBY = (
     I + r"@+\s*\{\s*\[",
     I + r"\b(?:process|kernel|io|open3|pty)\s*\.\s*(?:spawn|exec|system|popen\d?|fork|capture(?:2e|2|3)?|pipeline\w*)\s*\(",
+    # Ruby/Perl command literals %x(…), %x{…}, %x[…] at the start of a value or after a separator.
+    I + r"(?:^|[\s;=(&|,/])%x\s*(?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\]|<[^>]*>|\|[^|]*\|)",
     # Ruby's dynamic dispatch to a command runner (obj.send(:system, "id")) and Perl/Ruby pipe
     # opens (open("|id")).
     I + r"\.\s*(?:send|public_send|__send__|method)\s*\(\s*[:\"'](?:system|exec|spawn|syscall|eval|instance_eval|class_eval|popen|`)\b|\bopen\s*\(\s*(?:(?:my\s+)?\$?\w+\s*,\s*)?[\"']\s*\|",

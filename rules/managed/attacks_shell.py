@@ -35,7 +35,7 @@ Q = r"[\"']?"
 _SHELL_EXPANSION = (
     I + r"[a-z]\$(?:\{[a-z_]{0,10}\}|@|\*|[a-z_]{0,10}\$)[a-z/]|[a-z/]\$\{?ifs",
     I + r"[<>]\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
-    I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]+\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/\[[a-z!^?*\-]{1,20}\][a-z?*]+/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?(?:/[a-z?*]*[?*][a-z?*]*)+,|\{,?\$?[\"']?[a-z]+[\"']?,[^}]*\}",
+    I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]+\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/\[[a-z!^?*\-]{1,20}\][a-z?*]+/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?(?:/[a-z?*]*[?*][a-z?*]*)+,|\{,?\$?[\"']?[a-z]+[\"']?,[-/~$][^}]*\}|\{,[\w$'\"]|[a-z]\{[a-z]+,[a-z,]*\}[a-z]",
     # A bracket glob inside a path segment, letters on both sides: /etc/pa[s]swd, /etc/[!q]asswd,
     # /etc/[m-z]asswd, /[e//]tc (slashes inside the class are ignored by the shell). Next.js
     # routes (/pages/[id]/edit, /[slug].tsx) pass: a "/" or "." follows their bracket.
@@ -64,7 +64,14 @@ _SHELL_EXPANSION = (
 
 # A shell separator (incl. newline, backtick, $(...)), then a command word used for recon or
 # payload delivery, then an argument shape (option, path, variable, end, another separator).
-_SEP = r"(?:[;|&\n\r]|\$\()\s*(?:(?:sudo|busybox|nohup|timeout\s+\d+|time|strace|env)\s+)?(?:\\|[\"'])?(?:/(?:usr/)?s?bin/)?"
+_PREFIX = r"\s*(?:(?:sudo|busybox|nohup|timeout\s+\d+|time|strace|env)\s+)?(?:\\|[\"'])?(?:/(?:usr/)?s?bin/)?"
+_SEP = r"(?:[;|]|&&|\$\()" + _PREFIX
+# A single "&" also separates query and form parameters ("?page=2&more", "&id" is a flag
+# parameter), and a line of a text area may be a single word ("Time", "More"): after these a
+# command needs an argument shape; only recon tools may end the value there.
+_AMP = r"&" + _PREFIX
+_NL = r"[\n\r]" + _PREFIX
+_RECON_END = "whoami|ifconfig|ipconfig|netstat|printenv|uname|getent|aptitude|apt-get|mkfifo|visudo"
 _CMD_WORDS = (
     "whoami|uname|ifconfig|netstat|nslookup|wget|curl|nc|ncat|netcat|telnet|bash|zsh|ksh",
     "dash|csh|tcsh|sh|python[23]?|perl|ruby|php|lua|node|chmod|chown|chattr|useradd|usermod|crontab",
@@ -81,9 +88,14 @@ _CMD_WORDS = (
     "lastlogin|lastb|journalctl|cscli|nmap|masscan|zcat|bzcat|xzcat|jrunscript|jjs|tclsh|irb|gcc|perf",
     r"python[23]?\.\d+|(?:php|perl|ruby|node)\d(?:\.\d+)?|gcc\d+(?:\.\d+)?",
 )
-_CMD_ARG = r"(?:\s*$|\s*[;|&)\n<]|\s*[\"']\s*(?:[,}\]:>/]|$)|" + SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z]))"
+_CMD_END = r"\s*$|\s*[;|&)\n<]|\s*[\"']\s*(?:[,}\]:>/]|$)"
+_CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
+_CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
 _UNIX = (
     *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
+    *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + words + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
+    I + _AMP + "(?:" + _RECON_END + ")" + Q + "(?:" + _CMD_END + ")",
+    I + _NL + "(?:" + _RECON_END + "|id|pwd|hostname|uptime|lsof|dmesg)" + Q + "(?:" + _CMD_END + ")",
     # Command substitution. Backticks also delimit markdown inline code, so only recon words there.
     I + r"\$\(\s*(?:/(?:usr/)?s?bin/)?(?:whoami|id|uname|hostname|ifconfig|nslookup|sleep|cat|ls|echo|curl|wget|nc|bash|sh|pwd|env|printenv|base64|ping|dig|host|ps|expr|printf|head|tail|rm)\b[^)]*\)",
     I + r"`\s*(?:/(?:usr/)?s?bin/)?(?:whoami|id|uname|hostname|ifconfig|nslookup|sleep\s+\d+|nc\s+-|cat\s+/etc/|curl\s+[^`]*\|\s*sh)\s*`",
@@ -137,7 +149,9 @@ _BARE_WORDS = (
 # A system directory (or the home, parent or current one) as a path argument.
 _SYSPATH = r"[\"']?(?:~|\.{1,2})?/(?:etc|bin|sbin|usr|var|tmp|dev|proc|sys|home|root|opt|boot|lib|lib64|srv|mnt|run|media)\b|[\"']?(?:~|\.\.)/"
 _ADMIN = r"(?:ansible-(?:config|console|doc|galaxy|inventory|playbook|pull|vault|test|lint|connection|runner)|chef-(?:client|solo|shell|run|vault|apply|zero|server-ctl)|salt-(?:call|minion|master|key|run|cp|ssh|cloud|api|syndic)|aa-(?:disable|complain|enforce|exec|status|teardown|remove-unknown|genprof|logprof|autodep|audit)|cscli|visudo|sudoedit|bsdtar|rmt(?:-[a-z]+)?)"
-_OPTION = r"(?:-[a-z]{1,4}|--[a-z][a-z-]{1,30})(?:" + SP + r"|=|$)"
+# A short option is one or two letters, a usual cluster (ls -la, ps -aux, ls -latr) or a find
+# predicate (-name, -exec); another "-word" is search-engine negation ("cat toys -plush", "\"cat\" -dog").
+_OPTION = r"(?:-[a-z]{1,2}|-(?:[lartSh]{3,4}|aux|ef[lH]?|rf|fr|i?name|type|exec|perm|user|newer|mtime|size|delete)|--[a-z][a-z-]{1,30})(?:" + SP + r"|=|$)"
 _BARE = (
     # An English-word command with an option, a system path, or a globbed absolute path, possibly
     # after one path-like operand (find / -name x, find . -type f): ls -la, cat /etc/passwd,
@@ -163,7 +177,7 @@ _BARE = (
     I + VS + r"(?:time|nohup|strace|ltrace|sudo|doas|nice|ionice|stdbuf|timeout\s+\d+)" + SP + r"+(?:-[a-z]+" + SP + r"+)*(?:whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|ncat|netcat|socat|busybox|bsdtar|chmod|chown|useradd|nmap|ansible[\w-]*|chef-(?:client|solo|shell|run|vault|apply)|cscli|visudo)\b",
     # An executable in a bin directory as the whole value or with arguments (/usr/bin/perl -e x,
     # /usr/bin/python3 -m http.server, /bin/ab, bin/visudo).
-    I + VS + r"(?:/usr(?:/local)?)?/s?bin/[a-z][\w.+-]*(?:" + VE + r"|" + SP + r"+(?:-{1,2}[a-z]|/|[\"']))|(?:^|[=&\s\"/])s?bin/(?:ansible[\w-]*|chef[\w-]*|salt-[a-z]+|cscli|visudo|sudoedit|useradd|usermod|passwd|chpasswd|iptables|systemctl)\b",
+    I + VS + r"(?:(?:/usr(?:/local)?/s?bin|/sbin)/[a-z][\w.+-]*|/bin/[a-z]{1,4}\d?)" + VE + r"|" + VS + r"(?:/usr(?:/local)?)?/s?bin/[a-z][\w.+-]*" + SP + r"+(?:-{1,2}[a-z]|/|[\"'])|(?:^|[=&\s\"/])s?bin/(?:ansible[\w-]*|chef[\w-]*|salt-[a-z]+|cscli|visudo|sudoedit|useradd|usermod|passwd|chpasswd|iptables|systemctl)\b",
     # A backslash in front of a command word skips aliases: \ls, \cat /etc/passwd.
     I + r"(?:^|[=;&|\n\"])\s*\\(?:ls|cat|id|whoami|uname|ps|rm|cp|mv|wget|curl|nc|bash|sh|env|find)(?:\s|$|[;&|\"<])",
 )
@@ -184,7 +198,7 @@ _UPLOAD = (
 _WINDOWS = (
     I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|whoami\b|ipconfig\b|systeminfo\b|tasklist\b|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
     # FOR loops: for [/d /r /l /f ["opts"] [path]] %var|%%var in (set) do command.
-    I + r"(?:^|[\s&|(=/;\"'>])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|\\\"[^\"]*\\\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{0,20}\s+in\s*\([^\n]*\)\s*do\b|(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s|\bif\s+/i\s",
+    I + r"(?:^|[\s&|(=/;\"'>])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|\\\"[^\"]*\\\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{0,20}\s+in\s*\([^\n]*\)\s*do\b|(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s",
     I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\(?\s*\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\"[^\"]*\"\s*==\s*\"|\bgoto\s+:?[a-z_]\w*\s*$",
     I + r"%(?:comspec|systemroot|windir|userprofile|appdata|temp|programfiles|computername|username|path)%|\^%|%[a-z_]+:~-?\d+,\d*%",
     I + r"\b(?:invoke-(?:expression|webrequest|restmethod|command|mimikatz|shellcode)|iex\s*\(|new-object\s+(?:system\.)?net\.webclient|downloadstring\s*\(|downloadfile\s*\(|start-process\b|set-mppreference|add-mppreference|-encodedcommand\b|-enc\s+[a-z0-9+/=]{16,}|frombase64string\s*\(|get-(?:content|childitem|process|wmiobject|itemproperty)\s|\[system\.(?:convert|text\.encoding|reflection)\]|-(?:nop|noprofile|windowstyle\s+hidden|executionpolicy\s+bypass|exec\s+bypass)\b)",

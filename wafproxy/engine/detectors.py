@@ -22,7 +22,8 @@ Form-encoded values (a raw query string or ``application/x-www-form-urlencoded``
 libinjection's HTML contexts read ``q=a <= b`` as an attribute assignment (a false positive on
 ``a <= b``), and its SQL tokenizer folds the ``name=`` into the first token. ``_arguments``
 yields each ``&``-separated value without its ``name=`` prefix (at most ``MAX_ARGUMENTS``).
-SQLi is checked on the whole value *and* each argument (an injection may contain ``&&``); XSS
+SQLi is checked on the whole value (without its leading ``name=``) *and* each argument (an
+injection may contain ``&&``); XSS
 on the arguments only when the value is form-shaped.
 """
 
@@ -106,12 +107,19 @@ def is_sqli(value: str, sensitivity: Sensitivity = "LOW") -> bool:
     """SqliMatchStatement: ``is_sqli("1' OR '1'='1") is True``; ``is_sqli("O'Brien") is False``."""
     if not value:
         return False
-    if _libinjection_sqli(value):
-        return True
     args = _arguments(value)
+    if _libinjection_sqli(value if args is None else _without_first_key(value)):
+        return True
     if args is not None and any(_libinjection_sqli(arg) for arg in args if arg):
         return True
     return sensitivity == "HIGH" and bool(_HIGH.scan(value))
+
+
+def _without_first_key(value: str) -> str:
+    """A form-shaped value without its leading ``name=``: the tokenizer would fold the name into the
+    first token and read ``q='Select all' then save`` as a string after a bareword (``noskn``)."""
+    key = _KEY.match(value)
+    return value[key.end() :] if key else value
 
 
 def _libinjection_sqli(value: str) -> bool:

@@ -7,6 +7,25 @@ from __future__ import annotations
 from ruleclass import I, RuleClass
 
 # ---- core -------------------------------------------------------------------------------------
+# Tags that run script or load content, as filter-evasion payloads spell them apart.
+_SPLIT_TAGS = ("script", "form", "style", "svg", "iframe", "frame", "object", "embed", "applet",
+               "dialog", "marquee", "meta", "link", "base", "isindex", "template", "math", "import")
+# What a browser's URL parser removes inside a scheme: tab, CR, LF (raw or as HTML5 entities).
+_URL_GAP = r"(?:[\t\n\r]|&(?:tab|newline);?)"
+
+
+def _spelled_apart(words: tuple[str, ...], gap: str = r"\W") -> str:
+    """Each word with ``gap`` allowed between its letters and required between at least two of
+    them: ``f o r m`` and ``fo rm`` match, ``form`` does not (the plain word is not an evasion)."""
+    alts = []
+    for word in words:
+        for cut in range(1, len(word)):
+            head = (gap + "*").join(word[:cut])
+            tail = (gap + "*").join(word[cut:])
+            alts.append(head + gap + "+" + tail)
+    return "|".join(alts)
+
+
 _XSS = (
     # An opening tag of an element that runs script or loads content.
     I + r"<\s*/?\s*(?:script|iframe|frame|object|embed|applet|base|meta|svg|math|form|isindex|xss|style|link|template|marquee|body|img|video|audio|details|input|select|textarea|button|a|img)\b[^>]*(?:\bon[a-z]{3,}\s*=|\b(?:src|href|data|action|formaction|xlink:href|srcdoc)\s*=\s*[\"'`]?\s*(?:javascript|vbscript|data\s*:\s*text/html))",
@@ -19,26 +38,88 @@ _XSS = (
     I + r"\b(?:alert|prompt|confirm)\s*(?:\(|`)\s*(?:document|window|\d|[\"'`]|/)",
     # DOM access split by JS comments or bracket notation (document/**/.cookie, self["alert"],
     # (document)["cookie"]), and sink calls with no argument or a timer with a code string/name.
-    I + r"\bdocument[\s\"'`)\]]*(?:/\*[^*]{0,64}\*/[\s\"'`\]]*)*(?:\.|\[)\s*(?:/\*[^*]{0,64}\*/\s*)*[\"'`]?\s*(?:cookie|domain|write|location)\b|\b(?:self|top|parent|frames|globalthis)\s*\[\s*(?:/\*[^*]{0,64}\*/\s*)*[\"'`]",
+    I + r"\bdocument[\s\"'`)\]]*(?:/\*[^*]*\*/[\s\"'`)\]]*)*(?:\.|\[)\s*(?:/\*[^*]*\*/\s*)*[\"'`]?\s*(?:cookie|domain|write|location)\b|\b(?:self|top|parent|frames|globalthis)\s*\[\s*(?:/\*[^*]*\*/\s*)*[\"'`]",
     I + r"\b(?:alert|prompt|confirm|atob|btoa)\s*\(\s*\)|\bset(?:interval|timeout)\s*\(\s*(?:[a-z_$][\w$]*|[\"'`][^\"'`]*[\"'`])\s*,\s*\d",
     I + r"\(!\[\]\+\[\]\)|\[!\[\]\]|!!\[\]\+|\burl\s*\(\s*[\"']?\s*(?:java|vb)script|@import\s*(?:url\s*\()?\s*[\"']?\s*(?:https?:|//|javascript:)",
     I + r"\bstring\s*\.\s*fromcharcode\s*\(|\batob\s*\(\s*[\"'`]|\bexpression\s*\(",
+    # An unquoted attribute injection: whitespace, then any event-handler name (browsers add new
+    # ones every year, so the shape ``on`` + letters, not a list) assigned code: a call, a tagged
+    # template, a quoted string with a call, a sink name, or a broken ``= =`` (CRS 941120). Not
+    # after ``;`` so a Cookie header's ``a=1; onboarding=done`` passes, and a setting such as
+    # ``ONBOOT=yes`` in prose is not code.
+    I + r"(?:^|[^;\s])[ \t\x0b\x0c]+on[a-z]{3,}[ \t]*=[ \t]*(?:[\"'`][^\"'`]*[(`]|[a-z_$][\w$.]*[ \t]*[(`\[]|(?:alert|prompt|confirm|eval|throw|location|top|self|window|document|import)\b|=)|[\s\"'`/](?:formaction|srcdoc)\s*=",
+    # A script-capable or content-loading tag spelled with separators between its letters
+    # (``<f o r m``, ``<s/c/r/i/p/t``: filter evasion, CRS 941160), or behind an XML namespace
+    # prefix (``< x: script``, ``<:vmlframe``). At least one separator is required, so the plain
+    # word in prose or markdown (`` `<form>` element``) is left to the other rules.
+    I + r"<[^\w<>]{0,3}(?:[a-z][\w.-]{0,20})?\s*:\s*(?:script|iframe|frame|object|embed|applet|vml[a-z]*)\b",
+    *(I + r"<[^\w<>]{0,3}(?:" + _spelled_apart(_SPLIT_TAGS[i : i + 6]) + r")" for i in range(0, len(_SPLIT_TAGS), 6)),
+    # Script URLs with their letters split by what a browser's URL parser drops (tab, newline,
+    # as raw bytes or HTML5 entities ``&tab;`` ``&newline;`` the decoder leaves alone), and
+    # ``javascript:`` followed by whitespace and then code (CRS 941170/941210/941220). Plain
+    # spaces are not dropped by browsers, so "Java Script: the good parts" is not an evasion.
+    *(I + r"(?:" + _spelled_apart((w,), _URL_GAP) + r")" + _URL_GAP + r"*(?::|&colon;)" for w in ("javascript", "vbscript", "livescript")),
+    # A quote that closes an attribute, then JavaScript's ``in`` operator and a member write or a
+    # prototype method (``'in foo.bar=``, ``"in valueOf=``: IE XSS-filter bypasses, CRS 941330/941340).
+    I + r"[\"'`]\s*in\s*[a-z_$][\w$]*\s*(?:\.\s*[a-z_$][\w$]*\s*)+=[^=]|[\"'`]\s*in\s+(?:valueof|tostring|constructor|__proto__|prototype)\s*=",
+    I + r"(?:^|[=\"'`(])\s*(?:java|vb|live)script\s*:\s+(?:[\\<{]|(?:alert|prompt|confirm|eval|fetch|import|document|window|top|self|parent|location|this)\b)",
+    # data: URI whose payload starts with markup (``data:,<x>``), CSS bindings that load script
+    # (``-moz-binding:``, IE ``behavior:url()``), IE's ``<?import implementation=``, ``<link href>``,
+    # a ``<meta charset>`` switch (UTF-7 tricks) (CRS 941170/941240/941260/941270).
+    I + r"\bdata\s*:\s*(?:[\w.+-]+/[\w.+-]+)?\s*(?:;[^,<]*)?,\s*<\s*[a-z!/?]|-moz-binding\s*:|\bbehaviou?r\s*:\s*url\s*\(",
+    I + r"<\s*\??\s*import[^>]*implementation\s*=|<\s*link\b[^>]*\bhref\b|<\s*meta\b[^>]*\bcharset\s*=|<\s*noscript\b",
+    # Markup written in another charset: UTF-7 (``+ADw-script+AD4-``, case-sensitive as the
+    # encoding is; the ``+`` may have become a space in a second URL decoding) and US-ASCII with the high bit set (0xBC/0xBE read as ``<``/``>``, which the
+    # decoder turns into ``¼``/``¾`` and NFKC into ``1⁄4``) before a tag name (CRS 941310/941350).
+    r"(?:^|[+\s])ADw-\s*[/!?]?[A-Za-z]|[+\s]AD4-\s*[+\s]ADw-",
+    I + r"(?:¼|1⁄4)/?(?:script|iframe|img|svg|body|object|embed|style|div|meta|link|form|input|details|video|audio)|(?:¼|1⁄4)/?[a-z][a-z0-9]*(?:¾|3⁄4)",
+    # DOM access and writes: the location of the window, document lookups chained to a write
+    # (``document.querySelector("p").textContent=``, ``document.body.appendChild(``), element
+    # creation and ``document.write`` calls (CRS 941180).
+    I + r"\b(?:window|self|top|parent|document)\s*\.\s*location\b|\bdocument\s*\.\s*(?:createelement|write(?:ln)?|execcommand)\s*\(",
+    I + r"\bdocument\s*\.\s*(?:body|head|documentelement|(?:queryselector(?:all)?|getelements?by[a-z]+)\s*\([^)]*\)(?:\s*\[\s*\d+\s*\])?)\s*\.\s*(?:appendchild|append|prepend|insertbefore|insertadjacenthtml|replacewith|innerhtml|outerhtml|textcontent|innertext|setattribute|src|href|action)\b",
+    # Server-side includes that the page would run (``<!--#exec cmd=``, ``<!--#set var=``).
+    I + r"<!--\s*#\s*(?:exec|include|echo|set|config|fsize|flastmod)\s+(?:cmd|cgi|file|virtual|var|value|errmsg|timefmt|sizefmt|encoding)\s*=|<!--\s*#\s*printenv\b",
+    # Calls without parentheses: a tagged template on a method (``[].sort.call`${alert}1337` ``,
+    # comments allowed between the dots) and a template whose expression is a sink (CRS 941400).
+    I + r"\.\s*(?:/\*[^*]*\*/\s*)*(?:call|apply|bind)\s*`[^`]*\$\{|`[^`]*\$\{\s*(?:alert|prompt|confirm|eval)\s*\}",
+    # JSFuck: the primitives ``![]`` and ``+[]`` glued to other operators (``(![]+[])[+!+[]]``,
+    # ``+!![]``); a markdown image with an empty alt text (``![](pic.png)``) is followed by ``(``.
+    # A ``+`` reaches the rules as a space (form decoding), hence ``( [])`` / ``[ []]``.
+    I + r"[+(\[!]\s*!+\[\s*\](?:\s*[^\s(]|\s*$)|[\[(]\s*[+\s]\s*\[\s*\]\s*[\])+]|!\s*\+\s*\[\s*\]",
 )
 
 _TRAVERSAL = (
     # Two or more parent steps ("../../", "..\\..\\", "....//"), or one step to a sensitive root.
     I + r"(?:\.{2,}[\\/]+){2,}",
     I + r"(?:^|[\\/=\s])\.{2,}[\\/]+(?:etc|proc|root|var|usr|home|boot|windows|winnt|inetpub|system32)\b",
-    I + r"(?:^|[^a-z0-9])/?(?:etc/(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/)|proc/(?:(?:self|\d+)/(?:environ|cmdline|fd|maps|status|cwd|exe|root|mem)|interrupts|cpuinfo|meminfo|mounts|version|net/)|sys/(?:class|kernel|devices|firmware|power)/|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|\.aws/credentials|\.kube/config)",
+    I + r"(?:^|[^a-z0-9])/?(?:etc/(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/)|proc/(?:(?:self|\d+)/(?:environ|cmdline|fd|maps|status|cwd|exe|root|mem)|interrupts|cpuinfo|meminfo|mounts|version|net/)|sys/(?:class|kernel|devices|firmware|power)/|/sys/(?:class|kernel|devices|firmware|power|block|bus|module|fs)\b|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|\.aws/credentials|\.kube/config)",
     I + r"(?:^|[^a-z0-9])/?(?:\.docker/(?:config\.json|secrets)|\.(?:bash_|zsh_|mysql_|psql_|python_)?history\b)",
     I + r"(?:[a-z]:)?[\\/](?:windows|winnt)[\\/](?:win\.ini|system\.ini|system32[\\/])|\bboot\.ini\b|[\\/](?:inetpub|wwwroot)[\\/]|\bweb\.config\b|[\\/]\.htaccess\b|[\\/]\.htpasswd\b",
     I + r"\bfile\s*:\s*/{2,3}\s*(?:[a-z]:|/?(?:etc|proc|root|var|home|usr|windows|c:))",
+    # A value or an upload's file name that *starts* with a parent step (``file=../x``,
+    # ``filename="..\\1.7z"``): prose and markdown mention ``../`` mid-sentence, and code snippets
+    # quote it (``require('../lib')``), so only a value's first bytes count. Tomcat's ``..;/``
+    # path-parameter trick, and separators or dots written as hex text (``0x5c0x2e./``) which
+    # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110).
+    I + r"(?:^|[=&?])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
+    I + r"(?:[\\/]|0x(?:2f|5c))(?:\.0x2e|0x2e\.|0x2e0x2e)\.?(?:[\\/]|0x(?:2f|5c))|0x(?:2f|5c)\.{2,3}(?:[\\/]|0x(?:2f|5c))",
 )
 
 _RFI = (
-    # Remote include: a URL argument to an include-like parameter ends in '?' (query cut) or is an IP.
-    I + r"=\s*(?:https?|ftps?)://[^&\s]+\?+(?:&|$)",
+    # Remote include: a URL argument to an include-like parameter ends in '?' (query cut; also a
+    # bare scheme, ``x=http?``), or is an IP-literal URL to a script.
+    I + r"=\s*(?:https?|ftps?)://[^&\s]+\?+(?:&|$)|(?:^|[=&])\s*(?:file|https?|ftps?)(?::/{0,3})?\?+(?:&|$)",
     I + r"=\s*(?:https?|ftps?)://\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}[:/][^&\s]*\.(?:php|txt|asp|jsp|pl|sh|py)\b",
+    # A URL given to a parameter that names a filesystem location — PHP's config globals and
+    # their kin (``_CONF[path]=``, ``mosConfig_absolute_path=``, ``config[root_dir]=``,
+    # ``_SERVER[DOCUMENT_ROOT]=``, ``include_path=``): the app will include from it (CRS 931110).
+    # Names ending in url/uri (``base_url=``, ``return_to=``) are where URLs belong and pass.
+    I + r"(?:abs(?:olute)?_?path|base_?dir|root_?dir|doc_?root|document_root|include_?(?:path|dir)|\[path\]|_path\])\s*=\s*(?:https?|ftps?|file)://",
+    # URL wrappers that reach local files or remote archives from a fetching library: Java's
+    # ``jar:http://…!/``, Python urllib's ``local_file://`` and ``url:file://``, and a value that
+    # is a ``file:`` URL (CRS 931130). A ``file:`` link mid-sentence in a comment passes.
+    I + r"\bjar\s*:\s*(?:https?|ftps?|file)\s*:|\blocal_file\s*:|\burl:file:|(?:^|[=&])\s*file:/",
     # A URL whose host is an IP literal (v4 or v6) given as an argument: include / fetch targets.
     I + r"(?:^|[=\s\"'>])(?:https?|ftps?)://(?:\d{1,3}\.){3}\d{1,3}\b|(?:^|[=\s\"'>])(?:https?|ftps?)://\[?[0-9a-f]{1,4}:[0-9a-f]{0,4}:[0-9a-f:]{0,30}\]?",
 )
@@ -75,6 +156,28 @@ _HIDDEN_PATH = (
 # ``cfid``/``cftoken``); bare ``sid`` and words merely containing "sess" (assessment) pass.
 _SESSION_FIXATION = (
     I + r"(?:^|[&;?=/])(?:(?:[\w.:-]*[._:-])?(?:j|php|asp|jserv|jw|weblogic)?sess(?:ion)?(?:[._-]?(?:id|token))?[a-z0-9]*|[\w.:-]*[._:-]sid|cf(?:id|token|sid)|[\w.:-]*[._-]login[._-]token)=",
+    # A cookie planted through the URL: script that sets ``document.cookie`` with an
+    # ``expires``/``domain`` attribute, or a ``<meta http-equiv=set-cookie>`` (CRS 943100).
+    I + r"\.cookie\b[^&]{0,200}?;\s*(?:expires|domain|path|max-age)\s*=|\bhttp-equiv\W+set-cookie\b",
+)
+
+# The same in a request body: a session-cookie name of the frameworks that accept their session
+# id from a form or JSON field (Java ``jsessionid``, PHP ``phpsessid``/``phpsession``, classic ASP
+# ``aspsessionidXXXXXXXX``, ASP.NET ``asp.net_sessionid``) as a form or JSON key (CRS 943110/943120).
+# Only those names: ``session_id`` / ``sessionId`` are ordinary API fields (analytics, checkout).
+_SESSION_COOKIE_IN_BODY = (
+    I + r"(?:^|[&=?;{,\s\"])(?:j|php|asp(?:\.net_)?)sess(?:ion)?(?:id)?[a-z]{0,8}\"?\s*[=:]",
+)
+
+# Files a site never serves but scanners ask for (CRS 930130), by the shape of their names in the
+# URI path: database dumps and editor/backup copies (``backup.sql.zip``, ``index.php.bak``,
+# ``config.php~``), log files (``/wp-content/debug.log``), and Vite's dev-server module and
+# file-system routes (``/@id/__x00__``, ``/@fs/etc/passwd``). Path only: a search for
+# "error.log" or an upload named ``dump.sql`` is not a request for the file.
+_RESTRICTED_FILE = (
+    I + r"\.(?:sql|sqlite3?|mdb|dump|bak|backup|old|orig|save|swp|swo)(?:\.(?:zip|gz|tgz|bz2|xz|7z|rar|tar))?$|[^/]~$",
+    I + r"[\w-]\.log(?:\.\d{1,3})?(?:\.gz)?$",
+    I + r"/@id/__x00__|/@fs/+(?:[a-z]:|etc|proc|root|home|usr|var|tmp|windows)\b",
 )
 
 # The XSS detector's gate (see SQLI_PREFILTER in attacks_sql.py): markup, a handler or a script URL.
@@ -91,5 +194,7 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("core", "RemoteFileInclusion", _RFI, placements=("QUERYARGUMENTS", "BODY")),
     RuleClass("core", "SSRF", _SSRF, chains=("DEC", "B64")),
     RuleClass("core", "SessionFixation", _SESSION_FIXATION, placements=("QUERYARGUMENTS",)),
+    RuleClass("core", "SessionCookieInBody", _SESSION_COOKIE_IN_BODY, placements=("BODY",)),
     RuleClass("core", "HiddenPath", _HIDDEN_PATH, placements=("URIPATH",)),
+    RuleClass("core", "RestrictedFile", _RESTRICTED_FILE, placements=("URIPATH",)),
 )

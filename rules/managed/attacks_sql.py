@@ -76,7 +76,7 @@ _SQLI_MORE = (
     I + r";\s*(?:--|#)[\s-]*(?:$|[&\"'<\r\n])",
     # A string closed, an SQL tail, then "--" glued to it ends the value: "x'-email--",
     # "id'not glob-id--", "' is not?--", "user'collate nocase--". Prose dashes are spaced.
-    I + r"['\"`][^'\"`\r\n&]{0,30}(?:[|^+*/%<>=!~?(]|[|^+*/%<>=!~?(\s-][^'\"`\r\n&]{0,30}[^\s'\"`&-])--[\s-]*(?:$|[&\"<\r\n])",
+    I + r"['\"`][^'\"`\r\n&]{0,30}(?:[|^+*/%<>=!~?(]|[|^+*/%<>=!~?(\s-][^'\"`\r\n&]{0,30}[^\s'\"`&\d-])--[\s-]*(?:$|[&\"<\r\n])",
     # A string closed, then a boolean on a function call, then the statement ended:
     # "' or json_valid (id);", "' or glob (id,id);".
     I + r"['\"`]\s*(?:or|and|xor)\s+\w+\s*\(\s*[\w@.]+(?:\s*,\s*[\w@.]+)*\s*\)\s*(?:;|--|#)",
@@ -114,8 +114,9 @@ _SQLI_MORE = (
     I + r"\bvalues\s*\(\s*'[^']{0,80}'\s*,|\binsert\s+into\s+[\w.`\"\[\]]+\s*(?:\([^)]{0,200}\)\s*)?(?:values|select)\b",
     # JSON path comparisons (MySQL/SQLite JSON SQL): "'{...}' < '$.c[2].f'".
     I + r"['\"]\s*(?:[<>=]|->>?)\s*['\"]\$[.\[]",
-    # GROUP / ORDER BY after a FROM clause, LIMIT after a quoted table name.
-    I + r"\bfrom\s+[\w.`\[\]\"]+\s+(?:group|order)\s+by\s+[\w.`\[\]\"]+\s*(?:$|[&\"<,;)#]|--|having\b|limit\b|asc\b|desc\b)|`\w+`\s+limit\b",
+    # GROUP / ORDER BY after a FROM clause and followed by more SQL, LIMIT after a quoted table
+    # name ("photos from 2019 group by year" passes).
+    I + r"\bfrom\s+[\w.`\[\]\"]+\s+(?:group|order)\s+by\s+[\w.`\[\]\"]+\s*(?:[;)#]|--|having\b|limit\b|asc\b|desc\b)|`\w+`\s+limit\b",
     # DDL with a column list or a change clause: "CREATE TABLE t (", "ALTER TABLE `t` ADD ...".
     I + r"\bcreate\s+table\s+(?:if\s+not\s+exists\s+)?[\w.`\"\[\]]+\s*\(|\balter\s+table\s+[\w.`\"\[\]]+\s+(?:add|drop|change|modify|rename|alter)\b",
     # MySQL scientific-notation keyword splitting: "1.e(ascii)".
@@ -127,7 +128,7 @@ _SQLI_MORE = (
     # An escaped quote (\' or \`) straight into a conjunction: "\'or'1", "\' and 1" (a JSON \" is not).
     I + r"\\['`]\s*(?:or|and|xor)\b",
     # Typographic quotes an app may fold to ASCII: "1’ OR ’1’=’x’", "‘ OR ‘1‘=‘x‘".
-    I + r"[’‘´]\s*\)*\s*(?:or|and|xor|\|\||&&)\s+[’‘´]?\w+[’‘´]?\s*(?:=|<>|!=|\blike\b)",
+    I + r"[’‘´]\s*\)*\s*(?:or|and|xor|\|\||&&)\s+(?:[’‘´]\w*[’‘´]?|\d+)\s*(?:=|<>|!=)",
     # A variable assigned a subquery ("@.= ( SELECT"), an unfinished LIKE pattern ("x LIKE '"),
     # EXCEPT VALUES.
     I + r"@[\w.]*\s*[:.]?=\s*\(\s*select\b|\w\s+like\s+['\"]\s*(?:$|&)|\bexcept\s+values\s*\(",

@@ -58,7 +58,7 @@ CASES: tuple[Case, ...] = (
             "INSERT INTO users (name) VALUES ('x')",
             "'{\"a\":2}' < '$.c[2].f' = 7",
             "HAVING COUNT(CustomerID) > 5",
-            "FROM termine GROUP BY tag1",
+            "FROM termine GROUP BY tag1 HAVING",
             "CREATE TABLE t (id int)",
             "ALTER TABLE `t` ADD `video` TEXT",
             "1.e(ascii)",
@@ -79,6 +79,7 @@ CASES: tuple[Case, ...] = (
             "Size 10 or true to size?",
             # prose and code that share words or punctuation with the grammar above
             "It's great --",
+            "it's a 10--",
             "O'Brien--",
             "She said 'yes' -- finally!",
             "the kids' union meeting",
@@ -105,6 +106,9 @@ CASES: tuple[Case, ...] = (
             "1+1=2",
             "if (a && b == c) { return; }",
             "Values: honesty, courage",
+            "my parents’ and kids like it",
+            "photos from 2019 group by year",
+            "Sort results from newest order by date",
         ),
     ),
     Case(

@@ -131,7 +131,9 @@ _UNIX = (
 _UNIX_CMDLINE = (
     # The same grammar after CMD_LINE removed quoting tricks (w'h'o'am'i, c\at, c^at; ";" is a
     # space there): recon commands, and a file reader aimed at a system file.
-    I + r"(?:^|[\s|&`(=])(?:whoami|uname\s*-[a-z]|ifconfig|netstat\s*-|nslookup\s|wget\s*(?:https?|ftp|-)|curl\s*(?:-|https?)|ncat\s|netcat\s|printenv|getent\s|crontab\s*-|mkfifo\s)",
+    # Recon words that take no argument must end the value or meet a separator there ("whoami
+    # meaning", "ifconfig not found" pass).
+    I + r"(?:^|[\s|&`(=])(?:uname\s*-[a-z]|netstat\s*-|nslookup\s|wget\s*(?:https?|ftp|-)|curl\s*(?:-|https?)|ncat\s|netcat\s|getent\s|crontab\s*-|mkfifo\s)|(?:^|[\s|&`(=])(?:whoami|ifconfig|printenv)\s*(?:$|[|&`)<])",
     I + r"\b(?:cat|tac|more|less|head|tail|nl|grep|awk|sed|base64|base32|xxd|strings|od|column|rev|cut|sort|uniq|diff)(?:\s|\$\{?ifs\}?|<)*[^\s]*/etc/(?:passwd|shadow|group|hosts|sudoers)\b",
     I + r"(?:^|[\s|&`(])(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+)*-[a-z]*[ec]\s",
     # A command prefix (time, nohup, strace...) quoted apart, then a network or recon tool:
@@ -164,7 +166,7 @@ _BARE = (
     # ("Ruby", "php", "NC" as a US state, "dash") need that argument; recon tools may stand alone.
     I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|ncat|netcat|nc|socat|telnet|chmod|chown|chgrp|chattr|useradd|usermod|userdel|adduser|groupadd|chpasswd|mkfifo|mknod|base64|xxd|hexdump|getent|systemctl|journalctl|pkill|killall|printenv|lsof|iptables|ip6tables|nft|traceroute|tcpdump|nmap|masscan|busybox|bsdtar|strace|ltrace|chroot|setsid|shred|dmesg|lsblk|lscpu|lsmod|insmod|rmmod|modprobe|sysctl|perf|rmt|bash|zsh|ksh|dash|csh|tcsh|sh|tclsh|python[23]?(?:\.\d+)?|perl|ruby|php|lua|node|irb|gcc|apt-get|aptitude|dpkg|yum|dnf|ssh|scp|sftp|rsync|tftp|openssl|ssh-copy-id|ssh-keygen)" + Q
     + SP + r"+(?:" + _OPTION + r"|" + _SYSPATH + r"|\d{1,3}(?:\.\d{1,3}){3}\b|(?:https?|ftp)://|[\w.-]+\.(?:sh|py|pl|rb|php|js|lua|elf|bin)\b)",
-    I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|printenv|getent|lsof|dmesg|lsblk|lscpu|lsmod|busybox|bsdtar|visudo|sudoedit|systeminfo|tasklist)" + Q + VE,
+    I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|printenv|getent|lsof|dmesg|lsblk|lscpu|lsmod|busybox|bsdtar|visudo|sudoedit|systeminfo|tasklist)" + Q + r"\s*(?:$|[&\"<;|`])",
     # Network tools with a host name: curl example.com, wget evil.example/x.sh (not ping, dig or
     # ssh: "ping john.doe about it").
     I + VS + Q + r"(?:wget|curl|ncat|netcat|nc|telnet|nslookup|traceroute|tftp)" + Q + SP + r"+(?:-[a-z]+" + SP + r"+)*[a-z0-9][\w-]*\.[a-z][\w.-]*",
@@ -196,7 +198,7 @@ _UPLOAD = (
 )
 
 _WINDOWS = (
-    I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|whoami\b|ipconfig\b|systeminfo\b|tasklist\b|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
+    I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|(?:whoami|ipconfig|systeminfo|tasklist)\s*(?:$|[;&|\"<`)]|/[a-z])|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
     # FOR loops: for [/d /r /l /f ["opts"] [path]] %var|%%var in (set) do command.
     I + r"(?:^|[\s&|(=/;\"'>])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|\\\"[^\"]*\\\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{0,20}\s+in\s*\([^\n]*\)\s*do\b|(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s",
     I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\(?\s*\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\"[^\"]*\"\s*==\s*\"|\bgoto\s+:?[a-z_]\w*\s*$",

@@ -98,7 +98,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "UNIXShellCommandsUnquoted",
         ("; w'h'o'am'i", "| c\\at /et\\c/pas\\swd", "ti''me curl coreruleset.org"),
-        ("who am I?", "the cat sat on the mat", "time's up, curl your hair"),
+        ("who am I?", "the cat sat on the mat", "time's up, curl your hair", "whoami meaning",
+         "ifconfig not found"),
     ),
     Case(
         "UNIXCommandLineValue",
@@ -113,7 +114,7 @@ CASES: tuple[Case, ...] = (
             # Configuration-management and admin CLIs; command prefixes; bin/ paths.
             "ansible all -m ping", "ansible-config dump", "ansible-vault decrypt secret", "chef-client -t 1.1.1.1",
             "cscli alerts list", "'cscli' alerts list", "aa-disable php-fpm", "time bsdtar ", "nohup ifconfig",
-            "strace ifconfig", "bin/visudo", "bin/ansible", "time; cscli alerts list", ";rmt-tar", "\\ls",
+            "strace ifconfig", "bin/visudo", "bin/ansible", "time; cscli alerts list", ";rmt-tar", "\\ls", "whoami;x",
             "\\cat /etc/hosts",
         ),
         COMMAND_WORDS_IN_PROSE,
@@ -147,9 +148,10 @@ CASES: tuple[Case, ...] = (
          "& FOR /L /L %~ IN (1,1,9) DO cmd", "if/i x==y calc", "for %variable in (set) do command",
          "for /f \"usebackq\" %v in (`command`) do command", ";iwr http://example.com/path/file.ps1",
          ";iwmi -class Win32_process -name Create", "; regedit /E c:\\ads\\file.txt HKEY_CURRENT_USER\\Key",
-         "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F"),
+         "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F", "& whoami /priv", "| ipconfig"),
         ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
          "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
-         "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it"),
+         "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",
+         "ipconfig shows no address"),
     ),
 )

@@ -75,8 +75,8 @@ _XSS = (
     I + r"(?:¼|1⁄4)/?(?:script|iframe|img|svg|body|object|embed|style|div|meta|link|form|input|details|video|audio)|(?:¼|1⁄4)/?[a-z][a-z0-9]*(?:¾|3⁄4)",
     # DOM access and writes: the location of the window, document lookups chained to a write
     # (``document.querySelector("p").textContent=``, ``document.body.appendChild(``), element
-    # creation and ``document.write`` calls (CRS 941180).
-    I + r"\b(?:window|self|top|parent|document)\s*\.\s*location\b|\bdocument\s*\.\s*(?:createelement|write(?:ln)?|execcommand)\s*\(",
+    # creation and ``document.write`` calls (CRS 941180). Not ``self.location``: Python code.
+    I + r"\b(?:window|top|document)\s*\.\s*location\b|\bdocument\s*\.\s*(?:createelement|write(?:ln)?|execcommand)\s*\(",
     I + r"\bdocument\s*\.\s*(?:body|head|documentelement|(?:queryselector(?:all)?|getelements?by[a-z]+)\s*\([^)]*\)(?:\s*\[\s*\d+\s*\])?)\s*\.\s*(?:appendchild|append|prepend|insertbefore|insertadjacenthtml|replacewith|innerhtml|outerhtml|textcontent|innertext|setattribute|src|href|action)\b",
     # Server-side includes that the page would run (``<!--#exec cmd=``, ``<!--#set var=``).
     I + r"<!--\s*#\s*(?:exec|include|echo|set|config|fsize|flastmod)\s+(?:cmd|cgi|file|virtual|var|value|errmsg|timefmt|sizefmt|encoding)\s*=|<!--\s*#\s*printenv\b",

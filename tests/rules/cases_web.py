@@ -47,7 +47,7 @@ CASES: tuple[Case, ...] = (
          "![](screenshot.png) and (see ![](fig.png))", "std::vector vs C++[] arrays", "a+[]", "f( [], 1)", "x = [[], [1]]", "Wow!! [] is empty",
          "¼ cup sugar, ¾ cup flour", "data: see below, <b>x</b>", "metadata:, <none>",
          "Call `fn.call` with `${x}`", "Hello ${name}, your order `#42` shipped", "`${user.name}`",
-         "<!-- #region helpers -->", "<!-- TODO: echo var later -->", "the window location is north",
+         "<!-- #region helpers -->", "<!-- TODO: echo var later -->", "the window location is north", "self.location = location  # python",
          "document.pdf in the body of the email", "<x:Body>soap</x:Body>", "1/4 of the class, 3/4 passed",
          "mailto:support@example.com", "graph { user(id: 4) { name } }", "He said 'in time' = on time",
          "'in' is a keyword; x in obj.keys"),

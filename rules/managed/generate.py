@@ -49,6 +49,10 @@ CHAINS: dict[str, tuple[str, ...]] = {
         "CMD_LINE",
     ),
     "B64": ("URL_DECODE_UNI", "BASE64_DECODE_EMBEDDED", "URL_DECODE_UNI", "UNICODE_ESCAPE_DECODE"),
+    # The bytes as sent (what the size rules measure, so no new chain): protocol checks that
+    # decoding would hide — an encoded NUL or newline, IIS %uHHHH, overlong UTF-8, a method, a
+    # header's grammar.
+    "RAW": ("NONE",),
 }
 
 # Placement -> FieldToMatch per statement kind. Regexes scan whole raw parts (keys and values in
@@ -109,6 +113,9 @@ FIELDS: dict[str, dict[str, list[dict[str, Any]]]] = {
 # (CMD_LINE) matters where commands are passed as arguments.
 NO_B64 = ("URIPATH",)
 NO_CMD = ("URIPATH", "HEADER")
+# A header's bytes as sent are not the same text as the decoded scan's (BODY is decoded like
+# a form); a RAW class inspects URI path and query string only.
+NO_RAW = ("BODY", "COOKIE", "HEADER")
 
 def _gate_field(placement: str) -> dict[str, Any]:
     """The prefilter reads the placement's *regex* field (query string, body, all headers), which
@@ -144,6 +151,8 @@ def _statements(cls: RuleClass, placement: str) -> list[dict[str, Any]]:
                 continue
             if chain == "CMD" and placement in NO_CMD:
                 continue
+            if chain == "RAW" and placement in NO_RAW:
+                continue
             if cls.detector == "sqli":
                 out.append(_gated(SQLI_PREFILTER, placement, chain, {"SqliMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain), "SensitivityLevel": cls.sensitivity}}))
             elif cls.detector == "xss":
@@ -154,6 +163,17 @@ def _statements(cls: RuleClass, placement: str) -> list[dict[str, Any]]:
                 for regex in cls.patterns:
                     out.append({"RegexMatchStatement": {"RegexString": regex, "FieldToMatch": field, "TextTransformations": _tt(chain)}})
     return out
+
+
+def _resolve(node: Any) -> Any:
+    """A hand-written statement with its chain names expanded into TextTransformations."""
+    if isinstance(node, dict):
+        return {
+            k: _tt(v) if k == "TextTransformations" and isinstance(v, str) else _resolve(v) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_resolve(v) for v in node]
+    return node
 
 
 def _size_rule(name: str, field: dict[str, Any], size: int) -> dict[str, Any]:
@@ -167,11 +187,25 @@ def _size_rule(name: str, field: dict[str, Any], size: int) -> dict[str, Any]:
     }
 
 
+def _rule(name: str, priority: int, statement: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "Priority": priority,
+        "Statement": statement,
+        "Action": {"Block": {}},
+        "RuleLabels": [{"Name": name}],
+        "VisibilityConfig": _vis(name),
+    }
+
+
 def build_group(group: str) -> dict[str, Any]:
     meta = GROUPS[group]
     rules: list[dict[str, Any]] = []
     for cls in CLASSES:
         if cls.group != group:
+            continue
+        if cls.statement is not None:
+            rules.append(_rule(f"{cls.name}_{cls.placements[0]}", len(rules), _resolve(cls.statement)))
             continue
         for placement in cls.placements:
             if not cls.detector and cls.size is None and not FIELDS[placement]["regex"]:
@@ -184,16 +218,7 @@ def build_group(group: str) -> dict[str, Any]:
             if not stmts:
                 continue  # e.g. a CMD-only class has nothing to inspect in a path or header
             statement = stmts[0] if len(stmts) == 1 else {"OrStatement": {"Statements": stmts}}
-            rules.append(
-                {
-                    "Name": name,
-                    "Priority": len(rules),
-                    "Statement": statement,
-                    "Action": {"Block": {}},
-                    "RuleLabels": [{"Name": name}],
-                    "VisibilityConfig": _vis(name),
-                }
-            )
+            rules.append(_rule(name, len(rules), statement))
     return {
         "Name": meta["Name"],
         "VendorName": "wafproxy",

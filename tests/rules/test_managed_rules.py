@@ -126,7 +126,9 @@ PASS_PARAMS = [
 
 
 def test_every_rule_has_cases() -> None:
-    classes = {case.rule_class for case in CASES}
+    from tests.rules.test_protocol_rules import REQUEST_CASES  # whole-request classes
+
+    classes = {case.rule_class for case in CASES} | set(REQUEST_CASES)
     for name in RULES:
         assert name.rsplit("_", 1)[0] in classes, f"{name}: no should-block / should-pass case"
     for case in CASES:

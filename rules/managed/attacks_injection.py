@@ -91,6 +91,8 @@ _NODE = (
     I + r"(?:__proto__|constructor[\"'\]]*\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=:]|\[\s*[\"']__proto__[\"']\s*\]",
     # The module loader reached from an expression: require.main, module._load, constructor._load.
     I + r"\bconstructor[\"']?\s*:\s*\{\s*[\"']?prototype[\"']?\s*:|\bfunction\s*\(\s*[\"'`]\s*return\b",
+    # The global object indexed by a string (global['process']) and Object.prototype assignments.
+    I + r"\b(?:global|globalthis)\s*\[\s*[\"'`](?:process|require|module|eval|function|constructor)[\"'`]\s*\]|\bobject\s*\.\s*prototype\s*\.\s*[\w$]+\s*=\s*[^=\s]",
     I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)\b",
     # React Server Components (Flight) references that walk into a constructor or prototype:
     # "$3:constructor:constructor", "$7:Module:prototype:_compile" (CVE-2025-55182 style).

@@ -88,6 +88,8 @@ _PHP = (
     I + r"[\"'][^\"'\s\w]{1,4}[\"']\s*\^\s*[\"'][^\"'\s]{1,4}[\"']",
     # include/require of a URL or path naming a file ("include 'http://x/shell.txt'").
     I + r"\b(?:include|require)(?:_once)?\s*\(?\s*[\"'](?:[a-z][a-z0-9.+-]*://|/|\.\.?/)[^\"']*\.(?:php\d?|phtml|inc|txt|jpe?g|gif|png|log)[\"']",
+    # Letterless shells juggling $_ ($_=@"$_"; $_=$_['!'=='@']).
+    I + r"\$_+\s*=\s*@?[\"']\$_+[\"']|\$_+\s*=\s*\$_+\s*\[\s*[\"'][^\w\s\"']",
     # .htaccess / .user.ini payloads that make the server run PHP from another extension.
     I + r"\bx-httpd-php\d*\b|\bphp_(?:value|flag|admin_value|admin_flag)\s+[a-z_.]+",
     # Variable functions and dynamic calls: $a(1), ${'a'}(11), $$b(2), $_[0](…), @$x(…),

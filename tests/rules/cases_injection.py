@@ -47,6 +47,8 @@ CASES: tuple[Case, ...] = (
             "while(!``);",
             '{"constructor": {"prototype": {"isAdmin": true}}}',
             "Function('return this')()",
+            "global['process']['mainModule']",
+            "Object.prototype.polluted=1",
         ),
         (
             "While you wait, read this",
@@ -59,6 +61,8 @@ CASES: tuple[Case, ...] = (
             '{"price": "$3:00", "note": "$7: Module prototype"}',
             '{"constructor": "Acme Builders", "prototype": "v2"}',
             "a function (return policy applies)",
+            "global process improvements ['Q3']",
+            "Object.prototype.hasOwnProperty === check",
         ),
     ),
     Case(

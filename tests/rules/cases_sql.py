@@ -110,6 +110,8 @@ CASES: tuple[Case, ...] = (
             "root@example.com'/* comment */;",
             "x' or name is not null--",
             "pay=; insert into",
+            "'{\"a\":1}'->'a'",
+            "data' -> 'a' = 'x",
         ),
         (
             "Back up the database (nightly)",
@@ -155,6 +157,7 @@ CASES: tuple[Case, ...] = (
             "our values ('integrity', 'trust')",
             "done; insert into the slot",
             "type '*' for all and '?' for one",
+            "menu: 'File' -> 'Save as'",
         ),
     ),
     Case(

@@ -133,7 +133,7 @@ _UNIX_CMDLINE = (
     # space there): recon commands, and a file reader aimed at a system file.
     # Recon words that take no argument must end the value or meet a separator there ("whoami
     # meaning", "ifconfig not found" pass).
-    I + r"(?:^|[\s|&`(=])(?:uname\s*-[a-z]|netstat\s*-|nslookup\s|wget\s*(?:https?|ftp|-)|curl\s*(?:-|https?)|ncat\s|netcat\s|getent\s|crontab\s*-|mkfifo\s)|(?:^|[\s|&`(=])(?:whoami|ifconfig|printenv)\s*(?:$|[|&`)<])",
+    I + r"(?:^|[\s|&`(=])(?:uname\s*-[a-z]|netstat\s*-|nslookup\s|wget\s*(?:https?|ftp|-[a-z0-9]{1,2}(?:\s|$|[-=])|--[a-z])|curl\s*(?:-[a-z0-9]{1,2}(?:\s|$|[-=])|--[a-z]|https?)|ncat\s|netcat\s|getent\s|crontab\s*-|mkfifo\s)|(?:^|[\s|&`(=])(?:whoami|ifconfig|printenv)\s*(?:$|[|&`)<])",
     I + r"\b(?:cat|tac|more|less|head|tail|nl|grep|awk|sed|base64|base32|xxd|strings|od|column|rev|cut|sort|uniq|diff)(?:\s|\$\{?ifs\}?|<)*[^\s]*/etc/(?:passwd|shadow|group|hosts|sudoers)\b",
     I + r"(?:^|[\s|&`(])(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+)*-[a-z]*[ec]\s",
     # A command prefix (time, nohup, strace...) quoted apart, then a network or recon tool:

@@ -99,7 +99,7 @@ CASES: tuple[Case, ...] = (
         "UNIXShellCommandsUnquoted",
         ("; w'h'o'am'i", "| c\\at /et\\c/pas\\swd", "ti''me curl coreruleset.org"),
         ("who am I?", "the cat sat on the mat", "time's up, curl your hair", "whoami meaning",
-         "ifconfig not found"),
+         "ifconfig not found", "wget-style downloads are supported by our CLI", "curl-free hair cream"),
     ),
     Case(
         "UNIXCommandLineValue",

@@ -39,5 +39,5 @@ def test_crs_sample_detected(acl: CompiledWebACL) -> None:
     cases = ck.sample(ck.load("crs-attacks.jsonl"), 600)
     outcomes = list(ck.run(acl, cases))
     pl1 = [o for o in outcomes if o.case.get("crs_pl") == 1]
-    assert sum(o.blocked for o in outcomes) / len(outcomes) >= 0.50  # measured 0.535
-    assert sum(o.blocked for o in pl1) / len(pl1) >= 0.64  # measured 0.674
+    assert sum(o.blocked for o in outcomes) / len(outcomes) >= 0.82  # measured 0.857
+    assert sum(o.blocked for o in pl1) / len(pl1) >= 0.92  # measured 0.952

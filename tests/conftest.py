@@ -67,12 +67,14 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.kill()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_default_acl() -> None:
+def pytest_collection_finish(session: pytest.Session) -> None:
     """Compile the shipped default web ACL once, before any test, so its hyperscan databases are in
     the on-disk cache (``~/.cache/wafproxy/hyperscan``). On a fresh machine that first compile of
     the managed groups takes minutes; every ``wafproxy serve`` subprocess a test starts would
-    otherwise pay it inside its start-up timeout. Later loads read the cache in about a second."""
+    otherwise pay it inside its start-up timeout. Later loads read the cache in about a second.
+    A collection hook, not a fixture: pytest-timeout's per-test limit must not count it."""
+    if session.config.option.collectonly or not session.items:
+        return
     from wafproxy.aclfiles import load_web_acl
 
     load_web_acl(Path(__file__).resolve().parents[1] / "rules" / "default-web-acl.json")

@@ -7,35 +7,18 @@ split. This test scans every managed regex, on both engines, over the decoded ca
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from tests.rules.benign import BENIGN
 from tests.rules.cases import CASES
+from tests.rules.generator import load_generator
 from wafproxy.engine.matchers import HAVE_HYPERSCAN, Pattern, PatternSet
 from wafproxy.engine.transforms import apply_chain
-
-MANAGED = Path(__file__).resolve().parents[2] / "rules" / "managed"
-
-
-def _patterns_module():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(MANAGED))
-    try:
-        spec = importlib.util.spec_from_file_location("generate", MANAGED / "generate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(MANAGED))
 
 
 @pytest.mark.skipif(not HAVE_HYPERSCAN, reason="hyperscan not installed")
 def test_hyperscan_and_re2_agree_on_every_managed_regex() -> None:
-    gen = _patterns_module()
+    gen = load_generator()
     regexes = sorted({p for cls in gen.CLASSES for p in cls.patterns} | {gen.SQLI_PREFILTER, gen.XSS_PREFILTER})
     patterns = [Pattern(i, "regex", rx) for i, rx in enumerate(regexes)]
     hs = PatternSet.build(patterns, engine="hyperscan")

@@ -3,31 +3,14 @@ every group is a valid WAFv2 RuleGroup that compiles (vendor ``wafproxy``, label
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 
+from tests.rules.generator import MANAGED, load_generator
 from wafproxy.engine.transforms import EXTENSIONS, TRANSFORMS
-
-MANAGED = Path(__file__).resolve().parents[2] / "rules" / "managed"
-
-
-def _generator() -> ModuleType:
-    sys.path.insert(0, str(MANAGED))
-    try:
-        spec = importlib.util.spec_from_file_location("generate", MANAGED / "generate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(MANAGED))
 
 
 def test_committed_files_match_the_generator() -> None:
-    gen = _generator()
+    gen = load_generator()
     for group in gen.GROUPS:
         committed = (MANAGED / f"{group}.json").read_text(encoding="utf-8")
         assert committed == gen.render(group), f"{group}.json is stale: run python rules/managed/generate.py"

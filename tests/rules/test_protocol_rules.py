@@ -7,19 +7,17 @@ APIs…) must pass the default web ACL untouched.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.rules.generator import load_generator
 from tests.rules.test_managed_rules import GROUPS, counting_acl
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.engine import CompiledWebACL, WafRequest, evaluate
 from wafproxy.engine.matchers import HAVE_HYPERSCAN, Pattern, PatternSet
 
 ROOT = Path(__file__).resolve().parents[2]
-MANAGED = ROOT / "rules" / "managed"
 PROTOCOL = next(d for d in GROUPS.values() if d["Name"] == "WafproxyManagedRulesProtocolRuleSet")
 
 _UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
@@ -320,18 +318,6 @@ def test_real_clients_pass(request_: WafRequest, default_acl: CompiledWebACL) ->
     assert not decision.blocked, decision.terminating_group_rule_id
 
 
-def _protocol_module():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(MANAGED))
-    try:
-        spec = importlib.util.spec_from_file_location("generate", MANAGED / "generate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(MANAGED))
-
-
 def _regexes(node: object) -> list[str]:
     if isinstance(node, dict):
         found = [node["RegexString"]] if "RegexString" in node else []
@@ -342,7 +328,7 @@ def _regexes(node: object) -> list[str]:
 
 
 def test_every_statement_class_is_tested() -> None:
-    gen = _protocol_module()
+    gen = load_generator()
     statement_classes = {c.name for c in gen.CLASSES if c.statement is not None}
     assert statement_classes == set(REQUEST_CASES)
     for name, (blocks, passes) in REQUEST_CASES.items():
@@ -352,7 +338,7 @@ def test_every_statement_class_is_tested() -> None:
 @pytest.mark.skipif(not HAVE_HYPERSCAN, reason="hyperscan not installed")
 def test_hyperscan_and_re2_agree_on_the_statement_regexes() -> None:
     """``test_engines_agree`` covers the payload classes; this covers the hand-written statements."""
-    gen = _protocol_module()
+    gen = load_generator()
     regexes = sorted({r for c in gen.CLASSES if c.statement is not None for r in _regexes(c.statement)})
     patterns = [Pattern(i, "regex", rx) for i, rx in enumerate(regexes)]
     hs = PatternSet.build(patterns, engine="hyperscan")

@@ -126,15 +126,9 @@ def _fired(block: PatternBlock, ctx: EvalContext) -> tuple[CompiledRule, ...]:
     Hot path (every block of every request): the block's groups are scanned (each once per
     request), and when none of them is loud (the benign case) that is one set test.
     """
-    groups = block.group_set
-    scans = ctx.scans
-    if not scans.keys() >= groups:
-        scan = ctx.scan
-        for gidx in groups - scans.keys():
-            scan(gidx)
-    loud = ctx.loud
-    if not loud or loud.isdisjoint(groups):
+    if _all_quiet(block.group_set, ctx):
         return _NO_RULES
+    scans = ctx.scans
     positions: set[int] = set()
     by_hit = block.by_hit
     for gidx, gated in block.group_items:

@@ -132,6 +132,19 @@ def _to_ms(value: str) -> float:
     return {"us": n / 1000, "ms": n, "s": n * 1000, "m": n * 60000}[unit]
 
 
+def parse_wrk(out: str) -> dict[str, float]:
+    """req/s, p50/p99 (ms), request and non-2xx counts from ``wrk --latency`` output."""
+    res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    for p in ("50", "99"):
+        m = re.search(rf"^\s+{p}%\s+(\S+)", out, re.M)
+        res[f"p{p}"] = _to_ms(m.group(1)) if m else float("nan")
+    m = re.search(r"(\d+) requests in", out)
+    res["requests"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    res["non2xx"] = float(m.group(1)) if m else 0.0
+    return res
+
+
 def run_wrk(url: str, duration: int, connections: int) -> dict[str, float]:
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
     script.write(
@@ -144,15 +157,7 @@ def run_wrk(url: str, duration: int, connections: int) -> dict[str, float]:
         capture_output=True, text=True, check=True,
     ).stdout
     os.unlink(script.name)
-    res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
-    for p in ("50", "99"):
-        m = re.search(rf"^\s+{p}%\s+(\S+)", out, re.M)
-        res[f"p{p}"] = _to_ms(m.group(1)) if m else float("nan")
-    m = re.search(r"(\d+) requests in", out)
-    res["requests"] = float(m.group(1)) if m else 0.0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    res["non2xx"] = float(m.group(1)) if m else 0.0
-    return res
+    return parse_wrk(out)
 
 
 async def _async_load(host: str, port: int, duration: float, connections: int) -> dict[str, float]:

@@ -46,7 +46,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from load_tests.bench_proxy import _to_ms, free_port, nginx_upstream, python_upstream, wait_port  # noqa: E402
+from load_tests.bench_proxy import free_port, nginx_upstream, parse_wrk, python_upstream, wait_port  # noqa: E402
 
 PATH = "/api/item"
 VIS = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}
@@ -268,15 +268,7 @@ def run_wrk(
 
     if m := re.search(r"^populated (\d+) (\d+)$", out, re.M):
         return {"requests": float(m.group(1)), "non2xx": float(m.group(2))}
-    res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
-    for p in ("50", "99"):
-        m = re.search(rf"^\s+{p}%\s+(\S+)", out, re.M)
-        res[f"p{p}"] = _to_ms(m.group(1)) if m else float("nan")
-    m = re.search(r"(\d+) requests in", out)
-    res["requests"] = float(m.group(1)) if m else 0.0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    res["non2xx"] = float(m.group(1)) if m else 0.0
-    return res
+    return parse_wrk(out)
 
 
 def load(

@@ -38,7 +38,10 @@ class RequestFormatError(ValueError):
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     check = subparsers.add_parser("check", help="validate web ACL / rule group / IP set / regex set files")
-    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    # No path: the shipped default ACL, which compiles (and caches) every pattern database it uses:
+    # how a container image warms its hyperscan cache at build time.
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="files to check (default: the shipped default web ACL)")
     check.set_defaults(func=_check)
 
     exp = subparsers.add_parser("explain", help="evaluate one raw HTTP request and say why")
@@ -131,6 +134,10 @@ def _load(path: Path) -> CompiledWebACL | None:
 
 def _check(args: argparse.Namespace) -> int:
     failed = 0
+    if not args.paths:
+        from wafproxy.settings import DEFAULT_ACL
+
+        args.paths = [DEFAULT_ACL]
     for path in args.paths:
         result = check_file(path)
         if result.ok:

@@ -115,3 +115,10 @@ def test_cases_pass_and_fail_with_reasons(acl: Path, tmp_path: Path) -> None:
     failed = run("test", "--acl", str(acl), str(cases))
     assert failed.returncode == 1
     assert "FAIL wrong expectation" in failed.stdout and "action ALLOW, expected BLOCK" in failed.stdout
+
+
+def test_check_without_paths_checks_the_shipped_default_acl() -> None:
+    """What the container image runs at build time to compile the default ACL's databases."""
+    out = run("check")
+    assert out.returncode == 0, out.stderr
+    assert "default-web-acl.json: WebACL" in out.stdout

@@ -50,6 +50,7 @@ class HubService:
     kms_key_id: str | None = None
     periodic: list[Periodic] = field(default_factory=list)
     console: ASGIApp | None = None
+    sink: Any = None  # the HubFindingSink (ports.FindingSink) detectors and assessors are given
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod

@@ -109,10 +109,12 @@ def evaluate(i: ControlInputs) -> list[Result]:
     out.append(_check("LOG.1", "Logs and findings are encrypted at rest", "MEDIUM", unencrypted,
                       "every file at rest is sealed under a KMS key", "stored in clear",
                       "Set --waf-log-kms-key and --hub-kms-key.", (i.hub_db,)))
-    if i.kms_keys is None:
-        out.append(Result("KMS.1", "KMS keys rotate", "MEDIUM", "NOT_AVAILABLE", "no KMS in this process"))
+    rotating = [k for k in i.kms_keys or () if k.spec == "SYMMETRIC_DEFAULT"
+                and getattr(k.state, "value", k.state) == "Enabled"]
+    if not rotating:
+        why = "no KMS in this process" if i.kms_keys is None else "no enabled symmetric key to check"
+        out.append(Result("KMS.1", "KMS keys rotate", "MEDIUM", "NOT_AVAILABLE", why))
     else:
-        rotating = [k for k in i.kms_keys if k.spec == "SYMMETRIC_DEFAULT" and getattr(k.state, "value", k.state) == "Enabled"]
         out.append(_check("KMS.1", "KMS keys rotate", "MEDIUM", [k.arn for k in rotating if not k.rotation_enabled],
                           f"automatic rotation is on for all {len(rotating)} enabled symmetric keys",
                           "automatic rotation is off", "EnableKeyRotation on each key.",
@@ -150,7 +152,7 @@ def to_findings(results: list[Result], *, account: str, region: str, now: float)
         out.append(new_finding(
             region=region, account=account, product=PRODUCT, product_name=PRODUCT_NAME,
             finding_id=f"wafproxy/controls/{r.control_id}", generator=f"security-control/{r.control_id}",
-            types=TYPES, label="INFORMATIONAL" if r.status == "PASSED" else r.severity,
+            types=TYPES, label=r.severity if r.status == "FAILED" else "INFORMATIONAL",
             title=f"{r.control_id} {r.title}", description=f"{r.status}: {r.reason}.",
             resources=[{"Type": "Other", "Id": res[:512]} for res in (r.resources or ("wafproxy",))[:32]],
             now=now, Compliance={"Status": r.status, "SecurityControlId": r.control_id,

@@ -16,8 +16,10 @@ from wafproxy.sidecars.hub.filters import STRING_COLUMNS, compile_filters
 
 WAF_BLOCKS = "wafproxy/waf/blocked/"
 _ACTIVE = {"RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}]}
+# Open: active, not resolved or suppressed, and not a passed control (those are good news).
 _OPEN = {**_ACTIVE, "WorkflowStatus": [{"Value": "RESOLVED", "Comparison": "NOT_EQUALS"},
-                                       {"Value": "SUPPRESSED", "Comparison": "NOT_EQUALS"}]}
+                                       {"Value": "SUPPRESSED", "Comparison": "NOT_EQUALS"}],
+         "ComplianceStatus": [{"Value": "PASSED", "Comparison": "NOT_EQUALS"}]}
 _BLOCKS = {**_ACTIVE, "GeneratorId": [{"Value": WAF_BLOCKS, "Comparison": "PREFIX"}]}
 MAX_RESULTS = 100
 

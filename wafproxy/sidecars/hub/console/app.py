@@ -32,7 +32,7 @@ from wafproxy.sidecars.hub.console.session import (
     same_origin,
 )
 
-STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
+STATIC = {"console.css": "text/css", "console.js": "text/javascript", "favicon.svg": "image/svg+xml"}
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_FORM_BYTES = 256 * 1024
 

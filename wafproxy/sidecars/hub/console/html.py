@@ -46,6 +46,7 @@ def page(title: str, body: str, *, current: str = "", csrf: str | None = None, p
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{esc(title)} · wafproxy console</title>'
+            '<link rel="icon" href="/console/static/favicon.svg" type="image/svg+xml">'
             '<link rel="stylesheet" href="/console/static/console.css">'
             '<script src="/console/static/console.js" defer></script></head>'
             f'<body><a class="skip" href="#main">Skip to content</a>{nav}'

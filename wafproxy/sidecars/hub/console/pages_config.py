@@ -42,7 +42,7 @@ def _statement_summary(statement: Mapping[str, Any]) -> str:
         return f"rate limit {inner.get('Limit')} / {inner.get('EvaluationWindowSec', 300)} s per {inner.get('AggregateKeyType')}"
     if kind in ("AndStatement", "OrStatement"):
         parts = [next(iter(s), "?").replace("Statement", "") for s in inner.get("Statements", [])]
-        return f"{kind.replace('Statement', '').lower()} of {', '.join(parts)}"
+        return f"{'all' if kind == 'AndStatement' else 'any'} of {', '.join(parts)}"
     return kind.replace("Statement", "")
 
 

@@ -238,7 +238,7 @@ def run_demo(base: Settings) -> int:
                 *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
                 f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
                 f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
-                f"  console:                {admin}/console (sign in with the key pair in the credentials file)",
+                f"  console:                {admin}/console (sign in with the credentials file's key pair)",
                 f"  credentials (demo):     {kms.credentials_file} (0600; the secret is not printed)",
                 f"  WAFv2 API:              {profile} "
                 f"aws --region us-east-1 --endpoint-url {admin} wafv2 list-web-acls --scope REGIONAL",

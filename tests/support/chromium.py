@@ -21,9 +21,18 @@ from typing import Any
 from websockets.sync.client import connect
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-         "--remote-debugging-port=0", "--remote-allow-origins=*")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--remote-debugging-port=0",
+    "--remote-allow-origins=*",
+)
 
 
 class Browser:
@@ -39,8 +48,11 @@ class Browser:
     @classmethod
     def start(cls, profile: Path, deadline: float = 30.0) -> Browser:
         profile.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port_file = profile / "DevToolsActivePort"
         end = time.monotonic() + deadline
         while not port_file.exists() or not port_file.read_text().strip():
@@ -133,11 +145,18 @@ class Browser:
         self.wait_load(seen)
 
     def viewport(self, width: int, height: int = 900, mobile: bool = False) -> None:
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                  mobile=mobile)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
 
     def screenshot(self, path: Path) -> bytes:
-        data = base64.b64decode(self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
+        data = base64.b64decode(
+            self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return data
@@ -161,8 +180,8 @@ def distinct_rows(png: bytes) -> int:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width, bpp = 8, b"", 0, 4
     while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos:pos + 4])
-        kind, body = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        kind, body = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, _, depth, color = struct.unpack(">IIBB", body[:10])
             bpp = {2: 3, 6: 4, 0: 1, 4: 2}[color] * depth // 8
@@ -171,4 +190,4 @@ def distinct_rows(png: bytes) -> int:
         pos += 12 + length
     raw = zlib.decompress(idat)
     stride = width * bpp + 1
-    return len({raw[i:i + stride] for i in range(0, len(raw), stride)})
+    return len({raw[i : i + stride] for i in range(0, len(raw), stride)})

@@ -53,8 +53,9 @@ def running_console(tmp: Path) -> Iterator[ConsoleStack]:
     creds = write_credentials(tmp / "credentials")
     reloader = Reloader(acl, names=Names(), poll_interval=0.2)
     dispatcher = EventDispatcher([])
-    middleware = WafMiddleware(upstream, acl=reloader.current, trusted_proxies=["127.0.0.1/32"],
-                               event_sink=dispatcher)
+    middleware = WafMiddleware(
+        upstream, acl=reloader.current, trusted_proxies=["127.0.0.1/32"], event_sink=dispatcher
+    )
     reloader.add_swap(middleware.swap_acl)
     plane = ControlPlane.from_files(reloader, credentials=creds)
     dispatcher.subscribe(plane.sampler)

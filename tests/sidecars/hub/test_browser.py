@@ -23,7 +23,9 @@ import pytest
 from tests.support.chromium import CHROMIUM, Browser, distinct_rows
 from tests.support.servers import wafproxy_process
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"
+)
 MAX_PAGE_BYTES = 300 * 1024
 
 
@@ -42,8 +44,9 @@ def _banner(proc) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def demo() -> Iterator[dict[str, str]]:
-    with wafproxy_process("demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-                          "--log-level", "warning") as proc:
+    with wafproxy_process(
+        "demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-level", "warning"
+    ) as proc:
         info = _banner(proc)
         ini = configparser.ConfigParser()
         ini.read(info["credentials"])
@@ -54,8 +57,13 @@ def demo() -> Iterator[dict[str, str]]:
             with httpx.Client(base_url=info["waf"], timeout=5) as c:
                 n = 0
                 while not stop.is_set():
-                    for path in ("/.env", "/.git/config", "/search?q=<script>alert(1)</script>", "/search?q=teapot",
-                                 "/api/items"):
+                    for path in (
+                        "/.env",
+                        "/.git/config",
+                        "/search?q=<script>alert(1)</script>",
+                        "/search?q=teapot",
+                        "/api/items",
+                    ):
                         c.get(path)
                     n += 1
                     stop.wait(0.05)
@@ -92,9 +100,11 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
     browser.goto(base)  # → sign-in
     assert browser.eval("location.pathname") == "/console/signin"
     shot("signin")
-    browser.click_and_load(f"document.getElementById('akid').value = {json.dumps(demo['key'])};"
-                           f"document.getElementById('secret').value = {json.dumps(demo['secret'])};"
-                           "document.querySelector('form.signin').submit(); true")
+    browser.click_and_load(
+        f"document.getElementById('akid').value = {json.dumps(demo['key'])};"
+        f"document.getElementById('secret').value = {json.dumps(demo['secret'])};"
+        "document.querySelector('form.signin').submit(); true"
+    )
     assert browser.eval("location.pathname") == "/console"
     assert demo["secret"] not in browser.eval("location.href")
     # Keyboard: the first Tab lands on the skip link.
@@ -103,11 +113,14 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
     assert browser.eval("document.activeElement.className") == "skip"
     browser.eval("document.activeElement.blur(); true")
     # Live: the chart's BLOCK total grows while the scanner runs (polled by console.js, ≤ 1/s).
-    first = int(browser.wait("Number(document.querySelector('[data-total=BLOCK]').textContent) || 0", "blocks"))
+    first = int(
+        browser.wait("Number(document.querySelector('[data-total=BLOCK]').textContent) || 0", "blocks")
+    )
     browser.wait(f"Number(document.querySelector('[data-total=BLOCK]').textContent) > {first}", "live update")
     browser.wait("document.querySelectorAll('#top-ips tbody a').length > 0", "top blocked IPs")
     measured["dashboard_first_contentful_paint_ms"] = browser.eval(
-        "Math.round((performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1}).startTime)")
+        "Math.round((performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1}).startTime)"
+    )
     shot("dashboard-1280")
     browser.viewport(390, 844, mobile=True)
     browser.goto(base)
@@ -126,8 +139,10 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
     # Findings: the WAF's aggregated finding arrives; filter on it; resolve one.
     browser.goto(base + "/findings")
     shot("findings")
-    browser.click_and_load("document.querySelector('select[name=product]').value = 'WAF';"
-                           "document.querySelector('form.filters button').click(); true")
+    browser.click_and_load(
+        "document.querySelector('select[name=product]').value = 'WAF';"
+        "document.querySelector('form.filters button').click(); true"
+    )
     assert "product=WAF" in browser.eval("location.search")
     has_finding = "document.querySelectorAll('#findings input[name=id]').length > 0"
     for _ in range(40):  # the WAF producer drains every 5 s: reload until its finding is listed
@@ -145,13 +160,18 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
     shot("findings-390")
     browser.viewport(1280)
     browser.goto(base + "/findings?product=WAF")
-    browser.click_and_load("document.querySelector('#findings input[name=id]').click();"
-                           "document.querySelector('button[value=resolve]').click(); true")
+    browser.click_and_load(
+        "document.querySelector('#findings input[name=id]').click();"
+        "document.querySelector('button[value=resolve]').click(); true"
+    )
     assert "updated=1" in browser.eval("location.search")
     assert "Updated 1 finding(s)." in browser.eval("document.querySelector('.ok').textContent")
 
-    for name, path, ready in (("controls", "/controls", "#controls tbody tr"), ("acl", "/acl", "#acl-rules tbody tr"),
-                              ("ipsets", "/ipsets", "#ipsets tbody tr")):
+    for name, path, ready in (
+        ("controls", "/controls", "#controls tbody tr"),
+        ("acl", "/acl", "#acl-rules tbody tr"),
+        ("ipsets", "/ipsets", "#ipsets tbody tr"),
+    ):
         browser.goto(base + path)
         browser.wait(f"document.querySelectorAll('{ready}').length > 0", name)
         shot(name)
@@ -161,11 +181,17 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
 
     browser.pump()
     assert browser.errors == [], browser.errors
-    foreign = [u for u in browser.requests if not u.startswith(("data:", "about:")) and urlsplit(u).netloc != admin_host]
+    foreign = [
+        u
+        for u in browser.requests
+        if not u.startswith(("data:", "about:")) and urlsplit(u).netloc != admin_host
+    ]
     assert foreign == [], foreign
 
     # Page weight: each page plus its stylesheet and script, uncompressed.
-    with httpx.Client(base_url=base.rsplit("/console", 1)[0], headers={"origin": base.rsplit("/console", 1)[0]}) as c:
+    with httpx.Client(
+        base_url=base.rsplit("/console", 1)[0], headers={"origin": base.rsplit("/console", 1)[0]}
+    ) as c:
         c.post("/console/signin", data={"access_key_id": demo["key"], "secret_access_key": demo["secret"]})
         assets = sum(len(c.get(f"/console/static/{n}").content) for n in ("console.css", "console.js"))
         for path in ("", "/findings", "/controls", "/acl", "/ipsets"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -38,7 +37,9 @@ def test_pages_need_a_session_and_signin_checks_the_secret(stack: ConsoleStack) 
     key, secret = KEYS["admin"]
     bad = anon.post("/console/signin", data={"access_key_id": key, "secret_access_key": secret + "x"})
     assert bad.status_code == 401 and "set-cookie" not in bad.headers
-    unknown = anon.post("/console/signin", data={"access_key_id": "AKIANOSUCHKEY", "secret_access_key": secret})
+    unknown = anon.post(
+        "/console/signin", data={"access_key_id": "AKIANOSUCHKEY", "secret_access_key": secret}
+    )
     assert unknown.status_code == 401
     client = stack.signed_in()
     cookie = client.cookies.jar
@@ -54,7 +55,9 @@ def test_pages_need_a_session_and_signin_checks_the_secret(stack: ConsoleStack) 
 
 def test_set_cookie_is_httponly_and_samesite_strict(stack: ConsoleStack) -> None:
     key, secret = KEYS["admin"]
-    r = httpx.post(stack.admin_url + "/console/signin", data={"access_key_id": key, "secret_access_key": secret})
+    r = httpx.post(
+        stack.admin_url + "/console/signin", data={"access_key_id": key, "secret_access_key": secret}
+    )
     header = r.headers["set-cookie"]
     assert "HttpOnly" in header and "SameSite=Strict" in header and "Secure" not in header  # plain HTTP here
 
@@ -66,8 +69,12 @@ def test_stolen_cookie_from_another_origin_is_refused(stack: ConsoleStack) -> No
     sid = victim.cookies.get("wafproxy_console")
     form = {"id": "test/finding/1", "action": "resolve", "csrf": token}
     # A page on another origin, holding the cookie (and even the token): refused.
-    evil = httpx.post(stack.admin_url + "/console/findings/update", data=form, cookies={"wafproxy_console": sid},
-                      headers={"origin": "http://evil.example", "sec-fetch-site": "cross-site"})
+    evil = httpx.post(
+        stack.admin_url + "/console/findings/update",
+        data=form,
+        cookies={"wafproxy_console": sid},
+        headers={"origin": "http://evil.example", "sec-fetch-site": "cross-site"},
+    )
     assert evil.status_code == 403
     # Same origin, but no token: refused too.
     no_token = victim.post("/console/findings/update", data={"id": "test/finding/1", "action": "resolve"})
@@ -75,7 +82,9 @@ def test_stolen_cookie_from_another_origin_is_refused(stack: ConsoleStack) -> No
     assert stack.hub.hub.store.get_many(["test/finding/1"])["test/finding/1"]["Workflow"]["Status"] == "NEW"
     ok = victim.post("/console/findings/update", data=form)
     assert ok.status_code == 303 and "updated=1" in ok.headers["location"]
-    assert stack.hub.hub.store.get_many(["test/finding/1"])["test/finding/1"]["Workflow"]["Status"] == "RESOLVED"
+    assert (
+        stack.hub.hub.store.get_many(["test/finding/1"])["test/finding/1"]["Workflow"]["Status"] == "RESOLVED"
+    )
 
 
 def test_findings_filters_and_note_validation(stack: ConsoleStack) -> None:
@@ -87,11 +96,15 @@ def test_findings_filters_and_note_validation(stack: ConsoleStack) -> None:
     bad = client.get("/console/findings", params={"severity": "SEVERE"})
     assert "severity: choose one of" in bad.text
     token = csrf_of(high.text)
-    long_note = client.post("/console/findings/update",
-                            data={"id": "console/2", "action": "note", "note": "x" * 600, "csrf": token})
+    long_note = client.post(
+        "/console/findings/update",
+        data={"id": "console/2", "action": "note", "note": "x" * 600, "csrf": token},
+    )
     assert long_note.status_code == 400 and "at most 512" in long_note.text
-    noted = client.post("/console/findings/update",
-                        data={"id": "console/2", "action": "suppress", "note": "known scanner", "csrf": token})
+    noted = client.post(
+        "/console/findings/update",
+        data={"id": "console/2", "action": "suppress", "note": "known scanner", "csrf": token},
+    )
     assert noted.status_code == 303
     stored = stack.hub.hub.store.get_many(["console/2"])["console/2"]
     assert stored["Workflow"]["Status"] == "SUPPRESSED" and stored["Note"]["Text"] == "known scanner"
@@ -107,8 +120,12 @@ def test_live_traffic_reaches_the_dashboard_and_the_hub(stack: ConsoleStack) -> 
     data = wait_for(lambda: (d := client.get("/console/api/traffic").json())["top"]["rules"] and d, "traffic")
     assert dict(map(tuple, data["top"]["rules"]))["Admin"] >= 12
     assert sum(data["counts"]["BLOCK"]) >= 12 and sum(data["counts"]["ALLOW"]) >= 1
-    wait_for(lambda: stack.hub.hub.store.get_many(["wafproxy/waf/blocked/Admin/127.0.0.1/" + str(
-        int(time.time() // 300) * 300)]), "the WAF block finding")
+    wait_for(
+        lambda: stack.hub.hub.store.get_many(
+            ["wafproxy/waf/blocked/Admin/127.0.0.1/" + str(int(time.time() // 300) * 300)]
+        ),
+        "the WAF block finding",
+    )
     samples = client.get("/console/samples", params={"rule": "Admin"})
     assert "/admin/panel" in samples.text
     acl = client.get("/console/acl")
@@ -125,11 +142,15 @@ def test_ip_set_edit_goes_through_the_control_plane_with_lock_tokens(stack: Cons
     import re
 
     lock = re.search(r'name="lock_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    invalid = client.post("/console/ipsets/blocked", data={"csrf": token, "lock_token": lock,
-                                                            "addresses": "192.0.2.0/24\nnot-an-ip"})
+    invalid = client.post(
+        "/console/ipsets/blocked",
+        data={"csrf": token, "lock_token": lock, "addresses": "192.0.2.0/24\nnot-an-ip"},
+    )
     assert invalid.status_code == 400 and "line 2" in invalid.text
-    saved = client.post("/console/ipsets/blocked", data={"csrf": token, "lock_token": lock,
-                                                          "addresses": "192.0.2.0/24\n198.51.100.7"})
+    saved = client.post(
+        "/console/ipsets/blocked",
+        data={"csrf": token, "lock_token": lock, "addresses": "192.0.2.0/24\n198.51.100.7"},
+    )
     assert saved.status_code == 200 and "Saved 2 address(es)" in saved.text
     assert "198.51.100.7/32" in stack.plane.store.get("ipset", "blocked").document["Addresses"]
     stale = client.post("/console/ipsets/blocked", data={"csrf": token, "lock_token": lock, "addresses": ""})

@@ -7,7 +7,6 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -26,10 +25,14 @@ from wafproxy.sidecars.hub.traffic import TrafficStats
 from wafproxy.sidecars.hub.waf_findings import WafFindingConfig, WafFindingProducer
 
 
-def event(ts: float, ip: str, rule: str = "SQLi", action: Action = Action.BLOCK,
-          rtype: RuleType = RuleType.REGULAR) -> RequestEvent:
-    decision = Decision(action, terminating_rule_id=rule if action is not Action.ALLOW else "Default_Action",
-                        terminating_rule_type=rtype)
+def event(
+    ts: float, ip: str, rule: str = "SQLi", action: Action = Action.BLOCK, rtype: RuleType = RuleType.REGULAR
+) -> RequestEvent:
+    decision = Decision(
+        action,
+        terminating_rule_id=rule if action is not Action.ALLOW else "Default_Action",
+        terminating_rule_type=rtype,
+    )
     return RequestEvent(ts, "test-acl", WafRequest(ip, "GET", "/x"), decision, 403, 0.0001)
 
 
@@ -69,8 +72,14 @@ def test_managed_group_block_rate_jump() -> None:
     start = (int(NOW) // 60) * 60
     for minute in range(8):
         for i in range(10 if minute < 7 else 200):
-            producer.emit(event(start + minute * 60 + i * 0.1, f"10.1.{minute}.{i % 200}", rule="AWSManagedCommon",
-                                rtype=RuleType.MANAGED_RULE_GROUP))
+            producer.emit(
+                event(
+                    start + minute * 60 + i * 0.1,
+                    f"10.1.{minute}.{i % 200}",
+                    rule="AWSManagedCommon",
+                    rtype=RuleType.MANAGED_RULE_GROUP,
+                )
+            )
     findings = producer.drain(start + 8 * 60 + 1)
     (jump,) = [f for f in findings if f["GeneratorId"].startswith("wafproxy/waf/block-rate/")]
     assert "200/min" in jump["Title"] and "baseline 10.0/min" in jump["Title"]
@@ -100,9 +109,12 @@ def kms(tmp_path: Path) -> Iterator[Kms]:
 
 def test_kms_findings_from_a_real_kms(kms: Kms) -> None:
     alice = kms.client("alice")
-    producer = KmsFindingProducer(account="123456789012", region="us-east-1",
-                                  audit_path=kms.data_dir / "audit.jsonl",
-                                  records=lambda: list(kms.service.core.records.values()))
+    producer = KmsFindingProducer(
+        account="123456789012",
+        region="us-east-1",
+        audit_path=kms.data_dir / "audit.jsonl",
+        records=lambda: list(kms.service.core.records.values()),
+    )
     doomed = alice.create_key()["KeyMetadata"]["KeyId"]
     alice.schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
     retired = alice.create_key()["KeyMetadata"]["KeyId"]
@@ -117,7 +129,10 @@ def test_kms_findings_from_a_real_kms(kms: Kms) -> None:
             alice.decrypt(CiphertextBlob=blob, EncryptionContext={"wrong": "context"})
     by_kind = {f["Id"].split("/")[2]: f for f in producer.poll(kms.clock.now())}
     assert set(by_kind) == {"pending-deletion", "disabled-key-in-use", "failed-decrypts"}
-    assert doomed in by_kind["pending-deletion"]["Title"] and by_kind["pending-deletion"]["Severity"]["Label"] == "HIGH"
+    assert (
+        doomed in by_kind["pending-deletion"]["Title"]
+        and by_kind["pending-deletion"]["Severity"]["Label"] == "HIGH"
+    )
     assert "(3 refused calls)" in by_kind["disabled-key-in-use"]["Title"]
     assert by_kind["failed-decrypts"]["Title"].startswith("12 failed Decrypt calls by arn:aws:iam::")
     for f in by_kind.values():
@@ -128,24 +143,44 @@ def test_kms_findings_from_a_real_kms(kms: Kms) -> None:
 
 
 GUARDDUTY = {  # the wire (camelCase) shape of GetFindings' Finding
-    "accountId": "123456789012", "arn": "arn:aws:guardduty:us-east-1:123456789012:detector/d1/finding/f1",
-    "createdAt": "2026-12-01T10:00:00.000Z", "updatedAt": "2026-12-01T10:05:00.000Z", "id": "f1",
-    "region": "us-east-1", "schemaVersion": "2.0", "severity": 7.5, "title": "Probing of /admin",
-    "type": "Recon:Runtime/WebProbe", "description": "203.0.113.50 probed /admin 40 times",
+    "accountId": "123456789012",
+    "arn": "arn:aws:guardduty:us-east-1:123456789012:detector/d1/finding/f1",
+    "createdAt": "2026-12-01T10:00:00.000Z",
+    "updatedAt": "2026-12-01T10:05:00.000Z",
+    "id": "f1",
+    "region": "us-east-1",
+    "schemaVersion": "2.0",
+    "severity": 7.5,
+    "title": "Probing of /admin",
+    "type": "Recon:Runtime/WebProbe",
+    "description": "203.0.113.50 probed /admin 40 times",
     "resource": {"resourceType": "Instance"},
-    "service": {"detectorId": "d1", "count": 40, "archived": False, "eventFirstSeen": "2026-12-01T09:58:00Z",
-                "eventLastSeen": "2026-12-01T10:05:00Z", "additionalInfo": {"value": json.dumps({"route": "/admin"}),
-                                                                             "type": "default"},
-                "action": {"actionType": "NETWORK_CONNECTION", "networkConnectionAction": {
-                    "remoteIpDetails": {"ipAddressV4": "203.0.113.50"}}}},
+    "service": {
+        "detectorId": "d1",
+        "count": 40,
+        "archived": False,
+        "eventFirstSeen": "2026-12-01T09:58:00Z",
+        "eventLastSeen": "2026-12-01T10:05:00Z",
+        "additionalInfo": {"value": json.dumps({"route": "/admin"}), "type": "default"},
+        "action": {
+            "actionType": "NETWORK_CONNECTION",
+            "networkConnectionAction": {"remoteIpDetails": {"ipAddressV4": "203.0.113.50"}},
+        },
+    },
 }
 INSPECTOR = {
-    "findingArn": "arn:aws:inspector2:us-east-1:123456789012:finding/abc", "awsAccountId": "123456789012",
-    "type": "NETWORK_REACHABILITY", "title": "Admin route reachable without authentication",
-    "description": "GET /admin answers 200 from the public listener", "severity": "HIGH",
-    "firstObservedAt": "2026-12-01T09:00:00Z", "lastObservedAt": "2026-12-01T10:00:00Z", "status": "ACTIVE",
+    "findingArn": "arn:aws:inspector2:us-east-1:123456789012:finding/abc",
+    "awsAccountId": "123456789012",
+    "type": "NETWORK_REACHABILITY",
+    "title": "Admin route reachable without authentication",
+    "description": "GET /admin answers 200 from the public listener",
+    "severity": "HIGH",
+    "firstObservedAt": "2026-12-01T09:00:00Z",
+    "lastObservedAt": "2026-12-01T10:00:00Z",
+    "status": "ACTIVE",
     "remediation": {"recommendation": {"text": "Require authentication on /admin"}},
-    "resources": [{"type": "AWS_EC2_INSTANCE", "id": "http://shop.internal/admin?x=1"}], "inspectorScore": 7.3,
+    "resources": [{"type": "AWS_EC2_INSTANCE", "id": "http://shop.internal/admin?x=1"}],
+    "inspectorScore": 7.3,
 }
 
 
@@ -178,5 +213,3 @@ def test_sink_correlates_exposed_and_probed_routes() -> None:
     assert critical["Title"] == "Exposed route /admin is being probed"
     assert {r["Id"] for r in critical["RelatedFindings"]} == {INSPECTOR["findingArn"], GUARDDUTY["arn"]}
     assert INSPECTOR["findingArn"] in critical["Description"] and GUARDDUTY["arn"] in critical["Description"]
-
-

@@ -74,17 +74,30 @@ def test_import_keeps_the_valid_ones_and_reports_each_bad_one() -> None:
     assert [(f.id, f.code) for f in failed] == [("test/finding/2", "InvalidInput"), ("#2", "InvalidInput")]
     assert "Severity" in failed[0].message
     assert sorted(hub.store.get_many(["test/finding/1", "test/finding/3", "test/finding/2"])) == [
-        "test/finding/1", "test/finding/3"]
+        "test/finding/1",
+        "test/finding/3",
+    ]
 
 
 def test_reimport_updates_in_place_and_keeps_customer_fields() -> None:
     hub = make_hub()
     hub.import_findings([finding(1)])
-    hub.update(["test/finding/1"], {"Workflow": {"Status": "NOTIFIED"},
-                                    "Note": {"Text": "looking", "UpdatedBy": "alice"},
-                                    "Severity": {"Label": "LOW", "Normalized": 1}}, by="alice")
-    later = finding(1, Title="finding 1, again", UpdatedAt="2026-12-01T11:00:00Z",
-                    Severity={"Label": "CRITICAL"}, Workflow={"Status": "NEW"})
+    hub.update(
+        ["test/finding/1"],
+        {
+            "Workflow": {"Status": "NOTIFIED"},
+            "Note": {"Text": "looking", "UpdatedBy": "alice"},
+            "Severity": {"Label": "LOW", "Normalized": 1},
+        },
+        by="alice",
+    )
+    later = finding(
+        1,
+        Title="finding 1, again",
+        UpdatedAt="2026-12-01T11:00:00Z",
+        Severity={"Label": "CRITICAL"},
+        Workflow={"Status": "NEW"},
+    )
     hub.import_findings([later])
     (stored,) = hub.store.get_many(["test/finding/1"]).values()
     assert stored["Title"] == "finding 1, again"
@@ -109,28 +122,50 @@ def test_workflow_resets_follow_compliance() -> None:
 
 def test_filters_select_by_indexed_attributes() -> None:
     hub = make_hub()
-    hub.import_findings([finding(n, UpdatedAt=f"2026-11-{1 + n % 28:02d}T00:00:00Z",
-                                 CreatedAt="2026-11-01T00:00:00Z") for n in range(40)])
+    hub.import_findings(
+        [
+            finding(n, UpdatedAt=f"2026-11-{1 + n % 28:02d}T00:00:00Z", CreatedAt="2026-11-01T00:00:00Z")
+            for n in range(40)
+        ]
+    )
 
     def ids(filters: dict[str, Any]) -> set[int]:
         rows = hub.store.query(compile_filters(filters, NOW), limit=100)
         return {int(r["Id"].rsplit("/", 1)[1]) for r in rows}
 
-    assert ids({"SeverityLabel": [{"Value": "HIGH", "Comparison": "EQUALS"}]}) == {n for n in range(40) if n % 4 == 2}
-    assert ids({"SeverityLabel": [{"Value": "HIGH", "Comparison": "EQUALS"},
-                                  {"Value": "LOW", "Comparison": "EQUALS"}]}) == {n for n in range(40) if n % 2 == 0}
+    assert ids({"SeverityLabel": [{"Value": "HIGH", "Comparison": "EQUALS"}]}) == {
+        n for n in range(40) if n % 4 == 2
+    }
+    assert ids(
+        {
+            "SeverityLabel": [
+                {"Value": "HIGH", "Comparison": "EQUALS"},
+                {"Value": "LOW", "Comparison": "EQUALS"},
+            ]
+        }
+    ) == {n for n in range(40) if n % 2 == 0}
     assert ids({"GeneratorId": [{"Value": "test-generator-1", "Comparison": "NOT_EQUALS"}]}) == {
-        n for n in range(40) if n % 3 != 1}
+        n for n in range(40) if n % 3 != 1
+    }
     assert ids({"ResourceId": [{"Value": "198.51.100.7", "Comparison": "EQUALS"}]}) == {7}
     assert ids({"Id": [{"Value": "test/finding/1", "Comparison": "PREFIX"}]}) == {1, *range(10, 20)}
     assert ids({"Type": [{"Value": "TTPs/Initial Access", "Comparison": "PREFIX"}]}) == set(range(40))
     assert ids({"Type": [{"Value": "TTPs", "Comparison": "EQUALS"}]}) == set()
     assert ids({"SeverityNormalized": [{"Gte": 70}]}) == {n for n in range(40) if n % 4 >= 2}
-    assert ids({"UpdatedAt": [{"Start": "2026-11-05T00:00:00Z", "End": "2026-11-06T00:00:00Z"}]}) == {4, 5, 32, 33}
+    assert ids({"UpdatedAt": [{"Start": "2026-11-05T00:00:00Z", "End": "2026-11-06T00:00:00Z"}]}) == {
+        4,
+        5,
+        32,
+        33,
+    }
     assert ids({"UpdatedAt": [{"DateRange": {"Value": 2, "Unit": "DAYS"}}]}) == set()
     assert ids({"WorkflowStatus": [{"Value": "NEW"}], "RecordState": [{"Value": "ACTIVE"}]}) == set(range(40))
-    for bad in ({"Title": [{"Value": "x"}]}, {"SeverityLabel": [{"Value": "HIGH", "Comparison": "LIKE"}]},
-                {"UpdatedAt": [{"Start": "yesterday"}]}, {"SeverityLabel": "HIGH"}):
+    for bad in (
+        {"Title": [{"Value": "x"}]},
+        {"SeverityLabel": [{"Value": "HIGH", "Comparison": "LIKE"}]},
+        {"UpdatedAt": [{"Start": "yesterday"}]},
+        {"SeverityLabel": "HIGH"},
+    ):
         with pytest.raises(AwsError) as exc:
             compile_filters(bad, NOW)
         assert exc.value.code == "ValidationException"
@@ -138,8 +173,9 @@ def test_filters_select_by_indexed_attributes() -> None:
 
 def test_retention_purges_old_findings() -> None:
     hub = make_hub(retention_days=30)
-    hub.import_findings([finding(1, UpdatedAt="2026-10-01T00:00:00Z", CreatedAt="2026-10-01T00:00:00Z"),
-                         finding(2)])
+    hub.import_findings(
+        [finding(1, UpdatedAt="2026-10-01T00:00:00Z", CreatedAt="2026-10-01T00:00:00Z"), finding(2)]
+    )
     assert sorted(hub.store.get_many(["test/finding/1", "test/finding/2"])) == ["test/finding/2"]
 
 
@@ -169,4 +205,7 @@ def test_encrypted_rows_hold_no_plaintext_and_need_the_key(tmp_path: Path) -> No
     with pytest.raises(HubCryptError):
         reopened.store.get_many(["test/finding/1"])
     reopened.store.use_cipher(RowCipher(b"k" * 32, "key-1"))
-    assert reopened.store.get_many(["test/finding/1"])["test/finding/1"]["Description"] == "secret-description-text"
+    assert (
+        reopened.store.get_many(["test/finding/1"])["test/finding/1"]["Description"]
+        == "secret-description-text"
+    )

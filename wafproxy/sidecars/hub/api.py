@@ -38,13 +38,21 @@ def authorize(policies: Mapping[str, Policy] | None, ctx: CallContext, resource:
         return
     policy = policies.get(ctx.principal.name)
     if policy is not None:
-        result = policy.evaluate(RequestContext(
-            action=f"securityhub:{ctx.operation}", resource=resource, principal_arn=ctx.principal.arn,
-            account=ctx.principal.account, condition_keys={"aws:sourceip": (ctx.source_ip,)}))
+        result = policy.evaluate(
+            RequestContext(
+                action=f"securityhub:{ctx.operation}",
+                resource=resource,
+                principal_arn=ctx.principal.arn,
+                account=ctx.principal.account,
+                condition_keys={"aws:sourceip": (ctx.source_ip,)},
+            )
+        )
         if result.allowed and not result.denied:
             return
-    raise access_denied(f"User: {ctx.principal.arn} is not authorized to perform: "
-                        f"securityhub:{ctx.operation} on resource: {resource}")
+    raise access_denied(
+        f"User: {ctx.principal.arn} is not authorized to perform: "
+        f"securityhub:{ctx.operation} on resource: {resource}"
+    )
 
 
 def _token(offset: int, fingerprint: str) -> str:
@@ -90,7 +98,9 @@ def update_changes(p: Params) -> dict[str, Any]:
         if p.has("Workflow"):
             status = (p.raw("Workflow") or {}).get("Status") if isinstance(p.raw("Workflow"), dict) else None
             if status not in asff.WORKFLOW_STATUSES:
-                raise asff.InvalidFinding("Workflow.Status", f"must be one of {', '.join(asff.WORKFLOW_STATUSES)}")
+                raise asff.InvalidFinding(
+                    "Workflow.Status", f"must be one of {', '.join(asff.WORKFLOW_STATUSES)}"
+                )
             changes["Workflow"] = {"Status": status}
     except asff.InvalidFinding as exc:
         raise validation(str(exc), path=exc.field) from None
@@ -117,29 +127,43 @@ def update_changes(p: Params) -> dict[str, Any]:
 class HubApi:
     """The operations, bound to one hub; ``app`` is the ASGI app to mount on the admin listener."""
 
-    def __init__(self, hub: Hub, *, credentials: CredentialStore, policies: Mapping[str, Policy] | None = None,
-                 audit: AuditLog | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        credentials: CredentialStore,
+        policies: Mapping[str, Policy] | None = None,
+        audit: AuditLog | None = None,
+    ) -> None:
         self.hub = hub
         self.policies = dict(policies) if policies is not None else None
         self.audit = audit or AuditLog(None)
         self.app = RestJsonService(
-            signing_name=SIGNING_NAME, credentials=credentials, on_call=self._on_call,
+            signing_name=SIGNING_NAME,
+            credentials=credentials,
+            on_call=self._on_call,
             default_region=hub.region,
-            routes=routes_from({
-                "GetFindings": ("POST", "/findings", self.get_findings),
-                "BatchImportFindings": ("POST", "/findings/import", self.batch_import),
-                "BatchUpdateFindings": ("PATCH", "/findings/batchupdate", self.batch_update),
-                "GetInsights": ("POST", "/insights/get", self.get_insights),
-                "GetInsightResults": ("GET", "/insights/results/{InsightArn+}", self.get_insight_results),
-                "DescribeHub": ("GET", "/accounts", self.describe_hub),
-            }),
+            routes=routes_from(
+                {
+                    "GetFindings": ("POST", "/findings", self.get_findings),
+                    "BatchImportFindings": ("POST", "/findings/import", self.batch_import),
+                    "BatchUpdateFindings": ("PATCH", "/findings/batchupdate", self.batch_update),
+                    "GetInsights": ("POST", "/insights/get", self.get_insights),
+                    "GetInsightResults": ("GET", "/insights/results/{InsightArn+}", self.get_insight_results),
+                    "DescribeHub": ("GET", "/accounts", self.describe_hub),
+                }
+            ),
         )
 
     def _on_call(self, record: CallRecord) -> None:
         if record.operation.startswith(("Get", "Describe")) or record.principal_arn is None:
             return
-        self.audit.record(record.principal_arn, record.operation, ",".join(record.resources) or "-",
-                          record.error_code or "ok")
+        self.audit.record(
+            record.principal_arn,
+            record.operation,
+            ",".join(record.resources) or "-",
+            record.error_code or "ok",
+        )
 
     async def get_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         authorize(self.policies, ctx, self.hub.arn)
@@ -159,22 +183,35 @@ class HubApi:
         if not isinstance(findings, list) or not 1 <= len(findings) <= MAX_IMPORT:
             raise validation(f"Findings must be a list of 1-{MAX_IMPORT} findings", path="Findings")
         ok, failed = await asyncio.to_thread(self.hub.import_findings, findings)
-        return {"SuccessCount": ok, "FailedCount": len(failed), "FailedFindings": [f.to_shape() for f in failed]}
+        return {
+            "SuccessCount": ok,
+            "FailedCount": len(failed),
+            "FailedFindings": [f.to_shape() for f in failed],
+        }
 
     async def batch_update(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         authorize(self.policies, ctx, self.hub.arn)
         idents = p.list_of_dicts("FindingIdentifiers", max_items=100)
-        if not idents or not all(isinstance(i.get("Id"), str) and isinstance(i.get("ProductArn"), str)
-                                 for i in idents):
+        if not idents or not all(
+            isinstance(i.get("Id"), str) and isinstance(i.get("ProductArn"), str) for i in idents
+        ):
             raise validation("FindingIdentifiers must be 1-100 {Id, ProductArn}", path="FindingIdentifiers")
         changes = update_changes(p)
         stored = await asyncio.to_thread(self.hub.store.get_many, [i["Id"] for i in idents])
-        wanted = [i["Id"] for i in idents if i["Id"] in stored and stored[i["Id"]]["ProductArn"] == i["ProductArn"]]
+        wanted = [
+            i["Id"] for i in idents if i["Id"] in stored and stored[i["Id"]]["ProductArn"] == i["ProductArn"]
+        ]
         done = set(await asyncio.to_thread(self.hub.update, wanted, changes, ctx.principal.arn))
         processed = [{"Id": i["Id"], "ProductArn": i["ProductArn"]} for i in idents if i["Id"] in done]
-        missing = [{"FindingIdentifier": {"Id": i["Id"], "ProductArn": i["ProductArn"]},
-                    "ErrorCode": "FindingNotFound", "ErrorMessage": "Finding Not Found"}
-                   for i in idents if i["Id"] not in done]
+        missing = [
+            {
+                "FindingIdentifier": {"Id": i["Id"], "ProductArn": i["ProductArn"]},
+                "ErrorCode": "FindingNotFound",
+                "ErrorMessage": "Finding Not Found",
+            }
+            for i in idents
+            if i["Id"] not in done
+        ]
         return {"ProcessedFindings": processed, "UnprocessedFindings": missing}
 
     async def get_insights(self, ctx: CallContext, p: Params) -> dict[str, Any]:
@@ -188,5 +225,9 @@ class HubApi:
 
     def describe_hub(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         authorize(self.policies, ctx, self.hub.arn)
-        return {"HubArn": self.hub.arn, "SubscribedAt": self.hub.subscribed_at, "AutoEnableControls": True,
-                "ControlFindingGenerator": "SECURITY_CONTROL"}
+        return {
+            "HubArn": self.hub.arn,
+            "SubscribedAt": self.hub.subscribed_at,
+            "AutoEnableControls": True,
+            "ControlFindingGenerator": "SECURITY_CONTROL",
+        }

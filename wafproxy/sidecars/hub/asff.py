@@ -25,8 +25,20 @@ MAX_FINDING_BYTES = 240 * 1024
 MAX_RESOURCES = 32
 MAX_TYPES = 50
 MAX_FIELDS = 50  # ProductFields / UserDefinedFields entries
-_REQUIRED = ("SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types", "CreatedAt",
-             "UpdatedAt", "Severity", "Title", "Description", "Resources")
+_REQUIRED = (
+    "SchemaVersion",
+    "Id",
+    "ProductArn",
+    "GeneratorId",
+    "AwsAccountId",
+    "Types",
+    "CreatedAt",
+    "UpdatedAt",
+    "Severity",
+    "Title",
+    "Description",
+    "Resources",
+)
 
 
 class InvalidFinding(ValueError):
@@ -105,8 +117,9 @@ def severity(raw: object, field: str = "Severity") -> dict[str, Any]:
         raise InvalidFinding(field, "needs Label or Normalized")
     if label is not None and label not in LABELS:
         raise InvalidFinding(f"{field}.Label", f"must be one of {', '.join(LABELS)}")
-    if normalized is not None and (isinstance(normalized, bool) or not isinstance(normalized, int)
-                                   or not 0 <= normalized <= 100):
+    if normalized is not None and (
+        isinstance(normalized, bool) or not isinstance(normalized, int) or not 0 <= normalized <= 100
+    ):
         raise InvalidFinding(f"{field}.Normalized", "must be an integer 0-100")
     out = {k: v for k, v in raw.items() if k in ("Original", "Product")}
     out["Label"] = label if label is not None else label_of(int(normalized))
@@ -147,9 +160,14 @@ def normalize(raw: object) -> dict[str, Any]:
     _text(raw, "Description", 1024)
     _text(raw, "ProductName", 128, required=False)
     types = raw["Types"]
-    if (not isinstance(types, list) or not 1 <= len(types) <= MAX_TYPES
-            or not all(isinstance(t, str) and 0 < len(t) <= 256 for t in types)):
-        raise InvalidFinding("Types", f"must be a list of 1-{MAX_TYPES} namespace/category/classifier strings")
+    if (
+        not isinstance(types, list)
+        or not 1 <= len(types) <= MAX_TYPES
+        or not all(isinstance(t, str) and 0 < len(t) <= 256 for t in types)
+    ):
+        raise InvalidFinding(
+            "Types", f"must be a list of 1-{MAX_TYPES} namespace/category/classifier strings"
+        )
     for field in ("CreatedAt", "UpdatedAt", "FirstObservedAt", "LastObservedAt"):
         if raw.get(field) is not None:
             out[field] = parse_time(raw[field], field)
@@ -172,9 +190,14 @@ def normalize(raw: object) -> dict[str, Any]:
     if raw.get("Remediation") is not None and not isinstance(raw["Remediation"], dict):
         raise InvalidFinding("Remediation", "must be an object")
     related = raw.get("RelatedFindings")
-    if related is not None and (not isinstance(related, list) or len(related) > 10 or not all(
+    if related is not None and (
+        not isinstance(related, list)
+        or len(related) > 10
+        or not all(
             isinstance(r, dict) and isinstance(r.get("Id"), str) and isinstance(r.get("ProductArn"), str)
-            for r in related)):
+            for r in related
+        )
+    ):
         raise InvalidFinding("RelatedFindings", "must be at most 10 {ProductArn, Id} objects")
     return out
 

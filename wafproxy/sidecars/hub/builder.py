@@ -13,10 +13,24 @@ def product_arn(region: str, account: str, product: str) -> str:
     return f"arn:aws:securityhub:{region}:{account}:product/wafproxy/{product}"
 
 
-def new_finding(*, region: str, account: str, product: str, product_name: str, finding_id: str,
-                generator: str, types: list[str], label: str, title: str, description: str,
-                resources: list[dict[str, Any]], now: float, first_seen: float | None = None,
-                last_seen: float | None = None, **extra: Any) -> dict[str, Any]:
+def new_finding(
+    *,
+    region: str,
+    account: str,
+    product: str,
+    product_name: str,
+    finding_id: str,
+    generator: str,
+    types: list[str],
+    label: str,
+    title: str,
+    description: str,
+    resources: list[dict[str, Any]],
+    now: float,
+    first_seen: float | None = None,
+    last_seen: float | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A complete ASFF finding (``extra`` adds members such as ``Remediation``, ``Compliance``)."""
     out: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,

@@ -65,4 +65,4 @@ def route_of(value: Any) -> str | None:
 
 
 def route_resource(route: str) -> dict[str, Any]:
-    return {"Type": ROUTE_TYPE, "Id": route, "Details": {"Other": {"Route": route[len(ROUTE_PREFIX):]}}}
+    return {"Type": ROUTE_TYPE, "Id": route, "Details": {"Other": {"Route": route[len(ROUTE_PREFIX) :]}}}

@@ -15,18 +15,35 @@ import json
 from typing import Any
 
 from wafproxy.sidecars.hub.builder import product_arn
-from wafproxy.sidecars.hub.convert_common import ConversionError, dig, get, route_of, route_resource, timestamp
+from wafproxy.sidecars.hub.convert_common import (
+    ConversionError,
+    dig,
+    get,
+    route_of,
+    route_resource,
+    timestamp,
+)
 
 PRODUCT = "detector"
 PRODUCT_NAME = "Detector"
 _NAMESPACE = {
-    "Backdoor": "TTPs/Command and Control", "Behavior": "Unusual Behaviors/Network Flow",
-    "CredentialAccess": "TTPs/Credential Access", "CryptoCurrency": "TTPs/Impact",
-    "DefenseEvasion": "TTPs/Defense Evasion", "Discovery": "TTPs/Discovery", "Execution": "TTPs/Execution",
-    "Exfiltration": "Effects/Data Exfiltration", "Impact": "Effects/Resource Consumption",
-    "InitialAccess": "TTPs/Initial Access", "PenTest": "TTPs/Discovery", "Persistence": "TTPs/Persistence",
-    "Policy": "Software and Configuration Checks/Policy", "PrivilegeEscalation": "TTPs/Privilege Escalation",
-    "Recon": "TTPs/Discovery", "Stealth": "TTPs/Defense Evasion", "Trojan": "TTPs/Execution",
+    "Backdoor": "TTPs/Command and Control",
+    "Behavior": "Unusual Behaviors/Network Flow",
+    "CredentialAccess": "TTPs/Credential Access",
+    "CryptoCurrency": "TTPs/Impact",
+    "DefenseEvasion": "TTPs/Defense Evasion",
+    "Discovery": "TTPs/Discovery",
+    "Execution": "TTPs/Execution",
+    "Exfiltration": "Effects/Data Exfiltration",
+    "Impact": "Effects/Resource Consumption",
+    "InitialAccess": "TTPs/Initial Access",
+    "PenTest": "TTPs/Discovery",
+    "Persistence": "TTPs/Persistence",
+    "Policy": "Software and Configuration Checks/Policy",
+    "PrivilegeEscalation": "TTPs/Privilege Escalation",
+    "Recon": "TTPs/Discovery",
+    "Stealth": "TTPs/Defense Evasion",
+    "Trojan": "TTPs/Execution",
     "UnauthorizedAccess": "TTPs/Initial Access",
 }
 
@@ -42,8 +59,13 @@ def label_of(severity: float) -> str:
 
 
 def _remote_ip(action: Any) -> str | None:
-    for kind in ("NetworkConnectionAction", "AwsApiCallAction", "KubernetesApiCallAction",
-                 "RdsLoginAttemptAction", "DnsRequestAction"):
+    for kind in (
+        "NetworkConnectionAction",
+        "AwsApiCallAction",
+        "KubernetesApiCallAction",
+        "RdsLoginAttemptAction",
+        "DnsRequestAction",
+    ):
         details = dig(action, kind, "RemoteIpDetails")
         ip = get(details, "IpAddressV4") or get(details, "IpAddressV6")
         if isinstance(ip, str) and ip:
@@ -91,7 +113,10 @@ def convert(gd: dict[str, Any]) -> dict[str, Any]:
         rtype = str(dig(gd, "Resource", "ResourceType") or "Unknown")
         resources.append({"Type": "Other", "Id": f"{rtype}:{account}"})
     detector = get(service, "DetectorId")
-    created, updated = timestamp(get(gd, "CreatedAt"), "CreatedAt"), timestamp(get(gd, "UpdatedAt"), "UpdatedAt")
+    created, updated = (
+        timestamp(get(gd, "CreatedAt"), "CreatedAt"),
+        timestamp(get(gd, "UpdatedAt"), "UpdatedAt"),
+    )
     out: dict[str, Any] = {
         "SchemaVersion": "2018-10-08",
         "Id": str(get(gd, "Arn") or get(gd, "Id")),
@@ -104,15 +129,20 @@ def convert(gd: dict[str, Any]) -> dict[str, Any]:
         "Types": [f"{namespace}/{gtype.replace('/', '-')}"],
         "CreatedAt": created,
         "UpdatedAt": updated,
-        "FirstObservedAt": timestamp(get(service, "EventFirstSeen") or get(gd, "CreatedAt"), "EventFirstSeen"),
+        "FirstObservedAt": timestamp(
+            get(service, "EventFirstSeen") or get(gd, "CreatedAt"), "EventFirstSeen"
+        ),
         "LastObservedAt": timestamp(get(service, "EventLastSeen") or get(gd, "UpdatedAt"), "EventLastSeen"),
         "Severity": {"Label": label_of(float(sev)), "Original": str(sev)},
         "Title": str(get(gd, "Title") or gtype)[:256],
         "Description": str(get(gd, "Description") or gtype)[:1024],
         "Resources": resources,
         "RecordState": "ARCHIVED" if get(service, "Archived") else "ACTIVE",
-        "ProductFields": {"aws/guardduty/type": gtype[:2048], "aws/guardduty/service/count":
-                          str(get(service, "Count") or 1), "aws/guardduty/arn": str(get(gd, "Arn"))[:2048]},
+        "ProductFields": {
+            "aws/guardduty/type": gtype[:2048],
+            "aws/guardduty/service/count": str(get(service, "Count") or 1),
+            "aws/guardduty/arn": str(get(gd, "Arn"))[:2048],
+        },
     }
     if route:
         out["ProductFields"]["wafproxy/route"] = route

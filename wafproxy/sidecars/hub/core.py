@@ -53,7 +53,11 @@ def _reopened(old: dict[str, Any], new: dict[str, Any]) -> str | None:
     status = old["Workflow"]["Status"]
     old_c = (old.get("Compliance") or {}).get("Status")
     new_c = (new.get("Compliance") or {}).get("Status")
-    if old["RecordState"] == "ARCHIVED" and new["RecordState"] == "ACTIVE" and status in ("NOTIFIED", "RESOLVED"):
+    if (
+        old["RecordState"] == "ARCHIVED"
+        and new["RecordState"] == "ACTIVE"
+        and status in ("NOTIFIED", "RESOLVED")
+    ):
         return "NEW"
     if old_c == "PASSED" and new_c not in (None, "PASSED") and status in ("NOTIFIED", "RESOLVED"):
         return "NEW"

@@ -20,8 +20,10 @@ from wafproxy.sidecars.hub.filters import compile_filters
 PRODUCT = "hub"
 PRODUCT_NAME = "Hub"
 GENERATOR = "wafproxy/hub/correlation/exposed-and-probed"
-_OTHER = {convert_inspector.PRODUCT_NAME: convert_guardduty.PRODUCT_NAME,
-          convert_guardduty.PRODUCT_NAME: convert_inspector.PRODUCT_NAME}
+_OTHER = {
+    convert_inspector.PRODUCT_NAME: convert_guardduty.PRODUCT_NAME,
+    convert_guardduty.PRODUCT_NAME: convert_inspector.PRODUCT_NAME,
+}
 
 
 def _routes(finding: dict[str, Any]) -> list[str]:
@@ -41,11 +43,14 @@ class Correlator:
             if other is None or f["RecordState"] != "ACTIVE":
                 continue
             for route in _routes(f):
-                where = compile_filters({
-                    "ResourceId": [{"Value": route, "Comparison": "EQUALS"}],
-                    "ProductName": [{"Value": other, "Comparison": "EQUALS"}],
-                    "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
-                }, self.hub.clock.now())
+                where = compile_filters(
+                    {
+                        "ResourceId": [{"Value": route, "Comparison": "EQUALS"}],
+                        "ProductName": [{"Value": other, "Comparison": "EQUALS"}],
+                        "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+                    },
+                    self.hub.clock.now(),
+                )
                 match = self.hub.store.query(where, limit=1)
                 if match:
                     out.append(self._correlated(route, f, match[0]))
@@ -54,19 +59,34 @@ class Correlator:
 
     def _correlated(self, route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         exposed, probing = (a, b) if a["ProductName"] == convert_inspector.PRODUCT_NAME else (b, a)
-        path = route[len(ROUTE_PREFIX):]
+        path = route[len(ROUTE_PREFIX) :]
         return new_finding(
-            region=self.hub.region, account=self.hub.account, product=PRODUCT, product_name=PRODUCT_NAME,
-            finding_id=f"{GENERATOR}/{route}", generator=GENERATOR,
-            types=["TTPs/Initial Access/Exposed route being probed"], label="CRITICAL",
+            region=self.hub.region,
+            account=self.hub.account,
+            product=PRODUCT,
+            product_name=PRODUCT_NAME,
+            finding_id=f"{GENERATOR}/{route}",
+            generator=GENERATOR,
+            types=["TTPs/Initial Access/Exposed route being probed"],
+            label="CRITICAL",
             title=f"Exposed route {path} is being probed",
-            description=(f"The assessor found {path} exposed ({exposed['Title']}; {exposed['Id']}) and the "
-                         f"detector sees it probed ({probing['Title']}; {probing['Id']})."),
-            resources=[route_resource(route)], now=self.hub.clock.now(),
-            RelatedFindings=[{"ProductArn": exposed["ProductArn"], "Id": exposed["Id"]},
-                             {"ProductArn": probing["ProductArn"], "Id": probing["Id"]}],
-            ProductFields={"wafproxy/route": route, "wafproxy/exposedBy": exposed["Id"][:2048],
-                           "wafproxy/probedBy": probing["Id"][:2048]},
-            Remediation=remediation(f"Take {path} off the public listener or block it in the web ACL, "
-                                    "and block the probing addresses (detector finding)."),
+            description=(
+                f"The assessor found {path} exposed ({exposed['Title']}; {exposed['Id']}) and the "
+                f"detector sees it probed ({probing['Title']}; {probing['Id']})."
+            ),
+            resources=[route_resource(route)],
+            now=self.hub.clock.now(),
+            RelatedFindings=[
+                {"ProductArn": exposed["ProductArn"], "Id": exposed["Id"]},
+                {"ProductArn": probing["ProductArn"], "Id": probing["Id"]},
+            ],
+            ProductFields={
+                "wafproxy/route": route,
+                "wafproxy/exposedBy": exposed["Id"][:2048],
+                "wafproxy/probedBy": probing["Id"][:2048],
+            },
+            Remediation=remediation(
+                f"Take {path} off the public listener or block it in the web ACL, "
+                "and block the probing addresses (detector finding)."
+            ),
         )

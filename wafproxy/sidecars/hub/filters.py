@@ -18,12 +18,23 @@ from wafproxy.awsapi.errors import validation
 from wafproxy.sidecars.hub.asff import InvalidFinding, iso, parse_time
 
 STRING_COLUMNS = {
-    "Id": "id", "ProductArn": "product_arn", "ProductName": "product_name", "GeneratorId": "generator_id",
-    "AwsAccountId": "account", "Region": "region", "SeverityLabel": "severity_label",
-    "WorkflowStatus": "workflow_status", "RecordState": "record_state", "ComplianceStatus": "compliance_status",
+    "Id": "id",
+    "ProductArn": "product_arn",
+    "ProductName": "product_name",
+    "GeneratorId": "generator_id",
+    "AwsAccountId": "account",
+    "Region": "region",
+    "SeverityLabel": "severity_label",
+    "WorkflowStatus": "workflow_status",
+    "RecordState": "record_state",
+    "ComplianceStatus": "compliance_status",
 }
-DATE_COLUMNS = {"CreatedAt": "created_at", "UpdatedAt": "updated_at", "FirstObservedAt": "first_observed_at",
-                "LastObservedAt": "last_observed_at"}
+DATE_COLUMNS = {
+    "CreatedAt": "created_at",
+    "UpdatedAt": "updated_at",
+    "FirstObservedAt": "first_observed_at",
+    "LastObservedAt": "last_observed_at",
+}
 NUMBER_COLUMNS = {"SeverityNormalized": "severity_normalized"}
 SORTABLE = {**STRING_COLUMNS, **DATE_COLUMNS, **NUMBER_COLUMNS}
 _POSITIVE = ("EQUALS", "PREFIX", "CONTAINS")
@@ -53,7 +64,11 @@ def _string_cond(expr: str, comparison: str, value: str) -> tuple[str, tuple[Any
 
 
 def _values(name: str, raw: object) -> list[dict[str, Any]]:
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_VALUES or not all(isinstance(v, dict) for v in raw):
+    if (
+        not isinstance(raw, list)
+        or not 1 <= len(raw) <= MAX_VALUES
+        or not all(isinstance(v, dict) for v in raw)
+    ):
         raise validation(f"Filters.{name} must be a list of 1-{MAX_VALUES} filter objects", path=name)
     return raw
 
@@ -68,12 +83,21 @@ def _strings(name: str, expr_of: str, raw: object) -> tuple[list[str], list[Any]
         if not isinstance(value, str) or not value:
             raise validation(f"Filters.{name}.Value must be a non-empty string", path=name)
         if comparison not in _POSITIVE + _NEGATIVE:
-            raise validation(f"Filters.{name}.Comparison {str(comparison)[:32]!r} is not supported", path=name)
+            raise validation(
+                f"Filters.{name}.Comparison {str(comparison)[:32]!r} is not supported", path=name
+            )
         if name == "Type":
-            value = (_SEP + value + _SEP) if comparison in ("EQUALS", "NOT_EQUALS") else (
-                _SEP + value if comparison in ("PREFIX", "PREFIX_NOT_EQUALS") else value)
-            comparison = {"EQUALS": "CONTAINS", "PREFIX": "CONTAINS", "NOT_EQUALS": "NOT_CONTAINS",
-                          "PREFIX_NOT_EQUALS": "NOT_CONTAINS"}.get(comparison, comparison)
+            value = (
+                (_SEP + value + _SEP)
+                if comparison in ("EQUALS", "NOT_EQUALS")
+                else (_SEP + value if comparison in ("PREFIX", "PREFIX_NOT_EQUALS") else value)
+            )
+            comparison = {
+                "EQUALS": "CONTAINS",
+                "PREFIX": "CONTAINS",
+                "NOT_EQUALS": "NOT_CONTAINS",
+                "PREFIX_NOT_EQUALS": "NOT_CONTAINS",
+            }.get(comparison, comparison)
         sql, args = _string_cond(expr_of, comparison, value)
         (pos if comparison in _POSITIVE else neg).append(sql)
         (args_pos if comparison in _POSITIVE else args_neg).extend(args)
@@ -97,7 +121,12 @@ def _dates(name: str, column: str, raw: object, now: float) -> tuple[list[str], 
         rng = f.get("DateRange")
         if rng is not None:
             value = rng.get("Value") if isinstance(rng, dict) else None
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0 or rng.get("Unit", "DAYS") != "DAYS":
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < 0
+                or rng.get("Unit", "DAYS") != "DAYS"
+            ):
                 raise validation(f"Filters.{name}.DateRange needs an integer Value and Unit DAYS", path=name)
             cutoff = iso(now - value * 86400)
             older = rng.get("Comparison") == "OLDER_THAN"
@@ -142,7 +171,8 @@ def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
             column = "r.resource_id" if name == "ResourceId" else "r.resource_type"
             p, a = _strings(name, column, raw)
             # A finding matches when one of its resources matches every condition.
-            p = [f"EXISTS (SELECT 1 FROM resources r WHERE r.finding_id = f.id AND {' AND '.join(p)})"]
+            cond = " AND ".join(p)
+            p = [f"EXISTS (SELECT 1 FROM resources r WHERE r.finding_id = f.id AND {cond})"]  # noqa: S608 — fixed column names and ? placeholders only
         elif name in DATE_COLUMNS:
             p, a = _dates(name, f"f.{DATE_COLUMNS[name]}", raw, now)
         elif name in NUMBER_COLUMNS:

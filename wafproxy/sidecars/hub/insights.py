@@ -17,9 +17,14 @@ from wafproxy.sidecars.hub.filters import STRING_COLUMNS, compile_filters
 WAF_BLOCKS = "wafproxy/waf/blocked/"
 _ACTIVE = {"RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}]}
 # Open: active, not resolved or suppressed, and not a passed control (those are good news).
-_OPEN = {**_ACTIVE, "WorkflowStatus": [{"Value": "RESOLVED", "Comparison": "NOT_EQUALS"},
-                                       {"Value": "SUPPRESSED", "Comparison": "NOT_EQUALS"}],
-         "ComplianceStatus": [{"Value": "PASSED", "Comparison": "NOT_EQUALS"}]}
+_OPEN = {
+    **_ACTIVE,
+    "WorkflowStatus": [
+        {"Value": "RESOLVED", "Comparison": "NOT_EQUALS"},
+        {"Value": "SUPPRESSED", "Comparison": "NOT_EQUALS"},
+    ],
+    "ComplianceStatus": [{"Value": "PASSED", "Comparison": "NOT_EQUALS"}],
+}
 _BLOCKS = {**_ACTIVE, "GeneratorId": [{"Value": WAF_BLOCKS, "Comparison": "PREFIX"}]}
 MAX_RESULTS = 100
 
@@ -35,8 +40,12 @@ class Insight:
         return f"arn:aws:securityhub:::insight/wafproxy/managed/{self.slug}"
 
     def to_shape(self) -> dict[str, Any]:
-        return {"InsightArn": self.arn(), "Name": self.name, "Filters": self.filters,
-                "GroupByAttribute": self.group_by}
+        return {
+            "InsightArn": self.arn(),
+            "Name": self.name,
+            "Filters": self.filters,
+            "GroupByAttribute": self.group_by,
+        }
 
 
 MANAGED = (
@@ -66,5 +75,8 @@ def insight_results(hub: Hub, arn: str, limit: int = MAX_RESULTS) -> dict[str, A
         raise validation(f"GroupByAttribute {insight.group_by} is not supported")
     where = compile_filters(insight.filters, hub.clock.now())
     values = hub.store.group_count(column, where, limit)
-    return {"InsightArn": arn, "GroupByAttribute": insight.group_by,
-            "ResultValues": [{"GroupByAttributeValue": v, "Count": n} for v, n in values]}
+    return {
+        "InsightArn": arn,
+        "GroupByAttribute": insight.group_by,
+        "ResultValues": [{"GroupByAttributeValue": v, "Count": n} for v, n in values],
+    }

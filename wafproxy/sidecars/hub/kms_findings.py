@@ -49,8 +49,15 @@ def _key_arn(body: dict[str, Any]) -> str:
 class KmsFindingProducer:
     """``poll(now)`` → findings; call it from the hub's periodic job (blocking file I/O: a thread)."""
 
-    def __init__(self, *, account: str, region: str, audit_path: Path, records: Callable[[], Iterable[Any]],
-                 failed_decrypt_threshold: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        account: str,
+        region: str,
+        audit_path: Path,
+        records: Callable[[], Iterable[Any]],
+        failed_decrypt_threshold: int = 10,
+    ) -> None:
         self.account = account
         self.region = region
         self.audit_path = audit_path
@@ -61,12 +68,31 @@ class KmsFindingProducer:
         self._in_use: dict[str, list[Any]] = {}  # key arn → [count, first, last, error, changed]
         self._pending: set[str] = set()
 
-    def _finding(self, fid: str, label: str, title: str, description: str, resource: dict[str, Any],
-                 now: float, **extra: Any) -> dict[str, Any]:
-        return new_finding(region=self.region, account=self.account, product=PRODUCT, product_name=PRODUCT_NAME,
-                           finding_id=fid, generator=fid.rsplit("/", 1)[0], label=label, title=title,
-                           description=description, resources=[resource], now=now,
-                           types=extra.pop("types", ["Effects/Data Exposure/KMS key misuse"]), **extra)
+    def _finding(
+        self,
+        fid: str,
+        label: str,
+        title: str,
+        description: str,
+        resource: dict[str, Any],
+        now: float,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        return new_finding(
+            region=self.region,
+            account=self.account,
+            product=PRODUCT,
+            product_name=PRODUCT_NAME,
+            finding_id=fid,
+            generator=fid.rsplit("/", 1)[0],
+            label=label,
+            title=title,
+            description=description,
+            resources=[resource],
+            now=now,
+            types=extra.pop("types", ["Effects/Data Exposure/KMS key misuse"]),
+            **extra,
+        )
 
     def poll(self, now: float) -> list[dict[str, Any]]:
         out = self._key_states(now)
@@ -84,17 +110,33 @@ class KmsFindingProducer:
                 continue
             pending_now.add(rec.arn)
             when = iso(rec.deletion_date) if rec.deletion_date else "soon"
-            out.append(self._finding(
-                f"wafproxy/kms/pending-deletion/{rec.key_id}", "HIGH", f"KMS key {rec.key_id} is scheduled for deletion",
-                f"Key {rec.arn} will be deleted on {when}; data encrypted under it (WAF logs, findings, "
-                "application data) becomes unreadable for good.", {"Type": "AwsKmsKey", "Id": rec.arn}, now,
-                Remediation=remediation("Cancel the deletion (CancelKeyDeletion) unless nothing uses the key.")))
+            out.append(
+                self._finding(
+                    f"wafproxy/kms/pending-deletion/{rec.key_id}",
+                    "HIGH",
+                    f"KMS key {rec.key_id} is scheduled for deletion",
+                    f"Key {rec.arn} will be deleted on {when}; data encrypted under it (WAF logs, findings, "
+                    "application data) becomes unreadable for good.",
+                    {"Type": "AwsKmsKey", "Id": rec.arn},
+                    now,
+                    Remediation=remediation(
+                        "Cancel the deletion (CancelKeyDeletion) unless nothing uses the key."
+                    ),
+                )
+            )
         for arn in self._pending - pending_now:  # deletion cancelled (or done): archive the finding
             key_id = arn.rsplit("/", 1)[-1]
-            out.append(self._finding(
-                f"wafproxy/kms/pending-deletion/{key_id}", "INFORMATIONAL", f"KMS key {key_id} is no longer pending deletion",
-                f"Key {arn} is no longer scheduled for deletion.", {"Type": "AwsKmsKey", "Id": arn}, now,
-                RecordState="ARCHIVED"))
+            out.append(
+                self._finding(
+                    f"wafproxy/kms/pending-deletion/{key_id}",
+                    "INFORMATIONAL",
+                    f"KMS key {key_id} is no longer pending deletion",
+                    f"Key {arn} is no longer scheduled for deletion.",
+                    {"Type": "AwsKmsKey", "Id": arn},
+                    now,
+                    RecordState="ARCHIVED",
+                )
+            )
         self._pending = pending_now
         return out
 
@@ -147,12 +189,19 @@ class KmsFindingProducer:
         out = []
         for (principal, window), (count, first, last) in list(self._failed.items()):
             if count >= self.threshold:
-                out.append(self._finding(
-                    f"wafproxy/kms/failed-decrypts/{principal}/{window}", "MEDIUM",
-                    f"{int(count)} failed Decrypt calls by {principal} in 5 min",
-                    f"{principal} made {int(count)} Decrypt calls that failed between {iso(first)} and "
-                    f"{iso(last)}: ciphertexts being probed, or a client using the wrong key or context.",
-                    {"Type": "AwsIamUser", "Id": principal}, now, first_seen=first, last_seen=last))
+                out.append(
+                    self._finding(
+                        f"wafproxy/kms/failed-decrypts/{principal}/{window}",
+                        "MEDIUM",
+                        f"{int(count)} failed Decrypt calls by {principal} in 5 min",
+                        f"{principal} made {int(count)} Decrypt calls that failed between {iso(first)} and "
+                        f"{iso(last)}: ciphertexts being probed, or a client using the wrong key or context.",
+                        {"Type": "AwsIamUser", "Id": principal},
+                        now,
+                        first_seen=first,
+                        last_seen=last,
+                    )
+                )
             if now >= window + WINDOW_SECONDS:
                 del self._failed[(principal, window)]
         return out
@@ -164,12 +213,21 @@ class KmsFindingProducer:
                 continue
             entry[4] = False
             count, first, last, code = entry[0], entry[1], entry[2], entry[3]
-            out.append(self._finding(
-                f"wafproxy/kms/disabled-key-in-use/{arn.rsplit('/', 1)[-1]}", "MEDIUM" if count >= 10 else "LOW",
-                f"Disabled KMS key still in use ({count} refused calls)",
-                f"{count} calls on {arn} were refused with {code} since {iso(first)} (last {iso(last)}): "
-                "something still depends on a key that is disabled or scheduled for deletion.",
-                {"Type": "AwsKmsKey", "Id": arn}, now, first_seen=first, last_seen=last,
-                Remediation=remediation("Find the caller in the KMS audit log and move it to an enabled key, "
-                                        "or re-enable the key.")))
+            out.append(
+                self._finding(
+                    f"wafproxy/kms/disabled-key-in-use/{arn.rsplit('/', 1)[-1]}",
+                    "MEDIUM" if count >= 10 else "LOW",
+                    f"Disabled KMS key still in use ({count} refused calls)",
+                    f"{count} calls on {arn} were refused with {code} since {iso(first)} (last {iso(last)}): "
+                    "something still depends on a key that is disabled or scheduled for deletion.",
+                    {"Type": "AwsKmsKey", "Id": arn},
+                    now,
+                    first_seen=first,
+                    last_seen=last,
+                    Remediation=remediation(
+                        "Find the caller in the KMS audit log and move it to an enabled key, "
+                        "or re-enable the key."
+                    ),
+                )
+            )
         return out

@@ -54,10 +54,19 @@ class HubService:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    def open(cls, *, db_path: str | Path, credentials: CredentialStore, account: str, region: str,
-             policies: Mapping[str, Policy] | None = None, retention_days: int = DEFAULT_RETENTION_DAYS,
-             key_provider: KeyProvider | None = None, kms_key_id: str | None = None,
-             clock: Clock | None = None) -> HubService:
+    def open(
+        cls,
+        *,
+        db_path: str | Path,
+        credentials: CredentialStore,
+        account: str,
+        region: str,
+        policies: Mapping[str, Policy] | None = None,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        key_provider: KeyProvider | None = None,
+        kms_key_id: str | None = None,
+        clock: Clock | None = None,
+    ) -> HubService:
         store = FindingStore(db_path, retention_days=retention_days)
         hub = Hub(store, account=account, region=region, clock=clock)
         audit = AuditLog(Path(str(db_path) + ".audit.log") if str(db_path) != ":memory:" else None)
@@ -69,8 +78,9 @@ class HubService:
         if self.kms_key_id is not None:
             if self.key_provider is None:
                 raise RuntimeError("a hub KMS key needs a key provider")
-            cipher, wrapped = await crypt.unlock(self.key_provider, self.kms_key_id,
-                                                 self.hub.store.meta("wrapped_data_key"))
+            cipher, wrapped = await crypt.unlock(
+                self.key_provider, self.kms_key_id, self.hub.store.meta("wrapped_data_key")
+            )
             self.hub.store.use_cipher(cipher)
             self.hub.store.set_meta("wrapped_data_key", wrapped)
         for job in self.periodic:
@@ -100,14 +110,18 @@ class HubService:
 def mount(service: HubService, admin_app: ASGIApp) -> ASGIApp:
     """``admin_app`` with the Security Hub API and the console in front, and the hub's lifespan."""
 
-    async def app(scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]) -> None:
+    async def app(
+        scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]
+    ) -> None:
         if scope["type"] == "lifespan":
             await admin_app(scope, _lifespan_receive(service, receive), send)
             return
         path = scope.get("path", "")
         if scope["type"] == "http" and path.startswith(API_PREFIXES):
             await service.api.app(scope, receive, send)
-        elif service.console is not None and (path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")):
+        elif service.console is not None and (
+            path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
+        ):
             await service.console(scope, receive, send)
         else:
             await admin_app(scope, receive, send)

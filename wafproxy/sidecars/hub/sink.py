@@ -65,7 +65,7 @@ class HubFindingSink:
                 fid = get(f, "Arn") or get(f, "findingArn") or get(f, "Id") or f"#{i}"
                 self._fail(ImportFailure(str(fid)[:512], "InvalidInput", str(exc)[:1024]))
         for start in range(0, len(converted), BATCH):
-            ok, failed = await asyncio.to_thread(self.hub.import_findings, converted[start:start + BATCH])
+            ok, failed = await asyncio.to_thread(self.hub.import_findings, converted[start : start + BATCH])
             self.imported += ok
             for failure in failed:
                 self._fail(failure)

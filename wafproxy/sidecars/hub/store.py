@@ -43,12 +43,29 @@ CREATE INDEX IF NOT EXISTS f_generator ON findings (generator_id);
 CREATE INDEX IF NOT EXISTS r_finding ON resources (finding_id);
 CREATE INDEX IF NOT EXISTS r_resource ON resources (resource_id, finding_id);
 """
-_COLUMNS = ("id", "product_arn", "product_name", "generator_id", "account", "region", "types",
-            "severity_label", "severity_normalized", "workflow_status", "record_state",
-            "compliance_status", "created_at", "updated_at", "first_observed_at", "last_observed_at",
-            "sealed", "body")
-_UPSERT = (f"INSERT OR REPLACE INTO findings ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+_COLUMNS = (
+    "id",
+    "product_arn",
+    "product_name",
+    "generator_id",
+    "account",
+    "region",
+    "types",
+    "severity_label",
+    "severity_normalized",
+    "workflow_status",
+    "record_state",
+    "compliance_status",
+    "created_at",
+    "updated_at",
+    "first_observed_at",
+    "last_observed_at",
+    "sealed",
+    "body",
+)
+_UPSERT = (
+    f"INSERT OR REPLACE INTO findings ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"  # noqa: S608 — fixed column names and ? placeholders only
+)
 DEFAULT_RETENTION_DAYS = 90
 MAX_PAGE = 100
 
@@ -113,12 +130,26 @@ class FindingStore:
         sealed = self.cipher is not None
         if self.cipher is not None:
             body = self.cipher.seal(f["Id"], body)
-        return (f["Id"], f["ProductArn"], f["ProductName"], f["GeneratorId"], f["AwsAccountId"],
-                str(f.get("Region", "")), types_column(f["Types"]), f["Severity"]["Label"],
-                f["Severity"]["Normalized"], f["Workflow"]["Status"], f["RecordState"],
-                (f.get("Compliance") or {}).get("Status") or "", f["CreatedAt"], f["UpdatedAt"],
-                f.get("FirstObservedAt") or f["CreatedAt"], f.get("LastObservedAt") or f["UpdatedAt"],
-                int(sealed), body)
+        return (
+            f["Id"],
+            f["ProductArn"],
+            f["ProductName"],
+            f["GeneratorId"],
+            f["AwsAccountId"],
+            str(f.get("Region", "")),
+            types_column(f["Types"]),
+            f["Severity"]["Label"],
+            f["Severity"]["Normalized"],
+            f["Workflow"]["Status"],
+            f["RecordState"],
+            (f.get("Compliance") or {}).get("Status") or "",
+            f["CreatedAt"],
+            f["UpdatedAt"],
+            f.get("FirstObservedAt") or f["CreatedAt"],
+            f.get("LastObservedAt") or f["UpdatedAt"],
+            int(sealed),
+            body,
+        )
 
     def _body(self, finding_id: str, sealed: int, body: bytes) -> dict[str, Any]:
         if sealed:
@@ -133,10 +164,12 @@ class FindingStore:
         out: dict[str, dict[str, Any]] = {}
         with self._lock:
             for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
+                chunk = wanted[start : start + 500]
                 marks = ", ".join("?" for _ in chunk)
                 for fid, sealed, body in self._db.execute(
-                        f"SELECT id, sealed, body FROM findings WHERE id IN ({marks})", chunk):
+                    f"SELECT id, sealed, body FROM findings WHERE id IN ({marks})",  # noqa: S608 — fixed column names and ? placeholders only
+                    chunk,
+                ):
                     out[fid] = self._body(fid, sealed, body)
         return out
 
@@ -157,30 +190,45 @@ class FindingStore:
         return list(current)
 
     # ---- queries ------------------------------------------------------------------------------------
-    def query(self, where: Where, *, sort: list[tuple[str, bool]] | None = None, offset: int = 0,
-              limit: int = MAX_PAGE) -> list[dict[str, Any]]:
+    def query(
+        self,
+        where: Where,
+        *,
+        sort: list[tuple[str, bool]] | None = None,
+        offset: int = 0,
+        limit: int = MAX_PAGE,
+    ) -> list[dict[str, Any]]:
         """One page; ``sort`` is [(ASFF attribute, descending)] from ``filters.SORTABLE``."""
         order = ", ".join(f"f.{SORTABLE[k]} {'DESC' if desc else 'ASC'}" for k, desc in (sort or []))
         order = (order + ", " if order else "") + "f.updated_at DESC, f.id ASC"
-        sql = (f"SELECT f.id, f.sealed, f.body FROM findings f WHERE {where.sql} "
-               f"ORDER BY {order} LIMIT ? OFFSET ?")
+        sql = (
+            f"SELECT f.id, f.sealed, f.body FROM findings f WHERE {where.sql} "  # noqa: S608 — fixed column names and ? placeholders only
+            f"ORDER BY {order} LIMIT ? OFFSET ?"
+        )
         with self._lock:
             rows = self._db.execute(sql, (*where.args, limit, offset)).fetchall()
             return [self._body(fid, sealed, body) for fid, sealed, body in rows]
 
     def count(self, where: Where) -> int:
         with self._lock:
-            (n,) = self._db.execute(f"SELECT count(*) FROM findings f WHERE {where.sql}", where.args).fetchone()
+            (n,) = self._db.execute(
+                f"SELECT count(*) FROM findings f WHERE {where.sql}",  # noqa: S608 — fixed column names and ? placeholders only
+                where.args,
+            ).fetchone()
         return int(n)
 
     def group_count(self, column: str, where: Where, limit: int = 10) -> list[tuple[str, int]]:
         """``GetInsightResults``: findings per value of ``column`` (an indexed column, or resource id)."""
         if column == "resource_id":
-            sql = (f"SELECT r.resource_id, count(DISTINCT f.id) n FROM findings f JOIN resources r "
-                   f"ON r.finding_id = f.id WHERE {where.sql} GROUP BY r.resource_id ORDER BY n DESC LIMIT ?")
+            sql = (
+                f"SELECT r.resource_id, count(DISTINCT f.id) n FROM findings f JOIN resources r "  # noqa: S608 — fixed column names and ? placeholders only
+                f"ON r.finding_id = f.id WHERE {where.sql} GROUP BY r.resource_id ORDER BY n DESC LIMIT ?"
+            )
         else:
-            sql = (f"SELECT f.{column}, count(*) n FROM findings f WHERE {where.sql} "
-                   f"GROUP BY f.{column} ORDER BY n DESC LIMIT ?")
+            sql = (
+                f"SELECT f.{column}, count(*) n FROM findings f WHERE {where.sql} "  # noqa: S608 — fixed column names and ? placeholders only
+                f"GROUP BY f.{column} ORDER BY n DESC LIMIT ?"
+            )
         with self._lock:
             return [(str(v), int(n)) for v, n in self._db.execute(sql, (*where.args, limit))]
 
@@ -188,8 +236,10 @@ class FindingStore:
         """Drop findings not updated within the retention; returns how many."""
         cutoff = iso(now - self.retention_days * 86400)
         with self._tx() as db:
-            db.execute("DELETE FROM resources WHERE finding_id IN (SELECT id FROM findings WHERE updated_at < ?)",
-                       (cutoff,))
+            db.execute(
+                "DELETE FROM resources WHERE finding_id IN (SELECT id FROM findings WHERE updated_at < ?)",
+                (cutoff,),
+            )
             n = db.execute("DELETE FROM findings WHERE updated_at < ?", (cutoff,)).rowcount
         return int(n)
 

@@ -83,7 +83,9 @@ class TrafficStats:
             if action in ("BLOCK", "RATE_LIMITED"):
                 self.blocked_rules.add(d.terminating_rule_id)
                 self.blocked_ips.add(event.request.client_ip)
-                country = next((lb[len(_COUNTRY_LABEL):] for lb in d.labels if lb.startswith(_COUNTRY_LABEL)), "")
+                country = next(
+                    (lb[len(_COUNTRY_LABEL) :] for lb in d.labels if lb.startswith(_COUNTRY_LABEL)), ""
+                )
                 self.blocked_countries.add(country or "unknown")
 
     def series(self, now: float, seconds: int = 120) -> dict[str, Any]:
@@ -93,14 +95,22 @@ class TrafficStats:
         with self._lock:
             known = {s: dict(c) for s, c in self._seconds if s >= start}
         rows = [known.get(s, dict.fromkeys(ACTIONS, 0)) for s in range(start, end + 1)]
-        return {"start": start, "end": end, "actions": list(ACTIONS),
-                "counts": {a: [r[a] for r in rows] for a in ACTIONS}}
+        return {
+            "start": start,
+            "end": end,
+            "actions": list(ACTIONS),
+            "counts": {a: [r[a] for r in rows] for a in ACTIONS},
+        }
 
     def top(self, n: int = 10) -> dict[str, Any]:
         with self._lock:
-            return {"rules": self.blocked_rules.top(n), "ips": self.blocked_ips.top(n),
-                    "countries": self.blocked_countries.top(n), "total": self.total,
-                    "dropped_ips": self.blocked_ips.dropped}
+            return {
+                "rules": self.blocked_rules.top(n),
+                "ips": self.blocked_ips.top(n),
+                "countries": self.blocked_countries.top(n),
+                "total": self.total,
+                "dropped_ips": self.blocked_ips.dropped,
+            }
 
     def hits(self) -> dict[str, int]:
         with self._lock:

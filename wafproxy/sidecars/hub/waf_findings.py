@@ -106,18 +106,34 @@ class WafFindingProducer:
     def _block_finding(self, rule: str, ip: str, window: int, entry: list[Any], now: float) -> dict[str, Any]:
         count, first, last, acl = entry[0], entry[1], entry[2], entry[3]
         return new_finding(
-            region=self.region, account=self.account, product=PRODUCT, product_name=PRODUCT_NAME,
-            finding_id=f"wafproxy/waf/blocked/{rule}/{ip}/{window}", generator=BLOCK_GENERATOR + rule,
-            types=["TTPs/Initial Access/Blocked web requests"], label=_label(count),
+            region=self.region,
+            account=self.account,
+            product=PRODUCT,
+            product_name=PRODUCT_NAME,
+            finding_id=f"wafproxy/waf/blocked/{rule}/{ip}/{window}",
+            generator=BLOCK_GENERATOR + rule,
+            types=["TTPs/Initial Access/Blocked web requests"],
+            label=_label(count),
             title=f"Rule {rule} blocked {count} requests from {ip} in 5 min",
-            description=(f"Web ACL {acl}: rule {rule} blocked {count} requests from {ip} between "
-                         f"{int(first)} and {int(last)} (epoch seconds); the window starts at {window}."),
+            description=(
+                f"Web ACL {acl}: rule {rule} blocked {count} requests from {ip} between "
+                f"{int(first)} and {int(last)} (epoch seconds); the window starts at {window}."
+            ),
             resources=[{"Type": "Other", "Id": ip, "Details": {"Other": {"WebAcl": acl, "Rule": rule}}}],
-            now=now, first_seen=first, last_seen=last,
-            ProductFields={"wafproxy/rule": rule, "wafproxy/ip": ip, "wafproxy/webAcl": acl,
-                           "wafproxy/blocked": str(count), "wafproxy/windowStart": str(window)},
-            Remediation=remediation(f"If {ip} is hostile, add it to a blocking IP set; if the requests "
-                                    f"are legitimate, review rule {rule} for false positives."),
+            now=now,
+            first_seen=first,
+            last_seen=last,
+            ProductFields={
+                "wafproxy/rule": rule,
+                "wafproxy/ip": ip,
+                "wafproxy/webAcl": acl,
+                "wafproxy/blocked": str(count),
+                "wafproxy/windowStart": str(window),
+            },
+            Remediation=remediation(
+                f"If {ip} is hostile, add it to a blocking IP set; if the requests "
+                f"are legitimate, review rule {rule} for false positives."
+            ),
         )
 
     def _jumps(self, now: float) -> list[dict[str, Any]]:
@@ -138,18 +154,32 @@ class WafFindingProducer:
             if len(self._reported_jumps) > 4 * cfg.max_groups:
                 self._reported_jumps.clear()
             self._reported_jumps.add((group, minute))
-            out.append(new_finding(
-                region=self.region, account=self.account, product=PRODUCT, product_name=PRODUCT_NAME,
-                finding_id=f"wafproxy/waf/block-rate/{group}/{minute * 60}", generator=RATE_GENERATOR + group,
-                types=["Unusual Behaviors/Application/Block rate jump"], label="MEDIUM",
-                title=f"{group} block rate jumped to {blocks}/min (baseline {baseline:.1f}/min)",
-                description=(f"Managed rule group {group} blocked {blocks} requests in the minute starting "
-                             f"{minute * 60} (epoch), {blocks / max(baseline, 1.0):.1f}x the mean of the "
-                             f"{len(before)} minutes before ({baseline:.1f}/min): an attack started, or a "
-                             "deployment made legitimate traffic look like one."),
-                resources=[{"Type": "Other", "Id": f"rule-group:{group}"}],
-                now=now, first_seen=minute * 60.0, last_seen=minute * 60.0 + 59,
-                ProductFields={"wafproxy/rule": group, "wafproxy/blocksPerMinute": str(blocks),
-                               "wafproxy/baselinePerMinute": f"{baseline:.1f}"},
-            ))
+            out.append(
+                new_finding(
+                    region=self.region,
+                    account=self.account,
+                    product=PRODUCT,
+                    product_name=PRODUCT_NAME,
+                    finding_id=f"wafproxy/waf/block-rate/{group}/{minute * 60}",
+                    generator=RATE_GENERATOR + group,
+                    types=["Unusual Behaviors/Application/Block rate jump"],
+                    label="MEDIUM",
+                    title=f"{group} block rate jumped to {blocks}/min (baseline {baseline:.1f}/min)",
+                    description=(
+                        f"Managed rule group {group} blocked {blocks} requests in the minute starting "
+                        f"{minute * 60} (epoch), {blocks / max(baseline, 1.0):.1f}x the mean of the "
+                        f"{len(before)} minutes before ({baseline:.1f}/min): an attack started, or a "
+                        "deployment made legitimate traffic look like one."
+                    ),
+                    resources=[{"Type": "Other", "Id": f"rule-group:{group}"}],
+                    now=now,
+                    first_seen=minute * 60.0,
+                    last_seen=minute * 60.0 + 59,
+                    ProductFields={
+                        "wafproxy/rule": group,
+                        "wafproxy/blocksPerMinute": str(blocks),
+                        "wafproxy/baselinePerMinute": f"{baseline:.1f}",
+                    },
+                )
+            )
         return out

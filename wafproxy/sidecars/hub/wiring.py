@@ -44,8 +44,11 @@ def key_provider(settings: Settings, kms_service: Any) -> KeyProvider | None:
         from botocore.config import Config  # type: ignore[import-untyped]
 
         client = boto3.session.Session().client(
-            "kms", endpoint_url=settings.kms_endpoint, region_name=settings.region,
-            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+            "kms",
+            endpoint_url=settings.kms_endpoint,
+            region_name=settings.region,
+            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}),
+        )
         return BotoKeyProvider(client)
     if kms_service is None:
         raise RuntimeError("--hub-kms-key needs --kms-listen or --kms-endpoint")
@@ -55,22 +58,39 @@ def key_provider(settings: Settings, kms_service: Any) -> KeyProvider | None:
 def _inputs(settings: Settings, plane: Any, kms_service: Any, service: HubService, db: Path) -> ControlInputs:
     acl = plane.store.web_acl
     return ControlInputs(
-        web_acl=acl.document, web_acl_arn=acl.arn, waf_log=settings.waf_log, waf_log_kms_key=settings.waf_log_kms_key,
-        logging_config=plane.store.logging_config, admin_authenticated=settings.credentials is not None,
-        admin_host=settings.admin_listen.host, data_tls=settings.tls_cert is not None, data_host=settings.listen.host,
-        upstreams=tuple(u.url for u in settings.upstreams), upstream_verify=not settings.upstream_insecure_skip_verify,
+        web_acl=acl.document,
+        web_acl_arn=acl.arn,
+        waf_log=settings.waf_log,
+        waf_log_kms_key=settings.waf_log_kms_key,
+        logging_config=plane.store.logging_config,
+        admin_authenticated=settings.credentials is not None,
+        admin_host=settings.admin_listen.host,
+        data_tls=settings.tls_cert is not None,
+        data_host=settings.listen.host,
+        upstreams=tuple(u.url for u in settings.upstreams),
+        upstream_verify=not settings.upstream_insecure_skip_verify,
         kms_keys=tuple(kms_service.core.records.values()) if kms_service is not None else None,
-        hub_encrypted=service.hub.store.cipher is not None, hub_db=str(db))
+        hub_encrypted=service.hub.store.cipher is not None,
+        hub_db=str(db),
+    )
 
 
-def build_hub(settings: Settings, plane: Any, *, dispatcher: Any = None, kms_service: Any = None) -> HubService:
+def build_hub(
+    settings: Settings, plane: Any, *, dispatcher: Any = None, kms_service: Any = None
+) -> HubService:
     from wafproxy.control.store import META_DIR
 
     db = settings.hub_db or plane.store.root / META_DIR / "hub.sqlite3"
     service = HubService.open(
-        db_path=db, credentials=plane.credentials, account=settings.account_id, region=settings.region,
-        policies=plane.policies, retention_days=settings.hub_retention_days,
-        key_provider=key_provider(settings, kms_service), kms_key_id=settings.hub_kms_key)
+        db_path=db,
+        credentials=plane.credentials,
+        account=settings.account_id,
+        region=settings.region,
+        policies=plane.policies,
+        retention_days=settings.hub_retention_days,
+        key_provider=key_provider(settings, kms_service),
+        kms_key_id=settings.hub_kms_key,
+    )
     hub = service.hub
     hub.on_import.append(Correlator(hub))
     service.sink = HubFindingSink(hub)
@@ -88,9 +108,12 @@ def build_hub(settings: Settings, plane: Any, *, dispatcher: Any = None, kms_ser
 
         service.periodic.append(Periodic("waf", WAF_DRAIN_SECONDS, drain_waf))
     if kms_service is not None:
-        kms = KmsFindingProducer(account=settings.account_id, region=settings.region,
-                                 audit_path=Path(kms_service.audit.path),
-                                 records=lambda: list(kms_service.core.records.values()))
+        kms = KmsFindingProducer(
+            account=settings.account_id,
+            region=settings.region,
+            audit_path=Path(kms_service.audit.path),
+            records=lambda: list(kms_service.core.records.values()),
+        )
 
         async def poll_kms() -> None:
             findings = await asyncio.to_thread(kms.poll, hub.clock.now())
@@ -108,7 +131,16 @@ def build_hub(settings: Settings, plane: Any, *, dispatcher: Any = None, kms_ser
 
     service.periodic.append(Periodic("controls", CONTROLS_SECONDS, run_controls))
     service.periodic.append(Periodic("purge", PURGE_SECONDS, purge))
-    service.console = create_console(ConsoleDeps(
-        hub, plane.credentials, plane.policies, traffic=traffic, controls=runner, plane=plane,
-        secure_cookies=False, audit=service.api.audit))
+    service.console = create_console(
+        ConsoleDeps(
+            hub,
+            plane.credentials,
+            plane.policies,
+            traffic=traffic,
+            controls=runner,
+            plane=plane,
+            secure_cookies=False,
+            audit=service.api.audit,
+        )
+    )
     return service

@@ -61,13 +61,20 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 
 def _signin_page(error: str = "") -> str:
-    return page("Sign in", error_box(error) + (
-        '<form class="signin" method="post" action="/console/signin">'
-        '<label for="akid">Access key ID</label><input id="akid" name="access_key_id" autocomplete="username" '
-        'required maxlength="128"><label for="secret">Secret access key</label><input id="secret" '
-        'name="secret_access_key" type="password" autocomplete="current-password" required maxlength="256">'
-        '<button type="submit">Sign in</button></form>'
-        '<p>Use a key pair from the credentials file the admin APIs use.</p>'))
+    return page(
+        "Sign in",
+        error_box(error)
+        + (
+            '<form class="signin" method="post" action="/console/signin">'
+            '<label for="akid">Access key ID</label>'
+            '<input id="akid" name="access_key_id" autocomplete="username" '
+            'required maxlength="128"><label for="secret">Secret access key</label><input id="secret" '
+            'name="secret_access_key" type="password" autocomplete="current-password" '
+            'required maxlength="256">'
+            '<button type="submit">Sign in</button></form>'
+            "<p>Use a key pair from the credentials file the admin APIs use.</p>"
+        ),
+    )
 
 
 def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
@@ -82,8 +89,11 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
         return sessions.get(request.cookies.get(COOKIE), clock.time())
 
     def origin_ok(request: Request) -> bool:
-        return same_origin({k.lower(): v for k, v in request.headers.items()}, request.url.scheme,
-                           request.headers.get("host", ""))
+        return same_origin(
+            {k.lower(): v for k, v in request.headers.items()},
+            request.url.scheme,
+            request.headers.get("host", ""),
+        )
 
     def view(render: Any, title: str, current: str, operation: str = "GetFindings") -> Any:
         async def handler(request: Request) -> Response:
@@ -95,7 +105,9 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
             except AwsError as exc:
                 return _html(page(title, error_box(exc.message)), 403)
             body = render(request, session)
-            return _html(page(title, body, current=current, csrf=session.csrf, principal=session.principal.name))
+            return _html(
+                page(title, body, current=current, csrf=session.csrf, principal=session.principal.name)
+            )
 
         return handler
 
@@ -103,13 +115,17 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
         async def handler(request: Request) -> Response:
             session = session_of(request)
             if session is None or not origin_ok(request):
-                return _html(page("Refused", error_box("Refused: sign in, from this console's own pages.")), 403)
+                return _html(
+                    page("Refused", error_box("Refused: sign in, from this console's own pages.")), 403
+                )
             try:
                 form = await _form(request)
             except ValueError as exc:
                 return _html(page("Refused", error_box(str(exc))), 400)
             if not csrf_ok(session, (form.get("csrf") or [None])[0]):
-                return _html(page("Refused", error_box("Refused: the form's CSRF token is missing or stale.")), 403)
+                return _html(
+                    page("Refused", error_box("Refused: the form's CSRF token is missing or stale.")), 403
+                )
             result: Response = await act(request, session, form)
             return result
 
@@ -128,8 +144,11 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
             form = await _form(request)
         except ValueError as exc:
             return _html(_signin_page(str(exc)), 400)
-        principal = check_secret(deps.credentials, (form.get("access_key_id") or [""])[0],
-                                 (form.get("secret_access_key") or [""])[0])
+        principal = check_secret(
+            deps.credentials,
+            (form.get("access_key_id") or [""])[0],
+            (form.get("secret_access_key") or [""])[0],
+        )
         if principal is None:
             sessions.failed(_client(request), now)
             return _html(_signin_page("Unknown access key ID or wrong secret."), 401)
@@ -157,13 +176,23 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
         except (AwsError, pages_findings.FormError) as exc:
             text = exc.message if isinstance(exc, AwsError) else str(exc)
             query = {k: v for k, v in request.query_params.items()}
-            return _html(page("Findings", pages_findings.render(deps, query, session.csrf) + error_box(text),
-                              current="/console/findings", csrf=session.csrf, principal=session.principal.name), 400)
+            return _html(
+                page(
+                    "Findings",
+                    pages_findings.render(deps, query, session.csrf) + error_box(text),
+                    current="/console/findings",
+                    csrf=session.csrf,
+                    principal=session.principal.name,
+                ),
+                400,
+            )
         if "Note" in changes:
             changes["Note"]["UpdatedBy"] = session.principal.arn
         done = deps.hub.update(ids, changes, session.principal.arn)
         if deps.audit is not None:
-            deps.audit.record(session.principal.arn, "BatchUpdateFindings", deps.hub.arn, "ok", f"console: {len(done)}")
+            deps.audit.record(
+                session.principal.arn, "BatchUpdateFindings", deps.hub.arn, "ok", f"console: {len(done)}"
+            )
         sep = "&" if "?" in back else "?"
         return _redirect(f"{back}{sep}updated={len(done)}")
 
@@ -194,13 +223,21 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
             if posted:
                 form = posted[1]
                 text = (form.get("addresses") or [""])[0]
-                addresses = pages_config.parse_addresses(text, str(res.document.get("IPAddressVersion", "IPV4")))
+                addresses = pages_config.parse_addresses(
+                    text, str(res.document.get("IPAddressVersion", "IPV4"))
+                )
                 uctx = deps.context(session.principal, "UpdateIPSet", _client(request))
                 try:
-                    await ip_ops["UpdateIPSet"](uctx, Params({**base, "Addresses": addresses,
-                                                              "LockToken": (form.get("lock_token") or [""])[0]}))
+                    await ip_ops["UpdateIPSet"](
+                        uctx,
+                        Params(
+                            {**base, "Addresses": addresses, "LockToken": (form.get("lock_token") or [""])[0]}
+                        ),
+                    )
                 except AwsError as exc:
-                    deps.plane.audit.record(session.principal.arn, "UpdateIPSet", res.arn, exc.code, "console")
+                    deps.plane.audit.record(
+                        session.principal.arn, "UpdateIPSet", res.arn, exc.code, "console"
+                    )
                     raise
                 deps.plane.audit.record(session.principal.arn, "UpdateIPSet", res.arn, "ok", "console")
                 message, text = f"Saved {len(addresses)} address(es).", None
@@ -209,10 +246,23 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
             error = exc.message if isinstance(exc, AwsError) else str(exc)
             if isinstance(exc, AwsError) and "OptimisticLock" in exc.code:
                 error += " Someone changed it since you loaded it: reload the page, then edit again."
-            got = {"IPSet": res.document, "LockToken": (posted[1].get("lock_token") or [""])[0] if posted else ""}
-        body = pages_config.ipset_form(name, got["IPSet"], got["LockToken"], session.csrf, error, message, text)
-        return _html(page(f"IP set {name}", body, current="/console/ipsets", csrf=session.csrf,
-                          principal=session.principal.name), 400 if error else 200)
+            got = {
+                "IPSet": res.document,
+                "LockToken": (posted[1].get("lock_token") or [""])[0] if posted else "",
+            }
+        body = pages_config.ipset_form(
+            name, got["IPSet"], got["LockToken"], session.csrf, error, message, text
+        )
+        return _html(
+            page(
+                f"IP set {name}",
+                body,
+                current="/console/ipsets",
+                csrf=session.csrf,
+                principal=session.principal.name,
+            ),
+            400 if error else 200,
+        )
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -224,22 +274,37 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
     async def root_redirect(request: Request) -> Response:
         return _redirect("/console")
 
-    return Starlette(routes=[
-        Route("/console", view(lambda r, s: pages_dashboard.render(deps, clock.time()), "Dashboard", "/console")),
-        Route("/console/", root_redirect),
-        Route("/console/signin", signin_page, methods=["GET"]),
-        Route("/console/signin", signin, methods=["POST"]),
-        Route("/console/signout", change(signout), methods=["POST"]),
-        Route("/console/api/traffic", traffic),
-        Route("/console/findings", view(render_findings, "Findings", "/console/findings")),
-        Route("/console/findings/update", change(update_findings), methods=["POST"]),
-        Route("/console/controls", view(lambda r, s: pages_config.controls(deps), "Controls", "/console/controls")),
-        Route("/console/acl", view(lambda r, s: pages_config.acl(deps), "Web ACL", "/console/acl")),
-        Route("/console/ipsets", view(lambda r, s: pages_config.ipsets(deps), "IP sets", "/console/ipsets")),
-        Route("/console/ipsets/{name}", ipset_page, methods=["GET"]),
-        Route("/console/ipsets/{name}", change(ipset_save), methods=["POST"]),
-        Route("/console/samples", view(lambda r, s: pages_config.samples(deps, dict(r.query_params), clock.time()),
-                                       "Sampled requests", "")),
-        Route("/console/static/{name}", static),
-    ])
-
+    return Starlette(
+        routes=[
+            Route(
+                "/console",
+                view(lambda r, s: pages_dashboard.render(deps, clock.time()), "Dashboard", "/console"),
+            ),
+            Route("/console/", root_redirect),
+            Route("/console/signin", signin_page, methods=["GET"]),
+            Route("/console/signin", signin, methods=["POST"]),
+            Route("/console/signout", change(signout), methods=["POST"]),
+            Route("/console/api/traffic", traffic),
+            Route("/console/findings", view(render_findings, "Findings", "/console/findings")),
+            Route("/console/findings/update", change(update_findings), methods=["POST"]),
+            Route(
+                "/console/controls",
+                view(lambda r, s: pages_config.controls(deps), "Controls", "/console/controls"),
+            ),
+            Route("/console/acl", view(lambda r, s: pages_config.acl(deps), "Web ACL", "/console/acl")),
+            Route(
+                "/console/ipsets", view(lambda r, s: pages_config.ipsets(deps), "IP sets", "/console/ipsets")
+            ),
+            Route("/console/ipsets/{name}", ipset_page, methods=["GET"]),
+            Route("/console/ipsets/{name}", change(ipset_save), methods=["POST"]),
+            Route(
+                "/console/samples",
+                view(
+                    lambda r, s: pages_config.samples(deps, dict(r.query_params), clock.time()),
+                    "Sampled requests",
+                    "",
+                ),
+            ),
+            Route("/console/static/{name}", static),
+        ]
+    )

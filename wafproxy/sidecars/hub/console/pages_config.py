@@ -24,13 +24,27 @@ def controls(deps: ConsoleDeps) -> str:
     passed, rated = score(results)
     pct = f"{100 * passed // rated}%" if rated else "n/a"
     order = {"FAILED": 0, "NOT_AVAILABLE": 1, "PASSED": 2}
-    rows = [[esc(r.control_id), esc(r.title), badge(r.status), badge(r.severity) if r.status == "FAILED" else "",
-             esc(", ".join(r.resources) if r.status == "FAILED" else r.reason), esc(r.fix if r.status == "FAILED" else "")]
-            for r in sorted(results, key=lambda r: (order[r.status], r.control_id))]
-    return (f'<p class="score"><b>{esc(pct)}</b> security score: {passed} of {rated} enabled controls passed '
-            f'(controls without data count for neither).</p>'
-            + table("Controls, failing first", ["Control", "Checks", "Status", "Severity", "Failing resource / why",
-                                                "Fix"], rows, table_id="controls"))
+    rows = [
+        [
+            esc(r.control_id),
+            esc(r.title),
+            badge(r.status),
+            badge(r.severity) if r.status == "FAILED" else "",
+            esc(", ".join(r.resources) if r.status == "FAILED" else r.reason),
+            esc(r.fix if r.status == "FAILED" else ""),
+        ]
+        for r in sorted(results, key=lambda r: (order[r.status], r.control_id))
+    ]
+    return (
+        f'<p class="score"><b>{esc(pct)}</b> security score: {passed} of {rated} enabled controls passed '
+        f"(controls without data count for neither).</p>"
+        + table(
+            "Controls, failing first",
+            ["Control", "Checks", "Status", "Severity", "Failing resource / why", "Fix"],
+            rows,
+            table_id="controls",
+        )
+    )
 
 
 def _statement_summary(statement: Mapping[str, Any]) -> str:
@@ -39,7 +53,8 @@ def _statement_summary(statement: Mapping[str, Any]) -> str:
     if kind == "ManagedRuleGroupStatement":
         return f"managed group {inner.get('Name', '')}"
     if kind == "RateBasedStatement":
-        return f"rate limit {inner.get('Limit')} / {inner.get('EvaluationWindowSec', 300)} s per {inner.get('AggregateKeyType')}"
+        window = inner.get("EvaluationWindowSec", 300)
+        return f"rate limit {inner.get('Limit')} / {window} s per {inner.get('AggregateKeyType')}"
     if kind in ("AndStatement", "OrStatement"):
         parts = [next(iter(s), "?").replace("Statement", "") for s in inner.get("Statements", [])]
         return f"{'all' if kind == 'AndStatement' else 'any'} of {', '.join(parts)}"
@@ -54,36 +69,67 @@ def acl(deps: ConsoleDeps) -> str:
     rows = []
     for rule in sorted(doc.get("Rules") or [], key=lambda r: r.get("Priority", 0)):
         name = str(rule.get("Name"))
-        action = next(iter(rule.get("Action") or {}), None) or "override: " + next(iter(rule.get("OverrideAction") or {}), "-")
-        rows.append([esc(rule.get("Priority")), f'<a href="{url("/console/samples", rule=name)}">{esc(name)}</a>',
-                     esc(action), esc(_statement_summary(rule.get("Statement") or {})), esc(hits.get(name, 0))])
+        action = next(iter(rule.get("Action") or {}), None) or "override: " + next(
+            iter(rule.get("OverrideAction") or {}), "-"
+        )
+        rows.append(
+            [
+                esc(rule.get("Priority")),
+                f'<a href="{url("/console/samples", rule=name)}">{esc(name)}</a>',
+                esc(action),
+                esc(_statement_summary(rule.get("Statement") or {})),
+                esc(hits.get(name, 0)),
+            ]
+        )
     default = next(iter(doc.get("DefaultAction") or {}), "?")
-    return (f'<p>Web ACL <b>{esc(doc.get("Name"))}</b>, default action <b>{esc(default)}</b>. '
-            'Hits count matches since this process started.</p>'
-            + table("Rules in evaluation order", ["Priority", "Rule", "Action", "Inspects", "Hits"], rows,
-                    table_id="acl-rules"))
+    return (
+        f"<p>Web ACL <b>{esc(doc.get('Name'))}</b>, default action <b>{esc(default)}</b>. "
+        "Hits count matches since this process started.</p>"
+        + table(
+            "Rules in evaluation order",
+            ["Priority", "Rule", "Action", "Inspects", "Hits"],
+            rows,
+            table_id="acl-rules",
+        )
+    )
 
 
 def ipsets(deps: ConsoleDeps) -> str:
     if deps.plane is None:
         return "<p>No control plane: start with --credentials to manage IP sets here.</p>"
-    rows = [[f'<a href="{url("/console/ipsets/" + r.name)}">{esc(r.name)}</a>',
-             esc(r.document.get("IPAddressVersion", "")), esc(len(r.document.get("Addresses") or [])),
-             esc(r.document.get("Description", ""))] for r in deps.plane.store.all("ipset")]
+    rows = [
+        [
+            f'<a href="{url("/console/ipsets/" + r.name)}">{esc(r.name)}</a>',
+            esc(r.document.get("IPAddressVersion", "")),
+            esc(len(r.document.get("Addresses") or [])),
+            esc(r.document.get("Description", "")),
+        ]
+        for r in deps.plane.store.all("ipset")
+    ]
     return table("IP sets", ["Name", "Version", "Addresses", "Description"], rows, table_id="ipsets")
 
 
-def ipset_form(name: str, shape: Mapping[str, Any], lock_token: str, csrf: str, error: str = "",
-               message: str = "", addresses: str | None = None) -> str:
+def ipset_form(
+    name: str,
+    shape: Mapping[str, Any],
+    lock_token: str,
+    csrf: str,
+    error: str = "",
+    message: str = "",
+    addresses: str | None = None,
+) -> str:
     text = addresses if addresses is not None else "\n".join(shape.get("Addresses") or [])
-    return (error_box(error) + (f'<p class="ok" role="status">{esc(message)}</p>' if message else "")
-            + f'<p>{esc(shape.get("IPAddressVersion", ""))} · {esc(shape.get("ARN", ""))}</p>'
-            f'<form method="post" action="{url("/console/ipsets/" + name)}">{csrf_field(csrf)}'
-            f'<input type="hidden" name="lock_token" value="{esc(lock_token)}">'
-            f'<label for="addresses">Addresses (one CIDR per line)</label>'
-            f'<textarea id="addresses" name="addresses" rows="12" spellcheck="false">{esc(text)}</textarea>'
-            '<button type="submit">Save IP set</button></form>'
-            '<p><a href="/console/ipsets">All IP sets</a></p>')
+    return (
+        error_box(error)
+        + (f'<p class="ok" role="status">{esc(message)}</p>' if message else "")
+        + f"<p>{esc(shape.get('IPAddressVersion', ''))} · {esc(shape.get('ARN', ''))}</p>"
+        f'<form method="post" action="{url("/console/ipsets/" + name)}">{csrf_field(csrf)}'
+        f'<input type="hidden" name="lock_token" value="{esc(lock_token)}">'
+        f'<label for="addresses">Addresses (one CIDR per line)</label>'
+        f'<textarea id="addresses" name="addresses" rows="12" spellcheck="false">{esc(text)}</textarea>'
+        '<button type="submit">Save IP set</button></form>'
+        '<p><a href="/console/ipsets">All IP sets</a></p>'
+    )
 
 
 def parse_addresses(text: str, version: str) -> list[str]:
@@ -121,9 +167,22 @@ def samples(deps: ConsoleDeps, query: Mapping[str, str], now: float) -> str:
         title = f"requests matching {rule}" if rule else "all requests"
     from wafproxy.sidecars.hub.asff import iso
 
-    rows = [[f'<time>{esc(iso(s.timestamp)[11:19])}</time>', f'<a href="{url("/console/samples", ip=s.client_ip)}">'
-             f'{esc(s.client_ip)}</a>', esc(s.method), f'<code>{esc(s.uri[:200])}</code>', badge(s.action),
-             esc(s.rule_within_group or ""), esc(s.response_code)] for s in reversed(picked)]
-    return (f'<p>Sampled {esc(title)}, newest first (last 3 hours, at most 100).</p>'
-            + table("Sampled requests", ["Time", "Client IP", "Method", "URI", "Action", "Rule in group", "Status"],
-                    rows, table_id="samples", empty="No sampled request matches."))
+    rows = [
+        [
+            f"<time>{esc(iso(s.timestamp)[11:19])}</time>",
+            f'<a href="{url("/console/samples", ip=s.client_ip)}">{esc(s.client_ip)}</a>',
+            esc(s.method),
+            f"<code>{esc(s.uri[:200])}</code>",
+            badge(s.action),
+            esc(s.rule_within_group or ""),
+            esc(s.response_code),
+        ]
+        for s in reversed(picked)
+    ]
+    return f"<p>Sampled {esc(title)}, newest first (last 3 hours, at most 100).</p>" + table(
+        "Sampled requests",
+        ["Time", "Client IP", "Method", "URI", "Action", "Rule in group", "Status"],
+        rows,
+        table_id="samples",
+        empty="No sampled request matches.",
+    )

@@ -18,8 +18,13 @@ _SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")
 def traffic_json(deps: ConsoleDeps, now: float) -> dict[str, Any]:
     """What console.js polls (at most once a second)."""
     if deps.traffic is None:
-        return {"start": int(now), "end": int(now), "actions": list(ACTIONS), "counts": {a: [] for a in ACTIONS},
-                "top": {"rules": [], "ips": [], "countries": [], "total": 0}}
+        return {
+            "start": int(now),
+            "end": int(now),
+            "actions": list(ACTIONS),
+            "counts": {a: [] for a in ACTIONS},
+            "top": {"rules": [], "ips": [], "countries": [], "total": 0},
+        }
     return {**deps.traffic.series(now, SERIES_SECONDS), "top": deps.traffic.top(10)}
 
 
@@ -41,16 +46,41 @@ def render(deps: ConsoleDeps, now: float) -> str:
         f'<div id="live" data-src="/console/api/traffic">{traffic_svg(data)}</div></section>'
         f'<section class="card" aria-labelledby="h-score"><h2 id="h-score">Security score</h2>'
         f'<p class="score"><a href="/console/controls"><b>{esc(pct)}</b></a></p>'
-        f'<p>{passed} of {rated} controls passed.</p></section>'
+        f"<p>{passed} of {rated} controls passed.</p></section>"
         f'<section class="card" aria-labelledby="h-sev"><h2 id="h-sev">Open findings</h2>'
         f'{bars(sev_rows, "sev")}<p><a href="/console/findings">All findings</a></p></section>'
-        f'<section class="card" aria-labelledby="h-rules"><h2 id="h-rules">Top blocking rules</h2>'
-        f'{table("Rules that blocked the most requests", ["Rule", "Blocked"], _top_rows(top["rules"], "rule"), table_id="top-rules")}'
-        '</section>'
-        f'<section class="card" aria-labelledby="h-ips"><h2 id="h-ips">Top blocked IPs</h2>'
-        f'{table("Client addresses blocked the most", ["IP", "Blocked"], _top_rows(top["ips"], "ip"), table_id="top-ips")}'
-        '</section>'
-        f'<section class="card" aria-labelledby="h-geo"><h2 id="h-geo">Blocked by country</h2>'
-        f'{table("Countries (from geo labels)", ["Country", "Blocked"], [[esc(k), esc(n)] for k, n in top["countries"]], table_id="top-countries")}'
-        '</section></div>'
+        + _card(
+            "h-rules",
+            "Top blocking rules",
+            "Rules that blocked the most requests",
+            ["Rule", "Blocked"],
+            _top_rows(top["rules"], "rule"),
+            "top-rules",
+        )
+        + _card(
+            "h-ips",
+            "Top blocked IPs",
+            "Client addresses blocked the most",
+            ["IP", "Blocked"],
+            _top_rows(top["ips"], "ip"),
+            "top-ips",
+        )
+        + _card(
+            "h-geo",
+            "Blocked by country",
+            "Countries (from geo labels)",
+            ["Country", "Blocked"],
+            [[esc(k), esc(n)] for k, n in top["countries"]],
+            "top-countries",
+        )
+        + "</div>"
+    )
+
+
+def _card(
+    hid: str, title: str, caption: str, headers: list[str], rows: list[list[str]], table_id: str
+) -> str:
+    return (
+        f'<section class="card" aria-labelledby="{hid}"><h2 id="{hid}">{esc(title)}</h2>'
+        f"{table(caption, headers, rows, table_id=table_id)}</section>"
     )

@@ -36,14 +36,20 @@ def filters_of(query: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]
         "product": _choice(query, "product", PRODUCTS),
         "severity": _choice(query, "severity", asff.LABELS),
         "workflow": _choice(query, "workflow", asff.WORKFLOW_STATUSES),
-        "state": query.get("state", "ACTIVE") if query.get("state", "ACTIVE") in ("", *asff.RECORD_STATES) else "",
+        "state": query.get("state", "ACTIVE")
+        if query.get("state", "ACTIVE") in ("", *asff.RECORD_STATES)
+        else "",
         "days": _choice(query, "days", DAYS),
     }
     if query.get("state") and query["state"] not in asff.RECORD_STATES:
         raise FormError("state: choose ACTIVE or ARCHIVED")
     filters: dict[str, Any] = {}
-    for key, attr in (("product", "ProductName"), ("severity", "SeverityLabel"), ("workflow", "WorkflowStatus"),
-                      ("state", "RecordState")):
+    for key, attr in (
+        ("product", "ProductName"),
+        ("severity", "SeverityLabel"),
+        ("workflow", "WorkflowStatus"),
+        ("state", "RecordState"),
+    ):
         if chosen[key]:
             filters[attr] = [{"Value": chosen[key], "Comparison": "EQUALS"}]
     if chosen["days"]:
@@ -62,14 +68,25 @@ def _row(f: dict[str, Any]) -> list[str]:
     remediation = ((f.get("Remediation") or {}).get("Recommendation") or {}).get("Text", "")
     note = (f.get("Note") or {}).get("Text", "")
     resources = ", ".join(r["Id"] for r in f["Resources"][:5])
-    details = (f'<details><summary>{esc(f["Title"])}</summary><p>{esc(f["Description"])}</p>'
-               f'<p><b>Resources:</b> {esc(resources)}</p>'
-               + (f'<p><b>Remediation:</b> {esc(remediation)}</p>' if remediation else "")
-               + (f'<p><b>Note:</b> {esc(note)}</p>' if note else "") + '</details>')
-    check = (f'<input type="checkbox" name="id" value="{esc(f["Id"])}" '
-             f'aria-label="Select finding: {esc(f["Title"])}">')
-    return [check, badge(f["Severity"]["Label"]), details, esc(f["ProductName"]), esc(f["Workflow"]["Status"]),
-            f'<time datetime="{esc(f["UpdatedAt"])}">{esc(f["UpdatedAt"][:16].replace("T", " "))}</time>']
+    details = (
+        f"<details><summary>{esc(f['Title'])}</summary><p>{esc(f['Description'])}</p>"
+        f"<p><b>Resources:</b> {esc(resources)}</p>"
+        + (f"<p><b>Remediation:</b> {esc(remediation)}</p>" if remediation else "")
+        + (f"<p><b>Note:</b> {esc(note)}</p>" if note else "")
+        + "</details>"
+    )
+    check = (
+        f'<input type="checkbox" name="id" value="{esc(f["Id"])}" '
+        f'aria-label="Select finding: {esc(f["Title"])}">'
+    )
+    return [
+        check,
+        badge(f["Severity"]["Label"]),
+        details,
+        esc(f["ProductName"]),
+        esc(f["Workflow"]["Status"]),
+        f'<time datetime="{esc(f["UpdatedAt"])}">{esc(f["UpdatedAt"][:16].replace("T", " "))}</time>',
+    ]
 
 
 def render(deps: ConsoleDeps, query: Mapping[str, str], csrf: str, message: str = "") -> str:
@@ -78,7 +95,12 @@ def render(deps: ConsoleDeps, query: Mapping[str, str], csrf: str, message: str 
         filters, chosen = filters_of(query)
         offset = _offset(query)
     except FormError as exc:
-        error, filters, chosen, offset = str(exc), {"RecordState": [{"Value": "ACTIVE"}]}, {"state": "ACTIVE"}, 0
+        error, filters, chosen, offset = (
+            str(exc),
+            {"RecordState": [{"Value": "ACTIVE"}]},
+            {"state": "ACTIVE"},
+            0,
+        )
     where = compile_filters(filters, deps.hub.clock.now())
     rows = [public(f) for f in deps.hub.store.query(where, offset=offset, limit=PAGE + 1)]
     total = deps.hub.store.count(where)
@@ -92,19 +114,34 @@ def render(deps: ConsoleDeps, query: Mapping[str, str], csrf: str, message: str 
         + '<button type="submit">Apply filters</button></form>'
     )
     back = url("/console/findings", **{k: v for k, v in chosen.items() if v}, offset=offset or None)
-    actions = "".join(f'<button type="submit" name="action" value="{a}">{a.title()}</button>' for a in ACTIONS)
+    actions = "".join(
+        f'<button type="submit" name="action" value="{a}">{a.title()}</button>' for a in ACTIONS
+    )
     nav = ""
     if len(rows) > PAGE:
-        nav += f'<a href="{url("/console/findings", **chosen, offset=offset + PAGE)}" rel="next">Next {PAGE}</a>'
+        nav += (
+            f'<a href="{url("/console/findings", **chosen, offset=offset + PAGE)}" rel="next">Next {PAGE}</a>'
+        )
     if offset:
-        nav = f'<a href="{url("/console/findings", **chosen, offset=max(0, offset - PAGE))}" rel="prev">Previous</a> ' + nav
+        nav = (
+            f'<a href="{url("/console/findings", **chosen, offset=max(0, offset - PAGE))}" '
+            'rel="prev">Previous</a> ' + nav
+        )
     return (
-        error_box(error) + (f'<p class="ok" role="status">{esc(message)}</p>' if message else "") + form
+        error_box(error)
+        + (f'<p class="ok" role="status">{esc(message)}</p>' if message else "")
+        + form
         + f'<p id="count">{total} finding(s) match.</p>'
         + '<form method="post" action="/console/findings/update" aria-label="Act on selected findings">'
-        + csrf_field(csrf) + f'<input type="hidden" name="back" value="{back}">'
-        + table("Findings, newest first", ["", "Severity", "Finding", "Product", "Workflow", "Updated"],
-                [_row(f) for f in rows[:PAGE]], empty="No finding matches these filters.", table_id="findings")
+        + csrf_field(csrf)
+        + f'<input type="hidden" name="back" value="{back}">'
+        + table(
+            "Findings, newest first",
+            ["", "Severity", "Finding", "Product", "Workflow", "Updated"],
+            [_row(f) for f in rows[:PAGE]],
+            empty="No finding matches these filters.",
+            table_id="findings",
+        )
         + '<fieldset class="actions"><legend>Selected findings</legend>'
         + '<label>Note <input name="note" maxlength="512" placeholder="optional note"></label>'
         + f'{actions}<button type="submit" name="action" value="note">Add note</button></fieldset></form>'

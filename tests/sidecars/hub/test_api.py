@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from tests.sidecars.hub.factory import PRODUCT, finding
 from tests.sidecars.hub.stack import HubStack, running_hub
+from tests.sidecars.hub.test_store import FixedClock
 
 
 @pytest.fixture
@@ -54,6 +56,12 @@ def test_get_findings_filters_and_paginates(stack: HubStack) -> None:
         Filters={"CreatedAt": [{"Start": "2026-12-02T00:00:00Z", "End": "2026-12-03T00:00:00Z"}]}
     )
     assert dated["Findings"] == []
+    recent = {"UpdatedAt": [{"DateRange": {"Value": 3650, "Unit": "DAYS"}}]}
+    clock = FixedClock(time.time())
+    stack.service.hub.clock = clock
+    first = sh.get_findings(Filters=recent, MaxResults=10)
+    clock.t += 5  # the DateRange's cutoff moves with the clock; its NextToken must stay valid
+    assert len(sh.get_findings(Filters=recent, MaxResults=10, NextToken=first["NextToken"])["Findings"]) == 10
     with pytest.raises(ClientError) as exc:
         sh.get_findings(Filters=high, NextToken=by_product["NextToken"])
     assert exc.value.response["Error"]["Code"] == "ValidationException"

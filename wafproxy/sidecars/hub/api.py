@@ -170,11 +170,12 @@ class HubApi:
         where = compile_filters(p.raw("Filters"), self.hub.clock.now())
         sort = _sort(p.raw("SortCriteria"))
         limit = p.int("MaxResults", required=False, lo=1, hi=MAX_PAGE) or MAX_PAGE
-        offset = _offset(p.str("NextToken", required=False, max_len=1024), where.fingerprint())
+        fingerprint = where.fingerprint(sort)
+        offset = _offset(p.str("NextToken", required=False, max_len=1024), fingerprint)
         rows = await asyncio.to_thread(self.hub.store.query, where, sort=sort, offset=offset, limit=limit + 1)
         out: dict[str, Any] = {"Findings": [public(f) for f in rows[:limit]]}
         if len(rows) > limit and offset + limit <= MAX_OFFSET:
-            out["NextToken"] = _token(offset + limit, where.fingerprint())
+            out["NextToken"] = _token(offset + limit, fingerprint)
         return out
 
     async def batch_import(self, ctx: CallContext, p: Params) -> dict[str, Any]:

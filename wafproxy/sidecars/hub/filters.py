@@ -48,10 +48,11 @@ _SEP = "\x1f"  # separates Types in the ``types`` column: |t1|t2| so EQUALS is a
 class Where:
     sql: str
     args: tuple[Any, ...]
+    source: str = ""  # the Filters as given, canonical JSON (a DateRange's SQL moves with the clock)
 
-    def fingerprint(self) -> str:
-        """Binds a NextToken to the filters it was issued for."""
-        return hashlib.sha256(json.dumps([self.sql, self.args], default=str).encode()).hexdigest()[:16]
+    def fingerprint(self, *extra: object) -> str:
+        """Binds a NextToken to the filters (and sort) it was issued for."""
+        return hashlib.sha256(json.dumps([self.source, *extra], default=str).encode()).hexdigest()[:16]
 
 
 def _string_cond(expr: str, comparison: str, value: str) -> tuple[str, tuple[Any, ...]]:
@@ -170,9 +171,10 @@ def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
         elif name in ("ResourceId", "ResourceType"):
             column = "r.resource_id" if name == "ResourceId" else "r.resource_type"
             p, a = _strings(name, column, raw)
-            # A finding matches when one of its resources matches every condition.
+            # A finding matches when one of its resources matches every condition. ``IN (subquery)``
+            # lets SQLite start from the resource index (a correlated EXISTS scanned every finding).
             cond = " AND ".join(p)
-            p = [f"EXISTS (SELECT 1 FROM resources r WHERE r.finding_id = f.id AND {cond})"]  # noqa: S608 — fixed column names and ? placeholders only
+            p = [f"f.id IN (SELECT r.finding_id FROM resources r WHERE {cond})"]  # noqa: S608 — fixed columns, ? only
         elif name in DATE_COLUMNS:
             p, a = _dates(name, f"f.{DATE_COLUMNS[name]}", raw, now)
         elif name in NUMBER_COLUMNS:
@@ -181,7 +183,7 @@ def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
             raise validation(f"Filters.{name[:64]} is not supported by this hub", path=name)
         parts.extend(p)
         args.extend(a)
-    return Where(" AND ".join(parts) or "1=1", tuple(args))
+    return Where(" AND ".join(parts) or "1=1", tuple(args), json.dumps(filters, sort_keys=True, default=str))
 
 
 def types_column(types: list[str]) -> str:

@@ -67,6 +67,7 @@ _UPSERT = (
     f"INSERT OR REPLACE INTO findings ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"  # noqa: S608 — fixed column names and ? placeholders only
 )
 DEFAULT_RETENTION_DAYS = 90
+ANALYZE_EVERY = 5000  # rows written between planner-statistics refreshes
 MAX_PAGE = 100
 
 
@@ -94,6 +95,9 @@ class FindingStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._changed_since_analyze = 0
+        self._rows_at_analyze = 0
+        self._analyze()
 
     # ---- meta and encryption ------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -181,6 +185,20 @@ class FindingStore:
             db.executemany("DELETE FROM resources WHERE finding_id = ?", [(f["Id"],) for f in findings])
             db.executemany(_UPSERT, rows)
             db.executemany("INSERT INTO resources VALUES (?, ?, ?)", res)
+        self._changed_since_analyze += len(rows)
+        if self._changed_since_analyze >= max(ANALYZE_EVERY, self._rows_at_analyze // 4):
+            self._analyze()
+
+    def _analyze(self) -> None:
+        """Refresh the planner's statistics, after every quarter of the table changed. Without them
+        SQLite picks the record-state index for "HIGH, NEW, ACTIVE" (every row is ACTIVE) and scans
+        the table; sampled statistics (``analysis_limit``) proved as misleading, and a full ANALYZE
+        of 100,000 findings takes ~0.3 s, amortized over 25,000 writes."""
+        with self._lock:
+            self._db.execute("PRAGMA analysis_limit=0")
+            self._db.execute("ANALYZE")
+            (self._rows_at_analyze,) = self._db.execute("SELECT count(*) FROM findings").fetchone()
+            self._changed_since_analyze = 0
 
     def update(self, ids: list[str], change: Callable[[dict[str, Any]], dict[str, Any]]) -> list[str]:
         """Read-modify-write ``ids`` atomically; returns the ids that existed."""

@@ -12,6 +12,8 @@ import configparser
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,3 +201,13 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
             measured[f"page_weight_bytes{path or '/dashboard'}"] = weight
             assert weight <= MAX_PAGE_BYTES, (path, weight)
     (shots / "measured.json").write_text(json.dumps(measured, indent=1, sort_keys=True) + "\n")
+
+    # The scanner also shows in `aws securityhub get-findings` against the admin listener.
+    aws = Path(sys.executable).with_name("aws")
+    env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": demo["credentials"], "AWS_PROFILE": "demo"}
+    out = subprocess.run(
+        [str(aws), "--region", "us-east-1", "--endpoint-url", base.rsplit("/console", 1)[0], "securityhub",
+         "get-findings", "--filters", '{"ProductName": [{"Value": "WAF", "Comparison": "EQUALS"}]}'],
+        env=env, capture_output=True, timeout=60, check=True)
+    titles = [f["Title"] for f in json.loads(out.stdout)["Findings"]]
+    assert any(t.startswith("Rule BlockDotfiles blocked") for t in titles), titles

@@ -122,7 +122,7 @@ def severity(raw: object, field: str = "Severity") -> dict[str, Any]:
     ):
         raise InvalidFinding(f"{field}.Normalized", "must be an integer 0-100")
     out = {k: v for k, v in raw.items() if k in ("Original", "Product")}
-    out["Label"] = label if label is not None else label_of(int(normalized))
+    out["Label"] = label if label is not None else label_of(int(normalized or 0))
     out["Normalized"] = int(normalized) if normalized is not None else NORMALIZED_OF[str(label)]
     return out
 

@@ -110,7 +110,8 @@ class Hub:
         failures: list[ImportFailure] = []
         valid: dict[str, dict[str, Any]] = {}
         for i, item in enumerate(raw):
-            fid = item.get("Id") if isinstance(item, dict) and isinstance(item.get("Id"), str) else f"#{i}"
+            given = item.get("Id") if isinstance(item, dict) else None
+            fid = given if isinstance(given, str) else f"#{i}"
             try:
                 valid[fid] = asff.normalize(item)
             except asff.InvalidFinding as exc:

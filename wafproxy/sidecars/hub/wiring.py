@@ -131,7 +131,7 @@ def build_hub(
 
     service.periodic.append(Periodic("controls", CONTROLS_SECONDS, run_controls))
     service.periodic.append(Periodic("purge", PURGE_SECONDS, purge))
-    service.console = create_console(
+    service.console = create_console(  # type: ignore[assignment]  # a Starlette app is an ASGI app
         ConsoleDeps(
             hub,
             plane.credentials,

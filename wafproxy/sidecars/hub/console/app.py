@@ -122,7 +122,7 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
                 form = await _form(request)
             except ValueError as exc:
                 return _html(page("Refused", error_box(str(exc))), 400)
-            if not csrf_ok(session, (form.get("csrf") or [None])[0]):
+            if not csrf_ok(session, (form.get("csrf") or [""])[0] or None):
                 return _html(
                     page("Refused", error_box("Refused: the form's CSRF token is missing or stale.")), 403
                 )

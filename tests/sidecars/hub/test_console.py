@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -157,3 +158,17 @@ def test_ip_set_edit_goes_through_the_control_plane_with_lock_tokens(stack: Cons
     assert stale.status_code == 400 and "reload the page" in stale.text
     with httpx.Client(base_url=stack.data_url, headers={"x-forwarded-for": "198.51.100.7"}) as waf:
         wait_for(lambda: waf.get("/hello").status_code == 403, "the edited IP set to block")
+
+
+def test_signout_ends_the_session_and_failed_signins_are_throttled(tmp_path: Path) -> None:
+    with running_console(tmp_path) as stack:
+        client = stack.signed_in()
+        token = csrf_of(client.get("/console").text)
+        out = client.post("/console/signout", data={"csrf": token})
+        assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
+        assert client.get("/console").headers["location"] == "/console/signin"
+        key, _ = KEYS["admin"]
+        anon = httpx.Client(base_url=stack.admin_url)
+        wrong = {"access_key_id": key, "secret_access_key": "wrong"}
+        codes = [anon.post("/console/signin", data=wrong).status_code for _ in range(11)]
+        assert codes == [401] * 10 + [429]

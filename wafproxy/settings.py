@@ -345,7 +345,7 @@ _OPTIONS: tuple[_Option, ...] = (
             "(from --kms-listen or --kms-endpoint)", "KEY_ID"),
     _Option("kms_endpoint", kms_endpoint_url, "KMS for --waf-log-kms-key (credentials: AWS env/profile)",
             "URL"),
-    _Option("hub_db", _path, "findings hub database (default: hub.sqlite3 in the state dir's .wafproxy)",
+    _Option("hub_db", _new_file, "findings hub database (default: hub.sqlite3 in the state dir's .wafproxy)",
             "PATH"),
     _Option("hub_retention_days", _int_min1, "keep findings this many days after their last update "
             "(default 90)", "DAYS"),

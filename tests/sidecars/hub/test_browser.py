@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -147,9 +148,8 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
     )
     assert "product=WAF" in browser.eval("location.search")
     has_finding = "document.querySelectorAll('#findings input[name=id]').length > 0"
-    for _ in range(40):  # the WAF producer drains every 5 s: reload until its finding is listed
-        if browser.eval(has_finding):
-            break
+    deadline = time.monotonic() + 30  # the WAF producer drains every 5 s: reload until it is listed
+    while not browser.eval(has_finding) and time.monotonic() < deadline:
         seen = browser.loads
         browser.call("Page.reload")
         browser.wait_load(seen)

@@ -21,7 +21,7 @@ from wafproxy.awsapi.errors import AwsError
 from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.hub.console import pages_config, pages_dashboard, pages_findings
 from wafproxy.sidecars.hub.console.deps import ConsoleDeps
-from wafproxy.sidecars.hub.console.html import SECURITY_HEADERS, error_box, page
+from wafproxy.sidecars.hub.console.html import SECURITY_HEADERS, error_box, page, signin_page
 from wafproxy.sidecars.hub.console.session import (
     COOKIE,
     Session,
@@ -58,23 +58,6 @@ async def _form(request: Request) -> dict[str, list[str]]:
         if len(body) > MAX_FORM_BYTES:
             raise ValueError("form too large")
     return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=300)
-
-
-def _signin_page(error: str = "") -> str:
-    return page(
-        "Sign in",
-        error_box(error)
-        + (
-            '<form class="signin" method="post" action="/console/signin">'
-            '<label for="akid">Access key ID</label>'
-            '<input id="akid" name="access_key_id" autocomplete="username" '
-            'required maxlength="128"><label for="secret">Secret access key</label><input id="secret" '
-            'name="secret_access_key" type="password" autocomplete="current-password" '
-            'required maxlength="256">'
-            '<button type="submit">Sign in</button></form>'
-            "<p>Use a key pair from the credentials file the admin APIs use.</p>"
-        ),
-    )
 
 
 def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
@@ -131,19 +114,19 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
 
         return handler
 
-    async def signin_page(request: Request) -> Response:
-        return _html(_signin_page())
+    async def signin_form(request: Request) -> Response:
+        return _html(signin_page())
 
     async def signin(request: Request) -> Response:
         now = clock.time()
         if not origin_ok(request):
-            return _html(_signin_page("Refused: sign in from this console's own page."), 403)
+            return _html(signin_page("Refused: sign in from this console's own page."), 403)
         if sessions.throttled(_client(request), now):
-            return _html(_signin_page("Too many failed sign-ins; wait a minute."), 429)
+            return _html(signin_page("Too many failed sign-ins; wait a minute."), 429)
         try:
             form = await _form(request)
         except ValueError as exc:
-            return _html(_signin_page(str(exc)), 400)
+            return _html(signin_page(str(exc)), 400)
         principal = check_secret(
             deps.credentials,
             (form.get("access_key_id") or [""])[0],
@@ -151,7 +134,7 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
         )
         if principal is None:
             sessions.failed(_client(request), now)
-            return _html(_signin_page("Unknown access key ID or wrong secret."), 401)
+            return _html(signin_page("Unknown access key ID or wrong secret."), 401)
         session = sessions.create(principal, now)
         secure = deps.secure_cookies or request.url.scheme == "https"
         return _redirect("/console", **{"set-cookie": cookie_header(session.sid, secure=secure)})
@@ -281,7 +264,7 @@ def create_console(deps: ConsoleDeps, *, clock: Any = time) -> Starlette:
                 view(lambda r, s: pages_dashboard.render(deps, clock.time()), "Dashboard", "/console"),
             ),
             Route("/console/", root_redirect),
-            Route("/console/signin", signin_page, methods=["GET"]),
+            Route("/console/signin", signin_form, methods=["GET"]),
             Route("/console/signin", signin, methods=["POST"]),
             Route("/console/signout", change(signout), methods=["POST"]),
             Route("/console/api/traffic", traffic),

@@ -100,3 +100,20 @@ def select(name: str, label: str, options: Sequence[str], chosen: str) -> str:
 
 def error_box(message: str) -> str:
     return f'<p class="error" role="alert">{esc(message)}</p>' if message else ""
+
+
+def signin_page(error: str = "") -> str:
+    return page(
+        "Sign in",
+        error_box(error)
+        + (
+            '<form class="signin" method="post" action="/console/signin">'
+            '<label for="akid">Access key ID</label>'
+            '<input id="akid" name="access_key_id" autocomplete="username" '
+            'required maxlength="128"><label for="secret">Secret access key</label><input id="secret" '
+            'name="secret_access_key" type="password" autocomplete="current-password" '
+            'required maxlength="256">'
+            '<button type="submit">Sign in</button></form>'
+            "<p>Use a key pair from the credentials file the admin APIs use.</p>"
+        ),
+    )

@@ -165,7 +165,8 @@ def load_acl(settings: Settings) -> CompiledWebACL:
 
 
 def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any, *,
-                rate_store: Any = None, dispatcher: Any = None, waf_log: Any = None) -> Any:
+                rate_store: Any = None, dispatcher: Any = None, waf_log: Any = None,
+                kms_service: Any = None) -> Any:
     """The admin app: /healthz /readyz /metrics, plus the WAFv2 API at ``POST /`` with
     ``--credentials``; the reloader starts and stops with its lifespan either way."""
     from wafproxy.asgi.admin import create_admin_app
@@ -186,11 +187,17 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
                                     on_logging=on_logging)
     if dispatcher is not None and hasattr(dispatcher, "subscribe"):
         dispatcher.subscribe(plane.sampler)
-    return mount(plane, base, sighup=False)
+    # The findings hub: Security Hub API + /console on this listener, same credentials (issue 14).
+    from wafproxy.sidecars.hub.service import mount as mount_hub
+    from wafproxy.sidecars.hub.wiring import build_hub
+
+    hub = build_hub(settings, plane, dispatcher=dispatcher, kms_service=kms_service)
+    return mount_hub(hub, mount(plane, base, sighup=False))
 
 
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
-                            on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None) -> None:
+                            on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
+                            kms_service: Any = None) -> None:
     from wafproxy.asgi.admin import Readiness, UpstreamProbe
     from wafproxy.asgi.app import (
         build_data_path,
@@ -201,7 +208,8 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     )
     from wafproxy.asgi.shield import server_limits
 
-    kms = open_kms_service(settings)  # before the WAF log: an encrypted log takes its data keys here
+    # Before the WAF log: an encrypted log takes its data keys here (the demo brings its own KMS).
+    kms = open_kms_service(settings) if kms_service is None else kms_service
     sink, metrics, closeables = build_event_sink(settings, kms_service=kms)
     reloader = build_reloader(settings, metrics=metrics)  # compiles the ACL the data path serves
     acl = reloader.current
@@ -210,7 +218,7 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     reloader.add_swap(data.middleware.swap_acl)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
     admin = build_admin(settings, reloader, readiness, metrics, rate_store=data.rate_store, dispatcher=sink,
-                        waf_log=closeables[0] if closeables else None)
+                        waf_log=closeables[0] if closeables else None, kms_service=kms)
     protocol = server_limits()["http"]  # this process's connection table and refusal counts
     count_connections(protocol, metrics)
     data.connection_refusals = protocol.shield_refusals

@@ -160,6 +160,7 @@ class DemoKms:
     app: Any
     credentials_file: Path
     close: Callable[[], None]
+    service: Any = None  # the KmsService: the findings hub watches its keys and audit log
 
 
 def start_kms(data_dir: Path) -> DemoKms:
@@ -180,7 +181,7 @@ def start_kms(data_dir: Path) -> DemoKms:
         fh.write(f"[demo]\naws_access_key_id = {access_key}\naws_secret_access_key = {secret}\n")
     service = KmsService.open(data_dir=data_dir / "kms", root_key=secrets.token_bytes(32),
                               credentials=CredentialStore.load(creds))
-    return DemoKms(service.app, creds, service.close)
+    return DemoKms(service.app, creds, service.close, service)
 
 
 def _bound(server: Any) -> str:
@@ -237,9 +238,12 @@ def run_demo(base: Settings) -> int:
                 *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
                 f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
                 f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
+                f"  console:                {admin}/console (sign in with the credentials file's key pair)",
                 f"  credentials (demo):     {kms.credentials_file} (0600; the secret is not printed)",
                 f"  WAFv2 API:              {profile} "
                 f"aws --region us-east-1 --endpoint-url {admin} wafv2 list-web-acls --scope REGIONAL",
+                f"  Security Hub API:       {profile} "
+                f"aws --region us-east-1 --endpoint-url {admin} securityhub get-findings",
                 f"  KMS (AWS API):          {profile} "
                 f"aws --region us-east-1 --endpoint-url http://{_bound(servers[3])} kms create-key",
             ]
@@ -247,7 +251,7 @@ def run_demo(base: Settings) -> int:
 
         extra = [(side(create_demo_app()), demo_sock), (side(kms.app), kms_sock)]
         try:
-            uvloop.run(serve_in_process(settings, extra=extra, on_started=banner))
+            uvloop.run(serve_in_process(settings, extra=extra, on_started=banner, kms_service=kms.service))
         finally:
             kms.close()
             demo_sock.close()

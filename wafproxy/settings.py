@@ -102,6 +102,10 @@ class Settings:
     # Encrypted WAF log (issue 7): data keys under this KMS key, from --kms-listen or --kms-endpoint.
     waf_log_kms_key: str | None = None
     kms_endpoint: str | None = None
+    # Findings hub and console (issue 14), on --admin-listen with --credentials.
+    hub_db: Path | None = None
+    hub_retention_days: int = 90
+    hub_kms_key: str | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -341,12 +345,18 @@ _OPTIONS: tuple[_Option, ...] = (
             "(from --kms-listen or --kms-endpoint)", "KEY_ID"),
     _Option("kms_endpoint", kms_endpoint_url, "KMS for --waf-log-kms-key (credentials: AWS env/profile)",
             "URL"),
+    _Option("hub_db", _new_file, "findings hub database (default: hub.sqlite3 in the state dir's .wafproxy)",
+            "PATH"),
+    _Option("hub_retention_days", _int_min1, "keep findings this many days after their last update "
+            "(default 90)", "DAYS"),
+    _Option("hub_kms_key", _kms_key, "encrypt stored findings with a data key under this KMS key "
+            "(from --kms-listen or --kms-endpoint)", "KEY_ID"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
 _PATH_FIELDS = ("acl", "tls_cert", "tls_key", "upstream_ca", "upstream_client_cert",
                 "upstream_client_key", "client_ca", "credentials", "policy_file", "state_dir",
-                "kms_data_dir", "kms_root_key_file")
+                "kms_data_dir", "kms_root_key_file", "hub_db")
 
 
 def flag_of(field: str) -> str:
@@ -463,12 +473,17 @@ def _validate(values: dict[str, Any]) -> Settings:
     if s.kms_listen is not None and s.kms_listen.port != 0 and s.kms_listen in (s.listen, s.admin_listen):
         raise SettingsError("--kms-listen", "same address as --listen or --admin-listen")
     _validate_waf_log_kms(s)
+    if (s.hub_db is not None or s.hub_kms_key is not None) and s.credentials is None:
+        flag = "--hub-db" if s.hub_db else "--hub-kms-key"
+        raise SettingsError(flag, "needs --credentials (the hub is off without them)")
+    if s.hub_kms_key is not None and s.kms_endpoint is None and s.kms_listen is None:
+        raise SettingsError("--hub-kms-key", "needs --kms-listen (in-process KMS) or --kms-endpoint")
     return s
 
 
 def _validate_waf_log_kms(s: Settings) -> None:
-    if s.kms_endpoint is not None and s.waf_log_kms_key is None:
-        raise SettingsError("--kms-endpoint", "only used by --waf-log-kms-key")
+    if s.kms_endpoint is not None and s.waf_log_kms_key is None and s.hub_kms_key is None:
+        raise SettingsError("--kms-endpoint", "only used by --waf-log-kms-key and --hub-kms-key")
     if s.waf_log_kms_key is None:
         return
     if not s.waf_log or s.waf_log == "-":

@@ -1,0 +1,234 @@
+"""The Security Hub API (rest-json, boto3's ``securityhub`` client) over a ``Hub``.
+
+Same SigV4 credentials as the WAFv2 API; authorization by the same policy file with actions
+``securityhub:<Operation>`` on the hub's ARN (without a policy file every authenticated principal
+may do everything, as for WAFv2). Changes are written to the hub's audit log, reads are not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from wafproxy.awsapi.credentials import CredentialStore
+from wafproxy.awsapi.errors import access_denied, validation
+from wafproxy.awsapi.jsonproto import CallContext, CallRecord
+from wafproxy.awsapi.params import Params
+from wafproxy.awsapi.policy import Policy, RequestContext
+from wafproxy.awsapi.restjson import RestJsonService, routes_from
+from wafproxy.control.persist import AuditLog
+from wafproxy.sidecars.hub import asff, insights
+from wafproxy.sidecars.hub.core import Hub, public
+from wafproxy.sidecars.hub.filters import SORTABLE, compile_filters
+from wafproxy.sidecars.hub.store import MAX_PAGE
+
+SIGNING_NAME = "securityhub"
+MAX_IMPORT = 100  # AWS's BatchImportFindings limit per call
+MAX_OFFSET = 100_000
+
+
+def authorize(policies: Mapping[str, Policy] | None, ctx: CallContext, resource: str) -> None:
+    """``securityhub:<Operation>`` on ``resource`` for ``ctx.principal`` (explicit deny wins)."""
+    ctx.resources.append(resource)
+    if policies is None:
+        return
+    policy = policies.get(ctx.principal.name)
+    if policy is not None:
+        result = policy.evaluate(
+            RequestContext(
+                action=f"securityhub:{ctx.operation}",
+                resource=resource,
+                principal_arn=ctx.principal.arn,
+                account=ctx.principal.account,
+                condition_keys={"aws:sourceip": (ctx.source_ip,)},
+            )
+        )
+        if result.allowed and not result.denied:
+            return
+    raise access_denied(
+        f"User: {ctx.principal.arn} is not authorized to perform: "
+        f"securityhub:{ctx.operation} on resource: {resource}"
+    )
+
+
+def _token(offset: int, fingerprint: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset, "f": fingerprint}).encode()).decode()
+
+
+def _offset(token: str | None, fingerprint: str) -> int:
+    if not token:
+        return 0
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token.encode()))
+        offset, fp = int(raw["o"]), str(raw["f"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise validation("NextToken is not valid", path="NextToken") from None
+    if fp != fingerprint or not 0 <= offset <= MAX_OFFSET:
+        raise validation("NextToken was issued for other filters", path="NextToken")
+    return offset
+
+
+def _sort(raw: Any) -> list[tuple[str, bool]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > 5:
+        raise validation("SortCriteria must be a list of at most 5 criteria", path="SortCriteria")
+    out = []
+    for c in raw:
+        field = c.get("Field") if isinstance(c, dict) else None
+        if field not in SORTABLE:
+            raise validation(f"SortCriteria.Field {str(field)[:64]!r} is not sortable", path="SortCriteria")
+        out.append((str(field), str(c.get("SortOrder", "desc")).lower() != "asc"))
+    return out
+
+
+def update_changes(p: Params) -> dict[str, Any]:
+    """The validated changes of a ``BatchUpdateFindings`` request (at least one)."""
+    changes: dict[str, Any] = {}
+    try:
+        if p.has("Note"):
+            changes["Note"] = asff.note(p.raw("Note"))
+        if p.has("Severity"):
+            raw = p.raw("Severity")
+            changes["Severity"] = asff.severity(raw if isinstance(raw, dict) else None)
+        if p.has("Workflow"):
+            status = (p.raw("Workflow") or {}).get("Status") if isinstance(p.raw("Workflow"), dict) else None
+            if status not in asff.WORKFLOW_STATUSES:
+                raise asff.InvalidFinding(
+                    "Workflow.Status", f"must be one of {', '.join(asff.WORKFLOW_STATUSES)}"
+                )
+            changes["Workflow"] = {"Status": status}
+    except asff.InvalidFinding as exc:
+        raise validation(str(exc), path=exc.field) from None
+    if p.has("UserDefinedFields"):
+        changes["UserDefinedFields"] = p.str_map("UserDefinedFields", max_items=asff.MAX_FIELDS)
+    if p.has("VerificationState"):
+        state = p.str("VerificationState", max_len=32)
+        if state not in asff.VERIFICATION_STATES:
+            raise validation(f"VerificationState must be one of {', '.join(asff.VERIFICATION_STATES)}")
+        changes["VerificationState"] = state
+    for field in ("Confidence", "Criticality"):
+        if p.has(field):
+            changes[field] = p.int(field, lo=0, hi=100)
+    if p.has("Types"):
+        changes["Types"] = p.str_list("Types", max_items=asff.MAX_TYPES)
+    unknown = p.keys() - {"FindingIdentifiers", *changes}
+    if unknown:
+        raise validation(f"{sorted(unknown)[0][:64]} cannot be updated here")
+    if not changes:
+        raise validation("BatchUpdateFindings needs at least one attribute to update")
+    return changes
+
+
+class HubApi:
+    """The operations, bound to one hub; ``app`` is the ASGI app to mount on the admin listener."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        credentials: CredentialStore,
+        policies: Mapping[str, Policy] | None = None,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.hub = hub
+        self.policies = dict(policies) if policies is not None else None
+        self.audit = audit or AuditLog(None)
+        self.app = RestJsonService(
+            signing_name=SIGNING_NAME,
+            credentials=credentials,
+            on_call=self._on_call,
+            default_region=hub.region,
+            routes=routes_from(
+                {
+                    "GetFindings": ("POST", "/findings", self.get_findings),
+                    "BatchImportFindings": ("POST", "/findings/import", self.batch_import),
+                    "BatchUpdateFindings": ("PATCH", "/findings/batchupdate", self.batch_update),
+                    "GetInsights": ("POST", "/insights/get", self.get_insights),
+                    "GetInsightResults": ("GET", "/insights/results/{InsightArn+}", self.get_insight_results),
+                    "DescribeHub": ("GET", "/accounts", self.describe_hub),
+                }
+            ),
+        )
+
+    def _on_call(self, record: CallRecord) -> None:
+        if record.operation.startswith(("Get", "Describe")) or record.principal_arn is None:
+            return
+        self.audit.record(
+            record.principal_arn,
+            record.operation,
+            ",".join(record.resources) or "-",
+            record.error_code or "ok",
+        )
+
+    async def get_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        authorize(self.policies, ctx, self.hub.arn)
+        where = compile_filters(p.raw("Filters"), self.hub.clock.now())
+        sort = _sort(p.raw("SortCriteria"))
+        limit = p.int("MaxResults", required=False, lo=1, hi=MAX_PAGE) or MAX_PAGE
+        fingerprint = where.fingerprint(sort)
+        offset = _offset(p.str("NextToken", required=False, max_len=1024), fingerprint)
+        rows = await asyncio.to_thread(self.hub.store.query, where, sort=sort, offset=offset, limit=limit + 1)
+        out: dict[str, Any] = {"Findings": [public(f) for f in rows[:limit]]}
+        if len(rows) > limit and offset + limit <= MAX_OFFSET:
+            out["NextToken"] = _token(offset + limit, fingerprint)
+        return out
+
+    async def batch_import(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        authorize(self.policies, ctx, self.hub.arn)
+        findings = p.raw("Findings")
+        if not isinstance(findings, list) or not 1 <= len(findings) <= MAX_IMPORT:
+            raise validation(f"Findings must be a list of 1-{MAX_IMPORT} findings", path="Findings")
+        ok, failed = await asyncio.to_thread(self.hub.import_findings, findings)
+        return {
+            "SuccessCount": ok,
+            "FailedCount": len(failed),
+            "FailedFindings": [f.to_shape() for f in failed],
+        }
+
+    async def batch_update(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        authorize(self.policies, ctx, self.hub.arn)
+        idents = p.list_of_dicts("FindingIdentifiers", max_items=100)
+        if not idents or not all(
+            isinstance(i.get("Id"), str) and isinstance(i.get("ProductArn"), str) for i in idents
+        ):
+            raise validation("FindingIdentifiers must be 1-100 {Id, ProductArn}", path="FindingIdentifiers")
+        changes = update_changes(p)
+        stored = await asyncio.to_thread(self.hub.store.get_many, [i["Id"] for i in idents])
+        wanted = [
+            i["Id"] for i in idents if i["Id"] in stored and stored[i["Id"]]["ProductArn"] == i["ProductArn"]
+        ]
+        done = set(await asyncio.to_thread(self.hub.update, wanted, changes, ctx.principal.arn))
+        processed = [{"Id": i["Id"], "ProductArn": i["ProductArn"]} for i in idents if i["Id"] in done]
+        missing = [
+            {
+                "FindingIdentifier": {"Id": i["Id"], "ProductArn": i["ProductArn"]},
+                "ErrorCode": "FindingNotFound",
+                "ErrorMessage": "Finding Not Found",
+            }
+            for i in idents
+            if i["Id"] not in done
+        ]
+        return {"ProcessedFindings": processed, "UnprocessedFindings": missing}
+
+    async def get_insights(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        authorize(self.policies, ctx, self.hub.arn)
+        return {"Insights": insights.get_insights(p.str_list("InsightArns", max_items=100))}
+
+    async def get_insight_results(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        arn = p.str("InsightArn", max_len=512)
+        authorize(self.policies, ctx, arn)
+        return {"InsightResults": await asyncio.to_thread(insights.insight_results, self.hub, arn)}
+
+    def describe_hub(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        authorize(self.policies, ctx, self.hub.arn)
+        return {
+            "HubArn": self.hub.arn,
+            "SubscribedAt": self.hub.subscribed_at,
+            "AutoEnableControls": True,
+            "ControlFindingGenerator": "SECURITY_CONTROL",
+        }

@@ -1,0 +1,1 @@
+"""The web console at ``/console`` on the admin listener: server-rendered pages, a little JS."""

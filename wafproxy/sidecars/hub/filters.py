@@ -1,0 +1,190 @@
+"""``AwsSecurityFindingFilters`` → one SQL ``WHERE`` over the store's indexed columns.
+
+Only the attributes the store indexes are accepted; any other filter is a ``ValidationException``
+naming it (never accepted and ignored). String comparisons follow Security Hub: ``EQUALS``,
+``PREFIX`` and ``CONTAINS`` on one attribute are OR-ed, the ``NOT_*`` ones AND-ed; values are bound
+parameters, matched with ``substr``/``instr`` (plain string operations, no LIKE patterns).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wafproxy.awsapi.errors import validation
+from wafproxy.sidecars.hub.asff import InvalidFinding, iso, parse_time
+
+STRING_COLUMNS = {
+    "Id": "id",
+    "ProductArn": "product_arn",
+    "ProductName": "product_name",
+    "GeneratorId": "generator_id",
+    "AwsAccountId": "account",
+    "Region": "region",
+    "SeverityLabel": "severity_label",
+    "WorkflowStatus": "workflow_status",
+    "RecordState": "record_state",
+    "ComplianceStatus": "compliance_status",
+}
+DATE_COLUMNS = {
+    "CreatedAt": "created_at",
+    "UpdatedAt": "updated_at",
+    "FirstObservedAt": "first_observed_at",
+    "LastObservedAt": "last_observed_at",
+}
+NUMBER_COLUMNS = {"SeverityNormalized": "severity_normalized"}
+SORTABLE = {**STRING_COLUMNS, **DATE_COLUMNS, **NUMBER_COLUMNS}
+_POSITIVE = ("EQUALS", "PREFIX", "CONTAINS")
+_NEGATIVE = ("NOT_EQUALS", "PREFIX_NOT_EQUALS", "NOT_CONTAINS")
+MAX_ATTRIBUTES = 20
+MAX_VALUES = 20
+_SEP = "\x1f"  # separates Types in the ``types`` column: |t1|t2| so EQUALS is a whole-word instr
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    sql: str
+    args: tuple[Any, ...]
+    source: str = ""  # the Filters as given, canonical JSON (a DateRange's SQL moves with the clock)
+
+    def fingerprint(self, *extra: object) -> str:
+        """Binds a NextToken to the filters (and sort) it was issued for."""
+        return hashlib.sha256(json.dumps([self.source, *extra], default=str).encode()).hexdigest()[:16]
+
+
+def _string_cond(expr: str, comparison: str, value: str) -> tuple[str, tuple[Any, ...]]:
+    if comparison in ("EQUALS", "NOT_EQUALS"):
+        return f"{expr} {'=' if comparison == 'EQUALS' else '!='} ?", (value,)
+    if comparison in ("PREFIX", "PREFIX_NOT_EQUALS"):
+        op = "=" if comparison == "PREFIX" else "!="
+        return f"substr({expr}, 1, ?) {op} ?", (len(value), value)
+    return f"instr({expr}, ?) {'>' if comparison == 'CONTAINS' else '='} 0", (value,)
+
+
+def _values(name: str, raw: object) -> list[dict[str, Any]]:
+    if (
+        not isinstance(raw, list)
+        or not 1 <= len(raw) <= MAX_VALUES
+        or not all(isinstance(v, dict) for v in raw)
+    ):
+        raise validation(f"Filters.{name} must be a list of 1-{MAX_VALUES} filter objects", path=name)
+    return raw
+
+
+def _strings(name: str, expr_of: str, raw: object) -> tuple[list[str], list[Any]]:
+    pos: list[str] = []
+    neg: list[str] = []
+    args_pos: list[Any] = []
+    args_neg: list[Any] = []
+    for f in _values(name, raw):
+        value, comparison = f.get("Value"), f.get("Comparison", "EQUALS")
+        if not isinstance(value, str) or not value:
+            raise validation(f"Filters.{name}.Value must be a non-empty string", path=name)
+        if comparison not in _POSITIVE + _NEGATIVE:
+            raise validation(
+                f"Filters.{name}.Comparison {str(comparison)[:32]!r} is not supported", path=name
+            )
+        if name == "Type":
+            value = (
+                (_SEP + value + _SEP)
+                if comparison in ("EQUALS", "NOT_EQUALS")
+                else (_SEP + value if comparison in ("PREFIX", "PREFIX_NOT_EQUALS") else value)
+            )
+            comparison = {
+                "EQUALS": "CONTAINS",
+                "PREFIX": "CONTAINS",
+                "NOT_EQUALS": "NOT_CONTAINS",
+                "PREFIX_NOT_EQUALS": "NOT_CONTAINS",
+            }.get(comparison, comparison)
+        sql, args = _string_cond(expr_of, comparison, value)
+        (pos if comparison in _POSITIVE else neg).append(sql)
+        (args_pos if comparison in _POSITIVE else args_neg).extend(args)
+    parts = ([f"({' OR '.join(pos)})"] if pos else []) + neg
+    return parts, [*args_pos, *args_neg]
+
+
+def _dates(name: str, column: str, raw: object, now: float) -> tuple[list[str], list[Any]]:
+    parts: list[str] = []
+    args: list[Any] = []
+    for f in _values(name, raw):
+        try:
+            if f.get("Start") is not None:
+                parts.append(f"{column} >= ?")
+                args.append(parse_time(f["Start"], f"Filters.{name}.Start"))
+            if f.get("End") is not None:
+                parts.append(f"{column} <= ?")
+                args.append(parse_time(f["End"], f"Filters.{name}.End"))
+        except InvalidFinding as exc:
+            raise validation(exc.message, path=name) from None
+        rng = f.get("DateRange")
+        if rng is not None:
+            value = rng.get("Value") if isinstance(rng, dict) else None
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < 0
+                or rng.get("Unit", "DAYS") != "DAYS"
+            ):
+                raise validation(f"Filters.{name}.DateRange needs an integer Value and Unit DAYS", path=name)
+            cutoff = iso(now - value * 86400)
+            older = rng.get("Comparison") == "OLDER_THAN"
+            parts.append(f"{column} {'<' if older else '>='} ?")
+            args.append(cutoff)
+        if f.get("Start") is None and f.get("End") is None and rng is None:
+            raise validation(f"Filters.{name} needs Start, End or DateRange", path=name)
+    return parts, args
+
+
+def _numbers(name: str, column: str, raw: object) -> tuple[list[str], list[Any]]:
+    ops = {"Gte": ">=", "Lte": "<=", "Eq": "=", "Gt": ">", "Lt": "<"}
+    parts: list[str] = []
+    args: list[Any] = []
+    for f in _values(name, raw):
+        used = [k for k in ops if f.get(k) is not None]
+        if not used:
+            raise validation(f"Filters.{name} needs Gte, Lte, Eq, Gt or Lt", path=name)
+        for k in used:
+            if not isinstance(f[k], int | float) or isinstance(f[k], bool):
+                raise validation(f"Filters.{name}.{k} must be a number", path=name)
+            parts.append(f"{column} {ops[k]} ?")
+            args.append(f[k])
+    return parts, args
+
+
+def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
+    """The WHERE clause (``f`` is the findings table) for ``filters``; empty filters match all."""
+    if not filters:
+        return Where("1=1", ())
+    if not isinstance(filters, dict) or len(filters) > MAX_ATTRIBUTES:
+        raise validation(f"Filters must be an object of at most {MAX_ATTRIBUTES} attributes", path="Filters")
+    parts: list[str] = []
+    args: list[Any] = []
+    for name in sorted(filters):
+        raw = filters[name]
+        if name in STRING_COLUMNS:
+            p, a = _strings(name, f"f.{STRING_COLUMNS[name]}", raw)
+        elif name == "Type":
+            p, a = _strings(name, "f.types", raw)
+        elif name in ("ResourceId", "ResourceType"):
+            column = "r.resource_id" if name == "ResourceId" else "r.resource_type"
+            p, a = _strings(name, column, raw)
+            # A finding matches when one of its resources matches every condition. ``IN (subquery)``
+            # lets SQLite start from the resource index (a correlated EXISTS scanned every finding).
+            cond = " AND ".join(p)
+            p = [f"f.id IN (SELECT r.finding_id FROM resources r WHERE {cond})"]  # noqa: S608 — fixed columns, ? only
+        elif name in DATE_COLUMNS:
+            p, a = _dates(name, f"f.{DATE_COLUMNS[name]}", raw, now)
+        elif name in NUMBER_COLUMNS:
+            p, a = _numbers(name, f"f.{NUMBER_COLUMNS[name]}", raw)
+        else:
+            raise validation(f"Filters.{name[:64]} is not supported by this hub", path=name)
+        parts.extend(p)
+        args.extend(a)
+    return Where(" AND ".join(parts) or "1=1", tuple(args), json.dumps(filters, sort_keys=True, default=str))
+
+
+def types_column(types: list[str]) -> str:
+    return _SEP + _SEP.join(types) + _SEP

@@ -41,6 +41,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "wafproxy.rules_cli",
     "wafproxy.sidecars.kms.cli",
     "wafproxy.sidecars.kms.logs_cli",
+    "wafproxy.sidecars.assessor.cli",
 )
 EXIT_CONFIG = 2
 # By name: importing their modules here would slow ``wafproxy version`` down.
@@ -172,21 +173,23 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
     from wafproxy.asgi.app import FileAcl
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
 
+    from wafproxy.sidecars.assessor.service import attach as attach_assessor
+
     base: Any = create_admin_app(readiness, metrics.render if metrics is not None else None)
     reloader.add_swap(lambda compiled: setattr(readiness, "acl_name", compiled.name))
     if isinstance(reloader, FileAcl):
-        return base
+        return attach_assessor(base, settings, reloader)
     on_logging = waf_log.reconfigure if waf_log is not None else None
     if settings.credentials is None:
         reloader.on_logging = on_logging
         reloader.apply_logging()  # the persisted configuration, as ControlPlane does on start
-        return with_reloader(reloader, base, sighup=False)
+        return attach_assessor(with_reloader(reloader, base, sighup=False), settings, reloader)
     plane = ControlPlane.from_files(reloader, credentials=settings.credentials,
                                     policy_file=settings.policy_file, rate_store=rate_store,
                                     on_logging=on_logging)
     if dispatcher is not None and hasattr(dispatcher, "subscribe"):
         dispatcher.subscribe(plane.sampler)
-    return mount(plane, base, sighup=False)
+    return attach_assessor(mount(plane, base, sighup=False), settings, reloader)
 
 
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
@@ -221,6 +224,8 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     for server, sock in [*kms_servers(settings, kms), *extra]:
         sockets[len(servers)] = [sock]
         servers.append(server)
+    if hasattr(admin, "assessor"):  # the periodic assessment probes the port really bound
+        admin.assessor.set_listener(*sockets[0][0].getsockname()[:2], tls=settings.tls_cert is not None)
     loop = asyncio.get_running_loop()
 
     def reload() -> None:

@@ -165,4 +165,6 @@ class InspectorApi:
         except (KeyError, TypeError, ValueError) as exc:
             raise validation(f"assessed: {exc}", path="assessed") from None
         counts = self.store.record(assessed, [str(c) for c in covered], at, coverage)
-        return {"counts": counts}
+        arns = {a.finding["findingArn"] for a in assessed}
+        statuses = {f["findingArn"]: f["status"] for f in self.store.findings() if f["findingArn"] in arns}
+        return {"counts": counts, "statuses": statuses}

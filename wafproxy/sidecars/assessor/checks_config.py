@@ -161,7 +161,10 @@ async def run(ctx: AssessContext) -> FamilyResult:
     if c is None:
         result.errors.append(CheckError(FAMILY, "-", "not assessed: no --config or --admin given"))
         return result
-    resource = f"wafproxy:{c.source}"
+    # Named after the web ACL, not where it was read: the periodic run (settings + store) and
+    # `inspect --admin` (the WAFv2 API) report the same problem as the same finding.
+    name = (c.web_acl or {}).get("Name")
+    resource = f"wafproxy:webacl/{name}" if name else f"wafproxy:{c.source}"
     if c.error:
         result.errors.append(CheckError(FAMILY, resource, c.error))
         result.observations.append(Observation(UNREADABLE, resource, "WAFPROXY_SETTINGS", c.error[:300]))
@@ -182,5 +185,5 @@ async def run(ctx: AssessContext) -> FamilyResult:
                                                f"--admin-listen on {c.admin_host}, no --credentials",
                                                fix=Fix("cli_flag", "bind admin to loopback",
                                                        {"flags": ["--admin-listen", "127.0.0.1:9090"]})))
-    result.covered.add(f"{FAMILY}|{resource}")
+    result.covered.update({f"{FAMILY}|{resource}", f"{FAMILY}|wafproxy:{c.source}"})
     return result

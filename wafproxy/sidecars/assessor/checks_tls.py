@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,10 +81,12 @@ def _unverified(minimum: ssl.TLSVersion | None = None, maximum: ssl.TLSVersion |
     context.verify_mode = ssl.CERT_NONE
     if ciphers is not None:
         context.set_ciphers(ciphers)
-    if minimum is not None:
-        context.minimum_version = minimum
-    if maximum is not None:
-        context.maximum_version = maximum
+    with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: testing that they are refused
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if minimum is not None:
+            context.minimum_version = minimum
+        if maximum is not None:
+            context.maximum_version = maximum
     return context
 
 
@@ -98,8 +101,9 @@ def assess_endpoint(target: Target, ca_file: Path | None, now: datetime) -> tupl
         obs.append(Observation(HANDSHAKE, target.url, _RESOURCE, plain.error or "handshake failed"))
         return obs, plain.error
     if not first.ok:
-        # 62: X509_V_ERR_HOSTNAME_MISMATCH; 10: X509_V_ERR_CERT_HAS_EXPIRED (reported by EXPIRY).
-        if first.verify_code == 62:
+        # 62/64: X509_V_ERR_HOSTNAME_MISMATCH / _IP_ADDRESS_MISMATCH; 10: X509_V_ERR_CERT_HAS_EXPIRED
+        # (reported by EXPIRY).
+        if first.verify_code in (62, 64):
             obs.append(Observation(HOSTNAME, target.url, _RESOURCE, f"{host}: {first.error}"))
         elif first.verify_code != 10:
             obs.append(Observation(CHAIN, target.url, _RESOURCE, first.error or "verification failed"))

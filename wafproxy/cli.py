@@ -172,7 +172,6 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
     from wafproxy.asgi.admin import create_admin_app
     from wafproxy.asgi.app import FileAcl
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
-
     from wafproxy.sidecars.assessor.service import attach as attach_assessor
 
     base: Any = create_admin_app(readiness, metrics.render if metrics is not None else None)

@@ -18,7 +18,9 @@ GOOD_HEADERS = {
 
 def good_app() -> Starlette:
     async def index(request: Request) -> Response:
-        r = HTMLResponse("<!doctype html><title>ok</title><script src=/app.js></script>", headers=GOOD_HEADERS)
+        r = HTMLResponse(
+            "<!doctype html><title>ok</title><script src=/app.js></script>", headers=GOOD_HEADERS
+        )
         r.set_cookie("sessionid", "x", secure=True, httponly=True, samesite="strict")
         return r
 
@@ -33,8 +35,10 @@ def bad_app() -> Starlette:
         headers = {"server": "Apache/2.4.1 (Unix)", "x-powered-by": "PHP/5.6.0"}
         if origin:
             headers |= {"access-control-allow-origin": origin, "access-control-allow-credentials": "true"}
-        r = HTMLResponse("<!doctype html><title>bad</title><script src=http://cdn.example.net/x.js></script>",
-                         headers=headers)
+        r = HTMLResponse(
+            "<!doctype html><title>bad</title><script src=http://cdn.example.net/x.js></script>",
+            headers=headers,
+        )
         r.headers.append("set-cookie", "sessionid=abc; Path=/")
         r.headers.append("set-cookie", "__Host-id=1; Path=/app")
         return r
@@ -45,5 +49,6 @@ def bad_app() -> Starlette:
     async def catch_all(request: Request) -> Response:
         return PlainTextResponse("welcome")  # a 200 for everything: not an exposure by itself
 
-    return Starlette(routes=[Route("/", index), Route("/.git/config", git_config),
-                             Route("/{rest:path}", catch_all)])
+    return Starlette(
+        routes=[Route("/", index), Route("/.git/config", git_config), Route("/{rest:path}", catch_all)]
+    )

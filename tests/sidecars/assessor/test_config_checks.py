@@ -14,9 +14,16 @@ from wafproxy.sidecars.assessor.facts import from_config_file
 from wafproxy.sidecars.assessor.probe import Prober
 from wafproxy.sidecars.assessor.runner import Report, assess
 
-OPEN_ACL: dict[str, Any] = {"Name": "open", "DefaultAction": {"Allow": {}}, "Rules": [],
-                            "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
-                                                 "MetricName": "open"}}
+OPEN_ACL: dict[str, Any] = {
+    "Name": "open",
+    "DefaultAction": {"Allow": {}},
+    "Rules": [],
+    "VisibilityConfig": {
+        "SampledRequestsEnabled": True,
+        "CloudWatchMetricsEnabled": True,
+        "MetricName": "open",
+    },
+}
 
 
 def run(config: ConfigFacts) -> Report:
@@ -37,24 +44,46 @@ def ids(report: Report) -> set[str]:
 def test_everything_wrong() -> None:
     counted = json.loads(DEFAULT_ACL.read_text())
     counted["Rules"][3]["OverrideAction"] = {"Count": {}}
-    facts = ConfigFacts(source="t", web_acl=OPEN_ACL, waf_log="/var/log/waf.log", upstream_insecure_skip_verify=True,
-                        admin_host="0.0.0.0", api_credentials=False,
-                        kms_keys=(KmsKeyFacts("k1", "--waf-log-kms-key", "PendingDeletion", False),))
-    assert ids(run(facts)) == {"WAFP-CFG-DEFAULT-ALLOW", "WAFP-CFG-NO-RATE", "WAFP-CFG-LOGGING-UNREDACTED",
-                               "WAFP-CFG-LOG-UNENCRYPTED", "WAFP-CFG-UPSTREAM-NO-VERIFY", "WAFP-CFG-ADMIN-EXPOSED",
-                               "WAFP-CFG-KMS-PENDING-DELETION", "WAFP-CFG-KMS-ROTATION"}
-    report = run(ConfigFacts(source="t", web_acl=counted, waf_log="-",
-                             logging={"RedactedFields": [{"QueryString": {}}]}))
+    facts = ConfigFacts(
+        source="t",
+        web_acl=OPEN_ACL,
+        waf_log="/var/log/waf.log",
+        upstream_insecure_skip_verify=True,
+        admin_host="0.0.0.0",
+        api_credentials=False,
+        kms_keys=(KmsKeyFacts("k1", "--waf-log-kms-key", "PendingDeletion", False),),
+    )
+    assert ids(run(facts)) == {
+        "WAFP-CFG-DEFAULT-ALLOW",
+        "WAFP-CFG-NO-RATE",
+        "WAFP-CFG-LOGGING-UNREDACTED",
+        "WAFP-CFG-LOG-UNENCRYPTED",
+        "WAFP-CFG-UPSTREAM-NO-VERIFY",
+        "WAFP-CFG-ADMIN-EXPOSED",
+        "WAFP-CFG-KMS-PENDING-DELETION",
+        "WAFP-CFG-KMS-ROTATION",
+    }
+    report = run(
+        ConfigFacts(
+            source="t", web_acl=counted, waf_log="-", logging={"RedactedFields": [{"QueryString": {}}]}
+        )
+    )
     assert ids(report) == {"WAFP-CFG-NO-RATE", "WAFP-CFG-MANAGED-COUNT"}
 
 
 def test_fixes_change_the_acl_so_the_finding_goes_away() -> None:
-    report = run(ConfigFacts(source="t", web_acl=OPEN_ACL, waf_log="-", logging={"RedactedFields": [{"QueryString": {}}]}))
+    report = run(
+        ConfigFacts(
+            source="t", web_acl=OPEN_ACL, waf_log="-", logging={"RedactedFields": [{"QueryString": {}}]}
+        )
+    )
     acl: dict[str, Any] = OPEN_ACL
     for a in report.assessed:
         assert a.fix is not None and a.fix.kind == "webacl" and a.fix.appliable
         acl = changed_acl(acl, a.fix.change)
-    again = run(ConfigFacts(source="t", web_acl=acl, waf_log="-", logging={"RedactedFields": [{"QueryString": {}}]}))
+    again = run(
+        ConfigFacts(source="t", web_acl=acl, waf_log="-", logging={"RedactedFields": [{"QueryString": {}}]})
+    )
     assert ids(again) == set()
     assert [r["Priority"] for r in acl["Rules"]] == list(range(len(acl["Rules"])))
 

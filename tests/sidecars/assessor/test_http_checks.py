@@ -22,15 +22,26 @@ def run(targets: list[Target]) -> Report:
 
 
 def check_ids(report: Report, resource_prefix: str) -> set[str]:
-    return {a.check_id for a in report.assessed if a.finding["resources"][0]["id"].startswith(resource_prefix)}
+    return {
+        a.check_id for a in report.assessed if a.finding["resources"][0]["id"].startswith(resource_prefix)
+    }
 
 
 def test_bad_app_gets_every_hygiene_finding_and_an_f(bad_server: RunningServer) -> None:
     report = run([Target(bad_server.url, "app")])
     ids = check_ids(report, bad_server.url)
-    assert {"WAFP-HTTP-CSP", "WAFP-HTTP-XCTO", "WAFP-HTTP-XFO", "WAFP-HTTP-COOKIES", "WAFP-HTTP-COOKIE-PREFIX",
-            "WAFP-HTTP-CORS", "WAFP-HTTP-REDIRECT", "WAFP-HTTP-SRI", "WAFP-HTTP-DISCLOSURE",
-            "WAFP-EXP-ROUTE"} <= ids
+    assert {
+        "WAFP-HTTP-CSP",
+        "WAFP-HTTP-XCTO",
+        "WAFP-HTTP-XFO",
+        "WAFP-HTTP-COOKIES",
+        "WAFP-HTTP-COOKIE-PREFIX",
+        "WAFP-HTTP-CORS",
+        "WAFP-HTTP-REDIRECT",
+        "WAFP-HTTP-SRI",
+        "WAFP-HTTP-DISCLOSURE",
+        "WAFP-EXP-ROUTE",
+    } <= ids
     grade = report.extra["observatory"][bad_server.url]
     assert grade["grade"] == "F" and grade["score"] == 0
     assert grade["tests"]["cross-origin-resource-sharing"].endswith("universal-access")

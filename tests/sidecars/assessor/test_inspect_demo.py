@@ -17,14 +17,28 @@ from tests.support.servers import REPO, free_port, wafproxy_process
 
 
 def inspect(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wafproxy", "inspect", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "wafproxy", "inspect", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
     port, admin = free_port(), free_port()
-    with wafproxy_process("demo", "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
-                          "--log-level", "warning", wait_ports=(port, admin)) as proc:
+    with wafproxy_process(
+        "demo",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--admin-listen",
+        f"127.0.0.1:{admin}",
+        "--log-level",
+        "warning",
+        wait_ports=(port, admin),
+    ) as proc:
         assert proc.stdout is not None
         banner = ""
         while "KMS (AWS API)" not in banner:
@@ -34,12 +48,16 @@ def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
         creds = re.search(r"credentials \(demo\):\s+(\S+)", banner)
         upstream = re.search(r"unprotected:\s+(http://\S+)/", banner)
         assert creds and upstream
-        env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": creds.group(1), "AWS_PROFILE": "demo",
-               "AWS_DEFAULT_REGION": "us-east-1"}
+        env = {
+            **os.environ,
+            "AWS_SHARED_CREDENTIALS_FILE": creds.group(1),
+            "AWS_PROFILE": "demo",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
         waf, api = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin}"
         inspector: Any = boto3.session.Session(profile_name=None).client(
-            "inspector2", endpoint_url=api, region_name="us-east-1",
-            **_keys(creds.group(1)))
+            "inspector2", endpoint_url=api, region_name="us-east-1", **_keys(creds.group(1))
+        )
 
         # The periodic assessment runs by itself soon after start.
         deadline = time.monotonic() + 60
@@ -47,8 +65,18 @@ def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
             assert time.monotonic() < deadline, "no periodic assessment within 60 s"
             time.sleep(0.2)
 
-        done = inspect(env, "--target", waf, "--upstream", upstream.group(1), "--admin", api, "--json",
-                       "--fail-on", "MEDIUM")
+        done = inspect(
+            env,
+            "--target",
+            waf,
+            "--upstream",
+            upstream.group(1),
+            "--admin",
+            api,
+            "--json",
+            "--fail-on",
+            "MEDIUM",
+        )
         assert done.returncode == 3, done.stderr  # MEDIUM findings are active
         report = json.loads(done.stdout)
         assert report["assessed_at"].endswith("Z") and report["score"] is not None
@@ -63,7 +91,7 @@ def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
         fix_id = next(k for k in report["fixes"] if k.startswith("WAFP-CFG-NO-RATE-"))
         applied = inspect(env, "--target", waf, "--admin", api, "--apply", fix_id)
         assert applied.returncode == 0, applied.stdout + applied.stderr
-        assert "+      \"Name\": \"wafproxy-assessor-rate-limit\"," in applied.stdout  # the diff was shown
+        assert '+      "Name": "wafproxy-assessor-rate-limit",' in applied.stdout  # the diff was shown
         again = inspect(env, "--target", waf, "--admin", api, "--json")
         assert "No rate-based rule" not in {f["title"] for f in json.loads(again.stdout)["findings"]}
         rate = [f for f in _all(inspector) if f["title"] == "No rate-based rule"]

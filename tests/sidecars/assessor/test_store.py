@@ -13,8 +13,12 @@ LOW = CheckSpec("WAFP-TEST-2", "http", "NETWORK_REACHABILITY", "LOW", "low one",
 
 
 def seen(spec: CheckSpec, resource: str, now: float) -> Assessed:
-    return to_finding(Observation(spec, resource, "AWS_WAFPROXY_ENDPOINT", "e"), account="000000000000",
-                      region="us-east-1", now=now)
+    return to_finding(
+        Observation(spec, resource, "AWS_WAFPROXY_ENDPOINT", "e"),
+        account="000000000000",
+        region="us-east-1",
+        now=now,
+    )
 
 
 def by_arn(store: FindingStore) -> dict[str, dict[str, object]]:
@@ -25,8 +29,12 @@ def test_lifecycle_across_runs_and_reopen(tmp_path: Path) -> None:
     path = tmp_path / "state" / "assessor.sqlite3"
     store = FindingStore(path)
     a, b = seen(SPEC, "http://a", 100.0), seen(SPEC, "http://b", 100.0)
-    assert store.record([a, b], {"http|http://a", "http|http://b"}, 100.0) == \
-        {"new": 2, "active": 2, "suppressed": 0, "closed": 0}
+    assert store.record([a, b], {"http|http://a", "http|http://b"}, 100.0) == {
+        "new": 2,
+        "active": 2,
+        "suppressed": 0,
+        "closed": 0,
+    }
     store.close()
     store = FindingStore(path)  # state written is state kept
     a2 = seen(SPEC, "http://a", 200.0)
@@ -47,7 +55,9 @@ def test_suppress_filter_applies_now_and_to_later_runs(tmp_path: Path) -> None:
     store = FindingStore(tmp_path / "s.sqlite3")
     low, medium = seen(LOW, "http://a", 1.0), seen(SPEC, "http://a", 1.0)
     store.record([low, medium], {"http|http://a"}, 1.0)
-    arn = store.create_filter("no-low", "SUPPRESS", {"severity": [{"comparison": "EQUALS", "value": "LOW"}]}, 2.0)
+    arn = store.create_filter(
+        "no-low", "SUPPRESS", {"severity": [{"comparison": "EQUALS", "value": "LOW"}]}, 2.0
+    )
     statuses = {f["findingArn"]: f["status"] for f in store.findings()}
     assert statuses == {low.finding["findingArn"]: "SUPPRESSED", medium.finding["findingArn"]: "ACTIVE"}
     store.record([seen(LOW, "http://a", 3.0), seen(SPEC, "http://a", 3.0)], {"http|http://a"}, 3.0)

@@ -20,8 +20,9 @@ from wafproxy.sidecars.assessor.runner import Report, assess
 @contextlib.contextmanager
 def tls_server(tmp: Path, ca: trustme.CA, *names: str, days: int = 365) -> Iterator[RunningServer]:
     now = datetime.datetime.now(datetime.UTC)
-    leaf = ca.issue_cert(*names, not_before=now - datetime.timedelta(days=1),
-                         not_after=now + datetime.timedelta(days=days))
+    leaf = ca.issue_cert(
+        *names, not_before=now - datetime.timedelta(days=1), not_after=now + datetime.timedelta(days=days)
+    )
     cert, key = tmp / f"{names[0]}-{days}.pem", tmp / f"{names[0]}-{days}.key"
     leaf.private_key_pem.write_to_path(str(key))
     leaf.cert_chain_pems[0].write_to_path(str(cert))
@@ -51,8 +52,10 @@ def test_valid_certificate_has_no_tls_findings_and_gets_hsts_credit(tmp_path: Pa
     with tls_server(tmp_path, ca, "127.0.0.1") as server:
         report = run(server.url, ca_file)
     assert tls_ids(report) == set()
-    assert report.extra["observatory"][server.url]["tests"]["strict-transport-security"] == \
-        "hsts-implemented-max-age-at-least-six-months"
+    assert (
+        report.extra["observatory"][server.url]["tests"]["strict-transport-security"]
+        == "hsts-implemented-max-age-at-least-six-months"
+    )
 
 
 def test_untrusted_chain_is_a_finding_and_headers_are_still_graded(tmp_path: Path) -> None:
@@ -60,7 +63,9 @@ def test_untrusted_chain_is_a_finding_and_headers_are_still_graded(tmp_path: Pat
         report = run(server.url, None)
     assert "WAFP-TLS-CHAIN" in tls_ids(report)
     # httpobs' rule: an invalid chain makes HSTS count as not set.
-    assert report.extra["observatory"][server.url]["tests"]["strict-transport-security"] == "hsts-invalid-cert"
+    assert (
+        report.extra["observatory"][server.url]["tests"]["strict-transport-security"] == "hsts-invalid-cert"
+    )
 
 
 def test_expiring_certificate_and_wrong_hostname(tmp_path: Path) -> None:

@@ -24,12 +24,21 @@ from wafproxy.sidecars.assessor.findings import Assessed
 from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
 
 PREFIXES = ("/findings/", "/filters/", "/coverage/", "/wafproxy/findings/")
-_SORT = {"SEVERITY": lambda f: ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL").index(f["severity"]),
-         "INSPECTOR_SCORE": lambda f: f.get("inspectorScore", 0.0),
-         "FIRST_OBSERVED_AT": lambda f: f["firstObservedAt"], "LAST_OBSERVED_AT": lambda f: f["lastObservedAt"],
-         "FINDING_TYPE": lambda f: f["type"], "FINDING_STATUS": lambda f: f["status"]}
-_COUNT_KEYS = {"INFORMATIONAL": "informational", "LOW": "low", "MEDIUM": "medium", "HIGH": "high",
-               "CRITICAL": "critical"}
+_SORT = {
+    "SEVERITY": lambda f: ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL").index(f["severity"]),
+    "INSPECTOR_SCORE": lambda f: f.get("inspectorScore", 0.0),
+    "FIRST_OBSERVED_AT": lambda f: f["firstObservedAt"],
+    "LAST_OBSERVED_AT": lambda f: f["lastObservedAt"],
+    "FINDING_TYPE": lambda f: f["type"],
+    "FINDING_STATUS": lambda f: f["status"],
+}
+_COUNT_KEYS = {
+    "INFORMATIONAL": "informational",
+    "LOW": "low",
+    "MEDIUM": "medium",
+    "HIGH": "high",
+    "CRITICAL": "critical",
+}
 
 
 def _page(items: list[Any], p: Params, default: int = 50, hi: int = 100) -> tuple[list[Any], str | None]:
@@ -50,8 +59,14 @@ def severity_counts(findings: list[Mapping[str, Any]]) -> dict[str, int]:
 
 
 class InspectorApi:
-    def __init__(self, store: FindingStore, *, credentials: CredentialStore, authorizer: IdentityAuthorizer,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: FindingStore,
+        *,
+        credentials: CredentialStore,
+        authorizer: IdentityAuthorizer,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store, self.authorizer, self.clock = store, authorizer, clock
         handlers = {
             "ListFindings": ("POST", "/findings/list", self.list_findings),
@@ -63,13 +78,18 @@ class InspectorApi:
             "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
         }
         table = {op: (m, uri, self._authorized(op, fn)) for op, (m, uri, fn) in handlers.items()}
-        self.app = RestJsonService(signing_name="inspector2", credentials=credentials, routes=routes_from(table),
-                                   default_region=store.region)
+        self.app = RestJsonService(
+            signing_name="inspector2",
+            credentials=credentials,
+            routes=routes_from(table),
+            default_region=store.region,
+        )
 
-    def _authorized(self, op: str, fn: Callable[[CallContext, Params], Any]) -> Callable[[CallContext, Params], Any]:
+    def _authorized(
+        self, op: str, fn: Callable[[CallContext, Params], Any]
+    ) -> Callable[[CallContext, Params], Any]:
         def handler(ctx: CallContext, p: Params) -> Any:
-            self.authorizer.check(ctx.principal, f"inspector2:{op}", "*",
-                                  {"aws:sourceip": (ctx.source_ip,)})
+            self.authorizer.check(ctx.principal, f"inspector2:{op}", "*", {"aws:sourceip": (ctx.source_ip,)})
             return fn(ctx, p)
 
         return handler
@@ -87,21 +107,38 @@ class InspectorApi:
 
     def aggregations(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         kind = p.str("aggregationType", max_len=32)
-        request = (p.raw("aggregationRequest") or {})
+        request = p.raw("aggregationRequest") or {}
         active = self.store.findings({"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}]})
         account = self.store.account
         if kind == "ACCOUNT":
-            responses = [{"accountAggregation": {"accountId": account, "severityCounts": severity_counts(active)}}]
+            responses = [
+                {"accountAggregation": {"accountId": account, "severityCounts": severity_counts(active)}}
+            ]
         elif kind == "FINDING_TYPE":
             want = (request.get("findingTypeAggregation") or {}).get("findingType")
             types = [want] if want else sorted({f["type"] for f in active})
             # Inspector's FindingTypeAggregationResponse has no type field: one entry per type asked.
-            responses = [{"findingTypeAggregation": {"accountId": account, "severityCounts":
-                          severity_counts([f for f in active if f["type"] == t])}} for t in types]
+            responses = [
+                {
+                    "findingTypeAggregation": {
+                        "accountId": account,
+                        "severityCounts": severity_counts([f for f in active if f["type"] == t]),
+                    }
+                }
+                for t in types
+            ]
         elif kind == "TITLE":
             titles = sorted({f["title"] for f in active})
-            responses = [{"titleAggregation": {"title": t, "accountId": account, "severityCounts":
-                          severity_counts([f for f in active if f["title"] == t])}} for t in titles]
+            responses = [
+                {
+                    "titleAggregation": {
+                        "title": t,
+                        "accountId": account,
+                        "severityCounts": severity_counts([f for f in active if f["title"] == t]),
+                    }
+                }
+                for t in titles
+            ]
         else:
             raise validation("aggregationType must be ACCOUNT, FINDING_TYPE or TITLE", path="aggregationType")
         page, token = _page(responses, p)
@@ -114,9 +151,14 @@ class InspectorApi:
             raise validation("action must be NONE or SUPPRESS", path="action")
         criteria = crit.validate(p.raw("filterCriteria"))
         try:
-            arn = self.store.create_filter(name, action, criteria, self.clock(),
-                                           p.str("description", required=False, max_len=512),
-                                           p.str("reason", required=False, max_len=512))
+            arn = self.store.create_filter(
+                name,
+                action,
+                criteria,
+                self.clock(),
+                p.str("description", required=False, max_len=512),
+                p.str("reason", required=False, max_len=512),
+            )
         except FilterExists:
             raise AwsError("BadRequestException", f"A filter named {name} already exists") from None
         except OverflowError as exc:
@@ -126,8 +168,11 @@ class InspectorApi:
     def list_filters(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         arns = p.raw("arns") or []
         action = p.str("action", required=False, max_len=16)
-        filters = [f for f in self.store.filters() if (not arns or f["arn"] in arns)
-                   and (action is None or f["action"] == action)]
+        filters = [
+            f
+            for f in self.store.filters()
+            if (not arns or f["arn"] in arns) and (action is None or f["action"] == action)
+        ]
         page, token = _page(filters, p)
         return {"filters": page, **({"nextToken": token} if token else {})}
 
@@ -140,15 +185,28 @@ class InspectorApi:
     def list_coverage(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         criteria = p.raw("filterCriteria") or {}
         rows = self.store.coverage()
-        fields = {"resourceId": "resource_id", "resourceType": "resource_type", "scanType": "scan_type",
-                  "scanStatusCode": "status", "scanStatusReason": "reason"}
+        fields = {
+            "resourceId": "resource_id",
+            "resourceType": "resource_type",
+            "scanType": "scan_type",
+            "scanStatusCode": "status",
+            "scanStatusReason": "reason",
+        }
         for key, filters in criteria.items():
             if key not in fields:
                 raise validation(f"filterCriteria.{key} is not supported", path=f"filterCriteria.{key}")
             rows = [r for r in rows if crit._string_ok([getattr(r, fields[key])], filters)]
-        items = [{"resourceType": r.resource_type, "resourceId": r.resource_id, "accountId": self.store.account,
-                  "scanType": r.scan_type, "scanStatus": {"statusCode": r.status, "reason": r.reason},
-                  "lastScannedAt": r.last} for r in rows]
+        items = [
+            {
+                "resourceType": r.resource_type,
+                "resourceId": r.resource_id,
+                "accountId": self.store.account,
+                "scanType": r.scan_type,
+                "scanStatus": {"statusCode": r.status, "reason": r.reason},
+                "lastScannedAt": r.last,
+            }
+            for r in rows
+        ]
         page, token = _page(items, p, default=100, hi=200)
         return {"coveredResources": page, **({"nextToken": token} if token else {})}
 

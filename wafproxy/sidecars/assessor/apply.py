@@ -17,8 +17,18 @@ from typing import Any
 from wafproxy.sidecars.assessor.model import Fix
 from wafproxy.sidecars.assessor.runner import Report
 
-_UPDATABLE = ("DefaultAction", "Description", "Rules", "VisibilityConfig", "CustomResponseBodies",
-              "CaptchaConfig", "ChallengeConfig", "TokenDomains", "AssociationConfig", "DataProtectionConfig")
+_UPDATABLE = (
+    "DefaultAction",
+    "Description",
+    "Rules",
+    "VisibilityConfig",
+    "CustomResponseBodies",
+    "CaptchaConfig",
+    "ChallengeConfig",
+    "TokenDomains",
+    "AssociationConfig",
+    "DataProtectionConfig",
+)
 
 
 def changed_acl(acl: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,8 +67,15 @@ def _text(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
-def apply_fix(report: Report, fix_id: str, *, admin: str | None, region: str, dry_run: bool,
-              kms_endpoint: str | None = None) -> int:
+def apply_fix(
+    report: Report,
+    fix_id: str,
+    *,
+    admin: str | None,
+    region: str,
+    dry_run: bool,
+    kms_endpoint: str | None = None,
+) -> int:
     match = next((a for a in report.assessed if a.fix_id == fix_id), None)
     if match is None or match.fix is None:
         known = ", ".join(a.fix_id for a in report.assessed if a.fix_id) or "none"
@@ -87,8 +104,10 @@ def apply_fix(report: Report, fix_id: str, *, admin: str | None, region: str, dr
         except waf.exceptions.WAFNonexistentItemException:
             before = {}
         after = {**before, **fix.change["LoggingConfiguration"], "ResourceArn": acl["ARN"]}
-        after.setdefault("LogDestinationConfigs", [f"arn:aws:logs:{region}:{acl['ARN'].split(':')[4]}:"
-                                                   "log-group:aws-waf-logs-wafproxy"])
+        after.setdefault(
+            "LogDestinationConfigs",
+            [f"arn:aws:logs:{region}:{acl['ARN'].split(':')[4]}:log-group:aws-waf-logs-wafproxy"],
+        )
         print(diff(before, after, "LoggingConfiguration"))
         if not dry_run:
             waf.put_logging_configuration(LoggingConfiguration=after)
@@ -96,14 +115,19 @@ def apply_fix(report: Report, fix_id: str, *, admin: str | None, region: str, dr
         after = changed_acl(acl, fix.change)
         print(diff(acl, after, f"WebACL {acl['Name']}"))
         if not dry_run:
-            waf.update_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"], LockToken=got["LockToken"],
-                               **{k: after[k] for k in _UPDATABLE if k in after})
+            waf.update_web_acl(
+                Name=acl["Name"],
+                Scope="REGIONAL",
+                Id=acl["Id"],
+                LockToken=got["LockToken"],
+                **{k: after[k] for k in _UPDATABLE if k in after},
+            )
     print("dry run: nothing changed" if dry_run else "applied")
     return 0
 
 
 def _kms(fix: Fix, endpoint: str | None, region: str, dry_run: bool) -> int:
-    (operation, params), = fix.change.items()
+    ((operation, params),) = fix.change.items()
     print(f"KMS {operation} {json.dumps(params)}")
     if dry_run:
         print("dry run: nothing changed")
@@ -114,7 +138,9 @@ def _kms(fix: Fix, endpoint: str | None, region: str, dry_run: bool) -> int:
     from wafproxy.sidecars.assessor.facts import boto_client
 
     kms = boto_client("kms", endpoint, region)
-    getattr(kms, {"EnableKeyRotation": "enable_key_rotation", "CancelKeyDeletion": "cancel_key_deletion"}[operation])(
-        **params)
+    getattr(
+        kms,
+        {"EnableKeyRotation": "enable_key_rotation", "CancelKeyDeletion": "cancel_key_deletion"}[operation],
+    )(**params)
     print("applied")
     return 0

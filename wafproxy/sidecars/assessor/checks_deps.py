@@ -25,23 +25,41 @@ from wafproxy.sidecars.assessor.registry import FamilyResult, register
 
 FAMILY = "deps"
 STALE_DAYS = 7
-VULN = CheckSpec("WAFP-DEP-VULN", FAMILY, "PACKAGE_VULNERABILITY", "MEDIUM", "Vulnerable Python package",
-                 "An installed package version is affected by a published vulnerability.",
-                 "Upgrade the package to a fixed version.")
-STALE = CheckSpec("WAFP-DEP-DBAGE", FAMILY, "CONFIGURATION", "LOW", "Vulnerability database is stale",
-                  f"The OSV database is older than {STALE_DAYS} days: newer vulnerabilities are not known.",
-                  "Refresh the --osv-db directory (e.g. unzip osv.dev's PyPI all.zip into it).")
-BADREC = CheckSpec("WAFP-DEP-BADRECORD", FAMILY, "CONFIGURATION", "INFORMATIONAL",
-                   "Vulnerability database has unreadable records",
-                   "Some OSV records could not be read; vulnerabilities they describe are not assessed.",
-                   "Replace the unreadable files from a fresh export.")
+VULN = CheckSpec(
+    "WAFP-DEP-VULN",
+    FAMILY,
+    "PACKAGE_VULNERABILITY",
+    "MEDIUM",
+    "Vulnerable Python package",
+    "An installed package version is affected by a published vulnerability.",
+    "Upgrade the package to a fixed version.",
+)
+STALE = CheckSpec(
+    "WAFP-DEP-DBAGE",
+    FAMILY,
+    "CONFIGURATION",
+    "LOW",
+    "Vulnerability database is stale",
+    f"The OSV database is older than {STALE_DAYS} days: newer vulnerabilities are not known.",
+    "Refresh the --osv-db directory (e.g. unzip osv.dev's PyPI all.zip into it).",
+)
+BADREC = CheckSpec(
+    "WAFP-DEP-BADRECORD",
+    FAMILY,
+    "CONFIGURATION",
+    "INFORMATIONAL",
+    "Vulnerability database has unreadable records",
+    "Some OSV records could not be read; vulnerabilities they describe are not assessed.",
+    "Replace the unreadable files from a fresh export.",
+)
 SPECS = (VULN, STALE, BADREC)
 _VENDOR = {"CRITICAL": "CRITICAL", "HIGH": "HIGH", "MODERATE": "MEDIUM", "MEDIUM": "MEDIUM", "LOW": "LOW"}
 
 
 def installed() -> list[tuple[str, str]]:
-    return sorted({(d.metadata["Name"], d.version) for d in importlib.metadata.distributions()
-                   if d.metadata["Name"]})
+    return sorted(
+        {(d.metadata["Name"], d.version) for d in importlib.metadata.distributions() if d.metadata["Name"]}
+    )
 
 
 def from_file(path: Path) -> list[tuple[str, str]]:
@@ -50,8 +68,11 @@ def from_file(path: Path) -> list[tuple[str, str]]:
     text = path.read_text(encoding="utf-8")
     if path.suffix in (".lock", ".toml"):
         data = tomllib.loads(text)
-        return [(str(p["name"]), str(p["version"])) for p in data.get("package", []) + data.get("packages", [])
-                if isinstance(p, dict) and "name" in p and "version" in p]
+        return [
+            (str(p["name"]), str(p["version"]))
+            for p in data.get("package", []) + data.get("packages", [])
+            if isinstance(p, dict) and "name" in p and "version" in p
+        ]
     out = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].split(";", 1)[0].strip()
@@ -81,20 +102,51 @@ def observe(db: osv.OsvDatabase, packages: list[tuple[str, str]], resource: str)
                 continue
             severity, score, vector = _severity(vuln)
             details = {
-                "vulnerabilityId": vuln.id, "source": "OSV", "sourceUrl": f"https://osv.dev/vulnerability/{vuln.id}",
-                "relatedVulnerabilities": list(vuln.aliases), "referenceUrls": list(vuln.references[:10]),
-                "vulnerablePackages": [{"name": name, "version": version, "packageManager": "PIP",
-                                        **({"fixedInVersion": fixed} if fixed else {})}],
+                "vulnerabilityId": vuln.id,
+                "source": "OSV",
+                "sourceUrl": f"https://osv.dev/vulnerability/{vuln.id}",
+                "relatedVulnerabilities": list(vuln.aliases),
+                "referenceUrls": list(vuln.references[:10]),
+                "vulnerablePackages": [
+                    {
+                        "name": name,
+                        "version": version,
+                        "packageManager": "PIP",
+                        **({"fixedInVersion": fixed} if fixed else {}),
+                    }
+                ],
                 **({"vendorSeverity": vuln.vendor_severity} if vuln.vendor_severity else {}),
-                **({"cvss": [{"baseScore": score, "scoringVector": vector, "source": "OSV", "version": "3.1"}]}
-                   if score is not None else {}),
+                **(
+                    {
+                        "cvss": [
+                            {"baseScore": score, "scoringVector": vector, "source": "OSV", "version": "3.1"}
+                        ]
+                    }
+                    if score is not None
+                    else {}
+                ),
             }
-            fix = Fix("package", f"upgrade {name} to {fixed}", {"pip": f"pip install '{name}>={fixed}'"}) if fixed else None
-            out.append(Observation(VULN, f"{resource}#{name}", "PYTHON_PACKAGE", f"{name} {version}: {vuln.id}",
-                                   fix=fix, severity=severity, base_score=score, scoring_vector=vector,
-                                   title=f"{vuln.id} - {name} {version}",
-                                   description=vuln.summary or vuln.details[:500] or VULN.description,
-                                   details={"packageVulnerabilityDetails": details}, scope=resource))
+            fix = (
+                Fix("package", f"upgrade {name} to {fixed}", {"pip": f"pip install '{name}>={fixed}'"})
+                if fixed
+                else None
+            )
+            out.append(
+                Observation(
+                    VULN,
+                    f"{resource}#{name}",
+                    "PYTHON_PACKAGE",
+                    f"{name} {version}: {vuln.id}",
+                    fix=fix,
+                    severity=severity,
+                    base_score=score,
+                    scoring_vector=vector,
+                    title=f"{vuln.id} - {name} {version}",
+                    description=vuln.summary or vuln.details[:500] or VULN.description,
+                    details={"packageVulnerabilityDetails": details},
+                    scope=resource,
+                )
+            )
     return out
 
 
@@ -114,14 +166,21 @@ async def run(ctx: AssessContext) -> FamilyResult:
     resource = f"python:{source}" if source else f"python:{sys.prefix}"
     now = datetime.fromtimestamp(ctx.now, UTC) if ctx.now else datetime.now(UTC)
     age = db.age_days(now)
-    ctx.extra["osv"] = {"path": str(db.path), "records": db.records, "newestModified":
-                        db.newest.isoformat() if db.newest else None,
-                        "ageDays": round(age, 1) if age is not None else None, "errors": db.errors[:50]}
+    ctx.extra["osv"] = {
+        "path": str(db.path),
+        "records": db.records,
+        "newestModified": db.newest.isoformat() if db.newest else None,
+        "ageDays": round(age, 1) if age is not None else None,
+        "errors": db.errors[:50],
+    }
     for err in db.errors:
         result.errors.append(CheckError(FAMILY, str(db.path), f"malformed OSV record {err}"))
     if db.errors:
-        result.observations.append(Observation(BADREC, f"osv:{db.path}", "OSV_DATABASE",
-                                               f"{len(db.errors)} unreadable: {db.errors[0]}"))
+        result.observations.append(
+            Observation(
+                BADREC, f"osv:{db.path}", "OSV_DATABASE", f"{len(db.errors)} unreadable: {db.errors[0]}"
+            )
+        )
     if age is None or age > STALE_DAYS:
         text = "no modified dates" if age is None else f"newest record modified {age:.0f} days ago"
         result.observations.append(Observation(STALE, f"osv:{db.path}", "OSV_DATABASE", text))

@@ -33,17 +33,26 @@ SENSITIVE: dict[str, tuple[bytes, ...]] = {
     "/backup.zip": (b"PK\x03\x04",),
     "/.DS_Store": (b"Bud1",),
 }
-EXPOSED = CheckSpec("WAFP-EXP-ROUTE", FAMILY, "NETWORK_REACHABILITY", "HIGH",
-                    "Sensitive route answers through the proxy",
-                    "An admin, debug or backup route (source control, environment, dumps, server status) "
-                    "answers with its real content to anyone who can reach the proxy.",
-                    "Remove the file/route from the app, and block the paths at the WAF (apply the fix).")
-BYPASS = CheckSpec("WAFP-EXP-BYPASS", FAMILY, "NETWORK_REACHABILITY", "HIGH",
-                   "Upstream reachable around the WAF",
-                   "The upstream answers directly a request the WAF blocks: anyone who can reach it "
-                   "skips every rule.",
-                   "Bind the upstream to loopback or a private network only the proxy can reach, "
-                   "or require mTLS from the proxy (--upstream-client-cert).")
+EXPOSED = CheckSpec(
+    "WAFP-EXP-ROUTE",
+    FAMILY,
+    "NETWORK_REACHABILITY",
+    "HIGH",
+    "Sensitive route answers through the proxy",
+    "An admin, debug or backup route (source control, environment, dumps, server status) "
+    "answers with its real content to anyone who can reach the proxy.",
+    "Remove the file/route from the app, and block the paths at the WAF (apply the fix).",
+)
+BYPASS = CheckSpec(
+    "WAFP-EXP-BYPASS",
+    FAMILY,
+    "NETWORK_REACHABILITY",
+    "HIGH",
+    "Upstream reachable around the WAF",
+    "The upstream answers directly a request the WAF blocks: anyone who can reach it skips every rule.",
+    "Bind the upstream to loopback or a private network only the proxy can reach, "
+    "or require mTLS from the proxy (--upstream-client-cert).",
+)
 SPECS = (EXPOSED, BYPASS)
 ATTACK_PATH = "/.env"
 ATTACK_QUERY = "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
@@ -51,14 +60,29 @@ ATTACK_QUERY = "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 
 def block_paths_rule(paths: list[str]) -> dict[str, object]:
     """A WAFv2 rule blocking ``paths`` (prefix match on the lower-cased URI path)."""
-    statements = [{"ByteMatchStatement": {"SearchString": p.lower(), "FieldToMatch": {"UriPath": {}},
-                                          "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}],
-                                          "PositionalConstraint": "STARTS_WITH"}} for p in sorted(set(paths))]
+    statements = [
+        {
+            "ByteMatchStatement": {
+                "SearchString": p.lower(),
+                "FieldToMatch": {"UriPath": {}},
+                "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}],
+                "PositionalConstraint": "STARTS_WITH",
+            }
+        }
+        for p in sorted(set(paths))
+    ]
     statement = statements[0] if len(statements) == 1 else {"OrStatement": {"Statements": statements}}
-    return {"Name": "wafproxy-assessor-block-exposed-paths", "Priority": 0, "Action": {"Block": {}},
-            "Statement": statement,
-            "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
-                                 "MetricName": "wafproxy-assessor-block-exposed-paths"}}
+    return {
+        "Name": "wafproxy-assessor-block-exposed-paths",
+        "Priority": 0,
+        "Action": {"Block": {}},
+        "Statement": statement,
+        "VisibilityConfig": {
+            "SampledRequestsEnabled": True,
+            "CloudWatchMetricsEnabled": True,
+            "MetricName": "wafproxy-assessor-block-exposed-paths",
+        },
+    }
 
 
 async def _exposed(ctx: AssessContext, base: str) -> list[tuple[str, str]]:
@@ -83,10 +107,17 @@ async def run(ctx: AssessContext) -> FamilyResult:
             continue
         for path, evidence in outcome:
             fix = Fix("webacl", f"add a rule blocking {path}", {"addRule": block_paths_rule([path])}, True)
-            result.observations.append(Observation(EXPOSED, f"{target.url.rstrip('/')}{path}",
-                                                   "AWS_WAFPROXY_ENDPOINT", evidence, fix=fix,
-                                                   title=f"{path} answers through the proxy",
-                                                   scope=target.url))
+            result.observations.append(
+                Observation(
+                    EXPOSED,
+                    f"{target.url.rstrip('/')}{path}",
+                    "AWS_WAFPROXY_ENDPOINT",
+                    evidence,
+                    fix=fix,
+                    title=f"{path} answers through the proxy",
+                    scope=target.url,
+                )
+            )
         result.covered.add(f"{FAMILY}|{target.url}")
     proxies = ctx.of_role("proxy")
     if proxies:
@@ -105,12 +136,25 @@ async def _bypass(ctx: AssessContext, proxy: str, result: FamilyResult) -> None:
             host = urlsplit(upstream.url).hostname or ""
             adjustments = ()
             if is_loopback(host):
-                adjustments = (Adjustment("AV", "upstream bound to loopback: only processes on this host "
-                                          "can go around the WAF", -4.0),)
-            result.observations.append(Observation(
-                BYPASS, upstream.url, "AWS_WAFPROXY_UPSTREAM",
-                f"GET {ATTACK_QUERY}: {via_waf.status} through the WAF, {direct.status} directly",
-                adjustments=adjustments,
-                fix=Fix("cli_flag", "require the proxy's client certificate at the upstream",
-                        {"flags": ["--upstream-client-cert", "PATH", "--upstream-client-key", "PATH"]})))
+                adjustments = (
+                    Adjustment(
+                        "AV",
+                        "upstream bound to loopback: only processes on this host can go around the WAF",
+                        -4.0,
+                    ),
+                )
+            result.observations.append(
+                Observation(
+                    BYPASS,
+                    upstream.url,
+                    "AWS_WAFPROXY_UPSTREAM",
+                    f"GET {ATTACK_QUERY}: {via_waf.status} through the WAF, {direct.status} directly",
+                    adjustments=adjustments,
+                    fix=Fix(
+                        "cli_flag",
+                        "require the proxy's client certificate at the upstream",
+                        {"flags": ["--upstream-client-cert", "PATH", "--upstream-client-key", "PATH"]},
+                    ),
+                )
+            )
         result.covered.add(f"{FAMILY}|{upstream.url}")

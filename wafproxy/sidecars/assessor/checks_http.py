@@ -17,47 +17,112 @@ from wafproxy.sidecars.assessor import observatory
 from wafproxy.sidecars.assessor.context import AssessContext, Target
 from wafproxy.sidecars.assessor.model import CheckError, CheckSpec, Fix, Observation, Severity
 from wafproxy.sidecars.assessor.obs_base import CORS_ORIGIN, Retrieval
-from wafproxy.sidecars.assessor.obs_content import cookies_of
 from wafproxy.sidecars.assessor.registry import FamilyResult, register
 
 FAMILY = "http"
 
 
 def _spec(suffix: str, severity: Severity, title: str, remediation: str) -> CheckSpec:
-    return CheckSpec(f"WAFP-HTTP-{suffix}", FAMILY, "NETWORK_REACHABILITY", severity, title,
-                     f"{title} (Mozilla Observatory test).", remediation)
+    return CheckSpec(
+        f"WAFP-HTTP-{suffix}",
+        FAMILY,
+        "NETWORK_REACHABILITY",
+        severity,
+        title,
+        f"{title} (Mozilla Observatory test).",
+        remediation,
+    )
 
 
-CSP = _spec("CSP", "MEDIUM", "Content-Security-Policy missing or unsafe",
-            "Send a Content-Security-Policy without 'unsafe-inline'/'unsafe-eval', e.g. default-src 'self'; "
-            "object-src 'none'; frame-ancestors 'none'.")
-HSTS = _spec("HSTS", "MEDIUM", "Strict-Transport-Security missing, short or invalid",
-             "Serve over HTTPS and send Strict-Transport-Security: max-age=63072000 (at least 6 months).")
+CSP = _spec(
+    "CSP",
+    "MEDIUM",
+    "Content-Security-Policy missing or unsafe",
+    "Send a Content-Security-Policy without 'unsafe-inline'/'unsafe-eval', e.g. default-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'.",
+)
+HSTS = _spec(
+    "HSTS",
+    "MEDIUM",
+    "Strict-Transport-Security missing, short or invalid",
+    "Serve over HTTPS and send Strict-Transport-Security: max-age=63072000 (at least 6 months).",
+)
 XCTO = _spec("XCTO", "LOW", "X-Content-Type-Options is not nosniff", "Send X-Content-Type-Options: nosniff.")
-XFO = _spec("XFO", "MEDIUM", "Framing not restricted (X-Frame-Options / frame-ancestors)",
-            "Send X-Frame-Options: DENY or CSP frame-ancestors 'none' to stop clickjacking.")
-REFERRER = _spec("REFERRER", "LOW", "Referrer-Policy unsafe or invalid",
-                 "Send Referrer-Policy: strict-origin-when-cross-origin (or no-referrer).")
-COOKIES = _spec("COOKIES", "MEDIUM", "Cookies without Secure/HttpOnly/SameSite",
-                "Set Secure on every cookie, HttpOnly on session cookies and SameSite=Lax or Strict.")
-COOKIE_PREFIX = _spec("COOKIE-PREFIX", "MEDIUM", "Cookie breaks the rules of its __Host-/__Secure- prefix",
-                      "A __Secure- cookie needs Secure; a __Host- cookie needs Secure, Path=/ and no Domain.")
-CORS = _spec("CORS", "HIGH", "CORS allows any origin with credentials",
-             "Answer Access-Control-Allow-Origin only for an allow-list of origins; never reflect Origin "
-             "together with Access-Control-Allow-Credentials: true.")
-CORS_REFLECT = _spec("CORS-REFLECT", "LOW", "CORS reflects an arbitrary Origin",
-                     "Answer Access-Control-Allow-Origin from an allow-list, not by echoing Origin.")
-REDIRECT = _spec("REDIRECT", "MEDIUM", "Plain HTTP does not redirect to HTTPS",
-                 "Redirect every http:// request to https:// on the same host (301/308).")
-SRI = _spec("SRI", "MEDIUM", "External scripts without Subresource Integrity or over HTTP",
-            "Load third-party scripts over HTTPS with an integrity=\"sha384-…\" attribute.")
-DISCLOSURE = _spec("DISCLOSURE", "LOW", "Server software and version disclosed",
-                   "Remove version numbers from Server, and drop X-Powered-By / X-AspNet-Version.")
-SPECS = (CSP, HSTS, XCTO, XFO, REFERRER, COOKIES, COOKIE_PREFIX, CORS, CORS_REFLECT, REDIRECT, SRI, DISCLOSURE)
+XFO = _spec(
+    "XFO",
+    "MEDIUM",
+    "Framing not restricted (X-Frame-Options / frame-ancestors)",
+    "Send X-Frame-Options: DENY or CSP frame-ancestors 'none' to stop clickjacking.",
+)
+REFERRER = _spec(
+    "REFERRER",
+    "LOW",
+    "Referrer-Policy unsafe or invalid",
+    "Send Referrer-Policy: strict-origin-when-cross-origin (or no-referrer).",
+)
+COOKIES = _spec(
+    "COOKIES",
+    "MEDIUM",
+    "Cookies without Secure/HttpOnly/SameSite",
+    "Set Secure on every cookie, HttpOnly on session cookies and SameSite=Lax or Strict.",
+)
+COOKIE_PREFIX = _spec(
+    "COOKIE-PREFIX",
+    "MEDIUM",
+    "Cookie breaks the rules of its __Host-/__Secure- prefix",
+    "A __Secure- cookie needs Secure; a __Host- cookie needs Secure, Path=/ and no Domain.",
+)
+CORS = _spec(
+    "CORS",
+    "HIGH",
+    "CORS allows any origin with credentials",
+    "Answer Access-Control-Allow-Origin only for an allow-list of origins; never reflect Origin "
+    "together with Access-Control-Allow-Credentials: true.",
+)
+CORS_REFLECT = _spec(
+    "CORS-REFLECT",
+    "LOW",
+    "CORS reflects an arbitrary Origin",
+    "Answer Access-Control-Allow-Origin from an allow-list, not by echoing Origin.",
+)
+REDIRECT = _spec(
+    "REDIRECT",
+    "MEDIUM",
+    "Plain HTTP does not redirect to HTTPS",
+    "Redirect every http:// request to https:// on the same host (301/308).",
+)
+SRI = _spec(
+    "SRI",
+    "MEDIUM",
+    "External scripts without Subresource Integrity or over HTTP",
+    'Load third-party scripts over HTTPS with an integrity="sha384-…" attribute.',
+)
+DISCLOSURE = _spec(
+    "DISCLOSURE",
+    "LOW",
+    "Server software and version disclosed",
+    "Remove version numbers from Server, and drop X-Powered-By / X-AspNet-Version.",
+)
+SPECS = (
+    CSP,
+    HSTS,
+    XCTO,
+    XFO,
+    REFERRER,
+    COOKIES,
+    COOKIE_PREFIX,
+    CORS,
+    CORS_REFLECT,
+    REDIRECT,
+    SRI,
+    DISCLOSURE,
+)
 
 _BY_TEST: Mapping[str, tuple[CheckSpec, dict[str, str]]] = {
-    "content-security-policy": (CSP, {"Content-Security-Policy":
-                                      "default-src 'self'; object-src 'none'; frame-ancestors 'none'"}),
+    "content-security-policy": (
+        CSP,
+        {"Content-Security-Policy": "default-src 'self'; object-src 'none'; frame-ancestors 'none'"},
+    ),
     "strict-transport-security": (HSTS, {"Strict-Transport-Security": "max-age=63072000"}),
     "x-content-type-options": (XCTO, {"X-Content-Type-Options": "nosniff"}),
     "x-frame-options": (XFO, {"X-Frame-Options": "DENY"}),
@@ -82,8 +147,11 @@ async def retrieve(ctx: AssessContext, url: str) -> Retrieval:
 def header_fix(headers: Mapping[str, str]) -> Fix | None:
     if not headers:
         return None
-    return Fix("header", "add response header(s) in the app (a WAFv2 rule cannot set response headers)",
-               {"responseHeaders": dict(headers)})
+    return Fix(
+        "header",
+        "add response header(s) in the app (a WAFv2 rule cannot set response headers)",
+        {"responseHeaders": dict(headers)},
+    )
 
 
 def observe(target: Target, r: Retrieval, result: observatory.Grade) -> list[Observation]:
@@ -100,8 +168,16 @@ def observe(target: Target, r: Retrieval, result: observatory.Grade) -> list[Obs
             sev = "LOW"
         if test == "subresource-integrity" and "not-loaded-securely" in name:
             sev = "HIGH"
-        out.append(Observation(spec, target.url, resource, f"Observatory: {name} ({observatory.MODIFIERS[name]})",
-                               fix=header_fix(headers), severity=sev))
+        out.append(
+            Observation(
+                spec,
+                target.url,
+                resource,
+                f"Observatory: {name} ({observatory.MODIFIERS[name]})",
+                fix=header_fix(headers),
+                severity=sev,
+            )
+        )
     out.extend(_extra(target, r))
     return out
 
@@ -109,13 +185,16 @@ def observe(target: Target, r: Retrieval, result: observatory.Grade) -> list[Obs
 def _extra(target: Target, r: Retrieval) -> list[Observation]:
     out: list[Observation] = []
     resource = "AWS_WAFPROXY_ENDPOINT"
-    for c_value in (r.auto.all("set-cookie") + (r.cors.all("set-cookie") if r.cors else [])):
+    for c_value in r.auto.all("set-cookie") + (r.cors.all("set-cookie") if r.cors else []):
         name, _, rest = c_value.partition("=")
         attrs = {a.split("=", 1)[0].strip().lower(): a.partition("=")[2].strip() for a in rest.split(";")[1:]}
         bad = (name.startswith(("__Secure-", "__Host-")) and "secure" not in attrs) or (
-            name.startswith("__Host-") and ("domain" in attrs or attrs.get("path") != "/"))
+            name.startswith("__Host-") and ("domain" in attrs or attrs.get("path") != "/")
+        )
         if bad:
-            out.append(Observation(COOKIE_PREFIX, target.url, resource, f"Set-Cookie {name.strip()}: {rest[:120]}"))
+            out.append(
+                Observation(COOKIE_PREFIX, target.url, resource, f"Set-Cookie {name.strip()}: {rest[:120]}")
+            )
     if r.cors is not None and not r.cors.error:
         acao = r.cors.header("access-control-allow-origin")
         creds = (r.cors.header("access-control-allow-credentials") or "").lower().strip() == "true"
@@ -126,9 +205,19 @@ def _extra(target: Target, r: Retrieval) -> list[Observation]:
     if any(ch.isdigit() for ch in server):
         leaks.insert(0, f"server: {server}")
     if leaks:
-        out.append(Observation(DISCLOSURE, target.url, resource, "; ".join(leaks)[:300],
-                               fix=Fix("header", "strip version-bearing response headers",
-                                       {"removeResponseHeaders": [x.split(":")[0] for x in leaks]})))
+        out.append(
+            Observation(
+                DISCLOSURE,
+                target.url,
+                resource,
+                "; ".join(leaks)[:300],
+                fix=Fix(
+                    "header",
+                    "strip version-bearing response headers",
+                    {"removeResponseHeaders": [x.split(":")[0] for x in leaks]},
+                ),
+            )
+        )
     return out
 
 

@@ -31,23 +31,48 @@ WEAK_CIPHERS = "RC4:3DES:DES:NULL:EXPORT:aNULL:eNULL:MD5:@SECLEVEL=0"
 
 
 def _spec(suffix: str, severity: Severity, title: str, remediation: str) -> CheckSpec:
-    return CheckSpec(f"WAFP-TLS-{suffix}", FAMILY, "NETWORK_REACHABILITY", severity, title, title + ".", remediation)
+    return CheckSpec(
+        f"WAFP-TLS-{suffix}", FAMILY, "NETWORK_REACHABILITY", severity, title, title + ".", remediation
+    )
 
 
-HANDSHAKE = _spec("HANDSHAKE", "HIGH", "TLS handshake fails", "Check the certificate/key pair and the TLS settings.")
-CHAIN = _spec("CHAIN", "HIGH", "Certificate chain does not verify",
-              "Serve the full chain (leaf + intermediates) issued by a CA clients trust.")
-HOSTNAME = _spec("HOSTNAME", "HIGH", "Certificate does not match the host name",
-                 "Issue the certificate with the served name in subjectAltName.")
-EXPIRY = _spec("EXPIRY", "MEDIUM", f"Certificate expires within {EXPIRY_WARNING_DAYS} days or has expired",
-               "Renew the certificate (automate it: ACME) and reload wafproxy (SIGHUP).")
-KEYSIZE = _spec("KEYSIZE", "MEDIUM", "Certificate key too small",
-                "Use RSA >= 2048 bits or an EC key on P-256 or larger.")
+HANDSHAKE = _spec(
+    "HANDSHAKE", "HIGH", "TLS handshake fails", "Check the certificate/key pair and the TLS settings."
+)
+CHAIN = _spec(
+    "CHAIN",
+    "HIGH",
+    "Certificate chain does not verify",
+    "Serve the full chain (leaf + intermediates) issued by a CA clients trust.",
+)
+HOSTNAME = _spec(
+    "HOSTNAME",
+    "HIGH",
+    "Certificate does not match the host name",
+    "Issue the certificate with the served name in subjectAltName.",
+)
+EXPIRY = _spec(
+    "EXPIRY",
+    "MEDIUM",
+    f"Certificate expires within {EXPIRY_WARNING_DAYS} days or has expired",
+    "Renew the certificate (automate it: ACME) and reload wafproxy (SIGHUP).",
+)
+KEYSIZE = _spec(
+    "KEYSIZE", "MEDIUM", "Certificate key too small", "Use RSA >= 2048 bits or an EC key on P-256 or larger."
+)
 PROTOCOL = _spec("PROTOCOL", "MEDIUM", "TLS 1.0/1.1 accepted", "Accept TLS 1.2 and 1.3 only.")
-CIPHERS = _spec("CIPHERS", "MEDIUM", "Weak cipher suites accepted",
-                "Offer only AEAD suites (ECDHE with AES-GCM or ChaCha20-Poly1305).")
-UNTESTED = _spec("UNTESTED", "INFORMATIONAL", "TLS property could not be tested from here",
-                 "Test it with sslyze or testssl.sh from a client that still offers it.")
+CIPHERS = _spec(
+    "CIPHERS",
+    "MEDIUM",
+    "Weak cipher suites accepted",
+    "Offer only AEAD suites (ECDHE with AES-GCM or ChaCha20-Poly1305).",
+)
+UNTESTED = _spec(
+    "UNTESTED",
+    "INFORMATIONAL",
+    "TLS property could not be tested from here",
+    "Test it with sslyze or testssl.sh from a client that still offers it.",
+)
 SPECS = (HANDSHAKE, CHAIN, HOSTNAME, EXPIRY, KEYSIZE, PROTOCOL, CIPHERS, UNTESTED)
 _RESOURCE = "AWS_WAFPROXY_ENDPOINT"
 
@@ -70,12 +95,15 @@ def _handshake(host: str, port: int, context: ssl.SSLContext, server_name: str) 
         return Handshake(False, exc.verify_message or str(exc), exc.verify_code)
     except (ssl.SSLError, OSError) as exc:
         text = f"{type(exc).__name__}: {exc}"
-        refused = "NO_CIPHERS_AVAILABLE" in text or "NO_PROTOCOLS_AVAILABLE" in text or "no cipher" in text.lower()
+        refused = (
+            "NO_CIPHERS_AVAILABLE" in text or "NO_PROTOCOLS_AVAILABLE" in text or "no cipher" in text.lower()
+        )
         return Handshake(False, text[:300], client_refused=refused)
 
 
-def _unverified(minimum: ssl.TLSVersion | None = None, maximum: ssl.TLSVersion | None = None,
-                ciphers: str | None = None) -> ssl.SSLContext:
+def _unverified(
+    minimum: ssl.TLSVersion | None = None, maximum: ssl.TLSVersion | None = None, ciphers: str | None = None
+) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -90,7 +118,9 @@ def _unverified(minimum: ssl.TLSVersion | None = None, maximum: ssl.TLSVersion |
     return context
 
 
-def assess_endpoint(target: Target, ca_file: Path | None, now: datetime) -> tuple[list[Observation], str | None]:
+def assess_endpoint(
+    target: Target, ca_file: Path | None, now: datetime
+) -> tuple[list[Observation], str | None]:
     parts = urlsplit(target.url)
     host, port = parts.hostname or "", parts.port or 443
     obs: list[Observation] = []
@@ -112,10 +142,21 @@ def assess_endpoint(target: Target, ca_file: Path | None, now: datetime) -> tupl
     days = (cert.not_valid_after_utc - now).total_seconds() / 86400
     if days <= EXPIRY_WARNING_DAYS:
         sev: Severity = "HIGH" if days <= 0 else "MEDIUM"
-        obs.append(Observation(EXPIRY, target.url, _RESOURCE,
-                               f"notAfter {cert.not_valid_after_utc.isoformat()} ({days:.1f} days)", severity=sev))
+        obs.append(
+            Observation(
+                EXPIRY,
+                target.url,
+                _RESOURCE,
+                f"notAfter {cert.not_valid_after_utc.isoformat()} ({days:.1f} days)",
+                severity=sev,
+            )
+        )
     key = cert.public_key()
-    bits = key.key_size if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey) else None
+    bits = (
+        key.key_size
+        if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey)
+        else None
+    )
     small = bits is not None and (bits < 256 if isinstance(key, ec.EllipticCurvePublicKey) else bits < 2048)
     if small:
         obs.append(Observation(KEYSIZE, target.url, _RESOURCE, f"{type(key).__name__} {bits} bits"))
@@ -127,23 +168,44 @@ def assess_endpoint(target: Target, ca_file: Path | None, now: datetime) -> tupl
         if old.ok:
             obs.append(Observation(PROTOCOL, target.url, _RESOURCE, f"{version.name} handshake accepted"))
         elif old.client_refused:
-            obs.append(Observation(UNTESTED, target.url, _RESOURCE, f"{version.name}: this host's OpenSSL "
-                                   "refuses to offer it", title=f"{version.name} could not be tested"))
+            obs.append(
+                Observation(
+                    UNTESTED,
+                    target.url,
+                    _RESOURCE,
+                    f"{version.name}: this host's OpenSSL refuses to offer it",
+                    title=f"{version.name} could not be tested",
+                )
+            )
     try:
         weak = _handshake(host, port, _unverified(maximum=ssl.TLSVersion.TLSv1_2, ciphers=WEAK_CIPHERS), host)
     except ssl.SSLError:
         weak = Handshake(False, "no weak cipher available locally", client_refused=True)
     if weak.ok:
-        obs.append(Observation(CIPHERS, target.url, _RESOURCE, "a handshake with RC4/3DES/NULL/EXPORT suites succeeded"))
+        obs.append(
+            Observation(
+                CIPHERS, target.url, _RESOURCE, "a handshake with RC4/3DES/NULL/EXPORT suites succeeded"
+            )
+        )
     elif weak.client_refused:
-        obs.append(Observation(UNTESTED, target.url, _RESOURCE, "weak suites: this host's OpenSSL has none to offer",
-                               title="Weak cipher suites could not be tested"))
+        obs.append(
+            Observation(
+                UNTESTED,
+                target.url,
+                _RESOURCE,
+                "weak suites: this host's OpenSSL has none to offer",
+                title="Weak cipher suites could not be tested",
+            )
+        )
     return obs, None
 
 
 def _renew_fix() -> Fix:
-    return Fix("cli_flag", "renew and point wafproxy at the new pair, then SIGHUP",
-               {"flags": ["--tls-cert", "PATH", "--tls-key", "PATH"]})
+    return Fix(
+        "cli_flag",
+        "renew and point wafproxy at the new pair, then SIGHUP",
+        {"flags": ["--tls-cert", "PATH", "--tls-key", "PATH"]},
+    )
 
 
 @register(FAMILY, SPECS)
@@ -151,8 +213,9 @@ async def run(ctx: AssessContext) -> FamilyResult:
     result = FamilyResult()
     now = datetime.fromtimestamp(ctx.now, UTC) if ctx.now else datetime.now(UTC)
     targets = [t for t in ctx.targets if urlsplit(t.url).scheme == "https"]
-    outcomes = await asyncio.gather(*(asyncio.to_thread(assess_endpoint, t, ctx.ca_file, now) for t in targets),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(asyncio.to_thread(assess_endpoint, t, ctx.ca_file, now) for t in targets), return_exceptions=True
+    )
     for target, outcome in zip(targets, outcomes, strict=True):
         if isinstance(outcome, BaseException):
             result.errors.append(CheckError(FAMILY, target.url, f"{type(outcome).__name__}: {outcome}"))
@@ -165,4 +228,3 @@ async def run(ctx: AssessContext) -> FamilyResult:
             result.observations.append(replace(o, fix=fix) if fix else o)
         result.covered.add(f"{FAMILY}|{target.url}")
     return result
-

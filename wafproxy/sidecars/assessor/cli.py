@@ -21,26 +21,54 @@ EXIT_FINDINGS = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("inspect", help="assess the app behind the WAF and wafproxy's configuration "
-                              "(Inspector-shaped findings, each with its fix)")
-    p.add_argument("--target", action="append", default=[], metavar="URL",
-                   help="wafproxy's listener (or any URL) to probe (repeatable)")
-    p.add_argument("--upstream", action="append", default=[], metavar="URL",
-                   help="the app behind the WAF, probed directly (reachable around the WAF?)")
-    p.add_argument("--admin", metavar="URL", help="a running wafproxy's admin listener: read its web ACL, "
-                   "and store the findings there (AWS credentials from the environment/profile)")
+    p = subparsers.add_parser(
+        "inspect",
+        help="assess the app behind the WAF and wafproxy's configuration "
+        "(Inspector-shaped findings, each with its fix)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="wafproxy's listener (or any URL) to probe (repeatable)",
+    )
+    p.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="the app behind the WAF, probed directly (reachable around the WAF?)",
+    )
+    p.add_argument(
+        "--admin",
+        metavar="URL",
+        help="a running wafproxy's admin listener: read its web ACL, "
+        "and store the findings there (AWS credentials from the environment/profile)",
+    )
     p.add_argument("--config", type=Path, metavar="FILE", help="wafproxy settings YAML to assess")
     p.add_argument("--osv-db", type=Path, metavar="DIR", help="OSV records (JSON) directory")
-    p.add_argument("--requirements", type=Path, metavar="FILE",
-                   help="requirements.txt or TOML lock file (default: this environment's packages)")
+    p.add_argument(
+        "--requirements",
+        type=Path,
+        metavar="FILE",
+        help="requirements.txt or TOML lock file (default: this environment's packages)",
+    )
     p.add_argument("--ca", type=Path, metavar="FILE", help="CA bundle to verify https targets against")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--fail-on", type=str.upper, choices=SEVERITIES, metavar="SEVERITY",
-                   help="exit 3 when an ACTIVE finding is at or above SEVERITY")
+    p.add_argument(
+        "--fail-on",
+        type=str.upper,
+        choices=SEVERITIES,
+        metavar="SEVERITY",
+        help="exit 3 when an ACTIVE finding is at or above SEVERITY",
+    )
     p.add_argument("--apply", metavar="FIX_ID", help="apply this fix through the control plane (--admin)")
     p.add_argument("--dry-run", action="store_true", help="with --apply: show the change only")
     p.add_argument("--kms-endpoint", metavar="URL", help="with --apply: the KMS API for KMS fixes")
-    p.add_argument("--rate", type=float, default=50.0, metavar="N", help="probes per second at most (default 50)")
+    p.add_argument(
+        "--rate", type=float, default=50.0, metavar="N", help="probes per second at most (default 50)"
+    )
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--account", default="000000000000")
     p.set_defaults(func=main)
@@ -74,8 +102,12 @@ def main(args: argparse.Namespace) -> int:
     if not args.target and not args.config and not args.admin and not args.osv_db:
         print("wafproxy inspect: error: give --target, --config, --admin or --osv-db", file=sys.stderr)
         return 2
-    for flag, path in (("--osv-db", args.osv_db), ("--config", args.config), ("--ca", args.ca),
-                       ("--requirements", args.requirements)):
+    for flag, path in (
+        ("--osv-db", args.osv_db),
+        ("--config", args.config),
+        ("--ca", args.ca),
+        ("--requirements", args.requirements),
+    ):
         if path is not None and not path.exists():
             print(f"wafproxy inspect: error: {flag} {path}: no such file or directory", file=sys.stderr)
             return 2
@@ -91,8 +123,14 @@ def main(args: argparse.Namespace) -> int:
     if args.apply:
         from wafproxy.sidecars.assessor.apply import apply_fix
 
-        return apply_fix(report, args.apply, admin=args.admin, region=args.region, dry_run=args.dry_run,
-                         kms_endpoint=args.kms_endpoint)
+        return apply_fix(
+            report,
+            args.apply,
+            admin=args.admin,
+            region=args.region,
+            dry_run=args.dry_run,
+            kms_endpoint=args.kms_endpoint,
+        )
     findings = [{**f, "status": statuses.get(f["findingArn"], f["status"])} for f in report.findings]
     if args.json:
         print(json.dumps(report.to_json(findings), indent=2))

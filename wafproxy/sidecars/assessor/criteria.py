@@ -27,8 +27,9 @@ _STRING: Mapping[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "vulnerabilityId": lambda f: [(f.get("packageVulnerabilityDetails") or {}).get("vulnerabilityId", "")],
     "vulnerabilitySource": lambda f: [(f.get("packageVulnerabilityDetails") or {}).get("source", "")],
     "vendorSeverity": lambda f: [(f.get("packageVulnerabilityDetails") or {}).get("vendorSeverity", "")],
-    "relatedVulnerabilities": lambda f: list((f.get("packageVulnerabilityDetails") or {})
-                                             .get("relatedVulnerabilities", [])),
+    "relatedVulnerabilities": lambda f: list(
+        (f.get("packageVulnerabilityDetails") or {}).get("relatedVulnerabilities", [])
+    ),
 }
 _DATE = ("firstObservedAt", "lastObservedAt", "updatedAt")
 _NUMBER = {"inspectorScore": lambda f: f.get("inspectorScore")}
@@ -49,10 +50,14 @@ def validate(criteria: Any, path: str = "filterCriteria") -> Mapping[str, list[M
         if not isinstance(filters, list) or not all(isinstance(x, Mapping) for x in filters):
             raise validation(f"{path}.{key} must be a list of filters", path=f"{path}.{key}")
         for x in filters:
-            if key in _STRING and (x.get("comparison") not in ("EQUALS", "PREFIX", "NOT_EQUALS")
-                                   or not isinstance(x.get("value"), str)):
-                raise validation(f"{path}.{key}: comparison EQUALS|PREFIX|NOT_EQUALS and a string value",
-                                 path=f"{path}.{key}")
+            if key in _STRING and (
+                x.get("comparison") not in ("EQUALS", "PREFIX", "NOT_EQUALS")
+                or not isinstance(x.get("value"), str)
+            ):
+                raise validation(
+                    f"{path}.{key}: comparison EQUALS|PREFIX|NOT_EQUALS and a string value",
+                    path=f"{path}.{key}",
+                )
     return criteria  # type: ignore[return-value]
 
 
@@ -63,8 +68,12 @@ def _string_ok(values: list[str], filters: list[Mapping[str, Any]]) -> bool:
         return False
     if not positive:
         return True
-    return any((x["value"] in values) if x["comparison"] == "EQUALS" else any(v.startswith(x["value"]) for v in values)
-               for x in positive)
+    return any(
+        (x["value"] in values)
+        if x["comparison"] == "EQUALS"
+        else any(v.startswith(x["value"]) for v in values)
+        for x in positive
+    )
 
 
 def matches(finding: Mapping[str, Any], criteria: Mapping[str, list[Mapping[str, Any]]]) -> bool:
@@ -75,17 +84,25 @@ def matches(finding: Mapping[str, Any], criteria: Mapping[str, list[Mapping[str,
             ok = _string_ok(_STRING[key](finding), filters)
         elif key in _DATE:
             at = _epoch(finding[key])
-            ok = any((x.get("startInclusive") is None or at >= _epoch(x["startInclusive"]))
-                     and (x.get("endInclusive") is None or at <= _epoch(x["endInclusive"])) for x in filters)
+            ok = any(
+                (x.get("startInclusive") is None or at >= _epoch(x["startInclusive"]))
+                and (x.get("endInclusive") is None or at <= _epoch(x["endInclusive"]))
+                for x in filters
+            )
         elif key in _NUMBER:
             n = _NUMBER[key](finding)
-            ok = n is not None and any((x.get("lowerInclusive") is None or n >= x["lowerInclusive"])
-                                       and (x.get("upperInclusive") is None or n <= x["upperInclusive"])
-                                       for x in filters)
+            ok = n is not None and any(
+                (x.get("lowerInclusive") is None or n >= x["lowerInclusive"])
+                and (x.get("upperInclusive") is None or n <= x["upperInclusive"])
+                for x in filters
+            )
         else:  # vulnerablePackages: name/version StringFilters
             pkgs = (finding.get("packageVulnerabilityDetails") or {}).get("vulnerablePackages") or []
-            ok = any(all(_string_ok([str(p.get(k, ""))], [x[k]]) for k in ("name", "version") if k in x)
-                     for x in filters for p in pkgs)
+            ok = any(
+                all(_string_ok([str(p.get(k, ""))], [x[k]]) for k in ("name", "version") if k in x)
+                for x in filters
+                for p in pkgs
+            )
         if not ok:
             return False
     return True

@@ -47,7 +47,9 @@ def base_score(vector: str) -> float:
         cia = [_W["C"][m[k]] for k in ("C", "I", "A")]
         iss = 1 - (1 - cia[0]) * (1 - cia[1]) * (1 - cia[2])
         impact = 6.42 * iss if scope == "U" else 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15
-        exploitability = 8.22 * _W["AV"][m["AV"]] * _W["AC"][m["AC"]] * _PR[scope][m["PR"]] * _W["UI"][m["UI"]]
+        exploitability = (
+            8.22 * _W["AV"][m["AV"]] * _W["AC"][m["AC"]] * _PR[scope][m["PR"]] * _W["UI"][m["UI"]]
+        )
     except KeyError as exc:
         raise ValueError(f"bad CVSS metric value {exc}") from None
     if impact <= 0:

@@ -28,14 +28,17 @@ def boto_client(service: str, endpoint: str, region: str, credentials_file: Path
         from wafproxy.awsapi.credentials import CredentialStore
 
         principal = CredentialStore.load(credentials_file).principals[0]
-        kwargs = {"aws_access_key_id": principal.access_key_id,
-                  "aws_secret_access_key": principal.secret_access_key}
+        kwargs = {
+            "aws_access_key_id": principal.access_key_id,
+            "aws_secret_access_key": principal.secret_access_key,
+        }
     config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=10)
     return session.client(service, endpoint_url=endpoint, region_name=region, config=config, **kwargs)
 
 
-def kms_facts(key_id: str, endpoint: str | None, region: str, credentials_file: Path | None,
-              referenced_by: str) -> KmsKeyFacts:
+def kms_facts(
+    key_id: str, endpoint: str | None, region: str, credentials_file: Path | None, referenced_by: str
+) -> KmsKeyFacts:
     if endpoint is None:
         return KmsKeyFacts(key_id, referenced_by, error="no KMS endpoint known (--kms-endpoint/--kms-listen)")
     try:
@@ -47,20 +50,33 @@ def kms_facts(key_id: str, endpoint: str | None, region: str, credentials_file: 
         return KmsKeyFacts(key_id, referenced_by, error=f"{type(exc).__name__}: {exc}"[:300])
 
 
-def from_settings(settings: Any, web_acl: Mapping[str, Any] | None, logging: Mapping[str, Any] | None,
-                  source: str) -> ConfigFacts:
+def from_settings(
+    settings: Any, web_acl: Mapping[str, Any] | None, logging: Mapping[str, Any] | None, source: str
+) -> ConfigFacts:
     """``settings`` is ``wafproxy.settings.Settings``."""
     keys: tuple[KmsKeyFacts, ...] = ()
     if settings.waf_log_kms_key:
         endpoint = settings.kms_endpoint or (f"http://{settings.kms_listen}" if settings.kms_listen else None)
-        keys = (kms_facts(settings.waf_log_kms_key, endpoint, settings.region,
-                          settings.credentials if not settings.kms_endpoint else None, "--waf-log-kms-key"),)
+        keys = (
+            kms_facts(
+                settings.waf_log_kms_key,
+                endpoint,
+                settings.region,
+                settings.credentials if not settings.kms_endpoint else None,
+                "--waf-log-kms-key",
+            ),
+        )
     return ConfigFacts(
-        source=source, web_acl=web_acl, logging=logging, waf_log=settings.waf_log,
+        source=source,
+        web_acl=web_acl,
+        logging=logging,
+        waf_log=settings.waf_log,
         waf_log_kms_key=settings.waf_log_kms_key,
         upstream_insecure_skip_verify=settings.upstream_insecure_skip_verify,
-        admin_host=settings.admin_listen.host, api_credentials=settings.credentials is not None,
-        tls_cert=settings.tls_cert, kms_keys=keys,
+        admin_host=settings.admin_listen.host,
+        api_credentials=settings.credentials is not None,
+        tls_cert=settings.tls_cert,
+        kms_keys=keys,
     )
 
 
@@ -72,8 +88,11 @@ def from_config_file(path: Path) -> tuple[ConfigFacts, Any]:
         import argparse
 
         settings = resolve(argparse.Namespace(config=str(path)), environ={})
-        web_acl = json.loads(Path(settings.acl).read_text(encoding="utf-8")) if str(settings.acl).endswith(".json") \
+        web_acl = (
+            json.loads(Path(settings.acl).read_text(encoding="utf-8"))
+            if str(settings.acl).endswith(".json")
             else _yaml(Path(settings.acl))
+        )
     except (SettingsError, OSError, ValueError) as exc:
         return ConfigFacts(source=str(path), error=f"{path}: {exc}"), None
     return from_settings(settings, web_acl, None, str(path)), settings

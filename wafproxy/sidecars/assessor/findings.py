@@ -20,8 +20,18 @@ from urllib.parse import urlsplit
 
 from wafproxy.sidecars.assessor.model import NOMINAL_SCORE, SEVERITIES, Fix, Observation, severity_of_score
 
-_REQUIRED = ("findingArn", "awsAccountId", "type", "description", "remediation", "severity",
-             "firstObservedAt", "lastObservedAt", "status", "resources")
+_REQUIRED = (
+    "findingArn",
+    "awsAccountId",
+    "type",
+    "description",
+    "remediation",
+    "severity",
+    "firstObservedAt",
+    "lastObservedAt",
+    "status",
+    "resources",
+)
 _TYPES = ("NETWORK_REACHABILITY", "PACKAGE_VULNERABILITY", "CONFIGURATION")
 
 
@@ -34,8 +44,13 @@ class Assessed:
     coverage_key: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"finding": self.finding, "fix": self.fix.to_json() if self.fix else None, "fixId": self.fix_id,
-                "checkId": self.check_id, "coverageKey": self.coverage_key}
+        return {
+            "finding": self.finding,
+            "fix": self.fix.to_json() if self.fix else None,
+            "fixId": self.fix_id,
+            "checkId": self.check_id,
+            "coverageKey": self.coverage_key,
+        }
 
     @classmethod
     def from_json(cls, raw: Any) -> Assessed:
@@ -71,7 +86,8 @@ def to_finding(o: Observation, *, account: str, region: str, now: float) -> Asse
         text = f"{text} wafproxy fix: {o.fix.summary} ({verb} `wafproxy inspect --apply {fix_id}`)."
     adjusted: dict[str, Any] = {
         "scoreSource": "OSV" if o.base_score is not None else "wafproxy",
-        "version": "3.1", "score": score,
+        "version": "3.1",
+        "score": score,
         "scoringVector": o.scoring_vector or f"wafproxy:{o.spec.id}/severity:{o.effective_severity}",
         "adjustments": [{"metric": a.metric, "reason": a.reason} for a in o.adjustments],
     }
@@ -104,5 +120,8 @@ def to_finding(o: Observation, *, account: str, region: str, now: float) -> Asse
 def _reachability(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    return {"openPortRange": {"begin": port, "end": port}, "protocol": "TCP",
-            "networkPath": {"steps": [{"componentId": parts.netloc or url, "componentType": "wafproxy"}]}}
+    return {
+        "openPortRange": {"begin": port, "end": port},
+        "protocol": "TCP",
+        "networkPath": {"steps": [{"componentId": parts.netloc or url, "componentType": "wafproxy"}]},
+    }

@@ -17,8 +17,13 @@ FixKind = Literal["webacl", "logging", "kms", "cli_flag", "header", "package"]
 
 # Inspector's bands (CVSS v3 qualitative scale), used both ways: severity -> a nominal score for
 # checks without a CVSS vector, and score -> severity after an adjustment.
-NOMINAL_SCORE: Mapping[str, float] = {"INFORMATIONAL": 0.0, "LOW": 3.0, "MEDIUM": 5.5, "HIGH": 7.5,
-                                      "CRITICAL": 9.5}
+NOMINAL_SCORE: Mapping[str, float] = {
+    "INFORMATIONAL": 0.0,
+    "LOW": 3.0,
+    "MEDIUM": 5.5,
+    "HIGH": 7.5,
+    "CRITICAL": 9.5,
+}
 
 
 def severity_rank(severity: str) -> int:
@@ -62,8 +67,12 @@ class Fix:
     appliable: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "summary": self.summary, "change": dict(self.change),
-                "appliable": self.appliable}
+        return {
+            "kind": self.kind,
+            "summary": self.summary,
+            "change": dict(self.change),
+            "appliable": self.appliable,
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Fix:

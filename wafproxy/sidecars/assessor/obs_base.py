@@ -29,5 +29,3 @@ class Retrieval:
         if self.auto.content_type in HTML_TYPES and self.auto.body:
             return scan_page(self.auto.text)
         return PageFacts()
-
-

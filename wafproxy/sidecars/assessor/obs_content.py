@@ -10,16 +10,25 @@ from urllib.parse import urlsplit
 from wafproxy.sidecars.assessor.obs_base import HTML_TYPES, Retrieval
 from wafproxy.sidecars.assessor.obs_headers import hsts
 
-_COOKIE_ORDER = ("cookies-without-secure-flag-but-protected-by-hsts", "cookies-without-secure-flag",
-                 "cookies-session-without-secure-flag-but-protected-by-hsts", "cookies-samesite-flag-invalid",
-                 "cookies-anticsrf-without-samesite-flag", "cookies-session-without-httponly-flag",
-                 "cookies-session-without-secure-flag")
-_SRI_ORDER = ("sri-implemented-and-all-scripts-loaded-securely",
-              "sri-implemented-and-external-scripts-loaded-securely",
-              "sri-not-implemented-response-not-html", "sri-not-implemented-but-all-scripts-loaded-from-secure-origin",
-              "sri-not-implemented-but-no-scripts-loaded", "sri-not-implemented-but-external-scripts-loaded-securely",
-              "sri-implemented-but-external-scripts-not-loaded-securely",
-              "sri-not-implemented-and-external-scripts-not-loaded-securely")
+_COOKIE_ORDER = (
+    "cookies-without-secure-flag-but-protected-by-hsts",
+    "cookies-without-secure-flag",
+    "cookies-session-without-secure-flag-but-protected-by-hsts",
+    "cookies-samesite-flag-invalid",
+    "cookies-anticsrf-without-samesite-flag",
+    "cookies-session-without-httponly-flag",
+    "cookies-session-without-secure-flag",
+)
+_SRI_ORDER = (
+    "sri-implemented-and-all-scripts-loaded-securely",
+    "sri-implemented-and-external-scripts-loaded-securely",
+    "sri-not-implemented-response-not-html",
+    "sri-not-implemented-but-all-scripts-loaded-from-secure-origin",
+    "sri-not-implemented-but-no-scripts-loaded",
+    "sri-not-implemented-but-external-scripts-loaded-securely",
+    "sri-implemented-but-external-scripts-not-loaded-securely",
+    "sri-not-implemented-and-external-scripts-not-loaded-securely",
+)
 _IGNORED_COOKIES = ("__cfduid", "heroku-session-affinity")
 
 
@@ -80,13 +89,23 @@ def cookies(r: Retrieval) -> str:
         if c.samesite == "" or (not c.secure and c.samesite == "None"):
             result = _worse("cookies-samesite-flag-invalid", result, _COOKIE_ORDER)
         if not c.secure:
-            result = _worse("cookies-without-secure-flag-but-protected-by-hsts" if protected
-                            else "cookies-without-secure-flag", result, _COOKIE_ORDER)
+            result = _worse(
+                "cookies-without-secure-flag-but-protected-by-hsts"
+                if protected
+                else "cookies-without-secure-flag",
+                result,
+                _COOKIE_ORDER,
+            )
         if "csrf" in c.name.lower() and not c.samesite:
             result = _worse("cookies-anticsrf-without-samesite-flag", result, _COOKIE_ORDER)
         if session and not c.secure:
-            result = _worse("cookies-session-without-secure-flag-but-protected-by-hsts" if protected
-                            else "cookies-session-without-secure-flag", result, _COOKIE_ORDER)
+            result = _worse(
+                "cookies-session-without-secure-flag-but-protected-by-hsts"
+                if protected
+                else "cookies-session-without-secure-flag",
+                result,
+                _COOKIE_ORDER,
+            )
         if session and not c.httponly:
             result = _worse("cookies-session-without-httponly-flag", result, _COOKIE_ORDER)
     if result is not None:
@@ -158,14 +177,23 @@ def sri(r: Retrieval) -> str:
         if not secure_origin:
             foreign = True
             if script.integrity and not secure_scheme:
-                result = _worse("sri-implemented-but-external-scripts-not-loaded-securely", result, _SRI_ORDER)
+                result = _worse(
+                    "sri-implemented-but-external-scripts-not-loaded-securely", result, _SRI_ORDER
+                )
             elif not script.integrity and secure_scheme:
-                result = _worse("sri-not-implemented-but-external-scripts-loaded-securely", result, _SRI_ORDER)
+                result = _worse(
+                    "sri-not-implemented-but-external-scripts-loaded-securely", result, _SRI_ORDER
+                )
             elif not script.integrity:
-                result = _worse("sri-not-implemented-and-external-scripts-not-loaded-securely", result, _SRI_ORDER)
+                result = _worse(
+                    "sri-not-implemented-and-external-scripts-not-loaded-securely", result, _SRI_ORDER
+                )
         elif script.integrity and secure_scheme and not result:
             result = "sri-implemented-and-all-scripts-loaded-securely"
     if result:
         return result
-    return ("sri-implemented-and-external-scripts-loaded-securely" if foreign
-            else "sri-not-implemented-but-all-scripts-loaded-from-secure-origin")
+    return (
+        "sri-implemented-and-external-scripts-loaded-securely"
+        if foreign
+        else "sri-not-implemented-but-all-scripts-loaded-from-secure-origin"
+    )

@@ -24,7 +24,10 @@ def parse_csp(text: str) -> dict[str, set[str]]:
 
 
 def csp(r: Retrieval) -> str:
-    header, meta = r.auto.header("content-security-policy"), r.page().http_equiv.get("content-security-policy")
+    header, meta = (
+        r.auto.header("content-security-policy"),
+        r.page().http_equiv.get("content-security-policy"),
+    )
     try:
         http_csp = parse_csp(header) if header is not None else None
         meta_csp = parse_csp(meta) if meta is not None else None
@@ -50,8 +53,12 @@ def csp(r: Retrieval) -> str:
     elif "'strict-dynamic'" in script:
         result = "csp-header-invalid"
     https = urlsplit(r.auto.url).scheme == "https"
-    active = [s for d, ss in policy.items() for s in ss if d not in ("img-src", "media-src")
-              and d not in "script-src"] + list(script)
+    active = [
+        s
+        for d, ss in policy.items()
+        for s in ss
+        if d not in ("img-src", "media-src") and d not in "script-src"
+    ] + list(script)
     passive = [s for d in ("img-src", "media-src") for s in policy.get(d, policy.get("default-src", set()))]
 
     def first(name: str) -> None:
@@ -74,9 +81,12 @@ def csp(r: Retrieval) -> str:
     return result or "csp-implemented-with-no-unsafe"
 
 
-_CSP_PASS = ("csp-implemented-with-no-unsafe", "csp-implemented-with-no-unsafe-default-src-none",
-             "csp-implemented-with-unsafe-inline-in-style-src-only",
-             "csp-implemented-with-insecure-scheme-in-passive-content-only")
+_CSP_PASS = (
+    "csp-implemented-with-no-unsafe",
+    "csp-implemented-with-no-unsafe-default-src-none",
+    "csp-implemented-with-unsafe-inline-in-style-src-only",
+    "csp-implemented-with-insecure-scheme-in-passive-content-only",
+)
 
 
 def hsts(r: Retrieval) -> str:
@@ -100,8 +110,11 @@ def hsts(r: Retrieval) -> str:
             raise ValueError
     except ValueError:
         return "hsts-header-invalid"
-    return ("hsts-implemented-max-age-less-than-six-months" if max_age < SIX_MONTHS
-            else "hsts-implemented-max-age-at-least-six-months")
+    return (
+        "hsts-implemented-max-age-less-than-six-months"
+        if max_age < SIX_MONTHS
+        else "hsts-implemented-max-age-at-least-six-months"
+    )
 
 
 def csp_passes(r: Retrieval) -> bool:
@@ -112,8 +125,11 @@ def xcto(r: Retrieval) -> str:
     value = r.auto.header("x-content-type-options")
     if value is None:
         return "x-content-type-options-not-implemented"
-    return ("x-content-type-options-nosniff" if value[:256].strip().lower() == "nosniff"
-            else "x-content-type-options-header-invalid")
+    return (
+        "x-content-type-options-nosniff"
+        if value[:256].strip().lower() == "nosniff"
+        else "x-content-type-options-header-invalid"
+    )
 
 
 def xfo(r: Retrieval) -> str:
@@ -121,16 +137,21 @@ def xfo(r: Retrieval) -> str:
     result = "x-frame-options-not-implemented"
     if value is not None:
         v = value[:1024].strip().lower()
-        result = ("x-frame-options-sameorigin-or-deny" if v in ("deny", "sameorigin")
-                  else "x-frame-options-allow-from-origin" if v.startswith("allow-from ")
-                  else "x-frame-options-header-invalid")
+        result = (
+            "x-frame-options-sameorigin-or-deny"
+            if v in ("deny", "sameorigin")
+            else "x-frame-options-allow-from-origin"
+            if v.startswith("allow-from ")
+            else "x-frame-options-header-invalid"
+        )
     header = r.auto.header("content-security-policy")
     # httpobs looks at the merged policy (header and meta), though browsers ignore a meta
     # frame-ancestors: kept for agreement, the TLS/exposure checks do not rely on it.
     if csp(r) != "csp-header-invalid" and csp(r) != "csp-not-implemented":
         meta = r.page().http_equiv.get("content-security-policy")
-        directives = {d.strip().split(maxsplit=1)[0] for t in (header, meta) if t for d in t.split(";")
-                      if d.strip()}
+        directives = {
+            d.strip().split(maxsplit=1)[0] for t in (header, meta) if t for d in t.split(";") if d.strip()
+        }
         if "frame-ancestors" in directives:
             result = "x-frame-options-implemented-via-csp"
     return result
@@ -139,7 +160,9 @@ def xfo(r: Retrieval) -> str:
 def xxp(r: Retrieval) -> str:
     header = (r.auto.header("x-xss-protection") or "").strip()
     if not header:
-        return "x-xss-protection-not-needed-due-to-csp" if csp_passes(r) else "x-xss-protection-not-implemented"
+        return (
+            "x-xss-protection-not-needed-due-to-csp" if csp_passes(r) else "x-xss-protection-not-implemented"
+        )
     seen: dict[str, str | None] = {}
     try:
         if header[0] not in ("0", "1"):
@@ -153,7 +176,11 @@ def xxp(r: Retrieval) -> str:
     except ValueError:
         return "x-xss-protection-header-invalid"
     if header[0] == "1":
-        return "x-xss-protection-enabled-mode-block" if seen.get("mode") == "block" else "x-xss-protection-enabled"
+        return (
+            "x-xss-protection-enabled-mode-block"
+            if seen.get("mode") == "block"
+            else "x-xss-protection-enabled"
+        )
     return "x-xss-protection-not-needed-due-to-csp" if csp_passes(r) else "x-xss-protection-disabled"
 
 
@@ -165,7 +192,9 @@ def referrer(r: Retrieval) -> str:
     header, meta = r.auto.header("referrer-policy"), r.page().http_equiv.get("referrer-policy")
     if header is None and meta is None:
         return "referrer-policy-not-implemented"
-    data = (", ".join([header, meta]) if header is not None and meta is not None else (meta or header or ""))[:256]
+    data = (", ".join([header, meta]) if header is not None and meta is not None else (meta or header or ""))[
+        :256
+    ]
     valid = (*_REFERRER_GOOD, *_REFERRER_BAD, "no-referrer-when-downgrade")
     tokens = [t.strip() for t in data.lower().split(",") if t.strip() in valid]
     policy = tokens[-1] if tokens else None
@@ -193,5 +222,8 @@ def hpkp(r: Retrieval) -> str:
             raise ValueError
     except ValueError:
         return "hpkp-header-invalid"
-    return ("hpkp-implemented-max-age-less-than-fifteen-days" if max_age < 1296000
-            else "hpkp-implemented-max-age-at-least-fifteen-days")
+    return (
+        "hpkp-implemented-max-age-less-than-fifteen-days"
+        if max_age < 1296000
+        else "hpkp-implemented-max-age-at-least-fifteen-days"
+    )

@@ -62,24 +62,48 @@ def _timestamp(text: Any) -> datetime | None:
 
 
 def _record(raw: Any, db: OsvDatabase, source: str) -> None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("affected", []), list):
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("id"), str)
+        or not isinstance(raw.get("affected", []), list)
+    ):
         raise ValueError("not an OSV record (id and affected[] required)")
-    vector = next((s.get("score") for s in raw.get("severity") or [] if isinstance(s, dict)
-                   and str(s.get("type", "")).startswith("CVSS_V3")), None)
-    vendor = (raw.get("database_specific") or {}).get("severity") if isinstance(raw.get("database_specific"), dict) else None
+    vector = next(
+        (
+            s.get("score")
+            for s in raw.get("severity") or []
+            if isinstance(s, dict) and str(s.get("type", "")).startswith("CVSS_V3")
+        ),
+        None,
+    )
+    vendor = (
+        (raw.get("database_specific") or {}).get("severity")
+        if isinstance(raw.get("database_specific"), dict)
+        else None
+    )
     modified = _timestamp(raw.get("modified"))
     if modified and (db.newest is None or modified > db.newest):
         db.newest = modified
-    refs = tuple(str(r.get("url")) for r in raw.get("references") or [] if isinstance(r, dict) and r.get("url"))
+    refs = tuple(
+        str(r.get("url")) for r in raw.get("references") or [] if isinstance(r, dict) and r.get("url")
+    )
     for affected in raw.get("affected") or []:
         package = affected.get("package") if isinstance(affected, dict) else None
         if not isinstance(package, dict) or not isinstance(package.get("name"), str):
             raise ValueError("affected[].package.name missing")
         if str(package.get("ecosystem", "")).split(":")[0] != "PyPI":
             continue
-        vuln = Vulnerability(raw["id"], str(raw.get("summary") or ""), str(raw.get("details") or "")[:2000],
-                             tuple(str(a) for a in raw.get("aliases") or []), vector if isinstance(vector, str) else None,
-                             str(vendor) if vendor else None, raw.get("modified"), refs, (affected,))
+        vuln = Vulnerability(
+            raw["id"],
+            str(raw.get("summary") or ""),
+            str(raw.get("details") or "")[:2000],
+            tuple(str(a) for a in raw.get("aliases") or []),
+            vector if isinstance(vector, str) else None,
+            str(vendor) if vendor else None,
+            raw.get("modified"),
+            refs,
+            (affected,),
+        )
         db.by_package.setdefault(canonicalize_name(package["name"]), []).append(vuln)
     db.records += 1
 

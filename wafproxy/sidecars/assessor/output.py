@@ -37,8 +37,10 @@ def render(report: Report, statuses: dict[str, str] | None = None) -> str:
         lines.append(f"Observatory score {url}: {g['score']} ({g['grade']})")
     osv = report.extra.get("osv")
     if osv:
-        lines.append(f"OSV database {osv['path']}: {osv['records']} records, newest modified "
-                     f"{osv['newestModified']} ({osv['ageDays']} days old)")
+        lines.append(
+            f"OSV database {osv['path']}: {osv['records']} records, newest modified "
+            f"{osv['newestModified']} ({osv['ageDays']} days old)"
+        )
     for e in report.errors:
         lines.append(f"NOT ASSESSED [{e.family}] {e.resource_id}: {e.message}")
     lines.append(f"{len(report.findings)} finding(s), {report.probes} probe(s), {report.duration:.2f} s")

@@ -74,9 +74,13 @@ class Prober:
             context: ssl.SSLContext | bool = False
             if verify:
                 context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-            self._clients[verify] = httpx.AsyncClient(verify=context, timeout=self.timeout,
-                                                      follow_redirects=False, trust_env=False,
-                                                      headers={"user-agent": USER_AGENT})
+            self._clients[verify] = httpx.AsyncClient(
+                verify=context,
+                timeout=self.timeout,
+                follow_redirects=False,
+                trust_env=False,
+                headers={"user-agent": USER_AGENT},
+            )
         return self._clients[verify]
 
     async def _pace(self) -> None:
@@ -87,8 +91,9 @@ class Prober:
             self._last = time.monotonic()
             self.count += 1
 
-    async def get(self, url: str, headers: Mapping[str, str] | None = None, *, follow: bool = True,
-                  method: str = "GET") -> Recorded:
+    async def get(
+        self, url: str, headers: Mapping[str, str] | None = None, *, follow: bool = True, method: str = "GET"
+    ) -> Recorded:
         history: list[tuple[str, int]] = []
         verified = True
         current = url
@@ -110,8 +115,9 @@ class Prober:
             return Recorded(current, status, hdrs, body, tuple(history), verified, None, sent)
         return Recorded(url=current, history=tuple(history), verified=verified, error="too many redirects")
 
-    async def _one(self, method: str, url: str, headers: Mapping[str, str] | None,
-                   verify: bool) -> tuple[int, tuple[tuple[str, str], ...], bytes, tuple[tuple[str, str], ...]]:
+    async def _one(
+        self, method: str, url: str, headers: Mapping[str, str] | None, verify: bool
+    ) -> tuple[int, tuple[tuple[str, str], ...], bytes, tuple[tuple[str, str], ...]]:
         await self._pace()
         request = self._client(verify).build_request(method, url, headers=dict(headers or {}))
         response = await self._client(verify).send(request, stream=True)

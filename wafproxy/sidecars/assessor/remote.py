@@ -20,16 +20,20 @@ def send_report(admin: str, region: str, report: Report) -> dict[str, str]:
     credentials = boto3.session.Session().get_credentials()
     if credentials is None:
         raise RuntimeError("no AWS credentials (set AWS_PROFILE / AWS_SHARED_CREDENTIALS_FILE or the keys)")
-    body = json.dumps({
-        "assessed": [a.to_json() for a in report.assessed],
-        "covered": sorted(report.covered),
-        "assessedAt": report.assessed_at,
-        "coverage": [dataclasses.asdict(c) for c in report.coverage()],
-    }).encode()
+    body = json.dumps(
+        {
+            "assessed": [a.to_json() for a in report.assessed],
+            "covered": sorted(report.covered),
+            "assessedAt": report.assessed_at,
+            "coverage": [dataclasses.asdict(c) for c in report.coverage()],
+        }
+    ).encode()
     url = admin.rstrip("/") + "/wafproxy/findings/import"
     request = AWSRequest(method="POST", url=url, data=body, headers={"content-type": "application/json"})
     SigV4Auth(credentials.get_frozen_credentials(), "inspector2", region).add_auth(request)
-    response = httpx.post(url, content=body, headers=dict(request.headers.items()), timeout=30.0, trust_env=False)
+    response = httpx.post(
+        url, content=body, headers=dict(request.headers.items()), timeout=30.0, trust_env=False
+    )
     if response.status_code != 200:
         raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
     return dict(response.json().get("statuses") or {})

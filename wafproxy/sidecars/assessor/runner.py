@@ -17,7 +17,13 @@ from wafproxy.sidecars.assessor.model import CheckError, severity_rank
 from wafproxy.sidecars.assessor.registry import run_all
 from wafproxy.sidecars.assessor.store import Coverage
 
-_SCAN_TYPE = {"http": "NETWORK", "tls": "NETWORK", "exposure": "NETWORK", "deps": "PACKAGE", "config": "CONFIGURATION"}
+_SCAN_TYPE = {
+    "http": "NETWORK",
+    "tls": "NETWORK",
+    "exposure": "NETWORK",
+    "deps": "PACKAGE",
+    "config": "CONFIGURATION",
+}
 
 
 @dataclass(slots=True)
@@ -41,16 +47,22 @@ class Report:
         return min((g["score"] for g in grades.values()), default=None)
 
     def coverage(self) -> list[Coverage]:
-        out = []
-        failed = {(e.family, e.resource_id) for e in self.errors}
-        for key in sorted(self.covered):
-            family, _, resource = key.partition("|")
-            out.append(Coverage(resource, "WAFPROXY_" + family.upper(), _SCAN_TYPE.get(family, "NETWORK"),
-                                "ACTIVE", "SUCCESSFUL", self.assessed_at))
-        for family, resource in sorted(failed):
-            if resource != "-" and f"{family}|{resource}" not in self.covered:
-                out.append(Coverage(resource, "WAFPROXY_" + family.upper(), _SCAN_TYPE.get(family, "NETWORK"),
-                                    "INACTIVE", "INTERNAL_ERROR", self.assessed_at))
+        """What was scanned (ListCoverage): covered keys succeeded; a failed family on a resource
+        it did not cover is INACTIVE with INTERNAL_ERROR."""
+
+        def row(family: str, resource: str, ok: bool) -> Coverage:
+            return Coverage(
+                resource,
+                "WAFPROXY_" + family.upper(),
+                _SCAN_TYPE.get(family, "NETWORK"),
+                "ACTIVE" if ok else "INACTIVE",
+                "SUCCESSFUL" if ok else "INTERNAL_ERROR",
+                self.assessed_at,
+            )
+
+        out = [row(*key.split("|", 1), True) for key in sorted(self.covered)]
+        failed = sorted({(e.family, e.resource_id) for e in self.errors})
+        out += [row(f, r, False) for f, r in failed if r != "-" and f"{f}|{r}" not in self.covered]
         return out
 
     def to_json(self, findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -60,10 +72,15 @@ class Report:
             "score": self.score,
             "assessed_at": iso(self.assessed_at),
             "grades": {url: {"score": g["score"], "grade": g["grade"]} for url, g in grades.items()},
-            "fixes": {a.fix_id: {"findingArn": a.finding["findingArn"], **a.fix.to_json()}
-                      for a in self.assessed if a.fix is not None and a.fix_id},
+            "fixes": {
+                a.fix_id: {"findingArn": a.finding["findingArn"], **a.fix.to_json()}
+                for a in self.assessed
+                if a.fix is not None and a.fix_id
+            },
             "osvDatabase": self.extra.get("osv"),
-            "errors": [{"family": e.family, "resource": e.resource_id, "message": e.message} for e in self.errors],
+            "errors": [
+                {"family": e.family, "resource": e.resource_id, "message": e.message} for e in self.errors
+            ],
             "durationSeconds": round(self.duration, 3),
             "probes": self.probes,
         }
@@ -75,7 +92,20 @@ async def assess(ctx: AssessContext, *, account: str = "000000000000", region: s
     result = await run_all(ctx)
     assessed = [to_finding(o, account=account, region=region, now=ctx.now) for o in result.observations]
     unique = {a.finding["findingArn"]: a for a in assessed}  # one finding per check and resource
-    ordered = sorted(unique.values(), key=lambda a: (-severity_rank(a.finding["severity"]),
-                                                     -a.finding["inspectorScore"], a.finding["title"]))
-    return Report(ordered, result.errors, result.covered, ctx.now, time.perf_counter() - started,
-                  ctx.prober.count, ctx.extra)
+    ordered = sorted(
+        unique.values(),
+        key=lambda a: (
+            -severity_rank(a.finding["severity"]),
+            -a.finding["inspectorScore"],
+            a.finding["title"],
+        ),
+    )
+    return Report(
+        ordered,
+        result.errors,
+        result.covered,
+        ctx.now,
+        time.perf_counter() - started,
+        ctx.prober.count,
+        ctx.extra,
+    )

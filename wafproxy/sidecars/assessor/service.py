@@ -34,8 +34,14 @@ ASGIApp = Callable[[dict[str, Any], Callable[[], Any], Callable[[dict[str, Any]]
 
 
 class Assessor:
-    def __init__(self, settings: Any, store: FindingStore, facts: Callable[[], ConfigFacts], *,
-                 sink: FindingSink | None = None) -> None:
+    def __init__(
+        self,
+        settings: Any,
+        store: FindingStore,
+        facts: Callable[[], ConfigFacts],
+        *,
+        sink: FindingSink | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.facts = facts
@@ -59,15 +65,23 @@ class Assessor:
         prober = Prober(min_interval=PROBE_INTERVAL, ca_file=self.settings.upstream_ca)
         try:
             facts = await asyncio.to_thread(self.facts)
-            ctx = AssessContext(targets, prober, facts, self.settings.assess_osv_db, ca_file=self.settings.upstream_ca)
+            ctx = AssessContext(
+                targets, prober, facts, self.settings.assess_osv_db, ca_file=self.settings.upstream_ca
+            )
             report = await assess(ctx, account=self.settings.account_id, region=self.settings.region)
         finally:
             await prober.close()
-        counts = await asyncio.to_thread(self.store.record, report.assessed, report.covered, report.assessed_at,
-                                         report.coverage())
+        counts = await asyncio.to_thread(
+            self.store.record, report.assessed, report.covered, report.assessed_at, report.coverage()
+        )
         self.last, self.runs = report, self.runs + 1
-        log.info("assessment: %d finding(s) (%s), %d not assessed, %.2f s", len(report.assessed), counts,
-                 len(report.errors), report.duration)
+        log.info(
+            "assessment: %d finding(s) (%s), %d not assessed, %.2f s",
+            len(report.assessed),
+            counts,
+            len(report.errors),
+            report.duration,
+        )
         if self.sink is not None:
             try:
                 await self.sink.put_findings(self.store.findings())
@@ -133,12 +147,22 @@ def attach(app: ASGIApp, settings: Any, reloader: Any, *, sink: FindingSink | No
         from wafproxy.awsapi.authz import IdentityAuthorizer
         from wafproxy.awsapi.credentials import CredentialStore
 
-        api = InspectorApi(store, credentials=CredentialStore.load(settings.credentials, account=settings.account_id),
-                           authorizer=IdentityAuthorizer.from_file(settings.policy_file), clock=time.time)
+        api = InspectorApi(
+            store,
+            credentials=CredentialStore.load(settings.credentials, account=settings.account_id),
+            authorizer=IdentityAuthorizer.from_file(settings.policy_file),
+            clock=time.time,
+        )
 
-    async def wrapped(scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]) -> None:
-        if scope["type"] == "http" and api is not None and scope["method"] == "POST" \
-                and scope["path"].startswith(PREFIXES):
+    async def wrapped(
+        scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        if (
+            scope["type"] == "http"
+            and api is not None
+            and scope["method"] == "POST"
+            and scope["path"].startswith(PREFIXES)
+        ):
             await api.app(scope, receive, send)
             return
         if scope["type"] != "lifespan":

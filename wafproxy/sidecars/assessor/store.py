@@ -66,8 +66,13 @@ class FindingStore:
 
     # ---- findings ------------------------------------------------------------------------------
 
-    def record(self, assessed: Iterable[Assessed], covered: Iterable[str], now: float,
-               coverage: Iterable[Coverage] = ()) -> dict[str, int]:
+    def record(
+        self,
+        assessed: Iterable[Assessed],
+        covered: Iterable[str],
+        now: float,
+        coverage: Iterable[Coverage] = (),
+    ) -> dict[str, int]:
         seen: set[str] = set()
         counts = {"new": 0, "active": 0, "suppressed": 0, "closed": 0}
         with self._lock:
@@ -80,25 +85,47 @@ class FindingStore:
                     row = self._db.execute("SELECT first FROM findings WHERE arn=?", (arn,)).fetchone()
                     first = row[0] if row else now
                     counts["new"] += row is None
-                    finding = {**a.finding, "firstObservedAt": iso(first), "lastObservedAt": iso(now),
-                               "updatedAt": iso(now)}
-                    finding["status"] = "SUPPRESSED" if any(crit.matches(finding, f) for f in filters) else "ACTIVE"
+                    finding = {
+                        **a.finding,
+                        "firstObservedAt": iso(first),
+                        "lastObservedAt": iso(now),
+                        "updatedAt": iso(now),
+                    }
+                    finding["status"] = (
+                        "SUPPRESSED" if any(crit.matches(finding, f) for f in filters) else "ACTIVE"
+                    )
                     counts["suppressed" if finding["status"] == "SUPPRESSED" else "active"] += 1
                     self._db.execute(
                         "INSERT OR REPLACE INTO findings VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (arn, a.check_id, a.coverage_key, a.fix_id, json.dumps(a.fix.to_json()) if a.fix else None,
-                         json.dumps(finding), finding["status"], first, now, now))
+                        (
+                            arn,
+                            a.check_id,
+                            a.coverage_key,
+                            a.fix_id,
+                            json.dumps(a.fix.to_json()) if a.fix else None,
+                            json.dumps(finding),
+                            finding["status"],
+                            first,
+                            now,
+                            now,
+                        ),
+                    )
                 covered = set(covered)
                 for arn, key, text in self._db.execute(
-                        "SELECT arn, coverage, finding FROM findings WHERE status != 'CLOSED'").fetchall():
+                    "SELECT arn, coverage, finding FROM findings WHERE status != 'CLOSED'"
+                ).fetchall():
                     if key in covered and arn not in seen:
                         f = {**json.loads(text), "status": "CLOSED", "updatedAt": iso(now)}
-                        self._db.execute("UPDATE findings SET status='CLOSED', finding=?, updated=? WHERE arn=?",
-                                         (json.dumps(f), now, arn))
+                        self._db.execute(
+                            "UPDATE findings SET status='CLOSED', finding=?, updated=? WHERE arn=?",
+                            (json.dumps(f), now, arn),
+                        )
                         counts["closed"] += 1
                 for c in coverage:
-                    self._db.execute("INSERT OR REPLACE INTO coverage VALUES (?,?,?,?,?,?)",
-                                     (c.resource_id, c.resource_type, c.scan_type, c.status, c.reason, c.last))
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO coverage VALUES (?,?,?,?,?,?)",
+                        (c.resource_id, c.resource_type, c.scan_type, c.status, c.reason, c.last),
+                    )
                 self._trim()
                 self._db.execute("COMMIT")
             except BaseException:
@@ -109,8 +136,11 @@ class FindingStore:
     def _trim(self) -> None:
         (total,) = self._db.execute("SELECT COUNT(*) FROM findings").fetchone()
         if total > MAX_FINDINGS:
-            self._db.execute("DELETE FROM findings WHERE arn IN (SELECT arn FROM findings WHERE status='CLOSED' "
-                             "ORDER BY updated LIMIT ?)", (total - MAX_FINDINGS,))
+            self._db.execute(
+                "DELETE FROM findings WHERE arn IN (SELECT arn FROM findings WHERE status='CLOSED' "
+                "ORDER BY updated LIMIT ?)",
+                (total - MAX_FINDINGS,),
+            )
 
     def findings(self, criteria: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -130,16 +160,26 @@ class FindingStore:
         rows = self._db.execute("SELECT criteria FROM filters WHERE action='SUPPRESS'").fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def create_filter(self, name: str, action: str, criteria: Mapping[str, Any], now: float,
-                      description: str | None = None, reason: str | None = None) -> str:
-        arn = f"arn:aws:inspector2:{self.region}:{self.account}:owner/{self.account}/filter/{uuid.uuid4().hex[:16]}"
+    def create_filter(
+        self,
+        name: str,
+        action: str,
+        criteria: Mapping[str, Any],
+        now: float,
+        description: str | None = None,
+        reason: str | None = None,
+    ) -> str:
+        owner = f"arn:aws:inspector2:{self.region}:{self.account}:owner/{self.account}"
+        arn = f"{owner}/filter/{uuid.uuid4().hex[:16]}"
         with self._lock:
             (n,) = self._db.execute("SELECT COUNT(*) FROM filters").fetchone()
             if n >= MAX_FILTERS:
                 raise OverflowError(f"at most {MAX_FILTERS} filters")
             try:
-                self._db.execute("INSERT INTO filters VALUES (?,?,?,?,?,?,?,?)",
-                                 (arn, name, action, json.dumps(criteria), description, reason, now, now))
+                self._db.execute(
+                    "INSERT INTO filters VALUES (?,?,?,?,?,?,?,?)",
+                    (arn, name, action, json.dumps(criteria), description, reason, now, now),
+                )
             except sqlite3.IntegrityError:
                 raise FilterExists(name) from None
             self._resuppress(now)
@@ -154,23 +194,41 @@ class FindingStore:
 
     def filters(self) -> list[dict[str, Any]]:
         with self._lock:
-            rows = self._db.execute("SELECT arn, name, action, criteria, description, reason, created, updated "
-                                    "FROM filters ORDER BY created").fetchall()
-        return [{"arn": a, "ownerId": self.account, "name": n, "action": act, "criteria": json.loads(c),
-                 **({"description": d} if d else {}), **({"reason": r} if r else {}),
-                 "createdAt": iso(cr), "updatedAt": iso(up)} for a, n, act, c, d, r, cr, up in rows]
+            rows = self._db.execute(
+                "SELECT arn, name, action, criteria, description, reason, created, updated "
+                "FROM filters ORDER BY created"
+            ).fetchall()
+        return [
+            {
+                "arn": a,
+                "ownerId": self.account,
+                "name": n,
+                "action": act,
+                "criteria": json.loads(c),
+                **({"description": d} if d else {}),
+                **({"reason": r} if r else {}),
+                "createdAt": iso(cr),
+                "updatedAt": iso(up),
+            }
+            for a, n, act, c, d, r, cr, up in rows
+        ]
 
     def _resuppress(self, now: float) -> None:
         """After a filter change: ACTIVE findings a filter now matches become SUPPRESSED and back."""
         filters = self._suppressors()
         for arn, text, status in self._db.execute(
-                "SELECT arn, finding, status FROM findings WHERE status != 'CLOSED'").fetchall():
+            "SELECT arn, finding, status FROM findings WHERE status != 'CLOSED'"
+        ).fetchall():
             f = json.loads(text)
-            want = "SUPPRESSED" if any(crit.matches({**f, "status": "ACTIVE"}, c) for c in filters) else "ACTIVE"
+            want = (
+                "SUPPRESSED" if any(crit.matches({**f, "status": "ACTIVE"}, c) for c in filters) else "ACTIVE"
+            )
             if want != status:
                 f.update(status=want, updatedAt=iso(now))
-                self._db.execute("UPDATE findings SET status=?, finding=?, updated=? WHERE arn=?",
-                                 (want, json.dumps(f), now, arn))
+                self._db.execute(
+                    "UPDATE findings SET status=?, finding=?, updated=? WHERE arn=?",
+                    (want, json.dumps(f), now, arn),
+                )
 
     def coverage(self) -> list[Coverage]:
         with self._lock:

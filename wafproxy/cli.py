@@ -321,6 +321,8 @@ def _serve_workers(settings: Settings) -> int:
         admin_app = build_admin(settings, reloader, readiness, metrics)
         sock = listen_socket(settings.listen, "--listen")
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
+        if hasattr(admin_app, "assessor"):  # the periodic assessment probes the port really bound
+            admin_app.assessor.set_listener(*sock.getsockname()[:2], tls=settings.tls_cert is not None)
         admin = uvicorn.Server(admin_config(settings, admin_app))
         thread = threading.Thread(target=admin.run, kwargs={"sockets": [admin_sock]}, name="wafproxy-admin",
                                   daemon=True)

@@ -37,6 +37,8 @@ def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
         f"127.0.0.1:{admin}",
         "--log-level",
         "warning",
+        "--assess-interval",
+        "3600",
         wait_ports=(port, admin),
     ) as proc:
         assert proc.stdout is not None

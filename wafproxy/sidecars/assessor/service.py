@@ -25,7 +25,7 @@ from wafproxy.sidecars.assessor.context import AssessContext, ConfigFacts, Targe
 from wafproxy.sidecars.assessor.facts import from_settings
 from wafproxy.sidecars.assessor.probe import Prober
 from wafproxy.sidecars.assessor.runner import Report, assess
-from wafproxy.sidecars.assessor.store import FindingStore
+from wafproxy.sidecars.assessor.store import MEMORY, FindingStore
 
 log = logging.getLogger("wafproxy.assessor")
 FIRST_RUN_DELAY = 3.0
@@ -114,13 +114,14 @@ class Assessor:
         self.store.close()
 
 
-def store_path(settings: Any, reloader: Any) -> Path:
+def store_path(settings: Any, reloader: Any) -> Path | None:
+    """Beside the control plane's state; None without a state directory (then in memory)."""
     store = getattr(reloader, "store", None)
     if store is not None:
         return Path(store.root) / ".wafproxy" / "assessor.sqlite3"
     if settings.state_dir is not None:
         return Path(settings.state_dir) / "assessor.sqlite3"
-    return Path.home() / ".local" / "state" / "wafproxy" / "assessor.sqlite3"
+    return None
 
 
 def _facts_of(settings: Any, reloader: Any) -> Callable[[], ConfigFacts]:
@@ -140,7 +141,10 @@ def _facts_of(settings: Any, reloader: Any) -> Callable[[], ConfigFacts]:
 
 def attach(app: ASGIApp, settings: Any, reloader: Any, *, sink: FindingSink | None = None) -> ASGIApp:
     """The admin ``app`` with the assessor's API and periodic task; ``wrapped.assessor`` is it."""
-    store = FindingStore(store_path(settings, reloader), account=settings.account_id, region=settings.region)
+    path = store_path(settings, reloader)
+    if path is None:
+        log.warning("assessor: no --state-dir and no control plane: findings kept in memory only")
+    store = FindingStore(path or MEMORY, account=settings.account_id, region=settings.region)
     assessor = Assessor(settings, store, _facts_of(settings, reloader), sink=sink)
     api = None
     if settings.credentials is not None:

@@ -22,6 +22,7 @@ from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor.findings import Assessed, iso
 
 MAX_FINDINGS = 20_000
+MEMORY = Path(":memory:")  # no state directory: kept for the process's life only
 MAX_FILTERS = 500
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS findings (arn TEXT PRIMARY KEY, check_id TEXT NOT NULL, coverage TEXT NOT NULL,
@@ -51,7 +52,8 @@ class Coverage:
 
 class FindingStore:
     def __init__(self, path: Path, *, account: str = "000000000000", region: str = "us-east-1") -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path != MEMORY:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.account, self.region = account, region
         self._lock = threading.Lock()

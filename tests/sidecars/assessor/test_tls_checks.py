@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import http.server
+import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,3 +90,69 @@ def test_tls_handshake_failure_is_reported(good_server: RunningServer) -> None:
     report = run(url, None)
     assert "WAFP-TLS-HANDSHAKE" in tls_ids(report)
     assert any(e.family == "tls" and "handshake" in e.message for e in report.errors)
+
+
+class _Ok(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a fixed page (never files from disk)."""
+
+    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        self.send_response(200)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_small_rsa_key_is_a_finding(tmp_path: Path) -> None:
+    """A 1024-bit RSA leaf signed by a trustme CA (built with cryptography: trustme makes 2048+)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    ca = trustme.CA()
+    ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), password=None)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    cert_file, key_file, ca_file = tmp_path / "small.pem", tmp_path / "small.key", tmp_path / "ca.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ca.cert_pem.write_to_path(str(ca_file))
+    # uvicorn loads the key before lowering the security level, and OpenSSL 3 refuses a 1024-bit
+    # key at the default level: a stdlib HTTPS server with security level 0 set first.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    context.load_cert_chain(str(cert_file), str(key_file))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        report = run(f"https://127.0.0.1:{server.server_address[1]}", ca_file)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    keysize = [a for a in report.assessed if a.check_id == "WAFP-TLS-KEYSIZE"]
+    assert len(keysize) == 1 and "1024" in keysize[0].finding["description"]

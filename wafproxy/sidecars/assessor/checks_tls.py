@@ -126,7 +126,9 @@ def assess_endpoint(
     obs: list[Observation] = []
     verified = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     first = _handshake(host, port, verified, host)
-    plain = _handshake(host, port, _unverified(), host)
+    # Lenient on purpose (any suite, security level 0): a weak server must still be reached to be
+    # reported, not refused by our own client.
+    plain = _handshake(host, port, _unverified(ciphers="ALL:@SECLEVEL=0"), host)
     if not plain.ok:
         obs.append(Observation(HANDSHAKE, target.url, _RESOURCE, plain.error or "handshake failed"))
         return obs, plain.error

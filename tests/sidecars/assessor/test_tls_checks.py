@@ -8,6 +8,7 @@ import datetime
 import http.server
 import ssl
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +157,29 @@ def test_small_rsa_key_is_a_finding(tmp_path: Path) -> None:
         thread.join(timeout=10)
     keysize = [a for a in report.assessed if a.check_id == "WAFP-TLS-KEYSIZE"]
     assert len(keysize) == 1 and "1024" in keysize[0].finding["description"]
+
+
+def test_old_protocols_and_weak_suites_accepted(tmp_path: Path) -> None:
+    """A server at security level 0 that still speaks TLS 1.0/1.1 and every suite."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        report = run(f"https://127.0.0.1:{server.server_address[1]}", ca_file)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert tls_ids(report) == {"WAFP-TLS-PROTOCOL", "WAFP-TLS-CIPHERS"}
+    protocol = next(a for a in report.assessed if a.check_id == "WAFP-TLS-PROTOCOL")
+    assert "TLSv1 and TLSv1_1" in protocol.finding["description"]

@@ -84,13 +84,17 @@ class Handshake:
     verify_code: int | None = None
     der: bytes | None = None
     client_refused: bool = False  # our own OpenSSL would not offer it: untestable
+    cipher: str | None = None
 
 
 def _handshake(host: str, port: int, context: ssl.SSLContext, server_name: str) -> Handshake:
     try:
         with socket.create_connection((host, port), timeout=TIMEOUT) as raw:
             with context.wrap_socket(raw, server_hostname=server_name) as tls:
-                return Handshake(True, der=tls.getpeercert(binary_form=True))
+                suite = tls.cipher()
+                return Handshake(
+                    True, der=tls.getpeercert(binary_form=True), cipher=suite[0] if suite else None
+                )
     except ssl.SSLCertVerificationError as exc:
         return Handshake(False, exc.verify_message or str(exc), exc.verify_code)
     except (ssl.SSLError, OSError) as exc:
@@ -162,41 +166,44 @@ def assess_endpoint(
     small = bits is not None and (bits < 256 if isinstance(key, ec.EllipticCurvePublicKey) else bits < 2048)
     if small:
         obs.append(Observation(KEYSIZE, target.url, _RESOURCE, f"{type(key).__name__} {bits} bits"))
+    accepted = []
     for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
         try:
             old = _handshake(host, port, _unverified(version, version, "ALL:@SECLEVEL=0"), host)
         except ssl.SSLError as exc:
             old = Handshake(False, str(exc), client_refused=True)
         if old.ok:
-            obs.append(Observation(PROTOCOL, target.url, _RESOURCE, f"{version.name} handshake accepted"))
+            accepted.append(version.name)
         elif old.client_refused:
             obs.append(
                 Observation(
                     UNTESTED,
-                    target.url,
+                    f"{target.url}#{version.name}",
                     _RESOURCE,
-                    f"{version.name}: this host's OpenSSL refuses to offer it",
+                    "this host's OpenSSL refuses to offer it",
                     title=f"{version.name} could not be tested",
+                    scope=target.url,
                 )
             )
+    if accepted:
+        obs.append(
+            Observation(PROTOCOL, target.url, _RESOURCE, f"{' and '.join(accepted)} handshakes accepted")
+        )
     try:
         weak = _handshake(host, port, _unverified(maximum=ssl.TLSVersion.TLSv1_2, ciphers=WEAK_CIPHERS), host)
     except ssl.SSLError:
         weak = Handshake(False, "no weak cipher available locally", client_refused=True)
     if weak.ok:
-        obs.append(
-            Observation(
-                CIPHERS, target.url, _RESOURCE, "a handshake with RC4/3DES/NULL/EXPORT suites succeeded"
-            )
-        )
+        obs.append(Observation(CIPHERS, target.url, _RESOURCE, f"weak suite negotiated: {weak.cipher}"))
     elif weak.client_refused:
         obs.append(
             Observation(
                 UNTESTED,
-                target.url,
+                f"{target.url}#ciphers",
                 _RESOURCE,
-                "weak suites: this host's OpenSSL has none to offer",
+                "this host's OpenSSL has no weak suite to offer",
                 title="Weak cipher suites could not be tested",
+                scope=target.url,
             )
         )
     return obs, None

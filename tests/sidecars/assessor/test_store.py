@@ -65,3 +65,19 @@ def test_suppress_filter_applies_now_and_to_later_runs(tmp_path: Path) -> None:
     assert store.delete_filter(arn, 4.0)
     assert {f["status"] for f in store.findings()} == {"ACTIVE"}
     store.close()
+
+
+def test_managed_group_left_in_count_escalates_after_a_week(tmp_path: Path) -> None:
+    from wafproxy.sidecars.assessor.checks_config import COUNTED
+
+    store = FindingStore(tmp_path / "s.sqlite3")
+    day = 86400.0
+    store.record([seen(COUNTED, "wafproxy:webacl/x/Common", 0.0)], {"config|wafproxy:webacl/x/Common"}, 0.0)
+    assert store.findings()[0]["severity"] == "MEDIUM"
+    store.record(
+        [seen(COUNTED, "wafproxy:webacl/x/Common", 8 * day)], {"config|wafproxy:webacl/x/Common"}, 8 * day
+    )
+    finding = store.findings()[0]
+    assert finding["severity"] == "HIGH" and finding["inspectorScore"] == 7.5
+    assert finding["inspectorScoreDetails"]["adjustedCvss"]["adjustments"][-1]["metric"] == "duration"
+    store.close()

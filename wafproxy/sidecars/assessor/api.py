@@ -10,7 +10,7 @@ authorizes ``inspector2:<Operation>`` (``inspector2:ImportFindings`` for the pri
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from wafproxy.awsapi.authz import IdentityAuthorizer
@@ -51,7 +51,7 @@ def _page(items: list[Any], p: Params, default: int = 50, hi: int = 100) -> tupl
     return items[start:end], (str(end) if end < len(items) else None)
 
 
-def severity_counts(findings: list[Mapping[str, Any]]) -> dict[str, int]:
+def severity_counts(findings: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     counts = {"all": len(findings), **{v: 0 for v in _COUNT_KEYS.values()}}
     for f in findings:
         counts[_COUNT_KEYS[f["severity"]]] += 1

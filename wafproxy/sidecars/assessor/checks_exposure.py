@@ -134,7 +134,7 @@ async def _bypass(ctx: AssessContext, proxy: str, result: FamilyResult) -> None:
             continue
         if via_waf.status == 403 and direct.status != 403:
             host = urlsplit(upstream.url).hostname or ""
-            adjustments = ()
+            adjustments: tuple[Adjustment, ...] = ()
             if is_loopback(host):
                 adjustments = (
                     Adjustment(

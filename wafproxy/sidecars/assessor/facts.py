@@ -19,8 +19,8 @@ from wafproxy.sidecars.assessor.context import ConfigFacts, KmsKeyFacts
 def boto_client(service: str, endpoint: str, region: str, credentials_file: Path | None = None) -> Any:
     """A boto3 client for one of our endpoints: keys from ``credentials_file``'s first profile
     (the server's own ``--credentials``), else the usual AWS environment/profile chain."""
-    import boto3
-    import botocore.config
+    import boto3  # type: ignore[import-untyped]
+    import botocore.config  # type: ignore[import-untyped]
 
     session = boto3.session.Session()
     kwargs: dict[str, Any] = {}

@@ -125,3 +125,30 @@ def _reachability(url: str) -> dict[str, Any]:
         "protocol": "TCP",
         "networkPath": {"steps": [{"componentId": parts.netloc or url, "componentType": "wafproxy"}]},
     }
+
+
+# A finding that is acceptable for a while and not for ever: after ``seconds`` since it was first
+# observed it takes ``severity`` (a managed group in Count is normal while tuning false positives,
+# an incident when forgotten there).
+ESCALATIONS: dict[str, tuple[float, str, float]] = {
+    "WAFP-CFG-MANAGED-COUNT": (7 * 86400.0, "HIGH", 7.5),
+}
+
+
+def escalate(finding: dict[str, Any], check_id: str, first: float, now: float) -> dict[str, Any]:
+    rule = ESCALATIONS.get(check_id)
+    if rule is None or now - first < rule[0]:
+        return finding
+    seconds, severity, score = rule
+    adjusted = dict(finding["inspectorScoreDetails"]["adjustedCvss"])
+    reason = (
+        f"still observed {int((now - first) // 86400)} days after first seen (limit {int(seconds // 86400)})"
+    )
+    adjusted["adjustments"] = [*adjusted.get("adjustments", []), {"metric": "duration", "reason": reason}]
+    adjusted["score"] = max(score, adjusted["score"])
+    return {
+        **finding,
+        "severity": severity,
+        "inspectorScore": adjusted["score"],
+        "inspectorScoreDetails": {"adjustedCvss": adjusted},
+    }

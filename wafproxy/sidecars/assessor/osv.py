@@ -177,4 +177,5 @@ def _in_range(events: list[Any], v: Version) -> tuple[bool, str | None]:
                 if inside:
                     return True, str(event[key]) if key == "fixed" else None
                 start = None
+                break
     return (start is not None and start <= v), None

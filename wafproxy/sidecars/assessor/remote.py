@@ -13,9 +13,9 @@ from wafproxy.sidecars.assessor.runner import Report
 
 def send_report(admin: str, region: str, report: Report) -> dict[str, str]:
     """Returns the stored status of each finding (a SUPPRESS filter there may apply)."""
-    import boto3
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
+    import boto3  # type: ignore[import-untyped]
+    from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
+    from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 
     credentials = boto3.session.Session().get_credentials()
     if credentials is None:

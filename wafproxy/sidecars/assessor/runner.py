@@ -60,7 +60,7 @@ class Report:
                 self.assessed_at,
             )
 
-        out = [row(*key.split("|", 1), True) for key in sorted(self.covered)]
+        out = [row(f, r, True) for f, _, r in (key.partition("|") for key in sorted(self.covered))]
         failed = sorted({(e.family, e.resource_id) for e in self.errors})
         out += [row(f, r, False) for f, r in failed if r != "-" and f"{f}|{r}" not in self.covered]
         return out

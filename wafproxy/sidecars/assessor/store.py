@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from wafproxy.sidecars.assessor import criteria as crit
-from wafproxy.sidecars.assessor.findings import Assessed, iso
+from wafproxy.sidecars.assessor.findings import Assessed, escalate, iso
 
 MAX_FINDINGS = 20_000
 MEMORY = Path(":memory:")  # no state directory: kept for the process's life only
@@ -87,12 +87,17 @@ class FindingStore:
                     row = self._db.execute("SELECT first FROM findings WHERE arn=?", (arn,)).fetchone()
                     first = row[0] if row else now
                     counts["new"] += row is None
-                    finding = {
-                        **a.finding,
-                        "firstObservedAt": iso(first),
-                        "lastObservedAt": iso(now),
-                        "updatedAt": iso(now),
-                    }
+                    finding = escalate(
+                        {
+                            **a.finding,
+                            "firstObservedAt": iso(first),
+                            "lastObservedAt": iso(now),
+                            "updatedAt": iso(now),
+                        },
+                        a.check_id,
+                        first,
+                        now,
+                    )
                     finding["status"] = (
                         "SUPPRESSED" if any(crit.matches(finding, f) for f in filters) else "ACTIVE"
                     )

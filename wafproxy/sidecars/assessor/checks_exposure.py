@@ -72,15 +72,21 @@ def block_paths_rule(paths: list[str]) -> dict[str, object]:
         for p in sorted(set(paths))
     ]
     statement = statements[0] if len(statements) == 1 else {"OrStatement": {"Statements": statements}}
+    # One rule per path set, named after it: two fixes applied one after the other both land
+    # (``--apply`` skips a rule whose name exists). Names: ^[\w\-]+$, at most 128.
+    slug = "-".join(
+        "".join(c if c.isascii() and c.isalnum() else "-" for c in p).strip("-") for p in sorted(set(paths))
+    )
+    name = f"wafproxy-assessor-block-{slug}"[:128]
     return {
-        "Name": "wafproxy-assessor-block-exposed-paths",
+        "Name": name,
         "Priority": 0,
         "Action": {"Block": {}},
         "Statement": statement,
         "VisibilityConfig": {
             "SampledRequestsEnabled": True,
             "CloudWatchMetricsEnabled": True,
-            "MetricName": "wafproxy-assessor-block-exposed-paths",
+            "MetricName": name,
         },
     }
 

@@ -1,6 +1,7 @@
 """``wafproxy inspect``: one assessment, printed (text or ``--json``), optionally sent to a running
 wafproxy (``--admin``), optionally a fix applied (``--apply ID``). Exit 0: nothing active at or
-above ``--fail-on``; 3: something is; 2: bad flags.
+above ``--fail-on``; 3: something is; 4 (with ``--fail-on``): part of it could not be assessed
+(a target down, a TLS handshake failure, an unreadable file); 2: bad flags.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from wafproxy.sidecars.assessor.probe import Prober
 from wafproxy.sidecars.assessor.runner import Report, assess
 
 EXIT_FINDINGS = 3
+EXIT_INCOMPLETE = 4
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -142,4 +144,8 @@ def main(args: argparse.Namespace) -> int:
         floor = severity_rank(args.fail_on)
         if any(f["status"] == "ACTIVE" and severity_rank(f["severity"]) >= floor for f in findings):
             return EXIT_FINDINGS
+        # A target down, a handshake failure, an unreadable file: a CI gate must not pass on what
+        # was not looked at. (A family left out on purpose — no --osv-db — is not a failure.)
+        if any(not e.message.startswith("not assessed:") for e in report.errors):
+            return EXIT_INCOMPLETE
     return 0

@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import re
 import statistics
 import subprocess
 import sys
@@ -25,33 +23,17 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from tests.sidecars.assessor.apps import bad_app, good_app
+from tests.sidecars.assessor.demo import running_demo
 from tests.sidecars.assessor.osvfixture import build
-from tests.support.servers import REPO, free_port, uvicorn_in_thread, wafproxy_process
+from tests.support.servers import REPO, uvicorn_in_thread
 from wafproxy.sidecars.assessor.context import AssessContext, Target
 from wafproxy.sidecars.assessor.probe import Prober
 from wafproxy.sidecars.assessor.runner import assess
 
 
 def demo(runs: int, osv: Path) -> None:
-    port, admin = free_port(), free_port()
-    with wafproxy_process(
-        "demo",
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--admin-listen",
-        f"127.0.0.1:{admin}",
-        "--log-level",
-        "warning",
-        wait_ports=(port, admin),
-    ) as proc:
-        assert proc.stdout is not None
-        banner = ""
-        while "KMS (AWS API)" not in banner:
-            banner += proc.stdout.readline().decode()
-        creds = re.search(r"credentials \(demo\):\s+(\S+)", banner)
-        upstream = re.search(r"unprotected:\s+(http://\S+)/", banner)
-        assert creds and upstream
-        env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": creds.group(1), "AWS_PROFILE": "demo"}
+    with running_demo() as d:
+        env = d.env
         walls, inner = [], []
         report = {}
         for _ in range(runs):
@@ -63,11 +45,11 @@ def demo(runs: int, osv: Path) -> None:
                     "wafproxy",
                     "inspect",
                     "--target",
-                    f"http://127.0.0.1:{port}",
+                    d.waf,
                     "--upstream",
-                    upstream.group(1),
+                    d.upstream,
                     "--admin",
-                    f"http://127.0.0.1:{admin}",
+                    d.admin,
                     "--osv-db",
                     str(osv),
                     "--json",

@@ -4,8 +4,6 @@ run against it: findings printed, stored there, listed by boto3's inspector2 cli
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 import time
@@ -13,7 +11,8 @@ from typing import Any
 
 import boto3
 
-from tests.support.servers import REPO, free_port, wafproxy_process
+from tests.sidecars.assessor.demo import running_demo
+from tests.support.servers import REPO
 
 
 def inspect(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -28,38 +27,10 @@ def inspect(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
-    port, admin = free_port(), free_port()
-    with wafproxy_process(
-        "demo",
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--admin-listen",
-        f"127.0.0.1:{admin}",
-        "--log-level",
-        "warning",
-        "--assess-interval",
-        "3600",
-        wait_ports=(port, admin),
-    ) as proc:
-        assert proc.stdout is not None
-        banner = ""
-        while "KMS (AWS API)" not in banner:
-            line = proc.stdout.readline().decode()
-            assert line, "demo exited before printing its banner"
-            banner += line
-        creds = re.search(r"credentials \(demo\):\s+(\S+)", banner)
-        upstream = re.search(r"unprotected:\s+(http://\S+)/", banner)
-        assert creds and upstream
-        env = {
-            **os.environ,
-            "AWS_SHARED_CREDENTIALS_FILE": creds.group(1),
-            "AWS_PROFILE": "demo",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
-        waf, api = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin}"
-        inspector: Any = boto3.session.Session(profile_name=None).client(
-            "inspector2", endpoint_url=api, region_name="us-east-1", **_keys(creds.group(1))
-        )
+    with running_demo("--assess-interval", "3600") as demo:
+        env, waf, api = demo.env, demo.waf, demo.admin
+        upstream = demo.upstream
+        inspector: Any = boto3.client("inspector2", endpoint_url=api, region_name="us-east-1", **demo.keys())
 
         # The periodic assessment runs by itself soon after start.
         deadline = time.monotonic() + 60
@@ -72,7 +43,7 @@ def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
             "--target",
             waf,
             "--upstream",
-            upstream.group(1),
+            upstream,
             "--admin",
             api,
             "--json",
@@ -98,14 +69,6 @@ def test_inspect_the_demo_and_find_the_same_findings_through_the_api() -> None:
         assert "No rate-based rule" not in {f["title"] for f in json.loads(again.stdout)["findings"]}
         rate = [f for f in _all(inspector) if f["title"] == "No rate-based rule"]
         assert rate and all(f["status"] == "CLOSED" for f in rate)
-
-
-def _keys(path: str) -> dict[str, str]:
-    text = open(path, encoding="utf-8").read()
-    key = re.search(r"aws_access_key_id = (\S+)", text)
-    secret = re.search(r"aws_secret_access_key = (\S+)", text)
-    assert key and secret
-    return {"aws_access_key_id": key.group(1), "aws_secret_access_key": secret.group(1)}
 
 
 def _all(client: Any) -> list[dict[str, Any]]:

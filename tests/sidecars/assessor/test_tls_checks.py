@@ -106,6 +106,22 @@ class _Ok(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def stdlib_tls_server(context: ssl.SSLContext) -> Iterator[str]:
+    """An HTTPS server over ``context`` as given (uvicorn would load the key before lowering the
+    security level, and OpenSSL 3 refuses weak keys at the default level)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 def test_small_rsa_key_is_a_finding(tmp_path: Path) -> None:
     """A 1024-bit RSA leaf signed by a trustme CA (built with cryptography: trustme makes 2048+)."""
     from cryptography import x509
@@ -140,21 +156,11 @@ def test_small_rsa_key_is_a_finding(tmp_path: Path) -> None:
         )
     )
     ca.cert_pem.write_to_path(str(ca_file))
-    # uvicorn loads the key before lowering the security level, and OpenSSL 3 refuses a 1024-bit
-    # key at the default level: a stdlib HTTPS server with security level 0 set first.
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.set_ciphers("ALL:@SECLEVEL=0")
     context.load_cert_chain(str(cert_file), str(key_file))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        report = run(f"https://127.0.0.1:{server.server_address[1]}", ca_file)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with stdlib_tls_server(context) as url:
+        report = run(url, ca_file)
     keysize = [a for a in report.assessed if a.check_id == "WAFP-TLS-KEYSIZE"]
     assert len(keysize) == 1 and "1024" in keysize[0].finding["description"]
 
@@ -170,16 +176,8 @@ def test_old_protocols_and_weak_suites_accepted(tmp_path: Path) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         context.minimum_version = ssl.TLSVersion.TLSv1
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        report = run(f"https://127.0.0.1:{server.server_address[1]}", ca_file)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with stdlib_tls_server(context) as url:
+        report = run(url, ca_file)
     assert tls_ids(report) == {"WAFP-TLS-PROTOCOL", "WAFP-TLS-CIPHERS"}
     protocol = next(a for a in report.assessed if a.check_id == "WAFP-TLS-PROTOCOL")
     assert "TLSv1 and TLSv1_1" in protocol.finding["description"]

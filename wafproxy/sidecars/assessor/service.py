@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wafproxy.control.plane import with_reloader
 from wafproxy.ports import FindingSink
 from wafproxy.sidecars.assessor.api import PREFIXES, InspectorApi
 from wafproxy.sidecars.assessor.context import AssessContext, ConfigFacts, Target
@@ -101,7 +102,7 @@ class Assessor:
                 log.exception("assessment failed")  # the next interval tries again
             await asyncio.sleep(self.settings.assess_interval)
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self.settings.assess_interval > 0 and self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._loop(), name="wafproxy-assessor")
 
@@ -169,19 +170,9 @@ def attach(app: ASGIApp, settings: Any, reloader: Any, *, sink: FindingSink | No
         ):
             await api.app(scope, receive, send)
             return
-        if scope["type"] != "lifespan":
-            await app(scope, receive, send)
-            return
+        await app(scope, receive, send)
 
-        async def lifespan_receive() -> Any:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                assessor.start()
-            elif message["type"] == "lifespan.shutdown":
-                await assessor.stop()
-            return message
-
-        await app(scope, lifespan_receive, send)
-
-    wrapped.assessor = assessor  # type: ignore[attr-defined]
-    return wrapped
+    # The periodic task starts and stops with the admin server's lifespan, as the reloader does.
+    with_lifespan: Any = with_reloader(assessor, wrapped, sighup=False)  # type: ignore[arg-type]
+    with_lifespan.assessor = assessor
+    return with_lifespan

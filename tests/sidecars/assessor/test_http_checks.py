@@ -6,7 +6,7 @@ import asyncio
 
 from tests.support.servers import RunningServer, free_port
 from wafproxy.sidecars.assessor.context import AssessContext, Target
-from wafproxy.sidecars.assessor.probe import Prober
+from wafproxy.sidecars.assessor.probe import Prober, Recorded
 from wafproxy.sidecars.assessor.runner import Report, assess
 
 
@@ -89,3 +89,36 @@ def test_upstream_reachable_around_the_waf(bad_server: RunningServer) -> None:
     details = bypass[0].finding["inspectorScoreDetails"]["adjustedCvss"]
     assert details["adjustments"][0]["metric"] == "AV"  # loopback upstream: score adjusted down, said why
     assert bypass[0].finding["inspectorScore"] < 7.5
+
+
+def test_redirects_followed_on_the_same_host_only() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse, RedirectResponse
+    from starlette.routing import Route
+
+    from tests.support.servers import uvicorn_in_thread
+
+    async def hop(request: object) -> RedirectResponse:
+        return RedirectResponse("/final", status_code=301)
+
+    async def away(request: object) -> RedirectResponse:
+        return RedirectResponse("https://elsewhere.invalid/", status_code=301)
+
+    async def final(request: object) -> PlainTextResponse:
+        return PlainTextResponse("here")
+
+    app = Starlette(routes=[Route("/hop", hop), Route("/away", away), Route("/final", final)])
+    with uvicorn_in_thread(app) as server:
+
+        async def go() -> tuple[Recorded, Recorded]:
+            prober = Prober(min_interval=0.0)
+            try:
+                return await prober.get(f"{server.url}/hop"), await prober.get(f"{server.url}/away")
+            finally:
+                await prober.close()
+
+        same, off = asyncio.run(go())
+    assert (same.url, same.status, same.text) == (f"{server.url}/final", 200, "here")
+    assert same.history == ((f"{server.url}/hop", 301),)
+    # Not fetched (offline): recorded as far as Location says, for the redirection test.
+    assert (off.url, off.status, off.error) == ("https://elsewhere.invalid/", 301, None)

@@ -195,7 +195,7 @@ class InspectorApi:
         for key, filters in criteria.items():
             if key not in fields:
                 raise validation(f"filterCriteria.{key} is not supported", path=f"filterCriteria.{key}")
-            rows = [r for r in rows if crit._string_ok([getattr(r, fields[key])], filters)]
+            rows = [r for r in rows if crit.string_matches([getattr(r, fields[key])], filters)]
         items = [
             {
                 "resourceType": r.resource_type,

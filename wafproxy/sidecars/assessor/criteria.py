@@ -61,7 +61,7 @@ def validate(criteria: Any, path: str = "filterCriteria") -> Mapping[str, list[M
     return criteria  # type: ignore[return-value]
 
 
-def _string_ok(values: list[str], filters: list[Mapping[str, Any]]) -> bool:
+def string_matches(values: list[str], filters: list[Mapping[str, Any]]) -> bool:
     positive = [x for x in filters if x["comparison"] != "NOT_EQUALS"]
     negative = [x for x in filters if x["comparison"] == "NOT_EQUALS"]
     if any(x["value"] in values for x in negative):
@@ -81,7 +81,7 @@ def matches(finding: Mapping[str, Any], criteria: Mapping[str, list[Mapping[str,
         if not filters:
             continue
         if key in _STRING:
-            ok = _string_ok(_STRING[key](finding), filters)
+            ok = string_matches(_STRING[key](finding), filters)
         elif key in _DATE:
             at = _epoch(finding[key])
             ok = any(
@@ -99,7 +99,7 @@ def matches(finding: Mapping[str, Any], criteria: Mapping[str, list[Mapping[str,
         else:  # vulnerablePackages: name/version StringFilters
             pkgs = (finding.get("packageVulnerabilityDetails") or {}).get("vulnerablePackages") or []
             ok = any(
-                all(_string_ok([str(p.get(k, ""))], [x[k]]) for k in ("name", "version") if k in x)
+                all(string_matches([str(p.get(k, ""))], [x[k]]) for k in ("name", "version") if k in x)
                 for x in filters
                 for p in pkgs
             )

@@ -3,7 +3,8 @@ grader comparison) read.
 
 Probes are spaced by ``min_interval`` across the whole assessment so a periodic run never competes
 with real traffic (issue 13); bodies are read up to ``max_body`` bytes; redirects are followed by
-hand (at most ``MAX_REDIRECTS``) so the chain is recorded, as Observatory's redirection test needs.
+hand (at most ``MAX_REDIRECTS``, same host only: the assessment contacts nothing it was not given) so the
+chain is recorded, as Observatory's redirection test needs.
 A TLS verification failure is retried unverified and marked ``verified=False`` (as httpobs does), so
 header checks still run and the TLS family reports the certificate.
 """
@@ -16,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -110,7 +111,12 @@ class Prober:
             location = next((v for k, v in hdrs if k == "location"), None)
             if follow and status in (301, 302, 303, 307, 308) and location:
                 history.append((current, status))
-                current = urljoin(current, location)
+                nxt = urljoin(current, location)
+                if urlsplit(nxt).hostname != urlsplit(current).hostname:
+                    # Offline: never follow to a host we were not given. The chain is recorded as
+                    # far as Location says (Observatory's redirection test needs only the URLs).
+                    return Recorded(nxt, status, hdrs, b"", tuple(history), verified, None, sent)
+                current = nxt
                 continue
             return Recorded(current, status, hdrs, body, tuple(history), verified, None, sent)
         return Recorded(url=current, history=tuple(history), verified=verified, error="too many redirects")
@@ -124,7 +130,7 @@ class Prober:
         try:
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_raw():
+            async for chunk in response.aiter_bytes():  # decoded (gzip…), still capped at max_body
                 chunks.append(chunk)
                 size += len(chunk)
                 if size >= self.max_body:

@@ -7,16 +7,15 @@ above ``--fail-on``; 3: something is; 4 (with ``--fail-on``): part of it could n
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wafproxy.sidecars.assessor.context import AssessContext, ConfigFacts, Target
 from wafproxy.sidecars.assessor.model import SEVERITIES, severity_rank
-from wafproxy.sidecars.assessor.probe import Prober
-from wafproxy.sidecars.assessor.runner import Report, assess
+
+if TYPE_CHECKING:  # imported when inspect runs: `wafproxy version` builds this parser too
+    from wafproxy.sidecars.assessor.context import ConfigFacts
+    from wafproxy.sidecars.assessor.runner import Report
 
 EXIT_FINDINGS = 3
 EXIT_INCOMPLETE = 4
@@ -88,6 +87,12 @@ def _config(args: argparse.Namespace) -> tuple[ConfigFacts | None, Any]:
 
 
 async def run_once(args: argparse.Namespace) -> Report:
+    import asyncio
+
+    from wafproxy.sidecars.assessor.context import AssessContext, Target
+    from wafproxy.sidecars.assessor.probe import Prober
+    from wafproxy.sidecars.assessor.runner import assess
+
     config, settings = await asyncio.to_thread(_config, args)
     targets = [Target(u, "proxy") for u in args.target] + [Target(u, "upstream") for u in args.upstream]
     if settings is not None and not args.upstream:
@@ -113,6 +118,9 @@ def main(args: argparse.Namespace) -> int:
         if path is not None and not path.exists():
             print(f"wafproxy inspect: error: {flag} {path}: no such file or directory", file=sys.stderr)
             return 2
+    import asyncio
+    import json
+
     report = asyncio.run(run_once(args))
     statuses: dict[str, str] = {}
     if args.admin:

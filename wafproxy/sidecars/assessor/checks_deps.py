@@ -53,6 +53,14 @@ BADREC = CheckSpec(
     "Replace the unreadable files from a fresh export.",
 )
 SPECS = (VULN, STALE, BADREC)
+_REFRESH = Fix(
+    "osv",
+    "refresh the OSV directory from osv.dev's export",
+    {
+        "download": "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip",
+        "then": "unzip into the --osv-db directory (offline hosts: copy it there)",
+    },
+)
 _VENDOR = {"CRITICAL": "CRITICAL", "HIGH": "HIGH", "MODERATE": "MEDIUM", "MEDIUM": "MEDIUM", "LOW": "LOW"}
 
 
@@ -178,12 +186,16 @@ async def run(ctx: AssessContext) -> FamilyResult:
     if db.errors:
         result.observations.append(
             Observation(
-                BADREC, f"osv:{db.path}", "OSV_DATABASE", f"{len(db.errors)} unreadable: {db.errors[0]}"
+                BADREC,
+                f"osv:{db.path}",
+                "OSV_DATABASE",
+                f"{len(db.errors)} unreadable: {db.errors[0]}",
+                fix=_REFRESH,
             )
         )
     if age is None or age > STALE_DAYS:
         text = "no modified dates" if age is None else f"newest record modified {age:.0f} days ago"
-        result.observations.append(Observation(STALE, f"osv:{db.path}", "OSV_DATABASE", text))
+        result.observations.append(Observation(STALE, f"osv:{db.path}", "OSV_DATABASE", text, fix=_REFRESH))
     result.observations.extend(observe(db, packages, resource))
     result.covered.add(f"{FAMILY}|{resource}")
     result.covered.add(f"{FAMILY}|osv:{db.path}")

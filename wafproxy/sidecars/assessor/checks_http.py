@@ -118,19 +118,64 @@ SPECS = (
     DISCLOSURE,
 )
 
-_BY_TEST: Mapping[str, tuple[CheckSpec, dict[str, str]]] = {
+_HEADERS = "add response header(s) in the app (a WAFv2 rule cannot set response headers)"
+
+
+def header_fix(headers: Mapping[str, str]) -> Fix:
+    return Fix("header", _HEADERS, {"responseHeaders": dict(headers)})
+
+
+_BY_TEST: Mapping[str, tuple[CheckSpec, Fix]] = {
     "content-security-policy": (
         CSP,
-        {"Content-Security-Policy": "default-src 'self'; object-src 'none'; frame-ancestors 'none'"},
+        header_fix(
+            {"Content-Security-Policy": "default-src 'self'; object-src 'none'; frame-ancestors 'none'"}
+        ),
     ),
-    "strict-transport-security": (HSTS, {"Strict-Transport-Security": "max-age=63072000"}),
-    "x-content-type-options": (XCTO, {"X-Content-Type-Options": "nosniff"}),
-    "x-frame-options": (XFO, {"X-Frame-Options": "DENY"}),
-    "referrer-policy": (REFERRER, {"Referrer-Policy": "strict-origin-when-cross-origin"}),
-    "cookies": (COOKIES, {"Set-Cookie": "<name>=<value>; Secure; HttpOnly; SameSite=Lax; Path=/"}),
-    "cross-origin-resource-sharing": (CORS, {}),
-    "redirection": (REDIRECT, {}),
-    "subresource-integrity": (SRI, {}),
+    "strict-transport-security": (HSTS, header_fix({"Strict-Transport-Security": "max-age=63072000"})),
+    "x-content-type-options": (XCTO, header_fix({"X-Content-Type-Options": "nosniff"})),
+    "x-frame-options": (XFO, header_fix({"X-Frame-Options": "DENY"})),
+    "referrer-policy": (REFERRER, header_fix({"Referrer-Policy": "strict-origin-when-cross-origin"})),
+    "cookies": (
+        COOKIES,
+        header_fix({"Set-Cookie": "<name>=<value>; Secure; HttpOnly; SameSite=Lax; Path=/"}),
+    ),
+    "cross-origin-resource-sharing": (
+        CORS,
+        Fix(
+            "app",
+            "answer CORS from an allow-list of origins",
+            {
+                "responseHeaders": {
+                    "Access-Control-Allow-Origin": "<an allow-listed origin>",
+                    "Vary": "Origin",
+                },
+                "never": "echo Origin together with Access-Control-Allow-Credentials: true",
+            },
+        ),
+    ),
+    "redirection": (
+        REDIRECT,
+        Fix(
+            "app",
+            "redirect plain HTTP to HTTPS on the same host",
+            {"status": 308, "responseHeaders": {"Location": "https://<same host><same path>"}},
+        ),
+    ),
+    "subresource-integrity": (
+        SRI,
+        Fix(
+            "app",
+            "load external scripts over HTTPS with an integrity attribute",
+            {
+                "scriptAttributes": {
+                    "src": "https://…",
+                    "integrity": "sha384-<digest>",
+                    "crossorigin": "anonymous",
+                }
+            },
+        ),
+    ),
 }
 _DISCLOSING = ("x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-generator")
 
@@ -144,20 +189,10 @@ async def retrieve(ctx: AssessContext, url: str) -> Retrieval:
     return Retrieval(auto=auto, http=http, https=https, cors=cors)
 
 
-def header_fix(headers: Mapping[str, str]) -> Fix | None:
-    if not headers:
-        return None
-    return Fix(
-        "header",
-        "add response header(s) in the app (a WAFv2 rule cannot set response headers)",
-        {"responseHeaders": dict(headers)},
-    )
-
-
 def observe(target: Target, r: Retrieval, result: observatory.Grade) -> list[Observation]:
     out: list[Observation] = []
     resource = "AWS_WAFPROXY_ENDPOINT"
-    for test, (spec, headers) in _BY_TEST.items():
+    for test, (spec, fix) in _BY_TEST.items():
         name = result.results[test]
         if observatory.MODIFIERS[name] >= 0:
             continue
@@ -174,7 +209,7 @@ def observe(target: Target, r: Retrieval, result: observatory.Grade) -> list[Obs
                 target.url,
                 resource,
                 f"Observatory: {name} ({observatory.MODIFIERS[name]})",
-                fix=header_fix(headers),
+                fix=fix,
                 severity=sev,
             )
         )
@@ -193,13 +228,27 @@ def _extra(target: Target, r: Retrieval) -> list[Observation]:
         )
         if bad:
             out.append(
-                Observation(COOKIE_PREFIX, target.url, resource, f"Set-Cookie {name.strip()}: {rest[:120]}")
+                Observation(
+                    COOKIE_PREFIX,
+                    target.url,
+                    resource,
+                    f"Set-Cookie {name.strip()}: {rest[:120]}",
+                    fix=header_fix({"Set-Cookie": f"{name.strip()}=<value>; Secure; Path=/; HttpOnly"}),
+                )
             )
     if r.cors is not None and not r.cors.error:
         acao = r.cors.header("access-control-allow-origin")
         creds = (r.cors.header("access-control-allow-credentials") or "").lower().strip() == "true"
         if acao == CORS_ORIGIN and not creds:
-            out.append(Observation(CORS_REFLECT, target.url, resource, f"Origin {CORS_ORIGIN} echoed back"))
+            out.append(
+                Observation(
+                    CORS_REFLECT,
+                    target.url,
+                    resource,
+                    f"Origin {CORS_ORIGIN} echoed back",
+                    fix=_BY_TEST["cross-origin-resource-sharing"][1],
+                )
+            )
     server = r.auto.header("server") or ""
     leaks = [f"{h}: {r.auto.header(h)}" for h in _DISCLOSING if r.auto.header(h)]
     if any(ch.isdigit() for ch in server):

@@ -217,6 +217,17 @@ def _renew_fix() -> Fix:
     )
 
 
+_TLS_CONFIG = Fix(
+    "app",
+    "offer TLS 1.2+ with AEAD suites only (the server or load balancer terminating TLS)",
+    {"minimumVersion": "TLSv1.2", "ciphers": "ECDHE+AESGCM:ECDHE+CHACHA20"},
+)
+_FIXES = {s.id: _renew_fix() for s in (EXPIRY, CHAIN, HOSTNAME, KEYSIZE, HANDSHAKE)} | {
+    PROTOCOL.id: _TLS_CONFIG,
+    CIPHERS.id: _TLS_CONFIG,
+}
+
+
 @register(FAMILY, SPECS)
 async def run(ctx: AssessContext) -> FamilyResult:
     result = FamilyResult()
@@ -233,7 +244,7 @@ async def run(ctx: AssessContext) -> FamilyResult:
         if error is not None:
             result.errors.append(CheckError(FAMILY, target.url, f"TLS handshake failed: {error}"))
         for o in observations:
-            fix = _renew_fix() if o.spec in (EXPIRY, CHAIN, HOSTNAME, KEYSIZE) else None
+            fix = _FIXES.get(o.spec.id)
             result.observations.append(replace(o, fix=fix) if fix else o)
         result.covered.add(f"{FAMILY}|{target.url}")
     return result

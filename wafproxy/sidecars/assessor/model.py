@@ -13,7 +13,7 @@ from typing import Any, Literal
 Severity = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 SEVERITIES: tuple[Severity, ...] = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 FindingType = Literal["NETWORK_REACHABILITY", "PACKAGE_VULNERABILITY", "CONFIGURATION"]
-FixKind = Literal["webacl", "logging", "kms", "cli_flag", "header", "package"]
+FixKind = Literal["webacl", "logging", "kms", "cli_flag", "header", "app", "package", "osv"]
 
 # Inspector's bands (CVSS v3 qualitative scale), used both ways: severity -> a nominal score for
 # checks without a CVSS vector, and score -> severity after an adjustment.
@@ -76,7 +76,7 @@ class Fix:
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Fix:
-        if raw["kind"] not in ("webacl", "logging", "kms", "cli_flag", "header", "package"):
+        if raw["kind"] not in ("webacl", "logging", "kms", "cli_flag", "header", "app", "package", "osv"):
             raise ValueError(f"unknown fix kind {raw['kind']!r}")
         return cls(raw["kind"], str(raw["summary"]), dict(raw["change"]), bool(raw.get("appliable")))
 

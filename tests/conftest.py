@@ -3,6 +3,7 @@ real redis-server per test."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 import trustme
 
 from tests.support.redis import REDIS_SERVER, RedisServer
+
+# The periodic assessment (sidecars/assessor, on by default) probes the proxy a few seconds after
+# start: tests counting requests, log records or rate-limit hits would see its traffic. Tests of
+# the assessment itself pass --assess-interval (a flag beats this environment variable).
+os.environ.setdefault("WAFPROXY_ASSESS_INTERVAL", "0")
 
 
 @dataclass(frozen=True)

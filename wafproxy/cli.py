@@ -41,6 +41,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "wafproxy.rules_cli",
     "wafproxy.sidecars.kms.cli",
     "wafproxy.sidecars.kms.logs_cli",
+    "wafproxy.sidecars.assessor.cli",
 )
 EXIT_CONFIG = 2
 # By name: importing their modules here would slow ``wafproxy version`` down.
@@ -172,27 +173,30 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
     from wafproxy.asgi.admin import create_admin_app
     from wafproxy.asgi.app import FileAcl
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
+    from wafproxy.sidecars.assessor.service import attach as attach_assessor
 
     base: Any = create_admin_app(readiness, metrics.render if metrics is not None else None)
     reloader.add_swap(lambda compiled: setattr(readiness, "acl_name", compiled.name))
     if isinstance(reloader, FileAcl):
-        return base
+        return attach_assessor(base, settings, reloader)
     on_logging = waf_log.reconfigure if waf_log is not None else None
     if settings.credentials is None:
         reloader.on_logging = on_logging
         reloader.apply_logging()  # the persisted configuration, as ControlPlane does on start
-        return with_reloader(reloader, base, sighup=False)
+        return attach_assessor(with_reloader(reloader, base, sighup=False), settings, reloader)
     plane = ControlPlane.from_files(reloader, credentials=settings.credentials,
                                     policy_file=settings.policy_file, rate_store=rate_store,
                                     on_logging=on_logging)
     if dispatcher is not None and hasattr(dispatcher, "subscribe"):
         dispatcher.subscribe(plane.sampler)
-    # The findings hub: Security Hub API + /console on this listener, same credentials (issue 14).
+    # The findings hub: Security Hub API + /console on this listener, same credentials (issue 14);
+    # the assessor's findings (issue 13) land in it too.
     from wafproxy.sidecars.hub.service import mount as mount_hub
     from wafproxy.sidecars.hub.wiring import build_hub
 
     hub = build_hub(settings, plane, dispatcher=dispatcher, kms_service=kms_service)
-    return mount_hub(hub, mount(plane, base, sighup=False))
+    return attach_assessor(mount_hub(hub, mount(plane, base, sighup=False)), settings, reloader,
+                           sink=hub.sink)
 
 
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
@@ -229,6 +233,8 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     for server, sock in [*kms_servers(settings, kms), *extra]:
         sockets[len(servers)] = [sock]
         servers.append(server)
+    if hasattr(admin, "assessor"):  # the periodic assessment probes the port really bound
+        admin.assessor.set_listener(*sockets[0][0].getsockname()[:2], tls=settings.tls_cert is not None)
     loop = asyncio.get_running_loop()
 
     def reload() -> None:
@@ -325,6 +331,8 @@ def _serve_workers(settings: Settings) -> int:
         admin_app = build_admin(settings, reloader, readiness, metrics)
         sock = listen_socket(settings.listen, "--listen")
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
+        if hasattr(admin_app, "assessor"):  # the periodic assessment probes the port really bound
+            admin_app.assessor.set_listener(*sock.getsockname()[:2], tls=settings.tls_cert is not None)
         admin = uvicorn.Server(admin_config(settings, admin_app))
         thread = threading.Thread(target=admin.run, kwargs={"sockets": [admin_sock]}, name="wafproxy-admin",
                                   daemon=True)

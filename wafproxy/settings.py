@@ -106,6 +106,9 @@ class Settings:
     hub_db: Path | None = None
     hub_retention_days: int = 90
     hub_kms_key: str | None = None
+    # Periodic assessment (issue 13, sidecars/assessor): seconds between runs, 0 = off.
+    assess_interval: float = 3600.0
+    assess_osv_db: Path | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -275,6 +278,23 @@ def _seconds(value: Any) -> float:
     return f
 
 
+def _seconds_or_zero(value: Any) -> float:
+    try:
+        f = float(str(value))
+    except ValueError:
+        raise ValueError(f"expected seconds (0 turns it off), got {value!r}") from None
+    if f < 0 or f != f:
+        raise ValueError(f"must be >= 0, got {value!r}")
+    return f
+
+
+def _existing_dir(value: Any) -> Path:
+    p = Path(str(value)).expanduser()
+    if not p.is_dir():
+        raise ValueError(f"no such directory: {p}")
+    return p.resolve()
+
+
 def _choice(*choices: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = str(value).strip().lower()
@@ -351,12 +371,15 @@ _OPTIONS: tuple[_Option, ...] = (
             "(default 90)", "DAYS"),
     _Option("hub_kms_key", _kms_key, "encrypt stored findings with a data key under this KMS key "
             "(from --kms-listen or --kms-endpoint)", "KEY_ID"),
+    _Option("assess_interval", _seconds_or_zero, "seconds between assessments of the app and this "
+            "configuration (default 3600, 0 off; first run a few seconds after start)", "S"),
+    _Option("assess_osv_db", _existing_dir, "OSV database directory for the periodic assessment", "DIR"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
 _PATH_FIELDS = ("acl", "tls_cert", "tls_key", "upstream_ca", "upstream_client_cert",
                 "upstream_client_key", "client_ca", "credentials", "policy_file", "state_dir",
-                "kms_data_dir", "kms_root_key_file", "hub_db")
+                "kms_data_dir", "kms_root_key_file", "hub_db", "assess_osv_db")
 
 
 def flag_of(field: str) -> str:

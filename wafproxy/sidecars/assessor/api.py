@@ -1,0 +1,228 @@
+"""The Inspector2 API (rest-json, boto3's ``inspector2`` client) over a ``FindingStore``.
+
+ListFindings, ListFindingAggregations (ACCOUNT, FINDING_TYPE, TITLE), CreateFilter / ListFilters /
+DeleteFilter (NONE or SUPPRESS), ListCoverage, and one private operation, ``ImportFindings``
+(``POST /wafproxy/findings/import``), through which ``wafproxy inspect --admin`` lands a one-off
+run in the same store. SigV4 with the admin listener's ``--credentials``; ``--policy-file``
+authorizes ``inspector2:<Operation>`` (``inspector2:ImportFindings`` for the private one).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from wafproxy.awsapi.authz import IdentityAuthorizer
+from wafproxy.awsapi.credentials import CredentialStore
+from wafproxy.awsapi.errors import AwsError, validation
+from wafproxy.awsapi.jsonproto import CallContext
+from wafproxy.awsapi.params import Params
+from wafproxy.awsapi.restjson import RestJsonService, routes_from
+from wafproxy.sidecars.assessor import criteria as crit
+from wafproxy.sidecars.assessor.findings import Assessed
+from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
+
+PREFIXES = ("/findings/", "/filters/", "/coverage/", "/wafproxy/findings/")
+_SORT = {
+    "SEVERITY": lambda f: ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL").index(f["severity"]),
+    "INSPECTOR_SCORE": lambda f: f.get("inspectorScore", 0.0),
+    "FIRST_OBSERVED_AT": lambda f: f["firstObservedAt"],
+    "LAST_OBSERVED_AT": lambda f: f["lastObservedAt"],
+    "FINDING_TYPE": lambda f: f["type"],
+    "FINDING_STATUS": lambda f: f["status"],
+}
+_COUNT_KEYS = {
+    "INFORMATIONAL": "informational",
+    "LOW": "low",
+    "MEDIUM": "medium",
+    "HIGH": "high",
+    "CRITICAL": "critical",
+}
+
+
+def _page(items: list[Any], p: Params, default: int = 50, hi: int = 100) -> tuple[list[Any], str | None]:
+    size = p.int("maxResults", required=False, default=default, lo=1, hi=hi)
+    token = p.str("nextToken", required=False, max_len=32) or "0"
+    if not token.isdigit():
+        raise validation("nextToken is not valid", path="nextToken")
+    start = int(token)
+    end = start + size
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def severity_counts(findings: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    counts = {"all": len(findings), **{v: 0 for v in _COUNT_KEYS.values()}}
+    for f in findings:
+        counts[_COUNT_KEYS[f["severity"]]] += 1
+    return counts
+
+
+class InspectorApi:
+    def __init__(
+        self,
+        store: FindingStore,
+        *,
+        credentials: CredentialStore,
+        authorizer: IdentityAuthorizer,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store, self.authorizer, self.clock = store, authorizer, clock
+        handlers = {
+            "ListFindings": ("POST", "/findings/list", self.list_findings),
+            "ListFindingAggregations": ("POST", "/findings/aggregation/list", self.aggregations),
+            "CreateFilter": ("POST", "/filters/create", self.create_filter),
+            "ListFilters": ("POST", "/filters/list", self.list_filters),
+            "DeleteFilter": ("POST", "/filters/delete", self.delete_filter),
+            "ListCoverage": ("POST", "/coverage/list", self.list_coverage),
+            "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
+        }
+        table = {op: (m, uri, self._authorized(op, fn)) for op, (m, uri, fn) in handlers.items()}
+        self.app = RestJsonService(
+            signing_name="inspector2",
+            credentials=credentials,
+            routes=routes_from(table),
+            default_region=store.region,
+        )
+
+    def _authorized(
+        self, op: str, fn: Callable[[CallContext, Params], Any]
+    ) -> Callable[[CallContext, Params], Any]:
+        def handler(ctx: CallContext, p: Params) -> Any:
+            self.authorizer.check(ctx.principal, f"inspector2:{op}", "*", {"aws:sourceip": (ctx.source_ip,)})
+            return fn(ctx, p)
+
+        return handler
+
+    def list_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        criteria = crit.validate(p.raw("filterCriteria") or {})
+        findings = self.store.findings(criteria)
+        sort = p.raw("sortCriteria")
+        if sort is not None:
+            if not isinstance(sort, dict) or sort.get("field") not in _SORT:
+                raise validation(f"sortCriteria.field must be one of {', '.join(_SORT)}", path="sortCriteria")
+            findings.sort(key=_SORT[sort["field"]], reverse=sort.get("sortOrder", "DESC") == "DESC")
+        page, token = _page(findings, p)
+        return {"findings": page, **({"nextToken": token} if token else {})}
+
+    def aggregations(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        kind = p.str("aggregationType", max_len=32)
+        request = p.raw("aggregationRequest") or {}
+        active = self.store.findings({"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}]})
+        account = self.store.account
+        if kind == "ACCOUNT":
+            responses = [
+                {"accountAggregation": {"accountId": account, "severityCounts": severity_counts(active)}}
+            ]
+        elif kind == "FINDING_TYPE":
+            want = (request.get("findingTypeAggregation") or {}).get("findingType")
+            types = [want] if want else sorted({f["type"] for f in active})
+            # Inspector's FindingTypeAggregationResponse has no type field: one entry per type asked.
+            responses = [
+                {
+                    "findingTypeAggregation": {
+                        "accountId": account,
+                        "severityCounts": severity_counts([f for f in active if f["type"] == t]),
+                    }
+                }
+                for t in types
+            ]
+        elif kind == "TITLE":
+            titles = sorted({f["title"] for f in active})
+            responses = [
+                {
+                    "titleAggregation": {
+                        "title": t,
+                        "accountId": account,
+                        "severityCounts": severity_counts([f for f in active if f["title"] == t]),
+                    }
+                }
+                for t in titles
+            ]
+        else:
+            raise validation("aggregationType must be ACCOUNT, FINDING_TYPE or TITLE", path="aggregationType")
+        page, token = _page(responses, p)
+        return {"aggregationType": kind, "responses": page, **({"nextToken": token} if token else {})}
+
+    def create_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        name = p.str("name", max_len=128)
+        action = p.str("action", max_len=16)
+        if action not in ("NONE", "SUPPRESS"):
+            raise validation("action must be NONE or SUPPRESS", path="action")
+        criteria = crit.validate(p.raw("filterCriteria"))
+        try:
+            arn = self.store.create_filter(
+                name,
+                action,
+                criteria,
+                self.clock(),
+                p.str("description", required=False, max_len=512),
+                p.str("reason", required=False, max_len=512),
+            )
+        except FilterExists:
+            raise AwsError("BadRequestException", f"A filter named {name} already exists") from None
+        except OverflowError as exc:
+            raise AwsError("ServiceQuotaExceededException", str(exc), status=402) from None
+        return {"arn": arn}
+
+    def list_filters(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        arns = p.raw("arns") or []
+        action = p.str("action", required=False, max_len=16)
+        filters = [
+            f
+            for f in self.store.filters()
+            if (not arns or f["arn"] in arns) and (action is None or f["action"] == action)
+        ]
+        page, token = _page(filters, p)
+        return {"filters": page, **({"nextToken": token} if token else {})}
+
+    def delete_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        arn = p.str("arn", max_len=128)
+        if not self.store.delete_filter(arn, self.clock()):
+            raise AwsError("ResourceNotFoundException", f"Filter {arn} not found", status=404)
+        return {"arn": arn}
+
+    def list_coverage(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        criteria = p.raw("filterCriteria") or {}
+        rows = self.store.coverage()
+        fields = {
+            "resourceId": "resource_id",
+            "resourceType": "resource_type",
+            "scanType": "scan_type",
+            "scanStatusCode": "status",
+            "scanStatusReason": "reason",
+        }
+        for key, filters in criteria.items():
+            if key not in fields:
+                raise validation(f"filterCriteria.{key} is not supported", path=f"filterCriteria.{key}")
+            rows = [r for r in rows if crit.string_matches([getattr(r, fields[key])], filters)]
+        items = [
+            {
+                "resourceType": r.resource_type,
+                "resourceId": r.resource_id,
+                "accountId": self.store.account,
+                "scanType": r.scan_type,
+                "scanStatus": {"statusCode": r.status, "reason": r.reason},
+                "lastScannedAt": r.last,
+            }
+            for r in rows
+        ]
+        page, token = _page(items, p, default=100, hi=200)
+        return {"coveredResources": page, **({"nextToken": token} if token else {})}
+
+    def import_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        """Private: a one-off ``inspect`` run, as ``record`` takes it (findings, fixes, coverage)."""
+        raw = p.raw("assessed")
+        if not isinstance(raw, list) or len(raw) > 5000:
+            raise validation("assessed must be a list of at most 5000 entries", path="assessed")
+        covered = p.raw("covered") or []
+        at = float(p.raw("assessedAt") or self.clock())
+        try:
+            assessed = [Assessed.from_json(a) for a in raw]
+            coverage = [Coverage(**c) for c in p.raw("coverage") or []]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise validation(f"assessed: {exc}", path="assessed") from None
+        counts = self.store.record(assessed, [str(c) for c in covered], at, coverage)
+        arns = {a.finding["findingArn"] for a in assessed}
+        statuses = {f["findingArn"]: f["status"] for f in self.store.findings() if f["findingArn"] in arns}
+        return {"counts": counts, "statuses": statuses}

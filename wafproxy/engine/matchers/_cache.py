@@ -61,24 +61,37 @@ def cache_key(version: str, mode: int, expressions: list[bytes], flags: list[int
 
 def cached(key: str, mode: int, hs: Any, build: Callable[[], Any]) -> Any:
     """The database for ``key``: from memory, from disk, or ``build()`` (then stored in both)."""
+    db = lookup(key, mode, hs)
+    if db is None:
+        db = build()
+        directory = cache_dir()
+        if directory is not None:
+            _store(directory / f"{key}.hsdb", hs.dumpb(db))
+        _remember(key, db)
+    return db
+
+
+def lookup(key: str, mode: int, hs: Any) -> Any:
+    """The database for ``key`` from memory or disk, or None when it would have to be compiled
+    (what decides, at start-up, whether a pattern set can use hyperscan at once)."""
     db = _memory.get(key)
     if db is not None:
         return db
     directory = cache_dir()
-    path = directory / f"{key}.hsdb" if directory is not None else None
-    if path is not None:
-        try:
-            db = hs.loadb(path.read_bytes(), mode)
-        except (OSError, hs.error, TypeError, ValueError):
-            db = None
-    if db is None:
-        db = build()
-        if path is not None:
-            _store(path, hs.dumpb(db))
-    if len(_memory) >= _MAX_MEMORY:
-        _memory.pop(next(iter(_memory)))
-    _memory[key] = db
+    if directory is None:
+        return None
+    try:
+        db = hs.loadb((directory / f"{key}.hsdb").read_bytes(), mode)
+    except (OSError, hs.error, TypeError, ValueError):
+        return None
+    _remember(key, db)
     return db
+
+
+def _remember(key: str, db: Any) -> None:
+    if len(_memory) >= _MAX_MEMORY:
+        _memory.pop(next(iter(_memory)), None)  # another thread may have taken it: the pop is best-effort
+    _memory[key] = db
 
 
 def _store(path: Path, data: bytes) -> None:

@@ -31,7 +31,8 @@ Regex semantics: PCRE syntax without the constructs AWS WAF rejects and no autom
 linear time (backreferences, lookaround, atomic groups, possessive quantifiers, recursion,
 conditionals, ``\\C`` ``\\R`` ``\\K``, backtracking verbs) — ``validate_regex`` names the construct.
 ``$`` keeps its PCRE meaning (end, or before a final newline) on both engines: for RE2 it is
-rewritten (``_pattern.pcre_dollar``), so the fallback gives the same decisions.
+rewritten (``_pattern.pcre_for_re2``, with ``\\s``: PCRE's includes ``\\x0b``), so the fallback
+gives the same decisions (tests/engine/test_deferred.py: every corpus case, both engines).
 """
 
 from __future__ import annotations

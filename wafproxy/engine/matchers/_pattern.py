@@ -118,8 +118,26 @@ def _escape_literal(text: str) -> bytes:
     return bytes(out)
 
 
+def _names_wide_character(text: str) -> bool:
+    """Whether ``text`` has a ``\\x{...}`` escape above 0xFF (then it can only match characters)."""
+    i = text.find("\\")
+    while 0 <= i < len(text) - 1:
+        if text[i + 1] == "x" and text.startswith("{", i + 2):
+            close = text.find("}", i + 3)
+            digits = text[i + 3 : close] if close > 0 else ""
+            if digits and all(c in "0123456789abcdefABCDEF" for c in digits) and int(digits, 16) > 0xFF:
+                return True
+        i = text.find("\\", i + 2)  # skip the escaped character (``\\\\x{100}`` is literal)
+    return False
+
+
 def expression(pattern: Pattern, utf8: bool, for_re2: bool = False) -> bytes | None:
     if pattern.kind == "regex":
+        if not utf8 and _names_wide_character(pattern.text):
+            # Left out of the byte-mode database, as its failed compile would leave it out anyway
+            # (``PatternSet._build``), but known without compiling: a cold start can tell from
+            # the cache alone that this set's byte-mode database is already built.
+            return None
         return encode_regex(pattern.text, for_re2)
     if utf8:
         return None  # literals live in the byte-mode database only

@@ -111,7 +111,7 @@ class _Runner:
             except Exception as exc:  # a regex hyperscan refuses, a hyperscan error: stay on RE2, say why
                 logger.error("hyperscan: a pattern set stays on RE2 (same decisions, slower): %s", exc)
                 with self._lock:
-                    self._failed += len(build.sets)
+                    self._failed += 1
                 continue
             self._progress(build.databases)
 

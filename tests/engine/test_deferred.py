@@ -58,8 +58,9 @@ def test_a_deferred_set_starts_on_re2_and_upgrades_in_place(cold_cache: Path) ->
     assert deferred.engine == "re2"
     assert deferred.missing_databases() == 2  # byte mode and UTF-8 mode
     before = {v: deferred.scan(v) for v in VALUES}
+    assert PatternSet.build(PATTERNS) is deferred  # a second compile shares the queued set
     builds = take_pending()
-    assert [b.sets for b in builds] == [(deferred,)] and builds[0].databases == 2
+    assert [b.pattern_set for b in builds] == [deferred] and builds[0].databases == 2
     builds[0].run()
     assert deferred.engine == "hyperscan"
     assert {v: deferred.scan(v) for v in VALUES} == before

@@ -44,7 +44,7 @@ import re2
 
 from wafproxy.engine.transforms import to_bytes
 
-from ._deferred import PendingBuild, defer, defer_hyperscan, deferring, take_pending
+from ._deferred import PendingBuild, defer, defer_hyperscan, deferring, pending_set, take_pending
 from ._engines import (
     COMPILE_ERRORS,
     HAVE_HYPERSCAN,
@@ -119,6 +119,9 @@ class PatternSet:
                 validate_regex(p.text, with_hyperscan=not deferred)
         patterns = tuple(patterns)
         if deferred:
+            queued = pending_set(patterns)
+            if isinstance(queued, PatternSet):
+                return queued
             ready = _cached_hyperscan(patterns)
             if ready is not None:
                 return cls(patterns, "hyperscan", ready)

@@ -36,7 +36,9 @@ class Upgradable(Protocol):
 
 _lock = threading.Lock()
 _deferring = False
-_pending: list[Upgradable] = []
+# One set per pattern tuple: a second compile of the same ACL (``demo`` compiles it twice, a
+# reload) gets the queued set back instead of building its RE2 automata again.
+_pending: dict[tuple[Pattern, ...], Upgradable] = {}
 
 
 def defer_hyperscan(enabled: bool) -> None:
@@ -52,32 +54,34 @@ def deferring() -> bool:
 
 def defer(pattern_set: Upgradable) -> None:
     with _lock:
-        _pending.append(pattern_set)
+        _pending.setdefault(pattern_set.patterns, pattern_set)
+
+
+def pending_set(patterns: tuple[Pattern, ...]) -> Upgradable | None:
+    """The queued set of exactly these patterns, if any (a set is immutable: sharing it is safe)."""
+    with _lock:
+        return _pending.get(patterns)
 
 
 @dataclass(frozen=True, slots=True)
 class PendingBuild:
-    """The sets sharing one pattern tuple (one compile serves all: the second finds the cache)."""
+    """One queued set and the hyperscan databases its upgrade compiles."""
 
-    sets: tuple[Upgradable, ...]
+    pattern_set: Upgradable
     databases: int  # hyperscan databases to compile (for progress: "k of N")
 
     def run(self) -> None:
         """Compile and swap; blocking, releases the GIL while hyperscan compiles. Raises
-        ``PatternError`` (a regex hyperscan refuses) or a hyperscan error; the sets stay on RE2."""
-        for pattern_set in self.sets:
-            pattern_set.upgrade()
+        ``PatternError`` (a regex hyperscan refuses) or a hyperscan error; the set stays on RE2."""
+        self.pattern_set.upgrade()
 
 
 def take_pending() -> list[PendingBuild]:
-    """Every queued set, grouped by pattern tuple, the biggest builds first (so parallel workers
-    do not end on one long compile); the queue is emptied."""
+    """Every queued set, the biggest builds first (so parallel workers do not end on one long
+    compile); the queue is emptied."""
     with _lock:
-        queued = list(_pending)
+        queued = list(_pending.values())
         _pending.clear()
-    groups: dict[tuple[Pattern, ...], list[Upgradable]] = {}
-    for pattern_set in queued:
-        groups.setdefault(pattern_set.patterns, []).append(pattern_set)
-    builds = [PendingBuild(tuple(sets), sets[0].missing_databases()) for sets in groups.values()]
-    builds.sort(key=lambda b: (-b.databases, -sum(len(p.text) for p in b.sets[0].patterns)))
+    builds = [PendingBuild(s, s.missing_databases()) for s in queued]
+    builds.sort(key=lambda b: (-b.databases, -sum(len(p.text) for p in b.pattern_set.patterns)))
     return builds

@@ -13,15 +13,22 @@ class Lines:
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.lines: list[str] = []
         self._changed = threading.Condition()
+        self._ended = False
         self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
         self._thread.start()
 
     def _read(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
-        for raw in proc.stdout:
-            with self._changed:
-                self.lines.append(raw.decode(errors="replace").rstrip("\n"))
-                self._changed.notify_all()
+        try:
+            for raw in proc.stdout:
+                with self._changed:
+                    self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+                    self._changed.notify_all()
+        except (OSError, ValueError):  # the owner closed the pipe after stopping the process
+            pass
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
 
     def wait_for(self, text: str, timeout: float) -> int:
         """Index of the first line containing ``text``."""
@@ -32,7 +39,7 @@ class Lines:
                     if text in line:
                         return index
                 left = deadline - time.monotonic()
-                if left <= 0 or not self._thread.is_alive():
+                if left <= 0 or self._ended:
                     raise AssertionError(f"no line with {text!r}:\n" + "\n".join(self.lines))
                 self._changed.wait(left)
 

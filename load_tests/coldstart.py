@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A first start from an empty hyperscan cache, timed: ``wafproxy demo`` or ``serve`` (default ACL).
 
-    .venv/bin/python load_tests/coldstart.py [--command demo|serve] [--until-answer]
+    .venv/bin/python load_tests/coldstart.py [--command demo|serve [--workers N]] [--until-answer]
 
 Starts the command with ``WAFPROXY_HS_CACHE`` set to a new empty directory and reports, in
 seconds from the start of the process: its first output line, the first answered request (a
@@ -64,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--command", choices=("demo", "serve"), default="demo")
     parser.add_argument("--until-answer", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers N")
     args = parser.parse_args()
     cache = tempfile.mkdtemp(prefix="wafproxy-hs-cold-")
     env = {**os.environ, "WAFPROXY_HS_CACHE": cache, "PYTHONUNBUFFERED": "1"}
@@ -74,7 +75,8 @@ def main() -> None:
     if args.command == "serve":
         upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
         threading.Thread(target=upstream.serve_forever, daemon=True).start()
-        argv += ["--upstream", f"http://127.0.0.1:{upstream.server_address[1]}"]
+        argv += ["--upstream", f"http://127.0.0.1:{upstream.server_address[1]}",
+                 "--workers", str(args.workers)]
     started = time.monotonic()
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)

@@ -326,7 +326,7 @@ def _serve_workers(settings: Settings) -> int:
 
         metrics = WafMetrics()
         reloader = build_reloader(settings, metrics=metrics)  # fail here, once, rather than in every worker
-        startup.compile_now()  # the workers then load every hyperscan database from the disk cache
+        startup.compile_in_background()  # workers too; each database is compiled once (a cache lock)
         readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams],
                               acl_name=reloader.current.name)
         admin_app = build_admin(settings, reloader, readiness, metrics)

@@ -7,9 +7,10 @@ RE2 — same decisions, built in about a second — and the servers answer at on
 ``compile_in_background`` compiles the databases on one thread per core (hyperscan releases the
 GIL) and swaps each set onto hyperscan as it is done, logging "k of N" as it goes.
 
-``--workers N`` compiles in the foreground instead (``compile_now``, same threads and progress):
-the workers are separate processes that would otherwise each compile everything again; they load
-the finished databases from the disk cache.
+``--workers N``: the parent (admin) process and every worker do the same, the workers quietly
+(one set of start-up lines); a database is compiled once, by whichever process takes its lock in
+the disk cache first (``matchers._cache``), and the others load it. ``compile_now`` is the
+foreground variant (the test suite's warm-up).
 """
 
 from __future__ import annotations
@@ -29,19 +30,20 @@ logger = logging.getLogger("wafproxy.startup")
 PROGRESS_EVERY = 3.0  # seconds between "k of N" lines (the last one is always printed)
 
 
-def begin(acl: Path) -> None:
+def begin(acl: Path, *, quiet: bool = False) -> None:
     """Before the start-up compile: defer hyperscan builds, and say what is happening."""
     from wafproxy.engine.matchers import defer_hyperscan
 
     defer_hyperscan(True)
-    logger.info("compiling web ACL %s", acl)
+    if not quiet:
+        logger.info("compiling web ACL %s", acl)
 
 
-def compile_in_background() -> threading.Thread | None:
+def compile_in_background(*, quiet: bool = False) -> threading.Thread | None:
     """After the start-up compile: build what was deferred on daemon threads (the process can
     stop at any time; a half-built cache entry is never visible, ``_cache`` renames into place).
-    Later compiles (reloads) build hyperscan before they swap, as before."""
-    return _start(background=True)
+    Later compiles (reloads) build hyperscan before they swap, as before. ``quiet``: errors only."""
+    return _start(background=True, quiet=quiet)
 
 
 def compile_now() -> None:
@@ -51,7 +53,7 @@ def compile_now() -> None:
         thread.join()
 
 
-def _start(*, background: bool) -> threading.Thread | None:
+def _start(*, background: bool, quiet: bool = False) -> threading.Thread | None:
     from wafproxy.engine.matchers import defer_hyperscan, take_pending
 
     defer_hyperscan(False)
@@ -60,11 +62,11 @@ def _start(*, background: bool) -> threading.Thread | None:
         return None
     total = sum(b.databases for b in builds)
     threads = max(1, min(len(builds), os.cpu_count() or 1))
-    if total:
+    if total and not quiet:
         meanwhile = "; serving meanwhile with RE2 (same decisions, more CPU)" if background else ""
         logger.info("compiling %d hyperscan pattern databases (not in the cache yet) on %d threads%s",
                     total, threads, meanwhile)
-    runner = _Runner(builds, total, threads)
+    runner = _Runner(builds, 0 if quiet else total, threads)
     thread = threading.Thread(target=runner.run, name="wafproxy-hyperscan", daemon=True)
     thread.start()
     return thread

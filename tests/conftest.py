@@ -81,6 +81,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     A collection hook, not a fixture: pytest-timeout's per-test limit must not count it."""
     if session.config.option.collectonly or not session.items:
         return
+    from wafproxy import startup
     from wafproxy.aclfiles import load_web_acl
 
-    load_web_acl(Path(__file__).resolve().parents[1] / "rules" / "default-web-acl.json")
+    default_acl = Path(__file__).resolve().parents[1] / "rules" / "default-web-acl.json"
+    startup.begin(default_acl)  # uncached databases are then compiled on every core at once
+    load_web_acl(default_acl)
+    startup.compile_now()

@@ -2,9 +2,10 @@
 
 Resolution contract (issue 3): references resolve against the documents found in the web ACL
 file's own directory and its subdirectories, plus the managed rule groups shipped in
-``rules/managed/``. Each file holds one document, bare or wrapped as ``aws wafv2 get-…`` prints
-it; JSON or YAML. Files are read only when a reference needs them (``FileResolver``); files that
-are not WAF documents (e.g. test-case tables) are skipped; a malformed file, or a WAF document
+``rules/managed/`` (inside the installed package: ``wafproxy.shipped`` says where). Each file
+holds one document, bare or wrapped as ``aws wafv2 get-…`` prints it; JSON or YAML. Files are
+read only when a reference needs them (``FileResolver``); files that are not WAF documents (e.g.
+test-case tables) are skipped; a malformed file, or a WAF document
 that does not validate, is skipped with a warning unless a reference needs it, and then it is an
 error naming the file.
 """
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 
 import yaml  # type: ignore[import-untyped]
 
+from wafproxy import shipped
 from wafproxy.engine.compiler import CompiledWebACL, compile_web_acl
 from wafproxy.engine.errors import WebAclError
 from wafproxy.engine.model import IPSet, RegexPatternSet, RuleGroup, classify
@@ -31,7 +33,7 @@ T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
 SUFFIXES = (".json", ".yaml", ".yml")
-MANAGED_DIR = Path(__file__).resolve().parent.parent / "rules" / "managed"
+MANAGED_DIR = shipped.MANAGED_DIR  # the managed groups wafproxy ships (``wafproxy.shipped``)
 MAX_FILES = 10_000  # a misplaced ACL in / must not walk the whole disk
 
 try:

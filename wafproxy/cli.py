@@ -30,7 +30,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-from wafproxy import __version__
+from wafproxy import __version__, startup
 from wafproxy.engine.errors import WebAclError
 from wafproxy.settings import HostPort, Settings, SettingsError, add_arguments, resolve
 
@@ -80,7 +80,20 @@ class QuietServer(uvicorn.Server):
 def log_config(level: str) -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["wafproxy"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    if level.lower() != "debug":
+        # Every uvicorn server in the process (data, admin, and under ``demo`` the demo app and
+        # the KMS) logs its own "Started server process", "Waiting for application startup", …:
+        # the same lines 2-4 times. ``_log_serving`` / the demo banner say once what runs where.
+        config.setdefault("filters", {})["uvicorn_lifecycle"] = {"()": UvicornLifecycleFilter}
+        config["loggers"]["uvicorn.error"]["filters"] = ["uvicorn_lifecycle"]
     return config
+
+
+class UvicornLifecycleFilter(logging.Filter):
+    """Drops uvicorn's per-server INFO lifecycle lines; its warnings and errors pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
 
 
 def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
@@ -216,6 +229,7 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     kms = open_kms_service(settings) if kms_service is None else kms_service
     sink, metrics, closeables = build_event_sink(settings, kms_service=kms)
     reloader = build_reloader(settings, metrics=metrics)  # compiles the ACL the data path serves
+    startup.compile_in_background()  # hyperscan databases not cached yet: RE2 serves meanwhile
     acl = reloader.current
     data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics, limits=limits_for(metrics))
     data.closeables.extend(closeables)
@@ -326,6 +340,7 @@ def _serve_workers(settings: Settings) -> int:
 
         metrics = WafMetrics()
         reloader = build_reloader(settings, metrics=metrics)  # fail here, once, rather than in every worker
+        startup.compile_in_background()  # workers too; each database is compiled once (a cache lock)
         readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams],
                               acl_name=reloader.current.name)
         admin_app = build_admin(settings, reloader, readiness, metrics)
@@ -358,6 +373,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if not settings.upstreams:
         raise SettingsError("--upstream", "required (or set WAFPROXY_UPSTREAM)")
     logging.config.dictConfig(log_config(settings.log_level))
+    startup.begin(settings.acl)
     if settings.workers > 1:
         return _serve_workers(settings)
     import uvloop
@@ -380,6 +396,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     settings = resolve(args, os.environ, exclude=("upstream",))
     logging.config.dictConfig(log_config(settings.log_level))
+    startup.begin(settings.acl)
     return run_demo(settings)
 
 

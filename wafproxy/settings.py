@@ -21,18 +21,12 @@ from urllib.parse import urlsplit
 
 import yaml  # type: ignore[import-untyped]
 
+from wafproxy import shipped
+
 ENV_PREFIX = "WAFPROXY_"
 DEFAULT_ACCOUNT = "000000000000"  # the engine's: label namespaces awswaf:000000000000:webacl:...
 
-def _default_acl() -> Path:
-    """The shipped default ACL: inside the package when a wheel carries ``rules/`` there, else the
-    repository's ``rules/`` (editable installs and checkouts)."""
-    here = Path(__file__).resolve().parent
-    candidates = (here / "rules" / "default-web-acl.json", here.parent / "rules" / "default-web-acl.json")
-    return next((c for c in candidates if c.is_file()), candidates[-1])
-
-
-DEFAULT_ACL = _default_acl()
+DEFAULT_ACL = shipped.DEFAULT_ACL  # inside the installed package, or the checkout's rules/
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 

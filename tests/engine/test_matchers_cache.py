@@ -3,8 +3,12 @@ an unsafe or corrupt cache is never trusted."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +67,55 @@ def test_key_depends_on_every_input() -> None:
     assert base != _cache.cache_key("v", 1, [b"a"], [0], [2])
     assert base != _cache.cache_key("w", 1, [b"a"], [0], [1])
     assert base == _cache.cache_key("v", 1, [b"a"], [0], [1])
+
+
+def _waiting_on(path: Path) -> bool:
+    """Whether some process waits for a lock on ``path`` (Linux ``/proc/locks``: ``->`` lines)."""
+    inode = f":{os.stat(path).st_ino} "
+    return any("->" in line and inode in line for line in Path("/proc/locks").read_text().splitlines())
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
+def test_a_build_waits_for_another_process_building_the_same_database(cache_dir: Path) -> None:
+    """While another holder builds ``key``, a build of the same database waits for it and loads
+    what it stored instead of compiling again (here: a planted database, to tell them apart)."""
+    import hyperscan
+
+    from wafproxy.engine.matchers._engines import _HS_VERSION, HS_BASE
+
+    cache_dir.mkdir(mode=0o700)
+    expressions, flags, ids = [b"needle"], [HS_BASE], [0]
+    key = _cache.cache_key(_HS_VERSION, hyperscan.HS_MODE_BLOCK, expressions, flags, ids)
+    lock = cache_dir / f"{key}.lock"
+    holder = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    built: list[object] = []
+
+    def compile_it() -> object:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=expressions, ids=ids, elements=1, flags=flags)
+        built.append(db)
+        return db
+
+    results: list[object] = []
+    waiter = threading.Thread(
+        target=lambda: results.append(_cache.cached(key, hyperscan.HS_MODE_BLOCK, hyperscan, compile_it))
+    )
+    try:
+        waiter.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_on(lock):
+            assert time.monotonic() < deadline and waiter.is_alive(), "the build did not wait for the lock"
+            time.sleep(0.01)
+        planted = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        planted.compile(expressions=[b"other"], ids=[0], elements=1, flags=[HS_BASE])
+        (cache_dir / f"{key}.hsdb").write_bytes(hyperscan.dumpb(planted))
+    finally:
+        os.close(holder)
+        waiter.join(timeout=30)
+    assert built == [] and len(results) == 1  # loaded, not compiled
+    db: Any = results[0]
+    hits: list[int] = []
+    db.scan(b"an other thing", match_event_handler=lambda *a: hits.append(a[0]),
+            scratch=hyperscan.Scratch(db))
+    assert hits == [0]

@@ -349,6 +349,9 @@ def create_app() -> ASGIApp:
         # and misnumber backups. Ship ``PATH.*``.
         settings = dataclasses.replace(settings, waf_log=f"{settings.waf_log}.{os.getpid()}")
         logger.info("worker %d writes the WAF log to %s", os.getpid(), settings.waf_log)
+    from wafproxy import startup
+
+    startup.begin(settings.acl, quiet=True)  # serve on RE2 while hyperscan compiles (the parent logs it)
     try:
         # No metrics here: the admin process's reloader counts reloads once, not once per worker.
         follower = build_reloader(settings, persist=False)
@@ -357,6 +360,7 @@ def create_app() -> ASGIApp:
         # one serving. One clear line rather than a traceback.
         logger.error("web ACL invalid, this worker does not start (running workers keep theirs): %s", exc)
         raise SystemExit(2) from None
+    startup.compile_in_background(quiet=True)
     sink, metrics, closeables = build_event_sink(settings)
     data = build_data_path(settings, event_sink=sink, acl=follower.current, metrics=metrics,
                            limits=limits_for(metrics))

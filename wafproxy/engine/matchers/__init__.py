@@ -31,7 +31,8 @@ Regex semantics: PCRE syntax without the constructs AWS WAF rejects and no autom
 linear time (backreferences, lookaround, atomic groups, possessive quantifiers, recursion,
 conditionals, ``\\C`` ``\\R`` ``\\K``, backtracking verbs) — ``validate_regex`` names the construct.
 ``$`` keeps its PCRE meaning (end, or before a final newline) on both engines: for RE2 it is
-rewritten (``_pattern.pcre_dollar``), so the fallback gives the same decisions.
+rewritten (``_pattern.pcre_for_re2``, with ``\\s``: PCRE's includes ``\\x0b``), so the fallback
+gives the same decisions (tests/engine/test_deferred.py: every corpus case, both engines).
 """
 
 from __future__ import annotations
@@ -43,7 +44,16 @@ import re2
 
 from wafproxy.engine.transforms import to_bytes
 
-from ._engines import COMPILE_ERRORS, HAVE_HYPERSCAN, Backend, HyperscanBackend, Re2Backend, re2_options
+from ._deferred import PendingBuild, defer, defer_hyperscan, deferring, pending_set, take_pending
+from ._engines import (
+    COMPILE_ERRORS,
+    HAVE_HYPERSCAN,
+    Backend,
+    HyperscanBackend,
+    Re2Backend,
+    hs_cached,
+    re2_options,
+)
 from ._pattern import KINDS, Engine, Kind, Pattern, PatternError, expression, word_expression
 from ._regex import validate_regex
 
@@ -55,6 +65,9 @@ __all__ = [
     "Pattern",
     "PatternError",
     "PatternSet",
+    "PendingBuild",
+    "defer_hyperscan",
+    "take_pending",
     "validate_regex",
 ]
 
@@ -64,7 +77,12 @@ class PatternSet:
 
     __slots__ = ("_bytes", "_ids", "_identity", "_literal", "_utf8", "_words", "engine", "patterns")
 
-    def __init__(self, patterns: tuple[Pattern, ...], engine: Literal["hyperscan", "re2"]) -> None:
+    def __init__(
+        self,
+        patterns: tuple[Pattern, ...],
+        engine: Literal["hyperscan", "re2"],
+        backends: tuple[Backend | None, Backend | None] | None = None,
+    ) -> None:
         self.patterns = patterns
         self.engine = engine
         self._ids = tuple(p.id for p in patterns)
@@ -73,9 +91,11 @@ class PatternSet:
         backend = HyperscanBackend if engine == "hyperscan" else Re2Backend
         # Byte mode holds everything; UTF-8 mode holds only the regexes (literals are bytes, as
         # AWS matches them) and is consulted for valid non-ASCII values.
-        self._bytes: Backend | None = _build(backend, patterns, utf8=False)
+        if backends is None:
+            backends = (_build(backend, patterns, utf8=False), _build(backend, patterns, utf8=True))
+        self._bytes: Backend | None = backends[0]
         self._literal = frozenset(i for i, p in enumerate(patterns) if p.kind != "regex")
-        self._utf8: Backend | None = _build(backend, patterns, utf8=True)
+        self._utf8: Backend | None = backends[1]
         # CONTAINS_WORD candidates (the literal occurs) are confirmed by one RE2 search each.
         self._words = {
             i: re2.compile(word_expression(p), re2_options(utf8=False))
@@ -85,17 +105,66 @@ class PatternSet:
 
     @classmethod
     def build(cls, patterns: Sequence[Pattern], engine: Engine = "auto") -> PatternSet:
-        """Validate and compile ``patterns``; raises ``PatternError`` naming the bad one."""
+        """Validate and compile ``patterns``; raises ``PatternError`` naming the bad one.
+
+        ``auto`` while ``defer_hyperscan`` is on: a set whose hyperscan databases are cached is
+        built on them at once; any other is built on RE2 (milliseconds) and queued for
+        ``take_pending``, whose build swaps hyperscan in under the running set (``upgrade``).
+
+        A set bound for hyperscan is not test-compiled regex by regex (2,000 compiles, 21 s of
+        CPU for the default ACL from an empty cache): its own database compile checks them all,
+        and only when that fails are they checked one by one, to name the culprit.
+        """
+        deferred = engine == "auto" and HAVE_HYPERSCAN and deferring()
+        if engine == "auto":
+            engine = "hyperscan" if HAVE_HYPERSCAN else "re2"
         for p in patterns:
             if p.kind not in KINDS:
                 raise PatternError(f"unknown pattern kind {p.kind!r}")
             if p.kind == "regex":
-                validate_regex(p.text)
-        if engine == "auto":
-            engine = "hyperscan" if HAVE_HYPERSCAN else "re2"
-        if engine == "hyperscan" and not HAVE_HYPERSCAN:
-            raise PatternError("hyperscan is not installed on this platform")
-        return cls(tuple(patterns), engine)
+                validate_regex(p.text, with_hyperscan=engine == "re2")
+        patterns = tuple(patterns)
+        if deferred:
+            queued = pending_set(patterns)
+            if isinstance(queued, PatternSet):
+                return queued
+            ready = _cached_hyperscan(patterns)
+            if ready is not None:
+                return cls(patterns, "hyperscan", ready)
+            built = cls(patterns, "re2")
+            defer(built)
+            return built
+        if engine == "hyperscan":
+            if not HAVE_HYPERSCAN:
+                raise PatternError("hyperscan is not installed on this platform")
+            return cls(patterns, engine, _hyperscan_backends(patterns))
+        return cls(patterns, engine)
+
+    def missing_databases(self) -> int:
+        """How many hyperscan databases ``upgrade`` would have to compile (not cached): 0 to 2."""
+        if self.engine == "hyperscan":
+            return 0
+        missing = 0
+        for utf8 in (False, True):
+            entries = _entries(HyperscanBackend, self.patterns, utf8)
+            missing += bool(entries) and hs_cached(entries, utf8) is None
+        return missing
+
+    def upgrade(self) -> None:
+        """Move a set built on RE2 by a deferred build onto hyperscan, in place.
+
+        Compiles (the GIL is released meanwhile), then assigns the two backends; a scan running
+        on another thread meanwhile may use one engine for one mode and the other for the other
+        mode, which is harmless because the engines decide alike (tests/rules/test_engines_agree.py,
+        tests/engine/test_deferred.py). A regex hyperscan refuses (only checked here for deferred
+        sets) raises ``PatternError`` naming it, and the set stays on RE2.
+        """
+        if self.engine == "hyperscan":
+            return
+        byte_mode, utf8_mode = _hyperscan_backends(self.patterns)
+        self._utf8 = utf8_mode
+        self._bytes = byte_mode
+        self.engine = "hyperscan"
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -139,19 +208,53 @@ def _valid_utf8(value: str) -> bool:
     return True
 
 
-def _build(backend: type[Backend], patterns: Iterable[Pattern], utf8: bool) -> Backend | None:
-    entries: list[tuple[int, bytes, bool]] = []
+Entries = list[tuple[int, bytes, bool]]  # (pattern index, expression, caseless)
+
+
+def _entries(backend: type[Backend], patterns: Iterable[Pattern], utf8: bool) -> Entries:
+    entries: Entries = []
     for index, pattern in enumerate(patterns):
         expr = expression(pattern, utf8, for_re2=backend is Re2Backend)
         if expr is not None:
             entries.append((index, expr, pattern.caseless))
+    return entries
+
+
+def _cached_hyperscan(patterns: tuple[Pattern, ...]) -> tuple[Backend | None, Backend | None] | None:
+    """Both hyperscan backends of ``patterns`` when neither needs compiling; else None."""
+    backends: list[Backend | None] = []
+    for utf8 in (False, True):
+        entries = _entries(HyperscanBackend, patterns, utf8)
+        if not entries:
+            backends.append(None)
+            continue
+        db = hs_cached(entries, utf8)
+        if db is None:
+            return None
+        backends.append(HyperscanBackend(entries, utf8, db))
+    return backends[0], backends[1]
+
+
+def _hyperscan_backends(patterns: tuple[Pattern, ...]) -> tuple[Backend | None, Backend | None]:
+    """Both hyperscan databases; a regex hyperscan refuses raises ``PatternError`` naming it."""
+    try:
+        return _build(HyperscanBackend, patterns, utf8=False), _build(HyperscanBackend, patterns, utf8=True)
+    except COMPILE_ERRORS:
+        for p in patterns:
+            if p.kind == "regex":
+                validate_regex(p.text)  # the one-regex test compiles: raises naming the culprit
+        raise
+
+
+def _build(backend: type[Backend], patterns: Iterable[Pattern], utf8: bool) -> Backend | None:
+    entries = _entries(backend, patterns, utf8)
     if not entries:
         return None
     try:
         return backend(entries, utf8)
     except COMPILE_ERRORS:
         if utf8:
-            raise  # validate_regex compiled every regex in UTF-8 mode: this is a bug, not input
+            raise  # a regex the engine refuses: the caller names it (``_hyperscan_backends``)
     # Byte mode: a regex valid in UTF-8 mode may still not compile on bytes (``\x{4e2d}``); such a
     # regex can only match characters, so it is left out of the byte-mode database and matches
     # valid-UTF-8 values only (the UTF-8-mode database has it).

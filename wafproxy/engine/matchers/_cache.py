@@ -18,13 +18,19 @@ SHA-256 of exactly that:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX (hyperscan, the only user, is Linux-only)
+    fcntl = None  # type: ignore[assignment]
 
 CACHE_ENV = "WAFPROXY_HS_CACHE"
 _MAX_MEMORY = 512
@@ -60,25 +66,65 @@ def cache_key(version: str, mode: int, expressions: list[bytes], flags: list[int
 
 
 def cached(key: str, mode: int, hs: Any, build: Callable[[], Any]) -> Any:
-    """The database for ``key``: from memory, from disk, or ``build()`` (then stored in both)."""
+    """The database for ``key``: from memory, from disk, or ``build()`` (then stored in both).
+
+    A build holds an exclusive ``flock`` on ``<key>.lock`` in the cache directory: processes
+    compiling the same database at once (``--workers``, parallel test runs, a reload racing the
+    start-up build) wait for the first and load its result instead of compiling it again. The lock
+    goes with the process if it dies; without a usable directory, each process just compiles.
+    """
+    db = lookup(key, mode, hs)
+    if db is not None:
+        return db
+    directory = cache_dir()
+    with _build_lock(directory, key):
+        db = lookup(key, mode, hs) if directory is not None else None
+        if db is None:
+            db = build()
+            if directory is not None:
+                _store(directory / f"{key}.hsdb", hs.dumpb(db))
+            _remember(key, db)
+    return db
+
+
+@contextlib.contextmanager
+def _build_lock(directory: Path | None, key: str) -> Iterator[None]:
+    if directory is None or fcntl is None:
+        yield
+        return
+    try:
+        fd = os.open(directory / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock; the empty file stays (removing it would race a waiter)
+
+
+def lookup(key: str, mode: int, hs: Any) -> Any:
+    """The database for ``key`` from memory or disk, or None when it would have to be compiled
+    (what decides, at start-up, whether a pattern set can use hyperscan at once)."""
     db = _memory.get(key)
     if db is not None:
         return db
     directory = cache_dir()
-    path = directory / f"{key}.hsdb" if directory is not None else None
-    if path is not None:
-        try:
-            db = hs.loadb(path.read_bytes(), mode)
-        except (OSError, hs.error, TypeError, ValueError):
-            db = None
-    if db is None:
-        db = build()
-        if path is not None:
-            _store(path, hs.dumpb(db))
-    if len(_memory) >= _MAX_MEMORY:
-        _memory.pop(next(iter(_memory)))
-    _memory[key] = db
+    if directory is None:
+        return None
+    try:
+        db = hs.loadb((directory / f"{key}.hsdb").read_bytes(), mode)
+    except (OSError, hs.error, TypeError, ValueError):
+        return None
+    _remember(key, db)
     return db
+
+
+def _remember(key: str, db: Any) -> None:
+    if len(_memory) >= _MAX_MEMORY:
+        _memory.pop(next(iter(_memory)), None)  # another thread may have taken it: the pop is best-effort
+    _memory[key] = db
 
 
 def _store(path: Path, data: bytes) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import re2
 
-from ._cache import cache_key, cached
+from ._cache import cache_key, cached, lookup
 
 hyperscan: ModuleType | None
 try:  # hyperscan is a Linux/x86-64 wheel; everywhere else the RE2 fallback is used
@@ -49,7 +49,11 @@ HS_BASE = (hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY) if hype
 
 
 def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None = None) -> Any:
-    """Compile a block-mode database, through the cache of ``_cache`` (same inputs, same db)."""
+    """Compile a block-mode database, through the cache of ``_cache`` (same inputs, same db).
+
+    The compile itself runs without the GIL (the binding releases it around ``hs_compile``), so
+    databases built on other threads compile in parallel while this thread's caller keeps going.
+    """
     assert hyperscan is not None
     hs = hyperscan
     idents = ids if ids is not None else list(range(len(expressions)))
@@ -64,6 +68,24 @@ def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None
     return cached(key, mode, hs, build)
 
 
+def hs_cached(entries: list[tuple[int, bytes, bool]], utf8: bool) -> Any:
+    """The database ``HyperscanBackend(entries, utf8)`` would use, when it needs no compiling
+    (in memory or in the disk cache); else None."""
+    assert hyperscan is not None
+    expressions, flags, ids = _hs_inputs(entries, utf8)
+    return lookup(cache_key(_HS_VERSION, hyperscan.HS_MODE_BLOCK, expressions, flags, ids),
+                  hyperscan.HS_MODE_BLOCK, hyperscan)
+
+
+def _hs_inputs(
+    entries: list[tuple[int, bytes, bool]], utf8: bool
+) -> tuple[list[bytes], list[int], list[int]]:
+    assert hyperscan is not None
+    extra = hyperscan.HS_FLAG_UTF8 if utf8 else 0
+    flags = [HS_BASE | extra | (hyperscan.HS_FLAG_CASELESS if caseless else 0) for _, _, caseless in entries]
+    return [expr for _, expr, _ in entries], flags, [index for index, _, _ in entries]
+
+
 class Backend(Protocol):
     def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool) -> None: ...
 
@@ -75,13 +97,9 @@ class HyperscanBackend:
 
     __slots__ = ("_db", "_local", "_prototype")
 
-    def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool) -> None:
+    def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool, db: Any = None) -> None:
         assert hyperscan is not None
-        extra = hyperscan.HS_FLAG_UTF8 if utf8 else 0
-        flags = [
-            HS_BASE | extra | (hyperscan.HS_FLAG_CASELESS if caseless else 0) for _, _, caseless in entries
-        ]
-        self._db = hs_compile([expr for _, expr, _ in entries], flags, [index for index, _, _ in entries])
+        self._db = db if db is not None else hs_compile(*_hs_inputs(entries, utf8))
         self._prototype = hyperscan.Scratch(self._db)
         self._local = threading.local()
 

@@ -53,30 +53,45 @@ _WORD_AFTER = rb"(?:[^A-Za-z0-9_]|\z)"
 
 
 def encode_regex(text: str, for_re2: bool = False) -> bytes:
-    """The regex as the engine compiles it; for RE2, ``$`` gets its PCRE meaning (``pcre_dollar``)."""
-    return to_bytes(pcre_dollar(text) if for_re2 else text)
+    """The regex as the engine compiles it; for RE2, rewritten to PCRE's meaning (``pcre_for_re2``)."""
+    return to_bytes(pcre_for_re2(text) if for_re2 else text)
 
 
 _MULTILINE = re.compile(r"\(\?[a-zA-Z-]*m")
+# PCRE's \s (since 8.34, and hyperscan's) includes the vertical tab \x0b; RE2's does not. Found by
+# the shared corpora (CRS 933161, 942390: ``pi\x0b()``, ``xor\x0b3``), tests/engine/test_deferred.py.
+_SPACE = "\\t\\n\\x0b\\f\\r "
 
 
-def pcre_dollar(text: str) -> str:
-    """Rewrite ``$`` for RE2 so both engines agree: ``a$`` -> ``a(?:\\n?\\z)``.
+def pcre_for_re2(text: str) -> str:
+    """Rewrite what RE2 reads differently from PCRE, so both engines decide alike.
 
-    Outside multiline mode, PCRE (and hyperscan) let ``$`` match at the end *or before a final
-    newline*; RE2's ``$`` only matches at the very end, and RE2 has no ``\\Z`` (rewritten alike).
-    Escaped ``\\$`` and ``$`` inside a class are literal and left alone; a pattern that turns on
-    ``(?m)`` is left alone (there RE2 and PCRE agree).
+    * ``$``: outside multiline mode PCRE (and hyperscan) let it match at the end *or before a
+      final newline*; RE2's only matches at the very end, and RE2 has no ``\\Z`` (rewritten alike):
+      ``a$`` -> ``a(?:\\n?\\z)``. A pattern that turns on ``(?m)`` keeps them (there they agree).
+    * ``\\s`` / ``\\S``: PCRE's whitespace includes ``\\x0b``; spelled out as a class
+      (``[\\t\\n\\x0b\\f\\r ]``, its members inside a class). ``\\S`` inside a class stays (no
+      RE2 spelling; none of the managed regexes has one).
+
+    Escaped characters and ``$`` inside a class are literal and left alone.
     """
-    if ("$" not in text and "\\Z" not in text) or _MULTILINE.search(text):
+    if "$" not in text and "\\Z" not in text and "\\s" not in text and "\\S" not in text:
         return text
+    anchors = not _MULTILINE.search(text)
     out: list[str] = []
     i, n, in_class = 0, len(text), False
     while i < n:
         c = text[i]
         if c == "\\" and i + 1 < n:
-            # PCRE \\Z (end or before a final newline) does not exist in RE2: same rewrite.
-            out.append("(?:\\n?\\z)" if text[i + 1] == "Z" and not in_class else text[i : i + 2])
+            nxt = text[i + 1]
+            if nxt == "Z" and anchors and not in_class:
+                out.append("(?:\\n?\\z)")
+            elif nxt == "s":
+                out.append(_SPACE if in_class else f"[{_SPACE}]")
+            elif nxt == "S" and not in_class:
+                out.append(f"[^{_SPACE}]")
+            else:
+                out.append(text[i : i + 2])
             i += 2
             continue
         if in_class:
@@ -88,7 +103,7 @@ def pcre_dollar(text: str) -> str:
             out.append(text[i:j])
             i = j
             continue
-        elif c == "$":
+        elif c == "$" and anchors:
             c = "(?:\\n?\\z)"
         out.append(c)
         i += 1
@@ -103,8 +118,26 @@ def _escape_literal(text: str) -> bytes:
     return bytes(out)
 
 
+def _names_wide_character(text: str) -> bool:
+    """Whether ``text`` has a ``\\x{...}`` escape above 0xFF (then it can only match characters)."""
+    i = text.find("\\")
+    while 0 <= i < len(text) - 1:
+        if text[i + 1] == "x" and text.startswith("{", i + 2):
+            close = text.find("}", i + 3)
+            digits = text[i + 3 : close] if close > 0 else ""
+            if digits and all(c in "0123456789abcdefABCDEF" for c in digits) and int(digits, 16) > 0xFF:
+                return True
+        i = text.find("\\", i + 2)  # skip the escaped character (``\\\\x{100}`` is literal)
+    return False
+
+
 def expression(pattern: Pattern, utf8: bool, for_re2: bool = False) -> bytes | None:
     if pattern.kind == "regex":
+        if not utf8 and _names_wide_character(pattern.text):
+            # Left out of the byte-mode database, as its failed compile would leave it out anyway
+            # (``PatternSet._build``), but known without compiling: a cold start can tell from
+            # the cache alone that this set's byte-mode database is already built.
+            return None
         return encode_regex(pattern.text, for_re2)
     if utf8:
         return None  # literals live in the byte-mode database only

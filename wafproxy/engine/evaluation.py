@@ -143,7 +143,23 @@ def _fired(block: PatternBlock, ctx: EvalContext) -> tuple[CompiledRule, ...]:
     if not positions:
         return _NO_RULES
     rules = block.rules
+    also = block.also
+    if also and not also.keys().isdisjoint(positions):
+        positions = {pos for pos in positions if pos not in also or _all_fired(also[pos], ctx)}
     return tuple([rules[pos] for pos in sorted(positions)])
+
+
+def _all_fired(gates: tuple[tuple[tuple[int, frozenset[int]], ...], ...], ctx: EvalContext) -> bool:
+    """Every gate (an ``And``'s other gated children) had a pattern hit, or a forced MATCH."""
+    scans = ctx.scans
+    for gate in gates:
+        for gidx, pids in gate:
+            result = scans.get(gidx) or ctx.scan(gidx)
+            if result.forced if result.forced is not None else not pids.isdisjoint(result.hits):
+                break
+        else:
+            return False
+    return True
 
 
 def _all_quiet(gates: frozenset[int], ctx: EvalContext) -> bool:

@@ -107,6 +107,8 @@ def is_sqli(value: str, sensitivity: Sensitivity = "LOW") -> bool:
     """SqliMatchStatement: ``is_sqli("1' OR '1'='1") is True``; ``is_sqli("O'Brien") is False``."""
     if not value:
         return False
+    if _ONE_TOKEN.fullmatch(value) is not None:  # not form-shaped, never libinjection SQLi (below)
+        return sensitivity == "HIGH" and bool(_HIGH.scan(value))
     args = _arguments(value)
     if _libinjection_sqli(value if args is None else _without_first_key(value)):
         return True

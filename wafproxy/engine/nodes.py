@@ -66,11 +66,17 @@ class DetectorMatch(Stmt):
             return fv.forced
 
         def run() -> tuple[str, str] | None:
-            detected = ctx.detected
+            # ``ctx.detected`` inlined: this loop runs once per JSON key and value.
+            cache = ctx.detected_cache
             key = (self.condition, self.level)
-            for name, value in fv.values:
-                if detected(key, self.detect, value):
-                    return name, value
+            detect = self.detect
+            for pair in fv.values:
+                k = (key, pair[1])
+                found = cache.get(k)
+                if found is None:
+                    found = cache[k] = detect(pair[1])
+                if found:
+                    return pair
             return None
 
         hit = ctx.memo((self.condition, self.level, self.slot), run)

@@ -129,6 +129,7 @@ def _flatten(tree: object, out: _Builder, max_depth: int) -> bool:
     room = out.max_items - len(keys) - len(leaves)
     stack = [iter((("", None, tree),))]
     pairs, scalars, escape = _Pairs, _SCALARS, _escape
+    new = tuple.__new__  # the named tuples without their Python ``__new__`` frame
     while stack:
         item = next(stack[-1], None)
         if item is None:
@@ -137,26 +138,28 @@ def _flatten(tree: object, out: _Builder, max_depth: int) -> bool:
         pointer, key, value = item
         if key is not None:
             if room > 0:
-                keys.append(JsonKey(pointer, key))
+                keys.append(new(JsonKey, (pointer, key)))
                 room -= 1
             else:
                 out.truncated = True
         if value.__class__ is str:
             if room > 0:
-                leaves.append(JsonLeaf(pointer, key, value))  # type: ignore[arg-type]
+                leaves.append(new(JsonLeaf, (pointer, key, value)))
                 room -= 1
             else:
                 out.truncated = True
         elif value.__class__ is pairs:
             if len(stack) > max_depth:
                 return False
-            stack.append(iter([(f"{pointer}/{escape(k)}", k, v) for k, v in value]))  # type: ignore[attr-defined]
+            stack.append(
+                iter([(f"{pointer}/{escape(k) if '~' in k or '/' in k else k}", k, v) for k, v in value])  # type: ignore[attr-defined]
+            )
         elif value.__class__ is list:
             if len(stack) > max_depth:
                 return False
             stack.append(iter([(f"{pointer}/{i}", None, v) for i, v in enumerate(value)]))  # type: ignore[call-overload]
         elif room > 0:
-            leaves.append(JsonLeaf(pointer, key, scalars[value]))  # type: ignore[index]
+            leaves.append(new(JsonLeaf, (pointer, key, scalars[value])))  # type: ignore[index]
             room -= 1
         else:
             out.truncated = True

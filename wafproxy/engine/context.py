@@ -12,7 +12,8 @@ from functools import partial
 from typing import NamedTuple, TypeVar
 
 from wafproxy.engine.decision import MatchDetail
-from wafproxy.engine.extract import FieldValues, extract, oversize_verdict, values_of
+from wafproxy.engine.extract import EXTRACTORS, FieldValues, extract, oversize_verdict, values_of
+from wafproxy.engine.fieldplan import FieldPlan, field_plans
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
 from wafproxy.engine.parsing import parse_json
@@ -41,13 +42,20 @@ NOTHING = GroupHits(None, {})
 
 class EvalContext:
     __slots__ = (
-        "request", "groups", "labels", "_label_set", "details",
+        "request", "groups", "plans", "labels", "_label_set", "details",
         "_raw", "_values", "scans", "loud", "_memo", "detected_cache",
     )  # fmt: skip
 
-    def __init__(self, request: WafRequest, groups: tuple[PatternGroup, ...]) -> None:
+    def __init__(
+        self,
+        request: WafRequest,
+        groups: tuple[PatternGroup, ...],
+        plans: tuple[FieldPlan, ...] | None = None,
+    ) -> None:
         self.request = request
         self.groups = groups
+        # ``CompiledWebACL.field_plans`` (built once per ACL); standalone callers get them built.
+        self.plans = plans if plans is not None else field_plans(groups)
         self.labels: list[str] = []
         self._label_set: set[str] = set()
         self.details: list[MatchDetail] = []
@@ -98,39 +106,59 @@ class EvalContext:
         return select_json(spec, parsed, body, self.request.body_truncated)
 
     def scan(self, gidx: int) -> GroupHits:
-        """Run a pattern group over its field's values once; which pattern ids hit."""
+        """Which pattern ids of group ``gidx`` hit its field's values (scanned once per request).
+
+        The first question about any group of a field answers it for all the field's groups
+        (``fieldplan``): one extraction, each slot's chain once, each group's scan once."""
         found = self.scans.get(gidx)
-        if found is not None:
-            return found
-        group = self.groups[gidx]
-        slot = group.slot
-        fv = self._values.get(slot)
-        if fv is None:
-            fv = self._compute(slot)
-        values = fv.values
-        if fv.forced is not None:
-            found = group_hits((fv.forced, {}))
-        elif len(values) == 1:  # one value (path, query string, body): no dedup needed
-            name, value = values[0]
-            pids = group.scan_value(value) if value else group.empty_hits
-            found = group_hits((None, dict.fromkeys(pids, values[0]))) if pids else NOTHING
-        else:
-            hits: dict[int, tuple[str, str]] = {}
-            scan = group.scan_value
-            seen: set[str] = set()
-            for pair in values:
-                value = pair[1]
-                if value in seen:
-                    continue  # an identical value scans identically (e.g. several "")
-                seen.add(value)
-                for pid in scan(value) if value else group.empty_hits:
-                    if pid not in hits:
-                        hits[pid] = pair
-            found = group_hits((None, hits)) if hits else NOTHING
-        self.scans[gidx] = found
-        if found is not NOTHING:
-            self.loud.add(gidx)
+        if found is None:
+            self._scan_field(self.plans[gidx])
+            found = self.scans[gidx]
         return found
+
+    def _scan_field(self, plan: FieldPlan) -> None:
+        request = self.request
+        computed = self._values
+        raw = self._raw.get(plan.raw)
+        if raw is None:
+            field = plan.field
+            kind = field.kind
+            raw = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, request)
+            self._raw[plan.raw] = raw
+        for slot in plan.slots:
+            if slot in computed:
+                continue
+            parent = slot.parent
+            base = raw if parent is None else computed[parent]
+            computed[slot] = _transformed(base, slot) if (slot.step and base.values) else base
+        scans = self.scans
+        for gidx, group in plan.groups:
+            if gidx in scans:
+                continue
+            fv = computed[group.slot]
+            values = fv.values
+            if fv.forced is not None:
+                found = group_hits((fv.forced, {}))
+            elif len(values) == 1:  # one value (path, query string, body): no dedup needed
+                pair = values[0]
+                pids = group.scan_value(pair[1]) if pair[1] else group.empty_hits
+                found = group_hits((None, dict.fromkeys(pids, pair))) if pids else NOTHING
+            else:
+                hits: dict[int, tuple[str, str]] = {}
+                scan = group.scan_value
+                seen: set[str] = set()
+                for pair in values:
+                    value = pair[1]
+                    if value in seen:
+                        continue  # an identical value scans identically (e.g. several "")
+                    seen.add(value)
+                    for pid in scan(value) if value else group.empty_hits:
+                        if pid not in hits:
+                            hits[pid] = pair
+                found = group_hits((None, hits)) if hits else NOTHING
+            scans[gidx] = found
+            if found is not NOTHING:
+                self.loud.add(gidx)
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """A per-request cache for detector results and other derived values."""

@@ -40,7 +40,7 @@ class _Trail:
 
 
 def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
-    ctx = EvalContext(request, compiled.groups)
+    ctx = EvalContext(request, compiled.groups, compiled.field_plans)
     trail = _Trail()
     for step in compiled.steps:
         # A plain loop with a PatternBlock expanded in place (``_fired``), not a generator:
@@ -172,7 +172,8 @@ def _all_quiet(gates: frozenset[int], ctx: EvalContext) -> bool:
     if not scans.keys() >= gates:
         scan = ctx.scan
         for gidx in gates - scans.keys():
-            scan(gidx)
+            if gidx not in scans:  # one scan answers all groups of its field (``fieldplan``)
+                scan(gidx)
     loud = ctx.loud
     return not loud or loud.isdisjoint(gates)
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wafproxy.engine.detectors import _ONE_TOKEN, is_sqli
+from wafproxy.engine.detectors import _ONE_TOKEN, is_sqli, sqli_never
 
 # One word per token type libinjection gives a word or number (fingerprint in the comment).
 TYPED_WORDS = (
@@ -38,6 +38,7 @@ TYPED_WORDS = (
 def test_every_token_type_alone_is_not_sqli(word: str) -> None:
     for value in (word, word.upper(), word.capitalize()):
         assert _ONE_TOKEN.fullmatch(value), value
+        assert sqli_never(value) is not None, value
         assert not libinjection.is_sql_injection(value)["is_sqli"], value
         assert is_sqli(value) is False
 

@@ -134,6 +134,11 @@ def _without_first_key(value: str) -> str:
 _ONE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}|[0-9]{1,32}(?:\.[0-9]{1,32})?")
 
 
+#: Not None for a value ``is_sqli(value, "LOW")`` is False for without looking further (one C call:
+#: the detector node skips such values, most JSON keys and scalars, without calling ``is_sqli``).
+sqli_never = _ONE_TOKEN.fullmatch
+
+
 def _libinjection_sqli(value: str, depth: int = 0) -> bool:
     if _ONE_TOKEN.fullmatch(value) is not None:
         return False

@@ -76,8 +76,16 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                 ctx.details.clear()  # the scope-down's evidence explains no rule
                 if not in_scope:
                     continue
-            if group.gates is not None and _all_quiet(group.gate_set, ctx):
-                continue  # every rule is gated on a pattern and no pattern hit: nothing can match
+            if group.gates is not None:
+                # ``_all_quiet`` inlined (once per rule group per request)
+                gates = group.gate_set
+                scans = ctx.scans
+                if not scans.keys() >= gates:
+                    for gidx in gates - scans.keys():
+                        if gidx not in scans:
+                            ctx.scan(gidx)
+                if not ctx.loud or ctx.loud.isdisjoint(gates):
+                    continue  # every rule is gated on a pattern and no pattern hit: nothing can match
             for inner in _walk(group.steps, ctx):
                 if inner.rate is None:
                     hit = _record(inner, ctx, trail, group.name, inner.statement.match(ctx))  # type: ignore[union-attr]

@@ -91,8 +91,12 @@ def _method(spec: FieldSpec, request: WafRequest) -> FieldValues:
 
 @extractor("SingleHeader")
 def _single_header(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    name = spec.name
-    return values_of((tuple([(name, v) for v in request.header_values(name)]), None))
+    found = request.header_values(spec.name)
+    if not found:
+        return NO_VALUES  # most single headers a rule names are absent: one shared object
+    if len(found) == 1:
+        return values_of((((spec.name, found[0]),), None))
+    return values_of((tuple([(spec.name, v) for v in found]), None))
 
 
 @extractor("UriFragment")

@@ -59,6 +59,8 @@ class DetectorMatch(Stmt):
     slot: Slot
     detect: Callable[[str], bool]
     level: str = ""
+    # Not None for values ``detect`` is known to say False for (``detectors.sqli_never``): skipped.
+    negative: Callable[[str], object] | None = None
 
     def match(self, ctx: EvalContext) -> bool:
         fv = ctx.values(self.slot)
@@ -70,7 +72,10 @@ class DetectorMatch(Stmt):
             cache = ctx.detected_cache
             key = (self.condition, self.level)
             detect = self.detect
+            negative = self.negative
             for pair in fv.values:
+                if negative is not None and negative(pair[1]) is not None:
+                    continue
                 k = (key, pair[1])
                 found = cache.get(k)
                 if found is None:

@@ -54,7 +54,10 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
         for rule in todo:
             if rule.group is None:
                 if rule.rate is None:
-                    hit = _record(rule, ctx, trail, None, rule.statement.match(ctx))  # type: ignore[union-attr]
+                    if not rule.statement.match(ctx):  # type: ignore[union-attr]
+                        ctx.details.clear()  # ``_record``'s no-match case, without the call
+                        continue
+                    hit = _record(rule, ctx, trail, None, True)
                 else:
                     hit = yield from _rate_rule(rule, ctx, trail, None)
                 if hit is not None:
@@ -88,7 +91,10 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                     continue  # every rule is gated on a pattern and no pattern hit: nothing can match
             for inner in _walk(group.steps, ctx):
                 if inner.rate is None:
-                    hit = _record(inner, ctx, trail, group.name, inner.statement.match(ctx))  # type: ignore[union-attr]
+                    if not inner.statement.match(ctx):  # type: ignore[union-attr]
+                        ctx.details.clear()
+                        continue
+                    hit = _record(inner, ctx, trail, group.name, True)
                 else:
                     hit = yield from _rate_rule(inner, ctx, trail, group.name)
                 if hit is None:

@@ -83,7 +83,7 @@ class CompiledWebACL:
     # the common case, built once here instead of once per request (``Decision`` is immutable).
     default_decisions: tuple[Decision, Decision] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
     # Per pattern group, the plan of the field it inspects (``fieldplan``), built once here.
-    field_plans: tuple[FieldPlan, ...] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    field_plans: tuple[FieldPlan, ...] = field(default=None, repr=False, compare=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         default = self.default_action

@@ -12,6 +12,7 @@ from wafproxy.engine.actions import ResponseBody, RuleAction, parse_action, pars
 from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID, Action, Decision, RuleType
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
+from wafproxy.engine.fieldplan import FieldPlan, field_plans
 from wafproxy.engine.geo import GeoDatabase
 from wafproxy.engine.model import classify
 from wafproxy.engine.patterngroups import PatternGroup, PatternSetCache
@@ -81,6 +82,8 @@ class CompiledWebACL:
     # The decision of a request no rule matched and nothing labelled, indexed by ``oversize``:
     # the common case, built once here instead of once per request (``Decision`` is immutable).
     default_decisions: tuple[Decision, Decision] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    # Per pattern group, the plan of the field it inspects (``fieldplan``), built once here.
+    field_plans: tuple[FieldPlan, ...] = field(default=None, repr=False, compare=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         default = self.default_action
@@ -98,6 +101,7 @@ class CompiledWebACL:
             for oversize in (False, True)
         )
         object.__setattr__(self, "default_decisions", made)
+        object.__setattr__(self, "field_plans", field_plans(self.groups))
 
     @property
     def rule_names(self) -> list[str]:

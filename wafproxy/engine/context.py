@@ -8,11 +8,12 @@ many rules ask. Labels added by earlier rules are visible to later ``LabelMatchS
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
+from typing import NamedTuple, TypeVar
 
 from wafproxy.engine.decision import MatchDetail
-from wafproxy.engine.extract import FieldValues, extract, oversize_verdict
+from wafproxy.engine.extract import EXTRACTORS, FieldValues, extract, oversize_verdict, values_of
+from wafproxy.engine.fieldplan import FieldPlan, field_plans
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
 from wafproxy.engine.parsing import parse_json
@@ -24,10 +25,15 @@ T = TypeVar("T")
 EXCERPT = 64  # characters of a transformed value kept as evidence
 
 
-@dataclass(frozen=True, slots=True)
-class GroupHits:
+class GroupHits(NamedTuple):
     forced: bool | None
     hits: dict[int, tuple[str, str]]  # pattern id -> (field name, transformed value) of first hit
+
+
+#: ``group_hits((forced, hits))``: a ``GroupHits`` without a Python ``__new__`` frame.
+group_hits: Callable[[tuple[bool | None, dict[int, tuple[str, str]]]], GroupHits] = partial(
+    tuple.__new__, GroupHits
+)  # type: ignore[assignment]
 
 
 #: The scan result of a group that matched nothing (shared: tested by identity in hot loops).
@@ -36,13 +42,20 @@ NOTHING = GroupHits(None, {})
 
 class EvalContext:
     __slots__ = (
-        "request", "groups", "labels", "_label_set", "details",
-        "_raw", "_values", "scans", "loud", "_memo", "_detected",
+        "request", "groups", "plans", "labels", "_label_set", "details",
+        "_raw", "_values", "scans", "loud", "_memo", "detected_cache",
     )  # fmt: skip
 
-    def __init__(self, request: WafRequest, groups: tuple[PatternGroup, ...]) -> None:
+    def __init__(
+        self,
+        request: WafRequest,
+        groups: tuple[PatternGroup, ...],
+        plans: tuple[FieldPlan, ...] | None = None,
+    ) -> None:
         self.request = request
         self.groups = groups
+        # ``CompiledWebACL.field_plans`` (built once per ACL); standalone callers get them built.
+        self.plans = plans if plans is not None else field_plans(groups)
         self.labels: list[str] = []
         self._label_set: set[str] = set()
         self.details: list[MatchDetail] = []
@@ -51,7 +64,7 @@ class EvalContext:
         self.scans: dict[int, GroupHits] = {}  # read directly by the evaluator's hot loop
         self.loud: set[int] = set()  # groups whose scan is not NOTHING (hit, or forced)
         self._memo: dict[object, object] = {}
-        self._detected: dict[tuple[tuple[str, str], str], bool] = {}
+        self.detected_cache: dict[tuple[tuple[str, str], str], bool] = {}
 
     def add_label(self, label: str) -> None:
         if label not in self._label_set:
@@ -93,39 +106,59 @@ class EvalContext:
         return select_json(spec, parsed, body, self.request.body_truncated)
 
     def scan(self, gidx: int) -> GroupHits:
-        """Run a pattern group over its field's values once; which pattern ids hit."""
+        """Which pattern ids of group ``gidx`` hit its field's values (scanned once per request).
+
+        The first question about any group of a field answers it for all the field's groups
+        (``fieldplan``): one extraction, each slot's chain once, each group's scan once."""
         found = self.scans.get(gidx)
-        if found is not None:
-            return found
-        group = self.groups[gidx]
-        slot = group.slot
-        fv = self._values.get(slot)
-        if fv is None:
-            fv = self._compute(slot)
-        values = fv.values
-        if fv.forced is not None:
-            found = GroupHits(fv.forced, {})
-        elif len(values) == 1:  # one value (path, query string, body): no dedup needed
-            name, value = values[0]
-            pids = group.scan_value(value) if value else group.empty_hits
-            found = GroupHits(None, dict.fromkeys(pids, values[0])) if pids else NOTHING
-        else:
-            hits: dict[int, tuple[str, str]] = {}
-            scan = group.scan_value
-            seen: set[str] = set()
-            for pair in values:
-                value = pair[1]
-                if value in seen:
-                    continue  # an identical value scans identically (e.g. several "")
-                seen.add(value)
-                for pid in scan(value) if value else group.empty_hits:
-                    if pid not in hits:
-                        hits[pid] = pair
-            found = GroupHits(None, hits) if hits else NOTHING
-        self.scans[gidx] = found
-        if found is not NOTHING:
-            self.loud.add(gidx)
+        if found is None:
+            self._scan_field(self.plans[gidx])
+            found = self.scans[gidx]
         return found
+
+    def _scan_field(self, plan: FieldPlan) -> None:
+        request = self.request
+        computed = self._values
+        raw = self._raw.get(plan.raw)
+        if raw is None:
+            field = plan.field
+            kind = field.kind
+            raw = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, request)
+            self._raw[plan.raw] = raw
+        for slot in plan.slots:
+            if slot in computed:
+                continue
+            parent = slot.parent
+            base = raw if parent is None else computed[parent]
+            computed[slot] = _transformed(base, slot) if (slot.step and base.values) else base
+        scans = self.scans
+        for gidx, group in plan.groups:
+            if gidx in scans:
+                continue
+            fv = computed[group.slot]
+            values = fv.values
+            if fv.forced is not None:
+                found = group_hits((fv.forced, {}))
+            elif len(values) == 1:  # one value (path, query string, body): no dedup needed
+                pair = values[0]
+                pids = group.scan_value(pair[1]) if pair[1] else group.empty_hits
+                found = group_hits((None, dict.fromkeys(pids, pair))) if pids else NOTHING
+            else:
+                hits: dict[int, tuple[str, str]] = {}
+                scan = group.scan_value
+                seen: set[str] = set()
+                for pair in values:
+                    value = pair[1]
+                    if value in seen:
+                        continue  # an identical value scans identically (e.g. several "")
+                    seen.add(value)
+                    for pid in scan(value) if value else group.empty_hits:
+                        if pid not in hits:
+                            hits[pid] = pair
+                found = group_hits((None, hits)) if hits else NOTHING
+            scans[gidx] = found
+            if found is not NOTHING:
+                self.loud.add(gidx)
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """A per-request cache for detector results and other derived values."""
@@ -140,9 +173,9 @@ class EvalContext:
         """``detect(value)`` once per request per (detector, level, value): slots whose chains
         leave a value unchanged, and fields holding the same value, share one detector run."""
         k = (key, value)
-        found = self._detected.get(k)
+        found = self.detected_cache.get(k)
         if found is None:
-            found = self._detected[k] = detect(value)
+            found = self.detected_cache[k] = detect(value)
         return found
 
     def evidence(self, condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> None:
@@ -152,6 +185,9 @@ class EvalContext:
         )
 
 
+SHORT = 32  # characters: up to this, one ``frozenset.isdisjoint`` beats a Python guard call
+
+
 def _transformed(base: FieldValues, slot: Slot) -> FieldValues:
     """``base`` after ``slot.step``; values the step cannot change are kept without calling it,
     and when none changes, ``base`` itself is returned (no allocation)."""
@@ -159,16 +195,24 @@ def _transformed(base: FieldValues, slot: Slot) -> FieldValues:
     unchanged = slot.unchanged
     if unchanged is None:
         on_empty = slot.on_empty
-        return FieldValues(tuple([(n, apply(v) if v else on_empty) for n, v in base.values]), base.forced)
+        return values_of((tuple([(n, apply(v) if v else on_empty) for n, v in base.values]), base.forced))
+    triggers, ascii_only = slot.triggers  # type: ignore[misc]  # set whenever ``unchanged`` is
     out: list[tuple[str, str]] | None = None
-    for i, pair in enumerate(base.values):
-        if unchanged(pair[1]):  # also every "" (no guarded step turns "" into something else)
+    values = base.values
+    for i, pair in enumerate(values):
+        value = pair[1]
+        # Also every "" (no guarded step turns "" into something else).
+        if (
+            (triggers.isdisjoint(value) and (not ascii_only or value.isascii()))
+            if len(value) <= SHORT
+            else unchanged(value)
+        ):
             if out is not None:
                 out.append(pair)
             continue
         if out is None:
-            out = list(base.values[:i])
-        out.append((pair[0], apply(pair[1])))
+            out = list(values[:i])
+        out.append((pair[0], apply(value)))
     if out is None:
         return base
-    return FieldValues(tuple(out), base.forced)
+    return values_of((tuple(out), base.forced))

@@ -40,7 +40,7 @@ class _Trail:
 
 
 def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
-    ctx = EvalContext(request, compiled.groups)
+    ctx = EvalContext(request, compiled.groups, compiled.field_plans)
     trail = _Trail()
     for step in compiled.steps:
         # A plain loop with a PatternBlock expanded in place (``_fired``), not a generator:
@@ -54,7 +54,10 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
         for rule in todo:
             if rule.group is None:
                 if rule.rate is None:
-                    hit = _record(rule, ctx, trail, None, rule.statement.match(ctx))  # type: ignore[union-attr]
+                    if not rule.statement.match(ctx):  # type: ignore[union-attr]
+                        ctx.details.clear()  # ``_record``'s no-match case, without the call
+                        continue
+                    hit = _record(rule, ctx, trail, None, True)
                 else:
                     hit = yield from _rate_rule(rule, ctx, trail, None)
                 if hit is not None:
@@ -76,11 +79,22 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                 ctx.details.clear()  # the scope-down's evidence explains no rule
                 if not in_scope:
                     continue
-            if group.gates is not None and _all_quiet(group.gate_set, ctx):
-                continue  # every rule is gated on a pattern and no pattern hit: nothing can match
+            if group.gates is not None:
+                # ``_all_quiet`` inlined (once per rule group per request)
+                gates = group.gate_set
+                scans = ctx.scans
+                if not scans.keys() >= gates:
+                    for gidx in gates - scans.keys():
+                        if gidx not in scans:
+                            ctx.scan(gidx)
+                if not ctx.loud or ctx.loud.isdisjoint(gates):
+                    continue  # every rule is gated on a pattern and no pattern hit: nothing can match
             for inner in _walk(group.steps, ctx):
                 if inner.rate is None:
-                    hit = _record(inner, ctx, trail, group.name, inner.statement.match(ctx))  # type: ignore[union-attr]
+                    if not inner.statement.match(ctx):  # type: ignore[union-attr]
+                        ctx.details.clear()
+                        continue
+                    hit = _record(inner, ctx, trail, group.name, True)
                 else:
                     hit = yield from _rate_rule(inner, ctx, trail, group.name)
                 if hit is None:
@@ -143,7 +157,23 @@ def _fired(block: PatternBlock, ctx: EvalContext) -> tuple[CompiledRule, ...]:
     if not positions:
         return _NO_RULES
     rules = block.rules
+    also = block.also
+    if also and not also.keys().isdisjoint(positions):
+        positions = {pos for pos in positions if pos not in also or _all_fired(also[pos], ctx)}
     return tuple([rules[pos] for pos in sorted(positions)])
+
+
+def _all_fired(gates: tuple[tuple[tuple[int, frozenset[int]], ...], ...], ctx: EvalContext) -> bool:
+    """Every gate (an ``And``'s other gated children) had a pattern hit, or a forced MATCH."""
+    scans = ctx.scans
+    for gate in gates:
+        for gidx, pids in gate:
+            result = scans.get(gidx) or ctx.scan(gidx)
+            if result.forced if result.forced is not None else not pids.isdisjoint(result.hits):
+                break
+        else:
+            return False
+    return True
 
 
 def _all_quiet(gates: frozenset[int], ctx: EvalContext) -> bool:
@@ -156,7 +186,8 @@ def _all_quiet(gates: frozenset[int], ctx: EvalContext) -> bool:
     if not scans.keys() >= gates:
         scan = ctx.scan
         for gidx in gates - scans.keys():
-            scan(gidx)
+            if gidx not in scans:  # one scan answers all groups of its field (``fieldplan``)
+                scan(gidx)
     loud = ctx.loud
     return not loud or loud.isdisjoint(gates)
 

@@ -10,8 +10,9 @@ the match without inspection, None when the values are to be inspected. AWS insp
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from itertools import chain
+from typing import NamedTuple
 
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.parsing import parse_cookies, parse_json, parse_query
@@ -26,10 +27,17 @@ MAX_COOKIE_BYTES = 8 * 1024
 Pairs = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FieldValues:
+class FieldValues(NamedTuple):
+    """A field's (name, value) pairs. A named tuple, built on the hot paths with ``values_of``
+    (``tuple.__new__``, a C call): a frozen dataclass's ``__init__`` ran once per field and slot
+    of every request."""
+
     values: Pairs
     forced: bool | None = None  # True: matches, False: does not, None: inspect ``values``
+
+
+#: ``values_of((pairs, forced))`` == ``FieldValues(pairs, forced)``, without a Python frame.
+values_of: Callable[[tuple[Pairs, bool | None]], FieldValues] = partial(tuple.__new__, FieldValues)  # type: ignore[assignment]
 
 
 NO_VALUES = FieldValues(())
@@ -68,22 +76,27 @@ def _oversize(spec: FieldSpec) -> FieldValues | None:
 
 @extractor("UriPath")
 def _uri_path(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    return FieldValues((("", request.uri_path),))
+    return values_of(((("", request.uri_path),), None))
 
 
 @extractor("QueryString")
 def _query_string(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    return FieldValues((("", request.query_string),))
+    return values_of(((("", request.query_string),), None))
 
 
 @extractor("Method")
 def _method(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    return FieldValues((("", request.method),))
+    return values_of(((("", request.method),), None))
 
 
 @extractor("SingleHeader")
 def _single_header(spec: FieldSpec, request: WafRequest) -> FieldValues:
-    return FieldValues(tuple((spec.name, v) for v in request.header_values(spec.name)))
+    found = request.header_values(spec.name)
+    if not found:
+        return NO_VALUES  # most single headers a rule names are absent: one shared object
+    if len(found) == 1:
+        return values_of((((spec.name, found[0]),), None))
+    return values_of((tuple([(spec.name, v) for v in found]), None))
 
 
 @extractor("UriFragment")
@@ -150,7 +163,7 @@ def _headers(spec: FieldSpec, request: WafRequest) -> FieldValues:
     pairs, over = _limited_headers(request)
     if over and (forced := _oversize(spec)) is not None:
         return forced
-    return FieldValues(_select(spec, pairs))
+    return values_of((_select(spec, pairs), None))
 
 
 @extractor("HeaderOrder")
@@ -159,7 +172,7 @@ def _header_order(spec: FieldSpec, request: WafRequest) -> FieldValues:
     pairs, over = _limited_headers(request)
     if over and (forced := _oversize(spec)) is not None:
         return forced
-    return FieldValues((("", ":".join(name.lower() for name, _ in pairs)),))
+    return values_of(((("", ":".join([name.lower() for name, _ in pairs])),), None))
 
 
 @extractor("Cookies")
@@ -187,7 +200,7 @@ def _all_args(spec: FieldSpec, request: WafRequest) -> FieldValues:
 def _body(spec: FieldSpec, request: WafRequest) -> FieldValues:
     if request.body_truncated and (forced := _oversize(spec)) is not None:
         return forced
-    return FieldValues((("", body_text(request.body)),))
+    return values_of(((("", body_text(request.body)),), None))
 
 
 @extractor("JsonBody")

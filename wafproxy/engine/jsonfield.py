@@ -56,7 +56,13 @@ def select_json(
     out: list[tuple[str, str]] = []
     paths = spec.included
     if spec.scope in ("KEY", "ALL"):
-        out.extend((k.pointer, k.key) for k in doc.keys if _included(k.pointer, paths))
+        if paths is None:
+            out.extend([(k.pointer, k.key) for k in doc.keys])
+        else:
+            out.extend([(k.pointer, k.key) for k in doc.keys if _included(k.pointer, paths)])
     if spec.scope in ("VALUE", "ALL"):
-        out.extend((leaf.pointer, leaf.value) for leaf in doc.leaves if _included(leaf.pointer, paths))
+        if paths is None:
+            out.extend([(leaf.pointer, leaf.value) for leaf in doc.leaves])
+        else:
+            out.extend([(leaf.pointer, leaf.value) for leaf in doc.leaves if _included(leaf.pointer, paths)])
     return FieldValues(tuple(out))

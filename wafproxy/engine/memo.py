@@ -5,7 +5,8 @@ request, and each costs a transformation chain and a pattern scan per (field, ch
 pure functions of the value, so a memo keyed by the exact value gives the same answer as the
 computation — decisions cannot change (``tests/engine/test_memo.py`` compares cold and warm).
 
-Only header-derived fields are memoised (``MEMO_KINDS``): query strings and bodies rarely repeat,
+Only header-derived fields and the method (a handful of values) are memoised (``MEMO_KINDS``):
+query strings and bodies rarely repeat,
 and a memo that always misses costs a lookup and an insert per value. Bounds: values longer than
 ``MAX_CHARS`` are not stored, and a memo holding ``MAX_ENTRIES`` is emptied before the next insert
 (so a client sending a new value on every request — by accident or to defeat the memo — gets the
@@ -22,7 +23,7 @@ from typing import TypeVar
 
 R = TypeVar("R")
 
-MEMO_KINDS = frozenset({"Headers", "SingleHeader", "Cookies", "HeaderOrder"})
+MEMO_KINDS = frozenset({"Headers", "SingleHeader", "Cookies", "HeaderOrder", "Method"})
 MAX_ENTRIES = 1024
 MAX_CHARS = 2048
 

@@ -59,6 +59,8 @@ class DetectorMatch(Stmt):
     slot: Slot
     detect: Callable[[str], bool]
     level: str = ""
+    # Not None for values ``detect`` is known to say False for (``detectors.sqli_never``): skipped.
+    negative: Callable[[str], object] | None = None
 
     def match(self, ctx: EvalContext) -> bool:
         fv = ctx.values(self.slot)
@@ -66,11 +68,20 @@ class DetectorMatch(Stmt):
             return fv.forced
 
         def run() -> tuple[str, str] | None:
-            detected = ctx.detected
+            # ``ctx.detected`` inlined: this loop runs once per JSON key and value.
+            cache = ctx.detected_cache
             key = (self.condition, self.level)
-            for name, value in fv.values:
-                if detected(key, self.detect, value):
-                    return name, value
+            detect = self.detect
+            negative = self.negative
+            for pair in fv.values:
+                if negative is not None and negative(pair[1]) is not None:
+                    continue
+                k = (key, pair[1])
+                found = cache.get(k)
+                if found is None:
+                    found = cache[k] = detect(pair[1])
+                if found:
+                    return pair
             return None
 
         hit = ctx.memo((self.condition, self.level, self.slot), run)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.memo import memo_for, memoized
 from wafproxy.engine.transforms import Transform, apply_chain, compile_chain
-from wafproxy.engine.transforms.identity import Guard, unchanged_guard
+from wafproxy.engine.transforms.identity import Guard, unchanged_chars, unchanged_guard
 
 Chain = tuple[str, ...]
 
@@ -39,7 +39,8 @@ class Slot:
     """
 
     __slots__ = (
-        "field", "chain", "raw", "parent", "step", "unchanged", "on_empty", "apply", "label", "memo",
+        "field", "chain", "raw", "parent", "step", "unchanged", "triggers", "on_empty", "apply", "label",
+        "memo",
     )  # fmt: skip
 
     def __init__(self, field: FieldSpec, chain: Chain, raw: RawSlot) -> None:
@@ -50,6 +51,8 @@ class Slot:
         self.step: Chain = chain
         # True for a value ``step`` cannot change (transforms/identity.py): kept without work.
         self.unchanged: Guard | None = unchanged_guard(chain)
+        # The same test as data, for short values (``identity.unchanged_chars``).
+        self.triggers: tuple[frozenset[str], bool] | None = unchanged_chars(chain)
         # ``step`` applied to "" (computed once: absent bodies and emptied values are common).
         self.on_empty: str = apply_chain(chain, "")
         # Header values repeat across requests: their transformed values are memoised (``memo``).
@@ -88,6 +91,7 @@ class SlotTable:
                 if parent is not None:
                     slot.parent, slot.step = parent, chain[k:]
                     slot.unchanged = unchanged_guard(slot.step)
+                    slot.triggers = unchanged_chars(slot.step)
                     slot.on_empty = apply_chain(slot.step, "")
                     slot.apply = slot._compiled(slot.step)
                     break

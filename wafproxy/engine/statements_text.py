@@ -60,7 +60,7 @@ def _regex_set(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
 
 @statement("SqliMatchStatement")
 def _sqli(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
-    from wafproxy.engine.detectors import is_sqli
+    from wafproxy.engine.detectors import is_sqli, sqli_never
 
     node.obj(required=("FieldToMatch", "TextTransformations"), optional=("SensitivityLevel",))
     level_node = node.opt("SensitivityLevel")
@@ -70,7 +70,8 @@ def _sqli(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     spec, chain = field_and_chain(node, cc)
     detect: Callable[[str], bool] = partial(is_sqli, sensitivity=level)
     cost = (20 if level == "LOW" else 30) + 10 * len(chain)
-    return DetectorMatch("SQL_INJECTION", cc.slots.get(spec, chain), detect, level), cost
+    negative = sqli_never if level == "LOW" else None
+    return DetectorMatch("SQL_INJECTION", cc.slots.get(spec, chain), detect, level, negative), cost
 
 
 @statement("XssMatchStatement")

@@ -23,20 +23,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from wafproxy.engine.transforms import from_bytes, to_bytes
 
 
-@dataclass(frozen=True, slots=True)
-class JsonKey:
-    """An object member name; ``pointer`` is the member's pointer (``/user/name``)."""
+class JsonKey(NamedTuple):
+    """An object member name; ``pointer`` is the member's pointer (``/user/name``).
+
+    Named tuples, not frozen dataclasses: a JSON body makes one per member and scalar, and a
+    frozen dataclass's ``__init__`` (``object.__setattr__`` per field) cost more than the parse."""
 
     pointer: str
     key: str
 
 
-@dataclass(frozen=True, slots=True)
-class JsonLeaf:
+class JsonLeaf(NamedTuple):
     """A scalar; ``key`` is the member name it is the value of (None inside arrays / at the root)."""
 
     pointer: str
@@ -119,8 +121,15 @@ def parse_json(body: bytes, *, max_depth: int = 64, max_items: int = 10000) -> J
 
 
 def _flatten(tree: object, out: _Builder, max_depth: int) -> bool:
-    """Depth-first, document order, no recursion. False when nesting exceeds ``max_depth``."""
+    """Depth-first, document order, no recursion. False when nesting exceeds ``max_depth``.
+
+    The builder's ``key``/``leaf`` are inlined (one list append each, the item budget a local
+    counter): this loop runs once per member and scalar of every JSON body inspected."""
+    keys, leaves = out.keys, out.leaves
+    room = out.max_items - len(keys) - len(leaves)
     stack = [iter((("", None, tree),))]
+    pairs, scalars, escape = _Pairs, _SCALARS, _escape
+    new = tuple.__new__  # the named tuples without their Python ``__new__`` frame
     while stack:
         item = next(stack[-1], None)
         if item is None:
@@ -128,17 +137,32 @@ def _flatten(tree: object, out: _Builder, max_depth: int) -> bool:
             continue
         pointer, key, value = item
         if key is not None:
-            out.key(pointer, key)
-        if isinstance(value, _Pairs):
+            if room > 0:
+                keys.append(new(JsonKey, (pointer, key)))
+                room -= 1
+            else:
+                out.truncated = True
+        if value.__class__ is str:
+            if room > 0:
+                leaves.append(new(JsonLeaf, (pointer, key, value)))
+                room -= 1
+            else:
+                out.truncated = True
+        elif value.__class__ is pairs:
             if len(stack) > max_depth:
                 return False
-            stack.append(iter([(f"{pointer}/{_escape(k)}", k, v) for k, v in value]))
-        elif isinstance(value, list):
+            stack.append(
+                iter([(f"{pointer}/{escape(k) if '~' in k or '/' in k else k}", k, v) for k, v in value])  # type: ignore[attr-defined]
+            )
+        elif value.__class__ is list:
             if len(stack) > max_depth:
                 return False
-            stack.append(iter([(f"{pointer}/{i}", None, v) for i, v in enumerate(value)]))
+            stack.append(iter([(f"{pointer}/{i}", None, v) for i, v in enumerate(value)]))  # type: ignore[call-overload]
+        elif room > 0:
+            leaves.append(new(JsonLeaf, (pointer, key, scalars[value])))  # type: ignore[index]
+            room -= 1
         else:
-            out.leaf(pointer, key, value if isinstance(value, str) else _SCALARS[value])  # type: ignore[index]
+            out.truncated = True
     return True
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 
-__all__ = ["UNCHANGED_UNLESS", "unchanged_guard"]
+__all__ = ["UNCHANGED_UNLESS", "unchanged_chars", "unchanged_guard"]
 
 _UPPER = string.ascii_uppercase
 _WS = " \t\n\r\x0b\x0c"
@@ -81,6 +81,24 @@ def unchanged_guard(chain: tuple[str, ...]) -> Guard | None:
         return True
 
     return guard
+
+
+def unchanged_chars(chain: tuple[str, ...]) -> tuple[frozenset[str], bool] | None:
+    """``unchanged_guard(chain)`` as data: (trigger characters, A-Z included for LOWERCASE; whether
+    any non-ASCII character triggers), None when it has no guard. For short values one C call,
+    ``triggers.isdisjoint(value) and (value.isascii() or not ascii_only)``, decides what the guard
+    decides without a Python frame (A-Z: the guard's ``bytes.lower`` changes exactly those)."""
+    if not chain:
+        return None
+    triggers: set[str] = set()
+    ascii_only = False
+    for name in chain:
+        known = UNCHANGED_UNLESS.get(name)
+        if known is None:
+            return None
+        triggers.update(known[0])
+        ascii_only = ascii_only or known[1]
+    return frozenset(triggers), ascii_only
 
 
 def _always(value: str) -> bool:

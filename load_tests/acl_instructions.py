@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Machine instructions per request of the default web ACL, in-process, under callgrind.
+
+    load_tests/acl_instructions.py [--calls 200] [--repo PATH]
+
+Wall-clock figures on the shared 2-core machine move ±50 % with the other work on it; an
+instruction count does not. This re-runs itself under ``valgrind --tool=callgrind`` with
+``--dump-before=getppid``: the script calls ``os.getppid()`` between phases (compile, warm-up,
+then ``--calls`` evaluations of each request of ``bench_acl_cost.py``), so each phase lands in its
+own dump and its total is that phase's instruction count. Prints instructions per request.
+``--repo`` measures another checkout's engine and rules (e.g. a ``git worktree`` of ``main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+NAMES = ("benign GET", "2 KB form POST", "JSON PUT")
+
+
+def _measured(repo: Path, calls: int) -> None:
+    """The child, under callgrind: one ``getppid()`` marker before each phase."""
+    sys.path.insert(0, str(repo))
+    from tests.engine.test_bench_default_acl import FORM_POST_2KB, JSON_API_PUT, SIMPLE_GET
+    from wafproxy.aclfiles import load_web_acl
+    from wafproxy.engine import evaluate
+
+    acl = load_web_acl(repo / "rules" / "default-web-acl.json")
+    requests = (SIMPLE_GET, FORM_POST_2KB, JSON_API_PUT)
+    for request in requests:  # warm: per-ACL memos, lazy imports
+        for _ in range(3):
+            evaluate(acl, request)
+    for request in requests:
+        os.getppid()
+        for _ in range(calls):
+            evaluate(acl, request)
+    os.getppid()
+
+
+def _total(dump: Path) -> int:
+    for line in dump.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise ValueError(f"{dump}: no totals line")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=200)
+    ap.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    repo = args.repo.resolve()
+    if args.child:
+        _measured(repo, args.calls)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cg.out"
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-before=getppid"]
+        cmd += [sys.executable, __file__, "--child", "--calls", str(args.calls), "--repo", str(repo)]
+        env = {**os.environ, "PYTHONPATH": str(repo)}
+        subprocess.run(cmd, check=True, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        dumps = sorted(Path(tmp).glob("cg.out.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
+        # dump 1: start-up, compile, warm-up; dumps 2-4: the measured requests
+        totals = [_total(d) for d in dumps[1:4]]
+    print(f"| {repo} | " + " | ".join(NAMES) + " |")
+    print("|---|" + "---:|" * len(NAMES))
+    print("| instructions/request | " + " | ".join(f"{t / args.calls / 1000:,.0f} k" for t in totals) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Per-field plans: one request field extracted, transformed and scanned by every group at once.
+
+A benign request needs every pattern group's scan anyway (a rule group is skipped only when none
+of its groups hit), so asking for the groups one at a time only added Python calls: a
+``ctx.scan(gidx)`` per group, a ``_compute`` per (field, chain) slot, an extractor dispatch per
+field. A ``FieldPlan`` lists, per distinct field (``RawSlot``), the slots its groups need (with
+every chain-prefix parent, parents first) and the groups; the evaluator's first question about
+any group of the field computes the lot in one loop. Scans are pure functions of the request,
+so computing one early can never change a decision; it only moves work (a request that a rule
+blocks before the group is asked pays for the field's other scans).
+"""
+
+from __future__ import annotations
+
+from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.patterngroups import PatternGroup
+from wafproxy.engine.slots import RawSlot, Slot
+
+
+class FieldPlan:
+    __slots__ = ("raw", "field", "slots", "groups")
+
+    def __init__(self, raw: RawSlot, slots: tuple[Slot, ...], groups: tuple[tuple[int, PatternGroup], ...]):
+        self.raw = raw
+        self.field: FieldSpec = raw.field
+        self.slots = slots  # parents before children
+        self.groups = groups  # (group index, group)
+
+    def __repr__(self) -> str:
+        return f"FieldPlan({self.field.describe()}, {len(self.slots)} slots, {len(self.groups)} groups)"
+
+
+def field_plans(groups: tuple[PatternGroup, ...]) -> tuple[FieldPlan, ...]:
+    """Index ``i``: the plan of the field group ``i`` inspects (shared by that field's groups)."""
+    by_raw: dict[RawSlot, list[int]] = {}
+    for gidx, group in enumerate(groups):
+        by_raw.setdefault(group.slot.raw, []).append(gidx)
+    plans: dict[RawSlot, FieldPlan] = {}
+    for raw, members in by_raw.items():
+        needed: dict[Slot, None] = {}
+        for gidx in members:
+            slot: Slot | None = groups[gidx].slot
+            while slot is not None and slot not in needed:
+                needed[slot] = None
+                slot = slot.parent
+        # A parent's chain is a proper prefix of its child's: shorter chains first.
+        ordered = tuple(sorted(needed, key=lambda s: len(s.chain)))
+        plans[raw] = FieldPlan(raw, ordered, tuple((gidx, groups[gidx]) for gidx in members))
+    return tuple(plans[group.slot.raw] for group in groups)

@@ -192,30 +192,22 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
                             on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None) -> None:
     from wafproxy.asgi.admin import Readiness, UpstreamProbe
-    from wafproxy.asgi.app import (
-        build_data_path,
-        build_event_sink,
-        build_reloader,
-        count_connections,
-        limits_for,
-    )
-    from wafproxy.asgi.shield import server_limits
+    from wafproxy.asgi.app import build_event_sink, build_reloader, limits_for
+    from wafproxy.server.datapath import build_proxy
 
     kms = open_kms_service(settings)  # before the WAF log: an encrypted log takes its data keys here
     sink, metrics, closeables = build_event_sink(settings, kms_service=kms)
     reloader = build_reloader(settings, metrics=metrics)  # compiles the ACL the data path serves
     acl = reloader.current
-    data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics, limits=limits_for(metrics))
+    # Our own HTTP/1.1 server (wafproxy/server/), not uvicorn: no ASGI between socket and engine.
+    data, data_server = build_proxy(settings, event_sink=sink, acl=acl, metrics=metrics,
+                                    limits=limits_for(metrics))
     data.closeables.extend(closeables)
     reloader.add_swap(data.middleware.swap_acl)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
     admin = build_admin(settings, reloader, readiness, metrics, rate_store=data.rate_store, dispatcher=sink,
                         waf_log=closeables[0] if closeables else None)
-    protocol = server_limits()["http"]  # this process's connection table and refusal counts
-    count_connections(protocol, metrics)
-    data.connection_refusals = protocol.shield_refusals
-    data_server = QuietServer(data_config(settings, data.app, lifespan="on", http=protocol))
-    servers: list[uvicorn.Server] = [data_server, QuietServer(admin_config(settings, admin))]
+    servers: list[Any] = [data_server, QuietServer(admin_config(settings, admin))]
     sockets: dict[int, list[Any]] = {0: [listen_socket(settings.listen, "--listen")],
                                      1: [listen_socket(settings.admin_listen, "--admin-listen")]}
     for server, sock in [*kms_servers(settings, kms), *extra]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from wafproxy.asgi.http_cycle import CoalescingCycle
+from wafproxy.asgi.inspector import Inspector
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
 from wafproxy.asgi.upstream import UpstreamConfig
@@ -47,8 +48,8 @@ METRICS_SYNC_SECONDS = 2.0
 logger = logging.getLogger("wafproxy.app")
 
 
-def _proxy_for(settings: Settings) -> ReverseProxy:
-    """One ``ReverseProxy`` over every ``--upstream`` (it routes by host / path prefix itself)."""
+def upstream_routes(settings: Settings) -> list[Route]:
+    """One ``Route`` per ``--upstream`` (host / path prefix), each with its pool's settings."""
 
     def config(url: str) -> UpstreamConfig:
         return UpstreamConfig(
@@ -61,10 +62,13 @@ def _proxy_for(settings: Settings) -> ReverseProxy:
             read_timeout=settings.read_timeout,
         )
 
-    routes = [Route(config(u.url), host=u.host, path_prefix=u.path_prefix or "/") for u in settings.upstreams]
-    return ReverseProxy(
-        routes=routes, preserve_host=settings.preserve_host, trusted_proxies=settings.trusted_proxies
-    )
+    return [Route(config(u.url), host=u.host, path_prefix=u.path_prefix or "/") for u in settings.upstreams]
+
+
+def _proxy_for(settings: Settings) -> ReverseProxy:
+    """One ``ReverseProxy`` over every ``--upstream`` (it routes by host / path prefix itself)."""
+    return ReverseProxy(routes=upstream_routes(settings), preserve_host=settings.preserve_host,
+                        trusted_proxies=settings.trusted_proxies)
 
 
 def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) -> RateStore | AsyncRateStore:
@@ -85,9 +89,9 @@ def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) ->
 class DataPath:
     """The app uvicorn serves, plus what must be closed at shutdown."""
 
-    app: ASGIApp
-    middleware: WafMiddleware
-    proxies: list[ReverseProxy] = field(default_factory=list)
+    app: ASGIApp | None
+    middleware: WafMiddleware | Inspector  # what a reload swaps the ACL of (``swap_acl``)
+    proxies: list[Any] = field(default_factory=list)  # things to ``aclose()``: proxies, route tables
     closeables: list[WafLogWriter] = field(default_factory=list)
     rate_store: Any = None
     flood: FloodGuard | None = None

@@ -373,7 +373,8 @@ class HttpConnection(asyncio.Protocol):
         if self._idle_since is not None and now - self._idle_since >= limits.keep_alive_timeout:
             self.close()  # an idle keep-alive connection: close quietly
             return
-        if self._head_since is not None and now - self._head_since >= limits.header_timeout and not self._queue:
+        head_since = self._head_since
+        if head_since is not None and now - head_since >= limits.header_timeout and not self._queue:
             self.ctx.refuse("header_timeout", self._key or "-")
             self.write(text_response(408, b"Request header timeout\n", close=True))
             self.close()

@@ -62,8 +62,9 @@ def build_proxy(
 
         flood = FloodGuard()
     shield = shield or ShieldLimits()
-    handler = ProxyHandler(inspector, routes, limits=shield, preserve_host=settings.preserve_host, flood=flood,
-                           on_reject=limits.shield_reject if limits is not None else None, gate=gate)
+    handler = ProxyHandler(inspector, routes, limits=shield, preserve_host=settings.preserve_host,
+                           flood=flood, on_reject=limits.shield_reject if limits is not None else None,
+                           gate=gate)
     ctx = ServerContext(handler=handler, limits=shield, tls=settings.tls_cert is not None,
                         connection_gauge=metrics.open_connections if metrics is not None else None)
     data = DataPath(app=None, middleware=inspector, proxies=[routes], rate_store=rate_store, flood=flood,

@@ -93,9 +93,9 @@ class Exchange:
         """All of the body was received and handed out."""
         return self.body_done and not self._chunks
 
-    async def read(self, timeout: float, limit: int) -> bytes:
+    async def read(self, stall: float, limit: int) -> bytes:
         """The next body chunk, b"" at the end. Raises ``ClientGone``, ``BodyTimeout`` (no byte
-        for ``timeout`` seconds) or ``BodyTooLarge`` (more than ``limit`` bytes in all)."""
+        for ``stall`` seconds) or ``BodyTooLarge`` (more than ``limit`` bytes in all)."""
         while not self._chunks:
             if self.body_done:
                 return b""
@@ -106,7 +106,7 @@ class Exchange:
                 self.conn.write(CONTINUE)  # RFC 9110 §10.1.1: we want the body
             loop = self.conn.loop
             waiter = self._waiter = loop.create_future()
-            self._timer = loop.call_later(timeout, _expire, waiter)
+            self._timer = loop.call_later(stall, _expire, waiter)
             try:
                 await waiter
             finally:

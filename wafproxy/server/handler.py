@@ -153,7 +153,8 @@ class ProxyHandler:
             ex.discard()
             close = not (ex.keep_alive and ex.complete)
             resp = inspector.refusal(decision, retry_after)
-            conn.write(waf_response(resp, close=close, http10=ex.version == "1.0", head_only=ex.method == "HEAD"))
+            conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
+                                    head_only=ex.method == "HEAD"))
             inspector.emit(started, acl, request, decision, resp.status_code, eval_seconds, None)
             return not close
         status = 500
@@ -199,7 +200,8 @@ class ProxyHandler:
 
     def _text(self, ex: Exchange, status: int, text: str) -> tuple[int, bool]:
         close = not (ex.keep_alive and ex.complete)
-        ex.conn.write(text_response(status, text.encode() + b"\n", close=close, head_only=ex.method == "HEAD"))
+        ex.conn.write(text_response(status, text.encode() + b"\n", close=close,
+                                    head_only=ex.method == "HEAD"))
         return status, not close
 
     def _refuse(self, ex: Exchange, reason: str, client_ip: str) -> bool:

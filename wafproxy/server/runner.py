@@ -40,6 +40,7 @@ class ProxyServer:
         self.on_stop = on_stop
         self.grace = grace
         self.started = False
+        self.listening = asyncio.Event()  # set once every socket accepts connections
         self.servers: list[asyncio.AbstractServer] = []
         self._exit: asyncio.Event | None = None
         self._should_exit = False
@@ -70,6 +71,7 @@ class ProxyServer:
                                                   ssl=self.ssl_context, backlog=2048)
                 self.servers.append(server)
             self.started = True
+            self.listening.set()
             await self._exit.wait()
             await self.drain()
         finally:

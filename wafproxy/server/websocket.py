@@ -84,7 +84,9 @@ def _upgrade_value(ex: Exchange) -> bytes | None:
     return None
 
 
-async def relay_upgrade(ex: Exchange, pool: UpstreamPool, headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:
+async def relay_upgrade(
+    ex: Exchange, pool: UpstreamPool, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, bool]:
     """Relay an allowed Upgrade exchange until either side closes: (status, keep-alive=False)."""
     conn = ex.conn
     upgrade = _upgrade_value(ex)

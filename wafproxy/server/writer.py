@@ -47,7 +47,8 @@ def text_response(status: int, body: bytes, *, close: bool, extra: Iterable[tupl
 
 def waf_response(resp: CustomResponse, *, close: bool, http10: bool, head_only: bool) -> bytes:
     """The WAF's answer to a refused request (custom response, 403, 429 ...), never cached."""
-    return head(resp.status_code, raw_headers(resp), close=close, http10=http10) + (b"" if head_only else resp.body)
+    out = head(resp.status_code, raw_headers(resp), close=close, http10=http10)
+    return out if head_only else out + resp.body
 
 
 def chunk(data: bytes) -> bytes:

@@ -282,6 +282,14 @@ class HttpConnection(asyncio.Protocol):
         self.pause()
         if status == 400:
             self.ctx.refuse("bad_request", self.peer)
+        parsing, self._parsing = self._parsing, None
+        if parsing is not None:
+            # Its head was fine and its handler may have started: it answers 400 on its next
+            # read; what it buffered is never forwarded (the WAF reads before forwarding).
+            parsing.malformed = True
+            parsing.keep_alive = False
+            parsing.abandon()
+            return
         exchange = Exchange(self, "GET", b"/", [], "1.1", False, error=(status, reason))
         self._enqueue(exchange)
 

@@ -34,11 +34,15 @@ class BodyTooLarge(Exception):  # noqa: N818
     """The client sent more body bytes than the body limit."""
 
 
+class MalformedBody(Exception):  # noqa: N818
+    """The body's framing broke mid-way (a bad chunk size): answer 400, forward nothing more."""
+
+
 class Exchange:
     """A parsed request head plus its streaming body. ``headers``: lower-case names, in order."""
 
     __slots__ = ("conn", "method", "target", "path", "query", "headers", "version", "keep_alive",
-                 "expect_continue", "upgrade", "error", "received", "read_bytes", "body_done",
+                 "expect_continue", "upgrade", "error", "malformed", "received", "read_bytes", "body_done",
                  "started", "_chunks", "_waiter", "_timer")
 
     def __init__(self, conn: HttpConnection, method: str, target: bytes, headers: list[tuple[bytes, bytes]],
@@ -55,6 +59,7 @@ class Exchange:
         self.expect_continue = False
         self.upgrade: bytes | None = None  # bytes after the head of an Upgrade/CONNECT request
         self.error = error  # (status, reason): answer this and close; nothing else happens
+        self.malformed = False  # its body's framing broke: reads raise ``MalformedBody``
         self.received = 0  # body bytes received from the client so far
         self.read_bytes = 0  # body bytes handed to the handler so far
         self.body_done = False
@@ -97,6 +102,8 @@ class Exchange:
         """The next body chunk, b"" at the end. Raises ``ClientGone``, ``BodyTimeout`` (no byte
         for ``stall`` seconds) or ``BodyTooLarge`` (more than ``limit`` bytes in all)."""
         while not self._chunks:
+            if self.malformed:
+                raise MalformedBody
             if self.body_done:
                 return b""
             if self.conn.closed:

@@ -32,7 +32,7 @@ from wafproxy.asgi.upstream import UpstreamError
 from wafproxy.asgi.upstream_routes import RouteTable
 from wafproxy.engine.decision import CustomResponse, Decision
 from wafproxy.engine.request import WafRequest
-from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange
+from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.respond import respond
 from wafproxy.server.websocket import relay_upgrade
 from wafproxy.server.writer import text_response, waf_response
@@ -79,6 +79,9 @@ class ProxyHandler:
                 keep = await self._serve(ex)
         except ClientGone:
             keep = False
+        except MalformedBody:
+            if not ex.started:
+                conn.write(text_response(400, b"Invalid HTTP request\n", close=True))
         except Exception:
             logger.exception("error answering %s %s", ex.method, _log_path(ex))
             if not ex.started:

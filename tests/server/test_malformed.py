@@ -13,6 +13,8 @@ from tests.server.harness import RunningProxy, exchange, proxy_in_thread, respon
 from tests.support.servers import RunningServer
 
 H = b"Host: x\r\n"
+POST_T = b"POST /t HTTP/1.1\r\n" + H
+POST_L = b"POST /l HTTP/1.1\r\n" + H
 CHUNKED = b"POST /c HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n"
 
 MALFORMED: list[tuple[str, bytes, int]] = [
@@ -22,23 +24,23 @@ MALFORMED: list[tuple[str, bytes, int]] = [
     ("te-and-cl", b"POST /s HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
      b"0\r\n\r\n", 400),
     # Obfuscated or repeated Transfer-Encoding
-    ("te-xchunked", b"POST /t HTTP/1.1\r\n" + H + b"Transfer-Encoding: xchunked\r\n\r\n", 400),
-    ("te-chunked-twice-in-one", b"POST /t HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked, chunked\r\n\r\n"
+    ("te-xchunked", POST_T + b"Transfer-Encoding: xchunked\r\n\r\n", 400),
+    ("te-chunked-twice-in-one", POST_T + b"Transfer-Encoding: chunked, chunked\r\n\r\n"
      b"0\r\n\r\n", 400),
-    ("te-gzip-chunked", b"POST /t HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400),
-    ("te-identity", b"POST /t HTTP/1.1\r\n" + H + b"Transfer-Encoding: identity\r\n\r\n", 400),
-    ("te-repeated", b"POST /t HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ("te-gzip-chunked", POST_T + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400),
+    ("te-identity", POST_T + b"Transfer-Encoding: identity\r\n\r\n", 400),
+    ("te-repeated", POST_T + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"0\r\n\r\n", 400),
-    ("te-space-before-colon", b"POST /t HTTP/1.1\r\n" + H + b"Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n", 400),
-    ("te-vertical-tab", b"POST /t HTTP/1.1\r\n" + H + b"Transfer-Encoding:\x0bchunked\r\n\r\n0\r\n\r\n", 400),
+    ("te-space-before-colon", POST_T + b"Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n", 400),
+    ("te-vertical-tab", POST_T + b"Transfer-Encoding:\x0bchunked\r\n\r\n0\r\n\r\n", 400),
     ("te-in-http10", b"POST /t HTTP/1.0\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
     # Conflicting or malformed Content-Length
-    ("cl-differing", b"POST /l HTTP/1.1\r\n" + H + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400),
-    ("cl-duplicate-equal", b"POST /l HTTP/1.1\r\n" + H + b"Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400),
-    ("cl-list", b"POST /l HTTP/1.1\r\n" + H + b"Content-Length: 5, 5\r\n\r\nhello", 400),
-    ("cl-negative", b"POST /l HTTP/1.1\r\n" + H + b"Content-Length: -1\r\n\r\n", 400),
-    ("cl-plus", b"POST /l HTTP/1.1\r\n" + H + b"Content-Length: +5\r\n\r\nhello", 400),
-    ("cl-hex", b"POST /l HTTP/1.1\r\n" + H + b"Content-Length: 0x5\r\n\r\nhello", 400),
+    ("cl-differing", POST_L + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400),
+    ("cl-duplicate-equal", POST_L + b"Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400),
+    ("cl-list", POST_L + b"Content-Length: 5, 5\r\n\r\nhello", 400),
+    ("cl-negative", POST_L + b"Content-Length: -1\r\n\r\n", 400),
+    ("cl-plus", POST_L + b"Content-Length: +5\r\n\r\nhello", 400),
+    ("cl-hex", POST_L + b"Content-Length: 0x5\r\n\r\nhello", 400),
     # Bad chunk sizes
     ("chunk-size-not-hex", CHUNKED + b"zz\r\nhello\r\n0\r\n\r\n", 400),
     ("chunk-size-overflow", CHUNKED + b"ffffffffffffffffff\r\nhello\r\n0\r\n\r\n", 400),

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ANCHORS = REPO.parent / "shared" / "tools" / "anchors"
+# A git worktree sits one level deeper than the main checkout: WAFPROXY_ANCHORS names the directory.
+ANCHORS = Path(os.environ.get("WAFPROXY_ANCHORS", REPO.parent / "shared" / "tools" / "anchors"))
 GET_PATH = "/search?q=running+shoes&category=sport&page=2&sort=price_asc&lang=en"
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36"
 CLK_TCK = os.sysconf("SC_CLK_TCK")

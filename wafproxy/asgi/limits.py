@@ -41,7 +41,7 @@ class ShieldLimits:
     max_requests_per_client: int = 64
     max_tracked_clients: int = 100_000
     ipv6_prefix: int = 64
-    # Server level (server_limits / ShieldHttpToolsProtocol)
+    # Server level (wafproxy/server/connection.py; uvicorn's part: server_limits)
     header_timeout: float = 30.0
     keep_alive_timeout: float = 5.0
     max_connections_per_client: int = 128

@@ -21,7 +21,6 @@ from urllib.parse import quote
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.forwarding import upstream_headers
 from wafproxy.asgi.hop_by_hop import strip_hop_by_hop
-from wafproxy.asgi.http_cycle import BODY_FOLLOWS
 from wafproxy.asgi.upstream import (
     UpstreamConfig,
     UpstreamError,
@@ -185,10 +184,9 @@ class ReverseProxy:
         headers = strip_hop_by_hop(resp.headers)
         whole = resp.take_body()
         if whole is not None:
-            # All of it is here (the common small response): one start, one body, and the server
-            # writes both at once (BODY_FOLLOWS, http_cycle.py); no chunk loop, no watcher.
-            await send({"type": "http.response.start", "status": resp.status, "headers": headers,
-                        BODY_FOLLOWS: True})
+            # All of it is here (the common small response): one start, one body; no chunk loop,
+            # no watcher.
+            await send({"type": "http.response.start", "status": resp.status, "headers": headers})
             await send({"type": "http.response.body", "body": whole, "more_body": False})
             return
         gone = False

@@ -9,10 +9,11 @@ Two halves, because some limits can only be kept where the bytes arrive:
   body may be unread, a counter in ``rejections`` (bounded label set: the reasons below), an
   ``on_reject`` callback for metrics, and a log line (sampled: the 1st, 2nd, 4th, 8th ... of
   each reason, so a flood cannot flood the log).
-* ``server_limits()``: the uvicorn settings that bound connections, idle keep-alive and the head
-  size, with a protocol class (``ShieldHttpToolsProtocol``) adding what uvicorn lacks: a header
-  read timeout (slowloris: uvicorn has no timeout between accept and a complete head) and a cap
-  on concurrent connections per client IP. Pass them as ``uvicorn.Config(app, **server_limits())``.
+* the server half: ``wafproxy serve``'s own server (``wafproxy/server/connection.py``) keeps the
+  header read timeout (slowloris), connections per client and the head size. An ASGI user gets
+  what uvicorn itself offers through ``server_limits()`` (idle keep-alive, process-wide
+  concurrency, backlog) as ``uvicorn.Config(app, **server_limits())``; uvicorn has no header
+  timeout, and we no longer subclass its private protocol classes to add one (issue 11).
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, ClassVar
+from typing import Any
 
-from wafproxy.asgi.app import BoundedHttpToolsProtocol
 from wafproxy.asgi.flood import FloodGuard, FloodRule, FloodSettings, header_signature
 from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
 
@@ -181,104 +181,9 @@ class ShieldMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-class ShieldHttpToolsProtocol(BoundedHttpToolsProtocol):
-    """uvicorn's httptools protocol (with the app's head-size cap) plus a header read timeout
-    and a cap on concurrent connections per client. ``server_limits`` makes a subclass bound to
-    one ``ShieldLimits`` and one connection table (per process, shared by its connections)."""
-
-    shield_limits: ClassVar[ShieldLimits] = ShieldLimits()
-    shield_connections: ClassVar[dict[str, int]] = {}
-    shield_refusals: ClassVar[Counter[str]] = Counter()
-    _shield_key: str | None = None
-    _head_timer: asyncio.TimerHandle | None = None
-    _head_since: float | None = None  # loop.time() a head wait began; None when not waiting
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        limits, table = self.shield_limits, self.shield_connections
-        key = client_key(self.client[0] if self.client else None, limits.ipv6_prefix)
-        held = table.get(key, 0)
-        if held >= limits.max_connections_per_client or (
-            not held and len(table) >= limits.max_tracked_clients
-        ):
-            self._shield_refuse("too_many_connections", key)
-            transport.close()
-            return
-        table[key] = held + 1
-        self._shield_key = key
-        self._arm_head_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._head_since = None
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-        key, self._shield_key = self._shield_key, None
-        if key is not None:
-            left = self.shield_connections.get(key, 1) - 1
-            if left > 0:
-                self.shield_connections[key] = left
-            else:
-                self.shield_connections.pop(key, None)
-        super().connection_lost(exc)
-
-    def on_headers_complete(self) -> None:
-        self._disarm_head_timer()
-        super().on_headers_complete()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        # Waiting for the next head again, unless a pipelined request (head complete) started.
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
-            self._arm_head_timer()
-
-    def _arm_head_timer(self) -> None:
-        # One timer per connection, not one per request (call_later + cancel cost ~2 µs on every
-        # keep-alive request, issue 2): a head wait only stamps its start; the pending timer, when
-        # it fires early for an older wait, re-arms for what is left of this one.
-        self._head_since = self.loop.time()
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.shield_limits.header_timeout, self._head_check)
-
-    def _disarm_head_timer(self) -> None:
-        self._head_since = None
-
-    def _head_check(self) -> None:
-        self._head_timer = None
-        since = self._head_since
-        if since is None:
-            return  # not waiting for a head: the next wait arms a new timer
-        left = since + self.shield_limits.header_timeout - self.loop.time()
-        if left > 0:
-            self._head_timer = self.loop.call_later(left, self._head_check)
-            return
-        self._head_timed_out()
-
-    def _head_timed_out(self) -> None:
-        self._head_since = None
-        if self.transport.is_closing():
-            return
-        self._shield_refuse("header_timeout", self._shield_key or "-")
-        status, body = 408, b"Request header timeout\n"
-        self.transport.write(
-            b"HTTP/1.1 %d Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (status, len(body), body)
-        )
-        self.transport.close()
-
-    def _shield_refuse(self, reason: str, key: str) -> None:
-        self.shield_refusals[reason] += 1
-        count = self.shield_refusals[reason]
-        if count & (count - 1) == 0:
-            logger.warning("shield closed a connection: %s from %s (%d so far)", reason, key, count)
-
-
 def server_limits(limits: ShieldLimits | None = None) -> dict[str, Any]:
     """``uvicorn.Config`` keyword arguments enforcing the server half of ``limits``.
 
-    * ``http``: a ``ShieldHttpToolsProtocol`` subclass bound to ``limits`` (header read timeout
-      -> 408 and close; connections per client beyond the cap are closed at accept; request
-      head capped by ``BoundedHttpToolsProtocol``); its ``shield_refusals`` counts both.
     * ``timeout_keep_alive``: idle keep-alive connections closed after this many seconds.
     * ``limit_concurrency``: beyond this many connections or in-flight requests uvicorn answers
       503 instead of queueing (the process-wide bound behind the per-client ones).
@@ -286,13 +191,7 @@ def server_limits(limits: ShieldLimits | None = None) -> dict[str, Any]:
     * ``backlog``: the accept queue; SYN floods are the kernel's (syncookies), not ours.
     """
     limits = limits or ShieldLimits()
-    protocol = type(
-        "ShieldHttpToolsProtocol",
-        (ShieldHttpToolsProtocol,),
-        {"shield_limits": limits, "shield_connections": {}, "shield_refusals": Counter()},
-    )
     return {
-        "http": protocol,
         "timeout_keep_alive": max(1, int(limits.keep_alive_timeout)),
         "limit_concurrency": limits.max_connections,
         "h11_max_incomplete_event_size": limits.max_header_bytes,
@@ -300,6 +199,5 @@ def server_limits(limits: ShieldLimits | None = None) -> dict[str, Any]:
     }
 
 
-__all__ = ["BODY", "REASONS", "FloodGuard", "FloodRule", "FloodSettings", "ShieldHttpToolsProtocol",
-           "ShieldLimits", "ShieldMiddleware", "check_head", "client_key", "header_signature",
-           "server_limits"]
+__all__ = ["BODY", "REASONS", "FloodGuard", "FloodRule", "FloodSettings", "ShieldLimits", "ShieldMiddleware",
+           "check_head", "client_key", "header_signature", "server_limits"]

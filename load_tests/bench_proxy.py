@@ -114,6 +114,21 @@ def cpu_seconds(root_pids: list[int]) -> float:
     return total
 
 
+def rss_mb(root_pids: list[int]) -> list[tuple[int, float]]:
+    """(pid, resident MB) of these processes and all their descendants (parent, then workers)."""
+    tree = _children()
+    out: list[tuple[int, float]] = []
+    stack = list(root_pids)
+    while stack:
+        pid = stack.pop(0)
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append((pid, int(line.split()[1]) / 1024))
+        stack.extend(tree.get(pid, []))
+    return out
+
+
 @dataclass
 class Target:
     name: str
@@ -328,6 +343,10 @@ def main() -> int:
                       f"p99 {res['p99']:7.2f} ms  cpu/req {res['cpu_us']:7.1f} us  non-2xx {res['non2xx']:.0f}",
                       flush=True)
                 time.sleep(0.5)
+
+        memory = rss_mb(targets[-1].pids)  # after the load, before the processes stop
+        print("wafproxy RSS: " + ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in memory)
+              + " (parent first; with --workers the others are the workers)")
 
     med = {t.name: {k: statistics.median(r[k] for r in t.results) for k in t.results[0]} for t in targets}
     print("\n| target | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx |")

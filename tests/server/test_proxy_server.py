@@ -279,3 +279,23 @@ def test_acl_swap_under_load_drops_nothing(proxy: RunningProxy) -> None:
         stop.set()
         thread.join()
     assert codes == [200] * 200 and not failures
+
+
+def test_a_pipelining_client_that_never_reads_is_bounded(
+    proxy: RunningProxy, upstream: tuple[RunningServer, Recorder]
+) -> None:
+    # 2,000 pipelined GETs for 2 MiB answers each, and no read: the server stops answering once
+    # the client's socket is full (then its queue fills and it stops reading) instead of buffering
+    # 4 GB of answers.
+    _, recorder = upstream
+    before = len(recorder.paths)
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(b"GET /stream?n=32 HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
+        deadline = time.monotonic() + 10
+        while not any(c._write_paused for c in list(proxy.server.ctx.connections)):
+            assert time.monotonic() < deadline  # the server noticed the full socket
+            time.sleep(0.01)
+        conn = next(c for c in list(proxy.server.ctx.connections) if c._write_paused)
+        assert conn.transport.get_write_buffer_size() < 1024 * 1024
+        assert len(recorder.paths) - before < 10  # it stopped forwarding, too

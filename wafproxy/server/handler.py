@@ -72,6 +72,9 @@ class ProxyHandler:
         conn = ex.conn
         keep = False
         try:
+            # A client that pipelines without reading its answers: wait for its socket to drain
+            # before answering the next one (the queue then fills and reading stops: bounded).
+            await conn.drain()
             if ex.error is not None:
                 status, reason = ex.error
                 conn.write(text_response(status, reason.encode() + b"\n", close=True))

@@ -3,8 +3,9 @@
 ``ProxyServer`` is driven like a uvicorn ``Server`` by ``cli.run_servers`` (``serve(sockets)``,
 ``started``, ``should_exit``, ``force_exit``, ``servers``), so the proxy, the admin listener and
 the sidecars share one loop and one signal handler. On stop (SIGTERM/SIGINT): stop accepting,
-close idle keep-alive connections at once, let in-flight requests finish (their responses carry
-``Connection: close``) for up to ``grace`` seconds, then close what is left. A second signal
+let in-flight requests finish and answer every further request on an open connection with
+``Connection: close`` (idle ones end at the keep-alive timeout) for up to ``grace`` seconds, then
+close what is left. A second signal
 (``force_exit``) skips the wait.
 """
 
@@ -83,15 +84,12 @@ class ProxyServer:
         ctx.draining = True
         for server in self.servers:
             server.close()
-        for conn in list(ctx.connections):
-            if conn.idle:
-                conn.close()
+        # Idle keep-alive connections are not cut at once: a client may be sending on one right
+        # now (and most clients do not retry). Their next answer carries ``Connection: close``
+        # and ends them; an idle one ends at the keep-alive timeout.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.grace
         while ctx.connections and loop.time() < deadline and not self.force_exit:
-            for conn in list(ctx.connections):
-                if conn.idle:
-                    conn.close()
             await asyncio.sleep(0.05)  # polling the drain, bounded by the grace period
         if ctx.connections:
             logger.warning("graceful shutdown: closing %d connection(s) still busy", len(ctx.connections))

@@ -8,9 +8,8 @@ queues a 400 behind what is in flight and stops reading: nothing after a malform
 parsed, let alone forwarded.
 
 Limits kept here, where the bytes arrive: the head size (64 KiB, 400) and header count (256, 400),
-the Shield's header timeout (slowloris: 408 and close), the keep-alive idle timeout, connections
-per client and per process. One timer per connection serves both timeouts: a wait only stamps its
-start, and the timer, when it fires early, re-arms for what is left.
+the Shield's header timeout (slowloris: 408 and close) and the keep-alive idle timeout (both on
+one ``timeouts.ConnectionTimer``), connections per client and per process.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from wafproxy.asgi.limits import client_key
 from wafproxy.server.context import MAX_HEAD_BYTES, MAX_HEADERS, MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
 from wafproxy.server.framing import framing_error, mask_line, target_of
+from wafproxy.server.timeouts import ConnectionTimer
 from wafproxy.server.writer import text_response
 
 logger = logging.getLogger("wafproxy.server")
@@ -64,9 +64,8 @@ class HttpConnection(asyncio.Protocol):
         self._reading = True
         self._write_paused = False
         self._drain: asyncio.Future[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._head_since: float | None = None  # waiting for a complete head since (slowloris)
-        self._idle_since: float | None = None  # keep-alive idle since
+        self._timer = ConnectionTimer(loop, ctx.limits, on_head_timeout=self._head_timed_out,
+                                      on_idle=self.close)
         self.tunnel: Any = None  # a websocket relay, once the upstream accepted the upgrade
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -97,8 +96,7 @@ class HttpConnection(asyncio.Protocol):
         ctx.connections.add(self)
         if ctx.connection_gauge is not None:
             ctx.connection_gauge.inc()
-        self._head_since = self.loop.time()
-        self._arm()
+        self._timer.waiting_for_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -112,11 +110,11 @@ class HttpConnection(asyncio.Protocol):
         else:
             ctx.per_client.pop(key, None)
         ctx.connections.discard(self)
+        if not ctx.connections and ctx.drained is not None:
+            ctx.drained.set()
         if ctx.connection_gauge is not None:
             ctx.connection_gauge.dec()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.cancel()
         for exchange in self._queue:
             exchange.abandon()
         drain, self._drain = self._drain, None
@@ -178,9 +176,7 @@ class HttpConnection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._idle = False
         self._in_head = True
-        self._idle_since = None
-        if self._head_since is None:
-            self._head_since = self.loop.time()
+        self._timer.head_begins()
         self._url = b""
         self._headers = []
         self._head_bytes = 0
@@ -200,7 +196,7 @@ class HttpConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._head_since = None
+        self._timer.head_complete()
         parser = self._parser
         version = parser.get_http_version()
         headers = self._headers
@@ -309,11 +305,7 @@ class HttpConnection(asyncio.Protocol):
         if self.ctx.draining:
             self.close()
             return
-        now = self.loop.time()
-        self._idle_since = now
-        if self._head_since is None:
-            self._head_since = now
-        self._arm()
+        self._timer.answered()
 
     # -- flow control and writing -------------------------------------------------------------
 
@@ -358,34 +350,13 @@ class HttpConnection(asyncio.Protocol):
         """No request in flight (graceful drain closes these at once)."""
         return not self._queue and self._task is None
 
-    # -- timeouts -----------------------------------------------------------------------------
+    # -- timeouts ----------------------------------------------------------------------------
 
-    def _arm(self) -> None:
-        if self._timer is not None or self.closed:
-            return
-        limits = self.ctx.limits
-        deadlines = []
-        if self._head_since is not None:
-            deadlines.append(self._head_since + limits.header_timeout)
-        if self._idle_since is not None:
-            deadlines.append(self._idle_since + limits.keep_alive_timeout)
-        if deadlines:
-            self._timer = self.loop.call_later(max(0.0, min(deadlines) - self.loop.time()), self._tick)
-
-    def _tick(self) -> None:
-        self._timer = None
+    def _head_timed_out(self) -> None:
         if self.closed:
             return
-        now = self.loop.time()
-        limits = self.ctx.limits
-        if self._idle_since is not None and now - self._idle_since >= limits.keep_alive_timeout:
-            self.close()  # an idle keep-alive connection: close quietly
+        if self._queue:  # an answer is in flight; the head wait restarts when it is out
             return
-        head_since = self._head_since
-        if head_since is not None and now - head_since >= limits.header_timeout and not self._queue:
-            self.ctx.refuse("header_timeout", self._key or "-")
-            self.write(text_response(408, b"Request header timeout\n", close=True))
-            self.close()
-            return
-        if self._head_since is not None or self._idle_since is not None:
-            self._arm()
+        self.ctx.refuse("header_timeout", self._key or "-")
+        self.write(text_response(408, b"Request header timeout\n", close=True))
+        self.close()

@@ -8,6 +8,7 @@ set as the uvicorn protocol it replaces: ``too_many_connections``, ``header_time
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class ServerContext:
     per_client: dict[str, int] = field(default_factory=dict)
     refusals: Counter[str] = field(default_factory=Counter)
     draining: bool = False  # SIGTERM: answer what is in flight with ``connection: close``
+    drained: asyncio.Event | None = None  # while draining: set when the last connection is gone
 
     def refuse(self, reason: str, who: str) -> None:
         """Count a connection-level refusal; log the 1st, 2nd, 4th, 8th ... of each reason."""

@@ -12,6 +12,7 @@ close what is left. A second signal
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import ssl
@@ -45,7 +46,18 @@ class ProxyServer:
         self.servers: list[asyncio.AbstractServer] = []
         self._exit: asyncio.Event | None = None
         self._should_exit = False
-        self.force_exit = False
+        self._force_exit = False
+
+    @property
+    def force_exit(self) -> bool:
+        return self._force_exit
+
+    @force_exit.setter
+    def force_exit(self, value: bool) -> None:
+        """A second SIGTERM/SIGINT: stop waiting for in-flight requests."""
+        self._force_exit = value
+        if value and self.ctx.drained is not None:
+            self.ctx.drained.set()
 
     @property
     def should_exit(self) -> bool:
@@ -87,10 +99,11 @@ class ProxyServer:
         # Idle keep-alive connections are not cut at once: a client may be sending on one right
         # now (and most clients do not retry). Their next answer carries ``Connection: close``
         # and ends them; an idle one ends at the keep-alive timeout.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.grace
-        while ctx.connections and loop.time() < deadline and not self.force_exit:
-            await asyncio.sleep(0.05)  # polling the drain, bounded by the grace period
+        ctx.drained = asyncio.Event()  # set by the last connection to go (or a second signal)
+        if ctx.connections and not self.force_exit:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.grace):
+                    await ctx.drained.wait()
         if ctx.connections:
             logger.warning("graceful shutdown: closing %d connection(s) still busy", len(ctx.connections))
             for conn in list(ctx.connections):

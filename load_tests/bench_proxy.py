@@ -269,13 +269,15 @@ def anchors(run: Path, upstream_port: int) -> Iterator[list[Target]]:
         yield []
         return
     env = {**os.environ, "ANCHOR_RUN": str(run / "anchors"), "ANCHOR_UPSTREAM_PORT": str(upstream_port)}
-    subprocess.run(["bash", str(script), "proxy", "crs-pl1"], check=True, env=env, stdout=subprocess.DEVNULL)
-    targets = []
-    for name, inst, port in (("nginx proxy", "proxy", 18081), ("nginx+ModSecurity+CRS PL1", "crs-pl1", 18082)):
-        wait_port(port)
-        pid = int((run / "anchors" / inst / "nginx.pid").read_text())
-        targets.append(Target(name, f"http://127.0.0.1:{port}", [pid]))
     try:
+        # Inside the try: when one anchor cannot start (its fixed port is taken by another run),
+        # the ones that did start are stopped too.
+        subprocess.run(["bash", str(script), "proxy", "crs-pl1"], check=True, env=env, stdout=subprocess.DEVNULL)
+        targets = []
+        for name, inst, port in (("nginx proxy", "proxy", 18081), ("nginx+ModSecurity+CRS PL1", "crs-pl1", 18082)):
+            wait_port(port)
+            pid = int((run / "anchors" / inst / "nginx.pid").read_text())
+            targets.append(Target(name, f"http://127.0.0.1:{port}", [pid]))
         yield targets
     finally:
         subprocess.run(["bash", str(ANCHORS / "stop_nginx_anchor.sh")], env=env, check=False,

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ANCHORS = REPO.parent / "shared" / "tools" / "anchors"
+# A git worktree sits one level deeper than the main checkout: WAFPROXY_ANCHORS names the directory.
+ANCHORS = Path(os.environ.get("WAFPROXY_ANCHORS", REPO.parent / "shared" / "tools" / "anchors"))
 GET_PATH = "/search?q=running+shoes&category=sport&page=2&sort=price_asc&lang=en"
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -111,6 +112,21 @@ def cpu_seconds(root_pids: list[int]) -> float:
             total += (int(fields[11]) + int(fields[12])) / CLK_TCK
         stack.extend(tree.get(pid, []))
     return total
+
+
+def rss_mb(root_pids: list[int]) -> list[tuple[int, float]]:
+    """(pid, resident MB) of these processes and all their descendants (parent, then workers)."""
+    tree = _children()
+    out: list[tuple[int, float]] = []
+    stack = list(root_pids)
+    while stack:
+        pid = stack.pop(0)
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append((pid, int(line.split()[1]) / 1024))
+        stack.extend(tree.get(pid, []))
+    return out
 
 
 @dataclass
@@ -253,13 +269,15 @@ def anchors(run: Path, upstream_port: int) -> Iterator[list[Target]]:
         yield []
         return
     env = {**os.environ, "ANCHOR_RUN": str(run / "anchors"), "ANCHOR_UPSTREAM_PORT": str(upstream_port)}
-    subprocess.run(["bash", str(script), "proxy", "crs-pl1"], check=True, env=env, stdout=subprocess.DEVNULL)
-    targets = []
-    for name, inst, port in (("nginx proxy", "proxy", 18081), ("nginx+ModSecurity+CRS PL1", "crs-pl1", 18082)):
-        wait_port(port)
-        pid = int((run / "anchors" / inst / "nginx.pid").read_text())
-        targets.append(Target(name, f"http://127.0.0.1:{port}", [pid]))
     try:
+        # Inside the try: when one anchor cannot start (its fixed port is taken by another run),
+        # the ones that did start are stopped too.
+        subprocess.run(["bash", str(script), "proxy", "crs-pl1"], check=True, env=env, stdout=subprocess.DEVNULL)
+        targets = []
+        for name, inst, port in (("nginx proxy", "proxy", 18081), ("nginx+ModSecurity+CRS PL1", "crs-pl1", 18082)):
+            wait_port(port)
+            pid = int((run / "anchors" / inst / "nginx.pid").read_text())
+            targets.append(Target(name, f"http://127.0.0.1:{port}", [pid]))
         yield targets
     finally:
         subprocess.run(["bash", str(ANCHORS / "stop_nginx_anchor.sh")], env=env, check=False,
@@ -327,6 +345,10 @@ def main() -> int:
                       f"p99 {res['p99']:7.2f} ms  cpu/req {res['cpu_us']:7.1f} us  non-2xx {res['non2xx']:.0f}",
                       flush=True)
                 time.sleep(0.5)
+
+        memory = rss_mb(targets[-1].pids)  # after the load, before the processes stop
+        print("wafproxy RSS: " + ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in memory)
+              + " (parent first; with --workers the others are the workers)")
 
     med = {t.name: {k: statistics.median(r[k] for r in t.results) for k in t.results[0]} for t in targets}
     print("\n| target | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx |")

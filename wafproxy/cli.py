@@ -19,7 +19,6 @@ import os
 import shutil
 import signal
 import socket
-import ssl
 import sys
 import tempfile
 import threading
@@ -28,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
-from uvicorn.supervisors import Multiprocess
 
 from wafproxy import __version__, startup
 from wafproxy.engine.errors import WebAclError
@@ -94,36 +92,6 @@ class UvicornLifecycleFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.WARNING
-
-
-def data_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
-    """The data-path server: uvloop + httptools (with our head limits), no access log, and the
-    shield's server half (``server_limits``: header timeout, connections per client, keep-alive,
-    concurrency). ``extra`` overrides (``http=`` a protocol class bound to this process's limits).
-
-    ``proxy_headers=False``: uvicorn would otherwise rewrite the client address from
-    X-Forwarded-For for 127.0.0.1 peers; client IP resolution is ours alone (``client_ip.py``).
-    """
-    from wafproxy.asgi.shield import ShieldHttpToolsProtocol, server_limits
-
-    tls: dict[str, Any] = {}
-    if settings.tls_cert is not None:
-        tls = {"ssl_certfile": str(settings.tls_cert),
-               "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None}
-    if settings.client_ca is not None:
-        tls.update(ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(settings.client_ca))
-    # The base protocol class by default: a class made at run time cannot be pickled to workers.
-    options: dict[str, Any] = {**server_limits(), "http": ShieldHttpToolsProtocol, **tls, **extra}
-    return uvicorn.Config(
-        app, host=settings.listen.host, port=settings.listen.port, loop="uvloop",
-        access_log=False, proxy_headers=False, server_header=False,
-        # The upstream's Date is forwarded; uvicorn would prepend a second one.
-        date_header=False,
-        # SIGTERM lets in-flight requests finish, but a 50 MB stream must not outlive Kubernetes'
-        # default 30 s grace period and end in SIGKILL mid-write.
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        log_config=log_config(settings.log_level), log_level=settings.log_level, **options,
-    )
 
 
 def admin_config(settings: Settings, app: Any) -> uvicorn.Config:
@@ -216,14 +184,8 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
                             on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
                             kms_service: Any = None) -> None:
     from wafproxy.asgi.admin import Readiness, UpstreamProbe
-    from wafproxy.asgi.app import (
-        build_data_path,
-        build_event_sink,
-        build_reloader,
-        count_connections,
-        limits_for,
-    )
-    from wafproxy.asgi.shield import server_limits
+    from wafproxy.asgi.app import build_event_sink, build_reloader, limits_for
+    from wafproxy.server.datapath import build_proxy
 
     # Before the WAF log: an encrypted log takes its data keys here (the demo brings its own KMS).
     kms = open_kms_service(settings) if kms_service is None else kms_service
@@ -231,17 +193,15 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     reloader = build_reloader(settings, metrics=metrics)  # compiles the ACL the data path serves
     startup.compile_in_background()  # hyperscan databases not cached yet: RE2 serves meanwhile
     acl = reloader.current
-    data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics, limits=limits_for(metrics))
+    # Our own HTTP/1.1 server (wafproxy/server/), not uvicorn: no ASGI between socket and engine.
+    data, data_server = build_proxy(settings, event_sink=sink, acl=acl, metrics=metrics,
+                                    limits=limits_for(metrics))
     data.closeables.extend(closeables)
     reloader.add_swap(data.middleware.swap_acl)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
     admin = build_admin(settings, reloader, readiness, metrics, rate_store=data.rate_store, dispatcher=sink,
                         waf_log=closeables[0] if closeables else None, kms_service=kms)
-    protocol = server_limits()["http"]  # this process's connection table and refusal counts
-    count_connections(protocol, metrics)
-    data.connection_refusals = protocol.shield_refusals
-    data_server = QuietServer(data_config(settings, data.app, lifespan="on", http=protocol))
-    servers: list[uvicorn.Server] = [data_server, QuietServer(admin_config(settings, admin))]
+    servers: list[Any] = [data_server, QuietServer(admin_config(settings, admin))]
     sockets: dict[int, list[Any]] = {0: [listen_socket(settings.listen, "--listen")],
                                      1: [listen_socket(settings.admin_listen, "--admin-listen")]}
     for server, sock in [*kms_servers(settings, kms), *extra]:
@@ -292,38 +252,10 @@ def kms_servers(settings: Settings, service: Any = None) -> list[tuple[uvicorn.S
     return [(QuietServer(config), sock)]
 
 
-class _Supervisor(Multiprocess):
-    """uvicorn's worker supervisor that also drops a gone worker's live gauge files
-    (``mark_process_dead``), so /metrics does not keep summing dead workers' connections."""
-
-    def _reap(self, before: set[int | None]) -> None:
-        from wafproxy.observability.metrics import mark_process_dead
-
-        alive = {p.pid for p in self.processes}
-        for pid in before - alive:
-            if pid is not None:
-                mark_process_dead(pid)
-
-    def restart_all(self) -> None:
-        before = {p.pid for p in self.processes}
-        super().restart_all()
-        self._reap(before)
-
-    def keep_subprocess_alive(self) -> None:
-        before = {p.pid for p in self.processes}
-        super().keep_subprocess_alive()
-        self._reap(before)
-
-    def join_all(self) -> None:
-        before = {p.pid for p in self.processes}
-        super().join_all()
-        self.processes = []
-        self._reap(before)
-
-
 def _serve_workers(settings: Settings) -> int:
-    """``--workers N``: uvicorn's supervisor forks N data-path workers; admin (and the control
-    plane, which alone writes) runs in this process."""
+    """``--workers N``: N data-path worker processes share the listening socket
+    (``server.workers.Supervisor``); admin (and the control plane, which alone writes) runs in
+    this process."""
     from wafproxy.asgi.app import SETTINGS_ENV
     from wafproxy.observability.metrics import MULTIPROC_ENV
 
@@ -352,11 +284,14 @@ def _serve_workers(settings: Settings) -> int:
         thread = threading.Thread(target=admin.run, kwargs={"sockets": [admin_sock]}, name="wafproxy-admin",
                                   daemon=True)
         thread.start()
-        config = data_config(settings, "wafproxy.asgi.app:create_app", factory=True,
-                             workers=settings.workers, lifespan="on")
+        from wafproxy.observability.metrics import mark_process_dead
+        from wafproxy.server.workers import Supervisor
+
         _log_serving(settings)
         try:
-            _Supervisor(config, sockets=[sock]).run()
+            # Our own server in each worker (wafproxy/server/worker.py); this process supervises.
+            Supervisor(sock, settings.workers, on_exit=mark_process_dead,
+                       validate=lambda: build_reloader(settings, persist=False)).run()
         finally:
             sock.close()
             admin.should_exit = True

@@ -1,8 +1,10 @@
 """The data-path app factory: settings → ``WafMiddleware(ReverseProxy)`` with a lifespan.
 
-``build_data_path`` is what ``wafproxy serve`` runs in-process (one worker); ``create_app`` is the
-uvicorn factory (``wafproxy.asgi.app:create_app``) each ``--workers N`` process imports, reading the
-parent's already-validated settings from ``WAFPROXY_SETTINGS_JSON``. Loading the ACL happens here,
+``build_data_path`` is the ASGI stack (shield → middleware → proxy) for those who serve it with an
+ASGI server; ``wafproxy serve`` runs its own server instead (``wafproxy/server/``), built from the
+same pieces here (``build_rate_store``, ``upstream_routes``, ``DataPath``, the event sink, the
+reloader). ``--workers N`` processes read the parent's already-validated settings from
+``WAFPROXY_SETTINGS_JSON`` (``SETTINGS_ENV``). Loading the ACL happens here,
 before any socket accepts traffic, so a malformed ACL stops startup instead of failing requests.
 """
 
@@ -10,17 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
-
-from wafproxy.asgi.http_cycle import CoalescingCycle
+from wafproxy.asgi.inspector import Inspector
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
 from wafproxy.asgi.upstream import UpstreamConfig
@@ -47,8 +45,8 @@ METRICS_SYNC_SECONDS = 2.0
 logger = logging.getLogger("wafproxy.app")
 
 
-def _proxy_for(settings: Settings) -> ReverseProxy:
-    """One ``ReverseProxy`` over every ``--upstream`` (it routes by host / path prefix itself)."""
+def upstream_routes(settings: Settings) -> list[Route]:
+    """One ``Route`` per ``--upstream`` (host / path prefix), each with its pool's settings."""
 
     def config(url: str) -> UpstreamConfig:
         return UpstreamConfig(
@@ -61,10 +59,13 @@ def _proxy_for(settings: Settings) -> ReverseProxy:
             read_timeout=settings.read_timeout,
         )
 
-    routes = [Route(config(u.url), host=u.host, path_prefix=u.path_prefix or "/") for u in settings.upstreams]
-    return ReverseProxy(
-        routes=routes, preserve_host=settings.preserve_host, trusted_proxies=settings.trusted_proxies
-    )
+    return [Route(config(u.url), host=u.host, path_prefix=u.path_prefix or "/") for u in settings.upstreams]
+
+
+def _proxy_for(settings: Settings) -> ReverseProxy:
+    """One ``ReverseProxy`` over every ``--upstream`` (it routes by host / path prefix itself)."""
+    return ReverseProxy(routes=upstream_routes(settings), preserve_host=settings.preserve_host,
+                        trusted_proxies=settings.trusted_proxies)
 
 
 def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) -> RateStore | AsyncRateStore:
@@ -85,9 +86,9 @@ def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) ->
 class DataPath:
     """The app uvicorn serves, plus what must be closed at shutdown."""
 
-    app: ASGIApp
-    middleware: WafMiddleware
-    proxies: list[ReverseProxy] = field(default_factory=list)
+    app: ASGIApp | None
+    middleware: WafMiddleware | Inspector  # what a reload swaps the ACL of (``swap_acl``)
+    proxies: list[Any] = field(default_factory=list)  # things to ``aclose()``: proxies, route tables
     closeables: list[WafLogWriter] = field(default_factory=list)
     rate_store: Any = None
     flood: FloodGuard | None = None
@@ -326,129 +327,3 @@ def build_reloader(settings: Settings, *, metrics: WafMetrics | None = None, per
     names = Names(settings.account_id, settings.region)
     return Reloader(settings.acl, state_dir=settings.state_dir, names=names, metrics=metrics,
                     redis_url=settings.redis, persist=persist)
-
-
-def count_connections(protocol: type[HttpToolsProtocol], metrics: WafMetrics | None) -> None:
-    """``wafproxy_open_connections`` from the server protocol class (one inc/dec per connection)."""
-    if metrics is not None and issubclass(protocol, BoundedHttpToolsProtocol):
-        protocol.connection_gauge = metrics.open_connections
-
-
-def create_app() -> ASGIApp:
-    """uvicorn factory for ``--workers N``: settings come from the parent through the environment.
-
-    Each worker follows the control plane's state (files, or Redis with ``--redis``) with its own
-    non-persisting ``Reloader``; the admin process owns the API and writes."""
-    from wafproxy.asgi.shield import ShieldHttpToolsProtocol
-    from wafproxy.control.plane import with_reloader
-    from wafproxy.control.store import StoreError
-
-    settings = Settings.from_json(os.environ[SETTINGS_ENV])
-    if settings.waf_log and settings.waf_log != "-":
-        # One file per worker: rotation in several processes sharing one file would interleave
-        # and misnumber backups. Ship ``PATH.*``.
-        settings = dataclasses.replace(settings, waf_log=f"{settings.waf_log}.{os.getpid()}")
-        logger.info("worker %d writes the WAF log to %s", os.getpid(), settings.waf_log)
-    from wafproxy import startup
-
-    startup.begin(settings.acl, quiet=True)  # serve on RE2 while hyperscan compiles (the parent logs it)
-    try:
-        # No metrics here: the admin process's reloader counts reloads once, not once per worker.
-        follower = build_reloader(settings, persist=False)
-    except (WebAclError, StoreError) as exc:
-        # On SIGHUP uvicorn replaces workers one by one; a worker that cannot start leaves the old
-        # one serving. One clear line rather than a traceback.
-        logger.error("web ACL invalid, this worker does not start (running workers keep theirs): %s", exc)
-        raise SystemExit(2) from None
-    startup.compile_in_background(quiet=True)
-    sink, metrics, closeables = build_event_sink(settings)
-    data = build_data_path(settings, event_sink=sink, acl=follower.current, metrics=metrics,
-                           limits=limits_for(metrics))
-    data.closeables.extend(closeables)
-    follower.add_swap(data.middleware.swap_acl)
-    if closeables and not isinstance(follower, FileAcl):
-        follower.on_logging = closeables[0].reconfigure
-    # The parent's Config names the base protocol class (a class made at run time cannot be
-    # pickled to the worker): bind this worker's gauge and refusal counts to it.
-    count_connections(ShieldHttpToolsProtocol, metrics)
-    data.connection_refusals = ShieldHttpToolsProtocol.shield_refusals
-    if isinstance(follower, FileAcl):
-        return data.app  # SIGHUP: uvicorn's supervisor replaces the workers, which load the file
-    wrapped: Any = with_reloader(follower, data.app, sighup=False)  # type: ignore[arg-type]
-    return wrapped
-
-
-class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a cap on the request head (request line + headers).
-
-    httptools has no header size limit, so without this a client can make us buffer megabytes of
-    headers and forward them upstream. Complete pieces are counted in the parser callbacks (raising
-    there makes httptools fail the parse: uvicorn answers 400 and logs it); a piece still being
-    received is bounded by counting the bytes that arrived while the head is incomplete. The
-    default, 64 KiB, is well above nginx's (4 × 8 KiB buffers) so real clients never hit it.
-    """
-
-    max_head_bytes = MAX_HEAD_BYTES
-    connection_gauge: Any = None  # WafMetrics.open_connections, set by ``count_connections``
-    _head_bytes = 0
-    _pending = 0
-    _in_head = False
-    _events = 0
-    _header_count = 0
-
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        if self.connection_gauge is not None:
-            self.connection_gauge.inc()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.connection_gauge is not None:
-            self.connection_gauge.dec()
-        super().connection_lost(exc)
-
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._events += 1
-        self._in_head = True
-        self._pending = 0
-        self._head_bytes = 0
-        self._header_count = 0
-
-    def _count(self, n: int) -> None:
-        self._head_bytes += n
-        if self._head_bytes > self.max_head_bytes:
-            self.logger.warning("Request head over %d bytes refused (400).", self.max_head_bytes)
-            raise ValueError("request head too large")
-
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
-        self._header_count += 1
-        if self._header_count > MAX_HEADERS:
-            self.logger.warning("Request with over %d header fields refused (400).", MAX_HEADERS)
-            raise ValueError("too many header fields")
-        super().on_header(name, value)
-
-    def on_headers_complete(self) -> None:
-        self._events += 1
-        self._in_head = False
-        self._pending = 0
-        super().on_headers_complete()
-        cycle = self.cycle
-        if cycle is not None and cycle.__class__ is RequestResponseCycle:
-            # Same layout, one write per small response (http_cycle.py); the task not started yet.
-            cycle.__class__ = CoalescingCycle
-
-    def data_received(self, data: bytes) -> None:
-        events_before = self._events
-        super().data_received(data)
-        # A chunk in which no message began and no head completed is all head bytes (while in a
-        # head); the pieces a chunk with such an event completed are bounded by the callbacks.
-        if self._in_head and events_before == self._events and not self.transport.is_closing():
-            self._pending += len(data)
-            if self._pending > self.max_head_bytes:
-                self.logger.warning("Request head over %d bytes refused (400).", self.max_head_bytes)
-                self.send_400_response("Request header fields too large.")

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import math
 from collections import Counter, deque
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +88,13 @@ class FloodRule:
 
 def header_signature(scope: Scope) -> str:
     """What a flood tool keeps while rotating addresses: header names in order and User-Agent."""
+    return signature_of(scope.get("headers", ()))
+
+
+def signature_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """``header_signature`` of a header list (lower-case names)."""
     digest = hashlib.blake2b(digest_size=8)
-    for name, value in scope.get("headers", ()):
+    for name, value in headers:
         digest.update(name + b"\n")
         if name == b"user-agent":
             digest.update(value + b"\n")

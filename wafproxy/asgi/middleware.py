@@ -15,24 +15,26 @@ Nothing here logs per request: one ``RequestEvent`` per request goes to ``event_
 
 from __future__ import annotations
 
-import inspect
-import itertools
-import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from wafproxy.aclfiles import load_web_acl
-from wafproxy.asgi.client_ip import TrustedProxies
-from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for, send_response
-from wafproxy.engine import evaluate_steps
+from wafproxy.asgi.inspector import (
+    ENGINE_ERROR_RULE_ID,
+    FAIL_OPEN_RULE_ID,
+    Inspector,
+    allowed,
+    rate_rule_ids,
+)
+from wafproxy.asgi.responses import send_response
 from wafproxy.engine.compiler import CompiledWebACL
-from wafproxy.engine.decision import Action, Decision, RuleType
+from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
-from wafproxy.events import RequestEvent
 from wafproxy.ports import AsyncRateStore, EventSink, RateStore
+
+__all__ = ["CLIENT_IP_KEY", "DECISION_KEY", "ENGINE_ERROR_RULE_ID", "FAIL_OPEN_RULE_ID", "WafMiddleware",
+           "rate_rule_ids"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,39 +42,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-logger = logging.getLogger("wafproxy.middleware")
-
 CLIENT_IP_KEY = "wafproxy.client_ip"
 DECISION_KEY = "wafproxy.decision"
-FAIL_OPEN_RULE_ID = "wafproxy_FailOpen"
-ENGINE_ERROR_RULE_ID = "wafproxy_EngineError"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
-
-_ids = itertools.count(1)
-_ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}-"
-
-
-def _compile(acl: str | Path | CompiledWebACL) -> CompiledWebACL:
-    if isinstance(acl, str | Path):
-        return load_web_acl(Path(acl))
-    if not isinstance(acl, CompiledWebACL):
-        raise TypeError(f"acl must be a path or a CompiledWebACL, got {type(acl).__name__}")
-    return acl
-
-
-def rate_rule_ids(acl: CompiledWebACL) -> set[str]:
-    """The ``RateCheck.rule_id`` of every rate-based rule in ``acl`` (groups included): what a
-    rate store keeps on reload (``forget_rules``)."""
-    out: set[str] = set()
-    stack = list(acl.rules)
-    while stack:
-        rule = stack.pop()
-        if rule.rate is not None:
-            out.add(rule.rate_id)
-        if rule.group is not None:
-            stack.extend(rule.group.rules)
-    return out
 
 
 def _downstream_scope(scope: Scope, request: WafRequest, decision: Decision) -> Scope:
@@ -109,42 +82,30 @@ class WafMiddleware:
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
     ) -> None:
-        if fail_mode not in ("open", "closed"):
-            raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
         self.app = app
-        self._acl = _compile(acl)
-        self._trusted = TrustedProxies(list(trusted_proxies))
-        self._any_trusted = bool(self._trusted)  # no trusted proxy: the peer is the client, skip XFF
-        self._sink = event_sink
-        self._rate_store = rate_store
-        # ``decide`` (RateVerdict: refusal + Retry-After) when the store has it, else bare ``hit``.
-        self._store_decides = rate_store is not None and hasattr(rate_store, "decide")
-        self._fail_open = fail_mode == "open"
-        self._source = source
-        self._clock = clock
-        # Counted, never silent (STYLE principle 5); the metrics module reads them through events.
-        self.engine_errors = 0
-        self.fail_opens = 0
-        self._on_fail_open = on_fail_open  # e.g. WafMetrics.fail_open
-        self._last_error_log = float("-inf")
-        self._warned_no_store = False
+        self.inspector = Inspector(acl=acl, trusted_proxies=trusted_proxies, event_sink=event_sink,
+                                   rate_store=rate_store, fail_mode=fail_mode, source=source, clock=clock,
+                                   on_fail_open=on_fail_open)
 
     @property
     def acl(self) -> CompiledWebACL:
-        return self._acl
+        return self.inspector.acl
 
     @property
     def rate_store(self) -> RateStore | AsyncRateStore | None:
-        return self._rate_store
+        return self.inspector.rate_store
+
+    @property
+    def engine_errors(self) -> int:
+        return self.inspector.engine_errors
+
+    @property
+    def fail_opens(self) -> int:
+        return self.inspector.fail_opens
 
     def swap_acl(self, compiled: CompiledWebACL) -> None:
-        """Install a newly compiled ACL; in-flight requests finish on the one they started with.
-
-        The rate store forgets the rules the new ACL dropped (kept rules keep counting)."""
-        self._acl = _compile(compiled)
-        forget = getattr(self._rate_store, "forget_rules", None)
-        if forget is not None:
-            forget(rate_rule_ids(self._acl))
+        """Install a newly compiled ACL; in-flight requests finish on the one they started with."""
+        self.inspector.swap_acl(compiled)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -158,9 +119,10 @@ class WafMiddleware:
     # ---- HTTP ------------------------------------------------------------------------------------
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = self._clock()
+        inspector = self.inspector
+        started = inspector.clock()
         t0 = time.perf_counter()
-        acl = self._acl
+        acl = inspector.acl
         limit: int = acl.body_inspection_limit
         buffered: list[Message] = []
         body = b""
@@ -173,36 +135,22 @@ class WafMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         request = self._request(scope, body[:limit], len(body), more)
-        decision, eval_seconds, retry_after = await self._decide(acl, request)
+        decision, eval_seconds, retry_after = await inspector.decide(acl, request)
 
-        if decision.action in (Action.ALLOW, Action.COUNT):
+        forwarded = allowed(decision)
+        if forwarded:
             try:
                 status = await self._forward(scope, receive, send, request, decision, buffered)
             except BaseException:
-                if self._sink is not None:  # the server answers 500 (or nothing); still one event
-                    self._emit(started, acl, request, decision, 500, eval_seconds, time.perf_counter() - t0)
+                # the server answers 500 (or nothing); still one event
+                inspector.emit(started, acl, request, decision, 500, eval_seconds, time.perf_counter() - t0)
                 raise
         else:
-            failed = decision.terminating_rule_id == ENGINE_ERROR_RULE_ID
-            if failed:
-                resp = ENGINE_ERROR
-            elif (retry_after and decision.custom_response is None
-                  and decision.terminating_rule_type is RuleType.RATE_BASED):
-                resp = rate_limited(retry_after)  # issue 5: a rate refusal is a 429 with Retry-After
-            else:
-                resp = response_for(decision)
+            resp = inspector.refusal(decision, retry_after)
             status = await send_response(send, resp, head_only=request.method == "HEAD")
-        if self._sink is not None:
-            forwarded = decision.action in (Action.ALLOW, Action.COUNT)
-            self._emit(
-                started,
-                acl,
-                request,
-                decision,
-                status,
-                eval_seconds,
-                time.perf_counter() - t0 - eval_seconds if forwarded else None,
-            )
+        if inspector.sink is not None:
+            inspector.emit(started, acl, request, decision, status, eval_seconds,
+                           time.perf_counter() - t0 - eval_seconds if forwarded else None)
 
     async def _forward(
         self,
@@ -223,7 +171,7 @@ class WafMiddleware:
             return await receive()
 
         status = 500
-        if self._sink is None:
+        if self.inspector.sink is None:
             await self.app(scope, replay, send)
             return status
 
@@ -239,12 +187,13 @@ class WafMiddleware:
     # ---- websocket ------------------------------------------------------------------------------
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = self._clock()
-        acl = self._acl
+        inspector = self.inspector
+        started = inspector.clock()
+        acl = inspector.acl
         request = self._request(scope, b"", 0, False)
-        decision, eval_seconds, _ = await self._decide(acl, request)
+        decision, eval_seconds, _ = await inspector.decide(acl, request)
         status = 101
-        if decision.action in (Action.ALLOW, Action.COUNT):
+        if allowed(decision):
             scope = _downstream_scope(scope, request, decision)
             status = 500  # the app ended without accepting or closing: uvicorn answers 500
 
@@ -261,113 +210,26 @@ class WafMiddleware:
             # Closing before accepting makes the server refuse the handshake (uvicorn: HTTP 403).
             await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
             status = 403
-        if self._sink is not None:
-            self._emit(started, acl, request, decision, status, eval_seconds, None)
+        inspector.emit(started, acl, request, decision, status, eval_seconds, None)
 
     # ---- shared ---------------------------------------------------------------------------------
 
     def _request(self, scope: Scope, body: bytes, seen: int, more: bool) -> WafRequest:
-        headers = tuple([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
         client = scope.get("client")
         peer = client[0] if client else ""
-        client_ip = self._trusted.resolve_scope(scope) if self._any_trusted else peer
-        body_size = seen
-        if more:
-            # Cut at the limit: the declared size tells OversizeHandling how much was not seen.
-            for k, v in headers:
-                if k.lower() == "content-length" and v.isdigit():
-                    body_size = max(seen, int(v))
-                    break
+        headers = scope["headers"]
         raw_path = scope.get("raw_path")
-        path = raw_path.decode("latin-1").partition("?")[0] if raw_path else scope["path"]
         kind = scope["type"]
-        return WafRequest(
-            client_ip=client_ip,
+        return self.inspector.build(
+            client_ip=self.inspector.client_ip(peer, headers),
+            peer=peer,
             method=scope.get("method", "GET") if kind == "http" else "GET",
-            uri_path=path,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
+            path=raw_path.decode("latin-1").partition("?")[0] if raw_path else scope["path"],
+            query=scope.get("query_string", b""),
             headers=headers,
             body=body,
-            body_size=body_size,
+            seen=seen,
+            more=more,
             http_version=scope.get("http_version", "1.1"),
             scheme=scope.get("scheme", "http"),
-            request_id=f"{_ID_PREFIX}{next(_ids):x}",
-            peer_ip=peer,
-        )
-
-    async def _decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
-        """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
-        t0 = time.perf_counter()
-        retry_after = 0
-        try:
-            steps = evaluate_steps(acl, request)
-            store = self._rate_store
-            now = self._clock()
-            try:
-                check = next(steps)
-                while True:
-                    limited = False
-                    if store is not None and self._store_decides:
-                        verdict = store.decide(check, now)  # type: ignore[union-attr]
-                        if inspect.isawaitable(verdict):
-                            verdict = await verdict
-                        limited = verdict.refused
-                        if limited and verdict.retry_after_seconds > retry_after:
-                            retry_after = verdict.retry_after_seconds
-                    elif store is not None:
-                        answer = store.hit(check, now)
-                        limited = bool(await answer if inspect.isawaitable(answer) else answer)
-                    elif not self._warned_no_store:
-                        self._warned_no_store = True
-                        logger.warning("rate-based rule %s evaluated without a rate_store: it never "
-                                       "limits (pass rate_store=MemoryRateStore() to WafMiddleware)",
-                                       check.rule_id)
-                    check = steps.send(limited)
-            except StopIteration as done:
-                decision: Decision = done.value
-        except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
-            self.engine_errors += 1
-            # Type and ACL only: the request may carry secrets, and attackers choose its content.
-            # At most one line a minute: a failing store must not turn into a log flood.
-            mono = time.monotonic()
-            if mono - self._last_error_log >= 60.0:
-                self._last_error_log = mono
-                logger.error(
-                    "engine error on web ACL %r: %s; failing %s (%d errors so far)",
-                    acl.name,
-                    type(exc).__name__,
-                    "open" if self._fail_open else "closed",
-                    self.engine_errors,
-                )
-            if self._fail_open:
-                self.fail_opens += 1
-                if self._on_fail_open is not None:
-                    self._on_fail_open(type(exc).__name__)
-                decision = Decision(Action.ALLOW, terminating_rule_id=FAIL_OPEN_RULE_ID)
-            else:
-                decision = Decision(Action.BLOCK, terminating_rule_id=ENGINE_ERROR_RULE_ID)
-        return decision, time.perf_counter() - t0, retry_after
-
-    def _emit(
-        self,
-        started: float,
-        acl: CompiledWebACL,
-        request: WafRequest,
-        decision: Decision,
-        status: int,
-        eval_seconds: float,
-        total: float | None,
-    ) -> None:
-        assert self._sink is not None
-        self._sink.emit(
-            RequestEvent(
-                timestamp=started,
-                web_acl=acl.name,
-                request=request,
-                decision=decision,
-                response_status=status,
-                evaluation_seconds=eval_seconds,
-                upstream_seconds=total,
-                source=self._source,
-            )
         )

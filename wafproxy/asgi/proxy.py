@@ -4,16 +4,8 @@ No Starlette on the data path: each layer of request/response objects costs CPU 
 and the proxy's budget is ~150 µs per request (issue 2). The hot path builds one header list per
 direction, does one ``pool.request`` and one ``send`` per body chunk, and logs only on failure.
 
-What it does to a request (RFC 9110 §7.6, RFC 7239):
-- removes hop-by-hop headers both ways, including every header named in ``Connection``;
-- ``X-Forwarded-For``: appends the peer to the incoming chain when the peer is a trusted proxy,
-  else starts a fresh chain with the peer (an untrusted client must not seed the chain);
-  ``Forwarded`` likewise; ``X-Forwarded-Proto``/``-Host`` are kept from a trusted peer and set
-  from what we saw otherwise; ``X-Real-IP`` is the resolved client IP (the WAF middleware's
-  ``scope["state"]["wafproxy.client_ip"]`` when present, else ``client_ip.py``);
-- ``Host``: the client's (``preserve_host=True``) or the upstream's;
-- drops ``Expect``: uvicorn already answered ``100-continue`` to the client, and the upstream's
-  interim response would be a second one.
+What it does to a request's headers is ``forwarding.upstream_headers`` (shared with the proxy
+server, ``wafproxy/server/``); response headers lose their hop-by-hop fields.
 Failures answer 502 (unreachable, TLS verification, invalid response), 503 (pool saturated) or
 504 (timeout) with a short text body and one WARNING on logger ``wafproxy.proxy``.
 """
@@ -27,8 +19,8 @@ from typing import Any
 from urllib.parse import quote
 
 from wafproxy.asgi.client_ip import TrustedProxies
-from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by_hop
-from wafproxy.asgi.http_cycle import BODY_FOLLOWS
+from wafproxy.asgi.forwarding import upstream_headers
+from wafproxy.asgi.hop_by_hop import strip_hop_by_hop
 from wafproxy.asgi.upstream import (
     UpstreamConfig,
     UpstreamError,
@@ -50,20 +42,7 @@ Send = Callable[[Message], Awaitable[None]]
 logger = logging.getLogger("wafproxy.proxy")
 CLIENT_IP_KEY = "wafproxy.client_ip"  # set by WafMiddleware (wafproxy/asgi/middleware.py)
 
-# Request headers we never copy as-is: hop-by-hop ones, and those we (re)write ourselves.
-_REWRITTEN = frozenset(
-    {
-        b"host",
-        b"x-forwarded-for",
-        b"forwarded",
-        b"x-forwarded-proto",
-        b"x-forwarded-host",
-        b"x-real-ip",
-        b"expect",
-    }
-)
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar, when a server gives no raw_path
-_SPECIAL = HOP_BY_HOP | _REWRITTEN | {b"content-length"}
 
 
 class _ClientGone(Exception):
@@ -79,7 +58,7 @@ def _text(status: int, text: str) -> tuple[Message, Message]:
     )
 
 
-def _failure(exc: UpstreamError) -> tuple[int, str]:
+def upstream_failure(exc: UpstreamError) -> tuple[int, str]:
     if isinstance(exc, UpstreamTimeout):
         return 504, "Gateway Timeout: the upstream did not answer in time"
     if isinstance(exc, UpstreamPoolFull):
@@ -193,76 +172,21 @@ class ReverseProxy:
         await self._respond(scope, receive, send, resp)
 
     def _request_headers(self, scope: Scope, pool: UpstreamPool) -> tuple[list[tuple[bytes, bytes]], bool]:
-        out: list[tuple[bytes, bytes]] = []
-        host = xff = fwd = proto = fhost = None
-        named: list[bytes] | None = None
-        has_body = False
-        for name, value in scope["headers"]:
-            if name not in _SPECIAL:
-                out.append((name, value))
-            elif name == b"content-length":
-                has_body = True
-                out.append((name, value))
-            elif name == b"host":
-                host = value
-            elif name == b"x-forwarded-for":
-                xff = value if xff is None else xff + b", " + value
-            elif name == b"forwarded":
-                fwd = value if fwd is None else fwd + b", " + value
-            elif name == b"x-forwarded-proto":
-                proto = value
-            elif name == b"x-forwarded-host":
-                fhost = value
-            elif name == b"transfer-encoding":
-                has_body = True
-            elif name == b"connection":
-                named = [value] if named is None else [*named, value]
-        if named is not None:
-            extra = connection_tokens(named)
-            if extra:
-                out = [(n, v) for n, v in out if n not in extra]
         client = scope.get("client")
-        peer = client[0] if client else ""
-        trusted = bool(peer) and self._trusted.is_trusted(peer)
-        peer_b = peer.encode("latin-1")
-        scheme: str = scope.get("scheme", "http")
-        out.append((b"host", host if self._preserve_host and host is not None else pool.host_header))
-        if trusted and xff is not None:
-            out.append((b"x-forwarded-for", xff + b", " + peer_b))
-        elif peer:  # no socket peer (unix socket): no address to vouch for, send none
-            out.append((b"x-forwarded-for", peer_b))
-        out.append((b"x-forwarded-proto", proto if trusted and proto is not None else scheme.encode()))
-        forwarded_host = fhost if trusted and fhost is not None else host
-        if forwarded_host is not None:
-            out.append((b"x-forwarded-host", forwarded_host))
-        node = b'"[' + peer_b + b']"' if ":" in peer else peer_b or b"unknown"
-        ours = b"for=" + node + b";proto=" + scheme.encode()
-        if host is not None:
-            ours += b';host="' + host.replace(b"\\", b"").replace(b'"', b"") + b'"'
-        out.append((b"forwarded", fwd + b", " + ours if trusted and fwd is not None else ours))
-        client_ip = self._client_ip(scope, peer, trusted, xff)
-        if client_ip:
-            out.append((b"x-real-ip", client_ip.encode("latin-1")))
-        return out, has_body
-
-    def _client_ip(self, scope: Scope, peer: str, trusted: bool, xff: bytes | None) -> str:
         state = scope.get("state")
-        if state:
-            resolved = state.get(CLIENT_IP_KEY)
-            if resolved:
-                return str(resolved)
-        if trusted and xff is not None:
-            return self._trusted.resolve(peer, [xff.decode("latin-1")])
-        return peer
+        return upstream_headers(
+            scope["headers"], peer=client[0] if client else "", scheme=scope.get("scheme", "http"),
+            upstream_host=pool.host_header, preserve_host=self._preserve_host, trusted=self._trusted,
+            client_ip=str(state.get(CLIENT_IP_KEY) or "") if state else "",
+        )
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send, resp: UpstreamResponse) -> None:
         headers = strip_hop_by_hop(resp.headers)
         whole = resp.take_body()
         if whole is not None:
-            # All of it is here (the common small response): one start, one body, and the server
-            # writes both at once (BODY_FOLLOWS, http_cycle.py); no chunk loop, no watcher.
-            await send({"type": "http.response.start", "status": resp.status, "headers": headers,
-                        BODY_FOLLOWS: True})
+            # All of it is here (the common small response): one start, one body; no chunk loop,
+            # no watcher.
+            await send({"type": "http.response.start", "status": resp.status, "headers": headers})
             await send({"type": "http.response.body", "body": whole, "more_body": False})
             return
         gone = False
@@ -305,7 +229,7 @@ class ReverseProxy:
             resp.release()
 
     async def _fail(self, scope: Scope, send: Send, exc: UpstreamError) -> None:
-        status, text = _failure(exc)
+        status, text = upstream_failure(exc)
         logger.warning(
             "%s %s -> %d: upstream %s: %s",
             scope["method"],

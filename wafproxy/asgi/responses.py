@@ -40,7 +40,7 @@ def response_for(decision: Decision) -> CustomResponse:
     return _DEFAULTS.get(decision.action, BLOCKED)
 
 
-def _raw_headers(resp: CustomResponse) -> list[tuple[bytes, bytes]]:
+def raw_headers(resp: CustomResponse) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-type", resp.content_type.encode("latin-1")),
         (b"content-length", str(len(resp.body)).encode("ascii")),
@@ -53,6 +53,6 @@ def _raw_headers(resp: CustomResponse) -> list[tuple[bytes, bytes]]:
 
 async def send_response(send: Send, resp: CustomResponse, *, head_only: bool = False) -> int:
     """Send ``resp`` as a complete HTTP response; returns the status sent (for the request event)."""
-    await send({"type": "http.response.start", "status": resp.status_code, "headers": _raw_headers(resp)})
+    await send({"type": "http.response.start", "status": resp.status_code, "headers": raw_headers(resp)})
     await send({"type": "http.response.body", "body": b"" if head_only else resp.body})
     return resp.status_code

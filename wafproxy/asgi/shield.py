@@ -9,25 +9,24 @@ Two halves, because some limits can only be kept where the bytes arrive:
   body may be unread, a counter in ``rejections`` (bounded label set: the reasons below), an
   ``on_reject`` callback for metrics, and a log line (sampled: the 1st, 2nd, 4th, 8th ... of
   each reason, so a flood cannot flood the log).
-* ``server_limits()``: the uvicorn settings that bound connections, idle keep-alive and the head
-  size, with a protocol class (``ShieldHttpToolsProtocol``) adding what uvicorn lacks: a header
-  read timeout (slowloris: uvicorn has no timeout between accept and a complete head) and a cap
-  on concurrent connections per client IP. Pass them as ``uvicorn.Config(app, **server_limits())``.
+* the server half: ``wafproxy serve``'s own server (``wafproxy/server/connection.py``) keeps the
+  header read timeout (slowloris), connections per client and the head size. An ASGI user gets
+  what uvicorn itself offers through ``server_limits()`` (idle keep-alive, process-wide
+  concurrency, backlog) as ``uvicorn.Config(app, **server_limits())``; uvicorn has no header
+  timeout, and we no longer subclass its private protocol classes to add one (issue 11).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
-from wafproxy.asgi.app import BoundedHttpToolsProtocol
 from wafproxy.asgi.flood import FloodGuard, FloodRule, FloodSettings, header_signature
+from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -36,67 +35,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger("wafproxy.shield")
-
-REASONS: dict[str, tuple[int, bytes]] = {
-    "url_too_long": (414, b"URI too long\n"),
-    "too_many_headers": (431, b"Too many header fields\n"),
-    "headers_too_large": (431, b"Request header fields too large\n"),
-    "bad_content_length": (400, b"Bad Content-Length\n"),
-    "body_too_large": (413, b"Content too large\n"),
-    "body_timeout": (408, b"Request body timeout\n"),
-    "too_many_concurrent": (429, b"Too many concurrent requests\n"),
-    "client_table_full": (503, b"Busy\n"),
-    "flood_mitigation": (429, b"Too many requests\n"),
-}
-"""Every reason the shield refuses a request: its status and body (also the metric label set)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ShieldLimits:
-    """Safe defaults, each well above what real browsers and API clients send.
-
-    URL 8 KiB and headers 100 / 32 KiB follow nginx and Apache (8 KiB line, 100 fields); the
-    body limit 10 MiB is a proxy default, not an inspection limit (that is the ACL's); 30 s of
-    silence mid-body or mid-head is far beyond any live client (Apache mod_reqtimeout: 20 s).
-    """
-
-    max_url_bytes: int = 8 * 1024
-    max_header_count: int = 100
-    max_header_bytes: int = 32 * 1024
-    max_body_bytes: int = 10 * 1024 * 1024
-    body_timeout: float = 30.0
-    max_requests_per_client: int = 64
-    max_tracked_clients: int = 100_000
-    ipv6_prefix: int = 64
-    # Server level (server_limits / ShieldHttpToolsProtocol)
-    header_timeout: float = 30.0
-    keep_alive_timeout: float = 5.0
-    max_connections_per_client: int = 128
-    max_connections: int = 10_000
-
-    def __post_init__(self) -> None:
-        for name in self.__dataclass_fields__:
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name}: must be > 0, got {getattr(self, name)!r}")
-        if self.ipv6_prefix > 128:
-            raise ValueError(f"ipv6_prefix: must be <= 128, got {self.ipv6_prefix}")
-
-
-def client_key(host: str | None, ipv6_prefix: int = 64) -> str:
-    """The key one client is counted under: its IPv4 address, or its IPv6 network (/64 default),
-    so a host cannot dodge a per-client limit by rotating through the addresses of its prefix."""
-    if not host:
-        return "-"
-    if ":" not in host:
-        return host
-    try:
-        return str(ipaddress.IPv6Network((host.split("%", 1)[0], ipv6_prefix), strict=False))
-    except ValueError:
-        return host
-
-
-_BODY = "body"  # ``_check_head``: no refusal, but the request may carry a body
-
 
 class _Refused(Exception):  # noqa: N818 - a signal, not an error
     def __init__(self, reason: str) -> None:
@@ -134,7 +72,7 @@ class ShieldMiddleware:
             await self.app(scope, receive, send)
             return
         reason = self._check_head(scope)
-        if reason is not None and reason is not _BODY:
+        if reason is not None and reason is not BODY:
             await self._refuse(send, reason, scope)
             return
         key = client_key(self._client_ip(scope), self.limits.ipv6_prefix)
@@ -150,7 +88,7 @@ class ShieldMiddleware:
             return
         self._in_flight[key] = (count or 0) + 1
         try:
-            if reason is _BODY:
+            if reason is BODY:
                 await self._guarded(scope, receive, send)
             else:
                 # No Transfer-Encoding and no (or a zero) Content-Length: no body can arrive, so no
@@ -164,39 +102,9 @@ class ShieldMiddleware:
                 del self._in_flight[key]
 
     def _check_head(self, scope: Scope) -> str | None:
-        """A refusal reason, ``_BODY`` when the request may carry a body (its message stream must
-        be guarded), or None. One pass over the headers: this runs on every request."""
-        limits = self.limits
         raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
-        if len(raw_path) + 1 + len(scope.get("query_string", b"")) > limits.max_url_bytes:
-            return "url_too_long"
-        headers = scope.get("headers", ())
-        count = len(headers)
-        if count > limits.max_header_count:
-            return "too_many_headers"
-        size = 4 * count
-        lengths: set[bytes] | None = None
-        expects_body = False
-        for name, value in headers:
-            size += len(name) + len(value)
-            if len(name) == 14 and name.lower() == b"content-length":
-                if lengths is None:
-                    lengths = set()
-                stripped = value.strip()
-                lengths.add(stripped)
-                if stripped != b"0":
-                    expects_body = True
-            elif name == b"transfer-encoding":
-                expects_body = True
-        if size > limits.max_header_bytes:
-            return "headers_too_large"
-        if lengths:
-            # RFC 9110 8.6: one value, digits only; differing duplicates are a smuggling attempt.
-            if len(lengths) != 1 or not next(iter(lengths)).isdigit():
-                return "bad_content_length"
-            if int(next(iter(lengths))) > limits.max_body_bytes:
-                return "body_too_large"
-        return _BODY if expects_body else None
+        url_bytes = len(raw_path) + 1 + len(scope.get("query_string", b""))
+        return check_head(self.limits, url_bytes, scope.get("headers", ()))
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         limits = self.limits
@@ -273,104 +181,9 @@ class ShieldMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-class ShieldHttpToolsProtocol(BoundedHttpToolsProtocol):
-    """uvicorn's httptools protocol (with the app's head-size cap) plus a header read timeout
-    and a cap on concurrent connections per client. ``server_limits`` makes a subclass bound to
-    one ``ShieldLimits`` and one connection table (per process, shared by its connections)."""
-
-    shield_limits: ClassVar[ShieldLimits] = ShieldLimits()
-    shield_connections: ClassVar[dict[str, int]] = {}
-    shield_refusals: ClassVar[Counter[str]] = Counter()
-    _shield_key: str | None = None
-    _head_timer: asyncio.TimerHandle | None = None
-    _head_since: float | None = None  # loop.time() a head wait began; None when not waiting
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        limits, table = self.shield_limits, self.shield_connections
-        key = client_key(self.client[0] if self.client else None, limits.ipv6_prefix)
-        held = table.get(key, 0)
-        if held >= limits.max_connections_per_client or (
-            not held and len(table) >= limits.max_tracked_clients
-        ):
-            self._shield_refuse("too_many_connections", key)
-            transport.close()
-            return
-        table[key] = held + 1
-        self._shield_key = key
-        self._arm_head_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._head_since = None
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-        key, self._shield_key = self._shield_key, None
-        if key is not None:
-            left = self.shield_connections.get(key, 1) - 1
-            if left > 0:
-                self.shield_connections[key] = left
-            else:
-                self.shield_connections.pop(key, None)
-        super().connection_lost(exc)
-
-    def on_headers_complete(self) -> None:
-        self._disarm_head_timer()
-        super().on_headers_complete()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        # Waiting for the next head again, unless a pipelined request (head complete) started.
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
-            self._arm_head_timer()
-
-    def _arm_head_timer(self) -> None:
-        # One timer per connection, not one per request (call_later + cancel cost ~2 µs on every
-        # keep-alive request, issue 2): a head wait only stamps its start; the pending timer, when
-        # it fires early for an older wait, re-arms for what is left of this one.
-        self._head_since = self.loop.time()
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.shield_limits.header_timeout, self._head_check)
-
-    def _disarm_head_timer(self) -> None:
-        self._head_since = None
-
-    def _head_check(self) -> None:
-        self._head_timer = None
-        since = self._head_since
-        if since is None:
-            return  # not waiting for a head: the next wait arms a new timer
-        left = since + self.shield_limits.header_timeout - self.loop.time()
-        if left > 0:
-            self._head_timer = self.loop.call_later(left, self._head_check)
-            return
-        self._head_timed_out()
-
-    def _head_timed_out(self) -> None:
-        self._head_since = None
-        if self.transport.is_closing():
-            return
-        self._shield_refuse("header_timeout", self._shield_key or "-")
-        status, body = 408, b"Request header timeout\n"
-        self.transport.write(
-            b"HTTP/1.1 %d Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (status, len(body), body)
-        )
-        self.transport.close()
-
-    def _shield_refuse(self, reason: str, key: str) -> None:
-        self.shield_refusals[reason] += 1
-        count = self.shield_refusals[reason]
-        if count & (count - 1) == 0:
-            logger.warning("shield closed a connection: %s from %s (%d so far)", reason, key, count)
-
-
 def server_limits(limits: ShieldLimits | None = None) -> dict[str, Any]:
     """``uvicorn.Config`` keyword arguments enforcing the server half of ``limits``.
 
-    * ``http``: a ``ShieldHttpToolsProtocol`` subclass bound to ``limits`` (header read timeout
-      -> 408 and close; connections per client beyond the cap are closed at accept; request
-      head capped by ``BoundedHttpToolsProtocol``); its ``shield_refusals`` counts both.
     * ``timeout_keep_alive``: idle keep-alive connections closed after this many seconds.
     * ``limit_concurrency``: beyond this many connections or in-flight requests uvicorn answers
       503 instead of queueing (the process-wide bound behind the per-client ones).
@@ -378,13 +191,7 @@ def server_limits(limits: ShieldLimits | None = None) -> dict[str, Any]:
     * ``backlog``: the accept queue; SYN floods are the kernel's (syncookies), not ours.
     """
     limits = limits or ShieldLimits()
-    protocol = type(
-        "ShieldHttpToolsProtocol",
-        (ShieldHttpToolsProtocol,),
-        {"shield_limits": limits, "shield_connections": {}, "shield_refusals": Counter()},
-    )
     return {
-        "http": protocol,
         "timeout_keep_alive": max(1, int(limits.keep_alive_timeout)),
         "limit_concurrency": limits.max_connections,
         "h11_max_incomplete_event_size": limits.max_header_bytes,
@@ -392,5 +199,5 @@ def server_limits(limits: ShieldLimits | None = None) -> dict[str, Any]:
     }
 
 
-__all__ = ["REASONS", "FloodGuard", "FloodRule", "FloodSettings", "ShieldHttpToolsProtocol", "ShieldLimits",
-           "ShieldMiddleware", "client_key", "header_signature", "server_limits"]
+__all__ = ["BODY", "REASONS", "FloodGuard", "FloodRule", "FloodSettings", "ShieldLimits", "ShieldMiddleware",
+           "check_head", "client_key", "header_signature", "server_limits"]

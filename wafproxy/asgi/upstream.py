@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable, Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from wafproxy.asgi.upstream_config import PoolStats, UpstreamConfig, ssl_context
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 Body = bytes | AsyncIterable[bytes]
+_P = TypeVar("_P", bound=asyncio.Protocol)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _FRAMING = frozenset({b"host", b"content-length", b"transfer-encoding"})
@@ -240,26 +242,45 @@ class UpstreamPool:
         """Open a connection in a slot already counted in ``_count``; free the slot on failure."""
         url = self.config.url
         try:
+            return await self._connect(
+                loop, lambda: UpstreamConnection(loop, url, self.config.read_timeout), deadline
+            )
+        except BaseException:
+            self._release_slot()
+            raise
+
+    async def _connect(
+        self, loop: asyncio.AbstractEventLoop, factory: Callable[[], _P], deadline: float | None
+    ) -> _P:
+        url = self.config.url
+        try:
             async with asyncio.timeout(self._connect_budget(loop, deadline)):
-                _, conn = await loop.create_connection(
-                    lambda: UpstreamConnection(loop, url, self.config.read_timeout),
+                _, protocol = await loop.create_connection(
+                    factory,
                     self._host,
                     self._port,
                     ssl=self._ssl,
                     server_hostname=self._host if self._ssl is not None else None,
                 )
-        except BaseException as exc:
-            self._release_slot()
-            if isinstance(exc, TimeoutError):
-                raise UpstreamTimeout("connect timeout", url, phase="connect") from None
-            if isinstance(exc, ssl.SSLCertVerificationError):
-                raise UpstreamTLSError(f"certificate verify failed: {exc.verify_message}", url) from None
-            if isinstance(exc, ssl.SSLError):
-                raise UpstreamTLSError(f"TLS handshake failed: {exc.reason or exc}", url) from None
-            if isinstance(exc, OSError):
-                raise UpstreamConnectError(f"connect failed: {exc.strerror or exc}", url) from None
-            raise
-        return conn
+        except TimeoutError:
+            raise UpstreamTimeout("connect timeout", url, phase="connect") from None
+        except ssl.SSLCertVerificationError as exc:
+            raise UpstreamTLSError(f"certificate verify failed: {exc.verify_message}", url) from None
+        except ssl.SSLError as exc:
+            raise UpstreamTLSError(f"TLS handshake failed: {exc.reason or exc}", url) from None
+        except OSError as exc:
+            raise UpstreamConnectError(f"connect failed: {exc.strerror or exc}", url) from None
+        return protocol
+
+    async def open_tunnel(
+        self, target: bytes, headers: Sequence[tuple[bytes, bytes]], factory: Callable[[], _P]
+    ) -> _P:
+        """A dedicated connection (never pooled, not counted) with a ``GET`` head written on it:
+        an Upgrade (websocket) exchange, whose bytes the caller then relays both ways."""
+        head, _ = self._serialize("GET", target, headers, b"")
+        protocol = await self._connect(asyncio.get_running_loop(), factory, None)
+        protocol.transport.write(head)  # type: ignore[attr-defined]
+        return protocol
 
     def _release(self, conn: UpstreamConnection, reusable: bool) -> None:
         conn.in_use = False

@@ -63,14 +63,23 @@ class RouteTable:
             else None
         )
 
+    async def aclose(self) -> None:
+        """Close every pool's idle connections; in-flight requests finish or fail."""
+        for pool in self.pools:
+            await pool.aclose()
+
     def match(self, scope: Mapping[str, Any]) -> UpstreamPool | None:
         """The pool for an ASGI HTTP scope, or None when no route serves it (answer 404)."""
-        host = ""
+        host = b""
         for name, value in scope["headers"]:
             if name == b"host":
-                host = host_of(value)
+                host = value
                 break
-        path: str = scope["path"]
+        return self.route(host, scope["path"])
+
+    def route(self, host_header: bytes, path: str) -> UpstreamPool | None:
+        """The pool for a Host header value (b"" when absent) and a decoded path, or None."""
+        host = host_of(host_header) if host_header else ""
         for route_host, prefix, pool in self._routes:
             if route_host is not None and route_host != host:
                 continue

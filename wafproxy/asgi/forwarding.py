@@ -1,0 +1,100 @@
+"""The request headers a reverse proxy sends upstream (RFC 9110 §7.6, RFC 7239), shared by the ASGI
+``ReverseProxy`` and the proxy server.
+
+- hop-by-hop headers are removed, including every header named in ``Connection``;
+- ``X-Forwarded-For``: the peer appended to the incoming chain when the peer is a trusted proxy,
+  else a fresh chain with the peer (an untrusted client must not seed the chain); ``Forwarded``
+  likewise; ``X-Forwarded-Proto``/``-Host`` kept from a trusted peer, set from what we saw otherwise;
+  ``X-Real-IP`` is the resolved client IP (the WAF's, when it resolved one, else ``client_ip.py``);
+- ``Host``: the client's (``preserve_host``) or the upstream's;
+- ``Expect`` is dropped: the server already answered ``100-continue`` to the client, and the
+  upstream's interim response would be a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wafproxy.asgi.client_ip import TrustedProxies
+from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens
+
+Headers = list[tuple[bytes, bytes]]
+
+# Request headers we never copy as-is: hop-by-hop ones, and those we (re)write ourselves.
+_REWRITTEN = frozenset(
+    {
+        b"host",
+        b"x-forwarded-for",
+        b"forwarded",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-real-ip",
+        b"expect",
+    }
+)
+_SPECIAL = HOP_BY_HOP | _REWRITTEN | {b"content-length"}
+
+
+def upstream_headers(
+    headers: Iterable[tuple[bytes, bytes]],
+    *,
+    peer: str,
+    scheme: str,
+    upstream_host: bytes,
+    preserve_host: bool,
+    trusted: TrustedProxies,
+    client_ip: str = "",
+) -> tuple[Headers, bool]:
+    """(the headers to send upstream, whether the request has a body). ``headers``: lower-case
+    names; ``client_ip``: the address the WAF resolved (empty: resolve it here)."""
+    out: Headers = []
+    host = xff = fwd = proto = fhost = None
+    named: list[bytes] | None = None
+    has_body = False
+    for name, value in headers:
+        if name not in _SPECIAL:
+            out.append((name, value))
+        elif name == b"content-length":
+            has_body = True
+            out.append((name, value))
+        elif name == b"host":
+            host = value
+        elif name == b"x-forwarded-for":
+            xff = value if xff is None else xff + b", " + value
+        elif name == b"forwarded":
+            fwd = value if fwd is None else fwd + b", " + value
+        elif name == b"x-forwarded-proto":
+            proto = value
+        elif name == b"x-forwarded-host":
+            fhost = value
+        elif name == b"transfer-encoding":
+            has_body = True
+        elif name == b"connection":
+            named = [value] if named is None else [*named, value]
+    if named is not None:
+        extra = connection_tokens(named)
+        if extra:
+            out = [(n, v) for n, v in out if n not in extra]
+    trusted_peer = bool(peer) and trusted.is_trusted(peer)
+    peer_b = peer.encode("latin-1")
+    out.append((b"host", host if preserve_host and host is not None else upstream_host))
+    if trusted_peer and xff is not None:
+        out.append((b"x-forwarded-for", xff + b", " + peer_b))
+    elif peer:  # no socket peer (unix socket): no address to vouch for, send none
+        out.append((b"x-forwarded-for", peer_b))
+    out.append((b"x-forwarded-proto", proto if trusted_peer and proto is not None else scheme.encode()))
+    forwarded_host = fhost if trusted_peer and fhost is not None else host
+    if forwarded_host is not None:
+        out.append((b"x-forwarded-host", forwarded_host))
+    node = b'"[' + peer_b + b']"' if ":" in peer else peer_b or b"unknown"
+    ours = b"for=" + node + b";proto=" + scheme.encode()
+    if host is not None:
+        ours += b';host="' + host.replace(b"\\", b"").replace(b'"', b"") + b'"'
+    out.append((b"forwarded", fwd + b", " + ours if trusted_peer and fwd is not None else ours))
+    if not client_ip:
+        client_ip = peer
+        if trusted_peer and xff is not None:
+            client_ip = trusted.resolve(peer, [xff.decode("latin-1")])
+    if client_ip:
+        out.append((b"x-real-ip", client_ip.encode("latin-1")))
+    return out, has_body

@@ -1,0 +1,254 @@
+"""The WAF's per-request work, shared by the ASGI ``WafMiddleware`` and the reverse-proxy server.
+
+Both adapters turn what they received into a ``WafRequest`` the same way (header names lower-cased,
+values and the raw path decoded as latin-1, the declared size of a body cut at the inspection
+limit), drive ``evaluate_steps`` against the same rate store, answer a refused request the same way
+(custom response, 403, 429 + Retry-After) and emit one ``RequestEvent`` per request. Keeping that
+here, once, is what makes "the middleware and the proxy make the same decisions" true by
+construction rather than by a test that compares them.
+
+``Inspector`` holds the compiled ACL (swapped atomically on reload: an in-flight request keeps the
+one it started with, because every caller reads ``acl`` once and passes it along), the rate store
+and the event sink. It does no I/O of its own except awaiting an asynchronous rate store (Redis).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from wafproxy.aclfiles import load_web_acl
+from wafproxy.asgi.client_ip import TrustedProxies
+from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for
+from wafproxy.engine import evaluate_steps
+from wafproxy.engine.compiler import CompiledWebACL
+from wafproxy.engine.decision import Action, CustomResponse, Decision, RuleType
+from wafproxy.engine.request import WafRequest
+from wafproxy.events import RequestEvent
+from wafproxy.ports import AsyncRateStore, EventSink, RateStore
+
+logger = logging.getLogger("wafproxy.middleware")
+
+FAIL_OPEN_RULE_ID = "wafproxy_FailOpen"
+ENGINE_ERROR_RULE_ID = "wafproxy_EngineError"
+
+_ids = itertools.count(1)
+_ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}-"
+
+RawHeaders = Iterable[tuple[bytes, bytes]]
+
+
+def compile_acl(acl: str | Path | CompiledWebACL) -> CompiledWebACL:
+    """A compiled ACL from a path (loaded) or an already compiled one."""
+    if isinstance(acl, str | Path):
+        return load_web_acl(Path(acl))
+    if not isinstance(acl, CompiledWebACL):
+        raise TypeError(f"acl must be a path or a CompiledWebACL, got {type(acl).__name__}")
+    return acl
+
+
+def rate_rule_ids(acl: CompiledWebACL) -> set[str]:
+    """The ``RateCheck.rule_id`` of every rate-based rule in ``acl`` (groups included): what a
+    rate store keeps on reload (``forget_rules``)."""
+    out: set[str] = set()
+    stack = list(acl.rules)
+    while stack:
+        rule = stack.pop()
+        if rule.rate is not None:
+            out.add(rule.rate_id)
+        if rule.group is not None:
+            stack.extend(rule.group.rules)
+    return out
+
+
+def allowed(decision: Decision) -> bool:
+    """Whether the request goes on to the application / upstream."""
+    return decision.action in (Action.ALLOW, Action.COUNT)
+
+
+class Inspector:
+    """One ACL, one rate store, one event sink: build requests, decide, answer refusals, emit."""
+
+    def __init__(
+        self,
+        *,
+        acl: str | Path | CompiledWebACL,
+        trusted_proxies: Sequence[str] | TrustedProxies = (),
+        event_sink: EventSink | None = None,
+        rate_store: RateStore | AsyncRateStore | None = None,
+        fail_mode: Literal["open", "closed"] = "closed",
+        source: str = "MIDDLEWARE",
+        clock: Callable[[], float] = time.time,
+        on_fail_open: Callable[[str], None] | None = None,
+    ) -> None:
+        if fail_mode not in ("open", "closed"):
+            raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
+        self.acl = compile_acl(acl)
+        self.trusted = (trusted_proxies if isinstance(trusted_proxies, TrustedProxies)
+                        else TrustedProxies(list(trusted_proxies)))
+        self.any_trusted = bool(self.trusted)  # no trusted proxy: the peer is the client, skip XFF
+        self.sink = event_sink
+        self.rate_store = rate_store
+        # ``decide`` (RateVerdict: refusal + Retry-After) when the store has it, else bare ``hit``.
+        self._store_decides = rate_store is not None and hasattr(rate_store, "decide")
+        self.fail_open = fail_mode == "open"
+        self.source = source
+        self.clock = clock
+        # Counted, never silent (STYLE principle 5); the metrics module reads them through events.
+        self.engine_errors = 0
+        self.fail_opens = 0
+        self.on_fail_open = on_fail_open  # e.g. WafMetrics.fail_open
+        self._last_error_log = float("-inf")
+        self._warned_no_store = False
+
+    def swap_acl(self, compiled: CompiledWebACL) -> None:
+        """Install a newly compiled ACL; in-flight requests finish on the one they started with.
+
+        The rate store forgets the rules the new ACL dropped (kept rules keep counting)."""
+        self.acl = compile_acl(compiled)
+        forget = getattr(self.rate_store, "forget_rules", None)
+        if forget is not None:
+            forget(rate_rule_ids(self.acl))
+
+    def client_ip(self, peer: str, headers: RawHeaders) -> str:
+        """The socket peer, or the right-most untrusted X-Forwarded-For hop of a trusted peer."""
+        if not self.any_trusted:
+            return peer
+        values = [value.decode("latin-1") for name, value in headers if name == b"x-forwarded-for"]
+        return self.trusted.resolve(peer, values)
+
+    def build(
+        self,
+        *,
+        client_ip: str,
+        peer: str,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: RawHeaders,
+        body: bytes,
+        seen: int,
+        more: bool,
+        http_version: str,
+        scheme: str,
+    ) -> WafRequest:
+        """The engine's view of a request. ``headers``: lower-case names; ``body``: at most the
+        inspection limit, ``seen`` bytes of it read, ``more`` when the client sent more."""
+        text_headers = tuple([(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers])
+        body_size = seen
+        if more:
+            # Cut at the limit: the declared size tells OversizeHandling how much was not seen.
+            for k, v in text_headers:
+                if k == "content-length" and v.isdigit():
+                    body_size = max(seen, int(v))
+                    break
+        return WafRequest(
+            client_ip=client_ip,
+            method=method,
+            uri_path=path,
+            query_string=query.decode("latin-1"),
+            headers=text_headers,
+            body=body,
+            body_size=body_size,
+            http_version=http_version,
+            scheme=scheme,
+            request_id=f"{_ID_PREFIX}{next(_ids):x}",
+            peer_ip=peer,
+        )
+
+    async def decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
+        """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
+        t0 = time.perf_counter()
+        retry_after = 0
+        try:
+            steps = evaluate_steps(acl, request)
+            store = self.rate_store
+            now = self.clock()
+            try:
+                check = next(steps)
+                while True:
+                    limited = False
+                    if store is not None and self._store_decides:
+                        verdict = store.decide(check, now)  # type: ignore[union-attr]
+                        if inspect.isawaitable(verdict):
+                            verdict = await verdict
+                        limited = verdict.refused
+                        if limited and verdict.retry_after_seconds > retry_after:
+                            retry_after = verdict.retry_after_seconds
+                    elif store is not None:
+                        answer = store.hit(check, now)
+                        limited = bool(await answer if inspect.isawaitable(answer) else answer)
+                    elif not self._warned_no_store:
+                        self._warned_no_store = True
+                        logger.warning("rate-based rule %s evaluated without a rate_store: it never "
+                                       "limits (pass rate_store=MemoryRateStore() to WafMiddleware)",
+                                       check.rule_id)
+                    check = steps.send(limited)
+            except StopIteration as done:
+                decision: Decision = done.value
+        except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
+            decision = self._failed(acl, exc)
+        return decision, time.perf_counter() - t0, retry_after
+
+    def _failed(self, acl: CompiledWebACL, exc: Exception) -> Decision:
+        self.engine_errors += 1
+        # Type and ACL only: the request may carry secrets, and attackers choose its content.
+        # At most one line a minute: a failing store must not turn into a log flood.
+        mono = time.monotonic()
+        if mono - self._last_error_log >= 60.0:
+            self._last_error_log = mono
+            logger.error(
+                "engine error on web ACL %r: %s; failing %s (%d errors so far)",
+                acl.name,
+                type(exc).__name__,
+                "open" if self.fail_open else "closed",
+                self.engine_errors,
+            )
+        if self.fail_open:
+            self.fail_opens += 1
+            if self.on_fail_open is not None:
+                self.on_fail_open(type(exc).__name__)
+            return Decision(Action.ALLOW, terminating_rule_id=FAIL_OPEN_RULE_ID)
+        return Decision(Action.BLOCK, terminating_rule_id=ENGINE_ERROR_RULE_ID)
+
+    @staticmethod
+    def refusal(decision: Decision, retry_after: int) -> CustomResponse:
+        """The answer to a request the decision does not let through."""
+        if decision.terminating_rule_id == ENGINE_ERROR_RULE_ID:
+            return ENGINE_ERROR
+        if (retry_after and decision.custom_response is None
+                and decision.terminating_rule_type is RuleType.RATE_BASED):
+            return rate_limited(retry_after)  # issue 5: a rate refusal is a 429 with Retry-After
+        return response_for(decision)
+
+    def emit(
+        self,
+        started: float,
+        acl: CompiledWebACL,
+        request: WafRequest,
+        decision: Decision,
+        status: int,
+        eval_seconds: float,
+        total: float | None,
+    ) -> None:
+        """One ``RequestEvent`` to the sink (metrics, WAF log, sampler); no-op without a sink."""
+        if self.sink is None:
+            return
+        self.sink.emit(
+            RequestEvent(
+                timestamp=started,
+                web_acl=acl.name,
+                request=request,
+                decision=decision,
+                response_status=status,
+                evaluation_seconds=eval_seconds,
+                upstream_seconds=total,
+                source=self.source,
+            )
+        )

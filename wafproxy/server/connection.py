@@ -1,0 +1,362 @@
+"""One client connection: an asyncio Protocol feeding httptools, answering requests in order.
+
+Bytes arrive in ``data_received`` and go to llhttp (httptools) after the request line's raw UTF-8
+bytes are masked (``framing.mask_line``). Each complete head becomes an ``Exchange``, checked for
+framing ambiguity (``framing.framing_error``) and queued; the handler answers the queue's head
+while later (pipelined) requests wait their turn, each inspected on its own. Any parse error
+queues a 400 behind what is in flight and stops reading: nothing after a malformed byte is ever
+parsed, let alone forwarded.
+
+Limits kept here, where the bytes arrive: the head size (64 KiB, 400) and header count (256, 400),
+the Shield's header timeout (slowloris: 408 and close) and the keep-alive idle timeout (both on
+one ``timeouts.ConnectionTimer``), connections per client and per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Any
+
+import httptools
+
+from wafproxy.asgi.limits import client_key
+from wafproxy.server.context import MAX_HEAD_BYTES, MAX_HEADERS, MAX_PIPELINED, ServerContext
+from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
+from wafproxy.server.framing import framing_error, mask_line, target_of
+from wafproxy.server.timeouts import ConnectionTimer
+from wafproxy.server.writer import text_response
+
+logger = logging.getLogger("wafproxy.server")
+
+
+class _Stop(Exception):  # noqa: N818 - raised in a parser callback to end the parse
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+
+
+class HttpConnection(asyncio.Protocol):
+    """A client connection. Created by the event loop's server, one per accepted socket."""
+
+    def __init__(self, ctx: ServerContext, loop: asyncio.AbstractEventLoop) -> None:
+        self.ctx = ctx
+        self.loop = loop
+        self.transport: Any = None
+        self.peer = ""
+        self.scheme = "https" if ctx.tls else "http"
+        self.closed = False
+        self._key: str | None = None
+        self._parser = httptools.HttpRequestParser(self)
+        self._queue: deque[Exchange] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._parsing: Exchange | None = None
+        self._url = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._head_bytes = 0
+        self._in_head = False
+        self._idle = True  # between messages: the next byte starts a request line
+        self._line: bytes | None = None  # the original (unmasked) request line, when masked
+        self._line_ended = True
+        self._broken = False  # a parse error happened: read nothing more
+        self._buffered = 0
+        self._reading = True
+        self._write_paused = False
+        self._drain: asyncio.Future[None] | None = None
+        self._timer = ConnectionTimer(loop, ctx.limits, on_head_timeout=self._head_timed_out,
+                                      on_idle=self.close)
+        self.tunnel: Any = None  # a websocket relay, once the upstream accepted the upgrade
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = str(peer[0]) if isinstance(peer, tuple) else ""
+        ctx = self.ctx
+        limits = ctx.limits
+        key = client_key(self.peer or None, limits.ipv6_prefix)
+        held = ctx.per_client.get(key, 0)
+        if held >= limits.max_connections_per_client or (
+            not held and len(ctx.per_client) >= limits.max_tracked_clients
+        ):
+            ctx.refuse("too_many_connections", key)
+            self.closed = True
+            transport.close()
+            return
+        if len(ctx.connections) >= limits.max_connections:
+            ctx.refuse("busy", key)
+            self.closed = True
+            transport.write(text_response(503, b"Busy\n", close=True))  # type: ignore[attr-defined]
+            transport.close()
+            return
+        ctx.per_client[key] = held + 1
+        self._key = key
+        ctx.connections.add(self)
+        if ctx.connection_gauge is not None:
+            ctx.connection_gauge.inc()
+        self._timer.waiting_for_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        ctx = self.ctx
+        key, self._key = self._key, None
+        if key is None:
+            return  # refused at accept: never counted
+        left = ctx.per_client.get(key, 1) - 1
+        if left > 0:
+            ctx.per_client[key] = left
+        else:
+            ctx.per_client.pop(key, None)
+        ctx.connections.discard(self)
+        if not ctx.connections and ctx.drained is not None:
+            ctx.drained.set()
+        if ctx.connection_gauge is not None:
+            ctx.connection_gauge.dec()
+        self._timer.cancel()
+        for exchange in self._queue:
+            exchange.abandon()
+        drain, self._drain = self._drain, None
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+        if self.tunnel is not None:
+            self.tunnel.client_closed()
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+        if self.tunnel is not None:
+            self.tunnel.client_paused(True)
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        if self.tunnel is not None:
+            self.tunnel.client_paused(False)
+        drain, self._drain = self._drain, None
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        if self.tunnel is not None:
+            self.tunnel.from_client(data)
+            return
+        if self._broken:
+            return
+        if not data.isascii():
+            data = self._mask(data)
+        in_head = self._in_head or self._idle
+        head_before = self._head_bytes
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade as exc:
+            self._upgraded(data[int(exc.args[0]):])
+            return
+        except httptools.HttpParserCallbackError as exc:
+            stop = exc.__context__
+            if isinstance(stop, _Stop):
+                self.fail(stop.status, stop.reason)
+                return
+            raise
+        except httptools.HttpParserError as exc:
+            logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
+            self.fail(400, "Invalid HTTP request")
+            return
+        # A head still incomplete after this chunk: count its bytes not yet seen by a callback
+        # (a 1 MB header value arrives in many chunks before ``on_header`` fires once).
+        if in_head and self._in_head and self._head_bytes == head_before:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._head_too_large()
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too (no half-open request/response)
+
+    # -- httptools callbacks ------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._idle = False
+        self._in_head = True
+        self._timer.head_begins()
+        self._url = b""
+        self._headers = []
+        self._head_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        self._count(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        if not self._in_head:
+            return  # a trailer field: counted against the head limit, never forwarded
+        if len(self._headers) >= MAX_HEADERS:
+            logger.warning("Request with over %d header fields refused (400).", MAX_HEADERS)
+            raise _Stop(400, "Too many header fields")
+        self._headers.append((name.lower(), value))
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._timer.head_complete()
+        parser = self._parser
+        version = parser.get_http_version()
+        headers = self._headers
+        error = framing_error(version, headers)
+        if error is not None:
+            logger.warning("Invalid HTTP request received (%s) from %s.", error[1], self.peer)
+            raise _Stop(*error)
+        target = self._url
+        line, self._line = self._line, None
+        if line is not None:
+            target = target_of(line) or target
+        keep_alive = parser.should_keep_alive() and not self.ctx.draining
+        exchange = Exchange(self, parser.get_method().decode("ascii"), target, headers, version, keep_alive)
+        for name, value in headers:
+            if name == b"expect" and value.lower() == b"100-continue":
+                exchange.expect_continue = True
+        self._parsing = exchange
+        self._enqueue(exchange)
+
+    def on_body(self, body: bytes) -> None:
+        if self._parsing is not None:
+            self._parsing.feed(body)
+
+    def on_message_complete(self) -> None:
+        self._idle = True
+        exchange, self._parsing = self._parsing, None
+        if exchange is not None:
+            exchange.finish()
+
+    # -- parsing helpers ----------------------------------------------------------------------
+
+    def _count(self, n: int) -> None:
+        self._head_bytes += n
+        if self._head_bytes > MAX_HEAD_BYTES and self._in_head:
+            logger.warning("Request head over %d bytes refused (400).", MAX_HEAD_BYTES)
+            raise _Stop(400, "Request header fields too large")
+
+    def _head_too_large(self) -> None:
+        logger.warning("Request head over %d bytes refused (400).", MAX_HEAD_BYTES)
+        self.fail(400, "Request header fields too large")
+
+    def _mask(self, data: bytes) -> bytes:
+        """Mask raw UTF-8 in a request line we know the start of (``framing`` explains why)."""
+        if self._idle:
+            masked, line, self._line_ended = mask_line(data)
+            if masked is not data:
+                self._line = line
+            return masked
+        if self._line is not None and not self._line_ended:
+            masked, line, self._line_ended = mask_line(data)
+            self._line += line
+            return masked
+        return data
+
+    def _upgraded(self, rest: bytes) -> None:
+        """An Upgrade (websocket) or CONNECT request: llhttp stops parsing after its head. The
+        handler decides; the bytes that followed wait on the exchange until then."""
+        self._broken = True  # no more HTTP parsing on this connection, whatever happens
+        exchange = self._queue[-1] if self._queue else None
+        if exchange is None or exchange.upgrade is not None:
+            self.fail(400, "Invalid upgrade")
+            return
+        exchange.upgrade = rest
+        exchange.keep_alive = False
+        self.pause()
+
+    # -- the queue of requests ----------------------------------------------------------------
+
+    def _enqueue(self, exchange: Exchange) -> None:
+        self._queue.append(exchange)
+        if len(self._queue) == 1:
+            self._task = self.loop.create_task(self.ctx.handler.handle(exchange))
+        elif len(self._queue) > MAX_PIPELINED:
+            self.pause()
+
+    def fail(self, status: int, reason: str) -> None:
+        """Answer ``status`` after what is in flight, then close; parse nothing more."""
+        self._broken = True
+        self.pause()
+        if status == 400:
+            self.ctx.refuse("bad_request", self.peer)
+        parsing, self._parsing = self._parsing, None
+        if parsing is not None:
+            # Its head was fine and its handler may have started: it answers 400 on its next
+            # read; what it buffered is never forwarded (the WAF reads before forwarding).
+            parsing.malformed = True
+            parsing.keep_alive = False
+            parsing.abandon()
+            return
+        exchange = Exchange(self, "GET", b"/", [], "1.1", False, error=(status, reason))
+        self._enqueue(exchange)
+
+    def finished(self, exchange: Exchange, keep_alive: bool) -> None:
+        """The handler is done with ``exchange``: close, or answer the next queued request."""
+        if self._queue and self._queue[0] is exchange:
+            self._queue.popleft()
+        self._task = None
+        if not keep_alive or self.closed:
+            self.close()
+            return
+        if self._queue:
+            self._task = self.loop.create_task(self.ctx.handler.handle(self._queue[0]))
+            if len(self._queue) <= MAX_PIPELINED and not self._broken:
+                self.resume()
+            return
+        if self.ctx.draining:
+            self.close()
+            return
+        self._timer.answered()
+
+    # -- flow control and writing -------------------------------------------------------------
+
+    def buffer(self, n: int) -> None:
+        self._buffered += n
+        if self._buffered > HIGH_WATER:
+            self.pause()
+
+    def unbuffer(self, n: int) -> None:
+        self._buffered -= n
+        if self._buffered < LOW_WATER and len(self._queue) <= MAX_PIPELINED and not self._broken:
+            self.resume()
+
+    def pause(self) -> None:
+        if self._reading and not self.closed:
+            self._reading = False
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        if not self._reading and not self.closed:
+            self._reading = True
+            self.transport.resume_reading()
+
+    def write(self, data: bytes) -> None:
+        if not self.closed:
+            self.transport.write(data)
+
+    async def drain(self) -> None:
+        """Wait while the client's socket buffer is full (back-pressure on streamed responses)."""
+        if self._write_paused and not self.closed:
+            if self._drain is None:
+                self._drain = self.loop.create_future()
+            await self._drain
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.transport.close()
+
+    @property
+    def idle(self) -> bool:
+        """No request in flight (graceful drain closes these at once)."""
+        return not self._queue and self._task is None
+
+    # -- timeouts ----------------------------------------------------------------------------
+
+    def _head_timed_out(self) -> None:
+        if self.closed:
+            return
+        if self._queue:  # an answer is in flight; the head wait restarts when it is out
+            return
+        self.ctx.refuse("header_timeout", self._key or "-")
+        self.write(text_response(408, b"Request header timeout\n", close=True))
+        self.close()

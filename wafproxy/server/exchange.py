@@ -1,0 +1,139 @@
+"""One request on a connection, from its parsed head to its last body byte.
+
+The connection's parser pushes body chunks in (``feed``/``finish``); the handler pulls them out
+(``read``) at its own pace. Memory stays bounded: when the bytes received but not yet read on a
+connection pass ``HIGH_WATER`` the connection stops reading its socket, and resumes below
+``LOW_WATER`` (TCP then pushes back on the client). Waiting for the body is bounded by the Shield's
+body timeout (408), its size by the body limit (413), both raised as exceptions the handler maps
+to answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wafproxy.server.connection import HttpConnection
+
+HIGH_WATER = 256 * 1024
+LOW_WATER = 64 * 1024
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class ClientGone(Exception):  # noqa: N818 - an event, not an error
+    """The client closed the connection before the exchange ended."""
+
+
+class BodyTimeout(Exception):  # noqa: N818
+    """The client stopped sending its body for longer than the body timeout."""
+
+
+class BodyTooLarge(Exception):  # noqa: N818
+    """The client sent more body bytes than the body limit."""
+
+
+class MalformedBody(Exception):  # noqa: N818
+    """The body's framing broke mid-way (a bad chunk size): answer 400, forward nothing more."""
+
+
+class Exchange:
+    """A parsed request head plus its streaming body. ``headers``: lower-case names, in order."""
+
+    __slots__ = ("conn", "method", "target", "path", "query", "headers", "version", "keep_alive",
+                 "expect_continue", "upgrade", "error", "malformed", "received", "read_bytes", "body_done",
+                 "started", "_chunks", "_waiter", "_timer")
+
+    def __init__(self, conn: HttpConnection, method: str, target: bytes, headers: list[tuple[bytes, bytes]],
+                 version: str, keep_alive: bool, *, error: tuple[int, str] | None = None) -> None:
+        self.conn = conn
+        self.method = method
+        self.target = target
+        path, _, query = target.partition(b"?")
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.version = version
+        self.keep_alive = keep_alive
+        self.expect_continue = False
+        self.upgrade: bytes | None = None  # bytes after the head of an Upgrade/CONNECT request
+        self.error = error  # (status, reason): answer this and close; nothing else happens
+        self.malformed = False  # its body's framing broke: reads raise ``MalformedBody``
+        self.received = 0  # body bytes received from the client so far
+        self.read_bytes = 0  # body bytes handed to the handler so far
+        self.body_done = False
+        self.started = False  # the response head is out: a failure can only close the connection
+        self._chunks: deque[bytes] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    # -- producer side (the connection) ------------------------------------------------------
+
+    def feed(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self.received += len(chunk)
+        self.conn.buffer(len(chunk))
+        self._wake()
+
+    def finish(self) -> None:
+        self.body_done = True
+        self._wake()
+
+    def abandon(self) -> None:
+        """The connection is gone: wake a reader so it can fail."""
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # -- consumer side (the handler) ---------------------------------------------------------
+
+    @property
+    def complete(self) -> bool:
+        """All of the body was received and handed out."""
+        return self.body_done and not self._chunks
+
+    async def read(self, stall: float, limit: int) -> bytes:
+        """The next body chunk, b"" at the end. Raises ``ClientGone``, ``BodyTimeout`` (no byte
+        for ``stall`` seconds) or ``BodyTooLarge`` (more than ``limit`` bytes in all)."""
+        while not self._chunks:
+            if self.malformed:
+                raise MalformedBody
+            if self.body_done:
+                return b""
+            if self.conn.closed:
+                raise ClientGone
+            if self.expect_continue:
+                self.expect_continue = False
+                self.conn.write(CONTINUE)  # RFC 9110 §10.1.1: we want the body
+            loop = self.conn.loop
+            waiter = self._waiter = loop.create_future()
+            self._timer = loop.call_later(stall, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                self._timer.cancel()
+                self._timer = None
+        chunk = self._chunks.popleft()
+        self.read_bytes += len(chunk)
+        self.conn.unbuffer(len(chunk))
+        if self.read_bytes > limit:
+            raise BodyTooLarge
+        return chunk
+
+    def discard(self) -> None:
+        """Drop what was buffered and not read (a refused request's body)."""
+        left = sum(len(c) for c in self._chunks)
+        self._chunks.clear()
+        if left:
+            self.conn.unbuffer(left)
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(BodyTimeout())

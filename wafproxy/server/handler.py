@@ -1,0 +1,247 @@
+"""One request, from its parsed head to the last byte of its answer: Shield, WAF, upstream.
+
+In order, each step able to answer instead of going on:
+
+1. the Shield's head limits (414/431/413/400, ``limits.check_head``), the flood guard and the
+   concurrent requests per client (429), all keyed by the client IP the WAF resolves;
+2. ``gate``: the pre-engine hook, a synchronous callable ``(client_ip, exchange) -> CustomResponse
+   | None`` (a threat detector's block list); None lets the request on;
+3. the body up to the ACL's inspection limit (408 on a stalled body, 413 past the body limit);
+4. the WAF (``Inspector``, shared with ``WafMiddleware``): a refusal is answered here;
+5. the upstream, through its keep-alive pool: the rest of the body streams to it, the response
+   streams back (``respond``), its failures answer 502/503/504.
+
+One ``RequestEvent`` per inspected request goes to the event sink. The connection is kept alive
+only when the request's body was read to its end and both sides want it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from urllib.parse import unquote
+
+from wafproxy.asgi.flood import FloodGuard, signature_of
+from wafproxy.asgi.forwarding import upstream_headers
+from wafproxy.asgi.inspector import Inspector, allowed
+from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
+from wafproxy.asgi.proxy import upstream_failure
+from wafproxy.asgi.upstream import UpstreamError
+from wafproxy.asgi.upstream_routes import RouteTable
+from wafproxy.engine.decision import CustomResponse, Decision
+from wafproxy.engine.request import WafRequest
+from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
+from wafproxy.server.respond import respond
+from wafproxy.server.websocket import relay_upgrade
+from wafproxy.server.writer import text_response, waf_response
+
+logger = logging.getLogger("wafproxy.server")
+shield_logger = logging.getLogger("wafproxy.shield")
+
+Gate = Callable[[str, Exchange], CustomResponse | None]
+
+
+class ProxyHandler:
+    """Answers the exchanges of every connection of a server (one per process)."""
+
+    def __init__(
+        self,
+        inspector: Inspector,
+        routes: RouteTable,
+        *,
+        limits: ShieldLimits | None = None,
+        preserve_host: bool = True,
+        flood: FloodGuard | None = None,
+        on_reject: Callable[[str], None] | None = None,
+        gate: Gate | None = None,
+    ) -> None:
+        self.inspector = inspector
+        self.routes = routes
+        self.limits = limits or ShieldLimits()
+        self.preserve_host = preserve_host
+        self.flood = flood
+        self.on_reject = on_reject
+        self.gate = gate
+        self.rejections: Counter[str] = Counter()
+        self._in_flight: dict[str, int] = {}
+
+    async def handle(self, ex: Exchange) -> None:
+        """The connection's task for ``ex``; tells the connection when done (``finished``)."""
+        conn = ex.conn
+        keep = False
+        try:
+            # A client that pipelines without reading its answers: wait for its socket to drain
+            # before answering the next one (the queue then fills and reading stops: bounded).
+            await conn.drain()
+            if ex.error is not None:
+                status, reason = ex.error
+                conn.write(text_response(status, reason.encode() + b"\n", close=True))
+            else:
+                keep = await self._serve(ex)
+        except ClientGone:
+            keep = False
+        except MalformedBody:
+            if not ex.started:
+                conn.write(text_response(400, b"Invalid HTTP request\n", close=True))
+        except Exception:
+            logger.exception("error answering %s %s", ex.method, _log_path(ex))
+            if not ex.started:
+                conn.write(text_response(500, b"Internal Server Error\n", close=True))
+        finally:
+            conn.finished(ex, keep)
+
+    async def _serve(self, ex: Exchange) -> bool:
+        limits = self.limits
+        inspector = self.inspector
+        conn = ex.conn
+        reason = check_head(limits, len(ex.path) + 1 + len(ex.query), ex.headers)
+        client_ip = inspector.client_ip(conn.peer, ex.headers)
+        if reason is not None and reason is not BODY:
+            return self._refuse(ex, reason, client_ip)
+        key = client_key(client_ip, limits.ipv6_prefix)
+        if self.flood is not None and self.flood.check(key, signature_of(ex.headers), inspector.clock()):
+            return self._refuse(ex, "flood_mitigation", client_ip)
+        table = self._in_flight
+        count = table.get(key)
+        if count is None and len(table) >= limits.max_tracked_clients:
+            return self._refuse(ex, "client_table_full", client_ip)
+        if count is not None and count >= limits.max_requests_per_client:
+            return self._refuse(ex, "too_many_concurrent", client_ip)
+        table[key] = (count or 0) + 1
+        try:
+            if self.gate is not None:
+                answer = self.gate(client_ip, ex)
+                if answer is not None:
+                    ex.discard()
+                    close = not (ex.keep_alive and ex.complete)
+                    conn.write(waf_response(answer, close=close, http10=ex.version == "1.0",
+                                            head_only=ex.method == "HEAD"))
+                    return not close
+            return await self._inspect(ex, client_ip, reason is BODY)
+        except BodyTimeout:
+            return self._refuse(ex, "body_timeout", client_ip)
+        except BodyTooLarge:
+            return self._refuse(ex, "body_too_large", client_ip)
+        finally:
+            left = table[key] - 1
+            if left:
+                table[key] = left
+            else:
+                del table[key]
+
+    async def _inspect(self, ex: Exchange, client_ip: str, has_body: bool) -> bool:
+        inspector = self.inspector
+        conn = ex.conn
+        started = inspector.clock()
+        t0 = time.perf_counter()
+        acl = inspector.acl
+        limit = acl.body_inspection_limit
+        body = b""
+        if has_body:
+            parts: list[bytes] = []
+            size = 0
+            while size < limit:
+                chunk = await ex.read(self.limits.body_timeout, self.limits.max_body_bytes)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                size += len(chunk)
+            body = parts[0] if len(parts) == 1 else b"".join(parts)
+        request = inspector.build(
+            client_ip=client_ip, peer=conn.peer, method=ex.method if ex.upgrade is None else "GET",
+            path=ex.path.decode("latin-1"), query=ex.query, headers=ex.headers, body=body[:limit],
+            seen=len(body), more=not ex.complete, http_version=ex.version, scheme=conn.scheme,
+        )
+        decision, eval_seconds, retry_after = await inspector.decide(acl, request)
+        if not allowed(decision):
+            ex.discard()
+            close = not (ex.keep_alive and ex.complete)
+            resp = inspector.refusal(decision, retry_after)
+            conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
+                                    head_only=ex.method == "HEAD"))
+            inspector.emit(started, acl, request, decision, resp.status_code, eval_seconds, None)
+            return not close
+        status = 500
+        keep = False
+        try:
+            status, keep = await self._forward(ex, request, decision, body, has_body)
+        except (BodyTimeout, BodyTooLarge) as exc:
+            status = REASONS["body_timeout" if isinstance(exc, BodyTimeout) else "body_too_large"][0]
+            raise
+        finally:
+            inspector.emit(started, acl, request, decision, status, eval_seconds,
+                           time.perf_counter() - t0 - eval_seconds)
+        return keep
+
+    async def _forward(self, ex: Exchange, request: WafRequest, decision: Decision, body: bytes,
+                       has_body: bool) -> tuple[int, bool]:
+        conn = ex.conn
+        pool = self.routes.single or self.routes.route(_host(ex), unquote(ex.path.decode("latin-1")))
+        if pool is None:
+            return self._text(ex, 404, "Not Found: no upstream serves this host and path")
+        headers = ex.headers
+        if decision.inserted_headers:
+            headers = [*headers, *((k.lower().encode("latin-1"), v.encode("latin-1"))
+                                   for k, v in decision.inserted_headers)]
+        out, _ = upstream_headers(headers, peer=conn.peer, scheme=conn.scheme, upstream_host=pool.host_header,
+                                  preserve_host=self.preserve_host, trusted=self.inspector.trusted,
+                                  client_ip=request.client_ip)
+        if ex.upgrade is not None:
+            return await relay_upgrade(ex, pool, out)
+        payload: bytes | AsyncIterator[bytes] = body
+        if has_body and not ex.complete:
+            payload = _stream(ex, body, self.limits)
+        try:
+            resp = await pool.request(ex.method, ex.target, out, payload)
+        except UpstreamError as exc:
+            status, text = upstream_failure(exc)
+            logger.warning("%s %s -> %d: upstream %s: %s", ex.method, _log_path(ex), status, exc.upstream,
+                           exc.reason)
+            return self._text(ex, status, text)
+        except ValueError:
+            return self._text(ex, 400, "Bad Request: invalid request target or header")
+        return await respond(ex, resp)
+
+    def _text(self, ex: Exchange, status: int, text: str) -> tuple[int, bool]:
+        close = not (ex.keep_alive and ex.complete)
+        ex.conn.write(text_response(status, text.encode() + b"\n", close=close,
+                                    head_only=ex.method == "HEAD"))
+        return status, not close
+
+    def _refuse(self, ex: Exchange, reason: str, client_ip: str) -> bool:
+        """A Shield refusal: its status and body, ``Connection: close`` (the body may be unread)."""
+        status, body = REASONS[reason]
+        self.rejections[reason] += 1
+        count = self.rejections[reason]
+        if count & (count - 1) == 0:  # 1st, 2nd, 4th, 8th...: bounded log volume under a flood
+            shield_logger.warning("shield refused %s (%d): %s from %s (%d so far)", ex.method, status, reason,
+                                  client_key(client_ip, 128), count)
+        if self.on_reject is not None:
+            self.on_reject(reason)
+        extra = [(b"retry-after", b"1")] if status == 429 else []
+        ex.discard()
+        ex.conn.write(text_response(status, body, close=True, extra=extra))
+        return False
+
+
+async def _stream(ex: Exchange, first: bytes, limits: ShieldLimits) -> AsyncIterator[bytes]:
+    """The request body for the upstream: what the WAF read, then the rest as it arrives."""
+    if first:
+        yield first
+    while chunk := await ex.read(limits.body_timeout, limits.max_body_bytes):
+        yield chunk
+
+
+def _host(ex: Exchange) -> bytes:
+    for name, value in ex.headers:
+        if name == b"host":
+            return value
+    return b""
+
+
+def _log_path(ex: Exchange) -> str:
+    """Raw (percent-encoded: a decoded %0A cannot forge a log line), no query, bounded."""
+    path = ex.path.decode("latin-1")
+    return path if len(path) <= 200 else path[:200] + "..."

@@ -1,0 +1,78 @@
+"""A connection's two waits, on one timer: the head (slowloris) and keep-alive idleness.
+
+Arming a ``call_later`` per request would cost on every keep-alive request (issue 2), so a wait
+only stamps its start; the one pending timer, when it fires early for an older wait, re-arms for
+what is left of the current one. ``head_since``: waiting for a complete request head since then
+(from accept, or from the end of the previous answer); ``idle_since``: nothing in flight and no
+byte of a next request since then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from wafproxy.asgi.limits import ShieldLimits
+
+
+class ConnectionTimer:
+    __slots__ = ("loop", "limits", "head_since", "idle_since", "_handle", "_on_head_timeout", "_on_idle")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limits: ShieldLimits, *,
+                 on_head_timeout: Callable[[], None], on_idle: Callable[[], None]) -> None:
+        self.loop = loop
+        self.limits = limits
+        self.head_since: float | None = None
+        self.idle_since: float | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._on_head_timeout = on_head_timeout  # 408 and close (unless an answer is in flight)
+        self._on_idle = on_idle  # close quietly
+
+    def waiting_for_head(self) -> None:
+        """From accept: the first head must arrive in time."""
+        self.head_since = self.loop.time()
+        self.arm()
+
+    def head_begins(self) -> None:
+        """The first byte of a request: no longer idle, still waiting for the head."""
+        self.idle_since = None
+        if self.head_since is None:
+            self.head_since = self.loop.time()
+
+    def head_complete(self) -> None:
+        self.head_since = None
+
+    def answered(self) -> None:
+        """The last answer is out and nothing is queued: idle, and the next head's wait starts."""
+        now = self.loop.time()
+        self.idle_since = now
+        if self.head_since is None:
+            self.head_since = now
+        self.arm()
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def arm(self) -> None:
+        if self._handle is not None:
+            return
+        deadlines = []
+        if self.head_since is not None:
+            deadlines.append(self.head_since + self.limits.header_timeout)
+        if self.idle_since is not None:
+            deadlines.append(self.idle_since + self.limits.keep_alive_timeout)
+        if deadlines:
+            self._handle = self.loop.call_later(max(0.0, min(deadlines) - self.loop.time()), self._tick)
+
+    def _tick(self) -> None:
+        self._handle = None
+        now = self.loop.time()
+        if self.idle_since is not None and now - self.idle_since >= self.limits.keep_alive_timeout:
+            self._on_idle()
+            return
+        if self.head_since is not None and now - self.head_since >= self.limits.header_timeout:
+            self._on_head_timeout()
+            return
+        self.arm()

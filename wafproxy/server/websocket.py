@@ -1,0 +1,118 @@
+"""Websocket upgrades: the handshake is inspected like any GET, then bytes are relayed both ways.
+
+The WAF has already allowed the handshake when ``relay_upgrade`` runs. It opens a dedicated
+connection to the upstream (``UpstreamPool.open_tunnel``: never pooled), sends the handshake with
+``Connection: upgrade`` and the client's ``Upgrade`` restored (they are hop-by-hop, so
+``upstream_headers`` removed them), and from then on copies bytes: the upstream's answer (its
+``101``, or a refusal, which ends the relay) and the frames that follow, with back-pressure each
+way (a side whose peer cannot keep up stops being read). Frames are not inspected: AWS WAF does
+not inspect websocket messages either. Only ``Upgrade: websocket`` on a GET is relayed; any other
+upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak HTTP/1.1 to upstreams only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
+from wafproxy.server.connection import HttpConnection
+from wafproxy.server.exchange import Exchange
+from wafproxy.server.writer import text_response
+
+
+class _UpstreamSide(asyncio.Protocol):
+    """The upstream half of a relay: what it sends goes to the client as is."""
+
+    def __init__(self, conn: HttpConnection) -> None:
+        self.conn = conn
+        self.transport: Any = None
+        self.status = 0
+        self._first = b""
+        self.done: asyncio.Future[None] = conn.loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if not self.status:
+            self._first += data
+            line, sep, _ = self._first.partition(b"\r\n")
+            if sep or len(self._first) > 64:
+                parts = line.split(b" ", 2)
+                self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 502
+                self._first = b""
+        self.conn.write(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+        self.conn.close()
+
+    # the upstream's socket is full: stop reading the client
+    def pause_writing(self) -> None:
+        self.conn.pause()
+
+    def resume_writing(self) -> None:
+        self.conn.resume()
+
+
+class Tunnel:
+    """The client half, installed on the connection (``HttpConnection.tunnel``)."""
+
+    def __init__(self, upstream: _UpstreamSide) -> None:
+        self.upstream = upstream
+
+    def from_client(self, data: bytes) -> None:
+        self.upstream.transport.write(data)
+
+    def client_paused(self, paused: bool) -> None:
+        # the client's socket is full: stop reading the upstream
+        if paused:
+            self.upstream.transport.pause_reading()
+        else:
+            self.upstream.transport.resume_reading()
+
+    def client_closed(self) -> None:
+        self.upstream.transport.close()
+
+
+def _upgrade_value(ex: Exchange) -> bytes | None:
+    for name, value in ex.headers:
+        if name == b"upgrade":
+            return value
+    return None
+
+
+async def relay_upgrade(
+    ex: Exchange, pool: UpstreamPool, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, bool]:
+    """Relay an allowed Upgrade exchange until either side closes: (status, keep-alive=False)."""
+    conn = ex.conn
+    upgrade = _upgrade_value(ex)
+    if ex.method == "CONNECT":
+        conn.write(text_response(405, b"Method Not Allowed: this is not a forward proxy\n", close=True))
+        return 405, False
+    if ex.method != "GET" or upgrade is None or upgrade.strip().lower() != b"websocket":
+        conn.write(text_response(501, b"Not Implemented: only websocket upgrades are relayed\n", close=True))
+        return 501, False
+    side = _UpstreamSide(conn)
+    try:
+        await pool.open_tunnel(ex.target, [*headers, (b"connection", b"upgrade"), (b"upgrade", upgrade)],
+                               lambda: side)
+    except UpstreamError:
+        conn.write(text_response(502, b"Bad Gateway: the upstream is unreachable\n", close=True))
+        return 502, False
+    except ValueError:
+        conn.write(text_response(400, b"Bad Request: invalid request target or header\n", close=True))
+        return 400, False
+    if conn.closed:
+        side.transport.close()
+        return 499, False
+    conn.tunnel = Tunnel(side)
+    if ex.upgrade:
+        side.transport.write(ex.upgrade)  # what the client sent right behind its handshake
+    ex.started = True
+    conn.resume()
+    await side.done
+    return side.status or 502, False

@@ -41,10 +41,12 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "wafproxy.rules_cli",
     "wafproxy.sidecars.kms.cli",
     "wafproxy.sidecars.kms.logs_cli",
+    "wafproxy.sidecars.detector.cli",
 )
 EXIT_CONFIG = 2
 # By name: importing their modules here would slow ``wafproxy version`` down.
-_CONFIG_ERRORS = frozenset({"StoreError", "CredentialsError", "PolicyError", "RootKeyError", "KeyStoreError"})
+_CONFIG_ERRORS = frozenset({"StoreError", "CredentialsError", "PolicyError", "RootKeyError", "KeyStoreError",
+                            "IntelError"})
 GRACEFUL_SHUTDOWN_SECONDS = 25
 logger = logging.getLogger("wafproxy.cli")
 
@@ -165,9 +167,18 @@ def load_acl(settings: Settings) -> CompiledWebACL:
 
 
 def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any, *,
-                rate_store: Any = None, dispatcher: Any = None, waf_log: Any = None) -> Any:
+                rate_store: Any = None, dispatcher: Any = None, waf_log: Any = None,
+                detector: Any = None) -> Any:
     """The admin app: /healthz /readyz /metrics, plus the WAFv2 API at ``POST /`` with
-    ``--credentials``; the reloader starts and stops with its lifespan either way."""
+    ``--credentials``; the reloader starts and stops with its lifespan either way. ``detector``
+    (a ``DetectorService``): its GuardDuty API under ``/detector``, remediation through the plane."""
+    if detector is not None:
+        app = build_admin(settings, reloader, readiness, metrics, rate_store=rate_store,
+                          dispatcher=dispatcher, waf_log=waf_log, detector=None)
+        plane = getattr(app, "wafproxy_plane", None)
+        if plane is not None:
+            detector.attach_plane(plane)
+        return detector.mount(app)
     from wafproxy.asgi.admin import create_admin_app
     from wafproxy.asgi.app import FileAcl
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
@@ -186,7 +197,9 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
                                     on_logging=on_logging)
     if dispatcher is not None and hasattr(dispatcher, "subscribe"):
         dispatcher.subscribe(plane.sampler)
-    return mount(plane, base, sighup=False)
+    mounted = mount(plane, base, sighup=False)
+    mounted.wafproxy_plane = plane  # type: ignore[attr-defined]  # for the detector's API
+    return mounted
 
 
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
@@ -207,10 +220,13 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     acl = reloader.current
     data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics, limits=limits_for(metrics))
     data.closeables.extend(closeables)
+    detector = build_detector_for(settings, sink, data.middleware, metrics, acl.name)
+    if detector is not None:
+        data.closeables.append(detector)
     reloader.add_swap(data.middleware.swap_acl)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
     admin = build_admin(settings, reloader, readiness, metrics, rate_store=data.rate_store, dispatcher=sink,
-                        waf_log=closeables[0] if closeables else None)
+                        waf_log=closeables[0] if closeables else None, detector=detector)
     protocol = server_limits()["http"]  # this process's connection table and refusal counts
     count_connections(protocol, metrics)
     data.connection_refusals = protocol.shield_refusals
@@ -229,6 +245,19 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
         loop.create_task(reloader.reload_from_disk("sighup"))
 
     await run_servers(servers, on_started, sockets, on_hangup=reload)
+
+
+def build_detector_for(settings: Settings, sink: Any, middleware: Any, metrics: Any, acl_name: str) -> Any:
+    """``--detector on|dry-run``: the threat detector subscribed to the request events, its gate
+    consulted by ``middleware`` before the engine (None with ``--detector off``)."""
+    from wafproxy.sidecars.detector.wiring import build_detector
+
+    service = build_detector(settings, metrics.registry if metrics is not None else None, acl_name)
+    if service is None or sink is None or not hasattr(sink, "subscribe"):
+        return None
+    sink.subscribe(service.detector)
+    middleware.gate = service.gate
+    return service
 
 
 def open_kms_service(settings: Settings) -> Any:

@@ -102,6 +102,11 @@ class Settings:
     # Encrypted WAF log (issue 7): data keys under this KMS key, from --kms-listen or --kms-endpoint.
     waf_log_kms_key: str | None = None
     kms_endpoint: str | None = None
+    # Threat detector (issue 12): on (default), dry-run (findings, no bans) or off.
+    detector: str = "on"
+    detector_policy: Path | None = None
+    detector_findings: str | None = None
+    detector_webhook: str | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -341,12 +346,19 @@ _OPTIONS: tuple[_Option, ...] = (
             "(from --kms-listen or --kms-endpoint)", "KEY_ID"),
     _Option("kms_endpoint", kms_endpoint_url, "KMS for --waf-log-kms-key (credentials: AWS env/profile)",
             "URL"),
+    _Option("detector", _choice("on", "dry-run", "off"), "threat detector: on (default), dry-run "
+            "(findings only, no bans) or off", "MODE"),
+    _Option("detector_policy", _path, "threat detector policy YAML (over the shipped default)", "PATH"),
+    _Option("detector_findings", _waf_log, "write detector findings as JSON lines to PATH, or - for stdout",
+            "PATH"),
+    _Option("detector_webhook", kms_endpoint_url, "POST each finding as an EventBridge event to this URL",
+            "URL"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
 _PATH_FIELDS = ("acl", "tls_cert", "tls_key", "upstream_ca", "upstream_client_cert",
                 "upstream_client_key", "client_ca", "credentials", "policy_file", "state_dir",
-                "kms_data_dir", "kms_root_key_file")
+                "kms_data_dir", "kms_root_key_file", "detector_policy")
 
 
 def flag_of(field: str) -> str:

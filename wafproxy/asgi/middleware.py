@@ -29,10 +29,10 @@ from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for, send_response
 from wafproxy.engine import evaluate_steps
 from wafproxy.engine.compiler import CompiledWebACL
-from wafproxy.engine.decision import Action, Decision, RuleType
+from wafproxy.engine.decision import Action, CustomResponse, Decision, RuleType
 from wafproxy.engine.request import WafRequest
 from wafproxy.events import RequestEvent
-from wafproxy.ports import AsyncRateStore, EventSink, RateStore
+from wafproxy.ports import GATE_RULE_ID, AsyncRateStore, EventSink, GateBlock, RateStore, RequestGate
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -108,6 +108,7 @@ class WafMiddleware:
         source: str = "MIDDLEWARE",
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         if fail_mode not in ("open", "closed"):
             raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
@@ -128,6 +129,8 @@ class WafMiddleware:
         self._on_fail_open = on_fail_open  # e.g. WafMetrics.fail_open
         self._last_error_log = float("-inf")
         self._warned_no_store = False
+        # Consulted before the body is read and the engine runs (the threat detector's bans).
+        self.gate = gate
 
     @property
     def acl(self) -> CompiledWebACL:
@@ -159,6 +162,13 @@ class WafMiddleware:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = self._clock()
+        if self.gate is not None:
+            client = scope.get("client")
+            ip = self._trusted.resolve_scope(scope) if self._any_trusted else (client[0] if client else "")
+            refusal = self.gate.verdict(ip, started)
+            if refusal is not None:
+                await self._refuse(scope, send, refusal, started)
+                return
         t0 = time.perf_counter()
         acl = self._acl
         limit: int = acl.body_inspection_limit
@@ -235,6 +245,16 @@ class WafMiddleware:
 
         await self.app(scope, replay, capture)
         return status
+
+    async def _refuse(self, scope: Scope, send: Send, refusal: GateBlock, started: float) -> None:
+        """The gate's answer: 403, or 429 with Retry-After; one event, as for any request."""
+        headers = (("retry-after", str(refusal.retry_after)),) if refusal.status == 429 else ()
+        decision = Decision(Action.BLOCK, terminating_rule_id=GATE_RULE_ID,
+                            custom_response=CustomResponse(refusal.status, headers, b"Forbidden\n"))
+        request = self._request(scope, b"", 0, False)
+        status = await send_response(send, response_for(decision), head_only=request.method == "HEAD")
+        if self._sink is not None:
+            self._emit(started, self._acl, request, decision, status, 0.0, None)
 
     # ---- websocket ------------------------------------------------------------------------------
 

@@ -1,0 +1,106 @@
+"""Builds the detector of ``wafproxy serve`` / ``demo`` from ``Settings`` and ties it to the rest.
+
+``build_detector(settings, metrics)`` → ``DetectorService`` (None with ``--detector off``). The
+CLI subscribes ``service.detector`` to the event dispatcher, hands ``service.gate`` to the data
+path, and — when the control plane runs (``--credentials``) — calls ``attach_plane`` (IP-set
+remediation, audit, reversal) and ``mount`` (the GuardDuty API under ``/detector`` on the admin
+listener, with the WAFv2 API's credentials and policies).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wafproxy.control.persist import AuditLog
+from wafproxy.sidecars.detector.api import GuardDutyApi
+from wafproxy.sidecars.detector.api_sets import auto_archiver
+from wafproxy.sidecars.detector.detector import Detector
+from wafproxy.sidecars.detector.findings import DetectorInfo, detector_id_for
+from wafproxy.sidecars.detector.gate import BanGate
+from wafproxy.sidecars.detector.outputs import DetectorMetrics, FindingOutbox
+from wafproxy.sidecars.detector.policy import load_policy
+from wafproxy.sidecars.detector.resources import DetectorResources
+
+ASGIApp = Callable[..., Any]
+API_PREFIX = "/detector"
+
+
+class DetectorService:
+    def __init__(self, detector: Detector, outbox: FindingOutbox, metrics: DetectorMetrics | None) -> None:
+        self.detector = detector
+        self.outbox = outbox
+        self.metrics = metrics
+        self.api: GuardDutyApi | None = None
+        self.resources = DetectorResources(detector.intel, detector.policy.scenarios.threat_intel)
+
+    @property
+    def gate(self) -> BanGate:
+        return self.detector.gate
+
+    def attach_plane(self, plane: Any) -> None:
+        """IP-set remediation through the control plane, the audit log beside its own, the API."""
+        from wafproxy.control.ops_extra import ControlPlaneIPSetWriter
+        from wafproxy.control.store import META_DIR
+
+        meta = Path(plane.store.root) / META_DIR
+        remediator = self.detector.remediator
+        audit = AuditLog(meta / "detector-audit.log")
+        remediator.audit = audit
+        if remediator.policy.write_ip_set:
+            names = {r.name for r in plane.store.all() if r.kind == "ipset"}
+            wanted = {remediator.policy.ip_set_v4, remediator.policy.ip_set_v6}
+            if wanted <= names:
+                remediator.writer = ControlPlaneIPSetWriter(plane, "wafproxy-detector")
+
+        def reconcile(_compiled: Any) -> None:
+            remediator.reconcile(lambda name: plane.store.temp.entries(name).keys())
+
+        plane.reloader.add_swap(reconcile)
+        self.resources = DetectorResources(self.detector.intel, self.detector.policy.scenarios.threat_intel,
+                                           meta / "detector.json")
+        self.api = GuardDutyApi(self.detector, self.resources, credentials=plane.credentials,
+                                policies=plane.policies, audit=audit, started=time.time())
+        self.detector.store.auto_archive = auto_archiver(self.api)
+
+    def mount(self, admin_app: ASGIApp) -> ASGIApp:
+        """``admin_app`` with the GuardDuty API under ``/detector`` (when attached) and the detector's
+        metrics brought up to date before each ``/metrics`` scrape."""
+        api = self.api
+        metrics = self.metrics
+
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                path = scope["path"]
+                if api is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+                    await api.app(scope, receive, send)
+                    return
+                if metrics is not None and path == "/metrics":
+                    metrics.sync()
+            await admin_app(scope, receive, send)
+
+        return app
+
+    def close(self) -> None:
+        self.outbox.close()
+
+
+def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl") -> DetectorService | None:
+    """From ``--detector``, ``--detector-policy``, ``--detector-findings``, ``--detector-webhook``."""
+    mode = getattr(settings, "detector", "on")
+    if mode == "off":
+        return None
+    policy = load_policy(settings.detector_policy)
+    if mode == "dry-run":
+        policy = policy.with_dry_run()
+    info = DetectorInfo(detector_id_for(settings.account_id, settings.region), settings.account_id,
+                        settings.region, acl_name)
+    detector = Detector(policy, info)
+    outbox = FindingOutbox(info, jsonl=settings.detector_findings, webhook=settings.detector_webhook)
+    detector.publishers.append(outbox.publish)
+    metrics = DetectorMetrics(registry, detector) if registry is not None else None
+    if metrics is not None:
+        detector.publishers.append(metrics.publish)
+    return DetectorService(detector, outbox, metrics)

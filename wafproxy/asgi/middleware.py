@@ -49,6 +49,8 @@ ENGINE_ERROR_RULE_ID = "wafproxy_EngineError"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
 
+GATE_BODY = b"Forbidden: this client is blocked by the threat detector.\n"
+
 _ids = itertools.count(1)
 _ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}-"
 
@@ -250,7 +252,7 @@ class WafMiddleware:
         """The gate's answer: 403, or 429 with Retry-After; one event, as for any request."""
         headers = (("retry-after", str(refusal.retry_after)),) if refusal.status == 429 else ()
         decision = Decision(Action.BLOCK, terminating_rule_id=GATE_RULE_ID,
-                            custom_response=CustomResponse(refusal.status, headers, b"Forbidden\n"))
+                            custom_response=CustomResponse(refusal.status, headers, GATE_BODY))
         request = self._request(scope, b"", 0, False)
         status = await send_response(send, response_for(decision), head_only=request.method == "HEAD")
         if self._sink is not None:

@@ -66,7 +66,8 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         api.check(ctx, p)
         f = _filter(p)
         out = {"name": f.name, "action": f.action, "rank": f.rank,
-               "findingCriteria": {"criterion": f.criterion}, "createdAt": f.created_at, "updatedAt": f.updated_at, "tags": f.tags}
+               "findingCriteria": {"criterion": f.criterion}, "createdAt": f.created_at,
+               "updatedAt": f.updated_at, "tags": f.tags}
         if f.description:
             out["description"] = f.description
         return out

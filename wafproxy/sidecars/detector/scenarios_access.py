@@ -30,11 +30,18 @@ class LoginFailures:
         self.paths = frozenset(p.lower().rstrip("/") or "/" for p in policy.paths)
         self.statuses = frozenset(policy.failure_statuses)
 
-    def failed(self, obs: Observation) -> bool:
-        if obs.method != "POST" or obs.status not in self.statuses:
+    def is_login(self, obs: Observation) -> bool:
+        if obs.method != "POST":
             return False
         path = obs.path.partition("?")[0].lower().rstrip("/") or "/"
         return path in self.paths
+
+    def failed(self, obs: Observation) -> bool:
+        return obs.status in self.statuses and self.is_login(obs)
+
+    @staticmethod
+    def succeeded(obs: Observation) -> bool:
+        return 200 <= obs.status < 400
 
 
 class LoginBruteForce:
@@ -62,8 +69,11 @@ class LoginBruteForce:
 class CredentialStuffing:
     """Many distinct usernames failing from one actor, or one username failing from many actors.
 
-    The per-username table is an LRU of ``max_usernames``; once a username is over, every further
-    actor failing on it is hit on its first failure (it joins an attack already identified)."""
+    A username that then logs in successfully from the same actor was a typo, not a guess: it
+    leaves the actor's bucket (200 colleagues behind one NAT address, each mistyping once, are not
+    stuffing). The per-username table is an LRU of ``max_usernames``; once a username is over,
+    every further actor failing on it is hit on its first failure (it joins an attack already
+    identified)."""
 
     name = "credential_stuffing"
     type = "CredentialAccess:Proxy/CredentialStuffing"
@@ -75,7 +85,17 @@ class CredentialStuffing:
         self._users: OrderedDict[str, DistinctBucket] = OrderedDict()
 
     def observe(self, actor: Actor, obs: Observation) -> Hit | None:
-        if not self.failures.failed(obs):
+        failures = self.failures
+        if obs.method != "POST" or not failures.is_login(obs):
+            return None
+        if failures.succeeded(obs):
+            mine = actor.state.get("cs")
+            if mine is not None:
+                user = username_of(obs, self.fields)
+                if user is not None:
+                    mine.seen.pop(user, None)
+            return None
+        if obs.status not in failures.statuses:
             return None
         user = username_of(obs, self.fields)
         if user is None:

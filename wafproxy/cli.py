@@ -250,14 +250,10 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
 def build_detector_for(settings: Settings, sink: Any, middleware: Any, metrics: Any, acl_name: str) -> Any:
     """``--detector on|dry-run``: the threat detector subscribed to the request events, its gate
     consulted by ``middleware`` before the engine (None with ``--detector off``)."""
-    from wafproxy.sidecars.detector.wiring import build_detector
+    from wafproxy.sidecars.detector.wiring import attach_to_data_path
 
-    service = build_detector(settings, metrics.registry if metrics is not None else None, acl_name)
-    if service is None or sink is None or not hasattr(sink, "subscribe"):
-        return None
-    sink.subscribe(service.detector)
-    middleware.gate = service.gate
-    return service
+    return attach_to_data_path(settings, sink, middleware, metrics.registry if metrics is not None else None,
+                               acl_name)
 
 
 def open_kms_service(settings: Settings) -> Any:
@@ -343,7 +339,12 @@ def _serve_workers(settings: Settings) -> int:
         reloader = build_reloader(settings, metrics=metrics)  # fail here, once, rather than in every worker
         readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams],
                               acl_name=reloader.current.name)
-        admin_app = build_admin(settings, reloader, readiness, metrics)
+        from wafproxy.sidecars.detector.wiring import build_detector
+
+        # Workers detect (and share bans and findings through --redis); this process serves the
+        # GuardDuty API and records bans in the IP sets.
+        detector = build_detector(settings, metrics.registry, reloader.current.name)
+        admin_app = build_admin(settings, reloader, readiness, metrics, detector=detector)
         sock = listen_socket(settings.listen, "--listen")
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
         admin = uvicorn.Server(admin_config(settings, admin_app))

@@ -361,6 +361,12 @@ def create_app() -> ASGIApp:
     data = build_data_path(settings, event_sink=sink, acl=follower.current, metrics=metrics,
                            limits=limits_for(metrics))
     data.closeables.extend(closeables)
+    from wafproxy.sidecars.detector.wiring import attach_to_data_path
+
+    detector = attach_to_data_path(settings, sink, data.middleware, metrics.registry if metrics else None,
+                                   follower.current.name)
+    if detector is not None:  # its gate in this worker; bans shared with the others through --redis
+        data.app = detector.with_lifespan(data.app)
     follower.add_swap(data.middleware.swap_acl)
     if closeables and not isinstance(follower, FileAcl):
         follower.on_logging = closeables[0].reconfigure

@@ -41,7 +41,7 @@ def _lookup(doc: Any, path: str) -> Any:
     return doc
 
 
-def _number(value: Any) -> float | None:
+def to_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, int | float):
@@ -93,11 +93,11 @@ def _check(value: Any, op: str, arg: Any) -> bool:
     kind = _CMP.get(op)
     if kind is None:
         raise bad_request(f"unknown condition operator {op!r}")
-    bound = _number(arg)
+    bound = to_number(arg)
     if bound is None:
         raise bad_request(f"{op} takes a number")
     for v in values:
-        n = _number(v)
+        n = to_number(v)
         if n is None:
             continue
         if (kind == "gt" and n > bound) or (kind == "gte" and n >= bound) or (

@@ -174,6 +174,41 @@ class FindingStore:
         self._by_id[fid] = found
         return found, True
 
+    def merge(self, doc: dict[str, Any]) -> Finding | None:
+        """A finding another process raised (``to_dict`` shape, through Redis): created here, or
+        updated to the larger count and later times. None when the document is not one of ours."""
+        from wafproxy.sidecars.detector.criteria import to_number
+
+        try:
+            service = doc["Service"]
+            extra = json.loads(service["AdditionalInfo"]["Value"])
+            remote = service["Action"]["NetworkConnectionAction"]["RemoteIpDetails"]
+            first = (to_number(service["EventFirstSeen"]) or 0.0) / 1000
+            last = (to_number(service["EventLastSeen"]) or 0.0) / 1000
+            ip = str(remote.get("IpAddressV4") or remote.get("IpAddressV6"))
+            incoming = Finding(str(doc["Id"]), str(doc["Type"]), float(doc["Severity"]), str(extra["actor"]),
+                               ip, str(extra["resource"]),
+                               first, last, first, last, int(service["Count"]),
+                               blocked=bool(service["Action"]["NetworkConnectionAction"]["Blocked"]),
+                               evidence=dict(extra.get("evidence") or {}))
+        except (KeyError, TypeError, ValueError):
+            return None
+        found = self._by_id.get(incoming.id)
+        if found is None:
+            if len(self._by_id) >= self.max_findings:
+                self._by_id.popitem(last=False)
+                self.evicted += 1
+            if self.auto_archive is not None and self.auto_archive(incoming):
+                incoming.archived = True
+            self._by_id[incoming.id] = incoming
+            return incoming
+        self._by_id.move_to_end(found.id)
+        found.count = max(found.count, incoming.count)
+        found.last_seen = max(found.last_seen, incoming.last_seen)
+        found.updated_at = max(found.updated_at, incoming.updated_at)
+        found.blocked = found.blocked or incoming.blocked
+        return found
+
     def get(self, fid: str) -> Finding | None:
         return self._by_id.get(fid)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -87,8 +88,14 @@ class Remediator:
         return ban
 
     def adopt(self, ban: Ban) -> None:
-        """A ban decided elsewhere (another worker/host, through Redis): gate only."""
-        self.gate.ban(ban.ip, ban.until, ban.block, ban.finding_type, ban.until - 1)
+        """A ban decided elsewhere (another worker/host, through Redis): in this gate; and in the
+        IP set when this process writes to it (the admin process of ``--workers N``)."""
+        now = time.time()
+        if ban.until <= now or self.gate.current(ban.key, now) is not None:
+            return
+        self.gate.ban(ban.ip, ban.until, ban.block, ban.finding_type, now)
+        if ban.block.status == 403:
+            self._enqueue(ban.key, ban.until - now)
 
     def _ip_set_for(self, key: str) -> str:
         return self.policy.ip_set_v6 if ":" in key else self.policy.ip_set_v4

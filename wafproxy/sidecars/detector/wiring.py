@@ -19,9 +19,10 @@ from wafproxy.sidecars.detector.api import GuardDutyApi
 from wafproxy.sidecars.detector.api_sets import auto_archiver
 from wafproxy.sidecars.detector.detector import Detector
 from wafproxy.sidecars.detector.findings import DetectorInfo, detector_id_for
-from wafproxy.sidecars.detector.gate import BanGate
+from wafproxy.sidecars.detector.gate import Ban, BanGate
 from wafproxy.sidecars.detector.outputs import DetectorMetrics, FindingOutbox
 from wafproxy.sidecars.detector.policy import load_policy
+from wafproxy.sidecars.detector.redis_bans import RedisBanBus
 from wafproxy.sidecars.detector.resources import DetectorResources
 
 ASGIApp = Callable[..., Any]
@@ -29,12 +30,50 @@ API_PREFIX = "/detector"
 
 
 class DetectorService:
-    def __init__(self, detector: Detector, outbox: FindingOutbox, metrics: DetectorMetrics | None) -> None:
+    def __init__(self, detector: Detector, outbox: FindingOutbox, metrics: DetectorMetrics | None,
+                 redis_url: str | None = None) -> None:
         self.detector = detector
         self.outbox = outbox
         self.metrics = metrics
         self.api: GuardDutyApi | None = None
         self.resources = DetectorResources(detector.intel, detector.policy.scenarios.threat_intel)
+        self.bus: RedisBanBus | None = None
+        if redis_url is not None:
+            self.bus = RedisBanBus(redis_url, self._remote_ban, self._remote_finding)
+            detector.remediator.on_ban.append(self.bus.publish_ban)
+            bus, info = self.bus, detector.info
+            detector.publishers.append(lambda finding, _new: bus.publish_finding(finding.to_dict(info)))
+
+    def _remote_ban(self, ban: Ban) -> None:
+        """A ban another worker/host decided: in this gate now; the process holding the control
+        plane also records it in the IP set."""
+        self.detector.remediator.adopt(ban)
+
+    def _remote_finding(self, doc: dict[str, Any]) -> None:
+        self.detector.store.merge(doc)
+
+    def with_lifespan(self, app: ASGIApp) -> ASGIApp:
+        """``app`` with the Redis bus started at startup; outputs drained at shutdown."""
+        service = self
+
+        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "lifespan":
+                await app(scope, receive, send)
+                return
+
+            async def lifespan_receive() -> Any:
+                message = await receive()
+                if message["type"] == "lifespan.startup" and service.bus is not None:
+                    await service.bus.start()
+                elif message["type"] == "lifespan.shutdown":
+                    if service.bus is not None:
+                        await service.bus.stop()
+                    await service.detector.remediator.flush()
+                return message
+
+            await app(scope, lifespan_receive, send)
+
+        return wrapped
 
     @property
     def gate(self) -> BanGate:
@@ -81,7 +120,7 @@ class DetectorService:
                     metrics.sync()
             await admin_app(scope, receive, send)
 
-        return app
+        return self.with_lifespan(app)
 
     def close(self) -> None:
         self.outbox.close()
@@ -103,4 +142,16 @@ def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl
     metrics = DetectorMetrics(registry, detector) if registry is not None else None
     if metrics is not None:
         detector.publishers.append(metrics.publish)
-    return DetectorService(detector, outbox, metrics)
+    return DetectorService(detector, outbox, metrics, settings.redis)
+
+
+def attach_to_data_path(settings: Any, sink: Any, middleware: Any, registry: Any,
+                        acl_name: str) -> DetectorService | None:
+    """``--detector on|dry-run``: a detector subscribed to ``sink`` (the event dispatcher), its gate
+    consulted by ``middleware`` (``WafMiddleware.gate``) before the engine."""
+    service = build_detector(settings, registry, acl_name)
+    if service is None or sink is None or not hasattr(sink, "subscribe"):
+        return None
+    sink.subscribe(service.detector)
+    middleware.gate = service.gate
+    return service

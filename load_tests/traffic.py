@@ -16,10 +16,12 @@ import time
 from collections.abc import Iterator
 
 START = 1_700_000_000.0
-BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
+           "Safari/537.36")
 CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 API = "okhttp/4.12.0"
-NIKTO_PATHS = ["/", "/.env", "/.git/config", "/admin/config.php", "/phpmyadmin/", "/server-status", "/backup.zip",
+NIKTO_PATHS = ["/", "/.env", "/.git/config", "/admin/config.php", "/phpmyadmin/", "/server-status",
+               "/backup.zip",
                "/wp-config.php.bak", "/.aws/credentials", "/cgi-bin/test.cgi", "/.DS_Store", "/web.config"]
 
 
@@ -39,7 +41,8 @@ def benign(n: int, rng: random.Random) -> Iterator[tuple[float, str, str]]:
         ts += rng.expovariate(60.0)
         r = rng.random()
         if i % deploy_every < 400 and r < 0.5:  # after a deploy: stale assets from office browsers
-            yield ts, "spa", _line(ts, office, "GET", f"/static/js/chunk.{rng.randrange(12):02x}ab.js", 404, BROWSER)
+            stale = f"/static/js/chunk.{rng.randrange(12):02x}ab.js"
+            yield ts, "spa", _line(ts, office, "GET", stale, 404, BROWSER)
         elif r < 0.55:
             path = rng.choice(["/", "/search?q=teapot", "/api/items", f"/api/items/{rng.randrange(500)}",
                                "/static/app.js", "/static/style.css"])
@@ -71,8 +74,8 @@ def attackers(rng: random.Random, at: float) -> dict[str, list[tuple[float, str,
                                                         "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)"))
                               for i, p in enumerate(NIKTO_PATHS * 5)]
     ip = "192.0.2.11"
-    out["directory brute-forcer"] = [(at + i * 0.02, ip, _line(at + i * 0.02, ip, "GET", f"/{w}", 404, BROWSER))
-                                     for i, w in enumerate(f"word{n}" for n in range(500))]
+    out["directory brute-forcer"] = [(at + i / 50, ip, _line(at + i / 50, ip, "GET", f"/word{i}", 404, BROWSER))
+                                     for i in range(500)]
     rows = []
     for k in range(50):
         ip = f"198.18.0.{k + 1}"

@@ -40,7 +40,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Any, Detector]]:
 
 
 def _scan(det: Detector, ip: str, ua: str = UA) -> None:
-    for i, p in enumerate(["/.env", "/.git/config"]):
+    for i, p in enumerate(["/.env", "/.git/config", "/backup.sql"]):
         det.observe(Observation(1000 + i, ip, "GET", p, 404, ua))
 
 
@@ -54,7 +54,8 @@ def test_findings_criteria_statistics_archive(served: tuple[Any, Detector]) -> N
     probe = gd.list_findings(DetectorId=detector_id, FindingCriteria={"Criterion": {
         "type": {"Eq": ["Recon:Proxy/PathProbe"]}}})["FindingIds"]
     (finding,) = gd.get_findings(DetectorId=detector_id, FindingIds=probe)["Findings"]
-    assert finding["Service"]["Action"]["NetworkConnectionAction"]["RemoteIpDetails"]["IpAddressV4"] == "198.51.100.1"
+    remote = finding["Service"]["Action"]["NetworkConnectionAction"]["RemoteIpDetails"]
+    assert remote["IpAddressV4"] == "198.51.100.1"
     by_ip = gd.list_findings(DetectorId=detector_id, FindingCriteria={"Criterion": {
         "service.action.networkConnectionAction.remoteIpDetails.ipAddressV4": {"Eq": ["198.51.100.2"]}}})
     assert len(by_ip["FindingIds"]) == 1 and by_ip["FindingIds"] != probe
@@ -96,7 +97,8 @@ def test_threat_intel_and_trusted_sets(served: tuple[Any, Detector], tmp_path: P
     threat.write_text("# feed\n203.0.113.0/24\n")
     stix = tmp_path / "bad.json"
     stix.write_text('{"type": "bundle", "objects": [{"type": "indicator", "pattern_type": "stix", '
-                    '"pattern": "[ipv4-addr:value = \'192.0.2.99\'] OR [ipv4-addr:value = \'192.0.2.98\']"}]}')
+                    '"pattern": "[ipv4-addr:value = \'192.0.2.99\'] OR '
+                    '[ipv4-addr:value = \'192.0.2.98\']"}]}')
     trusted = tmp_path / "trusted.txt"
     trusted.write_text("203.0.113.7\n")
     tid = gd.create_threat_intel_set(DetectorId=detector_id, Name="feed", Format="TXT",

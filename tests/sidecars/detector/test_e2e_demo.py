@@ -41,9 +41,9 @@ def test_scanner_blocked_mid_scan_and_listed_by_boto3_guardduty() -> None:
                 gated.append(answer.status_code == 403 and answer.content == GATE_BODY)
             # After the threshold every request is refused, whatever it asks for.
             assert client.get("/search?q=teapot").content == GATE_BODY
-        # /.env is the first sensitive path (the WAF's dotfile rule answers it), /.git/config the
-        # second: it crosses the threshold and is the last one answered; every later one is refused.
-        assert gated == [False] * 4 + [True] * (len(SCAN) - 4), gated
+        # /.env and /.git/config are the first sensitive paths (the WAF's dotfile rule answers
+        # them), /backup.sql the third: it crosses the threshold and is the last one answered.
+        assert gated == [False] * 5 + [True] * (len(SCAN) - 5), gated
         session = boto3.Session(botocore_session=_session_with(creds.group(1)), region_name="us-east-1")
         gd = session.client("guardduty", endpoint_url=f"http://127.0.0.1:{admin}")
         (detector_id,) = gd.list_detectors()["DetectorIds"]

@@ -7,10 +7,10 @@ import asyncio
 import time
 
 from tests.support.redis import RedisServer
+from wafproxy.settings import Settings
 from wafproxy.sidecars.detector.observation import Observation
 from wafproxy.sidecars.detector.policy import load_policy
 from wafproxy.sidecars.detector.wiring import DetectorService, build_detector
-from wafproxy.settings import Settings
 
 
 def _service(url: str) -> DetectorService:
@@ -35,7 +35,7 @@ async def test_ban_propagates_and_later_processes_load_it(redis_server: RedisSer
     await b.bus.start()
     try:
         now = time.time()
-        for i, path in enumerate(["/.env", "/.git/config"]):
+        for i, path in enumerate(["/.env", "/.git/config", "/backup.sql"]):
             a.detector.observe(Observation(now + i * 0.01, "192.0.2.200", "GET", path, 404, "x"))
         assert a.gate.verdict("192.0.2.200", time.time()) is not None
         took = await _until(lambda: b.gate.verdict("192.0.2.200", time.time()) is not None)

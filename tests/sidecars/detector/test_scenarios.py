@@ -29,11 +29,11 @@ def _first_ban(det: Detector, requests: Iterable[Observation]) -> int | None:
     return None
 
 
-def test_sensitive_paths_ban_on_the_second_distinct_one() -> None:
+def test_sensitive_paths_ban_on_the_third_distinct_one() -> None:
     det = _detector()
-    reqs = [Observation(100 + i, "198.51.100.7", "GET", p, s, UA)
-            for i, (p, s) in enumerate([("/", 200), ("/.env", 404), ("/.env", 404), ("/.git/config", 404)])]
-    assert _first_ban(det, reqs) == 4
+    paths = [("/", 200), ("/.env", 404), ("/.env", 404), ("/.git/config", 404), ("/server-status", 403)]
+    reqs = [Observation(100 + i, "198.51.100.7", "GET", p, s, UA) for i, (p, s) in enumerate(paths)]
+    assert _first_ban(det, reqs) == 5
     (finding,) = det.store.all()
     assert finding.type == "Recon:Proxy/PathProbe" and finding.blocked
 
@@ -41,8 +41,10 @@ def test_sensitive_paths_ban_on_the_second_distinct_one() -> None:
 def test_percent_encoded_sensitive_path_is_the_same_path() -> None:
     det = _detector()
     reqs = [Observation(100, "198.51.100.7", "GET", "/%2Eenv", 404, UA),
-            Observation(101, "198.51.100.7", "GET", "/.git/HEAD", 404, UA)]
-    assert _first_ban(det, reqs) == 2
+            Observation(101, "198.51.100.7", "GET", "/.env", 404, UA),
+            Observation(102, "198.51.100.7", "GET", "/.git/HEAD", 404, UA),
+            Observation(103, "198.51.100.7", "GET", "/Web.Config", 404, UA)]
+    assert _first_ban(det, reqs) == 4
 
 
 def test_404_burst_over_distinct_paths_but_not_assets() -> None:
@@ -74,7 +76,8 @@ def test_scanner_user_agent_is_a_trigger(ua: str) -> None:
                                 "python-httpx/0.27.0", "okhttp/4.12.0"])
 def test_ordinary_user_agents_are_not_scanners(ua: str) -> None:
     det = _detector()
-    assert _first_ban(det, [Observation(100 + i, "203.0.113.6", "GET", "/", 200, ua) for i in range(5)]) is None
+    reqs = [Observation(100 + i, "203.0.113.6", "GET", "/", 200, ua) for i in range(5)]
+    assert _first_ban(det, reqs) is None
 
 
 def test_web_attack_probe_needs_repeated_matches() -> None:
@@ -143,15 +146,17 @@ def test_distributed_slow_scan() -> None:
 def test_ipv6_actors_aggregate_per_64() -> None:
     det = _detector()
     reqs = [Observation(100, "2001:db8:1:2::a", "GET", "/.env", 404, UA),
-            Observation(101, "2001:db8:1:2:ffff::b", "GET", "/.git/config", 404, UA)]
-    assert _first_ban(det, reqs) == 2
+            Observation(101, "2001:db8:1:2:ffff::b", "GET", "/.git/config", 404, UA),
+            Observation(102, "2001:db8:1:2:1::c", "GET", "/phpinfo.php", 404, UA)]
+    assert _first_ban(det, reqs) == 3
     assert det.gate.verdict("2001:db8:1:2::77", 102) is not None
     assert det.gate.verdict("2001:db8:1:3::1", 102) is None
 
 
 def test_dry_run_records_the_finding_without_a_ban() -> None:
     det = _detector(scenarios={"path_probe": {"dry_run": True}})
-    reqs = [Observation(100 + i, "198.51.100.7", "GET", p, 404, UA) for i, p in enumerate(["/.env", "/.git/x"])]
+    paths = ["/.env", "/.git/x", "/.aws/credentials"]
+    reqs = [Observation(100 + i, "198.51.100.7", "GET", p, 404, UA) for i, p in enumerate(paths)]
     assert _first_ban(det, reqs) is None
     assert det.store.all()[0].type == "Recon:Proxy/PathProbe" and not det.store.all()[0].blocked
 
@@ -161,7 +166,7 @@ def test_recidive_escalates_bans() -> None:
     durations = []
     t = 100.0
     for _ in range(3):
-        for p in ("/.env", "/.git/config"):
+        for p in ("/.env", "/.git/config", "/backup.sql"):
             det.observe(Observation(t, "198.51.100.77", "GET", p, 404, UA))
             t += 1
         ban = det.gate.current("198.51.100.77", t)
@@ -179,7 +184,8 @@ def test_finding_is_updated_in_place() -> None:
     assert finding.count == 5 and finding.first_seen == 100 and finding.last_seen == 104
     doc = finding.to_dict(det.info)
     assert doc["Service"]["Count"] == 5 and doc["Service"]["EventFirstSeen"].endswith("Z")
-    assert doc["Type"] == "PenTest:Proxy/ScannerUserAgent" and doc["Id"] == finding.id and len(doc["Id"]) == 32
+    assert doc["Type"] == "PenTest:Proxy/ScannerUserAgent"
+    assert doc["Id"] == finding.id and len(doc["Id"]) == 32
 
 
 def test_actor_table_is_bounded() -> None:

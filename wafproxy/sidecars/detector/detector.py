@@ -63,12 +63,16 @@ class Detector:
             (ScannerUserAgent(s.scanner_user_agent), s.scanner_user_agent),
             (probe, s.path_probe),
             (WebAttackProbe(s.web_attack_probe), s.web_attack_probe),
-            (LoginBruteForce(s.login_brute_force, failures), s.login_brute_force),
-            (CredentialStuffing(s.credential_stuffing, failures), s.credential_stuffing),
             (HttpFlood(s.http_flood), s.http_flood),
             (TrafficVolume(s.traffic_volume), s.traffic_volume),
         ]
         self._observers = tuple(sc.observe for sc, p in candidates if p.enabled)
+        # Login scenarios only look at POSTs: kept apart so a GET pays nothing for them.
+        post_only: list[tuple[Any, Any]] = [
+            (LoginBruteForce(s.login_brute_force, failures), s.login_brute_force),
+            (CredentialStuffing(s.credential_stuffing, failures), s.credential_stuffing),
+        ]
+        self._post_observers = self._observers + tuple(sc.observe for sc, p in post_only if p.enabled)
         self._distributed = DistributedScan(s.distributed_scan, probe) if s.distributed_scan.enabled else None
         self._cookie = policy.actors.session_cookie
         self._api_header = policy.actors.api_key_header
@@ -111,7 +115,7 @@ class Detector:
         key = obs.credential or self.keys.of_ip(obs.ip)
         actor = self.actors.touch(key, obs.ip, obs.ts)
         hits: list[Hit] | None = None
-        for observe in self._observers:
+        for observe in self._post_observers if obs.method == "POST" else self._observers:
             hit = observe(actor, obs)
             if hit is not None:
                 if hits is None:

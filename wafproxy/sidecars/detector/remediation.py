@@ -94,7 +94,9 @@ class Remediator:
         if ban.until <= now or self.gate.current(ban.key, now) is not None:
             return
         self.gate.ban(ban.ip, ban.until, ban.block, ban.finding_type, now)
-        if ban.block.status == 403:
+        if ban.block.status == 403 and self.writer is not None:
+            self.audit.record(WHO, "Ban", cidr_of(ban.key), "ok",
+                              f"{ban.finding_type} {int(ban.until - now)}s (decided by another worker/host)")
             self._enqueue(ban.key, ban.until - now)
 
     def _ip_set_for(self, key: str) -> str:

@@ -183,7 +183,7 @@ class TrafficVolume:
 
     def __init__(self, policy: VolumePolicy) -> None:
         self.policy = policy
-        self._routes: OrderedDict[str, RateWindow] = OrderedDict()
+        self._routes: dict[str, RateWindow] = {}  # insertion-ordered; the oldest route goes first
 
     @staticmethod
     def route_of(path: str) -> str:
@@ -197,7 +197,7 @@ class TrafficVolume:
         window = self._routes.get(route)
         if window is None:
             if len(self._routes) >= p.max_routes:
-                self._routes.popitem(last=False)
+                del self._routes[next(iter(self._routes))]
             window = self._routes[route] = RateWindow()
         closed = window.add(obs.ts, p.period, p.alpha)
         if closed is None:

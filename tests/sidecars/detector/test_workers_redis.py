@@ -32,6 +32,13 @@ def upstream() -> Iterator[RunningServer]:
         yield server
 
 
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(url + "/", headers={"connection": "close"}, timeout=30).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def test_ban_shared_by_two_workers(upstream: RunningServer, redis_server: RedisServer,
                                    tmp_path: Path) -> None:
     creds = tmp_path / "credentials"
@@ -43,9 +50,9 @@ def test_ban_shared_by_two_workers(upstream: RunningServer, redis_server: RedisS
                           "--credentials", str(creds), "--state-dir", str(tmp_path / "state"),
                           "--log-level", "warning", wait_ports=(port, admin)):
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while httpx.get(url + "/", headers={"connection": "close"}).status_code != 200:
-            assert time.monotonic() < deadline  # both workers up and following the state
+        deadline = time.monotonic() + 120
+        while not _up(url):  # the workers compile the ACL after the parent bound the port
+            assert time.monotonic() < deadline, "the workers never answered"
             time.sleep(0.1)
         for path in ("/.env", "/.git/config", "/backup.sql"):  # the third crosses the threshold
             assert httpx.get(url + path, headers={"connection": "close"}).content != GATE_BODY

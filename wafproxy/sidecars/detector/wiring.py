@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wafproxy.control.persist import AuditLog
+from wafproxy.ports import FindingSink
 from wafproxy.sidecars.detector.api import GuardDutyApi
 from wafproxy.sidecars.detector.api_sets import auto_archiver
 from wafproxy.sidecars.detector.detector import Detector
@@ -43,6 +44,11 @@ class DetectorService:
             detector.remediator.on_ban.append(self.bus.publish_ban)
             bus, info = self.bus, detector.info
             detector.publishers.append(lambda finding, _new: bus.publish_finding(finding.to_dict(info)))
+
+    def add_finding_sink(self, sink: FindingSink) -> None:
+        """Offer every new or updated finding (GuardDuty's ``to_dict`` shape) to ``sink`` (the
+        findings hub), on the event loop, never in the request's time."""
+        self.outbox.sinks = (*self.outbox.sinks, sink)
 
     def _remote_ban(self, ban: Ban) -> None:
         """A ban another worker/host decided: in this gate now; the process holding the control
@@ -138,7 +144,7 @@ def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl
                         settings.region, acl_name)
     detector = Detector(policy, info)
     outbox = FindingOutbox(info, jsonl=settings.detector_findings, webhook=settings.detector_webhook)
-    detector.publishers.append(outbox.publish)
+    detector.publishers.append(outbox.publish)  # JSON lines, webhook, FindingSinks (add_finding_sink)
     metrics = DetectorMetrics(registry, detector) if registry is not None else None
     if metrics is not None:
         detector.publishers.append(metrics.publish)

@@ -143,6 +143,38 @@ def bench_instructions() -> None:
           f"(detector = {per['detector'] / per['engine']:.1%} of the engine)")
 
 
+def bench_proxy_on_off(rounds: int = 3, duration: int = 8) -> None:
+    """CPU per request of ``wafproxy serve`` (default ACL) with the detector on vs off, wrk load,
+    rounds interleaved. A benchmark is a flood from one address: the policy lifts the HTTP-flood
+    bucket's capacity so the detector keeps running every scenario instead of banning wrk."""
+    import os
+
+    from load_tests import bench_proxy as bp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = Path(tmp) / "bench-policy.yaml"
+        policy.write_text("scenarios:\n  http_flood:\n    capacity: 1000000000\n")
+        cpu: dict[str, list[float]] = {"on": [], "off": []}
+        with bp.python_upstream(1024) as up:
+            for _ in range(rounds):
+                for mode in ("off", "on"):
+                    os.environ["WAFPROXY_DETECTOR"] = mode
+                    os.environ["WAFPROXY_DETECTOR_POLICY"] = str(policy)
+                    try:
+                        with bp.wafproxy(up.url, 1, None) as target:
+                            bp.run_load(target.url + "/api/items/1", 2, 10)  # warm-up
+                            before = bp.cpu_seconds(target.pids)
+                            result = bp.run_load(target.url + "/api/items/1", duration, 10)
+                            used = bp.cpu_seconds(target.pids) - before
+                            cpu[mode].append(used / max(1.0, result["requests"]) * 1e6)
+                    finally:
+                        os.environ.pop("WAFPROXY_DETECTOR", None)
+                        os.environ.pop("WAFPROXY_DETECTOR_POLICY", None)
+    on, off = min(cpu["on"]), min(cpu["off"])
+    print(f"wafproxy serve, default ACL, CPU per request (best of {rounds}): detector off {off:.1f} µs, "
+          f"on {on:.1f} µs, difference {on - off:+.1f} µs (all rounds: off {cpu['off']}, on {cpu['on']})")
+
+
 def bench_inband() -> None:
     det = new_detector()
     events = inband_events()
@@ -187,6 +219,7 @@ def main() -> None:
         bench_replay(Path(tmp))
     bench_inband()
     bench_instructions()
+    bench_proxy_on_off()
     bench_traffic(args.benign)
     bench_rss()
     print(f"(self RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")

@@ -164,13 +164,9 @@ class WafMiddleware:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = self._clock()
-        if self.gate is not None:
-            client = scope.get("client")
-            ip = self._trusted.resolve_scope(scope) if self._any_trusted else (client[0] if client else "")
-            refusal = self.gate.verdict(ip, started)
-            if refusal is not None:
-                await self._refuse(scope, send, refusal, started)
-                return
+        if self.gate is not None and (refusal := self._gated(scope, started)) is not None:
+            await self._refuse(scope, send, refusal, started)
+            return
         t0 = time.perf_counter()
         acl = self._acl
         limit: int = acl.body_inspection_limit
@@ -248,6 +244,12 @@ class WafMiddleware:
         await self.app(scope, replay, capture)
         return status
 
+    def _gated(self, scope: Scope, now: float) -> GateBlock | None:
+        assert self.gate is not None
+        client = scope.get("client")
+        ip = self._trusted.resolve_scope(scope) if self._any_trusted else (client[0] if client else "")
+        return self.gate.verdict(ip, now)
+
     async def _refuse(self, scope: Scope, send: Send, refusal: GateBlock, started: float) -> None:
         """The gate's answer: 403, or 429 with Retry-After; one event, as for any request."""
         headers = (("retry-after", str(refusal.retry_after)),) if refusal.status == 429 else ()
@@ -264,7 +266,10 @@ class WafMiddleware:
         started = self._clock()
         acl = self._acl
         request = self._request(scope, b"", 0, False)
-        decision, eval_seconds, _ = await self._decide(acl, request)
+        if self.gate is not None and self._gated(scope, started) is not None:
+            decision, eval_seconds = Decision(Action.BLOCK, terminating_rule_id=GATE_RULE_ID), 0.0
+        else:
+            decision, eval_seconds, _ = await self._decide(acl, request)
         status = 101
         if decision.action in (Action.ALLOW, Action.COUNT):
             scope = _downstream_scope(scope, request, decision)

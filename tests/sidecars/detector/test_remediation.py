@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.control.stack import write_acl_dir, write_credentials
 from wafproxy.asgi.middleware import GATE_BODY, WafMiddleware
@@ -83,3 +84,29 @@ def test_rate_limit_action_answers_429_with_retry_after(tmp_path: Path) -> None:
     first, second = asyncio.run(scenario())
     assert first.status_code == 404
     assert second.status_code == 429 and 1 <= int(second.headers["retry-after"]) <= 61
+
+
+def test_websocket_handshake_of_a_banned_client_is_refused(tmp_path: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    from wafproxy.ports import GateBlock
+
+    async def echo(ws: WebSocket) -> None:
+        await ws.accept()
+        await ws.send_text("hi")
+        await ws.close()
+
+    detector = Detector(load_policy(), DetectorInfo("c" * 32))
+    app = WafMiddleware(Starlette(routes=[WebSocketRoute("/ws", echo)]), acl=write_acl_dir(tmp_path / "acl"),
+                        event_sink=EventDispatcher([detector]), gate=detector.gate)
+    client = TestClient(app)
+    with client.websocket_connect("/ws") as ws:
+        assert ws.receive_text() == "hi"
+    detector.gate.ban("testclient", 4e9, GateBlock(403, "test"), "test", 0)
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/ws"):
+        pass
+    assert closed.value.code == 1008
+    assert detector.refused == 1

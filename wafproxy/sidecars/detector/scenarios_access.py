@@ -184,6 +184,7 @@ class TrafficVolume:
     def __init__(self, policy: VolumePolicy) -> None:
         self.policy = policy
         self._routes: dict[str, RateWindow] = {}  # insertion-ordered; the oldest route goes first
+        self._route_memo: dict[str, str] = {}  # raw path → route, bounded
 
     @staticmethod
     def route_of(path: str) -> str:
@@ -193,7 +194,12 @@ class TrafficVolume:
 
     def observe(self, actor: Actor, obs: Observation) -> Hit | None:
         p = self.policy
-        route = self.route_of(obs.path)
+        route = self._route_memo.get(obs.path)
+        if route is None:
+            route = self.route_of(obs.path)
+            if len(self._route_memo) >= 8192:
+                self._route_memo.clear()
+            self._route_memo[obs.path] = route
         window = self._routes.get(route)
         if window is None:
             if len(self._routes) >= p.max_routes:

@@ -23,6 +23,7 @@ from wafproxy.sidecars.detector.policy import (
 )
 
 _UA_MEMO_MAX = 4096
+_PATH_MEMO_MAX = 8192
 
 
 def make_hit(name: str, kind: str, policy: ScenarioBase, actor: Actor, obs: Observation, resource: str,
@@ -45,13 +46,21 @@ class PathProbe:
         self.suffixes = tuple(policy.sensitive_suffixes)
         self.ignore = tuple(policy.ignore_extensions)
         self.errors = frozenset(policy.error_statuses)
+        self._paths: dict[str, tuple[str, bool, bool]] = {}
 
     def classify(self, obs: Observation) -> bool:
-        """Whether ``obs`` asks for a sensitive path (memoized on the observation)."""
+        """Whether ``obs`` asks for a sensitive path (memoized on the observation, and per raw path
+        in a bounded table: most traffic asks for the same few hundred paths again and again)."""
         if obs.sensitive is None:
-            lp = obs.npath = normalized_path(obs.path)
-            obs.sensitive = self.contains.search(lp) or (
-                obs.status in self.errors and lp.endswith(self.suffixes))
+            known = self._paths.get(obs.path)
+            if known is None:
+                lp = normalized_path(obs.path)
+                known = (lp, self.contains.search(lp), lp.endswith(self.suffixes))
+                if len(self._paths) >= _PATH_MEMO_MAX:
+                    self._paths.clear()
+                self._paths[obs.path] = known
+            obs.npath = known[0]
+            obs.sensitive = known[1] or (known[2] and obs.status in self.errors)
         return obs.sensitive
 
     def observe(self, actor: Actor, obs: Observation) -> Hit | None:

@@ -181,3 +181,13 @@ def test_jsonl_webhook_and_finding_sink(tmp_path: Path, hook: tuple[str, _Hook])
     assert event["source"] == "aws.guardduty" and event["detail-type"] == "GuardDuty Finding"
     assert event["detail"]["type"] == doc["Type"] and event["detail"]["id"] == doc["Id"]
     assert event["detail"]["service"]["count"] == 1
+
+
+def test_a_policy_list_that_does_not_parse_stops_startup(tmp_path: Path) -> None:
+    bad = tmp_path / "feed.txt"
+    bad.write_text("192.0.2.1\nnonsense\n")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"scenarios:\n  threat_intel:\n    lists: [{bad}]\n")
+    with pytest.raises(IntelError) as err:
+        build_detector(Settings(detector_policy=policy))
+    assert err.value.line == 2

@@ -21,6 +21,7 @@ from wafproxy.sidecars.detector.api_sets import auto_archiver
 from wafproxy.sidecars.detector.detector import Detector
 from wafproxy.sidecars.detector.findings import DetectorInfo, detector_id_for
 from wafproxy.sidecars.detector.gate import Ban, BanGate
+from wafproxy.sidecars.detector.intel import load_list
 from wafproxy.sidecars.detector.outputs import DetectorMetrics, FindingOutbox
 from wafproxy.sidecars.detector.policy import load_policy
 from wafproxy.sidecars.detector.redis_bans import RedisBanBus
@@ -142,6 +143,9 @@ def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl
         policy = policy.with_dry_run()
     info = DetectorInfo(detector_id_for(settings.account_id, settings.region), settings.account_id,
                         settings.region, acl_name)
+    intel = policy.scenarios.threat_intel
+    for path in (*intel.lists, *intel.trusted, *((intel.tor_exits,) if intel.tor_exits else ())):
+        load_list(path)  # a policy list that does not parse stops startup (IntelError names file:line)
     detector = Detector(policy, info)
     outbox = FindingOutbox(info, jsonl=settings.detector_findings, webhook=settings.detector_webhook)
     detector.publishers.append(outbox.publish)  # JSON lines, webhook, FindingSinks (add_finding_sink)

@@ -74,8 +74,8 @@ def attackers(rng: random.Random, at: float) -> dict[str, list[tuple[float, str,
                                                         "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)"))
                               for i, p in enumerate(NIKTO_PATHS * 5)]
     ip = "192.0.2.11"
-    out["directory brute-forcer"] = [(at + i / 50, ip, _line(at + i / 50, ip, "GET", f"/word{i}", 404, BROWSER))
-                                     for i in range(500)]
+    brute = [(at + i / 50, f"/word{i}") for i in range(500)]
+    out["directory brute-forcer"] = [(ts, ip, _line(ts, ip, "GET", path, 404, BROWSER)) for ts, path in brute]
     rows = []
     for k in range(50):
         ip = f"198.18.0.{k + 1}"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 try:
     import hyperscan  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - other platforms
-    hyperscan = None
+    hyperscan = None  # type: ignore[assignment]
 
 
 def _escape(literal: str) -> bytes:

@@ -200,7 +200,7 @@ def _build(cls: type, raw: Any, key: str, source: str) -> Any:
         if name not in known:
             raise PolicyError(path, "unknown key", source)
         hint = hints[name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             values[name] = _build(hint, value, path, source)
         else:
             values[name] = _coerce(value, hint, path, source)

@@ -31,7 +31,9 @@ def _cidr(text: str, path: str, line: int) -> str:
     try:
         return str(ipaddress.ip_network(text.strip(), strict=False))
     except ValueError:
-        raise IntelError(path, line, f"not an IP address or CIDR: {text.strip()[:64]!r}") from None
+        # The value is not quoted: through CreateThreatIntelSet, Location may name any local file,
+        # and an error must not hand its content to the caller.
+        raise IntelError(path, line, "not an IP address or CIDR") from None
 
 
 def _parse_txt(text: str, path: str, csv: bool) -> list[str]:

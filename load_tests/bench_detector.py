@@ -211,6 +211,49 @@ def bench_ip_set_latency(samples: int = 3) -> None:
           f"{', '.join(f'{t * 1000:.0f}' for t in took)} ms")
 
 
+def bench_hosts(hosts: int = 3) -> None:
+    """``hosts`` ``wafproxy serve --redis`` processes on one real redis-server; a scanner sends its
+    requests round-robin over them. Per-actor counters are per process, bans are shared: count the
+    requests any host still served after the first host banned the scanner."""
+    import contextlib
+    import os
+
+    import httpx
+
+    from load_tests import bench_proxy as bp
+    from tests.support.redis import RedisServer
+
+    gate_body = b"Forbidden: this client is blocked by the threat detector.\n"
+    paths = ["/.env", "/.git/config", "/backup.sql", "/phpinfo.php", "/server-status", "/.aws/credentials",
+             "/web.config", "/dump.sql", "/.htpasswd", "/id_rsa"] * 3
+    wait_port = bp.wait_port
+    bp.wait_port = lambda port, timeout=180.0: wait_port(port, timeout)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        redis = RedisServer(Path(tmp))
+        redis.start()
+        stack.callback(redis.kill)
+        os.environ["WAFPROXY_DETECTOR"] = "on"
+        os.environ["WAFPROXY_REDIS"] = redis.url
+        os.environ["WAFPROXY_HOSTS"] = str(hosts)
+        try:
+            up = stack.enter_context(bp.python_upstream(64))
+            targets = [stack.enter_context(bp.wafproxy(up.url, 1, None)) for _ in range(hosts)]
+        finally:
+            for name in ("WAFPROXY_DETECTOR", "WAFPROXY_REDIS", "WAFPROXY_HOSTS"):
+                os.environ.pop(name, None)
+        for t in targets:  # every host answers (its ACL compiled, its Redis subscription up)
+            httpx.get(t.url + "/", timeout=120)
+        first_ban, served_after = None, 0
+        for n, path in enumerate(paths, 1):
+            answer = httpx.get(targets[n % hosts].url + path, headers={"connection": "close"}, timeout=60)
+            if answer.content == gate_body:
+                first_ban = first_ban or n
+            elif first_ban is not None:
+                served_after += 1
+    print(f"{hosts} hosts on one Redis, scanner round-robin: first refused at request {first_ban}, "
+          f"requests served after that by any host: {served_after}")
+
+
 def bench_inband() -> None:
     det = new_detector()
     events = inband_events()
@@ -258,6 +301,7 @@ def main() -> None:
     bench_ip_set_latency()
     bench_instructions(args.engine_anchor)
     bench_proxy_on_off()
+    bench_hosts()
     bench_traffic(args.benign)
     bench_rss()
     print(f"(self RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")

@@ -4,6 +4,7 @@ the benign look-alikes (NAT office, SPA 404 bursts, crawlers, API retries on 503
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +194,18 @@ def test_actor_table_is_bounded() -> None:
     for i in range(5000):
         det.observe(Observation(100, f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", "GET", "/", 200, UA))
     assert len(det.actors) == 1000 and det.actors.evicted == 4000
+
+
+def test_findings_are_kept_across_a_restart(tmp_path: Path) -> None:
+    det = _detector(scenarios={"scanner_user_agent": {"action": "none"}})
+    for i in range(3):
+        det.observe(Observation(100 + i, "203.0.113.9", "GET", "/", 200, "sqlmap/1.7"))
+    det.observe(Observation(200, "2001:db8::9", "GET", "/", 200, "nikto/2.5"))
+    det.store.all()[1].archived = True
+    det.store.save(tmp_path / "findings.json")
+    again = _detector()
+    assert again.store.load(tmp_path / "findings.json") == 2
+    before = {f.id: (f.count, f.archived, f.ip, f.first_seen, f.last_seen) for f in det.store.all()}
+    after = {f.id: (f.count, f.archived, f.ip, f.first_seen, f.last_seen) for f in again.store.all()}
+    assert after == before
+    assert again.store.load(tmp_path / "missing.json") == 0

@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from wafproxy.sidecars.detector.observation import Hit
@@ -208,6 +209,27 @@ class FindingStore:
         found.updated_at = max(found.updated_at, incoming.updated_at)
         found.blocked = found.blocked or incoming.blocked
         return found
+
+    def save(self, path: Path) -> None:
+        """Every finding as ``to_dict`` documents, written atomically (a restart lists them again)."""
+        from wafproxy.control.persist import atomic_write
+
+        docs = [f.to_dict(self.info) | {"wafproxyArchived": f.archived} for f in self._by_id.values()]
+        atomic_write(path, json.dumps(docs, separators=(",", ":"), default=str).encode())
+
+    def load(self, path: Path) -> int:
+        """Findings saved by ``save`` (missing file: none); returns how many were restored."""
+        try:
+            docs = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return 0
+        restored = 0
+        for doc in docs if isinstance(docs, list) else []:
+            found = self.merge(doc) if isinstance(doc, dict) else None
+            if found is not None:
+                found.archived = bool(doc.get("wafproxyArchived", found.archived))
+                restored += 1
+        return restored
 
     def get(self, fid: str) -> Finding | None:
         return self._by_id.get(fid)

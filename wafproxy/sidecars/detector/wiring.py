@@ -9,6 +9,8 @@ listener, with the WAFv2 API's credentials and policies).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +31,8 @@ from wafproxy.sidecars.detector.resources import DetectorResources
 
 ASGIApp = Callable[..., Any]
 API_PREFIX = "/detector"
+SAVE_EVERY_SECONDS = 30.0  # findings written to the state directory (and at shutdown)
+log = logging.getLogger("wafproxy.detector")
 
 
 class DetectorService:
@@ -40,6 +44,8 @@ class DetectorService:
         self.api: GuardDutyApi | None = None
         self.resources = DetectorResources(detector.intel, detector.policy.scenarios.threat_intel)
         self.bus: RedisBanBus | None = None
+        self.findings_file: Path | None = None  # set by attach_plane: kept across restarts
+        self._saver: asyncio.Task[None] | None = None
         if redis_url is not None:
             self.bus = RedisBanBus(redis_url, self._remote_ban, self._remote_finding)
             detector.remediator.on_ban.append(self.bus.publish_ban)
@@ -70,12 +76,19 @@ class DetectorService:
 
             async def lifespan_receive() -> Any:
                 message = await receive()
-                if message["type"] == "lifespan.startup" and service.bus is not None:
-                    await service.bus.start()
+                if message["type"] == "lifespan.startup":
+                    if service.bus is not None:
+                        await service.bus.start()
+                    if service.findings_file is not None:
+                        service._saver = asyncio.create_task(service._save_every(SAVE_EVERY_SECONDS))
                 elif message["type"] == "lifespan.shutdown":
                     if service.bus is not None:
                         await service.bus.stop()
                     await service.detector.remediator.flush()
+                    if service._saver is not None:
+                        service._saver.cancel()
+                        await asyncio.gather(service._saver, return_exceptions=True)
+                    await service.save_findings()
                 return message
 
             await app(scope, lifespan_receive, send)
@@ -109,6 +122,8 @@ class DetectorService:
                                            meta / "detector.json")
         self.api = GuardDutyApi(self.detector, self.resources, credentials=plane.credentials,
                                 policies=plane.policies, audit=audit, started=time.time())
+        self.findings_file = meta / "detector-findings.json"
+        self.detector.store.load(self.findings_file)
         self.detector.store.auto_archive = auto_archiver(self.api)
 
     def mount(self, admin_app: ASGIApp) -> ASGIApp:
@@ -128,6 +143,18 @@ class DetectorService:
             await admin_app(scope, receive, send)
 
         return self.with_lifespan(app)
+
+    async def save_findings(self) -> None:
+        if self.findings_file is not None:
+            try:
+                await asyncio.to_thread(self.detector.store.save, self.findings_file)
+            except OSError as exc:  # disk full…: the findings stay in memory, said once per attempt
+                log.error("detector: could not save findings to %s: %s", self.findings_file, exc)
+
+    async def _save_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.save_findings()
 
     def close(self) -> None:
         self.outbox.close()

@@ -220,7 +220,7 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     acl = reloader.current
     data = build_data_path(settings, event_sink=sink, acl=acl, metrics=metrics, limits=limits_for(metrics))
     data.closeables.extend(closeables)
-    detector = build_detector_for(settings, sink, data.middleware, metrics, acl.name)
+    detector = build_detector_for(settings, sink, data.middleware, metrics, acl.name, kms)
     if detector is not None:
         data.closeables.append(detector)
     reloader.add_swap(data.middleware.swap_acl)
@@ -247,13 +247,14 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     await run_servers(servers, on_started, sockets, on_hangup=reload)
 
 
-def build_detector_for(settings: Settings, sink: Any, middleware: Any, metrics: Any, acl_name: str) -> Any:
+def build_detector_for(settings: Settings, sink: Any, middleware: Any, metrics: Any, acl_name: str,
+                       kms_service: Any = None) -> Any:
     """``--detector on|dry-run``: the threat detector subscribed to the request events, its gate
     consulted by ``middleware`` before the engine (None with ``--detector off``)."""
     from wafproxy.sidecars.detector.wiring import attach_to_data_path
 
     return attach_to_data_path(settings, sink, middleware, metrics.registry if metrics is not None else None,
-                               acl_name)
+                               acl_name, kms_service)
 
 
 def open_kms_service(settings: Settings) -> Any:

@@ -107,6 +107,7 @@ class Settings:
     detector_policy: Path | None = None
     detector_findings: str | None = None
     detector_webhook: str | None = None
+    findings_kms_key: str | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -353,6 +354,8 @@ _OPTIONS: tuple[_Option, ...] = (
             "PATH"),
     _Option("detector_webhook", kms_endpoint_url, "POST each finding as an EventBridge event to this URL",
             "URL"),
+    _Option("findings_kms_key", _kms_key, "encrypt --detector-findings with data keys under this KMS key "
+            "(the in-process KMS of --kms-listen)", "KEY_ID"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
@@ -475,6 +478,10 @@ def _validate(values: dict[str, Any]) -> Settings:
     if s.kms_listen is not None and s.kms_listen.port != 0 and s.kms_listen in (s.listen, s.admin_listen):
         raise SettingsError("--kms-listen", "same address as --listen or --admin-listen")
     _validate_waf_log_kms(s)
+    if s.findings_kms_key is not None and (not s.detector_findings or s.detector_findings == "-"):
+        raise SettingsError("--findings-kms-key", "needs --detector-findings PATH (a file, not stdout)")
+    if s.findings_kms_key is not None and s.kms_listen is None:
+        raise SettingsError("--findings-kms-key", "needs --kms-listen (the in-process KMS)")
     return s
 
 

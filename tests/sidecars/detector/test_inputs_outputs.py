@@ -191,3 +191,55 @@ def test_a_policy_list_that_does_not_parse_stops_startup(tmp_path: Path) -> None
     with pytest.raises(IntelError) as err:
         build_detector(Settings(detector_policy=policy))
     assert err.value.line == 2
+
+
+def test_findings_file_encrypted_with_our_kms(tmp_path: Path) -> None:
+    import secrets
+
+    from wafproxy.awsapi.credentials import CredentialStore, Principal
+    from wafproxy.settings import HostPort
+    from wafproxy.sidecars.kms.core import KmsConfig
+    from wafproxy.sidecars.kms.envelope import LocalKeyProvider
+    from wafproxy.sidecars.kms.service import KmsService
+
+    # As ``wafproxy serve --kms-listen`` opens it: the KMS of the proxy's own account.
+    kms = KmsService.open(data_dir=tmp_path / "kms", root_key=secrets.token_bytes(32),
+                          credentials=CredentialStore.parse("[a]\naws_access_key_id = AKIAA\n"
+                                                            "aws_secret_access_key = s\n"),
+                          config=KmsConfig("us-east-1", "000000000000"))
+    try:
+        principal = Principal("wafproxy-detector", "(in-process)", "000000000000")
+        key = asyncio.run(kms.invoke(principal, "CreateKey", {}))["KeyMetadata"]["Arn"]
+        out = tmp_path / "findings.enc"
+        settings = Settings(detector_findings=str(out), findings_kms_key=key,
+                            kms_listen=HostPort("127.0.0.1", 0))
+        service = build_detector(settings, kms_service=kms)
+        assert service is not None
+        service.detector.observe(Observation(time.time(), "203.0.113.4", "GET", "/", 200, "nikto/2.5"))
+        service.close()  # drains the queue, closes (seals) the file
+        lines = out.read_text().splitlines()
+        assert "203.0.113.4" not in out.read_text() and len(lines) >= 2
+        (plain,) = asyncio.run(_decrypted(LocalKeyProvider(kms, principal), lines))
+        assert json.loads(plain)["Type"] == "PenTest:Proxy/ScannerUserAgent"
+    finally:
+        kms.close()
+
+
+async def _decrypted(provider: Any, lines: list[str]) -> list[str]:
+    from wafproxy.sidecars.kms.logcrypt import decrypt_lines
+
+    return list(await decrypt_lines(provider, lines))
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"WAFPROXY_FINDINGS_KMS_KEY": "alias/f"}, "needs --detector-findings PATH"),
+    ({"WAFPROXY_FINDINGS_KMS_KEY": "alias/f", "WAFPROXY_DETECTOR_FINDINGS": "/tmp/f.jsonl"},
+     "needs --kms-listen"),
+    ({"WAFPROXY_DETECTOR": "maybe"}, "expected one of on, dry-run, off"),
+])
+def test_detector_settings_are_validated(env: dict[str, str], message: str) -> None:
+    from wafproxy.settings import SettingsError, resolve
+
+    with pytest.raises(SettingsError) as err:
+        resolve(None, env)
+    assert message in str(err.value)

@@ -25,6 +25,8 @@ from wafproxy.sidecars.detector.findings import DetectorInfo, Finding, iso
 
 log = logging.getLogger("wafproxy.detector")
 QUEUE_MAX = 10000
+FILE_MAX_BYTES = 100 * 1024 * 1024
+FILE_BACKUPS = 5
 _SEVERITIES = ((7.0, "high"), (4.0, "medium"), (0.0, "low"))
 
 
@@ -42,9 +44,11 @@ class FindingOutbox:
     """``publish(finding, new)`` from the request path; ``close()`` drains and stops the thread."""
 
     def __init__(self, info: DetectorInfo, *, jsonl: str | None = None, webhook: str | None = None,
-                 sinks: tuple[FindingSink, ...] = (), loop: asyncio.AbstractEventLoop | None = None) -> None:
+                 sinks: tuple[FindingSink, ...] = (), loop: asyncio.AbstractEventLoop | None = None,
+                 framing: Any = None) -> None:
         self.info = info
         self.jsonl = jsonl
+        self.framing = framing  # --findings-kms-key: KmsFraming, one data key per file
         self.webhook = webhook
         self.sinks = sinks
         self.loop = loop
@@ -83,10 +87,13 @@ class FindingOutbox:
     def _run(self) -> None:
         import httpx
 
+        from wafproxy.observability.sinks import open_sink
+
         client = httpx.Client(timeout=5.0) if self.webhook else None
         out = None
         if self.jsonl and self.jsonl != "-":
-            out = open(self.jsonl, "a", encoding="utf-8")  # noqa: SIM115 — held for the thread's life
+            # Rotating, and encrypted line by line with --findings-kms-key (kms/logcrypt.py format).
+            out = open_sink(self.jsonl, max_bytes=FILE_MAX_BYTES, backups=FILE_BACKUPS, framing=self.framing)
         try:
             while (doc := self._queue.get()) is not None:
                 line = json.dumps(doc, separators=(",", ":"), sort_keys=True)
@@ -94,8 +101,7 @@ class FindingOutbox:
                     sys.stdout.write(line + "\n")
                     sys.stdout.flush()
                 elif out is not None:
-                    out.write(line + "\n")
-                    out.flush()
+                    out.write_lines([line.encode() + b"\n"])
                 if client is not None and self.webhook:
                     from wafproxy.sidecars.detector.findings import wire_names
 

@@ -160,7 +160,21 @@ class DetectorService:
         self.outbox.close()
 
 
-def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl") -> DetectorService | None:
+def findings_framing(settings: Any, kms_service: Any) -> Any:
+    """``--findings-kms-key``: data keys from the in-process KMS, as principal ``wafproxy-detector``."""
+    if getattr(settings, "findings_kms_key", None) is None or kms_service is None:
+        return None
+    from wafproxy.awsapi.credentials import Principal
+    from wafproxy.sidecars.kms.envelope import LocalKeyProvider
+    from wafproxy.sidecars.kms.logcrypt import KmsFraming
+
+    principal = Principal("wafproxy-detector", "(in-process)", settings.account_id)
+    provider = LocalKeyProvider(kms_service, principal)
+    return KmsFraming(provider, settings.findings_kms_key, {"wafproxy:purpose": "detector-findings"})
+
+
+def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl",
+                   kms_service: Any = None) -> DetectorService | None:
     """From ``--detector``, ``--detector-policy``, ``--detector-findings``, ``--detector-webhook``."""
     mode = getattr(settings, "detector", "on")
     if mode == "off":
@@ -174,7 +188,8 @@ def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl
     for path in (*intel.lists, *intel.trusted, *((intel.tor_exits,) if intel.tor_exits else ())):
         load_list(path)  # a policy list that does not parse stops startup (IntelError names file:line)
     detector = Detector(policy, info)
-    outbox = FindingOutbox(info, jsonl=settings.detector_findings, webhook=settings.detector_webhook)
+    outbox = FindingOutbox(info, jsonl=settings.detector_findings, webhook=settings.detector_webhook,
+                           framing=findings_framing(settings, kms_service))
     detector.publishers.append(outbox.publish)  # JSON lines, webhook, FindingSinks (add_finding_sink)
     metrics = DetectorMetrics(registry, detector) if registry is not None else None
     if metrics is not None:
@@ -183,10 +198,10 @@ def build_detector(settings: Any, registry: Any = None, acl_name: str = "web-acl
 
 
 def attach_to_data_path(settings: Any, sink: Any, middleware: Any, registry: Any,
-                        acl_name: str) -> DetectorService | None:
+                        acl_name: str, kms_service: Any = None) -> DetectorService | None:
     """``--detector on|dry-run``: a detector subscribed to ``sink`` (the event dispatcher), its gate
     consulted by ``middleware`` (``WafMiddleware.gate``) before the engine."""
-    service = build_detector(settings, registry, acl_name)
+    service = build_detector(settings, registry, acl_name, kms_service)
     if service is None or sink is None or not hasattr(sink, "subscribe"):
         return None
     sink.subscribe(service.detector)

@@ -292,7 +292,10 @@ def wafproxy(upstream: str, workers: int, acl: str | None) -> Iterator[Target]:
            "--workers", str(workers), "--log-level", "warning"]
     if acl:
         cmd += ["--acl", acl]
-    proc = subprocess.Popen(cmd, cwd=REPO)
+    # The threat detector (on by default) would ban a load generator as a flood from one address:
+    # these benches measure the WAF, so it is off unless WAFPROXY_DETECTOR says otherwise.
+    env = {**os.environ, "WAFPROXY_DETECTOR": os.environ.get("WAFPROXY_DETECTOR", "off")}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env)
     try:
         wait_port(port)
         acl_name = f"ACL {Path(acl).name}" if acl else "default ACL"

@@ -40,10 +40,12 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "wafproxy.sidecars.kms.cli",
     "wafproxy.sidecars.kms.logs_cli",
     "wafproxy.sidecars.assessor.cli",
+    "wafproxy.sidecars.detector.cli",
 )
 EXIT_CONFIG = 2
 # By name: importing their modules here would slow ``wafproxy version`` down.
-_CONFIG_ERRORS = frozenset({"StoreError", "CredentialsError", "PolicyError", "RootKeyError", "KeyStoreError"})
+_CONFIG_ERRORS = frozenset({"StoreError", "CredentialsError", "PolicyError", "RootKeyError", "KeyStoreError",
+                            "IntelError"})
 GRACEFUL_SHUTDOWN_SECONDS = 25
 logger = logging.getLogger("wafproxy.cli")
 
@@ -148,9 +150,23 @@ def load_acl(settings: Settings) -> CompiledWebACL:
 
 def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any, *,
                 rate_store: Any = None, dispatcher: Any = None, waf_log: Any = None,
-                kms_service: Any = None) -> Any:
+                kms_service: Any = None, detector: Any = None) -> Any:
     """The admin app: /healthz /readyz /metrics, plus the WAFv2 API at ``POST /`` with
-    ``--credentials``; the reloader starts and stops with its lifespan either way."""
+    ``--credentials``; the reloader starts and stops with its lifespan either way. ``detector``
+    (a ``DetectorService``): its GuardDuty API under ``/detector``, remediation through the plane."""
+    if detector is not None:
+        app = build_admin(settings, reloader, readiness, metrics, rate_store=rate_store,
+                          dispatcher=dispatcher, waf_log=waf_log, kms_service=kms_service, detector=None)
+        plane = getattr(app, "wafproxy_plane", None)
+        if plane is not None:
+            detector.attach_plane(plane)
+        hub = getattr(app, "wafproxy_hub", None)
+        if hub is not None:  # the detector's findings land in the hub too (issue 14)
+            detector.add_finding_sink(hub.sink)
+        mounted = detector.mount(app)
+        if hasattr(app, "assessor"):
+            mounted.assessor = app.assessor  # type: ignore[attr-defined]
+        return mounted
     from wafproxy.asgi.admin import create_admin_app
     from wafproxy.asgi.app import FileAcl
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
@@ -171,13 +187,16 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
     if dispatcher is not None and hasattr(dispatcher, "subscribe"):
         dispatcher.subscribe(plane.sampler)
     # The findings hub: Security Hub API + /console on this listener, same credentials (issue 14);
-    # the assessor's findings (issue 13) land in it too.
+    # the assessor's findings (issue 13) land in it too, the detector's through ``wafproxy_hub``.
     from wafproxy.sidecars.hub.service import mount as mount_hub
     from wafproxy.sidecars.hub.wiring import build_hub
 
     hub = build_hub(settings, plane, dispatcher=dispatcher, kms_service=kms_service)
-    return attach_assessor(mount_hub(hub, mount(plane, base, sighup=False)), settings, reloader,
-                           sink=hub.sink)
+    mounted = attach_assessor(mount_hub(hub, mount(plane, base, sighup=False)), settings, reloader,
+                              sink=hub.sink)
+    mounted.wafproxy_plane = plane  # type: ignore[attr-defined]  # for the detector's API
+    mounted.wafproxy_hub = hub  # type: ignore[attr-defined]
+    return mounted
 
 
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
@@ -197,10 +216,14 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     data, data_server = build_proxy(settings, event_sink=sink, acl=acl, metrics=metrics,
                                     limits=limits_for(metrics))
     data.closeables.extend(closeables)
+    detector = build_detector_for(settings, sink, data.middleware, metrics, acl.name, kms)
+    if detector is not None:  # its gate on the inspector; started and stopped with the data path
+        data.services.append(detector)
+        data.closeables.append(detector)
     reloader.add_swap(data.middleware.swap_acl)
     readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
     admin = build_admin(settings, reloader, readiness, metrics, rate_store=data.rate_store, dispatcher=sink,
-                        waf_log=closeables[0] if closeables else None, kms_service=kms)
+                        waf_log=closeables[0] if closeables else None, kms_service=kms, detector=detector)
     servers: list[Any] = [data_server, QuietServer(admin_config(settings, admin))]
     sockets: dict[int, list[Any]] = {0: [listen_socket(settings.listen, "--listen")],
                                      1: [listen_socket(settings.admin_listen, "--admin-listen")]}
@@ -217,6 +240,16 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
         loop.create_task(reloader.reload_from_disk("sighup"))
 
     await run_servers(servers, on_started, sockets, on_hangup=reload)
+
+
+def build_detector_for(settings: Settings, sink: Any, middleware: Any, metrics: Any, acl_name: str,
+                       kms_service: Any = None) -> Any:
+    """``--detector on|dry-run``: the threat detector subscribed to the request events, its gate
+    consulted by ``middleware`` before the engine (None with ``--detector off``)."""
+    from wafproxy.sidecars.detector.wiring import attach_to_data_path
+
+    return attach_to_data_path(settings, sink, middleware, metrics.registry if metrics is not None else None,
+                               acl_name, kms_service)
 
 
 def open_kms_service(settings: Settings) -> Any:
@@ -275,7 +308,12 @@ def _serve_workers(settings: Settings) -> int:
         startup.compile_in_background()  # workers too; each database is compiled once (a cache lock)
         readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams],
                               acl_name=reloader.current.name)
-        admin_app = build_admin(settings, reloader, readiness, metrics)
+        from wafproxy.sidecars.detector.wiring import build_detector
+
+        # Workers detect (and share bans and findings through --redis); this process serves the
+        # GuardDuty API and records bans in the IP sets.
+        detector = build_detector(settings, metrics.registry, reloader.current.name)
+        admin_app = build_admin(settings, reloader, readiness, metrics, detector=detector)
         sock = listen_socket(settings.listen, "--listen")
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
         if hasattr(admin_app, "assessor"):  # the periodic assessment probes the port really bound

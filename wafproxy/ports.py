@@ -7,6 +7,7 @@ embedded default (memory, SQLite, in-process) and the scale-out one (Redis, HTTP
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -91,3 +92,23 @@ class FindingSink(Protocol):
     """Where detectors and assessors put findings (the findings hub)."""
 
     async def put_findings(self, findings: list[dict[str, object]]) -> None: ...
+
+
+GATE_RULE_ID = "wafproxy_ThreatDetector"  # terminating rule id of a request a gate refused
+
+
+@dataclass(frozen=True, slots=True)
+class GateBlock:
+    """A gate's refusal of a client: answer ``status`` (403 block, 429 rate limit), ``Retry-After``
+    ``retry_after`` seconds; ``reason`` names why (a finding type), for the event and the log."""
+
+    status: int
+    reason: str
+    retry_after: int = 0
+
+
+class RequestGate(Protocol):
+    """Consulted by the data path before the engine, once per request: an in-memory O(1) lookup
+    (the threat detector's bans), so a client banned by the previous request is refused now."""
+
+    def verdict(self, client_ip: str, now: float) -> GateBlock | None: ...

@@ -103,6 +103,12 @@ class Settings:
     # Periodic assessment (issue 13, sidecars/assessor): seconds between runs, 0 = off.
     assess_interval: float = 3600.0
     assess_osv_db: Path | None = None
+    # Threat detector (issue 12): on (default), dry-run (findings, no bans) or off.
+    detector: str = "on"
+    detector_policy: Path | None = None
+    detector_findings: str | None = None
+    detector_webhook: str | None = None
+    findings_kms_key: str | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -368,12 +374,21 @@ _OPTIONS: tuple[_Option, ...] = (
     _Option("assess_interval", _seconds_or_zero, "seconds between assessments of the app and this "
             "configuration (default 3600, 0 off; first run a few seconds after start)", "S"),
     _Option("assess_osv_db", _existing_dir, "OSV database directory for the periodic assessment", "DIR"),
+    _Option("detector", _choice("on", "dry-run", "off"), "threat detector: on (default), dry-run "
+            "(findings only, no bans) or off", "MODE"),
+    _Option("detector_policy", _path, "threat detector policy YAML (over the shipped default)", "PATH"),
+    _Option("detector_findings", _waf_log, "write detector findings as JSON lines to PATH, or - for stdout",
+            "PATH"),
+    _Option("detector_webhook", kms_endpoint_url, "POST each finding as an EventBridge event to this URL",
+            "URL"),
+    _Option("findings_kms_key", _kms_key, "encrypt --detector-findings with data keys under this KMS key "
+            "(the in-process KMS of --kms-listen)", "KEY_ID"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
 _PATH_FIELDS = ("acl", "tls_cert", "tls_key", "upstream_ca", "upstream_client_cert",
                 "upstream_client_key", "client_ca", "credentials", "policy_file", "state_dir",
-                "kms_data_dir", "kms_root_key_file", "hub_db", "assess_osv_db")
+                "kms_data_dir", "kms_root_key_file", "hub_db", "assess_osv_db", "detector_policy")
 
 
 def flag_of(field: str) -> str:
@@ -495,6 +510,10 @@ def _validate(values: dict[str, Any]) -> Settings:
         raise SettingsError(flag, "needs --credentials (the hub is off without them)")
     if s.hub_kms_key is not None and s.kms_endpoint is None and s.kms_listen is None:
         raise SettingsError("--hub-kms-key", "needs --kms-listen (in-process KMS) or --kms-endpoint")
+    if s.findings_kms_key is not None and (not s.detector_findings or s.detector_findings == "-"):
+        raise SettingsError("--findings-kms-key", "needs --detector-findings PATH (a file, not stdout)")
+    if s.findings_kms_key is not None and s.kms_listen is None:
+        raise SettingsError("--findings-kms-key", "needs --kms-listen (the in-process KMS)")
     return s
 
 

@@ -16,9 +16,9 @@ import websockets.sync.client as ws_client
 from tests.server.conftest import Recorder
 from tests.server.harness import RunningProxy, exchange, proxy_in_thread, responses, statuses
 from tests.support.servers import RunningServer
+from wafproxy.asgi.inspector import GATE_BODY
 from wafproxy.asgi.limits import ShieldLimits
-from wafproxy.engine.decision import CustomResponse
-from wafproxy.server.exchange import Exchange
+from wafproxy.ports import GateBlock
 
 
 @pytest.fixture(scope="module")
@@ -160,17 +160,23 @@ def test_websocket_handshake_is_inspected_then_bytes_relayed(proxy: RunningProxy
 
 
 def test_gate_answers_before_the_engine(upstream: tuple[RunningServer, Recorder], acl_path: Path) -> None:
+    """The inspector's gate (``ports.RequestGate``: the threat detector's bans) refuses a client
+    before its request reaches the engine or the upstream, from the request after the ban on."""
     server, recorder = upstream
     seen: list[str] = []
+    banned: set[str] = set()
 
-    def gate(client_ip: str, ex: Exchange) -> CustomResponse | None:
-        seen.append(client_ip)
-        return CustomResponse(403, body=b"denied\n") if ex.path == b"/deny" else None
+    class Bans:
+        def verdict(self, client_ip: str, now: float) -> GateBlock | None:
+            seen.append(client_ip)
+            return GateBlock(403, "test") if client_ip in banned else None
 
-    with proxy_in_thread(server.url, acl_path, gate=gate) as running:
+    with proxy_in_thread(server.url, acl_path, gate=Bans()) as running:
         before = len(recorder.paths)
-        assert httpx.get(running.url + "/deny").status_code == 403
         assert httpx.get(running.url + "/allow").status_code == 200
+        banned.add("127.0.0.1")
+        refused = httpx.get(running.url + "/deny")
+        assert refused.status_code == 403 and refused.content == GATE_BODY
     assert recorder.paths[before:] == [b"/allow"] and seen == ["127.0.0.1", "127.0.0.1"]
 
 

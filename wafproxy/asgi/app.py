@@ -90,6 +90,8 @@ class DataPath:
     middleware: WafMiddleware | Inspector  # what a reload swaps the ACL of (``swap_acl``)
     proxies: list[Any] = field(default_factory=list)  # things to ``aclose()``: proxies, route tables
     closeables: list[WafLogWriter] = field(default_factory=list)
+    # Started with the data path, stopped after it (``astart``/``aclose``): the threat detector.
+    services: list[Any] = field(default_factory=list)
     rate_store: Any = None
     flood: FloodGuard | None = None
     limits: LimitsMetrics | None = None
@@ -110,6 +112,8 @@ class DataPath:
     async def astart(self) -> None:
         if self.limits is not None:
             self._sync = asyncio.create_task(self._sync_loop(), name="wafproxy-limits-metrics")
+        for service in self.services:
+            await service.astart()
 
     async def aclose(self) -> None:
         if self._sync is not None:
@@ -122,6 +126,8 @@ class DataPath:
         closer = getattr(self.rate_store, "aclose", None)
         if closer is not None:
             await closer()
+        for service in self.services:
+            await service.aclose()
         for item in self.closeables:
             item.close()
 

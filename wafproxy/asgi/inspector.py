@@ -31,12 +31,13 @@ from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, CustomResponse, Decision, RuleType
 from wafproxy.engine.request import WafRequest
 from wafproxy.events import RequestEvent
-from wafproxy.ports import AsyncRateStore, EventSink, RateStore
+from wafproxy.ports import GATE_RULE_ID, AsyncRateStore, EventSink, RateStore, RequestGate
 
 logger = logging.getLogger("wafproxy.middleware")
 
 FAIL_OPEN_RULE_ID = "wafproxy_FailOpen"
 ENGINE_ERROR_RULE_ID = "wafproxy_EngineError"
+GATE_BODY = b"Forbidden: this client is blocked by the threat detector.\n"
 
 _ids = itertools.count(1)
 _ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}-"
@@ -86,6 +87,7 @@ class Inspector:
         source: str = "MIDDLEWARE",
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         if fail_mode not in ("open", "closed"):
             raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
@@ -106,6 +108,21 @@ class Inspector:
         self.on_fail_open = on_fail_open  # e.g. WafMetrics.fail_open
         self._last_error_log = float("-inf")
         self._warned_no_store = False
+        # Consulted before the body is read and the engine runs (the threat detector's bans).
+        self.gate = gate
+
+    def gated(self, client_ip: str, now: float) -> Decision | None:
+        """The gate's refusal of ``client_ip`` as a decision (403, or 429 with Retry-After), or
+        None: one O(1) lookup, so a client banned by its previous request is refused now."""
+        gate = self.gate
+        if gate is None:
+            return None
+        block = gate.verdict(client_ip, now)
+        if block is None:
+            return None
+        headers = (("retry-after", str(block.retry_after)),) if block.status == 429 else ()
+        return Decision(Action.BLOCK, terminating_rule_id=GATE_RULE_ID,
+                        custom_response=CustomResponse(block.status, headers, GATE_BODY))
 
     def swap_acl(self, compiled: CompiledWebACL) -> None:
         """Install a newly compiled ACL; in-flight requests finish on the one they started with.

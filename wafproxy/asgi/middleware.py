@@ -31,7 +31,7 @@ from wafproxy.asgi.responses import send_response
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
-from wafproxy.ports import AsyncRateStore, EventSink, RateStore
+from wafproxy.ports import AsyncRateStore, EventSink, RateStore, RequestGate
 
 __all__ = ["CLIENT_IP_KEY", "DECISION_KEY", "ENGINE_ERROR_RULE_ID", "FAIL_OPEN_RULE_ID", "WafMiddleware",
            "rate_rule_ids"]
@@ -81,11 +81,20 @@ class WafMiddleware:
         source: str = "MIDDLEWARE",
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         self.app = app
         self.inspector = Inspector(acl=acl, trusted_proxies=trusted_proxies, event_sink=event_sink,
                                    rate_store=rate_store, fail_mode=fail_mode, source=source, clock=clock,
-                                   on_fail_open=on_fail_open)
+                                   on_fail_open=on_fail_open, gate=gate)
+
+    @property
+    def gate(self) -> RequestGate | None:
+        return self.inspector.gate
+
+    @gate.setter
+    def gate(self, gate: RequestGate | None) -> None:
+        self.inspector.gate = gate
 
     @property
     def acl(self) -> CompiledWebACL:
@@ -121,6 +130,14 @@ class WafMiddleware:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         inspector = self.inspector
         started = inspector.clock()
+        if inspector.gate is not None:
+            request = self._request(scope, b"", 0, False)
+            refused = inspector.gated(request.client_ip, started)
+            if refused is not None:
+                status = await send_response(send, inspector.refusal(refused, 0),
+                                             head_only=request.method == "HEAD")
+                inspector.emit(started, inspector.acl, request, refused, status, 0.0, None)
+                return
         t0 = time.perf_counter()
         acl = inspector.acl
         limit: int = acl.body_inspection_limit
@@ -191,7 +208,11 @@ class WafMiddleware:
         started = inspector.clock()
         acl = inspector.acl
         request = self._request(scope, b"", 0, False)
-        decision, eval_seconds, _ = await inspector.decide(acl, request)
+        refused = inspector.gated(request.client_ip, started)
+        if refused is not None:
+            decision, eval_seconds = refused, 0.0
+        else:
+            decision, eval_seconds, _ = await inspector.decide(acl, request)
         status = 101
         if allowed(decision):
             scope = _downstream_scope(scope, request, decision)

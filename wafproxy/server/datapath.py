@@ -15,14 +15,14 @@ from wafproxy.asgi.inspector import Inspector
 from wafproxy.asgi.limits import ShieldLimits
 from wafproxy.asgi.upstream_routes import RouteTable
 from wafproxy.server.context import ServerContext
-from wafproxy.server.handler import Gate, ProxyHandler
+from wafproxy.server.handler import ProxyHandler
 from wafproxy.server.runner import ProxyServer, tls_for
 
 if TYPE_CHECKING:
     from wafproxy.engine.compiler import CompiledWebACL
     from wafproxy.observability.limits_metrics import LimitsMetrics
     from wafproxy.observability.metrics import WafMetrics
-    from wafproxy.ports import EventSink
+    from wafproxy.ports import EventSink, RequestGate
     from wafproxy.settings import Settings
 
 logger = logging.getLogger("wafproxy.app")
@@ -36,7 +36,7 @@ def build_proxy(
     metrics: WafMetrics | None = None,
     limits: LimitsMetrics | None = None,
     shield: ShieldLimits | None = None,
-    gate: Gate | None = None,
+    gate: RequestGate | None = None,
 ) -> tuple[DataPath, ProxyServer]:
     """Compile the ACL (``WebAclError`` propagates) and wire the server; nothing listens yet."""
     if settings.upstream_insecure_skip_verify:
@@ -55,6 +55,7 @@ def build_proxy(
         fail_mode=settings.fail_mode,
         source="PROXY",
         on_fail_open=metrics.fail_open if metrics is not None else None,
+        gate=gate,
     )
     flood = None
     if settings.flood_mitigation:
@@ -63,8 +64,7 @@ def build_proxy(
         flood = FloodGuard()
     shield = shield or ShieldLimits()
     handler = ProxyHandler(inspector, routes, limits=shield, preserve_host=settings.preserve_host,
-                           flood=flood, on_reject=limits.shield_reject if limits is not None else None,
-                           gate=gate)
+                           flood=flood, on_reject=limits.shield_reject if limits is not None else None)
     ctx = ServerContext(handler=handler, limits=shield, tls=settings.tls_cert is not None,
                         connection_gauge=metrics.open_connections if metrics is not None else None)
     data = DataPath(app=None, middleware=inspector, proxies=[routes], rate_store=rate_store, flood=flood,

@@ -4,8 +4,8 @@ In order, each step able to answer instead of going on:
 
 1. the Shield's head limits (414/431/413/400, ``limits.check_head``), the flood guard and the
    concurrent requests per client (429), all keyed by the client IP the WAF resolves;
-2. ``gate``: the pre-engine hook, a synchronous callable ``(client_ip, exchange) -> CustomResponse
-   | None`` (a threat detector's block list); None lets the request on;
+2. the inspector's ``gate`` (``ports.RequestGate``, the threat detector's bans): an O(1) lookup
+   that refuses a banned client before its body is read or the engine runs;
 3. the body up to the ACL's inspection limit (408 on a stalled body, 413 past the body limit);
 4. the WAF (``Inspector``, shared with ``WafMiddleware``): a refusal is answered here;
 5. the upstream, through its keep-alive pool: the rest of the body streams to it, the response
@@ -30,7 +30,7 @@ from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client
 from wafproxy.asgi.proxy import upstream_failure
 from wafproxy.asgi.upstream import UpstreamError
 from wafproxy.asgi.upstream_routes import RouteTable
-from wafproxy.engine.decision import CustomResponse, Decision
+from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.respond import respond
@@ -40,7 +40,6 @@ from wafproxy.server.writer import text_response, waf_response
 logger = logging.getLogger("wafproxy.server")
 shield_logger = logging.getLogger("wafproxy.shield")
 
-Gate = Callable[[str, Exchange], CustomResponse | None]
 
 
 class ProxyHandler:
@@ -55,7 +54,6 @@ class ProxyHandler:
         preserve_host: bool = True,
         flood: FloodGuard | None = None,
         on_reject: Callable[[str], None] | None = None,
-        gate: Gate | None = None,
     ) -> None:
         self.inspector = inspector
         self.routes = routes
@@ -63,7 +61,6 @@ class ProxyHandler:
         self.preserve_host = preserve_host
         self.flood = flood
         self.on_reject = on_reject
-        self.gate = gate
         self.rejections: Counter[str] = Counter()
         self._in_flight: dict[str, int] = {}
 
@@ -111,14 +108,10 @@ class ProxyHandler:
             return self._refuse(ex, "too_many_concurrent", client_ip)
         table[key] = (count or 0) + 1
         try:
-            if self.gate is not None:
-                answer = self.gate(client_ip, ex)
-                if answer is not None:
-                    ex.discard()
-                    close = not (ex.keep_alive and ex.complete)
-                    conn.write(waf_response(answer, close=close, http10=ex.version == "1.0",
-                                            head_only=ex.method == "HEAD"))
-                    return not close
+            if inspector.gate is not None:
+                refused = inspector.gated(client_ip, inspector.clock())
+                if refused is not None:
+                    return self._gated(ex, client_ip, refused)
             return await self._inspect(ex, client_ip, reason is BODY)
         except BodyTimeout:
             return self._refuse(ex, "body_timeout", client_ip)
@@ -209,6 +202,23 @@ class ProxyHandler:
         ex.conn.write(text_response(status, text.encode() + b"\n", close=close,
                                     head_only=ex.method == "HEAD"))
         return status, not close
+
+    def _gated(self, ex: Exchange, client_ip: str, refused: Decision) -> bool:
+        """The gate's refusal: its answer, and one event (the detector counts it like any)."""
+        inspector = self.inspector
+        started = inspector.clock()
+        ex.discard()
+        close = not (ex.keep_alive and ex.complete)
+        resp = inspector.refusal(refused, 0)
+        ex.conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
+                                   head_only=ex.method == "HEAD"))
+        request = inspector.build(
+            client_ip=client_ip, peer=ex.conn.peer, method=ex.method, path=ex.path.decode("latin-1"),
+            query=ex.query, headers=ex.headers, body=b"", seen=0, more=False, http_version=ex.version,
+            scheme=ex.conn.scheme,
+        )
+        inspector.emit(started, inspector.acl, request, refused, resp.status_code, 0.0, None)
+        return not close
 
     def _refuse(self, ex: Exchange, reason: str, client_ip: str) -> bool:
         """A Shield refusal: its status and body, ``Connection: close`` (the body may be unread)."""

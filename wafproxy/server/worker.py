@@ -57,6 +57,14 @@ def main(argv: list[str]) -> int:
     data, server = build_proxy(settings, event_sink=sink, acl=follower.current, metrics=metrics,
                                limits=limits_for(metrics))
     data.closeables.extend(closeables)
+    from wafproxy.sidecars.detector.wiring import attach_to_data_path
+
+    # This worker's detector: its gate on the inspector; bans shared with the others through --redis.
+    detector = attach_to_data_path(settings, sink, data.middleware, metrics.registry if metrics else None,
+                                   follower.current.name)
+    if detector is not None:
+        data.services.append(detector)
+        data.closeables.append(detector)
     follower.add_swap(data.middleware.swap_acl)
     if closeables and not isinstance(follower, FileAcl):
         follower.on_logging = closeables[0].reconfigure

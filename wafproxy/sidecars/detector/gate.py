@@ -1,0 +1,80 @@
+"""``BanGate``: the synchronous gate the data path consults before the engine (``ports.RequestGate``).
+
+A ban must hold from the very next request, in this process, at once: an IP-set change through the
+control plane recompiles the web ACL (tens to hundreds of milliseconds, measured in
+load_tests/RESULTS-detector.md), so the data path asks this table first — one dict lookup, and
+nothing at all while no one is banned. The control plane's IP set gets the same ban with a TTL for
+visibility and reversal (``remediation``); other workers/hosts learn it through Redis
+(``redis_bans``). Bounded by ``max_bans``: when full, expired entries go first, then the entry
+that would expire soonest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wafproxy.ports import GateBlock
+from wafproxy.sidecars.detector.actors import ActorKeys
+
+
+@dataclass(slots=True)
+class Ban:
+    key: str
+    until: float
+    block: GateBlock
+    finding_type: str
+    ip: str
+
+
+class BanGate:
+    def __init__(self, max_bans: int = 100000, keys: ActorKeys | None = None) -> None:
+        self.max_bans = max_bans
+        self.keys = keys or ActorKeys()
+        self._bans: dict[str, Ban] = {}
+        self.refused = 0  # requests answered by the gate (wafproxy_detector_requests_refused)
+
+    def verdict(self, client_ip: str, now: float) -> GateBlock | None:
+        bans = self._bans
+        if not bans:
+            return None
+        ban = bans.get(client_ip if ":" not in client_ip else self.keys.of_ip(client_ip))
+        if ban is None:
+            return None
+        if ban.until <= now:
+            bans.pop(ban.key, None)
+            return None
+        self.refused += 1
+        remaining = int(ban.until - now) + 1
+        block = ban.block
+        return GateBlock(block.status, block.reason, remaining) if block.status == 429 else block
+
+    def ban(self, ip: str, until: float, block: GateBlock, finding_type: str, now: float) -> Ban:
+        key = self.keys.of_ip(ip)
+        existing = self._bans.get(key)
+        if existing is not None and existing.until >= until:
+            return existing
+        if existing is None and len(self._bans) >= self.max_bans:
+            self._make_room(now)
+        ban = self._bans[key] = Ban(key, until, block, finding_type, ip)
+        return ban
+
+    def current(self, key: str, now: float) -> Ban | None:
+        ban = self._bans.get(key)
+        return ban if ban is not None and ban.until > now else None
+
+    def lift(self, ip_or_key: str) -> bool:
+        key = self.keys.of_ip(ip_or_key.removesuffix("/32")) if not ip_or_key.endswith("/64") else ip_or_key
+        return self._bans.pop(key, None) is not None
+
+    def _make_room(self, now: float) -> None:
+        for key in [k for k, b in self._bans.items() if b.until <= now]:
+            del self._bans[key]
+        if len(self._bans) >= self.max_bans:
+            soonest = min(self._bans.values(), key=lambda b: b.until)
+            del self._bans[soonest.key]
+
+    def active(self, now: float) -> list[Ban]:
+        return [b for b in self._bans.values() if b.until > now]
+
+    def count(self, now: float) -> int:
+        return sum(1 for b in self._bans.values() if b.until > now)

@@ -1,0 +1,158 @@
+"""Threat-intel and trusted IP lists: TXT (one IP/CIDR a line), CSV (first column), STIX 2.1.
+
+A list that does not parse raises ``IntelError`` naming the file and line; the caller keeps the
+list it had (``IntelLists.replace`` swaps a whole new set only after every file parsed). Lookups
+are radix-tree lookups (``engine.ipsets.IpTrie``), so a 100,000-line feed costs what a 10-line
+one does. STIX patterns are read with plain string scanning (no regex on feed content).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wafproxy.engine.ipsets import IpTrie
+
+MAX_ENTRIES = 1_000_000  # per list: a feed bigger than this is a mistake, refused with a message
+FORMATS = ("TXT", "CSV", "STIX")
+
+
+class IntelError(ValueError):
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+
+
+def _cidr(text: str, path: str, line: int) -> str:
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        # The value is not quoted: through CreateThreatIntelSet, Location may name any local file,
+        # and an error must not hand its content to the caller.
+        raise IntelError(path, line, "not an IP address or CIDR") from None
+
+
+def _parse_txt(text: str, path: str, csv: bool) -> list[str]:
+    out: list[str] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith(("#", ";", "//")):
+            continue
+        cell = line.split(",", 1)[0].strip().strip('"') if csv else line.split()[0]
+        if csv and n == 1 and not any(c.isdigit() for c in cell):
+            continue  # a CSV header row
+        out.append(_cidr(cell, path, n))
+        if len(out) > MAX_ENTRIES:
+            raise IntelError(path, n, f"more than {MAX_ENTRIES} entries")
+    return out
+
+
+def _stix_values(pattern: str) -> list[str]:
+    """The values of ``ipv4-addr:value = '…'`` / ``ipv6-addr:value = '…'`` comparisons."""
+    out = []
+    for marker in ("ipv4-addr:value", "ipv6-addr:value"):
+        start = 0
+        while (at := pattern.find(marker, start)) >= 0:
+            rest = pattern[at + len(marker):].lstrip()
+            start = at + len(marker)
+            if not rest.startswith("="):
+                continue
+            rest = rest[1:].lstrip()
+            if rest[:1] != "'":
+                continue
+            end = rest.find("'", 1)
+            if end > 0:
+                out.append(rest[1:end])
+    return out
+
+
+def _parse_stix(text: str, path: str) -> list[str]:
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 0)
+        raise IntelError(path, line, f"not JSON: {exc}") from None
+    objects = doc.get("objects") if isinstance(doc, dict) else doc
+    if not isinstance(objects, list):
+        raise IntelError(path, 1, "expected a STIX 2.1 bundle (an object with 'objects')")
+    out = []
+    for i, obj in enumerate(objects):
+        if not isinstance(obj, dict) or obj.get("type") != "indicator":
+            continue
+        pattern = obj.get("pattern")
+        if obj.get("pattern_type", "stix") != "stix" or not isinstance(pattern, str):
+            continue
+        for value in _stix_values(pattern):
+            out.append(_cidr(value, f"{path} objects[{i}]", 0))
+    return out
+
+
+def detect_format(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".json"):
+        return "STIX"
+    if name.endswith(".csv"):
+        return "CSV"
+    return "TXT"
+
+
+@dataclass(frozen=True, slots=True)
+class IntelList:
+    """One parsed list: its name (GuardDuty's ThreatListName), CIDRs and the file's SHA-256."""
+
+    name: str
+    cidrs: tuple[str, ...]
+    sha256: str
+    trie: IpTrie = field(repr=False, compare=False)
+
+
+def load_list(path: str | Path, fmt: str | None = None, name: str | None = None) -> IntelList:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise IntelError(str(p), 0, f"cannot read: {exc.strerror}") from None
+    text = data.decode("utf-8", "replace")
+    kind = (fmt or detect_format(p)).upper()
+    if kind == "STIX":
+        cidrs = _parse_stix(text, str(p))
+    elif kind in ("TXT", "CSV"):
+        cidrs = _parse_txt(text, str(p), csv=kind == "CSV")
+    else:
+        raise IntelError(str(p), 0, f"format {kind} not supported (TXT, CSV, STIX)")
+    return IntelList(name or p.name, tuple(cidrs), hashlib.sha256(data).hexdigest(), IpTrie(cidrs))
+
+
+class IntelLists:
+    """The active lists: threat lists, trusted lists, the Tor exit list. Swapped whole."""
+
+    def __init__(self) -> None:
+        self.threat: tuple[IntelList, ...] = ()
+        self.trusted: tuple[IntelList, ...] = ()
+        self.tor: IntelList | None = None
+
+    def replace(self, threat: list[IntelList], trusted: list[IntelList], tor: IntelList | None) -> None:
+        self.threat, self.trusted, self.tor = tuple(threat), tuple(trusted), tor
+
+    def is_trusted(self, ip: str) -> bool:
+        for lst in self.trusted:
+            if lst.trie.contains(ip):
+                return True
+        return False
+
+    def threat_match(self, ip: str) -> IntelList | None:
+        for lst in self.threat:
+            if lst.trie.contains(ip):
+                return lst
+        return None
+
+    def is_tor(self, ip: str) -> bool:
+        return self.tor is not None and self.tor.trie.contains(ip)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.threat or self.trusted or self.tor)

@@ -1,0 +1,113 @@
+"""The detector's API-managed resources: filters (suppression rules), threat-intel sets, trusted IP
+sets. Persisted as one JSON document (atomic write) in the state directory, so a restart serves
+what the last successful call returned; reloading the lists is all-or-nothing (a list that does
+not parse leaves the active lists as they were, and the call fails naming the file and line).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from wafproxy.control.persist import atomic_write
+from wafproxy.sidecars.detector.intel import IntelError, IntelList, IntelLists, load_list
+from wafproxy.sidecars.detector.policy import IntelPolicy
+
+log = logging.getLogger("wafproxy.detector")
+MAX_FILTERS = 100
+MAX_SETS = 12  # GuardDuty: 6 threat intel sets, 1 IP set per account; a little more room here
+_FORMATS = {"TXT": "TXT", "STIX": "STIX", "OTX_CSV": "CSV"}
+
+
+@dataclass
+class FilterRecord:
+    name: str
+    action: str
+    rank: int
+    criterion: dict[str, Any]
+    description: str = ""
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ListRecord:
+    id: str
+    kind: str  # "threat" or "trusted"
+    name: str
+    format: str
+    location: str
+    active: bool
+    status: str = "INACTIVE"
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def local_path(location: str) -> Path:
+    """``/abs/path`` or ``file:///abs/path`` (no remote fetches: the admin API must not become an
+    SSRF primitive)."""
+    if location.startswith("file://"):
+        parts = urlsplit(location)
+        if parts.netloc not in ("", "localhost"):
+            raise IntelError(location, 0, "file:// URLs must name a local file")
+        return Path(unquote(parts.path))
+    if "://" in location:
+        raise IntelError(location, 0, "Location must be a local path or a file:// URL")
+    return Path(location)
+
+
+class DetectorResources:
+    def __init__(self, lists: IntelLists, policy: IntelPolicy, path: Path | None = None) -> None:
+        self.lists = lists
+        self.policy = policy
+        self.path = path
+        self.filters: dict[str, FilterRecord] = {}
+        self.sets: dict[str, ListRecord] = {}
+        self.on_change: list[Callable[[], None]] = []
+        if path is not None and path.exists():
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            self.filters = {f["name"]: FilterRecord(**f) for f in doc.get("filters", [])}
+            self.sets = {s["id"]: ListRecord(**s) for s in doc.get("sets", [])}
+        try:
+            self.reload()
+        except IntelError as exc:  # a list file gone bad while we were down: start, say so
+            log.error("detector: threat lists not loaded: %s", exc)
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        doc = {"filters": [asdict(f) for f in self.filters.values()],
+               "sets": [asdict(s) for s in self.sets.values()]}
+        atomic_write(self.path, json.dumps(doc, indent=2).encode())
+
+    def new_id(self) -> str:
+        return secrets.token_hex(16)
+
+    def reload(self, candidate: dict[str, ListRecord] | None = None) -> None:
+        """Parse every active list (policy files + API sets); swap only when all parse."""
+        sets = self.sets if candidate is None else candidate
+        threat: list[IntelList] = [load_list(p) for p in self.policy.lists]
+        trusted: list[IntelList] = [load_list(p) for p in self.policy.trusted]
+        tor = load_list(self.policy.tor_exits, "TXT", "tor-exits") if self.policy.tor_exits else None
+        for rec in sets.values():
+            if not rec.active:
+                rec.status = "INACTIVE"
+                continue
+            parsed = load_list(local_path(rec.location), _FORMATS.get(rec.format, rec.format), rec.name)
+            (trusted if rec.kind == "trusted" else threat).append(parsed)
+            rec.status = "ACTIVE"
+        self.lists.replace(threat, trusted, tor)
+        if candidate is not None:
+            self.sets = candidate
+
+    def changed(self) -> None:
+        self.save()
+        for callback in self.on_change:
+            callback()

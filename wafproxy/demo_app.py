@@ -209,6 +209,10 @@ def run_demo(base: Settings) -> int:
     demo_sock, kms_sock = _loopback_socket(), _loopback_socket()
     demo_url = f"http://127.0.0.1:{demo_sock.getsockname()[1]}"
     settings = dataclasses.replace(base, upstreams=(UpstreamRoute(demo_url),), workers=1)
+    if not settings.trusted_proxies:
+        # Everything here is on loopback, which the detector never bans (its policy's never_ban):
+        # trusting loopback as a proxy lets a local tool play a remote client with X-Forwarded-For.
+        settings = dataclasses.replace(settings, trusted_proxies=("127.0.0.0/8",))
     acl = load_acl(settings)
     attacks = blocked_examples(acl)
     scheme = "https" if settings.tls_cert else "http"
@@ -236,6 +240,9 @@ def run_demo(base: Settings) -> int:
                 f"  the same, through WAF:  {waf}/",
                 f"  a benign request:       curl -i '{waf}/search?q=teapot'",
                 *(f"  an attack (blocked):    curl -i '{waf}{target}'" for target in attacks),
+                "  a scanner (banned by the threat detector at its 3rd sensitive path):",
+                "    for p in /.env /.git/config /backup.sql /; do curl -s -o /dev/null "
+                f"-w '%{{http_code}} ' -H 'X-Forwarded-For: 203.0.113.9' '{waf}'$p; done",
                 f"  JSON API:               curl -i -X POST {waf}/api/items -d '{{\"name\":\"mug\"}}'",
                 f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
                 f"  console:                {admin}/console (sign in with the credentials file's key pair)",

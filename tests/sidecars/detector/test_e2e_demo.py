@@ -10,8 +10,9 @@ import botocore.session
 import httpx
 
 from tests.support.servers import free_port, wafproxy_process
-from wafproxy.asgi.middleware import GATE_BODY
+from wafproxy.asgi.inspector import GATE_BODY
 
+SCANNER = "203.0.113.9"
 SCAN = ["/", "/robots.txt", "/.env", "/.git/config", "/backup.sql", "/phpmyadmin/", "/server-status",
         "/wp-config.php.bak", "/.aws/credentials", "/admin/config.php"]
 
@@ -34,8 +35,11 @@ def test_scanner_blocked_mid_scan_and_listed_by_boto3_guardduty() -> None:
         creds = re.search(r"AWS_SHARED_CREDENTIALS_FILE=(\S+)", line)
         assert creds
         gated = []
+        # Loopback is never banned; the demo trusts it as a proxy, so the scanner plays a remote
+        # address with X-Forwarded-For (as the demo banner shows).
         with httpx.Client(base_url=f"http://127.0.0.1:{port}",
-                          headers={"user-agent": "Mozilla/5.0 (compatible; dirscan)"}) as client:
+                          headers={"user-agent": "Mozilla/5.0 (compatible; dirscan)",
+                                   "x-forwarded-for": SCANNER}) as client:
             for path in SCAN:
                 answer = client.get(path)
                 gated.append(answer.status_code == 403 and answer.content == GATE_BODY)
@@ -52,7 +56,7 @@ def test_scanner_blocked_mid_scan_and_listed_by_boto3_guardduty() -> None:
         assert len(ids) == 1
         (finding,) = gd.get_findings(DetectorId=detector_id, FindingIds=ids)["Findings"]
         action = finding["Service"]["Action"]["NetworkConnectionAction"]
-        assert action["RemoteIpDetails"]["IpAddressV4"] == "127.0.0.1" and action["Blocked"] is True
+        assert action["RemoteIpDetails"]["IpAddressV4"] == SCANNER and action["Blocked"] is True
         assert 4.0 <= finding["Severity"] < 7.0
         # The ban is recorded in the WAFv2 IP set as a temporary entry (visible, reversible).
         wafv2 = session.client("wafv2", endpoint_url=f"http://127.0.0.1:{admin}")

@@ -111,3 +111,39 @@ def test_websocket_handshake_of_a_banned_client_is_refused(tmp_path: Path) -> No
         pass
     assert closed.value.code == 1008
     assert detector.refused == 1
+
+
+@pytest.mark.parametrize("client_ip", ["127.0.0.1", "127.8.9.10", "::1"])
+def test_the_proxys_own_host_is_never_banned_but_still_reported(tmp_path: Path, client_ip: str) -> None:
+    """never_ban (default: loopback): a scanner there raises its finding, and is not refused —
+    banning the proxy's own host would cut off health checks, the assessor and local tools."""
+    policy = load_policy(overrides={"remediation": {"write_ip_set": False}})
+    detector = Detector(policy, DetectorInfo("d" * 32))
+    mw = WafMiddleware(_ok, acl=write_acl_dir(tmp_path / "acl"), event_sink=EventDispatcher([detector]),
+                       gate=detector.gate)
+
+    async def scenario() -> list[int]:
+        transport = httpx.ASGITransport(app=mw, client=(client_ip, 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://waf") as client:
+            return [(await client.get(p, headers={"user-agent": "sqlmap/1.8"})).status_code
+                    for p in ("/.env", "/.git/config", "/backup.sql", "/", "/")]
+
+    statuses = asyncio.run(scenario())
+    assert statuses == [404] * 5  # every request answered by the app: none refused
+    types = {f.type for f in detector.store.all()}
+    assert {"PenTest:Proxy/ScannerUserAgent", "Recon:Proxy/PathProbe"} <= types
+    assert detector.remediator.spared >= 2 and detector.remediator.bans == 0
+
+
+def test_never_ban_empty_bans_loopback_too(tmp_path: Path) -> None:
+    policy = load_policy(overrides={"remediation": {"write_ip_set": False, "never_ban": []}})
+    detector = Detector(policy, DetectorInfo("e" * 32))
+    mw = WafMiddleware(_ok, acl=write_acl_dir(tmp_path / "acl"), event_sink=EventDispatcher([detector]),
+                       gate=detector.gate)
+
+    async def scenario() -> list[bytes]:
+        transport = httpx.ASGITransport(app=mw, client=("127.0.0.1", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://waf") as client:
+            return [(await client.get("/", headers={"user-agent": "sqlmap/1.8"})).content for _ in range(2)]
+
+    assert asyncio.run(scenario())[-1] == GATE_BODY

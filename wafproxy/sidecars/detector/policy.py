@@ -141,6 +141,10 @@ class RemediationPolicy:
     max_ban_seconds: float = 86400.0
     max_bans: int = 100000
     rate_limit_seconds: float = 60.0
+    # Never banned, whatever they do (findings are still raised): the proxy's own host. Banning it
+    # would cut off health checks, the assessor's probes, operators' tools and a local load
+    # balancer that does not send X-Forwarded-For from a --trusted-proxy.
+    never_ban: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
 
 
 @dataclass(frozen=True, slots=True)

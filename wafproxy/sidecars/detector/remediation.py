@@ -11,6 +11,7 @@ written to the audit log. ``on_ban`` callbacks (Redis propagation) hear of every
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 from collections import OrderedDict
@@ -46,6 +47,21 @@ class Remediator:
         self.on_ban: list[Callable[[Ban], None]] = []
         self.write_errors = 0
         self.bans = 0
+        self.spared = 0  # hits on never_ban networks: a finding, no ban
+        try:
+            self._never_ban = tuple(ipaddress.ip_network(n, strict=False) for n in policy.never_ban)
+        except ValueError as exc:
+            raise ValueError(f"remediation.never_ban: {exc}") from None
+
+    def protected(self, ip: str) -> bool:
+        """Whether ``ip`` is in ``never_ban`` (a handful of networks: a linear test is enough)."""
+        if not self._never_ban:
+            return False
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in network for network in self._never_ban)
 
     def duration(self, key: str, now: float) -> float:
         p = self.policy
@@ -62,6 +78,12 @@ class Remediator:
     def apply(self, hit: Hit) -> Ban | None:
         """Ban ``hit.ip`` (its actor key: /64 for IPv6) per ``hit.action``; None for ``none``."""
         if hit.action == "none" or hit.dry_run:
+            return None
+        if self.protected(hit.ip):
+            self.spared += 1
+            if self.spared & (self.spared - 1) == 0:  # 1st, 2nd, 4th…: bounded log volume
+                log.warning("detector: %s from %s not banned: remediation.never_ban (%d so far)",
+                            hit.type, hit.ip, self.spared)
             return None
         key = self.gate.keys.of_ip(hit.ip)
         now = hit.ts

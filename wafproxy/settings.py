@@ -82,6 +82,9 @@ class Settings:
     redis: str | None = None
     hosts: int = 1
     rate_limit_on_redis_failure: Literal["local", "open", "closed"] = "local"
+    # A Redis answer slower than this counts as Redis down (local fallback): short, so a slow Redis
+    # never holds requests up; longer across availability zones or on a loaded host.
+    redis_timeout: float = 0.05
     flood_mitigation: bool = False
     # Control plane (the WAFv2 API on the admin listener) and the names in its ARNs / labels.
     credentials: Path | None = None
@@ -350,6 +353,8 @@ _OPTIONS: tuple[_Option, ...] = (
             "N"),
     _Option("rate_limit_on_redis_failure", _choice("local", "open", "closed"),
             "while --redis is down: limit/processes locally (default), open or closed", "MODE"),
+    _Option("redis_timeout", _seconds, "seconds a --redis answer may take before it counts as down "
+            "(default 0.05)", "S"),
     _Option("flood_mitigation", _bool, "derive temporary rate rules against request floods (asgi/flood.py)"),
     _Option("credentials", _path, "INI of access keys allowed to call the WAFv2 API on --admin-listen",
             "PATH"),

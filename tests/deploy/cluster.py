@@ -81,6 +81,9 @@ class Cluster:
         argv = [sys.executable, "-m", "wafproxy", "serve", "--upstream", upstream, "--acl", str(acl),
                 "--listen", f"{host.address}:8080", "--admin-listen", f"{host.address}:9090",
                 "--redis", f"redis://{self.redis.address}:6379/0", "--hosts", str(len(PROXIES)),
+                # A loaded CI machine can take longer than the 50 ms default to answer: that would
+                # be "Redis down" (local shares) and blur what the shared count does.
+                "--redis-timeout", "1",
                 "--credentials", str(creds), "--state-dir", str(root / "state")]
         self.procs[name] = host.spawn(argv, log_name="wafproxy",
                                       env={"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"})

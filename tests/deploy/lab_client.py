@@ -40,19 +40,24 @@ def wafv2(endpoint: str, keys: list[str], method: str, kwargs: dict[str, Any]) -
     return getattr(client, method)(**kwargs)
 
 
+def watch(urls: list[str], headers: dict[str, str], status: int, timeout: float) -> dict[str, float | None]:
+    """Seconds until each URL first answers ``status`` (None: not within ``timeout``)."""
+    started = time.monotonic()
+    delays: dict[str, float | None] = dict.fromkeys(urls)
+    while any(v is None for v in delays.values()) and time.monotonic() - started < timeout:
+        for url in urls:
+            if delays[url] is None and get(url, headers) == status:
+                delays[url] = time.monotonic() - started
+        time.sleep(0.01)
+    return delays
+
+
 def change_and_watch(endpoint: str, keys: list[str], method: str, kwargs: dict[str, Any],
                      urls: list[str], headers: dict[str, str], status: int, timeout: float) -> dict[str, Any]:
     """Make a WAFv2 change on one host, then poll every proxy until it answers ``status``:
     seconds from the API's answer to each proxy's first ``status`` (None: not within timeout)."""
     result = wafv2(endpoint, keys, method, kwargs)
-    changed = time.monotonic()
-    delays: dict[str, float | None] = dict.fromkeys(urls)
-    while any(v is None for v in delays.values()) and time.monotonic() - changed < timeout:
-        for url in urls:
-            if delays[url] is None and get(url, headers) == status:
-                delays[url] = time.monotonic() - changed
-        time.sleep(0.01)
-    return {"delays": delays, "response": result}
+    return {"delays": watch(urls, headers, status, timeout), "response": result}
 
 
 def retrying(urls: list[str], count: int, attempts: int) -> dict[str, int]:
@@ -72,7 +77,8 @@ def retrying(urls: list[str], count: int, attempts: int) -> dict[str, int]:
     return {"answered": answered, "lost": lost, "retries": retries}
 
 
-OPS = {"get": get, "burst": burst, "wafv2": wafv2, "change_and_watch": change_and_watch, "retrying": retrying}
+OPS = {"get": get, "burst": burst, "wafv2": wafv2, "watch": watch, "change_and_watch": change_and_watch,
+       "retrying": retrying}
 
 
 def serve_upstream(address: str, port: int) -> None:

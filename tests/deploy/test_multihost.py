@@ -6,7 +6,8 @@ upstream host and one client host beside them.
 - an IP-set change made through the WAFv2 API on one host is enforced on all of them;
 - with Redis stopped each host falls back to its local share of the limit, and shared counting
   and change propagation come back with Redis;
-- a proxy killed outright loses no request that the client retried on another host.
+- a proxy killed outright loses no request that the client retried on another host;
+- a threat-detector ban made on one host holds on the others (bans travel through Redis).
 
 Skipped, with the reason, where network namespaces cannot be created (not root, no CAP_SYS_ADMIN).
 Figures over many repetitions: ``load_tests/bench_scaleout.py`` → ``load_tests/RESULTS-scaleout.md``.
@@ -73,3 +74,17 @@ def test_killing_a_proxy_loses_no_retried_request(cluster: Cluster) -> None:
     outcome = cluster.client.call("retrying", urls=cluster.urls("/"), count=90, attempts=3)
     assert outcome["lost"] == 0 and outcome["answered"] == 90, outcome
     assert outcome["retries"] >= 30  # every third request met the dead host first
+
+
+def test_a_detector_ban_on_one_host_holds_on_the_others(cluster: Cluster) -> None:
+    """Runs last: the client stays banned. The scanner's third sensitive path on one host is the
+    last request any host serves it."""
+    alive = [n for n in PROXIES if cluster.procs[n].poll() is None]
+    first, others = alive[0], alive[1:]
+    assert others
+    probes = [cluster.url(first, p) for p in ("/.env", "/.git/config", "/backup.sql")]
+    assert 403 not in cluster.client.call("burst", urls=probes, count=3)
+    delays = cluster.client.call("watch", urls=[cluster.url(n, "/") for n in others], headers={},
+                                 status=403, timeout=10)
+    assert all(d is not None for d in delays.values()), delays
+    assert max(d for d in delays.values() if d is not None) < 3.0, delays

@@ -78,6 +78,7 @@ def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) ->
         settings.redis,
         processes=settings.workers * settings.hosts,
         on_failure=settings.rate_limit_on_redis_failure,
+        timeout=settings.redis_timeout,
         on_state_change=limits.rate_store_state if limits is not None else None,
     )
 

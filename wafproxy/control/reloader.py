@@ -32,6 +32,7 @@ from wafproxy.engine.errors import WebAclError
 log = logging.getLogger("wafproxy.control")
 
 DEFAULT_CHANNEL = "wafproxy:control"
+LAST_SUFFIX = ":last"  # Redis key beside the channel: the latest published state
 BACKGROUND_REASONS = frozenset({"file", "sighup", "redis", "ttl-expiry"})
 MAX_MESSAGE_BYTES = 64 << 20  # a snapshot with every IP set full is ~ a few MB; refuse absurd ones
 
@@ -261,24 +262,38 @@ class Reloader:
             return
         message = json.dumps({"Origin": self.instance, "Snapshot": self.store.snapshot()})
         try:
-            await self._redis.publish(self.channel, message)
+            # The latest state is also kept under ``<channel>:last``: a subscriber that was away
+            # (Redis restarted, a network blip) missed the message and catches up from it.
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(self.channel + LAST_SUFFIX, message)
+                pipe.publish(self.channel, message)
+                await pipe.execute()
         except Exception as exc:  # the change is persisted; file watchers still pick it up
             log.warning("could not publish the change to redis: %s", type(exc).__name__)
 
     async def _subscribe(self) -> None:
         backoff = 0.1
+        lost = False
         while True:
             try:
                 pubsub = self._redis.pubsub()
                 await pubsub.subscribe(self.channel)
                 self._subscribed.set()
                 backoff = 0.1
+                if lost:
+                    # Pub/sub does not queue: what was published while we were away is gone. Catch
+                    # up on the latest state (a message arriving meanwhile is applied twice: no-op).
+                    latest = await self._redis.get(self.channel + LAST_SUFFIX)
+                    if latest:
+                        await self._on_message(latest)
+                    lost = False
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         await self._on_message(message.get("data") or b"")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                lost = True
                 log.warning("redis subscription lost (%s), retrying", type(exc).__name__)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""The middleware as users mount it: a small Starlette app served by uvicorn, with and without
+``WafMiddleware`` (the default web ACL), in the same run, rounds interleaved (issue 11 target:
+with ≥ 0.6× the req/s of without).
+
+    .venv/bin/python load_tests/bench_middleware.py [--rounds 3] [--duration 10]
+
+Load: ``wrk -t1 -c50`` GET of bench_proxy's benign query with browser-like headers; the apps run
+as ``uvicorn --factory load_tests.bench_middleware:with_waf|without_waf`` (uvloop, httptools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from load_tests.bench_proxy import free_port, run_wrk  # noqa: E402
+
+
+def without_waf() -> object:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def search(request: object) -> PlainTextResponse:
+        return PlainTextResponse("results\n" * 16)
+
+    return Starlette(routes=[Route("/search", search), Route("/", search)])
+
+
+def with_waf() -> object:
+    from wafproxy import WafMiddleware
+    from wafproxy.settings import DEFAULT_ACL
+
+    app = without_waf()
+    app.add_middleware(WafMiddleware, acl=str(DEFAULT_ACL))  # type: ignore[attr-defined]
+    return app
+
+
+def serve(factory: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", f"load_tests.bench_middleware:{factory}",
+         "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+         "--log-level", "warning"], cwd=REPO)
+    deadline = time.monotonic() + 300
+    import socket
+
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{factory} did not start")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=10)
+    args = ap.parse_args()
+    procs = {name: serve(name) for name in ("without_waf", "with_waf")}
+    results: dict[str, list[float]] = {name: [] for name in procs}
+    try:
+        for _ in range(args.rounds):
+            for name, (_, port) in procs.items():
+                results[name].append(run_wrk(f"http://127.0.0.1:{port}", args.duration, 50)["rps"])
+    finally:
+        for proc, _ in procs.values():
+            proc.terminate()
+            proc.wait(timeout=10)
+    plain, waf = (statistics.median(results[n]) for n in ("without_waf", "with_waf"))
+    print(f"Starlette app without WafMiddleware: {plain:,.0f} req/s (rounds {results['without_waf']})")
+    print(f"the same app with WafMiddleware (default ACL): {waf:,.0f} req/s (rounds {results['with_waf']})")
+    print(f"ratio with/without: {waf / plain:.2f}x (target >= 0.6x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared next to the checkout, or next to the worktree directory (/work/wt/<name>).
+SHARED = next((d / "shared" for d in REPO.parents if (d / "shared").is_dir()), REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 WAF_EVAL = SHARED / "tools" / "waf_eval.py"
 ANCHORS = SHARED / "tools" / "anchors"

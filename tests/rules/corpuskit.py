@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 from wafproxy.engine import CompiledWebACL, WafRequest, evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
+# ../shared next to the checkout, or next to the worktree directory (/work/wt/<name>).
+SHARED = next((d / "shared" for d in ROOT.parents if (d / "shared").is_dir()), ROOT.parent / "shared")
 CORPUS_DIR = SHARED / "corpus"
 WAF_EVAL = SHARED / "tools" / "waf_eval.py"
 DEFAULT_ACL = ROOT / "rules" / "default-web-acl.json"

@@ -125,6 +125,14 @@ _UNSAFE_DESER = (
 # LDAP filter injection: a closed filter followed by a new one, "admin)(|(password=*".
 _LDAP = (
     I + r"\)\s*\(\s*[|&!]\s*(?:\)|$)|\)\s*[|&!]?\s*\(\s*[|&!]?\s*\(?\s*[a-z][\w-]*\s*[~<>]?=|\*\s*\)\s*\(\s*[|&]|\(\s*[|&]\s*\(\s*[a-z][\w-]*\s*=\s*\*",
+    # The same with nested opening parentheses, operators between them and extensible matches
+    # ("admin*)((|userPassword=*)", ")(|(userAccountControl:1.2.840.113556.1.4.803:=2)",
+    # "admin))(|(|"), RFC 4515 escapes of the parentheses ("\29\28|\28uid=*").
+    I + r"\)\s*[|&!]?\s*(?:\(\s*[|&!]?\s*){1,3}[a-z][\w.-]*(?::[\w.:-]*)?\s*[~<>]?:?=|\)\s*\(\s*[|&!]\s*\(\s*[|&!]|\\29\s*(?:\\28|\()",
+    # A presence filter (attr=*) on a directory attribute, a filter closed and cut with a NUL or
+    # at the end ("*))%00"), the LDAP fuzzing string "*()|&'".
+    I + r"\(\s*(?:objectclass|objectcategory|uid|cn|sn|mail|userpassword|samaccountname|memberof|ou|dc|givenname|telephonenumber|description|department|title|uidnumber|gidnumber|homedirectory|loginshell|userprincipalname|distinguishedname|member|manager|employeeid|displayname)\s*[~<>]?=\s*\*",
+    I + r"\*\s*\)\s*\)+\s*(?:%00|\x00|$|&)|\*\s*\(\s*\)\s*\|\s*&",
 )
 
 CLASSES: tuple[RuleClass, ...] = (

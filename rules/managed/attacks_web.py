@@ -104,8 +104,25 @@ _TRAVERSAL = (
     # quote it (``require('../lib')``), so only a value's first bytes count. Tomcat's ``..;/``
     # path-parameter trick, and separators or dots written as hex text (``0x5c0x2e./``) which
     # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110).
-    I + r"(?:^|[=&?])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
+    I + r"(?:^|[=&?\"])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
     I + r"(?:[\\/]|0x(?:2f|5c))(?:\.0x2e|0x2e\.|0x2e0x2e)\.?(?:[\\/]|0x(?:2f|5c))|0x(?:2f|5c)\.{2,3}(?:[\\/]|0x(?:2f|5c))",
+    # Slashes a Unicode-aware path API folds to "/" or "\\" (division slash U+2215, set minus
+    # U+2216, fraction slash, big solidus), and dot leaders (U+2024/U+2025, which NFKC has turned
+    # into dots already), as parent steps.
+    I + r"\.{2,}[\\/\x{2215}\x{2216}\x{2044}\x{29f8}\x{29f9}]+\.{2,}[\\/\x{2215}\x{2216}\x{2044}\x{29f8}\x{29f9}]|\.{2,}[\x{2215}\x{2216}\x{2044}\x{29f8}\x{29f9}]",
+    # Encodings left over after the chain's two URL decodings (a third layer, or a JSON string
+    # holding an encoded path): "..%2f", "%2e%2e/", overlong UTF-8 ("%c0%af", "%e0%80%af",
+    # "%c1%9c", "%c0%ae") and IIS "%u2215"/"%uff0e", as text or as the raw bytes.
+    I + r"\.\.(?:%(?:25)*(?:2f|5c)|%(?:25)*(?:c0%(?:25)*af|e0%(?:25)*80%(?:25)*af|c1%(?:25)*9c|c0%(?:25)*2f|c1%(?:25)*1c)|%(?:25)*u(?:2215|2216|2044|ff0f|ff3c|002f|005c))|%(?:25)*2e%(?:25)*2e(?:[\\/]|%(?:25)*(?:2f|5c))|%(?:25)*(?:c0%(?:25)*ae|uff0e|u002e|u2024){2}|\.\.(?:\xc0\xaf|\xe0\x80\xaf|\xc1\x9c)",
+    # What URL_DECODE_UNI leaves of IIS "%u2215"/"%u2216"/"%uff0e"/"%uff0f" (the low byte, as IIS
+    # does): control characters no text has, after or instead of dots.
+    r"[.\x0e]{2,}[\x15\x16\x0f]|\x0e\x0e[\\/]",
+    # Windows device and UNC paths as a value (\\?\C:\, \\.\C:\, \\host\share, \\host@SSL\DavWWWRoot,
+    # file://\\host): what makes a server open a remote share (NTLM leak) or a raw device. Only as
+    # a whole value (a support message naming \\fileserver\reports mid-sentence passes).
+    I + r"\\\\[?.]\\|\\\\\?\\unc\\|\bfile:/*\\\\|(?:^|[=&\"'/])\s*\\\\[\w.-]+(?:@ssl)?(?:@\d+)?\\[\w$.-]+",
+    # Java web application internals, never a parameter value of a working app (CRS 930130).
+    I + r"(?:^|[^\w-])(?:web-inf|meta-inf)[\\/]+(?:web\.xml|classes|lib|jboss-web\.xml|weblogic\.xml|manifest\.mf|context\.xml)",
 )
 
 _RFI = (

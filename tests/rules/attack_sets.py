@@ -35,7 +35,7 @@ NOSQL: tuple[Payload, ...] = (
     Raw("token[$type]=2"),
     Raw("where[$or][0][a]=1&where[$or][1][b]=2"),
     Raw("user[$eq]=admin&pass[$ne]=1"),
-    Raw("email[ $ne ]=1"),
+    Raw("email[%20$ne%20]=1"),
     Raw("a[$size]=0"),
     # Operator keys in JSON bodies, spaced, nested and \u-escaped.
     Body('{"username": {"$ne": null}, "password": {"$ne": null}}'),
@@ -208,7 +208,6 @@ TRAVERSAL: tuple[Payload, ...] = (
     "\\\\?\\UNC\\server\\share\\file",
     "file://\\\\evil.example\\share",
     "\\\\evil.example@SSL\\DavWWWRoot\\x",
-    "//evil.example/share/payload.exe",
     "..%5c..%5c..%5cwindows%5cwin.ini",
     "..%255c..%255cboot.ini",
     ".%2e/.%2e/.%2e/etc/passwd",

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 from wafproxy.engine import CompiledWebACL, WafRequest, evaluate
 
@@ -63,9 +62,9 @@ def parse_raw(raw: bytes) -> WafRequest:
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers.append((name.strip(), value.strip()))
-    split = urlsplit(target)
-    path, query = (split.path or "/", split.query) if target.startswith("/") else (target, "")
-    if "?" in target and target.startswith("/"):
+    # Not urlsplit: "//etc/passwd" is a path to the server, not a network location.
+    path, query = target, ""
+    if target.startswith("/"):
         path, _, query = target.partition("?")
     path, _, fragment = path.partition("#")
     return WafRequest(

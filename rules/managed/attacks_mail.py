@@ -58,7 +58,9 @@ _MAIL_HEADER_BODY = (
     I + _VS + r"[^\s@&=\"<>]{0,64}<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?[ \t]*" + _NL + r"[ \t]*" + _HEADERS + r"\s*:",
     # The value's first line, then an address header carrying an address, or a MIME header.
     I + _VS + _LINE + _NL + r"(?:[ \t]*subject\s*:[^\r\n]*" + _NL + r")?[ \t]*" + _ADDR_HEADERS + r"\s*:[^\r\n@]*@",
-    I + _VS + _LINE + _NL + r"[ \t]*(?:content-type\s*:\s*(?:text|multipart|message|application)/|mime-version\s*:\s*1\.0|content-transfer-encoding\s*:\s*(?:base64|quoted-printable|[78]bit))",
+    # (Not after a quote: a multipart part's own headers are ``name="f"; filename="a.txt"`` and
+    # then ``Content-Type: text/plain``.)
+    I + r"(?:^|[=&>]|\n\r?\n)" + _LINE + _NL + r"[ \t]*(?:content-type\s*:\s*(?:text|multipart|message|application)/|mime-version\s*:\s*1\.0|content-transfer-encoding\s*:\s*(?:base64|quoted-printable|[78]bit))",
 )
 
 CLASSES: tuple[RuleClass, ...] = (

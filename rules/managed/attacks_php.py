@@ -39,7 +39,7 @@ _PHP_FUNCS = (
     r"|scandir|opendir|readdir|unlink|rmdir|mkdir|tempnam|tmpfile|symlink|chmod|chown|chgrp|lchown"
     r"|filegroup|fileowner|fileperms|fileinode|disk_free_space|sys_get_temp_dir"
     r"|strip_tags|addslashes|stripslashes|htmlspecialchars_decode|html_entity_decode|intval|floatval"
-    r"|sprintf|vsprintf|printf|substr|str_replace|str_repeat|str_pad|strtolower|strtoupper"
+    r"|substr|str_replace|str_repeat|str_pad|strtolower|strtoupper"
     r"|function_exists|method_exists|class_exists|reflection(?:function|method|class)"
     r"|wp_(?:safe_)?remote_\w+|wp_remote_fopen|__halt_compiler|gethostbyname\w*)"
 )

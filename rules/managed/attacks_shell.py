@@ -89,7 +89,7 @@ _CMD_WORDS = (
     r"python[23]?\.\d+|(?:php|perl|ruby|node)\d(?:\.\d+)?|gcc\d+(?:\.\d+)?",
 )
 # A pipe ends a command only glued to it ("id|nc"): a markdown table cell is "| id |".
-_CMD_END = r"\s*$|\s*[;&)\n<]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
+_CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
 _CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
 _UNIX = (

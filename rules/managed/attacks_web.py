@@ -70,7 +70,7 @@ _XSS = (
     # ``<link href="https://…" rel="alternate"/>`` passes —
     # a ``<meta charset>`` switch (UTF-7 tricks) (CRS 941170/941240/941260/941270).
     I + r"\bdata\s*:\s*(?:[\w.+-]+/[\w.+-]+)?\s*(?:;[^,<]*)?,\s*<\s*[a-z!/?]|-moz-binding\s*:|\bbehaviou?r\s*:\s*url\s*\(",
-    I + r"<\s*\??\s*import[^>]*implementation\s*=|<\s*link\b[^>]*\b(?:rel\s*=\s*[\"'`]?\s*(?:import|stylesheet|preload|prefetch|modulepreload)\b|href\s*=\s*[\"'`]?\s*(?:javascript|vbscript|livescript|data)\s*:)|<\s*meta\b[^>]*\bcharset\s*=|<\s*noscript\b",
+    I + r"<\s*\??\s*import[^>]*implementation\s*=|<\s*link\b[^>]*\b(?:rel\s*=\s*[\"'`]?\s*(?:import|stylesheet|preload|prefetch|modulepreload)\b|href\s*=\s*[\"'`]?\s*(?:javascript|vbscript|livescript|data)\s*:|href\s*[\s/+][\s/+]*=)|<\s*link[\s/+][^>]*/[^>]*\bhref\b|<\s*meta\b[^>]*\bcharset\s*=|<\s*noscript\b",
     # Markup written in another charset: UTF-7 (``+ADw-script+AD4-``, case-sensitive as the
     # encoding is; the ``+`` may have become a space in a second URL decoding) and US-ASCII with the high bit set (0xBC/0xBE read as ``<``/``>``, which the
     # decoder turns into ``¼``/``¾`` and NFKC into ``1⁄4``) before a tag name (CRS 941310/941350).

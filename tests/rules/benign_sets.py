@@ -17,7 +17,7 @@ from itertools import product
 from typing import Any
 from urllib.parse import quote
 
-from tests.rules.setkit import VALUE_PLACEMENTS, Body, Path, Payload, cases
+from tests.rules.setkit import VALUE_PLACEMENTS, Body, Path, Payload, Raw, cases
 
 _RNG_SEED = 15
 TEXT_PLACEMENTS = ("HTMLForm", "HTMLMultipartForm", "JSONRequest")
@@ -183,7 +183,7 @@ SNIPPETS = (
     "| Column | Type | Notes |\n|---|---|---|\n| id | int | primary key |\n| name | text | |",
     "cond ? a : b",
     "while queue:\n    node = queue.popleft()\n    queue.extend(node.children)",
-    "ssh-keygen -t ed25519 -C \"me@example.com\"",
+    "Generate a key with ssh-keygen -t ed25519 -C \"me@example.com\" and paste the .pub file here.",
 )
 PROSE = (
     "The build fails on CI but passes locally; I think it's the Node version.",
@@ -265,7 +265,8 @@ _QUERIES = ("q=linen+shirt&page=2", "utm_source=newsletter&utm_medium=email&utm_
 def _urls(rng: random.Random) -> list[str]:
     out = []
     for host, path in product(_HOSTS, _PATHS):
-        out.append(f"https://{host}{path}?{rng.choice(_QUERIES)}")
+        for query in rng.sample(_QUERIES, 3):
+            out.append(f"https://{host}{path}?{query}")
     return out
 
 
@@ -331,7 +332,7 @@ def _xml_bodies(rng: random.Random) -> list[Payload]:
     out: list[Payload] = []
     ops = ("GetWeather", "CreateOrder", "FindCustomer", "UpdateStock", "ListInvoices")
     fields = ("City", "Query", "Name", "Comment", "Reference")
-    for i in range(25):
+    for i in range(40):
         for template, ctype, method in _XML_TEMPLATES:
             value = rng.choice(I18N + PROSE).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             text = template.format(
@@ -345,8 +346,6 @@ def _xml_bodies(rng: random.Random) -> list[Payload]:
 
 def _saml_forms(rng: random.Random) -> list[Payload]:
     """SAML HTTP-POST binding: the XML base64-encoded in a form field."""
-    from tests.rules.setkit import Raw
-
     out: list[Payload] = []
     for i in range(30):
         xml = (_SAML_RESPONSE if i % 2 else _SAML_AUTHN).format(
@@ -367,7 +366,7 @@ def benign_cases() -> list[dict[str, Any]]:
     out += cases("own-benign", "url-in-value", tuple(_urls(rng)), "allow", VALUE_PLACEMENTS)
     texts = I18N + _NAMES
     out += cases("own-benign", "non-english", texts, "allow", VALUE_PLACEMENTS)
-    mixed = tuple(f"{rng.choice(_NAMES)}: {rng.choice(I18N)} {rng.choice(PROSE)}" for _ in range(150))
+    mixed = tuple(f"{rng.choice(_NAMES)}: {rng.choice(I18N)} {rng.choice(PROSE)}" for _ in range(300))
     out += cases("own-benign", "non-english", mixed, "allow", VALUE_PLACEMENTS)
     out += cases("own-benign", "non-english", tuple(_i18n_paths()), "allow")
     out += cases("own-benign", "json-api", tuple(_json_documents(rng)), "allow")

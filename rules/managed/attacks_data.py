@@ -17,7 +17,7 @@ _NOSQL = (
     I + r"(?:\{|[\"'`]\s*,)\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and|elemmatch|size|all|type|mod|text|function|accumulator|options)\s*:",
     # Server-side JavaScript ($where, mapReduce) closed and continued: "'; return true; var a='",
     # "1; return true" as the whole value, "' && this.password…", "' || '1'=='1".
-    I + r"[\"'`]\s*;\s*return\s+(?:true|false|\d|this\b|db\.|[\w.]+\s*[=!<>]=)|(?:^|[=&\"])\s*\d+\s*;\s*return\s+(?:true|1|this)\b|[\"'`]\s*(?:&&|\|\|)\s*this\.\w",
+    I + r"[\"'`]\s*;\s*return\s+(?:true|false|\d|this\b|db\.|[\w.]+\s*[=!<>]=)|(?:^|[=&\"/])\s*\d+\s*;\s*return\s+(?:true|1|this)\b|[\"'`]\s*(?:&&|\|\|)\s*this\.\w",
 )
 
 # ---- xxe ----------------------------------------------------------------------------------------

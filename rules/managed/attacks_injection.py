@@ -43,6 +43,9 @@ _SSTI = (
 _CRLF = (
     # A decoded line break followed by an HTTP header name and a colon (response splitting).
     I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|location|content-(?:type|length|disposition|security-policy)|x-[a-z0-9-]+|access-control-[a-z-]+|refresh|host|cache-control|transfer-encoding|connection|link|server|status|www-authenticate|http/\d)\s*:",
+    # Any hyphenated header name after a line break (Remote-Addr:, X-Forwarded-Host:, Content-…):
+    # prose labels after a line break in a query or header value are rare and seldom hyphenated.
+    I + r"(?:[\r\n]|\\[rn])\s*[a-z][a-z0-9]*-[a-z0-9-]+\s*:",
     I + r"[\r\n]+\s*http/\d(?:\.\d)?\s+\d{3}\b|[\r\n]{2}\s*<(?:html|script)",
     # A whole request line inside a value (smuggling / request splitting).
     I + r"\b(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",

@@ -19,8 +19,14 @@ from ruleclass import NO_BODY, I, RuleClass
 _NL = r"(?:\r\n?|\n|%0d%0a|%0[ad]|\\r\\n|\\[rn])"
 _HEADERS = r"(?:bcc|cc|to|from|reply-to|subject|sender|return-path|mime-version|content-transfer-encoding|content-type|x-mailer|x-priority|disposition-notification-to|errors-to|in-reply-to|references)"
 _ADDR_HEADERS = r"(?:bcc|cc|to|from|reply-to|sender|return-path|disposition-notification-to|errors-to)"
-# Where a value starts (form, JSON, XML text, multipart part body) and its first line.
-_VS = r"(?:^|[=&\">]|\n\r?\n)"
+# Where a value starts in a body: the body start, a form field (``&name=``), a JSON string value
+# (``"key": "``), XML text (``>``), a multipart *text* field (``name="x"`` then the blank line; a
+# file part has ``filename=`` and its own ``Content-Type`` first, and an uploaded ``.eml`` is full of
+# headers that inject nothing).
+_VS = r"(?:^|(?:^|&)[^=&\s]+=|\"\s*:\s*\"|name\s*=\s*\"[^\"\r\n]*\"\r?\n\r?\n)"
+# An XML element's text too, for a value that is an address (``<to>a@b.example\nBcc: …``): not for
+# a first line of text, which in a mail is ``From: Ann <ann@example.com>`` then ``To: …``.
+_VS_ADDR = r"(?:" + _VS + r"|>)"
 _LINE = r"[^\r\n&=\"%\\]*"
 # Where a command line ends: the field end, a quote (JSON), a line break.
 _END = r"\s*(?:$|[\"'&<]|" + _NL + ")"
@@ -31,7 +37,7 @@ _PROTOCOL = (
     I + _NL + r"\s*(?:helo|ehlo|lhlo)\s+[\w-]+(?:\.[\w-]+)+" + _END,
     I + _NL + r"\s*(?:vrfy|expn)\s+[\w.@-]+" + _END,
     # A bare SMTP verb on a line of its own after the value's first line.
-    I + r"(?:^|[=&\">])" + r"[^\r\n&=\"%\\]*" + _NL + r"\s*(?:quit|rset|noop|data|starttls)" + _END,
+    I + _VS + r"[^\r\n&=\"%\\]*" + _NL + r"\s*(?:quit|rset|noop|data|starttls)" + _END,
     I + _NL + r"\.\s*" + _NL + r"\s*(?:mail\s+from|rcpt\s+to|quit|rset|helo|ehlo|data)\b",
     I + _NL + r"\s*data\s*" + _NL + r"\s*(?:subject|from|to)\s*:",
     # IMAP tagged commands with their argument grammar.
@@ -55,12 +61,11 @@ _MAIL_HEADER = (
 _MAIL_BLANK_LINE = (I + r"[^\r\n]+(?:\r\n|\n|%0d%0a|%0a){2}[ \t]*\S",)
 _MAIL_HEADER_BODY = (
     # A value that is an address (or "Name <address>"), then a line break and any mail header.
-    I + _VS + r"[^\s@&=\"<>]{0,64}<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?[ \t]*" + _NL + r"[ \t]*" + _HEADERS + r"\s*:",
+    I + _VS_ADDR + r"[^\s@&=\"<>]{0,64}<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?[ \t]*" + _NL + r"[ \t]*" + _HEADERS + r"\s*:",
     # The value's first line, then an address header carrying an address, or a MIME header.
     I + _VS + _LINE + _NL + r"(?:[ \t]*subject\s*:[^\r\n]*" + _NL + r")?[ \t]*" + _ADDR_HEADERS + r"\s*:[^\r\n@]*@",
-    # (Not after a quote: a multipart part's own headers are ``name="f"; filename="a.txt"`` and
-    # then ``Content-Type: text/plain``.)
-    I + r"(?:^|[=&>]|\n\r?\n)" + _LINE + _NL + r"[ \t]*(?:content-type\s*:\s*(?:text|multipart|message|application)/|mime-version\s*:\s*1\.0|content-transfer-encoding\s*:\s*(?:base64|quoted-printable|[78]bit))",
+    # (Not in a JSON string: ``"x\\nContent-Type: …"`` is how JSON quotes a pasted mail.)
+    I + r"(?:^|(?:^|&)[^=&\s]+=|>|name\s*=\s*\"[^\"\r\n]*\"\r?\n\r?\n)" + _LINE + _NL + r"[ \t]*(?:content-type\s*:\s*(?:text|multipart|message|application)/|mime-version\s*:\s*1\.0|content-transfer-encoding\s*:\s*(?:base64|quoted-printable|[78]bit))",
 )
 
 CLASSES: tuple[RuleClass, ...] = (

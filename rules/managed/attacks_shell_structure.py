@@ -50,12 +50,15 @@ _SHELL_STRUCTURE = (
     # parameter separator). After "; " with a space (prose), only with a path or the end after
     # the option ("Tip; use -v for more" passes).
     I + r"(?:&&|\|\|)[ \t]*" + _TOK + r"(?:" + _OPT + r"|[ \t]+(?:/|~/|\./)[\w./-]*)" + r"|;" + _TOK + _OPT + r"|(?:^|[\w\"'])\|" + _TOK + _OPT,
-    I + _VS + r"(?:[;|]|&&)\s*" + _TOK + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
+    I + _VS + r"(?:;|&&)\s*" + _TOK + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
+    I + _VS + r"\|[ \t]*" + _TOK + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END + r"|\s*[<>])",
     I + r"(?:;|&)[ \t]+" + _TOK + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")",
     # A separator, a word and a redirection to a path or descriptor (; tool > /tmp/x, |tool>/tmp/o,
     # ;tool 2>&1), or a comment ending the injected command (;tool #).
     I + _CHAIN + r"\s*" + _TOK + r"(?:[ \t]+[^;&|<>\r\n]{0,40})?[ \t]*(?:>>?|[12]>|&>)\s*(?:/|&\d)",
     I + r"(?:;|&&|\|\|)\s*" + _TOK + r"[ \t]*#" + _END,
+    # A value that starts by redirecting output into a system directory (">/tmp/x", ">> /var/x").
+    I + _VS + r">{1,2}\s*/(?:tmp|var|dev|etc|home|root|usr|opt|srv)/",
     # An address (IPv4, or a host with an option after the command) chained to a command: the
     # "ping this host" parameter (127.0.0.1;x, 127.0.0.1 && x, host.example;x -n 1).
     I + _VS + r"\d{1,3}(?:\.\d{1,3}){3}\s*(?:;|\||&&|[\r\n]|`|\$\()\s*[a-z_./~$`]",

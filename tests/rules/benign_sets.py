@@ -8,6 +8,7 @@ emoji) in every placement: query, form, multipart, JSON, cookie, header and path
 the same cases on every run (``random.Random(15)``).
 """
 
+# ruff: noqa: E501  -- XML templates and sample texts are data, one line each as sent.
 from __future__ import annotations
 
 import base64
@@ -114,9 +115,28 @@ _XML_TEMPLATES: tuple[tuple[str, str, str], ...] = (
 )
 
 # ---- Search syntax ----------------------------------------------------------------------------
-_TERMS = ("wool", "linen", "cotton", "silk", "denim", "\"dry clean\"", "\"machine wash\"", "leather",
-          "title:report", "author:smith", "tag:urgent", "status:open", "\"red dress\"", "cashmere*",
-          "size:M", "brand:\"North Face\"", "price:[10 TO 50]", "year:>2019", "rating:>=4", "color:navy")
+_TERMS = (
+    "wool",
+    "linen",
+    "cotton",
+    "silk",
+    "denim",
+    '"dry clean"',
+    '"machine wash"',
+    "leather",
+    "title:report",
+    "author:smith",
+    "tag:urgent",
+    "status:open",
+    '"red dress"',
+    "cashmere*",
+    "size:M",
+    'brand:"North Face"',
+    "price:[10 TO 50]",
+    "year:>2019",
+    "rating:>=4",
+    "color:navy",
+)
 _SEARCH_FORMS = (
     "({a} OR {b}) AND NOT {c}",
     "{a} AND ({b} OR {c})",
@@ -125,7 +145,7 @@ _SEARCH_FORMS = (
     "{a} && {b} || {c}",
     "({a} | {b}) {c}",
     "{a} OR {b} OR {c}",
-    "\"{a}\" NEAR/3 {b}",
+    '"{a}" NEAR/3 {b}',
     "{a} AND NOT ({b} OR {c})",
     "(({a} OR {b}) AND {c})",
     "{a}^2 {b}~1",
@@ -138,7 +158,7 @@ def _search_queries(rng: random.Random) -> list[str]:
     for form in _SEARCH_FORMS:
         for _ in range(14):
             a, b, c = rng.sample(_TERMS, 3)
-            out.append(form.format(a=a, b=b, c=c).replace("\"\"", "\""))
+            out.append(form.format(a=a, b=b, c=c).replace('""', '"'))
     return out
 
 
@@ -156,21 +176,21 @@ SNIPPETS = (
     "const [count, setCount] = useState(0);\nuseEffect(() => { document.title = `Clicked ${count} times`; }, [count]);",
     "if (a && b || !c) { return x ?? y; }",
     "arr.filter(x => x > 0).map(x => x * 2).join(', ')",
-    "func main() {\n\tfmt.Println(\"hello\")\n\tif err != nil {\n\t\treturn\n\t}\n}",
+    'func main() {\n\tfmt.Println("hello")\n\tif err != nil {\n\t\treturn\n\t}\n}',
     "ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)\ndefer cancel()",
-    "fn main() {\n    let v: Vec<i32> = (1..=10).filter(|x| x % 2 == 0).collect();\n    println!(\"{:?}\", v);\n}",
-    "impl Display for Point {\n    fn fmt(&self, f: &mut Formatter) -> fmt::Result { write!(f, \"({}, {})\", self.x, self.y) }\n}",
-    "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 42); return 0; }",
+    'fn main() {\n    let v: Vec<i32> = (1..=10).filter(|x| x % 2 == 0).collect();\n    println!("{:?}", v);\n}',
+    'impl Display for Point {\n    fn fmt(&self, f: &mut Formatter) -> fmt::Result { write!(f, "({}, {})", self.x, self.y) }\n}',
+    '#include <stdio.h>\nint main(void) { printf("%d\\n", 42); return 0; }',
     "template <typename T> T max(T a, T b) { return a > b ? a : b; }",
-    "public static void main(String[] args) { System.out.println(\"Hi\"); }",
+    'public static void main(String[] args) { System.out.println("Hi"); }',
     "List<String> names = users.stream().map(User::getName).collect(Collectors.toList());",
     "val doubled = list.map { it * 2 }.filter { it > 3 }",
     "SELECT is not the problem; the ORM builds the query for me.",
     "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3",
     "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: example",
     "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt",
-    "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n\n[dependencies]\nserde = \"1\"",
-    "{\n  \"name\": \"demo\",\n  \"scripts\": { \"build\": \"vite build\", \"test\": \"vitest\" }\n}",
+    '[package]\nname = "demo"\nversion = "0.1.0"\n\n[dependencies]\nserde = "1"',
+    '{\n  "name": "demo",\n  "scripts": { "build": "vite build", "test": "vitest" }\n}',
     "x = [i ** 2 for i in data if i is not None]",
     "match cmd:\n    case ['go', direction]:\n        move(direction)\n    case _:\n        print('unknown')",
     "a = b if c else d  # ternary",
@@ -183,7 +203,7 @@ SNIPPETS = (
     "| Column | Type | Notes |\n|---|---|---|\n| id | int | primary key |\n| name | text | |",
     "cond ? a : b",
     "while queue:\n    node = queue.popleft()\n    queue.extend(node.children)",
-    "Generate a key with ssh-keygen -t ed25519 -C \"me@example.com\" and paste the .pub file here.",
+    'Generate a key with ssh-keygen -t ed25519 -C "me@example.com" and paste the .pub file here.',
 )
 PROSE = (
     "The build fails on CI but passes locally; I think it's the Node version.",
@@ -214,7 +234,7 @@ PROSE = (
     "Both 'select all' and 'delete' buttons are grey in dark mode.",
     "Our office address changed: 12 Rue de la Paix, 75002 Paris.",
     "Can I use regular expressions like ^abc.*$ in the filter?",
-    "The tooltip says \"click here\" but nothing happens on mobile.",
+    'The tooltip says "click here" but nothing happens on mobile.',
     "When I paste from Word, the bullet points turn into question marks.",
     "Mount the volume read-only and restart the container.",
     "The exit code is 1 and stderr says 'permission denied'.",
@@ -229,9 +249,9 @@ PROSE = (
 )
 MARKDOWN = (
     "# Release notes\n\n## 2.4.0\n\n- Added **dark mode**\n- Fixed `null` crash in export\n- See [the docs](https://docs.example.com/export?version=2.4&lang=en)\n",
-    "> Quote from the customer:\n> \"It's great, but slow on Mondays.\"\n\n_— support ticket #4521_",
+    '> Quote from the customer:\n> "It\'s great, but slow on Mondays."\n\n_— support ticket #4521_',
     "1. Clone the repo\n2. Run `make setup`\n3. Open http://app.example.com:8080/dashboard?tab=overview\n",
-    "![Screenshot](https://cdn.example.com/img/shot-1.png \"Dashboard\")\n\nThe graph on the left is wrong.",
+    '![Screenshot](https://cdn.example.com/img/shot-1.png "Dashboard")\n\nThe graph on the left is wrong.',
     "| Plan | Price | Seats |\n|------|------:|------:|\n| Free | $0 | 1 |\n| Team | $12 | 10 |\n",
     "- [x] write tests\n- [ ] update docs\n- [ ] ask @maria for review",
     "```bash\nnpm ci\nnpm run build\n```\n\nThen deploy with the button.",
@@ -251,15 +271,38 @@ MARKDOWN = (
 )
 
 # ---- URLs with query strings inside values -----------------------------------------------------
-_HOSTS = ("shop.example.com", "www.example.org", "accounts.example.net", "cdn.example.io",
-          "docs.example.dev", "api.example.co.uk", "m.example.com", "news.example.de")
-_PATHS = ("/", "/search", "/products/42", "/oauth/callback", "/en-US/docs/Web/API", "/watch",
-          "/cart/checkout", "/blog/2026/03/hello-world")
-_QUERIES = ("q=linen+shirt&page=2", "utm_source=newsletter&utm_medium=email&utm_campaign=spring",
-            "code=4%2F0AfJ&state=xyz123", "v=dQw4w9WgXcQ&t=42s", "ref=home&lang=de-DE",
-            "ids=1,2,3&sort=-created_at", "filter%5Bstatus%5D=open&filter%5Btag%5D=bug",
-            "redirect=%2Faccount%2Forders%3Fpage%3D3", "from=2026-01-01&to=2026-03-31",
-            "session_state=abc.def&scope=openid%20profile")
+_HOSTS = (
+    "shop.example.com",
+    "www.example.org",
+    "accounts.example.net",
+    "cdn.example.io",
+    "docs.example.dev",
+    "api.example.co.uk",
+    "m.example.com",
+    "news.example.de",
+)
+_PATHS = (
+    "/",
+    "/search",
+    "/products/42",
+    "/oauth/callback",
+    "/en-US/docs/Web/API",
+    "/watch",
+    "/cart/checkout",
+    "/blog/2026/03/hello-world",
+)
+_QUERIES = (
+    "q=linen+shirt&page=2",
+    "utm_source=newsletter&utm_medium=email&utm_campaign=spring",
+    "code=4%2F0AfJ&state=xyz123",
+    "v=dQw4w9WgXcQ&t=42s",
+    "ref=home&lang=de-DE",
+    "ids=1,2,3&sort=-created_at",
+    "filter%5Bstatus%5D=open&filter%5Btag%5D=bug",
+    "redirect=%2Faccount%2Forders%3Fpage%3D3",
+    "from=2026-01-01&to=2026-03-31",
+    "session_state=abc.def&scope=openid%20profile",
+)
 
 
 def _urls(rng: random.Random) -> list[str]:
@@ -303,8 +346,20 @@ I18N = (
     "İstanbul'a gönderim var mı? Şimdiden teşekkürler.",
     "Tiếng Việt: giao hàng nhanh, đóng gói cẩn thận.",
 )
-_NAMES = ("Иван Петров", "王小明", "佐藤 花子", "김민준", "محمد العلي", "דנה כהן", "अनुराग शर्मा",
-          "Zoë O'Connor", "José Álvarez", "Ngô Bảo Châu", "Σοφία Παπαδοπούλου", "Ørjan Ødegård")
+_NAMES = (
+    "Иван Петров",
+    "王小明",
+    "佐藤 花子",
+    "김민준",
+    "محمد العلي",
+    "דנה כהן",
+    "अनुराग शर्मा",
+    "Zoë O'Connor",
+    "José Álvarez",
+    "Ngô Bảo Châu",
+    "Σοφία Παπαδοπούλου",
+    "Ørjan Ødegård",
+)
 
 
 def _i18n_paths() -> list[Payload]:
@@ -319,7 +374,7 @@ def _json_documents(rng: random.Random) -> list[Payload]:
         doc = {
             "id": i,
             "customer": {"name": rng.choice(_NAMES), "note": rng.choice(I18N)},
-            "search": {"q": rng.choice(_SEARCH_FORMS).format(a="wool", b="linen", c="\"dry clean\"")},
+            "search": {"q": rng.choice(_SEARCH_FORMS).format(a="wool", b="linen", c='"dry clean"')},
             "comment": rng.choice(PROSE + MARKDOWN),
             "links": [f"https://{rng.choice(_HOSTS)}{rng.choice(_PATHS)}?{rng.choice(_QUERIES)}"],
             "tags": rng.sample(["ünïcödé", "東京", "москва", "emoji🎉", "a&b", "x|y", "c++"], 3),
@@ -336,9 +391,16 @@ def _xml_bodies(rng: random.Random) -> list[Payload]:
         for template, ctype, method in _XML_TEMPLATES:
             value = rng.choice(I18N + PROSE).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             text = template.format(
-                ns=rng.choice(("shop", "weather", "crm")), op=rng.choice(ops), field=rng.choice(fields),
-                value=value, n=100 + i, d=1 + i % 9, host=rng.choice(_HOSTS), title=rng.choice(("News", "Blog", "Releases")),
-                token=f"{rng.getrandbits(64):016x}", digest=base64.b64encode(rng.randbytes(32)).decode(),
+                ns=rng.choice(("shop", "weather", "crm")),
+                op=rng.choice(ops),
+                field=rng.choice(fields),
+                value=value,
+                n=100 + i,
+                d=1 + i % 9,
+                host=rng.choice(_HOSTS),
+                title=rng.choice(("News", "Blog", "Releases")),
+                token=f"{rng.getrandbits(64):016x}",
+                digest=base64.b64encode(rng.randbytes(32)).decode(),
             )
             out.append(Body(text, ctype, method))
     return out
@@ -349,10 +411,20 @@ def _saml_forms(rng: random.Random) -> list[Payload]:
     out: list[Payload] = []
     for i in range(30):
         xml = (_SAML_RESPONSE if i % 2 else _SAML_AUTHN).format(
-            token=f"{rng.getrandbits(64):016x}", d=1 + i % 9, n=i, host=rng.choice(_HOSTS), title="user",
-            value=rng.choice(_NAMES), digest=base64.b64encode(rng.randbytes(32)).decode())
+            token=f"{rng.getrandbits(64):016x}",
+            d=1 + i % 9,
+            n=i,
+            host=rng.choice(_HOSTS),
+            title="user",
+            value=rng.choice(_NAMES),
+            digest=base64.b64encode(rng.randbytes(32)).decode(),
+        )
         field = "SAMLResponse" if i % 2 else "SAMLRequest"
-        out.append(Raw(f"{field}={quote(base64.b64encode(xml.encode()).decode(), safe='')}&RelayState={quote('/app?tab=1')}"))
+        out.append(
+            Raw(
+                f"{field}={quote(base64.b64encode(xml.encode()).decode(), safe='')}&RelayState={quote('/app?tab=1')}"
+            )
+        )
     return out
 
 

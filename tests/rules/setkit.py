@@ -58,7 +58,9 @@ def _http(method: str, uri: str, headers: list[list[str]], body: str = "") -> di
     return {"method": method, "uri": uri, "version": "HTTP/1.1", "headers": base, "body": body}
 
 
-def place(payload: Payload, placements: tuple[str, ...] = VALUE_PLACEMENTS) -> Iterator[tuple[str, dict[str, Any]]]:
+def place(
+    payload: Payload, placements: tuple[str, ...] = VALUE_PLACEMENTS
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """(placement label, corpus-case fields) for each way ``payload`` is sent."""
     if isinstance(payload, Raw):
         yield "RawQuery", {"placement": "HTTP", "request": _http("GET", "/search?" + payload.text, [])}
@@ -67,7 +69,10 @@ def place(payload: Payload, placements: tuple[str, ...] = VALUE_PLACEMENTS) -> I
         return
     if isinstance(payload, Body):
         hdrs = [["Content-Type", payload.content_type]]
-        yield "Body", {"placement": "HTTP", "request": _http(payload.method, "/api/items", hdrs, payload.text)}
+        yield (
+            "Body",
+            {"placement": "HTTP", "request": _http(payload.method, "/api/items", hdrs, payload.text)},
+        )
         return
     if isinstance(payload, Path):
         yield "URLPath", {"placement": "HTTP", "request": _http("GET", payload.text, [])}
@@ -87,21 +92,28 @@ def place(payload: Payload, placements: tuple[str, ...] = VALUE_PLACEMENTS) -> I
             yield pl, {"placement": pl, "payload": payload}
 
 
-def cases(set_name: str, family: str, payloads: tuple[Payload, ...], expect: str,
-          placements: tuple[str, ...] = VALUE_PLACEMENTS) -> list[dict[str, Any]]:
+def cases(
+    set_name: str,
+    family: str,
+    payloads: tuple[Payload, ...],
+    expect: str,
+    placements: tuple[str, ...] = VALUE_PLACEMENTS,
+) -> list[dict[str, Any]]:
     out = []
     for i, payload in enumerate(payloads):
         for label, fields in place(payload, placements):
-            out.append({
-                "id": f"{set_name}/{family}/{i}/{label}",
-                "set": set_name,
-                "category": family,
-                "family": family,
-                "param": "q",
-                "expect": expect,
-                "shape": label,
-                **fields,
-            })
+            out.append(
+                {
+                    "id": f"{set_name}/{family}/{i}/{label}",
+                    "set": set_name,
+                    "category": family,
+                    "family": family,
+                    "param": "q",
+                    "expect": expect,
+                    "shape": label,
+                    **fields,
+                }
+            )
     return out
 
 

@@ -50,17 +50,31 @@ def test_benign_generator_is_large_and_varied() -> None:
     rows = benign_cases()
     assert len(rows) >= 5000
     shapes = Counter(r["shape"] for r in rows)
-    for placement in ("URLParam", "HTMLForm", "HTMLMultipartForm", "JSONRequest", "Header", "Cookie", "URLPath", "Body"):
+    for placement in (
+        "URLParam",
+        "HTMLForm",
+        "HTMLMultipartForm",
+        "JSONRequest",
+        "Header",
+        "Cookie",
+        "URLPath",
+        "Body",
+    ):
         assert shapes[placement] > 0, placement
 
 
 def test_benign_generator_passes_every_regex_rule(benign_outcomes: tuple[ck.Outcome, ...]) -> None:
-    blocked = [(o.case["id"], o.rule) for o in benign_outcomes if o.blocked and not o.rule.startswith(DETECTOR_RULES)]
+    blocked = [
+        (o.case["id"], o.rule) for o in benign_outcomes if o.blocked and not o.rule.startswith(DETECTOR_RULES)
+    ]
     assert not blocked, blocked
 
 
-@pytest.mark.xfail(strict=True, reason="libinjection prose veto for boolean search / quoted UI labels / multipart "
-                   "URL values lives in wafproxy/engine/detectors.py (engine work, see docs/managed-rules.md)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="libinjection prose veto for boolean search / quoted UI labels / multipart "
+    "URL values lives in wafproxy/engine/detectors.py (engine work, see docs/managed-rules.md)",
+)
 def test_benign_generator_passes_the_detectors(benign_outcomes: tuple[ck.Outcome, ...]) -> None:
     blocked = [(o.case["id"], o.rule) for o in benign_outcomes if o.blocked]
     assert not blocked, blocked[:20]
@@ -74,14 +88,26 @@ _EML = (
 # Text areas and uploads: line breaks and header-like lines are ordinary in bodies.
 BODY_LOOKALIKES = (
     Body("message=MEMO%0D%0ATo%3A%20All%20staff%0D%0AFrom%3A%20HR%0D%0ASubject%3A%20Holidays", _FORM),
-    Body("message=Hi%2C%0D%0A%0D%0A----%20Forwarded%20----%0D%0AFrom%3A%20Ann%20%3Cann%40example.com%3E%0D%0ADate%3A%20Mon", _FORM),
+    Body(
+        "message=Hi%2C%0D%0A%0D%0A----%20Forwarded%20----%0D%0AFrom%3A%20Ann%20%3Cann%40example.com%3E%0D%0ADate%3A%20Mon",
+        _FORM,
+    ),
     Body("notes=Data%0D%0AQuit%20smoking%20plan%0D%0A1%20Select%20a%20date", _FORM),
     Body('{"message": "Dear team,\\nTo: all of you, thanks!\\nBest"}'),
-    Body('--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nsee attached\r\n--b\r\n'
-         'Content-Disposition: form-data; name="file"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n'
-         'line one\r\n--b--\r\n', "multipart/form-data; boundary=b"),
-    Body('--b\r\nContent-Disposition: form-data; name="mail"; filename="m.eml"\r\nContent-Type: message/rfc822\r\n\r\n'
-         + _EML + "\r\n--b--\r\n", "multipart/form-data; boundary=b"),
+    Body(
+        '--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nsee attached\r\n--b\r\n'
+        'Content-Disposition: form-data; name="file"; filename="notes.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+        "line one\r\n--b--\r\n",
+        "multipart/form-data; boundary=b",
+    ),
+    Body(
+        '--b\r\nContent-Disposition: form-data; name="mail"; filename="m.eml"\r\n'
+        "Content-Type: message/rfc822\r\n\r\n"
+        + _EML
+        + "\r\n--b--\r\n",
+        "multipart/form-data; boundary=b",
+    ),
 )
 
 

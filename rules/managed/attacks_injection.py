@@ -135,7 +135,7 @@ _LDAP = (
     # A presence filter (attr=*) on a directory attribute, a filter closed and cut with a NUL or
     # at the end ("*))%00"), the LDAP fuzzing string "*()|&'".
     I + r"\(\s*(?:objectclass|objectcategory|uid|cn|sn|mail|userpassword|samaccountname|memberof|ou|dc|givenname|telephonenumber|description|department|title|uidnumber|gidnumber|homedirectory|loginshell|userprincipalname|distinguishedname|member|manager|employeeid|displayname)\s*[~<>]?=\s*\*",
-    I + r"\*\s*\)\s*\)+\s*(?:%00|\x00|$|&)|\*\s*\(\s*\)\s*\|\s*&",
+    I + r"\*\s*\)\s*\)+\s*(?:%00|\x00|$|&|[\r\n])|\*\s*\(\s*\)\s*\|\s*&",
 )
 
 CLASSES: tuple[RuleClass, ...] = (

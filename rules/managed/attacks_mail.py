@@ -37,7 +37,7 @@ _PROTOCOL = (
     I + _NL + r"\s*(?:helo|ehlo|lhlo)\s+[\w-]+(?:\.[\w-]+)+" + _END,
     I + _NL + r"\s*(?:vrfy|expn)\s+[\w.@-]+" + _END,
     # A bare SMTP verb on a line of its own after the value's first line.
-    I + _VS + r"[^\r\n&=\"%\\]*" + _NL + r"\s*(?:quit|rset|noop|data|starttls)" + _END,
+    I + r"(?:" + _VS + r"|;\s*[^=;\s]+=)" + r"[^\r\n&=\"%\\]*" + _NL + r"\s*(?:quit|rset|noop|data|starttls)" + _END,
     I + _NL + r"\.\s*" + _NL + r"\s*(?:mail\s+from|rcpt\s+to|quit|rset|helo|ehlo|data)\b",
     I + _NL + r"\s*data\s*" + _NL + r"\s*(?:subject|from|to)\s*:",
     # IMAP tagged commands with their argument grammar.

@@ -439,7 +439,7 @@ def benign_cases() -> list[dict[str, Any]]:
     texts = I18N + _NAMES
     out += cases("own-benign", "non-english", texts, "allow", VALUE_PLACEMENTS)
     mixed = tuple(f"{rng.choice(_NAMES)}: {rng.choice(I18N)} {rng.choice(PROSE)}" for _ in range(300))
-    out += cases("own-benign", "non-english", mixed, "allow", VALUE_PLACEMENTS)
-    out += cases("own-benign", "non-english", tuple(_i18n_paths()), "allow")
+    out += cases("own-benign", "non-english", mixed, "allow", VALUE_PLACEMENTS, part="mixed")
+    out += cases("own-benign", "non-english", tuple(_i18n_paths()), "allow", part="path")
     out += cases("own-benign", "json-api", tuple(_json_documents(rng)), "allow")
     return out

@@ -98,13 +98,16 @@ def cases(
     payloads: tuple[Payload, ...],
     expect: str,
     placements: tuple[str, ...] = VALUE_PLACEMENTS,
+    part: str = "",
 ) -> list[dict[str, Any]]:
+    """``part`` keeps ids unique when one family is built from several payload lists."""
     out = []
+    key = f"{family}-{part}" if part else family
     for i, payload in enumerate(payloads):
         for label, fields in place(payload, placements):
             out.append(
                 {
-                    "id": f"{set_name}/{family}/{i}/{label}",
+                    "id": f"{set_name}/{key}/{i}/{label}",
                     "set": set_name,
                     "category": family,
                     "family": family,

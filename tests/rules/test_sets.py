@@ -49,6 +49,8 @@ def test_attack_family_is_blocked(family: str, acl: CompiledWebACL) -> None:
 def test_benign_generator_is_large_and_varied() -> None:
     rows = benign_cases()
     assert len(rows) >= 5000
+    ids = [r["id"] for r in [*rows, *all_cases()]]
+    assert len(ids) == len(set(ids)), "case ids must be unique (waf_eval joins its details by id)"
     shapes = Counter(r["shape"] for r in rows)
     for placement in (
         "URLParam",

@@ -29,13 +29,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared next to the checkout, or next to the worktree directory (/work/wt/<name>).
+SHARED = next((d / "shared" for d in REPO.parents if (d / "shared").is_dir()), REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 WAF_EVAL = SHARED / "tools" / "waf_eval.py"
 ANCHORS = SHARED / "tools" / "anchors"
@@ -80,6 +80,19 @@ def _run_eval(target: str, files: list[Path]) -> list[Case]:
         cases.append(Case(corpus, str(c.get("category")), str(c["expect"]),
                           int(pl) if isinstance(pl, int) else None, outcome.get(str(c["id"]), "missing")))
     return cases
+
+
+def _own_sets(run: Path) -> list[Path]:
+    """Issue 15's own attack families and benign generator (tests/rules), as corpus JSONL."""
+    sys.path.insert(0, str(REPO))
+    from tests.rules.attack_sets import all_cases
+    from tests.rules.benign_sets import benign_cases
+    from tests.rules.setkit import write_jsonl
+
+    out = [run / "own-attacks.jsonl", run / "own-benign.jsonl"]
+    write_jsonl(str(out[0]), all_cases())
+    write_jsonl(str(out[1]), benign_cases())
+    return out
 
 
 def _rate(cases: list[Case]) -> str:
@@ -141,10 +154,14 @@ def _table(results: dict[str, list[Case]]) -> str:
     add("**crs-attacks TPR, crs_pl=1**", lambda c: c.corpus == "crs-attacks" and c.crs_pl == 1)
     add("**crs-attacks TPR, crs_pl=2**", lambda c: c.corpus == "crs-attacks" and c.crs_pl == 2)
     add("**crs-attacks TPR, all**", lambda c: c.corpus == "crs-attacks" and c.expect == "block")
+    add("**own attack sets TPR (issue 15)**", lambda c: c.corpus == "own-attacks")
+    add("**own benign generator FP (issue 15)**", lambda c: c.corpus == "own-benign")
     first = results[names[0]]
     for corpus, expect, title in (("evasion-dev", "block", "evasion-dev TPR"),
                                   ("benign-dev", "allow", "benign-dev FP"),
-                                  ("crs-attacks", "block", "crs-attacks TPR, crs_pl=1")):
+                                  ("crs-attacks", "block", "crs-attacks TPR, crs_pl=1"),
+                                  ("own-attacks", "block", "own attack sets TPR"),
+                                  ("own-benign", "allow", "own benign generator FP")):
         cats = sorted({c.category for c in first if c.corpus == corpus and c.expect == expect})
         for cat in cats:
             def pick(c: Case, cat: str = cat, corpus: str = corpus, expect: str = expect) -> bool:
@@ -175,6 +192,7 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         run = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wafdet-")))
         os.chmod(run, 0o755)
+        own = _own_sets(run)
         upstream = stack.enter_context(python_upstream(16))
         proxy = stack.enter_context(wafproxy(upstream.url, 1, args.acl))
         targets = [("wafproxy (default ACL)", proxy.url)]
@@ -182,9 +200,9 @@ def main() -> int:
             targets += stack.enter_context(_anchors(run, int(upstream.url.rsplit(":", 1)[1])))
         for name, url in targets:
             print(f"scoring {name} at {url}", file=sys.stderr)
-            results[name] = _run_eval(url, dev) + _run_eval(url, crs)
+            results[name] = _run_eval(url, dev) + _run_eval(url, crs) + _run_eval(url, own)
 
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else "?"
     doc = (

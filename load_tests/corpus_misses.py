@@ -23,7 +23,7 @@ import argparse
 import json
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = next((d / "shared" / "corpus" for d in Path(__file__).resolve().parents if (d / "shared").is_dir()), Path("../shared/corpus"))
 
 
 def _index() -> dict[str, dict[str, object]]:

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared next to the checkout, or next to the worktree directory (/work/wt/<name>).
+SHARED = next((d / "shared" for d in REPO.parents if (d / "shared").is_dir()), REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 WAF_EVAL = SHARED / "tools" / "waf_eval.py"
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -11,7 +11,13 @@ _NOSQL = (
     # A MongoDB query operator as a JSON key ("$ne":) or a bracketed form key (a[$ne]=).
     I + r"[\"'\[{,]\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and|elemmatch|size|all|type|mod|text|function|accumulator|jsonschema|options|lookup|merge|out)\b\s*[\"'\]]",
     I + r"\[\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and)\s*\]",
-    I + r"\$where\b\s*[\"']?\s*[:=]|\bdb\.(?:\w+\.)?(?:find|insert|update|remove|drop|getcollection)\w*\s*\(|\bthis\.\w+\s*(?:==|!=|\.match\s*\()|\bmapreduce\b\s*\(",
+    I + r"\$where\b\s*[\"']?\s*[:=]|\bdb\.(?:\w+\.)?(?:find|insert|update|remove|drop|getcollection)\w*\s*\(|\bthis\.\w+(?:\s*\[\s*\d+\s*\])?\s*(?:==|!=|\.match\s*\()|\bmapreduce\b\s*\(",
+    # An operator as an unquoted object key after "{" or after a closed string and ","
+    # ({$regex: '.*'}, "', $or: [ {}, {'a':'a"): a JavaScript object literal built from the input.
+    I + r"(?:\{|[\"'`]\s*,)\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and|elemmatch|size|all|type|mod|text|function|accumulator|options)\s*:",
+    # Server-side JavaScript ($where, mapReduce) closed and continued: "'; return true; var a='",
+    # "1; return true" as the whole value, "' && this.password…", "' || '1'=='1".
+    I + r"[\"'`]\s*;\s*return\s+(?:true|false|\d|this\b|db\.|[\w.]+\s*[=!<>]=)|(?:^|[=&\"/])\s*\d+\s*;\s*return\s+(?:true|1|this)\b|[\"'`]\s*(?:&&|\|\|)\s*this\.\w",
 )
 
 # ---- xxe ----------------------------------------------------------------------------------------

@@ -43,6 +43,9 @@ _SSTI = (
 _CRLF = (
     # A decoded line break followed by an HTTP header name and a colon (response splitting).
     I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|location|content-(?:type|length|disposition|security-policy)|x-[a-z0-9-]+|access-control-[a-z-]+|refresh|host|cache-control|transfer-encoding|connection|link|server|status|www-authenticate|http/\d)\s*:",
+    # Any hyphenated header name after a line break (Remote-Addr:, X-Forwarded-Host:, Content-…):
+    # prose labels after a line break in a query or header value are rare and seldom hyphenated.
+    I + r"(?:[\r\n]|\\[rn])\s*[a-z][a-z0-9]*-[a-z0-9-]+\s*:",
     I + r"[\r\n]+\s*http/\d(?:\.\d)?\s+\d{3}\b|[\r\n]{2}\s*<(?:html|script)",
     # A whole request line inside a value (smuggling / request splitting).
     I + r"\b(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
@@ -125,6 +128,14 @@ _UNSAFE_DESER = (
 # LDAP filter injection: a closed filter followed by a new one, "admin)(|(password=*".
 _LDAP = (
     I + r"\)\s*\(\s*[|&!]\s*(?:\)|$)|\)\s*[|&!]?\s*\(\s*[|&!]?\s*\(?\s*[a-z][\w-]*\s*[~<>]?=|\*\s*\)\s*\(\s*[|&]|\(\s*[|&]\s*\(\s*[a-z][\w-]*\s*=\s*\*",
+    # The same with nested opening parentheses, operators between them and extensible matches
+    # ("admin*)((|userPassword=*)", ")(|(userAccountControl:1.2.840.113556.1.4.803:=2)",
+    # "admin))(|(|"), RFC 4515 escapes of the parentheses ("\29\28|\28uid=*").
+    I + r"\)\s*[|&!]?\s*(?:\(\s*[|&!]?\s*){1,3}[a-z][\w.-]*(?::[\w.:-]*)?\s*[~<>]?:?=|\)\s*\(\s*[|&!]\s*\(\s*[|&!]|\\29\s*(?:\\28|\()",
+    # A presence filter (attr=*) on a directory attribute, a filter closed and cut with a NUL or
+    # at the end ("*))%00"), the LDAP fuzzing string "*()|&'".
+    I + r"\(\s*(?:objectclass|objectcategory|uid|cn|sn|mail|userpassword|samaccountname|memberof|ou|dc|givenname|telephonenumber|description|department|title|uidnumber|gidnumber|homedirectory|loginshell|userprincipalname|distinguishedname|member|manager|employeeid|displayname)\s*[~<>]?=\s*\*",
+    I + r"\*\s*\)\s*\)+\s*(?:%00|\x00|$|&|[\r\n])|\*\s*\(\s*\)\s*\|\s*&",
 )
 
 CLASSES: tuple[RuleClass, ...] = (

@@ -39,7 +39,7 @@ _PHP_FUNCS = (
     r"|scandir|opendir|readdir|unlink|rmdir|mkdir|tempnam|tmpfile|symlink|chmod|chown|chgrp|lchown"
     r"|filegroup|fileowner|fileperms|fileinode|disk_free_space|sys_get_temp_dir"
     r"|strip_tags|addslashes|stripslashes|htmlspecialchars_decode|html_entity_decode|intval|floatval"
-    r"|sprintf|vsprintf|printf|substr|str_replace|str_repeat|str_pad|strtolower|strtoupper"
+    r"|substr|str_replace|str_repeat|str_pad|strtolower|strtoupper"
     r"|function_exists|method_exists|class_exists|reflection(?:function|method|class)"
     r"|wp_(?:safe_)?remote_\w+|wp_remote_fopen|__halt_compiler|gethostbyname\w*)"
 )
@@ -68,6 +68,9 @@ _PHP = (
     # name from "("). No word boundary: none of these names ends an English word, and a glued
     # prefix (`FOOgzinflate()`) is an evasion of keyword filters.
     I + _PHP_FUNCS + _SEP + r"\(",
+    # printf/sprintf are C, Go and shell too ('printf("%d\n", x)' in a code snippet): called on a
+    # bare name or a variable only, as PHP probes do (printf(foo), sprintf($x)).
+    I + r"\b(?:v?s?printf|vsprintf)\s*\(\s*(?:\$|[a-z_]\w*\s*[,)])",
     # An extension-prefixed built-in (curl_, posix_, sodium_, ldap_…) called as a global function.
     I + _GLOBAL + _PHP_FAMILIES + _SEP + r"\(",
     # English-word functions: only with a comment before "(" (`file/*x*/(`, `exec #c\n (`), an

@@ -88,7 +88,8 @@ _CMD_WORDS = (
     "lastlogin|lastb|journalctl|cscli|nmap|masscan|zcat|bzcat|xzcat|jrunscript|jjs|tclsh|irb|gcc|perf",
     r"python[23]?\.\d+|(?:php|perl|ruby|node)\d(?:\.\d+)?|gcc\d+(?:\.\d+)?",
 )
-_CMD_END = r"\s*$|\s*[;|&)\n<]|\s*[\"']\s*(?:[,}\]:>/]|$)"
+# A pipe ends a command only glued to it ("id|nc"): a markdown table cell is "| id |".
+_CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
 _CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
 _UNIX = (
@@ -198,7 +199,7 @@ _UPLOAD = (
 )
 
 _WINDOWS = (
-    I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+[a-z]:\\|dir\s+(?:[a-z]:|\\|/[a-z])|(?:whoami|ipconfig|systeminfo|tasklist)\s*(?:$|[;&|\"<`)]|/[a-z])|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
+    I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+(?:[a-z]:\\|%[a-z_]+%)|dir\s+(?:[a-z]:|\\|/[a-z])|(?:whoami|ipconfig|systeminfo|tasklist)\s*(?:$|[;&|\"<`)]|/[a-z])|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
     # FOR loops: for [/d /r /l /f ["opts"] [path]] %var|%%var in (set) do command.
     I + r"(?:^|[\s&|(=/;\"'>])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|\\\"[^\"]*\\\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{0,20}\s+in\s*\([^\n]*\)\s*do\b|(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s",
     I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\(?\s*\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\"[^\"]*\"\s*==\s*\"|\bgoto\s+:?[a-z_]\w*\s*$",

@@ -186,9 +186,17 @@ _SQLI_FRAGMENT = (
 # reports (a bare "/*" is left out: every browser's "Accept: */*" has one; so is the double quote,
 # structural in every JSON body — a double-quoted injection still needs an SQL keyword), and one without markup, an event handler or a script URL cannot be its XSS. A benign
 # request then skips the detectors entirely (plan.PatternBlock); AndStatement keeps it AWS JSON.
+# The gate of the libinjection rules (issue 15): a quote, a comment, a stacked statement or an SQL
+# keyword. AND / OR / XOR open it only with an SQL operand next to them — a number, a literal, a
+# comparison or a call (``1 OR 1``, ``x" OR "1"="1``, ``OR sleep(5)``, ``AND a LIKE``) — so boolean
+# search syntax (``(wool OR linen) AND NOT "dry clean"``, ``title:x OR author:y``) is not read as
+# SQL at all. ``--`` counts unless it starts a line: multipart boundaries (``\r\n--boundary``).
 SQLI_PREFILTER = (
-    r"(?i)['`]|--|;\s*(?:drop|delete|insert|update|shutdown|exec|declare|select)"
-    r"|\b(?:union|select|sleep|benchmark|waitfor|or|and|xor|having)\b"
+    r"(?i)['`]|(?:^|[^\n-])--|;\s*(?:drop|delete|insert|update|shutdown|exec|declare|select)"
+    r"|\b(?:union|select|sleep|benchmark|waitfor|having)\b"
+    r"|(?:\d|\bnull|\btrue|\bfalse)\s*\)*\s*\b(?:or|and|xor)\b"
+    r"|\b(?:or|and|xor)\b\s*\(*\s*(?:not\s+)?(?:[\d@!~-]|[\"`]\s*[\w.]*\s*[\"`]?\s*[=<>!]|(?:true|false|null)\b"
+    r"|[\w.]+\(|[\w.]+\s*(?:[=<>!]|\b(?:like|is|in|between|regexp|rlike|sounds|div|mod)\b))"
 )
 
 CLASSES: tuple[RuleClass, ...] = (

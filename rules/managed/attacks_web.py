@@ -65,10 +65,12 @@ _XSS = (
     I + r"[\"'`]\s*in[a-z_$][\w$]*(?:\.[a-z_$][\w$]*)+\s*=[^=]|[\"'`]\s*in\s+(?:valueof|tostring|constructor|__proto__|prototype)\s*=",
     I + r"(?:^|[=\"'`(])\s*(?:java|vb|live)script\s*:\s+(?:[\\<{]|(?:alert|prompt|confirm|eval|fetch|import|document|window|top|self|parent|location|this)\b)",
     # data: URI whose payload starts with markup (``data:,<x>``), CSS bindings that load script
-    # (``-moz-binding:``, IE ``behavior:url()``), IE's ``<?import implementation=``, ``<link href>``,
+    # (``-moz-binding:``, IE ``behavior:url()``), IE's ``<?import implementation=``, ``<link>`` that
+    # imports or styles (``rel=import|stylesheet``) or points at a script URL — an Atom feed's
+    # ``<link href="https://…" rel="alternate"/>`` passes —
     # a ``<meta charset>`` switch (UTF-7 tricks) (CRS 941170/941240/941260/941270).
     I + r"\bdata\s*:\s*(?:[\w.+-]+/[\w.+-]+)?\s*(?:;[^,<]*)?,\s*<\s*[a-z!/?]|-moz-binding\s*:|\bbehaviou?r\s*:\s*url\s*\(",
-    I + r"<\s*\??\s*import[^>]*implementation\s*=|<\s*link\b[^>]*\bhref\b|<\s*meta\b[^>]*\bcharset\s*=|<\s*noscript\b",
+    I + r"<\s*\??\s*import[^>]*implementation\s*=|<\s*link\b[^>]*\b(?:rel\s*=\s*[\"'`]?\s*(?:import|stylesheet|preload|prefetch|modulepreload)\b|href\s*=\s*[\"'`]?\s*(?:javascript|vbscript|livescript|data)\s*:|href\s*[\s/+][\s/+]*=)|<\s*link[\s/+][^>]*/[^>]*\bhref\b|<\s*meta\b[^>]*\bcharset\s*=|<\s*noscript\b",
     # Markup written in another charset: UTF-7 (``+ADw-script+AD4-``, case-sensitive as the
     # encoding is; the ``+`` may have become a space in a second URL decoding) and US-ASCII with the high bit set (0xBC/0xBE read as ``<``/``>``, which the
     # decoder turns into ``¼``/``¾`` and NFKC into ``1⁄4``) before a tag name (CRS 941310/941350).
@@ -104,8 +106,25 @@ _TRAVERSAL = (
     # quote it (``require('../lib')``), so only a value's first bytes count. Tomcat's ``..;/``
     # path-parameter trick, and separators or dots written as hex text (``0x5c0x2e./``) which
     # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110).
-    I + r"(?:^|[=&?])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
+    I + r"(?:^|[=&?\"])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
     I + r"(?:[\\/]|0x(?:2f|5c))(?:\.0x2e|0x2e\.|0x2e0x2e)\.?(?:[\\/]|0x(?:2f|5c))|0x(?:2f|5c)\.{2,3}(?:[\\/]|0x(?:2f|5c))",
+    # Slashes a Unicode-aware path API folds to "/" or "\\" (division slash U+2215, set minus
+    # U+2216, fraction slash, big solidus), and dot leaders (U+2024/U+2025, which NFKC has turned
+    # into dots already), as parent steps.
+    I + r"\.{2,}[\\/\x{2215}\x{2216}\x{2044}\x{29f8}\x{29f9}]+\.{2,}[\\/\x{2215}\x{2216}\x{2044}\x{29f8}\x{29f9}]|\.{2,}[\x{2215}\x{2216}\x{2044}\x{29f8}\x{29f9}]",
+    # Encodings left over after the chain's two URL decodings (a third layer, or a JSON string
+    # holding an encoded path): "..%2f", "%2e%2e/", overlong UTF-8 ("%c0%af", "%e0%80%af",
+    # "%c1%9c", "%c0%ae") and IIS "%u2215"/"%uff0e", as text or as the raw bytes.
+    I + r"\.\.(?:%(?:25)*(?:2f|5c)|%(?:25)*(?:c0%(?:25)*af|e0%(?:25)*80%(?:25)*af|c1%(?:25)*9c|c0%(?:25)*2f|c1%(?:25)*1c)|%(?:25)*u(?:2215|2216|2044|ff0f|ff3c|002f|005c))|%(?:25)*2e%(?:25)*2e(?:[\\/]|%(?:25)*(?:2f|5c))|%(?:25)*(?:c0%(?:25)*ae|uff0e|u002e|u2024){2}|\.\.(?:\xc0\xaf|\xe0\x80\xaf|\xc1\x9c)",
+    # What URL_DECODE_UNI leaves of IIS "%u2215"/"%u2216"/"%uff0e"/"%uff0f" (the low byte, as IIS
+    # does): control characters no text has, after or instead of dots.
+    r"[.\x0e]{2,}[\x15\x16\x0f]|\x0e\x0e[\\/]",
+    # Windows device and UNC paths as a value (\\?\C:\, \\.\C:\, \\host\share, \\host@SSL\DavWWWRoot,
+    # file://\\host): what makes a server open a remote share (NTLM leak) or a raw device. Only as
+    # a whole value (a support message naming \\fileserver\reports mid-sentence passes).
+    I + r"\\\\[?.]\\|\\\\\?\\unc\\|\bfile:/*\\\\|(?:^|[=&\"'/])\s*\\\\[\w.-]+(?:@ssl)?(?:@\d+)?\\[\w$.-]+",
+    # Java web application internals, never a parameter value of a working app (CRS 930130).
+    I + r"(?:^|[^\w-])(?:web-inf|meta-inf)[\\/]+(?:web\.xml|classes|lib|jboss-web\.xml|weblogic\.xml|manifest\.mf|context\.xml)",
 )
 
 _RFI = (
@@ -138,7 +157,7 @@ _SSRF = (
     # Odd IP notations: decimal (2130706433), octal (0177.0.0.1), hex (0x7f000001 / 0x7f.0x0.0.1).
     I + r"\b(?:https?|ftp|gopher|dict|ldap|tftp)\s*:\s*/+(?:[^/@\s?#]*@)?" + _IPV4_ODD + r"(?:[:/?#]|$)",
     # Internal host names, even without a scheme (the app may prepend one).
-    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway)\.docker\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
+    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway|kubernetes|[a-z0-9-]+)\.(?:docker|containers)\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
     # Schemes only SSRF uses against internal services.
     I + r"\b(?:gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp)\s*:\s*//",
 )

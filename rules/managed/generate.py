@@ -134,6 +134,22 @@ def _gated(prefilter: str, placement: str, chain: str, detector: dict[str, Any])
     return {"AndStatement": {"Statements": [gate, detector]}}
 
 
+# libinjection's XSS tokenizer reads HTML: an XML document (SOAP, RSS/Atom, WebDAV, SAML) is
+# markup by design and trips it (issue 15). Raw XML bodies are left to CrossSiteScriptingGrammar,
+# which still sees <script>, event handlers and script URLs in them.
+_NOT_XML = {
+    "NotStatement": {
+        "Statement": {
+            "RegexMatchStatement": {
+                "RegexString": r"(?i)^\s*(?:application|text)/(?:[\w.-]+\+)?xml\s*(?:;|$)",
+                "FieldToMatch": {"SingleHeader": {"Name": "content-type"}},
+                "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+            }
+        }
+    }
+}
+
+
 def _tt(chain: str) -> list[dict[str, Any]]:
     return [{"Priority": i, "Type": t} for i, t in enumerate(CHAINS[chain])]
 
@@ -158,7 +174,10 @@ def _statements(cls: RuleClass, placement: str) -> list[dict[str, Any]]:
             elif cls.detector == "xss":
                 if "JsonBody" in field:
                     field = {"JsonBody": {**field["JsonBody"], "InvalidFallbackBehavior": "NO_MATCH"}}
-                out.append(_gated(XSS_PREFILTER, placement, chain, {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain)}}))
+                xss = _gated(XSS_PREFILTER, placement, chain, {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": _tt(chain)}})
+                if "Body" in field:
+                    xss["AndStatement"]["Statements"].append(_NOT_XML)
+                out.append(xss)
             else:
                 for regex in cls.patterns:
                     out.append({"RegexMatchStatement": {"RegexString": regex, "FieldToMatch": field, "TextTransformations": _tt(chain)}})

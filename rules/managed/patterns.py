@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import attacks_data
 import attacks_injection
+import attacks_mail
 import attacks_php
 import attacks_protocol
 import attacks_shell
+import attacks_shell_structure
 import attacks_sql
 import attacks_web
 from ruleclass import RuleClass
@@ -58,7 +60,9 @@ CLASSES: tuple[RuleClass, ...] = (
     *attacks_web.CLASSES,
     *attacks_sql.CLASSES,
     *attacks_injection.CLASSES,
+    *attacks_mail.CLASSES,
     *attacks_shell.CLASSES,
+    *attacks_shell_structure.CLASSES,
     *attacks_php.CLASSES,
     *attacks_data.CLASSES,
     *attacks_protocol.CLASSES,

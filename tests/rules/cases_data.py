@@ -7,8 +7,10 @@ from tests.rules.case import Case
 CASES: tuple[Case, ...] = (
     Case(
         "NoSQLOperators",
-        ('{"user": {"$ne": null}}', "user[$ne]=x", '{"$where": "sleep(100)"}'),
-        ('{"price": "$100"}', "where is my order?", '{"status": "ne"}'),
+        ('{"user": {"$ne": null}}', "user[$ne]=x", '{"$where": "sleep(100)"}', "{$regex: '.*'}",
+         "', $or: [ {}, { 'a':'a", "'; return true; var a='", "1; return true", "' && this.password[0] == 'a"),
+        ('{"price": "$100"}', "where is my order?", '{"status": "ne"}', "price {$10 off}",
+         "Done; return the form by Friday", "this.value is shown", "1; 2; 3"),
     ),
     Case(
         "XMLExternalEntity",

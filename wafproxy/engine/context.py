@@ -12,7 +12,7 @@ from functools import partial
 from typing import NamedTuple, TypeVar
 
 from wafproxy.engine.decision import MatchDetail
-from wafproxy.engine.extract import EXTRACTORS, FieldValues, extract, oversize_verdict, values_of
+from wafproxy.engine.extract import EXTRACTORS, FieldValues, oversize_verdict, values_of
 from wafproxy.engine.fieldplan import FieldPlan, field_plans
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
@@ -20,6 +20,7 @@ from wafproxy.engine.parsing import parse_json
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.slots import RawSlot, Slot
+from wafproxy.engine.views import json_views, looks_like_json, path_views, plain_json
 
 T = TypeVar("T")
 EXCERPT = 64  # characters of a transformed value kept as evidence
@@ -90,12 +91,31 @@ class EvalContext:
         else:
             base = self._raw.get(slot.raw)  # type: ignore[assignment]
             if base is None:
-                field = slot.field
-                base = self._json(field) if field.kind == "JsonBody" else extract(field, self.request)
-                self._raw[slot.raw] = base
+                base = self._raw[slot.raw] = self._extract(slot.field)
         found = _transformed(base, slot) if (slot.step and base.values) else base
         self._values[slot] = found
         return found
+
+    def _extract(self, field: FieldSpec) -> FieldValues:
+        kind = field.kind
+        found = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, self.request)
+        return self._with_views(kind, found) if field.views else found
+
+    def _with_views(self, kind: str, found: FieldValues) -> FieldValues:
+        if found.forced is None and found.values:
+            views = self._views(kind, found.values[0][1])
+            if views:
+                return values_of((found.values + views, None))
+        return found
+
+    def _views(self, kind: str, whole: str) -> tuple[tuple[str, str], ...]:
+        """The carrier views (``views``) of a managed group's Body or UriPath (``whole``)."""
+        if kind == "UriPath":
+            return path_views(whole)
+        body = self.request.body
+        if not looks_like_json(body) or plain_json(whole):
+            return ()
+        return json_views(self.memo("json-body", lambda: parse_json(body)))
 
     def _json(self, spec: FieldSpec) -> FieldValues:
         forced = oversize_verdict(spec, self.request)
@@ -117,13 +137,14 @@ class EvalContext:
         return found
 
     def _scan_field(self, plan: FieldPlan) -> None:
-        request = self.request
         computed = self._values
         raw = self._raw.get(plan.raw)
         if raw is None:
             field = plan.field
             kind = field.kind
-            raw = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, request)
+            raw = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, self.request)
+            if field.views:
+                raw = self._with_views(kind, raw)
             self._raw[plan.raw] = raw
         for slot in plan.slots:
             if slot in computed:

@@ -8,6 +8,7 @@ query argument; the tables place the same payload in the carriers the managed gr
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from urllib.parse import quote
@@ -146,4 +147,46 @@ BENIGN_PATHS: tuple[str, ...] = (
     "/maps/@51.5,-0.12,12z",
     "/docs/a(b)c",
     "/tags/rock-%26-roll",
+)
+
+
+def b64(payload: str, kind: str) -> str:
+    """``payload`` base64-encoded: ``std`` / ``url`` alphabet, ``_nopad`` without ``=``."""
+    raw = payload.encode()
+    text = (base64.urlsafe_b64encode(raw) if kind.startswith("url") else base64.b64encode(raw)).decode()
+    return text.rstrip("=") if kind.endswith("_nopad") else text
+
+
+B64_KINDS = ("std", "std_nopad", "url", "url_nopad")
+
+
+def _cookie(value: str) -> WafRequest:
+    base = _req("GET", "/account")
+    headers = (*base.headers, ("Cookie", "session=abc123; prefs=" + value))
+    return WafRequest(client_ip=base.client_ip, method="GET", uri_path="/account", headers=headers)
+
+
+def _multipart(value: str) -> WafRequest:
+    body = f'--XyZ\r\nContent-Disposition: form-data; name="data"\r\n\r\n{value}\r\n--XyZ--\r\n'.encode()
+    return _req("POST", "/upload", body, "multipart/form-data; boundary=XyZ")
+
+
+BASE64_PLACEMENTS: dict[str, Callable[[str], WafRequest]] = {
+    "query_raw": lambda v: _req("GET", "/search?q=" + v),
+    "query_quoted": lambda v: _req("GET", "/search?q=" + quote(v, safe="")),
+    "cookie": _cookie,
+    "json_value": lambda v: _json({"data": v}),
+    "form": lambda v: _req(
+        "POST", "/f", ("a=1&data=" + quote(v, safe="")).encode(), "application/x-www-form-urlencoded"
+    ),
+    "multipart": _multipart,
+    "path_segment": lambda v: _req("GET", "/api/d/" + quote(v, safe="")),
+}
+
+BENIGN_BASE64: tuple[str, ...] = (
+    "Hello, world! How are you today?",
+    "Order #4711 shipped to Berlin (2 items).",
+    '{"theme": "dark", "lang": "en-GB"}',
+    "user@example.com:2024-05-01",
+    "Привет, мир! 你好",
 )

@@ -15,16 +15,20 @@ import pytest
 
 from tests.engine.aclkit import compile_with, req, rule, tt, web_acl
 from tests.engine.carrier_cases import (
+    B64_KINDS,
+    BASE64_PLACEMENTS,
+    BENIGN_BASE64,
     BENIGN_PATHS,
     BENIGN_VALUES,
     JSON_PLACEMENTS,
     PATH_PLACEMENTS,
     PAYLOADS,
     _req,
+    b64,
 )
 from wafproxy.engine import Action, CompiledWebACL, evaluate
 from wafproxy.engine.parsing import parse_json
-from wafproxy.engine.views import json_views, looks_like_json, path_views, plain_json
+from wafproxy.engine.views import base64_view, json_views, looks_like_json, path_views, plain_json
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +58,60 @@ def test_path_payloads_blocked(default_acl: CompiledWebACL, placement: str) -> N
     payloads = [p for p in PAYLOADS if p not in PATH_RULE_GAPS and "\n" not in p and "\t" not in p]
     missed = [p for p in payloads if evaluate(default_acl, build(p)).action is not Action.BLOCK]
     assert missed == []
+
+
+# Base64-wrapped payloads the groups still miss (rule content, measured at this commit): the
+# decoded text is in a view, the patterns do not flag it alone. JSON: a document with nothing
+# but plain values and an unpadded alphanumeric token is not parsed for views (the cost bound).
+BASE64_GAPS: dict[str, frozenset[str]] = {
+    "cookie": frozenset({"`uname -a`", "| id"}),
+    "json_value": frozenset({"`uname -a`", "admin'--", "x\n|\tid", "| id"}),
+    "path_segment": frozenset({"1 UNION SELECT username, password FROM users", "`uname -a`", "| id"}),
+}
+
+
+@pytest.mark.parametrize("kind", B64_KINDS)
+@pytest.mark.parametrize("placement", list(BASE64_PLACEMENTS))
+def test_base64_payloads_blocked(default_acl: CompiledWebACL, placement: str, kind: str) -> None:
+    build = BASE64_PLACEMENTS[placement]
+    gaps = BASE64_GAPS.get(placement, frozenset({"| id"}))
+    payloads = [p for p in PAYLOADS if p not in gaps]
+    missed = [p for p in payloads if evaluate(default_acl, build(b64(p, kind))).action is not Action.BLOCK]
+    assert missed == []
+
+
+@pytest.mark.parametrize("kind", B64_KINDS)
+@pytest.mark.parametrize("placement", list(BASE64_PLACEMENTS))
+def test_benign_base64_passes(default_acl: CompiledWebACL, placement: str, kind: str) -> None:
+    build = BASE64_PLACEMENTS[placement]
+    blocked = [v for v in BENIGN_BASE64 if evaluate(default_acl, build(b64(v, kind))).action is Action.BLOCK]
+    assert blocked == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("PHNjcmlwdD4=", "<script>"),  # standard, padded
+        ("PHNjcmlwdD4", "<script>"),  # unpadded
+        ("PHNjcmlwdD4%3D", "<script>"),  # padding URL-encoded
+        ("Pz4_Pz4_", "?>??>?"),  # URL-safe alphabet
+        ("Pz4/Pz4/", "?>??>?"),  # the same, standard alphabet
+        ("SGVsbG8gd29ybGQ=", None),  # "Hello world": plain text adds nothing
+        ("category", None),  # one case: a word, not decoded
+        ("7F3A9C2E41B84D0F", None),  # one case: a hex id
+        ("AAECAwQFBgcICQ==", None),  # binary
+        ("PHNj cmlwdD4=", None),  # not wholly a token
+    ],
+)
+def test_base64_view(value: str, expected: str | None) -> None:
+    assert base64_view(value) == expected
+
+
+def test_base64_view_plus_is_space_in_form_values() -> None:
+    assert base64_view("Jane+Doe+xx", plus_is_space=True) is None
+    assert base64_view("PHN2Zz4+PC9zdmc+", plus_is_space=False) == "<svg>></svg>"
+    assert base64_view("PHN2Zz4+PC9zdmc+", plus_is_space=True) is None
+    assert base64_view("PHN2Zz4%2BPC9zdmc%2B", plus_is_space=True) == "<svg>></svg>"
 
 
 @pytest.mark.parametrize("placement", list(JSON_PLACEMENTS))

@@ -12,14 +12,15 @@ from functools import partial
 from typing import NamedTuple, TypeVar
 
 from wafproxy.engine.decision import MatchDetail
-from wafproxy.engine.extract import EXTRACTORS, FieldValues, extract, oversize_verdict, values_of
+from wafproxy.engine.extract import EXTRACTORS, FieldValues, oversize_verdict, values_of
 from wafproxy.engine.fieldplan import FieldPlan, field_plans
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
-from wafproxy.engine.parsing import parse_json
+from wafproxy.engine.parsing import InvalidJson, JsonDocument, parse_json
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.slots import RawSlot, Slot
+from wafproxy.engine.views import body_views, cookie_views, path_views, query_views
 
 T = TypeVar("T")
 EXCERPT = 64  # characters of a transformed value kept as evidence
@@ -90,20 +91,42 @@ class EvalContext:
         else:
             base = self._raw.get(slot.raw)  # type: ignore[assignment]
             if base is None:
-                field = slot.field
-                base = self._json(field) if field.kind == "JsonBody" else extract(field, self.request)
-                self._raw[slot.raw] = base
+                base = self._raw[slot.raw] = self._extract(slot.field)
         found = _transformed(base, slot) if (slot.step and base.values) else base
         self._values[slot] = found
         return found
+
+    def _extract(self, field: FieldSpec) -> FieldValues:
+        kind = field.kind
+        found = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, self.request)
+        return self._with_views(field, found) if field.views else found
+
+    def _with_views(self, field: FieldSpec, found: FieldValues) -> FieldValues:
+        """``found`` plus the carrier views (``views``) of a managed group's field."""
+        if found.forced is not None or not found.values:
+            return found
+        kind = field.kind
+        request = self.request
+        if kind == "UriPath":
+            views = path_views(request.uri_path)
+        elif kind == "QueryString":
+            views = query_views(request.query_string)
+        elif kind == "Headers":
+            views = cookie_views(field, request)
+        else:
+            views = body_views(request, found.values[0][1], self._parsed_json)
+        return values_of((found.values + views, None)) if views else found
+
+    def _parsed_json(self) -> JsonDocument | InvalidJson:
+        """The body parsed as JSON, once per request (shared with every ``JsonBody`` field)."""
+        body = self.request.body
+        return self.memo("json-body", lambda: parse_json(body))
 
     def _json(self, spec: FieldSpec) -> FieldValues:
         forced = oversize_verdict(spec, self.request)
         if forced is not None:
             return forced
-        body = self.request.body
-        parsed = self.memo("json-body", lambda: parse_json(body))
-        return select_json(spec, parsed, body, self.request.body_truncated)
+        return select_json(spec, self._parsed_json(), self.request.body, self.request.body_truncated)
 
     def scan(self, gidx: int) -> GroupHits:
         """Which pattern ids of group ``gidx`` hit its field's values (scanned once per request).
@@ -117,13 +140,14 @@ class EvalContext:
         return found
 
     def _scan_field(self, plan: FieldPlan) -> None:
-        request = self.request
         computed = self._values
         raw = self._raw.get(plan.raw)
         if raw is None:
             field = plan.field
             kind = field.kind
-            raw = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, request)
+            raw = self._json(field) if kind == "JsonBody" else EXTRACTORS[kind](field, self.request)
+            if field.views:
+                raw = self._with_views(field, raw)
             self._raw[plan.raw] = raw
         for slot in plan.slots:
             if slot in computed:

@@ -59,6 +59,9 @@ class FieldSpec:
     excluded: tuple[str, ...] = ()
     oversize: str = "CONTINUE"
     fallback: str = ""  # JsonBody InvalidFallbackBehavior; JA3/JA4/UriFragment FallbackBehavior
+    # wafproxy extension, set only for shipped managed groups' pattern and detector statements:
+    # the field's values also include its carrier views (``views``: JSON strings, path segments).
+    views: bool = False
 
     @property
     def location(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from wafproxy.engine.doc import Node
 from wafproxy.engine.fields import FieldSpec, parse_field
@@ -29,6 +29,7 @@ from wafproxy.engine.patterngroups import Chain, PatternGroupBuilder
 from wafproxy.engine.resolve import EMPTY, Resolver
 from wafproxy.engine.slots import SlotTable
 from wafproxy.engine.sourceip import parse_forwarded
+from wafproxy.engine.views import VIEW_KINDS
 
 LABEL_PREFIX = "awswaf:"
 MANAGED_TEXT_MAX = 8192
@@ -109,9 +110,15 @@ def compile_statement(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
         cc.depth -= 1
 
 
-def field_and_chain(node: Node, cc: CompileContext) -> tuple[FieldSpec, Chain]:
-    """``FieldToMatch`` and ``TextTransformations`` of a statement."""
+def field_and_chain(node: Node, cc: CompileContext, *, views: bool = False) -> tuple[FieldSpec, Chain]:
+    """``FieldToMatch`` and ``TextTransformations`` of a statement.
+
+    ``views``: the statement can only gain matches from more values (a pattern or detector
+    match), so a shipped managed group's statement of a carrier field (``views.VIEW_KINDS``)
+    inspects the field's carrier views too. User documents keep AWS semantics exactly."""
     spec = parse_field(node.at("FieldToMatch"))
+    if views and cc.managed and spec.kind in VIEW_KINDS:
+        spec = replace(spec, views=True)
     if spec.kind in ("JA3Fingerprint", "JA4Fingerprint") and not cc.fingerprints:
         node.at("FieldToMatch").at(spec.kind).fail(
             f"{spec.kind} needs the TLS handshake, which this deployment does not terminate"

@@ -36,7 +36,7 @@ def _regex_match(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     text_node = node.at("RegexString")
     text = text_node.str_(1, cc.limit(512))
     _regex(text_node, text, cc)
-    spec, chain = field_and_chain(node, cc)
+    spec, chain = field_and_chain(node, cc, views=True)
     gidx, pid = cc.patterns.add(cc.slots.get(spec, chain), "regex", text)
     return PatternMatch(gidx, frozenset({pid}), "REGEX", text), 3 + 10 * len(chain)
 
@@ -49,7 +49,7 @@ def _regex_set(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     regex_set = cc.resolver.regex_pattern_set(ref)
     if regex_set is None:
         ref_node.fail(f"no RegexPatternSet named or with ARN {ref!r} was found")
-    spec, chain = field_and_chain(node, cc)
+    spec, chain = field_and_chain(node, cc, views=True)
     ids = set()
     for text in regex_set.patterns:
         _regex(ref_node, text, cc)
@@ -67,7 +67,7 @@ def _sqli(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     level: Literal["LOW", "HIGH"] = (
         "HIGH" if level_node and level_node.enum(("LOW", "HIGH")) == "HIGH" else "LOW"
     )
-    spec, chain = field_and_chain(node, cc)
+    spec, chain = field_and_chain(node, cc, views=True)
     detect: Callable[[str], bool] = partial(is_sqli, sensitivity=level)
     cost = (20 if level == "LOW" else 30) + 10 * len(chain)
     negative = sqli_never if level == "LOW" else None
@@ -79,14 +79,16 @@ def _xss(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     from wafproxy.engine.detectors import is_xss
 
     node.obj(required=("FieldToMatch", "TextTransformations"))
-    spec, chain = field_and_chain(node, cc)
+    spec, chain = field_and_chain(node, cc, views=True)
     return DetectorMatch("XSS", cc.slots.get(spec, chain), is_xss), 40 + 10 * len(chain)
 
 
 @statement("SizeConstraintStatement")
 def _size(node: Node, cc: CompileContext) -> tuple[Stmt, int]:
     node.obj(required=("FieldToMatch", "ComparisonOperator", "Size", "TextTransformations"))
-    spec, chain = field_and_chain(node, cc)
     op = node.at("ComparisonOperator").enum(("EQ", "NE", "LE", "LT", "GE", "GT"))
+    # No view is longer than its field's whole value, so GT / GE cannot gain a match from views;
+    # sharing the field's views spec keeps one extraction of the field per request.
+    spec, chain = field_and_chain(node, cc, views=op in ("GT", "GE"))
     size = node.at("Size").int_(0, MAX_SIZE)
     return SizeMatch(cc.slots.get(spec, chain), op, size), 1 + 10 * len(chain)

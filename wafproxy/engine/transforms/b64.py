@@ -99,6 +99,10 @@ def _decode_run(run: bytes) -> str | None:
     return text if _mostly_printable(text) else None
 
 
+#: A whole token (alphabet bytes, no padding) decoded, or None unless mostly printable text.
+decode_token = _decode_run
+
+
 # Every byte that is not in the (standard or URL-safe) alphabet becomes a space, so
 # ``bytes.split()`` returns the alphabet runs. A ``_TOKEN`` match is exactly a maximal run of 12+
 # alphabet characters (its optional ``=`` padding is dropped before decoding anyway), so the runs

@@ -1,0 +1,191 @@
+"""Carrier views: the values a payload hides inside, shown to the managed groups one by one.
+
+A shipped managed group inspects ``Body`` and ``UriPath`` whole, as AWS does. A payload inside
+a JSON string or a path segment is then seen *in its carrier*: JSON escapes (``\\t``, ``\\n``,
+``\\/``, ``\\"``) still in place, the quotes and brackets of the document around it, the next
+path segment glued to its end (``admin'--/profile``). Patterns anchored on the end of a value
+and the SQLi/XSS tokenizers miss it there, though the same payload as a query argument is
+caught. A *view* is one such value, decoded by its carrier's own syntax and appended to the
+field's values, so every scan that sees the whole field also sees each view:
+
+* ``Body`` holding a JSON document (first non-blank byte ``{``, ``[`` or ``"``; any
+  Content-Type): every member name and every scalar at every depth, unescaped by the JSON
+  parser (``parsing.parse_json``, memoised per request with ``JsonBody``). A body cut at the
+  inspection limit or invalid partway gives what parsed before the cut.
+* ``UriPath``: each ``/`` segment without its ``;`` matrix parameters, and each matrix
+  parameter's value, raw: the rule's own chain URL-decodes (twice, in the managed groups), so a
+  double-encoded segment is decoded as the whole path is.
+* **Base64**: a value that is *wholly* one base64 token (8+ characters, standard or URL-safe
+  alphabet, with or without ``=`` padding, ``%3D`` accepted) is decoded once and, when the result
+  is mostly printable text that is not plain (``transforms.b64.decode_token``), added as a view
+  named ``<name>:base64``: path segments and matrix values, query arguments, cookie values (when
+  the ``Headers`` field includes ``cookie``), JSON strings, form fields and multipart parts of the
+  body. Tokens embedded in longer text are the ``BASE64_DECODE_EMBEDDED`` chain's job (12+
+  characters); this catches the short ones (``| id`` is ``fCBpZA``) and gives the decoded text to
+  every chain and detector, not only to the base64 chain's patterns.
+
+Views are a wafproxy extension for the managed groups only (``FieldSpec.views``, set by the
+compiler for their pattern and detector statements, which can only gain matches from more
+values); user-written rules keep AWS's field semantics exactly.
+
+Cost is bounded and benign traffic mostly pays nothing: a value made only of word characters,
+spaces and ``.,:@+-`` adds no view (it is already in the whole field verbatim, with nothing a
+carrier could have escaped or glued to it), a path of only ``[A-Za-z0-9/._~-]`` is not split,
+and at most ``MAX_VIEWS`` views are added per field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.parsing import (
+    InvalidJson,
+    JsonDocument,
+    multipart_boundary,
+    parse_cookies,
+    parse_multipart,
+    parse_query,
+)
+from wafproxy.engine.request import WafRequest
+from wafproxy.engine.transforms.b64 import decode_token
+
+Pairs = tuple[tuple[str, str], ...]
+
+#: Field kinds that have carrier views.
+VIEW_KINDS = frozenset({"Body", "UriPath", "QueryString", "Headers"})
+MAX_VIEWS = 256
+MAX_BASE64 = 64  # decoded views per field
+_ESCAPES = (("%3D", "="), ("%3d", "="), ("%2B", "+"), ("%2b", "+"), ("%2F", "/"), ("%2f", "/"))
+_B64_VALUE = re.compile(r"[A-Za-z0-9+/_-]{8,8192}={0,2}")
+
+# A value every view of which would equal what the whole field already shows (one C-level test).
+_PLAIN_VALUE = re.compile(r"[\w .,:@+-]*")
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
+_JSON_START = frozenset(b'{["')
+# A JSON text made only of these has no escape and no non-plain member or scalar (one C scan).
+_PLAIN_JSON = re.compile(r'[\w\s.,:@+\-{}\[\]"]*')
+
+
+def _no_upper(text: str) -> bool:
+    """No upper-case letter (``str.lower`` has an ASCII fast path; ``str.islower`` does not)."""
+    return text.lower() == text
+
+
+def looks_like_json(body: bytes) -> bool:
+    """Whether a body's first non-blank byte opens a JSON document."""
+    head = body[:64].lstrip()
+    return bool(head) and head[0] in _JSON_START
+
+
+def plain_json(text: str) -> bool:
+    """Whether a JSON body can have no view: no escapes, nothing but plain values."""
+    return _PLAIN_JSON.fullmatch(text) is not None
+
+
+def json_views(parsed: JsonDocument | InvalidJson) -> Pairs:
+    """Every member name and scalar of a parsed body that is not plain text, in document order."""
+    doc = parsed.partial if isinstance(parsed, InvalidJson) else parsed
+    plain = _PLAIN_VALUE.fullmatch
+    out = [(k.pointer, k.key) for k in doc.keys if not plain(k.key)]
+    out += [(leaf.pointer, leaf.value) for leaf in doc.leaves if not plain(leaf.value)]
+    out += base64_views((leaf.pointer, leaf.value) for leaf in doc.leaves)
+    return tuple(out[:MAX_VIEWS])
+
+
+def base64_view(value: str, plus_is_space: bool = False) -> str | None:
+    """``value`` decoded when it is wholly one base64 token and decodes to non-plain text.
+
+    ``plus_is_space``: a form-encoded value (query argument, form field), where a raw ``+`` is
+    a space (a client sends base64's ``+`` as ``%2B``): a value with one is words, not base64."""
+    if len(value) < 8 or _no_upper(value) or value.upper() == value:
+        # Base64 of 6+ bytes of text all but always mixes cases; one case is a word, a hex id,
+        # a form value ("leave+at+the+door"): not decoded, at no cost.
+        return None
+    if plus_is_space and "+" in value:
+        return None
+    if "%" in value:
+        for escape, char in _ESCAPES:
+            value = value.replace(escape, char)
+    if _B64_VALUE.fullmatch(value) is None:
+        return None
+    decoded = decode_token(value.rstrip("=").encode("ascii"))
+    if decoded is None or _PLAIN_VALUE.fullmatch(decoded):
+        return None
+    return decoded
+
+
+def base64_views(pairs: Iterable[tuple[str, str]], plus_is_space: bool = False) -> list[tuple[str, str]]:
+    """The base64 views of (name, value) pairs, at most ``MAX_BASE64``."""
+    out: list[tuple[str, str]] = []
+    for name, value in pairs:
+        if len(value) >= 8 and not _no_upper(value):
+            decoded = base64_view(value, plus_is_space)
+            if decoded is not None:
+                out.append((f"{name}:base64", decoded))
+                if len(out) >= MAX_BASE64:
+                    break
+    return out
+
+
+def path_views(path: str) -> Pairs:
+    """Each path segment (matrix parameters cut off) and matrix parameter value, raw."""
+    plain = _PLAIN_PATH.fullmatch
+    if plain(path):
+        if _no_upper(path):  # no upper-case letter: no base64 candidate (``base64_view``)
+            return ()
+        return tuple(base64_views(("segment", s) for s in path.split("/") if len(s) >= 8))
+    out: list[tuple[str, str]] = []
+    for segment in path.split("/"):
+        if not segment:
+            continue
+        if plain(segment):
+            out += base64_views((("segment", segment),))
+            continue
+        head, *params = segment.split(";")
+        if head and not plain(head):
+            out.append(("segment", head))
+        out += base64_views((("segment", head),))
+        for param in params:
+            name, _, value = param.partition("=")
+            if value and not plain(value):
+                out.append((f";{name}", value))
+            out += base64_views(((f";{name}", value),))
+        if len(out) >= MAX_VIEWS:
+            return tuple(out[:MAX_VIEWS])
+    return tuple(out)
+
+
+def query_views(query: str) -> Pairs:
+    """Base64 views of the query arguments' values."""
+    if len(query) < 8 or _no_upper(query):  # no upper-case letter: no base64 candidate
+        return ()
+    return tuple(base64_views(parse_query(query), plus_is_space=True))
+
+
+def cookie_views(spec: FieldSpec, request: WafRequest) -> Pairs:
+    """Base64 views of the cookie values, when the ``Headers`` field inspects ``cookie``."""
+    if "cookie" in spec.excluded or (spec.included is not None and "cookie" not in spec.included):
+        return ()
+    cookies = request.header_values("cookie")
+    if not cookies or spec.scope == "KEY" or all(map(_no_upper, cookies)):
+        return ()
+    return tuple(base64_views(parse_cookies(cookies)))
+
+
+def body_views(request: WafRequest, whole: str, parsed: Callable[[], JsonDocument | InvalidJson]) -> Pairs:
+    """JSON views of a JSON body; base64 views of form fields or multipart parts otherwise."""
+    body = request.body
+    if looks_like_json(body):
+        return () if plain_json(whole) else json_views(parsed())
+    ctype = request.header_values("content-type")
+    if not ctype:
+        return ()
+    boundary = multipart_boundary(ctype[0])
+    if boundary is not None:
+        parts = parse_multipart(body, boundary, max_parts=MAX_BASE64)
+        return tuple(base64_views((part.name or "", part.value.strip()) for part in parts))
+    if "x-www-form-urlencoded" in ctype[0].lower():
+        return tuple(base64_views(parse_query(whole.rstrip("\r\n")), plus_is_space=True))
+    return ()

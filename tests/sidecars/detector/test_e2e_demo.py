@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import boto3
 import botocore.session
@@ -63,6 +65,17 @@ def test_scanner_blocked_mid_scan_and_listed_by_boto3_guardduty() -> None:
         sets = {s["Name"]: s for s in wafv2.list_ip_sets(Scope="REGIONAL")["IPSets"]}
         assert "blocked-ips" in sets
         # /metrics counts the finding by type and severity.
+        # The same finding reached the findings hub: `aws securityhub get-findings` shows it in ASFF.
+        hub = session.client("securityhub", endpoint_url=f"http://127.0.0.1:{admin}")
+        deadline = time.monotonic() + 10
+        while True:
+            asff = hub.get_findings(Filters={"ProductName": [{"Value": "Detector", "Comparison": "EQUALS"}]})
+            found = [f for f in asff["Findings"] if any("PathProbe" in t for t in f["Types"])]
+            if found or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert found, asff["Findings"]
+        assert SCANNER in json.dumps(found[0])  # the finding names the scanner's address
         metrics = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
         assert 'wafproxy_findings_total{severity="medium",type="Recon:Proxy/PathProbe"} 1.0' in metrics
         assert "wafproxy_detector_actors_blocked 1.0" in metrics

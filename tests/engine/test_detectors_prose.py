@@ -46,6 +46,10 @@ SQLI_LOOKALIKES = [
     "with open('x') or 1=1--",
     _MP.format("1' or '1'='1"),
     _MP.format("x' union select password from users--"),
+    # a form body dressed up as multipart: every &-argument is still read
+    "--a\r\nContent-Disposition: x&q=1 or 1=1--",
+    "--a\r\nContent-Disposition: x&q=-1 union select password from users",
+    "--a\r\nContent-Disposition: x&q=x\n--a\n1 or 1=1--",
 ]
 
 

@@ -74,9 +74,7 @@ _KEY = re.compile(r"[\w.\[\]$-]{1,64}=")
 
 def _arguments(value: str) -> list[str] | None:
     """The argument values of a form-shaped ``value`` (``a=1&b=2`` -> ``["1", "2"]``), else None.
-    A multipart body is not form-shaped, whatever ``&`` its parts hold (``prose.is_multipart_body``)."""
-    if prose.is_multipart_body(value):
-        return None
+    In a multipart body, its boundary delimiter separates arguments too (``prose.multipart_delimiter``)."""
     key = _KEY.match(value)
     if key is None and "&" not in value:
         return None
@@ -84,6 +82,9 @@ def _arguments(value: str) -> list[str] | None:
     for part in value.split("&", MAX_ARGUMENTS)[:MAX_ARGUMENTS]:
         match = _KEY.match(part)
         out.append(part[match.end() :] if match else part)
+    delimiter = prose.multipart_delimiter(value)
+    if delimiter is not None:
+        out = [piece for arg in out for piece in arg.split(delimiter, MAX_ARGUMENTS)][:MAX_ARGUMENTS]
     return out
 
 

@@ -11,9 +11,10 @@ take (or, for multipart, decides how the value is split). The shapes, and why no
   types as a bare word, so ``x AND (a OR select ...)`` keeps its verdict).
 * **Python's ``with open('data.csv') as fh:``** (``nk(s)``): OPEN is a cursor statement in SQL, never
   preceded by WITH and followed by ``AS name:``; the text after the colon is judged on its own.
-* **multipart/form-data bodies** are not ``&``-separated arguments: splitting one on the ``&`` of a
-  URL inside a part left ``2026-03-31\\r\\n--boundary--`` behind, a number then a "comment" to
-  libinjection. Such a body is read whole (its parts one by one is value extraction's job).
+* **multipart/form-data bodies**: split on the ``&`` of a URL inside a part, an argument ran on
+  into the part's end, ``2026-03-31\\r\\n--boundary--``: a number then a "comment" to libinjection.
+  The body's boundary delimiter separates arguments as ``&`` does (nothing is dropped: a form body
+  dressed up as multipart still has every piece read).
 
 All regexes are linear (no nested repetition) and bounded.
 """
@@ -80,12 +81,15 @@ def python_with_open_end(value: str, fingerprint: str, tokens: Tokens) -> int | 
 
 # --- multipart bodies ------------------------------------------------------------------------------------
 
-_BOUNDARY = re.compile(r"--[0-9A-Za-z'()+_,./:=?-]{1,70}\r?\n")
+_BOUNDARY = re.compile(r"(--[0-9A-Za-z'()+_,./:=?-]{1,70})\r?\n")
 
 
-def is_multipart_body(value: str) -> bool:
-    """``value`` starts with a multipart boundary line and a part's Content-Disposition header."""
+def multipart_delimiter(value: str) -> str | None:
+    """``--boundary`` when ``value`` starts with a multipart boundary line and a part's
+    Content-Disposition header, else None."""
     if not value.startswith("--"):
-        return False
+        return None
     match = _BOUNDARY.match(value)
-    return match is not None and value[match.end() : match.end() + 20].lower() == "content-disposition:"
+    if match is None or value[match.end() : match.end() + 20].lower() != "content-disposition:":
+        return None
+    return match.group(1)

@@ -34,6 +34,7 @@ from typing import Literal
 
 import libinjection
 
+from wafproxy.engine import prose
 from wafproxy.engine.matchers import Pattern, PatternSet
 from wafproxy.engine.transforms import to_bytes
 
@@ -72,7 +73,8 @@ _KEY = re.compile(r"[\w.\[\]$-]{1,64}=")
 
 
 def _arguments(value: str) -> list[str] | None:
-    """The argument values of a form-shaped ``value`` (``a=1&b=2`` -> ``["1", "2"]``), else None."""
+    """The argument values of a form-shaped ``value`` (``a=1&b=2`` -> ``["1", "2"]``), else None.
+    In a multipart body, its boundary delimiter separates arguments too (``prose.multipart_delimiter``)."""
     key = _KEY.match(value)
     if key is None and "&" not in value:
         return None
@@ -80,6 +82,9 @@ def _arguments(value: str) -> list[str] | None:
     for part in value.split("&", MAX_ARGUMENTS)[:MAX_ARGUMENTS]:
         match = _KEY.match(part)
         out.append(part[match.end() :] if match else part)
+    delimiter = prose.multipart_delimiter(value)
+    if delimiter is not None:
+        out = [piece for arg in out for piece in arg.split(delimiter, MAX_ARGUMENTS)][:MAX_ARGUMENTS]
     return out
 
 
@@ -235,12 +240,15 @@ _STACKED_PREFIX = re.compile(r"[1nsv]\)*;T")
 _IS_PROSE_RX = re.compile(r"\s+is\s+(?:not\s+)?([a-z]+)\b")
 
 
-def _tokens(result: dict) -> list[tuple[str, str, int, int]]:
-    fingerprint = result["fingerprint"]
-    return [
-        (chr(t["type"]), t["val"].decode("utf-8", "replace").lower(), t["pos"], t["len"])
-        for t in result["token_vector"][: len(fingerprint)]
-    ]
+def _tokens(value: str, result: dict) -> list[tuple[str, str, int, int]]:
+    """(type, lower-cased text, start, length) of each fingerprint token, as ``str`` offsets into
+    ``value`` (libinjection's are UTF-8 byte offsets: ``佐藤: 'Delete'`` shifts them)."""
+    out = []
+    for t in result["token_vector"][: len(result["fingerprint"])]:
+        start = prose.char_offset(value, t["pos"])
+        end = prose.char_offset(value, t["pos"] + t["len"])
+        out.append((chr(t["type"]), t["val"].decode("utf-8", "replace").lower(), start, end - start))
+    return out
 
 
 def _rest_is_clean(value: str, start: int, depth: int) -> bool:
@@ -256,7 +264,9 @@ def _prose_veto(value: str, result: dict, depth: int = 0) -> bool:
     if depth >= _MAX_DEPTH:
         return False
     fingerprint: str = result["fingerprint"]
-    tokens = _tokens(result)
+    if prose.is_search_syntax(value, fingerprint):
+        return True  # (wool OR linen) AND NOT "dry clean": see prose.py
+    tokens = _tokens(value, result)
     masked = _mask_quoted_labels(value, tokens)
     if masked is not None:
         # 'Delete', 'Select all', '=' in quotes: SQL words only in libinjection's "began inside a
@@ -274,6 +284,9 @@ def _prose_veto(value: str, result: dict, depth: int = 0) -> bool:
             and match.group(1) not in ("null", "true", "false", "unknown", "distinct")
             and _rest_is_clean(value, pos + length + match.end(), depth)
         )
+    with_end = prose.python_with_open_end(value, fingerprint, tokens)
+    if with_end is not None:  # with open('data.csv') as fh: ...
+        return _rest_is_clean(value, with_end, depth)
     if fingerprint.startswith("nk(") and tokens[1][1] == "values" and tokens[0][2] == 0:
         # "our values ('integrity', 'trust')": a value that *starts* with <word> VALUES ( is SQL only
         # as the table name of an INSERT, a place no application puts user input.

@@ -1,0 +1,95 @@
+"""Benign shapes libinjection mistakes for SQLi, recognised from its fingerprint and tokens.
+
+The SQLi detector (``detectors.py``) calls these only *after* libinjection said "sqli", and each
+only ever turns that verdict into "no" when the whole value has a shape an SQL injection cannot
+take (or, for multipart, decides how the value is split). The shapes, and why none is an injection:
+
+* **Boolean search syntax** (``(wool OR linen) AND NOT "dry clean"``): libinjection folds it into
+  ``n&(n&`` / ``n&n)&``. A value made only of plain words, double-quoted phrases, parentheses and
+  AND/OR/NOT has no comparison, no function call, no comment, no single quote and no SQL keyword:
+  ANDed and ORed column names are not an injection (every word is checked to be one libinjection
+  types as a bare word, so ``x AND (a OR select ...)`` keeps its verdict).
+* **Python's ``with open('data.csv') as fh:``** (``nk(s)``): OPEN is a cursor statement in SQL, never
+  preceded by WITH and followed by ``AS name:``; the text after the colon is judged on its own.
+* **multipart/form-data bodies**: split on the ``&`` of a URL inside a part, an argument ran on
+  into the part's end, ``2026-03-31\\r\\n--boundary--``: a number then a "comment" to libinjection.
+  The body's boundary delimiter separates arguments as ``&`` does (nothing is dropped: a form body
+  dressed up as multipart still has every piece read).
+
+All regexes are linear (no nested repetition) and bounded.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libinjection
+
+# --- token offsets ---------------------------------------------------------------------------------
+
+
+def char_offset(value: str, byte_pos: int) -> int:
+    """libinjection reports byte offsets into the UTF-8 text; the vetoes index the ``str``."""
+    if value.isascii():
+        return byte_pos
+    return len(value.encode("utf-8")[:byte_pos].decode("utf-8", "ignore"))
+
+
+# --- boolean search syntax ---------------------------------------------------------------------------
+
+MAX_SEARCH = 512
+_SEARCH_FINGERPRINT = re.compile(r"[n(][n&()s]*")
+# One term: a word (starts with a letter; letters, digits, -, _, . inside), a "phrase", or a paren.
+_SEARCH_TERM = r"(?:[^\W\d_][\w.-]{0,63}|\"[^\"\\\n]{0,200}\"|[()])"
+_SEARCH = re.compile(rf"\s*{_SEARCH_TERM}(?:\s*{_SEARCH_TERM}){{0,127}}\s*")
+_SEARCH_WORD = re.compile(r"\"[^\"]*\"|[^\W\d_][\w.-]*")
+_CONNECTORS = frozenset(("and", "or", "not"))
+
+
+def is_search_syntax(value: str, fingerprint: str) -> bool:
+    """``wool AND NOT (linen OR "dry clean")``: words, phrases, parentheses and AND/OR/NOT only."""
+    if len(value) > MAX_SEARCH or _SEARCH_FINGERPRINT.fullmatch(fingerprint) is None:
+        return False
+    if _SEARCH.fullmatch(value) is None or value.count("(") != value.count(")"):
+        return False
+    for word in _SEARCH_WORD.findall(value):
+        if word[0] == '"' or word.lower() in _CONNECTORS:
+            continue
+        if libinjection.is_sql_injection(word)["fingerprint"] != "n":
+            return False
+    return True
+
+
+# --- Python with open(...) as name: --------------------------------------------------------------------
+
+_WITH_AS = re.compile(r"\s+as\s+[A-Za-z_]\w{0,63}\s*:")
+
+Tokens = list[tuple[str, str, int, int]]
+
+
+def python_with_open_end(value: str, fingerprint: str, tokens: Tokens) -> int | None:
+    """Where ``with open(...) as fh:`` ends in ``value`` (the text after it still needs judging), or
+    None when the value does not start with that statement."""
+    if not fingerprint.startswith("nk(s)") or [t[1] for t in tokens[:2]] != ["with", "open"]:
+        return None
+    if tokens[0][2] != 0:
+        return None
+    _, _, pos, length = tokens[4]
+    match = _WITH_AS.match(value, pos + length)
+    return None if match is None else match.end()
+
+
+# --- multipart bodies ------------------------------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"(--[0-9A-Za-z'()+_,./:=?-]{1,70})\r?\n")
+
+
+def multipart_delimiter(value: str) -> str | None:
+    """``--boundary`` when ``value`` starts with a multipart boundary line and a part's
+    Content-Disposition header, else None."""
+    if not value.startswith("--"):
+        return None
+    match = _BOUNDARY.match(value)
+    if match is None or value[match.end() : match.end() + 20].lower() != "content-disposition:":
+        return None
+    return match.group(1)

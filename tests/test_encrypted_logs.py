@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from botocore.config import Config
 from tests.asgi.test_middleware import acl_document
 from tests.control.stack import KEYS, write_credentials
 from tests.support.servers import REPO, RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+from tests.support.wait import until
 from tests.test_integration_control import upstream_app
 
 ACCOUNT = "000000000000"
@@ -138,11 +138,12 @@ def test_unreachable_kms_endpoint_drops_and_counts_never_plaintext(tmp_path: Pat
                 statuses = [client.get(MARKER).status_code for _ in range(3)]
                 assert statuses == [200, 200, 200]  # the request path does not wait for the KMS
                 metric = 'wafproxy_waf_log_records_dropped_total{reason="kms_unavailable"}'
-                for _ in range(100):  # the writer thread drops asynchronously: poll, no timing assert
-                    text = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
-                    if metric in text:
-                        break
-                    time.sleep(0.1)
+
+                def scrape() -> str:
+                    return httpx.get(f"http://127.0.0.1:{admin}/metrics").text
+
+                until(lambda: metric in scrape(), what=metric)  # the writer thread drops asynchronously
+                text = scrape()
                 dropped = [ln for ln in text.splitlines() if ln.startswith(metric)]
                 assert dropped and float(dropped[0].split()[-1]) >= 1
     assert b"enc-marker" not in log.read_bytes()

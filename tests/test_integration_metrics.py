@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.servers import RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+from tests.support.wait import until
 from tests.test_integration_control import upstream_app
 from tests.test_serve import acl_document
 
@@ -35,11 +34,6 @@ def scrape(admin: int) -> str:
     return httpx.get(f"http://127.0.0.1:{admin}/metrics").text
 
 
-def until(predicate: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 def test_connections_shield_refusals_and_upstream_counts(upstream: RunningServer, tmp_path: Path) -> None:

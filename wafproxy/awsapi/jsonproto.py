@@ -156,7 +156,8 @@ class JsonService:
             # Bounded: the name goes into audit records before we know it is a real operation.
             operation = target[len(self._prefix) :][:64] if target.startswith(self._prefix) else ""
             principal = sigv4.verify(
-                view, self._credentials, now=self._clock.now(), service=self._signing_name
+                view, self._credentials, now=self._clock.now(), service=self._signing_name,
+                region=self._default_region,
             )
             if scope["method"] != "POST":
                 raise AwsError("UnknownOperationException", "Only POST is supported")

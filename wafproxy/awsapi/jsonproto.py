@@ -116,6 +116,11 @@ class JsonService:
         # shape (e.g. WAFInternalErrorException, 500) instead of escaping as a bare 500.
         self._internal_error = internal_error
 
+    @property
+    def operations(self) -> frozenset[str]:
+        """The operation names served (every one behind SigV4: tests enumerate them)."""
+        return frozenset(self._operations)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await lifespan(receive, send)

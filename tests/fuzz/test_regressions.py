@@ -11,6 +11,9 @@ FOUND = [
     # kms logs decrypt: a byte over 0x7f escaped as UnicodeDecodeError (not LogCryptError).
     pytest.param("kms-log", b"o2\xd0:\xf4\xce{ co", id="kms-log-non-ascii"),
     pytest.param("kms-log", b'{"wafproxyEncryptedLog": 2}\n\xff\n', id="kms-log-non-ascii-line-2"),
+    # A first line that is JSON but not an object: AttributeError from header.get (atheris, 129 runs).
+    pytest.param("kms-log", b"5\n", id="kms-log-header-not-an-object"),
+    pytest.param("kms-log", b"[]\n", id="kms-log-header-a-list"),
 ]
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.support.servers import RunningServer, free_port, uvicorn_in_thread, wafproxy_process
-from tests.support.wait import until
+from tests.support.wait import DEADLINE, until
 from tests.test_integration_control import upstream_app
 from tests.test_serve import acl_document
 
@@ -31,8 +31,7 @@ def value(metrics: str, series: str) -> float:
 
 
 def scrape(admin: int) -> str:
-    return httpx.get(f"http://127.0.0.1:{admin}/metrics").text
-
+    return httpx.get(f"http://127.0.0.1:{admin}/metrics", timeout=DEADLINE).text
 
 
 
@@ -52,7 +51,7 @@ def test_connections_shield_refusals_and_upstream_counts(upstream: RunningServer
                 sock.close()
         until(lambda: value(scrape(admin), "wafproxy_open_connections") == 0)
 
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=DEADLINE) as client:
             assert client.get("/x" * 5000).status_code == 414  # the shield, before the WAF
             for _ in range(3):
                 assert client.get("/fine").status_code == 200

@@ -200,7 +200,10 @@ class Soak:
                 bucket.errors[f"benign {status}"] += 1
 
     async def traffic(self, seconds: float) -> None:
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+        # Idle connections are dropped before the proxy's 5 s keep-alive timeout closes them: with
+        # httpx's default expiry (also 5 s) a request sometimes went out on a connection the server
+        # was closing (2 ReadErrors in the first 30-minute run), a client race, not a proxy failure.
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=2.0)
         async with httpx.AsyncClient(limits=limits, timeout=30) as client:
             tasks: set[asyncio.Task[None]] = set()
             interval = 1.0 / self.args.rate

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from botocore.config import Config
 from tests.asgi.test_middleware import acl_document
 from tests.control.stack import KEYS, write_credentials
 from tests.support.servers import REPO, RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+from tests.support.wait import DEADLINE, until
 from tests.test_integration_control import upstream_app
 
 ACCOUNT = "000000000000"
@@ -40,7 +40,7 @@ def _serve(tmp: Path, upstream: str, log: Path, *extra: str) -> None:
             kms = _kms_client(kms_port)
             key_id = kms.create_key(Description="waf log")["KeyMetadata"]["KeyId"]
             kms.create_alias(AliasName="alias/waf-log", TargetKeyId=key_id)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=DEADLINE) as client:
             for method, path, query in REQUESTS:
                 client.request(method, path + (f"?{query}" if query else ""), content=b"x=1")
     assert proc.returncode == 0, proc.returncode
@@ -134,15 +134,16 @@ def test_unreachable_kms_endpoint_drops_and_counts_never_plaintext(tmp_path: Pat
                 "--waf-log", str(log), "--waf-log-kms-key", "alias/waf-log",
                 "--kms-endpoint", f"http://127.0.0.1:{free_port()}")
         with wafproxy_process(*args, env=env, wait_ports=(port, admin)):
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=DEADLINE) as client:
                 statuses = [client.get(MARKER).status_code for _ in range(3)]
                 assert statuses == [200, 200, 200]  # the request path does not wait for the KMS
                 metric = 'wafproxy_waf_log_records_dropped_total{reason="kms_unavailable"}'
-                for _ in range(100):  # the writer thread drops asynchronously: poll, no timing assert
-                    text = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
-                    if metric in text:
-                        break
-                    time.sleep(0.1)
+
+                def scrape() -> str:
+                    return httpx.get(f"http://127.0.0.1:{admin}/metrics", timeout=DEADLINE).text
+
+                until(lambda: metric in scrape(), what=metric)  # the writer thread drops asynchronously
+                text = scrape()
                 dropped = [ln for ln in text.splitlines() if ln.startswith(metric)]
                 assert dropped and float(dropped[0].split()[-1]) >= 1
     assert b"enc-marker" not in log.read_bytes()
@@ -167,8 +168,8 @@ def test_workers_encrypt_their_own_files_through_kms_endpoint(tmp_path: Path) ->
                 "--waf-log", str(log), "--waf-log-kms-key", "alias/waf-log",
                 "--kms-endpoint", f"http://127.0.0.1:{kms_port}")
         with wafproxy_process(*args, env=env, wait_ports=(port, admin)) as proc:
-            for i in range(20):
-                with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:  # new connection each
+            for i in range(20):  # a new connection each: both workers get some
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=DEADLINE) as client:
                     assert client.get(f"{MARKER}/{i}").status_code == 200
         assert proc.returncode == 0
         files = sorted(tmp_path.glob("waf.log.*"))

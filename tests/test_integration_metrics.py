@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.servers import RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+from tests.support.wait import DEADLINE, until
 from tests.test_integration_control import upstream_app
 from tests.test_serve import acl_document
 
@@ -32,14 +31,8 @@ def value(metrics: str, series: str) -> float:
 
 
 def scrape(admin: int) -> str:
-    return httpx.get(f"http://127.0.0.1:{admin}/metrics").text
+    return httpx.get(f"http://127.0.0.1:{admin}/metrics", timeout=DEADLINE).text
 
-
-def until(predicate: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 def test_connections_shield_refusals_and_upstream_counts(upstream: RunningServer, tmp_path: Path) -> None:
@@ -58,7 +51,7 @@ def test_connections_shield_refusals_and_upstream_counts(upstream: RunningServer
                 sock.close()
         until(lambda: value(scrape(admin), "wafproxy_open_connections") == 0)
 
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=DEADLINE) as client:
             assert client.get("/x" * 5000).status_code == 414  # the shield, before the WAF
             for _ in range(3):
                 assert client.get("/fine").status_code == 200

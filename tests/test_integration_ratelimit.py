@@ -21,6 +21,7 @@ from starlette.routing import Route
 from tests.asgi.test_middleware import RATE_RULE, acl_document
 from tests.support.redis import RedisServer
 from tests.support.servers import RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+from tests.support.wait import DEADLINE
 
 LIMIT = 20
 WINDOW = 60  # longer than the whole test: every request falls in one window
@@ -69,7 +70,7 @@ def _hammer(ports: list[int]) -> dict[int, list[httpx.Response]]:
     start = threading.Barrier(len(ports))
 
     def run(port: int) -> None:
-        with httpx.Client(timeout=10) as client:
+        with httpx.Client(timeout=DEADLINE) as client:
             start.wait()
             for _ in range(PER_PROCESS):
                 results[port].append(client.get(f"http://127.0.0.1:{port}/api/x"))
@@ -89,7 +90,7 @@ def test_three_processes_share_one_limit_through_redis(
     args = ("--upstream", server.url, "--acl", str(rate_acl), "--redis", redis_server.url, "--hosts", "3")
     with proxies(3, *args) as running:
         results = _hammer([port for port, _ in running])
-        metrics = httpx.get(f"http://127.0.0.1:{running[0][1]}/metrics").text
+        metrics = httpx.get(f"http://127.0.0.1:{running[0][1]}/metrics", timeout=DEADLINE).text
     codes = [r.status_code for rs in results.values() for r in rs]
     assert set(codes) <= {200, 429}
     allowed = codes.count(200)
@@ -123,7 +124,7 @@ def test_redis_down_falls_back_to_a_local_share_and_says_so(
     server, _ = upstream
     args = ("--upstream", server.url, "--acl", str(rate_acl), "--redis", redis_server.url, "--hosts", "4")
     with proxies(1, *args) as [(port, admin)]:
-        with httpx.Client(timeout=10) as client:
+        with httpx.Client(timeout=DEADLINE) as client:
             assert client.get(f"http://127.0.0.1:{port}/api/x").status_code == 200
             redis_server.kill()
             codes = [client.get(f"http://127.0.0.1:{port}/api/x").status_code for _ in range(10)]
@@ -149,9 +150,9 @@ def test_workers_of_one_process_share_the_limit_through_redis(
     with proxies(1, *args) as [(port, admin)]:
         codes = []
         for _ in range(2 * LIMIT):  # a new connection each time: the kernel spreads them over workers
-            with httpx.Client(timeout=10) as client:
+            with httpx.Client(timeout=DEADLINE) as client:
                 codes.append(client.get(f"http://127.0.0.1:{port}/api/x").status_code)
-        metrics = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
+        metrics = httpx.get(f"http://127.0.0.1:{admin}/metrics", timeout=DEADLINE).text
     assert codes == [200] * LIMIT + [429] * LIMIT
     assert len([p for p in seen if p == "/api/x"]) == LIMIT
     assert "wafproxy_open_connections" in metrics

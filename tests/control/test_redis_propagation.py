@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.control.stack import running_stack, write_acl_dir
 from tests.support.redis import RedisServer
-
-
-def _wait_for(predicate: object, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
+from tests.support.wait import eventually
 
 
 def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server: RedisServer) -> None:
@@ -41,7 +32,7 @@ def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server
             LockToken=ip["LockToken"],
             Addresses=["203.0.113.70/32"],
         )["NextLockToken"]
-        assert _wait_for(lambda: httpx.get(b.data_url + "/", headers=xff).status_code == 403)
+        assert eventually(lambda: httpx.get(b.data_url + "/", headers=xff).status_code == 403)
         # Host B persisted it and serves the same lock token, so a client may switch hosts.
         on_b = json.loads((acl_b.parent / "ipsets" / "blocked.json").read_text())
         assert on_b["LockToken"] == token and on_b["IPSet"]["Addresses"] == ["203.0.113.70/32"]
@@ -50,7 +41,7 @@ def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server
         made = b.client().create_ip_set(
             Name="from-b", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[]
         )["Summary"]
-        assert _wait_for(lambda: a.reloader.store.get("ipset", "from-b") is not None)
+        assert eventually(lambda: a.reloader.store.get("ipset", "from-b") is not None)
         assert a.reloader.store.get("ipset", "from-b").lock_token == made["LockToken"]
         assert (acl_a.parent / "ipsets" / "from-b.json").exists()
 
@@ -64,6 +55,6 @@ def test_change_on_one_host_is_applied_on_the_other(tmp_path: Path, redis_server
             "RedactedFields": [{"SingleHeader": {"Name": "x-api-key"}}],
         }
         c.put_logging_configuration(LoggingConfiguration=config)
-        assert _wait_for(lambda: len(applied_on_b) == 1)
+        assert eventually(lambda: len(applied_on_b) == 1)
         got = b.client().get_logging_configuration(ResourceArn=arn)["LoggingConfiguration"]
         assert got["RedactedFields"] == config["RedactedFields"]

@@ -7,23 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.control.stack import running_stack, web_acl_doc, write_acl_dir
+from tests.support.wait import eventually
 from wafproxy.control.reloader import Reloader
 from wafproxy.control.store import STATE_ACL_NAME
-
-
-def _wait_for(predicate: object, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_file_watch_reloads_and_a_broken_file_keeps_the_old_acl(tmp_path: Path) -> None:
@@ -40,11 +31,11 @@ def test_file_watch_reloads_and_a_broken_file_keeps_the_old_acl(tmp_path: Path) 
                 }
             )
         )
-        assert _wait_for(lambda: httpx.get(s.data_url + "/", headers=xff).status_code == 403)
+        assert eventually(lambda: httpx.get(s.data_url + "/", headers=xff).status_code == 403)
 
         before = s.reloader.failures
         s.acl_path.write_text('{"Name": "test-acl", "DefaultAction": ')  # a half-written edit
-        assert _wait_for(lambda: s.reloader.failures > before)
+        assert eventually(lambda: s.reloader.failures > before)
         assert s.reloader.last_error is not None and "web-acl.json" in s.reloader.last_error
         assert httpx.get(s.data_url + "/", headers=xff).status_code == 403  # the old ACL still serves
         assert httpx.get(s.data_url + "/admin").status_code == 403
@@ -54,7 +45,7 @@ def test_file_watch_reloads_and_a_broken_file_keeps_the_old_acl(tmp_path: Path) 
         fixed = web_acl_doc()
         fixed["Rules"] = [r for r in fixed["Rules"] if r["Name"] != "Admin"]
         s.acl_path.write_text(json.dumps(fixed))
-        assert _wait_for(lambda: httpx.get(s.data_url + "/admin").status_code == 200)
+        assert eventually(lambda: httpx.get(s.data_url + "/admin").status_code == 200)
         assert s.reloader.last_error is None
         audit = [
             json.loads(x) for x in (s.acl_path.parent / ".wafproxy" / "audit.log").read_text().splitlines()
@@ -171,7 +162,7 @@ def test_a_worker_follows_the_control_planes_writes_through_the_files(tmp_path: 
                 LockToken=ip["LockToken"],
                 Addresses=["203.0.113.80/32"],
             )
-            assert _wait_for(lambda: httpx.get(worker.url + "/", headers=xff).status_code == 403)
+            assert eventually(lambda: httpx.get(worker.url + "/", headers=xff).status_code == 403)
             assert (
                 follower.store.get("ipset", "blocked").lock_token
                 == s.reloader.store.get("ipset", "blocked").lock_token

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.control.stack import running_stack, signed_call, write_acl_dir, write_credentials
+from tests.support.wait import eventually
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.control.ops_extra import ControlPlaneIPSetWriter
 from wafproxy.control.plane import ControlPlane
 from wafproxy.control.reloader import Reloader
 from wafproxy.ports import IPSetWriter
-
-
-def _wait_for(predicate: object, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_temporary_entry_blocks_then_expires(tmp_path: Path) -> None:
@@ -43,7 +34,7 @@ def test_temporary_entry_blocks_then_expires(tmp_path: Path) -> None:
         # The permanent addresses (and the lock token) are untouched by a temporary entry.
         got = c.get_ip_set(**ref)
         assert got["IPSet"]["Addresses"] == ["192.0.2.0/24"] and got["LockToken"] == ip_set["LockToken"]
-        assert _wait_for(lambda: httpx.get(s.data_url + "/", headers=xff).status_code == 200)
+        assert eventually(lambda: httpx.get(s.data_url + "/", headers=xff).status_code == 200)
         ttl_file = json.loads((s.acl_path.parent / ".wafproxy" / "ip-ttl.json").read_text())
         assert ttl_file == {}
 

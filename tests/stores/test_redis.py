@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 import pytest
 import redis
@@ -65,39 +66,88 @@ async def test_concurrent_clients_share_one_exact_limit(redis_server: RedisServe
         await store.aclose()
 
 
-def run_processes(url: str, limit: int, window: int, duration: float, clock: str) -> tuple[list[float], int]:
-    """3 processes x 4 concurrent clients on one key; times of the requests let through."""
-    start_at = time.time() + 1.5  # after every interpreter has imported
-    args = [url, str(limit), str(window), str(start_at), str(duration), "4", clock]
+@dataclass(frozen=True)
+class Run:
+    allowed: list[float]  # sorted times of the requests let through, all processes
+    refused: int
+    max_delay: float  # longest clock-read-to-answer of any request (caller clocks: how stale)
+
+
+def run_processes(url: str, limit: int, window: int, duration: float, clock: str) -> Run:
+    """3 processes x 4 concurrent clients on one key, started together once all are connected."""
+    args = [url, str(limit), str(window), str(duration), "4", clock]
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.stores.redis_worker", *args], cwd=REPO, stdout=subprocess.PIPE
-        )
+        subprocess.Popen([sys.executable, "-m", "tests.stores.redis_worker", *args], cwd=REPO,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for _ in range(3)
     ]
-    outputs = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
+    try:
+        for proc in procs:  # blocks until each has imported and connected (pytest-timeout bounds it)
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        start_at = f"{time.time() + 0.2}\n"
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(start_at)
+            proc.stdin.flush()
+        outputs = [json.loads(p.communicate(timeout=60 + duration)[0]) for p in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     assert all(out["fallbacks"] == 0 for out in outputs)
-    return sorted(t for out in outputs for t in out["allowed"]), sum(out["refused"] for out in outputs)
+    return Run(sorted(t for out in outputs for t in out["allowed"]), sum(out["refused"] for out in outputs),
+               max(out["max_delay"] for out in outputs))
+
+
+def caller_clock_bound(limit: int, window: float, delay: float) -> int:
+    """Most requests caller clocks can let through in one window when no request waits more than
+    ``delay`` between reading its clock and its script running.
+
+    A purge by a later clock removes entries older than (its time - window); that clock is at most
+    ``delay`` ahead of the admitted request's own, so of a window [a, a+len] only entries in
+    [a, a+len+delay-window) can be gone: f(len) <= limit + f(len+delay-window), and f(len) <= limit
+    once len + delay <= window. Unrolled: (k+1) x limit, k the least k >= 1 with delay <= k/(k+1) w.
+    """
+    assert delay < window, f"a request waited {delay:.2f} s, a whole window: nothing bounds it"
+    k = 1
+    while delay > k / (k + 1) * window:
+        k += 1
+    return (k + 1) * limit
 
 
 @pytest.mark.parametrize("limit", [10, 40])
 def test_three_processes_share_one_exact_limit(redis_server: RedisServer, limit: int) -> None:
-    allowed, refused = run_processes(redis_server.url, limit, 1, 2.0, "redis")
-    worst = max_in_window(allowed, 1.0)
-    print(f"\n3 processes, Redis clock: allowed {len(allowed)}, refused {refused}, worst {worst} (L={limit})")
-    assert refused > len(allowed)  # they really competed
-    assert worst <= limit  # exact (the issue asks <= 1.05 L)
-    assert len(allowed) >= limit
+    run = run_processes(redis_server.url, limit, 1, 2.0, "redis")
+    worst = max_in_window(run.allowed, 1.0)
+    print(f"\n3 processes, Redis clock: allowed {len(run.allowed)}, refused {run.refused}, "
+          f"worst {worst} (L={limit})")
+    assert run.refused > len(run.allowed)  # they really competed
+    assert worst <= limit  # exact (the issue asks <= 1.05 L): one clock, Redis', in script order
+    assert len(run.allowed) >= limit
+
+
+def test_caller_clock_bound() -> None:
+    assert caller_clock_bound(10, 1.0, 0.0) == 20
+    assert caller_clock_bound(10, 1.0, 0.5) == 20
+    assert caller_clock_bound(10, 1.0, 0.6) == 30
+    assert caller_clock_bound(10, 1.0, 0.9) == 100
+    with pytest.raises(AssertionError, match="whole window"):
+        caller_clock_bound(10, 1.0, 1.0)
 
 
 def test_three_processes_with_their_own_clocks(redis_server: RedisServer) -> None:
     # Each client's own time.time(): a client delayed between reading its clock and its script
-    # running can be counted against entries already purged. Measured, loosely bounded.
-    allowed, refused = run_processes(redis_server.url, 10, 1, 2.0, "caller")
-    worst = max_in_window(allowed, 1.0)
-    print(f"\n3 processes, caller clocks: allowed {len(allowed)}, refused {refused}, worst {worst} (L=10)")
-    assert refused > len(allowed)
-    assert worst <= 20
+    # running can be counted against entries already purged. How far over the limit that goes
+    # depends on the longest such delay, which the workers measure: the bound is computed from it
+    # (a fixed bound failed whenever the shared machine stalled a worker).
+    run = run_processes(redis_server.url, 10, 1, 2.0, "caller")
+    worst = max_in_window(run.allowed, 1.0)
+    bound = caller_clock_bound(10, 1.0, run.max_delay)
+    print(f"\n3 processes, caller clocks: allowed {len(run.allowed)}, refused {run.refused}, worst {worst} "
+          f"(L=10, longest delay {run.max_delay * 1000:.0f} ms, bound {bound})")
+    assert run.refused > len(run.allowed)
+    assert worst <= bound
 
 
 async def test_redis_killed_falls_back_to_local_share_then_reconverges(

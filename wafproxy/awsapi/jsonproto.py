@@ -116,6 +116,11 @@ class JsonService:
         # shape (e.g. WAFInternalErrorException, 500) instead of escaping as a bare 500.
         self._internal_error = internal_error
 
+    @property
+    def operations(self) -> frozenset[str]:
+        """The operation names served (every one behind SigV4: tests enumerate them)."""
+        return frozenset(self._operations)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await lifespan(receive, send)
@@ -156,7 +161,8 @@ class JsonService:
             # Bounded: the name goes into audit records before we know it is a real operation.
             operation = target[len(self._prefix) :][:64] if target.startswith(self._prefix) else ""
             principal = sigv4.verify(
-                view, self._credentials, now=self._clock.now(), service=self._signing_name
+                view, self._credentials, now=self._clock.now(), service=self._signing_name,
+                region=self._default_region,
             )
             if scope["method"] != "POST":
                 raise AwsError("UnknownOperationException", "Only POST is supported")

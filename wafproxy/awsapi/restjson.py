@@ -143,7 +143,8 @@ class RestJsonService:
             )
             operation = route.operation
             principal = sigv4.verify(
-                view, self._credentials, now=self._clock.now(), service=self._signing_name
+                view, self._credentials, now=self._clock.now(), service=self._signing_name,
+                region=self._default_region,
             )
             try:
                 raw = json.loads(body) if body else {}

@@ -4,7 +4,11 @@ Recomputes the signature the way botocore computes it (canonical request → str
 derived signing key) and compares in constant time. Errors follow AWS: no ``Authorization`` →
 ``MissingAuthenticationTokenException``; malformed → ``IncompleteSignatureException``; unknown
 access key → ``UnrecognizedClientException``; wrong secret, tampered body or headers, wrong scope,
-or a date outside ±5 minutes → ``InvalidSignatureException``.
+a date outside ±5 minutes, a credential scope naming another region (with ``region``) →
+``InvalidSignatureException``. Two rules beyond botocore's arithmetic close gaps a replayed
+request could use: every ``x-amz-*`` header present must be signed (``X-Amz-Target`` names the
+operation), and the path must already be in canonical form (no ``.``/``..``/empty segments: the
+signature covers the normalized path, while routing reads the path as sent).
 Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 """
 
@@ -90,6 +94,14 @@ def _canonical_uri(raw_path: str) -> str:
     return quote(normalized, safe="/~")
 
 
+def _is_canonical_path(raw_path: str) -> bool:
+    """No dot or empty segments: the path routed is then the path signed."""
+    segments = (raw_path or "/").split("/")[1:]
+    if segments and segments[-1] == "":
+        segments = segments[:-1]  # one trailing slash is kept by the canonical form
+    return all(seg not in ("", ".", "..") for seg in segments)
+
+
 def _canonical_query(query_string: str) -> str:
     if not query_string:
         return ""
@@ -156,9 +168,11 @@ def verify(
     *,
     now: float,
     service: str,
+    region: str | None = None,
     max_skew: float = MAX_SKEW_SECONDS,
 ) -> Principal:
-    """The principal whose secret signed ``req``; raises ``AwsError`` (nothing done) otherwise."""
+    """The principal whose secret signed ``req``; raises ``AwsError`` (nothing done) otherwise.
+    ``region``: the one region this endpoint serves (``None``: any, echoed by the caller)."""
     authorization = req.header("authorization")
     if authorization is None:
         raise errors.missing_token()
@@ -167,6 +181,13 @@ def verify(
         raise errors.incomplete_signature("Signed headers must include 'host'")
     if "x-amz-date" not in auth.signed_headers:
         raise errors.incomplete_signature("Signed headers must include 'x-amz-date'")
+    unsigned = sorted({n for n, _ in req.headers if n.startswith("x-amz-")} - set(auth.signed_headers))
+    if unsigned:
+        raise errors.invalid_signature(
+            f"There were headers present in the request which were not signed: {', '.join(unsigned)[:128]}"
+        )
+    if not _is_canonical_path(req.raw_path):
+        raise errors.invalid_signature("The request path must not contain '.', '..' or empty segments")
     principal = store.lookup(auth.access_key_id)
     if principal is None:
         raise errors.unrecognized_client()
@@ -187,6 +208,10 @@ def verify(
     if auth.date != amz_date[:8]:
         raise errors.invalid_signature(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
+        )
+    if region is not None and auth.region != region:
+        raise errors.invalid_signature(
+            f"Credential should be scoped to a valid region, not '{auth.region[:32]}'."
         )
     if auth.service != service:
         raise errors.invalid_signature(f"Credential should be scoped to correct service: '{service}'.")

@@ -4,6 +4,9 @@ Every change the API makes is written with write-temp → fsync → rename → f
 leaves either the old file or the new one, never a torn one, and a restart serves what the last
 successful call returned. The audit log is append-only JSON lines (who, what, when, which ARN,
 the outcome): it never holds request bodies, so no secrets and no addresses of remediated clients.
+
+State is private to the process's user: directories we create are 0700, files 0600 (the IP sets
+name who is blocked, the audit names who changed what).
 """
 
 from __future__ import annotations
@@ -17,12 +20,32 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+def private_dir(path: Path) -> None:
+    """``mkdir -p`` where every directory created is 0700 (``Path.mkdir(parents=True, mode=...)``
+    applies the mode to the last one only); existing directories are left as they are."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            continue
+        os.chmod(directory, PRIVATE_DIR)  # whatever the umask
+
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically (POSIX rename) and durably (fsync file and dir)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     try:
         view = memoryview(data)
         while view:
@@ -76,7 +99,7 @@ class AuditLog:
         self.path = path
         self._lock = threading.Lock()
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
 
     def record(self, who: str, operation: str, resource: str, outcome: str = "ok", detail: str = "") -> None:
         rec = AuditRecord(time.time(), who, operation, resource, outcome, detail)
@@ -84,7 +107,7 @@ class AuditLog:
             return
         line = (json.dumps(asdict(rec), separators=(",", ":")) + "\n").encode()
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
             try:
                 os.write(fd, line)
                 os.fsync(fd)

@@ -75,6 +75,10 @@ class Reloader:
         self.clock = clock
         self.instance = uuid.uuid4().hex
         self.lock = asyncio.Lock()  # serializes every change: API calls and background reloads
+        # Read before the files, as in reload_from_disk: a --workers follower starting while the
+        # admin process writes would otherwise remember the half-seen change as seen, for good
+        # (it served the old IP set until restarted; the follower test caught it under load).
+        seen = ResourceStore.signature_before_open(self.acl_path, state_dir=self.state_dir)
         self.store = ResourceStore.open(self.acl_path, state_dir=self.state_dir, names=names, persist=persist)
         self.current: CompiledWebACL = self.compiler.compile(
             self.store.web_acl, self.store.all(), self.store.temp, clock()
@@ -82,7 +86,7 @@ class Reloader:
         self.last_error: str | None = None
         self.reloads = 0
         self.failures = 0
-        self._signature = self.store.signature()
+        self._signature = seen or self.store.signature()  # empty: we seeded --state-dir just now
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: Any = None
         self._subscribed = asyncio.Event()

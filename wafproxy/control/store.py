@@ -94,6 +94,21 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return raw if isinstance(raw, dict) else None
 
 
+Signature = tuple[tuple[str, int, int, int], ...]
+
+
+def _signature(root: Path, acl_file: Path) -> Signature:
+    out = []
+    meta = root / META_DIR
+    for path in [acl_file, *(_walk(root)), meta / "ip-ttl.json", meta / "logging.json"]:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(set(out)))
+
+
 class ResourceStore:
     """Thread-safe table (kind, name) → ``Resource`` plus temporary IP-set entries, persisted."""
 
@@ -198,18 +213,19 @@ class ResourceStore:
     def path_for(self, kind: Kind, name: str) -> Path:
         return self.root / SUBDIR[kind] / f"{name}.json"
 
-    def signature(self) -> tuple[tuple[str, int, int, int], ...]:
+    def signature(self) -> Signature:
         """(path, inode, mtime_ns, size) of every file the store reads: the file watch compares it."""
-        out = []
-        meta = self.root / META_DIR
-        paths = [self.acl_file, *(_walk(self.root)), meta / "ip-ttl.json", meta / "logging.json"]
-        for path in paths:
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            out.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
-        return tuple(sorted(set(out)))
+        return _signature(self.root, self.acl_file)
+
+    @staticmethod
+    def signature_before_open(acl_path: str | Path, *, state_dir: str | Path | None = None) -> Signature:
+        """The signature of the files ``open`` is about to read, taken BEFORE it reads them: a
+        write landing while they are read then differs from it, so the file watch reloads again.
+        (Empty when ``state_dir`` is not seeded yet: the first tick then reloads once.)"""
+        if state_dir is None:
+            return _signature(Path(acl_path).parent, Path(acl_path))
+        root = Path(state_dir)
+        return _signature(root, root / STATE_ACL_NAME) if (root / STATE_ACL_NAME).exists() else ()
 
     # ---- changing (callers serialize changes; the lock only guards readers) -----------------------
 

@@ -18,6 +18,7 @@ from botocore.config import Config
 
 from tests.sidecars.kms.conftest import CREDENTIALS, KEYS, ROOT_KEY, start_kms
 from tests.support.servers import REPO, free_port, wait_for_port
+from tests.support.wait import eventually
 from wafproxy.sidecars.kms.audit import verify_audit
 
 
@@ -211,7 +212,6 @@ def test_rotation_after_restart_keeps_old_versions(tmp_path: Path) -> None:
 def test_kill_9_during_a_stream_of_writes(tmp_path: Path) -> None:
     """Kill the server while clients are creating keys: every acknowledged key is there afterwards."""
     import threading
-    import time
 
     acknowledged: list[str] = []
     with kms_process(tmp_path) as (proc, url):
@@ -226,9 +226,7 @@ def test_kill_9_during_a_stream_of_writes(tmp_path: Path) -> None:
 
         thread = threading.Thread(target=writer)
         thread.start()
-        deadline = time.monotonic() + 20
-        while len(acknowledged) < 15 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        eventually(lambda: len(acknowledged) >= 15, interval=0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         thread.join(timeout=30)

@@ -10,6 +10,7 @@ startup instead of failing later on every decrypt. Plaintext material never reac
 from __future__ import annotations
 
 import fcntl
+import hmac
 import json
 import os
 import sqlite3
@@ -74,9 +75,10 @@ class KeyStore:
         fresh = not self.path.exists()
         self._root = AESGCM(root_key)
         self._lock = threading.Lock()
+        if fresh:  # created 0600 before SQLite opens it (it would create it by the umask, then
+            # its -wal and -shm files copy the database file's mode)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if fresh:
-            os.chmod(self.path, 0o600)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
@@ -101,7 +103,7 @@ class KeyStore:
                 db.execute("INSERT INTO meta VALUES ('canary', ?)", (self._wrap(b"canary", _CANARY),))
         else:
             try:
-                ok = self._unwrap(b"canary", row[0]) == _CANARY
+                ok = hmac.compare_digest(self._unwrap(b"canary", row[0]), _CANARY)
             except KeyStoreError:
                 ok = False
             if not ok:

@@ -172,6 +172,8 @@ async def decrypt_lines(provider: KeyProvider, lines: Iterable[str]) -> Iterator
     it = iter(lines)
     try:
         header = json.loads(next(it))
+        if not isinstance(header, dict):  # JSON, but not our header object (found by fuzzing)
+            raise ValueError("header")
         fmt = header.get("wafproxyEncryptedLog")
         if fmt not in (FORMAT, SEALED_FORMAT):
             raise ValueError("format")

@@ -56,15 +56,21 @@ def _client(args: argparse.Namespace) -> Any:
 
 async def decrypt_file(provider: Any, path: Path, *, allow_open: bool = False) -> list[str]:
     """All records of one file (every segment), verified; raises ``LogCryptError`` otherwise."""
-    from wafproxy.sidecars.kms.logcrypt import TruncatedLogError, decrypt_lines, split_segments
+    from wafproxy.sidecars.kms.logcrypt import LogCryptError, TruncatedLogError, decrypt_lines, split_segments
 
-    with path.open(encoding="ascii") as fh:
-        lines = fh.read().splitlines()
+    with path.open("rb") as fh:
+        data = fh.read()
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        # Every line we write is JSON or base64: a byte over 0x7f is damage, reported like any other
+        # (it escaped as a UnicodeDecodeError traceback from `kms logs decrypt`; found by fuzzing).
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LogCryptError(line, "not ASCII: not a wafproxy encrypted log") from None
+    lines = text.splitlines()
     out: list[str] = []
     segments = split_segments(lines)
     if not segments:
-        from wafproxy.sidecars.kms.logcrypt import LogCryptError
-
         raise LogCryptError(1, "empty file: not a wafproxy encrypted log")
     offset = 0
     for i, segment in enumerate(segments):

@@ -14,11 +14,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.credentials import CredentialStore
-from wafproxy.awsapi.errors import access_denied, validation
+from wafproxy.awsapi.errors import validation
 from wafproxy.awsapi.jsonproto import CallContext, CallRecord
 from wafproxy.awsapi.params import Params
-from wafproxy.awsapi.policy import Policy, RequestContext
+from wafproxy.awsapi.policy import Policy
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
 from wafproxy.sidecars.hub import asff, insights
@@ -32,27 +33,11 @@ MAX_OFFSET = 100_000
 
 
 def authorize(policies: Mapping[str, Policy] | None, ctx: CallContext, resource: str) -> None:
-    """``securityhub:<Operation>`` on ``resource`` for ``ctx.principal`` (explicit deny wins)."""
+    """``securityhub:<Operation>`` on ``resource`` for ``ctx.principal`` (explicit deny wins), by the
+    same identity-policy evaluation as every AWS API we serve (``awsapi.authz``)."""
     ctx.resources.append(resource)
-    if policies is None:
-        return
-    policy = policies.get(ctx.principal.name)
-    if policy is not None:
-        result = policy.evaluate(
-            RequestContext(
-                action=f"securityhub:{ctx.operation}",
-                resource=resource,
-                principal_arn=ctx.principal.arn,
-                account=ctx.principal.account,
-                condition_keys={"aws:sourceip": (ctx.source_ip,)},
-            )
-        )
-        if result.allowed and not result.denied:
-            return
-    raise access_denied(
-        f"User: {ctx.principal.arn} is not authorized to perform: "
-        f"securityhub:{ctx.operation} on resource: {resource}"
-    )
+    IdentityAuthorizer(policies).check(ctx.principal, f"securityhub:{ctx.operation}", resource,
+                                       {"aws:sourceip": (ctx.source_ip,)})
 
 
 def _token(offset: int, fingerprint: str) -> str:

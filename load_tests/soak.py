@@ -7,7 +7,8 @@ behind the rate-based rule is restarted twice (at 1/3 and 2/3 of the run).
 
 The ACL is the shipped default (managed groups, IP sets) plus a rate-based rule per forwarded
 client address (through Redis) and a toggle rule that each reload adds or removes. Clients come
-from 4096 addresses in X-Forwarded-For (the generator is a trusted proxy). The upstream is a
+from 2048 addresses in X-Forwarded-For (the generator is a trusted proxy), attackers from another
+2048 (the threat detector, on as by default, bans them). The upstream is a
 tiny ASGI app. Reported: RSS of the proxy over time, p50/p99 latency and counts per minute,
 failed benign requests (anything but 200), attacks let through; ``--json`` writes the summary.
 Exit status 1 when a benign request failed or an attack was let through.
@@ -175,7 +176,10 @@ class Soak:
 
     async def one(self, client: httpx.AsyncClient, attack: bool) -> None:
         method, path, body = self.rng.choice(ATTACKS if attack else BENIGN)
-        xff = f"10.{self.rng.randrange(16)}.{self.rng.randrange(16)}.{self.rng.randrange(1, 17)}"
+        # Attackers and benign clients are different addresses (10.8-15.x.x and 10.0-7.x.x): the
+        # threat detector bans an address that keeps attacking, and a benign client must not be it.
+        first = self.rng.randrange(8, 16) if attack else self.rng.randrange(8)
+        xff = f"10.{first}.{self.rng.randrange(16)}.{self.rng.randrange(1, 17)}"
         bucket = self.minutes[int((time.monotonic() - self.start) // 60)]
         started = time.perf_counter()
         try:

@@ -10,6 +10,7 @@ Bounded: beyond ``max_findings`` the oldest CLOSED ones go first.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -57,6 +58,10 @@ class FindingStore:
         self.path = path
         self.account, self.region = account, region
         self._lock = threading.Lock()
+        if path != MEMORY:
+            # Created private before SQLite opens it (its -wal/-shm files take the same mode):
+            # findings name exposed routes and vulnerable packages.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

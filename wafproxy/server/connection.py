@@ -50,8 +50,7 @@ class HttpConnection(asyncio.Protocol):
         self._key: str | None = None
         self._parser = httptools.HttpRequestParser(self)
         self._queue: deque[Exchange] = deque()
-        self._task: asyncio.Task[None] | None = None  # answers the queue; lives with the connection
-        self._wakeup: asyncio.Future[None] | None = None  # the task waits on it while nothing is queued
+        self._task: asyncio.Task[None] | None = None
         self._parsing: Exchange | None = None
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
@@ -123,7 +122,6 @@ class HttpConnection(asyncio.Protocol):
             drain.set_result(None)
         if self.tunnel is not None:
             self.tunnel.client_closed()
-        self._wake_task()  # it sees ``closed`` and ends
 
     def pause_writing(self) -> None:
         self._write_paused = True
@@ -274,35 +272,9 @@ class HttpConnection(asyncio.Protocol):
     def _enqueue(self, exchange: Exchange) -> None:
         self._queue.append(exchange)
         if len(self._queue) == 1:
-            if self._task is None:
-                self._task = self.loop.create_task(self._answer_queue())
-            else:
-                self._wake_task()
+            self._task = self.loop.create_task(self.ctx.handler.handle(exchange))
         elif len(self._queue) > MAX_PIPELINED:
             self.pause()
-
-    async def _answer_queue(self) -> None:
-        """The connection's one task: answers the queued exchanges in order, and waits while
-        none is queued (a task per request cost more than waking this one)."""
-        handle = self.ctx.handler.handle
-        queue = self._queue
-        try:
-            while not self.closed:
-                if queue:
-                    await handle(queue[0])  # calls ``finished``, which pops it
-                    continue
-                waiter = self._wakeup = self.loop.create_future()
-                try:
-                    await waiter
-                finally:
-                    self._wakeup = None
-        finally:
-            self._task = None
-
-    def _wake_task(self) -> None:
-        waiter = self._wakeup
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     def fail(self, status: int, reason: str) -> None:
         """Answer ``status`` after what is in flight, then close; parse nothing more."""
@@ -325,10 +297,12 @@ class HttpConnection(asyncio.Protocol):
         """The handler is done with ``exchange``: close, or answer the next queued request."""
         if self._queue and self._queue[0] is exchange:
             self._queue.popleft()
+        self._task = None
         if not keep_alive or self.closed:
             self.close()
             return
-        if self._queue:  # the connection's task answers it next
+        if self._queue:
+            self._task = self.loop.create_task(self.ctx.handler.handle(self._queue[0]))
             if len(self._queue) <= MAX_PIPELINED and not self._broken:
                 self.resume()
             return
@@ -378,7 +352,7 @@ class HttpConnection(asyncio.Protocol):
     @property
     def idle(self) -> bool:
         """No request in flight (graceful drain closes these at once)."""
-        return not self._queue
+        return not self._queue and self._task is None
 
     # -- timeouts ----------------------------------------------------------------------------
 

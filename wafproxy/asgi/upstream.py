@@ -96,12 +96,18 @@ class UpstreamPool:
         deadline = loop.time() + total if total is not None else None
         retried = False
         while True:
-            conn = await self._acquire(loop, deadline)
+            # The common case costs no coroutine: an idle kept-alive connection, a bytes body.
+            conn = self._take_idle(loop)
+            if conn is None:
+                conn = await self._acquire(loop, deadline)
             reused = conn.exchanges > 0
             conn.begin(method == "HEAD")
             conn.deadline = deadline
             try:
-                await self._send(conn, head, body, chunked)
+                if isinstance(body, bytes):
+                    self._send_whole(conn, head, body, chunked)
+                else:
+                    await self._send(conn, head, body, chunked)
                 await conn.wait_head()
             except UpstreamError as exc:
                 self._release(conn, False)
@@ -124,18 +130,22 @@ class UpstreamPool:
         if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
             raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
         parts = [method.encode("ascii"), b" ", self._base, raw, b" HTTP/1.1\r\n"]
-        has_host = has_length = chunked = False
         for name, value in headers:
-            lname = name.lower()
-            if lname in _FRAMING:
-                if lname == b"host":
-                    has_host = True
-                else:
-                    has_length = True
-                    if lname == b"transfer-encoding":
-                        chunked = b"chunked" in value.lower()
             parts += (name, b": ", value, b"\r\n")
         lines = len(headers) + 2  # request line + headers + the blank line
+        # The framing headers, found with one lower() of the whole head instead of one per
+        # header (names in any case). Sound because CR/LF inside a field fails the count below:
+        # every "\n" found here starts a header line.
+        low = b"".join(parts).lower()
+        has_host = b"\nhost:" in low
+        has_length = b"\ncontent-length:" in low
+        chunked = False
+        at = low.find(b"\ntransfer-encoding:")
+        while at >= 0:  # the last Transfer-Encoding field decides, as it always did
+            has_length = True
+            end = low.find(b"\n", at + 1)
+            chunked = b"chunked" in low[at:end]
+            at = low.find(b"\ntransfer-encoding:", end)
         if not has_host:
             parts += (b"host: ", self.host_header, b"\r\n")
             lines += 1
@@ -156,14 +166,19 @@ class UpstreamPool:
             raise ValueError("CR/LF in the method or a header")
         return head, chunked
 
+    @staticmethod
+    def _send_whole(conn: UpstreamConnection, head: bytes, body: bytes, chunked: bool) -> None:
+        """A body already in memory: head and body in one write."""
+        if chunked:
+            framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
+            conn.write(head + framed)
+        else:
+            conn.write(head + body if body else head)
+        conn.request_sent = True
+
     async def _send(self, conn: UpstreamConnection, head: bytes, body: Body, chunked: bool) -> None:
         if isinstance(body, bytes):
-            if chunked:
-                framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
-                conn.write(head + framed)
-            else:
-                conn.write(head + body if body else head)
-            conn.request_sent = True
+            self._send_whole(conn, head, body, chunked)
             return
         conn.write(head)
         try:
@@ -186,6 +201,21 @@ class UpstreamPool:
         if chunked:
             conn.write(b"0\r\n\r\n")
         conn.request_sent = True
+
+    def _take_idle(self, loop: asyncio.AbstractEventLoop) -> UpstreamConnection | None:
+        """A live idle connection of this loop, without awaiting; None sends us to ``_acquire``."""
+        idle = self._idle
+        if not idle or self._closed or loop is not self._loop:
+            return None
+        now = loop.time()
+        expiry = self.config.keepalive_expiry
+        while idle:
+            conn = idle.pop()
+            if not conn.closed and now - conn.idle_since < expiry:
+                return conn
+            conn.abort()
+            self._count -= 1
+        return None
 
     async def _acquire(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> UpstreamConnection:
         if self._closed:

@@ -186,9 +186,13 @@ class HttpConnection(asyncio.Protocol):
         self._count(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
+        # ``_count`` inlined: this runs once per header field of every request.
+        self._head_bytes += len(name) + len(value) + 4
         if not self._in_head:
             return  # a trailer field: counted against the head limit, never forwarded
+        if self._head_bytes > MAX_HEAD_BYTES:
+            logger.warning("Request head over %d bytes refused (400).", MAX_HEAD_BYTES)
+            raise _Stop(400, "Request header fields too large")
         if len(self._headers) >= MAX_HEADERS:
             logger.warning("Request with over %d header fields refused (400).", MAX_HEADERS)
             raise _Stop(400, "Too many header fields")

@@ -71,7 +71,8 @@ class ProxyHandler:
         try:
             # A client that pipelines without reading its answers: wait for its socket to drain
             # before answering the next one (the queue then fills and reading stops: bounded).
-            await conn.drain()
+            if conn._write_paused:  # checked here: a coroutine per request costs more than this
+                await conn.drain()
             if ex.error is not None:
                 status, reason = ex.error
                 conn.write(text_response(status, reason.encode() + b"\n", close=True))

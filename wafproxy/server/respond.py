@@ -13,29 +13,62 @@ from __future__ import annotations
 
 import logging
 
-from wafproxy.asgi.hop_by_hop import strip_hop_by_hop
+from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by_hop
 from wafproxy.asgi.upstream import UpstreamError, UpstreamResponse
 from wafproxy.server.exchange import Exchange
-from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, chunk, head
+from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, chunk, head, status_line
 
 logger = logging.getLogger("wafproxy.server")
+
+
+_CLOSE = b"connection: close\r\n\r\n"
+_KEEP_ALIVE_10 = b"connection: keep-alive\r\n\r\n"
+
+
+def _header_lines(status: int, headers: list[tuple[bytes, bytes]]) -> tuple[list[bytes], bool] | None:
+    """The status line and ``headers`` less hop-by-hop ones, names lower-cased, and
+    whether a Content-Length is among them: ``strip_hop_by_hop`` and ``head`` in one pass. None
+    when a ``Connection`` field names other fields to drop (rare: the general path does it)."""
+    parts = [status_line(status)]
+    has_length = False
+    for name, value in headers:
+        lname = name.lower()
+        if lname in HOP_BY_HOP:
+            if lname == b"connection" and connection_tokens((value,)):
+                return None
+            continue
+        if lname == b"content-length":
+            has_length = True
+        parts += (lname, b": ", value, b"\r\n")
+    return parts, has_length
 
 
 async def respond(ex: Exchange, resp: UpstreamResponse) -> tuple[int, bool]:
     """Write ``resp`` to ``ex``'s client; (the status, whether the connection stays open)."""
     conn = ex.conn
     status = resp.status
-    headers = strip_hop_by_hop(resp.headers)
     head_only = ex.method == "HEAD"
     close = not (ex.keep_alive and ex.complete)
     http10 = ex.version == "1.0"
     no_body = head_only or status in NO_BODY_STATUSES or status < 200
+    whole = resp.take_body()
+    if whole is not None:
+        lines = _header_lines(status, resp.headers)
+        if lines is not None:  # the common case: one pass, one write
+            parts, has_length = lines
+            if not has_length and not no_body:
+                parts += (b"content-length: ", b"%d" % len(whole), b"\r\n")
+            parts.append(_CLOSE if close else _KEEP_ALIVE_10 if http10 else b"\r\n")
+            if not head_only:
+                parts.append(whole)
+            conn.write(b"".join(parts))
+            return status, not close
+    headers = strip_hop_by_hop(resp.headers)
     has_length = False
     for name, _ in headers:
         if name == b"content-length":
             has_length = True
             break
-    whole = resp.take_body()
     if whole is not None:
         if not has_length and not no_body:
             headers.append((b"content-length", b"%d" % len(whole)))

@@ -329,7 +329,10 @@ def soak(args: argparse.Namespace) -> Summary:
                 runner = Soak(args, data_url, admin_url, proc.pid, workdir / "acl", redis)
                 summary = asyncio.run(runner.run())
                 # every SIGHUP was applied (compiled and swapped), none failed
-                until(lambda: reloads_counted(admin_url) >= summary.reloads, what="all reloads applied")
+                # Each reload compiles the ACL (databases a reload has not seen yet build first): on a
+                # machine that is busy they may finish well after the last SIGHUP.
+                until(lambda: reloads_counted(admin_url) >= summary.reloads, timeout=300,
+                      what="all reloads applied")
                 assert proc.poll() is None, "the proxy exited during the soak"
                 return summary
     finally:

@@ -11,7 +11,7 @@ from load_tests.soak import parse_args, print_report, soak
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)
 def test_one_minute_soak() -> None:
     summary = soak(parse_args(["--minutes", "1", "--rate", "40", "--reload-every", "15"]))
     print_report(summary)

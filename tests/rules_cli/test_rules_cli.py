@@ -117,6 +117,7 @@ def test_cases_pass_and_fail_with_reasons(acl: Path, tmp_path: Path) -> None:
     assert "FAIL wrong expectation" in failed.stdout and "action ALLOW, expected BLOCK" in failed.stdout
 
 
+@pytest.mark.timeout(900)  # it compiles whatever of the default ACL's databases is not cached yet
 def test_check_without_paths_checks_the_shipped_default_acl() -> None:
     """What the container image runs at build time to compile the default ACL's databases."""
     out = run("check")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.fuzz.harness import Target
@@ -101,8 +102,22 @@ REQUEST_SEEDS = (
 
 @functools.cache
 def _acl_dir() -> Path:
-    os.environ["WAFPROXY_HS_CACHE"] = "off"  # fuzzed regexes must not fill the shared DB cache
     return Path(tempfile.mkdtemp(prefix="wafproxy-fuzz-acl-"))
+
+
+@contextlib.contextmanager
+def _no_db_cache() -> Iterator[None]:
+    """Fuzzed regexes must not fill the shared DB cache — for this compile only: the environment
+    is the whole test session's, and every later ``wafproxy`` subprocess would compile cold."""
+    before = os.environ.get("WAFPROXY_HS_CACHE")
+    os.environ["WAFPROXY_HS_CACHE"] = "off"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["WAFPROXY_HS_CACHE"]
+        else:
+            os.environ["WAFPROXY_HS_CACHE"] = before
 
 
 def _web_acl(data: bytes) -> None:
@@ -110,7 +125,8 @@ def _web_acl(data: bytes) -> None:
 
     path = _acl_dir() / "web-acl.json"
     path.write_bytes(data)
-    load_web_acl(path, managed_dir=None)
+    with _no_db_cache():
+        load_web_acl(path, managed_dir=None)
 
 
 def _names_a_path(exc: BaseException) -> None:

@@ -52,16 +52,10 @@ def unchanged_guard(chain: tuple[str, ...]) -> Guard | None:
     instructions per character of the value (a 2 KB body: ~100,000), these a few thousand in all.
     ``tests/engine/test_identity.py`` compares it with the plain character-class definition.
     """
-    if not chain:
+    chars = unchanged_chars(chain)
+    if chars is None:
         return None
-    triggers: set[str] = set()
-    ascii_only = False
-    for name in chain:
-        known = UNCHANGED_UNLESS.get(name)
-        if known is None:
-            return None
-        triggers.update(known[0])
-        ascii_only = ascii_only or known[1]
+    triggers, ascii_only = chars
     upper = triggers >= set(_UPPER)  # LOWERCASE: any A-Z
     rest = tuple(sorted(triggers - set(_UPPER) if upper else triggers))
     if not rest and not upper:

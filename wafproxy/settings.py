@@ -584,10 +584,11 @@ def shield_bounds(s: Settings) -> dict[str, Any]:
     return {name: getattr(s, name) for name in SHIELD_BOUNDS if getattr(s, name) is not None}
 
 
-SHIELD_BOUNDS = ("max_url_bytes", "max_header_count", "max_header_bytes", "max_body_bytes", "body_timeout",
-                 "header_timeout", "keep_alive_timeout", "max_connection_seconds", "max_websocket_frame_bytes")
-CONTENT_BOUNDS = ("max_query_args", "max_cookies", "max_json_depth", "max_json_members", "max_multipart_parts",
-                  "max_multipart_header_bytes")
+SHIELD_BOUNDS = ("max_url_bytes", "max_header_count", "max_header_bytes", "max_body_bytes",
+                 "body_timeout", "header_timeout", "keep_alive_timeout", "max_connection_seconds",
+                 "max_websocket_frame_bytes")
+CONTENT_BOUNDS = ("max_query_args", "max_cookies", "max_json_depth", "max_json_members",
+                  "max_multipart_parts", "max_multipart_header_bytes")
 
 
 def _validate_waf_log_kms(s: Settings) -> None:

@@ -1,5 +1,6 @@
-"""Malformed requests over raw sockets: each is answered 400 (431 for an oversized head, 505 for HTTP/2 on this port) and the
-upstream sees nothing of it. One row per framing ambiguity the issue names, and then some."""
+"""Malformed requests over raw sockets: each is answered 400 (431 for an oversized head, 505 for
+HTTP/2 on this port) and the upstream sees nothing of it. One row per framing ambiguity the issue
+names, and then some."""
 
 from __future__ import annotations
 

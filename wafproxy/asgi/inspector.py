@@ -232,8 +232,8 @@ class Inspector:
         if self.on_limit is not None:
             self.on_limit(bound)
         status, body = BOUND_ANSWERS[bound]
-        return Decision(Action.BLOCK, terminating_rule_id=CONTENT_LIMIT_RULE_ID, labels=(f"wafproxy:limit:{bound}",),
-                        custom_response=CustomResponse(status, (), body))
+        return Decision(Action.BLOCK, terminating_rule_id=CONTENT_LIMIT_RULE_ID,
+                        labels=(f"wafproxy:limit:{bound}",), custom_response=CustomResponse(status, (), body))
 
     def _failed(self, acl: CompiledWebACL, exc: Exception) -> Decision:
         self.engine_errors += 1

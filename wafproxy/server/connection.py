@@ -69,7 +69,7 @@ class HttpConnection(asyncio.Protocol):
         self._write_paused = False
         self._drain: asyncio.Future[None] | None = None
         self._timer = ConnectionTimer(loop, ctx.limits, on_head_timeout=self._head_timed_out,
-                                      on_idle=self.close)
+                                      on_idle=self._idle_timed_out, on_lifetime=self._lived)
         self.tunnel: Any = None  # a websocket relay, once the upstream accepted the upgrade
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -356,6 +356,19 @@ class HttpConnection(asyncio.Protocol):
         return not self._queue and self._task is None
 
     # -- timeouts ----------------------------------------------------------------------------
+
+    def _idle_timed_out(self) -> None:
+        self.ctx.count("idle_timeout")
+        self.close()
+
+    def _lived(self) -> None:
+        """``max_connection_seconds`` passed: closed whatever is in flight (a websocket gets 1001)."""
+        if self.closed:
+            return
+        self.ctx.refuse("connection_lifetime", self._key or "-")
+        if self.tunnel is not None:
+            self.tunnel.going_away()
+        self.close()
 
     def _head_timed_out(self) -> None:
         if self.closed:

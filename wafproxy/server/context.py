@@ -48,6 +48,11 @@ class ServerContext:
         self.head_cap = max(MAX_HEAD_BYTES, limits.max_url_bytes + limits.max_header_bytes + 1024)
         self.field_cap = max(MAX_HEADERS, limits.max_header_count + 1)
 
+    def count(self, reason: str) -> None:
+        """A bound reached in the ordinary course (a keep-alive connection closed when idle): counted
+        with the refusals (``wafproxy_limit_hits_total``), never logged."""
+        self.refusals[reason] += 1
+
     def refuse(self, reason: str, who: str) -> None:
         """Count a connection-level refusal; log the 1st, 2nd, 4th, 8th ... of each reason."""
         self.refusals[reason] += 1

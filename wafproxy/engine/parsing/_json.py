@@ -109,7 +109,9 @@ MAX_DEPTH = 64
 MAX_ITEMS = 10000
 
 
-def parse_json(body: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS) -> JsonDocument | InvalidJson:
+def parse_json(
+    body: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS
+) -> JsonDocument | InvalidJson:
     """``b'{"a":[1,"x"]}'`` -> keys ``/a``; leaves ``/a/0`` = ``"1"``, ``/a/1`` = ``"x"``."""
     text = from_bytes(body)
     if text.startswith("\ufeff"):

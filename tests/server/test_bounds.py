@@ -43,7 +43,8 @@ CASES = [
      {"headers": {"cookie": "; ".join(f"c{i}=1" for i in range(5))}}, 431),
     ("json_too_deep", {"content": b"[[[[[1]]]]]", "headers": JSON},
      {"content": b"[[[[1]]]]", "headers": JSON}, 413),
-    ("json_too_many_members", {"content": json.dumps({f"k{i}": i for i in range(11)}).encode(), "headers": JSON},
+    ("json_too_many_members", {"content": json.dumps({f"k{i}": i for i in range(11)}).encode(),
+                               "headers": JSON},
      {"content": json.dumps({f"k{i}": i for i in range(10)}).encode(), "headers": JSON}, 413),
     ("multipart_too_many_parts", dict(zip(("content", "headers"), _multipart(4), strict=True)),
      dict(zip(("content", "headers"), _multipart(3), strict=True)), 413),
@@ -64,7 +65,8 @@ def tight(upstream: tuple[RunningServer, Recorder], acl_path: Path
 
 @pytest.mark.parametrize(("bound", "over", "within", "status"), CASES, ids=[c[0] for c in CASES])
 def test_content_bound_is_refused_before_the_upstream(
-    upstream: tuple[RunningServer, Recorder], acl_path: Path, bound: str, over: dict, within: dict, status: int
+    upstream: tuple[RunningServer, Recorder], acl_path: Path, bound: str, over: dict, within: dict,
+    status: int,
 ) -> None:
     server, recorder = upstream
     registry = CollectorRegistry()
@@ -172,7 +174,8 @@ def test_idle_keep_alive_connection_is_closed_and_counted(
 ) -> None:
     server, _ = upstream
     registry = CollectorRegistry()
-    with proxy_in_thread(server.url, acl_path, limits=LimitsMetrics(registry), keep_alive_timeout=0.3) as proxy:
+    limits = LimitsMetrics(registry)
+    with proxy_in_thread(server.url, acl_path, limits=limits, keep_alive_timeout=0.3) as proxy:
         with socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as sock:
             sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
             answer = b""
@@ -188,7 +191,8 @@ def test_connection_lifetime_ends_a_websocket_with_1001(
 ) -> None:
     server, _ = upstream
     registry = CollectorRegistry()
-    with proxy_in_thread(server.url, acl_path, limits=LimitsMetrics(registry), max_connection_seconds=1.0) as proxy:
+    limits = LimitsMetrics(registry)
+    with proxy_in_thread(server.url, acl_path, limits=limits, max_connection_seconds=1.0) as proxy:
         with ws_connect(proxy.port) as sock:
             sock.sendall(masked(0x1, b"hi"))
             assert read_frame(sock) == (0x1, b"echo:hi")

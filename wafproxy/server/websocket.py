@@ -7,8 +7,8 @@ connection to the upstream (``UpstreamPool.open_tunnel``: never pooled), sends t
 ``101``, or a refusal, which ends the relay) and the frames that follow, with back-pressure each
 way (a side whose peer cannot keep up stops being read). Frames are not inspected: AWS WAF does
 not inspect websocket messages either; only the client's frame headers are read, to refuse a frame
-over ``max_websocket_frame_bytes`` with close code 1009 (``wsframes``). Only ``Upgrade: websocket`` on a GET is relayed; any other
-upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak HTTP/1.1 to upstreams only.
+over ``max_websocket_frame_bytes`` with close code 1009 (``wsframes``). Only ``Upgrade: websocket``
+on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak HTTP/1.1 to upstreams only.
 """
 
 from __future__ import annotations

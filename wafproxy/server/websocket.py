@@ -8,7 +8,8 @@ connection to the upstream (``UpstreamPool.open_tunnel``: never pooled), sends t
 way (a side whose peer cannot keep up stops being read). Frames are not inspected: AWS WAF does
 not inspect websocket messages either; only the client's frame headers are read, to refuse a frame
 over ``max_websocket_frame_bytes`` with close code 1009 (``wsframes``). Only ``Upgrade: websocket``
-on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak HTTP/1.1 to upstreams only.
+on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak
+HTTP/1.1 to upstreams only.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.server.connection import HttpConnection
 from wafproxy.server.exchange import Exchange
-from wafproxy.server.wsframes import CLOSE_GOING_AWAY, CLOSE_TOO_BIG, FrameGuard, close_frame
 from wafproxy.server.writer import text_response
+from wafproxy.server.wsframes import CLOSE_GOING_AWAY, CLOSE_TOO_BIG, FrameGuard, close_frame
 
 
 class _UpstreamSide(asyncio.Protocol):

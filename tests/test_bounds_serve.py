@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.asgi.test_middleware import acl_document
-from tests.support.servers import RunningServer, free_port, uvicorn_in_thread, wafproxy_process
+from tests.support.servers import free_port, uvicorn_in_thread, wafproxy_process
 from tests.support.wait import DEADLINE, until
 
 BIG = 50 * 1024 * 1024
@@ -51,8 +51,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int,
     streamer = Streamer()
     with uvicorn_in_thread(streamer) as up:
         port, admin = free_port(), free_port()
-        with wafproxy_process("serve", "--upstream", up.url, "--acl", str(acl), "--listen", f"127.0.0.1:{port}",
-                              "--admin-listen", f"127.0.0.1:{admin}", "--detector", "off",
+        with wafproxy_process("serve", "--upstream", up.url, "--acl", str(acl),
+                              "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}", "--detector", "off",
                               "--max-query-args", "2", env={"WAFPROXY_MAX_COOKIES": "2"},
                               wait_ports=(port, admin)) as proc:
             yield port, admin, proc, streamer
@@ -116,4 +116,5 @@ def test_a_client_that_stops_reading_does_not_make_the_proxy_buffer(
             received += len(chunk)
     assert received >= BIG
     assert streamer.sent == BIG
-    print(f"slow reader: upstream stalled at {held / 2**20:.1f} MiB of 50; proxy RSS grew {grown / 2**20:.1f} MiB")
+    print(f"slow reader: upstream stalled at {held / 2**20:.1f} MiB of 50; "
+          f"proxy RSS grew {grown / 2**20:.1f} MiB")

@@ -52,7 +52,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int,
     with uvicorn_in_thread(streamer) as up:
         port, admin = free_port(), free_port()
         with wafproxy_process("serve", "--upstream", up.url, "--acl", str(acl),
-                              "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}", "--detector", "off",
+                              "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
+                              "--detector", "off",
                               "--max-query-args", "2", env={"WAFPROXY_MAX_COOKIES": "2"},
                               wait_ports=(port, admin)) as proc:
             yield port, admin, proc, streamer

@@ -207,3 +207,18 @@ def test_connection_lifetime_ends_a_websocket_with_1001(
             until(lambda: proxy.server.ctx.refusals["connection_lifetime"] == 2,
                   what="the keep-alive connection closed at its lifetime")
     assert hits(registry, "connection_lifetime") == 2
+
+
+def test_head_and_body_timeouts_are_counted(upstream: tuple[RunningServer, Recorder], acl_path: Path) -> None:
+    server, _ = upstream
+    registry = CollectorRegistry()
+    limits = LimitsMetrics(registry)
+    with proxy_in_thread(server.url, acl_path, limits=limits, header_timeout=0.3, body_timeout=0.3) as proxy:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never ends its head
+            assert sock.recv(100).startswith(b"HTTP/1.1 408")
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")  # 8 bytes missing
+            assert sock.recv(100).startswith(b"HTTP/1.1 408")
+    assert hits(registry, "header_timeout") == 1
+    assert hits(registry, "body_timeout") == 1

@@ -64,8 +64,10 @@ def content_bound(limits: ContentLimits, query: str, cookies: Sequence[str], bod
     """The first bound (a ``BOUND_ANSWERS`` key) the request reaches, or None."""
     if query.count("&") >= limits.max_query_args and _args(query, "&") > limits.max_query_args:
         return "too_many_query_args"
-    if cookies and sum(c.count(";") for c in cookies) + len(cookies) > limits.max_cookies:
-        if sum(_args(c, ";") for c in cookies) > limits.max_cookies:
+    if cookies:
+        # One Cookie header is the rule (RFC 6265 §5.4): no generator for it.
+        bound = cookies[0].count(";") + 1 if len(cookies) == 1 else sum(c.count(";") + 1 for c in cookies)
+        if bound > limits.max_cookies and sum(_args(c, ";") for c in cookies) > limits.max_cookies:
             return "too_many_cookies"
     if not body:
         return None
@@ -87,8 +89,9 @@ def _args(text: str, separator: str) -> int:
 def _json_bound(limits: ContentLimits, body: bytes) -> str | None:
     # Depth <= containers opened; keys + leaves <= colons + commas + containers + 1.
     opened = body.count(b"{") + body.count(b"[")
-    items_bound = body.count(b":") + body.count(b",") + opened + 1
-    if opened <= limits.max_json_depth and items_bound <= limits.max_json_members:
+    if opened <= limits.max_json_depth and len(body) <= limits.max_json_members:
+        return None  # each key or value takes at least a byte: no need to count them
+    if opened <= limits.max_json_depth and body.count(b":") + body.count(b",") + opened < limits.max_json_members:
         return None
     parsed = parse_json(body, max_depth=limits.max_json_depth, max_items=limits.max_json_members)
     if isinstance(parsed, InvalidJson):

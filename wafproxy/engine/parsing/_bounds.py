@@ -91,8 +91,9 @@ def _json_bound(limits: ContentLimits, body: bytes) -> str | None:
     opened = body.count(b"{") + body.count(b"[")
     if opened <= limits.max_json_depth and len(body) <= limits.max_json_members:
         return None  # each key or value takes at least a byte: no need to count them
-    if opened <= limits.max_json_depth and body.count(b":") + body.count(b",") + opened < limits.max_json_members:
-        return None
+    if opened <= limits.max_json_depth:
+        if body.count(b":") + body.count(b",") + opened < limits.max_json_members:
+            return None
     parsed = parse_json(body, max_depth=limits.max_json_depth, max_items=limits.max_json_members)
     if isinstance(parsed, InvalidJson):
         if parsed.reason.startswith("nesting deeper"):

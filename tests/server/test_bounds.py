@@ -192,7 +192,7 @@ def test_connection_lifetime_ends_a_websocket_with_1001(
     server, _ = upstream
     registry = CollectorRegistry()
     limits = LimitsMetrics(registry)
-    with proxy_in_thread(server.url, acl_path, limits=limits, max_connection_seconds=1.0) as proxy:
+    with proxy_in_thread(server.url, acl_path, limits=limits, max_connection_seconds=3.0) as proxy:
         with ws_connect(proxy.port) as sock:
             sock.sendall(masked(0x1, b"hi"))
             assert read_frame(sock) == (0x1, b"echo:hi")

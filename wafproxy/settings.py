@@ -129,6 +129,10 @@ class Settings:
     max_json_members: int | None = None
     max_multipart_parts: int | None = None
     max_multipart_header_bytes: int | None = None
+    max_requests_per_client: int | None = None
+    max_tracked_clients: int | None = None
+    max_connections_per_client: int | None = None
+    max_connections: int | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -428,6 +432,12 @@ _OPTIONS: tuple[_Option, ...] = (
             "at most 1000)", "N"),
     _Option("max_multipart_header_bytes", _int_min1, "a multipart part's header block over this: 413 "
             "(default 8192)", "N"),
+    _Option("max_requests_per_client", _int_min1, "concurrent requests per client: 429 (default 64)", "N"),
+    _Option("max_tracked_clients", _int_min1, "clients tracked for the per-client limits: 503 past "
+            "(default 100000)", "N"),
+    _Option("max_connections_per_client", _int_min1, "connections per client, closed at accept past "
+            "(default 128)", "N"),
+    _Option("max_connections", _int_min1, "connections per process: 503 past (default 10000)", "N"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
@@ -586,7 +596,8 @@ def shield_bounds(s: Settings) -> dict[str, Any]:
 
 SHIELD_BOUNDS = ("max_url_bytes", "max_header_count", "max_header_bytes", "max_body_bytes",
                  "body_timeout", "header_timeout", "keep_alive_timeout", "max_connection_seconds",
-                 "max_websocket_frame_bytes")
+                 "max_websocket_frame_bytes", "max_requests_per_client", "max_tracked_clients",
+                 "max_connections_per_client", "max_connections")
 CONTENT_BOUNDS = ("max_query_args", "max_cookies", "max_json_depth", "max_json_members",
                   "max_multipart_parts", "max_multipart_header_bytes")
 

@@ -202,6 +202,18 @@ class Soak:
             )
         )
 
+    async def snapshot(self, at: float) -> None:
+        """``--tracemalloc``: the proxy writes a snapshot (``soak_trace``) at ``at`` seconds."""
+        if self.args.tracemalloc is None or at < 0:
+            return
+        await asyncio.sleep(max(0.0, self.start + at - time.monotonic()))
+        before = len(list(self.args.tracemalloc.glob("snapshot-*.bin")))
+        os.kill(self.pid, signal.SIGUSR2)
+        await asyncio.to_thread(
+            until, lambda: len(list(self.args.tracemalloc.glob("snapshot-*.bin"))) > before,
+            timeout=300, what="tracemalloc snapshot written",
+        )
+
     async def sampler(self, seconds: float) -> None:
         while time.monotonic() - self.start < seconds:
             self.sample()
@@ -220,8 +232,10 @@ class Soak:
             self.reloader(seconds),
             self.redis_restarts_at(seconds),
             self.sampler(seconds),
+            self.snapshot(self.args.trace_from if self.args.trace_from < seconds else -1),
         )
         self.sample()
+        await self.snapshot(0)
         return minute_rows(self.minutes, self.samples)
 
     def summary(self, rows: list[dict[str, Any]], growth: float | None, warnings: list[str]) -> Summary:
@@ -261,6 +275,15 @@ def drain(stream: Any, lines: list[str]) -> None:
             lines.append(raw.decode(errors="replace").rstrip())
 
 
+def trace_env(args: argparse.Namespace) -> dict[str, str] | None:
+    """The proxy's environment with ``soak_trace``'s sitecustomize first on its path."""
+    if args.tracemalloc is None:
+        return None
+    args.tracemalloc.mkdir(parents=True, exist_ok=True)
+    path = [str(REPO / "load_tests" / "soak_trace"), os.environ.get("PYTHONPATH", "") or str(REPO)]
+    return {"PYTHONPATH": os.pathsep.join(path), "WAFPROXY_SOAK_TRACE_DIR": str(args.tracemalloc)}
+
+
 def soak(args: argparse.Namespace) -> Summary:
     workdir = Path(tempfile.mkdtemp(prefix="wafproxy-soak-"))
     redis = RedisServer(workdir)
@@ -286,7 +309,7 @@ def soak(args: argparse.Namespace) -> Summary:
                 "--log-level",
                 "warning",
             )
-            with wafproxy_process(*cmd, wait_ports=(port, admin)) as proc:
+            with wafproxy_process(*cmd, env=trace_env(args), wait_ports=(port, admin)) as proc:
                 warnings: list[str] = []
                 threading.Thread(target=drain, args=(proc.stdout, warnings), daemon=True).start()
                 admin_url = f"http://127.0.0.1:{admin}"
@@ -319,6 +342,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rss-every", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the summary here")
+    parser.add_argument("--tracemalloc", type=Path, help="trace the proxy's allocations, snapshots here "
+                        "(at --trace-from and at the end; compare: python -m load_tests.soak_trace DIR)")
+    parser.add_argument("--trace-from", type=float, default=300.0, help="seconds: the first snapshot")
     parser.add_argument("--markdown", type=Path, help="also write the report here (markdown)")
     return parser.parse_args(argv)
 

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import shutil
@@ -104,7 +105,9 @@ class Soak:
         first = self.rng.randrange(8, 16) if attack else self.rng.randrange(8)
         xff = f"10.{first}.{self.rng.randrange(16)}.{self.rng.randrange(1, 17)}"
         if bucket is None:
-            bucket = self.minutes[int((time.monotonic() - self.start) // 60)]
+            # a request scheduled in the last second may start after the end: it counts in the last minute
+            last = max(0, math.ceil(self.args.minutes) - 1)
+            bucket = self.minutes[min(last, int((time.monotonic() - self.start) // 60))]
         raw = client.build(method, path, body, {"X-Forwarded-For": xff, "User-Agent": "soak/1.0"})
         started = time.perf_counter()
         try:

@@ -32,13 +32,14 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -241,7 +242,8 @@ class Soak:
         await self.snapshot(0)
         return minute_rows(self.minutes, self.samples)
 
-    def summary(self, rows: list[dict[str, Any]], growth: float | None, warnings: list[str]) -> Summary:
+    def summary(self, rows: list[dict[str, Any]], growth: float | None, warnings: list[str],
+                counts: dict[str, int]) -> Summary:
         calibration = self.calibration
         return Summary(
             self.args.minutes,
@@ -258,6 +260,7 @@ class Soak:
             growth,
             os.cpu_count() or 0,
             warnings,
+            counts,
         )
 
 
@@ -270,12 +273,15 @@ def reloads_counted(admin_url: str) -> float:
     )
 
 
-def drain(stream: Any, lines: list[str]) -> None:
+def drain(stream: Any, lines: list[str], counts: Counter[str]) -> None:
     """Read the proxy's output as it comes (a pipe nobody reads fills, and the proxy would block
-    on its next log line); keep the first 50 lines for the report."""
+    on its next log line); keep the first 50 lines, and count every line by its shape (digits
+    as #) for the report."""
     for raw in iter(stream.readline, b""):
+        line = raw.decode(errors="replace").rstrip()
         if len(lines) < 50:
-            lines.append(raw.decode(errors="replace").rstrip())
+            lines.append(line)
+        counts[re.sub(r"[0-9]+", "#", line)] += 1
 
 
 def trace_env(args: argparse.Namespace) -> dict[str, str] | None:
@@ -314,7 +320,8 @@ def soak(args: argparse.Namespace) -> Summary:
             )
             with wafproxy_process(*cmd, env=trace_env(args), wait_ports=(port, admin)) as proc:
                 warnings: list[str] = []
-                threading.Thread(target=drain, args=(proc.stdout, warnings), daemon=True).start()
+                counts: Counter[str] = Counter()
+                threading.Thread(target=drain, args=(proc.stdout, warnings, counts), daemon=True).start()
                 admin_url = f"http://127.0.0.1:{admin}"
                 until(lambda: httpx.get(admin_url + "/readyz").status_code == 200, what="proxy ready")
                 runner = Soak(args, port, admin_url, proc.pid, workdir / "acl", redis)
@@ -325,7 +332,7 @@ def soak(args: argparse.Namespace) -> Summary:
                 until(lambda: reloads_counted(admin_url) >= runner.reloads, timeout=300,
                       what="all reloads applied")
                 assert proc.poll() is None, "the proxy exited during the soak"
-                return runner.summary(rows, growth, warnings)
+                return runner.summary(rows, growth, warnings, dict(counts.most_common()))
     finally:
         redis.kill()
         shutil.rmtree(workdir, ignore_errors=True)

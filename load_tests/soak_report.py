@@ -63,6 +63,7 @@ class Summary:
     rss_growth_pct: float | None  # median RSS of minute 5 to median RSS of the last minute
     cpus: int
     proxy_warnings: list[str]
+    proxy_output_counts: dict[str, int]  # every line of the proxy's output by shape (digits as #)
 
     @property
     def rss_mb(self) -> list[tuple[float, float]]:
@@ -154,6 +155,10 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 
 
+def escape_pipes(text: str) -> str:
+    return text.replace("|", "\\|")  # a markdown table cell
+
+
 def cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
@@ -183,6 +188,9 @@ def write_markdown(summary: Summary, path: Path, command: str) -> None:
         errors = ", ".join(f"{k}: {v}" for k, v in row["errors"].items()) or ""
         table.append("| " + " | ".join(cell(row[key]) for key, _ in COLUMNS) + f" | {errors} |")
     warnings = ["```", *summary.proxy_warnings, "```"] if summary.proxy_warnings else ["(none)"]
+    counted = ["| lines | shape (digits as #) |", "|---:|---|"]
+    for shape, n in summary.proxy_output_counts.items():
+        counted.append(f"| {n} | `{escape_pipes(shape)}` |")
     text = [
         "# Soak: 80% of the measured maximum, ACL reloads, Redis restarts",
         "",
@@ -203,6 +211,10 @@ def write_markdown(summary: Summary, path: Path, command: str) -> None:
         "",
         "## The proxy's own output (warnings and errors, first 50 lines)",
         *warnings,
+        "",
+        "Every line of it, counted by shape:",
+        "",
+        *counted,
         "",
     ]
     path.write_text("\n".join(text))

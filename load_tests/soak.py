@@ -32,7 +32,6 @@ import json
 import math
 import os
 import random
-import re
 import shutil
 import signal
 import sys
@@ -55,6 +54,8 @@ from load_tests.soak_fixture import (  # noqa: E402
     ATTACKS,
     BENIGN,
     cpu_seconds,
+    drain,
+    reloads_counted,
     rss_mb,
     soak_acl,
 )
@@ -69,6 +70,7 @@ from load_tests.soak_report import (  # noqa: E402
     print_report,
     write_markdown,
 )
+from load_tests.soak_trace import trace_env  # noqa: E402
 from tests.support.redis import RedisServer  # noqa: E402
 from tests.support.servers import free_port, wafproxy_process  # noqa: E402
 from tests.support.wait import until  # noqa: E402
@@ -262,35 +264,6 @@ class Soak:
             warnings,
             counts,
         )
-
-
-def reloads_counted(admin_url: str) -> float:
-    text = httpx.get(admin_url + "/metrics").text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("wafproxy_config_reloads_total") and 'result="success"' in line
-    )
-
-
-def drain(stream: Any, lines: list[str], counts: Counter[str]) -> None:
-    """Read the proxy's output as it comes (a pipe nobody reads fills, and the proxy would block
-    on its next log line); keep the first 50 lines, and count every line by its shape (digits
-    as #) for the report."""
-    for raw in iter(stream.readline, b""):
-        line = raw.decode(errors="replace").rstrip()
-        if len(lines) < 50:
-            lines.append(line)
-        counts[re.sub(r"[0-9]+", "#", line)] += 1
-
-
-def trace_env(args: argparse.Namespace) -> dict[str, str] | None:
-    """The proxy's environment with ``soak_trace``'s sitecustomize first on its path."""
-    if args.tracemalloc is None:
-        return None
-    args.tracemalloc.mkdir(parents=True, exist_ok=True)
-    path = [str(REPO / "load_tests" / "soak_trace"), os.environ.get("PYTHONPATH", "") or str(REPO)]
-    return {"PYTHONPATH": os.pathsep.join(path), "WAFPROXY_SOAK_TRACE_DIR": str(args.tracemalloc)}
 
 
 def soak(args: argparse.Namespace) -> Summary:

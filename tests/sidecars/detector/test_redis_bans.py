@@ -77,3 +77,17 @@ def test_policy_default_is_what_build_detector_uses() -> None:
     assert build_detector(Settings(detector="off")) is None
     dry = build_detector(Settings(detector="dry-run"))
     assert dry is not None and dry.detector.policy.scenarios.path_probe.dry_run
+
+
+async def test_a_second_start_keeps_the_running_listener(redis_server: RedisServer) -> None:
+    """``serve`` starts the service with the data path and at the admin lifespan: one listener."""
+    service = _service(redis_server.url)
+    assert service.bus is not None
+    await service.astart()
+    first = service.bus._task
+    await service.astart()
+    try:
+        assert service.bus._task is first and first is not None and not first.done()
+    finally:
+        await service.aclose()
+    assert first.done()

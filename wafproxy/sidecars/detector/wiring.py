@@ -46,6 +46,7 @@ class DetectorService:
         self.bus: RedisBanBus | None = None
         self.findings_file: Path | None = None  # set by attach_plane: kept across restarts
         self._saver: asyncio.Task[None] | None = None
+        self._started = False
         if redis_url is not None:
             self.bus = RedisBanBus(redis_url, self._remote_ban, self._remote_finding)
             detector.remediator.on_ban.append(self.bus.publish_ban)
@@ -66,7 +67,14 @@ class DetectorService:
         self.detector.store.merge(doc)
 
     async def astart(self) -> None:
-        """Start the Redis bus (bans and findings from other processes) and the findings saver."""
+        """Start the Redis bus (bans and findings from other processes) and the findings saver.
+
+        Once: ``serve`` starts it with the data path and again at the admin app's lifespan; a
+        second bus listener replaced the first, whose task was then garbage-collected while
+        pending ("Task was destroyed but it is pending!" at every start, found by the soak)."""
+        if self._started:
+            return
+        self._started = True
         if self.bus is not None:
             await self.bus.start()
         if self.findings_file is not None:

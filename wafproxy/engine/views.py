@@ -43,11 +43,13 @@ from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.parsing import (
     InvalidJson,
     JsonDocument,
+    Part,
     multipart_boundary,
     parse_cookies,
     parse_multipart,
     parse_query,
 )
+from wafproxy.engine.parsing._xml import looks_like_xml, parse_xml
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.transforms.b64 import decode_token
 
@@ -164,28 +166,78 @@ def query_views(query: str) -> Pairs:
     return tuple(base64_views(parse_query(query), plus_is_space=True))
 
 
-def cookie_views(spec: FieldSpec, request: WafRequest) -> Pairs:
-    """Base64 views of the cookie values, when the ``Headers`` field inspects ``cookie``."""
+#: Headers whose values are never decoded: credentials (a view could reach a match log) and the
+#: cookie header, which ``header_views`` reads cookie by cookie.
+_NOT_DECODED = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def header_views(spec: FieldSpec, request: WafRequest, selected: Pairs) -> Pairs:
+    """Base64 views of the cookie values (when the ``Headers`` field inspects ``cookie``) and of
+    every other inspected header value that is wholly one base64 token (``X-Data: PHN2Zz4=``).
+
+    ``selected`` is the field's own (name, value) pairs, so its MatchPattern holds for the views.
+    A header value is mostly a word, a number, a date, a URL or a product list: the first space,
+    colon or semicolon ends the token test (``base64_view``), so a browser's headers cost a few
+    C-level checks."""
+    if spec.scope == "KEY":
+        return ()
+    out = base64_views((name, value) for name, value in selected if name.lower() not in _NOT_DECODED)
     if "cookie" in spec.excluded or (spec.included is not None and "cookie" not in spec.included):
-        return ()
+        return tuple(out)
     cookies = request.header_values("cookie")
-    if not cookies or spec.scope == "KEY" or all(map(_no_upper, cookies)):
-        return ()
-    return tuple(base64_views(parse_cookies(cookies)))
+    if cookies and not all(map(_no_upper, cookies)):
+        out += base64_views(parse_cookies(cookies))
+    return tuple(out[:MAX_BASE64])
 
 
 def body_views(request: WafRequest, whole: str, parsed: Callable[[], JsonDocument | InvalidJson]) -> Pairs:
-    """JSON views of a JSON body; base64 views of form fields or multipart parts otherwise."""
+    """JSON views of a JSON body, XML views of an XML body; base64 views of form fields, and
+    multipart parts with their names, file names and media types, otherwise."""
     body = request.body
     if looks_like_json(body):
         return () if plain_json(whole) else json_views(parsed())
+    if looks_like_xml(body):
+        return xml_views(body)
     ctype = request.header_values("content-type")
     if not ctype:
         return ()
     boundary = multipart_boundary(ctype[0])
     if boundary is not None:
-        parts = parse_multipart(body, boundary, max_parts=MAX_BASE64)
-        return tuple(base64_views((part.name or "", part.value.strip()) for part in parts))
+        return multipart_views(parse_multipart(body, boundary, max_parts=MAX_BASE64))
     if "x-www-form-urlencoded" in ctype[0].lower():
         return tuple(base64_views(parse_query(whole.rstrip("\r\n")), plus_is_space=True))
     return ()
+
+
+def xml_views(body: bytes) -> Pairs:
+    """Every text node and attribute value of an XML body that is not plain text, entities and
+    CDATA resolved (``parsing._xml``: no DTD, bounded), and their base64 views."""
+    values = parse_xml(body, max_values=MAX_VIEWS).values
+    plain = _PLAIN_VALUE.fullmatch
+    out = [(name, value) for name, value in values if not plain(value)]
+    out += base64_views((name, value.strip()) for name, value in values)
+    return tuple(out[:MAX_VIEWS])
+
+
+# A media type as clients send it (``image/png``, ``application/vnd.ms-excel``): no view.
+_PLAIN_MEDIA_TYPE = re.compile(r"[\w.+-]{1,64}/[\w.+-]{1,128}")
+
+
+def multipart_views(parts: list[Part]) -> Pairs:
+    """Each part's name, file name and media type when not plain (``../../etc/passwd``,
+    ``x.php;.jpg``, ``"><svg onload=...>`` in a header parameter), and each part value's base64
+    view. The whole body shows them too, but inside ``Content-Disposition`` quoting, glued to the
+    header around them."""
+    plain = _PLAIN_VALUE.fullmatch
+    out: list[tuple[str, str]] = []
+    for part in parts:
+        name = part.name or ""
+        if name and not plain(name):
+            out.append(("part-name", name))
+        if part.filename and not plain(part.filename):
+            out.append((f"{name}:filename", part.filename))
+        media = part.content_type
+        if media and _PLAIN_MEDIA_TYPE.fullmatch(media.split(";", 1)[0].strip()) is None:
+            out.append((f"{name}:content-type", media))
+    out += base64_views((part.name or "", part.value.strip()) for part in parts)
+    return tuple(out[:MAX_VIEWS])

@@ -60,11 +60,19 @@ VIEW_KINDS = frozenset({"Body", "UriPath", "QueryString", "Headers"})
 MAX_VIEWS = 256
 MAX_BASE64 = 64  # decoded views per field
 _ESCAPES = (("%3D", "="), ("%3d", "="), ("%2B", "+"), ("%2b", "+"), ("%2F", "/"), ("%2f", "/"))
-_B64_VALUE = re.compile(r"[A-Za-z0-9+/_-]{8,8192}={0,2}")
+# Six characters carry four bytes: ``| id`` is ``fCBpZA`` (``fCBpZA==`` padded), the shortest
+# command a shell runs; shorter tokens are words.
+MIN_BASE64 = 6
+_B64_VALUE = re.compile(r"[A-Za-z0-9+/_-]{6,8192}={0,2}")
 
 # A value every view of which would equal what the whole field already shows (one C-level test).
 _PLAIN_VALUE = re.compile(r"[\w .,:@+-]*")
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
+# A decoded token that is one word (a user name, an id): unlike a plain *value*, decoded text is
+# not in the field already, so only this is skipped ("1 UNION SELECT a, b FROM t--" is plain).
+_ONE_WORD = re.compile(r"[\w.:@+-]*")
+# A string of a plain JSON text that could be a base64 token, and is not a member name.
+_JSON_TOKEN = re.compile(r'"([A-Za-z0-9+_-]{6,8192})"(?!\s*:)')
 _JSON_START = frozenset(b'{["')
 # A JSON text made only of these has no escape and no non-plain member or scalar (one C scan).
 _PLAIN_JSON = re.compile(r'[\w\s.,:@+\-{}\[\]"]*')
@@ -101,7 +109,7 @@ def base64_view(value: str, plus_is_space: bool = False) -> str | None:
 
     ``plus_is_space``: a form-encoded value (query argument, form field), where a raw ``+`` is
     a space (a client sends base64's ``+`` as ``%2B``): a value with one is words, not base64."""
-    if len(value) < 8 or _no_upper(value) or value.upper() == value:
+    if len(value) < MIN_BASE64 or _no_upper(value) or value.upper() == value:
         # Base64 of 6+ bytes of text all but always mixes cases; one case is a word, a hex id,
         # a form value ("leave+at+the+door"): not decoded, at no cost.
         return None
@@ -113,7 +121,7 @@ def base64_view(value: str, plus_is_space: bool = False) -> str | None:
     if _B64_VALUE.fullmatch(value) is None:
         return None
     decoded = decode_token(value.rstrip("=").encode("ascii"))
-    if decoded is None or _PLAIN_VALUE.fullmatch(decoded):
+    if decoded is None or _ONE_WORD.fullmatch(decoded):
         return None
     return decoded
 
@@ -122,7 +130,7 @@ def base64_views(pairs: Iterable[tuple[str, str]], plus_is_space: bool = False) 
     """The base64 views of (name, value) pairs, at most ``MAX_BASE64``."""
     out: list[tuple[str, str]] = []
     for name, value in pairs:
-        if len(value) >= 8 and not _no_upper(value):
+        if len(value) >= MIN_BASE64 and not _no_upper(value):
             decoded = base64_view(value, plus_is_space)
             if decoded is not None:
                 out.append((f"{name}:base64", decoded))
@@ -137,7 +145,7 @@ def path_views(path: str) -> Pairs:
     if plain(path):
         if _no_upper(path):  # no upper-case letter: no base64 candidate (``base64_view``)
             return ()
-        return tuple(base64_views(("segment", s) for s in path.split("/") if len(s) >= 8))
+        return tuple(base64_views(("segment", s) for s in path.split("/") if len(s) >= MIN_BASE64))
     out: list[tuple[str, str]] = []
     for segment in path.split("/"):
         if not segment:
@@ -161,7 +169,7 @@ def path_views(path: str) -> Pairs:
 
 def query_views(query: str) -> Pairs:
     """Base64 views of the query arguments' values."""
-    if len(query) < 8 or _no_upper(query):  # no upper-case letter: no base64 candidate
+    if len(query) < MIN_BASE64 or _no_upper(query):  # no upper-case letter: no base64 candidate
         return ()
     return tuple(base64_views(parse_query(query), plus_is_space=True))
 
@@ -195,7 +203,9 @@ def body_views(request: WafRequest, whole: str, parsed: Callable[[], JsonDocumen
     multipart parts with their names, file names and media types, otherwise."""
     body = request.body
     if looks_like_json(body):
-        return () if plain_json(whole) else json_views(parsed())
+        if plain_json(whole):  # no view but base64 ones: found without parsing
+            return tuple(base64_views(("json", m) for m in _JSON_TOKEN.findall(whole)))
+        return json_views(parsed())
     if looks_like_xml(body):
         return xml_views(body)
     ctype = request.header_values("content-type")

@@ -127,18 +127,21 @@ def _place(placement: str, value: str, encoder: str) -> dict[str, Any] | None:
             return None  # a header cannot carry it as is
         return {"placement": placement, "payload": value}
     if placement == "JSONRequest" and encoder == "JSUnicode":
-        body = '{"id": 7, "q": "%s"}' % value
+        body = '{"id": 7, "q": "' + value + '"}'
         return _http(body, "application/json")
     if placement == "JSONBody":
         inner = value if encoder == "JSUnicode" else json.dumps(value)[1:-1]
-        return {"placement": "JSONBody", "payload": '{"filter": {"name": ["%s"]}, "page": 1}' % inner}
+        return {"placement": "JSONBody", "payload": '{"filter": {"name": ["' + inner + '"]}, "page": 1}'}
     if placement == "XMLBody":
         text = value if encoder == "XMLEntity" else _xml_text(value)
-        return {"placement": "XMLBody", "payload": f'<?xml version="1.0"?><query><name>{text}</name><page>1</page></query>'}
+        return {
+            "placement": "XMLBody",
+            "payload": f'<?xml version="1.0"?><query><name>{text}</name><page>1</page></query>',
+        }
     if placement == "SOAPBody" and encoder == "XMLEntity":
         envelope = (
             '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
-            f'<soap:Body><find xmlns="urn:example:shop"><name>{value}</name></find></soap:Body></soap:Envelope>'
+            f'<soap:Body><find xmlns="urn:shop"><name>{value}</name></find></soap:Body></soap:Envelope>'
         )
         return _http(envelope, "text/xml")
     return {"placement": placement, "payload": value}
@@ -150,7 +153,10 @@ def _xml_text(value: str) -> str:
 
 def _http(body: str, content_type: str) -> dict[str, Any]:
     headers = [["Host", "localhost"], ["Content-Type", content_type], ["User-Agent", "Mozilla/5.0"]]
-    return {"placement": "HTTP", "request": {"method": "POST", "uri": "/api", "version": "HTTP/1.1", "headers": headers, "body": body}}
+    return {
+        "placement": "HTTP",
+        "request": {"method": "POST", "uri": "/api", "version": "HTTP/1.1", "headers": headers, "body": body},
+    }
 
 
 def placed_cases() -> list[dict[str, Any]]:

@@ -36,9 +36,13 @@ _SCRIPTABLE_NAMESPACES = (
     "http://www.w3.org/1999/xsl/transform",
 )
 # One namespace declaration inside a tag: its value quoted, a plain URI (no markup, no entity).
-_XMLNS = re.compile(r"""(\s)xmlns(?::[A-Za-z_][\w.-]{0,63})?\s*=\s*(?:"([^"<>&\s]{1,512})"|'([^'<>&\s]{1,512})')""")
+_XMLNS = re.compile(
+    r"""(\s)xmlns(?::[A-Za-z_][\w.-]{0,63})?\s*=\s*(?:"([^"<>&\s]{1,512})"|'([^'<>&\s]{1,512})')"""
+)
 # An on* attribute whose value is {name} or {a.b.c}: a JSX handler reference.
-_JSX_HANDLER = re.compile(r"(\s)on[A-Za-z]{2,40}(\s*=\s*\{\s*[A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63}){0,7}\s*\})")
+_JSX_HANDLER = re.compile(
+    r"(\s)on[A-Za-z]{2,40}(\s*=\s*\{\s*[A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63}){0,7}\s*\})"
+)
 
 
 def _without_namespaces(value: str) -> str | None:

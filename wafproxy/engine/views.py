@@ -12,15 +12,22 @@ field's values, so every scan that sees the whole field also sees each view:
   Content-Type): every member name and every scalar at every depth, unescaped by the JSON
   parser (``parsing.parse_json``, memoised per request with ``JsonBody``). A body cut at the
   inspection limit or invalid partway gives what parsed before the cut.
+* ``Body`` holding an XML document (first non-blank byte ``<``): every text node and attribute
+  value (namespace declarations aside), the predefined entities and character references resolved
+  and CDATA unwrapped, by expat with no DTD and bounded counts (``parsing._xml``): a SOAP
+  envelope's ``&lt;script&gt;`` is ``<script>`` here, as the application reads it.
+* ``Body`` holding ``multipart/form-data``: each part's name, file name and media type when not
+  plain (``filename="../../x.php"``), outside the ``Content-Disposition`` quoting around them.
 * ``UriPath``: each ``/`` segment without its ``;`` matrix parameters, and each matrix
   parameter's value, raw: the rule's own chain URL-decodes (twice, in the managed groups), so a
   double-encoded segment is decoded as the whole path is.
-* **Base64**: a value that is *wholly* one base64 token (8+ characters, standard or URL-safe
-  alphabet, with or without ``=`` padding, ``%3D`` accepted) is decoded once and, when the result
-  is mostly printable text that is not plain (``transforms.b64.decode_token``), added as a view
-  named ``<name>:base64``: path segments and matrix values, query arguments, cookie values (when
-  the ``Headers`` field includes ``cookie``), JSON strings, form fields and multipart parts of the
-  body. Tokens embedded in longer text are the ``BASE64_DECODE_EMBEDDED`` chain's job (12+
+* **Base64**: a value that is *wholly* one base64 token (``MIN_BASE64``+ characters, standard or
+  URL-safe alphabet, with or without ``=`` padding, ``%3D`` accepted) is decoded once and, when the
+  result is mostly printable text (``transforms.b64.decode_token``) and not one bare word, added
+  as a view named ``<name>:base64``: path segments and matrix values, query arguments, inspected
+  header values but credentials (``Authorization``), cookie values (when the ``Headers`` field
+  includes ``cookie``), JSON strings, XML values, form fields and multipart parts of the body.
+  Tokens embedded in longer text are the ``BASE64_DECODE_EMBEDDED`` chain's job (12+
   characters); this catches the short ones (``| id`` is ``fCBpZA``) and gives the decoded text to
   every chain and detector, not only to the base64 chain's patterns.
 

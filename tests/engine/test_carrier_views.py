@@ -96,7 +96,9 @@ def test_benign_base64_passes(default_acl: CompiledWebACL, placement: str, kind:
         ("PHNjcmlwdD4%3D", "<script>"),  # padding URL-encoded
         ("Pz4_Pz4_", "?>??>?"),  # URL-safe alphabet
         ("Pz4/Pz4/", "?>??>?"),  # the same, standard alphabet
-        ("SGVsbG8gd29ybGQ=", None),  # "Hello world": plain text adds nothing
+        ("SGVsbG8gd29ybGQ=", "Hello world"),  # a decoded sentence is not in the field already
+        ("am9obi5kb2VAZXhhbXBsZQ==", None),  # "john.doe@example": one bare word adds nothing
+        ("fCBpZA", "| id"),  # six characters carry a command
         ("category", None),  # one case: a word, not decoded
         ("7F3A9C2E41B84D0F", None),  # one case: a hex id
         ("AAECAwQFBgcICQ==", None),  # binary

@@ -18,7 +18,7 @@ from wafproxy.engine import Action, CompiledWebACL, WafRequest, evaluate
 from wafproxy.engine.detectors import is_xss
 from wafproxy.engine.parsing import parse_multipart
 from wafproxy.engine.parsing._xml import MAX_DEPTH, MAX_ELEMENTS, parse_xml
-from wafproxy.engine.views import multipart_views, xml_views
+from wafproxy.engine.views import multipart_views, path_views, xml_views
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,3 +188,20 @@ def test_benign_xml_bodies_pass(default_acl: CompiledWebACL, body: str) -> None:
 )
 def test_xss_detector_reads_benign_markup_again(value: str, xss: bool) -> None:
     assert is_xss(value) is xss
+
+
+# --- base64 in the path and in plain JSON -----------------------------------------------------------
+
+
+def test_whole_path_as_one_base64_token() -> None:
+    token = base64.b64encode(b"<svg/onload=alert(1)>?>>").decode()  # holds base64's "/"
+    assert "/" in token
+    assert ("path:base64", "<svg/onload=alert(1)>?>>") in path_views("/" + token)
+    assert path_views("/api/v1/Users/42") == ()
+
+
+@pytest.mark.parametrize("payload", ["| id", "admin'--", "1 UNION SELECT username, password FROM users--"])
+def test_base64_member_of_a_plain_json_body_blocked(default_acl: CompiledWebACL, payload: str) -> None:
+    token = base64.b64encode(payload.encode()).decode().rstrip("=")
+    request = _post('{"filter": {"name": ["' + token + '"]}, "page": 1}', "application/json")
+    assert evaluate(default_acl, request).action is Action.BLOCK

@@ -13,8 +13,8 @@ query argument are text to most of them); the set keeps the combinations a serve
 of the carrier turns back into the payload, so each case is an attack that lands:
 
 * ``Plain``, ``URL``: every placement.
-* ``Base64``, ``Base64Flat``: placements carrying one value (not the whole path or a whole body
-  other than JSON/XML, where the application decodes a member it knows).
+* ``Base64``, ``Base64Flat``: placements carrying one value, the path (a token as the resource
+  name), and a member of a JSON / XML / SOAP body (the application decodes a member it knows).
 * ``JSUnicode``: inside JSON strings (``JSONRequest``, ``JSONBody``).
 * ``XMLEntity``: inside XML text (``XMLBody``, ``SOAPBody``).
 """
@@ -88,8 +88,8 @@ ONE_VALUE = ("URLParam", "Header", "UserAgent", "HTMLForm", "HTMLMultipartForm",
 PLACEMENTS: dict[str, tuple[str, ...]] = {
     "Plain": (*ONE_VALUE, "URLPath", "JSONBody", "XMLBody", "SOAPBody", "RequestBody"),
     "URL": (*ONE_VALUE, "URLPath", "RequestBody"),
-    "Base64": (*ONE_VALUE, "JSONBody", "XMLBody", "SOAPBody"),
-    "Base64Flat": (*ONE_VALUE, "JSONBody", "XMLBody", "SOAPBody"),
+    "Base64": (*ONE_VALUE, "URLPath", "JSONBody", "XMLBody", "SOAPBody"),
+    "Base64Flat": (*ONE_VALUE, "URLPath", "JSONBody", "XMLBody", "SOAPBody"),
     "JSUnicode": ("JSONRequest", "JSONBody"),
     "XMLEntity": ("XMLBody", "SOAPBody"),
 }

@@ -147,12 +147,14 @@ def base64_views(pairs: Iterable[tuple[str, str]], plus_is_space: bool = False) 
 
 
 def path_views(path: str) -> Pairs:
-    """Each path segment (matrix parameters cut off) and matrix parameter value, raw."""
+    """Each path segment (matrix parameters cut off) and matrix parameter value, raw; base64
+    views of segments, and of the whole path when it is one token (base64's ``/`` splits it)."""
     plain = _PLAIN_PATH.fullmatch
     if plain(path):
         if _no_upper(path):  # no upper-case letter: no base64 candidate (``base64_view``)
             return ()
-        return tuple(base64_views(("segment", s) for s in path.split("/") if len(s) >= MIN_BASE64))
+        views = base64_views(("segment", s) for s in path.split("/") if len(s) >= MIN_BASE64)
+        return tuple(views + _whole_path_base64(path))
     out: list[tuple[str, str]] = []
     for segment in path.split("/"):
         if not segment:
@@ -171,7 +173,18 @@ def path_views(path: str) -> Pairs:
             out += base64_views(((f";{name}", value),))
         if len(out) >= MAX_VIEWS:
             return tuple(out[:MAX_VIEWS])
+    if not _no_upper(path):
+        out += _whole_path_base64(path)
     return tuple(out)
+
+
+def _whole_path_base64(path: str) -> list[tuple[str, str]]:
+    """``/PHN2Zy9vbmxvYWQ9YWxlcnQoMSk+`` split at base64's own ``/``: the path as one token."""
+    tail = path[1:]
+    if "/" not in tail:
+        return []  # one segment: already a segment view
+    decoded = base64_view(tail)
+    return [] if decoded is None else [("path:base64", decoded)]
 
 
 def query_views(query: str) -> Pairs:

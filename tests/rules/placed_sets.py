@@ -174,7 +174,7 @@ def placed_cases() -> list[dict[str, Any]]:
                         {
                             "id": f"own-placed/{family}/{encoder}/{placement}/{i}",
                             "set": "own-placed",
-                            "category": family,
+                            "category": f"placed-{family}",
                             "family": f"placed-{family}",
                             "param": "q",
                             "expect": "block",

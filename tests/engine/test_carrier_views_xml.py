@@ -180,6 +180,11 @@ def test_benign_xml_bodies_pass(default_acl: CompiledWebACL, body: str) -> None:
         ('<h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script>', True),
         ('<x xmlns="urn:a"><script>alert(1)</script></x>', True),
         ('<a xmlns="urn:x" onmouseover="alert(1)">x</a>', True),
+        (
+            '<a xmlns="http://a.b/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xsi:schemaLocation="http://a.b/ http://probe.example/a.xsd">a</a>',
+            True,
+        ),
         ("return <button onClick={onClick}>{label}</button>;", False),
         ("<input onChange={this.handleChange} />", False),
         ("<button onClick={alert(1)}>", True),

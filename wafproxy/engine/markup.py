@@ -10,7 +10,8 @@ else in it (a ``<script>``, an ``onerror=`` that calls, a ``javascript:`` URL) k
   the XHTML, SVG or MathML namespace, where ``script``/``onload`` run. A declaration naming any
   *other* namespace (SAML, SOAP, WebDAV, Atom, a ``urn:``) gives markup no script semantics: it is
   removed before the second reading. Declarations of the XHTML, SVG, MathML, XLink or XSLT
-  namespaces, or whose value is not a plain URI, stay.
+  namespaces, or whose value is not a plain URI, stay, and so does every declaration of a value
+  with an ``xsi:schemaLocation`` (a schema a validating parser fetches: an out-of-band probe).
   This is SAML's HTTP-POST binding (a base64 XML document in a form field, decoded by the base64
   view) and any XML document quoted in a JSON or form value.
 * **JSX event handler references** (``<button onClick={onClick}>``, ``onChange={this.save}``):
@@ -47,8 +48,8 @@ _JSX_HANDLER = re.compile(
 
 def _without_namespaces(value: str) -> str | None:
     """``value`` with every non-scriptable namespace declaration removed, or None if it has none."""
-    if "xmlns" not in value:
-        return None
+    if "xmlns" not in value or "schemalocation" in value.lower():
+        return None  # xsi:schemaLocation names a schema a validating parser fetches: a probe
     changed = False
 
     def drop(match: re.Match[str]) -> str:

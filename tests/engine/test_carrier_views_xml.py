@@ -16,9 +16,10 @@ import pytest
 from tests.engine.carrier_cases import PAYLOADS
 from wafproxy.engine import Action, CompiledWebACL, WafRequest, evaluate
 from wafproxy.engine.detectors import is_xss
+from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.parsing import parse_multipart
 from wafproxy.engine.parsing._xml import MAX_DEPTH, MAX_ELEMENTS, parse_xml
-from wafproxy.engine.views import multipart_views, path_views, xml_views
+from wafproxy.engine.views import header_views, multipart_views, path_views, xml_views
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,14 +142,25 @@ def test_xml_body_payloads_blocked(default_acl: CompiledWebACL, carrier: str) ->
     assert missed == []
 
 
-def test_base64_in_custom_headers_blocked_credentials_not_decoded(default_acl: CompiledWebACL) -> None:
-    for payload in ("<script>alert(1)</script>", "; cat /etc/passwd", "' OR '1'='1' --"):
+def test_base64_in_custom_headers_blocked(default_acl: CompiledWebACL) -> None:
+    for payload in ("| id", "; cat /etc/passwd", "' OR '1'='1' --", "<svg onload=alert(1)>"):
         token = base64.b64encode(payload.encode()).decode()
         request = _post("{}", "application/json", (("X-Filter", token),))
         assert evaluate(default_acl, request).action is Action.BLOCK, payload
-    secret = base64.b64encode(b"<script>alert(1)</script>").decode()
-    request = _post("{}", "application/json", (("Authorization", secret),))
-    assert evaluate(default_acl, request).action is Action.ALLOW
+
+
+def test_header_views_skip_credentials_and_follow_the_match_pattern() -> None:
+    token = base64.b64encode(b"; cat /etc/passwd").decode()
+    selected = (("Authorization", token), ("X-Data", token), ("Cookie", f"c={token}"))
+    request = _post("{}", "application/json", selected)
+    spec = FieldSpec("Headers", scope="VALUE", views=True)
+    assert header_views(spec, request, selected) == (
+        ("X-Data:base64", "; cat /etc/passwd"),
+        ("c:base64", "; cat /etc/passwd"),
+    )
+    no_cookie = FieldSpec("Headers", scope="VALUE", excluded=("cookie",), views=True)
+    assert header_views(no_cookie, request, selected[:2]) == (("X-Data:base64", "; cat /etc/passwd"),)
+    assert header_views(FieldSpec("Headers", scope="KEY", views=True), request, selected) == ()
 
 
 BENIGN_XML = (
@@ -199,9 +211,9 @@ def test_xss_detector_reads_benign_markup_again(value: str, xss: bool) -> None:
 
 
 def test_whole_path_as_one_base64_token() -> None:
-    token = base64.b64encode(b"<svg/onload=alert(1)>?>>").decode()  # holds base64's "/"
-    assert "/" in token
-    assert ("path:base64", "<svg/onload=alert(1)>?>>") in path_views("/" + token)
+    token = base64.b64encode(b"; cat /etc/passwd?").decode()  # ends in base64's "/"
+    assert token.endswith("/")
+    assert ("path:base64", "; cat /etc/passwd?") in path_views("/" + token)
     assert path_views("/api/v1/Users/42") == ()
 
 

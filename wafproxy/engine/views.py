@@ -249,8 +249,10 @@ def xml_views(body: bytes) -> Pairs:
     return tuple(out[:MAX_VIEWS])
 
 
-# A media type as clients send it (``image/png``, ``application/vnd.ms-excel``): no view.
-_PLAIN_MEDIA_TYPE = re.compile(r"[\w.+-]{1,64}/[\w.+-]{1,128}")
+# A media type as clients send it (``image/png``, ``text/csv; charset=utf-8``): no view.
+_PLAIN_MEDIA_TYPE = re.compile(
+    r"[\w.+-]{1,64}/[\w.+-]{1,128}(?:\s{0,4};\s{0,4}[\w.-]{1,32}=\"?[\w.+-]{1,64}\"?){0,4}"
+)
 
 
 def multipart_views(parts: list[Part]) -> Pairs:
@@ -267,7 +269,7 @@ def multipart_views(parts: list[Part]) -> Pairs:
         if part.filename and not plain(part.filename):
             out.append((f"{name}:filename", part.filename))
         media = part.content_type
-        if media and _PLAIN_MEDIA_TYPE.fullmatch(media.split(";", 1)[0].strip()) is None:
+        if media and _PLAIN_MEDIA_TYPE.fullmatch(media.strip()) is None:
             out.append((f"{name}:content-type", media))
     out += base64_views((part.name or "", part.value.strip()) for part in parts)
     return tuple(out[:MAX_VIEWS])

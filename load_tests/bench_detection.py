@@ -83,14 +83,15 @@ def _run_eval(target: str, files: list[Path]) -> list[Case]:
 
 
 def _own_sets(run: Path) -> list[Path]:
-    """Issue 15's own attack families and benign generator (tests/rules), as corpus JSONL."""
+    """Issue 15's own attack families, placed sets and benign generator (tests/rules), as corpus JSONL."""
     sys.path.insert(0, str(REPO))
     from tests.rules.attack_sets import all_cases
     from tests.rules.benign_sets import benign_cases
+    from tests.rules.placed_sets import placed_cases
     from tests.rules.setkit import write_jsonl
 
     out = [run / "own-attacks.jsonl", run / "own-benign.jsonl"]
-    write_jsonl(str(out[0]), all_cases())
+    write_jsonl(str(out[0]), all_cases() + placed_cases())
     write_jsonl(str(out[1]), benign_cases())
     return out
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Score the default web ACL on this repository's own sets (issue 15): the attack families of
-``tests/rules/attack_sets.py`` and the benign generator ``tests/rules/benign_sets.py``.
+``tests/rules/attack_sets.py``, every placement x encoding of ``tests/rules/placed_sets.py`` and
+the benign generator ``tests/rules/benign_sets.py``.
 
     .venv/bin/python load_tests/eval_sets.py                 # in-process, per family and shape
     .venv/bin/python load_tests/eval_sets.py --misses        # also list every wrong case
@@ -40,10 +41,11 @@ def main() -> int:
     from tests.rules import corpuskit as ck
     from tests.rules.attack_sets import all_cases
     from tests.rules.benign_sets import benign_cases
+    from tests.rules.placed_sets import placed_cases
     from tests.rules.setkit import write_jsonl
     from wafproxy.aclfiles import load_web_acl
 
-    attacks = [c for c in all_cases() if c["family"].startswith(args.family)]
+    attacks = [c for c in all_cases() + placed_cases() if c["family"].startswith(args.family)]
     benign = [c for c in benign_cases() if c["family"].startswith(args.family)]
     if args.write is not None:
         args.write.mkdir(parents=True, exist_ok=True)

@@ -26,11 +26,16 @@ def _spelled_apart(words: tuple[str, ...], gap: str = r"\W") -> str:
     return "|".join(alts)
 
 
+# What follows an event handler attribute's name: ``=`` and a value, unless the value is one JSX
+# handler reference (``onClick={onClick}``, ``onChange={this.save}``): as HTML that handler body is a
+# block naming a variable, which calls nothing. ``{alert(1)}`` or ``{location=name}`` still count.
+_HANDLER_VALUE = r"\s*=(?:\s*[^\s{]|\s*$|\s*\{[^}]{0,256}[^\w$.\s}])"
+
 _XSS = (
     # An opening tag of an element that runs script or loads content.
-    I + r"<\s*/?\s*(?:script|iframe|frame|object|embed|applet|base|meta|svg|math|form|isindex|xss|style|link|template|marquee|body|img|video|audio|details|input|select|textarea|button|a|img)\b[^>]*(?:\bon[a-z]{3,}\s*=|\b(?:src|href|data|action|formaction|xlink:href|srcdoc)\s*=\s*[\"'`]?\s*(?:javascript|vbscript|data\s*:\s*text/html))",
+    I + r"<\s*/?\s*(?:script|iframe|frame|object|embed|applet|base|meta|svg|math|form|isindex|xss|style|link|template|marquee|body|img|video|audio|details|input|select|textarea|button|a|img)\b[^>]*(?:\bon[a-z]{3,}" + _HANDLER_VALUE + r"|\b(?:src|href|data|action|formaction|xlink:href|srcdoc)\s*=\s*[\"'`]?\s*(?:javascript|vbscript|data\s*:\s*text/html))",
     I + r"<\s*(?:script|iframe|frame|object|embed|applet|svg|math|xss|isindex|base|meta\s+http-equiv)\b",
-    I + r"<[a-z][a-z0-9:-]*\s[^>]*\bon(?:error|load|click|mouse[a-z]+|focus|blur|key[a-z]+|change|submit|toggle|animation[a-z]+|transition[a-z]+|pointer[a-z]+|begin|end|input|wheel|scroll|drag[a-z]*|drop|copy|cut|paste|show|play|start|finish|message|hashchange|popstate|resize|unload|beforeunload|search|select|invalid|contextmenu|auxclick|dblclick)\s*=",
+    I + r"<[a-z][a-z0-9:-]*\s[^>]*\bon(?:error|load|click|mouse[a-z]+|focus|blur|key[a-z]+|change|submit|toggle|animation[a-z]+|transition[a-z]+|pointer[a-z]+|begin|end|input|wheel|scroll|drag[a-z]*|drop|copy|cut|paste|show|play|start|finish|message|hashchange|popstate|resize|unload|beforeunload|search|select|invalid|contextmenu|auxclick|dblclick)" + _HANDLER_VALUE,
     I + r"(?:javascript|vbscript|livescript)\s*:[^\s]",
     I + r"\bdata\s*:\s*(?:text/html|image/svg\+xml|application/(?:x-)?javascript)[;,]",
     I + r"[\"'`;)]\s*(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*location|alert\s*\(|prompt\s*\(|confirm\s*\(|eval\s*\(|fetch\s*\(|settimeout\s*\(|\bfunction\s*\()",
@@ -176,7 +181,7 @@ _HIDDEN_PATH = (
 # session-cookie conventions of the common frameworks (``*sess*``, ``*.sid``, ColdFusion
 # ``cfid``/``cftoken``); bare ``sid`` and words merely containing "sess" (assessment) pass.
 _SESSION_FIXATION = (
-    I + r"(?:^|[&;?=/])(?:(?:[\w.:-]*[._:-])?(?:j|php|asp|jserv|jw|weblogic)?sess(?:ion)?(?:[._-]?(?:id|token))?[a-z0-9]*|[\w.:-]*[._:-]sid|cf(?:id|token|sid)|[\w.:-]*[._-]login[._-]token)=",
+    I + r"(?:^|[&;?=/])(?:(?:[\w.:-]*[._:-])?(?:j|php|asp|jserv|jw|weblogic)?sess(?:ion)?(?:[._-]?(?:id|token))?[a-z0-9]*|[\w.:-]*[._:-]sid|cf(?:id|token|sid)|cakephp|laravel_session|ci_session|play_session|shiny-token|[\w.:-]*[._-]login[._-]token)=",
     # A cookie planted through the URL: script that sets ``document.cookie`` with an
     # ``expires``/``domain`` attribute, or a ``<meta http-equiv=set-cookie>`` (CRS 943100).
     I + r"\.cookie\b[^&]{0,200}?;\s*(?:expires|domain|path|max-age)\s*=|\bhttp-equiv\W+set-cookie\b",

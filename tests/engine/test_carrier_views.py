@@ -61,20 +61,15 @@ def test_path_payloads_blocked(default_acl: CompiledWebACL, placement: str) -> N
 
 
 # Base64-wrapped payloads the groups still miss (rule content, measured at this commit): the
-# decoded text is in a view, the patterns do not flag it alone. JSON: a document with nothing
-# but plain values and an unpadded alphanumeric token is not parsed for views (the cost bound).
-BASE64_GAPS: dict[str, frozenset[str]] = {
-    "cookie": frozenset({"`uname -a`", "| id"}),
-    "json_value": frozenset({"`uname -a`", "admin'--", "x\n|\tid", "| id"}),
-    "path_segment": frozenset({"1 UNION SELECT username, password FROM users", "`uname -a`", "| id"}),
-}
+# decoded text is in a view, the patterns do not flag it alone (backticks in a path segment).
+BASE64_GAPS: dict[str, frozenset[str]] = {"path_segment": frozenset({"`uname -a`"})}
 
 
 @pytest.mark.parametrize("kind", B64_KINDS)
 @pytest.mark.parametrize("placement", list(BASE64_PLACEMENTS))
 def test_base64_payloads_blocked(default_acl: CompiledWebACL, placement: str, kind: str) -> None:
     build = BASE64_PLACEMENTS[placement]
-    gaps = BASE64_GAPS.get(placement, frozenset({"| id"}))
+    gaps = BASE64_GAPS.get(placement, frozenset())
     payloads = [p for p in PAYLOADS if p not in gaps]
     missed = [p for p in payloads if evaluate(default_acl, build(b64(p, kind))).action is not Action.BLOCK]
     assert missed == []
@@ -96,7 +91,9 @@ def test_benign_base64_passes(default_acl: CompiledWebACL, placement: str, kind:
         ("PHNjcmlwdD4%3D", "<script>"),  # padding URL-encoded
         ("Pz4_Pz4_", "?>??>?"),  # URL-safe alphabet
         ("Pz4/Pz4/", "?>??>?"),  # the same, standard alphabet
-        ("SGVsbG8gd29ybGQ=", None),  # "Hello world": plain text adds nothing
+        ("SGVsbG8gd29ybGQ=", "Hello world"),  # a decoded sentence is not in the field already
+        ("am9obi5kb2VAZXhhbXBsZQ==", None),  # "john.doe@example": one bare word adds nothing
+        ("fCBpZA", "| id"),  # six characters carry a command
         ("category", None),  # one case: a word, not decoded
         ("7F3A9C2E41B84D0F", None),  # one case: a hex id
         ("AAECAwQFBgcICQ==", None),  # binary

@@ -18,6 +18,7 @@ from itertools import product
 from typing import Any
 from urllib.parse import quote
 
+from tests.rules.benign_carriers import carrier_payloads, header_token_cases
 from tests.rules.setkit import VALUE_PLACEMENTS, Body, Path, Payload, Raw, cases
 
 _RNG_SEED = 15
@@ -442,4 +443,7 @@ def benign_cases() -> list[dict[str, Any]]:
     out += cases("own-benign", "non-english", mixed, "allow", VALUE_PLACEMENTS, part="mixed")
     out += cases("own-benign", "non-english", tuple(_i18n_paths()), "allow", part="path")
     out += cases("own-benign", "json-api", tuple(_json_documents(rng)), "allow")
+    for family, payloads in carrier_payloads(rng).items():
+        out += cases("own-benign", family, tuple(payloads), "allow")
+    out += header_token_cases(rng)
     return out

@@ -38,6 +38,8 @@ CASES: tuple[Case, ...] = (
          "document.body.appendChild(document.createElement('img'))", "document.getElementsByTagName('a')[0].href='x'",
          "<!--#exec cmd=\"id\"-->", "<!--#set var=\"a\" value=\"b\" -->", "<!--#printenv -->",
          "[].sort.call`${alert}1`", "[ ] . /**/ map . call ` ${x} `", "`${alert}`",
+         # a handler in braces that calls or assigns is script, JSX-looking or not
+         "<button onClick={alert(1)}>", "<img src=x onerror={location=name}>", "<a onmouseover= {top.alert`1`}>",
          "(![]+[])[+!+[]]", "+!![]", "[+[]]", "a=(+[])", "'infoo.bar=1", '"in valueOf=x'),
         ("Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun",
          "the document (signed) cookie policy", "top [10] picks", "confirm (yes/no)",
@@ -50,7 +52,10 @@ CASES: tuple[Case, ...] = (
          "<!-- #region helpers -->", "<!-- TODO: echo var later -->", "the window location is north", "self.location = location  # python", 'He said: "in this.case=true"', "the list [ [] ] is nested", "x = !![] in JS is true",
          "document.pdf in the body of the email", "<x:Body>soap</x:Body>", "1/4 of the class, 3/4 passed",
          "mailto:support@example.com", "graph { user(id: 4) { name } }", "He said 'in time' = on time",
-         "'in' is a keyword; x in obj.keys"),
+         "'in' is a keyword; x in obj.keys",
+         # JSX handler references name a function and call nothing
+         "return <button onClick={onClick}>{label}</button>;", "<input onChange={this.handleChange} value={v} />",
+         "<li onMouseEnter={ props.onHover }>{item}</li>"),
     ),
     Case(
         "PathTraversal",
@@ -105,8 +110,9 @@ CASES: tuple[Case, ...] = (
         "SessionFixation",
         ("jsessionid=74B0CB41", "rack.session=BAh7CEki", "shop_login_token=x9", "cftoken=6789",
          "x.cookie;expires=Wed, 01 Jan 2031", "document.cookie='a=b; domain=.example.com'",
-         "<meta http-equiv=Set-Cookie content=a=b>"),
-        ("assessment=final", "sid=3", "q=session times", "possession of the ball", "obsession=none",
+         "<meta http-equiv=Set-Cookie content=a=b>", "cakephp=abc123def456", "shiny-token=abc123def",
+         "laravel_session=eyJpdiI6"),
+        ("assessment=final", "cakephp tutorial", "q=laravel session guide", "sid=3", "q=session times", "possession of the ball", "obsession=none",
          "set a cookie; it expires in a day", "cookie jar; domain names"),
     ),
 )

@@ -20,7 +20,7 @@ from wafproxy.engine.parsing import InvalidJson, JsonDocument, parse_json
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.slots import RawSlot, Slot
-from wafproxy.engine.views import body_views, cookie_views, path_views, query_views
+from wafproxy.engine.views import body_views, header_views, path_views, query_views
 
 T = TypeVar("T")
 EXCERPT = 64  # characters of a transformed value kept as evidence
@@ -112,7 +112,7 @@ class EvalContext:
         elif kind == "QueryString":
             views = query_views(request.query_string)
         elif kind == "Headers":
-            views = cookie_views(field, request)
+            views = header_views(field, request, found.values)
         else:
             views = body_views(request, found.values[0][1], self._parsed_json)
         return values_of((found.values + views, None)) if views else found

@@ -34,7 +34,7 @@ from typing import Literal
 
 import libinjection
 
-from wafproxy.engine import prose
+from wafproxy.engine import markup, prose
 from wafproxy.engine.matchers import Pattern, PatternSet
 from wafproxy.engine.transforms import to_bytes
 
@@ -341,7 +341,13 @@ def _stacked_is_prose(value: str, tokens: list[tuple[str, str, int, int]], index
 
 
 def _libinjection_xss(value: str) -> bool:
-    return bool(libinjection.is_xss(_for_libinjection(value))["is_xss"])
+    """libinjection's verdict, read again without benign markup it mistakes (``markup.py``)."""
+    value = _for_libinjection(value)
+    return _libinjection_says_xss(value) and markup.xss_reread(value, _libinjection_says_xss)
+
+
+def _libinjection_says_xss(value: str) -> bool:
+    return bool(libinjection.is_xss(value)["is_xss"])
 
 
 def high_checks_matching(value: str) -> tuple[str, ...]:

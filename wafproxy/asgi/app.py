@@ -57,6 +57,7 @@ def upstream_routes(settings: Settings) -> list[Route]:
             insecure_skip_verify=settings.upstream_insecure_skip_verify,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
+            total_timeout=settings.upstream_total_timeout or None,
         )
 
     return [Route(config(u.url), host=u.host, path_prefix=u.path_prefix or "/") for u in settings.upstreams]
@@ -103,7 +104,17 @@ class DataPath:
         if self.limits is not None:
             self.limits.sync(rate_store=self.rate_store,
                              flood_events=self.flood.events if self.flood is not None else None,
-                             connection_refusals=self.connection_refusals)
+                             connection_refusals=self.connection_refusals,
+                             upstream_failures=self.upstream_failures())
+
+    def upstream_failures(self) -> dict[str, int]:
+        """Failed upstream exchanges by kind, summed over every pool of every proxy."""
+        totals: dict[str, int] = {}
+        for proxy in self.proxies:
+            for pool in getattr(proxy, "pools", ()):
+                for kind, n in pool.failures.items():
+                    totals[kind] = totals.get(kind, 0) + n
+        return totals
 
     async def _sync_loop(self) -> None:
         while True:

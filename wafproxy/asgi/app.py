@@ -75,13 +75,16 @@ def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) ->
         return MemoryRateStore()
     from wafproxy.stores.redis import RedisRateStore
 
-    return RedisRateStore(
+    store = RedisRateStore(
         settings.redis,
         processes=settings.workers * settings.hosts,
         on_failure=settings.rate_limit_on_redis_failure,
         timeout=settings.redis_timeout,
         on_state_change=limits.rate_store_state if limits is not None else None,
     )
+    if limits is not None:  # the store starts out available: else the gauge read 0 until an outage ended
+        limits.rate_store_state(True)
+    return store
 
 
 @dataclass

@@ -211,7 +211,9 @@ class EncryptedFileSink:
             framing = self._source.open_file()
         except Exception as exc:  # noqa: BLE001 — any KMS failure: drop and count, never plaintext
             self.key_failures += 1
-            self._retry_at = now + self._retry_seconds
+            # From when the call gave up, not when it began: a frozen KMS takes the client's whole
+            # timeout to fail, and the interval must still separate one attempt from the next.
+            self._retry_at = self._clock() + self._retry_seconds
             raise KeysUnavailable(lost, type(exc).__name__) from None
         self._retry_at = None
         self._files.append(framing.header())

@@ -15,7 +15,8 @@ import pytest
 
 from tests.server.harness import RunningProxy, proxy_in_thread
 from tests.support.faulty_upstream import MID_BODY_SENT, OK_BODY, FaultyUpstream, faulty_upstream
-from tests.support.wait import DEADLINE
+from tests.support.servers import free_port, wafproxy_process
+from tests.support.wait import DEADLINE, until
 
 
 @pytest.fixture
@@ -124,3 +125,14 @@ def test_a_byte_a_second_body_is_cut_at_the_total_timeout(faulty: FaultyUpstream
         assert head.startswith(b"HTTP/1.1 200") and b"content-length: 100000" in head.lower()
         assert len(body) < 100000
         assert failures(proxy) == {"mid_response": 1}
+
+
+def test_failures_are_counted_on_the_metrics_endpoint(acl_path: Path) -> None:
+    """``wafproxy serve`` against a port nobody listens on: 502s, counted by kind on /metrics."""
+    port, admin, nobody = free_port(), free_port(), free_port()
+    args = ("serve", "--upstream", f"http://127.0.0.1:{nobody}", "--acl", str(acl_path),
+            "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}")
+    with wafproxy_process(*args, wait_ports=(port, admin)), httpx.Client(timeout=DEADLINE) as client:
+        assert [client.get(f"http://127.0.0.1:{port}/x").status_code for _ in range(2)] == [502, 502]
+        series = 'wafproxy_upstream_failures_total{kind="connect"} 2.0'
+        until(lambda: series in client.get(f"http://127.0.0.1:{admin}/metrics").text, what=series)

@@ -54,12 +54,15 @@ def good_client(tls_files: TlsFiles) -> httpx.Client:
 @pytest.mark.parametrize("data", [b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", bytes(range(256)) * 4, b""],
                          ids=["plain-http", "garbage", "silent"])
 def test_a_client_that_is_not_speaking_tls_is_closed_and_the_server_goes_on(
-    tls_proxy: RunningProxy, tls_files: TlsFiles, data: bytes
+    tls_proxy: RunningProxy, tls_files: TlsFiles, data: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     answer = closed_without_answer(tls_proxy.port, data)
     assert b"HTTP/1.1" not in answer  # no plaintext answer leaks from the TLS listener
     with good_client(tls_files) as client:
         assert client.get(f"https://127.0.0.1:{tls_proxy.port}/after").status_code == 200
+    # A scanner must not fill the log.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_a_client_certificate_from_another_ca_is_refused(tls_proxy: RunningProxy, tls_files: TlsFiles,

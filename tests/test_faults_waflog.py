@@ -79,6 +79,7 @@ def test_full_disk_drops_and_counts_serves_on_and_resumes_with_whole_lines(tmp_p
             assert dropped >= 1 and dropped + len(records(log)) == sent
             assert all(r["httpRequest"]["uri"].startswith(("/before/", "/full/", "/after/"))  # type: ignore[index]
                        for r in records(log))
+            client.close()  # no idle keep-alive connection for the graceful stop to wait on
             proc.terminate()
             proc.wait(DEADLINE)
             assert proc.stdout is not None

@@ -115,6 +115,27 @@ class Settings:
     detector_findings: str | None = None
     detector_webhook: str | None = None
     findings_kms_key: str | None = None
+    # Bounded resources (issue 17, docs/operations.md): None keeps the default of ``ShieldLimits`` /
+    # ``ContentLimits`` (asgi/limits.py, engine/parsing/_bounds.py), the one place defaults live.
+    max_url_bytes: int | None = None
+    max_header_count: int | None = None
+    max_header_bytes: int | None = None
+    max_body_bytes: int | None = None
+    body_timeout: float | None = None
+    header_timeout: float | None = None
+    keep_alive_timeout: float | None = None
+    max_connection_seconds: float | None = None
+    max_websocket_frame_bytes: int | None = None
+    max_query_args: int | None = None
+    max_cookies: int | None = None
+    max_json_depth: int | None = None
+    max_json_members: int | None = None
+    max_multipart_parts: int | None = None
+    max_multipart_header_bytes: int | None = None
+    max_requests_per_client: int | None = None
+    max_tracked_clients: int | None = None
+    max_connections_per_client: int | None = None
+    max_connections: int | None = None
 
     def to_json(self) -> str:
         """Serialized for worker processes (``--workers N`` passes settings through the env)."""
@@ -393,6 +414,35 @@ _OPTIONS: tuple[_Option, ...] = (
             "URL"),
     _Option("findings_kms_key", _kms_key, "encrypt --detector-findings with data keys under this KMS key "
             "(the in-process KMS of --kms-listen)", "KEY_ID"),
+    # Bounded resources (docs/operations.md): each past its bound is refused and counted.
+    _Option("max_url_bytes", _int_min1, "request target over this many bytes: 414 (default 8192)", "N"),
+    _Option("max_header_count", _int_min1, "more header fields: 431 (default 100)", "N"),
+    _Option("max_header_bytes", _int_min1, "header fields over this many bytes: 431 (default 32768)", "N"),
+    _Option("max_body_bytes", _int_min1, "request body over this many bytes: 413 (default 10485760)", "N"),
+    _Option("body_timeout", _seconds, "no body byte for this long: 408 (default 30)", "S"),
+    _Option("header_timeout", _seconds, "no complete request head this long after accept or the last "
+            "answer: 408 (default 30)", "S"),
+    _Option("keep_alive_timeout", _seconds, "idle keep-alive connections closed after (default 5)", "S"),
+    _Option("max_connection_seconds", _seconds, "any connection (websockets too) closed after "
+            "(default 7200)", "S"),
+    _Option("max_websocket_frame_bytes", _int_min1, "websocket frame payload over this: close 1009 "
+            "(default 16777216)", "N"),
+    _Option("max_query_args", _int_min1, "query arguments over this: 414 (default and at most 1000)", "N"),
+    _Option("max_cookies", _int_min1, "cookies over this: 431 (default and at most 1000)", "N"),
+    _Option("max_json_depth", _int_min1, "inspected JSON body nested deeper: 413 (default and at most 64)",
+            "N"),
+    _Option("max_json_members", _int_min1, "inspected JSON body with more keys + values: 413 (default and "
+            "at most 10000)", "N"),
+    _Option("max_multipart_parts", _int_min1, "inspected multipart body with more parts: 413 (default and "
+            "at most 1000)", "N"),
+    _Option("max_multipart_header_bytes", _int_min1, "a multipart part's header block over this: 413 "
+            "(default 8192)", "N"),
+    _Option("max_requests_per_client", _int_min1, "concurrent requests per client: 429 (default 64)", "N"),
+    _Option("max_tracked_clients", _int_min1, "clients tracked for the per-client limits: 503 past "
+            "(default 100000)", "N"),
+    _Option("max_connections_per_client", _int_min1, "connections per client, closed at accept past "
+            "(default 128)", "N"),
+    _Option("max_connections", _int_min1, "connections per process: 503 past (default 10000)", "N"),
 )
 _BY_FIELD = {o.field: o for o in _OPTIONS}
 _TARGET = {"upstream": "upstreams", "trusted_proxy": "trusted_proxies"}
@@ -515,6 +565,7 @@ def _validate(values: dict[str, Any]) -> Settings:
     if s.kms_listen is not None and s.kms_listen.port != 0 and s.kms_listen in (s.listen, s.admin_listen):
         raise SettingsError("--kms-listen", "same address as --listen or --admin-listen")
     _validate_waf_log_kms(s)
+    _validate_bounds(s)
     if (s.hub_db is not None or s.hub_kms_key is not None) and s.credentials is None:
         flag = "--hub-db" if s.hub_db else "--hub-kms-key"
         raise SettingsError(flag, "needs --credentials (the hub is off without them)")
@@ -525,6 +576,35 @@ def _validate(values: dict[str, Any]) -> Settings:
     if s.findings_kms_key is not None and s.kms_listen is None:
         raise SettingsError("--findings-kms-key", "needs --kms-listen (the in-process KMS)")
     return s
+
+
+def _validate_bounds(s: Settings) -> None:
+    """A content bound above its parser's cap, named by its flag (the others only need > 0)."""
+    from wafproxy.engine.parsing import ContentLimits
+
+    try:
+        ContentLimits(**content_bounds(s))
+    except ValueError as exc:
+        name, _, message = str(exc).partition(": ")
+        raise SettingsError(flag_of(name), message) from None
+
+
+def content_bounds(s: Settings) -> dict[str, int]:
+    """The ``ContentLimits`` keywords that were set."""
+    return {name: getattr(s, name) for name in CONTENT_BOUNDS if getattr(s, name) is not None}
+
+
+def shield_bounds(s: Settings) -> dict[str, Any]:
+    """The ``ShieldLimits`` keywords that were set."""
+    return {name: getattr(s, name) for name in SHIELD_BOUNDS if getattr(s, name) is not None}
+
+
+SHIELD_BOUNDS = ("max_url_bytes", "max_header_count", "max_header_bytes", "max_body_bytes",
+                 "body_timeout", "header_timeout", "keep_alive_timeout", "max_connection_seconds",
+                 "max_websocket_frame_bytes", "max_requests_per_client", "max_tracked_clients",
+                 "max_connections_per_client", "max_connections")
+CONTENT_BOUNDS = ("max_query_args", "max_cookies", "max_json_depth", "max_json_members",
+                  "max_multipart_parts", "max_multipart_header_bytes")
 
 
 def _validate_waf_log_kms(s: Settings) -> None:

@@ -42,8 +42,9 @@ class RunningProxy:
 def proxy_in_thread(upstream_url: str, acl: Path, *, shield: ShieldLimits | None = None,
                     **settings: Any) -> Iterator[RunningProxy]:
     gate = settings.pop("gate", None)
+    limits = settings.pop("limits", None)  # a LimitsMetrics: the bounds' counters
     config = Settings(upstreams=(UpstreamRoute(upstream_url),), acl=acl, **settings)
-    data, server = build_proxy(config, shield=shield, gate=gate)
+    data, server = build_proxy(config, shield=shield, gate=gate, limits=limits)
     sock = socket.create_server(("127.0.0.1", 0))
     loop = uvloop.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve([sock]),), daemon=True)

@@ -1,5 +1,6 @@
-"""Malformed requests over raw sockets: each is answered 400 (505 for HTTP/2 on this port) and the
-upstream sees nothing of it. One row per framing ambiguity the issue names, and then some."""
+"""Malformed requests over raw sockets: each is answered 400 (431 for an oversized head, 505 for
+HTTP/2 on this port) and the upstream sees nothing of it. One row per framing ambiguity the issue
+names, and then some."""
 
 from __future__ import annotations
 
@@ -69,9 +70,9 @@ MALFORMED: list[tuple[str, bytes, int]] = [
     ("http2-version", b"GET /h HTTP/2.0\r\n" + H + b"\r\n", 505),
     ("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 tls to a plain port\r\n\r\n", 400),
     # Sizes the server refuses before any limit of the Shield
-    ("head-over-64k", b"GET /big HTTP/1.1\r\n" + H + b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n", 400),
+    ("head-over-64k", b"GET /big HTTP/1.1\r\n" + H + b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n", 431),
     ("over-256-headers", b"GET /many HTTP/1.1\r\n" + H + b"".join(b"X-%d: v\r\n" % i for i in range(300))
-     + b"\r\n", 400),
+     + b"\r\n", 431),
     # A pipelined request behind a good one: the good one is answered, the bad one refused
     ("pipelined-smuggle", b"GET /ok HTTP/1.1\r\n" + H + b"\r\n" + b"POST /s HTTP/1.1\r\n" + H
      + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),

@@ -158,6 +158,7 @@ def build_data_path(
     """Compile the ACL (``WebAclError`` propagates) and wire shield → middleware → proxy (which
     routes). The shield goes first: a refused request costs no evaluation, reaches no upstream."""
     from wafproxy.asgi.client_ip import TrustedProxies
+    from wafproxy.asgi.limits import content_limits_from, shield_limits_from
     from wafproxy.asgi.shield import ShieldMiddleware
 
     if settings.upstream_insecure_skip_verify:
@@ -177,6 +178,8 @@ def build_data_path(
         fail_mode=settings.fail_mode,
         source="PROXY",
         on_fail_open=metrics.fail_open if metrics is not None else None,
+        content_limits=content_limits_from(settings),
+        on_limit=limits.limit_hit if limits is not None else None,
     )
     flood = None
     if settings.flood_mitigation:
@@ -187,6 +190,7 @@ def build_data_path(
     trusted = TrustedProxies(list(settings.trusted_proxies))
     shield = ShieldMiddleware(
         middleware,
+        limits=shield_limits_from(settings),
         client_ip=trusted.resolve_scope if settings.trusted_proxies else None,
         on_reject=limits.shield_reject if limits is not None else None,
         flood=flood,

@@ -29,6 +29,7 @@ from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for
 from wafproxy.engine import evaluate_steps
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, CustomResponse, Decision, RuleType
+from wafproxy.engine.parsing import BOUND_ANSWERS, ContentLimits, content_bound
 from wafproxy.engine.request import WafRequest
 from wafproxy.events import RequestEvent
 from wafproxy.ports import GATE_RULE_ID, AsyncRateStore, EventSink, RateStore, RequestGate
@@ -36,6 +37,7 @@ from wafproxy.ports import GATE_RULE_ID, AsyncRateStore, EventSink, RateStore, R
 logger = logging.getLogger("wafproxy.middleware")
 
 FAIL_OPEN_RULE_ID = "wafproxy_FailOpen"
+CONTENT_LIMIT_RULE_ID = "wafproxy_ContentLimit"
 ENGINE_ERROR_RULE_ID = "wafproxy_EngineError"
 GATE_BODY = b"Forbidden: this client is blocked by the threat detector.\n"
 
@@ -88,6 +90,8 @@ class Inspector:
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
         gate: RequestGate | None = None,
+        content_limits: ContentLimits | None = None,
+        on_limit: Callable[[str], None] | None = None,
     ) -> None:
         if fail_mode not in ("open", "closed"):
             raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
@@ -110,6 +114,11 @@ class Inspector:
         self._warned_no_store = False
         # Consulted before the body is read and the engine runs (the threat detector's bans).
         self.gate = gate
+        # What the engine's parsers may be asked to produce (engine/parsing/_bounds.py): past it,
+        # refused before evaluation (a request padded past a parser's cap would hide its tail).
+        self.content_limits = content_limits or ContentLimits()
+        self.on_limit = on_limit  # e.g. LimitsMetrics.limit_hit
+        self.limit_hits = 0
 
     def gated(self, client_ip: str, now: float) -> Decision | None:
         """The gate's refusal of ``client_ip`` as a decision (403, or 429 with Retry-After), or
@@ -183,6 +192,10 @@ class Inspector:
         """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
         t0 = time.perf_counter()
         retry_after = 0
+        bound = content_bound(self.content_limits, request.query_string, request.header_values("cookie"),
+                              request.body, request.header("content-type") if request.body else None)
+        if bound is not None:
+            return self._bounded(bound), time.perf_counter() - t0, 0
         try:
             steps = evaluate_steps(acl, request)
             store = self.rate_store
@@ -212,6 +225,15 @@ class Inspector:
         except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
             decision = self._failed(acl, exc)
         return decision, time.perf_counter() - t0, retry_after
+
+    def _bounded(self, bound: str) -> Decision:
+        """A content bound's refusal (413/414/431), labelled with the bound, counted."""
+        self.limit_hits += 1
+        if self.on_limit is not None:
+            self.on_limit(bound)
+        status, body = BOUND_ANSWERS[bound]
+        return Decision(Action.BLOCK, terminating_rule_id=CONTENT_LIMIT_RULE_ID,
+                        labels=(f"wafproxy:limit:{bound}",), custom_response=CustomResponse(status, (), body))
 
     def _failed(self, acl: CompiledWebACL, exc: Exception) -> Decision:
         self.engine_errors += 1

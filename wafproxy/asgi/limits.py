@@ -9,6 +9,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wafproxy.engine.parsing import ContentLimits
+
+if TYPE_CHECKING:
+    from wafproxy.settings import Settings
 
 REASONS: dict[str, tuple[int, bytes]] = {
     "url_too_long": (414, b"URI too long\n"),
@@ -46,6 +52,10 @@ class ShieldLimits:
     keep_alive_timeout: float = 5.0
     max_connections_per_client: int = 128
     max_connections: int = 10_000
+    # A connection's whole life, websockets included: AWS API Gateway's websocket cap (2 hours).
+    max_connection_seconds: float = 7200.0
+    # uvicorn's ``ws_max_size`` default: what an ASGI upstream accepts anyway (server/websocket.py).
+    max_websocket_frame_bytes: int = 16 * 1024 * 1024
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
@@ -102,3 +112,16 @@ def check_head(limits: ShieldLimits, url_bytes: int, headers: Sequence[tuple[byt
         if int(next(iter(lengths))) > limits.max_body_bytes:
             return "body_too_large"
     return BODY if expects_body else None
+
+
+def shield_limits_from(settings: Settings) -> ShieldLimits:
+    """The ``--max-*`` / timeout settings over the defaults."""
+    from wafproxy.settings import shield_bounds
+
+    return ShieldLimits(**shield_bounds(settings))
+
+
+def content_limits_from(settings: Settings) -> ContentLimits:
+    from wafproxy.settings import content_bounds
+
+    return ContentLimits(**content_bounds(settings))

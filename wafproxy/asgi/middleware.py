@@ -30,6 +30,7 @@ from wafproxy.asgi.inspector import (
 from wafproxy.asgi.responses import send_response
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
+from wafproxy.engine.parsing import ContentLimits
 from wafproxy.engine.request import WafRequest
 from wafproxy.ports import AsyncRateStore, EventSink, RateStore, RequestGate
 
@@ -82,11 +83,14 @@ class WafMiddleware:
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
         gate: RequestGate | None = None,
+        content_limits: ContentLimits | None = None,
+        on_limit: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
         self.inspector = Inspector(acl=acl, trusted_proxies=trusted_proxies, event_sink=event_sink,
                                    rate_store=rate_store, fail_mode=fail_mode, source=source, clock=clock,
-                                   on_fail_open=on_fail_open, gate=gate)
+                                   on_fail_open=on_fail_open, gate=gate, content_limits=content_limits,
+                                   on_limit=on_limit)
 
     @property
     def gate(self) -> RequestGate | None:

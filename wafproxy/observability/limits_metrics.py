@@ -27,7 +27,9 @@ class LimitsMetrics:
     """Series: ``wafproxy_shield_rejections_total{reason}``, ``wafproxy_rate_store_fallbacks_total``,
     ``wafproxy_rate_store_fallback_hits_total``, ``wafproxy_rate_store_available``,
     ``wafproxy_rate_keys_evicted_total``, ``wafproxy_flood_events_total{event}``,
-    ``wafproxy_upstream_failures_total{kind}``."""
+    ``wafproxy_limit_hits_total{limit}``: every bound of docs/operations.md "Bounded resources"
+    (a shield refusal counts under both its reason and its limit), and
+    ``wafproxy_upstream_failures_total{kind}`` (docs/operations.md, "Faults")."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.shield_rejections = Counter(
@@ -63,6 +65,12 @@ class LimitsMetrics:
             ["event"],
             registry=registry,
         )
+        self.limit_hits = Counter(
+            "wafproxy_limit_hits",
+            "Times a resource bound was reached (docs/operations.md, Bounded resources), by limit.",
+            ["limit"],
+            registry=registry,
+        )
         self.upstream_failures = Counter(
             "wafproxy_upstream_failures",
             "Upstream exchanges that failed, by kind (connect, tls, timeout, protocol, pool_full, "
@@ -70,7 +78,7 @@ class LimitsMetrics:
             ["kind"],
             registry=registry,
         )
-        self._seen: dict[str, set[str]] = {"reason": set(), "event": set(), "kind": set()}
+        self._seen: dict[str, set[str]] = {"reason": set(), "event": set(), "limit": set(), "kind": set()}
         self._last: dict[tuple[str, str], int] = {}
 
     def _label(self, kind: str, value: str) -> str:
@@ -87,6 +95,11 @@ class LimitsMetrics:
     def shield_reject(self, reason: str) -> None:
         """``ShieldMiddleware(on_reject=...)``."""
         self.shield_rejections.labels(self._label("reason", reason)).inc()
+        self.limit_hit(reason)
+
+    def limit_hit(self, limit: str, n: int = 1) -> None:
+        """A bound was reached (``Inspector(on_limit=...)``, the server's own bounds)."""
+        self.limit_hits.labels(self._label("limit", limit)).inc(n)
 
     def rate_store_state(self, available: bool) -> None:
         """``RedisRateStore(on_state_change=...)``."""
@@ -128,6 +141,7 @@ class LimitsMetrics:
         for reason, total in (connection_refusals or {}).items():
             if n := self._grow("conn", reason, total):
                 self.shield_rejections.labels(self._label("reason", reason)).inc(n)
+                self.limit_hit(reason, n)
         for kind, total in (upstream_failures or {}).items():
             if n := self._grow("upstream", kind, total):
                 self.upstream_failures.labels(self._label("kind", kind)).inc(n)

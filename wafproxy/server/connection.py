@@ -7,7 +7,8 @@ while later (pipelined) requests wait their turn, each inspected on its own. Any
 queues a 400 behind what is in flight and stops reading: nothing after a malformed byte is ever
 parsed, let alone forwarded.
 
-Limits kept here, where the bytes arrive: the head size (64 KiB, 400) and header count (256, 400),
+Limits kept here, where the bytes arrive: the head size (64 KiB, 431; 414 while in the target) and
+header count (256, 431), both raised with the Shield's own limits (``ServerContext.head_cap``),
 the Shield's header timeout (slowloris: 408 and close) and the keep-alive idle timeout (both on
 one ``timeouts.ConnectionTimer``), connections per client and per process.
 """
@@ -22,7 +23,7 @@ from typing import Any
 import httptools
 
 from wafproxy.asgi.limits import client_key
-from wafproxy.server.context import MAX_HEAD_BYTES, MAX_HEADERS, MAX_PIPELINED, ServerContext
+from wafproxy.server.context import MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
 from wafproxy.server.framing import framing_error, mask_line, target_of
 from wafproxy.server.timeouts import ConnectionTimer
@@ -32,9 +33,10 @@ logger = logging.getLogger("wafproxy.server")
 
 
 class _Stop(Exception):  # noqa: N818 - raised in a parser callback to end the parse
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, limit: str = "bad_request") -> None:
         self.status = status
         self.reason = reason
+        self.limit = limit  # what ``ServerContext.refuse`` counts it as
 
 
 class HttpConnection(asyncio.Protocol):
@@ -55,6 +57,8 @@ class HttpConnection(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._head_bytes = 0
+        self._head_cap = ctx.head_cap
+        self._field_cap = ctx.field_cap
         self._in_head = False
         self._idle = True  # between messages: the next byte starts a request line
         self._line: bytes | None = None  # the original (unmasked) request line, when masked
@@ -65,7 +69,7 @@ class HttpConnection(asyncio.Protocol):
         self._write_paused = False
         self._drain: asyncio.Future[None] | None = None
         self._timer = ConnectionTimer(loop, ctx.limits, on_head_timeout=self._head_timed_out,
-                                      on_idle=self.close)
+                                      on_idle=self._idle_timed_out, on_lifetime=self._lived)
         self.tunnel: Any = None  # a websocket relay, once the upstream accepted the upgrade
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -154,7 +158,7 @@ class HttpConnection(asyncio.Protocol):
         except httptools.HttpParserCallbackError as exc:
             stop = exc.__context__
             if isinstance(stop, _Stop):
-                self.fail(stop.status, stop.reason)
+                self.fail(stop.status, stop.reason, stop.limit)
                 return
             raise
         except httptools.HttpParserError as exc:
@@ -165,7 +169,7 @@ class HttpConnection(asyncio.Protocol):
         # (a 1 MB header value arrives in many chunks before ``on_header`` fires once).
         if in_head and self._in_head and self._head_bytes == head_before:
             self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
+            if self._head_bytes > self._head_cap:
                 self._head_too_large()
 
     def eof_received(self) -> bool | None:
@@ -183,19 +187,22 @@ class HttpConnection(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self._url += url
-        self._count(len(url))
+        self._head_bytes += len(url)
+        if self._head_bytes > self._head_cap:
+            logger.warning("Request target over %d bytes refused (414).", self._head_cap)
+            raise _Stop(414, "URI too long", "url_too_long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        # ``_count`` inlined: this runs once per header field of every request.
+        # Runs once per header field of every request: kept to a few comparisons.
         self._head_bytes += len(name) + len(value) + 4
         if not self._in_head:
             return  # a trailer field: counted against the head limit, never forwarded
-        if self._head_bytes > MAX_HEAD_BYTES:
-            logger.warning("Request head over %d bytes refused (400).", MAX_HEAD_BYTES)
-            raise _Stop(400, "Request header fields too large")
-        if len(self._headers) >= MAX_HEADERS:
-            logger.warning("Request with over %d header fields refused (400).", MAX_HEADERS)
-            raise _Stop(400, "Too many header fields")
+        if self._head_bytes > self._head_cap:
+            logger.warning("Request head over %d bytes refused (431).", self._head_cap)
+            raise _Stop(431, "Request header fields too large", "headers_too_large")
+        if len(self._headers) >= self._field_cap:
+            logger.warning("Request with over %d header fields refused (431).", self._field_cap)
+            raise _Stop(431, "Too many header fields", "too_many_headers")
         self._headers.append((name.lower(), value))
 
     def on_headers_complete(self) -> None:
@@ -232,15 +239,9 @@ class HttpConnection(asyncio.Protocol):
 
     # -- parsing helpers ----------------------------------------------------------------------
 
-    def _count(self, n: int) -> None:
-        self._head_bytes += n
-        if self._head_bytes > MAX_HEAD_BYTES and self._in_head:
-            logger.warning("Request head over %d bytes refused (400).", MAX_HEAD_BYTES)
-            raise _Stop(400, "Request header fields too large")
-
     def _head_too_large(self) -> None:
-        logger.warning("Request head over %d bytes refused (400).", MAX_HEAD_BYTES)
-        self.fail(400, "Request header fields too large")
+        logger.warning("Request head over %d bytes refused (431).", self._head_cap)
+        self.fail(431, "Request header fields too large", "headers_too_large")
 
     def _mask(self, data: bytes) -> bytes:
         """Mask raw UTF-8 in a request line we know the start of (``framing`` explains why)."""
@@ -276,12 +277,12 @@ class HttpConnection(asyncio.Protocol):
         elif len(self._queue) > MAX_PIPELINED:
             self.pause()
 
-    def fail(self, status: int, reason: str) -> None:
-        """Answer ``status`` after what is in flight, then close; parse nothing more."""
+    def fail(self, status: int, reason: str, limit: str = "bad_request") -> None:
+        """Answer ``status`` after what is in flight, then close; parse nothing more. Counted as
+        ``limit`` (a bound's name, or ``bad_request``)."""
         self._broken = True
         self.pause()
-        if status == 400:
-            self.ctx.refuse("bad_request", self.peer)
+        self.ctx.refuse(limit, self.peer)
         parsing, self._parsing = self._parsing, None
         if parsing is not None:
             # Its head was fine and its handler may have started: it answers 400 on its next
@@ -355,6 +356,19 @@ class HttpConnection(asyncio.Protocol):
         return not self._queue and self._task is None
 
     # -- timeouts ----------------------------------------------------------------------------
+
+    def _idle_timed_out(self) -> None:
+        self.ctx.count("idle_timeout")
+        self.close()
+
+    def _lived(self) -> None:
+        """``max_connection_seconds`` passed: closed whatever is in flight (a websocket gets 1001)."""
+        if self.closed:
+            return
+        self.ctx.refuse("connection_lifetime", self._key or "-")
+        if self.tunnel is not None:
+            self.tunnel.going_away()
+        self.close()
 
     def _head_timed_out(self) -> None:
         if self.closed:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("wafproxy.server")
 
 MAX_HEAD_BYTES = 64 * 1024  # request line + headers; well above nginx's 4 x 8 KiB buffers
-MAX_HEADERS = 256  # beyond this the head is refused outright (400); the Shield's 431 comes first
+MAX_HEADERS = 256  # beyond this the head is refused while parsing (431); the Shield's 431 comes first
 MAX_PIPELINED = 16  # parsed requests waiting behind the one being answered, before we stop reading
 
 
@@ -38,6 +38,20 @@ class ServerContext:
     refusals: Counter[str] = field(default_factory=Counter)
     draining: bool = False  # SIGTERM: answer what is in flight with ``connection: close``
     drained: asyncio.Event | None = None  # while draining: set when the last connection is gone
+    # While parsing a head (before the Shield sees it whole): the memory one head may take. At least
+    # the defaults above, and room for the Shield's own limits when they are set higher.
+    head_cap: int = 0
+    field_cap: int = 0
+
+    def __post_init__(self) -> None:
+        limits = self.limits
+        self.head_cap = max(MAX_HEAD_BYTES, limits.max_url_bytes + limits.max_header_bytes + 1024)
+        self.field_cap = max(MAX_HEADERS, limits.max_header_count + 1)
+
+    def count(self, reason: str) -> None:
+        """A bound reached in the ordinary course (a keep-alive connection closed when idle): counted
+        with the refusals (``wafproxy_limit_hits_total``), never logged."""
+        self.refusals[reason] += 1
 
     def refuse(self, reason: str, who: str) -> None:
         """Count a connection-level refusal; log the 1st, 2nd, 4th, 8th ... of each reason."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from wafproxy.asgi.app import DataPath, build_rate_store, upstream_routes
 from wafproxy.asgi.inspector import Inspector
-from wafproxy.asgi.limits import ShieldLimits
+from wafproxy.asgi.limits import ShieldLimits, content_limits_from, shield_limits_from
 from wafproxy.asgi.upstream_routes import RouteTable
 from wafproxy.server.context import ServerContext
 from wafproxy.server.handler import ProxyHandler
@@ -56,13 +56,15 @@ def build_proxy(
         source="PROXY",
         on_fail_open=metrics.fail_open if metrics is not None else None,
         gate=gate,
+        content_limits=content_limits_from(settings),
+        on_limit=limits.limit_hit if limits is not None else None,
     )
     flood = None
     if settings.flood_mitigation:
         from wafproxy.asgi.flood import FloodGuard
 
         flood = FloodGuard()
-    shield = shield or ShieldLimits()
+    shield = shield or shield_limits_from(settings)
     handler = ProxyHandler(inspector, routes, limits=shield, preserve_host=settings.preserve_host,
                            flood=flood, on_reject=limits.shield_reject if limits is not None else None)
     ctx = ServerContext(handler=handler, limits=shield, tls=settings.tls_cert is not None,

@@ -6,8 +6,10 @@ connection to the upstream (``UpstreamPool.open_tunnel``: never pooled), sends t
 ``upstream_headers`` removed them), and from then on copies bytes: the upstream's answer (its
 ``101``, or a refusal, which ends the relay) and the frames that follow, with back-pressure each
 way (a side whose peer cannot keep up stops being read). Frames are not inspected: AWS WAF does
-not inspect websocket messages either. Only ``Upgrade: websocket`` on a GET is relayed; any other
-upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak HTTP/1.1 to upstreams only.
+not inspect websocket messages either; only the client's frame headers are read, to refuse a frame
+over ``max_websocket_frame_bytes`` with close code 1009 (``wsframes``). Only ``Upgrade: websocket``
+on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak
+HTTP/1.1 to upstreams only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.server.connection import HttpConnection
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.writer import text_response
+from wafproxy.server.wsframes import CLOSE_GOING_AWAY, CLOSE_TOO_BIG, FrameGuard, close_frame
 
 
 class _UpstreamSide(asyncio.Protocol):
@@ -60,11 +63,33 @@ class _UpstreamSide(asyncio.Protocol):
 class Tunnel:
     """The client half, installed on the connection (``HttpConnection.tunnel``)."""
 
-    def __init__(self, upstream: _UpstreamSide) -> None:
+    def __init__(self, upstream: _UpstreamSide, max_frame: int) -> None:
         self.upstream = upstream
+        self.guard = FrameGuard(max_frame)
 
     def from_client(self, data: bytes) -> None:
-        self.upstream.transport.write(data)
+        guard = self.guard
+        if guard.violated:
+            return
+        ok = guard.feed(data)
+        if ok:
+            self.upstream.transport.write(data if ok == len(data) else data[:ok])
+        if guard.violated:
+            conn = self.upstream.conn
+            conn.ctx.refuse("websocket_frame_too_large", conn.peer)
+            self.close(CLOSE_TOO_BIG)
+
+    def close(self, code: int) -> None:
+        """Close both sides with ``code`` (each its own close frame), then the sockets."""
+        self.upstream.transport.write(close_frame(code, masked=True))
+        self.upstream.transport.close()
+        conn = self.upstream.conn
+        conn.write(close_frame(code, masked=False))
+        conn.close()
+
+    def going_away(self) -> None:
+        """The connection's lifetime is over (``max_connection_seconds``)."""
+        self.close(CLOSE_GOING_AWAY)
 
     def client_paused(self, paused: bool) -> None:
         # the client's socket is full: stop reading the upstream
@@ -109,9 +134,9 @@ async def relay_upgrade(
     if conn.closed:
         side.transport.close()
         return 499, False
-    conn.tunnel = Tunnel(side)
+    conn.tunnel = tunnel = Tunnel(side, conn.ctx.limits.max_websocket_frame_bytes)
     if ex.upgrade:
-        side.transport.write(ex.upgrade)  # what the client sent right behind its handshake
+        tunnel.from_client(ex.upgrade)  # what the client sent right behind its handshake
     ex.started = True
     conn.resume()
     await side.done

@@ -20,16 +20,20 @@ from collections.abc import Sequence
 
 from wafproxy.engine.transforms import from_bytes
 
+from ._bounds import BOUND_ANSWERS, MAX_ARGS, ContentLimits, content_bound
 from ._json import InvalidJson, JsonDocument, JsonKey, JsonLeaf, parse_json
 from ._multipart import Part, multipart_boundary, parse_multipart
 
 __all__ = [
+    "BOUND_ANSWERS",
     "MAX_ARGS",
+    "ContentLimits",
     "InvalidJson",
     "JsonDocument",
     "JsonKey",
     "JsonLeaf",
     "Part",
+    "content_bound",
     "multipart_boundary",
     "parse_cookies",
     "parse_form",
@@ -38,8 +42,7 @@ __all__ = [
     "parse_query",
 ]
 
-#: Default cap on query arguments, cookies and form fields returned per request.
-MAX_ARGS = 1000
+# MAX_ARGS (``_bounds``): the default cap on query arguments, cookies and form fields returned.
 
 
 def _pairs(text: str, separator: str, max_items: int, strip: bool) -> list[tuple[str, str]]:

@@ -103,7 +103,15 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(body: bytes, *, max_depth: int = 64, max_items: int = 10000) -> JsonDocument | InvalidJson:
+#: The parser's own caps (defaults of ``parse_json``): the edge's ``ContentLimits`` refuse a body
+#: past them (or past lower settings) before the engine parses it (docs/operations.md).
+MAX_DEPTH = 64
+MAX_ITEMS = 10000
+
+
+def parse_json(
+    body: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS
+) -> JsonDocument | InvalidJson:
     """``b'{"a":[1,"x"]}'`` -> keys ``/a``; leaves ``/a/0`` = ``"1"``, ``/a/1`` = ``"x"``."""
     text = from_bytes(body)
     if text.startswith("\ufeff"):

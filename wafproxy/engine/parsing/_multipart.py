@@ -15,6 +15,8 @@ from urllib.parse import unquote
 from wafproxy.engine.transforms import from_bytes, to_bytes
 
 _MAX_HEADERS = 64
+MAX_PART_HEADERS = _MAX_HEADERS  # header lines read per part; ``Part.head_lines`` says how many there were
+MAX_PARTS = 1000
 # RFC 2046: 1-70 characters; a quoted boundary may hold anything but a quote.
 _BOUNDARY = re.compile(r'(?:^|;)\s*boundary\s*=\s*(?:"([^"\r\n]{1,70})"|([^\s;",]{1,70}))', re.IGNORECASE)
 
@@ -29,6 +31,8 @@ class Part:
     value: str
     headers: tuple[tuple[str, str], ...] = ()
     complete: bool = True  # False: the body ended (inspection limit) before this part's delimiter
+    head_bytes: int = 0  # the part's header block, in bytes (the edge's part-header bound)
+    head_lines: int = 0  # its header lines, all of them (only the first ``MAX_PART_HEADERS`` are read)
 
 
 def multipart_boundary(content_type: str) -> str | None:
@@ -78,6 +82,7 @@ def _part(raw: bytes, complete: bool) -> Part:
         head_end, sep_len = 0, 2 if raw.startswith(b"\r\n") else 1
     head, content = (raw, b"") if head_end < 0 else (raw[:head_end], raw[head_end + sep_len :])
     headers: list[tuple[str, str]] = []
+    lines = head.count(b"\n") + 1 if head else 0
     for line in head.split(b"\n", _MAX_HEADERS)[:_MAX_HEADERS]:
         header, sep, value = from_bytes(line.rstrip(b"\r")).partition(":")
         if sep:
@@ -95,10 +100,10 @@ def _part(raw: bytes, complete: bool) -> Part:
                 filename = unquote(params["filename*"].split("'", 2)[-1], errors="surrogateescape")
         elif lowered == "content-type" and content_type is None:
             content_type = value
-    return Part(name, filename, content_type, from_bytes(content), tuple(headers), complete)
+    return Part(name, filename, content_type, from_bytes(content), tuple(headers), complete, len(head), lines)
 
 
-def parse_multipart(body: bytes, boundary: str, *, max_parts: int = 1000) -> list[Part]:
+def parse_multipart(body: bytes, boundary: str, *, max_parts: int = MAX_PARTS) -> list[Part]:
     """Parts of ``body`` delimited by ``--boundary``, in order; the preamble and epilogue are ignored.
 
     ``parse_multipart(b'--b\\r\\nContent-Disposition: form-data; name="a"\\r\\n\\r\\n1\\r\\n--b--', "b")``

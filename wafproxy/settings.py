@@ -78,6 +78,9 @@ class Settings:
     fail_mode: Literal["open", "closed"] = "closed"
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    # Whole upstream exchange, head to last body byte (0: none). The read timeout restarts with
+    # every byte; only this bounds a response that trickles (issue 17, docs/operations.md).
+    upstream_total_timeout: float = 0.0
     # Rate limits shared through Redis (issue 5); None: per-process memory.
     redis: str | None = None
     hosts: int = 1
@@ -369,6 +372,8 @@ _OPTIONS: tuple[_Option, ...] = (
             "MODE"),
     _Option("connect_timeout", _seconds, "upstream connect timeout, seconds (default 5)", "S"),
     _Option("read_timeout", _seconds, "upstream read timeout, seconds (default 30)", "S"),
+    _Option("upstream_total_timeout", _seconds_or_zero,
+            "bound on a whole upstream exchange, seconds (default 0: none)", "S"),
     _Option("redis", _redis_url, "share rate-based limits through this Redis (default: per process)", "URL"),
     _Option("hosts", _int_min1, "proxy hosts sharing --redis (the per-process share while it is down)",
             "N"),

@@ -57,6 +57,7 @@ def upstream_routes(settings: Settings) -> list[Route]:
             insecure_skip_verify=settings.upstream_insecure_skip_verify,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
+            total_timeout=settings.upstream_total_timeout or None,
         )
 
     return [Route(config(u.url), host=u.host, path_prefix=u.path_prefix or "/") for u in settings.upstreams]
@@ -74,13 +75,16 @@ def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) ->
         return MemoryRateStore()
     from wafproxy.stores.redis import RedisRateStore
 
-    return RedisRateStore(
+    store = RedisRateStore(
         settings.redis,
         processes=settings.workers * settings.hosts,
         on_failure=settings.rate_limit_on_redis_failure,
         timeout=settings.redis_timeout,
         on_state_change=limits.rate_store_state if limits is not None else None,
     )
+    if limits is not None:  # the store starts out available: else the gauge read 0 until an outage ended
+        limits.rate_store_state(True)
+    return store
 
 
 @dataclass
@@ -103,7 +107,17 @@ class DataPath:
         if self.limits is not None:
             self.limits.sync(rate_store=self.rate_store,
                              flood_events=self.flood.events if self.flood is not None else None,
-                             connection_refusals=self.connection_refusals)
+                             connection_refusals=self.connection_refusals,
+                             upstream_failures=self.upstream_failures())
+
+    def upstream_failures(self) -> dict[str, int]:
+        """Failed upstream exchanges by kind, summed over every pool of every proxy."""
+        totals: dict[str, int] = {}
+        for proxy in self.proxies:
+            for pool in getattr(proxy, "pools", ()):
+                for kind, n in pool.failures.items():
+                    totals[kind] = totals.get(kind, 0) + n
+        return totals
 
     async def _sync_loop(self) -> None:
         while True:

@@ -33,6 +33,7 @@ from wafproxy.asgi.upstream_errors import (
     UpstreamProtocolError,
     UpstreamTimeout,
     UpstreamTLSError,
+    failure_kind,
 )
 from wafproxy.asgi.upstream_response import UpstreamResponse
 
@@ -77,6 +78,12 @@ class UpstreamPool:
         self._count = 0
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Failed exchanges by ``failure_kind`` (and ``MID_RESPONSE``): a closed set of keys, read
+        # by the metrics sync (``wafproxy_upstream_failures_total``), never per request.
+        self.failures: dict[str, int] = {}
+
+    def count_failure(self, kind: str) -> None:
+        self.failures[kind] = self.failures.get(kind, 0) + 1
 
     @property
     def open_connections(self) -> int:
@@ -99,7 +106,11 @@ class UpstreamPool:
             # The common case costs no coroutine: an idle kept-alive connection, a bytes body.
             conn = self._take_idle(loop)
             if conn is None:
-                conn = await self._acquire(loop, deadline)
+                try:
+                    conn = await self._acquire(loop, deadline)
+                except UpstreamError as exc:  # connect, TLS, a full pool
+                    self.count_failure(failure_kind(exc))
+                    raise
             reused = conn.exchanges > 0
             conn.begin(method == "HEAD")
             conn.deadline = deadline
@@ -117,6 +128,7 @@ class UpstreamPool:
                 if stale and not retried and isinstance(body, bytes) and method in _IDEMPOTENT:
                     retried = True
                     continue
+                self.count_failure(failure_kind(exc))
                 raise
             except BaseException:
                 self._release(conn, False)

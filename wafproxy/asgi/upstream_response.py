@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from wafproxy.asgi.upstream_errors import MID_RESPONSE, UpstreamError
+
 if TYPE_CHECKING:
     from wafproxy.asgi.upstream import UpstreamPool
     from wafproxy.asgi.upstream_conn import UpstreamConnection
@@ -42,6 +44,10 @@ class UpstreamResponse:
             return b""
         try:
             chunk = await conn.read_chunk()
+        except UpstreamError:
+            self._pool.count_failure(MID_RESPONSE)  # the connection is closed, never reused
+            self.release()
+            raise
         except BaseException:
             self.release()
             raise

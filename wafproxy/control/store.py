@@ -38,6 +38,7 @@ from wafproxy.engine.model import classify
 MAX_FILES = 10_000  # as aclfiles: a misplaced ACL must not walk the whole disk
 STATE_ACL_NAME = "web-acl.json"
 META_DIR = ".wafproxy"
+_STATE_SUBDIRS = frozenset(d for d in SUBDIR.values() if d != ".")
 
 
 class StoreError(Exception):
@@ -87,11 +88,25 @@ def _resource_of(path: Path, names: Names, want: Kind | None = None) -> Resource
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """A state file of ours (``.wafproxy/logging.json``): None when absent. Damaged (cut short, not
+    JSON, not an object) it is a ``StoreError`` naming it: carrying on without it would silently
+    drop the logging configuration (its redactions among it)."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return None
-    return raw if isinstance(raw, dict) else None
+    except (OSError, ValueError) as exc:
+        raise StoreError(str(path), f"unreadable: {exc}") from None
+    if not isinstance(raw, dict):
+        raise StoreError(str(path), "expected a JSON object")
+    return raw
+
+
+def _read_temp(path: Path) -> TempEntries:
+    try:
+        return TempEntries.load(path)
+    except (OSError, ValueError) as exc:
+        raise StoreError(str(path), f"unreadable: {exc}") from None
 
 
 Signature = tuple[tuple[str, int, int, int], ...]
@@ -180,6 +195,11 @@ class ResourceStore:
                 res = _resource_of(path, names)
             except WebAclError as exc:
                 raise StoreError(str(path), f"{exc.path}: {exc.reason}") from None
+            if res is None and path.parent.parent == root and path.parent.name in _STATE_SUBDIRS:
+                # ipsets/, regexsets/, rulegroups/ hold resources only: a file there that is not
+                # one (emptied, another schema) would otherwise vanish from the served ACL.
+                raise StoreError(str(path), "not a WAF resource document (no IPSet, RegexPatternSet "
+                                 "or RuleGroup wrapper or shape)")
             if res is None or res.kind == "webacl":
                 continue  # other web ACLs in the directory are not this proxy's (aclfiles agrees)
             if (res.kind, res.name) in table:
@@ -188,7 +208,7 @@ class ResourceStore:
                     f"{WRAPPER[res.kind]} {res.name!r} is also defined in {table[(res.kind, res.name)].path}",
                 )
             table[(res.kind, res.name)] = res
-        temp = TempEntries.load(root / META_DIR / "ip-ttl.json")
+        temp = _read_temp(root / META_DIR / "ip-ttl.json")
         return cls(root, acl_file, names, table, temp, persist=persist)
 
     # ---- reading --------------------------------------------------------------------------------

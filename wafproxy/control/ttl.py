@@ -49,13 +49,17 @@ class TempEntries:
 
     @classmethod
     def load(cls, path: Path) -> TempEntries:
+        """The entries saved in ``path``; none when it does not exist. A damaged file raises
+        (``ValueError``, ``OSError``): starting or reloading without it would silently lift every
+        temporary block, so the store refuses it, naming the file (it is written atomically, so
+        only an outside edit or a failing disk damages it)."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return cls()
-        except (OSError, ValueError):
-            return cls()  # a damaged TTL file only loses temporary blocks; never refuse to start
-        return cls.from_json(raw) if isinstance(raw, dict) else cls()
+        if not isinstance(raw, dict):
+            raise ValueError("expected a JSON object {ip_set: {cidr: expires_at}}")
+        return cls.from_json(raw)
 
     def dump(self) -> bytes:
         return json.dumps(

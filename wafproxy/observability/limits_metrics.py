@@ -26,9 +26,10 @@ _CAP_LABEL = 32
 class LimitsMetrics:
     """Series: ``wafproxy_shield_rejections_total{reason}``, ``wafproxy_rate_store_fallbacks_total``,
     ``wafproxy_rate_store_fallback_hits_total``, ``wafproxy_rate_store_available``,
-    ``wafproxy_rate_keys_evicted_total``, ``wafproxy_flood_events_total{event}``, and
+    ``wafproxy_rate_keys_evicted_total``, ``wafproxy_flood_events_total{event}``,
     ``wafproxy_limit_hits_total{limit}``: every bound of docs/operations.md "Bounded resources"
-    (a shield refusal counts under both its reason and its limit)."""
+    (a shield refusal counts under both its reason and its limit), and
+    ``wafproxy_upstream_failures_total{kind}`` (docs/operations.md, "Faults")."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.shield_rejections = Counter(
@@ -70,7 +71,14 @@ class LimitsMetrics:
             ["limit"],
             registry=registry,
         )
-        self._seen: dict[str, set[str]] = {"reason": set(), "event": set(), "limit": set()}
+        self.upstream_failures = Counter(
+            "wafproxy_upstream_failures",
+            "Upstream exchanges that failed, by kind (connect, tls, timeout, protocol, pool_full, "
+            "mid_response: the head was sent on, the body broke, the client's connection was closed).",
+            ["kind"],
+            registry=registry,
+        )
+        self._seen: dict[str, set[str]] = {"reason": set(), "event": set(), "limit": set(), "kind": set()}
         self._last: dict[tuple[str, str], int] = {}
 
     def _label(self, kind: str, value: str) -> str:
@@ -114,6 +122,7 @@ class LimitsMetrics:
         rate_store: Any = None,
         flood_events: Mapping[str, int] | None = None,
         connection_refusals: Mapping[str, int] | None = None,
+        upstream_failures: Mapping[str, int] | None = None,
     ) -> None:
         """Add what the sources' own totals grew by since the last call."""
         evictions = getattr(rate_store, "evictions", None)
@@ -133,3 +142,6 @@ class LimitsMetrics:
             if n := self._grow("conn", reason, total):
                 self.shield_rejections.labels(self._label("reason", reason)).inc(n)
                 self.limit_hit(reason, n)
+        for kind, total in (upstream_failures or {}).items():
+            if n := self._grow("upstream", kind, total):
+                self.upstream_failures.labels(self._label("kind", kind)).inc(n)

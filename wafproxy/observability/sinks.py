@@ -8,6 +8,7 @@ happens before a line is written, never in the middle of one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -112,14 +113,31 @@ class RotatingFileSink:
         for line in lines:
             if self.would_pass(len(line)):
                 if pending:
-                    self._file.write(b"".join(pending))
+                    self._commit(b"".join(pending))
                     pending = []
                 self._rotate()
             pending.append(line)
             self._size += len(line)
         if pending:
-            self._file.write(b"".join(pending))
-        self._file.flush()
+            self._commit(b"".join(pending))
+
+    def _commit(self, data: bytes) -> None:
+        """Write whole lines already counted in ``_size``: all of them or none. A full disk (ENOSPC)
+        or a file-size limit (EFBIG) can take part of a write; the file is then cut back to its
+        last whole line, so the record written after the disk frees up starts on a line of its
+        own instead of continuing a torn one (the caller drops and counts the batch)."""
+        self._file.flush()  # anything ``append`` buffered goes first
+        fd = self._file.fileno()
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:
+            self._size -= len(data)
+            if self._rotatable:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, self._size)
+            raise
 
     def close(self) -> None:
         self._file.close()
@@ -193,7 +211,9 @@ class EncryptedFileSink:
             framing = self._source.open_file()
         except Exception as exc:  # noqa: BLE001 — any KMS failure: drop and count, never plaintext
             self.key_failures += 1
-            self._retry_at = now + self._retry_seconds
+            # From when the call gave up, not when it began: a frozen KMS takes the client's whole
+            # timeout to fail, and the interval must still separate one attempt from the next.
+            self._retry_at = self._clock() + self._retry_seconds
             raise KeysUnavailable(lost, type(exc).__name__) from None
         self._retry_at = None
         self._files.append(framing.header())

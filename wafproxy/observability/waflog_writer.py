@@ -12,6 +12,8 @@ JSON escaping guarantees one record per line: attacker-supplied CR/LF in headers
 With ``framing`` (``--waf-log-kms-key``) the file is encrypted on this same writer thread, one
 data key per file (``sinks.EncryptedFileSink``). When no data key can be had (KMS unreachable,
 key disabled) records are dropped and counted as ``kms_unavailable`` — never written in plaintext.
+A failing disk (full, a file-size limit) drops and counts the batch as ``write_error``; the file is
+cut back to its last whole line, and the streak is logged once when it starts and once when it ends.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class WafLogWriter:
         self._drop_lock = threading.Lock()
         self.filtered = 0
         self.written = 0
+        self._failing = False  # in a streak of failed writes (full disk): logged at its start and end
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="waf-log-writer", daemon=True)
         self._thread.start()
@@ -141,13 +144,19 @@ class WafLogWriter:
         try:
             self._sink.write_lines(lines)
             self.written += len(lines)
+            if self._failing:
+                self._failing = False
+                log.warning("WAF log writes resumed (%d records dropped so far)", self.dropped)
         except KeysUnavailable as exc:
             if exc.cause != "retrying later":  # at most once per retry interval
                 log.warning("WAF log: %s", exc)  # the cause is an exception type name, no secrets
             self.written += len(lines) - exc.lost
             self._drop("kms_unavailable", exc.lost)
         except Exception as exc:  # noqa: BLE001 — the writer thread must outlive a bad disk
-            log.warning("WAF log write failed: %s", type(exc).__name__)
+            if not self._failing:  # once per streak: a full disk must not flood the process log
+                self._failing = True
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+                log.warning("WAF log write failed, dropping records until it works again: %s", reason)
             self._drop("write_error", len(lines))
 
     def close(self, timeout: float = 10.0) -> None:

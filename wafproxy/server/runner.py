@@ -80,8 +80,12 @@ class ProxyServer:
             if self.on_start is not None:
                 await self.on_start()
             for sock in sockets or ():
+                # A TLS client that never finishes its handshake is cut at the header timeout
+                # (asyncio's default is 60 s; the head timer starts only after the handshake).
+                handshake = ctx.limits.header_timeout if self.ssl_context is not None else None
                 server = await loop.create_server(lambda: HttpConnection(ctx, loop), sock=sock,
-                                                  ssl=self.ssl_context, backlog=2048)
+                                                  ssl=self.ssl_context, backlog=2048,
+                                                  ssl_handshake_timeout=handshake)
                 self.servers.append(server)
             self.started = True
             self.listening.set()

@@ -101,7 +101,11 @@ class FindingOutbox:
                     sys.stdout.write(line + "\n")
                     sys.stdout.flush()
                 elif out is not None:
-                    out.write_lines([line.encode() + b"\n"])
+                    try:
+                        out.write_lines([line.encode() + b"\n"])
+                    except Exception as exc:  # noqa: BLE001 — a full disk must not end the webhook too
+                        self.failed += 1
+                        log.warning("detector findings file write failed: %s", type(exc).__name__)
                 if client is not None and self.webhook:
                     from wafproxy.sidecars.detector.findings import wire_names
 

@@ -140,7 +140,6 @@ class EvalContext:
         return found
 
     def _scan_field(self, plan: FieldPlan) -> None:
-        computed = self._values
         raw = self._raw.get(plan.raw)
         if raw is None:
             field = plan.field
@@ -149,6 +148,23 @@ class EvalContext:
             if field.views:
                 raw = self._with_views(field, raw)
             self._raw[plan.raw] = raw
+        scans = self.scans
+        values = raw.values
+        if raw.forced is None and (plan.memo_kind or (len(values) == 1 and not values[0][1])):
+            known = plan.memo.get(values)
+            if known is not None:  # the same values scanned on an earlier request (``FieldPlan.memo``)
+                for gidx, found in known:
+                    scans[gidx] = found
+                    if found is not NOTHING:
+                        self.loud.add(gidx)
+                return
+            self._scan_values(plan, raw)
+            plan.remember(values, tuple([(gidx, scans[gidx]) for gidx, _ in plan.groups]))
+            return
+        self._scan_values(plan, raw)
+
+    def _scan_values(self, plan: FieldPlan, raw: FieldValues) -> None:
+        computed = self._values
         for slot in plan.slots:
             if slot in computed:
                 continue

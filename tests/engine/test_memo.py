@@ -164,6 +164,9 @@ def test_field_plans_remember_header_fields_and_empty_values_only(monkeypatch) -
         acl, WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", "v" * 12),))
     )
     assert (("X-A", "v" * 12),) not in header.memo  # name + value over MAX_CHARS
+    # headers built of lists (not the declared tuples) cannot key a memo: decided all the same
+    listed = WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=[["X-A", "sel%45ect"]])  # type: ignore[arg-type]
+    assert evaluate(acl, listed).matches == first.matches
 
 
 _TEXT = st.text(st.sampled_from("aZ=&;%+/.{}\"' \u00e9"), max_size=12)

@@ -142,7 +142,11 @@ class EvalContext:
     def _scan_field(self, plan: FieldPlan) -> None:
         if plan.by_headers:  # answered from the request's headers, before any extraction
             key = self.request.headers
-            known = plan.memo.get(key)
+            try:
+                known = plan.memo.get(key)
+            except TypeError:  # headers a caller built of lists (unhashable): not remembered
+                self._scan_values(plan, self._raw_values(plan))
+                return
             if known is None:
                 self._scan_values(plan, self._raw_values(plan))
                 plan.remember(key, tuple([(gidx, self.scans[gidx]) for gidx, _ in plan.groups]))

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine.aclkit import compile_with, rule, tt, web_acl
-from wafproxy.engine import WafRequest, evaluate
+from wafproxy.engine import WafRequest, evaluate, fieldplan
 from wafproxy.engine import memo as memo_module
 from wafproxy.engine.memo import memoized
 
@@ -32,6 +32,8 @@ def _acl():
 
 
 def _memos(acl):
+    for plan in acl.field_plans:
+        yield plan.memo
     for group in acl.groups:
         if group.memo is not None:
             yield group.memo
@@ -113,3 +115,101 @@ def test_memo_is_bounded(monkeypatch) -> None:
     assert f("v19") == "V19" and calls.count("v19") == 1  # still memoised
     assert f("x" * 9) == "X" * 9 and "x" * 9 not in store  # too long to keep
     assert f("x" * 9) == "X" * 9 and calls.count("x" * 9) == 2
+
+
+def _plan(acl, kind):
+    return next(p for p in acl.field_plans if p.field.kind == kind)
+
+
+def test_field_plans_remember_header_fields_and_empty_values_only(monkeypatch) -> None:
+    acl = compile_with(
+        web_acl(
+            *[
+                rule(
+                    f"r{i}",
+                    i,
+                    {
+                        "RegexMatchStatement": {
+                            "RegexString": "^$|sel.{0,3}ect",
+                            "FieldToMatch": field,
+                            "TextTransformations": tt("URL_DECODE"),
+                        }
+                    },
+                    "Count",
+                    labels=(f"l:{i}",),
+                )
+                for i, field in enumerate(({"SingleHeader": {"Name": "x-a"}}, {"QueryString": {}}))
+            ]
+        )
+    )
+    header, query = _plan(acl, "SingleHeader"), _plan(acl, "QueryString")
+    empty = WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", "sel%45ect"),))
+    first = evaluate(acl, empty)
+    assert [m.rule_name for m in first.matches] == ["r0", "r1"]  # "" matches ^$
+    # a header field is remembered by the request's headers, others by their extracted values
+    assert set(header.memo) == {(("X-A", "sel%45ect"),)} and set(query.memo) == {(("", ""),)}
+    assert evaluate(acl, empty) == first  # answered from both memos
+    asked = WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", query_string="q=select")
+    assert [m.rule_name for m in evaluate(acl, asked).matches] == ["r1"]
+    assert (("", "q=select"),) not in query.memo  # a non-empty query string is not kept
+    monkeypatch.setattr(fieldplan, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(fieldplan, "MAX_CHARS", 12)
+    header.memo.clear()
+    for i in range(5):
+        evaluate(
+            acl, WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", f"v{i}"),))
+        )
+        assert len(header.memo) <= 2
+    evaluate(
+        acl, WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", "v" * 12),))
+    )
+    assert (("X-A", "v" * 12),) not in header.memo  # name + value over MAX_CHARS
+    # headers built of lists (not the declared tuples) cannot key a memo: decided all the same
+    listed = WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=[["X-A", "sel%45ect"]])  # type: ignore[arg-type]
+    assert evaluate(acl, listed).matches == first.matches
+
+
+_TEXT = st.text(st.sampled_from("aZ=&;%+/.{}\"' \u00e9"), max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    headers=st.lists(
+        st.tuples(st.sampled_from(["Cookie", "Content-Type", "Accept", "Range", "X-A"]), _TEXT), max_size=5
+    ),
+    others=st.lists(st.tuples(st.sampled_from(["GET", "POST"]), _TEXT, _TEXT, _TEXT), min_size=2, max_size=2),
+)
+def test_header_plans_read_only_the_headers(headers, others) -> None:
+    """``FieldPlan.by_headers`` memos are keyed by ``request.headers``: that is sound only if
+    those fields' values (their carrier views included) depend on nothing else."""
+    from tests.rules.test_managed_rules import DEFAULT_ACL
+    from wafproxy.engine.context import EvalContext
+
+    plans = [p for p in dict.fromkeys(_default_acl(DEFAULT_ACL).field_plans) if p.by_headers]
+    assert {p.field.kind for p in plans} >= {"Headers", "HeaderOrder", "SingleHeader"}
+    assert any(p.field.views for p in plans)  # the Headers field with cookie views
+    seen = []
+    for method, path, query, body in others:
+        request = WafRequest(
+            client_ip="203.0.113.7",
+            method=method,
+            uri_path="/" + path,
+            query_string=query,
+            headers=tuple(headers),
+            body=body.encode(),
+            body_size=len(body.encode()),
+        )
+        ctx = EvalContext(request, (), ())
+        seen.append([ctx._raw_values(p) for p in plans])
+    assert seen[0] == seen[1]
+
+
+_ACLS: dict[object, object] = {}
+
+
+def _default_acl(path):
+    if path not in _ACLS:
+        from wafproxy.aclfiles import load_web_acl
+
+        _ACLS[path] = load_web_acl(path)
+    return _ACLS[path]

@@ -140,7 +140,39 @@ class EvalContext:
         return found
 
     def _scan_field(self, plan: FieldPlan) -> None:
-        computed = self._values
+        if plan.by_headers:  # answered from the request's headers, before any extraction
+            key = self.request.headers
+            try:
+                known = plan.memo.get(key)
+            except TypeError:  # headers a caller built of lists (unhashable): not remembered
+                self._scan_values(plan, self._raw_values(plan))
+                return
+            if known is None:
+                self._scan_values(plan, self._raw_values(plan))
+                plan.remember(key, tuple([(gidx, self.scans[gidx]) for gidx, _ in plan.groups]))
+                return
+            self._install(known)
+            return
+        raw = self._raw_values(plan)
+        values = raw.values
+        if raw.forced is None and (plan.memo_kind or (len(values) == 1 and not values[0][1])):
+            known = plan.memo.get(values)
+            if known is not None:  # the same values scanned on an earlier request (``FieldPlan.memo``)
+                self._install(known)
+                return
+            self._scan_values(plan, raw)
+            plan.remember(values, tuple([(gidx, self.scans[gidx]) for gidx, _ in plan.groups]))
+            return
+        self._scan_values(plan, raw)
+
+    def _install(self, known: tuple[tuple[int, GroupHits], ...]) -> None:
+        scans = self.scans
+        for gidx, found in known:
+            scans[gidx] = found
+            if found is not NOTHING:
+                self.loud.add(gidx)
+
+    def _raw_values(self, plan: FieldPlan) -> FieldValues:
         raw = self._raw.get(plan.raw)
         if raw is None:
             field = plan.field
@@ -149,6 +181,10 @@ class EvalContext:
             if field.views:
                 raw = self._with_views(field, raw)
             self._raw[plan.raw] = raw
+        return raw
+
+    def _scan_values(self, plan: FieldPlan, raw: FieldValues) -> None:
+        computed = self._values
         for slot in plan.slots:
             if slot in computed:
                 continue

@@ -8,23 +8,56 @@ every chain-prefix parent, parents first) and the groups; the evaluator's first 
 any group of the field computes the lot in one loop. Scans are pure functions of the request,
 so computing one early can never change a decision; it only moves work (a request that a rule
 blocks before the group is asked pays for the field's other scans).
+
+For the same reason a plan remembers whole answers (``memo``): the scans of every group of a
+header-derived field, keyed by the request's headers (a browser sends the same headers on every
+request; ``engine.memo`` has the policy and the bounds) so a hit extracts nothing; the method's,
+keyed by the method; and those of any field whose one value is empty (an absent body, an empty
+query string: a handful of keys).
 """
 
 from __future__ import annotations
 
+from itertools import chain
+
 from wafproxy.engine.fields import FieldSpec
+from wafproxy.engine.memo import MAX_CHARS, MAX_ENTRIES, MEMO_KINDS
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.slots import RawSlot, Slot
 
+#: Field kinds whose values (carrier views included: ``views.cookie_views``) are a function of
+#: ``WafRequest.headers`` alone (``tests/engine/test_memo.py`` checks it).
+HEADER_KINDS = frozenset({"Headers", "HeaderOrder", "SingleHeader", "Cookies"})
+
 
 class FieldPlan:
-    __slots__ = ("raw", "field", "slots", "groups")
+    __slots__ = ("raw", "field", "slots", "groups", "memo", "memo_kind", "by_headers")
 
     def __init__(self, raw: RawSlot, slots: tuple[Slot, ...], groups: tuple[tuple[int, PatternGroup], ...]):
         self.raw = raw
         self.field: FieldSpec = raw.field
         self.slots = slots  # parents before children
         self.groups = groups  # (group index, group)
+        # extracted values -> ((group index, scan result), ...) of every group (``remember``)
+        self.memo: dict[tuple[tuple[str, str], ...], tuple[tuple[int, object], ...]] = {}
+        self.memo_kind = raw.field.kind in MEMO_KINDS
+        # Extracted from ``request.headers`` alone: the memo is keyed by them, asked before
+        # extracting anything (``EvalContext._scan_field``).
+        self.by_headers = raw.field.kind in HEADER_KINDS
+
+    def remember(self, values: tuple[tuple[str, str], ...], answer: tuple[tuple[int, object], ...]) -> None:
+        """Keep ``answer`` for ``values`` (the request's headers for a ``by_headers`` plan, else
+        the extracted values) when they are worth keeping and small (``engine.memo``): header
+        and method values up to ``MAX_CHARS`` in all, or a single empty value."""
+        if self.memo_kind:
+            if sum(map(len, chain.from_iterable(values))) > MAX_CHARS:
+                return
+        elif len(values) != 1 or values[0][1]:
+            return
+        memo = self.memo
+        if len(memo) >= MAX_ENTRIES:
+            memo.clear()
+        memo[values] = answer
 
     def __repr__(self) -> str:
         return f"FieldPlan({self.field.describe()}, {len(self.slots)} slots, {len(self.groups)} groups)"

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wafproxy.engine.matchers import Pattern, PatternSet
+from wafproxy.engine.matchers import Pattern, PatternSet, PooledSet, pattern_key
 from wafproxy.engine.memo import memo_for, memoized
 from wafproxy.engine.slots import Chain, Slot
 
@@ -24,7 +24,7 @@ class PatternGroup:
 
     slot: Slot
     patterns: tuple[Pattern, ...]  # index == Pattern.id
-    pattern_set: PatternSet
+    pattern_set: PatternSet | PooledSet  # pooled: shared with other groups of the same chain
     # The scan of "" (a missing body, a header without a base64 token after BASE64_DECODE_EMBEDDED
     # …), done once here: a scan is a pure function of the value, so requests look it up.
     empty_hits: frozenset[int] = frozenset()
@@ -101,9 +101,44 @@ class PatternGroupBuilder:
     def build(self, cache: PatternSetCache | None = None) -> tuple[PatternGroup, ...]:
         if not self._keys:
             return ()
+        get = cache.get if cache is not None else PatternSet.build
+        tables = [tuple(sorted(table.values(), key=lambda p: p.id)) for table in self._patterns]
+        pools: dict[int, PatternSet] = {}
+        for union, members in _pools(self._keys, tables):
+            pools.update(dict.fromkeys(members, get(union)))
         groups = []
-        for slot, table in zip(self._keys, self._patterns, strict=True):
-            patterns = tuple(sorted(table.values(), key=lambda p: p.id))
-            pattern_set = cache.get(patterns) if cache is not None else PatternSet.build(patterns)
+        for gidx, (slot, patterns) in enumerate(zip(self._keys, tables, strict=True)):
+            pool = pools.get(gidx)
+            pattern_set = get(patterns) if pool is None else PooledSet(patterns, pool)
             groups.append(PatternGroup(slot, patterns, pattern_set))
         return tuple(groups)
+
+
+#: A group joins a pool only with this many patterns (smaller databases are small: a pool would
+#: only make their scans dearer) and when the pool's union is at most ``POOL_GROWTH`` × its
+#: largest member (a scan then does almost no work for another group).
+POOL_MIN_PATTERNS = 32
+POOL_GROWTH = 1.25
+
+
+def _pools(
+    slots: list[Slot], tables: list[tuple[Pattern, ...]]
+) -> list[tuple[tuple[Pattern, ...], tuple[int, ...]]]:
+    """(union of patterns, member group indexes) per pool: large groups of the same
+    transformation chain whose patterns nearly coincide (``matchers._pooled`` says why)."""
+    by_chain: dict[Chain, list[int]] = {}
+    for gidx, (slot, patterns) in enumerate(zip(slots, tables, strict=True)):
+        if len(patterns) >= POOL_MIN_PATTERNS:
+            by_chain.setdefault(slot.chain, []).append(gidx)
+    pools = []
+    for members in by_chain.values():
+        if len({tables[g] for g in members}) < 2:
+            continue  # one distinct pattern tuple: the PatternSet cache already shares it
+        union: dict[tuple[str, str, bool], None] = {}
+        for gidx in members:
+            union.update(dict.fromkeys(pattern_key(p) for p in tables[gidx]))
+        if len(union) > POOL_GROWTH * max(len(tables[g]) for g in members):
+            continue
+        patterns = tuple(Pattern(i, kind, text, caseless) for i, (kind, text, caseless) in enumerate(union))  # type: ignore[arg-type]
+        pools.append((patterns, tuple(members)))
+    return pools

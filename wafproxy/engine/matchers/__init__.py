@@ -55,6 +55,7 @@ from ._engines import (
     re2_options,
 )
 from ._pattern import KINDS, Engine, Kind, Pattern, PatternError, expression, word_expression
+from ._pooled import PooledSet, pattern_key
 from ._regex import validate_regex
 
 __all__ = [
@@ -66,7 +67,9 @@ __all__ = [
     "PatternError",
     "PatternSet",
     "PendingBuild",
+    "PooledSet",
     "defer_hyperscan",
+    "pattern_key",
     "take_pending",
     "validate_regex",
 ]

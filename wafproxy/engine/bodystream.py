@@ -1,0 +1,192 @@
+"""Whole-body inspection by the managed groups: the body past the inspection limit, as it streams.
+
+A wafproxy extension (issue 15), not AWS WAF behaviour. AWS inspects the first N KB of a body
+(``AssociationConfig``, 16 KB by default) and leaves the rest to ``OversizeHandling``; an attack
+after 16-128 KB of harmless padding then passes every rule. User-written rules keep exactly that
+(the first evaluation sees the first N KB, nothing else). The *managed* groups additionally see
+the rest of the body, up to ``StreamPolicy.cap``, here:
+
+* ``BodyStream.feed(chunk)`` collects bytes; every ``window`` bytes it scans them (no I/O, no
+  clock: the adapter reads and forwards). The adapter forwards only scanned bytes, so the last
+  window is held back until its scan is done and a match can still stop the request.
+* A scan runs the trigger set (``bodytriggers``, one linear multi-pattern scan) over each
+  ``block`` of the window; a block that hits is handed, with ``context`` bytes either side, to the
+  managed groups as the body of a request with the original method, path, query and headers: the
+  rules' own transformations, regexes and detectors decide, so a streamed match is a real match
+  of a named managed rule (the decision logged and counted like any block).
+* ``context`` bytes of the previous window are carried into the next, so a payload split across
+  a chunk or window boundary is found if it is shorter than ``context``.
+* Multipart bodies (file uploads) and binary media types use the upload trigger set only
+  (``bodytriggers.UPLOAD``): web shells, server scripts, active content in SVG/HTML.
+* Past ``cap``: ``oversize`` CONTINUE (the managed groups' own ``OversizeHandling``: the rest is
+  forwarded uninspected) or MATCH (the request is refused, rule ``wafproxy_BodyOverInspectionCap``).
+
+Memory per request: the pending window (< ``window`` + one chunk), ``context`` bytes carried, and
+the region handed to the rules (< ``block`` + 2 × ``context``): about 80 KB with the defaults,
+whatever the body's size. The adapter holds back at most the pending window's raw bytes as well.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+from wafproxy.engine.actions import RuleAction
+from wafproxy.engine.compiler import CompiledWebACL
+from wafproxy.engine.decision import Action, Decision, RuleType
+from wafproxy.engine.evaluation import evaluate
+from wafproxy.engine.matchers import PatternSet
+from wafproxy.engine.bodytriggers import trigger_set
+from wafproxy.engine.request import WafRequest
+from wafproxy.engine.transforms import from_bytes
+
+OVER_CAP_RULE_ID = "wafproxy_BodyOverInspectionCap"
+_PLANS: dict[int, tuple[CompiledWebACL, StreamPlan | None]] = {}
+_MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight requests after reloads
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPolicy:
+    """How far past the inspection limit the managed groups read, and what happens beyond."""
+
+    cap: int = 1 << 20  # bytes of body inspected in all; 0 turns streamed inspection off
+    oversize: Literal["CONTINUE", "MATCH"] = "CONTINUE"
+    window: int = 64 * 1024  # bytes scanned at once, and at most held back from the upstream
+    block: int = 8 * 1024  # trigger-scan granularity: a flagged block goes to the rules
+    context: int = 2048  # bytes either side of a flagged block; carried across windows
+
+    def __post_init__(self) -> None:
+        if self.cap < 0:
+            raise ValueError("cap must be >= 0")
+        if self.oversize not in ("CONTINUE", "MATCH"):
+            raise ValueError(f"oversize must be CONTINUE or MATCH, got {self.oversize!r}")
+        if not 0 < self.context < self.block <= self.window:
+            raise ValueError("need 0 < context < block <= window")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPlan:
+    """What a compiled ACL streams through: its managed group references alone, and the triggers."""
+
+    acl: CompiledWebACL
+    general: PatternSet
+    upload: PatternSet
+
+
+def stream_plan(acl: CompiledWebACL) -> StreamPlan | None:
+    """The plan of ``acl`` (built once per ACL), or None when it references no managed group."""
+    found = _PLANS.get(id(acl))
+    if found is not None and found[0] is acl:
+        return found[1]
+    managed = tuple(rule for rule in acl.rules
+                    if rule.group is not None and rule.group.rule_type is RuleType.MANAGED_RULE_GROUP)
+    plan = None
+    if managed:
+        # Same pattern groups (the statements index into them); only the managed references run,
+        # and a request none of them blocks is allowed.
+        only = dataclasses.replace(acl, rules=managed, steps=managed,
+                                   default_action=RuleAction(Action.ALLOW))
+        plan = StreamPlan(only, trigger_set(upload=False), trigger_set(upload=True))
+    while len(_PLANS) >= _MAX_PLANS:
+        del _PLANS[next(iter(_PLANS))]
+    _PLANS[id(acl)] = (acl, plan)
+    return plan
+
+
+_UPLOAD_TYPES = ("multipart/", "application/octet-stream", "image/", "audio/", "video/", "font/",
+                 "application/zip", "application/gzip", "application/pdf", "application/x-")
+
+
+def is_upload(request: WafRequest) -> bool:
+    """Multipart bodies and binary media: scanned with the upload triggers only (file contents)."""
+    values = request.header_values("content-type")
+    return bool(values) and values[0].lower().lstrip().startswith(_UPLOAD_TYPES)
+
+
+class BodyStream:
+    """The managed groups' scan of one request's body past the first window."""
+
+    __slots__ = ("plan", "policy", "head", "triggers", "offset", "_pending", "_size", "_carry", "scans",
+                 "confirms", "over_cap")
+
+    def __init__(self, plan: StreamPlan, policy: StreamPolicy, head: WafRequest) -> None:
+        """``head``: the request as first evaluated (its ``body``: the bytes already inspected)."""
+        self.plan = plan
+        self.policy = policy
+        self.head = head
+        self.triggers = plan.upload if is_upload(head) else plan.general
+        self.offset = len(head.body)  # body bytes seen so far (scanned or pending)
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._carry = head.body[-policy.context:]
+        self.scans = 0  # trigger-scanned blocks, and blocks handed to the rules (for tests, metrics)
+        self.confirms = 0
+        self.over_cap = False
+
+    @property
+    def pending(self) -> int:
+        """Bytes fed but not scanned yet: the adapter holds them back from the upstream."""
+        return self._size
+
+    def feed(self, chunk: bytes) -> Decision | None:
+        """Add ``chunk`` (the next body bytes); scan when a window is full. A decision: refuse."""
+        if not chunk or self.over_cap:
+            return None
+        room = self.policy.cap - self.offset
+        if room <= 0:
+            return self._past_cap()
+        self.offset += len(chunk)
+        if len(chunk) > room:
+            chunk = chunk[:room]
+        self._pending.append(chunk)
+        self._size += len(chunk)
+        if self._size >= self.policy.window:
+            found = self.flush()
+            if found is not None:
+                return found
+        return self._past_cap() if self.offset > self.policy.cap else None
+
+    def flush(self) -> Decision | None:
+        """Scan what is pending now (the body ended, or the adapter must release held bytes)."""
+        if not self._size:
+            return None
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._size = 0
+        carry = self._carry
+        self._carry = data[-self.policy.context:] if len(data) >= self.policy.context else \
+            (carry + data)[-self.policy.context:]
+        return self._scan(carry, data)
+
+    def finish(self) -> Decision | None:
+        """The body ended: scan the rest."""
+        return self.flush()
+
+    def _past_cap(self) -> Decision | None:
+        self.over_cap = True
+        found = self.flush()
+        if found is not None or self.policy.oversize == "CONTINUE":
+            return found
+        return Decision(Action.BLOCK, terminating_rule_id=OVER_CAP_RULE_ID, oversize=True)
+
+    def _scan(self, carry: bytes, data: bytes) -> Decision | None:
+        policy = self.policy
+        whole = carry + data
+        start = len(carry)
+        step = policy.block
+        context = policy.context
+        scan = self.triggers.scan
+        for at in range(start, len(whole), step):
+            self.scans += 1
+            # The block plus the carried / preceding context: a trigger across its start is seen.
+            lo = max(0, at - context)
+            if not scan(from_bytes(whole[lo:at + step])):
+                continue
+            region = whole[lo:at + step + context]
+            self.confirms += 1
+            decision = evaluate(self.plan.acl, dataclasses.replace(self.head, body=region,
+                                                                   body_size=len(region)))
+            if decision.action not in (Action.ALLOW, Action.COUNT):
+                return decision
+        return None

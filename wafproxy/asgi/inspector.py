@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from wafproxy.aclfiles import load_web_acl
+from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for
 from wafproxy.engine import evaluate_steps
@@ -88,6 +89,7 @@ class Inspector:
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
         gate: RequestGate | None = None,
+        body_policy: BodyPolicy | None = None,
     ) -> None:
         if fail_mode not in ("open", "closed"):
             raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
@@ -110,6 +112,13 @@ class Inspector:
         self._warned_no_store = False
         # Consulted before the body is read and the engine runs (the threat detector's bans).
         self.gate = gate
+        # Past the first window: the managed groups' streamed scan, Content-Encoding (bodyscan).
+        self.body_policy = body_policy or BodyPolicy()
+
+    def body_reader(self, acl: CompiledWebACL, headers: RawHeaders) -> BodyReader:
+        """The reader of one request's body (raises ``BodyRefused``: an encoding it cannot read)."""
+        return BodyReader(self.body_policy, acl,
+                          [v.decode("latin-1") for k, v in headers if k == b"content-encoding"])
 
     def gated(self, client_ip: str, now: float) -> Decision | None:
         """The gate's refusal of ``client_ip`` as a decision (403, or 429 with Retry-After), or

@@ -1,0 +1,70 @@
+"""Whole-body inspection through ``WafMiddleware`` under uvicorn: the app records what it read."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.bodystream.test_proxy_stream import DEFAULT_ACL, padding, post
+from tests.support.servers import RunningServer, uvicorn_in_thread
+from wafproxy.asgi.middleware import WafMiddleware
+
+
+class App:
+    """An ASGI app that reads its whole body and records (bytes read, whether it ended)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[bytes, bool]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = b""
+        ended = False
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                ended = True
+                break
+        self.seen.append((body, ended))
+        text = b"app:%d" % len(body)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(text)).encode())]})
+        await send({"type": "http.response.body", "body": text})
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[RunningServer, App]]:
+    app = App()
+    with uvicorn_in_thread(WafMiddleware(app, acl=DEFAULT_ACL)) as server:
+        yield server, app
+
+
+@pytest.mark.parametrize("kb", [64, 900])
+def test_attack_after_padding_blocked_and_app_never_sees_whole_body(served, kb: int) -> None:
+    server, app = served
+    body = padding(kb * 1024) + b"&q=<script>alert(document.cookie)</script>&z=" + b"y" * 2000
+    before = len(app.seen)
+    status, text = post(server.port, body)
+    assert status == 403 and b"Forbidden" in text
+    assert all(not ended for _, ended in app.seen[before:])
+
+
+def test_benign_megabyte_reaches_the_app_intact(served) -> None:
+    server, app = served
+    body = padding(1 << 20)
+    status, text = post(server.port, body, pieces=10_000)
+    assert (status, text) == (200, b"app:%d" % len(body))
+    assert app.seen[-1] == (body, True)
+
+
+def test_gzip_bomb_413_and_gzipped_benign_intact(served) -> None:
+    server, app = served
+    assert post(server.port, gzip.compress(b"\0" * (20 << 20)), extra=b"content-encoding: gzip\r\n")[0] == 413
+    body = gzip.compress(padding(200 * 1024))
+    assert post(server.port, body, extra=b"content-encoding: gzip\r\n")[0] == 200
+    assert app.seen[-1] == (body, True)

@@ -175,16 +175,17 @@ class WafMiddleware:
             except BodyRefused as exc:
                 await send_refusal(send, exc.refusal)
                 return
-            if reader.stream is not None or reader.decoder is not None:
-                buffered = [{"type": "http.request", "body": reader.release(), "more_body": more}]
-                if not more:
-                    buffered[0]["body"] += reader.end()
+        inspecting = allowed(decision) and (reader.stream is not None or reader.decoder is not None)
+        if inspecting:  # the app gets inspected bytes only, the rest as ``reader`` clears them
+            buffered = [{"type": "http.request", "body": reader.release(), "more_body": more}]
+            if not more:
+                buffered[0]["body"] += reader.end()
 
         forwarded = allowed(decision)
         if forwarded:
             try:
                 status = await self._forward(scope, receive, send, request, decision, buffered,
-                                             reader if more else None)
+                                             reader if more and inspecting else None)
             except BodyBlocked as exc:  # a later window matched: the app saw a truncated body
                 decision = exc.decision
                 status = await send_response(send, inspector.refusal(decision, 0),

@@ -36,14 +36,25 @@ from wafproxy.engine.actions import RuleAction
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision, RuleType
 from wafproxy.engine.evaluation import evaluate
-from wafproxy.engine.matchers import PatternSet
+import re2
+
 from wafproxy.engine.bodytriggers import trigger_set
+from wafproxy.engine.matchers import PatternSet
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.transforms import from_bytes
+from wafproxy.engine.views import looks_like_json
 
 OVER_CAP_RULE_ID = "wafproxy_BodyOverInspectionCap"
 _PLANS: dict[int, tuple[CompiledWebACL, StreamPlan | None]] = {}
 _MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight requests after reloads
+# A JSON string literal, and the first quote that opens one (after a structural character: inside
+# a string a quote is escaped, so "[{[,:] then a quote" cannot start mid-string). RE2: linear time.
+_JSON_STRING = re2.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_OPENING = re2.compile(rb'[{\[,:]\s*"')
+_JSON_HEADERS = (("content-type", "application/json"),)
+_TEXT_HEADERS = (("content-type", "text/plain"),)
+_OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
+_FINE = 1024  # bytes of the pieces a flagged block is narrowed to
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +106,8 @@ def stream_plan(acl: CompiledWebACL) -> StreamPlan | None:
 
 
 _UPLOAD_TYPES = ("multipart/", "application/octet-stream", "image/", "audio/", "video/", "font/",
-                 "application/zip", "application/gzip", "application/pdf", "application/x-")
+                 "application/zip", "application/gzip", "application/pdf", "application/x-tar",
+                 "application/x-7z", "application/x-rar", "application/x-bzip", "application/x-xz")
 
 
 def is_upload(request: WafRequest) -> bool:
@@ -107,8 +119,8 @@ def is_upload(request: WafRequest) -> bool:
 class BodyStream:
     """The managed groups' scan of one request's body past the first window."""
 
-    __slots__ = ("plan", "policy", "head", "triggers", "offset", "_pending", "_size", "_carry", "scans",
-                 "confirms", "over_cap")
+    __slots__ = ("plan", "policy", "head", "triggers", "json", "offset", "_pending", "_size", "_carry",
+                 "scans", "confirms", "over_cap")
 
     def __init__(self, plan: StreamPlan, policy: StreamPolicy, head: WafRequest) -> None:
         """``head``: the request as first evaluated (its ``body``: the bytes already inspected)."""
@@ -116,6 +128,8 @@ class BodyStream:
         self.policy = policy
         self.head = head
         self.triggers = plan.upload if is_upload(head) else plan.general
+        ctype = head.header_values("content-type")
+        self.json = bool(ctype and "json" in ctype[0].lower()) or looks_like_json(head.body)
         self.offset = len(head.body)  # body bytes seen so far (scanned or pending)
         self._pending: list[bytes] = []
         self._size = 0
@@ -171,22 +185,61 @@ class BodyStream:
         return Decision(Action.BLOCK, terminating_rule_id=OVER_CAP_RULE_ID, oversize=True)
 
     def _scan(self, carry: bytes, data: bytes) -> Decision | None:
-        policy = self.policy
         whole = carry + data
-        start = len(carry)
-        step = policy.block
-        context = policy.context
+        step = self.policy.block
         scan = self.triggers.scan
-        for at in range(start, len(whole), step):
+        for at in range(len(carry), len(whole), step):
             self.scans += 1
-            # The block plus the carried / preceding context: a trigger across its start is seen.
-            lo = max(0, at - context)
-            if not scan(from_bytes(whole[lo:at + step])):
-                continue
-            region = whole[lo:at + step + context]
-            self.confirms += 1
-            decision = evaluate(self.plan.acl, dataclasses.replace(self.head, body=region,
-                                                                   body_size=len(region)))
-            if decision.action not in (Action.ALLOW, Action.COUNT):
-                return decision
+            # A trigger across the block's start is seen: the scan starts a little before it.
+            if scan(from_bytes(whole[max(0, at - _OVERLAP):at + step])):
+                for lo, hi in self._flagged(whole, at, min(at + step, len(whole))):
+                    found = self._confirm_region(whole, lo, hi)
+                    if found is not None:
+                        return found
         return None
+
+    def _flagged(self, whole: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The runs of ``_FINE``-byte pieces of a flagged block that hit a trigger themselves: the
+        rules then read a few KB around each, not the whole block (the confirmations' cost)."""
+        scan = self.triggers.scan
+        runs: list[tuple[int, int]] = []
+        for at in range(lo, hi, _FINE):
+            end = min(at + _FINE, hi)
+            if scan(from_bytes(whole[max(0, at - _OVERLAP):end])):
+                if runs and runs[-1][1] == at:
+                    runs[-1] = (runs[-1][0], end)
+                else:
+                    runs.append((at, end))
+        return runs
+
+    def _confirm_region(self, whole: bytes, lo: int, hi: int) -> Decision | None:
+        context = self.policy.context
+        region = whole[max(0, lo - context):hi + context]
+        self.confirms += 1
+        if not self.json:
+            return self._confirm(region, None)
+        # A piece of JSON: raw (as text, the parser would only fail on it), then its strings.
+        return self._confirm(region, _TEXT_HEADERS) or self._confirm(lift_json_strings(region), _JSON_HEADERS)
+
+    def _confirm(self, body: bytes, headers: tuple[tuple[str, str], ...] | None) -> Decision | None:
+        """The managed groups' decision on ``body`` as the body of the head request, if refused."""
+        request = dataclasses.replace(self.head, body=body, body_size=len(body))
+        if headers is not None:
+            kept = tuple(h for h in self.head.headers if h[0].lower() != "content-type")
+            request = dataclasses.replace(request, headers=kept + headers, _lowered=None)
+        decision = evaluate(self.plan.acl, request)
+        return None if decision.action in (Action.ALLOW, Action.COUNT) else decision
+
+
+def lift_json_strings(region: bytes) -> bytes:
+    """The complete string literals of a piece of a JSON text, as one JSON array.
+
+    A tail of a JSON body cannot be parsed, but its strings can be found: from the first quote
+    that opens one, each literal in turn (structure between strings holds no quote). As an array
+    the engine parses them and the groups see each value unescaped (``\\u003c`` is ``<``), as
+    they would in the first window."""
+    opening = _JSON_OPENING.search(region)
+    if opening is None:
+        return b"[]"
+    found = [m.group(0) for m in _JSON_STRING.finditer(region, opening.end() - 1)]
+    return b"[" + b",".join(found) + b"]"

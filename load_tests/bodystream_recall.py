@@ -26,9 +26,11 @@ from wafproxy.engine.request import WafRequest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = next((d / "shared" / "corpus" for d in ROOT.parents if (d / "shared" / "corpus").is_dir()), None)
 PLACEMENTS = {
-    "form": ("application/x-www-form-urlencoded", lambda p: b"note=hello&q=" + quote_plus(p).encode() + b"&z=1"),
+    "form": ("application/x-www-form-urlencoded",
+             lambda p: b"note=hello&q=" + quote_plus(p).encode() + b"&z=1"),
     "raw": ("text/plain", lambda p: p.encode("utf-8", "surrogateescape")),
-    "json": ("application/json", lambda p: b'{"note": "hello", "q": ' + json.dumps(p).encode() + b', "z": 1}'),
+    "json": ("application/json",
+             lambda p: b'{"note": "hello", "q": ' + json.dumps(p).encode() + b', "z": 1}'),
 }
 
 
@@ -100,7 +102,8 @@ def main() -> None:
                     examples.append(f"{source} [{where}] {text[:100]!r}")
     for where in PLACEMENTS:
         n, m = total[where], missed[where]
-        print(f"{where:5} blocked as first window: {n:5}  found streamed: {n - m:5}  recall {100 * (n - m) / max(n, 1):.2f}%")
+        rate = 100 * (n - m) / max(n, 1)
+        print(f"{where:5} blocked as first window: {n:5}  found streamed: {n - m:5}  recall {rate:.2f}%")
     for line in examples:
         print("  miss", line)
 

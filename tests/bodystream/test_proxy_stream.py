@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.bodystream.upstream import RecordingUpstream, recording_upstream
-from tests.server.harness import RunningProxy, exchange, proxy_in_thread, responses
+from tests.server.harness import RunningProxy, proxy_in_thread, responses
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ACL = ROOT / "rules" / "default-web-acl.json"
@@ -26,9 +26,11 @@ def stack() -> Iterator[tuple[RunningProxy, RecordingUpstream]]:
         yield proxy, up
 
 
-def post(port: int, body: bytes, ctype: str = FORM, extra: bytes = b"", pieces: int = 64 * 1024) -> tuple[int, bytes]:
-    head = (b"POST /submit HTTP/1.1\r\nhost: app\r\nconnection: close\r\nuser-agent: test\r\ncontent-type: " + ctype.encode()
-            + b"\r\ncontent-length: %d\r\n" % len(body) + extra + b"\r\n")
+def post(port: int, body: bytes, ctype: str = FORM, extra: bytes = b"",
+         pieces: int = 64 * 1024) -> tuple[int, bytes]:
+    """POST ``body`` on a fresh connection in writes of ``pieces`` bytes: (status, answer body)."""
+    head = (b"POST /submit HTTP/1.1\r\nhost: app\r\nconnection: close\r\nuser-agent: test\r\n"
+            b"content-type: " + ctype.encode() + b"\r\ncontent-length: %d\r\n" % len(body) + extra + b"\r\n")
     with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
         sock.sendall(head)
         answer = b""
@@ -108,12 +110,15 @@ def test_user_rules_still_see_only_the_first_window(tmp_path: Path) -> None:
     """A user-written Body rule (AWS semantics): a match past the 16 KB limit is not seen."""
     acl = tmp_path / "acl.json"
     acl.write_text("""{"Name": "user", "DefaultAction": {"Allow": {}},
-      "VisibilityConfig": {"SampledRequestsEnabled": false, "CloudWatchMetricsEnabled": false, "MetricName": "u"},
+      "VisibilityConfig": {"SampledRequestsEnabled": false, "CloudWatchMetricsEnabled": false,
+        "MetricName": "u"},
       "Rules": [{"Name": "NoSecret", "Priority": 0, "Action": {"Block": {}},
-        "Statement": {"ByteMatchStatement": {"SearchString": "forbidden-word", "PositionalConstraint": "CONTAINS",
+        "Statement": {"ByteMatchStatement": {"SearchString": "forbidden-word",
+          "PositionalConstraint": "CONTAINS",
           "FieldToMatch": {"Body": {"OversizeHandling": "CONTINUE"}},
           "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}},
-        "VisibilityConfig": {"SampledRequestsEnabled": false, "CloudWatchMetricsEnabled": false, "MetricName": "n"}}]}""")
+        "VisibilityConfig": {"SampledRequestsEnabled": false, "CloudWatchMetricsEnabled": false,
+          "MetricName": "n"}}]}""")
     with recording_upstream() as up, proxy_in_thread(up.url, acl) as proxy:
         early = padding(8 * 1024) + b"&w=forbidden-word"
         late = padding(20 * 1024) + b"&w=forbidden-word"

@@ -60,7 +60,8 @@ def _serve_one(conn: socket.socket, up: RecordingUpstream) -> None:
                 return
             record.body += chunk
         answer = b"upstream:%d" % len(record.body)
-        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%b" % (len(answer), answer))
+        head = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(answer)
+        conn.sendall(head + answer)
     conn.close()
 
 

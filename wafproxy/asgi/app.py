@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wafproxy.asgi.bodyscan import BodyPolicy
 from wafproxy.asgi.inspector import Inspector
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
@@ -163,6 +164,7 @@ def build_data_path(
         fail_mode=settings.fail_mode,
         source="PROXY",
         on_fail_open=metrics.fail_open if metrics is not None else None,
+        body_policy=BodyPolicy.of(settings),
     )
     flood = None
     if settings.flood_mitigation:

@@ -26,6 +26,7 @@ from wafproxy.engine.bodystream import BodyStream, StreamPolicy, stream_plan
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
+from wafproxy.settings import Settings
 
 # Refusals of a body we cannot inspect: (status, reason for metrics, answer).
 BOMB = (413, "decompression_bomb", b"Payload Too Large: the request body decompresses past the limit\n")
@@ -40,6 +41,14 @@ class BodyPolicy:
     stream: StreamPolicy = field(default_factory=StreamPolicy)
     decode: DecodeLimits = field(default_factory=DecodeLimits)
     unknown_encoding: Literal["refuse", "forward"] = "refuse"
+
+    @classmethod
+    def of(cls, settings: Settings) -> BodyPolicy:
+        """From ``wafproxy serve`` settings (``--body-inspection-cap`` ...)."""
+        over = "MATCH" if settings.body_over_cap == "match" else "CONTINUE"
+        return cls(StreamPolicy(cap=settings.body_inspection_cap, oversize=over),
+                   DecodeLimits(settings.max_decompressed_body, settings.max_decompression_ratio),
+                   settings.unknown_content_encoding)
 
 
 class BodyBlocked(Exception):

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
+from wafproxy.asgi.bodyscan import BodyBlocked, BodyPolicy, BodyReader, BodyRefused
 from wafproxy.asgi.inspector import (
     ENGINE_ERROR_RULE_ID,
     FAIL_OPEN_RULE_ID,
@@ -29,16 +29,6 @@ from wafproxy.asgi.inspector import (
     rate_rule_ids,
 )
 from wafproxy.asgi.responses import send_response
-
-
-async def send_refusal(send: Send, refusal: tuple[int, str, bytes]) -> int:
-    """413 / 415 for a body the WAF cannot inspect (``bodyscan.BodyRefused``)."""
-    status, _, text = refusal
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(text)).encode())]})
-    await send({"type": "http.response.body", "body": text})
-    return status
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
@@ -57,6 +47,16 @@ CLIENT_IP_KEY = "wafproxy.client_ip"
 DECISION_KEY = "wafproxy.decision"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
+
+
+async def send_refusal(send: Send, refusal: tuple[int, str, bytes]) -> int:
+    """413 / 415 for a body the WAF cannot inspect (``bodyscan.BodyRefused``)."""
+    status, _, text = refusal
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(text)).encode())]})
+    await send({"type": "http.response.body", "body": text})
+    return status
 
 
 def _downstream_scope(scope: Scope, request: WafRequest, decision: Decision) -> Scope:
@@ -93,11 +93,12 @@ class WafMiddleware:
         clock: Callable[[], float] = time.time,
         on_fail_open: Callable[[str], None] | None = None,
         gate: RequestGate | None = None,
+        body_policy: BodyPolicy | None = None,
     ) -> None:
         self.app = app
         self.inspector = Inspector(acl=acl, trusted_proxies=trusted_proxies, event_sink=event_sink,
                                    rate_store=rate_store, fail_mode=fail_mode, source=source, clock=clock,
-                                   on_fail_open=on_fail_open, gate=gate)
+                                   on_fail_open=on_fail_open, gate=gate, body_policy=body_policy)
 
     @property
     def gate(self) -> RequestGate | None:

@@ -32,13 +32,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
+import re2
+
 from wafproxy.engine.actions import RuleAction
+from wafproxy.engine.bodytriggers import trigger_set
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision, RuleType
 from wafproxy.engine.evaluation import evaluate
-import re2
-
-from wafproxy.engine.bodytriggers import trigger_set
 from wafproxy.engine.matchers import PatternSet
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.transforms import from_bytes

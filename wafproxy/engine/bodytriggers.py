@@ -71,10 +71,10 @@ $function $accumulator $lookup [$
 """.split()
 
 # Combinations spelled out as literals: a regex over such short words costs ~1.5 ms per MB alone.
-_SHORT_COMMANDS = [f"{word}{space}{arg}" for word in ("nc", "sh", "cmd", "ls", "cat", "id", "ps", "rm", "cp", "mv",
-                                                      "dir", "type", "net", "reg", "echo", "ping", "kill", "find",
-                                                      "env", "set")
-                   for space in (" ", "+", "\t") for arg in "-/$.~\\%"]
+_COMMANDS = ("nc", "sh", "cmd", "ls", "cat", "id", "ps", "rm", "cp", "mv", "dir", "type", "net", "reg",
+             "echo", "ping", "kill", "find", "env", "set")
+_SHORT_COMMANDS = [f"{word}{space}{arg}" for word in _COMMANDS for space in (" ", "+", "\t")
+                   for arg in "-/$.~\\%"]
 _BOOLEANS = [*(f"{op}{space}{arg}" for op in ("or", "and", "xor", "not") for space in (" ", "+")
                for arg in "0123456789(@'\"!~-"),
              *(f"{arg}{space}{op}" for arg in "0123456789'\")" for space in ("", " ", "+")
@@ -123,7 +123,8 @@ def _literal(text: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "\\" + c if c not in " " else c for c in text)
 
 
-GENERAL = (*(_literal(w) for w in (*_LITERALS, *_SHORT_COMMANDS, *_BOOLEANS, *_TAUTOLOGIES, *_MAIL_COMMANDS)), *_REGEXES)
+_ALL_LITERALS = (*_LITERALS, *_SHORT_COMMANDS, *_BOOLEANS, *_TAUTOLOGIES, *_MAIL_COMMANDS)
+GENERAL = (*(_literal(w) for w in _ALL_LITERALS), *_REGEXES)
 UPLOAD = (*(_literal(w) for w in _UPLOAD_LITERALS), *_UPLOAD_REGEXES)
 BASE64 = _base64_triggers(_B64_MARKERS)
 

@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from wafproxy.asgi.app import DataPath, build_rate_store, upstream_routes
+from wafproxy.asgi.bodyscan import BodyPolicy
 from wafproxy.asgi.inspector import Inspector
 from wafproxy.asgi.limits import ShieldLimits
 from wafproxy.asgi.upstream_routes import RouteTable
@@ -56,6 +57,7 @@ def build_proxy(
         source="PROXY",
         on_fail_open=metrics.fail_open if metrics is not None else None,
         gate=gate,
+        body_policy=BodyPolicy.of(settings),
     )
     flood = None
     if settings.flood_mitigation:

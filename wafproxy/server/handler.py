@@ -246,7 +246,8 @@ class ProxyHandler:
         self.rejections[reason] += 1
         if self.on_reject is not None:
             self.on_reject(reason)
-        shield_logger.warning("refused %s (%d): %s from %s", ex.method, status, reason, client_key(client_ip, 128))
+        shield_logger.warning("refused %s (%d): %s from %s", ex.method, status, reason,
+                              client_key(client_ip, 128))
         ex.discard()
         ex.conn.write(text_response(status, text, close=True))
         return False

@@ -40,7 +40,9 @@ from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision, RuleType
 from wafproxy.engine.evaluation import evaluate
 from wafproxy.engine.matchers import PatternSet
+from wafproxy.engine.plan import plan as plan_steps
 from wafproxy.engine.request import WafRequest
+from wafproxy.engine.rules import CompiledRule
 from wafproxy.engine.transforms import from_bytes
 from wafproxy.engine.views import looks_like_json
 
@@ -55,6 +57,11 @@ _JSON_HEADERS = (("content-type", "application/json"),)
 _TEXT_HEADERS = (("content-type", "text/plain"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
 _FINE = 1024  # bytes of the pieces a flagged block is narrowed to
+# Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
+# file whose region is mostly outside this is binary). Its printable runs are what the rules read.
+_BINARY_CONTEXT = 512  # bytes either side of a binary block whose text runs are read
+_TEXT = bytes([9, 10, 13, *range(32, 127)])
+_PRINTABLE_RUN = re2.compile(rb"[\t\n\r\x20-\x7e]{8,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +85,19 @@ class StreamPolicy:
 
 @dataclass(frozen=True, slots=True)
 class StreamPlan:
-    """What a compiled ACL streams through: its managed group references alone, and the triggers."""
+    """What a compiled ACL streams through: its managed group references alone, and the triggers;
+    for uploads, only the upload classes' rules (``UPLOAD_RULES``) and triggers."""
 
     acl: CompiledWebACL
     general: PatternSet
+    upload_acl: CompiledWebACL
     upload: PatternSet
+
+
+# The managed rules that inspect a file upload's content (by name prefix, ``_BODY`` rules only):
+# cross-site scripting (SVG / HTML files), PHP code and server scripts, configuration files a web
+# shell would plant. SQL, shell words, NoSQL, LDAP ... in a stored file are data (docs/managed-rules.md).
+UPLOAD_RULES = ("CrossSiteScripting", "PHP", "ServerScriptUpload", "UNIXConfigFileUpload")
 
 
 def stream_plan(acl: CompiledWebACL) -> StreamPlan | None:
@@ -98,7 +113,9 @@ def stream_plan(acl: CompiledWebACL) -> StreamPlan | None:
         # and a request none of them blocks is allowed.
         only = dataclasses.replace(acl, rules=managed, steps=managed,
                                    default_action=RuleAction(Action.ALLOW))
-        plan = StreamPlan(only, trigger_set(upload=False), trigger_set(upload=True))
+        uploads = tuple(_only_upload_rules(rule) for rule in managed)
+        upload_acl = dataclasses.replace(only, rules=uploads, steps=uploads)
+        plan = StreamPlan(only, trigger_set(upload=False), upload_acl, trigger_set(upload=True))
     while len(_PLANS) >= _MAX_PLANS:
         del _PLANS[next(iter(_PLANS))]
     _PLANS[id(acl)] = (acl, plan)
@@ -110,6 +127,13 @@ _UPLOAD_TYPES = ("multipart/", "application/octet-stream", "image/", "audio/", "
                  "application/x-7z", "application/x-rar", "application/x-bzip", "application/x-xz")
 
 
+def _only_upload_rules(rule: CompiledRule) -> CompiledRule:
+    group = rule.group
+    assert group is not None
+    kept = tuple(r for r in group.rules if r.name.startswith(UPLOAD_RULES) and r.name.endswith("_BODY"))
+    return dataclasses.replace(rule, group=dataclasses.replace(group, rules=kept, steps=plan_steps(kept)))
+
+
 def is_upload(request: WafRequest) -> bool:
     """Multipart bodies and binary media: scanned with the upload triggers only (file contents)."""
     values = request.header_values("content-type")
@@ -119,15 +143,17 @@ def is_upload(request: WafRequest) -> bool:
 class BodyStream:
     """The managed groups' scan of one request's body past the first window."""
 
-    __slots__ = ("plan", "policy", "head", "triggers", "json", "offset", "_pending", "_size", "_carry",
-                 "scans", "confirms", "over_cap")
+    __slots__ = ("plan", "policy", "head", "triggers", "rules", "json", "offset", "_pending", "_size",
+                 "_carry", "scans", "confirms", "over_cap")
 
     def __init__(self, plan: StreamPlan, policy: StreamPolicy, head: WafRequest) -> None:
         """``head``: the request as first evaluated (its ``body``: the bytes already inspected)."""
         self.plan = plan
         self.policy = policy
         self.head = head
-        self.triggers = plan.upload if is_upload(head) else plan.general
+        upload = is_upload(head)
+        self.triggers = plan.upload if upload else plan.general
+        self.rules = plan.upload_acl if upload else plan.acl
         ctype = head.header_values("content-type")
         self.json = bool(ctype and "json" in ctype[0].lower()) or looks_like_json(head.body)
         self.offset = len(head.body)  # body bytes seen so far (scanned or pending)
@@ -188,15 +214,32 @@ class BodyStream:
         whole = carry + data
         step = self.policy.block
         scan = self.triggers.scan
+        upload = self.rules is self.plan.upload_acl
         for at in range(len(carry), len(whole), step):
             self.scans += 1
+            block = whole[max(0, at - _OVERLAP):at + step]
+            if upload and len(block.translate(None, _TEXT)) * 10 > len(block):
+                found = self._binary(whole[max(0, at - _BINARY_CONTEXT):at + step + _BINARY_CONTEXT])
+                if found is not None:
+                    return found
+                continue
             # A trigger across the block's start is seen: the scan starts a little before it.
-            if scan(from_bytes(whole[max(0, at - _OVERLAP):at + step])):
+            if scan(from_bytes(block)):
                 for lo, hi in self._flagged(whole, at, min(at + step, len(whole))):
                     found = self._confirm_region(whole, lo, hi)
                     if found is not None:
                         return found
         return None
+
+    def _binary(self, region: bytes) -> Decision | None:
+        """A block of a binary upload (image, archive): random bytes look like markup to the XSS
+        detector, so triggers and rules read its text runs only, as ``strings`` prints them (a PHP
+        shell in a JPEG comment is such a run)."""
+        text = b"\n".join(m.group(0) for m in _PRINTABLE_RUN.finditer(region))
+        if not text or not self.triggers.scan(text.decode("ascii")):
+            return None
+        self.confirms += 1
+        return self._confirm(text, None)
 
     def _flagged(self, whole: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
         """The runs of ``_FINE``-byte pieces of a flagged block that hit a trigger themselves: the
@@ -227,7 +270,7 @@ class BodyStream:
         if headers is not None:
             kept = tuple(h for h in self.head.headers if h[0].lower() != "content-type")
             request = dataclasses.replace(request, headers=kept + headers, _lowered=None)
-        decision = evaluate(self.plan.acl, request)
+        decision = evaluate(self.rules, request)
         return None if decision.action in (Action.ALLOW, Action.COUNT) else decision
 
 

@@ -67,6 +67,8 @@ transfer-encoding content-length content-type http/ bcc: cc: to: from: subject:
 x-mailer rcpt helo ehlo
 $ne $eq $gt $gte $lt $lte $in $nin $regex $where $exists $expr $or $and $not $nor $elemmatch
 $function $accumulator $lookup [$
+__js rO0 aced yv66vg xKztAA AACs7QAF ch.qos logback web.config cscli bsdtar ~+ ~- !- 4294967296
+2.225073858507201 window. document. location 0x2f 0x2e 0x5c
 <!doctype <!entity <![cdata
 """.split()
 
@@ -74,7 +76,7 @@ $function $accumulator $lookup [$
 _COMMANDS = ("nc", "sh", "cmd", "ls", "cat", "id", "ps", "rm", "cp", "mv", "dir", "type", "net", "reg",
              "echo", "ping", "kill", "find", "env", "set")
 _SHORT_COMMANDS = [f"{word}{space}{arg}" for word in _COMMANDS for space in (" ", "+", "\t")
-                   for arg in "-/$.~\\%"]
+                   for arg in "-/$.~\\%0123456789"]
 _BOOLEANS = [*(f"{op}{space}{arg}" for op in ("or", "and", "xor", "not") for space in (" ", "+")
                for arg in "0123456789(@'\"!~-"),
              *(f"{arg}{space}{op}" for arg in "0123456789'\")" for space in ("", " ", "+")
@@ -87,6 +89,7 @@ _MAIL_COMMANDS = [f" {word} " for word in ("login", "select", "examine", "fetch"
 # The few regexes (each costs more than all the literals together).
 _REGEXES = (
     r"<[a-z!?/%]",
+    r"[\xbc\xbe]",  # "¼" "¾": US-ASCII-7 / Latin-1 forms of "<" ">"
     r"on[a-z]{3,}\s*=",
     r"(?:^|[^a-z])'|'(?:$|[^a-z])",
     r"[\r\n]\s*[a-z-]{2,}\s*:",

@@ -134,6 +134,20 @@ def _only_upload_rules(rule: CompiledRule) -> CompiledRule:
     return dataclasses.replace(rule, group=dataclasses.replace(group, rules=kept, steps=plan_steps(kept)))
 
 
+def _is_binary(block: bytes) -> bool:
+    """Not text: a NUL in ASCII, or bytes that are not UTF-8 (the block's ends may cut a character)."""
+    if block.isascii():
+        return b"\0" in block
+    start = 0
+    while start < 3 and 0x80 <= block[start] < 0xC0:
+        start += 1
+    try:
+        block[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return not (exc.end == len(block) - start and exc.reason == "unexpected end of data")
+    return False
+
+
 def is_upload(request: WafRequest) -> bool:
     """Multipart bodies and binary media: scanned with the upload triggers only (file contents)."""
     values = request.header_values("content-type")
@@ -218,7 +232,7 @@ class BodyStream:
         for at in range(len(carry), len(whole), step):
             self.scans += 1
             block = whole[max(0, at - _OVERLAP):at + step]
-            if upload and len(block.translate(None, _TEXT)) * 10 > len(block):
+            if upload and _is_binary(block):
                 found = self._binary(whole[max(0, at - _BINARY_CONTEXT):at + step + _BINARY_CONTEXT])
                 if found is not None:
                     return found

@@ -133,8 +133,9 @@ def test_json_tail_strings_are_seen_unescaped(acl: CompiledWebACL) -> None:
 
 def test_lift_json_strings_starts_at_a_real_string() -> None:
     tail = b'ab", "x": "a\\"b <\\u0073cript>", "y": 1, "z": "cut'
-    assert json.loads(lift_json_strings(tail)) == ["x", 'a"b <script>', "y", "z"]
-    assert lift_json_strings(b"no strings here") == b"[]"
+    assert list(json.loads(lift_json_strings(tail)).values()) == ["x", 'a"b <script>', "y", "z"]
+    assert lift_json_strings(b"no strings here") == b"{}"
+    assert json.loads(lift_json_strings(tail, lambda s: b"<" in s)) == {"0": 'a"b <script>'}
 
 
 def test_policy_validation() -> None:

@@ -29,6 +29,7 @@ whatever the body's size. The adapter holds back at most the pending window's ra
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,7 +55,6 @@ _MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight req
 _JSON_STRING = re2.compile(rb'"(?:[^"\\]|\\.)*"')
 _JSON_OPENING = re2.compile(rb'[{\[,:]\s*"')
 _JSON_HEADERS = (("content-type", "application/json"),)
-_TEXT_HEADERS = (("content-type", "text/plain"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
 _FINE = 1024  # bytes of the pieces a flagged block is narrowed to
 # Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
@@ -132,6 +132,19 @@ def _only_upload_rules(rule: CompiledRule) -> CompiledRule:
     assert group is not None
     kept = tuple(r for r in group.rules if r.name.startswith(UPLOAD_RULES) and r.name.endswith("_BODY"))
     return dataclasses.replace(rule, group=dataclasses.replace(group, rules=kept, steps=plan_steps(kept)))
+
+
+def _aligned(whole: bytes, start: int, limit: int) -> int:
+    """``start`` moved past the next separator (``&``, newline, space) before ``limit``: a region
+    cut in the middle of a word can start with a stray quote (``'t in …`` of "don't") that reads
+    as SQL to the groups, where the same text in a first window would not."""
+    if start == 0:
+        return 0
+    for sep in (b"&", b"\n", b" "):
+        at = whole.find(sep, start, min(limit, start + 512))
+        if at >= 0:
+            return at + 1
+    return start
 
 
 def _is_binary(block: bytes) -> bool:
@@ -271,12 +284,19 @@ class BodyStream:
 
     def _confirm_region(self, whole: bytes, lo: int, hi: int) -> Decision | None:
         context = self.policy.context
-        region = whole[max(0, lo - context):hi + context]
+        region = whole[_aligned(whole, max(0, lo - context), lo):hi + context]
         self.confirms += 1
         if not self.json:
             return self._confirm(region, None)
-        # A piece of JSON: raw (as text, the parser would only fail on it), then its strings.
-        return self._confirm(region, _TEXT_HEADERS) or self._confirm(lift_json_strings(region), _JSON_HEADERS)
+        # A piece of JSON: raw (with its JSON content type, as the first window: the groups that
+        # skip raw JSON skip it), then its strings as a JSON document of their own.
+        raw = self._confirm(region, None)
+        if raw is not None:
+            return raw
+        # Only the strings that hit a trigger: each JSON value costs the groups a scan of its own.
+        scan = self.triggers.scan
+        lifted = lift_json_strings(region, lambda literal: bool(scan(from_bytes(literal))))
+        return self._confirm(lifted, _JSON_HEADERS) if lifted != b"{}" else None
 
     def _confirm(self, body: bytes, headers: tuple[tuple[str, str], ...] | None) -> Decision | None:
         """The managed groups' decision on ``body`` as the body of the head request, if refused."""
@@ -288,15 +308,22 @@ class BodyStream:
         return None if decision.action in (Action.ALLOW, Action.COUNT) else decision
 
 
-def lift_json_strings(region: bytes) -> bytes:
-    """The complete string literals of a piece of a JSON text, as one JSON array.
+def lift_json_strings(region: bytes, keep: Callable[[bytes], bool] | None = None) -> bytes:
+    """The complete string literals of a piece of a JSON text (those ``keep`` keeps), as the
+    values of one JSON object.
 
     A tail of a JSON body cannot be parsed, but its strings can be found: from the first quote
     that opens one, each literal in turn (structure between strings holds no quote). As an array
-    the engine parses them and the groups see each value unescaped (``\\u003c`` is ``<``), as
+    As an object the engine parses them and the groups see each value unescaped (``\\u003c`` is ``<``), as
     they would in the first window."""
     opening = _JSON_OPENING.search(region)
     if opening is None:
-        return b"[]"
+        return b"{}"
     found = [m.group(0) for m in _JSON_STRING.finditer(region, opening.end() - 1)]
-    return b"[" + b",".join(found) + b"]"
+    if keep is not None:
+        found = [literal for literal in found if keep(literal)]
+    if not found:
+        return b"{}"
+    # An object, as JSON bodies mostly are: its raw text then reads like the original to the
+    # groups that also look at raw JSON (an array of bare strings reads differently).
+    return b"{" + b", ".join(b'"%d": %b' % (i, literal) for i, literal in enumerate(found)) + b"}"

@@ -38,7 +38,8 @@ _B64_MARKERS = (b"<script", b"<?php", b"<svg", b"javascript:", b"onerror=", b"on
 _LITERALS = """
 %25 %u0 %00 %0a %0d %22 %23 %24 %26 %27 %28 %29 %2a %2f %3a %3b %3c %3d %3e %3f %5b %5c %5d %5e %60
 %7b %7c %7d %7e &# &lt &gt &quot &apos &amp; &colon &lpar &rpar &sol &bsol &tab &newline &grave
-\\u \\x +adw- +ad4- +aci- +acc-
+\\u000 \\u001 \\u002 \\u003 \\u004 \\u005 \\u006 \\u007 \\uff \\ufe \\u{ \\x0 \\x1 \\x2 \\x3 \\x4 \\x5
+\\x6 \\x7 +adw- +ad4- +aci- +acc-
 javascript vbscript livescript expression( srcdoc formaction xlink data:text data:image data:app
 {{ {% ${ #{ <% %> %{ *{ $$ [[ ]]
 -- /* */ ; ` || && == != <> <=> @@
@@ -80,7 +81,7 @@ _SHORT_COMMANDS = [f"{word}{space}{arg}" for word in _COMMANDS for space in (" "
 _BOOLEANS = [*(f"{op}{space}{arg}" for op in ("or", "and", "xor", "not") for space in (" ", "+")
                for arg in "0123456789(@'\"!~-"),
              *(f"{arg}{space}{op}" for arg in "0123456789'\")" for space in ("", " ", "+")
-               for op in ("or", "and", "xor"))]
+               for op in ("or", "and", "xor") if space or arg != '"')]  # '"and': a JSON string
 _TAUTOLOGIES = [f"{a}{space}{op}{space}{b}" for a in "0123456789" for b in "0123456789" for op in "=<>"
                 for space in ("", " ", "+") if space == "" or a == b]
 _MAIL_COMMANDS = [f" {word} " for word in ("login", "select", "examine", "fetch", "store", "uid", "logout",
@@ -89,7 +90,6 @@ _MAIL_COMMANDS = [f" {word} " for word in ("login", "select", "examine", "fetch"
 # The few regexes (each costs more than all the literals together).
 _REGEXES = (
     r"<[a-z!?/%]",
-    r"[\xbc\xbe]",  # "¼" "¾": US-ASCII-7 / Latin-1 forms of "<" ">"
     r"on[a-z]{3,}\s*=",
     r"(?:^|[^a-z])'|'(?:$|[^a-z])",
     r"[\r\n]\s*[a-z-]{2,}\s*:",

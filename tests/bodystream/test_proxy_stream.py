@@ -163,3 +163,40 @@ def test_gzipped_benign_is_forwarded_compressed_and_intact(stack) -> None:
 def test_unknown_encoding_is_refused_415(stack) -> None:
     proxy, _ = stack
     assert post(proxy.port, b"whatever", extra=b"content-encoding: zstd\r\n")[0] == 415
+
+
+def test_bomb_and_encoding_refusals_are_counted(stack) -> None:
+    proxy, _ = stack
+    counts = proxy.server.ctx.handler.rejections
+    before = counts["decompression_bomb"], counts["unsupported_content_encoding"]
+    post(proxy.port, gzip.compress(b"\0" * (4 << 20)), extra=b"content-encoding: gzip\r\n")
+    post(proxy.port, b"x", extra=b"content-encoding: compress\r\n")
+    assert counts["decompression_bomb"] == before[0] + 1
+    assert counts["unsupported_content_encoding"] == before[1] + 1
+
+
+def test_settings_cap_match_and_forwarded_unknown_encoding() -> None:
+    """``--body-over-cap match`` refuses what the cap leaves uninspected; ``--unknown-content-encoding
+    forward`` sends an undecodable body on as it came."""
+    settings = {"body_inspection_cap": 100_000, "body_over_cap": "match", "unknown_content_encoding": "forward"}
+    with recording_upstream() as up, proxy_in_thread(up.url, DEFAULT_ACL, **settings) as proxy:
+        assert post(proxy.port, padding(90_000))[0] == 200
+        before = len(up.done())
+        assert post(proxy.port, padding(300_000))[0] == 403
+        assert all(not r.complete for r in up.done()[before:])
+        assert post(proxy.port, b"opaque", extra=b"content-encoding: zstd\r\n")[0] == 200
+        assert up.done()[-1].body == b"opaque"
+
+
+def test_settings_parse_and_validate() -> None:
+    from wafproxy.settings import SettingsError, resolve
+
+    env = {"WAFPROXY_BODY_INSPECTION_CAP": "0", "WAFPROXY_BODY_OVER_CAP": "match",
+           "WAFPROXY_MAX_DECOMPRESSION_RATIO": "20"}
+    settings = resolve(None, env)
+    assert settings.body_inspection_cap == 0
+    assert (settings.body_over_cap, settings.max_decompression_ratio) == ("match", 20)
+    with pytest.raises(SettingsError, match="WAFPROXY_UNKNOWN_CONTENT_ENCODING"):
+        resolve(None, {"WAFPROXY_UNKNOWN_CONTENT_ENCODING": "maybe"})
+    with pytest.raises(SettingsError, match="WAFPROXY_MAX_DECOMPRESSED_BODY"):
+        resolve(None, {"WAFPROXY_MAX_DECOMPRESSED_BODY": "-5"})

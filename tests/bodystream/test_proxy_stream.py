@@ -178,7 +178,8 @@ def test_bomb_and_encoding_refusals_are_counted(stack) -> None:
 def test_settings_cap_match_and_forwarded_unknown_encoding() -> None:
     """``--body-over-cap match`` refuses what the cap leaves uninspected; ``--unknown-content-encoding
     forward`` sends an undecodable body on as it came."""
-    settings = {"body_inspection_cap": 100_000, "body_over_cap": "match", "unknown_content_encoding": "forward"}
+    settings = {"body_inspection_cap": 100_000, "body_over_cap": "match",
+                "unknown_content_encoding": "forward"}
     with recording_upstream() as up, proxy_in_thread(up.url, DEFAULT_ACL, **settings) as proxy:
         assert post(proxy.port, padding(90_000))[0] == 200
         before = len(up.done())

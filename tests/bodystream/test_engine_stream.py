@@ -19,11 +19,11 @@ from wafproxy.engine.bodycodec import (
     UnsupportedEncoding,
     encoding_of,
 )
+from wafproxy.engine.bodyregions import lift_json_strings
 from wafproxy.engine.bodystream import (
     OVER_CAP_RULE_ID,
     BodyStream,
     StreamPolicy,
-    lift_json_strings,
     stream_plan,
 )
 from wafproxy.engine.compiler import CompiledWebACL

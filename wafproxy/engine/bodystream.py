@@ -29,13 +29,11 @@ whatever the body's size. The adapter holds back at most the pending window's ra
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-import re2
-
 from wafproxy.engine.actions import RuleAction
+from wafproxy.engine.bodyregions import aligned, is_binary, lift_json_strings, printable_runs
 from wafproxy.engine.bodytriggers import trigger_set
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision, RuleType
@@ -50,18 +48,12 @@ from wafproxy.engine.views import looks_like_json
 OVER_CAP_RULE_ID = "wafproxy_BodyOverInspectionCap"
 _PLANS: dict[int, tuple[CompiledWebACL, StreamPlan | None]] = {}
 _MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight requests after reloads
-# A JSON string literal, and the first quote that opens one (after a structural character: inside
-# a string a quote is escaped, so "[{[,:] then a quote" cannot start mid-string). RE2: linear time.
-_JSON_STRING = re2.compile(rb'"(?:[^"\\]|\\.)*"')
-_JSON_OPENING = re2.compile(rb'[{\[,:]\s*"')
 _JSON_HEADERS = (("content-type", "application/json"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
 _FINE = 1024  # bytes of the pieces a flagged block is narrowed to
 # Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
 # file whose region is mostly outside this is binary). Its printable runs are what the rules read.
 _BINARY_CONTEXT = 512  # bytes either side of a binary block whose text runs are read
-_TEXT = bytes([9, 10, 13, *range(32, 127)])
-_PRINTABLE_RUN = re2.compile(rb"[\t\n\r\x20-\x7e]{8,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,33 +124,6 @@ def _only_upload_rules(rule: CompiledRule) -> CompiledRule:
     assert group is not None
     kept = tuple(r for r in group.rules if r.name.startswith(UPLOAD_RULES) and r.name.endswith("_BODY"))
     return dataclasses.replace(rule, group=dataclasses.replace(group, rules=kept, steps=plan_steps(kept)))
-
-
-def _aligned(whole: bytes, start: int, limit: int) -> int:
-    """``start`` moved past the next separator (``&``, newline, space) before ``limit``: a region
-    cut in the middle of a word can start with a stray quote (``'t in …`` of "don't") that reads
-    as SQL to the groups, where the same text in a first window would not."""
-    if start == 0:
-        return 0
-    for sep in (b"&", b"\n", b" "):
-        at = whole.find(sep, start, min(limit, start + 512))
-        if at >= 0:
-            return at + 1
-    return start
-
-
-def _is_binary(block: bytes) -> bool:
-    """Not text: a NUL in ASCII, or bytes that are not UTF-8 (the block's ends may cut a character)."""
-    if block.isascii():
-        return b"\0" in block
-    start = 0
-    while start < 3 and 0x80 <= block[start] < 0xC0:
-        start += 1
-    try:
-        block[start:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return not (exc.end == len(block) - start and exc.reason == "unexpected end of data")
-    return False
 
 
 def is_upload(request: WafRequest) -> bool:
@@ -245,7 +210,7 @@ class BodyStream:
         for at in range(len(carry), len(whole), step):
             self.scans += 1
             block = whole[max(0, at - _OVERLAP):at + step]
-            if upload and _is_binary(block):
+            if upload and is_binary(block):
                 found = self._binary(whole[max(0, at - _BINARY_CONTEXT):at + step + _BINARY_CONTEXT])
                 if found is not None:
                     return found
@@ -262,7 +227,7 @@ class BodyStream:
         """A block of a binary upload (image, archive): random bytes look like markup to the XSS
         detector, so triggers and rules read its text runs only, as ``strings`` prints them (a PHP
         shell in a JPEG comment is such a run)."""
-        text = b"\n".join(m.group(0) for m in _PRINTABLE_RUN.finditer(region))
+        text = printable_runs(region)
         if not text or not self.triggers.scan(text.decode("ascii")):
             return None
         self.confirms += 1
@@ -284,7 +249,7 @@ class BodyStream:
 
     def _confirm_region(self, whole: bytes, lo: int, hi: int) -> Decision | None:
         context = self.policy.context
-        region = whole[_aligned(whole, max(0, lo - context), lo):hi + context]
+        region = whole[aligned(whole, max(0, lo - context), lo):hi + context]
         self.confirms += 1
         if not self.json:
             return self._confirm(region, None)
@@ -306,24 +271,3 @@ class BodyStream:
             request = dataclasses.replace(request, headers=kept + headers, _lowered=None)
         decision = evaluate(self.rules, request)
         return None if decision.action in (Action.ALLOW, Action.COUNT) else decision
-
-
-def lift_json_strings(region: bytes, keep: Callable[[bytes], bool] | None = None) -> bytes:
-    """The complete string literals of a piece of a JSON text (those ``keep`` keeps), as the
-    values of one JSON object.
-
-    A tail of a JSON body cannot be parsed, but its strings can be found: from the first quote
-    that opens one, each literal in turn (structure between strings holds no quote). As an array
-    As an object the engine parses them and the groups see each value unescaped (``\\u003c`` is ``<``), as
-    they would in the first window."""
-    opening = _JSON_OPENING.search(region)
-    if opening is None:
-        return b"{}"
-    found = [m.group(0) for m in _JSON_STRING.finditer(region, opening.end() - 1)]
-    if keep is not None:
-        found = [literal for literal in found if keep(literal)]
-    if not found:
-        return b"{}"
-    # An object, as JSON bodies mostly are: its raw text then reads like the original to the
-    # groups that also look at raw JSON (an array of bare strings reads differently).
-    return b"{" + b", ".join(b'"%d": %b' % (i, literal) for i, literal in enumerate(found)) + b"}"

@@ -51,6 +51,7 @@ _MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight req
 _JSON_HEADERS = (("content-type", "application/json"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
 _FINE = 1024  # bytes of the pieces a flagged block is narrowed to
+_MAX_RUN = 32 * 1024  # adjacent flagged pieces evaluated together, up to this many bytes
 # Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
 # file whose region is mostly outside this is binary). Its printable runs are what the rules read.
 _BINARY_CONTEXT = 512  # bytes either side of a binary block whose text runs are read
@@ -207,6 +208,7 @@ class BodyStream:
         step = self.policy.block
         scan = self.triggers.scan
         upload = self.rules is self.plan.upload_acl
+        runs: list[tuple[int, int]] = []
         for at in range(len(carry), len(whole), step):
             self.scans += 1
             block = whole[max(0, at - _OVERLAP):at + step]
@@ -218,9 +220,14 @@ class BodyStream:
             # A trigger across the block's start is seen: the scan starts a little before it.
             if scan(from_bytes(block)):
                 for lo, hi in self._flagged(whole, at, min(at + step, len(whole))):
-                    found = self._confirm_region(whole, lo, hi)
-                    if found is not None:
-                        return found
+                    if runs and runs[-1][1] == lo and hi - runs[-1][0] <= _MAX_RUN:
+                        runs[-1] = (runs[-1][0], hi)  # adjacent pieces: one evaluation, less context
+                    else:
+                        runs.append((lo, hi))
+        for lo, hi in runs:
+            found = self._confirm_region(whole, lo, hi)
+            if found is not None:
+                return found
         return None
 
     def _binary(self, region: bytes) -> Decision | None:

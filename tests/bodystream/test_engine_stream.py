@@ -224,3 +224,15 @@ def test_binary_upload_passes_but_a_shell_in_it_does_not(acl: CompiledWebACL) ->
     assert run(acl, blob, 16384, ctype=ctype)[0] is None
     shell = blob[:400_000] + b"<?php system($_GET['c']); ?>" + blob[400_000:500_000]
     assert run(acl, shell, 16384, ctype=ctype)[0] is not None
+
+
+def test_brotli_without_the_package_is_an_unsupported_encoding() -> None:
+    try:
+        import brotli  # noqa: F401
+    except ImportError:
+        with pytest.raises(UnsupportedEncoding, match="brotli"):
+            BodyDecoder("br", DecodeLimits())
+    else:
+
+        data = pad(200_000)
+        assert decode_all("br", brotli.compress(data), DecodeLimits(max_ratio=1000)) == data

@@ -68,3 +68,21 @@ def test_gzip_bomb_413_and_gzipped_benign_intact(served) -> None:
     body = gzip.compress(padding(200 * 1024))
     assert post(server.port, body, extra=b"content-encoding: gzip\r\n")[0] == 200
     assert app.seen[-1] == (body, True)
+
+
+def test_streamed_block_is_one_event_naming_the_managed_rule() -> None:
+    events: list = []
+
+    class Sink:
+        def emit(self, event: object) -> None:
+            events.append(event)
+
+    app = App()
+    with uvicorn_in_thread(WafMiddleware(app, acl=DEFAULT_ACL, event_sink=Sink())) as server:
+        body = padding(300 * 1024) + b"&q=1%27+UNION+SELECT+password+FROM+users--+-"
+        assert post(server.port, body)[0] == 403
+    blocked = [e for e in events if e.response_status == 403]
+    assert len(blocked) == 1
+    decision = blocked[0].decision
+    assert decision.terminating_rule_id == "WafproxyManagedRulesSQLiRuleSet"
+    assert decision.terminating_group_rule_id.startswith("SQLi")

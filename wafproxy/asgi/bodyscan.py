@@ -114,6 +114,8 @@ class BodyReader:
         whole = self.window()
         self._decoded = []
         rest = whole[len(request.body):]
+        if complete and not rest:  # the common case: the whole body was in the first window
+            return self.finish()
         plan = stream_plan(self.acl)
         if plan is not None and self.policy.stream.cap > len(request.body) and (rest or not complete):
             self.stream = BodyStream(plan, self.policy.stream, request)

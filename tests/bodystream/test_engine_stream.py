@@ -236,3 +236,12 @@ def test_brotli_without_the_package_is_an_unsupported_encoding() -> None:
 
         data = pad(200_000)
         assert decode_all("br", brotli.compress(data), DecodeLimits(max_ratio=1000)) == data
+
+
+def test_every_gzip_member_is_decoded() -> None:
+    """gzip(benign) + gzip(attack): decoders read every member, so the WAF must too."""
+    data = gzip.compress(b"harmless text ") + gzip.compress(b"<script>alert(1)</script>")
+    for piece in (3, 4096):
+        assert decode_all("gzip", data, DecodeLimits(), piece) == b"harmless text <script>alert(1)</script>"
+    with pytest.raises(DecompressionRefused):
+        decode_all("deflate", zlib.compress(b"a") + b"trailing", DecodeLimits())

@@ -105,7 +105,14 @@ class BodyDecoder:
             out.append(self._account(piece))
             data = self._obj.unconsumed_tail
             if self._obj.eof:
-                break
+                data = self._obj.unused_data
+                if not data.strip(b"\0"):
+                    break  # the end, or the zero padding some writers add
+                if self.encoding == "deflate":
+                    raise DecompressionRefused("data after the end of the deflate body")
+                # Another gzip member (RFC 1952 §2.2: a file is a series of members; decoders
+                # read them all, so an attack in the second one must be inspected too).
+                self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
         return b"".join(out)
 
     def finish(self) -> bytes:

@@ -31,7 +31,8 @@ from wafproxy.engine.matchers import Pattern, PatternSet
 _B64_MARKERS = (b"<script", b"<?php", b"<svg", b"javascript:", b"onerror=", b"onload=", b"union select",
                 b"/etc/passwd", b"${jndi:", b"eval(", b"system(", b"/bin/sh", b"' or ", b"<!entity",
                 b"processbuilder", b"invokertransformer", b"getruntime", b"whileclosure", b"forclosure",
-                b"instantiatetransformer", b"chainedtransformer", b"templatesimpl")
+                b"instantiatetransformer", b"chainedtransformer", b"templatesimpl", b"transformer",
+                b"factory", b"closure", b"serialization", b"prototype")
 
 # Literals, matched caseless anywhere (one literal automaton: the cheap part of the scan). Words
 # are not bounded by \b: "selection" triggers "select", which costs one confirmation only.
@@ -69,7 +70,9 @@ x-mailer rcpt helo ehlo
 $ne $eq $gt $gte $lt $lte $in $nin $regex $where $exists $expr $or $and $not $nor $elemmatch
 $function $accumulator $lookup [$
 __js rO0 aced yv66vg xKztAA AACs7QAF ch.qos logback web.config cscli bsdtar ~+ ~- !- 4294967296
-2.225073858507201 window. document. location 0x2f 0x2e 0x5c
+2.225073858507201 window. document. location 0x2f 0x2e 0x5c transformer factory closure runtime
+corba serializ jrmp openrowset opendatasource posix_ sodium_ _url_ _dir= extension lvh.me nip.io xip.io
+.internal http? https? ftp? binding vml +[] []+ \\r\\n $[ {, $c net+user exist
 <!doctype <!entity <![cdata
 """.split()
 
@@ -90,6 +93,7 @@ _MAIL_COMMANDS = [f" {word} " for word in ("login", "select", "examine", "fetch"
 # The few regexes (each costs more than all the literals together).
 _REGEXES = (
     r"<[a-z!?/%]",
+    r"[a-z0-9_]\(",  # a function call
     r"on[a-z]{3,}\s*=",
     r"(?:^|[^a-z])'|'(?:$|[^a-z])",
     r"[\r\n]\s*[a-z-]{2,}\s*:",

@@ -98,7 +98,7 @@ def main() -> None:
             total[where] += 1
             if not streamed(acl, body, ctype):
                 missed[where] += 1
-                if len(examples) < 60 and where == "json":
+                if len(examples) < 60:
                     examples.append(f"{source} [{where}] {text[:100]!r}")
     for where in PLACEMENTS:
         n, m = total[where], missed[where]

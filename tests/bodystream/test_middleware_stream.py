@@ -86,3 +86,14 @@ def test_streamed_block_is_one_event_naming_the_managed_rule() -> None:
     decision = blocked[0].decision
     assert decision.terminating_rule_id == "WafproxyManagedRulesSQLiRuleSet"
     assert decision.terminating_group_rule_id.startswith("SQLi")
+
+
+def test_refused_bodies_are_reported_for_the_metric() -> None:
+    reasons: list[str] = []
+    app = App()
+    with uvicorn_in_thread(WafMiddleware(app, acl=DEFAULT_ACL, on_body_refused=reasons.append)) as server:
+        bomb = gzip.compress(b"\0" * (20 << 20))
+        assert post(server.port, bomb, extra=b"content-encoding: gzip\r\n")[0] == 413
+        assert post(server.port, b"x", extra=b"content-encoding: zstd\r\n")[0] == 415
+    assert reasons == ["decompression_bomb", "unsupported_content_encoding"]
+    assert app.seen == []

@@ -165,6 +165,7 @@ def build_data_path(
         source="PROXY",
         on_fail_open=metrics.fail_open if metrics is not None else None,
         body_policy=BodyPolicy.of(settings),
+        on_body_refused=limits.shield_reject if limits is not None else None,
     )
     flood = None
     if settings.flood_mitigation:

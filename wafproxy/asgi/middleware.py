@@ -94,8 +94,10 @@ class WafMiddleware:
         on_fail_open: Callable[[str], None] | None = None,
         gate: RequestGate | None = None,
         body_policy: BodyPolicy | None = None,
+        on_body_refused: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
+        self.on_body_refused = on_body_refused  # e.g. LimitsMetrics.shield_reject (413/415 reasons)
         self.inspector = Inspector(acl=acl, trusted_proxies=trusted_proxies, event_sink=event_sink,
                                    rate_store=rate_store, fail_mode=fail_mode, source=source, clock=clock,
                                    on_fail_open=on_fail_open, gate=gate, body_policy=body_policy)
@@ -165,7 +167,7 @@ class WafMiddleware:
                 reader.first(message.get("body", b""))
                 more = message.get("more_body", False)
         except BodyRefused as exc:
-            await send_refusal(send, exc.refusal)
+            await self._refuse_body(send, exc)
             return
         body = reader.window()
         request = self._request(scope, body[:limit], len(body), more)
@@ -174,7 +176,7 @@ class WafMiddleware:
             try:  # the managed groups past the first window (bodyscan)
                 decision = reader.start(request, not more) or decision
             except BodyRefused as exc:
-                await send_refusal(send, exc.refusal)
+                await self._refuse_body(send, exc)
                 return
         inspecting = allowed(decision) and (reader.stream is not None or reader.decoder is not None)
         if inspecting:  # the app gets inspected bytes only, the rest as ``reader`` clears them
@@ -193,7 +195,7 @@ class WafMiddleware:
                                              head_only=request.method == "HEAD")
                 forwarded = False
             except BodyRefused as exc:
-                status = await send_refusal(send, exc.refusal)
+                status = await self._refuse_body(send, exc)
                 forwarded = False
             except BaseException:
                 # the server answers 500 (or nothing); still one event
@@ -258,6 +260,11 @@ class WafMiddleware:
         if blocked and not started:
             raise blocked[0]
         return status
+
+    async def _refuse_body(self, send: Send, exc: BodyRefused) -> int:
+        if self.on_body_refused is not None:
+            self.on_body_refused(exc.refusal[1])
+        return await send_refusal(send, exc.refusal)
 
     # ---- websocket ------------------------------------------------------------------------------
 

@@ -201,3 +201,48 @@ def test_settings_parse_and_validate() -> None:
         resolve(None, {"WAFPROXY_UNKNOWN_CONTENT_ENCODING": "maybe"})
     with pytest.raises(SettingsError, match="WAFPROXY_MAX_DECOMPRESSED_BODY"):
         resolve(None, {"WAFPROXY_MAX_DECOMPRESSED_BODY": "-5"})
+
+
+def chunked_post(port: int, body: bytes, piece: int = 32 * 1024) -> int:
+    """POST ``body`` with Transfer-Encoding: chunked; the status answered."""
+    head = (b"POST /submit HTTP/1.1\r\nhost: app\r\nconnection: close\r\nuser-agent: test\r\n"
+            b"content-type: " + FORM.encode() + b"\r\ntransfer-encoding: chunked\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(head)
+        try:
+            for at in range(0, len(body), piece):
+                part = body[at:at + piece]
+                sock.sendall(b"%x\r\n%b\r\n" % (len(part), part))
+            sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+    return responses(answer)[0][0]
+
+
+def test_chunked_request_attack_blocked_and_upstream_never_gets_the_last_chunk(stack) -> None:
+    proxy, up = stack
+    before = len(up.done())
+    attack = padding(400 * 1024) + b"&c=<script>alert(document.cookie)</script>"
+    assert chunked_post(proxy.port, attack) == 403
+    assert all(not r.complete for r in up.done()[before:])
+    benign = padding(400 * 1024)
+    assert chunked_post(proxy.port, benign) == 200
+    got = up.done()[-1]
+    assert got.chunked and got.complete and dechunk(got.body) == benign
+
+
+def dechunk(raw: bytes) -> bytes:
+    out, at = b"", 0
+    while True:
+        end = raw.index(b"\r\n", at)
+        size = int(raw[at:end], 16)
+        if size == 0:
+            return out
+        out += raw[end + 2:end + 2 + size]
+        at = end + 2 + size + 2

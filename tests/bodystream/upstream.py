@@ -16,8 +16,12 @@ class Received:
     body: bytes
     declared: int
 
+    chunked: bool = False
+
     @property
     def complete(self) -> bool:
+        if self.chunked:  # the last chunk and the empty trailer section (RFC 9112 §7.1)
+            return self.body.endswith(b"\r\n0\r\n\r\n") or self.body == b"0\r\n\r\n"
         return len(self.body) >= self.declared
 
 
@@ -47,19 +51,22 @@ def _serve_one(conn: socket.socket, up: RecordingUpstream) -> None:
             data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         declared = 0
+        chunked = False
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 declared = int(value)
-        record = Received(head, body, declared)
+            if name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+        record = Received(head, body, declared, chunked)
         with up.lock:
             up.received.append(record)
-        while len(record.body) < declared:
+        while not record.complete:
             chunk = conn.recv(65536)
             if not chunk:
                 return
             record.body += chunk
-        answer = b"upstream:%d" % len(record.body)
+        answer = b"upstream:%d" % (len(record.body) if not chunked else -1)
         head = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(answer)
         conn.sendall(head + answer)
     conn.close()

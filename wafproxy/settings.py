@@ -89,6 +89,12 @@ class Settings:
     # never holds requests up; longer across availability zones or on a loaded host.
     redis_timeout: float = 0.05
     flood_mitigation: bool = False
+    # Whole-body inspection by the managed groups past the ACL's limit, Content-Encoding (issue 15, 17).
+    body_inspection_cap: int = 1024 * 1024
+    body_over_cap: Literal["continue", "match"] = "continue"
+    max_decompressed_body: int = 10 * 1024 * 1024
+    max_decompression_ratio: int = 100
+    unknown_content_encoding: Literal["refuse", "forward"] = "refuse"
     # Control plane (the WAFv2 API on the admin listener) and the names in its ARNs / labels.
     credentials: Path | None = None
     policy_file: Path | None = None
@@ -295,6 +301,10 @@ def _int_min1(value: Any) -> int:
     return n
 
 
+def _int_min0(value: Any) -> int:
+    return 0 if str(value).strip() == "0" else _int_min1(value)
+
+
 def _seconds(value: Any) -> float:
     try:
         f = float(str(value))
@@ -382,6 +392,16 @@ _OPTIONS: tuple[_Option, ...] = (
     _Option("redis_timeout", _seconds, "seconds a --redis answer may take before it counts as down "
             "(default 0.05)", "S"),
     _Option("flood_mitigation", _bool, "derive temporary rate rules against request floods (asgi/flood.py)"),
+    _Option("body_inspection_cap", _int_min0, "bytes of each request body the managed groups inspect, "
+            "streamed past the ACL's limit (default 1048576, 0 off; docs/managed-rules.md)", "BYTES"),
+    _Option("body_over_cap", _choice("continue", "match"), "a body longer than --body-inspection-cap: "
+            "forward the rest uninspected (continue, default) or block (match)", "MODE"),
+    _Option("max_decompressed_body", _int_min1, "Content-Encoding bodies: decompressed bytes allowed, "
+            "beyond: 413 (default 10485760)", "BYTES"),
+    _Option("max_decompression_ratio", _int_min1, "Content-Encoding bodies: decompressed/compressed "
+            "ratio allowed, beyond: 413 (default 100)", "N"),
+    _Option("unknown_content_encoding", _choice("refuse", "forward"), "a Content-Encoding that cannot "
+            "be decoded: 415 (refuse, default) or forward uninspected", "MODE"),
     _Option("credentials", _path, "INI of access keys allowed to call the WAFv2 API on --admin-listen",
             "PATH"),
     _Option("policy_file", _path, "IAM-style policies per principal for the WAFv2 API", "PATH"),

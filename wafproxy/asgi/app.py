@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wafproxy.asgi.bodyscan import BodyPolicy
 from wafproxy.asgi.inspector import Inspector
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
@@ -180,6 +181,8 @@ def build_data_path(
         on_fail_open=metrics.fail_open if metrics is not None else None,
         content_limits=content_limits_from(settings),
         on_limit=limits.limit_hit if limits is not None else None,
+        body_policy=BodyPolicy.of(settings),
+        on_body_refused=limits.shield_reject if limits is not None else None,
     )
     flood = None
     if settings.flood_mitigation:

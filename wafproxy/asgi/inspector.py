@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from wafproxy.aclfiles import load_web_acl
+from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for
 from wafproxy.engine import evaluate_steps
@@ -92,6 +93,7 @@ class Inspector:
         gate: RequestGate | None = None,
         content_limits: ContentLimits | None = None,
         on_limit: Callable[[str], None] | None = None,
+        body_policy: BodyPolicy | None = None,
     ) -> None:
         if fail_mode not in ("open", "closed"):
             raise ValueError(f"fail_mode must be 'open' or 'closed', got {fail_mode!r}")
@@ -119,6 +121,13 @@ class Inspector:
         self.content_limits = content_limits or ContentLimits()
         self.on_limit = on_limit  # e.g. LimitsMetrics.limit_hit
         self.limit_hits = 0
+        # Past the first window: the managed groups' streamed scan, Content-Encoding (bodyscan).
+        self.body_policy = body_policy or BodyPolicy()
+
+    def body_reader(self, acl: CompiledWebACL, headers: RawHeaders) -> BodyReader:
+        """The reader of one request's body (raises ``BodyRefused``: an encoding it cannot read)."""
+        return BodyReader(self.body_policy, acl,
+                          [v.decode("latin-1") for k, v in headers if k == b"content-encoding"])
 
     def gated(self, client_ip: str, now: float) -> Decision | None:
         """The gate's refusal of ``client_ip`` as a decision (403, or 429 with Retry-After), or

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from wafproxy.asgi.bodyscan import BodyBlocked, BodyPolicy, BodyReader, BodyRefused
 from wafproxy.asgi.inspector import (
     ENGINE_ERROR_RULE_ID,
     FAIL_OPEN_RULE_ID,
@@ -47,6 +48,16 @@ CLIENT_IP_KEY = "wafproxy.client_ip"
 DECISION_KEY = "wafproxy.decision"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
+
+
+async def send_refusal(send: Send, refusal: tuple[int, str, bytes]) -> int:
+    """413 / 415 for a body the WAF cannot inspect (``bodyscan.BodyRefused``)."""
+    status, _, text = refusal
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(text)).encode())]})
+    await send({"type": "http.response.body", "body": text})
+    return status
 
 
 def _downstream_scope(scope: Scope, request: WafRequest, decision: Decision) -> Scope:
@@ -85,12 +96,15 @@ class WafMiddleware:
         gate: RequestGate | None = None,
         content_limits: ContentLimits | None = None,
         on_limit: Callable[[str], None] | None = None,
+        body_policy: BodyPolicy | None = None,
+        on_body_refused: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
+        self.on_body_refused = on_body_refused  # e.g. LimitsMetrics.shield_reject (413/415 reasons)
         self.inspector = Inspector(acl=acl, trusted_proxies=trusted_proxies, event_sink=event_sink,
                                    rate_store=rate_store, fail_mode=fail_mode, source=source, clock=clock,
                                    on_fail_open=on_fail_open, gate=gate, content_limits=content_limits,
-                                   on_limit=on_limit)
+                                   on_limit=on_limit, body_policy=body_policy)
 
     @property
     def gate(self) -> RequestGate | None:
@@ -146,22 +160,47 @@ class WafMiddleware:
         acl = inspector.acl
         limit: int = acl.body_inspection_limit
         buffered: list[Message] = []
-        body = b""
         more = True
-        while more and len(body) < limit:
-            message = await receive()
-            buffered.append(message)
-            if message["type"] != "http.request":  # http.disconnect: the client is gone
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        try:
+            reader = inspector.body_reader(acl, scope["headers"])
+            while more and reader.size < limit:
+                message = await receive()
+                buffered.append(message)
+                if message["type"] != "http.request":  # http.disconnect: the client is gone
+                    return
+                reader.first(message.get("body", b""))
+                more = message.get("more_body", False)
+        except BodyRefused as exc:
+            await self._refuse_body(send, exc)
+            return
+        body = reader.window()
         request = self._request(scope, body[:limit], len(body), more)
         decision, eval_seconds, retry_after = await inspector.decide(acl, request)
+        if allowed(decision):
+            try:  # the managed groups past the first window (bodyscan)
+                decision = reader.start(request, not more) or decision
+            except BodyRefused as exc:
+                await self._refuse_body(send, exc)
+                return
+        inspecting = allowed(decision) and (reader.stream is not None or reader.decoder is not None)
+        if inspecting:  # the app gets inspected bytes only, the rest as ``reader`` clears them
+            buffered = [{"type": "http.request", "body": reader.release(), "more_body": more}]
+            if not more:
+                buffered[0]["body"] += reader.end()
 
         forwarded = allowed(decision)
         if forwarded:
             try:
-                status = await self._forward(scope, receive, send, request, decision, buffered)
+                status = await self._forward(scope, receive, send, request, decision, buffered,
+                                             reader if more and inspecting else None)
+            except BodyBlocked as exc:  # a later window matched: the app saw a truncated body
+                decision = exc.decision
+                status = await send_response(send, inspector.refusal(decision, 0),
+                                             head_only=request.method == "HEAD")
+                forwarded = False
+            except BodyRefused as exc:
+                status = await self._refuse_body(send, exc)
+                forwarded = False
             except BaseException:
                 # the server answers 500 (or nothing); still one event
                 inspector.emit(started, acl, request, decision, 500, eval_seconds, time.perf_counter() - t0)
@@ -181,29 +220,55 @@ class WafMiddleware:
         request: WafRequest,
         decision: Decision,
         buffered: list[Message],
+        reader: BodyReader | None = None,
     ) -> int:
         scope = _downstream_scope(scope, request, decision)
         pending = iter(buffered)
+        blocked: list[BodyBlocked | BodyRefused] = []
 
         async def replay() -> Message:
-            # The buffered messages first, exactly as received, then the live stream.
+            # The buffered messages first, exactly as received, then the live stream; with a
+            # streamed scan, only inspected bytes, the last ones once the body ended.
             for message in pending:
                 return message
-            return await receive()
+            if blocked:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if reader is None or message["type"] != "http.request":
+                return message
+            try:
+                cleared = reader.push(message.get("body", b""))
+                if not message.get("more_body", False):
+                    cleared += reader.end()
+            except (BodyBlocked, BodyRefused) as exc:
+                blocked.append(exc)  # the app sees the client leave: a truncated body, never all of it
+                return {"type": "http.disconnect"}
+            return {"type": "http.request", "body": cleared, "more_body": message.get("more_body", False)}
 
         status = 500
-        if self.inspector.sink is None:
-            await self.app(scope, replay, send)
-            return status
+        started = False
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
+            if blocked and not started:
+                return  # refused mid-body: the WAF answers, not the app
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started = True
             await send(message)
 
+        if self.inspector.sink is None and reader is None:
+            await self.app(scope, replay, send)
+            return status
         await self.app(scope, replay, capture)
+        if blocked and not started:
+            raise blocked[0]
         return status
+
+    async def _refuse_body(self, send: Send, exc: BodyRefused) -> int:
+        if self.on_body_refused is not None:
+            self.on_body_refused(exc.refusal[1])
+        return await send_refusal(send, exc.refusal)
 
     # ---- websocket ------------------------------------------------------------------------------
 

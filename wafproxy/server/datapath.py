@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from wafproxy.asgi.app import DataPath, build_rate_store, upstream_routes
+from wafproxy.asgi.bodyscan import BodyPolicy
 from wafproxy.asgi.inspector import Inspector
 from wafproxy.asgi.limits import ShieldLimits, content_limits_from, shield_limits_from
 from wafproxy.asgi.upstream_routes import RouteTable
@@ -58,6 +59,7 @@ def build_proxy(
         gate=gate,
         content_limits=content_limits_from(settings),
         on_limit=limits.limit_hit if limits is not None else None,
+        body_policy=BodyPolicy.of(settings),
     )
     flood = None
     if settings.flood_mitigation:

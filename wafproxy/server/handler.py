@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from urllib.parse import unquote
 
+from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
 from wafproxy.asgi.flood import FloodGuard, signature_of
 from wafproxy.asgi.forwarding import upstream_headers
 from wafproxy.asgi.inspector import Inspector, allowed
@@ -133,22 +134,31 @@ class ProxyHandler:
         acl = inspector.acl
         limit = acl.body_inspection_limit
         body = b""
+        reader: BodyReader | None = None
         if has_body:
-            parts: list[bytes] = []
-            size = 0
-            while size < limit:
-                chunk = await ex.read(self.limits.body_timeout, self.limits.max_body_bytes)
-                if not chunk:
-                    break
-                parts.append(chunk)
-                size += len(chunk)
-            body = parts[0] if len(parts) == 1 else b"".join(parts)
+            try:
+                reader = inspector.body_reader(acl, ex.headers)
+                while reader.size < limit:
+                    chunk = await ex.read(self.limits.body_timeout, self.limits.max_body_bytes)
+                    if not chunk:
+                        break
+                    reader.first(chunk)
+            except BodyRefused as exc:
+                return self._body_refused(ex, exc, client_ip)
+            body = reader.window()
         request = inspector.build(
             client_ip=client_ip, peer=conn.peer, method=ex.method if ex.upgrade is None else "GET",
             path=ex.path.decode("latin-1"), query=ex.query, headers=ex.headers, body=body[:limit],
             seen=len(body), more=not ex.complete, http_version=ex.version, scheme=conn.scheme,
         )
         decision, eval_seconds, retry_after = await inspector.decide(acl, request)
+        if reader is not None and allowed(decision):
+            try:  # the managed groups past the first window: what was read already, then streamed
+                streamed = reader.start(request, ex.complete)
+            except BodyRefused as exc:
+                return self._body_refused(ex, exc, client_ip)
+            if streamed is not None:
+                decision = streamed
         if not allowed(decision):
             ex.discard()
             close = not (ex.keep_alive and ex.complete)
@@ -160,7 +170,16 @@ class ProxyHandler:
         status = 500
         keep = False
         try:
-            status, keep = await self._forward(ex, request, decision, body, has_body)
+            status, keep = await self._forward(ex, request, decision, reader)
+        except BodyBlocked as exc:  # a later window matched: the upstream got an aborted request
+            decision = exc.decision
+            resp = inspector.refusal(decision, 0)
+            ex.discard()
+            conn.write(waf_response(resp, close=True, http10=ex.version == "1.0",
+                                    head_only=ex.method == "HEAD"))
+            status, keep = resp.status_code, False
+        except BodyRefused as exc:
+            status, keep = exc.refusal[0], self._body_refused(ex, exc, client_ip)
         except (BodyTimeout, BodyTooLarge) as exc:
             status = REASONS["body_timeout" if isinstance(exc, BodyTimeout) else "body_too_large"][0]
             raise
@@ -169,8 +188,8 @@ class ProxyHandler:
                            time.perf_counter() - t0 - eval_seconds)
         return keep
 
-    async def _forward(self, ex: Exchange, request: WafRequest, decision: Decision, body: bytes,
-                       has_body: bool) -> tuple[int, bool]:
+    async def _forward(self, ex: Exchange, request: WafRequest, decision: Decision,
+                       reader: BodyReader | None) -> tuple[int, bool]:
         conn = ex.conn
         pool = self.routes.single or self.routes.route(_host(ex), unquote(ex.path.decode("latin-1")))
         if pool is None:
@@ -184,9 +203,9 @@ class ProxyHandler:
                                   client_ip=request.client_ip)
         if ex.upgrade is not None:
             return await relay_upgrade(ex, pool, out)
-        payload: bytes | AsyncIterator[bytes] = body
-        if has_body and not ex.complete:
-            payload = _stream(ex, body, self.limits)
+        payload: bytes | AsyncIterator[bytes] = b""
+        if reader is not None:
+            payload = reader.end() if ex.complete else _stream(ex, reader, self.limits)
         try:
             resp = await pool.request(ex.method, ex.target, out, payload)
         except UpstreamError as exc:
@@ -221,6 +240,18 @@ class ProxyHandler:
         inspector.emit(started, inspector.acl, request, refused, resp.status_code, 0.0, None)
         return not close
 
+    def _body_refused(self, ex: Exchange, exc: BodyRefused, client_ip: str) -> bool:
+        """A body that cannot be inspected (decompression bomb 413, Content-Encoding 415)."""
+        status, reason, text = exc.refusal
+        self.rejections[reason] += 1
+        if self.on_reject is not None:
+            self.on_reject(reason)
+        shield_logger.warning("refused %s (%d): %s from %s", ex.method, status, reason,
+                              client_key(client_ip, 128))
+        ex.discard()
+        ex.conn.write(text_response(status, text, close=True))
+        return False
+
     def _refuse(self, ex: Exchange, reason: str, client_ip: str) -> bool:
         """A Shield refusal: its status and body, ``Connection: close`` (the body may be unread)."""
         status, body = REASONS[reason]
@@ -237,12 +268,17 @@ class ProxyHandler:
         return False
 
 
-async def _stream(ex: Exchange, first: bytes, limits: ShieldLimits) -> AsyncIterator[bytes]:
-    """The request body for the upstream: what the WAF read, then the rest as it arrives."""
-    if first:
+async def _stream(ex: Exchange, reader: BodyReader, limits: ShieldLimits) -> AsyncIterator[bytes]:
+    """The request body for the upstream: the wire bytes as the reader clears them (inspected),
+    the last ones once the body ended and its last window was scanned. ``BodyBlocked`` /
+    ``BodyRefused`` raised here abort the upstream request (the pool drops the connection)."""
+    if first := reader.release():
         yield first
     while chunk := await ex.read(limits.body_timeout, limits.max_body_bytes):
-        yield chunk
+        if cleared := reader.push(chunk):
+            yield cleared
+    if last := reader.end():
+        yield last
 
 
 def _host(ex: Exchange) -> bytes:

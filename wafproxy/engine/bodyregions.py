@@ -1,0 +1,72 @@
+"""How a piece of a streamed body is shown to the managed groups (``bodystream``'s helpers).
+
+A piece cut out of the middle of a body differs from a whole body in ways the rules notice: it can
+start inside a word (a stray quote reads as SQL), inside a JSON string (no parser accepts it), or
+inside binary data (random bytes look like markup). These functions make the piece read like the
+text it is part of. Linear time on attacker input (RE2, ``bytes`` methods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import re2
+
+# A JSON string literal, and the first quote that opens one (after a structural character: inside
+# a string a quote is escaped, so "[{[,:] then a quote" cannot start mid-string).
+_JSON_STRING = re2.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_OPENING = re2.compile(rb'[{\[,:]\s*"')
+_PRINTABLE_RUN = re2.compile(rb"[\t\n\r\x20-\x7e]{8,}")
+
+
+def aligned(whole: bytes, start: int, limit: int) -> int:
+    """``start`` moved past the next separator (``&``, newline, space) before ``limit``: a region
+    cut in the middle of a word can start with a stray quote (``'t in …`` of "don't") that reads
+    as SQL to the groups, where the same text in a first window would not."""
+    if start == 0:
+        return 0
+    for sep in (b"&", b"\n", b" "):
+        at = whole.find(sep, start, min(limit, start + 512))
+        if at >= 0:
+            return at + 1
+    return start
+
+
+def is_binary(block: bytes) -> bool:
+    """Not text: a NUL in ASCII, or bytes that are not UTF-8 (the block's ends may cut a character)."""
+    if block.isascii():
+        return b"\0" in block
+    start = 0
+    while start < 3 and 0x80 <= block[start] < 0xC0:
+        start += 1
+    try:
+        block[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return not (exc.end == len(block) - start and exc.reason == "unexpected end of data")
+    return False
+
+
+def printable_runs(region: bytes) -> bytes:
+    """The runs of 8+ printable ASCII characters of binary data, one per line (``strings``)."""
+    return b"\n".join(m.group(0) for m in _PRINTABLE_RUN.finditer(region))
+
+
+def lift_json_strings(region: bytes, keep: Callable[[bytes], bool] | None = None) -> bytes:
+    """The complete string literals of a piece of a JSON text (those ``keep`` keeps), as the
+    values of one JSON object.
+
+    A tail of a JSON body cannot be parsed, but its strings can be found: from the first quote
+    that opens one, each literal in turn (structure between strings holds no quote). As an object
+    the engine parses them and the groups see each value unescaped (``\\u003c`` is ``<``), as they
+    would in the first window."""
+    opening = _JSON_OPENING.search(region)
+    if opening is None:
+        return b"{}"
+    found = [m.group(0) for m in _JSON_STRING.finditer(region, opening.end() - 1)]
+    if keep is not None:
+        found = [literal for literal in found if keep(literal)]
+    if not found:
+        return b"{}"
+    # An object, as JSON bodies mostly are: its raw text then reads like the original to the
+    # groups that also look at raw JSON (an array of bare strings reads differently).
+    return b"{" + b", ".join(b'"%d": %b' % (i, literal) for i, literal in enumerate(found)) + b"}"

@@ -27,6 +27,9 @@ BENIGN_SQLI = [
     'with open("notes.txt") as f: print(f.read())',
     _MP.format("https://shop.example.com/?from=2026-01-01&to=2026-03-31"),  # multipart: not a form
     _MP.format("See [the docs](https://docs.example.com/export?version=2.4&lang=en)\n"),
+    "about and then easy before fees lazy it's Zürich then",  # n&knk: a chain of plain words
+    "a and as our then jumps it's lazy before review",
+    "pay and then change the address before noon",
 ]
 
 # The same fingerprints and prefixes, but SQL: they must stay SQLi.
@@ -50,6 +53,10 @@ SQLI_LOOKALIKES = [
     "--a\r\nContent-Disposition: x&q=1 or 1=1--",
     "--a\r\nContent-Disposition: x&q=-1 union select password from users",
     "--a\r\nContent-Disposition: x&q=x\n--a\n1 or 1=1--",
+    # word chains with SQL after the judged words, or SQL among them
+    "about and then easy before union select password from users--",
+    "a and as our then x' or '1'='1",
+    "a and case when 1=1 then sleep(5) end",
 ]
 
 

@@ -284,6 +284,9 @@ def _prose_veto(value: str, result: dict, depth: int = 0) -> bool:
             and match.group(1) not in ("null", "true", "false", "unknown", "distinct")
             and _rest_is_clean(value, pos + length + match.end(), depth)
         )
+    chain_end = prose.word_chain_end(value, fingerprint, tokens)
+    if chain_end is not None:  # about and then easy before fees ...
+        return _rest_is_clean(value, chain_end, depth)
     with_end = prose.python_with_open_end(value, fingerprint, tokens)
     if with_end is not None:  # with open('data.csv') as fh: ...
         return _rest_is_clean(value, with_end, depth)

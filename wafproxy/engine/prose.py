@@ -79,6 +79,37 @@ def python_with_open_end(value: str, fingerprint: str, tokens: Tokens) -> int | 
     return None if match is None else match.end()
 
 
+# --- plain word chains ----------------------------------------------------------------------------------
+
+# English words libinjection types as SQL keywords (``k``) and that a sentence uses after AND/OR:
+# "pick it up and then pay before noon", "bread and as much butter", "read and change the address".
+# CASE, WHEN-less SQL words that start expressions (SELECT, UNION, LIKE, IN, IS, EXISTS) are not here:
+# libinjection types them otherwise, and the fingerprint below admits only ``n``, ``&`` and ``k``.
+_PROSE_KEYWORDS = frozenset(("then", "as", "before", "after", "change", "else", "from", "into", "when",
+                             "to", "by", "at", "on", "of", "for", "with", "end"))
+_WORD_CHAIN_FINGERPRINT = re.compile(r"n[n&k]*")
+_WORDS_ONLY = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)*")
+
+
+def word_chain_end(value: str, fingerprint: str, tokens: Tokens) -> int | None:
+    """Where the judged words end when libinjection's "sqli" rests on a chain of plain words joined
+    by AND/OR and prose keywords ("about and then easy before ..."), else None.
+
+    Without a literal, an operator, a parenthesis, a comment or a quote, words ANDed or ORed with
+    each other cannot leave a string or numeric context nor call anything: the judged text must be
+    letters and blanks only, and its keywords sentence words (the text after it is judged apart).
+    """
+    if _WORD_CHAIN_FINGERPRINT.fullmatch(fingerprint) is None or "&" not in fingerprint:
+        return None
+    if any(kind == "k" and text not in _PROSE_KEYWORDS for kind, text, _, _ in tokens):
+        return None
+    start = tokens[0][2]
+    _, _, pos, length = tokens[-1]
+    if _WORDS_ONLY.fullmatch(value, start, pos + length) is None:
+        return None
+    return pos + length
+
+
 # --- multipart bodies ------------------------------------------------------------------------------------
 
 _BOUNDARY = re.compile(r"(--[0-9A-Za-z'()+_,./:=?-]{1,70})\r?\n")

@@ -50,6 +50,10 @@ _new_request = positional_init(WafRequest, (
     "client_ip", "method", "uri_path", "query_string", "headers", "body", "body_size", "http_version",
     "scheme", "request_id", "peer_ip",
 ))
+_new_event = positional_init(RequestEvent, (
+    "timestamp", "web_acl", "request", "decision", "response_status", "evaluation_seconds",
+    "upstream_seconds", "source",
+))
 
 
 def compile_acl(acl: str | Path | CompiledWebACL) -> CompiledWebACL:
@@ -253,15 +257,5 @@ class Inspector:
         """One ``RequestEvent`` to the sink (metrics, WAF log, sampler); no-op without a sink."""
         if self.sink is None:
             return
-        self.sink.emit(
-            RequestEvent(
-                timestamp=started,
-                web_acl=acl.name,
-                request=request,
-                decision=decision,
-                response_status=status,
-                evaluation_seconds=eval_seconds,
-                upstream_seconds=total,
-                source=self.source,
-            )
-        )
+        event = _new_event(started, acl.name, request, decision, status, eval_seconds, total, self.source)
+        self.sink.emit(event)

@@ -1,4 +1,4 @@
-"""WafMetrics tallies a tick's events at once: the series end up exactly as if each event had been
+"""WafMetrics tallies queued events in batches: the series end up exactly as if each event had been
 added on its own, and any collection (render, get_sample_value) sees every event emitted so far."""
 
 from __future__ import annotations
@@ -7,9 +7,11 @@ import asyncio
 import math
 import threading
 
+import pytest
 from prometheus_client import CollectorRegistry, Histogram
 
 from tests.observability import factories as f
+from wafproxy.observability import metrics as metrics_mod
 from wafproxy.observability.metrics import EVALUATION_BUCKETS, WafMetrics
 from wafproxy.observability.tally import histogram
 
@@ -21,19 +23,18 @@ def _count(m: WafMetrics, action: str) -> float | None:
     return m.registry.get_sample_value("wafproxy_requests_total", {"web_acl": "main", "action": action})
 
 
-def test_events_of_one_tick_are_all_counted_and_visible_to_a_scrape_in_that_tick() -> None:
+def test_a_scrape_sees_every_event_emitted_before_it() -> None:
     m = WafMetrics()
 
     async def serve() -> tuple[float | None, str]:
         for _ in range(5):
             m.emit(ALLOWED)
         m.emit(BLOCKED)
-        seen = _count(m, "ALLOW")  # same tick, flush not run yet: the collection flushes first
+        seen = _count(m, "ALLOW")  # queued, not flushed yet: the collection flushes first
         for _ in range(3):
             m.emit(ALLOWED)
         body = m.render()[0].decode()
         m.emit(ALLOWED)
-        await asyncio.sleep(0)  # the tick's flush
         return seen, body
 
     seen, body = asyncio.run(serve())
@@ -45,6 +46,38 @@ def test_events_of_one_tick_are_all_counted_and_visible_to_a_scrape_in_that_tick
     assert m.registry.get_sample_value("wafproxy_upstream_request_duration_seconds_sum") == 9 * 0.003
     assert m.registry.get_sample_value("wafproxy_upstream_requests_total", {"code": "200"}) == 9
     assert m.registry.get_sample_value("wafproxy_oversize_requests_total", {"web_acl": "main"}) == 1
+
+
+def _direct(m: WafMetrics) -> float:
+    """The series' value read without a collection (no flush on the way)."""
+    return float(m.requests.labels("main", "ALLOW")._value.get())
+
+
+def test_a_full_batch_is_added_at_once() -> None:
+    m = WafMetrics()
+
+    async def burst() -> float:
+        for _ in range(metrics_mod.FLUSH_EVERY):
+            m.emit(ALLOWED)
+        return _direct(m)
+
+    assert asyncio.run(burst()) == metrics_mod.FLUSH_EVERY
+
+
+def test_a_quiet_loop_adds_its_queue_after_flush_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics_mod, "FLUSH_SECONDS", 0.01)
+    m = WafMetrics()
+
+    async def few() -> float:
+        for _ in range(3):
+            m.emit(ALLOWED)
+        for _ in range(3000):  # polled, up to 30 s on a loaded machine
+            if _direct(m) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        return _direct(m)
+
+    assert asyncio.run(few()) == 3
 
 
 def test_batched_and_one_by_one_record_the_same_series() -> None:

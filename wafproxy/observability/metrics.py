@@ -71,8 +71,8 @@ _CAP_SINK = 32
 # Cached label children (saves the labels() lookup on the hot path); beyond this, no caching.
 _CHILD_CACHE_MAX = 20000
 _CAP_STATUS = 1024
-# Batches of queued events (``WafMetrics.observe``): the locked updates of a batch cost about as
-# much as one request's used to, so a batch of 1 costs more than before, a batch of 20 a third.
+# Batches of queued events (``WafMetrics.observe``): a batch's locked updates cost about what one
+# request's used to, so they are spread over up to FLUSH_EVERY requests (and its memory bounded).
 FLUSH_EVERY = 256
 FLUSH_SECONDS = 1.0  # the longest a direct read of a series' value lags (scrapes flush first)
 
@@ -157,8 +157,8 @@ class WafMetrics:
         # Per (web ACL, action): the bound series one request touches (see ``_bind``).
         self._bound: dict[tuple[str, object], _Bound] = {}
         self._upstream_bound: dict[object, Inc] = {}
-        # Events not yet added to the series: appended per request (lock-free: ``deque.append``
-        # is atomic), tallied once per event-loop tick (``flush``), always before an exposition.
+        # Events not yet added to the series (at most FLUSH_EVERY): appended per request
+        # (lock-free: ``deque.append`` is atomic), tallied in batches (``observe``, ``flush``).
         self._pending: deque[RequestEvent] = deque()
         self._flush_armed = False
         flush_on_collect(self.registry, self.flush)  # before our series: a collection flushes first

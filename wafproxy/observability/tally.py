@@ -4,8 +4,8 @@ prometheus-client guards every value with a lock (``MutexValue.inc``: a Python c
 ``with lock``; in multiprocess mode a global lock and a memory-mapped write). A forwarded request
 touches six values that way (requests, two histogram buckets and sums, the upstream counter and
 its histogram): ~32,000 machine instructions per request (callgrind), about a tenth of the proxy
-path with an empty web ACL (issue 11). ``WafMetrics`` therefore queues each request's event and,
-once per event-loop tick, tallies the queued events here and adds each series' total once.
+path with an empty web ACL (issue 11). ``WafMetrics`` therefore queues each request's event and
+tallies a batch of them here, adding each series' total once.
 
 A ``Tally`` is local to one flush, so two threads flushing at once never share one; the values
 are still added through prometheus-client's own (locked) ``inc``. Histograms put each amount in

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -112,6 +113,13 @@ def cpu_seconds(root_pids: list[int]) -> float:
             total += (int(fields[11]) + int(fields[12])) / CLK_TCK
         stack.extend(tree.get(pid, []))
     return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (from /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields) - idle) / CLK_TCK, sum(fields) / CLK_TCK
 
 
 def rss_mb(root_pids: list[int]) -> list[tuple[int, float]]:
@@ -285,7 +293,8 @@ def anchors(run: Path, upstream_port: int) -> Iterator[list[Target]]:
 
 
 @contextlib.contextmanager
-def wafproxy(upstream: str, workers: int, acl: str | None) -> Iterator[Target]:
+def wafproxy(upstream: str, workers: int, acl: str | None, repo: Path = REPO) -> Iterator[Target]:
+    """``wafproxy serve`` from ``repo``'s code (another checkout: a same-run before/after)."""
     port, admin = free_port(), free_port()
     cmd = [sys.executable, "-m", "wafproxy", "serve", "--upstream", upstream,
            "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
@@ -295,11 +304,14 @@ def wafproxy(upstream: str, workers: int, acl: str | None) -> Iterator[Target]:
     # The threat detector (on by default) would ban a load generator as a flood from one address:
     # these benches measure the WAF, so it is off unless WAFPROXY_DETECTOR says otherwise.
     env = {**os.environ, "WAFPROXY_DETECTOR": os.environ.get("WAFPROXY_DETECTOR", "off")}
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env)
+    if repo != REPO:
+        env["PYTHONPATH"] = str(repo)
+    proc = subprocess.Popen(cmd, cwd=repo, env=env)
     try:
         wait_port(port)
         acl_name = f"ACL {Path(acl).name}" if acl else "default ACL"
-        yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, {acl_name})",
+        tree = "" if repo == REPO else f", {repo.name}"
+        yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, {acl_name}{tree})",
                      f"http://127.0.0.1:{port}", [proc.pid])
     finally:
         proc.send_signal(signal.SIGINT)
@@ -317,7 +329,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=50)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", default="1",
+                    help="wafproxy worker counts, comma-separated: one wafproxy target each (e.g. 1,2)")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="also run wafproxy (1 worker) from this checkout: a same-run before/after")
+    ap.add_argument("--no-anchors", action="store_true", help="skip the nginx(+CRS) anchors")
     ap.add_argument("--acl", default=None, help="web ACL file (default: wafproxy's default web ACL)")
     ap.add_argument("--body-size", type=int, default=1024)
     args = ap.parse_args()
@@ -329,8 +345,12 @@ def main() -> int:
             nginx_upstream(run, args.body_size) if shutil.which("nginx") else python_upstream(args.body_size)
         )
         upstream_port = int(upstream.url.rsplit(":", 1)[1])
-        targets = [upstream, *stack.enter_context(anchors(run, upstream_port))]
-        targets.append(stack.enter_context(wafproxy(upstream.url, args.workers, args.acl)))
+        targets = [upstream, *([] if args.no_anchors else stack.enter_context(anchors(run, upstream_port)))]
+        counts = [int(n) for n in str(args.workers).split(",")]
+        wafs = [stack.enter_context(wafproxy(upstream.url, n, args.acl)) for n in counts]
+        if args.baseline is not None:
+            wafs.append(stack.enter_context(wafproxy(upstream.url, 1, args.acl, args.baseline.resolve())))
+        targets += wafs
         loadgen = "wrk -t1" if shutil.which("wrk") else "built-in asyncio client"
         print(f"load: {loadgen} -c{args.connections} -d{args.duration}s, GET {GET_PATH}, "
               f"{args.body_size} B response, {args.rounds} interleaved rounds, nproc={os.cpu_count()}")
@@ -340,29 +360,45 @@ def main() -> int:
         for rnd in range(1, args.rounds + 1):
             for t in targets:
                 cpu0 = cpu_seconds(t.pids)
+                up0 = cpu_seconds(upstream.pids) if t is not upstream else 0.0
+                gen0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                busy0, total0 = machine_cpu()
                 res = run_load(t.url, args.duration, args.connections)
                 cpu = cpu_seconds(t.pids) - cpu0
+                gen1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                busy1, total1 = machine_cpu()
                 res["cpu_us"] = cpu / res["requests"] * 1e6 if res["requests"] else float("nan")
+                # What else ran meanwhile: the load generator (wrk is our child), the upstream,
+                # and the whole machine's busy share (other users' work is the rest).
+                gen = (gen1.ru_utime + gen1.ru_stime) - (gen0.ru_utime + gen0.ru_stime)
+                up = cpu_seconds(upstream.pids) - up0 if t is not upstream else 0.0
+                n = res["requests"] or float("nan")
+                extra = (f"  [loadgen {gen / n * 1e6:.0f} us/req, upstream {up / n * 1e6:.0f} us/req, "
+                         f"machine busy {(busy1 - busy0) / (total1 - total0) * 100:.0f}% of "
+                         f"{os.cpu_count()} cores]")
                 t.results.append(res)
                 print(f"round {rnd}  {t.name:42s} {res['rps']:9.0f} req/s  p50 {res['p50']:7.2f} ms  "
-                      f"p99 {res['p99']:7.2f} ms  cpu/req {res['cpu_us']:7.1f} us  non-2xx {res['non2xx']:.0f}",
-                      flush=True)
+                      f"p99 {res['p99']:7.2f} ms  cpu/req {res['cpu_us']:7.1f} us  non-2xx {res['non2xx']:.0f}"
+                      + extra, flush=True)
                 time.sleep(0.5)
 
-        memory = rss_mb(targets[-1].pids)  # after the load, before the processes stop
-        print("wafproxy RSS: " + ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in memory)
-              + " (parent first; with --workers the others are the workers)")
+        for waf in wafs:  # after the load, before the processes stop
+            memory = rss_mb(waf.pids)
+            print(f"{waf.name} RSS: " + ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in memory)
+                  + " (parent first; with --workers the others are the workers)")
 
     med = {t.name: {k: statistics.median(r[k] for r in t.results) for k in t.results[0]} for t in targets}
     print("\n| target | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, m in med.items():
         print(f"| {name} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | {m['cpu_us']:.0f} | {m['non2xx']:.0f} |")
-    waf = med[targets[-1].name]["rps"]
     print()
-    for name, m in med.items():
-        if name != targets[-1].name:
-            print(f"wafproxy / {name}: {waf / m['rps']:.3f}x")
+    names = {w.name for w in wafs}
+    for waf_target in wafs:
+        waf = med[waf_target.name]["rps"]
+        for name, m in med.items():
+            if name != waf_target.name and (name not in names or len(wafs) > 1):
+                print(f"{waf_target.name} / {name}: {waf / m['rps']:.3f}x")
     return 0
 
 

@@ -149,9 +149,12 @@ class WafMiddleware:
         inspector = self.inspector
         started = inspector.clock()
         if inspector.gate is not None:
-            request = self._request(scope, b"", 0, False)
-            refused = inspector.gated(request.client_ip, started)
+            # The client IP alone decides; the request is built only to record a refusal.
+            client = scope.get("client")
+            client_ip = inspector.client_ip(client[0] if client else "", scope["headers"])
+            refused = inspector.gated(client_ip, started)
             if refused is not None:
+                request = self._request(scope, b"", 0, False)
                 status = await send_response(send, inspector.refusal(refused, 0),
                                              head_only=request.method == "HEAD")
                 inspector.emit(started, inspector.acl, request, refused, status, 0.0, None)

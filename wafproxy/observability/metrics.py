@@ -19,12 +19,12 @@ worker then writes to memory-mapped files there and ``render()`` merges them wit
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import threading
-from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from prometheus_client import (
@@ -39,6 +39,7 @@ from prometheus_client import multiprocess as _mp
 
 from wafproxy import __version__
 from wafproxy.events import RequestEvent
+from wafproxy.observability.tally import Inc, Tally, buckets_of, flush_on_collect, histogram, incrementer
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OTHER = "__other__"
@@ -70,6 +71,10 @@ _CAP_SINK = 32
 # Cached label children (saves the labels() lookup on the hot path); beyond this, no caching.
 _CHILD_CACHE_MAX = 20000
 _CAP_STATUS = 1024
+# Batches of queued events (``WafMetrics.observe``): a batch's locked updates cost about what one
+# request's used to, so they are spread over up to FLUSH_EVERY requests (and its memory bounded).
+FLUSH_EVERY = 256
+FLUSH_SECONDS = 1.0  # the longest a direct read of a series' value lags (scrapes flush first)
 
 
 class _Cap:
@@ -111,55 +116,23 @@ def mark_process_dead(pid: int) -> None:
 
 
 class _Bound:
-    """The series one request of a (web ACL, action) touches, as ready-to-call functions."""
+    """The series one request of a (web ACL, action) touches, ready to be tallied."""
 
     __slots__ = ("requests", "evaluation", "body", "oversize")
 
-    def __init__(
-        self,
-        requests: Callable[[], None],
-        evaluation: Callable[[float], None],
-        body: Callable[[float], None],
-        oversize: Callable[[], None],
-    ) -> None:
+    def __init__(self, requests: Inc, evaluation: Any, body: Any, oversize: Inc) -> None:
         self.requests = requests
         self.evaluation = evaluation
         self.body = body
         self.oversize = oversize
 
 
-def _incrementer(child: Any) -> Callable[[], None]:
-    """``child.inc()`` without its per-call checks: the value's own ``inc(1)`` (thread-safe in
-    both value classes). Falls back to ``child.inc`` if prometheus-client's layout changes."""
-    value = getattr(child, "_value", None)
-    if value is None or not hasattr(value, "inc"):
-        return child.inc  # type: ignore[no-any-return]
-    return partial(value.inc, 1)
-
-
 def _observer(child: Any) -> Callable[[float], None]:
     """``child.observe`` with a binary search over the bucket bounds instead of a linear scan
     and per-call checks: the same sum and the same bucket (the first bound >= amount, as
     ``Histogram.observe``). Falls back to ``child.observe`` if the layout is not the known one."""
-    bounds = getattr(child, "_upper_bounds", None)
-    buckets = getattr(child, "_buckets", None)
-    total = getattr(child, "_sum", None)
-    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
-        return child.observe  # type: ignore[no-any-return]
-    bounds = list(bounds)
-    n = len(bounds)
-    add_sum = total.inc
-    slow = child.observe
-
-    def observe(amount: float) -> None:
-        i = bisect_left(bounds, amount)
-        if i >= n or amount != amount:  # NaN (or no +Inf bound): prometheus-client decides
-            slow(amount)
-            return
-        add_sum(amount)
-        buckets[i].inc(1)
-
-    return observe
+    found = buckets_of(child)
+    return child.observe if found is None else found.observe  # type: ignore[no-any-return]
 
 
 class WafMetrics:
@@ -183,7 +156,12 @@ class WafMetrics:
         self._children: dict[tuple[object, ...], Any] = {}
         # Per (web ACL, action): the bound series one request touches (see ``_bind``).
         self._bound: dict[tuple[str, object], _Bound] = {}
-        self._upstream_bound: dict[object, Callable[[], None]] = {}
+        self._upstream_bound: dict[object, Inc] = {}
+        # Events not yet added to the series (at most FLUSH_EVERY): appended per request
+        # (lock-free: ``deque.append`` is atomic), tallied in batches (``observe``, ``flush``).
+        self._pending: deque[RequestEvent] = deque()
+        self._flush_armed = False
+        flush_on_collect(self.registry, self.flush)  # before our series: a collection flushes first
 
         self.requests = Counter(
             "wafproxy_requests",
@@ -286,7 +264,7 @@ class WafMetrics:
             registry=r,
         )
         self.build_info(__version__)
-        self._upstream_observe = _observer(self.upstream_duration)
+        self._upstream_hist = histogram(self.upstream_duration)
 
     # -- per request -------------------------------------------------------------------------
 
@@ -302,10 +280,10 @@ class WafMetrics:
     def _bind(self, web_acl: str, action: Any) -> _Bound:
         acl = self._cap_acl(web_acl)
         bound = _Bound(
-            _incrementer(self._child(self.requests, acl, action.value)),
-            _observer(self._child(self.evaluation_duration, acl)),
-            _observer(self._child(self.request_body_bytes, acl)),
-            _incrementer(self._child(self.oversize_requests, acl)),
+            incrementer(self._child(self.requests, acl, action.value)),
+            histogram(self._child(self.evaluation_duration, acl)),
+            histogram(self._child(self.request_body_bytes, acl)),
+            incrementer(self._child(self.oversize_requests, acl)),
         )
         if len(self._bound) < _CHILD_CACHE_MAX:
             self._bound[(web_acl, action)] = bound
@@ -315,19 +293,64 @@ class WafMetrics:
         """Count one request. Upstream series are recorded here when the request was forwarded
         (``event.upstream_seconds`` set); do not also call ``upstream_request`` for it.
 
-        Hot path (once per request): the series a (web ACL, action) touches are bound once and
-        kept (``_Bound``), so a benign request costs two counter increments and three histogram
-        bucket increments, with no label lookups.
+        Hot path (once per request): the event is queued (``deque.append``, no lock) and tallied
+        with the others (``flush``), so prometheus-client's locked updates happen once per series
+        per batch instead of six per request. A batch ends at ``FLUSH_EVERY`` events, at every
+        collection of the registry (a scrape sees every event emitted before it), after
+        ``FLUSH_SECONDS`` on this thread's event loop, or - in multiprocess mode, where another
+        process renders from this one's files - at the end of the current loop tick. Without a
+        running loop in this thread (tests, synchronous callers) the event is added at once.
         """
+        pending = self._pending
+        pending.append(event)
+        if len(pending) >= FLUSH_EVERY:
+            self.flush()
+        elif not self._flush_armed:
+            self._arm()
+
+    emit = observe
+
+    def _arm(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_armed = True
+        if multiprocess_enabled():
+            loop.call_soon(self._timed_flush)
+        else:
+            loop.call_later(FLUSH_SECONDS, self._timed_flush)
+
+    def _timed_flush(self) -> None:
+        self._flush_armed = False  # first: an event queued from now on arms the next one
+        self.flush()
+
+    def flush(self) -> None:
+        """Add the queued events to the series."""
+        pending = self._pending
+        if not pending:
+            return
+        tally = Tally()
+        pop = pending.popleft
+        for _ in range(len(pending)):
+            try:
+                event = pop()
+            except IndexError:  # another thread's flush took the rest
+                break
+            self._tally(event, tally)
+        tally.apply()
+
+    def _tally(self, event: RequestEvent, tally: Tally) -> None:
         decision = event.decision
         bound = self._bound.get((event.web_acl, decision.action))
         if bound is None:
             bound = self._bind(event.web_acl, decision.action)
-        bound.requests()
-        bound.evaluation(event.evaluation_seconds)
-        bound.body(event.request.body_size)
+        tally.count(bound.requests)
+        tally.amount(bound.evaluation, event.evaluation_seconds)
+        tally.amount(bound.body, event.request.body_size)
         if decision.oversize:
-            bound.oversize()
+            tally.count(bound.oversize)
         matches = decision.matches or decision.non_terminating
         if matches or decision.labels:
             acl = self._cap_acl(event.web_acl)
@@ -342,13 +365,11 @@ class WafMetrics:
             status = event.response_status
             inc = self._upstream_bound.get(status)
             if inc is None:
-                inc = _incrementer(self._child(self.upstream_requests, _status_code(status)))
+                inc = incrementer(self._child(self.upstream_requests, _status_code(status)))
                 if len(self._upstream_bound) < _CAP_STATUS:
                     self._upstream_bound[status] = inc
-            inc()
-            self._upstream_observe(event.upstream_seconds)
-
-    emit = observe
+            tally.count(inc)
+            tally.amount(self._upstream_hist, event.upstream_seconds)
 
     # -- not per request ---------------------------------------------------------------------
 
@@ -388,7 +409,9 @@ class WafMetrics:
     def render(self) -> tuple[bytes, str]:
         """The text exposition and its content type; merges all workers in multiprocess mode."""
         if multiprocess_enabled():
+            self.flush()  # this process's own queued events, into its files
             merged = CollectorRegistry()
             _mp.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
             return generate_latest(merged), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+

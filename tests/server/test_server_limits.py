@@ -104,3 +104,24 @@ def test_connections_per_client_are_capped_at_accept(served: tuple[RunningProxy,
     for sock in held:
         sock.close()
     assert proxy.server.ctx.refusals["too_many_connections"] == 1
+
+
+def test_a_trusted_proxy_is_not_capped_per_client(
+    upstream: tuple[RunningServer, Recorder], acl_path: Path
+) -> None:
+    """A load balancer in front carries every client's connections: past the per-client cap of 3 it
+    still gets more (only the server-wide cap applies to it)."""
+    server, _ = upstream
+    with proxy_in_thread(server.url, acl_path, shield=LIMITS,
+                         trusted_proxies=("127.0.0.1/32",)) as proxy:
+        held = [socket.create_connection(("127.0.0.1", proxy.port)) for _ in range(5)]
+        try:
+            for n, sock in enumerate(held):
+                sock.sendall(b"GET /lb%d HTTP/1.1\r\nhost: app\r\nx-forwarded-for: 203.0.113.%d\r\n\r\n"
+                             % (n, n + 1))
+                sock.settimeout(5)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        finally:
+            for sock in held:
+                sock.close()
+        assert proxy.server.ctx.refusals["too_many_connections"] == 0

@@ -82,7 +82,10 @@ class HttpConnection(asyncio.Protocol):
         limits = ctx.limits
         key = client_key(self.peer or None, limits.ipv6_prefix)
         held = ctx.per_client.get(key, 0)
-        if held >= limits.max_connections_per_client or (
+        # A trusted proxy (a load balancer in front) carries every client's connections: only the
+        # server-wide cap applies to it; the clients behind it are limited per request, by address.
+        capped = not (self.peer and ctx.handler.inspector.trusted.is_trusted(self.peer))
+        if capped and held >= limits.max_connections_per_client or (
             not held and len(ctx.per_client) >= limits.max_tracked_clients
         ):
             ctx.refuse("too_many_connections", key)

@@ -60,10 +60,11 @@ def test_raw_utf8_in_the_target_is_accepted_forwarded_raw_and_inspected(acl_path
     upstream = RawUpstream()
     try:
         with proxy_in_thread(upstream.url, acl_path) as running:
-            answer = exchange(running.port, b"GET /wiki/Z\xc3\xbcrich?x=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = exchange(running.port, b"GET /wiki/Z\xc3\xbcrich?x=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n"
+                                                b"Connection: close\r\n\r\n")
             assert statuses(answer) == [200]
             assert upstream.heads[-1].startswith(b"GET /wiki/Z\xc3\xbcrich?x=\xc3\xa9 HTTP/1.1\r\n")
-            attack = b"GET /wiki/Z\xc3\xbcrich?q=<script> HTTP/1.1\r\nHost: x\r\n\r\n"
+            attack = b"GET /wiki/Z\xc3\xbcrich?q=<script> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             blocked = exchange(running.port, attack)
             assert statuses(blocked) == [403]
             assert len(upstream.heads) == 1

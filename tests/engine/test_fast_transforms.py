@@ -92,6 +92,15 @@ def test_base64_embedded_equals_its_definition(value: str) -> None:
     assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
 
 
+def test_base64_embedded_non_ascii_separators() -> None:
+    """Latin-1, wider and surrogate-escape characters between tokens (the two byte paths)."""
+    token = "JHtqbmRpOmxkYXA6Ly94fQ=="
+    for sep in ("\u00ac", "\u00e9\u00ff", "\u20ac", "\udc80", "\U0001f600"):
+        value = f"a{sep}{token}{sep}{token[:-2]}x{sep}"
+        assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
+        assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value).startswith("${jndi:ldap://x}\n${jndi:ldap://x}")
+
+
 def test_base64_embedded_keeps_at_most_64_tokens() -> None:
     value = " ".join(["JHtqbmRpOmxkYXA6Ly94fQ=="] * 70)
     assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)

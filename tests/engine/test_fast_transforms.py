@@ -37,6 +37,8 @@ def test_cmd_line_equals_its_steps(value: str) -> None:
 
 def test_cmd_line_examples() -> None:
     f = TRANSFORMS["CMD_LINE"]
+    for value in ("Caf\u00e9 ^  (\u00ac ,\u00ff", "\u20ac ; A\udc80 /B", "\U0001f600 X  Y", "\x80\xff;Z"):
+        assert f(value) == cmd_line_reference(value)  # Latin-1, UTF-8 and surrogate-escape paths
     assert f('C^at  "/etc/pa\\\\sswd" ; W\\\'ho (x)') == "cat/etc/passwd who(x)"
     assert f("É\udcff\ud83d\ude00 A;;(") == "É\udcff\ud83d\ude00 a("
     assert f("İK ,/") == "İk/"  # non-ASCII letters are not folded (AWS: A-Z only)
@@ -88,6 +90,15 @@ B64_TEXT = st.one_of(
 @given(value=B64_TEXT)
 def test_base64_embedded_equals_its_definition(value: str) -> None:
     assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
+
+
+def test_base64_embedded_non_ascii_separators() -> None:
+    """Latin-1, wider and surrogate-escape characters between tokens (the two byte paths)."""
+    token = "JHtqbmRpOmxkYXA6Ly94fQ=="
+    for sep in ("\u00ac", "\u00e9\u00ff", "\u20ac", "\udc80", "\U0001f600"):
+        value = f"a{sep}{token}{sep}{token[:-2]}x{sep}"
+        assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
+        assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value).startswith("${jndi:ldap://x}\n${jndi:ldap://x}")
 
 
 def test_base64_embedded_keeps_at_most_64_tokens() -> None:
@@ -159,6 +170,21 @@ def test_html_entity_decode_long_names() -> None:
         assert TRANSFORMS["HTML_ENTITY_DECODE"](value) == html.unescape(value)
 
 
+def test_html_entity_decode_many_references() -> None:
+    """References decoded one ``&`` at a time, among ``&`` that decode nothing (a form body)."""
+    import html
+
+    values = (
+        "name=Jane&email=j%40x&note=leave at the door&page=2",
+        "&#;&#x;&#60&#x3c;x&lt&lt;&amp&ampx&notin;&notit;&bogus;&&&;",
+        "a&" + "b" * 32 + ";&" + "c" * 33 + ";&" + "n" * 40 + "&not",
+        "&#38;lt;&amp;lt;&#\udc80&\udcff;",
+    )
+    for value in values:
+        assert TRANSFORMS["HTML_ENTITY_DECODE"](value) == html.unescape(value)
+    assert TRANSFORMS["HTML_ENTITY_DECODE"]("a&note=b&c=d") == "a\u00ace=b&c=d"
+
+
 def url_decode_reference(value: str, uni: bool) -> str:
     from urllib.parse import unquote_to_bytes
 
@@ -178,3 +204,23 @@ def url_decode_reference(value: str, uni: bool) -> str:
 def test_url_decoders_equal_the_byte_path(value: str) -> None:
     assert TRANSFORMS["URL_DECODE"](value) == url_decode_reference(value, uni=False)
     assert TRANSFORMS["URL_DECODE_UNI"](value) == url_decode_reference(value, uni=True)
+
+
+def test_nfkc_latin1_table_is_exact() -> None:
+    """The 14 Latin-1 characters NFKC changes are the table's; every pair of the others is stable."""
+    import unicodedata
+
+    from wafproxy.engine.transforms.unicode import _LATIN1_CHANGED_BY_NFKC
+
+    latin1 = [chr(i) for i in range(256)]
+    assert {c for c in latin1 if unicodedata.normalize("NFKC", c) != c} == set(_LATIN1_CHANGED_BY_NFKC)
+    stable = [c for c in latin1 if c not in _LATIN1_CHANGED_BY_NFKC]
+    assert all(unicodedata.is_normalized("NFKC", a + b) for a in stable for b in stable)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.one_of(st.text(alphabet=st.characters(max_codepoint=0xFF)), st.text(max_size=20)))
+def test_nfkc_equals_unicodedata(value: str) -> None:
+    import unicodedata
+
+    assert TRANSFORMS["NFKC_NORMALIZE"](value) == unicodedata.normalize("NFKC", value)

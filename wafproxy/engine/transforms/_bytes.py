@@ -26,3 +26,17 @@ def to_bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return text.encode("utf-8", "surrogatepass")
+
+
+def ascii_steps_bytes(text: str) -> tuple[bytes, str]:
+    """``text`` as bytes for steps that act on ASCII bytes only, and the codec that undoes it.
+
+    Latin-1 when every character is below U+0100 (one byte per character; CPython copies a
+    one-byte string's buffer, where UTF-8 walks it: ~22 k instructions on a 2 KB body), else
+    UTF-8 with ``surrogatepass`` (an exact round trip for any ``str``, lone surrogates
+    included). Either way a byte below 0x80 is exactly an ASCII character of ``text``.
+    """
+    try:
+        return text.encode("latin-1"), "latin-1"
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass"), "utf-8"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import binascii
 import re
 
-from ._bytes import from_bytes
+from ._bytes import ascii_steps_bytes, from_bytes
 from ._registry import register
 
 _PREFIX = re.compile(r"[A-Za-z0-9+/]*")
@@ -125,7 +125,7 @@ def base64_decode_embedded(value: str) -> str:
     when the result is mostly printable text (binary such as images is dropped); the decoded
     texts are joined with newlines. At most 64 tokens per value. No token: ``""``.
     """
-    data = value.encode("ascii") if value.isascii() else value.encode("utf-8", "surrogatepass")
+    data = ascii_steps_bytes(value)[0]  # non-ASCII bytes (>= 0x80) are separators either way
     if _TWELVE not in data.translate(_MASK):
         return ""
     out: list[str] = []

@@ -5,13 +5,13 @@ delete ``\\ " ' ^``; replace ``,`` and ``;`` with a space; replace runs of space
 delete a space before ``/`` or ``(``; convert A-Z to a-z.
 (Only the space, decimal 32, counts: AWS lists no other whitespace for CMD_LINE.)
 
-Speed: every step acts on ASCII characters only, so it runs on the value's bytes — ASCII, or
-UTF-8 with ``surrogatepass`` (an exact round trip for any ``str``, lone surrogates included; in
-UTF-8 no byte of a multi-byte character is below 0x80, so no ASCII step can touch one). The
-deletions, the ``,`` ``;`` replacement and the lowercasing are one ``bytes.translate`` (C):
-lowercasing commutes with the other steps, which never look at letters. ``str.translate`` with a
-dict cost ~80 ns per character (a 2 KB body: ~170 µs). ``tests/engine/test_fast_transforms.py``
-compares this with the step-by-step definition on arbitrary text.
+Speed: every step acts on ASCII characters only, so it runs on the value's bytes
+(``_bytes.ascii_steps_bytes``: Latin-1 or UTF-8; in either no byte of a non-ASCII character is
+below 0x80, so no ASCII step can touch one). The deletions, the ``,`` ``;`` replacement and the
+lowercasing are one ``bytes.translate`` (C): lowercasing commutes with the other steps, which
+never look at letters. ``str.translate`` with a dict cost ~80 ns per character (a 2 KB body:
+~170 µs). ``tests/engine/test_fast_transforms.py`` compares this with the step-by-step definition
+on arbitrary text.
 
 CMD_LINE_WIN / CMD_LINE_UNIX are newer AWS types whose exact steps AWS does not document; they are
 deliberately *not* registered, so a rule using them is a compile error instead of a guess.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from ._bytes import ascii_steps_bytes
 from ._registry import register
 
 # ``,`` ``;`` -> space and A-Z -> a-z in one table; ``\\ " ' ^`` deleted by the same call.
@@ -32,8 +33,7 @@ _RUN_OF_SPACES = re.compile(b" {2,}")
 @register("CMD_LINE")
 def cmd_line(value: str) -> str:
     """``'C^at  "/etc/pa\\\\sswd" ; W\\'ho (x)'`` -> ``"cat/etc/passwd who(x)"``."""
-    ascii_only = value.isascii()
-    data = value.encode("ascii") if ascii_only else value.encode("utf-8", "surrogatepass")
+    data, codec = ascii_steps_bytes(value)
     data = data.translate(_TABLE, _DELETE)
     if b"  " in data:
         data = _RUN_OF_SPACES.sub(b" ", data)
@@ -41,4 +41,4 @@ def cmd_line(value: str) -> str:
         data = data.replace(b" /", b"/")
     if b" (" in data:
         data = data.replace(b" (", b"(")
-    return data.decode("ascii") if ascii_only else data.decode("utf-8", "surrogatepass")
+    return data.decode(codec, "surrogatepass")

@@ -624,8 +624,8 @@ def shield_bounds(s: Settings) -> dict[str, Any]:
 
 SHIELD_BOUNDS = ("max_url_bytes", "max_header_count", "max_header_bytes", "max_body_bytes",
                  "body_timeout", "header_timeout", "keep_alive_timeout", "max_connection_seconds",
-                 "max_websocket_frame_bytes", "websocket_idle_timeout", "max_requests_per_client", "max_tracked_clients",
-                 "max_connections_per_client", "max_connections")
+                 "max_websocket_frame_bytes", "max_requests_per_client", "max_tracked_clients",
+                 "max_connections_per_client", "max_connections", "websocket_idle_timeout")
 CONTENT_BOUNDS = ("max_query_args", "max_cookies", "max_json_depth", "max_json_members",
                   "max_multipart_parts", "max_multipart_header_bytes")
 

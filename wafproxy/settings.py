@@ -132,6 +132,7 @@ class Settings:
     keep_alive_timeout: float | None = None
     max_connection_seconds: float | None = None
     max_websocket_frame_bytes: int | None = None
+    websocket_idle_timeout: float | None = None
     max_query_args: int | None = None
     max_cookies: int | None = None
     max_json_depth: int | None = None
@@ -447,6 +448,8 @@ _OPTIONS: tuple[_Option, ...] = (
             "(default 7200)", "S"),
     _Option("max_websocket_frame_bytes", _int_min1, "websocket frame payload over this: close 1009 "
             "(default 16777216)", "N"),
+    _Option("websocket_idle_timeout", _seconds_or_zero, "a websocket with no frame either way for "
+            "this long: close 1001 to both sides (default 600, 0 off)", "S"),
     _Option("max_query_args", _int_min1, "query arguments over this: 414 (default and at most 1000)", "N"),
     _Option("max_cookies", _int_min1, "cookies over this: 431 (default and at most 1000)", "N"),
     _Option("max_json_depth", _int_min1, "inspected JSON body nested deeper: 413 (default and at most 64)",
@@ -622,7 +625,7 @@ def shield_bounds(s: Settings) -> dict[str, Any]:
 SHIELD_BOUNDS = ("max_url_bytes", "max_header_count", "max_header_bytes", "max_body_bytes",
                  "body_timeout", "header_timeout", "keep_alive_timeout", "max_connection_seconds",
                  "max_websocket_frame_bytes", "max_requests_per_client", "max_tracked_clients",
-                 "max_connections_per_client", "max_connections")
+                 "max_connections_per_client", "max_connections", "websocket_idle_timeout")
 CONTENT_BOUNDS = ("max_query_args", "max_cookies", "max_json_depth", "max_json_members",
                   "max_multipart_parts", "max_multipart_header_bytes")
 

@@ -56,9 +56,14 @@ class ShieldLimits:
     max_connection_seconds: float = 7200.0
     # uvicorn's ``ws_max_size`` default: what an ASGI upstream accepts anyway (server/websocket.py).
     max_websocket_frame_bytes: int = 16 * 1024 * 1024
+    # No byte either way on a websocket relay for this long: close 1001 (0 = off). nginx closes an
+    # idle websocket at proxy_read_timeout (60 s); 600 s leaves room for apps pinging every minute+.
+    websocket_idle_timeout: float = 600.0
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
+            if name == "websocket_idle_timeout" and self.websocket_idle_timeout == 0:
+                continue  # off
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: must be > 0, got {getattr(self, name)!r}")
         if self.ipv6_prefix > 128:

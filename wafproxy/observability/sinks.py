@@ -64,6 +64,7 @@ class RotatingFileSink:
         self._rotatable = stat.S_ISREG(st.st_mode)
         self._size = st.st_size if self._rotatable else 0
         self._limit = max_bytes
+        self._pending: list[bytes] = []  # ``append``ed, not yet written: ``flush`` commits them
 
     def _open(self) -> BinaryIO:
         # 0o600: the log holds client addresses and request lines.
@@ -101,12 +102,16 @@ class RotatingFileSink:
         self._rotate()
 
     def append(self, data: bytes) -> None:
-        """Write as is, no size check (``EncryptedFileSink`` decides where files end)."""
-        self._file.write(data)
+        """Queue as is, no size check (``EncryptedFileSink`` decides where files end)."""
+        self._pending.append(data)
         self._size += len(data)
 
     def flush(self) -> None:
-        self._file.flush()
+        """Write what ``append`` queued in one commit: all of it, or none (the file cut back)."""
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending = []
+            self._commit(data)
 
     def write_lines(self, lines: list[bytes]) -> None:
         pending: list[bytes] = []
@@ -126,7 +131,6 @@ class RotatingFileSink:
         or a file-size limit (EFBIG) can take part of a write; the file is then cut back to its
         last whole line, so the record written after the disk frees up starts on a line of its
         own instead of continuing a torn one (the caller drops and counts the batch)."""
-        self._file.flush()  # anything ``append`` buffered goes first
         fd = self._file.fileno()
         view = memoryview(data)
         try:
@@ -152,6 +156,10 @@ class Framing(Protocol):
 
     def end(self) -> bytes: ...
 
+    def rewind(self, records: int) -> None:
+        """The last ``records`` sealed records never reached the file: reuse their sequence numbers."""
+        ...
+
 
 class FramingSource(Protocol):
     """Gives each new file its own ``Framing`` (a fresh data key). Injected, so this module never
@@ -162,6 +170,16 @@ class FramingSource(Protocol):
         ...
 
     def sealed_size(self, n: int) -> int: ...
+
+
+class PartlyWritten(Exception):
+    """A write failed (full disk): the last ``lost`` records of the batch were dropped, the file
+    cut back to its last whole record; the records before them are in the file."""
+
+    def __init__(self, lost: int, cause: OSError) -> None:
+        super().__init__(f"{lost} WAF log records dropped: {cause.strerror or type(cause).__name__}")
+        self.lost = lost
+        self.cause = cause
 
 
 class KeysUnavailable(Exception):
@@ -192,6 +210,7 @@ class EncryptedFileSink:
         self._files = RotatingFileSink(path, max_bytes=max_bytes, backups=backups)
         self._source = framing
         self._current: Framing | None = None
+        self._header = "written"  # of the current segment: "queued" (appended), "cut" (by a failed write)
         self._retry_seconds = retry_seconds
         self._retry_at: float | None = None
         self._clock = clock
@@ -203,6 +222,9 @@ class EncryptedFileSink:
 
     def _framing(self, lost: int) -> Framing:
         if self._current is not None:
+            if self._header == "cut":  # the header was cut back with a failed write: again
+                self._files.append(self._current.header())
+                self._header = "queued"
             return self._current
         now = self._clock()
         if self._retry_at is not None and now < self._retry_at:
@@ -218,30 +240,49 @@ class EncryptedFileSink:
         self._retry_at = None
         self._files.append(framing.header())
         self._current = framing
+        self._header = "queued"
         return framing
 
-    def _end_file(self) -> None:
-        if self._current is not None:
-            self._files.append(self._current.end())
+    def _commit(self, sealed: int, lost: int, *, ending: bool = False) -> None:
+        """Write what was appended. On a failed write (full disk) the file is cut back to its last
+        whole record and the sealer rewound by the ``sealed`` records that did not land, so the
+        next record continues the sequence on disk and the file still decrypts; the segment stays
+        open (an end record is written only once it lands)."""
+        try:
+            self._files.flush()
+        except OSError as exc:
+            if self._current is not None:
+                self._current.rewind(sealed)
+            if self._header == "queued":
+                self._header = "cut"
+            raise PartlyWritten(lost, exc) from exc
+        self._header = "written"
+        if ending:
             self._current = None
 
     def write_lines(self, lines: list[bytes]) -> None:
-        try:
-            for i, line in enumerate(lines):
+        sealed = 0  # records appended since the last commit
+        for i, line in enumerate(lines):
+            framing = self._framing(len(lines) - i)
+            body = line[:-1] if line.endswith(b"\n") else line
+            if self._files.would_pass(self._source.sealed_size(len(body)) + _END_RESERVE):
+                if self._current is not None:
+                    self._files.append(self._current.end())
+                self._commit(sealed, sealed + len(lines) - i, ending=True)
+                sealed = 0
+                self._files.rotate()
                 framing = self._framing(len(lines) - i)
-                body = line[:-1] if line.endswith(b"\n") else line
-                if self._files.would_pass(self._source.sealed_size(len(body)) + _END_RESERVE):
-                    self._end_file()
-                    self._files.rotate()
-                    framing = self._framing(len(lines) - i)
-                self._files.append(framing.seal(body))  # buffered: one write(2) per batch or so
-        finally:
-            self._files.flush()
+            self._files.append(framing.seal(body))
+            sealed += 1
+        self._commit(sealed, sealed)
 
     def close(self) -> None:
         """Seal the file with its end record: ``wafproxy logs decrypt`` tells a closed file from a
         truncated one."""
-        self._end_file()
+        if self._current is not None and self._header == "written":
+            self._files.append(self._current.end())
+            with contextlib.suppress(PartlyWritten):  # a full disk at close: the file stays open
+                self._commit(0, 0, ending=True)
         self._files.close()
 
 

@@ -28,7 +28,7 @@ from wafproxy.events import RequestEvent
 from wafproxy.observability.logconfig import LoggingSettings
 from wafproxy.observability.logging_filter import KEEP_ALL, LoggingFilter
 from wafproxy.observability.redaction import DEFAULT_REDACTION, Redaction
-from wafproxy.observability.sinks import FramingSource, KeysUnavailable, LineSink, open_sink
+from wafproxy.observability.sinks import FramingSource, KeysUnavailable, LineSink, PartlyWritten, open_sink
 from wafproxy.observability.waflog import to_log_record
 
 log = logging.getLogger(__name__)
@@ -152,12 +152,18 @@ class WafLogWriter:
                 log.warning("WAF log: %s", exc)  # the cause is an exception type name, no secrets
             self.written += len(lines) - exc.lost
             self._drop("kms_unavailable", exc.lost)
+        except PartlyWritten as exc:  # encrypted: the records before the failed write are in
+            self.written += len(lines) - exc.lost
+            self._write_failed(exc.cause, exc.lost)
         except Exception as exc:  # noqa: BLE001 — the writer thread must outlive a bad disk
-            if not self._failing:  # once per streak: a full disk must not flood the process log
-                self._failing = True
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-                log.warning("WAF log write failed, dropping records until it works again: %s", reason)
-            self._drop("write_error", len(lines))
+            self._write_failed(exc, len(lines))
+
+    def _write_failed(self, exc: Exception, lost: int) -> None:
+        if not self._failing:  # once per streak: a full disk must not flood the process log
+            self._failing = True
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            log.warning("WAF log write failed, dropping records until it works again: %s", reason)
+        self._drop("write_error", lost)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop accepting events, write what is queued, close the sink."""

@@ -7,7 +7,10 @@ connection to the upstream (``UpstreamPool.open_tunnel``: never pooled), sends t
 ``101``, or a refusal, which ends the relay) and the frames that follow, with back-pressure each
 way (a side whose peer cannot keep up stops being read). Frames are not inspected: AWS WAF does
 not inspect websocket messages either; only the client's frame headers are read, to refuse a frame
-over ``max_websocket_frame_bytes`` with close code 1009 (``wsframes``). Only ``Upgrade: websocket``
+over ``max_websocket_frame_bytes`` with close code 1009 (``wsframes``). A relay with no byte either
+way for ``websocket_idle_timeout`` seconds is closed with 1001 to both sides (as nginx's
+``proxy_read_timeout`` ends an idle websocket): one stamp per chunk relayed, one timer per relay
+that re-arms for what is left when it fires early. Only ``Upgrade: websocket``
 on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak
 HTTP/1.1 to upstreams only.
 """
@@ -31,6 +34,7 @@ class _UpstreamSide(asyncio.Protocol):
         self.conn = conn
         self.transport: Any = None
         self.status = 0
+        self.last_byte = conn.loop.time()  # either way: the websocket idle timeout counts from it
         self._first = b""
         self.done: asyncio.Future[None] = conn.loop.create_future()
 
@@ -38,6 +42,7 @@ class _UpstreamSide(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        self.last_byte = self.conn.loop.time()
         if not self.status:
             self._first += data
             line, sep, _ = self._first.partition(b"\r\n")
@@ -63,11 +68,33 @@ class _UpstreamSide(asyncio.Protocol):
 class Tunnel:
     """The client half, installed on the connection (``HttpConnection.tunnel``)."""
 
-    def __init__(self, upstream: _UpstreamSide, max_frame: int) -> None:
+    def __init__(self, upstream: _UpstreamSide, max_frame: int, idle_timeout: float = 0.0) -> None:
         self.upstream = upstream
         self.guard = FrameGuard(max_frame)
+        self.idle_timeout = idle_timeout  # 0: off
+        self._idle: asyncio.TimerHandle | None = None
+        if idle_timeout > 0:
+            self._idle = upstream.conn.loop.call_later(idle_timeout, self._idle_check)
+
+    def _idle_check(self) -> None:
+        loop = self.upstream.conn.loop
+        left = self.upstream.last_byte + self.idle_timeout - loop.time()
+        if left > 0:
+            self._idle = loop.call_later(left, self._idle_check)
+            return
+        self._idle = None
+        conn = self.upstream.conn
+        conn.ctx.refuse("websocket_idle", conn.peer)
+        self.close(CLOSE_GOING_AWAY)
+
+    def stop(self) -> None:
+        """The relay ended: its idle timer goes with it."""
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
 
     def from_client(self, data: bytes) -> None:
+        self.upstream.last_byte = self.upstream.conn.loop.time()
         guard = self.guard
         if guard.violated:
             return
@@ -134,10 +161,14 @@ async def relay_upgrade(
     if conn.closed:
         side.transport.close()
         return 499, False
-    conn.tunnel = tunnel = Tunnel(side, conn.ctx.limits.max_websocket_frame_bytes)
-    if ex.upgrade:
-        tunnel.from_client(ex.upgrade)  # what the client sent right behind its handshake
-    ex.started = True
-    conn.resume()
-    await side.done
+    limits = conn.ctx.limits
+    conn.tunnel = tunnel = Tunnel(side, limits.max_websocket_frame_bytes, limits.websocket_idle_timeout)
+    try:
+        if ex.upgrade:
+            tunnel.from_client(ex.upgrade)  # what the client sent right behind its handshake
+        ex.started = True
+        conn.resume()
+        await side.done
+    finally:
+        tunnel.stop()
     return side.status or 502, False

@@ -98,6 +98,14 @@ class LineSealer:
         sealed = self._aead.encrypt(nonce, line, _aad2(self._file_id, self._seq, False))
         return base64.b64encode(nonce + sealed) + b"\n"
 
+    def rewind(self, records: int) -> None:
+        """The last ``records`` sealed records never reached the file (a full disk cut them back):
+        the next ``seal`` reuses their sequence numbers, so the file has no gap. The nonce is
+        random per call, so a reused number never reuses a nonce."""
+        if not 0 <= records <= self._seq:
+            raise ValueError("cannot rewind past the file's first record")
+        self._seq -= records
+
     def end(self) -> bytes:
         seq = self._seq + 1
         nonce = os.urandom(12)

@@ -34,15 +34,13 @@ from typing import Literal
 
 from wafproxy.engine.actions import RuleAction
 from wafproxy.engine.bodyregions import aligned, is_binary, lift_json_strings, printable_runs
-from wafproxy.engine.bodytriggers import trigger_set
+from wafproxy.engine.bodytriggers import Triggers, trigger_set
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision, RuleType
 from wafproxy.engine.evaluation import evaluate
-from wafproxy.engine.matchers import PatternSet
 from wafproxy.engine.plan import plan as plan_steps
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.rules import CompiledRule
-from wafproxy.engine.transforms import from_bytes
 from wafproxy.engine.views import looks_like_json
 
 OVER_CAP_RULE_ID = "wafproxy_BodyOverInspectionCap"
@@ -82,9 +80,9 @@ class StreamPlan:
     for uploads, only the upload classes' rules (``UPLOAD_RULES``) and triggers."""
 
     acl: CompiledWebACL
-    general: PatternSet
+    general: Triggers
     upload_acl: CompiledWebACL
-    upload: PatternSet
+    upload: Triggers
 
 
 # The managed rules that inspect a file upload's content (by name prefix, ``_BODY`` rules only):
@@ -193,8 +191,21 @@ class BodyStream:
         return self._scan(carry, data)
 
     def finish(self) -> Decision | None:
-        """The body ended: scan the rest."""
-        return self.flush()
+        """The body ended: scan the rest, then its last bytes as an end (``_at_end``)."""
+        found = self.flush()
+        if found is not None or self.over_cap:
+            return found
+        return self._at_end()
+
+    def _at_end(self) -> Decision | None:
+        """Triggers anchored at the body's end (``1'`` closing it): the block scans never see an
+        end, only cuts, so the last bytes are scanned once more followed by a newline, and only a
+        trigger that this alone adds sends them to the rules."""
+        tail = self._carry[-_OVERLAP:]
+        scan = self.triggers.hits
+        if not tail or scan(tail + b"\n") <= scan(tail):
+            return None
+        return self._confirm_region(self._carry, len(self._carry), len(self._carry))
 
     def _past_cap(self) -> Decision | None:
         self.over_cap = True
@@ -206,7 +217,7 @@ class BodyStream:
     def _scan(self, carry: bytes, data: bytes) -> Decision | None:
         whole = carry + data
         step = self.policy.block
-        scan = self.triggers.scan
+        scan = self.triggers.hits
         upload = self.rules is self.plan.upload_acl
         runs: list[tuple[int, int]] = []
         for at in range(len(carry), len(whole), step):
@@ -218,7 +229,7 @@ class BodyStream:
                     return found
                 continue
             # A trigger across the block's start is seen: the scan starts a little before it.
-            if scan(from_bytes(block)):
+            if scan(block):
                 for lo, hi in self._flagged(whole, at, min(at + step, len(whole))):
                     if runs and runs[-1][1] == lo and hi - runs[-1][0] <= _MAX_RUN:
                         runs[-1] = (runs[-1][0], hi)  # adjacent pieces: one evaluation, less context
@@ -235,7 +246,7 @@ class BodyStream:
         detector, so triggers and rules read its text runs only, as ``strings`` prints them (a PHP
         shell in a JPEG comment is such a run)."""
         text = printable_runs(region)
-        if not text or not self.triggers.scan(text.decode("ascii")):
+        if not text or not self.triggers.hits(text):
             return None
         self.confirms += 1
         return self._confirm(text, None)
@@ -243,11 +254,11 @@ class BodyStream:
     def _flagged(self, whole: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
         """The runs of ``_FINE``-byte pieces of a flagged block that hit a trigger themselves: the
         rules then read a few KB around each, not the whole block (the confirmations' cost)."""
-        scan = self.triggers.scan
+        scan = self.triggers.hits
         runs: list[tuple[int, int]] = []
         for at in range(lo, hi, _FINE):
             end = min(at + _FINE, hi)
-            if scan(from_bytes(whole[max(0, at - _OVERLAP):end])):
+            if scan(whole[max(0, at - _OVERLAP):end]):
                 if runs and runs[-1][1] == at:
                     runs[-1] = (runs[-1][0], end)
                 else:
@@ -266,8 +277,8 @@ class BodyStream:
         if raw is not None:
             return raw
         # Only the strings that hit a trigger: each JSON value costs the groups a scan of its own.
-        scan = self.triggers.scan
-        lifted = lift_json_strings(region, lambda literal: bool(scan(from_bytes(literal))))
+        scan = self.triggers.hits
+        lifted = lift_json_strings(region, lambda literal: bool(scan(literal)))
         return self._confirm(lifted, _JSON_HEADERS) if lifted != b"{}" else None
 
     def _confirm(self, body: bytes, headers: tuple[tuple[str, str], ...] | None) -> Decision | None:

@@ -1,0 +1,56 @@
+"""What sends a streamed block to the managed groups (the confirmations are the scan's cost):
+ordinary text must not, wherever the blocks happen to cut it; a body's real end still counts."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.bodystream.test_engine_stream import pad, run
+from wafproxy.engine.bodystream import stream_plan
+from wafproxy.engine.compiler import CompiledWebACL
+
+# Apostrophes inside words and non-ASCII letters: every 8 KiB block and 1 KiB piece boundary
+# falls somewhere in such words over a megabyte.
+WORDS = "it's don't we'll you're o'clock Zürich Tōkyō São naïve café the order of a plan".split()
+
+
+def prose(size: int, seed: int) -> bytes:
+    rnd = random.Random(seed)
+    out = bytearray()
+    while len(out) < size:
+        out += rnd.choice(WORDS).encode() + b" "
+    return bytes(out[:size])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_apostrophes_cut_by_block_edges_cost_no_confirmation(acl: CompiledWebACL, seed: int) -> None:
+    found, stream = run(acl, prose(1 << 20, seed), piece=16384, ctype="text/plain")
+    assert found is None
+    assert stream.confirms == 0
+
+
+def test_quote_beside_a_non_letter_still_triggers(acl: CompiledWebACL) -> None:
+    plan = stream_plan(acl)
+    assert plan is not None
+    for text in (b"x=1' ", b"a 'b", b"(')", b"\xc3\xa9'x"):
+        assert plan.general.hits(text), text
+    for text in (b"it's", b"don't", b"'", b"o'"):
+        assert not plan.general.hits(text), text
+
+
+def test_a_quote_ending_the_body_is_sent_to_the_rules(acl: CompiledWebACL) -> None:
+    body = pad(200_000) + b"&name=O'"
+    found, stream = run(acl, body, piece=16384)
+    assert found is None and stream.confirms == 1
+    found, stream = run(acl, body + b"Brien", piece=16384)
+    assert found is None and stream.confirms == 0
+
+
+def test_non_ascii_bytes_do_not_hide_a_trigger(acl: CompiledWebACL) -> None:
+    plan = stream_plan(acl)
+    assert plan is not None
+    assert plan.general.hits("Zürich<script>".encode())
+    assert plan.general.hits(b"\xff\xfe union select")
+    assert not plan.general.hits("Zürich Tōkyō".encode())

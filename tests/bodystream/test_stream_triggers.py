@@ -3,6 +3,7 @@ ordinary text must not, wherever the blocks happen to cut it; a body's real end 
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -54,3 +55,21 @@ def test_non_ascii_bytes_do_not_hide_a_trigger(acl: CompiledWebACL) -> None:
     assert plan.general.hits("Zürich<script>".encode())
     assert plan.general.hits(b"\xff\xfe union select")
     assert not plan.general.hits("Zürich Tōkyō".encode())
+
+
+def test_ordinary_urls_cost_no_confirmation(acl: CompiledWebACL) -> None:
+    records = [{"id": i, "url": f"https://example.com/item/{i}?ref=home", "name": "item"}
+               for i in range(6000)]
+    body = json.dumps(records).encode()
+    found, stream = run(acl, body, piece=16384, ctype="application/json")
+    assert found is None and stream.confirms == 0
+
+
+@pytest.mark.parametrize("url", [
+    "http://evil.example/shell.txt?", "http://10.0.0.1/x", "http://[::1]/", "http://user@evil/",
+    "gopher://x/_", "ftp://x/a", "http://\u2460\u2461\u2462/", "http://%31%32%37.0.0.1/"])
+def test_urls_the_rules_look_at_still_trigger(acl: CompiledWebACL, url: str) -> None:
+    plan = stream_plan(acl)
+    assert plan is not None
+    for placed in (f"see {url} now", json.dumps({"u": url})):
+        assert plan.general.hits(placed.encode()), placed

@@ -61,8 +61,10 @@ fromcharcode while( settimeout setinterval function( constructor prototype __pro
 child_process require( java. javax. org.apache getruntime processbuilder classloader scriptengine
 jndi: ldap: rmi: dns: iiop: corba: nis: nds: ro0ab aced0005 !! __import__ __class__ __globals__
 __builtins__ __subclasses__ __init__ __mro__ objectinputstream typenamehandling $type @type
-:// localhost localtest metadata 169.254 127.0.0. 0x7f 0177.0 2130706433 [:: file: gopher: dict: phar:
-expect: glob: zlib: ogg: jar: netdoc:
+localhost localtest metadata 169.254 127.0.0. 0x7f 0177.0 2130706433 [:: file: gopher: dict: phar:
+expect: glob: zlib: ogg: jar: netdoc: ftp:// sftp:// smb:// ssh:// ldaps:// zip:// rar:// php:// jdbc:
+url: local_file: compress. mysql:// redis:// mongodb:// postgres:// _path= basedir root_dir include_path
+_conf mosconfig
 objectclass (| (& (! *) )( \\2a \\28 \\29 \\00
 session jsessionid phpsessid aspsessionid sessionid sid=
 transfer-encoding content-length content-type http/ bcc: cc: to: from: subject:
@@ -102,6 +104,11 @@ _REGEXES = (
     r"\s-{1,2}[a-z]",
     r"\bo:\d+:\x22|\ba:\d+:\{",
     r"\b(?:system|public)\s*[\x22']",  # XML external entities
+    # URLs (every JSON API and web page is full of https://…): those the rules look at only. A
+    # query cut off (RFI), a numeric or IPv6 host (SSRF, RFI), user@host; other schemes: literals.
+    r"://[^\s\x22'<>]*\?[\s\x22'&<>]",
+    r"://[\[\d\x1a%\\]",  # \x1a: any non-ASCII byte (``Triggers.hits``): "①②⑦", \u2460 digits
+    r"://[^/\s\x22'?#@<>]*@",
 )
 _UPLOAD_LITERALS = """
 <? <% %> <script <svg <html <body <iframe <object <embed <img <a <math <xsl <!entity <!doctype

@@ -73,3 +73,23 @@ def test_urls_the_rules_look_at_still_trigger(acl: CompiledWebACL, url: str) -> 
     assert plan is not None
     for placed in (f"see {url} now", json.dumps({"u": url})):
         assert plan.general.hits(placed.encode()), placed
+
+
+def sparse(seed: int) -> bytes:
+    """Prose with a benign trigger ("; ") every 4 KiB."""
+    text = prose(1 << 20, seed)
+    return b"; ".join(text[at:at + 4096] for at in range(0, len(text), 4096))
+
+
+def test_sparse_triggers_are_read_together_not_one_evaluation_each(acl: CompiledWebACL) -> None:
+    found, stream = run(acl, sparse(4), piece=16384, ctype="text/plain")
+    assert found is None
+    assert stream.confirms <= 40  # ~250 flagged pieces, read in batches of up to 32 KiB
+
+
+@pytest.mark.parametrize("at", [300_000, 500_007, 1_000_000])
+def test_an_attack_among_benign_triggers_is_found(acl: CompiledWebACL, at: int) -> None:
+    body = sparse(5)
+    attack = b" x' UNION SELECT password FROM users-- "
+    found, _ = run(acl, body[:at] + attack + body[at:], piece=16384, ctype="text/plain")
+    assert found is not None

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from wafproxy.engine.actions import RuleAction
-from wafproxy.engine.bodyregions import aligned, is_binary, lift_json_strings, printable_runs
+from wafproxy.engine.bodyregions import aligned, as_json_object, is_binary, json_strings, printable_runs
 from wafproxy.engine.bodytriggers import Triggers, trigger_set
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision, RuleType
@@ -48,7 +48,8 @@ _PLANS: dict[int, tuple[CompiledWebACL, StreamPlan | None]] = {}
 _MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight requests after reloads
 _JSON_HEADERS = (("content-type", "application/json"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
-_FINE = 1024  # bytes of the pieces a flagged block is narrowed to
+_FINE = 256  # bytes of the pieces a flagged block is narrowed to (by halving it)
+_AROUND = 1024  # bytes either side of a flagged piece the rules read with it
 _MAX_RUN = 32 * 1024  # adjacent flagged pieces evaluated together, up to this many bytes
 # Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
 # file whose region is mostly outside this is binary). Its printable runs are what the rules read.
@@ -205,7 +206,7 @@ class BodyStream:
         scan = self.triggers.hits
         if not tail or scan(tail + b"\n") <= scan(tail):
             return None
-        return self._confirm_region(self._carry, len(self._carry), len(self._carry))
+        return self._confirm_regions([self._carry])
 
     def _past_cap(self) -> Decision | None:
         self.over_cap = True
@@ -231,15 +232,13 @@ class BodyStream:
             # A trigger across the block's start is seen: the scan starts a little before it.
             if scan(block):
                 for lo, hi in self._flagged(whole, at, min(at + step, len(whole))):
-                    if runs and runs[-1][1] == lo and hi - runs[-1][0] <= _MAX_RUN:
-                        runs[-1] = (runs[-1][0], hi)  # adjacent pieces: one evaluation, less context
+                    # Pieces whose regions would overlap: one evaluation, no byte read twice.
+                    if runs and lo - runs[-1][1] <= 2 * _AROUND and hi - runs[-1][0] <= _MAX_RUN:
+                        runs[-1] = (runs[-1][0], hi)
                     else:
                         runs.append((lo, hi))
-        for lo, hi in runs:
-            found = self._confirm_region(whole, lo, hi)
-            if found is not None:
-                return found
-        return None
+        return self._confirm_regions([whole[aligned(whole, max(0, lo - _AROUND), lo):hi + _AROUND]
+                                      for lo, hi in runs])
 
     def _binary(self, region: bytes) -> Decision | None:
         """A block of a binary upload (image, archive): random bytes look like markup to the XSS
@@ -252,34 +251,51 @@ class BodyStream:
         return self._confirm(text, None)
 
     def _flagged(self, whole: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
-        """The runs of ``_FINE``-byte pieces of a flagged block that hit a trigger themselves: the
-        rules then read a few KB around each, not the whole block (the confirmations' cost)."""
+        """The pieces (down to ``_FINE`` bytes) of the flagged span ``lo:hi`` that hit a trigger
+        themselves, found by halving: the rules then read ``_AROUND`` bytes either side of each,
+        not the whole block (the confirmations are the scan's cost). A span neither of whose
+        halves hits (a trigger longer than ``_OVERLAP`` across the middle) stays whole."""
+        if hi - lo <= _FINE:
+            return [(lo, hi)]
+        mid = lo + (hi - lo) // 2
         scan = self.triggers.hits
-        runs: list[tuple[int, int]] = []
-        for at in range(lo, hi, _FINE):
-            end = min(at + _FINE, hi)
-            if scan(whole[max(0, at - _OVERLAP):end]):
-                if runs and runs[-1][1] == at:
-                    runs[-1] = (runs[-1][0], end)
-                else:
-                    runs.append((at, end))
-        return runs
+        left = bool(scan(whole[max(0, lo - _OVERLAP):mid]))
+        right = bool(scan(whole[max(0, mid - _OVERLAP):hi]))
+        if not (left or right):
+            return [(lo, hi)]
+        if left and right and hi - lo <= 4 * _AROUND:
+            return [(lo, hi)]  # both halves hit: their regions would merge anyway
+        return ((self._flagged(whole, lo, mid) if left else [])
+                + (self._flagged(whole, mid, hi) if right else []))
 
-    def _confirm_region(self, whole: bytes, lo: int, hi: int) -> Decision | None:
-        context = self.policy.context
-        region = whole[aligned(whole, max(0, lo - context), lo):hi + context]
+    def _confirm_regions(self, regions: list[bytes]) -> Decision | None:
+        """The rules' decision on the flagged regions, read together up to ``_MAX_RUN`` bytes at
+        a time (one line each): an evaluation has a fixed cost (~0.1 ms, its many transformation
+        chains and scans), so sparse hits cost that once per batch, not once per hit."""
+        batch: list[bytes] = []
+        size = 0
+        for region in regions:
+            if batch and size + len(region) > _MAX_RUN:
+                found = self._confirm_batch(batch)
+                if found is not None:
+                    return found
+                batch, size = [], 0
+            batch.append(region)
+            size += len(region) + 1
+        return self._confirm_batch(batch) if batch else None
+
+    def _confirm_batch(self, regions: list[bytes]) -> Decision | None:
         self.confirms += 1
-        if not self.json:
-            return self._confirm(region, None)
-        # A piece of JSON: raw (with its JSON content type, as the first window: the groups that
-        # skip raw JSON skip it), then its strings as a JSON document of their own.
-        raw = self._confirm(region, None)
-        if raw is not None:
+        raw = self._confirm(b"\n".join(regions), None)
+        if raw is not None or not self.json:
             return raw
-        # Only the strings that hit a trigger: each JSON value costs the groups a scan of its own.
+        # Pieces of JSON: raw (with its JSON content type, as the first window: the groups that
+        # skip raw JSON skip it), then their strings as a JSON document of their own; only the
+        # strings that hit a trigger (each JSON value costs the groups a scan of its own).
         scan = self.triggers.hits
-        lifted = lift_json_strings(region, lambda literal: bool(scan(literal)))
-        return self._confirm(lifted, _JSON_HEADERS) if lifted != b"{}" else None
+        literals = [literal for region in regions
+                    for literal in json_strings(region, lambda literal: bool(scan(literal)))]
+        return self._confirm(as_json_object(literals), _JSON_HEADERS) if literals else None
 
     def _confirm(self, body: bytes, headers: tuple[tuple[str, str], ...] | None) -> Decision | None:
         """The managed groups' decision on ``body`` as the body of the head request, if refused."""

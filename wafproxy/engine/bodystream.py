@@ -49,7 +49,7 @@ _MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight req
 _JSON_HEADERS = (("content-type", "application/json"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
 _FINE = 256  # bytes of the pieces a flagged block is narrowed to (by halving it)
-_AROUND = 1024  # bytes either side of a flagged piece the rules read with it
+_AROUND = 512  # bytes either side of a flagged piece the rules read with it
 _MAX_RUN = 32 * 1024  # adjacent flagged pieces evaluated together, up to this many bytes
 # Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
 # file whose region is mostly outside this is binary). Its printable runs are what the rules read.

@@ -93,3 +93,13 @@ def test_an_attack_among_benign_triggers_is_found(acl: CompiledWebACL, at: int) 
     attack = b" x' UNION SELECT password FROM users-- "
     found, _ = run(acl, body[:at] + attack + body[at:], piece=16384, ctype="text/plain")
     assert found is not None
+
+
+@pytest.mark.parametrize("url", ["http://evil.example/" + "a" * 100 + "/shell.txt?",
+                                 "http://evil.example/" + "a" * 100 + "?"])
+def test_a_long_url_across_a_block_edge_is_found(acl: CompiledWebACL, url: str) -> None:
+    """Block edges sit at fixed offsets: each trigger fits in the bytes a scan overlaps."""
+    for shift in range(0, 120, 7):
+        at = 16384 + 8192 * 5 - shift
+        body = pad(at) + b"&q=" + url.encode() + b"&z=1"
+        assert run(acl, body + pad(20_000), piece=16384)[0] is not None, shift

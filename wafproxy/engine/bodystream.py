@@ -10,10 +10,11 @@ the rest of the body, up to ``StreamPolicy.cap``, here:
   clock: the adapter reads and forwards). The adapter forwards only scanned bytes, so the last
   window is held back until its scan is done and a match can still stop the request.
 * A scan runs the trigger set (``bodytriggers``, one linear multi-pattern scan) over each
-  ``block`` of the window; a block that hits is handed, with ``context`` bytes either side, to the
-  managed groups as the body of a request with the original method, path, query and headers: the
-  rules' own transformations, regexes and detectors decide, so a streamed match is a real match
-  of a named managed rule (the decision logged and counted like any block).
+  ``block`` of the window; a block that hits is narrowed by halving to the pieces that hit, and
+  those, with ``_AROUND`` bytes either side, are handed (batched, one line each) to the managed
+  groups as the body of a request with the original method, path, query and headers: the rules'
+  own transformations, regexes and detectors decide, so a streamed match is a real match of a
+  named managed rule (the decision logged and counted like any block).
 * ``context`` bytes of the previous window are carried into the next, so a payload split across
   a chunk or window boundary is found if it is shorter than ``context``.
 * Multipart bodies (file uploads) and binary media types use the upload trigger set only
@@ -22,8 +23,8 @@ the rest of the body, up to ``StreamPolicy.cap``, here:
   forwarded uninspected) or MATCH (the request is refused, rule ``wafproxy_BodyOverInspectionCap``).
 
 Memory per request: the pending window (< ``window`` + one chunk), ``context`` bytes carried, and
-the region handed to the rules (< ``block`` + 2 × ``context``): about 80 KB with the defaults,
-whatever the body's size. The adapter holds back at most the pending window's raw bytes as well.
+the batch of regions handed to the rules (< ``_MAX_RUN`` + 2 × ``_AROUND``): about 100 KB with the
+defaults, whatever the body's size. The adapter holds back at most the pending window's raw bytes as well.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ _JSON_HEADERS = (("content-type", "application/json"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
 _FINE = 256  # bytes of the pieces a flagged block is narrowed to (by halving it)
 _AROUND = 512  # bytes either side of a flagged piece the rules read with it
-_MAX_RUN = 32 * 1024  # adjacent flagged pieces evaluated together, up to this many bytes
+_MAX_RUN = 32 * 1024  # bytes of flagged regions one evaluation reads (a run of pieces, a batch)
 # Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
 # file whose region is mostly outside this is binary). Its printable runs are what the rules read.
 _BINARY_CONTEXT = 512  # bytes either side of a binary block whose text runs are read
@@ -64,7 +65,7 @@ class StreamPolicy:
     oversize: Literal["CONTINUE", "MATCH"] = "CONTINUE"
     window: int = 64 * 1024  # bytes scanned at once, and at most held back from the upstream
     block: int = 8 * 1024  # trigger-scan granularity: a flagged block goes to the rules
-    context: int = 2048  # bytes either side of a flagged block; carried across windows
+    context: int = 2048  # bytes carried across windows (a split payload shorter than this is found)
 
     def __post_init__(self) -> None:
         if self.cap < 0:

@@ -64,7 +64,7 @@ __builtins__ __subclasses__ __init__ __mro__ objectinputstream typenamehandling 
 localhost localtest metadata 169.254 127.0.0. 0x7f 0177.0 2130706433 [:: file: gopher: dict: phar:
 expect: glob: zlib: ogg: jar: netdoc: ftp:// sftp:// smb:// ssh:// ldaps:// zip:// rar:// php:// jdbc:
 url: local_file: compress. mysql:// redis:// mongodb:// postgres:// _path= basedir root_dir include_path
-_conf mosconfig
+_conf mosconfig ?&
 objectclass (| (& (! *) )( \\2a \\28 \\29 \\00
 session jsessionid phpsessid aspsessionid sessionid sid=
 transfer-encoding content-length content-type http/ bcc: cc: to: from: subject:
@@ -106,9 +106,13 @@ _REGEXES = (
     r"\b(?:system|public)\s*[\x22']",  # XML external entities
     # URLs (every JSON API and web page is full of https://…): those the rules look at only. A
     # query cut off (RFI), a numeric or IPv6 host (SSRF, RFI), user@host; other schemes: literals.
-    r"://[^\s\x22'<>]*\?[\s\x22'&<>]",
+    # Bounded, as every trigger is, to fit in the 64 bytes a scan overlaps the previous block
+    # (block edges are at fixed offsets: an attacker can straddle one): a long URL ending in
+    # "?" is seen by its last path segment, or as a form value ending in "?" ("?&").
+    r"://[^\s\x22'<>?]{0,48}\?[\s\x22'&<>]",
+    r"[/.][^\s\x22'<>/?]{0,48}\?[\s\x22'&<>]",
     r"://[\[\d\x1a%\\]",  # \x1a: any non-ASCII byte (``Triggers.hits``): "①②⑦", \u2460 digits
-    r"://[^/\s\x22'?#@<>]*@",
+    r"://[^/\s\x22'?#@<>]{0,48}@",
 )
 _UPLOAD_LITERALS = """
 <? <% %> <script <svg <html <body <iframe <object <embed <img <a <math <xsl <!entity <!doctype

@@ -47,16 +47,23 @@ def bodies(rnd: random.Random) -> dict[str, tuple[str, bytes]]:
     binary = bytes(rnd.getrandbits(8) for _ in range(MB))
     part = b"--b\r\nContent-Disposition: form-data; name=f; filename=doc.txt\r\n\r\n"
     sqlish = " ".join(rnd.choice(SQLISH) for _ in range(250_000)).encode()[:MB]
-    # Every 1 KiB piece hits a trigger (";"), nothing is an attack: every byte goes to the rules.
+    # A JSON API's records, each with a URL (the rules look at some URLs, not at these).
+    linked = json.dumps([{"id": i, "url": f"https://example.com/item/{i}?ref=home", "name": "item"}
+                         for i in range(20_000)]).encode()[:MB]
+    # One trigger (";") every 4 KiB of prose: each is a confirmation of its own.
+    sparse = b"; ".join(prose[at:at + 4096] for at in range(0, MB, 4096))[:MB]
+    # A trigger (";") after every word, nothing is an attack: every byte goes to the rules.
     dense = "; ".join(rnd.choice(WORDS) for _ in range(250_000)).encode()[:MB]
     return {
         "prose (text/plain)": ("text/plain", prose),
         "form (urlencoded)": ("application/x-www-form-urlencoded", form),
         "JSON records": ("application/json", js),
+        "JSON records, a URL in each": ("application/json", linked),
         "binary upload (octet-stream)": ("application/octet-stream", binary),
         "multipart text file": ("multipart/form-data; boundary=b", part + prose[: MB - len(part)]),
         "worst case: SQL-keyword prose (text/plain)": ("text/plain", sqlish),
-        "worst case: a trigger in every KiB, no attack": ("text/plain", dense),
+        "prose, a trigger every 4 KiB, no attack": ("text/plain", sparse),
+        "worst case: a trigger after every word, no attack": ("text/plain", dense),
     }
 
 

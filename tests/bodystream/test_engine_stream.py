@@ -6,12 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
 
-from wafproxy.aclfiles import load_web_acl
 from wafproxy.engine.bodycodec import (
     BodyDecoder,
     DecodeLimits,
@@ -31,13 +29,7 @@ from wafproxy.engine.decision import Action, Decision
 from wafproxy.engine.evaluation import evaluate
 from wafproxy.engine.request import WafRequest
 
-ROOT = Path(__file__).resolve().parents[2]
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture(scope="module")
-def acl() -> CompiledWebACL:
-    return load_web_acl(ROOT / "rules" / "default-web-acl.json")
 
 
 def head(body: bytes, ctype: str = FORM) -> WafRequest:

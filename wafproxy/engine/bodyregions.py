@@ -53,20 +53,27 @@ def printable_runs(region: bytes) -> bytes:
 
 def lift_json_strings(region: bytes, keep: Callable[[bytes], bool] | None = None) -> bytes:
     """The complete string literals of a piece of a JSON text (those ``keep`` keeps), as the
-    values of one JSON object.
+    values of one JSON object (``json_strings``, ``as_json_object``)."""
+    return as_json_object(json_strings(region, keep))
+
+
+def json_strings(region: bytes, keep: Callable[[bytes], bool] | None = None) -> list[bytes]:
+    """The complete string literals of a piece of a JSON text (those ``keep`` keeps).
 
     A tail of a JSON body cannot be parsed, but its strings can be found: from the first quote
-    that opens one, each literal in turn (structure between strings holds no quote). As an object
-    the engine parses them and the groups see each value unescaped (``\\u003c`` is ``<``), as they
-    would in the first window."""
+    that opens one, each literal in turn (structure between strings holds no quote)."""
     opening = _JSON_OPENING.search(region)
     if opening is None:
-        return b"{}"
+        return []
     found = [m.group(0) for m in _JSON_STRING.finditer(region, opening.end() - 1)]
-    if keep is not None:
-        found = [literal for literal in found if keep(literal)]
-    if not found:
+    return found if keep is None else [literal for literal in found if keep(literal)]
+
+
+def as_json_object(literals: list[bytes]) -> bytes:
+    """JSON string literals as the values of one object: the engine parses it and the groups see
+    each value unescaped (``\\u003c`` is ``<``), as they would in the first window. An object, as
+    JSON bodies mostly are: its raw text then reads like the original to the groups that also look
+    at raw JSON (an array of bare strings reads differently)."""
+    if not literals:
         return b"{}"
-    # An object, as JSON bodies mostly are: its raw text then reads like the original to the
-    # groups that also look at raw JSON (an array of bare strings reads differently).
-    return b"{" + b", ".join(b'"%d": %b' % (i, literal) for i, literal in enumerate(found)) + b"}"
+    return b"{" + b", ".join(b'"%d": %b' % (i, literal) for i, literal in enumerate(literals)) + b"}"

@@ -10,10 +10,11 @@ the rest of the body, up to ``StreamPolicy.cap``, here:
   clock: the adapter reads and forwards). The adapter forwards only scanned bytes, so the last
   window is held back until its scan is done and a match can still stop the request.
 * A scan runs the trigger set (``bodytriggers``, one linear multi-pattern scan) over each
-  ``block`` of the window; a block that hits is handed, with ``context`` bytes either side, to the
-  managed groups as the body of a request with the original method, path, query and headers: the
-  rules' own transformations, regexes and detectors decide, so a streamed match is a real match
-  of a named managed rule (the decision logged and counted like any block).
+  ``block`` of the window; a block that hits is narrowed by halving to the pieces that hit, and
+  those, with ``_AROUND`` bytes either side, are handed (batched, one line each) to the managed
+  groups as the body of a request with the original method, path, query and headers: the rules'
+  own transformations, regexes and detectors decide, so a streamed match is a real match of a
+  named managed rule (the decision logged and counted like any block).
 * ``context`` bytes of the previous window are carried into the next, so a payload split across
   a chunk or window boundary is found if it is shorter than ``context``.
 * Multipart bodies (file uploads) and binary media types use the upload trigger set only
@@ -22,8 +23,8 @@ the rest of the body, up to ``StreamPolicy.cap``, here:
   forwarded uninspected) or MATCH (the request is refused, rule ``wafproxy_BodyOverInspectionCap``).
 
 Memory per request: the pending window (< ``window`` + one chunk), ``context`` bytes carried, and
-the region handed to the rules (< ``block`` + 2 × ``context``): about 80 KB with the defaults,
-whatever the body's size. The adapter holds back at most the pending window's raw bytes as well.
+the batch of regions handed to the rules (< ``_MAX_RUN`` + 2 × ``_AROUND``): about 100 KB with the
+defaults, whatever the body's size. The adapter holds back at most the pending window's raw bytes as well.
 """
 
 from __future__ import annotations
@@ -33,16 +34,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from wafproxy.engine.actions import RuleAction
-from wafproxy.engine.bodyregions import aligned, is_binary, lift_json_strings, printable_runs
-from wafproxy.engine.bodytriggers import trigger_set
+from wafproxy.engine.bodyregions import aligned, as_json_object, is_binary, json_strings, printable_runs
+from wafproxy.engine.bodytriggers import Triggers, trigger_set
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, Decision, RuleType
 from wafproxy.engine.evaluation import evaluate
-from wafproxy.engine.matchers import PatternSet
 from wafproxy.engine.plan import plan as plan_steps
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.rules import CompiledRule
-from wafproxy.engine.transforms import from_bytes
 from wafproxy.engine.views import looks_like_json
 
 OVER_CAP_RULE_ID = "wafproxy_BodyOverInspectionCap"
@@ -50,8 +49,9 @@ _PLANS: dict[int, tuple[CompiledWebACL, StreamPlan | None]] = {}
 _MAX_PLANS = 8  # ACLs alive at once: the current one and those of in-flight requests after reloads
 _JSON_HEADERS = (("content-type", "application/json"),)
 _OVERLAP = 64  # bytes a trigger scan starts before its block (longer than any trigger)
-_FINE = 1024  # bytes of the pieces a flagged block is narrowed to
-_MAX_RUN = 32 * 1024  # adjacent flagged pieces evaluated together, up to this many bytes
+_FINE = 256  # bytes of the pieces a flagged block is narrowed to (by halving it)
+_AROUND = 512  # bytes either side of a flagged piece the rules read with it
+_MAX_RUN = 32 * 1024  # bytes of flagged regions one evaluation reads (a run of pieces, a batch)
 # Text bytes (tab, newlines, printable ASCII, UTF-8 continuation/lead bytes count as binary: a
 # file whose region is mostly outside this is binary). Its printable runs are what the rules read.
 _BINARY_CONTEXT = 512  # bytes either side of a binary block whose text runs are read
@@ -65,7 +65,7 @@ class StreamPolicy:
     oversize: Literal["CONTINUE", "MATCH"] = "CONTINUE"
     window: int = 64 * 1024  # bytes scanned at once, and at most held back from the upstream
     block: int = 8 * 1024  # trigger-scan granularity: a flagged block goes to the rules
-    context: int = 2048  # bytes either side of a flagged block; carried across windows
+    context: int = 2048  # bytes carried across windows (a split payload shorter than this is found)
 
     def __post_init__(self) -> None:
         if self.cap < 0:
@@ -82,9 +82,9 @@ class StreamPlan:
     for uploads, only the upload classes' rules (``UPLOAD_RULES``) and triggers."""
 
     acl: CompiledWebACL
-    general: PatternSet
+    general: Triggers
     upload_acl: CompiledWebACL
-    upload: PatternSet
+    upload: Triggers
 
 
 # The managed rules that inspect a file upload's content (by name prefix, ``_BODY`` rules only):
@@ -193,8 +193,21 @@ class BodyStream:
         return self._scan(carry, data)
 
     def finish(self) -> Decision | None:
-        """The body ended: scan the rest."""
-        return self.flush()
+        """The body ended: scan the rest, then its last bytes as an end (``_at_end``)."""
+        found = self.flush()
+        if found is not None or self.over_cap:
+            return found
+        return self._at_end()
+
+    def _at_end(self) -> Decision | None:
+        """Triggers anchored at the body's end (``1'`` closing it): the block scans never see an
+        end, only cuts, so the last bytes are scanned once more followed by a newline, and only a
+        trigger that this alone adds sends them to the rules."""
+        tail = self._carry[-_OVERLAP:]
+        scan = self.triggers.hits
+        if not tail or scan(tail + b"\n") <= scan(tail):
+            return None
+        return self._confirm_regions([self._carry])
 
     def _past_cap(self) -> Decision | None:
         self.over_cap = True
@@ -206,7 +219,7 @@ class BodyStream:
     def _scan(self, carry: bytes, data: bytes) -> Decision | None:
         whole = carry + data
         step = self.policy.block
-        scan = self.triggers.scan
+        scan = self.triggers.hits
         upload = self.rules is self.plan.upload_acl
         runs: list[tuple[int, int]] = []
         for at in range(len(carry), len(whole), step):
@@ -218,57 +231,72 @@ class BodyStream:
                     return found
                 continue
             # A trigger across the block's start is seen: the scan starts a little before it.
-            if scan(from_bytes(block)):
+            if scan(block):
                 for lo, hi in self._flagged(whole, at, min(at + step, len(whole))):
-                    if runs and runs[-1][1] == lo and hi - runs[-1][0] <= _MAX_RUN:
-                        runs[-1] = (runs[-1][0], hi)  # adjacent pieces: one evaluation, less context
+                    # Pieces whose regions would overlap: one evaluation, no byte read twice.
+                    if runs and lo - runs[-1][1] <= 2 * _AROUND and hi - runs[-1][0] <= _MAX_RUN:
+                        runs[-1] = (runs[-1][0], hi)
                     else:
                         runs.append((lo, hi))
-        for lo, hi in runs:
-            found = self._confirm_region(whole, lo, hi)
-            if found is not None:
-                return found
-        return None
+        return self._confirm_regions([whole[aligned(whole, max(0, lo - _AROUND), lo):hi + _AROUND]
+                                      for lo, hi in runs])
 
     def _binary(self, region: bytes) -> Decision | None:
         """A block of a binary upload (image, archive): random bytes look like markup to the XSS
         detector, so triggers and rules read its text runs only, as ``strings`` prints them (a PHP
         shell in a JPEG comment is such a run)."""
         text = printable_runs(region)
-        if not text or not self.triggers.scan(text.decode("ascii")):
+        if not text or not self.triggers.hits(text):
             return None
         self.confirms += 1
         return self._confirm(text, None)
 
     def _flagged(self, whole: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
-        """The runs of ``_FINE``-byte pieces of a flagged block that hit a trigger themselves: the
-        rules then read a few KB around each, not the whole block (the confirmations' cost)."""
-        scan = self.triggers.scan
-        runs: list[tuple[int, int]] = []
-        for at in range(lo, hi, _FINE):
-            end = min(at + _FINE, hi)
-            if scan(from_bytes(whole[max(0, at - _OVERLAP):end])):
-                if runs and runs[-1][1] == at:
-                    runs[-1] = (runs[-1][0], end)
-                else:
-                    runs.append((at, end))
-        return runs
+        """The pieces (down to ``_FINE`` bytes) of the flagged span ``lo:hi`` that hit a trigger
+        themselves, found by halving: the rules then read ``_AROUND`` bytes either side of each,
+        not the whole block (the confirmations are the scan's cost). A span neither of whose
+        halves hits (a trigger longer than ``_OVERLAP`` across the middle) stays whole."""
+        if hi - lo <= _FINE:
+            return [(lo, hi)]
+        mid = lo + (hi - lo) // 2
+        scan = self.triggers.hits
+        left = bool(scan(whole[max(0, lo - _OVERLAP):mid]))
+        right = bool(scan(whole[max(0, mid - _OVERLAP):hi]))
+        if not (left or right):
+            return [(lo, hi)]
+        if left and right and hi - lo <= 4 * _AROUND:
+            return [(lo, hi)]  # both halves hit: their regions would merge anyway
+        return ((self._flagged(whole, lo, mid) if left else [])
+                + (self._flagged(whole, mid, hi) if right else []))
 
-    def _confirm_region(self, whole: bytes, lo: int, hi: int) -> Decision | None:
-        context = self.policy.context
-        region = whole[aligned(whole, max(0, lo - context), lo):hi + context]
+    def _confirm_regions(self, regions: list[bytes]) -> Decision | None:
+        """The rules' decision on the flagged regions, read together up to ``_MAX_RUN`` bytes at
+        a time (one line each): an evaluation has a fixed cost (~0.1 ms, its many transformation
+        chains and scans), so sparse hits cost that once per batch, not once per hit."""
+        batch: list[bytes] = []
+        size = 0
+        for region in regions:
+            if batch and size + len(region) > _MAX_RUN:
+                found = self._confirm_batch(batch)
+                if found is not None:
+                    return found
+                batch, size = [], 0
+            batch.append(region)
+            size += len(region) + 1
+        return self._confirm_batch(batch) if batch else None
+
+    def _confirm_batch(self, regions: list[bytes]) -> Decision | None:
         self.confirms += 1
-        if not self.json:
-            return self._confirm(region, None)
-        # A piece of JSON: raw (with its JSON content type, as the first window: the groups that
-        # skip raw JSON skip it), then its strings as a JSON document of their own.
-        raw = self._confirm(region, None)
-        if raw is not None:
+        raw = self._confirm(b"\n".join(regions), None)
+        if raw is not None or not self.json:
             return raw
-        # Only the strings that hit a trigger: each JSON value costs the groups a scan of its own.
-        scan = self.triggers.scan
-        lifted = lift_json_strings(region, lambda literal: bool(scan(from_bytes(literal))))
-        return self._confirm(lifted, _JSON_HEADERS) if lifted != b"{}" else None
+        # Pieces of JSON: raw (with its JSON content type, as the first window: the groups that
+        # skip raw JSON skip it), then their strings as a JSON document of their own; only the
+        # strings that hit a trigger (each JSON value costs the groups a scan of its own).
+        scan = self.triggers.hits
+        literals = [literal for region in regions
+                    for literal in json_strings(region, lambda literal: bool(scan(literal)))]
+        return self._confirm(as_json_object(literals), _JSON_HEADERS) if literals else None
 
     def _confirm(self, body: bytes, headers: tuple[tuple[str, str], ...] | None) -> Decision | None:
         """The managed groups' decision on ``body`` as the body of the head request, if refused."""

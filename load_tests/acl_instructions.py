@@ -10,7 +10,7 @@ then ``--calls`` evaluations of each request of ``bench_acl_cost.py``), so each 
 own dump and its total is that phase's instruction count. Prints instructions per request.
 ``--repo`` measures another checkout's engine and rules (e.g. a ``git worktree`` of ``main``).
 ``--vary query`` gives every call its own request with new ``str`` objects (what an adapter builds
-from the wire) and a query string never seen before (``&r=<n>`` appended): no cross-request memo
+from the wire) and a query string never seen before (``&r=<method><n>`` appended): no cross-request memo
 of the query string can hit, and the path's memo sees the same path each time. ``--vary path``
 also appends ``/<n>`` to the path (every string new: the memos' worst case).
 """
@@ -37,7 +37,8 @@ def _varied(request: WafRequest, calls: int, vary: str) -> list[WafRequest]:
     path, if ``vary`` is "path")."""
     out = []
     for i in range(calls):
-        query = "&".join(filter(None, (request.query_string, f"r={i}")))
+        # the method in the value: the POST's and the PUT's (empty) query strings stay distinct
+        query = "&".join(filter(None, (request.query_string, f"r={request.method}{i}")))
         path = "".join(list(request.uri_path)) + (f"/{i}" if vary == "path" else "")
         headers = tuple(("".join(list(n)), "".join(list(v))) for n, v in request.headers)
         out.append(replace(request, uri_path=path, query_string=query, headers=headers))

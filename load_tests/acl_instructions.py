@@ -32,13 +32,13 @@ if TYPE_CHECKING:
 NAMES = ("benign GET", "2 KB form POST", "JSON PUT")
 
 
-def _varied(request: WafRequest, calls: int, vary: str) -> list[WafRequest]:
+def varied(request: WafRequest, calls: int, vary: str, tag: str = "") -> list[WafRequest]:
     """``calls`` copies of ``request``, each with new strings and its own query string (and
-    path, if ``vary`` is "path")."""
+    path, if ``vary`` is "path"); a new ``tag`` gives query strings not used before."""
     out = []
     for i in range(calls):
         # the method in the value: the POST's and the PUT's (empty) query strings stay distinct
-        query = "&".join(filter(None, (request.query_string, f"r={request.method}{i}")))
+        query = "&".join(filter(None, (request.query_string, f"r={request.method}{tag}{i}")))
         path = "".join(list(request.uri_path)) + (f"/{i}" if vary == "path" else "")
         headers = tuple(("".join(list(n)), "".join(list(v))) for n, v in request.headers)
         out.append(replace(request, uri_path=path, query_string=query, headers=headers))
@@ -57,7 +57,7 @@ def _measured(repo: Path, calls: int, vary: str | None) -> None:
     for request in requests:  # warm: per-ACL memos, lazy imports
         for _ in range(3):
             evaluate(acl, request)
-    batches = [_varied(r, calls, vary) if vary else [r] * calls for r in requests]
+    batches = [varied(r, calls, vary) if vary else [r] * calls for r in requests]
     for batch in batches:
         os.getppid()
         for request in batch:

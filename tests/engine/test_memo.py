@@ -146,12 +146,13 @@ def test_field_plans_remember_header_fields_and_empty_values_only(monkeypatch) -
     empty = WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", "sel%45ect"),))
     first = evaluate(acl, empty)
     assert [m.rule_name for m in first.matches] == ["r0", "r1"]  # "" matches ^$
-    # a header field is remembered by the request's headers, others by their extracted values
-    assert set(header.memo) == {(("X-A", "sel%45ect"),)} and set(query.memo) == {(("", ""),)}
+    # a header field is remembered by the request's headers, the query string by itself
+    assert set(header.memo) == {(("X-A", "sel%45ect"),)} and set(query.memo) == {""}
     assert evaluate(acl, empty) == first  # answered from both memos
     asked = WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", query_string="q=select")
     assert [m.rule_name for m in evaluate(acl, asked).matches] == ["r1"]
-    assert (("", "q=select"),) not in query.memo  # a non-empty query string is not kept
+    assert query.memo["q=select"] != ()  # kept with its hit: a repeat is answered from it
+    assert [m.rule_name for m in evaluate(acl, asked).matches] == ["r1"]
     monkeypatch.setattr(fieldplan, "MAX_ENTRIES", 2)
     monkeypatch.setattr(fieldplan, "MAX_CHARS", 12)
     header.memo.clear()
@@ -160,6 +161,11 @@ def test_field_plans_remember_header_fields_and_empty_values_only(monkeypatch) -
             acl, WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", f"v{i}"),))
         )
         assert len(header.memo) <= 2
+        evaluate(acl, WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", query_string=f"q={i}"))
+        assert len(query.memo) <= 2
+    long_query = "q=" + "v" * 11
+    evaluate(acl, WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", query_string=long_query))
+    assert long_query not in query.memo  # over MAX_CHARS
     evaluate(
         acl, WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", "v" * 12),))
     )
@@ -196,6 +202,37 @@ def test_header_plans_read_only_the_headers(headers, others) -> None:
             uri_path="/" + path,
             query_string=query,
             headers=tuple(headers),
+            body=body.encode(),
+            body_size=len(body.encode()),
+        )
+        ctx = EvalContext(request, (), ())
+        seen.append([ctx._raw_values(p) for p in plans])
+    assert seen[0] == seen[1]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=_TEXT,
+    query=_TEXT,
+    others=st.lists(st.tuples(st.sampled_from(["GET", "POST"]), _TEXT, _TEXT), min_size=2, max_size=2),
+)
+def test_request_string_plans_read_only_their_string(path, query, others) -> None:
+    """``FieldPlan.by_request`` memos are keyed by ``uri_path`` / ``query_string``: sound only
+    if the path's and the query string's values (carrier views included) depend on nothing else."""
+    from tests.rules.test_managed_rules import DEFAULT_ACL
+    from wafproxy.engine.context import EvalContext
+
+    plans = [p for p in dict.fromkeys(_default_acl(DEFAULT_ACL).field_plans) if p.by_request]
+    assert {p.field.kind for p in plans} == {"UriPath", "QueryString"}
+    assert any(p.field.views for p in plans)
+    seen = []
+    for method, header, body in others:
+        request = WafRequest(
+            client_ip="203.0.113.7",
+            method=method,
+            uri_path="/" + path,
+            query_string=query,
+            headers=(("X-A", header), ("Cookie", header)),
             body=body.encode(),
             body_size=len(body.encode()),
         )

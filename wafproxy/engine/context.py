@@ -149,28 +149,49 @@ class EvalContext:
                 return
             if known is None:
                 self._scan_values(plan, self._raw_values(plan))
-                plan.remember(key, tuple([(gidx, self.scans[gidx]) for gidx, _ in plan.groups]))
+                plan.remember(key, self._answer(plan))
                 return
-            self._install(known)
+            self._install(plan, known)
+            return
+        attr = plan.by_request
+        if attr is not None:  # the path or query string: keyed by the raw string, unextracted
+            key = getattr(self.request, attr)
+            known = plan.memo.get(key)
+            if known is None:
+                self._scan_values(plan, self._raw_values(plan))
+                plan.remember_string(key, self._answer(plan))
+                return
+            self._install(plan, known)
             return
         raw = self._raw_values(plan)
         values = raw.values
         if raw.forced is None and (plan.memo_kind or (len(values) == 1 and not values[0][1])):
             known = plan.memo.get(values)
             if known is not None:  # the same values scanned on an earlier request (``FieldPlan.memo``)
-                self._install(known)
+                self._install(plan, known)
                 return
             self._scan_values(plan, raw)
-            plan.remember(values, tuple([(gidx, self.scans[gidx]) for gidx, _ in plan.groups]))
+            plan.remember(values, self._answer(plan))
             return
         self._scan_values(plan, raw)
 
-    def _install(self, known: tuple[tuple[int, GroupHits], ...]) -> None:
+    def _answer(self, plan: FieldPlan) -> tuple[tuple[int, GroupHits], ...]:
+        """What a plan's memo keeps: the (group, hits) of its groups that hit, usually none
+        (``()``: a benign request's answer allocates nothing)."""
+        if self.loud.isdisjoint(plan.gidxs):
+            return ()
         scans = self.scans
+        return tuple([(gidx, scans[gidx]) for gidx in plan.gidxs if scans[gidx] is not NOTHING])
+
+    def _install(self, plan: FieldPlan, known: tuple[tuple[int, GroupHits], ...]) -> None:
+        quiet = plan.quiet
+        if quiet is None:
+            quiet = plan.quiet = dict.fromkeys(plan.gidxs, NOTHING)
+        scans = self.scans
+        scans.update(quiet)  # type: ignore[arg-type]
         for gidx, found in known:
             scans[gidx] = found
-            if found is not NOTHING:
-                self.loud.add(gidx)
+            self.loud.add(gidx)
 
     def _raw_values(self, plan: FieldPlan) -> FieldValues:
         raw = self._raw.get(plan.raw)

@@ -14,6 +14,12 @@ header-derived field, keyed by the request's headers (a browser sends the same h
 request; ``engine.memo`` has the policy and the bounds) so a hit extracts nothing; the method's,
 keyed by the method; and those of any field whose one value is empty (an absent body, an empty
 query string: a handful of keys).
+
+The path's and the query string's plans are keyed by the request's raw ``uri_path`` /
+``query_string`` (``by_request``), asked before extracting anything: their values, carrier views
+included, are functions of that one string. A site serves a bounded set of hot paths, and
+listing pages repeat their query strings (``?page=2``); a string never seen again costs one
+dictionary miss and one insert, under ``engine.memo``'s bounds.
 """
 
 from __future__ import annotations
@@ -28,22 +34,41 @@ from wafproxy.engine.slots import RawSlot, Slot
 #: Field kinds whose values (carrier views included: ``views.cookie_views``) are a function of
 #: ``WafRequest.headers`` alone (``tests/engine/test_memo.py`` checks it).
 HEADER_KINDS = frozenset({"Headers", "HeaderOrder", "SingleHeader", "Cookies"})
+#: Field kinds whose values (views included) are a function of one ``WafRequest`` string.
+REQUEST_STRING_KINDS = {"UriPath": "uri_path", "QueryString": "query_string"}
 
 
 class FieldPlan:
-    __slots__ = ("raw", "field", "slots", "groups", "memo", "memo_kind", "by_headers")
+    __slots__ = (
+        "raw",
+        "field",
+        "slots",
+        "groups",
+        "memo",
+        "memo_kind",
+        "by_headers",
+        "by_request",
+        "gidxs",
+        "quiet",
+    )
 
     def __init__(self, raw: RawSlot, slots: tuple[Slot, ...], groups: tuple[tuple[int, PatternGroup], ...]):
         self.raw = raw
         self.field: FieldSpec = raw.field
         self.slots = slots  # parents before children
         self.groups = groups  # (group index, group)
-        # extracted values -> ((group index, scan result), ...) of every group (``remember``)
+        self.gidxs = tuple(gidx for gidx, _ in groups)
+        # Every group's index mapped to the context's "no hit" answer (filled by ``EvalContext``).
+        self.quiet: dict[int, object] | None = None
+        # extracted values -> ((group index, scan result), ...) of the groups with hits
+        # (``remember``; the others had none: usually ``()``, one shared object)
         self.memo: dict[tuple[tuple[str, str], ...], tuple[tuple[int, object], ...]] = {}
         self.memo_kind = raw.field.kind in MEMO_KINDS
         # Extracted from ``request.headers`` alone: the memo is keyed by them, asked before
         # extracting anything (``EvalContext._scan_field``).
         self.by_headers = raw.field.kind in HEADER_KINDS
+        # The ``WafRequest`` attribute keying the memo of a path or query-string plan, else None.
+        self.by_request: str | None = REQUEST_STRING_KINDS.get(raw.field.kind)
 
     def remember(self, values: tuple[tuple[str, str], ...], answer: tuple[tuple[int, object], ...]) -> None:
         """Keep ``answer`` for ``values`` (the request's headers for a ``by_headers`` plan, else
@@ -54,10 +79,18 @@ class FieldPlan:
                 return
         elif len(values) != 1 or values[0][1]:
             return
+        self._keep(values, answer)
+
+    def remember_string(self, key: str, answer: tuple[tuple[int, object], ...]) -> None:
+        """Keep ``answer`` for a ``by_request`` plan's raw string, up to ``MAX_CHARS``."""
+        if len(key) <= MAX_CHARS:
+            self._keep(key, answer)
+
+    def _keep(self, key: object, answer: tuple[tuple[int, object], ...]) -> None:
         memo = self.memo
         if len(memo) >= MAX_ENTRIES:
             memo.clear()
-        memo[values] = answer
+        memo[key] = answer  # type: ignore[index]
 
     def __repr__(self) -> str:
         return f"FieldPlan({self.field.describe()}, {len(self.slots)} slots, {len(self.groups)} groups)"

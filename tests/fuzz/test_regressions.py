@@ -14,6 +14,17 @@ FOUND = [
     # A first line that is JSON but not an object: AttributeError from header.get (atheris, 129 runs).
     pytest.param("kms-log", b"5\n", id="kms-log-header-not-an-object"),
     pytest.param("kms-log", b"[]\n", id="kms-log-header-a-list"),
+    # WAF log records whose JSON types are wrong became Observations that crashed `detect --log`
+    # (TypeError in the scenarios on a null clientIp; Hypothesis, member replaced).
+    pytest.param("log-lines", b'{"timestamp": 1, "httpRequest": {"clientIp": null}}', id="waf-log-null-ip"),
+    pytest.param("log-lines", b'{"timestamp": 1, "httpRequest": {"clientIp": 5, "uri": []}}',
+                 id="waf-log-number-ip"),
+    pytest.param("log-lines", b'{"timestamp": Infinity, "httpRequest": {"clientIp": "192.0.2.1"}}',
+                 id="waf-log-infinite-time"),
+    pytest.param("log-lines", b'{"timestamp": 1' + b"0" * 400 + b', "httpRequest": {"clientIp": "a"}}',
+                 id="waf-log-time-overflow"),
+    pytest.param("log-lines", b'{"timestamp": 1, "responseCodeSent": 1e999, "httpRequest": {"clientIp": ""}}',
+                 id="waf-log-infinite-status"),
 ]
 
 
@@ -36,3 +47,23 @@ def test_non_ascii_log_names_its_line(tmp_path: object) -> None:
     with pytest.raises(LogCryptError) as raised:
         asyncio.run(decrypt_file(_FixedKeys(), path))
     assert raised.value.line == 3 and "not ASCII" in str(raised.value)
+
+
+def test_waf_record_with_a_null_address_is_counted_malformed_by_replay(tmp_path: object) -> None:
+    """The whole ``wafproxy detect --log`` path: the bad record is counted, the good one observed."""
+    import json
+    from pathlib import Path
+
+    from wafproxy.settings import Settings
+    from wafproxy.sidecars.detector.replay import replay
+    from wafproxy.sidecars.detector.wiring import build_detector
+
+    base = Path(str(tmp_path))
+    good = {"timestamp": 1714564800123, "httpRequest": {"clientIp": "192.0.2.7", "uri": "/.env"}}
+    bad = {"timestamp": 1714564800123, "httpRequest": {"clientIp": None, "uri": "/.env"}}
+    log = base / "waf.log"
+    log.write_text(json.dumps(bad) + "\n" + json.dumps(good) + "\n")
+    service = build_detector(Settings(detector_findings=str(base / "findings.jsonl")))
+    assert service is not None
+    stats = replay(service.detector, log)
+    assert (stats.lines, stats.malformed) == (2, 1)

@@ -113,7 +113,7 @@ def _decoded_body(data: bytes) -> dict[str, Any]:
 
     try:
         raw = json.loads(data) if data else {}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise AwsError("SerializationException", "Request body is not valid JSON") from None
     if not isinstance(raw, dict):
         raise AwsError("SerializationException", "Request body must be a JSON object")

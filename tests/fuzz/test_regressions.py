@@ -25,11 +25,22 @@ FOUND = [
                  id="waf-log-time-overflow"),
     pytest.param("log-lines", b'{"timestamp": 1, "responseCodeSent": 1e999, "httpRequest": {"clientIp": ""}}',
                  id="waf-log-infinite-status"),
+    # Long runs (load_tests/fuzz.py, 60 s): nesting past the JSON decoder's recursion limit escaped
+    # as RecursionError (log lines, and the AWS JSON dispatchers); an ALB time read as infinity.
+    pytest.param("log-lines", b'{"a": ' * 50_000, id="waf-log-deep-objects"),
+    pytest.param("log-lines", b'{"a": ' + b"[" * 50_000, id="waf-log-deep-arrays"),
+    pytest.param("log-lines", b"https 2024-05-01T12:00:00.1e999Z lb 198.51.100.4:5555 - 0 0 0 401 401 1 2 "
+                 b'"GET http://a/ HTTP/1.1" "ua"', id="alb-log-infinite-time"),
+    pytest.param("asff-import", b'{"Findings": ' + b"[" * 50_000, id="asff-deep-nesting"),
+    # A repeated Id in one batch: SuccessCount + FailedCount fell short of the batch size.
+    pytest.param("asff-import", None, id="asff-repeated-id"),
 ]
 
 
 @pytest.mark.parametrize(("name", "data"), FOUND)
-def test_found_input_is_handled(name: str, data: bytes) -> None:
+def test_found_input_is_handled(name: str, data: bytes | None) -> None:
+    if data is None:
+        data = _repeated_ids()
     crash = run_one(target(name), data)
     assert crash is None, str(crash)
 
@@ -67,3 +78,11 @@ def test_waf_record_with_a_null_address_is_counted_malformed_by_replay(tmp_path:
     assert service is not None
     stats = replay(service.detector, log)
     assert (stats.lines, stats.malformed) == (2, 1)
+
+
+def _repeated_ids() -> bytes:
+    import json
+
+    from tests.sidecars.hub.factory import finding
+
+    return json.dumps({"Findings": [finding(1), finding(1), finding(2), finding(2, Types=5)]}).encode()

@@ -75,7 +75,7 @@ def parse_waf(line: str) -> Observation | None:
             return None
         return Observation(ts, ip, method, uri + ("?" + args if args else ""), int(status), str(ua).lower(),
                            labels)
-    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
         return None
 
 
@@ -95,6 +95,8 @@ def parse_alb(line: str) -> Observation | None:
         request, _, rest = rest.partition('"')
         ua = rest.split('"')[1]
         ts = _alb_time(fields[1])
+        if not math.isfinite(ts):  # "…12:00:00.1e999Z": float() reads the exponent
+            return None
         client = fields[3].rpartition(":")[0].strip("[]")
         status = int(fields[8])
         method, url = request.split(" ")[0:2]

@@ -115,3 +115,26 @@ def test_unknown_route(served: tuple[str, list[CallRecord]]) -> None:
     with pytest.raises(ClientError) as err:
         _client(url).list_filters(DetectorId="d1")
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_body_nested_past_the_decoder_limit(served: tuple[str, list[CallRecord]]) -> None:
+    """Found by fuzzing: json.loads raised RecursionError (an answer 500), not AWS's 400."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url, _ = served
+    body = b'{"Enable": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    request = AWSRequest(method="POST", url=url + "/detector", data=body,
+                         headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials("AKIAALICE", "s3cr3t"), "guardduty", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    raw = urllib.request.Request(prepared.url, data=body, headers=dict(prepared.headers), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(raw, timeout=30)
+    assert err.value.code == 400
+    assert json.loads(err.value.read())["__type"].endswith("SerializationException")

@@ -312,3 +312,14 @@ def target(name: str) -> Target:
 def encoded(data: bytes) -> str:
     """How a crashing input is written into a regression test."""
     return base64.b64encode(data).decode()
+
+
+def _register_more() -> None:
+    """The targets kept in their own modules (each module one family of parsers)."""
+    from tests.fuzz import targets_more, targets_wire
+
+    BUILDERS.update(targets_wire.BUILDERS)
+    BUILDERS.update(targets_more.BUILDERS)
+
+
+_register_more()

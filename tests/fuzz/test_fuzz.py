@@ -16,7 +16,9 @@ from tests.fuzz.targets import BUILDERS, target
 
 # Executions per target in CI: fast targets many, the slow ones (a compile per input, a file and an
 # event loop per input) fewer; ~30 s in all on the 2 shared cores.
-BUDGET = {"webacl-document": 300, "kms-log": 300, "request-fields": 3000}
+BUDGET = {"webacl-document": 300, "kms-log": 300, "request-fields": 3000,
+          "http1": 1500, "asff-import": 1500, "xml": 3000, "body-decoding": 3000, "log-lines": 3000,
+          "ws-frames": 3000}
 DEFAULT_BUDGET = 5000
 
 
@@ -99,3 +101,42 @@ def test_sigv4_headers_replaced(data: st.DataObject) -> None:
     value = data.draw(st.binary(max_size=120) | texts.map(str.encode))
     lines[i] = (name + b": " + value) if name else value
     _no_crash(target("sigv4"), b"\n".join(lines) + b"\n\n" + body)
+
+
+header_values = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
+
+
+@HYPOTHESIS
+@given(st.sampled_from(["GET", "POST", "PUT", "OPTIONS", "CONNECT", "G T"]),
+       st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF), min_size=1, max_size=30),
+       st.sampled_from(["1.1", "1.0", "2.0", "0.9"]),
+       st.lists(st.tuples(st.sampled_from(["Host", "Content-Length", "Transfer-Encoding", "X-A", "Expect",
+                                           "Upgrade", "Connection"]), header_values), max_size=6),
+       st.binary(max_size=80), st.integers(0, 40))
+def test_http1_requests_from_parts(method: str, target_: str, version: str, headers: list[tuple[str, str]],
+                                   body: bytes, chunk: int) -> None:
+    """Heads built field by field (the mutator rarely lands on a valid Content-Length or Host)."""
+    head = f"{method} /{target_} HTTP/{version}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+    raw = head.encode() + b"\r\n" + body
+    _no_crash(target("http1"), raw)
+    _no_crash(target("http1"), b"\x00" + bytes([chunk]) + raw)  # the same bytes, cut in chunks
+
+
+@HYPOTHESIS
+@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), texts,
+                 st.lists(json_values, max_size=3), st.dictionaries(texts, json_values, max_size=3)),
+       st.sampled_from(["timestamp", "httpRequest", "clientIp", "responseCodeSent", "labels", "headers"]))
+def test_waf_log_record_members_replaced(value: object, member: str) -> None:
+    record = json.loads(target("log-lines").seeds[3])
+    holder = record["httpRequest"] if member in ("clientIp", "headers") else record
+    holder[member] = value
+    _no_crash(target("log-lines"), json.dumps(record).encode())
+
+
+@HYPOTHESIS
+@given(st.sampled_from(["Severity", "Types", "CreatedAt", "Resources", "Note", "Workflow", "ProductFields",
+                        "RelatedFindings", "Compliance", "Id", "Title"]), json_values)
+def test_asff_finding_members_replaced(member: str, value: object) -> None:
+    document = json.loads(target("asff-import").seeds[0])
+    document["Findings"][0][member] = value
+    _no_crash(target("asff-import"), json.dumps(document).encode())

@@ -172,7 +172,7 @@ class JsonService:
                 raise AwsError("UnknownOperationException", "Unknown operation " + (target[:128] or "(none)"))
             try:
                 raw = json.loads(body or b"{}")
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the C stack
                 raise AwsError("SerializationException", "Request body is not valid JSON") from None
             if not isinstance(raw, dict):
                 raise AwsError("SerializationException", "Request body must be a JSON object")

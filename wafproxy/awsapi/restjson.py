@@ -148,7 +148,7 @@ class RestJsonService:
             )
             try:
                 raw = json.loads(body) if body else {}
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the C stack
                 raise AwsError("SerializationException", "Request body is not valid JSON") from None
             if not isinstance(raw, dict):
                 raise AwsError("SerializationException", "Request body must be a JSON object")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 from collections.abc import Callable
 
 from wafproxy.sidecars.detector.observation import Observation
@@ -62,12 +63,19 @@ def parse_waf(line: str) -> Observation | None:
         ua = next((h.get("value", "") for h in req.get("headers", [])
                    if h.get("name", "").lower() == "user-agent"), "")
         status = rec.get("responseCodeSent") or (403 if rec.get("action") == "BLOCK" else 200)
-        labels = tuple(lb["name"] for lb in rec.get("labels") or [] if isinstance(lb, dict) and "name" in lb)
+        labels = tuple(lb["name"] for lb in rec.get("labels") or []
+                       if isinstance(lb, dict) and isinstance(lb.get("name"), str))
+        ts, ip, method = rec["timestamp"] / 1000.0, req["clientIp"], req.get("httpMethod", "GET")
         uri = req.get("uri", "/")
         args = req.get("args") or ""
-        return Observation(rec["timestamp"] / 1000.0, req["clientIp"], req.get("httpMethod", "GET"),
-                           uri + ("?" + args if args else ""), int(status), str(ua).lower(), labels)
-    except (ValueError, KeyError, TypeError, AttributeError):
+        # JSON types are the sender's: a null address or an Infinity time is a malformed record, not
+        # an Observation the scenarios would trip over (``wafproxy detect --log`` crashed on one).
+        if not (isinstance(ip, str) and isinstance(method, str) and isinstance(uri, str)
+                and isinstance(args, str) and math.isfinite(ts)):
+            return None
+        return Observation(ts, ip, method, uri + ("?" + args if args else ""), int(status), str(ua).lower(),
+                           labels)
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
         return None
 
 
@@ -87,6 +95,8 @@ def parse_alb(line: str) -> Observation | None:
         request, _, rest = rest.partition('"')
         ua = rest.split('"')[1]
         ts = _alb_time(fields[1])
+        if not math.isfinite(ts):  # "…12:00:00.1e999Z": float() reads the exponent
+            return None
         client = fields[3].rpartition(":")[0].strip("[]")
         status = int(fields[8])
         method, url = request.split(" ")[0:2]

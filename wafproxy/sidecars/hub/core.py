@@ -130,7 +130,9 @@ class Hub:
             for hook in self.on_import:
                 hook(out)
         self.maybe_purge()
-        return len(valid), failures
+        # Each finding sent either failed or was processed (a repeated Id updates the same finding):
+        # SuccessCount + FailedCount is the batch size, as AWS reports it.
+        return len(raw) - len(failures), failures
 
     def maybe_purge(self) -> int:
         now = self.clock.now()

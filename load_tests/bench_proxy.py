@@ -169,10 +169,25 @@ def parse_wrk(out: str) -> dict[str, float]:
     return res
 
 
+# ``--post``: the in-process bench's 2 KB form POST (tests/engine/test_bench_default_acl.py), sent
+# to every target instead of the GET; None = the GET.
+POST_BODY: bytes | None = None
+POST_PATH = "/checkout"
+
+
+def _lua_string(data: bytes) -> str:
+    return '"' + "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03d}" for b in data) + '"'
+
+
 def run_wrk(url: str, duration: int, connections: int) -> dict[str, float]:
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+    if POST_BODY is None:
+        script.write(f'wrk.method = "GET"\nwrk.path = "{GET_PATH}"\n')
+    else:
+        script.write(f'wrk.method = "POST"\nwrk.path = "{POST_PATH}"\nwrk.body = {_lua_string(POST_BODY)}\n'
+                     'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
     script.write(
-        f'wrk.method = "GET"\nwrk.path = "{GET_PATH}"\nwrk.headers["Host"] = "localhost"\n'
+        f'wrk.headers["Host"] = "localhost"\n'
         f'wrk.headers["User-Agent"] = "{UA}"\nwrk.headers["Accept"] = "text/html,*/*;q=0.8"\n'
     )
     script.close()
@@ -188,6 +203,10 @@ async def _async_load(host: str, port: int, duration: float, connections: int) -
     request = (
         f"GET {GET_PATH} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {UA}\r\nAccept: */*\r\n\r\n"
     ).encode()
+    if POST_BODY is not None:
+        request = (f"POST {POST_PATH} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {UA}\r\nAccept: */*\r\n"
+                   f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(POST_BODY)}"
+                   "\r\n\r\n").encode() + POST_BODY
     latencies: list[float] = []
     non2xx = 0
     stop = time.monotonic() + duration
@@ -335,8 +354,16 @@ def main() -> int:
                     help="also run wafproxy (1 worker) from this checkout: a same-run before/after")
     ap.add_argument("--no-anchors", action="store_true", help="skip the nginx(+CRS) anchors")
     ap.add_argument("--acl", default=None, help="web ACL file (default: wafproxy's default web ACL)")
-    ap.add_argument("--body-size", type=int, default=1024)
+    ap.add_argument("--body-size", type=int, default=1024, help="the upstream's response body size")
+    ap.add_argument("--post", action="store_true",
+                    help="send the in-process bench's 2 KB form POST instead of the GET")
     args = ap.parse_args()
+    if args.post:
+        global POST_BODY
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.engine.test_bench_default_acl import FORM_POST_2KB
+
+        POST_BODY = FORM_POST_2KB.body
 
     with contextlib.ExitStack() as stack:
         run = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wafbench-")))
@@ -352,7 +379,8 @@ def main() -> int:
             wafs.append(stack.enter_context(wafproxy(upstream.url, 1, args.acl, args.baseline.resolve())))
         targets += wafs
         loadgen = "wrk -t1" if shutil.which("wrk") else "built-in asyncio client"
-        print(f"load: {loadgen} -c{args.connections} -d{args.duration}s, GET {GET_PATH}, "
+        what = f"GET {GET_PATH}" if POST_BODY is None else f"POST {POST_PATH} ({len(POST_BODY)} B form)"
+        print(f"load: {loadgen} -c{args.connections} -d{args.duration}s, {what}, "
               f"{args.body_size} B response, {args.rounds} interleaved rounds, nproc={os.cpu_count()}")
         for _ in range(2):  # warm-up: connection pools, caches
             for t in targets:

@@ -84,6 +84,9 @@ def recording_upstream() -> Iterator[RecordingUpstream]:
                 conn, _ = sock.accept()
             except OSError:
                 return
+            if stop.is_set():  # the wake-up connection of the teardown
+                conn.close()
+                return
             threading.Thread(target=_serve_one, args=(conn, up), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
@@ -92,5 +95,9 @@ def recording_upstream() -> Iterator[RecordingUpstream]:
         yield up
     finally:
         stop.set()
-        sock.close()
+        # Closing a listening socket does not wake a thread blocked in accept() (it waited out the
+        # join's 10 s): one connection does, and the loop then sees ``stop``.
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", up.port), timeout=5).close()
         thread.join(timeout=10)
+        sock.close()

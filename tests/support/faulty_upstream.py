@@ -123,3 +123,20 @@ def faulty_upstream(interval: float = 1.0) -> Iterator[FaultyUpstream]:
         listener.close()
         for thread in threads:
             thread.join(5)
+
+
+def assert_cut_off_never_complete(answer: bytes, path: str) -> None:
+    """What a client reads when the upstream resets mid-body (``path`` is ``/reset-mid-body`` or
+    ``/reset-mid-chunked``, with a second request pipelined): the head, then a body any client sees
+    is truncated, and no answer to the pipelined request on the broken stream. Shared by the proxy
+    server's and the ASGI proxy's fault tests: one contract, two data paths."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    if path == "/reset-mid-body":
+        assert b"content-length: 100000" in head.lower()
+        assert len(body) < 100000  # short of its Content-Length: any client sees it is truncated
+    else:
+        assert b"transfer-encoding: chunked" in head.lower()
+        assert not body.endswith(b"0\r\n\r\n")  # no last chunk: the message never ends
+    assert body.count(b"a") <= MID_BODY_SENT
+    assert OK_BODY not in answer  # the pipelined request was not answered on a broken stream

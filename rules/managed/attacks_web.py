@@ -96,22 +96,50 @@ _XSS = (
     # (``![](pic.png)``) is followed by ``(``, prose about ``!![]`` by a word. A ``+`` reaches the
     # rules as a space (form decoding), hence ``( [])`` / ``[ []]`` (but not ``[ [] ]``).
     I + r"[+(\[!]\s*!+\[\s*\](?:\s*[+\])\[]|\s*$)|[\[(][+\s]\[\][\])+]|!\s*\+\s*\[\s*\]",
+    # A dialog or eval sink used as a function *value* rather than called by name (filters look for
+    # ``alert(``): wrapped in parentheses (``(alert)(1)``, ``(0,eval)(x)``), called optionally
+    # (``alert?.()``), through ``.call``/``.apply``/``.bind``, handed as the callback of an array,
+    # promise, Reflect or event method (``[1].find(alert)``, ``Reflect.apply(prompt,…)``; Python's
+    # ``queue.put(alert)`` names no such method), assigned to a handler (``onerror=alert``), or
+    # looked up on ``this`` by a quoted name (``this['alert']``; a dict's ``cfg['alert']`` passes).
+    # Prose says "(alert)" or "confirm (yes/no)", never these.
+    I + r"\((?:\s*0\s*,)?\s*(?:alert|prompt|confirm|eval)\s*\)(?:\(|`)|\b(?:alert|prompt|confirm|eval)\s*(?:\?\.\s*[(`]|\.\s*(?:call|apply|bind)\s*[(`])",
+    I + r"\.\s*(?:map|flatmap|find|findindex|findlast|filter|some|every|foreach|reduce|sort|then|catch|finally|apply|call|construct|addeventlistener)\s*\(\s*(?:[\"'`][\w-]*[\"'`]\s*,\s*)?(?:alert|prompt|confirm|eval)\s*[),]|\bon[a-z]{3,}\s*=\s*(?:alert|prompt|confirm|eval)\s*(?:[;,)}]|$)|\bthis\s*\[\s*[\"'`]\s*(?:alert|prompt|confirm|eval)\s*[\"'`]\s*\]",
+    # Script loaded or navigated to without a tag: a dynamic ``import()`` of an absolute URL, a
+    # tagged ``new Function``, a write to ``location.href`` or to another window's location
+    # (prose naming ``parent.location`` writes nothing).
+    I + r"\bimport\s*\(\s*[\"'`]\s*(?:(?:https?|data|javascript)\s*:|//)|\bnew\s+function\s*`|\blocation\s*\.\s*href\s*=|\b(?:opener|parent|frames)\s*\.\s*location\s*(?:\.\s*href\s*)?=[^=]",
+    # Tags a sanitizer strips, placed inside a handler's name or a sink's call so that the word
+    # appears only after stripping (``o<x>nfocus=``, ``alert<x>(1)``).
+    I + r"\bo(?:</?[a-z0-9]{0,8}>)+n[a-z0-9<>/]{3,40}\s*=|\bon[a-z]{0,20}</?[a-z0-9]{0,8}>[a-z0-9<>/]{0,40}\s*=|\b(?:alert|prompt|confirm|eval)(?:</?[a-z0-9]{0,8}>)+\s*[(`]",
+    # An XML entity declaration (``<!ENTITY % x SYSTEM "…">``, also without its ``<``): a DTD
+    # fragment in a parameter or header is an entity-expansion attempt (CRS 941130).
+    I + r"!\s*entity\s+(?:%\s*)?[\w.:-]+\s+(?:system|public)\b",
+    # An HTML comment's closer as a whole value or parameter name (``-->``): breaking out of a
+    # comment the value is reflected in (CRS 941181). An arrow inside prose has words around it.
+    I + r"(?:^|[=&;])\s*-->\s*(?:$|[&;=<])",
 )
+
+# A path separator as a file API reads it: repeated slashes and ``./`` steps change nothing.
+_SEP = r"/+(?:\./+)*"
 
 _TRAVERSAL = (
     # Two or more parent steps ("../../", "..\\..\\", "....//"), or one step to a sensitive root.
     I + r"(?:\.{2,}[\\/]+){2,}",
     I + r"(?:^|[\\/=\s])\.{2,}[\\/]+(?:etc|proc|root|var|usr|home|boot|windows|winnt|inetpub|system32)\b",
-    I + r"(?:^|[^a-z0-9])/?(?:etc/(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/)|proc/(?:(?:self|\d+)/(?:environ|cmdline|fd|maps|status|cwd|exe|root|mem)|interrupts|cpuinfo|meminfo|mounts|version|net/)|sys/(?:class|kernel|devices|firmware|power)/|/sys/(?:class|kernel|devices|firmware|power|block|bus|module|fs)\b|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|\.aws/credentials|\.kube/config)",
-    I + r"(?:^|[^a-z0-9])/?(?:\.docker/(?:config\.json|secrets)|\.(?:bash_|zsh_|mysql_|psql_|python_)?history\b)",
+    # Sensitive files by their paths; ``/etc/./passwd`` and ``/etc//passwd`` name the same file
+    # (``_SEP``), and a path that *ends* in ``sys/class`` lists the kernel's device classes.
+    I + r"(?:^|[^a-z0-9])/?(?:etc" + _SEP + r"(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/|php[\w./-]{0,30}\.ini\b|my\.cnf\b|machine-id|environment\b|os-release|lsb-release|ld\.so\.preload|cron\.d/|security/|pam\.d/)|proc" + _SEP + r"(?:(?:self|\d+)" + _SEP + r"(?:environ|cmdline|fd|maps|status|stat|limits|mountinfo|cwd|exe|root|mem|task/|ns/)|interrupts|cpuinfo|meminfo|mounts|version|sched_debug|kallsyms|net/)|sys/(?:class|kernel|devices|firmware|power)(?:/|$)|/sys/(?:class|kernel|devices|firmware|power|block|bus|module|fs)\b|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|var/(?:spool/)?mail/[a-z]|var/spool/cron/|var/lib/mysql/|\.aws/credentials|\.kube/config|run/secrets/kubernetes\.io/)",
+    I + r"(?:^|[^a-z0-9])/?(?:\.docker/(?:config\.json|secrets)|\.(?:bash_|zsh_|mysql_|psql_|python_)?history\b)|[\\/](?:tomcat-users\.xml|wp-config\.php)\b",
     I + r"(?:[a-z]:)?[\\/](?:windows|winnt)[\\/](?:win\.ini|system\.ini|system32[\\/])|\bboot\.ini\b|[\\/](?:inetpub|wwwroot)[\\/]|\bweb\.config\b|[\\/]\.htaccess\b|[\\/]\.htpasswd\b",
     I + r"\bfile\s*:\s*/{2,3}\s*(?:[a-z]:|/?(?:etc|proc|root|var|home|usr|windows|c:))",
     # A value or an upload's file name that *starts* with a parent step (``file=../x``,
     # ``filename="..\\1.7z"``): prose and markdown mention ``../`` mid-sentence, and code snippets
     # quote it (``require('../lib')``), so only a value's first bytes count. Tomcat's ``..;/``
     # path-parameter trick, and separators or dots written as hex text (``0x5c0x2e./``) which
-    # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110).
-    I + r"(?:^|[=&?\"])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
+    # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110). In a JSON text ``"..\"``
+    # is the string ``..`` (an escaped quote), not a step: its own view is the value.
+    I + r"(?:^|[=&?\"])\s*\.{2,}(?:/|\\[^\"]|\\$)|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
     I + r"(?:[\\/]|0x(?:2f|5c))(?:\.0x2e|0x2e\.|0x2e0x2e)\.?(?:[\\/]|0x(?:2f|5c))|0x(?:2f|5c)\.{2,3}(?:[\\/]|0x(?:2f|5c))",
     # Slashes a Unicode-aware path API folds to "/" or "\\" (division slash U+2215, set minus
     # U+2216, fraction slash, big solidus), and dot leaders (U+2024/U+2025, which NFKC has turned
@@ -126,8 +154,16 @@ _TRAVERSAL = (
     r"[.\x0e]{2,}[\x15\x16\x0f]|\x0e\x0e[\\/]",
     # Windows device and UNC paths as a value (\\?\C:\, \\.\C:\, \\host\share, \\host@SSL\DavWWWRoot,
     # file://\\host): what makes a server open a remote share (NTLM leak) or a raw device. Only as
-    # a whole value (a support message naming \\fileserver\reports mid-sentence passes).
-    I + r"\\\\[?.]\\|\\\\\?\\unc\\|\bfile:/*\\\\|(?:^|[=&\"'/])\s*\\\\[\w.-]+(?:@ssl)?(?:@\d+)?\\[\w$.-]+",
+    # a whole value (a support message naming \\fileserver\reports mid-sentence passes), and an
+    # administrative share (``\\::1\c$\``, ``\\[::1]\admin$``) wherever it is, IPv6 hosts included.
+    I + r"\\\\[?.]\\|\\\\\?\\unc\\|\bfile:/*\\\\|(?:^|[=&\"'/])\s*\\\\[\w.:\[\]-]+(?:@ssl)?(?:@\d+)?\\[\w$.-]+|\\\\[\w.:\[\]-]+\\(?:[a-z]|admin|ipc)\$(?:\\|$)",
+    # Two overlong UTF-8 dots as raw bytes (``%c0%ae`` decoded once): invalid UTF-8 no text has,
+    # which old decoders read as ``..``.
+    r"(?:\xc0\xae|\xe0\x80\xae){2}",
+    # A value that *is* a path to a repository's or deployment's secrets (``/.git/config``,
+    # ``../.env``, ``/app/.env``, ``/.svn/wc.db``): a file name handed to a download or include parameter. Prose
+    # ("edit .git/config") has no leading slash at the value's start.
+    I + r"(?:^|[=&?\"'])\s*(?:\.{0,2}[\\/]+)+(?:[\w.-]+[\\/]+){0,8}\.(?:git[\\/]+(?:config|head|index|logs|refs)\b|env(?:\.[a-z]+)?(?:$|[&\"'\s?#])|svn[\\/]+(?:entries|wc\.db)\b|git-credentials\b|npmrc\b|pgpass\b|netrc\b)",
     # Java web application internals, never a parameter value of a working app (CRS 930130).
     I + r"(?:^|[^\w-])(?:web-inf|meta-inf)[\\/]+(?:web\.xml|classes|lib|jboss-web\.xml|weblogic\.xml|manifest\.mf|context\.xml)",
 )
@@ -148,6 +184,16 @@ _RFI = (
     I + r"\bjar\s*:\s*(?:https?|ftps?|file)\s*:|\blocal_file\s*:|\burl:file:|(?:^|[=&])\s*file:/",
     # A URL whose host is an IP literal (v4 or v6) given as an argument: include / fetch targets.
     I + r"(?:^|[=\s\"'>])(?:https?|ftps?)://(?:\d{1,3}\.){3}\d{1,3}\b|(?:^|[=\s\"'>])(?:https?|ftps?)://\[?[0-9a-f]{1,4}:[0-9a-f]{0,4}:[0-9a-f:]{0,30}\]?",
+)
+
+# A URL whose authority hides a delimiter, percent-encoded, before a userinfo ``@``
+# (``http://example.com%2f@evil.example/``): one URL parser stops the host at the decoded ``/``
+# and sees example.com, the fetching one reads evil.example (CRS 931130 bypasses). As sent (RAW):
+# the decoded text is an ordinary ``https://medium.com/@user`` link. The same URL sent encoded
+# whole has the delimiter one level deeper than its own (``example.com%252f%40``), while an
+# ordinary encoded link (``https%3A%2F%2Fmedium.com%2F%40user``) has one level throughout.
+_RFI_AUTHORITY = (
+    I + r"(?:https?|ftps?)(?::|%3a)(?:/|%2f){2}[^/?#&\s@]*%(?:25)*(?:2f|5c|3f|23)[^/?#&\s]*@|(?:https?|ftps?)%3a%2f%2f[^/?#&\s@%]*%25(?:25)*(?:2f|5c|3f|23)[^/?#&\s@]*%40",
 )
 
 _IPV4_ODD = (
@@ -193,6 +239,9 @@ _SESSION_FIXATION = (
 # Only those names: ``session_id`` / ``sessionId`` are ordinary API fields (analytics, checkout).
 _SESSION_COOKIE_IN_BODY = (
     I + r"(?:^|[&=?;{,\s\"])(?:j|php|asp(?:\.net_)?)sess(?:ion)?(?:id)?[a-z]{0,8}\"?\s*[=:]",
+    # Django's session cookie, ``sessionid``, as a urlencoded form field (CRS 943110): JSON APIs'
+    # ``"sessionId":`` members are analytics and pass.
+    I + r"(?:^|[&=])sessionid=",
 )
 
 # Files a site never serves but scanners ask for (CRS 930130), by the shape of their names in the
@@ -204,6 +253,13 @@ _RESTRICTED_FILE = (
     I + r"\.(?:sql|sqlite3?|mdb|dump|bak|backup|old|orig|save|swp|swo)(?:\.(?:zip|gz|tgz|bz2|xz|7z|rar|tar))?$|[^/]~$",
     I + r"[\w-]\.log(?:\.\d{1,3})?(?:\.gz)?$",
     I + r"/@id/__x00__|/@fs/+(?:[a-z]:|etc|proc|root|home|usr|var|tmp|windows)\b",
+)
+
+# A query argument that is wholly a database dump in an archive (``code=backup.sql.zip``, CRS
+# 930120): a download parameter asked for the file. Only the double extension, as the whole value:
+# a search for "backup.sql" or a sentence naming one passes.
+_RESTRICTED_FILE_ARGUMENT = (
+    I + r"(?:^|[=&])[\w./-]*\.(?:sql|sqlite3?|mdb|dump|bak)\.(?:zip|gz|tgz|bz2|xz|7z|rar|tar)(?:&|$)",
 )
 
 # The XSS detector's gate (see SQLI_PREFILTER in attacks_sql.py): markup, a handler or a script URL.
@@ -218,9 +274,11 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("core", "CrossSiteScriptingGrammar", _XSS, chains=("DEC", "B64")),
     RuleClass("core", "PathTraversal", _TRAVERSAL, chains=("DEC", "B64")),
     RuleClass("core", "RemoteFileInclusion", _RFI, placements=("QUERYARGUMENTS", "BODY")),
+    RuleClass("core", "RemoteFileInclusionAuthority", _RFI_AUTHORITY, placements=("QUERYARGUMENTS",), chains=("RAW",)),
     RuleClass("core", "SSRF", _SSRF, chains=("DEC", "B64")),
     RuleClass("core", "SessionFixation", _SESSION_FIXATION, placements=("QUERYARGUMENTS",)),
     RuleClass("core", "SessionCookieInBody", _SESSION_COOKIE_IN_BODY, placements=("BODY",)),
     RuleClass("core", "HiddenPath", _HIDDEN_PATH, placements=("URIPATH",)),
     RuleClass("core", "RestrictedFile", _RESTRICTED_FILE, placements=("URIPATH",)),
+    RuleClass("core", "RestrictedFileArgument", _RESTRICTED_FILE_ARGUMENT, placements=("QUERYARGUMENTS",)),
 )

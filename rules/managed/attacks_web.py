@@ -129,7 +129,7 @@ _TRAVERSAL = (
     I + r"(?:^|[\\/=\s])\.{2,}[\\/]+(?:etc|proc|root|var|usr|home|boot|windows|winnt|inetpub|system32)\b",
     # Sensitive files by their paths; ``/etc/./passwd`` and ``/etc//passwd`` name the same file
     # (``_SEP``), and a path that *ends* in ``sys/class`` lists the kernel's device classes.
-    I + r"(?:^|[^a-z0-9])/?(?:etc" + _SEP + r"(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/|php[\w./-]{0,30}\.ini\b|my\.cnf\b|machine-id|environment\b|os-release|lsb-release|ld\.so\.preload|cron\.d/|security/|pam\.d/)|proc" + _SEP + r"(?:(?:self|\d+)" + _SEP + r"(?:environ|cmdline|fd|maps|status|stat|limits|mountinfo|cwd|exe|root|mem|task/|ns/)|interrupts|cpuinfo|meminfo|mounts|version|sched_debug|kallsyms|net/)|sys/(?:class|kernel|devices|firmware|power)(?:/|$)|/sys/(?:class|kernel|devices|firmware|power|block|bus|module|fs)\b|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|var/(?:spool/)?mail/[a-z]|var/spool/cron/|var/lib/mysql/|\.aws/credentials|\.kube/config|run/secrets/kubernetes\.io/)",
+    I + r"(?:^|[^a-z0-9])/?(?:etc" + _SEP + r"(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/|php[\w./-]{0,30}\.ini\b|my\.cnf\b|machine-id|environment\b|ld\.so\.preload|cron\.d/|security/|pam\.d/)|proc" + _SEP + r"(?:(?:self|\d+)" + _SEP + r"(?:environ|cmdline|fd|maps|status|stat|limits|mountinfo|cwd|exe|root|mem|task/|ns/)|interrupts|cpuinfo|meminfo|mounts|version|sched_debug|kallsyms|net/)|sys/(?:class|kernel|devices|firmware|power)(?:/|$)|/sys/(?:class|kernel|devices|firmware|power|block|bus|module|fs)\b|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|var/(?:spool/)?mail/[a-z]|var/spool/cron/|var/lib/mysql/|\.aws/credentials|\.kube/config|run/secrets/kubernetes\.io/)",
     I + r"(?:^|[^a-z0-9])/?(?:\.docker/(?:config\.json|secrets)|\.(?:bash_|zsh_|mysql_|psql_|python_)?history\b)|[\\/](?:tomcat-users\.xml|wp-config\.php)\b",
     I + r"(?:[a-z]:)?[\\/](?:windows|winnt)[\\/](?:win\.ini|system\.ini|system32[\\/])|\bboot\.ini\b|[\\/](?:inetpub|wwwroot)[\\/]|\bweb\.config\b|[\\/]\.htaccess\b|[\\/]\.htpasswd\b",
     I + r"\bfile\s*:\s*/{2,3}\s*(?:[a-z]:|/?(?:etc|proc|root|var|home|usr|windows|c:))",
@@ -137,9 +137,10 @@ _TRAVERSAL = (
     # ``filename="..\\1.7z"``): prose and markdown mention ``../`` mid-sentence, and code snippets
     # quote it (``require('../lib')``), so only a value's first bytes count. Tomcat's ``..;/``
     # path-parameter trick, and separators or dots written as hex text (``0x5c0x2e./``) which
-    # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110). In a JSON text ``"..\"``
-    # is the string ``..`` (an escaped quote), not a step: its own view is the value.
-    I + r"(?:^|[=&?\"])\s*\.{2,}(?:/|\\[^\"]|\\$)|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
+    # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110). A JSON member's value is
+    # its own view (``^``), so a quote is no value start: ``require("../lib")`` in a code snippet
+    # and ``"..\"`` (the string ``..``) inside a JSON text pass.
+    I + r"(?:^|[=&?])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
     I + r"(?:[\\/]|0x(?:2f|5c))(?:\.0x2e|0x2e\.|0x2e0x2e)\.?(?:[\\/]|0x(?:2f|5c))|0x(?:2f|5c)\.{2,3}(?:[\\/]|0x(?:2f|5c))",
     # Slashes a Unicode-aware path API folds to "/" or "\\" (division slash U+2215, set minus
     # U+2216, fraction slash, big solidus), and dot leaders (U+2024/U+2025, which NFKC has turned

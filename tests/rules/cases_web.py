@@ -99,6 +99,7 @@ CASES: tuple[Case, ...] = (
          "edit wp-config.php (it holds the keys)", "map \\\\nas\\backup$ as drive Z",
          "/proc is a virtual filesystem",
          "the environment variable", "run/secrets in compose docs",
+         'the link "../faq" is relative', "Run `cat /etc/os-release` to see the version",
          '--b\r\nContent-Disposition: form-data; name="f"; filename="report.v2.final.pdf"\r\n\r\nx\r\n--b--\r\n'),
     ),
     Case(

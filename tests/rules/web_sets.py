@@ -92,6 +92,7 @@ BENIGN: tuple[str, ...] = (
     "**Note:** _values_ over 100 are clamped; see ![chart](img/chart.png)",
     '<p>Thanks, <b>Ann</b>! See <a href="https://example.com/order?id=7&ref=mail">your order</a>.</p>',
     "Wrap it in <code>&lt;div&gt;</code> and add <br> between lines.",
+    '<p><span style="color: rgb(34, 34, 34); font-weight: bold">Sale</span> ends <em>Friday</em></p>',
     "if (count < limit && !done) { next(); }",
     "items.filter(x => x.active).map(x => x.id)",
     "def on_change(self, value): return value.strip()",

@@ -18,6 +18,12 @@ else in it (a ``<script>``, an ``onerror=`` that calls, a ``javascript:`` URL) k
   an ``on*`` attribute whose value is one identifier or member chain in braces. As HTML, the
   handler's body ``{onClick}`` is a block holding one name: it reads a variable and calls nothing.
   Any call, assignment, template or operator (``{alert(1)}``, ``{location=name}``) stays XSS.
+* **Inline styles of rich text** (``<span style="color: rgb(51, 51, 51); font-weight: bold">``,
+  what every WYSIWYG editor posts): libinjection blacklists every ``style`` attribute, since CSS
+  can load (``url(``, ``@import``), run (``expression(``, ``behavior``, ``-moz-binding``) or
+  hide an escape (``\\``, ``&#``, comments). A quoted value with none of ``( ) \\ & < > @ * /``
+  but colour functions (``rgb()``, ``rgba()``, ``hsl()``, ``hsla()`` of numbers) can do none of
+  it: the attribute is renamed before the second reading. Handlers beside it keep their verdict.
 
 All regexes are linear (bounded, no nested repetition).
 """
@@ -43,6 +49,19 @@ _XMLNS = re.compile(
 # An on* attribute whose value is {name} or {a.b.c}: a JSX handler reference.
 _JSX_HANDLER = re.compile(
     r"(\s)on[A-Za-z]{2,40}(\s*=\s*\{\s*[A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63}){0,7}\s*\})"
+)
+
+# A style attribute whose quoted value (in a JSON text the quotes are escaped: ``\\"``) is
+# declarations without a URL, a call but a colour, an escape, an at-rule or a comment.
+# Alternatives are disjoint at their first character but for the colour functions' letters,
+# which fail within five characters: linear.
+_COLOUR = r"(?:rgba?|hsla?)\([\d\s.,%]{0,40}\)"
+_STYLE = re.compile(
+    r"(^|\s)style(\s*=\s*(?:"
+    r"\"(?:[^\"()\\&<>@*/]|" + _COLOUR + r"){0,512}\""
+    r"|'(?:[^'()\\&<>@*/]|" + _COLOUR + r"){0,512}'"
+    r"|\\\"(?:[^\"()\\&<>@*/]|" + _COLOUR + r"){0,512}\\\"))",
+    re.IGNORECASE,
 )
 
 
@@ -72,13 +91,21 @@ def _without_jsx_handlers(value: str) -> str | None:
     return out if count else None
 
 
+def _without_plain_styles(value: str) -> str | None:
+    """``value`` with each harmless inline style attribute renamed (``data-x="color: red"``)."""
+    if "style" not in value.lower():
+        return None
+    out, count = _STYLE.subn(r"\1data-x\2", value)
+    return out if count else None
+
+
 def xss_reread(value: str, is_xss: Callable[[str], bool]) -> bool:
     """libinjection's "xss" on ``value`` still holds once its benign constructs are neutralised
     (``is_xss`` is libinjection's check). Called only after that check said yes."""
     if len(value) > MAX_REREAD:
         return True
     reread = value
-    for neutralise in (_without_namespaces, _without_jsx_handlers):
+    for neutralise in (_without_namespaces, _without_jsx_handlers, _without_plain_styles):
         changed = neutralise(reread)
         if changed is not None:
             reread = changed

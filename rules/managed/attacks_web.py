@@ -39,7 +39,10 @@ _XSS = (
     I + r"(?:javascript|vbscript|livescript)\s*:[^\s]",
     I + r"\bdata\s*:\s*(?:text/html|image/svg\+xml|application/(?:x-)?javascript)[;,]",
     I + r"[\"'`;)]\s*(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*location|alert\s*\(|prompt\s*\(|confirm\s*\(|eval\s*\(|fetch\s*\(|settimeout\s*\(|\bfunction\s*\()",
-    I + r"[\"'/`]\s*on[a-z]{3,}\s*=|\bdocument\s*\.\s*(?:cookie|domain)\b|\bwindow\s*\[\s*[\"'`]|\breflect\s*\.\s*\w+\s*\.\s*call\s*`|<\s*v:[a-z]+",
+    # A quote or slash closing an attribute, then a handler whose value is code (a quote, a call,
+    # an assignment, a member, a block) or nothing yet (``"onzoom=`` at the value's end); a
+    # setting quoted in prose (``"onboarding=done"``) assigns a word and passes.
+    I + r"[\"'/`]\s*on[a-z]{3,}\s*=\s*(?:$|&|[\"'`]|[^\s\"'`&;]*[(`=\[.{])|\bdocument\s*\.\s*(?:cookie|domain)\b|\bwindow\s*\[\s*[\"'`]|\breflect\s*\.\s*\w+\s*\.\s*call\s*`|<\s*v:[a-z]+",
     I + r"\b(?:alert|prompt|confirm)\s*(?:\(|`)\s*(?:document|window|\d|[\"'`]|/)",
     # DOM access split by JS comments or bracket notation (document/**/.cookie, self["alert"],
     # (document)["cookie"]), and sink calls with no argument or a timer with a code string/name.
@@ -139,8 +142,9 @@ _TRAVERSAL = (
     # path-parameter trick, and separators or dots written as hex text (``0x5c0x2e./``) which
     # some decoders turn back into ``\\`` and ``.`` (CRS 930100/930110). A JSON member's value is
     # its own view (``^``), so a quote is no value start: ``require("../lib")`` in a code snippet
-    # and ``"..\"`` (the string ``..``) inside a JSON text pass.
-    I + r"(?:^|[=&?])\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
+    # and ``"..\"`` (the string ``..``) inside a JSON text pass; a multipart part's value starts
+    # after its headers' blank line.
+    I + r"(?:^|[=&?]|\n\r?\n)\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
     I + r"(?:[\\/]|0x(?:2f|5c))(?:\.0x2e|0x2e\.|0x2e0x2e)\.?(?:[\\/]|0x(?:2f|5c))|0x(?:2f|5c)\.{2,3}(?:[\\/]|0x(?:2f|5c))",
     # Slashes a Unicode-aware path API folds to "/" or "\\" (division slash U+2215, set minus
     # U+2216, fraction slash, big solidus), and dot leaders (U+2024/U+2025, which NFKC has turned

@@ -76,7 +76,7 @@ CASES: tuple[Case, ...] = (
          "parent.location is read by the frame", "location.href returns the page URL", "queue.put(alert)",
          "cfg['alert'] = True", "levels: ['alert', 'info']", "import('./lazy.js')",
          "Step 1 --> Step 2", "a <-- b --> c", "on <b>line</b> shop", "ENTITY relationships (SYSTEM design)",
-         "notify_on=alert"),
+         "notify_on=alert", 'Don\'t forget: "onboarding=done" is set.', "toggle 'online=true' in settings"),
     ),
     Case(
         "PathTraversal",

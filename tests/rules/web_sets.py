@@ -79,6 +79,7 @@ TRAVERSAL: tuple[str, ...] = (
     "../../.env",
     "/srv/app/.env",
     "/var/www/html/wp-config.php",
+    "../config/database.yml",
     "/proc/self/fd/3",
     "/etc/machine-id",
     "/root/.ssh/id_ed25519",

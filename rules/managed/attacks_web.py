@@ -26,10 +26,16 @@ def _spelled_apart(words: tuple[str, ...], gap: str = r"\W") -> str:
     return "|".join(alts)
 
 
+# A brace block that runs as a handler: an unquoted attribute value ends at the first space, so
+# only a block without whitespace up to its ``}`` is one (``{alert(1)}``, ``{location=name}``);
+# JSX's ``{() => setOpen(true)}`` is ``{()`` to a browser, a syntax error that runs nothing.
+_BRACE_CODE = r"\{[^}\s]*[^\w$.\s}][^}\s]*\}"
+
 # What follows an event handler attribute's name: ``=`` and a value, unless the value is one JSX
 # handler reference (``onClick={onClick}``, ``onChange={this.save}``): as HTML that handler body is a
-# block naming a variable, which calls nothing. ``{alert(1)}`` or ``{location=name}`` still count.
-_HANDLER_VALUE = r"\s*=(?:\s*[^\s{]|\s*$|\s*\{[^}]{0,256}[^\w$.\s}])"
+# block naming a variable, which calls nothing; or a JSX arrow (``_BRACE_CODE``). ``{alert(1)}`` or
+# ``{location=name}`` still count.
+_HANDLER_VALUE = r"\s*=(?:\s*[^\s{]|\s*$|\s*" + _BRACE_CODE + ")"
 
 _XSS = (
     # An opening tag of an element that runs script or loads content.
@@ -42,7 +48,7 @@ _XSS = (
     # A quote or slash closing an attribute, then a handler whose value is code (a quote, a call,
     # an assignment, a member, a block) or nothing yet (``"onzoom=`` at the value's end); a
     # setting quoted in prose (``"onboarding=done"``) assigns a word and passes.
-    I + r"[\"'/`]\s*on[a-z]{3,}\s*=\s*(?:$|&|[\"'`]|[^\s\"'`&;]*[(`=\[.{])|\bdocument\s*\.\s*(?:cookie|domain)\b|\bwindow\s*\[\s*[\"'`]|\breflect\s*\.\s*\w+\s*\.\s*call\s*`|<\s*v:[a-z]+",
+    I + r"[\"'/`]\s*on[a-z]{3,}\s*=\s*(?:$|&|[\"'`]|[^\s\"'`&;{]*[(`=\[.]|" + _BRACE_CODE + r")|\bdocument\s*\.\s*(?:cookie|domain)\b|\bwindow\s*\[\s*[\"'`]|\breflect\s*\.\s*\w+\s*\.\s*call\s*`|<\s*v:[a-z]+",
     I + r"\b(?:alert|prompt|confirm)\s*(?:\(|`)\s*(?:document|window|\d|[\"'`]|/)",
     # DOM access split by JS comments or bracket notation (document/**/.cookie, self["alert"],
     # (document)["cookie"]), and sink calls with no argument or a timer with a code string/name.

@@ -71,6 +71,7 @@ CASES: tuple[Case, ...] = (
          # JSX handler references name a function and call nothing
          "return <button onClick={onClick}>{label}</button>;", "<input onChange={this.handleChange} value={v} />",
          "<li onMouseEnter={ props.onHover }>{item}</li>",
+         "<button onClick={() => setOpen(true)}>Open</button>", "add `onChange={(e) => setName(e.target.value)}` here",
          # sinks named in prose and code that does not hand them over; arrows; an entity diagram
          "Severity (alert) (warning) and (info)", "confirm (yes) or cancel (no)", "the alert.level setting",
          "parent.location is read by the frame", "location.href returns the page URL", "queue.put(alert)",

@@ -96,6 +96,7 @@ BENIGN: tuple[str, ...] = (
     '<p><span style="color: rgb(34, 34, 34); font-weight: bold">Sale</span> ends <em>Friday</em></p>',
     "if (count < limit && !done) { next(); }",
     "items.filter(x => x.active).map(x => x.id)",
+    "return <button onClick={() => setOpen(!open)}>Menu</button>;",
     "def on_change(self, value): return value.strip()",
     "import os\nprint(os.path.join(base, 'assets', 'logo.png'))",
     "queue.put(alert) if alert.level > 2 else None",

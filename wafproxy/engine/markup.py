@@ -18,6 +18,9 @@ else in it (a ``<script>``, an ``onerror=`` that calls, a ``javascript:`` URL) k
   an ``on*`` attribute whose value is one identifier or member chain in braces. As HTML, the
   handler's body ``{onClick}`` is a block holding one name: it reads a variable and calls nothing.
   Any call, assignment, template or operator (``{alert(1)}``, ``{location=name}``) stays XSS.
+  Neutralised too: a JSX arrow (``onClick={() => setOpen(true)}``), or any brace value with whitespace
+  before its ``}``: an unquoted attribute value ends at the first space, so a browser reads the
+  handler ``{()``, a syntax error that runs nothing (``{alert(1)}`` has no space and stays XSS).
 * **Inline styles of rich text** (``<span style="color: rgb(51, 51, 51); font-weight: bold">``,
   what every WYSIWYG editor posts): libinjection blacklists every ``style`` attribute, since CSS
   can load (``url(``, ``@import``), run (``expression(``, ``behavior``, ``-moz-binding``) or
@@ -64,6 +67,9 @@ _STYLE = re.compile(
     re.IGNORECASE,
 )
 
+# An on* attribute whose unquoted brace value has whitespace before its ``}``: inert as HTML.
+_JSX_SPACED = re.compile(r"(^|[\s`/\"'])on[A-Za-z]{2,40}(\s*=\s*\{[^}\s]{0,256}\s)")
+
 
 def _without_namespaces(value: str) -> str | None:
     """``value`` with every non-scriptable namespace declaration removed, or None if it has none."""
@@ -88,7 +94,8 @@ def _without_jsx_handlers(value: str) -> str | None:
     if "={" not in value and "= {" not in value:
         return None
     out, count = _JSX_HANDLER.subn(r"\1data-x\2", value)
-    return out if count else None
+    out, spaced = _JSX_SPACED.subn(r"\1data-x\2", out)
+    return out if count or spaced else None
 
 
 def _without_plain_styles(value: str) -> str | None:

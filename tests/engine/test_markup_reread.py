@@ -1,5 +1,6 @@
-"""The XSS detector's second reading of inline styles (``engine/markup.py``): the ``style``
-attributes rich-text editors post pass, CSS that can load, run or hide an escape stays XSS."""
+"""The XSS detector's second reading (``engine/markup.py``): the ``style`` attributes rich-text
+editors post and JSX arrow handlers pass; CSS that can load, run or hide an escape, and a brace
+handler a browser would run, stay XSS."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ STILL_XSS = (
     '<a style="behavior:url(x.htc)">x</a>',
     '<p style="x:\\65xpression(alert(1))">x</p>',
     '<p style="x:e/**/xpression(alert(1))">x</p>',
-    '<p style="@import \'//evil.example/x.css\'">x</p>',
+    "<p style=\"@import '//evil.example/x.css'\">x</p>",
     '<p style="color:red" onclick="alert(1)">x</p>',
     '<span style="color:red"><script>alert(1)</script></span>',
     '<p style="color:red"><img src=x onerror=alert(1)></p>',
@@ -47,3 +48,27 @@ def test_no_style_attribute_is_left_alone() -> None:
 def test_a_style_inside_a_json_text_is_read_with_its_escaped_quotes() -> None:
     assert not is_xss('{"html": "<div style=\\"color: red\\">x</div>"}')
     assert is_xss('{"html": "<div style=\\"x:expression(alert(1))\\">x</div>"}')
+
+
+@pytest.mark.parametrize(
+    "value",
+    (
+        "<button onClick={() => setOpen(true)}>Open</button>",
+        "<input onChange={(e) => setName(e.target.value)} />",
+        "To fix it, add `onClick={() => setOpen(!open)}` to the button.",
+    ),
+)
+def test_jsx_arrow_handlers_are_not_xss(value: str) -> None:
+    assert not is_xss(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    (
+        "<img src=x onerror={alert(1)}>",
+        "<a onmouseover={location=name}>x</a>",
+        "<x onclick={ a } ><script>alert(1)</script>",
+    ),
+)
+def test_brace_handlers_a_browser_runs_stay_xss(value: str) -> None:
+    assert is_xss(value)

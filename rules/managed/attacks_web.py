@@ -226,6 +226,9 @@ _SSRF = (
 )
 
 _SCANNERS = (
+    # Names that go on into a version or plugin id without a break (OpenVASVT, Nessus NASL
+    # plugin files) and ffuf's long name.
+    I + r"\b(?:openvas|nessus)|\.nasl\b|\bfuzz faster u fool\b",
     I + r"\b(?:sqlmap|nikto|nmap|masscan|zgrab|nuclei|acunetix|netsparker|w3af|dirbuster|gobuster|wpscan|havij|openvas|arachni|fimap|hydra|nessus|zmeu|jorgee|whatweb|ffuf|feroxbuster|commix|xsstrike|dirb|paros|webinspect|appscan|skipfish|joomscan|wfuzz|sqlninja|qualys|morfeus|zmap|bbqsql|vega/|grabber|webshag|wapiti|nsauditor|brutus|absinthe|pangolin|metis|httprint|mysqloit|blackwidow|cgichk|webvulnscan|sitelockspider|detectify|burpcollaborator|interact\.sh|oast\.(?:pro|live|site|online|fun|me))\b",
 )
 

@@ -8,8 +8,11 @@ CASES: tuple[Case, ...] = (
     Case("SizeRestrictions", ("x" * 11000,), ("x" * 200,)),
     Case(
         "UserAgent_Scanner",
-        ("sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6)"),
-        ("Mozilla/5.0 (X11; Linux x86_64; rv:118.0) Gecko/20100101 Firefox/118.0", "curl/8.4.0"),
+        ("sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6)", "OpenVAS-VT 22.4",
+         "Mozilla/5.0 [en] (X11, U; OpenVASVT 21.4.4)", "Fuzz Faster U Fool v2.1.0-dev",
+         "Nessus SOAP v0.0.1 (Nessus.org)", "gb_some_check.nasl"),
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:118.0) Gecko/20100101 Firefox/118.0", "curl/8.4.0",
+         "Microsoft WinRM Client", "Mozilla/5.0 (compatible; FuzzyBot/1.0)", "Fuzz testing guide.pdf"),
     ),
     Case(
         "CrossSiteScripting",

@@ -105,10 +105,13 @@ def test_base64_view(value: str, expected: str | None) -> None:
 
 
 def test_base64_view_plus_is_space_in_form_values() -> None:
-    assert base64_view("Jane+Doe+xx", plus_is_space=True) is None
+    # A phrase a form encoded: words and numbers joined by "+", never tried as base64.
+    for phrase in ("Jane+Doe+xx", "Leave+At+The+Door", "Room+42+Floor+3", "New+York"):
+        assert base64_view(phrase, plus_is_space=True) is None
     assert base64_view("PHN2Zz4+PC9zdmc+", plus_is_space=False) == "<svg>></svg>"
-    assert base64_view("PHN2Zz4+PC9zdmc+", plus_is_space=True) is None
     assert base64_view("PHN2Zz4%2BPC9zdmc%2B", plus_is_space=True) == "<svg>></svg>"
+    # An attack tool pastes the token raw: its "+" pieces are not words, so it is decoded.
+    assert base64_view("PHN2Zz4+PC9zdmc+", plus_is_space=True) == "<svg>></svg>"
 
 
 @pytest.mark.parametrize("placement", list(JSON_PLACEMENTS))

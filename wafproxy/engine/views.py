@@ -79,6 +79,8 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
 # A decoded token that is one word (a user name, an id): unlike a plain *value*, decoded text is
 # not in the field already, so only this is skipped ("1 UNION SELECT a, b FROM t--" is plain).
 _ONE_WORD = re.compile(r"[\w.:@+-]*")
+# Words and numbers joined by "+", as a form encodes a phrase: a word is capitalised or lower case.
+_WORDS_JOINED = re.compile(r"(?:[A-Z]?[a-z]*|[0-9]+)(?:\+(?:[A-Z]?[a-z]*|[0-9]+))*")
 # A string of a plain JSON text that could be a base64 token, and is not a member name.
 _JSON_TOKEN = re.compile(r'"([A-Za-z0-9+_-]{6,8192})"(?!\s*:)')
 
@@ -117,12 +119,15 @@ def base64_view(value: str, plus_is_space: bool = False) -> str | None:
     """``value`` decoded when it is wholly one base64 token and decodes to non-plain text.
 
     ``plus_is_space``: a form-encoded value (query argument, form field), where a raw ``+`` is
-    a space (a client sends base64's ``+`` as ``%2B``): a value with one is words, not base64."""
+    a space. A well-behaved client sends base64's ``+`` as ``%2B``, but attack tools paste the
+    token raw, so only a value whose ``+``-joined pieces all read as words or numbers
+    ("Jane+Doe+42") is taken for words; any other is tried as base64 (it still has to decode to
+    mostly printable text that is not one bare word)."""
     if len(value) < MIN_BASE64 or _no_upper(value) or value.upper() == value:
         # Base64 of 6+ bytes of text all but always mixes cases; one case is a word, a hex id,
         # a form value ("leave+at+the+door"): not decoded, at no cost.
         return None
-    if plus_is_space and "+" in value:
+    if plus_is_space and "+" in value and _WORDS_JOINED.fullmatch(value):
         return None
     if "%" in value:
         for escape, char in _ESCAPES:

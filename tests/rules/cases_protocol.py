@@ -114,6 +114,9 @@ CASES: tuple[Case, ...] = (
             "%u0027 or 1=1",
             "%f5%80%bf%bf",
             "%e0%80%af",
+            "test1\x127",  # control bytes, encoded once by the placement (`%12`)
+            "a\x03",
+            "theme\x7f",
         ),
         (
             "café crème",
@@ -123,6 +126,8 @@ CASES: tuple[Case, ...] = (
             "100%u",
             '{"a":"\\u00e9"}',
             "Ünïcödé",
+            "printf %10s and %1$s",  # a typed percent: `%2510s`
+            "tab\tseparated",
         ),
     ),
     Case(

@@ -279,8 +279,17 @@ _CONTENT_TYPE = any_of(
 
 # A charset in Accept outside CHARSETS (CRS 920600): a response in UTF-7 or EBCDIC hides markup
 # from response inspection and turns reflected text into script in old browsers. Browsers send no
-# charset in Accept; API clients that add `; charset=utf-8` pass.
-_ACCEPT_CHARSET = regex(header("accept"), I + r"\bcharset\s*=\s*[\"']?" + _NOT_CHARSET + _CS_END)
+# charset in Accept; API clients that add `; charset=utf-8` pass. Also a charset outside CHARSETS
+# in `X-Up-Devcap-Post-Charset` (CRS 920490: the Openwave WAP header that tells a server the
+# encoding of a form body, `ibm500`: an EBCDIC body the WAF reads as bytes); no current client
+# sends it.
+_ACCEPT_CHARSET = any_of(
+    regex(header("accept"), I + r"\bcharset\s*=\s*[\"']?" + _NOT_CHARSET + _CS_END),
+    all_of(
+        has_header("x-up-devcap-post-charset"),  # the header list is scanned anyway: no scan when absent
+        regex(header("x-up-devcap-post-charset"), I + r"^[\s\"']*" + _NOT_CHARSET + _CS_END),
+    ),
+)
 
 # A CR or LF in a query argument *name* (CRS 921150/921160): no form or client writes one; it is
 # header injection aimed at code that copies names into headers or logs. In the bytes as sent,

@@ -11,15 +11,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from ruleclass import I, RuleClass, all_of, any_of, header, method_is, not_one_of, regex
+from ruleclass import SKIPPED_HEADERS, I, RuleClass, all_of, any_of, header, method_is, not_one_of, regex
 
-# Every header value, Cookie and Referer included.
-HEADER_VALUES: dict[str, Any] = {"Headers": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}}
+# Every header value but the fixed-grammar browser headers, Cookie and Referer included: the
+# field the payload classes scan (``generate._ALL_HEADERS``), so one extraction serves both.
+HEADER_VALUES: dict[str, Any] = {
+    "Headers": {"MatchPattern": {"ExcludedHeaders": SKIPPED_HEADERS}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}
+}
 QUERY: dict[str, Any] = {"QueryString": {}}
 BODY: dict[str, Any] = {"Body": {"OversizeHandling": "CONTINUE"}}
 _FORM = regex(header("content-type"), I + r"^\s*application/x-www-form-urlencoded\s*(?:;|$)")
 _MULTIPART_FORM = regex(header("content-type"), I + r"^\s*multipart/form-data\s*;")
 _PCT = r"%(?:25)*"  # a percent sign, possibly itself percent-encoded (double encoding)
+
+
+def form_body(pattern: str) -> dict[str, Any]:
+    """``pattern`` in a form body URL-decoded once (the slot every body chain starts with, so no
+    new scan of the body): what the form's raw bytes say, with the form's own escaping undone."""
+    found = regex(BODY, pattern)
+    found["RegexMatchStatement"]["TextTransformations"] = [{"Priority": 0, "Type": "URL_DECODE_UNI"}]
+    return found
+
 
 # Header injection (CRS 921140) and bytes no header value carries (CRS 920270/920271): an encoded
 # CR or LF followed by `Name:` (`Headerdata%0dInjected: x`: code that decodes a header and writes
@@ -39,14 +51,15 @@ _HEADER_INJECTION = regex(
 # (JSON encoders escape quotes, controls, `<>&` and non-ASCII: `\u00e9`, `\u003c` pass). Not in
 # JSON bodies, where the JSON view already unescapes every string.
 _ESCAPED = I + r"(?:\\|" + _PCT + r"5c)u00(?:[46][1-9a-f]|[57][0-9a]|3[0-9])"
-_ESCAPED_ASCII = any_of(regex(QUERY, _ESCAPED), all_of(_FORM, regex(BODY, _ESCAPED)))
+_ESCAPED_ASCII = any_of(regex(QUERY, _ESCAPED), all_of(form_body(_ESCAPED), _FORM))
 
 # HTTP method override (CRS 920650). Rails, Laravel, Symfony and Express's method-override turn a
 # POST carrying `_method=PUT|PATCH|DELETE` (a hidden form field, or the form action's query) into
 # that method, and only a POST: real forms send exactly those three (Rails writes them in lower
 # case). Blocked: an override to anything else (`TRACE`, `CONNECT`, `HEAD`, `GET` — Symfony 7.4
 # refuses GET/HEAD/CONNECT/TRACE overrides, they poison caches — WebDAV verbs, garbage), a value
-# with percent-encoded letters (`%44%45%4C%45%54%45`: no form encodes letters), and `_method` on
+# with percent-encoded letters in the query (`%44%45%4C%45%54%45`: no form encodes letters; a
+# form body is read decoded once, where it is `DELETE`), and `_method` on
 # a GET or HEAD (`GET /transfer?amount=1000&_method=POST`: a link that turns into a state change,
 # CSRF through a framework's override).
 OVERRIDES = ("put", "patch", "delete", "post")
@@ -59,8 +72,8 @@ _BAD_PART_OVERRIDE = (
 _METHOD_OVERRIDE = any_of(
     regex(QUERY, _BAD_OVERRIDE),
     all_of(regex(QUERY, I + _OVERRIDE_NAME), method_is("GET", "HEAD")),
-    all_of(_FORM, regex(BODY, _BAD_OVERRIDE)),
-    all_of(_MULTIPART_FORM, regex(BODY, _BAD_PART_OVERRIDE)),
+    all_of(form_body(_BAD_OVERRIDE), _FORM),
+    all_of(form_body(_BAD_PART_OVERRIDE), _MULTIPART_FORM),
 )
 
 # A line injected through a query value (CRS 921151): an encoded CR or LF followed by `name:` or
@@ -70,24 +83,17 @@ _METHOD_OVERRIDE = any_of(
 # line-based protocol. A multi-line text value (`line1%0D%0Anote%3A+x`) passes.
 _ARG_LINE_INJECTION = regex(QUERY, I + _PCT + r"0[ad](?:" + _PCT + r"0[ad])*[a-z0-9_-]+[:=]")
 
-# Fetch Metadata and Client Hint booleans (CRS 920275): `Sec-Fetch-User` is always `?1` and
-# `Sec-CH-UA-Mobile` `?0` or `?1` (RFC 8941 booleans) — only browsers send them, and the browser
-# forbids scripts to set any `Sec-` header, so another value is a forged header.
-_FETCH_METADATA = any_of(
-    regex(header("sec-fetch-user"), r"^(?:[^?]|\?(?:[^1]|1.))"),
-    regex(header("sec-ch-ua-mobile"), r"^(?:[^?]|\?(?:[^01]|[01].))"),
-)
-
-# An Accept-Encoding over 100 characters (CRS 920520, CVE-2022-21907: HTTP.sys parsed a long,
-# malformed one into remote code execution). Browsers send about 25 (`gzip, deflate, br, zstd`),
-# with dictionary transports and q-values under 60.
-_ACCEPT_ENCODING = regex(header("accept-encoding"), r"^[^\r\n]{101}")
+# A PHP-style array name with characters after a closing bracket (CRS 921210): `foo[1]a` is
+# `foo[1]` to PHP (it drops what follows `]`), so two differently named arguments become one
+# (parameter pollution past a WAF that keys on names). Encoders write `a[b][c]` (jQuery, qs,
+# Rails) and `items[0].name` (ASP.NET MVC, Spring): a `[` or `.` after `]` passes.
+_ARRAY_NAME = I + r"(?:^|&)[^=&\s+]*(?:\]|%5d)[a-z0-9_][^=&\s+]*(?:=|&|$)"
+_ARRAY_NAME_TRAILER = any_of(regex(QUERY, _ARRAY_NAME), all_of(form_body(_ARRAY_NAME), _FORM))
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "HeaderInjection", placements=("HEADER",), statement=_HEADER_INJECTION),
     RuleClass("protocol", "EscapedAscii", placements=("QUERYARGUMENTS",), statement=_ESCAPED_ASCII),
     RuleClass("protocol", "MethodOverride", placements=("QUERYARGUMENTS",), statement=_METHOD_OVERRIDE),
     RuleClass("protocol", "ArgumentLineInjection", placements=("QUERYARGUMENTS",), statement=_ARG_LINE_INJECTION),
-    RuleClass("protocol", "FetchMetadataForged", placements=("HEADER",), statement=_FETCH_METADATA),
-    RuleClass("protocol", "AcceptEncodingOversize", placements=("HEADER",), statement=_ACCEPT_ENCODING),
+    RuleClass("protocol", "ArrayNameTrailer", placements=("QUERYARGUMENTS",), statement=_ARRAY_NAME_TRAILER),
 )

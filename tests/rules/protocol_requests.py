@@ -108,7 +108,7 @@ VALUE_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             req("GET", "/api/resource", query="_method=PUT"),
             req("HEAD", query="_method=delete"),
             form("_method=TRACE&id=123"),
-            form("id=1&_method=PUT%20X"),
+            form("id=1&_method=PUTS"),
             multipart("_method", "CONNECT"),
         ],
         [
@@ -137,25 +137,19 @@ VALUE_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             req(query="q=100%25%0Acotton"),
         ],
     ),
-    "FetchMetadataForged": (
+    "ArrayNameTrailer": (
         [
-            hdr("Sec-Fetch-User", "foo"),
-            hdr("Sec-Fetch-User", "?0"),
-            hdr("Sec-CH-UA-Mobile", "foo"),
-            hdr("Sec-CH-UA-Mobile", "?10"),
-        ],
-        [hdr("Sec-Fetch-User", "?1"), hdr("Sec-CH-UA-Mobile", "?0"), hdr("Sec-CH-UA-Mobile", "?1")],
-    ),
-    "AcceptEncodingOversize": (
-        [
-            hdr("Accept-Encoding", "AAAAAAAAAAAAAAAAAAAAAAAA," + "A" * 60 + "&AA&**" + "A" * 40 + ", *, ,"),
-            hdr("Accept-Encoding", ", ".join(["gzip;q=1.0"] * 12)),
+            req(query="foo[1]a=bar&foo[1]b=%3Cevil%3E"),
+            req(query="foo[1]a[2]=bar"),
+            req(query="user%5Bname%5Dx=1"),
+            form("cart[items]_=1&cart[items]=2"),
         ],
         [
-            hdr("Accept-Encoding", "gzip, deflate, br, zstd"),
-            hdr("Accept-Encoding", "gzip, deflate, br, zstd, dcb, dcz"),
-            hdr("Accept-Encoding", "gzip;q=1.0, deflate;q=0.6, identity;q=0.3, *;q=0"),
-            hdr("Accept-Encoding", "identity"),
+            req(query="foo[1]=bar&foo[]=baz"),
+            req(query="user%5Baddresses_attributes%5D%5B0%5D%5Bstreet%5D=Main"),
+            req(query="Items%5B0%5D.Name=pen&Items%5B1%5D.Name=ink"),  # ASP.NET MVC list binding
+            form("q%5Bname_cont%5D=jane&q%5Bs%5D=created_at+desc"),  # Ransack
+            req(query="note=see+[1]+above&x=1"),  # brackets in a value
         ],
     ),
 }

@@ -197,12 +197,14 @@ REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             hdr("Accept", "text/html;q=0.9;charset=CP1026,*/*;q=0.8"),
             hdr("Accept", 'text/html;q=0.9;charset="iso-8859-1",*/*;q=0.8;charset=utf-16'),
             hdr("Accept", "text/html; charset=utf-7"),
+            req("POST", headers=(("X-Up-Devcap-Post-Charset", "ibm500"),), body=b"%89%95%97=%A7"),
         ],
         [
             hdr("Accept", "application/json; charset=utf-8"),
             hdr("Accept", "application/json;charset=UTF-8, text/plain;q=0.5"),
             hdr("Accept", "text/html;charset=Shift_JIS"),
             hdr("Accept", "*/*"),
+            req("POST", headers=(("X-Up-Devcap-Post-Charset", "utf-8"),), body=b"a=1"),
         ],
     ),
     "ArgumentNameNewline": (
@@ -247,6 +249,8 @@ REAL_CLIENTS: list[WafRequest] = [
     req("PROPFIND", "/dav/files/", headers=(("Depth", "1"),)),
     req("GET", "/", base=(("Host", "10.0.0.5:8080"), ("User-Agent", "kube-probe/1.29"), ("Accept", "*/*"), ("Connection", "close"))),
     req("GET", "/healthz", base=(("User-Agent", "ELB-HealthChecker/2.0"),)),  # no Host, no Accept
+    req("POST", "/hooks/build", base=CURL),  # curl -X POST: no Content-Length, no body
+    req("GET", "/", base=(("Host", "api.example"), ("Accept", "*/*"))),  # curl -A '': no User-Agent
     req(query="q=caf%C3%A9&lang=fr"),
     req(query="q=%E6%97%A5%E6%9C%AC"),
 ]

@@ -167,6 +167,16 @@ _INVALID_ENCODING = (
 # back into a header or a line is split.
 _PATH_NEWLINE = (I + _P + r"0[ad]",)
 
+# A response header after a multi-byte character whose last byte ends in 0x0A or 0x0D
+# (`%E5%98%8A%E5%98%8DSet-Cookie:`, U+560A U+560D): servers that write a Unicode string into a
+# header by keeping each character's low byte turn it into CR LF (the "Unicode CRLF" injection).
+# Anchored on the response headers worth injecting, so CJK text followed by a word and a colon
+# (`/wiki/日本語Talk:x`) passes.
+_UNICODE_NEWLINE = (
+    I + r"%(?:25)*[89ab][ad](?:set-cookie|location|refresh|content-(?:type|length|security-policy|disposition)"
+    r"|access-control-allow-[a-z-]+|x-xss-protection|link)\s*(?::|%3a)",
+)
+
 # Apache mod_proxy `unix:` socket path followed by `|` and a URL (CVE-2021-40438, CRS 921240):
 # the part after `|` becomes the backend, an SSRF to any host.
 _UNIX_SOCKET = (I + r"\bunix:[^|\s]*\|\s*[a-z][a-z0-9+.-]*:",)
@@ -307,6 +317,7 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "RestrictedExtensions", _EXTENSIONS, placements=("URIPATH",)),
     RuleClass("protocol", "InvalidEncoding", _INVALID_ENCODING, placements=("URIPATH", "QUERYARGUMENTS"), chains=("RAW",)),
     RuleClass("protocol", "PathNewline", _PATH_NEWLINE, placements=("URIPATH",), chains=("RAW",)),
+    RuleClass("protocol", "UnicodeNewline", _UNICODE_NEWLINE, placements=("URIPATH", "QUERYARGUMENTS"), chains=("RAW",)),
     RuleClass("protocol", "UnixSocketProxy", _UNIX_SOCKET, placements=("URIPATH", "QUERYARGUMENTS")),
     RuleClass("protocol", "CookieVersion", _COOKIE_VERSION, placements=("HEADER",)),
     RuleClass("protocol", "RestrictedMethod", placements=("METHOD",), statement=_RESTRICTED_METHOD),

@@ -24,15 +24,6 @@ _FORM = regex(header("content-type"), I + r"^\s*application/x-www-form-urlencode
 _MULTIPART_FORM = regex(header("content-type"), I + r"^\s*multipart/form-data\s*;")
 _PCT = r"%(?:25)*"  # a percent sign, possibly itself percent-encoded (double encoding)
 
-
-def form_body(pattern: str) -> dict[str, Any]:
-    """``pattern`` in a form body URL-decoded once (the slot every body chain starts with, so no
-    new scan of the body): what the form's raw bytes say, with the form's own escaping undone."""
-    found = regex(BODY, pattern)
-    found["RegexMatchStatement"]["TextTransformations"] = [{"Priority": 0, "Type": "URL_DECODE_UNI"}]
-    return found
-
-
 # Header injection (CRS 921140) and bytes no header value carries (CRS 920270/920271): an encoded
 # CR or LF followed by `Name:` (`Headerdata%0dInjected: x`: code that decodes a header and writes
 # it back into a response or an upstream request splits it into two headers), an encoded NUL, and
@@ -51,15 +42,14 @@ _HEADER_INJECTION = regex(
 # (JSON encoders escape quotes, controls, `<>&` and non-ASCII: `\u00e9`, `\u003c` pass). Not in
 # JSON bodies, where the JSON view already unescapes every string.
 _ESCAPED = I + r"(?:\\|" + _PCT + r"5c)u00(?:[46][1-9a-f]|[57][0-9a]|3[0-9])"
-_ESCAPED_ASCII = any_of(regex(QUERY, _ESCAPED), all_of(form_body(_ESCAPED), _FORM))
+_ESCAPED_ASCII = any_of(regex(QUERY, _ESCAPED), all_of(regex(BODY, _ESCAPED), _FORM))
 
 # HTTP method override (CRS 920650). Rails, Laravel, Symfony and Express's method-override turn a
 # POST carrying `_method=PUT|PATCH|DELETE` (a hidden form field, or the form action's query) into
 # that method, and only a POST: real forms send exactly those three (Rails writes them in lower
 # case). Blocked: an override to anything else (`TRACE`, `CONNECT`, `HEAD`, `GET` — Symfony 7.4
 # refuses GET/HEAD/CONNECT/TRACE overrides, they poison caches — WebDAV verbs, garbage), a value
-# with percent-encoded letters in the query (`%44%45%4C%45%54%45`: no form encodes letters; a
-# form body is read decoded once, where it is `DELETE`), and `_method` on
+# with percent-encoded letters (`%44%45%4C%45%54%45`: no form encodes letters), and `_method` on
 # a GET or HEAD (`GET /transfer?amount=1000&_method=POST`: a link that turns into a state change,
 # CSRF through a framework's override).
 OVERRIDES = ("put", "patch", "delete", "post")
@@ -72,8 +62,8 @@ _BAD_PART_OVERRIDE = (
 _METHOD_OVERRIDE = any_of(
     regex(QUERY, _BAD_OVERRIDE),
     all_of(regex(QUERY, I + _OVERRIDE_NAME), method_is("GET", "HEAD")),
-    all_of(form_body(_BAD_OVERRIDE), _FORM),
-    all_of(form_body(_BAD_PART_OVERRIDE), _MULTIPART_FORM),
+    all_of(regex(BODY, _BAD_OVERRIDE), _FORM),
+    all_of(regex(BODY, _BAD_PART_OVERRIDE), _MULTIPART_FORM),
 )
 
 # A line injected through a query value (CRS 921151): an encoded CR or LF followed by `name:` or
@@ -88,7 +78,7 @@ _ARG_LINE_INJECTION = regex(QUERY, I + _PCT + r"0[ad](?:" + _PCT + r"0[ad])*[a-z
 # (parameter pollution past a WAF that keys on names). Encoders write `a[b][c]` (jQuery, qs,
 # Rails) and `items[0].name` (ASP.NET MVC, Spring): a `[` or `.` after `]` passes.
 _ARRAY_NAME = I + r"(?:^|&)[^=&\s+]*(?:\]|%5d)[a-z0-9_][^=&\s+]*(?:=|&|$)"
-_ARRAY_NAME_TRAILER = any_of(regex(QUERY, _ARRAY_NAME), all_of(form_body(_ARRAY_NAME), _FORM))
+_ARRAY_NAME_TRAILER = any_of(regex(QUERY, _ARRAY_NAME), all_of(regex(BODY, _ARRAY_NAME), _FORM))
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "HeaderInjection", placements=("HEADER",), statement=_HEADER_INJECTION),

@@ -136,6 +136,11 @@ CASES: tuple[Case, ...] = (
         ("foo bar", "line-break", "a%20b"),
     ),
     Case(
+        "UnicodeNewline",
+        ("\u560a\u560dSet-Cookie:crlf=injection", "^\x98\x8dset-cookie:a=b", "x\u560aLocation: https://evil.example/"),
+        ("\u560a\u560d", "日本語Talk:page", "\u560dSet-Cookie", "cookies: set-cookie: explained"),
+    ),
+    Case(
         "UnixSocketProxy",
         ("unix:AAAAAAAAA|http://example.org/", "unix:/var/run/app.sock|https://internal.example/x"),
         ("unix: the operating system", "unix:timestamp 1700000000", "pipes | in unix shells: a|b"),

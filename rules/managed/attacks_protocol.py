@@ -193,7 +193,18 @@ _COOKIE_VERSION = (I + r"\$version\s*=\s*\"?\d",)
 # (methods are case-sensitive, RFC 9110 §9.1: `get` is not GET to a strict backend and may be to
 # a lenient one). The HTTP server passes every well-formed method token to the WAF (a request
 # line that is not `token SP target SP version` is answered 400 before it).
-_RESTRICTED_METHOD = any_of(regex(METHOD, I + r"^" + not_one_of(METHODS) + r"$"), regex(METHOD, r"[a-z]"))
+# Also a method-override header (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`:
+# Google APIs, OData, Express method-override) naming one of those: the method the application
+# acts on (TRACE through a POST). Tunnelling GET, PATCH, MERGE… through POST passes.
+_OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
+_RESTRICTED_METHOD = any_of(
+    regex(METHOD, I + r"^" + not_one_of(METHODS) + r"$"),
+    regex(METHOD, r"[a-z]"),
+    all_of(
+        has_header(*_OVERRIDE_HEADERS),  # the header list is scanned anyway: no scan when absent
+        any_of(*(regex(header(h), I + r"^\s*" + not_one_of(METHODS) + r"\s*$") for h in _OVERRIDE_HEADERS)),
+    ),
+)
 
 # A body where the method gives it no meaning (CRS 920170/920171; RFC 9110 §9.3.1: a body on GET
 # or HEAD "might lead some implementations to reject the request and close the connection because

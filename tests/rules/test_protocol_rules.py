@@ -27,12 +27,24 @@ _MULTIPART = b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--
 # class -> (should-block requests, should-pass requests)
 REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
     "RestrictedMethod": (
-        [req(m) for m in ("TRACE", "TRACK", "CONNECT", "DEBUG", "PURGE", "SUBSCRIBE", "FOO", "PRI", "GETS", "GE", "|GET", "get", "Post", "REALLYLONGUNREALMETHOD")],
+        [req(m) for m in ("TRACE", "TRACK", "CONNECT", "DEBUG", "PURGE", "SUBSCRIBE", "FOO", "PRI", "GETS", "GE", "|GET", "get", "Post", "REALLYLONGUNREALMETHOD")]
+        + [
+            hdr("X-HTTP-Method-Override", "TRACE", method="POST", body=b"a=1"),
+            hdr("X-HTTP-Method", "CONNECT", method="POST", body=b"a=1"),
+            hdr("X-Method-Override", "TRACK", method="POST", body=b"a=1"),
+            hdr("X-HTTP-Method-Override", "DEBUG"),
+        ],
         [
             req(m, body=_JSON, headers=(("Content-Type", "application/json"),))
             for m in ("POST", "PUT", "PATCH", "DELETE", "PROPPATCH", "REPORT", "QUERY")
         ]
         + [req(m) for m in ("GET", "HEAD", "DELETE", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "PROPFIND")]
+        + [
+            hdr("X-HTTP-Method-Override", "GET", method="POST", body=b"q=long+query"),  # GET tunnelled in a POST
+            hdr("X-HTTP-Method-Override", "PATCH", method="POST", body=b"a=1"),
+            hdr("X-HTTP-Method", "MERGE", method="POST", body=b"a=1"),  # OData
+            hdr("X-Method-Override", "delete", method="POST", body=b"a=1"),
+        ]
         + [
             req(
                 "OPTIONS",

@@ -40,7 +40,7 @@ REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
         ]
         + [req(m) for m in ("GET", "HEAD", "DELETE", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "PROPFIND")]
         + [
-            hdr("X-HTTP-Method-Override", "GET", method="POST", body=b"q=long+query"),  # GET tunnelled in a POST
+            hdr("X-HTTP-Method-Override", "GET", method="POST", body=b"q=long+query"),  # a GET tunnel
             hdr("X-HTTP-Method-Override", "PATCH", method="POST", body=b"a=1"),
             hdr("X-HTTP-Method", "MERGE", method="POST", body=b"a=1"),  # OData
             hdr("X-Method-Override", "delete", method="POST", body=b"a=1"),

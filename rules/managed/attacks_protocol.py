@@ -17,10 +17,11 @@ trade-off of each class. See ``ruleclass.py`` for the conventions every regex he
 
 from __future__ import annotations
 
+import attacks_protocol_values
 from ruleclass import (
     HEADER_ORDER,
-    I,
     METHOD,
+    I,
     RuleClass,
     all_of,
     any_of,
@@ -148,9 +149,15 @@ _EXTENSIONS = (
 # %u for characters above U+00FF, and full-width letters and digits pass), and UTF-8 that is
 # overlong or beyond U+10FFFF (`%c0%af` is `/` to lenient decoders, CRS 920250). A truncated
 # sequence passes: legacy Latin-1 forms send `caf%E9`. `%25` repeats catch double encoding.
+# Also: an encoded control byte other than tab, CR, LF, VT and FF (CRS 920271; single-encoded
+# only: `%2510` is a typed `%10`, as in a search for `printf %10s`), and a percent escape whose
+# hex digits are themselves percent-encoded (`%25%37%33` is `%73`, then `s`: CRS 920230; no
+# encoder escapes digits or letters).
 _P = r"%(?:25)*"
+_HEXDIGIT = r"%(?:3[0-9]|[46][1-6])"
 _INVALID_ENCODING = (
     I + _P + r"00",
+    I + r"%(?:0[1-8ef]|1[0-9a-f]|7f)|%(?:25)+" + _HEXDIGIT + _HEXDIGIT,
     I + _P + r"u(?:00[0-9a-f]{2}|ff(?:0[1-9a-f]|1[a-f]|20|3[b-f]|40|5[b-e]))",
     I + _P + r"c[01]" + _P + r"[89ab][0-9a-f]|" + _P + r"e0" + _P + r"[89][0-9a-f]|" + _P + r"f0" + _P + r"8[0-9a-f]",
     I + _P + r"f4" + _P + r"[9ab][0-9a-f]|" + _P + r"f[5-7]" + _P + r"[89ab][0-9a-f]",
@@ -159,6 +166,16 @@ _INVALID_ENCODING = (
 # A CR or LF in the URI path (CRS 921190): no URL has one; a proxy or log that writes the path
 # back into a header or a line is split.
 _PATH_NEWLINE = (I + _P + r"0[ad]",)
+
+# A response header after a multi-byte character whose last byte ends in 0x0A or 0x0D
+# (`%E5%98%8A%E5%98%8DSet-Cookie:`, U+560A U+560D): servers that write a Unicode string into a
+# header by keeping each character's low byte turn it into CR LF (the "Unicode CRLF" injection).
+# Anchored on the response headers worth injecting, so CJK text followed by a word and a colon
+# (`/wiki/日本語Talk:x`) passes.
+_UNICODE_NEWLINE = (
+    I + r"%(?:25)*[89ab][ad](?:set-cookie|location|refresh|content-(?:type|length|security-policy|disposition)"
+    r"|access-control-allow-[a-z-]+|x-xss-protection|link)\s*(?::|%3a)",
+)
 
 # Apache mod_proxy `unix:` socket path followed by `|` and a URL (CVE-2021-40438, CRS 921240):
 # the part after `|` becomes the backend, an SSRF to any host.
@@ -172,9 +189,22 @@ _COOKIE_VERSION = (I + r"\$version\s*=\s*\"?\d",)
 # ---- Whole-request classes ---------------------------------------------------------------------
 
 # A method outside the registry (CRS 911100): `SUBSCRIBE`, `DEBUG`, `TRACK`, `PURGE` (a cache purge
-# from the internet), `FOO`; TRACE, CONNECT, PRI. The HTTP server already answers 400 to most
-# garbage before the WAF sees it.
-_RESTRICTED_METHOD = regex(METHOD, I + r"^" + not_one_of(METHODS) + r"$")
+# from the internet), `FOO`, `|GET`; TRACE, CONNECT, PRI; and any method with a lower-case letter
+# (methods are case-sensitive, RFC 9110 §9.1: `get` is not GET to a strict backend and may be to
+# a lenient one). The HTTP server passes every well-formed method token to the WAF (a request
+# line that is not `token SP target SP version` is answered 400 before it).
+# Also a method-override header (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`:
+# Google APIs, OData, Express method-override) naming one of those: the method the application
+# acts on (TRACE through a POST). Tunnelling GET, PATCH, MERGE… through POST passes.
+_OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
+_RESTRICTED_METHOD = any_of(
+    regex(METHOD, I + r"^" + not_one_of(METHODS) + r"$"),
+    regex(METHOD, r"[a-z]"),
+    all_of(
+        has_header(*_OVERRIDE_HEADERS),  # the header list is scanned anyway: no scan when absent
+        any_of(*(regex(header(h), I + r"^\s*" + not_one_of(METHODS) + r"\s*$") for h in _OVERRIDE_HEADERS)),
+    ),
+)
 
 # A body where the method gives it no meaning (CRS 920170/920171; RFC 9110 §9.3.1: a body on GET
 # or HEAD "might lead some implementations to reject the request and close the connection because
@@ -220,12 +250,13 @@ _RESTRICTED_HEADERS = any_of(
 # Range abuse (CRS 920190, the "Apache Killer" CVE-2011-3192): an open-ended range followed by
 # more ranges (`bytes=0-,5-0,5-1…`: the whole file, then overlaps), 16 or more ranges, or a range
 # whose end has fewer digits than its start (end < start). A video player's `bytes=1024-` and a
-# PDF viewer's handful of ranges pass.
+# PDF viewer's handful of ranges pass. Also a Range that is not `unit=ranges` (`1-2`, `bytes 0-1`:
+# CRS 921230) or holds an empty range `-` (CRS 920200); `items=0-24` (REST pagination) passes.
 _RANGE = all_of(
     has_header("range"),
     regex(
         header("range"),
-        I + r"\d-\s*,|^\s*bytes\s*=(?:[^,]*,){15}|(?:=|,)\s*(?:[1-9]\d\d-\d{1,2}|[1-9]\d-\d|[1-9]\d{3}-\d{1,3}|[1-9]\d{4,}-\d{1,4})\s*(?:,|$)",
+        I + r"^\s*[^a-z\s]|^\s*[a-z]+\s*[0-9,-]|(?:=|,)\s*-\s*(?:,|$)|\d-\s*,|^\s*bytes\s*=(?:[^,]*,){15}|(?:=|,)\s*(?:[1-9]\d\d-\d{1,2}|[1-9]\d-\d|[1-9]\d{3}-\d{1,3}|[1-9]\d{4,}-\d{1,4})\s*(?:,|$)",
     ),
 )
 
@@ -248,7 +279,9 @@ _CONNECTION = regex(
 # other trims it), a multipart subtype nobody defines (`multipart/foo`: form-data to one parser,
 # opaque to another), a `boundary` on a non-multipart type, and a media type as the boundary
 # (`x-www-form-urlencoded;boundary="application/json"`: a WAF that substring-matches "json"
-# parses the body as JSON). Vendor types (`application/vnd.x+json`, `application/cloudevents+json`,
+# parses the body as JSON), and a multipart type without a boundary on a request with a body
+# (RFC 2046 §5.1.1 requires one: parsers guess it from the body or give up, the WAF cannot split
+# the parts). Vendor types (`application/vnd.x+json`, `application/cloudevents+json`,
 # `application/csp-report`) are well-formed and pass.
 _CONTENT_TYPE = any_of(
     regex(header("content-type"), I + r"^\s*[^/;,\s]+\s*(?:[;,]|$)"),
@@ -258,12 +291,26 @@ _CONTENT_TYPE = any_of(
     regex(header("content-type"), I + r"^\s*multipart\s*/\s*" + not_one_of(MULTIPART_SUBTYPES) + r"\s*(?:;|$)"),
     regex(header("content-type"), I + r"^\s*" + not_one_of(("multipart",)) + r"\s*/[^\r\n]*;\s*boundary\s*="),
     regex(header("content-type"), I + r"\bboundary\s*=\s*[\"']?\s*" + _MEDIA_TOP),
+    all_of(
+        regex(header("content-type"), I + r"^\s*multipart\s*/"),
+        none_of(regex(header("content-type"), I + r";\s*boundary\s*=")),
+        any_of(_HAS_BODY, has_header("transfer-encoding")),
+    ),
 )
 
 # A charset in Accept outside CHARSETS (CRS 920600): a response in UTF-7 or EBCDIC hides markup
 # from response inspection and turns reflected text into script in old browsers. Browsers send no
-# charset in Accept; API clients that add `; charset=utf-8` pass.
-_ACCEPT_CHARSET = regex(header("accept"), I + r"\bcharset\s*=\s*[\"']?" + _NOT_CHARSET + _CS_END)
+# charset in Accept; API clients that add `; charset=utf-8` pass. Also a charset outside CHARSETS
+# in `X-Up-Devcap-Post-Charset` (CRS 920490: the Openwave WAP header that tells a server the
+# encoding of a form body, `ibm500`: an EBCDIC body the WAF reads as bytes); no current client
+# sends it.
+_ACCEPT_CHARSET = any_of(
+    regex(header("accept"), I + r"\bcharset\s*=\s*[\"']?" + _NOT_CHARSET + _CS_END),
+    all_of(
+        has_header("x-up-devcap-post-charset"),  # the header list is scanned anyway: no scan when absent
+        regex(header("x-up-devcap-post-charset"), I + r"^[\s\"']*" + _NOT_CHARSET + _CS_END),
+    ),
+)
 
 # A CR or LF in a query argument *name* (CRS 921150/921160): no form or client writes one; it is
 # header injection aimed at code that copies names into headers or logs. In the bytes as sent,
@@ -281,6 +328,7 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "RestrictedExtensions", _EXTENSIONS, placements=("URIPATH",)),
     RuleClass("protocol", "InvalidEncoding", _INVALID_ENCODING, placements=("URIPATH", "QUERYARGUMENTS"), chains=("RAW",)),
     RuleClass("protocol", "PathNewline", _PATH_NEWLINE, placements=("URIPATH",), chains=("RAW",)),
+    RuleClass("protocol", "UnicodeNewline", _UNICODE_NEWLINE, placements=("URIPATH", "QUERYARGUMENTS"), chains=("RAW",)),
     RuleClass("protocol", "UnixSocketProxy", _UNIX_SOCKET, placements=("URIPATH", "QUERYARGUMENTS")),
     RuleClass("protocol", "CookieVersion", _COOKIE_VERSION, placements=("HEADER",)),
     RuleClass("protocol", "RestrictedMethod", placements=("METHOD",), statement=_RESTRICTED_METHOD),
@@ -292,4 +340,5 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "ContentTypeMalformed", placements=("HEADER",), statement=_CONTENT_TYPE),
     RuleClass("protocol", "AcceptCharset", placements=("HEADER",), statement=_ACCEPT_CHARSET),
     RuleClass("protocol", "ArgumentNameNewline", placements=("QUERYARGUMENTS",), statement=_ARG_NAME_NEWLINE),
+    *attacks_protocol_values.CLASSES,
 )

@@ -23,6 +23,7 @@ from typing import Any
 from attacks_sql import SQLI_PREFILTER
 from attacks_web import XSS_PREFILTER
 from patterns import CLASSES, GROUPS, RuleClass
+from ruleclass import SKIPPED_HEADERS
 
 HERE = Path(__file__).resolve().parent
 VIS_OFF = False
@@ -57,28 +58,6 @@ CHAINS: dict[str, tuple[str, ...]] = {
 
 # Placement -> FieldToMatch per statement kind. Regexes scan whole raw parts (keys and values in
 # one pass); the libinjection detectors want one argument at a time.
-# Standard browser headers with a fixed grammar, sent on every request: scanning them costs more
-# than it finds (an attacker controls them, but the app rarely parses them beyond the grammar).
-SKIPPED_HEADERS = [
-    "accept",
-    "accept-encoding",
-    "accept-language",
-    "connection",
-    "cache-control",
-    "pragma",
-    "upgrade-insecure-requests",
-    "content-length",
-    "sec-fetch-site",
-    "sec-fetch-mode",
-    "sec-fetch-dest",
-    "sec-fetch-user",
-    "sec-ch-ua",
-    "sec-ch-ua-mobile",
-    "sec-ch-ua-platform",
-    "priority",
-    "dnt",
-    "te",
-]
 _ALL_HEADERS = {
     "Headers": {"MatchPattern": {"ExcludedHeaders": SKIPPED_HEADERS}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}
 }

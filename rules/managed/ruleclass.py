@@ -31,6 +31,30 @@ class RuleClass:
     # rule named ``<name>_<placements[0]>``. Its cases are whole requests (tests/rules/test_protocol_rules.py).
     statement: dict[str, Any] | None = field(default=None, hash=False, compare=False)
 
+
+# Standard browser headers with a fixed grammar, sent on every request: scanning them costs more
+# than it finds (an attacker controls them, but the app rarely parses them beyond the grammar).
+SKIPPED_HEADERS = [  # generate._ALL_HEADERS; the protocol group's raw header checks share its scan
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+    "cache-control",
+    "pragma",
+    "upgrade-insecure-requests",
+    "content-length",
+    "sec-fetch-site",
+    "sec-fetch-mode",
+    "sec-fetch-dest",
+    "sec-fetch-user",
+    "sec-ch-ua",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+    "priority",
+    "dnt",
+    "te",
+]
+
 I = "(?i)"
 # Whitespace an attacker can use instead of a space: real whitespace, shell $IFS, SQL comments.
 SP = r"(?:\s|\$\{?ifs\}?|\+)"

@@ -114,6 +114,9 @@ CASES: tuple[Case, ...] = (
             "%u0027 or 1=1",
             "%f5%80%bf%bf",
             "%e0%80%af",
+            "test1\x127",  # control bytes, encoded once by the placement (`%12`)
+            "a\x03",
+            "theme\x7f",
         ),
         (
             "café crème",
@@ -123,12 +126,19 @@ CASES: tuple[Case, ...] = (
             "100%u",
             '{"a":"\\u00e9"}',
             "Ünïcödé",
+            "printf %10s and %1$s",  # a typed percent: `%2510s`
+            "tab\tseparated",
         ),
     ),
     Case(
         "PathNewline",
         ("foo\nbar", "PHP\r\ninfo.php", "a\rb"),
         ("foo bar", "line-break", "a%20b"),
+    ),
+    Case(
+        "UnicodeNewline",
+        ("\u560a\u560dSet-Cookie:crlf=injection", "^\x98\x8dset-cookie:a=b", "x\u560aLocation: https://evil.example/"),
+        ("\u560a\u560d", "日本語Talk:page", "\u560dSet-Cookie", "cookies: set-cookie: explained"),
     ),
     Case(
         "UnixSocketProxy",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.rules.generator import load_generator
+from tests.rules.protocol_requests import CURL, DOUBLE_ENCODED_HEX, VALUE_CASES, ct, hdr, req
 from tests.rules.test_managed_rules import GROUPS, counting_acl
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.engine import CompiledWebACL, WafRequest, evaluate
@@ -20,54 +21,30 @@ from wafproxy.engine.matchers import HAVE_HYPERSCAN, Pattern, PatternSet
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = next(d for d in GROUPS.values() if d["Name"] == "WafproxyManagedRulesProtocolRuleSet")
 
-_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
-BROWSER = (
-    ("Host", "shop.example"),
-    ("User-Agent", _UA),
-    ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"),
-    ("Accept-Language", "en-US,en;q=0.9"),
-    ("Accept-Encoding", "gzip, deflate, br"),
-    ("Connection", "keep-alive"),
-)
-CURL = (("Host", "api.example"), ("User-Agent", "curl/8.5.0"), ("Accept", "*/*"))
-
-
-def req(
-    method: str = "GET",
-    path: str = "/",
-    query: str = "",
-    headers: tuple[tuple[str, str], ...] = (),
-    body: bytes = b"",
-    base: tuple[tuple[str, str], ...] = BROWSER,
-) -> WafRequest:
-    """A request as the proxy builds it; Content-Length is added for a body unless chunked."""
-    hs = list(base) + list(headers)
-    names = {k.lower() for k, _ in hs}
-    if body and "content-length" not in names and "transfer-encoding" not in names:
-        hs.append(("Content-Length", str(len(body))))
-    return WafRequest("203.0.113.10", method, path, query, tuple(hs), body, len(body))
-
-
-def ct(value: str, body: bytes = b"x=1", method: str = "POST") -> WafRequest:
-    return req(method, headers=(("Content-Type", value),), body=body)
-
-
-def hdr(name: str, value: str, method: str = "GET", body: bytes = b"") -> WafRequest:
-    return req(method, headers=((name, value),), body=body)
-
-
 _JSON = b'{"name":"updated"}'
 _MULTIPART = b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n'
 
 # class -> (should-block requests, should-pass requests)
 REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
     "RestrictedMethod": (
-        [req(m) for m in ("TRACE", "TRACK", "CONNECT", "DEBUG", "PURGE", "SUBSCRIBE", "FOO", "PRI", "GETS", "GE", "|GET")],
+        [req(m) for m in ("TRACE", "TRACK", "CONNECT", "DEBUG", "PURGE", "SUBSCRIBE", "FOO", "PRI", "GETS", "GE", "|GET", "get", "Post", "REALLYLONGUNREALMETHOD")]
+        + [
+            hdr("X-HTTP-Method-Override", "TRACE", method="POST", body=b"a=1"),
+            hdr("X-HTTP-Method", "CONNECT", method="POST", body=b"a=1"),
+            hdr("X-Method-Override", "TRACK", method="POST", body=b"a=1"),
+            hdr("X-HTTP-Method-Override", "DEBUG"),
+        ],
         [
             req(m, body=_JSON, headers=(("Content-Type", "application/json"),))
             for m in ("POST", "PUT", "PATCH", "DELETE", "PROPPATCH", "REPORT", "QUERY")
         ]
         + [req(m) for m in ("GET", "HEAD", "DELETE", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "PROPFIND")]
+        + [
+            hdr("X-HTTP-Method-Override", "GET", method="POST", body=b"q=long+query"),  # a GET tunnel
+            hdr("X-HTTP-Method-Override", "PATCH", method="POST", body=b"a=1"),
+            hdr("X-HTTP-Method", "MERGE", method="POST", body=b"a=1"),  # OData
+            hdr("X-Method-Override", "delete", method="POST", body=b"a=1"),
+        ]
         + [
             req(
                 "OPTIONS",
@@ -143,6 +120,10 @@ REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             hdr("Range", "bytes=" + ",".join(f"{i * 10}-{i * 10 + 5}" for i in range(20))),
             hdr("Range", "bytes=500-20"),
             hdr("Range", "bytes=0-, 100-200"),
+            hdr("Range", "1-2"),
+            hdr("Range", "bytes 0-100"),
+            hdr("Range", "bytes=-10,-, 21-30,31-40,41-50,51-500,"),
+            hdr("Range", "bytes=-"),
         ],
         [
             hdr("Range", "bytes=0-1023"),
@@ -150,6 +131,8 @@ REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             hdr("Range", "bytes=-500"),
             hdr("Range", "bytes=0-99,200-299,400-499"),
             hdr("Range", "bytes=1073741824-2147483647"),
+            hdr("Range", "items=0-24"),  # Dojo / REST pagination
+            hdr("Range", "bytes=0-99, 200-299,"),  # an empty list element (RFC 9110 §5.6.1)
         ],
     ),
     "ConnectionOptions": (
@@ -184,6 +167,9 @@ REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             ct('application/x-www-form-urlencoded;boundary="application/json"'),
             ct('multipart/form-data; boundary="text/xml"', _MULTIPART),
             ct("application/json, text/xml"),
+            ct("multipart/related", b"foo"),
+            ct("multipart/form-data", _MULTIPART),
+            req("POST", headers=(("Content-Type", "multipart/mixed"), ("Transfer-Encoding", "chunked")), body=b"0\r\n\r\n"),
         ],
         [
             ct(v)
@@ -214,19 +200,23 @@ REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
                 "application/x-protobuf",
                 "application/grpc-web+proto",
             )
-        ],
+        ]
+        # a Content-Type without a body (axios/jQuery defaults on a GET or an empty POST)
+        + [ct("multipart/form-data", b"", method="GET"), ct("multipart/form-data", b"", method="POST")],
     ),
     "AcceptCharset": (
         [
             hdr("Accept", "text/html;q=0.9;charset=CP1026,*/*;q=0.8"),
             hdr("Accept", 'text/html;q=0.9;charset="iso-8859-1",*/*;q=0.8;charset=utf-16'),
             hdr("Accept", "text/html; charset=utf-7"),
+            req("POST", headers=(("X-Up-Devcap-Post-Charset", "ibm500"),), body=b"%89%95%97=%A7"),
         ],
         [
             hdr("Accept", "application/json; charset=utf-8"),
             hdr("Accept", "application/json;charset=UTF-8, text/plain;q=0.5"),
             hdr("Accept", "text/html;charset=Shift_JIS"),
             hdr("Accept", "*/*"),
+            req("POST", headers=(("X-Up-Devcap-Post-Charset", "utf-8"),), body=b"a=1"),
         ],
     ),
     "ArgumentNameNewline": (
@@ -242,6 +232,7 @@ REQUEST_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             req(query="redirect=https%3A%2F%2Fexample.com%2Fa%3Fb%3D1%26c%3D2"),
         ],
     ),
+    **VALUE_CASES,
 }
 
 # Real clients end to end: none of these may be blocked by the default ACL.
@@ -270,6 +261,8 @@ REAL_CLIENTS: list[WafRequest] = [
     req("PROPFIND", "/dav/files/", headers=(("Depth", "1"),)),
     req("GET", "/", base=(("Host", "10.0.0.5:8080"), ("User-Agent", "kube-probe/1.29"), ("Accept", "*/*"), ("Connection", "close"))),
     req("GET", "/healthz", base=(("User-Agent", "ELB-HealthChecker/2.0"),)),  # no Host, no Accept
+    req("POST", "/hooks/build", base=CURL),  # curl -X POST: no Content-Length, no body
+    req("GET", "/", base=(("Host", "api.example"), ("Accept", "*/*"))),  # curl -A '': no User-Agent
     req(query="q=caf%C3%A9&lang=fr"),
     req(query="q=%E6%97%A5%E6%9C%AC"),
 ]
@@ -316,6 +309,15 @@ def test_should_pass(rule_class: str, request_: WafRequest, counting: CompiledWe
 def test_real_clients_pass(request_: WafRequest, default_acl: CompiledWebACL) -> None:
     decision = evaluate(default_acl, request_)
     assert not decision.blocked, decision.terminating_group_rule_id
+
+
+_DOUBLE = [(True, r) for r in DOUBLE_ENCODED_HEX[0]] + [(False, r) for r in DOUBLE_ENCODED_HEX[1]]
+
+
+@pytest.mark.parametrize(("blocked", "request_"), _DOUBLE)
+def test_double_encoded_hex_digits(blocked: bool, request_: WafRequest, counting: CompiledWebACL) -> None:
+    labels = {lb.rsplit(":", 1)[1] for lb in evaluate(counting, request_).labels}
+    assert bool(labels & {"InvalidEncoding_QUERYARGUMENTS", "InvalidEncoding_URIPATH"}) == blocked, labels
 
 
 def _regexes(node: object) -> list[str]:

@@ -27,6 +27,7 @@ from wafproxy.asgi.inspector import (
     Inspector,
     allowed,
     rate_rule_ids,
+    wire_text,
 )
 from wafproxy.asgi.responses import send_response
 from wafproxy.engine.compiler import CompiledWebACL
@@ -317,7 +318,7 @@ class WafMiddleware:
             client_ip=self.inspector.client_ip(peer, headers),
             peer=peer,
             method=scope.get("method", "GET") if kind == "http" else "GET",
-            path=raw_path.decode("latin-1").partition("?")[0] if raw_path else scope["path"],
+            path=wire_text(raw_path).partition("?")[0] if raw_path else scope["path"],
             query=scope.get("query_string", b""),
             headers=headers,
             body=body,

@@ -25,7 +25,7 @@ import httptools
 from wafproxy.asgi.limits import client_key
 from wafproxy.server.context import MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
-from wafproxy.server.framing import framing_error, mask_line, target_of
+from wafproxy.server.framing import framing_error, mask_line, stand_in_method, target_of
 from wafproxy.server.timeouts import ConnectionTimer
 from wafproxy.server.writer import text_response
 
@@ -63,6 +63,7 @@ class HttpConnection(asyncio.Protocol):
         self._idle = True  # between messages: the next byte starts a request line
         self._line: bytes | None = None  # the original (unmasked) request line, when masked
         self._line_ended = True
+        self._method: bytes | None = None  # the method as sent, when llhttp was fed a stand-in
         self._broken = False  # a parse error happened: read nothing more
         self._buffered = 0
         self._reading = True
@@ -149,6 +150,10 @@ class HttpConnection(asyncio.Protocol):
             return
         if self._broken:
             return
+        if self._idle:
+            data, method = stand_in_method(data)
+            if method is not None:
+                self._method = method
         if not data.isascii():
             data = self._mask(data)
         in_head = self._in_head or self._idle
@@ -223,7 +228,8 @@ class HttpConnection(asyncio.Protocol):
         if line is not None:
             target = target_of(line) or target
         keep_alive = parser.should_keep_alive() and not self.ctx.draining
-        exchange = Exchange(self, parser.get_method().decode("ascii"), target, headers, version, keep_alive)
+        method, self._method = self._method or parser.get_method(), None
+        exchange = Exchange(self, method.decode("ascii"), target, headers, version, keep_alive)
         for name, value in headers:
             if name == b"expect" and value.lower() == b"100-continue":
                 exchange.expect_continue = True

@@ -17,6 +17,16 @@ line is *masked* before it is fed (each such byte replaced by ``MASK``) and the 
 back from the original line (``RequestLine``). Only a request line at the start of a received
 chunk, or continuing one, can be masked; a pipelined request line behind a body in the same chunk
 is left to llhttp, which refuses it (400: safe, and rare).
+
+Any method token is a method (RFC 9110 §9.1): ``FOO``, ``TRACK``, ``|GET`` are well-framed requests
+the WAF decides on (the managed protocol group refuses methods outside the registry with its 403
+and a log record), as nginx passes them to its modules. llhttp knows a fixed list and refuses
+the rest, so a request line that starts with another token (tchar only, at most ``MAX_METHOD``
+bytes, then a space) is fed with ``STAND_IN`` in its place (``stand_in_method``) and the method
+as sent goes to the exchange. The stand-in frames exactly as the method would: llhttp frames every
+request body by Content-Length / Transfer-Encoding whatever the method, except CONNECT's, which is
+never replaced. A request line that is not ``token SP target SP version`` still fails in llhttp
+(400), and, as for masking, only a request line at the start of a received chunk is replaced.
 """
 
 from __future__ import annotations
@@ -36,6 +46,25 @@ def mask_line(data: bytes) -> tuple[bytes, bytes, bool]:
     if line.translate(None, _HIGH) == line:
         return data, line, end >= 0
     return line.translate(_MASK_TABLE) + data[len(line):], line, end >= 0
+
+
+# What llhttp parses itself (the common methods first: one ``startswith`` for nearly every
+# request), CONNECT (a tunnel: its framing is its own) and PRI (the HTTP/2 preface) included.
+_PARSED = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"PRI ")
+STAND_IN = b"GET"
+MAX_METHOD = 32
+_TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def stand_in_method(data: bytes) -> tuple[bytes, bytes | None]:
+    """(``data`` with its request line's method replaced by ``STAND_IN``, the method as sent) when
+    ``data`` starts with a method token llhttp might not know; (``data``, None) otherwise."""
+    if data.startswith(_PARSED):
+        return data, None
+    end = data.find(b" ", 0, MAX_METHOD + 1)
+    if end <= 0 or data[:end].translate(None, _TCHAR):
+        return data, None
+    return STAND_IN + data[end:], data[:end]
 
 
 def target_of(line: bytes) -> bytes | None:

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
 from wafproxy.asgi.flood import FloodGuard, signature_of
 from wafproxy.asgi.forwarding import upstream_headers
-from wafproxy.asgi.inspector import Inspector, allowed
+from wafproxy.asgi.inspector import Inspector, allowed, wire_text
 from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
 from wafproxy.asgi.proxy import upstream_failure
 from wafproxy.asgi.upstream import UpstreamError
@@ -148,7 +148,7 @@ class ProxyHandler:
             body = reader.window()
         request = inspector.build(
             client_ip=client_ip, peer=conn.peer, method=ex.method if ex.upgrade is None else "GET",
-            path=ex.path.decode("latin-1"), query=ex.query, headers=ex.headers, body=body[:limit],
+            path=wire_text(ex.path), query=ex.query, headers=ex.headers, body=body[:limit],
             seen=len(body), more=not ex.complete, http_version=ex.version, scheme=conn.scheme,
         )
         decision, eval_seconds, retry_after = await inspector.decide(acl, request)

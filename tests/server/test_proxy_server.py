@@ -19,6 +19,7 @@ from tests.support.servers import RunningServer
 from wafproxy.asgi.inspector import GATE_BODY
 from wafproxy.asgi.limits import ShieldLimits
 from wafproxy.ports import GateBlock
+from wafproxy.shipped import DEFAULT_ACL
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +68,29 @@ def test_raw_utf8_in_the_target_is_accepted_forwarded_raw_and_inspected(acl_path
             attack = b"GET /wiki/Z\xc3\xbcrich?q=<script> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             blocked = exchange(running.port, attack)
             assert statuses(blocked) == [403]
+            assert len(upstream.heads) == 1
+    finally:
+        upstream.close()
+
+
+def test_spaces_in_the_target_are_inspected_and_forwarded_escaped() -> None:
+    """As nginx reads ``GET /a b HTTP/1.1``: the target ends at the last space before the version;
+    the upstream gets it escaped, and an attack in it is the WAF's 403, not a parser's 400."""
+    upstream = RawUpstream()
+    try:
+        with proxy_in_thread(upstream.url, DEFAULT_ACL) as running:
+            answer = exchange(running.port, b"GET /docs/my file.pdf?q=a b HTTP/1.1\r\nHost: x\r\n"
+                                                b"Connection: close\r\n\r\n")
+            assert statuses(answer) == [200]
+            assert upstream.heads[-1].startswith(b"GET /docs/my%20file.pdf?q=a%20b HTTP/1.1\r\n")
+            for attack in (b"GET /; cat /et'c/pa'ss'wd HTTP/1.1",
+                           b"GET /?q=<script> alert(1)</script> HTTP/1.1", b"GET /x' OR 1=1 -- HTTP/1.0"):
+                blocked = exchange(running.port, attack + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+                assert statuses(blocked) == [403], attack
+            # Not "METHOD SP target SP HTTP/1.x": still the parser's 400, nothing forwarded.
+            for malformed in (b"GET /a b HTTP/2.0", b"GET /a b", b"GET  /a b HTTP/1.1"):
+                refused = exchange(running.port, malformed + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+                assert statuses(refused) in ([400], [505]), malformed
             assert len(upstream.heads) == 1
     finally:
         upstream.close()

@@ -25,7 +25,7 @@ import httptools
 from wafproxy.asgi.limits import client_key
 from wafproxy.server.context import MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
-from wafproxy.server.framing import framing_error, mask_line, stand_in_method, target_of
+from wafproxy.server.framing import escape_spaces, framing_error, mask_line, stand_in_method, target_of
 from wafproxy.server.timeouts import ConnectionTimer
 from wafproxy.server.writer import text_response
 
@@ -154,6 +154,7 @@ class HttpConnection(asyncio.Protocol):
             data, method = stand_in_method(data)
             if method is not None:
                 self._method = method
+            data = escape_spaces(data)
         if not data.isascii():
             data = self._mask(data)
         in_head = self._in_head or self._idle

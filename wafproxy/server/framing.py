@@ -27,6 +27,13 @@ as sent goes to the exchange. The stand-in frames exactly as the method would: l
 request body by Content-Length / Transfer-Encoding whatever the method, except CONNECT's, which is
 never replaced. A request line that is not ``token SP target SP version`` still fails in llhttp
 (400), and, as for masking, only a request line at the start of a received chunk is replaced.
+
+Spaces inside a request target (``GET /a b HTTP/1.1``, as broken clients and attack tools send
+it) are read as nginx reads them: the target runs from the first space to the last one before
+``HTTP/1.x``, and its inner spaces become ``%20`` (``escape_spaces``) before llhttp parses the line,
+so the WAF inspects the whole target and the upstream receives it escaped, never a request line
+it could split differently. A line that does not end in `` HTTP/1.0`` / `` HTTP/1.1`` is left to
+llhttp (400).
 """
 
 from __future__ import annotations
@@ -65,6 +72,25 @@ def stand_in_method(data: bytes) -> tuple[bytes, bytes | None]:
     if end <= 0 or data[:end].translate(None, _TCHAR):
         return data, None
     return STAND_IN + data[end:], data[:end]
+
+
+_VERSIONS = (b" HTTP/1.1", b" HTTP/1.0")
+
+
+def escape_spaces(data: bytes) -> bytes:
+    """``data`` with the spaces inside its first request line's target escaped as ``%20``; ``data``
+    itself when the line has no such space or does not end in an HTTP/1.x version."""
+    end = data.find(b"\n")
+    if end < 0 or data.count(b" ", 0, end) <= 2:
+        return data
+    line = data[:end].rstrip(b"\r")
+    if not line.endswith(_VERSIONS):
+        return data
+    first, last = line.find(b" "), len(line) - 9
+    if first < 1 or last <= first + 1 or line[first + 1:first + 2] != b"/":
+        return data  # no method, no target, or not an origin-form target ("GET  /": llhttp's call)
+    target = line[first + 1:last]
+    return line[:first + 1] + target.replace(b" ", b"%20") + data[last:]
 
 
 def target_of(line: bytes) -> bytes | None:

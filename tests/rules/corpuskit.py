@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from wafproxy.engine import CompiledWebACL, WafRequest, evaluate
+from wafproxy.server.framing import escape_spaces
 
 ROOT = Path(__file__).resolve().parents[2]
 # ../shared next to the checkout, or next to the worktree directory (/work/wt/<name>).
@@ -53,8 +54,9 @@ def sample(cases: list[dict[str, Any]], n: int, seed: int = 4) -> list[dict[str,
 
 
 def parse_raw(raw: bytes) -> WafRequest:
-    """HTTP/1.1 request bytes -> ``WafRequest`` (what the middleware builds from the ASGI scope)."""
-    head, _, body = raw.partition(b"\r\n\r\n")
+    """HTTP/1.1 request bytes -> ``WafRequest`` (what the middleware builds from the ASGI scope);
+    spaces inside the target are read as the proxy server reads them (``escape_spaces``)."""
+    head, _, body = escape_spaces(raw).partition(b"\r\n\r\n")
     lines = head.decode("utf-8", "surrogateescape").split("\r\n")
     parts = lines[0].split(" ")
     method, target = parts[0], parts[1] if len(parts) > 1 else "/"

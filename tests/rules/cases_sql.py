@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules import cases_sql_probes
 from tests.rules.case import Case
 
 CASES: tuple[Case, ...] = (
@@ -201,4 +202,5 @@ CASES: tuple[Case, ...] = (
             "|| separator",
         ),
     ),
+    *cases_sql_probes.CASES,
 )

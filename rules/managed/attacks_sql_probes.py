@@ -1,0 +1,101 @@
+"""SQL injection probes: the short, broken-off pieces scanners and chained injections send.
+
+A scanner rarely sends a whole query. It sends the piece that proves the parameter reaches one: a
+string closed and an SQL keyword after it (``'alter a``), a function opened and cut off
+(``version=(``), a column-count probe (``'', '', 13``), a keyword split by a comment a filter
+strips (``UN/**/ION``), a JSON member broken out of (``":60``). Each pattern below names a piece
+of SQL *grammar* no form field, search box or API value has a reason to hold; words that are
+harmless in prose (``or``, ``union``, ``select``, ``from``) only count next to SQL punctuation or
+where a value starts and ends. ``attacks_sql.py`` appends ``GRAMMAR`` to its grammar class (every
+placement) and ``FRAGMENT`` to its whole-value class (no URI path: a segment has no value bounds).
+The cases are in ``tests/rules/cases_sql_probes.py``.
+"""
+
+from __future__ import annotations
+
+from ruleclass import I
+
+# Where a form / query value starts (the key's "=", the pair's "&", the value's own start: a JSON
+# string or XML attribute is its own value, see engine/views.py) and where it ends (no closing
+# quote after it: a quoted search phrase ``q="union station"`` is a phrase, not a probe).
+_START = r"(?:^|[=&])\s*"
+_END = r"\s*(?:$|[&\r\n])"
+# Where a value ends, a JSON / XML closing quote included (as attacks_sql._VE).
+_VE = r"\s*(?:$|[&<\r\n]|[\"']\s*(?:$|[,}\]>&]))"
+_Q = r"['\"`]"
+# SQL statement words a comment or "<>" splits so that a filter removing the junk rejoins them.
+_SPLIT_WORDS = ("union", "select", "insert", "update", "delete", "drop", "from", "where", "having", "concat")
+_SPLIT_SEP = r"(?:<>|/\*[^*]*\*/)+"
+
+
+def _split_keywords() -> str:
+    """``u/**/nion|un/**/ion|...``: every way to cut each word in two with ``_SPLIT_SEP``."""
+    cuts = [w[:i] + _SPLIT_SEP + w[i:] for w in _SPLIT_WORDS for i in range(1, len(w))]
+    return r"\b(?:" + "|".join(cuts) + r")\b"
+
+
+GRAMMAR: tuple[str, ...] = (
+    # A keyword cut by a comment or "<>" ("UN/**/ION", "sel<>ect", "DR/**/OP/*x*/t").
+    I + _split_keywords(),
+    # UNION SELECT glued into one token ("xunionselectfrom"); "unionselection" is a word.
+    I + r"union(?:all|distinct)?select(?:$|[^a-z]|from)",
+    # A string closed, a conjunction, a call, another conjunction reopening a literal:
+    # "1' and starts_with(password) and 'true", "x' or f(a,b) or (1".
+    I + r"\w" + _Q + r"\s*\)*\s*(?:and|or|xor|&&|\|\|)\s+\w+\s*\([^()]{0,80}\)\s*(?:and|or|xor|&&|\|\|)\s*['\"`(\d]",
+    # A string closed and concatenated with a function expression (time-based JS injection).
+    I + _Q + r"\s*\+?\s*\(\s*function\s*\(\s*\)\s*\{",
+    # Sleep with string arithmetic in its argument: "sleep('0x12' + 1)" (a decoded "+" is a space).
+    I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*'[^']{0,20}'\s*(?:[-+*/|]|\d)",
+    # A string closed, then an SQL-only null test and the statement ended: "' notnull --"
+    # ("if 'x' is null; return early" goes on after the ";").
+    I + _Q + r"\s*(?:notnull|isnull|is\s+(?:not\s+)?null)\s*(?:--|[#;]\s*(?:$|&))",
+    # A column-count probe: a run of empty string literals then a number or NULL ("'', '', 13").
+    I + r"(?:''\s*,\s*){2,}(?:-?\d|null\b)",
+    # An alias quote glued before FROM: "6 As\" from", "! As' from" (a quoted word after AS,
+    # "\"6\" as \"from\"", is a quotation).
+    I + r"[)!;\d'\"`]\s*as\s*" + _Q + r"\s+from\b",
+    # A closed literal glued to the next word after a conjunction: "and '5'orig_var".
+    I + r"\b(?:and|or|xor)\s+'[^'\s]{1,20}'\w",
+    # An acute accent used as a quote ("1\u00b4 OR \u00b41\u00b4=\u00b4x"): NFKC in the decoding chain
+    # turns it into a space and a combining acute (U+0301), which is what is matched here.
+    I + r"\x{301}\s*\)*\s*(?:or|and|xor|\|\||&&)\s+\x{301}?\w+\s*\x{301}?\s*(?:=|<>|!=)",
+    # MySQL scientific-notation splitting before a name: "1.e.tables" (not outline numbering
+    # such as "4.e.iii": the name has a letter no roman numeral has).
+    I + r"\b\d+\.e\.(?:[a-z_]{3,}[a-hj-uwyz_]|[a-hj-uwyz_][a-z_]{3,})",
+)
+
+FRAGMENT: tuple[str, ...] = (
+    # A value opening with a quote, then a statement keyword and more, never closing that quote:
+    # "'alter a", "\" UNION A", "' union/", "'select H".
+    I + _START + _Q + r"\s*(?:select|union|alter|drop|truncate|insert|delete|update|create|exec|declare|shutdown)"
+    r"(?:\s+|/)[^'\"`&]*" + _END,
+    # A value opening with a quote and an SQL-only operator: "'glob 1;", "' regexp x".
+    I + _START + _Q + r"\s*(?:not\s+)?(?:glob|rlike|regexp|notnull|isnull)\b",
+    # ... or ending in one: "` REGEXP ", "x' like ", "' notnull".
+    I + _Q + r"\s*(?:not\s+)?(?:glob|rlike|regexp|like|notnull|isnull)" + _END,
+    # An SQL information function opened and cut off at the value's end: "selectect user(".
+    I + r"\b(?:user|current_user|session_user|system_user|database|version|schema)\s*\(" + _END,
+    # A whole value that is a conjunction and a number ("or 88", "and 1").
+    I + _START + r"(?:or|and|xor)\s+-?\d+" + _END,
+    # A whole value that assigns an SQL variable ("SET @OLD_SQL_NOTES").
+    I + r"(?:^|[=&>;])\s*set\s+@@?\w+(?:\s*:?=|" + _END + r")",
+    # A value opening with a closed string and a list of numbers ("' ', 10", "', 2, 1").
+    I + _START + _Q + r"\s*(?:" + _Q + r"\s*)?,\s*-?\d+(?:\s*,\s*-?\d+)*\s*(?:$|[&\r\n#]|--)",
+    # A value opening with a quote, a comparison, the group closed and a conjunction: "` < 0) AND `"
+    # (Markdown prose "if (`n` > 0) and" has its word before the quote).
+    I + _START + _Q + r"\s*(?:[<>=]|!=|<>)\s*\d+\s*\)+\s*(?:and|or|xor)\b",
+    # A value opening with a quoted identifier compared ("`>65", "`>9e7").
+    I + _START + r"`\s*(?:[<>=]|!=|<>)\s*[\w.]+" + _END,
+    # A value opening by breaking out of a JSON string into a member value ("\":60", "\":[\"00").
+    I + _START + r"\"\s*:\s*[\"\[]{0,2}\s*\d",
+    # A value opening with two quotes and arithmetic ("\"` * 123"), or made only of mixed quotes.
+    I + _START + _Q + r"{2}\s*(?:[*/%+]|\s)\s*\d+" + _END,
+    I + _START + r"(?:\"'|'\")['\"`]*" + _END,
+    # A value opening with an escaped double quote and a conjunction ("\\\"or\"1", "\\\"1 or 1-").
+    I + _START + r"\\\"\s*(?:-?\d+\s+)?(?:or|and|xor)\s*['\"\d]",
+    # A value opening with punctuation and DDL on a named object ("/CREATE TABLE Persons").
+    I + _START + r"[^\w\s]{1,3}\s*(?:create|alter|drop|truncate)\s+(?:table|database|schema|view|index|user|procedure|function)"
+    r"\s+[\w.`\"\[\]]+",
+    # A whole value that is the catalog column an enumeration selects.
+    I + r"(?:^|[=&\"'>])\s*schema_name" + _VE,
+)

@@ -49,8 +49,9 @@ GRAMMAR: tuple[str, ...] = (
     # A string closed, then an SQL-only null test and the statement ended: "' notnull --"
     # ("if 'x' is null; return early" goes on after the ";").
     I + _Q + r"\s*(?:notnull|isnull|is\s+(?:not\s+)?null)\s*(?:--|[#;]\s*(?:$|&))",
-    # A column-count probe: a run of empty string literals then a number or NULL ("'', '', 13").
-    I + r"(?:''\s*,\s*){2,}(?:-?\d|null\b)",
+    # A column-count probe: a run of empty string literals then a number or NULL ("'', '', '', '',
+    # 13"; a call with two or three empty arguments is code).
+    I + r"(?:''\s*,\s*){4,}(?:-?\d|null\b)",
     # An alias quote glued before FROM: "6 As\" from", "! As' from" (a quoted word after AS,
     # "\"6\" as \"from\"", is a quotation).
     I + r"[)!;\d'\"`]\s*as\s*" + _Q + r"\s+from\b",
@@ -59,6 +60,8 @@ GRAMMAR: tuple[str, ...] = (
     # An acute accent used as a quote ("1\u00b4 OR \u00b41\u00b4=\u00b4x"): NFKC in the decoding chain
     # turns it into a space and a combining acute (U+0301), which is what is matched here.
     I + r"\x{301}\s*\)*\s*(?:or|and|xor|\|\||&&)\s+\x{301}?\w+\s*\x{301}?\s*(?:=|<>|!=)",
+    # A chain of quote-dot concatenations ("'.'.'.'.'.'.'").
+    I + r"(?:['\"]\.){6,}['\"]",
     # MySQL scientific-notation splitting before a name: "1.e.tables" (not outline numbering
     # such as "4.e.iii": the name has a letter no roman numeral has).
     I + r"\b\d+\.e\.(?:[a-z_]{3,}[a-hj-uwyz_]|[a-hj-uwyz_][a-z_]{3,})",
@@ -73,10 +76,20 @@ FRAGMENT: tuple[str, ...] = (
     I + _START + _Q + r"\s*(?:not\s+)?(?:glob|rlike|regexp|notnull|isnull)\b",
     # ... or ending in one: "` REGEXP ", "x' like ", "' notnull".
     I + _Q + r"\s*(?:not\s+)?(?:glob|rlike|regexp|like|notnull|isnull)" + _END,
-    # An SQL information function opened and cut off at the value's end: "selectect user(".
-    I + r"\b(?:user|current_user|session_user|system_user|database|version|schema)\s*\(" + _END,
-    # A whole value that is a conjunction and a number ("or 88", "and 1").
-    I + _START + r"(?:or|and|xor)\s+-?\d+" + _END,
+    # SELECT of an SQL information function cut off at the value's end: "selectect user(".
+    I + r"\bselect\w*\s+(?:user|current_user|session_user|system_user|database|version|schema)\s*\(" + _END,
+    # A whole value that is OR and a number ("or 88", "xor 1"): the tail of an always-true test.
+    I + _START + r"x?or\s+-?\d+" + _END,
+    # A value opening with a comment's "/word" and a dangling conjunction ("/Cm7 OR ", "/3 and(").
+    I + _START + r"/\w+;?\s+(?:or|and|xor|div|having|between)\s*(?:\(|" + _END + r")",
+    # A whole value of digits glued to a conjunction ("4oR2-").
+    I + _START + r"\d+(?:or|and|xor|div)\d+\s*[-+]" + _END,
+    # A value opening with a quote, an operator and a comment ("' = # '", "'? # = --", "' * from").
+    I + _START + _Q + r"\s*[=?*]\s*(?:#|--|from\b)",
+    # A value opening with a quote, a conjunction, a word and a number ("' or homer 9").
+    I + _START + _Q + r"\s*(?:or|and|xor)\s+\w+\s+\d+" + _END,
+    # A whole value that is a typographic quote and a comment ("\u2019 #", "\u2018 -").
+    I + r"(?:^|[=&])\s*[\x{2018}\x{2019}\x{301}]\s*(?:#|-)[#-]*" + _END,
     # A whole value that assigns an SQL variable ("SET @OLD_SQL_NOTES").
     I + r"(?:^|[=&>;])\s*set\s+@@?\w+(?:\s*:?=|" + _END + r")",
     # A value opening with a closed string and a list of numbers ("' ', 10", "', 2, 1").
@@ -88,8 +101,8 @@ FRAGMENT: tuple[str, ...] = (
     I + _START + r"`\s*(?:[<>=]|!=|<>)\s*[\w.]+" + _END,
     # A value opening by breaking out of a JSON string into a member value ("\":60", "\":[\"00").
     I + _START + r"\"\s*:\s*[\"\[]{0,2}\s*\d",
-    # A value opening with two quotes and arithmetic ("\"` * 123"), or made only of mixed quotes.
-    I + _START + _Q + r"{2}\s*(?:[*/%+]|\s)\s*\d+" + _END,
+    # A value opening with two mixed quotes and arithmetic ("\"` * 123"), or made only of mixed quotes.
+    I + _START + r"(?:\"`|`\"|'`|`'|\"'|'\")\s*[*/%+\s]\s*\d+" + _END,
     I + _START + r"(?:\"'|'\")['\"`]*" + _END,
     # A value opening with an escaped double quote and a conjunction ("\\\"or\"1", "\\\"1 or 1-").
     I + _START + r"\\\"\s*(?:-?\d+\s+)?(?:or|and|xor)\s*['\"\d]",

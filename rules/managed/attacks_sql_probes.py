@@ -57,6 +57,12 @@ GRAMMAR: tuple[str, ...] = (
     I + r"[)!;\d'\"`]\s*as\s*" + _Q + r"\s+from\b",
     # A closed literal glued to the next word after a conjunction: "and '5'orig_var".
     I + r"\b(?:and|or|xor)\s+'[^'\s]{1,20}'\w",
+    # A conjunction and an empty literal compared: "\" or \"\"=\"", "' or ''='", "x' and ''<>'".
+    I + _Q + r"\s*(?:or|and|xor|\|\||&&)\s*(?:\"\"|''|``)\s*(?:=|==|<>|!=|<=>|\blike\b)",
+    # A quoted operator then a quoted conjunction: "'=' 'or'" (a tokenizer-confusion probe).
+    I + r"['\"](?:=|<>|!=|<|>)['\"]\s*['\"](?:or|and|xor)['\"]",
+    # UNION DISTINCTROW SELECT (the MySQL synonym of DISTINCT).
+    I + r"\bunion(?:\s|/\*[^*]*\*/)+distinctrow(?:\s|/\*[^*]*\*/|\()+select\b",
     # An acute accent used as a quote ("1\u00b4 OR \u00b41\u00b4=\u00b4x"): NFKC in the decoding chain
     # turns it into a space and a combining acute (U+0301), which is what is matched here.
     I + r"\x{301}\s*\)*\s*(?:or|and|xor|\|\||&&)\s+\x{301}?\w+\s*\x{301}?\s*(?:=|<>|!=)",
@@ -101,6 +107,9 @@ FRAGMENT: tuple[str, ...] = (
     I + _START + r"`\s*(?:[<>=]|!=|<>)\s*[\w.]+" + _END,
     # A value opening by breaking out of a JSON string into a member value ("\":60", "\":[\"00").
     I + _START + r"\"\s*:\s*[\"\[]{0,2}\s*\d",
+    # A whole value that is string arithmetic on empty literals ("'-'", "'^'", "\"*\""): MySQL casts
+    # both to 0, a probe for whether the quote reaches the query.
+    I + r"(?:^|[=&])\s*(?:'\s*[-*^&|/%]\s*'|\"\s*[-*^&|/%]\s*\")" + _END,
     # A value opening with two mixed quotes and arithmetic ("\"` * 123"), or made only of mixed quotes.
     I + _START + r"(?:\"`|`\"|'`|`'|\"'|'\")\s*[*/%+\s]\s*\d+" + _END,
     I + _START + r"(?:\"'|'\")['\"`]*" + _END,

@@ -46,6 +46,14 @@ GRAMMAR_BLOCK: tuple[str, ...] = (
     # literal glued to a word after a conjunction
     "and '7'union",
     "x or 'a'from",
+    # empty literals compared, quoted operator + quoted conjunction, DISTINCTROW
+    "\" or \"\"=\"",
+    "' or ''='",
+    "x' AND ''<>'",
+    "'=' 'or'",
+    "\"<\" \"and\"",
+    "' union distinctrow select 1,2--",
+    "1 UNION/**/DISTINCTROW(SELECT 1)",
     # scientific-notation splitting
     "1.e.tables",
     "9.E.columns",
@@ -65,6 +73,9 @@ GRAMMAR_ALLOW: tuple[str, ...] = (
     "\"6\" as \"from\"",
     "known as 'from here'",
     "rock 'n' roll",
+    "he said \"or\" and \"\" was left",
+    "type '=' or '<'",
+    "union of distinct rows",
     "Sleep (8 hours) is important",
     "if 'x' is null; return early",
     "it's not null",
@@ -123,6 +134,10 @@ FRAGMENT_BLOCK: tuple[str, ...] = (
     "` != 9e7",
     "` < 0) AND `",
     "' = 1)) or (",
+    # string arithmetic on empty literals
+    "'-'",
+    "'^'",
+    "\"*\"",
     # JSON member break-out
     "\":60",
     "\":[\"00",
@@ -175,6 +190,9 @@ FRAGMENT_ALLOW: tuple[str, ...] = (
     "Please set @mike_doe as owner",
     "': a colon",
     "\"quote\"",
+    "use '-' as the separator",
+    "a - b",
+    "'-' and '+'",
     "'a', 'b'",
     "he's 5'11\" tall",
     "schema name",

@@ -16,12 +16,15 @@ from __future__ import annotations
 from ruleclass import I
 
 # Where a form / query value starts (the key's "=", the pair's "&", the value's own start: a JSON
-# string or XML attribute is its own value, see engine/views.py) and where it ends (no closing
-# quote after it: a quoted search phrase ``q="union station"`` is a phrase, not a probe).
-_START = r"(?:^|[=&])\s*"
-_END = r"\s*(?:$|[&\r\n])"
-# Where a value ends, a JSON / XML closing quote included (as attacks_sql._VE).
-_VE = r"\s*(?:$|[&<\r\n]|[\"']\s*(?:$|[,}\]>&]))"
+# string or XML attribute with markup in it is its own value, see engine/views.py; one of only
+# words and spaces gets no view, so a JSON member's opening quote counts too) and where it ends
+# (no closing quote of the payload's own after it: a quoted search phrase ``q="union station"``
+# is a phrase, not a probe).
+_START = r"(?:^|[=&]|[:\[,]\s*\")\s*"
+_END = r"\s*(?:$|[&\r\n]|\"\s*[,}\]])"
+# The same for a pattern whose own first character may be a JSON string's quote: a form value only.
+_START_FORM = r"(?:^|[=&])\s*"
+_END_FORM = r"\s*(?:$|[&\r\n])"
 _Q = r"['\"`]"
 # SQL statement words a comment or "<>" splits so that a filter removing the junk rejoins them.
 _SPLIT_WORDS = ("union", "select", "insert", "update", "delete", "drop", "from", "where", "having", "concat")
@@ -81,7 +84,7 @@ FRAGMENT: tuple[str, ...] = (
     # A value opening with a quote and an SQL-only operator: "'glob 1;", "' regexp x".
     I + _START + _Q + r"\s*(?:not\s+)?(?:glob|rlike|regexp|notnull|isnull)\b",
     # ... or ending in one: "` REGEXP ", "x' like ", "' notnull".
-    I + _Q + r"\s*(?:not\s+)?(?:glob|rlike|regexp|like|notnull|isnull)" + _END,
+    I + _Q + r"\s*(?:not\s+)?(?:glob|rlike|regexp|like|notnull|isnull)" + _END_FORM,
     # SELECT of an SQL information function cut off at the value's end: "selectect user(".
     I + r"\bselect\w*\s+(?:user|current_user|session_user|system_user|database|version|schema)\s*\(" + _END,
     # A whole value that is OR and a number ("or 88", "xor 1"): the tail of an always-true test.
@@ -96,28 +99,35 @@ FRAGMENT: tuple[str, ...] = (
     I + _START + _Q + r"\s*(?:or|and|xor)\s+\w+\s+\d+" + _END,
     # A whole value that is a typographic quote and a comment ("\u2019 #", "\u2018 -").
     I + r"(?:^|[=&])\s*[\x{2018}\x{2019}\x{301}]\s*(?:#|-)[#-]*" + _END,
-    # A whole value that assigns an SQL variable ("SET @OLD_SQL_NOTES").
-    I + r"(?:^|[=&>;])\s*set\s+@@?\w+(?:\s*:?=|" + _END + r")",
+    # A whole value that assigns an SQL variable ("SET @OLD_SQL_NOTES", "set @@x=1", "set @a := 2"; a
+    # chat command naming a person, "set @john", has no underscore or "=").
+    I + r"(?:" + _START + r"|[>;]\s*)set\s+(?:@@?\w+\s*:?=|(?:@@\w+|@\w*_\w*)" + _END + r")",
     # A value opening with a closed string and a list of numbers ("' ', 10", "', 2, 1").
-    I + _START + _Q + r"\s*(?:" + _Q + r"\s*)?,\s*-?\d+(?:\s*,\s*-?\d+)*\s*(?:$|[&\r\n#]|--)",
+    I + _START_FORM + _Q + r"\s*(?:" + _Q + r"\s*)?,\s*-?\d+(?:\s*,\s*-?\d+)*\s*(?:$|[&\r\n#]|--)",
     # A value opening with a quote, a comparison, the group closed and a conjunction: "` < 0) AND `"
     # (Markdown prose "if (`n` > 0) and" has its word before the quote).
     I + _START + _Q + r"\s*(?:[<>=]|!=|<>)\s*\d+\s*\)+\s*(?:and|or|xor)\b",
     # A value opening with a quoted identifier compared ("`>65", "`>9e7").
     I + _START + r"`\s*(?:[<>=]|!=|<>)\s*[\w.]+" + _END,
     # A value opening by breaking out of a JSON string into a member value ("\":60", "\":[\"00").
-    I + _START + r"\"\s*:\s*[\"\[]{0,2}\s*\d",
+    I + _START_FORM + r"\"\s*:\s*[\"\[]{0,2}\s*\d",
     # A whole value that is string arithmetic on empty literals ("'-'", "'^'", "\"*\""): MySQL casts
     # both to 0, a probe for whether the quote reaches the query.
     I + r"(?:^|[=&])\s*(?:'\s*[-*^&|/%]\s*'|\"\s*[-*^&|/%]\s*\")" + _END,
+    # A whole value that is a pattern operator compared with NULL ("LIKE NULL", "not regexp null":
+    # never true, a probe). An operator alone ("<=>", "rlike", ">=", "IS NULL") is what filter UIs
+    # and query-builder APIs send: those pass.
+    I + _START + r"(?:not\s+)?(?:r?like|regexp|<=>)\s+null" + _END,
+    # A backslash-escaped hex literal ("\\0xf00d..."): MySQL string escape plus hex.
+    I + r"\\0x[0-9a-f]{4,}",
     # A value opening with two mixed quotes and arithmetic ("\"` * 123"), or made only of mixed quotes.
-    I + _START + r"(?:\"`|`\"|'`|`'|\"'|'\")\s*[*/%+\s]\s*\d+" + _END,
-    I + _START + r"(?:\"'|'\")['\"`]*" + _END,
+    I + _START_FORM + r"(?:\"`|`\"|'`|`'|\"'|'\")\s*[*/%+\s]\s*\d+" + _END_FORM,
+    I + _START_FORM + r"(?:\"'|'\")['\"`]*" + _END_FORM,
     # A value opening with an escaped double quote and a conjunction ("\\\"or\"1", "\\\"1 or 1-").
     I + _START + r"\\\"\s*(?:-?\d+\s+)?(?:or|and|xor)\s*['\"\d]",
     # A value opening with punctuation and DDL on a named object ("/CREATE TABLE Persons").
-    I + _START + r"[^\w\s]{1,3}\s*(?:create|alter|drop|truncate)\s+(?:table|database|schema|view|index|user|procedure|function)"
+    I + _START + r"[^\w\s\"\[{]{1,3}\s*(?:create|alter|drop|truncate)\s+(?:table|database|schema|view|index|user|procedure|function)"
     r"\s+[\w.`\"\[\]]+",
     # A whole value that is the catalog column an enumeration selects.
-    I + r"(?:^|[=&\"'>])\s*schema_name" + _VE,
+    I + _START_FORM + r"schema_name" + _END_FORM,
 )

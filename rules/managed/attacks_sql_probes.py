@@ -125,8 +125,9 @@ FRAGMENT: tuple[str, ...] = (
     I + _START_FORM + r"(?:\"'|'\")['\"`]*" + _END_FORM,
     # A value opening with an escaped double quote and a conjunction ("\\\"or\"1", "\\\"1 or 1-").
     I + _START + r"\\\"\s*(?:-?\d+\s+)?(?:or|and|xor)\s*['\"\d]",
-    # A value opening with punctuation and DDL on a named object ("/CREATE TABLE Persons").
-    I + _START + r"[^\w\s\"\[{]{1,3}\s*(?:create|alter|drop|truncate)\s+(?:table|database|schema|view|index|user|procedure|function)"
+    # A value opening with a quote, ")", ";" or a comment's "/" and DDL on a named object
+    # ("/CREATE TABLE Persons"; a Markdown bullet "* create database backups" is a to-do).
+    I + _START + r"['`);/]{1,3}\s*(?:create|alter|drop|truncate)\s+(?:table|database|schema|view|index|procedure|function)"
     r"\s+[\w.`\"\[\]]+",
     # A whole value that is the catalog column an enumeration selects.
     I + _START_FORM + r"schema_name" + _END_FORM,

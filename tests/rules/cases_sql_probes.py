@@ -139,6 +139,10 @@ FRAGMENT_BLOCK: tuple[str, ...] = (
     "'-'",
     "'^'",
     "\"*\"",
+    # whole-value probes as a JSON member's value (a value of only words gets no JSON view)
+    '{"q": "or 88"}',
+    '{"a": {"b": ["like null"]}}',
+    '{"x": 1, "cmd": "SET @OLD_SQL_NOTES"}',
     # SQL-only operators as the whole value, a backslash-escaped hex literal
     "like null",
     "NOT REGEXP NULL",
@@ -197,6 +201,15 @@ FRAGMENT_ALLOW: tuple[str, ...] = (
     "': a colon",
     "\"quote\"",
     "use '-' as the separator",
+    # JSON API bodies: operators a query builder accepts, quote characters as settings, empty
+    # strings in arrays, catalog column names in a list
+    '{"op": "<=>", "mode": "regexp", "cmp": "is null"}',
+    '{"sep": "\'", "quote": "\\""}',
+    '{\n  "sep": "\'"\n}',
+    '["", 1, 2]',
+    '{"rows": [\n  "",\n  1\n]}',
+    '{"cols": ["table_name", "schema_name"]}',
+    '{"cmd": "set @name"}',
     ">=",
     "<=>",
     "RLIKE",
@@ -219,6 +232,10 @@ FRAGMENT_ALLOW: tuple[str, ...] = (
     "execute the plan",
     "How do I create table persons in sql?",
     "create table persons",
+    "* create database backups",
+    "- drop table reservations for Friday",
+    "# Create Table of Contents",
+    "/create user alice",
     "from kids group by age",
     "in (a, b, and c)",
     "1) a-b=c",

@@ -121,7 +121,7 @@ FRAGMENT_BLOCK: tuple[str, ...] = (
     "xor -3",
     # variable assignment
     "SET @OLD_SQL_NOTES",
-    ";set @a",
+    ";SET @old_mode",
     "set @x=1",
     "set @@autocommit",
     # closed string then a number list

@@ -37,9 +37,18 @@ def _split_keywords() -> str:
     return r"\b(?:" + "|".join(cuts) + r")\b"
 
 
+def _nested_keywords() -> str:
+    """``ununionion|selselectect|...``: each word with itself inserted inside, what is left for a
+    query after a filter deletes the keyword once."""
+    nests = [w[:i] + w + w[i:] for w in _SPLIT_WORDS for i in range(1, len(w))]
+    return r"\b(?:" + "|".join(nests) + r")\b"
+
+
 GRAMMAR: tuple[str, ...] = (
     # A keyword cut by a comment or "<>" ("UN/**/ION", "sel<>ect", "DR/**/OP/*x*/t").
     I + _split_keywords(),
+    # A keyword nested in itself ("ununionion", "selselectect"): built for a filter that strips it once.
+    I + _nested_keywords(),
     # UNION SELECT glued into one token ("xunionselectfrom"); "unionselection" is a word.
     I + r"union(?:all|distinct)?select(?:$|[^a-z]|from)",
     # A string closed, a conjunction, a call, another conjunction reopening a literal:

@@ -15,6 +15,10 @@ GRAMMAR_BLOCK: tuple[str, ...] = (
     "DE/**/LETE FROM t",
     "conc/*x*/at(user,0x3a)",
     "DR/**/OP/*no filter*/t1",
+    # keywords nested in themselves
+    "1 ununionion selselectect 1",
+    "x' uniunionon all seselectlect 2",
+    "frfromom users",
     # UNION SELECT glued
     "xunionselectfrom",
     "1 unionselect 1,2",
@@ -65,6 +69,8 @@ GRAMMAR_BLOCK: tuple[str, ...] = (
 GRAMMAR_ALLOW: tuple[str, ...] = (
     "union station",
     "reunion selection",
+    "union unionized unions",
+    "selected selections",
     "unionselection",
     "see clause 4.e.iii",
     "section 2.e.viii of the lease",

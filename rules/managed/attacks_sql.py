@@ -4,6 +4,7 @@ See ``ruleclass.py`` for the conventions every regex here follows."""
 
 from __future__ import annotations
 
+import attacks_sql_probes
 from ruleclass import I, RuleClass
 
 # Placements with value boundaries ("=", "&", quotes): every one but the URI path.
@@ -20,7 +21,7 @@ _SQLI = (
     I + r"\w[\"'`]\s*\)*\s*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
     # "1 or true" as a whole condition (ends the value or is followed by a comment / quote).
     I + r"(?:\d|['\"`])\s*\)*\s+(?:or|and|xor|\|\||&&)\s+(?:not\s+)?(?:true|false)\s*(?:$|--|#|;|/\*|[)'\"`&])",
-    I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*[\d(]|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",
+    I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:(?:\d+(?:\.\d+)?|0x[0-9a-f]+)\s*(?:[),*+/#;%|-]|$)|\()|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",
     I + r";\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|;\s*(?:delete\s+from|insert\s+into\s+[\w.`\"\[\]]+\s*(?:\(|(?:values|select|set|default)\b)|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
     I + r"\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|make_set|elt|name_const|json_keys|sys_eval|sys_exec|lo_import|lo_export|pg_read_file|current_setting)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsp_executesql\b|\bsp_oacreate\b|@@(?:version|datadir|hostname|basedir|servername)\b",
     I + r"\binformation_schema\b|\bsys(?:objects|columns|databases|users)\b|\bpg_(?:catalog|shadow|user|tables)\b|\bsqlite_master\b|\bmysql\.user\b|\ball_tables\b|\buser_tables\b",
@@ -54,7 +55,7 @@ _SQL_FN = (
     r"char(?:acter)?(?:_length)?|chr|coalesce|collation|compress|concat(?:_ws)?|conv|convert|cos|cot|"
     r"count|crc32|cur(?:date|time)|current_(?:date|time|timestamp|user|setting)|database|datalength|"
     r"date(?:_format|_add|_sub|diff)?|day(?:name|of(?:month|week|year))?|db_name|decode|default|degrees|"
-    r"elt|encode|encrypt|exp|export_set|extractvalue|field|find_in_set|floor|format|found_rows|"
+    r"elt|encode|encrypt|exec(?:ute)?|exp|export_set|extractvalue|field|find_in_set|floor|format|found_rows|"
     r"from_(?:base64|unixtime)|get_lock|greatest|group_concat|hex|host_name|hour|if|ifnull|in|"
     r"inet6?_(?:aton|ntoa)|insert|instr|is_(?:free|used)_lock|isnull|json_\w+|last_insert_id|lcase|"
     r"least|left|len|length|ln|load_file|locate|log(?:10|2)?|lower|lpad|ltrim|make_set|max|md5|mid|min|"
@@ -154,7 +155,9 @@ _SQLI_FRAGMENT = (
     # A value that is only an SQL built-in opened for a call and cut off there ("database(",
     # "rtrim (", "md5\\("): the probe a scanner sends to see whether the call reaches a query.
     # Whole-value only: "round(" inside prose or code is not matched.
-    I + _VS + _SQL_FN + r"(?:[\s\\/?|&!$\].']|/\*[^*]*\*/){0,4}\(" + _VE,
+    # Punctuation between the name and "(" ("version=(", "length||!!$(", "left')?$(") is junk a
+    # probe adds to slip past a "name(" check.
+    I + _VS + _SQL_FN + r"(?:[\s\\/?|&!$\].'=<>)]|/\*[^*]*\*/){0,6}\(" + _VE,
     # A value that *starts* with a boolean conjunction and a comparison ("AND 2771=1709)",
     # "or 1='", "xor 'b' >", "OR (7319=8742)"): the tail of a condition appended to a number.
     # Prose never starts a field that way ("a <= b and c >= d" is not at the start).
@@ -195,12 +198,12 @@ SQLI_PREFILTER = (
     r"(?i)['`]|(?:^|[^\n-])--|;\s*(?:drop|delete|insert|update|shutdown|exec|declare|select)"
     r"|\b(?:union|select|sleep|benchmark|waitfor|having)\b"
     r"|(?:\d|\bnull|\btrue|\bfalse)\s*\)*\s*\b(?:or|and|xor)\b"
-    r"|\b(?:or|and|xor)\b\s*\(*\s*(?:not\s+)?(?:[\d@!~-]|[\"`]\s*[\w.]*\s*[\"`]?\s*[=<>!]|(?:true|false|null)\b"
+    r"|\b(?:or|and|xor)\b\s*\(*\s*(?:not\s+)?(?:[\d!~-]|@@|@\w+\s*(?:[=<>!:)]|$)|[\"`]\s*[\w.]*\s*[\"`]?\s*[=<>!]|(?:true|false|null)\b"
     r"|[\w.]+\(|[\w.]+\s*(?:[=<>!]|\b(?:like|is|in|between|regexp|rlike|sounds|div|mod)\b))"
 )
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("sql-database", "SQLi", detector="sqli"),
-    RuleClass("sql-database", "SQLiGrammar", (*_SQLI, *_SQLI_MORE), chains=("DEC", "B64")),
-    RuleClass("sql-database", "SQLiFragment", _SQLI_FRAGMENT, placements=NO_PATH, chains=("DEC", "B64")),
+    RuleClass("sql-database", "SQLiGrammar", (*_SQLI, *_SQLI_MORE, *attacks_sql_probes.GRAMMAR), chains=("DEC", "B64")),
+    RuleClass("sql-database", "SQLiFragment", (*_SQLI_FRAGMENT, *attacks_sql_probes.FRAGMENT), placements=NO_PATH, chains=("DEC", "B64")),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules import cases_sql_probes
 from tests.rules.case import Case
 
 CASES: tuple[Case, ...] = (
@@ -112,6 +113,7 @@ CASES: tuple[Case, ...] = (
             "pay=; insert into",
             "'{\"a\":1}'->'a'",
             "data' -> 'a' = 'x",
+            *cases_sql_probes.GRAMMAR_BLOCK,
         ),
         (
             "Back up the database (nightly)",
@@ -158,6 +160,7 @@ CASES: tuple[Case, ...] = (
             "done; insert into the slot",
             "type '*' for all and '?' for one",
             "menu: 'File' -> 'Save as'",
+            *cases_sql_probes.GRAMMAR_ALLOW,
         ),
     ),
     Case(
@@ -182,6 +185,7 @@ CASES: tuple[Case, ...] = (
             "' or xyz!",
             "xor 2 <",
             "OR 1# ",
+            *cases_sql_probes.FRAGMENT_BLOCK,
         ),
         (
             "round",
@@ -199,6 +203,7 @@ CASES: tuple[Case, ...] = (
             "'90s music",
             "and/or",
             "|| separator",
+            *cases_sql_probes.FRAGMENT_ALLOW,
         ),
     ),
 )

@@ -181,6 +181,11 @@ BASE64_PLACEMENTS: dict[str, Callable[[str], WafRequest]] = {
     ),
     "multipart": _multipart,
     "path_segment": lambda v: _req("GET", "/api/d/" + quote(v, safe="")),
+    # The whole body one token, under a media type its bytes do not parse as, or none.
+    "body_json_type": lambda v: _req("POST", "/api", v.encode(), "application/json"),
+    "body_xml_type": lambda v: _req("POST", "/api", v.encode(), "application/xml"),
+    "body_text_type": lambda v: _req("PUT", "/blob", v.encode() + b"\n", "text/plain"),
+    "body_no_type": lambda v: _req("POST", "/api", v.encode()),
 }
 
 BENIGN_BASE64: tuple[str, ...] = (

@@ -247,14 +247,15 @@ def body_views(request: WafRequest, whole: str, parsed: Callable[[], JsonDocumen
     ctype = request.header_values("content-type")
     if looks_like_xml(body) and (whole.startswith("<?xml") or (ctype and "xml" in ctype[0].lower())):
         return xml_views(whole)  # an XML media type or declaration: a body of markup is not enough
-    if not ctype:
-        return ()
-    boundary = multipart_boundary(ctype[0])
-    if boundary is not None:
-        return multipart_views(parse_multipart(body, boundary, max_parts=MAX_BASE64))
-    if "x-www-form-urlencoded" in ctype[0].lower():
-        return tuple(base64_views(parse_query(whole.rstrip("\r\n")), plus_is_space=True))
-    return ()
+    if ctype:
+        boundary = multipart_boundary(ctype[0])
+        if boundary is not None:
+            return multipart_views(parse_multipart(body, boundary, max_parts=MAX_BASE64))
+        if "x-www-form-urlencoded" in ctype[0].lower():
+            return tuple(base64_views(parse_query(whole.rstrip("\r\n")), plus_is_space=True))
+    # Any other body (no media type, or one its bytes do not parse as): the whole body may be one
+    # base64 token, as an API that takes an encoded blob receives it.
+    return tuple(base64_views((("body", whole.strip()),)))
 
 
 def xml_views(text: str) -> Pairs:

@@ -20,6 +20,21 @@ _NOSQL = (
     I + r"[\"'`]\s*;\s*return\s+(?:true|false|\d|this\b|db\.|[\w.]+\s*[=!<>]=)|(?:^|[=&\"/])\s*\d+\s*;\s*return\s+(?:true|1|this)\b|[\"'`]\s*(?:&&|\|\|)\s*this\.\w",
 )
 
+# ---- ORM lookup injection ---------------------------------------------------------------------
+# Django / Prisma-style lookups in a parameter or JSON member name, where an app passes the
+# request's keys to ``filter(**params)`` (the "ORM leak"): a credential field filtered by prefix
+# or range (password__startswith=a, reveals the hash one character at a time), a prefix or
+# pattern lookup three relations deep (created_by__user__username__startswith=), a JSON-field
+# key lookup for a privilege flag (data__has_key=is_admin). Single-level filters
+# (price__gte=, name__icontains=, user__id__exact= in the Django admin) are ordinary API traffic.
+_K = r"(?:^|[&?;={,\s\"'\[])"
+_LOOKUP_END = r"[\"'\]]?\s*[=:\]]"
+_ORM_LOOKUP = (
+    I + _K + r"(?:[a-z]\w*__)*(?:password\w*|passwd|pwd|pass_?hash|secret\w*|api_?key|\w*token|otp\w*|salt|session_key|private_key)__(?:i?startswith|i?endswith|i?contains|i?regex|i?exact|gte?|lte?|range|in|isnull)" + _LOOKUP_END,
+    I + _K + r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*__[a-z][a-z0-9]*(?:_[a-z0-9]+)*__[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?:__[a-z][a-z0-9]*(?:_[a-z0-9]+)*)*__(?:i?startswith|i?endswith|i?regex)" + _LOOKUP_END,
+    I + r"__(?:has_keys?|has_any_keys|contains|contained_by|overlap)" + _LOOKUP_END + r"\s*[\"'\[{\s]*(?:is_)?(?:admin|staff|superuser|root)\b",
+)
+
 # ---- xxe ----------------------------------------------------------------------------------------
 _XXE = (
     I + r"<!\s*entity\b|<!\s*doctype\s+[a-z0-9_:.-]+\s*(?:\[|system\b|public\b)|<!\s*element\b|<!\s*attlist\b",
@@ -28,5 +43,6 @@ _XXE = (
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("nosql", "NoSQLOperators", _NOSQL, chains=("DEC", "B64")),
+    RuleClass("nosql", "ORMLookupInjection", _ORM_LOOKUP, placements=("QUERYARGUMENTS", "BODY"), chains=("DEC", "B64")),
     RuleClass("xxe", "XMLExternalEntity", _XXE, placements=("QUERYARGUMENTS", "BODY", "COOKIE", "HEADER"), chains=("DEC", "B64")),
 )

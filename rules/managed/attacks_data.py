@@ -41,8 +41,20 @@ _XXE = (
     I + r"\bsystem\s+[\"'](?:file|https?|ftp|php|expect|jar|netdoc|gopher|data|dict|ldap)\s*:|\bxmlns:xi\s*=|<\s*xi:include\b|<\s*xsl:(?:value-of|copy-of|include|import)\b.*(?:document|system-property|unparsed-text)",
 )
 
+# XPath injection: a value that closes the application's string literal and predicate, then unions
+# a new location path ("'] | //user/*[contains(*,'"), or that ORs in an XPath function
+# ("x' or name()='username' or 'x'='y", "' or true() or '"), or a path that picks a node by
+# position ("//user[position()=1]/password"). A quote followed by an XPath function call or by "]"
+# and a union bar does not occur in prose.
+_XPATH = (
+    I + r"[\"']\s*\)*\s*\]\s*\|\s*(?:/|\(\s*/|\*)",
+    I + r"[\"']\s*(?:or|and)\s+(?:not\s*\(\s*)?(?:true|false|name|local-name|count|string-length|substring|contains|starts-with|position|last|string|normalize-space|text)\s*\([^()]*\)\s*\)?\s*(?:[=<>!]|or\b|and\b|\]|$)",
+    I + r"//[\w*:-]+\s*\[\s*(?:position\s*\(\s*\)\s*[<>=]|last\s*\(\s*\))",
+)
+
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("nosql", "NoSQLOperators", _NOSQL, chains=("DEC", "B64")),
     RuleClass("nosql", "ORMLookupInjection", _ORM_LOOKUP, placements=("QUERYARGUMENTS", "BODY"), chains=("DEC", "B64")),
+    RuleClass("xxe", "XPathInjection", _XPATH, chains=("DEC", "B64")),
     RuleClass("xxe", "XMLExternalEntity", _XXE, placements=("QUERYARGUMENTS", "BODY", "COOKIE", "HEADER"), chains=("DEC", "B64")),
 )

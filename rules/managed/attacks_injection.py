@@ -162,6 +162,9 @@ _LDAP = (
     # at the end ("*))%00"), the LDAP fuzzing string "*()|&'".
     I + r"\(\s*(?:objectclass|objectcategory|uid|cn|sn|mail|userpassword|samaccountname|memberof|ou|dc|givenname|telephonenumber|description|department|title|uidnumber|gidnumber|homedirectory|loginshell|userprincipalname|distinguishedname|member|manager|employeeid|displayname)\s*[~<>]?=\s*\*",
     I + r"\*\s*\)\s*\)+\s*(?:%00|\x00|$|&|[\r\n])|\*\s*\(\s*\)\s*\|\s*&",
+    # An extensible match (RFC 4515): an attribute, an optional ":dn", a matching rule's OID, then
+    # ":=" ("userPassword:2.5.13.18:=x", "cn:dn:=admin"): filter syntax no form value has.
+    I + r"\b[a-z][\w-]*(?::dn)?:\d+(?:\.\d+){2,}:=|\b[a-z][\w-]*:dn(?::\d+(?:\.\d+)+)?:=",
 )
 
 CLASSES: tuple[RuleClass, ...] = (

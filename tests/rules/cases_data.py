@@ -24,6 +24,13 @@ CASES: tuple[Case, ...] = (
          '{"tags__contains": ["sale"]}'),
     ),
     Case(
+        "XPathInjection",
+        ("'] | //user/*[contains(*,'", "x' or name()='username' or 'x'='y", "' or true() or '",
+         "//user[position()=1]/password", "admin' or count(/*)=1 or 'a'='b"),
+        ("She wrote 'and contains(' in the doc", '"quoted"] | pipe', "Select //table/tr[2] in the tester",
+         'find_element(By.XPATH, "//div[@id=1]")', "rock 'n' roll or true love"),
+    ),
+    Case(
         "XMLExternalEntity",
         ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',),
         ('<?xml version="1.0"?><order><id>42</id><note>&amp; more</note></order>',),

@@ -10,9 +10,9 @@ CASES: tuple[Case, ...] = (
         "LDAPInjection",
         ("admin)(|(password=*", "*)(uid=*))(|(uid=*", "john)(sn~=smith", "admin*)((|userPassword=*)",
          "x)(|(userAccountControl:1.2.840.113556.1.4.803:=2)", "admin))(|(|", "(objectClass=*)", "*))%00",
-         "*()|&'", "admin\\29\\28|\\28uid=*"),
+         "*()|&'", "admin\\29\\28|\\28uid=*", "userPassword:2.5.13.18:=123", "cn:dn:=admin"),
         ("(see above)", "Smith (née Jones)", "see chapter (2) notes", "f(x)(y) = (a*b)", "a*(b+c)",
-         "(cn) is the common name", ":-) (smile)"),
+         "(cn) is the common name", ":-) (smile)", "ratio 1:2.5 or 3:1", "time 10:30:=ok"),
     ),
     Case(
         "MailInjection",

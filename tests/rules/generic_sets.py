@@ -79,6 +79,20 @@ SSRF = (
     "http://app.127.0.0.1.nip.io/",
     "http://kubernetes.default.svc/api",
     "http://host.docker.internal:2375/",
+    "http://[::]:80/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::1%25eth0]/",
+    "http://127.000.000.001/",
+    "http://localhost./",
+    "http://0x7f.1/",
+    "http://2130706433./",
+    "http://①②⑦。⓪。⓪。①/",
+    "http://127.1.1.1:80\\@127.2.2.2:80/",
+    "http://7f000001.c0a80001.rbndr.us/",
+    "http://metadata/computeMetadata/v1/",
+    "http://0xa9.0xfe.0xa9.0xfe/",
+    "//127.0.0.1/admin",
+    "//localhost:8080/",
 )
 
 NODE = (
@@ -195,6 +209,24 @@ ORM = (
     "roles__contained_by=admin",
 )
 
+XPATH = (
+    "'] | //user/*[contains(*,'",
+    "')] | //* | //*[('",
+    "x' or name()='username' or 'x'='y",
+    "' or true() or '",
+    "admin' or count(/*)=1 or 'a'='b",
+    "x\" or string-length(//user[1]/password)>0 or \"",
+    "//user[position()=1]/password",
+    "//account[last()]/pin",
+)
+
+LDAP_EXTENSIBLE = (
+    "userPassword:2.5.13.18:=123",
+    "cn:dn:=admin",
+    "uid:1.3.6.1.4.1.1466.109.114.2:=root",
+    "*)(userAccountControl:1.2.840.113556.1.4.803:=2",
+)
+
 GRAPHQL_INTROSPECTION = (
     "{ __schema { types { name } } }",
     "query IntrospectionQuery { __schema { queryType { name } mutationType { name } } }",
@@ -252,6 +284,21 @@ BENIGN = (
     "The jndi lookup was disabled in log4j 2.17",
     "DOCTYPE html is the first line of every page",
     "ENTITY relationship diagrams for the shop",
+    "//cdn.example.com/lib.js",
+    "x = a // b",
+    "https://medium.com/@someone/post-123",
+    "https://maps.example.com/@52.5200,13.4050,12z",
+    "https://example.com/redirect?next=/account&email=ann@example.com",
+    "git: 0755 permissions",
+    "Meet at 10.00 near gate 0177",
+    "computeMetadata is a GCP concept",
+    'Use driver.find_element(By.XPATH, "//div[@class=\'x\']") to locate it',
+    "She wrote 'and contains(' in the doc",
+    '"quoted"] | pipe',
+    "Select //table/tr[2] in the XPath tester",
+    "ratio 1:2.5 or 3:1",
+    "Contact: sales@example.com; Cc: billing@example.com",
+    "Привет, как дела? 你好 مرحبا नमस्ते 🎉",
 )
 
 GRAPHQL_QUERIES = (
@@ -273,6 +320,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "log4shell": LOG4SHELL,
     "orm": ORM,
     "graphql-introspection": GRAPHQL_INTROSPECTION,
+    "xpath": XPATH,
+    "ldap-extensible": LDAP_EXTENSIBLE,
 }
 # A whole document or protocol text is not a value every placement carries: an XML DTD lands in a
 # body or a parameter an app parses as XML; a line break cannot travel in a header; ORM lookups and

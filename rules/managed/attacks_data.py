@@ -14,7 +14,7 @@ _NOSQL = (
     I + r"\$where\b\s*[\"']?\s*[:=]|\bdb\.(?:\w+\.)?(?:find|insert|update|remove|drop|getcollection)\w*\s*\(|\bthis\.\w+(?:\s*\[\s*\d+\s*\])?\s*(?:==|!=|\.match\s*\()|\bmapreduce\b\s*\(",
     # An operator as an unquoted object key after "{" or after a closed string and ","
     # ({$regex: '.*'}, "', $or: [ {}, {'a':'a"): a JavaScript object literal built from the input.
-    I + r"(?:\{|[\"'`]\s*,)\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and|elemmatch|size|all|type|mod|text|function|accumulator|options)\s*:",
+    I + r"(?:\{|[\"'`\]}]\s*,)\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|not|nor|or|and|elemmatch|size|all|type|mod|text|function|accumulator|options|comment)\s*:",
     # Server-side JavaScript ($where, mapReduce) closed and continued: "'; return true; var a='",
     # "1; return true" as the whole value, "' && this.password…", "' || '1'=='1".
     I + r"[\"'`]\s*;\s*return\s+(?:true|false|\d|this\b|db\.|[\w.]+\s*[=!<>]=)|(?:^|[=&\"/])\s*\d+\s*;\s*return\s+(?:true|1|this)\b|[\"'`]\s*(?:&&|\|\|)\s*this\.\w",
@@ -50,6 +50,8 @@ _XPATH = (
     I + r"[\"']\s*\)*\s*\]\s*\|\s*(?:/|\(\s*/|\*)",
     I + r"[\"']\s*(?:or|and)\s+(?:not\s*\(\s*)?(?:true|false|name|local-name|count|string-length|substring|contains|starts-with|position|last|string|normalize-space|text)\s*\([^()]*\)\s*\)?\s*(?:[=<>!]|or\b|and\b|\]|$)",
     I + r"//[\w*:-]+\s*\[\s*(?:position\s*\(\s*\)\s*[<>=]|last\s*\(\s*\))",
+    # XPath axes and node tests ("count(/child::node())"); "self::" and "parent::" are PHP too.
+    I + r"\b(?:child|descendant|ancestor|following|preceding|attribute|descendant-or-self|ancestor-or-self|following-sibling|preceding-sibling)::(?:node\s*\(\s*\)|text\s*\(\s*\)|\*)|\bcount\s*\(\s*/+[\w*@]",
 )
 
 CLASSES: tuple[RuleClass, ...] = (

@@ -32,11 +32,15 @@ _LOG4J = (
 
 _SSTI = (
     # Template expressions that reach Python/Java internals or evaluate arithmetic.
-    *(I + opener + r"[^}%>]*(?:__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|code|self)__|\bconfig\b|\brequest\s*\.\s*(?:application|environ)|\bself\s*\.|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\bos\s*\.\s*(?:popen|system)|\bgetruntime\b|\bruntime\b|\bprocessbuilder\b|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bpopen\b|\bsubprocess\b|\bclass\.forname|\bnew\s+java|\bt\s*\(\s*java\.)" for opener in (r"\{\{", r"\{%", r"(?:\$|#|\*|@)\{", r"<%=?")),
+    *(I + opener + r"[^}%>]*(?:__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|code|self)__|\bconfig\b|\brequest\s*\.\s*(?:application|environ)|\bself\s*\.|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\bos\s*\.\s*(?:popen|system)|\bgetruntime\b|\bruntime\b|\bprocessbuilder\b|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bpopen\b|\bsubprocess\b|\bclass\.forname|\bnew\s+java|\bt\s*\(\s*java\.|\b_self\s*\.\s*env\b|\bconstructor\s*(?:\.\s*constructor|\()|\bgetclass\s*\(|\bgetprotectiondomain\b|\bsettings\s*\.\s*secret|\bdump\s*\(\s*app\b|\bapp\s*\.\s*request\s*\.\s*server\b)" for opener in (r"\{\{", r"\{%", r"(?:\$|#|\*|@)\{", r"<%=?")),
     I + r"(?:\{\{|\$\{|#\{|\*\{|<%=?|\{%|\[\[|\{#)[=~-]?\s*[\d\s'\"]+[*+/%-]\s*[\d\s'\"]+(?:\}\}|\}|%>|%\}|\]\]|#\})",
     # Tags that reach the loader or the environment ({% raw %} / {% if %} are ordinary text).
     I + r"\{%\s*(?:import|include|extends|from|debug|load)\b[^%]*%\}",
     I + r"<#\s*(?:assign|import|include|list|if|macro)\b|freemarker\.template\.utility|\?new\s*\(\s*\)|#set\s*\(\s*\$|\$class\.inspect|#\{\s*[a-z_]+\s*\(",
+    # A whole framework object dumped ({{self}}, {{request}}, {{settings}}): templates print its
+    # attributes ({{ request.path }}), a probe prints the object; a string literal's method called
+    # ({{'a'.toUpperCase()}}); Razor arithmetic (@(7*7), @{7*7}); the engine-detection polyglot.
+    I + r"\{\{\s*(?:self|_self|request|config|settings|app|session|env|environ|g)\s*\}\}|\{\{\s*['\"][^'\"{}]*['\"]\s*\.\s*[a-z_]\w*\s*\(|@[({]\s*\d+\s*\*\s*\d+\s*[)}]|\$\{\{\s*<%|\{\{\s*<%\s*\[%",
     I + r"\{\{\s*[a-z_]+\s*\|\s*(?:attr|safe|e|join|format|tojson)\b|\|\s*attr\s*\(|\{\{\s*\[\]\s*\.|\{\{\s*['\"]\s*['\"]\s*\.",
     # A control tag whose condition is a constant ({% if True %}49{% endif %}, <% if 1 %>): an
     # evaluation probe; a template sent as data tests a variable, not a literal.
@@ -92,7 +96,12 @@ _JAVA = (
     I + r"\bjava(?:\.[\w$]+)*\.[\w$]+\.(?:runtime|processbuilder)\b|\bjava\.(?:runtime|processbuilder)(?:[^\w.]|$)",
 )
 
+# The node-serialize marker and child_process as they appear inside a base64 blob at any offset: a
+# cookie or header carrying a serialized function, even when the blob itself was \u-escaped.
+_NODE_B64 = sorted({frag for w in ("_$$ND_FUNC$$_", "child_process", "__js_function") for frag in _b64_inside(w)})
+
 _NODE = (
+    "(?:" + "|".join(_NODE_B64) + ")",
     # Server-side JavaScript: node-serialize IIFE marker, child_process, prototype pollution,
     # busy loops (event-loop DoS).
     I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|kill|exit|dlopen)\b|\bprocess\s*\.\s*env\s*(?:[\[)};,]|$|\.\s*[a-z_]\w*\s*(?:[)};,]|$))|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
@@ -114,7 +123,7 @@ _NODE = (
     I + r"\b(?:alert|confirm|prompt|eval|settimeout|setinterval|execscript|function|require|console\s*\.\s*[a-z]+|process\s*\.\s*[a-z]+|document\s*\.\s*write(?:ln)?)\s*\.\s*(?:call|apply|bind)\s*\(",
     # A value that is one console call and nothing else (console.info(1)): an injection probe
     # checking that server-side JavaScript runs; a sentence quoting it has words around it.
-    I + r"(?:^|[=&]|\r?\n\r?\n)\s*console\s*\.\s*(?:log|info|warn|error|debug|dir|dirxml|trace|table|assert|count|time|timeend|timelog|group)\s*\([^()\r\n]{0,100}\)\s*;?\s*(?:$|&|\r?\n--)",
+    I + r"(?:^|[=&]|\r?\n\r?\n)\s*console\s*\.\s*(?:log|info|warn|error|debug|dir|dirxml|trace|table|assert|count|time|timeend|timelog|group)\s*\([\w\s,'\"-]{0,64}\)\s*;?\s*(?:$|&|\r?\n--)",
 )
 
 # GraphQL schema introspection (__schema { … }, __type(name: …)): how an attacker maps an API

@@ -9,7 +9,7 @@ CASES: tuple[Case, ...] = (
         "NoSQLOperators",
         ('{"user": {"$ne": null}}', "user[$ne]=x", '{"$where": "sleep(100)"}', "{$regex: '.*'}",
          "', $or: [ {}, { 'a':'a", "'; return true; var a='", "1; return true",
-         "' && this.password[0] == 'a"),
+         "' && this.password[0] == 'a", "' } ], $comment:'x'"),
         ('{"price": "$100"}', "where is my order?", '{"status": "ne"}', "price {$10 off}",
          "Done; return the form by Friday", "this.value is shown", "1; 2; 3"),
     ),
@@ -26,7 +26,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "XPathInjection",
         ("'] | //user/*[contains(*,'", "x' or name()='username' or 'x'='y", "' or true() or '",
-         "//user[position()=1]/password", "admin' or count(/*)=1 or 'a'='b"),
+         "//user[position()=1]/password", "admin' or count(/*)=1 or 'a'='b", "count(/child::node())"),
         ("She wrote 'and contains(' in the doc", '"quoted"] | pipe', "Select //table/tr[2] in the tester",
          'find_element(By.XPATH, "//div[@id=1]")', "rock 'n' roll or true love"),
     ),

@@ -43,9 +43,10 @@ CASES: tuple[Case, ...] = (
     Case(
         "TemplateInjection",
         ("{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "<%= 7*7 %>", "${7*7}",
-         "{% if True %}49{% endif %}", "<% if true %>x<% end %>", "{{= 7*7 }}", "{%- if 1 -%}"),
+         "{% if True %}49{% endif %}", "<% if true %>x<% end %>", "{{= 7*7 }}", "{%- if 1 -%}", "{{self}}",
+         "{{'a'.toUpperCase()}}", "@(7*7)", "{{_self.env.getFilter('id')}}", "${x.getClass()}"),
         ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7", "{% if user.is_admin %}x{% endif %}",
-         "<% if @cart.empty? %>Empty<% end %>"),
+         "<% if @cart.empty? %>Empty<% end %>", "{{ request.path }}", "Email me @(work)"),
     ),
     Case(
         "CRLFInjection",

@@ -149,6 +149,17 @@ SSTI = (
     "${{7*7}}",
     "[[${7*7}]]",
     "{{= 7*7 }}",
+    "{{self}}",
+    "{{ request }}",
+    "{{ settings.SECRET_KEY }}",
+    "{{_self.env.registerUndefinedFilterCallback('exec')}}",
+    "{{dump(app)}}",
+    "{{app.request.server.all|join(',')}}",
+    "{{'a'.toUpperCase()}}",
+    "${product.getClass().getProtectionDomain()}",
+    "@(7*7)",
+    "@{7*7}",
+    "${{<%[%'\"}}%\\.",
 )
 
 CRLF = (
@@ -218,6 +229,8 @@ XPATH = (
     "x\" or string-length(//user[1]/password)>0 or \"",
     "//user[position()=1]/password",
     "//account[last()]/pin",
+    "count(/child::node())",
+    "//user/descendant::*",
 )
 
 LDAP_EXTENSIBLE = (
@@ -299,6 +312,14 @@ BENIGN = (
     "ratio 1:2.5 or 3:1",
     "Contact: sales@example.com; Cc: billing@example.com",
     "Привет, как дела? 你好 مرحبا नमस्ते 🎉",
+    "{{ request.path }}",
+    "{{ app.name }} v{{ app.version }}",
+    "{% if request.user.is_staff %}staff{% endif %}",
+    "@(Model.Name) in Razor",
+    "Email me @(work) or @{home}",
+    "{{#each items}}{{this}}{{/each}}",
+    "count(/) is not valid",
+    "$comment: this is a note",
 )
 
 GRAPHQL_QUERIES = (

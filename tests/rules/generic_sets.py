@@ -93,6 +93,9 @@ SSRF = (
     "http://0xa9.0xfe.0xa9.0xfe/",
     "//127.0.0.1/admin",
     "//localhost:8080/",
+    "http://db.internal:5432/",
+    "http://app.svc.cluster.local/",
+    "https://10-0-0-1.sslip.io:8443/",
 )
 
 NODE = (
@@ -320,6 +323,10 @@ BENIGN = (
     "{{#each items}}{{this}}{{/each}}",
     "count(/) is not valid",
     "$comment: this is a note",
+    "https://hooks.internal.example.com/services/T1",
+    "https://status.local.example.org/",
+    "http://printer.localdomain.example.net/",
+    "https://grafana.example.com/d/abc?var-host=web.internal",
 )
 
 GRAPHQL_QUERIES = (
@@ -377,13 +384,16 @@ def _soap(value: str) -> str:
 
 
 def api_documents(value: str) -> tuple[Body, ...]:
-    """``value`` as a GraphQL variable, a GraphQL inline argument, a SOAP element and a string
-    nested in a JSON:API document: where API clients put user input."""
+    """``value`` as a GraphQL variable, a GraphQL inline argument, a SOAP element, a string nested
+    in a JSON:API document, the whole JSON body (one string) and a \\u-escaped string in nested
+    arrays: where API clients put user input."""
     return (
         Body(json.dumps({"query": "query Search($q: String!) { search(term: $q) { id } }", "variables": {"q": value}})),
         Body(json.dumps({"query": "query { search(term: " + json.dumps(value) + ") { id } }"})),
         Body(_soap(value), "text/xml; charset=utf-8"),
         Body(json.dumps({"data": [{"type": "notes", "attributes": {"tags": ["a", value]}}]}, ensure_ascii=False)),
+        Body(json.dumps(value)),
+        Body('[{"n": 1}, ["' + encode("JSUnicode", value) + '"]]'),
     )
 
 

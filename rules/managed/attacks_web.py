@@ -197,6 +197,10 @@ _SSRF = (
     I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway|kubernetes|[a-z0-9-]+)\.(?:docker|containers)\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|(?:[a-z0-9-]+\.)+(?:rbndr\.us|1u\.ms)|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
     # Schemes only SSRF uses against internal services.
     I + r"\b(?:gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp)\s*:\s*//",
+    # Out-of-band interaction hosts of security testing tools (Burp Collaborator, interactsh,
+    # DNSLog, ceye): a URL or name the server resolves so the tester learns the SSRF landed. No
+    # application's users or integrations point anything at them.
+    I + r"\b(?:[a-z0-9-]+\.)*(?:burpcollaborator\.net|oastify\.com|interact\.sh|interactsh\.com|oast\.(?:pro|live|site|online|fun|me)|dnslog\.cn|ceye\.io|bxss\.me)\b",
 )
 
 _SCANNERS = (

@@ -96,6 +96,10 @@ SSRF = (
     "http://db.internal:5432/",
     "http://app.svc.cluster.local/",
     "https://10-0-0-1.sslip.io:8443/",
+    "http://x7k2p9.oastify.com/",
+    "https://c59e3crp82ke7bcnedq0cg8xfgyyyyyyb.oast.fun",
+    "http://abc123.burpcollaborator.net/ssrf",
+    "abc.dnslog.cn",
 )
 
 NODE = (
@@ -327,6 +331,8 @@ BENIGN = (
     "https://status.local.example.org/",
     "http://printer.localdomain.example.net/",
     "https://grafana.example.com/d/abc?var-host=web.internal",
+    "https://portswigger.net/burp/documentation/collaborator",
+    "Interact with us on https://example.com/interact",
 )
 
 GRAPHQL_QUERIES = (

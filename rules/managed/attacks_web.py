@@ -183,15 +183,14 @@ _SSRF = (
     I + r"\b(?:(?:https?|ftp|gopher|dict|ldap|tftp|wss?)\s*:\s*//|(?:https?|ftps?|wss?):/?)(?:[^/\r\n\"'<>]*@)?\s*(?:10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|169\.254\.\d{1,3}\.\d{1,3}|\[(?:fc|fd|fe[89ab])[0-9a-f]{0,2}:[0-9a-f:]*\]|[a-z0-9.-]*\.(?:internal|local|localdomain|nip\.io|sslip\.io|xip\.io)\.?" + _HOST_END + r")",
     # A URL of any network scheme whose host is loopback or unspecified (circled and fullwidth
     # letters and digits arrive here already folded by NFKC: "irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ").
-    I + _AUTHORITY + r"(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|0\.0\.0\.0|127\.\d{1,3}(?:\.\d{1,3})?" + _HOST_END + r"|\[[0:]*(?:1|ffff:[0-9a-f.:]+)?(?:%[\w.-]*)?\])",
+    # Also (one regex: the scheme list is compiled once) odd IPv4 notations (above) and a host
+    # spelled with backslash escapes ("http://\\l\\o\\c\\a\\l…").
+    I + _AUTHORITY + r"(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|0\.0\.0\.0|127\.\d{1,3}(?:\.\d{1,3})?" + _HOST_END + r"|\[[0:]*(?:1|ffff:[0-9a-f.:]+)?(?:%[\w.-]*)?\]|" + _IPV4_ODD + r"\.?" + _HOST_END + r"|(?:\\+[a-z0-9_-]\.?){3,})",
     # A protocol-relative reference ("//127.0.0.1/admin") to a loopback or private host: the
     # fetcher adds its own scheme.
     I + r"(?:^|[=\s\"'>])//(?:[^/\r\n\"'<>]*@)?(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost(?:[:/]|$)|0\.0\.0\.0|\[[0:]*1?\]|169\.254\.\d{1,3}\.\d{1,3}|10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3})",
     I + r"\b" + _NET_SCHEME + r"\s*:\s*//(?:[^/\r\n\"'<>]*@)?0+" + _HOST_END,
-    # Odd IPv4 notations (above), a host spelled with backslash escapes ("http://\\l\\o\\c\\a\\l…"),
-    # and numeric hosts split by ideographic full stops (U+3002, U+FF61: IDNA reads them as dots).
-    I + _AUTHORITY + _IPV4_ODD + r"\.?" + _HOST_END,
-    I + _AUTHORITY + r"(?:\\+[a-z0-9_-]\.?){3,}",
+    # Numeric hosts split by ideographic full stops (U+3002, U+FF61: IDNA reads them as dots).
     I + _AUTHORITY + r"\d{1,10}(?:[.\x{3002}\x{ff61}]\d{0,10}){0,3}[\x{3002}\x{ff61}]",
     # Internal host names, even without a scheme (the app may prepend one).
     I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway|kubernetes|[a-z0-9-]+)\.(?:docker|containers)\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|(?:[a-z0-9-]+\.)+(?:rbndr\.us|1u\.ms)|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",

@@ -32,12 +32,19 @@ _LOG4J = (
 
 _SSTI = (
     # Template expressions that reach Python/Java internals or evaluate arithmetic.
-    *(I + opener + r"[^}%>]*(?:__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|code|self)__|\bconfig\b|\brequest\s*\.\s*(?:application|environ)|\bself\s*\.|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\bos\s*\.\s*(?:popen|system)|\bgetruntime\b|\bruntime\b|\bprocessbuilder\b|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bpopen\b|\bsubprocess\b|\bclass\.forname|\bnew\s+java|\bt\s*\(\s*java\.)" for opener in (r"\{\{", r"\{%", r"(?:\$|#|\*|@)\{", r"<%=?")),
-    I + r"(?:\{\{|\$\{|#\{|\*\{|<%=?|\{%|\[\[|\{#)\s*[\d\s'\"]+[*+/%-]\s*[\d\s'\"]+(?:\}\}|\}|%>|%\}|\]\]|#\})",
+    *(I + opener + r"[^}%>]*(?:__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|dict|getattribute|code|self)__|\bconfig\b|\brequest\s*\.\s*(?:application|environ)|\bself\s*\.|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\bos\s*\.\s*(?:popen|system)|\bgetruntime\b|\bruntime\b|\bprocessbuilder\b|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bpopen\b|\bsubprocess\b|\bclass\.forname|\bnew\s+java|\bt\s*\(\s*java\.|\b_self\s*\.\s*env\b|\bconstructor\s*(?:\.\s*constructor|\()|\bgetclass\s*\(|\bgetprotectiondomain\b|\bsettings\s*\.\s*secret|\bdump\s*\(\s*app\b|\bapp\s*\.\s*request\s*\.\s*server\b)" for opener in (r"\{\{", r"\{%", r"(?:\$|#|\*|@)\{", r"<%=?")),
+    I + r"(?:\{\{|\$\{|#\{|\*\{|<%=?|\{%|\[\[|\{#)[=~-]?\s*[\d\s'\"]+[*+/%-]\s*[\d\s'\"]+(?:\}\}|\}|%>|%\}|\]\]|#\})",
     # Tags that reach the loader or the environment ({% raw %} / {% if %} are ordinary text).
     I + r"\{%\s*(?:import|include|extends|from|debug|load)\b[^%]*%\}",
     I + r"<#\s*(?:assign|import|include|list|if|macro)\b|freemarker\.template\.utility|\?new\s*\(\s*\)|#set\s*\(\s*\$|\$class\.inspect|#\{\s*[a-z_]+\s*\(",
+    # A whole framework object dumped ({{self}}, {{request}}, {{settings}}): templates print its
+    # attributes ({{ request.path }}), a probe prints the object; a string literal's method called
+    # ({{'a'.toUpperCase()}}); Razor arithmetic (@(7*7), @{7*7}); the engine-detection polyglot.
+    I + r"\{\{\s*(?:self|_self|request|config|settings|app|session|env|environ|g)\s*\}\}|\{\{\s*['\"][^'\"{}]*['\"]\s*\.\s*[a-z_]\w*\s*\(|@[({]\s*\d+\s*\*\s*\d+\s*[)}]|\$\{\{\s*<%|\{\{\s*<%\s*\[%",
     I + r"\{\{\s*[a-z_]+\s*\|\s*(?:attr|safe|e|join|format|tojson)\b|\|\s*attr\s*\(|\{\{\s*\[\]\s*\.|\{\{\s*['\"]\s*['\"]\s*\.",
+    # A control tag whose condition is a constant ({% if True %}49{% endif %}, <% if 1 %>): an
+    # evaluation probe; a template sent as data tests a variable, not a literal.
+    I + r"(?:\{%-?|<%=?-?)\s*(?:if|elif|elsif|unless|while)\s+(?:true|false|none|nil|null|\d+(?:\s*[=!<>]=?\s*\d+)?)\s*-?(?:%\}|%>)",
 )
 
 _CRLF = (
@@ -51,11 +58,14 @@ _CRLF = (
     I + r"\b(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
     # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit.
     I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+    # A cookie header glued to a mangled line break (bytes a runtime may fold into CR/LF, an
+    # encoding left half-done): "^\x98\x8dSet-Cookie:a=b" in a path or query.
+    I + r"[^\w\s-]set-cookie:[^\s=;]+=",
 )
 
 # In bodies line breaks are ordinary (textareas): only response-splitting header names count.
 _CRLF_BODY = (
-    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)",
+    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)|(?:[\r\n]|\\[rn])\s*refresh\s*:\s*\d+\s*;\s*url\s*=",
     I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
 )
 
@@ -86,14 +96,19 @@ _JAVA = (
     I + r"\bjava(?:\.[\w$]+)*\.[\w$]+\.(?:runtime|processbuilder)\b|\bjava\.(?:runtime|processbuilder)(?:[^\w.]|$)",
 )
 
+# The node-serialize marker and child_process as they appear inside a base64 blob at any offset: a
+# cookie or header carrying a serialized function, even when the blob itself was \u-escaped.
+_NODE_B64 = sorted({frag for w in ("_$$ND_FUNC$$_", "child_process", "__js_function") for frag in _b64_inside(w)})
+
 _NODE = (
+    "(?:" + "|".join(_NODE_B64) + ")",
     # Server-side JavaScript: node-serialize IIFE marker, child_process, prototype pollution,
     # busy loops (event-loop DoS).
-    I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen)\b|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
+    I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|kill|exit|dlopen)\b|\bprocess\s*\.\s*env\s*(?:[\[)};,]|$|\.\s*[a-z_]\w*\s*(?:[)};,]|$))|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
-    I + r"(?:__proto__|constructor[\"'\]]*\s*[.\[]\s*[\"']?prototype)\s*[\]\"']*\s*[.\[=:]|\[\s*[\"']__proto__[\"']\s*\]",
+    I + r"(?:__proto__|constructor[\"'\]\\]*\s*[.\[]\s*\\?[\"']?prototype)\s*[\]\"'\\]*\s*[.\[=:]|\[\s*\\?[\"']__proto__\\?[\"']\s*\]",
     # The module loader reached from an expression: require.main, module._load, constructor._load.
-    I + r"\bconstructor[\"']?\s*:\s*\{\s*[\"']?prototype[\"']?\s*:|\bfunction\s*\(\s*[\"'`]\s*return\b",
+    I + r"\bconstructor\\?[\"']?\s*:\s*\{\s*\\?[\"']?prototype\\?[\"']?\s*:|\bfunction\s*\(\s*[\"'`]\s*return\b",
     # The global object indexed by a string (global['process']) and Object.prototype assignments.
     I + r"\b(?:global|globalthis)\s*\[\s*[\"'`](?:process|require|module|eval|function|constructor)[\"'`]\s*\]|\bobject\s*\.\s*prototype\s*\.\s*[\w$]+\s*=\s*[^=\s]",
     I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)\b",
@@ -103,6 +118,26 @@ _NODE = (
     # Busy loops on a value that never becomes false: while(this);, while(new Date);, while(!``).
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:``|this|new\s+[a-z_$][\w$]*(?:\s*\(\s*\))?|string|object|array|number|boolean|symbol|date|math|json|function|regexp|globalthis|window)\s*\)*\s*\)\s*(?:;|\{|$)",
     I + r"\bnew\s+function\s*\(|\bprocess\s*\[|\beval\(\s*[a-z\"'`\[(]|\beval\s+\(\s*[\"'`\[(]|\bconsole\s*\[\s*[\"']\w+[\"']\s*\]\s*\(|\bfunction\s*\(\s*\)\s*\{[^}]*\}\s*\(\s*\)",
+    # A script sink invoked through Function.prototype.call / apply / bind
+    # (console.info.call(this,1), alert.apply(null,[1])): code, never prose.
+    I + r"\b(?:alert|confirm|prompt|eval|settimeout|setinterval|execscript|function|require|console\s*\.\s*[a-z]+|process\s*\.\s*[a-z]+|document\s*\.\s*write(?:ln)?)\s*\.\s*(?:call|apply|bind)\s*\(",
+    # A value that is one console call and nothing else (console.info(1)): an injection probe
+    # checking that server-side JavaScript runs; a sentence quoting it has words around it.
+    I + r"(?:^|[=&]|\r?\n\r?\n)\s*console\s*\.\s*(?:log|info|warn|error|debug|dir|dirxml|trace|table|assert|count|time|timeend|timelog|group)\s*\([\w\s,'\"-]{0,64}\)\s*;?\s*(?:$|&|\r?\n--)",
+)
+
+# GraphQL schema introspection (__schema { … }, __type(name: …)): how an attacker maps an API
+# whose schema is not published. Production APIs turn it off; client queries never select it
+# (``__typename``, which Apollo adds to every selection, passes).
+_GRAPHQL_INTROSPECTION = (
+    I + r"\b__schema\s*\{|\b__type\s*\(\s*name\s*:",
+)
+
+# A data: URI of a text or PHP media type as a JSON member name or an XML attribute value
+# ({"data:text/plain": …}, <a probe="data:text/plain;base64,…">): a PHP data:// stream handed to
+# a fetcher (CRS 934170). Uploaded files arrive as JSON *values* and images, which pass.
+_DATA_SCHEME_BODY = (
+    I + r"[{,]\s*\"\s*data:(?:text/(?:plain|x-php|php)|application/(?:x-httpd-php\w*|x-php|php))\b[^\"]*\"\s*:|\s[\w:.-]+\s*=\s*[\"']\s*data:(?:text/(?:plain|x-php|php)|application/(?:x-httpd-php\w*|x-php|php))\b",
 )
 
 # Perl and Ruby code evaluated from a string: Perl's "@{[ expr ]}" interpolation (code run inside
@@ -136,6 +171,9 @@ _LDAP = (
     # at the end ("*))%00"), the LDAP fuzzing string "*()|&'".
     I + r"\(\s*(?:objectclass|objectcategory|uid|cn|sn|mail|userpassword|samaccountname|memberof|ou|dc|givenname|telephonenumber|description|department|title|uidnumber|gidnumber|homedirectory|loginshell|userprincipalname|distinguishedname|member|manager|employeeid|displayname)\s*[~<>]?=\s*\*",
     I + r"\*\s*\)\s*\)+\s*(?:%00|\x00|$|&|[\r\n])|\*\s*\(\s*\)\s*\|\s*&",
+    # An extensible match (RFC 4515): an attribute, an optional ":dn", a matching rule's OID, then
+    # ":=" ("userPassword:2.5.13.18:=x", "cn:dn:=admin"): filter syntax no form value has.
+    I + r"\b[a-z][\w-]*(?::dn)?:\d+(?:\.\d+){2,}:=|\b[a-z][\w-]*:dn(?::\d+(?:\.\d+)+)?:=",
 )
 
 CLASSES: tuple[RuleClass, ...] = (
@@ -144,6 +182,8 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("known-bad-inputs", "CRLFInjection", _CRLF, placements=NO_BODY, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "CRLFInjectionBody", _CRLF_BODY, placements=("BODY",), chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "GraphQLIntrospection", _GRAPHQL_INTROSPECTION, placements=("QUERYARGUMENTS", "BODY"), chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "DataSchemeBody", _DATA_SCHEME_BODY, placements=("BODY",), chains=("DEC",)),
     RuleClass("known-bad-inputs", "LDAPInjection", _LDAP, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "PerlRubyInjection", _PERL_RUBY, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "UnsafeDeserialization", _UNSAFE_DESER, chains=("DEC", "B64")),

@@ -208,21 +208,56 @@ _RFI_AUTHORITY = (
     I + r"(?:https?|ftps?)(?::|%3a)(?:/|%2f){2}[^/?#&\s@]*%(?:25)*(?:2f|5c|3f|23)[^/?#&\s]*@|(?:https?|ftps?)%3a%2f%2f[^/?#&\s@%]*%25(?:25)*(?:2f|5c|3f|23)[^/?#&\s@]*%40",
 )
 
-_IPV4_ODD = (
-    r"(?:0x[0-9a-f]{1,8}|0[0-7]{1,11}|\d{8,10})(?:\.(?:0x[0-9a-f]{1,2}|0[0-7]{1,3}|\d{1,3})){0,3}"
+# Schemes of network services an SSRF reaches by host name (RFC 3986 authority): the web ones and
+# the internal-service ones (mail, chat, streaming, data stores) a fetching library also speaks.
+_NET_SCHEME = (
+    r"(?:https?|ftps?|gopher|dict|ldaps?|tftp|wss?|sftp|ssh|telnets?|rtmp[est]?|rtsp|ircs?|acap|imaps?|pop[23]s?|"
+    r"smtps?|nntp|news|snmp|rsync|svn|git|redis|mongodb|mysql|postgres(?:ql)?|smb|nfs|vnc|rdp|sips?|xmpp|mqtt|"
+    r"amqps?|memcached?|zookeeper|netdoc|jar)"
 )
+# The authority's start: "scheme://" (or "http:host" / "http:/host", which URL parsers accept),
+# then a userinfo that may hold several "@": a parser takes the last, a validator the first
+# ("http://good.example:80 &@good.example# @127.0.0.1/").
+_AUTHORITY = r"\b(?:" + _NET_SCHEME + r"\s*:\s*//|(?:https?|ftps?|wss?):/?)(?:[^/\r\n\"'<>]*@)?\s*"
+# An IPv4 address written any way but the dotted quad a reviewer would recognise: one number
+# (decimal 2130706433, hex 0x7f000001, 16 hex digits that wrap), a hex or octal part anywhere
+# (0177.0.0.1, 0251.00376.000251.0000376, 127.0x0.0.1), or two or three parts whose last one
+# carries the rest (169.254.43518, 169.16689662). inet_aton reads them all; no DNS name looks so.
+_PART = r"(?:0x[0-9a-f]+|0[0-7]+|\d{1,3})"
+_ODD_PART = r"(?:0x[0-9a-f]+|0[0-7]+)"
+_IPV4_ODD = (
+    r"(?:(?:0x[0-9a-f]+|0[0-7]+|\d{8,10})(?:\." + _PART + r"){0,3}"
+    r"|\d{1,3}(?:\." + _PART + r"){0,2}\." + _ODD_PART + r"(?:\." + _PART + r"){0,2}"
+    r"|\d{1,3}\.(?:\d{1,3}\.)?\d{4,10})"
+)
+# Where a host ends: a port, a path, a query, a fragment, a quote or space, the value's end.
+_HOST_END = r"(?:[:/?#\\\s\"'&<]|$)"
 
 _SSRF = (
     # Cloud metadata endpoints by address or name, whatever the scheme.
-    I + r"169\.254\.169\.254|169\.254\.170\.2\b|\bmetadata\.google\.internal\b|100\.100\.100\.200|\[?fd00:ec2::254\]?|\bmetadata\.azure\.com\b|\binstance-data\b|\bmetadata\.(?:packet\.net|tencentyun\.com|oraclecloud)|192\.0\.0\.192",
-    # A URL whose host is loopback, private, link-local or an unspecified address.
-    I + r"\b(?:https?|ftp|gopher|dict|ldap|tftp|ws|wss)\s*:\s*/+(?:[^/@\s?#]*@)?(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|0\.0\.0\.0|0+(?:[:/?#]|$)|10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|169\.254\.\d{1,3}\.\d{1,3}|127\.\d{1,3}(?:\.\d{1,3})?(?:[:/?#]|$)|\[[0:]*(?:1|ffff:[0-9a-f.:]+)?\]|\[(?:fc|fd|fe[89ab])[0-9a-f]{0,2}:[0-9a-f:]*\]|[a-z0-9.-]*\.(?:internal|local|localdomain|nip\.io|sslip\.io|xip\.io)\b)",
-    # Odd IP notations: decimal (2130706433), octal (0177.0.0.1), hex (0x7f000001 / 0x7f.0x0.0.1).
-    I + r"\b(?:https?|ftp|gopher|dict|ldap|tftp)\s*:\s*/+(?:[^/@\s?#]*@)?" + _IPV4_ODD + r"(?:[:/?#]|$)",
+    I + r"169\.254\.169\.254|169\.254\.170\.2\b|://metadata(?::\d+)?/|\bcomputemetadata/v1\b|\bmetadata\.google\.internal\b|100\.100\.100\.200|\[?fd00:ec2::254\]?|\bmetadata\.azure\.com\b|\binstance-data\b|\bmetadata\.(?:packet\.net|tencentyun\.com|oraclecloud)|192\.0\.0\.192",
+    # A URL whose host is private or link-local (web and internal-service schemes); an internal
+    # DNS suffix only as the last label (hooks.internal.example.com is a public name).
+    I + r"\b(?:(?:https?|ftp|gopher|dict|ldap|tftp|wss?)\s*:\s*//|(?:https?|ftps?|wss?):/?)(?:[^/\r\n\"'<>]*@)?\s*(?:10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|169\.254\.\d{1,3}\.\d{1,3}|\[(?:fc|fd|fe[89ab])[0-9a-f]{0,2}:[0-9a-f:]*\]|[a-z0-9.-]*\.(?:internal|local|localdomain|nip\.io|sslip\.io|xip\.io)\.?" + _HOST_END + r")",
+    # A URL of any network scheme whose host is loopback or unspecified (circled and fullwidth
+    # letters and digits arrive here already folded by NFKC: "irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ").
+    # Also (one regex: the scheme list is compiled once) odd IPv4 notations (above) and a host
+    # spelled with backslash escapes ("http://\\l\\o\\c\\a\\l…").
+    I + _AUTHORITY + r"(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|0\.0\.0\.0|127\.\d{1,3}(?:\.\d{1,3})?" + _HOST_END + r"|\[[0:]*(?:1|ffff:[0-9a-f.:]+)?(?:%[\w.-]*)?\]|" + _IPV4_ODD + r"\.?" + _HOST_END + r"|(?:\\+[a-z0-9_-]\.?){3,})",
+    # A protocol-relative reference ("//127.0.0.1/admin") to a loopback or private host: the
+    # fetcher adds its own scheme.
+    I + r"(?:^|[=\s\"'>])//(?:[^/\r\n\"'<>]*@)?(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost(?:[:/]|$)|0\.0\.0\.0|\[[0:]*1?\]|169\.254\.\d{1,3}\.\d{1,3}|10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3})",
+    I + r"\b" + _NET_SCHEME + r"\s*:\s*//(?:[^/\r\n\"'<>]*@)?0+" + _HOST_END,
+    # Numeric hosts split by ideographic full stops (U+3002, U+FF61: IDNA reads them as dots).
+    I + _AUTHORITY + r"\d{1,10}(?:[.\x{3002}\x{ff61}]\d{0,10}){0,3}[\x{3002}\x{ff61}]",
     # Internal host names, even without a scheme (the app may prepend one).
-    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway|kubernetes|[a-z0-9-]+)\.(?:docker|containers)\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
+    I + r"\b(?:ip6-(?:loopback|localhost)|ipv6-(?:localhost|loopback)|(?:host|gateway|kubernetes|[a-z0-9-]+)\.(?:docker|containers)\.internal|kubernetes\.default(?:\.svc)?|localhost[46]?\.localdomain[46]?|localhost[46]\b|(?:[a-z0-9-]+\.)*(?:localtest|lvh|vcap)\.me|(?:[a-z0-9-]+\.)+(?:rbndr\.us|1u\.ms)|[a-z0-9-]+\.localhost)\b|(?:^|[=\s\"'@])localhost(?::\d{1,5})?/",
     # Schemes only SSRF uses against internal services.
     I + r"\b(?:gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp)\s*:\s*//",
+    # Out-of-band interaction hosts of security testing tools (Burp Collaborator, interactsh,
+    # DNSLog, ceye): a URL or name the server resolves so the tester learns the SSRF landed. No
+    # application's users or integrations point anything at them.
+    I + r"\b(?:[a-z0-9-]+\.)*(?:burpcollaborator\.net|oastify\.com|interact\.sh|interactsh\.com|oast\.(?:pro|live|site|online|fun|me)|dnslog\.cn|ceye\.io|bxss\.me)\b",
 )
 
 _SCANNERS = (

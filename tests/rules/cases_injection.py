@@ -1,4 +1,5 @@
-"""Should-block / should-pass payloads of the ``rules/managed/attacks_injection.py`` classes (see ``cases.py``)."""
+"""Should-block / should-pass payloads of the ``rules/managed/attacks_injection.py`` classes (and
+the SSRF class of ``attacks_web.py``'s SSRF section); see ``cases.py``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ CASES: tuple[Case, ...] = (
         "LDAPInjection",
         ("admin)(|(password=*", "*)(uid=*))(|(uid=*", "john)(sn~=smith", "admin*)((|userPassword=*)",
          "x)(|(userAccountControl:1.2.840.113556.1.4.803:=2)", "admin))(|(|", "(objectClass=*)", "*))%00",
-         "*()|&'", "admin\\29\\28|\\28uid=*"),
+         "*()|&'", "admin\\29\\28|\\28uid=*", "userPassword:2.5.13.18:=123", "cn:dn:=admin"),
         ("(see above)", "Smith (née Jones)", "see chapter (2) notes", "f(x)(y) = (a*b)", "a*(b+c)",
-         "(cn) is the common name", ":-) (smile)"),
+         "(cn) is the common name", ":-) (smile)", "ratio 1:2.5 or 3:1", "time 10:30:=ok"),
     ),
     Case(
         "MailInjection",
@@ -41,8 +42,11 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "TemplateInjection",
-        ("{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "<%= 7*7 %>", "${7*7}"),
-        ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7"),
+        ("{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "<%= 7*7 %>", "${7*7}",
+         "{% if True %}49{% endif %}", "<% if true %>x<% end %>", "{{= 7*7 }}", "{%- if 1 -%}", "{{self}}",
+         "{{'a'.toUpperCase()}}", "@(7*7)", "{{_self.env.getFilter('id')}}", "${x.getClass()}"),
+        ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7", "{% if user.is_admin %}x{% endif %}",
+         "<% if @cart.empty? %>Empty<% end %>", "{{ request.path }}", "Email me @(work)"),
     ),
     Case(
         "CRLFInjection",
@@ -73,6 +77,12 @@ CASES: tuple[Case, ...] = (
             "Function('return this')()",
             "global['process']['mainModule']",
             "Object.prototype.polluted=1",
+            "console.info(1)",
+            "console.info.call(this,1)",
+            "alert.apply(null, [1])",
+            "confirm.call(null,1)",
+            "console.log(process.env)",
+            '{"query": "{ s(t: \\"{\\\\\\"__proto__\\\\\\": {\\\\\\"a\\\\\\": 1}}\\") }"}',
         ),
         (
             "While you wait, read this",
@@ -87,7 +97,38 @@ CASES: tuple[Case, ...] = (
             "a function (return policy applies)",
             "global process improvements ['Q3']",
             "Object.prototype.hasOwnProperty === check",
+            "The process.env variables are read at start-up",
+            "Why does console.log(obj) print undefined?",
+            "call the apply team",
         ),
+    ),
+    Case(
+        "GraphQLIntrospection",
+        ("{ __schema { types { name } } }",
+         '{"query": "query IntrospectionQuery { __schema { queryType { name } } }"}',
+         '{ __type(name: "User") { fields { name } } }', "query{__schema{directives{name}}}"),
+        ('{"query": "query { user(id: 1) { name __typename } }"}', "our __schema docs",
+         "schema { query: Query }", "__type is a meta field"),
+    ),
+    Case(
+        "DataSchemeBody",
+        ('{ "data:text/plain":"foo" }',
+         '<?xml version="1.0"?><r><a probe="data:text/plain;base64,SGk="/></r>',
+         '{"x": 1, "data:application/x-php;base64,PD9w": 2}'),
+        ('{"avatar": "data:image/png;base64,iVBORw0KGgo="}', '{"file": "data:text/csv;base64,YSxi"}',
+         '<?xml version="1.0"?><doc><data>hello</data><format>text/plain</format></doc>',
+         "data: text/plain is fine"),
+    ),
+    Case(
+        "SSRF",
+        ("http://0251.00376.000251.0000376/", "http://169.254.43518/", "http://169.16689662/",
+         "http:2852039166",
+         "acap://①②⑦.⓪.⓪.①", "irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ", "ssh://0177.00.00.01", "rtmp://017700000001",
+         "http://0x41414141A9FEA9FE/", "http://google.com:80 &@127.88.23.245:22/", "http://169。254。169。254/",
+         "http://\\l\\o\\c\\a\\l\\h\\o\\s\\t/", "http:[::ffff:a9fe:a9fe]", "http:127.0.0.1"),
+        ("https://app.example.com/cb?code=1", "git: 0755 permissions", "php: 0777", "Build 2024.01.15",
+         "https://user@example.com/repo.git", "redis://cache.example.com:6379/0", "call 0177 555 1234",
+         "http://cdn.example.org/v1.2.3456/x.js"),
     ),
     Case(
         "PerlRubyInjection",

@@ -70,12 +70,35 @@ PATH_TEMPLATES = (
     "/.well-known/openid-configuration",
     "/feeds/{slug}.atom",
 )
-QUERY_KEYS = ("q", "page", "sort", "filter[status]", "fields", "include", "utm_source", "ref", "lang", "redirect_uri", "next", "cursor", "ids[]", "from", "to")
+QUERY_KEYS = (
+    "q",
+    "page",
+    "sort",
+    "filter[status]",
+    "fields",
+    "include",
+    "utm_source",
+    "ref",
+    "lang",
+    "redirect_uri",
+    "next",
+    "cursor",
+    "ids[]",
+    "from",
+    "to",
+)
 
 
-def request(method: str, uri: str, headers: list[list[str]], body: str = "", body_b64: str = "") -> dict[str, Any]:
+def request(
+    method: str, uri: str, headers: list[list[str]], body: str = "", body_b64: str = ""
+) -> dict[str, Any]:
     """A waf_eval ``HTTP`` request (``body_b64`` for binary uploads)."""
-    req: dict[str, Any] = {"method": method, "uri": uri, "version": "HTTP/1.1", "headers": [["Host", HOSTS[0]], *headers]}
+    req: dict[str, Any] = {
+        "method": method,
+        "uri": uri,
+        "version": "HTTP/1.1",
+        "headers": [["Host", HOSTS[0]], *headers],
+    }
     if body_b64:
         req["body_b64"] = body_b64
     else:
@@ -84,7 +107,11 @@ def request(method: str, uri: str, headers: list[list[str]], body: str = "", bod
 
 
 def cookie_jar(rng: random.Random) -> str:
-    consent = base64.b64encode(json.dumps({"necessary": True, "analytics": rng.random() < 0.5, "ts": 1765000000 + rng.randrange(10**5)}).encode()).decode()
+    consent = base64.b64encode(
+        json.dumps(
+            {"necessary": True, "analytics": rng.random() < 0.5, "ts": 1765000000 + rng.randrange(10**5)}
+        ).encode()
+    ).decode()
     parts = [
         f"_ga=GA1.2.{rng.getrandbits(31)}.{1760000000 + rng.randrange(10**6)}",
         f"_gid=GA1.2.{rng.getrandbits(30)}.{1765000000 + rng.randrange(10**5)}",
@@ -95,7 +122,7 @@ def cookie_jar(rng: random.Random) -> str:
         f"csrftoken={rng.getrandbits(128):032x}",
         f"recently_viewed={'%2C'.join(str(rng.randrange(1000, 9999)) for _ in range(4))}",
         f"theme={rng.choice(('dark', 'light', 'system'))}",
-        f"OptanonConsent=isGpcEnabled=0&datestamp=Mon+Dec+07+2026+10%3A00%3A00+GMT%2B0100&version=202409.1.0&groups=C0001%3A1%2CC0002%3A0",
+        "OptanonConsent=isGpcEnabled=0&datestamp=Mon+Dec+07+2026+10%3A00%3A00+GMT%2B0100&version=202409.1.0&groups=C0001%3A1%2CC0002%3A0",
     ]
     return "; ".join(rng.sample(parts, rng.randrange(3, len(parts) + 1)))
 
@@ -104,7 +131,10 @@ def browser_headers(rng: random.Random, referer: str) -> list[list[str]]:
     out = [
         ["User-Agent", rng.choice(USER_AGENTS)],
         ["Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"],
-        ["Accept-Language", rng.choice(("en-US,en;q=0.9", "de-DE,de;q=0.9,en;q=0.6", "ja,en-US;q=0.7", "zh-CN,zh;q=0.9"))],
+        [
+            "Accept-Language",
+            rng.choice(("en-US,en;q=0.9", "de-DE,de;q=0.9,en;q=0.6", "ja,en-US;q=0.7", "zh-CN,zh;q=0.9")),
+        ],
         ["Referer", referer],
         ["Cookie", cookie_jar(rng)],
     ]
@@ -118,14 +148,27 @@ def browser_headers(rng: random.Random, referer: str) -> list[list[str]]:
 def api_headers(rng: random.Random) -> list[list[str]]:
     out = [
         ["User-Agent", rng.choice(USER_AGENTS[5:])],
-        ["Authorization", rng.choice((f"Bearer {jwt(rng)}", f"Basic {base64.b64encode(b'svc-reporting:' + rng.randbytes(9).hex().encode()).decode()}"))],
+        [
+            "Authorization",
+            rng.choice(
+                (
+                    f"Bearer {jwt(rng)}",
+                    f"Basic {base64.b64encode(b'svc-reporting:' + rng.randbytes(9).hex().encode()).decode()}",
+                )
+            ),
+        ],
         ["Accept", "application/json"],
         ["X-Request-Id", f"{rng.getrandbits(128):032x}"],
     ]
     if rng.random() < 0.4:
         out.append(["If-None-Match", f'W/"{rng.getrandbits(64):x}"'])
     if rng.random() < 0.4:
-        out.append(["X-Client-Meta", json.dumps({"app": "web", "build": f"4.{rng.randrange(20)}.1", "tz": "Europe/Berlin"})])
+        out.append(
+            [
+                "X-Client-Meta",
+                json.dumps({"app": "web", "build": f"4.{rng.randrange(20)}.1", "tz": "Europe/Berlin"}),
+            ]
+        )
     return out
 
 
@@ -141,14 +184,30 @@ def fill_path(template: str, rng: random.Random) -> str:
 
 def query_string(rng: random.Random, value: str) -> str:
     """A realistic query string with ``value`` in one of its arguments."""
-    pairs = [(k, rng.choice(("2", "-created_at", "open", "id,name,price", "items.product", "newsletter", "home", "de"))) for k in rng.sample(QUERY_KEYS, rng.randrange(1, 5))]
-    pairs.insert(rng.randrange(len(pairs) + 1), (rng.choice(("q", "comment", "note", "search", "text")), value))
+    pairs = [
+        (
+            k,
+            rng.choice(
+                ("2", "-created_at", "open", "id,name,price", "items.product", "newsletter", "home", "de")
+            ),
+        )
+        for k in rng.sample(QUERY_KEYS, rng.randrange(1, 5))
+    ]
+    pairs.insert(
+        rng.randrange(len(pairs) + 1), (rng.choice(("q", "comment", "note", "search", "text")), value)
+    )
     return urlencode(pairs, quote_via=quote)
 
 
 # ---- uploads ---------------------------------------------------------------------------------------
 def _png(rng: random.Random) -> bytes:
-    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + rng.randbytes(13) + b"\x00\x00\x00\x00IDAT" + rng.randbytes(rng.randrange(200, 2000)) + b"IEND\xaeB`\x82"
+    return (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+        + rng.randbytes(13)
+        + b"\x00\x00\x00\x00IDAT"
+        + rng.randbytes(rng.randrange(200, 2000))
+        + b"IEND\xaeB`\x82"
+    )
 
 
 def _jpeg(rng: random.Random) -> bytes:
@@ -160,11 +219,20 @@ def _gif(rng: random.Random) -> bytes:
 
 
 def _pdf(rng: random.Random) -> bytes:
-    return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\nstream\n" + rng.randbytes(600) + b"\nendstream\n%%EOF\n"
+    return (
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\nstream\n"
+        + rng.randbytes(600)
+        + b"\nendstream\n%%EOF\n"
+    )
 
 
 def _zip(rng: random.Random) -> bytes:
-    return b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + rng.randbytes(rng.randrange(200, 1500)) + b"PK\x05\x06" + bytes(18)
+    return (
+        b"PK\x03\x04\x14\x00\x00\x00\x08\x00"
+        + rng.randbytes(rng.randrange(200, 1500))
+        + b"PK\x05\x06"
+        + bytes(18)
+    )
 
 
 BINARY_FILES = (
@@ -178,11 +246,17 @@ BINARY_FILES = (
 )
 
 
-def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, str, bytes]], boundary: str) -> bytes:
+def multipart(
+    fields: list[tuple[str, str]], files: list[tuple[str, str, str, bytes]], boundary: str
+) -> bytes:
     """A multipart/form-data body: text fields, then (field, filename, media type, bytes) files."""
     out = b""
     for name, value in fields:
         out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     for field, filename, media, data in files:
-        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\nContent-Type: {media}\r\n\r\n'.encode() + data + b"\r\n"
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\nContent-Type: {media}\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
     return out + f"--{boundary}--\r\n".encode()

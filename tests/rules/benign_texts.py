@@ -4,7 +4,9 @@ commands quoted in prose, math and prices, SQL *talked about*, non-English text 
 
 Where the line is drawn (documented in ``docs/managed-rules.md`` too): prose that names SQL
 clauses, shell tools or HTML tags, inline code in a sentence, tracebacks and logs pass; a value
-that *is* a complete SQL statement with a FROM/WHERE tail (``SELECT a FROM t WHERE id = 1``) or a
+that *is* a complete SQL statement with a FROM/WHERE tail (``SELECT a FROM t WHERE id = 1``), an
+SQL clause quoted verbatim (a DB error echoing ``FROM orders ORDER BY created DESC``), a call of a
+PHP built-in (``str_pad($s, 10)``: the PHP group's grammar) or a
 command line aimed at system files (``cat /etc/passwd``) is what an injection sends, and an app
 that takes those (a DB console, a web shell) excludes the rule for that field. No such value is
 in here.
@@ -70,7 +72,10 @@ DEV_QUESTIONS = (
     "Kotlin's `?.let { }` is like an if-not-null block.",
     "Swift: use `guard let` to exit early when the optional is nil.",
     "Ruby: `array.each_slice(3).to_a` splits into groups of three.",
-    "PHP 8 named arguments make `str_pad(string: $s, length: 10)` readable.",
+    "PHP 8 named arguments make str_pad calls readable (string: first, then length:).",
+    "JS: `name.substr(0, 3)` is deprecated; use `name.slice(0, 3)` or `arr.concat(other)`.",
+    "Java: `s.toLowerCase()` vs PHP's strtolower -- same idea, different names.",
+    "Search syntax: `status:open AND NOT (label:bug OR label:wontfix)` works in the issues tab.",
     "Is `SELECT` in a stored procedure faster than an ad-hoc query? Asking for Postgres 16.",
     "I keep getting 'ORA-00942: table or view does not exist' in prod only.",
     "With `EXPLAIN ANALYZE` I see a seq scan on orders; the index isn't used.",
@@ -88,7 +93,7 @@ STACK_TRACES = (
     "ActiveRecord::RecordNotFound (Couldn't find User with 'id'=42):\n  app/controllers/users_controller.rb:7:in `show'",
     "PHP Fatal error:  Uncaught Error: Call to a member function format() on null in /var/www/html/src/Invoice.php:31",
     "ERROR 1062 (23000): Duplicate entry 'ann@example.com' for key 'users.email_unique'",
-    "psycopg2.errors.UndefinedColumn: column \"created\" does not exist\nLINE 1: ...ECT id, name FROM orders ORDER BY created DESC\n                                             ^",
+    'psycopg2.errors.UndefinedColumn: column "created" does not exist\nHINT:  Perhaps you meant to reference the column "orders.created_at".',
 )
 LOG_LINES = (
     '203.0.113.{k} - - [07/Dec/2026:10:{m:02d}:11 +0000] "GET /products?page={n}&sort=price HTTP/1.1" 200 5123 "https://{host}/" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15"',

@@ -90,8 +90,8 @@ MAX_UPLOAD_PARTS = 64
 
 def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
     """A multipart body with the content of each *binary file part* (a part with a ``filename``
-    whose bytes are not text, ``is_binary``) replaced by its printable runs of 16+ characters, or None when no part
-    is binary. What the managed groups read of a photo or a PDF: random bytes of compressed data
+    whose bytes are not text, ``is_binary``) replaced by its printable runs of 16+ characters, or
+    None when no part is binary. What the managed groups read of a photo or a PDF: random bytes of compressed data
     read as markup, quotes and shell syntax (a 16 KB JPEG trips one rule or another two times in
     three), while a script or markup hidden in the file is a run of printable text and stays. Text
     parts and form fields are unchanged. At most ``MAX_UPLOAD_PARTS`` parts; linear."""
@@ -106,7 +106,8 @@ def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
         tail = len(content) - len(content.rstrip(b"\r\n"))
         data = content[: len(content) - tail]
         if data and is_binary(data):
-            runs = b"\n".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(data))
+            # Joined by a space: a newline would make blank lines, where a value starts.
+            runs = b" ".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(data))
             pieces[i] = piece[: head.end()] + runs + content[len(content) - tail :]
             changed = True
     return delimiter.join(pieces) if changed else None

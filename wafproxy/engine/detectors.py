@@ -115,11 +115,23 @@ def is_sqli(value: str, sensitivity: Sensitivity = "LOW") -> bool:
     if _ONE_TOKEN.fullmatch(value) is not None:  # not form-shaped, never libinjection SQLi (below)
         return sensitivity == "HIGH" and bool(_HIGH.scan(value))
     args = _arguments(value)
-    if _libinjection_sqli(value if args is None else _without_first_key(value)):
+    whole = value if args is None else _without_first_key(value)
+    if _libinjection_sqli(whole) and (args is None or not _each_argument_clean(value, args)):
         return True
     if args is not None and any(_libinjection_sqli(arg) for arg in args if arg):
         return True
     return sensitivity == "HIGH" and bool(_HIGH.scan(value))
+
+
+def _each_argument_clean(value: str, args: list[str]) -> bool:
+    """The whole form read as one value is SQLi, but it is a clean form (every ``&`` starts a
+    ``name=`` argument, no ``&&``) whose arguments are each not SQLi: the verdict rests on text of
+    two fields read together (``(a OR b) AND NOT c*`` then ``&name=O'Connor``), which no query
+    concatenates. A payload with ``&&`` or a bare ``&`` in it keeps the whole-value verdict."""
+    pieces = value.split("&", MAX_ARGUMENTS)
+    if len(pieces) < 2 or len(pieces) > MAX_ARGUMENTS or any(_KEY.match(p) is None for p in pieces[1:]):
+        return False
+    return not any(_libinjection_sqli(arg) for arg in args if arg)
 
 
 def _without_first_key(value: str) -> str:
@@ -266,6 +278,11 @@ def _prose_veto(value: str, result: dict, depth: int = 0) -> bool:
     fingerprint: str = result["fingerprint"]
     if prose.is_search_syntax(value, fingerprint):
         return True  # (wool OR linen) AND NOT "dry clean": see prose.py
+    if prose.is_email_address(value, fingerprint) or prose.is_arithmetic(value):
+        return True  # john+or@var.es; sqrt(16) = 4
+    block_end = prose.c_block_end(value, fingerprint)
+    if block_end is not None:  # if (a && b || !c) { ... }
+        return _rest_is_clean(value, block_end, depth)
     tokens = _tokens(value, result)
     masked = _mask_quoted_labels(value, tokens)
     if masked is not None:

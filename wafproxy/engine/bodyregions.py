@@ -91,10 +91,10 @@ MAX_UPLOAD_PARTS = 64
 def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
     """A multipart body with the content of each *binary file part* (a part with a ``filename``
     whose bytes are not text, ``is_binary``) replaced by its printable runs of 16+ characters, or
-    None when no part is binary. What the managed groups read of a photo or a PDF: random bytes of compressed data
-    read as markup, quotes and shell syntax (a 16 KB JPEG trips one rule or another two times in
-    three), while a script or markup hidden in the file is a run of printable text and stays. Text
-    parts and form fields are unchanged. At most ``MAX_UPLOAD_PARTS`` parts; linear."""
+    None when no part is binary. What the managed groups read of a photo or a PDF: random bytes of
+    compressed data read as markup, quotes and shell syntax (a 16 KB JPEG trips one rule or another
+    two times in three), while a script or markup hidden in the file is a run of printable text and
+    stays. Text parts and form fields are unchanged. At most ``MAX_UPLOAD_PARTS`` parts; linear."""
     delimiter = b"--" + boundary.encode("latin-1", "replace")
     pieces = body.split(delimiter, MAX_UPLOAD_PARTS)
     changed = False

@@ -25,6 +25,8 @@ _EXE = r"(?:\./|~/|\$\{?[a-z_]+\}?/|/(?:tmp|var|dev/shm|opt|usr|bin|sbin|home|ro
 _VS = r"(?:^|[=&\"]|\n\r?\n)[ \t]*"
 # Where a value ends: the field end, a quote (JSON), a line break (a multipart part), "&".
 _END = r"(?:\s*$|[\"'&\r\n])"
+# The same, but an apostrophe inside a word ("I'm") does not end a command word.
+_END_WORD = r"(?:\s*$|[\"&\r\n]|'(?:$|[^a-z]))"
 # A separator that chains commands: ";", "&&", "||", "|" (single "&" is a parameter separator).
 _CHAIN = r"(?:;|&&|\|\||\|)"
 _SP = r"(?:[ \t]+|\$\{?ifs\}?)"
@@ -53,7 +55,7 @@ _SHELL_STRUCTURE = (
     # the option ("Tip; use -v for more" passes).
     I + r"(?:&&|\|\|)[ \t]*" + _TOK + r"(?:" + _OPT + r"|[ \t]+(?:/|~/|\./)[\w./-]*)" + r"|;" + _TOK + _OPT + r"|(?:^|[\w\"'])\|" + _TOK + _OPT,
     I + _VS + r"(?:;|&&)\s*" + _TOK + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
-    I + _VS + r"\|[ \t]*" + _WORD_TOK + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END + r"|\s*[<>])",
+    I + _VS + r"\|[ \t]*" + _WORD_TOK + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END_WORD + r"|\s*[<>])",
     I + r"(?:;|&)[ \t]+" + _TOK + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")",
     # A separator, a word and a redirection to a path or descriptor (; tool > /tmp/x, |tool>/tmp/o,
     # ;tool 2>&1), or a comment ending the injected command (;tool #).

@@ -21,7 +21,9 @@ _SQLI = (
     # "1 or true" as a whole condition (ends the value or is followed by a comment / quote).
     I + r"(?:\d|['\"`])\s*\)*\s+(?:or|and|xor|\|\||&&)\s+(?:not\s+)?(?:true|false)\s*(?:$|--|#|;|/\*|[)'\"`&])",
     I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*[\d(]|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",
-    I + r";\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|;\s*(?:delete\s+from|insert\s+into\s+[\w.`\"\[\]]+\s*(?:\(|(?:values|select|set|default)\b)|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
+    # A ";" that ends an HTML/XML entity (&#39;select all&#39;, &amp;delete from) in a chain that
+    # leaves entities encoded is no statement separator: after a word, only one not led by & or #.
+    I + r"(?:^|\W|(?:^|[^&#\w])\w+);\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|(?:^|\W|(?:^|[^&#\w])\w+);\s*(?:delete\s+from|insert\s+into\s+[\w.`\"\[\]]+\s*(?:\(|(?:values|select|set|default)\b)|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
     I + r"\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|make_set|elt|name_const|json_keys|sys_eval|sys_exec|lo_import|lo_export|pg_read_file|current_setting)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsp_executesql\b|\bsp_oacreate\b|@@(?:version|datadir|hostname|basedir|servername)\b",
     I + r"\binformation_schema\b|\bsys(?:objects|columns|databases|users)\b|\bpg_(?:catalog|shadow|user|tables)\b|\bsqlite_master\b|\bmysql\.user\b|\ball_tables\b|\buser_tables\b",
     # More system catalogs and sample schemas an enumeration probes (MSSQL, Access, MySQL), and the
@@ -36,7 +38,7 @@ _SQLI = (
     # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...]; a lone
     # "?" only set apart by a space (the glued quoted label "type '?' for one" is prose); a spaced
     # arrow only when a comparison follows its key (menu paths "'File' -> 'Save as'" are prose).
-    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@|\?\||\?&)\s*['\"a-z]|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"]\s+\?\s*['\"a-z]",
+    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@|\?\||\?&)\s*['\"a-z]|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"a-z]",
     I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--(?:[^\w-]|$)|#|/\*)",
     I + r"\b(?:having|where)\s+\d+\s*[=<>]|\bselect\s+(?:pg_sleep|sleep|benchmark|version|user|database|current_user|@@)\b",
 )
@@ -80,7 +82,7 @@ _SQLI_MORE = (
     I + r";\s*(?:--|#)[\s-]*(?:$|[&\"'<\r\n])",
     # A string closed, an SQL tail, then "--" glued to it ends the value: "x'-email--",
     # "id'not glob-id--", "' is not?--", "user'collate nocase--". Prose dashes are spaced.
-    I + r"['\"`][^'\"`\r\n&]{0,30}(?:[|^+*/%<>=!~?(]|[|^+*/%<>=!~?(\s-][^'\"`\r\n&]{0,30}[^\s'\"`&\d-])--[\s-]*(?:$|[&\"<\r\n])",
+    I + r"(?:['`]|(?:^|[^:\[,\s])\s*\")[^'\"`\r\n&]{0,30}(?:[|^+*/%<>=!~?(]|[|^+*/%<>=!~?(\s-][^'\"`\r\n&]{0,30}[^\s'\"`&\d-])--[\s-]*(?:$|[&\"<\r\n])",
     # A string closed, then a boolean on a function call, then the statement ended:
     # "' or json_valid (id);", "' or glob (id,id);".
     I + r"['\"`]\s*(?:or|and|xor)\s+\w+\s*\(\s*[\w@.]+(?:\s*,\s*[\w@.]+)*\s*\)\s*(?:;|--|#)",

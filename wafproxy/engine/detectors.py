@@ -292,6 +292,11 @@ def _prose_veto(value: str, result: dict, depth: int = 0) -> bool:
         return not _libinjection_sqli(masked, depth + 1)
     if _STACKED_PREFIX.match(fingerprint):
         return _stacked_is_prose(value, tokens, fingerprint.index(";T") + 1, depth)
+    if fingerprint.startswith("nT"):
+        # "Please execute my order: ...", "please drop my referer": T-SQL runs a command after a
+        # word without ";" too, so the command must be followed by what it needs in SQL (the same
+        # grammar as after ";": EXEC xp_cmdshell, DROP TABLE t stay SQLi).
+        return _stacked_is_prose(value, tokens, 1, depth)
     if fingerprint == "s&n" and tokens[1][1] in ("or", "and", "xor"):
         # "the Smiths' or Joneses is fine": folded <word> IS <word>; IS takes NULL/TRUE/FALSE/UNKNOWN.
         _, _, pos, length = tokens[2]

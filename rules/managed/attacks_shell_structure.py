@@ -65,7 +65,8 @@ _SHELL_STRUCTURE = (
     I + _VS + r">{1,2}\s*/(?:tmp|var|dev|etc|home|root|usr|opt|srv)/",
     # An address (IPv4, or a host with an option after the command) chained to a command: the
     # "ping this host" parameter (127.0.0.1;x, 127.0.0.1 && x, host.example;x -n 1).
-    I + _VS + r"\d{1,3}(?:\.\d{1,3}){3}\s*(?:;|\||&&|[\r\n]|`|\$\()\s*[a-z_./~$`]",
+    # After ";" a "name=" is a parameter (Forwarded: for=192.0.2.60;proto=http), not a command.
+    I + _VS + r"\d{1,3}(?:\.\d{1,3}){3}\s*(?:;\s*[a-z_./~$`][\w./-]*(?:[^\w./=-]|$)|(?:\||&&|[\r\n]|`|\$\()\s*[a-z_./~$`])",
     I + _VS + r"[a-z0-9-]+(?:\.[a-z0-9-]+)+\s*(?:;|\||&&)\s*" + _TOK + _OPT,
     # A quote closed, a command chained, and the next separator or quote: ';tool;' ";tool;".
     I + r"['\"](?:;|\|\|?|&&)" + _TOK + r"(?:[ \t]+-{1,2}[a-z][\w-]*)*(?:;|\|\|?|&&|['\"#]|" + _END + r")",

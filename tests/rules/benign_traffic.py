@@ -5,7 +5,8 @@ Content (``benign_texts.py``, plus the prose, code, Markdown and non-English tex
 ``benign_sets.py``) is put in every placement a client uses: query arguments among other
 arguments, path segments, custom headers, cookies, urlencoded forms, multipart fields and file
 uploads (text, CSV, JSON and binary images, PDFs, archives), JSON documents at depth (escaped and
-raw UTF-8), GraphQL, JSON Patch, and XML API bodies (SOAP 1.1/1.2, RSS, Atom, WebDAV PROPFIND /
+raw UTF-8), GraphQL, JSON Patch, API query grammars (OData, SCIM, JSON:API, PostgREST:
+``benign_conventions.py``), and XML API bodies (SOAP 1.1/1.2, RSS, Atom, WebDAV PROPFIND /
 PROPPATCH / LOCK / REPORT, SAML, XML-RPC, sitemaps, GPX). Deterministic: ``random.Random(1015)``.
 """
 
@@ -19,6 +20,7 @@ from urllib.parse import quote, urlencode
 
 from tests.rules import benign_requests as br
 from tests.rules.benign_bodies import SET, case, deep, one_line, uploads, xml_bodies
+from tests.rules.benign_conventions import convention_cases
 from tests.rules.benign_sets import I18N, MARKDOWN, PROSE, SNIPPETS, _search_queries
 from tests.rules.benign_texts import texts
 from tests.rules.setkit import VALUE_PLACEMENTS, _header_safe, cases
@@ -180,4 +182,5 @@ def traffic_cases() -> list[dict[str, Any]]:
     out += uploads(rng, pool, 1000)
     out += xml_bodies(rng, pool, 900)
     out += _cookies(rng, pool, 800)
+    out += convention_cases()
     return out

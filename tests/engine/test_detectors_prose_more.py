@@ -1,11 +1,11 @@
-"""The SQLi vetoes added for the broad benign generator (``prose.py``, ``detectors._prose_veto``):
+"""The SQLi vetoes (and the XSS rereading of plain inline styles) added for the broad benign generator (``prose.py``, ``detectors._prose_veto``):
 each benign shape passes, and the injections nearest to it keep libinjection's verdict."""
 
 from __future__ import annotations
 
 import pytest
 
-from wafproxy.engine.detectors import is_sqli
+from wafproxy.engine.detectors import is_sqli, is_xss
 
 BENIGN = (
     # Search syntax with field terms, wildcards and ranges.
@@ -57,3 +57,29 @@ def test_benign_shape_is_not_sqli(value: str) -> None:
 @pytest.mark.parametrize("value", INJECTIONS)
 def test_nearest_injection_stays_sqli(value: str) -> None:
     assert is_sqli(value)
+
+
+RICH_TEXT = (
+    '<p style="text-align: center;"><span style="color: #e03e2d;">Red text</span></p>',
+    "<span style=\"color: rgb(224, 62, 45); font-family: 'Open Sans', sans-serif\">x</span>",
+    "<div style='margin: 0 auto; max-width: 600px'>x</div>",
+)
+STYLE_ATTACKS = (
+    '<div style="width:expression(alert(1))">',
+    '<div style="background:url(javascript:alert(1))">',
+    '<span style="x:\\65xpression(alert(1))">',
+    '<div style="behavior: url(x.htc)">',
+    '<a style="-moz-binding:url(x)">',
+    '<p style="color:red" onmouseover="alert(1)">x</p>',
+    '<p style="color:red">hi</p><img src=x onerror=alert(1)>',
+)
+
+
+@pytest.mark.parametrize("value", RICH_TEXT)
+def test_plain_inline_style_is_not_xss(value: str) -> None:
+    assert not is_xss(value)
+
+
+@pytest.mark.parametrize("value", STYLE_ATTACKS)
+def test_style_that_runs_or_loads_stays_xss(value: str) -> None:
+    assert is_xss(value)

@@ -78,7 +78,8 @@ def uploads(rng: random.Random, pool: list[str], n: int) -> list[dict[str, Any]]
             rng.choice(("----WebKitFormBoundary", "---------------------------", "----formdata-undici-0"))
             + f"{rng.getrandbits(64):016x}"
         )
-        fields = [("title", rng.choice(pool)[:100]), ("description", rng.choice(pool))]
+        short = [t for t in lines if len(t) <= 100]  # a title field: one short line, as typed
+        fields = [("title", rng.choice(short)), ("description", rng.choice(pool))]
         files = []
         if i % 3 == 0:
             name, media, make = rng.choice(br.BINARY_FILES)

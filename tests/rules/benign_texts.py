@@ -1,6 +1,7 @@
 """What people type into web forms and API fields, for the broad benign generator
 (``benign_traffic.py``): support tickets, developer questions, stack traces, log lines, shell
-commands quoted in prose, math and prices, SQL *talked about*, non-English text and long tokens.
+commands quoted in prose, math and prices, SQL *talked about*, rich-text editor HTML (inline styles,
+links, images, tables), non-English text and long tokens.
 
 Where the line is drawn (documented in ``docs/managed-rules.md`` too): prose that names SQL
 clauses, shell tools or HTML tags, inline code in a sentence, tracebacks and logs pass; a value
@@ -197,6 +198,22 @@ I18N_MORE = (
 )
 
 
+RICH_TEXT = (
+    "<p>Hello <strong>team</strong>, the <em>new</em> price list is below.</p>",
+    '<p><a href="https://example.com/docs?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">Read the docs</a></p>',
+    '<p><img src="https://cdn.example.com/img/chart-{n}.png" alt="Q3 chart" width="600" height="400"></p>',
+    '<p style="text-align: center;"><span style="color: #e03e2d;">Sale ends Friday!</span></p>',
+    "<span style=\"color: rgb(224, 62, 45); font-family: 'Open Sans', sans-serif; font-size: 14px\">Note</span>",
+    "<table><thead><tr><th>Plan</th><th>Price</th></tr></thead><tbody><tr><td>Pro</td><td>$12</td></tr></tbody></table>",
+    "<ul><li>one</li><li>two &amp; three</li></ul><blockquote>Great service!</blockquote>",
+    '<h2 id="setup">Setup</h2><pre><code class="language-bash">npm ci</code></pre>',
+    '<div class="note" data-id="{n}"><p>Moved to <time datetime="2026-12-08T10:00">Monday</time></p></div>',
+    "<p>Use the <code>&lt;form&gt;</code> element with <code>method=&quot;post&quot;</code>.</p>",
+    '<a href="mailto:sales@example.com?subject=Quote%20request">Email us</a>',
+    "<p>Price: <s>$29</s> <b>$19</b></p><p><sup>1</sup> VAT incl.</p>",
+)
+
+
 def jwt(rng: random.Random) -> str:
     """A JWT-shaped token: base64url JSON header and claims, a random signature."""
 
@@ -249,5 +266,6 @@ def texts(rng: random.Random) -> dict[str, list[str]]:
         "shell-in-prose": [fill(t, rng) for t in SHELL_IN_TICKETS for _ in range(8)],
         "math-prices": list(MATH + PRICES),
         "non-english": list(I18N_MORE),
+        "rich-text": [fill(t, rng) for t in RICH_TEXT for _ in range(2)],
         "long-tokens": tokens(rng, 6),
     }

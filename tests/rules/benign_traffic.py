@@ -35,9 +35,8 @@ def _pool(rng: random.Random) -> list[str]:
 
 
 def _search_box(rng: random.Random, pool: list[str]) -> str:
-    """What a search box sends: one line, at most ~80 characters cut at a word."""
-    line = rng.choice(one_line(pool))
-    return line if len(line) <= 80 else line[:80].rsplit(" ", 1)[0]
+    """What a search box sends: one short line (a text typed there, not a cut-off paragraph)."""
+    return rng.choice([t for t in one_line(pool) if len(t) <= 80])
 
 
 def _browser(rng: random.Random, pool: list[str], n: int) -> list[dict[str, Any]]:
@@ -117,7 +116,7 @@ def _forms(rng: random.Random, pool: list[str], n: int) -> list[dict[str, Any]]:
             ("csrf", f"{rng.getrandbits(128):032x}"),
         ]
         if i % 2:
-            fields.append(("subject", rng.choice(pool)[:60]))
+            fields.append(("subject", rng.choice([t for t in one_line(pool) if len(t) <= 60])))
         body = urlencode(
             rng.sample(fields, len(fields)),
             quote_via=quote if i % 2 else lambda s, *a: quote(s, safe="").replace("%20", "+"),
@@ -148,7 +147,7 @@ def _cookies(rng: random.Random, pool: list[str], n: int) -> list[dict[str, Any]
     for i in range(n):
         jar = (
             br.cookie_jar(rng)
-            + f"; {rng.choice(('last_search', 'display_name', 'draft'))}={quote(rng.choice(lines)[:300], safe='')}"
+            + f"; {rng.choice(('last_search', 'display_name', 'draft'))}={quote(rng.choice([t for t in lines if len(t) <= 300]), safe='')}"
         )
         hdrs = [*br.browser_headers(rng, f"https://{br.HOSTS[1]}/")[:4], ["Cookie", jar]]
         out.append(

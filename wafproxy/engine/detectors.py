@@ -116,22 +116,28 @@ def is_sqli(value: str, sensitivity: Sensitivity = "LOW") -> bool:
         return sensitivity == "HIGH" and bool(_HIGH.scan(value))
     args = _arguments(value)
     whole = value if args is None else _without_first_key(value)
-    if _libinjection_sqli(whole) and (args is None or not _each_argument_clean(value, args)):
+    if _libinjection_sqli(whole) and (args is None or not _each_argument_clean(value)):
         return True
     if args is not None and any(_libinjection_sqli(arg) for arg in args if arg):
         return True
     return sensitivity == "HIGH" and bool(_HIGH.scan(value))
 
 
-def _each_argument_clean(value: str, args: list[str]) -> bool:
-    """The whole form read as one value is SQLi, but it is a clean form (every ``&`` starts a
-    ``name=`` argument, no ``&&``) whose arguments are each not SQLi: the verdict rests on text of
-    two fields read together (``(a OR b) AND NOT c*`` then ``&name=O'Connor``), which no query
-    concatenates. A payload with ``&&`` or a bare ``&`` in it keeps the whole-value verdict."""
-    pieces = value.split("&", MAX_ARGUMENTS)
-    if len(pieces) < 2 or len(pieces) > MAX_ARGUMENTS or any(_KEY.match(p) is None for p in pieces[1:]):
+def _each_argument_clean(value: str) -> bool:
+    """The whole form read as one value is SQLi, but it holds several ``name=`` arguments, each of
+    which is not SQLi: the verdict rests on text of two fields read together (``(a OR b) AND NOT
+    c*`` then ``&name=O'Connor``), which no query concatenates. An ``&`` that starts no ``name=``
+    (``&&``, ``page 3 & 4``) is part of its argument, read whole (``1' && '1'='1`` stays SQLi)."""
+    merged: list[str] = []
+    for piece in value.split("&", MAX_ARGUMENTS)[:MAX_ARGUMENTS]:
+        key = _KEY.match(piece)
+        if key is not None or not merged:
+            merged.append(piece[key.end() :] if key else piece)
+        else:
+            merged[-1] += "&" + piece
+    if len(merged) < 2:
         return False
-    return not any(_libinjection_sqli(arg) for arg in args if arg)
+    return not any(_libinjection_sqli(arg) for arg in merged if arg)
 
 
 def _without_first_key(value: str) -> str:

@@ -18,6 +18,12 @@ else in it (a ``<script>``, an ``onerror=`` that calls, a ``javascript:`` URL) k
   an ``on*`` attribute whose value is one identifier or member chain in braces. As HTML, the
   handler's body ``{onClick}`` is a block holding one name: it reads a variable and calls nothing.
   Any call, assignment, template or operator (``{alert(1)}``, ``{location=name}``) stays XSS.
+* **Inline styles of rich-text editors** (``<p style="text-align: center;">``, ``<span
+  style="color: rgb(224, 62, 45); font-family: 'Open Sans'">``): libinjection blacklists every
+  ``style`` attribute (old IE ran ``expression(...)``, ``behavior: url(...)`` and
+  ``-moz-binding``). A style of plain declarations (a property, a value of words, numbers,
+  colours, ``rgb()``/``rgba()``) has no parenthesis but a colour's, no ``@``, no backslash escape:
+  no expression, URL or binding. Its attribute is renamed before the second reading.
 
 All regexes are linear (bounded, no nested repetition).
 """
@@ -44,6 +50,23 @@ _XMLNS = re.compile(
 _JSX_HANDLER = re.compile(
     r"(\s)on[A-Za-z]{2,40}(\s*=\s*\{\s*[A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63}){0,7}\s*\})"
 )
+
+
+# A style attribute of plain CSS declarations (see the module docstring): no "(" but rgb()/rgba().
+_CSS_VALUE = r"(?:[\w\s#%.,:;+-]|rgba?\([\d.,\s%]{1,40}\))"
+# Its value quoted as in HTML, or as a JSON string (\\"), or a CSV cell ("") carries it.
+_PLAIN_STYLE = re.compile(
+    rf"""(\s)style(\s*=\s*(?:(\\?"|"")(?:{_CSS_VALUE}|'){{1,512}}\3|'(?:{_CSS_VALUE}|"){{1,512}}'))""",
+    re.IGNORECASE,
+)
+
+
+def _without_plain_styles(value: str) -> str | None:
+    """``value`` with each plain inline style attribute renamed (``data-x="color: red"``)."""
+    if "style" not in value.lower():
+        return None
+    out, count = _PLAIN_STYLE.subn(r"\1data-x\2", value)
+    return out if count else None
 
 
 def _without_namespaces(value: str) -> str | None:
@@ -78,7 +101,7 @@ def xss_reread(value: str, is_xss: Callable[[str], bool]) -> bool:
     if len(value) > MAX_REREAD:
         return True
     reread = value
-    for neutralise in (_without_namespaces, _without_jsx_handlers):
+    for neutralise in (_without_namespaces, _without_jsx_handlers, _without_plain_styles):
         changed = neutralise(reread)
         if changed is not None:
             reread = changed

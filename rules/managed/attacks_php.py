@@ -60,9 +60,10 @@ _WRAPPED = r"(?:system|exec|shell_exec|passthru|popen|proc_open|eval|assert|phpi
 # ---- php --------------------------------------------------------------------------------------
 _PHP = (
     # Open/close tags: <?php, <?=, "<? php" with any whitespace, a trailing ?> after code (";?>",
-    # ")?>"; a question ending "flag?>" is prose), and BBCode-ish
+    # ")?>"; a question ending "flag?>" is prose), a quoted name called ('system'('id'); set apart
+    # from "(", the argument must look like one: "'urgent' (again)" is prose), and BBCode-ish
     # [php] / [/php] / {/php} markers of template engines that evaluate the block.
-    I + r"<\?(?:php|=)|<\?\s*php\b|<\?\s+(?:echo|system|eval|phpinfo)|[;)}\]\"'`]\s*\?>\s*$|<\?\s*$|[\"'][a-z_]{3,}[\"'][ \t]*(?:\r?\n[ \t]*)?\(",
+    I + r"<\?(?:php|=)|<\?\s*php\b|<\?\s+(?:echo|system|eval|phpinfo)|[;)}\]\"'`]\s*\?>\s*$|<\?\s*$|[\"'][a-z_]{3,}[\"'](?:\(|[ \t]*(?:\r?\n[ \t]*)?\(\s*[\"'$\d)])",
     I + r"\b(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fwrite|fopen|readfile|highlight_file|show_source|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|include(?:_once)?|require(?:_once)?|move_uploaded_file|ini_set|putenv|mail|curl_exec|array_map|usort|ob_start|extract|parse_str|var_dump|print_r|chr)\s*\(\s*(?:\$|[\"'`]|\w+\s*\(|\d|\)|@)",
     I + r"\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|input|ogg|rar|ssh2(?:\.[a-z]+)?)://",
     # A PHP built-in with a non-English name, called (comments and whitespace may separate the

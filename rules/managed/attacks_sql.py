@@ -37,8 +37,9 @@ _SQLI = (
     I + r"(?:^|[^\w.])(?:concat|substring|substr)\s*\(|\b(?:concat_ws|group_concat|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
     # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...]; a lone
     # "?" only set apart by a space (the glued quoted label "type '?' for one" is prose); a spaced
-    # arrow only when a comparison follows its key (menu paths "'File' -> 'Save as'" are prose).
-    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@|\?\||\?&)\s*['\"a-z]|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"a-z]",
+    # arrow only when a comparison follows its key (menu paths "'File' -> 'Save as'" are prose);
+    # ?| and ?& take an array ("says 'yes'?&page=2" is a question, then a parameter).
+    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@)\s*['\"a-z]|['\"]\s*\?[|&]\s*(?:array\s*\[|['\"])|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"a-z]",
     I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--(?:[^\w-]|$)|#|/\*)",
     I + r"\b(?:having|where)\s+\d+\s*[=<>]|\bselect\s+(?:pg_sleep|sleep|benchmark|version|user|database|current_user|@@)\b",
 )

@@ -214,6 +214,17 @@ RICH_TEXT = (
 )
 
 
+# Everyday sentences whose verbs and objects are SQL, shell and HTML words used as English.
+_WHO = ("I", "We", "My manager", "The customer", "Our team", "She", "The cat", "Support")
+_DID = ("selected", "dropped", "deleted", "updated", "inserted", "executed", "ran", "echoed", "pinged", "grepped", "sorted", "joined", "declared", "truncated", "altered", "created", "granted", "printed", "sourced", "exported", "killed", "touched", "found", "slept")
+_WHAT = ("the table by the window", "all rows from the sheet", "the order where it says 'urgent'", "union members", "a line to the team", "the script from yesterday", "from 9 to 5", "or not, whatever", "1 or 2 items", "the 'Select all' box", '"Delete" on the old card', "the <div> we talked about", "everything between 'a' and 'z'", "rows where price > 100", "id = 42 as requested", "between 10 and 20 boxes", "like it's 1999", "bash party tickets", "the sleep timer to 30 min", "case by case", "order #123 -- twice!", "a semi;colon", "pipes | and && ampersands")
+_END = ("", ".", "!", " please.", " -- thanks!", " :)", "; see attached.", " (again).", "?", " & more.", " 'as is'.")
+
+
+def everyday(rng: random.Random, n: int) -> list[str]:
+    return [f"{rng.choice(_WHO)} {rng.choice(_DID)} {rng.choice(_WHAT)}{rng.choice(_END)}" for _ in range(n)]
+
+
 def jwt(rng: random.Random) -> str:
     """A JWT-shaped token: base64url JSON header and claims, a random signature."""
 
@@ -267,5 +278,6 @@ def texts(rng: random.Random) -> dict[str, list[str]]:
         "math-prices": list(MATH + PRICES),
         "non-english": list(I18N_MORE),
         "rich-text": [fill(t, rng) for t in RICH_TEXT for _ in range(2)],
+        "everyday-prose": everyday(rng, 200),
         "long-tokens": tokens(rng, 6),
     }

@@ -55,7 +55,7 @@ _CRLF = (
     I + r"(?:[\r\n]|\\[rn])\s*[a-z][a-z0-9]*-[a-z0-9-]+\s*:",
     I + r"[\r\n]+\s*http/\d(?:\.\d)?\s+\d{3}\b|[\r\n]{2}\s*<(?:html|script)",
     # A whole request line inside a value (smuggling / request splitting).
-    I + r"\b(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
+    I + r"(?:^|[\r\n=&;]|\\[rn])\s*(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
     # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit.
     I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
     # A cookie header glued to a mangled line break (bytes a runtime may fold into CR/LF, an
@@ -88,7 +88,7 @@ _JAVA = (
     I + r"\bclass\s*\.\s*(?:module|classloader|protectiondomain)\s*\.|\bgetclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod)|\b(?:runtime|system)\s*\.\s*(?:getruntime|exec)\s*\(|\.\s*getruntime\s*\(\s*\)\s*\.\s*exec\s*\(",
     I + r"[\"']@type[\"']\s*:\s*[\"'][a-z]+\.[a-z]+\.|<\s*java\s+version\s*=|<\s*(?:object|void)\s+class\s*=\s*[\"']java\.",
     # Fully qualified JDK / gadget classes in user input (deserialization, expression injection).
-    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt|el)\.[a-z_$][\w$]*|\bjava/lang/(?:runtime|processbuilder|reflect)\b|\bch\.qos\.logback\.|\bbsh\.interpreter\b|\bgroovy\.lang\.|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core|omg\.corba)\b",
+    I + r"\b(?:java|javax|jdk|sun)\.(?:lang|io|util|net|nio|beans|rmi|security|sql|script|naming|management|xml|awt|el)\.[a-z_$][\w$]*(?:[^\w$:\s]|$)|<\s*(?:java|javax|jdk|sun)\.[a-z]+\.[a-z_$]|\bjava/lang/(?:runtime|processbuilder|reflect)\b|\bch\.qos\.logback\.|\bbsh\.interpreter\b|\bgroovy\.lang\.|\bcom\.(?:sun|opensymphony|alibaba\.fastjson|mchange|caucho)\.|\borg\.(?:apache\.(?:commons|xalan|tomcat|catalina|struts|log4j|xbean|myfaces|wicket|bcel)|springframework|codehaus\.groovy|hibernate|jboss|mozilla\.javascript|python\.core|omg\.corba)\b",
     I + r"\b(?:processbuilder|invokertransformer|instantiatetransformer|chainedtransformer|constanttransformer|prototypeclonefactory|prototypeserializationfactory|instantiatefactory|whileclosure|forclosure|clonetransformer|annotationinvocationhandler|badattributevalueexpexception|priorityqueue|lazymap|transformedmap|jdbcrowsetimpl|templatesimpl|xmldecoder|objectinputstream|classloader\.(?:loadclass|definclass))\b",
     I + r"%\{\s*[#(@]|\$\{\s*#|#_memberaccess|@ognl|ognlcontext|#context\s*\[|\.getwriter\s*\(|@java\.lang\.",
     # Runtime / ProcessBuilder named through a java.* package path (java.Runtime,

@@ -39,7 +39,7 @@ _PHP_FUNCS = (
     r"|scandir|opendir|readdir|unlink|rmdir|mkdir|tempnam|tmpfile|symlink|chmod|chown|chgrp|lchown"
     r"|filegroup|fileowner|fileperms|fileinode|disk_free_space|sys_get_temp_dir"
     r"|strip_tags|addslashes|stripslashes|htmlspecialchars_decode|html_entity_decode|intval|floatval"
-    r"|substr|str_replace|str_repeat|str_pad|strtolower|strtoupper"
+    r"|str_replace|str_repeat|str_pad"
     r"|function_exists|method_exists|class_exists|reflection(?:function|method|class)"
     r"|wp_(?:safe_)?remote_\w+|wp_remote_fopen|__halt_compiler|gethostbyname\w*)"
 )
@@ -59,15 +59,20 @@ _WRAPPED = r"(?:system|exec|shell_exec|passthru|popen|proc_open|eval|assert|phpi
 
 # ---- php --------------------------------------------------------------------------------------
 _PHP = (
-    # Open/close tags: <?php, <?=, "<? php" with any whitespace, a bare trailing ?>, and BBCode-ish
+    # Open/close tags: <?php, <?=, "<? php" with any whitespace, a trailing ?> after code (";?>",
+    # ")?>"; a question ending "flag?>" is prose), a quoted name called ('system'('id'); set apart
+    # from "(", the argument must look like one: "'urgent' (again)" is prose), and BBCode-ish
     # [php] / [/php] / {/php} markers of template engines that evaluate the block.
-    I + r"<\?(?:php|=)|<\?\s*php\b|<\?\s+(?:echo|system|eval|phpinfo)|\?>\s*$|<\?\s*$|[\"'][a-z_]{3,}[\"']\s*\(",
+    I + r"<\?(?:php|=)|<\?\s*php\b|<\?\s+(?:echo|system|eval|phpinfo)|[;)}\]\"'`]\s*\?>\s*$|<\?\s*$|[\"'][a-z_]{3,}[\"'](?:\(|[ \t]*(?:\r?\n[ \t]*)?\(\s*[\"'$\d)])",
     I + r"\b(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fwrite|fopen|readfile|highlight_file|show_source|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|include(?:_once)?|require(?:_once)?|move_uploaded_file|ini_set|putenv|mail|curl_exec|array_map|usort|ob_start|extract|parse_str|var_dump|print_r|chr)\s*\(\s*(?:\$|[\"'`]|\w+\s*\(|\d|\)|@)",
     I + r"\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|input|ogg|rar|ssh2(?:\.[a-z]+)?)://",
     # A PHP built-in with a non-English name, called (comments and whitespace may separate the
     # name from "("). No word boundary: none of these names ends an English word, and a glued
     # prefix (`FOOgzinflate()`) is an evasion of keyword filters.
     I + _PHP_FUNCS + _SEP + r"\(",
+    # substr, strtolower, strtoupper are JavaScript / Java method names too (name.substr(0, 3)):
+    # only a global call counts.
+    I + _GLOBAL + r"(?:substr|strtolower|strtoupper)" + _SEP + r"\(",
     # printf/sprintf are C, Go and shell too ('printf("%d\n", x)' in a code snippet): called on a
     # bare name or a variable only, as PHP probes do (printf(foo), sprintf($x)).
     I + r"\b(?:v?s?printf|vsprintf)\s*\(\s*(?:\$|[a-z_]\w*\s*[,)])",

@@ -34,7 +34,7 @@ Q = r"[\"']?"
 # Shell globbing and parameter expansion used to spell a path or command without its letters.
 _SHELL_EXPANSION = (
     I + r"[a-z]\$(?:\{[a-z_]{0,10}\}|@|\*|[a-z_]{0,10}\$)[a-z/]|[a-z/]\$\{?ifs",
-    I + r"[<>]\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
+    I + r"(?:<|(?:^|[^\w\"'/-])>)\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
     I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]+\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/\[[a-z!^?*\-]{1,20}\][a-z?*]+/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?(?:/[a-z?*]*[?*][a-z?*]*)+,|\{,?\$?[\"']?[a-z]+[\"']?,[-/~$][^}]*\}|\{,[\w$'\"]|[a-z]\{[a-z]+,[a-z,]*\}[a-z]",
     # A bracket glob inside a path segment, letters on both sides: /etc/pa[s]swd, /etc/[!q]asswd,
     # /etc/[m-z]asswd, /[e//]tc (slashes inside the class are ignored by the shell). Next.js
@@ -161,7 +161,7 @@ _BARE = (
     # cat /path/file.gz, tail -f x, cat /et*/*wd.
     I + VS + Q + r"(?:" + _BARE_WORDS + r")" + Q + r"(?:" + SP + r"+[./~][^\s&\"<]*)?" + SP + r"+(?:" + _OPTION + r"|" + _SYSPATH + r"|/[\w.*?-]{2,}/)",
     # The same words with a pipe into another command or a redirection.
-    I + VS + Q + r"(?:" + _BARE_WORDS + r")" + Q + SP + r"+[^\s&\"<|>]+(?:" + SP + r"+[^\s&\"<|>]+)?\s*(?:\|\s*(?:grep|egrep|awk|sed|sh|bash|base64|xxd|nc|xargs)\b|[12]?>{1,2}\s*[/&~]|<\s*/)",
+    I + VS + Q + r"(?:" + _BARE_WORDS + r")" + Q + SP + r"+[^\s&\"<|>]+(?:" + SP + r"+[^\s&\"<|>]+)?\s*(?:\|\s*(?:grep|egrep|awk|sed|sh|bash|base64|xxd|nc|xargs)\b|[12]?>{1,2}\s*[/&~]|<\s+/|<\s*/[\w.-]*(?:/|\s*(?:$|[;&|\"'\r\n])))",
     # Tools that are not words: the value starts with the tool and goes on with an argument shape
     # (option, system path, IP, URL, a file with a script extension). Language and shell names
     # ("Ruby", "php", "NC" as a US state, "dash") need that argument; recon tools may stand alone.

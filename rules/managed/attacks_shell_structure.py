@@ -17,12 +17,16 @@ from ruleclass import I, RuleClass
 
 # A command-shaped token: a word (letters first) or a path, as a shell would read it.
 _TOK = r"[a-z_./~$][\w./~${}-]*"
+# The same with a letter, digit or variable in it ("./x", "~/bin/x", "id"; not "." or "..").
+_WORD_TOK = r"(?:[a-z_$][\w./~${}-]*|[./~]+[\w$][\w./~${}-]*)"
 # An executable by path: ./x, ~/x, $HOME/x, /tmp/x and the other system roots.
 _EXE = r"(?:\./|~/|\$\{?[a-z_]+\}?/|/(?:tmp|var|dev/shm|opt|usr|bin|sbin|home|root|srv|mnt|run|etc)/)[\w./-]*"
 # Where a value starts: the field start, after "=" / "&" (query, form), '"' (JSON, XML attribute).
 _VS = r"(?:^|[=&\"]|\n\r?\n)[ \t]*"
 # Where a value ends: the field end, a quote (JSON), a line break (a multipart part), "&".
 _END = r"(?:\s*$|[\"'&\r\n])"
+# The same, but an apostrophe inside a word ("I'm") does not end a command word.
+_END_WORD = r"(?:\s*$|[\"&\r\n]|'(?:$|[^a-z]))"
 # A separator that chains commands: ";", "&&", "||", "|" (single "&" is a parameter separator).
 _CHAIN = r"(?:;|&&|\|\||\|)"
 _SP = r"(?:[ \t]+|\$\{?ifs\}?)"
@@ -41,7 +45,7 @@ _SHELL_STRUCTURE = (
     I + r"\$\(\s*[a-z_./~][\w./-]*[ \t]+(?:-{1,2}[a-z]|[\w.-]+\s*\))",
     # Backticks glued to a word or a separator (foo`tool`, 8.8.8.8`tool`, ;`tool`), or a whole
     # value that is one backticked command. Markdown's inline code sits between spaces.
-    I + r"[a-z0-9_.;|&=\]]`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`(?:$|[\s;|&\"'<>)])",
+    I + r"[a-z0-9_.;|&\]]`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`(?:$|[\s;|&\"'<>)])",
     I + r"(?:^|[=&\"]|\n\r?\n)`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`\s*(?:$|[;|&\"\r\n])",
     # A separator then an executable by path (;./exploit, && /tmp/payload, ;$HOME/bin/x).
     I + r"(?:;|&&|\|\|)\s*" + _EXE + r"|(?:^|[=&\"\w]|\n\r?\n)\|\s*" + _EXE + r"(?:\s+-|" + _END + r"|\s*[;&<>])",
@@ -51,7 +55,7 @@ _SHELL_STRUCTURE = (
     # the option ("Tip; use -v for more" passes).
     I + r"(?:&&|\|\|)[ \t]*" + _TOK + r"(?:" + _OPT + r"|[ \t]+(?:/|~/|\./)[\w./-]*)" + r"|;" + _TOK + _OPT + r"|(?:^|[\w\"'])\|" + _TOK + _OPT,
     I + _VS + r"(?:;|&&)\s*" + _TOK + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
-    I + _VS + r"\|[ \t]*" + _TOK + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END + r"|\s*[<>])",
+    I + _VS + r"\|[ \t]*" + _WORD_TOK + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END_WORD + r"|\s*[<>])",
     I + r"(?:;|&)[ \t]+" + _TOK + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")",
     # A separator, a word and a redirection to a path or descriptor (; tool > /tmp/x, |tool>/tmp/o,
     # ;tool 2>&1), or a comment ending the injected command (;tool #).
@@ -61,7 +65,8 @@ _SHELL_STRUCTURE = (
     I + _VS + r">{1,2}\s*/(?:tmp|var|dev|etc|home|root|usr|opt|srv)/",
     # An address (IPv4, or a host with an option after the command) chained to a command: the
     # "ping this host" parameter (127.0.0.1;x, 127.0.0.1 && x, host.example;x -n 1).
-    I + _VS + r"\d{1,3}(?:\.\d{1,3}){3}\s*(?:;|\||&&|[\r\n]|`|\$\()\s*[a-z_./~$`]",
+    # After ";" a "name=" is a parameter (Forwarded: for=192.0.2.60;proto=http), not a command.
+    I + _VS + r"\d{1,3}(?:\.\d{1,3}){3}\s*(?:;\s*[a-z_./~$`][\w./-]*(?:[^\w./=-]|$)|(?:\||&&|[\r\n]|`|\$\()\s*[a-z_./~$`])",
     I + _VS + r"[a-z0-9-]+(?:\.[a-z0-9-]+)+\s*(?:;|\||&&)\s*" + _TOK + _OPT,
     # A quote closed, a command chained, and the next separator or quote: ';tool;' ";tool;".
     I + r"['\"](?:;|\|\|?|&&)" + _TOK + r"(?:[ \t]+-{1,2}[a-z][\w-]*)*(?:;|\|\|?|&&|['\"#]|" + _END + r")",

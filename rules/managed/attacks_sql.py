@@ -15,14 +15,16 @@ _SQL_CMT = r"(?:[\s\xa0]|/\*[^*]*\*/|/\*!\d{0,5}|\*/|\(|\+)"
 _SQLI = (
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"+select\b",
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"*\(?\s*select\b",
-    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<|\blike\b|\bis\s+(?:not\s+)?(?:null|true|false|unknown|distinct)\b|\bregexp\b|\bbetween\b|\bin\s*\()",
+    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<(?:[^/]|/\*|$)|\blike\b|\bis\s+(?:not\s+)?(?:null|true|false|unknown|distinct)\b|\bregexp\b|\bbetween\b|\bin\s*\()",
     I + r"(?:^|[\s\"'`(])(?:or|and|xor)" + _SQL_CMT + r"+(\d+)\s*(?:=|<>|!=|>|<)\s*\d+\s*(?:--|#|/\*|;|$|[\"'`)])",
     # A string literal closed and the rest of the query commented out: admin'-- / 1')# / x"/*.
     I + r"\w[\"'`]\s*\)*\s*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
     # "1 or true" as a whole condition (ends the value or is followed by a comment / quote).
     I + r"(?:\d|['\"`])\s*\)*\s+(?:or|and|xor|\|\||&&)\s+(?:not\s+)?(?:true|false)\s*(?:$|--|#|;|/\*|[)'\"`&])",
     I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:(?:\d+(?:\.\d+)?|0x[0-9a-f]+)\s*(?:[),*+/#;%|-]|$)|\()|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",
-    I + r";\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|;\s*(?:delete\s+from|insert\s+into\s+[\w.`\"\[\]]+\s*(?:\(|(?:values|select|set|default)\b)|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
+    # A ";" that ends an HTML/XML entity (&#39;select all&#39;, &amp;delete from) in a chain that
+    # leaves entities encoded is no statement separator: after a word, only one not led by & or #.
+    I + r"(?:^|\W|(?:^|[^&#\w])\w+);\s*(?:drop|truncate|alter|create|rename)" + _SQL_CMT + r"+(?:table|database|schema|user|view|procedure|function)\b|(?:^|\W|(?:^|[^&#\w])\w+);\s*(?:delete\s+from|insert\s+into\s+[\w.`\"\[\]]+\s*(?:\(|(?:values|select|set|default)\b)|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_|master\.)|shutdown\b|declare\s+@|select\s)",
     I + r"\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|make_set|elt|name_const|json_keys|sys_eval|sys_exec|lo_import|lo_export|pg_read_file|current_setting)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsp_executesql\b|\bsp_oacreate\b|@@(?:version|datadir|hostname|basedir|servername)\b",
     I + r"\binformation_schema\b|\bsys(?:objects|columns|databases|users)\b|\bpg_(?:catalog|shadow|user|tables)\b|\bsqlite_master\b|\bmysql\.user\b|\ball_tables\b|\buser_tables\b",
     # More system catalogs and sample schemas an enumeration probes (MSSQL, Access, MySQL), and the
@@ -33,12 +35,13 @@ _SQLI = (
     I + r"\border\s+by\s+\d+\s*(?:--|#|/\*|$)|\bgroup\s+by\s+\S+\s+having\b",
     I + r"/\*!\d{0,5}\s*(?:union|select|and|or|from|where)",
     # Function calls only SQL makes (no English word): concat(, substring(, pg_sleep(, strcmp(...
-    I + r"\b(?:concat|concat_ws|group_concat|substring|substr|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
+    I + r"(?:^|[^\w.])(?:concat|substring|substr)\s*\(|\b(?:concat_ws|group_concat|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
     # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...]; a lone
     # "?" only set apart by a space (the glued quoted label "type '?' for one" is prose); a spaced
-    # arrow only when a comparison follows its key (menu paths "'File' -> 'Save as'" are prose).
-    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@|\?\||\?&)\s*['\"a-z]|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"]\s+\?\s*['\"a-z]",
-    I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--|#|/\*)",
+    # arrow only when a comparison follows its key (menu paths "'File' -> 'Save as'" are prose);
+    # ?| and ?& take an array ("says 'yes'?&page=2" is a question, then a parameter).
+    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@)\s*['\"a-z]|['\"]\s*\?[|&]\s*(?:array\s*\[|['\"])|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"a-z]",
+    I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--(?:[^\w-]|$)|#|/\*)",
     I + r"\b(?:having|where)\s+\d+\s*[=<>]|\bselect\s+(?:pg_sleep|sleep|benchmark|version|user|database|current_user|@@)\b",
 )
 
@@ -81,7 +84,7 @@ _SQLI_MORE = (
     I + r";\s*(?:--|#)[\s-]*(?:$|[&\"'<\r\n])",
     # A string closed, an SQL tail, then "--" glued to it ends the value: "x'-email--",
     # "id'not glob-id--", "' is not?--", "user'collate nocase--". Prose dashes are spaced.
-    I + r"['\"`][^'\"`\r\n&]{0,30}(?:[|^+*/%<>=!~?(]|[|^+*/%<>=!~?(\s-][^'\"`\r\n&]{0,30}[^\s'\"`&\d-])--[\s-]*(?:$|[&\"<\r\n])",
+    I + r"(?:['`]|(?:^|[^:\[,\s])\s*\")[^'\"`\r\n&]{0,30}(?:[|^+*/%<>=!~?(]|[|^+*/%<>=!~?(\s-][^'\"`\r\n&]{0,30}[^\s'\"`&\d-])--[\s-]*(?:$|[&\"<\r\n])",
     # A string closed, then a boolean on a function call, then the statement ended:
     # "' or json_valid (id);", "' or glob (id,id);".
     I + r"['\"`]\s*(?:or|and|xor)\s+\w+\s*\(\s*[\w@.]+(?:\s*,\s*[\w@.]+)*\s*\)\s*(?:;|--|#)",
@@ -166,7 +169,7 @@ _SQLI_FRAGMENT = (
     r"\s*(?:$|[&\"'(]|[\w.'\"]+\s*(?:$|[&)'\"=#;]|--))",
     I + r"(?:^|[=&\"])\s*(?:or|and|xor)\s+\d+\s*(?:#|--)",
     # ... or with a symbolic conjunction glued to a comparison ("||(null!=", "&&(e===", "&& 1==(").
-    I + r"(?:^|[=&\"])\s*(?:&&|\|\|)\s*(?:\(\s*[\w@.$]+\s*[=!<>]|[\w@.$]+\s*(?:==|!=|<>|<=|>=|<|>|=\s*['\"(]))",
+    I + r"(?:^|[=&\"])\s*(?:&&|\|\|)\s*(?:\(\s*[\w@.$]+\s*[=!<>]|[\w@.$]+\s*(?:==|!=|<>|<=|>=|<(?:[^/]|/\*|$)|>|=\s*['\"(]))",
     # A value that starts by closing a string and ending the statement or commenting: "';",
     # "'--", "\"#", "'); --".
     I + r"(?:^|[=&])\"?['\"`]\s*\)*\s*(?:;|--|#\s*(?:$|[&\"]))",

@@ -77,3 +77,37 @@ def as_json_object(literals: list[bytes]) -> bytes:
     if not literals:
         return b"{}"
     return b"{" + b", ".join(b'"%d": %b' % (i, literal) for i, literal in enumerate(literals)) + b"}"
+
+
+# A file part's header block and the blank line after it (a part's headers are short).
+_PART_HEAD_END = re2.compile(rb"\r?\n\r?\n")
+# Printable runs of an uploaded binary file worth reading: 16+ characters. Compressed data has a
+# run of 8 every few KB (junk with quotes and operators in it) but almost never one of 16; a
+# script, a tag or a command hidden in the file is longer.
+_UPLOAD_TEXT_RUN = re2.compile(rb"[\t\n\r\x20-\x7e]{16,}")
+MAX_UPLOAD_PARTS = 64
+
+
+def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
+    """A multipart body with the content of each *binary file part* (a part with a ``filename``
+    whose bytes are not text, ``is_binary``) replaced by its printable runs of 16+ characters, or
+    None when no part is binary. What the managed groups read of a photo or a PDF: random bytes of
+    compressed data read as markup, quotes and shell syntax (a 16 KB JPEG trips one rule or another
+    two times in three), while a script or markup hidden in the file is a run of printable text and
+    stays. Text parts and form fields are unchanged. At most ``MAX_UPLOAD_PARTS`` parts; linear."""
+    delimiter = b"--" + boundary.encode("latin-1", "replace")
+    pieces = body.split(delimiter, MAX_UPLOAD_PARTS)
+    changed = False
+    for i, piece in enumerate(pieces[1:], 1):
+        head = _PART_HEAD_END.search(piece)
+        if head is None or b"filename" not in piece[: head.start()].lower():
+            continue
+        content = piece[head.end() :]
+        tail = len(content) - len(content.rstrip(b"\r\n"))
+        data = content[: len(content) - tail]
+        if data and is_binary(data):
+            # Joined by a space: a newline would make blank lines, where a value starts.
+            runs = b" ".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(data))
+            pieces[i] = piece[: head.end()] + runs + content[len(content) - tail :]
+            changed = True
+    return delimiter.join(pieces) if changed else None

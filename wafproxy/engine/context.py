@@ -11,8 +11,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple, TypeVar
 
+from wafproxy.engine.bodyregions import binary_uploads_as_text
 from wafproxy.engine.decision import MatchDetail
-from wafproxy.engine.extract import EXTRACTORS, FieldValues, oversize_verdict, values_of
+from wafproxy.engine.extract import EXTRACTORS, FieldValues, body_text, oversize_verdict, values_of
 from wafproxy.engine.fieldplan import FieldPlan, field_plans
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
@@ -20,7 +21,7 @@ from wafproxy.engine.parsing import InvalidJson, JsonDocument, parse_json
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
 from wafproxy.engine.slots import RawSlot, Slot
-from wafproxy.engine.views import body_views, header_views, path_views, query_views
+from wafproxy.engine.views import body_views, header_views, multipart_boundary, path_views, query_views
 
 T = TypeVar("T")
 EXCERPT = 64  # characters of a transformed value kept as evidence
@@ -113,8 +114,11 @@ class EvalContext:
             views = query_views(request.query_string)
         elif kind == "Headers":
             views = header_views(field, request, found.values)
+        elif kind == "JsonBody":  # a multipart body is no JSON: its fallback is the whole body
+            return _uploads_as_text(request, found)
         else:
             views = body_views(request, found.values[0][1], self._parsed_json)
+            found = _uploads_as_text(request, found)
         return values_of((found.values + views, None)) if views else found
 
     def _parsed_json(self) -> JsonDocument | InvalidJson:
@@ -297,3 +301,12 @@ def _transformed(base: FieldValues, slot: Slot) -> FieldValues:
     if out is None:
         return base
     return values_of((tuple(out), base.forced))
+
+
+def _uploads_as_text(request: WafRequest, found: FieldValues) -> FieldValues:
+    """A managed group's ``Body`` of a multipart upload reads binary file parts as their printable
+    text (``bodyregions.binary_uploads_as_text``): compressed image bytes are no attack text."""
+    ctype = request.header_values("content-type")
+    boundary = multipart_boundary(ctype[0]) if ctype else None
+    text = binary_uploads_as_text(request.body, boundary) if boundary else None
+    return found if text is None else values_of(((("", body_text(text)),) + found.values[1:], None))

@@ -115,11 +115,29 @@ def is_sqli(value: str, sensitivity: Sensitivity = "LOW") -> bool:
     if _ONE_TOKEN.fullmatch(value) is not None:  # not form-shaped, never libinjection SQLi (below)
         return sensitivity == "HIGH" and bool(_HIGH.scan(value))
     args = _arguments(value)
-    if _libinjection_sqli(value if args is None else _without_first_key(value)):
+    whole = value if args is None else _without_first_key(value)
+    if _libinjection_sqli(whole) and (args is None or not _each_argument_clean(value)):
         return True
     if args is not None and any(_libinjection_sqli(arg) for arg in args if arg):
         return True
     return sensitivity == "HIGH" and bool(_HIGH.scan(value))
+
+
+def _each_argument_clean(value: str) -> bool:
+    """The whole form read as one value is SQLi, but it holds several ``name=`` arguments, each of
+    which is not SQLi: the verdict rests on text of two fields read together (``(a OR b) AND NOT
+    c*`` then ``&name=O'Connor``), which no query concatenates. An ``&`` that starts no ``name=``
+    (``&&``, ``page 3 & 4``) is part of its argument, read whole (``1' && '1'='1`` stays SQLi)."""
+    merged: list[str] = []
+    for piece in value.split("&", MAX_ARGUMENTS)[:MAX_ARGUMENTS]:
+        key = _KEY.match(piece)
+        if key is not None or not merged:
+            merged.append(piece[key.end() :] if key else piece)
+        else:
+            merged[-1] += "&" + piece
+    if len(merged) < 2:
+        return False
+    return not any(_libinjection_sqli(arg) for arg in merged if arg)
 
 
 def _without_first_key(value: str) -> str:
@@ -266,6 +284,11 @@ def _prose_veto(value: str, result: dict, depth: int = 0) -> bool:
     fingerprint: str = result["fingerprint"]
     if prose.is_search_syntax(value, fingerprint):
         return True  # (wool OR linen) AND NOT "dry clean": see prose.py
+    if prose.is_email_address(value, fingerprint) or prose.is_arithmetic(value):
+        return True  # john+or@var.es; sqrt(16) = 4
+    block_end = prose.c_block_end(value, fingerprint)
+    if block_end is not None:  # if (a && b || !c) { ... }
+        return _rest_is_clean(value, block_end, depth)
     tokens = _tokens(value, result)
     masked = _mask_quoted_labels(value, tokens)
     if masked is not None:
@@ -275,6 +298,11 @@ def _prose_veto(value: str, result: dict, depth: int = 0) -> bool:
         return not _libinjection_sqli(masked, depth + 1)
     if _STACKED_PREFIX.match(fingerprint):
         return _stacked_is_prose(value, tokens, fingerprint.index(";T") + 1, depth)
+    if fingerprint.startswith("nT"):
+        # "Please execute my order: ...", "please drop my referer": T-SQL runs a command after a
+        # word without ";" too, so the command must be followed by what it needs in SQL (the same
+        # grammar as after ";": EXEC xp_cmdshell, DROP TABLE t stay SQLi).
+        return _stacked_is_prose(value, tokens, 1, depth)
     if fingerprint == "s&n" and tokens[1][1] in ("or", "and", "xor"):
         # "the Smiths' or Joneses is fine": folded <word> IS <word>; IS takes NULL/TRUE/FALSE/UNKNOWN.
         _, _, pos, length = tokens[2]

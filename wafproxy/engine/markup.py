@@ -27,6 +27,7 @@ else in it (a ``<script>``, an ``onerror=`` that calls, a ``javascript:`` URL) k
   hide an escape (``\\``, ``&#``, comments). A quoted value with none of ``( ) \\ & < > @ * /``
   but colour functions (``rgb()``, ``rgba()``, ``hsl()``, ``hsla()`` of numbers) can do none of
   it: the attribute is renamed before the second reading. Handlers beside it keep their verdict.
+  The same declarations quoted as a CSV cell quotes them (``""``) are renamed too (``_PLAIN_STYLE``).
 
 All regexes are linear (bounded, no nested repetition).
 """
@@ -71,6 +72,15 @@ _STYLE = re.compile(
 _JSX_SPACED = re.compile(r"(^|[\s`/\"'])on[A-Za-z]{2,40}(\s*=\s*\{[^}\s]{0,256}\s)")
 
 
+# A style attribute of plain CSS declarations (see the module docstring): no "(" but rgb()/rgba().
+_CSS_VALUE = r"(?:[\w\s#%.,:;+-]|rgba?\([\d.,\s%]{1,40}\))"
+# Its value quoted as in HTML, or as a JSON string (\\"), or a CSV cell ("") carries it.
+_PLAIN_STYLE = re.compile(
+    rf"""(\s)style(\s*=\s*(?:(\\?"|"")(?:{_CSS_VALUE}|'){{1,512}}\3|'(?:{_CSS_VALUE}|"){{1,512}}'))""",
+    re.IGNORECASE,
+)
+
+
 def _without_namespaces(value: str) -> str | None:
     """``value`` with every non-scriptable namespace declaration removed, or None if it has none."""
     if "xmlns" not in value or "schemalocation" in value.lower():
@@ -103,7 +113,8 @@ def _without_plain_styles(value: str) -> str | None:
     if "style" not in value.lower():
         return None
     out, count = _STYLE.subn(r"\1data-x\2", value)
-    return out if count else None
+    out, csv = _PLAIN_STYLE.subn(r"\1data-x\2", out)  # also a CSV cell's "" quoting
+    return out if count or csv else None
 
 
 def xss_reread(value: str, is_xss: Callable[[str], bool]) -> bool:

@@ -9,6 +9,16 @@ take (or, for multipart, decides how the value is split). The shapes, and why no
   AND/OR/NOT has no comparison, no function call, no comment, no single quote and no SQL keyword:
   ANDed and ORed column names are not an injection (every word is checked to be one libinjection
   types as a bare word, so ``x AND (a OR select ...)`` keeps its verdict).
+  Field terms of query-string search syntax count as words: ``color:navy``, ``title:"a b"``,
+  ``price:[10 TO 50]``, ``year:>2019``, a trailing wildcard ``cashmere*`` (libinjection's ``o``).
+* **An e-mail address** (``john+or@var.es``, its ``+`` decoded to a space: ``n&v``): a local part,
+  ``@`` glued to it, a domain. ``x OR @var`` needs the ``@`` set apart or a ``@@`` system variable.
+* **A C-family block** (``if (a && b || !c) { ... }``, ``f(n&n``): ``if``/``while`` then a
+  condition without quotes, calls or commas, then ``{``. SQL's IF() takes commas and no brace; the
+  text after the brace is judged on its own.
+* **Arithmetic** (``sqrt(16) = 4``, ``e^(i*pi) + 1 = 0``, ``-(-5) = 5``): numbers, one-letter
+  variables, math functions (no probe function: ``ascii(1)=49`` keeps its verdict), operators and
+  balanced parentheses, and a comparison. It cannot close a quote or a parenthesis of the query.
 * **Python's ``with open('data.csv') as fh:``** (``nk(s)``): OPEN is a cursor statement in SQL, never
   preceded by WITH and followed by ``AS name:``; the text after the colon is judged on its own.
 * **multipart/form-data bodies**: split on the ``&`` of a URL inside a part, an argument ran on
@@ -38,11 +48,21 @@ def char_offset(value: str, byte_pos: int) -> int:
 # --- boolean search syntax ---------------------------------------------------------------------------
 
 MAX_SEARCH = 512
-_SEARCH_FINGERPRINT = re.compile(r"[n(][n&()s]*")
-# One term: a word (starts with a letter; letters, digits, -, _, . inside), a "phrase", or a paren.
-_SEARCH_TERM = r"(?:[^\W\d_][\w.-]{0,63}|\"[^\"\\\n]{0,200}\"|[()])"
-_SEARCH = re.compile(rf"\s*{_SEARCH_TERM}(?:\s*{_SEARCH_TERM}){{0,127}}\s*")
+_SEARCH_FINGERPRINT = re.compile(r"[n(s][n&()so]*")
+# One term: a word (starts with a letter; letters, digits, -, _, . inside; a trailing wildcard), a
+# "phrase", or a paren; a word or phrase may follow a field name (field:word, field:"a b",
+# field:[10 TO 50], field:>=4).
+_SEARCH_VALUE = r"(?:[^\W\d_][\w.-]{0,63}\*?|\"[^\"\\\n]{0,200}\")"
+_SEARCH_FIELD_VALUE = r"(?:[<>]=?)?\d[\d.-]{0,19}|\[[\w. :-]{1,64}\]"
+_SEARCH_FIELD_TERM = rf"[^\W\d_][\w.-]{{0,63}}:(?:{_SEARCH_FIELD_VALUE}|{_SEARCH_VALUE})"
+_SEARCH_TERM = rf"(?:{_SEARCH_FIELD_TERM}|{_SEARCH_VALUE}|[()])"
+# Terms are set apart by blanks; only a parenthesis may touch its neighbour ("a""b", x"y" are no
+# search syntax but the quote games of an injection: " or ""=").
+_SEARCH_SEP = r"(?:\s+|(?<=[()])\s*|\s*(?=[()]))"
+_SEARCH = re.compile(rf"\s*{_SEARCH_TERM}(?:{_SEARCH_SEP}{_SEARCH_TERM}){{0,127}}\s*")
 _SEARCH_WORD = re.compile(r"\"[^\"]*\"|[^\W\d_][\w.-]*")
+# A field term (status:open, title:"a b"): a literal to the search engine, never an SQL word.
+_FIELD_TERM = re.compile(_SEARCH_FIELD_TERM)
 _CONNECTORS = frozenset(("and", "or", "not"))
 
 
@@ -52,12 +72,57 @@ def is_search_syntax(value: str, fingerprint: str) -> bool:
         return False
     if _SEARCH.fullmatch(value) is None or value.count("(") != value.count(")"):
         return False
-    for word in _SEARCH_WORD.findall(value):
+    if "o" in fingerprint and "*" not in value:
+        return False  # the only operator the grammar admits is a wildcard
+    for word in _SEARCH_WORD.findall(_FIELD_TERM.sub(" ", value)):
         if word[0] == '"' or word.lower() in _CONNECTORS:
             continue
         if libinjection.is_sql_injection(word)["fingerprint"] != "n":
             return False
     return True
+
+
+# --- e-mail addresses -----------------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"\s*[\w.%+-]{1,64}(?: [\w.%+-]{1,64}){0,3}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}\s*"
+)
+
+
+def is_email_address(value: str, fingerprint: str) -> bool:
+    """``john+or@var.es`` (``john or@var.es`` once ``+`` is a space): the whole value is one address."""
+    return fingerprint == "n&v" and len(value) <= 320 and _EMAIL.fullmatch(value) is not None
+
+
+# --- C-family blocks ------------------------------------------------------------------------------------
+
+_C_BLOCK = re.compile(r"\s*(?:if|while)\s*\(([^()'\"`;,]{1,200})\)\s*\{")
+
+
+def c_block_end(value: str, fingerprint: str) -> int | None:
+    """Where ``if (a && b || !c) {`` ends when the value starts with it, else None."""
+    if not fingerprint.startswith("f("):
+        return None
+    match = _C_BLOCK.match(value)
+    return None if match is None else match.end()
+
+
+# --- arithmetic -------------------------------------------------------------------------------------------
+
+_MATH = re.compile(
+    r"(?:\s|\d|[.,+\-*/^%=<>!()]|\b(?:sqrt|cbrt|sin|cos|tan|log|ln|exp|abs|pi|floor|ceil|round|min|max|[a-z])\b){1,200}",
+    re.IGNORECASE,
+)
+
+
+def is_arithmetic(value: str) -> bool:
+    """``sqrt(16) = 4, 4! = 24``: a formula, balanced, with a comparison (see the module docstring)."""
+    return (
+        len(value) <= 200
+        and _MATH.fullmatch(value) is not None
+        and value.count("(") == value.count(")")
+        and any(op in value for op in "=<>")
+    )
 
 
 # --- Python with open(...) as name: --------------------------------------------------------------------

@@ -64,7 +64,8 @@ from wafproxy.engine.transforms.b64 import decode_token
 Pairs = tuple[tuple[str, str], ...]
 
 #: Field kinds that have carrier views.
-VIEW_KINDS = frozenset({"Body", "UriPath", "QueryString", "Headers"})
+# JsonBody: no views, but a multipart fallback reads binary uploads as text (context._uploads_as_text).
+VIEW_KINDS = frozenset({"Body", "JsonBody", "UriPath", "QueryString", "Headers"})
 MAX_VIEWS = 256
 MAX_BASE64 = 64  # decoded views per field
 _ESCAPES = (("%3D", "="), ("%3d", "="), ("%2B", "+"), ("%2b", "+"), ("%2F", "/"), ("%2f", "/"))

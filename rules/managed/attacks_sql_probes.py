@@ -119,8 +119,9 @@ FRAGMENT: tuple[str, ...] = (
     # A value opening with a quoted identifier compared ("`>65", "`>9e7").
     I + _START + r"`\s*(?:[<>=]|!=|<>)\s*[\w.]+" + _END,
     # A value opening by breaking out of a JSON string into a member value ("\":60", "\":[\"00"): a
-    # whole value, or a form field's ("q=\":60"); a JSON key ending in "=" ({"YWJj=": 1}) is none.
-    I + r"(?:^|&)(?:[^=&\"\s]*=)?\s*\"\s*:\s*[\"\[]{0,2}\s*\d",
+    # whole value, or a form field's or cookie's ("q=\":60"); a JSON key ending in "=" ({"YWJj=": 1})
+    # is none.
+    I + r"(?:^|[&;]\s*)(?:[^=&;\"\s]*=)?\s*\"\s*:\s*[\"\[]{0,2}\s*\d",
     # A whole value that is string arithmetic on empty literals ("'-'", "'^'", "\"*\""): MySQL casts
     # both to 0, a probe for whether the quote reaches the query.
     I + r"(?:^|[=&])\s*(?:'\s*[-*^&|/%]\s*'|\"\s*[-*^&|/%]\s*\")" + _END,

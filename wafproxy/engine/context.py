@@ -155,11 +155,11 @@ class EvalContext:
             return
         attr = plan.by_request
         if attr is not None:  # the path or query string: keyed by the raw string, unextracted
-            key = getattr(self.request, attr)
-            known = plan.memo.get(key)
+            text: str = getattr(self.request, attr)
+            known = plan.memo.get(text)  # type: ignore[call-overload]  # keyed by the string
             if known is None:
                 self._scan_values(plan, self._raw_values(plan))
-                plan.remember_string(key, self._answer(plan))
+                plan.remember_string(text, self._answer(plan))
                 return
             self._install(plan, known)
             return
@@ -183,14 +183,14 @@ class EvalContext:
         scans = self.scans
         return tuple([(gidx, scans[gidx]) for gidx in plan.gidxs if scans[gidx] is not NOTHING])
 
-    def _install(self, plan: FieldPlan, known: tuple[tuple[int, GroupHits], ...]) -> None:
+    def _install(self, plan: FieldPlan, known: tuple[tuple[int, object], ...]) -> None:
         quiet = plan.quiet
         if quiet is None:
             quiet = plan.quiet = dict.fromkeys(plan.gidxs, NOTHING)
         scans = self.scans
         scans.update(quiet)  # type: ignore[arg-type]
         for gidx, found in known:
-            scans[gidx] = found
+            scans[gidx] = found  # type: ignore[assignment]  # a GroupHits (FieldPlan.memo's values)
             self.loud.add(gidx)
 
     def _raw_values(self, plan: FieldPlan) -> FieldValues:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.extract import EXTRACTORS, FieldValues, oversize_verdict, values_of
@@ -141,7 +141,7 @@ class EvalContext:
 
     def _scan_field(self, plan: FieldPlan) -> None:
         if plan.by_headers:  # answered from the request's headers, before any extraction
-            key = self.request.headers
+            key: Any = self.request.headers  # Any: not checked as a tuple when compiled (mypyc)
             try:
                 known = plan.memo.get(key)
             except TypeError:  # headers a caller built of lists (unhashable): not remembered

@@ -82,7 +82,7 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                     continue
             if group.gates is not None:
                 # ``_all_quiet`` inlined (once per rule group per request)
-                gates: AbstractSet[int] = group.gate_set  # ``frozenset - keys`` is a set (typeshed: frozenset)
+                gates: AbstractSet[int] = group.gate_set  # (typed so: ``frozenset - keys`` is a set)
                 scans = ctx.scans
                 if not scans.keys() >= gates:
                     for gidx in gates - scans.keys():

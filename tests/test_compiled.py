@@ -139,3 +139,10 @@ def test_a_failed_compile_still_builds_the_pure_wheel(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.endswith((".so", ".pyd"))]
     assert "wafproxy/engine/context.py" in names
+
+
+def test_the_container_build_stage_has_the_build_hook() -> None:
+    """pyproject names ``hatch_build.py`` as the wheel's build hook: a build without it fails."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    copies = [line.split()[1:-1] for line in dockerfile.splitlines() if line.startswith("COPY ")]
+    assert any("hatch_build.py" in sources and "pyproject.toml" in sources for sources in copies)

@@ -141,7 +141,8 @@ class EvalContext:
 
     def _scan_field(self, plan: FieldPlan) -> None:
         if plan.by_headers:  # answered from the request's headers, before any extraction
-            key: Any = self.request.headers  # Any: not checked as a tuple when compiled (mypyc)
+            request: Any = self.request  # Any: compiled (mypyc), ``headers`` are not checked as a tuple
+            key = request.headers  # (a caller may build lists: unhashable, decided without the memo)
             try:
                 known = plan.memo.get(key)
             except TypeError:  # headers a caller built of lists (unhashable): not remembered

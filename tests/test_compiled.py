@@ -57,12 +57,13 @@ for name, acl in acls:
 
 
 def _child(path: list[Path], *, pure: bool) -> tuple[str, Path, str, list[str]]:
-    """(implementation, package directory, modules not compiled, decision lines) of a child run."""
+    """(implementation, package directory, modules not compiled, decision lines) of a child run
+    (its working directory is the first path entry: `python -c` puts it first on sys.path)."""
     env = {k: v for k, v in os.environ.items() if k not in ("WAFPROXY_PURE_PYTHON", "PYTHONPATH")}
     env["PYTHONPATH"] = os.pathsep.join(map(str, path))
     if pure:
         env["WAFPROXY_PURE_PYTHON"] = "1"
-    out = subprocess.run([sys.executable, "-c", CHILD], env=env, cwd=path[-1], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", CHILD], env=env, cwd=path[0], capture_output=True,
                          text=True, timeout=600, check=True).stdout.splitlines()
     kind, package = out[0].split(" ", 1)
     return kind, Path(package), out[1], out[2:]

@@ -2,7 +2,7 @@
 
 A wheel built with ``WAFPROXY_COMPILE=1`` (``hatch_build.py``) carries, beside every ``.py`` file,
 a C extension for each module of ``MODULES``: the per-request loop of the engine and of the proxy
-server (issue 11: the served default-ACL GET costs ~32 % fewer machine instructions). Python imports
+server (issue 11: the served default-ACL GET costs ~28 % fewer machine instructions). Python imports
 an extension before the ``.py`` file of the same name, so an installed extension is what runs; an
 install without one (editable, no compiler, a failed compile, ``WAFPROXY_COMPILE`` unset) runs the
 same source as plain Python. The two decide identically (``tests/test_compiled.py``).

@@ -34,11 +34,12 @@ import sys, tempfile
 from pathlib import Path
 from tests.engine.test_bench_default_acl import TRAFFIC
 from tests.rules.cases import CASES
-from tests.rules.test_managed_rules import DEFAULT_ACL, PLACEMENTS, counting_acl, request_with
+from tests.rules.test_managed_rules import PLACEMENTS, counting_acl, request_with
 import wafproxy
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.compiled import implementation, loaded
 from wafproxy.engine import evaluate
+from wafproxy.shipped import DEFAULT_ACL  # the package's own (an installed wheel's)
 
 print(implementation(), Path(wafproxy.__file__).parent)
 print(sorted(name for name, native in loaded().items() if not native))

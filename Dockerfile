@@ -12,8 +12,13 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
+# --build-arg WAFPROXY_COMPILE=1: the wheel carries the hot modules compiled with mypyc
+# (hatch_build.py, wafproxy/compiled.py); gcc is installed in this stage only. Off by default.
+ARG WAFPROXY_COMPILE=0
+RUN if [ "$WAFPROXY_COMPILE" = 1 ]; then apt-get update -qq \
+      && apt-get install -y -qq --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*; fi
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md hatch_build.py ./
 COPY wafproxy ./wafproxy
 COPY rules ./rules
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .

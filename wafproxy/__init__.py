@@ -6,6 +6,7 @@ proxy. Imports are lazy so that ``import wafproxy`` stays cheap for the engine-o
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -13,6 +14,11 @@ __all__ = ["WafMiddleware", "__version__"]
 
 if TYPE_CHECKING:
     from wafproxy.asgi.middleware import WafMiddleware
+
+if os.environ.get("WAFPROXY_PURE_PYTHON") == "1":  # skip installed C extensions (wafproxy/compiled.py)
+    from wafproxy.compiled import prefer_source
+
+    prefer_source()
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from wafproxy.engine.bodyregions import binary_uploads_as_text
 from wafproxy.engine.decision import MatchDetail
@@ -145,7 +145,8 @@ class EvalContext:
 
     def _scan_field(self, plan: FieldPlan) -> None:
         if plan.by_headers:  # answered from the request's headers, before any extraction
-            key = self.request.headers
+            request: Any = self.request  # Any: compiled (mypyc), ``headers`` are not checked as a tuple
+            key = request.headers  # (a caller may build lists: unhashable, decided without the memo)
             try:
                 known = plan.memo.get(key)
             except TypeError:  # headers a caller built of lists (unhashable): not remembered
@@ -159,11 +160,11 @@ class EvalContext:
             return
         attr = plan.by_request
         if attr is not None:  # the path or query string: keyed by the raw string, unextracted
-            key = getattr(self.request, attr)
-            known = plan.memo.get(key)
+            text: str = getattr(self.request, attr)
+            known = plan.memo.get(text)  # type: ignore[call-overload]  # keyed by the string
             if known is None:
                 self._scan_values(plan, self._raw_values(plan))
-                plan.remember_string(key, self._answer(plan))
+                plan.remember_string(text, self._answer(plan))
                 return
             self._install(plan, known)
             return
@@ -187,14 +188,14 @@ class EvalContext:
         scans = self.scans
         return tuple([(gidx, scans[gidx]) for gidx in plan.gidxs if scans[gidx] is not NOTHING])
 
-    def _install(self, plan: FieldPlan, known: tuple[tuple[int, GroupHits], ...]) -> None:
+    def _install(self, plan: FieldPlan, known: tuple[tuple[int, object], ...]) -> None:
         quiet = plan.quiet
         if quiet is None:
             quiet = plan.quiet = dict.fromkeys(plan.gidxs, NOTHING)
         scans = self.scans
         scans.update(quiet)  # type: ignore[arg-type]
         for gidx, found in known:
-            scans[gidx] = found
+            scans[gidx] = found  # type: ignore[assignment]  # a GroupHits (FieldPlan.memo's values)
             self.loud.add(gidx)
 
     def _raw_values(self, plan: FieldPlan) -> FieldValues:

@@ -15,6 +15,7 @@ key is over its limit.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from collections.abc import Set as AbstractSet
 
 from wafproxy.engine.actions import RuleAction
 from wafproxy.engine.compiler import CompiledWebACL
@@ -81,7 +82,7 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                     continue
             if group.gates is not None:
                 # ``_all_quiet`` inlined (once per rule group per request)
-                gates = group.gate_set
+                gates: AbstractSet[int] = group.gate_set  # (typed so: ``frozenset - keys`` is a set)
                 scans = ctx.scans
                 if not scans.keys() >= gates:
                     for gidx in gates - scans.keys():
@@ -176,7 +177,7 @@ def _all_fired(gates: tuple[tuple[tuple[int, frozenset[int]], ...], ...], ctx: E
     return True
 
 
-def _all_quiet(gates: frozenset[int], ctx: EvalContext) -> bool:
+def _all_quiet(gates: AbstractSet[int], ctx: EvalContext) -> bool:
     """True when none of the pattern groups ``gates`` hit (or forced a verdict) on this request.
 
     Every gate group is scanned (once per request; a benign request needs all of them anyway),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.parsing import parse_cookies, parse_json, parse_query
@@ -124,14 +124,15 @@ def _ja4(spec: FieldSpec, request: WafRequest) -> FieldValues:
 
 def _limited_headers(request: WafRequest) -> tuple[tuple[tuple[str, str], ...], bool]:
     """Headers within AWS's inspection limits, and whether some were left out."""
-    headers = request.headers
+    loose: Any = request  # Any: compiled (mypyc), ``headers`` of lists are not refused as non-tuples
+    headers = loose.headers
     if len(headers) <= MAX_HEADERS and (
         sum(map(len, chain.from_iterable(headers))) + 4 * len(headers) <= MAX_HEADER_BYTES
     ):
         return tuple(headers), False  # all within the limits (the loop below would keep every one)
     out: list[tuple[str, str]] = []
     size = 0
-    for name, value in request.headers:
+    for name, value in headers:
         size += len(name) + len(value) + 4
         if len(out) >= MAX_HEADERS or size > MAX_HEADER_BYTES:
             return tuple(out), True

@@ -17,6 +17,9 @@ from ruleclass import I, RuleClass
 
 # A command-shaped token: a word (letters first) or a path, as a shell would read it.
 _TOK = r"[a-z_./~$][\w./~${}-]*"
+# The same with at least one letter: what a lone separator at a value's start must be followed by
+# to be a command ("&|." ending a sentence is punctuation).
+_WORD = r"[./~$]*[a-z_][\w./~${}-]*"
 # An executable by path: ./x, ~/x, $HOME/x, /tmp/x and the other system roots.
 _EXE = r"(?:\./|~/|\$\{?[a-z_]+\}?/|/(?:tmp|var|dev/shm|opt|usr|bin|sbin|home|root|srv|mnt|run|etc)/)[\w./-]*"
 # Where a value starts: the field start, after "=" / "&" (query, form), '"' (JSON, XML attribute).
@@ -40,8 +43,9 @@ _SHELL_STRUCTURE = (
     I + r"(?:" + _CHAIN + r"|&|" + _VS + r")\s*\$\(\s*[a-z_./~][\w./-]*(?:\s+[^)]*)?\)(?:[^.;,\w]|$)",
     I + r"\$\(\s*[a-z_./~][\w./-]*[ \t]+(?:-{1,2}[a-z]|[\w.-]+\s*\))",
     # Backticks glued to a word or a separator (foo`tool`, 8.8.8.8`tool`, ;`tool`), or a whole
-    # value that is one backticked command. Markdown's inline code sits between spaces.
-    I + r"[a-z0-9_.;|&=\]]`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`(?:$|[\s;|&\"'<>)])",
+    # value that is one backticked command. Markdown's inline code sits between spaces, or starts
+    # a value ("`npm install` then `npm test`").
+    I + r"[a-z0-9_.;|&\]]`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`(?:$|[\s;|&\"'<>)])",
     I + r"(?:^|[=&\"]|\n\r?\n)`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`\s*(?:$|[;|&\"\r\n])",
     # A separator then an executable by path (;./exploit, && /tmp/payload, ;$HOME/bin/x).
     I + r"(?:;|&&|\|\|)\s*" + _EXE + r"|(?:^|[=&\"\w]|\n\r?\n)\|\s*" + _EXE + r"(?:\s+-|" + _END + r"|\s*[;&<>])",
@@ -50,8 +54,8 @@ _SHELL_STRUCTURE = (
     # parameter separator). After "; " with a space (prose), only with a path or the end after
     # the option ("Tip; use -v for more" passes).
     I + r"(?:&&|\|\|)[ \t]*" + _TOK + r"(?:" + _OPT + r"|[ \t]+(?:/|~/|\./)[\w./-]*)" + r"|;" + _TOK + _OPT + r"|(?:^|[\w\"'])\|" + _TOK + _OPT,
-    I + _VS + r"(?:;|&&)\s*" + _TOK + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
-    I + _VS + r"\|[ \t]*" + _TOK + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END + r"|\s*[<>])",
+    I + _VS + r"(?:;|&&)\s*" + _WORD + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
+    I + _VS + r"\|[ \t]*" + _WORD + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END + r"|\s*[<>])",
     I + r"(?:;|&)[ \t]+" + _TOK + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")",
     # A separator, a word and a redirection to a path or descriptor (; tool > /tmp/x, |tool>/tmp/o,
     # ;tool 2>&1), or a comment ending the injected command (;tool #).
@@ -78,6 +82,6 @@ _SHELL_LINE = (
 )
 
 CLASSES: tuple[RuleClass, ...] = (
-    RuleClass("linux-posix", "UNIXShellStructure", _SHELL_STRUCTURE, placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
+    RuleClass("linux-posix", "UNIXShellStructure", _SHELL_STRUCTURE, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellStructureLine", _SHELL_LINE, placements=("QUERYARGUMENTS", "HEADER"), chains=("DEC", "B64")),
 )

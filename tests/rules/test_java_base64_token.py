@@ -21,7 +21,9 @@ RULE_CLASS = "JavaDeserializationRCE"
 DEFAULT_ACL = Path(__file__).resolve().parents[2] / "rules" / "default-web-acl.json"
 
 # base64 of "runtime" / "Runtime" at each byte alignment, padded, unpadded, with a byte around it.
-BLOCK = ("cnVudGltZQ", "cnVudGltZQ==", "UnVudGltZQ==", "HJ1bnRpbWU", "BydW50aW1l", "eHJ1bnRpbWU=", "cnVudGltZTE=")
+BLOCK = (
+    "cnVudGltZQ", "cnVudGltZQ==", "UnVudGltZQ==", "HJ1bnRpbWU", "BydW50aW1l", "eHJ1bnRpbWU=", "cnVudGltZTE=",
+)
 # The word in text, and base64 of longer text that contains it.
 ALLOW = (
     "runtime",
@@ -44,7 +46,9 @@ def default_acl() -> CompiledWebACL:
 
 @pytest.mark.parametrize("placement", PLACEMENTS)
 @pytest.mark.parametrize("payload", BLOCK)
-def test_a_short_token_of_the_class_name_is_labelled(payload: str, placement: str, counting: CompiledWebACL) -> None:
+def test_a_short_token_of_the_class_name_is_labelled(
+    payload: str, placement: str, counting: CompiledWebACL
+) -> None:
     labels = set(evaluate(counting, request_with(payload, placement, RULE_CLASS)).labels)
     assert _expected_labels(RULE_CLASS, placement) & labels, f"{payload!r} in {placement}: {labels}"
 

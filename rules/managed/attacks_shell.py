@@ -98,7 +98,7 @@ _TOOL_WORDS = (
 )
 _CMD_WORDS = (
     "whoami|uname|ifconfig|netstat|nslookup|wget|curl|nc|ncat|netcat|telnet|bash|zsh|ksh",
-    "dash|csh|tcsh|sh|python[23]?|perl|ruby|php|lua|node|chmod|chown|chattr|useradd|usermod|crontab",
+    "dash|csh|tcsh|sh|python|python2|python3|perl|ruby|php|lua|node|chmod|chown|chattr|useradd|usermod|crontab",
     "mkfifo|socat|tftp|base64|xxd|hexdump|getent|systemctl|killall|pkill|passwd|id|ls|pwd|ps|cat|tac",
     "nl|head|tail|rm|cp|mv|awk|gawk|sed|find|grep|dd|env|printenv|echo|printf|sleep|ping|kill|touch",
     "more|less|uptime|hostname|w|who|last|lsof|df|mount|tar|zip|unzip|gzip|openssl|ssh|scp|ftp|dig",
@@ -116,9 +116,24 @@ _CMD_WORDS = (
 _CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
 _CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)\n])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
+# Quoting the shell removes, spliced into a command word (wh''oami, c\\at, ne""tstat, c$@at): the
+# shell runs the joined word, and no application receives a command name with an empty quote
+# pair, a backslash or an empty expansion inside it. After a separator the same grammar as the
+# plain word applies, so a plain word decides exactly as before.
+_SPLICE = r"(?:''|\"\"|\\|\$@)?"
+
+
+def _splice_tolerant(words: str) -> str:
+    """An alternation of command names with an optional splice between any two letters (names
+    written as regexes, ``python[23]?``, are kept as they are)."""
+    return "|".join(
+        _SPLICE.join(word) if word.isalnum() else word for word in words.split("|")
+    )
+
+
 _UNIX = (
-    *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
-    *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + words + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
+    *(I + _SEP + "(?:" + _splice_tolerant(words) + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
+    *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + _splice_tolerant(words) + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
     I + _AMP + "(?:" + _RECON_END + ")" + Q + "(?:" + _CMD_END + ")",
     I + _NL + "(?:" + _RECON_END + "|id|pwd|hostname|uptime|lsof|dmesg)" + Q + "(?:" + _CMD_END + ")",
     # Command substitution. Backticks also delimit markdown inline code, so only recon words there.
@@ -162,6 +177,11 @@ _UNIX = (
     I + VS + r"(?:;|&&|\|\|?)at" + SP + r"+(?:\d{1,2}(?::\d{2})?(?:am|pm)?|now|midnight|noon|teatime|tomorrow)\b",
     # A variable assigned then used inside the next command word: v='u';cu$v\r\l x.example.
     I + VS + r"[a-z_]\w{0,20}=(?:'[^'\n]*'|\"[^\"\n]*\"|[\w./-]*);\s*[a-z]+\$\{?[a-z_]\w*\}?",
+    # ps with its usual BSD / System V option words after a separator ("; ps aux", "|ps -ef"), and a
+    # recon command after " & " at the end of the value (a parameter separator has no space).
+    # ("| ps aux |" with spaces is a markdown table cell).
+    I + r"(?:(?:[;`]|&&|\|\||\$\()\s*|\|)ps" + SP + r"+(?:aux|axu|auxf?w*|-?ef[lh]?|-e)\b",
+    I + r"&\s+(?:id|whoami|uname|ifconfig|ipconfig|hostname|pwd|printenv|netstat)\s*(?:$|[;&|\"])",
     # expr doing arithmetic after a separator (a blind-injection probe: "; expr 7 \* 7").
     I + r"(?:[;|`]|&&|\$\()\s*expr" + SP + r"+\d+" + SP + r"*\\?[-+*/%]" + SP + r"*\d+",
     # Two backticked commands glued together: `cut x``dig y`.

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from ruleclass import I, RuleClass
 
-# A command-shaped token: a word (letters first) or a path, as a shell would read it.
-_TOK = r"[a-z_./~$][\w./~${}-]*"
+# A command-shaped token: a word (letters first) or a path, as a shell would read it (a backslash
+# or an empty quote pair inside it is removed by the shell: ec\\ho, c''at).
+_TOK = r"[a-z_./~$](?:[\w./~${}-]|\\|''|\"\")*"
 # The same with at least one letter: what a lone separator at a value's start must be followed by
 # to be a command ("&|." ending a sentence is punctuation).
 _WORD = r"[./~$]*[a-z_][\w./~${}-]*"

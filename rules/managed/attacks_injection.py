@@ -83,6 +83,8 @@ _JAVA = (
     # Serialized Java objects: the stream magic AC ED 00 05 in base64 at each byte alignment
     # ("rO0AB", "?ztAA?", "?s7QAF", with the prefix-dependent characters spelled out), raw.
     r"\brO0AB[A-Za-z0-9+/]|[Kaq6]ztAA[U-X]|[CGKOSWaeimquy26/]s7QAF|\xac\xed\x00?\x05",
+    # The same magic as a hex dump, then a TC_* type code (0x70-0x7e): "aced0005737200…".
+    I + r"\baced0005\s?7[0-9a-e]",
     "(?:" + "|".join(_GADGETS_B64) + ")",
     _RUNTIME_B64,
     I + r"\bjava\.(?:lang\.(?:runtime|processbuilder|reflect|class|system)|io\.(?:objectinputstream|file)|net\.url|beans\.xmldecoder|util\.scanner)\b|\bjavax\.(?:naming|script|management)\.|\borg\.apache\.commons\.collections\d*\.|\bcom\.sun\.(?:rowset|org\.apache\.xalan|jndi)\.|\bysoserial\b|\bjdbcrowsetimpl\b|\btemplatesimpl\b|\bbeanutils\.beancomparator\b",

@@ -281,6 +281,32 @@ _WINDOWS = (
 )
 
 
+# cmd.exe escaping spliced into a command word (w^h^o^a^m^i, n^et u^ser, who""ami): cmd removes
+# each caret and empty quote pair, so the word runs; no prose has a caret *inside* a command name
+# after a separator ("x^2", "C^2" are no command words).
+_WIN_SPLICE = r"(?:\^|\"\")"
+_WIN_WORDS = (
+    "whoami", "ipconfig", "systeminfo", "tasklist", "powershell", "pwsh", "certutil", "bitsadmin", "wmic",
+    "mshta", "rundll32", "regsvr32", "cscript", "wscript", "net", "type", "dir", "cmd", "reg", "schtasks",
+    "taskkill", "netsh", "nltest", "vssadmin", "ver", "hostname", "echo", "calc", "ping", "nslookup", "curl",
+    "start", "copy", "del", "set", "findstr", "msiexec", "icacls", "attrib",
+)
+
+
+def _win_spliced(word: str) -> str:
+    """``word`` with at least one caret or empty quote pair between two of its letters."""
+    alternatives = (
+        word[:k] + _WIN_SPLICE + word[k] + "".join(_WIN_SPLICE + "?" + ch for ch in word[k + 1 :])
+        for k in range(1, len(word))
+    )
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+_WINDOWS_SPLICED = tuple(  # two regexes: AWS caps one at 8,192 characters
+    I + r"(?:[;|&\n\r`]|^|=)\s*\^?(?:" + "|".join(_win_spliced(w) for w in words) + r")(?:\s|$|[;&|\"/.])"
+    for words in (_WIN_WORDS[::2], _WIN_WORDS[1::2])
+)
+
 # Classic ASP / VBScript code evaluated by IIS (Execute "…", Eval, Server.CreateObject): the
 # grammar of a webshell, not of a form field. String concatenation that splits a keyword
 # (Ex"&"e"&"cute) is the usual disguise; an Excel formula ="a"&" "&"b" has no letters glued to
@@ -298,6 +324,6 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("linux-posix", "UNIXCommandLineValue", _BARE, placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellExpansion", _SHELL_EXPANSION, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER")),
     RuleClass("linux-posix", "UNIXConfigFileUpload", _UPLOAD, placements=("BODY", "HEADER")),
-    RuleClass("windows", "WindowsShellCommands", _WINDOWS, chains=("DEC", "B64")),
+    RuleClass("windows", "WindowsShellCommands", _WINDOWS + _WINDOWS_SPLICED, chains=("DEC", "B64")),
     RuleClass("windows", "ASPCodeInjection", _ASP, chains=("DEC", "B64")),
 )

@@ -182,11 +182,13 @@ CASES: tuple[Case, ...] = (
          "& FOR /L /L %~ IN (1,1,9) DO cmd", "if/i x==y calc", "for %variable in (set) do command",
          "for /f \"usebackq\" %v in (`command`) do command", ";iwr http://example.com/path/file.ps1",
          ";iwmi -class Win32_process -name Create", "; regedit /E c:\\ads\\file.txt HKEY_CURRENT_USER\\Key",
-         "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F", "& whoami /priv", "| ipconfig"),
+         "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F", "& whoami /priv", "| ipconfig",
+         # cmd.exe carets and empty quote pairs spliced into a command word.
+         "& w^h^o^a^m^i", "| n^et u^ser", "&& c^md /c dir", '& who""ami', "|| ipco^nfig"),
         ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
          "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
          "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",
-         "ipconfig shows no address"),
+         "ipconfig shows no address", "x^2 + y^2", "I love C^2 math", "version ^1.2.3", "a & b^c", "Caret ^ symbol"),
     ),
     Case(
         "ASPCodeInjection",

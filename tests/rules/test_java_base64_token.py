@@ -1,4 +1,5 @@
-"""A short base64 token that decodes to a Java runtime class name (``JavaDeserializationRCE``).
+"""Java serialization probes in encodings (``JavaDeserializationRCE``): a short base64 token of a
+runtime class name, and the stream magic as a hex dump.
 
 ``cnVudGltZQ`` is "runtime": a probe for a deserializer or an expression evaluator that base64-decodes
 a class name from a parameter, a cookie or a header. The word is ordinary inside longer base64 text
@@ -64,3 +65,16 @@ def test_a_token_as_a_form_field_name_is_labelled(counting: CompiledWebACL) -> N
 def test_the_word_and_longer_base64_pass(payload: str, placement: str, default_acl: CompiledWebACL) -> None:
     decision = evaluate(default_acl, request_with(payload, placement, RULE_CLASS))
     assert not decision.blocked, f"{payload!r} in {placement}: {decision.terminating_group_rule_id}"
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_the_stream_magic_as_a_hex_dump_is_labelled(placement: str, counting: CompiledWebACL) -> None:
+    """AC ED 00 05 then a TC_OBJECT / TC_ARRAY type code, written as hex (a hex-encoding sink)."""
+    for payload in ("aced00057372001b6a6176612e7574696c", "ACED0005757200"):
+        labels = set(evaluate(counting, request_with(payload, placement, RULE_CLASS)).labels)
+        assert _expected_labels(RULE_CLASS, placement) & labels, f"{payload!r} in {placement}: {labels}"
+
+
+@pytest.mark.parametrize("payload", ("facade00057372", "aced000512ab", "sha1 aced0005 is a prefix"))
+def test_hex_that_is_no_stream_passes(payload: str, default_acl: CompiledWebACL) -> None:
+    assert not evaluate(default_acl, request_with(payload, "QUERYARGUMENTS", RULE_CLASS)).blocked

@@ -94,7 +94,8 @@ CASES: tuple[Case, ...] = (
          "&&at now", "v='u';cu$v\\r\\l x.example", "x=\"h\";w${x}oami", "`cut x1``dig y2`",
          "`id``whoami`", "; expr 7 \\* 7", "|expr 3482 * 7301", "1|sleep 5", "1&&sleep 5",
          # Command words spliced by quoting the shell removes; ps with its option words; " & id".
-         ";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1", "$(pyt\\hon -c 'x')",
+         ";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1",
+         "$(pyt\\hon -c 'x')",
          "; ps aux", "|ps -ef", "x & whoami",
          # Here-strings after a separator, alias/unalias, sqlite and vi shell escapes.
          ";irb<<<1+2", ";gcc10.1<<<'void main(){}'", "alias ls-al='ls -al'", "alias -p jzfrx=id", "; unalias -a",
@@ -200,8 +201,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "UNIXShellStructure",
         ("127.0.0.1;xyz", "x$(tool)", ";./exploit", "|| doit /tmp/x", "';frob;'", "$(<flag.txt)",
-         "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b", ";ec\\ho p\\wned > /tmp/x",
-         "127.0.0.1; ./backdoor"),
+         "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b",
+         ";ec\\ho p\\wned > /tmp/x", "127.0.0.1; ./backdoor"),
         ("done; see below", "$(document).ready(fn)", "$(this).hide();", "Tom & Jerry -- live",
          "`npm install` then `npm test`", "The parameter 5 is&|.", "/api/v1/items;v=2",
          "Use `a && b` in bash", "| Column | Type |", '"a";"b";"c"', "rock && roll", "Q&A; FAQ",

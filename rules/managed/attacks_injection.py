@@ -78,12 +78,25 @@ _GADGETS = (
     "AnnotationInvocationHandler", "BadAttributeValueExpException", "java.lang.Runtime", "getRuntime",
 )
 _GADGETS_B64 = sorted({frag for g in _GADGETS for w in (g, g.lower()) for frag in _b64_inside(w)})
+# "runtime" is an ordinary word inside longer base64 text (a source file, a JSON config), so it
+# counts only as a *short* token: base64 of the bare class name, give or take a byte or two around
+# it (a probe for a deserializer that base64-decodes a class name from a parameter or cookie).
+# A "/" around it counts as a boundary too: it separates URL path segments.
+_B64_ALPHABET = "A-Za-z0-9+/"
+_RUNTIME_B64 = (
+    rf"(?:^|[^A-Za-z0-9+])[{_B64_ALPHABET}]{{0,3}}(?:"
+    + "|".join(sorted({frag for w in ("runtime", "Runtime") for frag in _b64_inside(w)}))
+    + rf")[{_B64_ALPHABET}]{{0,4}}(?:$|[^A-Za-z0-9+])"
+)
 
 _JAVA = (
     # Serialized Java objects: the stream magic AC ED 00 05 in base64 at each byte alignment
     # ("rO0AB", "?ztAA?", "?s7QAF", with the prefix-dependent characters spelled out), raw.
     r"\brO0AB[A-Za-z0-9+/]|[Kaq6]ztAA[U-X]|[CGKOSWaeimquy26/]s7QAF|\xac\xed\x00?\x05",
+    # The same magic as a hex dump, then a TC_* type code (0x70-0x7e): "aced0005737200…".
+    I + r"\baced0005\s?7[0-9a-e]",
     "(?:" + "|".join(_GADGETS_B64) + ")",
+    _RUNTIME_B64,
     I + r"\bjava\.(?:lang\.(?:runtime|processbuilder|reflect|class|system)|io\.(?:objectinputstream|file)|net\.url|beans\.xmldecoder|util\.scanner)\b|\bjavax\.(?:naming|script|management)\.|\borg\.apache\.commons\.collections\d*\.|\bcom\.sun\.(?:rowset|org\.apache\.xalan|jndi)\.|\bysoserial\b|\bjdbcrowsetimpl\b|\btemplatesimpl\b|\bbeanutils\.beancomparator\b",
     I + r"\bclass\s*\.\s*(?:module|classloader|protectiondomain)\s*\.|\bgetclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod)|\b(?:runtime|system)\s*\.\s*(?:getruntime|exec)\s*\(|\.\s*getruntime\s*\(\s*\)\s*\.\s*exec\s*\(",
     I + r"[\"']@type[\"']\s*:\s*[\"'][a-z]+\.[a-z]+\.|<\s*java\s+version\s*=|<\s*(?:object|void)\s+class\s*=\s*[\"']java\.",

@@ -41,7 +41,12 @@ _PHP_FUNCS = (
     r"|strip_tags|addslashes|stripslashes|htmlspecialchars_decode|html_entity_decode|intval|floatval"
     r"|str_replace|str_repeat|str_pad"
     r"|function_exists|method_exists|class_exists|reflection(?:function|method|class)"
-    r"|wp_(?:safe_)?remote_\w+|wp_remote_fopen|__halt_compiler|gethostbyname\w*)"
+    r"|wp_(?:safe_)?remote_\w+|wp_remote_fopen|__halt_compiler|gethostbyname\w*"
+    # Date built-ins no other language names this way (SQL's date_add, date_part, date_trunc are
+    # left out).
+    r"|date_(?:create(?:_immutable)?(?:_from_format)?|default_timezone_[gs]et|interval_\w+|parse_from_format"
+    r"|sun_info|sunrise|sunset|timestamp_[gs]et|timezone_[gs]et|time_set|date_set|isodate_set|get_last_errors"
+    r"|modify|offset_get))"
 )
 # Extension families whose prefix alone says "PHP built-in" (pl2: any of the ~1,000 functions).
 _PHP_FAMILIES = (
@@ -49,11 +54,26 @@ _PHP_FAMILIES = (
     r"|simplexml|iconv|finfo|exif|gmp|ctype|grapheme|intl|ftp|ssh2|mysqli|sqlite|oci|pg|xmlrpc|dba|imap"
     r"|mcrypt|mhash|apcu?|opcache|xdebug|runkit7?|uopz|ffi|pcre)_\w+"
 )
+# PHP's array built-ins: PHP code calls them with arguments ("$a = array_merge($b, $c);" is a
+# developer's snippet), a probe with none or with a comment before "(" (PostgreSQL's array_agg,
+# array_length, array_fill and array_replace are left out).
+_PHP_ARRAY = (
+    r"array_(?:change_key_case|chunk|column|combine|count_values|diff(?:_assoc|_key)?|fill_keys|flip"
+    r"|intersect(?:_assoc|_key)?|is_list|key_exists|key_first|key_last|keys|merge(?:_recursive)?|multisort"
+    r"|pad|pop|product|push|rand|replace_recursive|reverse|search|shift|slice|splice|sum|unique|unshift|values)"
+)
 # English words that are also dangerous PHP functions ("exec", "system", "file"): they count only
 # with an obfuscating separator or an argument that is code.
 _PHP_WORDS = r"(?:exec|system|eval|assert|include(?:_once)?|require(?:_once)?|file|copy|rename|link|touch|header|pack|unpack|serialize|checkdate|chroot|crypt|range|extract|explode|implode|glob|chr|ord|mail|dl)"
 # ... of which these are called with no argument only in code (`file()`, `touch()`, `pi()`).
-_PHP_NOARG = r"(?:exec|system|eval|assert|file|touch|unpack|serialize|checkdate|chroot|crypt|symlink|pi|phpinfo)"
+_PHP_NOARG = r"(?:exec|system|eval|assert|file|touch|unpack|serialize|checkdate|chroot|crypt|symlink|pi|phpinfo|date_(?:add|sub|diff|format|parse)|" + _PHP_ARRAY + r")"
+
+# Superglobal names spelled with whitespace between their letters ($_S ERVER['x']): PHP's
+# tokenizer would not accept it, but a normaliser in front of it (or a WAF) may squeeze it.
+_SPACED_SUPERGLOBAL = r"\$\s*_\s*(?:" + "|".join(r"\s*".join(n) for n in ("get", "post", "request", "cookie", "server", "files", "env", "session", "globals")) + r")\s*\[\s*[\"']"
+
+# One piece of a name built by concatenation: a bare word or a quoted string, then spaces.
+_PIECE = r"[\w\"']{1,12}\s*"
 
 _WRAPPED = r"(?:system|exec|shell_exec|passthru|popen|proc_open|eval|assert|phpinfo|pcntl_exec|create_function|call_user_func|file_get_contents|file_put_contents|readfile|base64_decode)"
 
@@ -67,9 +87,14 @@ _PHP = (
     I + r"\b(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fwrite|fopen|readfile|highlight_file|show_source|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|include(?:_once)?|require(?:_once)?|move_uploaded_file|ini_set|putenv|mail|curl_exec|array_map|usort|ob_start|extract|parse_str|var_dump|print_r|chr)\s*\(\s*(?:\$|[\"'`]|\w+\s*\(|\d|\)|@)",
     I + r"\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|input|ogg|rar|ssh2(?:\.[a-z]+)?)://",
     # A PHP built-in with a non-English name, called (comments and whitespace may separate the
-    # name from "("). No word boundary: none of these names ends an English word, and a glued
-    # prefix (`FOOgzinflate()`) is an evasion of keyword filters.
-    I + _PHP_FUNCS + _SEP + r"\(",
+    # name from "("; a stray "=" or ":" too, as in "shell_exec=(x)"). No word boundary: none of
+    # these names ends an English word, and a glued prefix (`FOOgzinflate()`) is an evasion of
+    # keyword filters.
+    I + _PHP_FUNCS + _SEP + r"(?:[=:]\s*)?\(",
+    I + _SPACED_SUPERGLOBAL,
+    # A function name concatenated from pieces, one of them parenthesised, and called:
+    # (sy.(st).em)(@id), ('ex'.('ec'))('id').
+    I + r"\(\s*(?:" + _PIECE + r"\.\s*)+\(\s*" + _PIECE + r"\)\s*(?:\.\s*" + _PIECE + r")*\)\s*\(|\(\s*\(\s*" + _PIECE + r"\)\s*(?:\.\s*" + _PIECE + r")+\)\s*\(",
     # substr, strtolower, strtoupper are JavaScript / Java method names too (name.substr(0, 3)):
     # only a global call counts.
     I + _GLOBAL + r"(?:substr|strtolower|strtoupper)" + _SEP + r"\(",
@@ -81,7 +106,7 @@ _PHP = (
     # English-word functions: only with a comment before "(" (`file/*x*/(`, `exec #c\n (`), an
     # odd separator after a command name (`exec\t(`, `exec  (`), an empty argument list
     # (`file()`) or a PHP variable argument (`unpack($x)`); never `file (pdf)` or `e-mail (opt.)`.
-    I + r"\b" + _PHP_WORDS + _CMT_SEP + r"\(|\b(?:exec|system|eval|assert|passthru)" + _ODD_SEP + r"\(|" + _GLOBAL + _PHP_NOARG + r"\s*\(\s*\)|" + _GLOBAL + _PHP_WORDS + r"\s*\(\s*@?\$[a-z_]",
+    I + r"\b(?:" + _PHP_WORDS + "|" + _PHP_ARRAY + ")" + _CMT_SEP + r"\(|\b(?:exec|system|eval|assert|passthru)" + _ODD_SEP + r"\(|" + _GLOBAL + _PHP_NOARG + r"\s*\(\s*\)|" + _GLOBAL + _PHP_WORDS + r"\s*\(\s*@?\$[a-z_]",
     I + r"\b(?:exec|system|eval|assert|include|require)(?:\s|/\*[^*]*\*/|//[^\n]*\n)*(?:/\*[^*]*\*/|//[^\n]*\n)(?:\s)*\(|[)\]]\s*(?:\[[^\]]*\]\s*)*\(\s*[\"'][a-z]|[\"'][a-z_]+[\"']\s*\.\s*[\"'][a-z_]+[\"']",
     # A dangerous name wrapped in parentheses or brackets, then called: (system)(ls),
     # [system][0](ls), ("sys"."tem")(…) — PHP 7 uniform variable syntax.

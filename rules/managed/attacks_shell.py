@@ -31,10 +31,15 @@ VEX = r"\s*(?:$|[&\"</])"
 # into a space, so separator-led rules quote-tolerate in DEC instead).
 Q = r"[\"']?"
 
+# A path segment mixing letters and glob wildcards ("e?c", "?asswd", "p*wd").
+_GLOB_SEG = r"(?:[a-z]+[?*][a-z?*]*|[?*]+[a-z][a-z?*]*)"
+
 # Shell globbing and parameter expansion used to spell a path or command without its letters.
 _SHELL_EXPANSION = (
     I + r"[a-z]\$(?:\{[a-z_]{0,10}\}|@|\*|[a-z_]{0,10}\$)[a-z/]|[a-z/]\$\{?ifs",
-    I + r"(?:<|(?:^|[^\w\"'/-])>)\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
+    # Process substitution <(cmd) / >(cmd) after a space or an operator, not a tag's end
+    # ("<v>(function(){…})()" in XML text).
+    I + r"(?:^|[\s=;|&(])[<>]\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
     I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]+\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/\[[a-z!^?*\-]{1,20}\][a-z?*]+/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?(?:/[a-z?*]*[?*][a-z?*]*)+,|\{,?\$?[\"']?[a-z]+[\"']?,[-/~$][^}]*\}|\{,[\w$'\"]|[a-z]\{[a-z]+,[a-z,]*\}[a-z]",
     # A bracket glob inside a path segment, letters on both sides: /etc/pa[s]swd, /etc/[!q]asswd,
     # /etc/[m-z]asswd, /[e//]tc (slashes inside the class are ignored by the shell). Next.js
@@ -59,6 +64,19 @@ _SHELL_EXPANSION = (
     I + r"[\w:.]+\s*\(\)\s*\{\s*[\w:.]+(?:\(\))?\s*[|&]\s*[\w:.]+(?:\(\))?\s*(?:&\s*;?|;)\s*\}",
     # A command name spread over variables: $c1$c2$c3$c4 (bare variables glued, no text between).
     I + r"(?:\$[a-z_][a-z0-9_]{0,10}){4,}",
+    # A path spelled with glob characters in two consecutive segments, each mixing letters and
+    # wildcards (/e?c/?asswd, /??c/p*wd, /?in/c?t): the shell expands it to a real file. A URL's
+    # "?" starts a query once ("/a?b/c"), and wildcards in docs stand alone ("/api/*/users").
+    I + r"/" + _GLOB_SEG + r"/" + _GLOB_SEG + r"(?:$|[/\s&\"'<;|`)])",
+    # A whole value that is one unexpanded shell variable, ${cmd} / ${a}: appended to a command
+    # line it expands to the server's environment. Template placeholders with a path
+    # (${user.name}) or inside text ("price ${total}") pass; the URL path is left out (a client
+    # that forgot a JavaScript template literal's backticks sends "/users/${id}").
+    I + VS + r"\$\{[a-z_][a-z0-9_]{0,30}\}(?:" + VE + r"|\r?\n)",
+    # A pipe into a variable expansion glued to a word: "echo | ${cc}gcc7.4".
+    I + r"\|\s*\$\{[a-z_][\w.]{0,30}\}[\w.]",
+    # A word spelled one character at a time between empty quotes: ""p""y""t""h""o""n"", 'w''h''o'.
+    I + r"(?:\"\"|'')(?:[a-z0-9./-](?:\"\"|'')){4,}",
 )
 
 
@@ -72,9 +90,15 @@ _SEP = r"(?:[;|]|&&|\$\()" + _PREFIX
 _AMP = r"&" + _PREFIX
 _NL = r"[\n\r]" + _PREFIX
 _RECON_END = "whoami|ifconfig|ipconfig|netstat|printenv|uname|getent|aptitude|apt-get|mkfifo|visudo"
+# Command names that are no English word (for the places where prose could put an English one).
+_TOOL_WORDS = (
+    "whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|nc|ncat|netcat|telnet|bash|zsh|ksh|sh"
+    "|python[23]?|perl|php|chmod|chown|crontab|mkfifo|socat|base64|xxd|getent|systemctl|pkill|killall"
+    "|ls|ps|pwd|uptime|hostname|lsof|printenv|htop|nmap|busybox|ssh|scp|tftp|sudo"
+)
 _CMD_WORDS = (
     "whoami|uname|ifconfig|netstat|nslookup|wget|curl|nc|ncat|netcat|telnet|bash|zsh|ksh",
-    "dash|csh|tcsh|sh|python[23]?|perl|ruby|php|lua|node|chmod|chown|chattr|useradd|usermod|crontab",
+    "dash|csh|tcsh|sh|python|python2|python3|perl|ruby|php|lua|node|chmod|chown|chattr|useradd|usermod|crontab",
     "mkfifo|socat|tftp|base64|xxd|hexdump|getent|systemctl|killall|pkill|passwd|id|ls|pwd|ps|cat|tac",
     "nl|head|tail|rm|cp|mv|awk|gawk|sed|find|grep|dd|env|printenv|echo|printf|sleep|ping|kill|touch",
     "more|less|uptime|hostname|w|who|last|lsof|df|mount|tar|zip|unzip|gzip|openssl|ssh|scp|ftp|dig",
@@ -90,8 +114,33 @@ _CMD_WORDS = (
 )
 # A pipe ends a command only glued to it ("id|nc"): a markdown table cell is "| id |".
 _CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
-_CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
+_CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)\n])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
+# Quoting the shell removes, spliced into a command word (wh''oami, c\\at, ne""tstat, w'h'o'am'i):
+# the shell runs the joined word, and no application receives a command name with quotes or a
+# backslash inside it. After a separator the same grammar as the plain word applies, so a plain
+# word decides exactly as before. (A character class, not an alternation: it keeps the automaton
+# small; c$@at is UNIXShellExpansion's.)
+_SPLICE = r"[\\'\"]{0,2}"
+
+
+def _splice_tolerant(words: str) -> str:
+    """An alternation of command names with an optional splice between any two letters (names
+    written as regexes, ``python[23]?``, are kept as they are)."""
+    return "|".join(
+        _SPLICE.join(word) if word.isalnum() else word for word in words.split("|")
+    )
+
+
+# The words attackers splice (few, in one regex on one chain: optional splices between letters
+# multiply automaton states, and hyperscan's compile time with them).
+_SPLICEABLE = (
+    "cat|tac|nl|head|tail|more|less|id|whoami|uname|ifconfig|netstat|nslookup|getent|wget|curl|nc|ncat"
+    "|bash|sh|python|python3|perl|php|ping|sleep|echo|ls|ps|env|rm|chmod|base64|busybox|socat|dig|passwd"
+)
+
+_SPLICED = (I + _SEP + "(?:" + _splice_tolerant(_SPLICEABLE) + ")" + Q + _CMD_ARG,)
+
 _UNIX = (
     *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
     *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + words + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
@@ -115,7 +164,8 @@ _UNIX = (
     I + r"(?:;|&&|\|\||\$\()\s*" + Q + r"[a-z][\w.+-]{1,30}" + Q + SP + r"+--[a-z][a-z-]{2,}(?:=|\s*$|\s*[;|&]|" + SP + r"+(?:-|/|\.|~|\d|[\w.-]+\.[a-z]{2,}\b))",
     # A variable used as the command: ;$a cat x, a=nc&&$a -nlvp 555, |$u wget x. PHP's
     # "$a = 1; $b = 2;" passes (an "=" follows the variable, not an argument).
-    I + r"(?:[;|`]|&&)\s*\$\{?[a-z_][a-z0-9_]*\}?" + SP + r"+[a-z$/~-]",
+    # After a backtick only $name: "`${a} and ${b}`" is a JavaScript template literal.
+    I + r"(?:[;|]|&&)\s*\$\{?[a-z_][a-z0-9_]*\}?" + SP + r"+[a-z$/~-]|`\s*\$[a-z_][a-z0-9_]*" + SP + r"+[a-z$/~-]",
     # Output piped into a shell, a subshell "(sh)", a reverse shell to /dev/tcp spelled through a
     # variable ((sh)0>$d/tcp/1.2.3.4/777), stderr merged into stdout, output thrown away.
     I + r"\|\s*(?:ba|z|k|da)?sh\b\s*(?:$|[;&#\"'`)]|\s+-)|[;&|]\s*\(\s*(?:ba|z|k|da|c)?sh\s*\)|/(?:tcp|udp)/\d{1,3}(?:\.\d{1,3}){3}/\d+|\b[12]\s*>\s*&\s*[12]\b|>\s*/dev/null\b",
@@ -126,6 +176,26 @@ _UNIX = (
     # sqlite3's shell dot-commands after a newline (literal "\n" too): .shell / .system run
     # programs.
     I + r"(?:[;\n]|\\n)\s*\.(?:(?:shell|system)\s+\S|(?:databases|tables|dump|schema)\s*$)",
+    # A value that starts with separators then a command word ("=;top x", "; ;id"), and a
+    # separator glued to a command that is no English word after a space (" ;whoami"): prose
+    # puts the space after the semicolon; CSS (";top:0") has a colon after the word.
+    I + VS + r"(?:(?:;|&&|\|\|)\s*)+" + Q + "(?:" + "|".join(_CMD_WORDS) + r"|top|htop|watch|sudo)" + Q + r"(?:\s|$)",
+    I + r"\s(?:;|&&|\|\|)" + Q + "(?:" + _TOOL_WORDS + r")" + Q + r"(?:\s|$)",
+    # ssh-family tools after a separator with a user@host argument (;ssh-copy-id user@server).
+    I + r"(?:[;|]|&&\s*|\|\|\s*|\$\(\s*)(?:ssh|scp|sftp|ssh-copy-id|rsync|mosh|telnet)" + SP + r"+(?:-[a-z0-9]+" + SP + r"+(?:[\w.-]+" + SP + r"+)?)*[\w.-]+@[\w.-]+",
+    # "at" scheduling a job, chained at the start of a value (;at 2:00 "x", &&at now).
+    I + VS + r"(?:;|&&|\|\|?)at" + SP + r"+(?:\d{1,2}(?::\d{2})?(?:am|pm)?|now|midnight|noon|teatime|tomorrow)\b",
+    # A variable assigned then used inside the next command word: v='u';cu$v\r\l x.example.
+    I + VS + r"[a-z_]\w{0,20}=(?:'[^'\n]*'|\"[^\"\n]*\"|[\w./-]*);\s*[a-z]+\$\{?[a-z_]\w*\}?",
+    # ps with its usual BSD / System V option words after a separator ("; ps aux", "|ps -ef"), and a
+    # recon command after " & " at the end of the value (a parameter separator has no space).
+    # ("| ps aux |" with spaces is a markdown table cell).
+    I + r"(?:(?:[;`]|&&|\|\||\$\()\s*|\|)ps" + SP + r"+(?:aux|axu|auxf?w*|-?ef[lh]?|-e)\b",
+    I + r"&\s+(?:id|whoami|uname|ifconfig|ipconfig|hostname|pwd|printenv|netstat)\s*(?:$|[;&|\"])",
+    # expr doing arithmetic after a separator (a blind-injection probe: "; expr 7 \* 7").
+    I + r"(?:[;|`]|&&|\$\()\s*expr" + SP + r"+\d+" + SP + r"*\\?[-+*/%]" + SP + r"*\d+",
+    # Two backticked commands glued together: `cut x``dig y`.
+    I + r"`[a-z][\w.-]*[ \t][^`\n]*``[a-z][\w.-]*(?:[ \t][^`\n]*)?`",
     # vi/vim/ex escaping to a shell: "-c:!pwd", "silent\ \!whoami" (":!cmd" runs cmd).
     I + r"\\!\s*(?:whoami|pwd|id|sh|bash|ls|cat|uname|nc|curl|wget|ps|env)\b|(?:^|[;|&\s])(?:vi|vim|nvim|ex|view)\s+(?:\S+\s+)?-c\s*:\s*\\?!",
 )
@@ -137,6 +207,9 @@ _UNIX_CMDLINE = (
     I + r"(?:^|[\s|&`(=])(?:uname\s*-[a-z]|netstat\s*-|nslookup\s|wget\s*(?:https?|ftp|-[a-z0-9]{1,2}(?:\s|$|[-=])|--[a-z])|curl\s*(?:-[a-z0-9]{1,2}(?:\s|$|[-=])|--[a-z]|https?)|ncat\s|netcat\s|getent\s|crontab\s*-|mkfifo\s)|(?:^|[\s|&`(=])(?:whoami|ifconfig|printenv)\s*(?:$|[|&`)<])",
     I + r"\b(?:cat|tac|more|less|head|tail|nl|grep|awk|sed|base64|base32|xxd|strings|od|column|rev|cut|sort|uniq|diff)(?:\s|\$\{?ifs\}?|<)*[^\s]*/etc/(?:passwd|shadow|group|hosts|sudoers)\b",
     I + r"(?:^|[\s|&`(])(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+)*-[a-z]*[ec]\s",
+    # A network tool aimed at this machine or an address, once quotes are removed ('c'url
+    # localhost, "w"get 10.0.0.1): "curl up with a book" names no host.
+    I + r"(?:^|[=&\n>])\s*(?:curl|wget|ncat|netcat|nc|telnet|tftp|nslookup|ping|ssh)\s+(?:-[a-z0-9]+\s+)*(?:localhost|\d{1,3}(?:\.\d{1,3}){3})(?:[:/\s]|$)",
     # A command prefix (time, nohup, strace...) quoted apart, then a network or recon tool:
     # ti''me curl x, "time" who am... (after unquoting).
     I + r"(?:^|[=&\n>])\s*(?:time|nohup|strace|ltrace|sudo|doas|nice|timeout\s+\d+)\s+(?:curl|wget|ncat|netcat|ifconfig|ipconfig|whoami|uname|bsdtar|busybox|nmap|netstat|nslookup)\b",
@@ -165,7 +238,7 @@ _BARE = (
     # Tools that are not words: the value starts with the tool and goes on with an argument shape
     # (option, system path, IP, URL, a file with a script extension). Language and shell names
     # ("Ruby", "php", "NC" as a US state, "dash") need that argument; recon tools may stand alone.
-    I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|ncat|netcat|nc|socat|telnet|chmod|chown|chgrp|chattr|useradd|usermod|userdel|adduser|groupadd|chpasswd|mkfifo|mknod|base64|xxd|hexdump|getent|systemctl|journalctl|pkill|killall|printenv|lsof|iptables|ip6tables|nft|traceroute|tcpdump|nmap|masscan|busybox|bsdtar|strace|ltrace|chroot|setsid|shred|dmesg|lsblk|lscpu|lsmod|insmod|rmmod|modprobe|sysctl|perf|rmt|bash|zsh|ksh|dash|csh|tcsh|sh|tclsh|python[23]?(?:\.\d+)?|perl|ruby|php|lua|node|irb|gcc|apt-get|aptitude|dpkg|yum|dnf|ssh|scp|sftp|rsync|tftp|openssl|ssh-copy-id|ssh-keygen)" + Q
+    I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|ncat|netcat|nc|socat|telnet|chmod|chown|chgrp|chattr|useradd|usermod|userdel|adduser|groupadd|chpasswd|mkfifo|mknod|base64|xxd|hexdump|getent|systemctl|journalctl|pkill|killall|printenv|lsof|iptables|ip6tables|nft|traceroute|tcpdump|nmap|masscan|busybox|bsdtar|strace|ltrace|chroot|setsid|shred|dmesg|lsblk|lscpu|lsmod|insmod|rmmod|modprobe|sysctl|perf|rmt|bash|zsh|ksh|dash|csh|tcsh|sh|fish|mksh|yash|tclsh|python[23]?(?:\.\d+)?|perl|ruby|php|lua|node|irb|gcc|apt-get|aptitude|dpkg|yum|dnf|ssh|scp|sftp|rsync|tftp|openssl|ssh-copy-id|ssh-keygen)" + Q
     + SP + r"+(?:" + _OPTION + r"|" + _SYSPATH + r"|\d{1,3}(?:\.\d{1,3}){3}\b|(?:https?|ftp)://|[\w.-]+\.(?:sh|py|pl|rb|php|js|lua|elf|bin)\b)",
     I + VS + Q + r"(?:whoami|uname|ifconfig|ipconfig|netstat|printenv|getent|lsof|dmesg|lsblk|lscpu|lsmod|busybox|bsdtar|visudo|sudoedit|systeminfo|tasklist)" + Q + r"\s*(?:$|[&\"<;|`])",
     # Network tools with a host name: curl example.com, wget evil.example/x.sh (not ping, dig or
@@ -178,6 +251,9 @@ _BARE = (
     I + r"(?:" + VS + r"|(?:[;|&`]|\$\()\s*)" + Q + r"ansible" + Q + SP + r"+[\w.*:!-]+" + SP + r"+-[a-z]\b",
     # A command prefix in front of a tool: time bsdtar, nohup ifconfig, strace curl x, sudo -u x id.
     I + VS + r"(?:time|nohup|strace|ltrace|sudo|doas|nice|ionice|stdbuf|timeout\s+\d+)" + SP + r"+(?:-[a-z]+" + SP + r"+)*(?:whoami|uname|ifconfig|ipconfig|netstat|nslookup|wget|curl|ncat|netcat|socat|busybox|bsdtar|chmod|chown|useradd|nmap|ansible[\w-]*|chef-(?:client|solo|shell|run|vault|apply)|cscli|visudo)\b",
+    # A prefix that only ever runs another program (nohup, strace), then a command word and the
+    # end of the value or an argument: "nohup who", "strace ls -la". ("time who" is English.)
+    I + VS + r"(?:nohup|strace|ltrace|setsid|stdbuf|unbuffer|torify|proxychains4?)" + SP + r"+(?:-[a-z]+" + SP + r"+)*(?:" + "|".join(_CMD_WORDS) + "|" + _BARE_WORDS + r")(?:\s*(?:$|[;&|\"<])|" + SP + r"+[-/~$.])",
     # An executable in a bin directory as the whole value or with arguments (/usr/bin/perl -e x,
     # /usr/bin/python3 -m http.server, /bin/ab, bin/visudo).
     I + VS + r"(?:(?:/usr(?:/local)?/s?bin|/sbin)/[a-z][\w.+-]*|/bin/[a-z]{1,4}\d?)" + VE + r"|" + VS + r"(?:/usr(?:/local)?)?/s?bin/[a-z][\w.+-]*" + SP + r"+(?:-{1,2}[a-z]|/|[\"'])|(?:^|[=&\s\"/])s?bin/(?:ansible[\w-]*|chef[\w-]*|salt-[a-z]+|cscli|visudo|sudoedit|useradd|usermod|passwd|chpasswd|iptables|systemctl)\b",
@@ -215,11 +291,55 @@ _WINDOWS = (
 )
 
 
+# cmd.exe escaping spliced into a command word (w^h^o^a^m^i, n^et u^ser, who""ami): cmd removes
+# each caret and empty quote pair, so the word runs; no prose has a caret *inside* a command name
+# after a separator ("x^2", "C^2" are no command words).
+_WIN_SPLICE = r"(?:\^|\"\")"
+_WIN_WORDS = (
+    "whoami", "ipconfig", "systeminfo", "tasklist", "powershell", "pwsh", "certutil", "bitsadmin", "wmic",
+    "mshta", "rundll32", "regsvr32", "cscript", "wscript", "net", "type", "dir", "cmd", "reg", "schtasks",
+    "taskkill", "netsh", "nltest", "vssadmin", "ver", "hostname", "echo", "calc", "ping", "nslookup", "curl",
+    "start", "copy", "del", "set", "findstr", "msiexec", "icacls", "attrib",
+)
+
+
+def _win_spliced(word: str) -> str:
+    """``word`` with at least one caret or empty quote pair between two of its letters."""
+    alternatives = (
+        word[:k] + _WIN_SPLICE + word[k] + "".join(_WIN_SPLICE + "?" + ch for ch in word[k + 1 :])
+        for k in range(1, len(word))
+    )
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+_WINDOWS_SPLICED = tuple(  # two regexes: AWS caps one at 8,192 characters
+    I + r"(?:[;|&\n\r`]|^|=)\s*\^?(?:" + "|".join(_win_spliced(w) for w in words) + r")(?:\s|$|[;&|\"/.])"
+    for words in (_WIN_WORDS[::2], _WIN_WORDS[1::2])
+)
+
+# Classic ASP / VBScript code evaluated by IIS (Execute "…", Eval, Server.CreateObject): the
+# grammar of a webshell, not of a form field. String concatenation that splits a keyword
+# (Ex"&"e"&"cute) is the usual disguise; an Excel formula ="a"&" "&"b" has no letters glued to
+# its quotes.
+_ASP = (
+    I + r"[a-z]\"\s*&\s*\"[a-z]{1,12}\"\s*&\s*\"[a-z]",
+    I + r"(?:^|[^\w.])execute(?:global)?\s*\(?\s*\"|\bserver\s*\.\s*(?:createobject|scripttimeout|execute|transfer|mappath)\s*[(=]|\bcreateobject\s*\(\s*\"(?:wscript\.shell|scripting\.filesystemobject|msxml2\.(?:server)?xmlhttp|adodb\.stream|shell\.application)",
+    I + r":\s*on\s+error\s+resume\s+next\b|\bon\s+error\s+resume\s+next\s*:",
+    # The one-line ASP shell: an ASP block that evaluates, or evaluation of the request itself
+    # (<%eval request("x")%>, <% Execute(Request("c")) %>, <%@ Page Language="Jscript"%>). ERB and
+    # EJS blocks (<%= title %>, <% if x %>) pass.
+    I + r"<%\s*(?:=\s*)?(?:eval|execute(?:global)?|response\s*\.\s*write|server\s*\.)|<%@\s*page\s+language\s*=|\b(?:eval|execute(?:global)?)\s*\(?\s*request\s*[.(\[]",
+)
+
+
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("linux-posix", "UNIXShellCommands", _UNIX, chains=("DEC", "B64", "CMD")),
     RuleClass("linux-posix", "UNIXShellCommandsUnquoted", _UNIX_CMDLINE, chains=("CMD",)),
+    # DEC only: CMD_LINE removes the splices itself, and each chain costs a compile.
+    RuleClass("linux-posix", "UNIXCommandSplicing", _SPLICED, chains=("DEC",)),
     RuleClass("linux-posix", "UNIXCommandLineValue", _BARE, placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellExpansion", _SHELL_EXPANSION, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER")),
     RuleClass("linux-posix", "UNIXConfigFileUpload", _UPLOAD, placements=("BODY", "HEADER")),
-    RuleClass("windows", "WindowsShellCommands", _WINDOWS, chains=("DEC", "B64")),
+    RuleClass("windows", "WindowsShellCommands", _WINDOWS + _WINDOWS_SPLICED, chains=("DEC", "B64")),
+    RuleClass("windows", "ASPCodeInjection", _ASP, chains=("DEC", "B64")),
 )

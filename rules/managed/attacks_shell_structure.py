@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from ruleclass import I, RuleClass
 
-# A command-shaped token: a word (letters first) or a path, as a shell would read it.
-_TOK = r"[a-z_./~$][\w./~${}-]*"
+# A command-shaped token: a word (letters first) or a path, as a shell would read it (a backslash
+# or an empty quote pair inside it is removed by the shell: ec\\ho, c''at).
+_TOK = r"[a-z_./~$](?:[\w./~${}-]|\\|''|\"\")*"
+# The same with at least one letter: what a lone separator at a value's start must be followed by
+# to be a command ("&|." ending a sentence is punctuation).
+_WORD = r"[./~$]*[a-z_][\w./~${}-]*"
 # The same with a letter, digit or variable in it ("./x", "~/bin/x", "id"; not "." or "..").
 _WORD_TOK = r"(?:[a-z_$][\w./~${}-]*|[./~]+[\w$][\w./~${}-]*)"
 # An executable by path: ./x, ~/x, $HOME/x, /tmp/x and the other system roots.
@@ -44,7 +48,8 @@ _SHELL_STRUCTURE = (
     I + r"(?:" + _CHAIN + r"|&|" + _VS + r")\s*\$\(\s*[a-z_./~][\w./-]*(?:\s+[^)]*)?\)(?:[^.;,\w]|$)",
     I + r"\$\(\s*[a-z_./~][\w./-]*[ \t]+(?:-{1,2}[a-z]|[\w.-]+\s*\))",
     # Backticks glued to a word or a separator (foo`tool`, 8.8.8.8`tool`, ;`tool`), or a whole
-    # value that is one backticked command. Markdown's inline code sits between spaces.
+    # value that is one backticked command. Markdown's inline code sits between spaces, or starts
+    # a value ("`npm install` then `npm test`").
     I + r"[a-z0-9_.;|&\]]`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`(?:$|[\s;|&\"'<>)])",
     I + r"(?:^|[=&\"]|\n\r?\n)`[a-z_./~][\w./-]*(?:[ \t]+[^`]*)?`\s*(?:$|[;|&\"\r\n])",
     # A separator then an executable by path (;./exploit, && /tmp/payload, ;$HOME/bin/x).
@@ -54,7 +59,7 @@ _SHELL_STRUCTURE = (
     # parameter separator). After "; " with a space (prose), only with a path or the end after
     # the option ("Tip; use -v for more" passes).
     I + r"(?:&&|\|\|)[ \t]*" + _TOK + r"(?:" + _OPT + r"|[ \t]+(?:/|~/|\./)[\w./-]*)" + r"|;" + _TOK + _OPT + r"|(?:^|[\w\"'])\|" + _TOK + _OPT,
-    I + _VS + r"(?:;|&&)\s*" + _TOK + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
+    I + _VS + r"(?:;|&&)\s*" + _WORD + r"(?:" + _OPT + r"|" + _END + r"|\s*[<>])",
     I + _VS + r"\|[ \t]*" + _WORD_TOK + r"(?:" + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")|" + _END_WORD + r"|\s*[<>])",
     I + r"(?:;|&)[ \t]+" + _TOK + _SP + r"-{1,2}[a-z][\w-]*(?:[ \t]+[/~.$]|" + _END + r")",
     # A separator, a word and a redirection to a path or descriptor (; tool > /tmp/x, |tool>/tmp/o,
@@ -83,6 +88,6 @@ _SHELL_LINE = (
 )
 
 CLASSES: tuple[RuleClass, ...] = (
-    RuleClass("linux-posix", "UNIXShellStructure", _SHELL_STRUCTURE, placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
+    RuleClass("linux-posix", "UNIXShellStructure", _SHELL_STRUCTURE, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellStructureLine", _SHELL_LINE, placements=("QUERYARGUMENTS", "HEADER"), chains=("DEC", "B64")),
 )

@@ -191,7 +191,7 @@ CASES: tuple[Case, ...] = (
             "java coffee beans",
             "java.runtime.version=17.0.2",
             '{"type": "com.example.Order", "runtime": "java17"}',
-            "cnVudGltZQ",
+            "cnVudGltZS5qc29u",  # base64 of "runtime.json" (a bare "runtime" token is a probe)
             "logback.xml config for groovy scripts",
             "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
         ),

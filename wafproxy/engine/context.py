@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
-from wafproxy.engine.bodyregions import binary_uploads_as_text
+from wafproxy.engine.bodyregions import binary_body_as_text, binary_uploads_as_text
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.extract import EXTRACTORS, FieldValues, body_text, oversize_verdict, values_of
 from wafproxy.engine.fieldplan import FieldPlan, field_plans
@@ -306,8 +306,12 @@ def _transformed(base: FieldValues, slot: Slot) -> FieldValues:
 
 def _uploads_as_text(request: WafRequest, found: FieldValues) -> FieldValues:
     """A managed group's ``Body`` of a multipart upload reads binary file parts as their printable
-    text (``bodyregions.binary_uploads_as_text``): compressed image bytes are no attack text."""
+    text (``bodyregions.binary_uploads_as_text``), and a whole body of file bytes the same
+    (``binary_body_as_text``): compressed image bytes are no attack text."""
     ctype = request.header_values("content-type")
     boundary = multipart_boundary(ctype[0]) if ctype else None
-    text = binary_uploads_as_text(request.body, boundary) if boundary else None
+    if boundary is not None:
+        text = binary_uploads_as_text(request.body, boundary)
+    else:
+        text = binary_body_as_text(request.body)
     return found if text is None else values_of(((("", body_text(text)),) + found.values[1:], None))

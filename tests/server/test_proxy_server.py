@@ -56,44 +56,42 @@ class RawUpstream:
     def close(self) -> None:
         self.sock.close()
 
+    def __enter__(self) -> RawUpstream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def test_raw_utf8_in_the_target_is_accepted_forwarded_raw_and_inspected(acl_path: Path) -> None:
-    upstream = RawUpstream()
-    try:
-        with proxy_in_thread(upstream.url, acl_path) as running:
-            answer = exchange(running.port, b"GET /wiki/Z\xc3\xbcrich?x=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n"
-                                                b"Connection: close\r\n\r\n")
-            assert statuses(answer) == [200]
-            assert upstream.heads[-1].startswith(b"GET /wiki/Z\xc3\xbcrich?x=\xc3\xa9 HTTP/1.1\r\n")
-            attack = b"GET /wiki/Z\xc3\xbcrich?q=<script> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            blocked = exchange(running.port, attack)
-            assert statuses(blocked) == [403]
-            assert len(upstream.heads) == 1
-    finally:
-        upstream.close()
+    with RawUpstream() as upstream, proxy_in_thread(upstream.url, acl_path) as running:
+        answer = exchange(running.port, b"GET /wiki/Z\xc3\xbcrich?x=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n"
+                                            b"Connection: close\r\n\r\n")
+        assert statuses(answer) == [200]
+        assert upstream.heads[-1].startswith(b"GET /wiki/Z\xc3\xbcrich?x=\xc3\xa9 HTTP/1.1\r\n")
+        attack = b"GET /wiki/Z\xc3\xbcrich?q=<script> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        blocked = exchange(running.port, attack)
+        assert statuses(blocked) == [403]
+        assert len(upstream.heads) == 1
 
 
 def test_spaces_in_the_target_are_inspected_and_forwarded_escaped() -> None:
     """As nginx reads ``GET /a b HTTP/1.1``: the target ends at the last space before the version;
     the upstream gets it escaped, and an attack in it is the WAF's 403, not a parser's 400."""
-    upstream = RawUpstream()
-    try:
-        with proxy_in_thread(upstream.url, DEFAULT_ACL) as running:
-            answer = exchange(running.port, b"GET /docs/my file.pdf?q=a b HTTP/1.1\r\nHost: x\r\n"
-                                                b"Connection: close\r\n\r\n")
-            assert statuses(answer) == [200]
-            assert upstream.heads[-1].startswith(b"GET /docs/my%20file.pdf?q=a%20b HTTP/1.1\r\n")
-            for attack in (b"GET /; cat /et'c/pa'ss'wd HTTP/1.1",
-                           b"GET /?q=<script> alert(1)</script> HTTP/1.1", b"GET /x' OR 1=1 -- HTTP/1.0"):
-                blocked = exchange(running.port, attack + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
-                assert statuses(blocked) == [403], attack
-            # Not "METHOD SP target SP HTTP/1.x": still the parser's 400, nothing forwarded.
-            for malformed in (b"GET /a b HTTP/2.0", b"GET /a b", b"GET  /a b HTTP/1.1"):
-                refused = exchange(running.port, malformed + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
-                assert statuses(refused) in ([400], [505]), malformed
-            assert len(upstream.heads) == 1
-    finally:
-        upstream.close()
+    with RawUpstream() as upstream, proxy_in_thread(upstream.url, DEFAULT_ACL) as running:
+        answer = exchange(running.port, b"GET /docs/my file.pdf?q=a b HTTP/1.1\r\nHost: x\r\n"
+                                            b"Connection: close\r\n\r\n")
+        assert statuses(answer) == [200]
+        assert upstream.heads[-1].startswith(b"GET /docs/my%20file.pdf?q=a%20b HTTP/1.1\r\n")
+        for attack in (b"GET /; cat /et'c/pa'ss'wd HTTP/1.1",
+                       b"GET /?q=<script> alert(1)</script> HTTP/1.1", b"GET /x' OR 1=1 -- HTTP/1.0"):
+            blocked = exchange(running.port, attack + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert statuses(blocked) == [403], attack
+        # Not "METHOD SP target SP HTTP/1.x": still the parser's 400, nothing forwarded.
+        for malformed in (b"GET /a b HTTP/2.0", b"GET /a b", b"GET  /a b HTTP/1.1"):
+            refused = exchange(running.port, malformed + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert statuses(refused) in ([400], [505]), malformed
+        assert len(upstream.heads) == 1
 
 
 def test_pipelined_requests_are_each_inspected_and_answered_in_order(

@@ -85,6 +85,12 @@ _PART_HEAD_END = re2.compile(rb"\r?\n\r?\n")
 # run of 8 every few KB (junk with quotes and operators in it) but almost never one of 16; a
 # script, a tag or a command hidden in the file is longer.
 _UPLOAD_TEXT_RUN = re2.compile(rb"[\t\n\r\x20-\x7e]{16,}")
+
+
+def _file_text(data: bytes) -> bytes:
+    """What the managed groups read of file bytes: their printable runs of 16+ characters, joined
+    by a space (a newline would make blank lines, where a value starts)."""
+    return b" ".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(data))
 MAX_UPLOAD_PARTS = 64
 
 
@@ -107,7 +113,7 @@ def binary_body_as_text(body: bytes) -> bytes | None:
         return None
     if _JAVA_STREAM in body:
         return None  # a serialized Java object is binary by nature: the rules read its magic bytes
-    return b" ".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(body))
+    return _file_text(body)
 
 
 def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
@@ -128,8 +134,6 @@ def binary_uploads_as_text(body: bytes, boundary: str) -> bytes | None:
         tail = len(content) - len(content.rstrip(b"\r\n"))
         data = content[: len(content) - tail]
         if data and is_binary(data) and _JAVA_STREAM not in data:
-            # Joined by a space: a newline would make blank lines, where a value starts.
-            runs = b" ".join(m.group(0) for m in _UPLOAD_TEXT_RUN.finditer(data))
-            pieces[i] = piece[: head.end()] + runs + content[len(content) - tail :]
+            pieces[i] = piece[: head.end()] + _file_text(data) + content[len(content) - tail :]
             changed = True
     return delimiter.join(pieces) if changed else None

@@ -58,11 +58,16 @@ class ListenError(OSError):
         self.flag = flag
 
 
-def listen_socket(address: HostPort, flag: str) -> socket.socket:
-    """Bind before serving, so a taken port is one clear line (not a traceback from a task)."""
+def listen_socket(address: HostPort, flag: str, *, reuse_port: bool = False) -> socket.socket:
+    """Bind before serving, so a taken port is one clear line (not a traceback from a task).
+    ``reuse_port``: the first socket of the ``--workers`` group (``server.workers.listen_slots``)."""
     family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
     try:
         sock = socket.create_server((address.host, address.port), family=family, backlog=2048)
+        if reuse_port:
+            from wafproxy.server.workers import reuse_port_listener
+
+            sock = reuse_port_listener(sock)
     except OSError as exc:
         raise ListenError(flag, address, exc.strerror or str(exc)) from None
     sock.set_inheritable(True)  # --workers: the supervisor hands it to the worker processes
@@ -314,7 +319,7 @@ def _serve_workers(settings: Settings) -> int:
         # GuardDuty API and records bans in the IP sets.
         detector = build_detector(settings, metrics.registry, reloader.current.name)
         admin_app = build_admin(settings, reloader, readiness, metrics, detector=detector)
-        sock = listen_socket(settings.listen, "--listen")
+        sock = listen_socket(settings.listen, "--listen", reuse_port=True)  # one socket per worker
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
         if hasattr(admin_app, "assessor"):  # the periodic assessment probes the port really bound
             admin_app.assessor.set_listener(*sock.getsockname()[:2], tls=settings.tls_cert is not None)

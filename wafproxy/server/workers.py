@@ -1,10 +1,21 @@
-"""``--workers N``: N server processes sharing one listening socket, supervised from the parent.
+"""``--workers N``: N server processes, one listening socket each, supervised from the parent.
 
 Each worker is a fresh interpreter (``python -m wafproxy.server.worker``), not a fork: the parent
 runs the admin listener in a thread, and forking a threaded process can inherit held locks. The
-listening socket is passed by file descriptor; the kernel spreads accepted connections across the
-processes blocked on it. A worker says it is serving by writing one byte on a pipe; one that exits
-before that (an invalid web ACL: it logs why and exits 2) never replaces anything.
+listening sockets are passed by file descriptor. A worker says it is serving by writing one byte on
+a pipe; one that exits before that (an invalid web ACL: it logs why and exits 2) never replaces
+anything.
+
+Why one socket per worker (a ``SO_REUSEPORT`` group, ``listen_slots``): on one shared socket every
+worker's event loop (libuv) accepts until the queue is empty, so the first to wake took nearly all
+of a client's connection burst (50 of wrk's 50 connections, measured) and kept them: two workers
+served 1.15x one. The kernel hashes each new connection onto one socket of the group, so each
+worker gets its share. The parent keeps every socket open and hands slot ``i``'s socket to each
+worker that serves slot ``i``: a roll's new worker accepts on the very socket its predecessor
+leaves, so nothing queued on it is ever reset (closing a socket of the group would reset its
+queue). The price: while a slot has no worker (a crashed one, until its replacement serves), the
+connections hashed to it wait in its queue instead of going to the others. A socket without
+``SO_REUSEPORT`` is shared by all the workers, as before.
 
 - all N start at once; a worker that dies, or could not start, is replaced (at most one attempt
   every ``RESPAWN_BACKOFF`` seconds), and its live metrics files dropped (``mark_process_dead``);
@@ -35,10 +46,44 @@ STOP_TIMEOUT = 35.0
 RESPAWN_BACKOFF = 5.0  # a worker's drain (25 s) plus margin before it is killed
 
 
-class Worker:
-    """One worker process and the read end of its readiness pipe."""
+BACKLOG = 2048  # as cli.listen_socket and the worker's server
 
-    def __init__(self, sock: socket.socket) -> None:
+
+def listen_slots(sock: socket.socket, count: int) -> list[socket.socket]:
+    """``count`` listening sockets for ``count`` workers: ``sock`` and siblings bound to its address
+    in its ``SO_REUSEPORT`` group, or ``sock`` for all when it is not in one."""
+    if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT):
+        return [sock] * count
+    host, port = sock.getsockname()[:2]
+    slots = [sock]
+    try:
+        for _ in range(count - 1):
+            slots.append(socket.create_server((host, port), family=sock.family, backlog=BACKLOG,
+                                              reuse_port=True))
+    except OSError:
+        for sibling in slots[1:]:
+            sibling.close()
+        raise
+    return slots
+
+
+def reuse_port_listener(sock: socket.socket) -> socket.socket:
+    """``sock`` (bound and listening alone) exchanged for a ``SO_REUSEPORT`` socket on its address.
+
+    Binding alone first keeps a taken address an error: a socket that joins a group binds even
+    where another of the same user's processes (a second ``wafproxy serve``) already listens in
+    one, and the two would then share connections silently. ``sock`` is closed."""
+    host, port = sock.getsockname()[:2]
+    family = sock.family
+    sock.close()
+    return socket.create_server((host, port), family=family, backlog=BACKLOG, reuse_port=True)
+
+
+class Worker:
+    """One worker process (serving slot ``slot``) and the read end of its readiness pipe."""
+
+    def __init__(self, sock: socket.socket, slot: int = 0) -> None:
+        self.slot = slot
         ready_r, ready_w = os.pipe()
         fd = sock.fileno()
         self.proc = subprocess.Popen(
@@ -94,6 +139,7 @@ class Supervisor:
     ) -> None:
         self.sock = sock
         self.count = count
+        self.slots = listen_slots(sock, count)  # slot i's socket, for every worker serving slot i
         # SIGHUP: load the configuration here first (this process is warm: it answers in
         # milliseconds, where a fresh worker needs a second to import): a broken ACL then starts
         # no worker at all, and says so at once. Raises on an invalid configuration.
@@ -117,7 +163,7 @@ class Supervisor:
                     self._reload.clear()
                     self._roll()
                 if len(self.workers) < self.count and time.monotonic() >= self._next_spawn:
-                    if self._spawn() is None:
+                    if self._spawn(self._vacant_slot()) is None:
                         self._next_spawn = time.monotonic() + RESPAWN_BACKOFF
         finally:
             for sig, handler in previous.items():
@@ -132,15 +178,19 @@ class Supervisor:
 
     def _start_all(self) -> None:
         """Start every worker at once (a cold start compiles in each); stop if none serves."""
-        started = [Worker(self.sock) for _ in range(self.count)]
+        started = [Worker(self.slots[slot], slot) for slot in range(self.count)]
         for worker in started:
             self._admit(worker)
         if not self.workers and not self._stop.is_set():
             logger.error("no worker could start: stopping")
             self._stop.set()
 
-    def _spawn(self) -> Worker | None:
-        return self._admit(Worker(self.sock))
+    def _vacant_slot(self) -> int:
+        served = {worker.slot for worker in self.workers}
+        return next(slot for slot in range(self.count) if slot not in served)
+
+    def _spawn(self, slot: int) -> Worker | None:
+        return self._admit(Worker(self.slots[slot], slot))
 
     def _admit(self, worker: Worker) -> Worker | None:
         if worker.wait_ready(READY_TIMEOUT, self._stop.is_set):
@@ -161,7 +211,7 @@ class Supervisor:
                 return
         logger.info("SIGHUP: replacing %d worker(s) one by one", len(self.workers))
         for old in list(self.workers):
-            if self._spawn() is None:
+            if self._spawn(old.slot) is None:  # the new worker accepts on the socket ``old`` leaves
                 logger.error("a new worker did not start: the running workers keep serving")
                 return
             self.workers.remove(old)
@@ -198,3 +248,5 @@ class Supervisor:
             self._ended(worker)
         self.workers = []
         self._retired = []
+        for sibling in set(self.slots[1:]) - {self.sock}:  # ``sock`` is the caller's to close
+            sibling.close()

@@ -143,6 +143,7 @@ class Target:
     url: str
     pids: list[int]
     results: list[dict[str, float]] = field(default_factory=list)
+    workers: int = 1  # wafproxy --workers N: the parent's worker processes (worker_share)
 
 
 # --- load generators -------------------------------------------------------------------------
@@ -331,7 +332,7 @@ def wafproxy(upstream: str, workers: int, acl: str | None, repo: Path = REPO) ->
         acl_name = f"ACL {Path(acl).name}" if acl else "default ACL"
         tree = "" if repo == REPO else f", {repo.name}"
         yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, {acl_name}{tree})",
-                     f"http://127.0.0.1:{port}", [proc.pid])
+                     f"http://127.0.0.1:{port}", [proc.pid], workers=workers)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -351,13 +352,16 @@ def main() -> int:
     ap.add_argument("--workers", default="1",
                     help="wafproxy worker counts, comma-separated: one wafproxy target each (e.g. 1,2)")
     ap.add_argument("--baseline", type=Path, default=None,
-                    help="also run wafproxy (1 worker) from this checkout: a same-run before/after")
+                    help="also run wafproxy from this checkout (each --workers count): a same-run "
+                         "before/after")
     ap.add_argument("--no-anchors", action="store_true", help="skip the nginx(+CRS) anchors")
     ap.add_argument("--acl", default=None, help="web ACL file (default: wafproxy's default web ACL)")
     ap.add_argument("--body-size", type=int, default=1024, help="the upstream's response body size")
     ap.add_argument("--post", action="store_true",
                     help="send the in-process bench's 2 KB form POST instead of the GET")
     args = ap.parse_args()
+    from worker_share import ShareSampler, ceiling_rps  # beside this script (run as a script)
+
     if args.post:
         global POST_BODY
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -376,7 +380,8 @@ def main() -> int:
         counts = [int(n) for n in str(args.workers).split(",")]
         wafs = [stack.enter_context(wafproxy(upstream.url, n, args.acl)) for n in counts]
         if args.baseline is not None:
-            wafs.append(stack.enter_context(wafproxy(upstream.url, 1, args.acl, args.baseline.resolve())))
+            wafs += [stack.enter_context(wafproxy(upstream.url, n, args.acl, args.baseline.resolve()))
+                     for n in counts]
         targets += wafs
         loadgen = "wrk -t1" if shutil.which("wrk") else "built-in asyncio client"
         what = f"GET {GET_PATH}" if POST_BODY is None else f"POST {POST_PATH} ({len(POST_BODY)} B form)"
@@ -391,7 +396,9 @@ def main() -> int:
                 up0 = cpu_seconds(upstream.pids) if t is not upstream else 0.0
                 gen0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 busy0, total0 = machine_cpu()
-                res = run_load(t.url, args.duration, args.connections)
+                with ShareSampler(t.pids[0] if t.workers > 1 else -1, int(t.url.rsplit(":", 1)[1]),
+                                  args.duration / 2) as share:
+                    res = run_load(t.url, args.duration, args.connections)
                 cpu = cpu_seconds(t.pids) - cpu0
                 gen1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 busy1, total1 = machine_cpu()
@@ -401,9 +408,11 @@ def main() -> int:
                 gen = (gen1.ru_utime + gen1.ru_stime) - (gen0.ru_utime + gen0.ru_stime)
                 up = cpu_seconds(upstream.pids) - up0 if t is not upstream else 0.0
                 n = res["requests"] or float("nan")
+                res["ceiling"] = ceiling_rps(res["cpu_us"], gen / n * 1e6, up / n * 1e6, t.workers,
+                                             os.cpu_count() or 1) if t is not upstream else float("nan")
                 extra = (f"  [loadgen {gen / n * 1e6:.0f} us/req, upstream {up / n * 1e6:.0f} us/req, "
                          f"machine busy {(busy1 - busy0) / (total1 - total0) * 100:.0f}% of "
-                         f"{os.cpu_count()} cores]")
+                         f"{os.cpu_count()} cores, CPU ceiling {res['ceiling']:.0f} req/s]{share.line()}")
                 t.results.append(res)
                 print(f"round {rnd}  {t.name:42s} {res['rps']:9.0f} req/s  p50 {res['p50']:7.2f} ms  "
                       f"p99 {res['p99']:7.2f} ms  cpu/req {res['cpu_us']:7.1f} us  non-2xx {res['non2xx']:.0f}"
@@ -416,10 +425,11 @@ def main() -> int:
                   + " (parent first; with --workers the others are the workers)")
 
     med = {t.name: {k: statistics.median(r[k] for r in t.results) for k in t.results[0]} for t in targets}
-    print("\n| target | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("\n| target | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx | CPU ceiling req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, m in med.items():
-        print(f"| {name} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | {m['cpu_us']:.0f} | {m['non2xx']:.0f} |")
+        print(f"| {name} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | {m['cpu_us']:.0f} "
+              f"| {m['non2xx']:.0f} | {m['ceiling']:.0f} |")
     print()
     names = {w.name for w in wafs}
     for waf_target in wafs:

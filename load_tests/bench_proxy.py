@@ -85,6 +85,18 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"port {port} not listening")
 
 
+def wait_served(port: int, connections: int, timeout: float = 600.0) -> None:
+    """Until ``connections`` GETs, each on a new connection, are answered. ``--workers``: the
+    parent listens before its workers serve, and a connection waits in the queue of the worker
+    its hash picked: with eight per worker, one that none reaches is unlikely (2 x 2^-16 of two)."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    for _ in range(connections):
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(request)
+            if not sock.recv(16).startswith(b"HTTP/1.1 "):
+                raise RuntimeError(f"port {port}: not an HTTP answer")
+
+
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -329,6 +341,7 @@ def wafproxy(upstream: str, workers: int, acl: str | None, repo: Path = REPO) ->
     proc = subprocess.Popen(cmd, cwd=repo, env=env)
     try:
         wait_port(port)
+        wait_served(port, 8 * workers)
         acl_name = f"ACL {Path(acl).name}" if acl else "default ACL"
         tree = "" if repo == REPO else f", {repo.name}"
         yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, {acl_name}{tree})",

@@ -69,7 +69,9 @@ def test_a_burst_of_new_connections_is_served_by_both_workers(
     assert len(held) == 2 and min(held.values()) >= FAIR_SHARE_FLOOR, held
 
 
-def test_sighup_roll_loses_no_new_connection(upstream: tuple[RunningServer, Recorder], acl_path: Path) -> None:
+def test_sighup_roll_loses_no_new_connection(
+    upstream: tuple[RunningServer, Recorder], acl_path: Path
+) -> None:
     """Each request on a new connection, from two threads, while both workers are replaced: the new
     worker of a slot accepts on the socket its predecessor leaves, so nothing queued is reset."""
     server, _ = upstream

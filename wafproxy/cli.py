@@ -60,12 +60,12 @@ class ListenError(OSError):
 
 def listen_socket(address: HostPort, flag: str, *, reuse_port: bool = False) -> socket.socket:
     """Bind before serving, so a taken port is one clear line (not a traceback from a task).
-    ``reuse_port``: the first socket of the ``--workers`` group (``server.workers.listen_slots``)."""
+    ``reuse_port``: the first socket of the ``--workers`` group (``server.reuseport``)."""
     family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
     try:
         sock = socket.create_server((address.host, address.port), family=family, backlog=2048)
         if reuse_port:
-            from wafproxy.server.workers import reuse_port_listener
+            from wafproxy.server.reuseport import reuse_port_listener
 
             sock = reuse_port_listener(sock)
     except OSError as exc:

@@ -2,8 +2,9 @@
 
 On one shared socket the worker that woke first accepted a whole burst of connections (wrk's 50:
 50 to one worker, none to the other) and kept them. Here a burst of new connections is served by
-both workers, a SIGHUP roll refuses or resets none of the connections opened while it runs, and an
-address already served by another process's group is still refused.
+both workers, a SIGHUP roll refuses or resets none of the connections opened while it runs, new
+connections avoid a slot whose worker is gone, and an address already served by another process's
+group is still refused.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from load_tests.worker_share import connections_by_pid, worker_pids
 from tests.server.conftest import Recorder
 from tests.support.servers import RunningServer, free_port, wafproxy_process
 from wafproxy.cli import ListenError, listen_socket
-from wafproxy.server.workers import listen_slots
+from wafproxy.server.reuseport import listen_slots, steer
 from wafproxy.settings import HostPort
 
 BURST = 40
@@ -40,6 +41,25 @@ def _until(predicate: Callable[[], bool], timeout: float = 90) -> None:
 def _serve_args(server: RunningServer, acl_path: Path, port: int, admin: int) -> tuple[str, ...]:
     return ("serve", "--upstream", server.url, "--acl", str(acl_path), "--workers", "2",
             "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}")
+
+
+def _until_both_serve(parent: int, port: int) -> None:
+    """Until each worker has answered a request on a connection it still holds (it loaded the ACL)."""
+    clients: list[http.client.HTTPConnection] = []
+
+    def both_answered() -> bool:
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        clients.append(client)
+        client.request("GET", "/w")
+        client.getresponse().read()
+        held = connections_by_pid(worker_pids(parent), port)
+        return len(held) == 2 and min(held.values()) > 0
+
+    try:
+        _until(both_answered)
+    finally:
+        for client in clients:
+            client.close()
 
 
 def test_a_burst_of_new_connections_is_served_by_both_workers(
@@ -109,6 +129,63 @@ def test_sighup_roll_loses_no_new_connection(
                 thread.join()
     assert errors == []
     assert statuses and set(statuses) == {200}
+
+
+def test_a_dead_worker_that_cannot_be_replaced_leaves_its_connections_to_the_other(
+    upstream: tuple[RunningServer, Recorder], acl_path: Path, tmp_path: Path
+) -> None:
+    """The ACL file is broken, then a worker is killed: its replacement cannot start (it exits 2,
+    retried every few seconds), and every new connection is answered by the surviving worker
+    (without steering, the ones hashed to the dead worker's socket would wait there)."""
+    server, _ = upstream
+    acl = tmp_path / "acl.json"
+    acl.write_bytes(acl_path.read_bytes())
+    port, admin = free_port(), free_port()
+    with wafproxy_process(*_serve_args(server, acl, port, admin), wait_ports=(port, admin)) as proc:
+        _until_both_serve(proc.pid, port)  # a worker still starting would read the broken file
+        first = set(worker_pids(proc.pid))
+        acl.write_text("{not json")
+        victim, survivor = sorted(first)
+        os.kill(victim, signal.SIGKILL)
+        # A replacement attempt is started only after the dead one is reaped (and steered away from).
+        _until(lambda: bool(set(worker_pids(proc.pid)) - first))
+        statuses = []
+        for _ in range(BURST):
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                client.request("GET", "/w", headers={"Connection": "close"})
+                statuses.append(client.getresponse().status)
+            finally:
+                client.close()
+        assert statuses == [200] * BURST
+        assert survivor in worker_pids(proc.pid)
+        acl.write_bytes(acl_path.read_bytes())  # repaired: the next attempt serves
+        _until(lambda: len(worker_pids(proc.pid)) == 2 and victim not in worker_pids(proc.pid))
+
+
+def test_steer_sends_new_connections_to_the_live_slots_only() -> None:
+    first = listen_socket(HostPort("127.0.0.1", 0), "--listen", reuse_port=True)
+    slots = listen_slots(first, 3)
+    clients = []
+    try:
+        steer(slots, [0, 2])
+        clients = [socket.create_connection(first.getsockname(), timeout=10) for _ in range(BURST)]
+        queued = []
+        for sock in slots:
+            sock.setblocking(False)
+            accepted = 0
+            while True:
+                try:
+                    conn, _ = sock.accept()
+                except BlockingIOError:
+                    break
+                conn.close()
+                accepted += 1
+            queued.append(accepted)
+        assert queued[1] == 0 and queued[0] + queued[2] == BURST, queued
+    finally:
+        for sock in clients + slots:
+            sock.close()
 
 
 def test_listen_slots_bind_one_socket_per_worker_on_one_address() -> None:

@@ -2,26 +2,18 @@
 
 Each worker is a fresh interpreter (``python -m wafproxy.server.worker``), not a fork: the parent
 runs the admin listener in a thread, and forking a threaded process can inherit held locks. The
-listening sockets are passed by file descriptor. A worker says it is serving by writing one byte on
-a pipe; one that exits before that (an invalid web ACL: it logs why and exits 2) never replaces
-anything.
-
-Why one socket per worker (a ``SO_REUSEPORT`` group, ``listen_slots``): on one shared socket every
-worker's event loop (libuv) accepts until the queue is empty, so the first to wake took nearly all
-of a client's connection burst (50 of wrk's 50 connections, measured) and kept them: two workers
-served 1.15x one. The kernel hashes each new connection onto one socket of the group, so each
-worker gets its share. The parent keeps every socket open and hands slot ``i``'s socket to each
-worker that serves slot ``i``: a roll's new worker accepts on the very socket its predecessor
-leaves, so nothing queued on it is ever reset (closing a socket of the group would reset its
-queue). The price: while a slot has no worker (a crashed one, until its replacement serves), the
-connections hashed to it wait in its queue instead of going to the others. A socket without
-``SO_REUSEPORT`` is shared by all the workers, as before.
+listening sockets are passed by file descriptor: worker slot ``i`` always serves socket ``i`` of
+one ``SO_REUSEPORT`` group (``server.reuseport``: the kernel spreads new connections over the
+workers; on one shared socket the first worker to wake took a whole burst), and the parent keeps
+them all open. A worker says it is serving by writing one byte on a pipe; one that exits before
+that (an invalid web ACL: it logs why and exits 2) never replaces anything.
 
 - all N start at once; a worker that dies, or could not start, is replaced (at most one attempt
   every ``RESPAWN_BACKOFF`` seconds), and its live metrics files dropped (``mark_process_dead``);
-- SIGHUP replaces the workers one at a time, each new one serving before its predecessor gets
-  SIGTERM and drains: no request is dropped, and a broken ACL stops the roll with the running
-  workers untouched;
+  until its slot has a worker again, new connections go to the other slots (``reuseport.steer``);
+- SIGHUP replaces the workers one at a time, each new one serving (on its predecessor's socket)
+  before its predecessor gets SIGTERM and drains: no request is dropped, nothing queued is reset,
+  and a broken ACL stops the roll with the running workers untouched;
 - SIGTERM / SIGINT: every worker drains (up to its grace period), then the parent returns.
 """
 
@@ -39,44 +31,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from wafproxy.server.reuseport import listen_slots, steer
+
 logger = logging.getLogger("wafproxy.cli")
 
 READY_TIMEOUT = 600.0  # a cold hyperscan cache compiles for minutes on small machines
 STOP_TIMEOUT = 35.0
 RESPAWN_BACKOFF = 5.0  # a worker's drain (25 s) plus margin before it is killed
-
-
-BACKLOG = 2048  # as cli.listen_socket and the worker's server
-
-
-def listen_slots(sock: socket.socket, count: int) -> list[socket.socket]:
-    """``count`` listening sockets for ``count`` workers: ``sock`` and siblings bound to its address
-    in its ``SO_REUSEPORT`` group, or ``sock`` for all when it is not in one."""
-    if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT):
-        return [sock] * count
-    host, port = sock.getsockname()[:2]
-    slots = [sock]
-    try:
-        for _ in range(count - 1):
-            slots.append(socket.create_server((host, port), family=sock.family, backlog=BACKLOG,
-                                              reuse_port=True))
-    except OSError:
-        for sibling in slots[1:]:
-            sibling.close()
-        raise
-    return slots
-
-
-def reuse_port_listener(sock: socket.socket) -> socket.socket:
-    """``sock`` (bound and listening alone) exchanged for a ``SO_REUSEPORT`` socket on its address.
-
-    Binding alone first keeps a taken address an error: a socket that joins a group binds even
-    where another of the same user's processes (a second ``wafproxy serve``) already listens in
-    one, and the two would then share connections silently. ``sock`` is closed."""
-    host, port = sock.getsockname()[:2]
-    family = sock.family
-    sock.close()
-    return socket.create_server((host, port), family=family, backlog=BACKLOG, reuse_port=True)
 
 
 class Worker:
@@ -140,6 +101,7 @@ class Supervisor:
         self.sock = sock
         self.count = count
         self.slots = listen_slots(sock, count)  # slot i's socket, for every worker serving slot i
+        self._steered: tuple[int, ...] = tuple(range(count))  # the slots new connections go to
         # SIGHUP: load the configuration here first (this process is warm: it answers in
         # milliseconds, where a fresh worker needs a second to import): a broken ACL then starts
         # no worker at all, and says so at once. Raises on an invalid configuration.
@@ -195,6 +157,7 @@ class Supervisor:
     def _admit(self, worker: Worker) -> Worker | None:
         if worker.wait_ready(READY_TIMEOUT, self._stop.is_set):
             self.workers.append(worker)
+            self._steer()
             return worker
         if worker.proc.poll() is None:
             worker.stop()
@@ -225,10 +188,22 @@ class Supervisor:
                                worker.proc.returncode)
                 self.workers.remove(worker)
                 self._ended(worker)
+                self._steer()
         for worker in list(self._retired):
             if worker.proc.poll() is not None:
                 self._retired.remove(worker)
                 self._ended(worker)
+
+    def _steer(self) -> None:
+        """New connections to the slots that have a worker (all of them, normally)."""
+        live = tuple(sorted({worker.slot for worker in self.workers}))
+        if live == self._steered or not live:
+            return
+        try:
+            steer(self.slots, live)
+        except OSError as exc:  # a kernel without SO_ATTACH_REUSEPORT_CBPF: the hash spreads them
+            logger.warning("cannot steer new connections away from a slot without a worker: %s", exc)
+        self._steered = live
 
     def _ended(self, worker: Worker) -> None:
         if self.on_exit is not None:

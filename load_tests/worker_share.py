@@ -73,6 +73,7 @@ class ShareSampler:
     """Around one round: each worker's CPU, and its connections sampled ``at`` seconds in."""
 
     def __init__(self, parent: int, port: int, at: float) -> None:
+        self.parent = parent
         self.pids = worker_pids(parent)
         self.port = port
         self.at = at
@@ -86,22 +87,23 @@ class ShareSampler:
             self.connections = connections_by_pid(self.pids, self.port)
 
     def __enter__(self) -> ShareSampler:
-        self._cpu0 = {pid: process_cpu(pid) for pid in self.pids}
+        self._cpu0 = {pid: process_cpu(pid) for pid in [self.parent, *self.pids]}
         self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._done.set()
         self._thread.join()
-        self.cpu = {pid: process_cpu(pid) - self._cpu0[pid] for pid in self.pids}
+        self.cpu = {pid: process_cpu(pid) - cpu0 for pid, cpu0 in self._cpu0.items()}
 
     def line(self) -> str:
-        """``pid 12: 25 conns, 4.1 s CPU; pid 13: ...`` (empty for a single process)."""
+        """``workers: pid 12: 25 conns, 4.1 s CPU; ...; parent 0.02 s CPU`` (empty for a single
+        process). The parent only supervises: it should spend nothing per request."""
         if not self.pids:
             return ""
         parts = [f"pid {pid}: {self.connections.get(pid, 0)} conns, {self.cpu[pid]:.1f} s CPU"
                  for pid in self.pids]
-        return "  workers: " + "; ".join(parts)
+        return f"  workers: {'; '.join(parts)}; parent {self.cpu[self.parent]:.2f} s CPU"
 
 
 def ceiling_rps(server_us: float, loadgen_us: float, upstream_us: float, processes: int,

@@ -292,8 +292,8 @@ def kms_servers(settings: Settings, service: Any = None) -> list[tuple[uvicorn.S
 
 def _serve_workers(settings: Settings) -> int:
     """``--workers N``: N data-path worker processes, one socket each of the listening address's
-    ``SO_REUSEPORT`` group (``server.workers.Supervisor``); admin (and the control plane, which alone writes) runs in
-    this process."""
+    ``SO_REUSEPORT`` group (``server.workers.Supervisor``); admin (and the control plane, which
+    alone writes) runs in this process."""
     from wafproxy.asgi.app import SETTINGS_ENV
     from wafproxy.observability.metrics import MULTIPROC_ENV
 

@@ -102,6 +102,7 @@ class Supervisor:
         self.count = count
         self.slots = listen_slots(sock, count)  # slot i's socket, for every worker serving slot i
         self._steered: tuple[int, ...] = tuple(range(count))  # the slots new connections go to
+        self._started = False  # until every first worker serves or failed, no slot is steered away
         # SIGHUP: load the configuration here first (this process is warm: it answers in
         # milliseconds, where a fresh worker needs a second to import): a broken ACL then starts
         # no worker at all, and says so at once. Raises on an invalid configuration.
@@ -143,6 +144,8 @@ class Supervisor:
         started = [Worker(self.slots[slot], slot) for slot in range(self.count)]
         for worker in started:
             self._admit(worker)
+        self._started = True
+        self._steer()  # away from the slots whose first worker could not start
         if not self.workers and not self._stop.is_set():
             logger.error("no worker could start: stopping")
             self._stop.set()
@@ -195,9 +198,11 @@ class Supervisor:
                 self._ended(worker)
 
     def _steer(self) -> None:
-        """New connections to the slots that have a worker (all of them, normally)."""
+        """New connections to the slots that have a worker (all of them, normally). Not while the
+        first workers start: those that serve first would take every connection opened meanwhile
+        (a client's pool opened at start-up would then stay on one worker)."""
         live = tuple(sorted({worker.slot for worker in self.workers}))
-        if live == self._steered or not live:
+        if not self._started or live == self._steered or not live:
             return
         try:
             steer(self.slots, live)

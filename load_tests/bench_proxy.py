@@ -373,7 +373,8 @@ def main() -> int:
     ap.add_argument("--post", action="store_true",
                     help="send the in-process bench's 2 KB form POST instead of the GET")
     args = ap.parse_args()
-    from worker_share import ShareSampler, ceiling_rps  # beside this script (run as a script)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from worker_share import ShareSampler, ceiling_rps  # beside this script
 
     if args.post:
         global POST_BODY

@@ -13,6 +13,10 @@ A slot without a worker (one that died, until its replacement serves; for good w
 file keeps the replacement from starting) would still receive its share of new connections, which
 would wait there unanswered. ``steer`` attaches a classic BPF program to the group that sends new
 connections only to the slots that have a worker (the kernel runs it for each SYN; unprivileged).
+
+Security: the kernel lets only processes of the same effective user join a group, and those can
+already signal or trace wafproxy; a second ``wafproxy serve`` by mistake is refused
+(``reuse_port_listener``).
 """
 
 from __future__ import annotations

@@ -451,6 +451,13 @@ def main() -> int:
         for name, m in med.items():
             if name != waf_target.name and (name not in names or len(wafs) > 1):
                 print(f"{waf_target.name} / {name}: {waf / m['rps']:.3f}x")
+    for many in wafs:  # each round's N workers against the same tree's one worker, measured next to it
+        one = next((w for w in wafs if w.workers == 1 and w.pids != many.pids
+                    and w.name.split(",", 1)[1:] == many.name.split(",", 1)[1:]), None)
+        if many.workers > 1 and one is not None:
+            paired = [a["rps"] / b["rps"] for a, b in zip(many.results, one.results, strict=True)]
+            print(f"{many.name} / {one.name}, round by round: "
+                  + ", ".join(f"{r:.2f}x" for r in paired) + f" (median {statistics.median(paired):.3f}x)")
     return 0
 
 

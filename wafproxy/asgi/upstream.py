@@ -135,6 +135,24 @@ class UpstreamPool:
                 raise
             return UpstreamResponse(self, conn)
 
+    def send_now(
+        self, method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], body: bytes
+    ) -> UpstreamConnection | None:
+        """Write one request on an idle kept-alive connection, without awaiting: the connection
+        its response will arrive on (the caller follows it, as ``listener``, and hands it back
+        with ``_release``), or None (no idle connection: use ``request``). Raises ``ValueError``
+        as ``request`` does. The proxy server's fast lane (``server.fastlane``)."""
+        loop = asyncio.get_running_loop()
+        head, chunked = self._serialize(method, target, headers, body)
+        conn = self._take_idle(loop)
+        if conn is None:
+            return None
+        total = self.config.total_timeout
+        conn.begin(method == "HEAD")
+        conn.deadline = loop.time() + total if total is not None else None
+        self._send_whole(conn, head, body, chunked)
+        return conn
+
     def _serialize(
         self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]], body: Body
     ) -> tuple[bytes, bool]:

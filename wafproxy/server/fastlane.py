@@ -223,6 +223,7 @@ class FastExchange:
     def _later(self, step: Callable[[], Awaitable[tuple[int, bool]]]) -> None:
         """The rest needs to wait on something: a task runs ``step`` and ends as the lane does."""
         conn = self.ex.conn
+        self.handler.fast_handoffs += 1
         conn._task = conn.loop.create_task(self._rest(step))
 
     async def _rest(self, step: Callable[[], Awaitable[tuple[int, bool]]]) -> None:

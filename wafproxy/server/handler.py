@@ -37,6 +37,7 @@ from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.fastlane import serve_now
 from wafproxy.server.respond import respond
+from wafproxy.server.upload import upload
 from wafproxy.server.websocket import relay_upgrade
 from wafproxy.server.writer import text_response, waf_response
 
@@ -260,7 +261,7 @@ class ProxyHandler:
             return await relay_upgrade(ex, pool, out)
         payload: bytes | AsyncIterator[bytes] = b""
         if reader is not None:
-            payload = reader.end() if ex.complete else _stream(ex, reader, self.limits)
+            payload = reader.end() if ex.complete else upload(ex, reader, self.limits)
         return await self.exchange(ex, pool, out, payload)
 
     async def exchange(self, ex: Exchange, pool: UpstreamPool, out: list[tuple[bytes, bytes]],
@@ -332,19 +333,6 @@ class ProxyHandler:
         ex.discard()
         ex.conn.write(text_response(status, body, close=True, extra=extra))
         return False
-
-
-async def _stream(ex: Exchange, reader: BodyReader, limits: ShieldLimits) -> AsyncIterator[bytes]:
-    """The request body for the upstream: the wire bytes as the reader clears them (inspected),
-    the last ones once the body ended and its last window was scanned. ``BodyBlocked`` /
-    ``BodyRefused`` raised here abort the upstream request (the pool drops the connection)."""
-    if first := reader.release():
-        yield first
-    while chunk := await ex.read(limits.body_timeout, limits.max_body_bytes):
-        if cleared := reader.push(chunk):
-            yield cleared
-    if last := reader.end():
-        yield last
 
 
 def _host(ex: Exchange) -> bytes:

@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
@@ -265,7 +265,7 @@ class Inspector:
             return self._bounded(bound), time.perf_counter() - t0, 0
         try:
             steps = evaluate_steps(acl, request)
-            store = self.rate_store
+            store = cast("RateStore | None", self.rate_store)  # ``decides_now``: not an async one
             now = self.clock()
             try:
                 check = next(steps)
@@ -274,7 +274,7 @@ class Inspector:
                     if store is None:
                         self._no_store(check.rule_id)
                     elif self._store_decides:
-                        verdict = store.decide(check, now)  # type: ignore[union-attr]
+                        verdict = store.decide(check, now)
                         limited = verdict.refused
                         if limited and verdict.retry_after_seconds > retry_after:
                             retry_after = verdict.retry_after_seconds

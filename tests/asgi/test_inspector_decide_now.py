@@ -30,9 +30,11 @@ def requests() -> list[WafRequest]:
 def test_decide_now_matches_decide_on_the_default_acl() -> None:
     inspector = Inspector(acl=DEFAULT_ACL, rate_store=MemoryRateStore())
     assert inspector.decides_now
+    coroutine = Inspector(acl=inspector.acl, rate_store=MemoryRateStore())
+    coroutine.decides_now = False  # ``decide`` runs its own (coroutine) loop
     for request in requests():
         now, _, now_retry = inspector.decide_now(inspector.acl, request)
-        later, _, later_retry = asyncio.run(inspector.decide(inspector.acl, request))
+        later, _, later_retry = asyncio.run(coroutine.decide(coroutine.acl, request))
         assert repr(now) == repr(later), request
         assert now_retry == later_retry
 
@@ -42,8 +44,9 @@ def test_decide_now_counts_rate_limits_like_decide(tmp_path: Path) -> None:
     acl.write_text(json.dumps(acl_document([_rate_rule(10)])))
     request = WafRequest(client_ip="192.0.2.7", method="GET", uri_path="/api/x", query_string="",
                          headers=(("host", "x"),))
-    sync = Inspector(acl=acl, rate_store=MemoryRateStore())
-    both = Inspector(acl=acl, rate_store=MemoryRateStore())
+    sync = Inspector(acl=acl, rate_store=MemoryRateStore(), clock=lambda: 1_000_000.0)
+    both = Inspector(acl=acl, rate_store=MemoryRateStore(), clock=lambda: 1_000_000.0)
+    both.decides_now = False  # ``decide`` runs its own (coroutine) loop on the same store
     got_now = [sync.decide_now(sync.acl, request) for _ in range(12)]
     got_async = [asyncio.run(both.decide(both.acl, request)) for _ in range(12)]
     assert [(d.action, r) for d, _, r in got_now] == [(d.action, r) for d, _, r in got_async]

@@ -19,6 +19,7 @@ from tests.server.conftest import Recorder
 from tests.server.harness import RunningProxy, exchange, proxy_in_thread, responses
 from tests.support.servers import RunningServer
 from tests.support.wait import until
+from wafproxy.events import RequestEvent
 from wafproxy.server.handler import ProxyHandler
 
 
@@ -193,3 +194,43 @@ def test_an_upstream_that_closes_is_retried_when_idempotent_else_502(acl_path: P
             assert read_answer(sock, b"n=5").startswith(b"HTTP/1.1 200 ")
     finally:
         upstream.close()
+
+
+class Captured:
+    """An event sink that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[RequestEvent] = []
+
+    def emit(self, event: RequestEvent) -> None:
+        self.events.append(event)
+
+
+def test_both_lanes_emit_the_same_event(upstream: tuple[RunningServer, Recorder], acl_path: Path) -> None:
+    server, _ = upstream
+    sink = Captured()
+    with proxy_in_thread(server.url, acl_path) as running, \
+            socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        handler = handler_of(running)
+        handler.inspector.sink = sink
+        sock.sendall(b"GET /warm HTTP/1.1\r\nHost: x\r\n\r\n")
+        read_answer(sock, b"upstream:0")
+        request = b"POST /same?tag=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+        fast = handler.fast_answers
+        sock.sendall(request + b"hello")  # whole: the fast lane
+        read_answer(sock, b"upstream:5")
+        assert handler.fast_answers == fast + 1
+        sock.sendall(request)  # the body after the head: the task lane
+        until(lambda: handler._in_flight, what="the request in flight, waiting for its body")
+        sock.sendall(b"hello")
+        read_answer(sock, b"upstream:5")
+        assert handler.fast_answers == fast + 1
+        until(lambda: len(sink.events) == 3, what="three events")
+    quick, tasked = sink.events[1], sink.events[2]
+    assert quick.response_status == tasked.response_status == 200
+    assert repr(quick.decision) == repr(tasked.decision)
+    assert quick.web_acl == tasked.web_acl and quick.source == tasked.source
+    assert quick.upstream_seconds is not None and tasked.upstream_seconds is not None
+    same = ("client_ip", "method", "uri_path", "query_string", "headers", "body", "body_size", "http_version",
+            "scheme", "peer_ip")
+    assert [getattr(quick.request, f) for f in same] == [getattr(tasked.request, f) for f in same]

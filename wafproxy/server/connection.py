@@ -300,8 +300,8 @@ class HttpConnection(asyncio.Protocol):
         self._active = True
         # Any: a stand-in handler (the wire fuzz target) is not a ProxyHandler, which compiled
         # code would check for.
-        handler: Any = self.ctx.handler
-        handler.start(self._queue[0])
+        ctx: Any = self.ctx
+        ctx.handler.start(self._queue[0])
 
     def fail(self, status: int, reason: str, limit: str = "bad_request") -> None:
         """Answer ``status`` after what is in flight, then close; parse nothing more. Counted as

@@ -22,6 +22,7 @@ logger = logging.getLogger("wafproxy.server")
 
 
 _CLOSE = b"connection: close\r\n\r\n"
+_OPTIONS = frozenset({b"keep-alive", b"close"})  # a Connection value that names no field
 _KEEP_ALIVE_10 = b"connection: keep-alive\r\n\r\n"
 
 
@@ -34,12 +35,15 @@ def _header_lines(status: int, headers: list[tuple[bytes, bytes]]) -> tuple[list
     for name, value in headers:
         lname = name.lower()
         if lname in HOP_BY_HOP:
-            if lname == b"connection" and connection_tokens((value,)):
+            if lname == b"connection" and value.lower() not in _OPTIONS and connection_tokens((value,)):
                 return None
             continue
         if lname == b"content-length":
             has_length = True
-        parts += (lname, b": ", value, b"\r\n")
+        parts.append(lname)
+        parts.append(b": ")
+        parts.append(value)
+        parts.append(b"\r\n")
     return parts, has_length
 
 

@@ -69,8 +69,20 @@ def _read_response(sock: socket.socket, buf: bytearray) -> int:
     return int(head[9:12])
 
 
+def post_request() -> bytes:
+    """bench_proxy's ``--post``: the in-process bench's 2 KB form POST."""
+    from load_tests.bench_proxy import POST_PATH
+    from tests.engine.test_bench_default_acl import FORM_POST_2KB
+
+    body = FORM_POST_2KB.body
+    return (f"POST {POST_PATH} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {UA}\r\nAccept: */*\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}"
+            "\r\n\r\n").encode() + body
+
+
 def send_requests(port: int, n: int, concurrency: int) -> int:
-    """``n`` GETs over ``concurrency`` keep-alive connections; returns how many were not 2xx."""
+    """``n`` requests (``REQUEST``) over ``concurrency`` keep-alive connections; returns how many
+    were not 2xx."""
     socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(concurrency)]
     bufs = [bytearray() for _ in socks]
     bad = 0
@@ -167,7 +179,11 @@ def main() -> int:
     ap.add_argument("--cache-sim", action="store_true", help="also simulate the caches (misses per request)")
     ap.add_argument("--keep", default=None, help="where to keep the callgrind dump")
     ap.add_argument("--annotate", action="store_true", help="print the top C functions (inclusive)")
+    ap.add_argument("--post", action="store_true", help="bench_proxy's 2 KB form POST, not the GET")
     args = ap.parse_args()
+    if args.post:
+        global REQUEST
+        REQUEST = post_request()
     with contextlib.ExitStack() as stack:
         upstream = None
         if args.target == "proxy":
@@ -176,7 +192,8 @@ def main() -> int:
             upstream = stack.enter_context(nginx_upstream(run, 1024)).url
         totals, dump = measure(args, upstream)
     per = ", ".join(f"{name} {n / args.requests:,.0f}" for name, n in totals.items() if name != "Ir")
-    print(f"{args.target} acl={args.acl or 'default'} detector={args.detector}: "
+    what = f"{args.target}{' POST' if args.post else ''}"
+    print(f"{what} acl={args.acl or 'default'} detector={args.detector}: "
           f"{totals['Ir'] / args.requests:,.0f} instructions/request ({args.requests} requests, dump {dump})"
           + (f"\nper request: {per}" if per else ""))
     if args.annotate:

@@ -28,7 +28,7 @@ from typing import Literal
 #: The modules compiled by mypyc, chosen by instruction counts (``load_tests/path_instructions.py``).
 #: Left out on purpose: ``engine.request`` and ``events`` (``slotinit`` fills their dataclasses
 #: through slot descriptors, which a native class does not have), modules with async generators
-#: (``server.handler``, ``asgi.upstream_response``: mypyc cannot compile them),
+#: (``server.upload``, ``asgi.upstream_response``: mypyc cannot compile them),
 #: ``observability.metrics`` (subclasses prometheus-client's types at run time) and
 #: ``engine.transforms.escapes`` (surrogate code points in literals).
 MODULES: tuple[str, ...] = (
@@ -62,6 +62,8 @@ MODULES: tuple[str, ...] = (
     "wafproxy.server.framing",
     "wafproxy.server.timeouts",
     "wafproxy.server.writer",
+    "wafproxy.server.fastlane",
+    "wafproxy.server.handler",
     "wafproxy.asgi.upstream_conn",
     "wafproxy.asgi.upstream",
     "wafproxy.asgi.inspector",

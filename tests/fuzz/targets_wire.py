@@ -65,6 +65,10 @@ class _Handler:
     def __init__(self) -> None:
         self.seen: list[tuple[Exchange, str]] = []
 
+    def start(self, exchange: Exchange) -> None:
+        """As ``ProxyHandler.start`` does when its fast lane does not take the request."""
+        exchange.conn._task = exchange.conn.loop.create_task(self.handle(exchange))
+
     async def handle(self, exchange: Exchange) -> None:
         outcome = "refused" if exchange.error is not None else ""
         outcome = "upgrade" if exchange.upgrade is not None else outcome

@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
@@ -132,6 +132,10 @@ class Inspector:
         self.rate_store = rate_store
         # ``decide`` (RateVerdict: refusal + Retry-After) when the store has it, else bare ``hit``.
         self._store_decides = rate_store is not None and hasattr(rate_store, "decide")
+        # No coroutine needed to decide (no store, or one whose methods are plain functions):
+        # ``decide_now`` serves, and the proxy server may answer without a task (its fast lane).
+        self.decides_now = rate_store is None or not any(
+            inspect.iscoroutinefunction(getattr(rate_store, name, None)) for name in ("decide", "hit"))
         self.fail_open = fail_mode == "open"
         self.source = source
         self.clock = clock
@@ -216,10 +220,11 @@ class Inspector:
 
     async def decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
         """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
+        if self.decides_now:
+            return self.decide_now(acl, request)
         t0 = time.perf_counter()
         retry_after = 0
-        bound = content_bound(self.content_limits, request.query_string, request.header_values("cookie"),
-                              request.body, request.header("content-type") if request.body else None)
+        bound = self._bound(request)
         if bound is not None:
             return self._bounded(bound), time.perf_counter() - t0, 0
         try:
@@ -240,17 +245,61 @@ class Inspector:
                     elif store is not None:
                         answer = store.hit(check, now)
                         limited = bool(await answer if inspect.isawaitable(answer) else answer)
-                    elif not self._warned_no_store:
-                        self._warned_no_store = True
-                        logger.warning("rate-based rule %s evaluated without a rate_store: it never "
-                                       "limits (pass rate_store=MemoryRateStore() to WafMiddleware)",
-                                       check.rule_id)
+                    else:
+                        self._no_store(check.rule_id)
                     check = steps.send(limited)
             except StopIteration as done:
                 decision: Decision = done.value
         except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
             decision = self._failed(acl, exc)
         return decision, time.perf_counter() - t0, retry_after
+
+    def decide_now(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
+        """``decide`` without a coroutine, for a rate store that answers synchronously (or none):
+        the proxy server's fast lane (issue 11). Same decision, same counters, same warnings;
+        ``decides_now`` says whether this may be called."""
+        t0 = time.perf_counter()
+        retry_after = 0
+        bound = self._bound(request)
+        if bound is not None:
+            return self._bounded(bound), time.perf_counter() - t0, 0
+        try:
+            steps = evaluate_steps(acl, request)
+            store = cast("RateStore | None", self.rate_store)  # ``decides_now``: not an async one
+            now = self.clock()
+            try:
+                check = next(steps)
+                while True:
+                    limited = False
+                    if store is None:
+                        self._no_store(check.rule_id)
+                    elif self._store_decides:
+                        verdict = store.decide(check, now)
+                        limited = verdict.refused
+                        if limited and verdict.retry_after_seconds > retry_after:
+                            retry_after = verdict.retry_after_seconds
+                    else:
+                        limited = bool(store.hit(check, now))
+                    check = steps.send(limited)
+            except StopIteration as done:
+                decision: Decision = done.value
+        except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
+            decision = self._failed(acl, exc)
+        return decision, time.perf_counter() - t0, retry_after
+
+    def _bound(self, request: WafRequest) -> str | None:
+        # The Cookie fields without ``header_values`` (a dict of every header, ~12k instructions
+        # on a request the ACL never looks at): names are lower-case from ``build``; any other
+        # six-letter name is compared lower-cased, as ``header_values`` would.
+        cookies = [v for k, v in request.headers if k == "cookie" or len(k) == 6 and k.lower() == "cookie"]
+        return content_bound(self.content_limits, request.query_string, cookies,
+                             request.body, request.header("content-type") if request.body else None)
+
+    def _no_store(self, rule_id: str) -> None:
+        if not self._warned_no_store:
+            self._warned_no_store = True
+            logger.warning("rate-based rule %s evaluated without a rate_store: it never "
+                           "limits (pass rate_store=MemoryRateStore() to WafMiddleware)", rule_id)
 
     def _bounded(self, bound: str) -> Decision:
         """A content bound's refusal (413/414/431), labelled with the bound, counted."""

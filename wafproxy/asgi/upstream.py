@@ -135,6 +135,24 @@ class UpstreamPool:
                 raise
             return UpstreamResponse(self, conn)
 
+    def send_now(
+        self, method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], body: bytes
+    ) -> UpstreamConnection | None:
+        """Write one request on an idle kept-alive connection, without awaiting: the connection
+        its response will arrive on (the caller follows it, as ``listener``, and hands it back
+        with ``_release``), or None (no idle connection: use ``request``). Raises ``ValueError``
+        as ``request`` does. The proxy server's fast lane (``server.fastlane``)."""
+        loop = asyncio.get_running_loop()
+        head, chunked = self._serialize(method, target, headers, body)
+        conn = self._take_idle(loop)
+        if conn is None:
+            return None
+        total = self.config.total_timeout
+        conn.begin(method == "HEAD")
+        conn.deadline = loop.time() + total if total is not None else None
+        self._send_whole(conn, head, body, chunked)
+        return conn
+
     def _serialize(
         self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]], body: Body
     ) -> tuple[bytes, bool]:
@@ -142,22 +160,24 @@ class UpstreamPool:
         if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
             raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
         parts = [method.encode("ascii"), b" ", self._base, raw, b" HTTP/1.1\r\n"]
+        has_host = has_length = chunked = False
         for name, value in headers:
-            parts += (name, b": ", value, b"\r\n")
+            parts.append(name)
+            parts.append(b": ")
+            parts.append(value)
+            parts.append(b"\r\n")
+            # The framing headers (names in any case): only a name of their length is lowered.
+            size = len(name)
+            if size == 4 or size == 14 or size == 17:
+                lname = name.lower()
+                if lname == b"host":
+                    has_host = True
+                elif lname == b"content-length":
+                    has_length = True
+                elif lname == b"transfer-encoding":  # the last one decides, as it always did
+                    has_length = True
+                    chunked = b"chunked" in value.lower()
         lines = len(headers) + 2  # request line + headers + the blank line
-        # The framing headers, found with one lower() of the whole head instead of one per
-        # header (names in any case). Sound because CR/LF inside a field fails the count below:
-        # every "\n" found here starts a header line.
-        low = b"".join(parts).lower()
-        has_host = b"\nhost:" in low
-        has_length = b"\ncontent-length:" in low
-        chunked = False
-        at = low.find(b"\ntransfer-encoding:")
-        while at >= 0:  # the last Transfer-Encoding field decides, as it always did
-            has_length = True
-            end = low.find(b"\n", at + 1)
-            chunked = b"chunked" in low[at:end]
-            at = low.find(b"\ntransfer-encoding:", end)
         if not has_host:
             parts += (b"host: ", self.host_header, b"\r\n")
             lines += 1

@@ -8,13 +8,17 @@ memory; when the upstream socket's send buffer fills, request-body writes wait f
 
 Timeouts are one ``call_later`` per wait (no ``wait_for`` task per read): the read timeout bounds
 each silence of the upstream, the optional total deadline bounds the whole exchange.
+
+A ``listener`` (the proxy server's fast lane, ``server.fastlane``) may follow an exchange instead
+of a coroutine: it is told after each read, on a timeout and when the connection is lost, always
+outside llhttp's callbacks (so it may hand the connection back to the pool and reuse it at once).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import cast
+from typing import Protocol, cast
 
 import httptools
 
@@ -25,6 +29,11 @@ from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, 
 MAX_HEAD_BYTES = 64 * 1024
 HIGH_WATER = 256 * 1024  # buffered, unconsumed response bytes before we stop reading the socket
 LOW_WATER = 64 * 1024
+
+
+class Listener(Protocol):
+    def upstream_progress(self) -> None:
+        """Something happened on the exchange (bytes, end, error, timeout): look at the connection."""
 
 
 class UpstreamConnection(asyncio.Protocol):
@@ -49,6 +58,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._write_paused = False
         self._reading_paused = False
         self.in_use = False
+        self.listener: Listener | None = None
         self._reset(head=False)
 
     def _reset(self, head: bool) -> None:
@@ -159,12 +169,22 @@ class UpstreamConnection(asyncio.Protocol):
         return max(0.0, min(self.read_timeout, self.deadline - self._loop.time()))
 
     async def _wait(self) -> None:
-        # No call_later + cancel per wait (~2 µs each, issue 2): a wait only records when it
-        # times out; the connection's one pending timer is replaced only when it would fire too
-        # late, and when it fires early (an older wait's time) it re-arms for the current one.
         loop = self._loop
         fut = loop.create_future()
         self._waiter = fut
+        self.expect_bytes()
+        try:
+            await fut
+        finally:
+            self._waiter = None
+
+    def expect_bytes(self) -> None:
+        """Start the read timeout of a wait (``_wait``, or a ``listener`` after each read).
+
+        No call_later + cancel per wait (~2 µs each, issue 2): a wait only records when it
+        times out; the connection's one pending timer is replaced only when it would fire too
+        late, and when it fires early (an older wait's time) it re-arms for the current one."""
+        loop = self._loop
         until = loop.time() + self._timeout()
         self._wait_until = until
         timer = self._read_timer
@@ -173,15 +193,11 @@ class UpstreamConnection(asyncio.Protocol):
                 timer.cancel()
             self._timer_at = until
             self._read_timer = loop.call_at(until, self._read_check)
-        try:
-            await fut
-        finally:
-            self._waiter = None
 
     def _read_check(self) -> None:
         self._read_timer = None
         waiter = self._waiter
-        if waiter is None or waiter.done():
+        if (waiter is None or waiter.done()) and self.listener is None:
             return  # no wait in progress: the next one arms a timer
         until = self._wait_until
         if self._loop.time() < until:
@@ -203,6 +219,8 @@ class UpstreamConnection(asyncio.Protocol):
         phase = "total" if total else "read"
         self._fail(UpstreamTimeout(f"{phase} timeout", self.upstream, phase=phase))
         self.abort()
+        if self.listener is not None:
+            self.listener.upstream_progress()
 
     def _wake(self) -> None:
         waiter = self._waiter
@@ -241,6 +259,8 @@ class UpstreamConnection(asyncio.Protocol):
                 if self._head_bytes > MAX_HEAD_BYTES:
                     self._fail(UpstreamProtocolError("response head larger than 64 KiB", self.upstream))
                     self.abort()
+        if self.listener is not None:
+            self.listener.upstream_progress()
 
     def eof_received(self) -> bool | None:
         return None  # close our side too; connection_lost follows
@@ -255,6 +275,8 @@ class UpstreamConnection(asyncio.Protocol):
             self._wake()
         else:
             self._fail(UpstreamProtocolError("upstream closed the connection", self.upstream))
+        if self.listener is not None:
+            self.listener.upstream_progress()
 
     def pause_writing(self) -> None:
         self._write_paused = True

@@ -52,7 +52,8 @@ class HttpConnection(asyncio.Protocol):
         self._key: str | None = None
         self._parser = httptools.HttpRequestParser(self)
         self._queue: deque[Exchange] = deque()
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the handler's, when it needed one
+        self._active = False  # the queue's head was handed to the handler (fast lane or task)
         self._parsing: Exchange | None = None
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
@@ -145,6 +146,13 @@ class HttpConnection(asyncio.Protocol):
             drain.set_result(None)
 
     def data_received(self, data: bytes) -> None:
+        self._receive(data)
+        # Answered once this read is parsed (as a task started by the first head would be): the
+        # fast lane then sees a body that arrived with its head as complete.
+        if not self._active and self._queue:
+            self._start()
+
+    def _receive(self, data: bytes) -> None:
         if self.tunnel is not None:
             self.tunnel.from_client(data)
             return
@@ -281,11 +289,19 @@ class HttpConnection(asyncio.Protocol):
     # -- the queue of requests ----------------------------------------------------------------
 
     def _enqueue(self, exchange: Exchange) -> None:
+        """Queued; ``data_received`` hands the queue's head to the handler after the parse."""
         self._queue.append(exchange)
-        if len(self._queue) == 1:
-            self._task = self.loop.create_task(self.ctx.handler.handle(exchange))
-        elif len(self._queue) > MAX_PIPELINED:
+        if len(self._queue) > MAX_PIPELINED:
             self.pause()
+
+    def _start(self) -> None:
+        """The queue's head to the handler: answered at once when it can be (``fastlane``), else
+        by a task."""
+        self._active = True
+        # Any: a stand-in handler (the wire fuzz target) is not a ProxyHandler, which compiled
+        # code would check for.
+        ctx: Any = self.ctx
+        ctx.handler.start(self._queue[0])
 
     def fail(self, status: int, reason: str, limit: str = "bad_request") -> None:
         """Answer ``status`` after what is in flight, then close; parse nothing more. Counted as
@@ -309,13 +325,14 @@ class HttpConnection(asyncio.Protocol):
         if self._queue and self._queue[0] is exchange:
             self._queue.popleft()
         self._task = None
+        self._active = False
         if not keep_alive or self.closed:
             self.close()
             return
         if self._queue:
-            self._task = self.loop.create_task(self.ctx.handler.handle(self._queue[0]))
             if len(self._queue) <= MAX_PIPELINED and not self._broken:
                 self.resume()
+            self._start()
             return
         if self.ctx.draining:
             self.close()
@@ -363,7 +380,7 @@ class HttpConnection(asyncio.Protocol):
     @property
     def idle(self) -> bool:
         """No request in flight (graceful drain closes these at once)."""
-        return not self._queue and self._task is None
+        return not self._queue and not self._active
 
     # -- timeouts ----------------------------------------------------------------------------
 

@@ -29,12 +29,15 @@ from wafproxy.asgi.forwarding import upstream_headers
 from wafproxy.asgi.inspector import Inspector, allowed, wire_text
 from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
 from wafproxy.asgi.proxy import upstream_failure
-from wafproxy.asgi.upstream import UpstreamError
+from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.asgi.upstream_routes import RouteTable
+from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
+from wafproxy.server.fastlane import serve_now
 from wafproxy.server.respond import respond
+from wafproxy.server.upload import upload
 from wafproxy.server.websocket import relay_upgrade
 from wafproxy.server.writer import text_response, waf_response
 
@@ -64,6 +67,19 @@ class ProxyHandler:
         self.on_reject = on_reject
         self.rejections: Counter[str] = Counter()
         self._in_flight: dict[str, int] = {}
+        # Requests answered in the fast lane (``fastlane``), and how many of them went on in a
+        # task (no idle upstream connection, a large answer): for tests and profiling.
+        self.fast_answers = 0
+        self.fast_handoffs = 0
+
+    def start(self, ex: Exchange) -> None:
+        """Answer ``ex`` (the connection's queue head): in the fast lane when it can be, with no
+        task or coroutine (``fastlane``), else by a task running ``handle``."""
+        if serve_now(self, ex):
+            self.fast_answers += 1
+        else:
+            conn = ex.conn
+            conn._task = conn.loop.create_task(self.handle(ex))
 
     async def handle(self, ex: Exchange) -> None:
         """The connection's task for ``ex``; tells the connection when done (``finished``)."""
@@ -85,18 +101,24 @@ class ProxyHandler:
             if not ex.started:
                 conn.write(text_response(400, b"Invalid HTTP request\n", close=True))
         except Exception:
-            logger.exception("error answering %s %s", ex.method, _log_path(ex))
-            if not ex.started:
-                conn.write(text_response(500, b"Internal Server Error\n", close=True))
+            self.crashed(ex)
         finally:
             conn.finished(ex, keep)
 
-    async def _serve(self, ex: Exchange) -> bool:
+    def crashed(self, ex: Exchange) -> None:
+        """An unexpected exception answering ``ex`` (being handled): logged, 500 if still possible."""
+        logger.exception("error answering %s %s", ex.method, _log_path(ex))
+        if not ex.started:
+            ex.conn.write(text_response(500, b"Internal Server Error\n", close=True))
+
+    def admit(self, ex: Exchange) -> tuple[str, str, bool] | bool:
+        """The Shield's checks and the gate, before the body is read: (client IP, its key in the
+        in-flight table, whether a body may follow) when admitted (counted in flight until
+        ``leave``), else whether the connection stays open after the refusal written."""
         limits = self.limits
         inspector = self.inspector
-        conn = ex.conn
         reason = check_head(limits, len(ex.path) + 1 + len(ex.query), ex.headers)
-        client_ip = inspector.client_ip(conn.peer, ex.headers)
+        client_ip = inspector.client_ip(ex.conn.peer, ex.headers)
         if reason is not None and reason is not BODY:
             return self._refuse(ex, reason, client_ip)
         key = client_key(client_ip, limits.ipv6_prefix)
@@ -108,23 +130,35 @@ class ProxyHandler:
             return self._refuse(ex, "client_table_full", client_ip)
         if count is not None and count >= limits.max_requests_per_client:
             return self._refuse(ex, "too_many_concurrent", client_ip)
+        if inspector.gate is not None:
+            refused = inspector.gated(client_ip, inspector.clock())
+            if refused is not None:
+                return self._gated(ex, client_ip, refused)
         table[key] = (count or 0) + 1
+        return client_ip, key, reason is BODY
+
+    def leave(self, key: str) -> None:
+        """A request admitted by ``admit`` is over."""
+        table = self._in_flight
+        left = table[key] - 1
+        if left:
+            table[key] = left
+        else:
+            del table[key]
+
+    async def _serve(self, ex: Exchange) -> bool:
+        admitted = self.admit(ex)
+        if isinstance(admitted, bool):
+            return admitted
+        client_ip, key, has_body = admitted
         try:
-            if inspector.gate is not None:
-                refused = inspector.gated(client_ip, inspector.clock())
-                if refused is not None:
-                    return self._gated(ex, client_ip, refused)
-            return await self._inspect(ex, client_ip, reason is BODY)
+            return await self._inspect(ex, client_ip, has_body)
         except BodyTimeout:
             return self._refuse(ex, "body_timeout", client_ip)
         except BodyTooLarge:
             return self._refuse(ex, "body_too_large", client_ip)
         finally:
-            left = table[key] - 1
-            if left:
-                table[key] = left
-            else:
-                del table[key]
+            self.leave(key)
 
     async def _inspect(self, ex: Exchange, client_ip: str, has_body: bool) -> bool:
         inspector = self.inspector
@@ -160,24 +194,14 @@ class ProxyHandler:
             if streamed is not None:
                 decision = streamed
         if not allowed(decision):
-            ex.discard()
-            close = not (ex.keep_alive and ex.complete)
-            resp = inspector.refusal(decision, retry_after)
-            conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
-                                    head_only=ex.method == "HEAD"))
-            inspector.emit(started, acl, request, decision, resp.status_code, eval_seconds, None)
-            return not close
+            return self.refused(ex, acl, request, decision, retry_after, started, eval_seconds)
         status = 500
         keep = False
         try:
             status, keep = await self._forward(ex, request, decision, reader)
         except BodyBlocked as exc:  # a later window matched: the upstream got an aborted request
             decision = exc.decision
-            resp = inspector.refusal(decision, 0)
-            ex.discard()
-            conn.write(waf_response(resp, close=True, http10=ex.version == "1.0",
-                                    head_only=ex.method == "HEAD"))
-            status, keep = resp.status_code, False
+            status, keep = self.blocked_late(ex, decision)
         except BodyRefused as exc:
             status, keep = exc.refusal[0], self._body_refused(ex, exc, client_ip)
         except (BodyTimeout, BodyTooLarge) as exc:
@@ -188,12 +212,33 @@ class ProxyHandler:
                            time.perf_counter() - t0 - eval_seconds)
         return keep
 
-    async def _forward(self, ex: Exchange, request: WafRequest, decision: Decision,
-                       reader: BodyReader | None) -> tuple[int, bool]:
+    def refused(self, ex: Exchange, acl: CompiledWebACL, request: WafRequest, decision: Decision,
+                retry_after: int, started: float, eval_seconds: float) -> bool:
+        """The WAF refused ``request``: its answer and its event; whether the connection stays open."""
+        inspector = self.inspector
+        ex.discard()
+        close = not (ex.keep_alive and ex.complete)
+        resp = inspector.refusal(decision, retry_after)
+        ex.conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
+                                   head_only=ex.method == "HEAD"))
+        inspector.emit(started, acl, request, decision, resp.status_code, eval_seconds, None)
+        return not close
+
+    def blocked_late(self, ex: Exchange, decision: Decision) -> tuple[int, bool]:
+        """A body window past the first matched (``BodyBlocked``): refused, the connection closed."""
+        resp = self.inspector.refusal(decision, 0)
+        ex.discard()
+        ex.conn.write(waf_response(resp, close=True, http10=ex.version == "1.0",
+                                   head_only=ex.method == "HEAD"))
+        return resp.status_code, False
+
+    def route(self, ex: Exchange, request: WafRequest,
+              decision: Decision) -> tuple[UpstreamPool, list[tuple[bytes, bytes]]] | None:
+        """The pool for ``ex`` and the headers to send it, or None (answered 404)."""
         conn = ex.conn
         pool = self.routes.single or self.routes.route(_host(ex), unquote(ex.path.decode("latin-1")))
         if pool is None:
-            return self._text(ex, 404, "Not Found: no upstream serves this host and path")
+            return None
         headers = ex.headers
         if decision.inserted_headers:
             headers = [*headers, *((k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -201,21 +246,43 @@ class ProxyHandler:
         out, _ = upstream_headers(headers, peer=conn.peer, scheme=conn.scheme, upstream_host=pool.host_header,
                                   preserve_host=self.preserve_host, trusted=self.inspector.trusted,
                                   client_ip=request.client_ip)
+        return pool, out
+
+    def no_route(self, ex: Exchange) -> tuple[int, bool]:
+        return self._text(ex, 404, "Not Found: no upstream serves this host and path")
+
+    async def _forward(self, ex: Exchange, request: WafRequest, decision: Decision,
+                       reader: BodyReader | None) -> tuple[int, bool]:
+        routed = self.route(ex, request, decision)
+        if routed is None:
+            return self.no_route(ex)
+        pool, out = routed
         if ex.upgrade is not None:
             return await relay_upgrade(ex, pool, out)
         payload: bytes | AsyncIterator[bytes] = b""
         if reader is not None:
-            payload = reader.end() if ex.complete else _stream(ex, reader, self.limits)
+            payload = reader.end() if ex.complete else upload(ex, reader, self.limits)
+        return await self.exchange(ex, pool, out, payload)
+
+    async def exchange(self, ex: Exchange, pool: UpstreamPool, out: list[tuple[bytes, bytes]],
+                       payload: bytes | AsyncIterator[bytes]) -> tuple[int, bool]:
+        """``ex`` sent upstream through ``pool``, its answer written to the client."""
         try:
             resp = await pool.request(ex.method, ex.target, out, payload)
         except UpstreamError as exc:
-            status, text = upstream_failure(exc)
-            logger.warning("%s %s -> %d: upstream %s: %s", ex.method, _log_path(ex), status, exc.upstream,
-                           exc.reason)
-            return self._text(ex, status, text)
+            return self.upstream_failed(ex, exc)
         except ValueError:
-            return self._text(ex, 400, "Bad Request: invalid request target or header")
+            return self.bad_target(ex)
         return await respond(ex, resp)
+
+    def upstream_failed(self, ex: Exchange, exc: UpstreamError) -> tuple[int, bool]:
+        status, text = upstream_failure(exc)
+        logger.warning("%s %s -> %d: upstream %s: %s", ex.method, _log_path(ex), status, exc.upstream,
+                       exc.reason)
+        return self._text(ex, status, text)
+
+    def bad_target(self, ex: Exchange) -> tuple[int, bool]:
+        return self._text(ex, 400, "Bad Request: invalid request target or header")
 
     def _text(self, ex: Exchange, status: int, text: str) -> tuple[int, bool]:
         close = not (ex.keep_alive and ex.complete)
@@ -266,19 +333,6 @@ class ProxyHandler:
         ex.discard()
         ex.conn.write(text_response(status, body, close=True, extra=extra))
         return False
-
-
-async def _stream(ex: Exchange, reader: BodyReader, limits: ShieldLimits) -> AsyncIterator[bytes]:
-    """The request body for the upstream: the wire bytes as the reader clears them (inspected),
-    the last ones once the body ended and its last window was scanned. ``BodyBlocked`` /
-    ``BodyRefused`` raised here abort the upstream request (the pool drops the connection)."""
-    if first := reader.release():
-        yield first
-    while chunk := await ex.read(limits.body_timeout, limits.max_body_bytes):
-        if cleared := reader.push(chunk):
-            yield cleared
-    if last := reader.end():
-        yield last
 
 
 def _host(ex: Exchange) -> bytes:

@@ -1,0 +1,264 @@
+"""The common request answered with no task, coroutine or future: the proxy server's fast lane.
+
+Most requests are small and whole when their head is parsed: a GET, a form POST that arrived in
+the same read. For them ``ProxyHandler.handle`` costs a task, four nested coroutines, futures for
+the upstream's answer and an event-loop turn per step (issue 11: ~60 µs of a served request's
+CPU). ``serve_now`` answers such a request in plain calls instead: the Shield's checks
+(``ProxyHandler.admit``), the body from the exchange's buffer, ``Inspector.decide_now``, the
+request written on an idle kept-alive upstream connection (``UpstreamPool.send_now``), and the
+upstream's response followed by a ``FastExchange`` the connection calls back after each read
+(``UpstreamConnection.listener``); a small whole response is written to the client in one write
+(``respond.write_whole``) and the connection is told (``HttpConnection.finished``).
+
+The same handler methods decide, refuse, route, log and emit as in ``handle``, so answers,
+events and counters are the same in both lanes. Anything else keeps the coroutine path, taken
+either before the fast lane starts (``serve_now`` returns False: a body still arriving, past
+the inspection window or encoded, an upgrade, a parse error, a client not reading its answers,
+an asynchronous rate store) or, from where it stands, by a task: no idle upstream connection, a
+stale kept-alive connection to retry on, a response too large or still streaming.
+
+Plain classes and functions (no async generator): mypyc compiles this module (``compiled``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
+from wafproxy.asgi.inspector import allowed, wire_text
+from wafproxy.asgi.upstream import UpstreamPool, UpstreamResponse
+from wafproxy.asgi.upstream_conn import UpstreamConnection
+from wafproxy.asgi.upstream_errors import UpstreamProtocolError, failure_kind
+from wafproxy.engine.compiler import CompiledWebACL
+from wafproxy.engine.decision import Decision
+from wafproxy.engine.request import WafRequest
+from wafproxy.server.exchange import Exchange
+from wafproxy.server.respond import respond, write_whole
+
+if TYPE_CHECKING:
+    from wafproxy.server.handler import ProxyHandler
+
+#: A response still arriving past this many body bytes is streamed by ``respond`` (a task).
+WHOLE_MAX = 64 * 1024
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+
+def serve_now(handler: ProxyHandler, ex: Exchange) -> bool:
+    """Answer ``ex`` in the fast lane (True: it is, or a task it started is, answering it), or
+    False: nothing was done, ``handle`` answers it."""
+    if (ex.error is not None or ex.upgrade is not None or not ex.body_done or ex.malformed
+            or not handler.inspector.decides_now or ex.conn._write_paused):
+        return False
+    acl = handler.inspector.acl
+    if ex.received and (ex.received > acl.body_inspection_limit or ex.received > handler.limits.max_body_bytes
+                        or _encoded(ex.headers)):
+        return False
+    FastExchange(handler, ex, acl).run()
+    return True
+
+
+def _encoded(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A Content-Encoding: the body reader decodes, and its decoded size may pass the window."""
+    for name, _ in headers:
+        if name == b"content-encoding":
+            return True
+    return False
+
+
+class FastExchange:
+    """One request in the fast lane, from its admission to the client's answer."""
+
+    def __init__(self, handler: ProxyHandler, ex: Exchange, acl: CompiledWebACL) -> None:
+        self.handler = handler
+        self.ex = ex
+        self.acl = acl
+        self.key = ""  # in the handler's in-flight table while admitted
+        self.request: WafRequest | None = None
+        self.decision: Decision | None = None
+        self.started = 0.0
+        self.t0 = 0.0
+        self.eval_seconds = 0.0
+        self.pool: UpstreamPool | None = None
+        self.out: list[tuple[bytes, bytes]] = []
+        self.payload = b""
+        self.up: UpstreamConnection | None = None
+        self.reused = False
+        self.done = False
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception:
+            self._crashed()
+
+    def _run(self) -> None:
+        handler = self.handler
+        ex = self.ex
+        admitted = handler.admit(ex)
+        if isinstance(admitted, bool):
+            ex.conn.finished(ex, admitted)
+            return
+        client_ip, self.key, has_body = admitted
+        inspector = handler.inspector
+        acl = self.acl
+        self.started = inspector.clock()
+        self.t0 = time.perf_counter()
+        body = b""
+        reader: BodyReader | None = None
+        if has_body:
+            try:
+                reader = inspector.body_reader(acl, ex.headers)
+                for chunk in ex.take_all():  # all of it fits the window (``serve_now``)
+                    reader.first(chunk)
+            except BodyRefused as exc:
+                self._finish(handler._body_refused(ex, exc, client_ip))
+                return
+            body = reader.window()
+        conn = ex.conn
+        request = self.request = inspector.build(
+            client_ip=client_ip, peer=conn.peer, method=ex.method, path=wire_text(ex.path), query=ex.query,
+            headers=ex.headers, body=body, seen=len(body), more=False, http_version=ex.version,
+            scheme=conn.scheme,
+        )
+        decision, self.eval_seconds, retry_after = inspector.decide_now(acl, request)
+        if reader is not None and allowed(decision):
+            try:
+                streamed = reader.start(request, True)
+            except BodyRefused as exc:
+                self._finish(handler._body_refused(ex, exc, client_ip))
+                return
+            if streamed is not None:
+                decision = streamed
+        self.decision = decision
+        if not allowed(decision):
+            self._finish(handler.refused(ex, acl, request, decision, retry_after, self.started,
+                                         self.eval_seconds))
+            return
+        routed = handler.route(ex, request, decision)
+        if routed is None:
+            self._answered(*handler.no_route(ex))
+            return
+        pool, self.out = routed
+        self.pool = pool
+        if reader is not None:
+            try:
+                self.payload = reader.end()
+            except BodyBlocked as exc:
+                self.decision = exc.decision
+                self._answered(*handler.blocked_late(ex, exc.decision))
+                return
+            except BodyRefused as exc:
+                self._answered(exc.refusal[0], handler._body_refused(ex, exc, client_ip))
+                return
+        try:
+            up = pool.send_now(ex.method, ex.target, self.out, self.payload)
+        except ValueError:
+            self._answered(*handler.bad_target(ex))
+            return
+        if up is None:  # no idle connection: the pool opens or waits for one
+            self._later(self._exchange)
+            return
+        self.up = up
+        self.reused = up.exchanges > 0
+        up.listener = self
+        up.expect_bytes()
+
+    # -- the upstream's answer (``UpstreamConnection.listener``) ---------------------------------
+
+    def upstream_progress(self) -> None:
+        try:
+            self._progress()
+        except Exception:
+            self._crashed()
+
+    def _progress(self) -> None:
+        up = self.up
+        pool = self.pool
+        if up is None or pool is None:
+            return
+        error = up.error
+        if error is None and not up.headers_done:
+            up.expect_bytes()  # nothing yet (or an interim 1xx): the read timeout restarts
+            return
+        if error is not None and (not up.headers_done or not up._chunks):  # as ``wait_head`` raises
+            self._detach()
+            pool._release(up, False)
+            ex = self.ex
+            stale = self.reused and not up.got_bytes and isinstance(error, UpstreamProtocolError)
+            if stale and ex.method in _IDEMPOTENT:  # as ``UpstreamPool.request`` retries
+                self._later(self._exchange)
+                return
+            pool.count_failure(failure_kind(error))
+            self._answered(*self.handler.upstream_failed(ex, error))
+            return
+        if up.complete and error is None and not up._reading_paused:
+            self._detach()
+            resp = UpstreamResponse(pool, up)
+            whole = resp.take_body()
+            if whole is not None:
+                self._answered(resp.status, write_whole(self.ex, resp.status, resp.headers, whole))
+                return
+            self._later(lambda: respond(self.ex, resp))
+            return
+        if error is not None or up._buffered > WHOLE_MAX or up._reading_paused:
+            self._detach()  # large or failing mid-body: streamed (with back-pressure) by ``respond``
+            resp = UpstreamResponse(pool, up)
+            self._later(lambda: respond(self.ex, resp))
+            return
+        up.expect_bytes()
+
+    def _detach(self) -> None:
+        up, self.up = self.up, None
+        if up is not None:
+            up.listener = None
+
+    # -- endings --------------------------------------------------------------------------------
+
+    def _exchange(self) -> Awaitable[tuple[int, bool]]:
+        assert self.pool is not None
+        return self.handler.exchange(self.ex, self.pool, self.out, self.payload)
+
+    def _later(self, step: Callable[[], Awaitable[tuple[int, bool]]]) -> None:
+        """The rest needs to wait on something: a task runs ``step`` and ends as the lane does."""
+        conn = self.ex.conn
+        self.handler.fast_handoffs += 1
+        conn._task = conn.loop.create_task(self._rest(step))
+
+    async def _rest(self, step: Callable[[], Awaitable[tuple[int, bool]]]) -> None:
+        status, keep = 500, False
+        try:
+            status, keep = await step()
+        except Exception:
+            self.handler.crashed(self.ex)
+        self._answered(status, keep)
+
+    def _answered(self, status: int, keep: bool) -> None:
+        """The upstream's (or our) answer is written: the request's event, then the next one."""
+        if self.done:
+            return
+        self.done = True
+        request = self.request
+        decision = self.decision
+        if request is not None and decision is not None:
+            eval_seconds = self.eval_seconds
+            self.handler.inspector.emit(self.started, self.acl, request, decision, status, eval_seconds,
+                                        time.perf_counter() - self.t0 - eval_seconds)
+        self._finish(keep)
+
+    def _finish(self, keep: bool) -> None:
+        self.done = True
+        if self.key:
+            self.handler.leave(self.key)
+            self.key = ""
+        ex = self.ex
+        ex.conn.finished(ex, keep)
+
+    def _crashed(self) -> None:
+        self._detach()
+        self.handler.crashed(self.ex)
+        if self.done:  # it broke while ending: the connection is closed, not answered twice
+            self.ex.conn.close()
+            return
+        self._answered(500, False)

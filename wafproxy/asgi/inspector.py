@@ -75,6 +75,23 @@ def wire_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
+def new_request(
+    client_ip: str,
+    peer: str,
+    method: str,
+    path: str,
+    query: str,
+    text_headers: tuple[tuple[str, str], ...],
+    http_version: str,
+    scheme: str,
+) -> WafRequest:
+    """A request without a body from already decoded parts (``WafMiddleware``'s fast path: its
+    one pass over the headers decodes them as ``Inspector.build`` does and finds the framing);
+    positional and with a fresh request id, as ``build`` makes it."""
+    return _new_request(client_ip, method, path, query, text_headers, b"", 0, http_version, scheme,
+                        f"{_ID_PREFIX}{next(_ids):x}", peer)
+
+
 def compile_acl(acl: str | Path | CompiledWebACL) -> CompiledWebACL:
     """A compiled ACL from a path (loaded) or an already compiled one."""
     if isinstance(acl, str | Path):

@@ -26,6 +26,7 @@ from wafproxy.asgi.inspector import (
     FAIL_OPEN_RULE_ID,
     Inspector,
     allowed,
+    new_request,
     rate_rule_ids,
     wire_text,
 )
@@ -49,6 +50,40 @@ CLIENT_IP_KEY = "wafproxy.client_ip"
 DECISION_KEY = "wafproxy.decision"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
+# An HTTP/1.x request carries a body only when it declares one (RFC 9112 §6.3: neither
+# Content-Length nor Transfer-Encoding means no body). HTTP/2 and 3 may send DATA frames without
+# declaring a length, so only these versions take the bodiless fast path.
+_DECLARED_BODY_VERSIONS = frozenset({"1.0", "1.1"})
+# Headers that send a request down the path that reads its body: a body declared, or a
+# Content-Encoding (refused 415 when unknown, even on an empty body: ``bodyscan``).
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"content-encoding"})
+
+
+def _text_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The headers decoded as ``Inspector.build`` decodes them, and whether the request has no body
+    to read (no ``_BODY_HEADERS`` but a ``Content-Length: 0``): one pass for both."""
+    out = []
+    bodiless = True
+    for name, value in headers:
+        if name in _BODY_HEADERS and (value != b"0" or name != b"content-length"):
+            bodiless = False
+        out.append((name.decode("latin-1"), value.decode("latin-1") if value.isascii() else wire_text(value)))
+    return tuple(out), bodiless
+
+
+class _StatusSend:
+    """``send`` that notes the status the app answered (for the request event), nothing else."""
+
+    __slots__ = ("send", "status")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 500  # the app raised or ended without answering: the server answers 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self.send(message)
 
 
 async def send_refusal(send: Send, refusal: tuple[int, str, bytes]) -> int:
@@ -137,12 +172,46 @@ class WafMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "http":
+        if kind != "http":
+            if kind == "websocket":
+                await self._websocket(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        text_headers, bodiless = _text_headers(scope["headers"])
+        if not bodiless or scope.get("http_version", "1.1") not in _DECLARED_BODY_VERSIONS:
             await self._http(scope, receive, send)
-        elif kind == "websocket":
-            await self._websocket(scope, receive, send)
+            return
+        # A request without a body (nearly every GET): nothing to read first, so the app gets the
+        # server's own ``receive``, and its own ``send`` unless an event needs the status.
+        inspector = self.inspector
+        started = inspector.clock()
+        request = self._bodiless(scope, text_headers, scope.get("method", "GET"))
+        acl = inspector.acl
+        decision = inspector.gated(request.client_ip, started) if inspector.gate is not None else None
+        if decision is not None:
+            eval_seconds, retry_after = 0.0, 0
         else:
-            await self.app(scope, receive, send)
+            t0 = time.perf_counter()
+            decision, eval_seconds, retry_after = await inspector.decide(acl, request)
+            if allowed(decision):
+                scope = _downstream_scope(scope, request, decision)
+                if inspector.sink is None:
+                    await self.app(scope, receive, send)
+                    return
+                sent = _StatusSend(send)
+                try:
+                    await self.app(scope, receive, sent)
+                except BaseException:  # the server answers 500 (or nothing); still one event
+                    inspector.emit(started, acl, request, decision, 500, eval_seconds,
+                                   time.perf_counter() - t0)
+                    raise
+                inspector.emit(started, acl, request, decision, sent.status, eval_seconds,
+                               time.perf_counter() - t0 - eval_seconds)
+                return
+        status = await send_response(send, inspector.refusal(decision, retry_after),
+                                     head_only=request.method == "HEAD")
+        inspector.emit(started, acl, request, decision, status, eval_seconds, None)
 
     # ---- HTTP ------------------------------------------------------------------------------------
 
@@ -280,7 +349,7 @@ class WafMiddleware:
         inspector = self.inspector
         started = inspector.clock()
         acl = inspector.acl
-        request = self._request(scope, b"", 0, False)
+        request = self._bodiless(scope, _text_headers(scope["headers"])[0], "GET")
         refused = inspector.gated(request.client_ip, started)
         if refused is not None:
             decision, eval_seconds = refused, 0.0
@@ -307,6 +376,16 @@ class WafMiddleware:
         inspector.emit(started, acl, request, decision, status, eval_seconds, None)
 
     # ---- shared ---------------------------------------------------------------------------------
+
+    def _bodiless(self, scope: Scope, text_headers: tuple[tuple[str, str], ...], method: str) -> WafRequest:
+        """The ``WafRequest`` of a request without a body (``_request``'s, headers decoded already)."""
+        client = scope.get("client")
+        peer = client[0] if client else ""
+        raw_path = scope.get("raw_path")
+        return new_request(self.inspector.client_ip(peer, scope["headers"]), peer, method,
+                           wire_text(raw_path).partition("?")[0] if raw_path else scope["path"],
+                           wire_text(scope.get("query_string", b"")), text_headers,
+                           scope.get("http_version", "1.1"), scope.get("scheme", "http"))
 
     def _request(self, scope: Scope, body: bytes, seen: int, more: bool) -> WafRequest:
         client = scope.get("client")

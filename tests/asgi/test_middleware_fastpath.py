@@ -194,7 +194,7 @@ def test_other_scopes_pass_through_untouched(acl_file: Path, kind: str) -> None:
     ([(b"content-encoding", b"gzip")], False),  # refused 415 when unknown, even without a body
 ])
 def test_which_headers_declare_a_body(headers: list[tuple[bytes, bytes]], bodiless: bool) -> None:
-    assert _text_headers(headers)[1] is bodiless
+    assert _text_headers(headers)[2] is bodiless
 
 
 @pytest.mark.parametrize("scope", [
@@ -208,10 +208,15 @@ def test_fast_path_builds_the_request_the_reading_path_builds(acl_file: Path, sc
     """The same ``WafRequest`` (but its id) as ``Inspector.build``: the same decisions."""
     mw = WafMiddleware(Inner(), acl=str(acl_file), trusted_proxies=["198.51.100.0/24"])
     scope["raw_path"] = scope["path"].encode()  # raw UTF-8 bytes, as some clients send them
-    fast = mw._bodiless(scope, _text_headers(scope["headers"])[0], scope["method"])
-    slow = mw._request(scope, b"", 0, False)
-    assert fast.request_id != slow.request_id
-    assert repr(fast).replace(fast.request_id, "") == repr(slow).replace(slow.request_id, "")
+    for _ in range(2):  # decoded, then from the memo of decoded header lines
+        text, by_name, _ = _text_headers(scope["headers"])
+        fast = mw._bodiless(scope, text, by_name, scope["method"])
+        slow = mw._request(scope, b"", 0, False)
+        assert fast.request_id != slow.request_id
+        assert repr(fast).replace(fast.request_id, "") == repr(slow).replace(slow.request_id, "")
+        names = {name for name, _ in slow.headers} | {"absent"}
+        assert {n: fast.header_values(n) for n in names} == {n: slow.header_values(n) for n in names}
+        assert fast._lowered == slow._lowered  # built by the pass above, by header_values below
     assert fast.client_ip == ("203.0.113.9" if len(scope["headers"]) > 1 else "198.51.100.7")
 
 
@@ -228,3 +233,23 @@ def test_on_uvicorn_bodiless_and_body_requests(served: tuple[RunningServer, Seen
         assert client.head("/search", params={"q": "<script>"}).status_code == 403
     assert seen.paths == ["/search", "/form"]
     assert [e.response_status for e in sink.events] == [200, 403, 200, 403, 403]
+
+
+def test_header_lines_as_lists_are_read_too() -> None:
+    """The ASGI spec allows any two-item iterable per header; the memo keys on tuples."""
+    as_lists = [[b"host", b"h"], [b"content-length", b"3"]]
+    assert _text_headers(as_lists) == ((("host", "h"), ("content-length", "3")),
+                                       {"host": ("h",), "content-length": ("3",)}, False)
+
+
+def test_the_memo_of_decoded_header_lines_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wafproxy.asgi import middleware
+
+    memo: dict[Any, Any] = {}
+    monkeypatch.setattr(middleware, "_decoded_headers", memo)
+    long_value = b"v" * (middleware._MEMO_VALUE_MAX + 1)
+    for i in range(middleware._MEMO_ENTRIES + 10):
+        _text_headers([(b"x-id", str(i).encode()), (b"x-long", long_value), (b"content-length", b"0")])
+        assert len(memo) <= middleware._MEMO_ENTRIES
+    assert (b"x-long", long_value) not in memo and (b"content-length", b"0") not in memo
+    assert (b"x-id", str(middleware._MEMO_ENTRIES + 9).encode()) in memo

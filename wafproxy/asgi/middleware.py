@@ -59,16 +59,47 @@ _DECLARED_BODY_VERSIONS = frozenset({"1.0", "1.1"})
 _BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"content-encoding"})
 
 
-def _text_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[tuple[str, str], ...], bool]:
-    """The headers decoded as ``Inspector.build`` decodes them, and whether the request has no body
-    to read (no ``_BODY_HEADERS`` but a ``Content-Length: 0``): one pass for both."""
+# (name, value) as received → ((name, value) decoded, lower-cased name). Most header lines repeat
+# from request to request (Host, User-Agent, Accept...): decoding them once saves ~1 µs a request.
+# Bounded: values past _MEMO_VALUE_MAX bytes are never kept, and the table is emptied when full.
+_decoded_headers: dict[tuple[bytes, bytes], tuple[tuple[str, str], str]] = {}
+_MEMO_ENTRIES = 4096
+_MEMO_VALUE_MAX = 256
+
+HeaderText = tuple[tuple[str, str], ...]
+ByName = dict[str, tuple[str, ...]]
+
+
+def _text_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[HeaderText, ByName, bool]:
+    """One pass over the headers: decoded as ``Inspector.build`` decodes them, the values by
+    lower-cased name (``WafRequest.header_values``'s table), and whether the request has no body
+    to read (none of ``_BODY_HEADERS`` but a ``Content-Length: 0``)."""
     out = []
+    by_name: ByName = {}
     bodiless = True
-    for name, value in headers:
-        if name in _BODY_HEADERS and (value != b"0" or name != b"content-length"):
-            bodiless = False
-        out.append((name.decode("latin-1"), value.decode("latin-1") if value.isascii() else wire_text(value)))
-    return tuple(out), bodiless
+    memo = _decoded_headers
+    for pair in headers:
+        try:
+            hit = memo.get(pair)
+        except TypeError:  # a list: the ASGI spec allows any two-item iterable
+            pair = tuple(pair)
+            hit = memo.get(pair)
+        if hit is None:
+            name, value = pair
+            text = name.decode("latin-1")
+            hit = (text, value.decode("latin-1") if value.isascii() else wire_text(value)), text.lower()
+            if name in _BODY_HEADERS:  # never kept: their lines must be seen on every request
+                if value != b"0" or name != b"content-length":
+                    bodiless = False
+            elif len(value) <= _MEMO_VALUE_MAX:
+                if len(memo) >= _MEMO_ENTRIES:
+                    memo.clear()
+                memo[pair] = hit
+        decoded, key = hit
+        out.append(decoded)
+        seen = by_name.get(key)
+        by_name[key] = (decoded[1],) if seen is None else (*seen, decoded[1])
+    return tuple(out), by_name, bodiless
 
 
 class _StatusSend:
@@ -178,7 +209,7 @@ class WafMiddleware:
             else:
                 await self.app(scope, receive, send)
             return
-        text_headers, bodiless = _text_headers(scope["headers"])
+        text_headers, by_name, bodiless = _text_headers(scope["headers"])
         if not bodiless or scope.get("http_version", "1.1") not in _DECLARED_BODY_VERSIONS:
             await self._http(scope, receive, send)
             return
@@ -186,7 +217,7 @@ class WafMiddleware:
         # server's own ``receive``, and its own ``send`` unless an event needs the status.
         inspector = self.inspector
         started = inspector.clock()
-        request = self._bodiless(scope, text_headers, scope.get("method", "GET"))
+        request = self._bodiless(scope, text_headers, by_name, scope.get("method", "GET"))
         acl = inspector.acl
         decision = inspector.gated(request.client_ip, started) if inspector.gate is not None else None
         if decision is not None:
@@ -349,7 +380,8 @@ class WafMiddleware:
         inspector = self.inspector
         started = inspector.clock()
         acl = inspector.acl
-        request = self._bodiless(scope, _text_headers(scope["headers"])[0], "GET")
+        text_headers, by_name, _ = _text_headers(scope["headers"])
+        request = self._bodiless(scope, text_headers, by_name, "GET")
         refused = inspector.gated(request.client_ip, started)
         if refused is not None:
             decision, eval_seconds = refused, 0.0
@@ -377,14 +409,14 @@ class WafMiddleware:
 
     # ---- shared ---------------------------------------------------------------------------------
 
-    def _bodiless(self, scope: Scope, text_headers: tuple[tuple[str, str], ...], method: str) -> WafRequest:
+    def _bodiless(self, scope: Scope, text_headers: HeaderText, by_name: ByName, method: str) -> WafRequest:
         """The ``WafRequest`` of a request without a body (``_request``'s, headers decoded already)."""
         client = scope.get("client")
         peer = client[0] if client else ""
         raw_path = scope.get("raw_path")
         return new_request(self.inspector.client_ip(peer, scope["headers"]), peer, method,
                            wire_text(raw_path).partition("?")[0] if raw_path else scope["path"],
-                           wire_text(scope.get("query_string", b"")), text_headers,
+                           wire_text(scope.get("query_string", b"")), text_headers, by_name,
                            scope.get("http_version", "1.1"), scope.get("scheme", "http"))
 
     def _request(self, scope: Scope, body: bytes, seen: int, more: bool) -> WafRequest:

@@ -20,7 +20,9 @@ import pytest
 from tests.asgi.test_middleware import Seen, acl_document, protected_app
 from tests.support.servers import RunningServer, uvicorn_in_thread
 from wafproxy import WafMiddleware
-from wafproxy.asgi.middleware import CLIENT_IP_KEY, DECISION_KEY, _text_headers
+from wafproxy.asgi import scoperequest
+from wafproxy.asgi.middleware import CLIENT_IP_KEY, DECISION_KEY
+from wafproxy.asgi.scoperequest import bodiless_request, read_headers, scope_request
 from wafproxy.events import RequestEvent
 from wafproxy.ports import GATE_RULE_ID, GateBlock
 
@@ -194,7 +196,7 @@ def test_other_scopes_pass_through_untouched(acl_file: Path, kind: str) -> None:
     ([(b"content-encoding", b"gzip")], False),  # refused 415 when unknown, even without a body
 ])
 def test_which_headers_declare_a_body(headers: list[tuple[bytes, bytes]], bodiless: bool) -> None:
-    assert _text_headers(headers)[2] is bodiless
+    assert read_headers(headers)[2] is bodiless
 
 
 @pytest.mark.parametrize("scope", [
@@ -209,9 +211,9 @@ def test_fast_path_builds_the_request_the_reading_path_builds(acl_file: Path, sc
     mw = WafMiddleware(Inner(), acl=str(acl_file), trusted_proxies=["198.51.100.0/24"])
     scope["raw_path"] = scope["path"].encode()  # raw UTF-8 bytes, as some clients send them
     for _ in range(2):  # decoded, then from the memo of decoded header lines
-        text, by_name, _ = _text_headers(scope["headers"])
-        fast = mw._bodiless(scope, text, by_name, scope["method"])
-        slow = mw._request(scope, b"", 0, False)
+        text, by_name, _ = read_headers(scope["headers"])
+        fast = bodiless_request(mw.inspector, scope, text, by_name, scope["method"])
+        slow = scope_request(mw.inspector, scope, b"", 0, False)
         assert fast.request_id != slow.request_id
         assert repr(fast).replace(fast.request_id, "") == repr(slow).replace(slow.request_id, "")
         names = {name for name, _ in slow.headers} | {"absent"}
@@ -238,18 +240,16 @@ def test_on_uvicorn_bodiless_and_body_requests(served: tuple[RunningServer, Seen
 def test_header_lines_as_lists_are_read_too() -> None:
     """The ASGI spec allows any two-item iterable per header; the memo keys on tuples."""
     as_lists = [[b"host", b"h"], [b"content-length", b"3"]]
-    assert _text_headers(as_lists) == ((("host", "h"), ("content-length", "3")),
+    assert read_headers(as_lists) == ((("host", "h"), ("content-length", "3")),
                                        {"host": ("h",), "content-length": ("3",)}, False)
 
 
 def test_the_memo_of_decoded_header_lines_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from wafproxy.asgi import middleware
-
     memo: dict[Any, Any] = {}
-    monkeypatch.setattr(middleware, "_decoded_headers", memo)
-    long_value = b"v" * (middleware._MEMO_VALUE_MAX + 1)
-    for i in range(middleware._MEMO_ENTRIES + 10):
-        _text_headers([(b"x-id", str(i).encode()), (b"x-long", long_value), (b"content-length", b"0")])
-        assert len(memo) <= middleware._MEMO_ENTRIES
+    monkeypatch.setattr(scoperequest, "_decoded", memo)
+    long_value = b"v" * (scoperequest.MEMO_VALUE_MAX + 1)
+    for i in range(scoperequest.MEMO_ENTRIES + 10):
+        read_headers([(b"x-id", str(i).encode()), (b"x-long", long_value), (b"content-length", b"0")])
+        assert len(memo) <= scoperequest.MEMO_ENTRIES
     assert (b"x-long", long_value) not in memo and (b"content-length", b"0") not in memo
-    assert (b"x-id", str(middleware._MEMO_ENTRIES + 9).encode()) in memo
+    assert (b"x-id", str(scoperequest.MEMO_ENTRIES + 9).encode()) in memo

@@ -8,9 +8,12 @@ Per HTTP request: resolve the client IP once (``client_ip.py``), buffer the body
 inspection limit, build a ``WafRequest``, drive ``evaluate_steps`` (answering rate checks from the
 rate store), then either answer (BLOCK/CAPTCHA/CHALLENGE, the app never sees the request) or call
 the app with the inserted headers added and the buffered body replayed message by message,
-untouched, before the rest streams from the original ``receive``. Websocket handshakes are
-inspected as GET requests without a body. Lifespan and other scopes pass straight through.
-Nothing here logs per request: one ``RequestEvent`` per request goes to ``event_sink``.
+untouched, before the rest streams from the original ``receive``. A request that declares no body
+(HTTP/1.x, nearly every GET) takes a fast path (issue 11): nothing is read or buffered, the app
+gets the server's own ``receive``, and its own ``send`` unless an event needs the status.
+Websocket handshakes are inspected as GET requests without a body. Lifespan and other scopes pass
+straight through. Nothing here logs per request: one ``RequestEvent`` per request goes to
+``event_sink``.
 """
 
 from __future__ import annotations
@@ -26,11 +29,10 @@ from wafproxy.asgi.inspector import (
     FAIL_OPEN_RULE_ID,
     Inspector,
     allowed,
-    new_request,
     rate_rule_ids,
-    wire_text,
 )
 from wafproxy.asgi.responses import send_response
+from wafproxy.asgi.scoperequest import DECLARED_BODY_VERSIONS, bodiless_request, read_headers, scope_request
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.parsing import ContentLimits
@@ -50,58 +52,6 @@ CLIENT_IP_KEY = "wafproxy.client_ip"
 DECISION_KEY = "wafproxy.decision"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
-# An HTTP/1.x request carries a body only when it declares one (RFC 9112 §6.3: neither
-# Content-Length nor Transfer-Encoding means no body). HTTP/2 and 3 may send DATA frames without
-# declaring a length, so only these versions take the bodiless fast path.
-_DECLARED_BODY_VERSIONS = frozenset({"1.0", "1.1"})
-# Headers that send a request down the path that reads its body: a body declared, or a
-# Content-Encoding (refused 415 when unknown, even on an empty body: ``bodyscan``).
-_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"content-encoding"})
-
-
-# (name, value) as received → ((name, value) decoded, lower-cased name). Most header lines repeat
-# from request to request (Host, User-Agent, Accept...): decoding them once saves ~1 µs a request.
-# Bounded: values past _MEMO_VALUE_MAX bytes are never kept, and the table is emptied when full.
-_decoded_headers: dict[tuple[bytes, bytes], tuple[tuple[str, str], str]] = {}
-_MEMO_ENTRIES = 4096
-_MEMO_VALUE_MAX = 256
-
-HeaderText = tuple[tuple[str, str], ...]
-ByName = dict[str, tuple[str, ...]]
-
-
-def _text_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[HeaderText, ByName, bool]:
-    """One pass over the headers: decoded as ``Inspector.build`` decodes them, the values by
-    lower-cased name (``WafRequest.header_values``'s table), and whether the request has no body
-    to read (none of ``_BODY_HEADERS`` but a ``Content-Length: 0``)."""
-    out = []
-    by_name: ByName = {}
-    bodiless = True
-    memo = _decoded_headers
-    for pair in headers:
-        try:
-            hit = memo.get(pair)
-        except TypeError:  # a list: the ASGI spec allows any two-item iterable
-            pair = tuple(pair)
-            hit = memo.get(pair)
-        if hit is None:
-            name, value = pair
-            text = name.decode("latin-1")
-            hit = (text, value.decode("latin-1") if value.isascii() else wire_text(value)), text.lower()
-            if name in _BODY_HEADERS:  # never kept: their lines must be seen on every request
-                if value != b"0" or name != b"content-length":
-                    bodiless = False
-            elif len(value) <= _MEMO_VALUE_MAX:
-                if len(memo) >= _MEMO_ENTRIES:
-                    memo.clear()
-                memo[pair] = hit
-        decoded, key = hit
-        out.append(decoded)
-        seen = by_name.get(key)
-        by_name[key] = (decoded[1],) if seen is None else (*seen, decoded[1])
-    return tuple(out), by_name, bodiless
-
-
 class _StatusSend:
     """``send`` that notes the status the app answered (for the request event), nothing else."""
 
@@ -209,15 +159,15 @@ class WafMiddleware:
             else:
                 await self.app(scope, receive, send)
             return
-        text_headers, by_name, bodiless = _text_headers(scope["headers"])
-        if not bodiless or scope.get("http_version", "1.1") not in _DECLARED_BODY_VERSIONS:
+        text_headers, by_name, bodiless = read_headers(scope["headers"])
+        if not bodiless or scope.get("http_version", "1.1") not in DECLARED_BODY_VERSIONS:
             await self._http(scope, receive, send)
             return
         # A request without a body (nearly every GET): nothing to read first, so the app gets the
         # server's own ``receive``, and its own ``send`` unless an event needs the status.
         inspector = self.inspector
         started = inspector.clock()
-        request = self._bodiless(scope, text_headers, by_name, scope.get("method", "GET"))
+        request = bodiless_request(inspector, scope, text_headers, by_name, scope.get("method", "GET"))
         acl = inspector.acl
         decision = inspector.gated(request.client_ip, started) if inspector.gate is not None else None
         if decision is not None:
@@ -255,7 +205,7 @@ class WafMiddleware:
             client_ip = inspector.client_ip(client[0] if client else "", scope["headers"])
             refused = inspector.gated(client_ip, started)
             if refused is not None:
-                request = self._request(scope, b"", 0, False)
+                request = scope_request(inspector, scope, b"", 0, False)
                 status = await send_response(send, inspector.refusal(refused, 0),
                                              head_only=request.method == "HEAD")
                 inspector.emit(started, inspector.acl, request, refused, status, 0.0, None)
@@ -278,7 +228,7 @@ class WafMiddleware:
             await self._refuse_body(send, exc)
             return
         body = reader.window()
-        request = self._request(scope, body[:limit], len(body), more)
+        request = scope_request(inspector, scope, body[:limit], len(body), more)
         decision, eval_seconds, retry_after = await inspector.decide(acl, request)
         if allowed(decision):
             try:  # the managed groups past the first window (bodyscan)
@@ -380,8 +330,8 @@ class WafMiddleware:
         inspector = self.inspector
         started = inspector.clock()
         acl = inspector.acl
-        text_headers, by_name, _ = _text_headers(scope["headers"])
-        request = self._bodiless(scope, text_headers, by_name, "GET")
+        text_headers, by_name, _ = read_headers(scope["headers"])
+        request = bodiless_request(inspector, scope, text_headers, by_name, "GET")
         refused = inspector.gated(request.client_ip, started)
         if refused is not None:
             decision, eval_seconds = refused, 0.0
@@ -406,35 +356,3 @@ class WafMiddleware:
             await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
             status = 403
         inspector.emit(started, acl, request, decision, status, eval_seconds, None)
-
-    # ---- shared ---------------------------------------------------------------------------------
-
-    def _bodiless(self, scope: Scope, text_headers: HeaderText, by_name: ByName, method: str) -> WafRequest:
-        """The ``WafRequest`` of a request without a body (``_request``'s, headers decoded already)."""
-        client = scope.get("client")
-        peer = client[0] if client else ""
-        raw_path = scope.get("raw_path")
-        return new_request(self.inspector.client_ip(peer, scope["headers"]), peer, method,
-                           wire_text(raw_path).partition("?")[0] if raw_path else scope["path"],
-                           wire_text(scope.get("query_string", b"")), text_headers, by_name,
-                           scope.get("http_version", "1.1"), scope.get("scheme", "http"))
-
-    def _request(self, scope: Scope, body: bytes, seen: int, more: bool) -> WafRequest:
-        client = scope.get("client")
-        peer = client[0] if client else ""
-        headers = scope["headers"]
-        raw_path = scope.get("raw_path")
-        kind = scope["type"]
-        return self.inspector.build(
-            client_ip=self.inspector.client_ip(peer, headers),
-            peer=peer,
-            method=scope.get("method", "GET") if kind == "http" else "GET",
-            path=wire_text(raw_path).partition("?")[0] if raw_path else scope["path"],
-            query=scope.get("query_string", b""),
-            headers=headers,
-            body=body,
-            seen=seen,
-            more=more,
-            http_version=scope.get("http_version", "1.1"),
-            scheme=scope.get("scheme", "http"),
-        )

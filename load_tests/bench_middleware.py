@@ -11,7 +11,8 @@ as ``uvicorn --factory load_tests.bench_middleware:with_waf|without_waf`` (uvloo
 ``--baseline`` also serves another checkout's ``with_waf`` (its own code, e.g. a ``git archive`` of
 the commit before a change) in the same interleaved rounds; ``--events`` also serves the app with
 ``WafMiddleware`` emitting its events to Prometheus metrics (``with_waf_metrics``), as users who
-export metrics mount it.
+export metrics mount it. Besides req/s, each app's CPU time per request (user+system, from /proc):
+on a shared, loaded machine req/s move with who gets the cores; CPU per request moves less.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from load_tests.bench_proxy import free_port, run_wrk  # noqa: E402
+from load_tests.bench_proxy import cpu_seconds, free_port, run_wrk  # noqa: E402
 
 
 def without_waf() -> object:
@@ -95,24 +96,32 @@ def main() -> int:
         targets["with_waf@baseline"] = ("with_waf", args.baseline.resolve())
     procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     results: dict[str, list[float]] = {name: [] for name in targets}
+    cpu_us: dict[str, list[float]] = {name: [] for name in targets}
     try:
         for name, (factory, tree) in targets.items():
             procs[name] = serve(factory, tree)
         for _ in range(args.rounds):
-            for name, (_, port) in procs.items():
-                results[name].append(run_wrk(f"http://127.0.0.1:{port}", args.duration, 50)["rps"])
+            for name, (proc, port) in procs.items():
+                cpu0 = cpu_seconds([proc.pid])
+                run = run_wrk(f"http://127.0.0.1:{port}", args.duration, 50)
+                results[name].append(run["rps"])
+                used = cpu_seconds([proc.pid]) - cpu0
+                cpu_us[name].append(round(used / max(run["requests"], 1) * 1e6, 1))
     finally:
         for proc, _ in procs.values():
             proc.terminate()
             proc.wait(timeout=10)
     plain = statistics.median(results["without_waf"])
-    print(f"Starlette app without WafMiddleware: {plain:,.0f} req/s (rounds {results['without_waf']})")
+    plain_cpu = statistics.median(cpu_us["without_waf"])
+    print(f"Starlette app without WafMiddleware: {plain:,.0f} req/s (rounds {results['without_waf']}), "
+          f"{plain_cpu:.0f} CPU µs/request (rounds {cpu_us['without_waf']})")
     for name in targets:
         if name == "without_waf":
             continue
-        rps = statistics.median(results[name])
-        print(f"{name} (default ACL): {rps:,.0f} req/s (rounds {results[name]}), "
-              f"ratio with/without: {rps / plain:.2f}x (target >= 0.6x)")
+        rps, cpu = statistics.median(results[name]), statistics.median(cpu_us[name])
+        print(f"{name} (default ACL): {rps:,.0f} req/s (rounds {results[name]}), {cpu:.0f} CPU µs/request "
+              f"(rounds {cpu_us[name]}); with/without: {rps / plain:.2f}x req/s, {plain_cpu / cpu:.2f}x "
+              "by CPU per request (target >= 0.6x)")
     return 0
 
 

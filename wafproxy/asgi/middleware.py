@@ -52,6 +52,8 @@ CLIENT_IP_KEY = "wafproxy.client_ip"
 DECISION_KEY = "wafproxy.decision"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
+
+
 class _StatusSend:
     """``send`` that notes the status the app answered (for the request event), nothing else."""
 

@@ -63,10 +63,11 @@ class _StatusSend:
         self.send = send
         self.status = 500  # the app raised or ended without answering: the server answers 500
 
-    async def __call__(self, message: Message) -> None:
+    def __call__(self, message: Message) -> Awaitable[None]:
+        # Not a coroutine of its own: the server's awaitable is handed back to the app to await.
         if message["type"] == "http.response.start":
             self.status = message["status"]
-        await self.send(message)
+        return self.send(message)
 
 
 async def send_refusal(send: Send, refusal: tuple[int, str, bytes]) -> int:

@@ -4,14 +4,21 @@
 with ≥ 0.6× the req/s of without).
 
     .venv/bin/python load_tests/bench_middleware.py [--rounds 3] [--duration 10]
+                                                    [--baseline OTHER_TREE] [--events]
 
 Load: ``wrk -t1 -c50`` GET of bench_proxy's benign query with browser-like headers; the apps run
 as ``uvicorn --factory load_tests.bench_middleware:with_waf|without_waf`` (uvloop, httptools).
+``--baseline`` also serves another checkout's ``with_waf`` (its own code, e.g. a ``git archive`` of
+the commit before a change) in the same interleaved rounds; ``--events`` also serves the app with
+``WafMiddleware`` emitting its events to Prometheus metrics (``with_waf_metrics``), as users who
+export metrics mount it. Besides req/s, each app's CPU time per request (user+system, from /proc):
+on a shared, loaded machine req/s move with who gets the cores; CPU per request moves less.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from load_tests.bench_proxy import free_port, run_wrk  # noqa: E402
+from load_tests.bench_proxy import cpu_seconds, free_port, run_wrk  # noqa: E402
 
 
 def without_waf() -> object:
@@ -44,12 +51,25 @@ def with_waf() -> object:
     return app
 
 
-def serve(factory: str) -> tuple[subprocess.Popen[bytes], int]:
+def with_waf_metrics() -> object:
+    from wafproxy import WafMiddleware
+    from wafproxy.observability import EventDispatcher, WafMetrics
+    from wafproxy.settings import DEFAULT_ACL
+
+    metrics = WafMetrics()
+    app = without_waf()
+    app.add_middleware(WafMiddleware, acl=str(DEFAULT_ACL),  # type: ignore[attr-defined]
+                       event_sink=EventDispatcher([metrics], on_error=metrics.sink_error))
+    return app
+
+
+def serve(factory: str, tree: Path = REPO) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", f"load_tests.bench_middleware:{factory}",
          "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-         "--log-level", "warning"], cwd=REPO)
+         "--log-level", "warning"], cwd=tree, env=env)
     deadline = time.monotonic() + 300
     import socket
 
@@ -66,21 +86,42 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--baseline", type=Path, default=None, help="another checkout: its with_waf too")
+    ap.add_argument("--events", action="store_true", help="also with_waf_metrics (events to metrics)")
     args = ap.parse_args()
-    procs = {name: serve(name) for name in ("without_waf", "with_waf")}
-    results: dict[str, list[float]] = {name: [] for name in procs}
+    targets = {"without_waf": ("without_waf", REPO), "with_waf": ("with_waf", REPO)}
+    if args.events:
+        targets["with_waf_metrics"] = ("with_waf_metrics", REPO)
+    if args.baseline is not None:
+        targets["with_waf@baseline"] = ("with_waf", args.baseline.resolve())
+    procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    results: dict[str, list[float]] = {name: [] for name in targets}
+    cpu_us: dict[str, list[float]] = {name: [] for name in targets}
     try:
+        for name, (factory, tree) in targets.items():
+            procs[name] = serve(factory, tree)
         for _ in range(args.rounds):
-            for name, (_, port) in procs.items():
-                results[name].append(run_wrk(f"http://127.0.0.1:{port}", args.duration, 50)["rps"])
+            for name, (proc, port) in procs.items():
+                cpu0 = cpu_seconds([proc.pid])
+                run = run_wrk(f"http://127.0.0.1:{port}", args.duration, 50)
+                results[name].append(run["rps"])
+                used = cpu_seconds([proc.pid]) - cpu0
+                cpu_us[name].append(round(used / max(run["requests"], 1) * 1e6, 1))
     finally:
         for proc, _ in procs.values():
             proc.terminate()
             proc.wait(timeout=10)
-    plain, waf = (statistics.median(results[n]) for n in ("without_waf", "with_waf"))
-    print(f"Starlette app without WafMiddleware: {plain:,.0f} req/s (rounds {results['without_waf']})")
-    print(f"the same app with WafMiddleware (default ACL): {waf:,.0f} req/s (rounds {results['with_waf']})")
-    print(f"ratio with/without: {waf / plain:.2f}x (target >= 0.6x)")
+    plain = statistics.median(results["without_waf"])
+    plain_cpu = statistics.median(cpu_us["without_waf"])
+    print(f"Starlette app without WafMiddleware: {plain:,.0f} req/s (rounds {results['without_waf']}), "
+          f"{plain_cpu:.0f} CPU µs/request (rounds {cpu_us['without_waf']})")
+    for name in targets:
+        if name == "without_waf":
+            continue
+        rps, cpu = statistics.median(results[name]), statistics.median(cpu_us[name])
+        print(f"{name} (default ACL): {rps:,.0f} req/s (rounds {results[name]}), {cpu:.0f} CPU µs/request "
+              f"(rounds {cpu_us[name]}); with/without: {rps / plain:.2f}x req/s, {plain_cpu / cpu:.2f}x "
+              "by CPU per request (target >= 0.6x)")
     return 0
 
 

@@ -67,6 +67,8 @@ MODULES: tuple[str, ...] = (
     "wafproxy.asgi.upstream_conn",
     "wafproxy.asgi.upstream",
     "wafproxy.asgi.inspector",
+    "wafproxy.asgi.middleware",
+    "wafproxy.asgi.scoperequest",
     "wafproxy.asgi.forwarding",
     "wafproxy.asgi.limits",
     "wafproxy.asgi.hop_by_hop",

@@ -53,6 +53,10 @@ _new_request = positional_init(WafRequest, (
     "client_ip", "method", "uri_path", "query_string", "headers", "body", "body_size", "http_version",
     "scheme", "request_id", "peer_ip",
 ))
+_new_bodiless = positional_init(WafRequest, (
+    "client_ip", "method", "uri_path", "query_string", "headers", "http_version", "scheme", "request_id",
+    "peer_ip", "_lowered",
+))
 _new_event = positional_init(RequestEvent, (
     "timestamp", "web_acl", "request", "decision", "response_status", "evaluation_seconds",
     "upstream_seconds", "source",
@@ -73,6 +77,25 @@ def wire_text(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def new_request(
+    client_ip: str,
+    peer: str,
+    method: str,
+    path: str,
+    query: str,
+    text_headers: tuple[tuple[str, str], ...],
+    by_name: dict[str, tuple[str, ...]],
+    http_version: str,
+    scheme: str,
+) -> WafRequest:
+    """A request without a body from already decoded parts (``WafMiddleware``'s fast path: its
+    one pass over the headers decodes them as ``Inspector.build`` does, finds the framing and
+    groups the values by lower-cased name, which ``WafRequest.header_values`` would otherwise
+    build on its first call); with a fresh request id, as ``build`` makes it."""
+    return _new_bodiless(client_ip, method, path, query, text_headers, http_version, scheme,
+                         f"{_ID_PREFIX}{next(_ids):x}", peer, by_name)
 
 
 def compile_acl(acl: str | Path | CompiledWebACL) -> CompiledWebACL:

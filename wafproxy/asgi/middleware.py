@@ -8,9 +8,12 @@ Per HTTP request: resolve the client IP once (``client_ip.py``), buffer the body
 inspection limit, build a ``WafRequest``, drive ``evaluate_steps`` (answering rate checks from the
 rate store), then either answer (BLOCK/CAPTCHA/CHALLENGE, the app never sees the request) or call
 the app with the inserted headers added and the buffered body replayed message by message,
-untouched, before the rest streams from the original ``receive``. Websocket handshakes are
-inspected as GET requests without a body. Lifespan and other scopes pass straight through.
-Nothing here logs per request: one ``RequestEvent`` per request goes to ``event_sink``.
+untouched, before the rest streams from the original ``receive``. A request that declares no body
+(HTTP/1.x, nearly every GET) takes a fast path (issue 11): nothing is read or buffered, the app
+gets the server's own ``receive``, and its own ``send`` unless an event needs the status.
+Websocket handshakes are inspected as GET requests without a body. Lifespan and other scopes pass
+straight through. Nothing here logs per request: one ``RequestEvent`` per request goes to
+``event_sink``.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from wafproxy.asgi.inspector import (
     Inspector,
     allowed,
     rate_rule_ids,
-    wire_text,
 )
 from wafproxy.asgi.responses import send_response
+from wafproxy.asgi.scoperequest import DECLARED_BODY_VERSIONS, bodiless_request, read_headers, scope_request
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.parsing import ContentLimits
@@ -49,6 +52,22 @@ CLIENT_IP_KEY = "wafproxy.client_ip"
 DECISION_KEY = "wafproxy.decision"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
+
+
+class _StatusSend:
+    """``send`` that notes the status the app answered (for the request event), nothing else."""
+
+    __slots__ = ("send", "status")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 500  # the app raised or ended without answering: the server answers 500
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        # Not a coroutine of its own: the server's awaitable is handed back to the app to await.
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        return self.send(message)
 
 
 async def send_refusal(send: Send, refusal: tuple[int, str, bytes]) -> int:
@@ -137,12 +156,46 @@ class WafMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "http":
+        if kind != "http":
+            if kind == "websocket":
+                await self._websocket(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        text_headers, by_name, bodiless = read_headers(scope["headers"])
+        if not bodiless or scope.get("http_version", "1.1") not in DECLARED_BODY_VERSIONS:
             await self._http(scope, receive, send)
-        elif kind == "websocket":
-            await self._websocket(scope, receive, send)
+            return
+        # A request without a body (nearly every GET): nothing to read first, so the app gets the
+        # server's own ``receive``, and its own ``send`` unless an event needs the status.
+        inspector = self.inspector
+        started = inspector.clock()
+        request = bodiless_request(inspector, scope, text_headers, by_name, scope.get("method", "GET"))
+        acl = inspector.acl
+        decision = inspector.gated(request.client_ip, started) if inspector.gate is not None else None
+        if decision is not None:
+            eval_seconds, retry_after = 0.0, 0
         else:
-            await self.app(scope, receive, send)
+            t0 = time.perf_counter()
+            decision, eval_seconds, retry_after = await inspector.decide(acl, request)
+            if allowed(decision):
+                scope = _downstream_scope(scope, request, decision)
+                if inspector.sink is None:
+                    await self.app(scope, receive, send)
+                    return
+                sent = _StatusSend(send)
+                try:
+                    await self.app(scope, receive, sent)
+                except BaseException:  # the server answers 500 (or nothing); still one event
+                    inspector.emit(started, acl, request, decision, 500, eval_seconds,
+                                   time.perf_counter() - t0)
+                    raise
+                inspector.emit(started, acl, request, decision, sent.status, eval_seconds,
+                               time.perf_counter() - t0 - eval_seconds)
+                return
+        status = await send_response(send, inspector.refusal(decision, retry_after),
+                                     head_only=request.method == "HEAD")
+        inspector.emit(started, acl, request, decision, status, eval_seconds, None)
 
     # ---- HTTP ------------------------------------------------------------------------------------
 
@@ -155,7 +208,7 @@ class WafMiddleware:
             client_ip = inspector.client_ip(client[0] if client else "", scope["headers"])
             refused = inspector.gated(client_ip, started)
             if refused is not None:
-                request = self._request(scope, b"", 0, False)
+                request = scope_request(inspector, scope, b"", 0, False)
                 status = await send_response(send, inspector.refusal(refused, 0),
                                              head_only=request.method == "HEAD")
                 inspector.emit(started, inspector.acl, request, refused, status, 0.0, None)
@@ -178,7 +231,7 @@ class WafMiddleware:
             await self._refuse_body(send, exc)
             return
         body = reader.window()
-        request = self._request(scope, body[:limit], len(body), more)
+        request = scope_request(inspector, scope, body[:limit], len(body), more)
         decision, eval_seconds, retry_after = await inspector.decide(acl, request)
         if allowed(decision):
             try:  # the managed groups past the first window (bodyscan)
@@ -280,7 +333,8 @@ class WafMiddleware:
         inspector = self.inspector
         started = inspector.clock()
         acl = inspector.acl
-        request = self._request(scope, b"", 0, False)
+        text_headers, by_name, _ = read_headers(scope["headers"])
+        request = bodiless_request(inspector, scope, text_headers, by_name, "GET")
         refused = inspector.gated(request.client_ip, started)
         if refused is not None:
             decision, eval_seconds = refused, 0.0
@@ -305,25 +359,3 @@ class WafMiddleware:
             await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
             status = 403
         inspector.emit(started, acl, request, decision, status, eval_seconds, None)
-
-    # ---- shared ---------------------------------------------------------------------------------
-
-    def _request(self, scope: Scope, body: bytes, seen: int, more: bool) -> WafRequest:
-        client = scope.get("client")
-        peer = client[0] if client else ""
-        headers = scope["headers"]
-        raw_path = scope.get("raw_path")
-        kind = scope["type"]
-        return self.inspector.build(
-            client_ip=self.inspector.client_ip(peer, headers),
-            peer=peer,
-            method=scope.get("method", "GET") if kind == "http" else "GET",
-            path=wire_text(raw_path).partition("?")[0] if raw_path else scope["path"],
-            query=scope.get("query_string", b""),
-            headers=headers,
-            body=body,
-            seen=seen,
-            more=more,
-            http_version=scope.get("http_version", "1.1"),
-            scheme=scope.get("scheme", "http"),
-        )

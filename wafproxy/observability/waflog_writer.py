@@ -35,6 +35,7 @@ from wafproxy.observability.logging_filter import KEEP_ALL, LoggingFilter
 from wafproxy.observability.redaction import DEFAULT_REDACTION, Redaction
 from wafproxy.observability.sinks import FramingSource, KeysUnavailable, LineSink, PartlyWritten, open_sink
 from wafproxy.observability.waflog import to_log_record
+from wafproxy.observability.waflog_line import PlainLines
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class WafLogWriter:
         self._filter = logging_filter
         self._web_acl_id = web_acl_id
         self._http_source_id = http_source_id
+        self._plain = PlainLines()  # the writer thread's: most lines, without building a record
         self._on_drop = on_drop
         self.dropped = 0
         self._drop_lock = threading.Lock()
@@ -123,6 +125,9 @@ class WafLogWriter:
                 log.debug("waf log drop hook failed", exc_info=True)
 
     def _line(self, event: RequestEvent) -> bytes:
+        plain = self._plain.line(event, self._redaction, self._web_acl_id, self._http_source_id)
+        if plain is not None:
+            return plain
         record = to_log_record(
             event,
             redacted_fields=self._redaction,

@@ -47,6 +47,7 @@ def make_event(kind: str, ts: float) -> Any:
     request = WafRequest("127.0.0.1", "GET", path, query,
                          (("Host", "localhost"), ("User-Agent", UA), ("Accept", "text/html,*/*;q=0.8")),
                          b"", 0, "1.1", "http", "", "req-1", "127.0.0.1")
+    request.header_values("content-type")  # the engine reads one header by name on every request
     if kind == "allow":
         decision = Decision(Action.ALLOW)
         status = 200

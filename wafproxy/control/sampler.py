@@ -15,12 +15,13 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID
 from wafproxy.events import RequestEvent
+from wafproxy.slotinit import positional_init
 
 ALL_REQUESTS = "*"
 REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
@@ -67,6 +68,10 @@ class Sample:
         return out
 
 
+# Once or twice per request: filled through the slots (``slotinit``), not the frozen ``__init__``.
+_new_sample = positional_init(Sample, [f.name for f in fields(Sample)])
+
+
 class RequestSampler:
     """Implements ``ports.EventSink``; O(rules matched) per request, no I/O, never blocks."""
 
@@ -84,7 +89,7 @@ class RequestSampler:
         uri = req.uri_path + (f"?{req.query_string}" if req.query_string else "")
 
         def sample(action: str, within: str | None) -> Sample:
-            return Sample(
+            return _new_sample(
                 event.timestamp,
                 req.client_ip,
                 uri[:MAX_URI],

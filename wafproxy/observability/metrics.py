@@ -20,9 +20,11 @@ worker then writes to memory-mapped files there and ``render()`` merges them wit
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import platform
 import threading
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +41,21 @@ from prometheus_client import multiprocess as _mp
 
 from wafproxy import __version__
 from wafproxy.events import RequestEvent
-from wafproxy.observability.tally import Inc, Tally, buckets_of, flush_on_collect, histogram, incrementer
+from wafproxy.observability.tally import (
+    Buckets,
+    Inc,
+    Tally,
+    buckets_of,
+    flush_on_collect,
+    histogram,
+    incrementer,
+)
+from wafproxy.observability.unfolded import (
+    UnfoldedCounter,
+    UnfoldedHistogram,
+    UnfoldedRequests,
+    take_all,
+)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OTHER = "__other__"
@@ -135,6 +151,14 @@ def _observer(child: Any) -> Callable[[float], None]:
     return child.observe if found is None else found.observe  # type: ignore[no-any-return]
 
 
+def _unfolded_histogram(hist: object) -> UnfoldedHistogram | None:
+    """Counts for a histogram child of the known layout whose last bound is +Inf (every amount
+    but NaN has a bucket); None otherwise (its events take the general path)."""
+    if isinstance(hist, Buckets) and hist.bounds and hist.bounds[-1] == math.inf:
+        return UnfoldedHistogram(hist)
+    return None
+
+
 class WafMetrics:
     """The metric registry of one wafproxy process, and an ``EventSink``.
 
@@ -161,6 +185,13 @@ class WafMetrics:
         # (lock-free: ``deque.append`` is atomic), tallied in batches (``observe``, ``flush``).
         self._pending: deque[RequestEvent] = deque()
         self._flush_armed = False
+        # Plain requests (no match, no label) are counted in place instead (``unfolded``), under
+        # ``_lock``; ``_parts`` lists everything ``flush`` folds into the series.
+        self._lock = threading.Lock()
+        self._plain: dict[tuple[str, object], UnfoldedRequests] = {}
+        self._plain_upstream: dict[object, UnfoldedCounter] = {}
+        self._parts: list[UnfoldedCounter | UnfoldedHistogram] = []
+        self._unfolded = 0  # plain requests counted since the last fold
         flush_on_collect(self.registry, self.flush)  # before our series: a collection flushes first
 
         self.requests = Counter(
@@ -265,6 +296,9 @@ class WafMetrics:
         )
         self.build_info(__version__)
         self._upstream_hist = histogram(self.upstream_duration)
+        self._upstream_unfolded = _unfolded_histogram(self._upstream_hist)
+        if self._upstream_unfolded is not None:
+            self._parts.append(self._upstream_unfolded)
 
     # -- per request -------------------------------------------------------------------------
 
@@ -287,20 +321,67 @@ class WafMetrics:
         )
         if len(self._bound) < _CHILD_CACHE_MAX:
             self._bound[(web_acl, action)] = bound
+            evaluation, body = _unfolded_histogram(bound.evaluation), _unfolded_histogram(bound.body)
+            if evaluation is not None and body is not None:
+                plain = UnfoldedRequests(bound.requests, evaluation.target, body.target, bound.oversize)
+                self._parts.extend(plain.parts())
+                self._plain[(web_acl, action)] = plain
         return bound
 
     def observe(self, event: RequestEvent) -> None:
         """Count one request. Upstream series are recorded here when the request was forwarded
         (``event.upstream_seconds`` set); do not also call ``upstream_request`` for it.
 
-        Hot path (once per request): the event is queued (``deque.append``, no lock) and tallied
-        with the others (``flush``), so prometheus-client's locked updates happen once per series
-        per batch instead of six per request. A batch ends at ``FLUSH_EVERY`` events, at every
-        collection of the registry (a scrape sees every event emitted before it), after
-        ``FLUSH_SECONDS`` on this thread's event loop, or - in multiprocess mode, where another
-        process renders from this one's files - at the end of the current loop tick. Without a
-        running loop in this thread (tests, synchronous callers) the event is added at once.
+        Hot path (once per request): a plain request (no rule match, no label) is counted in
+        place (``unfolded``: a few int and float additions under one lock); any other event is
+        queued (``deque.append``, no lock) and tallied with the others. ``flush`` adds both to the
+        series, so prometheus-client's locked updates happen once per series per batch instead
+        of six per request. A batch ends at ``FLUSH_EVERY`` events, at every collection of the
+        registry (a scrape sees every event emitted before it), after ``FLUSH_SECONDS`` on this
+        thread's event loop, or - in multiprocess mode, where another process renders from this
+        one's files - at the end of the current loop tick. Without a running loop in this thread
+        (tests, synchronous callers) the event is added at once.
         """
+        decision = event.decision
+        if not (decision.matches or decision.non_terminating or decision.labels):
+            plain = self._plain.get((event.web_acl, decision.action))
+            if plain is None:  # the first of its kind: bind its series (None: not countable in place)
+                self._bind(event.web_acl, decision.action)
+                plain = self._plain.get((event.web_acl, decision.action))
+            upstream = event.upstream_seconds
+            up = None
+            if upstream is not None:
+                up = self._plain_upstream.get(event.response_status)
+                if up is None:
+                    self._upstream_inc(event.response_status)
+                    up = self._plain_upstream.get(event.response_status)
+            seconds = event.evaluation_seconds
+            size = event.request.body_size
+            up_hist = self._upstream_unfolded
+            # NaN goes the general way (prometheus-client decides where it lands).
+            if plain is not None and seconds == seconds and (
+                    upstream is None or (up is not None and up_hist is not None and upstream == upstream)):
+                with self._lock:
+                    plain.requests.n += 1
+                    h = plain.evaluation
+                    h.counts[bisect_left(h.bounds, seconds)] += 1
+                    h.total += seconds
+                    h = plain.body
+                    h.counts[bisect_left(h.bounds, size)] += 1
+                    h.total += size
+                    if decision.oversize:
+                        plain.oversize.n += 1
+                    if up is not None and up_hist is not None:
+                        up.n += 1
+                        up_hist.counts[bisect_left(up_hist.bounds, upstream)] += 1
+                        up_hist.total += upstream
+                    self._unfolded += 1
+                    full = self._unfolded >= FLUSH_EVERY
+                if full:
+                    self.flush()
+                elif not self._flush_armed:
+                    self._arm()
+                return
         pending = self._pending
         pending.append(event)
         if len(pending) >= FLUSH_EVERY:
@@ -327,7 +408,13 @@ class WafMetrics:
         self.flush()
 
     def flush(self) -> None:
-        """Add the queued events to the series."""
+        """Add the plain requests' counts and the queued events to the series."""
+        if self._unfolded:
+            with self._lock:
+                applies = take_all(self._parts)
+                self._unfolded = 0
+            for apply in applies:
+                apply()
         pending = self._pending
         if not pending:
             return
@@ -365,11 +452,19 @@ class WafMetrics:
             status = event.response_status
             inc = self._upstream_bound.get(status)
             if inc is None:
-                inc = incrementer(self._child(self.upstream_requests, _status_code(status)))
-                if len(self._upstream_bound) < _CAP_STATUS:
-                    self._upstream_bound[status] = inc
+                inc = self._upstream_inc(status)
             tally.count(inc)
             tally.amount(self._upstream_hist, event.upstream_seconds)
+
+    def _upstream_inc(self, status: int) -> Inc:
+        """The upstream counter of ``status``, bound (and countable in place) while under the cap."""
+        inc = incrementer(self._child(self.upstream_requests, _status_code(status)))
+        if len(self._upstream_bound) < _CAP_STATUS:
+            self._upstream_bound[status] = inc
+            unfolded = UnfoldedCounter(inc)
+            self._parts.append(unfolded)
+            self._plain_upstream[status] = unfolded
+        return inc
 
     # -- not per request ---------------------------------------------------------------------
 

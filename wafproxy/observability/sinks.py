@@ -114,6 +114,11 @@ class RotatingFileSink:
             self._commit(data)
 
     def write_lines(self, lines: list[bytes]) -> None:
+        total = sum(map(len, lines))
+        if not self._rotatable or self._size + total <= self._limit:  # no line of it rotates
+            self._size += total
+            self._commit(b"".join(lines))
+            return
         pending: list[bytes] = []
         for line in lines:
             if self.would_pass(len(line)):

@@ -104,7 +104,8 @@ def _non_terminating(
     return [_rule_entry(m, redaction) for m in source if m.rule_group is None and m is not terminator]
 
 
-def _http_version(version: str) -> str:
+def http_version(version: str) -> str:
+    """``HTTP/1.1`` from ``1.1`` (as AWS logs it); shared with ``waflog_line``."""
     if version.upper().startswith("HTTP/"):
         return version.upper()
     return f"HTTP/{version}.0" if version.isdigit() else f"HTTP/{version}"
@@ -155,7 +156,7 @@ def to_log_record(
             "headers": headers,
             "uri": REDACTED if redaction.uri_path else request.uri_path,
             "args": REDACTED if redaction.query_string else request.query_string,
-            "httpVersion": _http_version(request.http_version),
+            "httpVersion": http_version(request.http_version),
             "httpMethod": REDACTED if redaction.method else request.method,
             "requestId": request.request_id,
         },

@@ -213,3 +213,13 @@ def test_sink_correlates_exposed_and_probed_routes() -> None:
     assert critical["Title"] == "Exposed route /admin is being probed"
     assert {r["Id"] for r in critical["RelatedFindings"]} == {INSPECTOR["findingArn"], GUARDDUTY["arn"]}
     assert INSPECTOR["findingArn"] in critical["Description"] and GUARDDUTY["arn"] in critical["Description"]
+
+
+def test_traffic_stats_charts_a_late_event_in_the_latest_second_before_it() -> None:
+    stats = TrafficStats()
+    stats.emit(event(NOW, "203.0.113.1", action=Action.ALLOW))
+    stats.emit(event(NOW + 2, "203.0.113.1", action=Action.ALLOW))
+    stats.emit(event(NOW + 1, "203.0.113.1", action=Action.ALLOW))  # late: counted in NOW (kept)
+    stats.emit(event(NOW - 5, "203.0.113.1", action=Action.ALLOW))  # older than any second kept: not charted
+    assert stats.series(NOW + 2, seconds=8)["counts"]["ALLOW"] == [0] * 5 + [2, 0, 1]
+    assert stats.total == 4

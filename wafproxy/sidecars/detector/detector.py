@@ -20,6 +20,7 @@ from wafproxy.sidecars.detector.gate import BanGate
 from wafproxy.sidecars.detector.intel import IntelLists
 from wafproxy.sidecars.detector.observation import GATE_RULE_ID, Hit, Observation
 from wafproxy.sidecars.detector.policy import DetectorPolicy
+from wafproxy.sidecars.detector.quiet import QuietRequests
 from wafproxy.sidecars.detector.remediation import Remediator
 from wafproxy.sidecars.detector.scenarios_access import (
     CredentialStuffing,
@@ -58,15 +59,19 @@ class Detector:
         s = policy.scenarios
         failures = LoginFailures(s.login_brute_force)
         probe = PathProbe(s.path_probe)
+        scanner = ScannerUserAgent(s.scanner_user_agent)
         candidates: list[tuple[Any, Any]] = [
             (ThreatIntel(s.threat_intel, self.intel), s.threat_intel),
-            (ScannerUserAgent(s.scanner_user_agent), s.scanner_user_agent),
+            (scanner, s.scanner_user_agent),
             (probe, s.path_probe),
             (WebAttackProbe(s.web_attack_probe), s.web_attack_probe),
+        ]
+        # The scenarios that count every request: all a quiet request runs (``QuietRequests``).
+        counting: list[tuple[Any, Any]] = [
             (HttpFlood(s.http_flood), s.http_flood),
             (TrafficVolume(s.traffic_volume), s.traffic_volume),
         ]
-        self._observers = tuple(sc.observe for sc, p in candidates if p.enabled)
+        self._observers = tuple(sc.observe for sc, p in candidates + counting if p.enabled)
         # Login scenarios only look at POSTs: kept apart so a GET pays nothing for them.
         post_only: list[tuple[Any, Any]] = [
             (LoginBruteForce(s.login_brute_force, failures), s.login_brute_force),
@@ -74,6 +79,14 @@ class Detector:
         ]
         self._post_observers = self._observers + tuple(sc.observe for sc, p in post_only if p.enabled)
         self._distributed = DistributedScan(s.distributed_scan, probe) if s.distributed_scan.enabled else None
+        quiet_observers = tuple(sc.observe for sc, p in counting if p.enabled)
+        self._by_quiet = {False: self._observers, True: quiet_observers}  # indexed by ``quiet``
+        self._post_by_quiet = {False: self._post_observers, True: quiet_observers}
+        self._quiet = QuietRequests(
+            scanner=scanner if s.scanner_user_agent.enabled else None,
+            probe=probe if s.path_probe.enabled or s.distributed_scan.enabled else None,
+            logins=failures if s.login_brute_force.enabled or s.credential_stuffing.enabled else None,
+        )
         self._cookie = policy.actors.session_cookie
         self._api_header = policy.actors.api_key_header
 
@@ -115,13 +128,16 @@ class Detector:
         key = obs.credential or self.keys.of_ip(obs.ip)
         actor = self.actors.touch(key, obs.ip, obs.ts)
         hits: list[Hit] | None = None
-        for observe in self._post_observers if obs.method == "POST" else self._observers:
+        # Quiet: no scenario but the counting ones can act on it (see ``QuietRequests``); labels
+        # (attack probes) and threat lists (per address) are never part of that verdict.
+        quiet = not (obs.labels or intel.threat or intel.tor is not None) and self._quiet.quiet(obs)
+        for observe in (self._post_by_quiet if obs.method == "POST" else self._by_quiet)[quiet]:
             hit = observe(actor, obs)
             if hit is not None:
                 if hits is None:
                     hits = []
                 hits.append(hit)
-        if self._distributed is not None:
+        if self._distributed is not None and not quiet:
             more = self._distributed.observe_many(actor, obs)
             if more:
                 hits = (hits or []) + more

@@ -151,10 +151,17 @@ class FindingStore:
         self._by_id: OrderedDict[str, Finding] = OrderedDict()
         self.auto_archive = auto_archive  # suppression rules (filters with action ARCHIVE)
         self.evicted = 0
+        self._ids: dict[tuple[str, str, str], str] = {}  # (type, actor, resource) → finding id
 
     def record(self, hit: Hit) -> tuple[Finding, bool]:
         """(the finding, True when it is new)."""
-        fid = finding_id(self.info.detector_id, hit.type, hit.actor, hit.resource)
+        key = (hit.type, hit.actor, hit.resource)
+        fid = self._ids.get(key)
+        if fid is None:  # a hash per hit is most of a flood's cost: memoized, bounded
+            fid = finding_id(self.info.detector_id, hit.type, hit.actor, hit.resource)
+            if len(self._ids) >= max(self.max_findings, 1):
+                self._ids.clear()
+            self._ids[key] = fid
         found = self._by_id.get(fid)
         if found is not None:
             self._by_id.move_to_end(fid)

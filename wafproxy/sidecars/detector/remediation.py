@@ -26,6 +26,7 @@ from wafproxy.sidecars.detector.policy import RemediationPolicy
 
 log = logging.getLogger("wafproxy.detector")
 _HISTORY_MAX = 100000
+_PROTECTED_MEMO_MAX = 4096
 WHO = "wafproxy-detector"
 
 
@@ -48,20 +49,31 @@ class Remediator:
         self.write_errors = 0
         self.bans = 0
         self.spared = 0  # hits on never_ban networks: a finding, no ban
+        self._protected: dict[str, bool] = {}  # address → in never_ban (``protected``)
         try:
             self._never_ban = tuple(ipaddress.ip_network(n, strict=False) for n in policy.never_ban)
         except ValueError as exc:
             raise ValueError(f"remediation.never_ban: {exc}") from None
 
     def protected(self, ip: str) -> bool:
-        """Whether ``ip`` is in ``never_ban`` (a handful of networks: a linear test is enough)."""
+        """Whether ``ip`` is in ``never_ban`` (a handful of networks: a linear test is enough).
+
+        Memoized per address (bounded): a flood from one address is a hit on every request, and
+        parsing it with ``ipaddress`` each time cost more than the rest of the detector."""
         if not self._never_ban:
             return False
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(address in network for network in self._never_ban)
+        known = self._protected.get(ip)
+        if known is None:
+            try:
+                address = ipaddress.ip_address(ip)
+            except ValueError:
+                known = False
+            else:
+                known = any(address in network for network in self._never_ban)
+            if len(self._protected) >= _PROTECTED_MEMO_MAX:
+                self._protected.clear()
+            self._protected[ip] = known
+        return known
 
     def duration(self, key: str, now: float) -> float:
         p = self.policy

@@ -63,6 +63,12 @@ class PathProbe:
             obs.sensitive = known[1] or (known[2] and obs.status in self.errors)
         return obs.sensitive
 
+    def feeds(self, obs: Observation) -> bool:
+        """Whether ``observe`` would add ``obs`` to one of its buckets (else it does nothing)."""
+        if self.classify(obs):
+            return True
+        return obs.status in self.errors and not (obs.npath or "").endswith(self.ignore)
+
     def observe(self, actor: Actor, obs: Observation) -> Hit | None:
         p = self.policy
         error = obs.status in self.errors
@@ -97,15 +103,19 @@ class ScannerUserAgent:
         self.tokens = LiteralSet(policy.tokens)
         self._memo: dict[str, bool] = {}
 
-    def observe(self, actor: Actor, obs: Observation) -> Hit | None:
-        ua = obs.ua
+    def flags(self, ua: str) -> bool:
+        """Whether the (lowercased) user agent names a scanning tool; memoized, bounded."""
         found = self._memo.get(ua)
         if found is None:
             found = self.tokens.search(ua)
             if len(self._memo) >= _UA_MEMO_MAX:
                 self._memo.clear()
             self._memo[ua] = found
-        if not found:
+        return found
+
+    def observe(self, actor: Actor, obs: Observation) -> Hit | None:
+        ua = obs.ua
+        if not self.flags(ua):
             return None
         return make_hit(self.name, self.type, self.policy, actor, obs, "web-acl",
                         {"userAgent": ua[:256], "tool": self.tokens.first(ua) or ""})

@@ -73,7 +73,9 @@ class TrafficStats:
             self.total += 1
             if not self._seconds or self._seconds[-1][0] < second:
                 self._seconds.append((second, dict.fromkeys(ACTIONS, 0)))
-            bucket = next((c for s, c in reversed(self._seconds) if s <= second), None)
+            last = self._seconds[-1]  # this second's, but for a late event (no generator per request)
+            bucket = last[1] if last[0] <= second else next(
+                (c for s, c in reversed(self._seconds) if s <= second), None)
             if bucket is not None:  # None: older than the history (a late event), not charted
                 bucket[action] += 1
             if d.terminating_rule_id != DEFAULT_ACTION_RULE_ID:

@@ -36,16 +36,20 @@ def positional_init(cls: type[T], names: Sequence[str]) -> Callable[..., T]:
         if f.default is dataclasses.MISSING:
             raise TypeError(f"{cls.__name__}.{name} has no plain default: pass it")
         defaults[name] = f.default
-    setters = {name: cls.__dict__[name].__set__ for name in fields}
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def make({', '.join(f'v{i}' for i in range(len(names)))}):", "    obj = _new(_cls)"]
+    # A plain twin class with the same slots: its attribute stores are ordinary slot stores, which
+    # the interpreter specialises (STORE_ATTR_SLOT), instead of 16 calls of a member descriptor's
+    # ``__set__``; then the instance becomes a ``cls`` (same layout: ``__class__`` assignment is
+    # allowed and checked by CPython), frozen from there on like any other.
+    slots = tuple(cls.__dict__["__slots__"])
+    twin = type(f"_{cls.__name__}Twin", (object,), {"__slots__": slots})
+    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    lines = [f"def make({', '.join(f'v{i}' for i in range(len(names)))}):", "    obj = _new(_twin)"]
     for i, name in enumerate(names):
-        namespace[f"_s_{name}"] = setters[name]
-        lines.append(f"    _s_{name}(obj, v{i})")
+        lines.append(f"    obj.{name} = v{i}")
     for name in defaults:
-        namespace[f"_s_{name}"] = setters[name]
         namespace[f"_d_{name}"] = defaults[name]
-        lines.append(f"    _s_{name}(obj, _d_{name})")
+        lines.append(f"    obj.{name} = _d_{name}")
+    lines.append("    obj.__class__ = _cls")
     lines.append("    return obj")
     exec("\n".join(lines), namespace)  # noqa: S102 - generated from the class's own field names
     make: Callable[..., T] = namespace["make"]

@@ -128,7 +128,10 @@ def _server(args: argparse.Namespace, out: Path, upstream: str | None) -> Iterat
         cmd = [sys.executable, "-m", "uvicorn", "--factory", f"load_tests.bench_middleware:{factory}",
                "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
                "--log-level", "warning"]
-    env = {**os.environ, "WAFPROXY_DETECTOR": args.detector}
+    # Under valgrind a loaded machine runs the server 50x slower: the 5 s keep-alive and header
+    # timeouts would close the measuring connections mid-run (the counts are per request anyway).
+    env = {**os.environ, "WAFPROXY_DETECTOR": args.detector, "WAFPROXY_KEEP_ALIVE_TIMEOUT": "3600",
+           "WAFPROXY_HEADER_TIMEOUT": "3600"}
     vg = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/cg.%p",
           "--dump-instr=no", "--trace-children=no", *(["--cache-sim=yes"] if args.cache_sim else [])]
     proc = subprocess.Popen([*vg, *cmd], cwd=REPO, env=env, stderr=subprocess.DEVNULL)

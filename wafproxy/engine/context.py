@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 from wafproxy.engine.bodyregions import binary_body_as_text, binary_uploads_as_text
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.extract import EXTRACTORS, FieldValues, body_text, oversize_verdict, values_of
-from wafproxy.engine.fieldplan import FieldPlan, field_plans
+from wafproxy.engine.fieldplan import FieldPlan, KeyedPlans, field_plans
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
 from wafproxy.engine.parsing import InvalidJson, JsonDocument, parse_json
@@ -143,36 +143,27 @@ class EvalContext:
             found = self.scans[gidx]
         return found
 
+    def scan_all(self, plans: tuple[FieldPlan | KeyedPlans, ...]) -> None:
+        """Every group scanned, field by field (``CompiledWebACL.scan_order``): a benign request
+        needs them all, and once all are known the evaluator skips what no pattern gates in."""
+        scans = self.scans
+        for plan in plans:
+            if plan.gidxs[0] not in scans:
+                if plan.__class__ is KeyedPlans:
+                    self._scan_keyed(plan)  # type: ignore[arg-type]
+                else:
+                    self._scan_field(plan)  # type: ignore[arg-type]
+
     def _scan_field(self, plan: FieldPlan) -> None:
-        if plan.by_headers:  # answered from the request's headers, before any extraction
-            request: Any = self.request  # Any: compiled (mypyc), ``headers`` are not checked as a tuple
-            key = request.headers  # (a caller may build lists: unhashable, decided without the memo)
-            try:
-                known = plan.memo.get(key)
-            except TypeError:  # headers a caller built of lists (unhashable): not remembered
-                self._scan_values(plan, self._raw_values(plan))
-                return
-            if known is None:
-                self._scan_values(plan, self._raw_values(plan))
-                plan.remember(key, self._answer(plan))
-                return
-            self._install(plan, known)
-            return
-        attr = plan.by_request
-        if attr is not None:  # the path or query string: keyed by the raw string, unextracted
-            text: str = getattr(self.request, attr)
-            known = plan.memo.get(text)  # type: ignore[call-overload]  # keyed by the string
-            if known is None:
-                self._scan_values(plan, self._raw_values(plan))
-                plan.remember_string(text, self._answer(plan))
-                return
-            self._install(plan, known)
+        keyed = plan.keyed
+        if keyed is not None:  # answered from one request attribute, before any extraction
+            self._scan_keyed(keyed)
             return
         raw = self._raw_values(plan)
         values = raw.values
-        if raw.forced is None and (plan.memo_kind or (len(values) == 1 and not values[0][1])):
+        if raw.forced is None and len(values) == 1 and not values[0][1]:
             known = plan.memo.get(values)
-            if known is not None:  # the same values scanned on an earlier request (``FieldPlan.memo``)
+            if known is not None:  # an empty value scanned on an earlier request
                 self._install(plan, known)
                 return
             self._scan_values(plan, raw)
@@ -180,7 +171,22 @@ class EvalContext:
             return
         self._scan_values(plan, raw)
 
-    def _answer(self, plan: FieldPlan) -> tuple[tuple[int, GroupHits], ...]:
+    def _scan_keyed(self, keyed: KeyedPlans) -> None:
+        """The plans keyed by one request attribute (``fieldplan.KeyedPlans``): one lookup."""
+        key: Any = getattr(self.request, keyed.attr)
+        try:
+            known = keyed.memo.get(key)
+        except TypeError:  # headers a caller built of lists (unhashable): not remembered
+            known = key = None
+        if known is not None:
+            self._install(keyed, known)
+            return
+        for plan in keyed.plans:
+            self._scan_values(plan, self._raw_values(plan))
+        if key is not None:
+            keyed.remember(key, self._answer(keyed))
+
+    def _answer(self, plan: FieldPlan | KeyedPlans) -> tuple[tuple[int, GroupHits], ...]:
         """What a plan's memo keeps: the (group, hits) of its groups that hit, usually none
         (``()``: a benign request's answer allocates nothing)."""
         if self.loud.isdisjoint(plan.gidxs):
@@ -188,7 +194,7 @@ class EvalContext:
         scans = self.scans
         return tuple([(gidx, scans[gidx]) for gidx in plan.gidxs if scans[gidx] is not NOTHING])
 
-    def _install(self, plan: FieldPlan, known: tuple[tuple[int, object], ...]) -> None:
+    def _install(self, plan: FieldPlan | KeyedPlans, known: tuple[tuple[int, object], ...]) -> None:
         quiet = plan.quiet
         if quiet is None:
             quiet = plan.quiet = dict.fromkeys(plan.gidxs, NOTHING)

@@ -12,7 +12,7 @@ from wafproxy.engine.actions import ResponseBody, RuleAction, parse_action, pars
 from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID, Action, Decision, RuleType
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
-from wafproxy.engine.fieldplan import FieldPlan, KeyedPlans, field_plans
+from wafproxy.engine.fieldplan import FieldPlan, KeyedPlans, field_plans, keyed_plans
 from wafproxy.engine.geo import GeoDatabase
 from wafproxy.engine.model import classify
 from wafproxy.engine.patterngroups import PatternGroup, PatternSetCache
@@ -108,8 +108,9 @@ class CompiledWebACL:
         object.__setattr__(self, "default_decisions", made)
         plans = field_plans(self.groups)
         object.__setattr__(self, "field_plans", plans)
-        order = tuple(dict.fromkeys(plan.keyed or plan for plan in plans))
-        object.__setattr__(self, "scan_order", order)
+        keyed = keyed_plans(plans)
+        order = tuple(dict.fromkeys(plan for plan in plans if plan.keyed is None and not plan.field.is_body))
+        object.__setattr__(self, "scan_order", keyed + order)
         object.__setattr__(self, "quiet_steps", quiet_steps(self.steps))
         # The rules no pattern gates, which every request runs: remembered per request attribute.
         memoize_rules(self.steps, self.groups)

@@ -147,12 +147,17 @@ class EvalContext:
         """Every group scanned, field by field (``CompiledWebACL.scan_order``): a benign request
         needs them all, and once all are known the evaluator skips what no pattern gates in."""
         scans = self.scans
+        request = self.request
         for plan in plans:
-            if plan.gidxs[0] not in scans:
-                if plan.__class__ is KeyedPlans:
-                    self._scan_keyed(plan)  # type: ignore[arg-type]
-                else:
-                    self._scan_field(plan)  # type: ignore[arg-type]
+            if plan.gidxs[0] in scans:
+                continue
+            if plan.__class__ is not KeyedPlans:
+                self._scan_field(plan)  # type: ignore[arg-type]
+            elif plan.empty_body and (request.body or request.body_size):  # type: ignore[union-attr]
+                for member in plan.plans:  # type: ignore[union-attr]
+                    self._scan_field(member)
+            else:
+                self._scan_keyed(plan)  # type: ignore[arg-type]
 
     def _scan_field(self, plan: FieldPlan) -> None:
         keyed = plan.keyed

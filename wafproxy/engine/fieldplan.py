@@ -99,10 +99,12 @@ class KeyedPlans:
     ``memo`` maps the attribute's value to the (group index, scan result) of their groups that
     hit (``()`` for none), bounded as ``engine.memo`` says."""
 
-    __slots__ = ("attr", "plans", "gidxs", "quiet", "memo", "by_headers")
+    __slots__ = ("attr", "plans", "gidxs", "quiet", "memo", "by_headers", "empty_body")
 
-    def __init__(self, attr: str, plans: tuple[FieldPlan, ...]) -> None:
+    def __init__(self, attr: str, plans: tuple[FieldPlan, ...], empty_body: bool = False) -> None:
         self.attr = attr
+        # The body fields, keyed by the headers only while the body is empty (``keyed_plans``).
+        self.empty_body = empty_body
         self.plans = plans
         self.gidxs = tuple(gidx for plan in plans for gidx in plan.gidxs)
         self.quiet: dict[int, object] | None = None  # every group -> "no hit" (``EvalContext``)
@@ -127,18 +129,27 @@ class KeyedPlans:
 
 
 def keyed_plans(plans: tuple[FieldPlan, ...]) -> tuple[KeyedPlans, ...]:
-    """Link every ``by_headers`` / ``by_request`` plan to the shared memo of its attribute."""
+    """Link every ``by_headers`` / ``by_request`` plan to the shared memo of its attribute; the
+    body fields' plans, last, as one ``empty_body`` group: a request without a body (a GET, no
+    ``body_size``) has body values that are a function of its headers alone (the media type
+    picks the carrier views, which find nothing in ""), so they are remembered by the headers
+    then, and computed as usual otherwise (``EvalContext.scan_all``)."""
     by_attr: dict[str, list[FieldPlan]] = {}
+    bodies: list[FieldPlan] = []
     for plan in dict.fromkeys(plans):
         attr = "headers" if plan.by_headers else plan.by_request
         if attr is not None:
             by_attr.setdefault(attr, []).append(plan)
+        elif plan.field.is_body:
+            bodies.append(plan)
     out = []
     for attr, members in by_attr.items():
         keyed = KeyedPlans(attr, tuple(members))
         for plan in members:
             plan.keyed = keyed
         out.append(keyed)
+    if bodies:
+        out.append(KeyedPlans("headers", tuple(bodies), empty_body=True))
     return tuple(out)
 
 
@@ -158,6 +169,4 @@ def field_plans(groups: tuple[PatternGroup, ...]) -> tuple[FieldPlan, ...]:
         # A parent's chain is a proper prefix of its child's: shorter chains first.
         ordered = tuple(sorted(needed, key=lambda s: len(s.chain)))
         plans[raw] = FieldPlan(raw, ordered, tuple((gidx, groups[gidx]) for gidx in members))
-    out = tuple(plans[group.slot.raw] for group in groups)
-    keyed_plans(out)
-    return out
+    return tuple(plans[group.slot.raw] for group in groups)

@@ -31,6 +31,7 @@ element, ~4 k instructions per header field on a browser's request).
 from __future__ import annotations
 
 from itertools import chain
+from typing import Any
 
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.memo import MAX_CHARS, MAX_ENTRIES
@@ -111,13 +112,14 @@ class KeyedPlans:
         self.memo: dict[object, tuple[tuple[int, object], ...]] = {}
         self.by_headers = attr == "headers"
 
-    def remember(self, key: object, answer: tuple[tuple[int, object], ...]) -> None:
+    def remember(self, key: Any, answer: tuple[tuple[int, object], ...]) -> None:
         """Keep ``answer`` for ``key`` when small: headers up to ``MAX_CHARS`` in all (names and
         values), a string up to ``MAX_CHARS``."""
         if self.by_headers:
-            if sum(map(len, chain.from_iterable(key))) > MAX_CHARS:  # type: ignore[call-overload]
+            pairs: tuple[tuple[str, str], ...] = key
+            if sum(map(len, chain.from_iterable(pairs))) > MAX_CHARS:
                 return
-        elif len(key) > MAX_CHARS:  # type: ignore[arg-type]
+        elif len(key) > MAX_CHARS:
             return
         memo = self.memo
         if len(memo) >= MAX_ENTRIES:

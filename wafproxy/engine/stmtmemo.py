@@ -82,10 +82,12 @@ class MemoMatch(Stmt):
         return f"MemoMatch({self.child!r}, {self.attr})"
 
 
-def _small(key: object) -> bool:
+def _small(key: Any) -> bool:
+    """A key worth keeping: a string, or headers' names and values, up to ``MAX_CHARS``."""
     if isinstance(key, str):
         return len(key) <= _bounds.MAX_CHARS
-    return sum(map(len, chain.from_iterable(key))) <= _bounds.MAX_CHARS  # type: ignore[call-overload]
+    pairs: tuple[tuple[str, str], ...] = key
+    return sum(map(len, chain.from_iterable(pairs))) <= _bounds.MAX_CHARS
 
 
 def request_attr(stmt: Stmt, groups: tuple[PatternGroup, ...]) -> str | None:

@@ -276,10 +276,13 @@ class EvalContext:
         return found
 
     def evidence(self, condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> None:
-        data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
-        self.details.append(
-            MatchDetail(condition, slot.field.location, data, name, slot.label, slot.chain, pattern)
-        )
+        self.details.append(detail_of(condition, slot, name, value, pattern))
+
+
+def detail_of(condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> MatchDetail:
+    """The evidence of a leaf that matched ``value`` (its first ``EXCERPT`` characters)."""
+    data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
+    return MatchDetail(condition, slot.field.location, data, name, slot.label, slot.chain, pattern)
 
 
 SHORT = 32  # characters: up to this, one ``frozenset.isdisjoint`` beats a Python guard call

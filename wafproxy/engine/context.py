@@ -20,7 +20,7 @@ from wafproxy.engine.jsonfield import select_json
 from wafproxy.engine.parsing import InvalidJson, JsonDocument, parse_json
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
-from wafproxy.engine.slots import RawSlot, Slot
+from wafproxy.engine.slots import RawSlot, Slot, transformed
 from wafproxy.engine.views import body_views, header_views, multipart_boundary, path_views, query_views
 
 T = TypeVar("T")
@@ -93,7 +93,7 @@ class EvalContext:
             base = self._raw.get(slot.raw)  # type: ignore[assignment]
             if base is None:
                 base = self._raw[slot.raw] = self._extract(slot.field)
-        found = _transformed(base, slot) if (slot.step and base.values) else base
+        found = transformed(base, slot) if (slot.step and base.values) else base
         self._values[slot] = found
         return found
 
@@ -227,7 +227,7 @@ class EvalContext:
                 continue
             parent = slot.parent
             base = raw if parent is None else computed[parent]
-            computed[slot] = _transformed(base, slot) if (slot.step and base.values) else base
+            computed[slot] = transformed(base, slot) if (slot.step and base.values) else base
         scans = self.scans
         for gidx, group in plan.groups:
             if gidx in scans:
@@ -283,39 +283,6 @@ def detail_of(condition: str, slot: Slot, name: str, value: str, pattern: str = 
     """The evidence of a leaf that matched ``value`` (its first ``EXCERPT`` characters)."""
     data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
     return MatchDetail(condition, slot.field.location, data, name, slot.label, slot.chain, pattern)
-
-
-SHORT = 32  # characters: up to this, one ``frozenset.isdisjoint`` beats a Python guard call
-
-
-def _transformed(base: FieldValues, slot: Slot) -> FieldValues:
-    """``base`` after ``slot.step``; values the step cannot change are kept without calling it,
-    and when none changes, ``base`` itself is returned (no allocation)."""
-    apply = slot.apply
-    unchanged = slot.unchanged
-    if unchanged is None:
-        on_empty = slot.on_empty
-        return values_of((tuple([(n, apply(v) if v else on_empty) for n, v in base.values]), base.forced))
-    triggers, ascii_only = slot.triggers  # type: ignore[misc]  # set whenever ``unchanged`` is
-    out: list[tuple[str, str]] | None = None
-    values = base.values
-    for i, pair in enumerate(values):
-        value = pair[1]
-        # Also every "" (no guarded step turns "" into something else).
-        if (
-            (triggers.isdisjoint(value) and (not ascii_only or value.isascii()))
-            if len(value) <= SHORT
-            else unchanged(value)
-        ):
-            if out is not None:
-                out.append(pair)
-            continue
-        if out is None:
-            out = list(values[:i])
-        out.append((pair[0], apply(value)))
-    if out is None:
-        return base
-    return values_of((tuple(out), base.forced))
 
 
 def _uploads_as_text(request: WafRequest, found: FieldValues) -> FieldValues:

@@ -111,3 +111,25 @@ def test_default_acl_wraps_its_ungated_rules() -> None:
     wrapped = {r.name: r.statement.attr for r in acl.rules if isinstance(r.statement, MemoMatch)}
     assert wrapped.get("CountMissingUserAgent") == "headers"
     assert wrapped.get("BlockedIPs") == "client_ip"
+
+
+def _posted(body: str) -> WafRequest:
+    data = body.encode()
+    return WafRequest(client_ip="203.0.113.7", method="POST", uri_path="/", body=data, body_size=len(data))
+
+
+def test_pattern_evidence_is_kept_for_short_hits_only_and_bounded(monkeypatch) -> None:
+    from wafproxy.engine import nodes
+
+    # a body field: no MemoMatch around it, so the node itself answers every request
+    acl = compile_with(web_acl(rule("a", 0, _regex({"Body": {}}, "a"), "Count")))
+    node = acl.rules[0].statement
+    assert isinstance(node, nodes.PatternMatch)
+    first = evaluate(acl, _posted("a=1"))
+    assert len(node.details) == 1 and evaluate(acl, _posted("a=1")) == first  # replayed, same evidence
+    evaluate(acl, _posted("a" * 129))
+    assert len(node.details) == 1  # over DETAIL_CHARS: not kept
+    monkeypatch.setattr(nodes, "DETAIL_ENTRIES", 3)
+    for i in range(10):
+        evaluate(acl, _posted(f"a={i}"))
+        assert len(node.details) <= 3

@@ -10,7 +10,6 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wafproxy.engine import memo as _memo
 from wafproxy.engine.context import EvalContext, detail_of
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.extract import size_bound
@@ -30,6 +29,10 @@ class Stmt:
         raise NotImplementedError
 
 
+DETAIL_CHARS = 128  # the longest hit value whose evidence a PatternMatch keeps
+DETAIL_ENTRIES = 256  # hits kept per PatternMatch
+
+
 @dataclass(frozen=True, slots=True)
 class PatternMatch(Stmt):
     """ByteMatch, RegexMatch and RegexPatternSetReference: ids in one pattern group."""
@@ -40,8 +43,9 @@ class PatternMatch(Stmt):
     source: str  # what the rule names: the search string or regex, or the regex pattern set
     # (pattern id, (field name, value)) -> the evidence: the same header or method hits on every
     # request of a client (the protocol group's ``Content-Length`` and method tests, ``And``-ed,
-    # record it on each POST), and building a ``MatchDetail`` costs ~15 k instructions. Values of
-    # up to ``memo.MAX_CHARS`` characters, ``memo.MAX_ENTRIES`` entries, emptied when full.
+    # record it on each POST), and building a ``MatchDetail`` costs ~15 k instructions. Short
+    # values only (``DETAIL_CHARS``), ``DETAIL_ENTRIES`` per node, emptied when full: a few
+    # hundred nodes stay within a few MB whatever a client sends.
     details: dict[tuple[int, tuple[str, str]], MatchDetail] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -59,8 +63,8 @@ class PatternMatch(Stmt):
                 if found is None:
                     group = ctx.groups[self.group]
                     found = detail_of(self.condition, group.slot, hit[0], hit[1], group.patterns[pid].text)
-                    if len(hit[1]) <= _memo.MAX_CHARS:
-                        if len(details) >= _memo.MAX_ENTRIES:
+                    if len(hit[1]) <= DETAIL_CHARS:
+                        if len(details) >= DETAIL_ENTRIES:
                             details.clear()
                         details[key] = found
                 ctx.details.append(found)

@@ -56,6 +56,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.engine.ipsets",
     "wafproxy.engine.sourceip",
     "wafproxy.engine.slots",
+    "wafproxy.engine.stmtmemo",  # subclasses ``nodes.Stmt`` (compiled): it must be compiled too
     "wafproxy.server.connection",
     "wafproxy.server.exchange",
     "wafproxy.server.respond",

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.engine.aclkit import compile_with, rule, tt, web_acl
 from wafproxy.engine import WafRequest, evaluate
 from wafproxy.engine.nodes import NotMatch, OrMatch, SizeMatch
+from wafproxy.engine.stmtmemo import MemoMatch
 from wafproxy.engine.transforms import TRANSFORMS, apply_chain, compile_chain
 
 _PIECES = st.sampled_from(
@@ -95,7 +96,7 @@ def _size_nodes(acl):
                 yield node
             elif isinstance(node, OrMatch):
                 stack.extend(node.children)
-            elif isinstance(node, NotMatch):
+            elif isinstance(node, (NotMatch, MemoMatch)):  # MemoMatch: ``engine.stmtmemo``
                 stack.append(node.child)
 
 

@@ -34,6 +34,8 @@ def _acl():
 def _memos(acl):
     for plan in acl.field_plans:
         yield plan.memo
+        if plan.keyed is not None:
+            yield plan.keyed.memo
     for group in acl.groups:
         if group.memo is not None:
             yield group.memo
@@ -142,7 +144,8 @@ def test_field_plans_remember_header_fields_and_empty_values_only(monkeypatch) -
             ]
         )
     )
-    header, query = _plan(acl, "SingleHeader"), _plan(acl, "QueryString")
+    # plans keyed by one request attribute share its memo (``fieldplan.KeyedPlans``)
+    header, query = _plan(acl, "SingleHeader").keyed, _plan(acl, "QueryString").keyed
     empty = WafRequest(client_ip="203.0.113.7", method="GET", uri_path="/", headers=(("X-A", "sel%45ect"),))
     first = evaluate(acl, empty)
     assert [m.rule_name for m in first.matches] == ["r0", "r1"]  # "" matches ^$
@@ -153,6 +156,7 @@ def test_field_plans_remember_header_fields_and_empty_values_only(monkeypatch) -
     assert [m.rule_name for m in evaluate(acl, asked).matches] == ["r1"]
     assert query.memo["q=select"] != ()  # kept with its hit: a repeat is answered from it
     assert [m.rule_name for m in evaluate(acl, asked).matches] == ["r1"]
+    assert _plan(acl, "SingleHeader").memo == {} and _plan(acl, "QueryString").memo == {}
     monkeypatch.setattr(fieldplan, "MAX_ENTRIES", 2)
     monkeypatch.setattr(fieldplan, "MAX_CHARS", 12)
     header.memo.clear()
@@ -222,7 +226,10 @@ def test_request_string_plans_read_only_their_string(path, query, others) -> Non
     from tests.rules.test_managed_rules import DEFAULT_ACL
     from wafproxy.engine.context import EvalContext
 
-    plans = [p for p in dict.fromkeys(_default_acl(DEFAULT_ACL).field_plans) if p.by_request]
+    every = dict.fromkeys(_default_acl(DEFAULT_ACL).field_plans)
+    # the method's plan is keyed by the method (its one value), which ``others`` varies
+    assert {p.field.kind for p in every if p.by_request == "method"} == {"Method"}
+    plans = [p for p in every if p.by_request in ("uri_path", "query_string")]
     assert {p.field.kind for p in plans} == {"UriPath", "QueryString"}
     assert any(p.field.views for p in plans)
     seen = []

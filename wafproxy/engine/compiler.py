@@ -12,14 +12,15 @@ from wafproxy.engine.actions import ResponseBody, RuleAction, parse_action, pars
 from wafproxy.engine.decision import DEFAULT_ACTION_RULE_ID, Action, Decision, RuleType
 from wafproxy.engine.doc import Node
 from wafproxy.engine.errors import WebAclError
-from wafproxy.engine.fieldplan import FieldPlan, field_plans
+from wafproxy.engine.fieldplan import FieldPlan, KeyedPlans, field_plans, keyed_plans
 from wafproxy.engine.geo import GeoDatabase
 from wafproxy.engine.model import classify
 from wafproxy.engine.patterngroups import PatternGroup, PatternSetCache
-from wafproxy.engine.plan import Step, plan
+from wafproxy.engine.plan import Step, plan, quiet_steps
 from wafproxy.engine.resolve import EMPTY, Resolver
 from wafproxy.engine.rules import CompiledRule, RuleScope, _visibility, compile_rules
 from wafproxy.engine.statements import CompileContext
+from wafproxy.engine.stmtmemo import memoize_rules
 
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_BODY_LIMIT = 16 * 1024  # AWS default for CloudFront, API Gateway, Cognito, App Runner, ...
@@ -84,6 +85,10 @@ class CompiledWebACL:
     default_decisions: tuple[Decision, Decision] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
     # Per pattern group, the plan of the field it inspects (``fieldplan``), built once here.
     field_plans: tuple[FieldPlan, ...] = field(default=None, repr=False, compare=False)  # type: ignore[arg-type]
+    # Every field plan once, keyed ones as their shared memo (``EvalContext.scan_all``).
+    scan_order: tuple[FieldPlan | KeyedPlans, ...] = field(default=(), repr=False, compare=False)
+    # ``steps`` for a request on which no pattern group hit (``quiet_steps``).
+    quiet_steps: tuple[Step, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         default = self.default_action
@@ -101,7 +106,18 @@ class CompiledWebACL:
             for oversize in (False, True)
         )
         object.__setattr__(self, "default_decisions", made)
-        object.__setattr__(self, "field_plans", field_plans(self.groups))
+        plans = field_plans(self.groups)
+        object.__setattr__(self, "field_plans", plans)
+        keyed = keyed_plans(plans)
+        order = tuple(dict.fromkeys(plan for plan in plans if plan.keyed is None and not plan.field.is_body))
+        object.__setattr__(self, "scan_order", keyed + order)
+        object.__setattr__(self, "quiet_steps", quiet_steps(self.steps))
+        # The rules no pattern gates, which every request runs: remembered per request attribute.
+        memoize_rules(self.steps, self.groups)
+        for step in self.steps:
+            group = getattr(step, "group", None)
+            if group is not None:
+                memoize_rules(group.quiet_steps, self.groups)
 
     @property
     def rule_names(self) -> list[str]:

@@ -14,13 +14,13 @@ from typing import Any, NamedTuple, TypeVar
 from wafproxy.engine.bodyregions import binary_body_as_text, binary_uploads_as_text
 from wafproxy.engine.decision import MatchDetail
 from wafproxy.engine.extract import EXTRACTORS, FieldValues, body_text, oversize_verdict, values_of
-from wafproxy.engine.fieldplan import FieldPlan, field_plans
+from wafproxy.engine.fieldplan import FieldPlan, KeyedPlans, field_plans
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.jsonfield import select_json
 from wafproxy.engine.parsing import InvalidJson, JsonDocument, parse_json
 from wafproxy.engine.patterngroups import PatternGroup
 from wafproxy.engine.request import WafRequest
-from wafproxy.engine.slots import RawSlot, Slot
+from wafproxy.engine.slots import RawSlot, Slot, transformed
 from wafproxy.engine.views import body_views, header_views, multipart_boundary, path_views, query_views
 
 T = TypeVar("T")
@@ -93,7 +93,7 @@ class EvalContext:
             base = self._raw.get(slot.raw)  # type: ignore[assignment]
             if base is None:
                 base = self._raw[slot.raw] = self._extract(slot.field)
-        found = _transformed(base, slot) if (slot.step and base.values) else base
+        found = transformed(base, slot) if (slot.step and base.values) else base
         self._values[slot] = found
         return found
 
@@ -143,36 +143,32 @@ class EvalContext:
             found = self.scans[gidx]
         return found
 
+    def scan_all(self, plans: tuple[FieldPlan | KeyedPlans, ...]) -> None:
+        """Every group scanned, field by field (``CompiledWebACL.scan_order``): a benign request
+        needs them all, and once all are known the evaluator skips what no pattern gates in."""
+        scans = self.scans
+        request = self.request
+        for plan in plans:
+            if plan.gidxs[0] in scans:
+                continue
+            if plan.__class__ is not KeyedPlans:
+                self._scan_field(plan)  # type: ignore[arg-type]
+            elif plan.empty_body and (request.body or request.body_size):  # type: ignore[union-attr]
+                for member in plan.plans:  # type: ignore[union-attr]
+                    self._scan_field(member)
+            else:
+                self._scan_keyed(plan)  # type: ignore[arg-type]
+
     def _scan_field(self, plan: FieldPlan) -> None:
-        if plan.by_headers:  # answered from the request's headers, before any extraction
-            request: Any = self.request  # Any: compiled (mypyc), ``headers`` are not checked as a tuple
-            key = request.headers  # (a caller may build lists: unhashable, decided without the memo)
-            try:
-                known = plan.memo.get(key)
-            except TypeError:  # headers a caller built of lists (unhashable): not remembered
-                self._scan_values(plan, self._raw_values(plan))
-                return
-            if known is None:
-                self._scan_values(plan, self._raw_values(plan))
-                plan.remember(key, self._answer(plan))
-                return
-            self._install(plan, known)
-            return
-        attr = plan.by_request
-        if attr is not None:  # the path or query string: keyed by the raw string, unextracted
-            text: str = getattr(self.request, attr)
-            known = plan.memo.get(text)  # type: ignore[call-overload]  # keyed by the string
-            if known is None:
-                self._scan_values(plan, self._raw_values(plan))
-                plan.remember_string(text, self._answer(plan))
-                return
-            self._install(plan, known)
+        keyed = plan.keyed
+        if keyed is not None:  # answered from one request attribute, before any extraction
+            self._scan_keyed(keyed)
             return
         raw = self._raw_values(plan)
         values = raw.values
-        if raw.forced is None and (plan.memo_kind or (len(values) == 1 and not values[0][1])):
+        if raw.forced is None and len(values) == 1 and not values[0][1]:
             known = plan.memo.get(values)
-            if known is not None:  # the same values scanned on an earlier request (``FieldPlan.memo``)
+            if known is not None:  # an empty value scanned on an earlier request
                 self._install(plan, known)
                 return
             self._scan_values(plan, raw)
@@ -180,7 +176,22 @@ class EvalContext:
             return
         self._scan_values(plan, raw)
 
-    def _answer(self, plan: FieldPlan) -> tuple[tuple[int, GroupHits], ...]:
+    def _scan_keyed(self, keyed: KeyedPlans) -> None:
+        """The plans keyed by one request attribute (``fieldplan.KeyedPlans``): one lookup."""
+        key: Any = getattr(self.request, keyed.attr)
+        try:
+            known = keyed.memo.get(key)
+        except TypeError:  # headers a caller built of lists (unhashable): not remembered
+            known = key = None
+        if known is not None:
+            self._install(keyed, known)
+            return
+        for plan in keyed.plans:
+            self._scan_values(plan, self._raw_values(plan))
+        if key is not None:
+            keyed.remember(key, self._answer(keyed))
+
+    def _answer(self, plan: FieldPlan | KeyedPlans) -> tuple[tuple[int, GroupHits], ...]:
         """What a plan's memo keeps: the (group, hits) of its groups that hit, usually none
         (``()``: a benign request's answer allocates nothing)."""
         if self.loud.isdisjoint(plan.gidxs):
@@ -188,7 +199,7 @@ class EvalContext:
         scans = self.scans
         return tuple([(gidx, scans[gidx]) for gidx in plan.gidxs if scans[gidx] is not NOTHING])
 
-    def _install(self, plan: FieldPlan, known: tuple[tuple[int, object], ...]) -> None:
+    def _install(self, plan: FieldPlan | KeyedPlans, known: tuple[tuple[int, object], ...]) -> None:
         quiet = plan.quiet
         if quiet is None:
             quiet = plan.quiet = dict.fromkeys(plan.gidxs, NOTHING)
@@ -216,7 +227,7 @@ class EvalContext:
                 continue
             parent = slot.parent
             base = raw if parent is None else computed[parent]
-            computed[slot] = _transformed(base, slot) if (slot.step and base.values) else base
+            computed[slot] = transformed(base, slot) if (slot.step and base.values) else base
         scans = self.scans
         for gidx, group in plan.groups:
             if gidx in scans:
@@ -265,43 +276,13 @@ class EvalContext:
         return found
 
     def evidence(self, condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> None:
-        data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
-        self.details.append(
-            MatchDetail(condition, slot.field.location, data, name, slot.label, slot.chain, pattern)
-        )
+        self.details.append(detail_of(condition, slot, name, value, pattern))
 
 
-SHORT = 32  # characters: up to this, one ``frozenset.isdisjoint`` beats a Python guard call
-
-
-def _transformed(base: FieldValues, slot: Slot) -> FieldValues:
-    """``base`` after ``slot.step``; values the step cannot change are kept without calling it,
-    and when none changes, ``base`` itself is returned (no allocation)."""
-    apply = slot.apply
-    unchanged = slot.unchanged
-    if unchanged is None:
-        on_empty = slot.on_empty
-        return values_of((tuple([(n, apply(v) if v else on_empty) for n, v in base.values]), base.forced))
-    triggers, ascii_only = slot.triggers  # type: ignore[misc]  # set whenever ``unchanged`` is
-    out: list[tuple[str, str]] | None = None
-    values = base.values
-    for i, pair in enumerate(values):
-        value = pair[1]
-        # Also every "" (no guarded step turns "" into something else).
-        if (
-            (triggers.isdisjoint(value) and (not ascii_only or value.isascii()))
-            if len(value) <= SHORT
-            else unchanged(value)
-        ):
-            if out is not None:
-                out.append(pair)
-            continue
-        if out is None:
-            out = list(values[:i])
-        out.append((pair[0], apply(value)))
-    if out is None:
-        return base
-    return values_of((tuple(out), base.forced))
+def detail_of(condition: str, slot: Slot, name: str, value: str, pattern: str = "") -> MatchDetail:
+    """The evidence of a leaf that matched ``value`` (its first ``EXCERPT`` characters)."""
+    data = (value[:EXCERPT],) if not pattern else (value[:EXCERPT], pattern)
+    return MatchDetail(condition, slot.field.location, data, name, slot.label, slot.chain, pattern)
 
 
 def _uploads_as_text(request: WafRequest, found: FieldValues) -> FieldValues:

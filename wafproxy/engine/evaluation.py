@@ -42,8 +42,14 @@ class _Trail:
 
 def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
     ctx = EvalContext(request, compiled.groups, compiled.field_plans)
+    # Every pattern group first, field by field (one keyed lookup per request attribute): a
+    # benign request needs them all. Scans are pure, so scanning a group a blocking rule would
+    # never have reached changes no decision. When none hit (the benign case) the quiet steps
+    # leave out every PatternBlock and every all-gated rule group (``plan.quiet_steps``).
+    ctx.scan_all(compiled.scan_order)
+    quiet = not ctx.loud
     trail = _Trail()
-    for step in compiled.steps:
+    for step in compiled.quiet_steps if quiet else compiled.steps:
         # A plain loop with a PatternBlock expanded in place (``_fired``), not a generator:
         # one resumption per top-level rule was a measurable share of a benign request.
         if step.__class__ is PatternBlock:
@@ -80,17 +86,9 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                 ctx.details.clear()  # the scope-down's evidence explains no rule
                 if not in_scope:
                     continue
-            if group.gates is not None:
-                # ``_all_quiet`` inlined (once per rule group per request)
-                gates: AbstractSet[int] = group.gate_set  # (typed so: ``frozenset - keys`` is a set)
-                scans = ctx.scans
-                if not scans.keys() >= gates:
-                    for gidx in gates - scans.keys():
-                        if gidx not in scans:
-                            ctx.scan(gidx)
-                if not ctx.loud or ctx.loud.isdisjoint(gates):
-                    continue  # every rule is gated on a pattern and no pattern hit: nothing can match
-            for inner in _walk(group.steps, ctx):
+            if group.gates is not None and ctx.loud.isdisjoint(group.gate_set):
+                continue  # every rule is gated on a pattern and no pattern hit: nothing can match
+            for inner in group.quiet_steps if quiet else _walk(group.steps, ctx):
                 if inner.rate is None:
                     if not inner.statement.match(ctx):  # type: ignore[union-attr]
                         ctx.details.clear()
@@ -138,8 +136,7 @@ _NO_RULES: tuple[CompiledRule, ...] = ()
 def _fired(block: PatternBlock, ctx: EvalContext) -> tuple[CompiledRule, ...]:
     """The rules of ``block`` whose gate fired on this request, in order.
 
-    Hot path (every block of every request): the block's groups are scanned (each once per
-    request), and when none of them is loud (the benign case) that is one set test.
+    When none of the block's groups is loud (the benign case) that is one set test.
     """
     if _all_quiet(block.group_set, ctx):
         return _NO_RULES
@@ -178,17 +175,8 @@ def _all_fired(gates: tuple[tuple[tuple[int, frozenset[int]], ...], ...], ctx: E
 
 
 def _all_quiet(gates: AbstractSet[int], ctx: EvalContext) -> bool:
-    """True when none of the pattern groups ``gates`` hit (or forced a verdict) on this request.
-
-    Every gate group is scanned (once per request; a benign request needs all of them anyway),
-    then the answer is one set test against the loud groups.
-    """
-    scans = ctx.scans
-    if not scans.keys() >= gates:
-        scan = ctx.scan
-        for gidx in gates - scans.keys():
-            if gidx not in scans:  # one scan answers all groups of its field (``fieldplan``)
-                scan(gidx)
+    """True when none of the pattern groups ``gates`` hit (or forced a verdict) on this request
+    (every group was scanned first: ``EvalContext.scan_all``)."""
     loud = ctx.loud
     return not loud or loud.isdisjoint(gates)
 

@@ -46,6 +46,18 @@ class PatternBlock:
 Step = CompiledRule | PatternBlock
 
 
+def quiet_steps(steps: Sequence[Step]) -> tuple[Step, ...]:
+    """``steps`` as a request on which no pattern group hit (nor a field forced a verdict) walks
+    them: a ``PatternBlock`` cannot fire, nor can a rule group whose every step is one (``gates``);
+    the evaluator skips them without a test each (``evaluation.evaluate_steps``)."""
+    return tuple(
+        step
+        for step in steps
+        if step.__class__ is not PatternBlock
+        and (step.group is None or step.group.gates is None)  # type: ignore[union-attr]
+    )
+
+
 def gate(stmt: Stmt | None) -> Gate | None:
     """A set of (group, id) pairs one of which must hit for ``stmt`` to match; None if unknown."""
     gates = all_gates(stmt)

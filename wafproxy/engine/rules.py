@@ -50,9 +50,13 @@ class GroupRef:
     # none of them hit skips the whole group at once (the managed groups, on benign traffic).
     gates: tuple[int, ...] | None = None
     gate_set: frozenset[int] = frozenset()  # ``gates`` as a set (the evaluator's set tests)
+    # ``steps`` without their PatternBlocks: what a request no pattern group hit walks.
+    quiet_steps: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         items = [getattr(step, "group_items", None) for step in self.steps]
+        quiet = tuple(s for s, i in zip(self.steps, items, strict=True) if i is None)
+        object.__setattr__(self, "quiet_steps", quiet)
         if items and all(i is not None for i in items):
             gates = sorted({gidx for block in items for gidx, _ in block})  # type: ignore[union-attr]
             object.__setattr__(self, "gates", tuple(gates))

@@ -7,6 +7,7 @@ of re-hashing a seven-field spec on every lookup.
 
 from __future__ import annotations
 
+from wafproxy.engine.extract import FieldValues, values_of
 from wafproxy.engine.fields import FieldSpec
 from wafproxy.engine.memo import memo_for, memoized
 from wafproxy.engine.transforms import Transform, apply_chain, compile_chain
@@ -118,3 +119,36 @@ class SlotTable:
 
     def __len__(self) -> int:
         return len(self._slots)
+
+
+SHORT = 32  # characters: up to this, one ``frozenset.isdisjoint`` beats a Python guard call
+
+
+def transformed(base: FieldValues, slot: Slot) -> FieldValues:
+    """``base`` after ``slot.step``; values the step cannot change are kept without calling it,
+    and when none changes, ``base`` itself is returned (no allocation)."""
+    apply = slot.apply
+    unchanged = slot.unchanged
+    if unchanged is None:
+        on_empty = slot.on_empty
+        return values_of((tuple([(n, apply(v) if v else on_empty) for n, v in base.values]), base.forced))
+    triggers, ascii_only = slot.triggers  # type: ignore[misc]  # set whenever ``unchanged`` is
+    out: list[tuple[str, str]] | None = None
+    values = base.values
+    for i, pair in enumerate(values):
+        value = pair[1]
+        # Also every "" (no guarded step turns "" into something else).
+        if (
+            (triggers.isdisjoint(value) and (not ascii_only or value.isascii()))
+            if len(value) <= SHORT
+            else unchanged(value)
+        ):
+            if out is not None:
+                out.append(pair)
+            continue
+        if out is None:
+            out = list(values[:i])
+        out.append((pair[0], apply(value)))
+    if out is None:
+        return base
+    return values_of((tuple(out), base.forced))

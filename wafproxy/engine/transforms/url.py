@@ -49,5 +49,25 @@ def url_decode_uni(value: str) -> str:
             return value.replace("+", " ")
     raw = to_bytes(value).replace(b"+", b" ")
     # %u first: its output is a single byte (``%`` re-escaped), so the %HH pass cannot re-read it.
-    raw = _PCT_U.sub(_unicode_low_byte, raw)
+    # Only when one may be there: the regex walks every byte (~25 instructions each, a 2 KB form
+    # body ~50 k); ``_has_pct_u`` jumps from one ``%`` to the next.
+    if _has_pct_u(raw):
+        raw = _PCT_U.sub(_unicode_low_byte, raw)
     return from_bytes(unquote_to_bytes(raw))
+
+
+_U = frozenset(b"uU")
+
+
+def _has_pct_u(raw: bytes) -> bool:
+    """Whether ``raw`` holds ``%u`` or ``%U``. A two-byte substring search stops at every ``u`` of
+    the text (~2 µs on a 2 KB body); most values hold a few ``%`` at most, each a ``find`` (a
+    memchr) away. Past 16 of them, the two searches."""
+    at = raw.find(b"%")
+    for _ in range(16):
+        if at < 0:
+            return False
+        if at + 1 < len(raw) and raw[at + 1] in _U:
+            return True
+        at = raw.find(b"%", at + 1)
+    return at >= 0 and (b"%u" in raw or b"%U" in raw)

@@ -12,8 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.observability import factories as f
 from tests.support.servers import REPO
-from wafproxy.observability import metrics as metrics_mod
-from wafproxy.observability.metrics import OTHER, WafMetrics
+from wafproxy.observability import metric_families
+from wafproxy.observability.metric_families import OTHER
+from wafproxy.observability.metrics import WafMetrics
 
 ISSUE_SERIES = {
     "wafproxy_requests_total", "wafproxy_rule_matches_total", "wafproxy_label_matches_total",
@@ -107,7 +108,7 @@ def test_labels_never_carry_request_data() -> None:
 
 
 def test_label_values_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(metrics_mod, "_CAP_IP_SET", 3)
+    monkeypatch.setattr(metric_families, "_CAP_IP_SET", 3)
     m = WafMetrics()
     for i in range(10):
         m.ip_set_entries(f"set{i}", i)

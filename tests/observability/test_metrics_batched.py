@@ -12,7 +12,8 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from tests.observability import factories as f
 from wafproxy.observability import metrics as metrics_mod
-from wafproxy.observability.metrics import EVALUATION_BUCKETS, WafMetrics
+from wafproxy.observability.metric_families import EVALUATION_BUCKETS
+from wafproxy.observability.metrics import WafMetrics
 from wafproxy.observability.tally import histogram
 
 ALLOWED = f.event(f.allowed_decision(), upstream_seconds=0.003, response_status=200)

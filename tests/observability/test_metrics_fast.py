@@ -7,7 +7,8 @@ import math
 
 from prometheus_client import CollectorRegistry, Histogram
 
-from wafproxy.observability.metrics import EVALUATION_BUCKETS, _observer
+from wafproxy.observability.metric_families import EVALUATION_BUCKETS
+from wafproxy.observability.metrics import _observer
 
 
 def _samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from wafproxy.observability.metrics import OTHER
+from wafproxy.observability.metric_families import OTHER
 
 _CAP_LABEL = 32
 

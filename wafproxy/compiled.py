@@ -52,6 +52,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.engine.matchers._engines",
     "wafproxy.engine.matchers._pooled",
     "wafproxy.engine.detectors",
+    "wafproxy.engine.sqli_veto",
     "wafproxy.engine.memo",
     "wafproxy.engine.ipsets",
     "wafproxy.engine.sourceip",

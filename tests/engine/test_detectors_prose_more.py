@@ -1,5 +1,5 @@
 """The SQLi vetoes (and the XSS rereading of plain inline styles) added for the broad benign
-generator (``prose.py``, ``markup.py``, ``detectors._prose_veto``): each benign shape passes,
+generator (``prose.py``, ``markup.py``, ``sqli_veto._prose_veto``): each benign shape passes,
 and the injections nearest to it keep libinjection's verdict."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``is_sqli``: form-shaped values (the leading ``name=`` is not part of the SQL libinjection reads) and
-the prose veto (``detectors._prose_veto``: sentences libinjection's fingerprints mistake for SQL)."""
+the prose veto (``sqli_veto._prose_veto``: sentences libinjection's fingerprints mistake for SQL)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ CASES: tuple[Case, ...] = (
             "O'Brien",
             "select the union of two sets",
             "drop me a line",
-            # prose libinjection reads as SQL (see detectors._prose_veto): semicolons before a
+            # prose libinjection reads as SQL (see sqli_veto._prose_veto): semicolons before a
             # command word, quoted UI labels, quoted operators, IS + a word, <word> values (...)
             "done; drop it off at the front desk",
             "click 'Select all' and then 'Delete'",

@@ -1,6 +1,6 @@
 """Benign shapes libinjection mistakes for SQLi, recognised from its fingerprint and tokens.
 
-The SQLi detector (``detectors.py``) calls these only *after* libinjection said "sqli", and each
+The SQLi prose veto (``sqli_veto.py``) calls these only *after* libinjection said "sqli", and each
 only ever turns that verdict into "no" when the whole value has a shape an SQL injection cannot
 take (or, for multipart, decides how the value is split). The shapes, and why none is an injection:
 

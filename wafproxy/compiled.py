@@ -68,6 +68,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.server.handler",
     "wafproxy.asgi.upstream_conn",
     "wafproxy.asgi.upstream",
+    "wafproxy.asgi.upstream_write",
     "wafproxy.asgi.inspector",
     "wafproxy.asgi.middleware",
     "wafproxy.asgi.scoperequest",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ from wafproxy.asgi.upstream_errors import (
     failure_kind,
 )
 from wafproxy.asgi.upstream_response import UpstreamResponse
+from wafproxy.asgi.upstream_write import Body, send_streamed, send_whole, serialize_head
 
 __all__ = [
     "PoolStats",
@@ -50,12 +51,8 @@ __all__ = [
     "UpstreamTimeout",
 ]
 
-Body = bytes | AsyncIterable[bytes]
 _P = TypeVar("_P", bound=asyncio.Protocol)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_FRAMING = frozenset({b"host", b"content-length", b"transfer-encoding"})
-_TARGET_FORBIDDEN = bytes(range(0x21)) + b"\x7f"
 
 
 class UpstreamPool:
@@ -98,7 +95,7 @@ class UpstreamPool:
     ) -> UpstreamResponse:
         """Send one request; return once the response headers arrived (the body streams after)."""
         loop = asyncio.get_running_loop()
-        head, chunked = self._serialize(method, target, headers, body)
+        head, chunked = serialize_head(method, target, headers, body, self._base, self.host_header)
         total = self.config.total_timeout
         deadline = loop.time() + total if total is not None else None
         retried = False
@@ -116,9 +113,9 @@ class UpstreamPool:
             conn.deadline = deadline
             try:
                 if isinstance(body, bytes):
-                    self._send_whole(conn, head, body, chunked)
+                    send_whole(conn, head, body, chunked)
                 else:
-                    await self._send(conn, head, body, chunked)
+                    await send_streamed(conn, head, body, chunked)
                 await conn.wait_head()
             except UpstreamError as exc:
                 self._release(conn, False)
@@ -143,96 +140,15 @@ class UpstreamPool:
         with ``_release``), or None (no idle connection: use ``request``). Raises ``ValueError``
         as ``request`` does. The proxy server's fast lane (``server.fastlane``)."""
         loop = asyncio.get_running_loop()
-        head, chunked = self._serialize(method, target, headers, body)
+        head, chunked = serialize_head(method, target, headers, body, self._base, self.host_header)
         conn = self._take_idle(loop)
         if conn is None:
             return None
         total = self.config.total_timeout
         conn.begin(method == "HEAD")
         conn.deadline = loop.time() + total if total is not None else None
-        self._send_whole(conn, head, body, chunked)
+        send_whole(conn, head, body, chunked)
         return conn
-
-    def _serialize(
-        self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]], body: Body
-    ) -> tuple[bytes, bool]:
-        raw = target.encode("latin-1") if isinstance(target, str) else target
-        if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
-            raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
-        parts = [method.encode("ascii"), b" ", self._base, raw, b" HTTP/1.1\r\n"]
-        has_host = has_length = chunked = False
-        for name, value in headers:
-            parts.append(name)
-            parts.append(b": ")
-            parts.append(value)
-            parts.append(b"\r\n")
-            # The framing headers (names in any case): only a name of their length is lowered.
-            size = len(name)
-            if size == 4 or size == 14 or size == 17:
-                lname = name.lower()
-                if lname == b"host":
-                    has_host = True
-                elif lname == b"content-length":
-                    has_length = True
-                elif lname == b"transfer-encoding":  # the last one decides, as it always did
-                    has_length = True
-                    chunked = b"chunked" in value.lower()
-        lines = len(headers) + 2  # request line + headers + the blank line
-        if not has_host:
-            parts += (b"host: ", self.host_header, b"\r\n")
-            lines += 1
-        if not has_length:
-            if isinstance(body, bytes):
-                if body or method in _BODY_METHODS:
-                    parts += (b"content-length: ", str(len(body)).encode(), b"\r\n")
-                    lines += 1
-            else:
-                parts.append(b"transfer-encoding: chunked\r\n")
-                chunked = True
-                lines += 1
-        parts.append(b"\r\n")
-        head = b"".join(parts)
-        # One pass over the whole head instead of four per header: any CR or LF inside a method,
-        # name or value shows up as an extra one (request smuggling / header injection).
-        if head.count(b"\n") != lines or head.count(b"\r") != lines:
-            raise ValueError("CR/LF in the method or a header")
-        return head, chunked
-
-    @staticmethod
-    def _send_whole(conn: UpstreamConnection, head: bytes, body: bytes, chunked: bool) -> None:
-        """A body already in memory: head and body in one write."""
-        if chunked:
-            framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
-            conn.write(head + framed)
-        else:
-            conn.write(head + body if body else head)
-        conn.request_sent = True
-
-    async def _send(self, conn: UpstreamConnection, head: bytes, body: Body, chunked: bool) -> None:
-        if isinstance(body, bytes):
-            self._send_whole(conn, head, body, chunked)
-            return
-        conn.write(head)
-        try:
-            async for chunk in body:
-                if conn.closed or conn.headers_done or conn.error is not None:
-                    return  # answered or failed early: request_sent stays False, never reused
-                if not chunk:
-                    continue
-                if chunked:
-                    conn.write(b"%x\r\n" % len(chunk))
-                    conn.write(chunk)
-                    conn.write(b"\r\n")
-                else:
-                    conn.write(chunk)
-                await conn.drain()
-        finally:
-            aclose = getattr(body, "aclose", None)
-            if aclose is not None:
-                await aclose()  # finalize a generator we stopped early, here rather than in the GC
-        if chunked:
-            conn.write(b"0\r\n\r\n")
-        conn.request_sent = True
 
     def _take_idle(self, loop: asyncio.AbstractEventLoop) -> UpstreamConnection | None:
         """A live idle connection of this loop, without awaiting; None sends us to ``_acquire``."""
@@ -339,7 +255,7 @@ class UpstreamPool:
     ) -> _P:
         """A dedicated connection (never pooled, not counted) with a ``GET`` head written on it:
         an Upgrade (websocket) exchange, whose bytes the caller then relays both ways."""
-        head, _ = self._serialize("GET", target, headers, b"")
+        head, _ = serialize_head("GET", target, headers, b"", self._base, self.host_header)
         protocol = await self._connect(asyncio.get_running_loop(), factory, None)
         protocol.transport.write(head)  # type: ignore[attr-defined]
         return protocol

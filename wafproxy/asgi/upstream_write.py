@@ -1,0 +1,112 @@
+"""A request as written on an upstream connection: its head serialised, its body framed.
+
+Split from ``upstream`` (the pool: acquiring, connecting, reusing and releasing connections)
+because what goes on the wire is its own concern, and a security one: the target must be
+origin-form without SP/CTL (RFC 9112 §3.2), a CR or LF in the method or a header is refused
+(request smuggling, header injection), and the framing headers (Host, Content-Length,
+Transfer-Encoding) are added only when the caller sent none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Sequence
+
+from wafproxy.asgi.upstream_conn import UpstreamConnection
+
+Body = bytes | AsyncIterable[bytes]
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_FRAMING = frozenset({b"host", b"content-length", b"transfer-encoding"})
+_TARGET_FORBIDDEN = bytes(range(0x21)) + b"\x7f"
+
+
+def serialize_head(
+    method: str,
+    target: str | bytes,
+    headers: Sequence[tuple[bytes, bytes]],
+    body: Body,
+    base: bytes,
+    host_header: bytes,
+) -> tuple[bytes, bool]:
+    """The request head for an upstream whose URL path is ``base`` (``host_header`` added when the
+    caller sent no Host), and whether the body goes chunked. Raises ``ValueError`` on a target that
+    is not origin-form or holds SP/CTL, and on CR/LF in the method or a header."""
+    raw = target.encode("latin-1") if isinstance(target, str) else target
+    if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
+        raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
+    parts = [method.encode("ascii"), b" ", base, raw, b" HTTP/1.1\r\n"]
+    has_host = has_length = chunked = False
+    for name, value in headers:
+        parts.append(name)
+        parts.append(b": ")
+        parts.append(value)
+        parts.append(b"\r\n")
+        # The framing headers (names in any case): only a name of their length is lowered.
+        size = len(name)
+        if size == 4 or size == 14 or size == 17:
+            lname = name.lower()
+            if lname == b"host":
+                has_host = True
+            elif lname == b"content-length":
+                has_length = True
+            elif lname == b"transfer-encoding":  # the last one decides, as it always did
+                has_length = True
+                chunked = b"chunked" in value.lower()
+    lines = len(headers) + 2  # request line + headers + the blank line
+    if not has_host:
+        parts += (b"host: ", host_header, b"\r\n")
+        lines += 1
+    if not has_length:
+        if isinstance(body, bytes):
+            if body or method in _BODY_METHODS:
+                parts += (b"content-length: ", str(len(body)).encode(), b"\r\n")
+                lines += 1
+        else:
+            parts.append(b"transfer-encoding: chunked\r\n")
+            chunked = True
+            lines += 1
+    parts.append(b"\r\n")
+    head = b"".join(parts)
+    # One pass over the whole head instead of four per header: any CR or LF inside a method,
+    # name or value shows up as an extra one (request smuggling / header injection).
+    if head.count(b"\n") != lines or head.count(b"\r") != lines:
+        raise ValueError("CR/LF in the method or a header")
+    return head, chunked
+
+
+def send_whole(conn: UpstreamConnection, head: bytes, body: bytes, chunked: bool) -> None:
+    """A body already in memory: head and body in one write."""
+    if chunked:
+        framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
+        conn.write(head + framed)
+    else:
+        conn.write(head + body if body else head)
+    conn.request_sent = True
+
+
+async def send_streamed(conn: UpstreamConnection, head: bytes, body: Body, chunked: bool) -> None:
+    """The head, then ``body``: written whole if it is bytes, else streamed chunk by chunk with
+    back-pressure (``conn.drain``), stopping early when the upstream answered or failed."""
+    if isinstance(body, bytes):
+        send_whole(conn, head, body, chunked)
+        return
+    conn.write(head)
+    try:
+        async for chunk in body:
+            if conn.closed or conn.headers_done or conn.error is not None:
+                return  # answered or failed early: request_sent stays False, never reused
+            if not chunk:
+                continue
+            if chunked:
+                conn.write(b"%x\r\n" % len(chunk))
+                conn.write(chunk)
+                conn.write(b"\r\n")
+            else:
+                conn.write(chunk)
+            await conn.drain()
+    finally:
+        aclose = getattr(body, "aclose", None)
+        if aclose is not None:
+            await aclose()  # finalize a generator we stopped early, here rather than in the GC
+    if chunked:
+        conn.write(b"0\r\n\r\n")
+    conn.request_sent = True

@@ -71,6 +71,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.asgi.upstream_write",
     "wafproxy.asgi.inspector",
     "wafproxy.asgi.middleware",
+    "wafproxy.asgi.downstream",
     "wafproxy.asgi.scoperequest",
     "wafproxy.asgi.forwarding",
     "wafproxy.asgi.limits",

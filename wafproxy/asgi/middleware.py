@@ -19,11 +19,12 @@ straight through. Nothing here logs per request: one ``RequestEvent`` per reques
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyPolicy, BodyReader, BodyRefused
+from wafproxy.asgi.downstream import CLIENT_IP_KEY, DECISION_KEY, StatusSend, downstream_scope, send_refusal
 from wafproxy.asgi.inspector import (
     ENGINE_ERROR_RULE_ID,
     FAIL_OPEN_RULE_ID,
@@ -33,6 +34,7 @@ from wafproxy.asgi.inspector import (
 )
 from wafproxy.asgi.responses import send_response
 from wafproxy.asgi.scoperequest import DECLARED_BODY_VERSIONS, bodiless_request, read_headers, scope_request
+from wafproxy.asgi.types import ASGIApp, Message, Receive, Scope, Send
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.parsing import ContentLimits
@@ -42,60 +44,8 @@ from wafproxy.ports import AsyncRateStore, EventSink, RateStore, RequestGate
 __all__ = ["CLIENT_IP_KEY", "DECISION_KEY", "ENGINE_ERROR_RULE_ID", "FAIL_OPEN_RULE_ID", "WafMiddleware",
            "rate_rule_ids"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-CLIENT_IP_KEY = "wafproxy.client_ip"
-DECISION_KEY = "wafproxy.decision"
 # RFC 6455 §7.4.1: 1008 "policy violation" is the close code for a refused connection.
 WS_POLICY_VIOLATION = 1008
-
-
-class _StatusSend:
-    """``send`` that notes the status the app answered (for the request event), nothing else."""
-
-    __slots__ = ("send", "status")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.status = 500  # the app raised or ended without answering: the server answers 500
-
-    def __call__(self, message: Message) -> Awaitable[None]:
-        # Not a coroutine of its own: the server's awaitable is handed back to the app to await.
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-        return self.send(message)
-
-
-async def send_refusal(send: Send, refusal: tuple[int, str, bytes]) -> int:
-    """413 / 415 for a body the WAF cannot inspect (``bodyscan.BodyRefused``)."""
-    status, _, text = refusal
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(text)).encode())]})
-    await send({"type": "http.response.body", "body": text})
-    return status
-
-
-def _downstream_scope(scope: Scope, request: WafRequest, decision: Decision) -> Scope:
-    """The scope the app sees: inserted headers appended (AWS names them ``x-amzn-waf-*``), the
-    client IP and decision in ``state``. A copy, so a middleware outside ours keeps its own headers;
-    ``state`` is shared on purpose (uvicorn copies it per request; apps write into it)."""
-    scope = dict(scope)
-    if decision.inserted_headers:
-        scope["headers"] = [
-            *scope["headers"],
-            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in decision.inserted_headers),
-        ]
-    state = scope.get("state")
-    if state is None:
-        state = scope["state"] = {}
-    state[CLIENT_IP_KEY] = request.client_ip
-    state[DECISION_KEY] = decision
-    return scope
 
 
 class WafMiddleware:
@@ -179,11 +129,11 @@ class WafMiddleware:
             t0 = time.perf_counter()
             decision, eval_seconds, retry_after = await inspector.decide(acl, request)
             if allowed(decision):
-                scope = _downstream_scope(scope, request, decision)
+                scope = downstream_scope(scope, request, decision)
                 if inspector.sink is None:
                     await self.app(scope, receive, send)
                     return
-                sent = _StatusSend(send)
+                sent = StatusSend(send)
                 try:
                     await self.app(scope, receive, sent)
                 except BaseException:  # the server answers 500 (or nothing); still one event
@@ -279,7 +229,7 @@ class WafMiddleware:
         buffered: list[Message],
         reader: BodyReader | None = None,
     ) -> int:
-        scope = _downstream_scope(scope, request, decision)
+        scope = downstream_scope(scope, request, decision)
         pending = iter(buffered)
         blocked: list[BodyBlocked | BodyRefused] = []
 
@@ -342,7 +292,7 @@ class WafMiddleware:
             decision, eval_seconds, _ = await inspector.decide(acl, request)
         status = 101
         if allowed(decision):
-            scope = _downstream_scope(scope, request, decision)
+            scope = downstream_scope(scope, request, decision)
             status = 500  # the app ended without accepting or closing: uvicorn answers 500
 
             async def capture(message: Message) -> None:

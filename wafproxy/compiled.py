@@ -70,6 +70,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.asgi.upstream",
     "wafproxy.asgi.upstream_write",
     "wafproxy.asgi.inspector",
+    "wafproxy.asgi.wafrequests",
     "wafproxy.asgi.middleware",
     "wafproxy.asgi.downstream",
     "wafproxy.asgi.scoperequest",

@@ -12,7 +12,7 @@ import pytest
 
 from tests.bodystream.upstream import RecordingUpstream, recording_upstream
 from tests.server.harness import RunningProxy, exchange, proxy_in_thread, statuses
-from wafproxy.asgi.inspector import wire_text
+from wafproxy.asgi.wafrequests import wire_text
 
 _VIS = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}
 _NONE = [{"Priority": 0, "Type": "NONE"}]

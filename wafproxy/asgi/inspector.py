@@ -2,10 +2,10 @@
 
 Both adapters turn what they received into a ``WafRequest`` the same way (header names lower-cased,
 values, query string and raw path decoded by ``wire_text``, the declared size of a body cut at the inspection
-limit), drive ``evaluate_steps`` against the same rate store, answer a refused request the same way
-(custom response, 403, 429 + Retry-After) and emit one ``RequestEvent`` per request. Keeping that
-here, once, is what makes "the middleware and the proxy make the same decisions" true by
-construction rather than by a test that compares them.
+limit: ``wafrequests``), drive ``evaluate_steps`` against the same rate store, answer a refused
+request the same way (custom response, 403, 429 + Retry-After) and emit one ``RequestEvent`` per
+request. Keeping that in one place is what makes "the middleware and the proxy make the same
+decisions" true by construction rather than by a test that compares them.
 
 ``Inspector`` holds the compiled ACL (swapped atomically on reload: an in-flight request keeps the
 one it started with, because every caller reads ``acl`` once and passes it along), the rate store
@@ -15,11 +15,9 @@ and the event sink. It does no I/O of its own except awaiting an asynchronous ra
 from __future__ import annotations
 
 import inspect
-import itertools
 import logging
-import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
@@ -27,6 +25,7 @@ from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for
+from wafproxy.asgi.wafrequests import RawHeaders
 from wafproxy.engine import evaluate_steps
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, CustomResponse, Decision, RuleType
@@ -43,59 +42,10 @@ CONTENT_LIMIT_RULE_ID = "wafproxy_ContentLimit"
 ENGINE_ERROR_RULE_ID = "wafproxy_EngineError"
 GATE_BODY = b"Forbidden: this client is blocked by the threat detector.\n"
 
-_ids = itertools.count(1)
-_ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}-"
-
-RawHeaders = Iterable[tuple[bytes, bytes]]
-
-# ``WafRequest(...)`` through its frozen ``__init__`` was ~27,000 instructions a request (issue 11).
-_new_request = positional_init(WafRequest, (
-    "client_ip", "method", "uri_path", "query_string", "headers", "body", "body_size", "http_version",
-    "scheme", "request_id", "peer_ip",
-))
-_new_bodiless = positional_init(WafRequest, (
-    "client_ip", "method", "uri_path", "query_string", "headers", "http_version", "scheme", "request_id",
-    "peer_ip", "_lowered",
-))
 _new_event = positional_init(RequestEvent, (
     "timestamp", "web_acl", "request", "decision", "response_status", "evaluation_seconds",
     "upstream_seconds", "source",
 ))
-
-
-def wire_text(raw: bytes) -> str:
-    """Bytes from the wire as the engine's text: UTF-8 when they are valid UTF-8 (a `’` in a
-    cookie, `①` or `Zürich` in a URL, as clients send them), else latin-1 (one character per byte).
-
-    The engine scans ``to_bytes(text)`` (UTF-8): decoding valid UTF-8 as latin-1 would hand it
-    mojibake (`â\x80\x99` for `’`), and a rule written for the character would not see it where
-    the same request evaluated in-process is refused (CRS 942420, 934120 through ``serve``).
-    ASCII, nearly every value, is the same either way."""
-    if raw.isascii():
-        return raw.decode("ascii")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def new_request(
-    client_ip: str,
-    peer: str,
-    method: str,
-    path: str,
-    query: str,
-    text_headers: tuple[tuple[str, str], ...],
-    by_name: dict[str, tuple[str, ...]],
-    http_version: str,
-    scheme: str,
-) -> WafRequest:
-    """A request without a body from already decoded parts (``WafMiddleware``'s fast path: its
-    one pass over the headers decodes them as ``Inspector.build`` does, finds the framing and
-    groups the values by lower-cased name, which ``WafRequest.header_values`` would otherwise
-    build on its first call); with a fresh request id, as ``build`` makes it."""
-    return _new_bodiless(client_ip, method, path, query, text_headers, http_version, scheme,
-                         f"{_ID_PREFIX}{next(_ids):x}", peer, by_name)
 
 
 def compile_acl(acl: str | Path | CompiledWebACL) -> CompiledWebACL:
@@ -127,7 +77,7 @@ def allowed(decision: Decision) -> bool:
 
 
 class Inspector:
-    """One ACL, one rate store, one event sink: build requests, decide, answer refusals, emit."""
+    """One ACL, one rate store, one event sink: decide, answer refusals, emit."""
 
     def __init__(
         self,
@@ -212,34 +162,6 @@ class Inspector:
         values = [value.decode("latin-1") for name, value in headers if name == b"x-forwarded-for"]
         return self.trusted.resolve(peer, values)
 
-    def build(
-        self,
-        *,
-        client_ip: str,
-        peer: str,
-        method: str,
-        path: str,
-        query: bytes,
-        headers: RawHeaders,
-        body: bytes,
-        seen: int,
-        more: bool,
-        http_version: str,
-        scheme: str,
-    ) -> WafRequest:
-        """The engine's view of a request. ``headers``: lower-case names; ``body``: at most the
-        inspection limit, ``seen`` bytes of it read, ``more`` when the client sent more."""
-        text_headers = tuple([(k.decode("latin-1"), v.decode("latin-1") if v.isascii() else wire_text(v))
-                              for k, v in headers])
-        body_size = seen
-        if more:
-            # Cut at the limit: the declared size tells OversizeHandling how much was not seen.
-            for k, v in text_headers:
-                if k == "content-length" and v.isdigit():
-                    body_size = max(seen, int(v))
-                    break
-        return _new_request(client_ip, method, path, wire_text(query), text_headers, body, body_size,
-                            http_version, scheme, f"{_ID_PREFIX}{next(_ids):x}", peer)
 
     async def decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
         """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
@@ -312,7 +234,7 @@ class Inspector:
 
     def _bound(self, request: WafRequest) -> str | None:
         # The Cookie fields without ``header_values`` (a dict of every header, ~12k instructions
-        # on a request the ACL never looks at): names are lower-case from ``build``; any other
+        # on a request the ACL never looks at): names are lower-case from ``build_request``; any other
         # six-letter name is compared lower-cased, as ``header_values`` would.
         cookies = [v for k, v in request.headers if k == "cookie" or len(k) == 6 and k.lower() == "cookie"]
         return content_bound(self.content_limits, request.query_string, cookies,

@@ -4,7 +4,7 @@ Two builders. ``bodiless_request`` serves the common case, a request that declar
 (nearly every GET): its headers come from ``read_headers``, one pass that decodes them, groups the
 values by lower-cased name (``WafRequest.header_values``'s table, which the engine would otherwise
 build on its first lookup) and tells whether there is a body to read. ``scope_request`` serves a
-request whose body was read: ``Inspector.build``, exactly as the proxy server builds its requests.
+request whose body was read: ``wafrequests.build_request``, exactly as the proxy server builds its requests.
 Both give the same ``WafRequest`` for the same request (but its id), so the same decision
 (``tests/asgi/test_middleware_fastpath.py``).
 
@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping, Sequence
 from typing import Any
 
-from wafproxy.asgi.inspector import Inspector, new_request, wire_text
+from wafproxy.asgi.inspector import Inspector
+from wafproxy.asgi.wafrequests import build_request, new_request, wire_text
 from wafproxy.engine.request import WafRequest
 
 Scope = MutableMapping[str, Any]
@@ -42,7 +43,7 @@ MEMO_VALUE_MAX = 256
 
 
 def read_headers(headers: Iterable[Sequence[bytes]]) -> tuple[HeaderText, ByName, bool]:
-    """One pass over a scope's headers: decoded as ``Inspector.build`` decodes them, the values by
+    """One pass over a scope's headers: decoded as ``build_request`` decodes them, the values by
     lower-cased name, and whether the request declares no body (none of ``BODY_HEADERS``, but a
     ``Content-Length: 0``)."""
     out = []
@@ -95,7 +96,7 @@ def scope_request(inspector: Inspector, scope: Scope, body: bytes, seen: int, mo
     client = scope.get("client")
     peer = client[0] if client else ""
     headers = scope["headers"]
-    return inspector.build(
+    return build_request(
         client_ip=inspector.client_ip(peer, headers),
         peer=peer,
         method=scope.get("method", "GET"),

@@ -27,10 +27,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
-from wafproxy.asgi.inspector import allowed, wire_text
+from wafproxy.asgi.inspector import allowed
 from wafproxy.asgi.upstream import UpstreamPool, UpstreamResponse
 from wafproxy.asgi.upstream_conn import UpstreamConnection
 from wafproxy.asgi.upstream_errors import UpstreamProtocolError, failure_kind
+from wafproxy.asgi.wafrequests import build_request, wire_text
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
@@ -117,7 +118,7 @@ class FastExchange:
                 return
             body = reader.window()
         conn = ex.conn
-        request = self.request = inspector.build(
+        request = self.request = build_request(
             client_ip=client_ip, peer=conn.peer, method=ex.method, path=wire_text(ex.path), query=ex.query,
             headers=ex.headers, body=body, seen=len(body), more=False, http_version=ex.version,
             scheme=conn.scheme,

@@ -26,11 +26,12 @@ from urllib.parse import unquote
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
 from wafproxy.asgi.flood import FloodGuard, signature_of
 from wafproxy.asgi.forwarding import upstream_headers
-from wafproxy.asgi.inspector import Inspector, allowed, wire_text
+from wafproxy.asgi.inspector import Inspector, allowed
 from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
 from wafproxy.asgi.proxy import upstream_failure
 from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.asgi.upstream_routes import RouteTable
+from wafproxy.asgi.wafrequests import build_request, wire_text
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
@@ -180,7 +181,7 @@ class ProxyHandler:
             except BodyRefused as exc:
                 return self._body_refused(ex, exc, client_ip)
             body = reader.window()
-        request = inspector.build(
+        request = build_request(
             client_ip=client_ip, peer=conn.peer, method=ex.method if ex.upgrade is None else "GET",
             path=wire_text(ex.path), query=ex.query, headers=ex.headers, body=body[:limit],
             seen=len(body), more=not ex.complete, http_version=ex.version, scheme=conn.scheme,
@@ -299,7 +300,7 @@ class ProxyHandler:
         resp = inspector.refusal(refused, 0)
         ex.conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
                                    head_only=ex.method == "HEAD"))
-        request = inspector.build(
+        request = build_request(
             client_ip=client_ip, peer=ex.conn.peer, method=ex.method, path=ex.path.decode("latin-1"),
             query=ex.query, headers=ex.headers, body=b"", seen=0, more=False, http_version=ex.version,
             scheme=ex.conn.scheme,

@@ -279,6 +279,36 @@ def test_graceful_stop_finishes_in_flight_requests(upstream: tuple[RunningServer
     assert results == [200]
 
 
+def test_an_answer_sent_as_keep_alive_during_a_drain_still_serves_the_next_request(
+    upstream: tuple[RunningServer, Recorder], acl_path: Path
+) -> None:
+    """A request parsed before the drain began is answered without ``Connection: close``: the
+    client may reuse the connection at once, so it must not be cut then (the client would get a
+    reset for a request it had every right to send); its next request is answered, with close."""
+    server, _ = upstream
+    with proxy_in_thread(server.url, acl_path) as running, \
+            socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        sock.sendall(b"GET /slow?s=0.5 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        deadline = time.monotonic() + 10
+        while not any(not c.idle for c in running.server.ctx.connections):  # in flight
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        running.stop()
+        answer = b""
+        while not responses(answer):
+            chunk = sock.recv(65536)
+            assert chunk, "the connection closed before the first answer"
+            answer += chunk
+        (status, head, _), = responses(answer)
+        assert status == 200 and b"connection: close" not in head.lower()
+        sock.sendall(b"GET /after HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        rest = b""
+        while chunk := sock.recv(65536):
+            rest += chunk
+        (status, head, _), = responses(rest)
+        assert status == 200 and b"connection: close" in head.lower()
+
+
 def test_acl_swap_under_load_drops_nothing(proxy: RunningProxy) -> None:
     acl = proxy.data.middleware.acl
     failures: list[BaseException] = []

@@ -334,9 +334,10 @@ class HttpConnection(asyncio.Protocol):
                 self.resume()
             self._start()
             return
-        if self.ctx.draining:
-            self.close()
-            return
+        # Draining or not, an answer sent without ``Connection: close`` lets the client send its
+        # next request at once: cutting the connection now would reset that request. Its next
+        # request is parsed with keep-alive off (answered, then closed); if none comes, the idle
+        # timeout ends it.
         self._timer.answered()
 
     # -- flow control and writing -------------------------------------------------------------

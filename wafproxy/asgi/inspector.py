@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
@@ -165,7 +165,7 @@ class Inspector:
 
     async def decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
         """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
-        if self.decides_now:
+        if self.decides_now:  # no store, or a synchronous one
             return self.decide_now(acl, request)
         t0 = time.perf_counter()
         retry_after = 0
@@ -174,24 +174,21 @@ class Inspector:
             return self._bounded(bound), time.perf_counter() - t0, 0
         try:
             steps = evaluate_steps(acl, request)
-            store = self.rate_store
+            store: Any = self.rate_store  # some method is a coroutine: ``decides_now`` took the rest
             now = self.clock()
             try:
                 check = next(steps)
                 while True:
-                    limited = False
-                    if store is not None and self._store_decides:
-                        verdict = store.decide(check, now)  # type: ignore[union-attr]
+                    if self._store_decides:
+                        verdict = store.decide(check, now)
                         if inspect.isawaitable(verdict):
                             verdict = await verdict
                         limited = verdict.refused
                         if limited and verdict.retry_after_seconds > retry_after:
                             retry_after = verdict.retry_after_seconds
-                    elif store is not None:
+                    else:
                         answer = store.hit(check, now)
                         limited = bool(await answer if inspect.isawaitable(answer) else answer)
-                    else:
-                        self._no_store(check.rule_id)
                     check = steps.send(limited)
             except StopIteration as done:
                 decision: Decision = done.value

@@ -25,7 +25,14 @@ import httptools
 from wafproxy.asgi.limits import client_key
 from wafproxy.server.context import MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
-from wafproxy.server.framing import escape_spaces, framing_error, mask_line, stand_in_method, target_of
+from wafproxy.server.framing import (
+    escape_spaces,
+    framing_error,
+    mask_line,
+    origin_form,
+    stand_in_method,
+    target_of,
+)
 from wafproxy.server.timeouts import ConnectionTimer
 from wafproxy.server.writer import text_response
 
@@ -238,6 +245,11 @@ class HttpConnection(asyncio.Protocol):
             target = target_of(line) or target
         keep_alive = parser.should_keep_alive() and not self.ctx.draining
         method, self._method = self._method or parser.get_method(), None
+        if target[:1] != b"/":  # absolute-, asterisk- or authority-form (``framing.origin_form``)
+            origin = origin_form(method, target, headers)
+            if origin is None:
+                raise _Stop(400, "invalid request target")
+            target = origin
         exchange = Exchange(self, method.decode("ascii"), target, headers, version, keep_alive)
         for name, value in headers:
             if name == b"expect" and value.lower() == b"100-continue":

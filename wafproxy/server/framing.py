@@ -9,7 +9,28 @@ control bytes in header names and values. What it lets through and we refuse her
   answer 501; we answer 400 like every other framing doubt), or present twice;
 - ``Transfer-Encoding`` in an HTTP/1.0 request (RFC 9112 §6.1: "faulty framing");
 - HTTP/0.9 (no headers: nothing to inspect) and HTTP versions above 1.x (505);
-- a missing ``Host`` in HTTP/1.1, or more than one (RFC 9112 §3.2: 400).
+- a missing ``Host`` in HTTP/1.1, more than one, or one that is not ``uri-host [":" port]``
+  (RFC 9112 §3.2: 400): a space, ``@`` (userinfo), a comma (a folded list), a path byte, a byte
+  above 0x7F (an IDN is sent as punycode), a port that is not digits. nginx lets some of these
+  through to ``$host``; they are how Host-routing and cache-poisoning probes reach an upstream;
+- a ``Connection`` field naming ``Content-Length``, ``Transfer-Encoding`` or ``Host``: a hop-by-hop
+  list would make us drop the very field that frames or routes the request (RFC 9110 §7.6.1);
+- a field name that is a framing field spelled with ``_`` (``Transfer_Encoding``): CGI/WSGI-style
+  upstreams fold ``_`` and ``-`` together and would read a second framing (nginx drops such names).
+
+The request target (``origin_form``): an absolute-form target (``http://host/path``, RFC 9112
+§3.2.2) is forwarded in origin form, and refused when its authority is not the Host the WAF
+inspects (nginx routes on the target's authority; we refuse the ambiguity instead). Asterisk-form
+is OPTIONS's alone and authority-form CONNECT's; any other target that is not origin-form is
+refused here, with the connection closed, as every framing doubt is.
+
+What llhttp refuses that RFC 9112 or nginx would take, deliberately left refused (400): BWS
+before a chunk extension (``5 ;a=1``), ``Content-Length`` / ``Transfer-Encoding`` in trailers,
+trailing whitespace after ``chunked``, versions ``HTTP/1.2`` and above 2 (nginx reads 1.2 as 1.1).
+Taken as nginx takes them: ``Content-Length: 05`` (1*DIGIT: 5), extra spaces between method and
+target, long chunk extensions and chunk sizes with many leading zeros (llhttp streams them
+without buffering; a client that sends only those is cut by the body timeout, 408). Trailers are
+parsed and never forwarded: the upstream gets the body re-framed by us.
 
 Strict is not fussy: raw UTF-8 bytes in the request target (``/wiki/Zürich``, as some clients
 send it) are accepted, as nginx does. llhttp refuses any byte above 0x7F in a URL, so the request
@@ -99,6 +120,53 @@ def target_of(line: bytes) -> bytes | None:
     return parts[1] if len(parts) == 3 else None
 
 
+_FRAMING = frozenset({b"content-length", b"transfer-encoding", b"host"})
+_CONNECTION_OPTIONS = (b"keep-alive", b"close", b"Keep-Alive", b"Close", b"upgrade", b"Upgrade")
+_DIGITS = b"0123456789"
+_HEX = _DIGITS + b"abcdefABCDEF"
+# reg-name (RFC 3986 §3.2.2): unreserved, pct-encoded and sub-delims, less "," (a folded list)
+_REG_NAME = _HEX + b"ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-._~%!$&'()*+;="
+
+
+def valid_host(value: bytes) -> bool:
+    """``value`` is ``uri-host [":" port]`` (RFC 9112 §3.2), an IP literal in brackets included."""
+    if value[:1] == b"[":
+        end = value.find(b"]")
+        literal, rest = value[1:end], value[end + 1:]
+        if end < 0 or not literal or literal.translate(None, _HEX + b":."):
+            return False
+    else:
+        host, sep, port = value.partition(b":")
+        rest = sep + port
+        if not host or host.translate(None, _REG_NAME):
+            return False
+    return not rest or (rest[:1] == b":" and len(rest) <= 6 and not rest[1:].translate(None, _DIGITS))
+
+
+def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes | None:
+    """``target`` (not origin-form: it does not start with "/") as the upstream gets it, or None
+    when it is refused: absolute-form becomes origin-form when its authority is the Host sent."""
+    if target == b"*":
+        return target if method == b"OPTIONS" else None
+    if method == b"CONNECT":
+        return target  # authority-form: refused as a tunnel by the handler (405)
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https"):
+        return None
+    end = len(rest)
+    for stop in (b"/", b"?", b"#"):
+        at = rest.find(stop)
+        if 0 <= at < end:
+            end = at
+    authority, path = rest[:end], rest[end:]
+    if not valid_host(authority):
+        return None
+    for name, value in headers:
+        if name == b"host" and value.lower() != authority.lower():
+            return None
+    return path if path[:1] == b"/" else b"/" + path
+
+
 def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
     """(status, reason) when the head's framing is ambiguous or unsupported, else None.
     ``headers``: lower-case names, as received."""
@@ -110,10 +178,17 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
     for name, value in headers:
         if name == b"host":
             hosts += 1
+            if not valid_host(value):
+                return 400, "invalid Host"
         elif name == b"transfer-encoding":
             te += 1
             if value.strip().lower() != b"chunked":
                 return 400, "Transfer-Encoding other than chunked"
+        elif name == b"connection":
+            if value not in _CONNECTION_OPTIONS and _FRAMING & {t.strip() for t in value.lower().split(b",")}:
+                return 400, "Connection names a framing field"
+        elif b"_" in name and name.replace(b"_", b"-") in _FRAMING:
+            return 400, "framing field name spelled with _"
     if te > 1:
         return 400, "repeated Transfer-Encoding"
     if te and version == "1.0":

@@ -36,14 +36,21 @@ SCRIPTS: dict[bytes, bytes] = {
                              b"Content-Length: 8\r\n\r\nsmuggled",
     b"/resp/1xx-storm": b"HTTP/1.1 100 Continue\r\n\r\n" * 2000
                         + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    b"/resp/1xx-storm-big": b"HTTP/1.1 100 Continue\r\n\r\n" * 5000
+                            + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    b"/resp/chunk-bare-lf": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+    b"/resp/chunk-longer": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX\r\n0\r\n\r\n",
     b"/resp/bare-lf": b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
     b"/resp/obs-fold": b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 5\r\n\r\nhello",
     b"/resp/nul-header": b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 5\r\n\r\nhello",
     b"/resp/101-no-upgrade": b"HTTP/1.1 101 Switching Protocols\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
     b"/resp/cl-short-close": b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nhello",
+    b"/h2c-refused": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno",
     b"/ws-refused": b"HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno",
     b"/ws-refused-upgrade-header": b"HTTP/1.1 200 OK\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
                                   b"Content-Length: 2\r\n\r\nok",
+    b"/ws-accept": b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
     b"/h2c": b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
              b"\x00\x00\x00\x04\x00\x00\x00\x00\x00",
 }

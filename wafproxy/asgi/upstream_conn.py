@@ -311,8 +311,11 @@ class UpstreamConnection(asyncio.Protocol):
             self.keep_alive = self._parser.should_keep_alive()
         else:
             framed = False
-            for name, _ in self.headers:
+            for name, value in self.headers:
                 lname = name.lower()
+                if lname == b"transfer-encoding" and value.strip().lower() != b"chunked":
+                    # a coding we would relay undecoded, as if identity (llhttp reads it to close)
+                    raise UpstreamProtocolError("Transfer-Encoding other than chunked", self.upstream)
                 if lname == b"content-length" or lname == b"transfer-encoding":
                     framed = True
                     break

@@ -242,6 +242,8 @@ REQUEST_LINE = [
     refused("line-absolute-ftp", b"GET ftp://x/a HTTP/1.1\r\n" + H + b"\r\n"),
     refused("line-absolute-userinfo", b"GET http://u@x/a HTTP/1.1\r\n" + H + b"\r\n"),
     # RFC 9110 §2.5 would read 1.2 as 1.1 (nginx does); llhttp refuses it: left refused, unused
+    refused("line-tls-hello", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
+    refused("line-over-64k-unfinished", b"GET /" + b"a" * 70_000, 414),
     refused("line-http12", b"GET /a HTTP/1.2\r\n" + H + b"\r\n"),
     # absolute-form: the authority is the target's (RFC 9112 §3.2.2)
     accepted("line-absolute-form", b"GET http://x/abs?q=1 HTTP/1.1\r\n" + H + b"\r\n", b"GET", b"/abs?q=1"),
@@ -362,11 +364,20 @@ def proxy(raw_upstream: RecordingUpstream, acl_path: Path) -> Iterator[RunningPr
         yield running
 
 
-def talk(port: int, data: bytes, half_close: bool = False) -> bytes:
-    """``data`` on a fresh connection; all the proxy answers until it closes (a proxy that keeps a
-    refused connection open fails the test with a timeout)."""
+def talk(port: int, data: bytes, half_close: bool = False, step: int = 0) -> bytes:
+    """``data`` on a fresh connection (``step``: that many bytes per write, no Nagle); all the proxy
+    answers until it closes (a proxy that keeps a refused connection open fails the test with a
+    timeout)."""
     with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
-        sock.sendall(data)
+        if step:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for at in range(0, len(data), step):
+                try:
+                    sock.sendall(data[at:at + step])
+                except OSError:
+                    break  # refused and closed before the rest: what it answered is read below
+        else:
+            sock.sendall(data)
         if half_close:
             sock.shutdown(socket.SHUT_WR)
         out = b""
@@ -392,15 +403,26 @@ def settle(proxy: RunningProxy, up: RecordingUpstream) -> None:
 
 @pytest.mark.parametrize("probe", [p.param() for p in PROBES])
 def test_probe(proxy: RunningProxy, raw_upstream: RecordingUpstream, probe: Probe) -> None:
+    check(proxy, raw_upstream, probe, 0)
+
+
+@pytest.mark.parametrize("probe", [p.param() for p in PROBES if len(p.data) < 4096])
+def test_probe_a_byte_per_write(proxy: RunningProxy, raw_upstream: RecordingUpstream, probe: Probe) -> None:
+    """The same answer whatever the segmentation: the proxy reads what a slow client writes byte
+    by byte (however the kernel then coalesces it) as it reads it whole."""
+    check(proxy, raw_upstream, probe, 1)
+
+
+def check(proxy: RunningProxy, raw_upstream: RecordingUpstream, probe: Probe, step: int) -> None:
     mark = raw_upstream.mark()
     data = probe.data
     last = probe.status == 200 and not probe.ends
     if last:
         data += get(b"/last", b"Connection: close\r\n")  # ends the connection after the accepted ones
-    answer = talk(proxy.port, data, probe.half_close)
+    answer = talk(proxy.port, data, probe.half_close, step)
     settle_mark = raw_upstream.mark()
     raw, reached = raw_upstream.since(mark)
-    got = responses(answer)
+    got = [(status, head, body) for status, head, body in responses(answer) if status != 100]
     expected = [*probe.reached, (b"GET", b"/last", b"")] if last else probe.reached
     assert [(r.method, r.target, r.body) for r in reached] == expected, (answer[:300], raw[:600])
     assert all(r.framed for r in reached)

@@ -30,6 +30,7 @@ from wafproxy.server.framing import (
     framing_error,
     mask_line,
     origin_form,
+    partial_line,
     stand_in_method,
     target_of,
 )
@@ -70,6 +71,7 @@ class HttpConnection(asyncio.Protocol):
         self._in_head = False
         self._idle = True  # between messages: the next byte starts a request line
         self._line: bytes | None = None  # the original (unmasked) request line, when masked
+        self._partial: bytearray | None = None  # a request line's start, until its LF (``partial_line``)
         self._line_ended = True
         self._method: bytes | None = None  # the method as sent, when llhttp was fed a stand-in
         self._broken = False  # a parse error happened: read nothing more
@@ -166,6 +168,18 @@ class HttpConnection(asyncio.Protocol):
         if self._broken:
             return
         if self._idle:
+            # A request line is read whole (its method, raw UTF-8, spaces): held until its LF.
+            partial = self._partial
+            if partial is None and b"\n" not in data and partial_line(data):
+                partial = self._partial = bytearray()
+                self._timer.head_begins()
+            if partial is not None:
+                partial += data
+                if b"\n" not in data:
+                    if len(partial) > self._head_cap:
+                        self.fail(414, "URI too long", "url_too_long")
+                    return
+                data, self._partial = bytes(partial), None
             data, method = stand_in_method(data)
             if method is not None:
                 self._method = method

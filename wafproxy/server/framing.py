@@ -49,6 +49,11 @@ request body by Content-Length / Transfer-Encoding whatever the method, except C
 never replaced. A request line that is not ``token SP target SP version`` still fails in llhttp
 (400), and, as for masking, only a request line at the start of a received chunk is replaced.
 
+A request line that arrives in pieces (a client writing byte by byte) is held until its LF
+(``partial_line``) and then fed whole, so the method stand-in, the masking and the space escaping
+below see all of it whatever the segmentation. Only a line that starts like one (a tchar) is held:
+a TLS hello or other garbage on the port is refused at once.
+
 Spaces inside a request target (``GET /a b HTTP/1.1``, as broken clients and attack tools send
 it) are read as nginx reads them: the target runs from the first space to the last one before
 ``HTTP/1.x``, and its inner spaces become ``%20`` (``escape_spaces``) before llhttp parses the line,
@@ -82,6 +87,13 @@ _PARSED = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATC
 STAND_IN = b"GET"
 MAX_METHOD = 32
 _TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TCHAR_BYTES = frozenset(_TCHAR[i:i + 1] for i in range(len(_TCHAR)))
+
+
+def partial_line(data: bytes) -> bool:
+    """``data``, received at the start of a request, is the beginning of a request line that has
+    not ended yet (no LF) and starts with a method byte: held until the rest comes."""
+    return b"\n" not in data and data[:1] in _TCHAR_BYTES
 
 
 def stand_in_method(data: bytes) -> tuple[bytes, bytes | None]:

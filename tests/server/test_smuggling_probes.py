@@ -242,6 +242,9 @@ REQUEST_LINE = [
     refused("line-absolute-ftp", b"GET ftp://x/a HTTP/1.1\r\n" + H + b"\r\n"),
     refused("line-absolute-userinfo", b"GET http://u@x/a HTTP/1.1\r\n" + H + b"\r\n"),
     # RFC 9110 §2.5 would read 1.2 as 1.1 (nginx does); llhttp refuses it: left refused, unused
+    refused("line-nul-method", b"G\x00ET /a HTTP/1.1\r\n" + H + b"\r\n"),
+    refused("line-method-too-long", b"A" * 100 + b" /a HTTP/1.1\r\n" + H + b"\r\n"),
+    accepted("line-lowercase-method", b"get /lc HTTP/1.1\r\n" + H + b"\r\n", b"get", b"/lc"),  # a token
     refused("line-tls-hello", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
     refused("line-over-64k-unfinished", b"GET /" + b"a" * 70_000, 414),
     refused("line-http12", b"GET /a HTTP/1.2\r\n" + H + b"\r\n"),
@@ -345,6 +348,8 @@ UPGRADES = [
           b"HTTP2-Settings: AAMAAABkAAQAAP__\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n" + AFTER, 501),
     Probe("upgrade-h2c-post", post(b"Upgrade: h2c\r\nConnection: Upgrade\r\nContent-Length: 5\r\n", b"hello",
                                    b"/h2c") + AFTER, 501),
+    # Upgrade without "Connection: upgrade" asks for nothing: a plain request, the field dropped
+    accepted("upgrade-without-connection", get(b"/u", b"Upgrade: websocket\r\n"), b"GET", b"/u"),
     Probe("upgrade-unknown", get(b"/h2c", b"Upgrade: foo/1\r\nConnection: upgrade\r\n") + AFTER, 501),
 ]
 

@@ -152,3 +152,26 @@ def test_expect_continue_refused_by_the_waf_forwards_nothing(proxy: RunningProxy
     assert [status for status, _, _ in responses(answer)] == [429, 429]
     assert raw_upstream.since(mark) == (b"", [])
     settle(proxy, raw_upstream)
+
+
+BROKEN_TAILS = [b"zz\r\nhello\r\n0\r\n\r\n", b"5\r\nhelloXX0\r\n\r\n", b"5\nhello\r\n0\r\n\r\n"]
+
+
+@pytest.mark.parametrize("tail", BROKEN_TAILS)
+def test_a_streamed_body_broken_past_the_inspection_window_never_completes_upstream(
+    proxy: RunningProxy, raw_upstream: RecordingUpstream, tail: bytes
+) -> None:
+    """Past the window the body streams (bounded memory): the head and the first chunks are out
+    when the framing breaks. The upstream must then see a request that never ends (no last
+    chunk, the connection dropped), never one it could read as complete, nor anything after."""
+    mark = raw_upstream.mark()
+    big = b"a" * 300_000
+    data = (b"POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"%x\r\n%b\r\n" % (len(big), big) + tail + get(b"/after"))
+    answer = talk(proxy.port, data)
+    got = responses(answer)
+    assert all(status != 200 for status, _, _ in got), answer[:300]
+    settle(proxy, raw_upstream)
+    raw, reached = raw_upstream.since(mark)
+    assert [r.target for r in reached] == [b"/sentinel"]  # /big never complete, /after never sent
+    assert b"/after" not in raw and not raw.split(b"GET /sentinel")[0].endswith(b"0\r\n\r\n")

@@ -26,7 +26,8 @@ from tests.support.wait import DEADLINE, until
 
 BAD_GATEWAY = [
     "cl-and-te", "two-cl", "cl-list", "cl-plus", "bad-chunk", "chunk-overflow", "te-xchunked", "te-gzip",
-    "chunk-bare-lf", "bare-lf", "obs-fold", "nul-header", "101-no-upgrade",
+    "chunk-bare-lf", "cl-space-before-colon", "bad-status", "te-identity-cl", "te-chunked-twice", "bare-lf",
+    "obs-fold", "nul-header", "101-no-upgrade",
 ]
 
 

@@ -247,13 +247,18 @@ REQUEST_LINE = [
     refused("line-relative-target", b"GET a/b HTTP/1.1\r\n" + H + b"\r\n"),
     refused("line-absolute-ftp", b"GET ftp://x/a HTTP/1.1\r\n" + H + b"\r\n"),
     refused("line-absolute-userinfo", b"GET http://u@x/a HTTP/1.1\r\n" + H + b"\r\n"),
-    # RFC 9110 §2.5 would read 1.2 as 1.1 (nginx does); llhttp refuses it: left refused, unused
     refused("line-nul-method", b"G\x00ET /a HTTP/1.1\r\n" + H + b"\r\n"),
     refused("line-method-too-long", b"A" * 100 + b" /a HTTP/1.1\r\n" + H + b"\r\n"),
     accepted("line-lowercase-method", b"get /lc HTTP/1.1\r\n" + H + b"\r\n", b"get", b"/lc"),  # a token
     refused("line-tls-hello", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
     refused("line-over-64k-unfinished", b"GET /" + b"a" * 70_000, 414),
-    refused("line-http12", b"GET /a HTTP/1.2\r\n" + H + b"\r\n"),
+    # RFC 9110 §2.5: a higher minor version of 1.x is read as 1.1 (nginx does); bare LF stays refused
+    accepted("line-http12", b"GET /a12 HTTP/1.2\r\n" + H + b"\r\n", b"GET", b"/a12"),
+    accepted("line-http19-chunked", b"POST /a19 HTTP/1.9\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n"
+             + HELLO_CHUNKED, b"POST", b"/a19", b"hello"),
+    refused("line-http12-bare-lf", b"GET /a HTTP/1.2\n" + H + b"\r\n"),
+    refused("line-http12-no-host", b"GET /a HTTP/1.2\r\n\r\n"),
+    refused("line-http1x", b"GET /a HTTP/1.x\r\n" + H + b"\r\n"),
     # absolute-form: the authority is the target's (RFC 9112 §3.2.2)
     accepted("line-absolute-form", b"GET http://x/abs?q=1 HTTP/1.1\r\n" + H + b"\r\n", b"GET", b"/abs?q=1"),
     accepted("line-absolute-form-case", b"GET HTTPS://X:443?q=1 HTTP/1.1\r\nHost: x:443\r\n\r\n", b"GET",

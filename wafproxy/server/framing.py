@@ -26,7 +26,7 @@ refused here, with the connection closed, as every framing doubt is.
 
 What llhttp refuses that RFC 9112 or nginx would take, deliberately left refused (400): BWS
 before a chunk extension (``5 ;a=1``), ``Content-Length`` / ``Transfer-Encoding`` in trailers,
-trailing whitespace after ``chunked``, versions ``HTTP/1.2`` and above 2 (nginx reads 1.2 as 1.1).
+trailing whitespace after ``chunked``, versions above 1.9 (``HTTP/1.10``, ``HTTP/2.0``: 505 or 400).
 Taken as nginx takes them: ``Content-Length: 05`` (1*DIGIT: 5), extra spaces between method and
 target, long chunk extensions and chunk sizes with many leading zeros (llhttp streams them
 without buffering; a client that sends only those is cut by the body timeout, 408). Trailers are
@@ -108,13 +108,20 @@ def stand_in_method(data: bytes) -> tuple[bytes, bytes | None]:
 
 
 _VERSIONS = (b" HTTP/1.1", b" HTTP/1.0")
+_KNOWN_MINOR = (b"1", b"0")
 
 
 def escape_spaces(data: bytes) -> bytes:
-    """``data`` with the spaces inside its first request line's target escaped as ``%20``; ``data``
-    itself when the line has no such space or does not end in an HTTP/1.x version."""
+    """``data`` with the spaces inside its first request line's target escaped as ``%20`` and a
+    minor version above 1 read as 1 (``HTTP/1.2``: RFC 9110 §2.5, as nginx reads it; llhttp
+    refuses it); ``data`` itself when there is neither or the line does not end in HTTP/1.x."""
     end = data.find(b"\n")
-    if end < 0 or data.count(b" ", 0, end) <= 2:
+    if end < 0:
+        return data
+    if data[end - 2:end - 1] not in _KNOWN_MINOR and data.startswith(b" HTTP/1.", end - 10):
+        if data[end - 2:end - 1].isdigit() and data[end - 1:end] == b"\r":
+            data = data[:end - 2] + b"1" + data[end - 1:]
+    if data.count(b" ", 0, end) <= 2:
         return data
     line = data[:end].rstrip(b"\r")
     if not line.endswith(_VERSIONS):

@@ -352,6 +352,11 @@ PIPELINED_BEHIND = [
           [(b"GET", b"/ok", b"")]),
     Probe("pipelined-good-then-no-host", get(b"/ok") + b"GET /h HTTP/1.1\r\n\r\n" + AFTER, 400,
           [(b"GET", b"/ok", b"")]),
+    # after an answer that closes, nothing more on the connection is read
+    Probe("pipelined-after-connection-close", get(b"/c1", b"Connection: close\r\n") + AFTER, 200,
+          [(b"GET", b"/c1", b"")], answers=[200]),
+    Probe("pipelined-after-http10", b"GET /t1 HTTP/1.0\r\n\r\n" + AFTER, 200, [(b"GET", b"/t1", b"")],
+          answers=[200]),
     # the body of a refused request is never read as a request
     refused("smuggled-in-chunk-data", post(b"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n",
                                            b"5c\r\n" + get(b"/admin") + b"\r\n0\r\n\r\n")),
@@ -363,6 +368,8 @@ UPGRADES = [
           b"HTTP2-Settings: AAMAAABkAAQAAP__\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n" + AFTER, 501),
     Probe("upgrade-h2c-post", post(b"Upgrade: h2c\r\nConnection: Upgrade\r\nContent-Length: 5\r\n", b"hello",
                                    b"/h2c") + AFTER, 501),
+    Probe("upgrade-websocket-post", post(b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                         b"Content-Length: 5\r\n", b"hello", b"/ws") + AFTER, 501),
     # Upgrade without "Connection: upgrade" asks for nothing: a plain request, the field dropped
     accepted("upgrade-without-connection", get(b"/u", b"Upgrade: websocket\r\n"), b"GET", b"/u"),
     Probe("upgrade-unknown", get(b"/h2c", b"Upgrade: foo/1\r\nConnection: upgrade\r\n") + AFTER, 501),

@@ -264,6 +264,8 @@ REQUEST_LINE = [
     accepted("line-absolute-form-case", b"GET HTTPS://X:443?q=1 HTTP/1.1\r\nHost: x:443\r\n\r\n", b"GET",
              b"/?q=1"),
     accepted("line-raw-utf8", get("/wiki/Zürich".encode()), b"GET", "/wiki/Zürich".encode()),
+    accepted("line-absolute-raw-utf8", "GET http://x/wiki/Zürich HTTP/1.1\r\n".encode() + H + b"\r\n", b"GET",
+             "/wiki/Zürich".encode()),
     accepted("line-unknown-method", b"FOO /m HTTP/1.1\r\n" + H + b"\r\n", b"FOO", b"/m"),
     accepted("line-http10", b"GET /ten HTTP/1.0\r\n\r\n", b"GET", b"/ten", ends=True),
 ]

@@ -58,8 +58,9 @@ Spaces inside a request target (``GET /a b HTTP/1.1``, as broken clients and att
 it) are read as nginx reads them: the target runs from the first space to the last one before
 ``HTTP/1.x``, and its inner spaces become ``%20`` (``escape_spaces``) before llhttp parses the line,
 so the WAF inspects the whole target and the upstream receives it escaped, never a request line
-it could split differently. A line that does not end in `` HTTP/1.0`` / `` HTTP/1.1`` is left to
-llhttp (400).
+it could split differently. On the same pass a minor version above 1 (``HTTP/1.2`` to ``1.9``)
+becomes 1 (RFC 9110 §2.5: read as the highest minor version known, as nginx does; llhttp refuses
+it). A line that does not then end in `` HTTP/1.0`` / `` HTTP/1.1`` is left to llhttp (400).
 """
 
 from __future__ import annotations

@@ -311,11 +311,14 @@ class UpstreamConnection(asyncio.Protocol):
             self.keep_alive = self._parser.should_keep_alive()
         else:
             framed = False
-            for name, _ in self.headers:
+            for name, value in self.headers:
                 lname = name.lower()
+                if lname == b"transfer-encoding" and (framed or value.strip().lower() != b"chunked"):
+                    # a coding we would relay undecoded, as if identity (llhttp reads it to close),
+                    # or a second one (llhttp decodes once): as nginx, 502
+                    raise UpstreamProtocolError("Transfer-Encoding other than chunked", self.upstream)
                 if lname == b"content-length" or lname == b"transfer-encoding":
                     framed = True
-                    break
             self._eof_framed = not framed
         self._wake()
 

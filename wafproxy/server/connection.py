@@ -25,7 +25,15 @@ import httptools
 from wafproxy.asgi.limits import client_key
 from wafproxy.server.context import MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
-from wafproxy.server.framing import escape_spaces, framing_error, mask_line, stand_in_method, target_of
+from wafproxy.server.framing import (
+    escape_spaces,
+    framing_error,
+    mask_line,
+    origin_form,
+    partial_line,
+    stand_in_method,
+    target_of,
+)
 from wafproxy.server.timeouts import ConnectionTimer
 from wafproxy.server.writer import text_response
 
@@ -63,6 +71,7 @@ class HttpConnection(asyncio.Protocol):
         self._in_head = False
         self._idle = True  # between messages: the next byte starts a request line
         self._line: bytes | None = None  # the original (unmasked) request line, when masked
+        self._partial: bytearray | None = None  # a request line's start, until its LF (``partial_line``)
         self._line_ended = True
         self._method: bytes | None = None  # the method as sent, when llhttp was fed a stand-in
         self._broken = False  # a parse error happened: read nothing more
@@ -159,6 +168,18 @@ class HttpConnection(asyncio.Protocol):
         if self._broken:
             return
         if self._idle:
+            # A request line is read whole (its method, raw UTF-8, spaces): held until its LF.
+            partial = self._partial
+            if partial is None and b"\n" not in data and partial_line(data):
+                partial = self._partial = bytearray()
+                self._timer.head_begins()
+            if partial is not None:
+                partial += data
+                if b"\n" not in data:
+                    if len(partial) > self._head_cap:
+                        self.fail(414, "URI too long", "url_too_long")
+                    return
+                data, self._partial = bytes(partial), None
             data, method = stand_in_method(data)
             if method is not None:
                 self._method = method
@@ -238,6 +259,11 @@ class HttpConnection(asyncio.Protocol):
             target = target_of(line) or target
         keep_alive = parser.should_keep_alive() and not self.ctx.draining
         method, self._method = self._method or parser.get_method(), None
+        if target[:1] != b"/":  # absolute-, asterisk- or authority-form (``framing.origin_form``)
+            origin = origin_form(method, target, headers)
+            if origin is None:
+                raise _Stop(400, "invalid request target")
+            target = origin
         exchange = Exchange(self, method.decode("ascii"), target, headers, version, keep_alive)
         for name, value in headers:
             if name == b"expect" and value.lower() == b"100-continue":

@@ -9,7 +9,28 @@ control bytes in header names and values. What it lets through and we refuse her
   answer 501; we answer 400 like every other framing doubt), or present twice;
 - ``Transfer-Encoding`` in an HTTP/1.0 request (RFC 9112 §6.1: "faulty framing");
 - HTTP/0.9 (no headers: nothing to inspect) and HTTP versions above 1.x (505);
-- a missing ``Host`` in HTTP/1.1, or more than one (RFC 9112 §3.2: 400).
+- a missing ``Host`` in HTTP/1.1, more than one, or one that is not ``uri-host [":" port]``
+  (RFC 9112 §3.2: 400): a space, ``@`` (userinfo), a comma (a folded list), a path byte, a byte
+  above 0x7F (an IDN is sent as punycode), a port that is not digits. nginx lets some of these
+  through to ``$host``; they are how Host-routing and cache-poisoning probes reach an upstream;
+- a ``Connection`` field naming ``Content-Length``, ``Transfer-Encoding`` or ``Host``: a hop-by-hop
+  list would make us drop the very field that frames or routes the request (RFC 9110 §7.6.1);
+- a field name that is a framing field spelled with ``_`` (``Transfer_Encoding``): CGI/WSGI-style
+  upstreams fold ``_`` and ``-`` together and would read a second framing (nginx drops such names).
+
+The request target (``origin_form``): an absolute-form target (``http://host/path``, RFC 9112
+§3.2.2) is forwarded in origin form, and refused when its authority is not the Host the WAF
+inspects (nginx routes on the target's authority; we refuse the ambiguity instead). Asterisk-form
+is OPTIONS's alone and authority-form CONNECT's; any other target that is not origin-form is
+refused here, with the connection closed, as every framing doubt is.
+
+What llhttp refuses that RFC 9112 or nginx would take, deliberately left refused (400): BWS
+before a chunk extension (``5 ;a=1``), ``Content-Length`` / ``Transfer-Encoding`` in trailers,
+trailing whitespace after ``chunked``, versions above 1.9 (``HTTP/1.10``, ``HTTP/2.0``: 505 or 400).
+Taken as nginx takes them: ``Content-Length: 05`` (1*DIGIT: 5), extra spaces between method and
+target, long chunk extensions and chunk sizes with many leading zeros (llhttp streams them
+without buffering; a client that sends only those is cut by the body timeout, 408). Trailers are
+parsed and never forwarded: the upstream gets the body re-framed by us.
 
 Strict is not fussy: raw UTF-8 bytes in the request target (``/wiki/Zürich``, as some clients
 send it) are accepted, as nginx does. llhttp refuses any byte above 0x7F in a URL, so the request
@@ -28,12 +49,18 @@ request body by Content-Length / Transfer-Encoding whatever the method, except C
 never replaced. A request line that is not ``token SP target SP version`` still fails in llhttp
 (400), and, as for masking, only a request line at the start of a received chunk is replaced.
 
+A request line that arrives in pieces (a client writing byte by byte) is held until its LF
+(``partial_line``) and then fed whole, so the method stand-in, the masking and the space escaping
+below see all of it whatever the segmentation. Only a line that starts like one (a tchar) is held:
+a TLS hello or other garbage on the port is refused at once.
+
 Spaces inside a request target (``GET /a b HTTP/1.1``, as broken clients and attack tools send
 it) are read as nginx reads them: the target runs from the first space to the last one before
 ``HTTP/1.x``, and its inner spaces become ``%20`` (``escape_spaces``) before llhttp parses the line,
 so the WAF inspects the whole target and the upstream receives it escaped, never a request line
-it could split differently. A line that does not end in `` HTTP/1.0`` / `` HTTP/1.1`` is left to
-llhttp (400).
+it could split differently. On the same pass a minor version above 1 (``HTTP/1.2`` to ``1.9``)
+becomes 1 (RFC 9110 §2.5: read as the highest minor version known, as nginx does; llhttp refuses
+it). A line that does not then end in `` HTTP/1.0`` / `` HTTP/1.1`` is left to llhttp (400).
 """
 
 from __future__ import annotations
@@ -61,6 +88,13 @@ _PARSED = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATC
 STAND_IN = b"GET"
 MAX_METHOD = 32
 _TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TCHAR_BYTES = frozenset(_TCHAR[i:i + 1] for i in range(len(_TCHAR)))
+
+
+def partial_line(data: bytes) -> bool:
+    """``data``, received at the start of a request, is the beginning of a request line that has
+    not ended yet (no LF) and starts with a method byte: held until the rest comes."""
+    return b"\n" not in data and data[:1] in _TCHAR_BYTES
 
 
 def stand_in_method(data: bytes) -> tuple[bytes, bytes | None]:
@@ -75,13 +109,20 @@ def stand_in_method(data: bytes) -> tuple[bytes, bytes | None]:
 
 
 _VERSIONS = (b" HTTP/1.1", b" HTTP/1.0")
+_KNOWN_MINOR = (b"1", b"0")
 
 
 def escape_spaces(data: bytes) -> bytes:
-    """``data`` with the spaces inside its first request line's target escaped as ``%20``; ``data``
-    itself when the line has no such space or does not end in an HTTP/1.x version."""
+    """``data`` with the spaces inside its first request line's target escaped as ``%20`` and a
+    minor version above 1 read as 1 (``HTTP/1.2``: RFC 9110 §2.5, as nginx reads it; llhttp
+    refuses it); ``data`` itself when there is neither or the line does not end in HTTP/1.x."""
     end = data.find(b"\n")
-    if end < 0 or data.count(b" ", 0, end) <= 2:
+    if end < 0:
+        return data
+    if data[end - 2:end - 1] not in _KNOWN_MINOR and data.startswith(b" HTTP/1.", end - 10):
+        if data[end - 2:end - 1].isdigit() and data[end - 1:end] == b"\r":
+            data = data[:end - 2] + b"1" + data[end - 1:]
+    if data.count(b" ", 0, end) <= 2:
         return data
     line = data[:end].rstrip(b"\r")
     if not line.endswith(_VERSIONS):
@@ -99,6 +140,66 @@ def target_of(line: bytes) -> bytes | None:
     return parts[1] if len(parts) == 3 else None
 
 
+_FRAMING = frozenset({b"content-length", b"transfer-encoding", b"host"})
+_HOST, _TE, _CONNECTION, _UNDERSCORED = 1, 2, 3, 4
+_WATCHED = {b"host": _HOST, b"transfer-encoding": _TE, b"connection": _CONNECTION,
+            b"content_length": _UNDERSCORED, b"transfer_encoding": _UNDERSCORED}
+_CONNECTION_OPTIONS = (b"keep-alive", b"close", b"Keep-Alive", b"Close", b"upgrade", b"Upgrade")
+_HEX = b"0123456789abcdefABCDEF"
+# Each byte's class in a Host (RFC 3986 §3.2.2): "h" reg-name (unreserved, "%", sub-delims less
+# "," - a folded list), "d" a digit, ":" and "[" "]" themselves, "!" anything else. One
+# ``translate`` per request instead of a scan per rule.
+_HOST_SHAPE = bytes(
+    ord("d") if chr(b).isdigit() and b < 0x80 else
+    ord("h") if chr(b).isalpha() and b < 0x80 or chr(b) in "-._~%!$&'()*+;=" else
+    b if chr(b) in ":[]" else ord("!")
+    for b in range(256)
+)
+
+
+def valid_host(value: bytes) -> bool:
+    """``value`` is ``uri-host [":" port]`` (RFC 9112 §3.2), an IP literal in brackets included."""
+    shape = value.translate(_HOST_SHAPE)
+    if shape[:1] == b"[":
+        end = value.find(b"]")
+        literal, port = value[1:end], shape[end + 1:]
+        if end < 0 or not literal or literal.translate(None, _HEX + b":."):
+            return False
+        if port:
+            if port[:1] != b":":
+                return False
+            port = port[1:]
+    else:
+        host, _, port = shape.partition(b":")
+        if not host or host.strip(b"hd"):
+            return False
+    return len(port) <= 5 and not port.strip(b"d")
+
+
+def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes | None:
+    """``target`` (not origin-form: it does not start with "/") as the upstream gets it, or None
+    when it is refused: absolute-form becomes origin-form when its authority is the Host sent."""
+    if target == b"*":
+        return target if method == b"OPTIONS" else None
+    if method == b"CONNECT":
+        return target  # authority-form: refused as a tunnel by the handler (405)
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https"):
+        return None
+    end = len(rest)
+    for stop in (b"/", b"?", b"#"):
+        at = rest.find(stop)
+        if 0 <= at < end:
+            end = at
+    authority, path = rest[:end], rest[end:]
+    if not valid_host(authority):
+        return None
+    for name, value in headers:
+        if name == b"host" and value.lower() != authority.lower():
+            return None
+    return path if path[:1] == b"/" else b"/" + path
+
+
 def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
     """(status, reason) when the head's framing is ambiguous or unsupported, else None.
     ``headers``: lower-case names, as received."""
@@ -108,12 +209,22 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
         return 505, "unsupported HTTP version"
     hosts = te = 0
     for name, value in headers:
-        if name == b"host":
+        kind = _WATCHED.get(name)  # one lookup per field: most are none of these
+        if kind is None:
+            continue
+        if kind == _HOST:
             hosts += 1
-        elif name == b"transfer-encoding":
+            if not valid_host(value):
+                return 400, "invalid Host"
+        elif kind == _TE:
             te += 1
             if value.strip().lower() != b"chunked":
                 return 400, "Transfer-Encoding other than chunked"
+        elif kind == _CONNECTION:
+            if value not in _CONNECTION_OPTIONS and _FRAMING & {t.strip() for t in value.lower().split(b",")}:
+                return 400, "Connection names a framing field"
+        else:
+            return 400, "framing field name spelled with _"
     if te > 1:
         return 400, "repeated Transfer-Encoding"
     if te and version == "1.0":

@@ -10,7 +10,11 @@ not inspect websocket messages either; only the client's frame headers are read,
 over ``max_websocket_frame_bytes`` with close code 1009 (``wsframes``). A relay with no byte either
 way for ``websocket_idle_timeout`` seconds is closed with 1001 to both sides (as nginx's
 ``proxy_read_timeout`` ends an idle websocket): one stamp per chunk relayed, one timer per relay
-that re-arms for what is left when it fires early. Only ``Upgrade: websocket``
+that re-arms for what is left when it fires early. The relay is a tunnel only once the upstream
+answered ``101``: until then the client's bytes wait (bounded: reading stops), and an upstream
+that refuses the upgrade (any other status) has its answer relayed to its end, then both sides
+are closed: the client's bytes behind a refused handshake never reach the upstream, where they
+would be read as requests the WAF never saw (websocket smuggling). Only ``Upgrade: websocket``
 on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak
 HTTP/1.1 to upstreams only.
 """
@@ -20,11 +24,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httptools
+
 from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.server.connection import HttpConnection
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.writer import text_response
 from wafproxy.server.wsframes import CLOSE_GOING_AWAY, CLOSE_TOO_BIG, FrameGuard, close_frame
+
+_WAITING_MAX = 64 * 1024  # client bytes held until the upstream's 101, before reading stops
 
 
 class _UpstreamSide(asyncio.Protocol):
@@ -36,6 +44,7 @@ class _UpstreamSide(asyncio.Protocol):
         self.status = 0
         self.last_byte = conn.loop.time()  # either way: the websocket idle timeout counts from it
         self._first = b""
+        self._refusal: Any = None  # parses a non-101 answer, to close the relay at its end
         self.done: asyncio.Future[None] = conn.loop.create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -46,11 +55,26 @@ class _UpstreamSide(asyncio.Protocol):
         if not self.status:
             self._first += data
             line, sep, _ = self._first.partition(b"\r\n")
-            if sep or len(self._first) > 64:
-                parts = line.split(b" ", 2)
-                self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 502
-                self._first = b""
+            if not sep and len(self._first) <= 64:
+                return
+            parts = line.split(b" ", 2)
+            self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 502
+            data, self._first = self._first, b""
+            if self.status != 101:
+                self._refusal = httptools.HttpResponseParser(self)
+            elif self.conn.tunnel is not None:
+                self.conn.tunnel.flush()
         self.conn.write(data)
+        if self._refusal is not None:
+            try:
+                self._refusal.feed_data(data)
+            except httptools.HttpParserError:
+                self.on_message_complete()
+
+    def on_message_complete(self) -> None:
+        """The upstream's refusal of the upgrade ended: so does the relay."""
+        self.transport.close()
+        self.conn.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
@@ -72,6 +96,7 @@ class Tunnel:
         self.upstream = upstream
         self.guard = FrameGuard(max_frame)
         self.idle_timeout = idle_timeout  # 0: off
+        self._waiting: bytes | None = b""  # the client's bytes until the upstream's 101 (None: sent)
         self._idle: asyncio.TimerHandle | None = None
         if idle_timeout > 0:
             self._idle = upstream.conn.loop.call_later(idle_timeout, self._idle_check)
@@ -93,8 +118,25 @@ class Tunnel:
             self._idle.cancel()
             self._idle = None
 
+    def flush(self) -> None:
+        """The upstream answered 101: what the client sent meanwhile goes on."""
+        waiting, self._waiting = self._waiting, None
+        self.upstream.conn.resume()
+        if waiting:
+            self.from_client(waiting)
+
     def from_client(self, data: bytes) -> None:
         self.upstream.last_byte = self.upstream.conn.loop.time()
+        if self._waiting is not None:
+            if self.upstream.status == 101:
+                self.flush()
+            elif not self.upstream.status:
+                self._waiting += data
+                if len(self._waiting) > _WAITING_MAX:
+                    self.upstream.conn.pause()
+                return
+            else:
+                return  # the upgrade was refused: nothing more goes upstream
         guard = self.guard
         if guard.violated:
             return

@@ -280,13 +280,15 @@ def lag_line(report: dict) -> str:
     stalls = report["stalls"]
     kernel = sum(1 for s in stalls if s["runqueue_ms"] >= s["late_ms"] / 2)
     gcs = sum(1 for s in stalls if s["gc_ms"] >= s["late_ms"] / 2)
+    off = sum(1 for s in stalls if s.get("off_cpu_ms", 0) >= s["late_ms"] / 2)
     hist = " ".join(f"{k}:{v}" for k, v in report["lag_ms"].items() if v)
     gc_line = ", ".join(f"gen{g} {v['n']}x max {v['max_ms']} ms" for g, v in report["gc"].items())
     worst = max((s["late_ms"] for s in stalls), default=0.0)
     return (f"    loop lag ms [{hist}] ticks {report['ticks']}; {len(stalls)} stalls > 2 ms (worst "
-            f"{worst:.1f} ms): {kernel} mostly run-queue wait, {gcs} mostly GC, "
-            f"{len(stalls) - kernel - gcs} our CPU; GC {gc_line or 'none'}; loop thread CPU "
-            f"{report['cpu_s']:.2f} s, run-queue wait {report['runqueue_s']:.2f} s in {report['seconds']:.1f} s")
+            f"{worst:.1f} ms): {kernel} mostly run-queue wait, {gcs} mostly GC, {off} mostly off CPU "
+            f"(GIL, blocking calls), {len(stalls) - kernel - gcs - off} our CPU; GC {gc_line or 'none'}; "
+            f"loop thread CPU {report['cpu_s']:.2f} s (process {report.get('process_cpu_s', 0):.2f} s), "
+            f"run-queue wait {report['runqueue_s']:.2f} s in {report['seconds']:.1f} s")
 
 
 # --- servers ---------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ class LoopLagProbe:
         self.gc_max_ms: dict[int, float] = {}
         self.since = time.time()
         self.cpu_since = time.thread_time()
+        self.process_cpu_since = time.process_time()
         self.runqueue_since = _schedstat()[1]
         self._gc_in_interval = 0.0
         self._gc_gen_in_interval = -1
@@ -100,10 +101,13 @@ class LoopLagProbe:
         self.counts[bisect.bisect_left(BOUNDS_MS, late * 1000)] += 1
         cpu, wait = time.thread_time(), _schedstat()[1]
         if late > STALL_SECONDS and len(self.stalls) < MAX_STALLS:
+            cpu_ms, wait_ms = (cpu - self._cpu) * 1000, (wait - self._wait) / 1e6
             self.stalls.append({
                 "at": round(time.time() - self.since, 3), "late_ms": round(late * 1000, 2),
-                "cpu_ms": round((cpu - self._cpu) * 1000, 2),
-                "runqueue_ms": round((wait - self._wait) / 1e6, 2),
+                "cpu_ms": round(cpu_ms, 2), "runqueue_ms": round(wait_ms, 2),
+                # Neither running nor runnable while the loop had work: waiting for the GIL (another
+                # thread of ours held it) or in a blocking call.
+                "off_cpu_ms": round(max(0.0, (late + TICK) * 1000 - cpu_ms - wait_ms), 2),
                 "gc_ms": round(self._gc_in_interval * 1000, 2), "gc_gen": self._gc_gen_in_interval,
             })
         self._cpu, self._wait = cpu, wait
@@ -132,6 +136,7 @@ class LoopLagProbe:
         return {
             "seconds": round(time.time() - self.since, 3), "ticks": self.ticks,
             "cpu_s": round(time.thread_time() - self.cpu_since, 3),
+            "process_cpu_s": round(time.process_time() - self.process_cpu_since, 3),
             "runqueue_s": round((_schedstat()[1] - self.runqueue_since) / 1e9, 3),
             "lag_ms": dict(zip(labels, self.counts, strict=True)),
             "gc": {str(g): {"n": self.gc_by_gen[g], "ms": round(self.gc_ms_by_gen[g], 2),

@@ -106,8 +106,9 @@ class LoopLagProbe:
                 "at": round(time.time() - self.since, 3), "late_ms": round(late * 1000, 2),
                 "cpu_ms": round(cpu_ms, 2), "runqueue_ms": round(wait_ms, 2),
                 # Neither running nor runnable while the loop had work: waiting for the GIL (another
-                # thread of ours held it) or in a blocking call.
-                "off_cpu_ms": round(max(0.0, (late + TICK) * 1000 - cpu_ms - wait_ms), 2),
+                # thread of ours held it) or in a blocking call. Counted past the first ``TICK`` of
+                # the interval (the loop may have idled then), so it errs low by up to a tick.
+                "off_cpu_ms": round(max(0.0, late * 1000 - cpu_ms - wait_ms), 2),
                 "gc_ms": round(self._gc_in_interval * 1000, 2), "gc_gen": self._gc_gen_in_interval,
             })
         self._cpu, self._wait = cpu, wait

@@ -17,6 +17,18 @@ import pytest
 from wafproxy.observability.looplag import ENV, LoopLagProbe, probe_from_env
 
 
+async def _blocked(seconds: float) -> None:
+    """Block the loop from one of its callbacks, as a stall does."""
+    done = asyncio.get_running_loop().create_future()
+
+    def block() -> None:
+        time.sleep(seconds)
+        done.set_result(None)
+
+    asyncio.get_running_loop().call_soon(block)
+    await done
+
+
 def test_off_unless_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(ENV, raising=False)
     assert probe_from_env() is None
@@ -32,7 +44,7 @@ def test_a_blocked_loop_and_a_collection_are_recorded(tmp_path: Path) -> None:
         probe = LoopLagProbe(str(path))
         probe.start()
         await asyncio.sleep(0.05)  # some ticks on time
-        time.sleep(0.05)  # the loop blocked 50 ms, off CPU
+        await _blocked(0.05)  # the loop blocked 50 ms, off CPU
         await asyncio.sleep(0.01)
         gc.collect()
         await asyncio.sleep(0.01)
@@ -53,7 +65,7 @@ def test_sigusr2_writes_the_report_and_starts_afresh(tmp_path: Path) -> None:
     async def scenario() -> tuple[dict, dict]:
         probe = LoopLagProbe(str(path))
         probe.start()
-        time.sleep(1.0)  # longer than any preemption a loaded machine gives the second report
+        await _blocked(1.0)  # longer than any preemption a loaded machine gives the second report
         await asyncio.sleep(0.01)
         os.kill(os.getpid(), signal.SIGUSR2)
         for _ in range(1200):

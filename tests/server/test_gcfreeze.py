@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.server.conftest import Recorder
@@ -100,6 +101,13 @@ def test_refreezes_once_the_start_up_compile_thread_is_done(monkeypatch: pytest.
     assert asyncio.run(scenario()) == (0, 1)
 
 
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def _probe_report(pid: int, path: Path) -> dict:
     path.unlink(missing_ok=True)
     os.kill(pid, signal.SIGUSR2)
@@ -116,9 +124,13 @@ def test_served_process_runs_frozen_and_refreezes_after_a_hot_reload(
     port, admin = free_port(), free_port()
     report = tmp_path / "lag.json"
     args = ("serve", "--upstream", server.url, "--acl", str(acl_path),
-            "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}")
+            "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
+            "--log-level", "warning", "--assess-interval", "0")  # nobody reads its output pipe
     with wafproxy_process(*args, env={"WAFPROXY_LOOP_LAG": str(report), "WAFPROXY_DETECTOR": "off"},
                           wait_ports=(port, admin)) as proc:
+        # The sockets listen before the loop serves them; SIGUSR2 before the probe's handler is in
+        # place would end the process: wait for an answer first.
+        until(lambda: _answers(f"http://127.0.0.1:{admin}/healthz"), what="the admin answer")
         first = _probe_report(proc.pid, report)
         assert first["gc_frozen"] > 10_000  # the engine, the ACL, every module loaded
         assert sum(first["lag_ms"].values()) == first["ticks"] > 0

@@ -11,6 +11,11 @@ targets alike, and the ratios are computed from numbers measured in this one run
 generator. CPU per request is the server processes' user+system CPU time (from /proc) divided by
 the requests they answered.
 
+``--loop-lag DIR``: the one-worker wafproxy runs the event-loop lag probe
+(``wafproxy/observability/looplag.py``); each round prints wrk's p50/p75/p90/p99 and the probe's
+lag histogram with every stall over 2 ms split by where its time went (the kernel's run queue,
+GC, off CPU, our own CPU), and saves the round's report as JSON in DIR.
+
 The anchors (nginx and nginx + ModSecurity + OWASP CRS 3.3.4) are started with
 ``../shared/tools/anchors/start_nginx_anchor.sh`` when that directory exists.
 """

@@ -60,7 +60,7 @@ class LoopLagProbe:
         self.ticks = 0
         self.stalls: list[dict[str, Any]] = []
         self.gc_by_gen: Counter[int] = Counter()
-        self.gc_ms_by_gen: Counter[int] = Counter()
+        self.gc_ms_by_gen: dict[int, float] = {}
         self.gc_max_ms: dict[int, float] = {}
         self.since = time.time()
         self.cpu_since = time.thread_time()
@@ -125,7 +125,7 @@ class LoopLagProbe:
         ms = (time.perf_counter() - self._gc_started) * 1000
         gen = int(info.get("generation", -1))
         self.gc_by_gen[gen] += 1
-        self.gc_ms_by_gen[gen] += ms
+        self.gc_ms_by_gen[gen] = self.gc_ms_by_gen.get(gen, 0.0) + ms
         self.gc_max_ms[gen] = max(self.gc_max_ms.get(gen, 0.0), ms)
         self._gc_in_interval += ms / 1000
         self._gc_gen_in_interval = max(self._gc_gen_in_interval, gen)

@@ -37,12 +37,17 @@ BOUNDS_MS = (0.5, 1, 2, 3, 5, 8, 12, 20, 50, 100, 1000)
 MAX_STALLS = 2000  # stalls listed one by one per report (the histogram counts them all)
 
 
-def _schedstat() -> tuple[int, int]:
-    """(ns on CPU, ns waiting on a run queue) of the calling thread (the CPU figure is updated at
-    the scheduler's tick only: 4 ms steps here, hence ``time.thread_time`` for CPU)."""
+def _schedstat(fd: int | None = None) -> tuple[int, int]:
+    """(ns on CPU, ns waiting on a run queue) of the thread that opened ``fd`` (or the calling
+    thread). The CPU figure moves at the scheduler's tick only (4 ms steps here), hence
+    ``time.thread_time`` for CPU."""
     try:
-        with open("/proc/thread-self/schedstat", "rb") as f:
-            run, wait, _ = f.read().split()
+        if fd is None:
+            with open("/proc/thread-self/schedstat", "rb") as f:
+                data = f.read()
+        else:
+            data = os.pread(fd, 128, 0)
+        run, wait, _ = data.split()
     except (OSError, ValueError):
         return 0, 0
     return int(run), int(wait)
@@ -53,6 +58,7 @@ class LoopLagProbe:
         self.path = path
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
+        self._fd: int | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -65,7 +71,7 @@ class LoopLagProbe:
         self.since = time.time()
         self.cpu_since = time.thread_time()
         self.process_cpu_since = time.process_time()
-        self.runqueue_since = _schedstat()[1]
+        self.runqueue_since = _schedstat(self._fd)[1]
         self._gc_in_interval = 0.0
         self._gc_gen_in_interval = -1
 
@@ -73,11 +79,14 @@ class LoopLagProbe:
 
     def start(self) -> None:
         loop = self._loop = asyncio.get_running_loop()
+        with contextlib.suppress(OSError):  # this (the loop's) thread's: one pread per tick
+            self._fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        self.runqueue_since = _schedstat(self._fd)[1]
         gc.callbacks.append(self._on_gc)
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGUSR2, self._report_and_reset)
         self._cpu = time.thread_time()
-        self._wait = _schedstat()[1]
+        self._wait = _schedstat(self._fd)[1]
         self._due = time.perf_counter() + TICK
         self._gc_started = 0.0
         self._handle = loop.call_later(TICK, self._tick)
@@ -91,6 +100,9 @@ class LoopLagProbe:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 self._loop.remove_signal_handler(signal.SIGUSR2)
         self.write()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     # --- measuring ---------------------------------------------------------------------------
 
@@ -99,7 +111,7 @@ class LoopLagProbe:
         late = now - self._due
         self.ticks += 1
         self.counts[bisect.bisect_left(BOUNDS_MS, late * 1000)] += 1
-        cpu, wait = time.thread_time(), _schedstat()[1]
+        cpu, wait = time.thread_time(), _schedstat(self._fd)[1]
         if late > STALL_SECONDS and len(self.stalls) < MAX_STALLS:
             cpu_ms, wait_ms = (cpu - self._cpu) * 1000, (wait - self._wait) / 1e6
             self.stalls.append({
@@ -138,7 +150,7 @@ class LoopLagProbe:
             "seconds": round(time.time() - self.since, 3), "ticks": self.ticks,
             "cpu_s": round(time.thread_time() - self.cpu_since, 3),
             "process_cpu_s": round(time.process_time() - self.process_cpu_since, 3),
-            "runqueue_s": round((_schedstat()[1] - self.runqueue_since) / 1e9, 3),
+            "runqueue_s": round((_schedstat(self._fd)[1] - self.runqueue_since) / 1e9, 3),
             "lag_ms": dict(zip(labels, self.counts, strict=True)),
             "gc": {str(g): {"n": self.gc_by_gen[g], "ms": round(self.gc_ms_by_gen[g], 2),
                             "max_ms": round(self.gc_max_ms[g], 2)} for g in sorted(self.gc_by_gen)},

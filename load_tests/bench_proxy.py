@@ -283,9 +283,11 @@ def lag_report(target: Target, timeout: float = 10.0) -> dict | None:
 def lag_line(report: dict) -> str:
     """One line: the lag histogram and every stall over 2 ms split by where its time went."""
     stalls = report["stalls"]
+    # Each stall counted once, by the first of these that took half its time (a GC pass the
+    # kernel preempted is the kernel's: its CPU time is small).
     kernel = sum(1 for s in stalls if s["runqueue_ms"] >= s["late_ms"] / 2)
-    gcs = sum(1 for s in stalls if s["gc_ms"] >= s["late_ms"] / 2)
-    off = sum(1 for s in stalls if s.get("off_cpu_ms", 0) >= s["late_ms"] / 2)
+    off = sum(1 for s in stalls if s["runqueue_ms"] < s["late_ms"] / 2 <= s.get("off_cpu_ms", 0))
+    gcs = sum(1 for s in stalls if max(s["runqueue_ms"], s.get("off_cpu_ms", 0)) < s["late_ms"] / 2 <= s["gc_ms"])
     hist = " ".join(f"{k}:{v}" for k, v in report["lag_ms"].items() if v)
     gc_line = ", ".join(f"gen{g} {v['n']}x max {v['max_ms']} ms" for g, v in report["gc"].items())
     worst = max((s["late_ms"] for s in stalls), default=0.0)

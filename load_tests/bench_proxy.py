@@ -289,7 +289,8 @@ def lag_line(report: dict) -> str:
     off = sum(1 for s in stalls if s["runqueue_ms"] < s["late_ms"] / 2 <= s.get("off_cpu_ms", 0))
     gcs = sum(1 for s in stalls if max(s["runqueue_ms"], s.get("off_cpu_ms", 0)) < s["late_ms"] / 2 <= s["gc_ms"])
     hist = " ".join(f"{k}:{v}" for k, v in report["lag_ms"].items() if v)
-    gc_line = ", ".join(f"gen{g} {v['n']}x max {v['max_ms']} ms" for g, v in report["gc"].items())
+    gc_line = ", ".join(f"gen{g} {v['n']}x max {v['max_ms']} ms ({v.get('max_cpu_ms', '?')} ms CPU)"
+                        for g, v in report["gc"].items())
     worst = max((s["late_ms"] for s in stalls), default=0.0)
     return (f"    loop lag ms [{hist}] ticks {report['ticks']}; {len(stalls)} stalls > 2 ms (worst "
             f"{worst:.1f} ms): {kernel} mostly run-queue wait, {gcs} mostly GC, {off} mostly off CPU "

@@ -68,6 +68,7 @@ class LoopLagProbe:
         self.gc_by_gen: Counter[int] = Counter()
         self.gc_ms_by_gen: dict[int, float] = {}
         self.gc_max_ms: dict[int, float] = {}
+        self.gc_max_cpu_ms: dict[int, float] = {}
         self.since = time.time()
         self.cpu_since = time.thread_time()
         self.process_cpu_since = time.process_time()
@@ -88,7 +89,7 @@ class LoopLagProbe:
         self._cpu = time.thread_time()
         self._wait = _schedstat(self._fd)[1]
         self._due = time.perf_counter() + TICK
-        self._gc_started = 0.0
+        self._gc_started = self._gc_cpu_started = 0.0
         self._handle = loop.call_later(TICK, self._tick)
 
     def stop(self) -> None:
@@ -133,12 +134,15 @@ class LoopLagProbe:
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._gc_started = time.perf_counter()
+            self._gc_cpu_started = time.thread_time()
             return
         ms = (time.perf_counter() - self._gc_started) * 1000
+        cpu_ms = (time.thread_time() - self._gc_cpu_started) * 1000  # without the kernel's preemptions
         gen = int(info.get("generation", -1))
         self.gc_by_gen[gen] += 1
         self.gc_ms_by_gen[gen] = self.gc_ms_by_gen.get(gen, 0.0) + ms
         self.gc_max_ms[gen] = max(self.gc_max_ms.get(gen, 0.0), ms)
+        self.gc_max_cpu_ms[gen] = max(self.gc_max_cpu_ms.get(gen, 0.0), cpu_ms)
         self._gc_in_interval += ms / 1000
         self._gc_gen_in_interval = max(self._gc_gen_in_interval, gen)
 
@@ -153,7 +157,8 @@ class LoopLagProbe:
             "runqueue_s": round((_schedstat(self._fd)[1] - self.runqueue_since) / 1e9, 3),
             "lag_ms": dict(zip(labels, self.counts, strict=True)),
             "gc": {str(g): {"n": self.gc_by_gen[g], "ms": round(self.gc_ms_by_gen[g], 2),
-                            "max_ms": round(self.gc_max_ms[g], 2)} for g in sorted(self.gc_by_gen)},
+                            "max_ms": round(self.gc_max_ms[g], 2),
+                            "max_cpu_ms": round(self.gc_max_cpu_ms[g], 2)} for g in sorted(self.gc_by_gen)},
             "gc_tracked": len(gc.get_objects()), "gc_frozen": gc.get_freeze_count(),
             "stalls": self.stalls,
         }

@@ -287,7 +287,8 @@ def lag_line(report: dict) -> str:
     # kernel preempted is the kernel's: its CPU time is small).
     kernel = sum(1 for s in stalls if s["runqueue_ms"] >= s["late_ms"] / 2)
     off = sum(1 for s in stalls if s["runqueue_ms"] < s["late_ms"] / 2 <= s.get("off_cpu_ms", 0))
-    gcs = sum(1 for s in stalls if max(s["runqueue_ms"], s.get("off_cpu_ms", 0)) < s["late_ms"] / 2 <= s["gc_ms"])
+    gcs = sum(1 for s in stalls
+              if max(s["runqueue_ms"], s.get("off_cpu_ms", 0)) < s["late_ms"] / 2 <= s["gc_ms"])
     hist = " ".join(f"{k}:{v}" for k, v in report["lag_ms"].items() if v)
     gc_line = ", ".join(f"gen{g} {v['n']}x max {v['max_ms']} ms ({v.get('max_cpu_ms', '?')} ms CPU)"
                         for g, v in report["gc"].items())

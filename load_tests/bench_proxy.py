@@ -11,6 +11,11 @@ targets alike, and the ratios are computed from numbers measured in this one run
 generator. CPU per request is the server processes' user+system CPU time (from /proc) divided by
 the requests they answered.
 
+``--loop-lag DIR``: the one-worker wafproxy runs the event-loop lag probe
+(``wafproxy/observability/looplag.py``); each round prints wrk's p50/p75/p90/p99 and the probe's
+lag histogram with every stall over 2 ms split by where its time went (the kernel's run queue,
+GC, off CPU, our own CPU), and saves the round's report as JSON in DIR.
+
 The anchors (nginx and nginx + ModSecurity + OWASP CRS 3.3.4) are started with
 ``../shared/tools/anchors/start_nginx_anchor.sh`` when that directory exists.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import re
 import resource
@@ -156,6 +162,7 @@ class Target:
     pids: list[int]
     results: list[dict[str, float]] = field(default_factory=list)
     workers: int = 1  # wafproxy --workers N: the parent's worker processes (worker_share)
+    loop_lag: Path | None = None  # --loop-lag: the one-worker wafproxy's probe report
 
 
 # --- load generators -------------------------------------------------------------------------
@@ -172,7 +179,7 @@ def _to_ms(value: str) -> float:
 def parse_wrk(out: str) -> dict[str, float]:
     """req/s, p50/p99 (ms), request and non-2xx counts from ``wrk --latency`` output."""
     res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
-    for p in ("50", "99"):
+    for p in ("50", "75", "90", "99"):
         m = re.search(rf"^\s+{p}%\s+(\S+)", out, re.M)
         res[f"p{p}"] = _to_ms(m.group(1)) if m else float("nan")
     m = re.search(r"(\d+) requests in", out)
@@ -255,6 +262,44 @@ def run_load(url: str, duration: int, connections: int) -> dict[str, float]:
     return asyncio.run(_async_load(host, int(port), duration, connections))
 
 
+# --- loop-lag probe (--loop-lag DIR) --------------------------------------------------------
+
+
+def lag_report(target: Target, timeout: float = 10.0) -> dict | None:
+    """Ask the one-worker wafproxy for its probe's report since the last one (SIGUSR2)."""
+    if target.loop_lag is None:
+        return None
+    with contextlib.suppress(FileNotFoundError):
+        target.loop_lag.unlink()
+    os.kill(target.pids[0], signal.SIGUSR2)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            return json.loads(target.loop_lag.read_text())
+        time.sleep(0.02)
+    return None
+
+
+def lag_line(report: dict) -> str:
+    """One line: the lag histogram and every stall over 2 ms split by where its time went."""
+    stalls = report["stalls"]
+    # Each stall counted once, by the first of these that took half its time (a GC pass the
+    # kernel preempted is the kernel's: its CPU time is small).
+    kernel = sum(1 for s in stalls if s["runqueue_ms"] >= s["late_ms"] / 2)
+    off = sum(1 for s in stalls if s["runqueue_ms"] < s["late_ms"] / 2 <= s.get("off_cpu_ms", 0))
+    gcs = sum(1 for s in stalls
+              if max(s["runqueue_ms"], s.get("off_cpu_ms", 0)) < s["late_ms"] / 2 <= s["gc_ms"])
+    hist = " ".join(f"{k}:{v}" for k, v in report["lag_ms"].items() if v)
+    gc_line = ", ".join(f"gen{g} {v['n']}x max {v['max_ms']} ms ({v.get('max_cpu_ms', '?')} ms CPU)"
+                        for g, v in report["gc"].items())
+    worst = max((s["late_ms"] for s in stalls), default=0.0)
+    return (f"    loop lag ms [{hist}] ticks {report['ticks']}; {len(stalls)} stalls > 2 ms (worst "
+            f"{worst:.1f} ms): {kernel} mostly run-queue wait, {gcs} mostly GC, {off} mostly off CPU "
+            f"(GIL, blocking calls), {len(stalls) - kernel - gcs - off} our CPU; GC {gc_line or 'none'}; "
+            f"loop thread CPU {report['cpu_s']:.2f} s (process {report.get('process_cpu_s', 0):.2f} s), "
+            f"run-queue wait {report['runqueue_s']:.2f} s in {report['seconds']:.1f} s")
+
+
 # --- servers ---------------------------------------------------------------------------------
 
 
@@ -325,7 +370,8 @@ def anchors(run: Path, upstream_port: int) -> Iterator[list[Target]]:
 
 
 @contextlib.contextmanager
-def wafproxy(upstream: str, workers: int, acl: str | None, repo: Path = REPO) -> Iterator[Target]:
+def wafproxy(upstream: str, workers: int, acl: str | None, repo: Path = REPO,
+             loop_lag: Path | None = None) -> Iterator[Target]:
     """``wafproxy serve`` from ``repo``'s code (another checkout: a same-run before/after)."""
     port, admin = free_port(), free_port()
     cmd = [sys.executable, "-m", "wafproxy", "serve", "--upstream", upstream,
@@ -338,6 +384,10 @@ def wafproxy(upstream: str, workers: int, acl: str | None, repo: Path = REPO) ->
     env = {**os.environ, "WAFPROXY_DETECTOR": os.environ.get("WAFPROXY_DETECTOR", "off")}
     if repo != REPO:
         env["PYTHONPATH"] = str(repo)
+    if loop_lag is not None and workers == 1:  # the probe runs in the serving process (serve_in_process)
+        env["WAFPROXY_LOOP_LAG"] = str(loop_lag)
+    else:
+        loop_lag = None
     proc = subprocess.Popen(cmd, cwd=repo, env=env)
     try:
         wait_port(port)
@@ -345,7 +395,7 @@ def wafproxy(upstream: str, workers: int, acl: str | None, repo: Path = REPO) ->
         acl_name = f"ACL {Path(acl).name}" if acl else "default ACL"
         tree = "" if repo == REPO else f", {repo.name}"
         yield Target(f"wafproxy ({workers} worker{'s' if workers > 1 else ''}, {acl_name}{tree})",
-                     f"http://127.0.0.1:{port}", [proc.pid], workers=workers)
+                     f"http://127.0.0.1:{port}", [proc.pid], workers=workers, loop_lag=loop_lag)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -372,6 +422,9 @@ def main() -> int:
     ap.add_argument("--body-size", type=int, default=1024, help="the upstream's response body size")
     ap.add_argument("--post", action="store_true",
                     help="send the in-process bench's 2 KB form POST instead of the GET")
+    ap.add_argument("--loop-lag", type=Path, default=None, metavar="DIR",
+                    help="measure the one-worker wafproxy's event-loop lag (WAFPROXY_LOOP_LAG): one "
+                         "report per round in DIR, a summary line per round, the p75/p90 latencies")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from worker_share import ShareSampler, ceiling_rps  # beside this script
@@ -392,9 +445,15 @@ def main() -> int:
         upstream_port = int(upstream.url.rsplit(":", 1)[1])
         targets = [upstream, *([] if args.no_anchors else stack.enter_context(anchors(run, upstream_port)))]
         counts = [int(n) for n in str(args.workers).split(",")]
-        wafs = [stack.enter_context(wafproxy(upstream.url, n, args.acl)) for n in counts]
+        if args.loop_lag is not None:
+            args.loop_lag.mkdir(parents=True, exist_ok=True)
+        lag_files = {"": None, "base": None} if args.loop_lag is None else {
+            "": args.loop_lag / "probe-this.json", "base": args.loop_lag / "probe-base.json"}
+        wafs = [stack.enter_context(wafproxy(upstream.url, n, args.acl, loop_lag=lag_files[""]))
+                for n in counts]
         if args.baseline is not None:
-            wafs += [stack.enter_context(wafproxy(upstream.url, n, args.acl, args.baseline.resolve()))
+            wafs += [stack.enter_context(wafproxy(upstream.url, n, args.acl, args.baseline.resolve(),
+                                                  loop_lag=lag_files["base"]))
                      for n in counts]
         targets += wafs
         loadgen = "wrk -t1" if shutil.which("wrk") else "built-in asyncio client"
@@ -410,9 +469,11 @@ def main() -> int:
                 up0 = cpu_seconds(upstream.pids) if t is not upstream else 0.0
                 gen0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 busy0, total0 = machine_cpu()
+                lag_report(t)  # starts the probe's count afresh
                 with ShareSampler(t.pids[0] if t.workers > 1 else -1, int(t.url.rsplit(":", 1)[1]),
                                   args.duration / 2) as share:
                     res = run_load(t.url, args.duration, args.connections)
+                lag = lag_report(t)
                 cpu = cpu_seconds(t.pids) - cpu0
                 gen1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 busy1, total1 = machine_cpu()
@@ -431,6 +492,15 @@ def main() -> int:
                 print(f"round {rnd}  {t.name:42s} {res['rps']:9.0f} req/s  p50 {res['p50']:7.2f} ms  "
                       f"p99 {res['p99']:7.2f} ms  cpu/req {res['cpu_us']:7.1f} us  non-2xx {res['non2xx']:.0f}"
                       + extra, flush=True)
+                if args.loop_lag is not None:
+                    nan = float("nan")
+                    print(f"    latency p50/p75/p90/p99 ms: {res['p50']:.2f} / {res.get('p75', nan):.2f}"
+                          f" / {res.get('p90', nan):.2f} / {res['p99']:.2f}", flush=True)
+                if lag is not None:
+                    assert args.loop_lag is not None and t.loop_lag is not None
+                    report = args.loop_lag / f"{t.loop_lag.stem}-round{rnd}.json"
+                    report.write_text(json.dumps(lag, indent=1))
+                    print(lag_line(lag), flush=True)
                 time.sleep(0.5)
 
         for waf in wafs:  # after the load, before the processes stop

@@ -215,7 +215,7 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     kms = open_kms_service(settings) if kms_service is None else kms_service
     sink, metrics, closeables = build_event_sink(settings, kms_service=kms)
     reloader = build_reloader(settings, metrics=metrics)  # compiles the ACL the data path serves
-    startup.compile_in_background()  # hyperscan databases not cached yet: RE2 serves meanwhile
+    hyperscan = startup.compile_in_background()  # databases not cached yet: RE2 serves meanwhile
     acl = reloader.current
     # Our own HTTP/1.1 server (wafproxy/server/), not uvicorn: no ASGI between socket and engine.
     data, data_server = build_proxy(settings, event_sink=sink, acl=acl, metrics=metrics,
@@ -238,6 +238,12 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     if hasattr(admin, "assessor"):  # the periodic assessment probes the port really bound
         admin.assessor.set_listener(*sockets[0][0].getsockname()[:2], tls=settings.tls_cert is not None)
     loop = asyncio.get_running_loop()
+    from wafproxy.server.gcfreeze import GcFreezer
+
+    freezer = GcFreezer()  # full GC passes skip what is loaded now; refrozen after every swap
+    reloader.add_swap(freezer.swapped)
+    freezer.after(hyperscan)
+    freezer.freeze()
 
     def reload() -> None:
         # Compiled fully off the loop, then one reference swap (in-flight requests keep the old

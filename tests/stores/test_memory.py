@@ -111,3 +111,46 @@ def test_bytes_per_tracked_key(limit: int, window: int, budget: int) -> None:
     measured = bytes_per_key(limit, window)
     print(f"\nbytes per tracked key, L={limit} W={window}: {measured:.0f}")
     assert measured <= budget
+
+
+def _spray(store: MemoryRateStore, rng: random.Random, n: int) -> list[bool]:
+    """Hot keys among a spray of fresh ones, over several windows: many rotations of both kinds."""
+    t, out = T0, []
+    for i in range(n):
+        t += rng.expovariate(50.0)
+        key = f"hot-{rng.randrange(5)}" if rng.random() < 0.3 else f"spray-{i}"
+        out.append(store.hit(check(key, limit=3, window=2), t))
+    return out
+
+
+def test_a_rotation_spread_over_requests_decides_as_one_done_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freeing the dropped generation a few slots per request changes no verdict and no eviction
+    count against freeing it all on the first request after the rotation."""
+    from wafproxy.stores import memory
+
+    monkeypatch.setattr(memory, "RETIRE_STEP", 10**9)
+    at_once = MemoryRateStore(max_keys=64)
+    expected = _spray(at_once, random.Random(7), 5000)
+    monkeypatch.setattr(memory, "RETIRE_STEP", 1)
+    spread = MemoryRateStore(max_keys=64)
+    assert _spray(spread, random.Random(7), 5000) == expected
+    assert spread.evictions == at_once.evictions > 0
+    assert spread.tracked_keys() == at_once.tracked_keys()
+
+
+def test_no_request_walks_a_whole_dropped_generation() -> None:
+    from wafproxy.stores.memory import RETIRE_STEP
+
+    store = MemoryRateStore(max_keys=400)  # a generation is 200 keys
+    for i in range(200):
+        store.hit(check(f"k{i}"), T0)
+    for i in range(200):  # the first rotates: k* become the old generation
+        store.hit(check(f"j{i}"), T0)
+    table = next(iter(store._tables.values()))
+    assert not table.retiring
+    store.hit(check("x"), T0)  # rotates again: the k* generation is dropped
+    assert len(table.retiring) == 200 - RETIRE_STEP  # one step of the work, not the whole walk
+    store.hit(check("y"), T0)
+    assert len(table.retiring) == 200 - 2 * RETIRE_STEP
+    assert store.evictions == 200  # all still counting when dropped (settled on read)
+    assert not table.retiring

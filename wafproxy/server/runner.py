@@ -19,6 +19,7 @@ import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from wafproxy.observability.looplag import probe_from_env
 from wafproxy.server.connection import HttpConnection
 from wafproxy.server.context import ServerContext
 
@@ -76,6 +77,9 @@ class ProxyServer:
         if self._should_exit:
             self._exit.set()
         ctx = self.ctx
+        probe = probe_from_env()  # measurement only (WAFPROXY_LOOP_LAG)
+        if probe is not None:
+            probe.start()
         try:
             if self.on_start is not None:
                 await self.on_start()
@@ -94,6 +98,8 @@ class ProxyServer:
         finally:
             if self.on_stop is not None:
                 await self.on_stop()
+            if probe is not None:
+                probe.stop()
 
     async def drain(self) -> None:
         ctx = self.ctx

@@ -17,11 +17,13 @@ import os
 import signal
 import socket
 import sys
+import threading
 from typing import Any
 
 from wafproxy.asgi.app import SETTINGS_ENV, FileAcl, build_event_sink, build_reloader, limits_for
 from wafproxy.engine.errors import WebAclError
 from wafproxy.server.datapath import build_proxy
+from wafproxy.server.gcfreeze import GcFreezer
 from wafproxy.server.runner import ProxyServer
 from wafproxy.settings import Settings
 
@@ -52,7 +54,7 @@ def main(argv: list[str]) -> int:
     except (WebAclError, StoreError) as exc:
         logger.error("web ACL invalid, this worker does not start (running workers keep theirs): %s", exc)
         return 2
-    startup.compile_in_background(quiet=True)
+    hyperscan = startup.compile_in_background(quiet=True)
     sink, metrics, closeables = build_event_sink(settings)
     data, server = build_proxy(settings, event_sink=sink, acl=follower.current, metrics=metrics,
                                limits=limits_for(metrics))
@@ -66,16 +68,19 @@ def main(argv: list[str]) -> int:
         data.services.append(detector)
         data.closeables.append(detector)
     follower.add_swap(data.middleware.swap_acl)
+    freezer = GcFreezer()  # full GC passes skip what is loaded now; refrozen after every swap
+    follower.add_swap(freezer.swapped)
     if closeables and not isinstance(follower, FileAcl):
         follower.on_logging = closeables[0].reconfigure
     sock = socket.socket(fileno=listen_fd)
     import uvloop
 
-    uvloop.run(_serve(server, follower, sock, ready_fd))
+    uvloop.run(_serve(server, follower, sock, ready_fd, freezer, hyperscan))
     return 0
 
 
-async def _serve(server: ProxyServer, follower: Any, sock: socket.socket, ready_fd: int) -> None:
+async def _serve(server: ProxyServer, follower: Any, sock: socket.socket, ready_fd: int, freezer: GcFreezer,
+                 hyperscan: threading.Thread | None) -> None:
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -88,6 +93,8 @@ async def _serve(server: ProxyServer, follower: Any, sock: socket.socket, ready_
     if following:
         await follower.start()
     parent = os.getppid()
+    freezer.after(hyperscan)
+    freezer.freeze()
     task = asyncio.create_task(server.serve([sock]))
     try:
         await asyncio.wait([task, asyncio.ensure_future(server.listening.wait())],
@@ -103,6 +110,7 @@ async def _serve(server: ProxyServer, follower: Any, sock: socket.socket, ready_
     finally:
         if following:
             await follower.stop()
+        freezer.close()
 
 
 if __name__ == "__main__":

@@ -147,3 +147,39 @@ def test_never_ban_empty_bans_loopback_too(tmp_path: Path) -> None:
             return [(await client.get("/", headers={"user-agent": "sqlmap/1.8"})).content for _ in range(2)]
 
     assert asyncio.run(scenario())[-1] == GATE_BODY
+
+
+def test_full_gate_drops_expired_then_soonest_like_a_walk_of_the_table() -> None:
+    """The expiry heap picks what a walk of the whole table would: every expired ban first, then
+    the soonest to expire, the first banned among equals; lifted and extended bans are not
+    mistaken for current ones."""
+    import random
+
+    from wafproxy.ports import GateBlock
+    from wafproxy.sidecars.detector.gate import BanGate
+
+    class Walk(BanGate):  # the reference: the table walked on every make-room
+        def _make_room(self, now: float) -> None:
+            for key in [k for k, b in self._bans.items() if b.until <= now]:
+                del self._bans[key]
+            if len(self._bans) >= self.max_bans:
+                soonest = min(self._bans.values(), key=lambda b: b.until)
+                del self._bans[soonest.key]
+
+    rng = random.Random(11)
+    block = GateBlock(403, "banned")
+    heap, walk = BanGate(max_bans=50), Walk(max_bans=50)
+    now = 1000.0
+    for _ in range(5000):
+        now += rng.choice((0.0, 0.0, 0.5, 1.0))  # ties of ``until`` on purpose
+        ip = f"10.0.{rng.randrange(4)}.{rng.randrange(60)}"
+        op, until = rng.random(), now + rng.choice((5.0, 10.0, 30.0))
+        for gate in (heap, walk):
+            if op < 0.8:
+                gate.ban(ip, until, block, "t", now)
+            elif op < 0.9:
+                gate.lift(ip)
+            else:
+                gate.verdict(ip, now)
+        assert {b.key: b.until for b in heap.active(now)} == {b.key: b.until for b in walk.active(now)}
+        assert len(heap._expiry) <= 2 * len(heap._bans) + 65  # stale entries stay bounded

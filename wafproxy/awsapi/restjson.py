@@ -5,7 +5,8 @@ botocore service model's ``http.requestUri`` writes them; ``{Name}`` captures on
 ``{Name+}`` the rest. The handler gets one ``Params`` merging the JSON body, the captured path
 members (by member name) and the query string (by wire name, as strings — the handler knows the
 model). SigV4, ``CallContext``/``CallRecord``, audit hook and error shapes are shared with
-``jsonproto``; rest-json errors carry their own HTTP status (``AwsError.status``). Matching is
+``jsonproto``; rest-json errors carry their own HTTP status (``AwsError.status``; authentication
+and authorization failures are 403, as API Gateway fronted AWS services answer them). Matching is
 segment by segment — no regex on the request path.
 """
 
@@ -21,7 +22,7 @@ from urllib.parse import parse_qsl, unquote
 
 from wafproxy.awsapi import sigv4
 from wafproxy.awsapi.credentials import CredentialStore, Principal
-from wafproxy.awsapi.errors import AwsError
+from wafproxy.awsapi.errors import AUTH_ERROR_CODES, AwsError
 from wafproxy.awsapi.jsonproto import (
     MAX_BODY_BYTES,
     CallContext,
@@ -34,6 +35,7 @@ from wafproxy.awsapi.jsonproto import (
     call_record,
     json_default,
     lifespan,
+    log,
     read_body,
 )
 from wafproxy.awsapi.params import Params
@@ -90,6 +92,8 @@ class RestJsonService:
         clock: Any | None = None,
         default_region: str = "us-east-1",
         max_body: int = MAX_BODY_BYTES,
+        map_error: Callable[[AwsError], AwsError] | None = None,
+        internal_error: Callable[[], AwsError] | None = None,
     ) -> None:
         self._signing_name = signing_name
         self._credentials = credentials
@@ -98,8 +102,17 @@ class RestJsonService:
         self._clock = clock or WallClock()
         self._default_region = default_region
         self._max_body = max_body
+        # The service's own error vocabulary: GuardDuty says BadRequestException where our shared
+        # validation says ValidationException, Security Hub InvalidInputException…
+        self._map_error = map_error
+        # A handler bug is logged and answered in the service's 500 shape, never a bare 500.
+        self._internal_error = internal_error or (
+            lambda: AwsError("InternalServerException", "Internal server error", status=500)
+        )
 
-    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[RestRoute, dict[str, str]]:
+    def _route(
+        self, method: str, path: str, query: dict[str, str]
+    ) -> tuple[RestRoute, dict[str, str]] | None:
         parts = [unquote(p) for p in path.strip("/").split("/")]
         for route in self._routes:
             if route.method != method:
@@ -107,7 +120,7 @@ class RestJsonService:
             captured = _match(route, parts)
             if captured is not None and all(query.get(k) == v for k, v in route.fixed_query().items()):
                 return route, captured
-        raise AwsError("UnknownOperationException", f"No operation for {method} {path[:128]}", status=404)
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -138,14 +151,19 @@ class RestJsonService:
             view = sigv4.HttpRequestView(scope["method"], raw_path, query_string, headers, body)
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             # Route on the path below any mount prefix; SigV4 signs the full raw path.
-            route, captured = self._route(
-                scope["method"], scope["path"][len(scope.get("root_path", "")) :], query
-            )
-            operation = route.operation
+            path = scope["path"][len(scope.get("root_path", "")) :]
+            found = self._route(scope["method"], path, query)
+            operation = found[0].operation if found else ""  # named in the audit even if unsigned
+            # Authenticate before saying the route is unknown, as AWS does: an unsigned call learns
+            # nothing about which operations exist (403 MissingAuthenticationToken, not 404).
             principal = sigv4.verify(
                 view, self._credentials, now=self._clock.now(), service=self._signing_name,
                 region=self._default_region,
             )
+            if found is None:
+                unknown = f"No operation for {scope['method']} {path[:128]}"
+                raise AwsError("UnknownOperationException", unknown, status=404)
+            route, captured = found
             try:
                 raw = json.loads(body) if body else {}
             except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the C stack
@@ -161,9 +179,15 @@ class RestJsonService:
             payload = json.dumps(result, default=json_default, separators=(",", ":")).encode()
             self._record(operation, request_id, source_ip, principal, ctx, None)
             return route.status, payload, None
-        except AwsError as exc:
-            self._record(operation, request_id, source_ip, principal, ctx, exc)
-            return exc.status, json.dumps(exc.to_body()).encode(), exc.code
+        except AwsError as raised:
+            exc = self._map_error(raised) if self._map_error else raised
+        except Exception:
+            log.exception("%s failed", operation or "request")
+            exc = self._internal_error()
+        if exc.code in AUTH_ERROR_CODES:
+            exc.status = 403
+        self._record(operation, request_id, source_ip, principal, ctx, exc)
+        return exc.status, json.dumps(exc.to_body()).encode(), exc.code
 
     def _record(
         self,

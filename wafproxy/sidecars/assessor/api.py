@@ -51,6 +51,19 @@ def _page(items: list[Any], p: Params, default: int = 50, hi: int = 100) -> tupl
     return items[start:end], (str(end) if end < len(items) else None)
 
 
+def inspector_error(exc: AwsError) -> AwsError:
+    """Inspector2's ValidationException requires ``reason`` (and names ``fields``); a body that does
+    not parse is the same exception with reason CANNOT_PARSE."""
+    if exc.code == "SerializationException":
+        exc = exc.renamed("ValidationException", status=400)
+        exc.extra["reason"] = "CANNOT_PARSE"
+    if exc.code == "ValidationException":
+        exc.extra.setdefault("reason", "FIELD_VALIDATION_FAILED" if exc.path else "OTHER")
+        if exc.path:
+            exc.extra.setdefault("fields", [{"name": exc.path, "message": exc.message}])
+    return exc
+
+
 def severity_counts(findings: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     counts = {"all": len(findings), **{v: 0 for v in _COUNT_KEYS.values()}}
     for f in findings:
@@ -83,6 +96,7 @@ class InspectorApi:
             credentials=credentials,
             routes=routes_from(table),
             default_region=store.region,
+            map_error=inspector_error,
         )
 
     def _authorized(
@@ -162,7 +176,9 @@ class InspectorApi:
         except FilterExists:
             raise AwsError("BadRequestException", f"A filter named {name} already exists") from None
         except OverflowError as exc:
-            raise AwsError("ServiceQuotaExceededException", str(exc), status=402) from None
+            raise AwsError(
+                "ServiceQuotaExceededException", str(exc), status=402, extra={"resourceId": name}
+            ) from None
         return {"arn": arn}
 
     def list_filters(self, ctx: CallContext, p: Params) -> dict[str, Any]:

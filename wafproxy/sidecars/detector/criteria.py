@@ -30,7 +30,8 @@ def bad_request(message: str) -> AwsError:
     return AwsError("BadRequestException", message, status=400)
 
 
-def _lookup(doc: Any, path: str) -> Any:
+def lookup(doc: Any, path: str) -> Any:
+    """The value at a dotted member path; through a list, the list of its items' values."""
     for part in path.split("."):
         if isinstance(doc, list):
             doc = [d.get(part) for d in doc if isinstance(d, dict)]
@@ -54,6 +55,14 @@ def to_number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def sort_key(value: Any) -> tuple[int, float, str]:
+    """Orders values of one member: absent first, then numbers (and timestamps) by value, then text."""
+    if value is None:
+        return (0, 0.0, "")
+    number = to_number(value) if not isinstance(value, list) else None
+    return (1, number, "") if number is not None else (2, 0.0, _as_text(value))
 
 
 def _as_text(value: Any) -> str:
@@ -125,7 +134,7 @@ def validate(criteria: Any) -> dict[str, dict[str, Any]]:
 
 def matches(wire: Mapping[str, Any], criterion: Mapping[str, Mapping[str, Any]]) -> bool:
     for name, cond in criterion.items():
-        value = _lookup(wire, name)
+        value = lookup(wire, name)
         for op, arg in cond.items():
             if not _check(value, op, arg):
                 return False

@@ -16,7 +16,7 @@ from typing import Any
 
 from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.credentials import CredentialStore
-from wafproxy.awsapi.errors import validation
+from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext, CallRecord
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
@@ -109,6 +109,17 @@ def update_changes(p: Params) -> dict[str, Any]:
     return changes
 
 
+def hub_error(exc: AwsError) -> AwsError:
+    """Security Hub's vocabulary: bad input is ``InvalidInputException`` (what its operations
+    declare; boto3 users catch ``client.exceptions.InvalidInputException``), and every error body
+    carries the modeled ``Code`` and ``Message`` members."""
+    if exc.code in ("ValidationException", "SerializationException"):
+        exc = exc.renamed("InvalidInputException", status=400)
+    exc.extra.setdefault("Code", exc.code)
+    exc.extra.setdefault("Message", exc.message)
+    return exc
+
+
 class HubApi:
     """The operations, bound to one hub; ``app`` is the ASGI app to mount on the admin listener."""
 
@@ -128,6 +139,8 @@ class HubApi:
             credentials=credentials,
             on_call=self._on_call,
             default_region=hub.region,
+            map_error=hub_error,
+            internal_error=lambda: AwsError("InternalException", "Internal server error", status=500),
             routes=routes_from(
                 {
                     "GetFindings": ("POST", "/findings", self.get_findings),

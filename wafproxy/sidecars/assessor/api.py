@@ -1,10 +1,11 @@
 """The Inspector2 API (rest-json, boto3's ``inspector2`` client) over a ``FindingStore``.
 
 ListFindings, ListFindingAggregations (ACCOUNT, FINDING_TYPE, TITLE), CreateFilter / ListFilters /
-DeleteFilter (NONE or SUPPRESS), ListCoverage, and one private operation, ``ImportFindings``
-(``POST /wafproxy/findings/import``), through which ``wafproxy inspect --admin`` lands a one-off
-run in the same store. SigV4 with the admin listener's ``--credentials``; ``--policy-file``
-authorizes ``inspector2:<Operation>`` (``inspector2:ImportFindings`` for the private one).
+UpdateFilter / DeleteFilter (NONE or SUPPRESS), ListCoverage, BatchGetAccountStatus, and one
+private operation, ``ImportFindings`` (``POST /wafproxy/findings/import``), through which
+``wafproxy inspect --admin`` lands a one-off run in the same store. SigV4 with the admin
+listener's ``--credentials``; ``--policy-file`` authorizes ``inspector2:<Operation>``
+(``inspector2:ImportFindings`` for the private one).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from wafproxy.awsapi import pagetoken
 from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.credentials import CredentialStore
 from wafproxy.awsapi.errors import AwsError, validation
@@ -23,7 +25,7 @@ from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor.findings import Assessed
 from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
 
-PREFIXES = ("/findings/", "/filters/", "/coverage/", "/wafproxy/findings/")
+PREFIXES = ("/findings/", "/filters/", "/coverage/", "/status/", "/wafproxy/findings/")
 _SORT = {
     "SEVERITY": lambda f: ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL").index(f["severity"]),
     "INSPECTOR_SCORE": lambda f: f.get("inspectorScore", 0.0),
@@ -41,14 +43,16 @@ _COUNT_KEYS = {
 }
 
 
-def _page(items: list[Any], p: Params, default: int = 50, hi: int = 100) -> tuple[list[Any], str | None]:
+def _page(
+    items: list[Any], p: Params, ctx: CallContext, default: int = 50, hi: int = 100
+) -> tuple[list[Any], str | None]:
+    """One page; the token is bound to the operation and its request (filters, sort, type), so a
+    token from another listing is a ValidationException, not a silent skip."""
     size = p.int("maxResults", required=False, default=default, lo=1, hi=hi)
-    token = p.str("nextToken", required=False, max_len=32) or "0"
-    if not token.isdigit():
-        raise validation("nextToken is not valid", path="nextToken")
-    start = int(token)
-    end = start + size
-    return items[start:end], (str(end) if end < len(items) else None)
+    request = {k: v for k, v in p.as_dict().items() if k not in ("maxResults", "nextToken")}
+    token = p.str("nextToken", required=False, max_len=1_000_000)
+    start = pagetoken.offset_of(token, ctx.operation, request, member="nextToken")
+    return pagetoken.page(items, start, size, ctx.operation, request)
 
 
 def inspector_error(exc: AwsError) -> AwsError:
@@ -86,7 +90,9 @@ class InspectorApi:
             "ListFindingAggregations": ("POST", "/findings/aggregation/list", self.aggregations),
             "CreateFilter": ("POST", "/filters/create", self.create_filter),
             "ListFilters": ("POST", "/filters/list", self.list_filters),
+            "UpdateFilter": ("POST", "/filters/update", self.update_filter),
             "DeleteFilter": ("POST", "/filters/delete", self.delete_filter),
+            "BatchGetAccountStatus": ("POST", "/status/batch/get", self.account_status),
             "ListCoverage": ("POST", "/coverage/list", self.list_coverage),
             "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
         }
@@ -116,7 +122,7 @@ class InspectorApi:
             if not isinstance(sort, dict) or sort.get("field") not in _SORT:
                 raise validation(f"sortCriteria.field must be one of {', '.join(_SORT)}", path="sortCriteria")
             findings.sort(key=_SORT[sort["field"]], reverse=sort.get("sortOrder", "DESC") == "DESC")
-        page, token = _page(findings, p)
+        page, token = _page(findings, p, ctx)
         return {"findings": page, **({"nextToken": token} if token else {})}
 
     def aggregations(self, ctx: CallContext, p: Params) -> dict[str, Any]:
@@ -155,7 +161,7 @@ class InspectorApi:
             ]
         else:
             raise validation("aggregationType must be ACCOUNT, FINDING_TYPE or TITLE", path="aggregationType")
-        page, token = _page(responses, p)
+        page, token = _page(responses, p, ctx)
         return {"aggregationType": kind, "responses": page, **({"nextToken": token} if token else {})}
 
     def create_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
@@ -189,8 +195,51 @@ class InspectorApi:
             for f in self.store.filters()
             if (not arns or f["arn"] in arns) and (action is None or f["action"] == action)
         ]
-        page, token = _page(filters, p)
+        page, token = _page(filters, p, ctx)
         return {"filters": page, **({"nextToken": token} if token else {})}
+
+    def update_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        arn = p.str("filterArn", max_len=128)
+        changes: dict[str, Any] = {}
+        if p.has("name"):
+            changes["name"] = p.str("name", max_len=128)
+        if p.has("action"):
+            changes["action"] = p.str("action", max_len=16)
+            if changes["action"] not in ("NONE", "SUPPRESS"):
+                raise validation("action must be NONE or SUPPRESS", path="action")
+        if p.has("filterCriteria"):
+            changes["criteria"] = crit.validate(p.raw("filterCriteria"))
+        for member in ("description", "reason"):
+            if p.has(member):
+                changes[member] = p.str(member, max_len=512)
+        try:
+            found = self.store.update_filter(arn, changes, self.clock())
+        except FilterExists:
+            taken = f"A filter named {changes['name']} already exists"
+            raise AwsError("BadRequestException", taken) from None
+        if not found:
+            raise AwsError("ResourceNotFoundException", f"Filter {arn} not found", status=404)
+        return {"arn": arn}
+
+    def account_status(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        """The one account this assessor scans: ENABLED. Its scans are of wafproxy endpoints, none
+        of Inspector's EC2/ECR/Lambda kinds, so those resource states say DISABLED."""
+        asked = p.str_list("accountIds", max_items=10) or [self.store.account]
+        off = {"status": "DISABLED", "errorCode": "SUCCESS", "errorMessage": "not scanned by wafproxy"}
+        accounts, failed = [], []
+        for account in asked:
+            if account != self.store.account:
+                failed.append({"accountId": account, "errorCode": "ACCESS_DENIED",
+                               "errorMessage": "wafproxy's Inspector serves one account"})
+                continue
+            accounts.append({
+                "accountId": account,
+                "state": {"status": "ENABLED", "errorCode": "ALREADY_ENABLED",
+                          "errorMessage": "wafproxy endpoints are assessed"},
+                "resourceState": {"ec2": off, "ecr": off, "lambda": off, "lambdaCode": off,
+                                  "codeRepository": off},
+            })
+        return {"accounts": accounts, "failedAccounts": failed}
 
     def delete_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         arn = p.str("arn", max_len=128)
@@ -223,7 +272,7 @@ class InspectorApi:
             }
             for r in rows
         ]
-        page, token = _page(items, p, default=100, hi=200)
+        page, token = _page(items, p, ctx, default=100, hi=200)
         return {"coveredResources": page, **({"nextToken": token} if token else {})}
 
     def import_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:

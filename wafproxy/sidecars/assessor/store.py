@@ -197,6 +197,25 @@ class FindingStore:
             self._resuppress(now)
         return arn
 
+    def update_filter(self, arn: str, changes: Mapping[str, Any], now: float) -> bool:
+        """UpdateFilter: ``changes`` maps name/action/criteria/description/reason to new values;
+        False when no such filter. A new name taken by another filter raises ``FilterExists``."""
+        columns = {"name", "action", "criteria", "description", "reason"}
+        sets = {k: (json.dumps(v) if k == "criteria" else v) for k, v in changes.items() if k in columns}
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM filters WHERE arn=?", (arn,)).fetchone() is None:
+                return False
+            assignments = ", ".join(f"{k}=?" for k in sets) + (", " if sets else "") + "updated=?"
+            try:
+                self._db.execute(
+                    f"UPDATE filters SET {assignments} WHERE arn=?",  # noqa: S608 — fixed column names, ? only
+                    (*sets.values(), now, arn),
+                )
+            except sqlite3.IntegrityError:
+                raise FilterExists(str(changes.get("name"))) from None
+            self._resuppress(now)
+        return True
+
     def delete_filter(self, arn: str, now: float) -> bool:
         with self._lock:
             gone = self._db.execute("DELETE FROM filters WHERE arn=?", (arn,)).rowcount > 0

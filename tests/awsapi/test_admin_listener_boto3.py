@@ -99,6 +99,8 @@ PAGINATED = [
     ("inspector2", "list_finding_aggregations", {"aggregationType": "ACCOUNT"}),
     ("securityhub", "get_findings", {}),
     ("securityhub", "get_insights", {}),
+    ("securityhub", "get_enabled_standards", {}),
+    ("securityhub", "describe_standards", {}),
     ("kms", "list_keys", {}),
     ("kms", "list_aliases", {}),
 ]
@@ -131,7 +133,7 @@ UNSERVED = [
     ("guardduty", "list_tags_for_resource", {"ResourceArn": "arn:aws:guardduty:us-east-1:1:detector/x"}),
     ("inspector2", "list_coverage_statistics", {}),
     ("inspector2", "get_configuration", {}),
-    ("securityhub", "get_enabled_standards", {}),
+    ("securityhub", "list_members", {}),
     ("securityhub", "describe_products", {}),
     ("securityhub", "get_administrator_account", {}),
     ("wafv2", "list_resources_for_web_acl", {"WebACLArn": "arn:aws:wafv2:us-east-1:1:regional/webacl/a/b"}),

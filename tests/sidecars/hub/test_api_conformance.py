@@ -103,6 +103,24 @@ def test_errors_speak_security_hub(hub: HubStack) -> None:
             FindingIdentifiers=[{"Id": "test/finding/1", "ProductArn": PRODUCT}], Workflow={"Status": "NEW"})
     assert _error(err) == (403, "AccessDeniedException")
     with pytest.raises(ClientError) as err:
-        c.get_enabled_standards()
+        c.get_administrator_account()
     assert _error(err) == (404, "UnknownOperationException")
     assert c.describe_hub()["HubArn"].endswith(":hub/default")
+
+
+def test_insights_and_standards_page_and_parse(hub: HubStack) -> None:
+    c = strict(hub.client())
+    pages = list(c.get_paginator("get_insights").paginate(PaginationConfig={"PageSize": 1}))
+    assert [len(p["Insights"]) for p in pages] == [1, 1, 1]
+    first = c.get_insights(MaxResults=1)
+    with pytest.raises(ClientError) as err:  # a token only continues its own listing
+        c.get_insights(MaxResults=1, NextToken=first["NextToken"],
+                       InsightArns=[i["InsightArn"] for i in pages[0]["Insights"]])
+    assert _error(err) == (400, "InvalidInputException")
+    (standard,) = c.describe_standards()["Standards"]
+    (subscription,) = c.get_enabled_standards()["StandardsSubscriptions"]
+    assert subscription["StandardsArn"] == standard["StandardsArn"]
+    assert subscription["StandardsStatus"] == "READY"
+    arn = subscription["StandardsSubscriptionArn"]
+    only = c.get_enabled_standards(StandardsSubscriptionArns=[arn])["StandardsSubscriptions"]
+    assert only == [subscription]

@@ -28,7 +28,7 @@ from wafproxy.sidecars.hub.store import DEFAULT_RETENTION_DAYS, FindingStore
 
 log = logging.getLogger("wafproxy.hub")
 ASGIApp = Callable[[dict[str, Any], Callable[[], Any], Callable[[dict[str, Any]], Any]], Any]
-API_PREFIXES = ("/findings", "/insights", "/accounts")
+API_PREFIXES = ("/findings", "/insights", "/accounts", "/standards")
 CONSOLE_PREFIX = "/console"
 
 

@@ -113,3 +113,26 @@ def test_account_status_and_errors(endpoint: str) -> None:  # noqa: F811
     with pytest.raises(ClientError) as err:
         c.list_findings(filterCriteria={"ec2InstanceVpcId": [{"comparison": "EQUALS", "value": "vpc-1"}]})
     assert _error(err) == (400, "ValidationException") and err.value.response["reason"]
+
+
+def test_aggregation_requests_are_honoured(endpoint: str) -> None:  # noqa: F811
+    c = _client(endpoint)
+
+    def titles(**kw: Any) -> list[str]:
+        rows = c.list_finding_aggregations(aggregationType="TITLE", **kw)["responses"]
+        return [r["titleAggregation"]["title"] for r in rows]
+
+    assert titles(aggregationRequest={"titleAggregation": {
+        "titles": [{"comparison": "PREFIX", "value": "high"}]}}) == ["high one"]
+    by_high = {"findingType": "NETWORK_REACHABILITY", "sortBy": "HIGH", "sortOrder": "DESC"}
+    assert titles(aggregationRequest={"titleAggregation": by_high})[0] == "high one"
+    assert titles(accountIds=[{"comparison": "EQUALS", "value": "000000000000"}])
+    assert titles(accountIds=[{"comparison": "EQUALS", "value": "111122223333"}]) == []
+    reachability = {"accountAggregation": {"findingType": "NETWORK_REACHABILITY"}}
+    (account,) = c.list_finding_aggregations(aggregationType="ACCOUNT",
+                                             aggregationRequest=reachability)["responses"]
+    assert account["accountAggregation"]["severityCounts"]["all"] == 2
+    with pytest.raises(ClientError) as err:  # a request for another aggregation type is refused
+        c.list_finding_aggregations(aggregationType="ACCOUNT",
+                                    aggregationRequest={"titleAggregation": {"sortBy": "ALL"}})
+    assert _error(err) == (400, "ValidationException")

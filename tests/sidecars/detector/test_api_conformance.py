@@ -102,6 +102,9 @@ def test_sort_criteria_on_dotted_members(gd: tuple[Any, str]) -> None:
                                 SortCriteria={"AttributeName": "updatedAt", "OrderBy": "DESC"})["FindingIds"]
     assert asc[-1] == desc[0] and sorted(asc) == sorted(desc)  # the scanner's (t=1005) is the latest
     assert client.get_findings(DetectorId=DETECTOR, FindingIds=desc[:1])["Findings"][0]["Type"] == SCANNER
+    got = client.get_findings(DetectorId=DETECTOR, FindingIds=asc,
+                              SortCriteria={"AttributeName": "updatedAt", "OrderBy": "DESC"})["Findings"]
+    assert [f["Id"] for f in got][0] == desc[0] and got[0]["UpdatedAt"] >= got[-1]["UpdatedAt"]
     by_count = client.list_findings(DetectorId=DETECTOR,
                                     SortCriteria={"AttributeName": "service.count", "OrderBy": "DESC"})
     assert len(by_count["FindingIds"]) == 3

@@ -11,7 +11,7 @@ listener's ``--credentials``; ``--policy-file`` authorizes ``inspector2:<Operati
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from wafproxy.awsapi import pagetoken
@@ -22,6 +22,7 @@ from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.sidecars.assessor import criteria as crit
+from wafproxy.sidecars.assessor.aggregations import aggregate
 from wafproxy.sidecars.assessor.findings import Assessed
 from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
 
@@ -33,13 +34,6 @@ _SORT = {
     "LAST_OBSERVED_AT": lambda f: f["lastObservedAt"],
     "FINDING_TYPE": lambda f: f["type"],
     "FINDING_STATUS": lambda f: f["status"],
-}
-_COUNT_KEYS = {
-    "INFORMATIONAL": "informational",
-    "LOW": "low",
-    "MEDIUM": "medium",
-    "HIGH": "high",
-    "CRITICAL": "critical",
 }
 
 
@@ -66,13 +60,6 @@ def inspector_error(exc: AwsError) -> AwsError:
         if exc.path:
             exc.extra.setdefault("fields", [{"name": exc.path, "message": exc.message}])
     return exc
-
-
-def severity_counts(findings: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    counts = {"all": len(findings), **{v: 0 for v in _COUNT_KEYS.values()}}
-    for f in findings:
-        counts[_COUNT_KEYS[f["severity"]]] += 1
-    return counts
 
 
 class InspectorApi:
@@ -127,40 +114,10 @@ class InspectorApi:
 
     def aggregations(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         kind = p.str("aggregationType", max_len=32)
-        request = p.raw("aggregationRequest") or {}
         active = self.store.findings({"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}]})
-        account = self.store.account
-        if kind == "ACCOUNT":
-            responses = [
-                {"accountAggregation": {"accountId": account, "severityCounts": severity_counts(active)}}
-            ]
-        elif kind == "FINDING_TYPE":
-            want = (request.get("findingTypeAggregation") or {}).get("findingType")
-            types = [want] if want else sorted({f["type"] for f in active})
-            # Inspector's FindingTypeAggregationResponse has no type field: one entry per type asked.
-            responses = [
-                {
-                    "findingTypeAggregation": {
-                        "accountId": account,
-                        "severityCounts": severity_counts([f for f in active if f["type"] == t]),
-                    }
-                }
-                for t in types
-            ]
-        elif kind == "TITLE":
-            titles = sorted({f["title"] for f in active})
-            responses = [
-                {
-                    "titleAggregation": {
-                        "title": t,
-                        "accountId": account,
-                        "severityCounts": severity_counts([f for f in active if f["title"] == t]),
-                    }
-                }
-                for t in titles
-            ]
-        else:
-            raise validation("aggregationType must be ACCOUNT, FINDING_TYPE or TITLE", path="aggregationType")
+        responses = aggregate(
+            kind, p.raw("aggregationRequest"), p.raw("accountIds"), active, self.store.account
+        )
         page, token = _page(responses, p, ctx)
         return {"aggregationType": kind, "responses": page, **({"nextToken": token} if token else {})}
 

@@ -142,6 +142,12 @@ class GuardDutyApi:
         criterion = validate(p.raw("findingCriteria"))
         info = self.detector.info
         found = [f for f in self.detector.store.all() if not criterion or matches(f.to_wire(info), criterion)]
+        return self._sorted(found, p, default_newest=True)
+
+    def _sorted(self, found: list[Finding], p: Params, *, default_newest: bool) -> list[Finding]:
+        """``sortCriteria`` (ListFindings and GetFindings): dotted member paths (service.count,
+        resource.resourceType…) as in FindingCriteria; numbers sort as numbers, everything else as
+        text, missing values first. Without it ListFindings lists the newest first."""
         sort = p.raw("sortCriteria")
         if sort is not None and not isinstance(sort, dict):
             raise bad_request("sortCriteria must be an object")
@@ -150,12 +156,11 @@ class GuardDutyApi:
             order = str(sort.get("orderBy", "ASC"))
             if order not in ("ASC", "DESC"):
                 raise bad_request("sortCriteria.orderBy must be ASC or DESC")
-            # Dotted member paths (service.count, resource.resourceType…) as in FindingCriteria;
-            # numbers sort as numbers, everything else as text, missing values first.
+            info = self.detector.info
             keyed = [(sort_key(lookup(f.to_wire(info), attr)), f) for f in found]
             keyed.sort(key=lambda kf: kf[0], reverse=order == "DESC")
-            found = [f for _, f in keyed]
-        else:
+            return [f for _, f in keyed]
+        if default_newest:
             found.sort(key=lambda f: f.updated_at, reverse=True)
         return found
 
@@ -191,7 +196,7 @@ class GuardDutyApi:
         self.check(ctx, p)
         store, info = self.detector.store, self.detector.info
         found = [f for f in (store.get(i) for i in self._ids(p)) if f is not None]
-        return {"findings": [f.to_wire(info) for f in found]}
+        return {"findings": [f.to_wire(info) for f in self._sorted(found, p, default_newest=False)]}
 
     def statistics(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         """COUNT_BY_SEVERITY (the legacy form) and/or one ``GroupBy`` table, ordered by

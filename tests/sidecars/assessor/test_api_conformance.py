@@ -7,6 +7,7 @@ BatchGetAccountStatus, and Inspector2's error shapes (ValidationException with r
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import boto3
@@ -136,3 +137,21 @@ def test_aggregation_requests_are_honoured(endpoint: str) -> None:  # noqa: F811
         c.list_finding_aggregations(aggregationType="ACCOUNT",
                                     aggregationRequest={"titleAggregation": {"sortBy": "ALL"}})
     assert _error(err) == (400, "ValidationException")
+
+
+def test_wire_timestamps_are_epoch_numbers(endpoint: str) -> None:  # noqa: F811
+    """rest-json's timestamp wire form is epoch seconds: SDKs stricter than boto3 (Go, Java) reject
+    ISO strings there."""
+    c = _client(endpoint)
+    bodies: list[dict[str, Any]] = []
+    c.meta.events.register("after-call",
+                           lambda http_response, **_: bodies.append(json.loads(http_response.content)))
+    c.create_filter(name="epoch", action="NONE",
+                    filterCriteria={"severity": [{"comparison": "EQUALS", "value": "LOW"}]})
+    c.list_findings()
+    c.list_filters()
+    c.list_coverage()
+    findings, filters, coverage = bodies[1]["findings"], bodies[2]["filters"], bodies[3]["coveredResources"]
+    assert all(isinstance(f[k], int | float) for f in findings for k in ("firstObservedAt", "updatedAt"))
+    assert all(isinstance(f["createdAt"], int | float) for f in filters)
+    assert all(isinstance(r["lastScannedAt"], int | float) for r in coverage)

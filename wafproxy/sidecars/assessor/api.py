@@ -11,7 +11,7 @@ listener's ``--credentials``; ``--policy-file`` authorizes ``inspector2:<Operati
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from wafproxy.awsapi import pagetoken
@@ -47,6 +47,31 @@ def _page(
     token = p.str("nextToken", required=False, max_len=1_000_000)
     start = pagetoken.offset_of(token, ctx.operation, request, member="nextToken")
     return pagetoken.page(items, start, size, ctx.operation, request)
+
+
+# The rest-json wire form of timestamps is epoch seconds (botocore's unixTimestamp default); the
+# store keeps ISO strings (the hub's converter and the criteria read them).
+_FINDING_TIMES = (("firstObservedAt",), ("lastObservedAt",), ("updatedAt",),
+                  ("packageVulnerabilityDetails", "vendorCreatedAt"),
+                  ("packageVulnerabilityDetails", "vendorUpdatedAt"),
+                  ("exploitabilityDetails", "lastKnownExploitAt"))
+
+
+def wire_times(doc: dict[str, Any], paths: Sequence[tuple[str, ...]] = _FINDING_TIMES) -> dict[str, Any]:
+    """A copy of ``doc`` with the timestamp members at ``paths`` as epoch seconds."""
+    out = dict(doc)
+    for path in paths:
+        parent = out
+        for key in path[:-1]:
+            child = parent.get(key)
+            if not isinstance(child, dict):
+                break
+            parent[key] = child = dict(child)
+            parent = child
+        else:
+            if isinstance(parent.get(path[-1]), str):
+                parent[path[-1]] = crit.epoch(parent[path[-1]])
+    return out
 
 
 def inspector_error(exc: AwsError) -> AwsError:
@@ -110,7 +135,7 @@ class InspectorApi:
                 raise validation(f"sortCriteria.field must be one of {', '.join(_SORT)}", path="sortCriteria")
             findings.sort(key=_SORT[sort["field"]], reverse=sort.get("sortOrder", "DESC") == "DESC")
         page, token = _page(findings, p, ctx)
-        return {"findings": page, **({"nextToken": token} if token else {})}
+        return {"findings": [wire_times(f) for f in page], **({"nextToken": token} if token else {})}
 
     def aggregations(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         kind = p.str("aggregationType", max_len=32)
@@ -153,7 +178,8 @@ class InspectorApi:
             if (not arns or f["arn"] in arns) and (action is None or f["action"] == action)
         ]
         page, token = _page(filters, p, ctx)
-        return {"filters": page, **({"nextToken": token} if token else {})}
+        wire = [wire_times(f, (("createdAt",), ("updatedAt",))) for f in page]
+        return {"filters": wire, **({"nextToken": token} if token else {})}
 
     def update_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         arn = p.str("filterArn", max_len=128)

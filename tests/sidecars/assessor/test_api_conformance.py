@@ -155,3 +155,18 @@ def test_wire_timestamps_are_epoch_numbers(endpoint: str) -> None:  # noqa: F811
     assert all(isinstance(f[k], int | float) for f in findings for k in ("firstObservedAt", "updatedAt"))
     assert all(isinstance(f["createdAt"], int | float) for f in filters)
     assert all(isinstance(r["lastScannedAt"], int | float) for r in coverage)
+
+
+def test_coverage_filters(endpoint: str) -> None:  # noqa: F811
+    c = _client(endpoint)
+
+    def ids(criteria: dict[str, Any]) -> list[str]:
+        return [r["resourceId"] for r in c.list_coverage(filterCriteria=criteria)["coveredResources"]]
+
+    (covered,) = c.list_coverage()["coveredResources"]
+    assert ids({"accountId": [{"comparison": "EQUALS", "value": "000000000000"}]}) == [covered["resourceId"]]
+    assert ids({"accountId": [{"comparison": "NOT_EQUALS", "value": "000000000000"}]}) == []
+    scanned = covered["lastScannedAt"]
+    assert ids({"lastScannedAt": [{"startInclusive": scanned - datetime.timedelta(minutes=1)}]})
+    assert ids({"lastScannedAt": [{"endInclusive": scanned - datetime.timedelta(days=1)}]}) == []
+    assert ids({"scanStatusCode": [{"comparison": "EQUALS", "value": "ACTIVE"}]})

@@ -232,18 +232,36 @@ class InspectorApi:
 
     def list_coverage(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         criteria = p.raw("filterCriteria") or {}
+        if not isinstance(criteria, dict):
+            raise validation("filterCriteria must be an object", path="filterCriteria")
         rows = self.store.coverage()
-        fields = {
-            "resourceId": "resource_id",
-            "resourceType": "resource_type",
-            "scanType": "scan_type",
-            "scanStatusCode": "status",
-            "scanStatusReason": "reason",
+        account = self.store.account
+        fields: dict[str, Callable[[Coverage], str]] = {
+            "accountId": lambda r: account,
+            "resourceId": lambda r: r.resource_id,
+            "resourceType": lambda r: r.resource_type,
+            "scanType": lambda r: r.scan_type,
+            "scanStatusCode": lambda r: r.status,
+            "scanStatusReason": lambda r: r.reason,
         }
         for key, filters in criteria.items():
+            where = f"filterCriteria.{key}"
+            if key == "lastScannedAt":  # CoverageDateFilter: epoch bounds, inclusive
+                if not isinstance(filters, list) or not all(isinstance(x, dict) for x in filters):
+                    raise validation(f"{where} must be a list of date filters", path=where)
+                rows = [r for r in rows if any(
+                    r.last >= crit.epoch(x.get("startInclusive", 0)) and r.last <= crit.epoch(
+                        x.get("endInclusive", float("inf"))) for x in filters)]
+                continue
             if key not in fields:
-                raise validation(f"filterCriteria.{key} is not supported", path=f"filterCriteria.{key}")
-            rows = [r for r in rows if crit.string_matches([getattr(r, fields[key])], filters)]
+                raise validation(f"{where} is not supported", path=where)
+            if not isinstance(filters, list) or not all(
+                isinstance(x, dict) and x.get("comparison") in ("EQUALS", "NOT_EQUALS")
+                and isinstance(x.get("value"), str) for x in filters
+            ):
+                raise validation(f"{where}: comparison EQUALS|NOT_EQUALS and a string value", path=where)
+            get = fields[key]
+            rows = [r for r in rows if crit.string_matches([get(r)], filters)]
         items = [
             {
                 "resourceType": r.resource_type,

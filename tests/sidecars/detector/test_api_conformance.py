@@ -82,6 +82,8 @@ def test_finding_criteria_grammar(gd: tuple[Any, str]) -> None:
     assert set(_ids(client, {"type": {"NotMatches": ["Recon:*"]}})) == everything - probes
     assert set(_ids(client, {"severity": {"Gte": 5}})) == everything
     assert _ids(client, {"severity": {"Gt": 5}}) == []
+    assert set(_ids(client, {"severity": {"Eq": ["5"]}})) == everything  # numbers by value: 5 is 5.0
+    assert _ids(client, {"severity": {"Neq": ["5.0"]}}) == []
     assert set(_ids(client, {"severity": {"GreaterThanOrEqual": 5, "LessThan": 6}})) == everything
     # Timestamps compare as epoch milliseconds: the scanner's finding was updated at t=1005 s.
     assert len(_ids(client, {"updatedAt": {"GreaterThanOrEqual": 1_005_000}})) == 1

@@ -65,6 +65,14 @@ def sort_key(value: Any) -> tuple[int, float, str]:
     return (1, number, "") if number is not None else (2, 0.0, _as_text(value))
 
 
+def _is_plain_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 19 and value[4:5] == "-"
+
+
 def _as_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
@@ -92,7 +100,10 @@ def _check(value: Any, op: str, arg: Any) -> bool:
         if not isinstance(arg, list):
             raise bad_request(f"{op} takes a list of strings")
         wanted = {str(a) for a in arg}
-        hit = any(_as_text(v) in wanted for v in values if v is not None)
+        # Numbers compare by value: ``severity Eq ["5"]`` matches 5.0 (GuardDuty's values are text).
+        numbers = {n for n in (to_number(a) for a in arg if not _is_time(a)) if n is not None}
+        hit = any(_as_text(v) in wanted or (_is_plain_number(v) and float(v) in numbers)
+                  for v in values if v is not None)
         return hit if op in _EQ else not hit
     if op in _MATCH:
         if not isinstance(arg, list):

@@ -130,7 +130,7 @@ def test_paginators_run_end_to_end(demo: Demo, service: str, operation: str | No
 
 UNSERVED = [
     ("guardduty", "list_members", {"DetectorId": "d" * 32}),
-    ("guardduty", "list_tags_for_resource", {"ResourceArn": "arn:aws:guardduty:us-east-1:1:detector/x"}),
+    ("guardduty", "update_detector", {"DetectorId": "d" * 32, "Enable": True}),
     ("inspector2", "list_coverage_statistics", {}),
     ("inspector2", "get_configuration", {}),
     ("securityhub", "list_members", {}),
@@ -168,3 +168,20 @@ def test_unsigned_and_wrongly_signed_calls_are_refused_in_aws_shape(
     with pytest.raises(ClientError) as err:
         getattr(demo.client(service, secret="not-the-secret"), operation)(**kwargs)
     assert _error(err) == (expected_status, "InvalidSignatureException", "InvalidSignatureException")
+
+
+def test_guardduty_tags_through_the_admin_listener(demo: Demo) -> None:
+    """``/tags/{ResourceArn}`` is outside ``/detector``: it reaches GuardDuty by its signature, and
+    the ARN label (slashes percent-encoded) stays one path member."""
+    gd = demo.client("guardduty")
+    (detector,) = gd.list_detectors()["DetectorIds"]
+    arn = f"arn:aws:guardduty:us-east-1:{demo_account(gd)}:detector/{detector}"
+    gd.tag_resource(ResourceArn=arn, Tags={"suite": "conformance"})
+    assert gd.list_tags_for_resource(ResourceArn=arn)["Tags"]["suite"] == "conformance"
+    gd.untag_resource(ResourceArn=arn, TagKeys=["suite"])
+    assert "suite" not in gd.get_detector(DetectorId=detector)["Tags"]
+
+
+def demo_account(gd: Any) -> str:
+    role = gd.get_detector(DetectorId=gd.list_detectors()["DetectorIds"][0])["ServiceRole"]
+    return str(role.split(":")[4])

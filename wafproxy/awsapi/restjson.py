@@ -111,9 +111,9 @@ class RestJsonService:
         )
 
     def _route(
-        self, method: str, path: str, query: dict[str, str]
+        self, method: str, path: str, query: dict[str, Any]
     ) -> tuple[RestRoute, dict[str, str]] | None:
-        parts = [unquote(p) for p in path.strip("/").split("/")]
+        parts = [unquote(p) for p in path.split("?", 1)[0].strip("/").split("/")]
         for route in self._routes:
             if route.method != method:
                 continue
@@ -149,9 +149,10 @@ class RestJsonService:
             raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
             query_string = scope.get("query_string", b"").decode("latin-1")
             view = sigv4.HttpRequestView(scope["method"], raw_path, query_string, headers, body)
-            query = dict(parse_qsl(query_string, keep_blank_values=True))
-            # Route on the path below any mount prefix; SigV4 signs the full raw path.
-            path = scope["path"][len(scope.get("root_path", "")) :]
+            query = query_members(query_string)
+            # Route on the raw path below any mount prefix (SigV4 signs the full raw path): a label
+            # such as {ResourceArn} arrives percent-encoded, its '/' as %2F, and must stay one segment.
+            path = _below(raw_path, scope.get("root_path", ""))
             found = self._route(scope["method"], path, query)
             operation = found[0].operation if found else ""  # named in the audit even if unsigned
             # Authenticate before saying the route is unknown, as AWS does: an unsigned call learns
@@ -176,7 +177,9 @@ class RestJsonService:
             )
             answer = route.handler(ctx, Params(merged))
             result = await answer if inspect.isawaitable(answer) else answer
-            payload = json.dumps(result, default=json_default, separators=(",", ":")).encode()
+            # 204 (GuardDuty's TagResource…) has no body (RFC 9110 §15.3.5).
+            payload = b"" if route.status == 204 else json.dumps(
+                result, default=json_default, separators=(",", ":")).encode()
             self._record(operation, request_id, source_ip, principal, ctx, None)
             return route.status, payload, None
         except AwsError as raised:
@@ -201,6 +204,27 @@ class RestJsonService:
         if self._on_call is None:
             return
         self._on_call(call_record(self._clock.now(), operation, request_id, source_ip, principal, ctx, exc))
+
+
+def _below(raw_path: str, root_path: str) -> str:
+    """``raw_path`` without the segments of the mount prefix ``root_path`` (decoded form)."""
+    if not root_path.strip("/"):
+        return raw_path
+    skip = len(root_path.strip("/").split("/"))
+    return "/" + "/".join(raw_path.lstrip("/").split("/")[skip:])
+
+
+def query_members(query_string: str) -> dict[str, Any]:
+    """Query members by wire name: one value as a string, a repeated one (``tagKeys=a&tagKeys=b``,
+    botocore's form of a list) as the list of its values."""
+    out: dict[str, Any] = {}
+    for key, value in parse_qsl(query_string, keep_blank_values=True):
+        if key in out:
+            prior = out[key]
+            out[key] = [*prior, value] if isinstance(prior, list) else [prior, value]
+        else:
+            out[key] = value
+    return out
 
 
 def routes_from(table: Mapping[str, tuple[str, str, Handler]]) -> list[RestRoute]:

@@ -189,3 +189,30 @@ def test_errors_speak_guardduty(gd: tuple[Any, str]) -> None:
         urllib.request.urlopen(raw, timeout=30)
     assert http.value.code == 400 and http.value.headers["x-amzn-errortype"] == "BadRequestException"
     assert json.loads(http.value.read())["message"]
+
+
+def test_tags_on_detector_filters_and_sets(gd: tuple[Any, str], tmp_path: Path) -> None:
+    client, _ = gd
+    detector_arn = f"arn:aws:guardduty:us-east-1:000000000000:detector/{DETECTOR}"
+    assert client.list_tags_for_resource(ResourceArn=detector_arn)["Tags"] == {}
+    client.tag_resource(ResourceArn=detector_arn, Tags={"env": "prod", "team": "sec"})
+    client.untag_resource(ResourceArn=detector_arn, TagKeys=["env"])
+    assert client.list_tags_for_resource(ResourceArn=detector_arn)["Tags"] == {"team": "sec"}
+    assert client.get_detector(DetectorId=DETECTOR)["Tags"] == {"team": "sec"}
+    client.create_filter(DetectorId=DETECTOR, Name="tagged-filter", FindingCriteria={"Criterion": {}},
+                         Tags={"owner": "alice"})
+    filter_arn = f"{detector_arn}/filter/tagged-filter"
+    assert client.list_tags_for_resource(ResourceArn=filter_arn)["Tags"] == {"owner": "alice"}
+    listed = tmp_path / "trusted.txt"
+    listed.write_text("192.0.2.1\n")
+    set_id = client.create_ip_set(DetectorId=DETECTOR, Name="trusted", Format="TXT", Location=str(listed),
+                                  Activate=True, Tags={"k": "v"})["IpSetId"]
+    ip_set_arn = f"{detector_arn}/ipset/{set_id}"
+    client.tag_resource(ResourceArn=ip_set_arn, Tags={"k2": "v2"})
+    assert client.list_tags_for_resource(ResourceArn=ip_set_arn)["Tags"] == {"k": "v", "k2": "v2"}
+    with pytest.raises(ClientError) as err:
+        client.list_tags_for_resource(ResourceArn=f"{detector_arn}/filter/missing")
+    assert _code(err) == (400, "BadRequestException")
+    with pytest.raises(ClientError) as err:
+        client.tag_resource(ResourceArn=detector_arn, Tags={"aws:reserved": "x"})
+    assert _code(err) == (400, "BadRequestException")

@@ -20,7 +20,7 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.detector import api_sets
+from wafproxy.sidecars.detector import api_sets, api_tags
 from wafproxy.sidecars.detector.criteria import bad_request, lookup, matches, sort_key, validate
 from wafproxy.sidecars.detector.detector import Detector
 from wafproxy.sidecars.detector.findings import DetectorInfo, Finding, iso
@@ -81,7 +81,7 @@ class GuardDutyApi:
             method, uri, fn = table[op]
             table[op] = (method, uri, self._idempotent(fn))
         self.app = RestJsonService(signing_name="guardduty", credentials=credentials,
-                                   routes=routes_from(table), on_call=self._on_call,
+                                   routes=routes_from(table) + api_tags.routes(self), on_call=self._on_call,
                                    default_region=info.region, map_error=guardduty_error,
                                    internal_error=lambda: AwsError("InternalServerErrorException",
                                                                    "Internal server error", status=500))
@@ -182,7 +182,7 @@ class GuardDutyApi:
                 "findingPublishingFrequency": "FIFTEEN_MINUTES",
                 "serviceRole": f"arn:aws:iam::{info.account}:role/aws-service-role/guardduty.amazonaws.com/"
                                "AWSServiceRoleForAmazonGuardDuty",
-                "status": "ENABLED", "tags": {}}
+                "status": "ENABLED", "tags": dict(self.resources.detector_tags)}
 
     def list_findings(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         self.check(ctx, p)

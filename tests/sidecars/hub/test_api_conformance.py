@@ -124,3 +124,16 @@ def test_insights_and_standards_page_and_parse(hub: HubStack) -> None:
     arn = subscription["StandardsSubscriptionArn"]
     only = c.get_enabled_standards(StandardsSubscriptionArns=[arn])["StandardsSubscriptions"]
     assert only == [subscription]
+
+
+def test_import_failures_and_insight_results_fit_their_shapes(hub: HubStack) -> None:
+    c = strict(hub.client())
+    blocked = [finding(10 + n, GeneratorId="wafproxy/waf/blocked/rule-a") for n in range(3)]
+    bad = finding(20, Severity={"Label": "EXTREME"})
+    out = c.batch_import_findings(Findings=[*blocked, bad])
+    assert out["SuccessCount"] == 3 and out["FailedCount"] == 1
+    (failed,) = out["FailedFindings"]
+    assert failed["Id"] == "test/finding/20" and failed["ErrorCode"] and failed["ErrorMessage"]
+    arns = {i["Name"]: i["InsightArn"] for i in c.get_insights()["Insights"]}
+    results = c.get_insight_results(InsightArn=arns["Top blocking rules"])["InsightResults"]
+    assert results["ResultValues"] == [{"GroupByAttributeValue": "wafproxy/waf/blocked/rule-a", "Count": 3}]

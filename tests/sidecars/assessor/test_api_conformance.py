@@ -170,3 +170,20 @@ def test_coverage_filters(endpoint: str) -> None:  # noqa: F811
     assert ids({"lastScannedAt": [{"startInclusive": scanned - datetime.timedelta(minutes=1)}]})
     assert ids({"lastScannedAt": [{"endInclusive": scanned - datetime.timedelta(days=1)}]}) == []
     assert ids({"scanStatusCode": [{"comparison": "EQUALS", "value": "ACTIVE"}]})
+
+
+def test_filter_tags(endpoint: str) -> None:  # noqa: F811
+    c = _client(endpoint)
+    arn = c.create_filter(name="tagged", action="NONE", tags={"team": "sec"},
+                          filterCriteria={"severity": [{"comparison": "EQUALS", "value": "LOW"}]})["arn"]
+    (listed,) = c.list_filters(arns=[arn])["filters"]
+    assert listed["tags"] == {"team": "sec"}
+    c.tag_resource(resourceArn=arn, tags={"env": "prod"})
+    c.untag_resource(resourceArn=arn, tagKeys=["team"])
+    assert c.list_tags_for_resource(resourceArn=arn)["tags"] == {"env": "prod"}
+    with pytest.raises(ClientError) as err:
+        c.list_tags_for_resource(resourceArn=arn + "0")
+    assert _error(err) == (404, "ResourceNotFoundException")
+    with pytest.raises(ClientError) as err:
+        c.tag_resource(resourceArn=arn, tags={"aws:x": "y"})
+    assert _error(err) == (400, "ValidationException")

@@ -21,6 +21,7 @@ from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
+from wafproxy.sidecars.assessor import api_tags
 from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor.aggregations import aggregate
 from wafproxy.sidecars.assessor.findings import Assessed
@@ -107,6 +108,7 @@ class InspectorApi:
             "BatchGetAccountStatus": ("POST", "/status/batch/get", self.account_status),
             "ListCoverage": ("POST", "/coverage/list", self.list_coverage),
             "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
+            **api_tags.handlers(store),
         }
         table = {op: (m, uri, self._authorized(op, fn)) for op, (m, uri, fn) in handlers.items()}
         self.app = RestJsonService(
@@ -160,6 +162,7 @@ class InspectorApi:
                 self.clock(),
                 p.str("description", required=False, max_len=512),
                 p.str("reason", required=False, max_len=512),
+                api_tags.checked_tags(p),
             )
         except FilterExists:
             raise AwsError("BadRequestException", f"A filter named {name} already exists") from None

@@ -105,7 +105,11 @@ def test_errors_speak_security_hub(hub: HubStack) -> None:
     with pytest.raises(ClientError) as err:
         c.get_administrator_account()
     assert _error(err) == (404, "UnknownOperationException")
-    assert c.describe_hub()["HubArn"].endswith(":hub/default")
+    hub_arn = c.describe_hub()["HubArn"]
+    assert hub_arn.endswith(":hub/default") and c.describe_hub(HubArn=hub_arn)["HubArn"] == hub_arn
+    with pytest.raises(ClientError) as err:
+        c.describe_hub(HubArn=hub_arn.replace("123456789012", "111122223333"))
+    assert _error(err) == (404, "ResourceNotFoundException")
 
 
 def test_insights_and_standards_page_and_parse(hub: HubStack) -> None:

@@ -255,6 +255,9 @@ class HubApi:
 
     def describe_hub(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         authorize(self.policies, ctx, self.hub.arn)
+        asked = p.str("HubArn", required=False, max_len=512)
+        if asked is not None and asked != self.hub.arn:
+            raise AwsError("ResourceNotFoundException", f"Hub {asked[:256]} not found", status=404)
         return {
             "HubArn": self.hub.arn,
             "SubscribedAt": self.hub.subscribed_at,

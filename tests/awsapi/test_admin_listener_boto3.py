@@ -7,9 +7,14 @@ admin app's plain 404."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -185,3 +190,30 @@ def test_guardduty_tags_through_the_admin_listener(demo: Demo) -> None:
 def demo_account(gd: Any) -> str:
     role = gd.get_detector(DetectorId=gd.list_detectors()["DetectorIds"][0])["ServiceRole"]
     return str(role.split(":")[4])
+
+
+AWS_CLI = Path(sys.executable).with_name("aws")
+
+
+@pytest.mark.skipif(not AWS_CLI.exists(), reason="the aws CLI is not installed beside this Python")
+def test_the_aws_cli_reads_every_service(demo: Demo) -> None:
+    env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": demo.credentials, "AWS_PROFILE": "demo",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""}
+
+    def aws(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(AWS_CLI), "--endpoint-url", url, "--output", "json", *args],
+                              env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    for url, args, member in (
+        (demo.admin, ("wafv2", "list-web-acls", "--scope", "REGIONAL"), "WebACLs"),
+        (demo.admin, ("guardduty", "list-detectors"), "DetectorIds"),
+        (demo.admin, ("inspector2", "list-findings", "--max-items", "1"), "findings"),
+        (demo.admin, ("securityhub", "get-findings", "--filters",
+                      '{"Title":[{"Value":"x","Comparison":"PREFIX"}]}'), "Findings"),
+        (demo.kms, ("kms", "list-keys"), "Keys"),
+    ):
+        done = aws(url, *args)
+        assert done.returncode == 0, done.stderr
+        assert isinstance(json.loads(done.stdout)[member], list)
+    refused = aws(demo.admin, "securityhub", "list-members")
+    assert refused.returncode != 0 and "UnknownOperationException" in refused.stderr

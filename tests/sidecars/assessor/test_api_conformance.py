@@ -187,3 +187,16 @@ def test_filter_tags(endpoint: str) -> None:  # noqa: F811
     with pytest.raises(ClientError) as err:
         c.tag_resource(resourceArn=arn, tags={"aws:x": "y"})
     assert _error(err) == (400, "ValidationException")
+
+
+def test_sort_fields(endpoint: str) -> None:  # noqa: F811
+    c = _client(endpoint)
+    for field in ("SEVERITY", "INSPECTOR_SCORE", "FIRST_OBSERVED_AT", "LAST_OBSERVED_AT", "FINDING_TYPE",
+                  "FINDING_STATUS", "AWS_ACCOUNT_ID", "RESOURCE_TYPE", "VULNERABILITY_ID"):
+        asc = c.list_findings(sortCriteria={"field": field, "sortOrder": "ASC"})["findings"]
+        assert len(asc) == 3
+    by_severity = c.list_findings(sortCriteria={"field": "SEVERITY", "sortOrder": "ASC"})["findings"]
+    assert [f["severity"] for f in by_severity] == ["LOW", "MEDIUM", "HIGH"]
+    with pytest.raises(ClientError) as err:
+        c.list_findings(sortCriteria={"field": "EPSS_SCORE", "sortOrder": "ASC"})
+    assert _error(err) == (400, "ValidationException")

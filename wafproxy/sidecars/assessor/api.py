@@ -11,7 +11,7 @@ listener's ``--credentials``; ``--policy-file`` authorizes ``inspector2:<Operati
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from wafproxy.awsapi import pagetoken
@@ -24,6 +24,7 @@ from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.sidecars.assessor import api_tags
 from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor.aggregations import aggregate
+from wafproxy.sidecars.assessor.api_wire import inspector_error, wire_times
 from wafproxy.sidecars.assessor.findings import Assessed
 from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
 
@@ -35,6 +36,11 @@ _SORT = {
     "LAST_OBSERVED_AT": lambda f: f["lastObservedAt"],
     "FINDING_TYPE": lambda f: f["type"],
     "FINDING_STATUS": lambda f: f["status"],
+    "AWS_ACCOUNT_ID": lambda f: f["awsAccountId"],
+    "RESOURCE_TYPE": lambda f: min((r["type"] for r in f["resources"]), default=""),
+    "VULNERABILITY_ID": lambda f: (f.get("packageVulnerabilityDetails") or {}).get("vulnerabilityId", ""),
+    "VULNERABILITY_SOURCE": lambda f: (f.get("packageVulnerabilityDetails") or {}).get("source", ""),
+    "VENDOR_SEVERITY": lambda f: (f.get("packageVulnerabilityDetails") or {}).get("vendorSeverity", ""),
 }
 
 
@@ -48,44 +54,6 @@ def _page(
     token = p.str("nextToken", required=False, max_len=1_000_000)
     start = pagetoken.offset_of(token, ctx.operation, request, member="nextToken")
     return pagetoken.page(items, start, size, ctx.operation, request)
-
-
-# The rest-json wire form of timestamps is epoch seconds (botocore's unixTimestamp default); the
-# store keeps ISO strings (the hub's converter and the criteria read them).
-_FINDING_TIMES = (("firstObservedAt",), ("lastObservedAt",), ("updatedAt",),
-                  ("packageVulnerabilityDetails", "vendorCreatedAt"),
-                  ("packageVulnerabilityDetails", "vendorUpdatedAt"),
-                  ("exploitabilityDetails", "lastKnownExploitAt"))
-
-
-def wire_times(doc: dict[str, Any], paths: Sequence[tuple[str, ...]] = _FINDING_TIMES) -> dict[str, Any]:
-    """A copy of ``doc`` with the timestamp members at ``paths`` as epoch seconds."""
-    out = dict(doc)
-    for path in paths:
-        parent = out
-        for key in path[:-1]:
-            child = parent.get(key)
-            if not isinstance(child, dict):
-                break
-            parent[key] = child = dict(child)
-            parent = child
-        else:
-            if isinstance(parent.get(path[-1]), str):
-                parent[path[-1]] = crit.epoch(parent[path[-1]])
-    return out
-
-
-def inspector_error(exc: AwsError) -> AwsError:
-    """Inspector2's ValidationException requires ``reason`` (and names ``fields``); a body that does
-    not parse is the same exception with reason CANNOT_PARSE."""
-    if exc.code == "SerializationException":
-        exc = exc.renamed("ValidationException", status=400)
-        exc.extra["reason"] = "CANNOT_PARSE"
-    if exc.code == "ValidationException":
-        exc.extra.setdefault("reason", "FIELD_VALIDATION_FAILED" if exc.path else "OTHER")
-        if exc.path:
-            exc.extra.setdefault("fields", [{"name": exc.path, "message": exc.message}])
-    return exc
 
 
 class InspectorApi:
@@ -135,6 +103,8 @@ class InspectorApi:
         if sort is not None:
             if not isinstance(sort, dict) or sort.get("field") not in _SORT:
                 raise validation(f"sortCriteria.field must be one of {', '.join(_SORT)}", path="sortCriteria")
+            if sort.get("sortOrder", "DESC") not in ("ASC", "DESC"):
+                raise validation("sortCriteria.sortOrder must be ASC or DESC", path="sortCriteria")
             findings.sort(key=_SORT[sort["field"]], reverse=sort.get("sortOrder", "DESC") == "DESC")
         page, token = _page(findings, p, ctx)
         return {"findings": [wire_times(f) for f in page], **({"nextToken": token} if token else {})}

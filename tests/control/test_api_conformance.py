@@ -102,6 +102,13 @@ def test_paging_and_errors(stack: Stack) -> None:
         if not marker:
             break
     assert names == sorted(s["Name"] for s in c.list_ip_sets(Scope="REGIONAL")["IPSets"])
+    first = c.list_ip_sets(Scope="REGIONAL", Limit=1)
+    for bad in (lambda: c.list_regex_pattern_sets(Scope="REGIONAL", NextMarker=first["NextMarker"]),
+                lambda: c.list_ip_sets(Scope="REGIONAL", NextMarker="page-1")):
+        with pytest.raises(ClientError) as err:  # another listing's marker, or one never issued
+            bad()
+        assert _error(err) == (400, "WAFInvalidParameterException")
+        assert err.value.response["Parameter"] == "NextMarker"
     with pytest.raises(ClientError) as err:
         c.list_ip_sets(Scope="CLOUDFRONT")
     assert _error(err) == (400, "WAFInvalidParameterException") and err.value.response["Field"]

@@ -210,7 +210,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             async def list_(ctx: CallContext, p: Params) -> Mapping[str, Any]:
                 check_scope(p)
                 plane.authorize(ctx, plane.reloader.names.arn_pattern(kind))
-                items, marker = paginate([r.summary() for r in plane.store.all(kind)], p)
+                items, marker = paginate([r.summary() for r in plane.store.all(kind)], p, ctx.operation)
                 return {**({"NextMarker": marker} if marker else {}), spec.list_key: items}
 
             return {

@@ -86,7 +86,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
         res = resource(ctx, p)
         tags = sorted(res.document.get("Tags") or [], key=lambda t: str(t["Key"]))
         tags = [{"Name": t["Key"], **t} for t in tags]  # paginate's marker is the Name
-        page, marker = paginate(tags, p)
+        page, marker = paginate(tags, p, f"{ctx.operation} {res.arn}")
         return {
             **({"NextMarker": marker} if marker else {}),
             "TagInfoForResource": {
@@ -104,7 +104,8 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
         config = plane.store.logging_config
         scope = p.str("LogScope", required=False, default="CUSTOMER", max_len=64)
         found = [config] if config is not None and config.get("LogScope", "CUSTOMER") == scope else []
-        page, marker = paginate([{"Name": c["ResourceArn"], **c} for c in found], p)
+        named = [{"Name": c["ResourceArn"], **c} for c in found]
+        page, marker = paginate(named, p, f"{ctx.operation} {scope}")
         return {
             "LoggingConfigurations": [{k: v for k, v in c.items() if k != "Name"} for c in page],
             **({"NextMarker": marker} if marker else {}),

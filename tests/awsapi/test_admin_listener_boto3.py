@@ -136,7 +136,7 @@ def test_paginators_run_end_to_end(demo: Demo, service: str, operation: str | No
 UNSERVED = [
     ("guardduty", "list_members", {"DetectorId": "d" * 32}),
     ("guardduty", "update_detector", {"DetectorId": "d" * 32, "Enable": True}),
-    ("inspector2", "list_coverage_statistics", {}),
+    ("inspector2", "list_members", {}),
     ("inspector2", "get_configuration", {}),
     ("securityhub", "list_members", {}),
     ("securityhub", "describe_products", {}),

@@ -200,3 +200,16 @@ def test_sort_fields(endpoint: str) -> None:  # noqa: F811
     with pytest.raises(ClientError) as err:
         c.list_findings(sortCriteria={"field": "EPSS_SCORE", "sortOrder": "ASC"})
     assert _error(err) == (400, "ValidationException")
+
+
+def test_coverage_statistics(endpoint: str) -> None:  # noqa: F811
+    c = _client(endpoint)
+    assert c.list_coverage_statistics()["totalCounts"] == 1
+    by_status = c.list_coverage_statistics(groupBy="SCAN_STATUS_CODE")
+    assert by_status["countsByGroup"] == [{"groupKey": "ACTIVE", "count": 1}]
+    none = c.list_coverage_statistics(
+        filterCriteria={"scanStatusCode": [{"comparison": "EQUALS", "value": "INACTIVE"}]})
+    assert none["totalCounts"] == 0
+    with pytest.raises(ClientError) as err:
+        c.list_coverage_statistics(groupBy="ECR_REPOSITORY_NAME")
+    assert _error(err) == (400, "ValidationException")

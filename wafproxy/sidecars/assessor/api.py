@@ -21,7 +21,7 @@ from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
-from wafproxy.sidecars.assessor import api_tags
+from wafproxy.sidecars.assessor import api_coverage, api_tags
 from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor.aggregations import aggregate
 from wafproxy.sidecars.assessor.api_wire import inspector_error, wire_times
@@ -74,7 +74,7 @@ class InspectorApi:
             "UpdateFilter": ("POST", "/filters/update", self.update_filter),
             "DeleteFilter": ("POST", "/filters/delete", self.delete_filter),
             "BatchGetAccountStatus": ("POST", "/status/batch/get", self.account_status),
-            "ListCoverage": ("POST", "/coverage/list", self.list_coverage),
+            **api_coverage.handlers(store, _page),
             "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
             **api_tags.handlers(store),
         }
@@ -202,52 +202,6 @@ class InspectorApi:
         if not self.store.delete_filter(arn, self.clock()):
             raise AwsError("ResourceNotFoundException", f"Filter {arn} not found", status=404)
         return {"arn": arn}
-
-    def list_coverage(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        criteria = p.raw("filterCriteria") or {}
-        if not isinstance(criteria, dict):
-            raise validation("filterCriteria must be an object", path="filterCriteria")
-        rows = self.store.coverage()
-        account = self.store.account
-        fields: dict[str, Callable[[Coverage], str]] = {
-            "accountId": lambda r: account,
-            "resourceId": lambda r: r.resource_id,
-            "resourceType": lambda r: r.resource_type,
-            "scanType": lambda r: r.scan_type,
-            "scanStatusCode": lambda r: r.status,
-            "scanStatusReason": lambda r: r.reason,
-        }
-        for key, filters in criteria.items():
-            where = f"filterCriteria.{key}"
-            if key == "lastScannedAt":  # CoverageDateFilter: epoch bounds, inclusive
-                if not isinstance(filters, list) or not all(isinstance(x, dict) for x in filters):
-                    raise validation(f"{where} must be a list of date filters", path=where)
-                rows = [r for r in rows if any(
-                    r.last >= crit.epoch(x.get("startInclusive", 0)) and r.last <= crit.epoch(
-                        x.get("endInclusive", float("inf"))) for x in filters)]
-                continue
-            if key not in fields:
-                raise validation(f"{where} is not supported", path=where)
-            if not isinstance(filters, list) or not all(
-                isinstance(x, dict) and x.get("comparison") in ("EQUALS", "NOT_EQUALS")
-                and isinstance(x.get("value"), str) for x in filters
-            ):
-                raise validation(f"{where}: comparison EQUALS|NOT_EQUALS and a string value", path=where)
-            get = fields[key]
-            rows = [r for r in rows if crit.string_matches([get(r)], filters)]
-        items = [
-            {
-                "resourceType": r.resource_type,
-                "resourceId": r.resource_id,
-                "accountId": self.store.account,
-                "scanType": r.scan_type,
-                "scanStatus": {"statusCode": r.status, "reason": r.reason},
-                "lastScannedAt": r.last,
-            }
-            for r in rows
-        ]
-        page, token = _page(items, p, ctx, default=100, hi=200)
-        return {"coveredResources": page, **({"nextToken": token} if token else {})}
 
     def import_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         """Private: a one-off ``inspect`` run, as ``record`` takes it (findings, fixes, coverage)."""

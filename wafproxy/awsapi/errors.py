@@ -8,19 +8,51 @@ response, so handlers never build error responses themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+# Authentication and authorization failures. JSON 1.1 services (KMS, WAFv2) answer them with 400;
+# the rest-json services (GuardDuty, Inspector2, Security Hub: API Gateway fronted) with 403,
+# which is also what their models declare for AccessDeniedException.
+AUTH_ERROR_CODES = frozenset(
+    {
+        "MissingAuthenticationTokenException",
+        "IncompleteSignatureException",
+        "InvalidSignatureException",
+        "UnrecognizedClientException",
+        "AccessDeniedException",
+    }
+)
+
 
 class AwsError(Exception):
-    """An error the client sees as ``code``; ``path`` names the request field at fault, if any."""
+    """An error the client sees as ``code``; ``path`` names the request field at fault, if any.
+    ``extra``: members the service's error shape adds (Inspector2's ``reason``, ``fields``…)."""
 
-    def __init__(self, code: str, message: str, *, status: int = 400, path: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 400,
+        path: str | None = None,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
         self.path = path
+        self.extra = dict(extra) if extra else {}
 
-    def to_body(self) -> dict[str, str]:
-        return {"__type": self.code, "message": self.message}
+    def to_body(self) -> dict[str, object]:
+        return {"__type": self.code, "message": self.message, **self.extra}
+
+    def renamed(self, code: str, *, status: int | None = None) -> AwsError:
+        """The same error under a service's own code (GuardDuty: BadRequestException…)."""
+        return AwsError(
+            code, self.message, status=self.status if status is None else status, path=self.path,
+            extra=self.extra,
+        )
 
 
 def validation(message: str, path: str | None = None) -> AwsError:

@@ -149,6 +149,10 @@ class Params:
     def raw(self, name: _Str) -> Any:
         return self._raw.get(name)
 
+    def as_dict(self) -> dict[_Str, Any]:
+        """A shallow copy of the whole request (idempotency compares a retry with the first call)."""
+        return dict(self._raw)
+
 
 def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]

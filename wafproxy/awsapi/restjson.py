@@ -5,7 +5,8 @@ botocore service model's ``http.requestUri`` writes them; ``{Name}`` captures on
 ``{Name+}`` the rest. The handler gets one ``Params`` merging the JSON body, the captured path
 members (by member name) and the query string (by wire name, as strings — the handler knows the
 model). SigV4, ``CallContext``/``CallRecord``, audit hook and error shapes are shared with
-``jsonproto``; rest-json errors carry their own HTTP status (``AwsError.status``). Matching is
+``jsonproto``; rest-json errors carry their own HTTP status (``AwsError.status``; authentication
+and authorization failures are 403, as API Gateway fronted AWS services answer them). Matching is
 segment by segment — no regex on the request path.
 """
 
@@ -21,7 +22,7 @@ from urllib.parse import parse_qsl, unquote
 
 from wafproxy.awsapi import sigv4
 from wafproxy.awsapi.credentials import CredentialStore, Principal
-from wafproxy.awsapi.errors import AwsError
+from wafproxy.awsapi.errors import AUTH_ERROR_CODES, AwsError
 from wafproxy.awsapi.jsonproto import (
     MAX_BODY_BYTES,
     CallContext,
@@ -34,6 +35,7 @@ from wafproxy.awsapi.jsonproto import (
     call_record,
     json_default,
     lifespan,
+    log,
     read_body,
 )
 from wafproxy.awsapi.params import Params
@@ -90,6 +92,8 @@ class RestJsonService:
         clock: Any | None = None,
         default_region: str = "us-east-1",
         max_body: int = MAX_BODY_BYTES,
+        map_error: Callable[[AwsError], AwsError] | None = None,
+        internal_error: Callable[[], AwsError] | None = None,
     ) -> None:
         self._signing_name = signing_name
         self._credentials = credentials
@@ -98,16 +102,25 @@ class RestJsonService:
         self._clock = clock or WallClock()
         self._default_region = default_region
         self._max_body = max_body
+        # The service's own error vocabulary: GuardDuty says BadRequestException where our shared
+        # validation says ValidationException, Security Hub InvalidInputException…
+        self._map_error = map_error
+        # A handler bug is logged and answered in the service's 500 shape, never a bare 500.
+        self._internal_error = internal_error or (
+            lambda: AwsError("InternalServerException", "Internal server error", status=500)
+        )
 
-    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[RestRoute, dict[str, str]]:
-        parts = [unquote(p) for p in path.strip("/").split("/")]
+    def _route(
+        self, method: str, path: str, query: dict[str, Any]
+    ) -> tuple[RestRoute, dict[str, str]] | None:
+        parts = [unquote(p) for p in path.split("?", 1)[0].strip("/").split("/")]
         for route in self._routes:
             if route.method != method:
                 continue
             captured = _match(route, parts)
             if captured is not None and all(query.get(k) == v for k, v in route.fixed_query().items()):
                 return route, captured
-        raise AwsError("UnknownOperationException", f"No operation for {method} {path[:128]}", status=404)
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -136,16 +149,22 @@ class RestJsonService:
             raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
             query_string = scope.get("query_string", b"").decode("latin-1")
             view = sigv4.HttpRequestView(scope["method"], raw_path, query_string, headers, body)
-            query = dict(parse_qsl(query_string, keep_blank_values=True))
-            # Route on the path below any mount prefix; SigV4 signs the full raw path.
-            route, captured = self._route(
-                scope["method"], scope["path"][len(scope.get("root_path", "")) :], query
-            )
-            operation = route.operation
+            query = query_members(query_string)
+            # Route on the raw path below any mount prefix (SigV4 signs the full raw path): a label
+            # such as {ResourceArn} arrives percent-encoded, its '/' as %2F, and must stay one segment.
+            path = _below(raw_path, scope.get("root_path", ""))
+            found = self._route(scope["method"], path, query)
+            operation = found[0].operation if found else ""  # named in the audit even if unsigned
+            # Authenticate before saying the route is unknown, as AWS does: an unsigned call learns
+            # nothing about which operations exist (403 MissingAuthenticationToken, not 404).
             principal = sigv4.verify(
                 view, self._credentials, now=self._clock.now(), service=self._signing_name,
                 region=self._default_region,
             )
+            if found is None:
+                unknown = f"No operation for {scope['method']} {path[:128]}"
+                raise AwsError("UnknownOperationException", unknown, status=404)
+            route, captured = found
             try:
                 raw = json.loads(body) if body else {}
             except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the C stack
@@ -158,12 +177,20 @@ class RestJsonService:
             )
             answer = route.handler(ctx, Params(merged))
             result = await answer if inspect.isawaitable(answer) else answer
-            payload = json.dumps(result, default=json_default, separators=(",", ":")).encode()
+            # 204 (GuardDuty's TagResource…) has no body (RFC 9110 §15.3.5).
+            payload = b"" if route.status == 204 else json.dumps(
+                result, default=json_default, separators=(",", ":")).encode()
             self._record(operation, request_id, source_ip, principal, ctx, None)
             return route.status, payload, None
-        except AwsError as exc:
-            self._record(operation, request_id, source_ip, principal, ctx, exc)
-            return exc.status, json.dumps(exc.to_body()).encode(), exc.code
+        except AwsError as raised:
+            exc = self._map_error(raised) if self._map_error else raised
+        except Exception:
+            log.exception("%s failed", operation or "request")
+            exc = self._internal_error()
+        if exc.code in AUTH_ERROR_CODES:
+            exc.status = 403
+        self._record(operation, request_id, source_ip, principal, ctx, exc)
+        return exc.status, json.dumps(exc.to_body()).encode(), exc.code
 
     def _record(
         self,
@@ -177,6 +204,27 @@ class RestJsonService:
         if self._on_call is None:
             return
         self._on_call(call_record(self._clock.now(), operation, request_id, source_ip, principal, ctx, exc))
+
+
+def _below(raw_path: str, root_path: str) -> str:
+    """``raw_path`` without the segments of the mount prefix ``root_path`` (decoded form)."""
+    if not root_path.strip("/"):
+        return raw_path
+    skip = len(root_path.strip("/").split("/"))
+    return "/" + "/".join(raw_path.lstrip("/").split("/")[skip:])
+
+
+def query_members(query_string: str) -> dict[str, Any]:
+    """Query members by wire name: one value as a string, a repeated one (``tagKeys=a&tagKeys=b``,
+    botocore's form of a list) as the list of its values."""
+    out: dict[str, Any] = {}
+    for key, value in parse_qsl(query_string, keep_blank_values=True):
+        if key in out:
+            prior = out[key]
+            out[key] = [*prior, value] if isinstance(prior, list) else [prior, value]
+        else:
+            out[key] = value
+    return out
 
 
 def routes_from(table: Mapping[str, tuple[str, str, Handler]]) -> list[RestRoute]:

@@ -246,3 +246,17 @@ def region_of(req: HttpRequestView) -> str | None:
         return _parse_authorization(authorization).region
     except errors.AwsError:
         return None
+
+
+def signed_service(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The service named in an ASGI request's SigV4 credential scope (``…/us-east-1/guardduty/…``),
+    unverified: the admin listener uses it to hand a signed call to the API it was signed for, so an
+    operation we do not serve still gets that service's AWS-shaped error instead of a plain 404."""
+    for name, value in headers:
+        if name.lower() == b"authorization":
+            _, sep, rest = value.partition(b"Credential=")
+            scope = rest.split(b",", 1)[0].split(b"/")
+            if sep and len(scope) == 5:
+                return scope[3].decode("latin-1")[:64]
+            return None
+    return None

@@ -77,7 +77,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     async def list_web_acls(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
         plane.authorize(ctx, plane.reloader.names.arn_pattern("webacl"))
-        items, marker = paginate([r.summary() for r in plane.store.all("webacl")], p)
+        items, marker = paginate([r.summary() for r in plane.store.all("webacl")], p, ctx.operation)
         return {**({"NextMarker": marker} if marker else {}), "WebACLs": items}
 
     async def get_web_acl(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -191,6 +191,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
                 for g in plane.reloader.compiler.managed
             ],
             p,
+            ctx.operation,
         )
         return {**({"NextMarker": marker} if marker else {}), "ManagedRuleGroups": items}
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.control import errors
+from wafproxy.control.ops_tags import checked_tags
 from wafproxy.control.plane_util import paginate, synthetic_acl
 from wafproxy.control.resources import FIELD, SUBDIR, WRAPPER, Kind, Resource, content_token
 from wafproxy.control.wireforms import from_wire, qualify_refs, to_wire
@@ -44,7 +45,7 @@ SPECS: tuple[KindSpec, ...] = (
         "ipset",
         "IPSet",
         "IPSets",
-        ("Description", "IPAddressVersion", "Addresses"),
+        ("Description", "IPAddressVersion", "Addresses", "Tags"),
         ("Description", "Addresses"),
         parse_ip_set,
     ),
@@ -52,7 +53,7 @@ SPECS: tuple[KindSpec, ...] = (
         "regexpatternset",
         "RegexPatternSet",
         "RegexPatternSets",
-        ("Description", "RegularExpressionList"),
+        ("Description", "RegularExpressionList", "Tags"),
         ("Description", "RegularExpressionList"),
         parse_regex_pattern_set,
     ),
@@ -60,7 +61,7 @@ SPECS: tuple[KindSpec, ...] = (
         "rulegroup",
         "RuleGroup",
         "RuleGroups",
-        ("Capacity", "Description", "Rules", "VisibilityConfig", "CustomResponseBodies"),
+        ("Capacity", "Description", "Rules", "VisibilityConfig", "CustomResponseBodies", "Tags"),
         ("Description", "Rules", "VisibilityConfig", "CustomResponseBodies"),
         parse_rule_group,
     ),
@@ -164,6 +165,8 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
                     arn = plane.reloader.names.arn(kind, name, rid)
                     doc: dict[str, Any] = {"Name": name, "Id": rid, "ARN": arn}
                     doc.update({k: from_wire(p.raw(k)) for k in spec.create if p.raw(k) is not None})
+                    if "Tags" in doc:  # kept with the document (TagResource, ListTagsForResource)
+                        doc["Tags"] = checked_tags(doc["Tags"])
                     _validate(spec, doc)
                     res = Resource(
                         kind, name, rid, arn, content_token(doc), doc, str(plane.store.path_for(kind, name))
@@ -207,7 +210,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             async def list_(ctx: CallContext, p: Params) -> Mapping[str, Any]:
                 check_scope(p)
                 plane.authorize(ctx, plane.reloader.names.arn_pattern(kind))
-                items, marker = paginate([r.summary() for r in plane.store.all(kind)], p)
+                items, marker = paginate([r.summary() for r in plane.store.all(kind)], p, ctx.operation)
                 return {**({"NextMarker": marker} if marker else {}), spec.list_key: items}
 
             return {

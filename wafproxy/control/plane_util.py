@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 from wafproxy.awsapi.params import Params
+from wafproxy.control import errors
 from wafproxy.control.resources import Resource
 
 if TYPE_CHECKING:
@@ -13,15 +18,33 @@ if TYPE_CHECKING:
 MAX_LIMIT = 100  # AWS: Limit 1..100
 
 
-def paginate(items: list[dict[str, Any]], p: Params) -> tuple[list[dict[str, Any]], str | None]:
-    """``NextMarker`` is the name of the first item of the next page (items are sorted by name)."""
+def paginate(
+    items: list[dict[str, Any]], p: Params, listing: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of ``items`` (sorted by ``Name``). ``NextMarker`` names the first item of the next
+    page, so a listing that changes between calls neither repeats nor skips an item, and is bound
+    to ``listing`` (the operation, and what it lists): a marker from another listing, or one we did
+    not issue, is WAFInvalidParameterException rather than a silently different page."""
     limit = p.int("Limit", required=False, default=MAX_LIMIT, lo=1, hi=MAX_LIMIT)
-    marker = p.str("NextMarker", required=False, max_len=256)
-    if marker:
-        items = [i for i in items if str(i["Name"]) >= marker]
+    raw = p.str("NextMarker", required=False, max_len=256)
+    if raw:
+        try:
+            marker = json.loads(base64.urlsafe_b64decode(raw.encode("ascii")))
+            name, bound = str(marker["n"]), str(marker["l"])
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):
+            raise errors.invalid("NEXT_MARKER", "NextMarker", "not a marker this API issued") from None
+        if bound != _listing_digest(listing):
+            raise errors.invalid("NEXT_MARKER", "NextMarker", "issued for another listing")
+        items = [i for i in items if str(i["Name"]) >= name]
     page = items[:limit]
-    nxt = str(items[limit]["Name"]) if len(items) > limit else None
-    return page, nxt
+    if len(items) <= limit:
+        return page, None
+    token = {"n": str(items[limit]["Name"]), "l": _listing_digest(listing)}
+    return page, base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode()
+
+
+def _listing_digest(listing: str) -> str:
+    return hashlib.sha256(listing.encode()).hexdigest()[:12]
 
 
 def synthetic_acl(plane: ControlPlane, rules: list[Any]) -> Resource:

@@ -81,3 +81,24 @@ def test_managed_group_left_in_count_escalates_after_a_week(tmp_path: Path) -> N
     assert finding["severity"] == "HIGH" and finding["inspectorScore"] == 7.5
     assert finding["inspectorScoreDetails"]["adjustedCvss"]["adjustments"][-1]["metric"] == "duration"
     store.close()
+
+
+def test_a_store_from_before_filter_tags_opens_and_keeps_its_filters(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE filters (arn TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, action TEXT NOT NULL,"
+               " criteria TEXT NOT NULL, description TEXT, reason TEXT, created REAL NOT NULL,"
+               " updated REAL NOT NULL)")
+    db.execute("INSERT INTO filters VALUES ('arn:f', 'old', 'NONE', '{}', NULL, NULL, 1.0, 1.0)")
+    db.commit()
+    db.close()
+    store = FindingStore(path)
+    try:
+        (old,) = store.filters()
+        assert old["name"] == "old" and old["tags"] == {}
+        assert store.retag_filter("arn:f", {"k": "v"}) == {"k": "v"}
+        assert store.filters()[0]["tags"] == {"k": "v"}
+    finally:
+        store.close()

@@ -64,7 +64,7 @@ def test_get_findings_filters_and_paginates(stack: HubStack) -> None:
     assert len(sh.get_findings(Filters=recent, MaxResults=10, NextToken=first["NextToken"])["Findings"]) == 10
     with pytest.raises(ClientError) as exc:
         sh.get_findings(Filters=high, NextToken=by_product["NextToken"])
-    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert exc.value.response["Error"]["Code"] == "InvalidInputException"
 
 
 def test_batch_update_changes_workflow_note_severity_and_fields(stack: HubStack) -> None:
@@ -93,7 +93,7 @@ def test_batch_update_changes_workflow_note_severity_and_fields(stack: HubStack)
         sh.batch_update_findings(
             FindingIdentifiers=[{"Id": "test/finding/2", "ProductArn": PRODUCT}], Workflow={"Status": "DONE"}
         )
-    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert exc.value.response["Error"]["Code"] == "InvalidInputException"
 
 
 def test_insights_group_findings(stack: HubStack) -> None:

@@ -161,7 +161,7 @@ def test_filters_select_by_indexed_attributes() -> None:
     assert ids({"UpdatedAt": [{"DateRange": {"Value": 2, "Unit": "DAYS"}}]}) == set()
     assert ids({"WorkflowStatus": [{"Value": "NEW"}], "RecordState": [{"Value": "ACTIVE"}]}) == set(range(40))
     for bad in (
-        {"Title": [{"Value": "x"}]},
+        {"Keyword": [{"Value": "x"}]},
         {"SeverityLabel": [{"Value": "HIGH", "Comparison": "LIKE"}]},
         {"UpdatedAt": [{"Start": "yesterday"}]},
         {"SeverityLabel": "HIGH"},

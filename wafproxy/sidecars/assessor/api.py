@@ -1,29 +1,34 @@
 """The Inspector2 API (rest-json, boto3's ``inspector2`` client) over a ``FindingStore``.
 
 ListFindings, ListFindingAggregations (ACCOUNT, FINDING_TYPE, TITLE), CreateFilter / ListFilters /
-DeleteFilter (NONE or SUPPRESS), ListCoverage, and one private operation, ``ImportFindings``
-(``POST /wafproxy/findings/import``), through which ``wafproxy inspect --admin`` lands a one-off
-run in the same store. SigV4 with the admin listener's ``--credentials``; ``--policy-file``
-authorizes ``inspector2:<Operation>`` (``inspector2:ImportFindings`` for the private one).
+UpdateFilter / DeleteFilter (NONE or SUPPRESS), ListCoverage, BatchGetAccountStatus, and one
+private operation, ``ImportFindings`` (``POST /wafproxy/findings/import``), through which
+``wafproxy inspect --admin`` lands a one-off run in the same store. SigV4 with the admin
+listener's ``--credentials``; ``--policy-file`` authorizes ``inspector2:<Operation>``
+(``inspector2:ImportFindings`` for the private one).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
+from wafproxy.awsapi import pagetoken
 from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.credentials import CredentialStore
 from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
+from wafproxy.sidecars.assessor import api_coverage, api_tags
 from wafproxy.sidecars.assessor import criteria as crit
+from wafproxy.sidecars.assessor.aggregations import aggregate
+from wafproxy.sidecars.assessor.api_wire import inspector_error, wire_times
 from wafproxy.sidecars.assessor.findings import Assessed
 from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
 
-PREFIXES = ("/findings/", "/filters/", "/coverage/", "/wafproxy/findings/")
+PREFIXES = ("/findings/", "/filters/", "/coverage/", "/status/", "/wafproxy/findings/")
 _SORT = {
     "SEVERITY": lambda f: ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL").index(f["severity"]),
     "INSPECTOR_SCORE": lambda f: f.get("inspectorScore", 0.0),
@@ -31,31 +36,24 @@ _SORT = {
     "LAST_OBSERVED_AT": lambda f: f["lastObservedAt"],
     "FINDING_TYPE": lambda f: f["type"],
     "FINDING_STATUS": lambda f: f["status"],
-}
-_COUNT_KEYS = {
-    "INFORMATIONAL": "informational",
-    "LOW": "low",
-    "MEDIUM": "medium",
-    "HIGH": "high",
-    "CRITICAL": "critical",
+    "AWS_ACCOUNT_ID": lambda f: f["awsAccountId"],
+    "RESOURCE_TYPE": lambda f: min((r["type"] for r in f["resources"]), default=""),
+    "VULNERABILITY_ID": lambda f: (f.get("packageVulnerabilityDetails") or {}).get("vulnerabilityId", ""),
+    "VULNERABILITY_SOURCE": lambda f: (f.get("packageVulnerabilityDetails") or {}).get("source", ""),
+    "VENDOR_SEVERITY": lambda f: (f.get("packageVulnerabilityDetails") or {}).get("vendorSeverity", ""),
 }
 
 
-def _page(items: list[Any], p: Params, default: int = 50, hi: int = 100) -> tuple[list[Any], str | None]:
+def _page(
+    items: list[Any], p: Params, ctx: CallContext, default: int = 50, hi: int = 100
+) -> tuple[list[Any], str | None]:
+    """One page; the token is bound to the operation and its request (filters, sort, type), so a
+    token from another listing is a ValidationException, not a silent skip."""
     size = p.int("maxResults", required=False, default=default, lo=1, hi=hi)
-    token = p.str("nextToken", required=False, max_len=32) or "0"
-    if not token.isdigit():
-        raise validation("nextToken is not valid", path="nextToken")
-    start = int(token)
-    end = start + size
-    return items[start:end], (str(end) if end < len(items) else None)
-
-
-def severity_counts(findings: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    counts = {"all": len(findings), **{v: 0 for v in _COUNT_KEYS.values()}}
-    for f in findings:
-        counts[_COUNT_KEYS[f["severity"]]] += 1
-    return counts
+    request = {k: v for k, v in p.as_dict().items() if k not in ("maxResults", "nextToken")}
+    token = p.str("nextToken", required=False, max_len=1_000_000)
+    start = pagetoken.offset_of(token, ctx.operation, request, member="nextToken")
+    return pagetoken.page(items, start, size, ctx.operation, request)
 
 
 class InspectorApi:
@@ -73,9 +71,12 @@ class InspectorApi:
             "ListFindingAggregations": ("POST", "/findings/aggregation/list", self.aggregations),
             "CreateFilter": ("POST", "/filters/create", self.create_filter),
             "ListFilters": ("POST", "/filters/list", self.list_filters),
+            "UpdateFilter": ("POST", "/filters/update", self.update_filter),
             "DeleteFilter": ("POST", "/filters/delete", self.delete_filter),
-            "ListCoverage": ("POST", "/coverage/list", self.list_coverage),
+            "BatchGetAccountStatus": ("POST", "/status/batch/get", self.account_status),
+            **api_coverage.handlers(store, _page),
             "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
+            **api_tags.handlers(store),
         }
         table = {op: (m, uri, self._authorized(op, fn)) for op, (m, uri, fn) in handlers.items()}
         self.app = RestJsonService(
@@ -83,6 +84,7 @@ class InspectorApi:
             credentials=credentials,
             routes=routes_from(table),
             default_region=store.region,
+            map_error=inspector_error,
         )
 
     def _authorized(
@@ -101,47 +103,19 @@ class InspectorApi:
         if sort is not None:
             if not isinstance(sort, dict) or sort.get("field") not in _SORT:
                 raise validation(f"sortCriteria.field must be one of {', '.join(_SORT)}", path="sortCriteria")
+            if sort.get("sortOrder", "DESC") not in ("ASC", "DESC"):
+                raise validation("sortCriteria.sortOrder must be ASC or DESC", path="sortCriteria")
             findings.sort(key=_SORT[sort["field"]], reverse=sort.get("sortOrder", "DESC") == "DESC")
-        page, token = _page(findings, p)
-        return {"findings": page, **({"nextToken": token} if token else {})}
+        page, token = _page(findings, p, ctx)
+        return {"findings": [wire_times(f) for f in page], **({"nextToken": token} if token else {})}
 
     def aggregations(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         kind = p.str("aggregationType", max_len=32)
-        request = p.raw("aggregationRequest") or {}
         active = self.store.findings({"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}]})
-        account = self.store.account
-        if kind == "ACCOUNT":
-            responses = [
-                {"accountAggregation": {"accountId": account, "severityCounts": severity_counts(active)}}
-            ]
-        elif kind == "FINDING_TYPE":
-            want = (request.get("findingTypeAggregation") or {}).get("findingType")
-            types = [want] if want else sorted({f["type"] for f in active})
-            # Inspector's FindingTypeAggregationResponse has no type field: one entry per type asked.
-            responses = [
-                {
-                    "findingTypeAggregation": {
-                        "accountId": account,
-                        "severityCounts": severity_counts([f for f in active if f["type"] == t]),
-                    }
-                }
-                for t in types
-            ]
-        elif kind == "TITLE":
-            titles = sorted({f["title"] for f in active})
-            responses = [
-                {
-                    "titleAggregation": {
-                        "title": t,
-                        "accountId": account,
-                        "severityCounts": severity_counts([f for f in active if f["title"] == t]),
-                    }
-                }
-                for t in titles
-            ]
-        else:
-            raise validation("aggregationType must be ACCOUNT, FINDING_TYPE or TITLE", path="aggregationType")
-        page, token = _page(responses, p)
+        responses = aggregate(
+            kind, p.raw("aggregationRequest"), p.raw("accountIds"), active, self.store.account
+        )
+        page, token = _page(responses, p, ctx)
         return {"aggregationType": kind, "responses": page, **({"nextToken": token} if token else {})}
 
     def create_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
@@ -158,11 +132,14 @@ class InspectorApi:
                 self.clock(),
                 p.str("description", required=False, max_len=512),
                 p.str("reason", required=False, max_len=512),
+                api_tags.checked_tags(p),
             )
         except FilterExists:
             raise AwsError("BadRequestException", f"A filter named {name} already exists") from None
         except OverflowError as exc:
-            raise AwsError("ServiceQuotaExceededException", str(exc), status=402) from None
+            raise AwsError(
+                "ServiceQuotaExceededException", str(exc), status=402, extra={"resourceId": name}
+            ) from None
         return {"arn": arn}
 
     def list_filters(self, ctx: CallContext, p: Params) -> dict[str, Any]:
@@ -173,42 +150,58 @@ class InspectorApi:
             for f in self.store.filters()
             if (not arns or f["arn"] in arns) and (action is None or f["action"] == action)
         ]
-        page, token = _page(filters, p)
-        return {"filters": page, **({"nextToken": token} if token else {})}
+        page, token = _page(filters, p, ctx)
+        wire = [wire_times(f, (("createdAt",), ("updatedAt",))) for f in page]
+        return {"filters": wire, **({"nextToken": token} if token else {})}
+
+    def update_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        arn = p.str("filterArn", max_len=128)
+        changes: dict[str, Any] = {}
+        if p.has("name"):
+            changes["name"] = p.str("name", max_len=128)
+        if p.has("action"):
+            changes["action"] = p.str("action", max_len=16)
+            if changes["action"] not in ("NONE", "SUPPRESS"):
+                raise validation("action must be NONE or SUPPRESS", path="action")
+        if p.has("filterCriteria"):
+            changes["criteria"] = crit.validate(p.raw("filterCriteria"))
+        for member in ("description", "reason"):
+            if p.has(member):
+                changes[member] = p.str(member, max_len=512)
+        try:
+            found = self.store.update_filter(arn, changes, self.clock())
+        except FilterExists:
+            taken = f"A filter named {changes['name']} already exists"
+            raise AwsError("BadRequestException", taken) from None
+        if not found:
+            raise AwsError("ResourceNotFoundException", f"Filter {arn} not found", status=404)
+        return {"arn": arn}
+
+    def account_status(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        """The one account this assessor scans: ENABLED. Its scans are of wafproxy endpoints, none
+        of Inspector's EC2/ECR/Lambda kinds, so those resource states say DISABLED."""
+        asked = p.str_list("accountIds", max_items=10) or [self.store.account]
+        off = {"status": "DISABLED", "errorCode": "SUCCESS", "errorMessage": "not scanned by wafproxy"}
+        accounts, failed = [], []
+        for account in asked:
+            if account != self.store.account:
+                failed.append({"accountId": account, "errorCode": "ACCESS_DENIED",
+                               "errorMessage": "wafproxy's Inspector serves one account"})
+                continue
+            accounts.append({
+                "accountId": account,
+                "state": {"status": "ENABLED", "errorCode": "ALREADY_ENABLED",
+                          "errorMessage": "wafproxy endpoints are assessed"},
+                "resourceState": {"ec2": off, "ecr": off, "lambda": off, "lambdaCode": off,
+                                  "codeRepository": off},
+            })
+        return {"accounts": accounts, "failedAccounts": failed}
 
     def delete_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         arn = p.str("arn", max_len=128)
         if not self.store.delete_filter(arn, self.clock()):
             raise AwsError("ResourceNotFoundException", f"Filter {arn} not found", status=404)
         return {"arn": arn}
-
-    def list_coverage(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        criteria = p.raw("filterCriteria") or {}
-        rows = self.store.coverage()
-        fields = {
-            "resourceId": "resource_id",
-            "resourceType": "resource_type",
-            "scanType": "scan_type",
-            "scanStatusCode": "status",
-            "scanStatusReason": "reason",
-        }
-        for key, filters in criteria.items():
-            if key not in fields:
-                raise validation(f"filterCriteria.{key} is not supported", path=f"filterCriteria.{key}")
-            rows = [r for r in rows if crit.string_matches([getattr(r, fields[key])], filters)]
-        items = [
-            {
-                "resourceType": r.resource_type,
-                "resourceId": r.resource_id,
-                "accountId": self.store.account,
-                "scanType": r.scan_type,
-                "scanStatus": {"statusCode": r.status, "reason": r.reason},
-                "lastScannedAt": r.last,
-            }
-            for r in rows
-        ]
-        page, token = _page(items, p, default=100, hi=200)
-        return {"coveredResources": page, **({"nextToken": token} if token else {})}
 
     def import_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         """Private: a one-off ``inspect`` run, as ``record`` takes it (findings, fixes, coverage)."""

@@ -35,7 +35,8 @@ _DATE = ("firstObservedAt", "lastObservedAt", "updatedAt")
 _NUMBER = {"inspectorScore": lambda f: f.get("inspectorScore")}
 
 
-def _epoch(value: Any) -> float:
+def epoch(value: Any) -> float:
+    """Epoch seconds of a stored ISO timestamp or a wire number (rest-json sends epoch numbers)."""
     if isinstance(value, int | float):
         return float(value)
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
@@ -83,10 +84,10 @@ def matches(finding: Mapping[str, Any], criteria: Mapping[str, list[Mapping[str,
         if key in _STRING:
             ok = string_matches(_STRING[key](finding), filters)
         elif key in _DATE:
-            at = _epoch(finding[key])
+            at = epoch(finding[key])
             ok = any(
-                (x.get("startInclusive") is None or at >= _epoch(x["startInclusive"]))
-                and (x.get("endInclusive") is None or at <= _epoch(x["endInclusive"]))
+                (x.get("startInclusive") is None or at >= epoch(x["startInclusive"]))
+                and (x.get("endInclusive") is None or at <= epoch(x["endInclusive"]))
                 for x in filters
             )
         elif key in _NUMBER:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wafproxy.awsapi.sigv4 import signed_service
 from wafproxy.control.plane import with_reloader
 from wafproxy.ports import FindingSink
 from wafproxy.sidecars.assessor.api import PREFIXES, InspectorApi
@@ -165,8 +166,12 @@ def attach(app: ASGIApp, settings: Any, reloader: Any, *, sink: FindingSink | No
         if (
             scope["type"] == "http"
             and api is not None
-            and scope["method"] == "POST"
-            and scope["path"].startswith(PREFIXES)
+            and (
+                (scope["method"] == "POST" and scope["path"].startswith(PREFIXES))
+                # Signed for inspector2: the API's call whatever the path, so an operation we do
+                # not serve gets Inspector2's error shape, not the admin app's plain 404.
+                or signed_service(scope["headers"]) == "inspector2"
+            )
         ):
             await api.app(scope, receive, send)
             return

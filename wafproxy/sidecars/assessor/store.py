@@ -66,6 +66,9 @@ class FindingStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        # Filter tags (CreateFilter's ``tags``, TagResource) came later: add the column in place.
+        if "tags" not in {row[1] for row in self._db.execute("PRAGMA table_info(filters)")}:
+            self._db.execute("ALTER TABLE filters ADD COLUMN tags TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -180,6 +183,7 @@ class FindingStore:
         now: float,
         description: str | None = None,
         reason: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> str:
         owner = f"arn:aws:inspector2:{self.region}:{self.account}:owner/{self.account}"
         arn = f"{owner}/filter/{uuid.uuid4().hex[:16]}"
@@ -189,13 +193,57 @@ class FindingStore:
                 raise OverflowError(f"at most {MAX_FILTERS} filters")
             try:
                 self._db.execute(
-                    "INSERT INTO filters VALUES (?,?,?,?,?,?,?,?)",
-                    (arn, name, action, json.dumps(criteria), description, reason, now, now),
+                    "INSERT INTO filters (arn, name, action, criteria, description, reason, created, updated,"
+                    " tags) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (arn, name, action, json.dumps(criteria), description, reason, now, now,
+                     json.dumps(dict(tags or {}))),
                 )
             except sqlite3.IntegrityError:
                 raise FilterExists(name) from None
             self._resuppress(now)
         return arn
+
+    def update_filter(self, arn: str, changes: Mapping[str, Any], now: float) -> bool:
+        """UpdateFilter: ``changes`` maps name/action/criteria/description/reason to new values;
+        False when no such filter. A new name taken by another filter raises ``FilterExists``."""
+        columns = {"name", "action", "criteria", "description", "reason"}
+        sets = {k: (json.dumps(v) if k == "criteria" else v) for k, v in changes.items() if k in columns}
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM filters WHERE arn=?", (arn,)).fetchone() is None:
+                return False
+            assignments = ", ".join(f"{k}=?" for k in sets) + (", " if sets else "") + "updated=?"
+            try:
+                self._db.execute(
+                    f"UPDATE filters SET {assignments} WHERE arn=?",  # noqa: S608 — fixed column names, ? only
+                    (*sets.values(), now, arn),
+                )
+            except sqlite3.IntegrityError:
+                raise FilterExists(str(changes.get("name"))) from None
+            self._resuppress(now)
+        return True
+
+    def filter_tags(self, arn: str) -> dict[str, str] | None:
+        """The filter's tags; None when no filter has that ARN."""
+        with self._lock:
+            row = self._db.execute("SELECT tags FROM filters WHERE arn=?", (arn,)).fetchone()
+        return None if row is None else dict(json.loads(row[0] or "{}"))
+
+    def retag_filter(
+        self, arn: str, add: Mapping[str, str], remove: Iterable[str] = (), *, max_tags: int = 50
+    ) -> dict[str, str] | None:
+        """Add then remove tags in one step; the new tags, or None when no such filter. More than
+        ``max_tags`` raises OverflowError and changes nothing."""
+        with self._lock:
+            row = self._db.execute("SELECT tags FROM filters WHERE arn=?", (arn,)).fetchone()
+            if row is None:
+                return None
+            tags = {**json.loads(row[0] or "{}"), **add}
+            for key in remove:
+                tags.pop(key, None)
+            if len(tags) > max_tags:
+                raise OverflowError(f"at most {max_tags} tags")
+            self._db.execute("UPDATE filters SET tags=? WHERE arn=?", (json.dumps(tags), arn))
+        return tags
 
     def delete_filter(self, arn: str, now: float) -> bool:
         with self._lock:
@@ -207,7 +255,7 @@ class FindingStore:
     def filters(self) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT arn, name, action, criteria, description, reason, created, updated "
+                "SELECT arn, name, action, criteria, description, reason, created, updated, tags "
                 "FROM filters ORDER BY created"
             ).fetchall()
         return [
@@ -221,8 +269,9 @@ class FindingStore:
                 **({"reason": r} if r else {}),
                 "createdAt": iso(cr),
                 "updatedAt": iso(up),
+                "tags": json.loads(t or "{}"),
             }
-            for a, n, act, c, d, r, cr, up in rows
+            for a, n, act, c, d, r, cr, up, t in rows
         ]
 
     def _resuppress(self, now: float) -> None:

@@ -11,21 +11,47 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from wafproxy.awsapi import pagetoken
 from wafproxy.awsapi.credentials import CredentialStore
-from wafproxy.awsapi.errors import access_denied
+from wafproxy.awsapi.errors import AwsError, access_denied
+from wafproxy.awsapi.idempotency import ClientTokens
 from wafproxy.awsapi.jsonproto import CallContext, CallRecord
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.detector import api_sets
-from wafproxy.sidecars.detector.criteria import bad_request, matches, validate
+from wafproxy.sidecars.detector import api_sets, api_tags
+from wafproxy.sidecars.detector.criteria import bad_request, lookup, matches, sort_key, validate
 from wafproxy.sidecars.detector.detector import Detector
-from wafproxy.sidecars.detector.findings import Finding, iso
+from wafproxy.sidecars.detector.findings import DetectorInfo, Finding, iso
 from wafproxy.sidecars.detector.resources import DetectorResources
 
 _READS = ("Get", "List")
 MAX_IDS = 50
+
+
+def _day(ts: float) -> float:
+    return ts - ts % 86400
+
+
+# GroupBy → (response member, grouping key of a finding, the row's identifying members).
+_GROUPS: dict[str, tuple[str, Callable[[Finding], Any], Callable[[Any, DetectorInfo], dict[str, Any]]]] = {
+    "ACCOUNT": ("groupedByAccount", lambda f: 0, lambda k, info: {"accountId": info.account}),
+    "DATE": ("groupedByDate", lambda f: _day(f.updated_at), lambda k, info: {"date": k}),
+    "FINDING_TYPE": ("groupedByFindingType", lambda f: f.type, lambda k, info: {"findingType": k}),
+    "RESOURCE": ("groupedByResource", lambda f: f.resource,
+                 lambda k, info: {"accountId": info.account, "resourceId": k, "resourceType": "Proxy"}),
+    "SEVERITY": ("groupedBySeverity", lambda f: f.severity, lambda k, info: {"severity": k}),
+}
+
+
+def guardduty_error(exc: AwsError) -> AwsError:
+    """GuardDuty has no ValidationException: bad input of any kind is a BadRequestException, whose
+    model carries ``message`` and ``type`` (boto3's ``e.response["Type"]``)."""
+    if exc.code in ("ValidationException", "SerializationException"):
+        exc = exc.renamed("BadRequestException", status=400)
+    exc.extra.setdefault("type", exc.code)
+    return exc
 
 
 class GuardDutyApi:
@@ -49,9 +75,16 @@ class GuardDutyApi:
             "UnarchiveFindings": ("POST", "/detector/{DetectorId}/findings/unarchive", self.unarchive),
             **api_sets.routes(self),
         }
+        # boto3 fills ClientToken on these creates: a retried call answers the first call's result.
+        self.client_tokens = ClientTokens(bad_request)
+        for op in ("CreateFilter", "CreateIPSet", "CreateThreatIntelSet"):
+            method, uri, fn = table[op]
+            table[op] = (method, uri, self._idempotent(fn))
         self.app = RestJsonService(signing_name="guardduty", credentials=credentials,
-                                   routes=routes_from(table), on_call=self._on_call,
-                                   default_region=info.region)
+                                   routes=routes_from(table) + api_tags.routes(self), on_call=self._on_call,
+                                   default_region=info.region, map_error=guardduty_error,
+                                   internal_error=lambda: AwsError("InternalServerErrorException",
+                                                                   "Internal server error", status=500))
 
     # ---- shared ---------------------------------------------------------------------------------
 
@@ -73,6 +106,13 @@ class GuardDutyApi:
         raise access_denied(f"User: {ctx.principal.arn} is not authorized to perform: "
                             f"guardduty:{ctx.operation} on resource: {self.arn}")
 
+    def _idempotent(self, fn: Callable[[CallContext, Params], Mapping[str, Any]]) -> Callable[..., Any]:
+        def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
+            token = p.str("clientToken", required=False, max_len=64)
+            return self.client_tokens.run(ctx.principal.arn, ctx.operation, token, p.as_dict(),
+                                          lambda: fn(ctx, p))
+        return handler
+
     def _on_call(self, record: CallRecord) -> None:
         if record.operation.startswith(_READS) or record.principal_arn is None:
             return
@@ -80,27 +120,47 @@ class GuardDutyApi:
                           ",".join(record.resources) or "-", record.error_code or "ok")
 
     @staticmethod
-    def page(items: list[Any], p: Params, default: int = 50, hi: int = 50) -> tuple[list[Any], str | None]:
+    def page(items: list[Any], p: Params, ctx: CallContext, default: int = 50,
+             hi: int = 50) -> tuple[list[Any], str | None]:
+        """One page; the token is bound to the operation and its criteria (GuardDuty refuses a
+        token from another listing with BadRequestException)."""
         raw_max = p.raw("maxResults")
         limit = int(raw_max) if isinstance(raw_max, int | str) and str(raw_max).isdigit() else default
+        if raw_max is not None and not (isinstance(raw_max, int | str) and str(raw_max).isdigit()):
+            raise bad_request("maxResults must be an integer")
         if not 1 <= limit <= hi:
             raise bad_request(f"maxResults must be between 1 and {hi}")
+        binding = (ctx.operation, p.raw("findingCriteria"), p.raw("sortCriteria"))
         token = p.raw("nextToken")
-        start = int(token) if isinstance(token, str) and token.isdigit() else 0
-        chunk = items[start:start + limit]
-        return chunk, (str(start + limit) if start + limit < len(items) else None)
+        if token is not None and not isinstance(token, str):
+            raise bad_request("nextToken must be a string")
+        start = pagetoken.offset_of(token or None, *binding, member="nextToken",
+                                    error=lambda m, _path: bad_request(m))
+        return pagetoken.page(items, start, limit, *binding)
 
     def _selected(self, p: Params) -> list[Finding]:
         criterion = validate(p.raw("findingCriteria"))
         info = self.detector.info
         found = [f for f in self.detector.store.all() if not criterion or matches(f.to_wire(info), criterion)]
+        return self._sorted(found, p, default_newest=True)
+
+    def _sorted(self, found: list[Finding], p: Params, *, default_newest: bool) -> list[Finding]:
+        """``sortCriteria`` (ListFindings and GetFindings): dotted member paths (service.count,
+        resource.resourceType…) as in FindingCriteria; numbers sort as numbers, everything else as
+        text, missing values first. Without it ListFindings lists the newest first."""
         sort = p.raw("sortCriteria")
-        if isinstance(sort, dict) and sort.get("attributeName"):
+        if sort is not None and not isinstance(sort, dict):
+            raise bad_request("sortCriteria must be an object")
+        if sort and sort.get("attributeName"):
             attr = str(sort["attributeName"])
-            desc = str(sort.get("orderBy", "ASC")).upper() == "DESC"
-            found.sort(key=lambda f: str(f.to_wire(info).get(attr, "")) if attr != "severity" else f.severity,
-                       reverse=desc)
-        else:
+            order = str(sort.get("orderBy", "ASC"))
+            if order not in ("ASC", "DESC"):
+                raise bad_request("sortCriteria.orderBy must be ASC or DESC")
+            info = self.detector.info
+            keyed = [(sort_key(lookup(f.to_wire(info), attr)), f) for f in found]
+            keyed.sort(key=lambda kf: kf[0], reverse=order == "DESC")
+            return [f for _, f in keyed]
+        if default_newest:
             found.sort(key=lambda f: f.updated_at, reverse=True)
         return found
 
@@ -112,7 +172,8 @@ class GuardDutyApi:
 
     def list_detectors(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         self.check(ctx, p)
-        return {"detectorIds": [self.detector.info.detector_id]}
+        chunk, token = self.page([self.detector.info.detector_id], p, ctx)
+        return {"detectorIds": chunk, **({"nextToken": token} if token else {})}
 
     def get_detector(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         self.check(ctx, p)
@@ -121,11 +182,11 @@ class GuardDutyApi:
                 "findingPublishingFrequency": "FIFTEEN_MINUTES",
                 "serviceRole": f"arn:aws:iam::{info.account}:role/aws-service-role/guardduty.amazonaws.com/"
                                "AWSServiceRoleForAmazonGuardDuty",
-                "status": "ENABLED", "tags": {}}
+                "status": "ENABLED", "tags": dict(self.resources.detector_tags)}
 
     def list_findings(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         self.check(ctx, p)
-        chunk, token = self.page(self._selected(p), p)
+        chunk, token = self.page(self._selected(p), p, ctx)
         out: dict[str, Any] = {"findingIds": [f.id for f in chunk]}
         if token:
             out["nextToken"] = token
@@ -135,32 +196,38 @@ class GuardDutyApi:
         self.check(ctx, p)
         store, info = self.detector.store, self.detector.info
         found = [f for f in (store.get(i) for i in self._ids(p)) if f is not None]
-        return {"findings": [f.to_wire(info) for f in found]}
+        return {"findings": [f.to_wire(info) for f in self._sorted(found, p, default_newest=False)]}
 
     def statistics(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+        """COUNT_BY_SEVERITY (the legacy form) and/or one ``GroupBy`` table, ordered by
+        ``TotalFindings`` (``OrderBy``, descending by default) and cut at ``MaxResults``."""
         self.check(ctx, p)
+        kinds = p.str_list("findingStatisticTypes", max_items=10)
+        if any(k != "COUNT_BY_SEVERITY" for k in kinds):
+            raise bad_request("findingStatisticTypes: only COUNT_BY_SEVERITY exists")
+        group = p.str("groupBy", required=False, max_len=32)
+        if group is not None and group not in _GROUPS:
+            raise bad_request(f"groupBy must be one of {', '.join(_GROUPS)}")
+        order = p.str("orderBy", required=False, default="DESC", max_len=8)
+        if order not in ("ASC", "DESC"):
+            raise bad_request("orderBy must be ASC or DESC")
+        limit = p.int("maxResults", required=False, default=100, lo=1, hi=100)
         found = self._selected(p)
-        group = p.raw("groupBy")
-        if group is None:
+        stats: dict[str, Any] = {}
+        if kinds or group is None:
             counts: dict[str, int] = {}
             for f in found:
                 counts[str(f.severity)] = counts.get(str(f.severity), 0) + 1
-            return {"findingStatistics": {"countBySeverity": counts}}
-        if group == "FINDING_TYPE":
-            by: dict[str, list[Finding]] = {}
+            stats["countBySeverity"] = counts
+        if group is not None:
+            member, key_of, row_of = _GROUPS[group]
+            by: dict[Any, list[Finding]] = {}
             for f in found:
-                by.setdefault(f.type, []).append(f)
-            rows = [{"findingType": k, "totalFindings": len(v),
-                     "lastGeneratedAt": max(x.updated_at for x in v)} for k, v in sorted(by.items())]
-            return {"findingStatistics": {"groupedByFindingType": rows}}
-        if group == "SEVERITY":
-            sev: dict[float, list[Finding]] = {}
-            for f in found:
-                sev.setdefault(f.severity, []).append(f)
-            rows = [{"severity": k, "totalFindings": len(v), "lastGeneratedAt": max(x.updated_at for x in v)}
-                    for k, v in sorted(sev.items())]
-            return {"findingStatistics": {"groupedBySeverity": rows}}
-        raise bad_request(f"groupBy {group!r} is not supported here (FINDING_TYPE, SEVERITY)")
+                by.setdefault(key_of(f), []).append(f)
+            rows = sorted(by.items(), key=lambda kv: (len(kv[1]), str(kv[0])), reverse=order == "DESC")
+            stats[member] = [{**row_of(k, self.detector.info), "totalFindings": len(v),
+                              "lastGeneratedAt": max(x.updated_at for x in v)} for k, v in rows[:limit]]
+        return {"findingStatistics": stats}
 
     def _set_archived(self, ctx: CallContext, p: Params, archived: bool) -> Mapping[str, Any]:
         self.check(ctx, p)

@@ -98,7 +98,7 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
 
     def list_filters(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.check(ctx, p)
-        chunk, token = api.page(sorted(res.filters), p)
+        chunk, token = api.page(sorted(res.filters), p, ctx)
         return {"filterNames": chunk, **({"nextToken": token} if token else {})}
 
     def delete_filter(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -160,7 +160,7 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         def listing(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.check(ctx, p)
             ids = sorted(r.id for r in res.sets.values() if r.kind == kind)
-            chunk, token = api.page(ids, p, hi=50)
+            chunk, token = api.page(ids, p, ctx, hi=50)
             return {plural: chunk, **({"nextToken": token} if token else {})}
 
         def delete(ctx: CallContext, p: Params) -> Mapping[str, Any]:

@@ -30,7 +30,8 @@ def bad_request(message: str) -> AwsError:
     return AwsError("BadRequestException", message, status=400)
 
 
-def _lookup(doc: Any, path: str) -> Any:
+def lookup(doc: Any, path: str) -> Any:
+    """The value at a dotted member path; through a list, the list of its items' values."""
     for part in path.split("."):
         if isinstance(doc, list):
             doc = [d.get(part) for d in doc if isinstance(d, dict)]
@@ -54,6 +55,22 @@ def to_number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def sort_key(value: Any) -> tuple[int, float, str]:
+    """Orders values of one member: absent first, then numbers (and timestamps) by value, then text."""
+    if value is None:
+        return (0, 0.0, "")
+    number = to_number(value) if not isinstance(value, list) else None
+    return (1, number, "") if number is not None else (2, 0.0, _as_text(value))
+
+
+def _is_plain_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 19 and value[4:5] == "-"
 
 
 def _as_text(value: Any) -> str:
@@ -83,7 +100,10 @@ def _check(value: Any, op: str, arg: Any) -> bool:
         if not isinstance(arg, list):
             raise bad_request(f"{op} takes a list of strings")
         wanted = {str(a) for a in arg}
-        hit = any(_as_text(v) in wanted for v in values if v is not None)
+        # Numbers compare by value: ``severity Eq ["5"]`` matches 5.0 (GuardDuty's values are text).
+        numbers = {n for n in (to_number(a) for a in arg if not _is_time(a)) if n is not None}
+        hit = any(_as_text(v) in wanted or (_is_plain_number(v) and float(v) in numbers)
+                  for v in values if v is not None)
         return hit if op in _EQ else not hit
     if op in _MATCH:
         if not isinstance(arg, list):
@@ -125,7 +145,7 @@ def validate(criteria: Any) -> dict[str, dict[str, Any]]:
 
 def matches(wire: Mapping[str, Any], criterion: Mapping[str, Mapping[str, Any]]) -> bool:
     for name, cond in criterion.items():
-        value = _lookup(wire, name)
+        value = lookup(wire, name)
         for op, arg in cond.items():
             if not _check(value, op, arg):
                 return False

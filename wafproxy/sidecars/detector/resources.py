@@ -70,11 +70,13 @@ class DetectorResources:
         self.path = path
         self.filters: dict[str, FilterRecord] = {}
         self.sets: dict[str, ListRecord] = {}
+        self.detector_tags: dict[str, str] = {}
         self.on_change: list[Callable[[], None]] = []
         if path is not None and path.exists():
             doc = json.loads(path.read_text(encoding="utf-8"))
             self.filters = {f["name"]: FilterRecord(**f) for f in doc.get("filters", [])}
             self.sets = {s["id"]: ListRecord(**s) for s in doc.get("sets", [])}
+            self.detector_tags = dict(doc.get("detectorTags") or {})
         try:
             self.reload()
         except IntelError as exc:  # a list file gone bad while we were down: start, say so
@@ -84,7 +86,7 @@ class DetectorResources:
         if self.path is None:
             return
         doc = {"filters": [asdict(f) for f in self.filters.values()],
-               "sets": [asdict(s) for s in self.sets.values()]}
+               "sets": [asdict(s) for s in self.sets.values()], "detectorTags": self.detector_tags}
         atomic_write(self.path, json.dumps(doc, indent=2).encode())
 
     def new_id(self) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wafproxy.awsapi.sigv4 import signed_service
 from wafproxy.control.persist import AuditLog
 from wafproxy.ports import FindingSink
 from wafproxy.sidecars.detector.api import GuardDutyApi
@@ -151,7 +152,10 @@ class DetectorService:
         async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if scope["type"] == "http":
                 path = scope["path"]
-                if api is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+                # Signed for guardduty: the API's call whatever the path (/tags/…, an operation we
+                # do not serve: GuardDuty's error shape, not the admin app's plain 404).
+                if api is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/")
+                                        or signed_service(scope["headers"]) == "guardduty"):
                     await api.app(scope, receive, send)
                     return
                 if metrics is not None and path == "/metrics":

@@ -14,15 +14,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from wafproxy.awsapi import pagetoken
 from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.credentials import CredentialStore
-from wafproxy.awsapi.errors import validation
+from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext, CallRecord
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.hub import asff, insights
+from wafproxy.sidecars.hub import asff, insights, standards
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.filters import SORTABLE, compile_filters
 from wafproxy.sidecars.hub.store import MAX_PAGE
@@ -71,6 +72,22 @@ def _sort(raw: Any) -> list[tuple[str, bool]]:
     return out
 
 
+def _paged(ctx: CallContext, p: Params, member: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A small listing's page: ``MaxResults`` (query strings arrive as text) and a NextToken bound
+    to the operation and its request."""
+    raw = p.raw("MaxResults")
+    if raw is None:
+        limit = 100
+    elif isinstance(raw, int | str) and str(raw).isdigit() and 1 <= int(raw) <= 100:
+        limit = int(raw)
+    else:
+        raise validation("MaxResults must be an integer between 1 and 100", path="MaxResults")
+    binding = (ctx.operation, {k: v for k, v in p.as_dict().items() if k not in ("MaxResults", "NextToken")})
+    token = p.str("NextToken", required=False, max_len=1024)
+    page, nxt = pagetoken.page(items, pagetoken.offset_of(token, *binding), limit, *binding)
+    return {member: page, **({"NextToken": nxt} if nxt else {})}
+
+
 def update_changes(p: Params) -> dict[str, Any]:
     """The validated changes of a ``BatchUpdateFindings`` request (at least one)."""
     changes: dict[str, Any] = {}
@@ -109,6 +126,17 @@ def update_changes(p: Params) -> dict[str, Any]:
     return changes
 
 
+def hub_error(exc: AwsError) -> AwsError:
+    """Security Hub's vocabulary: bad input is ``InvalidInputException`` (what its operations
+    declare; boto3 users catch ``client.exceptions.InvalidInputException``), and every error body
+    carries the modeled ``Code`` and ``Message`` members."""
+    if exc.code in ("ValidationException", "SerializationException"):
+        exc = exc.renamed("InvalidInputException", status=400)
+    exc.extra.setdefault("Code", exc.code)
+    exc.extra.setdefault("Message", exc.message)
+    return exc
+
+
 class HubApi:
     """The operations, bound to one hub; ``app`` is the ASGI app to mount on the admin listener."""
 
@@ -128,6 +156,8 @@ class HubApi:
             credentials=credentials,
             on_call=self._on_call,
             default_region=hub.region,
+            map_error=hub_error,
+            internal_error=lambda: AwsError("InternalException", "Internal server error", status=500),
             routes=routes_from(
                 {
                     "GetFindings": ("POST", "/findings", self.get_findings),
@@ -136,6 +166,8 @@ class HubApi:
                     "GetInsights": ("POST", "/insights/get", self.get_insights),
                     "GetInsightResults": ("GET", "/insights/results/{InsightArn+}", self.get_insight_results),
                     "DescribeHub": ("GET", "/accounts", self.describe_hub),
+                    "DescribeStandards": ("GET", "/standards", self.describe_standards),
+                    "GetEnabledStandards": ("POST", "/standards/get", self.enabled_standards),
                 }
             ),
         )
@@ -202,7 +234,19 @@ class HubApi:
 
     async def get_insights(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         authorize(self.policies, ctx, self.hub.arn)
-        return {"Insights": insights.get_insights(p.str_list("InsightArns", max_items=100))}
+        found = insights.get_insights(p.str_list("InsightArns", max_items=100))
+        return _paged(ctx, p, "Insights", found)
+
+    def describe_standards(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        authorize(self.policies, ctx, self.hub.arn)
+        return _paged(ctx, p, "Standards", standards.described(self.hub.region))
+
+    def enabled_standards(self, ctx: CallContext, p: Params) -> dict[str, Any]:
+        authorize(self.policies, ctx, self.hub.arn)
+        wanted = p.str_list("StandardsSubscriptionArns", max_items=25)
+        found = [s for s in standards.subscriptions(self.hub.region, self.hub.account)
+                 if not wanted or s["StandardsSubscriptionArn"] in wanted]
+        return _paged(ctx, p, "StandardsSubscriptions", found)
 
     async def get_insight_results(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         arn = p.str("InsightArn", max_len=512)
@@ -211,6 +255,9 @@ class HubApi:
 
     def describe_hub(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         authorize(self.policies, ctx, self.hub.arn)
+        asked = p.str("HubArn", required=False, max_len=512)
+        if asked is not None and asked != self.hub.arn:
+            raise AwsError("ResourceNotFoundException", f"Hub {asked[:256]} not found", status=404)
         return {
             "HubArn": self.hub.arn,
             "SubscribedAt": self.hub.subscribed_at,

@@ -1,7 +1,8 @@
 """``AwsSecurityFindingFilters`` → one SQL ``WHERE`` over the store's indexed columns.
 
-Only the attributes the store indexes are accepted; any other filter is a ``ValidationException``
-naming it (never accepted and ignored). String comparisons follow Security Hub: ``EQUALS``,
+The attributes the store indexes become SQL; the other documented ones (``body_filters``) a
+predicate on the finding; an attribute neither knows is a ``ValidationException`` naming it
+(never accepted and ignored). String comparisons follow Security Hub: ``EQUALS``,
 ``PREFIX`` and ``CONTAINS`` on one attribute are OR-ed, the ``NOT_*`` ones AND-ed; values are bound
 parameters, matched with ``substr``/``instr`` (plain string operations, no LIKE patterns).
 """
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from wafproxy.awsapi.errors import validation
-from wafproxy.sidecars.hub.asff import InvalidFinding, iso, parse_time
+from wafproxy.sidecars.hub import body_filters
 
 STRING_COLUMNS = {
     "Id": "id",
@@ -49,6 +50,10 @@ class Where:
     sql: str
     args: tuple[Any, ...]
     source: str = ""  # the Filters as given, canonical JSON (a DateRange's SQL moves with the clock)
+    # Attributes the store does not index (Title, ProductFields…): checked on each candidate
+    # finding inside the query (``FindingStore`` registers it as an SQL function), so paging and
+    # counts stay exact.
+    predicate: Callable[[Mapping[str, Any]], bool] | None = None
 
     def fingerprint(self, *extra: object) -> str:
         """Binds a NextToken to the filters (and sort) it was issued for."""
@@ -110,31 +115,13 @@ def _dates(name: str, column: str, raw: object, now: float) -> tuple[list[str], 
     parts: list[str] = []
     args: list[Any] = []
     for f in _values(name, raw):
-        try:
-            if f.get("Start") is not None:
-                parts.append(f"{column} >= ?")
-                args.append(parse_time(f["Start"], f"Filters.{name}.Start"))
-            if f.get("End") is not None:
-                parts.append(f"{column} <= ?")
-                args.append(parse_time(f["End"], f"Filters.{name}.End"))
-        except InvalidFinding as exc:
-            raise validation(exc.message, path=name) from None
-        rng = f.get("DateRange")
-        if rng is not None:
-            value = rng.get("Value") if isinstance(rng, dict) else None
-            if (
-                not isinstance(value, int)
-                or isinstance(value, bool)
-                or value < 0
-                or rng.get("Unit", "DAYS") != "DAYS"
-            ):
-                raise validation(f"Filters.{name}.DateRange needs an integer Value and Unit DAYS", path=name)
-            cutoff = iso(now - value * 86400)
-            older = rng.get("Comparison") == "OLDER_THAN"
-            parts.append(f"{column} {'<' if older else '>='} ?")
-            args.append(cutoff)
-        if f.get("Start") is None and f.get("End") is None and rng is None:
-            raise validation(f"Filters.{name} needs Start, End or DateRange", path=name)
+        start, end = body_filters.date_bounds(name, f, now)
+        if start is not None:
+            parts.append(f"{column} >= ?")
+            args.append(start)
+        if end is not None:
+            parts.append(f"{column} <= ?")
+            args.append(end)
     return parts, args
 
 
@@ -162,8 +149,12 @@ def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
         raise validation(f"Filters must be an object of at most {MAX_ATTRIBUTES} attributes", path="Filters")
     parts: list[str] = []
     args: list[Any] = []
+    checks: list[Callable[[Mapping[str, Any]], bool]] = []
     for name in sorted(filters):
         raw = filters[name]
+        if name in body_filters.ATTRIBUTES:
+            checks.append(body_filters.predicate(name, _values(name, raw), now))
+            continue
         if name in STRING_COLUMNS:
             p, a = _strings(name, f"f.{STRING_COLUMNS[name]}", raw)
         elif name == "Type":
@@ -183,7 +174,13 @@ def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
             raise validation(f"Filters.{name[:64]} is not supported by this hub", path=name)
         parts.extend(p)
         args.extend(a)
-    return Where(" AND ".join(parts) or "1=1", tuple(args), json.dumps(filters, sort_keys=True, default=str))
+    check = None
+    if checks:
+        def check(finding: Mapping[str, Any]) -> bool:
+            return all(c(finding) for c in checks)
+    return Where(
+        " AND ".join(parts) or "1=1", tuple(args), json.dumps(filters, sort_keys=True, default=str), check
+    )
 
 
 def types_column(types: list[str]) -> str:

@@ -18,16 +18,17 @@ from typing import Any
 
 from wafproxy.awsapi.credentials import CredentialStore
 from wafproxy.awsapi.policy import Policy
+from wafproxy.awsapi.sigv4 import signed_service
 from wafproxy.control.persist import AuditLog
 from wafproxy.ports import Clock, KeyProvider
 from wafproxy.sidecars.hub import crypt
-from wafproxy.sidecars.hub.api import HubApi
+from wafproxy.sidecars.hub.api import SIGNING_NAME, HubApi
 from wafproxy.sidecars.hub.core import Hub
 from wafproxy.sidecars.hub.store import DEFAULT_RETENTION_DAYS, FindingStore
 
 log = logging.getLogger("wafproxy.hub")
 ASGIApp = Callable[[dict[str, Any], Callable[[], Any], Callable[[dict[str, Any]], Any]], Any]
-API_PREFIXES = ("/findings", "/insights", "/accounts")
+API_PREFIXES = ("/findings", "/insights", "/accounts", "/standards")
 CONSOLE_PREFIX = "/console"
 
 
@@ -117,11 +118,14 @@ def mount(service: HubService, admin_app: ASGIApp) -> ASGIApp:
             await admin_app(scope, _lifespan_receive(service, receive), send)
             return
         path = scope.get("path", "")
-        if scope["type"] == "http" and path.startswith(API_PREFIXES):
-            await service.api.app(scope, receive, send)
-        elif service.console is not None and (
-            path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
+        console = path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
+        # A call signed for securityhub is the API's, whatever its path: an operation we do not
+        # serve then gets Security Hub's error shape, not the admin app's plain 404.
+        if scope["type"] == "http" and not console and (
+            path.startswith(API_PREFIXES) or signed_service(scope["headers"]) == SIGNING_NAME
         ):
+            await service.api.app(scope, receive, send)
+        elif service.console is not None and console:
             await service.console(scope, receive, send)
         else:
             await admin_app(scope, receive, send)

@@ -208,6 +208,21 @@ class FindingStore:
         return list(current)
 
     # ---- queries ------------------------------------------------------------------------------------
+    @staticmethod
+    def _where(where: Where) -> str:
+        if where.predicate is None:
+            return where.sql
+        return f"({where.sql}) AND wafproxy_body_match(f.id, f.sealed, f.body)"
+
+    def _bind(self, where: Where) -> None:
+        """Registers ``where``'s predicate for the next statement (the caller holds the lock, so no
+        other query can replace it meanwhile); SQLite calls it only on rows the SQL part kept."""
+        if where.predicate is not None:
+            check = where.predicate
+            self._db.create_function(
+                "wafproxy_body_match", 3, lambda fid, sealed, body: int(check(self._body(fid, sealed, body)))
+            )
+
     def query(
         self,
         where: Where,
@@ -220,17 +235,19 @@ class FindingStore:
         order = ", ".join(f"f.{SORTABLE[k]} {'DESC' if desc else 'ASC'}" for k, desc in (sort or []))
         order = (order + ", " if order else "") + "f.updated_at DESC, f.id ASC"
         sql = (
-            f"SELECT f.id, f.sealed, f.body FROM findings f WHERE {where.sql} "  # noqa: S608 — fixed column names and ? placeholders only
+            f"SELECT f.id, f.sealed, f.body FROM findings f WHERE {self._where(where)} "  # noqa: S608 — fixed column names and ? placeholders only
             f"ORDER BY {order} LIMIT ? OFFSET ?"
         )
         with self._lock:
+            self._bind(where)
             rows = self._db.execute(sql, (*where.args, limit, offset)).fetchall()
             return [self._body(fid, sealed, body) for fid, sealed, body in rows]
 
     def count(self, where: Where) -> int:
         with self._lock:
+            self._bind(where)
             (n,) = self._db.execute(
-                f"SELECT count(*) FROM findings f WHERE {where.sql}",  # noqa: S608 — fixed column names and ? placeholders only
+                f"SELECT count(*) FROM findings f WHERE {self._where(where)}",  # noqa: S608 — fixed column names and ? placeholders only
                 where.args,
             ).fetchone()
         return int(n)
@@ -240,14 +257,16 @@ class FindingStore:
         if column == "resource_id":
             sql = (
                 f"SELECT r.resource_id, count(DISTINCT f.id) n FROM findings f JOIN resources r "  # noqa: S608 — fixed column names and ? placeholders only
-                f"ON r.finding_id = f.id WHERE {where.sql} GROUP BY r.resource_id ORDER BY n DESC LIMIT ?"
+                f"ON r.finding_id = f.id WHERE {self._where(where)} "
+                "GROUP BY r.resource_id ORDER BY n DESC LIMIT ?"
             )
         else:
             sql = (
-                f"SELECT f.{column}, count(*) n FROM findings f WHERE {where.sql} "  # noqa: S608 — fixed column names and ? placeholders only
+                f"SELECT f.{column}, count(*) n FROM findings f WHERE {self._where(where)} "  # noqa: S608 — fixed column names and ? placeholders only
                 f"GROUP BY f.{column} ORDER BY n DESC LIMIT ?"
             )
         with self._lock:
+            self._bind(where)
             return [(str(v), int(n)) for v, n in self._db.execute(sql, (*where.args, limit))]
 
     def purge(self, now: float) -> int:

@@ -14,6 +14,7 @@ from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.kms.core import KmsCore
+from wafproxy.sidecars.kms.core import marker as marker_of
 
 _ALLOWED = frozenset(string.ascii_letters + string.digits + "/_-")
 MAX_ALIASES = 10_000
@@ -79,7 +80,7 @@ def delete_alias(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]
 
 def list_aliases(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     limit = p.int("Limit", required=False, default=100, lo=1, hi=100)
-    marker = p.str("Marker", required=False, default="")
+    marker = marker_of(p, lambda m: m.startswith("alias/"))
     key_id = None
     if p.has("KeyId"):
         rec = kms.resolve(p.str("KeyId"), kms.clock.now(), allow_alias=False)

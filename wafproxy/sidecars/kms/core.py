@@ -10,12 +10,13 @@ the identity policy allow too, or a grant must allow it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.errors import AwsError, access_denied
 from wafproxy.awsapi.jsonproto import CallContext
+from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext, parse_policy
 from wafproxy.ports import Clock
 from wafproxy.sidecars.kms.grants import Grant
@@ -35,6 +36,19 @@ def default_key_policy(account: str) -> str:
         '{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions",'
         f'"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"kms:*","Resource":"*"}}]}}'
     )
+
+
+def marker(p: Params, looks_issued: Callable[[str], bool], default: str = "") -> str:
+    """A list call's ``Marker``: ours are the last item of the previous page, so a value that
+    could not have been issued (another listing's, garbage) is ``InvalidMarkerException``, as KMS
+    answers it, never a silently empty or restarted page."""
+    value = p.str("Marker", required=False, default=default, max_len=320)
+    if value != default and not looks_issued(value):
+        raise AwsError(
+            "InvalidMarkerException",
+            "The marker that specifies where pagination should next begin is not valid.",
+        )
+    return value
 
 
 def not_found(ref: str) -> AwsError:

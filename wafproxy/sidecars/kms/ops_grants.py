@@ -15,6 +15,7 @@ from wafproxy.awsapi.errors import AwsError, access_denied, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.kms.core import KmsCore
+from wafproxy.sidecars.kms.core import marker as marker_of
 from wafproxy.sidecars.kms.grants import GRANT_OPERATIONS, Grant
 
 _TOKEN_PREFIX = "wafproxy-grant-token:"  # noqa: S105 (a label, not a secret)
@@ -86,7 +87,7 @@ def create_grant(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]
 
 def list_grants(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     limit = p.int("Limit", required=False, default=50, lo=1, hi=100)
-    marker = p.str("Marker", required=False, default="")
+    marker = marker_of(p, lambda m: len(m) == 64 and all(c in "0123456789abcdef" for c in m))
     only_id = p.str("GrantId", required=False)
     only_grantee = p.str("GranteePrincipal", required=False)
     rec = kms.resolve(p.str("KeyId"), kms.clock.now(), allow_alias=False)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from wafproxy.awsapi.errors import AwsError, validation
+from wafproxy.awsapi.errors import AwsError
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.kms.core import KmsCore
+from wafproxy.sidecars.kms.core import marker as marker_of
 from wafproxy.sidecars.kms.keypolicy import check_key_policy
 from wafproxy.sidecars.kms.model import SPECS, KeyRecord, KeyState
 from wafproxy.sidecars.kms.ops_create import create_key_async
@@ -36,7 +37,7 @@ def describe_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]
 
 def list_keys(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     limit = p.int("Limit", required=False, default=100, lo=1, hi=1000)
-    marker = p.str("Marker", required=False, default="")
+    marker = marker_of(p, lambda m: len(m) == 36 and m.count("-") == 4)
     kms.authorize(ctx, "ListKeys", None)
     kms.purge_expired(kms.clock.now())
     ids = sorted(k for k in kms.records if k > marker)
@@ -149,10 +150,7 @@ def rotate_key_on_demand(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[s
 
 def list_key_rotations(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     limit = p.int("Limit", required=False, default=100, lo=1, hi=1000)
-    raw_marker = p.str("Marker", required=False, default="0", max_len=10)
-    if not raw_marker.isdigit():
-        raise validation("Marker is not valid", path="Marker")
-    marker = int(raw_marker)
+    marker = int(marker_of(p, lambda m: m.isdigit() and len(m) <= 10, default="0"))
     rec = _key(kms, ctx, p, "ListKeyRotations")
     if not SPECS[rec.spec].rotatable:
         raise AwsError(

@@ -13,13 +13,15 @@ from tests.support.servers import free_port, wafproxy_process
 
 
 def test_demo_serves_the_shop_and_blocks_the_printed_attacks() -> None:
-    port, admin = free_port(), free_port()
+    port, admin, kms_port = free_port(), free_port(), free_port()
     with wafproxy_process(
         "demo",
         "--listen",
         f"127.0.0.1:{port}",
         "--admin-listen",
         f"127.0.0.1:{admin}",
+        "--kms-listen",
+        f"127.0.0.1:{kms_port}",
         "--log-level",
         "warning",
         wait_ports=(port, admin),
@@ -53,6 +55,7 @@ def test_demo_serves_the_shop_and_blocks_the_printed_attacks() -> None:
         creds_file = re.search(r"AWS_SHARED_CREDENTIALS_FILE=(\S+)", kms_line)
         endpoint = re.search(r"--endpoint-url (\S+)", kms_line)
         assert creds_file and endpoint, kms_line
+        assert endpoint.group(1) == f"http://127.0.0.1:{kms_port}", kms_line  # --kms-listen is honoured
         kms = boto3.Session(
             botocore_session=_session_with(creds_file.group(1)), region_name="us-east-1"
         ).client("kms", endpoint_url=endpoint.group(1))

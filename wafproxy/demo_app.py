@@ -204,9 +204,11 @@ def run_demo(base: Settings) -> int:
     import uvicorn
     import uvloop
 
-    from wafproxy.cli import QuietServer, load_acl, log_config, serve_in_process
+    from wafproxy.cli import QuietServer, listen_socket, load_acl, log_config, serve_in_process
 
-    demo_sock, kms_sock = _loopback_socket(), _loopback_socket()
+    demo_sock = _loopback_socket()
+    # --kms-listen names where the demo's own KMS answers (its key store stays temporary).
+    kms_sock = listen_socket(base.kms_listen, "--kms-listen") if base.kms_listen else _loopback_socket()
     demo_url = f"http://127.0.0.1:{demo_sock.getsockname()[1]}"
     settings = dataclasses.replace(base, upstreams=(UpstreamRoute(demo_url),), workers=1)
     if not settings.trusted_proxies:

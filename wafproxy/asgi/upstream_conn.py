@@ -40,7 +40,7 @@ class UpstreamConnection(asyncio.Protocol):
     """A connection carrying one exchange at a time. Owned by ``UpstreamPool``."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, upstream: str, read_timeout: float) -> None:
-        self._loop = loop
+        self.loop = loop
         self.upstream = upstream
         self.read_timeout = read_timeout
         self.transport: asyncio.Transport | None = None
@@ -71,7 +71,6 @@ class UpstreamConnection(asyncio.Protocol):
         self.got_bytes = False
         self.request_sent = False  # the whole request went out: required before reuse
         self._head = head
-        self._eof_framed = False
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
         self._head_bytes = 0
@@ -97,9 +96,9 @@ class UpstreamConnection(asyncio.Protocol):
         """Wait until the socket accepts more request body (``resume_writing``) or the exchange fails."""
         if not self._write_paused or self.closed:
             return
-        fut = self._loop.create_future()
+        fut = self.loop.create_future()
         self._drain = fut
-        timer = self._loop.call_later(self._timeout(), self._on_timeout)
+        timer = self.loop.call_later(self._timeout(), self._on_timeout)
         try:
             await fut
         finally:
@@ -166,10 +165,10 @@ class UpstreamConnection(asyncio.Protocol):
     def _timeout(self) -> float:
         if self.deadline is None:
             return self.read_timeout
-        return max(0.0, min(self.read_timeout, self.deadline - self._loop.time()))
+        return max(0.0, min(self.read_timeout, self.deadline - self.loop.time()))
 
     async def _wait(self) -> None:
-        loop = self._loop
+        loop = self.loop
         fut = loop.create_future()
         self._waiter = fut
         self.expect_bytes()
@@ -184,7 +183,7 @@ class UpstreamConnection(asyncio.Protocol):
         No call_later + cancel per wait (~2 µs each, issue 2): a wait only records when it
         times out; the connection's one pending timer is replaced only when it would fire too
         late, and when it fires early (an older wait's time) it re-arms for the current one."""
-        loop = self._loop
+        loop = self.loop
         until = loop.time() + self._timeout()
         self._wait_until = until
         timer = self._read_timer
@@ -200,9 +199,9 @@ class UpstreamConnection(asyncio.Protocol):
         if (waiter is None or waiter.done()) and self.listener is None:
             return  # no wait in progress: the next one arms a timer
         until = self._wait_until
-        if self._loop.time() < until:
+        if self.loop.time() < until:
             self._timer_at = until
-            self._read_timer = self._loop.call_at(until, self._read_check)
+            self._read_timer = self.loop.call_at(until, self._read_check)
             return
         self._on_timeout()
 
@@ -215,7 +214,7 @@ class UpstreamConnection(asyncio.Protocol):
                 pass  # its event loop is closed already: the timer went with it
 
     def _on_timeout(self) -> None:
-        total = self.deadline is not None and self._loop.time() >= self.deadline - 1e-3
+        total = self.deadline is not None and self.loop.time() >= self.deadline - 1e-3
         phase = "total" if total else "read"
         self._fail(UpstreamTimeout(f"{phase} timeout", self.upstream, phase=phase))
         self.abort()
@@ -268,7 +267,7 @@ class UpstreamConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._stop_read_timer()
-        if self.headers_done and not self.complete and self._eof_framed and self.error is None:
+        if self.headers_done and not self.complete and self.error is None and _eof_framed(self.headers):
             # RFC 9112 §6.3 item 8: no Content-Length, not chunked -> the body ends at close.
             self.complete = True
             self.keep_alive = False
@@ -309,14 +308,6 @@ class UpstreamConnection(asyncio.Protocol):
         if self._head or status in (204, 304):
             self.complete = True
             self.keep_alive = self._parser.should_keep_alive()
-        else:
-            framed = False
-            for name, _ in self.headers:
-                lname = name.lower()
-                if lname == b"content-length" or lname == b"transfer-encoding":
-                    framed = True
-                    break
-            self._eof_framed = not framed
         self._wake()
 
     def on_body(self, body: bytes) -> None:
@@ -336,3 +327,13 @@ class UpstreamConnection(asyncio.Protocol):
         self.complete = True
         self.keep_alive = self._parser.should_keep_alive()
         self._wake()
+
+
+def _eof_framed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A response head with neither Content-Length nor Transfer-Encoding: its body ends at close.
+    Asked only when the connection closes mid-body, not for every response."""
+    for name, _ in headers:
+        lname = name.lower()
+        if lname == b"content-length" or lname == b"transfer-encoding":
+            return False
+    return True

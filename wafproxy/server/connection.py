@@ -22,6 +22,7 @@ from typing import Any
 
 import httptools
 
+from wafproxy.asgi.forwarding import Via
 from wafproxy.asgi.limits import client_key
 from wafproxy.server.context import MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
@@ -73,6 +74,8 @@ class HttpConnection(asyncio.Protocol):
         self._timer = ConnectionTimer(loop, ctx.limits, on_head_timeout=self._head_timed_out,
                                       on_idle=self._idle_timed_out, on_lifetime=self._lived)
         self.tunnel: Any = None  # a websocket relay, once the upstream accepted the upgrade
+        # What forwarding adds to each request of a peer that is not a trusted proxy (None: one is).
+        self.via: Via | None = None
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -87,6 +90,8 @@ class HttpConnection(asyncio.Protocol):
         # A trusted proxy (a load balancer in front) carries every client's connections: only the
         # server-wide cap applies to it; the clients behind it are limited per request, by address.
         capped = not (self.peer and ctx.handler.inspector.trusted.is_trusted(self.peer))
+        if capped and self.peer:
+            self.via = Via(self.peer, self.scheme)
         if capped and held >= limits.max_connections_per_client or (
             not held and len(ctx.per_client) >= limits.max_tracked_clients
         ):

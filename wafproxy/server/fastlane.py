@@ -82,7 +82,8 @@ class FastExchange:
         self.t0 = 0.0
         self.eval_seconds = 0.0
         self.pool: UpstreamPool | None = None
-        self.out: list[tuple[bytes, bytes]] = []
+        self.head = b""  # the request as the upstream gets it, and whether its body goes chunked
+        self.chunked = False
         self.payload = b""
         self.up: UpstreamConnection | None = None
         self.reused = False
@@ -137,11 +138,10 @@ class FastExchange:
             self._finish(handler.refused(ex, acl, request, decision, retry_after, self.started,
                                          self.eval_seconds))
             return
-        routed = handler.route(ex, request, decision)
-        if routed is None:
+        pool = handler.pool_for(ex)
+        if pool is None:
             self._answered(*handler.no_route(ex))
             return
-        pool, self.out = routed
         self.pool = pool
         if reader is not None:
             try:
@@ -154,10 +154,11 @@ class FastExchange:
                 self._answered(exc.refusal[0], handler._body_refused(ex, exc, client_ip))
                 return
         try:
-            up = pool.send_now(ex.method, ex.target, self.out, self.payload)
+            self.head, self.chunked = handler.upstream_head(ex, request, decision, pool, self.payload)
         except ValueError:
             self._answered(*handler.bad_target(ex))
             return
+        up = pool.send_now(ex.method, self.head, self.chunked, self.payload, ex.conn.loop)
         if up is None:  # no idle connection: the pool opens or waits for one
             self._later(self._exchange)
             return
@@ -196,11 +197,13 @@ class FastExchange:
             return
         if up.complete and error is None and not up._reading_paused:
             self._detach()
-            resp = UpstreamResponse(pool, up)
-            whole = resp.take_body()
+            status, headers = up.status, up.headers
+            whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
             if whole is not None:
-                self._answered(resp.status, write_whole(self.ex, resp.status, resp.headers, whole))
+                pool._release(up, up.reusable)
+                self._answered(status, write_whole(self.ex, status, headers, whole))
                 return
+            resp = UpstreamResponse(pool, up)
             self._later(lambda: respond(self.ex, resp))
             return
         if error is not None or up._buffered > WHOLE_MAX or up._reading_paused:
@@ -219,7 +222,7 @@ class FastExchange:
 
     def _exchange(self) -> Awaitable[tuple[int, bool]]:
         assert self.pool is not None
-        return self.handler.exchange(self.ex, self.pool, self.out, self.payload)
+        return self.handler.exchange(self.ex, self.pool, self.head, self.chunked, self.payload)
 
     def _later(self, step: Callable[[], Awaitable[tuple[int, bool]]]) -> None:
         """The rest needs to wait on something: a task runs ``step`` and ends as the lane does."""

@@ -184,7 +184,7 @@ class UpstreamConnection(asyncio.Protocol):
         times out; the connection's one pending timer is replaced only when it would fire too
         late, and when it fires early (an older wait's time) it re-arms for the current one."""
         loop = self.loop
-        until = loop.time() + self._timeout()
+        until = loop.time() + (self.read_timeout if self.deadline is None else self._timeout())
         self._wait_until = until
         timer = self._read_timer
         if timer is None or self._timer_at > until:
@@ -308,15 +308,17 @@ class UpstreamConnection(asyncio.Protocol):
         if self._head or status in (204, 304):
             self.complete = True
             self.keep_alive = self._parser.should_keep_alive()
-        self._wake()
+        if self._waiter is not None:  # a coroutine waits (the fast lane's listener is told later)
+            self._wake()
 
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
-        self._buffered += len(body)
-        if self._buffered > HIGH_WATER and not self._reading_paused and self.transport is not None:
+        buffered = self._buffered = self._buffered + len(body)
+        if buffered > HIGH_WATER and not self._reading_paused and self.transport is not None:
             self._reading_paused = True
             self.transport.pause_reading()
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
 
     def on_message_complete(self) -> None:
         if not self.headers_done:
@@ -326,7 +328,8 @@ class UpstreamConnection(asyncio.Protocol):
             return  # already complete at headers
         self.complete = True
         self.keep_alive = self._parser.should_keep_alive()
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
 
 
 def _eof_framed(headers: list[tuple[bytes, bytes]]) -> bool:

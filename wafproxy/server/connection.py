@@ -215,17 +215,23 @@ class HttpConnection(asyncio.Protocol):
             raise _Stop(414, "URI too long", "url_too_long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        # Runs once per header field of every request: kept to a few comparisons.
-        self._head_bytes += len(name) + len(value) + 4
+        # Runs once per header field of every request: one test for the common field.
+        size = self._head_bytes = self._head_bytes + len(name) + len(value) + 4
+        headers = self._headers
+        if size > self._head_cap or len(headers) >= self._field_cap or not self._in_head:
+            self._unusual_header()
+            return
+        headers.append((name.lower(), value))
+
+    def _unusual_header(self) -> None:
+        """A trailer field (counted against the head limit, never forwarded), or a head past a limit."""
         if not self._in_head:
-            return  # a trailer field: counted against the head limit, never forwarded
+            return
         if self._head_bytes > self._head_cap:
             logger.warning("Request head over %d bytes refused (431).", self._head_cap)
             raise _Stop(431, "Request header fields too large", "headers_too_large")
-        if len(self._headers) >= self._field_cap:
-            logger.warning("Request with over %d header fields refused (431).", self._field_cap)
-            raise _Stop(431, "Too many header fields", "too_many_headers")
-        self._headers.append((name.lower(), value))
+        logger.warning("Request with over %d header fields refused (431).", self._field_cap)
+        raise _Stop(431, "Too many header fields", "too_many_headers")
 
     def on_headers_complete(self) -> None:
         self._in_head = False

@@ -125,7 +125,8 @@ class FastExchange:
             scheme=conn.scheme,
         )
         decision, self.eval_seconds, retry_after = inspector.decide_now(acl, request)
-        if reader is not None and allowed(decision):
+        passes = allowed(decision)
+        if reader is not None and passes:
             try:
                 streamed = reader.start(request, True)
             except BodyRefused as exc:
@@ -133,8 +134,9 @@ class FastExchange:
                 return
             if streamed is not None:
                 decision = streamed
+                passes = allowed(decision)
         self.decision = decision
-        if not allowed(decision):
+        if not passes:
             self._finish(handler.refused(ex, acl, request, decision, retry_after, self.started,
                                          self.eval_seconds))
             return
@@ -181,6 +183,17 @@ class FastExchange:
         if up is None or pool is None:
             return
         error = up.error
+        if error is None and up.complete and not up._reading_paused:  # the common answer: all here
+            up.listener = self.up = None
+            status, headers = up.status, up.headers
+            whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
+            if whole is not None:
+                pool._release(up, up.reusable)
+                self._answered(status, write_whole(self.ex, status, headers, whole))
+                return
+            resp = UpstreamResponse(pool, up)
+            self._later(lambda: respond(self.ex, resp))
+            return
         if error is None and not up.headers_done:
             up.expect_bytes()  # nothing yet (or an interim 1xx): the read timeout restarts
             return
@@ -194,17 +207,6 @@ class FastExchange:
                 return
             pool.count_failure(failure_kind(error))
             self._answered(*self.handler.upstream_failed(ex, error))
-            return
-        if up.complete and error is None and not up._reading_paused:
-            self._detach()
-            status, headers = up.status, up.headers
-            whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
-            if whole is not None:
-                pool._release(up, up.reusable)
-                self._answered(status, write_whole(self.ex, status, headers, whole))
-                return
-            resp = UpstreamResponse(pool, up)
-            self._later(lambda: respond(self.ex, resp))
             return
         if error is not None or up._buffered > WHOLE_MAX or up._reading_paused:
             self._detach()  # large or failing mid-body: streamed (with back-pressure) by ``respond``

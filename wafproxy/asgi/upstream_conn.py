@@ -6,8 +6,8 @@ and the body is handed out chunk by chunk. Flow control runs both ways: when the
 behind by more than ``HIGH_WATER`` bytes we ``pause_reading()`` so a 50 MB response is never held in
 memory; when the upstream socket's send buffer fills, request-body writes wait for ``resume_writing``.
 
-Timeouts are one ``call_later`` per wait (no ``wait_for`` task per read): the read timeout bounds
-each silence of the upstream, the optional total deadline bounds the whole exchange.
+No ``wait_for`` task per read: the read timeout bounds each silence of the upstream on one lazily
+re-armed timer (``upstream_timer``), the optional total deadline bounds the whole exchange.
 
 A ``listener`` (the proxy server's fast lane, ``server.fastlane``) may follow an exchange instead
 of a coroutine: it is told after each read, on a timeout and when the connection is lost, always
@@ -23,6 +23,7 @@ from typing import Protocol, cast
 import httptools
 
 from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
+from wafproxy.asgi.upstream_timer import ReadTimer
 
 # llhttp puts no bound on a response head; a broken or hostile upstream must not make us buffer
 # one without limit (nginx's proxy_buffer_size is 4-8 KiB; we allow generous cookies).
@@ -50,10 +51,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.deadline: float | None = None  # loop.time() by which the current exchange must end
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[None] | None = None
-        # One read timer per connection, re-armed lazily (see ``_wait``).
-        self._read_timer: asyncio.TimerHandle | None = None
-        self._timer_at = 0.0
-        self._wait_until = 0.0
+        self._read_timer = ReadTimer(loop, self._waiting, self._on_timeout)  # one per connection
         self._drain: asyncio.Future[None] | None = None
         self._write_paused = False
         self._reading_paused = False
@@ -155,7 +153,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def abort(self) -> None:
         self.closed = True
-        self._stop_read_timer()
+        self._read_timer.stop()
         if self.transport is not None:
             try:
                 self.transport.abort()
@@ -178,40 +176,12 @@ class UpstreamConnection(asyncio.Protocol):
             self._waiter = None
 
     def expect_bytes(self) -> None:
-        """Start the read timeout of a wait (``_wait``, or a ``listener`` after each read).
+        """Start the read timeout of a wait (``_wait``, or a ``listener`` after each read)."""
+        self._read_timer.expect(self.read_timeout if self.deadline is None else self._timeout())
 
-        No call_later + cancel per wait (~2 µs each, issue 2): a wait only records when it
-        times out; the connection's one pending timer is replaced only when it would fire too
-        late, and when it fires early (an older wait's time) it re-arms for the current one."""
-        loop = self.loop
-        until = loop.time() + (self.read_timeout if self.deadline is None else self._timeout())
-        self._wait_until = until
-        timer = self._read_timer
-        if timer is None or self._timer_at > until:
-            if timer is not None:
-                timer.cancel()
-            self._timer_at = until
-            self._read_timer = loop.call_at(until, self._read_check)
-
-    def _read_check(self) -> None:
-        self._read_timer = None
+    def _waiting(self) -> bool:
         waiter = self._waiter
-        if (waiter is None or waiter.done()) and self.listener is None:
-            return  # no wait in progress: the next one arms a timer
-        until = self._wait_until
-        if self.loop.time() < until:
-            self._timer_at = until
-            self._read_timer = self.loop.call_at(until, self._read_check)
-            return
-        self._on_timeout()
-
-    def _stop_read_timer(self) -> None:
-        timer, self._read_timer = self._read_timer, None
-        if timer is not None:
-            try:
-                timer.cancel()
-            except RuntimeError:
-                pass  # its event loop is closed already: the timer went with it
+        return (waiter is not None and not waiter.done()) or self.listener is not None
 
     def _on_timeout(self) -> None:
         total = self.deadline is not None and self.loop.time() >= self.deadline - 1e-3
@@ -266,7 +236,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._stop_read_timer()
+        self._read_timer.stop()
         if self.headers_done and not self.complete and self.error is None and _eof_framed(self.headers):
             # RFC 9112 §6.3 item 8: no Content-Length, not chunked -> the body ends at close.
             self.complete = True

@@ -140,7 +140,8 @@ class FastExchange:
             self._finish(handler.refused(ex, acl, request, decision, retry_after, self.started,
                                          self.eval_seconds))
             return
-        pool = handler.pool_for(ex)
+        forwarder = handler.forwarder
+        pool = forwarder.pool_for(ex)
         if pool is None:
             self._answered(*handler.no_route(ex))
             return
@@ -156,7 +157,7 @@ class FastExchange:
                 self._answered(exc.refusal[0], handler._body_refused(ex, exc, client_ip))
                 return
         try:
-            self.head, self.chunked = handler.upstream_head(ex, request, decision, pool, self.payload)
+            self.head, self.chunked = forwarder.head(ex, request, decision, pool, self.payload)
         except ValueError:
             self._answered(*handler.bad_target(ex))
             return

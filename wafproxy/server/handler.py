@@ -21,23 +21,21 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from urllib.parse import unquote
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
 from wafproxy.asgi.flood import FloodGuard, signature_of
-from wafproxy.asgi.forwarding import forward_lines, upstream_headers
 from wafproxy.asgi.inspector import Inspector, allowed
 from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
 from wafproxy.asgi.proxy import upstream_failure
 from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.asgi.upstream_routes import RouteTable
-from wafproxy.asgi.upstream_write import compose_head
 from wafproxy.asgi.wafrequests import build_request, wire_text
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.fastlane import serve_now
+from wafproxy.server.forwarder import Forwarder
 from wafproxy.server.respond import respond
 from wafproxy.server.upload import upload
 from wafproxy.server.websocket import relay_upgrade
@@ -45,7 +43,6 @@ from wafproxy.server.writer import text_response, waf_response
 
 logger = logging.getLogger("wafproxy.server")
 shield_logger = logging.getLogger("wafproxy.shield")
-
 
 
 class ProxyHandler:
@@ -62,9 +59,8 @@ class ProxyHandler:
         on_reject: Callable[[str], None] | None = None,
     ) -> None:
         self.inspector = inspector
-        self.routes = routes
+        self.forwarder = Forwarder(routes, preserve_host, inspector.trusted)
         self.limits = limits or ShieldLimits()
-        self.preserve_host = preserve_host
         self.flood = flood
         self.on_reject = on_reject
         self.rejections: Counter[str] = Counter()
@@ -234,49 +230,22 @@ class ProxyHandler:
                                    head_only=ex.method == "HEAD"))
         return resp.status_code, False
 
-    def pool_for(self, ex: Exchange) -> UpstreamPool | None:
-        """The pool of the upstream serving ``ex``'s host and path, or None (answered 404)."""
-        return self.routes.single or self.routes.route(_host(ex), unquote(ex.path.decode("latin-1")))
-
-    def upstream_head(self, ex: Exchange, request: WafRequest, decision: Decision, pool: UpstreamPool,
-                      payload: bytes | AsyncIterator[bytes]) -> tuple[bytes, bool]:
-        """The head ``ex`` goes upstream with and whether its body goes chunked; ``ValueError``:
-        a target or header the upstream must not get (``upstream_write``)."""
-        conn = ex.conn
-        via = conn.via
-        headers = _with_inserted(ex.headers, decision)
-        if via is not None and isinstance(payload, bytes) and request.client_ip == via.peer:
-            lines = forward_lines(headers, via, pool.host_header, self.preserve_host)
-            if lines is not None:  # the common case: the lines written as bytes in one pass
-                parts, count, has_length = lines
-                return compose_head(ex.method, ex.target, pool.base, parts, count, has_length, payload), False
-        out = self._upstream_headers(ex, headers, request, pool)
-        return pool.serialize(ex.method, ex.target, out, payload)
-
-    def _upstream_headers(self, ex: Exchange, headers: list[tuple[bytes, bytes]], request: WafRequest,
-                          pool: UpstreamPool) -> list[tuple[bytes, bytes]]:
-        conn = ex.conn
-        out, _ = upstream_headers(headers, peer=conn.peer, scheme=conn.scheme, upstream_host=pool.host_header,
-                                  preserve_host=self.preserve_host, trusted=self.inspector.trusted,
-                                  client_ip=request.client_ip)
-        return out
-
     def no_route(self, ex: Exchange) -> tuple[int, bool]:
         return self._text(ex, 404, "Not Found: no upstream serves this host and path")
 
     async def _forward(self, ex: Exchange, request: WafRequest, decision: Decision,
                        reader: BodyReader | None) -> tuple[int, bool]:
-        pool = self.pool_for(ex)
+        forwarder = self.forwarder
+        pool = forwarder.pool_for(ex)
         if pool is None:
             return self.no_route(ex)
         if ex.upgrade is not None:
-            out = self._upstream_headers(ex, _with_inserted(ex.headers, decision), request, pool)
-            return await relay_upgrade(ex, pool, out)
+            return await relay_upgrade(ex, pool, forwarder.headers(ex, request, decision, pool))
         payload: bytes | AsyncIterator[bytes] = b""
         if reader is not None:
             payload = reader.end() if ex.complete else upload(ex, reader, self.limits)
         try:
-            head, chunked = self.upstream_head(ex, request, decision, pool, payload)
+            head, chunked = forwarder.head(ex, request, decision, pool, payload)
         except ValueError:
             return self.bad_target(ex)
         return await self.exchange(ex, pool, head, chunked, payload)
@@ -348,21 +317,6 @@ class ProxyHandler:
         ex.discard()
         ex.conn.write(text_response(status, body, close=True, extra=extra))
         return False
-
-
-def _with_inserted(headers: list[tuple[bytes, bytes]], decision: Decision) -> list[tuple[bytes, bytes]]:
-    """The request's headers and those the decision inserts (``x-amzn-waf-*``), lower-case names."""
-    if not decision.inserted_headers:
-        return headers
-    inserted = decision.inserted_headers
-    return [*headers, *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in inserted)]
-
-
-def _host(ex: Exchange) -> bytes:
-    for name, value in ex.headers:
-        if name == b"host":
-            return value
-    return b""
 
 
 def _log_path(ex: Exchange) -> str:

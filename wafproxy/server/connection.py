@@ -213,9 +213,6 @@ class HttpConnection(asyncio.Protocol):
         keep_alive = parser.should_keep_alive() and not self.ctx.draining
         method, self._method = self._method or parser.get_method(), None
         exchange = Exchange(self, method.decode("ascii"), target, headers, version, keep_alive)
-        for name, value in headers:
-            if name == b"expect" and value.lower() == b"100-continue":
-                exchange.expect_continue = True
         self._parsing = exchange
         self._enqueue(exchange)
 

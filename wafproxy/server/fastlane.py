@@ -56,7 +56,11 @@ def serve_now(handler: ProxyHandler, ex: Exchange) -> bool:
     if ex.received and (ex.received > acl.body_inspection_limit or ex.received > handler.limits.max_body_bytes
                         or _encoded(ex.headers)):
         return False
-    FastExchange(handler, ex, acl).run()
+    fx = FastExchange(handler, ex, acl)
+    try:
+        fx.run()
+    except Exception:
+        fx._crashed()
     return True
 
 
@@ -90,12 +94,8 @@ class FastExchange:
         self.done = False
 
     def run(self) -> None:
-        try:
-            self._run()
-        except Exception:
-            self._crashed()
-
-    def _run(self) -> None:
+        """Admit, decide, send upstream; the rest follows in ``upstream_progress``. An exception
+        escaping is the caller's to hand to ``_crashed``."""
         handler = self.handler
         ex = self.ex
         admitted = handler.admit(ex)
@@ -174,47 +174,44 @@ class FastExchange:
 
     def upstream_progress(self) -> None:
         try:
-            self._progress()
+            up = self.up
+            pool = self.pool
+            if up is None or pool is None:
+                return
+            error = up.error
+            if error is None and up.complete and not up._reading_paused:  # the common answer: all here
+                up.listener = self.up = None
+                status, headers = up.status, up.headers
+                whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
+                if whole is not None:
+                    pool._release(up, up.reusable)
+                    self._answered(status, write_whole(self.ex, status, headers, whole))
+                    return
+                resp = UpstreamResponse(pool, up)
+                self._later(lambda: respond(self.ex, resp))
+                return
+            if error is None and not up.headers_done:
+                up.expect_bytes()  # nothing yet (or an interim 1xx): the read timeout restarts
+                return
+            if error is not None and (not up.headers_done or not up._chunks):  # as ``wait_head`` raises
+                self._detach()
+                pool._release(up, False)
+                ex = self.ex
+                stale = self.reused and not up.got_bytes and isinstance(error, UpstreamProtocolError)
+                if stale and ex.method in _IDEMPOTENT:  # as ``UpstreamPool.request`` retries
+                    self._later(self._exchange)
+                    return
+                pool.count_failure(failure_kind(error))
+                self._answered(*self.handler.upstream_failed(ex, error))
+                return
+            if error is not None or up._buffered > WHOLE_MAX or up._reading_paused:
+                self._detach()  # large or failing mid-body: streamed (with back-pressure) by ``respond``
+                resp = UpstreamResponse(pool, up)
+                self._later(lambda: respond(self.ex, resp))
+                return
+            up.expect_bytes()
         except Exception:
             self._crashed()
-
-    def _progress(self) -> None:
-        up = self.up
-        pool = self.pool
-        if up is None or pool is None:
-            return
-        error = up.error
-        if error is None and up.complete and not up._reading_paused:  # the common answer: all here
-            up.listener = self.up = None
-            status, headers = up.status, up.headers
-            whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
-            if whole is not None:
-                pool._release(up, up.reusable)
-                self._answered(status, write_whole(self.ex, status, headers, whole))
-                return
-            resp = UpstreamResponse(pool, up)
-            self._later(lambda: respond(self.ex, resp))
-            return
-        if error is None and not up.headers_done:
-            up.expect_bytes()  # nothing yet (or an interim 1xx): the read timeout restarts
-            return
-        if error is not None and (not up.headers_done or not up._chunks):  # as ``wait_head`` raises
-            self._detach()
-            pool._release(up, False)
-            ex = self.ex
-            stale = self.reused and not up.got_bytes and isinstance(error, UpstreamProtocolError)
-            if stale and ex.method in _IDEMPOTENT:  # as ``UpstreamPool.request`` retries
-                self._later(self._exchange)
-                return
-            pool.count_failure(failure_kind(error))
-            self._answered(*self.handler.upstream_failed(ex, error))
-            return
-        if error is not None or up._buffered > WHOLE_MAX or up._reading_paused:
-            self._detach()  # large or failing mid-body: streamed (with back-pressure) by ``respond``
-            resp = UpstreamResponse(pool, up)
-            self._later(lambda: respond(self.ex, resp))
-            return
-        up.expect_bytes()
 
     def _detach(self) -> None:
         up, self.up = self.up, None

@@ -212,7 +212,7 @@ class HttpConnection(asyncio.Protocol):
             target = target_of(line) or target
         keep_alive = parser.should_keep_alive() and not self.ctx.draining
         method, self._method = self._method or parser.get_method(), None
-        exchange = Exchange(self, method.decode("ascii"), target, headers, version, keep_alive)
+        exchange = Exchange(self, method.decode(), target, headers, version, keep_alive)  # a token: ASCII
         self._parsing = exchange
         self._enqueue(exchange)
 

@@ -9,6 +9,11 @@
 - ``Host``: the client's (``preserve_host``) or the upstream's;
 - ``Expect`` is dropped: the server already answered ``100-continue`` to the client, and the
   upstream's interim response would be a second one.
+
+``forward_lines`` is the same rewrite for the proxy server's common case, a client that is not a
+trusted proxy: what its connection adds is the same for each of its requests (``Via``, built once
+per connection), so the header lines are written as bytes in one pass over the request's headers
+instead of a list of pairs serialised afterwards (issue 11: ~700 bytecodes a request).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ _REWRITTEN = frozenset(
     }
 )
 _SPECIAL = HOP_BY_HOP | _REWRITTEN | {b"content-length"}
+_OPTIONS = frozenset({b"keep-alive", b"close"})  # a Connection value naming no header field
 
 
 def upstream_headers(
@@ -98,3 +104,53 @@ def upstream_headers(
     if client_ip:
         out.append((b"x-real-ip", client_ip.encode("latin-1")))
     return out, has_body
+
+
+class Via:
+    """What a client connection that is not a trusted proxy adds to every request it forwards
+    (``upstream_headers`` with ``trusted_peer`` false): X-Forwarded-For, X-Forwarded-Proto and
+    X-Real-IP name the peer, the ``Forwarded`` element its address and scheme."""
+
+    __slots__ = ("peer", "fixed", "forwarded", "real_ip")
+
+    def __init__(self, peer: str, scheme: str) -> None:
+        peer_b = peer.encode("latin-1")
+        scheme_b = scheme.encode()
+        node = b'"[' + peer_b + b']"' if ":" in peer else peer_b
+        self.peer = peer
+        self.fixed = b"x-forwarded-for: " + peer_b + b"\r\nx-forwarded-proto: " + scheme_b + b"\r\n"
+        self.forwarded = b"forwarded: for=" + node + b";proto=" + scheme_b
+        self.real_ip = b"x-real-ip: " + peer_b + b"\r\n"
+
+
+def forward_lines(
+    headers: Iterable[tuple[bytes, bytes]], via: Via, upstream_host: bytes, preserve_host: bool,
+) -> tuple[list[bytes], int, bool] | None:
+    """The header lines ``upstream_headers`` would send for a client connection ``via`` (its
+    ``client_ip`` the peer), as byte pieces to join: (pieces, how many lines, whether a
+    Content-Length is among them). None when a ``Connection`` field names fields to drop (rare:
+    ``upstream_headers`` does it). ``headers``: lower-case names."""
+    parts: list[bytes] = []
+    host = None
+    has_length = False
+    lines = 0
+    for name, value in headers:
+        if name in _SPECIAL:
+            if name == b"host":
+                host = value
+            elif name == b"content-length":
+                has_length = True
+                parts += (name, b": ", value, b"\r\n")
+                lines += 1
+            elif name == b"connection" and value.lower() not in _OPTIONS and connection_tokens((value,)):
+                return None
+            continue  # hop-by-hop, or rewritten from what the peer is (never trusted here)
+        parts += (name, b": ", value, b"\r\n")
+        lines += 1
+    if host is None:
+        parts += (b"host: ", upstream_host, b"\r\n", via.fixed, via.forwarded, b"\r\n", via.real_ip)
+        return parts, lines + 5, has_length
+    clean = host if b'"' not in host and b"\\" not in host else host.replace(b"\\", b"").replace(b'"', b"")
+    parts += (b"host: ", host if preserve_host else upstream_host, b"\r\n", via.fixed,
+              b"x-forwarded-host: ", host, b"\r\n", via.forwarded, b';host="', clean, b'"\r\n', via.real_ip)
+    return parts, lines + 6, has_length

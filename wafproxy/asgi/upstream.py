@@ -63,7 +63,7 @@ class UpstreamPool:
         parts = urlsplit(config.url)
         self._host = parts.hostname or ""
         self._port = parts.port or (443 if config.tls else 80)
-        self._base = parts.path.rstrip("/").encode("ascii")
+        self.base = parts.path.rstrip("/").encode("ascii")
         self._ssl = ssl_context(config) if config.tls else None
         bracketed = f"[{self._host}]" if ":" in self._host else self._host
         default_port = 443 if config.tls else 80
@@ -94,8 +94,18 @@ class UpstreamPool:
         self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]], body: Body = b""
     ) -> UpstreamResponse:
         """Send one request; return once the response headers arrived (the body streams after)."""
+        head, chunked = self.serialize(method, target, headers, body)
+        return await self.send(method, head, chunked, body)
+
+    def serialize(self, method: str, target: str | bytes, headers: Sequence[tuple[bytes, bytes]],
+                  body: Body) -> tuple[bytes, bool]:
+        """The request's head for this upstream and whether its body goes chunked (``ValueError``:
+        ``serialize_head``'s refusals)."""
+        return serialize_head(method, target, headers, body, self.base, self.host_header)
+
+    async def send(self, method: str, head: bytes, chunked: bool, body: Body) -> UpstreamResponse:
+        """``request`` with its head serialised already (``serialize``, or the server's own)."""
         loop = asyncio.get_running_loop()
-        head, chunked = serialize_head(method, target, headers, body, self._base, self.host_header)
         total = self.config.total_timeout
         deadline = loop.time() + total if total is not None else None
         retried = False
@@ -132,15 +142,14 @@ class UpstreamPool:
                 raise
             return UpstreamResponse(self, conn)
 
-    def send_now(
-        self, method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], body: bytes
-    ) -> UpstreamConnection | None:
-        """Write one request on an idle kept-alive connection, without awaiting: the connection
-        its response will arrive on (the caller follows it, as ``listener``, and hands it back
-        with ``_release``), or None (no idle connection: use ``request``). Raises ``ValueError``
-        as ``request`` does. The proxy server's fast lane (``server.fastlane``)."""
-        loop = asyncio.get_running_loop()
-        head, chunked = serialize_head(method, target, headers, body, self._base, self.host_header)
+    def send_now(self, method: str, head: bytes, chunked: bool, body: bytes, loop: asyncio.AbstractEventLoop
+                 ) -> UpstreamConnection | None:
+        """Write one request (its head serialised, its body in memory) on an idle kept-alive
+        connection, without awaiting: the connection its response will arrive on (the caller
+        follows it, as ``listener``, and hands it back with ``_release``), or None (no idle
+        connection: use ``send``). ``loop``: the running one, passed in because asking for it
+        (``asyncio.get_running_loop``) costs a ``getpid`` system call. The proxy server's fast
+        lane (``server.fastlane``)."""
         conn = self._take_idle(loop)
         if conn is None:
             return None
@@ -255,7 +264,7 @@ class UpstreamPool:
     ) -> _P:
         """A dedicated connection (never pooled, not counted) with a ``GET`` head written on it:
         an Upgrade (websocket) exchange, whose bytes the caller then relays both ways."""
-        head, _ = serialize_head("GET", target, headers, b"", self._base, self.host_header)
+        head, _ = serialize_head("GET", target, headers, b"", self.base, self.host_header)
         protocol = await self._connect(asyncio.get_running_loop(), factory, None)
         protocol.transport.write(head)  # type: ignore[attr-defined]
         return protocol
@@ -265,7 +274,7 @@ class UpstreamPool:
         conn.deadline = None
         if reusable and not conn.closed and not self._closed:
             conn.exchanges += 1
-            conn.idle_since = asyncio.get_running_loop().time()
+            conn.idle_since = conn.loop.time()  # its loop is the running one (no getpid call)
             while self._waiters:
                 fut = self._waiters.popleft()
                 if not fut.done():

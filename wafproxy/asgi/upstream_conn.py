@@ -6,8 +6,8 @@ and the body is handed out chunk by chunk. Flow control runs both ways: when the
 behind by more than ``HIGH_WATER`` bytes we ``pause_reading()`` so a 50 MB response is never held in
 memory; when the upstream socket's send buffer fills, request-body writes wait for ``resume_writing``.
 
-Timeouts are one ``call_later`` per wait (no ``wait_for`` task per read): the read timeout bounds
-each silence of the upstream, the optional total deadline bounds the whole exchange.
+No ``wait_for`` task per read: the read timeout bounds each silence of the upstream on one lazily
+re-armed timer (``upstream_timer``), the optional total deadline bounds the whole exchange.
 
 A ``listener`` (the proxy server's fast lane, ``server.fastlane``) may follow an exchange instead
 of a coroutine: it is told after each read, on a timeout and when the connection is lost, always
@@ -23,6 +23,7 @@ from typing import Protocol, cast
 import httptools
 
 from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
+from wafproxy.asgi.upstream_timer import ReadTimer
 
 # llhttp puts no bound on a response head; a broken or hostile upstream must not make us buffer
 # one without limit (nginx's proxy_buffer_size is 4-8 KiB; we allow generous cookies).
@@ -40,7 +41,7 @@ class UpstreamConnection(asyncio.Protocol):
     """A connection carrying one exchange at a time. Owned by ``UpstreamPool``."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, upstream: str, read_timeout: float) -> None:
-        self._loop = loop
+        self.loop = loop
         self.upstream = upstream
         self.read_timeout = read_timeout
         self.transport: asyncio.Transport | None = None
@@ -50,10 +51,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.deadline: float | None = None  # loop.time() by which the current exchange must end
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[None] | None = None
-        # One read timer per connection, re-armed lazily (see ``_wait``).
-        self._read_timer: asyncio.TimerHandle | None = None
-        self._timer_at = 0.0
-        self._wait_until = 0.0
+        self._read_timer = ReadTimer(loop, self._waiting, self._on_timeout)  # one per connection
         self._drain: asyncio.Future[None] | None = None
         self._write_paused = False
         self._reading_paused = False
@@ -71,7 +69,6 @@ class UpstreamConnection(asyncio.Protocol):
         self.got_bytes = False
         self.request_sent = False  # the whole request went out: required before reuse
         self._head = head
-        self._eof_framed = False
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
         self._head_bytes = 0
@@ -97,9 +94,9 @@ class UpstreamConnection(asyncio.Protocol):
         """Wait until the socket accepts more request body (``resume_writing``) or the exchange fails."""
         if not self._write_paused or self.closed:
             return
-        fut = self._loop.create_future()
+        fut = self.loop.create_future()
         self._drain = fut
-        timer = self._loop.call_later(self._timeout(), self._on_timeout)
+        timer = self.loop.call_later(self._timeout(), self._on_timeout)
         try:
             await fut
         finally:
@@ -156,7 +153,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def abort(self) -> None:
         self.closed = True
-        self._stop_read_timer()
+        self._read_timer.stop()
         if self.transport is not None:
             try:
                 self.transport.abort()
@@ -166,10 +163,10 @@ class UpstreamConnection(asyncio.Protocol):
     def _timeout(self) -> float:
         if self.deadline is None:
             return self.read_timeout
-        return max(0.0, min(self.read_timeout, self.deadline - self._loop.time()))
+        return max(0.0, min(self.read_timeout, self.deadline - self.loop.time()))
 
     async def _wait(self) -> None:
-        loop = self._loop
+        loop = self.loop
         fut = loop.create_future()
         self._waiter = fut
         self.expect_bytes()
@@ -179,43 +176,15 @@ class UpstreamConnection(asyncio.Protocol):
             self._waiter = None
 
     def expect_bytes(self) -> None:
-        """Start the read timeout of a wait (``_wait``, or a ``listener`` after each read).
+        """Start the read timeout of a wait (``_wait``, or a ``listener`` after each read)."""
+        self._read_timer.expect(self.read_timeout if self.deadline is None else self._timeout())
 
-        No call_later + cancel per wait (~2 µs each, issue 2): a wait only records when it
-        times out; the connection's one pending timer is replaced only when it would fire too
-        late, and when it fires early (an older wait's time) it re-arms for the current one."""
-        loop = self._loop
-        until = loop.time() + self._timeout()
-        self._wait_until = until
-        timer = self._read_timer
-        if timer is None or self._timer_at > until:
-            if timer is not None:
-                timer.cancel()
-            self._timer_at = until
-            self._read_timer = loop.call_at(until, self._read_check)
-
-    def _read_check(self) -> None:
-        self._read_timer = None
+    def _waiting(self) -> bool:
         waiter = self._waiter
-        if (waiter is None or waiter.done()) and self.listener is None:
-            return  # no wait in progress: the next one arms a timer
-        until = self._wait_until
-        if self._loop.time() < until:
-            self._timer_at = until
-            self._read_timer = self._loop.call_at(until, self._read_check)
-            return
-        self._on_timeout()
-
-    def _stop_read_timer(self) -> None:
-        timer, self._read_timer = self._read_timer, None
-        if timer is not None:
-            try:
-                timer.cancel()
-            except RuntimeError:
-                pass  # its event loop is closed already: the timer went with it
+        return (waiter is not None and not waiter.done()) or self.listener is not None
 
     def _on_timeout(self) -> None:
-        total = self.deadline is not None and self._loop.time() >= self.deadline - 1e-3
+        total = self.deadline is not None and self.loop.time() >= self.deadline - 1e-3
         phase = "total" if total else "read"
         self._fail(UpstreamTimeout(f"{phase} timeout", self.upstream, phase=phase))
         self.abort()
@@ -267,8 +236,8 @@ class UpstreamConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._stop_read_timer()
-        if self.headers_done and not self.complete and self._eof_framed and self.error is None:
+        self._read_timer.stop()
+        if self.headers_done and not self.complete and self.error is None and _eof_framed(self.headers):
             # RFC 9112 §6.3 item 8: no Content-Length, not chunked -> the body ends at close.
             self.complete = True
             self.keep_alive = False
@@ -298,7 +267,10 @@ class UpstreamConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes | None) -> None:
         if not self.headers_done:  # trailers (after a chunked body) are dropped, never forwarded
-            self.headers.append((name, value or b""))
+            value = value or b""
+            if len(name) == 17 and name.lower() == b"transfer-encoding":
+                _check_coding(value, self.headers, self.upstream)
+            self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
@@ -309,26 +281,17 @@ class UpstreamConnection(asyncio.Protocol):
         if self._head or status in (204, 304):
             self.complete = True
             self.keep_alive = self._parser.should_keep_alive()
-        else:
-            framed = False
-            for name, value in self.headers:
-                lname = name.lower()
-                if lname == b"transfer-encoding" and (framed or value.strip().lower() != b"chunked"):
-                    # a coding we would relay undecoded, as if identity (llhttp reads it to close),
-                    # or a second one (llhttp decodes once): as nginx, 502
-                    raise UpstreamProtocolError("Transfer-Encoding other than chunked", self.upstream)
-                if lname == b"content-length" or lname == b"transfer-encoding":
-                    framed = True
-            self._eof_framed = not framed
-        self._wake()
+        if self._waiter is not None:  # a coroutine waits (the fast lane's listener is told later)
+            self._wake()
 
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
-        self._buffered += len(body)
-        if self._buffered > HIGH_WATER and not self._reading_paused and self.transport is not None:
+        buffered = self._buffered = self._buffered + len(body)
+        if buffered > HIGH_WATER and not self._reading_paused and self.transport is not None:
             self._reading_paused = True
             self.transport.pause_reading()
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
 
     def on_message_complete(self) -> None:
         if not self.headers_done:
@@ -338,4 +301,23 @@ class UpstreamConnection(asyncio.Protocol):
             return  # already complete at headers
         self.complete = True
         self.keep_alive = self._parser.should_keep_alive()
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
+
+
+def _check_coding(value: bytes, before: list[tuple[bytes, bytes]], upstream: str) -> None:
+    """A response's Transfer-Encoding: only one, only ``chunked``, after no Content-Length. Any
+    other coding we would relay undecoded as if identity (llhttp reads it to close), and a second
+    one llhttp decodes once: as nginx, a 502 rather than a body the client could frame otherwise."""
+    if value.strip().lower() != b"chunked" or not _eof_framed(before):
+        raise UpstreamProtocolError("Transfer-Encoding other than chunked", upstream)
+
+
+def _eof_framed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A response head with neither Content-Length nor Transfer-Encoding: its body ends at close.
+    Asked only when the connection closes mid-body, not for every response."""
+    for name, _ in headers:
+        lname = name.lower()
+        if lname == b"content-length" or lname == b"transfer-encoding":
+            return False
+    return True

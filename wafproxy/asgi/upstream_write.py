@@ -30,16 +30,10 @@ def serialize_head(
     """The request head for an upstream whose URL path is ``base`` (``host_header`` added when the
     caller sent no Host), and whether the body goes chunked. Raises ``ValueError`` on a target that
     is not origin-form or holds SP/CTL, and on CR/LF in the method or a header."""
-    raw = target.encode("latin-1") if isinstance(target, str) else target
-    if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
-        raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
-    parts = [method.encode("ascii"), b" ", base, raw, b" HTTP/1.1\r\n"]
+    parts = _request_line(method, target, base)
     has_host = has_length = chunked = False
     for name, value in headers:
-        parts.append(name)
-        parts.append(b": ")
-        parts.append(value)
-        parts.append(b"\r\n")
+        parts += (name, b": ", value, b"\r\n")
         # The framing headers (names in any case): only a name of their length is lowered.
         size = len(name)
         if size == 4 or size == 14 or size == 17:
@@ -51,26 +45,53 @@ def serialize_head(
             elif lname == b"transfer-encoding":  # the last one decides, as it always did
                 has_length = True
                 chunked = b"chunked" in value.lower()
-    lines = len(headers) + 2  # request line + headers + the blank line
+    lines = len(headers)
     if not has_host:
         parts += (b"host: ", host_header, b"\r\n")
         lines += 1
-    if not has_length:
-        if isinstance(body, bytes):
-            if body or method in _BODY_METHODS:
-                parts += (b"content-length: ", str(len(body)).encode(), b"\r\n")
-                lines += 1
-        else:
-            parts.append(b"transfer-encoding: chunked\r\n")
-            chunked = True
-            lines += 1
+    if has_length:
+        return _checked(parts, lines), chunked
+    if not isinstance(body, bytes):
+        parts.append(b"transfer-encoding: chunked\r\n")
+        return _checked(parts, lines + 1), True
+    return _end(parts, lines, method, body), False
+
+
+def compose_head(method: str, target: bytes, base: bytes, lines: list[bytes], count: int, has_length: bool,
+                 body: bytes) -> bytes:
+    """The request head with header ``lines`` already written (``forwarding.forward_lines``: ``count``
+    of them, Host among them, a Content-Length when ``has_length``), as ``serialize_head`` writes
+    it for a body in memory; the same checks, the same ``ValueError``."""
+    parts = _request_line(method, target, base)
+    parts += lines
+    return _checked(parts, count) if has_length else _end(parts, count, method, body)
+
+
+def _request_line(method: str, target: str | bytes, base: bytes) -> list[bytes]:
+    raw = target.encode("latin-1") if isinstance(target, str) else target
+    if raw[:1] != b"/" or len(raw.translate(None, _TARGET_FORBIDDEN)) != len(raw):
+        raise ValueError("invalid request target")  # origin-form only; no SP/CTL (RFC 9112 §3.2)
+    return [method.encode("ascii"), b" ", base, raw, b" HTTP/1.1\r\n"]
+
+
+def _end(parts: list[bytes], lines: int, method: str, body: bytes) -> bytes:
+    """The head of a request the caller framed no length for: its body's, when one is due."""
+    if body or method in _BODY_METHODS:
+        parts += (b"content-length: ", b"%d" % len(body), b"\r\n")
+        lines += 1
+    return _checked(parts, lines)
+
+
+def _checked(parts: list[bytes], lines: int) -> bytes:
+    """The head joined, once it holds exactly ``lines`` header lines. One pass over the whole head
+    instead of four per header: any CR or LF inside a method, name or value shows up as an extra
+    one (request smuggling / header injection)."""
     parts.append(b"\r\n")
     head = b"".join(parts)
-    # One pass over the whole head instead of four per header: any CR or LF inside a method,
-    # name or value shows up as an extra one (request smuggling / header injection).
+    lines += 2  # the request line and the blank line
     if head.count(b"\n") != lines or head.count(b"\r") != lines:
         raise ValueError("CR/LF in the method or a header")
-    return head, chunked
+    return head
 
 
 def send_whole(conn: UpstreamConnection, head: bytes, body: bytes, chunked: bool) -> None:

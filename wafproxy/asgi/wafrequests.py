@@ -41,7 +41,7 @@ def wire_text(raw: bytes) -> str:
     the same request evaluated in-process is refused (CRS 942420, 934120 through ``serve``).
     ASCII, nearly every value, is the same either way."""
     if raw.isascii():
-        return raw.decode("ascii")
+        return raw.decode()  # UTF-8 is ASCII here; no codec name to look up
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -83,7 +83,8 @@ def build_request(
 ) -> WafRequest:
     """The engine's view of a request read off the wire. ``headers``: lower-case names; ``body``:
     at most the inspection limit, ``seen`` bytes of it read, ``more`` when the client sent more."""
-    text_headers = tuple([(k.decode("latin-1"), v.decode("latin-1") if v.isascii() else wire_text(v))
+    # ``decode()`` (UTF-8, no codec name to look up) is latin-1 for the ASCII value it gets.
+    text_headers = tuple([(k.decode("latin-1"), v.decode() if v.isascii() else wire_text(v))
                           for k, v in headers])
     body_size = seen
     if more:

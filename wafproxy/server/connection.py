@@ -8,9 +8,10 @@ queues a 400 behind what is in flight and stops reading: nothing after a malform
 parsed, let alone forwarded.
 
 Limits kept here, where the bytes arrive: the head size (64 KiB, 431; 414 while in the target) and
-header count (256, 431), both raised with the Shield's own limits (``ServerContext.head_cap``),
-the Shield's header timeout (slowloris: 408 and close) and the keep-alive idle timeout (both on
-one ``timeouts.ConnectionTimer``), connections per client and per process.
+header count (256, 431), both raised with the Shield's own limits (``ServerContext.head_cap``).
+The Shield's header timeout (slowloris: 408 and close) and the keep-alive idle timeout run on one
+``timeouts.ConnectionTimer``; what they do, and the connections per client and per process, is
+the connection's ``lifecycle`` (once per connection, not per request).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from functools import partial
 from typing import Any
 
 import httptools
 
-from wafproxy.asgi.limits import client_key
+from wafproxy.asgi.forwarding import Via
 from wafproxy.server.context import MAX_PIPELINED, ServerContext
 from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
 from wafproxy.server.framing import (
@@ -34,8 +36,8 @@ from wafproxy.server.framing import (
     stand_in_method,
     target_of,
 )
+from wafproxy.server.lifecycle import admit, head_timed_out, idle_timed_out, lived, release
 from wafproxy.server.timeouts import ConnectionTimer
-from wafproxy.server.writer import text_response
 
 logger = logging.getLogger("wafproxy.server")
 
@@ -57,7 +59,7 @@ class HttpConnection(asyncio.Protocol):
         self.peer = ""
         self.scheme = "https" if ctx.tls else "http"
         self.closed = False
-        self._key: str | None = None
+        self.client: str | None = None  # its key in the per-client table, while counted (``lifecycle``)
         self._parser = httptools.HttpRequestParser(self)
         self._queue: deque[Exchange] = deque()
         self._task: asyncio.Task[None] | None = None  # the handler's, when it needed one
@@ -79,9 +81,11 @@ class HttpConnection(asyncio.Protocol):
         self._reading = True
         self._write_paused = False
         self._drain: asyncio.Future[None] | None = None
-        self._timer = ConnectionTimer(loop, ctx.limits, on_head_timeout=self._head_timed_out,
-                                      on_idle=self._idle_timed_out, on_lifetime=self._lived)
+        self._timer = ConnectionTimer(loop, ctx.limits, on_head_timeout=partial(head_timed_out, self),
+                                      on_idle=partial(idle_timed_out, self), on_lifetime=partial(lived, self))
         self.tunnel: Any = None  # a websocket relay, once the upstream accepted the upgrade
+        # What forwarding adds to each request of a peer that is not a trusted proxy (None: one is).
+        self.via: Via | None = None
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -89,49 +93,13 @@ class HttpConnection(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = str(peer[0]) if isinstance(peer, tuple) else ""
-        ctx = self.ctx
-        limits = ctx.limits
-        key = client_key(self.peer or None, limits.ipv6_prefix)
-        held = ctx.per_client.get(key, 0)
-        # A trusted proxy (a load balancer in front) carries every client's connections: only the
-        # server-wide cap applies to it; the clients behind it are limited per request, by address.
-        capped = not (self.peer and ctx.handler.inspector.trusted.is_trusted(self.peer))
-        if capped and held >= limits.max_connections_per_client or (
-            not held and len(ctx.per_client) >= limits.max_tracked_clients
-        ):
-            ctx.refuse("too_many_connections", key)
-            self.closed = True
-            transport.close()
-            return
-        if len(ctx.connections) >= limits.max_connections:
-            ctx.refuse("busy", key)
-            self.closed = True
-            transport.write(text_response(503, b"Busy\n", close=True))  # type: ignore[attr-defined]
-            transport.close()
-            return
-        ctx.per_client[key] = held + 1
-        self._key = key
-        ctx.connections.add(self)
-        if ctx.connection_gauge is not None:
-            ctx.connection_gauge.inc()
-        self._timer.waiting_for_head()
+        if admit(self):
+            self._timer.waiting_for_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        ctx = self.ctx
-        key, self._key = self._key, None
-        if key is None:
+        if not release(self):
             return  # refused at accept: never counted
-        left = ctx.per_client.get(key, 1) - 1
-        if left > 0:
-            ctx.per_client[key] = left
-        else:
-            ctx.per_client.pop(key, None)
-        ctx.connections.discard(self)
-        if not ctx.connections and ctx.drained is not None:
-            ctx.drained.set()
-        if ctx.connection_gauge is not None:
-            ctx.connection_gauge.dec()
         self._timer.cancel()
         for exchange in self._queue:
             exchange.abandon()
@@ -231,17 +199,23 @@ class HttpConnection(asyncio.Protocol):
             raise _Stop(414, "URI too long", "url_too_long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        # Runs once per header field of every request: kept to a few comparisons.
-        self._head_bytes += len(name) + len(value) + 4
+        # Runs once per header field of every request: one test for the common field.
+        size = self._head_bytes = self._head_bytes + len(name) + len(value) + 4
+        headers = self._headers
+        if size > self._head_cap or len(headers) >= self._field_cap or not self._in_head:
+            self._unusual_header()
+            return
+        headers.append((name.lower(), value))
+
+    def _unusual_header(self) -> None:
+        """A trailer field (counted against the head limit, never forwarded), or a head past a limit."""
         if not self._in_head:
-            return  # a trailer field: counted against the head limit, never forwarded
+            return
         if self._head_bytes > self._head_cap:
             logger.warning("Request head over %d bytes refused (431).", self._head_cap)
             raise _Stop(431, "Request header fields too large", "headers_too_large")
-        if len(self._headers) >= self._field_cap:
-            logger.warning("Request with over %d header fields refused (431).", self._field_cap)
-            raise _Stop(431, "Too many header fields", "too_many_headers")
-        self._headers.append((name.lower(), value))
+        logger.warning("Request with over %d header fields refused (431).", self._field_cap)
+        raise _Stop(431, "Too many header fields", "too_many_headers")
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -264,10 +238,7 @@ class HttpConnection(asyncio.Protocol):
             if origin is None:
                 raise _Stop(400, "invalid request target")
             target = origin
-        exchange = Exchange(self, method.decode("ascii"), target, headers, version, keep_alive)
-        for name, value in headers:
-            if name == b"expect" and value.lower() == b"100-continue":
-                exchange.expect_continue = True
+        exchange = Exchange(self, method.decode(), target, headers, version, keep_alive)  # a token: ASCII
         self._parsing = exchange
         self._enqueue(exchange)
 
@@ -409,26 +380,7 @@ class HttpConnection(asyncio.Protocol):
         """No request in flight (graceful drain closes these at once)."""
         return not self._queue and not self._active
 
-    # -- timeouts ----------------------------------------------------------------------------
-
-    def _idle_timed_out(self) -> None:
-        self.ctx.count("idle_timeout")
-        self.close()
-
-    def _lived(self) -> None:
-        """``max_connection_seconds`` passed: closed whatever is in flight (a websocket gets 1001)."""
-        if self.closed:
-            return
-        self.ctx.refuse("connection_lifetime", self._key or "-")
-        if self.tunnel is not None:
-            self.tunnel.going_away()
-        self.close()
-
-    def _head_timed_out(self) -> None:
-        if self.closed:
-            return
-        if self._queue:  # an answer is in flight; the head wait restarts when it is out
-            return
-        self.ctx.refuse("header_timeout", self._key or "-")
-        self.write(text_response(408, b"Request header timeout\n", close=True))
-        self.close()
+    @property
+    def requests(self) -> int:
+        """Requests parsed and not yet answered (the one being answered included)."""
+        return len(self._queue)

@@ -56,7 +56,9 @@ class Exchange:
         self.headers = headers
         self.version = version
         self.keep_alive = keep_alive
-        self.expect_continue = False
+        # Whether the client waits for "100 Continue" before its body: looked up by the first
+        # read that must wait (None: not yet), never for a request whose body came with its head.
+        self.expect_continue: bool | None = None
         self.upgrade: bytes | None = None  # bytes after the head of an Upgrade/CONNECT request
         self.error = error  # (status, reason): answer this and close; nothing else happens
         self.malformed = False  # its body's framing broke: reads raise ``MalformedBody``
@@ -108,6 +110,8 @@ class Exchange:
                 return b""
             if self.conn.closed:
                 raise ClientGone
+            if self.expect_continue is None:
+                self.expect_continue = _expects_continue(self.headers)
             if self.expect_continue:
                 self.expect_continue = False
                 self.conn.write(CONTINUE)  # RFC 9110 §10.1.1: we want the body
@@ -144,6 +148,13 @@ class Exchange:
         self._chunks.clear()
         if left:
             self.conn.unbuffer(left)
+
+
+def _expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"expect" and value.lower() == b"100-continue":
+            return True
+    return False
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:

@@ -56,7 +56,11 @@ def serve_now(handler: ProxyHandler, ex: Exchange) -> bool:
     if ex.received and (ex.received > acl.body_inspection_limit or ex.received > handler.limits.max_body_bytes
                         or _encoded(ex.headers)):
         return False
-    FastExchange(handler, ex, acl).run()
+    fx = FastExchange(handler, ex, acl)
+    try:
+        fx.run()
+    except Exception:
+        fx._crashed()
     return True
 
 
@@ -82,19 +86,16 @@ class FastExchange:
         self.t0 = 0.0
         self.eval_seconds = 0.0
         self.pool: UpstreamPool | None = None
-        self.out: list[tuple[bytes, bytes]] = []
+        self.head = b""  # the request as the upstream gets it, and whether its body goes chunked
+        self.chunked = False
         self.payload = b""
         self.up: UpstreamConnection | None = None
         self.reused = False
         self.done = False
 
     def run(self) -> None:
-        try:
-            self._run()
-        except Exception:
-            self._crashed()
-
-    def _run(self) -> None:
+        """Admit, decide, send upstream; the rest follows in ``upstream_progress``. An exception
+        escaping is the caller's to hand to ``_crashed``."""
         handler = self.handler
         ex = self.ex
         admitted = handler.admit(ex)
@@ -124,7 +125,8 @@ class FastExchange:
             scheme=conn.scheme,
         )
         decision, self.eval_seconds, retry_after = inspector.decide_now(acl, request)
-        if reader is not None and allowed(decision):
+        passes = allowed(decision)
+        if reader is not None and passes:
             try:
                 streamed = reader.start(request, True)
             except BodyRefused as exc:
@@ -132,16 +134,17 @@ class FastExchange:
                 return
             if streamed is not None:
                 decision = streamed
+                passes = allowed(decision)
         self.decision = decision
-        if not allowed(decision):
+        if not passes:
             self._finish(handler.refused(ex, acl, request, decision, retry_after, self.started,
                                          self.eval_seconds))
             return
-        routed = handler.route(ex, request, decision)
-        if routed is None:
+        forwarder = handler.forwarder
+        pool = forwarder.pool_for(ex)
+        if pool is None:
             self._answered(*handler.no_route(ex))
             return
-        pool, self.out = routed
         self.pool = pool
         if reader is not None:
             try:
@@ -154,10 +157,11 @@ class FastExchange:
                 self._answered(exc.refusal[0], handler._body_refused(ex, exc, client_ip))
                 return
         try:
-            up = pool.send_now(ex.method, ex.target, self.out, self.payload)
+            self.head, self.chunked = forwarder.head(ex, request, decision, pool, self.payload)
         except ValueError:
             self._answered(*handler.bad_target(ex))
             return
+        up = pool.send_now(ex.method, self.head, self.chunked, self.payload, ex.conn.loop)
         if up is None:  # no idle connection: the pool opens or waits for one
             self._later(self._exchange)
             return
@@ -170,45 +174,44 @@ class FastExchange:
 
     def upstream_progress(self) -> None:
         try:
-            self._progress()
+            up = self.up
+            pool = self.pool
+            if up is None or pool is None:
+                return
+            error = up.error
+            if error is None and up.complete and not up._reading_paused:  # the common answer: all here
+                up.listener = self.up = None
+                status, headers = up.status, up.headers
+                whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
+                if whole is not None:
+                    pool._release(up, up.reusable)
+                    self._answered(status, write_whole(self.ex, status, headers, whole))
+                    return
+                resp = UpstreamResponse(pool, up)
+                self._later(lambda: respond(self.ex, resp))
+                return
+            if error is None and not up.headers_done:
+                up.expect_bytes()  # nothing yet (or an interim 1xx): the read timeout restarts
+                return
+            if error is not None and (not up.headers_done or not up._chunks):  # as ``wait_head`` raises
+                self._detach()
+                pool._release(up, False)
+                ex = self.ex
+                stale = self.reused and not up.got_bytes and isinstance(error, UpstreamProtocolError)
+                if stale and ex.method in _IDEMPOTENT:  # as ``UpstreamPool.request`` retries
+                    self._later(self._exchange)
+                    return
+                pool.count_failure(failure_kind(error))
+                self._answered(*self.handler.upstream_failed(ex, error))
+                return
+            if error is not None or up._buffered > WHOLE_MAX or up._reading_paused:
+                self._detach()  # large or failing mid-body: streamed (with back-pressure) by ``respond``
+                resp = UpstreamResponse(pool, up)
+                self._later(lambda: respond(self.ex, resp))
+                return
+            up.expect_bytes()
         except Exception:
             self._crashed()
-
-    def _progress(self) -> None:
-        up = self.up
-        pool = self.pool
-        if up is None or pool is None:
-            return
-        error = up.error
-        if error is None and not up.headers_done:
-            up.expect_bytes()  # nothing yet (or an interim 1xx): the read timeout restarts
-            return
-        if error is not None and (not up.headers_done or not up._chunks):  # as ``wait_head`` raises
-            self._detach()
-            pool._release(up, False)
-            ex = self.ex
-            stale = self.reused and not up.got_bytes and isinstance(error, UpstreamProtocolError)
-            if stale and ex.method in _IDEMPOTENT:  # as ``UpstreamPool.request`` retries
-                self._later(self._exchange)
-                return
-            pool.count_failure(failure_kind(error))
-            self._answered(*self.handler.upstream_failed(ex, error))
-            return
-        if up.complete and error is None and not up._reading_paused:
-            self._detach()
-            resp = UpstreamResponse(pool, up)
-            whole = resp.take_body()
-            if whole is not None:
-                self._answered(resp.status, write_whole(self.ex, resp.status, resp.headers, whole))
-                return
-            self._later(lambda: respond(self.ex, resp))
-            return
-        if error is not None or up._buffered > WHOLE_MAX or up._reading_paused:
-            self._detach()  # large or failing mid-body: streamed (with back-pressure) by ``respond``
-            resp = UpstreamResponse(pool, up)
-            self._later(lambda: respond(self.ex, resp))
-            return
-        up.expect_bytes()
 
     def _detach(self) -> None:
         up, self.up = self.up, None
@@ -219,7 +222,7 @@ class FastExchange:
 
     def _exchange(self) -> Awaitable[tuple[int, bool]]:
         assert self.pool is not None
-        return self.handler.exchange(self.ex, self.pool, self.out, self.payload)
+        return self.handler.exchange(self.ex, self.pool, self.head, self.chunked, self.payload)
 
     def _later(self, step: Callable[[], Awaitable[tuple[int, bool]]]) -> None:
         """The rest needs to wait on something: a task runs ``step`` and ends as the lane does."""

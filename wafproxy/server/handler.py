@@ -21,11 +21,9 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from urllib.parse import unquote
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
 from wafproxy.asgi.flood import FloodGuard, signature_of
-from wafproxy.asgi.forwarding import upstream_headers
 from wafproxy.asgi.inspector import Inspector, allowed
 from wafproxy.asgi.limits import BODY, REASONS, ShieldLimits, check_head, client_key
 from wafproxy.asgi.proxy import upstream_failure
@@ -37,6 +35,7 @@ from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.fastlane import serve_now
+from wafproxy.server.forwarder import Forwarder
 from wafproxy.server.respond import respond
 from wafproxy.server.upload import upload
 from wafproxy.server.websocket import relay_upgrade
@@ -44,7 +43,6 @@ from wafproxy.server.writer import text_response, waf_response
 
 logger = logging.getLogger("wafproxy.server")
 shield_logger = logging.getLogger("wafproxy.shield")
-
 
 
 class ProxyHandler:
@@ -61,9 +59,8 @@ class ProxyHandler:
         on_reject: Callable[[str], None] | None = None,
     ) -> None:
         self.inspector = inspector
-        self.routes = routes
+        self.forwarder = Forwarder(routes, preserve_host, inspector.trusted)
         self.limits = limits or ShieldLimits()
-        self.preserve_host = preserve_host
         self.flood = flood
         self.on_reject = on_reject
         self.rejections: Counter[str] = Counter()
@@ -233,47 +230,33 @@ class ProxyHandler:
                                    head_only=ex.method == "HEAD"))
         return resp.status_code, False
 
-    def route(self, ex: Exchange, request: WafRequest,
-              decision: Decision) -> tuple[UpstreamPool, list[tuple[bytes, bytes]]] | None:
-        """The pool for ``ex`` and the headers to send it, or None (answered 404)."""
-        conn = ex.conn
-        pool = self.routes.single or self.routes.route(_host(ex), unquote(ex.path.decode("latin-1")))
-        if pool is None:
-            return None
-        headers = ex.headers
-        if decision.inserted_headers:
-            headers = [*headers, *((k.lower().encode("latin-1"), v.encode("latin-1"))
-                                   for k, v in decision.inserted_headers)]
-        out, _ = upstream_headers(headers, peer=conn.peer, scheme=conn.scheme, upstream_host=pool.host_header,
-                                  preserve_host=self.preserve_host, trusted=self.inspector.trusted,
-                                  client_ip=request.client_ip)
-        return pool, out
-
     def no_route(self, ex: Exchange) -> tuple[int, bool]:
         return self._text(ex, 404, "Not Found: no upstream serves this host and path")
 
     async def _forward(self, ex: Exchange, request: WafRequest, decision: Decision,
                        reader: BodyReader | None) -> tuple[int, bool]:
-        routed = self.route(ex, request, decision)
-        if routed is None:
+        forwarder = self.forwarder
+        pool = forwarder.pool_for(ex)
+        if pool is None:
             return self.no_route(ex)
-        pool, out = routed
         if ex.upgrade is not None:
-            return await relay_upgrade(ex, pool, out)
+            return await relay_upgrade(ex, pool, forwarder.headers(ex, request, decision, pool))
         payload: bytes | AsyncIterator[bytes] = b""
         if reader is not None:
             payload = reader.end() if ex.complete else upload(ex, reader, self.limits)
-        return await self.exchange(ex, pool, out, payload)
-
-    async def exchange(self, ex: Exchange, pool: UpstreamPool, out: list[tuple[bytes, bytes]],
-                       payload: bytes | AsyncIterator[bytes]) -> tuple[int, bool]:
-        """``ex`` sent upstream through ``pool``, its answer written to the client."""
         try:
-            resp = await pool.request(ex.method, ex.target, out, payload)
-        except UpstreamError as exc:
-            return self.upstream_failed(ex, exc)
+            head, chunked = forwarder.head(ex, request, decision, pool, payload)
         except ValueError:
             return self.bad_target(ex)
+        return await self.exchange(ex, pool, head, chunked, payload)
+
+    async def exchange(self, ex: Exchange, pool: UpstreamPool, head: bytes, chunked: bool,
+                       payload: bytes | AsyncIterator[bytes]) -> tuple[int, bool]:
+        """``ex`` sent upstream through ``pool`` (its head serialised), its answer written to the client."""
+        try:
+            resp = await pool.send(ex.method, head, chunked, payload)
+        except UpstreamError as exc:
+            return self.upstream_failed(ex, exc)
         return await respond(ex, resp)
 
     def upstream_failed(self, ex: Exchange, exc: UpstreamError) -> tuple[int, bool]:
@@ -334,13 +317,6 @@ class ProxyHandler:
         ex.discard()
         ex.conn.write(text_response(status, body, close=True, extra=extra))
         return False
-
-
-def _host(ex: Exchange) -> bytes:
-    for name, value in ex.headers:
-        if name == b"host":
-            return value
-    return b""
 
 
 def _log_path(ex: Exchange) -> str:

@@ -23,6 +23,7 @@ logger = logging.getLogger("wafproxy.server")
 
 _CLOSE = b"connection: close\r\n\r\n"
 _OPTIONS = frozenset({b"keep-alive", b"close"})  # a Connection value that names no field
+_SPECIAL = HOP_BY_HOP | {b"content-length"}
 _KEEP_ALIVE_10 = b"connection: keep-alive\r\n\r\n"
 
 
@@ -34,16 +35,13 @@ def _header_lines(status: int, headers: list[tuple[bytes, bytes]]) -> tuple[list
     has_length = False
     for name, value in headers:
         lname = name.lower()
-        if lname in HOP_BY_HOP:
-            if lname == b"connection" and value.lower() not in _OPTIONS and connection_tokens((value,)):
-                return None
-            continue
-        if lname == b"content-length":
+        if lname in _SPECIAL:  # one set lookup for the common field
+            if lname != b"content-length":
+                if lname == b"connection" and value.lower() not in _OPTIONS and connection_tokens((value,)):
+                    return None
+                continue
             has_length = True
-        parts.append(lname)
-        parts.append(b": ")
-        parts.append(value)
-        parts.append(b"\r\n")
+        parts += (lname, b": ", value, b"\r\n")
     return parts, has_length
 
 

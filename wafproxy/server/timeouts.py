@@ -66,9 +66,13 @@ class ConnectionTimer:
         limits = self.limits
         due = self.born + limits.max_connection_seconds
         if self.head_since is not None:
-            due = min(due, self.head_since + limits.header_timeout)
+            head_due = self.head_since + limits.header_timeout
+            if head_due < due:
+                due = head_due
         if self.idle_since is not None:
-            due = min(due, self.idle_since + limits.keep_alive_timeout)
+            idle_due = self.idle_since + limits.keep_alive_timeout
+            if idle_due < due:
+                due = idle_due
         if self._handle is not None:
             if self._due <= due:
                 return  # fires first; re-arms for what is left then

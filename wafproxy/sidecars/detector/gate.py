@@ -24,7 +24,7 @@ import heapq
 from dataclasses import dataclass
 from itertools import count
 
-from sortedcontainers import SortedList
+from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from wafproxy.ports import GateBlock
 from wafproxy.sidecars.detector.actors import ActorKeys

@@ -1,6 +1,6 @@
 """How long the periodic assessor holds the event loop: the loop-lag probe around its runs.
 
-    PYTHONPATH=. python load_tests/assessor_looplag.py [--runs 2] [--osv] [--json]
+    PYTHONPATH=. python load_tests/assessor_looplag.py [--runs 2] [--osv] [--system-ca] [--json]
 
 In ``wafproxy serve`` the assessor runs on the data path's loop (at start, then every
 ``--assess-interval``): whatever it does between awaits delays every request being served. This
@@ -79,7 +79,10 @@ async def _measure(
 ) -> list[dict[str, Any]]:
     osv_db = build(root / "osv") if args.osv else None
     settings = Settings(
-        upstreams=(UpstreamRoute(bad),), upstream_ca=ca, assess_interval=0, assess_osv_db=osv_db
+        upstreams=(UpstreamRoute(bad),),
+        upstream_ca=None if args.system_ca else ca,
+        assess_interval=0,
+        assess_osv_db=osv_db,
     )
     acl = {"Name": "x", "DefaultAction": {"Allow": {}}, "Rules": []}
     assessor = Assessor(settings, FindingStore(MEMORY), lambda: ConfigFacts(source="t", web_acl=acl))
@@ -106,6 +109,11 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--osv", action="store_true", help="with the fixture OSV database (deps family)")
+    parser.add_argument(
+        "--system-ca",
+        action="store_true",
+        help="no --upstream-ca (serve's default): the system CA store loads, the TLS target is unverified",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

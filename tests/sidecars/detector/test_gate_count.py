@@ -131,3 +131,18 @@ def test_an_expired_ban_counted_out_can_still_be_lifted_and_extended() -> None:
     assert gate.count(125.0) == 1
     assert gate.count(112.0) == 1  # an earlier clock read is answered exactly too
     assert gate.count(250.0) == 0
+
+
+def test_a_malformed_expiry_is_counted_as_the_walk_counted_it() -> None:
+    """A NaN ``until`` (a malformed ban from Redis: ``float(doc["until"])``) never holds, does not
+    break the order of the others, and can be lifted; a NaN clock counts nothing, as the walk did."""
+    gate, ref = BanGate(max_bans=10), WalkedGate(10)
+    block = GateBlock(403, "banned")
+    for g in (gate, ref):
+        g.ban("10.0.0.1", 150.0, block, "t", 100.0)
+        g.ban("10.0.0.2", float("nan"), block, "t", 100.0)
+        g.ban("10.0.0.3", 120.0, block, "t", 100.0)
+    for at in (100.0, 130.0, 200.0, float("nan")):
+        assert gate.count(at) == ref.count(at)
+    assert gate.lift("10.0.0.2") is ref.lift("10.0.0.2") is True
+    assert gate.count(130.0) == ref.count(130.0) == 1

@@ -40,6 +40,12 @@ class Ban:
     order: int = 0  # when its key entered the gate (ties of ``until``: the first banned goes first)
 
 
+def _sortable(until: float) -> float:
+    """``until`` as ``_untils`` holds it: a NaN (a malformed ban from Redis) never holds, as the
+    walk's ``until > now`` said, and must not break the order: it sorts first."""
+    return until if until == until else float("-inf")
+
+
 class BanGate:
     def __init__(self, max_bans: int = 100000, keys: ActorKeys | None = None) -> None:
         self.max_bans = max_bans
@@ -61,7 +67,7 @@ class BanGate:
             return None
         if ban.until <= now:
             del bans[ban.key]
-            self._untils.remove(ban.until)
+            self._untils.remove(_sortable(ban.until))
             return None
         self.refused += 1
         remaining = int(ban.until - now) + 1
@@ -78,8 +84,8 @@ class BanGate:
         order = existing.order if existing is not None else next(self._orders)  # its place in the table
         ban = self._bans[key] = Ban(key, until, block, finding_type, ip, order)
         if existing is not None:
-            self._untils.remove(existing.until)
-        self._untils.add(until)
+            self._untils.remove(_sortable(existing.until))
+        self._untils.add(_sortable(until))
         expiry = self._expiry
         heapq.heappush(expiry, (until, order, key))
         if len(expiry) > 2 * len(self._bans) + 64:  # stale entries: rebuilt, O(1) per ban amortized
@@ -96,7 +102,7 @@ class BanGate:
         ban = self._bans.pop(key, None)
         if ban is None:
             return False
-        self._untils.remove(ban.until)
+        self._untils.remove(_sortable(ban.until))
         return True
 
     def _make_room(self, now: float) -> None:
@@ -110,13 +116,13 @@ class BanGate:
             elif until <= now:
                 heapq.heappop(expiry)
                 del bans[key]
-                self._untils.remove(until)
+                self._untils.remove(_sortable(until))
             else:
                 break
         if len(bans) >= self.max_bans and expiry:
             until, _, key = heapq.heappop(expiry)
             del bans[key]
-            self._untils.remove(until)
+            self._untils.remove(_sortable(until))
 
     def active(self, now: float) -> list[Ban]:
         return [b for b in self._bans.values() if b.until > now]

@@ -167,7 +167,9 @@ async def run(ctx: AssessContext) -> FamilyResult:
     try:
         db = await asyncio.to_thread(osv.load, ctx.osv_db)
         source = ctx.requirements
-        packages = await asyncio.to_thread(from_file, source) if source else installed()
+        # On threads: reading the installed distributions' metadata (every dist-info of the
+        # environment) and matching them take tens of milliseconds of the proxy's event loop.
+        packages = await (asyncio.to_thread(from_file, source) if source else asyncio.to_thread(installed))
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         result.errors.append(CheckError(FAMILY, str(ctx.osv_db), f"{type(exc).__name__}: {exc}"))
         return result
@@ -196,7 +198,7 @@ async def run(ctx: AssessContext) -> FamilyResult:
     if age is None or age > STALE_DAYS:
         text = "no modified dates" if age is None else f"newest record modified {age:.0f} days ago"
         result.observations.append(Observation(STALE, f"osv:{db.path}", "OSV_DATABASE", text, fix=_REFRESH))
-    result.observations.extend(observe(db, packages, resource))
+    result.observations.extend(await asyncio.to_thread(observe, db, packages, resource))
     result.covered.add(f"{FAMILY}|{resource}")
     result.covered.add(f"{FAMILY}|osv:{db.path}")
     return result

@@ -7,11 +7,16 @@ hand (at most ``MAX_REDIRECTS``, same host only: the assessment contacts nothing
 chain is recorded, as Observatory's redirection test needs.
 A TLS verification failure is retried unverified and marked ``verified=False`` (as httpobs does), so
 header checks still run and the TLS family reports the certificate.
+The clients are built on a thread, once per prober and verification mode: a default SSL context
+loads the system's CA store (tens of milliseconds) and the prober shares the event loop of the
+proxy it assesses.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import ssl
 import time
 from collections.abc import Mapping, Sequence
@@ -69,20 +74,33 @@ class Prober:
     _last: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _clients: dict[bool, httpx.AsyncClient] = field(default_factory=dict)
+    _building: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def _client(self, verify: bool) -> httpx.AsyncClient:
-        if verify not in self._clients:
-            context: ssl.SSLContext | bool = False
-            if verify:
-                context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-            self._clients[verify] = httpx.AsyncClient(
-                verify=context,
-                timeout=self.timeout,
-                follow_redirects=False,
-                trust_env=False,
-                headers={"user-agent": USER_AGENT},
-            )
-        return self._clients[verify]
+    async def _client(self, verify: bool) -> httpx.AsyncClient:
+        client = self._clients.get(verify)
+        if client is None:
+            async with self._building:  # concurrent probes wait for the one build
+                client = self._clients.get(verify)
+                if client is None:
+                    client = self._clients[verify] = await asyncio.to_thread(self._build, verify)
+        return client
+
+    def _build(self, verify: bool) -> httpx.AsyncClient:
+        """A client (on a worker thread: nothing here binds to the event loop until first use)."""
+        # httpcore's first lock imports anyio's asyncio backend (tens of milliseconds): here, not
+        # on the loop at the first probe. Only where the import happens changes.
+        with contextlib.suppress(ImportError):
+            importlib.import_module("anyio._backends._asyncio")
+        context: ssl.SSLContext | bool = False
+        if verify:
+            context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+        return httpx.AsyncClient(
+            verify=context,
+            timeout=self.timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers={"user-agent": USER_AGENT},
+        )
 
     async def _pace(self) -> None:
         async with self._lock:
@@ -125,8 +143,9 @@ class Prober:
         self, method: str, url: str, headers: Mapping[str, str] | None, verify: bool
     ) -> tuple[int, tuple[tuple[str, str], ...], bytes, tuple[tuple[str, str], ...]]:
         await self._pace()
-        request = self._client(verify).build_request(method, url, headers=dict(headers or {}))
-        response = await self._client(verify).send(request, stream=True)
+        client = await self._client(verify)
+        request = client.build_request(method, url, headers=dict(headers or {}))
+        response = await client.send(request, stream=True)
         try:
             chunks: list[bytes] = []
             size = 0

@@ -1,6 +1,10 @@
 """The registry of check families: each module registers one coroutine and the ``CheckSpec``s it
 may report, by stable id. ``run_all`` runs every family concurrently and isolates them: one that
 raises is reported as a ``CheckError`` and the others still finish (issue 13, "bad input").
+
+In ``serve`` the assessment shares the data path's event loop, so ``run_all`` imports the family
+modules on a thread the first time (tens of milliseconds of module execution that would
+otherwise hold the loop; the import lock keeps a concurrent import elsewhere consistent).
 """
 
 from __future__ import annotations
@@ -50,8 +54,13 @@ def register(family: str, specs: tuple[CheckSpec, ...]) -> Callable[[FamilyFn], 
 
 
 def load_families() -> None:
+    global _loaded
     for name in FAMILY_MODULES:
         importlib.import_module(f"wafproxy.sidecars.assessor.{name}")
+    _loaded = True
+
+
+_loaded = False  # every family module imported (``load_families`` returned once)
 
 
 def all_specs() -> dict[str, CheckSpec]:
@@ -60,7 +69,8 @@ def all_specs() -> dict[str, CheckSpec]:
 
 
 async def run_all(ctx: AssessContext) -> FamilyResult:
-    load_families()
+    if not _loaded:
+        await asyncio.to_thread(load_families)
     names = list(_FAMILIES)
     results = await asyncio.gather(*(_FAMILIES[n](ctx) for n in names), return_exceptions=True)
     total = FamilyResult()

@@ -86,7 +86,8 @@ class Assessor:
         )
         if self.sink is not None:
             try:
-                await self.sink.put_findings(self.store.findings())
+                # Read on a thread (a query and a JSON document per finding), as ``record`` runs.
+                await self.sink.put_findings(await asyncio.to_thread(self.store.findings))
             except Exception:  # the hub's failure is its own: the assessment is stored
                 log.exception("finding sink failed")
         return report

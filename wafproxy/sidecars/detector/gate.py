@@ -9,6 +9,13 @@ visibility and reversal (``remediation``); other workers/hosts learn it through 
 that would expire soonest (the first banned among equals). A heap of expiry times finds them
 without walking the table: a walk of 100,000 bans on every new ban of a flood of addresses
 stalled the event loop for tens of milliseconds per ban.
+
+``count`` (read on every /metrics scrape) does not walk the table either: ``_untils`` is the
+sorted multiset of the table's expiry times, kept with every change to the table, so the bans
+holding at ``now`` are the table's size less those at or before ``now`` (a bisection). Bans past
+their time stay in the table as before (``lift`` of one answers True), and any ``now``, earlier
+or later than the last, is answered exactly. A heap consumed by ``count`` was tried: the scrape
+after a flood's bans all expired together would pop all of them at once.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from itertools import count
+
+from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from wafproxy.ports import GateBlock
 from wafproxy.sidecars.detector.actors import ActorKeys
@@ -31,6 +40,12 @@ class Ban:
     order: int = 0  # when its key entered the gate (ties of ``until``: the first banned goes first)
 
 
+def _sortable(until: float) -> float:
+    """``until`` as ``_untils`` holds it: a NaN (a malformed ban from Redis) never holds, as the
+    walk's ``until > now`` said, and must not break the order: it sorts first."""
+    return until if until == until else float("-inf")
+
+
 class BanGate:
     def __init__(self, max_bans: int = 100000, keys: ActorKeys | None = None) -> None:
         self.max_bans = max_bans
@@ -40,6 +55,7 @@ class BanGate:
         # are stale and skipped (a ban is current when its until and order still match).
         self._expiry: list[tuple[float, int, str]] = []
         self._orders = count()
+        self._untils: SortedList = SortedList()  # the ``until`` of every ban in the table
         self.refused = 0  # requests answered by the gate (wafproxy_detector_requests_refused)
 
     def verdict(self, client_ip: str, now: float) -> GateBlock | None:
@@ -50,7 +66,8 @@ class BanGate:
         if ban is None:
             return None
         if ban.until <= now:
-            bans.pop(ban.key, None)
+            del bans[ban.key]
+            self._untils.remove(_sortable(ban.until))
             return None
         self.refused += 1
         remaining = int(ban.until - now) + 1
@@ -66,6 +83,9 @@ class BanGate:
             self._make_room(now)
         order = existing.order if existing is not None else next(self._orders)  # its place in the table
         ban = self._bans[key] = Ban(key, until, block, finding_type, ip, order)
+        if existing is not None:
+            self._untils.remove(_sortable(existing.until))
+        self._untils.add(_sortable(until))
         expiry = self._expiry
         heapq.heappush(expiry, (until, order, key))
         if len(expiry) > 2 * len(self._bans) + 64:  # stale entries: rebuilt, O(1) per ban amortized
@@ -79,7 +99,11 @@ class BanGate:
 
     def lift(self, ip_or_key: str) -> bool:
         key = self.keys.of_ip(ip_or_key.removesuffix("/32")) if not ip_or_key.endswith("/64") else ip_or_key
-        return self._bans.pop(key, None) is not None
+        ban = self._bans.pop(key, None)
+        if ban is None:
+            return False
+        self._untils.remove(_sortable(ban.until))
+        return True
 
     def _make_room(self, now: float) -> None:
         """Drop every expired ban, then (still full) the one expiring soonest."""
@@ -92,13 +116,17 @@ class BanGate:
             elif until <= now:
                 heapq.heappop(expiry)
                 del bans[key]
+                self._untils.remove(_sortable(until))
             else:
                 break
         if len(bans) >= self.max_bans and expiry:
-            del bans[heapq.heappop(expiry)[2]]
+            until, _, key = heapq.heappop(expiry)
+            del bans[key]
+            self._untils.remove(_sortable(until))
 
     def active(self, now: float) -> list[Ban]:
         return [b for b in self._bans.values() if b.until > now]
 
     def count(self, now: float) -> int:
-        return sum(1 for b in self._bans.values() if b.until > now)
+        """How many bans hold at ``now`` (``until > now``): O(log n), no walk of the table."""
+        return len(self._bans) - self._untils.bisect_right(now)

@@ -1,0 +1,280 @@
+"""Splitting a large database so its costliest regex alternatives only run behind a cheap guard.
+
+Why: the managed SQLi grammar has ~30 alternatives built around a boolean operator
+(``['"`]\\s*\\)*\\s*(?:or|and|xor|&&|\\|\\|)…``, ``(?:^|[=&"])\\s*(?:and|or|xor)\\b…``). Hyperscan
+triggers each of them on every ``or`` / ``and`` it finds, and English text is full of them
+(``door``, ``for``, ``more``): in the pooled body database those alternatives cost ~40 % of a 2 KB
+form body's scan (~250 k of ~620 k instructions, callgrind). Each of them, though, can only match
+where the operator is a *token*: a word operator preceded by a non-word character or the start of
+the value. So a database is split in two (``split``):
+
+* the main database: every other alternative, plus one guard expression
+  ``\\b(?:and|or|xor|…)|&&|\\|\\|`` (cheap: a short-literal table and a one-byte look-behind);
+* the guarded database: the operator alternatives, scanned only when the guard matched.
+
+Exactness. A regex is split only at its top-level ``|`` (the match set of ``A|B`` is the union of
+those of ``A`` and ``B``, and a pattern's id is reported from either database), and an alternative
+is guarded only when ``_token_operator`` *proves*, from its syntax, that any match of it contains
+an operator token the guard finds: the alternative is a concatenation with an unquantified group
+of plain operators (``or``, ``and``, ``&&`` …) and, reading backwards from that group through
+elements that may match empty, every character that can precede the operator is a non-word
+character, or a ``\\b`` / ``^`` comes first. Anything the analysis does not understand keeps the
+alternative in the main database. ``tests/engine/test_guard.py`` checks the analysis and the
+split sets against unsplit ones.
+
+Which databases: only those with at least ``MIN_GUARDED`` guarded alternatives (the large pooled
+sets); a small database keeps its compile-cache key and costs nothing new.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: A split is only worth a second database for this many guarded alternatives.
+MIN_GUARDED = 8
+
+#: The id of the guard expression in the main database (hyperscan ids are unsigned 32-bit).
+GUARD_ID = 0xFFFFFFFE
+
+_FLAGS = re.compile(r"\A\(\?[a-z]+\)")
+#: Only the boolean operators: other words (``from``, ``in``, ``ne``) would fire the guard on
+#: most English text (``\bin`` is every word that starts with "in").
+_WORDS = frozenset(("or", "and", "xor"))
+_SYMBOL_OPERATORS = {"&&": b"&&", "\\|\\|": b"\\|\\|"}
+_OPERATORS = _WORDS | frozenset(_SYMBOL_OPERATORS)
+_NONWORD_ESCAPES = frozenset("sWntrfv")
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d*)(?:,(\d*))?\})[?+]?")
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """One database's entries as a guarded pair (entries are ``(index, expression, caseless)``)."""
+
+    main: list[tuple[int, bytes, bool]]  # ends with the guard expression (id ``GUARD_ID``)
+    guarded: list[tuple[int, bytes, bool]]
+
+
+def split(entries: list[tuple[int, bytes, bool]]) -> Split | None:
+    """The guarded split of ``entries``, or None when fewer than ``MIN_GUARDED`` alternatives
+    qualify (then the database is built as it is)."""
+    main: list[tuple[int, bytes, bool]] = []
+    guarded: list[tuple[int, bytes, bool]] = []
+    words: dict[str, None] = {}
+    symbols: dict[bytes, None] = {}
+    count = 0
+    for index, expression, caseless in entries:
+        parts = _split_regex(expression)
+        if parts is None:
+            main.append((index, expression, caseless))
+            continue
+        flags, alternatives = parts
+        kept, moved = [], []
+        for alternative in alternatives:
+            operators = _token_operator(alternative)
+            if operators is None:
+                kept.append(alternative)
+                continue
+            moved.append(alternative)
+            for op in operators:
+                if op in _SYMBOL_OPERATORS:
+                    symbols[_SYMBOL_OPERATORS[op]] = None
+                else:
+                    words[op] = None
+        if not moved:
+            main.append((index, expression, caseless))
+            continue
+        count += len(moved)
+        guarded.append((index, _join(flags, moved), caseless))
+        if kept:
+            main.append((index, _join(flags, kept), caseless))
+    if count < MIN_GUARDED:
+        return None
+    guard = [b"\\b(?:" + "|".join(words).encode() + b")"] if words else []
+    guard += list(symbols)
+    main.append((GUARD_ID, b"(?i)" + b"|".join(guard), True))
+    return Split(main, guarded)
+
+
+def _join(flags: str, alternatives: list[str]) -> bytes:
+    return (flags + "|".join(alternatives)).encode("utf-8", "surrogateescape")
+
+
+def _split_regex(expression: bytes) -> tuple[str, list[str]] | None:
+    """(leading flags, top-level alternatives), or None for a regex this module leaves whole."""
+    text = expression.decode("utf-8", "surrogateescape")
+    match = _FLAGS.match(text)
+    flags = match.group(0) if match else ""
+    if "m" in flags or "x" in flags:
+        return None
+    body = text[len(flags):]
+    try:
+        if not _plain_groups(body):
+            return None  # inline flags, lookaround …: their scope does not split cleanly
+        return flags, _alternatives(body)
+    except (IndexError, ValueError):
+        return None  # unbalanced: not ours to judge (the compile reports it)
+
+
+def _plain_groups(s: str) -> bool:
+    """Whether every group of ``s`` is a capturing or a ``(?:`` group."""
+    i = 0
+    while i < len(s):
+        if s[i] == "(" and s.startswith("?", i + 1) and not s.startswith("?:", i + 1):
+            return False
+        i = _atom_end(s, i) if s[i] in "\\[" else i + 1
+    return True
+
+
+def _atom_end(s: str, i: int) -> int:
+    """The index just past the atom (character, escape, class or group) starting at ``s[i]``."""
+    c = s[i]
+    if c == "\\":
+        if s.startswith("x{", i + 1):
+            return s.index("}", i) + 1
+        return i + 4 if s.startswith("x", i + 1) else i + 2
+    if c == "[":
+        j = i + 1
+        j += s.startswith("^", j)
+        j += s.startswith("]", j)
+        while s[j] != "]":
+            j += 2 if s[j] == "\\" else 1
+        return j + 1
+    if c == "(":
+        depth, j = 0, i
+        while True:
+            ch = s[j]
+            if ch == "\\":
+                j += 2
+                continue
+            if ch == "[":
+                j = _atom_end(s, j)
+                continue
+            depth += (ch == "(") - (ch == ")")
+            j += 1
+            if depth == 0:
+                return j
+    if c == ")":
+        raise ValueError("unbalanced")
+    return i + 1
+
+
+def _alternatives(s: str) -> list[str]:
+    out, i, start = [], 0, 0
+    while i < len(s):
+        if s[i] == "|":
+            out.append(s[start:i])
+            start = i + 1
+            i += 1
+        else:
+            i = _atom_end(s, i)
+    out.append(s[start:])
+    return out
+
+
+def _elements(s: str) -> list[tuple[str, int]]:
+    """(atom, minimum repetitions) of a concatenation."""
+    out, i = [], 0
+    while i < len(s):
+        j = _atom_end(s, i)
+        q = _QUANTIFIER.match(s, j)
+        minimum = 1
+        if q is not None:
+            token = q.group(0)
+            minimum = 1 if token[0] == "+" else 0 if token[0] in "*?" else int(q.group(1) or 0)
+            j = q.end()
+        out.append((s[i : j - (len(q.group(0)) if q else 0)], minimum))
+        i = j
+    return out
+
+
+def _operators(atom: str) -> list[str] | None:
+    """The operators of a group of plain operator alternatives (``(?:or|and|&&)``), else None."""
+    if not atom.startswith("(?:") or not atom.endswith(")"):
+        return None
+    options = _alternatives(atom[3:-1])
+    if not set(options) <= _OPERATORS:
+        return None
+    return options if any(o in _WORDS for o in options) else None
+
+
+def _token_operator(alternative: str) -> list[str] | None:
+    """The operators of the first operator group of ``alternative`` when every match of it holds
+    one as a token (word operators after a non-word character or at the start); else None."""
+    try:
+        elements = _elements(alternative)
+    except (IndexError, ValueError):
+        return None
+    for k, (atom, minimum) in enumerate(elements):
+        operators = _operators(atom)
+        if operators is None or minimum < 1:
+            continue
+        if all(o in _SYMBOL_OPERATORS for o in operators) or _ends_nonword(elements[:k]) == _YES:
+            return operators
+        return None
+    return None
+
+
+# Results of the backward analysis of a sequence: every match ends with a non-word character
+# (or sits at the start of the value / after a \b): YES; may be empty, else as YES: EMPTY; NO.
+_YES, _EMPTY, _NO = "yes", "empty", "no"
+
+
+def _ends_nonword(elements: list[tuple[str, int]]) -> str:
+    """Whether whatever precedes the operator in a match of ``elements`` is a non-word
+    character, the start of the value or a ``\\b`` (before a word operator: the same)."""
+    for atom, minimum in reversed(elements):
+        kind = _atom_kind(atom)
+        if kind == _NO:
+            return _NO
+        if kind == _YES and minimum >= 1:
+            return _YES
+    return _EMPTY
+
+
+def _atom_kind(atom: str) -> str:
+    if atom in ("\\b", "^", "\\A"):
+        return _YES  # zero-width, but decisive: before a word character it means a non-word one
+    if atom.startswith("(?:") and atom.endswith(")"):
+        kinds = {_ends_nonword(_elements(a)) for a in _alternatives(atom[3:-1])}
+        return _NO if _NO in kinds else _EMPTY if _EMPTY in kinds else _YES
+    if atom.startswith("["):
+        return _YES if _class_nonword(atom) else _NO
+    return _YES if _char_nonword(atom) else _NO
+
+
+def _char_nonword(atom: str, in_class: bool = False) -> bool:
+    if len(atom) == 1:
+        return atom not in _WORD and (in_class or atom not in ".$")
+    if atom[0] != "\\" or len(atom) < 2:
+        return False
+    if atom[1] == "x":
+        digits = atom[3:-1] if atom.startswith("\\x{") else atom[2:4]
+        try:
+            return chr(int(digits, 16)) not in _WORD
+        except ValueError:
+            return False
+    if atom[1] in _NONWORD_ESCAPES:
+        return True
+    return len(atom) == 2 and not atom[1].isalnum()  # an escaped punctuation character
+
+
+def _class_nonword(atom: str) -> bool:
+    """A plain ``[...]`` class (no negation, no ranges) of non-word characters only."""
+    inner = atom[1:-1]
+    if inner.startswith("^") or not inner:
+        return False
+    i = 0
+    while i < len(inner):
+        if inner[i] == "\\":
+            end = _atom_end(inner, i)
+            member = inner[i:end]
+        else:
+            end, member = i + 1, inner[i]
+        if inner.startswith("-", end) and end + 1 < len(inner):
+            return False  # a range
+        if not _char_nonword(member, in_class=True):
+            return False
+        i = end
+    return True

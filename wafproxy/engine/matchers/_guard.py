@@ -40,7 +40,7 @@ GUARD_ID = 0xFFFFFFFE
 _FLAGS = re.compile(r"\A\(\?[a-z]+\)")
 #: Only the boolean operators: other words (``from``, ``in``, ``ne``) would fire the guard on
 #: most English text (``\bin`` is every word that starts with "in").
-_WORDS = frozenset(("or", "and", "xor"))
+_WORDS = frozenset(("or", "and", "xor", "div", "having", "between"))
 _SYMBOL_OPERATORS = {"&&": b"&&", "\\|\\|": b"\\|\\|"}
 _OPERATORS = _WORDS | frozenset(_SYMBOL_OPERATORS)
 _NONWORD_ESCAPES = frozenset("sWntrfv")
@@ -196,23 +196,38 @@ def _operators(atom: str) -> list[str] | None:
     options = _alternatives(atom[3:-1])
     if not set(options) <= _OPERATORS:
         return None
-    return options if any(o in _WORDS for o in options) else None
+    return options if not set(options) <= set(_SYMBOL_OPERATORS) else None
 
 
 def _token_operator(alternative: str) -> list[str] | None:
-    """The operators of the first operator group of ``alternative`` when every match of it holds
-    one as a token (word operators after a non-word character or at the start); else None."""
+    """The operators of an operator token every match of ``alternative`` holds (a word operator
+    after a non-word character or at the start, or ``&&`` / ``||``); else None."""
     try:
         elements = _elements(alternative)
     except (IndexError, ValueError):
         return None
     for k, (atom, minimum) in enumerate(elements):
-        operators = _operators(atom)
-        if operators is None or minimum < 1:
-            continue
-        if all(o in _SYMBOL_OPERATORS for o in operators) or _ends_nonword(elements[:k]) == _YES:
+        operators = _operators(atom) if minimum >= 1 else None
+        if operators is None:
+            operators = _spelled(elements[k:])
+        if operators is not None and _ends_nonword(elements[:k]) == _YES:
             return operators
-        return None
+    return None
+
+
+def _spelled(elements: list[tuple[str, int]]) -> list[str] | None:
+    """A word operator spelled as single letters (``xor``, ``x?or``) at the start of
+    ``elements``, and not followed by another letter (``org`` is not ``or``)."""
+    letters = []
+    for atom, minimum in elements:
+        if len(atom) != 1 or not ("a" <= atom.lower() <= "z"):
+            break
+        letters.append((atom.lower(), minimum))
+    word = "".join(c for c, m in letters)
+    if letters[:1] == [("x", 0)] and word == "xor" and all(m >= 1 for _, m in letters[1:]):
+        return ["xor", "or"]
+    if word in _WORDS and all(m >= 1 for _, m in letters):
+        return [word]
     return None
 
 

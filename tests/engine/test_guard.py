@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wafproxy.engine.matchers import HAVE_HYPERSCAN
-from wafproxy.engine.matchers._guard import GUARD_ID, MIN_GUARDED, _token_operator, split
+from wafproxy.engine.matchers._guard import (
+    GUARD_ID,
+    MIN_GUARDED,
+    PUNCTUATION_GUARD_ID,
+    _needs_punctuation,
+    _token_operator,
+    split,
+)
 
 pytestmark = pytest.mark.skipif(not HAVE_HYPERSCAN, reason="hyperscan splits only")
 
@@ -68,11 +75,43 @@ def test_small_sets_and_regexes_with_inline_flags_or_lookaround_are_left_whole()
 def test_a_split_keeps_other_alternatives_in_the_main_database_under_the_same_id() -> None:
     regexes = [r"(?i)union\s+select|'\s*(?:or|and)\s+1=1|--"] * MIN_GUARDED + [r"plain"]
     parts = split(_entries(regexes))
-    assert parts is not None
+    assert parts is not None and parts.guard_ids == (GUARD_ID,)
     assert parts.main[0] == (0, rb"(?i)union\s+select|--", False)
-    assert parts.guarded[0] == (0, rb"(?i)'\s*(?:or|and)\s+1=1", False)
+    assert parts.guarded[0][0] == (0, rb"(?i)'\s*(?:or|and)\s+1=1", False)
     assert parts.main[-2] == (MIN_GUARDED, b"plain", False)
     assert parts.main[-1] == (GUARD_ID, rb"(?i)\b(?:or|and)", True)
+
+
+def test_alternatives_that_need_rare_punctuation_run_behind_their_own_guard() -> None:
+    regexes = [r"(?i)<\s*script\b|javascript:|'\s*(?:or|and)\s+1"] * MIN_GUARDED
+    parts = split(_entries(regexes))
+    assert parts is not None and parts.guard_ids == (GUARD_ID, PUNCTUATION_GUARD_ID)
+    assert parts.guarded[1][0] == (0, rb"(?i)<\s*script\b", False)
+    assert parts.main[0] == (0, rb"(?i)javascript:", False)
+    assert parts.main[-1] == (PUNCTUATION_GUARD_ID, b"[$;|`<>\\\\^~]", True)
+
+
+@pytest.mark.parametrize(
+    ("alternative", "needs"),
+    [
+        (r"<\s*script", True),
+        (r"[;|]\s*id\b", True),
+        (r"\$\{[^}]*\}", True),
+        (r"[$;]x", True),  # inside a class "$" is the character
+        (r"(?:<|\|)y", True),  # every alternative of the group needs one
+        (r"\\x", True),
+        (r"(?:;|&&)\s*x", False),  # "&&" is not rare punctuation
+        (r"[a;]x", False),
+        (r"[!-~]x", False),  # a range
+        (r"[^<]x", False),
+        (r"(?:<|x)y", False),
+        (r"$x", False),  # an anchor, not a character
+        (r"x;?y", False),  # optional
+        (r"(<)x", False),  # a capturing group: not analysed
+    ],
+)
+def test_rare_punctuation_is_found_only_when_required(alternative: str, needs: bool) -> None:
+    assert _needs_punctuation(alternative) is needs
 
 
 def _managed_regexes() -> list[str]:
@@ -97,6 +136,9 @@ NOT_PROVEN = [
     '(?i)\\d(?:or|and)\\d',
     '(?i)[^x](?:or|and) ',
     '(?i)(\\w)(?:or|xor)\\b',
+    '(?i)(?:;|&&)\\s*id\\b',
+    '(?i)x;?id',
+    '(?i)[^<]script',
 ]
 
 
@@ -117,10 +159,11 @@ REGEXES = _managed_regexes()
 # Left contexts, operators and right contexts of the SQLi operator grammar: the cross product
 # holds both values that match the guarded alternatives and near misses ("door", "1or", "_and").
 LEFT = ["", "x", "door", "1", "_", "'", '"', "`", ")", "' )", "=", "&", "a=", "\u00a0", "’", "e\u0301",
-        "\\'", "\\\"", "'=' ", " ", "\n", "a'", "1 ", "null ", "true"]
+        "\\'", "\\\"", "'=' ", " ", "\n", "a'", "1 ", "null ", "true", ";", "|", "<", "${", "a=<"]
 OPERATOR = ["or", "OR", "and", "xor", "||", "&&", "oR", "anD", "div", "having", "between", "org", "XOR"]
 RIGHT = ["", " 1=1", " 1=1--", "1=1", " 'a'='a", " true", " not false", " ascii(", " x like 'a';--",
-         " 'abc'd", " 1 #", " '' = ''", "(1)", " sleep(5)", " x(1,2)--", " -1", " name(", " 1", "\u00a0x=y"]
+         " 'abc'd", " 1 #", " '' = ''", "(1)", " sleep(5)", " x(1,2)--", " -1", " name(", " 1", "\u00a0x=y",
+         "; id", " | cat /etc/passwd", " $(id)", "`id`", " <script>", "<svg onload=x>", " ${7*7}", " ~/x"]
 
 
 def _backends(regexes: list[str], utf8: bool):  # type: ignore[no-untyped-def]
@@ -136,13 +179,13 @@ def _backends(regexes: list[str], utf8: bool):  # type: ignore[no-untyped-def]
 def test_the_managed_sqli_grammar_is_split() -> None:
     assert len(REGEXES) >= 45
     for utf8 in (False, True):
-        assert _BACKENDS[utf8][0]._guarded is not None and _BACKENDS[utf8][1]._guarded is None
+        assert len(_BACKENDS[utf8][0]._guarded) == 2 and not _BACKENDS[utf8][1]._guarded
 
 
 def test_split_scans_equal_whole_scans_on_operator_contexts() -> None:
     import hyperscan
 
-    guarded = _BACKENDS[True][0]._guarded
+    guarded = _BACKENDS[True][0]._guarded[0][1]
     scratch = hyperscan.Scratch(guarded)
     guarded_hits = 0
     for left, op, right in itertools.product(LEFT, OPERATOR, RIGHT):
@@ -158,7 +201,8 @@ def test_split_scans_equal_whole_scans_on_operator_contexts() -> None:
 
 
 ALPHABET = ["or", "and", "xor", "door", "||", "&&", " ", "'", '"', ")", "(", "=", "&", "1", "x", "\u00a0",
-            "--", "#", ";", "not", "true", "like", "select", "\n"]
+            "--", "#", ";", "not", "true", "like", "select", "\n", "|", "$", "<", ">", "`", "{", "}", "id",
+            "script", "cat", "/etc/passwd", "\\", "~", "^"]
 
 
 @settings(max_examples=300, deadline=None)

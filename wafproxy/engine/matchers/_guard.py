@@ -34,8 +34,15 @@ from dataclasses import dataclass
 #: A split is only worth a second database for this many guarded alternatives.
 MIN_GUARDED = 8
 
-#: The id of the guard expression in the main database (hyperscan ids are unsigned 32-bit).
+#: The ids of the guard expressions in the main database (hyperscan ids are unsigned 32-bit).
 GUARD_ID = 0xFFFFFFFE
+PUNCTUATION_GUARD_ID = 0xFFFFFFFD
+
+#: Characters rare in benign text and data (not ``{}[]``: JSON, PHP-style form arrays; not
+#: ``/'"()``: paths, prose). An alternative that cannot match without one of them runs behind
+#: ``_PUNCTUATION_GUARD``.
+_PUNCTUATION = frozenset("$;|`<>\\^~")
+_PUNCTUATION_GUARD = b"[$;|`<>\\\\^~]"
 
 _FLAGS = re.compile(r"\A\(\?[a-z]+\)")
 #: Only the boolean operators: other words (``from``, ``in``, ``ne``) would fire the guard on
@@ -50,51 +57,61 @@ _QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d*)(?:,(\d*))?\})[?+]?")
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """One database's entries as a guarded pair (entries are ``(index, expression, caseless)``)."""
+    """One database's entries as a main one and guarded ones (entries: ``(index, expression,
+    caseless)``); the main entries end with the guards, ``guarded[i]`` runs behind ``guard_ids[i]``."""
 
-    main: list[tuple[int, bytes, bool]]  # ends with the guard expression (id ``GUARD_ID``)
-    guarded: list[tuple[int, bytes, bool]]
+    main: list[tuple[int, bytes, bool]]
+    guard_ids: tuple[int, ...]
+    guarded: tuple[list[tuple[int, bytes, bool]], ...]
 
 
 def split(entries: list[tuple[int, bytes, bool]]) -> Split | None:
-    """The guarded split of ``entries``, or None when fewer than ``MIN_GUARDED`` alternatives
-    qualify (then the database is built as it is)."""
+    """The guarded split of ``entries``, or None when no kind of guard has ``MIN_GUARDED``
+    alternatives (then the database is built as it is)."""
     main: list[tuple[int, bytes, bool]] = []
-    guarded: list[tuple[int, bytes, bool]] = []
+    moved: tuple[list[tuple[int, bytes, bool]], ...] = ([], [])
+    count = [0, 0]
     words: dict[str, None] = {}
     symbols: dict[bytes, None] = {}
-    count = 0
     for index, expression, caseless in entries:
         parts = _split_regex(expression)
         if parts is None:
             main.append((index, expression, caseless))
             continue
         flags, alternatives = parts
-        kept, moved = [], []
+        kinds: tuple[list[str], list[str], list[str]] = ([], [], [])  # operator, punctuation, kept
         for alternative in alternatives:
             operators = _token_operator(alternative)
-            if operators is None:
-                kept.append(alternative)
-                continue
-            moved.append(alternative)
-            for op in operators:
-                if op in _SYMBOL_OPERATORS:
-                    symbols[_SYMBOL_OPERATORS[op]] = None
-                else:
-                    words[op] = None
-        if not moved:
+            if operators is not None:
+                kinds[0].append(alternative)
+                for op in operators:
+                    if op in _SYMBOL_OPERATORS:
+                        symbols[_SYMBOL_OPERATORS[op]] = None
+                    else:
+                        words[op] = None
+            else:
+                kinds[1 if _needs_punctuation(alternative) else 2].append(alternative)
+        if not kinds[0] and not kinds[1]:
             main.append((index, expression, caseless))
             continue
-        count += len(moved)
-        guarded.append((index, _join(flags, moved), caseless))
-        if kept:
-            main.append((index, _join(flags, kept), caseless))
-    if count < MIN_GUARDED:
+        for kind in (0, 1):
+            if kinds[kind]:
+                count[kind] += len(kinds[kind])
+                moved[kind].append((index, _join(flags, kinds[kind]), caseless))
+        if kinds[2]:
+            main.append((index, _join(flags, kinds[2]), caseless))
+    operator_guard = b"(?i)" + b"|".join(
+        ([b"\\b(?:" + "|".join(words).encode() + b")"] if words else []) + list(symbols)
+    )
+    guards = ((GUARD_ID, operator_guard), (PUNCTUATION_GUARD_ID, _PUNCTUATION_GUARD))
+    kept = [kind for kind in (0, 1) if count[kind] >= MIN_GUARDED]
+    if not kept:
         return None
-    guard = [b"\\b(?:" + "|".join(words).encode() + b")"] if words else []
-    guard += list(symbols)
-    main.append((GUARD_ID, b"(?i)" + b"|".join(guard), True))
-    return Split(main, guarded)
+    for kind in (0, 1):
+        if kind not in kept:  # too few to be worth a database: back into the main one
+            main.extend(moved[kind])
+    main.extend((guards[kind][0], guards[kind][1], True) for kind in kept)
+    return Split(main, tuple(guards[kind][0] for kind in kept), tuple(moved[kind] for kind in kept))
 
 
 def _join(flags: str, alternatives: list[str]) -> bytes:
@@ -293,3 +310,30 @@ def _class_nonword(atom: str) -> bool:
             return False
         i = end
     return True
+
+
+def _needs_punctuation(alternative: str) -> bool:
+    """Whether every match of ``alternative`` holds a character of ``_PUNCTUATION``: one of its
+    elements that must match (at least once) matches only such characters."""
+    try:
+        elements = _elements(alternative)
+        return any(minimum >= 1 and _punctuation_only(atom) for atom, minimum in elements)
+    except (IndexError, ValueError):
+        return False
+
+
+def _punctuation_only(atom: str, in_class: bool = False) -> bool:
+    if atom.startswith("(?:") and atom.endswith(")"):
+        return all(_needs_punctuation(a) for a in _alternatives(atom[3:-1]))
+    if atom.startswith("[") and not atom.startswith("[^"):
+        inner, i = atom[1:-1], 0
+        while i < len(inner):
+            end = _atom_end(inner, i) if inner[i] == "\\" else i + 1
+            if inner.startswith("-", end) and end + 1 < len(inner):
+                return False  # a range
+            if not _punctuation_only(inner[i:end], in_class=True):
+                return False
+            i = end
+        return bool(inner)
+    char = atom[1:] if len(atom) == 2 and atom[0] == "\\" and not atom[1].isalnum() else atom
+    return len(char) == 1 and char in _PUNCTUATION and (in_class or atom not in ("$", "^"))

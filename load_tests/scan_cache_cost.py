@@ -86,7 +86,8 @@ def main() -> int:
     print(f"{args.request}: {len(scans)} scans")
     for backend, data in scans:
         sizes = [len(hyperscan.dumpb(db)) / 1024 for db in backend.databases]
-        guarded = f" (+ {sizes[1]:.0f} KiB behind its guard)" if len(sizes) > 1 else ""
+        behind = " + ".join(f"{size:.0f}" for size in sizes[1:])
+        guarded = f" (+ {behind} KiB behind guards)" if behind else ""
         print(f"  {len(data):6d} B over a {sizes[0]:8.0f} KiB database{guarded}")
     large = [(b, d) for b, d in scans if len(d) >= 512]
 

@@ -6,11 +6,14 @@ triggers each of them on every ``or`` / ``and`` it finds, and English text is fu
 (``door``, ``for``, ``more``): in the pooled body database those alternatives cost ~40 % of a 2 KB
 form body's scan (~250 k of ~620 k instructions, callgrind). Each of them, though, can only match
 where the operator is a *token*: a word operator preceded by a non-word character or the start of
-the value. So a database is split in two (``split``):
+the value. Likewise ~110 alternatives (shell chaining, ``<script``, ``${…}``) cannot match
+without one of a few characters benign text rarely holds (``$ ; | ` < > \\ ^ ~``). So a database
+is split (``split``):
 
-* the main database: every other alternative, plus one guard expression
-  ``\\b(?:and|or|xor|…)|&&|\\|\\|`` (cheap: a short-literal table and a one-byte look-behind);
-* the guarded database: the operator alternatives, scanned only when the guard matched.
+* the main database: every other alternative, plus a guard expression per kind,
+  ``\\b(?:and|or|xor|…)|&&|\\|\\|`` (a short-literal table and a one-byte look-behind) and the
+  class ``[$;|`<>\\\\^~]``;
+* a guarded database per kind, scanned only when its guard matched.
 
 Exactness. A regex is split only at its top-level ``|`` (the match set of ``A|B`` is the union of
 those of ``A`` and ``B``, and a pattern's id is reported from either database), and an alternative
@@ -18,18 +21,23 @@ is guarded only when ``_token_operator`` *proves*, from its syntax, that any mat
 an operator token the guard finds: the alternative is a concatenation with an unquantified group
 of plain operators (``or``, ``and``, ``&&`` …) and, reading backwards from that group through
 elements that may match empty, every character that can precede the operator is a non-word
-character, or a ``\\b`` / ``^`` comes first. Anything the analysis does not understand keeps the
-alternative in the main database. ``tests/engine/test_guard.py`` checks the analysis and the
-split sets against unsplit ones.
+character, or a ``\\b`` / ``^`` comes first; for the punctuation kind, ``_needs_punctuation``
+proves that an element the alternative must match matches only those characters. Anything the
+analysis does not understand keeps the alternative in the main database.
+``tests/engine/test_guard.py`` checks the analysis and the split sets against unsplit ones.
 
-Which databases: only those with at least ``MIN_GUARDED`` guarded alternatives (the large pooled
-sets); a small database keeps its compile-cache key and costs nothing new.
+Which databases: a kind needs at least ``MIN_GUARDED`` alternatives (the large pooled sets and
+the ``CMD_LINE`` set); a small database keeps its compile-cache key and costs nothing new.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from ._regexparts import alternatives as _alternatives
+from ._regexparts import atom_end as _atom_end
+from ._regexparts import elements as _elements
+from ._regexparts import split_regex as _split_regex
 
 #: A split is only worth a second database for this many guarded alternatives.
 MIN_GUARDED = 8
@@ -44,7 +52,6 @@ PUNCTUATION_GUARD_ID = 0xFFFFFFFD
 _PUNCTUATION = frozenset("$;|`<>\\^~")
 _PUNCTUATION_GUARD = b"[$;|`<>\\\\^~]"
 
-_FLAGS = re.compile(r"\A\(\?[a-z]+\)")
 #: Only the boolean operators: other words (``from``, ``in``, ``ne``) would fire the guard on
 #: most English text (``\bin`` is every word that starts with "in").
 _WORDS = frozenset(("or", "and", "xor", "div", "having", "between"))
@@ -52,7 +59,6 @@ _SYMBOL_OPERATORS = {"&&": b"&&", "\\|\\|": b"\\|\\|"}
 _OPERATORS = _WORDS | frozenset(_SYMBOL_OPERATORS)
 _NONWORD_ESCAPES = frozenset("sWntrfv")
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d*)(?:,(\d*))?\})[?+]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,94 +122,6 @@ def split(entries: list[tuple[int, bytes, bool]]) -> Split | None:
 
 def _join(flags: str, alternatives: list[str]) -> bytes:
     return (flags + "|".join(alternatives)).encode("utf-8", "surrogateescape")
-
-
-def _split_regex(expression: bytes) -> tuple[str, list[str]] | None:
-    """(leading flags, top-level alternatives), or None for a regex this module leaves whole."""
-    text = expression.decode("utf-8", "surrogateescape")
-    match = _FLAGS.match(text)
-    flags = match.group(0) if match else ""
-    if "m" in flags or "x" in flags:
-        return None
-    body = text[len(flags):]
-    try:
-        if not _plain_groups(body):
-            return None  # inline flags, lookaround …: their scope does not split cleanly
-        return flags, _alternatives(body)
-    except (IndexError, ValueError):
-        return None  # unbalanced: not ours to judge (the compile reports it)
-
-
-def _plain_groups(s: str) -> bool:
-    """Whether every group of ``s`` is a capturing or a ``(?:`` group."""
-    i = 0
-    while i < len(s):
-        if s[i] == "(" and s.startswith("?", i + 1) and not s.startswith("?:", i + 1):
-            return False
-        i = _atom_end(s, i) if s[i] in "\\[" else i + 1
-    return True
-
-
-def _atom_end(s: str, i: int) -> int:
-    """The index just past the atom (character, escape, class or group) starting at ``s[i]``."""
-    c = s[i]
-    if c == "\\":
-        if s.startswith("x{", i + 1):
-            return s.index("}", i) + 1
-        return i + 4 if s.startswith("x", i + 1) else i + 2
-    if c == "[":
-        j = i + 1
-        j += s.startswith("^", j)
-        j += s.startswith("]", j)
-        while s[j] != "]":
-            j += 2 if s[j] == "\\" else 1
-        return j + 1
-    if c == "(":
-        depth, j = 0, i
-        while True:
-            ch = s[j]
-            if ch == "\\":
-                j += 2
-                continue
-            if ch == "[":
-                j = _atom_end(s, j)
-                continue
-            depth += (ch == "(") - (ch == ")")
-            j += 1
-            if depth == 0:
-                return j
-    if c == ")":
-        raise ValueError("unbalanced")
-    return i + 1
-
-
-def _alternatives(s: str) -> list[str]:
-    out, i, start = [], 0, 0
-    while i < len(s):
-        if s[i] == "|":
-            out.append(s[start:i])
-            start = i + 1
-            i += 1
-        else:
-            i = _atom_end(s, i)
-    out.append(s[start:])
-    return out
-
-
-def _elements(s: str) -> list[tuple[str, int]]:
-    """(atom, minimum repetitions) of a concatenation."""
-    out, i = [], 0
-    while i < len(s):
-        j = _atom_end(s, i)
-        q = _QUANTIFIER.match(s, j)
-        minimum = 1
-        if q is not None:
-            token = q.group(0)
-            minimum = 1 if token[0] == "+" else 0 if token[0] in "*?" else int(q.group(1) or 0)
-            j = q.end()
-        out.append((s[i : j - (len(q.group(0)) if q else 0)], minimum))
-        i = j
-    return out
 
 
 def _operators(atom: str) -> list[str] | None:

@@ -85,7 +85,10 @@ def main() -> int:
     scans = _scanned(inspector, request)
     print(f"{args.request}: {len(scans)} scans")
     for backend, data in scans:
-        print(f"  {len(data):6d} B over a {len(hyperscan.dumpb(backend._db)) / 1024:8.0f} KiB database")
+        sizes = [len(hyperscan.dumpb(db)) / 1024 for db in backend.databases]
+        behind = " + ".join(f"{size:.0f}" for size in sizes[1:])
+        guarded = f" (+ {behind} KiB behind guards)" if behind else ""
+        print(f"  {len(data):6d} B over a {sizes[0]:8.0f} KiB database{guarded}")
     large = [(b, d) for b, d in scans if len(d) >= 512]
 
     def body_scans() -> None:

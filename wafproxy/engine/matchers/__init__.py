@@ -52,6 +52,7 @@ from ._engines import (
     HyperscanBackend,
     Re2Backend,
     hs_cached,
+    hs_databases,
     re2_options,
 )
 from ._pattern import KINDS, Engine, Kind, Pattern, PatternError, expression, word_expression
@@ -144,13 +145,15 @@ class PatternSet:
         return cls(patterns, engine)
 
     def missing_databases(self) -> int:
-        """How many hyperscan databases ``upgrade`` would have to compile (not cached): 0 to 2."""
+        """How many hyperscan databases ``upgrade`` would have to compile (not cached): 0 to 4
+        (a mode's database may be split in two, ``_guard``)."""
         if self.engine == "hyperscan":
             return 0
         missing = 0
         for utf8 in (False, True):
             entries = _entries(HyperscanBackend, self.patterns, utf8)
-            missing += bool(entries) and hs_cached(entries, utf8) is None
+            if entries and hs_cached(entries, utf8) is None:
+                missing += len(hs_databases(entries, utf8))
         return missing
 
     def upgrade(self) -> None:
@@ -234,10 +237,10 @@ def _cached_hyperscan(patterns: tuple[Pattern, ...]) -> tuple[Backend | None, Ba
         if not entries:
             backends.append(None)
             continue
-        db = hs_cached(entries, utf8)
-        if db is None:
+        dbs = hs_cached(entries, utf8)
+        if dbs is None:
             return None
-        backends.append(HyperscanBackend(entries, utf8, db))
+        backends.append(HyperscanBackend(entries, utf8, dbs))
     return backends[0], backends[1]
 
 

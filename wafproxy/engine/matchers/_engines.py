@@ -6,6 +6,7 @@ UTF-8) and answers ``scan(data) -> set of indexes``. Both are automata: no backt
 
 from __future__ import annotations
 
+import functools
 import threading
 from types import ModuleType
 from typing import Any, Protocol
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 import re2
 
 from ._cache import cache_key, cached, lookup
+from ._guard import Split, split
 
 hyperscan: ModuleType | None
 try:  # hyperscan is a Linux/x86-64 wheel; everywhere else the RE2 fallback is used
@@ -68,13 +70,35 @@ def hs_compile(expressions: list[bytes], flags: list[int], ids: list[int] | None
     return cached(key, mode, hs, build)
 
 
-def hs_cached(entries: list[tuple[int, bytes, bool]], utf8: bool) -> Any:
-    """The database ``HyperscanBackend(entries, utf8)`` would use, when it needs no compiling
+def hs_cached(entries: list[tuple[int, bytes, bool]], utf8: bool) -> tuple[Any, ...] | None:
+    """The databases ``HyperscanBackend(entries, utf8)`` would use, when none needs compiling
     (in memory or in the disk cache); else None."""
     assert hyperscan is not None
-    expressions, flags, ids = _hs_inputs(entries, utf8)
-    return lookup(cache_key(_HS_VERSION, hyperscan.HS_MODE_BLOCK, expressions, flags, ids),
-                  hyperscan.HS_MODE_BLOCK, hyperscan)
+    found = []
+    for expressions, flags, ids in hs_databases(entries, utf8):
+        db = lookup(cache_key(_HS_VERSION, hyperscan.HS_MODE_BLOCK, expressions, flags, ids),
+                    hyperscan.HS_MODE_BLOCK, hyperscan)
+        if db is None:
+            return None
+        found.append(db)
+    return tuple(found)
+
+
+def hs_databases(
+    entries: list[tuple[int, bytes, bool]], utf8: bool
+) -> list[tuple[list[bytes], list[int], list[int]]]:
+    """The compile inputs of the one database of ``entries``, or of the main and the guarded
+    database when ``_guard.split`` splits them (the large pooled sets)."""
+    parts = _split(tuple(entries))
+    groups = [entries] if parts is None else [parts.main, *parts.guarded]
+    return [_hs_inputs(group, utf8) for group in groups]
+
+
+@functools.lru_cache(maxsize=32)
+def _split(entries: tuple[tuple[int, bytes, bool], ...]) -> Split | None:
+    """``split``, once per set of entries: a start-up asks for a set's databases several times
+    (cached? missing? build), and analysing ~400 regexes takes ~50 ms."""
+    return split(list(entries))
 
 
 def _hs_inputs(
@@ -93,26 +117,44 @@ class Backend(Protocol):
 
 
 class HyperscanBackend:
-    """One database; a scratch space per thread (hyperscan scratch must not be shared)."""
+    """One database, or a main one and guarded ones (``_guard``); a scratch space per thread and
+    database (hyperscan scratch must not be shared)."""
 
-    __slots__ = ("_db", "_local", "_prototype")
+    __slots__ = ("_db", "_guarded", "_local", "_prototypes")
 
-    def __init__(self, entries: list[tuple[int, bytes, bool]], utf8: bool, db: Any = None) -> None:
+    def __init__(
+        self, entries: list[tuple[int, bytes, bool]], utf8: bool, dbs: tuple[Any, ...] | None = None
+    ) -> None:
         assert hyperscan is not None
-        self._db = db if db is not None else hs_compile(*_hs_inputs(entries, utf8))
-        self._prototype = hyperscan.Scratch(self._db)
+        if dbs is None:
+            dbs = tuple(hs_compile(*inputs) for inputs in hs_databases(entries, utf8))
+        parts = _split(tuple(entries)) if len(dbs) > 1 else None
+        self._db = dbs[0]
+        # (guard id in the main database's hits, the database it unlocks, its scratch's index)
+        self._guarded: tuple[tuple[int, Any, int], ...] = (
+            tuple(zip(parts.guard_ids, dbs[1:], range(1, len(dbs)), strict=True)) if parts else ()
+        )
+        self._prototypes = tuple(hyperscan.Scratch(db) for db in dbs)
         self._local = threading.local()
+
+    @property
+    def databases(self) -> tuple[Any, ...]:
+        return (self._db, *(db for _, db, _ in self._guarded))
 
     def scan(self, data: bytes) -> set[int]:
         try:
             scratch = self._local.scratch
         except AttributeError:
-            scratch = self._local.scratch = self._prototype.clone()
+            scratch = self._local.scratch = [p.clone() for p in self._prototypes]
         hits: set[int] = set()
         # Positional arguments: the binding parses keywords with PyArg_ParseTupleAndKeywords,
         # which costs more than a small database's whole scan (~0.85 µs of ~1.4 µs measured).
         # Order: data, match_event_handler, flags, context, scratch.
-        self._db.scan(data, _collect, 0, hits, scratch)
+        self._db.scan(data, _collect, 0, hits, scratch[0])
+        for guard, db, space in self._guarded:  # empty unless split
+            if guard in hits:  # the guarded database may match: scan it too
+                hits.discard(guard)
+                db.scan(data, _collect, 0, hits, scratch[space])
         return hits
 
 

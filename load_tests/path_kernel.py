@@ -98,64 +98,84 @@ def serving_pid(root: int) -> int:
     return children[0] if len(children) == 1 else root
 
 
+def _perf(args: list[str], pid: int, seconds: float) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(["perf", *args, "-p", str(pid), "--", "sleep", str(seconds)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stat_counts(path: Path) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for line in path.read_text().splitlines():
+        parts = line.split(",")
+        if len(parts) > 2 and parts[0].strip().isdigit():
+            counts[parts[2].replace("syscalls:sys_enter_", "")] = float(parts[0])
+    return counts
+
+
+def _print_profile(data: Path) -> None:
+    """Self time by symbol (kernel included); the callers of one symbol with PATH_KERNEL_CALLERS."""
+    report = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "--sort", "dso,sym",
+                             "-g", "none", "--percent-limit", "0.7"], capture_output=True, text=True).stdout
+    print("\n".join(line for line in report.splitlines() if line.strip() and not line.startswith("#")))
+    symbol = os.environ.get("PATH_KERNEL_CALLERS")
+    if symbol:
+        callers = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-S", symbol,
+                                  "-G", "--percent-limit", "0.3"], capture_output=True, text=True).stdout
+        print(callers[:12000])
+
+
+def _epoll_returns(data: Path) -> list[int]:
+    script = subprocess.run(["perf", "script", "-i", str(data), "-F", "event,trace"],
+                            capture_output=True, text=True).stdout
+    return [int(m.group(1), 16) for m in re.finditer(r"0x([0-9a-f]+)\s*$", script, re.M)]
+
+
 def measure(name: str, url: str, pid: int, duration: int, connections: int,
             profile: bool = False) -> dict[str, float]:
     bp.run_wrk(url, 1, connections)  # warm-up: connections and upstream keep-alive established
-    events = [f"syscalls:sys_enter_{s}" for s in SYSCALLS] + ["raw_syscalls:sys_enter", "context-switches", "page-faults"]
+    events = [f"syscalls:sys_enter_{s}" for s in SYSCALLS]
+    events += ["raw_syscalls:sys_enter", "context-switches", "page-faults"]
     with tempfile.TemporaryDirectory() as tmp:
-        stat_out = Path(tmp) / "stat.txt"
-        rec_out = Path(tmp) / "perf.data"
-        before_p = proc_counts(pid)
-        stat = subprocess.Popen(["perf", "stat", "-x,", "-o", str(stat_out), "-p", str(pid), "-e", ",".join(events),
-                                 "--", "sleep", str(duration + 1)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        rec = subprocess.Popen(["perf", "record", "-q", "-o", str(rec_out), "-p", str(pid),
-                                "-e", "syscalls:sys_exit_epoll_wait", "-e", "syscalls:sys_exit_epoll_pwait",
-                                "--", "sleep", str(duration + 1)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-        prof = None
+        stat_out, rec_out, prof_out = Path(tmp) / "stat.txt", Path(tmp) / "perf.data", Path(tmp) / "prof.data"
+        before = proc_counts(pid)
+        perfs = [_perf(["stat", "-x,", "-o", str(stat_out), "-e", ",".join(events)], pid, duration + 1),
+                 _perf(["record", "-q", "-o", str(rec_out), "-e", "syscalls:sys_exit_epoll_wait",
+                        "-e", "syscalls:sys_exit_epoll_pwait"], pid, duration + 1)]
         if profile:
-            prof = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "2000", "-e", "cpu-clock", "-o",
-                                     str(Path(tmp) / "prof.data"), "-p", str(pid), "--", "sleep", str(duration)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            perfs.append(_perf(["record", "-q", "-g", "-F", "2000", "-e", "cpu-clock", "-o", str(prof_out)],
+                               pid, duration))
         time.sleep(0.5)
         snaps: list[dict] = []
-        sampler = threading.Thread(target=lambda: (time.sleep(1), snaps.append(socket_segments(pid)),
-                                                   time.sleep(duration - 2), snaps.append(socket_segments(pid))))
+
+        def sample() -> None:  # the sockets alive mid-run: wrk's connect and close are outside
+            time.sleep(1)
+            snaps.append(socket_segments(pid))
+            time.sleep(duration - 2)
+            snaps.append(socket_segments(pid))
+
+        sampler = threading.Thread(target=sample)
         sampler.start()
         result = bp.run_wrk(url, duration, connections)
         sampler.join()
-        after_p = proc_counts(pid)
-        stat.wait()
-        rec.wait()
-        if prof is not None:
-            prof.wait()
-            report = subprocess.run(["perf", "report", "-i", str(Path(tmp) / "prof.data"), "--stdio", "--no-children",
-                                     "--sort", "dso,sym", "-g", "none", "--percent-limit", "0.7"], capture_output=True, text=True).stdout
-            print("\n".join(line for line in report.splitlines() if line.strip() and not line.startswith("#")))
-            if os.environ.get("PATH_KERNEL_CALLERS"):
-                callers = subprocess.run(["perf", "report", "-i", str(Path(tmp) / "prof.data"), "--stdio",
-                                          "--no-children", "-S", os.environ["PATH_KERNEL_CALLERS"], "-G",
-                                          "--percent-limit", "0.3"], capture_output=True, text=True).stdout
-                print(callers[:12000])
-        counts: dict[str, float] = {}
-        for line in stat_out.read_text().splitlines():
-            parts = line.split(",")
-            if len(parts) > 2 and parts[0].strip().isdigit():
-                counts[parts[2].replace("syscalls:sys_enter_", "")] = float(parts[0])
-        script = subprocess.run(["perf", "script", "-i", str(rec_out), "-F", "event,trace"],
-                                capture_output=True, text=True).stdout
-    rets = [int(m.group(1), 16) for m in re.finditer(r"0x([0-9a-f]+)\s*$", script, re.M)]
-    # wrk's requests only roughly cover the perf window (it starts 0.5 s later and ends 0.5 s earlier);
-    # the per-request figures divide by the served requests the proxy's own sockets show.
+        after = proc_counts(pid)
+        for perf in perfs:
+            perf.wait()
+        counts = _stat_counts(stat_out)
+        rets = _epoll_returns(rec_out)
+        if profile:
+            _print_profile(prof_out)
+    # wrk's requests only roughly cover the perf window (it starts 0.5 s later and ends 0.5 s
+    # earlier): the counts per request are a little high, by the same share for every target.
     n = result["requests"]
     row: dict[str, float] = {"requests": n, "req/s": result["rps"]}
     for key, value in counts.items():
         row[key] = value / n
-    row["cpu µs"] = ((after_p["utime"] - before_p["utime"]) + (after_p["stime"] - before_p["stime"])) * 1e6 / n
-    row["user µs"] = (after_p["utime"] - before_p["utime"]) * 1e6 / n
-    row["sys µs"] = (after_p["stime"] - before_p["stime"]) * 1e6 / n
-    row["vol cs"] = (after_p["voluntary"] - before_p["voluntary"]) / n
-    row["invol cs"] = (after_p["involuntary"] - before_p["involuntary"]) / n
+    user, system = after["utime"] - before["utime"], after["stime"] - before["stime"]
+    row["cpu µs"] = (user + system) * 1e6 / n
+    row["user µs"] = user * 1e6 / n
+    row["sys µs"] = system * 1e6 / n
+    row["vol cs"] = (after["voluntary"] - before["voluntary"]) / n
+    row["invol cs"] = (after["involuntary"] - before["involuntary"]) / n
     row.update(segment_rates(snaps[0], snaps[1], url.rsplit(":", 1)[1]))
     if rets:
         row["epoll calls (rec)"] = len(rets) / n
@@ -209,7 +229,8 @@ def main() -> int:
             targets.append(stack.enter_context(nginx_proxy(run, up_port)))
         targets.append(stack.enter_context(bp.wafproxy(upstream.url, 1, args.acl)))
         for target in targets:
-            measure(target.name, target.url, serving_pid(target.pids[0]), args.duration, args.connections, args.profile)
+            measure(target.name, target.url, serving_pid(target.pids[0]), args.duration, args.connections,
+                    args.profile)
     return 0
 
 

@@ -114,7 +114,8 @@ def _stat_counts(path: Path) -> dict[str, float]:
 
 def _print_profile(data: Path) -> None:
     """Self time by symbol (kernel included); the callers of one symbol with PATH_KERNEL_CALLERS."""
-    report = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "--sort", "dso,sym",
+    report = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children",
+                             "--sort", "dso,sym",
                              "-g", "none", "--percent-limit", "0.7"], capture_output=True, text=True).stdout
     print("\n".join(line for line in report.splitlines() if line.strip() and not line.startswith("#")))
     symbol = os.environ.get("PATH_KERNEL_CALLERS")

@@ -138,12 +138,14 @@ class HttpConnection(asyncio.Protocol):
         if self._idle:
             # A request line is read whole (its method, raw UTF-8, spaces): held until its LF.
             partial = self._partial
-            if partial is None and b"\n" not in data and partial_line(data):
+            # ``find``, not ``in``: CPython 3.11's ``bytes in bytes`` first tries the needle as an
+            # int and formats a TypeError it drops (~1,800 instructions a test).
+            if partial is None and data.find(b"\n") < 0 and partial_line(data):
                 partial = self._partial = bytearray()
                 self._timer.head_begins()
             if partial is not None:
                 partial += data
-                if b"\n" not in data:
+                if data.find(b"\n") < 0:
                     if len(partial) > self._head_cap:
                         self.fail(414, "URI too long", "url_too_long")
                     return

@@ -258,13 +258,6 @@ class UpstreamConnection(asyncio.Protocol):
 
     # -- httptools callbacks --------------------------------------------------------------
 
-    def on_message_begin(self) -> None:
-        if self.complete or not self.in_use:
-            # A second response to one request: the upstream and we disagree on framing (or it
-            # pipelines garbage). Raising stops llhttp mid-buffer, before the extra message's
-            # head or body can touch the finished one; data_received then drops the connection.
-            raise UpstreamProtocolError("unexpected extra response", self.upstream)
-
     def on_header(self, name: bytes, value: bytes | None) -> None:
         if not self.headers_done:  # trailers (after a chunked body) are dropped, never forwarded
             value = value or b""
@@ -273,6 +266,13 @@ class UpstreamConnection(asyncio.Protocol):
             self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self.complete:
+            # A second response to one request: the upstream and we disagree on framing (or it
+            # pipelines garbage). Raising stops llhttp mid-buffer, before the extra message's
+            # body can touch the finished one (its header fields were dropped: ``headers_done``);
+            # data_received then drops the connection. Checked here rather than in an
+            # ``on_message_begin`` callback: one Python call less per response.
+            raise UpstreamProtocolError("unexpected extra response", self.upstream)
         status = self._parser.get_status_code()
         if status < 200:
             return  # interim (100 Continue, 103 Early Hints): skipped in on_message_complete

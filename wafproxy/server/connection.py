@@ -30,7 +30,6 @@ from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
 from wafproxy.server.framing import (
     escape_spaces,
     framing_error,
-    mask_line,
     origin_form,
     partial_line,
     stand_in_method,
@@ -38,15 +37,9 @@ from wafproxy.server.framing import (
 )
 from wafproxy.server.lifecycle import admit, head_timed_out, idle_timed_out, lived, release
 from wafproxy.server.timeouts import ConnectionTimer
+from wafproxy.server.unusual import ParseStop, fail, mask, unusual_header, upgraded
 
 logger = logging.getLogger("wafproxy.server")
-
-
-class _Stop(Exception):  # noqa: N818 - raised in a parser callback to end the parse
-    def __init__(self, status: int, reason: str, limit: str = "bad_request") -> None:
-        self.status = status
-        self.reason = reason
-        self.limit = limit  # what ``ServerContext.refuse`` counts it as
 
 
 class HttpConnection(asyncio.Protocol):
@@ -147,7 +140,7 @@ class HttpConnection(asyncio.Protocol):
                 partial += data
                 if data.find(b"\n") < 0:
                     if len(partial) > self._head_cap:
-                        self.fail(414, "URI too long", "url_too_long")
+                        fail(self, 414, "URI too long", "url_too_long")
                     return
                 data, self._partial = bytes(partial), None
             data, method = stand_in_method(data)
@@ -155,23 +148,23 @@ class HttpConnection(asyncio.Protocol):
                 self._method = method
             data = escape_spaces(data)
         if not data.isascii():
-            data = self._mask(data)
+            data = mask(self, data)
         in_head = self._in_head or self._idle
         head_before = self._head_bytes
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as exc:
-            self._upgraded(data[int(exc.args[0]):])
+            upgraded(self, data[int(exc.args[0]):])
             return
         except httptools.HttpParserCallbackError as exc:
             stop = exc.__context__
-            if isinstance(stop, _Stop):
-                self.fail(stop.status, stop.reason, stop.limit)
+            if isinstance(stop, ParseStop):
+                fail(self, stop.status, stop.reason, stop.limit)
                 return
             raise
         except httptools.HttpParserError as exc:
             logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
-            self.fail(400, "Invalid HTTP request")
+            fail(self, 400, "Invalid HTTP request")
             return
         # A head still incomplete after this chunk: count its bytes not yet seen by a callback
         # (a 1 MB header value arrives in many chunks before ``on_header`` fires once).
@@ -198,26 +191,16 @@ class HttpConnection(asyncio.Protocol):
         self._head_bytes += len(url)
         if self._head_bytes > self._head_cap:
             logger.warning("Request target over %d bytes refused (414).", self._head_cap)
-            raise _Stop(414, "URI too long", "url_too_long")
+            raise ParseStop(414, "URI too long", "url_too_long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         # Runs once per header field of every request: one test for the common field.
         size = self._head_bytes = self._head_bytes + len(name) + len(value) + 4
         headers = self._headers
         if size > self._head_cap or len(headers) >= self._field_cap or not self._in_head:
-            self._unusual_header()
+            unusual_header(self)
             return
         headers.append((name.lower(), value))
-
-    def _unusual_header(self) -> None:
-        """A trailer field (counted against the head limit, never forwarded), or a head past a limit."""
-        if not self._in_head:
-            return
-        if self._head_bytes > self._head_cap:
-            logger.warning("Request head over %d bytes refused (431).", self._head_cap)
-            raise _Stop(431, "Request header fields too large", "headers_too_large")
-        logger.warning("Request with over %d header fields refused (431).", self._field_cap)
-        raise _Stop(431, "Too many header fields", "too_many_headers")
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -228,7 +211,7 @@ class HttpConnection(asyncio.Protocol):
         error = framing_error(version, headers)
         if error is not None:
             logger.warning("Invalid HTTP request received (%s) from %s.", error[1], self.peer)
-            raise _Stop(*error)
+            raise ParseStop(*error)
         target = self._url
         line, self._line = self._line, None
         if line is not None:
@@ -238,7 +221,7 @@ class HttpConnection(asyncio.Protocol):
         if target[:1] != b"/":  # absolute-, asterisk- or authority-form (``framing.origin_form``)
             origin = origin_form(method, target, headers)
             if origin is None:
-                raise _Stop(400, "invalid request target")
+                raise ParseStop(400, "invalid request target")
             target = origin
         exchange = Exchange(self, method.decode(), target, headers, version, keep_alive)  # a token: ASCII
         self._parsing = exchange
@@ -258,32 +241,7 @@ class HttpConnection(asyncio.Protocol):
 
     def _head_too_large(self) -> None:
         logger.warning("Request head over %d bytes refused (431).", self._head_cap)
-        self.fail(431, "Request header fields too large", "headers_too_large")
-
-    def _mask(self, data: bytes) -> bytes:
-        """Mask raw UTF-8 in a request line we know the start of (``framing`` explains why)."""
-        if self._idle:
-            masked, line, self._line_ended = mask_line(data)
-            if masked is not data:
-                self._line = line
-            return masked
-        if self._line is not None and not self._line_ended:
-            masked, line, self._line_ended = mask_line(data)
-            self._line += line
-            return masked
-        return data
-
-    def _upgraded(self, rest: bytes) -> None:
-        """An Upgrade (websocket) or CONNECT request: llhttp stops parsing after its head. The
-        handler decides; the bytes that followed wait on the exchange until then."""
-        self._broken = True  # no more HTTP parsing on this connection, whatever happens
-        exchange = self._queue[-1] if self._queue else None
-        if exchange is None or exchange.upgrade is not None:
-            self.fail(400, "Invalid upgrade")
-            return
-        exchange.upgrade = rest
-        exchange.keep_alive = False
-        self.pause()
+        fail(self, 431, "Request header fields too large", "headers_too_large")
 
     # -- the queue of requests ----------------------------------------------------------------
 
@@ -301,23 +259,6 @@ class HttpConnection(asyncio.Protocol):
         # code would check for.
         ctx: Any = self.ctx
         ctx.handler.start(self._queue[0])
-
-    def fail(self, status: int, reason: str, limit: str = "bad_request") -> None:
-        """Answer ``status`` after what is in flight, then close; parse nothing more. Counted as
-        ``limit`` (a bound's name, or ``bad_request``)."""
-        self._broken = True
-        self.pause()
-        self.ctx.refuse(limit, self.peer)
-        parsing, self._parsing = self._parsing, None
-        if parsing is not None:
-            # Its head was fine and its handler may have started: it answers 400 on its next
-            # read; what it buffered is never forwarded (the WAF reads before forwarding).
-            parsing.malformed = True
-            parsing.keep_alive = False
-            parsing.abandon()
-            return
-        exchange = Exchange(self, "GET", b"/", [], "1.1", False, error=(status, reason))
-        self._enqueue(exchange)
 
     def finished(self, exchange: Exchange, keep_alive: bool) -> None:
         """The handler is done with ``exchange``: close, or answer the next queued request."""

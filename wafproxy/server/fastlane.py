@@ -254,9 +254,15 @@ class FastExchange:
 
     def _finish(self, keep: bool) -> None:
         self.done = True
-        if self.key:
-            self.handler.leave(self.key)
+        key = self.key
+        if key:  # ``ProxyHandler.leave`` inlined: one call less per request
             self.key = ""
+            table = self.handler._in_flight
+            left = table[key] - 1
+            if left:
+                table[key] = left
+            else:
+                del table[key]
         ex = self.ex
         ex.conn.finished(ex, keep)
 

@@ -183,7 +183,10 @@ class HttpConnection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._idle = False
         self._in_head = True
-        self._timer.head_begins()
+        timer = self._timer  # ``ConnectionTimer.head_begins``, without the call
+        timer.idle_since = None
+        if timer.head_since is None:
+            timer.head_since = self.loop.time()
         self._url = b""
         self._headers = []
         self._head_bytes = 0

@@ -184,8 +184,8 @@ class FastExchange:
                 up.listener = self.up = None
                 status, headers = up.status, up.headers
                 whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
-                if whole is not None:
-                    pool._release(up, up.reusable)
+                if whole is not None:  # all taken: ``reusable`` is what the two messages want
+                    pool._release(up, up.keep_alive and up.request_sent)
                     self._answered(status, write_whole(self.ex, status, headers, whole))
                     return
                 resp = UpstreamResponse(pool, up)

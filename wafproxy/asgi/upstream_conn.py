@@ -266,14 +266,16 @@ class UpstreamConnection(asyncio.Protocol):
                 check_coding(value, self.headers, self.upstream)
             self.headers.append((name, value))
 
-    def on_headers_complete(self) -> None:
-        if self.complete:
+    def on_message_begin(self) -> None:
+        if self.complete or not self.in_use:
             # A second response to one request: the upstream and we disagree on framing (or it
             # pipelines garbage). Raising stops llhttp mid-buffer, before the extra message's
-            # body can touch the finished one (its header fields were dropped: ``headers_done``);
-            # data_received then drops the connection. Checked here rather than in an
-            # ``on_message_begin`` callback: one Python call less per response.
+            # head or body can touch the finished one; data_received then drops the connection.
+            # Here, not in ``on_headers_complete``: an extra head that never ends would leave
+            # llhttp mid-message on a connection handed back to the pool.
             raise UpstreamProtocolError("unexpected extra response", self.upstream)
+
+    def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
         if status < 200:
             return  # interim (100 Continue, 103 Early Hints): skipped in on_message_complete

@@ -150,7 +150,10 @@ def forward_lines(
     if host is None:
         parts += (b"host: ", upstream_host, b"\r\n", via.fixed, via.forwarded, b"\r\n", via.real_ip)
         return parts, lines + 5, has_length
-    clean = host if b'"' not in host and b"\\" not in host else host.replace(b"\\", b"").replace(b'"', b"")
+    # ``find``, not ``in``: CPython 3.11's ``bytes in bytes`` formats and drops a TypeError first.
+    clean = host
+    if host.find(b'"') >= 0 or host.find(b"\\") >= 0:
+        clean = host.replace(b"\\", b"").replace(b'"', b"")
     parts += (b"host: ", host if preserve_host else upstream_host, b"\r\n", via.fixed,
               b"x-forwarded-host: ", host, b"\r\n", via.forwarded, b';host="', clean, b'"\r\n', via.real_ip)
     return parts, lines + 6, has_length

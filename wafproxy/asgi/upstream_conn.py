@@ -23,6 +23,7 @@ from typing import Protocol, cast
 import httptools
 
 from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
+from wafproxy.asgi.upstream_framing import check_coding, eof_framed
 from wafproxy.asgi.upstream_timer import ReadTimer
 
 # llhttp puts no bound on a response head; a broken or hostile upstream must not make us buffer
@@ -237,7 +238,7 @@ class UpstreamConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._read_timer.stop()
-        if self.headers_done and not self.complete and self.error is None and _eof_framed(self.headers):
+        if self.headers_done and not self.complete and self.error is None and eof_framed(self.headers):
             # RFC 9112 §6.3 item 8: no Content-Length, not chunked -> the body ends at close.
             self.complete = True
             self.keep_alive = False
@@ -258,19 +259,21 @@ class UpstreamConnection(asyncio.Protocol):
 
     # -- httptools callbacks --------------------------------------------------------------
 
+    def on_header(self, name: bytes, value: bytes | None) -> None:
+        if not self.headers_done:  # trailers (after a chunked body) are dropped, never forwarded
+            value = value or b""
+            if len(name) == 17 and name.lower() == b"transfer-encoding":
+                check_coding(value, self.headers, self.upstream)
+            self.headers.append((name, value))
+
     def on_message_begin(self) -> None:
         if self.complete or not self.in_use:
             # A second response to one request: the upstream and we disagree on framing (or it
             # pipelines garbage). Raising stops llhttp mid-buffer, before the extra message's
             # head or body can touch the finished one; data_received then drops the connection.
+            # Here, not in ``on_headers_complete``: an extra head that never ends would leave
+            # llhttp mid-message on a connection handed back to the pool.
             raise UpstreamProtocolError("unexpected extra response", self.upstream)
-
-    def on_header(self, name: bytes, value: bytes | None) -> None:
-        if not self.headers_done:  # trailers (after a chunked body) are dropped, never forwarded
-            value = value or b""
-            if len(name) == 17 and name.lower() == b"transfer-encoding":
-                _check_coding(value, self.headers, self.upstream)
-            self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
@@ -304,20 +307,3 @@ class UpstreamConnection(asyncio.Protocol):
         if self._waiter is not None:
             self._wake()
 
-
-def _check_coding(value: bytes, before: list[tuple[bytes, bytes]], upstream: str) -> None:
-    """A response's Transfer-Encoding: only one, only ``chunked``, after no Content-Length. Any
-    other coding we would relay undecoded as if identity (llhttp reads it to close), and a second
-    one llhttp decodes once: as nginx, a 502 rather than a body the client could frame otherwise."""
-    if value.strip().lower() != b"chunked" or not _eof_framed(before):
-        raise UpstreamProtocolError("Transfer-Encoding other than chunked", upstream)
-
-
-def _eof_framed(headers: list[tuple[bytes, bytes]]) -> bool:
-    """A response head with neither Content-Length nor Transfer-Encoding: its body ends at close.
-    Asked only when the connection closes mid-body, not for every response."""
-    for name, _ in headers:
-        lname = name.lower()
-        if lname == b"content-length" or lname == b"transfer-encoding":
-            return False
-    return True

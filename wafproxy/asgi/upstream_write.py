@@ -97,10 +97,12 @@ def _checked(parts: list[bytes], lines: int) -> bytes:
 def send_whole(conn: UpstreamConnection, head: bytes, body: bytes, chunked: bool) -> None:
     """A body already in memory: head and body in one write."""
     if chunked:
-        framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
-        conn.write(head + framed)
+        data = head + (b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n")
     else:
-        conn.write(head + body if body else head)
+        data = head + body if body else head
+    transport = conn.transport  # ``conn.write`` inlined: one call less per request
+    if transport is not None and not conn.closed:
+        transport.write(data)
     conn.request_sent = True
 
 

@@ -76,11 +76,13 @@ class Exchange:
         self._chunks.append(chunk)
         self.received += len(chunk)
         self.conn.buffer(len(chunk))
-        self._wake()
+        if self._waiter is not None:  # tested here: a call less when nobody waits (the fast lane)
+            self._wake()
 
     def finish(self) -> None:
         self.body_done = True
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
 
     def abandon(self) -> None:
         """The connection is gone: wake a reader so it can fail."""

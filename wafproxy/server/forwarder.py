@@ -44,7 +44,7 @@ class Forwarder:
         """The head ``ex`` goes upstream with and whether its body goes chunked; ``ValueError``:
         a target or header the upstream must not get (``upstream_write``)."""
         via = ex.conn.via
-        headers = _with_inserted(ex.headers, decision)
+        headers = ex.headers if not decision.inserted_headers else _with_inserted(ex.headers, decision)
         if via is not None and isinstance(payload, bytes) and request.client_ip == via.peer:
             lines = forward_lines(headers, via, pool.host_header, self.preserve_host)
             if lines is not None:  # the common case: the lines written as bytes in one pass

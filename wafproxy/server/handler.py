@@ -30,19 +30,18 @@ from wafproxy.asgi.proxy import upstream_failure
 from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.asgi.upstream_routes import RouteTable
 from wafproxy.asgi.wafrequests import build_request, wire_text
-from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.fastlane import serve_now
 from wafproxy.server.forwarder import Forwarder
+from wafproxy.server.refusals import body_refusal, gate_refusal, late_block, shield_refusal, waf_refusal
 from wafproxy.server.respond import respond
 from wafproxy.server.upload import upload
 from wafproxy.server.websocket import relay_upgrade
-from wafproxy.server.writer import text_response, waf_response
+from wafproxy.server.writer import text_response
 
 logger = logging.getLogger("wafproxy.server")
-shield_logger = logging.getLogger("wafproxy.shield")
 
 
 class ProxyHandler:
@@ -118,20 +117,20 @@ class ProxyHandler:
         reason = check_head(limits, len(ex.path) + 1 + len(ex.query), ex.headers)
         client_ip = inspector.client_ip(ex.conn.peer, ex.headers)
         if reason is not None and reason is not BODY:
-            return self._refuse(ex, reason, client_ip)
+            return shield_refusal(self, ex, reason, client_ip)
         key = client_key(client_ip, limits.ipv6_prefix)
         if self.flood is not None and self.flood.check(key, signature_of(ex.headers), inspector.clock()):
-            return self._refuse(ex, "flood_mitigation", client_ip)
+            return shield_refusal(self, ex, "flood_mitigation", client_ip)
         table = self._in_flight
         count = table.get(key)
         if count is None and len(table) >= limits.max_tracked_clients:
-            return self._refuse(ex, "client_table_full", client_ip)
+            return shield_refusal(self, ex, "client_table_full", client_ip)
         if count is not None and count >= limits.max_requests_per_client:
-            return self._refuse(ex, "too_many_concurrent", client_ip)
+            return shield_refusal(self, ex, "too_many_concurrent", client_ip)
         if inspector.gate is not None:
             refused = inspector.gated(client_ip, inspector.clock())
             if refused is not None:
-                return self._gated(ex, client_ip, refused)
+                return gate_refusal(self, ex, client_ip, refused)
         table[key] = (count or 0) + 1
         return client_ip, key, reason is BODY
 
@@ -152,9 +151,9 @@ class ProxyHandler:
         try:
             return await self._inspect(ex, client_ip, has_body)
         except BodyTimeout:
-            return self._refuse(ex, "body_timeout", client_ip)
+            return shield_refusal(self, ex, "body_timeout", client_ip)
         except BodyTooLarge:
-            return self._refuse(ex, "body_too_large", client_ip)
+            return shield_refusal(self, ex, "body_too_large", client_ip)
         finally:
             self.leave(key)
 
@@ -176,7 +175,7 @@ class ProxyHandler:
                         break
                     reader.first(chunk)
             except BodyRefused as exc:
-                return self._body_refused(ex, exc, client_ip)
+                return body_refusal(self, ex, exc, client_ip)
             body = reader.window()
         request = build_request(
             client_ip=client_ip, peer=conn.peer, method=ex.method if ex.upgrade is None else "GET",
@@ -188,20 +187,20 @@ class ProxyHandler:
             try:  # the managed groups past the first window: what was read already, then streamed
                 streamed = reader.start(request, ex.complete)
             except BodyRefused as exc:
-                return self._body_refused(ex, exc, client_ip)
+                return body_refusal(self, ex, exc, client_ip)
             if streamed is not None:
                 decision = streamed
         if not allowed(decision):
-            return self.refused(ex, acl, request, decision, retry_after, started, eval_seconds)
+            return waf_refusal(self, ex, acl, request, decision, retry_after, started, eval_seconds)
         status = 500
         keep = False
         try:
             status, keep = await self._forward(ex, request, decision, reader)
         except BodyBlocked as exc:  # a later window matched: the upstream got an aborted request
             decision = exc.decision
-            status, keep = self.blocked_late(ex, decision)
+            status, keep = late_block(self, ex, decision)
         except BodyRefused as exc:
-            status, keep = exc.refusal[0], self._body_refused(ex, exc, client_ip)
+            status, keep = exc.refusal[0], body_refusal(self, ex, exc, client_ip)
         except (BodyTimeout, BodyTooLarge) as exc:
             status = REASONS["body_timeout" if isinstance(exc, BodyTimeout) else "body_too_large"][0]
             raise
@@ -209,26 +208,6 @@ class ProxyHandler:
             inspector.emit(started, acl, request, decision, status, eval_seconds,
                            time.perf_counter() - t0 - eval_seconds)
         return keep
-
-    def refused(self, ex: Exchange, acl: CompiledWebACL, request: WafRequest, decision: Decision,
-                retry_after: int, started: float, eval_seconds: float) -> bool:
-        """The WAF refused ``request``: its answer and its event; whether the connection stays open."""
-        inspector = self.inspector
-        ex.discard()
-        close = not (ex.keep_alive and ex.complete)
-        resp = inspector.refusal(decision, retry_after)
-        ex.conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
-                                   head_only=ex.method == "HEAD"))
-        inspector.emit(started, acl, request, decision, resp.status_code, eval_seconds, None)
-        return not close
-
-    def blocked_late(self, ex: Exchange, decision: Decision) -> tuple[int, bool]:
-        """A body window past the first matched (``BodyBlocked``): refused, the connection closed."""
-        resp = self.inspector.refusal(decision, 0)
-        ex.discard()
-        ex.conn.write(waf_response(resp, close=True, http10=ex.version == "1.0",
-                                   head_only=ex.method == "HEAD"))
-        return resp.status_code, False
 
     def no_route(self, ex: Exchange) -> tuple[int, bool]:
         return self._text(ex, 404, "Not Found: no upstream serves this host and path")
@@ -274,49 +253,6 @@ class ProxyHandler:
                                     head_only=ex.method == "HEAD"))
         return status, not close
 
-    def _gated(self, ex: Exchange, client_ip: str, refused: Decision) -> bool:
-        """The gate's refusal: its answer, and one event (the detector counts it like any)."""
-        inspector = self.inspector
-        started = inspector.clock()
-        ex.discard()
-        close = not (ex.keep_alive and ex.complete)
-        resp = inspector.refusal(refused, 0)
-        ex.conn.write(waf_response(resp, close=close, http10=ex.version == "1.0",
-                                   head_only=ex.method == "HEAD"))
-        request = build_request(
-            client_ip=client_ip, peer=ex.conn.peer, method=ex.method, path=ex.path.decode("latin-1"),
-            query=ex.query, headers=ex.headers, body=b"", seen=0, more=False, http_version=ex.version,
-            scheme=ex.conn.scheme,
-        )
-        inspector.emit(started, inspector.acl, request, refused, resp.status_code, 0.0, None)
-        return not close
-
-    def _body_refused(self, ex: Exchange, exc: BodyRefused, client_ip: str) -> bool:
-        """A body that cannot be inspected (decompression bomb 413, Content-Encoding 415)."""
-        status, reason, text = exc.refusal
-        self.rejections[reason] += 1
-        if self.on_reject is not None:
-            self.on_reject(reason)
-        shield_logger.warning("refused %s (%d): %s from %s", ex.method, status, reason,
-                              client_key(client_ip, 128))
-        ex.discard()
-        ex.conn.write(text_response(status, text, close=True))
-        return False
-
-    def _refuse(self, ex: Exchange, reason: str, client_ip: str) -> bool:
-        """A Shield refusal: its status and body, ``Connection: close`` (the body may be unread)."""
-        status, body = REASONS[reason]
-        self.rejections[reason] += 1
-        count = self.rejections[reason]
-        if count & (count - 1) == 0:  # 1st, 2nd, 4th, 8th...: bounded log volume under a flood
-            shield_logger.warning("shield refused %s (%d): %s from %s (%d so far)", ex.method, status, reason,
-                                  client_key(client_ip, 128), count)
-        if self.on_reject is not None:
-            self.on_reject(reason)
-        extra = [(b"retry-after", b"1")] if status == 429 else []
-        ex.discard()
-        ex.conn.write(text_response(status, body, close=True, extra=extra))
-        return False
 
 
 def _log_path(ex: Exchange) -> str:

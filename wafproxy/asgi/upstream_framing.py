@@ -1,0 +1,27 @@
+"""How an upstream response's body is framed, where that is not llhttp's call to make.
+
+Asked of a response head only when it matters (a ``Transfer-Encoding`` field, a connection that
+closed mid-body), not for every response: kept apart from ``upstream_conn``'s per-byte path.
+"""
+
+from __future__ import annotations
+
+from wafproxy.asgi.upstream_errors import UpstreamProtocolError
+
+
+def check_coding(value: bytes, before: list[tuple[bytes, bytes]], upstream: str) -> None:
+    """A response's Transfer-Encoding: only one, only ``chunked``, after no Content-Length. Any
+    other coding we would relay undecoded as if identity (llhttp reads it to close), and a second
+    one llhttp decodes once: as nginx, a 502 rather than a body the client could frame otherwise."""
+    if value.strip().lower() != b"chunked" or not eof_framed(before):
+        raise UpstreamProtocolError("Transfer-Encoding other than chunked", upstream)
+
+
+def eof_framed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A response head with neither Content-Length nor Transfer-Encoding: its body ends at close.
+    Asked only when the connection closes mid-body, not for every response."""
+    for name, _ in headers:
+        lname = name.lower()
+        if lname == b"content-length" or lname == b"transfer-encoding":
+            return False
+    return True

@@ -43,7 +43,7 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
             mounted.assessor = app.assessor  # type: ignore[attr-defined]
         return mounted
     from wafproxy.asgi.admin import create_admin_app
-    from wafproxy.asgi.app import FileAcl
+    from wafproxy.asgi.app_acl import FileAcl
     from wafproxy.control.plane import ControlPlane, mount, with_reloader
     from wafproxy.sidecars.assessor.service import attach as attach_assessor
 

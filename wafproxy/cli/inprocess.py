@@ -33,7 +33,8 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
                             on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
                             kms_service: Any = None) -> None:
     from wafproxy.asgi.admin import Readiness, UpstreamProbe
-    from wafproxy.asgi.app import build_event_sink, build_reloader, limits_for
+    from wafproxy.asgi.app_acl import build_reloader
+    from wafproxy.asgi.app_events import build_event_sink, limits_for
     from wafproxy.server.datapath import build_proxy
 
     # Before the WAF log: an encrypted log takes its data keys here (the demo brings its own KMS).

@@ -36,7 +36,7 @@ def serve_workers(settings: Settings) -> int:
     os.environ[SETTINGS_ENV] = settings.to_json()
     try:
         from wafproxy.asgi.admin import Readiness, UpstreamProbe
-        from wafproxy.asgi.app import build_reloader
+        from wafproxy.asgi.app_acl import build_reloader
         from wafproxy.observability.metrics import WafMetrics
 
         metrics = WafMetrics()

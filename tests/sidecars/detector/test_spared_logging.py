@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import select
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +20,8 @@ import httpx
 import pytest
 
 from tests.control.stack import write_acl_dir
+from tests.support.servers import free_port, wafproxy_process
+from tests.support.wait import DEADLINE
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.observability.dispatch import EventDispatcher
 from wafproxy.sidecars.assessor.probe import USER_AGENT as ASSESSOR_USER_AGENT
@@ -107,3 +112,24 @@ def test_a_client_cannot_claim_loopback_to_go_quiet_or_unbanned(tmp_path: Path,
     assert 403 in statuses  # banned at its 3rd sensitive path, as any scanner
     assert detector.remediator.bans >= 1 and detector.remediator.spared == 0
     assert detector_log.spared() == []
+
+
+def test_demo_start_up_prints_no_spared_loopback_lines() -> None:
+    """The symptom itself: ``wafproxy demo`` at its default log level, up to its first assessment
+    (whose probes come from loopback and raise the detector's findings), prints no "not banned"."""
+    port, admin = free_port(), free_port()
+    # --assess-interval: tests/conftest.py turns the periodic assessment off through the env.
+    with wafproxy_process("demo", "--listen", f"127.0.0.1:{port}", "--admin-listen", f"127.0.0.1:{admin}",
+                          "--assess-interval", "3600", wait_ports=(port, admin)) as proc:
+        assert proc.stdout is not None
+        fd, text = proc.stdout.fileno(), ""  # raw reads: select() cannot see a reader's buffer
+        deadline = time.monotonic() + 4 * DEADLINE
+        while "assessment:" not in text:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no assessment line: {text}"
+            if select.select([fd], [], [], left)[0]:
+                chunk = os.read(fd, 65536)
+                assert chunk, f"demo exited: {text}"
+                text += chunk.decode(errors="replace")
+    lines = text.splitlines()
+    assert not [line for line in lines if "not banned" in line], lines

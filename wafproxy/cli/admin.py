@@ -6,6 +6,7 @@ Only wiring: each part is built by its own package and handed what it needs here
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import uvicorn
@@ -72,3 +73,17 @@ def build_admin(settings: Settings, reloader: Any, readiness: Any, metrics: Any,
     mounted.wafproxy_plane = plane  # type: ignore[attr-defined]  # for the detector's API
     mounted.wafproxy_hub = hub  # type: ignore[attr-defined]
     return mounted
+
+
+def readiness_for(settings: Settings, acl_name: str) -> Any:
+    """``/readyz``: ready while every ``--upstream`` answers, naming the web ACL served."""
+    from wafproxy.asgi.admin import Readiness, UpstreamProbe
+
+    return Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl_name)
+
+
+def aim_assessor(admin_app: Any, data_socket: socket.socket, settings: Settings) -> None:
+    """The periodic assessment probes the data path on the port really bound (``--listen :0``
+    included), over TLS when the proxy terminates it; nothing without an assessor."""
+    if hasattr(admin_app, "assessor"):
+        admin_app.assessor.set_listener(*data_socket.getsockname()[:2], tls=settings.tls_cert is not None)

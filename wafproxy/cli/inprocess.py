@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from wafproxy import startup
-from wafproxy.cli.admin import admin_config, build_admin
+from wafproxy.cli.admin import admin_config, aim_assessor, build_admin, readiness_for
 from wafproxy.cli.inprocess_kms import kms_servers, open_kms_service
 from wafproxy.cli.listeners import QuietServer, listen_socket, run_servers
 from wafproxy.settings import Settings
@@ -32,7 +32,6 @@ def load_acl(settings: Settings) -> CompiledWebACL:
 async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Server, Any]] = (),
                             on_started: Callable[[Sequence[uvicorn.Server]], None] | None = None,
                             kms_service: Any = None) -> None:
-    from wafproxy.asgi.admin import Readiness, UpstreamProbe
     from wafproxy.asgi.app_acl import build_reloader
     from wafproxy.asgi.app_events import build_event_sink, limits_for
     from wafproxy.server.datapath import build_proxy
@@ -52,7 +51,7 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
         data.services.append(detector)
         data.closeables.append(detector)
     reloader.add_swap(data.middleware.swap_acl)
-    readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams], acl_name=acl.name)
+    readiness = readiness_for(settings, acl.name)
     admin = build_admin(settings, reloader, readiness, metrics, rate_store=data.rate_store, dispatcher=sink,
                         waf_log=closeables[0] if closeables else None, kms_service=kms, detector=detector)
     servers: list[Any] = [data_server, QuietServer(admin_config(settings, admin))]
@@ -61,8 +60,7 @@ async def serve_in_process(settings: Settings, extra: Sequence[tuple[uvicorn.Ser
     for server, sock in [*kms_servers(settings, kms), *extra]:
         sockets[len(servers)] = [sock]
         servers.append(server)
-    if hasattr(admin, "assessor"):  # the periodic assessment probes the port really bound
-        admin.assessor.set_listener(*sockets[0][0].getsockname()[:2], tls=settings.tls_cert is not None)
+    aim_assessor(admin, sockets[0][0], settings)
     loop = asyncio.get_running_loop()
     from wafproxy.server.gcfreeze import GcFreezer
 

@@ -15,7 +15,7 @@ import threading
 import uvicorn
 
 from wafproxy import startup
-from wafproxy.cli.admin import admin_config, build_admin
+from wafproxy.cli.admin import admin_config, aim_assessor, build_admin, readiness_for
 from wafproxy.cli.listeners import listen_socket
 from wafproxy.cli.logs import log_serving
 from wafproxy.settings import Settings
@@ -35,15 +35,13 @@ def serve_workers(settings: Settings) -> int:
         os.environ[MULTIPROC_ENV] = own_dir
     os.environ[SETTINGS_ENV] = settings.to_json()
     try:
-        from wafproxy.asgi.admin import Readiness, UpstreamProbe
         from wafproxy.asgi.app_acl import build_reloader
         from wafproxy.observability.metrics import WafMetrics
 
         metrics = WafMetrics()
         reloader = build_reloader(settings, metrics=metrics)  # fail here, once, rather than in every worker
         startup.compile_in_background()  # workers too; each database is compiled once (a cache lock)
-        readiness = Readiness([UpstreamProbe.from_url(u.url) for u in settings.upstreams],
-                              acl_name=reloader.current.name)
+        readiness = readiness_for(settings, reloader.current.name)
         from wafproxy.sidecars.detector.wiring import build_detector
 
         # Workers detect (and share bans and findings through --redis); this process serves the
@@ -52,8 +50,7 @@ def serve_workers(settings: Settings) -> int:
         admin_app = build_admin(settings, reloader, readiness, metrics, detector=detector)
         sock = listen_socket(settings.listen, "--listen", reuse_port=True)  # one socket per worker
         admin_sock = listen_socket(settings.admin_listen, "--admin-listen")
-        if hasattr(admin_app, "assessor"):  # the periodic assessment probes the port really bound
-            admin_app.assessor.set_listener(*sock.getsockname()[:2], tls=settings.tls_cert is not None)
+        aim_assessor(admin_app, sock, settings)
         admin = uvicorn.Server(admin_config(settings, admin_app))
         thread = threading.Thread(target=admin.run, kwargs={"sockets": [admin_sock]}, name="wafproxy-admin",
                                   daemon=True)

@@ -1,4 +1,5 @@
-"""A real upstream (uvicorn + Starlette on loopback) that records what reached it."""
+"""A real upstream (uvicorn + Starlette on loopback) that records what reached it; and for the
+smuggling probes a raw recording upstream with our server in front of it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from tests.asgi.test_middleware import acl_document
+from tests.server.harness import RunningProxy, proxy_in_thread
+from tests.support.recording_upstream import RecordingUpstream, recording_upstream
 from tests.support.servers import RunningServer, uvicorn_in_thread
 
 
@@ -74,3 +77,18 @@ def acl_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("acl") / "acl.json"
     path.write_text(json.dumps(acl_document()))
     return path
+
+
+@pytest.fixture(scope="module")
+def raw_upstream() -> Iterator[RecordingUpstream]:
+    """Every byte the proxy writes upstream, unnormalised (tests/support/recording_upstream.py)."""
+    with recording_upstream() as up:
+        yield up
+
+
+@pytest.fixture(scope="module")
+def proxy_to_raw_upstream(raw_upstream: RecordingUpstream, acl_path: Path) -> Iterator[RunningProxy]:
+    """Our server in a thread in front of ``raw_upstream`` (the smuggling probes, both sides). Not
+    called ``proxy``: other modules here define their own ``proxy`` in front of other upstreams."""
+    with proxy_in_thread(raw_upstream.url, acl_path) as running:
+        yield running

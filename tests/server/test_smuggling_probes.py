@@ -12,14 +12,12 @@ ambiguity. Where RFC 9112 leaves a choice we follow nginx; each such row says so
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-from tests.server.harness import RunningProxy, proxy_in_thread, responses
-from tests.support.recording_upstream import RecordingUpstream, recording_upstream
+from tests.server.harness import RunningProxy, responses
+from tests.support.recording_upstream import RecordingUpstream
 from tests.support.wait import DEADLINE
 
 H = b"Host: x\r\n"
@@ -404,18 +402,6 @@ PROBES = (TRANSFER_ENCODING + CONTENT_LENGTH + CHUNKS + REQUEST_LINE + HOST + HE
           + PIPELINED_BEHIND + UPGRADES + CL0)
 
 
-@pytest.fixture(scope="module")
-def raw_upstream() -> Iterator[RecordingUpstream]:
-    with recording_upstream() as up:
-        yield up
-
-
-@pytest.fixture(scope="module")
-def proxy(raw_upstream: RecordingUpstream, acl_path: Path) -> Iterator[RunningProxy]:
-    with proxy_in_thread(raw_upstream.url, acl_path) as running:
-        yield running
-
-
 def talk(port: int, data: bytes, half_close: bool = False, step: int = 0) -> bytes:
     """``data`` on a fresh connection (``step``: that many bytes per write, no Nagle); all the proxy
     answers until it closes (a proxy that keeps a refused connection open fails the test with a
@@ -454,15 +440,16 @@ def settle(proxy: RunningProxy, up: RecordingUpstream) -> None:
 
 
 @pytest.mark.parametrize("probe", [p.param() for p in PROBES])
-def test_probe(proxy: RunningProxy, raw_upstream: RecordingUpstream, probe: Probe) -> None:
-    check(proxy, raw_upstream, probe, 0)
+def test_probe(proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream, probe: Probe) -> None:
+    check(proxy_to_raw_upstream, raw_upstream, probe, 0)
 
 
 @pytest.mark.parametrize("probe", [p.param() for p in PROBES if len(p.data) < 4096])
-def test_probe_a_byte_per_write(proxy: RunningProxy, raw_upstream: RecordingUpstream, probe: Probe) -> None:
+def test_probe_a_byte_per_write(proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream,
+                                probe: Probe) -> None:
     """The same answer whatever the segmentation: the proxy reads what a slow client writes byte
     by byte (however the kernel then coalesces it) as it reads it whole."""
-    check(proxy, raw_upstream, probe, 1)
+    check(proxy_to_raw_upstream, raw_upstream, probe, 1)
 
 
 def check(proxy: RunningProxy, raw_upstream: RecordingUpstream, probe: Probe, step: int) -> None:

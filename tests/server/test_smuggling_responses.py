@@ -6,7 +6,7 @@ flood of interim responses or a status line it should not send is a 502 (the hea
 a connection closed before the declared end; bytes past a declared end are never relayed. A
 websocket handshake the upstream refuses (any status but 101) is relayed, then both sides are
 closed: what the client sent behind it never reaches the upstream. Same raw recording upstream
-as ``test_smuggling_probes``.
+and proxy as ``test_smuggling_probes`` (``raw_upstream``, ``proxy_to_raw_upstream``: conftest.py).
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from __future__ import annotations
 import base64
 import os
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.server.harness import RunningProxy, proxy_in_thread, responses
+from tests.server.harness import RunningProxy, responses
 from tests.server.test_smuggling_probes import get, settle, talk
-from tests.support.recording_upstream import RecordingUpstream, recording_upstream
+from tests.support.recording_upstream import RecordingUpstream
 from tests.support.wait import DEADLINE, until
 
 BAD_GATEWAY = [
@@ -31,18 +29,6 @@ BAD_GATEWAY = [
 ]
 
 
-@pytest.fixture(scope="module")
-def raw_upstream() -> Iterator[RecordingUpstream]:
-    with recording_upstream() as up:
-        yield up
-
-
-@pytest.fixture(scope="module")
-def proxy(raw_upstream: RecordingUpstream, acl_path: Path) -> Iterator[RunningProxy]:
-    with proxy_in_thread(raw_upstream.url, acl_path) as running:
-        yield running
-
-
 def framing_of(head: bytes) -> list[bytes]:
     return [line.split(b":")[0].lower() for line in head.split(b"\r\n")[1:]
             if line.split(b":")[0].lower() in (b"content-length", b"transfer-encoding")]
@@ -50,30 +36,32 @@ def framing_of(head: bytes) -> list[bytes]:
 
 @pytest.mark.parametrize("name", BAD_GATEWAY)
 def test_an_ambiguous_or_broken_answer_is_a_502_and_the_connection_goes_on(
-    proxy: RunningProxy, raw_upstream: RecordingUpstream, name: str
+    proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream, name: str
 ) -> None:
-    answer = talk(proxy.port, get(f"/resp/{name}".encode()) + get(b"/after", b"Connection: close\r\n"))
+    answer = talk(proxy_to_raw_upstream.port,
+                  get(f"/resp/{name}".encode()) + get(b"/after", b"Connection: close\r\n"))
     got = responses(answer)
     assert [status for status, _, _ in got] == [502, 200], answer[:400]
     assert b"hello" not in answer and b"smuggled" not in answer
     for _, head, _ in got:
         assert framing_of(head) == [b"content-length"]  # ours: one length per answer
     assert got[1][2] == b"GET /after 0"
-    settle(proxy, raw_upstream)
+    settle(proxy_to_raw_upstream, raw_upstream)
 
 
 @pytest.mark.parametrize("name", ["longer-than-cl", "1xx-storm", "1xx-storm-big"])
 def test_bytes_past_the_declared_end_and_interim_answers_are_never_relayed(
-    proxy: RunningProxy, raw_upstream: RecordingUpstream, name: str
+    proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream, name: str
 ) -> None:
-    answer = talk(proxy.port, get(f"/resp/{name}".encode()) + get(b"/after", b"Connection: close\r\n"))
+    answer = talk(proxy_to_raw_upstream.port,
+                  get(f"/resp/{name}".encode()) + get(b"/after", b"Connection: close\r\n"))
     got = responses(answer)
     if name == "1xx-storm-big" and got[0][0] == 502:
         got[0:1] = [(200, got[0][1], b"hello")]  # over 64 KiB of interim heads across reads: refused
     assert [(status, body) for status, _, body in got] == [(200, b"hello"), (200, b"GET /after 0")], answer
     assert b"smuggled" not in answer and b" 100 " not in answer
     assert framing_of(got[0][1]) == [b"content-length"]
-    settle(proxy, raw_upstream)
+    settle(proxy_to_raw_upstream, raw_upstream)
 
 
 @pytest.mark.parametrize(("name", "framing", "sent"), [
@@ -81,17 +69,18 @@ def test_bytes_past_the_declared_end_and_interim_answers_are_never_relayed(
     ("chunk-longer", b"transfer-encoding: chunked", b"5\r\nhello\r\n"),
 ])
 def test_an_answer_broken_after_its_head_closes_the_client_connection_short(
-    proxy: RunningProxy, raw_upstream: RecordingUpstream, name: str, framing: bytes, sent: bytes
+    proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream, name: str, framing: bytes,
+    sent: bytes,
 ) -> None:
     """The head is out: less than declared (no last chunk), then the end of the connection: the
     client can never take it for complete, nor read anything after it."""
     mark = raw_upstream.mark()
-    answer = talk(proxy.port, get(f"/resp/{name}".encode()) + get(b"/after"))
+    answer = talk(proxy_to_raw_upstream.port, get(f"/resp/{name}".encode()) + get(b"/after"))
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and framing in head.lower()
     assert body in (b"", sent), answer
     assert [r.target for r in raw_upstream.since(mark)[1]] == [f"/resp/{name}".encode()]
-    settle(proxy, raw_upstream)
+    settle(proxy_to_raw_upstream, raw_upstream)
 
 
 def handshake(path: bytes) -> bytes:
@@ -101,28 +90,28 @@ def handshake(path: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("path", [b"/ws-refused", b"/ws-refused-upgrade-header", b"/h2c-refused"])
-def test_a_refused_upgrade_never_becomes_a_tunnel(proxy: RunningProxy, raw_upstream: RecordingUpstream,
-                                                  path: bytes) -> None:
+def test_a_refused_upgrade_never_becomes_a_tunnel(proxy_to_raw_upstream: RunningProxy,
+                                                  raw_upstream: RecordingUpstream, path: bytes) -> None:
     """The client pipelines a request behind its handshake (websocket smuggling): the upstream
     refuses the upgrade, and the request behind it never reaches the upstream."""
     mark = raw_upstream.mark()
     smuggled = get(b"/smuggled-behind-ws")
-    answer = talk(proxy.port, handshake(path) + smuggled)
+    answer = talk(proxy_to_raw_upstream.port, handshake(path) + smuggled)
     raw, reached = raw_upstream.since(mark)
     assert [r.target for r in reached] == [path]
     assert b"smuggled-behind-ws" not in raw
     assert b" 101 " not in answer.split(b"\r\n")[0]
-    settle(proxy, raw_upstream)
+    settle(proxy_to_raw_upstream, raw_upstream)
 
 
 def test_an_accepted_upgrade_relays_what_the_client_sent_behind_its_handshake(
-    proxy: RunningProxy, raw_upstream: RecordingUpstream
+    proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream
 ) -> None:
     """Bytes sent before the upstream's 101 wait for it, then go on in order."""
     mark = raw_upstream.mark()
     mask = b"\x01\x02\x03\x04"
     frame = b"\x81\x85" + mask + bytes(a ^ b for a, b in zip(b"hello", mask * 2))
-    with socket.create_connection(("127.0.0.1", proxy.port), timeout=DEADLINE) as sock:
+    with socket.create_connection(("127.0.0.1", proxy_to_raw_upstream.port), timeout=DEADLINE) as sock:
         sock.sendall(handshake(b"/ws-accept") + frame)
         answer = b""
         while b"\r\n\r\n" not in answer:
@@ -132,15 +121,15 @@ def test_an_accepted_upgrade_relays_what_the_client_sent_behind_its_handshake(
     raw, reached = raw_upstream.since(mark)
     assert reached[0].target == b"/ws-accept"
     assert raw.endswith(b"upgrade: websocket\r\n\r\n" + frame)
-    settle(proxy, raw_upstream)
+    settle(proxy_to_raw_upstream, raw_upstream)
 
 
-def test_expect_continue_refused_by_the_waf_forwards_nothing(proxy: RunningProxy,
+def test_expect_continue_refused_by_the_waf_forwards_nothing(proxy_to_raw_upstream: RunningProxy,
                                                              raw_upstream: RecordingUpstream) -> None:
     """100 Continue once the body is wanted (as nginx: the WAF inspects the body too), then the
     WAF's refusal; the body and what follows it on the connection never reach the upstream."""
     mark = raw_upstream.mark()
-    with socket.create_connection(("127.0.0.1", proxy.port), timeout=DEADLINE) as sock:
+    with socket.create_connection(("127.0.0.1", proxy_to_raw_upstream.port), timeout=DEADLINE) as sock:
         sock.sendall(b"POST /admin HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
         interim = b""
         while b"\r\n\r\n" not in interim:
@@ -152,7 +141,7 @@ def test_expect_continue_refused_by_the_waf_forwards_nothing(proxy: RunningProxy
             answer += chunk
     assert [status for status, _, _ in responses(answer)] == [429, 429]
     assert raw_upstream.since(mark) == (b"", [])
-    settle(proxy, raw_upstream)
+    settle(proxy_to_raw_upstream, raw_upstream)
 
 
 BROKEN_TAILS = [b"zz\r\nhello\r\n0\r\n\r\n", b"5\r\nhelloXX0\r\n\r\n", b"5\nhello\r\n0\r\n\r\n"]
@@ -160,7 +149,7 @@ BROKEN_TAILS = [b"zz\r\nhello\r\n0\r\n\r\n", b"5\r\nhelloXX0\r\n\r\n", b"5\nhell
 
 @pytest.mark.parametrize("tail", BROKEN_TAILS)
 def test_a_streamed_body_broken_past_the_inspection_window_never_completes_upstream(
-    proxy: RunningProxy, raw_upstream: RecordingUpstream, tail: bytes
+    proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream, tail: bytes
 ) -> None:
     """Past the window the body streams (bounded memory): the head and the first chunks are out
     when the framing breaks. The upstream must then see a request that never ends (no last
@@ -169,10 +158,10 @@ def test_a_streamed_body_broken_past_the_inspection_window_never_completes_upstr
     big = b"a" * 300_000
     data = (b"POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
             + b"%x\r\n%b\r\n" % (len(big), big) + tail + get(b"/after"))
-    answer = talk(proxy.port, data)
+    answer = talk(proxy_to_raw_upstream.port, data)
     got = responses(answer)
     assert all(status != 200 for status, _, _ in got), answer[:300]
-    settle(proxy, raw_upstream)
+    settle(proxy_to_raw_upstream, raw_upstream)
     raw, reached = raw_upstream.since(mark)
     assert [r.target for r in reached] == [b"/sentinel"]  # /big never complete, /after never sent
     assert b"/after" not in raw and not raw.split(b"GET /sentinel")[0].endswith(b"0\r\n\r\n")

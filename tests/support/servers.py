@@ -80,7 +80,8 @@ def uvicorn_in_thread(app: Any, *, host: str = "127.0.0.1", **config: Any) -> It
         sock.close()
 
 
-def wait_for_port(host: str, port: int, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(host: str, port: int, timeout: float = 60.0,
+                  proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -94,7 +95,8 @@ def wait_for_port(host: str, port: int, timeout: float = 60.0, proc: subprocess.
 
 
 @contextlib.contextmanager
-def wafproxy_process(*args: str, env: dict[str, str] | None = None, wait_ports: tuple[int, ...] = ()) -> Iterator[subprocess.Popen[bytes]]:
+def wafproxy_process(*args: str, env: dict[str, str] | None = None,
+                     wait_ports: tuple[int, ...] = ()) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``python -m wafproxy ARGS`` as a real process; wait until ``wait_ports`` accept connections."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen(

@@ -30,6 +30,21 @@ _PROTECTED_MEMO_MAX = 4096
 WHO = "wafproxy-detector"
 
 
+def _spared_log_level(ip: str) -> int:
+    """How loudly to say a never_ban address was spared. Never WARNING: the finding (recorded
+    either way: store, hub, outputs) is the alert. Loopback is DEBUG: it is where the assessor's
+    own probes and local tools come from, and the demo's first assessment made four INFO lines
+    that a first-time user read as an attack. Another never_ban network (an operator's office, a
+    scanner they run) stays INFO. Keyed on the client address the WAF resolved (the socket peer,
+    or X-Forwarded-For only through a trusted proxy), never on a header or user agent a client
+    could forge to hide."""
+    try:
+        loopback = ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        loopback = False
+    return logging.DEBUG if loopback else logging.INFO
+
+
 def cidr_of(key: str) -> str:
     return key if "/" in key else (f"{key}/32" if ":" not in key else f"{key}/128")
 
@@ -93,11 +108,9 @@ class Remediator:
             return None
         if self.protected(hit.ip):
             self.spared += 1
-            # INFO, not WARNING: the finding is the alert; loopback is where the assessor's own
-            # probes and local tools come from (the demo's first assessment is four of them).
             if self.spared & (self.spared - 1) == 0:  # 1st, 2nd, 4th…: bounded log volume
-                log.info("detector: %s from %s not banned: remediation.never_ban (%d so far)",
-                            hit.type, hit.ip, self.spared)
+                log.log(_spared_log_level(hit.ip), "detector: %s from %s not banned: remediation.never_ban "
+                        "(%d so far)", hit.type, hit.ip, self.spared)
             return None
         key = self.gate.keys.of_ip(hit.ip)
         now = hit.ts

@@ -2,8 +2,8 @@
 
 boto3's ``guardduty`` client with ``endpoint_url`` = the admin listener and the same SigV4
 credentials as the WAFv2 API; authorization by the same ``--policy-file`` with actions
-``guardduty:<Operation>`` on the detector's ARN. One detector (``ListDetectors``). Findings ops
-here, filters and lists in ``api_sets``. Changes are audit-logged (reads are not).
+``guardduty:<Operation>`` on the detector's ARN. One detector (its lifecycle in ``api_detector``).
+Findings ops here, filters and lists in ``api_sets``. Changes are audit-logged (reads are not).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.detector import api_sets, api_tags
+from wafproxy.sidecars.detector import api_detector, api_sets, api_tags
 from wafproxy.sidecars.detector.criteria import bad_request, lookup, matches, sort_key, validate
 from wafproxy.sidecars.detector.detector import Detector
-from wafproxy.sidecars.detector.findings import DetectorInfo, Finding, iso
+from wafproxy.sidecars.detector.findings import DetectorInfo, Finding
 from wafproxy.sidecars.detector.resources import DetectorResources
 
 _READS = ("Get", "List")
@@ -65,9 +65,10 @@ class GuardDutyApi:
         self.started = started
         info = detector.info
         self.arn = f"arn:aws:guardduty:{info.region}:{info.account}:detector/{info.detector_id}"
+        settings = resources.settings
+        detector.enabled = settings.exists and settings.enabled  # as the last call left it
         table: dict[str, tuple[str, str, Callable[..., Any]]] = {
-            "ListDetectors": ("GET", "/detector", self.list_detectors),
-            "GetDetector": ("GET", "/detector/{DetectorId}", self.get_detector),
+            **api_detector.routes(self),
             "ListFindings": ("POST", "/detector/{DetectorId}/findings", self.list_findings),
             "GetFindings": ("POST", "/detector/{DetectorId}/findings/get", self.get_findings),
             "GetFindingsStatistics": ("POST", "/detector/{DetectorId}/findings/statistics", self.statistics),
@@ -77,7 +78,7 @@ class GuardDutyApi:
         }
         # boto3 fills ClientToken on these creates: a retried call answers the first call's result.
         self.client_tokens = ClientTokens(bad_request)
-        for op in ("CreateFilter", "CreateIPSet", "CreateThreatIntelSet"):
+        for op in ("CreateDetector", "CreateFilter", "CreateIPSet", "CreateThreatIntelSet"):
             method, uri, fn = table[op]
             table[op] = (method, uri, self._idempotent(fn))
         self.app = RestJsonService(signing_name="guardduty", credentials=credentials,
@@ -89,8 +90,10 @@ class GuardDutyApi:
     # ---- shared ---------------------------------------------------------------------------------
 
     def check(self, ctx: CallContext, p: Params) -> None:
-        """The detector id must be ours; then the principal's policy must allow the action."""
-        if p.has("DetectorId") and p.str("DetectorId", max_len=300) != self.detector.info.detector_id:
+        """The detector id must be ours (and not deleted); then the principal's policy must allow the
+        action."""
+        if p.has("DetectorId") and (p.str("DetectorId", max_len=300) != self.detector.info.detector_id
+                                    or not self.resources.settings.exists):
             raise bad_request("The request is rejected because the input detectorId is not owned by the "
                               "current account.")
         ctx.resources.append(self.arn)
@@ -169,20 +172,6 @@ class GuardDutyApi:
         return ids
 
     # ---- operations -----------------------------------------------------------------------------
-
-    def list_detectors(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-        self.check(ctx, p)
-        chunk, token = self.page([self.detector.info.detector_id], p, ctx)
-        return {"detectorIds": chunk, **({"nextToken": token} if token else {})}
-
-    def get_detector(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-        self.check(ctx, p)
-        info = self.detector.info
-        return {"createdAt": iso(self.started), "updatedAt": iso(self.started),
-                "findingPublishingFrequency": "FIFTEEN_MINUTES",
-                "serviceRole": f"arn:aws:iam::{info.account}:role/aws-service-role/guardduty.amazonaws.com/"
-                               "AWSServiceRoleForAmazonGuardDuty",
-                "status": "ENABLED", "tags": dict(self.resources.detector_tags)}
 
     def list_findings(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         self.check(ctx, p)

@@ -56,6 +56,7 @@ class Detector:
         self.publishers: list[Callable[[Finding, bool], None]] = []  # (finding, new)
         self.refused = 0
         self.observed = 0
+        self.enabled = True  # GuardDuty's UpdateDetector(Enable=False) / DeleteDetector: observe nothing
         s = policy.scenarios
         failures = LoginFailures(s.login_brute_force)
         probe = PathProbe(s.path_probe)
@@ -93,6 +94,8 @@ class Detector:
     # ---- in-band ----------------------------------------------------------------------------------
 
     def emit(self, event: RequestEvent) -> None:
+        if not self.enabled:
+            return
         decision = event.decision
         if decision.terminating_rule_id == GATE_RULE_ID:
             self.refused += 1

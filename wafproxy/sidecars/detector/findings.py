@@ -244,5 +244,10 @@ class FindingStore:
     def all(self) -> list[Finding]:
         return list(self._by_id.values())
 
+    def clear(self) -> None:
+        """DeleteDetector: a deleted detector's findings go with it, as in GuardDuty."""
+        self._by_id.clear()
+        self._ids.clear()
+
     def __len__(self) -> int:
         return len(self._by_id)

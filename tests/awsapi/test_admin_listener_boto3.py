@@ -135,13 +135,13 @@ def test_paginators_run_end_to_end(demo: Demo, service: str, operation: str | No
 
 UNSERVED = [
     ("guardduty", "list_members", {"DetectorId": "d" * 32}),
-    ("guardduty", "update_detector", {"DetectorId": "d" * 32, "Enable": True}),
+    ("guardduty", "list_publishing_destinations", {"DetectorId": "d" * 32}),
     ("inspector2", "list_members", {}),
-    ("inspector2", "get_configuration", {}),
+    ("inspector2", "describe_organization_configuration", {}),
     ("securityhub", "list_members", {}),
     ("securityhub", "describe_products", {}),
     ("securityhub", "get_administrator_account", {}),
-    ("wafv2", "list_resources_for_web_acl", {"WebACLArn": "arn:aws:wafv2:us-east-1:1:regional/webacl/a/b"}),
+    ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
     ("kms", "describe_custom_key_stores", {}),
 ]
 

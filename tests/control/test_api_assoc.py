@@ -45,7 +45,8 @@ def test_the_proxy_is_the_one_resource_of_the_served_acl(stack: Stack) -> None:
     assert c.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"] == [PROXY]
     assert c.list_resources_for_web_acl(WebACLArn=acl["ARN"], ResourceType="APPLICATION_LOAD_BALANCER")[
         "ResourceArns"] == [PROXY]
-    assert c.list_resources_for_web_acl(WebACLArn=acl["ARN"], ResourceType="API_GATEWAY")["ResourceArns"] == []
+    gateways = c.list_resources_for_web_acl(WebACLArn=acl["ARN"], ResourceType="API_GATEWAY")
+    assert gateways["ResourceArns"] == []
     got = c.get_web_acl_for_resource(ResourceArn=PROXY)["WebACL"]
     assert got == c.get_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"])["WebACL"]
     c.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=PROXY)  # already associated: a success
@@ -57,7 +58,8 @@ def test_the_proxy_is_the_one_resource_of_the_served_acl(stack: Stack) -> None:
                  lambda: c.associate_web_acl(WebACLArn=other_acl, ResourceArn=PROXY),
                  lambda: c.disassociate_web_acl(ResourceArn=alb)):
         assert _refused(call) == (400, "WAFNonexistentItemException")
-    assert _refused(lambda: c.disassociate_web_acl(ResourceArn=PROXY)) == (400, "WAFInvalidOperationException")
+    refused = _refused(lambda: c.disassociate_web_acl(ResourceArn=PROXY))
+    assert refused == (400, "WAFInvalidOperationException")
     assert c.get_web_acl_for_resource(ResourceArn=PROXY)["WebACL"]["ARN"] == acl["ARN"]
     reader = strict(stack.client("reader"))
     assert reader.get_web_acl_for_resource(ResourceArn=PROXY)["WebACL"]["Name"] == acl["Name"]
@@ -76,13 +78,12 @@ def test_create_and_delete_web_acl_answer_as_aws_does_for_one_served_acl(stack: 
     assert _refused(lambda: create(acl["Name"])) == (400, "WAFDuplicateItemException")
     assert _refused(lambda: create("second")) == (400, "WAFLimitsExceededException")
     assert [a["Name"] for a in c.list_web_acls(Scope="REGIONAL")["WebACLs"]] == [acl["Name"]]
-    assert _refused(lambda: c.delete_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"],
-                                             LockToken="00000000-0000-0000-0000-000000000000")) == (
-        400, "WAFOptimisticLockException")
-    assert _refused(lambda: c.delete_web_acl(Name="nope", Scope="REGIONAL", Id=acl["Id"],
-                                             LockToken=acl["LockToken"])) == (400, "WAFNonexistentItemException")
-    assert _refused(lambda: c.delete_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"],
-                                             LockToken=acl["LockToken"])) == (400, "WAFAssociatedItemException")
+    def delete(name: str, token: str) -> tuple[int, str]:
+        return _refused(lambda: c.delete_web_acl(Name=name, Scope="REGIONAL", Id=acl["Id"], LockToken=token))
+
+    assert delete(acl["Name"], "00000000-0000-0000-0000-000000000000") == (400, "WAFOptimisticLockException")
+    assert delete("nope", acl["LockToken"]) == (400, "WAFNonexistentItemException")
+    assert delete(acl["Name"], acl["LockToken"]) == (400, "WAFAssociatedItemException")
     assert c.get_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"])["LockToken"] == acl["LockToken"]
     reader = strict(stack.client("reader"))
     assert _refused(lambda: reader.create_web_acl(Name="x", Scope="REGIONAL", DefaultAction={"Allow": {}},
@@ -103,10 +104,11 @@ def test_delete_logging_configuration_everywhere_and_across_a_restart(tmp_path: 
             "LogDestinationConfigs": ["arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-x"],
             "RedactedFields": [{"SingleHeader": {"Name": "x-api-key"}}]})
         assert len(applied) == 1 and applied[0] != LoggingSettings()
-        assert _refused(lambda: strict(s.client("reader")).delete_logging_configuration(ResourceArn=arn)) == (
+        reader = strict(s.client("reader"))
+        assert _refused(lambda: reader.delete_logging_configuration(ResourceArn=arn)) == (
             400, "AccessDeniedException")
-        assert _refused(lambda: c.delete_logging_configuration(ResourceArn=arn, LogScope="SECURITY_LAKE")) == (
-            400, "WAFNonexistentItemException")
+        lake = _refused(lambda: c.delete_logging_configuration(ResourceArn=arn, LogScope="SECURITY_LAKE"))
+        assert lake == (400, "WAFNonexistentItemException")
         c.delete_logging_configuration(ResourceArn=arn)
         assert applied[-1] == LoggingSettings()  # the writer is back to its defaults
         assert _refused(lambda: c.get_logging_configuration(ResourceArn=arn)) == (

@@ -91,6 +91,38 @@ def test_reads_of_every_service_fit_their_documented_shapes(demo: Demo) -> None:
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
 
 
+def test_a_users_first_lifecycle_scripts(demo: Demo) -> None:
+    """What a user's first scripts call on an account that already has each service running: the
+    answers AWS gives such an account, and settings that come back as set."""
+    gd = demo.client("guardduty")
+    (detector,) = gd.list_detectors()["DetectorIds"]
+    with pytest.raises(ClientError) as err:
+        gd.create_detector(Enable=True)
+    assert _error(err)[:2] == (400, "BadRequestException")
+    assert err.value.response["Type"] == "InvalidInputException"
+    gd.update_detector(DetectorId=detector, FindingPublishingFrequency="ONE_HOUR")
+    assert gd.get_detector(DetectorId=detector)["FindingPublishingFrequency"] == "ONE_HOUR"
+    hub = demo.client("securityhub")
+    with pytest.raises(ClientError) as err:
+        hub.enable_security_hub()
+    assert _error(err)[:2] == (409, "ResourceConflictException")
+    arn = hub.create_insight(Name="first script", Filters={}, GroupByAttribute="SeverityLabel")["InsightArn"]
+    assert hub.get_insight_results(InsightArn=arn)["InsightResults"]["InsightArn"] == arn
+    hub.delete_insight(InsightArn=arn)
+    waf = demo.client("wafv2")
+    (acl,) = waf.list_web_acls(Scope="REGIONAL")["WebACLs"]
+    (proxy,) = waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"]
+    assert waf.get_web_acl_for_resource(ResourceArn=proxy)["WebACL"]["ARN"] == acl["ARN"]
+    with pytest.raises(ClientError) as err:
+        waf.create_web_acl(Name="second", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig={
+            "SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "second"})
+    assert _error(err)[1] == "WAFLimitsExceededException"
+    inspector = demo.client("inspector2")
+    inspector.update_configuration(ecrConfiguration={"rescanDuration": "DAYS_30"})
+    state = inspector.get_configuration()["ecrConfiguration"]["rescanDurationState"]
+    assert state["rescanDuration"] == "DAYS_30"
+
+
 PAGINATED = [
     ("wafv2", None, {}),  # WAFv2 has no paginators in botocore: its Limit/NextMarker are checked below
     ("guardduty", "list_detectors", {}),

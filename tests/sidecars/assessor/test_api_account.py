@@ -92,7 +92,8 @@ def test_configuration_is_kept_returned_and_validated(tmp_path: Path) -> None:
                     {"ec2Configuration": {"scanMode": "MAGIC"}},
                     {"amiConfiguration": {"scanModeConfiguration": {"scanMode": "ALL"}}},
                     {}):
-            assert _refused(lambda bad=bad: alice.update_configuration(**bad))[:2] == (400, "ValidationException")
+            refused = _refused(lambda bad=bad: alice.update_configuration(**bad))
+            assert refused[:2] == (400, "ValidationException")
         assert _refused(lambda: alice.get_configuration(accountId="111122223333"))[:2] == (
             400, "ValidationException")
         assert _refused(lambda: bob.get_configuration())[:2] == (403, "AccessDeniedException")

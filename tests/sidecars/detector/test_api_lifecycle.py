@@ -59,11 +59,11 @@ def gd(tmp_path: Path) -> Iterator[tuple[Any, Any, Detector]]:
         yield served
 
 
-def _probe(det: Detector, ip: str) -> None:
+def _probe(det: Detector, ip: str, at: float = 1000.0) -> None:
     """A path scan, as the proxy reports it (``emit``: the data path's entry point)."""
     for i, path in enumerate(["/.env", "/.git/config", "/backup.sql", "/wp-config.php.bak"]):
         request = WafRequest(ip, "GET", path)
-        det.emit(RequestEvent(1000.0 + i, "acl", request, Decision(Action.ALLOW), 404, 1e-5))
+        det.emit(RequestEvent(at + i, "acl", request, Decision(Action.ALLOW), 404, 1e-5))
 
 
 def _body(response: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +111,22 @@ def test_update_is_kept_returned_and_survives_a_restart(tmp_path: Path) -> None:
             "UpdatedAt": features["RUNTIME_MONITORING"]["UpdatedAt"]}
         assert got["UpdatedAt"] > before["UpdatedAt"]
     assert _body(again) == _body(after)
+
+
+def test_publishing_frequency_paces_the_updates_published(gd: tuple[Any, Any, Detector]) -> None:
+    alice, _, det = gd
+    published: list[tuple[str, bool]] = []
+    det.publishers.append(lambda finding, new: published.append((finding.id, new)))
+    _probe(det, "198.51.100.20", at=1000.0)
+    assert [new for _, new in published] == [True]
+    _probe(det, "198.51.100.20", at=1120.0)  # two minutes on: wafproxy's default pace republishes
+    assert [new for _, new in published] == [True, False]
+    alice.update_detector(DetectorId=DETECTOR, FindingPublishingFrequency="ONE_HOUR")
+    _probe(det, "198.51.100.20", at=1300.0)
+    _probe(det, "198.51.100.20", at=3000.0)
+    assert len(published) == 2  # within the hour: the updates wait
+    _probe(det, "198.51.100.20", at=1120.0 + 3600.0)
+    assert [new for _, new in published] == [True, False, False]
 
 
 def test_bad_updates_change_nothing(gd: tuple[Any, Any, Detector]) -> None:

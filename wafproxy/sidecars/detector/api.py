@@ -65,8 +65,7 @@ class GuardDutyApi:
         self.started = started
         info = detector.info
         self.arn = f"arn:aws:guardduty:{info.region}:{info.account}:detector/{info.detector_id}"
-        settings = resources.settings
-        detector.enabled = settings.exists and settings.enabled  # as the last call left it
+        api_detector.apply_settings(detector, resources.settings)  # as the last call left them
         table: dict[str, tuple[str, str, Callable[..., Any]]] = {
             **api_detector.routes(self),
             "ListFindings": ("POST", "/detector/{DetectorId}/findings", self.list_findings),

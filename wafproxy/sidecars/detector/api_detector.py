@@ -8,6 +8,8 @@ findings, filters, sets and tags with it (as GuardDuty does); ListDetectors is t
 call naming the id is refused as not owned, and CreateDetector brings it back (same id: the id is
 derived from the account and region, ``findings.detector_id_for``). ``Enable=False`` (and a deleted
 detector) stops observation: no findings, no remediation, until it is enabled again.
+FindingPublishingFrequency is how often a finding's updates go to the outputs (JSON lines, webhook,
+the hub), as in GuardDuty; new findings go at once.
 
 DataSources and Features are one setting seen two ways (S3Logs is S3_DATA_EVENTS, Kubernetes audit
 logs EKS_AUDIT_LOGS, EBS volume scans EBS_MALWARE_PROTECTION); GuardDuty refuses both in one call.
@@ -26,13 +28,16 @@ from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.detector.api_tags import checked
 from wafproxy.sidecars.detector.criteria import bad_request
+from wafproxy.sidecars.detector.detector import PUBLISH_UPDATES_EVERY, Detector
 from wafproxy.sidecars.detector.findings import iso
 from wafproxy.sidecars.detector.resources import DetectorSettings
 
 if TYPE_CHECKING:
     from wafproxy.sidecars.detector.api import GuardDutyApi
 
-FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
+# FindingPublishingFrequency: how often a finding's updates are published (new findings go at
+# once). Never set, wafproxy publishes updates every ``detector.PUBLISH_UPDATES_EVERY`` seconds.
+FREQUENCIES = {"FIFTEEN_MINUTES": 900.0, "ONE_HOUR": 3600.0, "SIX_HOURS": 21600.0}
 FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS",
             "LAMBDA_NETWORK_LOGS", "EKS_RUNTIME_MONITORING", "RUNTIME_MONITORING", "AI_PROTECTION",
             "AI_ANALYST")
@@ -116,6 +121,13 @@ def apply_changes(settings: DetectorSettings, p: Params, now: float) -> None:
     settings.updated_at = now
 
 
+def apply_settings(detector: Detector, settings: DetectorSettings) -> None:
+    """What the detector obeys of its settings: observe or not, and how often to publish updates."""
+    detector.enabled = settings.exists and settings.enabled
+    every = FREQUENCIES.get(settings.frequency or "")
+    detector.publish_updates_every = every if every is not None else PUBLISH_UPDATES_EVERY
+
+
 def _data_sources(features: Mapping[str, Any]) -> dict[str, Any]:
     def status(feature: str) -> dict[str, str]:
         return {"status": str((features.get(feature) or {}).get("Status", "DISABLED"))}
@@ -141,7 +153,7 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
     res = api.resources
 
     def applied() -> None:
-        api.detector.enabled = res.settings.exists and res.settings.enabled
+        apply_settings(api.detector, res.settings)
         res.changed()
 
     def create(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -169,7 +181,7 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
         out: dict[str, Any] = {
             "createdAt": iso(created),
             "updatedAt": iso(s.updated_at if s.updated_at is not None else created),
-            "findingPublishingFrequency": s.frequency,
+            "findingPublishingFrequency": s.frequency or "FIFTEEN_MINUTES",
             "serviceRole": f"arn:aws:iam::{info.account}:role/aws-service-role/guardduty.amazonaws.com/"
                            "AWSServiceRoleForAmazonGuardDuty",
             "status": "ENABLED" if s.enabled else "DISABLED", "tags": dict(res.detector_tags),

@@ -57,6 +57,7 @@ class Detector:
         self.refused = 0
         self.observed = 0
         self.enabled = True  # GuardDuty's UpdateDetector(Enable=False) / DeleteDetector: observe nothing
+        self.publish_updates_every = PUBLISH_UPDATES_EVERY  # FindingPublishingFrequency, once set
         s = policy.scenarios
         failures = LoginFailures(s.login_brute_force)
         probe = PathProbe(s.path_probe)
@@ -154,7 +155,7 @@ class Detector:
         finding, new = self.store.record(hit)
         if not finding.archived and self.remediator.apply(hit) is not None:
             finding.blocked = True
-        if new or hit.ts - finding.published_at >= PUBLISH_UPDATES_EVERY:
+        if new or hit.ts - finding.published_at >= self.publish_updates_every:
             finding.published_at = hit.ts
             for publish in self.publishers:
                 try:

@@ -57,7 +57,7 @@ class DetectorSettings:
 
     exists: bool = True
     enabled: bool = True
-    frequency: str = "FIFTEEN_MINUTES"
+    frequency: str | None = None  # None: never set (GetDetector says FIFTEEN_MINUTES, AWS's default)
     # Feature name → {"Status", "UpdatedAt", "AdditionalConfiguration": {name: status}}; the legacy
     # DataSources view is derived from it (S3Logs is S3_DATA_EVENTS…), so the two never disagree.
     features: dict[str, Any] = field(default_factory=dict)

@@ -186,7 +186,7 @@ class HubApi:
         return _paged(ctx, p, member, items)
 
     def _on_call(self, record: CallRecord) -> None:
-        if record.operation.startswith(("Get", "Describe")) or record.principal_arn is None:
+        if record.operation.startswith(("Get", "Describe", "List")) or record.principal_arn is None:
             return
         self.audit.record(
             record.principal_arn,

@@ -133,6 +133,10 @@ def test_custom_insights_are_evaluated_like_get_findings(hub: HubStack) -> None:
     assert mine["Name"] == "high" and mine["Filters"] == high
     assert c.get_insight_results(InsightArn=arn)["InsightResults"]["ResultValues"] == [
         {"GroupByAttributeValue": "HIGH", "Count": 2}]
+    by_type = c.create_insight(Name="by resource type", Filters=high, GroupByAttribute="ResourceType")
+    assert c.get_insight_results(InsightArn=by_type["InsightArn"])["InsightResults"]["ResultValues"] == [
+        {"GroupByAttributeValue": "Other", "Count": 2}]
+    c.delete_insight(InsightArn=by_type["InsightArn"])
     managed = c.get_insights()["Insights"]
     assert len(managed) == 4 and arn in [i["InsightArn"] for i in managed]
     for bad in ({"Name": "x", "Filters": high, "GroupByAttribute": "Title"},

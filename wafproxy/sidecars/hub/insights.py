@@ -33,6 +33,7 @@ _BLOCKS = {**_ACTIVE, "GeneratorId": [{"Value": WAF_BLOCKS, "Comparison": "PREFI
 MAX_RESULTS = 100
 MAX_CUSTOM = 100  # Security Hub's quota of custom insights per account
 META_KEY = "custom_insights"
+_RESOURCE_COLUMNS = {"ResourceId": "resource_id", "ResourceType": "resource_type"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +66,11 @@ BY_ARN = {i.arn(): i for i in MANAGED}
 
 def group_column(group_by: str) -> str:
     """The store column ``GroupByAttribute`` counts by (InvalidInputException if none)."""
-    if group_by == "ResourceId":
-        return "resource_id"
+    if group_by in _RESOURCE_COLUMNS:
+        return _RESOURCE_COLUMNS[group_by]
     if group_by in STRING_COLUMNS:
         return STRING_COLUMNS[group_by]
-    supported = ", ".join(["ResourceId", *STRING_COLUMNS])
+    supported = ", ".join([*_RESOURCE_COLUMNS, *STRING_COLUMNS])
     raise validation(f"GroupByAttribute {group_by[:64]} is not supported (one of {supported})",
                      path="GroupByAttribute")
 

@@ -7,7 +7,9 @@ because a detector already exists for the current account." DeleteDetector takes
 findings, filters, sets and tags with it (as GuardDuty does); ListDetectors is then empty, every
 call naming the id is refused as not owned, and CreateDetector brings it back (same id: the id is
 derived from the account and region, ``findings.detector_id_for``). ``Enable=False`` (and a deleted
-detector) stops observation: no findings, no remediation, until it is enabled again.
+detector) stops observation: no findings, no remediation, until it is enabled again. With
+``--workers`` the findings other processes send are not kept either, but their own detectors (and
+bans) do not read the setting: a known limit, the setting is not yet replicated to them.
 FindingPublishingFrequency is how often a finding's updates go to the outputs (JSON lines, webhook,
 the hub), as in GuardDuty; new findings go at once.
 
@@ -20,6 +22,7 @@ in the detector's resources document (atomic write), so a restart answers what t
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,11 +33,13 @@ from wafproxy.sidecars.detector.api_tags import checked
 from wafproxy.sidecars.detector.criteria import bad_request
 from wafproxy.sidecars.detector.detector import PUBLISH_UPDATES_EVERY, Detector
 from wafproxy.sidecars.detector.findings import iso
+from wafproxy.sidecars.detector.intel import IntelError
 from wafproxy.sidecars.detector.resources import DetectorSettings
 
 if TYPE_CHECKING:
     from wafproxy.sidecars.detector.api import GuardDutyApi
 
+log = logging.getLogger("wafproxy.detector")
 # FindingPublishingFrequency: how often a finding's updates are published (new findings go at
 # once). Never set, wafproxy publishes updates every ``detector.PUBLISH_UPDATES_EVERY`` seconds.
 FREQUENCIES = {"FIFTEEN_MINUTES": 900.0, "ONE_HOUR": 3600.0, "SIX_HOURS": 21600.0}
@@ -198,7 +203,11 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
 
     def delete(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.check(ctx, p)
-        res.reload({})  # the detector's own threat/trusted sets go; the policy file's lists stay
+        try:
+            res.reload({})  # the detector's own threat/trusted sets go; the policy file's lists stay
+        except IntelError as exc:  # a policy list gone bad: the lists in force stay, the sets still go
+            log.error("detector: threat lists not reloaded on DeleteDetector: %s", exc)
+            res.sets = {}
         res.filters.clear()
         res.detector_tags = {}
         res.settings = DetectorSettings(exists=False, enabled=False)

@@ -65,7 +65,8 @@ class DetectorService:
         self.detector.remediator.adopt(ban)
 
     def _remote_finding(self, doc: dict[str, Any]) -> None:
-        self.detector.store.merge(doc)
+        if self.detector.enabled:  # a disabled (or deleted) detector keeps no findings, whoever saw them
+            self.detector.store.merge(doc)
 
     async def astart(self) -> None:
         """Start the Redis bus (bans and findings from other processes) and the findings saver.

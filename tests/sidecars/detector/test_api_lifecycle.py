@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,36 @@ def test_publishing_frequency_paces_the_updates_published(gd: tuple[Any, Any, De
     assert len(published) == 2  # within the hour: the updates wait
     _probe(det, "198.51.100.20", at=1120.0 + 3600.0)
     assert [new for _, new in published] == [True, False, False]
+
+
+def test_sample_findings_are_marked_kept_and_not_acted_on(tmp_path: Path) -> None:
+    state = tmp_path / "detector.json"
+    with _served(state) as (alice, bob, det):
+        published: list[bool] = []
+        det.publishers.append(lambda finding, new: published.append(new))
+        alice.create_sample_findings(DetectorId=DETECTOR, FindingTypes=["Recon:Proxy/PathProbe",
+                                                                        "Recon:EC2/PortProbeUnprotectedPort"])
+        ids = alice.list_findings(DetectorId=DETECTOR)["FindingIds"]
+        found = alice.get_findings(DetectorId=DETECTOR, FindingIds=ids)["Findings"]
+        assert sorted(f["Type"] for f in found) == ["Recon:EC2/PortProbeUnprotectedPort",
+                                                    "Recon:Proxy/PathProbe"]
+        assert all(f["Title"].startswith("[SAMPLE] ") for f in found) and published == [True, True]
+        assert all(json.loads(f["Service"]["AdditionalInfo"]["Value"])["sample"] is True for f in found)
+        assert det.gate.count(time.time()) == 0  # no ban for a sample
+        alice.create_sample_findings(DetectorId=DETECTOR)  # every type of this detector
+        everything = alice.list_findings(DetectorId=DETECTOR, MaxResults=50)["FindingIds"]
+        assert len(everything) >= 10 and set(ids) <= set(everything)
+        with pytest.raises(ClientError) as err:
+            alice.create_sample_findings(DetectorId=DETECTOR, FindingTypes=["not a type"])
+        assert _error(err)[:2] == (400, "BadRequestException")
+        with pytest.raises(ClientError) as err:
+            bob.create_sample_findings(DetectorId=DETECTOR)
+        assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+        det.store.save(tmp_path / "findings.json")
+    with _served(state) as (alice, _, det):
+        det.store.load(tmp_path / "findings.json")
+        again = alice.get_findings(DetectorId=DETECTOR, FindingIds=ids)["Findings"]
+        assert all(f["Title"].startswith("[SAMPLE] ") for f in again) and len(again) == 2
 
 
 def test_bad_updates_change_nothing(gd: tuple[Any, Any, Detector]) -> None:

@@ -8,6 +8,7 @@ Findings ops here, filters and lists in ``api_sets``. Changes are audit-logged (
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,10 +24,12 @@ from wafproxy.control.persist import AuditLog
 from wafproxy.sidecars.detector import api_detector, api_sets, api_tags
 from wafproxy.sidecars.detector.criteria import bad_request, lookup, matches, sort_key, validate
 from wafproxy.sidecars.detector.detector import Detector
-from wafproxy.sidecars.detector.findings import DetectorInfo, Finding
+from wafproxy.sidecars.detector.findings import TITLES, DetectorInfo, Finding
+from wafproxy.sidecars.detector.observation import Hit
 from wafproxy.sidecars.detector.resources import DetectorResources
 
 _READS = ("Get", "List")
+SAMPLE_IP = "198.51.100.200"  # TEST-NET-2 (RFC 5737): a sample names no real address
 MAX_IDS = 50
 
 
@@ -57,8 +60,9 @@ def guardduty_error(exc: AwsError) -> AwsError:
 class GuardDutyApi:
     def __init__(self, detector: Detector, resources: DetectorResources, *, credentials: CredentialStore,
                  policies: Mapping[str, Policy] | None = None, audit: AuditLog | None = None,
-                 started: float = 0.0) -> None:
+                 started: float = 0.0, clock: Callable[[], float] = time.time) -> None:
         self.detector = detector
+        self.clock = clock
         self.resources = resources
         self.policies = policies
         self.audit = audit or AuditLog(None)
@@ -71,6 +75,7 @@ class GuardDutyApi:
             "ListFindings": ("POST", "/detector/{DetectorId}/findings", self.list_findings),
             "GetFindings": ("POST", "/detector/{DetectorId}/findings/get", self.get_findings),
             "GetFindingsStatistics": ("POST", "/detector/{DetectorId}/findings/statistics", self.statistics),
+            "CreateSampleFindings": ("POST", "/detector/{DetectorId}/findings/create", self.samples),
             "ArchiveFindings": ("POST", "/detector/{DetectorId}/findings/archive", self.archive),
             "UnarchiveFindings": ("POST", "/detector/{DetectorId}/findings/unarchive", self.unarchive),
             **api_sets.routes(self),
@@ -216,6 +221,22 @@ class GuardDutyApi:
             stats[member] = [{**row_of(k, self.detector.info), "totalFindings": len(v),
                               "lastGeneratedAt": max(x.updated_at for x in v)} for k, v in rows[:limit]]
         return {"findingStatistics": stats}
+
+    def samples(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+        """One sample finding per type asked (all of this detector's types without ``findingTypes``),
+        titled ``[SAMPLE]`` and ``service.additionalInfo.sample`` true, as GuardDuty marks them; from
+        a documentation address (RFC 5737), never acted on. Asked again, the same samples update."""
+        self.check(ctx, p)
+        kinds = p.str_list("findingTypes", max_items=50) or sorted(TITLES)
+        bad = [k for k in kinds if len(k) > 50 or ":" not in k or "/" not in k]
+        if bad:
+            raise bad_request(f"findingTypes: {bad[0][:64]!r} is not a finding type "
+                              "(ThreatPurpose:ResourceType/ThreatFamily)")
+        now = self.clock()
+        for kind in kinds:
+            self.detector.record_sample(Hit("sample", kind, 5.0, "sample", SAMPLE_IP, "/sample", "none", True,
+                                            now, {"sample": True}))
+        return {}
 
     def _set_archived(self, ctx: CallContext, p: Params, archived: bool) -> Mapping[str, Any]:
         self.check(ctx, p)

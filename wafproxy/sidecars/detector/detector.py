@@ -156,9 +156,19 @@ class Detector:
         if not finding.archived and self.remediator.apply(hit) is not None:
             finding.blocked = True
         if new or hit.ts - finding.published_at >= self.publish_updates_every:
-            finding.published_at = hit.ts
-            for publish in self.publishers:
-                try:
-                    publish(finding, new)
-                except Exception:  # noqa: BLE001 — an output failing must not fail the request
-                    log.warning("detector output %r failed", publish, exc_info=True)
+            self._publish(finding, new, hit.ts)
+
+    def _publish(self, finding: Finding, new: bool, ts: float) -> None:
+        finding.published_at = ts
+        for publish in self.publishers:
+            try:
+                publish(finding, new)
+            except Exception:  # noqa: BLE001 — an output failing must not fail the request
+                log.warning("detector output %r failed", publish, exc_info=True)
+
+    def record_sample(self, hit: Hit) -> Finding:
+        """GuardDuty's CreateSampleFindings: recorded and published like a finding (the hub gets it
+        too), never acted on (no ban: a sample names no real attacker)."""
+        finding, new = self.store.record(hit)
+        self._publish(finding, new, hit.ts)
+        return finding

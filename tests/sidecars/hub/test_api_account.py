@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from tests.sidecars.hub.factory import finding
 from tests.sidecars.hub.stack import HubStack, running_hub
 from tests.support.awsshapes import strict
-from wafproxy.sidecars.hub.controls import ControlRunner
+from wafproxy.sidecars.hub.controls import ControlRunner, Result, to_findings
 
 STANDARD = "arn:aws:securityhub:us-east-1::standards/wafproxy-foundational/v/1.0.0"
 SUBSCRIPTION = "arn:aws:securityhub:us-east-1:123456789012:subscription/wafproxy-foundational/v/1.0.0"
@@ -82,10 +82,24 @@ def test_standards_enable_disable_and_the_controls_they_govern(hub: HubStack) ->
         raise Evaluated
 
     runner = ControlRunner(hub.service.hub, inputs)
+    now = hub.service.hub.clock.now()
+    controls = to_findings([Result("WAFP.1", "logging on", "MEDIUM", "FAILED", "no log"),
+                            Result("WAFP.2", "keys rotated", "LOW", "PASSED", "rotated")],
+                           account="123456789012", region="us-east-1", now=now)
+    assert hub.service.hub.import_findings(controls) == (2, [])
+    c.batch_import_findings(Findings=[finding(1, GeneratorId="security-control/not-ours")])
+    states = {"RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}]}
+    assert len(c.get_findings(Filters=states)["Findings"]) == 3
     gone = c.batch_disable_standards(StandardsSubscriptionArns=[SUBSCRIPTION])["StandardsSubscriptions"]
     assert gone[0]["StandardsStatus"] == "DELETING"
     assert c.get_enabled_standards()["StandardsSubscriptions"] == []
     assert runner.run() == [] and evaluated == []  # a disabled standard's controls do not run
+    # ... and their findings are archived (an importer's look-alike generator is not theirs).
+    active = c.get_findings(Filters=states)["Findings"]
+    assert [f["GeneratorId"] for f in active] == ["security-control/not-ours"]
+    archived = c.get_findings(Filters={"RecordState": [{"Value": "ARCHIVED", "Comparison": "EQUALS"}]})
+    assert sorted(f["Id"] for f in archived["Findings"]) == [
+        "wafproxy/controls/WAFP.1", "wafproxy/controls/WAFP.2"]
     back = c.batch_enable_standards(StandardsSubscriptionRequests=[{"StandardsArn": STANDARD}])
     assert back["StandardsSubscriptions"][0]["StandardsStatus"] == "READY"
     with pytest.raises(Evaluated):

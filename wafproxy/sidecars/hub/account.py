@@ -13,10 +13,13 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from wafproxy.sidecars.hub import asff
-from wafproxy.sidecars.hub.core import Hub
+from wafproxy.sidecars.hub.controls import PRODUCT
+from wafproxy.sidecars.hub.core import Hub, public
+from wafproxy.sidecars.hub.filters import compile_filters
 
 META_KEY = "account"
 GENERATORS = ("SECURITY_CONTROL", "STANDARD_CONTROL")
+MAX_CONTROLS = 1000  # far above the controls there are; bounds one archive pass
 
 
 @dataclass
@@ -70,3 +73,21 @@ class HubAccount:
         self.settings.enabled = False
         self.settings.standard_enabled = False
         self.changed()
+
+    def disable_standard(self) -> int:
+        """BatchDisableStandards: the standard's controls stop, and their findings are archived (as
+        Security Hub archives a disabled standard's control findings); how many were archived. The
+        next evaluation after BatchEnableStandards files them ACTIVE again."""
+        self.settings.standard_enabled = False
+        self.changed()
+        hub = self.hub
+        now = asff.iso(hub.clock.now())
+        controls = {"ProductArn": [{"Value": hub.product_arn(PRODUCT), "Comparison": "EQUALS"}],
+                    "GeneratorId": [{"Value": "security-control/", "Comparison": "PREFIX"}],
+                    "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}]}
+        found = hub.store.query(compile_filters(controls, hub.clock.now()), limit=MAX_CONTROLS)
+        archived = [{**public(f), "RecordState": "ARCHIVED", "UpdatedAt": max(now, f["UpdatedAt"])}
+                    for f in found]
+        if archived:
+            hub.import_findings(archived)
+        return len(archived)

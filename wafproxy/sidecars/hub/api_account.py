@@ -11,6 +11,7 @@ restart what the last call set.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +109,7 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         account.changed()
         return {"StandardsSubscriptions": [_subscription(api, "READY")]}
 
-    def batch_disable(ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    async def batch_disable(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.authorize(ctx, hub.arn)
         arns = p.str_list("StandardsSubscriptionArns", required=True, max_items=25)
         known = standards.subscription_arn(hub.region, hub.account)
@@ -116,8 +117,7 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         if not arns or unknown:
             raise validation(f"Standards subscription {(unknown or [''])[0][:256]} does not exist",
                              path="StandardsSubscriptionArns")
-        account.settings.standard_enabled = False
-        account.changed()
+        await asyncio.to_thread(account.disable_standard)
         return {"StandardsSubscriptions": [_subscription(api, "DELETING")]}
 
     def tagged(ctx: CallContext, p: Params) -> dict[str, str]:

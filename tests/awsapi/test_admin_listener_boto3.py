@@ -171,7 +171,7 @@ UNSERVED = [
     ("inspector2", "list_members", {}),
     ("inspector2", "describe_organization_configuration", {}),
     ("securityhub", "list_members", {}),
-    ("securityhub", "describe_products", {}),
+    ("securityhub", "describe_action_targets", {}),
     ("securityhub", "get_administrator_account", {}),
     ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
     ("kms", "describe_custom_key_stores", {}),

@@ -130,6 +130,25 @@ def test_tags_on_the_hub(hub: HubStack) -> None:
     assert _refused(lambda: reader.list_tags_for_resource(ResourceArn=HUB)) == (403, "AccessDeniedException")
 
 
+def test_products_are_the_hubs_producers(hub: HubStack) -> None:
+    c = strict(hub.client())
+    products = c.describe_products()["Products"]
+    arns = [p["ProductArn"] for p in products]
+    assert "arn:aws:securityhub:us-east-1:123456789012:product/wafproxy/waf" in arns
+    assert "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default" in arns
+    # The findings our producers file carry these product ARNs (here, the default product's).
+    c.batch_import_findings(Findings=[finding(1)])
+    assert c.get_findings()["Findings"][0]["ProductArn"] in arns
+    one = c.describe_products(ProductArn=arns[0], MaxResults=1)["Products"]
+    assert [p["ProductArn"] for p in one] == arns[:1]
+    unknown = "arn:aws:securityhub:us-east-1::product/aws/x"
+    assert _refused(lambda: c.describe_products(ProductArn=unknown)) == (400, "InvalidInputException")
+    subscriptions = c.list_enabled_products_for_import()["ProductSubscriptions"]
+    assert len(subscriptions) == len(arns) and all(":product-subscription/" in s for s in subscriptions)
+    c.disable_security_hub()
+    assert _refused(c.describe_products) == (401, "InvalidAccessException")
+
+
 def test_custom_insights_are_evaluated_like_get_findings(hub: HubStack) -> None:
     c = strict(hub.client())
     c.batch_import_findings(Findings=[finding(n) for n in range(8)])

@@ -23,7 +23,7 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.hub import api_account, api_insights, asff
+from wafproxy.sidecars.hub import api_account, api_insights, api_products, asff
 from wafproxy.sidecars.hub.account import HubAccount
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.filters import SORTABLE, compile_filters
@@ -74,7 +74,7 @@ def _sort(raw: Any) -> list[tuple[str, bool]]:
     return out
 
 
-def _paged(ctx: CallContext, p: Params, member: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _paged(ctx: CallContext, p: Params, member: str, items: list[Any]) -> dict[str, Any]:
     """A small listing's page: ``MaxResults`` (query strings arrive as text) and a NextToken bound
     to the operation and its request."""
     raw = p.raw("MaxResults")
@@ -169,6 +169,7 @@ class HubApi:
                     "BatchUpdateFindings": ("PATCH", "/findings/batchupdate", self.batch_update),
                     **api_insights.routes(self),
                     **api_account.routes(self),
+                    **api_products.routes(self),
                 }
             ),
         )
@@ -182,7 +183,7 @@ class HubApi:
                            f"Account {self.hub.account} is not subscribed to AWS Security Hub", status=401)
 
     @staticmethod
-    def paged(ctx: CallContext, p: Params, member: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    def paged(ctx: CallContext, p: Params, member: str, items: list[Any]) -> dict[str, Any]:
         return _paged(ctx, p, member, items)
 
     def _on_call(self, record: CallRecord) -> None:

@@ -174,7 +174,7 @@ UNSERVED = [
     ("securityhub", "describe_action_targets", {}),
     ("securityhub", "get_administrator_account", {}),
     ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
-    ("kms", "describe_custom_key_stores", {}),
+    ("kms", "get_key_last_usage", {"KeyId": "alias/none"}),
 ]
 
 

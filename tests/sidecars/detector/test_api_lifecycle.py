@@ -92,6 +92,8 @@ def test_update_is_kept_returned_and_survives_a_restart(tmp_path: Path) -> None:
         before = alice.get_detector(DetectorId=DETECTOR)
         assert before["Status"] == "ENABLED" and before["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
         assert before["DataSources"]["S3Logs"]["Status"] == "DISABLED"
+        listed = {f["Name"]: f["Status"] for f in before["Features"]}  # all of them, as GuardDuty lists
+        assert listed["CLOUD_TRAIL"] == listed["S3_DATA_EVENTS"] == listed["RUNTIME_MONITORING"] == "DISABLED"
         alice.update_detector(DetectorId=DETECTOR, FindingPublishingFrequency="SIX_HOURS",
                               DataSources={"S3Logs": {"Enable": True},
                                            "Kubernetes": {"AuditLogs": {"Enable": False}}})

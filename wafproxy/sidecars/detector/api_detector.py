@@ -48,6 +48,7 @@ FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_L
             "AI_ANALYST")
 ADDITIONAL = ("EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT", "RDS_DATA_RISK")
 _STATUSES = ("ENABLED", "DISABLED")
+_FOUNDATIONAL = ("CLOUD_TRAIL", "DNS_LOGS", "FLOW_LOGS")  # listed by GetDetector, not settable
 # DataSources member path (as sent) → the feature it is.
 _SOURCE_FEATURES = (
     (("S3Logs", "Enable"), "S3_DATA_EVENTS"),
@@ -143,12 +144,16 @@ def _data_sources(features: Mapping[str, Any]) -> dict[str, Any]:
                 "scanEc2InstanceWithFindings": {"ebsVolumes": status("EBS_MALWARE_PROTECTION")}}}
 
 
-def _features(features: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _features(features: Mapping[str, Any], since: float) -> list[dict[str, Any]]:
+    """Every feature, as GuardDuty lists them: the ones set as set, the others DISABLED since the
+    detector was created (CLOUD_TRAIL, DNS_LOGS, FLOW_LOGS too: wafproxy reads none of those)."""
     def extra(f: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [{"name": a, "status": s, "updatedAt": f["UpdatedAt"]}
                 for a, s in sorted((f.get("AdditionalConfiguration") or {}).items())]
+    unset = {"Status": "DISABLED", "UpdatedAt": since}
+    listed = ((n, features.get(n) or unset) for n in (*_FOUNDATIONAL, *FEATURES))
     return [{"name": name, "status": f["Status"], "updatedAt": f["UpdatedAt"],
-             "additionalConfiguration": extra(f)} for name, f in sorted(features.items())]
+             "additionalConfiguration": extra(f)} for name, f in listed]
 
 
 Table = dict[str, tuple[str, str, Callable[..., Any]]]
@@ -191,8 +196,7 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
                            "AWSServiceRoleForAmazonGuardDuty",
             "status": "ENABLED" if s.enabled else "DISABLED", "tags": dict(res.detector_tags),
             "dataSources": _data_sources(s.features)}
-        if s.features:
-            out["features"] = _features(s.features)
+        out["features"] = _features(s.features, created)
         return out
 
     def update(ctx: CallContext, p: Params) -> Mapping[str, Any]:

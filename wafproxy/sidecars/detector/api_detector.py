@@ -8,8 +8,8 @@ findings, filters, sets and tags with it (as GuardDuty does); ListDetectors is t
 call naming the id is refused as not owned, and CreateDetector brings it back (same id: the id is
 derived from the account and region, ``findings.detector_id_for``). ``Enable=False`` (and a deleted
 detector) stops observation: no findings, no remediation, until it is enabled again. With
-``--workers`` the findings other processes send are not kept either, but their own detectors (and
-bans) do not read the setting: a known limit, the setting is not yet replicated to them.
+``--workers`` each worker's detector follows the settings file within seconds
+(``DetectorService.follow_settings``), and findings sent by other processes are not kept meanwhile.
 FindingPublishingFrequency is how often a finding's updates go to the outputs (JSON lines, webhook,
 the hub), as in GuardDuty; new findings go at once.
 

@@ -166,13 +166,15 @@ def test_paginators_run_end_to_end(demo: Demo, service: str, operation: str | No
 
 
 UNSERVED = [
-    ("guardduty", "list_members", {"DetectorId": "d" * 32}),
-    ("guardduty", "list_publishing_destinations", {"DetectorId": "d" * 32}),
-    ("inspector2", "list_members", {}),
+    ("guardduty", "create_members", {"DetectorId": "d" * 32, "AccountDetails": [
+        {"AccountId": "111122223333", "Email": "a@example.com"}]}),
+    ("guardduty", "create_publishing_destination", {"DetectorId": "d" * 32, "DestinationType": "S3",
+                                                    "DestinationProperties": {}}),
+    ("inspector2", "associate_member", {"accountId": "111122223333"}),
     ("inspector2", "describe_organization_configuration", {}),
-    ("securityhub", "list_members", {}),
+    ("securityhub", "create_members", {"AccountDetails": [{"AccountId": "111122223333"}]}),
     ("securityhub", "describe_action_targets", {}),
-    ("securityhub", "get_administrator_account", {}),
+    ("securityhub", "list_automation_rules", {}),
     ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
     ("kms", "get_key_last_usage", {"KeyId": "alias/none"}),
 ]
@@ -247,5 +249,5 @@ def test_the_aws_cli_reads_every_service(demo: Demo) -> None:
         done = aws(url, *args)
         assert done.returncode == 0, done.stderr
         assert isinstance(json.loads(done.stdout)[member], list)
-    refused = aws(demo.admin, "securityhub", "list-members")
+    refused = aws(demo.admin, "securityhub", "list-automation-rules")
     assert refused.returncode != 0 and "UnknownOperationException" in refused.stderr

@@ -103,3 +103,9 @@ def test_configuration_is_kept_returned_and_validated(tmp_path: Path) -> None:
     assert ecr["rescanDuration"] == "DAYS_30" and ecr["pullDateRescanDuration"] == "DAYS_14"
     assert ecr["updatedAt"].timestamp() == 1_700_000_000.0 and ecr["status"] == "SUCCESS"
     assert got["ec2Configuration"]["scanModeState"] == {"scanMode": "EC2_HYBRID", "scanModeStatus": "SUCCESS"}
+
+
+def test_a_standalone_account_has_no_members(tmp_path: Path) -> None:
+    with _served(tmp_path) as (alice, bob):
+        assert alice.list_members()["members"] == [] and bob.list_members(maxResults=5)["members"] == []
+        assert _refused(lambda: alice.list_members(nextToken="elsewhere"))[:2] == (400, "ValidationException")

@@ -251,3 +251,16 @@ def test_lifecycle_calls_are_authorized_per_operation(gd: tuple[Any, Any, Detect
         assert err.value.response["Error"]["Code"] == "AccessDeniedException"
     assert alice.get_detector(DetectorId=DETECTOR)["Status"] == "ENABLED"
     assert alice.list_detectors()["DetectorIds"] == [DETECTOR]
+
+
+def test_a_standalone_account_has_no_members_invitations_or_destinations(
+        gd: tuple[Any, Any, Detector]) -> None:
+    alice, bob, _ = gd
+    for client in (alice, bob):  # reads: bob's Get*/List* allow them
+        assert client.list_members(DetectorId=DETECTOR)["Members"] == []
+        assert client.list_publishing_destinations(DetectorId=DETECTOR)["Destinations"] == []
+        assert client.list_invitations()["Invitations"] == []
+        assert client.get_invitations_count()["InvitationsCount"] == 0
+    with pytest.raises(ClientError) as err:
+        alice.list_members(DetectorId="e" * 32)
+    assert _error(err)[:2] == (400, "BadRequestException")

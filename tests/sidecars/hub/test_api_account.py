@@ -216,3 +216,13 @@ def test_settings_tags_and_insights_survive_a_restart(tmp_path: Path) -> None:
         assert c.list_tags_for_resource(ResourceArn=HUB)["Tags"] == {"team": "edge"}
         assert c.get_enabled_standards()["StandardsSubscriptions"] == []
         assert [i["Name"] for i in c.get_insights(InsightArns=[arn])["Insights"]] == ["by severity"]
+
+
+def test_a_standalone_account_has_no_members_or_administrator(hub: HubStack) -> None:
+    c = strict(hub.client())
+    assert c.list_members()["Members"] == [] and c.list_invitations()["Invitations"] == []
+    assert c.get_invitations_count()["InvitationsCount"] == 0
+    assert "Administrator" not in c.get_administrator_account()
+    reader = strict(hub.client("reader"))
+    assert reader.get_invitations_count()["InvitationsCount"] == 0
+    assert _refused(lambda: reader.list_members()) == (403, "AccessDeniedException")  # no List* for reader

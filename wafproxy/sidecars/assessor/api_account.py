@@ -1,5 +1,5 @@
 """Inspector2's account operations: Enable, Disable, BatchGetAccountStatus, GetConfiguration,
-UpdateConfiguration, for the one account this assessor serves.
+UpdateConfiguration, ListMembers (none), for the one account this assessor serves.
 
 wafproxy's Inspector assesses wafproxy endpoints (TLS, headers, exposure, dependencies), none of
 Inspector's EC2/ECR/Lambda/code-repository kinds. Enabling those kinds is kept and reported back,
@@ -133,7 +133,15 @@ def handlers(store: FindingStore,
             raise validation(f"account {asked} is not the account wafproxy's Inspector serves",
                              path="accountId")
 
+    def members(ctx: CallContext, p: Params) -> dict[str, Any]:
+        """No members: AssociateMember is not served, so none can exist (a standalone account)."""
+        p.int("maxResults", required=False, lo=1, hi=50)
+        if p.has("nextToken"):
+            raise validation("nextToken does not continue a listing of members", path="nextToken")
+        return {"members": []}
+
     return {
+        "ListMembers": ("POST", "/members/list", members),
         "Enable": ("POST", "/enable", enable),
         "Disable": ("POST", "/disable", disable),
         "BatchGetAccountStatus": ("POST", "/status/batch/get", status),

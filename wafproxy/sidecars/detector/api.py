@@ -21,7 +21,7 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.detector import api_detector, api_sets, api_tags
+from wafproxy.sidecars.detector import api_detector, api_members, api_sets, api_tags
 from wafproxy.sidecars.detector.criteria import bad_request, lookup, matches, sort_key, validate
 from wafproxy.sidecars.detector.detector import Detector
 from wafproxy.sidecars.detector.findings import TITLES, DetectorInfo, Finding
@@ -79,6 +79,7 @@ class GuardDutyApi:
             "ArchiveFindings": ("POST", "/detector/{DetectorId}/findings/archive", self.archive),
             "UnarchiveFindings": ("POST", "/detector/{DetectorId}/findings/unarchive", self.unarchive),
             **api_sets.routes(self),
+            **api_members.routes(self),
         }
         # boto3 fills ClientToken on these creates: a retried call answers the first call's result.
         self.client_tokens = ClientTokens(bad_request)

@@ -23,7 +23,7 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.hub import api_account, api_insights, api_products, asff
+from wafproxy.sidecars.hub import api_account, api_insights, api_members, api_products, asff
 from wafproxy.sidecars.hub.account import HubAccount
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.filters import SORTABLE, compile_filters
@@ -170,6 +170,7 @@ class HubApi:
                     **api_insights.routes(self),
                     **api_account.routes(self),
                     **api_products.routes(self),
+                    **api_members.routes(self),
                 }
             ),
         )

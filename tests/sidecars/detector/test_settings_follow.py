@@ -5,6 +5,7 @@ its updates by it, after DeleteDetector it is off; a damaged file leaves the set
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from tests.control.stack import KEYS
 from tests.sidecars.detector.test_api_lifecycle import DETECTOR, STORE, _probe
 from tests.support.awsshapes import strict
 from tests.support.servers import uvicorn_in_thread
@@ -22,7 +24,7 @@ from wafproxy.sidecars.detector.findings import DetectorInfo
 from wafproxy.sidecars.detector.outputs import FindingOutbox
 from wafproxy.sidecars.detector.policy import load_policy
 from wafproxy.sidecars.detector.resources import DetectorResources
-from wafproxy.sidecars.detector.wiring import DetectorService, attach_to_data_path
+from wafproxy.sidecars.detector.wiring import DetectorService, attach_to_data_path, build_detector
 
 
 def _worker(settings_file: Path) -> DetectorService:
@@ -86,3 +88,26 @@ def test_the_follower_runs_with_the_service_and_not_beside_the_api(tmp_path: Pat
         await worker.aclose()
 
     asyncio.run(run())
+
+
+def test_delete_detector_empties_the_findings_file_at_once(tmp_path: Path) -> None:
+    from tests.control.stack import running_stack  # the WAFv2 plane the detector attaches to
+
+    settings = SimpleNamespace(detector="on", detector_policy=None, account_id="123456789012",
+                               region="us-east-1", detector_findings=None, detector_webhook=None, redis=None)
+    service = build_detector(settings, None, "test-acl")
+    assert service is not None
+    with running_stack(tmp_path, policies=False) as stack:  # no policy file: any signed caller
+        service.attach_plane(stack.plane)
+        assert service.api is not None and service.findings_file is not None
+        detector_id = service.detector.info.detector_id
+        _probe(service.detector, "198.51.100.40")
+        service.detector.store.save(service.findings_file)
+        assert json.loads(service.findings_file.read_text())  # one finding on disk
+        with uvicorn_in_thread(service.api.app) as server:
+            key, secret = KEYS["admin"]
+            gd = boto3.client("guardduty", endpoint_url=server.url, region_name="us-east-1",
+                              aws_access_key_id=key, aws_secret_access_key=secret,
+                              config=Config(retries={"max_attempts": 1}))
+            gd.delete_detector(DetectorId=detector_id)
+        assert json.loads(service.findings_file.read_text()) == []

@@ -185,6 +185,16 @@ class DetectorService:
         self.findings_file = meta / "detector-findings.json"
         self.detector.store.load(self.findings_file)
         self.detector.store.auto_archive = auto_archiver(self.api)
+        self.resources.on_change.append(self._deleted_findings_gone)
+
+    def _deleted_findings_gone(self) -> None:
+        """DeleteDetector: the (now empty) findings file is written at once, not at the next save,
+        so a crash in between cannot bring a deleted detector's findings back."""
+        if not self.resources.settings.exists and self.findings_file is not None:
+            try:
+                self.detector.store.save(self.findings_file)
+            except OSError as exc:
+                log.error("detector: could not save findings to %s: %s", self.findings_file, exc)
 
     def mount(self, admin_app: ASGIApp) -> ASGIApp:
         """``admin_app`` with the GuardDuty API under ``/detector`` (when attached) and the detector's

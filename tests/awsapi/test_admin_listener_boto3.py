@@ -117,7 +117,13 @@ def test_a_users_first_lifecycle_scripts(demo: Demo) -> None:
         waf.create_web_acl(Name="second", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig={
             "SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "second"})
     assert _error(err)[1] == "WAFLimitsExceededException"
+    # Same paths in two services (/invitation vs /invitations, /members vs /members/list): each call
+    # reaches the service its signature names.
+    assert gd.list_invitations()["Invitations"] == [] and hub.list_invitations()["Invitations"] == []
+    assert gd.list_members(DetectorId=detector)["Members"] == [] and hub.list_members()["Members"] == []
+    assert hub.describe_products()["Products"] and "Administrator" not in hub.get_administrator_account()
     inspector = demo.client("inspector2")
+    assert inspector.list_members()["members"] == []
     inspector.update_configuration(ecrConfiguration={"rescanDuration": "DAYS_30"})
     state = inspector.get_configuration()["ecrConfiguration"]["rescanDurationState"]
     assert state["rescanDuration"] == "DAYS_30"
@@ -193,7 +199,16 @@ def test_operations_not_served_answer_in_the_service_error_shape(
 
 AUTH_CASES = [("wafv2", "list_web_acls", {"Scope": "REGIONAL"}), ("guardduty", "list_detectors", {}),
               ("inspector2", "list_findings", {}), ("securityhub", "get_findings", {}),
-              ("kms", "list_keys", {})]
+              ("kms", "list_keys", {}),
+              # Operations added later, each on its own path: refused in the service's shape too.
+              ("guardduty", "create_detector", {"Enable": True}), ("guardduty", "list_invitations", {}),
+              ("securityhub", "enable_security_hub", {}), ("securityhub", "describe_products", {}),
+              ("securityhub", "list_members", {}), ("securityhub", "list_invitations", {}),
+              ("securityhub", "get_administrator_account", {}),
+              ("inspector2", "enable", {"resourceTypes": ["EC2"]}), ("inspector2", "get_configuration", {}),
+              ("inspector2", "list_members", {}),
+              ("wafv2", "delete_logging_configuration", {"ResourceArn": "arn:aws:wafv2:us-east-1:1:x/y"}),
+              ("kms", "describe_custom_key_stores", {})]
 
 
 @pytest.mark.parametrize(("service", "operation", "kwargs"), AUTH_CASES)

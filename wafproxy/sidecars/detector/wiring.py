@@ -34,6 +34,7 @@ from wafproxy.sidecars.detector.resources import DetectorResources, DetectorSett
 
 ASGIApp = Callable[..., Any]
 API_PREFIX = "/detector"
+API_PATHS = (API_PREFIX, "/invitation")  # whole segments: Security Hub's /invitations is not ours
 SAVE_EVERY_SECONDS = 30.0  # findings written to the state directory (and at shutdown)
 SETTINGS_POLL_SECONDS = 2.0  # how soon a worker follows UpdateDetector / DeleteDetector
 log = logging.getLogger("wafproxy.detector")
@@ -207,7 +208,7 @@ class DetectorService:
                 path = scope["path"]
                 # Signed for guardduty: the API's call whatever the path (/tags/…, an operation we
                 # do not serve: GuardDuty's error shape, not the admin app's plain 404).
-                if api is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/")
+                if api is not None and (any(path == p or path.startswith(p + "/") for p in API_PATHS)
                                         or signed_service(scope["headers"]) == "guardduty"):
                     await api.app(scope, receive, send)
                     return

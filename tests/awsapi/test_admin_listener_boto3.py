@@ -91,6 +91,44 @@ def test_reads_of_every_service_fit_their_documented_shapes(demo: Demo) -> None:
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
 
 
+def test_a_users_first_lifecycle_scripts(demo: Demo) -> None:
+    """What a user's first scripts call on an account that already has each service running: the
+    answers AWS gives such an account, and settings that come back as set."""
+    gd = demo.client("guardduty")
+    (detector,) = gd.list_detectors()["DetectorIds"]
+    with pytest.raises(ClientError) as err:
+        gd.create_detector(Enable=True)
+    assert _error(err)[:2] == (400, "BadRequestException")
+    assert err.value.response["Type"] == "InvalidInputException"
+    gd.update_detector(DetectorId=detector, FindingPublishingFrequency="ONE_HOUR")
+    assert gd.get_detector(DetectorId=detector)["FindingPublishingFrequency"] == "ONE_HOUR"
+    hub = demo.client("securityhub")
+    with pytest.raises(ClientError) as err:
+        hub.enable_security_hub()
+    assert _error(err)[:2] == (409, "ResourceConflictException")
+    arn = hub.create_insight(Name="first script", Filters={}, GroupByAttribute="SeverityLabel")["InsightArn"]
+    assert hub.get_insight_results(InsightArn=arn)["InsightResults"]["InsightArn"] == arn
+    hub.delete_insight(InsightArn=arn)
+    waf = demo.client("wafv2")
+    (acl,) = waf.list_web_acls(Scope="REGIONAL")["WebACLs"]
+    (proxy,) = waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"]
+    assert waf.get_web_acl_for_resource(ResourceArn=proxy)["WebACL"]["ARN"] == acl["ARN"]
+    with pytest.raises(ClientError) as err:
+        waf.create_web_acl(Name="second", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig={
+            "SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "second"})
+    assert _error(err)[1] == "WAFLimitsExceededException"
+    # Same paths in two services (/invitation vs /invitations, /members vs /members/list): each call
+    # reaches the service its signature names.
+    assert gd.list_invitations()["Invitations"] == [] and hub.list_invitations()["Invitations"] == []
+    assert gd.list_members(DetectorId=detector)["Members"] == [] and hub.list_members()["Members"] == []
+    assert hub.describe_products()["Products"] and "Administrator" not in hub.get_administrator_account()
+    inspector = demo.client("inspector2")
+    assert inspector.list_members()["members"] == []
+    inspector.update_configuration(ecrConfiguration={"rescanDuration": "DAYS_30"})
+    state = inspector.get_configuration()["ecrConfiguration"]["rescanDurationState"]
+    assert state["rescanDuration"] == "DAYS_30"
+
+
 PAGINATED = [
     ("wafv2", None, {}),  # WAFv2 has no paginators in botocore: its Limit/NextMarker are checked below
     ("guardduty", "list_detectors", {}),
@@ -134,15 +172,17 @@ def test_paginators_run_end_to_end(demo: Demo, service: str, operation: str | No
 
 
 UNSERVED = [
-    ("guardduty", "list_members", {"DetectorId": "d" * 32}),
-    ("guardduty", "update_detector", {"DetectorId": "d" * 32, "Enable": True}),
-    ("inspector2", "list_members", {}),
-    ("inspector2", "get_configuration", {}),
-    ("securityhub", "list_members", {}),
-    ("securityhub", "describe_products", {}),
-    ("securityhub", "get_administrator_account", {}),
-    ("wafv2", "list_resources_for_web_acl", {"WebACLArn": "arn:aws:wafv2:us-east-1:1:regional/webacl/a/b"}),
-    ("kms", "describe_custom_key_stores", {}),
+    ("guardduty", "create_members", {"DetectorId": "d" * 32, "AccountDetails": [
+        {"AccountId": "111122223333", "Email": "a@example.com"}]}),
+    ("guardduty", "create_publishing_destination", {"DetectorId": "d" * 32, "DestinationType": "S3",
+                                                    "DestinationProperties": {}}),
+    ("inspector2", "associate_member", {"accountId": "111122223333"}),
+    ("inspector2", "describe_organization_configuration", {}),
+    ("securityhub", "create_members", {"AccountDetails": [{"AccountId": "111122223333"}]}),
+    ("securityhub", "describe_action_targets", {}),
+    ("securityhub", "list_automation_rules", {}),
+    ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
+    ("kms", "get_key_last_usage", {"KeyId": "alias/none"}),
 ]
 
 
@@ -159,7 +199,16 @@ def test_operations_not_served_answer_in_the_service_error_shape(
 
 AUTH_CASES = [("wafv2", "list_web_acls", {"Scope": "REGIONAL"}), ("guardduty", "list_detectors", {}),
               ("inspector2", "list_findings", {}), ("securityhub", "get_findings", {}),
-              ("kms", "list_keys", {})]
+              ("kms", "list_keys", {}),
+              # Operations added later, each on its own path: refused in the service's shape too.
+              ("guardduty", "create_detector", {"Enable": True}), ("guardduty", "list_invitations", {}),
+              ("securityhub", "enable_security_hub", {}), ("securityhub", "describe_products", {}),
+              ("securityhub", "list_members", {}), ("securityhub", "list_invitations", {}),
+              ("securityhub", "get_administrator_account", {}),
+              ("inspector2", "enable", {"resourceTypes": ["EC2"]}), ("inspector2", "get_configuration", {}),
+              ("inspector2", "list_members", {}),
+              ("wafv2", "delete_logging_configuration", {"ResourceArn": "arn:aws:wafv2:us-east-1:1:x/y"}),
+              ("kms", "describe_custom_key_stores", {})]
 
 
 @pytest.mark.parametrize(("service", "operation", "kwargs"), AUTH_CASES)
@@ -215,5 +264,5 @@ def test_the_aws_cli_reads_every_service(demo: Demo) -> None:
         done = aws(url, *args)
         assert done.returncode == 0, done.stderr
         assert isinstance(json.loads(done.stdout)[member], list)
-    refused = aws(demo.admin, "securityhub", "list-members")
+    refused = aws(demo.admin, "securityhub", "list-automation-rules")
     assert refused.returncode != 0 and "UnknownOperationException" in refused.stderr

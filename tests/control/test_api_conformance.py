@@ -116,7 +116,7 @@ def test_paging_and_errors(stack: Stack) -> None:
         c.create_ip_set(Name="page-0", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[])
     assert _error(err) == (400, "WAFDuplicateItemException")
     with pytest.raises(ClientError) as err:
-        c.list_resources_for_web_acl(WebACLArn=c.list_web_acls(Scope="REGIONAL")["WebACLs"][0]["ARN"])
+        c.list_api_keys(Scope="REGIONAL")
     assert _error(err) == (400, "UnknownOperationException")
     headers = err.value.response["ResponseMetadata"]["HTTPHeaders"]
     assert headers["x-amzn-errortype"] == "UnknownOperationException"

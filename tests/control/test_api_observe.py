@@ -60,7 +60,8 @@ def test_rate_based_managed_keys(tmp_path: Path) -> None:
             httpx.get(s.data_url + "/", headers={"X-Forwarded-For": "203.0.113.77"}).status_code
             for _ in range(14)
         ]
-        assert statuses[0] == 200 and statuses[-1] == 429  # issue 5: rate-based Block answers 429 + Retry-After
+        # issue 5: a rate-based Block answers 429 + Retry-After
+        assert statuses[0] == 200 and statuses[-1] == 429
         httpx.get(s.data_url + "/", headers={"X-Forwarded-For": "2001:db8::9"})
         keys = c.get_rate_based_statement_managed_keys(
             Scope="REGIONAL", WebACLName="test-acl", WebACLId=acl["Id"], RuleName="RateLimit"

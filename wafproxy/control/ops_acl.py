@@ -62,17 +62,19 @@ def _time(value: Any, member: str) -> float:
     raise errors.invalid("ENTITY_LIMIT", member, "must be a timestamp")
 
 
+def acl_shape(plane: ControlPlane) -> dict[str, Any]:
+    """The served web ACL as GetWebACL (and GetWebACLForResource) answer it."""
+    res = plane.store.web_acl
+    compiled = plane.reloader.current
+    return {
+        **qualify_refs(to_wire(dict(res.document)), plane.arn_of),
+        "Capacity": compiled.capacity,
+        "LabelNamespace": compiled.label_namespace,
+    }
+
+
 def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     from wafproxy.control.plane import check_scope
-
-    def acl_shape() -> dict[str, Any]:
-        res = plane.store.web_acl
-        compiled = plane.reloader.current
-        return {
-            **qualify_refs(to_wire(dict(res.document)), plane.arn_of),
-            "Capacity": compiled.capacity,
-            "LabelNamespace": compiled.label_namespace,
-        }
 
     async def list_web_acls(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
@@ -83,7 +85,7 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     async def get_web_acl(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         res = plane.lookup("webacl", p)
         plane.authorize(ctx, res.arn)
-        return {"WebACL": acl_shape(), "LockToken": res.lock_token}
+        return {"WebACL": acl_shape(plane), "LockToken": res.lock_token}
 
     async def update_web_acl(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         async with plane.reloader.lock:

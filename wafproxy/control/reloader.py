@@ -143,13 +143,14 @@ class Reloader:
     def apply_logging(self) -> None:
         """Hand the store's logging configuration to ``on_logging`` when it changed."""
         config = self.store.logging_config
-        if self.on_logging is None or config is None or config == self._applied_logging:
+        if self.on_logging is None or config == self._applied_logging:
             return
         from wafproxy.observability.errors import LoggingConfigError
-        from wafproxy.observability.logconfig import parse_logging_configuration
+        from wafproxy.observability.logconfig import LoggingSettings, parse_logging_configuration
 
         try:
-            self.on_logging(parse_logging_configuration(config))
+            # None (DeleteLoggingConfiguration): back to the defaults, no redaction, no filter.
+            self.on_logging(parse_logging_configuration(config) if config is not None else LoggingSettings())
         except LoggingConfigError as exc:
             log.warning("ignoring an invalid logging configuration: %s", exc)
         self._applied_logging = config

@@ -263,9 +263,14 @@ class ResourceStore:
         if res.kind == "ipset" and self.temp.drop_set(res.name):
             self._write_temp()
 
-    def set_logging(self, config: dict[str, Any]) -> None:
+    def set_logging(self, config: dict[str, Any] | None) -> None:
+        """``None``: DeleteLoggingConfiguration (the file goes: a restart finds none either)."""
         if self.persist:
-            atomic_write(self.root / META_DIR / "logging.json", dump_json(config))
+            path = self.root / META_DIR / "logging.json"
+            if config is None:
+                atomic_remove(path)
+            else:
+                atomic_write(path, dump_json(config))
         self.logging_config = config
 
     def save_temp(self) -> None:
@@ -320,7 +325,7 @@ class ResourceStore:
             self._write_temp()
             changed = True
         logging_config = snap.get("Logging")
-        if isinstance(logging_config, dict) and logging_config != self.logging_config:
+        if isinstance(logging_config, dict | None) and logging_config != self.logging_config:
             self.set_logging(logging_config)
             changed = True
         return changed

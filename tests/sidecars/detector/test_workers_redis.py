@@ -1,5 +1,6 @@
 """``wafproxy serve --workers 2 --redis``: a scanner that crosses a threshold in one worker is refused
-by both within 1 s (on a quiet machine; the bound below leaves room for a busy one), the ban lands in the WAFv2 IP set, and the admin's GuardDuty API lists it."""
+by both within 1 s (on a quiet machine; the bound below leaves room for a busy one), the ban lands
+in the WAFv2 IP set, and the admin's GuardDuty API lists it."""
 
 from __future__ import annotations
 

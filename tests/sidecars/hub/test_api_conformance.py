@@ -103,7 +103,7 @@ def test_errors_speak_security_hub(hub: HubStack) -> None:
             FindingIdentifiers=[{"Id": "test/finding/1", "ProductArn": PRODUCT}], Workflow={"Status": "NEW"})
     assert _error(err) == (403, "AccessDeniedException")
     with pytest.raises(ClientError) as err:
-        c.get_administrator_account()
+        c.describe_action_targets()
     assert _error(err) == (404, "UnknownOperationException")
     hub_arn = c.describe_hub()["HubArn"]
     assert hub_arn.endswith(":hub/default") and c.describe_hub(HubArn=hub_arn)["HubArn"] == hub_arn

@@ -81,6 +81,39 @@ def test_markers_and_unknown_operations(client: Any) -> None:
             call()
         assert err.value.response["Error"]["Code"] == "InvalidMarkerException"
     with pytest.raises(ClientError) as err:
-        client.describe_custom_key_stores()
+        client.get_parameters_for_import(KeyId=client.create_key()["KeyMetadata"]["KeyId"],
+                                         WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
     assert err.value.response["Error"]["Code"] == "UnknownOperationException"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_custom_key_stores_none_exist_and_none_can_be_made(client: Any) -> None:
+    """Every key lives in this KMS's own keystore: the answers AWS KMS gives when no custom key store
+    exists and the cluster or proxy named cannot be used."""
+    listed = client.describe_custom_key_stores()
+    assert listed["CustomKeyStores"] == [] and listed["Truncated"] is False
+    store = {"CustomKeyStoreId": "cks-1234567890abcdef0"}
+    xks = {"CustomKeyStoreType": "EXTERNAL_KEY_STORE", "XksProxyUriEndpoint": "https://xks.example.com",
+           "XksProxyUriPath": "/kms/xks/v1", "XksProxyConnectivity": "PUBLIC_ENDPOINT",
+           "XksProxyAuthenticationCredential": {"AccessKeyId": "A" * 20, "RawSecretAccessKey": "s" * 43}}
+    hsm = {"CloudHsmClusterId": "cluster-1a23b4cdefg", "TrustAnchorCertificate": "cert",
+           "KeyStorePassword": "secret1"}
+    missing = "CustomKeyStoreNotFoundException"
+    cases: list[tuple[Any, str]] = [
+        (lambda: client.describe_custom_key_stores(**store), missing),
+        (lambda: client.describe_custom_key_stores(CustomKeyStoreName="mine"), missing),
+        (lambda: client.create_custom_key_store(CustomKeyStoreName="hsm", **hsm),
+         "CloudHsmClusterNotFoundException"),
+        (lambda: client.create_custom_key_store(CustomKeyStoreName="xks", **xks),
+         "XksProxyUriUnreachableException"),
+        (lambda: client.connect_custom_key_store(**store), missing),
+        (lambda: client.disconnect_custom_key_store(**store), missing),
+        (lambda: client.update_custom_key_store(**store, NewCustomKeyStoreName="x"), missing),
+        (lambda: client.delete_custom_key_store(**store), missing),
+    ]
+    for call, code in cases:
+        with pytest.raises(ClientError) as err:
+            call()
+        response = err.value.response
+        assert (response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]) == (400, code)
+    assert client.describe_custom_key_stores()["CustomKeyStores"] == []

@@ -191,3 +191,16 @@ def test_audit_chain_is_intact_and_detects_edits(policed: Kms) -> None:
     records = _audit(policed)
     assert {"Success", "Denied"} <= {r["result"] for r in records}
     assert all("Plaintext" not in json.dumps(r) for r in records)
+
+
+def test_custom_key_store_calls_are_authorized_first(policed: Kms) -> None:
+    """bob may kms:Describe* but not kms:DeleteCustomKeyStore: refused before anything is said about
+    the store (which does not exist: alice hears CustomKeyStoreNotFoundException)."""
+    alice, bob = policed.client("alice"), policed.client("bob")
+    assert bob.describe_custom_key_stores()["CustomKeyStores"] == []
+    with pytest.raises(ClientError) as err:
+        bob.delete_custom_key_store(CustomKeyStoreId="cks-1234567890abcdef0")
+    assert error_code(err) == "AccessDeniedException"
+    with pytest.raises(ClientError) as err:
+        alice.delete_custom_key_store(CustomKeyStoreId="cks-1234567890abcdef0")
+    assert error_code(err) == "CustomKeyStoreNotFoundException"

@@ -57,7 +57,7 @@ def _request(kind: str, raw: Any) -> dict[str, Any]:
     return request
 
 
-def aggregate(kind: str, raw_request: Any, account_ids: Any, active: list[Mapping[str, Any]],
+def aggregate(kind: str, raw_request: Any, account_ids: Any, active: Sequence[Mapping[str, Any]],
               account: str) -> list[dict[str, Any]]:
     """The response rows, sorted as asked (by the ALL count, descending, by default)."""
     if kind not in KINDS:

@@ -1,7 +1,8 @@
 """The Inspector2 API (rest-json, boto3's ``inspector2`` client) over a ``FindingStore``.
 
 ListFindings, ListFindingAggregations (ACCOUNT, FINDING_TYPE, TITLE), CreateFilter / ListFilters /
-UpdateFilter / DeleteFilter (NONE or SUPPRESS), ListCoverage, BatchGetAccountStatus, and one
+UpdateFilter / DeleteFilter (NONE or SUPPRESS), ListCoverage, the account operations (Enable,
+Disable, BatchGetAccountStatus, Get/UpdateConfiguration: ``api_account``), and one
 private operation, ``ImportFindings`` (``POST /wafproxy/findings/import``), through which
 ``wafproxy inspect --admin`` lands a one-off run in the same store. SigV4 with the admin
 listener's ``--credentials``; ``--policy-file`` authorizes ``inspector2:<Operation>``
@@ -21,14 +22,15 @@ from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
-from wafproxy.sidecars.assessor import api_coverage, api_tags
+from wafproxy.sidecars.assessor import api_account, api_coverage, api_tags
 from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor.aggregations import aggregate
 from wafproxy.sidecars.assessor.api_wire import inspector_error, wire_times
 from wafproxy.sidecars.assessor.findings import Assessed
 from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
 
-PREFIXES = ("/findings/", "/filters/", "/coverage/", "/status/", "/wafproxy/findings/")
+PREFIXES = ("/findings/", "/filters/", "/coverage/", "/status/", "/configuration/", "/members/", "/enable",
+            "/disable", "/wafproxy/findings/")
 _SORT = {
     "SEVERITY": lambda f: ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL").index(f["severity"]),
     "INSPECTOR_SCORE": lambda f: f.get("inspectorScore", 0.0),
@@ -73,7 +75,7 @@ class InspectorApi:
             "ListFilters": ("POST", "/filters/list", self.list_filters),
             "UpdateFilter": ("POST", "/filters/update", self.update_filter),
             "DeleteFilter": ("POST", "/filters/delete", self.delete_filter),
-            "BatchGetAccountStatus": ("POST", "/status/batch/get", self.account_status),
+            **api_account.handlers(store, clock),
             **api_coverage.handlers(store, _page),
             "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
             **api_tags.handlers(store),
@@ -176,26 +178,6 @@ class InspectorApi:
         if not found:
             raise AwsError("ResourceNotFoundException", f"Filter {arn} not found", status=404)
         return {"arn": arn}
-
-    def account_status(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        """The one account this assessor scans: ENABLED. Its scans are of wafproxy endpoints, none
-        of Inspector's EC2/ECR/Lambda kinds, so those resource states say DISABLED."""
-        asked = p.str_list("accountIds", max_items=10) or [self.store.account]
-        off = {"status": "DISABLED", "errorCode": "SUCCESS", "errorMessage": "not scanned by wafproxy"}
-        accounts, failed = [], []
-        for account in asked:
-            if account != self.store.account:
-                failed.append({"accountId": account, "errorCode": "ACCESS_DENIED",
-                               "errorMessage": "wafproxy's Inspector serves one account"})
-                continue
-            accounts.append({
-                "accountId": account,
-                "state": {"status": "ENABLED", "errorCode": "ALREADY_ENABLED",
-                          "errorMessage": "wafproxy endpoints are assessed"},
-                "resourceState": {"ec2": off, "ecr": off, "lambda": off, "lambdaCode": off,
-                                  "codeRepository": off},
-            })
-        return {"accounts": accounts, "failedAccounts": failed}
 
     def delete_filter(self, ctx: CallContext, p: Params) -> dict[str, Any]:
         arn = p.str("arn", max_len=128)

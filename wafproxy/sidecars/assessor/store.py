@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS filters (arn TEXT PRIMARY KEY, name TEXT UNIQUE NOT N
   criteria TEXT NOT NULL, description TEXT, reason TEXT, created REAL NOT NULL, updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS coverage (resource_id TEXT PRIMARY KEY, resource_type TEXT NOT NULL,
   scan_type TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, last REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
 
 
@@ -73,6 +74,16 @@ class FindingStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def setting(self, key: str) -> Any:
+        """An account setting (Enable/Disable's resource types, UpdateConfiguration's), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT v FROM settings WHERE k=?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, json.dumps(value)))
 
     # ---- findings ------------------------------------------------------------------------------
 

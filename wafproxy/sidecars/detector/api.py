@@ -2,12 +2,13 @@
 
 boto3's ``guardduty`` client with ``endpoint_url`` = the admin listener and the same SigV4
 credentials as the WAFv2 API; authorization by the same ``--policy-file`` with actions
-``guardduty:<Operation>`` on the detector's ARN. One detector (``ListDetectors``). Findings ops
-here, filters and lists in ``api_sets``. Changes are audit-logged (reads are not).
+``guardduty:<Operation>`` on the detector's ARN. One detector (its lifecycle in ``api_detector``).
+Findings ops here, filters and lists in ``api_sets``. Changes are audit-logged (reads are not).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,13 +21,15 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.detector import api_sets, api_tags
+from wafproxy.sidecars.detector import api_detector, api_members, api_sets, api_tags
 from wafproxy.sidecars.detector.criteria import bad_request, lookup, matches, sort_key, validate
 from wafproxy.sidecars.detector.detector import Detector
-from wafproxy.sidecars.detector.findings import DetectorInfo, Finding, iso
+from wafproxy.sidecars.detector.findings import TITLES, DetectorInfo, Finding
+from wafproxy.sidecars.detector.observation import Hit
 from wafproxy.sidecars.detector.resources import DetectorResources
 
 _READS = ("Get", "List")
+SAMPLE_IP = "198.51.100.200"  # TEST-NET-2 (RFC 5737): a sample names no real address
 MAX_IDS = 50
 
 
@@ -57,27 +60,30 @@ def guardduty_error(exc: AwsError) -> AwsError:
 class GuardDutyApi:
     def __init__(self, detector: Detector, resources: DetectorResources, *, credentials: CredentialStore,
                  policies: Mapping[str, Policy] | None = None, audit: AuditLog | None = None,
-                 started: float = 0.0) -> None:
+                 started: float = 0.0, clock: Callable[[], float] = time.time) -> None:
         self.detector = detector
+        self.clock = clock
         self.resources = resources
         self.policies = policies
         self.audit = audit or AuditLog(None)
         self.started = started
         info = detector.info
         self.arn = f"arn:aws:guardduty:{info.region}:{info.account}:detector/{info.detector_id}"
+        api_detector.apply_settings(detector, resources.settings)  # as the last call left them
         table: dict[str, tuple[str, str, Callable[..., Any]]] = {
-            "ListDetectors": ("GET", "/detector", self.list_detectors),
-            "GetDetector": ("GET", "/detector/{DetectorId}", self.get_detector),
+            **api_detector.routes(self),
             "ListFindings": ("POST", "/detector/{DetectorId}/findings", self.list_findings),
             "GetFindings": ("POST", "/detector/{DetectorId}/findings/get", self.get_findings),
             "GetFindingsStatistics": ("POST", "/detector/{DetectorId}/findings/statistics", self.statistics),
+            "CreateSampleFindings": ("POST", "/detector/{DetectorId}/findings/create", self.samples),
             "ArchiveFindings": ("POST", "/detector/{DetectorId}/findings/archive", self.archive),
             "UnarchiveFindings": ("POST", "/detector/{DetectorId}/findings/unarchive", self.unarchive),
             **api_sets.routes(self),
+            **api_members.routes(self),
         }
         # boto3 fills ClientToken on these creates: a retried call answers the first call's result.
         self.client_tokens = ClientTokens(bad_request)
-        for op in ("CreateFilter", "CreateIPSet", "CreateThreatIntelSet"):
+        for op in ("CreateDetector", "CreateFilter", "CreateIPSet", "CreateThreatIntelSet"):
             method, uri, fn = table[op]
             table[op] = (method, uri, self._idempotent(fn))
         self.app = RestJsonService(signing_name="guardduty", credentials=credentials,
@@ -89,8 +95,10 @@ class GuardDutyApi:
     # ---- shared ---------------------------------------------------------------------------------
 
     def check(self, ctx: CallContext, p: Params) -> None:
-        """The detector id must be ours; then the principal's policy must allow the action."""
-        if p.has("DetectorId") and p.str("DetectorId", max_len=300) != self.detector.info.detector_id:
+        """The detector id must be ours (and not deleted); then the principal's policy must allow the
+        action."""
+        if p.has("DetectorId") and (p.str("DetectorId", max_len=300) != self.detector.info.detector_id
+                                    or not self.resources.settings.exists):
             raise bad_request("The request is rejected because the input detectorId is not owned by the "
                               "current account.")
         ctx.resources.append(self.arn)
@@ -170,20 +178,6 @@ class GuardDutyApi:
 
     # ---- operations -----------------------------------------------------------------------------
 
-    def list_detectors(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-        self.check(ctx, p)
-        chunk, token = self.page([self.detector.info.detector_id], p, ctx)
-        return {"detectorIds": chunk, **({"nextToken": token} if token else {})}
-
-    def get_detector(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-        self.check(ctx, p)
-        info = self.detector.info
-        return {"createdAt": iso(self.started), "updatedAt": iso(self.started),
-                "findingPublishingFrequency": "FIFTEEN_MINUTES",
-                "serviceRole": f"arn:aws:iam::{info.account}:role/aws-service-role/guardduty.amazonaws.com/"
-                               "AWSServiceRoleForAmazonGuardDuty",
-                "status": "ENABLED", "tags": dict(self.resources.detector_tags)}
-
     def list_findings(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         self.check(ctx, p)
         chunk, token = self.page(self._selected(p), p, ctx)
@@ -228,6 +222,22 @@ class GuardDutyApi:
             stats[member] = [{**row_of(k, self.detector.info), "totalFindings": len(v),
                               "lastGeneratedAt": max(x.updated_at for x in v)} for k, v in rows[:limit]]
         return {"findingStatistics": stats}
+
+    def samples(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+        """One sample finding per type asked (all of this detector's types without ``findingTypes``),
+        titled ``[SAMPLE]`` and ``service.additionalInfo.sample`` true, as GuardDuty marks them; from
+        a documentation address (RFC 5737), never acted on. Asked again, the same samples update."""
+        self.check(ctx, p)
+        kinds = p.str_list("findingTypes", max_items=50) or sorted(TITLES)
+        bad = [k for k in kinds if len(k) > 50 or ":" not in k or "/" not in k]
+        if bad:
+            raise bad_request(f"findingTypes: {bad[0][:64]!r} is not a finding type "
+                              "(ThreatPurpose:ResourceType/ThreatFamily)")
+        now = self.clock()
+        for kind in kinds:
+            self.detector.record_sample(Hit("sample", kind, 5.0, "sample", SAMPLE_IP, "/sample", "none", True,
+                                            now, {"sample": True}))
+        return {}
 
     def _set_archived(self, ctx: CallContext, p: Params, archived: bool) -> Mapping[str, Any]:
         self.check(ctx, p)

@@ -32,7 +32,7 @@ def checked(tags: Mapping[str, str]) -> dict[str, str]:
 def _tags_of(api: GuardDutyApi, arn: str) -> dict[str, str]:
     """The live tag table of the resource ``arn`` names (BadRequestException if none)."""
     res = api.resources
-    if arn == api.arn:
+    if arn == api.arn and res.settings.exists:
         return res.detector_tags
     prefix = api.arn + "/"
     kind, _, ident = arn[len(prefix):].partition("/") if arn.startswith(prefix) else ("", "", "")

@@ -56,6 +56,8 @@ class Detector:
         self.publishers: list[Callable[[Finding, bool], None]] = []  # (finding, new)
         self.refused = 0
         self.observed = 0
+        self.enabled = True  # GuardDuty's UpdateDetector(Enable=False) / DeleteDetector: observe nothing
+        self.publish_updates_every = PUBLISH_UPDATES_EVERY  # FindingPublishingFrequency, once set
         s = policy.scenarios
         failures = LoginFailures(s.login_brute_force)
         probe = PathProbe(s.path_probe)
@@ -93,6 +95,8 @@ class Detector:
     # ---- in-band ----------------------------------------------------------------------------------
 
     def emit(self, event: RequestEvent) -> None:
+        if not self.enabled:
+            return
         decision = event.decision
         if decision.terminating_rule_id == GATE_RULE_ID:
             self.refused += 1
@@ -151,10 +155,20 @@ class Detector:
         finding, new = self.store.record(hit)
         if not finding.archived and self.remediator.apply(hit) is not None:
             finding.blocked = True
-        if new or hit.ts - finding.published_at >= PUBLISH_UPDATES_EVERY:
-            finding.published_at = hit.ts
-            for publish in self.publishers:
-                try:
-                    publish(finding, new)
-                except Exception:  # noqa: BLE001 — an output failing must not fail the request
-                    log.warning("detector output %r failed", publish, exc_info=True)
+        if new or hit.ts - finding.published_at >= self.publish_updates_every:
+            self._publish(finding, new, hit.ts)
+
+    def _publish(self, finding: Finding, new: bool, ts: float) -> None:
+        finding.published_at = ts
+        for publish in self.publishers:
+            try:
+                publish(finding, new)
+            except Exception:  # noqa: BLE001 — an output failing must not fail the request
+                log.warning("detector output %r failed", publish, exc_info=True)
+
+    def record_sample(self, hit: Hit) -> Finding:
+        """GuardDuty's CreateSampleFindings: recorded and published like a finding (the hub gets it
+        too), never acted on (no ban: a sample names no real attacker)."""
+        finding, new = self.store.record(hit)
+        self._publish(finding, new, hit.ts)
+        return finding

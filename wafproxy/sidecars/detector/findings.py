@@ -76,6 +76,9 @@ class Finding:
         ip_key = "IpAddressV6" if ":" in self.ip else "IpAddressV4"
         title = TITLES.get(self.type, "{type} from {ip}.").format(ip=self.ip, resource=self.resource,
                                                                    type=self.type)
+        sample = self.evidence.get("sample") is True  # CreateSampleFindings: marked as GuardDuty does
+        if sample:
+            title = "[SAMPLE] " + title
         service: dict[str, Any] = {
             "Action": {
                 "ActionType": "NETWORK_CONNECTION",
@@ -96,7 +99,8 @@ class Finding:
             "AdditionalInfo": {
                 "Type": "default",
                 "Value": json.dumps({"actor": self.actor, "resource": self.resource, "webAcl": info.web_acl,
-                                     "evidence": self.evidence}, sort_keys=True, default=str),
+                                     "evidence": self.evidence, **({"sample": True} if sample else {})},
+                                    sort_keys=True, default=str),
             },
         }
         if self.threat_list is not None:
@@ -243,6 +247,11 @@ class FindingStore:
 
     def all(self) -> list[Finding]:
         return list(self._by_id.values())
+
+    def clear(self) -> None:
+        """DeleteDetector: a deleted detector's findings go with it, as in GuardDuty."""
+        self._by_id.clear()
+        self._ids.clear()
 
     def __len__(self) -> int:
         return len(self._by_id)

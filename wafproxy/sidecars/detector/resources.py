@@ -50,6 +50,21 @@ class ListRecord:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class DetectorSettings:
+    """What CreateDetector/UpdateDetector set and GetDetector returns (``api_detector``).
+    ``exists`` is False between DeleteDetector and the next CreateDetector."""
+
+    exists: bool = True
+    enabled: bool = True
+    frequency: str | None = None  # None: never set (GetDetector says FIFTEEN_MINUTES, AWS's default)
+    # Feature name → {"Status", "UpdatedAt", "AdditionalConfiguration": {name: status}}; the legacy
+    # DataSources view is derived from it (S3Logs is S3_DATA_EVENTS…), so the two never disagree.
+    features: dict[str, Any] = field(default_factory=dict)
+    created_at: float | None = None  # None: since this process started (never created by the API)
+    updated_at: float | None = None
+
+
 def local_path(location: str) -> Path:
     """``/abs/path`` or ``file:///abs/path`` (no remote fetches: the admin API must not become an
     SSRF primitive)."""
@@ -71,12 +86,14 @@ class DetectorResources:
         self.filters: dict[str, FilterRecord] = {}
         self.sets: dict[str, ListRecord] = {}
         self.detector_tags: dict[str, str] = {}
+        self.settings = DetectorSettings()
         self.on_change: list[Callable[[], None]] = []
         if path is not None and path.exists():
             doc = json.loads(path.read_text(encoding="utf-8"))
             self.filters = {f["name"]: FilterRecord(**f) for f in doc.get("filters", [])}
             self.sets = {s["id"]: ListRecord(**s) for s in doc.get("sets", [])}
             self.detector_tags = dict(doc.get("detectorTags") or {})
+            self.settings = DetectorSettings(**doc.get("detector", {}))
         try:
             self.reload()
         except IntelError as exc:  # a list file gone bad while we were down: start, say so
@@ -86,7 +103,8 @@ class DetectorResources:
         if self.path is None:
             return
         doc = {"filters": [asdict(f) for f in self.filters.values()],
-               "sets": [asdict(s) for s in self.sets.values()], "detectorTags": self.detector_tags}
+               "sets": [asdict(s) for s in self.sets.values()], "detectorTags": self.detector_tags,
+               "detector": asdict(self.settings)}
         atomic_write(self.path, json.dumps(doc, indent=2).encode())
 
     def new_id(self) -> str:

@@ -10,6 +10,7 @@ listener, with the WAFv2 API's credentials and policies).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from wafproxy.awsapi.sigv4 import signed_service
 from wafproxy.control.persist import AuditLog
 from wafproxy.ports import FindingSink
 from wafproxy.sidecars.detector.api import GuardDutyApi
+from wafproxy.sidecars.detector.api_detector import apply_settings
 from wafproxy.sidecars.detector.api_sets import auto_archiver
 from wafproxy.sidecars.detector.detector import Detector
 from wafproxy.sidecars.detector.findings import DetectorInfo, detector_id_for
@@ -28,11 +30,13 @@ from wafproxy.sidecars.detector.intel import load_list
 from wafproxy.sidecars.detector.outputs import DetectorMetrics, FindingOutbox
 from wafproxy.sidecars.detector.policy import load_policy
 from wafproxy.sidecars.detector.redis_bans import RedisBanBus
-from wafproxy.sidecars.detector.resources import DetectorResources
+from wafproxy.sidecars.detector.resources import DetectorResources, DetectorSettings
 
 ASGIApp = Callable[..., Any]
 API_PREFIX = "/detector"
+API_PATHS = (API_PREFIX, "/invitation")  # whole segments: Security Hub's /invitations is not ours
 SAVE_EVERY_SECONDS = 30.0  # findings written to the state directory (and at shutdown)
+SETTINGS_POLL_SECONDS = 2.0  # how soon a worker follows UpdateDetector / DeleteDetector
 log = logging.getLogger("wafproxy.detector")
 
 
@@ -46,7 +50,11 @@ class DetectorService:
         self.resources = DetectorResources(detector.intel, detector.policy.scenarios.threat_intel)
         self.bus: RedisBanBus | None = None
         self.findings_file: Path | None = None  # set by attach_plane: kept across restarts
+        # A worker (no plane attached) follows the detector settings the admin's API writes there.
+        self.settings_file: Path | None = None
+        self._settings_seen: bytes | None = None
         self._saver: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
         self._started = False
         if redis_url is not None:
             self.bus = RedisBanBus(redis_url, self._remote_ban, self._remote_finding)
@@ -65,7 +73,8 @@ class DetectorService:
         self.detector.remediator.adopt(ban)
 
     def _remote_finding(self, doc: dict[str, Any]) -> None:
-        self.detector.store.merge(doc)
+        if self.detector.enabled:  # a disabled (or deleted) detector keeps no findings, whoever saw them
+            self.detector.store.merge(doc)
 
     async def astart(self) -> None:
         """Start the Redis bus (bans and findings from other processes) and the findings saver.
@@ -80,9 +89,44 @@ class DetectorService:
             await self.bus.start()
         if self.findings_file is not None:
             self._saver = asyncio.create_task(self._save_every(SAVE_EVERY_SECONDS))
+        if self.settings_file is not None and self.api is None:
+            self._follower = asyncio.create_task(self._follow_settings(SETTINGS_POLL_SECONDS))
+
+    def follow_settings(self) -> None:
+        """Apply the settings in ``settings_file`` if it changed since last seen (a worker's view of
+        UpdateDetector's Enable and FindingPublishingFrequency, and of DeleteDetector)."""
+        path = self.settings_file
+        if path is None or self.api is not None:
+            return  # the process serving the API applies its settings itself
+        try:
+            # The content, not the mtime: two writes within one clock tick must not look the same.
+            seen: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            seen = None
+        except OSError as exc:
+            log.warning("detector: settings in %s not read: %s", path, exc)
+            return
+        if seen == self._settings_seen:
+            return
+        self._settings_seen = seen
+        try:
+            doc = json.loads(seen) if seen is not None else {}
+            settings = DetectorSettings(**doc.get("detector", {}))
+        except (ValueError, TypeError, AttributeError) as exc:  # damaged: keep the settings in force
+            log.warning("detector: settings in %s not applied: %s", path, exc)
+            return
+        apply_settings(self.detector, settings)
+
+    async def _follow_settings(self, seconds: float) -> None:
+        while True:
+            await asyncio.to_thread(self.follow_settings)
+            await asyncio.sleep(seconds)
 
     async def aclose(self) -> None:
         """Stop the bus, flush remediation, save the findings one last time."""
+        if self._follower is not None:
+            self._follower.cancel()
+            await asyncio.gather(self._follower, return_exceptions=True)
         if self.bus is not None:
             await self.bus.stop()
         await self.detector.remediator.flush()
@@ -142,6 +186,16 @@ class DetectorService:
         self.findings_file = meta / "detector-findings.json"
         self.detector.store.load(self.findings_file)
         self.detector.store.auto_archive = auto_archiver(self.api)
+        self.resources.on_change.append(self._deleted_findings_gone)
+
+    def _deleted_findings_gone(self) -> None:
+        """DeleteDetector: the (now empty) findings file is written at once, not at the next save,
+        so a crash in between cannot bring a deleted detector's findings back."""
+        if not self.resources.settings.exists and self.findings_file is not None:
+            try:
+                self.detector.store.save(self.findings_file)
+            except OSError as exc:
+                log.error("detector: could not save findings to %s: %s", self.findings_file, exc)
 
     def mount(self, admin_app: ASGIApp) -> ASGIApp:
         """``admin_app`` with the GuardDuty API under ``/detector`` (when attached) and the detector's
@@ -154,7 +208,7 @@ class DetectorService:
                 path = scope["path"]
                 # Signed for guardduty: the API's call whatever the path (/tags/…, an operation we
                 # do not serve: GuardDuty's error shape, not the admin app's plain 404).
-                if api is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/")
+                if api is not None and (any(path == p or path.startswith(p + "/") for p in API_PATHS)
                                         or signed_service(scope["headers"]) == "guardduty"):
                     await api.app(scope, receive, send)
                     return
@@ -226,4 +280,9 @@ def attach_to_data_path(settings: Any, sink: Any, middleware: Any, registry: Any
         return None
     sink.subscribe(service.detector)
     middleware.gate = service.gate
+    if getattr(settings, "credentials", None) is not None:  # a control plane: its state directory
+        from wafproxy.control.store import META_DIR
+
+        root = Path(settings.state_dir) if settings.state_dir else Path(settings.acl).parent
+        service.settings_file = root / META_DIR / "detector.json"
     return service

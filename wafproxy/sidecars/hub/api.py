@@ -23,9 +23,11 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.hub import asff, insights, standards
+from wafproxy.sidecars.hub import api_account, api_insights, api_members, api_products, asff
+from wafproxy.sidecars.hub.account import HubAccount
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.filters import SORTABLE, compile_filters
+from wafproxy.sidecars.hub.insights import Insights
 from wafproxy.sidecars.hub.store import MAX_PAGE
 
 SIGNING_NAME = "securityhub"
@@ -72,7 +74,7 @@ def _sort(raw: Any) -> list[tuple[str, bool]]:
     return out
 
 
-def _paged(ctx: CallContext, p: Params, member: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _paged(ctx: CallContext, p: Params, member: str, items: list[Any]) -> dict[str, Any]:
     """A small listing's page: ``MaxResults`` (query strings arrive as text) and a NextToken bound
     to the operation and its request."""
     raw = p.raw("MaxResults")
@@ -151,6 +153,8 @@ class HubApi:
         self.hub = hub
         self.policies = dict(policies) if policies is not None else None
         self.audit = audit or AuditLog(None)
+        self.account = HubAccount(hub)
+        self.insights = Insights(hub)
         self.app = RestJsonService(
             signing_name=SIGNING_NAME,
             credentials=credentials,
@@ -163,17 +167,28 @@ class HubApi:
                     "GetFindings": ("POST", "/findings", self.get_findings),
                     "BatchImportFindings": ("POST", "/findings/import", self.batch_import),
                     "BatchUpdateFindings": ("PATCH", "/findings/batchupdate", self.batch_update),
-                    "GetInsights": ("POST", "/insights/get", self.get_insights),
-                    "GetInsightResults": ("GET", "/insights/results/{InsightArn+}", self.get_insight_results),
-                    "DescribeHub": ("GET", "/accounts", self.describe_hub),
-                    "DescribeStandards": ("GET", "/standards", self.describe_standards),
-                    "GetEnabledStandards": ("POST", "/standards/get", self.enabled_standards),
+                    **api_insights.routes(self),
+                    **api_account.routes(self),
+                    **api_products.routes(self),
+                    **api_members.routes(self),
                 }
             ),
         )
 
+    def authorize(self, ctx: CallContext, resource: str) -> None:
+        """The principal's policy first; then, unless this call enables it, Security Hub must be
+        enabled (AWS: InvalidAccessException for an account not subscribed)."""
+        authorize(self.policies, ctx, resource)
+        if not self.hub.enabled and ctx.operation != "EnableSecurityHub":
+            raise AwsError("InvalidAccessException",
+                           f"Account {self.hub.account} is not subscribed to AWS Security Hub", status=401)
+
+    @staticmethod
+    def paged(ctx: CallContext, p: Params, member: str, items: list[Any]) -> dict[str, Any]:
+        return _paged(ctx, p, member, items)
+
     def _on_call(self, record: CallRecord) -> None:
-        if record.operation.startswith(("Get", "Describe")) or record.principal_arn is None:
+        if record.operation.startswith(("Get", "Describe", "List")) or record.principal_arn is None:
             return
         self.audit.record(
             record.principal_arn,
@@ -183,7 +198,7 @@ class HubApi:
         )
 
     async def get_findings(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        authorize(self.policies, ctx, self.hub.arn)
+        self.authorize(ctx, self.hub.arn)
         where = compile_filters(p.raw("Filters"), self.hub.clock.now())
         sort = _sort(p.raw("SortCriteria"))
         limit = p.int("MaxResults", required=False, lo=1, hi=MAX_PAGE) or MAX_PAGE
@@ -196,7 +211,7 @@ class HubApi:
         return out
 
     async def batch_import(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        authorize(self.policies, ctx, self.hub.arn)
+        self.authorize(ctx, self.hub.arn)
         findings = p.raw("Findings")
         if not isinstance(findings, list) or not 1 <= len(findings) <= MAX_IMPORT:
             raise validation(f"Findings must be a list of 1-{MAX_IMPORT} findings", path="Findings")
@@ -208,7 +223,7 @@ class HubApi:
         }
 
     async def batch_update(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        authorize(self.policies, ctx, self.hub.arn)
+        self.authorize(ctx, self.hub.arn)
         idents = p.list_of_dicts("FindingIdentifiers", max_items=100)
         if not idents or not all(
             isinstance(i.get("Id"), str) and isinstance(i.get("ProductArn"), str) for i in idents
@@ -231,36 +246,3 @@ class HubApi:
             if i["Id"] not in done
         ]
         return {"ProcessedFindings": processed, "UnprocessedFindings": missing}
-
-    async def get_insights(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        authorize(self.policies, ctx, self.hub.arn)
-        found = insights.get_insights(p.str_list("InsightArns", max_items=100))
-        return _paged(ctx, p, "Insights", found)
-
-    def describe_standards(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        authorize(self.policies, ctx, self.hub.arn)
-        return _paged(ctx, p, "Standards", standards.described(self.hub.region))
-
-    def enabled_standards(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        authorize(self.policies, ctx, self.hub.arn)
-        wanted = p.str_list("StandardsSubscriptionArns", max_items=25)
-        found = [s for s in standards.subscriptions(self.hub.region, self.hub.account)
-                 if not wanted or s["StandardsSubscriptionArn"] in wanted]
-        return _paged(ctx, p, "StandardsSubscriptions", found)
-
-    async def get_insight_results(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        arn = p.str("InsightArn", max_len=512)
-        authorize(self.policies, ctx, arn)
-        return {"InsightResults": await asyncio.to_thread(insights.insight_results, self.hub, arn)}
-
-    def describe_hub(self, ctx: CallContext, p: Params) -> dict[str, Any]:
-        authorize(self.policies, ctx, self.hub.arn)
-        asked = p.str("HubArn", required=False, max_len=512)
-        if asked is not None and asked != self.hub.arn:
-            raise AwsError("ResourceNotFoundException", f"Hub {asked[:256]} not found", status=404)
-        return {
-            "HubArn": self.hub.arn,
-            "SubscribedAt": self.hub.subscribed_at,
-            "AutoEnableControls": True,
-            "ControlFindingGenerator": "SECURITY_CONTROL",
-        }

@@ -267,6 +267,8 @@ class ControlRunner:
         self.results: list[Result] = []
 
     def run(self) -> list[Result]:
+        if not self.hub.standard_enabled:
+            return []  # BatchDisableStandards (or Security Hub disabled): no control findings
         self.results = evaluate(self.inputs())
         self.hub.import_findings(
             to_findings(

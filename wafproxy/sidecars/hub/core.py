@@ -97,6 +97,10 @@ class Hub:
         self.clock: Clock = clock or SystemClock()
         self.arn = f"arn:aws:securityhub:{region}:{account}:hub/default"
         self.subscribed_at = asff.iso(self.clock.now())
+        # Set from the account's settings (``account.HubAccount``): a disabled hub takes no
+        # findings; a disabled standard files no control findings.
+        self.enabled = True
+        self.standard_enabled = True
         self.on_import: list[Callable[[list[dict[str, Any]]], None]] = []
         self.imported = 0
         self._next_purge = 0.0
@@ -106,7 +110,11 @@ class Hub:
         return f"arn:aws:securityhub:{self.region}:{self.account}:product/wafproxy/{product}"
 
     def import_findings(self, raw: list[Any]) -> tuple[int, list[ImportFailure]]:
-        """Validate each finding, merge with the stored one, write the valid ones in one transaction."""
+        """Validate each finding, merge with the stored one, write the valid ones in one transaction.
+        A disabled hub takes nothing (its producers' findings are dropped, as AWS drops an
+        integration's findings for an account not subscribed)."""
+        if not self.enabled:
+            return 0, []
         failures: list[ImportFailure] = []
         valid: dict[str, dict[str, Any]] = {}
         for i, item in enumerate(raw):

@@ -28,7 +28,8 @@ from wafproxy.sidecars.hub.store import DEFAULT_RETENTION_DAYS, FindingStore
 
 log = logging.getLogger("wafproxy.hub")
 ASGIApp = Callable[[dict[str, Any], Callable[[], Any], Callable[[dict[str, Any]], Any]], Any]
-API_PREFIXES = ("/findings", "/insights", "/accounts", "/standards")
+API_PREFIXES = ("/findings", "/insights", "/accounts", "/standards", "/products", "/productSubscriptions",
+                "/members", "/invitations", "/administrator")
 CONSOLE_PREFIX = "/console"
 
 

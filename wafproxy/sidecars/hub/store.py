@@ -253,12 +253,13 @@ class FindingStore:
         return int(n)
 
     def group_count(self, column: str, where: Where, limit: int = 10) -> list[tuple[str, int]]:
-        """``GetInsightResults``: findings per value of ``column`` (an indexed column, or resource id)."""
-        if column == "resource_id":
+        """``GetInsightResults``: findings per value of ``column`` (an indexed column, or a column of
+        the resources table: resource_id, resource_type)."""
+        if column in ("resource_id", "resource_type"):
             sql = (
-                f"SELECT r.resource_id, count(DISTINCT f.id) n FROM findings f JOIN resources r "  # noqa: S608 — fixed column names and ? placeholders only
+                f"SELECT r.{column}, count(DISTINCT f.id) n FROM findings f JOIN resources r "  # noqa: S608 — fixed column names and ? placeholders only
                 f"ON r.finding_id = f.id WHERE {self._where(where)} "
-                "GROUP BY r.resource_id ORDER BY n DESC LIMIT ?"
+                f"GROUP BY r.{column} ORDER BY n DESC LIMIT ?"
             )
         else:
             sql = (

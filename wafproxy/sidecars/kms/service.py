@@ -21,7 +21,7 @@ from wafproxy.awsapi.jsonproto import CallContext, CallRecord, JsonService
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.ports import Clock
-from wafproxy.sidecars.kms import aliases, ops_asym, ops_crypto, ops_grants, ops_keys, tags
+from wafproxy.sidecars.kms import aliases, keystores_custom, ops_asym, ops_crypto, ops_grants, ops_keys, tags
 from wafproxy.sidecars.kms.audit import AuditLog
 from wafproxy.sidecars.kms.core import KmsConfig, KmsCore
 from wafproxy.sidecars.kms.keystore import KeyStore
@@ -44,6 +44,7 @@ def _operation_modules() -> list[Mapping[str, Any]]:
         tags.OPERATIONS,
         ops_grants.OPERATIONS,
         ops_asym.OPERATIONS,
+        keystores_custom.OPERATIONS,
     ]
 
 

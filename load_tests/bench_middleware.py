@@ -4,15 +4,18 @@
 with ≥ 0.6× the req/s of without).
 
     .venv/bin/python load_tests/bench_middleware.py [--rounds 3] [--duration 10]
-                                                    [--baseline OTHER_TREE] [--events]
+                                                    [--baseline OTHER_TREE] [--events] [--pure-too]
 
 Load: ``wrk -t1 -c50`` GET of bench_proxy's benign query with browser-like headers; the apps run
 as ``uvicorn --factory load_tests.bench_middleware:with_waf|without_waf`` (uvloop, httptools).
 ``--baseline`` also serves another checkout's ``with_waf`` (its own code, e.g. a ``git archive`` of
 the commit before a change) in the same interleaved rounds; ``--events`` also serves the app with
 ``WafMiddleware`` emitting its events to Prometheus metrics (``with_waf_metrics``), as users who
-export metrics mount it. Besides req/s, each app's CPU time per request (user+system, from /proc):
-on a shared, loaded machine req/s move with who gets the cores; CPU per request moves less.
+export metrics mount it; ``--pure-too`` also serves this tree's ``with_waf`` with
+``WAFPROXY_PURE_PYTHON=1`` (``with_waf@pure``): in a tree built with ``hatch_build.py --inplace``,
+the compiled and the pure middleware in the same rounds (run it without that variable in the
+environment). Besides req/s, each app's CPU time per request (user+system, from /proc): on a
+shared, loaded machine req/s move with who gets the cores; CPU per request moves less.
 """
 
 from __future__ import annotations
@@ -63,9 +66,11 @@ def with_waf_metrics() -> object:
     return app
 
 
-def serve(factory: str, tree: Path = REPO) -> tuple[subprocess.Popen[bytes], int]:
+def serve(factory: str, tree: Path = REPO, pure: bool = False) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    if pure:
+        env["WAFPROXY_PURE_PYTHON"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", f"load_tests.bench_middleware:{factory}",
          "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
@@ -88,18 +93,23 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout: its with_waf too")
     ap.add_argument("--events", action="store_true", help="also with_waf_metrics (events to metrics)")
+    ap.add_argument("--pure-too", action="store_true",
+                    help="also this tree's with_waf with WAFPROXY_PURE_PYTHON=1 (compiled vs pure)")
     args = ap.parse_args()
-    targets = {"without_waf": ("without_waf", REPO), "with_waf": ("with_waf", REPO)}
+    targets: dict[str, tuple[str, Path, bool]] = {
+        "without_waf": ("without_waf", REPO, False), "with_waf": ("with_waf", REPO, False)}
     if args.events:
-        targets["with_waf_metrics"] = ("with_waf_metrics", REPO)
+        targets["with_waf_metrics"] = ("with_waf_metrics", REPO, False)
+    if args.pure_too:
+        targets["with_waf@pure"] = ("with_waf", REPO, True)
     if args.baseline is not None:
-        targets["with_waf@baseline"] = ("with_waf", args.baseline.resolve())
+        targets["with_waf@baseline"] = ("with_waf", args.baseline.resolve(), False)
     procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     results: dict[str, list[float]] = {name: [] for name in targets}
     cpu_us: dict[str, list[float]] = {name: [] for name in targets}
     try:
-        for name, (factory, tree) in targets.items():
-            procs[name] = serve(factory, tree)
+        for name, (factory, tree, pure) in targets.items():
+            procs[name] = serve(factory, tree, pure)
         for _ in range(args.rounds):
             for name, (proc, port) in procs.items():
                 cpu0 = cpu_seconds([proc.pid])

@@ -247,8 +247,11 @@ class Inspector:
         else:
             cookies = [v for k, v in request.headers
                        if k == "cookie" or len(k) == 6 and k.lower() == "cookie"]
-        return content_bound(self.content_limits, request.query_string, cookies,
-                             request.body, request.header("content-type") if request.body else None)
+        query, body = request.query_string, request.body
+        if not body and not cookies and query.count("&") < self.content_limits.max_query_args:
+            return None  # nothing a bound counts (``content_bound``'s first test), without the call
+        return content_bound(self.content_limits, query, cookies, body,
+                             request.header("content-type") if body else None)
 
     def _no_store(self, rule_id: str) -> None:
         if not self._warned_no_store:

@@ -38,10 +38,7 @@ BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"content-enc
 # request, and the one-value tuple ``by_name`` gets is kept beside them, built once too.
 # Bounded (STYLE: every per-key table): values past MEMO_VALUE_MAX bytes are never kept (nor the
 # BODY_HEADERS lines), and the table is emptied when it holds MEMO_ENTRIES lines (~1.5 MB at most).
-# The decoded pair and the one-value tuple are typed ``Any`` on purpose: compiled (mypyc), a
-# ``tuple[str, str]`` member is unboxed on the way out and boxed again into a new tuple where it is
-# stored (two tuples per header line a request); as ``Any`` the memo's own tuples are handed on.
-_decoded: dict[Sequence[bytes], tuple[Any, str, Any]] = {}
+_decoded: dict[Sequence[bytes], tuple[tuple[str, str], str, tuple[str]]] = {}
 MEMO_ENTRIES = 4096
 MEMO_VALUE_MAX = 256
 

@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from time import perf_counter  # a global, not an attribute of ``time``: one lookup less compiled
 from typing import Any, Literal, cast
 
 from wafproxy.aclfiles import load_web_acl
@@ -71,9 +72,14 @@ def rate_rule_ids(acl: CompiledWebACL) -> set[str]:
     return out
 
 
+# The actions that let a request through (``allowed``; ``decision.action in FORWARDED`` inline
+# where a call per request counts).
+FORWARDED = (Action.ALLOW, Action.COUNT)
+
+
 def allowed(decision: Decision) -> bool:
     """Whether the request goes on to the application / upstream."""
-    return decision.action in (Action.ALLOW, Action.COUNT)
+    return decision.action in FORWARDED
 
 
 class Inspector:
@@ -167,17 +173,17 @@ class Inspector:
         """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
         if self.decides_now:  # no store, or a synchronous one
             return self.decide_now(acl, request)
-        t0 = time.perf_counter()
+        t0 = perf_counter()
         retry_after = 0
         bound = self._bound(request)
         if bound is not None:
-            return self._bounded(bound), time.perf_counter() - t0, 0
+            return self._bounded(bound), perf_counter() - t0, 0
         try:
             steps = evaluate_steps(acl, request)
             store: Any = self.rate_store  # some method is a coroutine: ``decides_now`` took the rest
-            now = self.clock()
             try:
                 check = next(steps)
+                now = self.clock()  # only when a rate-based rule asks (none do, nearly always)
                 while True:
                     if self._store_decides:
                         verdict = store.decide(check, now)
@@ -194,23 +200,23 @@ class Inspector:
                 decision: Decision = done.value
         except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
             decision = self._failed(acl, exc)
-        return decision, time.perf_counter() - t0, retry_after
+        return decision, perf_counter() - t0, retry_after
 
     def decide_now(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
         """``decide`` without a coroutine, for a rate store that answers synchronously (or none):
         the proxy server's fast lane (issue 11). Same decision, same counters, same warnings;
         ``decides_now`` says whether this may be called."""
-        t0 = time.perf_counter()
+        t0 = perf_counter()
         retry_after = 0
         bound = self._bound(request)
         if bound is not None:
-            return self._bounded(bound), time.perf_counter() - t0, 0
+            return self._bounded(bound), perf_counter() - t0, 0
         try:
             steps = evaluate_steps(acl, request)
             store = cast("RateStore | None", self.rate_store)  # ``decides_now``: not an async one
-            now = self.clock()
             try:
                 check = next(steps)
+                now = self.clock()  # only when a rate-based rule asks (none do, nearly always)
                 while True:
                     limited = False
                     if store is None:
@@ -227,15 +233,25 @@ class Inspector:
                 decision: Decision = done.value
         except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
             decision = self._failed(acl, exc)
-        return decision, time.perf_counter() - t0, retry_after
+        return decision, perf_counter() - t0, retry_after
 
     def _bound(self, request: WafRequest) -> str | None:
-        # The Cookie fields without ``header_values`` (a dict of every header, ~12k instructions
-        # on a request the ACL never looks at): names are lower-case from ``build_request``; any other
-        # six-letter name is compared lower-cased, as ``header_values`` would.
-        cookies = [v for k, v in request.headers if k == "cookie" or len(k) == 6 and k.lower() == "cookie"]
-        return content_bound(self.content_limits, request.query_string, cookies,
-                             request.body, request.header("content-type") if request.body else None)
+        # The Cookie fields: from the values by lower-cased name when the adapter built them
+        # (``scoperequest.read_headers``), else without ``header_values`` (a dict of every header,
+        # ~12k instructions on a request the ACL never looks at): names are lower-case from
+        # ``build_request``; any other six-letter name is compared lower-cased, as ``header_values``
+        # would.
+        lowered = request._lowered
+        if lowered is not None:
+            cookies: Sequence[str] = lowered.get("cookie", ())
+        else:
+            cookies = [v for k, v in request.headers
+                       if k == "cookie" or len(k) == 6 and k.lower() == "cookie"]
+        query, body = request.query_string, request.body
+        if not body and not cookies and query.count("&") < self.content_limits.max_query_args:
+            return None  # nothing a bound counts (``content_bound``'s first test), without the call
+        return content_bound(self.content_limits, query, cookies, body,
+                             request.header("content-type") if body else None)
 
     def _no_store(self, rule_id: str) -> None:
         if not self._warned_no_store:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from time import perf_counter  # a global, not an attribute of ``time``: one lookup less compiled
 from typing import Literal
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyPolicy, BodyReader, BodyRefused
@@ -28,6 +29,7 @@ from wafproxy.asgi.downstream import CLIENT_IP_KEY, DECISION_KEY, StatusSend, do
 from wafproxy.asgi.inspector import (
     ENGINE_ERROR_RULE_ID,
     FAIL_OPEN_RULE_ID,
+    FORWARDED,
     Inspector,
     allowed,
     rate_rule_ids,
@@ -117,20 +119,26 @@ class WafMiddleware:
             await self._http(scope, receive, send)
             return
         # A request without a body (nearly every GET): nothing to read first, so the app gets the
-        # server's own ``receive``, and its own ``send`` unless an event needs the status.
+        # server's own ``receive``, and its own ``send`` unless an event needs the status. Without
+        # an event sink nor a gate no clock is read (a timestamp and timings feed events only).
         inspector = self.inspector
-        started = inspector.clock()
+        sink = inspector.sink
+        timed = sink is not None or inspector.gate is not None
+        started = inspector.clock() if timed else 0.0
         request = bodiless_request(inspector, scope, text_headers, by_name, scope.get("method", "GET"))
         acl = inspector.acl
         decision = inspector.gated(request.client_ip, started) if inspector.gate is not None else None
         if decision is not None:
             eval_seconds, retry_after = 0.0, 0
         else:
-            t0 = time.perf_counter()
-            decision, eval_seconds, retry_after = await inspector.decide(acl, request)
-            if allowed(decision):
+            t0 = perf_counter() if sink is not None else 0.0
+            if inspector.decides_now:  # no store, or a synchronous one: no coroutine to await
+                decision, eval_seconds, retry_after = inspector.decide_now(acl, request)
+            else:
+                decision, eval_seconds, retry_after = await inspector.decide(acl, request)
+            if decision.action in FORWARDED:
                 scope = downstream_scope(scope, request, decision)
-                if inspector.sink is None:
+                if sink is None:
                     await self.app(scope, receive, send)
                     return
                 sent = StatusSend(send)
@@ -138,14 +146,15 @@ class WafMiddleware:
                     await self.app(scope, receive, sent)
                 except BaseException:  # the server answers 500 (or nothing); still one event
                     inspector.emit(started, acl, request, decision, 500, eval_seconds,
-                                   time.perf_counter() - t0)
+                                   perf_counter() - t0)
                     raise
                 inspector.emit(started, acl, request, decision, sent.status, eval_seconds,
-                               time.perf_counter() - t0 - eval_seconds)
+                               perf_counter() - t0 - eval_seconds)
                 return
         status = await send_response(send, inspector.refusal(decision, retry_after),
                                      head_only=request.method == "HEAD")
-        inspector.emit(started, acl, request, decision, status, eval_seconds, None)
+        if sink is not None:
+            inspector.emit(started, acl, request, decision, status, eval_seconds, None)
 
     # ---- HTTP ------------------------------------------------------------------------------------
 
@@ -163,7 +172,7 @@ class WafMiddleware:
                                              head_only=request.method == "HEAD")
                 inspector.emit(started, inspector.acl, request, refused, status, 0.0, None)
                 return
-        t0 = time.perf_counter()
+        t0 = perf_counter()
         acl = inspector.acl
         limit: int = acl.body_inspection_limit
         buffered: list[Message] = []
@@ -210,14 +219,14 @@ class WafMiddleware:
                 forwarded = False
             except BaseException:
                 # the server answers 500 (or nothing); still one event
-                inspector.emit(started, acl, request, decision, 500, eval_seconds, time.perf_counter() - t0)
+                inspector.emit(started, acl, request, decision, 500, eval_seconds, perf_counter() - t0)
                 raise
         else:
             resp = inspector.refusal(decision, retry_after)
             status = await send_response(send, resp, head_only=request.method == "HEAD")
         if inspector.sink is not None:
             inspector.emit(started, acl, request, decision, status, eval_seconds,
-                           time.perf_counter() - t0 - eval_seconds if forwarded else None)
+                           perf_counter() - t0 - eval_seconds if forwarded else None)
 
     async def _forward(
         self,

@@ -1,6 +1,6 @@
 """``wafproxy kms …``: serve the KMS on its own port, make a root key, verify the audit chain.
 
-The lead's ``wafproxy/cli.py`` calls ``register(subparsers)``; ``python -m wafproxy.sidecars.kms``
+``wafproxy/cli/__init__.py`` calls ``register(subparsers)``; ``python -m wafproxy.sidecars.kms``
 runs the same commands standalone. Settings come from flags (``WAFPROXY_KMS_ROOT_KEY`` stands in for
 ``--root-key-file`` in development).
 """

@@ -211,7 +211,9 @@ CASES: tuple[Case, ...] = (
         "UNIXShellStructure",
         ("127.0.0.1;xyz", "x$(tool)", ";./exploit", "|| doit /tmp/x", "';frob;'", "$(<flag.txt)",
          "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b",
-         ";ec\\ho p\\wned > /tmp/x", "127.0.0.1; ./backdoor"),
+         ";ec\\ho p\\wned > /tmp/x", "127.0.0.1; ./backdoor",
+         # a lone "&" then a space, a command and a redirection into a path
+         "& echo pwned > /var/www/html/x", "& e''cho x >> /tmp/y", "& printf ok 2>&1"),
         ("done; see below", "$(document).ready(fn)", "$(this).hide();", "Tom & Jerry -- live",
          "`npm install` then `npm test`", "The parameter 5 is&|.", "/api/v1/items;v=2",
          "Use `a && b` in bash", "| Column | Type |", '"a";"b";"c"', "rock && roll", "Q&A; FAQ",

@@ -114,6 +114,14 @@ CASES: tuple[Case, ...] = (
             "'{\"a\":1}'->'a'",
             "data' -> 'a' = 'x",
             *cases_sql_probes.GRAMMAR_BLOCK,
+            # privilege statements on db.table, or chained after a closed string
+            "x'; GRANT ALL PRIVILEGES ON *.* TO 'e'@'%'--",
+            "grant select, insert on shop.* to evil",
+            "REVOKE ALL ON mysql.user FROM app",
+            "1'; revoke insert on t from x--",
+            # a comment where a space would be (*, inside it, too)
+            "1;/**_**/SHUTDOWN--",
+            "1/**_**/UNION/**_**/SELECT/**_**/1,2",
         ),
         (
             "Back up the database (nightly)",
@@ -160,6 +168,10 @@ CASES: tuple[Case, ...] = (
             "done; insert into the slot",
             "type '*' for all and '?' for one",
             "menu: 'File' -> 'Save as'",
+            "we grant all staff on the team access to the wiki",
+            "Revoke access on request from the admin",
+            "int a = 1; /* or true */ return a;",
+            "/* select all */ rows.forEach(draw);",
             *cases_sql_probes.GRAMMAR_ALLOW,
         ),
     ),

@@ -49,10 +49,10 @@ _SSTI = (
     # Ruby "#{...}" or JavaScript "${...}" interpolation a user quotes would use.
     I + r"[#$]\{\s*(?:facescontext|applicationscope|sessionscope|requestscope|pagescope|pagecontext|servletcontext|initparam)\b",
     # Engine-specific probes: Jinja's print statement over arithmetic ({%print(7*7)%}), Smarty's
-    # own variables and tags ({$smarty.version}, {php}, {system('id')}), the Handlebars "with"
+    # own variables and tags ({$smarty.version}, {system('id')}; {php} is the php group's), the Handlebars "with"
     # block over a string literal that the known RCE chain starts with.
     I + r"\{%-?\s*print\s*\(?\s*[\d'\"]+\s*[*+/%-]|\{\$smarty\.(?:version|template|template_object|current_dir|now|const|server|env|cookies|session)\b"
-    r"|\{/?php\}|\{(?:system|exec|passthru|shell_exec|popen)\s*\(|\{\{#with\s+(?:\"[^\"]*\"|'[^']*')\s+as\s*\|",
+    r"|\{(?:system|exec|passthru|shell_exec|popen)\s*\(|\{\{#with\s+(?:\"[^\"]*\"|'[^']*')\s+as\s*\|",
     # ... or calling the Servlet API from inside the expression (#{session.getAttribute('x')}).
     I + r"[#$]\{[^}]{0,80}\.\s*get(?:attribute|parameter|header|session|servletcontext|realpath|initparameter|writer|outputstream)\s*\(",
     I + r"(?:\{%-?|<%=?-?)\s*(?:if|elif|elsif|unless|while)\s+(?:true|false|none|nil|null|\d+(?:\s*[=!<>]=?\s*\d+)?)\s*-?(?:%\}|%>)",

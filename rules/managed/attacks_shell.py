@@ -287,7 +287,7 @@ _WINDOWS = (
     I + r"(?:[;|&\n\r`]|^|=)\s*(?:iwr|irm|iex|iwmi|gwmi|gcim|icm|saps|sajb)\s+(?:https?://|-[a-z]|\$|\(|\{|[\"'])",
     # Windows system tools with a "/x" switch or a redirection, after a separator (or glued:
     # &bcdboot/r x): regedit /E, bcdedit /set, icacls x /grant, vssadmin delete shadows /all.
-    I + r"(?:[;|&\n\r`]|^|=)\s*(?:regedit|regedt32|bcdboot|bcdedit|icacls|cacls|takeown|attrib|wevtutil|fsutil|diskpart|vssadmin|wbadmin|cipher|forfiles|robocopy|xcopy|schtasks|taskkill|tasklist|systeminfo|msiexec|mountvol|nbtstat|sdelete|reagentc|bootrec|powercfg|auditpol|secedit|gpupdate|klist|cmdkey|runas|wmic|netsh|findstr|shutdown|rmdir|erase)(?:\.exe)?\s*(?:/[a-z?]|[<>]|\s+[a-z]:\\|\s+\w+\s+/[a-z])",
+    I + r"(?:[;|&\n\r`]|^|=)\s*(?:regedit|regedt32|bcdboot|bcdedit|icacls|cacls|takeown|attrib|wevtutil|fsutil|diskpart|vssadmin|wbadmin|cipher|forfiles|robocopy|xcopy|schtasks|taskkill|tasklist|systeminfo|msiexec|mountvol|nbtstat|sdelete|reagentc|bootrec|powercfg|auditpol|secedit|gpupdate|klist|cmdkey|runas|wmic|netsh|findstr|rmdir)(?:\.exe)?\s*(?:/[a-z?]|[<>]|\s+[a-z]:\\|\s+\w+\s+/[a-z])",
 )
 
 

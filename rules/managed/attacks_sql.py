@@ -4,7 +4,6 @@ See ``ruleclass.py`` for the conventions every regex here follows."""
 
 from __future__ import annotations
 
-import re
 
 import attacks_sql_probes
 from ruleclass import I, RuleClass, alt_whitespace, alt_whitespace_all
@@ -212,34 +211,24 @@ _SQLI_GATE = (
     r"|[\w.]+\(|[\w.]+\s*(?:[=<>!]|\b(?:like|is|in|between|regexp|rlike|sounds|div|mod)\b))"
 )
 # A C comment, "*" inside it included (/**/, /*x*/, /**_**/): what MySQL, PostgreSQL and MSSQL skip.
-_COMMENT = r"/\*(?:[^*]|\*+[^*/])*\*+/"
+# A comment glued to a word, a quote or a bracket (1/**/AND, UNION/*x*/SELECT, '/**/OR): the
+# gate opens and libinjection, which skips comments, decides. Written as its own alternative, not
+# as a gap inside the others: hyperscan 5.4 misses ";(?:\s|/\*[^*]*\*/)*drop" in some inputs
+# ("https://a.example/s?q=done; drop", found by comparing both engines), so no comment is a
+# repeated alternative of whitespace in these regexes.
+_COMMENT_GLUED = r"|[\w'\"`)]/\*|\*/[\w'\"`(]"
+SQLI_PREFILTER = alt_whitespace(_SQLI_GATE) + _COMMENT_GLUED
 
-
-def _sql_gaps(pattern: str) -> str:
-    """Every whitespace of ``pattern`` (outside a class) may also be a comment: SELECT/**/1.
-
-    Not in a regex with a long bounded repeat (``[^)]{0,200}``) or a long word list (the SQL
-    function names): next to comment gaps it grows past what hyperscan compiles into one
-    pattern; such a regex gets the other whitespace only."""
-    if len(pattern) > 1200 or re.search(r"\{\d*,\d{2,}\}", pattern):
-        return alt_whitespace(pattern)
-    return alt_whitespace(pattern).replace(r"[\s\x0b\xa0]", r"(?:[\s\x0b\xa0]|" + _COMMENT + ")")
-
-
-SQLI_PREFILTER = _sql_gaps(_SQLI_GATE)
-
-# A statement separator, a comment, then a statement: "1;/**/SHUTDOWN", "x';/*x*/DROP/**/TABLE t".
-# (Comments as gaps everywhere would make the grammar too large for one hyperscan database.)
-_G = r"(?:[\s\x0b\xa0]|" + _COMMENT + ")+"
+# A statement separator, a comment, then a statement: "1;/**/SHUTDOWN", "x';/*x*/DROP TABLE t".
+# (JavaScript's "; /* note */ delete obj.k" passes: DELETE needs its FROM.)
 _STACKED_AFTER_COMMENT = (
-    I + r";[\s\x0b\xa0]*" + _COMMENT + r"(?:[\s\x0b\xa0]|" + _COMMENT + r")*(?:shutdown\b|(?:drop|truncate|alter|create)" + _G
-    + r"(?:table|database|schema|user|view|procedure|function)\b|delete" + _G + r"from\b|insert" + _G + r"into\b|update"
-    + _G + r"[\w.`\[\]\"]+" + _G + r"set\b|exec(?:ute)?" + _G + r"(?:xp_|sp_|master\.)|declare" + _G + r"@|(?:grant|revoke)" + _G
-    + r"\w|select" + _G + r"(?:\*|@@|\d|null\b|[\w.`\"\[\]]+" + _G + r"from\b))"
+    I + r";[\s\x0b\xa0]*/\*[^*]*\*+(?:[^/*][^*]*\*+)*/[\s\x0b\xa0]*(?:shutdown\b|(?:drop|truncate|alter|create)\s+(?:table|database|schema|user|view|procedure|function)\b"
+    r"|delete\s+from\b|insert\s+into\b|update\s+[\w.`\[\]\"]+\s+set\b|exec(?:ute)?\s+(?:xp_|sp_|master\.)|declare\s+@|(?:grant|revoke)\s+\w"
+    r"|select\s+(?:\*|@@|\d|null\b|[\w.`\"\[\]]+\s+from\b))"
 )
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("sql-database", "SQLi", detector="sqli"),
-    RuleClass("sql-database", "SQLiGrammar", (*map(_sql_gaps, _SQLI), *alt_whitespace_all((*_SQLI_MORE, *attacks_sql_probes.GRAMMAR)), _STACKED_AFTER_COMMENT), chains=("DEC", "B64")),
-    RuleClass("sql-database", "SQLiFragment", tuple(map(_sql_gaps, (*_SQLI_FRAGMENT, *attacks_sql_probes.FRAGMENT))), placements=NO_PATH, chains=("DEC", "B64")),
+    RuleClass("sql-database", "SQLiGrammar", (*alt_whitespace_all((*_SQLI, *_SQLI_MORE, *attacks_sql_probes.GRAMMAR)), _STACKED_AFTER_COMMENT), chains=("DEC", "B64")),
+    RuleClass("sql-database", "SQLiFragment", alt_whitespace_all((*_SQLI_FRAGMENT, *attacks_sql_probes.FRAGMENT)), placements=NO_PATH, chains=("DEC", "B64")),
 )

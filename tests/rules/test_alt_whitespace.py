@@ -102,6 +102,15 @@ def test_alternative_whitespace_is_read_as_a_space(value: str, carrier, acl: Com
     assert decision.blocked, f"{value!r} passed"
 
 
+def test_a_stacked_statement_in_a_referer_url_is_blocked(acl: CompiledWebACL) -> None:
+    """The regression the engines-agree check found: a comment gap after ";" made hyperscan miss this."""
+    request = WafRequest(
+        client_ip="203.0.113.20", method="GET", uri_path="/",
+        headers=(("Host", "app.example"), ("Referer", "https://shop.example/search?q=1%3B%20DROP%20TABLE%20users--")),
+    )
+    assert evaluate(acl, request).blocked
+
+
 @pytest.mark.parametrize("value", BENIGN)
 @pytest.mark.parametrize("carrier", [_query, _form], ids=["query", "form"])
 def test_real_text_with_those_bytes_passes(value: str, carrier, acl: CompiledWebACL) -> None:  # type: ignore[no-untyped-def]

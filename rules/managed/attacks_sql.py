@@ -4,7 +4,6 @@ See ``ruleclass.py`` for the conventions every regex here follows."""
 
 from __future__ import annotations
 
-
 import attacks_sql_probes
 from ruleclass import I, RuleClass, alt_whitespace, alt_whitespace_all
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
 from tests.rules import corpuskit as ck
+from tests.rules.generator import MANAGED
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.engine import CompiledWebACL, WafRequest, evaluate
-from tests.rules.generator import MANAGED
 
 
 def _ruleclass() -> ModuleType:
@@ -49,6 +50,9 @@ def _form(value: str) -> WafRequest:
         client_ip="203.0.113.20", method="POST", uri_path="/post", body=body, body_size=len(body),
         headers=(("Host", "app.example"), ("Content-Type", "application/x-www-form-urlencoded")),
     )
+
+
+Carrier = Callable[[str], WafRequest]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +101,7 @@ BENIGN = (
 
 @pytest.mark.parametrize("value", ATTACKS)
 @pytest.mark.parametrize("carrier", [_query, _form], ids=["query", "form"])
-def test_alternative_whitespace_is_read_as_a_space(value: str, carrier, acl: CompiledWebACL) -> None:  # type: ignore[no-untyped-def]
+def test_alternative_whitespace_is_read_as_a_space(value: str, carrier: Carrier, acl: CompiledWebACL) -> None:
     decision = evaluate(acl, carrier(value))
     assert decision.blocked, f"{value!r} passed"
 
@@ -113,6 +117,6 @@ def test_a_stacked_statement_in_a_referer_url_is_blocked(acl: CompiledWebACL) ->
 
 @pytest.mark.parametrize("value", BENIGN)
 @pytest.mark.parametrize("carrier", [_query, _form], ids=["query", "form"])
-def test_real_text_with_those_bytes_passes(value: str, carrier, acl: CompiledWebACL) -> None:  # type: ignore[no-untyped-def]
+def test_real_text_with_those_bytes_passes(value: str, carrier: Carrier, acl: CompiledWebACL) -> None:
     decision = evaluate(acl, carrier(value))
     assert not decision.blocked, f"{value!r} blocked by {decision.terminating_group_rule_id}"

@@ -2,8 +2,9 @@
 
 Found while building the groups: one hyperscan build missed ``{{config}}`` after other text for a
 pattern whose opener was a seven-way alternation, where RE2 (and PCRE) matched; the pattern was
-split. Again with SQL comments as a repeated alternative of whitespace after ";" (issue 15): the
-comment is now its own alternative. This test scans every managed regex, on both engines, over the decoded case payloads.
+split. Again with SQL comments as a repeated alternative of whitespace after ";" (issue 15):
+the comment is now its own alternative. This test scans every managed regex, on both engines,
+over the decoded case payloads.
 """
 
 from __future__ import annotations

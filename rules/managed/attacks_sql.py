@@ -218,6 +218,14 @@ _SQLI_GATE = (
 _COMMENT_GLUED = r"|[\w'\"`)]/\*|\*/[\w'\"`(]"
 SQLI_PREFILTER = alt_whitespace(_SQLI_GATE) + _COMMENT_GLUED
 
+# One comment as the only gap inside a time delay or a tautology (WAITFOR/**/DELAY '0:0:5',
+# or/**/1=1, and/*x*/'a'='a'): an operator word glued to a comment is SQL, never prose.
+_CMT1 = r"/\*[^*]*\*+(?:[^/*][^*]*\*+)*/"
+_GLUED_BY_COMMENT = (
+    I + r"\bwaitfor[\s\x0b\xa0]*" + _CMT1 + r"[\s\x0b\xa0]*(?:delay|time)[\s\x0b\xa0]*(?:" + _CMT1 + r")?[\s\x0b\xa0]*[\"']\d",
+    I + r"\b(?:or|and|xor)[\s\x0b\xa0]*" + _CMT1 + r"[\s\x0b\xa0]*(?:\d+|'[^']*'|\"[^\"]*\")[\s\x0b\xa0]*(?:=|<>|!=|>|<|\blike\b)",
+)
+
 # A statement separator, a comment, then a statement: "1;/**/SHUTDOWN", "x';/*x*/DROP TABLE t".
 # (JavaScript's "; /* note */ delete obj.k" passes: DELETE needs its FROM.)
 _STACKED_AFTER_COMMENT = (
@@ -228,6 +236,6 @@ _STACKED_AFTER_COMMENT = (
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("sql-database", "SQLi", detector="sqli"),
-    RuleClass("sql-database", "SQLiGrammar", (*alt_whitespace_all((*_SQLI, *_SQLI_MORE, *attacks_sql_probes.GRAMMAR)), _STACKED_AFTER_COMMENT), chains=("DEC", "B64")),
+    RuleClass("sql-database", "SQLiGrammar", (*alt_whitespace_all((*_SQLI, *_SQLI_MORE, *attacks_sql_probes.GRAMMAR)), _STACKED_AFTER_COMMENT, *_GLUED_BY_COMMENT), chains=("DEC", "B64")),
     RuleClass("sql-database", "SQLiFragment", alt_whitespace_all((*_SQLI_FRAGMENT, *attacks_sql_probes.FRAGMENT)), placements=NO_PATH, chains=("DEC", "B64")),
 )

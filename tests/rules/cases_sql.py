@@ -122,6 +122,9 @@ CASES: tuple[Case, ...] = (
             # a comment where a space would be (*, inside it, too)
             "1;/**_**/SHUTDOWN--",
             "1/**_**/UNION/**_**/SELECT/**_**/1,2",
+            "1/**/WAITFOR/**/DELAY/**/'0:0:10'",
+            "x or/**/1=1",
+            "x' and/*x*/'a'='a",
         ),
         (
             "Back up the database (nightly)",
@@ -172,6 +175,8 @@ CASES: tuple[Case, ...] = (
             "Revoke access on request from the admin",
             "int a = 1; /* or true */ return a;",
             "/* select all */ rows.forEach(draw);",
+            "this or /* that */ the other",
+            "wait for /* a */ delay of 5",
             *cases_sql_probes.GRAMMAR_ALLOW,
         ),
     ),

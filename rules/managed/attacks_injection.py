@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 
-from ruleclass import NO_BODY, I, RuleClass
+from ruleclass import NO_BODY, I, RuleClass, alt_whitespace_all
 
 
 def _b64_inside(word: str) -> tuple[str, ...]:
@@ -44,6 +44,17 @@ _SSTI = (
     I + r"\{\{\s*[a-z_]+\s*\|\s*(?:attr|safe|e|join|format|tojson)\b|\|\s*attr\s*\(|\{\{\s*\[\]\s*\.|\{\{\s*['\"]\s*['\"]\s*\.",
     # A control tag whose condition is a constant ({% if True %}49{% endif %}, <% if 1 %>): an
     # evaluation probe; a template sent as data tests a variable, not a literal.
+    # Unified EL (JSP, JSF, Spring) reading a container's implicit object: ${applicationScope},
+    # #{facesContext.externalContext}, ${pageContext.request}. The names are JSP/JSF internals no
+    # Ruby "#{...}" or JavaScript "${...}" interpolation a user quotes would use.
+    I + r"[#$]\{\s*(?:facescontext|applicationscope|sessionscope|requestscope|pagescope|pagecontext|servletcontext|initparam)\b",
+    # Engine-specific probes: Jinja's print statement over arithmetic ({%print(7*7)%}), Smarty's
+    # own variables and tags ({$smarty.version}, {system('id')}; {php} is the php group's), the Handlebars "with"
+    # block over a string literal that the known RCE chain starts with.
+    I + r"\{%-?\s*print\s*\(?\s*[\d'\"]+\s*[*+/%-]|\{\$smarty\.(?:version|template|template_object|current_dir|now|const|server|env|cookies|session)\b"
+    r"|\{(?:system|exec|passthru|shell_exec|popen)\s*\(|\{\{#with\s+(?:\"[^\"]*\"|'[^']*')\s+as\s*\|",
+    # ... or calling the Servlet API from inside the expression (#{session.getAttribute('x')}).
+    I + r"[#$]\{[^}]{0,80}\.\s*get(?:attribute|parameter|header|session|servletcontext|realpath|initparameter|writer|outputstream)\s*\(",
     I + r"(?:\{%-?|<%=?-?)\s*(?:if|elif|elsif|unless|while)\s+(?:true|false|none|nil|null|\d+(?:\s*[=!<>]=?\s*\d+)?)\s*-?(?:%\}|%>)",
 )
 
@@ -192,7 +203,7 @@ _LDAP = (
 
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("known-bad-inputs", "Log4JRCE", _LOG4J, chains=("DEC", "B64")),
-    RuleClass("known-bad-inputs", "TemplateInjection", _SSTI, chains=("DEC", "B64")),
+    RuleClass("known-bad-inputs", "TemplateInjection", alt_whitespace_all(_SSTI), chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "CRLFInjection", _CRLF, placements=NO_BODY, chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "CRLFInjectionBody", _CRLF_BODY, placements=("BODY",), chains=("DEC", "B64")),
     RuleClass("known-bad-inputs", "NodeJSInjection", _NODE, chains=("DEC", "B64")),

@@ -19,7 +19,7 @@ Three shapes of command injection, from the most to the least context:
 
 from __future__ import annotations
 
-from ruleclass import SP, I, RuleClass
+from ruleclass import SP, I, RuleClass, alt_whitespace_all
 
 # Where a value starts once the chain decoded it (see 2. above), and where it ends.
 VS = r"(?:^|[=&\n>\"])\s*"
@@ -287,14 +287,14 @@ _WINDOWS = (
     I + r"(?:[;|&\n\r`]|^|=)\s*(?:iwr|irm|iex|iwmi|gwmi|gcim|icm|saps|sajb)\s+(?:https?://|-[a-z]|\$|\(|\{|[\"'])",
     # Windows system tools with a "/x" switch or a redirection, after a separator (or glued:
     # &bcdboot/r x): regedit /E, bcdedit /set, icacls x /grant, vssadmin delete shadows /all.
-    I + r"(?:[;|&\n\r`]|^|=)\s*(?:regedit|regedt32|bcdboot|bcdedit|icacls|cacls|takeown|attrib|wevtutil|fsutil|diskpart|vssadmin|wbadmin|cipher|forfiles|robocopy|xcopy|schtasks|taskkill|tasklist|systeminfo|msiexec|mountvol|nbtstat|sdelete|reagentc|bootrec|powercfg|auditpol|secedit|gpupdate|klist|cmdkey|runas|wmic|netsh)(?:\.exe)?\s*(?:/[a-z?]|[<>]|\s+[a-z]:\\|\s+\w+\s+/[a-z])",
+    I + r"(?:[;|&\n\r`]|^|=)\s*(?:regedit|regedt32|bcdboot|bcdedit|icacls|cacls|takeown|attrib|wevtutil|fsutil|diskpart|vssadmin|wbadmin|cipher|forfiles|robocopy|xcopy|schtasks|taskkill|tasklist|systeminfo|msiexec|mountvol|nbtstat|sdelete|reagentc|bootrec|powercfg|auditpol|secedit|gpupdate|klist|cmdkey|runas|wmic|netsh|findstr|rmdir)(?:\.exe)?\s*(?:/[a-z?]|[<>]|\s+[a-z]:\\|\s+\w+\s+/[a-z])",
 )
 
 
-# cmd.exe escaping spliced into a command word (w^h^o^a^m^i, n^et u^ser, who""ami): cmd removes
-# each caret and empty quote pair, so the word runs; no prose has a caret *inside* a command name
-# after a separator ("x^2", "C^2" are no command words).
-_WIN_SPLICE = r"(?:\^|\"\")"
+# cmd.exe escaping spliced into a command word (w^h^o^a^m^i, n^et u^ser, who""ami, w"h"o"a"m"i):
+# cmd removes each caret and drops quotes from a command name, so the word runs; no prose has a
+# caret or a quote *inside* a command name after a separator ("x^2", "C^2" are no command words).
+_WIN_SPLICE = r"(?:\^|\"{1,2})"
 _WIN_WORDS = (
     "whoami", "ipconfig", "systeminfo", "tasklist", "powershell", "pwsh", "certutil", "bitsadmin", "wmic",
     "mshta", "rundll32", "regsvr32", "cscript", "wscript", "net", "type", "dir", "cmd", "reg", "schtasks",
@@ -333,13 +333,13 @@ _ASP = (
 
 
 CLASSES: tuple[RuleClass, ...] = (
-    RuleClass("linux-posix", "UNIXShellCommands", _UNIX, chains=("DEC", "B64", "CMD")),
-    RuleClass("linux-posix", "UNIXShellCommandsUnquoted", _UNIX_CMDLINE, chains=("CMD",)),
+    RuleClass("linux-posix", "UNIXShellCommands", alt_whitespace_all(_UNIX), chains=("DEC", "B64", "CMD")),
+    RuleClass("linux-posix", "UNIXShellCommandsUnquoted", alt_whitespace_all(_UNIX_CMDLINE), chains=("CMD",)),
     # DEC only: CMD_LINE removes the splices itself, and each chain costs a compile.
-    RuleClass("linux-posix", "UNIXCommandSplicing", _SPLICED, chains=("DEC",)),
-    RuleClass("linux-posix", "UNIXCommandLineValue", _BARE, placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
+    RuleClass("linux-posix", "UNIXCommandSplicing", alt_whitespace_all(_SPLICED), chains=("DEC",)),
+    RuleClass("linux-posix", "UNIXCommandLineValue", alt_whitespace_all(_BARE), placements=("QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
     RuleClass("linux-posix", "UNIXShellExpansion", _SHELL_EXPANSION, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER")),
     RuleClass("linux-posix", "UNIXConfigFileUpload", _UPLOAD, placements=("BODY", "HEADER")),
-    RuleClass("windows", "WindowsShellCommands", _WINDOWS + _WINDOWS_SPLICED, chains=("DEC", "B64")),
+    RuleClass("windows", "WindowsShellCommands", alt_whitespace_all(_WINDOWS + _WINDOWS_SPLICED), chains=("DEC", "B64")),
     RuleClass("windows", "ASPCodeInjection", _ASP, chains=("DEC", "B64")),
 )

@@ -13,7 +13,7 @@ See ``ruleclass.py`` for the conventions every regex here follows.
 
 from __future__ import annotations
 
-from ruleclass import I, RuleClass
+from ruleclass import I, RuleClass, alt_whitespace_all
 
 # A command-shaped token: a word (letters first) or a path, as a shell would read it (a backslash
 # or an empty quote pair inside it is removed by the shell: ec\\ho, c''at).
@@ -65,6 +65,9 @@ _SHELL_STRUCTURE = (
     # A separator, a word and a redirection to a path or descriptor (; tool > /tmp/x, |tool>/tmp/o,
     # ;tool 2>&1), or a comment ending the injected command (;tool #).
     I + _CHAIN + r"\s*" + _TOK + r"(?:[ \t]+[^;&|<>\r\n]{0,40})?[ \t]*(?:>>?|[12]>|&>)\s*(?:/|&\d)",
+    # The same after a lone "&" and a space (no parameter separator has a space after it):
+    # "& echo x > /var/www/html/s.php", "& e''cho x >> /tmp/y".
+    I + r"&[ \t]+" + _TOK + r"(?:[ \t]+[^;&|<>\r\n]{0,40})?[ \t]*(?:>>?|[12]>|&>)[ \t]*(?:/|&\d)",
     I + r"(?:;|&&|\|\|)\s*" + _TOK + r"[ \t]*#" + _END,
     # A value that starts by redirecting output into a system directory (">/tmp/x", ">> /var/x").
     I + _VS + r">{1,2}\s*/(?:tmp|var|dev|etc|home|root|usr|opt|srv)/",
@@ -88,6 +91,6 @@ _SHELL_LINE = (
 )
 
 CLASSES: tuple[RuleClass, ...] = (
-    RuleClass("linux-posix", "UNIXShellStructure", _SHELL_STRUCTURE, placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
-    RuleClass("linux-posix", "UNIXShellStructureLine", _SHELL_LINE, placements=("QUERYARGUMENTS", "HEADER"), chains=("DEC", "B64")),
+    RuleClass("linux-posix", "UNIXShellStructure", alt_whitespace_all(_SHELL_STRUCTURE), placements=("URIPATH", "QUERYARGUMENTS", "BODY", "HEADER"), chains=("DEC", "B64")),
+    RuleClass("linux-posix", "UNIXShellStructureLine", alt_whitespace_all(_SHELL_LINE), placements=("QUERYARGUMENTS", "HEADER"), chains=("DEC", "B64")),
 )

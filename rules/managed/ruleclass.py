@@ -184,3 +184,52 @@ def not_one_of(words: tuple[str, ...] | list[str], stop: str = STOP) -> str:
 
 def re_escape(ch: str) -> str:
     return "\\" + ch if ch in ".^$|?*+()[]{}\\/-" else ch
+
+
+# ---- Whitespace a parser skips that a regex author writes as a space --------------------------
+# MySQL, shells and cmd.exe read a vertical tab, a form feed or the lone byte 0xA0 (Latin-1 NBSP;
+# `%a0` decodes to it, invalid UTF-8, so NFKC leaves it) between tokens as they read a space:
+# `1%a0or%a0true`, `&&%a0whoami`, `` `curl%0bhost` ``. Written for each regex by hand, one would
+# be forgotten; ``alt_whitespace`` widens every `\s` and every class holding a space instead.
+# It only widens what counts as whitespace, so a value without those bytes decides as before.
+_ALT_WS = r"\x0b\x0c\xa0"
+
+
+def alt_whitespace(pattern: str) -> str:
+    """``\\s`` -> ``[\\s\\x0b\\xa0]``; a (non-negated) class with a literal space gets VT, FF, 0xA0."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    cls_start = -1  # index in ``out`` where the open class began, -1 outside a class
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            pair = pattern[i : i + 2]
+            if pair == r"\s":
+                out.append(r"\s\x0b\xa0" if cls_start >= 0 else r"[\s\x0b\xa0]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if cls_start < 0 and ch == "[":
+            cls_start = len(out)
+            out.append(ch)
+            if pattern.startswith("^", i + 1):
+                out.append("^")
+                i += 1
+            if pattern.startswith("]", i + 1):  # a leading "]" is a literal
+                out.append("]")
+                i += 1
+        elif cls_start >= 0 and ch == "]":
+            body = "".join(out[cls_start:])
+            if " " in body and not body.startswith("[^"):
+                out.append(_ALT_WS)
+            out.append(ch)
+            cls_start = -1
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def alt_whitespace_all(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(alt_whitespace(p) for p in patterns)

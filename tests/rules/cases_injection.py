@@ -44,9 +44,19 @@ CASES: tuple[Case, ...] = (
         "TemplateInjection",
         ("{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "<%= 7*7 %>", "${7*7}",
          "{% if True %}49{% endif %}", "<% if true %>x<% end %>", "{{= 7*7 }}", "{%- if 1 -%}", "{{self}}",
-         "{{'a'.toUpperCase()}}", "@(7*7)", "{{_self.env.getFilter('id')}}", "${x.getClass()}"),
+         "{{'a'.toUpperCase()}}", "@(7*7)", "{{_self.env.getFilter('id')}}", "${x.getClass()}",
+         # EL over a container's implicit objects or the Servlet API
+         "${applicationScope}", "#{facesContext.externalContext.request}", "${pageContext.servletContext}",
+         "#{session.getAttribute('role')}", "${request.getHeader('host')}", "#{ sessionScope.user }",
+         # Jinja print over arithmetic, Smarty variables and tags, the Handlebars "with" chain start
+         "{%print(7*7)%}", "{% print 7*'7' %}", "{$smarty.version}",
+         "{system('id')}", '{{#with "s" as |string|}}x{{/with}}'),
         ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7", "{% if user.is_admin %}x{% endif %}",
-         "<% if @cart.empty? %>Empty<% end %>", "{{ request.path }}", "Email me @(work)"),
+         "<% if @cart.empty? %>Empty<% end %>", "{{ request.path }}", "Email me @(work)",
+         # Ruby / JavaScript interpolation a user quotes, and prose naming the objects
+         "puts \"#{user.name} joined\"", "`Total: ${order.total}`", "the applicationScope bean",
+         "#{item.getName}", "see session.getAttribute() in the docs",
+         "{% print user.name %}", "{$price} EUR", "{{#with author}}{{name}}{{/with}}"),
     ),
     Case(
         "CRLFInjection",

@@ -191,12 +191,15 @@ CASES: tuple[Case, ...] = (
          ";iwmi -class Win32_process -name Create", "; regedit /E c:\\ads\\file.txt HKEY_CURRENT_USER\\Key",
          "&bcdboot /r file.txt", "& icacls C:\\x /grant Everyone:F", "& whoami /priv", "| ipconfig",
          # cmd.exe carets and empty quote pairs spliced into a command word.
-         "& w^h^o^a^m^i", "| n^et u^ser", "&& c^md /c dir", '& who""ami', "|| ipco^nfig"),
+         "& w^h^o^a^m^i", "| n^et u^ser", "&& c^md /c dir", '& who""ami', "|| ipco^nfig",
+         # single quotes inside the word (cmd drops them), and search / delete tools with a switch
+         '& w"h"o"a"m"i', '| ne"t user', "| findstr /s password *.config", "& rmdir /s /q C:\\data"),
         ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
          "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
          "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",
          "ipconfig shows no address", "x^2 + y^2", "I love C^2 math", "version ^1.2.3", "a & b^c",
-         "Caret ^ symbol"),
+         "Caret ^ symbol", 'the "net" and "dir" fields', "shutdown /r/technology thread",
+         'find "net" in the text'),
     ),
     Case(
         "ASPCodeInjection",
@@ -211,7 +214,9 @@ CASES: tuple[Case, ...] = (
         "UNIXShellStructure",
         ("127.0.0.1;xyz", "x$(tool)", ";./exploit", "|| doit /tmp/x", "';frob;'", "$(<flag.txt)",
          "foo`xyz`", "&& custombin -x", "; frob > /tmp/x", ";${IFS}x", "a&&xyz&&b",
-         ";ec\\ho p\\wned > /tmp/x", "127.0.0.1; ./backdoor"),
+         ";ec\\ho p\\wned > /tmp/x", "127.0.0.1; ./backdoor",
+         # a lone "&" then a space, a command and a redirection into a path
+         "& echo pwned > /var/www/html/x", "& e''cho x >> /tmp/y", "& printf ok 2>&1"),
         ("done; see below", "$(document).ready(fn)", "$(this).hide();", "Tom & Jerry -- live",
          "`npm install` then `npm test`", "The parameter 5 is&|.", "/api/v1/items;v=2",
          "Use `a && b` in bash", "| Column | Type |", '"a";"b";"c"', "rock && roll", "Q&A; FAQ",

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from wafproxy.engine.matchers import HAVE_HYPERSCAN
 from wafproxy.engine.matchers._guard import (
+    _BRACE,
+    BRACE_GUARD_ID,
     GUARD_ID,
     MIN_GUARDED,
     PUNCTUATION_GUARD_ID,
@@ -114,6 +116,46 @@ def test_rare_punctuation_is_found_only_when_required(alternative: str, needs: b
     assert _needs_punctuation(alternative) is needs
 
 
+@pytest.mark.parametrize(
+    ("alternative", "needs"),
+    [
+        (r"\{,[\w$'\"]", True),
+        (r"[a-z]\{[a-z]+,[a-z,]*\}[a-z]", True),
+        (r"\{,?\$?[\"']?[a-z]+[\"']?,[-/~$][^}]*\}", True),
+        (r"[{]x", True),
+        (r"(?:\{|\{\{)x", True),
+        (r"\{+x", True),
+        (r"x\{?y", False),  # optional
+        (r"x\{{0,2}y", False),
+        (r"[{}]x", False),  # "}" is not the guard's
+        (r"(?:\{|%7b)x", False),
+        (r"x{2}", False),  # a quantifier, not the character
+        (r"x{", False),  # unescaped: left to the engine's reading
+        (r"\x7b", False),  # a hex escape is not analysed
+        (r"[^{]x", False),
+        (r"\$\{x", True),  # (``split`` asks the punctuation kind first: that one takes it)
+    ],
+)
+def test_a_brace_is_found_only_when_required(alternative: str, needs: bool) -> None:
+    assert _needs_punctuation(alternative, _BRACE) is needs
+
+
+def test_brace_alternatives_run_behind_their_guard_only_when_there_are_enough() -> None:
+    brace = r"(?i)[a-z]\{[a-z]+,[a-z,]*\}[a-z]|/bin/x"
+    parts = split(_entries([brace] * MIN_GUARDED))
+    assert parts is not None and parts.guard_ids == (BRACE_GUARD_ID,)
+    assert parts.guarded[0][0] == (0, rb"(?i)[a-z]\{[a-z]+,[a-z,]*\}[a-z]", False)
+    assert parts.main[0] == (0, rb"(?i)/bin/x", False)
+    assert parts.main[-1] == (BRACE_GUARD_ID, b"\\{", True)
+    # Too few brace alternatives: the split is the one without the brace kind (same databases,
+    # same compile-cache keys as before it existed), and a set of only those is left whole.
+    operator = r"(?i)'\s*(?:or|and)\s+1"
+    few = [operator] * MIN_GUARDED + [brace] * (MIN_GUARDED - 1)
+    assert split(_entries(few)) == split(_entries(few), brace=False)
+    assert BRACE_GUARD_ID not in split(_entries(few)).guard_ids  # type: ignore[union-attr]
+    assert split(_entries([brace] * (MIN_GUARDED - 1))) is None
+
+
 def _managed_regexes() -> list[str]:
     """Every managed RegexString that has an alternative the split moves, and some that have none."""
     found: dict[str, None] = {}
@@ -163,7 +205,17 @@ LEFT = ["", "x", "door", "1", "_", "'", '"', "`", ")", "' )", "=", "&", "a=", "\
 OPERATOR = ["or", "OR", "and", "xor", "||", "&&", "oR", "anD", "div", "having", "between", "org", "XOR"]
 RIGHT = ["", " 1=1", " 1=1--", "1=1", " 'a'='a", " true", " not false", " ascii(", " x like 'a';--",
          " 'abc'd", " 1 #", " '' = ''", "(1)", " sleep(5)", " x(1,2)--", " -1", " name(", " 1", "\u00a0x=y",
-         "; id", " | cat /etc/passwd", " $(id)", "`id`", " <script>", "<svg onload=x>", " ${7*7}", " ~/x"]
+         "; id", " | cat /etc/passwd", " $(id)", "`id`", " <script>", "<svg onload=x>", " ${7*7}", " ~/x",
+         "{cat,/etc/passwd}", " x{a,b}y", "{,ls}", "{,/???/c?t,/etc/passwd}", "{\"ls\",-la}", "{a:1}"]
+
+
+#: Brace-expansion shapes (``{cat,/etc/passwd}``, ``/???/c?t``, ``a{b,c}d``) and near misses, each
+#: placed in benign surroundings: the brace-guarded alternatives decide many of them.
+BRACE_LEFT = ["", "x", "a=", "&q=", ";", " ", "/", "$", "'", "\u00a0", "é", "${", "{"]
+BRACE_BODY = ["{cat,/etc/passwd}", "{,ls}", "{ls,-la}", "{,/???/c?t,/etc/passwd}", "{\"ls\",-la}", "{'id'}",
+              "{a,b}", "x{a,b}y", "{,$x}", "{,", "{", "}", "{}", "{a:1}", "{\"a\":[1,2]}", "{{x}}", "{,,}",
+              "/bin/{ca,}t", "{$IFS}", "{,~/x}", "{a,-x}"]
+BRACE_RIGHT = ["", " ", "x", "/", ",", "}", "\n", "&b=1", ";id"]
 
 
 def _backends(regexes: list[str], utf8: bool):  # type: ignore[no-untyped-def]
@@ -179,7 +231,8 @@ def _backends(regexes: list[str], utf8: bool):  # type: ignore[no-untyped-def]
 def test_the_managed_sqli_grammar_is_split() -> None:
     assert len(REGEXES) >= 45
     for utf8 in (False, True):
-        assert len(_BACKENDS[utf8][0]._guarded) == 2 and not _BACKENDS[utf8][1]._guarded
+        assert len(_BACKENDS[utf8][0]._guarded) == 3 and not _BACKENDS[utf8][1]._guarded
+    assert _BACKENDS[True][0]._guarded[2][0] == BRACE_GUARD_ID
 
 
 def test_split_scans_equal_whole_scans_on_operator_contexts() -> None:
@@ -200,9 +253,27 @@ def test_split_scans_equal_whole_scans_on_operator_contexts() -> None:
     assert guarded_hits > 500  # the guarded half really decides many of these values
 
 
+def test_split_scans_equal_whole_scans_on_brace_contexts() -> None:
+    import hyperscan
+
+    guarded = _BACKENDS[True][0]._guarded[2][1]
+    scratch = hyperscan.Scratch(guarded)
+    guarded_hits = 0
+    for left, body, right in itertools.product(BRACE_LEFT, BRACE_BODY, BRACE_RIGHT):
+        value = left + body + right
+        data = value.encode("utf-8")
+        for utf8 in (False, True):
+            split_backend, whole = _BACKENDS[utf8]
+            assert split_backend.scan(data) == whole.scan(data), (value, utf8)
+        hits: set[int] = set()
+        guarded.scan(data, lambda i, *_: hits.add(i), 0, None, scratch)
+        guarded_hits += bool(hits)
+    assert guarded_hits > 300  # the brace-guarded half really decides many of these values
+
+
 ALPHABET = ["or", "and", "xor", "door", "||", "&&", " ", "'", '"', ")", "(", "=", "&", "1", "x", "\u00a0",
             "--", "#", ";", "not", "true", "like", "select", "\n", "|", "$", "<", ">", "`", "{", "}", "id",
-            "script", "cat", "/etc/passwd", "\\", "~", "^"]
+            "script", "cat", "/etc/passwd", "\\", "~", "^", ",", "{,", "ls", "/", "?", "*", "-"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -14,7 +14,7 @@ key is over its limit.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 
 from wafproxy.engine.actions import RuleAction
@@ -88,7 +88,15 @@ def evaluate_steps(compiled: CompiledWebACL, request: WafRequest) -> Steps:
                     continue
             if group.gates is not None and ctx.loud.isdisjoint(group.gate_set):
                 continue  # every rule is gated on a pattern and no pattern hit: nothing can match
-            for inner in group.quiet_steps if quiet else _walk(group.steps, ctx):
+            # Blocks fire only on their own groups' hits: when none of those hit (a GET's
+            # method hit gates only the protocol group's blocks) the group walks its quiet steps,
+            # which are the steps ``_walk`` would yield (every ``_fired`` empty). Every group was
+            # scanned before the first rule (``scan_all``), so ``loud`` no longer changes.
+            if quiet or ctx.loud.isdisjoint(group.block_set):
+                inners: Iterable[CompiledRule] = group.quiet_steps
+            else:
+                inners = _walk(group.steps, ctx)
+            for inner in inners:
                 if inner.rate is None:
                     if not inner.statement.match(ctx):  # type: ignore[union-attr]
                         ctx.details.clear()

@@ -52,11 +52,16 @@ class GroupRef:
     gate_set: frozenset[int] = frozenset()  # ``gates`` as a set (the evaluator's set tests)
     # ``steps`` without their PatternBlocks: what a request no pattern group hit walks.
     quiet_steps: tuple[Any, ...] = ()
+    # Every pattern group gating a rule of one of ``steps``' PatternBlocks: a request on which
+    # none of these hit walks ``quiet_steps`` (its blocks cannot fire), whatever else hit.
+    block_set: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         items = [getattr(step, "group_items", None) for step in self.steps]
         quiet = tuple(s for s, i in zip(self.steps, items, strict=True) if i is None)
         object.__setattr__(self, "quiet_steps", quiet)
+        blocks = frozenset(gidx for block in items if block is not None for gidx, _ in block)
+        object.__setattr__(self, "block_set", blocks)
         if items and all(i is not None for i in items):
             gates = sorted({gidx for block in items for gidx, _ in block})  # type: ignore[union-attr]
             object.__setattr__(self, "gates", tuple(gates))

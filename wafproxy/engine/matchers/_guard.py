@@ -45,12 +45,20 @@ MIN_GUARDED = 8
 #: The ids of the guard expressions in the main database (hyperscan ids are unsigned 32-bit).
 GUARD_ID = 0xFFFFFFFE
 PUNCTUATION_GUARD_ID = 0xFFFFFFFD
+BRACE_GUARD_ID = 0xFFFFFFFC
 
 #: Characters rare in benign text and data (not ``{}[]``: JSON, PHP-style form arrays; not
 #: ``/'"()``: paths, prose). An alternative that cannot match without one of them runs behind
 #: ``_PUNCTUATION_GUARD``.
 _PUNCTUATION = frozenset("$;|`<>\\^~")
 _PUNCTUATION_GUARD = b"[$;|`<>\\\\^~]"
+#: ``{``: JSON and templates hold it, form and query values almost never. The brace-expansion
+#: alternatives of the shell grammar (``\{,?\$?["']?[a-z]+["']?,[-/~$][^}]*\}``, ``[a-z]\{[a-z]+,``)
+#: cost ~40 % of the main body database's scan of a 2 KB form body that holds no ``{``
+#: (hyperscan runs them as engines, not behind the literal); behind this guard they run only
+#: on values with a brace.
+_BRACE = frozenset("{")
+_BRACE_GUARD = b"\\{"
 
 #: Only the boolean operators: other words (``from``, ``in``, ``ne``) would fire the guard on
 #: most English text (``\bin`` is every word that starts with "in").
@@ -71,12 +79,15 @@ class Split:
     guarded: tuple[list[tuple[int, bytes, bool]], ...]
 
 
-def split(entries: list[tuple[int, bytes, bool]]) -> Split | None:
+def split(entries: list[tuple[int, bytes, bool]], brace: bool = True) -> Split | None:
     """The guarded split of ``entries``, or None when no kind of guard has ``MIN_GUARDED``
-    alternatives (then the database is built as it is)."""
+    alternatives (then the database is built as it is). ``brace``: consider the brace kind (a set
+    with too few brace alternatives is split as if it did not exist, so its databases keep the
+    expressions, and the compile-cache keys, they had before that kind was added)."""
     main: list[tuple[int, bytes, bool]] = []
-    moved: tuple[list[tuple[int, bytes, bool]], ...] = ([], [])
-    count = [0, 0]
+    # per kind (operator, punctuation, brace): the moved entries and how many alternatives
+    moved: tuple[list[tuple[int, bytes, bool]], ...] = ([], [], [])
+    count = [0, 0, 0]
     words: dict[str, None] = {}
     symbols: dict[bytes, None] = {}
     for index, expression, caseless in entries:
@@ -85,7 +96,7 @@ def split(entries: list[tuple[int, bytes, bool]]) -> Split | None:
             main.append((index, expression, caseless))
             continue
         flags, alternatives = parts
-        kinds: tuple[list[str], list[str], list[str]] = ([], [], [])  # operator, punctuation, kept
+        kinds: tuple[list[str], ...] = ([], [], [], [])  # operator, punctuation, brace, kept
         for alternative in alternatives:
             operators = _token_operator(alternative)
             if operators is not None:
@@ -95,29 +106,40 @@ def split(entries: list[tuple[int, bytes, bool]]) -> Split | None:
                         symbols[_SYMBOL_OPERATORS[op]] = None
                     else:
                         words[op] = None
+            elif _needs_punctuation(alternative):
+                kinds[1].append(alternative)
             else:
-                kinds[1 if _needs_punctuation(alternative) else 2].append(alternative)
-        if not kinds[0] and not kinds[1]:
+                kinds[2 if brace and _needs_punctuation(alternative, _BRACE) else 3].append(alternative)
+        if not any(kinds[:3]):
             main.append((index, expression, caseless))
             continue
-        for kind in (0, 1):
+        for kind in _KINDS:
             if kinds[kind]:
                 count[kind] += len(kinds[kind])
                 moved[kind].append((index, _join(flags, kinds[kind]), caseless))
-        if kinds[2]:
-            main.append((index, _join(flags, kinds[2]), caseless))
+        if kinds[3]:
+            main.append((index, _join(flags, kinds[3]), caseless))
     operator_guard = b"(?i)" + b"|".join(
         ([b"\\b(?:" + "|".join(words).encode() + b")"] if words else []) + list(symbols)
     )
-    guards = ((GUARD_ID, operator_guard), (PUNCTUATION_GUARD_ID, _PUNCTUATION_GUARD))
-    kept = [kind for kind in (0, 1) if count[kind] >= MIN_GUARDED]
+    guards = (
+        (GUARD_ID, operator_guard),
+        (PUNCTUATION_GUARD_ID, _PUNCTUATION_GUARD),
+        (BRACE_GUARD_ID, _BRACE_GUARD),
+    )
+    if brace and 0 < count[2] < MIN_GUARDED:
+        return split(entries, brace=False)
+    kept = [kind for kind in _KINDS if count[kind] >= MIN_GUARDED]
     if not kept:
         return None
-    for kind in (0, 1):
+    for kind in _KINDS:
         if kind not in kept:  # too few to be worth a database: back into the main one
             main.extend(moved[kind])
     main.extend((guards[kind][0], guards[kind][1], True) for kind in kept)
     return Split(main, tuple(guards[kind][0] for kind in kept), tuple(moved[kind] for kind in kept))
+
+
+_KINDS = (0, 1, 2)
 
 
 def _join(flags: str, alternatives: list[str]) -> bytes:
@@ -230,28 +252,34 @@ def _class_nonword(atom: str) -> bool:
     return True
 
 
-def _needs_punctuation(alternative: str) -> bool:
-    """Whether every match of ``alternative`` holds a character of ``_PUNCTUATION``: one of its
-    elements that must match (at least once) matches only such characters."""
+def _needs_punctuation(alternative: str, chars: frozenset[str] = _PUNCTUATION) -> bool:
+    """Whether every match of ``alternative`` holds a character of ``chars`` (``_PUNCTUATION``
+    or ``_BRACE``): one of its elements that must match (at least once) matches only such
+    characters."""
     try:
         elements = _elements(alternative)
-        return any(minimum >= 1 and _punctuation_only(atom) for atom, minimum in elements)
+        return any(minimum >= 1 and _punctuation_only(atom, chars) for atom, minimum in elements)
     except (IndexError, ValueError):
         return False
 
 
-def _punctuation_only(atom: str, in_class: bool = False) -> bool:
+#: Characters that, unescaped outside a class, are syntax (an anchor, a quantifier's brace),
+#: not the character: only their escaped or in-class form counts.
+_SYNTAX = frozenset("$^{")
+
+
+def _punctuation_only(atom: str, chars: frozenset[str], in_class: bool = False) -> bool:
     if atom.startswith("(?:") and atom.endswith(")"):
-        return all(_needs_punctuation(a) for a in _alternatives(atom[3:-1]))
+        return all(_needs_punctuation(a, chars) for a in _alternatives(atom[3:-1]))
     if atom.startswith("[") and not atom.startswith("[^"):
         inner, i = atom[1:-1], 0
         while i < len(inner):
             end = _atom_end(inner, i) if inner[i] == "\\" else i + 1
             if inner.startswith("-", end) and end + 1 < len(inner):
                 return False  # a range
-            if not _punctuation_only(inner[i:end], in_class=True):
+            if not _punctuation_only(inner[i:end], chars, in_class=True):
                 return False
             i = end
         return bool(inner)
     char = atom[1:] if len(atom) == 2 and atom[0] == "\\" and not atom[1].isalnum() else atom
-    return len(char) == 1 and char in _PUNCTUATION and (in_class or atom not in ("$", "^"))
+    return len(char) == 1 and char in chars and (in_class or atom not in _SYNTAX)

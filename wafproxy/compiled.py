@@ -30,7 +30,10 @@ from typing import Literal
 #: through slot descriptors, which a native class does not have), modules with async generators
 #: (``server.upload``, ``asgi.upstream_response``: mypyc cannot compile them),
 #: ``observability.metrics`` (subclasses prometheus-client's types at run time) and
-#: ``engine.transforms.escapes`` (surrogate code points in literals).
+#: ``engine.transforms.escapes`` (surrogate code points in literals); the middleware's own layer
+#: (``asgi.middleware``, ``asgi.scoperequest``, ``asgi.downstream``): compiled it saved ~5 k
+#: instructions per request but ran slower by wall clock in four same-run pairs (a mypyc coroutine
+#: driving the interpreted application, ~8 KiB more code per request: RESULTS.md, issue 11).
 MODULES: tuple[str, ...] = (
     "wafproxy.engine.context",
     "wafproxy.engine.evaluation",
@@ -68,15 +71,15 @@ MODULES: tuple[str, ...] = (
     "wafproxy.server.handler",
     "wafproxy.server.forwarder",
     "wafproxy.server.lifecycle",
+    "wafproxy.server.refusals",
+    "wafproxy.server.unusual",
     "wafproxy.asgi.upstream_conn",
     "wafproxy.asgi.upstream_timer",
+    "wafproxy.asgi.upstream_framing",
     "wafproxy.asgi.upstream",
     "wafproxy.asgi.upstream_write",
     "wafproxy.asgi.inspector",
     "wafproxy.asgi.wafrequests",
-    "wafproxy.asgi.middleware",
-    "wafproxy.asgi.downstream",
-    "wafproxy.asgi.scoperequest",
     "wafproxy.asgi.forwarding",
     "wafproxy.asgi.limits",
     "wafproxy.asgi.hop_by_hop",

@@ -50,13 +50,16 @@ CASES: tuple[Case, ...] = (
          "#{session.getAttribute('role')}", "${request.getHeader('host')}", "#{ sessionScope.user }",
          # Jinja print over arithmetic, Smarty variables and tags, the Handlebars "with" chain start
          "{%print(7*7)%}", "{% print 7*'7' %}", "{$smarty.version}",
-         "{system('id')}", '{{#with "s" as |string|}}x{{/with}}'),
+         "{system('id')}", '{{#with "s" as |string|}}x{{/with}}',
+         # Razor arithmetic over two literals with "+" ("+" may reach the rule as a space)
+         "@(1+2)", "@{ 3 + 4 }", "@(12*12)"),
         ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7", "{% if user.is_admin %}x{% endif %}",
          "<% if @cart.empty? %>Empty<% end %>", "{{ request.path }}", "Email me @(work)",
          # Ruby / JavaScript interpolation a user quotes, and prose naming the objects
          "puts \"#{user.name} joined\"", "`Total: ${order.total}`", "the applicationScope bean",
          "#{item.getName}", "see session.getAttribute() in the docs",
-         "{% print user.name %}", "{$price} EUR", "{{#with author}}{{name}}{{/with}}"),
+         "{% print user.name %}", "{$price} EUR", "{{#with author}}{{name}}{{/with}}",
+         "mail @(555) 123", "@(1-2) pages", "rated @(4.5 stars)", "@{name}"),
     ),
     Case(
         "CRLFInjection",
@@ -65,8 +68,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "CRLFInjectionBody",
-        ("x\r\nSet-Cookie: a=b", "\r\nLocation: https://evil.example/"),
-        ("Order notes\r\nDelivery: leave at the door", "first\r\nsecond"),
+        ("x\r\nSet-Cookie: a=b", "\r\nLocation: https://evil.example/", "\r\nX-XSS-Protection: 0",
+         "a\nx-xss-protection:0"),
+        ("Order notes\r\nDelivery: leave at the door", "first\r\nsecond",
+         "We send X-XSS-Protection: 0 no more", "X-XSS-Protection is obsolete"),
     ),
     Case(
         "NodeJSInjection",

@@ -140,10 +140,15 @@ CASES: tuple[Case, ...] = (
          "http:2852039166",
          "acap://①②⑦.⓪.⓪.①", "irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ", "ssh://0177.00.00.01", "rtmp://017700000001",
          "http://0x41414141A9FEA9FE/", "http://google.com:80 &@127.88.23.245:22/", "http://169。254。169。254/",
-         "http://\\l\\o\\c\\a\\l\\h\\o\\s\\t/", "http:[::ffff:a9fe:a9fe]", "http:127.0.0.1"),
+         "http://\\l\\o\\c\\a\\l\\h\\o\\s\\t/", "http:[::ffff:a9fe:a9fe]", "http:127.0.0.1",
+         # service-discovery and home-network names no public resolver answers
+         "http://vault.service.consul:8200/v1/secret", "http://api.default.svc/healthz",
+         "https://router.home.arpa/admin", "http://node1.node.dc1.consul./"),
         ("https://app.example.com/cb?code=1", "git: 0755 permissions", "php: 0777", "Build 2024.01.15",
          "https://user@example.com/repo.git", "redis://cache.example.com:6379/0", "call 0177 555 1234",
-         "http://cdn.example.org/v1.2.3456/x.js"),
+         "http://cdn.example.org/v1.2.3456/x.js",
+         "https://consul.example.com/docs", "https://www.consul.io/", "https://svc.example.org/x",
+         "see the consul docs", "home.arpa is reserved"),
     ),
     Case(
         "PerlRubyInjection",

@@ -39,7 +39,7 @@ _SSTI = (
     I + r"<#\s*(?:assign|import|include|list|if|macro)\b|freemarker\.template\.utility|\?new\s*\(\s*\)|#set\s*\(\s*\$|\$class\.inspect|#\{\s*[a-z_]+\s*\(",
     # A whole framework object dumped ({{self}}, {{request}}, {{settings}}): templates print its
     # attributes ({{ request.path }}), a probe prints the object; a string literal's method called
-    # ({{'a'.toUpperCase()}}); Razor arithmetic over two literals (@(7*7), @{7*7}, @(1+2), whose "+"
+    # ({{'a'.toUpperCase()}}); Razor arithmetic over two literals (@(7*7), @{7*7}, @(3+4), whose "+"
     # a second URL decoding turns into a space); the engine-detection polyglot.
     I + r"\{\{\s*(?:self|_self|request|config|settings|app|session|env|environ|g)\s*\}\}|\{\{\s*['\"][^'\"{}]*['\"]\s*\.\s*[a-z_]\w*\s*\(|@[({]\s*\d+(?:\s*[*+]|\s)\s*\d+\s*[)}]|\$\{\{\s*<%|\{\{\s*<%\s*\[%",
     I + r"\{\{\s*[a-z_]+\s*\|\s*(?:attr|safe|e|join|format|tojson)\b|\|\s*attr\s*\(|\{\{\s*\[\]\s*\.|\{\{\s*['\"]\s*['\"]\s*\.",

@@ -52,7 +52,7 @@ CASES: tuple[Case, ...] = (
          "{%print(7*7)%}", "{% print 7*'7' %}", "{$smarty.version}",
          "{system('id')}", '{{#with "s" as |string|}}x{{/with}}',
          # Razor arithmetic over two literals with "+" ("+" may reach the rule as a space)
-         "@(1+2)", "@{ 3 + 4 }", "@(12*12)"),
+         "@(3+4)", "@{ 5 + 6 }", "@(12*12)"),
         ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7", "{% if user.is_admin %}x{% endif %}",
          "<% if @cart.empty? %>Empty<% end %>", "{{ request.path }}", "Email me @(work)",
          # Ruby / JavaScript interpolation a user quotes, and prose naming the objects

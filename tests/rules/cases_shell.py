@@ -195,7 +195,7 @@ CASES: tuple[Case, ...] = (
          # single quotes inside the word (cmd drops them), and search / delete tools with a switch
          '& w"h"o"a"m"i', '| ne"t user', "| findstr /s password *.config", "& rmdir /s /q C:\\data",
          # the value is only a separator and a builtin or recon tool run bare
-         "& set", "&& ver", "| hostname", ";getmac", "|| systeminfo", "& date /t", "&\tset", "&& SET"),
+         "| set", "&& ver", "| hostname", ";getmac", "|| systeminfo", "& date /t", "&\tset", "&& SET"),
         ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
          "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
          "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",

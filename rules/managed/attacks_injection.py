@@ -39,8 +39,9 @@ _SSTI = (
     I + r"<#\s*(?:assign|import|include|list|if|macro)\b|freemarker\.template\.utility|\?new\s*\(\s*\)|#set\s*\(\s*\$|\$class\.inspect|#\{\s*[a-z_]+\s*\(",
     # A whole framework object dumped ({{self}}, {{request}}, {{settings}}): templates print its
     # attributes ({{ request.path }}), a probe prints the object; a string literal's method called
-    # ({{'a'.toUpperCase()}}); Razor arithmetic (@(7*7), @{7*7}); the engine-detection polyglot.
-    I + r"\{\{\s*(?:self|_self|request|config|settings|app|session|env|environ|g)\s*\}\}|\{\{\s*['\"][^'\"{}]*['\"]\s*\.\s*[a-z_]\w*\s*\(|@[({]\s*\d+\s*\*\s*\d+\s*[)}]|\$\{\{\s*<%|\{\{\s*<%\s*\[%",
+    # ({{'a'.toUpperCase()}}); Razor arithmetic over two literals (@(7*7), @{7*7}, @(3+4), whose "+"
+    # a second URL decoding turns into a space); the engine-detection polyglot.
+    I + r"\{\{\s*(?:self|_self|request|config|settings|app|session|env|environ|g)\s*\}\}|\{\{\s*['\"][^'\"{}]*['\"]\s*\.\s*[a-z_]\w*\s*\(|@[({]\s*\d+(?:\s*[*+]|\s)\s*\d+\s*[)}]|\$\{\{\s*<%|\{\{\s*<%\s*\[%",
     I + r"\{\{\s*[a-z_]+\s*\|\s*(?:attr|safe|e|join|format|tojson)\b|\|\s*attr\s*\(|\{\{\s*\[\]\s*\.|\{\{\s*['\"]\s*['\"]\s*\.",
     # A control tag whose condition is a constant ({% if True %}49{% endif %}, <% if 1 %>): an
     # evaluation probe; a template sent as data tests a variable, not a literal.
@@ -75,9 +76,10 @@ _CRLF = (
     I + r"[^\w\s-]set-cookie:[^\s=;]+=",
 )
 
-# In bodies line breaks are ordinary (textareas): only response-splitting header names count.
+# In bodies line breaks are ordinary (textareas): only response-splitting header names count,
+# and X-XSS-Protection only with the value that turns the browser's filter off.
 _CRLF_BODY = (
-    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)|(?:[\r\n]|\\[rn])\s*refresh\s*:\s*\d+\s*;\s*url\s*=",
+    I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*x-xss-protection\s*:\s*0\b|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)|(?:[\r\n]|\\[rn])\s*refresh\s*:\s*\d+\s*;\s*url\s*=",
     I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
 )
 

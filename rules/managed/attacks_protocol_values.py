@@ -80,10 +80,29 @@ _ARG_LINE_INJECTION = regex(QUERY, I + _PCT + r"0[ad](?:" + _PCT + r"0[ad])*[a-z
 _ARRAY_NAME = I + r"(?:^|&)[^=&\s+]*(?:\]|%5d)[a-z0-9_][^=&\s+]*(?:=|&|$)"
 _ARRAY_NAME_TRAILER = any_of(regex(QUERY, _ARRAY_NAME), all_of(regex(BODY, _ARRAY_NAME), _FORM))
 
+# An argument *name* that starts with a shell separator (or holds "||" / "&&") and then a command
+# word ("?;id=1", "?| whoami=1", "?x||id=1", "?%26%26 ver="): code that builds a command line
+# from every argument, names included, runs it; no form or client names a field that way. As
+# sent, where "&" and "=" still delimit names ("a=1;id=2", the legacy ";" separator, has "="
+# before its ";" and passes; so does a value "q=%7C+cat").
+_NAME_WS = r"(?:\+|" + _PCT + r"(?:20|09))*"
+_NAME_SEP = r"(?:[;|`]|" + _PCT + r"(?:3b|7c|60|26))"
+_NAME_DOUBLE = r"(?:\|\||" + _PCT + r"7c" + _PCT + r"7c|" + _PCT + r"26" + _PCT + r"26)"
+_NAME_COMMANDS = (
+    "id|whoami|uname|ls|cat|pwd|env|printenv|ifconfig|netstat|ping|curl|wget|nc|ncat|bash|sh|sleep|echo"
+    "|ver|set|hostname|ipconfig|tasklist|systeminfo|dir|type|net|cmd|powershell"
+)
+_COMMAND_NAME = (
+    I + r"(?:^|&)(?:" + _NAME_SEP + r"{1,2}|[^=&]*" + _NAME_DOUBLE + r")" + _NAME_WS
+    + r"(?:" + _NAME_COMMANDS + r")(?:" + _NAME_WS + r"(?:`|" + _PCT + r"60)?(?:=|&|$)|(?:\+|" + _PCT + r"20)+[^=&]*=)"
+)
+_ARGUMENT_NAME_COMMAND = any_of(regex(QUERY, _COMMAND_NAME), all_of(regex(BODY, _COMMAND_NAME), _FORM))
+
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "HeaderInjection", placements=("HEADER",), statement=_HEADER_INJECTION),
     RuleClass("protocol", "EscapedAscii", placements=("QUERYARGUMENTS",), statement=_ESCAPED_ASCII),
     RuleClass("protocol", "MethodOverride", placements=("QUERYARGUMENTS",), statement=_METHOD_OVERRIDE),
     RuleClass("protocol", "ArgumentLineInjection", placements=("QUERYARGUMENTS",), statement=_ARG_LINE_INJECTION),
     RuleClass("protocol", "ArrayNameTrailer", placements=("QUERYARGUMENTS",), statement=_ARRAY_NAME_TRAILER),
+    RuleClass("protocol", "ArgumentNameCommand", placements=("QUERYARGUMENTS",), statement=_ARGUMENT_NAME_COMMAND),
 )

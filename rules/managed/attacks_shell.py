@@ -276,6 +276,12 @@ _UPLOAD = (
 
 _WINDOWS = (
     I + r"(?:[;|&\n\r`]|\$\(|^)\s*(?:cmd(?:\.exe)?\s*/[ckr]|powershell(?:\.exe)?|pwsh|certutil(?:\.exe)?\s|bitsadmin|wmic\s|mshta\s|rundll32\s|regsvr32\s|cscript\s|wscript\s|net\s+(?:user|localgroup|view|share|use)\b|net1\s|type\s+(?:[a-z]:\\|%[a-z_]+%)|dir\s+(?:[a-z]:|\\|/[a-z])|(?:whoami|ipconfig|systeminfo|tasklist)\s*(?:$|[;&|\"<`)]|/[a-z])|taskkill\s|reg\s+(?:query|add|delete)\s|sc\s+(?:query|create|start)\s|schtasks\s|vssadmin\s|nltest\s|quser\b|qwinsta\b|netsh\s|ver\b\s*$|echo\s+%[a-z]+%)",
+    # A value that is nothing but a separator and a cmd.exe builtin or recon tool run bare ("& set"
+    # dumps the environment, "| ver", "&& hostname"): no field starts with "&" or "|" and ends
+    # after one command word; the same words inside text ("Game & set") do not start the value.
+    # The value starts after "=" (query string, form), a quote or ">" (JSON, XML) or a line break
+    # (a multipart part); "q=&set" (an empty value, then a flag) has no space after its "&".
+    I + r"(?:^|[=\n\"'>])\s*(?:[;|]{1,2}|&&?\s)\s*(?:set|ver|hostname|getmac|whoami|systeminfo|tasklist|ipconfig|netstat|qwinsta|quser|(?:date|time)\s+/t)\s*(?:$|[&\"'<\r\n])",
     # FOR loops: for [/d /r /l /f ["opts"] [path]] %var|%%var in (set) do command.
     I + r"(?:^|[\s&|(=/;\"'>])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|\\\"[^\"]*\\\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{0,20}\s+in\s*\([^\n]*\)\s*do\b|(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s",
     I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\(?\s*\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\"[^\"]*\"\s*==\s*\"|\bgoto\s+:?[a-z_]\w*\s*$",

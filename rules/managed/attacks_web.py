@@ -237,8 +237,11 @@ _SSRF = (
     # Cloud metadata endpoints by address or name, whatever the scheme.
     I + r"169\.254\.169\.254|169\.254\.170\.2\b|://metadata(?::\d+)?/|\bcomputemetadata/v1\b|\bmetadata\.google\.internal\b|100\.100\.100\.200|\[?fd00:ec2::254\]?|\bmetadata\.azure\.com\b|\binstance-data\b|\bmetadata\.(?:packet\.net|tencentyun\.com|oraclecloud)|192\.0\.0\.192",
     # A URL whose host is private or link-local (web and internal-service schemes); an internal
-    # DNS suffix only as the last label (hooks.internal.example.com is a public name).
-    I + r"\b(?:(?:https?|ftp|gopher|dict|ldap|tftp|wss?)\s*:\s*//|(?:https?|ftps?|wss?):/?)(?:[^/\r\n\"'<>]*@)?\s*(?:10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|169\.254\.\d{1,3}\.\d{1,3}|\[(?:fc|fd|fe[89ab])[0-9a-f]{0,2}:[0-9a-f:]*\]|[a-z0-9.-]*\.(?:internal|local|localdomain|nip\.io|sslip\.io|xip\.io)\.?" + _HOST_END + r")",
+    # DNS suffix only as the last label (hooks.internal.example.com is a public name). "consul"
+    # (Consul's service DNS: vault.service.consul), "svc" (Kubernetes: api.default.svc) and
+    # "home.arpa" (RFC 8375) are no delegated top-level domains: only a resolver inside the
+    # network answers them.
+    I + r"\b(?:(?:https?|ftp|gopher|dict|ldap|tftp|wss?)\s*:\s*//|(?:https?|ftps?|wss?):/?)(?:[^/\r\n\"'<>]*@)?\s*(?:10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|169\.254\.\d{1,3}\.\d{1,3}|\[(?:fc|fd|fe[89ab])[0-9a-f]{0,2}:[0-9a-f:]*\]|[a-z0-9.-]*\.(?:internal|local|localdomain|consul|svc|home\.arpa|nip\.io|sslip\.io|xip\.io)\.?" + _HOST_END + r")",
     # A URL of any network scheme whose host is loopback or unspecified (circled and fullwidth
     # letters and digits arrive here already folded by NFKC: "irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ").
     # Also (one regex: the scheme list is compiled once) odd IPv4 notations (above) and a host

@@ -50,13 +50,16 @@ CASES: tuple[Case, ...] = (
          "#{session.getAttribute('role')}", "${request.getHeader('host')}", "#{ sessionScope.user }",
          # Jinja print over arithmetic, Smarty variables and tags, the Handlebars "with" chain start
          "{%print(7*7)%}", "{% print 7*'7' %}", "{$smarty.version}",
-         "{system('id')}", '{{#with "s" as |string|}}x{{/with}}'),
+         "{system('id')}", '{{#with "s" as |string|}}x{{/with}}',
+         # Razor arithmetic over two literals with "+" ("+" may reach the rule as a space)
+         "@(3+4)", "@{ 5 + 6 }", "@(12*12)"),
         ("Hello {{ name }}!", "{% raw %}", "a*b = 7*7", "{% if user.is_admin %}x{% endif %}",
          "<% if @cart.empty? %>Empty<% end %>", "{{ request.path }}", "Email me @(work)",
          # Ruby / JavaScript interpolation a user quotes, and prose naming the objects
          "puts \"#{user.name} joined\"", "`Total: ${order.total}`", "the applicationScope bean",
          "#{item.getName}", "see session.getAttribute() in the docs",
-         "{% print user.name %}", "{$price} EUR", "{{#with author}}{{name}}{{/with}}"),
+         "{% print user.name %}", "{$price} EUR", "{{#with author}}{{name}}{{/with}}",
+         "mail @(555) 123", "@(1-2) pages", "rated @(4.5 stars)", "@{name}"),
     ),
     Case(
         "CRLFInjection",
@@ -65,8 +68,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "CRLFInjectionBody",
-        ("x\r\nSet-Cookie: a=b", "\r\nLocation: https://evil.example/"),
-        ("Order notes\r\nDelivery: leave at the door", "first\r\nsecond"),
+        ("x\r\nSet-Cookie: a=b", "\r\nLocation: https://evil.example/", "\r\nX-XSS-Protection: 0",
+         "a\nx-xss-protection:0"),
+        ("Order notes\r\nDelivery: leave at the door", "first\r\nsecond",
+         "We send X-XSS-Protection: 0 no more", "X-XSS-Protection is obsolete"),
     ),
     Case(
         "NodeJSInjection",
@@ -135,10 +140,15 @@ CASES: tuple[Case, ...] = (
          "http:2852039166",
          "acap://①②⑦.⓪.⓪.①", "irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ", "ssh://0177.00.00.01", "rtmp://017700000001",
          "http://0x41414141A9FEA9FE/", "http://google.com:80 &@127.88.23.245:22/", "http://169。254。169。254/",
-         "http://\\l\\o\\c\\a\\l\\h\\o\\s\\t/", "http:[::ffff:a9fe:a9fe]", "http:127.0.0.1"),
+         "http://\\l\\o\\c\\a\\l\\h\\o\\s\\t/", "http:[::ffff:a9fe:a9fe]", "http:127.0.0.1",
+         # service-discovery and home-network names no public resolver answers
+         "http://vault.service.consul:8200/v1/secret", "http://api.default.svc/healthz",
+         "https://router.home.arpa/admin", "http://node1.node.dc1.consul./"),
         ("https://app.example.com/cb?code=1", "git: 0755 permissions", "php: 0777", "Build 2024.01.15",
          "https://user@example.com/repo.git", "redis://cache.example.com:6379/0", "call 0177 555 1234",
-         "http://cdn.example.org/v1.2.3456/x.js"),
+         "http://cdn.example.org/v1.2.3456/x.js",
+         "https://consul.example.com/docs", "https://www.consul.io/", "https://svc.example.org/x",
+         "see the consul docs", "home.arpa is reserved"),
     ),
     Case(
         "PerlRubyInjection",

@@ -193,13 +193,18 @@ CASES: tuple[Case, ...] = (
          # cmd.exe carets and empty quote pairs spliced into a command word.
          "& w^h^o^a^m^i", "| n^et u^ser", "&& c^md /c dir", '& who""ami', "|| ipco^nfig",
          # single quotes inside the word (cmd drops them), and search / delete tools with a switch
-         '& w"h"o"a"m"i', '| ne"t user', "| findstr /s password *.config", "& rmdir /s /q C:\\data"),
+         '& w"h"o"a"m"i', '| ne"t user', "| findstr /s password *.config", "& rmdir /s /q C:\\data",
+         # the value is only a separator and a builtin or recon tool run bare
+         "| set", "&& ver", "| hostname", ";getmac", "|| systeminfo", "& date /t", "&\tset", "&& SET"),
         ("Windows 11 type cover", "the power shell of a turtle", "for a in list do x", "if a == b then c",
          "for each item in the cart do checkout", "for 50% in (cash) do pay", "copy/paste doesn't work",
          "start /b", "Q&A /s", "rock & roll /r/music", "attrib sheet", "if /i like it", "whoami meaning",
          "ipconfig shows no address", "x^2 + y^2", "I love C^2 math", "version ^1.2.3", "a & b^c",
          "Caret ^ symbol", 'the "net" and "dir" fields', "shutdown /r/technology thread",
-         'find "net" in the text'),
+         'find "net" in the text',
+         # the same words inside text, or after "&" glued to a flag ("q=&set" is an empty value)
+         "Game & set", "ready, get & set", "& set the table", "&set", "Q&A: set",
+         "| hostname | address |", "&& version 2", "& settings"),
     ),
     Case(
         "ASPCodeInjection",

@@ -152,6 +152,27 @@ VALUE_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             req(query="note=see+[1]+above&x=1"),  # brackets in a value
         ],
     ),
+    "ArgumentNameCommand": (
+        [
+            req(query="%3Bid=1"),
+            req(query="page=2&%7C%20whoami=1"),
+            req(query="x%7C%7Cid=1"),
+            req(query="%26%26%20ver=1"),
+            req(query="%60uname%60=1"),
+            req(query="%7C+cat+%2Fetc%2Fpasswd=1"),
+            req(query="a=1&%257Cid=2"),
+            form("%3Bls=1&x=2"),
+        ],
+        [
+            req(query="a=1;id=2"),  # the legacy ";" separator: "=" comes first
+            req(query="sep=%7C&fmt=csv"),  # a separator as a value
+            req(query="q=%7C+id+%7C+name+%7C"),  # a markdown table row as a value
+            req(query="id=1&type=a&set=1&env=prod"),
+            req(query="filter%7Cstatus=open"),
+            req(query=";lang=en"),
+            form("x=Tom+%26%26+Jerry&id=3"),
+        ],
+    ),
 }
 
 # Payload-class cases on bytes the placement helper (``request_with``) cannot produce: a percent

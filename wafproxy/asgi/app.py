@@ -2,10 +2,11 @@
 
 ``build_data_path`` is the ASGI stack (shield → middleware → proxy) for those who serve it with an
 ASGI server; ``wafproxy serve`` runs its own server instead (``wafproxy/server/``), built from the
-same pieces (``build_rate_store``, ``upstream_routes``, ``DataPath``, the event sink, the
-reloader). ``--workers N`` processes read the parent's already-validated settings from
-``WAFPROXY_SETTINGS_JSON`` (``SETTINGS_ENV``). Loading the ACL happens before any socket accepts
-traffic, so a malformed ACL stops startup instead of failing requests.
+same pieces (``app_parts.shared_parts``: rate store, flood guard, the Inspector's arguments;
+``upstream_routes``, ``DataPath``, the event sink, the reloader). ``--workers N`` processes read the
+parent's already-validated settings from ``WAFPROXY_SETTINGS_JSON`` (``SETTINGS_ENV``). Loading the
+ACL happens before any socket accepts traffic, so a malformed ACL stops startup instead of failing
+requests.
 
 Beside it: ``app_datapath`` (``DataPath``: what is started, synced and closed), ``app_events``
 (metrics and WAF log behind one dispatcher), ``app_acl`` (``FileAcl`` / ``build_reloader``). Their
@@ -14,14 +15,13 @@ names are re-exported here, where the servers, the CLI and users import them fro
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from wafproxy.asgi.app_acl import FileAcl, build_reloader, control_enabled
 from wafproxy.asgi.app_datapath import DataPath
 from wafproxy.asgi.app_events import build_event_sink, limits_for, waf_log_framing
-from wafproxy.asgi.bodyscan import BodyPolicy
+from wafproxy.asgi.app_parts import build_rate_store, shared_parts
 from wafproxy.asgi.middleware import WafMiddleware
 from wafproxy.asgi.proxy import ReverseProxy, Route
 from wafproxy.asgi.types import ASGIApp, Receive, Scope, Send
@@ -29,12 +29,10 @@ from wafproxy.asgi.upstream import UpstreamConfig
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.ports import EventSink
 from wafproxy.settings import Settings
-from wafproxy.stores.memory import MemoryRateStore
 
 if TYPE_CHECKING:  # imported lazily: prometheus_client must see PROMETHEUS_MULTIPROC_DIR first
     from wafproxy.observability.limits_metrics import LimitsMetrics
     from wafproxy.observability.metrics import WafMetrics
-    from wafproxy.ports import AsyncRateStore, RateStore
 
 __all__ = [
     "SETTINGS_ENV", "DataPath", "FileAcl", "build_data_path", "build_event_sink", "build_rate_store",
@@ -42,7 +40,6 @@ __all__ = [
 ]
 
 SETTINGS_ENV = "WAFPROXY_SETTINGS_JSON"
-logger = logging.getLogger("wafproxy.app")
 
 
 def upstream_routes(settings: Settings) -> list[Route]:
@@ -69,24 +66,6 @@ def _proxy_for(settings: Settings) -> ReverseProxy:
                         trusted_proxies=settings.trusted_proxies)
 
 
-def build_rate_store(settings: Settings, limits: LimitsMetrics | None = None) -> RateStore | AsyncRateStore:
-    """Memory per process, or Redis shared by ``workers`` x ``hosts`` processes (``--redis``)."""
-    if settings.redis is None:
-        return MemoryRateStore()
-    from wafproxy.stores.redis import RedisRateStore
-
-    store = RedisRateStore(
-        settings.redis,
-        processes=settings.workers * settings.hosts,
-        on_failure=settings.rate_limit_on_redis_failure,
-        timeout=settings.redis_timeout,
-        on_state_change=limits.rate_store_state if limits is not None else None,
-    )
-    if limits is not None:  # the store starts out available: else the gauge read 0 until an outage ended
-        limits.rate_store_state(True)
-    return store
-
-
 def build_data_path(
     settings: Settings,
     *,
@@ -98,36 +77,13 @@ def build_data_path(
     """Compile the ACL (``WebAclError`` propagates) and wire shield → middleware → proxy (which
     routes). The shield goes first: a refused request costs no evaluation, reaches no upstream."""
     from wafproxy.asgi.client_ip import TrustedProxies
-    from wafproxy.asgi.limits import content_limits_from, shield_limits_from
+    from wafproxy.asgi.limits import shield_limits_from
     from wafproxy.asgi.shield import ShieldMiddleware
 
-    if settings.upstream_insecure_skip_verify:
-        logger.warning(
-            "UPSTREAM TLS VERIFICATION IS OFF (--upstream-insecure-skip-verify): "
-            "any certificate is accepted, traffic to the upstream can be intercepted"
-        )
+    parts = shared_parts(settings, event_sink=event_sink, acl=acl, metrics=metrics, limits=limits)
     proxy = _proxy_for(settings)
-    rate_store = build_rate_store(settings, limits)
-    middleware = WafMiddleware(
-        proxy,
-        acl=acl if acl is not None else settings.acl,
-        trusted_proxies=settings.trusted_proxies,
-        event_sink=event_sink,
-        # Memory: per process (each worker counts alone); --redis: one limit for all of them.
-        rate_store=rate_store,
-        fail_mode=settings.fail_mode,
-        source="PROXY",
-        on_fail_open=metrics.fail_open if metrics is not None else None,
-        content_limits=content_limits_from(settings),
-        on_limit=limits.limit_hit if limits is not None else None,
-        body_policy=BodyPolicy.of(settings),
-        on_body_refused=limits.shield_reject if limits is not None else None,
-    )
-    flood = None
-    if settings.flood_mitigation:
-        from wafproxy.asgi.flood import FloodGuard
-
-        flood = FloodGuard()
+    middleware = WafMiddleware(proxy, **parts.inspector,
+                               on_body_refused=limits.shield_reject if limits is not None else None)
     # The same client address the WAF sees (X-Forwarded-For only from --trusted-proxy peers).
     trusted = TrustedProxies(list(settings.trusted_proxies))
     shield = ShieldMiddleware(
@@ -135,10 +91,10 @@ def build_data_path(
         limits=shield_limits_from(settings),
         client_ip=trusted.resolve_scope if settings.trusted_proxies else None,
         on_reject=limits.shield_reject if limits is not None else None,
-        flood=flood,
+        flood=parts.flood,
     )
-    data = DataPath(app=shield, middleware=middleware, proxies=[proxy], rate_store=rate_store, flood=flood,
-                    limits=limits)
+    data = DataPath(app=shield, middleware=middleware, proxies=[proxy], rate_store=parts.rate_store,
+                    flood=parts.flood, limits=limits)
     data.app = _with_lifespan(shield, data.aclose, data.astart)
     return data
 

@@ -11,7 +11,8 @@ Limits kept here, where the bytes arrive: the head size (64 KiB, 431; 414 while 
 header count (256, 431), both raised with the Shield's own limits (``ServerContext.head_cap``).
 The Shield's header timeout (slowloris: 408 and close) and the keep-alive idle timeout run on one
 ``timeouts.ConnectionTimer``; what they do, and the connections per client and per process, is
-the connection's ``lifecycle`` (once per connection, not per request).
+the connection's ``lifecycle`` (once per connection, not per request). Pausing and resuming
+reading and writing is its ``flow`` control.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import httptools
 
 from wafproxy.asgi.forwarding import Via
 from wafproxy.server.context import MAX_PIPELINED, ServerContext
-from wafproxy.server.exchange import HIGH_WATER, LOW_WATER, Exchange
+from wafproxy.server.exchange import Exchange
+from wafproxy.server.flow import pause, release_drain, resume, writing_paused
 from wafproxy.server.framing import (
     escape_spaces,
     framing_error,
@@ -96,24 +98,15 @@ class HttpConnection(asyncio.Protocol):
         self._timer.cancel()
         for exchange in self._queue:
             exchange.abandon()
-        drain, self._drain = self._drain, None
-        if drain is not None and not drain.done():
-            drain.set_result(None)
+        release_drain(self)
         if self.tunnel is not None:
             self.tunnel.client_closed()
 
     def pause_writing(self) -> None:
-        self._write_paused = True
-        if self.tunnel is not None:
-            self.tunnel.client_paused(True)
+        writing_paused(self, True)
 
     def resume_writing(self) -> None:
-        self._write_paused = False
-        if self.tunnel is not None:
-            self.tunnel.client_paused(False)
-        drain, self._drain = self._drain, None
-        if drain is not None and not drain.done():
-            drain.set_result(None)
+        writing_paused(self, False)
 
     def data_received(self, data: bytes) -> None:
         self._receive(data)
@@ -256,7 +249,7 @@ class HttpConnection(asyncio.Protocol):
         """Queued; ``data_received`` hands the queue's head to the handler after the parse."""
         self._queue.append(exchange)
         if len(self._queue) > MAX_PIPELINED:
-            self.pause()
+            pause(self)
 
     def _start(self) -> None:
         """The queue's head to the handler: answered at once when it can be (``fastlane``), else
@@ -278,7 +271,7 @@ class HttpConnection(asyncio.Protocol):
             return
         if self._queue:
             if len(self._queue) <= MAX_PIPELINED and not self._broken:
-                self.resume()
+                resume(self)
             self._start()
             return
         # Draining or not, an answer sent without ``Connection: close`` lets the client send its
@@ -287,38 +280,11 @@ class HttpConnection(asyncio.Protocol):
         # timeout ends it.
         self._timer.answered()
 
-    # -- flow control and writing -------------------------------------------------------------
-
-    def buffer(self, n: int) -> None:
-        self._buffered += n
-        if self._buffered > HIGH_WATER:
-            self.pause()
-
-    def unbuffer(self, n: int) -> None:
-        self._buffered -= n
-        if self._buffered < LOW_WATER and len(self._queue) <= MAX_PIPELINED and not self._broken:
-            self.resume()
-
-    def pause(self) -> None:
-        if self._reading and not self.closed:
-            self._reading = False
-            self.transport.pause_reading()
-
-    def resume(self) -> None:
-        if not self._reading and not self.closed:
-            self._reading = True
-            self.transport.resume_reading()
+    # -- writing (its flow control: ``flow``) ---------------------------------------------------
 
     def write(self, data: bytes) -> None:
         if not self.closed:
             self.transport.write(data)
-
-    async def drain(self) -> None:
-        """Wait while the client's socket buffer is full (back-pressure on streamed responses)."""
-        if self._write_paused and not self.closed:
-            if self._drain is None:
-                self._drain = self.loop.create_future()
-            await self._drain
 
     def close(self) -> None:
         if not self.closed:

@@ -1,19 +1,19 @@
 """``wafproxy serve``'s data path on our own server: settings → Inspector, routes, handler, server.
 
 The counterpart of ``asgi.app.build_data_path`` (which stays for ASGI users and tests): the same
-rate store, flood guard, metrics and event sink, the same ``DataPath`` bookkeeping (metrics sync,
-closing pools, stores and log writers), but served by ``ProxyServer`` instead of uvicorn.
+rate store, flood guard and Inspector arguments (``asgi.app_parts.shared_parts``), metrics and event
+sink, the same ``DataPath`` bookkeeping (metrics sync, closing pools, stores and log writers), but
+served by ``ProxyServer`` instead of uvicorn.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
-from wafproxy.asgi.app import DataPath, build_rate_store, upstream_routes
-from wafproxy.asgi.bodyscan import BodyPolicy
+from wafproxy.asgi.app import DataPath, upstream_routes
+from wafproxy.asgi.app_parts import shared_parts
 from wafproxy.asgi.inspector import Inspector
-from wafproxy.asgi.limits import ShieldLimits, content_limits_from, shield_limits_from
+from wafproxy.asgi.limits import ShieldLimits, shield_limits_from
 from wafproxy.asgi.upstream_routes import RouteTable
 from wafproxy.server.context import ServerContext
 from wafproxy.server.handler import ProxyHandler
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from wafproxy.observability.metrics import WafMetrics
     from wafproxy.ports import EventSink, RequestGate
     from wafproxy.settings import Settings
-
-logger = logging.getLogger("wafproxy.app")
 
 
 def build_proxy(
@@ -40,39 +38,16 @@ def build_proxy(
     gate: RequestGate | None = None,
 ) -> tuple[DataPath, ProxyServer]:
     """Compile the ACL (``WebAclError`` propagates) and wire the server; nothing listens yet."""
-    if settings.upstream_insecure_skip_verify:
-        logger.warning(
-            "UPSTREAM TLS VERIFICATION IS OFF (--upstream-insecure-skip-verify): "
-            "any certificate is accepted, traffic to the upstream can be intercepted"
-        )
+    parts = shared_parts(settings, event_sink=event_sink, acl=acl, metrics=metrics, limits=limits, gate=gate)
     routes = RouteTable(upstream_routes(settings))
-    rate_store = build_rate_store(settings, limits)
-    inspector = Inspector(
-        acl=acl if acl is not None else settings.acl,
-        trusted_proxies=settings.trusted_proxies,
-        event_sink=event_sink,
-        # Memory: per process (each worker counts alone); --redis: one limit for all of them.
-        rate_store=rate_store,
-        fail_mode=settings.fail_mode,
-        source="PROXY",
-        on_fail_open=metrics.fail_open if metrics is not None else None,
-        gate=gate,
-        content_limits=content_limits_from(settings),
-        on_limit=limits.limit_hit if limits is not None else None,
-        body_policy=BodyPolicy.of(settings),
-    )
-    flood = None
-    if settings.flood_mitigation:
-        from wafproxy.asgi.flood import FloodGuard
-
-        flood = FloodGuard()
+    inspector = Inspector(**parts.inspector)
     shield = shield or shield_limits_from(settings)
     handler = ProxyHandler(inspector, routes, limits=shield, preserve_host=settings.preserve_host,
-                           flood=flood, on_reject=limits.shield_reject if limits is not None else None)
+                           flood=parts.flood, on_reject=limits.shield_reject if limits is not None else None)
     ctx = ServerContext(handler=handler, limits=shield, tls=settings.tls_cert is not None,
                         connection_gauge=metrics.open_connections if metrics is not None else None)
-    data = DataPath(app=None, middleware=inspector, proxies=[routes], rate_store=rate_store, flood=flood,
-                    limits=limits, connection_refusals=ctx.refusals)
+    data = DataPath(app=None, middleware=inspector, proxies=[routes], rate_store=parts.rate_store,
+                    flood=parts.flood, limits=limits, connection_refusals=ctx.refusals)
     server = ProxyServer(ctx, ssl_context=tls_for(settings), on_start=data.astart, on_stop=data.aclose)
     return data, server
 

@@ -2,8 +2,8 @@
 
 The connection's parser pushes body chunks in (``feed``/``finish``); the handler pulls them out
 (``read``) at its own pace. Memory stays bounded: when the bytes received but not yet read on a
-connection pass ``HIGH_WATER`` the connection stops reading its socket, and resumes below
-``LOW_WATER`` (TCP then pushes back on the client). Waiting for the body is bounded by the Shield's
+connection pass ``flow.HIGH_WATER`` the connection stops reading its socket, and resumes below
+``flow.LOW_WATER`` (TCP then pushes back on the client). Waiting for the body is bounded by the Shield's
 body timeout (408), its size by the body limit (413), both raised as exceptions the handler maps
 to answers.
 """
@@ -14,11 +14,11 @@ import asyncio
 from collections import deque
 from typing import TYPE_CHECKING
 
+from wafproxy.server.flow import buffer, unbuffer
+
 if TYPE_CHECKING:
     from wafproxy.server.connection import HttpConnection
 
-HIGH_WATER = 256 * 1024
-LOW_WATER = 64 * 1024
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
@@ -75,7 +75,7 @@ class Exchange:
     def feed(self, chunk: bytes) -> None:
         self._chunks.append(chunk)
         self.received += len(chunk)
-        self.conn.buffer(len(chunk))
+        buffer(self.conn, len(chunk))
         if self._waiter is not None:  # tested here: a call less when nobody waits (the fast lane)
             self._wake()
 
@@ -127,7 +127,7 @@ class Exchange:
                 self._timer = None
         chunk = self._chunks.popleft()
         self.read_bytes += len(chunk)
-        self.conn.unbuffer(len(chunk))
+        unbuffer(self.conn, len(chunk))
         if self.read_bytes > limit:
             raise BodyTooLarge
         return chunk
@@ -141,7 +141,7 @@ class Exchange:
         for c in chunks:
             n += len(c)
         self.read_bytes += n
-        self.conn.unbuffer(n)
+        unbuffer(self.conn, n)
         return chunks
 
     def discard(self) -> None:
@@ -149,7 +149,7 @@ class Exchange:
         left = sum(len(c) for c in self._chunks)
         self._chunks.clear()
         if left:
-            self.conn.unbuffer(left)
+            unbuffer(self.conn, left)
 
 
 def _expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -34,6 +34,7 @@ from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.fastlane import serve_now
+from wafproxy.server.flow import drain
 from wafproxy.server.forwarder import Forwarder
 from wafproxy.server.refusals import body_refusal, gate_refusal, late_block, shield_refusal, waf_refusal
 from wafproxy.server.respond import respond
@@ -86,7 +87,7 @@ class ProxyHandler:
             # A client that pipelines without reading its answers: wait for its socket to drain
             # before answering the next one (the queue then fills and reading stops: bounded).
             if conn._write_paused:  # checked here: a coroutine per request costs more than this
-                await conn.drain()
+                await drain(conn)
             if ex.error is not None:
                 status, reason = ex.error
                 conn.write(text_response(status, reason.encode() + b"\n", close=True))

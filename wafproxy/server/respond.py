@@ -16,6 +16,7 @@ import logging
 from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by_hop
 from wafproxy.asgi.upstream import UpstreamError, UpstreamResponse
 from wafproxy.server.exchange import Exchange
+from wafproxy.server.flow import drain
 from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, chunk, head, status_line
 
 logger = logging.getLogger("wafproxy.server")
@@ -104,7 +105,7 @@ async def respond(ex: Exchange, resp: UpstreamResponse) -> tuple[int, bool]:
                 conn.write(chunk(data) if chunked else data)
             if resp.finished:
                 break
-            await conn.drain()
+            await drain(conn)
             if conn.closed:
                 return status, False  # the client left: ``release`` closes the upstream side
         if chunked:

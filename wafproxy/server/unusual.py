@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from wafproxy.server.exchange import Exchange
+from wafproxy.server.flow import pause
 from wafproxy.server.framing import mask_line
 
 if TYPE_CHECKING:
@@ -62,14 +63,14 @@ def upgraded(conn: HttpConnection, rest: bytes) -> None:
         return
     exchange.upgrade = rest
     exchange.keep_alive = False
-    conn.pause()
+    pause(conn)
 
 
 def fail(conn: HttpConnection, status: int, reason: str, limit: str = "bad_request") -> None:
     """Answer ``status`` after what is in flight, then close; parse nothing more. Counted as
     ``limit`` (a bound's name, or ``bad_request``)."""
     conn._broken = True
-    conn.pause()
+    pause(conn)
     conn.ctx.refuse(limit, conn.peer)
     parsing, conn._parsing = conn._parsing, None
     if parsing is not None:

@@ -29,6 +29,7 @@ import httptools
 from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
 from wafproxy.server.connection import HttpConnection
 from wafproxy.server.exchange import Exchange
+from wafproxy.server.flow import pause, resume
 from wafproxy.server.writer import text_response
 from wafproxy.server.wsframes import CLOSE_GOING_AWAY, CLOSE_TOO_BIG, FrameGuard, close_frame
 
@@ -83,10 +84,10 @@ class _UpstreamSide(asyncio.Protocol):
 
     # the upstream's socket is full: stop reading the client
     def pause_writing(self) -> None:
-        self.conn.pause()
+        pause(self.conn)
 
     def resume_writing(self) -> None:
-        self.conn.resume()
+        resume(self.conn)
 
 
 class Tunnel:
@@ -121,7 +122,7 @@ class Tunnel:
     def flush(self) -> None:
         """The upstream answered 101: what the client sent meanwhile goes on."""
         waiting, self._waiting = self._waiting, None
-        self.upstream.conn.resume()
+        resume(self.upstream.conn)
         if waiting:
             self.from_client(waiting)
 
@@ -133,7 +134,7 @@ class Tunnel:
             elif not self.upstream.status:
                 self._waiting += data
                 if len(self._waiting) > _WAITING_MAX:
-                    self.upstream.conn.pause()
+                    pause(self.upstream.conn)
                 return
             else:
                 return  # the upgrade was refused: nothing more goes upstream
@@ -209,7 +210,7 @@ async def relay_upgrade(
         if ex.upgrade:
             tunnel.from_client(ex.upgrade)  # what the client sent right behind its handshake
         ex.started = True
-        conn.resume()
+        resume(conn)
         await side.done
     finally:
         tunnel.stop()

@@ -211,6 +211,7 @@ class Inspector:
         bound = self._bound(request)
         if bound is not None:
             return self._bounded(bound), perf_counter() - t0, 0
+        decision: Decision
         if acl.rate_free:  # no rate check to ask: a plain call, no generator's StopIteration
             try:
                 decision = evaluate_plain(acl, request)
@@ -236,7 +237,7 @@ class Inspector:
                         limited = bool(store.hit(check, now))
                     check = steps.send(limited)
             except StopIteration as done:
-                decision: Decision = done.value
+                decision = done.value
         except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
             decision = self._failed(acl, exc)
         return decision, perf_counter() - t0, retry_after

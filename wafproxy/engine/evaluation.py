@@ -9,7 +9,9 @@ terminating result into a Count.
 ``evaluate_steps`` is a generator so the same pure code serves a sync driver (``evaluate``, an
 in-memory ``RateStore``) and an async one (awaiting Redis between steps): it yields a
 ``RateCheck`` for each rate-based rule whose scope-down matches and expects ``True`` back when the
-key is over its limit.
+key is over its limit. ``evaluate_plain`` is the same walk as a plain function, for an ACL
+without rate-based rules (``CompiledWebACL.rate_free``, the default ACL): nothing to yield, and
+no ``StopIteration`` to catch for the decision.
 """
 
 from __future__ import annotations

@@ -102,3 +102,16 @@ def test_inspector_decides_without_the_generator_when_rate_free(
         assert (got, retry) == (want, 0)
         assert asyncio.run(inspector.decide(default_acl, request))[0] == want
     assert inspector.engine_errors == 0
+
+
+def test_a_rate_rule_inside_a_group_keeps_the_generator(
+        tmp_path: Path, default_acl: CompiledWebACL) -> None:
+    spec = next(r.rate for r in _rate_acl(tmp_path, acl_document([_rate_rule(10)])).rules if r.rate)
+    rules = list(default_acl.rules)
+    at = next(i for i, r in enumerate(rules) if r.group is not None)
+    group = rules[at].group
+    assert group is not None
+    inner = (replace(group.rules[0], rate=spec), *group.rules[1:])
+    rules[at] = replace(rules[at], group=replace(group, rules=inner))
+    assert not replace(default_acl, rules=tuple(rules)).rate_free
+    assert replace(default_acl, rules=tuple(default_acl.rules)).rate_free

@@ -30,8 +30,12 @@ def requests() -> list[WafRequest]:
 def test_decide_now_matches_decide_on_the_default_acl() -> None:
     inspector = Inspector(acl=DEFAULT_ACL, rate_store=MemoryRateStore())
     assert inspector.decides_now
-    coroutine = Inspector(acl=inspector.acl, rate_store=MemoryRateStore())
-    coroutine.decides_now = False  # ``decide`` runs its own (coroutine) loop
+    # ``decide`` runs its own (coroutine) loop over ``evaluate_steps``: on the default ACL (no
+    # rate rule) it would call ``decide_now`` (``evaluate_plain``), so the copy claims rate rules.
+    steps_acl = replace(inspector.acl)
+    object.__setattr__(steps_acl, "rate_free", False)
+    coroutine = Inspector(acl=steps_acl, rate_store=MemoryRateStore())
+    coroutine.decides_now = False
     for request in requests():
         now, _, now_retry = inspector.decide_now(inspector.acl, request)
         later, _, later_retry = asyncio.run(coroutine.decide(coroutine.acl, request))

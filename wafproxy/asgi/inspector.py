@@ -27,9 +27,9 @@ from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.responses import ENGINE_ERROR, rate_limited, response_for
 from wafproxy.asgi.wafrequests import RawHeaders
-from wafproxy.engine import evaluate_steps
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Action, CustomResponse, Decision, RuleType
+from wafproxy.engine.evaluation import evaluate_plain, evaluate_steps
 from wafproxy.engine.parsing import BOUND_ANSWERS, ContentLimits, content_bound
 from wafproxy.engine.request import WafRequest
 from wafproxy.events import RequestEvent
@@ -171,7 +171,7 @@ class Inspector:
 
     async def decide(self, acl: CompiledWebACL, request: WafRequest) -> tuple[Decision, float, int]:
         """(decision, evaluation seconds, the longest Retry-After of the refused rate checks)."""
-        if self.decides_now:  # no store, or a synchronous one
+        if self.decides_now or acl.rate_free:  # no store, a synchronous one, or nothing to ask it
             return self.decide_now(acl, request)
         t0 = perf_counter()
         retry_after = 0
@@ -211,6 +211,13 @@ class Inspector:
         bound = self._bound(request)
         if bound is not None:
             return self._bounded(bound), perf_counter() - t0, 0
+        decision: Decision
+        if acl.rate_free:  # no rate check to ask: a plain call, no generator's StopIteration
+            try:
+                decision = evaluate_plain(acl, request)
+            except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
+                decision = self._failed(acl, exc)
+            return decision, perf_counter() - t0, 0
         try:
             steps = evaluate_steps(acl, request)
             store = cast("RateStore | None", self.rate_store)  # ``decides_now``: not an async one
@@ -230,7 +237,7 @@ class Inspector:
                         limited = bool(store.hit(check, now))
                     check = steps.send(limited)
             except StopIteration as done:
-                decision: Decision = done.value
+                decision = done.value
         except Exception as exc:  # noqa: BLE001 - any engine failure takes the configured fail mode
             decision = self._failed(acl, exc)
         return decision, perf_counter() - t0, retry_after

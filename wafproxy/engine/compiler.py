@@ -89,6 +89,8 @@ class CompiledWebACL:
     scan_order: tuple[FieldPlan | KeyedPlans, ...] = field(default=(), repr=False, compare=False)
     # ``steps`` for a request on which no pattern group hit (``quiet_steps``).
     quiet_steps: tuple[Step, ...] = field(default=(), repr=False, compare=False)
+    # No rate-based rule anywhere (groups included): ``evaluation.evaluate_plain`` may decide.
+    rate_free: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         default = self.default_action
@@ -112,6 +114,7 @@ class CompiledWebACL:
         order = tuple(dict.fromkeys(plan for plan in plans if plan.keyed is None and not plan.field.is_body))
         object.__setattr__(self, "scan_order", keyed + order)
         object.__setattr__(self, "quiet_steps", quiet_steps(self.steps))
+        object.__setattr__(self, "rate_free", not _has_rate_rule(self.rules))
         # The rules no pattern gates, which every request runs: remembered per request attribute.
         memoize_rules(self.steps, self.groups)
         for step in self.steps:
@@ -125,6 +128,18 @@ class CompiledWebACL:
 
     def ip_set_sizes(self) -> dict[str, int]:
         return dict(self._ip_set_sizes)
+
+
+def _has_rate_rule(rules: tuple[CompiledRule, ...]) -> bool:
+    """Whether a rule of ``rules`` or of the groups they reference is rate-based."""
+    stack = list(rules)
+    while stack:
+        rule = stack.pop()
+        if rule.rate is not None:
+            return True
+        if rule.group is not None:
+            stack.extend(rule.group.rules)
+    return False
 
 
 def compile_web_acl(

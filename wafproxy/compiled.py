@@ -73,6 +73,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.server.lifecycle",
     "wafproxy.server.refusals",
     "wafproxy.server.unusual",
+    "wafproxy.server.flow",
     "wafproxy.asgi.upstream_conn",
     "wafproxy.asgi.upstream_timer",
     "wafproxy.asgi.upstream_framing",

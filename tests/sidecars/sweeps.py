@@ -1,0 +1,82 @@
+"""The GuardDuty and Inspector2 sweeps (``tests.support.opsweep``) against a real ``wafproxy demo``:
+the real resources each sweep creates first, and the parameters that name them.
+
+``python -m tests.sidecars.sweeps`` prints both tables.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from tests.sidecars.assessor.demo import Demo, running_demo
+from tests.support.awsshapes import strict
+from tests.support.opsweep import Outcome, sweep, table
+
+ACCOUNT = "123456789012"
+
+
+def client(demo: Demo, service: str) -> Any:
+    return strict(boto3.client(service, endpoint_url=demo.admin, region_name="us-east-1",
+                               config=Config(retries={"max_attempts": 1}), **demo.keys()))
+
+
+def guardduty(demo: Demo, work: Path) -> list[Outcome]:
+    gd = client(demo, "guardduty")
+    (detector,) = gd.list_detectors()["DetectorIds"]
+    bad = work / "threats.txt"
+    bad.write_text("203.0.113.66\n", encoding="utf-8")
+    good = work / "trusted.txt"
+    good.write_text("192.0.2.10\n", encoding="utf-8")
+    made: dict[str, str] = {}
+
+    def create_threat() -> dict[str, Any]:
+        return {"Name": "sweep-threats", "Format": "TXT", "Location": str(bad), "Activate": True}
+
+    ctx = {"DetectorId": detector, "arn": f"arn:aws:guardduty:us-east-1:{ACCOUNT}:detector/{detector}",
+           "account": ACCOUNT, "Location": str(good), "Format": "TXT"}
+    threat = gd.create_threat_intel_set(DetectorId=detector, **create_threat())["ThreatIntelSetId"]
+    trusted = gd.create_ip_set(DetectorId=detector, Name="sweep-trusted", Format="TXT",
+                               Location=str(good), Activate=True)["IpSetId"]
+    made.update(ThreatIntelSetId=threat, IpSetId=trusted)
+    overrides: dict[str, Any] = {
+        "CreateThreatIntelSet": {"Name": "sweep-threats-2", "Location": str(bad)},
+        "CreateIPSet": {"Name": "sweep-trusted-2"},
+        "CreateFilter": {"Name": "sweep-filter", "FindingCriteria": {"Criterion": {
+            "severity": {"Gte": 8}}}},
+        "GetThreatIntelSet": {"ThreatIntelSetId": threat},
+        "UpdateThreatIntelSet": {"ThreatIntelSetId": threat},
+        "DeleteThreatIntelSet": {"ThreatIntelSetId": threat},
+        "GetIPSet": {"IpSetId": trusted},
+        "UpdateIPSet": {"IpSetId": trusted},
+        "DeleteIPSet": {"IpSetId": trusted},
+        "GetFilter": {"FilterName": "sweep-filter"},
+        "UpdateFilter": {"FilterName": "sweep-filter"},
+        "DeleteFilter": {"FilterName": "sweep-filter"},
+    }
+    last = ["DeleteThreatIntelSet", "DeleteIPSet", "DeleteFilter", "DeleteDetector"]
+    first = ["CreateFilter", "CreateThreatIntelSet", "CreateIPSet"]
+    model = gd.meta.service_model
+    order = first + sorted(set(model.operation_names) - set(first) - set(last)) + last
+    return sweep(gd, ctx, overrides, order)
+
+
+def inspector2(demo: Demo, work: Path) -> list[Outcome]:
+    ins = client(demo, "inspector2")
+    ctx = {"account": ACCOUNT, "arn": f"arn:aws:inspector2:us-east-1:{ACCOUNT}:owner/{ACCOUNT}/filter/x"}
+    return sweep(ins, ctx, {}, None)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, running_demo("--state-dir", tmp) as demo:
+        for name, run in (("guardduty", guardduty), ("inspector2", inspector2)):
+            print(f"== {name}")
+            print(table(run(demo, Path(tmp))))
+
+
+if __name__ == "__main__":
+    main()

@@ -14,15 +14,15 @@ import boto3
 from botocore.config import Config
 
 from tests.sidecars.assessor.demo import Demo, running_demo
-from tests.support.awsshapes import strict
 from tests.support.opsweep import Outcome, sweep, table
 
 ACCOUNT = "123456789012"
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
 
 
 def client(demo: Demo, service: str) -> Any:
-    return strict(boto3.client(service, endpoint_url=demo.admin, region_name="us-east-1",
-                               config=Config(retries={"max_attempts": 1}), **demo.keys()))
+    return boto3.client(service, endpoint_url=demo.admin, region_name="us-east-1",
+                        config=Config(retries={"max_attempts": 1}), **demo.keys())
 
 
 def guardduty(demo: Demo, work: Path) -> list[Outcome]:
@@ -55,6 +55,11 @@ def guardduty(demo: Demo, work: Path) -> list[Outcome]:
         "UpdateIPSet": {"IpSetId": trusted},
         "DeleteIPSet": {"IpSetId": trusted},
         "GetFilter": {"FilterName": "sweep-filter"},
+        "CreateThreatEntitySet": {"Name": "sweep-entities", "Location": str(bad)},
+        "CreateTrustedEntitySet": {"Name": "sweep-trusted-entities"},
+        "CreatePublishingDestination": {"DestinationProperties": {
+            "DestinationArn": "arn:aws:s3:::sweep-bucket/findings", "KmsKeyArn": KEY}},
+        "GetRemainingFreeTrialDays": {"AccountIds": [ACCOUNT]},
         "UpdateFilter": {"FilterName": "sweep-filter"},
         "DeleteFilter": {"FilterName": "sweep-filter"},
     }
@@ -72,7 +77,7 @@ def inspector2(demo: Demo, work: Path) -> list[Outcome]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, running_demo("--state-dir", tmp) as demo:
+    with tempfile.TemporaryDirectory() as tmp, running_demo("--state-dir", tmp, "--account-id", ACCOUNT) as demo:
         for name, run in (("guardduty", guardduty), ("inspector2", inspector2)):
             print(f"== {name}")
             print(table(run(demo, Path(tmp))))

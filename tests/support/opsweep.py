@@ -31,6 +31,10 @@ from tests.support.awsshapes import problems
 COMMON = frozenset({"AccessDeniedException", "ValidationException", "ThrottlingException",
                     "InternalServerException"})
 Override = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+# Members the model marks required that AWS itself leaves out in a case a single account always is:
+# GuardDuty answers an account without an administrator with an empty body.
+AWS_OMITS = {("GetAdministratorAccount", "Administrator: required member missing"),
+             ("GetMasterAccount", "Master: required member missing")}
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def classify(op: OperationModel, call: Callable[[], Any]) -> Outcome:
         return Outcome(op.name, "broken", f"{status} {code}")
     except (BotoCoreError, ValueError, KeyError, TypeError) as exc:
         return Outcome(op.name, "broken", f"{type(exc).__name__}: {str(exc)[:120]}")
-    found = problems(op.output_shape, parsed)
+    found = [f for f in problems(op.output_shape, parsed) if (op.name, f) not in AWS_OMITS]
     if found:
         return Outcome(op.name, "broken", "; ".join(found[:3]))
     return Outcome(op.name, "served", "")

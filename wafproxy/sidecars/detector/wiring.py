@@ -232,6 +232,8 @@ class DetectorService:
 
     def close(self) -> None:
         self.outbox.close()
+        if self.api is not None:
+            self.api.destinations.close()
 
 
 def findings_framing(settings: Any, kms_service: Any) -> Any:

@@ -42,7 +42,16 @@ def guardduty(demo: Demo, work: Path) -> list[Outcome]:
     threat = gd.create_threat_intel_set(DetectorId=detector, **create_threat())["ThreatIntelSetId"]
     trusted = gd.create_ip_set(DetectorId=detector, Name="sweep-trusted", Format="TXT",
                                Location=str(good), Activate=True)["IpSetId"]
-    made.update(ThreatIntelSetId=threat, IpSetId=trusted)
+    entities = gd.create_threat_entity_set(DetectorId=detector, Name="sweep-entities-0", Format="TXT",
+                                           Location=str(bad), Activate=True)["ThreatEntitySetId"]
+    trusted_entities = gd.create_trusted_entity_set(DetectorId=detector, Name="sweep-trusted-entities-0",
+                                                    Format="TXT", Location=str(good),
+                                                    Activate=False)["TrustedEntitySetId"]
+    destination = gd.create_publishing_destination(
+        DetectorId=detector, DestinationType="S3",
+        DestinationProperties={"DestinationArn": "arn:aws:s3:::sweep-bucket/gd", "KmsKeyArn": KEY})["DestinationId"]
+    made.update(ThreatIntelSetId=threat, IpSetId=trusted, ThreatEntitySetId=entities,
+                TrustedEntitySetId=trusted_entities, DestinationId=destination)
     overrides: dict[str, Any] = {
         "CreateThreatIntelSet": {"Name": "sweep-threats-2", "Location": str(bad)},
         "CreateIPSet": {"Name": "sweep-trusted-2"},
@@ -55,6 +64,12 @@ def guardduty(demo: Demo, work: Path) -> list[Outcome]:
         "UpdateIPSet": {"IpSetId": trusted},
         "DeleteIPSet": {"IpSetId": trusted},
         "GetFilter": {"FilterName": "sweep-filter"},
+        **{f"{verb}ThreatEntitySet": {"ThreatEntitySetId": entities} for verb in ("Get", "Update", "Delete")},
+        **{f"{verb}TrustedEntitySet": {"TrustedEntitySetId": trusted_entities} for verb in ("Get", "Update", "Delete")},
+        **{f"{verb}PublishingDestination": {"DestinationId": destination}
+           for verb in ("Describe", "Update", "Delete")},
+        "UpdatePublishingDestination": {"DestinationId": destination, "DestinationProperties": {
+            "DestinationArn": "arn:aws:s3:::sweep-bucket/gd2", "KmsKeyArn": KEY}},
         "CreateThreatEntitySet": {"Name": "sweep-entities", "Location": str(bad)},
         "CreateTrustedEntitySet": {"Name": "sweep-trusted-entities"},
         "CreatePublishingDestination": {"DestinationProperties": {
@@ -63,7 +78,8 @@ def guardduty(demo: Demo, work: Path) -> list[Outcome]:
         "UpdateFilter": {"FilterName": "sweep-filter"},
         "DeleteFilter": {"FilterName": "sweep-filter"},
     }
-    last = ["DeleteThreatIntelSet", "DeleteIPSet", "DeleteFilter", "DeleteDetector"]
+    last = ["DeleteThreatIntelSet", "DeleteIPSet", "DeleteThreatEntitySet", "DeleteTrustedEntitySet",
+            "DeletePublishingDestination", "DeleteFilter", "DeleteDetector"]
     first = ["CreateFilter", "CreateThreatIntelSet", "CreateIPSet"]
     model = gd.meta.service_model
     order = first + sorted(set(model.operation_names) - set(first) - set(last)) + last
@@ -72,8 +88,33 @@ def guardduty(demo: Demo, work: Path) -> list[Outcome]:
 
 def inspector2(demo: Demo, work: Path) -> list[Outcome]:
     ins = client(demo, "inspector2")
-    ctx = {"account": ACCOUNT, "arn": f"arn:aws:inspector2:us-east-1:{ACCOUNT}:owner/{ACCOUNT}/filter/x"}
-    return sweep(ins, ctx, {}, None)
+    arn = ins.create_filter(name="sweep-filter-0", action="NONE",
+                            filterCriteria={"severity": [{"comparison": "EQUALS", "value": "HIGH"}]})["arn"]
+    bucket = {"bucketName": "sweep-reports", "keyPrefix": "inspector", "kmsKeyArn": KEY}
+    report = ins.create_findings_report(reportFormat="JSON", s3Destination=bucket)["reportId"]
+    export = ins.create_sbom_export(reportFormat="CYCLONEDX_1_4", s3Destination=bucket)["reportId"]
+    ctx = {"account": ACCOUNT, "arn": arn}
+    overrides: dict[str, Any] = {
+        "CreateFilter": {"name": "sweep-filter"},
+        "UpdateFilter": {"filterArn": arn},
+        "DeleteFilter": {"arn": arn},
+        "CreateFindingsReport": {"s3Destination": bucket},
+        "CreateSbomExport": {"s3Destination": bucket},
+        "GetFindingsReportStatus": {"reportId": report},
+        "CancelFindingsReport": {"reportId": report},
+        "GetSbomExport": {"reportId": export},
+        "CancelSbomExport": {"reportId": export},
+        "UpdateEncryptionKey": {"kmsKeyId": KEY, "scanType": "CODE", "resourceType": "AWS_LAMBDA_FUNCTION"},
+        "GetEncryptionKey": {"scanType": "CODE", "resourceType": "AWS_LAMBDA_FUNCTION"},
+        "ResetEncryptionKey": {"scanType": "CODE", "resourceType": "AWS_LAMBDA_FUNCTION"},
+        "UpdateConfiguration": {"ecrConfiguration": {"rescanDuration": "DAYS_30"}},
+        "BatchGetFreeTrialInfo": {"accountIds": [ACCOUNT]},
+        "SearchVulnerabilities": {"filterCriteria": {"vulnerabilityIds": ["CVE-2024-0001"]}},
+    }
+    first = ["UpdateEncryptionKey", "GetEncryptionKey"]
+    model = ins.meta.service_model
+    order = first + sorted(set(model.operation_names) - set(first) - {"DeleteFilter"}) + ["DeleteFilter"]
+    return sweep(ins, ctx, overrides, order)
 
 
 def main() -> None:

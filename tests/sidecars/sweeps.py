@@ -118,7 +118,7 @@ def inspector2(demo: Demo, work: Path) -> list[Outcome]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, running_demo("--state-dir", tmp, "--account-id", ACCOUNT) as demo:
+    with tempfile.TemporaryDirectory() as tmp, running_demo("--account-id", ACCOUNT) as demo:
         for name, run in (("guardduty", guardduty), ("inspector2", inspector2)):
             print(f"== {name}")
             print(table(run(demo, Path(tmp))))

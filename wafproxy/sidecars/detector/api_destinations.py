@@ -4,7 +4,7 @@
 "arn:aws:s3:::bucket/prefix", "KmsKeyArn": …})`` makes ``<state>/buckets/bucket/prefix/``
 (``sidecars.localbucket``) and from then on every finding the detector publishes (new at once,
 updates at the FindingPublishingFrequency) is appended as one JSON line (the finding in GuardDuty's
-export form) to ``AWSLogs/<account>/GuardDuty/<region>/findings.jsonl`` below it, through the same
+export form: the API's camelCase members) to ``AWSLogs/<account>/GuardDuty/<region>/findings.jsonl`` below it, through the same
 background writer as ``--detector-findings`` (rotating, never on the request path). The KMS key ARN
 is kept and returned; the lines are not encrypted with it (``--findings-kms-key`` encrypts the
 detector's own findings file). Destinations are kept in the detector's resources document, so a
@@ -60,7 +60,7 @@ class DestinationPublisher:
                 continue
             path = findings_file(state, self.info, doc["arn"])
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.outboxes[dest_id] = FindingOutbox(self.info, jsonl=str(path))
+            self.outboxes[dest_id] = FindingOutbox(self.info, jsonl=str(path), wire=True)
 
     def publish(self, finding: Finding, new: bool) -> None:
         for outbox in self.outboxes.values():

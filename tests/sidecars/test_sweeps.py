@@ -15,19 +15,51 @@ from tests.support.opsweep import Outcome, table
 
 # What a user of a single-machine product uses: really implemented, so served in the sweep.
 GUARDDUTY_SERVED = {
-    "CreateThreatIntelSet", "GetThreatIntelSet", "UpdateThreatIntelSet", "ListThreatIntelSets", "DeleteThreatIntelSet",
-    "CreateIPSet", "GetIPSet", "UpdateIPSet", "ListIPSets", "DeleteIPSet", "CreateThreatEntitySet",
-    "GetThreatEntitySet", "ListTrustedEntitySets", "DeleteTrustedEntitySet", "CreatePublishingDestination",
-    "DescribePublishingDestination", "UpdatePublishingDestination", "DeletePublishingDestination",
-    "GetUsageStatistics", "GetCoverageStatistics", "ListCoverage", "GetRemainingFreeTrialDays",
-    "UpdateFindingsFeedback", "GetMalwareScanSettings", "UpdateMalwareScanSettings", "GetMembers",
+    "CreateThreatIntelSet",
+    "GetThreatIntelSet",
+    "UpdateThreatIntelSet",
+    "ListThreatIntelSets",
+    "DeleteThreatIntelSet",
+    "CreateIPSet",
+    "GetIPSet",
+    "UpdateIPSet",
+    "ListIPSets",
+    "DeleteIPSet",
+    "CreateThreatEntitySet",
+    "GetThreatEntitySet",
+    "ListTrustedEntitySets",
+    "DeleteTrustedEntitySet",
+    "CreatePublishingDestination",
+    "DescribePublishingDestination",
+    "UpdatePublishingDestination",
+    "DeletePublishingDestination",
+    "GetUsageStatistics",
+    "GetCoverageStatistics",
+    "ListCoverage",
+    "GetRemainingFreeTrialDays",
+    "UpdateFindingsFeedback",
+    "GetMalwareScanSettings",
+    "UpdateMalwareScanSettings",
+    "GetMembers",
     "ListInvitations",
 }
 INSPECTOR2_SERVED = {
-    "CreateFindingsReport", "GetFindingsReportStatus", "CreateSbomExport", "GetSbomExport", "SearchVulnerabilities",
-    "BatchGetFindingDetails", "BatchGetCodeSnippet", "ListUsageTotals", "BatchGetFreeTrialInfo",
-    "ListAccountPermissions", "UpdateEncryptionKey", "GetEncryptionKey", "ResetEncryptionKey",
-    "GetDelegatedAdminAccount", "ListDelegatedAdminAccounts", "GetEc2DeepInspectionConfiguration",
+    "CreateFindingsReport",
+    "GetFindingsReportStatus",
+    "CreateSbomExport",
+    "GetSbomExport",
+    "SearchVulnerabilities",
+    "BatchGetFindingDetails",
+    "BatchGetCodeSnippet",
+    "ListUsageTotals",
+    "BatchGetFreeTrialInfo",
+    "ListAccountPermissions",
+    "UpdateEncryptionKey",
+    "GetEncryptionKey",
+    "ResetEncryptionKey",
+    "GetDelegatedAdminAccount",
+    "ListDelegatedAdminAccounts",
+    "GetEc2DeepInspectionConfiguration",
 }
 
 
@@ -47,9 +79,13 @@ def _check(outcomes: list[Outcome], served: set[str], operations: int) -> None:
 
 def test_every_guardduty_operation_is_answered(demo: Demo, tmp_path: Path) -> None:
     outcomes = sweeps.guardduty(demo, tmp_path)
-    _check(outcomes, GUARDDUTY_SERVED, len(sweeps.client(demo, "guardduty").meta.service_model.operation_names))
+    _check(
+        outcomes, GUARDDUTY_SERVED, len(sweeps.client(demo, "guardduty").meta.service_model.operation_names)
+    )
 
 
 def test_every_inspector2_operation_is_answered(demo: Demo, tmp_path: Path) -> None:
     outcomes = sweeps.inspector2(demo, tmp_path)
-    _check(outcomes, INSPECTOR2_SERVED, len(sweeps.client(demo, "inspector2").meta.service_model.operation_names))
+    _check(
+        outcomes, INSPECTOR2_SERVED, len(sweeps.client(demo, "inspector2").meta.service_model.operation_names)
+    )

@@ -28,13 +28,16 @@ from botocore.model import OperationModel, Shape
 from tests.support.awsshapes import problems
 
 # Codes every AWS API may answer whatever its model lists (botocore's common errors).
-COMMON = frozenset({"AccessDeniedException", "ValidationException", "ThrottlingException",
-                    "InternalServerException"})
+COMMON = frozenset(
+    {"AccessDeniedException", "ValidationException", "ThrottlingException", "InternalServerException"}
+)
 Override = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 # Members the model marks required that AWS itself leaves out in a case a single account always is:
 # GuardDuty answers an account without an administrator with an empty body.
-AWS_OMITS = {("GetAdministratorAccount", "Administrator: required member missing"),
-             ("GetMasterAccount", "Master: required member missing")}
+AWS_OMITS = {
+    ("GetAdministratorAccount", "Administrator: required member missing"),
+    ("GetMasterAccount", "Master: required member missing"),
+}
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,9 @@ def classify(op: OperationModel, call: Callable[[], Any]) -> Outcome:
     return Outcome(op.name, "served", "")
 
 
-def sweep(client: Any, ctx: Mapping[str, Any], overrides: Mapping[str, Override],
-          order: list[str] | None = None) -> list[Outcome]:
+def sweep(
+    client: Any, ctx: Mapping[str, Any], overrides: Mapping[str, Override], order: list[str] | None = None
+) -> list[Outcome]:
     """Every operation of ``client``'s model (``order`` first: creates before the reads of what they
     create), each with ``overrides[op]`` merged over the generated parameters."""
     model = client.meta.service_model

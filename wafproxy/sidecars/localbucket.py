@@ -49,7 +49,7 @@ def split_s3_arn(arn: str) -> tuple[str, str]:
     head = "arn:aws:s3:::"
     if not arn.startswith(head):
         raise BadBucket("the destination must be an S3 bucket ARN (arn:aws:s3:::bucket[/prefix])")
-    bucket, _, prefix = arn[len(head):].partition("/")
+    bucket, _, prefix = arn[len(head) :].partition("/")
     check_bucket(bucket)
     check_prefix(prefix)
     return bucket, prefix

@@ -40,13 +40,34 @@ def serving(state: Path, upstream: str) -> Iterator[tuple[Any, str, str]]:
     creds = state.parent / "credentials"
     creds.write_text(CREDS, encoding="utf-8")
     port, admin = free_port(), free_port()
-    with wafproxy_process("serve", "--upstream", upstream, "--listen", f"127.0.0.1:{port}",
-                          "--admin-listen", f"127.0.0.1:{admin}", "--trusted-proxy", "127.0.0.1/32",
-                          "--credentials", str(creds), "--state-dir", str(state), "--account-id", ACCOUNT,
-                          "--log-level", "warning", wait_ports=(port, admin)):
-        gd = boto3.client("guardduty", endpoint_url=f"http://127.0.0.1:{admin}", region_name="us-east-1",
-                          aws_access_key_id="AKIAOPSGUARD", aws_secret_access_key="ops-secret-guardduty",
-                          config=Config(retries={"max_attempts": 1}))
+    with wafproxy_process(
+        "serve",
+        "--upstream",
+        upstream,
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--admin-listen",
+        f"127.0.0.1:{admin}",
+        "--trusted-proxy",
+        "127.0.0.1/32",
+        "--credentials",
+        str(creds),
+        "--state-dir",
+        str(state),
+        "--account-id",
+        ACCOUNT,
+        "--log-level",
+        "warning",
+        wait_ports=(port, admin),
+    ):
+        gd = boto3.client(
+            "guardduty",
+            endpoint_url=f"http://127.0.0.1:{admin}",
+            region_name="us-east-1",
+            aws_access_key_id="AKIAOPSGUARD",
+            aws_secret_access_key="ops-secret-guardduty",
+            config=Config(retries={"max_attempts": 1}),
+        )
         (detector,) = gd.list_detectors()["DetectorIds"]
         waf = f"http://127.0.0.1:{port}"
         assert _until(lambda: _up(waf), 120), "the proxy never answered"
@@ -82,8 +103,12 @@ def _until(what: Callable[[], Any], seconds: float = 15.0) -> Any:
 
 
 def _findings_from(gd: Any, detector: str, ip: str) -> list[dict[str, Any]]:
-    ids = gd.list_findings(DetectorId=detector, FindingCriteria={"Criterion": {
-        "service.action.networkConnectionAction.remoteIpDetails.ipAddressV4": {"Eq": [ip]}}})["FindingIds"]
+    ids = gd.list_findings(
+        DetectorId=detector,
+        FindingCriteria={
+            "Criterion": {"service.action.networkConnectionAction.remoteIpDetails.ipAddressV4": {"Eq": [ip]}}
+        },
+    )["FindingIds"]
     return gd.get_findings(DetectorId=detector, FindingIds=ids)["Findings"] if ids else []
 
 
@@ -95,40 +120,83 @@ def test_sets_steer_the_detector_publish_to_a_bucket_and_survive_a_restart(upstr
         (root / "entities.txt").write_text(f"evil.example.com\n{ENTITY_BAD}/32\n", encoding="utf-8")
         (root / "trusted.txt").write_text(f"{TRUSTED}\n", encoding="utf-8")
         with serving(state, upstream) as (gd, detector, waf):
-            threat = gd.create_threat_intel_set(DetectorId=detector, Name="known-bad", Format="TXT",
-                                                Location=(root / "bad.txt").as_uri(), Activate=True)
-            entity = gd.create_threat_entity_set(DetectorId=detector, Name="bad-entities", Format="TXT",
-                                                 Location=str(root / "entities.txt"), Activate=True)
-            trusted = gd.create_ip_set(DetectorId=detector, Name="office", Format="TXT",
-                                       Location=str(root / "trusted.txt"), Activate=True)
-            dest = gd.create_publishing_destination(DetectorId=detector, DestinationType="S3", DestinationProperties={
-                "DestinationArn": "arn:aws:s3:::findings-bucket/guardduty", "KmsKeyArn": KEY})["DestinationId"]
-            assert gd.get_threat_intel_set(DetectorId=detector,
-                                           ThreatIntelSetId=threat["ThreatIntelSetId"])["Status"] == "ACTIVE"
+            threat = gd.create_threat_intel_set(
+                DetectorId=detector,
+                Name="known-bad",
+                Format="TXT",
+                Location=(root / "bad.txt").as_uri(),
+                Activate=True,
+            )
+            entity = gd.create_threat_entity_set(
+                DetectorId=detector,
+                Name="bad-entities",
+                Format="TXT",
+                Location=str(root / "entities.txt"),
+                Activate=True,
+            )
+            trusted = gd.create_ip_set(
+                DetectorId=detector,
+                Name="office",
+                Format="TXT",
+                Location=str(root / "trusted.txt"),
+                Activate=True,
+            )
+            dest = gd.create_publishing_destination(
+                DetectorId=detector,
+                DestinationType="S3",
+                DestinationProperties={
+                    "DestinationArn": "arn:aws:s3:::findings-bucket/guardduty",
+                    "KmsKeyArn": KEY,
+                },
+            )["DestinationId"]
+            assert (
+                gd.get_threat_intel_set(DetectorId=detector, ThreatIntelSetId=threat["ThreatIntelSetId"])[
+                    "Status"
+                ]
+                == "ACTIVE"
+            )
             _request(waf, BAD)
             _request(waf, ENTITY_BAD)
-            for ip in (TRUSTED, UNTRUSTED):  # a scanner's user agent: a finding, unless the address is trusted
+            for ip in (
+                TRUSTED,
+                UNTRUSTED,
+            ):  # a scanner's user agent: a finding, unless the address is trusted
                 _request(waf, ip, "sqlmap/1.7")
             (listed,) = _until(lambda: _findings_from(gd, detector, BAD))
             assert listed["Type"] == MALICIOUS
             intel = listed["Service"]["Evidence"]["ThreatIntelligenceDetails"][0]
             assert intel["ThreatListName"] == "known-bad"
-            assert [f["Type"] for f in _until(lambda: _findings_from(gd, detector, ENTITY_BAD))] == [MALICIOUS]
+            assert [f["Type"] for f in _until(lambda: _findings_from(gd, detector, ENTITY_BAD))] == [
+                MALICIOUS
+            ]
             assert _until(lambda: _findings_from(gd, detector, UNTRUSTED))  # the control: flagged
             assert _findings_from(gd, detector, TRUSTED) == []
             gd.update_findings_feedback(DetectorId=detector, FindingIds=[listed["Id"]], Feedback="NOT_USEFUL")
             assert _findings_from(gd, detector, BAD)[0]["Service"]["UserFeedback"] == "NOT_USEFUL"
-            published = (state / ".wafproxy" / "buckets" / "findings-bucket" / "guardduty" / "AWSLogs" / ACCOUNT
-                         / "GuardDuty" / "us-east-1" / "findings.jsonl")
+            published = (
+                state
+                / ".wafproxy"
+                / "buckets"
+                / "findings-bucket"
+                / "guardduty"
+                / "AWSLogs"
+                / ACCOUNT
+                / "GuardDuty"
+                / "us-east-1"
+                / "findings.jsonl"
+            )
             lines = _until(lambda: published.exists() and published.read_text().splitlines())
             assert listed["Id"] in {json.loads(line)["id"] for line in lines}  # the export's camelCase
             gd.update_ip_set(DetectorId=detector, IpSetId=trusted["IpSetId"], Activate=False)
             assert gd.get_ip_set(DetectorId=detector, IpSetId=trusted["IpSetId"])["Status"] == "INACTIVE"
             gd.update_ip_set(DetectorId=detector, IpSetId=trusted["IpSetId"], Activate=True)
         with serving(state, upstream) as (gd, detector, waf):
-            assert gd.list_threat_intel_sets(DetectorId=detector)["ThreatIntelSetIds"] == [threat["ThreatIntelSetId"]]
+            assert gd.list_threat_intel_sets(DetectorId=detector)["ThreatIntelSetIds"] == [
+                threat["ThreatIntelSetId"]
+            ]
             assert gd.list_threat_entity_sets(DetectorId=detector)["ThreatEntitySetIds"] == [
-                entity["ThreatEntitySetId"]]
+                entity["ThreatEntitySetId"]
+            ]
             assert gd.get_ip_set(DetectorId=detector, IpSetId=trusted["IpSetId"])["Status"] == "ACTIVE"
             described = gd.describe_publishing_destination(DetectorId=detector, DestinationId=dest)
             assert described["Status"] == "PUBLISHING"

@@ -32,17 +32,20 @@ def handlers(page: Callable[..., tuple[list[Any], str | None]]) -> Routes:
         def handler(ctx: CallContext, p: Params) -> dict[str, Any]:
             chunk, token = page([], p, ctx, hi=hi)
             return {member: chunk, **({"nextToken": token} if token else {})}
+
         return handler
 
     def missing(what: str, member: str) -> Callable[[CallContext, Params], dict[str, Any]]:
         def handler(ctx: CallContext, p: Params) -> dict[str, Any]:
             name = p.str(member, max_len=2048)
             raise AwsError("ResourceNotFoundException", f"{what} {name[:256]} not found", status=404)
+
         return handler
 
     def refused(message: str, member: str) -> Callable[[CallContext, Params], dict[str, Any]]:
         def handler(ctx: CallContext, p: Params) -> dict[str, Any]:
             raise validation(message, path=member)
+
         return handler
 
     def batch_missing(member: str) -> Callable[[CallContext, Params], dict[str, Any]]:
@@ -50,7 +53,10 @@ def handlers(page: Callable[..., tuple[list[Any], str | None]]) -> Routes:
             raw = p.raw(member)
             if not isinstance(raw, list) or not raw:
                 raise validation(f"{member} must list at least one request", path=member)
-            raise AwsError("ResourceNotFoundException", "scan configuration not found: " + NO_CODE, status=404)
+            raise AwsError(
+                "ResourceNotFoundException", "scan configuration not found: " + NO_CODE, status=404
+            )
+
         return handler
 
     def repository_missing(ctx: CallContext, p: Params) -> dict[str, Any]:
@@ -62,56 +68,110 @@ def handlers(page: Callable[..., tuple[list[Any], str | None]]) -> Routes:
     return {
         "ListCisScanConfigurations": ("POST", f"{cis}/scan-configuration/list", empty("scanConfigurations")),
         "ListCisScans": ("POST", f"{cis}/scan/list", empty("scans")),
-        "CreateCisScanConfiguration": ("POST", f"{cis}/scan-configuration/create", refused(NO_EC2, "targets")),
-        "UpdateCisScanConfiguration": ("POST", f"{cis}/scan-configuration/update",
-                                       missing("CIS scan configuration", "scanConfigurationArn")),
-        "DeleteCisScanConfiguration": ("POST", f"{cis}/scan-configuration/delete",
-                                       missing("CIS scan configuration", "scanConfigurationArn")),
+        "CreateCisScanConfiguration": (
+            "POST",
+            f"{cis}/scan-configuration/create",
+            refused(NO_EC2, "targets"),
+        ),
+        "UpdateCisScanConfiguration": (
+            "POST",
+            f"{cis}/scan-configuration/update",
+            missing("CIS scan configuration", "scanConfigurationArn"),
+        ),
+        "DeleteCisScanConfiguration": (
+            "POST",
+            f"{cis}/scan-configuration/delete",
+            missing("CIS scan configuration", "scanConfigurationArn"),
+        ),
         "GetCisScanReport": ("POST", f"{cis}/scan/report/get", missing("CIS scan", "scanArn")),
         "GetCisScanResultDetails": ("POST", f"{cis}/scan-result/details/get", empty("scanResultDetails")),
-        "ListCisScanResultsAggregatedByChecks": ("POST", f"{cis}/scan-result/check/list",
-                                                 empty("checkAggregations")),
-        "ListCisScanResultsAggregatedByTargetResource": ("POST", f"{cis}/scan-result/resource/list",
-                                                         empty("targetResourceAggregations")),
+        "ListCisScanResultsAggregatedByChecks": (
+            "POST",
+            f"{cis}/scan-result/check/list",
+            empty("checkAggregations"),
+        ),
+        "ListCisScanResultsAggregatedByTargetResource": (
+            "POST",
+            f"{cis}/scan-result/resource/list",
+            empty("targetResourceAggregations"),
+        ),
         "StartCisSession": ("PUT", "/cissession/start", refused(NO_EC2, "scanJobId")),
         "StopCisSession": ("PUT", "/cissession/stop", refused(NO_EC2, "scanJobId")),
         "SendCisSessionHealth": ("PUT", "/cissession/health/send", refused(NO_EC2, "scanJobId")),
         "SendCisSessionTelemetry": ("PUT", "/cissession/telemetry/send", refused(NO_EC2, "scanJobId")),
         "ListCodeSecurityIntegrations": ("POST", f"{code}/integration/list", empty("integrations")),
         "CreateCodeSecurityIntegration": ("POST", f"{code}/integration/create", refused(NO_CODE, "type")),
-        "GetCodeSecurityIntegration": ("POST", f"{code}/integration/get",
-                                       missing("code security integration", "integrationArn")),
-        "UpdateCodeSecurityIntegration": ("POST", f"{code}/integration/update",
-                                          missing("code security integration", "integrationArn")),
-        "DeleteCodeSecurityIntegration": ("POST", f"{code}/integration/delete",
-                                          missing("code security integration", "integrationArn")),
-        "ListCodeSecurityScanConfigurations": ("POST", f"{code}/scan-configuration/list", empty("configurations")),
-        "CreateCodeSecurityScanConfiguration": ("POST", f"{code}/scan-configuration/create",
-                                                refused(NO_CODE, "configuration")),
-        "GetCodeSecurityScanConfiguration": ("POST", f"{code}/scan-configuration/get",
-                                             missing("code security scan configuration", "scanConfigurationArn")),
-        "UpdateCodeSecurityScanConfiguration": ("POST", f"{code}/scan-configuration/update",
-                                                missing("code security scan configuration",
-                                                        "scanConfigurationArn")),
-        "DeleteCodeSecurityScanConfiguration": ("POST", f"{code}/scan-configuration/delete",
-                                                missing("code security scan configuration",
-                                                        "scanConfigurationArn")),
-        "ListCodeSecurityScanConfigurationAssociations": ("POST", f"{code}/scan-configuration/associations/list",
-                                                          missing("code security scan configuration",
-                                                                  "scanConfigurationArn")),
-        "BatchAssociateCodeSecurityScanConfiguration": ("POST", f"{code}/scan-configuration/batch/associate",
-                                                        batch_missing("associateConfigurationRequests")),
-        "BatchDisassociateCodeSecurityScanConfiguration": ("POST", f"{code}/scan-configuration/batch/disassociate",
-                                                           batch_missing("disassociateConfigurationRequests")),
+        "GetCodeSecurityIntegration": (
+            "POST",
+            f"{code}/integration/get",
+            missing("code security integration", "integrationArn"),
+        ),
+        "UpdateCodeSecurityIntegration": (
+            "POST",
+            f"{code}/integration/update",
+            missing("code security integration", "integrationArn"),
+        ),
+        "DeleteCodeSecurityIntegration": (
+            "POST",
+            f"{code}/integration/delete",
+            missing("code security integration", "integrationArn"),
+        ),
+        "ListCodeSecurityScanConfigurations": (
+            "POST",
+            f"{code}/scan-configuration/list",
+            empty("configurations"),
+        ),
+        "CreateCodeSecurityScanConfiguration": (
+            "POST",
+            f"{code}/scan-configuration/create",
+            refused(NO_CODE, "configuration"),
+        ),
+        "GetCodeSecurityScanConfiguration": (
+            "POST",
+            f"{code}/scan-configuration/get",
+            missing("code security scan configuration", "scanConfigurationArn"),
+        ),
+        "UpdateCodeSecurityScanConfiguration": (
+            "POST",
+            f"{code}/scan-configuration/update",
+            missing("code security scan configuration", "scanConfigurationArn"),
+        ),
+        "DeleteCodeSecurityScanConfiguration": (
+            "POST",
+            f"{code}/scan-configuration/delete",
+            missing("code security scan configuration", "scanConfigurationArn"),
+        ),
+        "ListCodeSecurityScanConfigurationAssociations": (
+            "POST",
+            f"{code}/scan-configuration/associations/list",
+            missing("code security scan configuration", "scanConfigurationArn"),
+        ),
+        "BatchAssociateCodeSecurityScanConfiguration": (
+            "POST",
+            f"{code}/scan-configuration/batch/associate",
+            batch_missing("associateConfigurationRequests"),
+        ),
+        "BatchDisassociateCodeSecurityScanConfiguration": (
+            "POST",
+            f"{code}/scan-configuration/batch/disassociate",
+            batch_missing("disassociateConfigurationRequests"),
+        ),
         "StartCodeSecurityScan": ("POST", f"{code}/scan/start", repository_missing),
         "GetCodeSecurityScan": ("POST", f"{code}/scan/get", missing("code security scan", "scanId")),
         "ListConnectors": ("POST", "/connector/list", empty("items")),
         "CreateConnector": ("POST", "/connector/create", refused(NO_CONNECTOR, "provider")),
         "UpdateConnector": ("POST", "/connector/update", missing("connector", "connectorArn")),
         "DeleteConnector": ("POST", "/connector/delete", missing("connector", "connectorArn")),
-        "ListConnectorScanConfigurations": ("POST", "/connectorscanconfigurations/list", empty("scanConfigurations")),
-        "UpdateConnectorScanConfiguration": ("POST", "/connectorscanconfiguration/update",
-                                             missing("connector", "awsConfigConnectorArn")),
+        "ListConnectorScanConfigurations": (
+            "POST",
+            "/connectorscanconfigurations/list",
+            empty("scanConfigurations"),
+        ),
+        "UpdateConnectorScanConfiguration": (
+            "POST",
+            "/connectorscanconfiguration/update",
+            missing("connector", "awsConfigConnectorArn"),
+        ),
         "StartOnDemandScan": ("POST", "/ondemand/scan", refused(NO_AMI, "resourceType")),
         "ListOnDemandScans": ("POST", "/ondemand/scans", empty("items")),
         "GetOnDemandScanStatus": ("POST", "/ondemand/scan/status", missing("on-demand scan", "scanId")),

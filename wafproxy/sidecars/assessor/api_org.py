@@ -34,17 +34,39 @@ from wafproxy.sidecars.assessor.store import FindingStore
 Routes = dict[str, tuple[str, str, Callable[[CallContext, Params], Any]]]
 TRIAL_DAYS = 15
 TRIAL_TYPES = ("EC2", "ECR", "LAMBDA", "LAMBDA_CODE", "CODE_REPOSITORY")
-USAGE_TYPES = ("EC2_INSTANCE_HOURS", "ECR_INITIAL_SCAN", "ECR_RESCAN", "LAMBDA_FUNCTION_HOURS",
-               "LAMBDA_FUNCTION_CODE_HOURS", "CODE_REPOSITORY_SAST", "CODE_REPOSITORY_IAC", "CODE_REPOSITORY_SCA",
-               "EC2_AGENTLESS_INSTANCE_HOURS")
-PERMISSIONS = (("EC2", "ENABLE_SCANNING"), ("EC2", "DISABLE_SCANNING"), ("ECR", "ENABLE_SCANNING"),
-               ("ECR", "DISABLE_SCANNING"), ("ECR", "ENABLE_REPOSITORY"), ("ECR", "DISABLE_REPOSITORY"),
-               ("LAMBDA", "ENABLE_SCANNING"), ("LAMBDA", "DISABLE_SCANNING"))
+USAGE_TYPES = (
+    "EC2_INSTANCE_HOURS",
+    "ECR_INITIAL_SCAN",
+    "ECR_RESCAN",
+    "LAMBDA_FUNCTION_HOURS",
+    "LAMBDA_FUNCTION_CODE_HOURS",
+    "CODE_REPOSITORY_SAST",
+    "CODE_REPOSITORY_IAC",
+    "CODE_REPOSITORY_SCA",
+    "EC2_AGENTLESS_INSTANCE_HOURS",
+)
+PERMISSIONS = (
+    ("EC2", "ENABLE_SCANNING"),
+    ("EC2", "DISABLE_SCANNING"),
+    ("ECR", "ENABLE_SCANNING"),
+    ("ECR", "DISABLE_SCANNING"),
+    ("ECR", "ENABLE_REPOSITORY"),
+    ("ECR", "DISABLE_REPOSITORY"),
+    ("LAMBDA", "ENABLE_SCANNING"),
+    ("LAMBDA", "DISABLE_SCANNING"),
+)
 SCAN_TYPES = ("NETWORK", "PACKAGE", "CODE")
-KEY_RESOURCES = ("AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_ECR_REPOSITORY", "AWS_LAMBDA_FUNCTION",
-                 "CODE_REPOSITORY")
-NOT_ADMIN = ("wafproxy's Inspector serves one standalone account: it is not an organization's management "
-             "or delegated administrator account")
+KEY_RESOURCES = (
+    "AWS_EC2_INSTANCE",
+    "AWS_ECR_CONTAINER_IMAGE",
+    "AWS_ECR_REPOSITORY",
+    "AWS_LAMBDA_FUNCTION",
+    "CODE_REPOSITORY",
+)
+NOT_ADMIN = (
+    "wafproxy's Inspector serves one standalone account: it is not an organization's management "
+    "or delegated administrator account"
+)
 NO_EC2 = "wafproxy has no EC2 instance: deep inspection cannot be activated"
 
 
@@ -55,14 +77,19 @@ def _account(p: Params, member: str) -> str:
     return value
 
 
-def handlers(store: FindingStore, page: Callable[..., tuple[list[Any], str | None]],
-             clock: Callable[[], float] = time.time) -> Routes:
+def handlers(
+    store: FindingStore,
+    page: Callable[..., tuple[list[Any], str | None]],
+    clock: Callable[[], float] = time.time,
+) -> Routes:
     def refused(ctx: CallContext, p: Params) -> dict[str, Any]:
         raise access_denied(NOT_ADMIN)
 
     def get_member(ctx: CallContext, p: Params) -> dict[str, Any]:
         account = _account(p, "accountId")
-        raise AwsError("ResourceNotFoundException", f"account {account} is not a member of this account", status=404)
+        raise AwsError(
+            "ResourceNotFoundException", f"account {account} is not a member of this account", status=404
+        )
 
     def disassociate(ctx: CallContext, p: Params) -> dict[str, Any]:
         account = _account(p, "accountId")
@@ -90,13 +117,20 @@ def handlers(store: FindingStore, page: Callable[..., tuple[list[Any], str | Non
         end = start + TRIAL_DAYS * 86400
         status = "ACTIVE" if clock() < end else "INACTIVE"
         info = [{"type": t, "start": start, "end": end, "status": status} for t in TRIAL_TYPES]
-        return {"accounts": [{"accountId": a, "freeTrialInfo": info} for a in asked if a == store.account],
-                "failedAccounts": [{"accountId": a, "code": "ACCESS_DENIED", "message": NOT_ADMIN}
-                                   for a in asked if a != store.account]}
+        return {
+            "accounts": [{"accountId": a, "freeTrialInfo": info} for a in asked if a == store.account],
+            "failedAccounts": [
+                {"accountId": a, "code": "ACCESS_DENIED", "message": NOT_ADMIN}
+                for a in asked
+                if a != store.account
+            ],
+        }
 
     def usage(ctx: CallContext, p: Params) -> dict[str, Any]:
         asked = p.str_list("accountIds", max_items=7000) or [store.account]
-        usage = [{"type": t, "total": 0.0, "estimatedMonthlyCost": 0.0, "currency": "USD"} for t in USAGE_TYPES]
+        usage = [
+            {"type": t, "total": 0.0, "estimatedMonthlyCost": 0.0, "currency": "USD"} for t in USAGE_TYPES
+        ]
         rows = [{"accountId": a, "usage": usage} for a in asked if a == store.account]
         chunk, token = page(rows, p, ctx, default=50, hi=500)
         return {"totals": chunk, **({"nextToken": token} if token else {})}
@@ -120,15 +154,20 @@ def handlers(store: FindingStore, page: Callable[..., tuple[list[Any], str | Non
     def get_key(ctx: CallContext, p: Params) -> dict[str, Any]:
         key = (store.setting("encryptionKeys") or {}).get(key_slot(p))
         if key is None:
-            raise AwsError("ResourceNotFoundException", "no customer managed key is set: Inspector's own key is "
-                           "in use", status=404)
+            raise AwsError(
+                "ResourceNotFoundException",
+                "no customer managed key is set: Inspector's own key is in use",
+                status=404,
+            )
         return {"kmsKeyId": key}
 
     def update_key(ctx: CallContext, p: Params) -> dict[str, Any]:
         slot = key_slot(p)
         key = p.str("kmsKeyId", max_len=2048)
         if not key.startswith("arn:aws:kms:") or ":key/" not in key:
-            raise validation("kmsKeyId must be a KMS key ARN (arn:aws:kms:region:account:key/id)", path="kmsKeyId")
+            raise validation(
+                "kmsKeyId must be a KMS key ARN (arn:aws:kms:region:account:key/id)", path="kmsKeyId"
+            )
         store.set_setting("encryptionKeys", {**(store.setting("encryptionKeys") or {}), slot: key})
         return {}
 
@@ -149,16 +188,24 @@ def handlers(store: FindingStore, page: Callable[..., tuple[list[Any], str | Non
 
     def member_status(ctx: CallContext, p: Params) -> dict[str, Any]:
         asked = p.str_list("accountIds", max_items=100) or [store.account]
-        return {"accountIds": [{"accountId": a, "status": "DEACTIVATED"} for a in asked if a == store.account],
-                "failedAccountIds": [{"accountId": a, "errorMessage": NOT_ADMIN}
-                                     for a in asked if a != store.account]}
+        return {
+            "accountIds": [{"accountId": a, "status": "DEACTIVATED"} for a in asked if a == store.account],
+            "failedAccountIds": [
+                {"accountId": a, "errorMessage": NOT_ADMIN} for a in asked if a != store.account
+            ],
+        }
 
     def member_update(ctx: CallContext, p: Params) -> dict[str, Any]:
         raw = p.raw("accountIds")
         if not isinstance(raw, list) or not raw or not all(isinstance(a, dict) for a in raw):
             raise validation("accountIds must list {accountId, activateDeepInspection}", path="accountIds")
-        failed = [{"accountId": str(a.get("accountId", ""))[:12],
-                   "errorMessage": NO_EC2 if a.get("accountId") == store.account else NOT_ADMIN} for a in raw]
+        failed = [
+            {
+                "accountId": str(a.get("accountId", ""))[:12],
+                "errorMessage": NO_EC2 if a.get("accountId") == store.account else NOT_ADMIN,
+            }
+            for a in raw
+        ]
         return {"accountIds": [], "failedAccountIds": failed}
 
     return {
@@ -171,7 +218,11 @@ def handlers(store: FindingStore, page: Callable[..., tuple[list[Any], str | Non
         "DisassociateMember": ("POST", "/members/disassociate", disassociate),
         "DescribeOrganizationConfiguration": ("POST", "/organizationconfiguration/describe", refused),
         "UpdateOrganizationConfiguration": ("POST", "/organizationconfiguration/update", refused),
-        "UpdateOrgEc2DeepInspectionConfiguration": ("POST", "/ec2deepinspectionconfiguration/org/update", refused),
+        "UpdateOrgEc2DeepInspectionConfiguration": (
+            "POST",
+            "/ec2deepinspectionconfiguration/org/update",
+            refused,
+        ),
         "BatchGetFreeTrialInfo": ("POST", "/freetrialinfo/batchget", free_trial),
         "ListUsageTotals": ("POST", "/usage/list", usage),
         "ListAccountPermissions": ("POST", "/accountpermissions/list", permissions),
@@ -179,8 +230,19 @@ def handlers(store: FindingStore, page: Callable[..., tuple[list[Any], str | Non
         "UpdateEncryptionKey": ("PUT", "/encryptionkey/update", update_key),
         "ResetEncryptionKey": ("PUT", "/encryptionkey/reset", reset_key),
         "GetEc2DeepInspectionConfiguration": ("POST", "/ec2deepinspectionconfiguration/get", deep_get),
-        "UpdateEc2DeepInspectionConfiguration": ("POST", "/ec2deepinspectionconfiguration/update", deep_update),
-        "BatchGetMemberEc2DeepInspectionStatus": ("POST", "/ec2deepinspectionstatus/member/batch/get", member_status),
-        "BatchUpdateMemberEc2DeepInspectionStatus": ("POST", "/ec2deepinspectionstatus/member/batch/update",
-                                                     member_update),
+        "UpdateEc2DeepInspectionConfiguration": (
+            "POST",
+            "/ec2deepinspectionconfiguration/update",
+            deep_update,
+        ),
+        "BatchGetMemberEc2DeepInspectionStatus": (
+            "POST",
+            "/ec2deepinspectionstatus/member/batch/get",
+            member_status,
+        ),
+        "BatchUpdateMemberEc2DeepInspectionStatus": (
+            "POST",
+            "/ec2deepinspectionstatus/member/batch/update",
+            member_update,
+        ),
     }

@@ -42,13 +42,22 @@ from wafproxy.sidecars.localbucket import BadBucket, directory
 
 Routes = dict[str, tuple[str, str, Callable[[CallContext, Params], Any]]]
 MAX_KEPT = 100  # report records kept (oldest dropped)
-_COLUMNS = (("AWS Account Id", ("awsAccountId",)), ("Severity", ("severity",)),
-            ("Fix Available", ("fixAvailable",)), ("Finding Type", ("type",)), ("Title", ("title",)),
-            ("Description", ("description",)), ("Finding ARN", ("findingArn",)),
-            ("First Seen", ("firstObservedAt",)), ("Last Seen", ("lastObservedAt",)),
-            ("Last Updated", ("updatedAt",)), ("Status", ("status",)), ("Inspector Score", ("inspectorScore",)),
-            ("Vulnerability Id", ("packageVulnerabilityDetails", "vulnerabilityId")),
-            ("Remediation", ("remediation", "recommendation", "text")))
+_COLUMNS = (
+    ("AWS Account Id", ("awsAccountId",)),
+    ("Severity", ("severity",)),
+    ("Fix Available", ("fixAvailable",)),
+    ("Finding Type", ("type",)),
+    ("Title", ("title",)),
+    ("Description", ("description",)),
+    ("Finding ARN", ("findingArn",)),
+    ("First Seen", ("firstObservedAt",)),
+    ("Last Seen", ("lastObservedAt",)),
+    ("Last Updated", ("updatedAt",)),
+    ("Status", ("status",)),
+    ("Inspector Score", ("inspectorScore",)),
+    ("Vulnerability Id", ("packageVulnerabilityDetails", "vulnerabilityId")),
+    ("Remediation", ("remediation", "recommendation", "text")),
+)
 _SBOM_FORMATS = ("CYCLONEDX_1_4", "SPDX_2_3")
 _SBOM_KEYS = ("accountId", "resourceId", "resourceType")
 
@@ -66,7 +75,9 @@ def findings_csv(findings: list[dict[str, Any]]) -> str:
     writer.writerow([name for name, _ in _COLUMNS] + ["Resource ID", "Resource Type"])
     for f in findings:
         resource = (f.get("resources") or [{}])[0]
-        writer.writerow([_at(f, path) for _, path in _COLUMNS] + [resource.get("id", ""), resource.get("type", "")])
+        writer.writerow(
+            [_at(f, path) for _, path in _COLUMNS] + [resource.get("id", ""), resource.get("type", "")]
+        )
     return out.getvalue()
 
 
@@ -79,21 +90,32 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def handlers(store: FindingStore, packages: Callable[[], list[tuple[str, str]]], resource: str,
-             clock: Callable[[], float] = time.time) -> Routes:
+def handlers(
+    store: FindingStore,
+    packages: Callable[[], list[tuple[str, str]]],
+    resource: str,
+    clock: Callable[[], float] = time.time,
+) -> Routes:
     def state() -> Path:
         if store.path == MEMORY:
-            raise validation("the assessor has no state directory (--state-dir) to hold a bucket",
-                             path="s3Destination")
+            raise validation(
+                "the assessor has no state directory (--state-dir) to hold a bucket", path="s3Destination"
+            )
         return store.path.parent
 
     def destination(p: Params) -> tuple[dict[str, Any], Path]:
         raw = p.raw("s3Destination")
-        if not isinstance(raw, dict) or not isinstance(raw.get("bucketName"), str) or not isinstance(
-                raw.get("kmsKeyArn"), str):
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("bucketName"), str)
+            or not isinstance(raw.get("kmsKeyArn"), str)
+        ):
             raise validation("s3Destination needs bucketName and kmsKeyArn", path="s3Destination")
-        dest = {k: raw[k] for k in ("bucketName", "keyPrefix", "kmsKeyArn", "expectedBucketOwner")
-                if isinstance(raw.get(k), str)}
+        dest = {
+            k: raw[k]
+            for k in ("bucketName", "keyPrefix", "kmsKeyArn", "expectedBucketOwner")
+            if isinstance(raw.get(k), str)
+        }
         try:
             where = directory(state(), dest["bucketName"], dest.get("keyPrefix", ""))
         except BadBucket as exc:
@@ -134,14 +156,21 @@ def handlers(store: FindingStore, packages: Callable[[], list[tuple[str, str]]],
         if failed is None:
             text = findings_csv(findings) if fmt == "CSV" else json.dumps({"findings": findings}, indent=1)
             _write(where / f"{report_id}.{fmt.lower()}", text)
-        doc = {"reportId": report_id, "destination": dest, "filterCriteria": p.raw("filterCriteria") or {},
-               "createdAt": clock(), "format": fmt}
+        doc = {
+            "reportId": report_id,
+            "destination": dest,
+            "filterCriteria": p.raw("filterCriteria") or {},
+            "createdAt": clock(),
+            "format": fmt,
+        }
         keep("findingsReports", finished(doc, failed))
         return {"reportId": report_id}
 
     def report(kind: str, p: Params, required: bool = True) -> dict[str, Any]:
         kept = store.setting(kind) or {}
-        report_id = p.str("reportId", required=required, max_len=64)
+        report_id = p.str("reportId", required=False, max_len=64)
+        if report_id is None and required:
+            raise validation("reportId is required", path="reportId")
         if report_id is None:  # GetFindingsReportStatus without an id: the latest report
             if not kept:
                 raise AwsError("ResourceNotFoundException", "no findings report exists", status=404)
@@ -152,14 +181,20 @@ def handlers(store: FindingStore, packages: Callable[[], list[tuple[str, str]]],
 
     def report_status(ctx: CallContext, p: Params) -> dict[str, Any]:
         doc = report("findingsReports", p, required=False)
-        return {k: doc[k] for k in ("reportId", "status", "errorCode", "errorMessage", "destination",
-                                    "filterCriteria") if k in doc}
+        return {
+            k: doc[k]
+            for k in ("reportId", "status", "errorCode", "errorMessage", "destination", "filterCriteria")
+            if k in doc
+        }
 
     def cancel(kind: str) -> Callable[[CallContext, Params], dict[str, Any]]:
         def handler(ctx: CallContext, p: Params) -> dict[str, Any]:
             doc = report(kind, p)
-            raise validation(f"report {doc['reportId']} is {doc['status']}: only a report in progress can be "
-                             "cancelled", path="reportId")
+            raise validation(
+                f"report {doc['reportId']} is {doc['status']}: only a report in progress can be cancelled",
+                path="reportId",
+            )
+
         return handler
 
     def create_sbom(ctx: CallContext, p: Params) -> dict[str, Any]:
@@ -167,12 +202,25 @@ def handlers(store: FindingStore, packages: Callable[[], list[tuple[str, str]]],
         if fmt not in _SBOM_FORMATS:
             raise validation(f"reportFormat must be one of {', '.join(_SBOM_FORMATS)}", path="reportFormat")
         criteria = p.raw("resourceFilterCriteria") or {}
-        if not isinstance(criteria, dict) or set(criteria) - set(_SBOM_KEYS) or not all(
-                isinstance(v, list) and all(isinstance(x, dict) and x.get("comparison") in ("EQUALS", "NOT_EQUALS")
-                                            and isinstance(x.get("value"), str) for x in v)
-                for v in criteria.values()):
-            raise validation(f"resourceFilterCriteria: wafproxy's resources are filtered by {', '.join(_SBOM_KEYS)}"
-                             " (EQUALS / NOT_EQUALS a string)", path="resourceFilterCriteria")
+        if (
+            not isinstance(criteria, dict)
+            or set(criteria) - set(_SBOM_KEYS)
+            or not all(
+                isinstance(v, list)
+                and all(
+                    isinstance(x, dict)
+                    and x.get("comparison") in ("EQUALS", "NOT_EQUALS")
+                    and isinstance(x.get("value"), str)
+                    for x in v
+                )
+                for v in criteria.values()
+            )
+        ):
+            raise validation(
+                f"resourceFilterCriteria: wafproxy's resources are filtered by {', '.join(_SBOM_KEYS)}"
+                " (EQUALS / NOT_EQUALS a string)",
+                path="resourceFilterCriteria",
+            )
         dest, where = destination(p)
         report_id = str(uuid.uuid4())
         failed = failure(dest)
@@ -185,15 +233,31 @@ def handlers(store: FindingStore, packages: Callable[[], list[tuple[str, str]]],
             doc = sbom.document(fmt, resource, packages(), active, clock())
             name = resource.replace("/", "_").replace(":", "_")
             _write(where / report_id / store.account / f"{name}.json", json.dumps(doc, indent=1))
-        record = {"reportId": report_id, "s3Destination": dest, "filterCriteria": criteria,
-                  "createdAt": clock(), "format": fmt}
+        record = {
+            "reportId": report_id,
+            "s3Destination": dest,
+            "filterCriteria": criteria,
+            "createdAt": clock(),
+            "format": fmt,
+        }
         keep("sbomExports", finished(record, failed))
         return {"reportId": report_id}
 
     def get_sbom(ctx: CallContext, p: Params) -> dict[str, Any]:
         doc = report("sbomExports", p)
-        return {k: doc[k] for k in ("reportId", "format", "status", "errorCode", "errorMessage", "s3Destination",
-                                    "filterCriteria") if k in doc}
+        return {
+            k: doc[k]
+            for k in (
+                "reportId",
+                "format",
+                "status",
+                "errorCode",
+                "errorMessage",
+                "s3Destination",
+                "filterCriteria",
+            )
+            if k in doc
+        }
 
     return {
         "CreateFindingsReport": ("POST", "/reporting/create", create_report),

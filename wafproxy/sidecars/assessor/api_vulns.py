@@ -52,9 +52,13 @@ class OsvCache:
 
 
 def _from_osv(vuln: osv.Vulnerability) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": vuln.id, "description": (vuln.summary or vuln.details)[:2048],
-                           "sourceUrl": f"https://osv.dev/vulnerability/{vuln.id}",
-                           "relatedVulnerabilities": list(vuln.aliases), "referenceUrls": list(vuln.references[:20])}
+    out: dict[str, Any] = {
+        "id": vuln.id,
+        "description": (vuln.summary or vuln.details)[:2048],
+        "sourceUrl": f"https://osv.dev/vulnerability/{vuln.id}",
+        "relatedVulnerabilities": list(vuln.aliases),
+        "referenceUrls": list(vuln.references[:20]),
+    }
     if vuln.vendor_severity:
         out["vendorSeverity"] = vuln.vendor_severity
     if vuln.cvss_vector:
@@ -66,9 +70,12 @@ def _from_osv(vuln: osv.Vulnerability) -> dict[str, Any]:
 
 
 def _from_finding(details: dict[str, Any], description: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": details["vulnerabilityId"], "description": description,
-                           "relatedVulnerabilities": list(details.get("relatedVulnerabilities") or []),
-                           "referenceUrls": list(details.get("referenceUrls") or [])}
+    out: dict[str, Any] = {
+        "id": details["vulnerabilityId"],
+        "description": description,
+        "relatedVulnerabilities": list(details.get("relatedVulnerabilities") or []),
+        "referenceUrls": list(details.get("referenceUrls") or []),
+    }
     if details.get("sourceUrl"):
         out["sourceUrl"] = details["sourceUrl"]
     if details.get("vendorSeverity"):
@@ -90,9 +97,16 @@ def handlers(store: FindingStore, cache: OsvCache) -> Routes:
     async def search(ctx: CallContext, p: Params) -> dict[str, Any]:
         raw = p.raw("filterCriteria")
         ids = raw.get("vulnerabilityIds") if isinstance(raw, dict) else None
-        if not isinstance(ids, list) or len(ids) != 1 or not isinstance(ids[0], str) or not 0 < len(ids[0]) <= 128:
-            raise validation("filterCriteria.vulnerabilityIds must name one vulnerability id",
-                             path="filterCriteria.vulnerabilityIds")
+        if (
+            not isinstance(ids, list)
+            or len(ids) != 1
+            or not isinstance(ids[0], str)
+            or not 0 < len(ids[0]) <= 128
+        ):
+            raise validation(
+                "filterCriteria.vulnerabilityIds must name one vulnerability id",
+                path="filterCriteria.vulnerabilityIds",
+            )
         if p.has("nextToken"):
             raise validation("nextToken does not continue this search", path="nextToken")
         wanted = ids[0]
@@ -104,8 +118,10 @@ def handlers(store: FindingStore, cache: OsvCache) -> Routes:
                         return {"vulnerabilities": [_from_osv(vuln)]}
         for f in store.findings():
             details = f.get("packageVulnerabilityDetails")
-            if isinstance(details, dict) and (details.get("vulnerabilityId") == wanted
-                                              or wanted in (details.get("relatedVulnerabilities") or [])):
+            if isinstance(details, dict) and (
+                details.get("vulnerabilityId") == wanted
+                or wanted in (details.get("relatedVulnerabilities") or [])
+            ):
                 return {"vulnerabilities": [_from_finding(details, f.get("description", ""))]}
         return {"vulnerabilities": []}
 
@@ -116,20 +132,45 @@ def handlers(store: FindingStore, cache: OsvCache) -> Routes:
         for arn in arns:
             f = by_arn.get(arn)
             if f is None:
-                errors.append({"findingArn": arn, "errorCode": "FINDING_DETAILS_NOT_FOUND",
-                               "errorMessage": "no finding with this ARN"})
+                errors.append(
+                    {
+                        "findingArn": arn,
+                        "errorCode": "FINDING_DETAILS_NOT_FOUND",
+                        "errorMessage": "no finding with this ARN",
+                    }
+                )
                 continue
             pkg = f.get("packageVulnerabilityDetails") or {}
-            details.append({"findingArn": arn, "referenceUrls": list(pkg.get("referenceUrls") or []),
-                            "cwes": [], "tools": [], "ttps": [],
-                            "evidences": [{"evidenceRule": f.get("title", ""), "evidenceDetail": f.get("description", ""),
-                                           "severity": f.get("severity", "")}]})
+            details.append(
+                {
+                    "findingArn": arn,
+                    "referenceUrls": list(pkg.get("referenceUrls") or []),
+                    "cwes": [],
+                    "tools": [],
+                    "ttps": [],
+                    "evidences": [
+                        {
+                            "evidenceRule": f.get("title", ""),
+                            "evidenceDetail": f.get("description", ""),
+                            "severity": f.get("severity", ""),
+                        }
+                    ],
+                }
+            )
         return {"findingDetails": details, "errors": errors}
 
     def code_snippets(ctx: CallContext, p: Params) -> dict[str, Any]:
-        return {"codeSnippetResults": [], "errors": [
-            {"findingArn": arn, "errorCode": "CODE_SNIPPET_NOT_FOUND",
-             "errorMessage": "code snippets exist for Lambda code findings; wafproxy has none"} for arn in _arns(p)]}
+        return {
+            "codeSnippetResults": [],
+            "errors": [
+                {
+                    "findingArn": arn,
+                    "errorCode": "CODE_SNIPPET_NOT_FOUND",
+                    "errorMessage": "code snippets exist for Lambda code findings; wafproxy has none",
+                }
+                for arn in _arns(p)
+            ],
+        }
 
     return {
         "SearchVulnerabilities": ("POST", "/vulnerabilities/search", search),

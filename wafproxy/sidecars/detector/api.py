@@ -100,8 +100,8 @@ class GuardDutyApi:
         }
         # boto3 fills ClientToken on these creates: a retried call answers the first call's result.
         self.client_tokens = ClientTokens(bad_request)
-        for op in ("CreateDetector", "CreateFilter", "CreateIPSet", "CreateThreatIntelSet", "CreateThreatEntitySet",
-                   "CreateTrustedEntitySet", "CreatePublishingDestination"):
+        for op in ("CreateDetector", "CreateFilter", "CreateIPSet", "CreateThreatIntelSet",
+                   "CreateThreatEntitySet", "CreateTrustedEntitySet", "CreatePublishingDestination"):
             method, uri, fn = table[op]
             table[op] = (method, uri, self._idempotent(fn))
         self.app = RestJsonService(signing_name="guardduty", credentials=credentials,

@@ -4,11 +4,12 @@
 "arn:aws:s3:::bucket/prefix", "KmsKeyArn": …})`` makes ``<state>/buckets/bucket/prefix/``
 (``sidecars.localbucket``) and from then on every finding the detector publishes (new at once,
 updates at the FindingPublishingFrequency) is appended as one JSON line (the finding in GuardDuty's
-export form: the API's camelCase members) to ``AWSLogs/<account>/GuardDuty/<region>/findings.jsonl`` below it, through the same
-background writer as ``--detector-findings`` (rotating, never on the request path). The KMS key ARN
-is kept and returned; the lines are not encrypted with it (``--findings-kms-key`` encrypts the
-detector's own findings file). Destinations are kept in the detector's resources document, so a
-restart publishes where the last call said; DeleteDetector takes them with it.
+export form: the API's camelCase members) to ``AWSLogs/<account>/GuardDuty/<region>/findings.jsonl``
+below it, through the same background writer as ``--detector-findings`` (rotating, never on the
+request path). The KMS key ARN is kept and returned; the lines are not encrypted with it
+(``--findings-kms-key`` encrypts the detector's own findings file). Destinations are kept in the
+detector's resources document, so a restart publishes where the last call said; DeleteDetector
+takes them with it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ Table = dict[str, tuple[str, str, Callable[..., Any]]]
 
 def findings_file(state: Path, info: DetectorInfo, arn: str) -> Path:
     bucket, prefix = split_s3_arn(arn)
-    return directory(state, bucket, prefix) / "AWSLogs" / info.account / "GuardDuty" / info.region / "findings.jsonl"
+    return (
+        directory(state, bucket, prefix)
+        / "AWSLogs"
+        / info.account
+        / "GuardDuty"
+        / info.region
+        / "findings.jsonl"
+    )
 
 
 class DestinationPublisher:
@@ -51,7 +59,9 @@ class DestinationPublisher:
         return self.resources.path.parent if self.resources.path is not None else None
 
     def sync(self) -> None:
-        wanted = {d: doc for d, doc in self.resources.destinations.items() if doc.get("status") == "PUBLISHING"}
+        wanted = {
+            d: doc for d, doc in self.resources.destinations.items() if doc.get("status") == "PUBLISHING"
+        }
         for gone in set(self.outboxes) - set(wanted):
             self.outboxes.pop(gone).close()
         state = self.state
@@ -92,14 +102,18 @@ def routes(api: GuardDutyApi, publisher: DestinationPublisher) -> Table:
             if value is not None and (not isinstance(value, str) or len(value) > 2048):
                 raise bad_request(f"destinationProperties.{name} must be a string")
         if owner is not None and owner != api.detector.info.account:
-            raise bad_request("The request is rejected because the expected bucket owner is not this account.")
+            raise bad_request(
+                "The request is rejected because the expected bucket owner is not this account."
+            )
         return arn, key, owner
 
     def destination(p: Params) -> tuple[str, dict[str, Any]]:
         dest_id = p.str("DestinationId", max_len=300)
         doc = res.destinations.get(dest_id)
         if doc is None:
-            raise bad_request(f"The request is rejected because the destination {dest_id[:64]} does not exist.")
+            raise bad_request(
+                f"The request is rejected because the destination {dest_id[:64]} does not exist."
+            )
         return dest_id, doc
 
     def changed() -> None:
@@ -114,19 +128,33 @@ def routes(api: GuardDutyApi, publisher: DestinationPublisher) -> Table:
         if len(res.destinations) >= MAX_DESTINATIONS:
             raise bad_request(f"at most {MAX_DESTINATIONS} publishing destinations")
         dest_id = res.new_id()
-        res.destinations[dest_id] = {"arn": arn, "kmsKeyArn": key, "expectedBucketOwner": owner,
-                                     "status": "PUBLISHING", "tags": p.str_map("tags"),
-                                     "createdAt": time.time()}
+        res.destinations[dest_id] = {
+            "arn": arn,
+            "kmsKeyArn": key,
+            "expectedBucketOwner": owner,
+            "status": "PUBLISHING",
+            "tags": p.str_map("tags"),
+            "createdAt": time.time(),
+        }
         changed()
         return {"destinationId": dest_id}
 
     def describe(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.check(ctx, p)
         dest_id, doc = destination(p)
-        props = {"destinationArn": doc["arn"], **({"kmsKeyArn": doc["kmsKeyArn"]} if doc.get("kmsKeyArn") else {}),
-                 **({"expectedBucketOwner": doc["expectedBucketOwner"]} if doc.get("expectedBucketOwner") else {})}
-        return {"destinationId": dest_id, "destinationType": "S3", "status": doc["status"],
-                "publishingFailureStartTimestamp": 0, "destinationProperties": props, "tags": doc.get("tags") or {}}
+        props = {
+            "destinationArn": doc["arn"],
+            **({"kmsKeyArn": doc["kmsKeyArn"]} if doc.get("kmsKeyArn") else {}),
+            **({"expectedBucketOwner": doc["expectedBucketOwner"]} if doc.get("expectedBucketOwner") else {}),
+        }
+        return {
+            "destinationId": dest_id,
+            "destinationType": "S3",
+            "status": doc["status"],
+            "publishingFailureStartTimestamp": 0,
+            "destinationProperties": props,
+            "tags": doc.get("tags") or {},
+        }
 
     def update(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.check(ctx, p)
@@ -148,8 +176,10 @@ def routes(api: GuardDutyApi, publisher: DestinationPublisher) -> Table:
 
     def listing(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.check(ctx, p)
-        rows = [{"destinationId": d, "destinationType": "S3", "status": doc["status"]}
-                for d, doc in sorted(res.destinations.items())]
+        rows = [
+            {"destinationId": d, "destinationType": "S3", "status": doc["status"]}
+            for d, doc in sorted(res.destinations.items())
+        ]
         chunk, token = api.page(rows, p, ctx)
         return {"destinations": chunk, **({"nextToken": token} if token else {})}
 

@@ -29,10 +29,14 @@ if TYPE_CHECKING:
 
 Table = dict[str, tuple[str, str, Callable[..., Any]]]
 MAX_ACCOUNTS = 50
-NOT_MEMBER = "The request is rejected because the given account ID is not an associated member of the current account."
+NOT_MEMBER = (
+    "The request is rejected because the given account ID is not an associated member of the current account."
+)
 NO_INVITATION = "The request is rejected because no invitation from this account exists."
-STANDALONE = ("The request is rejected because the current account is not in an AWS Organization: "
-              "wafproxy serves one standalone account.")
+STANDALONE = (
+    "The request is rejected because the current account is not in an AWS Organization: "
+    "wafproxy serves one standalone account."
+)
 
 
 def account_ids(p: Params, member: str = "accountIds") -> list[str]:
@@ -48,11 +52,14 @@ def routes(api: GuardDutyApi) -> Table:
             api.check(ctx, p)
             chunk, token = api.page([], p, ctx)
             return {member: chunk, **({"nextToken": token} if token else {})}
+
         return handler
 
-    def unprocessed(why: str, member: str = "accountIds",
-                    extra: Mapping[str, Any] | None = None) -> Callable[[CallContext, Params], Mapping[str, Any]]:
+    def unprocessed(
+        why: str, member: str = "accountIds", extra: Mapping[str, Any] | None = None
+    ) -> Callable[[CallContext, Params], Mapping[str, Any]]:
         """No account processed: each one asked, with ``why`` (its own account: not a member of itself)."""
+
         def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.check(ctx, p)
             if member == "accountDetails":
@@ -65,14 +72,20 @@ def routes(api: GuardDutyApi) -> Table:
             else:
                 ids = account_ids(p, member)
             own = "The request is rejected because the current account cannot be its own member."
-            return {**(extra or {}), "unprocessedAccounts": [
-                {"accountId": a, "result": own if a == api.detector.info.account else why} for a in ids]}
+            return {
+                **(extra or {}),
+                "unprocessedAccounts": [
+                    {"accountId": a, "result": own if a == api.detector.info.account else why} for a in ids
+                ],
+            }
+
         return handler
 
     def refused(message: str) -> Callable[[CallContext, Params], Mapping[str, Any]]:
         def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.check(ctx, p)
             raise bad_request(message)
+
         return handler
 
     def no_administrator(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -83,18 +96,30 @@ def routes(api: GuardDutyApi) -> Table:
         api.check(ctx, p)
         return {"invitationsCount": 0}
 
-    not_invited = ("The request is rejected because the current account has no invitation from, and no "
-                   "association with, an administrator account.")
+    not_invited = (
+        "The request is rejected because the current account has no invitation from, and no "
+        "association with, an administrator account."
+    )
     member = "/detector/{DetectorId}/member"
     return {
         "ListMembers": ("GET", member, empty("members")),
         "ListInvitations": ("GET", "/invitation", empty("invitations")),
         "GetInvitationsCount": ("GET", "/invitation/count", count),
-        "CreateMembers": ("POST", member, unprocessed(
-            "The request is rejected because wafproxy serves a single account: no other account can be a "
-            "member.", "accountDetails")),
+        "CreateMembers": (
+            "POST",
+            member,
+            unprocessed(
+                "The request is rejected because wafproxy serves a single account: no other account can be a "
+                "member.",
+                "accountDetails",
+            ),
+        ),
         "GetMembers": ("POST", f"{member}/get", unprocessed(NOT_MEMBER, extra={"members": []})),
-        "GetMemberDetectors": ("POST", f"{member}/detector/get", unprocessed(NOT_MEMBER, extra={"members": []})),
+        "GetMemberDetectors": (
+            "POST",
+            f"{member}/detector/get",
+            unprocessed(NOT_MEMBER, extra={"members": []}),
+        ),
         "UpdateMemberDetectors": ("POST", f"{member}/detector/update", unprocessed(NOT_MEMBER)),
         "DeleteMembers": ("POST", f"{member}/delete", unprocessed(NOT_MEMBER)),
         "DisassociateMembers": ("POST", f"{member}/disassociate", unprocessed(NOT_MEMBER)),
@@ -105,14 +130,26 @@ def routes(api: GuardDutyApi) -> Table:
         "DeleteInvitations": ("POST", "/invitation/delete", unprocessed(NO_INVITATION)),
         "GetAdministratorAccount": ("GET", "/detector/{DetectorId}/administrator", no_administrator),
         "GetMasterAccount": ("GET", "/detector/{DetectorId}/master", no_administrator),
-        "AcceptAdministratorInvitation": ("POST", "/detector/{DetectorId}/administrator", refused(
-            "The request is rejected because the input invitationId is not valid: " + NO_INVITATION)),
-        "AcceptInvitation": ("POST", "/detector/{DetectorId}/master", refused(
-            "The request is rejected because the input invitationId is not valid: " + NO_INVITATION)),
-        "DisassociateFromAdministratorAccount": ("POST", "/detector/{DetectorId}/administrator/disassociate",
-                                                 refused(not_invited)),
-        "DisassociateFromMasterAccount": ("POST", "/detector/{DetectorId}/master/disassociate",
-                                          refused(not_invited)),
+        "AcceptAdministratorInvitation": (
+            "POST",
+            "/detector/{DetectorId}/administrator",
+            refused("The request is rejected because the input invitationId is not valid: " + NO_INVITATION),
+        ),
+        "AcceptInvitation": (
+            "POST",
+            "/detector/{DetectorId}/master",
+            refused("The request is rejected because the input invitationId is not valid: " + NO_INVITATION),
+        ),
+        "DisassociateFromAdministratorAccount": (
+            "POST",
+            "/detector/{DetectorId}/administrator/disassociate",
+            refused(not_invited),
+        ),
+        "DisassociateFromMasterAccount": (
+            "POST",
+            "/detector/{DetectorId}/master/disassociate",
+            refused(not_invited),
+        ),
         "DescribeOrganizationConfiguration": ("GET", "/detector/{DetectorId}/admin", refused(STANDALONE)),
         "UpdateOrganizationConfiguration": ("POST", "/detector/{DetectorId}/admin", refused(STANDALONE)),
         "EnableOrganizationAdminAccount": ("POST", "/admin/enable", refused(STANDALONE)),

@@ -142,8 +142,8 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         def get(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.check(ctx, p)
             rec = record(p)
-            out = {"name": rec.name, "format": rec.format, "location": rec.location, "status": rec.status,
-                   "tags": rec.tags}
+            out: dict[str, Any] = {"name": rec.name, "format": rec.format, "location": rec.location,
+                                   "status": rec.status, "tags": rec.tags}
             if entities:  # the entity sets' model adds their times
                 out |= {"createdAt": rec.created_at, "updatedAt": rec.updated_at}
             return out

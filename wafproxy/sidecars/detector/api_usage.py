@@ -26,22 +26,46 @@ if TYPE_CHECKING:
 
 Table = dict[str, tuple[str, str, Callable[..., Any]]]
 TRIAL_DAYS = 30
-_STAT_TYPES = ("SUM_BY_ACCOUNT", "SUM_BY_DATA_SOURCE", "SUM_BY_RESOURCE", "TOP_RESOURCES", "SUM_BY_FEATURES",
-               "TOP_ACCOUNTS_BY_FEATURE")
-_TRIAL_FEATURES = ("FLOW_LOGS", "CLOUD_TRAIL", "DNS_LOGS", "S3_DATA_EVENTS", "EKS_AUDIT_LOGS",
-                   "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "LAMBDA_NETWORK_LOGS", "EKS_RUNTIME_MONITORING",
-                   "EC2_RUNTIME_MONITORING", "FARGATE_RUNTIME_MONITORING", "AI_PROTECTION")
-_COVERAGE_STATS = {"COUNT_BY_RESOURCE_TYPE": "countByResourceType",
-                   "COUNT_BY_COVERAGE_STATUS": "countByCoverageStatus"}
+_STAT_TYPES = (
+    "SUM_BY_ACCOUNT",
+    "SUM_BY_DATA_SOURCE",
+    "SUM_BY_RESOURCE",
+    "TOP_RESOURCES",
+    "SUM_BY_FEATURES",
+    "TOP_ACCOUNTS_BY_FEATURE",
+)
+_TRIAL_FEATURES = (
+    "FLOW_LOGS",
+    "CLOUD_TRAIL",
+    "DNS_LOGS",
+    "S3_DATA_EVENTS",
+    "EKS_AUDIT_LOGS",
+    "EBS_MALWARE_PROTECTION",
+    "RDS_LOGIN_EVENTS",
+    "LAMBDA_NETWORK_LOGS",
+    "EKS_RUNTIME_MONITORING",
+    "EC2_RUNTIME_MONITORING",
+    "FARGATE_RUNTIME_MONITORING",
+    "AI_PROTECTION",
+)
+_COVERAGE_STATS = {
+    "COUNT_BY_RESOURCE_TYPE": "countByResourceType",
+    "COUNT_BY_COVERAGE_STATUS": "countByCoverageStatus",
+}
 
 
 def _names(raw: Any, member: str) -> list[str]:
     """A list of enum-like names (upper case, digits, ``_``): AWS adds values, so not a closed set."""
     if raw is None:
         return []
-    if not isinstance(raw, list) or len(raw) > 50 or not all(
+    if (
+        not isinstance(raw, list)
+        or len(raw) > 50
+        or not all(
             isinstance(v, str) and 0 < len(v) <= 64 and all(c.isupper() or c.isdigit() or c == "_" for c in v)
-            for v in raw):
+            for v in raw
+        )
+    ):
         raise bad_request(f"usageCriteria.{member} must be a list of names")
     return list(raw)
 
@@ -70,7 +94,8 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
         ours = accounts is None or info.account in accounts
         sources = _names(criteria.get("dataSources"), "dataSources")
         features = _names(criteria.get("features"), "features") or sorted(
-            n for n, f in api.resources.settings.features.items() if f.get("Status") == "ENABLED")
+            n for n, f in api.resources.settings.features.items() if f.get("Status") == "ENABLED"
+        )
         resources = criteria.get("resources")
         if resources is not None and (not isinstance(resources, list) or len(resources) > 50):
             raise bad_request("usageCriteria.resources must list at most 50 resources")
@@ -85,9 +110,11 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
         elif kind == "SUM_BY_FEATURES":
             stats["sumByFeature"] = [{"feature": f, "total": total} for f in features] if ours else []
         elif kind == "TOP_ACCOUNTS_BY_FEATURE":
-            stats["topAccountsByFeature"] = [
-                {"feature": f, "accounts": [{"accountId": info.account, "total": total}]} for f in features
-            ] if ours else []
+            stats["topAccountsByFeature"] = (
+                [{"feature": f, "accounts": [{"accountId": info.account, "total": total}]} for f in features]
+                if ours
+                else []
+            )
         else:
             member = "sumByResource" if kind == "SUM_BY_RESOURCE" else "topResources"
             stats[member] = [{"resource": r, "total": total} for r in named[:limit]]
@@ -112,11 +139,23 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
         since = settings.created_at if settings.created_at is not None else api.started
         left = max(0, TRIAL_DAYS - int((clock() - since) // 86400))
         days = {"freeTrialDaysRemaining": left}
-        sources = {"cloudTrail": days, "dnsLogs": days, "flowLogs": days, "s3Logs": days,
-                   "kubernetes": {"auditLogs": days},
-                   "malwareProtection": {"scanEc2InstanceWithFindings": days}}
-        mine = [{"accountId": a, "dataSources": sources,
-                 "features": [{"name": n, **days} for n in _TRIAL_FEATURES]} for a in asked if a == info.account]
+        sources = {
+            "cloudTrail": days,
+            "dnsLogs": days,
+            "flowLogs": days,
+            "s3Logs": days,
+            "kubernetes": {"auditLogs": days},
+            "malwareProtection": {"scanEc2InstanceWithFindings": days},
+        }
+        mine = [
+            {
+                "accountId": a,
+                "dataSources": sources,
+                "features": [{"name": n, **days} for n in _TRIAL_FEATURES],
+            }
+            for a in asked
+            if a == info.account
+        ]
         others = [{"accountId": a, "result": NOT_MEMBER} for a in asked if a != info.account]
         return {"accounts": mine, "unprocessedAccounts": others}
 

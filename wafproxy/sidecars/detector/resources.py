@@ -28,7 +28,8 @@ _FORMATS = {"TXT": "TXT", "STIX": "STIX", "OTX_CSV": "CSV"}
 # Entity sets (GuardDuty's newer form) also take domain names: a proxy sees addresses, so their
 # domain lines are skipped and their addresses feed the same lists as the IP sets.
 SET_KINDS = {
-    "threat": ("threatintelset", "ThreatIntelSetId", "threatIntelSetId", "threatIntelSetIds", "ThreatIntelSet"),
+    "threat": ("threatintelset", "ThreatIntelSetId", "threatIntelSetId", "threatIntelSetIds",
+               "ThreatIntelSet"),
     "trusted": ("ipset", "IpSetId", "ipSetId", "ipSetIds", "IPSet"),
     "threat_entity": ("threatentityset", "ThreatEntitySetId", "threatEntitySetId", "threatEntitySetIds",
                       "ThreatEntitySet"),

@@ -58,7 +58,6 @@ INSPECTOR2_SERVED = {
     "GetEncryptionKey",
     "ResetEncryptionKey",
     "GetDelegatedAdminAccount",
-    "ListDelegatedAdminAccounts",
     "GetEc2DeepInspectionConfiguration",
 }
 

@@ -211,7 +211,6 @@ def test_single_account_reads_and_refusals(tmp_path: Path) -> None:
             "ENABLE_REPOSITORY",
             "DISABLE_REPOSITORY",
         }
-        assert ins.list_delegated_admin_accounts()["delegatedAdminAccounts"] == []
         assert "delegatedAdmin" not in ins.get_delegated_admin_account()
         assert ins.get_ec2_deep_inspection_configuration()["status"] == "DEACTIVATED"
         for call, code in (
@@ -219,6 +218,7 @@ def test_single_account_reads_and_refusals(tmp_path: Path) -> None:
                 lambda: ins.enable_delegated_admin_account(delegatedAdminAccountId="111111111111"),
                 "AccessDeniedException",
             ),
+            (ins.list_delegated_admin_accounts, "AccessDeniedException"),  # management accounts only
             (lambda: ins.get_member(accountId="111111111111"), "ResourceNotFoundException"),
             (
                 lambda: ins.update_ec2_deep_inspection_configuration(activateDeepInspection=True),

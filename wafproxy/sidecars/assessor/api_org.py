@@ -3,9 +3,10 @@ wafproxy's assessor serves (outside any AWS Organization).
 
 - Organization and delegated-administrator calls (``EnableDelegatedAdminAccount``,
   ``DisableDelegatedAdminAccount``, ``AssociateMember``, ``Describe/UpdateOrganizationConfiguration``,
-  ``UpdateOrgEc2DeepInspectionConfiguration``) are refused with AccessDeniedException, what
+  ``UpdateOrgEc2DeepInspectionConfiguration``, and ``ListDelegatedAdminAccounts``, which only an
+  organization's management account may call) are refused with AccessDeniedException, what
   Inspector answers an account that is not an organization's management or delegated-admin
-  account; ``ListDelegatedAdminAccounts`` is empty and ``GetDelegatedAdminAccount`` names none;
+  account; ``GetDelegatedAdminAccount`` names none;
   ``GetMember`` is ResourceNotFoundException and ``DisassociateMember`` ValidationException: there
   are no members.
 - ``BatchGetFreeTrialInfo``: the 15-day trial of each scan type, from the day this store was first
@@ -94,10 +95,6 @@ def handlers(
     def disassociate(ctx: CallContext, p: Params) -> dict[str, Any]:
         account = _account(p, "accountId")
         raise validation(f"account {account} is not a member of this account", path="accountId")
-
-    def admins(ctx: CallContext, p: Params) -> dict[str, Any]:
-        chunk, token = page([], p, ctx, hi=5)
-        return {"delegatedAdminAccounts": chunk, **({"nextToken": token} if token else {})}
 
     def admin(ctx: CallContext, p: Params) -> dict[str, Any]:
         return {}
@@ -211,7 +208,7 @@ def handlers(
     return {
         "EnableDelegatedAdminAccount": ("POST", "/delegatedadminaccounts/enable", refused),
         "DisableDelegatedAdminAccount": ("POST", "/delegatedadminaccounts/disable", refused),
-        "ListDelegatedAdminAccounts": ("POST", "/delegatedadminaccounts/list", admins),
+        "ListDelegatedAdminAccounts": ("POST", "/delegatedadminaccounts/list", refused),
         "GetDelegatedAdminAccount": ("POST", "/delegatedadminaccounts/get", admin),
         "AssociateMember": ("POST", "/members/associate", refused),
         "GetMember": ("POST", "/members/get", get_member),

@@ -7,8 +7,8 @@ A wafproxy is one standalone account, outside any AWS Organization, so:
 - the per-account batch calls (``CreateMembers``, ``InviteMembers``, ``GetMembers``,
   ``DeleteMembers``, ``StartMonitoringMembers``…) process no account: each one asked is listed in
   ``UnprocessedAccounts`` with the reason, as GuardDuty reports an account it cannot act on;
-- ``GetAdministratorAccount`` / ``GetMasterAccount`` answer without an administrator (the member is
-  absent, as GuardDuty answers an account that has none);
+- ``GetAdministratorAccount`` / ``GetMasterAccount`` answer HTTP 200 without an administrator, as
+  GuardDuty documents for "an individual account (not associated with an organization)";
 - accepting, or disassociating from, an administrator that does not exist, and the organization
   calls of a management or delegated-admin account, are refused with BadRequestException.
 
@@ -33,9 +33,10 @@ NOT_MEMBER = (
     "The request is rejected because the given account ID is not an associated member of the current account."
 )
 NO_INVITATION = "The request is rejected because no invitation from this account exists."
+# GuardDuty's own words to an account without AWS Organizations rights.
 STANDALONE = (
-    "The request is rejected because the current account is not in an AWS Organization: "
-    "wafproxy serves one standalone account."
+    "The request failed because you do not have required AWS Organization master permission "
+    "(wafproxy serves one standalone account)."
 )
 
 

@@ -85,6 +85,7 @@ def test_findings_reports_are_files_in_the_bucket_directory_and_their_status_sur
 ) -> None:
     bucket_dir = tmp_path / "state" / "buckets" / "reports-bucket" / "inspector" / "weekly"
     with serving(tmp_path) as (ins, store):
+        assert "reportId" not in ins.get_findings_report_status()  # no report yet: nothing to say
         _assess(store, tmp_path)
         as_json = ins.create_findings_report(reportFormat="JSON", s3Destination=BUCKET)["reportId"]
         high = {"severity": [{"comparison": "EQUALS", "value": "CRITICAL"}]}

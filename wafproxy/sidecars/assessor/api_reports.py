@@ -171,10 +171,8 @@ def handlers(
         report_id = p.str("reportId", required=False, max_len=64)
         if report_id is None and required:
             raise validation("reportId is required", path="reportId")
-        if report_id is None:  # GetFindingsReportStatus without an id: the latest report
-            if not kept:
-                raise AwsError("ResourceNotFoundException", "no findings report exists", status=404)
-            return max(kept.values(), key=lambda d: d["createdAt"])
+        if report_id is None:  # GetFindingsReportStatus without an id: the latest report, if any
+            return max(kept.values(), key=lambda d: d["createdAt"]) if kept else {}
         if report_id not in kept:
             raise AwsError("ResourceNotFoundException", f"report {report_id} not found", status=404)
         return dict(kept[report_id])

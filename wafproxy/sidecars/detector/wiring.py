@@ -74,7 +74,9 @@ class DetectorService:
 
     def _remote_finding(self, doc: dict[str, Any]) -> None:
         if self.detector.enabled:  # a disabled (or deleted) detector keeps no findings, whoever saw them
-            self.detector.store.merge(doc)
+            found = self.detector.store.merge(doc)
+            if found is not None and self.api is not None:  # to the publishing destinations too
+                self.api.destinations.publish(found, False)
 
     async def astart(self) -> None:
         """Start the Redis bus (bans and findings from other processes) and the findings saver.

@@ -43,7 +43,7 @@ NAMED: dict[str, Any] = {
     "ProductArn": PRODUCT, "SecurityControlId": "WAF.1", "SecurityControlIds": ["WAF.1"],
     "Name": "sweep", "RuleName": "sweep rule", "Description": "made by the sweep",
     "Id": "sweep-action", "GroupByAttribute": "SeverityLabel", "Region": REGION,
-    "RegionLinkingMode": "SPECIFIED_REGIONS", "Regions": [REGION], "FeatureName": "SecurityHub",
+    "RegionLinkingMode": "SPECIFIED_REGIONS", "Regions": ["eu-west-1"], "FeatureName": "SecurityHub",
     "TagKeys": ["team"], "Tags": {"team": "edge"}, "ExportJobId": "export-1",
 }
 

@@ -23,7 +23,16 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.hub import api_account, api_insights, api_members, api_products, asff
+from wafproxy.sidecars.hub import (
+    api_account,
+    api_actions,
+    api_aggregator,
+    api_insights,
+    api_members,
+    api_products,
+    api_unavailable,
+    asff,
+)
 from wafproxy.sidecars.hub.account import HubAccount
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.filters import SORTABLE, compile_filters
@@ -171,6 +180,9 @@ class HubApi:
                     **api_account.routes(self),
                     **api_products.routes(self),
                     **api_members.routes(self),
+                    **api_actions.routes(self),
+                    **api_aggregator.routes(self),
+                    **api_unavailable.routes(self),
                 }
             ),
         )

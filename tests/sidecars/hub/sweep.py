@@ -112,6 +112,7 @@ def _overrides(context: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "BatchUpdateFindings": {"FindingIdentifiers": [ident], "Note": {"Text": "seen", "UpdatedBy": "sweep"}},
         "GetFindingHistory": {"FindingIdentifier": ident},
         "CreateInsight": {"Name": "sweep insight", "Filters": {}, "GroupByAttribute": "SeverityLabel"},
+        "CreateFindingAggregator": {"RegionLinkingMode": "SPECIFIED_REGIONS", "Regions": ["eu-west-1"]},
         "CreateActionTarget": {"Name": "Send", "Description": "send to ops", "Id": "sendops"},
         "CreateAutomationRule": {"RuleOrder": 1, "RuleName": "sweep rule", "Description": "low notes",
                                  "Criteria": rule_criteria, "Actions": action},

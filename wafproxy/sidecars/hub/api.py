@@ -27,6 +27,7 @@ from wafproxy.sidecars.hub import (
     api_account,
     api_actions,
     api_aggregator,
+    api_controls,
     api_insights,
     api_members,
     api_products,
@@ -181,6 +182,7 @@ class HubApi:
                     **api_products.routes(self),
                     **api_members.routes(self),
                     **api_actions.routes(self),
+                    **api_controls.routes(self),
                     **api_aggregator.routes(self),
                     **api_unavailable.routes(self),
                 }

@@ -98,9 +98,10 @@ class Hub:
         self.arn = f"arn:aws:securityhub:{region}:{account}:hub/default"
         self.subscribed_at = asff.iso(self.clock.now())
         # Set from the account's settings (``account.HubAccount``): a disabled hub takes no
-        # findings; a disabled standard files no control findings.
+        # findings; a disabled standard (or control) files no control findings.
         self.enabled = True
         self.standard_enabled = True
+        self.disabled_controls: frozenset[str] = frozenset()
         self.on_import: list[Callable[[list[dict[str, Any]]], None]] = []
         self.imported = 0
         self._next_purge = 0.0

@@ -240,14 +240,22 @@ def _bool_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]]) -> P
 
 def predicate(name: str, raw: list[dict[str, Any]], now: float) -> Predicate:
     """The check for one attribute (``name`` in ``ATTRIBUTES``; ``raw`` its validated filter list)."""
-    if name in STRINGS:
-        return _string_pred(name, STRINGS[name], raw)
-    if name in NUMBERS:
-        return _number_pred(name, NUMBERS[name], raw)
-    if name in DATES:
-        return _date_pred(name, DATES[name], raw, now)
-    if name in MAPS:
-        return _map_pred(name, MAPS[name], raw)
-    if name in IPS:
-        return _ip_pred(name, IPS[name], raw)
+    for kind, table in (("string", STRINGS), ("number", NUMBERS), ("date", DATES), ("map", MAPS), ("ip", IPS)):
+        if name in table:
+            return predicate_at(kind, name, table[name], raw, now)
     return _bool_pred(name, BOOLEANS[name], raw)
+
+
+def predicate_at(kind: str, name: str, path: tuple[str, ...], raw: list[dict[str, Any]], now: float) -> Predicate:
+    """The check for attribute ``name`` of ``kind`` (string, number, date, map, ip) found at ``path``
+    in the finding — also for the indexed attributes, when a finding in hand is matched
+    (``filters.finding_predicate``)."""
+    if kind == "string":
+        return _string_pred(name, path, raw)
+    if kind == "number":
+        return _number_pred(name, path, raw)
+    if kind == "date":
+        return _date_pred(name, path, raw, now)
+    if kind == "map":
+        return _map_pred(name, path, raw)
+    return _ip_pred(name, path, raw)

@@ -17,10 +17,11 @@ from typing import Any
 
 from wafproxy.ports import Clock
 from wafproxy.sidecars.hub import asff
+from wafproxy.sidecars.hub.changes import PRIVATE
+from wafproxy.sidecars.hub.changes import apply as changes_apply
 from wafproxy.sidecars.hub.store import FindingStore
 
 CUSTOMER_OWNED = ("Workflow", "Note", "UserDefinedFields", "VerificationState")
-_PRIVATE = "WafproxyHub"  # our own bookkeeping inside a stored body; never returned
 PURGE_INTERVAL_SECONDS = 3600.0
 
 
@@ -43,9 +44,9 @@ class ImportFailure:
 
 def public(finding: dict[str, Any]) -> dict[str, Any]:
     """The finding as API callers see it (without the hub's private bookkeeping)."""
-    if _PRIVATE not in finding:
+    if PRIVATE not in finding:
         return finding
-    return {k: v for k, v in finding.items() if k != _PRIVATE}
+    return {k: v for k, v in finding.items() if k != PRIVATE}
 
 
 def _reopened(old: dict[str, Any], new: dict[str, Any]) -> str | None:
@@ -76,11 +77,11 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             merged[field] = old[field]
         else:
             merged.pop(field, None)
-    private = dict(old.get(_PRIVATE) or {})
+    private = dict(old.get(PRIVATE) or {})
     if private.get("severityByCustomer"):
         merged["Severity"] = old["Severity"]
     if private:
-        merged[_PRIVATE] = private
+        merged[PRIVATE] = private
     forced = _reopened(old, new)
     if forced is not None:
         merged["Workflow"] = {"Status": forced}
@@ -103,6 +104,9 @@ class Hub:
         self.standard_enabled = True
         self.disabled_controls: frozenset[str] = frozenset()
         self.on_import: list[Callable[[list[dict[str, Any]]], None]] = []
+        # The account's automation rules (``automation.AutomationRules.apply``), run on every new or
+        # updated finding before it is stored.
+        self.automation: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
         self.imported = 0
         self._next_purge = 0.0
 
@@ -133,6 +137,8 @@ class Hub:
                 out.append(finding)
             elif finding["UpdatedAt"] >= old["UpdatedAt"]:
                 out.append(merge(old, finding))
+        if out and self.automation is not None:
+            out = self.automation(out)
         if out:
             self.store.put_many(out)
             self.imported += len(out)
@@ -155,19 +161,6 @@ class Hub:
         now = asff.iso(self.clock.now())
 
         def apply(f: dict[str, Any]) -> dict[str, Any]:
-            f = dict(f)
-            for field, value in changes.items():
-                if field == "Note":
-                    f["Note"] = {**value, "UpdatedAt": now}
-                elif field == "Severity":
-                    f["Severity"] = {**f["Severity"], **value}
-                    f[_PRIVATE] = {**(f.get(_PRIVATE) or {}), "severityByCustomer": True}
-                elif field == "UserDefinedFields":
-                    merged = {**(f.get("UserDefinedFields") or {}), **value}
-                    f["UserDefinedFields"] = {k: v for k, v in merged.items() if v != ""}
-                else:
-                    f[field] = value
-            f["UpdatedAt"] = max(now, f["UpdatedAt"])
-            return f
+            return changes_apply(f, changes, now)
 
         return self.store.update(ids, apply)

@@ -32,6 +32,7 @@ class AccountSettings:
     tags: dict[str, str] = field(default_factory=dict)
     disabled_controls: dict[str, str] = field(default_factory=dict)  # control id → why
     control_changed_at: dict[str, str] = field(default_factory=dict)
+    disabled_products: list[str] = field(default_factory=list)  # DisableImportFindingsForProduct
 
 
 class HubAccount:
@@ -53,6 +54,7 @@ class HubAccount:
         self.hub.standard_enabled = s.enabled and s.standard_enabled
         self.hub.subscribed_at = s.subscribed_at
         self.hub.disabled_controls = frozenset(s.disabled_controls)
+        self.hub.disabled_products = frozenset(s.disabled_products)
 
     def save(self) -> None:
         self.hub.store.set_meta(META_KEY, json.dumps(asdict(self.settings)))

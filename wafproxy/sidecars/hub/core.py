@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wafproxy.ports import Clock
-from wafproxy.sidecars.hub import asff
+from wafproxy.sidecars.hub import asff, history
 from wafproxy.sidecars.hub.changes import PRIVATE
 from wafproxy.sidecars.hub.changes import apply as changes_apply
 from wafproxy.sidecars.hub.store import FindingStore
@@ -103,6 +103,7 @@ class Hub:
         self.enabled = True
         self.standard_enabled = True
         self.disabled_controls: frozenset[str] = frozenset()
+        self.disabled_products: frozenset[str] = frozenset()  # product ARNs whose import is off
         self.on_import: list[Callable[[list[dict[str, Any]]], None]] = []
         # The account's automation rules (``automation.AutomationRules.apply``), run on every new or
         # updated finding before it is stored.
@@ -126,9 +127,15 @@ class Hub:
             given = item.get("Id") if isinstance(item, dict) else None
             fid = given if isinstance(given, str) else f"#{i}"
             try:
-                valid[fid] = asff.normalize(item)
+                finding = asff.normalize(item)
             except asff.InvalidFinding as exc:
                 failures.append(ImportFailure(fid[:512], "InvalidInput", str(exc)[:1024]))
+                continue
+            if finding["ProductArn"] in self.disabled_products:
+                failures.append(ImportFailure(fid[:512], "AccessDenied", "importing findings from this product "
+                                              "is disabled (EnableImportFindingsForProduct turns it on)"))
+            else:
+                valid[fid] = finding
         stored = self.store.get_many(valid) if valid else {}
         out: list[dict[str, Any]] = []
         for fid, finding in valid.items():
@@ -140,7 +147,8 @@ class Hub:
         if out and self.automation is not None:
             out = self.automation(out)
         if out:
-            self.store.put_many(out)
+            entries = [history.entry(stored.get(f["Id"]), f, history.IMPORT, f["ProductArn"]) for f in out]
+            self.store.put_many(out, [e for e in entries if e is not None])
             self.imported += len(out)
             for hook in self.on_import:
                 hook(out)
@@ -163,4 +171,4 @@ class Hub:
         def apply(f: dict[str, Any]) -> dict[str, Any]:
             return changes_apply(f, changes, now)
 
-        return self.store.update(ids, apply)
+        return self.store.update(ids, apply, by)

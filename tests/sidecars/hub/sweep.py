@@ -36,15 +36,32 @@ STANDARD = f"arn:aws:securityhub:{REGION}::standards/wafproxy-foundational/v/1.0
 
 # Plausible values by member name (the model's strings carry no format beyond a pattern at most).
 NAMED: dict[str, Any] = {
-    "AccountId": "210987654321", "AccountIds": ["210987654321"], "AdminAccountId": "210987654321",
-    "AdministratorId": "210987654321", "MasterId": "210987654321", "InvitationId": "invitation-1",
-    "HubArn": HUB, "ResourceArn": HUB, "StandardsArn": STANDARD,
-    "StandardsSubscriptionArn": SUBSCRIPTION, "StandardsSubscriptionArns": [SUBSCRIPTION],
-    "ProductArn": PRODUCT, "SecurityControlId": "WAF.1", "SecurityControlIds": ["WAF.1"],
-    "Name": "sweep", "RuleName": "sweep rule", "Description": "made by the sweep",
-    "Id": "sweep-action", "GroupByAttribute": "SeverityLabel", "Region": REGION,
-    "RegionLinkingMode": "SPECIFIED_REGIONS", "Regions": ["eu-west-1"], "FeatureName": "SecurityHub",
-    "TagKeys": ["team"], "Tags": {"team": "edge"}, "ExportJobId": "export-1",
+    "AccountId": "210987654321",
+    "AccountIds": ["210987654321"],
+    "AdminAccountId": "210987654321",
+    "AdministratorId": "210987654321",
+    "MasterId": "210987654321",
+    "InvitationId": "invitation-1",
+    "HubArn": HUB,
+    "ResourceArn": HUB,
+    "StandardsArn": STANDARD,
+    "StandardsSubscriptionArn": SUBSCRIPTION,
+    "StandardsSubscriptionArns": [SUBSCRIPTION],
+    "ProductArn": PRODUCT,
+    "SecurityControlId": "WAF.1",
+    "SecurityControlIds": ["WAF.1"],
+    "Name": "sweep",
+    "RuleName": "sweep rule",
+    "Description": "made by the sweep",
+    "Id": "sweep-action",
+    "GroupByAttribute": "SeverityLabel",
+    "Region": REGION,
+    "RegionLinkingMode": "SPECIFIED_REGIONS",
+    "Regions": ["eu-west-1"],
+    "FeatureName": "SecurityHub",
+    "TagKeys": ["team"],
+    "Tags": {"team": "edge"},
+    "ExportJobId": "export-1",
 }
 
 
@@ -88,7 +105,7 @@ def value_for(shape: Shape, name: str, context: dict[str, Any], depth: int = 0) 
     if kind == "boolean":
         return False
     if kind == "timestamp":
-        return datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+        return datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
     if kind == "blob":
         return b"x"
     return None
@@ -104,33 +121,59 @@ class Outcome:
 # Operations whose minimal parameters are not enough to exercise them meaningfully.
 def _overrides(context: dict[str, Any]) -> dict[str, dict[str, Any]]:
     rule_criteria = {"SeverityLabel": [{"Value": "LOW", "Comparison": "EQUALS"}]}
-    action = [{"Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": {"Note": {"Text": "auto", "UpdatedBy":
-                                                                                   "sweep"}}}]
+    action = [
+        {
+            "Type": "FINDING_FIELDS_UPDATE",
+            "FindingFieldsUpdate": {"Note": {"Text": "auto", "UpdatedBy": "sweep"}},
+        }
+    ]
     ident = {"Id": "test/finding/1", "ProductArn": PRODUCT}
     return {
         "BatchImportFindings": {"Findings": [finding(n) for n in range(4)]},
-        "BatchUpdateFindings": {"FindingIdentifiers": [ident], "Note": {"Text": "seen", "UpdatedBy": "sweep"}},
+        "BatchUpdateFindings": {
+            "FindingIdentifiers": [ident],
+            "Note": {"Text": "seen", "UpdatedBy": "sweep"},
+        },
         "GetFindingHistory": {"FindingIdentifier": ident},
         "CreateInsight": {"Name": "sweep insight", "Filters": {}, "GroupByAttribute": "SeverityLabel"},
         "CreateFindingAggregator": {"RegionLinkingMode": "SPECIFIED_REGIONS", "Regions": ["eu-west-1"]},
-        "UpdateFindingAggregator": {"FindingAggregatorArn": context.get("FindingAggregatorArn", "arn:x"),
-                                    "RegionLinkingMode": "ALL_REGIONS"},
-        "UpdateFindings": {"Filters": {"Id": [{"Value": "test/finding/2", "Comparison": "EQUALS"}]},
-                           "RecordState": "ARCHIVED"},
+        "UpdateFindingAggregator": {
+            "FindingAggregatorArn": context.get("FindingAggregatorArn", "arn:x"),
+            "RegionLinkingMode": "ALL_REGIONS",
+        },
+        "UpdateFindings": {
+            "Filters": {"Id": [{"Value": "test/finding/2", "Comparison": "EQUALS"}]},
+            "RecordState": "ARCHIVED",
+        },
         "CreateActionTarget": {"Name": "Send", "Description": "send to ops", "Id": "sendops"},
-        "CreateAutomationRule": {"RuleOrder": 1, "RuleName": "sweep rule", "Description": "low notes",
-                                 "Criteria": rule_criteria, "Actions": action},
-        "BatchUpdateAutomationRules": {"UpdateAutomationRulesRequestItems": [
-            {"RuleArn": context.get("RuleArn", "arn:x"), "RuleStatus": "DISABLED"}]},
-        "UpdateStandardsControl": {"StandardsControlArn": context.get("StandardsControlArn", "arn:x"),
-                                   "ControlStatus": "ENABLED"},
-        "BatchUpdateStandardsControlAssociations": {"StandardsControlAssociationUpdates": [
-            {"StandardsArn": STANDARD, "SecurityControlId": "WAF.1", "AssociationStatus": "ENABLED"}]},
-        "BatchGetStandardsControlAssociations": {"StandardsControlAssociationIds": [
-            {"SecurityControlId": "WAF.1", "StandardsArn": STANDARD}]},
+        "CreateAutomationRule": {
+            "RuleOrder": 1,
+            "RuleName": "sweep rule",
+            "Description": "low notes",
+            "Criteria": rule_criteria,
+            "Actions": action,
+        },
+        "BatchUpdateAutomationRules": {
+            "UpdateAutomationRulesRequestItems": [
+                {"RuleArn": context.get("RuleArn", "arn:x"), "RuleStatus": "DISABLED"}
+            ]
+        },
+        "UpdateStandardsControl": {
+            "StandardsControlArn": context.get("StandardsControlArn", "arn:x"),
+            "ControlStatus": "ENABLED",
+        },
+        "BatchUpdateStandardsControlAssociations": {
+            "StandardsControlAssociationUpdates": [
+                {"StandardsArn": STANDARD, "SecurityControlId": "WAF.1", "AssociationStatus": "ENABLED"}
+            ]
+        },
+        "BatchGetStandardsControlAssociations": {
+            "StandardsControlAssociationIds": [{"SecurityControlId": "WAF.1", "StandardsArn": STANDARD}]
+        },
         "EnableImportFindingsForProduct": {"ProductArn": PRODUCT},
-        "DisableImportFindingsForProduct": {"ProductSubscriptionArn": PRODUCT.replace(
-            "product/", "product-subscription/")},
+        "DisableImportFindingsForProduct": {
+            "ProductSubscriptionArn": PRODUCT.replace("product/", "product-subscription/")
+        },
         "BatchEnableStandards": {"StandardsSubscriptionRequests": [{"StandardsArn": STANDARD}]},
         "UpdateSecurityControl": {"SecurityControlId": "WAF.1", "Parameters": {}},
         "UntagResource": {"ResourceArn": HUB, "TagKeys": ["team"]},
@@ -138,10 +181,25 @@ def _overrides(context: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-FIRST = ("BatchImportFindings", "CreateActionTarget", "CreateAutomationRule", "CreateInsight",
-         "CreateFindingAggregator", "DescribeStandardsControls", "BatchUpdateFindings")
-LAST = ("BatchDeleteAutomationRules", "DeleteActionTarget", "DeleteInsight", "DeleteFindingAggregator",
-        "BatchDisableStandards", "DisableSecurityHubV2", "DisableSecurityHub", "EnableSecurityHub")
+FIRST = (
+    "BatchImportFindings",
+    "CreateActionTarget",
+    "CreateAutomationRule",
+    "CreateInsight",
+    "CreateFindingAggregator",
+    "DescribeStandardsControls",
+    "BatchUpdateFindings",
+)
+LAST = (
+    "BatchDeleteAutomationRules",
+    "DeleteActionTarget",
+    "DeleteInsight",
+    "DeleteFindingAggregator",
+    "BatchDisableStandards",
+    "DisableSecurityHubV2",
+    "DisableSecurityHub",
+    "EnableSecurityHub",
+)
 # Identifiers the sweep learns from answers, by output member name → the name later inputs use.
 _LEARN: dict[str, Callable[[dict[str, Any]], Any]] = {
     "ActionTargetArn": lambda r: r.get("ActionTargetArn"),

@@ -30,18 +30,35 @@ def test_rules_apply_on_import_in_order_and_survive_a_restart(tmp_path: Path) ->
     with running_hub(tmp_path) as stack:
         c = strict(stack.client())
         suppress = c.create_automation_rule(
-            RuleName="suppress probes", Description="known scanner", RuleOrder=1, IsTerminal=True,
+            RuleName="suppress probes",
+            Description="known scanner",
+            RuleOrder=1,
+            IsTerminal=True,
             Criteria={"Title": [{"Value": "finding 1", "Comparison": "EQUALS"}]},
-            Actions=_action(Workflow={"Status": "SUPPRESSED"}, Note={"Text": "scanner", "UpdatedBy": "ops"}))["RuleArn"]
+            Actions=_action(Workflow={"Status": "SUPPRESSED"}, Note={"Text": "scanner", "UpdatedBy": "ops"}),
+        )["RuleArn"]
         c.create_automation_rule(
-            RuleName="escalate", Description="all findings", RuleOrder=5, Criteria={},
-            Actions=_action(Criticality=90, UserDefinedFields={"triage": "auto"}))
+            RuleName="escalate",
+            Description="all findings",
+            RuleOrder=5,
+            Criteria={},
+            Actions=_action(Criticality=90, UserDefinedFields={"triage": "auto"}),
+        )
         c.create_automation_rule(
-            RuleName="off", Description="disabled", RuleOrder=2, RuleStatus="DISABLED", Criteria={},
-            Actions=_action(VerificationState="FALSE_POSITIVE"))
+            RuleName="off",
+            Description="disabled",
+            RuleOrder=2,
+            RuleStatus="DISABLED",
+            Criteria={},
+            Actions=_action(VerificationState="FALSE_POSITIVE"),
+        )
         c.create_automation_rule(
-            RuleName="high", Description="high ones", RuleOrder=3, Criteria=high,
-            Actions=_action(Severity={"Label": "CRITICAL"}))
+            RuleName="high",
+            Description="high ones",
+            RuleOrder=3,
+            Criteria=high,
+            Actions=_action(Severity={"Label": "CRITICAL"}),
+        )
         listed = c.list_automation_rules()["AutomationRulesMetadata"]
         assert [r["RuleOrder"] for r in listed] == [1, 2, 3, 5]
         c.batch_import_findings(Findings=[finding(n) for n in range(4)])
@@ -58,23 +75,31 @@ def test_rules_apply_on_import_in_order_and_survive_a_restart(tmp_path: Path) ->
         # A producer's import runs the rules too.
         stack.service.hub.import_findings([finding(5, Title="finding 1")])
         assert _by_id(c)[5]["Workflow"]["Status"] == "SUPPRESSED"
-        got = c.batch_update_automation_rules(UpdateAutomationRulesRequestItems=[
-            {"RuleArn": suppress, "RuleStatus": "DISABLED"},
-            {"RuleArn": suppress.replace("automation-rule/", "automation-rule/0"), "RuleOrder": 4},
-            {"RuleArn": listed[1]["RuleArn"], "Criteria": {"Confidence": [{}]}}])
+        got = c.batch_update_automation_rules(
+            UpdateAutomationRulesRequestItems=[
+                {"RuleArn": suppress, "RuleStatus": "DISABLED"},
+                {"RuleArn": suppress.replace("automation-rule/", "automation-rule/0"), "RuleOrder": 4},
+                {"RuleArn": listed[1]["RuleArn"], "Criteria": {"Confidence": [{}]}},
+            ]
+        )
         assert got["ProcessedAutomationRules"] == [suppress]
-        assert [(u["ErrorCode"], "Confidence" in u["ErrorMessage"]) for u in got["UnprocessedAutomationRules"]] == [
-            (404, False), (400, True)]
+        assert [
+            (u["ErrorCode"], "Confidence" in u["ErrorMessage"]) for u in got["UnprocessedAutomationRules"]
+        ] == [(404, False), (400, True)]
     with running_hub(tmp_path) as stack:  # the rules, their status and order, kept
         c = strict(stack.client())
         rules = c.batch_get_automation_rules(AutomationRulesArns=[suppress])["Rules"]
         assert rules[0]["RuleStatus"] == "DISABLED" and rules[0]["IsTerminal"] is True
         assert rules[0]["Criteria"] == {"Title": [{"Value": "finding 1", "Comparison": "EQUALS"}]}
         assert rules[0]["Actions"][0]["FindingFieldsUpdate"]["Workflow"] == {"Status": "SUPPRESSED"}
-        assert rules[0]["CreatedBy"].startswith("arn:aws:iam::") and rules[0]["CreatedBy"].endswith(":user/admin")
+        assert rules[0]["CreatedBy"].startswith("arn:aws:iam::") and rules[0]["CreatedBy"].endswith(
+            ":user/admin"
+        )
         c.batch_import_findings(Findings=[finding(7, Title="finding 1")])
         seven = _by_id(c)[7]
-        assert seven["Workflow"]["Status"] == "NEW" and seven["Criticality"] == 90  # the disabled rule did not run
+        assert (
+            seven["Workflow"]["Status"] == "NEW" and seven["Criticality"] == 90
+        )  # the disabled rule did not run
         deleted = c.batch_delete_automation_rules(AutomationRulesArns=[suppress, suppress + "x"])
         assert deleted["ProcessedAutomationRules"] == [suppress]
         assert [u["ErrorCode"] for u in deleted["UnprocessedAutomationRules"]] == [404]
@@ -84,7 +109,7 @@ def test_rules_apply_on_import_in_order_and_survive_a_restart(tmp_path: Path) ->
 def test_rule_input_is_validated_like_the_api(tmp_path: Path) -> None:
     with running_hub(tmp_path) as stack:
         c = strict(stack.client())
-        bad = [
+        bad: list[dict[str, Any]] = [
             {"Criteria": {"Confidence": [{}]}, "Actions": _action(Criticality=1)},
             {"Criteria": {}, "Actions": _action(Workflow={"Status": "DONE"})},
             {"Criteria": {}, "Actions": _action()},
@@ -97,21 +122,32 @@ def test_rule_input_is_validated_like_the_api(tmp_path: Path) -> None:
         assert c.list_automation_rules()["AutomationRulesMetadata"] == []
         reader = strict(stack.client("reader"))
         with pytest.raises(ClientError) as err:
-            reader.create_automation_rule(RuleName="r", Description="d", RuleOrder=1, Criteria={},
-                                          Actions=_action(Criticality=1))
+            reader.create_automation_rule(
+                RuleName="r", Description="d", RuleOrder=1, Criteria={}, Actions=_action(Criticality=1)
+            )
         assert err.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
 CRITERIA = [
     {"SeverityLabel": [{"Value": "LOW", "Comparison": "EQUALS"}, {"Value": "HIGH", "Comparison": "EQUALS"}]},
-    {"Type": [{"Value": "TTPs", "Comparison": "PREFIX"}], "GeneratorId": [{"Value": "-1", "Comparison": "CONTAINS"}]},
+    {
+        "Type": [{"Value": "TTPs", "Comparison": "PREFIX"}],
+        "GeneratorId": [{"Value": "-1", "Comparison": "CONTAINS"}],
+    },
     {"ResourceId": [{"Value": "198.51.100.3", "Comparison": "NOT_EQUALS"}]},
     {"Id": [{"Value": "test/finding/", "Comparison": "PREFIX_NOT_EQUALS"}]},
-    {"SeverityNormalized": [{"Gte": 40, "Lt": 90}], "WorkflowStatus": [{"Value": "NEW", "Comparison": "EQUALS"}]},
-    {"CreatedAt": [{"Start": "2026-12-01T00:00:00Z", "End": "2026-12-02T00:00:00Z"}],
-     "Title": [{"Value": "finding 2", "Comparison": "NOT_EQUALS"}]},
-    {"ProductArn": [{"Value": PRODUCT, "Comparison": "EQUALS"}], "RecordState": [{"Value": "ARCHIVED",
-                                                                                  "Comparison": "EQUALS"}]},
+    {
+        "SeverityNormalized": [{"Gte": 40, "Lt": 90}],
+        "WorkflowStatus": [{"Value": "NEW", "Comparison": "EQUALS"}],
+    },
+    {
+        "CreatedAt": [{"Start": "2026-12-01T00:00:00Z", "End": "2026-12-02T00:00:00Z"}],
+        "Title": [{"Value": "finding 2", "Comparison": "NOT_EQUALS"}],
+    },
+    {
+        "ProductArn": [{"Value": PRODUCT, "Comparison": "EQUALS"}],
+        "RecordState": [{"Value": "ARCHIVED", "Comparison": "EQUALS"}],
+    },
 ]
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.sidecars.hub.sweep import sweep
 from tests.sidecars.hub.stack import running_hub
+from tests.sidecars.hub.sweep import sweep
 from wafproxy.sidecars.hub.api_unavailable import UNAVAILABLE
 
 
@@ -25,6 +25,11 @@ def test_every_operation_is_served_or_a_modeled_error(tmp_path: Path) -> None:
     for op, (_, _, code, status, _) in UNAVAILABLE.items():
         assert by_kind[op].kind == "modeled" and by_kind[op].detail.startswith(f"{code} ({status})"), op
     refused = {o.operation for o in outcomes if o.kind == "modeled"} - set(UNAVAILABLE)
-    assert refused == {"UpdateSecurityControl", "AcceptAdministratorInvitation", "AcceptInvitation",
-                       "DisassociateFromAdministratorAccount", "DisassociateFromMasterAccount",
-                       "DisassociateMembers"}
+    assert refused == {
+        "UpdateSecurityControl",
+        "AcceptAdministratorInvitation",
+        "AcceptInvitation",
+        "DisassociateFromAdministratorAccount",
+        "DisassociateFromMasterAccount",
+        "DisassociateMembers",
+    }

@@ -34,7 +34,6 @@ from wafproxy.sidecars.hub import (
     api_members,
     api_products,
     api_unavailable,
-    asff,
 )
 from wafproxy.sidecars.hub.account import HubAccount
 from wafproxy.sidecars.hub.automation import AutomationRules

@@ -50,21 +50,28 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
                 raise validation(f"{region[:32]} is not a Region", path="Regions")
             if region == hub.region:
                 raise validation(f"{region} is the aggregation Region: it cannot be linked", path="Regions")
-        return {"FindingAggregationRegion": hub.region, "RegionLinkingMode": mode,
-                **({"Regions": list(dict.fromkeys(regions))} if regions else {})}
+        return {
+            "FindingAggregationRegion": hub.region,
+            "RegionLinkingMode": mode,
+            **({"Regions": list(dict.fromkeys(regions))} if regions else {}),
+        }
 
     def named(p: Params, ctx: CallContext) -> dict[str, Any]:
         arn = p.str("FindingAggregatorArn", max_len=512)
         api.authorize(ctx, arn)
         found = current()
         if found is None or found["FindingAggregatorArn"] != arn:
-            raise AwsError("ResourceNotFoundException", f"Finding aggregator {arn[:256]} not found", status=404)
+            raise AwsError(
+                "ResourceNotFoundException", f"Finding aggregator {arn[:256]} not found", status=404
+            )
         return found
 
     def create(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.authorize(ctx, hub.arn)
         if current() is not None:
-            raise AwsError("LimitExceededException", "An account has at most one finding aggregator", status=429)
+            raise AwsError(
+                "LimitExceededException", "An account has at most one finding aggregator", status=429
+            )
         arn = f"arn:aws:securityhub:{hub.region}:{hub.account}:finding-aggregator/{uuid.uuid4()}"
         doc = {"FindingAggregatorArn": arn, **linking(p)}
         hub.store.set_meta(META_KEY, json.dumps(doc))
@@ -86,8 +93,12 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
     def listed(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.authorize(ctx, hub.arn)
         found = current()
-        return api.paged(ctx, p, "FindingAggregators",
-                         [{"FindingAggregatorArn": found["FindingAggregatorArn"]}] if found else [])
+        return api.paged(
+            ctx,
+            p,
+            "FindingAggregators",
+            [{"FindingAggregatorArn": found["FindingAggregatorArn"]}] if found else [],
+        )
 
     return {
         "CreateFindingAggregator": ("POST", "/findingAggregator/create", create),

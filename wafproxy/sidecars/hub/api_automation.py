@@ -43,8 +43,10 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         api.authorize(ctx, api.hub.arn)
         items = p.list_of_dicts("UpdateAutomationRulesRequestItems", max_items=MAX_BATCH)
         if not items:
-            raise validation(f"UpdateAutomationRulesRequestItems must hold 1-{MAX_BATCH} items",
-                             path="UpdateAutomationRulesRequestItems")
+            raise validation(
+                f"UpdateAutomationRulesRequestItems must hold 1-{MAX_BATCH} items",
+                path="UpdateAutomationRulesRequestItems",
+            )
         done, failed = rules.update(items)
         return {**({"ProcessedAutomationRules": done} if done else {}), "UnprocessedAutomationRules": failed}
 

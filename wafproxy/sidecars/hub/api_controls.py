@@ -50,18 +50,31 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
 
     def definition(cid: str) -> dict[str, Any]:
         title, severity, description = CATALOG[cid]
-        return {"SecurityControlId": cid, "Title": title, "Description": description,
-                "RemediationUrl": REMEDIATION_URL, "SeverityRating": severity,
-                "CurrentRegionAvailability": "AVAILABLE", "CustomizableProperties": [],
-                "ParameterDefinitions": {}}
+        return {
+            "SecurityControlId": cid,
+            "Title": title,
+            "Description": description,
+            "RemediationUrl": REMEDIATION_URL,
+            "SeverityRating": severity,
+            "CurrentRegionAvailability": "AVAILABLE",
+            "CustomizableProperties": [],
+            "ParameterDefinitions": {},
+        }
 
     def association(cid: str) -> dict[str, Any]:
         title, _, description = CATALOG[cid]
         reason = account.settings.disabled_controls.get(cid)
-        return {"StandardsArn": standard_arn, "SecurityControlId": cid, "SecurityControlArn": security_arn(cid),
-                "AssociationStatus": status(cid), "RelatedRequirements": [], **changed_at(cid),
-                **({"UpdatedReason": reason} if reason else {}),
-                "StandardsControlTitle": title, "StandardsControlDescription": description}
+        return {
+            "StandardsArn": standard_arn,
+            "SecurityControlId": cid,
+            "SecurityControlArn": security_arn(cid),
+            "AssociationStatus": status(cid),
+            "RelatedRequirements": [],
+            **changed_at(cid),
+            **({"UpdatedReason": reason} if reason else {}),
+            "StandardsControlTitle": title,
+            "StandardsControlDescription": description,
+        }
 
     def set_status(cid: str, wanted: str, reason: str | None) -> None:
         if wanted not in STATUSES:
@@ -71,9 +84,13 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         account.set_control(cid, wanted == "ENABLED", reason if wanted == "DISABLED" else None)
 
     def subscribed(arn: str) -> None:
-        if arn != standards.subscription_arn(hub.region, hub.account) or not account.settings.standard_enabled:
-            raise AwsError("ResourceNotFoundException", f"Standards subscription {arn[:256]} not found",
-                           status=404)
+        if (
+            arn != standards.subscription_arn(hub.region, hub.account)
+            or not account.settings.standard_enabled
+        ):
+            raise AwsError(
+                "ResourceNotFoundException", f"Standards subscription {arn[:256]} not found", status=404
+            )
 
     def describe(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         arn = p.str("StandardsSubscriptionArn", max_len=512)
@@ -83,11 +100,20 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         for cid, (title, severity, description) in CATALOG.items():
             at = account.settings.control_changed_at.get(cid) or account.settings.subscribed_at
             reason = account.settings.disabled_controls.get(cid)
-            controls.append({
-                "StandardsControlArn": control_arn(cid), "ControlStatus": status(cid),
-                **({"DisabledReason": reason} if reason else {}), "ControlStatusUpdatedAt": at,
-                "ControlId": cid, "Title": title, "Description": description,
-                "RemediationUrl": REMEDIATION_URL, "SeverityRating": severity, "RelatedRequirements": []})
+            controls.append(
+                {
+                    "StandardsControlArn": control_arn(cid),
+                    "ControlStatus": status(cid),
+                    **({"DisabledReason": reason} if reason else {}),
+                    "ControlStatusUpdatedAt": at,
+                    "ControlId": cid,
+                    "Title": title,
+                    "Description": description,
+                    "RemediationUrl": REMEDIATION_URL,
+                    "SeverityRating": severity,
+                    "RelatedRequirements": [],
+                }
+            )
         return api.paged(ctx, p, "Controls", controls)
 
     def update_standards_control(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -95,7 +121,9 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         api.authorize(ctx, arn)
         cid = arn.rsplit("/", 1)[-1]
         if cid not in CATALOG or arn != control_arn(cid):
-            raise AwsError("ResourceNotFoundException", f"Standards control {arn[:256]} not found", status=404)
+            raise AwsError(
+                "ResourceNotFoundException", f"Standards control {arn[:256]} not found", status=404
+            )
         wanted = p.str("ControlStatus", required=False, max_len=16) or status(cid)
         set_status(cid, wanted, p.str("DisabledReason", required=False, max_len=1024))
         return {}
@@ -103,20 +131,40 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
     def batch_get(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.authorize(ctx, hub.arn)
         ids = p.str_list("SecurityControlIds", required=True, max_items=100)
-        found = [{**{k: v for k, v in definition(cid).items() if k in (
-                    "SecurityControlId", "Title", "Description", "RemediationUrl", "SeverityRating")},
-                  "SecurityControlArn": security_arn(cid), "SecurityControlStatus": status(cid),
-                  "UpdateStatus": "READY", "Parameters": {}} for cid in ids if cid in CATALOG]
-        missing = [{"SecurityControlId": cid[:128], "ErrorCode": "NOT_FOUND",
-                    "ErrorReason": "no such control in this hub's standard"} for cid in ids if cid not in CATALOG]
+        found = [
+            {
+                **{
+                    k: v
+                    for k, v in definition(cid).items()
+                    if k in ("SecurityControlId", "Title", "Description", "RemediationUrl", "SeverityRating")
+                },
+                "SecurityControlArn": security_arn(cid),
+                "SecurityControlStatus": status(cid),
+                "UpdateStatus": "READY",
+                "Parameters": {},
+            }
+            for cid in ids
+            if cid in CATALOG
+        ]
+        missing = [
+            {
+                "SecurityControlId": cid[:128],
+                "ErrorCode": "NOT_FOUND",
+                "ErrorReason": "no such control in this hub's standard",
+            }
+            for cid in ids
+            if cid not in CATALOG
+        ]
         return {"SecurityControls": found, "UnprocessedIds": missing}
 
     def definitions(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.authorize(ctx, hub.arn)
         asked = p.str("StandardsArn", required=False, max_len=512)
         if asked is not None and asked != standard_arn:
-            raise validation(f"Standard {asked[:256]} does not exist (this hub implements {standard_arn})",
-                             path="StandardsArn")
+            raise validation(
+                f"Standard {asked[:256]} does not exist (this hub implements {standard_arn})",
+                path="StandardsArn",
+            )
         return api.paged(ctx, p, "SecurityControlDefinitions", [definition(c) for c in CATALOG])
 
     def known(cid: str) -> str:
@@ -142,13 +190,23 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         for ident in idents:
             why = unprocessed_reason(ident)
             if why is None:
-                found.append({**association(ident["SecurityControlId"]),
-                              "StandardsControlArns": [control_arn(ident["SecurityControlId"])]})
+                found.append(
+                    {
+                        **association(ident["SecurityControlId"]),
+                        "StandardsControlArns": [control_arn(ident["SecurityControlId"])],
+                    }
+                )
             else:
-                missing.append({"StandardsControlAssociationId": {
-                    "SecurityControlId": str(ident.get("SecurityControlId"))[:128],
-                    "StandardsArn": str(ident.get("StandardsArn"))[:512]},
-                    "ErrorCode": "NOT_FOUND", "ErrorReason": why})
+                missing.append(
+                    {
+                        "StandardsControlAssociationId": {
+                            "SecurityControlId": str(ident.get("SecurityControlId"))[:128],
+                            "StandardsArn": str(ident.get("StandardsArn"))[:512],
+                        },
+                        "ErrorCode": "NOT_FOUND",
+                        "ErrorReason": why,
+                    }
+                )
         return {"StandardsControlAssociationDetails": found, "UnprocessedAssociations": missing}
 
     def batch_update_associations(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -165,9 +223,16 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
                 elif wanted == "DISABLED" and not (isinstance(reason, str) and reason):
                     why = "disabling a control needs an UpdatedReason"
             if why is not None:
-                failed.append({"StandardsControlAssociationUpdate": {
-                    k: str(update.get(k))[:512] for k in ("StandardsArn", "SecurityControlId", "AssociationStatus")},
-                    "ErrorCode": code, "ErrorReason": why})
+                failed.append(
+                    {
+                        "StandardsControlAssociationUpdate": {
+                            k: str(update.get(k))[:512]
+                            for k in ("StandardsArn", "SecurityControlId", "AssociationStatus")
+                        },
+                        "ErrorCode": code,
+                        "ErrorReason": why,
+                    }
+                )
                 continue
             set_status(update["SecurityControlId"], str(wanted), reason if wanted == "DISABLED" else None)
         return {"UnprocessedAssociationUpdates": failed}
@@ -184,12 +249,17 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         if not isinstance(given, dict):
             raise validation("Parameters must be a map", path="Parameters")
         named = sorted(given)[0][:64] if given else "any parameter"
-        raise validation(f"control {cid} has no customizable parameters: {named} cannot be set",
-                         path="Parameters")
+        raise validation(
+            f"control {cid} has no customizable parameters: {named} cannot be set", path="Parameters"
+        )
 
     return {
         "DescribeStandardsControls": ("GET", "/standards/controls/{StandardsSubscriptionArn+}", describe),
-        "UpdateStandardsControl": ("PATCH", "/standards/control/{StandardsControlArn+}", update_standards_control),
+        "UpdateStandardsControl": (
+            "PATCH",
+            "/standards/control/{StandardsControlArn+}",
+            update_standards_control,
+        ),
         "BatchGetSecurityControls": ("POST", "/securityControls/batchGet", batch_get),
         "ListSecurityControlDefinitions": ("GET", "/securityControls/definitions", definitions),
         "GetSecurityControlDefinition": ("GET", "/securityControl/definition", get_definition),

@@ -41,8 +41,9 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
     async def finding_history(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.authorize(ctx, hub.arn)
         ident = p.raw("FindingIdentifier")
-        if not isinstance(ident, dict) or not all(isinstance(ident.get(k), str) and ident[k]
-                                                  for k in ("Id", "ProductArn")):
+        if not isinstance(ident, dict) or not all(
+            isinstance(ident.get(k), str) and ident[k] for k in ("Id", "ProductArn")
+        ):
             raise validation("FindingIdentifier must be {Id, ProductArn}", path="FindingIdentifier")
         start, end = _time(p, "StartTime"), _time(p, "EndTime")
         if start and end and start > end:
@@ -53,7 +54,10 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         entries = await asyncio.to_thread(hub.store.history, ident["Id"][:512], start, end, offset, limit + 1)
         records = [history.to_shape(e) for e in entries[:limit] if e.product_arn == ident["ProductArn"]]
         more = len(entries) > limit
-        return {"Records": records, **({"NextToken": pagetoken.issue(offset + limit, *binding)} if more else {})}
+        return {
+            "Records": records,
+            **({"NextToken": pagetoken.issue(offset + limit, *binding)} if more else {}),
+        }
 
     async def update_findings(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.authorize(ctx, hub.arn)
@@ -67,7 +71,9 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         if p.has("RecordState"):
             state = p.str("RecordState", max_len=16)
             if state not in asff.RECORD_STATES:
-                raise validation(f"RecordState must be one of {', '.join(asff.RECORD_STATES)}", path="RecordState")
+                raise validation(
+                    f"RecordState must be one of {', '.join(asff.RECORD_STATES)}", path="RecordState"
+                )
             changes["RecordState"] = state
         if not changes:
             raise validation("UpdateFindings needs a Note or a RecordState", path="Note")

@@ -26,13 +26,16 @@ MAX_ACCOUNTS = 50  # AccountIdList / AccountDetailsList: Security Hub takes 50 a
 
 
 def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
-    standalone = (f"this hub serves one account ({api.hub.account}); it has no member accounts, "
-                  "invitations or administrator")
+    standalone = (
+        f"this hub serves one account ({api.hub.account}); it has no member accounts, "
+        "invitations or administrator"
+    )
 
     def empty(member: str) -> Callable[[CallContext, Params], Mapping[str, Any]]:
         def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.authorize(ctx, api.hub.arn)
             return api.paged(ctx, p, member, [])
+
         return handler
 
     def count(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -47,21 +50,28 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.authorize(ctx, api.hub.arn)
             if p.has("AccountDetails"):
-                accounts = [str(d.get("AccountId", ""))[:12]
-                            for d in p.list_of_dicts("AccountDetails", max_items=MAX_ACCOUNTS)]
+                accounts = [
+                    str(d.get("AccountId", ""))[:12]
+                    for d in p.list_of_dicts("AccountDetails", max_items=MAX_ACCOUNTS)
+                ]
             else:
                 accounts = [a[:12] for a in p.str_list("AccountIds", required=True, max_items=MAX_ACCOUNTS)]
-            out: dict[str, Any] = {"UnprocessedAccounts": [
-                {"AccountId": a, "ProcessingResult": f"{why}: {standalone}"} for a in accounts]}
+            out: dict[str, Any] = {
+                "UnprocessedAccounts": [
+                    {"AccountId": a, "ProcessingResult": f"{why}: {standalone}"} for a in accounts
+                ]
+            }
             if members:
                 out["Members"] = []
             return out
+
         return handler
 
     def not_found(what: str) -> Callable[[CallContext, Params], Mapping[str, Any]]:
         def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.authorize(ctx, api.hub.arn)
             raise AwsError("ResourceNotFoundException", f"{what}: {standalone}", status=404)
+
         return handler
 
     return {
@@ -74,12 +84,23 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         "InviteMembers": ("POST", "/members/invite", unprocessed("not invited")),
         "GetMembers": ("POST", "/members/get", unprocessed("not a member", members=True)),
         "DeleteMembers": ("POST", "/members/delete", unprocessed("not a member")),
-        "DeclineInvitations": ("POST", "/invitations/decline", unprocessed("no invitation from this account")),
+        "DeclineInvitations": (
+            "POST",
+            "/invitations/decline",
+            unprocessed("no invitation from this account"),
+        ),
         "DeleteInvitations": ("POST", "/invitations/delete", unprocessed("no invitation from this account")),
         "DisassociateMembers": ("POST", "/members/disassociate", not_found("No such member accounts")),
         "AcceptAdministratorInvitation": ("POST", "/administrator", not_found("No such invitation")),
         "AcceptInvitation": ("POST", "/master", not_found("No such invitation")),
-        "DisassociateFromAdministratorAccount": ("POST", "/administrator/disassociate",
-                                                 not_found("No administrator account")),
-        "DisassociateFromMasterAccount": ("POST", "/master/disassociate", not_found("No administrator account")),
+        "DisassociateFromAdministratorAccount": (
+            "POST",
+            "/administrator/disassociate",
+            not_found("No administrator account"),
+        ),
+        "DisassociateFromMasterAccount": (
+            "POST",
+            "/master/disassociate",
+            not_found("No administrator account"),
+        ),
     }

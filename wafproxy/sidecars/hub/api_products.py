@@ -81,7 +81,8 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         if arn not in {f["ProductArn"] for f in products(api)}:
             raise validation(f"Product {arn[:256]} is not one of this hub's products", path="ProductArn")
         if arn not in settings.disabled_products:
-            raise AwsError("ResourceConflictException", f"Import from {arn[:256]} is already enabled", status=409)
+            raise AwsError("ResourceConflictException", f"Import from {arn[:256]} is already enabled",
+                           status=409)
         settings.disabled_products.remove(arn)
         api.account.changed()
         return {"ProductSubscriptionArn": subscription(arn)}
@@ -92,7 +93,8 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         by_subscription = {subscription(f["ProductArn"]): f["ProductArn"] for f in products(api)}
         product = by_subscription.get(arn)
         if product is None or product in settings.disabled_products:
-            raise AwsError("ResourceNotFoundException", f"Product subscription {arn[:256]} not found", status=404)
+            raise AwsError("ResourceNotFoundException", f"Product subscription {arn[:256]} not found",
+                           status=404)
         settings.disabled_products.append(product)
         api.account.changed()
         return {}
@@ -101,5 +103,6 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         "DescribeProducts": ("GET", "/products", describe),
         "ListEnabledProductsForImport": ("GET", "/productSubscriptions", enabled),
         "EnableImportFindingsForProduct": ("POST", "/productSubscriptions", enable),
-        "DisableImportFindingsForProduct": ("DELETE", "/productSubscriptions/{ProductSubscriptionArn+}", disable),
+        "DisableImportFindingsForProduct": (
+            "DELETE", "/productSubscriptions/{ProductSubscriptionArn+}", disable),
     }

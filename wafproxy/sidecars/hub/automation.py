@@ -48,9 +48,17 @@ class Rule:
     tags: dict[str, str] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
-        return {"RuleArn": self.arn, "RuleStatus": self.status, "RuleOrder": self.order,
-                "RuleName": self.name, "Description": self.description, "IsTerminal": self.terminal,
-                "CreatedAt": self.created_at, "UpdatedAt": self.updated_at, "CreatedBy": self.created_by}
+        return {
+            "RuleArn": self.arn,
+            "RuleStatus": self.status,
+            "RuleOrder": self.order,
+            "RuleName": self.name,
+            "Description": self.description,
+            "IsTerminal": self.terminal,
+            "CreatedAt": self.created_at,
+            "UpdatedAt": self.updated_at,
+            "CreatedBy": self.created_by,
+        }
 
     def to_shape(self) -> dict[str, Any]:
         return {**self.metadata(), "Criteria": self.criteria, "Actions": self.actions}
@@ -64,7 +72,8 @@ def _actions(raw: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if action.get("Type") != ACTION or not isinstance(action.get("FindingFieldsUpdate"), dict):
         raise validation(f"the action must be {ACTION} with a FindingFieldsUpdate", path="Actions")
     return [{"Type": ACTION, "FindingFieldsUpdate": action["FindingFieldsUpdate"]}], changes.validated(
-        Params(action["FindingFieldsUpdate"]))
+        Params(action["FindingFieldsUpdate"])
+    )
 
 
 class AutomationRules:
@@ -101,10 +110,20 @@ class AutomationRules:
         now = asff.iso(self.hub.clock.now())
         hub = self.hub
         arn = f"arn:aws:securityhub:{hub.region}:{hub.account}:automation-rule/{uuid.uuid4()}"
-        rule = Rule(arn, p.str("RuleName", max_len=1024), p.str("Description", max_len=1024),
-                    p.int("RuleOrder", lo=1, hi=1000), p.str("RuleStatus", required=False, default="ENABLED",
-                                                            max_len=16),
-                    p.bool("IsTerminal", default=False), p.raw("Criteria"), p.raw("Actions"), now, now, by, tags)
+        rule = Rule(
+            arn,
+            p.str("RuleName", max_len=1024),
+            p.str("Description", max_len=1024),
+            p.int("RuleOrder", lo=1, hi=1000),
+            p.str("RuleStatus", required=False, default="ENABLED", max_len=16),
+            p.bool("IsTerminal", default=False),
+            p.raw("Criteria"),
+            p.raw("Actions"),
+            now,
+            now,
+            by,
+            tags,
+        )
         self.rules[arn] = self._checked(rule)
         self._save()
         return arn
@@ -117,16 +136,28 @@ class AutomationRules:
         """Each item changes one rule (all its checks pass, or it is unprocessed with the reason)."""
         done, failed = [], []
         now = asff.iso(self.hub.clock.now())
-        members = {"RuleStatus": "status", "RuleOrder": "order", "Description": "description",
-                   "RuleName": "name", "IsTerminal": "terminal", "Criteria": "criteria", "Actions": "actions"}
+        members = {
+            "RuleStatus": "status",
+            "RuleOrder": "order",
+            "Description": "description",
+            "RuleName": "name",
+            "IsTerminal": "terminal",
+            "Criteria": "criteria",
+            "Actions": "actions",
+        }
         for item in items:
             arn = str(item.get("RuleArn", ""))[:512]
             old = self.rules.get(arn)
             if old is None:
                 failed.append(_unprocessed(arn, 404, "automation rule not found"))
                 continue
-            new = Rule(**{**asdict(old), **{members[k]: v for k, v in item.items() if k in members},
-                          "updated_at": now})
+            new = Rule(
+                **{
+                    **asdict(old),
+                    **{members[k]: v for k, v in item.items() if k in members},
+                    "updated_at": now,
+                }
+            )
             try:
                 self.rules[arn] = self._checked(new)
             except AwsError as exc:
@@ -157,7 +188,8 @@ class AutomationRules:
             return findings
         now = self.hub.clock.now()
         compiled: list[tuple[Rule, Callable[[Mapping[str, Any]], bool], dict[str, Any]]] = [
-            (r, finding_predicate(r.criteria, now), _actions(r.actions)[1]) for r in rules]
+            (r, finding_predicate(r.criteria, now), _actions(r.actions)[1]) for r in rules
+        ]
         stamp = asff.iso(now)
         out = []
         for finding in findings:

@@ -240,13 +240,16 @@ def _bool_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]]) -> P
 
 def predicate(name: str, raw: list[dict[str, Any]], now: float) -> Predicate:
     """The check for one attribute (``name`` in ``ATTRIBUTES``; ``raw`` its validated filter list)."""
-    for kind, table in (("string", STRINGS), ("number", NUMBERS), ("date", DATES), ("map", MAPS), ("ip", IPS)):
+    kinds = (("string", STRINGS), ("number", NUMBERS), ("date", DATES), ("map", MAPS), ("ip", IPS))
+    for kind, table in kinds:
         if name in table:
             return predicate_at(kind, name, table[name], raw, now)
     return _bool_pred(name, BOOLEANS[name], raw)
 
 
-def predicate_at(kind: str, name: str, path: tuple[str, ...], raw: list[dict[str, Any]], now: float) -> Predicate:
+def predicate_at(
+    kind: str, name: str, path: tuple[str, ...], raw: list[dict[str, Any]], now: float
+) -> Predicate:
     """The check for attribute ``name`` of ``kind`` (string, number, date, map, ip) found at ``path``
     in the finding — also for the indexed attributes, when a finding in hand is matched
     (``filters.finding_predicate``)."""

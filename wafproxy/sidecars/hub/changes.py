@@ -21,11 +21,21 @@ MAX_RELATED = 10  # Security Hub's RelatedFindings limit per update
 
 
 def _related(raw: Any) -> list[dict[str, str]]:
-    if not isinstance(raw, list) or len(raw) > MAX_RELATED or not all(
-        isinstance(r, dict) and isinstance(r.get("Id"), str) and isinstance(r.get("ProductArn"), str)
-        and 0 < len(r["Id"]) <= 512 and 0 < len(r["ProductArn"]) <= 512 for r in raw
+    if (
+        not isinstance(raw, list)
+        or len(raw) > MAX_RELATED
+        or not all(
+            isinstance(r, dict)
+            and isinstance(r.get("Id"), str)
+            and isinstance(r.get("ProductArn"), str)
+            and 0 < len(r["Id"]) <= 512
+            and 0 < len(r["ProductArn"]) <= 512
+            for r in raw
+        )
     ):
-        raise validation(f"RelatedFindings must be at most {MAX_RELATED} {{ProductArn, Id}}", path="RelatedFindings")
+        raise validation(
+            f"RelatedFindings must be at most {MAX_RELATED} {{ProductArn, Id}}", path="RelatedFindings"
+        )
     return [{"ProductArn": r["ProductArn"], "Id": r["Id"]} for r in raw]
 
 

@@ -23,6 +23,7 @@ from wafproxy.sidecars.hub.store import FindingStore
 
 CUSTOMER_OWNED = ("Workflow", "Note", "UserDefinedFields", "VerificationState")
 PURGE_INTERVAL_SECONDS = 3600.0
+_PRODUCT_OFF = "importing findings from this product is disabled (EnableImportFindingsForProduct turns it on)"
 
 
 class SystemClock:
@@ -132,8 +133,7 @@ class Hub:
                 failures.append(ImportFailure(fid[:512], "InvalidInput", str(exc)[:1024]))
                 continue
             if finding["ProductArn"] in self.disabled_products:
-                failures.append(ImportFailure(fid[:512], "AccessDenied", "importing findings from this product "
-                                              "is disabled (EnableImportFindingsForProduct turns it on)"))
+                failures.append(ImportFailure(fid[:512], "AccessDenied", _PRODUCT_OFF))
             else:
                 valid[fid] = finding
         stored = self.store.get_many(valid) if valid else {}

@@ -185,8 +185,11 @@ def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
 
 # The indexed attributes as (kind, path in the finding), for matching a finding in hand.
 _IN_FINDING: dict[str, tuple[str, tuple[str, ...]]] = {
-    **{name: ("string", (name,)) for name in ("Id", "ProductArn", "ProductName", "GeneratorId", "AwsAccountId",
-                                              "Region", "RecordState")},
+    **{
+        name: ("string", (name,))
+        for name in ("Id", "ProductArn", "ProductName", "GeneratorId", "AwsAccountId", "Region",
+                     "RecordState")
+    },
     "SeverityLabel": ("string", ("Severity", "Label")), "WorkflowStatus": ("string", ("Workflow", "Status")),
     "ComplianceStatus": ("string", ("Compliance", "Status")), "Type": ("string", ("Types",)),
     "ResourceId": ("string", ("Resources", "Id")), "ResourceType": ("string", ("Resources", "Type")),

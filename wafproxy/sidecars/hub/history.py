@@ -58,8 +58,11 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, s
 
 
 def _update(field: str, old: Any, new: Any) -> dict[str, str]:
-    return {"UpdatedField": field, **({"OldValue": _text(old)} if old is not None else {}),
-            **({"NewValue": _text(new)} if new is not None else {})}
+    return {
+        "UpdatedField": field,
+        **({"OldValue": _text(old)} if old is not None else {}),
+        **({"NewValue": _text(new)} if new is not None else {}),
+    }
 
 
 def entry(old: dict[str, Any] | None, new: dict[str, Any], source: str, identity: str) -> Entry | None:
@@ -71,6 +74,10 @@ def entry(old: dict[str, Any] | None, new: dict[str, Any], source: str, identity
 
 
 def to_shape(e: Entry) -> dict[str, Any]:
-    return {"FindingIdentifier": {"Id": e.finding_id, "ProductArn": e.product_arn}, "UpdateTime": e.at,
-            "FindingCreated": e.created, "UpdateSource": {"Type": e.source, "Identity": e.identity},
-            "Updates": e.updates}
+    return {
+        "FindingIdentifier": {"Id": e.finding_id, "ProductArn": e.product_arn},
+        "UpdateTime": e.at,
+        "FindingCreated": e.created,
+        "UpdateSource": {"Type": e.source, "Identity": e.identity},
+        "Updates": e.updates,
+    }

@@ -187,7 +187,8 @@ class FindingStore:
         oldest beyond ``MAX_PER_FINDING`` dropped), in one transaction."""
         rows = [self._row(f) for f in findings]
         res = [(f["Id"], r["Id"], r["Type"]) for f in findings for r in f["Resources"]]
-        entries = [(e.finding_id, e.at, *self._seal(e.finding_id + _HISTORY_AAD, asdict(e))) for e in history or ()]
+        entries = [(e.finding_id, e.at, *self._seal(e.finding_id + _HISTORY_AAD, asdict(e)))
+                   for e in history or ()]
         with self._tx() as db:
             db.executemany("DELETE FROM resources WHERE finding_id = ?", [(f["Id"],) for f in findings])
             db.executemany(_UPSERT, rows)
@@ -231,7 +232,8 @@ class FindingStore:
               "ORDER BY seq DESC LIMIT ? OFFSET ?"
         with self._lock:
             rows = self._db.execute(sql, (finding_id, start or "", end or "~", limit, offset)).fetchall()
-        return [Entry(**json.loads(self._open(finding_id + _HISTORY_AAD, sealed, body))) for sealed, body in rows]
+        aad = finding_id + _HISTORY_AAD
+        return [Entry(**json.loads(self._open(aad, sealed, body))) for sealed, body in rows]
 
     def _seal(self, aad_id: str, doc: dict[str, Any]) -> tuple[int, bytes]:
         body = json.dumps(doc, separators=(",", ":")).encode()

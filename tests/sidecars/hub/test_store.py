@@ -14,6 +14,7 @@ from wafproxy.sidecars.hub import asff
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.crypt import HubCryptError, RowCipher
 from wafproxy.sidecars.hub.filters import compile_filters
+from wafproxy.sidecars.hub.history import MAX_PER_FINDING
 from wafproxy.sidecars.hub.store import FindingStore, HubStoreError
 
 
@@ -209,3 +210,12 @@ def test_encrypted_rows_hold_no_plaintext_and_need_the_key(tmp_path: Path) -> No
         reopened.store.get_many(["test/finding/1"])["test/finding/1"]["Description"]
         == "secret-description-text"
     )
+
+
+def test_history_is_bounded_per_finding(tmp_path: Path) -> None:
+    hub = Hub(FindingStore(tmp_path / "h.db"), account="123456789012", region="us-east-1")
+    for n in range(MAX_PER_FINDING + 5):
+        hub.import_findings([finding(1, Title=f"t{n}", UpdatedAt=f"2026-12-01T10:{n:02d}:00Z")])
+    entries = hub.store.history("test/finding/1", None, None, 0, 1000)
+    assert len(entries) == MAX_PER_FINDING
+    assert entries[0].updates[0]["NewValue"] == f"t{MAX_PER_FINDING + 4}" and not entries[-1].created

@@ -20,7 +20,7 @@ from wafproxy.sidecars.hub.changes import PRIVATE
 
 IMPORT = "BATCH_IMPORT_FINDINGS"
 UPDATE = "BATCH_UPDATE_FINDINGS"
-MAX_PER_FINDING = 100
+MAX_PER_FINDING = 20  # a WAF finding is rewritten every flush while its 5-minute window is open
 MAX_VALUE = 1024  # characters of one old/new value kept
 _NOISE = frozenset({PRIVATE, "UpdatedAt"})  # UpdatedAt is the entry's own time
 
@@ -34,6 +34,12 @@ class Entry:
     identity: str
     created: bool
     updates: list[dict[str, str]]
+
+    def doc(self) -> dict[str, Any]:
+        """As stored (``Entry(**doc)`` reads it back); plain, not ``asdict``: this runs per write."""
+        return {"finding_id": self.finding_id, "product_arn": self.product_arn, "at": self.at,
+                "source": self.source, "identity": self.identity, "created": self.created,
+                "updates": self.updates}
 
 
 def _text(value: Any) -> str:

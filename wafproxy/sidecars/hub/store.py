@@ -16,7 +16,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -187,8 +186,10 @@ class FindingStore:
         oldest beyond ``MAX_PER_FINDING`` dropped), in one transaction."""
         rows = [self._row(f) for f in findings]
         res = [(f["Id"], r["Id"], r["Type"]) for f in findings for r in f["Resources"]]
-        entries = [(e.finding_id, e.at, *self._seal(e.finding_id + _HISTORY_AAD, asdict(e)))
+        entries = [(e.finding_id, e.at, *self._seal(e.finding_id + _HISTORY_AAD, e.doc()))
                    for e in history or ()]
+        # Only an update can take a finding past the bound (a creation is its first entry).
+        trim = [(e.finding_id, e.finding_id, MAX_PER_FINDING) for e in history or () if not e.created]
         with self._tx() as db:
             db.executemany("DELETE FROM resources WHERE finding_id = ?", [(f["Id"],) for f in findings])
             db.executemany(_UPSERT, rows)
@@ -197,7 +198,7 @@ class FindingStore:
             db.executemany(
                 "DELETE FROM history WHERE finding_id = ? AND seq <= (SELECT seq FROM history WHERE "
                 "finding_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-                [(e[0], e[0], MAX_PER_FINDING) for e in entries])
+                trim)
         self._changed_since_analyze += len(rows)
         if self._changed_since_analyze >= max(ANALYZE_EVERY, self._rows_at_analyze // 4):
             self._analyze()

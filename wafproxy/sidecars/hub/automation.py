@@ -175,15 +175,16 @@ class AutomationRules:
         return done, [_unprocessed(a, 404, "automation rule not found") for a in arns if a not in done]
 
     def listed(self) -> list[dict[str, Any]]:
-        return [r.metadata() for r in self._ordered(enabled_only=False)]
+        return [r.metadata() for r in self.in_order(enabled_only=False)]
 
-    def _ordered(self, *, enabled_only: bool) -> list[Rule]:
+    def in_order(self, *, enabled_only: bool = False) -> list[Rule]:
+        """The rules in the order they run (the console lists them so)."""
         rules = [r for r in self.rules.values() if r.status == "ENABLED" or not enabled_only]
         return sorted(rules, key=lambda r: (r.order, r.created_at, r.arn))
 
     def apply(self, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``findings`` as the enabled rules leave them (the import's hook, before storing)."""
-        rules = self._ordered(enabled_only=True)
+        rules = self.in_order(enabled_only=True)
         if not rules:
             return findings
         now = self.hub.clock.now()

@@ -178,9 +178,6 @@ UNSERVED = [
                                                     "DestinationProperties": {}}),
     ("inspector2", "associate_member", {"accountId": "111122223333"}),
     ("inspector2", "describe_organization_configuration", {}),
-    ("securityhub", "create_members", {"AccountDetails": [{"AccountId": "111122223333"}]}),
-    ("securityhub", "describe_action_targets", {}),
-    ("securityhub", "list_automation_rules", {}),
     ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
     ("kms", "get_key_last_usage", {"KeyId": "alias/none"}),
 ]
@@ -205,6 +202,7 @@ AUTH_CASES = [("wafv2", "list_web_acls", {"Scope": "REGIONAL"}), ("guardduty", "
               ("securityhub", "enable_security_hub", {}), ("securityhub", "describe_products", {}),
               ("securityhub", "list_members", {}), ("securityhub", "list_invitations", {}),
               ("securityhub", "get_administrator_account", {}),
+              ("securityhub", "list_automation_rules", {}), ("securityhub", "get_findings_v2", {}),
               ("inspector2", "enable", {"resourceTypes": ["EC2"]}), ("inspector2", "get_configuration", {}),
               ("inspector2", "list_members", {}),
               ("wafv2", "delete_logging_configuration", {"ResourceArn": "arn:aws:wafv2:us-east-1:1:x/y"}),
@@ -264,5 +262,5 @@ def test_the_aws_cli_reads_every_service(demo: Demo) -> None:
         done = aws(url, *args)
         assert done.returncode == 0, done.stderr
         assert isinstance(json.loads(done.stdout)[member], list)
-    refused = aws(demo.admin, "securityhub", "list-automation-rules")
-    assert refused.returncode != 0 and "UnknownOperationException" in refused.stderr
+    refused = aws(demo.admin, "securityhub", "get-findings-v2")  # Security Hub V2: the modeled refusal
+    assert refused.returncode != 0 and "AccessDeniedException" in refused.stderr

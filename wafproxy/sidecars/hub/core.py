@@ -5,7 +5,9 @@ provider owns the content, the customer owns ``Workflow``, ``Note``, ``UserDefin
 ``VerificationState`` and (once changed with ``BatchUpdateFindings``) ``Severity``. A stale update
 (older ``UpdatedAt``) is ignored. Workflow resets follow the ASFF rules: ARCHIVED→ACTIVE or a control
 going from PASSED to not-passed reopens a NOTIFIED/RESOLVED finding as NEW, and a control that
-passes again resolves a NEW/NOTIFIED one.
+passes again resolves a NEW/NOTIFIED one. The account's automation rules (``automation.py``) then
+run on each new or updated finding, and each write is recorded in the finding's history
+(``history.py``) in the same transaction.
 """
 
 from __future__ import annotations

@@ -110,6 +110,9 @@ _NEGATIVE = ("NOT_EQUALS", "PREFIX_NOT_EQUALS", "NOT_CONTAINS")
 
 def values_at(doc: Any, path: tuple[str, ...]) -> list[Any]:
     """Every value at ``path``, descending through lists."""
+    if len(path) == 1 and isinstance(doc, dict):  # a top-level attribute (Title, Id…): the common case
+        value = doc.get(path[0])
+        return [] if value is None else value if isinstance(value, list) else [value]
     found = [doc]
     for key in path:
         nxt: list[Any] = []

@@ -108,12 +108,15 @@ def test_disabling_a_products_import_refuses_its_findings(tmp_path: Path) -> Non
 
 def test_finding_history_records_imports_and_updates(tmp_path: Path) -> None:
     ident = {"Id": "test/finding/1", "ProductArn": PRODUCT}
+    related = [{"ProductArn": PRODUCT, "Id": "test/finding/9"}]
     soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
     renamed = finding(1, UpdatedAt=soon.strftime("%Y-%m-%dT%H:%M:%SZ"), Title="renamed")
     with running_hub(tmp_path) as stack:
         c = strict(stack.client())
         c.batch_import_findings(Findings=[finding(1)])
-        c.batch_update_findings(FindingIdentifiers=[ident], Workflow={"Status": "NOTIFIED"})
+        c.batch_update_findings(
+            FindingIdentifiers=[ident], Workflow={"Status": "NOTIFIED"}, RelatedFindings=related
+        )
         c.batch_import_findings(Findings=[renamed])
         c.batch_import_findings(Findings=[renamed])  # nothing changed: no entry
     with running_hub(tmp_path) as stack:
@@ -130,9 +133,11 @@ def test_finding_history_records_imports_and_updates(tmp_path: Path) -> None:
         assert {"UpdatedField": "Workflow.Status", "OldValue": "NEW", "NewValue": "NOTIFIED"} in update[
             "Updates"
         ]
+        assert c.get_findings()["Findings"][0]["RelatedFindings"] == related
         assert {"UpdatedField": "Title", "OldValue": "finding 1", "NewValue": "renamed"} in records[0][
             "Updates"
         ]
+        assert c.get_findings()["Findings"][0]["RelatedFindings"] == related
         page = c.get_finding_history(FindingIdentifier=ident, MaxResults=2)
         rest = c.get_finding_history(FindingIdentifier=ident, MaxResults=2, NextToken=page["NextToken"])
         assert page["Records"] + rest["Records"] == records and "NextToken" not in rest

@@ -4,8 +4,8 @@
 Both take the same fields (Note, Severity, VerificationState, Confidence, Criticality, Types,
 UserDefinedFields, Workflow, RelatedFindings); a field outside them is refused, naming it. Applied,
 a Note is stamped with the time, ``UserDefinedFields`` merge (an empty value removes a key), and a
-changed Severity is remembered as the customer's, so a provider's later update does not undo it
-(``core.merge``).
+changed Severity, Confidence, Criticality, RelatedFindings or Types is remembered as the
+customer's, so a provider's later update does not undo it (``core.merge``), as in Security Hub.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from wafproxy.sidecars.hub import asff
 
 PRIVATE = "WafproxyHub"  # our own bookkeeping inside a stored body; never returned
 MAX_RELATED = 10  # Security Hub's RelatedFindings limit per update
+# Provider fields a customer may change; once changed, a provider's later import leaves them (AWS:
+# the provider then writes FindingProviderFields). Recorded per finding under CUSTOMER_SET.
+PROVIDER_FIELDS = ("Severity", "Confidence", "Criticality", "RelatedFindings", "Types")
+CUSTOMER_SET = "customerSet"
 
 
 def _related(raw: Any) -> list[dict[str, str]]:
@@ -87,11 +91,14 @@ def apply(finding: dict[str, Any], changes: dict[str, Any], now: str) -> dict[st
             f["Note"] = {**value, "UpdatedAt": now}
         elif field == "Severity":
             f["Severity"] = {**f["Severity"], **value}
-            f[PRIVATE] = {**(f.get(PRIVATE) or {}), "severityByCustomer": True}
         elif field == "UserDefinedFields":
             merged = {**(f.get("UserDefinedFields") or {}), **value}
             f["UserDefinedFields"] = {k: v for k, v in merged.items() if v != ""}
         else:
             f[field] = value
+    before = (f.get(PRIVATE) or {}).get(CUSTOMER_SET, ())
+    kept = sorted({*before, *(k for k in changes if k in PROVIDER_FIELDS)})
+    if kept:
+        f[PRIVATE] = {**(f.get(PRIVATE) or {}), CUSTOMER_SET: kept}
     f["UpdatedAt"] = max(now, f["UpdatedAt"])
     return f

@@ -2,7 +2,8 @@
 
 Importing a finding whose ``Id`` is known updates it in place, the way Security Hub does: the
 provider owns the content, the customer owns ``Workflow``, ``Note``, ``UserDefinedFields``,
-``VerificationState`` and (once changed with ``BatchUpdateFindings``) ``Severity``. A stale update
+``VerificationState`` and (once changed with ``BatchUpdateFindings`` or a rule) ``Severity``,
+``Confidence``, ``Criticality``, ``RelatedFindings``, ``Types``. A stale update
 (older ``UpdatedAt``) is ignored. Workflow resets follow the ASFF rules: ARCHIVED→ACTIVE or a control
 going from PASSED to not-passed reopens a NOTIFIED/RESOLVED finding as NEW, and a control that
 passes again resolves a NEW/NOTIFIED one. The account's automation rules (``automation.py``) then
@@ -19,7 +20,7 @@ from typing import Any
 
 from wafproxy.ports import Clock
 from wafproxy.sidecars.hub import asff, history
-from wafproxy.sidecars.hub.changes import PRIVATE
+from wafproxy.sidecars.hub.changes import CUSTOMER_SET, PRIVATE
 from wafproxy.sidecars.hub.changes import apply as changes_apply
 from wafproxy.sidecars.hub.store import FindingStore
 
@@ -81,8 +82,13 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         else:
             merged.pop(field, None)
     private = dict(old.get(PRIVATE) or {})
-    if private.get("severityByCustomer"):
-        merged["Severity"] = old["Severity"]
+    customer_set = list(private.get(CUSTOMER_SET) or ())
+    if private.pop("severityByCustomer", False):  # how stores written before CUSTOMER_SET say it
+        customer_set.append("Severity")
+        private[CUSTOMER_SET] = sorted(set(customer_set))
+    for field in customer_set:
+        if field in old:
+            merged[field] = old[field]
     if private:
         merged[PRIVATE] = private
     forced = _reopened(old, new)

@@ -124,7 +124,8 @@ def values_at(doc: Any, path: tuple[str, ...]) -> list[Any]:
 
 
 def _string_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]]) -> Predicate:
-    pos, neg = [], []
+    pos: list[tuple[Callable[[str, str], bool], str]] = []
+    neg: list[tuple[Callable[[str, str], bool], str]] = []
     for f in raw:
         value, comparison = f.get("Value"), f.get("Comparison", "EQUALS")
         if not isinstance(value, str) or comparison not in _STRING_OPS:
@@ -198,7 +199,8 @@ def _date_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]], now:
 
 
 def _map_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]]) -> Predicate:
-    pos, neg = [], []
+    pos: list[tuple[str, Callable[[str, str], bool], str]] = []
+    neg: list[tuple[str, Callable[[str, str], bool], str]] = []
     for f in raw:
         key, value, comparison = f.get("Key"), f.get("Value"), f.get("Comparison", "EQUALS")
         if not isinstance(key, str) or not isinstance(value, str) or comparison not in _STRING_OPS:

@@ -171,11 +171,9 @@ def test_paginators_run_end_to_end(demo: Demo, service: str, operation: str | No
     assert pages and all(p["ResponseMetadata"]["HTTPStatusCode"] == 200 for p in pages)
 
 
-# GuardDuty and Inspector2 answer every operation of their models (tests/sidecars/test_sweeps.py).
+# GuardDuty and Inspector2 (tests/sidecars/test_sweeps.py) and Security Hub (tests/sidecars/hub/test_sweep.py)
+# answer every operation of their models.
 UNSERVED = [
-    ("securityhub", "create_members", {"AccountDetails": [{"AccountId": "111122223333"}]}),
-    ("securityhub", "describe_action_targets", {}),
-    ("securityhub", "list_automation_rules", {}),
     ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
     ("kms", "get_key_last_usage", {"KeyId": "alias/none"}),
 ]
@@ -200,6 +198,7 @@ AUTH_CASES = [("wafv2", "list_web_acls", {"Scope": "REGIONAL"}), ("guardduty", "
               ("securityhub", "enable_security_hub", {}), ("securityhub", "describe_products", {}),
               ("securityhub", "list_members", {}), ("securityhub", "list_invitations", {}),
               ("securityhub", "get_administrator_account", {}),
+              ("securityhub", "list_automation_rules", {}), ("securityhub", "get_findings_v2", {}),
               ("inspector2", "enable", {"resourceTypes": ["EC2"]}), ("inspector2", "get_configuration", {}),
               ("inspector2", "list_members", {}),
               ("wafv2", "delete_logging_configuration", {"ResourceArn": "arn:aws:wafv2:us-east-1:1:x/y"}),
@@ -259,5 +258,5 @@ def test_the_aws_cli_reads_every_service(demo: Demo) -> None:
         done = aws(url, *args)
         assert done.returncode == 0, done.stderr
         assert isinstance(json.loads(done.stdout)[member], list)
-    refused = aws(demo.admin, "securityhub", "list-automation-rules")
-    assert refused.returncode != 0 and "UnknownOperationException" in refused.stderr
+    refused = aws(demo.admin, "securityhub", "get-findings-v2")  # Security Hub V2: the modeled refusal
+    assert refused.returncode != 0 and "AccessDeniedException" in refused.stderr

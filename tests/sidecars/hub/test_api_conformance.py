@@ -2,7 +2,7 @@
 shapes, AwsSecurityFindingFilters beyond the indexed columns (string, map, number, IP, boolean, date
 filters on the finding itself) with exact paging, NextToken bound to its filters, and Security Hub's
 error vocabulary (InvalidInputException with Code/Message, 403 AccessDeniedException,
-UnknownOperationException for what we do not serve)."""
+ResourceNotFoundException for what does not exist)."""
 
 from __future__ import annotations
 
@@ -103,8 +103,8 @@ def test_errors_speak_security_hub(hub: HubStack) -> None:
             FindingIdentifiers=[{"Id": "test/finding/1", "ProductArn": PRODUCT}], Workflow={"Status": "NEW"})
     assert _error(err) == (403, "AccessDeniedException")
     with pytest.raises(ClientError) as err:
-        c.describe_action_targets()
-    assert _error(err) == (404, "UnknownOperationException")
+        c.describe_action_targets(ActionTargetArns=["arn:aws:securityhub:us-east-1:123456789012:action/custom/x"])
+    assert _error(err) == (404, "ResourceNotFoundException")
     hub_arn = c.describe_hub()["HubArn"]
     assert hub_arn.endswith(":hub/default") and c.describe_hub(HubArn=hub_arn)["HubArn"] == hub_arn
     with pytest.raises(ClientError) as err:

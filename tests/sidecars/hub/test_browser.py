@@ -176,6 +176,8 @@ def test_console_in_chromium(demo: dict[str, str], browser: Browser, tmp_path: P
     ):
         browser.goto(base + path)
         browser.wait(f"document.querySelectorAll('{ready}').length > 0", name)
+        if name == "controls":  # the automation rules, below the controls, in the order they run
+            assert browser.eval("document.querySelector('#rules caption') !== null")
         shot(name)
     browser.click_and_load("document.querySelector('#ipsets tbody a').click(); true")
     assert browser.eval("document.getElementById('addresses') !== null")

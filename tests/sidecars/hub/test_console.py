@@ -13,6 +13,7 @@ import pytest
 from tests.control.stack import KEYS
 from tests.sidecars.hub.console_stack import ConsoleStack, csrf_of, running_console
 from tests.sidecars.hub.factory import finding
+from wafproxy.awsapi.params import Params
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +173,23 @@ def test_signout_ends_the_session_and_failed_signins_are_throttled(tmp_path: Pat
         wrong = {"access_key_id": key, "secret_access_key": "wrong"}
         codes = [anon.post("/console/signin", data=wrong).status_code for _ in range(11)]
         assert codes == [401] * 10 + [429]
+
+
+def test_controls_page_lists_automation_rules_and_disabled_controls(stack: ConsoleStack) -> None:
+    rules = stack.hub.api.automation
+    api_params = {"RuleName": "<b>triage</b>", "Description": "d", "RuleOrder": 7, "IsTerminal": True,
+                  "Criteria": {"SeverityLabel": [{"Value": "LOW", "Comparison": "EQUALS"}]},
+                  "Actions": [{"Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": {"Criticality": 5}}]}
+    arn = rules.create(Params(api_params), "arn:aws:iam::123456789012:user/admin", {})
+    stack.hub.api.account.set_control("TLS.2", False, "terminated upstream")
+    try:
+        page = stack.signed_in().get("/console/controls").text
+        rules_table = page[page.index('id="rules"'):]
+        assert "&lt;b&gt;triage&lt;/b&gt;" in rules_table and "<b>triage" not in page
+        assert "SeverityLabel" in rules_table and "Criticality" in rules_table
+        assert "stops later rules" in rules_table
+        controls_table = page[page.index('id="controls"'):page.index('id="rules"')]
+        assert "TLS.2" in controls_table and "disabled (UpdateStandardsControl)" in controls_table
+    finally:
+        rules.delete([arn])
+        stack.hub.api.account.set_control("TLS.2", True, None)

@@ -30,9 +30,13 @@ def test_findings_are_sealed_under_the_kms_key_and_need_it(tmp_path: Path) -> No
         service = open_hub(key)
         asyncio.run(service.start())
         service.hub.import_findings([finding(1, Description="plaintext-that-must-not-hit-disk")])
+        # The finding's history (old and new values) is sealed the same way.
+        service.hub.import_findings([finding(1, Description="history-must-not-hit-disk",
+                                             UpdatedAt="2026-12-01T11:00:00Z")])
         asyncio.run(service.stop())
         raw = b"".join(p.read_bytes() for p in tmp_path.glob("hub.sqlite3*"))
         assert b"plaintext-that-must-not-hit-disk" not in raw and b"finding 1" not in raw
+        assert b"history-must-not-hit-disk" not in raw
         # The KMS audit shows the hub's data key requests (one GenerateDataKey, then Decrypt per start).
         audit = (kms.data_dir / "audit.jsonl").read_text()
         assert '"eventName":"GenerateDataKey"' in audit and "wafproxy-hub" in audit
@@ -40,6 +44,9 @@ def test_findings_are_sealed_under_the_kms_key_and_need_it(tmp_path: Path) -> No
         again = open_hub(key)
         asyncio.run(again.start())
         assert again.hub.store.get_many(["test/finding/1"])["test/finding/1"]["Title"] == "finding 1"
+        entry = again.hub.store.history("test/finding/1", None, None, 0, 10)[0]
+        assert {"UpdatedField": "Description", "OldValue": "plaintext-that-must-not-hit-disk",
+                "NewValue": "history-must-not-hit-disk"} in entry.updates
         asyncio.run(again.stop())
         assert '"eventName":"Decrypt"' in (kms.data_dir / "audit.jsonl").read_text()
 

@@ -14,6 +14,7 @@ from wafproxy.sidecars.hub import asff
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.crypt import HubCryptError, RowCipher
 from wafproxy.sidecars.hub.filters import compile_filters
+from wafproxy.sidecars.hub.history import MAX_PER_FINDING
 from wafproxy.sidecars.hub.store import FindingStore, HubStoreError
 
 
@@ -88,6 +89,7 @@ def test_reimport_updates_in_place_and_keeps_customer_fields() -> None:
             "Workflow": {"Status": "NOTIFIED"},
             "Note": {"Text": "looking", "UpdatedBy": "alice"},
             "Severity": {"Label": "LOW", "Normalized": 1},
+            "Criticality": 20,
         },
         by="alice",
     )
@@ -97,12 +99,15 @@ def test_reimport_updates_in_place_and_keeps_customer_fields() -> None:
         UpdatedAt="2026-12-01T11:00:00Z",
         Severity={"Label": "CRITICAL"},
         Workflow={"Status": "NEW"},
+        Criticality=90,
+        Types=["Effects/Data Exposure"],
     )
     hub.import_findings([later])
     (stored,) = hub.store.get_many(["test/finding/1"]).values()
     assert stored["Title"] == "finding 1, again"
     assert stored["Workflow"]["Status"] == "NOTIFIED" and stored["Note"]["Text"] == "looking"
     assert stored["Severity"]["Label"] == "LOW"  # changed by the customer: the provider cannot override
+    assert stored["Criticality"] == 20 and stored["Types"] == ["Effects/Data Exposure"]  # Types: not changed
     assert stored["CreatedAt"] == "2026-12-01T10:00:00.000Z"
     assert "WafproxyHub" not in public(stored)
     assert hub.store.count(compile_filters(None, NOW)) == 1
@@ -209,3 +214,23 @@ def test_encrypted_rows_hold_no_plaintext_and_need_the_key(tmp_path: Path) -> No
         reopened.store.get_many(["test/finding/1"])["test/finding/1"]["Description"]
         == "secret-description-text"
     )
+
+
+def test_history_is_bounded_per_finding(tmp_path: Path) -> None:
+    hub = Hub(FindingStore(tmp_path / "h.db"), account="123456789012", region="us-east-1")
+    for n in range(MAX_PER_FINDING + 5):
+        hub.import_findings([finding(1, Title=f"t{n}", UpdatedAt=f"2026-12-01T10:{n:02d}:00Z")])
+    entries = hub.store.history("test/finding/1", None, None, 0, 1000)
+    assert len(entries) == MAX_PER_FINDING
+    assert entries[0].updates[0]["NewValue"] == f"t{MAX_PER_FINDING + 4}" and not entries[-1].created
+
+
+def test_a_store_written_before_customer_set_keeps_the_customers_severity() -> None:
+    hub = make_hub()
+    hub.import_findings([finding(1)])
+    (old,) = hub.store.get_many(["test/finding/1"]).values()
+    hub.store.put_many([{**old, "Severity": {"Label": "LOW", "Normalized": 1},
+                         "WafproxyHub": {"severityByCustomer": True}}])
+    hub.import_findings([finding(1, UpdatedAt="2026-12-01T11:00:00Z", Severity={"Label": "CRITICAL"})])
+    (stored,) = hub.store.get_many(["test/finding/1"]).values()
+    assert stored["Severity"]["Label"] == "LOW" and stored["WafproxyHub"] == {"customerSet": ["Severity"]}

@@ -30,6 +30,9 @@ class AccountSettings:
     control_finding_generator: str = "SECURITY_CONTROL"
     standard_enabled: bool = True
     tags: dict[str, str] = field(default_factory=dict)
+    disabled_controls: dict[str, str] = field(default_factory=dict)  # control id → why
+    control_changed_at: dict[str, str] = field(default_factory=dict)
+    disabled_products: list[str] = field(default_factory=list)  # DisableImportFindingsForProduct
 
 
 class HubAccount:
@@ -50,6 +53,8 @@ class HubAccount:
         self.hub.enabled = s.enabled
         self.hub.standard_enabled = s.enabled and s.standard_enabled
         self.hub.subscribed_at = s.subscribed_at
+        self.hub.disabled_controls = frozenset(s.disabled_controls)
+        self.hub.disabled_products = frozenset(s.disabled_products)
 
     def save(self) -> None:
         self.hub.store.set_meta(META_KEY, json.dumps(asdict(self.settings)))
@@ -80,10 +85,30 @@ class HubAccount:
         next evaluation after BatchEnableStandards files them ACTIVE again."""
         self.settings.standard_enabled = False
         self.changed()
+        return self.archive_controls(None)
+
+    def set_control(self, control_id: str, enabled: bool, reason: str | None) -> None:
+        """UpdateStandardsControl and friends: a disabled control files no findings and its finding
+        is archived; enabled again, the next evaluation files it ACTIVE."""
+        s = self.settings
+        was_enabled = control_id not in s.disabled_controls
+        if enabled:
+            s.disabled_controls.pop(control_id, None)
+        else:
+            s.disabled_controls[control_id] = reason or ""
+        if was_enabled != enabled:
+            s.control_changed_at[control_id] = asff.iso(self.hub.clock.now())
+        self.changed()
+        if was_enabled and not enabled:
+            self.archive_controls(control_id)
+
+    def archive_controls(self, control_id: str | None) -> int:
+        """Archive the ACTIVE findings of one control (or of all of them); how many."""
         hub = self.hub
         now = asff.iso(hub.clock.now())
+        generator = f"security-control/{control_id}" if control_id else "security-control/"
         controls = {"ProductArn": [{"Value": hub.product_arn(PRODUCT), "Comparison": "EQUALS"}],
-                    "GeneratorId": [{"Value": "security-control/", "Comparison": "PREFIX"}],
+                    "GeneratorId": [{"Value": generator, "Comparison": "EQUALS" if control_id else "PREFIX"}],
                     "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}]}
         found = hub.store.query(compile_filters(controls, hub.clock.now()), limit=MAX_CONTROLS)
         archived = [{**public(f), "RecordState": "ARCHIVED", "UpdatedAt": max(now, f["UpdatedAt"])}

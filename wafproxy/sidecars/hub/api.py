@@ -23,8 +23,21 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.hub import api_account, api_insights, api_members, api_products, asff
+from wafproxy.sidecars.hub import (
+    api_account,
+    api_actions,
+    api_aggregator,
+    api_automation,
+    api_controls,
+    api_findings,
+    api_insights,
+    api_members,
+    api_products,
+    api_unavailable,
+)
 from wafproxy.sidecars.hub.account import HubAccount
+from wafproxy.sidecars.hub.automation import AutomationRules
+from wafproxy.sidecars.hub.changes import validated
 from wafproxy.sidecars.hub.core import Hub, public
 from wafproxy.sidecars.hub.filters import SORTABLE, compile_filters
 from wafproxy.sidecars.hub.insights import Insights
@@ -90,44 +103,6 @@ def _paged(ctx: CallContext, p: Params, member: str, items: list[Any]) -> dict[s
     return {member: page, **({"NextToken": nxt} if nxt else {})}
 
 
-def update_changes(p: Params) -> dict[str, Any]:
-    """The validated changes of a ``BatchUpdateFindings`` request (at least one)."""
-    changes: dict[str, Any] = {}
-    try:
-        if p.has("Note"):
-            changes["Note"] = asff.note(p.raw("Note"))
-        if p.has("Severity"):
-            raw = p.raw("Severity")
-            changes["Severity"] = asff.severity(raw if isinstance(raw, dict) else None)
-        if p.has("Workflow"):
-            status = (p.raw("Workflow") or {}).get("Status") if isinstance(p.raw("Workflow"), dict) else None
-            if status not in asff.WORKFLOW_STATUSES:
-                raise asff.InvalidFinding(
-                    "Workflow.Status", f"must be one of {', '.join(asff.WORKFLOW_STATUSES)}"
-                )
-            changes["Workflow"] = {"Status": status}
-    except asff.InvalidFinding as exc:
-        raise validation(str(exc), path=exc.field) from None
-    if p.has("UserDefinedFields"):
-        changes["UserDefinedFields"] = p.str_map("UserDefinedFields", max_items=asff.MAX_FIELDS)
-    if p.has("VerificationState"):
-        state = p.str("VerificationState", max_len=32)
-        if state not in asff.VERIFICATION_STATES:
-            raise validation(f"VerificationState must be one of {', '.join(asff.VERIFICATION_STATES)}")
-        changes["VerificationState"] = state
-    for field in ("Confidence", "Criticality"):
-        if p.has(field):
-            changes[field] = p.int(field, lo=0, hi=100)
-    if p.has("Types"):
-        changes["Types"] = p.str_list("Types", max_items=asff.MAX_TYPES)
-    unknown = p.keys() - {"FindingIdentifiers", *changes}
-    if unknown:
-        raise validation(f"{sorted(unknown)[0][:64]} cannot be updated here")
-    if not changes:
-        raise validation("BatchUpdateFindings needs at least one attribute to update")
-    return changes
-
-
 def hub_error(exc: AwsError) -> AwsError:
     """Security Hub's vocabulary: bad input is ``InvalidInputException`` (what its operations
     declare; boto3 users catch ``client.exceptions.InvalidInputException``), and every error body
@@ -155,6 +130,7 @@ class HubApi:
         self.audit = audit or AuditLog(None)
         self.account = HubAccount(hub)
         self.insights = Insights(hub)
+        self.automation = AutomationRules(hub)
         self.app = RestJsonService(
             signing_name=SIGNING_NAME,
             credentials=credentials,
@@ -171,6 +147,12 @@ class HubApi:
                     **api_account.routes(self),
                     **api_products.routes(self),
                     **api_members.routes(self),
+                    **api_actions.routes(self),
+                    **api_findings.routes(self),
+                    **api_automation.routes(self),
+                    **api_controls.routes(self),
+                    **api_aggregator.routes(self),
+                    **api_unavailable.routes(self),
                 }
             ),
         )
@@ -229,7 +211,7 @@ class HubApi:
             isinstance(i.get("Id"), str) and isinstance(i.get("ProductArn"), str) for i in idents
         ):
             raise validation("FindingIdentifiers must be 1-100 {Id, ProductArn}", path="FindingIdentifiers")
-        changes = update_changes(p)
+        changes = validated(p, ignore=("FindingIdentifiers",))
         stored = await asyncio.to_thread(self.hub.store.get_many, [i["Id"] for i in idents])
         wanted = [
             i["Id"] for i in idents if i["Id"] in stored and stored[i["Id"]]["ProductArn"] == i["ProductArn"]

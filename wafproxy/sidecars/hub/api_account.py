@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 MAX_TAGS = 50  # Security Hub's TagMap limit
 
 
-def _tags(p: Params, member: str = "Tags") -> dict[str, str]:
+def tags_of(p: Params, member: str = "Tags") -> dict[str, str]:
     tags = p.str_map(member, max_items=MAX_TAGS)
     for key, value in tags.items():
         if not 1 <= len(key) <= 128 or key.lower().startswith("aws:") or len(value) > 256:
@@ -57,7 +57,7 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
             raise AwsError("ResourceConflictException",
                            f"Account {hub.account} is already subscribed to Security Hub", status=409)
         account.enable(default_standards=p.bool("EnableDefaultStandards", default=True),
-                       generator=_generator(p, "SECURITY_CONTROL"), tags=_tags(p))
+                       generator=_generator(p, "SECURITY_CONTROL"), tags=tags_of(p))
         return {}
 
     def disable(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -132,7 +132,7 @@ def routes(api: HubApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
 
     def tag(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         table = tagged(ctx, p)
-        new = _tags(p)
+        new = tags_of(p)
         if not new:
             raise validation("Tags must name at least one tag", path="Tags")
         if len({**table, **new}) > MAX_TAGS:

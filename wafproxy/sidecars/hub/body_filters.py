@@ -110,6 +110,9 @@ _NEGATIVE = ("NOT_EQUALS", "PREFIX_NOT_EQUALS", "NOT_CONTAINS")
 
 def values_at(doc: Any, path: tuple[str, ...]) -> list[Any]:
     """Every value at ``path``, descending through lists."""
+    if len(path) == 1 and isinstance(doc, dict):  # a top-level attribute (Title, Id…): the common case
+        value = doc.get(path[0])
+        return [] if value is None else value if isinstance(value, list) else [value]
     found = [doc]
     for key in path:
         nxt: list[Any] = []
@@ -121,7 +124,8 @@ def values_at(doc: Any, path: tuple[str, ...]) -> list[Any]:
 
 
 def _string_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]]) -> Predicate:
-    pos, neg = [], []
+    pos: list[tuple[Callable[[str, str], bool], str]] = []
+    neg: list[tuple[Callable[[str, str], bool], str]] = []
     for f in raw:
         value, comparison = f.get("Value"), f.get("Comparison", "EQUALS")
         if not isinstance(value, str) or comparison not in _STRING_OPS:
@@ -195,7 +199,8 @@ def _date_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]], now:
 
 
 def _map_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]]) -> Predicate:
-    pos, neg = [], []
+    pos: list[tuple[str, Callable[[str, str], bool], str]] = []
+    neg: list[tuple[str, Callable[[str, str], bool], str]] = []
     for f in raw:
         key, value, comparison = f.get("Key"), f.get("Value"), f.get("Comparison", "EQUALS")
         if not isinstance(key, str) or not isinstance(value, str) or comparison not in _STRING_OPS:
@@ -240,14 +245,25 @@ def _bool_pred(name: str, path: tuple[str, ...], raw: list[dict[str, Any]]) -> P
 
 def predicate(name: str, raw: list[dict[str, Any]], now: float) -> Predicate:
     """The check for one attribute (``name`` in ``ATTRIBUTES``; ``raw`` its validated filter list)."""
-    if name in STRINGS:
-        return _string_pred(name, STRINGS[name], raw)
-    if name in NUMBERS:
-        return _number_pred(name, NUMBERS[name], raw)
-    if name in DATES:
-        return _date_pred(name, DATES[name], raw, now)
-    if name in MAPS:
-        return _map_pred(name, MAPS[name], raw)
-    if name in IPS:
-        return _ip_pred(name, IPS[name], raw)
+    kinds = (("string", STRINGS), ("number", NUMBERS), ("date", DATES), ("map", MAPS), ("ip", IPS))
+    for kind, table in kinds:
+        if name in table:
+            return predicate_at(kind, name, table[name], raw, now)
     return _bool_pred(name, BOOLEANS[name], raw)
+
+
+def predicate_at(
+    kind: str, name: str, path: tuple[str, ...], raw: list[dict[str, Any]], now: float
+) -> Predicate:
+    """The check for attribute ``name`` of ``kind`` (string, number, date, map, ip) found at ``path``
+    in the finding — also for the indexed attributes, when a finding in hand is matched
+    (``filters.finding_predicate``)."""
+    if kind == "string":
+        return _string_pred(name, path, raw)
+    if kind == "number":
+        return _number_pred(name, path, raw)
+    if kind == "date":
+        return _date_pred(name, path, raw, now)
+    if kind == "map":
+        return _map_pred(name, path, raw)
+    return _ip_pred(name, path, raw)

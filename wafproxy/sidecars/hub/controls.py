@@ -20,6 +20,28 @@ from wafproxy.sidecars.hub.builder import new_finding, remediation
 PRODUCT = "hub"
 PRODUCT_NAME = "Hub"
 STANDARD = "wafproxy-foundational/v/1.0.0"
+# control id → (title, severity when failed, what it checks): the one list of the standard's controls,
+# read by the evaluation below and by the standards-control APIs (``api_controls``).
+CATALOG: dict[str, tuple[str, str, str]] = {
+    "WAF.1": ("The web ACL uses managed rule groups", "HIGH",
+              "Checks that the web ACL references at least one managed rule group."),
+    "WAF.2": ("The web ACL has a rate-based rule", "MEDIUM",
+              "Checks that the web ACL has a rate-based rule, so one client cannot send without limit."),
+    "WAF.3": ("WAF logging is on, with credentials redacted", "MEDIUM",
+              "Checks that WAF log records are written (credentials are always redacted)."),
+    "LOG.1": ("Logs and findings are encrypted at rest", "MEDIUM",
+              "Checks that WAF log files and the hub database are sealed under a KMS key."),
+    "KMS.1": ("KMS keys rotate", "MEDIUM",
+              "Checks that automatic rotation is on for every enabled symmetric KMS key."),
+    "ADMIN.1": ("The admin APIs are authenticated", "CRITICAL",
+                "Checks that the admin listener's APIs and console require credentials."),
+    "ADMIN.2": ("The admin listener is not exposed", "HIGH",
+                "Checks that the admin listener listens on loopback only."),
+    "TLS.1": ("Traffic to upstreams is TLS, verified", "HIGH",
+              "Checks that remote upstreams are reached over verified TLS."),
+    "TLS.2": ("Clients reach the WAF over TLS", "MEDIUM",
+              "Checks that TLS terminates at the WAF, or that it listens on loopback only."),
+}
 TYPES = ["Software and Configuration Checks/Industry and Regulatory Standards/wafproxy Foundational"]
 
 
@@ -80,14 +102,13 @@ def _has(acl: Mapping[str, Any], kind: str) -> bool:
 
 def _check(
     cid: str,
-    title: str,
-    severity: str,
     failing: list[str],
     ok: str,
     bad: str,
     fix: str,
     resources_ok: tuple[str, ...],
 ) -> Result:
+    title, severity, _ = CATALOG[cid]
     if failing:
         return Result(cid, title, severity, "FAILED", bad, tuple(failing), fix)
     return Result(cid, title, severity, "PASSED", ok, resources_ok, fix)
@@ -98,8 +119,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
     out = [
         _check(
             "WAF.1",
-            "The web ACL uses managed rule groups",
-            "HIGH",
             [] if _has(i.web_acl, "ManagedRuleGroupStatement") else [i.web_acl_arn],
             "managed rule groups are referenced",
             "no ManagedRuleGroupStatement in the web ACL",
@@ -108,8 +127,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
         ),
         _check(
             "WAF.2",
-            "The web ACL has a rate-based rule",
-            "MEDIUM",
             [] if _has(i.web_acl, "RateBasedStatement") else [i.web_acl_arn],
             "a RateBasedStatement limits floods",
             "no RateBasedStatement: one client can send without limit",
@@ -118,8 +135,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
         ),
         _check(
             "WAF.3",
-            "WAF logging is on, with credentials redacted",
-            "MEDIUM",
             [] if (i.waf_log or i.logging_config) else [i.web_acl_arn],
             "WAF log records are written; Authorization, Cookie and API keys are always redacted",
             "no WAF log: blocked requests leave no record",
@@ -135,8 +150,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
     out.append(
         _check(
             "LOG.1",
-            "Logs and findings are encrypted at rest",
-            "MEDIUM",
             unencrypted,
             "every file at rest is sealed under a KMS key",
             "stored in clear",
@@ -151,13 +164,11 @@ def evaluate(i: ControlInputs) -> list[Result]:
     ]
     if not rotating:
         why = "no KMS in this process" if i.kms_keys is None else "no enabled symmetric key to check"
-        out.append(Result("KMS.1", "KMS keys rotate", "MEDIUM", "NOT_AVAILABLE", why))
+        out.append(Result("KMS.1", *CATALOG["KMS.1"][:2], "NOT_AVAILABLE", why))
     else:
         out.append(
             _check(
                 "KMS.1",
-                "KMS keys rotate",
-                "MEDIUM",
                 [k.arn for k in rotating if not k.rotation_enabled],
                 f"automatic rotation is on for all {len(rotating)} enabled symmetric keys",
                 "automatic rotation is off",
@@ -168,8 +179,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
     out.append(
         _check(
             "ADMIN.1",
-            "The admin APIs are authenticated",
-            "CRITICAL",
             [] if i.admin_authenticated else [f"admin:{i.admin_host}"],
             "WAFv2, Security Hub and the console require SigV4 keys or a session",
             "no --credentials",
@@ -180,8 +189,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
     out.append(
         _check(
             "ADMIN.2",
-            "The admin listener is not exposed",
-            "HIGH",
             [] if _loopback(i.admin_host) else [f"admin:{i.admin_host}"],
             "the admin listener is on loopback",
             "the admin listener (with /metrics) listens beyond loopback",
@@ -197,8 +204,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
     out.append(
         _check(
             "TLS.1",
-            "Traffic to upstreams is TLS, verified",
-            "HIGH",
             plain,
             "remote upstreams use verified TLS",
             "upstream traffic in clear or unverified",
@@ -209,8 +214,6 @@ def evaluate(i: ControlInputs) -> list[Result]:
     out.append(
         _check(
             "TLS.2",
-            "Clients reach the WAF over TLS",
-            "MEDIUM",
             [] if i.data_tls or _loopback(i.data_host) else [f"listen:{i.data_host}"],
             "TLS terminates at the WAF, or it listens on loopback only",
             "clients connect in clear",
@@ -269,7 +272,8 @@ class ControlRunner:
     def run(self) -> list[Result]:
         if not self.hub.standard_enabled:
             return []  # BatchDisableStandards (or Security Hub disabled): no control findings
-        self.results = evaluate(self.inputs())
+        # A control disabled with UpdateStandardsControl files no finding (its last one is archived).
+        self.results = [r for r in evaluate(self.inputs()) if r.control_id not in self.hub.disabled_controls]
         self.hub.import_findings(
             to_findings(
                 self.results, account=self.hub.account, region=self.hub.region, now=self.hub.clock.now()

@@ -2,10 +2,13 @@
 
 Importing a finding whose ``Id`` is known updates it in place, the way Security Hub does: the
 provider owns the content, the customer owns ``Workflow``, ``Note``, ``UserDefinedFields``,
-``VerificationState`` and (once changed with ``BatchUpdateFindings``) ``Severity``. A stale update
+``VerificationState`` and (once changed with ``BatchUpdateFindings`` or a rule) ``Severity``,
+``Confidence``, ``Criticality``, ``RelatedFindings``, ``Types``. A stale update
 (older ``UpdatedAt``) is ignored. Workflow resets follow the ASFF rules: ARCHIVED→ACTIVE or a control
 going from PASSED to not-passed reopens a NOTIFIED/RESOLVED finding as NEW, and a control that
-passes again resolves a NEW/NOTIFIED one.
+passes again resolves a NEW/NOTIFIED one. The account's automation rules (``automation.py``) then
+run on each new or updated finding, and each write is recorded in the finding's history
+(``history.py``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from wafproxy.ports import Clock
-from wafproxy.sidecars.hub import asff
+from wafproxy.sidecars.hub import asff, history
+from wafproxy.sidecars.hub.changes import CUSTOMER_SET, PRIVATE
+from wafproxy.sidecars.hub.changes import apply as changes_apply
 from wafproxy.sidecars.hub.store import FindingStore
 
 CUSTOMER_OWNED = ("Workflow", "Note", "UserDefinedFields", "VerificationState")
-_PRIVATE = "WafproxyHub"  # our own bookkeeping inside a stored body; never returned
 PURGE_INTERVAL_SECONDS = 3600.0
+_PRODUCT_OFF = "importing findings from this product is disabled (EnableImportFindingsForProduct turns it on)"
 
 
 class SystemClock:
@@ -43,9 +48,9 @@ class ImportFailure:
 
 def public(finding: dict[str, Any]) -> dict[str, Any]:
     """The finding as API callers see it (without the hub's private bookkeeping)."""
-    if _PRIVATE not in finding:
+    if PRIVATE not in finding:
         return finding
-    return {k: v for k, v in finding.items() if k != _PRIVATE}
+    return {k: v for k, v in finding.items() if k != PRIVATE}
 
 
 def _reopened(old: dict[str, Any], new: dict[str, Any]) -> str | None:
@@ -76,11 +81,16 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             merged[field] = old[field]
         else:
             merged.pop(field, None)
-    private = dict(old.get(_PRIVATE) or {})
-    if private.get("severityByCustomer"):
-        merged["Severity"] = old["Severity"]
+    private = dict(old.get(PRIVATE) or {})
+    customer_set = list(private.get(CUSTOMER_SET) or ())
+    if private.pop("severityByCustomer", False):  # how stores written before CUSTOMER_SET say it
+        customer_set.append("Severity")
+        private[CUSTOMER_SET] = sorted(set(customer_set))
+    for field in customer_set:
+        if field in old:
+            merged[field] = old[field]
     if private:
-        merged[_PRIVATE] = private
+        merged[PRIVATE] = private
     forced = _reopened(old, new)
     if forced is not None:
         merged["Workflow"] = {"Status": forced}
@@ -98,10 +108,15 @@ class Hub:
         self.arn = f"arn:aws:securityhub:{region}:{account}:hub/default"
         self.subscribed_at = asff.iso(self.clock.now())
         # Set from the account's settings (``account.HubAccount``): a disabled hub takes no
-        # findings; a disabled standard files no control findings.
+        # findings; a disabled standard (or control) files no control findings.
         self.enabled = True
         self.standard_enabled = True
+        self.disabled_controls: frozenset[str] = frozenset()
+        self.disabled_products: frozenset[str] = frozenset()  # product ARNs whose import is off
         self.on_import: list[Callable[[list[dict[str, Any]]], None]] = []
+        # The account's automation rules (``automation.AutomationRules.apply``), run on every new or
+        # updated finding before it is stored.
+        self.automation: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
         self.imported = 0
         self._next_purge = 0.0
 
@@ -121,9 +136,14 @@ class Hub:
             given = item.get("Id") if isinstance(item, dict) else None
             fid = given if isinstance(given, str) else f"#{i}"
             try:
-                valid[fid] = asff.normalize(item)
+                finding = asff.normalize(item)
             except asff.InvalidFinding as exc:
                 failures.append(ImportFailure(fid[:512], "InvalidInput", str(exc)[:1024]))
+                continue
+            if finding["ProductArn"] in self.disabled_products:
+                failures.append(ImportFailure(fid[:512], "AccessDenied", _PRODUCT_OFF))
+            else:
+                valid[fid] = finding
         stored = self.store.get_many(valid) if valid else {}
         out: list[dict[str, Any]] = []
         for fid, finding in valid.items():
@@ -132,8 +152,11 @@ class Hub:
                 out.append(finding)
             elif finding["UpdatedAt"] >= old["UpdatedAt"]:
                 out.append(merge(old, finding))
+        if out and self.automation is not None:
+            out = self.automation(out)
         if out:
-            self.store.put_many(out)
+            entries = [history.entry(stored.get(f["Id"]), f, history.IMPORT, f["ProductArn"]) for f in out]
+            self.store.put_many(out, [e for e in entries if e is not None])
             self.imported += len(out)
             for hook in self.on_import:
                 hook(out)
@@ -154,19 +177,6 @@ class Hub:
         now = asff.iso(self.clock.now())
 
         def apply(f: dict[str, Any]) -> dict[str, Any]:
-            f = dict(f)
-            for field, value in changes.items():
-                if field == "Note":
-                    f["Note"] = {**value, "UpdatedAt": now}
-                elif field == "Severity":
-                    f["Severity"] = {**f["Severity"], **value}
-                    f[_PRIVATE] = {**(f.get(_PRIVATE) or {}), "severityByCustomer": True}
-                elif field == "UserDefinedFields":
-                    merged = {**(f.get("UserDefinedFields") or {}), **value}
-                    f["UserDefinedFields"] = {k: v for k, v in merged.items() if v != ""}
-                else:
-                    f[field] = value
-            f["UpdatedAt"] = max(now, f["UpdatedAt"])
-            return f
+            return changes_apply(f, changes, now)
 
-        return self.store.update(ids, apply)
+        return self.store.update(ids, apply, by)

@@ -183,5 +183,35 @@ def compile_filters(filters: Mapping[str, Any] | None, now: float) -> Where:
     )
 
 
+# The indexed attributes as (kind, path in the finding), for matching a finding in hand.
+_IN_FINDING: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{
+        name: ("string", (name,))
+        for name in ("Id", "ProductArn", "ProductName", "GeneratorId", "AwsAccountId", "Region",
+                     "RecordState")
+    },
+    "SeverityLabel": ("string", ("Severity", "Label")), "WorkflowStatus": ("string", ("Workflow", "Status")),
+    "ComplianceStatus": ("string", ("Compliance", "Status")), "Type": ("string", ("Types",)),
+    "ResourceId": ("string", ("Resources", "Id")), "ResourceType": ("string", ("Resources", "Type")),
+    **{name: ("date", (name,)) for name in DATE_COLUMNS},
+    "SeverityNormalized": ("number", ("Severity", "Normalized")),
+}
+
+
+def finding_predicate(filters: Mapping[str, Any] | None, now: float) -> Callable[[Mapping[str, Any]], bool]:
+    """The same filters as one check on a finding in hand: automation rules match findings as they
+    are imported, before they are stored. Validated by ``compile_filters`` (the same errors as
+    GetFindings); every attribute it accepts has a path here or in ``body_filters``."""
+    compile_filters(filters, now)
+    checks = []
+    for name, raw in (filters or {}).items():
+        if name in body_filters.ATTRIBUTES:
+            checks.append(body_filters.predicate(name, raw, now))
+        else:
+            kind, path = _IN_FINDING[name]
+            checks.append(body_filters.predicate_at(kind, name, path, raw, now))
+    return lambda finding: all(check(finding) for check in checks)
+
+
 def types_column(types: list[str]) -> str:
     return _SEP + _SEP.join(types) + _SEP

@@ -28,8 +28,14 @@ from wafproxy.sidecars.hub.store import DEFAULT_RETENTION_DAYS, FindingStore
 
 log = logging.getLogger("wafproxy.hub")
 ASGIApp = Callable[[dict[str, Any], Callable[[], Any], Callable[[dict[str, Any]], Any]], Any]
+# Paths only Security Hub uses among the APIs on the admin listener, so an unsigned call to them gets
+# Security Hub's MissingAuthenticationToken (a signed call reaches the hub by its signature anyway).
 API_PREFIXES = ("/findings", "/insights", "/accounts", "/standards", "/products", "/productSubscriptions",
-                "/members", "/invitations", "/administrator")
+                "/members", "/invitations", "/administrator", "/master", "/actionTargets", "/automationrules",
+                "/findingAggregator", "/findingHistory", "/securityControl", "/associations", "/hubv2",
+                "/connectors", "/configurationPolicy", "/aggregatorv2", "/exportjobsv2", "/ticketsv2",
+                "/softwarev2", "/resourcesv2", "/resourcesTrendsv2", "/recommendedPolicyV2", "/freetrial",
+                "/GetRemediationsV2", "/ListExposuresByRemediationV2")
 CONSOLE_PREFIX = "/console"
 
 

@@ -19,9 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from wafproxy.sidecars.hub import history
 from wafproxy.sidecars.hub.asff import iso
 from wafproxy.sidecars.hub.crypt import RowCipher
 from wafproxy.sidecars.hub.filters import SORTABLE, Where, types_column
+from wafproxy.sidecars.hub.history import MAX_PER_FINDING, Entry
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -34,6 +36,11 @@ CREATE TABLE IF NOT EXISTS findings (
     last_observed_at TEXT NOT NULL, sealed INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS resources (
     finding_id TEXT NOT NULL, resource_id TEXT NOT NULL, resource_type TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, finding_id TEXT NOT NULL, at TEXT NOT NULL,
+    sealed INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS h_finding ON history (finding_id, seq);
+CREATE INDEX IF NOT EXISTS h_at ON history (at);
 CREATE INDEX IF NOT EXISTS f_updated ON findings (updated_at);
 CREATE INDEX IF NOT EXISTS f_severity ON findings (severity_label, updated_at);
 CREATE INDEX IF NOT EXISTS f_workflow ON findings (workflow_status, updated_at);
@@ -69,6 +76,7 @@ _UPSERT = (
 DEFAULT_RETENTION_DAYS = 90
 ANALYZE_EVERY = 5000  # rows written between planner-statistics refreshes
 MAX_PAGE = 100
+_HISTORY_AAD = "#history"  # a history entry's AAD: its finding's Id and this (not swappable with bodies)
 
 
 class HubStoreError(Exception):
@@ -156,11 +164,7 @@ class FindingStore:
         )
 
     def _body(self, finding_id: str, sealed: int, body: bytes) -> dict[str, Any]:
-        if sealed:
-            if self.cipher is None:
-                raise HubStoreError(self.path, "findings are encrypted: the hub needs its KMS key")
-            body = self.cipher.open(finding_id, body)
-        finding: dict[str, Any] = json.loads(body)
+        finding: dict[str, Any] = json.loads(self._open(finding_id, sealed, body))
         return finding
 
     def get_many(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -177,14 +181,24 @@ class FindingStore:
                     out[fid] = self._body(fid, sealed, body)
         return out
 
-    def put_many(self, findings: list[dict[str, Any]]) -> None:
-        """Insert or replace, with their resource index rows, in one transaction."""
+    def put_many(self, findings: list[dict[str, Any]], history: list[Entry] | None = None) -> None:
+        """Insert or replace, with their resource index rows and their ``history`` entries (the
+        oldest beyond ``MAX_PER_FINDING`` dropped), in one transaction."""
         rows = [self._row(f) for f in findings]
         res = [(f["Id"], r["Id"], r["Type"]) for f in findings for r in f["Resources"]]
+        entries = [(e.finding_id, e.at, *self._seal(e.finding_id + _HISTORY_AAD, e.doc()))
+                   for e in history or ()]
+        # Only an update can take a finding past the bound (a creation is its first entry).
+        trim = [(e.finding_id, e.finding_id, MAX_PER_FINDING) for e in history or () if not e.created]
         with self._tx() as db:
             db.executemany("DELETE FROM resources WHERE finding_id = ?", [(f["Id"],) for f in findings])
             db.executemany(_UPSERT, rows)
             db.executemany("INSERT INTO resources VALUES (?, ?, ?)", res)
+            db.executemany("INSERT INTO history (finding_id, at, sealed, body) VALUES (?, ?, ?, ?)", entries)
+            db.executemany(
+                "DELETE FROM history WHERE finding_id = ? AND seq <= (SELECT seq FROM history WHERE "
+                "finding_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                trim)
         self._changed_since_analyze += len(rows)
         if self._changed_since_analyze >= max(ANALYZE_EVERY, self._rows_at_analyze // 4):
             self._analyze()
@@ -200,12 +214,38 @@ class FindingStore:
             (self._rows_at_analyze,) = self._db.execute("SELECT count(*) FROM findings").fetchone()
             self._changed_since_analyze = 0
 
-    def update(self, ids: list[str], change: Callable[[dict[str, Any]], dict[str, Any]]) -> list[str]:
-        """Read-modify-write ``ids`` atomically; returns the ids that existed."""
+    def update(self, ids: list[str], change: Callable[[dict[str, Any]], dict[str, Any]],
+               by: str | None = None) -> list[str]:
+        """Read-modify-write ``ids`` atomically (a history entry by ``by`` for each, when given);
+        returns the ids that existed."""
         with self._lock:
             current = self.get_many(ids)
-            self.put_many([change(f) for f in current.values()])
+            new = [change(f) for f in current.values()]
+            entries = [history.entry(old, f, history.UPDATE, by) for old, f in zip(current.values(), new,
+                                                                                   strict=True)] if by else []
+            self.put_many(new, [e for e in entries if e is not None])
         return list(current)
+
+    def history(self, finding_id: str, start: str | None, end: str | None, offset: int,
+                limit: int) -> list[Entry]:
+        """``finding_id``'s history entries between ``start`` and ``end``, newest first."""
+        sql = "SELECT sealed, body FROM history WHERE finding_id = ? AND at >= ? AND at <= ? " \
+              "ORDER BY seq DESC LIMIT ? OFFSET ?"
+        with self._lock:
+            rows = self._db.execute(sql, (finding_id, start or "", end or "~", limit, offset)).fetchall()
+        aad = finding_id + _HISTORY_AAD
+        return [Entry(**json.loads(self._open(aad, sealed, body))) for sealed, body in rows]
+
+    def _seal(self, aad_id: str, doc: dict[str, Any]) -> tuple[int, bytes]:
+        body = json.dumps(doc, separators=(",", ":")).encode()
+        return (1, self.cipher.seal(aad_id, body)) if self.cipher is not None else (0, body)
+
+    def _open(self, aad_id: str, sealed: int, body: bytes) -> bytes:
+        if not sealed:
+            return body
+        if self.cipher is None:
+            raise HubStoreError(self.path, "findings are encrypted: the hub needs its KMS key")
+        return self.cipher.open(aad_id, body)
 
     # ---- queries ------------------------------------------------------------------------------------
     @staticmethod
@@ -279,6 +319,7 @@ class FindingStore:
                 (cutoff,),
             )
             n = db.execute("DELETE FROM findings WHERE updated_at < ?", (cutoff,)).rowcount
+            db.execute("DELETE FROM history WHERE at < ?", (cutoff,))
         return int(n)
 
     def close(self) -> None:

@@ -138,6 +138,7 @@ def build_hub(
             plane.policies,
             traffic=traffic,
             controls=runner,
+            automation=service.api.automation,
             plane=plane,
             secure_cookies=False,
             audit=service.api.audit,

@@ -12,6 +12,7 @@ from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.policy import Policy
 from wafproxy.control.persist import AuditLog
 from wafproxy.sidecars.hub.api import authorize
+from wafproxy.sidecars.hub.automation import AutomationRules
 from wafproxy.sidecars.hub.controls import ControlRunner
 from wafproxy.sidecars.hub.core import Hub
 from wafproxy.sidecars.hub.traffic import TrafficStats
@@ -24,6 +25,7 @@ class ConsoleDeps:
     policies: Mapping[str, Policy] | None = None
     traffic: TrafficStats | None = None
     controls: ControlRunner | None = None
+    automation: AutomationRules | None = None  # the account's automation rules (listed, not edited)
     plane: Any = None  # the WAFv2 ControlPlane (web ACL, IP sets, sampled requests), when there is one
     secure_cookies: bool = False
     audit: AuditLog | None = None

@@ -9,7 +9,7 @@ from typing import Any
 
 from wafproxy.sidecars.hub.console.deps import ConsoleDeps
 from wafproxy.sidecars.hub.console.html import badge, csrf_field, error_box, esc, table, url
-from wafproxy.sidecars.hub.controls import score
+from wafproxy.sidecars.hub.controls import CATALOG, score
 
 MAX_ADDRESSES = 10_000  # AWS's IP set limit
 SAMPLE_WINDOW = 3 * 3600.0
@@ -35,6 +35,10 @@ def controls(deps: ConsoleDeps) -> str:
         ]
         for r in sorted(results, key=lambda r: (order[r.status], r.control_id))
     ]
+    rows += [
+        [esc(cid), esc(CATALOG[cid][0]), badge("DISABLED"), "", "disabled (UpdateStandardsControl)", ""]
+        for cid in sorted(deps.hub.disabled_controls) if cid in CATALOG
+    ]
     return (
         f'<p class="score"><b>{esc(pct)}</b> security score: {passed} of {rated} enabled controls passed '
         f"(controls without data count for neither).</p>"
@@ -44,7 +48,28 @@ def controls(deps: ConsoleDeps) -> str:
             rows,
             table_id="controls",
         )
+        + _rules(deps)
     )
+
+
+def _rules(deps: ConsoleDeps) -> str:
+    """The automation rules, in the order they run (managed with the API: CreateAutomationRule…)."""
+    if deps.automation is None:
+        return ""
+    rows = [
+        [
+            esc(str(rule.order)),
+            esc(rule.name),
+            badge(rule.status),
+            "stops later rules" if rule.terminal else "",
+            esc(", ".join(sorted(rule.criteria)) or "every finding"),
+            esc(", ".join(sorted(rule.actions[0].get("FindingFieldsUpdate") or {}))),
+        ]
+        for rule in deps.automation.in_order()
+    ]
+    headers = ["Order", "Rule", "Status", "Terminal", "Matches on", "Sets"]
+    return table("Automation rules, in the order they run", headers, rows, table_id="rules",
+                 empty="No automation rules (the API's CreateAutomationRule adds them).")
 
 
 def _statement_summary(statement: Mapping[str, Any]) -> str:

@@ -64,11 +64,11 @@ def _window() -> dict[str, Any]:
     return {"StartTime": now - datetime.timedelta(minutes=30), "EndTime": now}
 
 
-def _policy(arn: str) -> str:
+def _policy() -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
         "Action": ["wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:PutFirewallManagerRuleGroups",
-                   "wafv2:GetRuleGroup"], "Resource": arn}]})
+                   "wafv2:GetRuleGroup"]}]})
 
 
 def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:  # noqa: C901 (one table)
@@ -120,7 +120,7 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:  # noqa: C901
         "PutLoggingConfiguration": lambda: {"LoggingConfiguration": {
             "ResourceArn": acl["ARN"],
             "LogDestinationConfigs": ["arn:aws:firehose:us-east-1:123456789012:deliverystream/aws-waf-logs-sweep"]}},
-        "PutPermissionPolicy": lambda: {"ResourceArn": group["ARN"], "Policy": _policy(group["ARN"])},
+        "PutPermissionPolicy": lambda: {"ResourceArn": group["ARN"], "Policy": _policy()},
         "TagResource": lambda: {"ResourceARN": ctx["sweep-ips"]["ARN"], "Tags": [{"Key": "k", "Value": "v"}]},
         "UntagResource": lambda: {"ResourceARN": ctx["sweep-ips"]["ARN"], "TagKeys": ["k"]},
         "UpdateIPSet": lambda: {**_bare(ips()), "Addresses": ["192.0.2.2/32"]},

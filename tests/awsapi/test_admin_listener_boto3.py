@@ -181,8 +181,6 @@ UNSERVED = [
     ("securityhub", "create_members", {"AccountDetails": [{"AccountId": "111122223333"}]}),
     ("securityhub", "describe_action_targets", {}),
     ("securityhub", "list_automation_rules", {}),
-    ("wafv2", "list_api_keys", {"Scope": "REGIONAL"}),
-    ("kms", "get_key_last_usage", {"KeyId": "alias/none"}),
 ]
 
 

@@ -21,7 +21,19 @@ from wafproxy.awsapi.jsonproto import CallContext, CallRecord, JsonService
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.ports import Clock
-from wafproxy.sidecars.kms import aliases, keystores_custom, ops_asym, ops_crypto, ops_grants, ops_keys, tags
+from wafproxy.sidecars.kms import (
+    aliases,
+    keystores_custom,
+    lastusage,
+    ops_agree,
+    ops_asym,
+    ops_crypto,
+    ops_grants,
+    ops_import,
+    ops_keys,
+    ops_regions,
+    tags,
+)
 from wafproxy.sidecars.kms.audit import AuditLog
 from wafproxy.sidecars.kms.core import KmsConfig, KmsCore
 from wafproxy.sidecars.kms.keystore import KeyStore
@@ -45,6 +57,9 @@ def _operation_modules() -> list[Mapping[str, Any]]:
         ops_grants.OPERATIONS,
         ops_asym.OPERATIONS,
         keystores_custom.OPERATIONS,
+        ops_import.OPERATIONS,
+        ops_agree.OPERATIONS,
+        ops_regions.OPERATIONS,
     ]
 
 
@@ -54,6 +69,7 @@ class KmsService:
     audit: AuditLog
     app: JsonService
     operations: Mapping[str, Any]
+    usage: lastusage.LastUsage
 
     async def invoke(self, principal: Principal, operation: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """Call an operation in-process: same authorization and audit as over HTTP, no SigV4.
@@ -69,10 +85,15 @@ class KmsService:
             answer = handler(ctx, Params(body))
             result: Mapping[str, Any] = await answer if inspect.isawaitable(answer) else answer
         except AwsError as exc:
-            self.audit.record(self._record(ctx, exc))
+            self._on_call(self._record(ctx, exc))
             raise
-        self.audit.record(self._record(ctx, None))
+        self._on_call(self._record(ctx, None))
         return result
+
+    def _on_call(self, record: CallRecord) -> None:
+        """Every call, HTTP or in-process: audited, and counted as its keys' last usage."""
+        self.audit.record(record)
+        self.usage.record(record)
 
     def _record(self, ctx: CallContext, exc: AwsError | None) -> CallRecord:
         return CallRecord(
@@ -105,22 +126,27 @@ class KmsService:
         store = KeyStore(data_dir, root_key)
         core = KmsCore(store, config=config, identity_policies=identity_policies, clock=clock)
         audit = AuditLog(data_dir, region=config.region)
+        usage = lastusage.LastUsage(store, clock.now, lambda key_id: key_id in core.records)
         operations: dict[str, Any] = {}
-        for table in _operation_modules():
+        for table in [*_operation_modules(), lastusage.operations(usage)]:
             for name, fn in table.items():
                 operations[name] = _bind(fn, core)
+        on_call: list[Any] = []  # the service's own _on_call, once the service exists
         app = JsonService(
             target_prefix=TARGET_PREFIX,
             signing_name=SIGNING_NAME,
             credentials=credentials,
             operations=operations,
-            on_call=audit.record,
+            on_call=lambda record: on_call[0](record),
             clock=auth_clock or SystemClock(),
             default_region=config.region,
         )
-        return cls(core, audit, app, operations)
+        service = cls(core, audit, app, operations, usage)
+        on_call.append(service._on_call)
+        return service
 
     def close(self) -> None:
+        self.usage.flush()
         self.audit.close()
         self.core.store.close()
 

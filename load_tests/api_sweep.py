@@ -51,6 +51,7 @@ class Outcome:
 
 # -- parameters from the input shape ------------------------------------------------------------
 
+
 def minimal(shape: Shape, name: str = "") -> Any:
     """A plausible value of ``shape``: required members only, enums' first value, lengths at their
     minimum (at least one)."""
@@ -85,6 +86,7 @@ def params_for(model: OperationModel, values: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- one call -------------------------------------------------------------------------------------
+
 
 def classify(service: str, client: Any, model: OperationModel, kwargs: Mapping[str, Any]) -> Outcome:
     method = getattr(client, botocore_name(model.name))
@@ -123,8 +125,12 @@ def _order(op: str) -> tuple[int, str]:
     return 1, op
 
 
-def sweep(service: str, client: Any, prepare: Callable[[Any], dict[str, Any]],
-          values: Callable[[str, dict[str, Any]], dict[str, Any] | None]) -> list[Outcome]:
+def sweep(
+    service: str,
+    client: Any,
+    prepare: Callable[[Any], dict[str, Any]],
+    values: Callable[[str, dict[str, Any]], dict[str, Any] | None],
+) -> list[Outcome]:
     """Call every operation of ``service``. ``prepare(client)`` makes the resources the calls name
     (keys, IP sets…: plain calls, not counted) and returns them as a context; ``values(op, ctx)``
     gives the members of ``op`` that name them (called just before the call, so a lock token is
@@ -151,12 +157,15 @@ def table(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         counts[(o.service, o.verdict)] = counts.get((o.service, o.verdict), 0) + 1
     for service in sorted({o.service for o in outcomes}):
-        parts = ", ".join(f"{v} {counts.get((service, v), 0)}" for v in ("served", "modeled", "unserved", "broken"))
+        parts = ", ".join(
+            f"{v} {counts.get((service, v), 0)}" for v in ("served", "modeled", "unserved", "broken")
+        )
         lines.append(f"{service}: {parts}")
     return "\n".join(lines)
 
 
 # -- the running servers ---------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def running(tmp: Path) -> Iterator[tuple[Any, Any]]:
@@ -169,7 +178,10 @@ def running(tmp: Path) -> Iterator[tuple[Any, Any]]:
     kms, stop = start_kms(tmp / "kms")
     try:
         with running_stack(tmp / "waf") as stack:
-            yield _client("kms", kms.url, KMS_KEYS["alice"]), _client("wafv2", stack.admin_url, WAF_KEYS["admin"])
+            yield (
+                _client("kms", kms.url, KMS_KEYS["alice"]),
+                _client("wafv2", stack.admin_url, WAF_KEYS["admin"]),
+            )
     finally:
         stop()
 
@@ -179,9 +191,16 @@ def _client(service: str, url: str, keys: tuple[str, str]) -> Any:
     import boto3
     from botocore.config import Config
 
-    return strict(boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=keys[0],
-                               aws_secret_access_key=keys[1],
-                               config=Config(retries={"max_attempts": 1}, parameter_validation=True)))
+    return strict(
+        boto3.client(
+            service,
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id=keys[0],
+            aws_secret_access_key=keys[1],
+            config=Config(retries={"max_attempts": 1}, parameter_validation=True),
+        )
+    )
 
 
 def run_all(tmp: Path) -> list[Outcome]:
@@ -189,8 +208,9 @@ def run_all(tmp: Path) -> list[Outcome]:
 
     (tmp / "waf").mkdir(parents=True, exist_ok=True)
     with running(tmp) as (kms, waf):
-        return (sweep("kms", kms, api_sweep_kms.prepare, api_sweep_kms.values)
-                + sweep("wafv2", waf, api_sweep_waf.prepare, api_sweep_waf.values))
+        return sweep("kms", kms, api_sweep_kms.prepare, api_sweep_kms.values) + sweep(
+            "wafv2", waf, api_sweep_waf.prepare, api_sweep_waf.values
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,8 +221,11 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = run_all(Path(tmp))
     if args.json:
         for o in outcomes:
-            print(json.dumps({"service": o.service, "operation": o.operation, "verdict": o.verdict,
-                              "detail": o.detail}))
+            print(
+                json.dumps(
+                    {"service": o.service, "operation": o.operation, "verdict": o.verdict, "detail": o.detail}
+                )
+            )
     else:
         print(table(outcomes))
     return 0 if all(o.verdict in ("served", "modeled") for o in outcomes) else 1

@@ -38,12 +38,15 @@ def prepare(client: Any) -> dict[str, Any]:
     client.schedule_key_deletion(KeyId=ctx["pending"], PendingWindowInDays=7)
     client.create_alias(AliasName="alias/sweep", TargetKeyId=sym)
     client.create_alias(AliasName="alias/sweep-moved", TargetKeyId=sym)
-    grant = client.create_grant(KeyId=sym, GranteePrincipal=BOB, RetiringPrincipal=ALICE, Operations=["Decrypt"])
+    grant = client.create_grant(
+        KeyId=sym, GranteePrincipal=BOB, RetiringPrincipal=ALICE, Operations=["Decrypt"]
+    )
     ctx["retirable"] = grant["GrantId"]
     ctx["revocable"] = client.create_grant(KeyId=sym, GranteePrincipal=BOB, Operations=["Encrypt"])["GrantId"]
     ctx["ciphertext"] = client.encrypt(KeyId=sym, Plaintext=b"sweep")["CiphertextBlob"]
-    ctx["signature"] = client.sign(KeyId=ctx["rsa"], Message=b"sweep",
-                                   SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+    ctx["signature"] = client.sign(KeyId=ctx["rsa"], Message=b"sweep", SigningAlgorithm="RSASSA_PSS_SHA_256")[
+        "Signature"
+    ]
     ctx["mac"] = client.generate_mac(KeyId=ctx["hmac"], Message=b"sweep", MacAlgorithm="HMAC_SHA_256")["Mac"]
     ctx["policy"] = client.get_key_policy(KeyId=sym, PolicyName="default")["Policy"]
     return ctx
@@ -53,19 +56,29 @@ def _import_values(ctx: dict[str, Any]) -> dict[str, Any]:
     """A real import: the parameters from GetParametersForImport, 32 bytes wrapped with them."""
     key = ctx["external"]
     try:
-        got = ctx["client"].get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256",
-                                                      WrappingKeySpec="RSA_2048")
+        got = ctx["client"].get_parameters_for_import(
+            KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048"
+        )
     except ClientError:
         return {"KeyId": key, "ImportToken": b"token", "EncryptedKeyMaterial": b"material"}
     public = serialization.load_der_public_key(got["PublicKey"])
-    wrapped = public.encrypt(os.urandom(32), padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))  # type: ignore[union-attr]
-    return {"KeyId": key, "ImportToken": got["ImportToken"], "EncryptedKeyMaterial": wrapped,
-            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"}
+    wrapped = public.encrypt(
+        os.urandom(32), padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
+    )  # type: ignore[union-attr]
+    return {
+        "KeyId": key,
+        "ImportToken": got["ImportToken"],
+        "EncryptedKeyMaterial": wrapped,
+        "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+    }
 
 
 def _peer_public() -> bytes:
-    return ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
 
 
 def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:
@@ -73,15 +86,21 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:
     table: dict[str, Any] = {
         "CancelKeyDeletion": lambda: {"KeyId": ctx["pending"]},
         "CreateAlias": lambda: {"AliasName": "alias/sweep-new", "TargetKeyId": sym},
-        "CreateCustomKeyStore": lambda: {"CloudHsmClusterId": "cluster-1a23b4cdefg",
-                                         "TrustAnchorCertificate": "cert", "KeyStorePassword": "secret1"},
+        "CreateCustomKeyStore": lambda: {
+            "CloudHsmClusterId": "cluster-1a23b4cdefg",
+            "TrustAnchorCertificate": "cert",
+            "KeyStorePassword": "secret1",
+        },
         "CreateGrant": lambda: {"KeyId": sym, "GranteePrincipal": BOB, "Operations": ["Decrypt"]},
         "Decapsulate": lambda: {"KeyId": sym},
         "Decrypt": lambda: {"CiphertextBlob": ctx["ciphertext"]},
         "DeleteAlias": lambda: {"AliasName": "alias/sweep"},
         "DeleteImportedKeyMaterial": lambda: {"KeyId": ctx["external"]},
-        "DeriveSharedSecret": lambda: {"KeyId": ctx["ecdh"], "KeyAgreementAlgorithm": "ECDH",
-                                       "PublicKey": _peer_public()},
+        "DeriveSharedSecret": lambda: {
+            "KeyId": ctx["ecdh"],
+            "KeyAgreementAlgorithm": "ECDH",
+            "PublicKey": _peer_public(),
+        },
         "DisableKey": lambda: {"KeyId": ctx["toggle"]},
         "EnableKey": lambda: {"KeyId": ctx["toggle"]},
         "Encrypt": lambda: {"KeyId": sym, "Plaintext": b"sweep"},
@@ -91,16 +110,21 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:
         "GenerateDataKeyPairWithoutPlaintext": lambda: {"KeyId": sym, "KeyPairSpec": "ECC_NIST_P256"},
         "GenerateMac": lambda: {"KeyId": ctx["hmac"], "MacAlgorithm": "HMAC_SHA_256", "Message": b"sweep"},
         "GenerateRandom": lambda: {"NumberOfBytes": 32},
-        "GetParametersForImport": lambda: {"KeyId": ctx["external"], "WrappingAlgorithm": "RSAES_OAEP_SHA_256",
-                                           "WrappingKeySpec": "RSA_2048"},
+        "GetParametersForImport": lambda: {
+            "KeyId": ctx["external"],
+            "WrappingAlgorithm": "RSAES_OAEP_SHA_256",
+            "WrappingKeySpec": "RSA_2048",
+        },
         "GetPublicKey": lambda: {"KeyId": ctx["rsa"]},
         "ImportKeyMaterial": lambda: _import_values(ctx),
         "ListRetirableGrants": lambda: {"RetiringPrincipal": ALICE},
         "PutKeyPolicy": lambda: {"KeyId": sym, "Policy": ctx["policy"], "PolicyName": "default"},
         "ReEncrypt": lambda: {"CiphertextBlob": ctx["ciphertext"], "DestinationKeyId": sym},
         "ReplicateKey": lambda: {"KeyId": ctx["mrk"], "ReplicaRegion": "us-west-2"},
-        "RetireGrant": lambda: {"KeyId": ctx["client"].describe_key(KeyId=sym)["KeyMetadata"]["Arn"],
-                                "GrantId": ctx["retirable"]},
+        "RetireGrant": lambda: {
+            "KeyId": ctx["client"].describe_key(KeyId=sym)["KeyMetadata"]["Arn"],
+            "GrantId": ctx["retirable"],
+        },
         "RevokeGrant": lambda: {"KeyId": sym, "GrantId": ctx["revocable"]},
         "ScheduleKeyDeletion": lambda: {"KeyId": ctx["doomed"], "PendingWindowInDays": 7},
         "Sign": lambda: {"KeyId": ctx["rsa"], "Message": b"sweep", "SigningAlgorithm": "RSASSA_PSS_SHA_256"},
@@ -109,10 +133,18 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:
         "UpdateAlias": lambda: {"AliasName": "alias/sweep-moved", "TargetKeyId": ctx["toggle"]},
         "UpdateKeyDescription": lambda: {"KeyId": sym, "Description": "swept"},
         "UpdatePrimaryRegion": lambda: {"KeyId": ctx["mrk"], "PrimaryRegion": "us-west-2"},
-        "Verify": lambda: {"KeyId": ctx["rsa"], "Message": b"sweep", "Signature": ctx["signature"],
-                           "SigningAlgorithm": "RSASSA_PSS_SHA_256"},
-        "VerifyMac": lambda: {"KeyId": ctx["hmac"], "MacAlgorithm": "HMAC_SHA_256", "Message": b"sweep",
-                              "Mac": ctx["mac"]},
+        "Verify": lambda: {
+            "KeyId": ctx["rsa"],
+            "Message": b"sweep",
+            "Signature": ctx["signature"],
+            "SigningAlgorithm": "RSASSA_PSS_SHA_256",
+        },
+        "VerifyMac": lambda: {
+            "KeyId": ctx["hmac"],
+            "MacAlgorithm": "HMAC_SHA_256",
+            "Message": b"sweep",
+            "Mac": ctx["mac"],
+        },
     }
     build = table.get(op)
     if build is not None:
@@ -127,4 +159,3 @@ def _required(op: str) -> list[str]:
 
     model = botocore.session.get_session().get_service_model("kms").operation_model(op)
     return list(model.input_shape.required_members) if model.input_shape is not None else []
-

@@ -17,23 +17,31 @@ RULE = {
     "Priority": 0,
     "Action": {"Block": {}},
     "VisibilityConfig": VIS,
-    "Statement": {"ByteMatchStatement": {"SearchString": "/sweep", "FieldToMatch": {"UriPath": {}},
-                                         "PositionalConstraint": "STARTS_WITH",
-                                         "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}},
+    "Statement": {
+        "ByteMatchStatement": {
+            "SearchString": "/sweep",
+            "FieldToMatch": {"UriPath": {}},
+            "PositionalConstraint": "STARTS_WITH",
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
+    },
 }
 
 
 def prepare(client: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {"client": client}
     for name in ("sweep-ips", "sweep-doomed-ips"):
-        ctx[name] = client.create_ip_set(Name=name, IPAddressVersion="IPV4", Addresses=["192.0.2.1/32"],
-                                         **REGIONAL)["Summary"]
+        ctx[name] = client.create_ip_set(
+            Name=name, IPAddressVersion="IPV4", Addresses=["192.0.2.1/32"], **REGIONAL
+        )["Summary"]
     for name in ("sweep-regex", "sweep-doomed-regex"):
-        ctx[name] = client.create_regex_pattern_set(Name=name, RegularExpressionList=[{"RegexString": "a+b"}],
-                                                    **REGIONAL)["Summary"]
+        ctx[name] = client.create_regex_pattern_set(
+            Name=name, RegularExpressionList=[{"RegexString": "a+b"}], **REGIONAL
+        )["Summary"]
     for name in ("sweep-group", "sweep-doomed-group"):
-        ctx[name] = client.create_rule_group(Name=name, Capacity=10, VisibilityConfig=VIS, Rules=[RULE],
-                                             **REGIONAL)["Summary"]
+        ctx[name] = client.create_rule_group(
+            Name=name, Capacity=10, VisibilityConfig=VIS, Rules=[RULE], **REGIONAL
+        )["Summary"]
     (acl,) = client.list_web_acls(**REGIONAL)["WebACLs"]
     ctx["acl"] = acl
     ctx["proxy"] = f"arn:aws:wafproxy:us-east-1:123456789012:proxy/{acl['Name']}"
@@ -51,8 +59,13 @@ def _named(ctx: dict[str, Any], key: str, get: str, wrapper: str) -> dict[str, A
     """Name, Id and the current LockToken of a resource made in ``prepare``."""
     summary = ctx[key]
     got = getattr(ctx["client"], get)(Name=summary["Name"], Id=summary["Id"], **REGIONAL)
-    return {"Name": summary["Name"], "Id": summary["Id"], "LockToken": got["LockToken"], **REGIONAL,
-            "_doc": got[wrapper]}
+    return {
+        "Name": summary["Name"],
+        "Id": summary["Id"],
+        "LockToken": got["LockToken"],
+        **REGIONAL,
+        "_doc": got[wrapper],
+    }
 
 
 def _bare(values: dict[str, Any]) -> dict[str, Any]:
@@ -65,10 +78,23 @@ def _window() -> dict[str, Any]:
 
 
 def _policy() -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
-        "Action": ["wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:PutFirewallManagerRuleGroups",
-                   "wafv2:GetRuleGroup"]}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                    "Action": [
+                        "wafv2:CreateWebACL",
+                        "wafv2:UpdateWebACL",
+                        "wafv2:PutFirewallManagerRuleGroups",
+                        "wafv2:GetRuleGroup",
+                    ],
+                }
+            ],
+        }
+    )
 
 
 def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:  # noqa: C901 (one table)
@@ -82,12 +108,31 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:  # noqa: C901
         "AssociateWebACL": lambda: {"WebACLArn": acl["ARN"], "ResourceArn": ctx["proxy"]},
         "CheckCapacity": lambda: {"Rules": [RULE]},
         "CreateAPIKey": lambda: {"TokenDomains": ["example.net"]},
-        "CreateIPSet": lambda: {"Name": "sweep-new", "IPAddressVersion": "IPV4", "Addresses": ["192.0.2.9/32"]},
-        "CreateRegexPatternSet": lambda: {"Name": "sweep-new", "RegularExpressionList": [{"RegexString": "x+"}]},
-        "CreateRuleGroup": lambda: {"Name": "sweep-new", "Capacity": 10, "VisibilityConfig": VIS, "Rules": [RULE]},
-        "CreateWebACL": lambda: {"Name": "sweep-acl", "DefaultAction": {"Allow": {}}, "VisibilityConfig": VIS},
+        "CreateIPSet": lambda: {
+            "Name": "sweep-new",
+            "IPAddressVersion": "IPV4",
+            "Addresses": ["192.0.2.9/32"],
+        },
+        "CreateRegexPatternSet": lambda: {
+            "Name": "sweep-new",
+            "RegularExpressionList": [{"RegexString": "x+"}],
+        },
+        "CreateRuleGroup": lambda: {
+            "Name": "sweep-new",
+            "Capacity": 10,
+            "VisibilityConfig": VIS,
+            "Rules": [RULE],
+        },
+        "CreateWebACL": lambda: {
+            "Name": "sweep-acl",
+            "DefaultAction": {"Allow": {}},
+            "VisibilityConfig": VIS,
+        },
         "DeleteAPIKey": lambda: {"APIKey": ctx["doomed_api_key"]},
-        "DeleteFirewallManagerRuleGroups": lambda: {"WebACLArn": acl["ARN"], "WebACLLockToken": web()["LockToken"]},
+        "DeleteFirewallManagerRuleGroups": lambda: {
+            "WebACLArn": acl["ARN"],
+            "WebACLLockToken": web()["LockToken"],
+        },
         "DeleteIPSet": lambda: _bare(ips("sweep-doomed-ips")),
         "DeleteLoggingConfiguration": lambda: {"ResourceArn": acl["ARN"]},
         "DeletePermissionPolicy": lambda: {"ResourceArn": group["ARN"]},
@@ -102,24 +147,38 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:  # noqa: C901
         "GetIPSet": lambda: {k: v for k, v in _bare(ips()).items() if k != "LockToken"},
         "GetLoggingConfiguration": lambda: {"ResourceArn": acl["ARN"]},
         "GetPermissionPolicy": lambda: {"ResourceArn": group["ARN"]},
-        "GetRateBasedStatementManagedKeys": lambda: {"WebACLName": acl["Name"], "WebACLId": acl["Id"],
-                                                     "RuleName": "RateLimit"},
+        "GetRateBasedStatementManagedKeys": lambda: {
+            "WebACLName": acl["Name"],
+            "WebACLId": acl["Id"],
+            "RuleName": "RateLimit",
+        },
         "GetRegexPatternSet": lambda: {k: v for k, v in _bare(regex()).items() if k != "LockToken"},
         "GetRuleGroup": lambda: {"Name": group["Name"], "Id": group["Id"], **REGIONAL},
-        "GetSampledRequests": lambda: {"WebAclArn": acl["ARN"], "RuleMetricName": "AdminMetric",
-                                       "TimeWindow": _window(), "MaxItems": 10},
+        "GetSampledRequests": lambda: {
+            "WebAclArn": acl["ARN"],
+            "RuleMetricName": "AdminMetric",
+            "TimeWindow": _window(),
+            "MaxItems": 10,
+        },
         "GetTopPathStatisticsByTraffic": lambda: {"WebAclArn": acl["ARN"], "TimeWindow": _window()},
         "GetWebACL": lambda: {"Name": acl["Name"], "Id": acl["Id"], **REGIONAL},
         "GetWebACLForResource": lambda: {"ResourceArn": ctx["proxy"]},
-        "ListAvailableManagedRuleGroupVersions": lambda: {"VendorName": managed["VendorName"],
-                                                          "Name": managed["Name"]},
+        "ListAvailableManagedRuleGroupVersions": lambda: {
+            "VendorName": managed["VendorName"],
+            "Name": managed["Name"],
+        },
         "ListEventActors": lambda: {"TimeWindow": _window()},
         "ListEventsByWebACL": lambda: {"WebAclArn": acl["ARN"]},
         "ListResourcesForWebACL": lambda: {"WebACLArn": acl["ARN"]},
         "ListTagsForResource": lambda: {"ResourceARN": ctx["sweep-ips"]["ARN"]},
-        "PutLoggingConfiguration": lambda: {"LoggingConfiguration": {
-            "ResourceArn": acl["ARN"],
-            "LogDestinationConfigs": ["arn:aws:firehose:us-east-1:123456789012:deliverystream/aws-waf-logs-sweep"]}},
+        "PutLoggingConfiguration": lambda: {
+            "LoggingConfiguration": {
+                "ResourceArn": acl["ARN"],
+                "LogDestinationConfigs": [
+                    "arn:aws:firehose:us-east-1:123456789012:deliverystream/aws-waf-logs-sweep"
+                ],
+            }
+        },
         "PutPermissionPolicy": lambda: {"ResourceArn": group["ARN"], "Policy": _policy()},
         "TagResource": lambda: {"ResourceARN": ctx["sweep-ips"]["ARN"], "Tags": [{"Key": "k", "Value": "v"}]},
         "UntagResource": lambda: {"ResourceARN": ctx["sweep-ips"]["ARN"], "TagKeys": ["k"]},

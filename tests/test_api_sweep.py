@@ -20,5 +20,11 @@ def test_every_operation_served_or_answered_with_a_modeled_error(tmp_path: Path)
     assert not bad, table(bad)
     served = {(o.service, o.operation) for o in outcomes if o.verdict == "served"}
     # the sweep reaches real resources, not only errors: the calls a user makes most succeed
-    assert {("kms", "Encrypt"), ("kms", "ImportKeyMaterial"), ("kms", "DeriveSharedSecret"),
-            ("wafv2", "UpdateIPSet"), ("wafv2", "PutPermissionPolicy"), ("wafv2", "GetDecryptedAPIKey")} <= served
+    assert {
+        ("kms", "Encrypt"),
+        ("kms", "ImportKeyMaterial"),
+        ("kms", "DeriveSharedSecret"),
+        ("wafv2", "UpdateIPSet"),
+        ("wafv2", "PutPermissionPolicy"),
+        ("wafv2", "GetDecryptedAPIKey"),
+    } <= served

@@ -29,7 +29,9 @@ def _code(err: pytest.ExceptionInfo[ClientError]) -> str:
 
 
 def _group(c: Any, name: str = "shared") -> dict[str, Any]:
-    return dict(c.create_rule_group(Name=name, Scope="REGIONAL", Capacity=10, VisibilityConfig=VIS)["Summary"])
+    return dict(
+        c.create_rule_group(Name=name, Scope="REGIONAL", Capacity=10, VisibilityConfig=VIS)["Summary"]
+    )
 
 
 def test_permission_policy_validated_stored_and_kept(tmp_path: Path) -> None:
@@ -43,13 +45,21 @@ def test_permission_policy_validated_stored_and_kept(tmp_path: Path) -> None:
         policy = _policy(Action=[*ACTIONS, "wafv2:GetRuleGroup"])
         c.put_permission_policy(ResourceArn=group["ARN"], Policy=policy)
         assert c.get_permission_policy(ResourceArn=group["ARN"])["Policy"] == policy
-        for bad in (_policy(Effect="Deny"), _policy(Action=["wafv2:*"]), _policy(Action=ACTIONS[:2]),
-                    _policy(Resource=group["ARN"]), _policy(Action=[*ACTIONS, "wafv2:DeleteRuleGroup"]),
-                    json.dumps({"Version": "2008-10-17", "Statement": []}), "{not json"):
+        for bad in (
+            _policy(Effect="Deny"),
+            _policy(Action=["wafv2:*"]),
+            _policy(Action=ACTIONS[:2]),
+            _policy(Resource=group["ARN"]),
+            _policy(Action=[*ACTIONS, "wafv2:DeleteRuleGroup"]),
+            json.dumps({"Version": "2008-10-17", "Statement": []}),
+            "{not json",
+        ):
             with pytest.raises(ClientError) as err:
                 c.put_permission_policy(ResourceArn=group["ARN"], Policy=bad)
             assert _code(err) == "WAFInvalidPermissionPolicyException", bad
-        assert c.get_permission_policy(ResourceArn=group["ARN"])["Policy"] == policy  # a refusal changes nothing
+        assert (
+            c.get_permission_policy(ResourceArn=group["ARN"])["Policy"] == policy
+        )  # a refusal changes nothing
         ip_set = c.list_ip_sets(Scope="REGIONAL")["IPSets"][0]["ARN"]
         for arn in (ip_set, group["ARN"].replace(group["Id"], "0" * 36)):
             with pytest.raises(ClientError) as err:
@@ -80,7 +90,9 @@ def test_api_keys_sealed_listed_decrypted_deleted_and_kept(tmp_path: Path) -> No
     with running_stack(tmp_path, state_dir=state) as stack:
         c = strict(stack.client())
         assert c.list_api_keys(Scope="REGIONAL")["APIKeySummaries"] == []
-        first = c.create_api_key(Scope="REGIONAL", TokenDomains=["Example.com", "store.example.com"])["APIKey"]
+        first = c.create_api_key(Scope="REGIONAL", TokenDomains=["Example.com", "store.example.com"])[
+            "APIKey"
+        ]
         second = c.create_api_key(Scope="REGIONAL", TokenDomains=["example.org"])["APIKey"]
         assert first != second and "example" not in first.lower()  # opaque: sealed, not encoded
         got = c.get_decrypted_api_key(Scope="REGIONAL", APIKey=first)
@@ -110,4 +122,6 @@ def test_api_keys_sealed_listed_decrypted_deleted_and_kept(tmp_path: Path) -> No
         c = strict(again.client())
         assert [k["APIKey"] for k in c.list_api_keys(Scope="REGIONAL")["APIKeySummaries"]] == [first]
         assert c.get_decrypted_api_key(Scope="REGIONAL", APIKey=first)["TokenDomains"] == [
-            "example.com", "store.example.com"]
+            "example.com",
+            "store.example.com",
+        ]

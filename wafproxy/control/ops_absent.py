@@ -31,8 +31,12 @@ if TYPE_CHECKING:
     from wafproxy.control.plane import ControlPlane
     from wafproxy.control.wire import AsyncHandler
 
-_REVENUE = ("GetRevenueStatistics", "GetRevenueStatisticsSummary", "GetRevenueStatisticsTimeSeries",
-            "ListSettlementRecords")
+_REVENUE = (
+    "GetRevenueStatistics",
+    "GetRevenueStatisticsSummary",
+    "GetRevenueStatisticsTimeSeries",
+    "ListSettlementRecords",
+)
 _MOBILE = ("ListMobileSdkReleases", "GetMobileSdkRelease", "GenerateMobileSdkReleaseUrl")
 
 
@@ -72,8 +76,11 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
 
     async def revenue(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         scope = p.str("Scope", max_len=16)
-        why = ("monetization statistics are only available for CLOUDFRONT scope" if scope == "REGIONAL"
-               else "wafproxy serves one REGIONAL scope")
+        why = (
+            "monetization statistics are only available for CLOUDFRONT scope"
+            if scope == "REGIONAL"
+            else "wafproxy serves one REGIONAL scope"
+        )
         raise errors.invalid("SCOPE_VALUE", "Scope", why)
 
     async def top_paths(ctx: CallContext, p: Params) -> Mapping[str, Any]:

@@ -45,10 +45,29 @@ if TYPE_CHECKING:
 MAX_API_KEYS = 100
 MAX_DOMAINS = 5  # AWS: "a single key for up to 5 domains"
 MAX_KEY_CHARS = 2048  # the model's APIKey max
-_PUBLIC_SUFFIXES = frozenset({
-    "co.uk", "org.uk", "gov.uk", "ac.uk", "gov.au", "com.au", "net.au", "org.au", "co.jp", "ne.jp",
-    "or.jp", "com.br", "com.cn", "com.mx", "co.nz", "co.za", "co.in", "com.tr", "github.io",
-})
+_PUBLIC_SUFFIXES = frozenset(
+    {
+        "co.uk",
+        "org.uk",
+        "gov.uk",
+        "ac.uk",
+        "gov.au",
+        "com.au",
+        "net.au",
+        "org.au",
+        "co.jp",
+        "ne.jp",
+        "or.jp",
+        "com.br",
+        "com.cn",
+        "com.mx",
+        "co.nz",
+        "co.za",
+        "co.in",
+        "com.tr",
+        "github.io",
+    }
+)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_/")
 
 
@@ -121,16 +140,20 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     store, names = plane.store, plane.reloader.names
     meta = store.root / META_DIR
     table = JsonTable(meta / "api-keys.json", limit=MAX_API_KEYS, persist=store.persist)
-    sealer = KeySealer(meta / "api-key-secret", f"wafproxy api key|{names.account}|{names.region}".encode(),
-                       persist=store.persist)
+    sealer = KeySealer(
+        meta / "api-key-secret",
+        f"wafproxy api key|{names.account}|{names.region}".encode(),
+        persist=store.persist,
+    )
     resource = f"arn:aws:wafv2:{names.region}:{names.account}:regional/apikey/*"
 
     def issued(p: Params) -> tuple[str, dict[str, Any]]:
         key = p.str("APIKey", max_len=MAX_KEY_CHARS)
         opened = sealer.open(key)
         if opened is None or not isinstance(opened.get("n"), str):
-            raise errors.WafError("WAFInvalidParameterException", "The API key is not one this WAF issued.",
-                                  parameter="APIKey")
+            raise errors.WafError(
+                "WAFInvalidParameterException", "The API key is not one this WAF issued.", parameter="APIKey"
+            )
         entry = table.get(opened["n"])
         if not isinstance(entry, dict) or entry.get("APIKey") != key:
             raise errors.nonexistent("API key (deleted)")
@@ -153,11 +176,15 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     async def list_keys(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
         plane.authorize(ctx, resource)
-        rows = sorted(({"Name": f"{e['CreationTimestamp']:017.3f}/{k}", **e} for k, e in table.items()),
-                      key=lambda r: r["Name"])
+        rows = sorted(
+            ({"Name": f"{e['CreationTimestamp']:017.3f}/{k}", **e} for k, e in table.items()),
+            key=lambda r: r["Name"],
+        )
         page, marker = paginate(rows, p, ctx.operation)
-        return {**({"NextMarker": marker} if marker else {}),
-                "APIKeySummaries": [{k: v for k, v in r.items() if k != "Name"} for r in page]}
+        return {
+            **({"NextMarker": marker} if marker else {}),
+            "APIKeySummaries": [{k: v for k, v in r.items() if k != "Name"} for r in page],
+        }
 
     async def decrypted(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
@@ -173,5 +200,9 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             await asyncio.to_thread(table.delete, kid)
         return {}
 
-    return {"CreateAPIKey": create, "ListAPIKeys": list_keys, "GetDecryptedAPIKey": decrypted,
-            "DeleteAPIKey": delete}
+    return {
+        "CreateAPIKey": create,
+        "ListAPIKeys": list_keys,
+        "GetDecryptedAPIKey": decrypted,
+        "DeleteAPIKey": delete,
+    }

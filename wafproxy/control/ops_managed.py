@@ -83,8 +83,11 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     async def no_such_set(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
         name, rid = p.str("Name", max_len=128), p.str("Id", max_len=36)
-        plane.authorize(ctx, f"arn:aws:wafv2:{plane.reloader.names.region}:{plane.reloader.names.account}"
-                             f":regional/managedruleset/{name}/{rid}")
+        plane.authorize(
+            ctx,
+            f"arn:aws:wafv2:{plane.reloader.names.region}:{plane.reloader.names.account}"
+            f":regional/managedruleset/{name}/{rid}",
+        )
         raise errors.nonexistent(f"managed rule set {name} (this account sells no managed rule sets)")
 
     return {

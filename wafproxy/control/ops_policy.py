@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from wafproxy.control.plane import ControlPlane
     from wafproxy.control.wire import AsyncHandler
 
-REQUIRED_ACTIONS = frozenset({"wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:PutFirewallManagerRuleGroups"})
+REQUIRED_ACTIONS = frozenset(
+    {"wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:PutFirewallManagerRuleGroups"}
+)
 OPTIONAL_ACTIONS = frozenset({"wafv2:GetRuleGroup"})
 MAX_POLICY_CHARS = 395_000  # the model's PolicyString max
 MAX_POLICIES = 1_000  # one per rule group; MAX_PER_KIND rule groups at most
@@ -51,7 +53,9 @@ def _actions(statement: Mapping[str, Any], i: int) -> set[str]:
     found = set(listed)
     extra = sorted(a for a in found if a not in REQUIRED_ACTIONS | OPTIONAL_ACTIONS)
     if extra:
-        raise invalid_policy(f"Statement[{i}].Action: {extra[0][:64]} is not allowed (extra or wildcard action)")
+        raise invalid_policy(
+            f"Statement[{i}].Action: {extra[0][:64]} is not allowed (extra or wildcard action)"
+        )
     missing = sorted(REQUIRED_ACTIONS - found)
     if missing:
         raise invalid_policy(f"Statement[{i}].Action must include {missing[0]}")
@@ -92,8 +96,9 @@ def check_policy(text: str) -> dict[str, Any]:
 
 def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
     store = plane.store
-    table = JsonTable(store.root / META_DIR / "permission-policies.json", limit=MAX_POLICIES,
-                      persist=store.persist)
+    table = JsonTable(
+        store.root / META_DIR / "permission-policies.json", limit=MAX_POLICIES, persist=store.persist
+    )
 
     def rule_group(ctx: CallContext, p: Params) -> Resource:
         arn = p.str("ResourceArn", max_len=2048)

@@ -73,8 +73,9 @@ class ControlPlane:
             reloader.on_logging = on_logging
         reloader.apply_logging()  # a restart applies the persisted configuration again
         operations: dict[str, AsyncHandler] = {}
-        for module in (ops_acl, ops_sets, ops_extra, ops_tags, ops_assoc, ops_policy, ops_apikeys, ops_managed,
-                       ops_absent):
+        modules = (ops_acl, ops_sets, ops_extra, ops_tags, ops_assoc, ops_policy, ops_apikeys, ops_managed,
+                   ops_absent)
+        for module in modules:
             for name, fn in module.operations(self).items():
                 operations[name] = fn
         self.app = waf_json_service(

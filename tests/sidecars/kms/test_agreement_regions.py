@@ -20,8 +20,16 @@ from tests.support.awsshapes import strict
 
 def _client(kms: Kms) -> Any:
     key, secret = KEYS["alice"]
-    return strict(boto3.client("kms", endpoint_url=kms.url, region_name="us-east-1", aws_access_key_id=key,
-                               aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1})))
+    return strict(
+        boto3.client(
+            "kms",
+            endpoint_url=kms.url,
+            region_name="us-east-1",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": 1}),
+        )
+    )
 
 
 def _code(call: Any, **kwargs: Any) -> str:
@@ -34,8 +42,12 @@ def _der(public: ec.EllipticCurvePublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-@pytest.mark.parametrize(("spec", "curve"), [("ECC_NIST_P256", ec.SECP256R1()), ("ECC_NIST_P384", ec.SECP384R1())])
-def test_derive_shared_secret_agrees_with_the_other_party(tmp_path: Path, spec: str, curve: ec.EllipticCurve) -> None:
+@pytest.mark.parametrize(
+    ("spec", "curve"), [("ECC_NIST_P256", ec.SECP256R1()), ("ECC_NIST_P384", ec.SECP384R1())]
+)
+def test_derive_shared_secret_agrees_with_the_other_party(
+    tmp_path: Path, spec: str, curve: ec.EllipticCurve
+) -> None:
     kms, stop = start_kms(tmp_path)
     try:
         c = _client(kms)
@@ -44,23 +56,42 @@ def test_derive_shared_secret_agrees_with_the_other_party(tmp_path: Path, spec: 
         ours = c.get_public_key(KeyId=meta["KeyId"])
         assert ours["KeyAgreementAlgorithms"] == ["ECDH"] and ours["KeyUsage"] == "KEY_AGREEMENT"
         peer = ec.generate_private_key(curve)
-        got = c.derive_shared_secret(KeyId=meta["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=_der(peer.public_key()))
+        got = c.derive_shared_secret(
+            KeyId=meta["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=_der(peer.public_key())
+        )
         kms_public = serialization.load_der_public_key(ours["PublicKey"])
         assert isinstance(kms_public, ec.EllipticCurvePublicKey)
         assert got["SharedSecret"] == peer.exchange(ec.ECDH(), kms_public)  # the other side derives the same
         assert (got["KeyOrigin"], got["KeyAgreementAlgorithm"]) == ("AWS_KMS", "ECDH")
         other_curve = ec.generate_private_key(ec.SECP521R1()).public_key()
         signer = c.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
-        assert _code(c.derive_shared_secret, KeyId=meta["KeyId"], KeyAgreementAlgorithm="ECDH",
-                     PublicKey=_der(other_curve)) == "ValidationException"
-        assert _code(c.derive_shared_secret, KeyId=signer, KeyAgreementAlgorithm="ECDH",
-                     PublicKey=_der(peer.public_key())) == "InvalidKeyUsageException"
-        assert _code(c.sign, KeyId=meta["KeyId"], Message=b"m",
-                     SigningAlgorithm="ECDSA_SHA_256") == "InvalidKeyUsageException"
+        assert (
+            _code(
+                c.derive_shared_secret,
+                KeyId=meta["KeyId"],
+                KeyAgreementAlgorithm="ECDH",
+                PublicKey=_der(other_curve),
+            )
+            == "ValidationException"
+        )
+        assert (
+            _code(
+                c.derive_shared_secret,
+                KeyId=signer,
+                KeyAgreementAlgorithm="ECDH",
+                PublicKey=_der(peer.public_key()),
+            )
+            == "InvalidKeyUsageException"
+        )
+        assert (
+            _code(c.sign, KeyId=meta["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256")
+            == "InvalidKeyUsageException"
+        )
         assert _code(c.create_key, KeySpec="HMAC_256", KeyUsage="KEY_AGREEMENT") == "ValidationException"
         for call, extra in ((c.encapsulate, {}), (c.decapsulate, {"SharedSecretCiphertextBlob": b"x" * 32})):
             assert _code(call, KeyId=meta["KeyId"], EncapsulationAlgorithm="ML_KEM", **extra) == (
-                "InvalidKeyUsageException")
+                "InvalidKeyUsageException"
+            )
     finally:
         stop()
 
@@ -74,16 +105,25 @@ def test_multi_region_keys_and_last_usage_kept_across_a_restart(tmp_path: Path) 
         assert key.startswith("mrk-") and meta["MultiRegion"] is True
         config = meta["MultiRegionConfiguration"]
         assert config["MultiRegionKeyType"] == "PRIMARY" and config["PrimaryKey"]["Region"] == "us-east-1"
-        replica = c.replicate_key(KeyId=key, ReplicaRegion="eu-west-1", Description="eu",
-                                  Tags=[{"TagKey": "team", "TagValue": "sec"}])
+        replica = c.replicate_key(
+            KeyId=key,
+            ReplicaRegion="eu-west-1",
+            Description="eu",
+            Tags=[{"TagKey": "team", "TagValue": "sec"}],
+        )
         rmeta = replica["ReplicaKeyMetadata"]
         assert rmeta["Arn"] == meta["Arn"].replace("us-east-1", "eu-west-1") and rmeta["KeyId"] == key
         assert rmeta["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
-        assert replica["ReplicaTags"] == [{"TagKey": "team", "TagValue": "sec"}] and '"Statement"' in replica["ReplicaPolicy"]
+        assert (
+            replica["ReplicaTags"] == [{"TagKey": "team", "TagValue": "sec"}]
+            and '"Statement"' in replica["ReplicaPolicy"]
+        )
         assert _code(c.replicate_key, KeyId=key, ReplicaRegion="eu-west-1") == "AlreadyExistsException"
         assert _code(c.replicate_key, KeyId=key, ReplicaRegion="us-east-1") == "AlreadyExistsException"
         single = c.create_key()["KeyMetadata"]["KeyId"]
-        assert _code(c.replicate_key, KeyId=single, ReplicaRegion="eu-west-1") == "UnsupportedOperationException"
+        assert (
+            _code(c.replicate_key, KeyId=single, ReplicaRegion="eu-west-1") == "UnsupportedOperationException"
+        )
         assert _code(c.update_primary_region, KeyId=key, PrimaryRegion="ap-south-1") == "NotFoundException"
         blob = c.encrypt(KeyId=key, Plaintext=b"everywhere")["CiphertextBlob"]
         ids = sorted(k["KeyId"] for k in c.list_keys()["Keys"])
@@ -98,7 +138,9 @@ def test_multi_region_keys_and_last_usage_kept_across_a_restart(tmp_path: Path) 
         after = c.describe_key(KeyId=key)["KeyMetadata"]["MultiRegionConfiguration"]
         assert after["MultiRegionKeyType"] == "REPLICA" and after["PrimaryKey"]["Region"] == "eu-west-1"
         assert [r["Region"] for r in after["ReplicaKeys"]] == ["us-east-1"]
-        assert _code(c.replicate_key, KeyId=key, ReplicaRegion="ap-south-1") == "UnsupportedOperationException"
+        assert (
+            _code(c.replicate_key, KeyId=key, ReplicaRegion="ap-south-1") == "UnsupportedOperationException"
+        )
         assert c.decrypt(CiphertextBlob=blob)["Plaintext"] == b"everywhere"  # a replica still decrypts
         last = c.get_key_last_usage(KeyId=key)["KeyLastUsage"]
         assert last["Operation"] == "Decrypt"

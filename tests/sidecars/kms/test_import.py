@@ -1,7 +1,7 @@
 """Imported key material through boto3's strict shapes: every wrapping algorithm AWS offers, the
-material really is what is used (checked by HMAC, and by re-importing after expiry), expiry and deletion back to PendingImport,
-only the same material re-imported, import tokens bound to their key and their 24 hours, and a
-restart keeping all of it."""
+material really is what is used (checked by HMAC, and by re-importing after expiry), expiry and
+deletion back to PendingImport, only the same material re-imported, import tokens bound to their
+key and their 24 hours, and a restart keeping all of it."""
 
 from __future__ import annotations
 
@@ -37,8 +37,16 @@ def running(tmp_path: Path) -> Iterator[Kms]:
 
 def _client(kms: Kms) -> Any:
     key, secret = KEYS["alice"]
-    return strict(boto3.client("kms", endpoint_url=kms.url, region_name="us-east-1", aws_access_key_id=key,
-                               aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1})))
+    return strict(
+        boto3.client(
+            "kms",
+            endpoint_url=kms.url,
+            region_name="us-east-1",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": 1}),
+        )
+    )
 
 
 def wrap(params: dict[str, Any], algorithm: str, material: bytes) -> bytes:
@@ -56,42 +64,72 @@ def _code(err: pytest.ExceptionInfo[ClientError]) -> str:
     return str(err.value.response["Error"]["Code"])
 
 
-def _import(c: Any, key: str, material: bytes, algorithm: str = "RSAES_OAEP_SHA_256", spec: str = "RSA_2048",
-            **kwargs: Any) -> dict[str, Any]:
+def _import(
+    c: Any,
+    key: str,
+    material: bytes,
+    algorithm: str = "RSAES_OAEP_SHA_256",
+    spec: str = "RSA_2048",
+    **kwargs: Any,
+) -> dict[str, Any]:
     params = c.get_parameters_for_import(KeyId=key, WrappingAlgorithm=algorithm, WrappingKeySpec=spec)
     kwargs.setdefault("ExpirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE")
-    return dict(c.import_key_material(KeyId=key, ImportToken=params["ImportToken"],
-                                      EncryptedKeyMaterial=wrap(params, algorithm, material), **kwargs))
+    return dict(
+        c.import_key_material(
+            KeyId=key,
+            ImportToken=params["ImportToken"],
+            EncryptedKeyMaterial=wrap(params, algorithm, material),
+            **kwargs,
+        )
+    )
 
 
-@pytest.mark.parametrize(("algorithm", "spec"), [("RSAES_OAEP_SHA_1", "RSA_2048"), ("RSAES_OAEP_SHA_256", "RSA_3072"),
-                                                 ("RSA_AES_KEY_WRAP_SHA_1", "RSA_2048"),
-                                                 ("RSA_AES_KEY_WRAP_SHA_256", "RSA_2048")])
-def test_each_wrapping_algorithm_imports_material_that_encrypts(running: Kms, algorithm: str, spec: str) -> None:
+@pytest.mark.parametrize(
+    ("algorithm", "spec"),
+    [
+        ("RSAES_OAEP_SHA_1", "RSA_2048"),
+        ("RSAES_OAEP_SHA_256", "RSA_3072"),
+        ("RSA_AES_KEY_WRAP_SHA_1", "RSA_2048"),
+        ("RSA_AES_KEY_WRAP_SHA_256", "RSA_2048"),
+    ],
+)
+def test_each_wrapping_algorithm_imports_material_that_encrypts(
+    running: Kms, algorithm: str, spec: str
+) -> None:
     c = _client(running)
     meta = c.create_key(Origin="EXTERNAL", Description="imported")["KeyMetadata"]
     assert (meta["Origin"], meta["KeyState"], meta["Enabled"]) == ("EXTERNAL", "PendingImport", False)
     with pytest.raises(ClientError) as err:
         c.encrypt(KeyId=meta["KeyId"], Plaintext=b"x")
     assert _code(err) == "KMSInvalidStateException"
-    params = c.get_parameters_for_import(KeyId=meta["KeyId"], WrappingAlgorithm=algorithm, WrappingKeySpec=spec)
+    params = c.get_parameters_for_import(
+        KeyId=meta["KeyId"], WrappingAlgorithm=algorithm, WrappingKeySpec=spec
+    )
     assert params["ParametersValidTo"] > datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=23)
     assert serialization.load_der_public_key(params["PublicKey"]).key_size == int(spec[4:])  # type: ignore[union-attr]
     material = os.urandom(32)
-    got = c.import_key_material(KeyId=meta["KeyId"], ImportToken=params["ImportToken"],
-                                EncryptedKeyMaterial=wrap(params, algorithm, material),
-                                ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    got = c.import_key_material(
+        KeyId=meta["KeyId"],
+        ImportToken=params["ImportToken"],
+        EncryptedKeyMaterial=wrap(params, algorithm, material),
+        ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+    )
     assert len(got["KeyMaterialId"]) == 64
     after = c.describe_key(KeyId=meta["KeyId"])["KeyMetadata"]
     assert (after["KeyState"], after["ExpirationModel"], after["CurrentKeyMaterialId"]) == (
-        "Enabled", "KEY_MATERIAL_DOES_NOT_EXPIRE", got["KeyMaterialId"])
+        "Enabled",
+        "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        got["KeyMaterialId"],
+    )
     blob = c.encrypt(KeyId=meta["KeyId"], Plaintext=b"secret")["CiphertextBlob"]
     assert c.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
 
 
 def test_imported_hmac_material_is_the_material_used(running: Kms) -> None:
     c = _client(running)
-    key = c.create_key(Origin="EXTERNAL", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+    key = c.create_key(Origin="EXTERNAL", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"][
+        "KeyId"
+    ]
     material = os.urandom(32)
     _import(c, key, material)
     mac = c.generate_mac(KeyId=key, Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
@@ -106,8 +144,10 @@ def test_expiry_deletion_and_reimport_of_the_same_material(running: Kms) -> None
     first = _import(c, key, material, ExpirationModel="KEY_MATERIAL_EXPIRES", ValidTo=valid_to)
     blob = c.encrypt(KeyId=key, Plaintext=b"kept")["CiphertextBlob"]
     meta = c.describe_key(KeyId=key)["KeyMetadata"]
-    assert meta["ExpirationModel"] == "KEY_MATERIAL_EXPIRES" and abs(
-        meta["ValidTo"].timestamp() - valid_to.timestamp()) < 1
+    assert (
+        meta["ExpirationModel"] == "KEY_MATERIAL_EXPIRES"
+        and abs(meta["ValidTo"].timestamp() - valid_to.timestamp()) < 1
+    )
     running.clock.offset = 3 * 86400  # past ValidTo: the material is gone
     assert c.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingImport"
     with pytest.raises(ClientError) as err:
@@ -121,9 +161,11 @@ def test_expiry_deletion_and_reimport_of_the_same_material(running: Kms) -> None
     deleted = c.delete_imported_key_material(KeyId=key)
     assert deleted["KeyMaterialId"] == first["KeyMaterialId"]
     assert c.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingImport"
-    for call, code in ((lambda: c.delete_imported_key_material(KeyId=key), "KMSInvalidStateException"),
-                       (lambda: c.enable_key(KeyId=key), "KMSInvalidStateException"),
-                       (lambda: c.enable_key_rotation(KeyId=key), "UnsupportedOperationException")):
+    for call, code in (
+        (lambda: c.delete_imported_key_material(KeyId=key), "KMSInvalidStateException"),
+        (lambda: c.enable_key(KeyId=key), "KMSInvalidStateException"),
+        (lambda: c.enable_key_rotation(KeyId=key), "UnsupportedOperationException"),
+    ):
         with pytest.raises(ClientError) as err:
             call()
         assert _code(err) == code
@@ -134,33 +176,53 @@ def test_parameters_and_tokens_checked(running: Kms) -> None:
     key = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     other = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     plain = c.create_key()["KeyMetadata"]["KeyId"]
-    for kwargs, code in (({"KeyId": plain}, "UnsupportedOperationException"),
-                         ({"KeyId": key, "WrappingAlgorithm": "RSAES_PKCS1_V1_5"}, "UnsupportedOperationException"),
-                         ({"KeyId": key, "WrappingKeySpec": "SM2"}, "UnsupportedOperationException")):
+    for kwargs, code in (
+        ({"KeyId": plain}, "UnsupportedOperationException"),
+        ({"KeyId": key, "WrappingAlgorithm": "RSAES_PKCS1_V1_5"}, "UnsupportedOperationException"),
+        ({"KeyId": key, "WrappingKeySpec": "SM2"}, "UnsupportedOperationException"),
+    ):
         with pytest.raises(ClientError) as err:
-            c.get_parameters_for_import(**{"WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048",
-                                           **kwargs})
+            c.get_parameters_for_import(
+                **{"WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048", **kwargs}
+            )
         assert _code(err) == code
-    params = c.get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256",
-                                         WrappingKeySpec="RSA_2048")
+    params = c.get_parameters_for_import(
+        KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048"
+    )
     wrapped = wrap(params, "RSAES_OAEP_SHA_256", os.urandom(32))
     cases = [
         ({"KeyId": other}, "InvalidImportTokenException"),  # a token opens for its own key only
-        ({"ImportToken": params["ImportToken"][:-1] + bytes([params["ImportToken"][-1] ^ 1])},
-         "InvalidImportTokenException"),
+        (
+            {"ImportToken": params["ImportToken"][:-1] + bytes([params["ImportToken"][-1] ^ 1])},
+            "InvalidImportTokenException",
+        ),
         ({"EncryptedKeyMaterial": b"\1" * 256}, "InvalidCiphertextException"),
-        ({"EncryptedKeyMaterial": wrap(params, "RSAES_OAEP_SHA_256", os.urandom(16))}, "IncorrectKeyMaterialException"),
+        (
+            {"EncryptedKeyMaterial": wrap(params, "RSAES_OAEP_SHA_256", os.urandom(16))},
+            "IncorrectKeyMaterialException",
+        ),
         ({"ExpirationModel": "KEY_MATERIAL_EXPIRES"}, "ValidationException"),  # no ValidTo
     ]
     for kwargs, code in cases:
         with pytest.raises(ClientError) as err:
-            c.import_key_material(**{"KeyId": key, "ImportToken": params["ImportToken"], "EncryptedKeyMaterial": wrapped,
-                                     "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE", **kwargs})
+            c.import_key_material(
+                **{
+                    "KeyId": key,
+                    "ImportToken": params["ImportToken"],
+                    "EncryptedKeyMaterial": wrapped,
+                    "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+                    **kwargs,
+                }
+            )
         assert _code(err) == code
     running.clock.offset = 25 * 3600
     with pytest.raises(ClientError) as err:
-        c.import_key_material(KeyId=key, ImportToken=params["ImportToken"], EncryptedKeyMaterial=wrapped,
-                              ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+        c.import_key_material(
+            KeyId=key,
+            ImportToken=params["ImportToken"],
+            EncryptedKeyMaterial=wrapped,
+            ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+        )
     assert _code(err) == "ExpiredImportTokenException"
     assert c.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingImport"  # refusals changed nothing
 
@@ -171,8 +233,9 @@ def test_restart_keeps_imported_material_and_tokens(tmp_path: Path) -> None:
         c = _client(kms)
         key = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
         waiting = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
-        params = c.get_parameters_for_import(KeyId=waiting, WrappingAlgorithm="RSA_AES_KEY_WRAP_SHA_256",
-                                             WrappingKeySpec="RSA_2048")
+        params = c.get_parameters_for_import(
+            KeyId=waiting, WrappingAlgorithm="RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec="RSA_2048"
+        )
         material = os.urandom(32)
         imported = _import(c, key, material)
         blob = c.encrypt(KeyId=key, Plaintext=b"durable")["CiphertextBlob"]
@@ -184,9 +247,12 @@ def test_restart_keeps_imported_material_and_tokens(tmp_path: Path) -> None:
         meta = c.describe_key(KeyId=key)["KeyMetadata"]
         assert (meta["KeyState"], meta["CurrentKeyMaterialId"]) == ("Enabled", imported["KeyMaterialId"])
         assert c.decrypt(CiphertextBlob=blob)["Plaintext"] == b"durable"
-        c.import_key_material(KeyId=waiting, ImportToken=params["ImportToken"],  # a token survives a restart
-                              EncryptedKeyMaterial=wrap(params, "RSA_AES_KEY_WRAP_SHA_256", os.urandom(32)),
-                              ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+        c.import_key_material(
+            KeyId=waiting,
+            ImportToken=params["ImportToken"],  # a token survives a restart
+            EncryptedKeyMaterial=wrap(params, "RSA_AES_KEY_WRAP_SHA_256", os.urandom(32)),
+            ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+        )
         assert c.describe_key(KeyId=waiting)["KeyMetadata"]["KeyState"] == "Enabled"
     finally:
         stop()

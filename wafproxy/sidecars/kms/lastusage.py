@@ -22,11 +22,24 @@ from wafproxy.sidecars.kms.core import KmsCore
 from wafproxy.sidecars.kms.keystore import KeyStore
 
 FLUSH_SECONDS = 1.0
-CRYPTO_OPERATIONS = frozenset({
-    "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-    "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac",
-    "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate",
-})
+CRYPTO_OPERATIONS = frozenset(
+    {
+        "Encrypt",
+        "Decrypt",
+        "ReEncrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "Sign",
+        "Verify",
+        "GenerateMac",
+        "VerifyMac",
+        "DeriveSharedSecret",
+        "Encapsulate",
+        "Decapsulate",
+    }
+)
 
 
 class LastUsage:
@@ -48,8 +61,12 @@ class LastUsage:
     def record(self, call: CallRecord) -> None:
         if call.error_code is not None or call.operation not in CRYPTO_OPERATIONS:
             return
-        entry = {"Operation": call.operation, "Timestamp": call.time, "CloudTrailEventId": call.request_id,
-                 "KmsRequestId": call.request_id}
+        entry = {
+            "Operation": call.operation,
+            "Timestamp": call.time,
+            "CloudTrailEventId": call.request_id,
+            "KmsRequestId": call.request_id,
+        }
         with self._lock:
             for arn in set(call.resources):
                 key_id = arn.rsplit("/", 1)[-1]
@@ -81,7 +98,11 @@ def operations(usage: LastUsage) -> Mapping[str, Any]:
         ctx.resources.append(rec.arn)
         kms.authorize(ctx, "GetKeyLastUsage", rec)
         last = usage.get(rec.key_id)
-        return {"KeyId": rec.arn, "KeyLastUsage": dict(last) if last else {},
-                "TrackingStartDate": max(usage.tracking_start, rec.created), "KeyCreationDate": rec.created}
+        return {
+            "KeyId": rec.arn,
+            "KeyLastUsage": dict(last) if last else {},
+            "TrackingStartDate": max(usage.tracking_start, rec.created),
+            "KeyCreationDate": rec.created,
+        }
 
     return {"GetKeyLastUsage": get_key_last_usage}

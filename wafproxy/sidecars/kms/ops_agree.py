@@ -56,16 +56,21 @@ def derive_shared_secret(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[s
     if rec.usage is not KeyUsage.KEY_AGREEMENT:
         raise AwsError("InvalidKeyUsageException", f"{rec.arn} key usage is {rec.usage.value}")
     if alg not in KEY_AGREEMENT_ALGORITHMS:
-        raise AwsError("InvalidKeyUsageException", f"{alg[:16]} is not valid for {rec.arn}",
-                       path="KeyAgreementAlgorithm")
+        raise AwsError(
+            "InvalidKeyUsageException", f"{alg[:16]} is not valid for {rec.arn}", path="KeyAgreementAlgorithm"
+        )
     ops_crypto._no_recipient(p)
     kms.require_enabled(rec)
     private = load_private(kms.material(rec))
     assert isinstance(private, ec.EllipticCurvePrivateKey)
     peer = _peer(p, private.curve)
     ops_crypto._dry_run(p)
-    return {"KeyId": rec.arn, "SharedSecret": private.exchange(ec.ECDH(), peer),
-            "KeyAgreementAlgorithm": alg, "KeyOrigin": rec.origin}
+    return {
+        "KeyId": rec.arn,
+        "SharedSecret": private.exchange(ec.ECDH(), peer),
+        "KeyAgreementAlgorithm": alg,
+        "KeyOrigin": rec.origin,
+    }
 
 
 def _kem(op: str) -> Any:
@@ -75,10 +80,15 @@ def _kem(op: str) -> Any:
             p.blob("SharedSecretCiphertextBlob", max_len=MAX_KEM_CIPHERTEXT)
         alg = p.str("EncapsulationAlgorithm", max_len=16)
         if alg not in _KEM_ALGORITHMS:
-            raise validation(f"EncapsulationAlgorithm must be one of {', '.join(_KEM_ALGORITHMS)}",
-                             path="EncapsulationAlgorithm")
-        raise AwsError("InvalidKeyUsageException",
-                       f"{rec.arn} key usage is {rec.usage.value}, not ENCAPSULATE_DECAPSULATE")
+            raise validation(
+                f"EncapsulationAlgorithm must be one of {', '.join(_KEM_ALGORITHMS)}",
+                path="EncapsulationAlgorithm",
+            )
+        raise AwsError(
+            "InvalidKeyUsageException",
+            f"{rec.arn} key usage is {rec.usage.value}, not ENCAPSULATE_DECAPSULATE",
+        )
+
     return handler
 
 

@@ -70,7 +70,9 @@ def parse_create(p: Params) -> NewKey:
     if usage not in info.usages:
         raise validation(f"KeyUsage {usage.value} is not compatible with KeySpec {spec}", path="KeyUsage")
     if origin == "EXTERNAL" and not info.importable:
-        raise AwsError("UnsupportedOperationException", f"This KMS imports no {spec} key material", path="Origin")
+        raise AwsError(
+            "UnsupportedOperationException", f"This KMS imports no {spec} key material", path="Origin"
+        )
     return NewKey(
         spec=spec,
         usage=usage,

@@ -46,8 +46,13 @@ _WRAP_HASH: dict[str, type[hashes.HashAlgorithm]] = {
 _WRAPPING_SPECS = ("RSA_2048", "RSA_3072", "RSA_4096")
 # (shortest, longest) material in bytes: AWS's symmetric keys are 256 bits; HMAC keys at least the
 # digest size, at most the hash's block size.
-_LENGTHS = {"SYMMETRIC_DEFAULT": (32, 32), "HMAC_224": (28, 64), "HMAC_256": (32, 64), "HMAC_384": (48, 128),
-            "HMAC_512": (64, 128)}
+_LENGTHS = {
+    "SYMMETRIC_DEFAULT": (32, 32),
+    "HMAC_224": (28, 64),
+    "HMAC_256": (32, 64),
+    "HMAC_384": (48, 128),
+    "HMAC_512": (64, 128),
+}
 
 
 def _unsupported(message: str) -> AwsError:
@@ -72,11 +77,17 @@ def _wrapping(p: Params) -> tuple[str, str]:
     alg = p.str("WrappingAlgorithm", max_len=32)
     spec = p.str("WrappingKeySpec", max_len=16)
     if alg in ("RSAES_PKCS1_V1_5", "SM2PKE") or spec == "SM2":
-        raise _unsupported(f"{alg if alg in ('RSAES_PKCS1_V1_5', 'SM2PKE') else spec} is not offered by this KMS")
+        raise _unsupported(
+            f"{alg if alg in ('RSAES_PKCS1_V1_5', 'SM2PKE') else spec} is not offered by this KMS"
+        )
     if alg not in _WRAP_HASH:
-        raise validation(f"WrappingAlgorithm must be one of {', '.join(_WRAP_HASH)}", path="WrappingAlgorithm")
+        raise validation(
+            f"WrappingAlgorithm must be one of {', '.join(_WRAP_HASH)}", path="WrappingAlgorithm"
+        )
     if spec not in _WRAPPING_SPECS:
-        raise validation(f"WrappingKeySpec must be one of {', '.join(_WRAPPING_SPECS)}", path="WrappingKeySpec")
+        raise validation(
+            f"WrappingKeySpec must be one of {', '.join(_WRAPPING_SPECS)}", path="WrappingKeySpec"
+        )
     return alg, spec
 
 
@@ -88,7 +99,12 @@ async def get_parameters_for_import(kms: KmsCore, ctx: CallContext, p: Params) -
     valid_to = kms.clock.now() + TOKEN_SECONDS
     header = json.dumps({"a": alg, "t": valid_to}).encode()
     token = kms.store.seal(f"import token|{rec.key_id}", header + b"\n" + private)
-    return {"KeyId": rec.arn, "ImportToken": token, "PublicKey": public_der(private), "ParametersValidTo": valid_to}
+    return {
+        "KeyId": rec.arn,
+        "ImportToken": token,
+        "PublicKey": public_der(private),
+        "ParametersValidTo": valid_to,
+    }
 
 
 def _open_token(kms: KmsCore, rec: KeyRecord, token: bytes) -> tuple[str, rsa.RSAPrivateKey]:
@@ -114,8 +130,10 @@ def _unwrap(alg: str, private: rsa.RSAPrivateKey, wrapped: bytes) -> bytes:
         aes_key = private.decrypt(wrapped[:size], oaep)
         return keywrap.aes_key_unwrap_with_padding(aes_key, wrapped[size:])
     except (ValueError, keywrap.InvalidUnwrap):
-        raise AwsError("InvalidCiphertextException",
-                       "The encrypted key material could not be unwrapped with these import parameters.") from None
+        raise AwsError(
+            "InvalidCiphertextException",
+            "The encrypted key material could not be unwrapped with these import parameters.",
+        ) from None
 
 
 def _expiry(kms: KmsCore, p: Params) -> float | None:
@@ -126,8 +144,10 @@ def _expiry(kms: KmsCore, p: Params) -> float | None:
             raise validation("ValidTo is not valid with KEY_MATERIAL_DOES_NOT_EXPIRE", path="ValidTo")
         return None
     if model != "KEY_MATERIAL_EXPIRES":
-        raise validation("ExpirationModel must be KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE",
-                         path="ExpirationModel")
+        raise validation(
+            "ExpirationModel must be KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE",
+            path="ExpirationModel",
+        )
     if raw is None:
         raise validation("ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES", path="ValidTo")
     try:
@@ -136,7 +156,9 @@ def _expiry(kms: KmsCore, p: Params) -> float | None:
         raise validation("ValidTo must be a timestamp", path="ValidTo") from None
     now = kms.clock.now()
     if not now < when <= now + MAX_VALID_DAYS * 86400:
-        raise validation(f"ValidTo must be in the future and at most {MAX_VALID_DAYS} days away", path="ValidTo")
+        raise validation(
+            f"ValidTo must be in the future and at most {MAX_VALID_DAYS} days away", path="ValidTo"
+        )
     return when
 
 
@@ -160,12 +182,17 @@ def import_key_material(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[st
     if not lo <= len(material) <= hi:
         raise AwsError("IncorrectKeyMaterialException", f"{rec.spec} key material is {lo} to {hi} bytes")
     if (rec.material_id is not None and mid != rec.material_id) or (claimed is not None and claimed != mid):
-        raise AwsError("IncorrectKeyMaterialException",
-                       "The key material is not the material previously imported into this key.")
+        raise AwsError(
+            "IncorrectKeyMaterialException",
+            "The key material is not the material previously imported into this key.",
+        )
     bare = rec.state is KeyState.PENDING_IMPORT
     state = KeyState.ENABLED if bare else rec.state
-    kms.save(rec.with_(state=state, valid_to=valid_to, material_id=mid),
-             material if bare else None, 1 if bare else None)
+    kms.save(
+        rec.with_(state=state, valid_to=valid_to, material_id=mid),
+        material if bare else None,
+        1 if bare else None,
+    )
     return {"KeyId": rec.arn, "KeyMaterialId": mid}
 
 

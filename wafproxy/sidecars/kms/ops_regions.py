@@ -32,7 +32,9 @@ def region_name(p: Params, member: str) -> str:
     """``us-west-2``, ``ap-southeast-4``, ``us-gov-west-1``: lowercase words, then a number."""
     name = p.str(member, max_len=32)
     parts = name.split("-")
-    if not (3 <= len(parts) <= 4 and parts[-1].isdigit() and all(w.isalpha() and w.islower() for w in parts[:-1])):
+    if not (
+        3 <= len(parts) <= 4 and parts[-1].isdigit() and all(w.isalpha() and w.islower() for w in parts[:-1])
+    ):
         raise validation(f"{member} {name!r} is not a Region name", path=member)
     return name
 
@@ -47,8 +49,9 @@ def _multi_region(kms: KmsCore, ctx: CallContext, p: Params, op: str) -> KeyReco
         raise AwsError("DisabledException", f"{rec.arn} is disabled.")
     kms.require_not_pending(rec)
     if dict(rec.regions).get(kms.config.region) is not True:
-        raise AwsError("UnsupportedOperationException",
-                       f"{rec.arn} is a replica key: call {op} on the primary key")
+        raise AwsError(
+            "UnsupportedOperationException", f"{rec.arn} is a replica key: call {op} on the primary key"
+        )
     return rec
 
 
@@ -63,14 +66,26 @@ def replicate_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any
     if len(rec.regions) >= MAX_REGIONS:
         raise AwsError("LimitExceededException", f"A multi-Region key spans at most {MAX_REGIONS} Regions")
     replica_arn = rec.arn_in(region)
-    policy = (check_key_policy(kms, ctx, text, replica_arn, p.bool("BypassPolicyLockoutSafetyCheck"))
-              if text else default_key_policy(kms.config.account))
+    policy = (
+        check_key_policy(kms, ctx, text, replica_arn, p.bool("BypassPolicyLockoutSafetyCheck"))
+        if text
+        else default_key_policy(kms.config.account)
+    )
     regions = (*rec.regions, (region, False))
     kms.save(rec.with_(regions=regions))
-    replica = rec.with_(arn=replica_arn, regions=regions, description=description, tags=tags, policy=policy,
-                        created=kms.clock.now())
-    return {"ReplicaKeyMetadata": replica.metadata(), "ReplicaPolicy": policy,
-            "ReplicaTags": [{"TagKey": k, "TagValue": v} for k, v in tags]}
+    replica = rec.with_(
+        arn=replica_arn,
+        regions=regions,
+        description=description,
+        tags=tags,
+        policy=policy,
+        created=kms.clock.now(),
+    )
+    return {
+        "ReplicaKeyMetadata": replica.metadata(),
+        "ReplicaPolicy": policy,
+        "ReplicaTags": [{"TagKey": k, "TagValue": v} for k, v in tags],
+    }
 
 
 def update_primary_region(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:

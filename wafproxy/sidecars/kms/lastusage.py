@@ -72,7 +72,7 @@ class LastUsage:
                 key_id = arn.rsplit("/", 1)[-1]
                 self._rows[key_id] = entry
                 self._dirty.add(key_id)
-        if call.time >= self._next_flush:
+        if self._now() >= self._next_flush:
             self.flush()
 
     def get(self, key_id: str) -> dict[str, Any] | None:

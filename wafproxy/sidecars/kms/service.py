@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -70,6 +70,7 @@ class KmsService:
     app: JsonService
     operations: Mapping[str, Any]
     usage: lastusage.LastUsage
+    on_call: Callable[[CallRecord], None]  # every call, HTTP or in-process: audited, and counted as usage
 
     async def invoke(self, principal: Principal, operation: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """Call an operation in-process: same authorization and audit as over HTTP, no SigV4.
@@ -85,15 +86,10 @@ class KmsService:
             answer = handler(ctx, Params(body))
             result: Mapping[str, Any] = await answer if inspect.isawaitable(answer) else answer
         except AwsError as exc:
-            self._on_call(self._record(ctx, exc))
+            self.on_call(self._record(ctx, exc))
             raise
-        self._on_call(self._record(ctx, None))
+        self.on_call(self._record(ctx, None))
         return result
-
-    def _on_call(self, record: CallRecord) -> None:
-        """Every call, HTTP or in-process: audited, and counted as its keys' last usage."""
-        self.audit.record(record)
-        self.usage.record(record)
 
     def _record(self, ctx: CallContext, exc: AwsError | None) -> CallRecord:
         return CallRecord(
@@ -131,24 +127,28 @@ class KmsService:
         for table in [*_operation_modules(), lastusage.operations(usage)]:
             for name, fn in table.items():
                 operations[name] = _bind(fn, core)
-        on_call: list[Any] = []  # the service's own _on_call, once the service exists
+        on_call = partial(_record_call, audit, usage)
         app = JsonService(
             target_prefix=TARGET_PREFIX,
             signing_name=SIGNING_NAME,
             credentials=credentials,
             operations=operations,
-            on_call=lambda record: on_call[0](record),
+            on_call=on_call,
             clock=auth_clock or SystemClock(),
             default_region=config.region,
         )
-        service = cls(core, audit, app, operations, usage)
-        on_call.append(service._on_call)
-        return service
+        return cls(core, audit, app, operations, usage, on_call)
 
     def close(self) -> None:
         self.usage.flush()
         self.audit.close()
         self.core.store.close()
+
+
+def _record_call(audit: AuditLog, usage: lastusage.LastUsage, record: CallRecord) -> None:
+    """Every call is audited; a successful cryptographic one is also its keys' last usage."""
+    audit.record(record)
+    usage.record(record)
 
 
 def _bind(fn: Any, core: KmsCore) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 BOB = "arn:aws:iam::123456789012:user/bob"
 ALICE = "arn:aws:iam::123456789012:user/alice"
@@ -62,9 +62,9 @@ def _import_values(ctx: dict[str, Any]) -> dict[str, Any]:
     except ClientError:
         return {"KeyId": key, "ImportToken": b"token", "EncryptedKeyMaterial": b"material"}
     public = serialization.load_der_public_key(got["PublicKey"])
-    wrapped = public.encrypt(
-        os.urandom(32), padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
-    )  # type: ignore[union-attr]
+    assert isinstance(public, rsa.RSAPublicKey)
+    oaep = padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
+    wrapped = public.encrypt(os.urandom(32), oaep)
     return {
         "KeyId": key,
         "ImportToken": got["ImportToken"],

@@ -31,6 +31,7 @@ def prepare(client: Any) -> dict[str, Any]:
     ctx["rsa"] = _key(client, KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
     ctx["hmac"] = _key(client, KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
     ctx["ecdh"] = _key(client, KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT") or sym
+    ctx["kem"] = _key(client, KeySpec="ML_KEM_768", KeyUsage="ENCAPSULATE_DECAPSULATE") or sym
     ctx["external"] = _key(client, Origin="EXTERNAL") or sym
     ctx["mrk"] = _key(client, MultiRegion=True) or sym
     for name in ("toggle", "pending", "doomed"):
@@ -73,6 +74,17 @@ def _import_values(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _decapsulate(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A real ciphertext of the ML-KEM key (the symmetric key's id where none could be made)."""
+    kem = ctx["kem"]
+    try:
+        got = ctx["client"].encapsulate(KeyId=kem, EncapsulationAlgorithm="ML_KEM")
+        blob = got["SharedSecretCiphertextBlob"]
+    except ClientError:
+        blob = b"sweep"
+    return {"KeyId": kem, "SharedSecretCiphertextBlob": blob, "EncapsulationAlgorithm": "ML_KEM"}
+
+
 def _peer_public() -> bytes:
     return (
         ec.generate_private_key(ec.SECP256R1())
@@ -92,7 +104,8 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:
             "KeyStorePassword": "secret1",
         },
         "CreateGrant": lambda: {"KeyId": sym, "GranteePrincipal": BOB, "Operations": ["Decrypt"]},
-        "Decapsulate": lambda: {"KeyId": sym},
+        "Encapsulate": lambda: {"KeyId": ctx["kem"], "EncapsulationAlgorithm": "ML_KEM"},
+        "Decapsulate": lambda: _decapsulate(ctx),
         "Decrypt": lambda: {"CiphertextBlob": ctx["ciphertext"]},
         "DeleteAlias": lambda: {"AliasName": "alias/sweep"},
         "DeleteImportedKeyMaterial": lambda: {"KeyId": ctx["external"]},

@@ -24,6 +24,7 @@ def test_every_operation_served_or_answered_with_a_modeled_error(tmp_path: Path)
         ("kms", "Encrypt"),
         ("kms", "ImportKeyMaterial"),
         ("kms", "DeriveSharedSecret"),
+        ("kms", "Decapsulate"),
         ("wafv2", "UpdateIPSet"),
         ("wafv2", "PutPermissionPolicy"),
         ("wafv2", "GetDecryptedAPIKey"),

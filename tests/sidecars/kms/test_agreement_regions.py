@@ -1,5 +1,5 @@
-"""DeriveSharedSecret (both parties derive the same ECDH secret), multi-Region keys (ReplicateKey,
-UpdatePrimaryRegion), GetKeyLastUsage, and Encapsulate/Decapsulate's answer, through boto3's strict
+"""DeriveSharedSecret (both parties derive the same ECDH secret), ML-KEM Encapsulate/Decapsulate,
+multi-Region keys (ReplicateKey, UpdatePrimaryRegion) and GetKeyLastUsage, through boto3's strict
 shapes; a restart keeps the replicas, the primary's Region and the last usage."""
 
 from __future__ import annotations
@@ -92,6 +92,51 @@ def test_derive_shared_secret_agrees_with_the_other_party(
             assert _code(call, KeyId=meta["KeyId"], EncapsulationAlgorithm="ML_KEM", **extra) == (
                 "InvalidKeyUsageException"
             )
+    finally:
+        stop()
+
+
+@pytest.mark.parametrize(("spec", "ciphertext_bytes"), [("ML_KEM_768", 1088), ("ML_KEM_1024", 1568)])
+def test_ml_kem_encapsulates_what_it_decapsulates(tmp_path: Path, spec: str, ciphertext_bytes: int) -> None:
+    mlkem = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.mlkem")
+    kms, stop = start_kms(tmp_path)
+    try:
+        c = _client(kms)
+        meta = c.create_key(KeySpec=spec, KeyUsage="ENCAPSULATE_DECAPSULATE")["KeyMetadata"]
+        assert meta["EncapsulationAlgorithms"] == ["ML_KEM"]
+        key = meta["KeyId"]
+        sealed = c.encapsulate(KeyId=key, EncapsulationAlgorithm="ML_KEM")
+        assert (
+            len(sealed["SharedSecret"]) == 32
+            and len(sealed["SharedSecretCiphertextBlob"]) == ciphertext_bytes
+        )
+        opened = c.decapsulate(
+            KeyId=key,
+            EncapsulationAlgorithm="ML_KEM",
+            SharedSecretCiphertextBlob=sealed["SharedSecretCiphertextBlob"],
+        )
+        assert opened["SharedSecret"] == sealed["SharedSecret"]
+        # anyone with the public key encapsulates; the key's owner gets the same secret from KMS
+        public = serialization.load_der_public_key(c.get_public_key(KeyId=key)["PublicKey"])
+        assert isinstance(public, mlkem.MLKEM768PublicKey | mlkem.MLKEM1024PublicKey)
+        secret, ciphertext = public.encapsulate()
+        assert (
+            c.decapsulate(KeyId=key, EncapsulationAlgorithm="ML_KEM", SharedSecretCiphertextBlob=ciphertext)[
+                "SharedSecret"
+            ]
+            == secret
+        )
+        assert (
+            _code(
+                c.decapsulate, KeyId=key, EncapsulationAlgorithm="ML_KEM", SharedSecretCiphertextBlob=b"short"
+            )
+            == "InvalidCiphertextException"
+        )
+        assert _code(c.encrypt, KeyId=key, Plaintext=b"x") == "InvalidKeyUsageException"
+        assert (
+            _code(c.create_key, KeySpec="ML_KEM_512", KeyUsage="ENCAPSULATE_DECAPSULATE")
+            == "ValidationException"
+        )
     finally:
         stop()
 

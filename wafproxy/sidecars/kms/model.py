@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from wafproxy.sidecars.kms.material import ML_KEM_SPECS
+
 
 class KeyState(Enum):
     ENABLED = "Enabled"
@@ -23,6 +25,7 @@ class KeyUsage(Enum):
     SIGN_VERIFY = "SIGN_VERIFY"
     GENERATE_VERIFY_MAC = "GENERATE_VERIFY_MAC"
     KEY_AGREEMENT = "KEY_AGREEMENT"
+    ENCAPSULATE_DECAPSULATE = "ENCAPSULATE_DECAPSULATE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ _RSA_SIGN = (
 _RSA_ENC = ("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256")
 _ECC_USAGES = (KeyUsage.SIGN_VERIFY, KeyUsage.KEY_AGREEMENT)
 KEY_AGREEMENT_ALGORITHMS = ("ECDH",)
+ENCAPSULATION_ALGORITHMS = ("ML_KEM",)
 
 SPECS: dict[str, SpecInfo] = {
     "SYMMETRIC_DEFAULT": SpecInfo(
@@ -63,6 +67,8 @@ SPECS: dict[str, SpecInfo] = {
     "ECC_NIST_P384": SpecInfo(_ECC_USAGES, signing_algorithms=("ECDSA_SHA_384",)),
     "ECC_NIST_P521": SpecInfo(_ECC_USAGES, signing_algorithms=("ECDSA_SHA_512",)),
 }
+if ML_KEM_SPECS:  # FIPS 203 key encapsulation, where cryptography has it (ML_KEM_512: it has not)
+    SPECS.update({spec: SpecInfo((KeyUsage.ENCAPSULATE_DECAPSULATE,)) for spec in ML_KEM_SPECS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,8 @@ class KeyRecord:
             out["SigningAlgorithms"] = list(info.signing_algorithms)
         elif self.usage is KeyUsage.KEY_AGREEMENT:
             out["KeyAgreementAlgorithms"] = list(KEY_AGREEMENT_ALGORITHMS)
+        elif self.usage is KeyUsage.ENCAPSULATE_DECAPSULATE:
+            out["EncapsulationAlgorithms"] = list(ENCAPSULATION_ALGORITHMS)
         else:
             out["MacAlgorithms"] = list(info.mac_algorithms)
         return out

@@ -6,9 +6,10 @@ the raw ECDH shared secret (the x-coordinate, as OpenSSL and AWS derive it), whi
 to its own KDF. A key of another usage is InvalidKeyUsageException, a public key on another curve
 or not a public key at all ValidationException.
 
-Encapsulate/Decapsulate need an ML_KEM key (KeyUsage ENCAPSULATE_DECAPSULATE); this KMS creates
-none, so every key named is of another usage: InvalidKeyUsageException, after the key is resolved
-and the call authorized, as AWS answers for a key that cannot encapsulate.
+Encapsulate/Decapsulate (FIPS 203 ML-KEM, where the installed ``cryptography`` has it): an
+ML_KEM_768 or ML_KEM_1024 key (KeyUsage ENCAPSULATE_DECAPSULATE) encapsulates a fresh 32-byte shared
+secret under its public key, and decapsulates the ciphertext back to it. ML_KEM_512 is not offered
+(``cryptography`` has no ML-KEM-512). Any other key is InvalidKeyUsageException.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.kms import ops_crypto
 from wafproxy.sidecars.kms.core import KmsCore
 from wafproxy.sidecars.kms.material import load_private
-from wafproxy.sidecars.kms.model import KEY_AGREEMENT_ALGORITHMS, KeyRecord, KeyUsage
+from wafproxy.sidecars.kms.model import (
+    ENCAPSULATION_ALGORITHMS,
+    KEY_AGREEMENT_ALGORITHMS,
+    KeyRecord,
+    KeyUsage,
+)
 
-_KEM_ALGORITHMS = ("ML_KEM",)
 MAX_KEM_CIPHERTEXT = 1568  # an ML-KEM-1024 ciphertext, the largest
 
 
@@ -73,27 +78,53 @@ def derive_shared_secret(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[s
     }
 
 
-def _kem(op: str) -> Any:
-    def handler(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-        rec = _key(kms, ctx, p, op)
-        if op == "Decapsulate":
-            p.blob("SharedSecretCiphertextBlob", max_len=MAX_KEM_CIPHERTEXT)
-        alg = p.str("EncapsulationAlgorithm", max_len=16)
-        if alg not in _KEM_ALGORITHMS:
-            raise validation(
-                f"EncapsulationAlgorithm must be one of {', '.join(_KEM_ALGORITHMS)}",
-                path="EncapsulationAlgorithm",
-            )
+def _kem_key(kms: KmsCore, ctx: CallContext, p: Params, op: str) -> KeyRecord:
+    rec = _key(kms, ctx, p, op)
+    alg = p.str("EncapsulationAlgorithm", max_len=16)
+    if rec.usage is not KeyUsage.ENCAPSULATE_DECAPSULATE:
         raise AwsError(
             "InvalidKeyUsageException",
             f"{rec.arn} key usage is {rec.usage.value}, not ENCAPSULATE_DECAPSULATE",
         )
+    if alg not in ENCAPSULATION_ALGORITHMS:
+        raise AwsError(
+            "InvalidKeyUsageException",
+            f"{alg[:16]} is not valid for {rec.arn}",
+            path="EncapsulationAlgorithm",
+        )
+    kms.require_enabled(rec)
+    return rec
 
-    return handler
+
+def encapsulate(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    rec = _kem_key(kms, ctx, p, "Encapsulate")
+    ops_crypto._dry_run(p)
+    secret, ciphertext = load_private(kms.material(rec)).public_key().encapsulate()  # type: ignore[union-attr]
+    return {
+        "KeyId": rec.arn,
+        "SharedSecret": secret,
+        "SharedSecretCiphertextBlob": ciphertext,
+        "EncapsulationAlgorithm": "ML_KEM",
+    }
+
+
+def decapsulate(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+    ciphertext = p.blob("SharedSecretCiphertextBlob", max_len=MAX_KEM_CIPHERTEXT)
+    rec = _kem_key(kms, ctx, p, "Decapsulate")
+    ops_crypto._dry_run(p)
+    try:
+        # ML-KEM rejects implicitly: a ciphertext of the right size always yields a secret (a wrong
+        # one a pseudo-random secret), as the standard and AWS have it; a wrong size is refused.
+        secret = load_private(kms.material(rec)).decapsulate(ciphertext)  # type: ignore[union-attr]
+    except ValueError:
+        raise AwsError(
+            "InvalidCiphertextException", "The ciphertext is not an ML-KEM ciphertext of this key."
+        ) from None
+    return {"KeyId": rec.arn, "SharedSecret": secret, "EncapsulationAlgorithm": "ML_KEM"}
 
 
 OPERATIONS = {
     "DeriveSharedSecret": derive_shared_secret,
-    "Encapsulate": _kem("Encapsulate"),
-    "Decapsulate": _kem("Decapsulate"),
+    "Encapsulate": encapsulate,
+    "Decapsulate": decapsulate,
 }

@@ -4,8 +4,8 @@ wafproxy has no other accounts to share with, but a rule group's sharing policy 
 group's owner manages through the API (and exports to AWS with it), so it is validated as AWS
 validates it, stored (``.wafproxy/permission-policies.json``, atomically, keyed by the rule
 group's ARN) and given back. AWS's rules for the policy (WAFInvalidPermissionPolicyException):
-IAM policy version 2012-10-17; every statement has Effect, Action and Principal; Effect is Allow;
-Action holds wafv2:CreateWebACL, wafv2:UpdateWebACL and wafv2:PutFirewallManagerRuleGroups, may
+IAM policy version 2012-10-17 (or 2015-01-01, which the reference once named too); every
+statement has Effect, Action and Principal; Effect is Allow; Action holds wafv2:CreateWebACL, wafv2:UpdateWebACL and wafv2:PutFirewallManagerRuleGroups, may
 hold wafv2:GetRuleGroup, and nothing else (no wildcards); no Resource. The ARN must name an
 existing rule group (WAFNonexistentItemException). A policy goes with its rule group: a deleted
 group's policy is never served again (a re-created group has a new Id, so a new ARN), and is
@@ -34,6 +34,7 @@ REQUIRED_ACTIONS = frozenset(
     {"wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:PutFirewallManagerRuleGroups"}
 )
 OPTIONAL_ACTIONS = frozenset({"wafv2:GetRuleGroup"})
+POLICY_VERSIONS = ("2012-10-17", "2015-01-01")  # the API reference has named both
 MAX_POLICY_CHARS = 395_000  # the model's PolicyString max
 MAX_POLICIES = 1_000  # one per rule group; MAX_PER_KIND rule groups at most
 
@@ -70,7 +71,7 @@ def check_policy(text: str) -> dict[str, Any]:
         raise invalid_policy("not valid JSON") from None
     if not isinstance(doc, dict):
         raise invalid_policy("must be a JSON object")
-    if doc.get("Version") != "2012-10-17":
+    if doc.get("Version") not in POLICY_VERSIONS:
         raise invalid_policy("Version must be 2012-10-17")
     raw = doc.get("Statement")
     statements = [raw] if isinstance(raw, dict) else raw

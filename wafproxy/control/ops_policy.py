@@ -6,9 +6,10 @@ validates it, stored (``.wafproxy/permission-policies.json``, atomically, keyed 
 group's ARN) and given back. AWS's rules for the policy (WAFInvalidPermissionPolicyException):
 IAM policy version 2012-10-17 (or 2015-01-01, which the reference once named too); every
 statement has Effect, Action and Principal; Effect is Allow; Action holds wafv2:CreateWebACL,
-wafv2:UpdateWebACL and wafv2:PutFirewallManagerRuleGroups, may hold wafv2:GetRuleGroup, and nothing else (no wildcards); no Resource. The ARN must name an
-existing rule group (WAFNonexistentItemException). A policy goes with its rule group: a deleted
-group's policy is never served again (a re-created group has a new Id, so a new ARN), and is
+wafv2:UpdateWebACL and wafv2:PutFirewallManagerRuleGroups, may hold wafv2:GetRuleGroup, and
+nothing else (no wildcards); no Resource. The ARN must name an existing rule group
+(WAFNonexistentItemException). A policy goes with its rule group: a deleted group's policy is
+never served again (a re-created group has a new Id, so a new ARN), and is
 dropped at the next change.
 """
 

@@ -188,10 +188,12 @@ def values(op: str, ctx: dict[str, Any]) -> dict[str, Any] | None:  # noqa: C901
         "UpdateWebACL": lambda: _update_acl(web()),
     }
     build = table.get(op)
-    out = dict(build()) if build is not None else {}
-    if "Scope" in _members(op):  # the shape's first enum value is CLOUDFRONT; wafproxy is REGIONAL
-        out.setdefault("Scope", "REGIONAL")
-    return out
+    return {**scope_only(op, ctx), **(build() if build is not None else {})}
+
+
+def scope_only(op: str, ctx: dict[str, Any]) -> dict[str, Any]:
+    """The shape's first Scope value is CLOUDFRONT; wafproxy serves REGIONAL."""
+    return {"Scope": "REGIONAL"} if "Scope" in _members(op) else {}
 
 
 def _members(op: str) -> list[str]:

@@ -29,3 +29,16 @@ def test_every_operation_served_or_answered_with_a_modeled_error(tmp_path: Path)
         ("wafv2", "PutPermissionPolicy"),
         ("wafv2", "GetDecryptedAPIKey"),
     } <= served
+
+
+def test_every_operation_naming_nothing_answers_a_modeled_error(tmp_path: Path) -> None:
+    """Called with the input shapes' minimum values only (no key, set or group that exists): every
+    operation still answers as AWS would — its not-found or invalid-parameter error, or a success
+    where nothing needs to exist (a listing)."""
+    outcomes = run_all(tmp_path, absent=True)
+    bad = [o for o in outcomes if o.verdict not in ("served", "modeled")]
+    assert not bad, table(bad)
+    assert {(o.service, o.detail) for o in outcomes if o.operation in ("DescribeKey", "GetIPSet")} == {
+        ("kms", "NotFoundException"),
+        ("wafv2", "WAFNonexistentItemException"),
+    }

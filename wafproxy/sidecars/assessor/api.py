@@ -11,8 +11,10 @@ listener's ``--credentials``; ``--policy-file`` authorizes ``inspector2:<Operati
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from wafproxy.awsapi import pagetoken
@@ -22,7 +24,16 @@ from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
-from wafproxy.sidecars.assessor import api_account, api_coverage, api_tags
+from wafproxy.sidecars.assessor import (
+    api_absent,
+    api_account,
+    api_coverage,
+    api_org,
+    api_reports,
+    api_tags,
+    api_vulns,
+    checks_deps,
+)
 from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor.aggregations import aggregate
 from wafproxy.sidecars.assessor.api_wire import inspector_error, wire_times
@@ -66,6 +77,9 @@ class InspectorApi:
         credentials: CredentialStore,
         authorizer: IdentityAuthorizer,
         clock: Callable[[], float] = time.time,
+        osv_db: Path | None = None,
+        packages: Callable[[], list[tuple[str, str]]] = checks_deps.installed,
+        environment: str = f"python:{sys.prefix}",
     ) -> None:
         self.store, self.authorizer, self.clock = store, authorizer, clock
         handlers = {
@@ -79,6 +93,10 @@ class InspectorApi:
             **api_coverage.handlers(store, _page),
             "ImportFindings": ("POST", "/wafproxy/findings/import", self.import_findings),
             **api_tags.handlers(store),
+            **api_reports.handlers(store, packages, environment, clock),
+            **api_vulns.handlers(store, api_vulns.OsvCache(osv_db)),
+            **api_org.handlers(store, _page, clock),
+            **api_absent.handlers(_page),
         }
         table = {op: (m, uri, self._authorized(op, fn)) for op, (m, uri, fn) in handlers.items()}
         self.app = RestJsonService(

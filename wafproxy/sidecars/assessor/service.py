@@ -159,6 +159,7 @@ def attach(app: ASGIApp, settings: Any, reloader: Any, *, sink: FindingSink | No
             credentials=CredentialStore.load(settings.credentials, account=settings.account_id),
             authorizer=IdentityAuthorizer.from_file(settings.policy_file),
             clock=time.time,
+            osv_db=settings.assess_osv_db,
         )
 
     async def wrapped(

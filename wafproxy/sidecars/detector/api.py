@@ -21,7 +21,15 @@ from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext
 from wafproxy.awsapi.restjson import RestJsonService, routes_from
 from wafproxy.control.persist import AuditLog
-from wafproxy.sidecars.detector import api_detector, api_members, api_sets, api_tags
+from wafproxy.sidecars.detector import (
+    api_absent,
+    api_destinations,
+    api_detector,
+    api_members,
+    api_sets,
+    api_tags,
+    api_usage,
+)
 from wafproxy.sidecars.detector.criteria import bad_request, lookup, matches, sort_key, validate
 from wafproxy.sidecars.detector.detector import Detector
 from wafproxy.sidecars.detector.findings import TITLES, DetectorInfo, Finding
@@ -70,6 +78,11 @@ class GuardDutyApi:
         info = detector.info
         self.arn = f"arn:aws:guardduty:{info.region}:{info.account}:detector/{info.detector_id}"
         api_detector.apply_settings(detector, resources.settings)  # as the last call left them
+        # Publishing destinations: findings also go, as JSON lines, to their local "buckets".
+        self.destinations = api_destinations.DestinationPublisher(detector.info, resources)
+        self.destinations.sync()
+        resources.on_change.append(self.destinations.sync)
+        detector.publishers.append(self.destinations.publish)
         table: dict[str, tuple[str, str, Callable[..., Any]]] = {
             **api_detector.routes(self),
             "ListFindings": ("POST", "/detector/{DetectorId}/findings", self.list_findings),
@@ -78,12 +91,17 @@ class GuardDutyApi:
             "CreateSampleFindings": ("POST", "/detector/{DetectorId}/findings/create", self.samples),
             "ArchiveFindings": ("POST", "/detector/{DetectorId}/findings/archive", self.archive),
             "UnarchiveFindings": ("POST", "/detector/{DetectorId}/findings/unarchive", self.unarchive),
+            "UpdateFindingsFeedback": ("POST", "/detector/{DetectorId}/findings/feedback", self.feedback),
             **api_sets.routes(self),
             **api_members.routes(self),
+            **api_destinations.routes(self, self.destinations),
+            **api_usage.routes(self),
+            **api_absent.routes(self),
         }
         # boto3 fills ClientToken on these creates: a retried call answers the first call's result.
         self.client_tokens = ClientTokens(bad_request)
-        for op in ("CreateDetector", "CreateFilter", "CreateIPSet", "CreateThreatIntelSet"):
+        for op in ("CreateDetector", "CreateFilter", "CreateIPSet", "CreateThreatIntelSet",
+                   "CreateThreatEntitySet", "CreateTrustedEntitySet", "CreatePublishingDestination"):
             method, uri, fn = table[op]
             table[op] = (method, uri, self._idempotent(fn))
         self.app = RestJsonService(signing_name="guardduty", credentials=credentials,
@@ -252,3 +270,17 @@ class GuardDutyApi:
 
     def unarchive(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
         return self._set_archived(ctx, p, False)
+
+    def feedback(self, ctx: CallContext, p: Params) -> Mapping[str, Any]:
+        """USEFUL / NOT_USEFUL on each finding named (``Service.UserFeedback``, kept across restarts
+        with the findings); ``comments`` are audit material GuardDuty does not return, so not kept."""
+        self.check(ctx, p)
+        verdict = p.str("feedback", max_len=16)
+        if verdict not in ("USEFUL", "NOT_USEFUL"):
+            raise bad_request("feedback must be USEFUL or NOT_USEFUL")
+        p.str("comments", required=False, max_len=2048)
+        for fid in self._ids(p):
+            finding = self.detector.store.get(fid)
+            if finding is not None:
+                finding.feedback = verdict
+        return {}

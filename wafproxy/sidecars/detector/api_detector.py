@@ -213,6 +213,8 @@ def routes(api: GuardDutyApi, clock: Callable[[], float] = time.time) -> Table:
             log.error("detector: threat lists not reloaded on DeleteDetector: %s", exc)
             res.sets = {}
         res.filters.clear()
+        res.destinations.clear()
+        res.malware_settings.clear()
         res.detector_tags = {}
         res.settings = DetectorSettings(exists=False, enabled=False)
         api.detector.store.clear()

@@ -17,7 +17,7 @@ from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.detector.criteria import bad_request, matches, validate
 from wafproxy.sidecars.detector.findings import Finding
 from wafproxy.sidecars.detector.intel import IntelError
-from wafproxy.sidecars.detector.resources import MAX_FILTERS, MAX_SETS, FilterRecord, ListRecord
+from wafproxy.sidecars.detector.resources import MAX_FILTERS, MAX_SETS, SET_KINDS, FilterRecord, ListRecord
 
 if TYPE_CHECKING:
     from wafproxy.sidecars.detector.api import GuardDutyApi
@@ -107,10 +107,10 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         res.changed()
         return {}
 
-    def list_ops(kind: str, id_member: str, op: str) -> dict[str, tuple[str, str, Callable[..., Any]]]:
-        base = f"/detector/{{DetectorId}}/{'ipset' if kind == 'trusted' else 'threatintelset'}"
-        out_id = "ipSetId" if kind == "trusted" else "threatIntelSetId"
-        plural = "ipSetIds" if kind == "trusted" else "threatIntelSetIds"
+    def list_ops(kind: str) -> dict[str, tuple[str, str, Callable[..., Any]]]:
+        segment, id_member, out_id, plural, op = SET_KINDS[kind]
+        base = f"/detector/{{DetectorId}}/{segment}"
+        entities = kind.endswith("_entity")
 
         def apply(candidate: dict[str, ListRecord]) -> None:
             try:
@@ -134,15 +134,19 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
             if len(res.sets) >= MAX_SETS:
                 raise bad_request(f"at most {MAX_SETS} sets")
             rec = ListRecord(res.new_id(), kind, name_of(p), fmt, p.str("location", max_len=1024),
-                             p.bool("activate"), tags=p.str_map("tags"))
+                             p.bool("activate"), tags=p.str_map("tags"), created_at=time.time())
+            rec.updated_at = rec.created_at
             apply({**copy.deepcopy(res.sets), rec.id: rec})
             return {out_id: rec.id}
 
         def get(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.check(ctx, p)
             rec = record(p)
-            return {"name": rec.name, "format": rec.format, "location": rec.location, "status": rec.status,
-                    "tags": rec.tags}
+            out: dict[str, Any] = {"name": rec.name, "format": rec.format, "location": rec.location,
+                                   "status": rec.status, "tags": rec.tags}
+            if entities:  # the entity sets' model adds their times
+                out |= {"createdAt": rec.created_at, "updatedAt": rec.updated_at}
+            return out
 
         def update(ctx: CallContext, p: Params) -> Mapping[str, Any]:
             api.check(ctx, p)
@@ -154,6 +158,7 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
                 rec.location = p.str("location", max_len=1024)
             if p.has("activate"):
                 rec.active = p.bool("activate")
+            rec.updated_at = time.time()
             apply(candidate)
             return {}
 
@@ -181,6 +186,5 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
         "UpdateFilter": ("POST", "/detector/{DetectorId}/filter/{FilterName}", update_filter),
         "ListFilters": ("GET", "/detector/{DetectorId}/filter", list_filters),
         "DeleteFilter": ("DELETE", "/detector/{DetectorId}/filter/{FilterName}", delete_filter),
-        **list_ops("threat", "ThreatIntelSetId", "ThreatIntelSet"),
-        **list_ops("trusted", "IpSetId", "IPSet"),
+        **{op: route for kind in SET_KINDS for op, route in list_ops(kind).items()},
     }

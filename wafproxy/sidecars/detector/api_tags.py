@@ -13,6 +13,7 @@ from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.restjson import RestRoute
 from wafproxy.sidecars.detector.criteria import bad_request
+from wafproxy.sidecars.detector.resources import SET_KINDS
 
 if TYPE_CHECKING:
     from wafproxy.sidecars.detector.api import GuardDutyApi
@@ -39,7 +40,7 @@ def _tags_of(api: GuardDutyApi, arn: str) -> dict[str, str]:
     if kind == "filter" and ident in res.filters:
         return res.filters[ident].tags
     found = res.sets.get(ident)
-    if found is not None and (kind, found.kind) in (("ipset", "trusted"), ("threatintelset", "threat")):
+    if found is not None and SET_KINDS[found.kind][0] == kind:
         return found.tags
     raise bad_request(f"The request is rejected because the resource {arn[:256]} does not exist.")
 

@@ -71,6 +71,7 @@ class Finding:
     evidence: dict[str, object] = field(default_factory=dict)
     threat_list: tuple[str, str] | None = None
     published_at: float = 0.0
+    feedback: str | None = None  # UpdateFindingsFeedback: USEFUL or NOT_USEFUL (Service.UserFeedback)
 
     def to_dict(self, info: DetectorInfo) -> dict[str, Any]:
         ip_key = "IpAddressV6" if ":" in self.ip else "IpAddressV4"
@@ -103,6 +104,8 @@ class Finding:
                                     sort_keys=True, default=str),
             },
         }
+        if self.feedback is not None:
+            service["UserFeedback"] = self.feedback
         if self.threat_list is not None:
             service["Evidence"] = {"ThreatIntelligenceDetails": [{
                 "ThreatListName": self.threat_list[0], "ThreatNames": [self.type.rsplit("/", 1)[-1]],
@@ -239,6 +242,8 @@ class FindingStore:
             found = self.merge(doc) if isinstance(doc, dict) else None
             if found is not None:
                 found.archived = bool(doc.get("wafproxyArchived", found.archived))
+                feedback = (doc.get("Service") or {}).get("UserFeedback")
+                found.feedback = feedback if feedback in ("USEFUL", "NOT_USEFUL") else found.feedback
                 restored += 1
         return restored
 

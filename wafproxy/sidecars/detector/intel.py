@@ -36,7 +36,15 @@ def _cidr(text: str, path: str, line: int) -> str:
         raise IntelError(path, line, "not an IP address or CIDR") from None
 
 
-def _parse_txt(text: str, path: str, csv: bool) -> list[str]:
+def _hostname(text: str) -> bool:
+    """A DNS name (an entity set's other kind of entry): labels of [A-Za-z0-9-], dot-separated."""
+    labels = text.rstrip(".").split(".")
+    return len(text) <= 253 and len(labels) >= 2 and not labels[-1].isdigit() and all(
+        0 < len(label) <= 63 and all(c.isascii() and (c.isalnum() or c == "-") for c in label)
+        for label in labels)
+
+
+def _parse_txt(text: str, path: str, csv: bool, entities: bool = False) -> list[str]:
     out: list[str] = []
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -45,6 +53,8 @@ def _parse_txt(text: str, path: str, csv: bool) -> list[str]:
         cell = line.split(",", 1)[0].strip().strip('"') if csv else line.split()[0]
         if csv and n == 1 and not any(c.isdigit() for c in cell):
             continue  # a CSV header row
+        if entities and _hostname(cell):
+            continue  # an entity set's domain: requests reach the proxy from addresses
         out.append(_cidr(cell, path, n))
         if len(out) > MAX_ENTRIES:
             raise IntelError(path, n, f"more than {MAX_ENTRIES} entries")
@@ -110,7 +120,9 @@ class IntelList:
     trie: IpTrie = field(repr=False, compare=False)
 
 
-def load_list(path: str | Path, fmt: str | None = None, name: str | None = None) -> IntelList:
+def load_list(path: str | Path, fmt: str | None = None, name: str | None = None,
+              entities: bool = False) -> IntelList:
+    """``entities``: a GuardDuty entity set, whose domain-name entries are skipped."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -121,7 +133,7 @@ def load_list(path: str | Path, fmt: str | None = None, name: str | None = None)
     if kind == "STIX":
         cidrs = _parse_stix(text, str(p))
     elif kind in ("TXT", "CSV"):
-        cidrs = _parse_txt(text, str(p), csv=kind == "CSV")
+        cidrs = _parse_txt(text, str(p), csv=kind == "CSV", entities=entities)
     else:
         raise IntelError(str(p), 0, f"format {kind} not supported (TXT, CSV, STIX)")
     return IntelList(name or p.name, tuple(cidrs), hashlib.sha256(data).hexdigest(), IpTrie(cidrs))

@@ -45,8 +45,9 @@ class FindingOutbox:
 
     def __init__(self, info: DetectorInfo, *, jsonl: str | None = None, webhook: str | None = None,
                  sinks: tuple[FindingSink, ...] = (), loop: asyncio.AbstractEventLoop | None = None,
-                 framing: Any = None) -> None:
+                 framing: Any = None, wire: bool = False) -> None:
         self.info = info
+        self.wire = wire  # the API's JSON names (GuardDuty's export form), not the PascalCase record
         self.jsonl = jsonl
         self.framing = framing  # --findings-kms-key: KmsFraming, one data key per file
         self.webhook = webhook
@@ -61,7 +62,7 @@ class FindingOutbox:
             self._thread.start()
 
     def publish(self, finding: Finding, new: bool) -> None:
-        doc = finding.to_dict(self.info)
+        doc = finding.to_wire(self.info) if self.wire else finding.to_dict(self.info)
         if self._thread is not None:
             try:
                 self._queue.put_nowait(doc)

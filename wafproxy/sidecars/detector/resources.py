@@ -24,6 +24,18 @@ log = logging.getLogger("wafproxy.detector")
 MAX_FILTERS = 100
 MAX_SETS = 12  # GuardDuty: 6 threat intel sets, 1 IP set per account; a little more room here
 _FORMATS = {"TXT": "TXT", "STIX": "STIX", "OTX_CSV": "CSV"}
+# ListRecord.kind → (URI segment, id member in the path, id member out, list member, operation noun).
+# Entity sets (GuardDuty's newer form) also take domain names: a proxy sees addresses, so their
+# domain lines are skipped and their addresses feed the same lists as the IP sets.
+SET_KINDS = {
+    "threat": ("threatintelset", "ThreatIntelSetId", "threatIntelSetId", "threatIntelSetIds",
+               "ThreatIntelSet"),
+    "trusted": ("ipset", "IpSetId", "ipSetId", "ipSetIds", "IPSet"),
+    "threat_entity": ("threatentityset", "ThreatEntitySetId", "threatEntitySetId", "threatEntitySetIds",
+                      "ThreatEntitySet"),
+    "trusted_entity": ("trustedentityset", "TrustedEntitySetId", "trustedEntitySetId", "trustedEntitySetIds",
+                       "TrustedEntitySet"),
+}
 
 
 @dataclass
@@ -41,13 +53,15 @@ class FilterRecord:
 @dataclass
 class ListRecord:
     id: str
-    kind: str  # "threat" or "trusted"
+    kind: str  # "threat", "trusted" (IP sets), "threat_entity", "trusted_entity" (entity sets)
     name: str
     format: str
     location: str
     active: bool
     status: str = "INACTIVE"
     tags: dict[str, str] = field(default_factory=dict)
+    created_at: float = 0.0
+    updated_at: float = 0.0
 
 
 @dataclass
@@ -87,6 +101,9 @@ class DetectorResources:
         self.sets: dict[str, ListRecord] = {}
         self.detector_tags: dict[str, str] = {}
         self.settings = DetectorSettings()
+        # PublishingDestination id → its document (``api_destinations``); UpdateMalwareScanSettings.
+        self.destinations: dict[str, dict[str, Any]] = {}
+        self.malware_settings: dict[str, Any] = {}
         self.on_change: list[Callable[[], None]] = []
         if path is not None and path.exists():
             doc = json.loads(path.read_text(encoding="utf-8"))
@@ -94,6 +111,8 @@ class DetectorResources:
             self.sets = {s["id"]: ListRecord(**s) for s in doc.get("sets", [])}
             self.detector_tags = dict(doc.get("detectorTags") or {})
             self.settings = DetectorSettings(**doc.get("detector", {}))
+            self.destinations = dict(doc.get("destinations") or {})
+            self.malware_settings = dict(doc.get("malwareScanSettings") or {})
         try:
             self.reload()
         except IntelError as exc:  # a list file gone bad while we were down: start, say so
@@ -104,7 +123,8 @@ class DetectorResources:
             return
         doc = {"filters": [asdict(f) for f in self.filters.values()],
                "sets": [asdict(s) for s in self.sets.values()], "detectorTags": self.detector_tags,
-               "detector": asdict(self.settings)}
+               "detector": asdict(self.settings), "destinations": self.destinations,
+               "malwareScanSettings": self.malware_settings}
         atomic_write(self.path, json.dumps(doc, indent=2).encode())
 
     def new_id(self) -> str:
@@ -120,8 +140,9 @@ class DetectorResources:
             if not rec.active:
                 rec.status = "INACTIVE"
                 continue
-            parsed = load_list(local_path(rec.location), _FORMATS.get(rec.format, rec.format), rec.name)
-            (trusted if rec.kind == "trusted" else threat).append(parsed)
+            parsed = load_list(local_path(rec.location), _FORMATS.get(rec.format, rec.format), rec.name,
+                               entities=rec.kind.endswith("_entity"))
+            (trusted if rec.kind.startswith("trusted") else threat).append(parsed)
             rec.status = "ACTIVE"
         self.lists.replace(threat, trusted, tor)
         if candidate is not None:

@@ -74,7 +74,9 @@ class DetectorService:
 
     def _remote_finding(self, doc: dict[str, Any]) -> None:
         if self.detector.enabled:  # a disabled (or deleted) detector keeps no findings, whoever saw them
-            self.detector.store.merge(doc)
+            found = self.detector.store.merge(doc)
+            if found is not None and self.api is not None:  # to the publishing destinations too
+                self.api.destinations.publish(found, False)
 
     async def astart(self) -> None:
         """Start the Redis bus (bans and findings from other processes) and the findings saver.
@@ -232,6 +234,8 @@ class DetectorService:
 
     def close(self) -> None:
         self.outbox.close()
+        if self.api is not None:
+            self.api.destinations.close()
 
 
 def findings_framing(settings: Any, kms_service: Any) -> Any:

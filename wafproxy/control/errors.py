@@ -27,8 +27,8 @@ class WafError(AwsError):
         self.field = field
         self.parameter = parameter
 
-    def to_body(self) -> dict[str, str]:
-        body = {"__type": self.code, "message": self.message, "Message": self.message}
+    def to_body(self) -> dict[str, object]:
+        body: dict[str, object] = {"__type": self.code, "message": self.message, "Message": self.message}
         if self.field is not None:
             body["Field"] = self.field
         if self.parameter is not None:

@@ -22,7 +22,18 @@ from wafproxy.awsapi.errors import access_denied
 from wafproxy.awsapi.jsonproto import CallContext, CallRecord
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy, RequestContext, load_principal_policies
-from wafproxy.control import errors, ops_acl, ops_assoc, ops_extra, ops_sets, ops_tags
+from wafproxy.control import (
+    errors,
+    ops_absent,
+    ops_acl,
+    ops_apikeys,
+    ops_assoc,
+    ops_extra,
+    ops_managed,
+    ops_policy,
+    ops_sets,
+    ops_tags,
+)
 from wafproxy.control.persist import AuditLog
 from wafproxy.control.reloader import Reloader, ReloadFailed
 from wafproxy.control.resources import FIELD, Kind, Resource, content_token, new_token
@@ -62,7 +73,9 @@ class ControlPlane:
             reloader.on_logging = on_logging
         reloader.apply_logging()  # a restart applies the persisted configuration again
         operations: dict[str, AsyncHandler] = {}
-        for module in (ops_acl, ops_sets, ops_extra, ops_tags, ops_assoc):
+        modules = (ops_acl, ops_sets, ops_extra, ops_tags, ops_assoc, ops_policy, ops_apikeys, ops_managed,
+                   ops_absent)
+        for module in modules:
             for name, fn in module.operations(self).items():
                 operations[name] = fn
         self.app = waf_json_service(

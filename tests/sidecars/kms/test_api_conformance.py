@@ -1,7 +1,8 @@
 """The KMS API against botocore's model, as boto3 users call it: the common operations' responses
 fit the documented shapes (strict client: timestamps as datetimes, blobs as bytes), every paginator
 we serve runs end to end, a marker that could not have been issued is InvalidMarkerException, and
-an operation we do not serve is UnknownOperationException."""
+an operation that does not apply to a key is AWS's UnsupportedOperationException (every operation of
+the model is served: tests/test_api_sweep.py)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def test_markers_and_unknown_operations(client: Any) -> None:
     with pytest.raises(ClientError) as err:
         client.get_parameters_for_import(KeyId=client.create_key()["KeyMetadata"]["KeyId"],
                                          WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
-    assert err.value.response["Error"]["Code"] == "UnknownOperationException"
+    assert err.value.response["Error"]["Code"] == "UnsupportedOperationException"  # not an EXTERNAL key
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 

@@ -32,7 +32,9 @@ def test_bad_create_parameters(alice: Any) -> None:
     for kwargs, code in [
         ({"KeySpec": "AES_999"}, "ValidationException"),
         ({"KeySpec": "HMAC_256", "KeyUsage": "ENCRYPT_DECRYPT"}, "ValidationException"),
-        ({"Origin": "EXTERNAL"}, "UnsupportedOperationException"),
+        ({"Origin": "EXTERNAL", "KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"},
+         "UnsupportedOperationException"),
+        ({"Origin": "AWS_CLOUDHSM"}, "UnsupportedOperationException"),
         ({"Policy": "{not json"}, "MalformedPolicyDocumentException"),
         ({"Tags": [{"TagKey": "aws:x", "TagValue": "y"}]}, "TagException"),
     ]:

@@ -119,6 +119,8 @@ class KmsCore:
         rec = self.records.get(key_id)
         if rec is None:
             raise not_found(ref)
+        if rec.valid_to is not None and now >= rec.valid_to:  # imported material expired
+            rec = self.drop_material(rec)
         return rec
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -161,6 +163,17 @@ class KmsCore:
                     cached[version] = material
                 elif version == 1:  # a new key: its only version. Otherwise load all versions lazily.
                     self._materials[rec.key_id] = {1: material}
+            return rec
+
+    def drop_material(self, rec: KeyRecord) -> KeyRecord:
+        """An imported key's material goes (expiry, DeleteImportedKeyMaterial): PendingImport until
+        the same material is imported again (a key pending deletion stays pending deletion)."""
+        with self.lock:
+            state = rec.state if rec.state is KeyState.PENDING_DELETION else KeyState.PENDING_IMPORT
+            rec = rec.with_(state=state, valid_to=None)
+            self.store.delete_materials(rec)
+            self.records[rec.key_id] = rec
+            self._materials.pop(rec.key_id, None)
             return rec
 
     def rotate(self, rec: KeyRecord, now: float, kind: str = "AUTOMATIC") -> KeyRecord:
@@ -228,6 +241,8 @@ class KmsCore:
             raise AwsError("DisabledException", f"{rec.arn} is disabled.")
         if rec.state is KeyState.PENDING_DELETION:
             raise AwsError("KMSInvalidStateException", f"{rec.arn} is pending deletion.")
+        if rec.state is KeyState.PENDING_IMPORT:
+            raise AwsError("KMSInvalidStateException", f"{rec.arn} is pending import.")
 
     @staticmethod
     def require_not_pending(rec: KeyRecord) -> None:

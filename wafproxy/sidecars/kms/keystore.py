@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS materials (
     kind TEXT NOT NULL DEFAULT '', PRIMARY KEY (key_id, version));
 CREATE TABLE IF NOT EXISTS aliases (name TEXT PRIMARY KEY, key_id TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS grants (grant_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS usage (key_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
 _CANARY = b"wafproxy-kms root key canary v1"
 
@@ -55,6 +56,7 @@ def record_from_json(text: str) -> KeyRecord:
     d["usage"] = KeyUsage(d["usage"])
     d["state"] = KeyState(d["state"])
     d["tags"] = tuple((k, v) for k, v in d["tags"])
+    d["regions"] = tuple((str(r), bool(p)) for r, p in d.get("regions", ()))
     return KeyRecord(**d)
 
 
@@ -171,9 +173,34 @@ class KeyStore:
                     ),
                 )
 
+    def delete_materials(self, rec: KeyRecord) -> None:
+        """DeleteImportedKeyMaterial and expiry: the key stays (PendingImport), its material goes."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO keys VALUES (?, ?)", (rec.key_id, record_to_json(rec)))
+            db.execute("DELETE FROM materials WHERE key_id=?", (rec.key_id,))
+
+    def seal(self, purpose: str, data: bytes) -> bytes:
+        """``data`` sealed under the root key for ``purpose`` (import tokens): only this keystore
+        opens it, and only for the same purpose."""
+        return self._wrap(f"wafproxy-kms {purpose}".encode(), data)
+
+    def open_sealed(self, purpose: str, sealed: bytes) -> bytes | None:
+        try:
+            return self._root.decrypt(sealed[:12], sealed[12:], f"wafproxy-kms {purpose}".encode())
+        except (InvalidTag, ValueError):
+            return None
+
+    def load_usage(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT key_id, record FROM usage").fetchall())
+
+    def put_usage(self, rows: dict[str, str]) -> None:
+        with self._tx() as db:
+            db.executemany("INSERT OR REPLACE INTO usage VALUES (?, ?)", list(rows.items()))
+
     def delete_key(self, key_id: str) -> None:
         with self._tx() as db:
-            for table in ("keys", "materials", "aliases", "grants"):
+            for table in ("keys", "materials", "aliases", "grants", "usage"):
                 db.execute(f"DELETE FROM {table} WHERE key_id=?", (key_id,))  # noqa: S608 (fixed names)
 
     def put_alias(self, name: str, key_id: str, created: float) -> None:

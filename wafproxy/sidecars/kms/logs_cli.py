@@ -82,9 +82,9 @@ async def decrypt_file(provider: Any, path: Path, *, allow_open: bool = False) -
             if not (allow_open and last):
                 raise TruncatedLogError(offset + exc.line, str(exc).split(": ", 1)[1]) from None
         except Exception as exc:
-            line = getattr(exc, "line", None)
-            if line is not None:
-                raise type(exc)(offset + line, str(exc).split(": ", 1)[1]) from None
+            at = getattr(exc, "line", None)
+            if at is not None:
+                raise type(exc)(offset + at, str(exc).split(": ", 1)[1]) from None
             raise
         offset += len(segment)
     return out

@@ -7,12 +7,23 @@ DER (what ``cryptography`` loads back), generated with ``cryptography``'s OpenSS
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 _HMAC_BYTES = {"HMAC_224": 28, "HMAC_256": 32, "HMAC_384": 48, "HMAC_512": 64}
+try:  # cryptography >= 47
+    from cryptography.hazmat.primitives.asymmetric import mlkem
+
+    _ML_KEM: dict[str, Any] = {
+        "ML_KEM_768": mlkem.MLKEM768PrivateKey,
+        "ML_KEM_1024": mlkem.MLKEM1024PrivateKey,
+    }
+except ImportError:  # pragma: no cover (an older cryptography: no ML-KEM keys)
+    _ML_KEM = {}
+ML_KEM_SPECS = tuple(_ML_KEM)
 _CURVES: dict[str, ec.EllipticCurve] = {
     "ECC_NIST_P256": ec.SECP256R1(),
     "ECC_NIST_P384": ec.SECP384R1(),
@@ -39,6 +50,9 @@ def new_private_key(spec: str) -> PrivateKeyTypes:
         return rsa.generate_private_key(public_exponent=65537, key_size=int(spec[4:]))
     if spec in _CURVES:
         return ec.generate_private_key(_CURVES[spec])
+    if spec in _ML_KEM:
+        key: PrivateKeyTypes = _ML_KEM[spec].generate()
+        return key
     raise ValueError(f"no asymmetric material for {spec}")
 
 

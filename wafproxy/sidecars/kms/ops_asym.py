@@ -23,7 +23,13 @@ from wafproxy.awsapi.params import Params
 from wafproxy.sidecars.kms import ops_crypto
 from wafproxy.sidecars.kms.core import KmsCore
 from wafproxy.sidecars.kms.material import load_private, new_private_key, private_to_der, public_der
-from wafproxy.sidecars.kms.model import SPECS, KeyRecord, KeyUsage
+from wafproxy.sidecars.kms.model import (
+    ENCAPSULATION_ALGORITHMS,
+    KEY_AGREEMENT_ALGORITHMS,
+    SPECS,
+    KeyRecord,
+    KeyUsage,
+)
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "256": hashes.SHA256,
@@ -123,6 +129,10 @@ def get_public_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, An
     info = SPECS[rec.spec]
     if rec.usage is KeyUsage.ENCRYPT_DECRYPT:
         out["EncryptionAlgorithms"] = list(info.encryption_algorithms)
+    elif rec.usage is KeyUsage.KEY_AGREEMENT:
+        out["KeyAgreementAlgorithms"] = list(KEY_AGREEMENT_ALGORITHMS)
+    elif rec.usage is KeyUsage.ENCAPSULATE_DECAPSULATE:
+        out["EncapsulationAlgorithms"] = list(ENCAPSULATION_ALGORITHMS)
     else:
         out["SigningAlgorithms"] = list(info.signing_algorithms)
     return out

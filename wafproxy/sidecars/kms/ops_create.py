@@ -31,10 +31,16 @@ class NewKey:
     policy: str | None
     bypass_lockout_check: bool
     description: str
+    origin: str = "AWS_KMS"
+    multi_region: bool = False
 
     @property
     def slow(self) -> bool:
         return self.spec.startswith(("RSA_", "ECC_"))
+
+    def new_material(self) -> bytes | None:
+        """An EXTERNAL key starts without material (ImportKeyMaterial brings it)."""
+        return None if self.origin == "EXTERNAL" else new_material(self.spec)
 
 
 def _unsupported(p: Params, *names: str) -> None:
@@ -45,12 +51,10 @@ def _unsupported(p: Params, *names: str) -> None:
 
 def parse_create(p: Params) -> NewKey:
     _unsupported(p, "CustomKeyStoreId", "XksKeyId")
-    if p.str("Origin", required=False, default="AWS_KMS") != "AWS_KMS":
-        raise AwsError("UnsupportedOperationException", "Only Origin AWS_KMS is supported", path="Origin")
-    if p.bool("MultiRegion"):
-        raise AwsError(
-            "UnsupportedOperationException", "Multi-Region keys are not supported", path="MultiRegion"
-        )
+    origin = p.str("Origin", required=False, default="AWS_KMS", max_len=32)
+    if origin not in ("AWS_KMS", "EXTERNAL"):  # AWS_CLOUDHSM, EXTERNAL_KEY_STORE: custom key stores
+        raise AwsError("UnsupportedOperationException", f"Origin {origin[:32]} needs a custom key store, "
+                       "and this KMS has none", path="Origin")
     spec = (
         p.str("KeySpec", required=False)
         or p.str("CustomerMasterKeySpec", required=False)
@@ -65,6 +69,10 @@ def parse_create(p: Params) -> NewKey:
         raise validation("KeyUsage is not a valid value", path="KeyUsage") from None
     if usage not in info.usages:
         raise validation(f"KeyUsage {usage.value} is not compatible with KeySpec {spec}", path="KeyUsage")
+    if origin == "EXTERNAL" and not info.importable:
+        raise AwsError(
+            "UnsupportedOperationException", f"This KMS imports no {spec} key material", path="Origin"
+        )
     return NewKey(
         spec=spec,
         usage=usage,
@@ -72,11 +80,14 @@ def parse_create(p: Params) -> NewKey:
         policy=p.str("Policy", required=False, max_len=32768),
         bypass_lockout_check=p.bool("BypassPolicyLockoutSafetyCheck"),
         description=p.str("Description", required=False, default="", max_len=8192),
+        origin=origin,
+        multi_region=p.bool("MultiRegion"),
     )
 
 
-def finish_create(kms: KmsCore, ctx: CallContext, req: NewKey, material: bytes) -> Mapping[str, Any]:
-    key_id = str(uuid.uuid4())
+def finish_create(kms: KmsCore, ctx: CallContext, req: NewKey, material: bytes | None) -> Mapping[str, Any]:
+    # A multi-Region key has the same id in every Region: "mrk-" and 32 hex digits, as AWS's.
+    key_id = f"mrk-{uuid.uuid4().hex}" if req.multi_region else str(uuid.uuid4())
     arn = kms.key_arn(key_id)
     policy = (
         check_key_policy(kms, ctx, req.policy, arn, req.bypass_lockout_check)
@@ -89,13 +100,15 @@ def finish_create(kms: KmsCore, ctx: CallContext, req: NewKey, material: bytes) 
         account=kms.config.account,
         spec=req.spec,
         usage=req.usage,
-        state=KeyState.ENABLED,
+        state=KeyState.ENABLED if material is not None else KeyState.PENDING_IMPORT,
         created=kms.clock.now(),
         policy=policy,
         description=req.description,
         tags=req.tags,
+        origin=req.origin,
+        regions=((kms.config.region, True),) if req.multi_region else (),
     )
-    kms.save(rec, material, 1)
+    kms.save(rec, material, 1 if material is not None else None)
     ctx.resources.append(arn)
     return {"KeyMetadata": rec.metadata()}
 
@@ -104,7 +117,7 @@ def create_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     """Synchronous CreateKey (in-process callers); generates material inline."""
     req = parse_create(p)
     kms.authorize(ctx, "CreateKey", None)
-    return finish_create(kms, ctx, req, new_material(req.spec))
+    return finish_create(kms, ctx, req, req.new_material())
 
 
 async def create_key_async(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -112,6 +125,6 @@ async def create_key_async(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping
     with kms.lock:
         req = parse_create(p)
         kms.authorize(ctx, "CreateKey", None)
-    material = await asyncio.to_thread(new_material, req.spec) if req.slow else new_material(req.spec)
+    material = await asyncio.to_thread(req.new_material) if req.slow else req.new_material()
     with kms.lock:
         return finish_create(kms, ctx, req, material)

@@ -31,13 +31,20 @@ def _key(kms: KmsCore, ctx: CallContext, p: Params, op: str, *, alias: bool = Fa
     return rec
 
 
+def _is_key_id(marker: str) -> bool:
+    """Our ListKeys markers are key ids: a UUID, or ``mrk-`` and 32 hex digits (multi-Region)."""
+    if marker.startswith("mrk-"):
+        return len(marker) == 36 and all(c in "0123456789abcdef" for c in marker[4:])
+    return len(marker) == 36 and marker.count("-") == 4
+
+
 def describe_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     return {"KeyMetadata": _key(kms, ctx, p, "DescribeKey", alias=True).metadata()}
 
 
 def list_keys(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     limit = p.int("Limit", required=False, default=100, lo=1, hi=1000)
-    marker = marker_of(p, lambda m: len(m) == 36 and m.count("-") == 4)
+    marker = marker_of(p, _is_key_id)
     kms.authorize(ctx, "ListKeys", None)
     kms.purge_expired(kms.clock.now())
     ids = sorted(k for k in kms.records if k > marker)
@@ -52,8 +59,8 @@ def list_keys(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
 
 
 def _set_state(kms: KmsCore, rec: KeyRecord, state: KeyState) -> None:
-    if rec.state is KeyState.PENDING_DELETION:
-        raise AwsError("KMSInvalidStateException", f"{rec.arn} is pending deletion.")
+    if rec.state in (KeyState.PENDING_DELETION, KeyState.PENDING_IMPORT):
+        raise AwsError("KMSInvalidStateException", f"{rec.arn} is {rec.state.value}.")
     kms.save(rec.with_(state=state))
 
 
@@ -92,8 +99,10 @@ def cancel_key_deletion(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[st
     rec = _key(kms, ctx, p, "CancelKeyDeletion")
     if rec.state is not KeyState.PENDING_DELETION:
         raise AwsError("KMSInvalidStateException", f"{rec.arn} is not pending deletion.")
-    # AWS leaves a key whose deletion was cancelled in the Disabled state.
-    kms.save(rec.with_(state=KeyState.DISABLED, deletion_date=None))
+    # AWS leaves a key whose deletion was cancelled in the Disabled state (PendingImport when it
+    # has no material: an imported key's material deleted or expired).
+    bare = rec.origin == "EXTERNAL" and not kms.store.materials(rec.key_id)
+    kms.save(rec.with_(state=KeyState.PENDING_IMPORT if bare else KeyState.DISABLED, deletion_date=None))
     return {"KeyId": rec.arn}
 
 
@@ -105,6 +114,9 @@ def update_key_description(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping
 
 
 def _rotatable(kms: KmsCore, rec: KeyRecord) -> None:
+    if rec.origin == "EXTERNAL":
+        raise AwsError("UnsupportedOperationException",
+                       f"{rec.arn} has imported key material: KMS does not rotate it")
     if not SPECS[rec.spec].rotatable:
         raise AwsError(
             "UnsupportedOperationException", f"{rec.arn} key spec {rec.spec} does not support rotation"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,19 @@ from wafproxy.awsapi.jsonproto import CallContext, CallRecord, JsonService
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
 from wafproxy.ports import Clock
-from wafproxy.sidecars.kms import aliases, keystores_custom, ops_asym, ops_crypto, ops_grants, ops_keys, tags
+from wafproxy.sidecars.kms import (
+    aliases,
+    keystores_custom,
+    lastusage,
+    ops_agree,
+    ops_asym,
+    ops_crypto,
+    ops_grants,
+    ops_import,
+    ops_keys,
+    ops_regions,
+    tags,
+)
 from wafproxy.sidecars.kms.audit import AuditLog
 from wafproxy.sidecars.kms.core import KmsConfig, KmsCore
 from wafproxy.sidecars.kms.keystore import KeyStore
@@ -45,6 +57,9 @@ def _operation_modules() -> list[Mapping[str, Any]]:
         ops_grants.OPERATIONS,
         ops_asym.OPERATIONS,
         keystores_custom.OPERATIONS,
+        ops_import.OPERATIONS,
+        ops_agree.OPERATIONS,
+        ops_regions.OPERATIONS,
     ]
 
 
@@ -54,6 +69,8 @@ class KmsService:
     audit: AuditLog
     app: JsonService
     operations: Mapping[str, Any]
+    usage: lastusage.LastUsage
+    on_call: Callable[[CallRecord], None]  # every call, HTTP or in-process: audited, and counted as usage
 
     async def invoke(self, principal: Principal, operation: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """Call an operation in-process: same authorization and audit as over HTTP, no SigV4.
@@ -69,9 +86,9 @@ class KmsService:
             answer = handler(ctx, Params(body))
             result: Mapping[str, Any] = await answer if inspect.isawaitable(answer) else answer
         except AwsError as exc:
-            self.audit.record(self._record(ctx, exc))
+            self.on_call(self._record(ctx, exc))
             raise
-        self.audit.record(self._record(ctx, None))
+        self.on_call(self._record(ctx, None))
         return result
 
     def _record(self, ctx: CallContext, exc: AwsError | None) -> CallRecord:
@@ -105,24 +122,33 @@ class KmsService:
         store = KeyStore(data_dir, root_key)
         core = KmsCore(store, config=config, identity_policies=identity_policies, clock=clock)
         audit = AuditLog(data_dir, region=config.region)
+        usage = lastusage.LastUsage(store, clock.now, lambda key_id: key_id in core.records)
         operations: dict[str, Any] = {}
-        for table in _operation_modules():
+        for table in [*_operation_modules(), lastusage.operations(usage)]:
             for name, fn in table.items():
                 operations[name] = _bind(fn, core)
+        on_call = partial(_record_call, audit, usage)
         app = JsonService(
             target_prefix=TARGET_PREFIX,
             signing_name=SIGNING_NAME,
             credentials=credentials,
             operations=operations,
-            on_call=audit.record,
+            on_call=on_call,
             clock=auth_clock or SystemClock(),
             default_region=config.region,
         )
-        return cls(core, audit, app, operations)
+        return cls(core, audit, app, operations, usage, on_call)
 
     def close(self) -> None:
+        self.usage.flush()
         self.audit.close()
         self.core.store.close()
+
+
+def _record_call(audit: AuditLog, usage: lastusage.LastUsage, record: CallRecord) -> None:
+    """Every call is audited; a successful cryptographic one is also its keys' last usage."""
+    audit.record(record)
+    usage.record(record)
 
 
 def _bind(fn: Any, core: KmsCore) -> Any:

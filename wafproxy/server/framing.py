@@ -4,9 +4,10 @@ llhttp (httptools) already refuses most smuggling shapes: CL+TE together, duplic
 Content-Length, ``Transfer-Encoding`` values it cannot read, bad chunk sizes, obs-fold, bare LF,
 control bytes in header names and values. What it lets through and we refuse here, as nginx does:
 
-- ``Transfer-Encoding`` other than exactly ``chunked`` (``gzip, chunked``: we would have to decode
-  it to inspect it, and an upstream may read the list differently — RFC 9112 §6.1 lets a server
-  answer 501; we answer 400 like every other framing doubt), or present twice;
+- ``Transfer-Encoding`` other than exactly ``chunked``, or present twice: 400 when ``chunked`` is
+  not the one final coding (the length cannot be determined, RFC 9112 §6.3), 501 when it is but
+  other codings precede it (``gzip, chunked``: we would have to decode it to inspect it, §6.1;
+  nginx answers 501 to any value but ``chunked``) (``coding_error``);
 - ``Transfer-Encoding`` in an HTTP/1.0 request (RFC 9112 §6.1: "faulty framing");
 - HTTP/0.9 (no headers: nothing to inspect) and HTTP versions above 1.x (505);
 - a missing ``Host`` in HTTP/1.1, more than one, or one that is not ``uri-host [":" port]``
@@ -200,6 +201,18 @@ def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, byt
     return path if path[:1] == b"/" else b"/" + path
 
 
+def coding_error(value: bytes) -> tuple[int, str]:
+    """The answer to a request's ``Transfer-Encoding`` other than ``chunked``: 501 when ``chunked``
+    is the final coding, once, after codings we do not decode (``gzip, chunked``: the length is
+    known, the coding is not implemented, RFC 9112 §6.1); else 400 (chunked absent, not final,
+    twice, or a list that does not parse: the length cannot be determined, §6.3 item 4)."""
+    codings = [coding.strip(b" \t").lower() for coding in value.split(b",")]
+    if codings[-1] == b"chunked" and all(c and c != b"chunked" and not c.translate(None, _TCHAR)
+                                         for c in codings[:-1]):
+        return 501, "transfer coding not implemented"
+    return 400, "Transfer-Encoding other than chunked"
+
+
 def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
     """(status, reason) when the head's framing is ambiguous or unsupported, else None.
     ``headers``: lower-case names, as received."""
@@ -219,7 +232,7 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
         elif kind == _TE:
             te += 1
             if value.strip().lower() != b"chunked":
-                return 400, "Transfer-Encoding other than chunked"
+                return coding_error(value)
         elif kind == _CONNECTION:
             if value not in _CONNECTION_OPTIONS and _FRAMING & {t.strip() for t in value.lower().split(b",")}:
                 return 400, "Connection names a framing field"

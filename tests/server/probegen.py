@@ -236,10 +236,13 @@ def request_line() -> Iterator[Probe]:
         ("absolute-form-no-path", b"GET http://x HTTP/1.1", b"/"),
         ("absolute-utf8", "GET http://x/wiki/Zürich HTTP/1.1".encode(), "/wiki/Zürich".encode()),
         ("http12", b"GET /rl HTTP/1.2", b"/rl"), ("percent-encoded", b"GET /a%20b HTTP/1.1", b"/a%20b"),
+        ("absolute-default-port", b"GET http://x:80/rl HTTP/1.1", b"/rl"),
+        ("absolute-https-default-port", b"GET https://X:443/rl HTTP/1.1", b"/rl"),
+        ("empty-line-before", b"\r\nGET /rl HTTP/1.1", b"/rl"), ("lf-before", b"\nGET /rl HTTP/1.1", b"/rl"),
         ("unknown-method", b"FOO /rl HTTP/1.1", b"/rl"),
     ]
     for label, line, target in ok:
-        method = line.split(b" ")[0]
+        method = line.lstrip(b"\r\n").split(b" ")[0]
         yield Probe("line-ok", label, line + b"\r\n" + H + b"\r\n", accept(method, target))
     bad: list[tuple[str, bytes, frozenset[int]]] = [
         ("tab-after-method", b"GET\t/rl HTTP/1.1", BAD), ("tab-before-version", b"GET /rl\tHTTP/1.1", BAD),
@@ -264,6 +267,9 @@ def request_line() -> Iterator[Probe]:
         ("absolute-userinfo", b"GET http://u:p@x/rl HTTP/1.1", BAD),
         ("absolute-ftp", b"GET ftp://x/rl HTTP/1.1", BAD),
         ("absolute-bad-port", b"GET http://x:9z/rl HTTP/1.1", BAD),
+        ("absolute-other-port", b"GET http://x:8080/rl HTTP/1.1", BAD),  # Host: x
+        ("absolute-https-port-80", b"GET https://x:80/rl HTTP/1.1", BAD),
+        ("options-asterisk", b"OPTIONS * HTTP/1.1", BAD),  # we forward origin-form only: refused, as nginx
     ]
     for label, line, statuses in bad:
         data = line + b"\r\n" + H + b"\r\n"
@@ -354,6 +360,20 @@ def upgrades() -> Iterator[Probe]:
     yield Probe("upgrade", "websocket-with-body",
                 request(target=b"/ws", fields=b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
                         b"Content-Length: 5\r\n", body=b"hello"), refuse({400, 501}))
+    ws = b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    # an upgrade that frames a body: where the body ends and the new protocol begins is ambiguous
+    for label, connection, framing, body in [
+            ("websocket-get-cl", b"Upgrade", b"Content-Length: 5\r\n", b"hello"),
+            ("websocket-get-chunked", b"Upgrade", b"Transfer-Encoding: chunked\r\n", HELLO),
+            ("websocket-keep-alive-list-cl", b"keep-alive, Upgrade", b"Content-Length: 5\r\n", b"hello"),
+            ("h2c-get-chunked", b"Upgrade, HTTP2-Settings", b"Transfer-Encoding: chunked\r\n"
+             + settings, HELLO)]:
+        head = ws if label.startswith("websocket") else b"Upgrade: h2c\r\n"
+        yield Probe("upgrade-body", label, request(b"GET", b"/ws", head + b"Connection: " + connection + b"\r\n"
+                                                   + framing, body), refuse())
+    # RFC 9110 §7.8: an Upgrade in HTTP/1.0 is ignored: a plain GET, answered, then closed
+    yield Probe("upgrade-ok", "websocket-http10", request(b"GET", b"/up", ws + b"Connection: Upgrade\r\n",
+                                                          version=b"HTTP/1.0"), accept(b"GET", b"/up"))
     # no "Connection: upgrade": the Upgrade field asks for nothing and is dropped
     yield Probe("upgrade-ok", "h2c-no-connection", request(b"GET", b"/up", b"Upgrade: h2c\r\n" + settings),
                 accept(b"GET", b"/up"))

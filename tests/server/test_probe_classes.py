@@ -177,3 +177,21 @@ def test_response_row(proxy_to_raw_upstream: RunningProxy, raw_upstream: Recordi
     assert not any(field == b"transfer-encoding" for field, _ in fields) or got not in (204, 304), head
     assert (after, after_body) == (200, b"GET /after 0")
     settle(proxy_to_raw_upstream.port, raw_upstream, DEADLINE)
+
+
+def test_a_101_to_another_protocol_than_websocket_opens_no_tunnel(
+    proxy_to_raw_upstream: RunningProxy, raw_upstream: RecordingUpstream
+) -> None:
+    """A websocket handshake the upstream answers with ``101`` and ``Upgrade: h2c`` (then HTTP/2
+    frames): a 502 to the client, both sides closed; what the client sent behind its handshake
+    never reaches the upstream, and the upstream's frames never reach the client."""
+    mark = raw_upstream.mark()
+    handshake = (b"GET /h2c HTTP/1.1\r\n" + H + b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    answer, closed = send(proxy_to_raw_upstream.port, handshake + b"GET /smuggled HTTP/1.1\r\n" + H + b"\r\n",
+                          DEADLINE)
+    assert closed and answer.startswith(b"HTTP/1.1 502 "), answer[:200]
+    assert b"\x00\x00\x00\x04" not in answer and b" 101 " not in answer
+    settle(proxy_to_raw_upstream.port, raw_upstream, DEADLINE)
+    raw, reached = raw_upstream.since(mark)
+    assert [r.target for r in reached] == [b"/h2c", b"/sentinel"] and b"/smuggled" not in raw

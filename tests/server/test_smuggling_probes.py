@@ -366,10 +366,11 @@ UPGRADES = [
     # h2c: never a tunnel (the upstream would then speak HTTP/2 to the client, past the WAF)
     Probe("upgrade-h2c", b"GET /h2c HTTP/1.1\r\n" + H + b"Upgrade: h2c\r\n"
           b"HTTP2-Settings: AAMAAABkAAQAAP__\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n" + AFTER, 501),
+    # an upgrade that frames a body: refused on its head (``framing.upgrade_with_body``)
     Probe("upgrade-h2c-post", post(b"Upgrade: h2c\r\nConnection: Upgrade\r\nContent-Length: 5\r\n", b"hello",
-                                   b"/h2c") + AFTER, 501),
+                                   b"/h2c") + AFTER, 400),
     Probe("upgrade-websocket-post", post(b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                                         b"Content-Length: 5\r\n", b"hello", b"/ws") + AFTER, 501),
+                                         b"Content-Length: 5\r\n", b"hello", b"/ws") + AFTER, 400),
     # Upgrade without "Connection: upgrade" asks for nothing: a plain request, the field dropped
     accepted("upgrade-without-connection", get(b"/u", b"Upgrade: websocket\r\n"), b"GET", b"/u"),
     Probe("upgrade-unknown", get(b"/h2c", b"Upgrade: foo/1\r\nConnection: upgrade\r\n") + AFTER, 501),

@@ -16,14 +16,18 @@ control bytes in header names and values. What it lets through and we refuse her
   through to ``$host``; they are how Host-routing and cache-poisoning probes reach an upstream;
 - a ``Connection`` field naming ``Content-Length``, ``Transfer-Encoding`` or ``Host``: a hop-by-hop
   list would make us drop the very field that frames or routes the request (RFC 9110 §7.6.1);
+- an ``Upgrade`` request that frames a body (``upgrade_with_body``): where its body ends and the
+  new protocol begins is for llhttp and the upstream to disagree on;
 - a field name that is a framing field spelled with ``_`` (``Transfer_Encoding``): CGI/WSGI-style
   upstreams fold ``_`` and ``-`` together and would read a second framing (nginx drops such names).
 
 The request target (``origin_form``): an absolute-form target (``http://host/path``, RFC 9112
 §3.2.2) is forwarded in origin form, and refused when its authority is not the Host the WAF
-inspects (nginx routes on the target's authority; we refuse the ambiguity instead). Asterisk-form
-is OPTIONS's alone and authority-form CONNECT's; any other target that is not origin-form is
-refused here, with the connection closed, as every framing doubt is.
+inspects (nginx routes on the target's authority; we refuse the ambiguity instead), the scheme's
+default port written or not (``http://x:80/`` with ``Host: x``). Authority-form is CONNECT's
+(refused as a tunnel by the handler, 405); asterisk-form (``OPTIONS *``) is refused as nginx
+does, since we forward origin-form only; any other target that is not origin-form is refused
+here, with the connection closed, as every framing doubt is.
 
 What llhttp refuses that RFC 9112 or nginx would take, deliberately left refused (400): BWS
 before a chunk extension (``5 ;a=1``), ``Content-Length`` / ``Transfer-Encoding`` in trailers,
@@ -146,6 +150,7 @@ _HOST, _TE, _CONNECTION, _UNDERSCORED = 1, 2, 3, 4
 _WATCHED = {b"host": _HOST, b"transfer-encoding": _TE, b"connection": _CONNECTION,
             b"content_length": _UNDERSCORED, b"transfer_encoding": _UNDERSCORED}
 _CONNECTION_OPTIONS = (b"keep-alive", b"close", b"Keep-Alive", b"Close", b"upgrade", b"Upgrade")
+_UPGRADE = (b"upgrade", b"Upgrade")
 _HEX = b"0123456789abcdefABCDEF"
 # Each byte's class in a Host (RFC 3986 §3.2.2): "h" reg-name (unreserved, "%", sub-delims less
 # "," - a folded list), "d" a digit, ":" and "[" "]" themselves, "!" anything else. One
@@ -177,11 +182,12 @@ def valid_host(value: bytes) -> bool:
     return len(port) <= 5 and not port.strip(b"d")
 
 
+_DEFAULT_PORTS = {b"http": b":80", b"https": b":443"}  # the same authority with its port or without
+
+
 def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes | None:
     """``target`` (not origin-form: it does not start with "/") as the upstream gets it, or None
     when it is refused: absolute-form becomes origin-form when its authority is the Host sent."""
-    if target == b"*":
-        return target if method == b"OPTIONS" else None
     if method == b"CONNECT":
         return target  # authority-form: refused as a tunnel by the handler (405)
     scheme, sep, rest = target.partition(b"://")
@@ -195,8 +201,10 @@ def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, byt
     authority, path = rest[:end], rest[end:]
     if not valid_host(authority):
         return None
+    default = _DEFAULT_PORTS[scheme.lower()]
+    authority = authority.lower().removesuffix(default)
     for name, value in headers:
-        if name == b"host" and value.lower() != authority.lower():
+        if name == b"host" and value.lower().removesuffix(default) != authority:
             return None
     return path if path[:1] == b"/" else b"/" + path
 
@@ -221,6 +229,7 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
             return 400, "HTTP/0.9 request"
         return 505, "unsupported HTTP version"
     hosts = te = 0
+    upgrade = False
     for name, value in headers:
         kind = _WATCHED.get(name)  # one lookup per field: most are none of these
         if kind is None:
@@ -234,8 +243,13 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
             if value.strip().lower() != b"chunked":
                 return coding_error(value)
         elif kind == _CONNECTION:
-            if value not in _CONNECTION_OPTIONS and _FRAMING & {t.strip() for t in value.lower().split(b",")}:
-                return 400, "Connection names a framing field"
+            if value not in _CONNECTION_OPTIONS:
+                tokens = {t.strip() for t in value.lower().split(b",")}
+                if _FRAMING & tokens:
+                    return 400, "Connection names a framing field"
+                upgrade = upgrade or b"upgrade" in tokens
+            elif value in _UPGRADE:
+                upgrade = True
         else:
             return 400, "framing field name spelled with _"
     if te > 1:
@@ -246,4 +260,16 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
         return 400, "more than one Host"
     if not hosts and version == "1.1":
         return 400, "HTTP/1.1 request without Host"
+    if upgrade and upgrade_with_body(headers):
+        return 400, "upgrade request with a body"
     return None
+
+
+def upgrade_with_body(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """An ``Upgrade`` request (its ``Connection`` names ``upgrade``) that also frames a body: llhttp
+    reads the body, then switches; the upstream would get the handshake and then the body's bytes
+    as the new protocol's, or read its first frames as the body (a desync either way)."""
+    if not any(name == b"upgrade" for name, _ in headers):
+        return False  # "Connection: upgrade" alone asks for nothing
+    return any(name == b"transfer-encoding" or name == b"content-length" and value.strip(b" \t0")
+               for name, value in headers)

@@ -65,7 +65,10 @@ def upgraded(conn: HttpConnection, rest: bytes) -> None:
     if exchange is None or exchange.upgrade is not None:
         fail(conn, 400, "Invalid upgrade")
         return
-    exchange.upgrade = rest
+    if exchange.version != "1.0" or exchange.method == "CONNECT":
+        exchange.upgrade = rest
+    # else RFC 9110 §7.8: an Upgrade in an HTTP/1.0 request is ignored: a plain request (its
+    # Upgrade and Connection are hop-by-hop, never forwarded), answered, then the connection closed
     exchange.keep_alive = False
     pause(conn)
 

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tests.server.harness import responses
-from tests.server.probegen import H, Probe, probes
+from tests.server.probegen import probes
+from tests.server.probekit import H, Probe
 from tests.support.recording_upstream import RecordingUpstream
 
 AFTER = b"GET /after HTTP/1.1\r\n" + H + b"\r\n"  # pipelined behind a refusal: must never be read
@@ -41,7 +42,7 @@ class Outcome:
         finals = [s for s in self.statuses if s >= 200]
         if self.reached != list(want.reached):
             return f"answered {self.statuses}, reached {self.reached}, wanted {list(want.reached)}"
-        if finals[:len(want.reached)] != [200] * len(want.reached):
+        if finals[: len(want.reached)] != [200] * len(want.reached):
             return f"answered {self.statuses}"
         if not self.reframed:
             return f"not re-framed: {self.raw[:300]!r}"
@@ -91,12 +92,18 @@ def run(port: int, up: RecordingUpstream, probe: Probe, timeout: float = 5.0) ->
     answer, closed = send(port, probe.data + tail, timeout)
     settle(port, up, timeout)
     raw, reached = up.since(mark)
-    raw = raw[:raw.find(b"GET /sentinel ")]  # the sentinel is the last request read
+    raw = raw[: raw.find(b"GET /sentinel ")]  # the sentinel is the last request read
     reached = [r for r in reached if r.target not in (b"/sentinel", b"/last")]
     seen = [(r.method, r.target, r.body) if r.framed else (b"?", b"?", r.body) for r in reached]
-    reframed = all(r.framed and len(r.header(b"content-length")) + len(r.header(b"transfer-encoding")) <= 1
-                   and not r.header(b"upgrade") and not r.header(b"expect") and not r.header(b"trailer")
-                   and not r.header(b"x-t") for r in reached)
+    reframed = all(
+        r.framed
+        and len(r.header(b"content-length")) + len(r.header(b"transfer-encoding")) <= 1
+        and not r.header(b"upgrade")
+        and not r.header(b"expect")
+        and not r.header(b"trailer")
+        and not r.header(b"x-t")
+        for r in reached
+    )
     return Outcome([status for status, _, _ in responses(answer)], seen, closed, raw, reframed)
 
 
@@ -124,8 +131,10 @@ def nginx_in_front(upstream: int) -> Iterator[int]:
         port = probe_sock.getsockname()[1]
     conf = f"{run_dir}/nginx.conf"
     with open(conf, "w") as out:
-        out.write(("user nobody nogroup;\n" if os.geteuid() == 0 else "")
-                  + NGINX_CONF.format(run=run_dir, upstream=upstream, port=port))
+        out.write(
+            ("user nobody nogroup;\n" if os.geteuid() == 0 else "")
+            + NGINX_CONF.format(run=run_dir, upstream=upstream, port=port)
+        )
     os.chmod(run_dir, 0o777)
     subprocess.run(["nginx", "-q", "-p", run_dir, "-e", f"{run_dir}/error.log", "-c", conf], check=True)
     try:
@@ -157,21 +166,27 @@ def main(argv: list[str] | None = None) -> int:
     acl = Path(tempfile.mkdtemp()) / "acl.json"
     acl.write_text(json.dumps(acl_document()))
     bad = 0
-    with recording_upstream() as up, proxy_in_thread(up.url, acl) as proxy, \
-            (nginx_in_front(up.port) if args.nginx else contextlib.nullcontext(0)) as nginx:
+    with (
+        recording_upstream() as up,
+        proxy_in_thread(up.url, acl) as proxy,
+        nginx_in_front(up.port) if args.nginx else contextlib.nullcontext(0) as nginx,
+    ):
         for probe in probes():
             if args.only and probe.cls != args.only:
                 continue
             ours = run(proxy.port, up, probe)
             verdict = ours.judge(probe)
             bad += verdict is not None
-            line = f"{probe.cls:16} {probe.id:28} ours {ours.statuses} closed={ours.closed} up={len(ours.reached)}"
+            line = f"{probe.cls:16} {probe.id:28} ours {ours.statuses} closed={ours.closed}"
+            line += f" up={len(ours.reached)}"
             if nginx:
                 theirs = run(nginx, up, probe)
                 line += f" | nginx {theirs.statuses} closed={theirs.closed} up={len(theirs.reached)}"
                 line += "" if theirs.judge(probe) is None else " (nginx: " + str(theirs.judge(probe)) + ")"
             if verdict is not None or not args.failing:
-                print(("FAIL " if verdict else "ok   ") + line + ("" if verdict is None else "  <- " + verdict))
+                print(
+                    ("FAIL " if verdict else "ok   ") + line + ("" if verdict is None else "  <- " + verdict)
+                )
     print(f"{bad} probe(s) not as wanted", file=sys.stderr)
     return 1 if bad else 0
 

@@ -15,8 +15,8 @@ answered ``101``: until then the client's bytes wait (bounded: reading stops), a
 that refuses the upgrade (any other status) has its answer relayed to its end, then both sides
 are closed: the client's bytes behind a refused handshake never reach the upstream, where they
 would be read as requests the WAF never saw (websocket smuggling); a 101 that switches to
-another protocol than websocket is a 502. Only ``Upgrade: websocket`` on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak
-HTTP/1.1 to upstreams only.
+another protocol than websocket is a 502. Only ``Upgrade: websocket`` on a GET is relayed; any
+other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak HTTP/1.1 to upstreams only.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class _UpstreamSide(asyncio.Protocol):
         if switched_to(self._first[:end], b"websocket"):
             return True
         self.status = 502
-        self.conn.write(text_response(502, b"Bad Gateway: the upstream switched to another protocol\n", close=True))
+        self.conn.write(text_response(502, b"Bad Gateway: the upstream switched protocols\n", close=True))
         self.on_message_complete()
         return False
 

@@ -359,6 +359,39 @@ def pipelined() -> Iterator[Probe]:
         + b"\r\n",
         Want(reached=((b"GET", b"/p1", b""), (b"GET", "/é2".encode(), b""), (b"GET", "/é3".encode(), b""))),
     )
+    utf8 = "GET /é2 HTTP/1.1\r\n".encode() + H + b"\r\n"
+    # the walk to the next request through every framing llhttp accepted
+    chunky = b'5;a="x;y"\r\nhello\r\n000\r\nX-T: 1\r\nX-U: 2\r\n\r\n'
+    for label, first, body in [
+        (
+            "chunked-ext-trailers",
+            request(target=b"/p1", fields=b"Transfer-Encoding: chunked\r\n", body=chunky),
+            b"hello",
+        ),
+        (
+            "cl-leading-zero",
+            request(target=b"/p1", fields=b"Content-Length: 005\r\n", body=b"hello"),
+            b"hello",
+        ),
+        (
+            "cl-body-looks-like-head",
+            request(target=b"/p1", fields=b"Content-Length: 8\r\n", body=b"\r\n\r\nGET "),
+            b"\r\n\r\nGET ",
+        ),
+    ]:
+        yield Probe(
+            "pipelined",
+            label + "-then-utf8",
+            first + utf8,
+            Want(reached=((b"POST", b"/p1", body), (b"GET", "/é2".encode(), b""))),
+        )
+    # nothing after a request that closes the connection is read, rewritten or not
+    yield Probe(
+        "pipelined",
+        "close-then-utf8",
+        request(b"GET", b"/p1", b"Connection: close\r\n") + utf8,
+        Want(reached=((b"GET", b"/p1", b""),)),
+    )
     bad = [
         (
             "cl-te",

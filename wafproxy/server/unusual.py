@@ -106,6 +106,8 @@ def pipelined_rest(conn: HttpConnection, data: bytes, queued: int) -> bytes | No
     queue = conn._queue
     if len(queue) <= queued or len(queue) > MAX_PIPELINED or not queue[-1].body_done:
         return None
+    if not queue[-1].keep_alive:
+        return None  # nothing after a request that closes the connection is read (llhttp agrees)
     at = 0
     for index in range(queued, len(queue)):
         at = _message_end(data, at, queue[index].headers)

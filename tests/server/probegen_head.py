@@ -138,6 +138,10 @@ def fields() -> Iterator[Probe]:
         ("name-tchars", b"X!#$%&'*+.^_`|~A: v"),
         ("no-space", b"X-A:v"),
         ("value-quote-comma", b'X-A: "a, b", c'),
+        ("name-underscore", b"X_A: v"),
+        ("name-digits", b"1: v"),
+        ("value-latin1-byte", b"X-A: \xff"),
+        ("value-trailing-ows", b"X-A: v \t"),
     ]
     for label, line in ok:
         yield Probe("field-ok", label, request(b"GET", b"/f", line + b"\r\n"), accept(b"GET", b"/f"))

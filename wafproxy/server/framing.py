@@ -31,7 +31,8 @@ here, with the connection closed, as every framing doubt is.
 
 What llhttp refuses that RFC 9112 or nginx would take, deliberately left refused (400): BWS
 before a chunk extension (``5 ;a=1``), ``Content-Length`` / ``Transfer-Encoding`` in trailers,
-trailing whitespace after ``chunked``, versions above 1.9 (``HTTP/1.10``, ``HTTP/2.0``: 505 or 400).
+trailing whitespace after ``chunked``, ``HTTP/1.10`` (400); ``HTTP/2.0`` and above are 505
+(``unusual.refused_status`` where llhttp refuses the line itself).
 Taken as nginx takes them: ``Content-Length: 05`` (1*DIGIT: 5), extra spaces between method and
 target, long chunk extensions and chunk sizes with many leading zeros (llhttp streams them
 without buffering; a client that sends only those is cut by the body timeout, 408). Trailers are
@@ -41,8 +42,10 @@ Strict is not fussy: raw UTF-8 bytes in the request target (``/wiki/Zürich``, a
 send it) are accepted, as nginx does. llhttp refuses any byte above 0x7F in a URL, so the request
 line is *masked* before it is fed (each such byte replaced by ``MASK``) and the target is taken
 back from the original line (``RequestLine``). Only a request line at the start of a received
-chunk, or continuing one, can be masked; a pipelined request line behind a body in the same chunk
-is left to llhttp, which refuses it (400: safe, and rare).
+chunk, or continuing one, can be masked; one pipelined behind complete requests in the same chunk
+is found where llhttp began it and read as a chunk of its own (``unusual.pipelined_rest``); one
+that starts in a chunk which began inside the previous request is left to llhttp, which refuses
+it (400: safe, and rare).
 
 Any method token is a method (RFC 9110 §9.1): ``FOO``, ``TRACK``, ``|GET`` are well-framed requests
 the WAF decides on (the managed protocol group refuses methods outside the registry with its 403
@@ -52,7 +55,8 @@ bytes, then a space) is fed with ``STAND_IN`` in its place (``stand_in_method``)
 as sent goes to the exchange. The stand-in frames exactly as the method would: llhttp frames every
 request body by Content-Length / Transfer-Encoding whatever the method, except CONNECT's, which is
 never replaced. A request line that is not ``token SP target SP version`` still fails in llhttp
-(400), and, as for masking, only a request line at the start of a received chunk is replaced.
+(400), and, as for masking, only a request line that starts a chunk (or is found as above) is
+replaced.
 
 A request line that arrives in pieces (a client writing byte by byte) is held until its LF
 (``partial_line``) and then fed whole, so the method stand-in, the masking and the space escaping

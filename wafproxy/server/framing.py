@@ -213,18 +213,6 @@ def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, byt
     return path if path[:1] == b"/" else b"/" + path
 
 
-def coding_error(value: bytes) -> tuple[int, str]:
-    """The answer to a request's ``Transfer-Encoding`` other than ``chunked``: 501 when ``chunked``
-    is the final coding, once, after codings we do not decode (``gzip, chunked``: the length is
-    known, the coding is not implemented, RFC 9112 §6.1); else 400 (chunked absent, not final,
-    twice, or a list that does not parse: the length cannot be determined, §6.3 item 4)."""
-    codings = [coding.strip(b" \t").lower() for coding in value.split(b",")]
-    if codings[-1] == b"chunked" and all(c and c != b"chunked" and not c.translate(None, _TCHAR)
-                                         for c in codings[:-1]):
-        return 501, "transfer coding not implemented"
-    return 400, "Transfer-Encoding other than chunked"
-
-
 def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
     """(status, reason) when the head's framing is ambiguous or unsupported, else None.
     ``headers``: lower-case names, as received."""
@@ -277,3 +265,15 @@ def upgrade_with_body(headers: Sequence[tuple[bytes, bytes]]) -> bool:
         return False  # "Connection: upgrade" alone asks for nothing
     return any(name == b"transfer-encoding" or name == b"content-length" and value.strip(b" \t0")
                for name, value in headers)
+
+
+def coding_error(value: bytes) -> tuple[int, str]:
+    """The answer to a request's ``Transfer-Encoding`` other than ``chunked``: 501 when ``chunked``
+    is the final coding, once, after codings we do not decode (``gzip, chunked``: the length is
+    known, the coding is not implemented, RFC 9112 §6.1); else 400 (chunked absent, not final,
+    twice, or a list that does not parse: the length cannot be determined, §6.3 item 4)."""
+    codings = [coding.strip(b" \t").lower() for coding in value.split(b",")]
+    if codings[-1] == b"chunked" and all(c and c != b"chunked" and not c.translate(None, _TCHAR)
+                                         for c in codings[:-1]):
+        return 501, "transfer coding not implemented"
+    return 400, "Transfer-Encoding other than chunked"

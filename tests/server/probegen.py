@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tests.server.probegen_flow import FLOW_CLASSES
 from tests.server.probegen_head import HEAD_CLASSES
 from tests.server.probekit import BAD, HELLO, NOT_IMPLEMENTED, Probe, accept, refuse, request
 
@@ -289,7 +290,7 @@ def chunks() -> Iterator[Probe]:
         yield Probe("chunk", label, data, accept(b"POST", b"/c", body_read) if ok else refuse())
 
 
-CLASSES = (transfer_encoding, content_length, chunks, *HEAD_CLASSES)
+CLASSES = (transfer_encoding, content_length, chunks, *HEAD_CLASSES, *FLOW_CLASSES)
 
 
 def probes() -> list[Probe]:

@@ -28,7 +28,7 @@ MALFORMED: list[tuple[str, bytes, int]] = [
     ("te-xchunked", POST_T + b"Transfer-Encoding: xchunked\r\n\r\n", 400),
     ("te-chunked-twice-in-one", POST_T + b"Transfer-Encoding: chunked, chunked\r\n\r\n"
      b"0\r\n\r\n", 400),
-    ("te-gzip-chunked", POST_T + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400),
+    ("te-gzip-chunked", POST_T + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
     ("te-identity", POST_T + b"Transfer-Encoding: identity\r\n\r\n", 400),
     ("te-repeated", POST_T + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"0\r\n\r\n", 400),

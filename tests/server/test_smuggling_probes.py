@@ -87,9 +87,9 @@ TRANSFER_ENCODING = [
     refused("te-tab-before-colon", te(b"\t: chunked")),
     refused("te-xchunked", te(b": xchunked")),
     refused("te-chunked-identity", te(b": chunked, identity")),
-    refused("te-identity-chunked", te(b": identity, chunked")),
+    refused("te-identity-chunked", te(b": identity, chunked"), 501),  # chunked final: a coding not ours
     refused("te-chunked-chunked", te(b": chunked, chunked")),
-    refused("te-gzip-chunked", te(b": gzip, chunked")),
+    refused("te-gzip-chunked", te(b": gzip, chunked"), 501),
     refused("te-gzip", te(b": gzip")),
     refused("te-identity", te(b": identity")),
     refused("te-empty", te(b":")),
@@ -237,7 +237,7 @@ REQUEST_LINE = [
     refused("line-http09", b"GET /a\r\n\r\n"),
     refused("line-method-only", b"GET\r\n" + H + b"\r\n"),
     refused("line-http2-version", b"GET /a HTTP/2.0\r\n" + H + b"\r\n", 505),
-    refused("line-http3-version", b"GET /a HTTP/3.0\r\n" + H + b"\r\n"),
+    refused("line-http3-version", b"GET /a HTTP/3.0\r\n" + H + b"\r\n", 505),
     refused("line-h2-preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
     refused("line-connect", b"CONNECT evil:443 HTTP/1.1\r\nHost: evil:443\r\n\r\n", 405),
     refused("line-asterisk-get", b"GET * HTTP/1.1\r\n" + H + b"\r\n"),
@@ -366,10 +366,11 @@ UPGRADES = [
     # h2c: never a tunnel (the upstream would then speak HTTP/2 to the client, past the WAF)
     Probe("upgrade-h2c", b"GET /h2c HTTP/1.1\r\n" + H + b"Upgrade: h2c\r\n"
           b"HTTP2-Settings: AAMAAABkAAQAAP__\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n" + AFTER, 501),
+    # an upgrade that frames a body: refused on its head (``framing.upgrade_with_body``)
     Probe("upgrade-h2c-post", post(b"Upgrade: h2c\r\nConnection: Upgrade\r\nContent-Length: 5\r\n", b"hello",
-                                   b"/h2c") + AFTER, 501),
+                                   b"/h2c") + AFTER, 400),
     Probe("upgrade-websocket-post", post(b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                                         b"Content-Length: 5\r\n", b"hello", b"/ws") + AFTER, 501),
+                                         b"Content-Length: 5\r\n", b"hello", b"/ws") + AFTER, 400),
     # Upgrade without "Connection: upgrade" asks for nothing: a plain request, the field dropped
     accepted("upgrade-without-connection", get(b"/u", b"Upgrade: websocket\r\n"), b"GET", b"/u"),
     Probe("upgrade-unknown", get(b"/h2c", b"Upgrade: foo/1\r\nConnection: upgrade\r\n") + AFTER, 501),

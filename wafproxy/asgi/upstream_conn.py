@@ -23,7 +23,7 @@ from typing import Protocol, cast
 import httptools
 
 from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
-from wafproxy.asgi.upstream_framing import check_coding, eof_framed
+from wafproxy.asgi.upstream_framing import check_coding, eof_framed, without_length
 from wafproxy.asgi.upstream_timer import ReadTimer
 
 # llhttp puts no bound on a response head; a broken or hostile upstream must not make us buffer
@@ -282,6 +282,8 @@ class UpstreamConnection(asyncio.Protocol):
         self.status = status
         self.headers_done = True
         if self._head or status in (204, 304):
+            if status == 204:
+                self.headers = without_length(self.headers)  # the fast lane reads them here too
             self.complete = True
             self.keep_alive = self._parser.should_keep_alive()
         if self._waiter is not None:  # a coroutine waits (the fast lane's listener is told later)

@@ -25,3 +25,19 @@ def eof_framed(headers: list[tuple[bytes, bytes]]) -> bool:
         if lname == b"content-length" or lname == b"transfer-encoding":
             return False
     return True
+
+
+def without_length(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A 204's headers less any Content-Length (RFC 9110 §8.6: never sent in a 204). A client or
+    a cache in front of us that believed it would take that many bytes of the next response on
+    the connection as this one's body: a response desync. nginx drops it too. (A 304's length
+    is the selected representation's, relayed as is; HEAD's likewise.)"""
+    return [(name, value) for name, value in headers if name.lower() != b"content-length"]
+
+
+def switched_to(head: bytes, protocol: bytes) -> bool:
+    """A 101 response ``head`` (status line and fields, no blank line) names ``protocol``, and only
+    it, in its Upgrade field (RFC 9110 §7.8: the protocol switched to, one the client asked for)."""
+    values = [line.partition(b":")[2] for line in head.split(b"\r\n")[1:]
+              if line.partition(b":")[0].strip().lower() == b"upgrade"]
+    return len(values) == 1 and values[0].strip(b" \t").lower() == protocol

@@ -39,7 +39,15 @@ from wafproxy.server.framing import (
 )
 from wafproxy.server.lifecycle import admit, head_timed_out, idle_timed_out, lived, release
 from wafproxy.server.timeouts import ConnectionTimer
-from wafproxy.server.unusual import ParseStop, fail, mask, unusual_header, upgraded
+from wafproxy.server.unusual import (
+    ParseStop,
+    fail,
+    mask,
+    pipelined_rest,
+    refused_status,
+    unusual_header,
+    upgraded,
+)
 
 logger = logging.getLogger("wafproxy.server")
 
@@ -123,6 +131,7 @@ class HttpConnection(asyncio.Protocol):
             return
         if self._broken:
             return
+        queued = len(self._queue) if self._idle else -1  # where a read starts a request (``pipelined_rest``)
         if self._idle:
             # A request line is read whole (its method, raw UTF-8, spaces): held until its LF.
             partial = self._partial
@@ -158,9 +167,21 @@ class HttpConnection(asyncio.Protocol):
                 return
             raise
         except httptools.HttpParserError as exc:
+            rest = pipelined_rest(self, data, queued) if queued >= 0 else None
+            if rest is not None:
+                self._receive(rest)
+                return
             logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
-            fail(self, 400, "Invalid HTTP request")
+            status = refused_status(data) if queued >= 0 else 400
+            fail(self, status, "Invalid HTTP request" if status == 400 else "HTTP version not supported")
             return
+        if self._in_head and 0 <= queued < len(self._queue):
+            # Requests completed in this read and the next one's head began: its request line is
+            # read as a read of its own (``pipelined_rest``), as if it had come alone.
+            rest = pipelined_rest(self, data, queued)
+            if rest is not None:
+                self._receive(rest)
+                return
         # A head still incomplete after this chunk: count its bytes not yet seen by a callback
         # (a 1 MB header value arrives in many chunks before ``on_header`` fires once).
         if in_head and self._in_head and self._head_bytes == head_before:

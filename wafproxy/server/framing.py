@@ -4,9 +4,10 @@ llhttp (httptools) already refuses most smuggling shapes: CL+TE together, duplic
 Content-Length, ``Transfer-Encoding`` values it cannot read, bad chunk sizes, obs-fold, bare LF,
 control bytes in header names and values. What it lets through and we refuse here, as nginx does:
 
-- ``Transfer-Encoding`` other than exactly ``chunked`` (``gzip, chunked``: we would have to decode
-  it to inspect it, and an upstream may read the list differently — RFC 9112 §6.1 lets a server
-  answer 501; we answer 400 like every other framing doubt), or present twice;
+- ``Transfer-Encoding`` other than exactly ``chunked``, or present twice: 400 when ``chunked`` is
+  not the one final coding (the length cannot be determined, RFC 9112 §6.3), 501 when it is but
+  other codings precede it (``gzip, chunked``: we would have to decode it to inspect it, §6.1;
+  nginx answers 501 to any value but ``chunked``) (``coding_error``);
 - ``Transfer-Encoding`` in an HTTP/1.0 request (RFC 9112 §6.1: "faulty framing");
 - HTTP/0.9 (no headers: nothing to inspect) and HTTP versions above 1.x (505);
 - a missing ``Host`` in HTTP/1.1, more than one, or one that is not ``uri-host [":" port]``
@@ -15,18 +16,23 @@ control bytes in header names and values. What it lets through and we refuse her
   through to ``$host``; they are how Host-routing and cache-poisoning probes reach an upstream;
 - a ``Connection`` field naming ``Content-Length``, ``Transfer-Encoding`` or ``Host``: a hop-by-hop
   list would make us drop the very field that frames or routes the request (RFC 9110 §7.6.1);
+- an ``Upgrade`` request that frames a body (``upgrade_with_body``): where its body ends and the
+  new protocol begins is for llhttp and the upstream to disagree on;
 - a field name that is a framing field spelled with ``_`` (``Transfer_Encoding``): CGI/WSGI-style
   upstreams fold ``_`` and ``-`` together and would read a second framing (nginx drops such names).
 
 The request target (``origin_form``): an absolute-form target (``http://host/path``, RFC 9112
 §3.2.2) is forwarded in origin form, and refused when its authority is not the Host the WAF
-inspects (nginx routes on the target's authority; we refuse the ambiguity instead). Asterisk-form
-is OPTIONS's alone and authority-form CONNECT's; any other target that is not origin-form is
-refused here, with the connection closed, as every framing doubt is.
+inspects (nginx routes on the target's authority; we refuse the ambiguity instead), the scheme's
+default port written or not (``http://x:80/`` with ``Host: x``). Authority-form is CONNECT's
+(refused as a tunnel by the handler, 405); asterisk-form (``OPTIONS *``) is refused as nginx
+does, since we forward origin-form only; any other target that is not origin-form is refused
+here, with the connection closed, as every framing doubt is.
 
 What llhttp refuses that RFC 9112 or nginx would take, deliberately left refused (400): BWS
 before a chunk extension (``5 ;a=1``), ``Content-Length`` / ``Transfer-Encoding`` in trailers,
-trailing whitespace after ``chunked``, versions above 1.9 (``HTTP/1.10``, ``HTTP/2.0``: 505 or 400).
+trailing whitespace after ``chunked``, ``HTTP/1.10`` (400); ``HTTP/2.0`` and above are 505
+(``unusual.refused_status`` where llhttp refuses the line itself).
 Taken as nginx takes them: ``Content-Length: 05`` (1*DIGIT: 5), extra spaces between method and
 target, long chunk extensions and chunk sizes with many leading zeros (llhttp streams them
 without buffering; a client that sends only those is cut by the body timeout, 408). Trailers are
@@ -36,8 +42,10 @@ Strict is not fussy: raw UTF-8 bytes in the request target (``/wiki/Zürich``, a
 send it) are accepted, as nginx does. llhttp refuses any byte above 0x7F in a URL, so the request
 line is *masked* before it is fed (each such byte replaced by ``MASK``) and the target is taken
 back from the original line (``RequestLine``). Only a request line at the start of a received
-chunk, or continuing one, can be masked; a pipelined request line behind a body in the same chunk
-is left to llhttp, which refuses it (400: safe, and rare).
+chunk, or continuing one, can be masked; one pipelined behind complete requests in the same chunk
+is found where llhttp began it and read as a chunk of its own (``unusual.pipelined_rest``); one
+that starts in a chunk which began inside the previous request is left to llhttp, which refuses
+it (400: safe, and rare).
 
 Any method token is a method (RFC 9110 §9.1): ``FOO``, ``TRACK``, ``|GET`` are well-framed requests
 the WAF decides on (the managed protocol group refuses methods outside the registry with its 403
@@ -47,7 +55,8 @@ bytes, then a space) is fed with ``STAND_IN`` in its place (``stand_in_method``)
 as sent goes to the exchange. The stand-in frames exactly as the method would: llhttp frames every
 request body by Content-Length / Transfer-Encoding whatever the method, except CONNECT's, which is
 never replaced. A request line that is not ``token SP target SP version`` still fails in llhttp
-(400), and, as for masking, only a request line at the start of a received chunk is replaced.
+(400), and, as for masking, only a request line that starts a chunk (or is found as above) is
+replaced.
 
 A request line that arrives in pieces (a client writing byte by byte) is held until its LF
 (``partial_line``) and then fed whole, so the method stand-in, the masking and the space escaping
@@ -145,6 +154,7 @@ _HOST, _TE, _CONNECTION, _UNDERSCORED = 1, 2, 3, 4
 _WATCHED = {b"host": _HOST, b"transfer-encoding": _TE, b"connection": _CONNECTION,
             b"content_length": _UNDERSCORED, b"transfer_encoding": _UNDERSCORED}
 _CONNECTION_OPTIONS = (b"keep-alive", b"close", b"Keep-Alive", b"Close", b"upgrade", b"Upgrade")
+_UPGRADE = (b"upgrade", b"Upgrade")
 _HEX = b"0123456789abcdefABCDEF"
 # Each byte's class in a Host (RFC 3986 §3.2.2): "h" reg-name (unreserved, "%", sub-delims less
 # "," - a folded list), "d" a digit, ":" and "[" "]" themselves, "!" anything else. One
@@ -176,11 +186,12 @@ def valid_host(value: bytes) -> bool:
     return len(port) <= 5 and not port.strip(b"d")
 
 
+_DEFAULT_PORTS = {b"http": b":80", b"https": b":443"}  # the same authority with its port or without
+
+
 def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes | None:
     """``target`` (not origin-form: it does not start with "/") as the upstream gets it, or None
     when it is refused: absolute-form becomes origin-form when its authority is the Host sent."""
-    if target == b"*":
-        return target if method == b"OPTIONS" else None
     if method == b"CONNECT":
         return target  # authority-form: refused as a tunnel by the handler (405)
     scheme, sep, rest = target.partition(b"://")
@@ -194,8 +205,10 @@ def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, byt
     authority, path = rest[:end], rest[end:]
     if not valid_host(authority):
         return None
+    default = _DEFAULT_PORTS[scheme.lower()]
+    authority = authority.lower().removesuffix(default)
     for name, value in headers:
-        if name == b"host" and value.lower() != authority.lower():
+        if name == b"host" and value.lower().removesuffix(default) != authority:
             return None
     return path if path[:1] == b"/" else b"/" + path
 
@@ -208,6 +221,7 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
             return 400, "HTTP/0.9 request"
         return 505, "unsupported HTTP version"
     hosts = te = 0
+    upgrade = False
     for name, value in headers:
         kind = _WATCHED.get(name)  # one lookup per field: most are none of these
         if kind is None:
@@ -219,10 +233,15 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
         elif kind == _TE:
             te += 1
             if value.strip().lower() != b"chunked":
-                return 400, "Transfer-Encoding other than chunked"
+                return coding_error(value)
         elif kind == _CONNECTION:
-            if value not in _CONNECTION_OPTIONS and _FRAMING & {t.strip() for t in value.lower().split(b",")}:
-                return 400, "Connection names a framing field"
+            if value not in _CONNECTION_OPTIONS:
+                tokens = {t.strip() for t in value.lower().split(b",")}
+                if _FRAMING & tokens:
+                    return 400, "Connection names a framing field"
+                upgrade = upgrade or b"upgrade" in tokens
+            elif value in _UPGRADE:
+                upgrade = True
         else:
             return 400, "framing field name spelled with _"
     if te > 1:
@@ -233,4 +252,28 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
         return 400, "more than one Host"
     if not hosts and version == "1.1":
         return 400, "HTTP/1.1 request without Host"
+    if upgrade and upgrade_with_body(headers):
+        return 400, "upgrade request with a body"
     return None
+
+
+def upgrade_with_body(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """An ``Upgrade`` request (its ``Connection`` names ``upgrade``) that also frames a body: llhttp
+    reads the body, then switches; the upstream would get the handshake and then the body's bytes
+    as the new protocol's, or read its first frames as the body (a desync either way)."""
+    if not any(name == b"upgrade" for name, _ in headers):
+        return False  # "Connection: upgrade" alone asks for nothing
+    return any(name == b"transfer-encoding" or name == b"content-length" and value.strip(b" \t0")
+               for name, value in headers)
+
+
+def coding_error(value: bytes) -> tuple[int, str]:
+    """The answer to a request's ``Transfer-Encoding`` other than ``chunked``: 501 when ``chunked``
+    is the final coding, once, after codings we do not decode (``gzip, chunked``: the length is
+    known, the coding is not implemented, RFC 9112 §6.1); else 400 (chunked absent, not final,
+    twice, or a list that does not parse: the length cannot be determined, §6.3 item 4)."""
+    codings = [coding.strip(b" \t").lower() for coding in value.split(b",")]
+    if codings[-1] == b"chunked" and all(c and c != b"chunked" and not c.translate(None, _TCHAR)
+                                         for c in codings[:-1]):
+        return 501, "transfer coding not implemented"
+    return 400, "Transfer-Encoding other than chunked"

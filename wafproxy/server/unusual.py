@@ -3,7 +3,8 @@ an upgrade, a parse error.
 
 ``HttpConnection`` parses the common request in its own methods; what it does when a head is
 not that (refuse it and read nothing more, mask its UTF-8 for llhttp, hand an upgrade to the
-handler) lives here, called only when it happens.
+handler, find a pipelined request line llhttp refused behind complete requests) lives here,
+called only when it happens.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import httptools
+
+from wafproxy.server.context import MAX_PIPELINED
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.flow import pause
 from wafproxy.server.framing import mask_line
@@ -61,7 +65,10 @@ def upgraded(conn: HttpConnection, rest: bytes) -> None:
     if exchange is None or exchange.upgrade is not None:
         fail(conn, 400, "Invalid upgrade")
         return
-    exchange.upgrade = rest
+    if exchange.version != "1.0" or exchange.method == "CONNECT":
+        exchange.upgrade = rest
+    # else RFC 9110 §7.8: an Upgrade in an HTTP/1.0 request is ignored: a plain request (its
+    # Upgrade and Connection are hop-by-hop, never forwarded), answered, then the connection closed
     exchange.keep_alive = False
     pause(conn)
 
@@ -82,3 +89,78 @@ def fail(conn: HttpConnection, status: int, reason: str, limit: str = "bad_reque
         return
     exchange = Exchange(conn, "GET", b"/", [], "1.1", False, error=(status, reason))
     conn._enqueue(exchange)
+
+
+def pipelined_rest(conn: HttpConnection, data: bytes, queued: int) -> bytes | None:
+    """What follows the requests llhttp completed in ``data`` before it refused the next one's
+    request line, with a fresh parser ready for it; None when llhttp's refusal stands.
+
+    The request line is rewritten for llhttp (``framing``: raw UTF-8, a method it does not know,
+    spaces in the target, ``HTTP/1.2``) only where a read starts; a request pipelined behind
+    another in the same read reaches llhttp as sent, and would be refused where it alone would
+    not. ``data`` (as fed, starting a request: ``queued`` is the queue's length before) is walked
+    by the framing of each request llhttp completed (head to its blank line, then its
+    Content-Length or chunks, which llhttp has already checked), so the rest starts exactly where
+    llhttp's next message began; it is read again as a read of its own. Each turn consumes at
+    least one complete request, so a refusal of anything else stands after one more parse."""
+    queue = conn._queue
+    if len(queue) <= queued or len(queue) > MAX_PIPELINED or not queue[-1].body_done:
+        return None
+    if not queue[-1].keep_alive:
+        return None  # nothing after a request that closes the connection is read (llhttp agrees)
+    at = 0
+    for index in range(queued, len(queue)):
+        at = _message_end(data, at, queue[index].headers)
+        if at < 0:
+            return None
+    if at >= len(data):
+        return None
+    conn._parser = httptools.HttpRequestParser(conn)  # llhttp does not resume after an error
+    conn._idle, conn._in_head, conn._line, conn._method, conn._line_ended = True, False, None, None, True
+    return data[at:]
+
+
+def _message_end(data: bytes, at: int, headers: list[tuple[bytes, bytes]]) -> int:
+    """Where the request starting at ``at`` (after any empty lines, which llhttp skips) ends,
+    given its parsed ``headers``; -1 if not in ``data``."""
+    while data[at:at + 1] in (b"\r", b"\n") and at < len(data):
+        at += 1
+    end = data.find(b"\r\n\r\n", at)  # no CR or LF inside a head llhttp accepted
+    if end < 0:
+        return -1
+    at, length = end + 4, 0
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return _chunks_end(data, at)
+        if name == b"content-length":
+            length = int(value)
+    return at + length if at + length <= len(data) else -1
+
+
+def _chunks_end(data: bytes, at: int) -> int:
+    """Where a chunked body starting at ``at`` ends (last chunk, trailers, blank line)."""
+    while True:
+        eol = data.find(b"\r\n", at)
+        if eol < 0:
+            return -1
+        size = int(data[at:eol].partition(b";")[0], 16)
+        at = eol + 2
+        if not size:
+            break
+        at += size + 2
+    while (eol := data.find(b"\r\n", at)) > at:  # trailer fields, up to the blank line
+        at = eol + 2
+    return at + 2 if eol == at else -1
+
+
+def refused_status(data: bytes) -> int:
+    """400, or 505 for a request line llhttp refused that asks for a major version above 1
+    (``HTTP/3.0``: RFC 9110 §15.6.6; llhttp parses ``HTTP/2.0`` and ``framing_error`` answers
+    it). ``data`` starts a request; the HTTP/2 preface (``PRI *``) stays a 400, as nginx."""
+    end = data.find(b"\n")
+    line = data[:end].rstrip(b"\r")
+    version = line[-9:]
+    if (end < 0 or not version.startswith(b" HTTP/") or version[7:8] != b"." or not version[6:7].isdigit()
+            or not version[8:].isdigit() or version[6:7] in (b"0", b"1") or line.startswith(b"PRI ")):
+        return 400
+    return 505

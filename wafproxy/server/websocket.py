@@ -14,9 +14,9 @@ that re-arms for what is left when it fires early. The relay is a tunnel only on
 answered ``101``: until then the client's bytes wait (bounded: reading stops), and an upstream
 that refuses the upgrade (any other status) has its answer relayed to its end, then both sides
 are closed: the client's bytes behind a refused handshake never reach the upstream, where they
-would be read as requests the WAF never saw (websocket smuggling). Only ``Upgrade: websocket``
-on a GET is relayed; any other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak
-HTTP/1.1 to upstreams only.
+would be read as requests the WAF never saw (websocket smuggling); a 101 that switches to
+another protocol than websocket is a 502. Only ``Upgrade: websocket`` on a GET is relayed; any
+other upgrade (``h2c``) or CONNECT is refused (501 / 405): we speak HTTP/1.1 to upstreams only.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 import httptools
 
 from wafproxy.asgi.upstream import UpstreamError, UpstreamPool
+from wafproxy.asgi.upstream_framing import switched_to
 from wafproxy.server.connection import HttpConnection
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.flow import pause, resume
@@ -60,6 +61,8 @@ class _UpstreamSide(asyncio.Protocol):
                 return
             parts = line.split(b" ", 2)
             self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 502
+            if self.status == 101 and not self._switched():
+                return
             data, self._first = self._first, b""
             if self.status != 101:
                 self._refusal = httptools.HttpResponseParser(self)
@@ -71,6 +74,21 @@ class _UpstreamSide(asyncio.Protocol):
                 self._refusal.feed_data(data)
             except httptools.HttpParserError:
                 self.on_message_complete()
+
+    def _switched(self) -> bool:
+        """A 101 whose head is all here and switches to websocket, the protocol the client asked
+        for. A head still coming waits; a switch to another (``h2c``) is a 502 to the client and
+        the end of both sides: that tunnel would carry a protocol the WAF never reads."""
+        end = self._first.find(b"\r\n\r\n")
+        if end < 0 and len(self._first) <= _WAITING_MAX:
+            self.status = 0
+            return False
+        if switched_to(self._first[:end], b"websocket"):
+            return True
+        self.status = 502
+        self.conn.write(text_response(502, b"Bad Gateway: the upstream switched protocols\n", close=True))
+        self.on_message_complete()
+        return False
 
     def on_message_complete(self) -> None:
         """The upstream's refusal of the upgrade ended: so does the relay."""

@@ -134,11 +134,13 @@ _NODE = (
     I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|kill|exit|dlopen)\b|\bprocess\s*\.\s*env\s*(?:[\[)};,]|$|\.\s*[a-z_]\w*\s*(?:[)};,]|$))|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
     I + r"(?:__proto__|constructor[\"'\]\\]*\s*[.\[]\s*\\?[\"']?prototype)\s*[\]\"'\\]*\s*[.\[=:]|\[\s*\\?[\"']__proto__\\?[\"']\s*\]",
-    # The module loader reached from an expression: require.main, module._load, constructor._load.
     I + r"\bconstructor\\?[\"']?\s*:\s*\{\s*\\?[\"']?prototype\\?[\"']?\s*:|\bfunction\s*\(\s*[\"'`]\s*return\b",
     # The global object indexed by a string (global['process']) and Object.prototype assignments.
     I + r"\b(?:global|globalthis)\s*\[\s*[\"'`](?:process|require|module|eval|function|constructor)[\"'`]\s*\]|\bobject\s*\.\s*prototype\s*\.\s*[\w$]+\s*=\s*[^=\s]",
-    I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)\b",
+    # The module loader reached from an expression: require.main, module._load, constructor._load.
+    # Not a Node stack trace's frame ("at Module._load (node:internal/modules/cjs/loader:1023:12)"
+    # in a pasted error): a space then "(" is how a trace prints the frame's location.
+    I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)(?:\(|\s*[^\s(\w]|\s*$)",
     # React Server Components (Flight) references that walk into a constructor or prototype:
     # "$3:constructor:constructor", "$7:Module:prototype:_compile" (CVE-2025-55182 style).
     I + r"[\"']\$[a-z@]?[0-9a-f]{0,8}:(?:[\w$]+:)*(?:constructor|__proto__|prototype)\b",

@@ -69,8 +69,9 @@ _CRLF = (
     # A whole request line inside a value (smuggling / request splitting), or as the first path
     # segment ("/GET /admin HTTP/1.1").
     I + r"(?:^/?|[\r\n=&;]|\\[rn])\s*(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
-    # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit.
-    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+    # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit; two of
+    # them then markup is a response body injected after the headers.
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:|[\x{560a}\x{560d}]{2}\s*<[a-z!]",
     # A cookie header glued to a mangled line break (bytes a runtime may fold into CR/LF, an
     # encoding left half-done): "^\x98\x8dSet-Cookie:a=b" in a path or query.
     I + r"[^\w\s-]set-cookie:[^\s=;]+=",
@@ -80,7 +81,7 @@ _CRLF = (
 # and X-XSS-Protection only with the value that turns the browser's filter off.
 _CRLF_BODY = (
     I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*x-xss-protection\s*:\s*0\b|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)|(?:[\r\n]|\\[rn])\s*refresh\s*:\s*\d+\s*;\s*url\s*=",
-    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:|[\x{560a}\x{560d}]{2}\s*<[a-z!]",
 )
 
 # Gadget classes of the public deserialization chains (commons-collections, xalan, JDK), as they

@@ -63,13 +63,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "CRLFInjection",
-        ("\r\nSet-Cookie: session=attacker", "en\r\nLocation: http://evil.example/"),
-        ("line one\r\nline two", "Location: Berlin"),
+        ("\r\nSet-Cookie: session=attacker", "en\r\nLocation: http://evil.example/",
+         "\u560a\u560d\u560a\u560d<html>injected</html>"),
+        ("line one\r\nline two", "Location: Berlin", "\u560a\u560d \u560a"),
     ),
     Case(
         "CRLFInjectionBody",
         ("x\r\nSet-Cookie: a=b", "\r\nLocation: https://evil.example/", "\r\nX-XSS-Protection: 0",
-         "a\nx-xss-protection:0"),
+         "a\nx-xss-protection:0", "en\u560a\u560d\u560a\u560d<script>x</script>"),
         ("Order notes\r\nDelivery: leave at the door", "first\r\nsecond",
          "We send X-XSS-Protection: 0 no more", "X-XSS-Protection is obsolete"),
     ),

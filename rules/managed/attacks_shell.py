@@ -123,7 +123,10 @@ _CMD_WORDS = (
 _PROSE_WORDS = frozenset(
     "set time host more less last who w find sort cut head tail touch kill sleep source export eval exec"
     " echo cat mount finger diff column tr od ll rev nl cd ping dig tee trap zip tar node ruby perl python"
-    " dash gem strings pinky vim top watch shred shutdown apt".split()
+    " dash gem strings pinky vim top watch shred shutdown apt"
+    # Languages in a lowercase tag list ("skills: java; php; mysql", "lua | python"): an
+    # interpreter alone reads stdin, so it needs an argument shape or a glued separator too.
+    " php lua".split()
 )
 
 

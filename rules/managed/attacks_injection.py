@@ -69,8 +69,9 @@ _CRLF = (
     # A whole request line inside a value (smuggling / request splitting), or as the first path
     # segment ("/GET /admin HTTP/1.1").
     I + r"(?:^/?|[\r\n=&;]|\\[rn])\s*(?:get|post|head|put|delete|options|connect|trace|patch)\s+(?:https?://\S+|/\S*)\s+http/\d(?:\.\d)?\b",
-    # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit.
-    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+    # U+560A / U+560D: some runtimes keep only the low byte (0x0A / 0x0D) of a UTF-16 unit; two of
+    # them then markup is a response body injected after the headers.
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:|[\x{560a}\x{560d}]{2}\s*<[a-z!]",
     # A cookie header glued to a mangled line break (bytes a runtime may fold into CR/LF, an
     # encoding left half-done): "^\x98\x8dSet-Cookie:a=b" in a path or query.
     I + r"[^\w\s-]set-cookie:[^\s=;]+=",
@@ -80,7 +81,7 @@ _CRLF = (
 # and X-XSS-Protection only with the value that turns the browser's filter off.
 _CRLF_BODY = (
     I + r"(?:[\r\n]|\\[rn])\s*(?:set-cookie|content-length|access-control-allow-[a-z-]+|x-injected|transfer-encoding)\s*:|(?:[\r\n]|\\[rn])\s*x-xss-protection\s*:\s*0\b|(?:[\r\n]|\\[rn])\s*location\s*:\s*(?:https?:|//)|(?:[\r\n]|\\[rn])\s*refresh\s*:\s*\d+\s*;\s*url\s*=",
-    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:",
+    I + r"[\x{560a}\x{560d}]\s*[a-z-]{2,40}\s*:|[\x{560a}\x{560d}]{2}\s*<[a-z!]",
 )
 
 # Gadget classes of the public deserialization chains (commons-collections, xalan, JDK), as they
@@ -134,11 +135,13 @@ _NODE = (
     I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|kill|exit|dlopen)\b|\bprocess\s*\.\s*env\s*(?:[\[)};,]|$|\.\s*[a-z_]\w*\s*(?:[)};,]|$))|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
     I + r"(?:__proto__|constructor[\"'\]\\]*\s*[.\[]\s*\\?[\"']?prototype)\s*[\]\"'\\]*\s*[.\[=:]|\[\s*\\?[\"']__proto__\\?[\"']\s*\]",
-    # The module loader reached from an expression: require.main, module._load, constructor._load.
     I + r"\bconstructor\\?[\"']?\s*:\s*\{\s*\\?[\"']?prototype\\?[\"']?\s*:|\bfunction\s*\(\s*[\"'`]\s*return\b",
     # The global object indexed by a string (global['process']) and Object.prototype assignments.
     I + r"\b(?:global|globalthis)\s*\[\s*[\"'`](?:process|require|module|eval|function|constructor)[\"'`]\s*\]|\bobject\s*\.\s*prototype\s*\.\s*[\w$]+\s*=\s*[^=\s]",
-    I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)\b",
+    # The module loader reached from an expression: require.main, module._load, constructor._load.
+    # Not a Node stack trace's frame ("at Module._load (node:internal/modules/cjs/loader:1023:12)"
+    # in a pasted error): a space then "(" is how a trace prints the frame's location.
+    I + r"\brequire\s*\.\s*(?:main|cache|extensions)\b|\b(?:module|constructor|main)\s*\.\s*_(?:load|compile|resolvefilename)(?:\(|\s*[^\s(\w]|\s*$)",
     # React Server Components (Flight) references that walk into a constructor or prototype:
     # "$3:constructor:constructor", "$7:Module:prototype:_compile" (CVE-2025-55182 style).
     I + r"[\"']\$[a-z@]?[0-9a-f]{0,8}:(?:[\w$]+:)*(?:constructor|__proto__|prototype)\b",

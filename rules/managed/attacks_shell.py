@@ -123,7 +123,10 @@ _CMD_WORDS = (
 _PROSE_WORDS = frozenset(
     "set time host more less last who w find sort cut head tail touch kill sleep source export eval exec"
     " echo cat mount finger diff column tr od ll rev nl cd ping dig tee trap zip tar node ruby perl python"
-    " dash gem strings pinky vim top watch shred shutdown apt".split()
+    " dash gem strings pinky vim top watch shred shutdown apt"
+    # Languages in a lowercase tag list ("skills: java; php; mysql", "lua | python"): an
+    # interpreter alone reads stdin, so it needs an argument shape or a glued separator too.
+    " php lua".split()
 )
 
 
@@ -141,8 +144,12 @@ def _split_prose(words: str) -> tuple[str, str]:
 _CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
 _CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)\n])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
-# What an English command word needs after a spaced separator: an argument shape or a glued pipe.
-_PROSE_ARG = "(?:" + _CMD_SHAPE + r"|\|)"
+# An English command word after a spaced separator with a bare number is a title or a model
+# ("Bishop | Time 509 | Steel", "Brand | Less 473 | Size M"): a number counts only after the
+# commands that take one (sleep, kill, wait…).
+_PROSE_SHAPE = _CMD_SHAPE.replace(r"|\d+\s*(?:$|[;|&`)\n])", "")
+assert _PROSE_SHAPE != _CMD_SHAPE
+_NUMBER_ARG = "(?:sleep|usleep|kill|wait|timeout)" + Q + SP + r"+\d+\s*(?:$|[;|&`)\n])"
 _TOOL_CHUNKS = tuple(tools for tools, _ in map(_split_prose, _CMD_WORDS) if tools)
 _PROSE_CMDS = "|".join(prose for _, prose in map(_split_prose, _CMD_WORDS) if prose)
 # Quoting the shell removes, spliced into a command word (wh''oami, c\\at, ne""tstat, w'h'o'am'i):
@@ -169,19 +176,78 @@ _SPLICEABLE = (
 )
 
 _SPLICE_TOOLS, _SPLICE_PROSE = _split_prose(_SPLICEABLE)
+
+
+# Short command names (two or three letters: id, nc, sh, ls, ps, php, nl, cp…) are also the
+# codes of states, regions and countries, and pipe-separated data writes them in capitals
+# ("Raleigh | NC", "Kiel|SH|24103", "Jakarta | ID", "Amsterdam|NL"). A command name alone after
+# a separator (no argument) counts there only when it is not all capitals: a POSIX shell finds no
+# "NC" or "ID" (command names are case-sensitive), and with an argument shape ("| NC -e /bin/sh")
+# the case still does not matter. Case-sensitive regexes on the DEC and B64 chains (CMD_LINE
+# lowercases, so the CMD chain cannot tell: RuleClass.caseful); a mixed-case spelling ("| iD")
+# still counts.
+def _short(words: str) -> str:
+    return "|".join(dict.fromkeys(w for w in words.split("|") if w.isalpha() and len(w) <= 3))
+
+
+def _long(words: str) -> str:
+    return "|".join(w for w in words.split("|") if not (w.isalpha() and len(w) <= 3))
+
+
+def _not_all_caps(word: str, splice: str = "") -> str:
+    """``word`` in any case but all capitals, as a case-sensitive regex: one alternative per
+    position of the first lowercase letter (capitals before it, any case after it)."""
+    alternatives = []
+    for i, ch in enumerate(word):
+        parts = [c.upper() for c in word[:i]] + [ch.lower()] + [f"[{c.lower()}{c.upper()}]" for c in word[i + 1:]]
+        alternatives.append(splice.join(parts))
+    return "|".join(alternatives)
+
+
+def _caseful(words: str, splice: str = "") -> str:
+    """An alternation of ``_not_all_caps`` forms of the short words in ``words``."""
+    return "|".join(_not_all_caps(w, splice) for w in _short(words).split("|") if w)
+
+
+def _short_end(tools: str, prose: str, splice: str = "") -> tuple[str, ...]:
+    """The short names of ``tools`` / ``prose`` ending a command after a separator, as
+    case-sensitive regexes (the separators of _SEP / _SEP_GLUED have lowercase words only)."""
+    return (
+        _SEP + "(?:" + _caseful(tools, splice) + ")" + Q + "(?:" + _CMD_END + ")",
+        _SEP_GLUED + "(?:" + _caseful(prose, splice) + ")" + Q + "(?:" + _CMD_END + ")",
+        _SEP + "(?:" + _caseful(prose, splice) + ")" + Q + r"\|",
+    )
+
+
+# ... and "id" / "pwd" alone on a line of a text area (a newline is a command separator too).
+_SHORT_LINE = _NL + "(?:" + _caseful("id|pwd") + ")" + Q + "(?:" + _CMD_END + ")"
+
+
+_SHORT_END = alt_whitespace_all((*_short_end("|".join(_TOOL_CHUNKS), _PROSE_CMDS), _SHORT_LINE))
+
 _SPLICED = (
-    I + _SEP + "(?:" + _splice_tolerant(_SPLICE_TOOLS) + ")" + Q + _CMD_ARG,
-    I + _SEP_GLUED + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _CMD_ARG,
-    I + _SEP + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _PROSE_ARG,
+    I + _SEP + "(?:" + _splice_tolerant(_SPLICE_TOOLS) + ")" + Q + _CMD_SHAPE,
+    I + _SEP + "(?:" + _splice_tolerant(_long(_SPLICE_TOOLS)) + ")" + Q + "(?:" + _CMD_END + ")",
+    I + _SEP_GLUED + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _CMD_SHAPE,
+    I + _SEP_GLUED + "(?:" + _splice_tolerant(_long(_SPLICE_PROSE)) + ")" + Q + "(?:" + _CMD_END + ")",
+    I + _SEP + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _PROSE_SHAPE,
+    I + _SEP + "(?:" + _splice_tolerant(_long(_SPLICE_PROSE)) + ")" + Q + r"\|",
+    *_short_end(_SPLICE_TOOLS, _SPLICE_PROSE, _SPLICE),
 )
 
 _UNIX = (
-    *(I + _SEP + "(?:" + words + ")" + Q + _CMD_ARG for words in _TOOL_CHUNKS),
-    I + _SEP_GLUED + "(?:" + _PROSE_CMDS + ")" + Q + _CMD_ARG,
-    I + _SEP + "(?:" + _PROSE_CMDS + ")" + Q + _PROSE_ARG,
+    *(I + _SEP + "(?:" + words + ")" + Q + _CMD_SHAPE for words in _TOOL_CHUNKS),
+    # Short names ending the value: _SHORT_END (case-sensitive, RuleClass.caseful).
+    *(I + _SEP + "(?:" + _long(words) + ")" + Q + "(?:" + _CMD_END + ")" for words in _TOOL_CHUNKS),
+    I + _SEP_GLUED + "(?:" + _PROSE_CMDS + ")" + Q + _CMD_SHAPE,
+    I + _SEP_GLUED + "(?:" + _long(_PROSE_CMDS) + ")" + Q + "(?:" + _CMD_END + ")",
+    I + _SEP + "(?:" + _PROSE_CMDS + ")" + Q + _PROSE_SHAPE,
+    I + _SEP + _NUMBER_ARG,
+    I + _SEP + "(?:" + _long(_PROSE_CMDS) + ")" + Q + r"\|",
     *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + words + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
     I + _AMP + "(?:" + _RECON_END + ")" + Q + "(?:" + _CMD_END + ")",
-    I + _NL + "(?:" + _RECON_END + "|id|pwd|hostname|uptime|lsof|dmesg)" + Q + "(?:" + _CMD_END + ")",
+    # ("id" / "pwd" alone on a line: _SHORT_END, case-sensitive: a checklist line "ID" is no command.)
+    I + _NL + "(?:" + _RECON_END + "|hostname|uptime|lsof|dmesg)" + Q + "(?:" + _CMD_END + ")",
     # Command substitution. Backticks also delimit markdown inline code, so only recon words there.
     I + r"\$\(\s*(?:/(?:usr/)?s?bin/)?(?:whoami|id|uname|hostname|ifconfig|nslookup|sleep|cat|ls|echo|curl|wget|nc|bash|sh|pwd|env|printenv|base64|ping|dig|host|ps|expr|printf|head|tail|rm)\b[^)]*\)",
     I + r"`\s*(?:/(?:usr/)?s?bin/)?(?:whoami|id|uname|hostname|ifconfig|nslookup|sleep\s+\d+|nc\s+-|cat\s+/etc/|curl\s+[^`]*\|\s*sh)\s*`",
@@ -204,9 +270,13 @@ _UNIX = (
     I + r"(?:[;|]|&&)\s*\$\{?[a-z_][a-z0-9_]*\}?" + SP + r"+[a-z$/~-]|`\s*\$[a-z_][a-z0-9_]*" + SP + r"+[a-z$/~-]",
     # Output piped into a shell, a subshell "(sh)", a reverse shell to /dev/tcp spelled through a
     # variable ((sh)0>$d/tcp/1.2.3.4/777), stderr merged into stdout, output thrown away.
-    I + r"\|\s*(?:ba|z|k|da)?sh\b\s*(?:$|[;&#\"'`)]|\s+-)|[;&|]\s*\(\s*(?:ba|z|k|da|c)?sh\s*\)|/(?:tcp|udp)/\d{1,3}(?:\.\d{1,3}){3}/\d+|\b[12]\s*>\s*&\s*[12]\b|>\s*/dev/null\b",
-    # chmod with a mode: chmod +x x.php, chmod 777 /tmp/x, chmod u+s.
-    I + r"\bchmod\s+(?:-[a-z]+\s+)*(?:[ugoa]*[+=-][rwxst]+|[0-7]{3,4}|[rwxst]{1,3})\s+\S",
+    # (A bare "| SH" ending the value is pipe-separated data: _SHORT_END decides it; "2>&1" must
+    # end a command: "2>&1 meaning" is a search.)
+    I + r"\|\s*(?:ba|z|k|da)sh\b\s*(?:$|[;&#\"'`)]|\s+-)|[;&|]\s*\(\s*(?:ba|z|k|da|c)?sh\s*\)|/(?:tcp|udp)/\d{1,3}(?:\.\d{1,3}){3}/\d+|\b[12]\s*>\s*&\s*[12]\s*(?:$|[;&|)`\"'\n])|>\s*/dev/null\b",
+    I + r"\|\s*sh\b\s*(?:[;&#\"'`)]|\s+-)",
+    # chmod with a mode and a file: chmod +x x.php, chmod 777 /tmp/x, chmod u+s x. A bare word
+    # followed by more words is prose ("then chmod +x on it").
+    I + r"\bchmod\s+(?:-[a-z]+\s+)*(?:[ugoa]*[+=-][rwxst]+|[0-7]{3,4}|[rwxst]{1,3})\s+(?:[/~.$*\"'\\]|[^\s;|&]*[/.*]|[\w-]+\s*(?:$|[;|&)`\n]))",
     # alias / unalias: redefining a command name (alias ls='rm -rf ~', alias -p x=id).
     I + r"(?:^|[=;&|\n\"'>`(/])\s*alias\s+(?:[-+]?[a-z]{1,4}\+?\s+)?[\"']?[\w.-]+[\"']?=|(?:^|[=;&|\n\"'>`(/])\s*unalias\s+(?:-a\b|[\w.-]+\s*(?:$|[;&|\"<]))",
     # sqlite3's shell dot-commands after a newline (literal "\n" too): .shell / .system run
@@ -377,7 +447,7 @@ _ASP = (
 
 
 CLASSES: tuple[RuleClass, ...] = (
-    RuleClass("linux-posix", "UNIXShellCommands", alt_whitespace_all(_UNIX), chains=("DEC", "B64", "CMD")),
+    RuleClass("linux-posix", "UNIXShellCommands", alt_whitespace_all(_UNIX), chains=("DEC", "B64", "CMD"), caseful=_SHORT_END),
     RuleClass("linux-posix", "UNIXShellCommandsUnquoted", alt_whitespace_all(_UNIX_CMDLINE), chains=("CMD",)),
     # DEC only: CMD_LINE removes the splices itself, and each chain costs a compile.
     RuleClass("linux-posix", "UNIXCommandSplicing", alt_whitespace_all(_SPLICED), chains=("DEC",)),

@@ -15,10 +15,13 @@ _SQL_CMT = r"(?:[\s\xa0]|/\*(?:[^*]|\*+[^*/])*\*+/|/\*!\d{0,5}|\*/|\(|\+)"
 _SQLI = (
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"+select\b",
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"*\(?\s*select\b",
-    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<(?:[^/]|/\*|$)|\blike\b|\bis\s+(?:not\s+)?(?:null|true|false|unknown|distinct)\b|\bregexp\b|\bbetween\b|\bin\s*\()",
+    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<(?:[^/]|/\*|$)|\blike\s*[\"'`%(\d@-]|\bis\s+(?:not\s+)?(?:null|true|false|unknown|distinct)\b|\bregexp\b|\bbetween\b|\bin\s*\()",
     I + r"(?:^|[\s\"'`(])(?:or|and|xor)" + _SQL_CMT + r"+(\d+)\s*(?:=|<>|!=|>|<)\s*\d+\s*(?:--|#|/\*|;|$|[\"'`)])",
     # A string literal closed and the rest of the query commented out: admin'-- / 1')# / x"/*.
-    I + r"\w[\"'`]\s*\)*\s*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
+    # At most one line break between them: a multipart part's header ends in a quote
+    # (name="content") and a blank line, and its value may start with "---" (YAML front matter
+    # of a Markdown post) or "/*" (a CSS or JS upload's licence comment).
+    I + r"\w[\"'`][ \t\x0b\x0c]*\)*[ \t\x0b\x0c]*(?:\r?\n[ \t\x0b\x0c]*)?(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
     # "1 or true" as a whole condition (ends the value or is followed by a comment / quote).
     I + r"(?:\d|['\"`])\s*\)*\s+(?:or|and|xor|\|\||&&)\s+(?:not\s+)?(?:true|false)\s*(?:$|--|#|;|/\*|[)'\"`&])",
     I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:(?:\d+(?:\.\d+)?|0x[0-9a-f]+)\s*(?:[),*+/#;%|-]|$)|\()|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",
@@ -46,6 +49,9 @@ _SQLI = (
     # after a closed string ("'; GRANT ..."). Prose grants "all access to the team", on no db.table.
     I + r"\b(?:grant|revoke)\s+[\w\s,]{1,60}?\bon\s+[\w*`\"]+\s*\.\s*[\w*`\"]+\s+(?:to|from)\b|[\"'`)]\s*;\s*(?:grant|revoke)\s+\w",
     I + r"\b(?:having|where)\s+\d+\s*[=<>]|\bselect\s+(?:pg_sleep|sleep|benchmark|version|user|database|current_user|@@)\b",
+    # A subquery opened after a closed string or a boolean: "' (select top 1", "' or (EXISTS",
+    # "and not exists(select" — MSSQL's TOP n and EXISTS are SQL only in these positions.
+    I + r"\(\s*select\s+top\s+\d|[\"'`)]\s*(?:or|and|xor|\|\||&&)\s*\(?\s*(?:not\s+)?exists\b",
 )
 
 
@@ -135,9 +141,11 @@ _SQLI_MORE = (
     # MySQL scientific-notation keyword splitting: "1.e(ascii)".
     I + r"\b\d+\.e\s*\(",
     # A string closed, a conjunction, then an SQL-only comparison word, and the statement ended:
-    # "' and password glob password;", "x' or email notnull--".
+    # "' and password glob password;", "x' or email notnull--". On one line: a multipart body
+    # ends with "--boundary--" (a part's header quote, "Or something like that." and the
+    # closing delimiter are no statement).
     I + r"['\"`]\s*\)*\s*(?:or|and|xor|&&|\|\|)\s*\(?\s*[\w@.]+\s+(?:not\s+)?(?:glob|like|rlike|regexp|ilike|"
-    r"similar\s+to|sounds\s+like|notnull|isnull|between|collate)\b[^;&]{0,40}(?:;|--|#)\s*(?:$|&)",
+    r"similar\s+to|sounds\s+like|notnull|isnull|between|collate)\b[^;&\r\n]{0,40}(?:;|--|#)\s*(?:$|&)",
     # An escaped quote (\' or \`) straight into a conjunction: "\'or'1", "\' and 1" (a JSON \" is not).
     I + r"\\['`]\s*(?:or|and|xor)\b",
     # Typographic quotes an app may fold to ASCII: "1’ OR ’1’=’x’", "‘ OR ‘1‘=‘x‘".
@@ -167,15 +175,19 @@ _SQLI_FRAGMENT = (
     # A value that *starts* with a boolean conjunction and a comparison ("AND 2771=1709)",
     # "or 1='", "xor 'b' >", "OR (7319=8742)"): the tail of a condition appended to a number.
     # Prose never starts a field that way ("a <= b and c >= d" is not at the start).
+    # IS and LIKE are English words ("Or something like that.", "And it is fine"): after them
+    # the operand must be SQL's (a literal, a number, a pattern, NULL/TRUE/FALSE).
     I + r"(?:^|[=&\"])\s*(?:\)\s*)*(?:and|or|xor)\b\s*\(*\s*(?:[\w@.$`]+|'[^'&]{0,40}')\s*"
-    r"(?:==|=|!=|<>|<=>|>=|<=|<|>|\bis\s|\blike\s|\bregexp\s|\bin\s*\()"
-    r"\s*(?:$|[&\"'(]|[\w.'\"]+\s*(?:$|[&)'\"=#;]|--))",
-    I + r"(?:^|[=&\"])\s*(?:or|and|xor)\s+\d+\s*(?:#|--)",
+    r"(?:(?:==|=|!=|<>|<=>|>=|<=|<|>|\bregexp\s|\bin\s*\()"
+    r"\s*(?:$|[&\"'(]|[\w.'\"]+\s*(?:$|[&)'\"=#;]|--))"
+    r"|(?:\blike|\bis(?:\s+not)?)\s+(?:[\"'\d(%@-][^\s&]*|(?:null|true|false|unknown)\b)\s*(?:$|[&)#;]|--))",
+    I + r"(?:^|[=&\">])\s*(?:or|and|xor)\s+\d+\s*(?:#|--)",
     # ... or with a symbolic conjunction glued to a comparison ("||(null!=", "&&(e===", "&& 1==(").
     I + r"(?:^|[=&\"])\s*(?:&&|\|\|)\s*(?:\(\s*[\w@.$]+\s*[=!<>]|[\w@.$]+\s*(?:==|!=|<>|<=|>=|<(?:[^/]|/\*|$)|>|=\s*['\"(]))",
     # A value that starts by closing a string and ending the statement or commenting: "';",
-    # "'--", "\"#", "'); --".
-    I + r"(?:^|[=&])\"?['\"`]\s*\)*\s*(?:;|--|#\s*(?:$|[&\"]))",
+    # "'--", "\"#", "'); --". A double-quoted "#" is HTML's placeholder link (<a href="#">, in
+    # every rich-text field): after a double quote "#" must end the value.
+    I + r"(?:^|[=&])\"?(?:['\"`]\s*\)*\s*(?:;|--)|['`]\s*\)*\s*#\s*(?:$|[&\"])|\"\s*\)*\s*#\s*(?:$|&))",
     # A whole value that is a numeric tautology or contradiction: "1=1", "b,1=1", "42<=>42",
     # "11!=1", "42 like 42", "1 is not 2".
     I + r"(?:^|[=,(\">])\s*\d+\s*(?:=|==|!=|<>|<=>|\s(?:not\s+)?like\s|\sis\s+(?:not\s+)?|\s(?:r|not\s+)?like\s)\s*\d+" + r"\s*(?:$|[&\"'<)#;]|--)",

@@ -79,11 +79,13 @@ _XSS = (
     I + r"[\"'`]\s*in[a-z_$][\w$]*(?:\.[a-z_$][\w$]*)+\s*=[^=]|[\"'`]\s*in\s+(?:valueof|tostring|constructor|__proto__|prototype)\s*=",
     I + r"(?:^|[=\"'`(])\s*(?:java|vb|live)script\s*:\s+(?:[\\<{]|(?:alert|prompt|confirm|eval|fetch|import|document|window|top|self|parent|location|this)\b)",
     # data: URI whose payload starts with markup (``data:,<x>``), CSS bindings that load script
-    # (``-moz-binding:``, IE ``behavior:url()``), IE's ``<?import implementation=``, ``<link>`` that
+    # (``-moz-binding:``, IE ``behavior:url()``), IE's data binding that renders a bound XML
+    # island as HTML (``<span datasrc=#x datafld=c dataformatas=html>``), IE's
+    # ``<?import implementation=``, ``<link>`` that
     # imports or styles (``rel=import|stylesheet``) or points at a script URL — an Atom feed's
     # ``<link href="https://…" rel="alternate"/>`` passes —
     # a ``<meta charset>`` switch (UTF-7 tricks) (CRS 941170/941240/941260/941270).
-    I + r"\bdata\s*:\s*(?:[\w.+-]+/[\w.+-]+)?\s*(?:;[^,<]*)?,\s*<\s*[a-z!/?]|-moz-binding\s*:|\bbehaviou?r\s*:\s*url\s*\(",
+    I + r"\bdata\s*:\s*(?:[\w.+-]+/[\w.+-]+)?\s*(?:;[^,<]*)?,\s*<\s*[a-z!/?]|-moz-binding\s*:|\bbehaviou?r\s*:\s*url\s*\(|\bdataformatas\s*=\s*[\"']?\s*html\b",
     I + r"<\s*\??\s*import[^>]*implementation\s*=|<\s*link\b[^>]*\b(?:rel\s*=\s*[\"'`]?\s*(?:import|stylesheet|preload|prefetch|modulepreload)\b|href\s*=\s*[\"'`]?\s*(?:javascript|vbscript|livescript|data)\s*:|href\s*[\s/+][\s/+]*=)|<\s*link[\s/+][^>]*/[^>]*\bhref\b|<\s*meta\b[^>]*\bcharset\s*=|<\s*noscript\b",
     # Markup written in another charset: UTF-7 (``+ADw-script+AD4-``, case-sensitive as the
     # encoding is; the ``+`` may have become a space in a second URL decoding) and US-ASCII with the high bit set (0xBC/0xBE read as ``<``/``>``, which the
@@ -153,6 +155,9 @@ _TRAVERSAL = (
     # after its headers' blank line.
     I + r"(?:^|[=&?]|\n\r?\n)\s*\.{2,}[\\/]|\bfilename\*?\s*=\s*[\"']?\s*\.{2,}[\\/]|(?:^|[\\/=])\.\.;",
     I + r"(?:[\\/]|0x(?:2f|5c))(?:\.0x2e|0x2e\.|0x2e0x2e)\.?(?:[\\/]|0x(?:2f|5c))|0x(?:2f|5c)\.{2,3}(?:[\\/]|0x(?:2f|5c))",
+    # A parent step whose separator is hex text, starting a value or a path segment
+    # (``..0x2fboot.ini``, ``..0x5c..0x5cwin.ini``): no file name or prose starts with ".." and "0x".
+    I + r"(?:^|[=&?\"/\\]|\n\r?\n)\s*\.{2,}0x(?:2f|5c)",
     # Slashes a Unicode-aware path API folds to "/" or "\\" (division slash U+2215, set minus
     # U+2216, fraction slash, big solidus), and dot leaders (U+2024/U+2025, which NFKC has turned
     # into dots already), as parent steps.

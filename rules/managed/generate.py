@@ -92,6 +92,8 @@ FIELDS: dict[str, dict[str, list[dict[str, Any]]]] = {
 # (CMD_LINE) matters where commands are passed as arguments.
 NO_B64 = ("URIPATH",)
 NO_CMD = ("URIPATH", "HEADER")
+# Chains whose output is lowercased: a class's case-sensitive regexes (RuleClass.caseful) skip them.
+LOWERCASING = ("CMD",)
 # A header's bytes as sent are not the same text as the decoded scan's (BODY is decoded like
 # a form); a RAW class inspects URI path and query string only.
 NO_RAW = ("BODY", "COOKIE", "HEADER")
@@ -158,7 +160,7 @@ def _statements(cls: RuleClass, placement: str) -> list[dict[str, Any]]:
                     xss["AndStatement"]["Statements"].append(_NOT_XML)
                 out.append(xss)
             else:
-                for regex in cls.patterns:
+                for regex in cls.patterns + (cls.caseful if chain not in LOWERCASING else ()):
                     out.append({"RegexMatchStatement": {"RegexString": regex, "FieldToMatch": field, "TextTransformations": _tt(chain)}})
     return out
 

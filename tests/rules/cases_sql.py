@@ -64,6 +64,11 @@ CASES: tuple[Case, ...] = (
             "current_database()",
             # a closed string, an SQL tail, a glued "--" ending the value
             "x'-email--",
+            # a subquery after a closed string (MSSQL TOP, EXISTS); a comment after one line break
+            "' (select top 1",
+            "' or (EXISTS)",
+            "x') and not exists(select 1)",
+            "admin'\n--",
             "id'not glob-id--",
             "a'or?--",
             # stacked statements glued to ";" or commented out after it
@@ -177,6 +182,9 @@ CASES: tuple[Case, ...] = (
             "/* select all */ rows.forEach(draw);",
             "this or /* that */ the other",
             "wait for /* a */ delay of 5",
+            "Or something like that, or anything like it.",
+            "pick 'a' (select one) or 'b'",
+            "it's real and existing",
             *cases_sql_probes.GRAMMAR_ALLOW,
         ),
     ),
@@ -202,6 +210,10 @@ CASES: tuple[Case, ...] = (
             "' or xyz!",
             "xor 2 <",
             "OR 1# ",
+            # IS / LIKE with an SQL operand.
+            "or x like 'a%'",
+            "or 1 like 1--",
+            "and x is null",
             *cases_sql_probes.FRAGMENT_BLOCK,
         ),
         (
@@ -220,6 +232,10 @@ CASES: tuple[Case, ...] = (
             "'90s music",
             "and/or",
             "|| separator",
+            # IS / LIKE as English words; HTML's placeholder link.
+            "Or something like that.",
+            "And it is fine",
+            'see <a href="#">the top</a>',
             *cases_sql_probes.FRAGMENT_ALLOW,
         ),
     ),

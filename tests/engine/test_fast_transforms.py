@@ -206,6 +206,14 @@ def test_url_decoders_equal_the_byte_path(value: str) -> None:
     assert TRANSFORMS["URL_DECODE_UNI"](value) == url_decode_reference(value, uni=True)
 
 
+@settings(max_examples=2000, deadline=None)
+@given(value=st.text(alphabet="%%%0aAfF9gG+uU\udcff", max_size=24))
+def test_url_decoders_on_dense_escapes(value: str) -> None:
+    """Valid, invalid, cut and adjacent escapes (``%%41``, ``%4``, ``%g0``, ``%u%41``)."""
+    assert TRANSFORMS["URL_DECODE"](value) == url_decode_reference(value, uni=False)
+    assert TRANSFORMS["URL_DECODE_UNI"](value) == url_decode_reference(value, uni=True)
+
+
 def test_nfkc_latin1_table_is_exact() -> None:
     """The 14 Latin-1 characters NFKC changes are the table's; every pair of the others is stable."""
     import unicodedata

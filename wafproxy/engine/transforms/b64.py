@@ -126,7 +126,7 @@ def base64_decode_embedded(value: str) -> str:
     texts are joined with newlines. At most 64 tokens per value. No token: ``""``.
     """
     data = ascii_steps_bytes(value)[0]  # non-ASCII bytes (>= 0x80) are separators either way
-    if _TWELVE not in data.translate(_MASK):
+    if data.translate(_MASK).find(_TWELVE) < 0:  # ``find``: see ``cmdline`` on ``bytes in bytes``
         return ""
     out: list[str] = []
     for run in data.translate(_RUNS).split():

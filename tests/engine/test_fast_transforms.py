@@ -105,7 +105,8 @@ def test_base64_embedded_runs_of_twelve_at_the_edges() -> None:
     """A run of exactly 12 alphabet characters is a token at the start, the end or alone; 11 are
     not (the run search's needle holds the space that ends a run)."""
     twelve = "aGVsbG8gd29y"  # "hello wor"
-    for value in (twelve, f"{twelve} x", f"x {twelve}", f"x={twelve}&", twelve[:11], f"{twelve[:11]} {twelve[:11]}"):
+    eleven = twelve[:11]
+    for value in (twelve, f"{twelve} x", f"x {twelve}", f"x={twelve}&", eleven, f"{eleven} {eleven}"):
         assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
     assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](f"x {twelve}") == "hello wor"
     assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](twelve[:11]) == ""

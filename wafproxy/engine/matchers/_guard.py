@@ -269,7 +269,7 @@ def _needs_punctuation(alternative: str, chars: frozenset[str] = _PUNCTUATION) -
             return True
         return chars is _PUNCTUATION and any(
             first[0] == "&" and second[0] == "&" and first[1] >= 1 and second[1] >= 1
-            for first, second in zip(elements, elements[1:])
+            for first, second in zip(elements, elements[1:], strict=False)
         )
     except (IndexError, ValueError):
         return False

@@ -28,7 +28,7 @@ from ._registry import register
 _TABLE = bytes.maketrans(b",;ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"  abcdefghijklmnopqrstuvwxyz")
 _DELETE = b"\\\"'^"
 _RUN_OF_SPACES = re.compile(b" {2,}")
-_BACKSLASH, _DOUBLE_QUOTE, _QUOTE, _CARET, _SLASH, _PAREN = b'\\"\'^/('
+_BACKSLASH, _DOUBLE_QUOTE, _QUOTE, _CARET, _SLASH, _PAREN = b"\\\"'^/("
 
 
 @register("CMD_LINE")

@@ -101,6 +101,17 @@ def test_base64_embedded_non_ascii_separators() -> None:
         assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value).startswith("${jndi:ldap://x}\n${jndi:ldap://x}")
 
 
+def test_base64_embedded_runs_of_twelve_at_the_edges() -> None:
+    """A run of exactly 12 alphabet characters is a token at the start, the end or alone; 11 are
+    not (the run search's needle holds the space that ends a run)."""
+    twelve = "aGVsbG8gd29y"  # "hello wor"
+    eleven = twelve[:11]
+    for value in (twelve, f"{twelve} x", f"x {twelve}", f"x={twelve}&", eleven, f"{eleven} {eleven}"):
+        assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
+    assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](f"x {twelve}") == "hello wor"
+    assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](twelve[:11]) == ""
+
+
 def test_base64_embedded_keeps_at_most_64_tokens() -> None:
     value = " ".join(["JHtqbmRpOmxkYXA6Ly94fQ=="] * 70)
     assert TRANSFORMS["BASE64_DECODE_EMBEDDED"](value) == base64_embedded_reference(value)
@@ -202,6 +213,14 @@ def url_decode_reference(value: str, uni: bool) -> str:
 @settings(max_examples=2000, deadline=None)
 @given(value=st.one_of(TEXT, st.text(alphabet="a+%2B4u0 \udcc3\udca9é", max_size=20)))
 def test_url_decoders_equal_the_byte_path(value: str) -> None:
+    assert TRANSFORMS["URL_DECODE"](value) == url_decode_reference(value, uni=False)
+    assert TRANSFORMS["URL_DECODE_UNI"](value) == url_decode_reference(value, uni=True)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.text(alphabet="%%%0aAfF9gG+uU\udcff", max_size=24))
+def test_url_decoders_on_dense_escapes(value: str) -> None:
+    """Valid, invalid, cut and adjacent escapes (``%%41``, ``%4``, ``%g0``, ``%u%41``)."""
     assert TRANSFORMS["URL_DECODE"](value) == url_decode_reference(value, uni=False)
     assert TRANSFORMS["URL_DECODE_UNI"](value) == url_decode_reference(value, uni=True)
 

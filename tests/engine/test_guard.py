@@ -91,7 +91,7 @@ def test_alternatives_that_need_rare_punctuation_run_behind_their_own_guard() ->
     assert parts is not None and parts.guard_ids == (GUARD_ID, PUNCTUATION_GUARD_ID)
     assert parts.guarded[1][0] == (0, rb"(?i)<\s*script\b", False)
     assert parts.main[0] == (0, rb"(?i)javascript:", False)
-    assert parts.main[-1] == (PUNCTUATION_GUARD_ID, b"[$;|`<>\\\\^~]", True)
+    assert parts.main[-1] == (PUNCTUATION_GUARD_ID, b"[$;|`<>\\\\^~]|&&", True)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,15 @@ def test_alternatives_that_need_rare_punctuation_run_behind_their_own_guard() ->
         (r"[$;]x", True),  # inside a class "$" is the character
         (r"(?:<|\|)y", True),  # every alternative of the group needs one
         (r"\\x", True),
-        (r"(?:;|&&)\s*x", False),  # "&&" is not rare punctuation
+        (r"(?:;|&&)\s*x", True),  # the guard also finds "&&"
+        (r"x&&y", True),
+        (r"(?:[;|]|&&[\s]*|\$\()ps", True),
+        (r"&+&y", True),
+        (r"(?:;|&)\s*x", False),  # one "&" is every form's separator
+        (r"&&?y", False),  # the second "&" is optional
+        (r"&\s*&y", False),  # not in a row
+        (r"&[&;]y", False),  # a class: "&;" would match
+        (r"\&\&y", False),  # escaped: not analysed
         (r"[a;]x", False),
         (r"[!-~]x", False),  # a range
         (r"[^<]x", False),
@@ -179,7 +187,8 @@ NOT_PROVEN = [
     '(?i)\\d(?:or|and)\\d',
     '(?i)[^x](?:or|and) ',
     '(?i)(\\w)(?:or|xor)\\b',
-    '(?i)(?:;|&&)\\s*id\\b',
+    '(?i)(?:;|&)\\s*id\\b',
+    '(?i)&&?\\s*id\\b',
     '(?i)x;?id',
     '(?i)[^<]script',
 ]
@@ -265,6 +274,20 @@ def test_split_scans_equal_whole_scans_on_brace_contexts() -> None:
     values = ("".join(parts) for parts in itertools.product(BRACE_LEFT, BRACE_BODY, BRACE_RIGHT))
     # the brace-guarded half really decides many of these values
     assert _guarded_hits_where_split_equals_whole(2, values) > 300
+
+
+#: Shell chaining (``&&`` now among the punctuation guard's tokens) and near misses (one ``&``, a
+#: spaced ``& &``), before command shapes of the shell grammar's chained alternatives.
+SHELL_LEFT = ["", "x", "a=", "&q=", "1", " ", "'", '"', "\n", "=", "door ", "\u00a0"]
+SHELL_CHAIN = ["&&", "& &", "&", "&&&", "||", ";", "|", "$(", "&&\t", " && ", "&&'", "%26%26"]
+SHELL_RIGHT = ["id", " whoami", "cat /etc/passwd", "at now", "ps aux", "ls -la /tmp", "curl -o x y", "./x",
+               " ~/run.sh", "sleep 5", "expr 1 + 2", "python3 -c x", "time", "ssh -p 22 h", "x --help"]
+
+
+def test_split_scans_equal_whole_scans_on_shell_chaining_contexts() -> None:
+    values = ("".join(parts) for parts in itertools.product(SHELL_LEFT, SHELL_CHAIN, SHELL_RIGHT))
+    # the punctuation-guarded half really decides many of these values
+    assert _guarded_hits_where_split_equals_whole(1, values) > 1000
 
 
 ALPHABET = ["or", "and", "xor", "door", "||", "&&", " ", "'", '"', ")", "(", "=", "&", "1", "x", "\u00a0",

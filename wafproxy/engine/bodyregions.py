@@ -35,7 +35,7 @@ def aligned(whole: bytes, start: int, limit: int) -> int:
 def is_binary(block: bytes) -> bool:
     """Not text: a NUL in ASCII, or bytes that are not UTF-8 (the block's ends may cut a character)."""
     if block.isascii():
-        return b"\0" in block
+        return 0 in block  # an int: ``bytes in bytes`` raises and clears a TypeError first
     start = 0
     while start < 3 and 0x80 <= block[start] < 0xC0:
         start += 1

@@ -6,13 +6,13 @@ triggers each of them on every ``or`` / ``and`` it finds, and English text is fu
 (``door``, ``for``, ``more``): in the pooled body database those alternatives cost ~40 % of a 2 KB
 form body's scan (~250 k of ~620 k instructions, callgrind). Each of them, though, can only match
 where the operator is a *token*: a word operator preceded by a non-word character or the start of
-the value. Likewise ~110 alternatives (shell chaining, ``<script``, ``${…}``) cannot match
-without one of a few characters benign text rarely holds (``$ ; | ` < > \\ ^ ~``). So a database
+the value. Likewise ~140 alternatives (shell chaining, ``<script``, ``${…}``) cannot match
+without one of a few characters benign text rarely holds (``$ ; | ` < > \\ ^ ~``) or ``&&``. So a database
 is split (``split``):
 
 * the main database: every other alternative, plus a guard expression per kind,
   ``\\b(?:and|or|xor|…)|&&|\\|\\|`` (a short-literal table and a one-byte look-behind) and the
-  class ``[$;|`<>\\\\^~]``;
+  class ``[$;|`<>\\\\^~]`` or ``&&``;
 * a guarded database per kind, scanned only when its guard matched.
 
 Exactness. A regex is split only at its top-level ``|`` (the match set of ``A|B`` is the union of
@@ -22,7 +22,8 @@ an operator token the guard finds: the alternative is a concatenation with an un
 of plain operators (``or``, ``and``, ``&&`` …) and, reading backwards from that group through
 elements that may match empty, every character that can precede the operator is a non-word
 character, or a ``\\b`` / ``^`` comes first; for the punctuation kind, ``_needs_punctuation``
-proves that an element the alternative must match matches only those characters. Anything the
+proves that an element the alternative must match matches only those characters (or that two
+it must match in a row are each ``&``). Anything the
 analysis does not understand keeps the alternative in the main database.
 ``tests/engine/test_guard.py`` checks the analysis and the split sets against unsplit ones.
 
@@ -48,10 +49,15 @@ PUNCTUATION_GUARD_ID = 0xFFFFFFFD
 BRACE_GUARD_ID = 0xFFFFFFFC
 
 #: Characters rare in benign text and data (not ``{}[]``: JSON, PHP-style form arrays; not
-#: ``/'"()``: paths, prose). An alternative that cannot match without one of them runs behind
-#: ``_PUNCTUATION_GUARD``.
+#: ``/'"()``: paths, prose). An alternative that cannot match without one of them, or without
+#: ``&&`` (the shell grammar's ``(?:;|&&|\|\|)`` chaining: ``&&`` is no character of the class,
+#: but a form or query string holds it only for an empty field), runs behind
+#: ``_PUNCTUATION_GUARD``. Hyperscan cannot start those alternatives at their rare chaining
+#: token (its literal factor is the command word after it: ``at``, ``time``, ``cat``, ``more``,
+#: words of any English text), so in the main database they cost ~30 % of a 2 KB form body's
+#: scan and ~60 % of a 2 KB paragraph's.
 _PUNCTUATION = frozenset("$;|`<>\\^~")
-_PUNCTUATION_GUARD = b"[$;|`<>\\\\^~]"
+_PUNCTUATION_GUARD = b"[$;|`<>\\\\^~]|&&"
 #: ``{``: JSON and templates hold it, form and query values almost never. The brace-expansion
 #: alternatives of the shell grammar (``\{,?\$?["']?[a-z]+["']?,[-/~$][^}]*\}``, ``[a-z]\{[a-z]+,``)
 #: cost ~40 % of the main body database's scan of a 2 KB form body that holds no ``{``
@@ -255,10 +261,16 @@ def _class_nonword(atom: str) -> bool:
 def _needs_punctuation(alternative: str, chars: frozenset[str] = _PUNCTUATION) -> bool:
     """Whether every match of ``alternative`` holds a character of ``chars`` (``_PUNCTUATION``
     or ``_BRACE``): one of its elements that must match (at least once) matches only such
-    characters."""
+    characters. For ``_PUNCTUATION`` (whose guard also finds ``&&``), also when two elements it
+    must match, one after the other, are each a plain ``&``."""
     try:
         elements = _elements(alternative)
-        return any(minimum >= 1 and _punctuation_only(atom, chars) for atom, minimum in elements)
+        if any(minimum >= 1 and _punctuation_only(atom, chars) for atom, minimum in elements):
+            return True
+        return chars is _PUNCTUATION and any(
+            first[0] == "&" and second[0] == "&" and first[1] >= 1 and second[1] >= 1
+            for first, second in zip(elements, elements[1:], strict=False)
+        )
     except (IndexError, ValueError):
         return False
 

@@ -110,9 +110,13 @@ decode_token = _decode_run
 # of every shorter run. Non-ASCII characters (UTF-8 bytes >= 0x80) are never in the alphabet.
 _RUNS = bytes(b if b in _ALPHABET or b in b"-_" else 0x20 for b in range(256))
 # Alphabet -> "a", the rest -> " ": a value holds a token iff its mask holds 12 "a" in a row
-# (one substring search; most values hold none and need no split).
+# (one substring search; most values hold none and need no split). Searched as 12 "a" and a
+# space, in the mask with a space appended (every run ends at a space then): a needle ending in
+# a character it holds nowhere else lets the search jump 13 bytes past each failed candidate,
+# where 12 "a" alone advance one byte at a time through every word (a 2 KB form body: ~20 k ->
+# ~12 k instructions).
 _MASK = bytes(0x61 if b in _ALPHABET or b in b"-_" else 0x20 for b in range(256))
-_TWELVE = b"a" * 12
+_TWELVE_RUN = b"a" * 12 + b" "
 
 
 @register("BASE64_DECODE_EMBEDDED")
@@ -126,7 +130,7 @@ def base64_decode_embedded(value: str) -> str:
     texts are joined with newlines. At most 64 tokens per value. No token: ``""``.
     """
     data = ascii_steps_bytes(value)[0]  # non-ASCII bytes (>= 0x80) are separators either way
-    if _TWELVE not in data.translate(_MASK):
+    if (data.translate(_MASK) + b" ").find(_TWELVE_RUN) < 0:  # ``find``: see ``cmdline``
         return ""
     out: list[str] = []
     for run in data.translate(_RUNS).split():

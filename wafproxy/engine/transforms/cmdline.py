@@ -28,19 +28,27 @@ from ._registry import register
 _TABLE = bytes.maketrans(b",;ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"  abcdefghijklmnopqrstuvwxyz")
 _DELETE = b"\\\"'^"
 _RUN_OF_SPACES = re.compile(b" {2,}")
+_BACKSLASH, _DOUBLE_QUOTE, _QUOTE, _CARET, _SLASH, _PAREN = b"\\\"'^/("
 
 
 @register("CMD_LINE")
 def cmd_line(value: str) -> str:
     """``'C^at  "/etc/pa\\\\sswd" ; W\\'ho (x)'`` -> ``"cat/etc/passwd who(x)"``."""
     data, codec = ascii_steps_bytes(value)
-    data = data.translate(_TABLE, _DELETE)
-    if b"  " in data:
+    # A deleting translate costs a third more than a mapping one (~27 k vs ~20 k instructions on
+    # 2 KB); most values hold none of the four, and each test is a memchr. (An ``int`` operand,
+    # and ``find`` for two bytes: ``bytes.__contains__`` tries a ``bytes`` operand as an integer
+    # first, and the TypeError it raises and clears costs ~2 k instructions, more than a memchr.)
+    if _BACKSLASH in data or _DOUBLE_QUOTE in data or _QUOTE in data or _CARET in data:
+        data = data.translate(_TABLE, _DELETE)
+    else:
+        data = data.translate(_TABLE)
+    if data.find(b"  ") >= 0:
         data = _RUN_OF_SPACES.sub(b" ", data)
     # ``/`` and ``(`` first: a one-byte search is a memchr, a two-byte one starting with a space
     # stops at every space of the text.
-    if b"/" in data and b" /" in data:
+    if _SLASH in data and data.find(b" /") >= 0:
         data = data.replace(b" /", b"/")
-    if b"(" in data and b" (" in data:
+    if _PAREN in data and data.find(b" (") >= 0:
         data = data.replace(b" (", b"(")
     return data.decode(codec, "surrogatepass")

@@ -12,7 +12,6 @@ and the high byte is zeroed (``%u0041`` -> ``A``, ``%u2215`` -> 0x15).
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_to_bytes
 
 from ._bytes import from_bytes, to_bytes
 from ._registry import register
@@ -36,7 +35,9 @@ def url_decode(value: str) -> str:
             return value
         if value.isascii():  # the byte round trip is the identity on ASCII
             return value.replace("+", " ")
-    return from_bytes(unquote_to_bytes(to_bytes(value).replace(b"+", b" ")))
+    decoded = _unquote(to_bytes(value).replace(b"+", b" "))
+    assert decoded is not None  # None only with ``stop_at_u``
+    return from_bytes(decoded)
 
 
 @register("URL_DECODE_UNI")
@@ -48,26 +49,48 @@ def url_decode_uni(value: str) -> str:
         if value.isascii():  # the byte round trip is the identity on ASCII
             return value.replace("+", " ")
     raw = to_bytes(value).replace(b"+", b" ")
-    # %u first: its output is a single byte (``%`` re-escaped), so the %HH pass cannot re-read it.
-    # Only when one may be there: the regex walks every byte (~25 instructions each, a 2 KB form
-    # body ~50 k); ``_has_pct_u`` jumps from one ``%`` to the next.
-    if _has_pct_u(raw):
-        raw = _PCT_U.sub(_unicode_low_byte, raw)
-    return from_bytes(unquote_to_bytes(raw))
+    decoded = _unquote(raw, stop_at_u=True)
+    if decoded is None:
+        # %u first: its output is a single byte (``%`` re-escaped), so the %HH pass cannot re-read
+        # it. Only when one is there: the regex walks every byte (~25 instructions each, a 2 KB
+        # form body ~50 k).
+        decoded = _unquote(_PCT_U.sub(_unicode_low_byte, raw))
+        assert decoded is not None  # None only with ``stop_at_u``
+    return from_bytes(decoded)
 
 
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+#: ``%HH`` (either case) -> its byte: what ``unquote_to_bytes`` looks each escape up in.
+_HEX_BYTE = {(a + b).encode(): bytes.fromhex(a + b) for a in _HEX_DIGITS for b in _HEX_DIGITS}
 _U = frozenset(b"uU")
 
 
-def _has_pct_u(raw: bytes) -> bool:
-    """Whether ``raw`` holds ``%u`` or ``%U``. A two-byte substring search stops at every ``u`` of
-    the text (~2 µs on a 2 KB body); most values hold a few ``%`` at most, each a ``find`` (a
-    memchr) away. Past 16 of them, the two searches."""
+def _unquote(raw: bytes, stop_at_u: bool = False) -> bytes | None:
+    """``urllib.parse.unquote_to_bytes(raw)``, hopping from one ``%`` to the next with ``find``
+    (a memchr): the library splits the whole value at ``%`` first, a byte-by-byte loop (a 2 KB
+    form body with one escape: ~20 k instructions, ~5 k this way); per escape both run the same
+    few steps. An invalid or cut escape keeps its ``%`` and the text after it, as the library
+    does (``tests/engine/test_fast_transforms.py``). ``stop_at_u``: None at the first ``%u`` /
+    ``%U`` — the hop visits every ``%`` (a valid escape's two hex digits hold none), so None
+    exactly when the value holds one, and no second pass is needed to ask."""
     at = raw.find(b"%")
-    for _ in range(16):
+    if at < 0:
+        return raw
+    out = [raw[:at]]
+    hexbyte = _HEX_BYTE.get
+    size = len(raw)
+    while True:
+        byte = hexbyte(raw[at + 1 : at + 3])
+        if byte is not None:
+            out.append(byte)
+            start = at + 3
+        elif stop_at_u and at + 1 < size and raw[at + 1] in _U:
+            return None
+        else:
+            out.append(b"%")
+            start = at + 1
+        at = raw.find(b"%", start)
         if at < 0:
-            return False
-        if at + 1 < len(raw) and raw[at + 1] in _U:
-            return True
-        at = raw.find(b"%", at + 1)
-    return at >= 0 and (b"%u" in raw or b"%U" in raw)
+            out.append(raw[start:])
+            return b"".join(out)
+        out.append(raw[start:at])

@@ -252,8 +252,11 @@ class Inspector:
         if lowered is not None:
             cookies: Sequence[str] = lowered.get("cookie", ())
         else:
-            cookies = [v for k, v in request.headers
-                       if k == "cookie" or len(k) == 6 and k.lower() == "cookie"]
+            found: list[str] = []  # a loop, not a comprehension: no nested frame per request
+            for k, v in request.headers:
+                if k == "cookie" or len(k) == 6 and k.lower() == "cookie":
+                    found.append(v)
+            cookies = found
         query, body = request.query_string, request.body
         if not body and not cookies and query.count("&") < self.content_limits.max_query_args:
             return None  # nothing a bound counts (``content_bound``'s first test), without the call

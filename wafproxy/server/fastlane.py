@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
-from wafproxy.asgi.inspector import allowed
+from wafproxy.asgi.inspector import FORWARDED, allowed
 from wafproxy.asgi.upstream import UpstreamPool, UpstreamResponse
 from wafproxy.asgi.upstream_conn import UpstreamConnection
 from wafproxy.asgi.upstream_errors import UpstreamProtocolError, failure_kind
@@ -76,23 +76,26 @@ def _encoded(headers: list[tuple[bytes, bytes]]) -> bool:
 class FastExchange:
     """One request in the fast lane, from its admission to the client's answer."""
 
+    # What ``run`` sets as it goes, until then these class-level values: a request costs no
+    # stores for the fields it never reaches.
+    key = ""  # in the handler's in-flight table while admitted
+    request: WafRequest | None = None
+    decision: Decision | None = None
+    started = 0.0
+    t0 = 0.0
+    eval_seconds = 0.0
+    pool: UpstreamPool | None = None
+    head = b""  # the request as the upstream gets it, and whether its body goes chunked
+    chunked = False
+    payload = b""
+    up: UpstreamConnection | None = None
+    reused = False
+    done = False
+
     def __init__(self, handler: ProxyHandler, ex: Exchange, acl: CompiledWebACL) -> None:
         self.handler = handler
         self.ex = ex
         self.acl = acl
-        self.key = ""  # in the handler's in-flight table while admitted
-        self.request: WafRequest | None = None
-        self.decision: Decision | None = None
-        self.started = 0.0
-        self.t0 = 0.0
-        self.eval_seconds = 0.0
-        self.pool: UpstreamPool | None = None
-        self.head = b""  # the request as the upstream gets it, and whether its body goes chunked
-        self.chunked = False
-        self.payload = b""
-        self.up: UpstreamConnection | None = None
-        self.reused = False
-        self.done = False
 
     def run(self) -> None:
         """Admit, decide, send upstream; the rest follows in ``upstream_progress``. An exception
@@ -126,7 +129,7 @@ class FastExchange:
             scheme=conn.scheme,
         )
         decision, self.eval_seconds, retry_after = inspector.decide_now(acl, request)
-        passes = allowed(decision)
+        passes = decision.action in FORWARDED  # ``allowed`` without the call
         if reader is not None and passes:
             try:
                 streamed = reader.start(request, True)
@@ -142,7 +145,7 @@ class FastExchange:
                                      self.eval_seconds))
             return
         forwarder = handler.forwarder
-        pool = forwarder.pool_for(ex)
+        pool = forwarder.routes.single or forwarder.pool_for(ex)  # one upstream: no call
         if pool is None:
             self._answered(*handler.no_route(ex))
             return

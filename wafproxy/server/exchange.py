@@ -14,7 +14,7 @@ import asyncio
 from collections import deque
 from typing import TYPE_CHECKING
 
-from wafproxy.server.flow import buffer, unbuffer
+from wafproxy.server.flow import HIGH_WATER, pause, unbuffer
 
 if TYPE_CHECKING:
     from wafproxy.server.connection import HttpConnection
@@ -74,8 +74,12 @@ class Exchange:
 
     def feed(self, chunk: bytes) -> None:
         self._chunks.append(chunk)
-        self.received += len(chunk)
-        buffer(self.conn, len(chunk))
+        size = len(chunk)
+        self.received += size
+        conn = self.conn  # received, not yet read: past ``HIGH_WATER`` reading stops (``flow``)
+        conn._buffered += size
+        if conn._buffered > HIGH_WATER:
+            pause(conn)
         if self._waiter is not None:  # tested here: a call less when nobody waits (the fast lane)
             self._wake()
 

@@ -115,7 +115,7 @@ class FastExchange:
         reader: BodyReader | None = None
         if has_body:
             try:
-                reader = inspector.body_reader(acl, ex.headers)
+                reader = inspector.body_reader(acl, ex.headers, ())  # no Content-Encoding (``serve_now``)
                 for chunk in ex.take_all():  # all of it fits the window (``serve_now``)
                     reader.first(chunk)
             except BodyRefused as exc:
@@ -186,7 +186,12 @@ class FastExchange:
             if error is None and up.complete and not up._reading_paused:  # the common answer: all here
                 up.listener = self.up = None
                 status, headers = up.status, up.headers
-                whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
+                chunks = up._chunks
+                if len(chunks) == 1:  # the common body, one read: ``take_body`` without the call
+                    whole: bytes | None = chunks.popleft()
+                    up._buffered = 0
+                else:
+                    whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
                 if whole is not None:  # all taken: ``reusable`` is what the two messages want
                     pool._release(up, up.keep_alive and up.request_sent)
                     self._answered(status, write_whole(self.ex, status, headers, whole))

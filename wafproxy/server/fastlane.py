@@ -32,7 +32,7 @@ from wafproxy.asgi.scoperequest import read_headers
 from wafproxy.asgi.upstream import UpstreamPool, UpstreamResponse
 from wafproxy.asgi.upstream_conn import UpstreamConnection
 from wafproxy.asgi.upstream_errors import UpstreamProtocolError, failure_kind
-from wafproxy.asgi.wafrequests import build_request, new_request, wire_text
+from wafproxy.asgi.wafrequests import new_request, wire_text
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
@@ -124,20 +124,14 @@ class FastExchange:
                 return
             body = reader.window()
         conn = ex.conn
-        if reader is None:
-            # No body: the middleware's builder (``scoperequest``), whose one pass over the
-            # headers decodes each line once per process (a memo) and groups the values by name,
-            # the table the engine and the detector would otherwise build on their first lookup.
-            text_headers, by_name, _ = read_headers(ex.headers)
-            request = self.request = new_request(client_ip, conn.peer, ex.method, wire_text(ex.path),
-                                                 wire_text(ex.query), text_headers, by_name, ex.version,
-                                                 conn.scheme)
-        else:
-            request = self.request = build_request(
-                client_ip=client_ip, peer=conn.peer, method=ex.method, path=wire_text(ex.path),
-                query=ex.query, headers=ex.headers, body=body, seen=len(body), more=False,
-                http_version=ex.version, scheme=conn.scheme,
-            )
+        # The middleware's builder (``scoperequest``): its one pass over the headers decodes each
+        # line once per process (a memo) and groups the values by name, the table the engine and
+        # the detector would otherwise build on their first lookup. The same request as
+        # ``build_request`` makes (the task lane's).
+        text_headers, by_name, _ = read_headers(ex.headers)
+        request = self.request = new_request(client_ip, conn.peer, ex.method, wire_text(ex.path),
+                                             wire_text(ex.query), text_headers, by_name, ex.version,
+                                             conn.scheme, body)
         decision, self.eval_seconds, retry_after = inspector.decide_now(acl, request)
         passes = decision.action in FORWARDED  # ``allowed`` without the call
         if reader is not None and passes:

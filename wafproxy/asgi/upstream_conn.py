@@ -58,6 +58,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._reading_paused = False
         self.listener: Listener | None = None
         self._head = False
+        self._chunks: deque[bytes] = deque()
         self.begin(False)  # the exchange's fields, as for the first one
         self.in_use = False
 
@@ -78,7 +79,8 @@ class UpstreamConnection(asyncio.Protocol):
         self.got_bytes = False
         self.request_sent = False  # the whole request went out: required before reuse
         self._head = head_request
-        self._chunks: deque[bytes] = deque()
+        if self._chunks:  # an empty one (the previous body all taken) serves again: no allocation
+            self._chunks = deque()
         self._buffered = 0
         self._head_bytes = 0
         self.in_use = True

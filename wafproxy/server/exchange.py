@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
+# Every exchange's chunks until its first body chunk: a request without a body (nearly every
+# GET) allocates no deque. Never appended to (``feed`` gives the exchange its own first).
+_NO_CHUNKS: deque[bytes] = deque()
+
+
 class ClientGone(Exception):  # noqa: N818 - an event, not an error
     """The client closed the connection before the exchange ended."""
 
@@ -66,14 +71,17 @@ class Exchange:
         self.read_bytes = 0  # body bytes handed to the handler so far
         self.body_done = False
         self.started = False  # the response head is out: a failure can only close the connection
-        self._chunks: deque[bytes] = deque()
+        self._chunks: deque[bytes] = _NO_CHUNKS  # its own deque from the first body chunk (``feed``)
         self._waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     # -- producer side (the connection) ------------------------------------------------------
 
     def feed(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
+        chunks = self._chunks
+        if chunks is _NO_CHUNKS:
+            chunks = self._chunks = deque()
+        chunks.append(chunk)
         size = len(chunk)
         self.received += size
         conn = self.conn  # received, not yet read: past ``HIGH_WATER`` reading stops (``flow``)

@@ -7,6 +7,7 @@ everything down one lane fails here.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from tests.server.conftest import Recorder
 from tests.server.harness import RunningProxy, exchange, proxy_in_thread, responses
 from tests.support.servers import RunningServer
 from tests.support.wait import until
+from wafproxy.asgi.wafrequests import build_request, wire_text
 from wafproxy.events import RequestEvent
 from wafproxy.server.handler import ProxyHandler
 
@@ -234,3 +236,35 @@ def test_both_lanes_emit_the_same_event(upstream: tuple[RunningServer, Recorder]
     same = ("client_ip", "method", "uri_path", "query_string", "headers", "body", "body_size", "http_version",
             "scheme", "peer_ip")
     assert [getattr(quick.request, f) for f in same] == [getattr(tasked.request, f) for f in same]
+
+
+def test_a_bodiless_request_is_the_one_build_request_makes(upstream: tuple[RunningServer, Recorder],
+                                                          acl_path: Path) -> None:
+    """A GET in the fast lane is built by the middleware's one-pass builder (``read_headers``):
+    the same request as ``build_request`` makes of the same wire headers (UTF-8 and latin-1
+    values, a repeated name), and the same values by name, twice on one connection (the second
+    from the memo of decoded lines)."""
+    server, _ = upstream
+    sink = Captured()
+    raw = [(b"host", b"x"), (b"user-agent", b"caf\xc3\xa9"), (b"x-latin", b"\xe9t\xe9"), (b"cookie", b"a=1"),
+           (b"accept", b"*/*"), (b"cookie", b"b=2")]
+    lines = b"".join(b"%s: %s\r\n" % pair for pair in raw)
+    head = b"GET /p%C3%A9?q=%C3%A9&r=1 HTTP/1.1\r\n" + lines + b"\r\n"
+    with proxy_in_thread(server.url, acl_path) as running, \
+            socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        handler = handler_of(running)
+        handler.inspector.sink = sink
+        for _ in range(2):
+            fast = handler.fast_answers
+            sock.sendall(head)
+            read_answer(sock, b"upstream:0")
+            assert handler.fast_answers == fast + 1
+        until(lambda: len(sink.events) == 2, what="two events")
+    for event in sink.events:
+        request = event.request
+        built = build_request(client_ip=request.client_ip, peer=request.peer_ip, method="GET",
+                              path=wire_text(b"/p%C3%A9"), query=b"q=%C3%A9&r=1", headers=raw, body=b"",
+                              seen=0, more=False, http_version="1.1", scheme="http")
+        assert dataclasses.replace(request, request_id="") == dataclasses.replace(built, request_id="")
+        for name in ("cookie", "user-agent", "x-latin", "Host", "absent"):
+            assert request.header_values(name) == built.header_values(name)

@@ -111,7 +111,7 @@ class Via:
     (``upstream_headers`` with ``trusted_peer`` false): X-Forwarded-For, X-Forwarded-Proto and
     X-Real-IP name the peer, the ``Forwarded`` element its address and scheme."""
 
-    __slots__ = ("peer", "fixed", "forwarded", "real_ip")
+    __slots__ = ("peer", "fixed", "forwarded", "real_ip", "_host", "_block")
 
     def __init__(self, peer: str, scheme: str) -> None:
         peer_b = peer.encode("latin-1")
@@ -121,6 +121,22 @@ class Via:
         self.fixed = b"x-forwarded-for: " + peer_b + b"\r\nx-forwarded-proto: " + scheme_b + b"\r\n"
         self.forwarded = b"forwarded: for=" + node + b";proto=" + scheme_b
         self.real_ip = b"x-real-ip: " + peer_b + b"\r\n"
+        # The lines that follow the client's own for its last Host (``host_lines``): a client
+        # sends the same Host on every request of a connection, so they are built once.
+        self._host: tuple[bytes, bytes, bool] | None = None
+        self._block = b""
+
+    def host_lines(self, host: bytes, upstream_host: bytes, preserve_host: bool) -> bytes:
+        """Host, X-Forwarded-For/-Proto/-Host, Forwarded and X-Real-IP for a request whose Host
+        is ``host``: six header lines."""
+        key = (host, upstream_host, preserve_host)
+        if key != self._host:
+            clean = host.replace(b"\\", b"").replace(b'"', b"")
+            self._block = b"".join((b"host: ", host if preserve_host else upstream_host, b"\r\n", self.fixed,
+                                    b"x-forwarded-host: ", host, b"\r\n", self.forwarded, b';host="', clean,
+                                    b'"\r\n', self.real_ip))
+            self._host = key
+        return self._block
 
 
 def forward_lines(
@@ -150,10 +166,5 @@ def forward_lines(
     if host is None:
         parts += (b"host: ", upstream_host, b"\r\n", via.fixed, via.forwarded, b"\r\n", via.real_ip)
         return parts, lines + 5, has_length
-    # ``find``, not ``in``: CPython 3.11's ``bytes in bytes`` formats and drops a TypeError first.
-    clean = host
-    if host.find(b'"') >= 0 or host.find(b"\\") >= 0:
-        clean = host.replace(b"\\", b"").replace(b'"', b"")
-    parts += (b"host: ", host if preserve_host else upstream_host, b"\r\n", via.fixed,
-              b"x-forwarded-host: ", host, b"\r\n", via.forwarded, b';host="', clean, b'"\r\n', via.real_ip)
+    parts.append(via.host_lines(host, upstream_host, preserve_host))
     return parts, lines + 6, has_length

@@ -98,15 +98,16 @@ def check_head(limits: ShieldLimits, url_bytes: int, headers: Sequence[tuple[byt
     lengths: set[bytes] | None = None
     expects_body = False
     for name, value in headers:
-        size += len(name) + len(value)
-        if len(name) == 14 and name.lower() == b"content-length":
+        n = len(name)  # names of other lengths need no comparison
+        size += n + len(value)
+        if n == 14 and name.lower() == b"content-length":
             if lengths is None:
                 lengths = set()
             stripped = value.strip()
             lengths.add(stripped)
             if stripped != b"0":
                 expects_body = True
-        elif name == b"transfer-encoding":
+        elif n == 17 and name == b"transfer-encoding":
             expects_body = True
     if size > limits.max_header_bytes:
         return "headers_too_large"

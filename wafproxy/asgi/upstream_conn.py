@@ -56,23 +56,11 @@ class UpstreamConnection(asyncio.Protocol):
         self._drain: asyncio.Future[None] | None = None
         self._write_paused = False
         self._reading_paused = False
-        self.in_use = False
         self.listener: Listener | None = None
-        self._reset(head=False)
-
-    def _reset(self, head: bool) -> None:
-        self.status = 0
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.headers_done = False
-        self.complete = False
-        self.keep_alive = False
-        self.error: UpstreamError | None = None
-        self.got_bytes = False
-        self.request_sent = False  # the whole request went out: required before reuse
-        self._head = head
+        self._head = False
         self._chunks: deque[bytes] = deque()
-        self._buffered = 0
-        self._head_bytes = 0
+        self.begin(False)  # the exchange's fields, as for the first one
+        self.in_use = False
 
     # -- exchange API (used by the pool and UpstreamResponse) -------------------------------
 
@@ -82,7 +70,19 @@ class UpstreamConnection(asyncio.Protocol):
             # After a HEAD response llhttp still expects Content-Length bytes of body; a fresh
             # parser is the only way to tell it the message ended (httptools cannot skip a body).
             self._parser = httptools.HttpResponseParser(self)
-        self._reset(head_request)
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers_done = False
+        self.complete = False
+        self.keep_alive = False
+        self.error: UpstreamError | None = None
+        self.got_bytes = False
+        self.request_sent = False  # the whole request went out: required before reuse
+        self._head = head_request
+        if self._chunks:  # an empty one (the previous body all taken) serves again: no allocation
+            self._chunks = deque()
+        self._buffered = 0
+        self._head_bytes = 0
         self.in_use = True
         if self.closed:
             self.error = UpstreamProtocolError("upstream closed the connection", self.upstream)

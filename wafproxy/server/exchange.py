@@ -14,12 +14,17 @@ import asyncio
 from collections import deque
 from typing import TYPE_CHECKING
 
-from wafproxy.server.flow import buffer, unbuffer
+from wafproxy.server.flow import HIGH_WATER, pause, unbuffer
 
 if TYPE_CHECKING:
     from wafproxy.server.connection import HttpConnection
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+# Every exchange's chunks until its first body chunk: a request without a body (nearly every
+# GET) allocates no deque. Never appended to (``feed`` gives the exchange its own first).
+_NO_CHUNKS: deque[bytes] = deque()
 
 
 class ClientGone(Exception):  # noqa: N818 - an event, not an error
@@ -66,16 +71,23 @@ class Exchange:
         self.read_bytes = 0  # body bytes handed to the handler so far
         self.body_done = False
         self.started = False  # the response head is out: a failure can only close the connection
-        self._chunks: deque[bytes] = deque()
+        self._chunks: deque[bytes] = _NO_CHUNKS  # its own deque from the first body chunk (``feed``)
         self._waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     # -- producer side (the connection) ------------------------------------------------------
 
     def feed(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
-        self.received += len(chunk)
-        buffer(self.conn, len(chunk))
+        chunks = self._chunks
+        if chunks is _NO_CHUNKS:
+            chunks = self._chunks = deque()
+        chunks.append(chunk)
+        size = len(chunk)
+        self.received += size
+        conn = self.conn  # received, not yet read: past ``HIGH_WATER`` reading stops (``flow``)
+        conn._buffered += size
+        if conn._buffered > HIGH_WATER:
+            pause(conn)
         if self._waiter is not None:  # tested here: a call less when nobody waits (the fast lane)
             self._wake()
 

@@ -27,11 +27,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
-from wafproxy.asgi.inspector import allowed
+from wafproxy.asgi.inspector import FORWARDED, allowed
+from wafproxy.asgi.scoperequest import read_headers
 from wafproxy.asgi.upstream import UpstreamPool, UpstreamResponse
 from wafproxy.asgi.upstream_conn import UpstreamConnection
 from wafproxy.asgi.upstream_errors import UpstreamProtocolError, failure_kind
-from wafproxy.asgi.wafrequests import build_request, wire_text
+from wafproxy.asgi.wafrequests import new_request, wire_text
 from wafproxy.engine.compiler import CompiledWebACL
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
@@ -76,23 +77,26 @@ def _encoded(headers: list[tuple[bytes, bytes]]) -> bool:
 class FastExchange:
     """One request in the fast lane, from its admission to the client's answer."""
 
+    # What ``run`` sets as it goes, until then these class-level values: a request costs no
+    # stores for the fields it never reaches.
+    key = ""  # in the handler's in-flight table while admitted
+    request: WafRequest | None = None
+    decision: Decision | None = None
+    started = 0.0
+    t0 = 0.0
+    eval_seconds = 0.0
+    pool: UpstreamPool | None = None
+    head = b""  # the request as the upstream gets it, and whether its body goes chunked
+    chunked = False
+    payload = b""
+    up: UpstreamConnection | None = None
+    reused = False
+    done = False
+
     def __init__(self, handler: ProxyHandler, ex: Exchange, acl: CompiledWebACL) -> None:
         self.handler = handler
         self.ex = ex
         self.acl = acl
-        self.key = ""  # in the handler's in-flight table while admitted
-        self.request: WafRequest | None = None
-        self.decision: Decision | None = None
-        self.started = 0.0
-        self.t0 = 0.0
-        self.eval_seconds = 0.0
-        self.pool: UpstreamPool | None = None
-        self.head = b""  # the request as the upstream gets it, and whether its body goes chunked
-        self.chunked = False
-        self.payload = b""
-        self.up: UpstreamConnection | None = None
-        self.reused = False
-        self.done = False
 
     def run(self) -> None:
         """Admit, decide, send upstream; the rest follows in ``upstream_progress``. An exception
@@ -112,7 +116,7 @@ class FastExchange:
         reader: BodyReader | None = None
         if has_body:
             try:
-                reader = inspector.body_reader(acl, ex.headers)
+                reader = inspector.body_reader(acl, ex.headers, ())  # no Content-Encoding (``serve_now``)
                 for chunk in ex.take_all():  # all of it fits the window (``serve_now``)
                     reader.first(chunk)
             except BodyRefused as exc:
@@ -120,13 +124,16 @@ class FastExchange:
                 return
             body = reader.window()
         conn = ex.conn
-        request = self.request = build_request(
-            client_ip=client_ip, peer=conn.peer, method=ex.method, path=wire_text(ex.path), query=ex.query,
-            headers=ex.headers, body=body, seen=len(body), more=False, http_version=ex.version,
-            scheme=conn.scheme,
-        )
+        # The middleware's builder (``scoperequest``): its one pass over the headers decodes each
+        # line once per process (a memo) and groups the values by name, the table the engine and
+        # the detector would otherwise build on their first lookup. The same request as
+        # ``build_request`` makes (the task lane's).
+        text_headers, by_name, _ = read_headers(ex.headers)
+        request = self.request = new_request(client_ip, conn.peer, ex.method, wire_text(ex.path),
+                                             wire_text(ex.query), text_headers, by_name, ex.version,
+                                             conn.scheme, body)
         decision, self.eval_seconds, retry_after = inspector.decide_now(acl, request)
-        passes = allowed(decision)
+        passes = decision.action in FORWARDED  # ``allowed`` without the call
         if reader is not None and passes:
             try:
                 streamed = reader.start(request, True)
@@ -142,7 +149,7 @@ class FastExchange:
                                      self.eval_seconds))
             return
         forwarder = handler.forwarder
-        pool = forwarder.pool_for(ex)
+        pool = forwarder.routes.single or forwarder.pool_for(ex)  # one upstream: no call
         if pool is None:
             self._answered(*handler.no_route(ex))
             return
@@ -183,7 +190,12 @@ class FastExchange:
             if error is None and up.complete and not up._reading_paused:  # the common answer: all here
                 up.listener = self.up = None
                 status, headers = up.status, up.headers
-                whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
+                chunks = up._chunks
+                if len(chunks) == 1:  # the common body, one read: ``take_body`` without the call
+                    whole: bytes | None = chunks.popleft()
+                    up._buffered = 0
+                else:
+                    whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
                 if whole is not None:  # all taken: ``reusable`` is what the two messages want
                     pool._release(up, up.keep_alive and up.request_sent)
                     self._answered(status, write_whole(self.ex, status, headers, whole))

@@ -25,17 +25,11 @@ HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
 
 
-def buffer(conn: HttpConnection, n: int) -> None:
-    """``n`` body bytes received and not yet read."""
-    conn._buffered += n
-    if conn._buffered > HIGH_WATER:
-        pause(conn)
-
-
 def unbuffer(conn: HttpConnection, n: int) -> None:
     """``n`` buffered body bytes read (or dropped)."""
     conn._buffered -= n
-    if conn._buffered < LOW_WATER and len(conn._queue) <= MAX_PIPELINED and not conn._broken:
+    if (not conn._reading and conn._buffered < LOW_WATER and len(conn._queue) <= MAX_PIPELINED
+            and not conn._broken):  # reading: nothing to resume (no call)
         resume(conn)
 
 

@@ -121,11 +121,13 @@ _VERSIONS = (b" HTTP/1.1", b" HTTP/1.0")
 _KNOWN_MINOR = (b"1", b"0")
 
 
-def escape_spaces(data: bytes) -> bytes:
+def escape_spaces(data: bytes, end: int | None = None) -> bytes:
     """``data`` with the spaces inside its first request line's target escaped as ``%20`` and a
     minor version above 1 read as 1 (``HTTP/1.2``: RFC 9110 §2.5, as nginx reads it; llhttp
-    refuses it); ``data`` itself when there is neither or the line does not end in HTTP/1.x."""
-    end = data.find(b"\n")
+    refuses it); ``data`` itself when there is neither or the line does not end in HTTP/1.x.
+    ``end``: where the line's LF is (``data.find(b"\\n")``), when the caller knows it."""
+    if end is None:
+        end = data.find(b"\n")
     if end < 0:
         return data
     if data[end - 2:end - 1] not in _KNOWN_MINOR and data.startswith(b" HTTP/1.", end - 10):
@@ -141,6 +143,22 @@ def escape_spaces(data: bytes) -> bytes:
         return data  # no method, no target, or not an origin-form target ("GET  /": llhttp's call)
     target = line[first + 1:last]
     return line[:first + 1] + target.replace(b" ", b"%20") + data[last:]
+
+
+_LINE_VERSIONS = {b" HTTP/1.1\r\n": "1.1", b" HTTP/1.0\r\n": "1.0"}
+
+
+def line_version(data: bytes, end: int) -> str | None:
+    """The HTTP version llhttp reads from the request line that starts ``data`` (its LF at
+    ``end``), if it parses it: ``"1.1"`` or ``"1.0"`` when the line is ``token SP /target SP
+    HTTP/1.x CRLF`` (no other split of such a line parses: a target ends at a space, a version
+    at its CRLF), else None (ask llhttp)."""
+    version = _LINE_VERSIONS.get(data[end - 10:end + 1]) if end >= 12 else None
+    if version is not None:
+        first = data.find(b" ", 0, end)
+        if data[first + 1:first + 2] != b"/" or first + 1 >= end - 10:
+            return None
+    return version
 
 
 def target_of(line: bytes) -> bytes | None:
@@ -213,6 +231,16 @@ def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, byt
     return path if path[:1] == b"/" else b"/" + path
 
 
+class _Valid:
+    """The last Host value ``valid_host`` accepted (one, so bounded): checked again only when it
+    changes, not on every request of a keep-alive connection."""
+
+    host = b"localhost"
+
+
+_valid = _Valid()
+
+
 def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
     """(status, reason) when the head's framing is ambiguous or unsupported, else None.
     ``headers``: lower-case names, as received."""
@@ -228,8 +256,10 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
             continue
         if kind == _HOST:
             hosts += 1
-            if not valid_host(value):
-                return 400, "invalid Host"
+            if value != _valid.host:  # a client sends the same Host on every request
+                if not valid_host(value):
+                    return 400, "invalid Host"
+                _valid.host = value
         elif kind == _TE:
             te += 1
             if value.strip().lower() != b"chunked":

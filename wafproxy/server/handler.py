@@ -116,10 +116,13 @@ class ProxyHandler:
         limits = self.limits
         inspector = self.inspector
         reason = check_head(limits, len(ex.path) + 1 + len(ex.query), ex.headers)
-        client_ip = inspector.client_ip(ex.conn.peer, ex.headers)
+        # No trusted proxy: the peer is the client (``Inspector.client_ip`` without the call).
+        peer = ex.conn.peer
+        client_ip = peer if not inspector.any_trusted else inspector.client_ip(peer, ex.headers)
         if reason is not None and reason is not BODY:
             return shield_refusal(self, ex, reason, client_ip)
-        key = client_key(client_ip, limits.ipv6_prefix)
+        # An IPv4 address is its own key (``client_key`` without the call).
+        key = client_ip if client_ip and ":" not in client_ip else client_key(client_ip, limits.ipv6_prefix)
         if self.flood is not None and self.flood.check(key, signature_of(ex.headers), inspector.clock()):
             return shield_refusal(self, ex, "flood_mitigation", client_ip)
         table = self._in_flight

@@ -17,7 +17,7 @@ from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by
 from wafproxy.asgi.upstream import UpstreamError, UpstreamResponse
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.flow import drain
-from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, chunk, head, status_line
+from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, STATUS_LINES, chunk, head, status_line
 
 logger = logging.getLogger("wafproxy.server")
 
@@ -28,39 +28,27 @@ _SPECIAL = HOP_BY_HOP | {b"content-length"}
 _KEEP_ALIVE_10 = b"connection: keep-alive\r\n\r\n"
 
 
-def _header_lines(status: int, headers: list[tuple[bytes, bytes]]) -> tuple[list[bytes], bool] | None:
-    """The status line and ``headers`` less hop-by-hop ones, names lower-cased, and
-    whether a Content-Length is among them: ``strip_hop_by_hop`` and ``head`` in one pass. None
-    when a ``Connection`` field names other fields to drop (rare: the general path does it)."""
-    parts = [status_line(status)]
+def write_whole(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], whole: bytes) -> bool:
+    """A response whose body is all here, in one write; whether the connection stays open.
+    ``respond``'s common case and the fast lane's answer (``fastlane``).
+
+    The status line and the headers less hop-by-hop ones, names lower-cased, with a
+    Content-Length when none came: ``strip_hop_by_hop`` and ``head`` in one pass over the
+    headers, except when a ``Connection`` field names other fields to drop (rare)."""
+    head_only = ex.method == "HEAD"
+    close = not (ex.keep_alive and ex.complete)
+    no_body = head_only or status in NO_BODY_STATUSES or status < 200
+    parts = [STATUS_LINES.get(status) or status_line(status)]
     has_length = False
     for name, value in headers:
         lname = name.lower()
         if lname in _SPECIAL:  # one set lookup for the common field
             if lname != b"content-length":
                 if lname == b"connection" and value.lower() not in _OPTIONS and connection_tokens((value,)):
-                    return None
+                    return _write_named(ex, status, headers, whole, close, head_only, no_body)
                 continue
             has_length = True
         parts += (lname, b": ", value, b"\r\n")
-    return parts, has_length
-
-
-def write_whole(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], whole: bytes) -> bool:
-    """A response whose body is all here, in one write; whether the connection stays open.
-    ``respond``'s common case and the fast lane's answer (``fastlane``)."""
-    head_only = ex.method == "HEAD"
-    close = not (ex.keep_alive and ex.complete)
-    no_body = head_only or status in NO_BODY_STATUSES or status < 200
-    lines = _header_lines(status, headers)
-    if lines is None:  # a ``Connection`` field names fields to drop (rare)
-        stripped = strip_hop_by_hop(headers)
-        if not no_body and not _has_length(stripped):
-            stripped.append((b"content-length", b"%d" % len(whole)))
-        ex.conn.write(head(status, stripped, close=close, http10=ex.version == "1.0")
-                      + (b"" if head_only else whole))
-        return not close
-    parts, has_length = lines  # the common case: one pass over the headers
     if not has_length and not no_body:
         parts += (b"content-length: ", b"%d" % len(whole), b"\r\n")
     parts.append(_CLOSE if close else _KEEP_ALIVE_10 if ex.version == "1.0" else b"\r\n")
@@ -69,6 +57,17 @@ def write_whole(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], w
     conn = ex.conn
     if not conn.closed:  # ``conn.write`` inlined: one call less per request
         conn.transport.write(b"".join(parts))
+    return not close
+
+
+def _write_named(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], whole: bytes, close: bool,
+                 head_only: bool, no_body: bool) -> bool:
+    """``write_whole`` when a ``Connection`` field names fields to drop."""
+    stripped = strip_hop_by_hop(headers)
+    if not no_body and not _has_length(stripped):
+        stripped.append((b"content-length", b"%d" % len(whole)))
+    out = head(status, stripped, close=close, http10=ex.version == "1.0")
+    ex.conn.write(out if head_only else out + whole)
     return not close
 
 

@@ -19,7 +19,7 @@ from wafproxy.asgi.limits import ShieldLimits
 
 class ConnectionTimer:
     __slots__ = ("loop", "limits", "head_since", "idle_since", "born", "_handle", "_due", "_on_head_timeout",
-                 "_on_idle", "_on_lifetime")
+                 "_on_idle", "_on_lifetime", "_first")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, limits: ShieldLimits, *,
                  on_head_timeout: Callable[[], None], on_idle: Callable[[], None],
@@ -34,6 +34,7 @@ class ConnectionTimer:
         self._on_head_timeout = on_head_timeout  # 408 and close (unless an answer is in flight)
         self._on_idle = on_idle  # close quietly
         self._on_lifetime = on_lifetime or on_idle  # close, whatever is in flight
+        self._first = min(limits.header_timeout, limits.keep_alive_timeout)  # the sooner wait's length
 
     def waiting_for_head(self) -> None:
         """From accept: the first head must arrive in time."""
@@ -55,6 +56,10 @@ class ConnectionTimer:
         self.idle_since = now
         if self.head_since is None:
             self.head_since = now
+            # Both waits start now: a pending timer due before either ends fires first and
+            # re-arms then (what ``arm`` decides, without the call on every keep-alive answer).
+            if self._handle is not None and self._due <= now + self._first:
+                return
         self.arm()
 
     def cancel(self) -> None:

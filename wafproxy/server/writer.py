@@ -15,13 +15,13 @@ from http import HTTPStatus
 from wafproxy.asgi.responses import raw_headers
 from wafproxy.engine.decision import CustomResponse
 
-_STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode("ascii")) for s in HTTPStatus}
+STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode("ascii")) for s in HTTPStatus}
 TEXT = b"text/plain; charset=utf-8"
 NO_BODY_STATUSES = frozenset({204, 304})
 
 
 def status_line(status: int) -> bytes:
-    line = _STATUS_LINES.get(status)
+    line = STATUS_LINES.get(status)
     return line if line is not None else b"HTTP/1.1 %d Unknown\r\n" % status
 
 

@@ -227,9 +227,11 @@ def run_demo(base: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="wafproxy-demo-") as tmp:
         kms = start_kms(Path(tmp))
         # The same generated principal may call the WAFv2 API on the admin port; API changes
-        # persist in the temporary state directory, never in the shipped rules.
+        # persist in --state-dir when given (kept across runs, like `serve`), otherwise in the
+        # temporary directory — never in the shipped rules. The KMS and credentials stay temporary.
+        state = settings.state_dir or Path(tmp) / "state"
         settings = dataclasses.replace(settings, credentials=kms.credentials_file,
-                                       state_dir=Path(tmp) / "state", kms_listen=None,
+                                       state_dir=state, kms_listen=None,
                                        kms_data_dir=None, kms_root_key_file=None)
         profile = f"AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} AWS_PROFILE=demo"
 
@@ -249,6 +251,8 @@ def run_demo(base: Settings) -> int:
                 f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
                 f"  console:                {admin}/console (sign in with the credentials file's key pair)",
                 f"  credentials (demo):     {kms.credentials_file} (0600; the secret is not printed)",
+                f"  state (API changes):    {state}"
+                + ("" if base.state_dir else " (temporary: --state-dir DIR keeps it)"),
                 f"  WAFv2 API:              {profile} "
                 f"aws --region us-east-1 --endpoint-url {admin} wafv2 list-web-acls --scope REGIONAL",
                 f"  Security Hub API:       {profile} "

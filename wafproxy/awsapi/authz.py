@@ -44,6 +44,17 @@ class IdentityAuthorizer:
         r = policy.evaluate(req)
         return IdentityDecision(r.denied, r.allowed)
 
+    def precheck(self, principal: Principal, actions: tuple[str, ...]) -> None:
+        """``AccessDeniedException`` when the identity policy can allow none of ``actions`` on any
+        resource (``Policy.refuses_outright``): before the service looks anything up."""
+        if self.policies is None:
+            return
+        policy = self.policies.get(principal.name)
+        for action in actions:
+            if policy is None or policy.refuses_outright(action):
+                raise access_denied(f"User: {principal.arn} is not authorized to perform: {action} "
+                                    "because no identity-based policy allows it")
+
     def check(
         self,
         principal: Principal,

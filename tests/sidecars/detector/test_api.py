@@ -4,7 +4,6 @@ statistics, archive, suppression filters, threat-intel and trusted IP sets from 
 from __future__ import annotations
 
 import os
-
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,7 +142,8 @@ def test_threat_intel_and_trusted_sets(served: tuple[Any, Detector], tmp_path: P
     assert [s.name for s in again.sets.values()] == ["stix-feed"]
 
 
-def test_a_location_reads_only_under_the_state_directory(served: tuple[Any, Detector], tmp_path: Path) -> None:
+def test_a_location_reads_only_under_the_state_directory(served: tuple[Any, Detector],
+                                                         tmp_path: Path) -> None:
     """An API caller names a file; the sidecar reads only where the operator puts lists (the state
     directory's intel/ and its local buckets), only regular files, and never more than MAX_BYTES."""
     from wafproxy.sidecars.detector.intel import MAX_BYTES

@@ -174,7 +174,8 @@ class DetectorResources:
             if not rec.active:
                 rec.status = "INACTIVE"
                 continue
-            parsed = load_list(local_path(rec.location, self.location_roots), _FORMATS.get(rec.format, rec.format), rec.name,
+            parsed = load_list(local_path(rec.location, self.location_roots),
+                               _FORMATS.get(rec.format, rec.format), rec.name,
                                entities=rec.kind.endswith("_entity"))
             (trusted if rec.kind.startswith("trusted") else threat).append(parsed)
             rec.status = "ACTIVE"

@@ -125,11 +125,12 @@ class Policy:
     statements: tuple[Statement, ...]
     source: str = ""  # the original JSON text, returned verbatim by GetKeyPolicy-style APIs
 
-    def refuses_outright(self, action: str) -> bool:
-        """Whether no resource and no request could make ``action`` allowed (no Allow statement
-        names it, or an unconditional Deny on ``*`` does). A service asks this before looking the
-        named resource up, so a caller denied the action learns nothing about what exists, as
-        AWS evaluates IAM before the service's own lookups. Identity policies only."""
+    def refuses_outright(self, action: str, *, deny_only: bool = False) -> bool:
+        """Whether no resource and no request could make ``action`` allowed: an unconditional Deny
+        on ``*`` names it, or (unless ``deny_only``: KMS, where a key policy may allow what no
+        identity policy does) no Allow statement does. A service asks this before looking the
+        named resource up, so a caller denied the action learns nothing about what exists, as AWS
+        evaluates IAM before the service's own lookups. Identity policies only."""
         allow = False
         for st in self.statements:
             if st.principals is not None or not st.matches_action(action):
@@ -137,7 +138,7 @@ class Policy:
             if st.effect is Effect.DENY and not st.conditions and "*" in st.resources:
                 return True
             allow = allow or st.effect is Effect.ALLOW
-        return not allow
+        return not allow and not deny_only
 
     def evaluate(self, ctx: RequestContext) -> PolicyResult:
         denied = allowed = allowed_account = False

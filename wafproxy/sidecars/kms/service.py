@@ -143,7 +143,8 @@ class KmsService:
             on_call=on_call,
             clock=auth_clock or SystemClock(),
             default_region=config.region,
-            precheck=lambda ctx: core.identity.precheck(ctx.principal, iam_actions(ctx.operation)),
+            precheck=lambda ctx: core.identity.precheck(
+                ctx.principal, iam_actions(ctx.operation), deny_only=True),
         )
         return cls(core, audit, app, operations, usage, on_call)
 

@@ -168,6 +168,7 @@ def test_a_location_reads_only_under_the_state_directory(served: tuple[Any, Dete
         str(lists / ("y" * 300)): "cannot read", str(lists / "fifo.txt"): "not a regular file",
         str(lists / "huge.txt"): f"larger than {MAX_BYTES} bytes", "s3://../etc/passwd": "bucket names",
         "s3://lists/../../../etc/passwd": "'..' segment", "https://example.com/x": "s3:// URL",
+        f"s3://lists/{'z' * 300}/x": "at most 255 bytes",
     }
     for location, why in refused.items():
         with pytest.raises(ClientError) as err:

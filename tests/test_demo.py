@@ -80,3 +80,18 @@ def _session_with(credentials_file: str) -> botocore.session.Session:
     session = botocore.session.Session(profile="demo")
     session.set_config_variable("credentials_file", credentials_file)
     return session
+
+
+def test_demo_keeps_api_changes_in_the_state_dir_it_is_given(tmp_path: Path) -> None:
+    """``--state-dir`` means for ``demo`` what it means for ``serve``: API changes land there and
+    the next demo over the same directory serves them (the KMS and credentials stay temporary)."""
+    from tests.sidecars.assessor.demo import running_demo
+
+    state = tmp_path / "state"
+    with running_demo("--state-dir", str(state)) as demo:
+        waf = boto3.client("wafv2", endpoint_url=demo.admin, region_name="us-east-1", **demo.keys())
+        waf.create_ip_set(Name="kept", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=["192.0.2.0/24"])
+    assert any(state.rglob("*kept*")), sorted(p.name for p in state.rglob("*"))
+    with running_demo("--state-dir", str(state)) as demo:
+        waf = boto3.client("wafv2", endpoint_url=demo.admin, region_name="us-east-1", **demo.keys())
+        assert "kept" in [s["Name"] for s in waf.list_ip_sets(Scope="REGIONAL")["IPSets"]]

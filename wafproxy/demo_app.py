@@ -163,7 +163,7 @@ class DemoKms:
     service: Any = None  # the KmsService: the findings hub watches its keys and audit log
 
 
-def start_kms(data_dir: Path) -> DemoKms:
+def start_kms(data_dir: Path, policy_file: Path | None = None) -> DemoKms:
     """Open a KMS over ``data_dir`` with a random root key and one random principal, ``demo``.
 
     The credentials are written as an AWS shared-credentials file (0600) so ``aws``/boto3 can use
@@ -171,6 +171,7 @@ def start_kms(data_dir: Path) -> DemoKms:
     demo: the root key exists only in this process.
     """
     from wafproxy.awsapi.credentials import CredentialStore
+    from wafproxy.cli.inprocess_kms import kms_identity_policies
     from wafproxy.sidecars.kms.service import KmsService
 
     creds = data_dir / "credentials"
@@ -180,7 +181,8 @@ def start_kms(data_dir: Path) -> DemoKms:
         secret = secrets.token_hex(20)
         fh.write(f"[demo]\naws_access_key_id = {access_key}\naws_secret_access_key = {secret}\n")
     service = KmsService.open(data_dir=data_dir / "kms", root_key=secrets.token_bytes(32),
-                              credentials=CredentialStore.load(creds))
+                              credentials=CredentialStore.load(creds),
+                              identity_policies=kms_identity_policies(policy_file))
     return DemoKms(service.app, creds, service.close, service)
 
 
@@ -225,11 +227,13 @@ def run_demo(base: Settings) -> int:
                                           log_level=settings.log_level))
 
     with tempfile.TemporaryDirectory(prefix="wafproxy-demo-") as tmp:
-        kms = start_kms(Path(tmp))
+        kms = start_kms(Path(tmp), settings.policy_file)
         # The same generated principal may call the WAFv2 API on the admin port; API changes
-        # persist in the temporary state directory, never in the shipped rules.
+        # persist in --state-dir when given (kept across runs, like `serve`), otherwise in the
+        # temporary directory — never in the shipped rules. The KMS and credentials stay temporary.
+        state = settings.state_dir or Path(tmp) / "state"
         settings = dataclasses.replace(settings, credentials=kms.credentials_file,
-                                       state_dir=Path(tmp) / "state", kms_listen=None,
+                                       state_dir=state, kms_listen=None,
                                        kms_data_dir=None, kms_root_key_file=None)
         profile = f"AWS_SHARED_CREDENTIALS_FILE={kms.credentials_file} AWS_PROFILE=demo"
 
@@ -249,6 +253,8 @@ def run_demo(base: Settings) -> int:
                 f"  admin:                  {admin}/healthz  {admin}/readyz  {admin}/metrics",
                 f"  console:                {admin}/console (sign in with the credentials file's key pair)",
                 f"  credentials (demo):     {kms.credentials_file} (0600; the secret is not printed)",
+                f"  state (API changes):    {state}"
+                + ("" if base.state_dir else " (temporary: --state-dir DIR keeps it)"),
                 f"  WAFv2 API:              {profile} "
                 f"aws --region us-east-1 --endpoint-url {admin} wafv2 list-web-acls --scope REGIONAL",
                 f"  Security Hub API:       {profile} "

@@ -220,3 +220,27 @@ def test_identity_authorizer(tmp_path: object) -> None:
         with pytest.raises(AwsError) as err:
             authz.check(who, action)
         assert err.value.code == "AccessDeniedException"
+
+
+def test_refuses_outright_only_when_no_resource_could_be_allowed() -> None:
+    """The check a service makes before looking a resource up: it must never refuse what some
+    resource or request would allow (a resource-scoped or conditional statement)."""
+    policy = parse_policy({"Statement": [
+        {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "arn:aws:kms:us-east-1:1:key/abc"},
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Sign"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "kms:Sign", "Resource": "*"},
+        {"Effect": "Allow", "Action": "kms:Verify", "Resource": "*"},
+        {"Effect": "Deny", "Action": "kms:Verify", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:sourceip": "192.0.2.1"}}},
+        {"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*"},
+        {"Effect": "Deny", "Action": "kms:DescribeKey", "Resource": "arn:aws:kms:us-east-1:1:key/abc"},
+    ]})
+    assert not policy.refuses_outright("kms:Encrypt")  # allowed on one key
+    assert not policy.refuses_outright("kms:decrypt")  # actions match case-insensitively
+    assert policy.refuses_outright("kms:Sign")  # denied on every resource, unconditionally
+    assert not policy.refuses_outright("kms:Verify")  # the deny holds for one address only
+    assert not policy.refuses_outright("kms:DescribeKey")  # denied on one key, not all
+    assert policy.refuses_outright("kms:CreateKey")  # no statement allows it
+    # KMS: a key policy may allow what no identity policy does; only an explicit deny refuses.
+    assert not policy.refuses_outright("kms:CreateKey", deny_only=True)
+    assert policy.refuses_outright("kms:Sign", deny_only=True)

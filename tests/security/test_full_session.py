@@ -13,12 +13,15 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from tests.control.stack import KEYS, write_acl_dir, write_credentials
 from tests.support.servers import free_port, uvicorn_in_thread, wafproxy_process
@@ -65,7 +68,9 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == plaintext  # type: ignore[attr-defined]
             data_key = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256")["Plaintext"]  # type: ignore[attr-defined]
             found["generated data key"] = data_key
+            found |= _kms_secrets(kms)
             waf = _client("wafv2", f"http://127.0.0.1:{admin}", key, secret)
+            waf.create_api_key(Scope="REGIONAL", TokenDomains=["example.com"])  # type: ignore[attr-defined]
             (summary,) = [s for s in waf.list_ip_sets(Scope="REGIONAL")["IPSets"]  # type: ignore[attr-defined]
                           if s["Name"] == "blocked"]
             waf.update_ip_set(Name="blocked", Scope="REGIONAL", Id=summary["Id"],  # type: ignore[attr-defined]
@@ -82,7 +87,27 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             proc.terminate()
             output = proc.communicate(timeout=60)[0]
     found["KMS root key"] = root_key.read_text().strip().encode()
+    found["API key secret"] = (tmp / "state" / ".wafproxy" / "api-key-secret").read_bytes()
     yield Session(tmp, output, found, [tmp / "state", tmp / "kms", root_key])
+
+
+def _kms_secrets(kms: Any) -> dict[str, bytes]:
+    """Key import, key agreement: what AWS returns once and must never reach a log."""
+    external = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    params = kms.get_parameters_for_import(KeyId=external, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                           WrappingKeySpec="RSA_2048")
+    material = secrets.token_bytes(32)
+    wrapping = serialization.load_der_public_key(params["PublicKey"])
+    oaep = padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
+    wrapped = wrapping.encrypt(material, oaep)  # type: ignore[union-attr]
+    kms.import_key_material(KeyId=external, ImportToken=params["ImportToken"], EncryptedKeyMaterial=wrapped,
+                            ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    agreeing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]["KeyId"]
+    peer = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    shared = kms.derive_shared_secret(KeyId=agreeing, KeyAgreementAlgorithm="ECDH", PublicKey=peer)
+    return {"import token": params["ImportToken"], "imported key material": material,
+            "derived shared secret": shared["SharedSecret"]}
 
 
 def _forms(value: bytes) -> list[bytes]:

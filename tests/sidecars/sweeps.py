@@ -157,10 +157,13 @@ def inspector2(demo: Demo, work: Path) -> list[Outcome]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, running_demo("--account-id", ACCOUNT) as demo:
+    with tempfile.TemporaryDirectory() as tmp, \
+            running_demo("--account-id", ACCOUNT, "--state-dir", tmp) as demo:
+        lists = Path(tmp) / ".wafproxy" / "intel"  # where a set's Location may point
+        lists.mkdir(parents=True)
         for name, run in (("guardduty", guardduty), ("inspector2", inspector2)):
             print(f"== {name}")
-            print(table(run(demo, Path(tmp))))
+            print(table(run(demo, lists)))
 
 
 if __name__ == "__main__":

@@ -63,8 +63,13 @@ INSPECTOR2_SERVED = {
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[Demo]:
-    with running_demo("--account-id", sweeps.ACCOUNT) as running:
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo-state")
+
+
+@pytest.fixture(scope="module")
+def demo(state: Path) -> Iterator[Demo]:
+    with running_demo("--account-id", sweeps.ACCOUNT, "--state-dir", str(state)) as running:
         yield running
 
 
@@ -76,8 +81,10 @@ def _check(outcomes: list[Outcome], served: set[str], operations: int) -> None:
     assert {op for op in served if kinds[op] != "served"} == set(), table(outcomes)
 
 
-def test_every_guardduty_operation_is_answered(demo: Demo, tmp_path: Path) -> None:
-    outcomes = sweeps.guardduty(demo, tmp_path)
+def test_every_guardduty_operation_is_answered(demo: Demo, state: Path) -> None:
+    lists = state / ".wafproxy" / "intel"  # where a set's Location may point
+    lists.mkdir(parents=True, exist_ok=True)
+    outcomes = sweeps.guardduty(demo, lists)
     _check(
         outcomes, GUARDDUTY_SERVED, len(sweeps.client(demo, "guardduty").meta.service_model.operation_names)
     )

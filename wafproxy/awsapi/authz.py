@@ -44,6 +44,18 @@ class IdentityAuthorizer:
         r = policy.evaluate(req)
         return IdentityDecision(r.denied, r.allowed)
 
+    def precheck(self, principal: Principal, actions: tuple[str, ...], *, deny_only: bool = False) -> None:
+        """``AccessDeniedException`` when the identity policy can allow none of ``actions`` on any
+        resource (``Policy.refuses_outright``): before the service looks anything up. ``deny_only``
+        (KMS): only an explicit Deny refuses here, since a key policy may grant the principal."""
+        if self.policies is None:
+            return
+        policy = self.policies.get(principal.name)
+        for action in actions:
+            if not deny_only if policy is None else policy.refuses_outright(action, deny_only=deny_only):
+                raise access_denied(f"User: {principal.arn} is not authorized to perform: {action} "
+                                    "because no identity-based policy allows it")
+
     def check(
         self,
         principal: Principal,

@@ -102,8 +102,12 @@ class JsonService:
         max_body: int = MAX_BODY_BYTES,
         map_error: Callable[[AwsError], AwsError] | None = None,
         internal_error: Callable[[], AwsError] | None = None,
+        precheck: Callable[[CallContext], None] | None = None,
     ) -> None:
         self._prefix = target_prefix + "."
+        # Authorization that needs no lookup (``IdentityAuthorizer.precheck``), before the
+        # handler: a caller denied the operation gets AccessDenied, not NotFound / validation.
+        self._precheck = precheck
         self._signing_name = signing_name
         self._credentials = credentials
         self._operations = dict(operations)
@@ -179,6 +183,8 @@ class JsonService:
             ctx = CallContext(
                 principal, operation, request_id, source_ip, sigv4.region_of(view) or self._default_region
             )
+            if self._precheck is not None:
+                self._precheck(ctx)
             answer = handler(ctx, Params(raw))
             result = await answer if inspect.isawaitable(answer) else answer
             payload = json.dumps(result, default=json_default, separators=(",", ":")).encode()

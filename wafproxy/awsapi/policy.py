@@ -125,6 +125,21 @@ class Policy:
     statements: tuple[Statement, ...]
     source: str = ""  # the original JSON text, returned verbatim by GetKeyPolicy-style APIs
 
+    def refuses_outright(self, action: str, *, deny_only: bool = False) -> bool:
+        """Whether no resource and no request could make ``action`` allowed: an unconditional Deny
+        on ``*`` names it, or (unless ``deny_only``: KMS, where a key policy may allow what no
+        identity policy does) no Allow statement does. A service asks this before looking the
+        named resource up, so a caller denied the action learns nothing about what exists, as AWS
+        evaluates IAM before the service's own lookups. Identity policies only."""
+        allow = False
+        for st in self.statements:
+            if st.principals is not None or not st.matches_action(action):
+                continue
+            if st.effect is Effect.DENY and not st.conditions and "*" in st.resources:
+                return True
+            allow = allow or st.effect is Effect.ALLOW
+        return not allow and not deny_only
+
     def evaluate(self, ctx: RequestContext) -> PolicyResult:
         denied = allowed = allowed_account = False
         keys = {k.lower(): v for k, v in ctx.condition_keys.items()}

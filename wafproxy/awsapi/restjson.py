@@ -122,6 +122,21 @@ class RestJsonService:
                 return route, captured
         return None
 
+    def claims(self, scope: Scope) -> bool:
+        """Whether a call on the shared admin listener is this service's: signed for it (whatever
+        the path: an operation we do not serve gets its error shape), or unsigned and naming one
+        of its routes, so it is refused as AWS refuses it (403 MissingAuthenticationToken), not with
+        the admin app's plain 404. A call signed for another service is never claimed by path:
+        GuardDuty, Inspector2 and Security Hub share ``/tags/{arn}``."""
+        if scope.get("type") != "http":
+            return False
+        signed = sigv4.signed_service(scope["headers"])
+        if signed is not None:
+            return signed == self._signing_name
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        query = query_members(scope.get("query_string", b"").decode("latin-1"))
+        return self._route(scope["method"], _below(raw_path, scope.get("root_path", "")), query) is not None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await lifespan(receive, send)

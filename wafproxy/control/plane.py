@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.credentials import CredentialStore
 from wafproxy.awsapi.errors import access_denied
 from wafproxy.awsapi.jsonproto import CallContext, CallRecord
@@ -63,6 +64,7 @@ class ControlPlane:
         self.reloader = reloader
         self.credentials = credentials
         self.policies = dict(policies) if policies is not None else None
+        self.identity = IdentityAuthorizer(self.policies)
         self.sampler = sampler or RequestSampler()
         self.rate_store = rate_store
         root = reloader.store.root
@@ -84,6 +86,7 @@ class ControlPlane:
             on_call=self._on_call,
             default_region=reloader.names.region,
             clock=reloader.clock,
+            precheck=lambda ctx: self.identity.precheck(ctx.principal, (f"wafv2:{ctx.operation}",)),
         )
 
     @classmethod

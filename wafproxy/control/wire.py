@@ -63,6 +63,7 @@ def waf_json_service(
     default_region: str = "us-east-1",
     clock: Callable[[], float] = time.time,
     max_body: int = MAX_BODY_BYTES,
+    precheck: Callable[[CallContext], None] | None = None,
 ) -> JsonService:
     """The ASGI app of the WAFv2 API: verify SigV4, dispatch, answer JSON or a WAFv2 error."""
     return JsonService(
@@ -76,4 +77,5 @@ def waf_json_service(
         max_body=max_body,
         map_error=_as_waf,
         internal_error=_internal_error,
+        precheck=precheck,
     )

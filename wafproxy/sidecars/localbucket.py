@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 BUCKETS_DIR = "buckets"
+MAX_SEGMENT_BYTES = 255  # NAME_MAX of the file systems the state lives on
 _BUCKET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
@@ -30,12 +31,16 @@ def check_bucket(name: str) -> str:
 
 
 def check_prefix(prefix: str) -> tuple[str, ...]:
-    """A key prefix's segments (``""``: none)."""
+    """A key prefix's segments (``""``: none). Each segment becomes a directory or file name, so
+    it is held to the file system's 255 bytes here: a longer one is the caller's error, not a
+    500 from ``mkdir``."""
     if len(prefix) > 512 or "\\" in prefix or "\0" in prefix:
         raise BadBucket("key prefixes are at most 512 characters, without backslash or NUL")
     parts = tuple(prefix.strip("/").split("/")) if prefix.strip("/") else ()
     if any(p in ("", ".", "..") for p in parts):
         raise BadBucket("key prefixes have no empty, '.' or '..' segment")
+    if any(len(p.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES for p in parts):
+        raise BadBucket(f"a key prefix's segments are at most {MAX_SEGMENT_BYTES} bytes each")
     return parts
 
 

@@ -3,6 +3,7 @@ statistics, archive, suppression filters, threat-intel and trusted IP sets from 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,13 +94,15 @@ def test_archive_filter_suppresses_and_skips_remediation(served: tuple[Any, Dete
 def test_threat_intel_and_trusted_sets(served: tuple[Any, Detector], tmp_path: Path) -> None:
     gd, det = served
     (detector_id,) = gd.list_detectors()["DetectorIds"]
-    threat = tmp_path / "bad.txt"
+    lists = tmp_path / "intel"  # beside detector.json: where an API caller's Location may point
+    lists.mkdir()
+    threat = lists / "bad.txt"
     threat.write_text("# feed\n203.0.113.0/24\n")
-    stix = tmp_path / "bad.json"
+    stix = lists / "bad.json"
     stix.write_text('{"type": "bundle", "objects": [{"type": "indicator", "pattern_type": "stix", '
                     '"pattern": "[ipv4-addr:value = \'192.0.2.99\'] OR '
                     '[ipv4-addr:value = \'192.0.2.98\']"}]}')
-    trusted = tmp_path / "trusted.txt"
+    trusted = lists / "trusted.txt"
     trusted.write_text("203.0.113.7\n")
     tid = gd.create_threat_intel_set(DetectorId=detector_id, Name="feed", Format="TXT",
                                      Location=str(threat), Activate=True)["ThreatIntelSetId"]
@@ -137,3 +140,46 @@ def test_threat_intel_and_trusted_sets(served: tuple[Any, Detector], tmp_path: P
     # State written is state kept: a new resources object reads the same sets back.
     again = DetectorResources(det.intel, det.policy.scenarios.threat_intel, tmp_path / "detector.json")
     assert [s.name for s in again.sets.values()] == ["stix-feed"]
+
+
+def test_a_location_reads_only_under_the_state_directory(served: tuple[Any, Detector],
+                                                         tmp_path: Path) -> None:
+    """An API caller names a file; the sidecar reads only where the operator puts lists (the state
+    directory's intel/ and its local buckets), only regular files, and never more than MAX_BYTES."""
+    from wafproxy.sidecars.detector.intel import MAX_BYTES
+
+    gd, det = served
+    (detector_id,) = gd.list_detectors()["DetectorIds"]
+    lists = tmp_path / "intel"
+    lists.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("203.0.113.1\n")
+    (lists / "escape.txt").symlink_to(outside)
+    (lists / "fifo.txt").touch()
+    os.unlink(lists / "fifo.txt")
+    os.mkfifo(lists / "fifo.txt")
+    with open(lists / "huge.txt", "wb") as fh:  # sparse: MAX_BYTES + 1 without writing them
+        fh.truncate(MAX_BYTES + 1)
+    refused = {
+        "/etc/passwd": "must name a file under", "file:///proc/self/environ": "must name a file under",
+        str(outside): "must name a file under", f"{lists}/../outside.txt": "must name a file under",
+        str(lists / "escape.txt"): "must name a file under", str(lists): "must name a file under",
+        f"{lists}/x\0.txt": "NUL", "x" * 1000: "must name a file under",
+        str(lists / ("y" * 300)): "cannot read", str(lists / "fifo.txt"): "not a regular file",
+        str(lists / "huge.txt"): f"larger than {MAX_BYTES} bytes", "s3://../etc/passwd": "bucket names",
+        "s3://lists/../../../etc/passwd": "'..' segment", "https://example.com/x": "s3:// URL",
+        f"s3://lists/{'z' * 300}/x": "at most 255 bytes",
+    }
+    for location, why in refused.items():
+        with pytest.raises(ClientError) as err:
+            gd.create_threat_intel_set(DetectorId=detector_id, Name="probe", Format="TXT",
+                                       Location=location, Activate=True)
+        assert err.value.response["Error"]["Code"] == "BadRequestException", location
+        assert why in err.value.response["Error"]["Message"], (location, err.value.response["Error"])
+    assert gd.list_threat_intel_sets(DetectorId=detector_id)["ThreatIntelSetIds"] == []
+    bucket = tmp_path / "buckets" / "lists" / "feeds"  # s3://lists/feeds/bad.txt: the local bucket
+    bucket.mkdir(parents=True)
+    (bucket / "bad.txt").write_text("198.51.100.0/24\n")
+    gd.create_threat_intel_set(DetectorId=detector_id, Name="bucketed", Format="TXT",
+                               Location="s3://lists/feeds/bad.txt", Activate=True)
+    assert det.intel.threat_match("198.51.100.7") is not None

@@ -203,7 +203,8 @@ def test_tags_on_detector_filters_and_sets(gd: tuple[Any, str], tmp_path: Path) 
                          Tags={"owner": "alice"})
     filter_arn = f"{detector_arn}/filter/tagged-filter"
     assert client.list_tags_for_resource(ResourceArn=filter_arn)["Tags"] == {"owner": "alice"}
-    listed = tmp_path / "trusted.txt"
+    listed = tmp_path / "intel" / "trusted.txt"  # beside detector.json: where Locations may point
+    listed.parent.mkdir()
     listed.write_text("192.0.2.1\n")
     set_id = client.create_ip_set(DetectorId=DETECTOR, Name="trusted", Format="TXT", Location=str(listed),
                                   Activate=True, Tags={"k": "v"})["IpSetId"]

@@ -116,6 +116,9 @@ def test_sets_steer_the_detector_publish_to_a_bucket_and_survive_a_restart(upstr
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         state = root / "state"
+        # Lists live where the admin API may read them: the state directory's intel/ and buckets/.
+        root = state / ".wafproxy" / "intel"
+        root.mkdir(parents=True)
         (root / "bad.txt").write_text(f"# known bad\n{BAD}\n", encoding="utf-8")
         (root / "entities.txt").write_text(f"evil.example.com\n{ENTITY_BAD}/32\n", encoding="utf-8")
         (root / "trusted.txt").write_text(f"{TRUSTED}\n", encoding="utf-8")

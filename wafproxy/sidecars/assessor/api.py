@@ -40,8 +40,6 @@ from wafproxy.sidecars.assessor.api_wire import inspector_error, wire_times
 from wafproxy.sidecars.assessor.findings import Assessed
 from wafproxy.sidecars.assessor.store import Coverage, FilterExists, FindingStore
 
-PREFIXES = ("/findings/", "/filters/", "/coverage/", "/status/", "/configuration/", "/members/", "/enable",
-            "/disable", "/wafproxy/findings/")
 _SORT = {
     "SEVERITY": lambda f: ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL").index(f["severity"]),
     "INSPECTOR_SCORE": lambda f: f.get("inspectorScore", 0.0),

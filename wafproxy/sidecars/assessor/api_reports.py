@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -34,6 +33,7 @@ from typing import Any
 from wafproxy.awsapi.errors import AwsError, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
+from wafproxy.control.persist import atomic_write
 from wafproxy.sidecars.assessor import criteria as crit
 from wafproxy.sidecars.assessor import sbom
 from wafproxy.sidecars.assessor.api_wire import wire_times
@@ -82,12 +82,8 @@ def findings_csv(findings: list[dict[str, Any]]) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    """A report holds findings: written whole or not at all, durably, 0600 in 0700 directories."""
+    atomic_write(path, text.encode("utf-8"))
 
 
 def handlers(

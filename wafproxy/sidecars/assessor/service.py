@@ -19,10 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wafproxy.awsapi.sigv4 import signed_service
 from wafproxy.control.plane import with_reloader
 from wafproxy.ports import FindingSink
-from wafproxy.sidecars.assessor.api import PREFIXES, InspectorApi
+from wafproxy.sidecars.assessor.api import InspectorApi
 from wafproxy.sidecars.assessor.context import AssessContext, ConfigFacts, Target
 from wafproxy.sidecars.assessor.facts import from_settings
 from wafproxy.sidecars.assessor.probe import Prober
@@ -165,16 +164,9 @@ def attach(app: ASGIApp, settings: Any, reloader: Any, *, sink: FindingSink | No
     async def wrapped(
         scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict[str, Any]], Any]
     ) -> None:
-        if (
-            scope["type"] == "http"
-            and api is not None
-            and (
-                (scope["method"] == "POST" and scope["path"].startswith(PREFIXES))
-                # Signed for inspector2: the API's call whatever the path, so an operation we do
-                # not serve gets Inspector2's error shape, not the admin app's plain 404.
-                or signed_service(scope["headers"]) == "inspector2"
-            )
-        ):
+        # Claimed by signature, not by path prefix: Security Hub shares /members/… and /findings/…,
+        # and a call signed for it must not be verified here as an Inspector2 call.
+        if api is not None and api.app.claims(scope):
             await api.app(scope, receive, send)
             return
         await app(scope, receive, send)

@@ -113,24 +113,22 @@ class GuardDutyApi:
     # ---- shared ---------------------------------------------------------------------------------
 
     def check(self, ctx: CallContext, p: Params) -> None:
-        """The detector id must be ours (and not deleted); then the principal's policy must allow the
-        action."""
+        """The principal's policy must allow the action; then the detector id must be ours (and not
+        deleted). Authorization first, as AWS evaluates IAM before the service looks anything up:
+        a denied caller learns nothing about which detector ids exist."""
+        ctx.resources.append(self.arn)
+        if self.policies is not None:
+            policy = self.policies.get(ctx.principal.name)
+            result = None if policy is None else policy.evaluate(RequestContext(
+                action=f"guardduty:{ctx.operation}", resource=self.arn, principal_arn=ctx.principal.arn,
+                account=ctx.principal.account, condition_keys={"aws:sourceip": (ctx.source_ip,)}))
+            if result is None or not result.allowed or result.denied:
+                raise access_denied(f"User: {ctx.principal.arn} is not authorized to perform: "
+                                    f"guardduty:{ctx.operation} on resource: {self.arn}")
         if p.has("DetectorId") and (p.str("DetectorId", max_len=300) != self.detector.info.detector_id
                                     or not self.resources.settings.exists):
             raise bad_request("The request is rejected because the input detectorId is not owned by the "
                               "current account.")
-        ctx.resources.append(self.arn)
-        if self.policies is None:
-            return
-        policy = self.policies.get(ctx.principal.name)
-        if policy is not None:
-            result = policy.evaluate(RequestContext(
-                action=f"guardduty:{ctx.operation}", resource=self.arn, principal_arn=ctx.principal.arn,
-                account=ctx.principal.account, condition_keys={"aws:sourceip": (ctx.source_ip,)}))
-            if result.allowed and not result.denied:
-                return
-        raise access_denied(f"User: {ctx.principal.arn} is not authorized to perform: "
-                            f"guardduty:{ctx.operation} on resource: {self.arn}")
 
     def _idempotent(self, fn: Callable[[CallContext, Params], Mapping[str, Any]]) -> Callable[..., Any]:
         def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:

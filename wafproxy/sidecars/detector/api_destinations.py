@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
+from wafproxy.control.persist import private_dir
 from wafproxy.sidecars.detector.criteria import bad_request
 from wafproxy.sidecars.detector.findings import DetectorInfo, Finding
 from wafproxy.sidecars.detector.outputs import FindingOutbox
@@ -69,7 +70,7 @@ class DestinationPublisher:
             if dest_id in self.outboxes or state is None:
                 continue
             path = findings_file(state, self.info, doc["arn"])
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)  # findings: 0700 directories, as the rest of the state
             self.outboxes[dest_id] = FindingOutbox(self.info, jsonl=str(path), wire=True)
 
     def publish(self, finding: Finding, new: bool) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wafproxy.engine.ipsets import IpTrie
 
 MAX_ENTRIES = 1_000_000  # per list: a feed bigger than this is a mistake, refused with a message
+MAX_BYTES = 35_000_000  # GuardDuty's own limit for a threat list file (35 MB); never read past it
 FORMATS = ("TXT", "CSV", "STIX")
 
 
@@ -120,14 +123,32 @@ class IntelList:
     trie: IpTrie = field(repr=False, compare=False)
 
 
+def read_bounded(p: Path) -> bytes:
+    """The bytes of regular file ``p``, at most ``MAX_BYTES`` of them. Opened non-blocking and
+    checked to be a regular file before reading, so a FIFO, a device (``/dev/zero``) or a
+    ``/proc`` file cannot hang the API or fill memory; a bigger file is refused unread."""
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise IntelError(str(p).replace("\0", "\\0"), 0,
+                         f"cannot read: {getattr(exc, 'strerror', None) or 'bad file name'}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise IntelError(str(p), 0, "not a regular file")
+        if st.st_size > MAX_BYTES:
+            raise IntelError(str(p), 0, f"larger than {MAX_BYTES} bytes")
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:  # grew while we read
+        raise IntelError(str(p), 0, f"larger than {MAX_BYTES} bytes")
+    return data
+
+
 def load_list(path: str | Path, fmt: str | None = None, name: str | None = None,
               entities: bool = False) -> IntelList:
     """``entities``: a GuardDuty entity set, whose domain-name entries are skipped."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise IntelError(str(p), 0, f"cannot read: {exc.strerror}") from None
+    data = read_bounded(p)
     text = data.decode("utf-8", "replace")
     kind = (fmt or detect_format(p)).upper()
     if kind == "STIX":

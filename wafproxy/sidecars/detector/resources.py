@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from wafproxy.control.persist import atomic_write
 from wafproxy.sidecars.detector.intel import IntelError, IntelList, IntelLists, load_list
 from wafproxy.sidecars.detector.policy import IntelPolicy
+from wafproxy.sidecars.localbucket import BUCKETS_DIR, BadBucket, directory
 
 log = logging.getLogger("wafproxy.detector")
 MAX_FILTERS = 100
@@ -79,17 +80,47 @@ class DetectorSettings:
     updated_at: float | None = None
 
 
-def local_path(location: str) -> Path:
-    """``/abs/path`` or ``file:///abs/path`` (no remote fetches: the admin API must not become an
-    SSRF primitive)."""
-    if location.startswith("file://"):
+INTEL_DIR = "intel"  # beside detector.json: where an API caller's local Location may point
+
+
+def local_path(location: str, roots: tuple[Path, ...] = ()) -> Path:
+    """The file a set's ``Location`` names, confined to ``roots``.
+
+    ``s3://bucket/key`` is the local bucket (``sidecars.localbucket``) as on AWS; ``/abs/path`` or
+    ``file:///abs/path`` must resolve (symlinks followed) to a file under one of ``roots``: the
+    state directory's ``intel/`` and ``buckets/``. An API caller naming ``/etc/shadow``,
+    ``/proc/self/environ`` or ``../`` out of them is refused before anything is opened, so the
+    admin API reads only what the operator put where lists go. No remote fetches either: the
+    admin API must not become an SSRF primitive."""
+    if "\0" in location:
+        raise IntelError(location.replace("\0", "\\0"), 0, "Location has a NUL byte")
+    if location.startswith("s3://"):
+        bucket, _, key = location[len("s3://"):].partition("/")
+        if not roots:
+            raise IntelError(location, 0, "no state directory: no local bucket")
+        try:
+            path = directory(roots[-1].parent, bucket, key)
+        except BadBucket as exc:
+            raise IntelError(location, 0, str(exc)) from None
+    elif location.startswith("file://"):
         parts = urlsplit(location)
         if parts.netloc not in ("", "localhost"):
             raise IntelError(location, 0, "file:// URLs must name a local file")
-        return Path(unquote(parts.path))
-    if "://" in location:
-        raise IntelError(location, 0, "Location must be a local path or a file:// URL")
-    return Path(location)
+        path = Path(unquote(parts.path))
+    elif "://" in location:
+        raise IntelError(location, 0, "Location must be an s3:// URL, a local path or a file:// URL")
+    else:
+        path = Path(location)
+    if "\0" in str(path):
+        raise IntelError(location, 0, "Location has a NUL byte")
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        raise IntelError(location, 0, "Location cannot be resolved") from None
+    if not any(real.is_relative_to(root.resolve()) and real != root.resolve() for root in roots):
+        where = " or ".join(str(r) for r in roots) or "(no state directory: API sets cannot name files)"
+        raise IntelError(location, 0, f"Location must name a file under {where}")
+    return real
 
 
 class DetectorResources:
@@ -97,6 +128,9 @@ class DetectorResources:
         self.lists = lists
         self.policy = policy
         self.path = path
+        # Where a set's Location may point (``local_path``): only under the state directory.
+        self.location_roots: tuple[Path, ...] = (
+            () if path is None else (path.parent / INTEL_DIR, path.parent / BUCKETS_DIR))
         self.filters: dict[str, FilterRecord] = {}
         self.sets: dict[str, ListRecord] = {}
         self.detector_tags: dict[str, str] = {}
@@ -140,7 +174,8 @@ class DetectorResources:
             if not rec.active:
                 rec.status = "INACTIVE"
                 continue
-            parsed = load_list(local_path(rec.location), _FORMATS.get(rec.format, rec.format), rec.name,
+            parsed = load_list(local_path(rec.location, self.location_roots),
+                               _FORMATS.get(rec.format, rec.format), rec.name,
                                entities=rec.kind.endswith("_entity"))
             (trusted if rec.kind.startswith("trusted") else threat).append(parsed)
             rec.status = "ACTIVE"

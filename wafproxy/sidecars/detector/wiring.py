@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wafproxy.awsapi.sigv4 import signed_service
 from wafproxy.control.persist import AuditLog
 from wafproxy.ports import FindingSink
 from wafproxy.sidecars.detector.api import GuardDutyApi
@@ -33,8 +32,6 @@ from wafproxy.sidecars.detector.redis_bans import RedisBanBus
 from wafproxy.sidecars.detector.resources import DetectorResources, DetectorSettings
 
 ASGIApp = Callable[..., Any]
-API_PREFIX = "/detector"
-API_PATHS = (API_PREFIX, "/invitation")  # whole segments: Security Hub's /invitations is not ours
 SAVE_EVERY_SECONDS = 30.0  # findings written to the state directory (and at shutdown)
 SETTINGS_POLL_SECONDS = 2.0  # how soon a worker follows UpdateDetector / DeleteDetector
 log = logging.getLogger("wafproxy.detector")
@@ -207,14 +204,12 @@ class DetectorService:
 
         async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if scope["type"] == "http":
-                path = scope["path"]
                 # Signed for guardduty: the API's call whatever the path (/tags/…, an operation we
                 # do not serve: GuardDuty's error shape, not the admin app's plain 404).
-                if api is not None and (any(path == p or path.startswith(p + "/") for p in API_PATHS)
-                                        or signed_service(scope["headers"]) == "guardduty"):
+                if api is not None and api.app.claims(scope):
                     await api.app(scope, receive, send)
                     return
-                if metrics is not None and path == "/metrics":
+                if metrics is not None and scope["path"] == "/metrics":
                     metrics.sync()
             await admin_app(scope, receive, send)
 

@@ -18,11 +18,10 @@ from typing import Any
 
 from wafproxy.awsapi.credentials import CredentialStore
 from wafproxy.awsapi.policy import Policy
-from wafproxy.awsapi.sigv4 import signed_service
 from wafproxy.control.persist import AuditLog
 from wafproxy.ports import Clock, KeyProvider
 from wafproxy.sidecars.hub import crypt
-from wafproxy.sidecars.hub.api import SIGNING_NAME, HubApi
+from wafproxy.sidecars.hub.api import HubApi
 from wafproxy.sidecars.hub.core import Hub
 from wafproxy.sidecars.hub.store import DEFAULT_RETENTION_DAYS, FindingStore
 
@@ -30,12 +29,6 @@ log = logging.getLogger("wafproxy.hub")
 ASGIApp = Callable[[dict[str, Any], Callable[[], Any], Callable[[dict[str, Any]], Any]], Any]
 # Paths only Security Hub uses among the APIs on the admin listener, so an unsigned call to them gets
 # Security Hub's MissingAuthenticationToken (a signed call reaches the hub by its signature anyway).
-API_PREFIXES = ("/findings", "/insights", "/accounts", "/standards", "/products", "/productSubscriptions",
-                "/members", "/invitations", "/administrator", "/master", "/actionTargets", "/automationrules",
-                "/findingAggregator", "/findingHistory", "/securityControl", "/associations", "/hubv2",
-                "/connectors", "/configurationPolicy", "/aggregatorv2", "/exportjobsv2", "/ticketsv2",
-                "/softwarev2", "/resourcesv2", "/resourcesTrendsv2", "/recommendedPolicyV2", "/freetrial",
-                "/GetRemediationsV2", "/ListExposuresByRemediationV2")
 CONSOLE_PREFIX = "/console"
 
 
@@ -126,11 +119,10 @@ def mount(service: HubService, admin_app: ASGIApp) -> ASGIApp:
             return
         path = scope.get("path", "")
         console = path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
-        # A call signed for securityhub is the API's, whatever its path: an operation we do not
-        # serve then gets Security Hub's error shape, not the admin app's plain 404.
-        if scope["type"] == "http" and not console and (
-            path.startswith(API_PREFIXES) or signed_service(scope["headers"]) == SIGNING_NAME
-        ):
+        # A call signed for securityhub is the API's, whatever its path (an operation we do not
+        # serve then gets Security Hub's error shape, not the admin app's plain 404); an unsigned
+        # one is if it names a route. Never by path prefix: Inspector2 shares /members/….
+        if not console and service.api.app.claims(scope):
             await service.api.app(scope, receive, send)
         elif service.console is not None and console:
             await service.console(scope, receive, send)

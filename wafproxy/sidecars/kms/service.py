@@ -42,6 +42,13 @@ TARGET_PREFIX = "TrentService"
 SIGNING_NAME = "kms"
 
 
+def iam_actions(operation: str) -> tuple[str, ...]:
+    """The IAM actions an operation needs (ReEncrypt: both halves, as AWS names them)."""
+    if operation == "ReEncrypt":
+        return ("kms:ReEncryptFrom", "kms:ReEncryptTo")
+    return (f"kms:{operation}",)
+
+
 class SystemClock:
     def now(self) -> float:
         return time.time()
@@ -136,6 +143,8 @@ class KmsService:
             on_call=on_call,
             clock=auth_clock or SystemClock(),
             default_region=config.region,
+            precheck=lambda ctx: core.identity.precheck(
+                ctx.principal, iam_actions(ctx.operation), deny_only=True),
         )
         return cls(core, audit, app, operations, usage, on_call)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import botocore.session
+import httpx
 import pytest
 from botocore import UNSIGNED
 from botocore.auth import SigV4Auth

@@ -38,6 +38,7 @@ from wafproxy.sidecars.detector.scenarios_recon import (
 )
 
 log = logging.getLogger("wafproxy.detector")
+_UA_MEMO_MAX = 4096
 PUBLISH_UPDATES_EVERY = 60.0  # seconds between two publications of one finding's updates
 
 
@@ -90,6 +91,7 @@ class Detector:
             probe=probe if s.path_probe.enabled or s.distributed_scan.enabled else None,
             logins=failures if s.login_brute_force.enabled or s.credential_stuffing.enabled else None,
         )
+        self._ua_lower: dict[str, str] = {}  # user agent as sent -> lowercased, bounded
         self._cookie = policy.actors.session_cookie
         self._api_header = policy.actors.api_key_header
 
@@ -104,7 +106,16 @@ class Detector:
             return
         req = event.request
         values = req.header_values("user-agent")
-        ua = values[0].lower() if values else ""
+        ua = ""
+        if values:
+            raw = values[0]
+            known = self._ua_lower.get(raw)  # the same few agents over and over: lowered once
+            if known is None:
+                known = raw.lower()
+                if len(self._ua_lower) >= _UA_MEMO_MAX:
+                    self._ua_lower.clear()
+                self._ua_lower[raw] = known
+            ua = known
         # The quiet lane: what ``observe`` does for a request its memo already knows is quiet (no
         # label, no threat list, no credential actor), without building an ``Observation``.
         if not (decision.labels or self._cookie or self._api_header):
@@ -128,7 +139,7 @@ class Detector:
         self.observed += 1
         req = event.request
         ip, ts, path = req.client_ip, event.timestamp, req.uri_path
-        actor = self.actors.touch(self.keys.of_ip(ip), ip, ts)
+        actor = self.actors.touch(ip if ":" not in ip else self.keys.of_ip(ip), ip, ts)  # as ``of_ip``
         hits: list[Hit] | None = None
         obs: Observation | None = None
         for scenario in self._counters:

@@ -146,3 +146,25 @@ def test_threads_and_a_loop_emitting_at_once_lose_nothing() -> None:
     for t in threads:
         t.join()
     assert _count(m, "ALLOW") == 5 * per_thread
+
+
+def test_plain_requests_of_alternating_web_acls_and_actions_count_under_their_own_labels() -> None:
+    """The in-place path remembers the last (web ACL, action): a request of another one, or an
+    equal web ACL name that is another string object, must still land on its own series."""
+    from wafproxy.engine.decision import Action, Decision
+
+    m = WafMetrics()
+    other = "".join(["ma", "in"])  # equal to "main", not the same object
+    assert other == "main" and other is not "main"  # noqa: F632 - the point of the test
+    plan = [("main", Action.ALLOW), ("edge", Action.ALLOW), ("main", Action.BLOCK), (other, Action.ALLOW),
+            ("main", Action.ALLOW), ("edge", Action.BLOCK), ("main", Action.ALLOW)]
+
+    async def serve() -> None:
+        for web_acl, action in plan * 3:
+            m.emit(f.event(Decision(action=action), web_acl=web_acl))
+
+    asyncio.run(serve())
+    got = {(acl, action): m.registry.get_sample_value("wafproxy_requests_total",
+                                                      {"web_acl": acl, "action": action})
+           for acl in ("main", "edge") for action in ("ALLOW", "BLOCK")}
+    assert got == {("main", "ALLOW"): 12, ("main", "BLOCK"): 3, ("edge", "ALLOW"): 3, ("edge", "BLOCK"): 3}

@@ -118,6 +118,9 @@ class WafMetrics(MetricFamilies):
         # ``_lock``; ``_parts`` lists everything ``flush`` folds into the series.
         self._lock = threading.Lock()
         self._plain: dict[tuple[str, object], UnfoldedRequests] = {}
+        # The last (web ACL, action) counted in place and its counts: most requests repeat it, and
+        # two identity checks cost less than the dict lookup (its key's hash calls Enum.__hash__).
+        self._last_plain: tuple[object, object, UnfoldedRequests | None] = (None, None, None)
         self._plain_upstream: dict[object, UnfoldedCounter] = {}
         self._parts: list[UnfoldedCounter | UnfoldedHistogram] = []
         self._unfolded = 0  # plain requests counted since the last fold
@@ -163,10 +166,15 @@ class WafMetrics(MetricFamilies):
         """
         decision = event.decision
         if not (decision.matches or decision.non_terminating or decision.labels):
-            plain = self._plain.get((event.web_acl, decision.action))
-            if plain is None:  # the first of its kind: bind its series (None: not countable in place)
-                self._bind(event.web_acl, decision.action)
-                plain = self._plain.get((event.web_acl, decision.action))
+            web_acl, action = event.web_acl, decision.action
+            last_acl, last_action, plain = self._last_plain
+            if web_acl is not last_acl or action is not last_action:
+                plain = self._plain.get((web_acl, action))  # hashing the Action runs Enum.__hash__
+                if plain is None:  # the first of its kind: bind its series (None: not countable in place)
+                    self._bind(web_acl, action)
+                    plain = self._plain.get((web_acl, action))
+                if plain is not None:  # one store: another thread sees all of it or none
+                    self._last_plain = (web_acl, action, plain)
             upstream = event.upstream_seconds
             up = None
             if upstream is not None:

@@ -11,6 +11,9 @@ import random
 
 import pytest
 
+from wafproxy.engine.decision import Action, Decision
+from wafproxy.engine.request import WafRequest
+from wafproxy.events import RequestEvent
 from wafproxy.sidecars.detector.detector import Detector
 from wafproxy.sidecars.detector.findings import DetectorInfo
 from wafproxy.sidecars.detector.observation import Observation
@@ -90,3 +93,46 @@ def test_a_sensitive_path_or_a_scanner_is_never_quiet() -> None:
     assert not quiet(Observation(1, "198.51.100.1", "GET", "/search", 200, "sqlmap/1.7"))
     assert not quiet(Observation(1, "198.51.100.1", "POST", "/login", 200, BROWSER))
     assert quiet(Observation(1, "198.51.100.1", "POST", "/comments", 200, BROWSER))
+
+
+def _event(obs: Observation, rnd: random.Random) -> RequestEvent:
+    """``obs`` as the proxy reports it; the user agent in the case a client sends it."""
+    ua = obs.ua.upper() if rnd.random() < 0.3 else obs.ua
+    headers = ((("user-agent", ua),) if ua else ()) + (
+        (("content-type", obs.content_type.upper()),) if obs.content_type else ())
+    request = WafRequest(obs.ip, obs.method, obs.path, headers=headers, body=obs.body)
+    return RequestEvent(obs.ts, "acl", request, Decision(Action.ALLOW, labels=obs.labels), obs.status, 1e-5)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(("overrides", "kind"), [
+    ({"scenarios": {"http_flood": {"capacity": 20, "leak_per_second": 0.01}}}, "Impact:Proxy/HTTPFlood"),
+    ({"scenarios": {"traffic_volume": {"period": 30, "warmup_periods": 1, "min_requests": 5, "factor": 1.2}}},
+     "Behavior:Proxy/TrafficVolumeUnusual"),
+])
+def test_the_quiet_lane_of_emit_gives_the_same_findings_and_bans(seed: int, overrides: dict[str, object],
+                                                               kind: str) -> None:
+    """``emit`` counts a known-quiet request without an ``Observation`` (``_count_quiet``): the
+    same findings, bans and buckets as a detector that runs every scenario on every request."""
+    fast = Detector(load_policy(overrides=overrides), DetectorInfo("d" * 32))
+    exact = Detector(load_policy(overrides=overrides), DetectorInfo("d" * 32))
+    exact._quiet = _NeverQuiet(scanner=None, probe=None, logins=None)
+    lane = 0
+    count_quiet = fast._count_quiet
+
+    def counted(event: RequestEvent, ua: str) -> None:
+        nonlocal lane
+        lane += 1
+        count_quiet(event, ua)
+
+    fast._count_quiet = counted  # type: ignore[method-assign]
+    rnd = random.Random(seed)
+    for obs in _traffic(seed, 3000):
+        event = _event(obs, rnd)
+        fast.emit(event)
+        exact.emit(event)
+        assert fast.gate.verdict(obs.ip, obs.ts) == exact.gate.verdict(obs.ip, obs.ts)
+    assert _state(fast) == _state(exact)
+    assert fast.observed == exact.observed
+    assert kind in {f.type for f in fast.store.all()}, "the counting scenario must raise findings"
+    assert lane > 300, "the mix must also hold requests the quiet lane counts"

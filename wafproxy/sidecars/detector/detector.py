@@ -38,6 +38,7 @@ from wafproxy.sidecars.detector.scenarios_recon import (
 )
 
 log = logging.getLogger("wafproxy.detector")
+_UA_MEMO_MAX = 4096
 PUBLISH_UPDATES_EVERY = 60.0  # seconds between two publications of one finding's updates
 
 
@@ -81,7 +82,8 @@ class Detector:
         ]
         self._post_observers = self._observers + tuple(sc.observe for sc, p in post_only if p.enabled)
         self._distributed = DistributedScan(s.distributed_scan, probe) if s.distributed_scan.enabled else None
-        quiet_observers = tuple(sc.observe for sc, p in counting if p.enabled)
+        self._counters = tuple(sc for sc, p in counting if p.enabled)  # the quiet lane's (``emit``)
+        quiet_observers = tuple(sc.observe for sc in self._counters)
         self._by_quiet = {False: self._observers, True: quiet_observers}  # indexed by ``quiet``
         self._post_by_quiet = {False: self._post_observers, True: quiet_observers}
         self._quiet = QuietRequests(
@@ -89,6 +91,7 @@ class Detector:
             probe=probe if s.path_probe.enabled or s.distributed_scan.enabled else None,
             logins=failures if s.login_brute_force.enabled or s.credential_stuffing.enabled else None,
         )
+        self._ua_lower: dict[str, str] = {}  # user agent as sent -> lowercased, bounded
         self._cookie = policy.actors.session_cookie
         self._api_header = policy.actors.api_key_header
 
@@ -102,12 +105,53 @@ class Detector:
             self.refused += 1
             return
         req = event.request
-        ua = req.header_values("user-agent")
+        values = req.header_values("user-agent")
+        ua = ""
+        if values:
+            raw = values[0]
+            known = self._ua_lower.get(raw)  # the same few agents over and over: lowered once
+            if known is None:
+                known = raw.lower()
+                if len(self._ua_lower) >= _UA_MEMO_MAX:
+                    self._ua_lower.clear()
+                self._ua_lower[raw] = known
+            ua = known
+        # The quiet lane: what ``observe`` does for a request its memo already knows is quiet (no
+        # label, no threat list, no credential actor), without building an ``Observation``.
+        if not (decision.labels or self._cookie or self._api_header):
+            intel = self.intel
+            if not (intel.trusted or intel.threat or intel.tor is not None) and self._quiet.known(
+                    (req.uri_path, event.response_status, ua, req.method)):
+                self._count_quiet(event, ua)
+                return
+        self.observe(self._observation(event, ua))
+
+    def _observation(self, event: RequestEvent, ua: str) -> Observation:
+        req = event.request
         ct = req.header_values("content-type") if req.method == "POST" else ()
-        obs = Observation(event.timestamp, req.client_ip, req.method, req.uri_path, event.response_status,
-                          ua[0].lower() if ua else "", decision.labels, req.body, ct[0].lower() if ct else "",
-                          self._credential(req) if self._cookie or self._api_header else None)
-        self.observe(obs)
+        return Observation(event.timestamp, req.client_ip, req.method, req.uri_path, event.response_status,
+                           ua, event.decision.labels, req.body, ct[0].lower() if ct else "",
+                           self._credential(req) if self._cookie or self._api_header else None)
+
+    def _count_quiet(self, event: RequestEvent, ua: str) -> None:
+        """``observe`` of a quiet request: only the counting scenarios run (as there), and the
+        ``Observation`` is built only for a scenario that hits."""
+        self.observed += 1
+        req = event.request
+        ip, ts, path = req.client_ip, event.timestamp, req.uri_path
+        actor = self.actors.touch(ip if ":" not in ip else self.keys.of_ip(ip), ip, ts)  # as ``of_ip``
+        hits: list[Hit] | None = None
+        obs: Observation | None = None
+        for scenario in self._counters:
+            if scenario.counts(actor, ts, path):
+                if obs is None:
+                    obs = self._observation(event, ua)
+                if hits is None:
+                    hits = []
+                hits.append(scenario.hit(actor, obs))
+        if hits is not None:
+            for hit in hits:
+                self._act(hit)
 
     def _credential(self, req: Any) -> str | None:
         if self._api_header:

@@ -28,7 +28,7 @@ class QuietRequests:
     ``None`` for a scenario that is disabled (it cannot act, so it never makes a request loud).
     """
 
-    __slots__ = ("_scanner", "_probe", "_logins", "_memo")
+    __slots__ = ("_scanner", "_probe", "_logins", "_memo", "known")
 
     def __init__(self, *, scanner: ScannerUserAgent | None, probe: PathProbe | None,
                  logins: LoginFailures | None) -> None:
@@ -36,6 +36,8 @@ class QuietRequests:
         self._probe = probe
         self._logins = logins
         self._memo: dict[tuple[str, int, str, str], bool] = {}
+        # ``known((path, status, ua, method))``: the memo's verdict, None before ``quiet`` saw it.
+        self.known = self._memo.get
 
     def quiet(self, obs: Observation) -> bool:
         key = (obs.path, obs.status, obs.ua, obs.method)

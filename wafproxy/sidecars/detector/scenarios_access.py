@@ -162,14 +162,21 @@ class HttpFlood:
         self.policy = policy
 
     def observe(self, actor: Actor, obs: Observation) -> Hit | None:
+        return self.hit(actor, obs) if self.counts(actor, obs.ts, obs.path) else None
+
+    def counts(self, actor: Actor, ts: float, path: str) -> bool:
+        """Count one request (all ``observe`` changes); True when ``observe`` would return a hit,
+        then made by ``hit``. Apart so the detector's quiet lane builds no ``Observation``."""
         p = self.policy
         bucket = actor.state.get("fl")
         if bucket is None:
             bucket = actor.state["fl"] = LeakyBucket()
-        if bucket.add(obs.ts, p.capacity, p.leak_per_second):
-            return make_hit(self.name, self.type, p, actor, obs, "web-acl",
-                            {"requests": round(bucket.level), "leakPerSecond": p.leak_per_second})
-        return None
+        return bucket.add(ts, p.capacity, p.leak_per_second)
+
+    def hit(self, actor: Actor, obs: Observation) -> Hit:
+        p = self.policy
+        return make_hit(self.name, self.type, p, actor, obs, "web-acl",
+                        {"requests": round(actor.state["fl"].level), "leakPerSecond": p.leak_per_second})
 
 
 class TrafficVolume:
@@ -185,6 +192,7 @@ class TrafficVolume:
         self.policy = policy
         self._routes: dict[str, RateWindow] = {}  # insertion-ordered; the oldest route goes first
         self._route_memo: dict[str, str] = {}  # raw path → route, bounded
+        self._unusual: tuple[str, int, float] = ("/", 0, 0.0)  # (route, count, baseline) for ``hit``
 
     @staticmethod
     def route_of(path: str) -> str:
@@ -193,24 +201,35 @@ class TrafficVolume:
         return head.partition("?")[0][:64] or "/"
 
     def observe(self, actor: Actor, obs: Observation) -> Hit | None:
+        return self.hit(actor, obs) if self.counts(actor, obs.ts, obs.path) else None
+
+    def counts(self, actor: Actor, ts: float, path: str) -> bool:
+        """Count one request (all ``observe`` changes); True when ``observe`` would return a hit,
+        then made by ``hit`` (from ``_unusual``, the period just closed)."""
         p = self.policy
-        route = self._route_memo.get(obs.path)
+        route = self._route_memo.get(path)
         if route is None:
-            route = self.route_of(obs.path)
+            route = self.route_of(path)
             if len(self._route_memo) >= 8192:
                 self._route_memo.clear()
-            self._route_memo[obs.path] = route
+            self._route_memo[path] = route
         window = self._routes.get(route)
         if window is None:
             if len(self._routes) >= p.max_routes:
                 del self._routes[next(iter(self._routes))]
             window = self._routes[route] = RateWindow()
-        closed = window.add(obs.ts, p.period, p.alpha)
+        closed = window.add(ts, p.period, p.alpha)
         if closed is None:
-            return None
+            return False
         count, baseline = closed
         if window.periods <= p.warmup_periods or count < p.min_requests or count <= p.factor * baseline:
-            return None
+            return False
+        self._unusual = (route, count, baseline)
+        return True
+
+    def hit(self, actor: Actor, obs: Observation) -> Hit:
+        p = self.policy
+        route, count, baseline = self._unusual
         return make_hit(self.name, self.type, p, actor, obs, f"route:{route}",
                         {"route": route, "requests": count, "baseline": round(baseline, 1),
                          "periodSeconds": p.period})

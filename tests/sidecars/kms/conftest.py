@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.support.awsshapes import strict
 from tests.support.servers import uvicorn_in_thread
 from wafproxy.awsapi.credentials import CredentialStore
 from wafproxy.awsapi.policy import Policy
@@ -61,6 +62,14 @@ class Kms:
             aws_secret_access_key=secret or sec,
             config=Config(retries={"max_attempts": 1}, parameter_validation=False),  # test OUR validation
         )
+
+    def strict_client(self, who: str = "alice") -> Any:
+        """A client as users have it (botocore validates what it sends) whose every response must fit
+        botocore's documented shape (``tests.support.awsshapes.strict``)."""
+        key_id, sec = KEYS[who]
+        return strict(boto3.client("kms", endpoint_url=self.url, region_name="us-east-1",
+                                   aws_access_key_id=key_id, aws_secret_access_key=sec,
+                                   config=Config(retries={"max_attempts": 1}, parameter_validation=True)))
 
 
 def start_kms(

@@ -7,29 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.sidecars.kms.conftest import KEYS, Kms, start_kms
-from tests.support.awsshapes import strict
-
-
-def _client(kms: Kms) -> Any:
-    key, secret = KEYS["alice"]
-    return strict(
-        boto3.client(
-            "kms",
-            endpoint_url=kms.url,
-            region_name="us-east-1",
-            aws_access_key_id=key,
-            aws_secret_access_key=secret,
-            config=Config(retries={"max_attempts": 1}),
-        )
-    )
+from tests.sidecars.kms.conftest import start_kms
 
 
 def _code(call: Any, **kwargs: Any) -> str:
@@ -50,7 +33,7 @@ def test_derive_shared_secret_agrees_with_the_other_party(
 ) -> None:
     kms, stop = start_kms(tmp_path)
     try:
-        c = _client(kms)
+        c = kms.strict_client()
         meta = c.create_key(KeySpec=spec, KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
         assert meta["KeyAgreementAlgorithms"] == ["ECDH"] and "SigningAlgorithms" not in meta
         ours = c.get_public_key(KeyId=meta["KeyId"])
@@ -101,7 +84,7 @@ def test_ml_kem_encapsulates_what_it_decapsulates(tmp_path: Path, spec: str, cip
     mlkem = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.mlkem")
     kms, stop = start_kms(tmp_path)
     try:
-        c = _client(kms)
+        c = kms.strict_client()
         meta = c.create_key(KeySpec=spec, KeyUsage="ENCAPSULATE_DECAPSULATE")["KeyMetadata"]
         assert meta["EncapsulationAlgorithms"] == ["ML_KEM"]
         key = meta["KeyId"]
@@ -144,7 +127,7 @@ def test_ml_kem_encapsulates_what_it_decapsulates(tmp_path: Path, spec: str, cip
 def test_multi_region_keys_and_last_usage_kept_across_a_restart(tmp_path: Path) -> None:
     kms, stop = start_kms(tmp_path)
     try:
-        c = _client(kms)
+        c = kms.strict_client()
         meta = c.create_key(MultiRegion=True, Description="global")["KeyMetadata"]
         key = meta["KeyId"]
         assert key.startswith("mrk-") and meta["MultiRegion"] is True
@@ -193,7 +176,7 @@ def test_multi_region_keys_and_last_usage_kept_across_a_restart(tmp_path: Path) 
         stop()
     kms, stop = start_kms(tmp_path)
     try:
-        c = _client(kms)
+        c = kms.strict_client()
         config = c.describe_key(KeyId=key)["KeyMetadata"]["MultiRegionConfiguration"]
         assert config["PrimaryKey"]["Region"] == "eu-west-1" and config["MultiRegionKeyType"] == "REPLICA"
         kept = c.get_key_last_usage(KeyId=key)["KeyLastUsage"]

@@ -9,23 +9,17 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.sidecars.kms.conftest import KEYS, Kms
-from tests.support.awsshapes import strict
+from tests.sidecars.kms.conftest import Kms
 
 BOB = "arn:aws:iam::123456789012:user/bob"
 
 
 @pytest.fixture(scope="module")
 def client(kms: Kms) -> Any:
-    key, secret = KEYS["alice"]
-    return strict(boto3.client("kms", endpoint_url=kms.url, region_name="us-east-1",
-                               aws_access_key_id=key, aws_secret_access_key=secret,
-                               config=Config(retries={"max_attempts": 1}, parameter_validation=True)))
+    return kms.strict_client()
 
 
 def test_common_operations_fit_documented_shapes(client: Any) -> None:

@@ -13,15 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, keywrap, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from tests.sidecars.kms.conftest import KEYS, Kms, start_kms
-from tests.support.awsshapes import strict
+from tests.sidecars.kms.conftest import Kms, start_kms
 
 _HASH = {"SHA_1": hashes.SHA1, "SHA_256": hashes.SHA256}
 
@@ -35,18 +32,6 @@ def running(tmp_path: Path) -> Iterator[Kms]:
         stop()
 
 
-def _client(kms: Kms) -> Any:
-    key, secret = KEYS["alice"]
-    return strict(
-        boto3.client(
-            "kms",
-            endpoint_url=kms.url,
-            region_name="us-east-1",
-            aws_access_key_id=key,
-            aws_secret_access_key=secret,
-            config=Config(retries={"max_attempts": 1}),
-        )
-    )
 
 
 def wrap(params: dict[str, Any], algorithm: str, material: bytes) -> bytes:
@@ -96,7 +81,7 @@ def _import(
 def test_each_wrapping_algorithm_imports_material_that_encrypts(
     running: Kms, algorithm: str, spec: str
 ) -> None:
-    c = _client(running)
+    c = running.strict_client()
     meta = c.create_key(Origin="EXTERNAL", Description="imported")["KeyMetadata"]
     assert (meta["Origin"], meta["KeyState"], meta["Enabled"]) == ("EXTERNAL", "PendingImport", False)
     with pytest.raises(ClientError) as err:
@@ -126,7 +111,7 @@ def test_each_wrapping_algorithm_imports_material_that_encrypts(
 
 
 def test_imported_hmac_material_is_the_material_used(running: Kms) -> None:
-    c = _client(running)
+    c = running.strict_client()
     key = c.create_key(Origin="EXTERNAL", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"][
         "KeyId"
     ]
@@ -137,7 +122,7 @@ def test_imported_hmac_material_is_the_material_used(running: Kms) -> None:
 
 
 def test_expiry_deletion_and_reimport_of_the_same_material(running: Kms) -> None:
-    c = _client(running)
+    c = running.strict_client()
     key = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     material = os.urandom(32)
     valid_to = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)
@@ -172,7 +157,7 @@ def test_expiry_deletion_and_reimport_of_the_same_material(running: Kms) -> None
 
 
 def test_parameters_and_tokens_checked(running: Kms) -> None:
-    c = _client(running)
+    c = running.strict_client()
     key = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     other = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     plain = c.create_key()["KeyMetadata"]["KeyId"]
@@ -230,7 +215,7 @@ def test_parameters_and_tokens_checked(running: Kms) -> None:
 def test_restart_keeps_imported_material_and_tokens(tmp_path: Path) -> None:
     kms, stop = start_kms(tmp_path / "kms")
     try:
-        c = _client(kms)
+        c = kms.strict_client()
         key = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
         waiting = c.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
         params = c.get_parameters_for_import(
@@ -243,7 +228,7 @@ def test_restart_keeps_imported_material_and_tokens(tmp_path: Path) -> None:
         stop()
     kms, stop = start_kms(tmp_path / "kms")
     try:
-        c = _client(kms)
+        c = kms.strict_client()
         meta = c.describe_key(KeyId=key)["KeyMetadata"]
         assert (meta["KeyState"], meta["CurrentKeyMaterialId"]) == ("Enabled", imported["KeyMaterialId"])
         assert c.decrypt(CiphertextBlob=blob)["Plaintext"] == b"durable"

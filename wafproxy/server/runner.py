@@ -106,6 +106,11 @@ class ProxyServer:
         ctx.draining = True
         for server in self.servers:
             server.close()
+        # A connection uvloop accepted in this very turn has its ``connection_made`` (``admit``)
+        # still queued (``call_soon``): one turn lets it be counted, else the drain saw no
+        # connection, returned, and the worker exited with that request unanswered (a SIGHUP roll
+        # under load: the client's ``RemoteDisconnected``).
+        await asyncio.sleep(0)
         # Idle keep-alive connections are not cut at once: a client may be sending on one right
         # now (and most clients do not retry). Their next answer carries ``Connection: close``
         # and ends them; an idle one ends at the keep-alive timeout.

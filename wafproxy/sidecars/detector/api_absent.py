@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from wafproxy.awsapi.errors import AwsError
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
+from wafproxy.sidecars.detector.api_members import refusal
 from wafproxy.sidecars.detector.criteria import bad_request
 
 if TYPE_CHECKING:
@@ -82,11 +83,7 @@ def routes(api: GuardDutyApi) -> Table:
         return handler
 
     def refused(message: str) -> Callable[[CallContext, Params], Mapping[str, Any]]:
-        def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
-            api.check(ctx, p)
-            raise bad_request(message)
-
-        return handler
+        return refusal(api, message)
 
     def get_settings(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.check(ctx, p)

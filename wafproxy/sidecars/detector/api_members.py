@@ -40,6 +40,17 @@ STANDALONE = (
 )
 
 
+def refusal(api: GuardDutyApi, message: str) -> Callable[[CallContext, Params], Mapping[str, Any]]:
+    """A handler that authorizes the call, then refuses it with GuardDuty's ``BadRequestException``
+    (operations a standalone account cannot take: organizations, invitations, malware scans)."""
+
+    def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
+        api.check(ctx, p)
+        raise bad_request(message)
+
+    return handler
+
+
 def account_ids(p: Params, member: str = "accountIds") -> list[str]:
     ids = p.str_list(member, required=True, max_items=MAX_ACCOUNTS)
     if not ids or not all(len(a) == 12 and a.isdigit() for a in ids):
@@ -83,11 +94,7 @@ def routes(api: GuardDutyApi) -> Table:
         return handler
 
     def refused(message: str) -> Callable[[CallContext, Params], Mapping[str, Any]]:
-        def handler(ctx: CallContext, p: Params) -> Mapping[str, Any]:
-            api.check(ctx, p)
-            raise bad_request(message)
-
-        return handler
+        return refusal(api, message)
 
     def no_administrator(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         api.check(ctx, p)

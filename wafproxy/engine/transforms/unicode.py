@@ -15,7 +15,8 @@ import unicodedata
 from ._registry import register
 
 # One non-ASCII code point that is not a surrogate escape: a single-character class, linear.
-_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+# (The surrogates by ``chr``: mypyc, which compiles this module, refuses them in literals.)
+_NON_ASCII = re.compile(f"[^\x00-\x7f{chr(0xDC80)}-{chr(0xDCFF)}]")
 
 
 @register("UTF8_TO_UNICODE")

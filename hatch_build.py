@@ -151,9 +151,19 @@ def build_extensions(root: Path, out: Path, *, inplace: bool = False) -> list[Pa
     os.chdir(root)  # mypy resolves ``wafproxy.…`` imports from the project root
     try:
         sources = [_source(root, m) for m in compiled_modules(root)]
-        # Type errors in modules not compiled do not matter here (``--follow-imports=silent``); one
-        # in a compiled module stops the compile (and the wheel is pure Python, or the build fails).
-        options = ["--ignore-missing-imports", "--follow-imports=silent"]
+        options = [
+            # Type errors in modules not compiled do not matter here; one in a compiled module stops
+            # the compile (and the wheel is pure Python, or the build fails).
+            "--follow-imports=silent",
+            # The same C code wherever it is built: mypy would otherwise read the types of whatever
+            # the interpreter's site-packages hold (it ignores pip's build isolation), so a wheel
+            # built in a fresh venv and one built where the dependencies are installed would differ.
+            # Third-party modules are ``Any`` to mypyc (generic calls either way).
+            "--no-site-packages", "--ignore-missing-imports", "--cache-dir", str(out / "mypy"),
+            # ``name: ModuleType | None`` then ``try: import name`` (an optional dependency,
+            # ``engine.matchers._engines``) reads as a redefinition when the module is ``Any``.
+            "--disable-error-code", "no-redef",
+        ]
         extensions = mypycify([*options, *sources], opt_level="3", group_name=GROUP,
                               target_dir=str(out / "c"))
         _build_ext(extensions, out, inplace=inplace)

@@ -83,13 +83,21 @@ def release_sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_wheel(release_sdist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wheel_builder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a fresh, empty venv: wheels are built there, as in a user's first install."""
+    from tests.support.wheels import fresh_venv
+
+    return fresh_venv(tmp_path_factory.mktemp("builder") / "venv")
+
+
+@pytest.fixture(scope="session")
+def default_wheel(wheel_builder: Path, release_sdist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel ``pip install`` builds from the sdist with no ``WAFPROXY_COMPILE``: compiled when
     this machine has a C compiler and Python's headers, pure Python otherwise. Built once per
     session (a compiled build is ~1 min of CPU) for every wheel and installed-package test."""
     from tests.support.wheels import pip_wheel
 
-    return pip_wheel(release_sdist, tmp_path_factory.mktemp("wheelhouse"))[0]
+    return pip_wheel(wheel_builder, release_sdist, tmp_path_factory.mktemp("wheelhouse"))[0]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

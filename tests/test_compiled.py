@@ -158,8 +158,8 @@ def _run_pure_wheel(wheel: Path, site: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_compile_0_builds_the_pure_wheel_and_says_so(tmp_path: Path) -> None:
-    wheel, _ = pip_wheel(REPO, tmp_path / "wheelhouse", WAFPROXY_COMPILE="0")
+def test_compile_0_builds_the_pure_wheel_and_says_so(wheel_builder: Path, tmp_path: Path) -> None:
+    wheel, _ = pip_wheel(wheel_builder, REPO, tmp_path / "wheelhouse", WAFPROXY_COMPILE="0")
     assert is_pure(wheel) and not extensions(wheel)
     assert "wafproxy/engine/context.py" in names(wheel)
     kind, described, actions = _run_pure_wheel(wheel, tmp_path / "site")
@@ -169,10 +169,12 @@ def test_compile_0_builds_the_pure_wheel_and_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_a_broken_compiler_still_builds_a_working_pure_wheel_with_a_warning(tmp_path: Path) -> None:
+def test_a_broken_compiler_still_builds_a_working_pure_wheel_with_a_warning(
+    wheel_builder: Path, tmp_path: Path
+) -> None:
     """A C compiler that fails (``CC=false``): the build warns in one line and ships pure Python,
     which says why at run time (pip shows a build's output only with ``-v``)."""
-    wheel, output = pip_wheel(REPO, tmp_path / "wheelhouse", verbose=True, CC="false")
+    wheel, output = pip_wheel(wheel_builder, REPO, tmp_path / "wheelhouse", verbose=True, CC="false")
     assert is_pure(wheel) and not extensions(wheel)
     (warning,) = [line for line in output.splitlines() if "wafproxy: cannot compile (" in line]
     assert "the C compiler (false) fails" in warning and "python3-dev" in warning
@@ -184,9 +186,10 @@ def test_a_broken_compiler_still_builds_a_working_pure_wheel_with_a_warning(tmp_
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_compile_1_fails_the_build_rather_than_ship_pure_python(tmp_path: Path) -> None:
+def test_compile_1_fails_the_build_rather_than_ship_pure_python(wheel_builder: Path, tmp_path: Path) -> None:
     with pytest.raises(subprocess.CalledProcessError) as failed:
-        pip_wheel(REPO, tmp_path / "wheelhouse", verbose=True, WAFPROXY_COMPILE="1", CC="false")
+        pip_wheel(wheel_builder, REPO, tmp_path / "wheelhouse", verbose=True, WAFPROXY_COMPILE="1",
+                  CC="false")
     assert "WAFPROXY_COMPILE=1 but compiling failed: the C compiler (false) fails" in failed.value.stderr
     assert not list((tmp_path / "wheelhouse").glob("*.whl"))
 

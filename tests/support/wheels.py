@@ -27,10 +27,20 @@ def build_env(**extra: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if k != ENV}, **extra}
 
 
-def pip_wheel(source: Path, out: Path, *, verbose: bool = False, **env: str) -> tuple[Path, str]:
-    """``pip wheel --no-deps source`` into ``out``: the wheel and pip's output (``-v``: the hook's)."""
+def fresh_venv(where: Path) -> Path:
+    """A new virtual environment with nothing installed (a user's first ``pip install .``); its python.
+    Builds run there, not in the test venv, whose site-packages a build must not depend on."""
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=300)
+    return where / "bin" / "python"
+
+
+def pip_wheel(
+    python: Path, source: Path, out: Path, *, verbose: bool = False, **env: str
+) -> tuple[Path, str]:
+    """``pip wheel --no-deps source`` into ``out`` with ``python``'s pip: the wheel and pip's output
+    (``verbose``: with the build hook's)."""
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
+        [str(python), "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
          "-v" if verbose else "-q", "-w", str(out), str(source)],
         check=True, timeout=1500, env=build_env(**env), capture_output=True, text=True,
     )

@@ -176,12 +176,21 @@ def build_extensions(root: Path, out: Path, *, inplace: bool = False) -> list[Pa
 def _reason(exc: BaseException) -> str:
     """One line on why compiling failed (the tool's own output, printed above, has the details)."""
     if isinstance(exc, SystemExit):
-        return f"mypyc stopped with exit status {exc.code} (pip -v shows its errors)"
+        return f"mypyc stopped with exit status {exc.code}"
     if isinstance(exc, ImportError):
         return f"{exc.name or 'mypy'} is not installed in the build environment"
     lines = str(exc).strip().splitlines()
     text = lines[0] if lines else ""
     return text if isinstance(exc, CannotCompile) else f"{type(exc).__name__}: {text}"[:300]
+
+
+def _advice(exc: BaseException) -> str:
+    """How to get the compiled build after ``exc``."""
+    if isinstance(exc, CannotCompile):
+        return HOW
+    if isinstance(exc, ImportError):  # --no-build-isolation without the build requirements
+        return f"install {' and '.join(BUILD_REQUIRES)} where the wheel is built"
+    return "pip install -v shows why (please report it)"
 
 
 class CompileHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -213,10 +222,11 @@ class CompileHook(BuildHookInterface):  # type: ignore[type-arg]
         except (Exception, SystemExit) as exc:  # mypyc exits on a type error; distutils raises
             if mode == "1":
                 raise RuntimeError(f"{ENV}=1 but compiling failed: {_reason(exc)}") from exc
+            how = _advice(exc)
             self.app.display_warning(
-                f"wafproxy: cannot compile ({_reason(exc)}), building pure Python (about 1.6x slower): "
-                f"to get the compiled build, {HOW}; {ENV}=0 builds pure Python without trying")
-            self._ship_pure(build_data, f"the build could not compile: {_reason(exc)}; {HOW}")
+                f"wafproxy: cannot compile ({_reason(exc)}), building pure Python (slower): for the "
+                f"compiled build, {how}; {ENV}=0 builds pure Python without trying")
+            self._ship_pure(build_data, f"the build could not compile: {_reason(exc)}; {how}")
             return
         lib = self._tmp / "lib"
         for path in built:

@@ -2,13 +2,16 @@
 """A first start from an empty hyperscan cache, timed: ``wafproxy demo`` or ``serve`` (default ACL).
 
     .venv/bin/python load_tests/coldstart.py [--command demo|serve [--workers N]] [--until-answer]
+        [--installed]
 
 Starts the command with ``WAFPROXY_HS_CACHE`` set to a new empty directory and reports, in
 seconds from the start of the process: its first output line, the first answered request (a
 benign GET through the WAF, polled as soon as the listener is known), and the end of the
 background hyperscan build when it logs one (``--until-answer`` stops at the first answer: the
 build is minutes of CPU). Wall-clock on a shared machine: run it when the machine is quiet, and
-read the CPU count and load average printed with the figures. Asserts nothing.
+read the CPU count and load average printed with the figures. Asserts nothing. ``--installed``: run
+the wafproxy installed beside this interpreter (a wheel in a venv), from a temporary directory
+rather than the checkout (``python -m`` imports from the working directory first).
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ def main() -> None:
     parser.add_argument("--command", choices=("demo", "serve"), default="demo")
     parser.add_argument("--until-answer", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="serve --workers N")
+    parser.add_argument("--installed", action="store_true",
+                        help="run the installed package, not the checkout's")
     args = parser.parse_args()
     cache = tempfile.mkdtemp(prefix="wafproxy-hs-cold-")
     env = {**os.environ, "WAFPROXY_HS_CACHE": cache, "PYTHONUNBUFFERED": "1"}
@@ -78,7 +83,8 @@ def main() -> None:
         argv += ["--upstream", f"http://127.0.0.1:{upstream.server_address[1]}",
                  "--workers", str(args.workers)]
     started = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    cwd = tempfile.mkdtemp(prefix="wafproxy-cold-cwd-") if args.installed else REPO
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
     answered = threading.Event()
 

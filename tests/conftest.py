@@ -73,6 +73,33 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.kill()
 
 
+
+@pytest.fixture(scope="session")
+def release_sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist of this checkout (``python -m build --sdist``)."""
+    from tests.support.wheels import sdist
+
+    return sdist(Path(__file__).resolve().parents[1], tmp_path_factory.mktemp("sdist"))
+
+
+@pytest.fixture(scope="session")
+def wheel_builder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a fresh, empty venv: wheels are built there, as in a user's first install."""
+    from tests.support.wheels import fresh_venv
+
+    return fresh_venv(tmp_path_factory.mktemp("builder") / "venv")
+
+
+@pytest.fixture(scope="session")
+def default_wheel(wheel_builder: Path, release_sdist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel ``pip install`` builds from the sdist with no ``WAFPROXY_COMPILE``: compiled when
+    this machine has a C compiler and Python's headers, pure Python otherwise. Built once per
+    session (a compiled build is ~1 min of CPU) for every wheel and installed-package test."""
+    from tests.support.wheels import pip_wheel
+
+    return pip_wheel(wheel_builder, release_sdist, tmp_path_factory.mktemp("wheelhouse"))[0]
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Compile the shipped default web ACL once, before any test, so its hyperscan databases are in
     the on-disk cache (``~/.cache/wafproxy/hyperscan``). On a fresh machine that first compile of

@@ -15,6 +15,7 @@ from tests.asgi.test_middleware import acl_document
 from tests.support.servers import REPO, free_port, uvicorn_in_thread, wafproxy_process
 from wafproxy import __version__
 from wafproxy.cli import SUBCOMMAND_MODULES, build_parser, main
+from wafproxy.compiled import describe
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,10 +25,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_version_as_module_and_function(capsys: pytest.CaptureFixture[str]) -> None:
+    """One line: the version, then what runs (a checkout: its .py files, unless built in place)."""
+    expected = f"wafproxy {__version__}, {describe()}"
     result = _run("version")
-    assert (result.returncode, result.stdout.strip()) == (0, f"wafproxy {__version__}")
+    assert (result.returncode, result.stdout.strip()) == (0, expected)
     assert main(["version"]) == 0
-    assert capsys.readouterr().out.strip() == f"wafproxy {__version__}"
+    assert capsys.readouterr().out.strip() == expected
+    assert expected.split(", ", 1)[1].startswith(("pure Python (", "compiled with mypyc ("))
 
 
 def test_subcommands_include_registered_modules() -> None:

@@ -1,6 +1,8 @@
-"""The wheel is complete (issue 11): built with ``pip wheel``, it carries every shipped rule file and
-no generator source; installed into a fresh virtual environment (no access to this checkout), its
-``wafproxy serve`` finds and serves its own default web ACL.
+"""The wheel is complete (issue 11): the default wheel (``default_wheel``, ``tests/conftest.py``: built
+by pip from the sdist, compiled when this machine has a C compiler, once per session) carries every
+shipped rule file and no generator source; installed into a fresh virtual environment (no access to
+this checkout), its ``wafproxy version`` and ``wafproxy serve`` say which implementation runs, and
+``serve`` finds and serves its own default web ACL.
 
 Slow (``-m slow``): a wheel build, a venv, and an install that takes the dependencies from pip's
 cache or PyPI. ``.ci/run`` runs it with the rest.
@@ -20,23 +22,16 @@ import pytest
 from tests.support.output import Lines
 from tests.support.servers import REPO, RunningServer, free_port
 from tests.support.upstream import probe_default_acl, recording_upstream
+from tests.support.wheels import can_compile
+from wafproxy.compiled import MODULES
 
 RULES = REPO / "rules"
 RULE_SUFFIXES = (".json", ".yaml", ".yml")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q",
-                    "-w", str(out), str(REPO)], check=True, timeout=600)
-    (built,) = out.glob("wafproxy-*.whl")
-    return built
-
-
-def test_wheel_ships_every_rule_file_and_no_generator(wheel: Path) -> None:
-    names = zipfile.ZipFile(wheel).namelist()
+def test_wheel_ships_every_rule_file_and_no_generator(default_wheel: Path) -> None:
+    names = zipfile.ZipFile(default_wheel).namelist()
     shipped = {n.removeprefix("wafproxy/rules/") for n in names if n.startswith("wafproxy/rules/")}
     expected = {p.relative_to(RULES).as_posix() for p in RULES.rglob("*") if p.suffix in RULE_SUFFIXES}
     assert shipped == expected
@@ -50,13 +45,13 @@ def test_wheel_ships_every_rule_file_and_no_generator(wheel: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def installed(default_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv (no system site-packages) with the wheel and its dependencies; its bin/."""
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     bin_dir = venv / "bin"
     subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                    "--prefer-binary", str(wheel)], check=True, timeout=1000, env=_outside_env())
+                    "--prefer-binary", str(default_wheel)], check=True, timeout=1000, env=_outside_env())
     return bin_dir
 
 
@@ -82,6 +77,10 @@ def test_installed_wheel_serves_its_default_acl(
     ).stdout.split()
     site = installed.parent / "lib"
     assert all(Path(p).is_relative_to(site) for p in where), where
+    version = subprocess.run([str(installed / "wafproxy"), "version"], cwd=tmp_path, env=_outside_env(),
+                             capture_output=True, text=True, check=True).stdout.strip()
+    running = f"compiled with mypyc ({len(MODULES)} modules)" if can_compile() else "pure Python (the build"
+    assert version.startswith(f"wafproxy 0.1.0, {running}"), version
     server, seen = upstream
     port, admin = free_port(), free_port()
     proc = subprocess.Popen(
@@ -94,6 +93,9 @@ def test_installed_wheel_serves_its_default_acl(
         out = Lines(proc)
         probe_default_acl(f"http://127.0.0.1:{port}", seen, proc, 120)
         assert out.wait_for(f"web ACL {where[1]}", 30) >= 0
+        # the start-up log says it too, once
+        implementation = version.split(", ", 1)[1]
+        assert len([line for line in out.snapshot() if line.endswith(f"running {implementation}")]) == 1
     finally:
         proc.terminate()
         try:

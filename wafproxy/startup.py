@@ -31,11 +31,13 @@ PROGRESS_EVERY = 3.0  # seconds between "k of N" lines (the last one is always p
 
 
 def begin(acl: Path, *, quiet: bool = False) -> None:
-    """Before the start-up compile: defer hyperscan builds, and say what is happening."""
+    """Before the start-up compile: defer hyperscan builds, and say what runs and what is happening."""
+    from wafproxy.compiled import describe
     from wafproxy.engine.matchers import defer_hyperscan
 
     defer_hyperscan(True)
     if not quiet:
+        logger.info("running %s", describe())  # compiled or pure Python: once, from the parent
         logger.info("compiling web ACL %s", acl)
 
 

@@ -74,7 +74,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_version(args: argparse.Namespace) -> int:
-    print(f"wafproxy {__version__}")
+    from wafproxy.compiled import describe
+
+    print(f"wafproxy {__version__}, {describe()}")
     return 0
 
 
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the proxy with the default web ACL in front of a demo app")
     add_arguments(demo, exclude=("upstream",))
     demo.set_defaults(func=_cmd_demo)
-    version = sub.add_parser("version", help="print the version")
+    version = sub.add_parser("version", help="print the version and whether it runs compiled")
     version.set_defaults(func=_cmd_version)
     for name in SUBCOMMAND_MODULES:
         try:

@@ -83,6 +83,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.asgi.upstream_conn",
     "wafproxy.asgi.upstream_timer",
     "wafproxy.asgi.upstream_framing",
+    "wafproxy.asgi.upstream_head",
     "wafproxy.asgi.upstream",
     "wafproxy.asgi.upstream_write",
     "wafproxy.asgi.inspector",

@@ -38,7 +38,7 @@ from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.refusals import body_refusal, late_block, waf_refusal
-from wafproxy.server.respond import respond, write_whole
+from wafproxy.server.respond import respond, write_relayed, write_whole
 
 if TYPE_CHECKING:
     from wafproxy.server.handler import ProxyHandler
@@ -197,7 +197,11 @@ class FastExchange:
                 else:
                     whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
                 if whole is not None:  # all taken: ``reusable`` is what the two messages want
+                    parsed = up.parsed
                     pool._release(up, up.keep_alive and up.request_sent)
+                    if parsed is not None:  # read whole by ``upstream_head``: its client head is made
+                        self._answered(status, write_relayed(self.ex, parsed, whole))
+                        return
                     self._answered(status, write_whole(self.ex, status, headers, whole))
                     return
                 resp = UpstreamResponse(pool, up)

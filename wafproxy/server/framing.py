@@ -130,7 +130,9 @@ def escape_spaces(data: bytes, end: int | None = None) -> bytes:
         end = data.find(b"\n")
     if end < 0:
         return data
-    if data[end - 2:end - 1] not in _KNOWN_MINOR and data.startswith(b" HTTP/1.", end - 10):
+    # ``end >= 10``: a line shorter holds no version there, and compiled (mypyc) a slice whose
+    # negative start lands past its end (``data[-1:0]``, a line that is just CRLF) raises.
+    if end >= 10 and data[end - 2:end - 1] not in _KNOWN_MINOR and data.startswith(b" HTTP/1.", end - 10):
         if data[end - 2:end - 1].isdigit() and data[end - 1:end] == b"\r":
             data = data[:end - 2] + b"1" + data[end - 1:]
     if data.count(b" ", 0, end) <= 2:

@@ -18,7 +18,7 @@ import pytest
 
 from wafproxy.asgi import upstream_head
 from wafproxy.asgi.upstream_conn import UpstreamConnection
-from wafproxy.asgi.upstream_head import MEMO_MAX, parse_head, read_whole
+from wafproxy.asgi.upstream_head import _RETRY, MEMO_MAX, parse_head, read_whole
 
 NGINX = (b"HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nDate: Mon, 07 Dec 2026 22:00:00 GMT\r\n"
          b"Content-Type: text/html\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n")
@@ -67,6 +67,7 @@ def _messages(seed: int, n: int) -> Iterator[bytes]:
 
 def _compare(message: bytes, loop: asyncio.AbstractEventLoop) -> bool:
     """Both ways end alike; whether ``read_whole`` took ``message``."""
+    upstream_head._RUN.unseen = 0  # each message parsed (not left to llhttp as one of a run of new heads)
     reference = _conn(loop)
     reference.got_bytes = True
     reference._feed(message)
@@ -156,8 +157,23 @@ def test_the_memo_is_bounded_and_reused() -> None:
     first = read_whole(NGINX % 5 + b"hello")
     assert first is not None and read_whole(NGINX % 5 + b"hello") is first
     for i in range(MEMO_MAX * 2):
+        upstream_head._RUN.unseen = 0
         assert read_whole(b"HTTP/1.1 200 OK\r\nX-N: %d\r\nContent-Length: 0\r\n\r\n" % i) is not None
         assert len(upstream_head._MEMO) <= MEMO_MAX
+        assert len(upstream_head._LINES) <= MEMO_MAX
+
+
+def test_a_run_of_new_heads_is_mostly_left_to_llhttp() -> None:
+    """An upstream whose every head is new (a request id in each) pays a lookup per response, not a
+    parse: one in ``_RETRY`` is looked at, llhttp reads the others; a head seen again is taken again."""
+    upstream_head._MEMO.clear()
+    upstream_head._RUN.unseen = 0
+    unique = [b"HTTP/1.1 200 OK\r\nX-Id: %d\r\nContent-Length: 0\r\n\r\n" % i for i in range(20 * _RETRY)]
+    taken = sum(read_whole(message) is not None for message in unique)
+    assert _RETRY <= taken <= 2 * _RETRY + 20
+    # The last one was parsed (its turn): in the memo now, and seen again at the next look.
+    assert any(read_whole(unique[-1]) is not None for _ in range(_RETRY))
+    assert read_whole(NGINX % 5 + b"hello") is not None  # after a hit, a new head is parsed again
 
 
 def test_parse_head_keeps_names_as_sent() -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
 from wafproxy.asgi.inspector import FORWARDED, allowed
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     from wafproxy.server.handler import ProxyHandler
 
 #: A response still arriving past this many body bytes is streamed by ``respond`` (a task).
-WHOLE_MAX = 64 * 1024
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+WHOLE_MAX: Final = 64 * 1024
+_IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
 def serve_now(handler: ProxyHandler, ex: Exchange) -> bool:

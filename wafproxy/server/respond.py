@@ -12,6 +12,7 @@ mid-body the only honest signal left is an incomplete response: the connection i
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by_hop
 from wafproxy.asgi.upstream import UpstreamError, UpstreamResponse
@@ -23,10 +24,10 @@ from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, STATUS_LINES, c
 logger = logging.getLogger("wafproxy.server")
 
 
-_CLOSE = b"connection: close\r\n\r\n"
-_OPTIONS = frozenset({b"keep-alive", b"close"})  # a Connection value that names no field
-_SPECIAL = HOP_BY_HOP | {b"content-length"}
-_KEEP_ALIVE_10 = b"connection: keep-alive\r\n\r\n"
+_CLOSE: Final = b"connection: close\r\n\r\n"
+_OPTIONS: Final = frozenset({b"keep-alive", b"close"})  # a Connection value that names no field
+_SPECIAL: Final = HOP_BY_HOP | {b"content-length"}
+_KEEP_ALIVE_10: Final = b"connection: keep-alive\r\n\r\n"
 
 
 def write_whole(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], whole: bytes) -> bool:

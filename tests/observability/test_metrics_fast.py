@@ -4,11 +4,14 @@ prometheus-client's own ``inc``/``observe`` record."""
 from __future__ import annotations
 
 import math
+import random
+from bisect import bisect_left
 
 from prometheus_client import CollectorRegistry, Histogram
 
 from wafproxy.observability.metric_families import EVALUATION_BUCKETS
 from wafproxy.observability.metrics import _observer
+from wafproxy.observability.plain_lane import first_at_least
 
 
 def _samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -45,3 +48,16 @@ def test_observer_nan_goes_where_prometheus_puts_it() -> None:
     assert a.keys() == b.keys()
     for key in a:
         assert (math.isnan(a[key]) and math.isnan(b[key])) or a[key] == b[key], key
+
+
+def test_first_at_least_is_bisect_left() -> None:
+    """The lane's bucket search (``plain_lane.first_at_least``) picks ``bisect_left``'s bucket: on
+    the bounds, between them, past them, for empty and one-bound lists."""
+    rng = random.Random(5)
+    cases = [list(EVALUATION_BUCKETS), [1.0], [], [0.0, 0.0, 1.0, math.inf], [-1.0, 2.5, 1e9]]
+    for bounds in cases:
+        amounts = [*bounds, *(b * 1.0000001 for b in bounds), *(b - 1e-12 for b in bounds), -math.inf,
+                   math.inf, 0.0, *(rng.uniform(-10, 10) for _ in range(200)),
+                   *(rng.random() for _ in range(200))]
+        for amount in amounts:
+            assert first_at_least(bounds, amount) == bisect_left(bounds, amount), (bounds, amount)

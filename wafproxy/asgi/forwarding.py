@@ -19,6 +19,7 @@ instead of a list of pairs serialised afterwards (issue 11: ~700 bytecodes a req
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from wafproxy.asgi.client_ip import TrustedProxies
 from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens
@@ -26,7 +27,7 @@ from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens
 Headers = list[tuple[bytes, bytes]]
 
 # Request headers we never copy as-is: hop-by-hop ones, and those we (re)write ourselves.
-_REWRITTEN = frozenset(
+_REWRITTEN: Final = frozenset(
     {
         b"host",
         b"x-forwarded-for",
@@ -37,8 +38,8 @@ _REWRITTEN = frozenset(
         b"expect",
     }
 )
-_SPECIAL = HOP_BY_HOP | _REWRITTEN | {b"content-length"}
-_OPTIONS = frozenset({b"keep-alive", b"close"})  # a Connection value naming no header field
+_SPECIAL: Final = HOP_BY_HOP | _REWRITTEN | {b"content-length"}
+_OPTIONS: Final = frozenset({b"keep-alive", b"close"})  # a Connection value naming no header field
 
 
 def upstream_headers(

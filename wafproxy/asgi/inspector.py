@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from time import perf_counter  # a global, not an attribute of ``time``: one lookup less compiled
-from typing import Any, Literal, cast
+from typing import Any, Final, Literal, cast
 
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.asgi.bodyscan import BodyPolicy, BodyReader
@@ -74,7 +74,7 @@ def rate_rule_ids(acl: CompiledWebACL) -> set[str]:
 
 # The actions that let a request through (``allowed``; ``decision.action in FORWARDED`` inline
 # where a call per request counts).
-FORWARDED = (Action.ALLOW, Action.COUNT)
+FORWARDED: Final = (Action.ALLOW, Action.COUNT)
 
 
 def allowed(decision: Decision) -> bool:

@@ -24,6 +24,7 @@ import httptools
 
 from wafproxy.asgi.upstream_errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
 from wafproxy.asgi.upstream_framing import check_coding, eof_framed, without_length
+from wafproxy.asgi.upstream_head import ResponseHead, read_whole
 from wafproxy.asgi.upstream_timer import ReadTimer
 
 # llhttp puts no bound on a response head; a broken or hostile upstream must not make us buffer
@@ -72,6 +73,7 @@ class UpstreamConnection(asyncio.Protocol):
             self._parser = httptools.HttpResponseParser(self)
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
+        self.parsed: ResponseHead | None = None  # the head when ``upstream_head`` read the response
         self.headers_done = False
         self.complete = False
         self.keep_alive = False
@@ -214,7 +216,36 @@ class UpstreamConnection(asyncio.Protocol):
         if not self.in_use:
             self.abort()  # bytes on an idle connection: the stream is out of sync, never reuse it
             return
-        self.got_bytes = True
+        if not self.got_bytes:  # the exchange's first read: llhttp stands between two messages
+            self.got_bytes = True
+            if not self._head:
+                parsed = read_whole(data)
+                if parsed is not None:  # the whole common response, read without llhttp
+                    self._took(parsed, data)
+                    if self.listener is not None:
+                        self.listener.upstream_progress()
+                    return
+        self._feed(data)
+        if self.listener is not None:
+            self.listener.upstream_progress()
+
+    def _took(self, parsed: ResponseHead, data: bytes) -> None:
+        """What llhttp's callbacks record for the response ``read_whole`` took (``on_headers_complete``,
+        ``on_body``, ``on_message_complete``); llhttp, never fed it, waits for the next message."""
+        self.parsed = parsed
+        self.status = parsed.status
+        self.headers = list(parsed.headers)
+        self.headers_done = True
+        if parsed.length:
+            self._chunks.append(data[len(data) - parsed.length:])
+            self._buffered = parsed.length
+        self.complete = True
+        self.keep_alive = parsed.keep_alive
+        if self._waiter is not None:
+            self._wake()
+
+    def _feed(self, data: bytes) -> None:
+        """``data`` to llhttp (its callbacks below), its refusals as the exchange's error."""
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -229,8 +260,6 @@ class UpstreamConnection(asyncio.Protocol):
                 if self._head_bytes > MAX_HEAD_BYTES:
                     self._fail(UpstreamProtocolError("response head larger than 64 KiB", self.upstream))
                     self.abort()
-        if self.listener is not None:
-            self.listener.upstream_progress()
 
     def eof_received(self) -> bool | None:
         return None  # close our side too; connection_lost follows

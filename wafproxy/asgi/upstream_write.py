@@ -10,13 +10,14 @@ Transfer-Encoding) are added only when the caller sent none.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Sequence
+from typing import Final
 
 from wafproxy.asgi.upstream_conn import UpstreamConnection
 
 Body = bytes | AsyncIterable[bytes]
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_FRAMING = frozenset({b"host", b"content-length", b"transfer-encoding"})
-_TARGET_FORBIDDEN = bytes(range(0x21)) + b"\x7f"
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+_FRAMING: Final = frozenset({b"host", b"content-length", b"transfer-encoding"})
+_TARGET_FORBIDDEN: Final = bytes(range(0x21)) + b"\x7f"
 
 
 def serialize_head(

@@ -12,14 +12,15 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable
+from typing import Final
 
 from wafproxy.engine.request import WafRequest
 from wafproxy.slotinit import positional_init
 
-_ids = itertools.count(1)
+_ids: Final = itertools.count(1)
 # ``_ID_FORMAT % n``: the process's prefix and ``n`` in hex; ``%`` formats an int for less than an
 # f-string's ``:x`` (no format spec to parse; compiled, no ``__format__`` method call: ~1.5k instructions).
-_ID_FORMAT = f"{os.getpid():x}-{os.urandom(4).hex()}-%x"
+_ID_FORMAT: Final = f"{os.getpid():x}-{os.urandom(4).hex()}-%x"
 
 RawHeaders = Iterable[tuple[bytes, bytes]]
 

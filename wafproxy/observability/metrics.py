@@ -19,8 +19,6 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import threading
-from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +32,7 @@ from wafproxy.observability.metric_families import (
     MetricFamilies,
     status_code_label,
 )
+from wafproxy.observability.plain_lane import FLUSH_EVERY, PlainLane
 from wafproxy.observability.tally import (
     Buckets,
     Inc,
@@ -54,9 +53,8 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Upstream status codes whose counter is bound (and countable in place); beyond this, looked up.
 _CAP_STATUS = 1024
-# Batches of queued events (``WafMetrics.observe``): a batch's locked updates cost about what one
+# Batches of queued events (``WafMetrics.queue``): a batch's locked updates cost about what one
 # request's used to, so they are spread over up to FLUSH_EVERY requests (and its memory bounded).
-FLUSH_EVERY = 256
 FLUSH_SECONDS = 1.0  # the longest a direct read of a series' value lags (scrapes flush first)
 
 
@@ -111,25 +109,21 @@ class WafMetrics(MetricFamilies):
         self._bound: dict[tuple[str, object], _Bound] = {}
         self._upstream_bound: dict[object, Inc] = {}
         # Events not yet added to the series (at most FLUSH_EVERY): appended per request
-        # (lock-free: ``deque.append`` is atomic), tallied in batches (``observe``, ``flush``).
+        # (lock-free: ``deque.append`` is atomic), tallied in batches (``queue``, ``flush``).
         self._pending: deque[RequestEvent] = deque()
-        self._flush_armed = False
-        # Plain requests (no match, no label) are counted in place instead (``unfolded``), under
-        # ``_lock``; ``_parts`` lists everything ``flush`` folds into the series.
-        self._lock = threading.Lock()
-        self._plain: dict[tuple[str, object], UnfoldedRequests] = {}
-        # The last (web ACL, action) counted in place and its counts: most requests repeat it, and
-        # two identity checks cost less than the dict lookup (its key's hash calls Enum.__hash__).
-        self._last_plain: tuple[object, object, UnfoldedRequests | None] = (None, None, None)
-        self._plain_upstream: dict[object, UnfoldedCounter] = {}
+        self.flush_armed = False
+        # Everything ``flush`` folds into the series from the plain requests' in-place counts.
         self._parts: list[UnfoldedCounter | UnfoldedHistogram] = []
-        self._unfolded = 0  # plain requests counted since the last fold
         flush_on_collect(registry, self.flush)  # before our series: a collection flushes first
         super().__init__(registry)
         self._upstream_hist = histogram(self.upstream_duration)
-        self._upstream_unfolded = _unfolded_histogram(self._upstream_hist)
-        if self._upstream_unfolded is not None:
-            self._parts.append(self._upstream_unfolded)
+        upstream_unfolded = _unfolded_histogram(self._upstream_hist)
+        if upstream_unfolded is not None:
+            self._parts.append(upstream_unfolded)
+        # Plain requests (no match, no label) are counted in place by the lane (compiled), under
+        # its lock; the dispatcher calls the lane's ``emit`` itself (no interpreted frame).
+        self._lane = PlainLane(self, upstream_unfolded)
+        self.emit = self._lane.emit
 
     # -- per request -------------------------------------------------------------------------
 
@@ -147,99 +141,65 @@ class WafMetrics(MetricFamilies):
             if evaluation is not None and body is not None:
                 plain = UnfoldedRequests(bound.requests, evaluation.target, body.target, bound.oversize)
                 self._parts.extend(plain.parts())
-                self._plain[(web_acl, action)] = plain
+                self._lane.plain[(web_acl, action)] = plain
         return bound
 
     def observe(self, event: RequestEvent) -> None:
         """Count one request. Upstream series are recorded here when the request was forwarded
         (``event.upstream_seconds`` set); do not also call ``upstream_request`` for it.
 
-        Hot path (once per request): a plain request (no rule match, no label) is counted in
-        place (``unfolded``: a few int and float additions under one lock); any other event is
-        queued (``deque.append``, no lock) and tallied with the others. ``flush`` adds both to the
-        series, so prometheus-client's locked updates happen once per series per batch instead
-        of six per request. A batch ends at ``FLUSH_EVERY`` events, at every collection of the
-        registry (a scrape sees every event emitted before it), after ``FLUSH_SECONDS`` on this
+        Hot path (once per request, as ``emit``): a plain request (no rule match, no label) is
+        counted in place by the lane (``plain_lane``: a few int and float additions under one
+        lock); any other event is queued (``queue``) and tallied with the others. ``flush`` adds
+        both to the series, so prometheus-client's locked updates happen once per series per batch
+        instead of six per request. A batch ends at ``FLUSH_EVERY`` events, at every collection of
+        the registry (a scrape sees every event emitted before it), after ``FLUSH_SECONDS`` on this
         thread's event loop, or - in multiprocess mode, where another process renders from this
         one's files - at the end of the current loop tick. Without a running loop in this thread
         (tests, synchronous callers) the event is added at once.
         """
-        decision = event.decision
-        if not (decision.matches or decision.non_terminating or decision.labels):
-            web_acl, action = event.web_acl, decision.action
-            last_acl, last_action, plain = self._last_plain
-            if web_acl is not last_acl or action is not last_action:
-                plain = self._plain.get((web_acl, action))  # hashing the Action runs Enum.__hash__
-                if plain is None:  # the first of its kind: bind its series (None: not countable in place)
-                    self._bind(web_acl, action)
-                    plain = self._plain.get((web_acl, action))
-                if plain is not None:  # one store: another thread sees all of it or none
-                    self._last_plain = (web_acl, action, plain)
-            upstream = event.upstream_seconds
-            up = None
-            if upstream is not None:
-                up = self._plain_upstream.get(event.response_status)
-                if up is None:
-                    self._upstream_inc(event.response_status)
-                    up = self._plain_upstream.get(event.response_status)
-            seconds = event.evaluation_seconds
-            size = event.request.body_size
-            up_hist = self._upstream_unfolded
-            # NaN goes the general way (prometheus-client decides where it lands).
-            if plain is not None and seconds == seconds and (
-                    upstream is None or (up is not None and up_hist is not None and upstream == upstream)):
-                with self._lock:
-                    plain.requests.n += 1
-                    h = plain.evaluation
-                    h.counts[bisect_left(h.bounds, seconds)] += 1
-                    h.total += seconds
-                    h = plain.body
-                    h.counts[bisect_left(h.bounds, size)] += 1
-                    h.total += size
-                    if decision.oversize:
-                        plain.oversize.n += 1
-                    if up is not None and up_hist is not None:
-                        up.n += 1
-                        up_hist.counts[bisect_left(up_hist.bounds, upstream)] += 1
-                        up_hist.total += upstream
-                    self._unfolded += 1
-                    full = self._unfolded >= FLUSH_EVERY
-                if full:
-                    self.flush()
-                elif not self._flush_armed:
-                    self._arm()
-                return
+        self._lane.emit(event)
+
+    def queue(self, event: RequestEvent) -> None:
+        """An event the lane does not count in place: tallied with the next batch."""
         pending = self._pending
         pending.append(event)
         if len(pending) >= FLUSH_EVERY:
             self.flush()
-        elif not self._flush_armed:
-            self._arm()
+        elif not self.flush_armed:
+            self.arm()
 
-    emit = observe
+    def bind_plain(self, web_acl: str, action: Any) -> None:
+        """The lane's first plain request of (web ACL, action): its series bound (``_bind``)."""
+        self._bind(web_acl, action)
 
-    def _arm(self) -> None:
+    def bind_upstream(self, status: int) -> None:
+        """The lane's first forwarded request answered ``status``: its counter bound."""
+        self._upstream_inc(status)
+
+    def arm(self) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.flush()
             return
-        self._flush_armed = True
+        self.flush_armed = True
         if multiprocess_enabled():
             loop.call_soon(self._timed_flush)
         else:
             loop.call_later(FLUSH_SECONDS, self._timed_flush)
 
     def _timed_flush(self) -> None:
-        self._flush_armed = False  # first: an event queued from now on arms the next one
+        self.flush_armed = False  # first: an event queued from now on arms the next one
         self.flush()
 
     def flush(self) -> None:
         """Add the plain requests' counts and the queued events to the series."""
-        if self._unfolded:
-            with self._lock:
+        lane = self._lane
+        if lane.unfolded:
+            with lane.lock:
                 applies = take_all(self._parts)
-                self._unfolded = 0
+                lane.unfolded = 0
             for apply in applies:
                 apply()
         pending = self._pending
@@ -290,7 +250,7 @@ class WafMetrics(MetricFamilies):
             self._upstream_bound[status] = inc
             unfolded = UnfoldedCounter(inc)
             self._parts.append(unfolded)
-            self._plain_upstream[status] = unfolded
+            self._lane.upstream[status] = unfolded
         return inc
 
     # -- exposition --------------------------------------------------------------------------

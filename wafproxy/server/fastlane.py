@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from wafproxy.asgi.bodyscan import BodyBlocked, BodyReader, BodyRefused
 from wafproxy.asgi.inspector import FORWARDED, allowed
@@ -38,14 +38,14 @@ from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.refusals import body_refusal, late_block, waf_refusal
-from wafproxy.server.respond import respond, write_whole
+from wafproxy.server.respond import respond, write_relayed, write_whole
 
 if TYPE_CHECKING:
     from wafproxy.server.handler import ProxyHandler
 
 #: A response still arriving past this many body bytes is streamed by ``respond`` (a task).
-WHOLE_MAX = 64 * 1024
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+WHOLE_MAX: Final = 64 * 1024
+_IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
 def serve_now(handler: ProxyHandler, ex: Exchange) -> bool:
@@ -197,7 +197,11 @@ class FastExchange:
                 else:
                     whole = up.take_body()  # all of it (``UpstreamResponse.take_body`` without the object)
                 if whole is not None:  # all taken: ``reusable`` is what the two messages want
+                    parsed = up.parsed
                     pool._release(up, up.keep_alive and up.request_sent)
+                    if parsed is not None:  # read whole by ``upstream_head``: its client head is made
+                        self._answered(status, write_relayed(self.ex, parsed, whole))
+                        return
                     self._answered(status, write_whole(self.ex, status, headers, whole))
                     return
                 resp = UpstreamResponse(pool, up)

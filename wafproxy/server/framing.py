@@ -75,10 +75,11 @@ it). A line that does not then end in `` HTTP/1.0`` / `` HTTP/1.1`` is left to l
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 MASK = 0x78  # "x": valid in a path, so llhttp parses the masked line like the original
-_HIGH = bytes(range(0x80, 0x100))
-_MASK_TABLE = bytes(range(0x80)) + bytes([MASK]) * 0x80
+_HIGH: Final = bytes(range(0x80, 0x100))
+_MASK_TABLE: Final = bytes(range(0x80)) + bytes([MASK]) * 0x80
 
 
 def mask_line(data: bytes) -> tuple[bytes, bytes, bool]:
@@ -93,11 +94,12 @@ def mask_line(data: bytes) -> tuple[bytes, bytes, bool]:
 
 # What llhttp parses itself (the common methods first: one ``startswith`` for nearly every
 # request), CONNECT (a tunnel: its framing is its own) and PRI (the HTTP/2 preface) included.
-_PARSED = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"PRI ")
+_PARSED: Final = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ",
+                  b"PRI ")
 STAND_IN = b"GET"
 MAX_METHOD = 32
-_TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_TCHAR_BYTES = frozenset(_TCHAR[i:i + 1] for i in range(len(_TCHAR)))
+_TCHAR: Final = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TCHAR_BYTES: Final = frozenset(_TCHAR[i:i + 1] for i in range(len(_TCHAR)))
 
 
 def partial_line(data: bytes) -> bool:
@@ -117,8 +119,8 @@ def stand_in_method(data: bytes) -> tuple[bytes, bytes | None]:
     return STAND_IN + data[end:], data[:end]
 
 
-_VERSIONS = (b" HTTP/1.1", b" HTTP/1.0")
-_KNOWN_MINOR = (b"1", b"0")
+_VERSIONS: Final = (b" HTTP/1.1", b" HTTP/1.0")
+_KNOWN_MINOR: Final = (b"1", b"0")
 
 
 def escape_spaces(data: bytes, end: int | None = None) -> bytes:
@@ -130,7 +132,9 @@ def escape_spaces(data: bytes, end: int | None = None) -> bytes:
         end = data.find(b"\n")
     if end < 0:
         return data
-    if data[end - 2:end - 1] not in _KNOWN_MINOR and data.startswith(b" HTTP/1.", end - 10):
+    # ``end >= 10``: a line shorter holds no version there, and compiled (mypyc) a slice whose
+    # negative start lands past its end (``data[-1:0]``, a line that is just CRLF) raises.
+    if end >= 10 and data[end - 2:end - 1] not in _KNOWN_MINOR and data.startswith(b" HTTP/1.", end - 10):
         if data[end - 2:end - 1].isdigit() and data[end - 1:end] == b"\r":
             data = data[:end - 2] + b"1" + data[end - 1:]
     if data.count(b" ", 0, end) <= 2:
@@ -145,7 +149,7 @@ def escape_spaces(data: bytes, end: int | None = None) -> bytes:
     return line[:first + 1] + target.replace(b" ", b"%20") + data[last:]
 
 
-_LINE_VERSIONS = {b" HTTP/1.1\r\n": "1.1", b" HTTP/1.0\r\n": "1.0"}
+_LINE_VERSIONS: Final = {b" HTTP/1.1\r\n": "1.1", b" HTTP/1.0\r\n": "1.0"}
 
 
 def line_version(data: bytes, end: int) -> str | None:
@@ -167,17 +171,17 @@ def target_of(line: bytes) -> bytes | None:
     return parts[1] if len(parts) == 3 else None
 
 
-_FRAMING = frozenset({b"content-length", b"transfer-encoding", b"host"})
+_FRAMING: Final = frozenset({b"content-length", b"transfer-encoding", b"host"})
 _HOST, _TE, _CONNECTION, _UNDERSCORED = 1, 2, 3, 4
-_WATCHED = {b"host": _HOST, b"transfer-encoding": _TE, b"connection": _CONNECTION,
+_WATCHED: Final = {b"host": _HOST, b"transfer-encoding": _TE, b"connection": _CONNECTION,
             b"content_length": _UNDERSCORED, b"transfer_encoding": _UNDERSCORED}
-_CONNECTION_OPTIONS = (b"keep-alive", b"close", b"Keep-Alive", b"Close", b"upgrade", b"Upgrade")
-_UPGRADE = (b"upgrade", b"Upgrade")
-_HEX = b"0123456789abcdefABCDEF"
+_CONNECTION_OPTIONS: Final = (b"keep-alive", b"close", b"Keep-Alive", b"Close", b"upgrade", b"Upgrade")
+_UPGRADE: Final = (b"upgrade", b"Upgrade")
+_HEX: Final = b"0123456789abcdefABCDEF"
 # Each byte's class in a Host (RFC 3986 §3.2.2): "h" reg-name (unreserved, "%", sub-delims less
 # "," - a folded list), "d" a digit, ":" and "[" "]" themselves, "!" anything else. One
 # ``translate`` per request instead of a scan per rule.
-_HOST_SHAPE = bytes(
+_HOST_SHAPE: Final = bytes(
     ord("d") if chr(b).isdigit() and b < 0x80 else
     ord("h") if chr(b).isalpha() and b < 0x80 or chr(b) in "-._~%!$&'()*+;=" else
     b if chr(b) in ":[]" else ord("!")
@@ -204,7 +208,7 @@ def valid_host(value: bytes) -> bool:
     return len(port) <= 5 and not port.strip(b"d")
 
 
-_DEFAULT_PORTS = {b"http": b":80", b"https": b":443"}  # the same authority with its port or without
+_DEFAULT_PORTS: Final = {b"http": b":80", b"https": b":443"}  # the same authority with its port or without
 
 
 def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes | None:

@@ -12,9 +12,11 @@ mid-body the only honest signal left is an incomplete response: the connection i
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from wafproxy.asgi.hop_by_hop import HOP_BY_HOP, connection_tokens, strip_hop_by_hop
 from wafproxy.asgi.upstream import UpstreamError, UpstreamResponse
+from wafproxy.asgi.upstream_head import ResponseHead
 from wafproxy.server.exchange import Exchange
 from wafproxy.server.flow import drain
 from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, STATUS_LINES, chunk, head, status_line
@@ -22,10 +24,10 @@ from wafproxy.server.writer import LAST_CHUNK, NO_BODY_STATUSES, STATUS_LINES, c
 logger = logging.getLogger("wafproxy.server")
 
 
-_CLOSE = b"connection: close\r\n\r\n"
-_OPTIONS = frozenset({b"keep-alive", b"close"})  # a Connection value that names no field
-_SPECIAL = HOP_BY_HOP | {b"content-length"}
-_KEEP_ALIVE_10 = b"connection: keep-alive\r\n\r\n"
+_CLOSE: Final = b"connection: close\r\n\r\n"
+_OPTIONS: Final = frozenset({b"keep-alive", b"close"})  # a Connection value that names no field
+_SPECIAL: Final = HOP_BY_HOP | {b"content-length"}
+_KEEP_ALIVE_10: Final = b"connection: keep-alive\r\n\r\n"
 
 
 def write_whole(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], whole: bytes) -> bool:
@@ -58,6 +60,36 @@ def write_whole(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], w
     if not conn.closed:  # ``conn.write`` inlined: one call less per request
         conn.transport.write(b"".join(parts))
     return not close
+
+
+def write_relayed(ex: Exchange, parsed: ResponseHead, whole: bytes) -> bool:
+    """``write_whole`` of a response whose head ``upstream_head`` read: the same bytes, its status
+    line and fields written for the client once per distinct head (``ResponseHead.relay``), not per
+    response. Such a head has a status with a body, a Content-Length and no Connection naming
+    fields (``upstream_head`` takes no other), so only our end of the head varies."""
+    if ex.method == "HEAD":
+        return write_whole(ex, parsed.status, parsed.headers, whole)
+    relay = parsed.relay
+    if relay is None:
+        relay = parsed.relay = relay_head(parsed.status, parsed.headers)
+    close = not (ex.keep_alive and ex.complete)
+    conn = ex.conn
+    if not conn.closed:
+        conn.transport.write(b"".join(
+            (relay, _CLOSE if close else _KEEP_ALIVE_10 if ex.version == "1.0" else b"\r\n", whole)))
+    return not close
+
+
+def relay_head(status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The status line and the fields ``write_whole`` writes for a response with a Content-Length
+    and no Connection naming fields, without our end of the head."""
+    parts = [STATUS_LINES.get(status) or status_line(status)]
+    for name, value in headers:
+        lname = name.lower()
+        if lname in _SPECIAL and lname != b"content-length":
+            continue
+        parts += (lname, b": ", value, b"\r\n")
+    return b"".join(parts)
 
 
 def _write_named(ex: Exchange, status: int, headers: list[tuple[bytes, bytes]], whole: bytes, close: bool,

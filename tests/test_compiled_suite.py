@@ -101,7 +101,8 @@ def test_the_compiled_modules_pass_their_tests_compiled(default_wheel: Path, tmp
     )
     took = time.monotonic() - started
     output = done.stdout + done.stderr
-    assert done.returncode == 0, f"compiled run failed ({took:.0f} s):\n{_summary(output)}"
+    code = done.returncode  # (not ``done`` in the assertion: pytest would print all its output)
+    assert code == 0, f"compiled run failed ({took:.0f} s, exit {code}):\n{_summary(output)}"
     described = f"compiled with mypyc ({len(MODULES)} modules)"
     guard = f"wafproxy under test: {(site / 'wafproxy').resolve()} ({described})"
     assert guard in done.stdout.splitlines(), _summary(output)

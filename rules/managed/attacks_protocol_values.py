@@ -107,14 +107,14 @@ _BROWSER_HEADERS: dict[str, Any] = {
 }
 _BROWSER_HEADER_LOOKUP = regex(_BROWSER_HEADERS, r"\$\{")
 
-# A NUL in a body argument (CRS 920270, which reads every argument): ``%00`` in a form, ``\u0000``
-# in a JSON string. It truncates the value for C-backed code (an LDAP filter closed and cut,
+# A NUL in a body argument (CRS 920270, which reads every argument): ``%00`` (or IIS's ``%u0000``)
+# in a form, ``\u0000`` in a JSON string. It truncates the value for C-backed code (an LDAP filter closed and cut,
 # ``*))%00``; a file name cut before its extension), as the query's InvalidEncoding already says.
 # No form encoder writes it and no JSON text carries it (binary goes as base64). Multipart
 # parts are left alone: file bytes hold NULs.
 _JSON = regex(header("content-type"), I + r"^\s*application/(?:[\w.+-]+\+)?json\s*(?:;|$)")
 _NUL_IN_BODY = any_of(
-    all_of(regex(BODY, I + _PCT + r"00"), _FORM),
+    all_of(regex(BODY, I + _PCT + r"(?:00|u0000)"), _FORM),
     all_of(regex(BODY, r"\\u0000"), _JSON),
 )
 

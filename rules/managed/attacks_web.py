@@ -148,6 +148,9 @@ _TRAVERSAL = (
     # Two or more parent steps ("../../", "..\\..\\", "....//"), or one step to a sensitive root.
     I + r"(?:\.{2,}[\\/]+){2,}",
     I + r"(?:^|[\\/=\s])\.{2,}[\\/]+(?:etc|proc|root|var|usr|home|boot|windows|winnt|inetpub|system32)\b",
+    # An NTFS stream named after a file (``index.php::$DATA``, ``web.config::$INDEX_ALLOCATION``):
+    # IIS serves a script's source, or a directory, through it.
+    I + r"[\w.-]::\$(?:data|index_allocation)\b",
     # Sensitive files by their paths; ``/etc/./passwd`` and ``/etc//passwd`` name the same file
     # (``_SEP``), and a path that *ends* in ``sys/class`` lists the kernel's device classes.
     I + r"(?:^|[^a-z0-9])/?(?:etc" + _SEP + r"(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/|php[\w./-]{0,30}\.ini\b|my\.cnf\b|machine-id|environment\b|ld\.so\.preload|cron\.d/|security/|pam\.d/)|proc" + _SEP + r"(?:(?:self|\d+)" + _SEP + r"(?:environ|cmdline|fd|maps|status|stat|limits|mountinfo|cwd|exe|root|mem|task/|ns/)|interrupts|cpuinfo|meminfo|mounts|version|sched_debug|kallsyms|net/)|sys/(?:class|kernel|devices|firmware|power)(?:/|$)|/sys/(?:class|kernel|devices|firmware|power|block|bus|module|fs)\b|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|var/(?:spool/)?mail/[a-z]|var/spool/cron/|var/lib/mysql/|\.aws/credentials|\.kube/config|run/secrets/kubernetes\.io/)",

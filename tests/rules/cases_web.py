@@ -105,9 +105,11 @@ CASES: tuple[Case, ...] = (
          # more of the files LFI probes read (a value that is a dotfile path: test_web_sets.py)
          "/var/www/html/wp-config.php", "/opt/tomcat/conf/tomcat-users.xml",
          "/etc/machine-id", "/proc/sched_debug", "/var/spool/cron/crontabs/root",
+         # an NTFS stream of a file: the script's source
+         "index.php::$DATA", "/web.config::$INDEX_ALLOCATION",
          "/usr/local/etc/php/php.ini",
          "/run/secrets/kubernetes.io/serviceaccount/token"),
-        ("registers 0..0x2f are reserved",
+        ("registers 0..0x2f are reserved", "C++: std::string::data() and vec::data", "cost: $DATA",
          "see ../docs/readme.md", "our share is \\\\fileserver\\reports", "web-inf folder docs", "3 ∕ 4 cup", "/etc is a directory name", "1/2 cup", "import x from '../utils'",
          "wait..; then go", "the /docs/../ path in prose", "ecosystem/classic", "0x2e is a dot",
          'path = os.path.join(base, "..", "data")', "edit .git/config to add a remote",

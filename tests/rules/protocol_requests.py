@@ -198,6 +198,7 @@ VALUE_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             form("uid=%29%29%00nosuchvalue"),  # an LDAP filter closed and cut
             form("file=report.pdf%00.php&x=1"),
             form("q=a%2500b"),  # double encoded
+            form("uid=*%29%29%u0000x"),  # IIS's %u form
             json_body('{"user": "*))\\u0000admin"}'),
             json_body('{"filter": {"name": "x\\u0000"}}', "application/vnd.api+json"),
         ],

@@ -26,7 +26,9 @@ _LOG4J = (
     # ${jndi:...} and every lookup that can rebuild it: ${lower:j}, ${::-j}, ${env:X:-j}, nesting.
     I + r"\$\{\s*(?:\$\{[^}]*\}\s*)*(?:jndi|j\$|[a-z]{0,10}:[^}]*-j)",
     I + r"\$\{\s*(?:lower|upper|env|sys|java|date|ctx|main|base64|bundle|k8s|docker|web|spring|log4j|marker|sd|map|event|jvmrunargs|::-)\s*:",
-    I + r"\$\{[^}]*\$\{",
+    # Nested lookups (``${${lower:j}ndi:…}``); a JavaScript template literal inside another's
+    # expression has a backtick between them (`` `${a ? ` to ${b}` : ''}` ``).
+    I + r"\$\{[^}`]*\$\{",
     I + r"\bjndi\s*:\s*(?:ldaps?|rmi|dns|iiop|nis|nds|corba|https?)\s*:",
 )
 

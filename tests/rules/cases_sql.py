@@ -59,7 +59,7 @@ CASES: tuple[Case, ...] = (
             "1 AND SLEEP(5)",
             "'::jsonb @> '{}'",
             "1'::int", "(select 1)::text--", "id::bool=true",
-            "x' or y==1", "1' and name != 'a", "'a' ? 'key'",
+            "x' or y==1", "1' and name != 'a", "'a' ? 'key'", "'{}' ? 'k')--",
             "1 or true",
             "MSysObjects",
             "x' union select name from master..sysdatabases",
@@ -193,6 +193,7 @@ CASES: tuple[Case, ...] = (
             # JavaScript's strict comparisons and a ternary on a string are no SQL
             "if (er.code !== 'ENOENT' && er.code !== 'ENOTDIR') {", "packages[name] === 'write' && list.length === 0",
             "const label = kind === 'dev' ? chalk.blue : chalk.red",
+            "$checked = ($v eq 'true' ? ' checked' : '');",
         ),
     ),
     Case(

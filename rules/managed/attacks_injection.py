@@ -26,7 +26,9 @@ _LOG4J = (
     # ${jndi:...} and every lookup that can rebuild it: ${lower:j}, ${::-j}, ${env:X:-j}, nesting.
     I + r"\$\{\s*(?:\$\{[^}]*\}\s*)*(?:jndi|j\$|[a-z]{0,10}:[^}]*-j)",
     I + r"\$\{\s*(?:lower|upper|env|sys|java|date|ctx|main|base64|bundle|k8s|docker|web|spring|log4j|marker|sd|map|event|jvmrunargs|::-)\s*:",
-    I + r"\$\{[^}]*\$\{",
+    # Nested lookups (``${${lower:j}ndi:…}``); a JavaScript template literal inside another's
+    # expression has a backtick between them (`` `${a ? ` to ${b}` : ''}` ``).
+    I + r"\$\{[^}`]*\$\{",
     I + r"\bjndi\s*:\s*(?:ldaps?|rmi|dns|iiop|nis|nds|corba|https?)\s*:",
 )
 
@@ -131,8 +133,9 @@ _NODE_B64 = sorted({frag for w in ("_$$ND_FUNC$$_", "child_process", "__js_funct
 _NODE = (
     "(?:" + "|".join(_NODE_B64) + ")",
     # Server-side JavaScript: node-serialize IIFE marker, child_process, prototype pollution,
-    # busy loops (event-loop DoS).
-    I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|kill|exit|dlopen)\b|\bprocess\s*\.\s*env\s*(?:[\[)};,]|$|\.\s*[a-z_]\w*\s*(?:[)};,]|$))|\bmodule\s*\.\s*(?:exports|constructor|require)\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
+    # busy loops (event-loop DoS). ``module.exports`` only as a whole value (a probe, CRS 934100):
+    # every CommonJS file writes ``module.exports = X`` on a line of its own (a code upload).
+    I + r"_\$\$nd_func\$\$_|\b__js_function\b|\bchild_process\b|\brequire\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\s*\.\s*(?:mainmodule|binding|kill|exit|dlopen)\b|\bprocess\s*\.\s*env\s*(?:[\[)};,]|$|\.\s*[a-z_]\w*\s*(?:[)};,]|$))|\bmodule\s*\.\s*(?:constructor|require)\b|(?:^|[=&\"'])\s*module\s*\.\s*exports\b|\bglobal\s*\.\s*process\b|\bconstructor\s*\.\s*constructor\b|\brequire\s*\[",
     I + r"\bwhile\s*\(\s*[!+\-(\s]*(?:true|false|undefined|null|nan|-?infinity|\d+|''|\"\"|\[\]|\{\})\s*\)*\s*\)|\bfor\s*\(\s*;\s*;\s*\)",
     I + r"(?:__proto__|constructor[\"'\]\\]*\s*[.\[]\s*\\?[\"']?prototype)\s*[\]\"'\\]*\s*[.\[=:]|\[\s*\\?[\"']__proto__\\?[\"']\s*\]",
     I + r"\bconstructor\\?[\"']?\s*:\s*\{\s*\\?[\"']?prototype\\?[\"']?\s*:|\bfunction\s*\(\s*[\"'`]\s*return\b",

@@ -84,7 +84,12 @@ _PHP = (
     # from "(", the argument must look like one: "'urgent' (again)" is prose), and BBCode-ish
     # [php] / [/php] / {/php} markers of template engines that evaluate the block.
     I + r"<\?(?:php|=)|<\?\s*php\b|<\?\s+(?:echo|system|eval|phpinfo)|[;)}\]\"'`]\s*\?>\s*$|<\?\s*$|[\"'][a-z_]{3,}[\"'](?:\(|[ \t]*(?:\r?\n[ \t]*)?\(\s*[\"'$\d)])",
-    I + r"\b(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fwrite|fopen|readfile|highlight_file|show_source|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|include(?:_once)?|require(?:_once)?|move_uploaded_file|ini_set|putenv|mail|curl_exec|array_map|usort|ob_start|extract|parse_str|var_dump|print_r|chr)\s*\(\s*(?:\$|[\"'`]|\w+\s*\(|\d|\)|@)",
+    I + r"\b(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fwrite|fopen|readfile|highlight_file|show_source|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|move_uploaded_file|ini_set|putenv|mail|curl_exec|array_map|usort|ob_start|extract|parse_str|var_dump|print_r|chr)\s*\(\s*(?:\$|[\"'`]|\w+\s*\(|\d|\)\s*(?:[^\s{]|$)|@)",
+    # include/require of anything but a module name: PHP includes a *file* (a path from the root,
+    # a URL or stream, a script or data extension, a variable, a call), while Node's
+    # ``require('express')``, ``require('@scope/pkg')``, ``require('node:path')`` and
+    # ``require('./util.js')`` name modules (a README's or a pasted file's code).
+    I + r"\b(?:include|require)(?:_once)?\s*\(\s*(?:\$|\w+\s*\(|\d|\)|@|[\"'`]\s*(?:[^\w@.\"'`\s]|[\w@.][^\"'`]*?(?:://|\.(?:php\d?|phtml|phar|inc|txt|log|jpe?g|gif|png|ini|conf|sh|html?)\b|[\\$%<\x00])))",
     I + r"\b(?:php|phar|zip|data|expect|glob|zlib|compress\.zlib|compress\.bzip2|input|ogg|rar|ssh2(?:\.[a-z]+)?)://",
     # A PHP built-in with a non-English name, called (comments and whitespace may separate the
     # name from "("; a stray "=" or ":" too, as in "shell_exec=(x)"). No word boundary: none of
@@ -105,8 +110,9 @@ _PHP = (
     I + _GLOBAL + _PHP_FAMILIES + _SEP + r"\(",
     # English-word functions: only with a comment before "(" (`file/*x*/(`, `exec #c\n (`), an
     # odd separator after a command name (`exec\t(`, `exec  (`), an empty argument list
-    # (`file()`) or a PHP variable argument (`unpack($x)`); never `file (pdf)` or `e-mail (opt.)`.
-    I + r"\b(?:" + _PHP_WORDS + "|" + _PHP_ARRAY + ")" + _CMT_SEP + r"\(|\b(?:exec|system|eval|assert|passthru)" + _ODD_SEP + r"\(|" + _GLOBAL + _PHP_NOARG + r"\s*\(\s*\)|" + _GLOBAL + _PHP_WORDS + r"\s*\(\s*@?\$[a-z_]",
+    # (`file()`) or a PHP variable argument (`unpack($x)`); never `file (pdf)` or `e-mail (opt.)`,
+    # nor a method *defined* with no parameters (`exec () {` in a JavaScript or PHP class).
+    I + r"\b(?:" + _PHP_WORDS + "|" + _PHP_ARRAY + ")" + _CMT_SEP + r"\(|\b(?:exec|system|eval|assert|passthru)" + _ODD_SEP + r"\(|" + _GLOBAL + _PHP_NOARG + r"\s*\(\s*\)\s*(?:[^\s{]|$)|" + _GLOBAL + _PHP_WORDS + r"\s*\(\s*@?\$[a-z_]",
     I + r"\b(?:exec|system|eval|assert|include|require)(?:\s|/\*[^*]*\*/|//[^\n]*\n)*(?:/\*[^*]*\*/|//[^\n]*\n)(?:\s)*\(|[)\]]\s*(?:\[[^\]]*\]\s*)*\(\s*[\"'][a-z]|[\"'][a-z_]+[\"']\s*\.\s*[\"'][a-z_]+[\"']",
     # A dangerous name wrapped in parentheses or brackets, then called: (system)(ls),
     # [system][0](ls), ("sys"."tem")(…) — PHP 7 uniform variable syntax.

@@ -98,6 +98,26 @@ _COMMAND_NAME = (
 )
 _ARGUMENT_NAME_COMMAND = any_of(regex(QUERY, _COMMAND_NAME), all_of(regex(BODY, _COMMAND_NAME), _FORM))
 
+# A lookup (``${jndi:…}``, ``${env:X}``) in a fixed-grammar browser header (CRS 932/944 read every
+# header): the payload scans skip these headers (``SKIPPED_HEADERS``: Accept, Accept-Language,
+# Cache-Control, DNT, TE…), but Java services log them like any other, and Log4Shell scanners spray
+# every header. No value of their grammars has ``${``, so one small scan of those values suffices.
+_BROWSER_HEADERS: dict[str, Any] = {
+    "Headers": {"MatchPattern": {"IncludedHeaders": SKIPPED_HEADERS}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}
+}
+_BROWSER_HEADER_LOOKUP = regex(_BROWSER_HEADERS, r"\$\{")
+
+# A NUL in a body argument (CRS 920270, which reads every argument): ``%00`` (or IIS's ``%u0000``)
+# in a form, ``\u0000`` in a JSON string. It truncates the value for C-backed code (an LDAP filter closed and cut,
+# ``*))%00``; a file name cut before its extension), as the query's InvalidEncoding already says.
+# No form encoder writes it and no JSON text carries it (binary goes as base64). Multipart
+# parts are left alone: file bytes hold NULs.
+_JSON = regex(header("content-type"), I + r"^\s*application/(?:[\w.+-]+\+)?json\s*(?:;|$)")
+_NUL_IN_BODY = any_of(
+    all_of(regex(BODY, I + _PCT + r"(?:00|u0000)"), _FORM),
+    all_of(regex(BODY, r"\\u0000"), _JSON),
+)
+
 CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "HeaderInjection", placements=("HEADER",), statement=_HEADER_INJECTION),
     RuleClass("protocol", "EscapedAscii", placements=("QUERYARGUMENTS",), statement=_ESCAPED_ASCII),
@@ -105,4 +125,6 @@ CLASSES: tuple[RuleClass, ...] = (
     RuleClass("protocol", "ArgumentLineInjection", placements=("QUERYARGUMENTS",), statement=_ARG_LINE_INJECTION),
     RuleClass("protocol", "ArrayNameTrailer", placements=("QUERYARGUMENTS",), statement=_ARRAY_NAME_TRAILER),
     RuleClass("protocol", "ArgumentNameCommand", placements=("QUERYARGUMENTS",), statement=_ARGUMENT_NAME_COMMAND),
+    RuleClass("protocol", "NulInArgument", placements=("BODY",), statement=_NUL_IN_BODY),
+    RuleClass("protocol", "BrowserHeaderLookup", placements=("HEADER",), statement=_BROWSER_HEADER_LOOKUP),
 )

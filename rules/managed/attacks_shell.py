@@ -40,7 +40,9 @@ _SHELL_EXPANSION = (
     # Process substitution <(cmd) / >(cmd) after a space or an operator, not a tag's end
     # ("<v>(function(){…})()" in XML text).
     I + r"(?:^|[\s=;|&(])[<>]\(\s*[a-z]{2,}[^)]*\)|\[[?*]\][a-z]|[a-z]\[[?*]\]",
-    I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]+\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/\[[a-z!^?*\-]{1,20}\][a-z?*]+/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*[#%:][^}]*\}|\$\{![a-z_]|\{,?(?:/[a-z?*]*[?*][a-z?*]*)+,|\{,?\$?[\"']?[a-z]+[\"']?,[-/~$][^}]*\}|\{,[\w$'\"]|[a-z]\{[a-z]+,[a-z,]*\}[a-z]",
+    # Parameter expansion with an operator (``${PATH:0:1}``, ``${x:-id}``, ``${HOME%/*}``); a colon
+    # then a word is a Debian substitution variable (``${misc:Depends}``, ``${source:Version}``).
+    I + r"/s?bin/[a-z?*]*\[[a-z!^?*\-]{1,10}\]|/[a-z?*]+\[[a-z!^?*\-]{1,20}\][a-z?*]*/|/\[[a-z!^?*\-]{1,20}\][a-z?*]+/|/(?:[a-z]*[?*][a-z?*]*/){1,}[a-z?*]*(?:sh|passwd|shadow|id)\b|/\?\?\?/|\$\[\s*\d+\s*[+*/-]\s*\d+\s*\]|\$\{[a-z_]*(?:[#%]|:[^a-z}])[^}]*\}|\$\{![a-z_]|\{,?(?:/[a-z?*]*[?*][a-z?*]*)+,|\{,?\$?[\"']?[a-z]+[\"']?,[-/~$][^}]*\}|\{,[\w$'\"]|[a-z]\{[a-z]+,[a-z,]*\}[a-z]",
     # A bracket glob inside a path segment, letters on both sides: /etc/pa[s]swd, /etc/[!q]asswd,
     # /etc/[m-z]asswd, /[e//]tc (slashes inside the class are ignored by the shell). Next.js
     # routes (/pages/[id]/edit, /[slug].tsx) pass: a "/" or "." follows their bracket.
@@ -390,6 +392,10 @@ _WINDOWS = (
     # The value starts after "=" (query string, form), a quote or ">" (JSON, XML) or a line break
     # (a multipart part); "q=&set" (an empty value, then a flag) has no space after its "&".
     I + r"(?:^|[=\n\"'>])\s*(?:[;|]{1,2}|&&?\s)\s*(?:set|ver|hostname|getmac|whoami|systeminfo|tasklist|ipconfig|netstat|qwinsta|quser|(?:date|time)\s+/t)\s*(?:$|[&\"'<\r\n])",
+    # The same between two "&" with no space (``&set&``, ``&ver&``) where "&" cannot be the query's
+    # own separator: a JSON string, an XML element, a multipart part's value (a form's ``x=&set&``
+    # is an empty value and a flag).
+    I + r"(?:^|[\n\"'>])[ \t]*&(?:set|ver|hostname|getmac|whoami|systeminfo|tasklist|ipconfig|netstat|qwinsta|quser)[ \t]*&[ \t]*(?:$|[\"'<\r\n])",
     # FOR loops: for [/d /r /l /f ["opts"] [path]] %var|%%var in (set) do command.
     I + r"(?:^|[\s&|(=/;\"'>])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|\\\"[^\"]*\\\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{0,20}\s+in\s*\([^\n]*\)\s*do\b|(?:^|[\s&|(=/])for\s+(?:/[a-z]\s+(?:\"[^\"]*\"\s+|[^\s%/]+\s+)?)*%%?[^\s%]{1,3}\s+in\s*\(|(?:^|[\s&|(=/])if(?:\s+|\s*/i\s+)(?:not\s+)?[^\s=]+==[^\s=]+\s+[a-z]|(?:^|[\s&|(=])if\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel)\s",
     I + r"(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?[^\s]*%[^\s]*\s*(?:==|lss|gtr|equ|neq|leq|geq)|(?:^|[\s&|(=/])if\s+(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|call|exit|cmd|set)\b|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\(?\s*\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|(?:^|[\s&|(=/])if\s+(?:/i\s+)?(?:not\s+)?\"[^\"]*\"\s*==\s*\"|\bgoto\s+:?[a-z_]\w*\s*$",

@@ -15,7 +15,7 @@ _SQL_CMT = r"(?:[\s\xa0]|/\*(?:[^*]|\*+[^*/])*\*+/|/\*!\d{0,5}|\*/|\(|\+)"
 _SQLI = (
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"+select\b",
     I + r"(?:^|[^a-z_])union" + _SQL_CMT + r"*(?:all|distinct)?" + _SQL_CMT + r"*\(?\s*select\b",
-    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:=|<>|!=|<=>|>=|<=|>|<(?:[^/]|/\*|$)|\blike\s*[\"'`%(\d@-]|\bis\s+(?:not\s+)?(?:null|true|false|unknown|distinct)\b|\bregexp\b|\bbetween\b|\bin\s*\()",
+    I + r"[\"'`)][\s\xa0]*(?:\)[\s\xa0]*)*(?:or|and|xor|\|\||&&)" + _SQL_CMT + r"+(?:not\s+)?[\"'`(]*\s*[\w@.]+[\"'`)]*\s*(?:==?(?:[^=]|$)|<>|!=(?:[^=]|$)|<=>|>=|<=|>|<(?:[^/]|/\*|$)|\blike\s*[\"'`%(\d@-]|\bis\s+(?:not\s+)?(?:null|true|false|unknown|distinct)\b|\bregexp\b|\bbetween\b|\bin\s*\()",
     I + r"(?:^|[\s\"'`(])(?:or|and|xor)" + _SQL_CMT + r"+(\d+)\s*(?:=|<>|!=|>|<)\s*\d+\s*(?:--|#|/\*|;|$|[\"'`)])",
     # A string literal closed and the rest of the query commented out: admin'-- / 1')# / x"/*.
     # At most one line break between them: a multipart part's header ends in a quote
@@ -40,10 +40,11 @@ _SQLI = (
     # Function calls only SQL makes (no English word): concat(, substring(, pg_sleep(, strcmp(...
     I + r"(?:^|[^\w.])(?:concat|substring|substr)\s*\(|\b(?:concat_ws|group_concat|pg_sleep|benchmark|rand|unhex|strcmp|ifnull|isnull|nullif|coalesce|instr|char_length|octet_length|bit_length|make_set|export_set|find_in_set|json_extract|json_object|xmltype|utl_inaddr|sys_context|dbms_\w+|pg_\w+|current_user|session_user|system_user|schema_name|table_name|column_name|hex|ascii|md5|sha1|sha2|crc32|load_file)\s*\(",
     # PostgreSQL casts and JSON operators after a literal: '{"a":1}'::jsonb, '[1]' ?| array[...]; a lone
-    # "?" only set apart by a space (the glued quoted label "type '?' for one" is prose); a spaced
+    # "?" only set apart by a space and before a quoted key that no ":" follows (the glued quoted
+    # label "type '?' for one" is prose, and so is a ternary, ``type === 'dev' ? 'x' : ''``); a spaced
     # arrow only when a comparison follows its key (menu paths "'File' -> 'Save as'" are prose);
     # ?| and ?& take an array ("says 'yes'?&page=2" is a question, then a parameter).
-    I + r"[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)\b|['\"]\s*(?:@>|<@)\s*['\"a-z]|['\"]\s*\?[|&]\s*(?:array\s*\[|['\"])|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"a-z]",
+    I + r"(?:^|[^:\w])\w*[\w'\"\)]\s*::\s*(?:jsonb?|text|int\d?|integer|bool(?:ean)?|varchar|regclass|bytea|xml|numeric|double\s+precision|float\d?)(?:[^:\w]|$)|['\"]\s*(?:@>|<@)\s*['\"a-z]|['\"]\s*\?[|&]\s*(?:array\s*\[|['\"])|['\"](?:#>>?|->>?)\s*['\"a-z]|['\"]\s+(?:#>>?|->>?)\s*'[^']{0,60}'\s*(?:[=<>!)]|::|is\b)|['\"][ \t]+\?\s*['\"][^'\"\n]{0,64}['\"]\s*(?:[^\s:'\"]|$)",
     I + r"\b(?:db_name|schema_name|suser_s?name|user_name|object_id|col_name|has_dbaccess|is_srvrolemember|serverproperty)\s*\(|\bselect\s*\(\s*(?:user|database|version|@@|\d|char)|@[\w.]*\s*:=|\w[\"'`]\s*\)*\s*;\s*(?:$|&|--(?:[^\w-]|$)|#|/\*)",
     # A privilege statement: GRANT / REVOKE naming database.table ("ON *.*", "ON shop.*") or chained
     # after a closed string ("'; GRANT ..."). Prose grants "all access to the team", on no db.table.

@@ -40,8 +40,17 @@ _HANDLER_VALUE = r"\s*=(?:\s*[^\s{]|\s*$|\s*" + _BRACE_CODE + ")"
 _XSS = (
     # An opening tag of an element that runs script or loads content.
     I + r"<\s*/?\s*(?:script|iframe|frame|object|embed|applet|base|meta|svg|math|form|isindex|xss|style|link|template|marquee|body|img|video|audio|details|input|select|textarea|button|a|img)\b[^>]*(?:\bon[a-z]{3,}" + _HANDLER_VALUE + r"|\b(?:src|href|data|action|formaction|xlink:href|srcdoc)\s*=\s*[\"'`]?\s*(?:javascript|vbscript|data\s*:\s*text/html))",
-    I + r"<\s*(?:script|iframe|frame|object|embed|applet|svg|math|xss|isindex|base|meta\s+http-equiv)\b",
+    I + r"<\s*(?:script|iframe|frame|object|embed|applet|math|xss|isindex|base|meta\s+http-equiv)\b",
+    # An <svg> start tag, unless it declares a namespace (``xmlns=``, ``xmlns:xlink=``): that is an
+    # SVG *document* (an upload, an icon in a JSON field), whose script, handlers and script URLs
+    # the other patterns still see. The tag body is spelled as "no ``xmlns`` in it" without
+    # lookahead (the automaton of the word: x, xm, xml, xmln).
+    I + r"<\s*svg\b(?:[^>x]|x(?:x|m(?:l(?:n)?)?x)*(?:[^>xm]|m[^>xl]|ml[^>xn]|mln[^>xs]))*(?:x(?:x|m(?:l(?:n)?)?x)*(?:m(?:l(?:n)?)?)?)?(?:>|$)",
     I + r"<[a-z][a-z0-9:-]*\s[^>]*\bon(?:error|load|click|mouse[a-z]+|focus|blur|key[a-z]+|change|submit|toggle|animation[a-z]+|transition[a-z]+|pointer[a-z]+|begin|end|input|wheel|scroll|drag[a-z]*|drop|copy|cut|paste|show|play|start|finish|message|hashchange|popstate|resize|unload|beforeunload|search|select|invalid|contextmenu|auxclick|dblclick)" + _HANDLER_VALUE,
+    # Any element with any ``on…`` attribute assigned a value (``<test oNxX=yYy>``, ``<x/onfoo=1``):
+    # handler names grow every year and scanners probe with made-up ones; an attribute that only
+    # starts with "on" after a hyphen (``data-online``) or a JSX handler reference passes.
+    I + r"<[a-z][a-z0-9:-]*(?:[\s/][^>]*)?[\s/\"']on[a-z]{2,}" + _HANDLER_VALUE,
     I + r"(?:javascript|vbscript|livescript)\s*:[^\s]",
     I + r"\bdata\s*:\s*(?:text/html|image/svg\+xml|application/(?:x-)?javascript)[;,]",
     I + r"[\"'`;)]\s*(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*location|alert\s*\(|prompt\s*\(|confirm\s*\(|eval\s*\(|fetch\s*\(|settimeout\s*\(|\bfunction\s*\()",
@@ -139,6 +148,9 @@ _TRAVERSAL = (
     # Two or more parent steps ("../../", "..\\..\\", "....//"), or one step to a sensitive root.
     I + r"(?:\.{2,}[\\/]+){2,}",
     I + r"(?:^|[\\/=\s])\.{2,}[\\/]+(?:etc|proc|root|var|usr|home|boot|windows|winnt|inetpub|system32)\b",
+    # An NTFS stream named after a file (``index.php::$DATA``, ``web.config::$INDEX_ALLOCATION``):
+    # IIS serves a script's source, or a directory, through it.
+    I + r"[\w.-]::\$(?:data|index_allocation)\b",
     # Sensitive files by their paths; ``/etc/./passwd`` and ``/etc//passwd`` name the same file
     # (``_SEP``), and a path that *ends* in ``sys/class`` lists the kernel's device classes.
     I + r"(?:^|[^a-z0-9])/?(?:etc" + _SEP + r"(?:passwd|shadow|gshadow|group|hosts|issue|hostname|crontab|sudoers|fstab|resolv\.conf|subuid|subgid|ssh/|mysql/|nginx/|apache2?/|httpd/|php[\w./-]{0,30}\.ini\b|my\.cnf\b|machine-id|environment\b|ld\.so\.preload|cron\.d/|security/|pam\.d/)|proc" + _SEP + r"(?:(?:self|\d+)" + _SEP + r"(?:environ|cmdline|fd|maps|status|stat|limits|mountinfo|cwd|exe|root|mem|task/|ns/)|interrupts|cpuinfo|meminfo|mounts|version|sched_debug|kallsyms|net/)|sys/(?:class|kernel|devices|firmware|power)(?:/|$)|/sys/(?:class|kernel|devices|firmware|power|block|bus|module|fs)\b|root/\.(?:ssh|bash_history)|\.ssh/(?:id_[a-z0-9]+|authorized_keys|known_hosts)|var/log/[a-z]|var/(?:spool/)?mail/[a-z]|var/spool/cron/|var/lib/mysql/|\.aws/credentials|\.kube/config|run/secrets/kubernetes\.io/)",

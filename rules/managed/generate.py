@@ -116,13 +116,14 @@ def _gated(prefilter: str, placement: str, chain: str, detector: dict[str, Any])
 
 
 # libinjection's XSS tokenizer reads HTML: an XML document (SOAP, RSS/Atom, WebDAV, SAML) is
-# markup by design and trips it (issue 15). Raw XML bodies are left to CrossSiteScriptingGrammar,
+# markup by design and trips it (issue 15), and so is an SVG image (``image/svg+xml``, a PUT of the
+# file). Raw XML bodies are left to CrossSiteScriptingGrammar,
 # which still sees <script>, event handlers and script URLs in them.
 _NOT_XML = {
     "NotStatement": {
         "Statement": {
             "RegexMatchStatement": {
-                "RegexString": r"(?i)^\s*(?:application|text)/(?:[\w.-]+\+)?xml\s*(?:;|$)",
+                "RegexString": r"(?i)^\s*(?:application|text|image)/(?:[\w.-]+\+)?xml\s*(?:;|$)",
                 "FieldToMatch": {"SingleHeader": {"Name": "content-type"}},
                 "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
             }

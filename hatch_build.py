@@ -160,9 +160,6 @@ def build_extensions(root: Path, out: Path, *, inplace: bool = False) -> list[Pa
             # built in a fresh venv and one built where the dependencies are installed would differ.
             # Third-party modules are ``Any`` to mypyc (generic calls either way).
             "--no-site-packages", "--ignore-missing-imports", "--cache-dir", str(out / "mypy"),
-            # ``name: ModuleType | None`` then ``try: import name`` (an optional dependency,
-            # ``engine.matchers._engines``) reads as a redefinition when the module is ``Any``.
-            "--disable-error-code", "no-redef",
         ]
         extensions = mypycify([*options, *sources], opt_level="3", group_name=GROUP,
                               target_dir=str(out / "c"))

@@ -7,6 +7,7 @@ UTF-8) and answers ``scan(data) -> set of indexes``. Both are automata: no backt
 from __future__ import annotations
 
 import functools
+import importlib
 import threading
 from types import ModuleType
 from typing import Any, Protocol
@@ -16,12 +17,18 @@ import re2
 from ._cache import cache_key, cached, lookup
 from ._guard import Split, split
 
-hyperscan: ModuleType | None
-try:  # hyperscan is a Linux/x86-64 wheel; everywhere else the RE2 fallback is used
-    import hyperscan
-except ImportError:  # pragma: no cover - depends on the platform
-    hyperscan = None
 
+def _optional(name: str) -> ModuleType | None:
+    """The module, or None where it is not installed. (Not ``try: import``: with the module's type
+    unknown, mypy reads that as a redefinition, and the mypyc build type-checks this module.)"""
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - depends on the platform
+        return None
+
+
+# hyperscan is a Linux/x86-64 wheel; everywhere else the RE2 fallback is used
+hyperscan: ModuleType | None = _optional("hyperscan")
 
 HAVE_HYPERSCAN = hyperscan is not None
 _HS_VERSION = (

@@ -68,7 +68,8 @@ _SHELL_STRUCTURE = (
     # The same after a lone "&" and a space (no parameter separator has a space after it):
     # "& echo x > /var/www/html/s.php", "& e''cho x >> /tmp/y".
     I + r"&[ \t]+" + _TOK + r"(?:[ \t]+[^;&|<>\r\n]{0,40})?[ \t]*(?:>>?|[12]>|&>)[ \t]*(?:/|&\d)",
-    I + r"(?:;|&&|\|\|)\s*" + _TOK + r"[ \t]*#" + _END,
+    # (A "#" glued to the word is part of it, no comment: "…;Test;C#", "|F#" are language names.)
+    I + r"(?:;|&&|\|\|)\s*" + _TOK + r"[ \t]+#" + _END,
     # A value that starts by redirecting output into a system directory (">/tmp/x", ">> /var/x").
     I + _VS + r">{1,2}\s*/(?:tmp|var|dev|etc|home|root|usr|opt|srv)/",
     # An address (IPv4, or a host with an option after the command) chained to a command: the

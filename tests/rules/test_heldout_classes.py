@@ -53,6 +53,9 @@ BENIGN = [
     # "#" glued to a word is part of it: C#, F#, J# are language names.
     ("record-language", "Vida Schwarz;Hinwil;Berner platte;Ich komme aus Deutschland.;C#"),
     ("record-language", "Violeta Jerković;Đakovo;Gdje su moje hlače?;J#"),
+    # Grammar notation and prose quoting words (reference manuals): no PHP call or concatenation.
+    ("manual-prose", 'imagnumber ::= (floatnumber | digitpart) ("j" | "J")'),
+    ("manual-prose", 'It is not possible to mix "except" and "except*" in the same "try". "break", "continue" and "return" cannot appear'),
 ]
 # (class, value, placements where it must block).
 ATTACK = [
@@ -63,6 +66,10 @@ ATTACK = [
     ("interpreter-args", "x| Perl -e 'print 1'", PLACEMENTS),
     ("interpreter-args", "x;Bash -i", PLACEMENTS),
     ("shell-comment", "x; id #", PLACEMENTS),
+    ("php-call", '(system) ("id");', PLACEMENTS),
+    ("php-call", "(sy.(st).em)('id');", PLACEMENTS),
+    ("php-call", "('sys'.'tem')('id');", PLACEMENTS),
+    ("php-call", "$f = 'sys' . 'tem';", PLACEMENTS),
 ]
 
 

@@ -55,6 +55,8 @@ BENIGN = [
     ("record-language", "Violeta Jerković;Đakovo;Gdje su moje hlače?;J#"),
     # Grammar notation and prose quoting words (reference manuals): no PHP call or concatenation.
     ("manual-prose", 'imagnumber ::= (floatnumber | digitpart) ("j" | "J")'),
+    ("percent-text", "strftime: %Y%m%d-%H%M, 50% off, 100%"),
+    ("percent-text", "printf format %s%s%d and a 20% cut"),
     ("manual-prose", 'It is not possible to mix "except" and "except*" in the same "try". "break", "continue" and "return" cannot appear'),
 ]
 # (class, value, placements where it must block).
@@ -70,6 +72,14 @@ ATTACK = [
     ("php-call", "(sy.(st).em)('id');", PLACEMENTS),
     ("php-call", "('sys'.'tem')('id');", PLACEMENTS),
     ("php-call", "$f = 'sys' . 'tem';", PLACEMENTS),
+    # ASP drops a "%" no two hex digits follow: %S%E%L%E%C%T is SELECT (sqlmap's percentage tamper).
+    ("asp-percent", "%1%' %A%N%D %E%L%T%(%4%8%2%1%=%4%8%2%1%,%7%3%1%0%)", ("query", "form")),
+    ("asp-percent", "%-%4%8%2%1 %U%N%I%O%N %A%L%L %S%E%L%E%C%T %N%U%L%L%-%- %-", ("query", "form")),
+    ("asp-percent", "%1%' %W%A%I%T%F%O%R %D%E%L%A%Y %'%0%:%0%:%5%'%-%-", ("query", "form")),
+    # MS Access IIF on a numeric comparison; two argument-less calls compared.
+    ("sql-boolean", 'x" ,IIF(4821=4821,1,1/0)#', PLACEMENTS),
+    ("sql-boolean", "' and user()=user()", PLACEMENTS),
+    ("sql-boolean", "1 or version()<>pi()", PLACEMENTS),
 ]
 
 

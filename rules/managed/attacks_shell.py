@@ -53,8 +53,9 @@ _SHELL_EXPANSION = (
     # Arithmetic expansion $((...)) and the old $[...] form, empty or with an operator ($[2+2];
     # the double URL decode may turn "+" into a space). JSONPath $[0] / $['a'] passes.
     I + r"\$\(\(|\$\[\s*\]|\$\[\s*\d+\s*[-+*/%\s]\s*\d+\s*\]",
-    # Empty expansions glued inside a word to split it: pi$()ng, ping``, pi<()ng, c$!at, c$_at.
-    I + r"[a-z]``(?:[a-z]|\s+\d)|[a-z](?:\$\(\)|[<>]\(\))[a-z0-9\s]|[a-z]\$[!?_-][a-z]",
+    # Empty expansions glued inside a word to split it: pi$()ng, ping``, pi<()ng, c$!at, c$_at
+    # (">()" glued to a letter only: "<module>()" ends a line of a Python traceback).
+    I + r"[a-z]``(?:[a-z]|\s+\d)|[a-z](?:\$\(\)|<\(\))[a-z0-9\s]|[a-z]>\(\)[a-z0-9]|[a-z]\$[!?_-][a-z]",
     # Tilde expansion (~+ is $PWD, ~- $OLDPWD, ~+2 the directory stack) and history expansion
     # (!-1 is the previous command) as a whole value. "~5 minutes" and "wow!!" pass.
     I + VSX + r"(?:~[+-]\d*|~\s|!-\d+(?:\s*!-?\d+)*)" + VEX + r"|(?:^|[\s=])~[+-]/",

@@ -26,7 +26,8 @@ _WORD_TOK = r"(?:[a-z_$][\w./~${}-]*|[./~]+[\w$][\w./~${}-]*)"
 # An executable by path: ./x, ~/x, $HOME/x, /tmp/x and the other system roots.
 _EXE = r"(?:\./|~/|\$\{?[a-z_]+\}?/|/(?:tmp|var|dev/shm|opt|usr|bin|sbin|home|root|srv|mnt|run|etc)/)[\w./-]*"
 # Where a value starts: the field start, after "=" / "&" (query, form), '"' (JSON, XML attribute).
-_VS = r"(?:^|[=&\"]|\n\r?\n)[ \t]*"
+# (Not after ":=": grammar notation defines a rule "name ::= | alternative", Pascal and Go assign.)
+_VS = r"(?:^=?|[^:]=|[&\"]|\n\r?\n)[ \t]*"
 # Where a value ends: the field end, a quote (JSON), a line break (a multipart part), "&".
 _END = r"(?:\s*$|[\"'&\r\n])"
 # The same, but an apostrophe inside a word ("I'm") does not end a command word.

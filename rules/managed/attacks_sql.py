@@ -21,7 +21,10 @@ _SQLI = (
     # At most one line break between them: a multipart part's header ends in a quote
     # (name="content") and a blank line, and its value may start with "---" (YAML front matter
     # of a Markdown post) or "/*" (a CSS or JS upload's licence comment).
-    I + r"\w[\"'`][ \t\x0b\x0c]*\)*[ \t\x0b\x0c]*(?:\r?\n[ \t\x0b\x0c]*)?(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
+    I + r"\w[\"'`][ \t\x0b\x0c]*\)*[ \t\x0b\x0c]*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
+    # On the next line, "--" is a comment only when no third dash is glued to it: a line of
+    # dashes under a line is a reStructuredText / Markdown heading ('"numbers.Real" ("float")\n----').
+    I + r"\w[\"'`][ \t\x0b\x0c]*\)*[ \t\x0b\x0c]*\r?\n[ \t\x0b\x0c]*(?:--(?:[ \t\x0b\x0c][\s-]*)?|(?:#|/\*|;\s*--)[\s-]*)(?:$|[&\"\r\n])",
     # "1 or true" as a whole condition (ends the value or is followed by a comment / quote).
     I + r"(?:\d|['\"`])\s*\)*\s+(?:or|and|xor|\|\||&&)\s+(?:not\s+)?(?:true|false)\s*(?:$|--|#|;|/\*|[)'\"`&])",
     I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:(?:\d+(?:\.\d+)?|0x[0-9a-f]+)\s*(?:[),*+/#;%|-]|$)|\()|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",

@@ -55,6 +55,10 @@ BENIGN = [
     ("record-language", "Violeta Jerković;Đakovo;Gdje su moje hlače?;J#"),
     # Grammar notation and prose quoting words (reference manuals): no PHP call or concatenation.
     ("manual-prose", 'imagnumber ::= (floatnumber | digitpart) ("j" | "J")'),
+    # A heading underline under a line ending in a quote; BNF "::= |"; a Python traceback frame.
+    ("manual-prose", '"numbers.Real" ("float")\n------------------------'),
+    ("manual-prose", "closed_pattern ::= | literal_pattern\n   | capture_pattern"),
+    ("manual-prose", "> example.py(3)<module>()\n-> pass\n(Pdb) display lst"),
     ("percent-text", "strftime: %Y%m%d-%H%M, 50% off, 100%"),
     ("percent-text", "printf format %s%s%d and a 20% cut"),
     ("manual-prose", 'It is not possible to mix "except" and "except*" in the same "try". "break", "continue" and "return" cannot appear'),
@@ -73,6 +77,10 @@ ATTACK = [
     ("php-call", "('sys'.'tem')('id');", PLACEMENTS),
     ("php-call", "$f = 'sys' . 'tem';", PLACEMENTS),
     # ASP drops a "%" no two hex digits follow: %S%E%L%E%C%T is SELECT (sqlmap's percentage tamper).
+    ("comment-next-line", "admin'\n-- ", PLACEMENTS),
+    ("comment-next-line", "x')\n--", PLACEMENTS),
+    ("pipe-start", "=| id", ("query", "form")),
+    ("splice", "pi<()ng -c 3 x", PLACEMENTS),
     ("asp-percent", "%1%' %A%N%D %E%L%T%(%4%8%2%1%=%4%8%2%1%,%7%3%1%0%)", ("query", "form")),
     ("asp-percent", "%-%4%8%2%1 %U%N%I%O%N %A%L%L %S%E%L%E%C%T %N%U%L%L%-%- %-", ("query", "form")),
     ("asp-percent", "%1%' %W%A%I%T%F%O%R %D%E%L%A%Y %'%0%:%0%:%5%'%-%-", ("query", "form")),

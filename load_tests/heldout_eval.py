@@ -40,8 +40,15 @@ def half(source: str, key: str) -> str:
 def _case(source: str, key: str, n: int, shape: str, expect: str, fields: dict[str, Any]) -> dict[str, Any]:
     tag = hashlib.sha256(key.encode()).hexdigest()[:10]
     return {
-        "id": f"{source}/{tag}/{n}/{shape}", "set": half(source, key), "category": source,
-        "family": source, "param": "q", "expect": expect, "shape": shape, "key": key, **fields,
+        "id": f"{source}/{tag}/{n}/{shape}",
+        "set": half(source, key),
+        "category": source,
+        "family": source,
+        "param": "q",
+        "expect": expect,
+        "shape": shape,
+        "key": key,
+        **fields,
     }
 
 
@@ -60,29 +67,64 @@ def attack_cases(src: Path) -> list[dict[str, Any]]:
         shapes = ATTACK + (("URLPath",) if "traversal" in source.lower() else ())
         for label, fields in place(value, shapes):
             out.append(_case(source, key, n, f"plain:{label}", "block", fields))
-        out.append(_case(source, key, n, "double-url:URLParam", "block",
-                         {"placement": "URLParam", "payload": quote(quote(value, safe=""), safe="")}))
-        out.append(_case(source, key, n, "mixed-case:URLParam", "block",
-                         {"placement": "URLParam", "payload": quote(_mixed_case(value), safe="")}))
+        out.append(
+            _case(
+                source,
+                key,
+                n,
+                "double-url:URLParam",
+                "block",
+                {"placement": "URLParam", "payload": quote(quote(value, safe=""), safe="")},
+            )
+        )
+        out.append(
+            _case(
+                source,
+                key,
+                n,
+                "mixed-case:URLParam",
+                "block",
+                {"placement": "URLParam", "payload": quote(_mixed_case(value), safe="")},
+            )
+        )
         body = '{"id": 7, "q": "' + _js_escaped(value) + '"}'
-        out.append(_case(source, key, n, "js-unicode:JSON", "block",
-                         {"placement": "HTTP", "request": _http("POST", "/api/search", [["Content-Type", "application/json"]], body)}))
+        out.append(
+            _case(
+                source,
+                key,
+                n,
+                "js-unicode:JSON",
+                "block",
+                {
+                    "placement": "HTTP",
+                    "request": _http("POST", "/api/search", [["Content-Type", "application/json"]], body),
+                },
+            )
+        )
         b64 = base64.b64encode(value.encode()).decode()
-        out.append(_case(source, key, n, "base64:JSONRequest", "block", {"placement": "JSONRequest", "payload": b64}))
+        out.append(
+            _case(source, key, n, "base64:JSONRequest", "block", {"placement": "JSONRequest", "payload": b64})
+        )
         if source.startswith("sqlmap"):
             for t in (hs.TAMPERS[n % len(hs.TAMPERS)], hs.TAMPERS[(n * 7 + 3) % len(hs.TAMPERS)]):
                 wire = quote(hs.tamper(src, t, value), safe="%/:=,()*'!-_.~")
                 for pl in ("URLParam", "HTMLForm"):
-                    out.append(_case(source, key, n, f"tamper-{t}:{pl}", "block", {"placement": pl, "payload": wire}))
+                    out.append(
+                        _case(source, key, n, f"tamper-{t}:{pl}", "block", {"placement": pl, "payload": wire})
+                    )
     return out
 
 
 def _upload(text: str, filename: str, ctype: str) -> dict[str, Any]:
     bnd = "----d6" + hashlib.sha256(text.encode()).hexdigest()[:20]
-    body = (f'--{bnd}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            f"Content-Type: {ctype}\r\n\r\n{text}\r\n--{bnd}--\r\n")
-    return {"placement": "HTTP",
-            "request": _http("POST", "/upload", [["Content-Type", f"multipart/form-data; boundary={bnd}"]], body)}
+    body = (
+        f'--{bnd}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {ctype}\r\n\r\n{text}\r\n--{bnd}--\r\n"
+    )
+    return {
+        "placement": "HTTP",
+        "request": _http("POST", "/upload", [["Content-Type", f"multipart/form-data; boundary={bnd}"]], body),
+    }
 
 
 def benign_cases(src: Path) -> list[dict[str, Any]]:
@@ -92,23 +134,57 @@ def benign_cases(src: Path) -> list[dict[str, Any]]:
             for label, fields in place(payload, TEXT):
                 out.append(_case(source, key, n, label, "allow", fields))
             continue
-        kind, value = payload  # type: ignore[misc]
+        assert isinstance(payload, tuple)
+        kind, value = str(payload[0]), payload[1]
         if kind == "json":
-            out.append(_case(source, key, n, "JSONBody", "allow", {"placement": "JSONBody", "payload": value}))
+            out.append(
+                _case(source, key, n, "JSONBody", "allow", {"placement": "JSONBody", "payload": value})
+            )
         elif kind == "xml":
             out.append(_case(source, key, n, "XMLBody", "allow", {"placement": "XMLBody", "payload": value}))
         elif kind == "ua":
-            out.append(_case(source, key, n, "UserAgent", "allow", {"placement": "UserAgent", "payload": value}))
+            out.append(
+                _case(source, key, n, "UserAgent", "allow", {"placement": "UserAgent", "payload": value})
+            )
         elif kind == "query":
-            out.append(_case(source, key, n, "RawQuery", "allow", {"placement": "HTTP",
-                             "request": _http("GET", "/search?" + value, [])}))
+            out.append(
+                _case(
+                    source,
+                    key,
+                    n,
+                    "RawQuery",
+                    "allow",
+                    {"placement": "HTTP", "request": _http("GET", "/search?" + value, [])},
+                )
+            )
         elif kind == "headers":
-            hdrs = [[k, v] for k, v in value.items() if k.lower() not in ("host", "content-length", "content-type")]
-            out.append(_case(source, key, n, "Headers", "allow", {"placement": "HTTP", "request": _http("GET", "/", hdrs)}))
+            hdrs = [
+                [k, v]
+                for k, v in value.items()
+                if k.lower() not in ("host", "content-length", "content-type")
+            ]
+            out.append(
+                _case(
+                    source,
+                    key,
+                    n,
+                    "Headers",
+                    "allow",
+                    {"placement": "HTTP", "request": _http("GET", "/", hdrs)},
+                )
+            )
         elif kind == "upload":
             out.append(_case(source, key, n, "Upload", "allow", _upload(value, "app.cfg", "text/plain")))
-            out.append(_case(source, key, n, "HTMLMultipartForm", "allow",
-                             {"placement": "HTMLMultipartForm", "payload": value}))
+            out.append(
+                _case(
+                    source,
+                    key,
+                    n,
+                    "HTMLMultipartForm",
+                    "allow",
+                    {"placement": "HTMLMultipartForm", "payload": value},
+                )
+            )
     return out
 
 
@@ -128,14 +204,19 @@ def _table(title: str, cases: list[dict[str, Any]], decided: dict[str, str]) -> 
             blocked[(src, c["set"])] += bool(decided[c["id"]])
     print(f"\n{title}: blocked % (n)      tune            held")
     for src in sorted({s for s, _ in total}, key=lambda s: (s == "ALL", s)):
-        cells = [f"{100 * blocked[(src, h)] / max(total[(src, h)], 1):6.1f} % ({total[(src, h)]:5d})" for h in ("tune", "held")]
+        cells = [
+            f"{100 * blocked[(src, h)] / max(total[(src, h)], 1):6.1f} % ({total[(src, h)]:5d})"
+            for h in ("tune", "held")
+        ]
         print(f"  {src:28s} {cells[0]}  {cells[1]}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--src", type=Path, required=True)
-    ap.add_argument("--half", choices=("tune", "held"), default="tune", help="whose wrong cases --misses lists")
+    ap.add_argument(
+        "--half", choices=("tune", "held"), default="tune", help="whose wrong cases --misses lists"
+    )
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--save", type=Path)
     ap.add_argument("--compare", type=Path)
@@ -157,13 +238,18 @@ def main() -> int:
         args.save.write_text(json.dumps(decided))
     if args.compare:
         before = json.loads(args.compare.read_text())
-        flips = Counter(f"{c['set']}:{c['expect']}:{bool(before.get(c['id']))}->{bool(decided[c['id']])}"
-                        for c in attacks + benign if bool(before.get(c["id"])) != bool(decided[c["id"]]))
+        flips = Counter(
+            f"{c['set']}:{c['expect']}:{bool(before.get(c['id']))}->{bool(decided[c['id']])}"
+            for c in attacks + benign
+            if bool(before.get(c["id"])) != bool(decided[c["id"]])
+        )
         print("\nflips:", dict(flips))
     if args.misses:
         for c in attacks + benign:
             if c["set"] == args.half and bool(decided[c["id"]]) != (c["expect"] == "block"):
-                shown = c.get("payload") or c.get("request", {}).get("uri", "") + " " + c.get("request", {}).get("body", "")
+                shown = c.get("payload") or c.get("request", {}).get("uri", "") + " " + c.get(
+                    "request", {}
+                ).get("body", "")
                 print(f"{c['id']} rule={decided[c['id']] or '-'}: {shown[:220]!r}")
     return 0
 

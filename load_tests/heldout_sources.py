@@ -49,20 +49,53 @@ def wfuzz(src: Path) -> Iterator[Item]:
 
 
 _SQLMAP_FILL = {
-    "[RANDNUM]": "4821", "[RANDNUM1]": "7310", "[RANDNUM2]": "1296", "[RANDNUM3]": "5540",
-    "[RANDNUM4]": "8802", "[RANDNUM5]": "3177", "[SLEEPTIME]": "5", "[RANDSTR]": "hWqz",
-    "[RANDSTR1]": "kXyp", "[RANDSTR2]": "aBcd", "[DELIMITER_START]": "0x716a766b71",
-    "[DELIMITER_STOP]": "0x7178707a71", "[INFERENCE]": "5621=5621", "[QUERY]": "SELECT 1",
-    "[ORIGVALUE]": "1", "[ORIGINAL]": "1", "[GENERIC_SQL_COMMENT]": "-- -", "[CHAR]": "NULL",
-    "[SPACE_REPLACE]": " ", "[DBMS]": "MySQL", "[ORIGVALUE_1]": "1",
+    "[RANDNUM]": "4821",
+    "[RANDNUM1]": "7310",
+    "[RANDNUM2]": "1296",
+    "[RANDNUM3]": "5540",
+    "[RANDNUM4]": "8802",
+    "[RANDNUM5]": "3177",
+    "[SLEEPTIME]": "5",
+    "[RANDSTR]": "hWqz",
+    "[RANDSTR1]": "kXyp",
+    "[RANDSTR2]": "aBcd",
+    "[DELIMITER_START]": "0x716a766b71",
+    "[DELIMITER_STOP]": "0x7178707a71",
+    "[INFERENCE]": "5621=5621",
+    "[QUERY]": "SELECT 1",
+    "[ORIGVALUE]": "1",
+    "[ORIGINAL]": "1",
+    "[GENERIC_SQL_COMMENT]": "-- -",
+    "[CHAR]": "NULL",
+    "[SPACE_REPLACE]": " ",
+    "[DBMS]": "MySQL",
+    "[ORIGVALUE_1]": "1",
 }
 # Boundaries sqlmap tries first (level 1-2): (prefix, suffix), the original value before.
 _BOUNDARIES = (("1", ""), ("1'", " AND 'x'='x"), ("1)", " AND (1=1"), ("1'", "-- -"), ('x"', "#"))
 TAMPERS = (
-    "space2comment", "randomcase", "between", "equaltolike", "versionedkeywords", "space2randomblank",
-    "charencode", "chardoubleencode", "charunicodeencode", "halfversionedmorekeywords", "space2hash",
-    "space2dash", "symboliclogical", "percentage", "greatest", "apostrophemask", "modsecurityversioned",
-    "randomcomments", "space2plus", "informationschemacomment", "unmagicquotes", "0eunion",
+    "space2comment",
+    "randomcase",
+    "between",
+    "equaltolike",
+    "versionedkeywords",
+    "space2randomblank",
+    "charencode",
+    "chardoubleencode",
+    "charunicodeencode",
+    "halfversionedmorekeywords",
+    "space2hash",
+    "space2dash",
+    "symboliclogical",
+    "percentage",
+    "greatest",
+    "apostrophemask",
+    "modsecurityversioned",
+    "randomcomments",
+    "space2plus",
+    "informationschemacomment",
+    "unmagicquotes",
+    "0eunion",
 )
 
 
@@ -120,11 +153,21 @@ def mimesis_records(src: Path, per_locale: int = 6) -> Iterator[Item]:
             k = f"{loc.value}/{i}"
             yield "mimesis-text", f"q/{k}", g.text.quote()
             yield "mimesis-text", f"t/{k}", g.text.text(2 + i % 3)
-            yield "mimesis-address", f"a/{k}", f"{g.address.address()}, {g.address.postal_code()} {g.address.city()}"
+            yield (
+                "mimesis-address",
+                f"a/{k}",
+                f"{g.address.address()}, {g.address.postal_code()} {g.address.city()}",
+            )
             record = {
-                "name": g.person.full_name(), "email": g.person.email(), "phone": g.person.telephone(),
-                "company": g.finance.company(), "street": g.address.address(), "city": g.address.city(),
-                "dish": g.food.dish(), "title": g.text.title(), "language": g.development.programming_language(),
+                "name": g.person.full_name(),
+                "email": g.person.email(),
+                "phone": g.person.telephone(),
+                "company": g.finance.company(),
+                "street": g.address.address(),
+                "city": g.address.city(),
+                "dish": g.food.dish(),
+                "title": g.text.title(),
+                "language": g.development.programming_language(),
             }
             yield "mimesis-json", f"j/{k}", ("json", json.dumps(record, ensure_ascii=False))
             row = "|".join(str(v) for v in record.values())

@@ -14,26 +14,26 @@ from urllib.parse import quote
 import pytest
 
 from tests.rules.corpuskit import DEFAULT_ACL, parse_raw
+from tests.rules.test_part_values import _multipart
 from wafproxy.aclfiles import load_web_acl
 from wafproxy.engine import CompiledWebACL, evaluate
 
-BOUNDARY = "----d6FormBoundary7MA4YWxk"
 PLACEMENTS = ("query", "form", "multipart", "json")
 
 
 def _request(placement: str, value: str) -> bytes:
     if placement == "query":
         return f"GET /search?q={quote(value, safe='')} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode()
+    if placement == "multipart":
+        return _multipart("q", value)
     if placement == "form":
         body, ctype = f"q={quote(value, safe='')}".encode(), "application/x-www-form-urlencoded"
-    elif placement == "multipart":
-        body = (
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="q"\r\n\r\n{value}\r\n--{BOUNDARY}--\r\n'
-        ).encode()
-        ctype = f"multipart/form-data; boundary={BOUNDARY}"
     else:
         body, ctype = json.dumps({"id": 7, "q": value}).encode(), "application/json"
-    head = f"POST /items HTTP/1.1\r\nHost: example.org\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
+    head = (
+        "POST /items HTTP/1.1\r\nHost: example.org\r\n"
+        f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     return head.encode() + body
 
 
@@ -61,7 +61,11 @@ BENIGN = [
     ("manual-prose", "> example.py(3)<module>()\n-> pass\n(Pdb) display lst"),
     ("percent-text", "strftime: %Y%m%d-%H%M, 50% off, 100%"),
     ("percent-text", "printf format %s%s%d and a 20% cut"),
-    ("manual-prose", 'It is not possible to mix "except" and "except*" in the same "try". "break", "continue" and "return" cannot appear'),
+    (
+        "manual-prose",
+        'It is not possible to mix "except" and "except*" in the same "try". "break", "continue"'
+        ' and "return" cannot appear',
+    ),
 ]
 # (class, value, placements where it must block).
 ATTACK = [

@@ -113,7 +113,11 @@ _PHP = (
     # (`file()`) or a PHP variable argument (`unpack($x)`); never `file (pdf)` or `e-mail (opt.)`,
     # nor a method *defined* with no parameters (`exec () {` in a JavaScript or PHP class).
     I + r"\b(?:" + _PHP_WORDS + "|" + _PHP_ARRAY + ")" + _CMT_SEP + r"\(|\b(?:exec|system|eval|assert|passthru)" + _ODD_SEP + r"\(|" + _GLOBAL + _PHP_NOARG + r"\s*\(\s*\)\s*(?:[^\s{]|$)|" + _GLOBAL + _PHP_WORDS + r"\s*\(\s*@?\$[a-z_]",
-    I + r"\b(?:exec|system|eval|assert|include|require)(?:\s|/\*[^*]*\*/|//[^\n]*\n)*(?:/\*[^*]*\*/|//[^\n]*\n)(?:\s)*\(|[)\]]\s*(?:\[[^\]]*\]\s*)*\(\s*[\"'][a-z]|[\"'][a-z_]+[\"']\s*\.\s*[\"'][a-z_]+[\"']",
+    I + r"\b(?:exec|system|eval|assert|include|require)(?:\s|/\*[^*]*\*/|//[^\n]*\n)*(?:/\*[^*]*\*/|//[^\n]*\n)(?:\s)*\(|[)\]](?:\s*\[[^\]]*\])*\(\s*[\"'][a-z]|[)\]]\s+(?:\[[^\]]*\]\s*)*\(\s*(?:\"[a-z][^\"\n]*\"|'[a-z][^'\n]*')\s*[),.]|[\"'][a-z_]+[\"'](?:\.|\s+\.\s*)[\"'][a-z_]+[\"']",
+    # (After a space between the two parentheses, the string argument is closed and ends the
+    # argument: grammar notation quotes alternatives, "(floatnumber | digitpart) (\"j\" | \"J\")".
+    # A quoted word, a period and a space, then a quoted word is two sentences of prose
+    # ('… in the same "try". "break", …'); concatenation is glued or spaced on both sides.)
     # A dangerous name wrapped in parentheses or brackets, then called: (system)(ls),
     # [system][0](ls), ("sys"."tem")(…) — PHP 7 uniform variable syntax.
     # Either the call follows at once, or an offset / brace comes first (prose "(system) (see

@@ -53,8 +53,9 @@ _SHELL_EXPANSION = (
     # Arithmetic expansion $((...)) and the old $[...] form, empty or with an operator ($[2+2];
     # the double URL decode may turn "+" into a space). JSONPath $[0] / $['a'] passes.
     I + r"\$\(\(|\$\[\s*\]|\$\[\s*\d+\s*[-+*/%\s]\s*\d+\s*\]",
-    # Empty expansions glued inside a word to split it: pi$()ng, ping``, pi<()ng, c$!at, c$_at.
-    I + r"[a-z]``(?:[a-z]|\s+\d)|[a-z](?:\$\(\)|[<>]\(\))[a-z0-9\s]|[a-z]\$[!?_-][a-z]",
+    # Empty expansions glued inside a word to split it: pi$()ng, ping``, pi<()ng, c$!at, c$_at
+    # (">()" glued to a letter only: "<module>()" ends a line of a Python traceback).
+    I + r"[a-z]``(?:[a-z]|\s+\d)|[a-z](?:\$\(\)|<\(\))[a-z0-9\s]|[a-z]>\(\)[a-z0-9]|[a-z]\$[!?_-][a-z]",
     # Tilde expansion (~+ is $PWD, ~- $OLDPWD, ~+2 the directory stack) and history expansion
     # (!-1 is the previous command) as a whole value. "~5 minutes" and "wow!!" pass.
     I + VSX + r"(?:~[+-]\d*|~\s|!-\d+(?:\s*!-?\d+)*)" + VEX + r"|(?:^|[\s=])~[+-]/",
@@ -144,7 +145,10 @@ def _split_prose(words: str) -> tuple[str, str]:
 
 # A pipe ends a command only glued to it ("id|nc"): a markdown table cell is "| id |".
 _CMD_END = r"\s*$|\s*[;&)\n]|\||\s*[\"']\s*(?:[,}\]:>/]|$)"
-_CMD_SHAPE = SP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)\n])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
+# A command's arguments are on its line: a line break ends the command (a multipart value
+# "…;Perl" is followed by "\r\n--boundary", which is no option of perl).
+HSP = r"(?:[ \t]|\$\{?ifs\}?|\+)"
+_CMD_SHAPE = HSP + r"+(?:-{1,2}[a-z0-9]|/|~|\$|\.{1,2}/|[a-z0-9_.-]+\.(?:sh|py|pl|txt|php|conf)\b|[<>]|\d+\s*(?:$|[;|&`)\n])|[a-z0-9.-]+\.[a-z]{2,}\b|\d{1,3}\.\d{1,3}\.|[\"'][a-z])"
 _CMD_ARG = "(?:" + _CMD_END + "|" + _CMD_SHAPE + ")"
 # An English command word after a spaced separator with a bare number is a title or a model
 # ("Bishop | Time 509 | Steel", "Brand | Less 473 | Size M"): a number counts only after the
@@ -207,8 +211,46 @@ def _not_all_caps(word: str, splice: str = "") -> str:
 
 
 def _caseful(words: str, splice: str = "") -> str:
-    """An alternation of ``_not_all_caps`` forms of the short words in ``words``."""
-    return "|".join(_not_all_caps(w, splice) for w in _short(words).split("|") if w)
+    """An alternation of ``_not_all_caps`` forms of the short words in ``words`` (interpreters:
+    lowercase only, see _INTERPRETERS)."""
+    return "|".join(
+        _lower_first(w, splice) if w in _INTERPRETERS else _not_all_caps(w, splice)
+        for w in _short(words).split("|")
+        if w
+    )
+
+
+def _lower_first(word: str, splice: str = "") -> str:
+    """``word`` starting with a lowercase letter, any case after it (``pHp``, ``bAsh``; not
+    ``Php``, ``PHP``, ``Bash``), as a case-sensitive regex."""
+    return splice.join([word[0].lower()] + [f"[{c.lower()}{c.upper()}]" for c in word[1:]])
+
+
+def _lower_first_all(words: str, splice: str = "") -> str:
+    return "|".join(_lower_first(w, splice) for w in words.split("|") if w)
+
+
+# Interpreters named with no argument (ending the value, or followed by a pipe) are also the
+# values of a delimited record's "language" or "skills" column, written as names are written:
+# "Thiele;Anholt;Test;Perl", "Java|Python|Bash", "...;Lua", "...;PHP", "…|Awk". An interpreter alone
+# reads its script from stdin (a CGI script's stdin is the request body), so "x;bash" and
+# "x|perl" still count, but only as a POSIX shell could find them: starting with a lowercase
+# letter (command names are case-sensitive; "x;pHp" is an evasion, "Php" a name). With an argument shape ("| Perl -e …", "; Bash -i") the case does not matter.
+# These no-argument forms are case-sensitive regexes (RuleClass.caseful: DEC and B64, not CMD,
+# whose CMD_LINE lowercases).
+_INTERPRETERS = frozenset(
+    "bash zsh ksh dash csh tcsh sh fish mksh yash python python2 python3 perl ruby php lua node irb tclsh awk gawk".split()
+)
+
+
+def _no_interp(words: str) -> str:
+    """``words`` (an alternation) without the interpreters."""
+    return "|".join(w for w in words.split("|") if w not in _INTERPRETERS)
+
+
+def _interp(words: str) -> str:
+    """Only the interpreters of ``words``."""
+    return "|".join(w for w in words.split("|") if w in _INTERPRETERS)
 
 
 def _short_end(tools: str, prose: str, splice: str = "") -> tuple[str, ...]:
@@ -225,27 +267,41 @@ def _short_end(tools: str, prose: str, splice: str = "") -> tuple[str, ...]:
 _SHORT_LINE = _NL + "(?:" + _caseful("id|pwd") + ")" + Q + "(?:" + _CMD_END + ")"
 
 
-_SHORT_END = alt_whitespace_all((*_short_end("|".join(_TOOL_CHUNKS), _PROSE_CMDS), _SHORT_LINE))
+_LONG_INTERP_TOOLS = _interp(_long("|".join(_TOOL_CHUNKS)))
+_LONG_INTERP_PROSE = _interp(_long(_PROSE_CMDS))
+# The interpreters' no-argument forms, lowercase (see _INTERPRETERS).
+_INTERP_END = (
+    _SEP + "(?:" + _lower_first_all(_LONG_INTERP_TOOLS) + ")" + Q + "(?:" + _CMD_END + ")",
+    _SEP_GLUED + "(?:" + _lower_first_all(_LONG_INTERP_PROSE) + ")" + Q + "(?:" + _CMD_END + ")",
+    _SEP + "(?:" + _lower_first_all(_LONG_INTERP_PROSE) + ")" + Q + r"\|",
+    r"\|\s*(?:b[aA]|z|k|d[aA])[sS][hH]\b\s*(?:$|[;&#\"'`)])",
+)
+_SHORT_END = alt_whitespace_all((*_short_end("|".join(_TOOL_CHUNKS), _PROSE_CMDS), _SHORT_LINE, *_INTERP_END))
 
 _SPLICED = (
     I + _SEP + "(?:" + _splice_tolerant(_SPLICE_TOOLS) + ")" + Q + _CMD_SHAPE,
-    I + _SEP + "(?:" + _splice_tolerant(_long(_SPLICE_TOOLS)) + ")" + Q + "(?:" + _CMD_END + ")",
+    I + _SEP + "(?:" + _splice_tolerant(_no_interp(_long(_SPLICE_TOOLS))) + ")" + Q + "(?:" + _CMD_END + ")",
     I + _SEP_GLUED + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _CMD_SHAPE,
-    I + _SEP_GLUED + "(?:" + _splice_tolerant(_long(_SPLICE_PROSE)) + ")" + Q + "(?:" + _CMD_END + ")",
+    I + _SEP_GLUED + "(?:" + _splice_tolerant(_no_interp(_long(_SPLICE_PROSE))) + ")" + Q + "(?:" + _CMD_END + ")",
     I + _SEP + "(?:" + _splice_tolerant(_SPLICE_PROSE) + ")" + Q + _PROSE_SHAPE,
-    I + _SEP + "(?:" + _splice_tolerant(_long(_SPLICE_PROSE)) + ")" + Q + r"\|",
+    I + _SEP + "(?:" + _splice_tolerant(_no_interp(_long(_SPLICE_PROSE))) + ")" + Q + r"\|",
+    # Interpreters with no argument: lowercase only (see _INTERPRETERS).
+    _SEP + "(?:" + _lower_first_all(_interp(_long(_SPLICE_TOOLS)), _SPLICE) + ")" + Q + "(?:" + _CMD_END + ")",
+    _SEP_GLUED + "(?:" + _lower_first_all(_interp(_long(_SPLICE_PROSE)), _SPLICE) + ")" + Q + "(?:" + _CMD_END + ")",
+    _SEP + "(?:" + _lower_first_all(_interp(_long(_SPLICE_PROSE)), _SPLICE) + ")" + Q + r"\|",
     *_short_end(_SPLICE_TOOLS, _SPLICE_PROSE, _SPLICE),
 )
 
 _UNIX = (
     *(I + _SEP + "(?:" + words + ")" + Q + _CMD_SHAPE for words in _TOOL_CHUNKS),
     # Short names ending the value: _SHORT_END (case-sensitive, RuleClass.caseful).
-    *(I + _SEP + "(?:" + _long(words) + ")" + Q + "(?:" + _CMD_END + ")" for words in _TOOL_CHUNKS),
+    # (Interpreters with no argument: _INTERP_END in _SHORT_END, lowercase.)
+    *(I + _SEP + "(?:" + _no_interp(_long(words)) + ")" + Q + "(?:" + _CMD_END + ")" for words in _TOOL_CHUNKS if _no_interp(_long(words))),
     I + _SEP_GLUED + "(?:" + _PROSE_CMDS + ")" + Q + _CMD_SHAPE,
-    I + _SEP_GLUED + "(?:" + _long(_PROSE_CMDS) + ")" + Q + "(?:" + _CMD_END + ")",
+    I + _SEP_GLUED + "(?:" + _no_interp(_long(_PROSE_CMDS)) + ")" + Q + "(?:" + _CMD_END + ")",
     I + _SEP + "(?:" + _PROSE_CMDS + ")" + Q + _PROSE_SHAPE,
     I + _SEP + _NUMBER_ARG,
-    I + _SEP + "(?:" + _long(_PROSE_CMDS) + ")" + Q + r"\|",
+    I + _SEP + "(?:" + _no_interp(_long(_PROSE_CMDS)) + ")" + Q + r"\|",
     *(I + "(?:" + _AMP + "|" + _NL + ")(?:" + words + ")" + Q + _CMD_SHAPE for words in _CMD_WORDS),
     I + _AMP + "(?:" + _RECON_END + ")" + Q + "(?:" + _CMD_END + ")",
     # ("id" / "pwd" alone on a line: _SHORT_END, case-sensitive: a checklist line "ID" is no command.)
@@ -265,7 +321,7 @@ _UNIX = (
     # Any word after ";", "&&", "||" or "$(" taking a GNU long option (;rmt --version,
     # ;'perf' --version): a command line whatever the command. Prose dashes ("a -- b") pass, and
     # "|" is left out because markdown tables use it ("| Use --force |").
-    I + r"(?:;|&&|\|\||\$\()\s*" + Q + r"[a-z][\w.+-]{1,30}" + Q + SP + r"+--[a-z][a-z-]{2,}(?:=|\s*$|\s*[;|&]|" + SP + r"+(?:-|/|\.|~|\d|[\w.-]+\.[a-z]{2,}\b))",
+    I + r"(?:;|&&|\|\||\$\()\s*" + Q + r"[a-z][\w.+-]{1,30}" + Q + HSP + r"+--[a-z][a-z-]{2,}(?:=|\s*$|\s*[;|&]|" + HSP + r"+(?:-|/|\.|~|\d|[\w.-]+\.[a-z]{2,}\b))",
     # A variable used as the command: ;$a cat x, a=nc&&$a -nlvp 555, |$u wget x. PHP's
     # "$a = 1; $b = 2;" passes (an "=" follows the variable, not an argument).
     # After a backtick only $name: "`${a} and ${b}`" is a JavaScript template literal.
@@ -274,7 +330,7 @@ _UNIX = (
     # variable ((sh)0>$d/tcp/1.2.3.4/777), stderr merged into stdout, output thrown away.
     # (A bare "| SH" ending the value is pipe-separated data: _SHORT_END decides it; "2>&1" must
     # end a command: "2>&1 meaning" is a search.)
-    I + r"\|\s*(?:ba|z|k|da)sh\b\s*(?:$|[;&#\"'`)]|\s+-)|[;&|]\s*\(\s*(?:ba|z|k|da|c)?sh\s*\)|/(?:tcp|udp)/\d{1,3}(?:\.\d{1,3}){3}/\d+|\b[12]\s*>\s*&\s*[12]\s*(?:$|[;&|)`\"'\n])|>\s*/dev/null\b",
+    I + r"\|\s*(?:ba|z|k|da)sh\b[ \t]+-|[;&|]\s*\(\s*(?:ba|z|k|da|c)?sh\s*\)|/(?:tcp|udp)/\d{1,3}(?:\.\d{1,3}){3}/\d+|\b[12]\s*>\s*&\s*[12]\s*(?:$|[;&|)`\"'\n])|>\s*/dev/null\b",
     I + r"\|\s*sh\b\s*(?:[;&#\"'`)]|\s+-)",
     # chmod with a mode and a file: chmod +x x.php, chmod 777 /tmp/x, chmod u+s x. A bare word
     # followed by more words is prose ("then chmod +x on it").

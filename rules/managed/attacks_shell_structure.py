@@ -26,7 +26,8 @@ _WORD_TOK = r"(?:[a-z_$][\w./~${}-]*|[./~]+[\w$][\w./~${}-]*)"
 # An executable by path: ./x, ~/x, $HOME/x, /tmp/x and the other system roots.
 _EXE = r"(?:\./|~/|\$\{?[a-z_]+\}?/|/(?:tmp|var|dev/shm|opt|usr|bin|sbin|home|root|srv|mnt|run|etc)/)[\w./-]*"
 # Where a value starts: the field start, after "=" / "&" (query, form), '"' (JSON, XML attribute).
-_VS = r"(?:^|[=&\"]|\n\r?\n)[ \t]*"
+# (Not after ":=": grammar notation defines a rule "name ::= | alternative", Pascal and Go assign.)
+_VS = r"(?:^=?|[^:]=|[&\"]|\n\r?\n)[ \t]*"
 # Where a value ends: the field end, a quote (JSON), a line break (a multipart part), "&".
 _END = r"(?:\s*$|[\"'&\r\n])"
 # The same, but an apostrophe inside a word ("I'm") does not end a command word.
@@ -68,7 +69,8 @@ _SHELL_STRUCTURE = (
     # The same after a lone "&" and a space (no parameter separator has a space after it):
     # "& echo x > /var/www/html/s.php", "& e''cho x >> /tmp/y".
     I + r"&[ \t]+" + _TOK + r"(?:[ \t]+[^;&|<>\r\n]{0,40})?[ \t]*(?:>>?|[12]>|&>)[ \t]*(?:/|&\d)",
-    I + r"(?:;|&&|\|\|)\s*" + _TOK + r"[ \t]*#" + _END,
+    # (A "#" glued to the word is part of it, no comment: "…;Test;C#", "|F#" are language names.)
+    I + r"(?:;|&&|\|\|)\s*" + _TOK + r"[ \t]+#" + _END,
     # A value that starts by redirecting output into a system directory (">/tmp/x", ">> /var/x").
     I + _VS + r">{1,2}\s*/(?:tmp|var|dev|etc|home|root|usr|opt|srv)/",
     # An address (IPv4, or a host with an option after the command) chained to a command: the

@@ -21,7 +21,10 @@ _SQLI = (
     # At most one line break between them: a multipart part's header ends in a quote
     # (name="content") and a blank line, and its value may start with "---" (YAML front matter
     # of a Markdown post) or "/*" (a CSS or JS upload's licence comment).
-    I + r"\w[\"'`][ \t\x0b\x0c]*\)*[ \t\x0b\x0c]*(?:\r?\n[ \t\x0b\x0c]*)?(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
+    I + r"\w[\"'`][ \t\x0b\x0c]*\)*[ \t\x0b\x0c]*(?:--|#|/\*|;\s*--)[\s-]*(?:$|[&\"\r\n])",
+    # On the next line, "--" is a comment only when no third dash is glued to it: a line of
+    # dashes under a line is a reStructuredText / Markdown heading ('"numbers.Real" ("float")\n----').
+    I + r"\w[\"'`][ \t\x0b\x0c]*\)*[ \t\x0b\x0c]*\r?\n[ \t\x0b\x0c]*(?:--(?:[ \t\x0b\x0c][\s-]*)?|(?:#|/\*|;\s*--)[\s-]*)(?:$|[&\"\r\n])",
     # "1 or true" as a whole condition (ends the value or is followed by a comment / quote).
     I + r"(?:\d|['\"`])\s*\)*\s+(?:or|and|xor|\|\||&&)\s+(?:not\s+)?(?:true|false)\s*(?:$|--|#|;|/\*|[)'\"`&])",
     I + r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:(?:\d+(?:\.\d+)?|0x[0-9a-f]+)\s*(?:[),*+/#;%|-]|$)|\()|\bwaitfor\s+(?:delay|time)\s+[\"']|\bdbms_(?:pipe|lock)\.|\butl_(?:http|inaddr)\.|\bdeclare\s+@\w|\b(?:sqlite_\w+|uncompress|load_extension|randomblob|zeroblob|last_insert_rowid)\s*\(",
@@ -34,7 +37,7 @@ _SQLI = (
     # current-database functions; a value that is only such a name is a probe, not prose.
     I + r"\b(?:tempdb|msdb|master\.\.sys\w*|msys(?:accessobjects|objects|queries|relationships|aces)|mysql\.(?:db|host|tables_priv|columns_priv|proc)|sys\.(?:objects|tables|columns|databases|sql_logins|server_principals)|northwind|pubs\.dbo)\b|\b(?:database|schema|current_database|db_name|current_schema)\s*\(\s*\)",
     I + r"\bselect" + _SQL_CMT + r"+(?:\*|@@\w+|[\w.`\"\[\]]+\s*,\s*[\w.`\"\[\]]+|(?:count|char|concat|substr(?:ing)?|ascii|user|database|version|null)\s*\()[^;]*\bfrom\b",
-    I + r"\b(?:and|or|&&|\|\|)\s+(?:ascii|ord|substr(?:ing)?|mid|length|char|if|case)\s*\(|\bcase\s+when\s.*\bthen\b|\bif\s*\(\s*\d+\s*[=<>]",
+    I + r"\b(?:and|or|&&|\|\|)\s+(?:ascii|ord|substr(?:ing)?|mid|length|char|if|case)\s*\(|\bcase\s+when\s.*\bthen\b|\bi?if\s*\(\s*\d+\s*[=<>]",
     I + r"\border\s+by\s+\d+\s*(?:--|#|/\*|$)|\bgroup\s+by\s+\S+\s+having\b",
     I + r"/\*!\d{0,5}\s*(?:union|select|and|or|from|where)",
     # Function calls only SQL makes (no English word): concat(, substring(, pg_sleep(, strcmp(...
@@ -84,6 +87,13 @@ _SQL_FN = (
 # Structural SQL the older list missed: each names an SQL-only construct (an operator word after
 # a closed string, an alias before FROM, a stacked statement glued to ";", a server procedure).
 _SQLI_MORE = (
+    # ASP's Request decoding drops a "%" that no two hex digits follow, so "%S%E%L%E%C%T" reaches
+    # the database as SELECT (sqlmap's "percentage" tamper): an SQL keyword with a "%" before
+    # every letter. No text writes a word that way.
+    I + r"%(?:s%e%l%e%c%t|u%n%i%o%n|s%l%e%e%p|w%a%i%t%f%o%r|c%o%n%c%a%t|i%n%s%e%r%t|u%p%d%a%t%e|d%e%l%e%t%e"
+    r"|d%e%c%l%a%r%e|b%e%n%c%h%m%a%r%k|e%x%e%c|c%a%s%e|f%r%o%m|w%h%e%r%e|e%l%t%\(|(?:a%n%d|o%r|x%o%r)%\s)",
+    # A boolean then two calls with no arguments compared: "and user()=user()", "or version()<>pi()".
+    I + r"\b(?:and|or|xor|&&|\|\|)\s+\w+\(\s*\)\s*(?:=|<>|!=|<=>|\slike\s)\s*\w+\(\s*\)",
     # A stacked statement glued to the ";" (";drop", ";update users", ";truncate[", ";SET @x",
     # "mod(1,2);INSERT /*x*/INTO t(", ";insert into" ending the value): prose puts a space after a
     # semicolon and names no table ("done; insert into the slot" passes).

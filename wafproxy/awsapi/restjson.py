@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, unquote
 from wafproxy.awsapi import sigv4
 from wafproxy.awsapi.credentials import CredentialStore, Principal
 from wafproxy.awsapi.errors import AUTH_ERROR_CODES, AwsError
+from wafproxy.awsapi.inputcheck import InputModel
 from wafproxy.awsapi.jsonproto import (
     MAX_BODY_BYTES,
     CallContext,
@@ -94,8 +95,11 @@ class RestJsonService:
         max_body: int = MAX_BODY_BYTES,
         map_error: Callable[[AwsError], AwsError] | None = None,
         internal_error: Callable[[], AwsError] | None = None,
+        inputs: InputModel | None = None,
     ) -> None:
         self._signing_name = signing_name
+        # The service model's input shapes (by signing name), checked before any handler runs.
+        self._inputs = inputs or InputModel.shipped(signing_name)
         self._credentials = credentials
         self._routes = list(routes)
         self._on_call = on_call
@@ -186,6 +190,8 @@ class RestJsonService:
                 raise AwsError("SerializationException", "Request body is not valid JSON") from None
             if not isinstance(raw, dict):
                 raise AwsError("SerializationException", "Request body must be a JSON object")
+            if self._inputs is not None:
+                self._inputs.check_rest(operation, raw, query, captured)
             merged = {**query, **raw, **captured}  # path members win: they name the resource
             ctx = CallContext(
                 principal, operation, request_id, source_ip, sigv4.region_of(view) or self._default_region
@@ -199,6 +205,8 @@ class RestJsonService:
             return route.status, payload, None
         except AwsError as raised:
             exc = self._map_error(raised) if self._map_error else raised
+            if self._inputs is not None:
+                exc = self._inputs.in_vocabulary(operation, raised, exc)
         except Exception:
             log.exception("%s failed", operation or "request")
             exc = self._internal_error()

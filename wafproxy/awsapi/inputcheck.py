@@ -58,7 +58,20 @@ class InputModel:
             and mapped.code not in declared
         ):
             return raised
+        if declared and mapped.code == "ResourceNotFoundException" and mapped.code not in declared:
+            # An operation with no not-found error (Security Hub's ListStandardsControlAssociations)
+            # answers a name that matches nothing as invalid input, which it declares.
+            for code in ("InvalidInputException", "ValidationException", "BadRequestException"):
+                if code in declared:
+                    out = mapped.renamed(code, status=400)
+                    if "Code" in out.extra:
+                        out.extra["Code"] = code
+                    return out
         return mapped
+
+    def declares(self, operation: str, code: str) -> bool:
+        """Whether the model lists ``code`` among ``operation``'s errors."""
+        return code in self._errors.get(operation, ())
 
     @staticmethod
     @functools.cache
@@ -247,5 +260,6 @@ def _raise(errors: list[tuple[str, str]]) -> None:
     raise validation(count + detail, path=shown[0][0].split(".", 1)[0])
 
 
-def _camel(name: str) -> str:
-    return name[:1].lower() + name[1:]
+def _camel(path: str) -> str:
+    """AWS's form of a member path in a message: each segment camelCased (``tags.2.member.tagValue``)."""
+    return ".".join(part[:1].lower() + part[1:] for part in path.split("."))

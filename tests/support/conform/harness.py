@@ -80,10 +80,12 @@ class Conformance:
     paging: dict[tuple[str, str], str] = field(default_factory=dict)
     _pending: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[Conformance]:
+    def __post_init__(self) -> None:
         self._isolated = botocore.session.Session()
         self._isolated.register("after-call", self._after_call)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[Conformance]:
         session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
         assert session is not None
         original = session.client
@@ -141,7 +143,17 @@ class Conformance:
         )
         if twins is None:
             return
-        strict, loose = twins
+        self.probe(*twins, model, params)
+
+    def clients(self, service: str, **kwargs: Any) -> tuple[Any, Any]:
+        """(strict, loose) clients of ``service`` (``endpoint_url``, keys, region as boto3 takes
+        them) whose answers are checked on the wire; for ``probe`` without a sweep."""
+        return self._twin((service,), kwargs, True), self._twin((service,), kwargs, False)
+
+    def probe(self, strict: Any, loose: Any, model: OperationModel, params: dict[str, Any]) -> None:
+        """Every invalid variation of ``params`` (through ``loose``), the rich input over them and
+        the pagination walk (through ``strict``)."""
+        self.probed.add((model.service_model.service_name, model.name))
         for variation in invalid(model, params):
             self._expect_refusal(loose, model, variation.what, variation.params)
         self._rich(strict, model, {**rich(model, {}), **params})

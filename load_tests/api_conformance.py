@@ -47,17 +47,24 @@ def run(services: tuple[str, ...], tmp: Path) -> Conformance:
                 sweep(stack.client())
     probe.findings = [f for f in probe.findings if f.service in services]
     probe.paging = {k: v for k, v in probe.paging.items() if k[0] in services}
+    probe.notes = [n for n in probe.notes if n.split(" ", 1)[0] in services]
     return probe
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("services", nargs="*", default=list(SERVICES), choices=[*SERVICES, []])
+    parser.add_argument("services", nargs="*", help=f"some of {', '.join(SERVICES)} (default: all)")
     args = parser.parse_args(argv)
+    unknown = set(args.services) - set(SERVICES)
+    if unknown:
+        parser.error(f"unknown service(s): {', '.join(sorted(unknown))}")
+    args.services = args.services or list(SERVICES)
     with tempfile.TemporaryDirectory() as tmp:
         probe = run(tuple(args.services), Path(tmp))
     for finding in probe.findings:
         print(finding.line())
+    for note in probe.notes:
+        print(f"note   rich input refused: {note}")
     verdicts = sorted(probe.paging.items())
     for (service, op), verdict in verdicts:
         print(f"paging {service:12} {op:40} {verdict}")

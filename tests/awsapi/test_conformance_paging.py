@@ -9,6 +9,10 @@ repeats or goes missing, a forged token is refused) — every paginator in botoc
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -193,3 +197,54 @@ def test_inspector2_waiters_terminate(demo: Demo) -> None:
         with pytest.raises(WaiterError) as err:
             ins.get_waiter(name).wait(WaiterConfig={"Delay": 1, "MaxAttempts": 2})
         assert "Max attempts exceeded" in str(err.value)
+
+
+def test_guardduty_list_names_follow_the_api_reference(demo: Demo, state: Path) -> None:
+    """A list's name is 1-300 characters of letters, digits, whitespace, '-' and '_' (a filter's,
+    3-64 of [A-Za-z0-9-_.], is another shape): one character and spaces are valid names."""
+    gd = _client(demo, "guardduty")
+    (detector,) = gd.list_detectors()["DetectorIds"]
+    lists = state / ".wafproxy" / "intel" / "names.txt"
+    lists.parent.mkdir(parents=True, exist_ok=True)
+    lists.write_text("192.0.2.11\n", encoding="utf-8")
+    for name in ("x", "office IPs - 2026"):
+        made = gd.create_ip_set(
+            DetectorId=detector, Name=name, Format="TXT", Location=str(lists), Activate=False
+        )
+        assert gd.get_ip_set(DetectorId=detector, IpSetId=made["IpSetId"])["Name"] == name
+    with pytest.raises(ClientError) as bad:
+        gd.create_ip_set(
+            DetectorId=detector, Name="semi;colon", Format="TXT", Location=str(lists), Activate=False
+        )
+    assert bad.value.response["Error"]["Code"] == "BadRequestException"
+
+
+def test_aws_cli_gets_the_model_answers(demo: Demo) -> None:
+    """The ``aws`` CLI (botocore checks minimums only) sends an over-large limit as typed: each API
+    refuses it with its own validation error; a paged listing comes back whole through --page-size."""
+    aws = shutil.which("aws", path=str(Path(sys.executable).parent))
+    if aws is None:
+        pytest.skip("awscli is not installed in this environment")
+
+    def run(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [aws, "--endpoint-url", endpoint, *args], env=demo.env, capture_output=True, text=True, timeout=60
+        )
+
+    for endpoint, args, code in (
+        (demo.kms, ("kms", "list-keys", "--limit", "1001"), "ValidationException"),
+        (
+            demo.admin,
+            ("wafv2", "list-ip-sets", "--scope", "REGIONAL", "--limit", "101"),
+            "WAFInvalidParameterException",
+        ),
+        (demo.admin, ("guardduty", "list-detectors", "--max-results", "51"), "BadRequestException"),
+        (demo.admin, ("inspector2", "list-filters", "--action", "NOPE"), "ValidationException"),
+        (demo.admin, ("securityhub", "get-findings", "--max-results", "101"), "InvalidInputException"),
+    ):
+        done = run(endpoint, *args)
+        assert done.returncode != 0 and f"({code})" in done.stderr, (args, done.stderr)
+    for i in range(3):
+        run(demo.kms, "kms", "create-key", "--description", f"cli {i}")
+    done = run(demo.kms, "kms", "list-keys", "--page-size", "1", "--output", "json")
+    assert done.returncode == 0 and len(json.loads(done.stdout)["Keys"]) >= 3

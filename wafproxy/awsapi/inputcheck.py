@@ -14,8 +14,6 @@ be secret: ``Plaintext``), only its path and the constraint, as AWS words them f
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import gzip
 import importlib.resources
@@ -44,6 +42,11 @@ class InputModel:
         self._operations: Mapping[str, str | None] = {op: entry[0] for op, entry in ops.items()}
         self._errors: Mapping[str, frozenset[str]] = {op: frozenset(entry[1]) for op, entry in ops.items()}
         self._shapes: _Shapes = data["shapes"]
+        for shape in self._shapes.values():  # body members by wire name: a request names few of them
+            if shape["t"] == "structure":
+                members = shape.get("m", {}).values()
+                shape["w"] = {wire: ref for ref, wire, location in members if not location}
+                shape["rw"] = [shape["m"][m][1] for m in shape.get("r", ())]
 
     def in_vocabulary(self, operation: str, raised: AwsError, mapped: AwsError) -> AwsError:
         """``mapped`` (the service's renaming of ``raised``: Security Hub says InvalidInputException)
@@ -68,6 +71,24 @@ class InputModel:
                         out.extra["Code"] = code
                     return out
         return mapped
+
+    def typed_query(self, operation: str, query: Mapping[str, Any]) -> dict[str, Any]:
+        """``query`` (checked) with each integer/boolean member as the model types it: a handler
+        reads ``maxResults`` as the number it is, from the body or the query string alike."""
+        name = self._operations.get(operation)
+        if name is None or not query:
+            return dict(query)
+        out = dict(query)
+        for ref, wire, location in self._shapes[name].get("m", {}).values():
+            value = out.get(wire)
+            if location != "querystring" or not isinstance(value, str):
+                continue
+            kind = self._shapes[ref]["t"]
+            if kind in ("integer", "long"):
+                out[wire] = int(value)
+            elif kind == "boolean":
+                out[wire] = value == "true"
+        return out
 
     def declares(self, operation: str, code: str) -> bool:
         """Whether the model lists ``code`` among ``operation``'s errors."""
@@ -161,15 +182,14 @@ class InputModel:
         self, shape: Mapping[str, Any], value: Mapping[str, Any], at: str, errors: list[tuple[str, str]]
     ) -> None:
         prefix = f"{at}." if at else ""
-        members = shape.get("m", {})
-        for member in shape.get("r", ()):
-            wire = members[member][1]
+        for wire in shape["rw"]:
             if value.get(wire) is None:
                 errors.append((prefix + wire, "Member must not be null"))
         set_members = 0
-        for ref, wire, _ in members.values():
-            item = value.get(wire)
-            if item is not None:
+        index = shape["w"]
+        for wire, item in value.items():
+            ref = index.get(wire)
+            if ref is not None and item is not None:
                 set_members += 1
                 self._check(self._shapes[ref], item, prefix + wire, errors)
         if shape.get("u") and set_members > 1:
@@ -226,12 +246,13 @@ def _scalar(shape: Mapping[str, Any], value: Any, at: str, errors: list[tuple[st
         if not isinstance(value, str):
             errors.append((at, "Member must be base64-encoded binary data"))
             return
-        try:
-            size = len(base64.b64decode(value, validate=True))
-        except (binascii.Error, ValueError):
+        # The decoded size from the text's length (the handler decodes it once, refusing a character
+        # outside the alphabet): a KMS Plaintext of 4 KiB is not decoded twice.
+        pad = len(value) - len(value.rstrip("="))
+        if len(value) % 4 or pad > 2:
             errors.append((at, "Member must be base64-encoded binary data"))
             return
-        _length(shape, size, at, errors)
+        _length(shape, len(value) // 4 * 3 - pad, at, errors)
 
 
 def _length(shape: Mapping[str, Any], size: int, at: str, errors: list[tuple[str, str]]) -> None:

@@ -3,11 +3,11 @@
 Operations are routed by method and URI template (``GET /detector/{DetectorId}``), exactly as the
 botocore service model's ``http.requestUri`` writes them; ``{Name}`` captures one path segment and
 ``{Name+}`` the rest. The handler gets one ``Params`` merging the JSON body, the captured path
-members (by member name) and the query string (by wire name, as strings — the handler knows the
-model). SigV4, ``CallContext``/``CallRecord``, audit hook and error shapes are shared with
-``jsonproto``; rest-json errors carry their own HTTP status (``AwsError.status``; authentication
-and authorization failures are 403, as API Gateway fronted AWS services answer them). Matching is
-segment by segment — no regex on the request path.
+members (by member name) and the query string (by wire name; integers and booleans typed as the
+model's input shape says, text otherwise). SigV4, ``CallContext``/``CallRecord``, audit hook and
+error shapes are shared with ``jsonproto``; rest-json errors carry their own HTTP status
+(``AwsError.status``; authentication and authorization failures are 403, as API Gateway fronted AWS
+services answer them). Matching is segment by segment — no regex on the request path.
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ class RestJsonService:
                 raise AwsError("SerializationException", "Request body must be a JSON object")
             if self._inputs is not None:
                 self._inputs.check_rest(operation, raw, query, captured)
+                query = self._inputs.typed_query(operation, query)
             merged = {**query, **raw, **captured}  # path members win: they name the resource
             ctx = CallContext(
                 principal, operation, request_id, source_ip, sigv4.region_of(view) or self._default_region

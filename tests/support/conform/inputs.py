@@ -25,6 +25,9 @@ from botocore.model import OperationModel, Shape
 
 from tests.support.opsweep import example
 
+# A pagination token is the server's to issue: a made-up one is refused, as it should be (paging.py).
+_TOKENS = frozenset({"NextToken", "nextToken", "NextMarker", "Marker"})
+
 
 def _string(name: str, shape: Shape, ctx: Mapping[str, Any]) -> str:
     value = example(name, shape, ctx)
@@ -47,7 +50,7 @@ def rich_value(name: str, shape: Shape, ctx: Mapping[str, Any], depth: int = 0) 
         return {
             m: rich_value(m, s, ctx, depth + 1)
             for m, s in members.items()
-            if not s.metadata.get("idempotencyToken") or m in ctx
+            if m in ctx or not (s.metadata.get("idempotencyToken") or m in _TOKENS)
         }
     if kind == "list":
         return [rich_value(name, shape.member, ctx, depth + 1)]  # type: ignore[attr-defined]

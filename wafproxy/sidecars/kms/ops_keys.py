@@ -204,7 +204,8 @@ def get_key_policy(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, An
 
 def list_key_policies(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     rec = _key(kms, ctx, p, "ListKeyPolicies")
-    out = paging.page(["default"], p, default=100, hi=1000, binding=("ListKeyPolicies", rec.key_id))
+    binding = ("ListKeyPolicies", rec.key_id)
+    out = paging.page(["default"], p, default=100, hi=1000, binding=binding, declares_marker_error=False)
     return {"PolicyNames": out.pop("Items"), **out}
 
 

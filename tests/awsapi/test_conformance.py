@@ -38,7 +38,6 @@ SERVICES = ("wafv2", "kms", "guardduty", "inspector2", "securityhub")
 KNOWN = (
     ("inspector2", "ListFindings", "body", "is not in enum"),
     ("inspector2", "ListCoverage", "body", "is not in enum"),
-    ("inspector2", "SearchVulnerabilities", "body", "is not in enum"),
     ("guardduty", "GetAdministratorAccount", "body", "Administrator: required member missing"),
     ("guardduty", "GetMasterAccount", "body", "Master: required member missing"),
 )

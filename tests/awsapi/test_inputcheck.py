@@ -136,3 +136,18 @@ def test_wafv2_documents_are_left_to_the_engine_parser() -> None:
     WAF.check_json("UpdateWebACL", body)
     assert "enum value set" in _refused(lambda: WAF.check_json("UpdateWebACL", {**body, "Scope": "GLOBAL"}))
     assert "must be a list" in _refused(lambda: WAF.check_json("UpdateWebACL", {**body, "Rules": {}}))
+
+
+def test_errors_stay_in_each_operation_vocabulary() -> None:
+    """A boto3 user catches what the operation declares: Security Hub's V2 operations declare
+    ValidationException (not the service's InvalidInputException); an operation without a not-found
+    error answers a name that matches nothing as its invalid input."""
+    assert HUB is not None
+    raised = AwsError("ValidationException", "bad")
+    renamed = raised.renamed("InvalidInputException")
+    assert HUB.in_vocabulary("DisableSecurityHubV2", raised, renamed) is raised
+    assert HUB.in_vocabulary("GetFindings", raised, renamed) is renamed
+    missing = AwsError("ResourceNotFoundException", "no such control", status=404)
+    got = HUB.not_found_declared("ListStandardsControlAssociations", missing)
+    assert (got.code, got.status) == ("InvalidInputException", 400)
+    assert HUB.not_found_declared("UntagResource", missing) is missing  # it declares not-found

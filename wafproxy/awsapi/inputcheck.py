@@ -61,16 +61,20 @@ class InputModel:
             and mapped.code not in declared
         ):
             return raised
-        if declared and mapped.code == "ResourceNotFoundException" and mapped.code not in declared:
-            # An operation with no not-found error (Security Hub's ListStandardsControlAssociations)
-            # answers a name that matches nothing as invalid input, which it declares.
-            for code in ("InvalidInputException", "ValidationException", "BadRequestException"):
-                if code in declared:
-                    out = mapped.renamed(code, status=400)
-                    if "Code" in out.extra:
-                        out.extra["Code"] = code
-                    return out
         return mapped
+
+    def not_found_declared(self, operation: str, raised: AwsError) -> AwsError:
+        """``raised``, unless it is a ResourceNotFoundException the operation does not declare
+        (Security Hub's ListStandardsControlAssociations naming an unknown control): then the
+        operation's invalid-input error, which it declares — before the service's own renaming, so
+        that adds what its shape requires (Inspector2's ``reason``)."""
+        declared = self._errors.get(operation)
+        if not declared or raised.code != "ResourceNotFoundException" or raised.code in declared:
+            return raised
+        for code in ("InvalidInputException", "ValidationException", "BadRequestException"):
+            if code in declared:
+                return raised.renamed(code, status=400)
+        return raised
 
     def typed_query(self, operation: str, query: Mapping[str, Any]) -> dict[str, Any]:
         """``query`` (checked) with each integer/boolean member as the model types it: a handler
@@ -129,18 +133,13 @@ class InputModel:
                 value = path.get(member, path.get(wire))
                 if value is not None:
                     self._check(target, value, wire, errors)
-            elif location == "querystring":
-                value = query.get(wire)
+            elif location in ("querystring", ""):
+                value = (query if location else body).get(wire)
                 if value is None:
                     if member in required:
                         errors.append((wire, "Member must not be null"))
-                else:
+                elif location:
                     self._text(target, value, wire, errors)
-            elif location == "":
-                value = body.get(wire)
-                if value is None:
-                    if member in required:
-                        errors.append((wire, "Member must not be null"))
                 else:
                     self._check(target, value, wire, errors)
         _raise(errors)

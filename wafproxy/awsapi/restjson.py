@@ -205,6 +205,8 @@ class RestJsonService:
             self._record(operation, request_id, source_ip, principal, ctx, None)
             return route.status, payload, None
         except AwsError as raised:
+            if self._inputs is not None:
+                raised = self._inputs.not_found_declared(operation, raised)
             exc = self._map_error(raised) if self._map_error else raised
             if self._inputs is not None:
                 exc = self._inputs.in_vocabulary(operation, raised, exc)

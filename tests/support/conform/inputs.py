@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.model import OperationModel, Shape
 
-from tests.support.opsweep import example
+from tests.support.opsweep import example, params_for
 
 # A pagination token is the server's to issue: a made-up one is refused, as it should be (paging.py).
 _TOKENS = frozenset({"NextToken", "nextToken", "NextMarker", "Marker"})
@@ -75,11 +75,7 @@ def rich_value(name: str, shape: Shape, ctx: Mapping[str, Any], depth: int = 0) 
 
 
 def rich(op: OperationModel, ctx: Mapping[str, Any]) -> dict[str, Any]:
-    shape = op.input_shape
-    if shape is None:
-        return {}
-    value = rich_value("", shape, ctx)
-    return value if isinstance(value, dict) else {}
+    return params_for(op, ctx, rich_value)
 
 
 @dataclass(frozen=True)

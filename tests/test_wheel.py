@@ -41,6 +41,10 @@ def test_wheel_ships_every_rule_file_and_no_generator(default_wheel: Path) -> No
     # Every module of the package is in, and nothing stray (bytecode) is.
     modules = {p.relative_to(REPO).as_posix() for p in (REPO / "wafproxy").rglob("*.py")}
     assert modules <= set(names)
+    # The AWS APIs' input shapes (awsapi/inputcheck): without them requests go unchecked.
+    shapes = REPO / "wafproxy" / "awsapi" / "models"
+    models = {p.relative_to(REPO).as_posix() for p in shapes.glob("*.json.gz")}
+    assert len(models) == 5 and models <= set(names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 

@@ -33,7 +33,7 @@ def _create(ctx: CallContext, p: Params) -> Mapping[str, Any]:
 
 
 async def _list(ctx: CallContext, p: Params) -> Mapping[str, Any]:
-    limit = int(p.str("maxResults", required=False, default="50"))
+    limit = p.int("maxResults", required=False, default=50)  # typed from the query by the model
     return {"detectorIds": sorted(DETECTORS)[:limit]}
 
 

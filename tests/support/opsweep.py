@@ -98,11 +98,15 @@ def example(name: str, shape: Shape, ctx: Mapping[str, Any], depth: int = 0) -> 
     return None
 
 
-def params_for(op: OperationModel, ctx: Mapping[str, Any]) -> dict[str, Any]:
+def params_for(
+    op: OperationModel, ctx: Mapping[str, Any], value_of: Callable[..., Any] | None = None
+) -> dict[str, Any]:
+    """The operation's parameters: ``value_of`` (``example`` by default: required members only)
+    over its input shape."""
     shape = op.input_shape
     if shape is None:
         return {}
-    value = example("", shape, ctx)
+    value = (value_of or example)("", shape, ctx)
     return value if isinstance(value, dict) else {}
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from wafproxy.awsapi import sigv4
 from wafproxy.awsapi.credentials import CredentialStore, Principal
 from wafproxy.awsapi.errors import AwsError
+from wafproxy.awsapi.inputcheck import InputModel
 from wafproxy.awsapi.params import Params
 
 Scope = dict[str, Any]
@@ -103,8 +104,11 @@ class JsonService:
         map_error: Callable[[AwsError], AwsError] | None = None,
         internal_error: Callable[[], AwsError] | None = None,
         precheck: Callable[[CallContext], None] | None = None,
+        inputs: InputModel | None = None,
     ) -> None:
         self._prefix = target_prefix + "."
+        # The service model's input shapes (by signing name: kms, wafv2), checked before any handler.
+        self._inputs = inputs or InputModel.shipped(signing_name)
         # Authorization that needs no lookup (``IdentityAuthorizer.precheck``), before the
         # handler: a caller denied the operation gets AccessDenied, not NotFound / validation.
         self._precheck = precheck
@@ -185,6 +189,8 @@ class JsonService:
             )
             if self._precheck is not None:
                 self._precheck(ctx)
+            if self._inputs is not None:
+                self._inputs.check_json(operation, raw)
             answer = handler(ctx, Params(raw))
             result = await answer if inspect.isawaitable(answer) else answer
             payload = json.dumps(result, default=json_default, separators=(",", ":")).encode()

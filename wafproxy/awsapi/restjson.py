@@ -3,11 +3,11 @@
 Operations are routed by method and URI template (``GET /detector/{DetectorId}``), exactly as the
 botocore service model's ``http.requestUri`` writes them; ``{Name}`` captures one path segment and
 ``{Name+}`` the rest. The handler gets one ``Params`` merging the JSON body, the captured path
-members (by member name) and the query string (by wire name, as strings — the handler knows the
-model). SigV4, ``CallContext``/``CallRecord``, audit hook and error shapes are shared with
-``jsonproto``; rest-json errors carry their own HTTP status (``AwsError.status``; authentication
-and authorization failures are 403, as API Gateway fronted AWS services answer them). Matching is
-segment by segment — no regex on the request path.
+members (by member name) and the query string (by wire name; integers and booleans typed as the
+model's input shape says, text otherwise). SigV4, ``CallContext``/``CallRecord``, audit hook and
+error shapes are shared with ``jsonproto``; rest-json errors carry their own HTTP status
+(``AwsError.status``; authentication and authorization failures are 403, as API Gateway fronted AWS
+services answer them). Matching is segment by segment — no regex on the request path.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, unquote
 from wafproxy.awsapi import sigv4
 from wafproxy.awsapi.credentials import CredentialStore, Principal
 from wafproxy.awsapi.errors import AUTH_ERROR_CODES, AwsError
+from wafproxy.awsapi.inputcheck import InputModel
 from wafproxy.awsapi.jsonproto import (
     MAX_BODY_BYTES,
     CallContext,
@@ -94,8 +95,11 @@ class RestJsonService:
         max_body: int = MAX_BODY_BYTES,
         map_error: Callable[[AwsError], AwsError] | None = None,
         internal_error: Callable[[], AwsError] | None = None,
+        inputs: InputModel | None = None,
     ) -> None:
         self._signing_name = signing_name
+        # The service model's input shapes (by signing name), checked before any handler runs.
+        self._inputs = inputs or InputModel.shipped(signing_name)
         self._credentials = credentials
         self._routes = list(routes)
         self._on_call = on_call
@@ -186,6 +190,9 @@ class RestJsonService:
                 raise AwsError("SerializationException", "Request body is not valid JSON") from None
             if not isinstance(raw, dict):
                 raise AwsError("SerializationException", "Request body must be a JSON object")
+            if self._inputs is not None:
+                self._inputs.check_rest(operation, raw, query, captured)
+                query = self._inputs.typed_query(operation, query)
             merged = {**query, **raw, **captured}  # path members win: they name the resource
             ctx = CallContext(
                 principal, operation, request_id, source_ip, sigv4.region_of(view) or self._default_region
@@ -198,7 +205,11 @@ class RestJsonService:
             self._record(operation, request_id, source_ip, principal, ctx, None)
             return route.status, payload, None
         except AwsError as raised:
+            if self._inputs is not None:
+                raised = self._inputs.not_found_declared(operation, raised)
             exc = self._map_error(raised) if self._map_error else raised
+            if self._inputs is not None:
+                exc = self._inputs.in_vocabulary(operation, raised, exc)
         except Exception:
             log.exception("%s failed", operation or "request")
             exc = self._internal_error()

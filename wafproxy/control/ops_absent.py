@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
 from wafproxy.control import errors
+from wafproxy.control.plane_util import paginate
 
 if TYPE_CHECKING:
     from wafproxy.control.plane import ControlPlane
@@ -57,11 +58,13 @@ def operations(plane: ControlPlane) -> dict[str, AsyncHandler]:
             served_acl(ctx, p, "WebAclArn")
         else:
             plane.authorize(ctx, "*")
+        paginate([], p, ctx.operation)  # no marker was ever issued: any is refused, as AWS refuses it
         return {"Events": []}
 
     async def list_actors(ctx: CallContext, p: Params) -> Mapping[str, Any]:
         check_scope(p)
         plane.authorize(ctx, "*")
+        paginate([], p, ctx.operation)
         return {"EventActors": []}
 
     async def get_event(ctx: CallContext, p: Params) -> Mapping[str, Any]:

@@ -67,7 +67,8 @@ def acl_shape(plane: ControlPlane) -> dict[str, Any]:
     res = plane.store.web_acl
     compiled = plane.reloader.current
     return {
-        **qualify_refs(to_wire(dict(res.document)), plane.arn_of),
+        # Tags live in the document (ops_tags) but are no member of the WebACL shape: ListTagsForResource.
+        **qualify_refs(to_wire({k: v for k, v in res.document.items() if k != "Tags"}), plane.arn_of),
         "Capacity": compiled.capacity,
         "LabelNamespace": compiled.label_namespace,
     }

@@ -137,7 +137,9 @@ def _vis(name: str) -> dict[str, Any]:
 
 
 def _get_shape(plane: ControlPlane, res: Resource) -> dict[str, Any]:
-    doc: dict[str, Any] = qualify_refs(to_wire(dict(res.document)), plane.arn_of)
+    # Tags live in the document (ops_tags) but are no member of IPSet/RegexPatternSet/RuleGroup.
+    shown = {k: v for k, v in res.document.items() if k != "Tags"}
+    doc: dict[str, Any] = qualify_refs(to_wire(shown), plane.arn_of)
     if res.kind == "rulegroup":
         doc.setdefault("LabelNamespace", f"awswaf:{plane.reloader.names.account}:rulegroup:{res.name}:")
     return doc

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 MAX_LIMIT = 100  # AWS: Limit 1..100
 
 
+def _bad_marker(reason: str) -> errors.WafError:
+    """A marker we did not issue. No ``Field``: ParameterExceptionField has no member for NextMarker
+    (a strict SDK reads Field as that enum); ``Parameter`` names it."""
+    return errors.WafError(
+        "WAFInvalidParameterException",
+        f"Error reason: {reason}, parameter: NextMarker",
+        parameter="NextMarker",
+    )
+
+
 def paginate(
     items: list[dict[str, Any]], p: Params, listing: str
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -32,9 +42,9 @@ def paginate(
             marker = json.loads(base64.urlsafe_b64decode(raw.encode("ascii")))
             name, bound = str(marker["n"]), str(marker["l"])
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):
-            raise errors.invalid("NEXT_MARKER", "NextMarker", "not a marker this API issued") from None
+            raise _bad_marker("not a marker this API issued") from None
         if bound != _listing_digest(listing):
-            raise errors.invalid("NEXT_MARKER", "NextMarker", "issued for another listing")
+            raise _bad_marker("issued for another listing")
         items = [i for i in items if str(i["Name"]) >= name]
     page = items[:limit]
     if len(items) <= limit:

@@ -17,6 +17,7 @@ class Demo:
     upstream: str  # the demo app itself (unprotected)
     admin: str  # the admin listener (WAFv2 + Inspector2 APIs)
     credentials: str  # AWS shared-credentials file with the [demo] profile
+    kms: str = ""  # the KMS sidecar's listener (AWS JSON API)
 
     @property
     def env(self) -> dict[str, str]:
@@ -58,5 +59,7 @@ def running_demo(*extra: str) -> Iterator[Demo]:
             banner += line
         creds = re.search(r"credentials \(demo\):\s+(\S+)", banner)
         upstream = re.search(r"unprotected:\s+(http://\S+)/", banner)
-        assert creds and upstream
-        yield Demo(f"http://127.0.0.1:{port}", upstream.group(1), f"http://127.0.0.1:{admin}", creds.group(1))
+        kms = re.search(r"--endpoint-url (http://\S+) kms ", banner)
+        assert creds and upstream and kms
+        admin_url = f"http://127.0.0.1:{admin}"
+        yield Demo(f"http://127.0.0.1:{port}", upstream.group(1), admin_url, creds.group(1), kms.group(1))

@@ -58,7 +58,7 @@ NAMED: dict[str, Any] = {
     "Region": REGION,
     "RegionLinkingMode": "SPECIFIED_REGIONS",
     "Regions": ["eu-west-1"],
-    "FeatureName": "SecurityHub",
+    "FeatureName": "NETWORK_SCANNING",  # the enum's one value
     "TagKeys": ["team"],
     "Tags": {"team": "edge"},
     "ExportJobId": "export-1",

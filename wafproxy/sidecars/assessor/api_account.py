@@ -83,7 +83,10 @@ def handlers(store: FindingStore,
 
     def status(ctx: CallContext, p: Params) -> dict[str, Any]:
         mine, failed = _accounts(store, p)
-        states = {member: {"status": s, "errorCode": "ALREADY_ENABLED" if s == "ENABLED" else "SUCCESS",
+        # errorCode is required and an ErrorCode enum value (there is no "success" member): a type
+        # this account does not scan has no resource to scan here, RESOURCE_NOT_FOUND.
+        states = {member: {"status": s,
+                           "errorCode": "ALREADY_ENABLED" if s == "ENABLED" else "RESOURCE_NOT_FOUND",
                            "errorMessage": "enabled (wafproxy has none to scan)" if s == "ENABLED"
                            else "not scanned by wafproxy"}
                   for member, s in _resource_status(store).items()}

@@ -40,9 +40,19 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
     res = api.resources
 
     def name_of(p: Params, member: str = "name") -> str:
+        """A filter's name: 3-64 of [A-Za-z0-9-_.] (FilterName in the model and API reference)."""
         name = p.str(member, max_len=64)
         if len(name) < 3 or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in name):
             raise bad_request(f"{member} must be 3-64 characters of [A-Za-z0-9-_.]")
+        return name
+
+    def set_name_of(p: Params) -> str:
+        """A list's name (IP set, threat list, entity sets): 1-300 characters (Name in the model),
+        "alphanumeric, whitespace, dash (-), and underscores (_)" (the API reference); '.' kept,
+        as this API always took it."""
+        name = p.str("name", max_len=300)
+        if not all(c.isascii() and (c.isalnum() or c in " -_.") for c in name):
+            raise bad_request("name must be characters of [A-Za-z0-9 -_.]")
         return name
 
     def create_filter(ctx: CallContext, p: Params) -> Mapping[str, Any]:
@@ -133,7 +143,7 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
                 raise bad_request(f"format {fmt} is not supported here ({', '.join(_FORMATS)})")
             if len(res.sets) >= MAX_SETS:
                 raise bad_request(f"at most {MAX_SETS} sets")
-            rec = ListRecord(res.new_id(), kind, name_of(p), fmt, p.str("location", max_len=1024),
+            rec = ListRecord(res.new_id(), kind, set_name_of(p), fmt, p.str("location", max_len=1024),
                              p.bool("activate"), tags=p.str_map("tags"), created_at=time.time())
             rec.updated_at = rec.created_at
             apply({**copy.deepcopy(res.sets), rec.id: rec})
@@ -153,7 +163,7 @@ def routes(api: GuardDutyApi) -> dict[str, tuple[str, str, Callable[..., Any]]]:
             candidate = copy.deepcopy(res.sets)
             rec = candidate[record(p).id]
             if p.has("name"):
-                rec.name = name_of(p)
+                rec.name = set_name_of(p)
             if p.has("location"):
                 rec.location = p.str("location", max_len=1024)
             if p.has("activate"):

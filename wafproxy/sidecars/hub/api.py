@@ -18,6 +18,7 @@ from wafproxy.awsapi import pagetoken
 from wafproxy.awsapi.authz import IdentityAuthorizer
 from wafproxy.awsapi.credentials import CredentialStore
 from wafproxy.awsapi.errors import AwsError, validation
+from wafproxy.awsapi.inputcheck import InputModel
 from wafproxy.awsapi.jsonproto import CallContext, CallRecord
 from wafproxy.awsapi.params import Params
 from wafproxy.awsapi.policy import Policy
@@ -103,6 +104,9 @@ def _paged(ctx: CallContext, p: Params, member: str, items: list[Any]) -> dict[s
     return {member: page, **({"NextToken": nxt} if nxt else {})}
 
 
+_MODEL = InputModel.shipped("securityhub")  # which errors each operation declares
+
+
 def hub_error(exc: AwsError) -> AwsError:
     """Security Hub's vocabulary: bad input is ``InvalidInputException`` (what its operations
     declare; boto3 users catch ``client.exceptions.InvalidInputException``), and every error body
@@ -161,9 +165,15 @@ class HubApi:
         """The principal's policy first; then, unless this call enables it, Security Hub must be
         enabled (AWS: InvalidAccessException for an account not subscribed)."""
         authorize(self.policies, ctx, resource)
-        if not self.hub.enabled and ctx.operation != "EnableSecurityHub":
-            raise AwsError("InvalidAccessException",
-                           f"Account {self.hub.account} is not subscribed to AWS Security Hub", status=401)
+        op = ctx.operation
+        if self.hub.enabled or op == "EnableSecurityHub" or op.endswith("V2"):
+            return  # Security Hub V2 stands apart from CSPM's subscription: its own answer follows
+        message = f"Account {self.hub.account} is not subscribed to AWS Security Hub"
+        if _MODEL is not None and not _MODEL.declares(op, "InvalidAccessException") and _MODEL.declares(
+            op, "ResourceNotFoundException"
+        ):  # the tag operations: no hub to tag
+            raise AwsError("ResourceNotFoundException", message, status=404)
+        raise AwsError("InvalidAccessException", message, status=401)
 
     @staticmethod
     def paged(ctx: CallContext, p: Params, member: str, items: list[Any]) -> dict[str, Any]:

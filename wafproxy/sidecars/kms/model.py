@@ -114,7 +114,7 @@ class KeyRecord:
             "KeyState": self.state.value,
             "Origin": self.origin,
             "KeyManager": "CUSTOMER",
-            "CustomerMasterKeySpec": self.spec,
+            **legacy_spec(self.spec),
             "KeySpec": self.spec,
             "MultiRegion": bool(self.regions),
         }
@@ -156,3 +156,18 @@ class KeyRecord:
             "PrimaryKey": {"Arn": self.arn_in(primary), "Region": primary},
             "ReplicaKeys": [{"Arn": self.arn_in(r), "Region": r} for r, p in self.regions if not p],
         }
+
+
+# CustomerMasterKeySpec (deprecated) names only the specs that existed before KeySpec; its enum has no
+# ML-DSA, ML-KEM or Ed25519 member, so for those keys AWS leaves the member out.
+_LEGACY_SPECS = frozenset(
+    {
+        "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
+        "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
+    }
+)
+
+
+def legacy_spec(spec: str) -> dict[str, str]:
+    """``{"CustomerMasterKeySpec": spec}`` when the deprecated member can name ``spec``, else ``{}``."""
+    return {"CustomerMasterKeySpec": spec} if spec in _LEGACY_SPECS else {}

@@ -29,6 +29,7 @@ from wafproxy.sidecars.kms.model import (
     SPECS,
     KeyRecord,
     KeyUsage,
+    legacy_spec,
 )
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -123,7 +124,7 @@ def get_public_key(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, An
         "KeyId": rec.arn,
         "PublicKey": public_der(kms.material(rec)),
         "KeySpec": rec.spec,
-        "CustomerMasterKeySpec": rec.spec,
+        **legacy_spec(rec.spec),
         "KeyUsage": rec.usage.value,
     }
     info = SPECS[rec.spec]

@@ -46,9 +46,13 @@ def _dry_run(p: Params) -> None:
 
 
 def _no_recipient(p: Params) -> None:
+    # Decrypt/GenerateDataKey*/DeriveSharedSecret declare no UnsupportedOperationException: an
+    # attestation document this KMS cannot verify (it runs beside no Nitro hypervisor) is invalid input.
     if p.has("Recipient"):
         raise AwsError(
-            "UnsupportedOperationException", "Recipient (Nitro Enclaves) is not supported", path="Recipient"
+            "ValidationException",
+            "Recipient: this KMS cannot verify a Nitro Enclaves or NitroTPM attestation document",
+            path="Recipient",
         )
 
 

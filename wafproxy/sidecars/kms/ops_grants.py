@@ -14,6 +14,7 @@ from typing import Any
 from wafproxy.awsapi.errors import AwsError, access_denied, validation
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
+from wafproxy.sidecars.kms import paging
 from wafproxy.sidecars.kms.core import KmsCore
 from wafproxy.sidecars.kms.core import marker as marker_of
 from wafproxy.sidecars.kms.grants import GRANT_OPERATIONS, Grant
@@ -111,8 +112,9 @@ def list_grants(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
 def list_retirable_grants(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
     retiring = _principal(p, "RetiringPrincipal", required=True)
     kms.authorize(ctx, "ListRetirableGrants", None)
-    grants = [g.to_wire(kms.key_arn(g.key_id)) for g in kms.grants.values() if g.retiring == retiring]
-    return {"Grants": grants[:100], "Truncated": False}
+    mine = sorted((g for g in kms.grants.values() if g.retiring == retiring), key=lambda g: g.grant_id)
+    out = paging.page(mine, p, default=50, hi=1000, binding=("ListRetirableGrants", retiring))
+    return {"Grants": [g.to_wire(kms.key_arn(g.key_id)) for g in out.pop("Items")], **out}
 
 
 def _drop(kms: KmsCore, grant: Grant) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from wafproxy.awsapi.errors import AwsError
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
+from wafproxy.sidecars.kms import paging
 from wafproxy.sidecars.kms.core import KmsCore
 from wafproxy.sidecars.kms.core import marker as marker_of
 from wafproxy.sidecars.kms.keypolicy import check_key_policy
@@ -202,8 +203,10 @@ def get_key_policy(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, An
 
 
 def list_key_policies(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str, Any]:
-    _key(kms, ctx, p, "ListKeyPolicies")
-    return {"PolicyNames": ["default"], "Truncated": False}
+    rec = _key(kms, ctx, p, "ListKeyPolicies")
+    binding = ("ListKeyPolicies", rec.key_id)
+    out = paging.page(["default"], p, default=100, hi=1000, binding=binding, declares_marker_error=False)
+    return {"PolicyNames": out.pop("Items"), **out}
 
 
 OPERATIONS: dict[str, Op] = {

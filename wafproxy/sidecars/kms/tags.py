@@ -12,6 +12,7 @@ from typing import Any
 from wafproxy.awsapi.errors import AwsError
 from wafproxy.awsapi.jsonproto import CallContext
 from wafproxy.awsapi.params import Params
+from wafproxy.sidecars.kms import paging
 from wafproxy.sidecars.kms.core import KmsCore
 
 MAX_TAGS = 50
@@ -56,7 +57,9 @@ def list_resource_tags(kms: KmsCore, ctx: CallContext, p: Params) -> Mapping[str
     rec = kms.resolve(p.str("KeyId"), kms.clock.now(), allow_alias=False)
     ctx.resources.append(rec.arn)
     kms.authorize(ctx, "ListResourceTags", rec)
-    return {"Tags": [{"TagKey": k, "TagValue": v} for k, v in rec.tags], "Truncated": False}
+    tags = [{"TagKey": k, "TagValue": v} for k, v in rec.tags]
+    out = paging.page(tags, p, default=50, hi=50, binding=("ListResourceTags", rec.key_id))
+    return {"Tags": out.pop("Items"), **out}
 
 
 OPERATIONS = {

@@ -136,7 +136,8 @@ def _server(args: argparse.Namespace, out: Path, upstream: str | None) -> Iterat
            "WAFPROXY_HEADER_TIMEOUT": "3600",
            "WAFPROXY_ASSESS_INTERVAL": os.environ.get("WAFPROXY_ASSESS_INTERVAL", "0")}
     vg = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/cg.%p",
-          "--dump-instr=no", "--trace-children=no", *(["--cache-sim=yes"] if args.cache_sim else [])]
+          "--dump-instr=no", "--trace-children=no", *(["--cache-sim=yes"] if args.cache_sim else []),
+          *(args.valgrind_arg or [])]
     proc = subprocess.Popen([*vg, *cmd], cwd=REPO, env=env, stderr=subprocess.DEVNULL)
     try:
         _wait_port(port, proc, args.start_timeout)
@@ -183,6 +184,8 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=10)
     ap.add_argument("--start-timeout", type=float, default=900.0)
     ap.add_argument("--cache-sim", action="store_true", help="also simulate the caches (misses per request)")
+    ap.add_argument("--valgrind-arg", action="append", metavar="ARG",
+                    help="one more valgrind option, e.g. --valgrind-arg=--LL=1048576,16,64 (repeatable)")
     ap.add_argument("--keep", default=None, help="where to keep the callgrind dump")
     ap.add_argument("--annotate", action="store_true", help="print the top C functions (inclusive)")
     ap.add_argument("--post", action="store_true", help="bench_proxy's 2 KB form POST, not the GET")

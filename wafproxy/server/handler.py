@@ -32,6 +32,7 @@ from wafproxy.asgi.upstream_routes import RouteTable
 from wafproxy.asgi.wafrequests import build_request, wire_text
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
+from wafproxy.server.bodywait import wait
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.fastlane import serve_now
 from wafproxy.server.flow import drain
@@ -69,12 +70,22 @@ class ProxyHandler:
         # task (no idle upstream connection, a large answer): for tests and profiling.
         self.fast_answers = 0
         self.fast_handoffs = 0
+        # A small body still arriving after its head is waited for by the connection, then
+        # answered in the fast lane (``bodywait``); False: a task reads it (tests compare lanes).
+        self.wait_bodies = True
 
     def start(self, ex: Exchange) -> None:
         """Answer ``ex`` (the connection's queue head): in the fast lane when it can be, with no
-        task or coroutine (``fastlane``), else by a task running ``handle``."""
+        task or coroutine (``fastlane``), later when its small body is still arriving
+        (``bodywait``), else by a task running ``handle``."""
+        timer = ex._timer
+        if timer is not None:  # its body was waited for (``bodywait``): more of it came
+            timer.cancel()
+            ex._timer = None
         if serve_now(self, ex):
             self.fast_answers += 1
+        elif wait(self, ex):
+            ex.conn._active = False  # the connection offers it again after its next read
         else:
             conn = ex.conn
             conn._task = conn.loop.create_task(self.handle(ex))

@@ -189,8 +189,8 @@ class ProxyHandler:
                     if not chunk:
                         break
                     reader.first(chunk)
-            except BodyRefused as exc:
-                return body_refusal(self, ex, exc, client_ip)
+            except BodyRefused as refused:
+                return body_refusal(self, ex, refused, client_ip)
             body = reader.window()
         request = build_request(
             client_ip=client_ip, peer=conn.peer, method=ex.method if ex.upgrade is None else "GET",
@@ -201,8 +201,8 @@ class ProxyHandler:
         if reader is not None and allowed(decision):
             try:  # the managed groups past the first window: what was read already, then streamed
                 streamed = reader.start(request, ex.complete)
-            except BodyRefused as exc:
-                return body_refusal(self, ex, exc, client_ip)
+            except BodyRefused as refused:
+                return body_refusal(self, ex, refused, client_ip)
             if streamed is not None:
                 decision = streamed
         if not allowed(decision):
@@ -211,13 +211,13 @@ class ProxyHandler:
         keep = False
         try:
             status, keep = await self._forward(ex, request, decision, reader)
-        except BodyBlocked as exc:  # a later window matched: the upstream got an aborted request
-            decision = exc.decision
+        except BodyBlocked as blocked:  # a later window matched: the upstream got an aborted request
+            decision = blocked.decision
             status, keep = late_block(self, ex, decision)
-        except BodyRefused as exc:
-            status, keep = exc.refusal[0], body_refusal(self, ex, exc, client_ip)
-        except (BodyTimeout, BodyTooLarge) as exc:
-            status = REASONS["body_timeout" if isinstance(exc, BodyTimeout) else "body_too_large"][0]
+        except BodyRefused as refused:
+            status, keep = refused.refusal[0], body_refusal(self, ex, refused, client_ip)
+        except (BodyTimeout, BodyTooLarge) as limit:
+            status = REASONS["body_timeout" if isinstance(limit, BodyTimeout) else "body_too_large"][0]
             raise
         finally:
             inspector.emit(started, acl, request, decision, status, eval_seconds,

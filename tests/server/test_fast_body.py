@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.server.harness import RunningProxy, proxy_in_thread
+from tests.server.test_fastlane import handler_of, read_answer
 from tests.support.wait import until
 from wafproxy.asgi.limits import ShieldLimits
-from wafproxy.server.handler import ProxyHandler
 
 # A form body with what a careless copy or join would mangle: CRLFs, a NUL, non-ASCII bytes.
 FORM = b"name=J%C3%BCrgen&note=line1%0D%0Aline2&raw=\r\n\x00\xc3\xbc\xff&pad=" + b"a" * 2000
@@ -93,19 +93,6 @@ def reads_upstream() -> Iterator[ReadsUpstream]:
 def proxy(reads_upstream: ReadsUpstream, acl_path: Path) -> Iterator[RunningProxy]:
     with proxy_in_thread(reads_upstream.url, acl_path, shield=ShieldLimits(body_timeout=0.5)) as running:
         yield running
-
-
-def handler_of(running: RunningProxy) -> ProxyHandler:
-    return running.server.ctx.handler
-
-
-def read_answer(sock: socket.socket, ending: bytes) -> bytes:
-    data = b""
-    while not data.endswith(ending):
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed after {data!r}"
-        data += chunk
-    return data
 
 
 def post(path: bytes, body: bytes) -> bytes:

@@ -112,6 +112,52 @@ def test_no_compiled_module_awaits_in_a_finally_or_except_block() -> None:
     assert offenders == {}
 
 
+def _handler_names_rebound(tree: ast.AST, native: set[str]) -> list[int]:
+    """Lines of an ``except T as name`` whose ``name`` an earlier handler of the same function
+    bound to another exception type, either of them a class of ``native`` (compiled: other
+    classes are typed ``object``, which holds anything)."""
+    found = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        bound: dict[str, ast.expr] = {}
+        for node in ast.walk(func):
+            if isinstance(node, ast.ExceptHandler) and node.name and node.type is not None:
+                first = bound.setdefault(node.name, node.type)
+                names = {n.id for t in (first, node.type) for n in ast.walk(t) if isinstance(n, ast.Name)}
+                if ast.dump(first) != ast.dump(node.type) and names & native:
+                    found.append(node.lineno)
+    return found
+
+
+def _compiled_sources() -> dict[str, ast.AST]:
+    out = {}
+    for name in compiled.MODULES:
+        path = REPO / Path(*name.split("."))
+        source = path.with_suffix(".py") if path.with_suffix(".py").is_file() else path / "__init__.py"
+        out[name] = ast.parse(source.read_text())
+    return out
+
+
+def test_no_compiled_module_binds_one_name_to_two_exception_types() -> None:
+    """Compiled, an ``except A as exc`` types ``exc`` as ``A`` for the whole function when ``A``
+    is a native class: a later ``except B as exc`` then raises ``TypeError: A object expected; got
+    B`` instead of handling ``B`` (``handler._inspect`` answered a streamed body's late block 500
+    once ``asgi.bodyscan`` was compiled). Each handler of another type gets its own name."""
+    sample = ("def f():\n    try:\n        pass\n    except A as e:\n        pass\n"
+              "    try:\n        pass\n    except B as e:\n        pass\n")
+    assert _handler_names_rebound(ast.parse(sample), {"A"}) == [8]
+    assert _handler_names_rebound(ast.parse(sample), set()) == []  # neither native: both ``object``
+    trees = _compiled_sources()
+    native = {n.name for tree in trees.values() for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    offenders = {}
+    for name, tree in trees.items():
+        lines = _handler_names_rebound(tree, native)
+        if lines:
+            offenders[name] = lines
+    assert offenders == {}
+
+
 def test_pure_switch_loads_every_module_from_its_source() -> None:
     kind, package, not_compiled, described, lines = _child([REPO], pure=True)
     assert kind == "pure"

@@ -85,6 +85,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.server.timeouts",
     "wafproxy.server.writer",
     "wafproxy.server.fastlane",
+    "wafproxy.server.bodywait",
     "wafproxy.server.handler",
     "wafproxy.server.forwarder",
     "wafproxy.server.lifecycle",
@@ -97,6 +98,7 @@ MODULES: tuple[str, ...] = (
     "wafproxy.asgi.upstream_head",
     "wafproxy.asgi.upstream",
     "wafproxy.asgi.upstream_write",
+    "wafproxy.asgi.bodyscan",  # a body the task lane or the middleware reads: ~12 interpreted calls a body
     "wafproxy.asgi.inspector",
     "wafproxy.asgi.wafrequests",
     "wafproxy.asgi.scoperequest",

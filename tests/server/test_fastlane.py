@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,23 +88,49 @@ def test_a_pipelined_burst_with_a_body_and_a_refusal_is_answered_in_order(
     assert handler.fast_answers == fast + 8  # every one whole when parsed
 
 
-def test_a_body_arriving_after_its_head_takes_the_task_lane(
+def test_a_small_body_arriving_after_its_head_is_waited_for_then_answered_in_the_fast_lane(
     proxy: RunningProxy, upstream: tuple[RunningServer, Recorder]
 ) -> None:
     handler = handler_of(proxy)
     _, recorder = upstream
     with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
-        fast = handler.fast_answers
+        fast, handoffs = handler.fast_answers, handler.fast_handoffs
         sock.sendall(b"POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
-        until(lambda: handler._in_flight, what="the request in flight, waiting for its body")
+        time.sleep(0.1)  # the head parsed alone: queued, nothing in flight, no task (``bodywait``)
+        assert not handler._in_flight
         sock.sendall(b"hello")
         assert read_answer(sock, b"upstream:5").startswith(b"HTTP/1.1 200 ")
-        assert handler.fast_answers == fast
-        assert recorder.paths[-1] == b"/later"
+        assert handler.fast_answers == fast + 1
+        assert recorder.paths[-1] == b"/later" and recorder.bodies[-1] == 5
         sock.sendall(b"POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
-        until(lambda: handler._in_flight, what="the request in flight, waiting for its body")
+        time.sleep(0.1)
         sock.sendall(b"drop table")
         assert read_answer(sock, b"firewall.\n").startswith(b"HTTP/1.1 403 ")
+        assert handler.fast_answers == fast + 2 and handler.fast_handoffs == handoffs
+    assert recorder.paths[-1] == b"/later" and recorder.bodies[-1] == 5  # the blocked one never went
+
+
+def test_a_body_arriving_after_its_head_takes_the_task_lane_when_bodies_are_not_waited_for(
+    proxy: RunningProxy, upstream: tuple[RunningServer, Recorder]
+) -> None:
+    handler = handler_of(proxy)
+    _, recorder = upstream
+    handler.wait_bodies = False
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+            fast = handler.fast_answers
+            sock.sendall(b"POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+            until(lambda: handler._in_flight, what="the request in flight, waiting for its body")
+            sock.sendall(b"hello")
+            assert read_answer(sock, b"upstream:5").startswith(b"HTTP/1.1 200 ")
+            assert handler.fast_answers == fast
+            assert recorder.paths[-1] == b"/later"
+            sock.sendall(b"POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            until(lambda: handler._in_flight, what="the request in flight, waiting for its body")
+            sock.sendall(b"drop table")
+            assert read_answer(sock, b"firewall.\n").startswith(b"HTTP/1.1 403 ")
+    finally:
+        handler.wait_bodies = True
 
 
 def test_large_streamed_and_empty_upstream_answers_in_the_fast_lane(
@@ -222,7 +249,8 @@ def test_both_lanes_emit_the_same_event(upstream: tuple[RunningServer, Recorder]
         sock.sendall(request + b"hello")  # whole: the fast lane
         read_answer(sock, b"upstream:5")
         assert handler.fast_answers == fast + 1
-        sock.sendall(request)  # the body after the head: the task lane
+        handler.wait_bodies = False
+        sock.sendall(request)  # the body after the head, not waited for: the task lane
         until(lambda: handler._in_flight, what="the request in flight, waiting for its body")
         sock.sendall(b"hello")
         read_answer(sock, b"upstream:5")

@@ -45,7 +45,7 @@ class BodyPolicy:
     @classmethod
     def of(cls, settings: Settings) -> BodyPolicy:
         """From ``wafproxy serve`` settings (``--body-inspection-cap`` ...)."""
-        over = "MATCH" if settings.body_over_cap == "match" else "CONTINUE"
+        over: Literal["MATCH", "CONTINUE"] = "MATCH" if settings.body_over_cap == "match" else "CONTINUE"
         return cls(StreamPolicy(cap=settings.body_inspection_cap, oversize=over),
                    DecodeLimits(settings.max_decompressed_body, settings.max_decompression_ratio),
                    settings.unknown_content_encoding)

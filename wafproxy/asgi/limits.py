@@ -95,27 +95,29 @@ def check_head(limits: ShieldLimits, url_bytes: int, headers: Sequence[tuple[byt
     if count > limits.max_header_count:
         return "too_many_headers"
     size = 4 * count
-    lengths: set[bytes] | None = None
+    length: bytes | None = None  # the first Content-Length value (stripped), and whether another differs
+    differing = False
     expects_body = False
     for name, value in headers:
         n = len(name)  # names of other lengths need no comparison
         size += n + len(value)
         if n == 14 and name.lower() == b"content-length":
-            if lengths is None:
-                lengths = set()
             stripped = value.strip()
-            lengths.add(stripped)
+            if length is None:
+                length = stripped
+            elif stripped != length:
+                differing = True
             if stripped != b"0":
                 expects_body = True
         elif n == 17 and name == b"transfer-encoding":
             expects_body = True
     if size > limits.max_header_bytes:
         return "headers_too_large"
-    if lengths:
+    if length is not None:
         # RFC 9110 8.6: one value, digits only; differing duplicates are a smuggling attempt.
-        if len(lengths) != 1 or not next(iter(lengths)).isdigit():
+        if differing or not length.isdigit():
             return "bad_content_length"
-        if int(next(iter(lengths))) > limits.max_body_bytes:
+        if int(length) > limits.max_body_bytes:
             return "body_too_large"
     return BODY if expects_body else None
 

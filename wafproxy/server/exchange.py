@@ -48,7 +48,7 @@ class Exchange:
 
     __slots__ = ("conn", "method", "target", "path", "query", "headers", "version", "keep_alive",
                  "expect_continue", "upgrade", "error", "malformed", "received", "read_bytes", "body_done",
-                 "started", "_chunks", "_waiter", "_timer")
+                 "started", "stalled_at", "_chunks", "_waiter", "_timer")
 
     def __init__(self, conn: HttpConnection, method: str, target: bytes, headers: list[tuple[bytes, bytes]],
                  version: str, keep_alive: bool, *, error: tuple[int, str] | None = None) -> None:
@@ -71,6 +71,9 @@ class Exchange:
         self.read_bytes = 0  # body bytes handed to the handler so far
         self.body_done = False
         self.started = False  # the response head is out: a failure can only close the connection
+        # ``received`` when the body timeout passed while the connection waited for the body
+        # (``bodywait``): a read that would wait with no byte since then raises ``BodyTimeout``.
+        self.stalled_at = -1
         self._chunks: deque[bytes] = _NO_CHUNKS  # its own deque from the first body chunk (``feed``)
         self._waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -97,7 +100,12 @@ class Exchange:
             self._wake()
 
     def abandon(self) -> None:
-        """The connection is gone: wake a reader so it can fail."""
+        """The connection is gone (or its parse broke): wake a reader so it can fail. A body the
+        connection waited for (``bodywait``: a timer, no reader) is not waited for any more."""
+        timer = self._timer
+        if timer is not None and self._waiter is None and self.conn.closed:
+            timer.cancel()
+            self._timer = None
         self._wake()
 
     def _wake(self) -> None:
@@ -124,8 +132,10 @@ class Exchange:
                 return b""
             if self.conn.closed:
                 raise ClientGone
+            if self.received == self.stalled_at:
+                raise BodyTimeout  # waited for by the connection already (``bodywait.stalled``)
             if self.expect_continue is None:
-                self.expect_continue = _expects_continue(self.headers)
+                self.expect_continue = expects_continue(self.headers)
             if self.expect_continue:
                 self.expect_continue = False
                 self.conn.write(CONTINUE)  # RFC 9110 §10.1.1: we want the body
@@ -144,17 +154,19 @@ class Exchange:
             raise BodyTooLarge
         return chunk
 
-    def take_all(self) -> list[bytes]:
-        """Every chunk received and not yet read, without waiting (the fast lane: the body ended
-        and fits the limits, ``fastlane.serve_now``)."""
-        chunks = list(self._chunks)
-        self._chunks.clear()
-        n = 0
-        for c in chunks:
-            n += len(c)
+    def take_whole(self) -> bytes:
+        """Every body byte received and not yet read, as one ``bytes``, without waiting (the fast
+        lane: the body ended and fits the limits, ``fastlane.serve_now``). The common body came
+        in one read: that chunk itself, no join and no copy."""
+        chunks = self._chunks
+        if not chunks:
+            return b""
+        body = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        n = len(body)
         self.read_bytes += n
         unbuffer(self.conn, n)
-        return chunks
+        return body
 
     def discard(self) -> None:
         """Drop what was buffered and not read (a refused request's body)."""
@@ -164,7 +176,7 @@ class Exchange:
             unbuffer(self.conn, left)
 
 
-def _expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:
+def expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:
     for name, value in headers:
         if name == b"expect" and value.lower() == b"100-continue":
             return True

@@ -32,6 +32,7 @@ from wafproxy.asgi.upstream_routes import RouteTable
 from wafproxy.asgi.wafrequests import build_request, wire_text
 from wafproxy.engine.decision import Decision
 from wafproxy.engine.request import WafRequest
+from wafproxy.server.bodywait import wait
 from wafproxy.server.exchange import BodyTimeout, BodyTooLarge, ClientGone, Exchange, MalformedBody
 from wafproxy.server.fastlane import serve_now
 from wafproxy.server.flow import drain
@@ -69,12 +70,22 @@ class ProxyHandler:
         # task (no idle upstream connection, a large answer): for tests and profiling.
         self.fast_answers = 0
         self.fast_handoffs = 0
+        # A small body still arriving after its head is waited for by the connection, then
+        # answered in the fast lane (``bodywait``); False: a task reads it (tests compare lanes).
+        self.wait_bodies = True
 
     def start(self, ex: Exchange) -> None:
         """Answer ``ex`` (the connection's queue head): in the fast lane when it can be, with no
-        task or coroutine (``fastlane``), else by a task running ``handle``."""
+        task or coroutine (``fastlane``), later when its small body is still arriving
+        (``bodywait``), else by a task running ``handle``."""
+        timer = ex._timer
+        if timer is not None:  # its body was waited for (``bodywait``): more of it came
+            timer.cancel()
+            ex._timer = None
         if serve_now(self, ex):
             self.fast_answers += 1
+        elif wait(self, ex):
+            ex.conn._active = False  # the connection offers it again after its next read
         else:
             conn = ex.conn
             conn._task = conn.loop.create_task(self.handle(ex))
@@ -178,8 +189,8 @@ class ProxyHandler:
                     if not chunk:
                         break
                     reader.first(chunk)
-            except BodyRefused as exc:
-                return body_refusal(self, ex, exc, client_ip)
+            except BodyRefused as refused:
+                return body_refusal(self, ex, refused, client_ip)
             body = reader.window()
         request = build_request(
             client_ip=client_ip, peer=conn.peer, method=ex.method if ex.upgrade is None else "GET",
@@ -190,8 +201,8 @@ class ProxyHandler:
         if reader is not None and allowed(decision):
             try:  # the managed groups past the first window: what was read already, then streamed
                 streamed = reader.start(request, ex.complete)
-            except BodyRefused as exc:
-                return body_refusal(self, ex, exc, client_ip)
+            except BodyRefused as refused:
+                return body_refusal(self, ex, refused, client_ip)
             if streamed is not None:
                 decision = streamed
         if not allowed(decision):
@@ -200,13 +211,13 @@ class ProxyHandler:
         keep = False
         try:
             status, keep = await self._forward(ex, request, decision, reader)
-        except BodyBlocked as exc:  # a later window matched: the upstream got an aborted request
-            decision = exc.decision
+        except BodyBlocked as blocked:  # a later window matched: the upstream got an aborted request
+            decision = blocked.decision
             status, keep = late_block(self, ex, decision)
-        except BodyRefused as exc:
-            status, keep = exc.refusal[0], body_refusal(self, ex, exc, client_ip)
-        except (BodyTimeout, BodyTooLarge) as exc:
-            status = REASONS["body_timeout" if isinstance(exc, BodyTimeout) else "body_too_large"][0]
+        except BodyRefused as refused:
+            status, keep = refused.refusal[0], body_refusal(self, ex, refused, client_ip)
+        except (BodyTimeout, BodyTooLarge) as limit:
+            status = REASONS["body_timeout" if isinstance(limit, BodyTimeout) else "body_too_large"][0]
             raise
         finally:
             inspector.emit(started, acl, request, decision, status, eval_seconds,

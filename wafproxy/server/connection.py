@@ -46,6 +46,7 @@ from wafproxy.server.unusual import (
     mask,
     pipelined_rest,
     refused_status,
+    says_close,
     unusual_header,
     upgraded,
 )
@@ -177,12 +178,18 @@ class HttpConnection(asyncio.Protocol):
             raise
         except httptools.HttpParserError as exc:
             rest = pipelined_rest(self, data, queued) if queued >= 0 else None
-            if rest is not None:
-                self._receive(rest)
+            if rest is None:
+                logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
+                status = refused_status(data) if queued >= 0 else 400
+                fail(self, status, "Invalid HTTP request" if status == 400 else "HTTP version not supported")
                 return
-            logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
-            status = refused_status(data) if queued >= 0 else 400
-            fail(self, status, "Invalid HTTP request" if status == 400 else "HTTP version not supported")
+        else:
+            rest = None
+        if rest is not None:
+            # Read outside the ``except`` block: a ``ParseStop`` raised while parsing it would
+            # otherwise be chained to the refusal handled here (Python sets ``__context__`` on
+            # raise), and ``HttpParserCallbackError.__context__`` would no longer be the stop.
+            self._receive(rest)
             return
         if self._in_head and 0 <= queued < len(self._queue):
             # Requests completed in this read and the next one's head began: its request line is
@@ -247,6 +254,8 @@ class HttpConnection(asyncio.Protocol):
         if line is not None:
             target = target_of(line) or target
         keep_alive = parser.should_keep_alive() and not self.ctx.draining
+        if keep_alive and version == "1.0" and says_close(headers):
+            keep_alive = False
         method, self._method = self._method or parser.get_method(), None
         if target[:1] != b"/":  # absolute-, asterisk- or authority-form (``framing.origin_form``)
             origin = origin_form(method, target, headers)

@@ -143,9 +143,12 @@ def escape_spaces(data: bytes, end: int | None = None) -> bytes:
     if not line.endswith(_VERSIONS):
         return data
     first, last = line.find(b" "), len(line) - 9
-    if first < 1 or last <= first + 1 or line[first + 1:first + 2] != b"/":
-        return data  # no method, no target, or not an origin-form target ("GET  /": llhttp's call)
-    target = line[first + 1:last]
+    start = first + 1
+    while line[start:start + 1] == b" ":
+        start += 1  # spaces after the method separate, as nginx (and llhttp) read them
+    if first < 1 or last <= start or line[start:start + 1] != b"/":
+        return data  # no method, no target, or not an origin-form target: llhttp's call
+    target = line[start:last].rstrip(b" ")  # spaces before the version separate too
     return line[:first + 1] + target.replace(b" ", b"%20") + data[last:]
 
 
@@ -166,8 +169,9 @@ def line_version(data: bytes, end: int) -> str | None:
 
 
 def target_of(line: bytes) -> bytes | None:
-    """The request target of an original request line (``METHOD SP target SP version``)."""
-    parts = line.rstrip(b"\r\n").split(b" ")
+    """The request target of an original request line (``METHOD SP target SP version``, the
+    spaces after the method as many as llhttp takes)."""
+    parts = [part for part in line.rstrip(b"\r\n").split(b" ") if part]
     return parts[1] if len(parts) == 3 else None
 
 
@@ -230,7 +234,7 @@ def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, byt
     default = _DEFAULT_PORTS[scheme.lower()]
     authority = authority.lower().removesuffix(default)
     for name, value in headers:
-        if name == b"host" and value.lower().removesuffix(default) != authority:
+        if name == b"host" and value.rstrip(b" \t").lower().removesuffix(default) != authority:
             return None
     return path if path[:1] == b"/" else b"/" + path
 
@@ -261,7 +265,7 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
         if kind == _HOST:
             hosts += 1
             if value != _valid.host:  # a client sends the same Host on every request
-                if not valid_host(value):
+                if not valid_host(value.rstrip(b" \t")):  # trailing OWS: llhttp keeps it (RFC 9110 §5.5)
                     return 400, "invalid Host"
                 _valid.host = value
         elif kind == _TE:

@@ -57,6 +57,16 @@ def mask(conn: HttpConnection, data: bytes) -> bytes:
     return data
 
 
+def says_close(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A ``Connection`` field names ``close``. Asked of an HTTP/1.0 request llhttp keeps alive:
+    it keeps one that says ``keep-alive`` *and* ``close`` (RFC 9112 §9.3: close wins, as nginx
+    reads it), and we would read on after a request its sender means to be the last."""
+    for name, value in headers:
+        if name == b"connection" and b"close" in [t.strip(b" \t") for t in value.lower().split(b",")]:
+            return True
+    return False
+
+
 def upgraded(conn: HttpConnection, rest: bytes) -> None:
     """An Upgrade (websocket) or CONNECT request: llhttp stops parsing after its head. The
     handler decides; the bytes that followed wait on the exchange until then."""

@@ -64,8 +64,9 @@ below see all of it whatever the segmentation. Only a line that starts like one 
 a TLS hello or other garbage on the port is refused at once.
 
 Spaces inside a request target (``GET /a b HTTP/1.1``, as broken clients and attack tools send
-it) are read as nginx reads them: the target runs from the first space to the last one before
-``HTTP/1.x``, and its inner spaces become ``%20`` (``escape_spaces``) before llhttp parses the line,
+it) are read as nginx reads them: the target runs from the spaces after the method to the spaces
+before ``HTTP/1.x`` (both runs separators), and its inner spaces become ``%20`` (``escape_spaces``)
+before llhttp parses the line,
 so the WAF inspects the whole target and the upstream receives it escaped, never a request line
 it could split differently. On the same pass a minor version above 1 (``HTTP/1.2`` to ``1.9``)
 becomes 1 (RFC 9110 §2.5: read as the highest minor version known, as nginx does; llhttp refuses

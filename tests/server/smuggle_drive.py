@@ -141,6 +141,7 @@ def cuts(data: bytes, rng: random.Random, randoms: int = 3) -> Iterator[tuple[st
     split_cr.append(data[at:])
     yield "before-cr", [p for p in split_cr if p]
     for n in range(randoms):
-        points = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(1, 6)))) if len(data) > 1 else []
+        count = min(len(data) - 1, rng.randint(1, 6))
+        points = sorted(rng.sample(range(1, len(data)), count)) if count > 0 else []
         edges = [0, *points, len(data)]
         yield f"random{n}", [data[a:b] for a, b in zip(edges, edges[1:]) if b > a]

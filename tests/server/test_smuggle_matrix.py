@@ -11,15 +11,17 @@ The rows after the generator are the gaps this pass found, each with the request
 from __future__ import annotations
 
 import random
+import socket
+import time
 
 import pytest
 
 from tests.server import smuggle_ref as ref
-from tests.server.harness import RunningProxy
-from tests.server.probe_sweep import run
+from tests.server.harness import RunningProxy, responses
+from tests.server.probe_sweep import AFTER, LAST, run, settle
 from tests.server.probekit import H, Probe, Want
 from tests.server.smuggle_drive import Served, cuts, serve
-from tests.server.smuggle_gen import BASES, fussy, streams, verdict
+from tests.server.smuggle_gen import BASES, streams, verdict
 from tests.support.recording_upstream import RecordingUpstream
 from tests.support.wait import DEADLINE
 
@@ -129,3 +131,45 @@ def test_matrix_on_loopback(proxy_to_raw_upstream: RunningProxy, raw_upstream: R
                             probe: Probe) -> None:
     outcome = run(proxy_to_raw_upstream.port, raw_upstream, probe, DEADLINE)
     assert outcome.judge(probe) is None, (outcome.judge(probe), outcome, probe.data)
+
+
+def _by_lines(data: bytes) -> list[bytes]:
+    pieces = data.split(b"\n")
+    return [piece + b"\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+
+
+@pytest.mark.parametrize("probe", [pytest.param(p, id=p.id) for p in _loopback_rows()[:80]])
+def test_matrix_on_loopback_a_line_per_write(proxy_to_raw_upstream: RunningProxy,
+                                             raw_upstream: RecordingUpstream, probe: Probe) -> None:
+    """The same rows written a line at a time (the real handler, its fast lane and its tasks,
+    between reads): the upstream reads a prefix of what the whole write delivered, each request
+    answered 200, then at most a refusal, and never a request the strict reader refuses."""
+    mark = raw_upstream.mark()
+    data = probe.data + (AFTER if probe.want.refused else LAST)
+    with socket.create_connection(("127.0.0.1", proxy_to_raw_upstream.port), timeout=DEADLINE) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for piece in _by_lines(data):
+            try:
+                sock.sendall(piece)
+            except OSError:
+                break  # refused and closed before the rest
+            time.sleep(0.002)
+        answer = b""
+        while True:
+            try:
+                got = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not got:
+                break
+            answer += got
+    settle(proxy_to_raw_upstream.port, raw_upstream, DEADLINE)
+    _, reached = raw_upstream.since(mark)
+    seen = [(r.method, r.target, r.body) for r in reached if r.target not in (b"/sentinel", b"/last")]
+    assert seen == list(probe.want.reached)[: len(seen)], (answer[:300], probe.data)
+    finals = [status for status, _, _ in responses(answer) if status >= 200]
+    assert finals[: len(seen)] == [200] * len(seen), answer[:300]
+    assert all(r.framed for r in reached)
+    if probe.want.refused or len(seen) < len(probe.want.reached):
+        assert len(finals) == len(seen) + 1 and finals[-1] in REFUSALS, answer[:300]
+        assert b"/after" not in raw_upstream.since(mark)[0]

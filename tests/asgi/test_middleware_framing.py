@@ -9,6 +9,7 @@ carries the ACL's body marker, whatever framing carried it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import Iterator
@@ -114,3 +115,31 @@ def test_the_app_behind_the_middleware_reads_what_the_bare_app_reads(
         theirs = _reads(bare_port, bare, data)
         ours = _reads(guarded_port, guarded, data)
         assert ours == theirs, data
+
+
+@pytest.mark.parametrize("name", [b"content-length", b"Content-Length", b"CONTENT-LENGTH",
+                                  b"Transfer-Encoding"])
+def test_a_body_header_named_out_of_spec_case_still_has_its_body_inspected(
+    tmp_path: Path, name: bytes
+) -> None:
+    """ASGI names headers in lower case; a server or an outer middleware that does not
+    ("Content-Length") took the no-body fast path and the app read the body uninspected."""
+    acl = tmp_path / "acl.json"
+    acl.write_text(json.dumps(acl_document()))
+    app = Recorder()
+    middleware = WafMiddleware(app, acl=str(acl))
+    sent: list[dict[str, object]] = []
+    messages = [{"type": "http.request", "body": b"x " + MARKER, "more_body": False}]
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/m", "raw_path": b"/m", "query_string": b"",
+             "headers": [(b"host", b"x"), (name, b"12" if b"ength" in name.lower() else b"chunked")],
+             "http_version": "1.1", "client": ("192.0.2.7", 5000), "scheme": "http", "server": ("x", 80)}
+    asyncio.run(middleware(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 403
+    assert app.reads == []

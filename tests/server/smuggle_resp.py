@@ -64,7 +64,7 @@ def _head(data: bytes, at: int) -> tuple[int, list[tuple[bytes, bytes]], int]:
         raise _Bad  # no reason, no SP before it: taken (RFC 9112 §4: a client SHOULD accept it)
     if not all(b in DIGITS for b in line[9:12]):
         raise _Bad  # the reason phrase is never relayed (ours is written): any byte but CR/LF
-    fields = []
+    fields: list[tuple[bytes, bytes]] = []
     while True:
         field, at = _line(data, at)
         if not field:

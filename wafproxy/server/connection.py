@@ -42,6 +42,7 @@ from wafproxy.server.lifecycle import admit, head_timed_out, idle_timed_out, liv
 from wafproxy.server.timeouts import ConnectionTimer
 from wafproxy.server.unusual import (
     ParseStop,
+    behind_body,
     fail,
     mask,
     pipelined_rest,
@@ -135,6 +136,9 @@ class HttpConnection(asyncio.Protocol):
         if self._broken:
             return
         queued = len(self._queue) if self._idle else -1  # where a read starts a request (``pipelined_rest``)
+        # A read inside a body: its exchange, and how much of the body came before (``behind_body``).
+        started = self._parsing
+        before = started.received if started is not None else 0
         if self._idle:
             # A request line is read whole (its method, raw UTF-8, spaces): held until its LF.
             partial = self._partial
@@ -177,7 +181,8 @@ class HttpConnection(asyncio.Protocol):
                 return
             raise
         except httptools.HttpParserError as exc:
-            rest = pipelined_rest(self, data, queued) if queued >= 0 else None
+            rest = (pipelined_rest(self, data, queued) if queued >= 0
+                    else behind_body(self, data, started, before))
             if rest is None:
                 logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
                 status = refused_status(data) if queued >= 0 else 400
@@ -191,10 +196,11 @@ class HttpConnection(asyncio.Protocol):
             # raise), and ``HttpParserCallbackError.__context__`` would no longer be the stop.
             self._receive(rest)
             return
-        if self._in_head and 0 <= queued < len(self._queue):
+        if self._in_head and (0 <= queued < len(self._queue) or started is not None and started.body_done):
             # Requests completed in this read and the next one's head began: its request line is
             # read as a read of its own (``pipelined_rest``), as if it had come alone.
-            rest = pipelined_rest(self, data, queued)
+            rest = (pipelined_rest(self, data, queued) if queued >= 0
+                    else behind_body(self, data, started, before))
             if rest is not None:
                 self._receive(rest)
                 return

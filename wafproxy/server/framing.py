@@ -43,9 +43,10 @@ send it) are accepted, as nginx does. llhttp refuses any byte above 0x7F in a UR
 line is *masked* before it is fed (each such byte replaced by ``MASK``) and the target is taken
 back from the original line (``RequestLine``). Only a request line at the start of a received
 chunk, or continuing one, can be masked; one pipelined behind complete requests in the same chunk
-is found where llhttp began it and read as a chunk of its own (``unusual.pipelined_rest``); one
-that starts in a chunk which began inside the previous request is left to llhttp, which refuses
-it (400: safe, and rare).
+is found where llhttp began it and read as a chunk of its own (``unusual.pipelined_rest``), and
+so is one behind a Content-Length body that began in an earlier chunk (``unusual.behind_body``);
+one that starts in a chunk which began inside the previous request's head or chunked body is
+left to llhttp, which refuses it (400: safe, and rare).
 
 Any method token is a method (RFC 9110 §9.1): ``FOO``, ``TRACK``, ``|GET`` are well-framed requests
 the WAF decides on (the managed protocol group refuses methods outside the registry with its 403

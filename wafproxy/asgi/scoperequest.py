@@ -62,8 +62,11 @@ def read_headers(headers: Iterable[Sequence[bytes]]) -> tuple[HeaderText, ByName
             text = name.decode("latin-1")
             value_text = value.decode("latin-1") if value.isascii() else wire_text(value)
             hit = (text, value_text), text.lower(), (value_text,)
-            if name in BODY_HEADERS:  # never kept: these lines are looked at on every request
-                if value != b"0" or name != b"content-length":
+            # ``lower``: an ASGI server or an outer middleware that breaks the spec's lower-case names
+            # ("Content-Length") must not have a body handed to the app uninspected (misses only).
+            lname = name.lower()
+            if lname in BODY_HEADERS:  # never kept: these lines are looked at on every request
+                if value != b"0" or lname != b"content-length":
                     bodiless = False
             elif len(value) <= MEMO_VALUE_MAX:
                 if len(memo) >= MEMO_ENTRIES:

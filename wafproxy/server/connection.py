@@ -42,10 +42,12 @@ from wafproxy.server.lifecycle import admit, head_timed_out, idle_timed_out, liv
 from wafproxy.server.timeouts import ConnectionTimer
 from wafproxy.server.unusual import (
     ParseStop,
+    behind_body,
     fail,
     mask,
     pipelined_rest,
     refused_status,
+    says_close,
     unusual_header,
     upgraded,
 )
@@ -134,6 +136,9 @@ class HttpConnection(asyncio.Protocol):
         if self._broken:
             return
         queued = len(self._queue) if self._idle else -1  # where a read starts a request (``pipelined_rest``)
+        # A read inside a body: its exchange, and how much of the body came before (``behind_body``).
+        started = self._parsing
+        before = started.received if started is not None else 0
         if self._idle:
             # A request line is read whole (its method, raw UTF-8, spaces): held until its LF.
             partial = self._partial
@@ -176,18 +181,26 @@ class HttpConnection(asyncio.Protocol):
                 return
             raise
         except httptools.HttpParserError as exc:
-            rest = pipelined_rest(self, data, queued) if queued >= 0 else None
-            if rest is not None:
-                self._receive(rest)
+            rest = (pipelined_rest(self, data, queued) if queued >= 0
+                    else behind_body(self, data, started, before))
+            if rest is None:
+                logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
+                status = refused_status(data) if queued >= 0 else 400
+                fail(self, status, "Invalid HTTP request" if status == 400 else "HTTP version not supported")
                 return
-            logger.warning("Invalid HTTP request received (%s) from %s.", exc, self.peer)
-            status = refused_status(data) if queued >= 0 else 400
-            fail(self, status, "Invalid HTTP request" if status == 400 else "HTTP version not supported")
+        else:
+            rest = None
+        if rest is not None:
+            # Read outside the ``except`` block: a ``ParseStop`` raised while parsing it would
+            # otherwise be chained to the refusal handled here (Python sets ``__context__`` on
+            # raise), and ``HttpParserCallbackError.__context__`` would no longer be the stop.
+            self._receive(rest)
             return
-        if self._in_head and 0 <= queued < len(self._queue):
+        if self._in_head and (0 <= queued < len(self._queue) or started is not None and started.body_done):
             # Requests completed in this read and the next one's head began: its request line is
             # read as a read of its own (``pipelined_rest``), as if it had come alone.
-            rest = pipelined_rest(self, data, queued)
+            rest = (pipelined_rest(self, data, queued) if queued >= 0
+                    else behind_body(self, data, started, before))
             if rest is not None:
                 self._receive(rest)
                 return
@@ -247,6 +260,8 @@ class HttpConnection(asyncio.Protocol):
         if line is not None:
             target = target_of(line) or target
         keep_alive = parser.should_keep_alive() and not self.ctx.draining
+        if keep_alive and version == "1.0" and says_close(headers):
+            keep_alive = False
         method, self._method = self._method or parser.get_method(), None
         if target[:1] != b"/":  # absolute-, asterisk- or authority-form (``framing.origin_form``)
             origin = origin_form(method, target, headers)

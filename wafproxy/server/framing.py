@@ -43,9 +43,10 @@ send it) are accepted, as nginx does. llhttp refuses any byte above 0x7F in a UR
 line is *masked* before it is fed (each such byte replaced by ``MASK``) and the target is taken
 back from the original line (``RequestLine``). Only a request line at the start of a received
 chunk, or continuing one, can be masked; one pipelined behind complete requests in the same chunk
-is found where llhttp began it and read as a chunk of its own (``unusual.pipelined_rest``); one
-that starts in a chunk which began inside the previous request is left to llhttp, which refuses
-it (400: safe, and rare).
+is found where llhttp began it and read as a chunk of its own (``unusual.pipelined_rest``), and
+so is one behind a Content-Length body that began in an earlier chunk (``unusual.behind_body``);
+one that starts in a chunk which began inside the previous request's head or chunked body is
+left to llhttp, which refuses it (400: safe, and rare).
 
 Any method token is a method (RFC 9110 §9.1): ``FOO``, ``TRACK``, ``|GET`` are well-framed requests
 the WAF decides on (the managed protocol group refuses methods outside the registry with its 403
@@ -64,8 +65,9 @@ below see all of it whatever the segmentation. Only a line that starts like one 
 a TLS hello or other garbage on the port is refused at once.
 
 Spaces inside a request target (``GET /a b HTTP/1.1``, as broken clients and attack tools send
-it) are read as nginx reads them: the target runs from the first space to the last one before
-``HTTP/1.x``, and its inner spaces become ``%20`` (``escape_spaces``) before llhttp parses the line,
+it) are read as nginx reads them: the target runs from the spaces after the method to the spaces
+before ``HTTP/1.x`` (both runs separators), and its inner spaces become ``%20`` (``escape_spaces``)
+before llhttp parses the line,
 so the WAF inspects the whole target and the upstream receives it escaped, never a request line
 it could split differently. On the same pass a minor version above 1 (``HTTP/1.2`` to ``1.9``)
 becomes 1 (RFC 9110 §2.5: read as the highest minor version known, as nginx does; llhttp refuses
@@ -143,9 +145,12 @@ def escape_spaces(data: bytes, end: int | None = None) -> bytes:
     if not line.endswith(_VERSIONS):
         return data
     first, last = line.find(b" "), len(line) - 9
-    if first < 1 or last <= first + 1 or line[first + 1:first + 2] != b"/":
-        return data  # no method, no target, or not an origin-form target ("GET  /": llhttp's call)
-    target = line[first + 1:last]
+    start = first + 1
+    while line[start:start + 1] == b" ":
+        start += 1  # spaces after the method separate, as nginx (and llhttp) read them
+    if first < 1 or last <= start or line[start:start + 1] != b"/":
+        return data  # no method, no target, or not an origin-form target: llhttp's call
+    target = line[start:last].rstrip(b" ")  # spaces before the version separate too
     return line[:first + 1] + target.replace(b" ", b"%20") + data[last:]
 
 
@@ -166,8 +171,9 @@ def line_version(data: bytes, end: int) -> str | None:
 
 
 def target_of(line: bytes) -> bytes | None:
-    """The request target of an original request line (``METHOD SP target SP version``)."""
-    parts = line.rstrip(b"\r\n").split(b" ")
+    """The request target of an original request line (``METHOD SP target SP version``, the
+    spaces after the method as many as llhttp takes)."""
+    parts = [part for part in line.rstrip(b"\r\n").split(b" ") if part]
     return parts[1] if len(parts) == 3 else None
 
 
@@ -230,7 +236,7 @@ def origin_form(method: bytes, target: bytes, headers: Sequence[tuple[bytes, byt
     default = _DEFAULT_PORTS[scheme.lower()]
     authority = authority.lower().removesuffix(default)
     for name, value in headers:
-        if name == b"host" and value.lower().removesuffix(default) != authority:
+        if name == b"host" and value.rstrip(b" \t").lower().removesuffix(default) != authority:
             return None
     return path if path[:1] == b"/" else b"/" + path
 
@@ -261,7 +267,7 @@ def framing_error(version: str, headers: Sequence[tuple[bytes, bytes]]) -> tuple
         if kind == _HOST:
             hosts += 1
             if value != _valid.host:  # a client sends the same Host on every request
-                if not valid_host(value):
+                if not valid_host(value.rstrip(b" \t")):  # trailing OWS: llhttp keeps it (RFC 9110 §5.5)
                     return 400, "invalid Host"
                 _valid.host = value
         elif kind == _TE:

@@ -57,6 +57,16 @@ def mask(conn: HttpConnection, data: bytes) -> bytes:
     return data
 
 
+def says_close(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A ``Connection`` field names ``close``. Asked of an HTTP/1.0 request llhttp keeps alive:
+    it keeps one that says ``keep-alive`` *and* ``close`` (RFC 9112 §9.3: close wins, as nginx
+    reads it), and we would read on after a request its sender means to be the last."""
+    for name, value in headers:
+        if name == b"connection" and b"close" in [t.strip(b" \t") for t in value.lower().split(b",")]:
+            return True
+    return False
+
+
 def upgraded(conn: HttpConnection, rest: bytes) -> None:
     """An Upgrade (websocket) or CONNECT request: llhttp stops parsing after its head. The
     handler decides; the bytes that followed wait on the exchange until then."""
@@ -91,7 +101,26 @@ def fail(conn: HttpConnection, status: int, reason: str, limit: str = "bad_reque
     conn._enqueue(exchange)
 
 
-def pipelined_rest(conn: HttpConnection, data: bytes, queued: int) -> bytes | None:
+def behind_body(conn: HttpConnection, data: bytes, started: Exchange | None, before: int) -> bytes | None:
+    """``pipelined_rest`` for a read that began inside ``started``'s body (``before`` bytes of it
+    read until then): when that body has a Content-Length and ended in this read, where it ended
+    is known, and the requests behind it are walked from there. A chunked body's end is not known
+    here (llhttp's refusal then stands: 400, safe)."""
+    if started is None or not started.body_done or started not in conn._queue:
+        return None
+    length = 0
+    for name, value in started.headers:
+        if name == b"transfer-encoding":
+            return None
+        if name == b"content-length":
+            length = int(value)
+    at = length - before
+    if at <= 0 or at > len(data):
+        return None
+    return pipelined_rest(conn, data, conn._queue.index(started) + 1, at)
+
+
+def pipelined_rest(conn: HttpConnection, data: bytes, queued: int, at: int = 0) -> bytes | None:
     """What follows the requests llhttp completed in ``data`` before it refused the next one's
     request line, with a fresh parser ready for it; None when llhttp's refusal stands.
 
@@ -102,13 +131,15 @@ def pipelined_rest(conn: HttpConnection, data: bytes, queued: int) -> bytes | No
     by the framing of each request llhttp completed (head to its blank line, then its
     Content-Length or chunks, which llhttp has already checked), so the rest starts exactly where
     llhttp's next message began; it is read again as a read of its own. Each turn consumes at
-    least one complete request, so a refusal of anything else stands after one more parse."""
+    least one complete request (or, ``at`` > 0, the end of a body: ``behind_body``), so a refusal
+    of anything else stands after one more parse."""
     queue = conn._queue
-    if len(queue) <= queued or len(queue) > MAX_PIPELINED or not queue[-1].body_done:
+    if len(queue) > MAX_PIPELINED or not queue or not queue[-1].body_done:
         return None
+    if len(queue) <= queued and not at:
+        return None  # nothing completed in this read
     if not queue[-1].keep_alive:
         return None  # nothing after a request that closes the connection is read (llhttp agrees)
-    at = 0
     for index in range(queued, len(queue)):
         at = _message_end(data, at, queue[index].headers)
         if at < 0:
